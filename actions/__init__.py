@@ -1,0 +1,1 @@
+"""Rasa action server: thin actions and form validators that call bot.*."""

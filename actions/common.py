@@ -1,0 +1,55 @@
+"""What every action needs from Rasa's side: the caller's message, where it came from, and slot resets."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+
+from bot.intake import FIELDS, Message
+from bot.tickets import Origin
+
+logger = logging.getLogger(__name__)
+
+# Slots of one fault intake; cleared when an intake starts, ends or is cancelled.
+INTAKE_SLOTS = (
+    *FIELDS,
+    "site_city",
+    "registration_confirmed",
+    "correction_pending",
+    "intake_id",
+    "intake_flags",
+    "failed_attempts",
+    "duplicate_of",
+)
+# Who the caller is: kept across intakes in one conversation so a second request does not ask again.
+CALLER_SLOTS = ("hospital", "department", "contact_person", "contact_phone")
+
+
+def latest_message(tracker: Tracker) -> Message:
+    latest = tracker.latest_message or {}
+    intent = (latest.get("intent") or {}).get("name")
+    return Message(text=latest.get("text") or "", intent=intent, entities=list(latest.get("entities") or []))
+
+
+def origin_of(tracker: Tracker) -> Origin:
+    return Origin(
+        channel=tracker.get_latest_input_channel() or "rest",
+        sender_id=tracker.sender_id,
+        transcript=transcript_of(tracker),
+    )
+
+
+def transcript_of(tracker: Tracker) -> list[dict[str, Any]]:
+    """The conversation as the caller saw it: who said what, when (Unix time)."""
+    lines = []
+    for event in tracker.events:
+        if event.get("event") in ("user", "bot") and event.get("text"):
+            lines.append({"role": event["event"], "text": event["text"], "at": event.get("timestamp")})
+    return lines
+
+
+def reset(slots: tuple[str, ...], keep: tuple[str, ...] = ()) -> list[EventType]:
+    return [SlotSet(slot, None) for slot in slots if slot not in keep]

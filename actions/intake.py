@@ -1,0 +1,288 @@
+"""Fault intake: start the form, read and check each answer, read the registration back, submit the ticket."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import CALLER_SLOTS, INTAKE_SLOTS, latest_message, logger, origin_of, reset
+from bot.catalogue import current_catalogue
+from bot.clock import utc_now
+from bot.db import session_scope
+from bot.installed_base import find_device
+from bot.intake import city_of, extract_fields, normalise_phone, normalise_serial, says_unknown
+from bot.policy import current_policy
+from bot.replies import NOT_GIVEN, registration_summary, ticket_confirmation
+from bot.texts import say
+from bot.tickets import (
+    STATUS_LABELS,
+    OpenTicketExists,
+    Registration,
+    TicketStatus,
+    add_note,
+    create_fault_ticket,
+    find_ticket,
+    open_ticket_for_serial,
+)
+from bot.triage import current_rules
+
+MAX_FAILURES = 2
+# registration_confirmed while the caller corrects a field at the read-back: neither yes nor no.
+CORRECTED = "corrected"
+
+
+def _known_cities() -> list[str]:
+    policy = current_policy()
+    return [*policy.value("service_area.station_cities"), *policy.value("service_area.remote_areas")]
+
+
+class ActionStartIntake(Action):
+    """A new fault report: clear the last intake, keep who the caller is, take what the first message says."""
+
+    def name(self) -> str:
+        return "action_start_intake"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        found = extract_fields(latest_message(tracker), None, current_catalogue(), current_rules())
+        events = reset(INTAKE_SLOTS, keep=CALLER_SLOTS)
+        events += [SlotSet("intake_id", uuid.uuid4().hex), SlotSet("intake_flags", []), SlotSet("failed_attempts", {})]
+        events += [SlotSet(field, value) for field, value in found.items()]
+        return events
+
+
+class ValidateFaultForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_fault_form"
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """One pass over the message for every field (bot.intake), instead of one extract_ method per slot."""
+        message = latest_message(tracker)
+        requested = tracker.get_slot("requested_slot")
+        found = extract_fields(message, requested, current_catalogue(), current_rules())
+        events: list[EventType] = [SlotSet(field, value) for field, value in found.items()]
+        if requested == "registration_confirmed":
+            # The answer goes through validate_registration_confirmed, the one place that may also set
+            # correction_pending (rasa_sdk drops extracted slots that are not form slots).
+            if found:
+                events.append(SlotSet("registration_confirmed", CORRECTED))
+            elif message.intent == "affirm":
+                events.append(SlotSet("registration_confirmed", True))
+            elif message.intent in ("deny", "inform"):
+                events.append(SlotSet("registration_confirmed", False))
+        return events
+
+    def _failures(self, tracker: Tracker, field: str) -> tuple[int, dict[str, int]]:
+        counts = dict(tracker.get_slot("failed_attempts") or {})
+        counts[field] = counts.get(field, 0) + 1
+        return counts[field], counts
+
+    def _flag(self, tracker: Tracker, flag: str) -> list[str]:
+        return sorted({*(tracker.get_slot("intake_flags") or []), flag})
+
+    def validate_serial_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value)
+        if text == NOT_GIVEN:
+            return {"serial_number": NOT_GIVEN}
+        serial = normalise_serial(text)
+        if serial is None:
+            failures, counts = self._failures(tracker, "serial_number")
+            if says_unknown(text) or failures > MAX_FAILURES:
+                dispatcher.utter_message(text=say("serial_skipped"))
+                return {
+                    "serial_number": NOT_GIVEN,
+                    "failed_attempts": counts,
+                    "intake_flags": self._flag(tracker, "serial_not_given"),
+                }
+            dispatcher.utter_message(text=say("serial_invalid", value=text))
+            return {"serial_number": None, "failed_attempts": counts}
+
+        with session_scope() as session:
+            open_ticket = open_ticket_for_serial(session, serial)
+            if open_ticket is not None:
+                dispatcher.utter_message(
+                    text=say(
+                        "duplicate_found",
+                        serial=serial,
+                        number=open_ticket.number,
+                        status=STATUS_LABELS[TicketStatus(open_ticket.status)],
+                    )
+                )
+                # Ending the form here hands over to action_submit_ticket, which notes the report on that ticket.
+                return {"serial_number": serial, "duplicate_of": open_ticket.number, "requested_slot": None}
+            device = find_device(session, serial)
+            if device is None:
+                dispatcher.utter_message(text=say("serial_unknown", serial=serial))
+                return {"serial_number": serial, "intake_flags": self._flag(tracker, "serial_not_in_registry")}
+            dispatcher.utter_message(
+                text=say(
+                    "serial_known",
+                    hospital=device.hospital,
+                    department=device.department,
+                    device=device.model,
+                    serial=serial,
+                )
+            )
+            return {
+                "serial_number": serial,
+                "device": f"{device.device_type} {device.model}",
+                "hospital": device.hospital,
+                "department": tracker.get_slot("department") or device.department,
+                "site_address": device.address,
+                "site_city": device.city,
+            }
+
+    def validate_registration_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is True:
+            return {"registration_confirmed": True, "correction_pending": False}
+        # A correction is read back at once; a bare 「不对」 first asks what to change.
+        return {"registration_confirmed": None, "correction_pending": value is False}
+
+    def validate_contact_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        phone = normalise_phone(str(value))
+        if phone:
+            return {"contact_phone": phone}
+        failures, counts = self._failures(tracker, "contact_phone")
+        if failures >= MAX_FAILURES:
+            # The caller is in a hurry: keep what they said, the engineer checks it on the first call.
+            dispatcher.utter_message(text=say("phone_accepted_unverified", value=value))
+            return {
+                "contact_phone": str(value),
+                "failed_attempts": counts,
+                "intake_flags": self._flag(tracker, "phone_unverified"),
+            }
+        dispatcher.utter_message(text=say("phone_invalid", value=value))
+        return {"contact_phone": None, "failed_attempts": counts}
+
+    def validate_site_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        city = city_of(str(value), _known_cities()) or tracker.get_slot("site_city")
+        return {"site_address": value, "site_city": city}
+
+    def validate_hospital(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        city = tracker.get_slot("site_city") or city_of(str(value), _known_cities())
+        return {"hospital": value, "site_city": city}
+
+
+class ActionAskRegistrationConfirmed(Action):
+    """Read the registration back, or, after a 「不对」, ask what to change."""
+
+    def name(self) -> str:
+        return "action_ask_registration_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot("correction_pending"):
+            dispatcher.utter_message(text=say("correction_prompt"))
+        else:
+            dispatcher.utter_message(text=registration_summary(tracker.current_slot_values()))
+        return []
+
+
+def _registration(tracker: Tracker) -> Registration:
+    def given(slot: str) -> str | None:
+        value = tracker.get_slot(slot)
+        return None if value in (None, NOT_GIVEN) else str(value)
+
+    return Registration(
+        hospital=given("hospital"),
+        department=given("department"),
+        contact_person=given("contact_person"),
+        contact_phone=given("contact_phone"),
+        device=given("device"),
+        serial_number=given("serial_number"),
+        description=given("fault_description"),
+        site_address=given("site_address"),
+        site_city=given("site_city"),
+        clinical_impact=given("clinical_impact"),
+        flags=list(tracker.get_slot("intake_flags") or []),
+    )
+
+
+class ActionSubmitTicket(Action):
+    """The form is done: create the ticket exactly once, or note the report on the device's open ticket."""
+
+    def name(self) -> str:
+        return "action_submit_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intake_id = tracker.get_slot("intake_id")
+        if not intake_id:
+            return []
+        done = reset(INTAKE_SLOTS, keep=CALLER_SLOTS)
+        registration = _registration(tracker)
+        origin = origin_of(tracker)
+        try:
+            with session_scope() as session:
+                duplicate_of = tracker.get_slot("duplicate_of")
+                if duplicate_of:
+                    ticket = find_ticket(session, duplicate_of)
+                    if ticket is not None:
+                        _note_report(session, ticket, registration, intake_id, origin.sender_id)
+                        dispatcher.utter_message(text=say("duplicate_noted", number=ticket.number))
+                    return done
+                if not tracker.get_slot("registration_confirmed"):
+                    return done
+                try:
+                    ticket, _ = create_fault_ticket(
+                        session,
+                        registration,
+                        idempotency_key=f"intake:{intake_id}",
+                        origin=origin,
+                        policy=current_policy(),
+                        rules=current_rules(),
+                        received_at=utc_now(),
+                    )
+                except OpenTicketExists as exists:
+                    _note_report(session, exists.ticket, registration, intake_id, origin.sender_id)
+                    status = STATUS_LABELS[TicketStatus(exists.ticket.status)]
+                    dispatcher.utter_message(
+                        text=say(
+                            "duplicate_found",
+                            serial=exists.ticket.serial_number,
+                            number=exists.ticket.number,
+                            status=status,
+                        )
+                    )
+                    return done
+                dispatcher.utter_message(text=ticket_confirmation(ticket, current_policy()))
+                return [*done, SlotSet("last_ticket_number", ticket.number)]
+        except SQLAlchemyError:
+            logger.exception("ticket for intake %s not stored", intake_id)
+            dispatcher.utter_message(text=say("service_error", hotline=current_policy().hotline_phone))
+            # Keep the intake and ask for the confirmation again: the retry reuses its key, so still exactly once.
+            return [SlotSet("registration_confirmed", None), FollowupAction("fault_form")]
+
+
+def _note_report(session: Any, ticket: Any, registration: Registration, intake_id: str, actor: str) -> None:
+    """A second report on a device with an open ticket becomes one note on it (once per intake)."""
+    note = f"[{intake_id}] 再次报修：{registration.description or NOT_GIVEN}；联系人 {registration.contact_person or NOT_GIVEN} {registration.contact_phone or ''}".strip()
+    if not any(event.note == note for event in ticket.events):
+        add_note(session, ticket, note, actor=actor, at=utc_now())
+
+
+class ActionCancelIntake(Action):
+    def name(self) -> str:
+        return "action_cancel_intake"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not tracker.active_loop_name:
+            dispatcher.utter_message(text=say("nothing_to_cancel"))
+            return []
+        dispatcher.utter_message(text=say("intake_cancelled"))
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset(INTAKE_SLOTS, keep=CALLER_SLOTS)]

@@ -1,0 +1,183 @@
+"""Service requests besides faults (complaint, call-back by a person, maintenance, training) and ratings."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import latest_message, logger, origin_of
+from bot.catalogue import current_catalogue
+from bot.clock import utc_now
+from bot.db import session_scope
+from bot.db.models import Rating
+from bot.intake import extract_fields, normalise_phone
+from bot.policy import current_policy
+from bot.replies import request_created
+from bot.texts import say
+from bot.tickets import Registration, TicketKind, create_service_request, tickets_for_caller
+from bot.triage import current_rules
+
+KIND_BY_INTENT = {
+    "complaint": TicketKind.COMPLAINT,
+    "request_human": TicketKind.CALLBACK,
+    "request_maintenance": TicketKind.MAINTENANCE,
+    "request_training": TicketKind.TRAINING,
+}
+CONTACT_SLOTS = ("hospital", "contact_person", "contact_phone")
+# A phone channel's sender is the caller's own number: no need to ask for it.
+PHONE_CHANNELS = ("twilio_sms", "twilio_voice")
+
+
+class ActionStartServiceRequest(Action):
+    """Remember what the caller asks for; contact_form then asks only for the contact details still missing."""
+
+    def name(self) -> str:
+        return "action_start_service_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        message = latest_message(tracker)
+        kind = KIND_BY_INTENT.get(message.intent or "", TicketKind.CALLBACK)
+        events: list[EventType] = [
+            SlotSet("request_kind", kind.value),
+            SlotSet("request_text", message.text),
+            SlotSet("intake_id", uuid.uuid4().hex),
+        ]
+        found = extract_fields(message, None, current_catalogue(), current_rules())
+        events += [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS or f in ("device", "serial_number")]
+        if not tracker.get_slot("contact_phone") and "contact_phone" not in found:
+            phone = normalise_phone(tracker.sender_id) if tracker.get_latest_input_channel() in PHONE_CHANNELS else None
+            if phone:
+                events.append(SlotSet("contact_phone", phone))
+        return events
+
+
+class ValidateContactForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_contact_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        # A call-back needs only a number to call; the others also need who and where.
+        if tracker.get_slot("request_kind") == TicketKind.CALLBACK.value:
+            return ["contact_phone"]
+        return list(domain_slots)
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        message = latest_message(tracker)
+        requested = tracker.get_slot("requested_slot")
+        found = extract_fields(message, requested, current_catalogue(), current_rules())
+        return [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS]
+
+    def validate_contact_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        phone = normalise_phone(str(value))
+        if phone:
+            return {"contact_phone": phone}
+        dispatcher.utter_message(text=say("phone_invalid", value=value))
+        return {"contact_phone": None}
+
+
+class ActionSubmitServiceRequest(Action):
+    def name(self) -> str:
+        return "action_submit_service_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        kind_value = tracker.get_slot("request_kind")
+        key = tracker.get_slot("intake_id")
+        if not kind_value or not key:
+            return []
+        kind = TicketKind(kind_value)
+        registration = Registration(
+            hospital=tracker.get_slot("hospital"),
+            department=tracker.get_slot("department"),
+            contact_person=tracker.get_slot("contact_person"),
+            contact_phone=tracker.get_slot("contact_phone"),
+            device=tracker.get_slot("device"),
+            serial_number=tracker.get_slot("serial_number"),
+            description=tracker.get_slot("request_text"),
+        )
+        policy = current_policy()
+        try:
+            with session_scope() as session:
+                ticket, _ = create_service_request(
+                    session,
+                    kind,
+                    registration,
+                    idempotency_key=f"{kind.value}:{key}",
+                    origin=origin_of(tracker),
+                    policy=policy,
+                    received_at=utc_now(),
+                )
+                dispatcher.utter_message(text=request_created(ticket, policy))
+                number = ticket.number
+        except SQLAlchemyError:
+            logger.exception("service request %s not stored", key)
+            dispatcher.utter_message(text=say("service_error", hotline=policy.hotline_phone))
+            return []
+        return [
+            SlotSet("request_kind", None),
+            SlotSet("request_text", None),
+            SlotSet("intake_id", None),
+            SlotSet("last_ticket_number", number),
+        ]
+
+
+_SCORE_WORDS = {"五": 5, "四": 4, "三": 3, "二": 2, "两": 2, "一": 1}
+
+
+def score_in(text: str, entities: list[dict[str, Any]]) -> int | None:
+    """A 1-5 score from the score entity or the text (「给5分」, 「四星」)."""
+    for entity in entities:
+        if entity.get("entity") == "score":
+            digits = re.search(r"[1-5]", str(entity.get("value")))
+            if digits:
+                return int(digits.group())
+    match = re.search(r"(?<!\d)([1-5])(?:\s*(?:分|星|颗星))?(?!\d)", text)
+    if match:
+        return int(match.group(1))
+    match = re.search(r"([一二两三四五])\s*(?:分|星|颗星)", text)
+    return _SCORE_WORDS[match.group(1)] if match else None
+
+
+class ActionRateService(Action):
+    """Store a 1-5 score, tied to the caller's latest ticket; below the policy's bar it opens a review."""
+
+    def name(self) -> str:
+        return "action_rate_service"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        message = latest_message(tracker)
+        score = score_in(message.text, message.entities)
+        if score is None:
+            dispatcher.utter_message(text=say("rating_ask"))
+            return []
+        policy = current_policy()
+        with session_scope() as session:
+            tickets = tickets_for_caller(session, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone"), limit=1)
+            session.add(
+                Rating(
+                    ticket_id=tickets[0].id if tickets else None,
+                    score=score,
+                    comment=message.text,
+                    channel=tracker.get_latest_input_channel() or "rest",
+                    sender_id=tracker.sender_id,
+                    created_at=utc_now(),
+                )
+            )
+        if score < int(policy.value("satisfaction.review_below")):
+            dispatcher.utter_message(text=say("rating_low", score=score))
+        else:
+            dispatcher.utter_message(text=say("rating_thanks", score=score))
+        return []
+

@@ -1,0 +1,84 @@
+"""The device catalogue (kb/devices.yml): device types with aliases, brands and models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.config import settings
+
+
+@dataclass(frozen=True)
+class DeviceModel:
+    model: str
+    brand: str
+    type_id: str
+    type_name: str
+
+
+@dataclass(frozen=True)
+class DeviceType:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    models: tuple[DeviceModel, ...]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    types: tuple[DeviceType, ...]
+
+    def model(self, code: str) -> DeviceModel | None:
+        wanted = _code_key(code)
+        for device_type in self.types:
+            for model in device_type.models:
+                if _code_key(model.model) == wanted:
+                    return model
+        return None
+
+    def type_named(self, mention: str) -> DeviceType | None:
+        """The device type a caller's word names: its name, an alias, or one of its models."""
+        for device_type in self.types:
+            if mention == device_type.name or mention in device_type.aliases:
+                return device_type
+        model = self.model(mention)
+        if model:
+            return next(t for t in self.types if t.id == model.type_id)
+        return None
+
+
+    def device_in_text(self, text: str) -> str | None:
+        """The most specific device named anywhere in free text: a model code, else the longest type name or alias."""
+        compact = _code_key(text)
+        for device_type in self.types:
+            for model in device_type.models:
+                if _code_key(model.model) in compact:
+                    return f"{model.type_name} {model.model}"
+        names = [(name, t.name) for t in self.types for name in (t.name, *t.aliases)]
+        hits = [(len(name), canonical) for name, canonical in names if name in text]
+        return max(hits)[1] if hits else None
+
+
+def _code_key(code: str) -> str:
+    return code.replace("-", "").replace(" ", "").upper()
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    with path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    types = []
+    for item in raw["device_types"]:
+        models = tuple(
+            DeviceModel(model=m["model"], brand=m["brand"], type_id=item["id"], type_name=item["name"])
+            for m in item.get("models", [])
+        )
+        types.append(DeviceType(item["id"], item["name"], tuple(item.get("aliases", [])), models))
+    return Catalogue(tuple(types))
+
+
+@lru_cache(maxsize=1)
+def current_catalogue() -> Catalogue:
+    return load_catalogue(settings().kb_dir / "devices.yml")

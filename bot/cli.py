@@ -1,0 +1,180 @@
+"""The `hotline` command: run the bot, train it, manage the database, look at tickets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bot.catalogue import current_catalogue
+from bot.config import settings
+from bot.db import migrate, session_scope
+from bot.installed_base import seed_devices
+from bot.model import ensure_model
+from bot.policy import current_policy
+from bot.replies import ticket_status
+from bot.servers import ServerStartError, running
+from bot.tickets import find_ticket, list_tickets, ticket_as_dict
+
+
+def _prepare() -> None:
+    migrate.upgrade()
+    with session_scope() as session:
+        seed_devices(session, settings().kb_dir / "demo" / "installed_base.yml", current_catalogue(), current_policy())
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    migrate.upgrade()
+    print(f"database at {settings().database_url.split('@')[-1]} is up to date")
+    return 0
+
+
+def cmd_db_seed(args: argparse.Namespace) -> int:
+    migrate.upgrade()
+    with session_scope() as session:
+        count = seed_devices(session, args.file, current_catalogue(), current_policy())
+    print(f"{count} devices in the installed base from {args.file}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    path = ensure_model(settings().models_dir, force=args.force)
+    print(f"model: {path}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _prepare()
+    model = ensure_model(settings().models_dir)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        with running(settings(), model):
+            print(f"Rasa on http://127.0.0.1:{settings().rasa_port} (REST: /webhooks/rest/webhook), "
+                  f"actions on http://127.0.0.1:{settings().action_port}; Ctrl-C stops both.", flush=True)
+            stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    except ServerStartError as error:
+        print(f"hotline: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _prepare()
+    model = ensure_model(settings().models_dir)
+    print("正在启动热线助手（首次启动约需一分钟）…", flush=True)
+    try:
+        with running(settings(), model):
+            chat(f"http://127.0.0.1:{settings().rasa_port}/webhooks/rest/webhook")
+    except ServerStartError as error:
+        print(f"hotline: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def chat(url: str) -> None:
+    """A chat in the terminal over the REST channel; a number picks one of the offered choices."""
+    sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    print("已连接售后热线助手。直接输入您的问题，Ctrl-C 或 /quit 退出。\n")
+    buttons: list[dict[str, Any]] = []
+    while True:
+        try:
+            text = input("您：").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if text == "/quit":
+            return
+        if not text:
+            continue
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
+            text = buttons[int(text) - 1]["payload"]
+        try:
+            replies = requests.post(url, json={"sender": sender, "message": text}, timeout=60).json()
+        except requests.RequestException as error:
+            print(f"（连接机器人失败：{error}）")
+            continue
+        buttons = []
+        for reply in replies:
+            if reply.get("text"):
+                print(f"助手：{reply['text']}")
+            for button in reply.get("buttons") or []:
+                buttons.append(button)
+                print(f"  {len(buttons)}. {button['title']}")
+        print()
+
+
+def cmd_tickets_list(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        tickets = list_tickets(session, status=args.status, phone=args.phone)
+        if args.json:
+            print(json.dumps([ticket_as_dict(t) for t in tickets], ensure_ascii=False, indent=2))
+            return 0
+        for ticket in tickets:
+            print(f"{ticket.number}  {ticket.kind:<11} {ticket.status:<10} {'紧急' if ticket.urgent else '    '} "
+                  f"{ticket.hospital or '-'} {ticket.department or '-'} {ticket.device or '-'}")
+        print(f"{len(tickets)} ticket(s)")
+    return 0
+
+
+def cmd_tickets_show(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        ticket = find_ticket(session, args.id)
+        if ticket is None:
+            print(f"hotline: no ticket {args.id}", file=sys.stderr)
+            return 1
+        if args.json:
+            print(json.dumps(ticket_as_dict(ticket), ensure_ascii=False, indent=2))
+        else:
+            print(ticket_status(ticket, current_policy()))
+            for key, value in ticket_as_dict(ticket).items():
+                if key not in ("transcript", "events"):
+                    print(f"  {key}: {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description="售后热线助手 (after-sales hotline assistant)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="set up, start both servers and chat in the terminal").set_defaults(func=cmd_run)
+    commands.add_parser("serve", help="start Rasa (:5005) and the action server (:5055)").set_defaults(func=cmd_serve)
+    train = commands.add_parser("train", help="train the model if data or config changed")
+    train.add_argument("--force", action="store_true", help="train even if a model for this data exists")
+    train.set_defaults(func=cmd_train)
+
+    db = commands.add_parser("db", help="database migrations and demo data").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="run the migrations").set_defaults(func=cmd_db_upgrade)
+    seed = db.add_parser("seed", help="load the installed base (fictional demo data by default)")
+    seed.add_argument("--file", type=Path,
+                      default=settings().kb_dir / "demo" / "installed_base.yml")
+    seed.set_defaults(func=cmd_db_seed)
+
+    tickets = commands.add_parser("tickets", help="look at tickets").add_subparsers(dest="tickets", required=True)
+    listing = tickets.add_parser("list")
+    listing.add_argument("--status")
+    listing.add_argument("--phone")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_tickets_list)
+    show = tickets.add_parser("show")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_tickets_show)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

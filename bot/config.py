@@ -1,0 +1,45 @@
+"""Every setting of the hotline, read once from the environment, with defaults that run locally."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    kb_dir: Path
+    var_dir: Path
+    models_dir: Path
+    rasa_port: int
+    action_port: int
+    action_url: str
+    profile: str
+    log_level: str
+
+
+def _default_database_url(var_dir: Path) -> str:
+    return f"sqlite:///{var_dir / 'hotline.db'}"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The settings from the environment; see README "Configuration" for each variable."""
+    var_dir = Path(os.environ.get("HOTLINE_VAR_DIR", PROJECT_ROOT / "var"))
+    action_port = int(os.environ.get("HOTLINE_ACTION_PORT", "5055"))
+    return Settings(
+        database_url=os.environ.get("HOTLINE_DATABASE_URL") or _default_database_url(var_dir),
+        kb_dir=Path(os.environ.get("HOTLINE_KB_DIR", PROJECT_ROOT / "kb")),
+        var_dir=var_dir,
+        models_dir=Path(os.environ.get("HOTLINE_MODELS_DIR", PROJECT_ROOT / "models")),
+        rasa_port=int(os.environ.get("HOTLINE_RASA_PORT", "5005")),
+        action_port=action_port,
+        action_url=os.environ.get("HOTLINE_ACTION_URL", f"http://127.0.0.1:{action_port}/webhook"),
+        profile=os.environ.get("HOTLINE_PROFILE", "local"),
+        log_level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
+    )

@@ -1,0 +1,222 @@
+"""Fault intake: read registration fields out of what the caller says, and check phone numbers and serials.
+
+Plain domain code for the fault form: the Rasa validator hands over the message (text, intent, entities) and
+the slot the bot asked for; this module says which form fields the message fills or corrects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.catalogue import Catalogue
+from bot.triage import TriageRules
+
+# Form fields, in the order the bot asks for what is still missing.
+FIELDS = (
+    "fault_description",
+    "device",
+    "serial_number",
+    "hospital",
+    "department",
+    "site_address",
+    "contact_person",
+    "contact_phone",
+    "clinical_impact",
+)
+
+ENTITY_FIELDS = {
+    "phone": "contact_phone",
+    "serial_number": "serial_number",
+    "hospital": "hospital",
+    "department": "department",
+    "person": "contact_person",
+    "device": "device",
+}
+
+# Intents whose text is never taken as a free-text answer: the caller changed the subject.
+DIGRESSIONS = frozenset(
+    {
+        "ask_question",
+        "check_ticket",
+        "check_warranty",
+        "request_human",
+        "complaint",
+        "cancel",
+        "greet",
+        "goodbye",
+        "thank",
+        "bot_challenge",
+        "request_maintenance",
+        "request_training",
+        "rate_service",
+    }
+)
+
+_CHINESE_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
+_COUNTRY_CODE = re.compile(r"(?:\+|00)?86(?=1[3-9]\d{9}(?!\d))")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
+_SERIAL = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2,3}\d{6,10}[A-Za-z]?)(?![A-Za-z0-9])")
+_TICKET = re.compile(r"(?<![A-Za-z0-9])(SR\d{12})(?!\d)", re.IGNORECASE)
+_CITY = re.compile(r"([\u4e00-\u9fa5]{2,4}?)(?:市|县)")
+_ADDRESS_HINT = re.compile(r"[市区县镇乡路街道号楼院栋]")
+_HOSPITAL_HINT = re.compile(r"医院|卫生院|中心|诊所|保健院|疾控|研究所|检验所|医学院")
+# 「地址改成…」, 「科室是输血科」: a field named by the caller, answered or corrected at any step.
+_FIELD_NAMES = {
+    "地址": "site_address",
+    "故障": "fault_description",
+    "现象": "fault_description",
+    "医院": "hospital",
+    "科室": "department",
+    "联系人": "contact_person",
+    "型号": "device",
+}
+_FIELD_CUE = re.compile(r"(地址|故障|现象|医院|科室|联系人|型号)(?:名称|名字)?(?:应该是|改成|改为|换成|是|在)[：:，, ]*(.+)")
+_FILLER = re.compile(r"^(你好|您好|喂|嗯+|呃+|那个|就是|是|我们是|我们在|我是|在|位于|地址是|地址|联系人是?|联系人|我姓|姓|叫)[，,：: ]*")
+_UNKNOWN = re.compile(r"不知道|不清楚|找不到|看不到|没有序列号|没序列号|不记得|没有|跳过")
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    intent: str | None
+    entities: list[dict[str, Any]]
+
+
+def digits_only(text: str) -> str:
+    """Spoken or typed digits as plain digits: 「幺三九 1234-5678」 → 「13912345678」."""
+    return re.sub(r"[\s\-－—_()（）]", "", text.translate(_CHINESE_DIGITS))
+
+
+def normalise_phone(text: str) -> str | None:
+    """A mobile (11 digits) or a landline with area code (0371-65432109), or None when the text holds neither."""
+    compact = _COUNTRY_CODE.sub("", digits_only(text))
+    mobile = _MOBILE.search(compact)
+    if mobile:
+        return mobile.group(1)
+    landline = _LANDLINE.search(text.translate(_CHINESE_DIGITS).replace(" ", "")) or _LANDLINE.search(compact)
+    if landline:
+        return f"{landline.group(1)}-{landline.group(2)}"
+    return None
+
+
+def normalise_serial(text: str) -> str | None:
+    """A serial number in canonical form (upper case, no spaces), or None."""
+    candidate = re.sub(r"[\s\-－]", "", text)
+    if _TICKET.search(candidate):
+        return None
+    match = _SERIAL.search(candidate)
+    return match.group(1).upper() if match else None
+
+
+def says_unknown(text: str) -> bool:
+    """The caller cannot give the value (「找不到序列号」, 「不知道」)."""
+    return bool(_UNKNOWN.search(text))
+
+
+def find_ticket_number(text: str) -> str | None:
+    match = _TICKET.search(text.replace(" ", ""))
+    return match.group(1).upper() if match else None
+
+
+def city_of(text: str | None, known_cities: list[str]) -> str | None:
+    """The city or county a site address or hospital name names."""
+    if not text:
+        return None
+    for city in known_cities:
+        if city in text:
+            return city
+    match = _CITY.search(text)
+    return match.group(1) if match else None
+
+
+def _strip_filler(text: str) -> str:
+    text = text.strip().strip("。.!！?？~～ ")
+    previous = None
+    while previous != text:
+        previous = text
+        text = _FILLER.sub("", text).strip()
+    return text
+
+
+def _device_value(entities: list[dict[str, Any]], catalogue: Catalogue) -> str | None:
+    """The most specific device the caller named: a catalogue model beats a device type."""
+    mentions = [str(e.get("value")) for e in entities if e.get("entity") == "device" and e.get("value")]
+    for mention in mentions:
+        model = catalogue.model(mention)
+        if model:
+            return f"{model.type_name} {model.model}"
+    for mention in mentions:
+        device_type = catalogue.type_named(mention)
+        if device_type:
+            return device_type.name
+    return mentions[0] if mentions else None
+
+
+def extract_fields(
+    message: Message,
+    requested: str | None,
+    catalogue: Catalogue,
+    rules: TriageRules,
+) -> dict[str, Any]:
+    """The form fields this message fills or corrects.
+
+    Entities fill their field whenever they appear, so 「电话写错了，是139…」 corrects the phone at any step and
+    one message may fill several fields. Free text answers only the field the bot asked for, unless the
+    caller changed the subject. Phone and serial are taken from the text too, so a caller who types only the
+    digits is understood even when NLU tags nothing.
+    """
+    text = message.text.strip()
+    found: dict[str, Any] = {}
+    for entity in message.entities:
+        field = ENTITY_FIELDS.get(str(entity.get("entity")))
+        if field and field != "device" and entity.get("value"):
+            found[field] = str(entity["value"]).strip()
+    device = _device_value(message.entities, catalogue) or catalogue.device_in_text(text)
+    if device:
+        found["device"] = device
+
+    if "contact_phone" in found or requested == "contact_phone" or _MOBILE.search(digits_only(text)):
+        phone = normalise_phone(text)
+        if phone:
+            found["contact_phone"] = phone
+    serial = normalise_serial(text)
+    if serial and (requested == "serial_number" or "serial_number" in found or "序列号" in text or "SN" in text.upper()):
+        found["serial_number"] = serial
+
+    if message.intent == "report_fault" and requested in (None, "fault_description"):
+        found.setdefault("fault_description", _strip_filler(text))
+    impact = rules.impact_of(text)
+    if impact and (requested == "clinical_impact" or message.intent == "report_fault"):
+        found.setdefault("clinical_impact", text if requested == "clinical_impact" else impact.label)
+
+    cue = _FIELD_CUE.search(text)
+    if cue and _FIELD_NAMES[cue.group(1)] not in found:
+        found[_FIELD_NAMES[cue.group(1)]] = _strip_filler(cue.group(2))
+
+    if requested in FIELDS and requested not in found and message.intent not in DIGRESSIONS:
+        answer = _free_text_answer(requested, text)
+        if answer:
+            found[requested] = answer
+    return found
+
+
+def _free_text_answer(requested: str, text: str) -> str | None:
+    """The caller's reply as the value of the field the bot asked for, when it plausibly is one."""
+    value = _strip_filler(text)
+    if not value:
+        return None
+    if requested == "contact_phone":
+        # Digits that do not parse still go to the validator, which explains the format and asks again.
+        return value if re.search(r"\d", digits_only(value)) else None
+    if requested == "serial_number":
+        return value  # the validator decides: unknown serials are accepted and flagged, 「不知道」 after retries
+    if requested == "hospital" and not _HOSPITAL_HINT.search(value) and len(value) > 20:
+        return None
+    if requested == "contact_person" and len(value) > 12:
+        return None
+    if requested == "site_address" and not _ADDRESS_HINT.search(value) and len(value) < 2:
+        return None
+    return value

@@ -1,0 +1,101 @@
+"""The service policy (kb/policy.yml): deadlines, warranty terms and every number the bot states.
+
+Answers and bot texts never hard-code a number: they are templates such as
+"同城{deadlines.onsite_hours.same_city}小时内到场", filled by `ServicePolicy.render`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import settings
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+
+
+class PolicyError(ValueError):
+    """The policy file is missing a value, or a template names a value the policy does not have."""
+
+
+class Distance(str, Enum):
+    """How far the site is from the nearest engineer station; decides the on-site deadline."""
+
+    SAME_CITY = "same_city"
+    OTHER_CITY = "other_city"
+    REMOTE = "remote"
+
+
+DISTANCE_LABELS = {Distance.SAME_CITY: "同城", Distance.OTHER_CITY: "外地", Distance.REMOTE: "偏远地区"}
+
+
+@dataclass(frozen=True)
+class ServicePolicy:
+    raw: dict[str, Any]
+
+    def value(self, dotted: str) -> Any:
+        node: Any = self.raw
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise PolicyError(f"service policy has no value '{dotted}'")
+            node = node[part]
+        return node
+
+    def render(self, template: str) -> str:
+        """Fill every {dotted.name} in a text from the policy; lists are joined with 「、」."""
+
+        def fill(match: re.Match[str]) -> str:
+            value = self.value(match.group(1))
+            if isinstance(value, list):
+                return "、".join(str(v) for v in value)
+            return str(value)
+
+        return _PLACEHOLDER.sub(fill, template)
+
+    def hours(self, dotted: str) -> timedelta:
+        return timedelta(hours=float(self.value(dotted)))
+
+    def minutes(self, dotted: str) -> timedelta:
+        return timedelta(minutes=float(self.value(dotted)))
+
+    @property
+    def timezone(self) -> str:
+        return str(self.raw.get("timezone", "Asia/Shanghai"))
+
+    @property
+    def hotline_phone(self) -> str:
+        return str(self.value("hotline.phone"))
+
+    def distance_for(self, city: str | None) -> Distance:
+        """Same city when the site is in a station city, remote when in a listed remote area, else other city."""
+        if not city:
+            return Distance.OTHER_CITY
+        if any(area in city for area in self.value("service_area.remote_areas")):
+            return Distance.REMOTE
+        if any(station in city for station in self.value("service_area.station_cities")):
+            return Distance.SAME_CITY
+        return Distance.OTHER_CITY
+
+    def onsite_within(self, distance: Distance) -> timedelta:
+        return self.hours(f"deadlines.onsite_hours.{distance.value}")
+
+
+def load_policy(path: Path) -> ServicePolicy:
+    with path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{path} is not a YAML mapping")
+    return ServicePolicy(raw)
+
+
+@lru_cache(maxsize=1)
+def current_policy() -> ServicePolicy:
+    """The policy in the configured knowledge-base folder, read once per process."""
+    return load_policy(settings().kb_dir / "policy.yml")

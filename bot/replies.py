@@ -1,0 +1,120 @@
+"""What the bot says about registrations, tickets and warranties, composed from bot/texts.yml and the policy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from bot.clock import local_text
+from bot.db.models import Device, Ticket
+from bot.installed_base import WarrantyStatus
+from bot.policy import DISTANCE_LABELS, Distance, ServicePolicy
+from bot.texts import say
+from bot.tickets import KIND_LABELS, STATUS_LABELS, TicketKind, TicketStatus
+from bot.triage import SEVERITY_LABELS, Severity
+
+FIELD_LABELS = {
+    "hospital": "医院",
+    "department": "科室",
+    "device": "设备",
+    "serial_number": "序列号",
+    "fault_description": "故障",
+    "site_address": "地址",
+    "contact_person": "联系人",
+    "contact_phone": "电话",
+    "clinical_impact": "临床影响",
+}
+NOT_GIVEN = "未提供"
+
+
+def registration_summary(fields: Mapping[str, Any]) -> str:
+    lines = [say("summary_intro")]
+    for field, label in FIELD_LABELS.items():
+        lines.append(f"{label}：{fields.get(field) or NOT_GIVEN}")
+    lines.append(say("summary_question"))
+    return "\n".join(lines)
+
+
+def ticket_confirmation(ticket: Ticket, policy: ServicePolicy) -> str:
+    """The ticket number, the deadlines that apply and what happens next."""
+    zone = policy.timezone
+    severity = Severity(ticket.severity)
+    distance = Distance(ticket.distance)
+    parts = [say("ticket_created", number=ticket.number)]
+    if ticket.urgent:
+        parts.append(say("ticket_urgent", severity=SEVERITY_LABELS[severity]))
+    else:
+        parts.append(say("ticket_severity", severity=SEVERITY_LABELS[severity]))
+    parts.append(
+        say(
+            "ticket_next_steps",
+            response_due=local_text(ticket.response_due, zone),
+            response_hours=policy.value("deadlines.first_response_hours"),
+            distance=DISTANCE_LABELS[distance],
+            onsite_hours=policy.value(f"deadlines.onsite_hours.{distance.value}"),
+            onsite_due=local_text(ticket.onsite_due, zone),
+        )
+    )
+    if severity is Severity.COMPLEX:
+        parts.append(say("ticket_plan", plan_hours=policy.value("deadlines.complex_plan_hours")))
+    if severity is Severity.MAJOR:
+        parts.append(say("ticket_repair", repair_hours=policy.value("deadlines.major_repair_hours")))
+    parts.append(say("ticket_keep_number", number=ticket.number))
+    return "".join(parts)
+
+
+def ticket_status(ticket: Ticket, policy: ServicePolicy) -> str:
+    zone = policy.timezone
+    status = TicketStatus(ticket.status)
+    text = say(
+        "ticket_status",
+        number=ticket.number,
+        kind=KIND_LABELS[TicketKind(ticket.kind)],
+        created=local_text(ticket.created_at, zone),
+        status=STATUS_LABELS[status],
+    )
+    if ticket.device:
+        text += say("ticket_status_device", device=ticket.device)
+    if status is TicketStatus.NEW and ticket.response_due:
+        text += say("ticket_status_response", response_due=local_text(ticket.response_due, zone))
+    elif status in (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.EN_ROUTE) and ticket.onsite_due:
+        text += say("ticket_status_deadline", onsite_due=local_text(ticket.onsite_due, zone))
+    return text
+
+
+def warranty_answer(device: Device, status: WarrantyStatus, policy: ServicePolicy) -> str:
+    values = {
+        "serial": device.serial_number,
+        "hospital": device.hospital,
+        "device": f"{device.device_type} {device.model}",
+        "end": _date_text(status.warranty_end),
+    }
+    if status.in_warranty:
+        return say("warranty_in", days=status.days_left, **values)
+    return say(
+        "warranty_out",
+        fees="、".join(policy.value("warranty.after_warranty.fees")),
+        parts_price=policy.value("warranty.after_warranty.parts_price"),
+        **values,
+    )
+
+
+def request_created(ticket: Ticket, policy: ServicePolicy) -> str:
+    due = local_text(ticket.response_due, policy.timezone)
+    return say(
+        f"request_created.{ticket.kind}",
+        number=ticket.number,
+        due=due,
+        hours=policy.value("deadlines.complaint_contact_hours"),
+        answer_days=policy.value("deadlines.complaint_answer_working_days"),
+        minutes=policy.value("deadlines.callback_minutes"),
+        phone=ticket.contact_phone or NOT_GIVEN,
+        hotline=policy.hotline_phone,
+        interval=policy.value("maintenance.preventive_interval_months"),
+        advanced=policy.value("training.advanced_per_year"),
+    )
+
+
+def _date_text(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"

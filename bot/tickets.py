@@ -1,0 +1,323 @@
+"""Tickets: create exactly once, number them SR+date+sequence, look them up, note on them.
+
+A ticket is any service record the hotline promises to act on: a fault repair, a complaint, a call-back by a
+person, a maintenance or a training request. Every record gets an SR number the caller can quote later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.clock import to_local
+from bot.db.models import Ticket, TicketEvent, TicketSequence
+from bot.policy import ServicePolicy
+from bot.triage import Deadlines, Triage, TriageRules, assess, deadlines_for
+
+
+class TicketKind(str, Enum):
+    FAULT = "fault"
+    COMPLAINT = "complaint"
+    CALLBACK = "callback"
+    MAINTENANCE = "maintenance"
+    TRAINING = "training"
+
+
+KIND_LABELS = {
+    TicketKind.FAULT: "故障报修",
+    TicketKind.COMPLAINT: "投诉",
+    TicketKind.CALLBACK: "人工回电",
+    TicketKind.MAINTENANCE: "保养预约",
+    TicketKind.TRAINING: "培训申请",
+}
+
+
+class TicketStatus(str, Enum):
+    NEW = "new"
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    EN_ROUTE = "en_route"
+    ON_SITE = "on_site"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    REOPENED = "reopened"
+
+
+STATUS_LABELS = {
+    TicketStatus.NEW: "已受理，等待分派工程师",
+    TicketStatus.DISPATCHED: "已分派工程师",
+    TicketStatus.ACCEPTED: "工程师已接单",
+    TicketStatus.EN_ROUTE: "工程师正在赶往现场",
+    TicketStatus.ON_SITE: "工程师已到现场处理",
+    TicketStatus.RESOLVED: "已处理完毕，等待您确认",
+    TicketStatus.CLOSED: "已完成并关闭",
+    TicketStatus.CANCELLED: "已取消",
+    TicketStatus.REOPENED: "已重新打开，正在处理",
+}
+
+OPEN_STATUSES = (
+    TicketStatus.NEW,
+    TicketStatus.DISPATCHED,
+    TicketStatus.ACCEPTED,
+    TicketStatus.EN_ROUTE,
+    TicketStatus.ON_SITE,
+    TicketStatus.REOPENED,
+)
+
+
+@dataclass
+class Registration:
+    """The registration form (售后服务需求登记表) as the caller gave it."""
+
+    hospital: str | None = None
+    department: str | None = None
+    contact_person: str | None = None
+    contact_phone: str | None = None
+    device: str | None = None
+    serial_number: str | None = None
+    description: str | None = None
+    site_address: str | None = None
+    site_city: str | None = None
+    clinical_impact: str | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a ticket came from: the channel, the conversation, and what was said in it."""
+
+    channel: str
+    sender_id: str
+    transcript: list[dict[str, Any]]
+
+
+class OpenTicketExists(Exception):
+    """The device already has an open fault ticket; a second report becomes a note on it instead."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__(f"serial {ticket.serial_number} already has open ticket {ticket.number}")
+        self.ticket = ticket
+
+
+def next_ticket_number(session: Session, received_at: datetime, policy: ServicePolicy) -> str:
+    """SR + local date + 4-digit sequence of that day.
+
+    The UPDATE takes the row's write lock, so concurrent callers are serialised until commit; a rolled-back
+    ticket leaves a gap, which is allowed.
+    """
+    day = to_local(received_at, policy.timezone).strftime("%Y%m%d")
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(TicketSequence).values(day=day, last=0).on_conflict_do_nothing())
+    session.execute(update(TicketSequence).where(TicketSequence.day == day).values(last=TicketSequence.last + 1))
+    last = session.execute(select(TicketSequence.last).where(TicketSequence.day == day)).scalar_one()
+    return f"SR{day}{last:04d}"
+
+
+def ticket_by_key(session: Session, idempotency_key: str) -> Ticket | None:
+    return session.execute(select(Ticket).where(Ticket.idempotency_key == idempotency_key)).scalar_one_or_none()
+
+
+def find_ticket(session: Session, number: str) -> Ticket | None:
+    return session.execute(select(Ticket).where(Ticket.number == number.strip().upper())).scalar_one_or_none()
+
+
+def open_ticket_for_serial(session: Session, serial_number: str) -> Ticket | None:
+    return session.execute(
+        select(Ticket)
+        .where(Ticket.kind == TicketKind.FAULT.value)
+        .where(Ticket.serial_number == serial_number.upper())
+        .where(Ticket.status.in_([s.value for s in OPEN_STATUSES]))
+        .order_by(Ticket.id.desc())
+    ).scalars().first()
+
+
+def tickets_for_caller(
+    session: Session, *, sender_id: str | None = None, phone: str | None = None, limit: int = 5
+) -> list[Ticket]:
+    """The caller's tickets, newest first: those from this conversation or with this contact phone."""
+    conditions = []
+    if sender_id:
+        conditions.append(Ticket.sender_id == sender_id)
+    if phone:
+        conditions.append(Ticket.contact_phone == phone)
+    if not conditions:
+        return []
+    query = select(Ticket).where(or_(*conditions)).order_by(Ticket.id.desc()).limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def list_tickets(session: Session, *, status: str | None = None, phone: str | None = None) -> list[Ticket]:
+    query = select(Ticket).order_by(Ticket.id)
+    if status:
+        query = query.where(Ticket.status == status)
+    if phone:
+        query = query.where(Ticket.contact_phone == phone)
+    return list(session.execute(query).scalars())
+
+
+def _insert_once(session: Session, ticket: Ticket, idempotency_key: str, actor: str) -> Ticket:
+    """Insert the ticket unless a concurrent request with the same key won the race; return the one stored."""
+    try:
+        with session.begin_nested():
+            session.add(ticket)
+            session.add(
+                TicketEvent(
+                    ticket=ticket, at=ticket.created_at, actor=actor, kind="created", to_status=ticket.status
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        existing = ticket_by_key(session, idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    return ticket
+
+
+def create_fault_ticket(
+    session: Session,
+    registration: Registration,
+    *,
+    idempotency_key: str,
+    origin: Origin,
+    policy: ServicePolicy,
+    rules: TriageRules,
+    received_at: datetime,
+) -> tuple[Ticket, bool]:
+    """Create the fault ticket of one intake, exactly once; returns (ticket, created now).
+
+    Raises OpenTicketExists when the serial already has an open fault ticket.
+    """
+    existing = ticket_by_key(session, idempotency_key)
+    if existing is not None:
+        return existing, False
+    if registration.serial_number:
+        open_ticket = open_ticket_for_serial(session, registration.serial_number)
+        if open_ticket is not None:
+            raise OpenTicketExists(open_ticket)
+
+    triage = assess(rules, registration.description, registration.clinical_impact)
+    distance = policy.distance_for(registration.site_city)
+    deadlines = deadlines_for(policy, triage, distance, received_at)
+    ticket = _new_ticket(
+        session, TicketKind.FAULT, registration, idempotency_key, origin, policy, received_at, deadlines, triage
+    )
+    ticket.distance = distance.value
+    stored = _insert_once(session, ticket, idempotency_key, origin.sender_id)
+    return stored, stored is ticket
+
+
+def create_service_request(
+    session: Session,
+    kind: TicketKind,
+    registration: Registration,
+    *,
+    idempotency_key: str,
+    origin: Origin,
+    policy: ServicePolicy,
+    received_at: datetime,
+) -> tuple[Ticket, bool]:
+    """A complaint, call-back, maintenance or training request; its response clock comes from the policy."""
+    existing = ticket_by_key(session, idempotency_key)
+    if existing is not None:
+        return existing, False
+    respond_within = {
+        TicketKind.COMPLAINT: policy.hours("deadlines.complaint_contact_hours"),
+        TicketKind.CALLBACK: policy.minutes("deadlines.callback_minutes"),
+    }.get(kind, policy.hours("deadlines.first_response_hours"))
+    ticket = _new_ticket(session, kind, registration, idempotency_key, origin, policy, received_at, None, None)
+    ticket.response_due = received_at + respond_within
+    stored = _insert_once(session, ticket, idempotency_key, origin.sender_id)
+    return stored, stored is ticket
+
+
+def _new_ticket(
+    session: Session,
+    kind: TicketKind,
+    registration: Registration,
+    idempotency_key: str,
+    origin: Origin,
+    policy: ServicePolicy,
+    received_at: datetime,
+    deadlines: Deadlines | None,
+    triage: Triage | None,
+) -> Ticket:
+    fields = asdict(registration)
+    if fields["serial_number"]:
+        fields["serial_number"] = fields["serial_number"].upper()
+    ticket = Ticket(
+        number=next_ticket_number(session, received_at, policy),
+        kind=kind.value,
+        status=TicketStatus.NEW.value,
+        idempotency_key=idempotency_key,
+        channel=origin.channel,
+        sender_id=origin.sender_id,
+        transcript=origin.transcript,
+        created_at=received_at,
+        updated_at=received_at,
+        urgent=bool(triage and triage.urgent),
+        severity=triage.severity.value if triage else None,
+        **fields,
+    )
+    if deadlines is not None:
+        ticket.response_due = deadlines.response_due
+        ticket.onsite_due = deadlines.onsite_due
+        ticket.plan_due = deadlines.plan_due
+        ticket.repair_due = deadlines.repair_due
+    return ticket
+
+
+def add_note(session: Session, ticket: Ticket, note: str, *, actor: str, at: datetime) -> None:
+    session.add(TicketEvent(ticket_id=ticket.id, at=at, actor=actor, kind="note", note=note))
+    ticket.updated_at = at
+
+
+def ticket_as_dict(ticket: Ticket) -> dict[str, Any]:
+    """Everything about a ticket, JSON-ready (times in ISO 8601 UTC)."""
+
+    def iso(moment: datetime | None) -> str | None:
+        return moment.isoformat() + "Z" if moment else None
+
+    return {
+        "number": ticket.number,
+        "kind": ticket.kind,
+        "status": ticket.status,
+        "hospital": ticket.hospital,
+        "department": ticket.department,
+        "contact_person": ticket.contact_person,
+        "contact_phone": ticket.contact_phone,
+        "device": ticket.device,
+        "serial_number": ticket.serial_number,
+        "description": ticket.description,
+        "site_address": ticket.site_address,
+        "site_city": ticket.site_city,
+        "clinical_impact": ticket.clinical_impact,
+        "flags": list(ticket.flags or []),
+        "severity": ticket.severity,
+        "urgent": ticket.urgent,
+        "distance": ticket.distance,
+        "deadlines": {
+            "response_due": iso(ticket.response_due),
+            "onsite_due": iso(ticket.onsite_due),
+            "plan_due": iso(ticket.plan_due),
+            "repair_due": iso(ticket.repair_due),
+        },
+        "channel": ticket.channel,
+        "sender_id": ticket.sender_id,
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+        "transcript": list(ticket.transcript or []),
+        "events": [
+            {"at": iso(e.at), "actor": e.actor, "kind": e.kind, "from": e.from_status, "to": e.to_status, "note": e.note}
+            for e in ticket.events
+        ],
+    }

@@ -1,0 +1,150 @@
+"""The fault-intake actions, run as the action server runs them, on a temporary database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from actions.intake import (
+    ActionAskRegistrationConfirmed,
+    ActionStartIntake,
+    ActionSubmitTicket,
+    ValidateFaultForm,
+)
+from bot.db import session_scope
+from bot.db.models import Ticket, TicketEvent
+from tests.conftest import make_tracker, slot_values, texts
+
+pytestmark = pytest.mark.anyio
+
+FILLED = {
+    "fault_description": "开机报温度异常",
+    "device": "全自动生化分析仪 KR-2000",
+    "serial_number": "KR23060142",
+    "hospital": "郑州市嘉禾医院",
+    "department": "检验科",
+    "site_address": "郑州市金水区嘉禾路88号",
+    "site_city": "郑州",
+    "contact_person": "王敏",
+    "contact_phone": "13912345678",
+    "clinical_impact": "急诊样本在等",
+    "registration_confirmed": True,
+    "intake_id": "intake-1",
+    "intake_flags": [],
+}
+
+
+async def validate(dispatcher, domain, text: str, intent: str, requested: str, slots: dict[str, Any] | None = None,
+                   entities=None) -> dict[str, Any]:
+    tracker = make_tracker(text, intent, entities=entities, active_loop="fault_form",
+                           slots={"requested_slot": requested, **(slots or {})})
+    return slot_values(await ValidateFaultForm().run(dispatcher, tracker, domain))
+
+
+async def test_start_keeps_what_the_first_message_says(dispatcher, domain) -> None:
+    tracker = make_tracker("你好，检验科的生化分析仪开机一直报温度异常，急诊样本在等", "report_fault",
+                           entities=[{"entity": "department", "value": "检验科"}],
+                           slots={"serial_number": "OLD1234567", "contact_phone": "13912345678"})
+    slots = slot_values(await ActionStartIntake().run(dispatcher, tracker, domain))
+    assert slots["device"] == "全自动生化分析仪" and slots["department"] == "检验科"
+    assert "急诊" in slots["clinical_impact"] and slots["intake_id"]
+    assert slots["serial_number"] is None  # the last intake's device is forgotten…
+    assert "contact_phone" not in slots  # …but who the caller is is kept
+
+
+async def test_known_serial_fills_hospital_department_device_and_site(database, dispatcher, domain) -> None:
+    slots = await validate(dispatcher, domain, "序列号KR23060142", "inform", "serial_number")
+    assert slots["serial_number"] == "KR23060142"
+    assert slots["hospital"] == "郑州市嘉禾医院" and slots["site_city"] == "郑州"
+    assert slots["device"] == "全自动生化分析仪 KR-2000"
+    assert "查到了" in texts(dispatcher)
+
+
+async def test_unknown_serial_is_accepted_and_flagged(database, dispatcher, domain) -> None:
+    slots = await validate(dispatcher, domain, "ZX99887766", "inform", "serial_number")
+    assert slots["serial_number"] == "ZX99887766" and slots["intake_flags"] == ["serial_not_in_registry"]
+    assert "没有查到" in texts(dispatcher)
+
+
+async def test_bad_serial_is_asked_again_then_the_caller_may_skip(database, dispatcher, domain) -> None:
+    slots = await validate(dispatcher, domain, "铭牌看不清楚是啥", "inform", "serial_number")
+    assert slots["serial_number"] == "未提供"  # 「看不清」 means they cannot give it
+    slots = await validate(dispatcher, domain, "12AB", "inform", "serial_number")
+    assert slots["serial_number"] is None and "不太对" in texts(dispatcher)
+    slots = await validate(dispatcher, domain, "12AB", "inform", "serial_number",
+                           {"failed_attempts": {"serial_number": 2}})
+    assert slots["serial_number"] == "未提供" and "serial_not_given" in slots["intake_flags"]
+
+
+async def test_bad_phone_is_asked_again_then_kept_as_said(database, dispatcher, domain) -> None:
+    slots = await validate(dispatcher, domain, "1391234", "inform", "contact_phone")
+    assert slots["contact_phone"] is None and "11位手机号" in texts(dispatcher)
+    slots = await validate(dispatcher, domain, "1391234", "inform", "contact_phone",
+                           {"failed_attempts": {"contact_phone": 1}})
+    assert slots["contact_phone"] == "1391234" and "phone_unverified" in slots["intake_flags"]
+
+
+async def test_confirmation_yes_no_and_correction(database, dispatcher, domain) -> None:
+    filled = {**FILLED, "registration_confirmed": None}
+    assert (await validate(dispatcher, domain, "对", "affirm", "registration_confirmed", filled))[
+        "registration_confirmed"] is True
+    slots = await validate(dispatcher, domain, "不对", "deny", "registration_confirmed", filled)
+    assert slots["registration_confirmed"] is None and slots["correction_pending"] is True
+    slots = await validate(dispatcher, domain, "电话写错了，是13812345678", "inform", "registration_confirmed",
+                           filled, entities=[{"entity": "phone", "value": "13812345678"}])
+    assert slots["contact_phone"] == "13812345678"
+    assert slots["registration_confirmed"] is None and slots["correction_pending"] is False
+
+
+async def test_read_back_or_ask_what_to_change(dispatcher, domain) -> None:
+    await ActionAskRegistrationConfirmed().run(dispatcher, make_tracker("x", "inform", slots=FILLED), domain)
+    summary = texts(dispatcher)
+    assert "电话：13912345678" in summary and "序列号：KR23060142" in summary and "回复「对」" in summary
+    dispatcher.messages.clear()
+    await ActionAskRegistrationConfirmed().run(
+        dispatcher, make_tracker("不对", "deny", slots={**FILLED, "correction_pending": True}), domain)
+    assert "要改" in texts(dispatcher) or "哪一项" in texts(dispatcher)
+
+
+def count_tickets(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        return session.execute(select(func.count(Ticket.id))).scalar_one()
+
+
+async def test_submit_creates_one_ticket_and_says_number_and_deadlines(database, dispatcher, domain) -> None:
+    tracker = make_tracker("对", "affirm", slots=FILLED)
+    events = await ActionSubmitTicket().run(dispatcher, tracker, domain)
+    said = texts(dispatcher)
+    number = slot_values(events)["last_ticket_number"]
+    assert number.startswith("SR") and number in said
+    assert "1小时内" in said and "同城3小时内到场" in said and "紧急" in said
+    assert slot_values(events)["intake_id"] is None
+    # The same intake submitted again (a retried request) finds the same ticket.
+    again = await ActionSubmitTicket().run(dispatcher, make_tracker("对", "affirm", slots=FILLED), domain)
+    assert slot_values(again)["last_ticket_number"] == number
+    assert count_tickets(database) == 1
+
+
+async def test_second_report_for_a_device_with_an_open_ticket_becomes_a_note(database, dispatcher, domain) -> None:
+    await ActionSubmitTicket().run(dispatcher, make_tracker("对", "affirm", slots=FILLED), domain)
+    dispatcher.messages.clear()
+    slots = await validate(dispatcher, domain, "KR23060142", "inform", "serial_number")
+    assert slots["duplicate_of"].startswith("SR") and slots["requested_slot"] is None
+    assert "已有处理中的工单" in texts(dispatcher)
+    second = {**FILLED, "intake_id": "intake-2", "duplicate_of": slots["duplicate_of"], "fault_description": "又坏了"}
+    for _ in range(2):  # a retry adds no second note
+        await ActionSubmitTicket().run(dispatcher, make_tracker("KR23060142", "inform", slots=second), domain)
+    assert count_tickets(database) == 1
+    with session_scope(database) as session:
+        notes = session.execute(select(TicketEvent.note).where(TicketEvent.kind == "note")).scalars().all()
+    assert len(notes) == 1 and "又坏了" in notes[0]
+
+
+@pytest.mark.parametrize("confirmed", [None, False])
+async def test_nothing_is_created_without_a_yes(database, dispatcher, domain, confirmed) -> None:
+    await ActionSubmitTicket().run(
+        dispatcher, make_tracker("x", "inform", slots={**FILLED, "registration_confirmed": confirmed}), domain)
+    assert count_tickets(database) == 0

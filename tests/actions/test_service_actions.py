@@ -1,0 +1,126 @@
+"""Look-ups, service requests, ratings and the stray-yes guard, run as the action server runs them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from actions.conversation import ActionAcknowledge, ActionDefaultAskAffirmation
+from actions.intake import ActionSubmitTicket
+from actions.lookup import ActionCheckTicket, ActionCheckWarranty, ValidateWarrantyForm
+from actions.service import ActionRateService, ActionStartServiceRequest, ActionSubmitServiceRequest, score_in
+from bot.db import session_scope
+from bot.db.models import Rating, Ticket
+from tests.actions.test_intake_actions import FILLED
+from tests.conftest import make_tracker, slot_values, texts
+
+pytestmark = pytest.mark.anyio
+
+
+async def submit_fault(dispatcher, domain, sender: str = "test-caller") -> str:
+    events = await ActionSubmitTicket().run(dispatcher, make_tracker("对", "affirm", slots=FILLED, sender_id=sender), domain)
+    dispatcher.messages.clear()
+    return slot_values(events)["last_ticket_number"]
+
+
+async def test_status_by_ticket_number(database, dispatcher, domain) -> None:
+    number = await submit_fault(dispatcher, domain)
+    await ActionCheckTicket().run(dispatcher, make_tracker(f"{number.lower()} 到哪一步了", "check_ticket",
+                                                           sender_id="someone-else"), domain)
+    assert number in texts(dispatcher) and "等待分派工程师" in texts(dispatcher)
+
+
+async def test_status_without_a_number_finds_the_callers_tickets(database, dispatcher, domain) -> None:
+    number = await submit_fault(dispatcher, domain)
+    await ActionCheckTicket().run(dispatcher, make_tracker("我上午报的修呢", "check_ticket"), domain)
+    assert number in texts(dispatcher)
+    dispatcher.messages.clear()
+    await ActionCheckTicket().run(dispatcher, make_tracker("我上午报的修呢", "check_ticket", sender_id="new"), domain)
+    assert "没有查到" in texts(dispatcher)
+
+
+async def test_unknown_ticket_number(database, dispatcher, domain) -> None:
+    await ActionCheckTicket().run(dispatcher, make_tracker("SR209901010001呢", "check_ticket"), domain)
+    assert "没有查到工单 SR209901010001" in texts(dispatcher)
+
+
+@pytest.mark.parametrize(
+    ("serial", "expected"),
+    [("KR23060142", "在免费保修期内"), ("AA21110387", "已于 2023年11月19日 到期"), ("ZZ00000001", "没有查到")],
+)
+async def test_warranty_from_the_installed_base(database, dispatcher, domain, serial, expected) -> None:
+    events = await ActionCheckWarranty().run(dispatcher, make_tracker(f"{serial}还在保修吗", "check_warranty"), domain)
+    assert expected in texts(dispatcher)
+    assert slot_values(events) == {"serial_number": None}
+
+
+async def test_warranty_without_a_serial_asks_for_it(database, dispatcher, domain) -> None:
+    events = await ActionCheckWarranty().run(dispatcher, make_tracker("我们这台过保了没", "check_warranty"), domain)
+    assert events == [{"event": "followup", "name": "warranty_form", "timestamp": None}]
+    tracker = make_tracker("KR 2306 0142", "inform", active_loop="warranty_form",
+                           slots={"requested_slot": "serial_number"})
+    assert slot_values(await ValidateWarrantyForm().run(dispatcher, tracker, domain))["serial_number"] == "KR23060142"
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "kind", "promise"),
+    [
+        ("complaint", "工程师说好三点到，现在还没来", "complaint", "12小时内"),
+        ("request_human", "转人工", "callback", "30分钟内"),
+        ("request_maintenance", "该做半年保养了", "maintenance", "免费保养"),
+        ("request_training", "新同事不会操作，能来培训吗", "training", "免费高级培训"),
+    ],
+)
+async def test_service_request_is_recorded_with_its_promise(database, dispatcher, domain, intent, text, kind,
+                                                            promise) -> None:
+    start = await ActionStartServiceRequest().run(dispatcher, make_tracker(text, intent), domain)
+    slots = {**slot_values(start), "hospital": "郑州市嘉禾医院", "contact_person": "王敏",
+             "contact_phone": "13912345678"}
+    for _ in range(2):  # submitted twice (a retry): one record
+        events = await ActionSubmitServiceRequest().run(dispatcher, make_tracker("13912345678", "inform", slots=slots),
+                                                        domain)
+    said = texts(dispatcher)
+    assert slot_values(events)["last_ticket_number"] in said and promise in said
+    with session_scope(database) as session:
+        tickets = session.execute(select(Ticket)).scalars().all()
+        assert [(t.kind, t.description) for t in tickets] == [(kind, text)]
+        assert tickets[0].transcript[-1]["text"] == "13912345678"
+
+
+async def test_sms_caller_is_not_asked_for_a_phone(database, dispatcher, domain) -> None:
+    tracker = make_tracker("转人工", "request_human", sender_id="+8613912345678", channel="twilio_sms")
+    assert slot_values(await ActionStartServiceRequest().run(dispatcher, tracker, domain))["contact_phone"] == "13912345678"
+
+
+@pytest.mark.parametrize(("text", "score"), [("给5分", 5), ("四星吧", 4), ("打3分，来得太慢", 3), ("很好", None)])
+def test_scores_in_words_and_digits(text: str, score: int | None) -> None:
+    assert score_in(text, []) == score
+
+
+async def test_low_score_is_stored_and_opens_a_review(database, dispatcher, domain) -> None:
+    await submit_fault(dispatcher, domain)
+    await ActionRateService().run(dispatcher, make_tracker("打2分", "rate_service"), domain)
+    assert "复核" in texts(dispatcher)
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        assert rating.score == 2 and rating.ticket_id is not None
+
+
+async def test_a_repeated_yes_after_the_ticket_does_not_make_another(database, dispatcher, domain) -> None:
+    number = await submit_fault(dispatcher, domain)
+    history = [{"event": "action", "name": "action_submit_ticket"}, {"event": "action", "name": "action_listen"}]
+    tracker = make_tracker("确认", "affirm", slots={"last_ticket_number": number}, events=history)
+    await ActionAcknowledge().run(dispatcher, tracker, domain)
+    assert f"已经登记过了，工单号 {number}" in texts(dispatcher)
+
+
+async def test_low_confidence_offers_the_likeliest_meanings(dispatcher, domain) -> None:
+    tracker = make_tracker("那个机器的事", "nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.5}, {"name": "report_fault", "confidence": 0.4},
+        {"name": "check_ticket", "confidence": 0.3}, {"name": "inform", "confidence": 0.2},
+    ]
+    await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    buttons = dispatcher.messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == ["/report_fault", "/check_ticket", "/deny"]
+    assert dispatcher.messages[0]["text"].startswith("您是想")

@@ -1,0 +1,104 @@
+"""Reading registration fields out of what callers type."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.catalogue import current_catalogue
+from bot.intake import Message, city_of, extract_fields, find_ticket_number, normalise_phone, normalise_serial
+from bot.triage import current_rules
+
+
+def extract(text: str, intent: str = "inform", requested: str | None = None, entities=None) -> dict:
+    return extract_fields(Message(text, intent, entities or []), requested, current_catalogue(), current_rules())
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("13912345678", "13912345678"),
+        ("手机139 1234 5678", "13912345678"),
+        ("电话是139-1234-5678", "13912345678"),
+        ("幺三九一二三四五六七八", "13912345678"),
+        ("座机0371-65432109", "0371-65432109"),
+        ("037165432109", "0371-65432109"),
+        ("+8613912345678", "13912345678"),
+        ("12345", None),
+        ("1391234567", None),
+        ("不方便留", None),
+    ],
+)
+def test_phone_numbers_are_normalised_or_refused(text: str, phone: str | None) -> None:
+    assert normalise_phone(text) == phone
+
+
+@pytest.mark.parametrize(
+    ("text", "serial"),
+    [
+        ("KR23060142", "KR23060142"),
+        ("序列号是 kr23060142", "KR23060142"),
+        ("SN20240518A", "SN20240518A"),
+        ("SR202611210007", None),  # a ticket number is not a serial
+        ("KR-2000", None),  # a model code is not a serial
+        ("不知道", None),
+    ],
+)
+def test_serials_are_normalised_and_not_confused_with_tickets_or_models(text: str, serial: str | None) -> None:
+    assert normalise_serial(text) == serial
+
+
+def test_ticket_numbers_are_found_in_any_case() -> None:
+    assert find_ticket_number("sr202611210007 到哪一步了") == "SR202611210007"
+    assert find_ticket_number("我上午报的修呢") is None
+
+
+def test_first_report_keeps_device_description_and_urgency() -> None:
+    found = extract("你好，检验科的生化分析仪开机一直报温度异常，急诊样本在等", intent="report_fault",
+                    entities=[{"entity": "department", "value": "检验科"}])
+    assert found["device"] == "全自动生化分析仪"
+    assert found["department"] == "检验科"
+    assert found["fault_description"].startswith("检验科的生化分析仪开机一直报温度异常")
+    assert "急诊" in found["clinical_impact"]
+
+
+def test_model_code_in_any_spelling_names_the_device() -> None:
+    assert extract("我们的kr2000加样针堵了", intent="report_fault")["device"] == "全自动生化分析仪 KR-2000"
+
+
+def test_several_fields_in_one_message() -> None:
+    found = extract(
+        "我是王敏，电话13812345678，序列号KR23060142",
+        entities=[{"entity": "person", "value": "王敏"}, {"entity": "phone", "value": "13812345678"}],
+        requested="hospital",
+    )
+    assert found == {"contact_person": "王敏", "contact_phone": "13812345678", "serial_number": "KR23060142"}
+
+
+def test_correction_at_the_confirmation_step() -> None:
+    assert extract("电话写错了，是139 1234 5678", requested="registration_confirmed") == {
+        "contact_phone": "13912345678"
+    }
+    assert extract("地址改成洛阳市涧西区长春路18号", requested="registration_confirmed") == {
+        "site_address": "洛阳市涧西区长春路18号"
+    }
+    assert extract("科室是输血科", requested="registration_confirmed") == {"department": "输血科"}
+
+
+def test_free_text_answers_only_the_requested_field() -> None:
+    assert extract("郑州市嘉禾医院", requested="hospital") == {"hospital": "郑州市嘉禾医院"}
+    assert extract("我姓张", requested="contact_person") == {"contact_person": "张"}
+    assert extract("不影响，有备用机", intent="deny", requested="clinical_impact") == {
+        "clinical_impact": "不影响，有备用机"
+    }
+
+
+def test_a_question_mid_form_fills_nothing() -> None:
+    assert extract("保修期多久？", intent="ask_question", requested="clinical_impact") == {}
+    assert extract("算了不报了", intent="cancel", requested="contact_phone") == {}
+
+
+def test_city_from_address_or_hospital() -> None:
+    assert city_of("洛阳市涧西区长春路18号", ["郑州", "洛阳"]) == "洛阳"
+    assert city_of("开封市鼓楼区安和巷21号", ["郑州"]) == "开封"
+    assert city_of("栾川县人民医院", ["栾川"]) == "栾川"
+    assert city_of(None, ["郑州"]) is None

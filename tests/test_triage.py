@@ -1,0 +1,78 @@
+"""Severity, urgency and the deadlines of the service policy."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.policy import Distance, PolicyError, current_policy, load_policy
+from bot.triage import Severity, assess, current_rules, deadlines_for
+
+RECEIVED = datetime(2026, 11, 21, 14, 0)
+
+
+@pytest.mark.parametrize(
+    ("description", "severity"),
+    [
+        ("打印机没纸了", Severity.GENERAL),
+        ("开机报温度异常", Severity.COMPLEX),
+        ("加样针堵了", Severity.COMPLEX),
+        ("主板烧了，冒烟", Severity.MAJOR),
+        ("完全不能用，多个模块报警", Severity.MAJOR),
+    ],
+)
+def test_severity_from_the_description(description: str, severity: Severity) -> None:
+    assert assess(current_rules(), description, None).severity is severity
+
+
+@pytest.mark.parametrize(
+    ("impact", "urgent"),
+    [
+        ("急诊样本在等", True),
+        ("病人在排队", True),
+        ("设备停机了，全停", True),
+        ("不急，有备用机", False),
+        ("不影响临床", False),
+        ("部分项目做不了", False),
+    ],
+)
+def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:
+    assert assess(current_rules(), "报错", impact).urgent is urgent
+
+
+@pytest.mark.parametrize(
+    ("city", "distance", "hours"),
+    [("郑州", Distance.SAME_CITY, 3), ("开封", Distance.OTHER_CITY, 24), ("栾川", Distance.REMOTE, 48), (None, Distance.OTHER_CITY, 24)],
+)
+def test_onsite_deadline_by_distance(city: str | None, distance: Distance, hours: int) -> None:
+    policy = current_policy()
+    assert policy.distance_for(city) is distance
+    triage = assess(current_rules(), "报错", None)
+    deadlines = deadlines_for(policy, triage, distance, RECEIVED)
+    assert deadlines.response_due == RECEIVED + timedelta(hours=1)
+    assert deadlines.onsite_due == RECEIVED + timedelta(hours=hours)
+
+
+def test_complex_gets_a_plan_and_major_a_repair_deadline() -> None:
+    policy = current_policy()
+    complex_ = deadlines_for(policy, assess(current_rules(), "报错E05", None), Distance.SAME_CITY, RECEIVED)
+    assert complex_.plan_due == RECEIVED + timedelta(hours=48) and complex_.repair_due is None
+    major = deadlines_for(policy, assess(current_rules(), "主板烧了", None), Distance.SAME_CITY, RECEIVED)
+    assert major.repair_due == RECEIVED + timedelta(hours=72)
+    general = deadlines_for(policy, assess(current_rules(), "屏幕有点暗", None), Distance.SAME_CITY, RECEIVED)
+    assert general.plan_due is None and general.repair_due is None
+
+
+def test_a_contract_with_other_terms_changes_one_file(tmp_path: Path) -> None:
+    text = (Path(__file__).parent.parent / "kb" / "policy.yml").read_text(encoding="utf-8")
+    (tmp_path / "policy.yml").write_text(text.replace("same_city: 3", "same_city: 2"), encoding="utf-8")
+    policy = load_policy(tmp_path / "policy.yml")
+    assert policy.onsite_within(Distance.SAME_CITY) == timedelta(hours=2)
+    assert policy.render("同城{deadlines.onsite_hours.same_city}小时到场") == "同城2小时到场"
+
+
+def test_a_template_naming_a_missing_value_is_an_error() -> None:
+    with pytest.raises(PolicyError, match="no value 'deadlines.nope'"):
+        current_policy().render("{deadlines.nope}")
