@@ -277,12 +277,11 @@ def _note_report(session: Any, ticket: Any, registration: Registration, intake_i
 
 
 class ActionCancelIntake(Action):
+    """Stop the form under way; nothing is created."""
+
     def name(self) -> str:
         return "action_cancel_intake"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if not tracker.active_loop_name:
-            dispatcher.utter_message(text=say("nothing_to_cancel"))
-            return []
         dispatcher.utter_message(text=say("intake_cancelled"))
         return [ActiveLoop(None), SlotSet("requested_slot", None), *reset(INTAKE_SLOTS, keep=CALLER_SLOTS)]

@@ -1,0 +1,215 @@
+"""The FAQ knowledge base the bot asks: kb/faq/*.yml searched with the settings of kb/retrieval.yml.
+
+    kb = KnowledgeBase(kb_dir, policy)
+    result = kb.ask("保修几年啊")       # Answer(verdict=Verdict.ANSWER, hits=[FaqHit(...), ...])
+
+It re-reads the FAQ by itself when a file under kb/faq/, kb/retrieval.yml or kb/devices.yml changes (one stat per
+file on each `ask`), so content editors see their change without a restart. A change that does not load (a YAML
+error) is logged and the previous content stays in service.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.knowledge.faq import FaqEntry, duplicates, load_faq
+from bot.knowledge.retrieval import HeldOut, Index, ScoringSettings, Variant
+from bot.knowledge.text import TextAnalyser
+from bot.policy import ServicePolicy
+
+log = logging.getLogger(__name__)
+
+_Stamp = tuple[tuple[str, int, int], ...]
+
+
+class KnowledgeBaseError(RuntimeError):
+    """A knowledge base file cannot be read."""
+
+
+class Verdict(str, Enum):
+    ANSWER = "answer"  # the first hit is confident enough to be the reply
+    SUGGEST = "suggest"  # offer the hits as 「您是想问：」 choices
+    NONE = "none"  # nothing close enough: fall back
+
+
+@dataclass(frozen=True)
+class FaqHit:
+    id: str
+    question: str
+    answer: str  # with the policy's numbers filled in
+    score: float  # in [0, 1], see bot.knowledge.retrieval
+
+
+@dataclass(frozen=True)
+class Answer:
+    verdict: Verdict
+    hits: list[FaqHit]  # best first, at most k, none below the suggest threshold; empty for Verdict.NONE
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    answer_threshold: float
+    # ANSWER also needs this lead over the second entry: a near tie is for the caller to pick.
+    answer_margin: float
+    suggest_threshold: float
+    scoring: ScoringSettings
+
+
+@dataclass(frozen=True)
+class _Content:
+    settings: RetrievalSettings
+    analyser: TextAnalyser
+    entries: list[FaqEntry]
+    index: Index
+    problems: list[str]
+
+
+class KnowledgeBase:
+    def __init__(self, kb_dir: Path, policy: ServicePolicy) -> None:
+        """Loads kb_dir/faq/*.yml, kb_dir/retrieval.yml and kb_dir/devices.yml; raises KnowledgeBaseError."""
+        self.kb_dir = kb_dir
+        self.policy = policy
+        self._lock = threading.Lock()
+        self._config_stamp, self._faq_stamp = self._stamps()
+        self._content = self._load(analyser=None)
+
+    @property
+    def entries(self) -> list[FaqEntry]:
+        self._reload_if_changed()
+        return list(self._content.entries)
+
+    @property
+    def settings(self) -> RetrievalSettings:
+        return self._content.settings
+
+    def ask(self, question: str, k: int = 3) -> Answer:
+        self._reload_if_changed()
+        content, settings = self._content, self._content.settings
+        by_id = {entry.id: entry for entry in content.entries}
+        ranked = list(content.index.entry_scores(question).items())
+        hits = [
+            FaqHit(entry_id, by_id[entry_id].question, by_id[entry_id].answer, round(score, 4))
+            for entry_id, score in ranked[:k]
+            if score >= settings.suggest_threshold
+        ]
+        if not hits:
+            return Answer(Verdict.NONE, [])
+        best, runner_up = ranked[0][1], (ranked[1][1] if len(ranked) > 1 else 0.0)
+        confident = best >= settings.answer_threshold and best - runner_up >= settings.answer_margin
+        return Answer(Verdict.ANSWER if confident else Verdict.SUGGEST, hits)
+
+    def held_out(self) -> list[HeldOut]:
+        """Every question and paraphrase asked with itself left out of the index (see Index.held_out)."""
+        self._reload_if_changed()
+        return self._content.index.held_out()
+
+    def check(self) -> list[str]:
+        """Lint problems of the FAQ; empty when every entry loads, is unique and is found by its own paraphrases."""
+        self._reload_if_changed()
+        content = self._content
+        problems = content.analyser.problems + content.problems
+        problems += duplicates(content.entries, content.analyser.normalise)
+        for result in content.index.held_out():
+            if result.best_id != result.variant.entry_id:
+                problems.append(
+                    f"{result.variant.entry_id}: 「{result.variant.text}」 without itself finds {result.best_id} "
+                    f"({result.best_score:.2f}) before its own entry ({result.own_score:.2f})"
+                )
+        return problems
+
+    def _stamps(self) -> tuple[_Stamp, _Stamp]:
+        config = [self.kb_dir / "retrieval.yml", self.kb_dir / "devices.yml"]
+        return _stamp(config), _stamp(sorted((self.kb_dir / "faq").glob("*.yml")))
+
+    def _reload_if_changed(self) -> None:
+        with self._lock:
+            config_stamp, faq_stamp = self._stamps()
+            if (config_stamp, faq_stamp) == (self._config_stamp, self._faq_stamp):
+                return
+            # Building the tokenizer is the slow part: keep it unless the synonyms or the devices changed.
+            analyser = self._content.analyser if config_stamp == self._config_stamp else None
+            self._config_stamp, self._faq_stamp = config_stamp, faq_stamp
+            try:
+                self._content = self._load(analyser)
+            except KnowledgeBaseError:
+                log.exception("knowledge base change not loaded; the previous content stays in service")
+                return
+            log.info("knowledge base reloaded: %d entries", len(self._content.entries))
+
+    def _load(self, analyser: TextAnalyser | None) -> _Content:
+        retrieval = _read_yaml(self.kb_dir / "retrieval.yml")
+        devices: list[dict[str, Any]] = _read_yaml(self.kb_dir / "devices.yml").get("device_types", [])
+        try:
+            settings = RetrievalSettings(
+                answer_threshold=float(retrieval["answer_threshold"]),
+                answer_margin=float(retrieval.get("answer_margin", 0.0)),
+                suggest_threshold=float(retrieval["suggest_threshold"]),
+                scoring=ScoringSettings(**retrieval.get("scoring", {})),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise KnowledgeBaseError(f"{self.kb_dir / 'retrieval.yml'}: bad settings ({error})") from error
+        if analyser is None:
+            analyser = TextAnalyser(
+                synonyms=_synonyms(retrieval.get("synonyms", {}), devices),
+                words=retrieval.get("words", []),
+                stopwords=retrieval.get("stopwords", []),
+                ngram_range=tuple(retrieval.get("ngram_range", (1, 3))),
+            )
+        try:
+            loaded = load_faq(self.kb_dir / "faq", self.policy, {device["id"] for device in devices})
+        except (OSError, yaml.YAMLError) as error:
+            raise KnowledgeBaseError(f"cannot read the FAQ in {self.kb_dir / 'faq'}: {error}") from error
+        index = Index(
+            variants=[Variant(entry.id, text) for entry in loaded.entries for text in entry.variants],
+            answers={entry.id: entry.answer for entry in loaded.entries},
+            analyser=analyser,
+            settings=settings.scoring,
+            entry_devices={entry.id: frozenset(entry.device_types) for entry in loaded.entries},
+            device_terms={analyser.normalise(_device_word(device)): device["id"] for device in devices},
+        )
+        return _Content(settings, analyser, loaded.entries, index, loaded.problems)
+
+
+def _stamp(paths: list[Path]) -> _Stamp:
+    """What changes when a file is edited, added or removed; (-1, -1) for a missing file."""
+    stamps = []
+    for path in paths:
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            stamps.append((path.name, -1, -1))
+        else:
+            stamps.append((path.name, status.st_mtime_ns, status.st_size))
+    return tuple(stamps)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            raw = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as error:
+        raise KnowledgeBaseError(f"cannot read {path}: {error}") from error
+    if not isinstance(raw, dict):
+        raise KnowledgeBaseError(f"{path} is not a YAML mapping")
+    return raw
+
+
+def _device_word(device: dict[str, Any]) -> str:
+    """The canonical word of a device type: its shortest name (shares the fewest characters with other devices)."""
+    return min([device["name"], *device.get("aliases", [])], key=len)
+
+
+def _synonyms(groups: dict[str, list[str]], devices: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The synonym groups of retrieval.yml plus one per device type: its name and aliases mapped to its word."""
+    merged = {canonical: list(variants or []) for canonical, variants in groups.items()}
+    for device in devices:
+        names = [device["name"], *device.get("aliases", [])]
+        merged.setdefault(_device_word(device), []).extend(names)
+    return merged

@@ -1,0 +1,93 @@
+"""Normalisation and tokenisation of FAQ texts and user questions, the same way for both.
+
+`normalise`: NFKC (full-width letters, digits and punctuation become half-width), traditional → simplified
+Chinese (OpenCC t2s), Latin lower-cased, punctuation and symbols dropped, then every synonym replaced by its
+group's canonical word, longest variant first (so 「延长质保」 is matched before 「质保」).
+`terms`: jieba words of the normalised text, stopwords dropped; the canonical words and the domain words are in
+the tokenizer's dictionary so they stay whole.
+`ngrams`: character n-grams of the terms run together, for the fuzzy half of the score.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+import jieba
+from opencc import OpenCC
+
+# High enough that a domain word beats the general dictionary's split of it (「生化」+「仪」).
+_DOMAIN_WORD_FREQ = 50_000
+
+
+@lru_cache(maxsize=1)
+def _general_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's general dictionary (word → frequency, total), read from disk once per process: it takes a second."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer.FREQ, tokenizer.total
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")  # built on first use, once: it reads its conversion tables
+
+
+def clean(text: str) -> str:
+    """Half-width, simplified, lower-case text with punctuation and symbols turned into single spaces."""
+    text = str(_t2s().convert(unicodedata.normalize("NFKC", text))).lower()
+    kept = [" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text]
+    return " ".join("".join(kept).split())
+
+
+class TextAnalyser:
+    """Turns a text into retrieval terms and character n-grams; built once per synonym configuration."""
+
+    def __init__(
+        self,
+        synonyms: Mapping[str, Iterable[str]],
+        words: Iterable[str] = (),
+        stopwords: Iterable[str] = (),
+        ngram_range: tuple[int, int] = (1, 3),
+    ) -> None:
+        self._canonical: dict[str, str] = {}
+        self.problems: list[str] = []  # for KnowledgeBase.check: a word in two groups maps to the later one
+        for canonical, variants in synonyms.items():
+            target = clean(canonical)
+            for variant in (canonical, *variants):
+                key = clean(variant)
+                if self._canonical.get(key, target) != target:
+                    self.problems.append(
+                        f"synonym 「{variant}」 is in the groups of {self._canonical[key]} and {target}"
+                    )
+                self._canonical[key] = target
+        alternatives = sorted(self._canonical, key=len, reverse=True)
+        self._synonym_re = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+        self._stopwords = frozenset(clean(word) for word in stopwords)
+        self._ngram_range = ngram_range
+        # A private tokenizer, so our words do not leak into Rasa's global jieba dictionary. It starts from a copy
+        # of the general dictionary (jieba 0.42's FREQ/total/initialized) instead of reading it from disk again.
+        self._tokenizer = jieba.Tokenizer()
+        freq, total = _general_dictionary()
+        self._tokenizer.FREQ, self._tokenizer.total, self._tokenizer.initialized = dict(freq), total, True
+        for word in {*self._canonical.values(), *(clean(word) for word in words)}:
+            if word and " " not in word:
+                self._tokenizer.add_word(word, freq=_DOMAIN_WORD_FREQ)
+
+    def normalise(self, text: str) -> str:
+        text = clean(text)
+        if self._synonym_re is None:
+            return text
+        return self._synonym_re.sub(lambda match: self._canonical[match.group(0)], text)
+
+    def terms(self, text: str) -> list[str]:
+        # HMM off: it invents odd words from unknown runs; single characters are better terms for short questions.
+        words = self._tokenizer.lcut(self.normalise(text), HMM=False)
+        return [word for word in words if word.strip() and word not in self._stopwords]
+
+    def ngrams(self, terms: list[str]) -> list[str]:
+        chars = "".join(terms)
+        low, high = self._ngram_range
+        return [chars[i : i + n] for n in range(low, high + 1) for i in range(len(chars) - n + 1)]
