@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.db import session_scope
+from bot.knowledge.questions import record_feedback
 from bot.texts import labels, say
 
 # Intents never offered as a guess: they mean nothing on their own.
@@ -15,27 +17,39 @@ CHOICES = 3
 
 
 class ActionAcknowledge(Action):
-    """A 「对」 or 「好的」 with nothing to confirm: after a ticket, say it exists already, never make a second."""
+    """A yes or no outside any form answers what the bot did last.
+
+    After 「这个回答有帮助吗？」 it is the feedback; right after a ticket, a repeated 「确认」 is told the ticket
+    exists already (never a second one); otherwise it is simply acknowledged.
+    """
 
     def name(self) -> str:
         return "action_acknowledge"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        number = tracker.get_slot("last_ticket_number")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if number and intent == "affirm" and _just_submitted(tracker):
+        previous = _previous_action(tracker)
+        question_id = tracker.get_slot("faq_question_id")
+        if previous == "action_answer_question" and question_id is not None:
+            helpful = intent == "affirm"
+            with session_scope() as session:
+                record_feedback(session, int(question_id), helpful)
+            dispatcher.utter_message(text=say("faq_feedback_thanks" if helpful else "faq_feedback_sorry"))
+            return [SlotSet("faq_question_id", None)]
+        number = tracker.get_slot("last_ticket_number")
+        if number and intent == "affirm" and previous in ("action_submit_ticket", "action_submit_service_request"):
             dispatcher.utter_message(text=say("ticket_already_created", number=number))
         else:
             dispatcher.utter_message(text=say("acknowledge"))
         return []
 
 
-def _just_submitted(tracker: Tracker) -> bool:
-    """Did the bot's last action before this message submit something?"""
+def _previous_action(tracker: Tracker) -> str | None:
+    """The bot's last action before the caller's latest message."""
     for event in reversed(tracker.events[:-1]):
         if event.get("event") == "action" and event.get("name") not in ("action_listen", None):
-            return event["name"] in ("action_submit_ticket", "action_submit_service_request")
-    return False
+            return str(event["name"])
+    return None
 
 
 class ActionDefaultAskAffirmation(Action):

@@ -17,6 +17,8 @@ from bot.catalogue import current_catalogue
 from bot.config import settings
 from bot.db import migrate, session_scope
 from bot.installed_base import seed_devices
+from bot.knowledge import KnowledgeBase, Verdict
+from bot.knowledge.questions import gaps
 from bot.model import ensure_model
 from bot.policy import current_policy
 from bot.replies import ticket_status
@@ -113,6 +115,56 @@ def chat(url: str) -> None:
         print()
 
 
+def cmd_kb_ask(args: argparse.Namespace) -> int:
+    kb = KnowledgeBase(settings().kb_dir, current_policy())
+    results = [(question, kb.ask(question)) for question in args.questions]
+    if args.json:
+        print(json.dumps(
+            [
+                {
+                    "question": question,
+                    "verdict": answer.verdict.value,
+                    "answers": [
+                        {"id": h.id, "question": h.question, "answer": h.answer, "score": round(h.score, 4)}
+                        for h in answer.hits
+                    ],
+                }
+                for question, answer in results
+            ],
+            ensure_ascii=False,
+            indent=2,
+        ))
+        return 0
+    for question, answer in results:
+        print(f"问：{question}")
+        if answer.verdict is Verdict.ANSWER:
+            print(f"答：{answer.hits[0].answer}  [{answer.hits[0].id} {answer.hits[0].score:.2f}]")
+        elif answer.verdict is Verdict.SUGGEST:
+            print("您是想问：" + "；".join(f"{h.question} [{h.id} {h.score:.2f}]" for h in answer.hits))
+        else:
+            print("（知识库中没有答案）")
+        print()
+    return 0
+
+
+def cmd_kb_check(args: argparse.Namespace) -> int:
+    problems = KnowledgeBase(settings().kb_dir, current_policy()).check()
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def cmd_kb_gaps(args: argparse.Namespace) -> int:
+    migrate.upgrade()
+    with session_scope() as session:
+        found = gaps(session, limit=args.limit)
+    for gap in found:
+        print(f"{gap.count:>4}  {gap.last_asked:%Y-%m-%d %H:%M}Z  {gap.question}")
+    print(f"{len(found)} unanswered question(s)")
+    return 0
+
+
 def cmd_tickets_list(args: argparse.Namespace) -> int:
     with session_scope() as session:
         tickets = list_tickets(session, status=args.status, phone=args.phone)
@@ -157,6 +209,16 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--file", type=Path,
                       default=settings().kb_dir / "demo" / "installed_base.yml")
     seed.set_defaults(func=cmd_db_seed)
+
+    kb = commands.add_parser("kb", help="the FAQ knowledge base").add_subparsers(dest="kb", required=True)
+    ask = kb.add_parser("ask", help="answer questions as the bot would")
+    ask.add_argument("questions", nargs="+", metavar="QUESTION")
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(func=cmd_kb_ask)
+    kb.add_parser("check", help="lint the knowledge base").set_defaults(func=cmd_kb_check)
+    gaps_parser = kb.add_parser("gaps", help="questions the knowledge base could not answer, with counts")
+    gaps_parser.add_argument("--limit", type=int, default=50)
+    gaps_parser.set_defaults(func=cmd_kb_gaps)
 
     tickets = commands.add_parser("tickets", help="look at tickets").add_subparsers(dest="tickets", required=True)
     listing = tickets.add_parser("list")

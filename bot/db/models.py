@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base, relationship
 
 Base: Any = declarative_base()
@@ -109,4 +109,18 @@ class Rating(Base):
     created_at = Column(DateTime, nullable=False)
 
 
-__all__ = ["Base", "Device", "Rating", "Ticket", "TicketEvent", "TicketSequence"]
+class KbQuestion(Base):
+    """A question put to the knowledge base, what it answered, and whether the caller found it helpful."""
+
+    __tablename__ = "kb_questions"
+
+    id = Column(Integer, primary_key=True)
+    question = Column(Text, nullable=False)
+    verdict = Column(String(10), nullable=False, index=True)
+    faq_id = Column(String(80))
+    score = Column(Float)
+    helpful = Column(Boolean)
+    channel = Column(String(30), nullable=False)
+    sender_id = Column(String(120), nullable=False)
+    asked_at = Column(DateTime, nullable=False)
+

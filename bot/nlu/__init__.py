@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components: the hotline's tokenizer and its device-catalogue entity extractor."""

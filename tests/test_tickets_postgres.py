@@ -1,0 +1,67 @@
+"""The ticket layer on a real PostgreSQL: migrations from empty, and unique numbers under concurrent intakes.
+
+Uses HOTLINE_TEST_POSTGRES_URL (default postgresql+psycopg2://postgres@127.0.0.1:5432/test) to create a
+throw-away database per test run. Skips when PostgreSQL is absent; fails instead with HOTLINE_REQUIRE_SERVICES=1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.db import engine_for, migrate, session_scope
+from bot.db.models import Ticket
+from tests.conftest import skip_or_fail
+from tests.test_tickets import create, registration
+
+pytestmark = pytest.mark.services
+ADMIN_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def postgres() -> Iterator[Engine]:
+    admin = create_engine(ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
+    name = f"hotline_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        skip_or_fail(f"PostgreSQL not reachable at {make_url(ADMIN_URL).host}: {error.orig}")
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    engine = engine_for(url)
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}"'))
+    admin.dispose()
+
+
+def test_migrations_run_on_postgres_from_empty_and_back(postgres: Engine) -> None:
+    url = postgres.url.render_as_string(hide_password=False)
+    migrate.downgrade(url, "0001")
+    migrate.upgrade(url)
+    with postgres.connect() as connection:
+        tables = set(connection.execute(text("select tablename from pg_tables where schemaname='public'")).scalars())
+    assert {"tickets", "ticket_events", "ticket_sequences", "devices", "ratings", "kb_questions"} <= tables
+
+
+def test_concurrent_intakes_on_postgres_get_unique_numbers_and_one_ticket_each(postgres: Engine) -> None:
+    def submit(i: int) -> str:
+        # Every intake is submitted twice at once, as a retried request would be.
+        return create(postgres, f"intake-{i // 2}", registration(serial_number=f"PG{i // 2:08d}"))[0]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = list(pool.map(submit, range(40)))
+    assert len(set(numbers)) == 20
+    assert all(re.fullmatch(r"SR20261121\d{4}", n) for n in numbers)
+    with session_scope(postgres) as session:
+        assert session.execute(select(func.count(Ticket.id))).scalar_one() == 20
