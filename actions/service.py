@@ -27,12 +27,11 @@ from bot.triage import current_rules
 KIND_BY_INTENT = {
     "complaint": TicketKind.COMPLAINT,
     "request_human": TicketKind.CALLBACK,
+    "request_callback": TicketKind.CALLBACK,
     "request_maintenance": TicketKind.MAINTENANCE,
     "request_training": TicketKind.TRAINING,
 }
 CONTACT_SLOTS = ("hospital", "contact_person", "contact_phone")
-# A phone channel's sender is the caller's own number: no need to ask for it.
-PHONE_CHANNELS = ("twilio_sms", "twilio_voice")
 
 
 class ActionStartServiceRequest(Action):
@@ -51,10 +50,11 @@ class ActionStartServiceRequest(Action):
         ]
         found = extract_fields(message, None, current_catalogue(), current_rules())
         events += [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS or f in ("device", "serial_number")]
-        if not tracker.get_slot("contact_phone") and "contact_phone" not in found:
-            phone = normalise_phone(tracker.sender_id) if tracker.get_latest_input_channel() in PHONE_CHANNELS else None
-            if phone:
-                events.append(SlotSet("contact_phone", phone))
+        # SMS and voice channels put the caller's own number in the metadata: no need to ask for it.
+        caller_number = (tracker.latest_message.get("metadata") or {}).get("phone")
+        phone = normalise_phone(str(caller_number)) if caller_number else None
+        if phone and not tracker.get_slot("contact_phone") and "contact_phone" not in found:
+            events.append(SlotSet("contact_phone", phone))
         return events
 
 

@@ -87,8 +87,10 @@ async def test_service_request_is_recorded_with_its_promise(database, dispatcher
         assert tickets[0].transcript[-1]["text"] == "13912345678"
 
 
-async def test_sms_caller_is_not_asked_for_a_phone(database, dispatcher, domain) -> None:
-    tracker = make_tracker("转人工", "request_human", sender_id="+8613912345678", channel="twilio_sms")
+@pytest.mark.parametrize("intent", ["request_human", "request_callback"])
+async def test_phone_channel_caller_is_not_asked_for_a_phone(database, dispatcher, domain, intent) -> None:
+    tracker = make_tracker("转人工", intent, sender_id="CA0123", channel="twilio_voice")
+    tracker.latest_message["metadata"] = {"phone": "+8613912345678"}
     assert slot_values(await ActionStartServiceRequest().run(dispatcher, tracker, domain))["contact_phone"] == "13912345678"
 
 

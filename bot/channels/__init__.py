@@ -1,0 +1,8 @@
+"""The hotline's messaging channels, as Rasa input channels registered in credentials.yml:
+
+    bot.channels.wechat.WeChatInput: {}            # WeChat Official Account → /webhooks/wechat/webhook
+    bot.channels.twilio_sms.TwilioSmsInput: {}     # SMS through Twilio     → /webhooks/twilio_sms/webhook
+    bot.channels.twilio_voice.TwilioVoiceInput: {} # calls through Twilio   → /webhooks/twilio_voice/webhook
+
+Secrets come from the environment (settings.py); what the channels say themselves is in texts.yml.
+"""

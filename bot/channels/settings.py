@@ -1,0 +1,101 @@
+"""The channels' secrets and settings.
+
+Secrets come from environment variables. A channel's entry in credentials.yml may name them too (Rasa fills
+`${VAR}` there from the environment); an empty entry (`bot.channels.wechat.WeChatInput: {}`) means "all from
+the environment". A channel whose secrets are missing still starts, answers 503 and says why in the log: without
+them it cannot check that a request really comes from the platform.
+
+Required: WECHAT_TOKEN, WECHAT_APPID, WECHAT_APPSECRET (WeChat); TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
+HOTLINE_PUBLIC_URL (SMS; voice needs the last two).
+Optional: WECHAT_AES_KEY (safe mode), HOTLINE_VOICE_NAME (default Polly.Zhiyu), HOTLINE_WECHAT_REPLY_SECONDS
+(default 4), HOTLINE_SMS_REPLY_SECONDS (default 10), HOTLINE_REDIS_URL (see store.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Credentials = Mapping[str, Any] | None
+
+
+class ChannelNotConfigured(Exception):
+    """Secrets that a channel needs are missing or malformed."""
+
+    def __init__(self, channel: str, missing: list[str]) -> None:
+        super().__init__(
+            f"{channel} channel is not configured: set {', '.join(missing)}; until then it answers 503"
+        )
+
+
+def _value(credentials: Credentials, key: str, env: str, default: str = "") -> str:
+    given = (credentials or {}).get(key)
+    return str(given) if given else os.environ.get(env, default)
+
+
+def _require(channel: str, values: dict[str, str]) -> None:
+    missing = [env for env, value in values.items() if not value]
+    if missing:
+        raise ChannelNotConfigured(channel, missing)
+
+
+def _seconds(credentials: Credentials, key: str, env: str, default: str) -> float:
+    return float(_value(credentials, key, env, default))
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    token: str
+    appid: str
+    appsecret: str
+    aes_key: str | None
+    # WeChat waits 5 s and then retries; answer well before that, network time included.
+    reply_seconds: float = 4.0
+
+    @classmethod
+    def load(cls, credentials: Credentials) -> WeChatSettings:
+        values = {
+            "WECHAT_TOKEN": _value(credentials, "token", "WECHAT_TOKEN"),
+            "WECHAT_APPID": _value(credentials, "appid", "WECHAT_APPID"),
+            "WECHAT_APPSECRET": _value(credentials, "appsecret", "WECHAT_APPSECRET"),
+        }
+        _require("WeChat", values)
+        aes_key = _value(credentials, "aes_key", "WECHAT_AES_KEY")
+        if aes_key and len(aes_key) != 43:
+            raise ChannelNotConfigured("WeChat", ["WECHAT_AES_KEY to the 43-character EncodingAESKey"])
+        return cls(
+            token=values["WECHAT_TOKEN"],
+            appid=values["WECHAT_APPID"],
+            appsecret=values["WECHAT_APPSECRET"],
+            aes_key=aes_key or None,
+            reply_seconds=_seconds(credentials, "reply_seconds", "HOTLINE_WECHAT_REPLY_SECONDS", "4"),
+        )
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    account_sid: str
+    auth_token: str
+    # The public base URL that Twilio calls and signs, e.g. https://hotline.example.com
+    public_url: str
+    # Twilio gives up on a webhook after 15 s; past this the SMS answer goes out through the REST API.
+    reply_seconds: float = 10.0
+    voice: str = "Polly.Zhiyu"
+
+    @classmethod
+    def load(cls, credentials: Credentials, channel: str, need_account_sid: bool = True) -> TwilioSettings:
+        values = {
+            "TWILIO_AUTH_TOKEN": _value(credentials, "auth_token", "TWILIO_AUTH_TOKEN"),
+            "HOTLINE_PUBLIC_URL": _value(credentials, "public_url", "HOTLINE_PUBLIC_URL"),
+        }
+        account_sid = _value(credentials, "account_sid", "TWILIO_ACCOUNT_SID")
+        _require(channel, {"TWILIO_ACCOUNT_SID": account_sid, **values} if need_account_sid else values)
+        return cls(
+            account_sid=account_sid,
+            auth_token=values["TWILIO_AUTH_TOKEN"],
+            public_url=values["HOTLINE_PUBLIC_URL"].rstrip("/"),
+            reply_seconds=_seconds(credentials, "reply_seconds", "HOTLINE_SMS_REPLY_SECONDS", "10"),
+            voice=_value(credentials, "voice", "HOTLINE_VOICE_NAME", "Polly.Zhiyu"),
+        )

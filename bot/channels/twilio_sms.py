@@ -1,0 +1,150 @@
+"""SMS through Twilio: POST /webhooks/twilio_sms/webhook.
+
+- Every request's X-Twilio-Signature is checked over HOTLINE_PUBLIC_URL + path and the raw form body (403
+  otherwise, nothing processed); a MessageSid is handled once, repeats get the same reply.
+- The answer is TwiML: one <Message> per SMS, sized for Chinese (70 characters, or 67 per part), cut at
+  sentence ends, a few at most, never an empty one. An SMS without text gets a polite answer, not a 500.
+- A bot slower than Twilio's 15-second limit: the webhook answers with no message and the answer follows
+  through the SMS transport (Twilio's REST API).
+
+The conversation is the sender's phone number; metadata {"phone": sender, "hotline_number": our number}.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.channels.bot_reply import BotReply
+from bot.channels.choices import ChoiceMemory
+from bot.channels.exactly_once import Background, ReplyLedger
+from bot.channels.settings import ChannelNotConfigured, Credentials, TwilioSettings
+from bot.channels.sms_transport import SmsTransport, TwilioRestSms
+from bot.channels.splitting import sms_parts
+from bot.channels.store import SharedStore, shared_store
+from bot.channels.texts import text
+from bot.channels.twilio_webhook import signed_form, twiml
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+MAX_PARTS = 5
+
+
+def _parts(content: str) -> list[str]:
+    return sms_parts(content, MAX_PARTS, text("common.more_by_phone"))
+
+
+class TwilioSmsInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "twilio_sms"
+
+    @classmethod
+    def from_credentials(cls, credentials: Credentials) -> InputChannel:
+        try:
+            settings = TwilioSettings.load(credentials, "Twilio SMS")
+        except ChannelNotConfigured as problem:
+            logger.error("%s", problem)
+            return cls(None)
+        return cls(settings)
+
+    def __init__(
+        self,
+        settings: TwilioSettings | None,
+        store: SharedStore | None = None,
+        transport: SmsTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        store = store or shared_store()
+        self._ledger = ReplyLedger(store, "twilio_sms")
+        self._choices = ChoiceMemory(store, "twilio_sms")
+        self._transport = transport or (
+            TwilioRestSms(settings.account_sid, settings.auth_token) if settings else None
+        )
+        self._background = Background()
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = Blueprint("twilio_sms_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.settings else "not configured"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if self.settings is None:
+                logger.error(
+                    "Twilio SMS request refused with 503: the channel is not configured; set TWILIO_ACCOUNT_SID, "
+                    "TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL (see bot/channels/settings.py)"
+                )
+                return response.text("channel not configured", status=503)
+            form = signed_form(self.settings, request)
+            if form is None:
+                return response.text("bad signature", status=403)
+            sender, message_sid = form.get("From", ""), form.get("MessageSid") or form.get("SmsSid", "")
+            if not sender or not message_sid:
+                return response.text("From and MessageSid are required", status=400)
+            outcome = await self._ledger.answer(
+                message_sid,
+                functools.partial(self._turn, on_new_message, form),
+                self.settings.reply_seconds,
+                lambda: _parts(text("common.bot_error")),
+            )
+            if outcome.late is not None:
+                self._background.start(self._send_late(sender, form.get("To", ""), outcome.late))
+            document = MessagingResponse()
+            for part in outcome.parts:
+                document.message(part)
+            return twiml(document)
+
+        @webhook.listener("before_server_stop")
+        async def finish_late_answers(*_: Any) -> None:
+            await self._background.wait(timeout=10)
+
+        return webhook
+
+    async def _turn(self, on_new_message: OnNewMessage, form: dict[str, str]) -> list[str]:
+        sender, body = form["From"], form.get("Body", "").strip()
+        if not body:
+            media = form.get("NumMedia", "0") not in ("", "0")
+            return _parts(text("sms.media_only" if media else "sms.empty_body"))
+        said = await self._choices.resolve(sender, body) or body
+        collector = CollectingOutputChannel()
+        await on_new_message(
+            UserMessage(
+                said,
+                collector,
+                sender,
+                input_channel=self.name(),
+                message_id=form.get("MessageSid") or None,
+                metadata={"phone": sender, "hotline_number": form.get("To", "")},
+            )
+        )
+        reply = BotReply.from_messages(collector.messages)
+        await self._choices.remember(sender, reply.choices)
+        return _parts(reply.as_text())
+
+    async def _send_late(self, to: str, hotline_number: str, late: Awaitable[list[str]]) -> None:
+        try:
+            parts = await late
+        except Exception:
+            logger.exception("the bot failed on a late SMS answer to %s", to)
+            parts = _parts(text("common.bot_error"))
+        assert self._transport is not None, "only a configured channel answers"
+        for sent, part in enumerate(parts):
+            try:
+                await self._transport.send(to=to, body=part, sender=hotline_number)
+            except Exception as error:
+                logger.error(
+                    "SMS to %s failed; %d of %d parts not sent: %s", to, len(parts) - sent, len(parts), error
+                )
+                return

@@ -1,0 +1,237 @@
+"""Phone calls through Twilio Voice: POST /webhooks/twilio_voice/webhook, entirely in Mandarin.
+
+- Signature checked as for SMS. A call is its own conversation (CallSid); the caller's number goes along as
+  metadata {"phone": ..., "hotline_number": ..., "call_sid": ...} for the contact phone and later look-ups.
+- Greeting and keypad menu (texts.yml: 1 报修, 2 查询工单, 3 咨询, 0 人工服务 → intents), then <Gather> for
+  speech or keys with Mandarin recognition and hints from the device catalogue. Buttons the bot sends are
+  read out as "…请按1" and answered by key. Serial and phone numbers are read back one character at a time.
+- Silence: once → say so and ask again; twice → tell the caller we will call back, ask the bot to record a
+  call-back (intent `request_callback`), hang up politely.
+- The bot may end the call with a custom payload {"hangup": true} or hand it over with {"dial": "+86…"}.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from bot.catalogue import Catalogue, current_catalogue
+from bot.channels.bot_reply import BotReply, Choice
+from bot.channels.choices import ChoiceMemory
+from bot.channels.exactly_once import Background
+from bot.channels.settings import ChannelNotConfigured, Credentials, TwilioSettings
+from bot.channels.store import SharedStore, shared_store
+from bot.channels.texts import menu, text, text_list
+from bot.channels.twilio_webhook import signed_form, twiml
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+SAY_LANGUAGE = "cmn-CN"  # Mandarin text-to-speech (Amazon Polly's code, e.g. for Polly.Zhiyu)
+LISTEN_LANGUAGE = "cmn-Hans-CN"  # Mandarin speech recognition, simplified characters
+CALLBACK_PAYLOAD = "/request_callback"
+SILENT_TRIES = 2
+_PROMPT_KEEP_SECONDS = 2 * 3600
+# Letters and digits that form a code: a serial number, ticket number, model or phone number.
+_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9](?![A-Za-z0-9])")
+
+
+def read_codes_aloud(sentence: str) -> str:
+    """Serial, ticket and phone numbers spelled out character by character; plain quantities stay as they are."""
+    names = text_list("voice.digit_names")
+
+    def spell(match: re.Match[str]) -> str:
+        code = match.group(0)
+        digits = sum(char.isdigit() for char in code)
+        if not digits or (digits < 5 and not any(char.isalpha() for char in code)):
+            return code  # "48小时", "2024年"
+        spoken = [names[int(char)] if char.isdigit() else char.upper() for char in code if char != "-"]
+        return " " + " ".join(spoken) + " "
+
+    return _CODE.sub(spell, sentence).strip()
+
+
+def speech_hints(catalogue: Catalogue) -> str:
+    """Words the recogniser should expect: menu words, device names, aliases, brands and models."""
+    words = text_list("voice.hints")
+    for device_type in catalogue.types:
+        words += [device_type.name, *device_type.aliases]
+        words += [word for model in device_type.models for word in (model.brand, model.model)]
+    # Twilio accepts up to 500 hints of up to 100 characters each.
+    unique = dict.fromkeys(word.strip() for word in words if word.strip() and len(word) <= 100)
+    return ", ".join(list(unique)[:500])
+
+
+def _prompt_key(call: str) -> str:
+    return f"twilio_voice:prompt:{call}"
+
+
+def _one_key(choices: list[Choice]) -> bool:
+    """Choices all on single keys: the caller's first key press is the answer."""
+    return bool(choices) and all(len(choice.key) == 1 for choice in choices)
+
+
+def _choices_sentence(choices: list[Choice]) -> str:
+    return "，".join(text("voice.choice", label=choice.label, digit=choice.key) for choice in choices) + "。"
+
+
+class TwilioVoiceInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "twilio_voice"
+
+    @classmethod
+    def from_credentials(cls, credentials: Credentials) -> InputChannel:
+        try:
+            return cls(TwilioSettings.load(credentials, "Twilio voice", need_account_sid=False))
+        except ChannelNotConfigured as problem:
+            logger.error("%s", problem)
+            return cls(None)
+
+    def __init__(
+        self,
+        settings: TwilioSettings | None,
+        store: SharedStore | None = None,
+        catalogue: Catalogue | None = None,
+    ) -> None:
+        self.settings = settings
+        self._store = store or shared_store()
+        self._choices = ChoiceMemory(self._store, "twilio_voice")
+        self._background = Background()
+        self._hints = speech_hints(catalogue or current_catalogue())
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = Blueprint("twilio_voice_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.settings else "not configured"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if self.settings is None:
+                logger.error(
+                    "Twilio voice request refused with 503: the channel is not configured; set TWILIO_AUTH_TOKEN "
+                    "and HOTLINE_PUBLIC_URL (see bot/channels/settings.py)"
+                )
+                return response.text("channel not configured", status=503)
+            form = signed_form(self.settings, request)
+            if form is None:
+                return response.text("bad signature", status=403)
+            if not form.get("CallSid"):
+                return response.text("CallSid is required", status=400)
+            return twiml(await self._next_step(request, form, on_new_message, self.settings))
+
+        @webhook.listener("before_server_stop")
+        async def finish_callbacks(*_: Any) -> None:
+            await self._background.wait(timeout=10)
+
+        return webhook
+
+    async def _next_step(
+        self, request: Request, form: dict[str, str], on_new_message: OnNewMessage, settings: TwilioSettings
+    ) -> VoiceResponse:
+        call = form["CallSid"]
+        heard, pressed = form.get("SpeechResult", "").strip(), form.get("Digits", "").strip()
+        if heard or pressed:
+            said = (await self._choices.resolve(call, pressed) if pressed else None) or pressed or heard
+            collector = CollectingOutputChannel()
+            await on_new_message(self._message(said, collector, form))
+            return await self._answer(request, call, BotReply.from_messages(collector.messages), settings)
+
+        silence = request.args.get("silence", "")
+        if not silence.isdigit():  # Twilio's first request of the call
+            choices = [Choice.from_menu(item) for item in menu()]
+            prompt = _choices_sentence(choices) + text("voice.menu_tail")
+            await self._remember(call, prompt, choices)
+            return self._listen(request, [text("voice.greeting"), prompt], _one_key(choices), 0, settings)
+        if int(silence) >= SILENT_TRIES:
+            self._background.start(self._request_callback(form, on_new_message))
+            document = VoiceResponse()
+            document.say(text("voice.callback"), voice=settings.voice, language=SAY_LANGUAGE)
+            document.hangup()
+            return document
+        # Repeat the last question; the keys offered with it keep their meaning (ChoiceMemory).
+        last = json.loads(await self._store.get(_prompt_key(call)) or '{"say": "", "one_key": false}')
+        spoken = [text("voice.no_input"), last["say"]] if last["say"] else [text("voice.no_input")]
+        return self._listen(request, spoken, bool(last["one_key"]), int(silence), settings)
+
+    def _message(
+        self, said: str, collector: CollectingOutputChannel, form: dict[str, str], **extra: str
+    ) -> UserMessage:
+        return UserMessage(
+            said,
+            collector,
+            form["CallSid"],
+            input_channel=self.name(),
+            metadata={
+                "phone": form.get("From", ""),
+                "hotline_number": form.get("To", ""),
+                "call_sid": form["CallSid"],
+                **extra,
+            },
+        )
+
+    async def _answer(
+        self, request: Request, call: str, reply: BotReply, settings: TwilioSettings
+    ) -> VoiceResponse:
+        spoken = [read_codes_aloud(said) for said in reply.texts if said.strip()]
+        offer = [_choices_sentence(reply.choices)] if reply.choices else []
+        ending = {key: value for custom in reply.custom for key, value in custom.items()}
+        if ending.get("hangup") or ending.get("dial"):
+            document = VoiceResponse()
+            for sentence in spoken + offer:
+                document.say(sentence, voice=settings.voice, language=SAY_LANGUAGE)
+            if ending.get("dial"):
+                document.dial(str(ending["dial"]))
+            else:
+                document.hangup()
+            return document
+        # Repeated after a silence: the last thing said, with the keys offered.
+        await self._remember(call, "".join(spoken[-1:] + offer), reply.choices)
+        return self._listen(request, spoken + offer, _one_key(reply.choices), 0, settings)
+
+    async def _remember(self, call: str, prompt: str, choices: list[Choice]) -> None:
+        """What to repeat if the caller says nothing, and what each key means now."""
+        last = {"say": prompt, "one_key": _one_key(choices)}
+        await self._store.put(_prompt_key(call), json.dumps(last, ensure_ascii=False), _PROMPT_KEEP_SECONDS)
+        await self._choices.remember(call, choices)
+
+    def _listen(
+        self, request: Request, spoken: list[str], one_key: bool, silence: int, settings: TwilioSettings
+    ) -> VoiceResponse:
+        """Say the sentences while listening for speech or keys; if nothing comes, count one more silence."""
+        webhook = f"{settings.public_url}{request.path}"
+        # A menu answers on the first key; otherwise keys (a serial number) end with #.
+        keys: dict[str, Any] = {"num_digits": 1} if one_key else {"finish_on_key": "#"}
+        gather = Gather(
+            input="speech dtmf",
+            language=LISTEN_LANGUAGE,
+            hints=self._hints,
+            action=webhook,
+            method="POST",
+            timeout=6,
+            speech_timeout=2,
+            **keys,
+        )
+        for sentence in spoken:
+            gather.say(sentence, voice=settings.voice, language=SAY_LANGUAGE)
+        document = VoiceResponse()
+        document.append(gather)
+        document.redirect(f"{webhook}?silence={silence + 1}", method="POST")
+        return document
+
+    async def _request_callback(self, form: dict[str, str], on_new_message: OnNewMessage) -> None:
+        await on_new_message(
+            self._message(CALLBACK_PAYLOAD, CollectingOutputChannel(), form, reason="no_input")
+        )

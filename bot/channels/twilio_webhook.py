@@ -1,0 +1,38 @@
+"""What the Twilio SMS and voice webhooks share: the signature check over the raw form body, and TwiML."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qsl
+
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.settings import TwilioSettings
+from bot.channels.signatures import same, twilio_signature
+
+logger = logging.getLogger(__name__)
+
+
+def public_url(settings: TwilioSettings, request: Request) -> str:
+    """The URL Twilio called, as Twilio saw it: the public base (behind any proxy) plus path and query."""
+    query = f"?{request.query_string}" if request.query_string else ""
+    return f"{settings.public_url}{request.path}{query}"
+
+
+def signed_form(settings: TwilioSettings, request: Request) -> dict[str, str] | None:
+    """The POST parameters when the X-Twilio-Signature is right, else None.
+
+    Sanic's request.form drops blank parameters, which Twilio signs too; so the raw body is parsed here.
+    """
+    params = parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+    expected = twilio_signature(settings.auth_token, public_url(settings, request), params)
+    if not same(expected, request.headers.get("X-Twilio-Signature")):
+        logger.warning("Twilio request to %s refused: bad or missing X-Twilio-Signature", request.path)
+        return None
+    return dict(params)
+
+
+def twiml(document: object) -> HTTPResponse:
+    return response.text(str(document), content_type="text/xml; charset=utf-8")

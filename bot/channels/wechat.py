@@ -1,0 +1,277 @@
+"""WeChat Official Account (微信公众号) channel: GET/POST /webhooks/wechat/webhook.
+
+- GET: URL verification; POST: every message signed (403 otherwise), plain or safe mode (encrypt_type=aes).
+- text, voice (WeChat's speech recognition, `Recognition`; without it the user is asked to type), follow
+  (welcome and menu), menu clicks (CLICK keys in texts.yml → intents).
+- The 5-second rule: the answer goes back passively when the bot is fast enough (all of the turn's messages
+  merged into one reply); otherwise WeChat gets `success` at once and the answer follows as customer-service
+  messages. A long answer is split: first part passively, the rest as customer-service messages.
+- WeChat's retries of a message are answered once, with the same reply (exactly_once.py).
+
+The conversation is the user's openid; metadata {"openid": ...}.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.bot_reply import BotReply, Choice
+from bot.channels.choices import ChoiceMemory
+from bot.channels.exactly_once import Background, ReplyLedger
+from bot.channels.settings import ChannelNotConfigured, Credentials, WeChatSettings
+from bot.channels.signatures import same, wechat_signature
+from bot.channels.splitting import wechat_parts
+from bot.channels.store import SharedStore, shared_store
+from bot.channels.texts import menu, text
+from bot.channels.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, JsonHttp
+from bot.channels.wechat_crypto import InvalidEncryptedMessage, WeChatCrypto
+from bot.channels.wechat_xml import UnreadableXml, encrypted_reply, parse_message, text_reply
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+Turn = Callable[[], Awaitable[list[str]]]
+
+# Customer-service messages allowed: 5 after a text message, 3 within a minute of a menu click or a follow.
+MAX_PARTS = 3
+SUCCESS = "success"  # tells WeChat "received, no passive reply": it stops retrying
+
+
+class _Rejected(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def _once_key(fields: dict[str, str]) -> str:
+    if fields.get("MsgId"):
+        return f"msg:{fields['MsgId']}"
+    # Events carry no MsgId; they are told apart by sender and creation time.
+    return f"event:{fields.get('FromUserName')}:{fields.get('CreateTime')}:{fields.get('Event')}"
+
+
+def _parts(content: str) -> list[str]:
+    return wechat_parts(content, MAX_PARTS, text("common.more_by_phone"))
+
+
+class WeChatInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Credentials) -> InputChannel:
+        try:
+            return cls(WeChatSettings.load(credentials))
+        except ChannelNotConfigured as problem:
+            logger.error("%s", problem)
+            return cls(None)
+
+    def __init__(
+        self,
+        settings: WeChatSettings | None,
+        store: SharedStore | None = None,
+        http: JsonHttp | None = None,
+    ) -> None:
+        self.settings = settings
+        store = store or shared_store()
+        self._ledger = ReplyLedger(store, "wechat")
+        self._choices = ChoiceMemory(store, "wechat")
+        self._background = Background()
+        self._crypto = (
+            WeChatCrypto(settings.token, settings.aes_key, settings.appid)
+            if settings and settings.aes_key
+            else None
+        )
+        http = http or AiohttpJson()
+        self._service = (
+            CustomerService(http, AccessTokenCache(http, store, settings.appid, settings.appsecret))
+            if settings
+            else None
+        )
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = Blueprint("wechat_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.settings else "not configured"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            if self.settings is None:
+                return _not_configured()
+            if not self._signed(request, self.settings):
+                return response.text("bad signature", status=403)
+            return response.text(request.args.get("echostr", ""))
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if self.settings is None:
+                return _not_configured()
+            try:
+                fields = self._read(request, self.settings)
+            except _Rejected as rejected:
+                logger.warning("WeChat request refused (%s): %s", rejected.status, rejected)
+                return response.text(str(rejected), status=rejected.status)
+            content = await self._answer(fields, on_new_message, self.settings)
+            if content is None:
+                return response.text(SUCCESS)
+            reply = text_reply(
+                fields["FromUserName"], fields.get("ToUserName", ""), int(time.time()), content
+            )
+            if request.args.get("encrypt_type") == "aes" and self._crypto:
+                reply = self._seal(reply, self._crypto)
+            return response.text(reply, content_type="application/xml; charset=utf-8")
+
+        @webhook.listener("before_server_stop")
+        async def finish_late_answers(*_: Any) -> None:
+            await self._background.wait(timeout=10)
+
+        return webhook
+
+    @staticmethod
+    def _signed(request: Request, settings: WeChatSettings) -> bool:
+        args = request.args
+        expected = wechat_signature(settings.token, args.get("timestamp", ""), args.get("nonce", ""))
+        return same(expected, args.get("signature"))
+
+    def _read(self, request: Request, settings: WeChatSettings) -> dict[str, str]:
+        """The message's fields, once its signatures are checked and it is decrypted."""
+        if not self._signed(request, settings):
+            raise _Rejected(403, "bad signature")
+        try:
+            fields = parse_message(request.body)
+            if request.args.get("encrypt_type") == "aes":
+                if self._crypto is None:
+                    raise _Rejected(503, "safe-mode message but WECHAT_AES_KEY is not set")
+                encrypted = fields.get("Encrypt", "")
+                args = request.args
+                if not self._crypto.signature_matches(
+                    args.get("msg_signature"), args.get("timestamp", ""), args.get("nonce", ""), encrypted
+                ):
+                    raise _Rejected(403, "bad msg_signature")
+                fields = parse_message(self._crypto.decrypt(encrypted).encode("utf-8"))
+        except (UnreadableXml, InvalidEncryptedMessage) as error:
+            raise _Rejected(400, str(error)) from error
+        if not fields.get("FromUserName"):
+            raise _Rejected(400, "no FromUserName")
+        return fields
+
+    async def _answer(
+        self, fields: dict[str, str], on_new_message: OnNewMessage, settings: WeChatSettings
+    ) -> str | None:
+        """The passive reply's content, or None for `success` (nothing to say now)."""
+        turn = self._turn_for(fields, on_new_message)
+        if turn is None:
+            return None
+        openid = fields["FromUserName"]
+        outcome = await self._ledger.answer(
+            _once_key(fields), turn, settings.reply_seconds, lambda: _parts(text("common.bot_error"))
+        )
+        if outcome.late is not None:
+            self._background.start(self._send_late(openid, outcome.late))
+        elif outcome.first_delivery and len(outcome.parts) > 1:
+            self._background.start(self._send_by_service(openid, outcome.parts[1:]))
+        return outcome.parts[0] if outcome.parts else None
+
+    def _turn_for(self, fields: dict[str, str], on_new_message: OnNewMessage) -> Turn | None:
+        kind = fields.get("MsgType", "")
+        if kind == "text":
+            return functools.partial(self._bot_turn, on_new_message, fields, fields.get("Content", ""))
+        if kind == "voice":
+            recognised = fields.get("Recognition", "").strip()
+            if recognised:
+                return functools.partial(self._bot_turn, on_new_message, fields, recognised)
+            return functools.partial(self._fixed, text("wechat.voice_unrecognised"))
+        if kind == "event":
+            return self._event_turn(fields, on_new_message)
+        return functools.partial(self._fixed, text("wechat.unsupported"))
+
+    def _event_turn(self, fields: dict[str, str], on_new_message: OnNewMessage) -> Turn | None:
+        event = fields.get("Event", "").lower()
+        if event == "subscribe":
+            return functools.partial(self._welcome, fields["FromUserName"])
+        if event == "click":
+            key = fields.get("EventKey", "")
+            item = next((item for item in menu() if item.wechat_key == key), None)
+            if item is None:
+                logger.warning("WeChat menu key %r is not in texts.yml; ignored", key)
+                return None
+            return functools.partial(self._bot_turn, on_new_message, fields, item.payload)
+        # unsubscribe, VIEW (a link in the menu), LOCATION, ...: nothing to answer
+        return None
+
+    async def _bot_turn(self, on_new_message: OnNewMessage, fields: dict[str, str], said: str) -> list[str]:
+        openid = fields["FromUserName"]
+        said = await self._choices.resolve(openid, said) or said
+        collector = CollectingOutputChannel()
+        await on_new_message(
+            UserMessage(
+                said,
+                collector,
+                openid,
+                input_channel=self.name(),
+                message_id=fields.get("MsgId") or None,
+                metadata={"openid": openid},
+            )
+        )
+        reply = BotReply.from_messages(collector.messages)
+        await self._choices.remember(openid, reply.choices)
+        return _parts(reply.as_text())
+
+    async def _welcome(self, openid: str) -> list[str]:
+        reply = BotReply(texts=[text("wechat.welcome")], choices=[Choice.from_menu(item) for item in menu()])
+        await self._choices.remember(openid, reply.choices)
+        return _parts(reply.as_text())
+
+    @staticmethod
+    async def _fixed(content: str) -> list[str]:
+        return _parts(content)
+
+    async def _send_late(self, openid: str, late: Awaitable[list[str]]) -> None:
+        try:
+            parts = await late
+        except Exception:
+            logger.exception("the bot failed on a late WeChat answer to %s", openid)
+            parts = _parts(text("common.bot_error"))
+        await self._send_by_service(openid, parts)
+
+    async def _send_by_service(self, openid: str, parts: list[str]) -> None:
+        assert self._service is not None, "only a configured channel answers"
+        for sent, part in enumerate(parts):
+            try:
+                await self._service.send_text(openid, part)
+            except Exception as error:
+                logger.error(
+                    "WeChat customer-service message to %s failed; %d of %d parts not sent: %s",
+                    openid,
+                    len(parts) - sent,
+                    len(parts),
+                    error,
+                )
+                return
+
+    @staticmethod
+    def _seal(reply: str, crypto: WeChatCrypto) -> str:
+        timestamp, nonce = str(int(time.time())), secrets.token_hex(8)
+        encrypted = crypto.encrypt(reply)
+        return encrypted_reply(encrypted, crypto.signature(timestamp, nonce, encrypted), timestamp, nonce)
+
+
+def _not_configured() -> HTTPResponse:
+    logger.error(
+        "WeChat request refused with 503: the channel is not configured; "
+        "set WECHAT_TOKEN, WECHAT_APPID and WECHAT_APPSECRET (see bot/channels/settings.py)"
+    )
+    return response.text("channel not configured", status=503)

@@ -1,0 +1,198 @@
+"""The whole bot as `hotline serve` runs it, reached the way WeChat and Twilio reach it: one fault intake per
+channel, each ending in exactly one ticket with that channel and the caller's contact.
+
+Needs the three channel entries in bot/credentials.yml (see bot/channels/__init__.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from urllib.parse import urlencode
+
+import pytest
+import requests
+
+from bot.channels.twilio_voice import read_codes_aloud
+from bot.config import PROJECT_ROOT, settings
+from bot.model import ensure_model
+from tests.channels.platform_fakes import twilio_sign, wechat_sign
+from tests.e2e.test_rest_intake import HOTLINE, free_port, tickets
+
+pytestmark = pytest.mark.slow
+
+SECRETS = {
+    "WECHAT_TOKEN": "e2e-wechat-token",
+    "WECHAT_APPID": "wxe2e0000000000000",
+    "WECHAT_APPSECRET": "e2e-secret",
+    "TWILIO_ACCOUNT_SID": "ACe2e",
+    "TWILIO_AUTH_TOKEN": "e2e-twilio-token",
+    # Generous: the first turns of a fresh server are slow, and there is no WeChat or Twilio API to fall back on.
+    "HOTLINE_WECHAT_REPLY_SECONDS": "60",
+    "HOTLINE_SMS_REPLY_SECONDS": "60",
+}
+
+
+def conversation(serial: str, phone: str) -> list[str]:
+    # A different device per channel: a second fault on the same device is added to its open ticket.
+    return [
+        "你好，检验科的生化分析仪开机一直报温度异常，急诊样本在等",
+        f"序列号{serial}",
+        "王敏",
+        phone,
+        "对",
+    ]
+
+
+Say = Callable[[str], str]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    entries = (PROJECT_ROOT / "bot" / "credentials.yml").read_text(encoding="utf-8")
+    for channel in ("wechat.WeChatInput", "twilio_sms.TwilioSmsInput", "twilio_voice.TwilioVoiceInput"):
+        if f"bot.channels.{channel}" not in entries:
+            pytest.fail(f"bot/credentials.yml has no entry bot.channels.{channel}: {{}}")
+    ensure_model(settings().models_dir)  # trained outside the server's start-up timeout
+    var = tmp_path_factory.mktemp("var")
+    rasa_port, action_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{rasa_port}"
+    env = {
+        **os.environ,
+        **SECRETS,
+        "HOTLINE_PUBLIC_URL": base,
+        "HOTLINE_VAR_DIR": str(var),
+        "HOTLINE_DATABASE_URL": f"sqlite:///{var / 'hotline.db'}",
+        "HOTLINE_RASA_PORT": str(rasa_port),
+        "HOTLINE_ACTION_PORT": str(action_port),
+    }
+    env.pop("HOTLINE_REDIS_URL", None)
+    process = subprocess.Popen([HOTLINE, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        assert process.poll() is None, (
+            process.stdout.read().decode() if process.stdout else "hotline serve exited"
+        )
+        try:
+            requests.get(f"{base}/status", timeout=2).raise_for_status()
+            requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).raise_for_status()
+            break
+        except requests.RequestException:
+            time.sleep(1)
+    else:
+        process.kill()
+        pytest.fail("hotline serve did not come up within 240 s")
+    yield base, env
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+
+
+def wechat(base: str, openid: str) -> Say:
+    sent = iter(range(6_000_000_000_000_000_000, 7_000_000_000_000_000_000))
+
+    def say(words: str) -> str:
+        timestamp, nonce = str(int(time.time())), "e2e"
+        query = {
+            "signature": wechat_sign(SECRETS["WECHAT_TOKEN"], timestamp, nonce),
+            "timestamp": timestamp,
+            "nonce": nonce,
+        }
+        body = (
+            f"<xml><ToUserName><![CDATA[gh_hotline]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{words}]]></Content><MsgId>{next(sent)}</MsgId></xml>"
+        )
+        answer = requests.post(
+            f"{base}/webhooks/wechat/webhook", params=query, data=body.encode(), timeout=90
+        )
+        assert answer.status_code == 200 and answer.text != "success", answer.text
+        return ET.fromstring(answer.text).findtext("Content") or ""
+
+    return say
+
+
+def _twilio(base: str, path: str, form: list[tuple[str, str]], env_token: str) -> requests.Response:
+    headers = {
+        "X-Twilio-Signature": twilio_sign(env_token, base + path, form),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    return requests.post(base + path, data=urlencode(form).encode(), headers=headers, timeout=90)
+
+
+def sms(base: str, phone: str) -> Say:
+    count = iter(range(1000))
+
+    def say(words: str) -> str:
+        form = [
+            ("MessageSid", f"SMe2e{next(count)}"),
+            ("From", phone),
+            ("To", "+18005551212"),
+            ("Body", words),
+            ("FromCity", ""),
+        ]
+        answer = _twilio(base, "/webhooks/twilio_sms/webhook", form, SECRETS["TWILIO_AUTH_TOKEN"])
+        assert answer.status_code == 200, answer.text
+        return "".join(message.text or "" for message in ET.fromstring(answer.text).iter("Message"))
+
+    return say
+
+
+def voice(base: str, call: str, phone: str) -> Say:
+    form = [("CallSid", call), ("From", phone), ("To", "+18005551212"), ("CallStatus", "ringing")]
+    greeting = _twilio(base, "/webhooks/twilio_voice/webhook", form, SECRETS["TWILIO_AUTH_TOKEN"])
+    assert greeting.status_code == 200 and "<Gather" in greeting.text
+
+    def say(words: str) -> str:
+        heard = [*form[:3], ("CallStatus", "in-progress"), ("SpeechResult", words), ("Confidence", "0.9")]
+        answer = _twilio(base, "/webhooks/twilio_voice/webhook", heard, SECRETS["TWILIO_AUTH_TOKEN"])
+        assert answer.status_code == 200, answer.text
+        return "".join(said.text or "" for said in ET.fromstring(answer.text).iter("Say"))
+
+    return say
+
+
+@pytest.mark.parametrize(
+    ("channel", "make_say", "sender", "serial", "phone"),
+    [
+        ("wechat", lambda base: wechat(base, "oE2Ewechat"), "oE2Ewechat", "KR23060142", "13912345671"),
+        (
+            "twilio_sms",
+            lambda base: sms(base, "+8613800000001"),
+            "+8613800000001",
+            "KR22110037",
+            "13912345672",
+        ),
+        (
+            "twilio_voice",
+            lambda base: voice(base, "CAe2e0001", "+8613800000002"),
+            "CAe2e0001",
+            "HX22090815",
+            "13912345673",
+        ),
+    ],
+    ids=["wechat", "twilio_sms", "twilio_voice"],
+)
+def test_fault_intake_ends_in_one_ticket_with_channel_and_contact(
+    server: tuple[str, dict[str, str]],
+    channel: str,
+    make_say: Callable[[str], Say],
+    sender: str,
+    serial: str,
+    phone: str,
+) -> None:
+    base, env = server
+    say = make_say(base)
+    replies = [say(words) for words in conversation(serial, phone)]
+    assert all(replies), replies
+    mine = [ticket for ticket in tickets(env) if ticket["channel"] == channel]
+    assert len(mine) == 1, replies
+    [ticket] = mine
+    assert (ticket["sender_id"], ticket["serial_number"], ticket["contact_phone"]) == (sender, serial, phone)
+    # On the phone the ticket number is read out one character at a time.
+    assert (read_codes_aloud(ticket["number"]) if channel == "twilio_voice" else ticket["number"]) in replies[
+        -1
+    ]

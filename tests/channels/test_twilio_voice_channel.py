@@ -1,0 +1,227 @@
+"""The voice channel, driven the way Twilio drives a call: first request, Gather results, Redirects."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.channels.settings import TwilioSettings
+from bot.channels.store import MemoryStore
+from bot.channels.texts import text
+from bot.channels.twilio_voice import TwilioVoiceInput, read_codes_aloud
+from tests.channels.platform_fakes import Answer, AsgiClient, FakeBot, eventually, serve, twilio_sign
+
+AUTH_TOKEN = "voice-token"
+PUBLIC_URL = "https://hotline.example.com"
+WEBHOOK = "/webhooks/twilio_voice/webhook"
+CALL = "CA0123456789abcdef0123456789abcdef"
+CALLER = "+8613912345678"
+
+
+def make_channel(voice: str = "Polly.Zhiyu") -> TwilioVoiceInput:
+    settings = TwilioSettings("", AUTH_TOKEN, PUBLIC_URL, voice=voice)
+    return TwilioVoiceInput(settings, store=MemoryStore())
+
+
+def call_form(**extra: str) -> list[tuple[str, str]]:
+    return [
+        ("AccountSid", "AC123"),
+        ("CallSid", CALL),
+        ("From", CALLER),
+        ("To", "+18005551212"),
+        ("CallStatus", "in-progress" if extra else "ringing"),
+        ("Direction", "inbound"),
+        ("CallerCity", ""),
+        *extra.items(),
+    ]
+
+
+async def step(client: AsgiClient, query: str = "", signature: str | None = "sign", **extra: str) -> Answer:
+    form = call_form(**extra)
+    url = PUBLIC_URL + WEBHOOK + (f"?{query}" if query else "")
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if signature is not None:
+        headers["X-Twilio-Signature"] = (
+            twilio_sign(AUTH_TOKEN, url, form) if signature == "sign" else signature
+        )
+    return await client.post(WEBHOOK, urlencode(form).encode(), query=query, headers=headers)
+
+
+def twiml(answer: Answer) -> ET.Element:
+    assert answer.status == 200, answer.body
+    assert answer.content_type.startswith("text/xml")
+    return ET.fromstring(answer.body)
+
+
+def spoken(document: ET.Element) -> list[str]:
+    return [say.text or "" for say in document.iter("Say")]
+
+
+def assert_mandarin(document: ET.Element) -> None:
+    for say in document.iter("Say"):
+        assert say.get("voice") == "Polly.Zhiyu" and say.get("language") == "cmn-CN"
+    for gather in document.iter("Gather"):
+        assert gather.get("language") == "cmn-Hans-CN" and gather.get("input") == "speech dtmf"
+
+
+@pytest.mark.anyio
+async def test_greeting_is_mandarin_with_keypad_menu_and_catalogue_hints() -> None:
+    bot = FakeBot()
+    async with serve(make_channel(), bot) as client:
+        document = twiml(await step(client))
+    assert bot.received == []  # no made-up "hello" turn
+    assert_mandarin(document)
+    [gather] = document.iter("Gather")
+    assert gather.get("action") == PUBLIC_URL + WEBHOOK and gather.get("numDigits") == "1"
+    hints = (gather.get("hints") or "").split(", ")
+    assert {"全自动生化分析仪", "血球仪", "KR-2000", "康瑞", "报修"} <= set(hints)
+    words = "".join(spoken(document))
+    assert text("voice.greeting") in words
+    for menu_line in ("报修请按1", "查询工单请按2", "咨询请按3", "人工服务请按0"):
+        assert menu_line in words
+    assert [child.tag for child in document] == ["Gather", "Redirect"]
+    assert document.find("Redirect").text == f"{PUBLIC_URL}{WEBHOOK}?silence=1"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("digit", "intent"),
+    [("1", "/report_fault"), ("2", "/check_ticket"), ("3", "/ask_question"), ("0", "/request_human")],
+)
+@pytest.mark.anyio
+async def test_keypad_digits_map_to_intents(digit: str, intent: str) -> None:
+    bot = FakeBot(replies=[{"text": "好的。"}])
+    async with serve(make_channel(), bot) as client:
+        await step(client)
+        await step(client, Digits=digit)
+    [message] = bot.received
+    assert message.text == intent
+    assert message.sender_id == CALL and message.input_channel == "twilio_voice"
+    assert message.metadata == {"phone": CALLER, "hotline_number": "+18005551212", "call_sid": CALL}
+
+
+@pytest.mark.anyio
+async def test_speech_goes_to_the_bot_and_the_answer_is_spoken_while_listening() -> None:
+    bot = FakeBot(replies=[{"text": "请说出设备序列号。"}])
+    async with serve(make_channel(), bot) as client:
+        await step(client)
+        document = twiml(await step(client, SpeechResult="血球仪开机报警", Confidence="0.91"))
+    assert bot.texts == ["血球仪开机报警"]
+    assert_mandarin(document)
+    [gather] = document.iter("Gather")
+    assert gather.get("finishOnKey") == "#" and gather.get("numDigits") is None  # a serial may be keyed in
+    assert spoken(document) == ["请说出设备序列号。"]
+
+
+@pytest.mark.anyio
+async def test_serial_number_is_read_back_digit_by_digit_and_confirmed_by_key() -> None:
+    buttons = [{"title": "确认", "payload": "/affirm"}, {"title": "重新输入", "payload": "/deny"}]
+    bot = FakeBot(replies=[{"text": "您的序列号是KR2000A1234，对吗？", "buttons": buttons}])
+    async with serve(make_channel(), bot) as client:
+        await step(client)
+        document = twiml(await step(client, SpeechResult="序列号KR2000A1234"))
+        await step(client, Digits="1")
+    words = spoken(document)
+    assert "K R 二 零 零 零 A 幺 二 三 四" in words[0]
+    assert words[1] == "确认请按1，重新输入请按2。"
+    assert next(document.iter("Gather")).get("numDigits") == "1"
+    assert bot.texts == ["序列号KR2000A1234", "/affirm"]
+
+
+@pytest.mark.anyio
+async def test_after_one_silence_the_last_question_and_its_keys_are_repeated() -> None:
+    buttons = [{"title": "确认", "payload": "/affirm"}, {"title": "重新输入", "payload": "/deny"}]
+    bot = FakeBot(replies=[{"text": "已为您登记。"}, {"text": "序列号SN12345对吗？", "buttons": buttons}])
+    async with serve(make_channel(), bot) as client:
+        await step(client, SpeechResult="报修")
+        again = twiml(await step(client, query="silence=1"))
+        await step(client, Digits="2")
+    assert spoken(again) == [
+        text("voice.no_input"),
+        "序列号 S N 幺 二 三 四 五 对吗？确认请按1，重新输入请按2。",
+    ]
+    assert bot.texts == ["报修", "/deny"]
+
+
+def test_codes_are_spelled_but_quantities_are_not() -> None:
+    assert read_codes_aloud("热线400-800-6626") == "热线 四 零 零 八 零 零 六 六 二 六"
+    assert read_codes_aloud("工单GD20240501") == "工单 G D 二 零 二 四 零 五 零 幺"
+    assert read_codes_aloud("48小时内到场，2024年") == "48小时内到场，2024年"
+
+
+@pytest.mark.anyio
+async def test_silence_twice_offers_a_call_back_and_hangs_up_politely() -> None:
+    bot = FakeBot()
+    async with serve(make_channel(), bot) as client:
+        await step(client)
+        first = twiml(await step(client, query="silence=1"))
+        second = twiml(await step(client, query="silence=2"))
+        await eventually(lambda: len(bot.received) == 1)
+    assert_mandarin(first)
+    assert spoken(first)[0] == text("voice.no_input") and "报修请按1" in spoken(first)[1]  # the menu again
+    assert first.find("Redirect").text == f"{PUBLIC_URL}{WEBHOOK}?silence=2"  # type: ignore[union-attr]
+    assert next(first.iter("Gather")).get("numDigits") == "1"
+    assert [child.tag for child in second] == ["Say", "Hangup"]
+    assert_mandarin(second)
+    assert spoken(second) == [text("voice.callback")]
+    [callback] = bot.received
+    assert callback.text == "/request_callback" and callback.metadata is not None
+    assert callback.metadata["phone"] == CALLER and callback.metadata["reason"] == "no_input"
+
+
+@pytest.mark.anyio
+async def test_no_english_is_spoken_anywhere_in_the_channel_own_flows() -> None:
+    async with serve(make_channel(), FakeBot()) as client:
+        documents = [
+            twiml(await step(client)),
+            twiml(await step(client, query="silence=1")),
+            twiml(await step(client, query="silence=2")),
+        ]
+    for document in documents:
+        for words in spoken(document):
+            assert words and not re.search("[A-Za-z]", words), words
+
+
+@pytest.mark.anyio
+async def test_bot_can_end_the_call_or_hand_it_to_the_duty_desk() -> None:
+    bot = FakeBot(replies=[{"text": "正在为您转接值班工程师。"}, {"custom": {"dial": "+862188886666"}}])
+    async with serve(make_channel(), bot) as client:
+        transfer = twiml(await step(client, Digits="0"))
+        bot.replies = [{"text": "感谢您的来电，再见。"}, {"custom": {"hangup": True}}]
+        goodbye = twiml(await step(client, SpeechResult="没有了"))
+    assert [child.tag for child in transfer] == ["Say", "Dial"]
+    assert transfer.find("Dial").text == "+862188886666"  # type: ignore[union-attr]
+    assert [child.tag for child in goodbye] == ["Say", "Hangup"]
+
+
+@pytest.mark.parametrize("signature", [None, "forged", "sign-other-url"])
+@pytest.mark.anyio
+async def test_bad_signature_is_refused_and_never_reaches_the_bot(signature: str | None) -> None:
+    bot = FakeBot()
+    async with serve(make_channel(), bot) as client:
+        if signature == "sign-other-url":
+            wrong = twilio_sign(AUTH_TOKEN, PUBLIC_URL + WEBHOOK, call_form(Digits="1"))  # without ?silence=1
+            answer = await step(client, query="silence=1", signature=wrong, Digits="1")
+        else:
+            answer = await step(client, signature=signature, Digits="1")
+    assert answer.status == 403
+    assert bot.received == []
+
+
+def test_voice_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
+    monkeypatch.setenv("HOTLINE_PUBLIC_URL", "https://hotline.example.com/")
+    monkeypatch.delenv("TWILIO_ACCOUNT_SID", raising=False)
+    monkeypatch.delenv("HOTLINE_VOICE_NAME", raising=False)
+    default = TwilioVoiceInput.from_credentials({})
+    assert isinstance(default, TwilioVoiceInput) and default.settings is not None
+    assert (default.settings.voice, default.settings.public_url) == (
+        "Polly.Zhiyu",
+        "https://hotline.example.com",
+    )
+    monkeypatch.setenv("HOTLINE_VOICE_NAME", "Google.cmn-CN-Standard-A")
+    configured = TwilioVoiceInput.from_credentials(None)
+    assert isinstance(configured, TwilioVoiceInput) and configured.settings is not None
+    assert configured.settings.voice == "Google.cmn-CN-Standard-A"
