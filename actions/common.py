@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from bot.intake import FIELDS, Message
+from bot.intake import FIELDS, Message, normalise_phone
 from bot.tickets import Origin
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,12 @@ def latest_message(tracker: Tracker) -> Message:
     latest = tracker.latest_message or {}
     intent = (latest.get("intent") or {}).get("name")
     return Message(text=latest.get("text") or "", intent=intent, entities=list(latest.get("entities") or []))
+
+
+def caller_phone(tracker: Tracker) -> str | None:
+    """The number an SMS or voice caller is calling from (the Twilio channels put it in the metadata)."""
+    number = (tracker.latest_message.get("metadata") or {}).get("phone")
+    return normalise_phone(str(number)) if number else None
 
 
 def origin_of(tracker: Tracker) -> Origin:

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import CALLER_SLOTS, INTAKE_SLOTS, latest_message, logger, origin_of, reset
+from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, logger, origin_of, reset
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.db import session_scope
@@ -49,7 +49,11 @@ class ActionStartIntake(Action):
         return "action_start_intake"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        found = extract_fields(latest_message(tracker), None, current_catalogue(), current_rules())
+        message = latest_message(tracker)
+        found = extract_fields(message, None, current_catalogue(), current_rules())
+        caller = caller_phone(tracker)
+        if caller and not tracker.get_slot("contact_phone"):
+            found.setdefault("contact_phone", caller)
         events = reset(INTAKE_SLOTS, keep=CALLER_SLOTS)
         events += [SlotSet("intake_id", uuid.uuid4().hex), SlotSet("intake_flags", []), SlotSet("failed_attempts", {})]
         events += [SlotSet(field, value) for field, value in found.items()]

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import latest_message, logger, origin_of
+from actions.common import caller_phone, latest_message, logger, origin_of
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.db import session_scope
@@ -50,9 +50,7 @@ class ActionStartServiceRequest(Action):
         ]
         found = extract_fields(message, None, current_catalogue(), current_rules())
         events += [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS or f in ("device", "serial_number")]
-        # SMS and voice channels put the caller's own number in the metadata: no need to ask for it.
-        caller_number = (tracker.latest_message.get("metadata") or {}).get("phone")
-        phone = normalise_phone(str(caller_number)) if caller_number else None
+        phone = caller_phone(tracker)
         if phone and not tracker.get_slot("contact_phone") and "contact_phone" not in found:
             events.append(SlotSet("contact_phone", phone))
         return events

@@ -196,6 +196,9 @@ def extract_fields(
     if cue and _FIELD_NAMES[cue.group(1)] not in found:
         found[_FIELD_NAMES[cue.group(1)]] = _strip_filler(cue.group(2))
 
+    # 「找不到」 answers a request for the serial whatever intent NLU reads into it (it is no request for a person).
+    if requested == "serial_number" and "serial_number" not in found and message.intent != "cancel" and says_unknown(text):
+        found["serial_number"] = text
     if requested in FIELDS and requested not in found and message.intent not in DIGRESSIONS:
         answer = _free_text_answer(requested, text)
         if answer:

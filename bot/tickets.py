@@ -6,6 +6,7 @@ person, a maintenance or a training request. Every record gets an SR number the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.clock import to_local
 from bot.db.models import Ticket, TicketEvent, TicketSequence
 from bot.policy import ServicePolicy
-from bot.triage import Deadlines, Triage, TriageRules, assess, deadlines_for
+from bot.triage import TriageRules, assess, deadlines_for
 
 
 class TicketKind(str, Enum):
@@ -164,23 +165,31 @@ def list_tickets(session: Session, *, status: str | None = None, phone: str | No
     return list(session.execute(query).scalars())
 
 
-def _insert_once(session: Session, ticket: Ticket, idempotency_key: str, actor: str) -> Ticket:
-    """Insert the ticket unless a concurrent request with the same key won the race; return the one stored."""
+def _create_once(
+    session: Session, idempotency_key: str, actor: str, build: Callable[[], Ticket]
+) -> tuple[Ticket, bool]:
+    """The ticket stored under this key, building and inserting it only if there is none yet.
+
+    A concurrent request with the same key may win the race between the look-up and the insert: its
+    unique-key violation rolls back only our savepoint, and the winner's ticket is returned.
+    """
+    existing = ticket_by_key(session, idempotency_key)
+    if existing is not None:
+        return existing, False
+    ticket = build()
     try:
         with session.begin_nested():
             session.add(ticket)
             session.add(
-                TicketEvent(
-                    ticket=ticket, at=ticket.created_at, actor=actor, kind="created", to_status=ticket.status
-                )
+                TicketEvent(ticket=ticket, at=ticket.created_at, actor=actor, kind="created", to_status=ticket.status)
             )
             session.flush()
     except IntegrityError:
         existing = ticket_by_key(session, idempotency_key)
         if existing is None:
             raise
-        return existing
-    return ticket
+        return existing, False
+    return ticket, True
 
 
 def create_fault_ticket(
@@ -197,23 +206,26 @@ def create_fault_ticket(
 
     Raises OpenTicketExists when the serial already has an open fault ticket.
     """
-    existing = ticket_by_key(session, idempotency_key)
-    if existing is not None:
-        return existing, False
-    if registration.serial_number:
-        open_ticket = open_ticket_for_serial(session, registration.serial_number)
-        if open_ticket is not None:
-            raise OpenTicketExists(open_ticket)
 
-    triage = assess(rules, registration.description, registration.clinical_impact)
-    distance = policy.distance_for(registration.site_city)
-    deadlines = deadlines_for(policy, triage, distance, received_at)
-    ticket = _new_ticket(
-        session, TicketKind.FAULT, registration, idempotency_key, origin, policy, received_at, deadlines, triage
-    )
-    ticket.distance = distance.value
-    stored = _insert_once(session, ticket, idempotency_key, origin.sender_id)
-    return stored, stored is ticket
+    def build() -> Ticket:
+        if registration.serial_number:
+            open_ticket = open_ticket_for_serial(session, registration.serial_number)
+            if open_ticket is not None:
+                raise OpenTicketExists(open_ticket)
+        triage = assess(rules, registration.description, registration.clinical_impact)
+        distance = policy.distance_for(registration.site_city)
+        deadlines = deadlines_for(policy, triage, distance, received_at)
+        ticket = _new_ticket(session, TicketKind.FAULT, registration, idempotency_key, origin, policy, received_at)
+        ticket.urgent = triage.urgent
+        ticket.severity = triage.severity.value
+        ticket.distance = distance.value
+        ticket.response_due = deadlines.response_due
+        ticket.onsite_due = deadlines.onsite_due
+        ticket.plan_due = deadlines.plan_due
+        ticket.repair_due = deadlines.repair_due
+        return ticket
+
+    return _create_once(session, idempotency_key, origin.sender_id, build)
 
 
 def create_service_request(
@@ -227,17 +239,17 @@ def create_service_request(
     received_at: datetime,
 ) -> tuple[Ticket, bool]:
     """A complaint, call-back, maintenance or training request; its response clock comes from the policy."""
-    existing = ticket_by_key(session, idempotency_key)
-    if existing is not None:
-        return existing, False
-    respond_within = {
-        TicketKind.COMPLAINT: policy.hours("deadlines.complaint_contact_hours"),
-        TicketKind.CALLBACK: policy.minutes("deadlines.callback_minutes"),
-    }.get(kind, policy.hours("deadlines.first_response_hours"))
-    ticket = _new_ticket(session, kind, registration, idempotency_key, origin, policy, received_at, None, None)
-    ticket.response_due = received_at + respond_within
-    stored = _insert_once(session, ticket, idempotency_key, origin.sender_id)
-    return stored, stored is ticket
+
+    def build() -> Ticket:
+        respond_within = {
+            TicketKind.COMPLAINT: policy.hours("deadlines.complaint_contact_hours"),
+            TicketKind.CALLBACK: policy.minutes("deadlines.callback_minutes"),
+        }.get(kind, policy.hours("deadlines.first_response_hours"))
+        ticket = _new_ticket(session, kind, registration, idempotency_key, origin, policy, received_at)
+        ticket.response_due = received_at + respond_within
+        return ticket
+
+    return _create_once(session, idempotency_key, origin.sender_id, build)
 
 
 def _new_ticket(
@@ -248,13 +260,11 @@ def _new_ticket(
     origin: Origin,
     policy: ServicePolicy,
     received_at: datetime,
-    deadlines: Deadlines | None,
-    triage: Triage | None,
 ) -> Ticket:
     fields = asdict(registration)
     if fields["serial_number"]:
         fields["serial_number"] = fields["serial_number"].upper()
-    ticket = Ticket(
+    return Ticket(
         number=next_ticket_number(session, received_at, policy),
         kind=kind.value,
         status=TicketStatus.NEW.value,
@@ -264,16 +274,9 @@ def _new_ticket(
         transcript=origin.transcript,
         created_at=received_at,
         updated_at=received_at,
-        urgent=bool(triage and triage.urgent),
-        severity=triage.severity.value if triage else None,
+        urgent=False,
         **fields,
     )
-    if deadlines is not None:
-        ticket.response_due = deadlines.response_due
-        ticket.onsite_due = deadlines.onsite_due
-        ticket.plan_due = deadlines.plan_due
-        ticket.repair_due = deadlines.repair_due
-    return ticket
 
 
 def add_note(session: Session, ticket: Ticket, note: str, *, actor: str, at: datetime) -> None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -18,6 +26,7 @@ from bot import config
 from bot.catalogue import current_catalogue
 from bot.db import engine_for, migrate, session_scope
 from bot.installed_base import seed_devices
+from bot.model import ensure_model
 from bot.policy import current_policy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -106,3 +115,71 @@ def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+HOTLINE = str(Path(sys.executable).with_name("hotline"))
+# Test secrets, so the WeChat and Twilio channels of the running bot accept signed requests.
+CHANNEL_SECRETS = {
+    "WECHAT_TOKEN": "e2e-wechat-token",
+    "WECHAT_APPID": "wxe2e0000000000000",
+    "WECHAT_APPSECRET": "e2e-secret",
+    "TWILIO_ACCOUNT_SID": "ACe2e",
+    "TWILIO_AUTH_TOKEN": "e2e-twilio-token",
+    # Generous: the first turns of a fresh server are slow, and there is no WeChat or Twilio API to fall back on.
+    "HOTLINE_WECHAT_REPLY_SECONDS": "60",
+    "HOTLINE_SMS_REPLY_SECONDS": "60",
+}
+
+
+@dataclass(frozen=True)
+class RunningBot:
+    base_url: str
+    env: dict[str, str]
+
+    def tickets(self) -> list[dict[str, Any]]:
+        """What `hotline tickets list --json` says about this bot's database."""
+        out = subprocess.run(
+            [HOTLINE, "tickets", "list", "--json"], env=self.env, check=True, capture_output=True, text=True
+        )
+        return list(json.loads(out.stdout))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    """`hotline serve` on free ports with its own database, shared by the end-to-end tests, stopped with SIGTERM."""
+    ensure_model(config.settings().models_dir)  # trained outside the server's start-up timeout
+    var = tmp_path_factory.mktemp("var")
+    rasa_port, action_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{rasa_port}"
+    env = {
+        **os.environ,
+        **CHANNEL_SECRETS,
+        "HOTLINE_PUBLIC_URL": base,
+        "HOTLINE_VAR_DIR": str(var),
+        "HOTLINE_DATABASE_URL": f"sqlite:///{var / 'hotline.db'}",
+        "HOTLINE_RASA_PORT": str(rasa_port),
+        "HOTLINE_ACTION_PORT": str(action_port),
+    }
+    env.pop("HOTLINE_REDIS_URL", None)
+    server = subprocess.Popen([HOTLINE, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.stdout.read().decode() if server.stdout else "hotline serve exited"
+        try:
+            requests.get(f"{base}/status", timeout=2).raise_for_status()
+            requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).raise_for_status()
+            break
+        except requests.RequestException:
+            time.sleep(1)
+    else:
+        server.kill()
+        pytest.fail("hotline serve did not come up within 300 s")
+    yield RunningBot(base, env)
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=30) == 0

@@ -102,3 +102,8 @@ def test_city_from_address_or_hospital() -> None:
     assert city_of("开封市鼓楼区安和巷21号", ["郑州"]) == "开封"
     assert city_of("栾川县人民医院", ["栾川"]) == "栾川"
     assert city_of(None, ["郑州"]) is None
+
+
+def test_cannot_find_the_serial_answers_the_serial_question_whatever_the_intent() -> None:
+    assert extract("找不到", intent="request_human", requested="serial_number") == {"serial_number": "找不到"}
+    assert extract("找不到", intent="cancel", requested="serial_number") == {}

@@ -6,36 +6,20 @@ Needs the three channel entries in bot/credentials.yml (see bot/channels/__init_
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pytest
 import requests
 
 from bot.channels.twilio_voice import read_codes_aloud
-from bot.config import PROJECT_ROOT, settings
-from bot.model import ensure_model
+from bot.config import PROJECT_ROOT
 from tests.channels.platform_fakes import twilio_sign, wechat_sign
-from tests.e2e.test_rest_intake import HOTLINE, free_port, tickets
+from tests.conftest import CHANNEL_SECRETS, RunningBot
 
 pytestmark = pytest.mark.slow
-
-SECRETS = {
-    "WECHAT_TOKEN": "e2e-wechat-token",
-    "WECHAT_APPID": "wxe2e0000000000000",
-    "WECHAT_APPSECRET": "e2e-secret",
-    "TWILIO_ACCOUNT_SID": "ACe2e",
-    "TWILIO_AUTH_TOKEN": "e2e-twilio-token",
-    # Generous: the first turns of a fresh server are slow, and there is no WeChat or Twilio API to fall back on.
-    "HOTLINE_WECHAT_REPLY_SECONDS": "60",
-    "HOTLINE_SMS_REPLY_SECONDS": "60",
-}
-
 
 def conversation(serial: str, phone: str) -> list[str]:
     # A different device per channel: a second fault on the same device is added to its open ticket.
@@ -52,43 +36,12 @@ Say = Callable[[str], str]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+def server(running_bot: RunningBot) -> RunningBot:
     entries = (PROJECT_ROOT / "bot" / "credentials.yml").read_text(encoding="utf-8")
     for channel in ("wechat.WeChatInput", "twilio_sms.TwilioSmsInput", "twilio_voice.TwilioVoiceInput"):
         if f"bot.channels.{channel}" not in entries:
             pytest.fail(f"bot/credentials.yml has no entry bot.channels.{channel}: {{}}")
-    ensure_model(settings().models_dir)  # trained outside the server's start-up timeout
-    var = tmp_path_factory.mktemp("var")
-    rasa_port, action_port = free_port(), free_port()
-    base = f"http://127.0.0.1:{rasa_port}"
-    env = {
-        **os.environ,
-        **SECRETS,
-        "HOTLINE_PUBLIC_URL": base,
-        "HOTLINE_VAR_DIR": str(var),
-        "HOTLINE_DATABASE_URL": f"sqlite:///{var / 'hotline.db'}",
-        "HOTLINE_RASA_PORT": str(rasa_port),
-        "HOTLINE_ACTION_PORT": str(action_port),
-    }
-    env.pop("HOTLINE_REDIS_URL", None)
-    process = subprocess.Popen([HOTLINE, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        assert process.poll() is None, (
-            process.stdout.read().decode() if process.stdout else "hotline serve exited"
-        )
-        try:
-            requests.get(f"{base}/status", timeout=2).raise_for_status()
-            requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).raise_for_status()
-            break
-        except requests.RequestException:
-            time.sleep(1)
-    else:
-        process.kill()
-        pytest.fail("hotline serve did not come up within 240 s")
-    yield base, env
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) == 0
+    return running_bot
 
 
 def wechat(base: str, openid: str) -> Say:
@@ -97,7 +50,7 @@ def wechat(base: str, openid: str) -> Say:
     def say(words: str) -> str:
         timestamp, nonce = str(int(time.time())), "e2e"
         query = {
-            "signature": wechat_sign(SECRETS["WECHAT_TOKEN"], timestamp, nonce),
+            "signature": wechat_sign(CHANNEL_SECRETS["WECHAT_TOKEN"], timestamp, nonce),
             "timestamp": timestamp,
             "nonce": nonce,
         }
@@ -134,7 +87,7 @@ def sms(base: str, phone: str) -> Say:
             ("Body", words),
             ("FromCity", ""),
         ]
-        answer = _twilio(base, "/webhooks/twilio_sms/webhook", form, SECRETS["TWILIO_AUTH_TOKEN"])
+        answer = _twilio(base, "/webhooks/twilio_sms/webhook", form, CHANNEL_SECRETS["TWILIO_AUTH_TOKEN"])
         assert answer.status_code == 200, answer.text
         return "".join(message.text or "" for message in ET.fromstring(answer.text).iter("Message"))
 
@@ -143,12 +96,12 @@ def sms(base: str, phone: str) -> Say:
 
 def voice(base: str, call: str, phone: str) -> Say:
     form = [("CallSid", call), ("From", phone), ("To", "+18005551212"), ("CallStatus", "ringing")]
-    greeting = _twilio(base, "/webhooks/twilio_voice/webhook", form, SECRETS["TWILIO_AUTH_TOKEN"])
+    greeting = _twilio(base, "/webhooks/twilio_voice/webhook", form, CHANNEL_SECRETS["TWILIO_AUTH_TOKEN"])
     assert greeting.status_code == 200 and "<Gather" in greeting.text
 
     def say(words: str) -> str:
         heard = [*form[:3], ("CallStatus", "in-progress"), ("SpeechResult", words), ("Confidence", "0.9")]
-        answer = _twilio(base, "/webhooks/twilio_voice/webhook", heard, SECRETS["TWILIO_AUTH_TOKEN"])
+        answer = _twilio(base, "/webhooks/twilio_voice/webhook", heard, CHANNEL_SECRETS["TWILIO_AUTH_TOKEN"])
         assert answer.status_code == 200, answer.text
         return "".join(said.text or "" for said in ET.fromstring(answer.text).iter("Say"))
 
@@ -177,18 +130,17 @@ def voice(base: str, call: str, phone: str) -> Say:
     ids=["wechat", "twilio_sms", "twilio_voice"],
 )
 def test_fault_intake_ends_in_one_ticket_with_channel_and_contact(
-    server: tuple[str, dict[str, str]],
+    server: RunningBot,
     channel: str,
     make_say: Callable[[str], Say],
     sender: str,
     serial: str,
     phone: str,
 ) -> None:
-    base, env = server
-    say = make_say(base)
+    say = make_say(server.base_url)
     replies = [say(words) for words in conversation(serial, phone)]
     assert all(replies), replies
-    mine = [ticket for ticket in tickets(env) if ticket["channel"] == channel]
+    mine = [ticket for ticket in server.tickets() if ticket["channel"] == channel]
     assert len(mine) == 1, replies
     [ticket] = mine
     assert (ticket["sender_id"], ticket["serial_number"], ticket["contact_phone"]) == (sender, serial, phone)
