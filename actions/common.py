@@ -23,6 +23,11 @@ INTAKE_SLOTS = (
     "intake_flags",
     "failed_attempts",
     "duplicate_of",
+    "guide_id",
+    "guide_accepted",
+    "guide_step_answer",
+    "guide_progress",
+    "guide_solved",
 )
 # Who the caller is: kept across intakes in one conversation so a second request does not ask again.
 CALLER_SLOTS = ("hospital", "department", "contact_person", "contact_phone")

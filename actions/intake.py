@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -14,9 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, logger, origin_of, reset
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
+from bot.config import settings
 from bot.db import session_scope
 from bot.installed_base import find_device
 from bot.intake import city_of, extract_fields, normalise_phone, normalise_serial, says_unknown
+from bot.knowledge.guidance import GuideLibrary, GuideProgress, Outcome
 from bot.policy import current_policy
 from bot.replies import NOT_GIVEN, registration_summary, ticket_confirmation
 from bot.texts import say
@@ -33,6 +36,9 @@ from bot.tickets import (
 from bot.triage import current_rules
 
 MAX_FAILURES = 2
+GUIDE_SLOTS = ["guide_accepted", "guide_step_answer"]
+GUIDE_DONE = "done"
+UNCLEAR = "unclear"
 # registration_confirmed while the caller corrects a field at the read-back: neither yes nor no.
 CORRECTED = "corrected"
 
@@ -40,6 +46,17 @@ CORRECTED = "corrected"
 def _known_cities() -> list[str]:
     policy = current_policy()
     return [*policy.value("service_area.station_cities"), *policy.value("service_area.remote_areas")]
+
+
+@lru_cache(maxsize=1)
+def guide_library() -> GuideLibrary:
+    # One per process; it reloads kb/guides/ by itself when a guide changes.
+    return GuideLibrary(settings().kb_dir)
+
+
+def _progress(tracker: Tracker) -> GuideProgress | None:
+    saved = tracker.get_slot("guide_progress")
+    return GuideProgress.from_dict(saved, guide_library()) if saved else None
 
 
 class ActionStartIntake(Action):
@@ -60,9 +77,34 @@ class ActionStartIntake(Action):
         return events
 
 
+_DECLINE_GUIDE = ("不用", "不试", "不了", "直接", "派人", "派工程师", "来人", "没时间")
+_ACCEPT_GUIDE = ("试试", "试一下", "好", "行", "可以", "开始", "嗯")
+
+
+def _guide_decision(text: str, intent: str | None) -> bool | None:
+    """Whether the caller takes up the offer of a guided check; None when the reply says neither."""
+    if intent == "deny" or any(word in text for word in _DECLINE_GUIDE):
+        return False
+    if intent == "affirm" or any(word in text for word in _ACCEPT_GUIDE):
+        return True
+    return None
+
+
 class ValidateFaultForm(FormValidationAction):
     def name(self) -> str:
         return "validate_fault_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        """The registration form, with a troubleshooting walk after the device when a guide fits the fault."""
+        if not tracker.get_slot("guide_id"):
+            return list(domain_slots)
+        if tracker.get_slot("guide_solved"):
+            # Solved on the phone: nothing more to register; action_submit_ticket records it as resolved.
+            return [slot for slot in domain_slots if slot in ("fault_description", "device")] + GUIDE_SLOTS
+        position = domain_slots.index("device") + 1
+        return [*domain_slots[:position], *GUIDE_SLOTS, *domain_slots[position:]]
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -70,6 +112,13 @@ class ValidateFaultForm(FormValidationAction):
         """One pass over the message for every field (bot.intake), instead of one extract_ method per slot."""
         message = latest_message(tracker)
         requested = tracker.get_slot("requested_slot")
+        if requested == "guide_accepted":
+            decision = _guide_decision(message.text, message.intent)
+            if decision is not None:
+                return [SlotSet("guide_accepted", decision)]
+        if requested == "guide_step_answer" and message.intent not in ("cancel", "request_human", "ask_question"):
+            outcome = guide_library().outcome_of(message.text)
+            return [SlotSet("guide_step_answer", outcome.value if outcome else UNCLEAR)]
         found = extract_fields(message, requested, current_catalogue(), current_rules())
         events: list[EventType] = [SlotSet(field, value) for field, value in found.items()]
         if requested == "registration_confirmed":
@@ -145,6 +194,40 @@ class ValidateFaultForm(FormValidationAction):
                 "site_city": device.city,
             }
 
+    def validate_fault_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Offer a troubleshooting guide, once per intake, when one fits this fault on this device."""
+        if tracker.get_slot("guide_id") or tracker.get_slot("guide_accepted") is not None:
+            return {"fault_description": value}
+        device_type = current_catalogue().type_in_text(f"{tracker.get_slot('device') or ''} {value}")
+        found = guide_library().match(str(value), device_type.id if device_type else None)
+        return {"fault_description": value, "guide_id": found.guide.id if found else None}
+
+    def validate_guide_accepted(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is True:
+            guide = guide_library().guide(str(tracker.get_slot("guide_id")))
+            return {"guide_accepted": True, "guide_progress": GuideProgress.start(guide).to_dict()}
+        dispatcher.utter_message(text=say("guide_declined"))
+        return {"guide_accepted": False, "guide_step_answer": GUIDE_DONE}
+
+    def validate_guide_step_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        progress = _progress(tracker)
+        if value == GUIDE_DONE or progress is None:
+            return {"guide_step_answer": GUIDE_DONE}
+        if value == UNCLEAR:
+            dispatcher.utter_message(text=guide_library().text("unclear"))
+            return {"guide_step_answer": None}
+        progress = progress.answer(Outcome(value))
+        if not progress.finished:
+            return {"guide_step_answer": None, "guide_progress": progress.to_dict()}
+        dispatcher.utter_message(text=guide_library().text("solved" if progress.solved else "not_solved"))
+        return {"guide_step_answer": GUIDE_DONE, "guide_progress": progress.to_dict(), "guide_solved": progress.solved}
+
     def validate_registration_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -184,6 +267,38 @@ class ValidateFaultForm(FormValidationAction):
         return {"hospital": value, "site_city": city}
 
 
+class ActionAskGuideAccepted(Action):
+    def name(self) -> str:
+        return "action_ask_guide_accepted"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        guide = guide_library().guide(str(tracker.get_slot("guide_id")))
+        text = say("guide_offer", title=guide.title, steps=len(guide.steps))
+        if _urgent(tracker):
+            text += say("guide_offer_urgent")
+        dispatcher.utter_message(text=text)
+        return []
+
+
+def _urgent(tracker: Tracker) -> bool:
+    impact = current_rules().impact_of(tracker.get_slot("clinical_impact"))
+    return bool(impact and impact.urgent)
+
+
+class ActionAskGuideStepAnswer(Action):
+    """Say the step the caller is on: safety first, then what to check, then how to answer."""
+
+    def name(self) -> str:
+        return "action_ask_guide_step_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        progress = _progress(tracker)
+        if progress is not None and progress.current_step is not None:
+            text = guide_library().step_prompt(progress.current_step, progress.number, progress.total)
+            dispatcher.utter_message(text=text)
+        return []
+
+
 class ActionAskRegistrationConfirmed(Action):
     """Read the registration back, or, after a 「不对」, ask what to change."""
 
@@ -194,7 +309,10 @@ class ActionAskRegistrationConfirmed(Action):
         if tracker.get_slot("correction_pending"):
             dispatcher.utter_message(text=say("correction_prompt"))
         else:
-            dispatcher.utter_message(text=registration_summary(tracker.current_slot_values()))
+            progress = _progress(tracker)
+            dispatcher.utter_message(
+                text=registration_summary(tracker.current_slot_values(), len(progress.tried) if progress else 0)
+            )
         return []
 
 
@@ -215,6 +333,7 @@ def _registration(tracker: Tracker) -> Registration:
         site_city=given("site_city"),
         clinical_impact=given("clinical_impact"),
         flags=list(tracker.get_slot("intake_flags") or []),
+        remote_steps=progress.tried if (progress := _progress(tracker)) else [],
     )
 
 
@@ -240,7 +359,8 @@ class ActionSubmitTicket(Action):
                         _note_report(session, ticket, registration, intake_id, origin.sender_id)
                         dispatcher.utter_message(text=say("duplicate_noted", number=ticket.number))
                     return done
-                if not tracker.get_slot("registration_confirmed"):
+                solved = bool(tracker.get_slot("guide_solved"))
+                if not (tracker.get_slot("registration_confirmed") or solved):
                     return done
                 try:
                     ticket, _ = create_fault_ticket(
@@ -251,6 +371,7 @@ class ActionSubmitTicket(Action):
                         policy=current_policy(),
                         rules=current_rules(),
                         received_at=utc_now(),
+                        resolved_remotely=solved,
                     )
                 except OpenTicketExists as exists:
                     _note_report(session, exists.ticket, registration, intake_id, origin.sender_id)
@@ -264,7 +385,10 @@ class ActionSubmitTicket(Action):
                         )
                     )
                     return done
-                dispatcher.utter_message(text=ticket_confirmation(ticket, current_policy()))
+                if solved:
+                    dispatcher.utter_message(text=say("remote_resolved", number=ticket.number))
+                else:
+                    dispatcher.utter_message(text=ticket_confirmation(ticket, current_policy()))
                 return [*done, SlotSet("last_ticket_number", ticket.number)]
         except SQLAlchemyError:
             logger.exception("ticket for intake %s not stored", intake_id)

@@ -50,6 +50,11 @@ class Catalogue:
         return None
 
 
+    def type_in_text(self, text: str) -> DeviceType | None:
+        """The device type named anywhere in free text (a model code or a type name or alias)."""
+        named = self.device_in_text(text)
+        return self.type_named(named.split(" ")[0]) if named else None
+
     def device_in_text(self, text: str) -> str | None:
         """The most specific device named anywhere in free text: a model code, else the longest type name or alias."""
         compact = _code_key(text)

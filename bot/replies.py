@@ -28,10 +28,12 @@ FIELD_LABELS = {
 NOT_GIVEN = "未提供"
 
 
-def registration_summary(fields: Mapping[str, Any]) -> str:
+def registration_summary(fields: Mapping[str, Any], remote_steps_tried: int = 0) -> str:
     lines = [say("summary_intro")]
     for field, label in FIELD_LABELS.items():
         lines.append(f"{label}：{fields.get(field) or NOT_GIVEN}")
+    if remote_steps_tried:
+        lines.append(say("summary_remote_steps", count=remote_steps_tried))
     lines.append(say("summary_question"))
     return "\n".join(lines)
 

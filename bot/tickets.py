@@ -89,6 +89,7 @@ class Registration:
     site_city: str | None = None
     clinical_impact: str | None = None
     flags: list[str] = field(default_factory=list)
+    remote_steps: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -201,14 +202,16 @@ def create_fault_ticket(
     policy: ServicePolicy,
     rules: TriageRules,
     received_at: datetime,
+    resolved_remotely: bool = False,
 ) -> tuple[Ticket, bool]:
     """Create the fault ticket of one intake, exactly once; returns (ticket, created now).
 
+    A fault the caller fixed with remote guidance is recorded as resolved, with its steps, for the metrics.
     Raises OpenTicketExists when the serial already has an open fault ticket.
     """
 
     def build() -> Ticket:
-        if registration.serial_number:
+        if registration.serial_number and not resolved_remotely:
             open_ticket = open_ticket_for_serial(session, registration.serial_number)
             if open_ticket is not None:
                 raise OpenTicketExists(open_ticket)
@@ -223,6 +226,9 @@ def create_fault_ticket(
         ticket.onsite_due = deadlines.onsite_due
         ticket.plan_due = deadlines.plan_due
         ticket.repair_due = deadlines.repair_due
+        if resolved_remotely:
+            ticket.status = TicketStatus.RESOLVED.value
+            ticket.flags = sorted({*ticket.flags, "remote_resolved"})
         return ticket
 
     return _create_once(session, idempotency_key, origin.sender_id, build)
@@ -305,6 +311,7 @@ def ticket_as_dict(ticket: Ticket) -> dict[str, Any]:
         "site_city": ticket.site_city,
         "clinical_impact": ticket.clinical_impact,
         "flags": list(ticket.flags or []),
+        "remote_steps": list(ticket.remote_steps or []),
         "severity": ticket.severity,
         "urgent": ticket.urgent,
         "distance": ticket.distance,

@@ -60,6 +60,8 @@ class Ticket(Base):
     site_city = Column(String(40))
     clinical_impact = Column(String(200))
     flags = Column(JSON, nullable=False, default=list)
+    # Steps the caller already tried with remote guidance, so the engineer does not repeat them.
+    remote_steps = Column(JSON, nullable=False, default=list)
 
     severity = Column(String(20))
     urgent = Column(Boolean, nullable=False, default=False)

@@ -13,12 +13,14 @@ from actions.intake import (
     ActionStartIntake,
     ActionSubmitTicket,
     ValidateFaultForm,
+    guide_library,
 )
 from bot.db import session_scope
 from bot.db.models import Ticket, TicketEvent
 from tests.conftest import make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
+PRINTER = "any.printer"
 
 FILLED = {
     "fault_description": "开机报温度异常",
@@ -148,3 +150,58 @@ async def test_nothing_is_created_without_a_yes(database, dispatcher, domain, co
     await ActionSubmitTicket().run(
         dispatcher, make_tracker("x", "inform", slots={**FILLED, "registration_confirmed": confirmed}), domain)
     assert count_tickets(database) == 0
+
+
+async def test_a_fitting_guide_is_offered_right_after_the_device(database, dispatcher, domain) -> None:
+    slots = await validate(dispatcher, domain, "加样针堵了", "report_fault", "fault_description",
+                           {"device": "全自动生化分析仪 KR-2000"})
+    assert slots["guide_id"] == "chemistry.needle_blocked"
+    tracker = make_tracker("x", "inform", slots={"guide_id": "chemistry.needle_blocked"})
+    required = await ValidateFaultForm().required_slots(domain["forms"]["fault_form"]["required_slots"], dispatcher,
+                                                        tracker, domain)
+    assert required[:4] == ["fault_description", "device", "guide_accepted", "guide_step_answer"]
+    # No guide fits a fault that needs an engineer at once.
+    slots = await validate(dispatcher, domain, "生化仪冒烟了，有焦味", "report_fault", "fault_description",
+                           {"device": "全自动生化分析仪"})
+    assert slots["guide_id"] is None
+
+
+async def walk(dispatcher, domain, slots: dict, *replies: str) -> dict:
+    for reply in replies:
+        requested = "guide_accepted" if slots.get("guide_accepted") is None else "guide_step_answer"
+        slots = {**slots, **await validate(dispatcher, domain, reply, "inform", requested, slots)}
+    return slots
+
+
+async def test_guided_walk_solved_is_recorded_as_resolved_remotely(database, dispatcher, domain) -> None:
+    start = {"guide_id": "chemistry.needle_blocked", "fault_description": "加样针堵了", "device": "全自动生化分析仪",
+             "intake_id": "walk-1"}
+    slots = await walk(dispatcher, domain, start, "好，试试", "还是不行", "跳过", "好了，不报警了")
+    assert slots["guide_solved"] is True and slots["guide_step_answer"] == "done"
+    assert slots["guide_progress"]["outcomes"] == ["no", "skip", "yes"]
+    events = await ActionSubmitTicket().run(dispatcher, make_tracker("好了", "inform", slots=slots), domain)
+    number = slot_values(events)["last_ticket_number"]
+    assert "远程解决" in texts(dispatcher) and number in texts(dispatcher)
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket)).scalar_one()
+        assert ticket.status == "resolved" and "remote_resolved" in ticket.flags
+        assert [s["outcome"] for s in ticket.remote_steps] == ["no", "skip", "yes"]
+
+
+async def test_unclear_reply_repeats_the_step_and_a_failed_walk_goes_on_to_the_intake(database, dispatcher,
+                                                                                  domain) -> None:
+    start = {"guide_id": PRINTER, "fault_description": "打印机打不出来", "device": "全自动生化分析仪"}
+    slots = await walk(dispatcher, domain, start, "行")
+    before = slots["guide_progress"]
+    slots = await walk(dispatcher, domain, slots, "嗯嗯我看看")
+    assert slots["guide_progress"] == before and slots["guide_step_answer"] is None
+    assert "没听清" in texts(dispatcher)
+    steps = len(guide_library().guide(PRINTER).steps)
+    slots = await walk(dispatcher, domain, slots, *["没用"] * steps)
+    assert slots["guide_step_answer"] == "done" and not slots.get("guide_solved")
+    assert "需要工程师" in texts(dispatcher)
+
+
+async def test_declined_guide_goes_straight_to_the_intake(database, dispatcher, domain) -> None:
+    slots = await walk(dispatcher, domain, {"guide_id": PRINTER}, "不用了，直接派人吧")
+    assert slots["guide_accepted"] is False and slots["guide_step_answer"] == "done"

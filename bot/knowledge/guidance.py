@@ -1,0 +1,400 @@
+"""Remote guidance: step-by-step troubleshooting guides (kb/guides/*.yml) and a caller's walk through one.
+
+    lib = GuideLibrary(kb_dir)
+    found = lib.match("生化仪吸样的时候一直报堵针", "chemistry_analyser")   # GuideMatch(guide, score) or None
+    progress = GuideProgress.start(found.guide)
+    lib.step_prompt(progress.current_step, progress.number, progress.total)  # 「第1步（共6步）：…」
+    progress = progress.answer(lib.outcome_of("还是不行"))                  # Outcome.NO → the next step
+    slot = progress.to_dict()                                                # JSON-able, kept in a Rasa slot
+    progress = GuideProgress.from_dict(slot, lib)
+    lib.tried_note(progress)                                                 # for the ticket: what was tried
+
+A guide file is one YAML mapping: id, title, device_types (ids from kb/devices.yml, empty = any device), symptoms
+(how callers describe the fault) and 3-7 steps, each a `check` with an optional `safety` (said first) and `tip`.
+kb/guides/_guidance.yml holds the texts said around the steps, the reply phrases, and the matching settings.
+
+Matching reuses the FAQ retriever (bot.knowledge.retrieval.Index): every guide is an entry whose variants are its
+title and symptoms, scored with the same 0-1 fusion of BM25 coverage and character n-gram cosine, on the FAQ's
+text analyser (kb/retrieval.yml's synonyms and device names) plus a few guide-only synonyms. Only guides for the
+caller's device type (or for any device) compete; when no device type is given, the one named in the text counts.
+The best one is offered when it scores at least `match_threshold` of _guidance.yml. A description with a danger
+word (「冒烟」, 「漏电」 …) never matches: that caller needs an engineer, not a checklist.
+
+The threshold, 0.27, from the fault descriptions in tests/knowledge/test_guidance.py: set A was written first and
+the synonyms tuned on it, set B after that (a few fixes followed), set C last and left untouched. "covered" are
+faults a guide is for, "uncovered" faults no guide is for (「屏幕裂了」, 「门锁打不开」); FAQ: the 285 questions and
+paraphrases of kb/faq/ that are not device care. The right guide ranks first for all 117 covered descriptions.
+
+    threshold   covered A   covered B   covered C   uncovered A+B+C   FAQ questions
+    0.20        52/52       39/39       24/26       3/54              3/285
+    0.25        52/52       38/39       22/26       2/54              3/285
+    0.27        52/52       38/39       21/26       0/54              2/285
+    0.30        51/52       38/39       19/26       0/54              0/285
+    0.35        46/52       36/39       16/26       0/54              0/285
+
+Uncovered faults score at most 0.26, so 0.27 is the lowest threshold that offers none of them a guide. The misses
+are long descriptions with many words no symptom has (「试剂瓶扫进去提示已过期」 0.17): below the threshold the
+caller goes on to an engineer, which is the safe side. Scoring uses ScoringSettings' defaults (the FAQ's values
+today): a sweep of bm25_weight, k1 and b found nothing clearly better on these sets.
+
+The library re-reads kb/guides/, kb/retrieval.yml and kb/devices.yml when one of them changes (one stat per file
+on each call); a change that does not load is logged and the previous content stays in service.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+# The FAQ loader's helpers, so that guides and FAQ read kb/ and its synonyms the same way.
+from bot.knowledge.base import KnowledgeBaseError, _read_yaml, _stamp, _synonyms
+from bot.knowledge.retrieval import Index, ScoringSettings, Variant
+from bot.knowledge.text import TextAnalyser, clean
+
+log = logging.getLogger(__name__)
+
+MIN_STEPS, MAX_STEPS = 3, 7
+MIN_SYMPTOMS = 3
+SETTINGS_FILE = "_guidance.yml"
+_REQUIRED = ("id", "title", "device_types", "symptoms", "steps")
+
+
+class GuideError(KnowledgeBaseError):
+    """A guide or its settings do not load, a guide id is unknown, or a walk is used wrongly."""
+
+
+class Outcome(str, Enum):
+    YES = "yes"  # the step fixed the fault
+    NO = "no"  # done, did not help
+    SKIP = "skip"  # the caller cannot do this step
+
+
+@dataclass(frozen=True)
+class GuideStep:
+    check: str
+    safety: str | None = None
+    tip: str | None = None
+
+
+@dataclass(frozen=True)
+class Guide:
+    id: str
+    title: str
+    device_types: tuple[str, ...]  # empty: any device
+    symptoms: tuple[str, ...]
+    steps: tuple[GuideStep, ...]
+
+    def fits(self, device_types: set[str]) -> bool:
+        """Whether the guide is for one of these device types; an empty set (device unknown) fits every guide."""
+        return not self.device_types or not device_types or bool(device_types & set(self.device_types))
+
+
+@dataclass(frozen=True)
+class GuideMatch:
+    guide: Guide
+    score: float  # in [0, 1], the retriever's score of the guide's closest title or symptom
+
+
+@dataclass(frozen=True)
+class GuideProgress:
+    """A walk through one guide: the caller's outcome for each step so far."""
+
+    guide: Guide
+    outcomes: tuple[Outcome, ...] = ()
+
+    @classmethod
+    def start(cls, guide: Guide) -> GuideProgress:
+        return cls(guide)
+
+    @property
+    def solved(self) -> bool:
+        return bool(self.outcomes) and self.outcomes[-1] is Outcome.YES
+
+    @property
+    def finished(self) -> bool:
+        return self.solved or len(self.outcomes) >= len(self.guide.steps)
+
+    @property
+    def current_step(self) -> GuideStep | None:
+        return None if self.finished else self.guide.steps[len(self.outcomes)]
+
+    @property
+    def number(self) -> int:
+        """The 1-based number of the current step."""
+        return len(self.outcomes) + 1
+
+    @property
+    def total(self) -> int:
+        return len(self.guide.steps)
+
+    def answer(self, outcome: Outcome) -> GuideProgress:
+        if self.finished:
+            raise GuideError(f"the walk through {self.guide.id} is already finished")
+        return GuideProgress(self.guide, (*self.outcomes, outcome))
+
+    @property
+    def tried(self) -> list[dict[str, Any]]:
+        """The steps answered so far, for the ticket: step number, what was checked, outcome value."""
+        return [
+            {"step": i + 1, "check": self.guide.steps[i].check, "outcome": outcome.value}
+            for i, outcome in enumerate(self.outcomes)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"guide": self.guide.id, "outcomes": [outcome.value for outcome in self.outcomes]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], library: GuideLibrary) -> GuideProgress:
+        """The walk kept by to_dict; raises GuideError when it does not fit the guide as it is now."""
+        guide = library.guide(str(data.get("guide")))
+        try:
+            outcomes = tuple(Outcome(value) for value in data.get("outcomes") or [])
+        except (TypeError, ValueError) as error:
+            raise GuideError(f"walk through {guide.id}: {error}") from error
+        if len(outcomes) > len(guide.steps) or Outcome.YES in outcomes[:-1]:
+            raise GuideError(f"walk through {guide.id} does not fit its {len(guide.steps)} steps: {outcomes}")
+        return cls(guide, outcomes)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    threshold: float
+    texts: dict[str, str]
+    replies: dict[Outcome, tuple[str, ...]]
+    labels: dict[Outcome, str]
+    danger_words: tuple[str, ...]
+    danger_exceptions: tuple[str, ...]
+    hazard_words: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _Content:
+    settings: _Settings
+    guides: dict[str, Guide]
+    analyser: TextAnalyser
+    index: Index
+    device_terms: dict[str, str]  # canonical device word → device type id
+    problems: list[str]
+
+
+class GuideLibrary:
+    def __init__(self, kb_dir: Path) -> None:
+        """Loads kb_dir/guides/*.yml with kb_dir/retrieval.yml and kb_dir/devices.yml; raises KnowledgeBaseError
+        (GuideError for bad guide settings) when one does not load."""
+        self.kb_dir = kb_dir
+        self._lock = threading.Lock()
+        self._stamp = self._stamps()
+        self._content = self._load()
+
+    @property
+    def guides(self) -> list[Guide]:
+        return list(self._current().guides.values())
+
+    def guide(self, guide_id: str) -> Guide:
+        try:
+            return self._current().guides[guide_id]
+        except KeyError:
+            raise GuideError(f"no guide {guide_id!r}") from None
+
+    def match(self, text: str, device_type_id: str | None = None) -> GuideMatch | None:
+        """The best guide for a fault description on this device type, or None below the threshold."""
+        content = self._current()
+        if self._dangerous(text, content.settings):
+            return None
+        if device_type_id:
+            devices = {device_type_id}
+        else:
+            devices = {content.device_terms[t] for t in content.analyser.terms(text) if t in content.device_terms}
+        for guide_id, score in content.index.entry_scores(text).items():  # highest first
+            guide = content.guides[guide_id]
+            if guide.fits(devices):
+                return GuideMatch(guide, round(score, 4)) if score >= content.settings.threshold else None
+        return None
+
+    def step_prompt(self, step: GuideStep, number: int, total: int) -> str:
+        """What the bot says for a step: its number, the safety warning first, the check, the tip, the question."""
+        texts = self._current().settings.texts
+        return texts["step"].format(
+            number=number,
+            total=total,
+            safety=texts["safety"].format(safety=step.safety) if step.safety else "",
+            check=step.check,
+            tip=texts["tip"].format(tip=step.tip) if step.tip else "",
+        )
+
+    def text(self, key: str) -> str:
+        """A fixed text of the walk from _guidance.yml: unclear, solved, not_solved."""
+        return self._current().settings.texts[key]
+
+    def outcome_of(self, reply: str) -> Outcome | None:
+        """The outcome a caller's reply to a step states, or None when it states none or it is unclear."""
+        said = clean(reply).replace(" ", "")
+        found: list[tuple[int, int, Outcome]] = []  # (-length, position, outcome): the best sorts first
+        for outcome, phrases in self._current().settings.replies.items():
+            for phrase in phrases:
+                position = said.find(phrase)
+                if position >= 0:
+                    found.append((-len(phrase), position, outcome))
+        return min(found)[2] if found else None
+
+    def tried_note(self, progress: GuideProgress) -> str:
+        """One line for the ticket: which guide was walked and each step's outcome."""
+        settings = self._current().settings
+        steps = settings.texts["tried_separator"].join(
+            settings.texts["tried_step"].format(
+                step=item["step"], check=item["check"], outcome=settings.labels[Outcome(item["outcome"])]
+            )
+            for item in progress.tried
+        )
+        return settings.texts["tried"].format(title=progress.guide.title, steps=steps)
+
+    def check(self) -> list[str]:
+        """Lint problems; empty when every guide loads, is safe to read out and is found by its own symptoms."""
+        content = self._current()
+        problems = content.analyser.problems + content.problems
+        for guide in content.guides.values():
+            for number, step in enumerate(guide.steps, start=1):
+                named = [
+                    f"{word} ({kind})"
+                    for kind, words in content.settings.hazard_words.items()
+                    for word in words
+                    if word in step.check + (step.tip or "")
+                ]
+                if named and not step.safety:
+                    problems.append(f"{guide.id} step {number} names {', '.join(named)} but has no safety line")
+        # Each title and symptom asked with itself left out: the rest of its guide must still come first among
+        # the guides that compete with it on its guide's device types.
+        for i, variant in enumerate(content.index.variants):
+            own = content.guides[variant.entry_id]
+            scores = content.index.entry_scores(variant.text, held_out=i)
+            rivals = [(gid, s) for gid, s in scores.items() if content.guides[gid].fits(set(own.device_types))]
+            best_id, best_score = rivals[0] if rivals else ("", 0.0)
+            if best_id != own.id:
+                problems.append(
+                    f"{own.id}: 「{variant.text}」 without itself matches {best_id} ({best_score:.2f}) "
+                    f"before its own guide ({scores.get(own.id, 0.0):.2f})"
+                )
+        return problems
+
+    @staticmethod
+    def _dangerous(text: str, settings: _Settings) -> bool:
+        said = clean(text).replace(" ", "")
+        for harmless in settings.danger_exceptions:
+            said = said.replace(harmless, " ")
+        return any(word in said for word in settings.danger_words)
+
+    def _stamps(self) -> tuple[tuple[str, int, int], ...]:
+        paths = [self.kb_dir / "retrieval.yml", self.kb_dir / "devices.yml"]
+        return _stamp(paths + sorted((self.kb_dir / "guides").glob("*.yml")))
+
+    def _current(self) -> _Content:
+        with self._lock:
+            stamp = self._stamps()
+            if stamp != self._stamp:
+                self._stamp = stamp
+                try:
+                    self._content = self._load()
+                except KnowledgeBaseError:
+                    log.exception("guide change not loaded; the previous guides stay in service")
+                else:
+                    log.info("guides reloaded: %d guides", len(self._content.guides))
+            return self._content
+
+    def _load(self) -> _Content:
+        guides_dir = self.kb_dir / "guides"
+        retrieval = _read_yaml(self.kb_dir / "retrieval.yml")
+        devices: list[dict[str, Any]] = _read_yaml(self.kb_dir / "devices.yml").get("device_types", [])
+        raw = _read_yaml(guides_dir / SETTINGS_FILE)
+        settings = _settings(raw, guides_dir / SETTINGS_FILE)
+        synonyms = _synonyms(retrieval.get("synonyms", {}), devices)
+        for canonical, variants in (raw.get("synonyms") or {}).items():
+            synonyms.setdefault(canonical, []).extend(variants or [])
+        # Building the analyser takes a few tenths of a second: fine, guides change rarely.
+        analyser = TextAnalyser(
+            synonyms=synonyms,
+            words=retrieval.get("words", []),
+            stopwords=[*retrieval.get("stopwords", []), *raw.get("stopwords", [])],
+            ngram_range=tuple(retrieval.get("ngram_range", (1, 3))),
+        )
+        guides, problems = _load_guides(guides_dir, {device["id"] for device in devices})
+        index = Index(
+            variants=[Variant(g.id, text) for g in guides.values() for text in (g.title, *g.symptoms)],
+            answers={},
+            analyser=analyser,
+            settings=ScoringSettings(),  # the FAQ's defaults: a sweep found nothing clearly better for guides
+            entry_devices={},  # device types are a hard filter in `match`, not a score factor
+            device_terms={},
+        )
+        device_terms = {analyser.normalise(device["name"]): device["id"] for device in devices}
+        return _Content(settings, guides, analyser, index, device_terms, problems)
+
+
+def _settings(raw: dict[str, Any], path: Path) -> _Settings:
+    try:
+        outcomes = raw["outcomes"]
+        return _Settings(
+            threshold=float(raw["match_threshold"]),
+            texts={key: str(value) for key, value in raw["texts"].items()},
+            replies={o: tuple(clean(p).replace(" ", "") for p in outcomes[o.value]["replies"]) for o in Outcome},
+            labels={o: str(outcomes[o.value]["label"]) for o in Outcome},
+            danger_words=tuple(raw.get("danger_words", [])),
+            danger_exceptions=tuple(raw.get("danger_exceptions", [])),
+            hazard_words={kind: tuple(words) for kind, words in raw.get("hazard_words", {}).items()},
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise GuideError(f"{path}: bad settings ({error!r})") from error
+
+
+def _load_guides(guides_dir: Path, device_ids: set[str]) -> tuple[dict[str, Guide], list[str]]:
+    """Every well-formed guide by id, and the problems of the others; a YAML syntax error raises GuideError."""
+    guides: dict[str, Guide] = {}
+    problems: list[str] = []
+    for path in sorted(guides_dir.glob("*.yml")):
+        if path.name.startswith("_"):
+            continue
+        guide, problem = _guide(_read_yaml(path), device_ids)
+        if problem:
+            problems.append(f"{path.name}: {problem}")
+        elif guide is not None and guide.id in guides:
+            problems.append(f"{path.name}: duplicate guide id {guide.id}")
+        elif guide is not None:
+            guides[guide.id] = guide
+    return guides, problems
+
+
+def _guide(item: dict[str, Any], device_ids: set[str]) -> tuple[Guide | None, str | None]:
+    missing = [key for key in _REQUIRED if key not in item or (key != "device_types" and not item[key])]
+    if missing:
+        return None, f"{item.get('id', '?')} lacks {', '.join(missing)}"
+    guide_id = str(item["id"])
+    if not all(isinstance(item[key], list) for key in ("device_types", "symptoms", "steps")):
+        return None, f"{guide_id}: device_types, symptoms and steps must be lists"
+    unknown = set(item["device_types"]) - device_ids
+    if unknown:
+        return None, f"{guide_id} names unknown device types {sorted(unknown)}"
+    if len(item["symptoms"]) < MIN_SYMPTOMS:
+        return None, f"{guide_id} has {len(item['symptoms'])} symptoms, needs {MIN_SYMPTOMS}"
+    if not MIN_STEPS <= len(item["steps"]) <= MAX_STEPS:
+        return None, f"{guide_id} has {len(item['steps'])} steps, needs {MIN_STEPS}-{MAX_STEPS}"
+    steps = []
+    for number, step in enumerate(item["steps"], start=1):
+        if not isinstance(step, dict) or not step.get("check") or set(step) - {"check", "safety", "tip"}:
+            return None, f"{guide_id} step {number}: needs a check, may have safety and tip, nothing else"
+        steps.append(GuideStep(str(step["check"]).strip(), _optional(step, "safety"), _optional(step, "tip")))
+    guide = Guide(
+        id=guide_id,
+        title=str(item["title"]).strip(),
+        device_types=tuple(str(d) for d in item["device_types"]),
+        symptoms=tuple(str(s).strip() for s in item["symptoms"]),
+        steps=tuple(steps),
+    )
+    return guide, None
+
+
+def _optional(step: dict[str, Any], key: str) -> str | None:
+    value = step.get(key)
+    return str(value).strip() if value else None
