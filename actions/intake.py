@@ -77,6 +77,7 @@ class ActionStartIntake(Action):
         return events
 
 
+_WANTS_ENGINEER = ("派工程师", "派人", "来人", "上门", "工程师来", "赶紧来", "马上来")
 _DECLINE_GUIDE = ("不用", "不试", "不了", "直接", "派人", "派工程师", "来人", "没时间")
 _ACCEPT_GUIDE = ("试试", "试一下", "好", "行", "可以", "开始", "嗯")
 
@@ -200,6 +201,8 @@ class ValidateFaultForm(FormValidationAction):
         """Offer a troubleshooting guide, once per intake, when one fits this fault on this device."""
         if tracker.get_slot("guide_id") or tracker.get_slot("guide_accepted") is not None:
             return {"fault_description": value}
+        if _urgent(tracker) and any(word in str(value) for word in _WANTS_ENGINEER):
+            return {"fault_description": value}  # urgent and already asked for an engineer: no checklist
         device_type = current_catalogue().type_in_text(f"{tracker.get_slot('device') or ''} {value}")
         found = guide_library().match(str(value), device_type.id if device_type else None)
         return {"fault_description": value, "guide_id": found.guide.id if found else None}

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 def conversation(serial: str, phone: str) -> list[str]:
     # A different device per channel: a second fault on the same device is added to its open ticket.
     return [
-        "你好，检验科的生化分析仪开机一直报温度异常，急诊样本在等",
+        "你好，检验科的生化分析仪开机一直报温度异常，急诊样本在等，快派工程师来",
         f"序列号{serial}",
         "王敏",
         phone,

@@ -19,7 +19,7 @@ def say(bot: RunningBot, text: str, sender: str = "e2e-caller") -> str:
 
 def test_intake_over_rest_creates_exactly_one_ticket(running_bot: RunningBot) -> None:
     bot = running_bot
-    assert "序列号" in say(bot, "你好，免疫室的发光仪开机一直报温度异常，急诊样本在等")
+    assert "序列号" in say(bot, "你好，免疫室的发光仪开机一直报温度异常，急诊样本在等，快派工程师来")
     reply = say(bot, "序列号KI24050311")
     assert "南阳市康宁医院" in reply  # pre-filled from the installed base
     assert "称呼" in reply or "联系人" in reply
@@ -34,3 +34,14 @@ def test_intake_over_rest_creates_exactly_one_ticket(running_bot: RunningBot) ->
     assert ticket["hospital"] == "南阳市康宁医院" and ticket["urgent"] is True
     assert ticket["sender_id"] == "e2e-caller" and ticket["transcript"][0]["role"] == "user"
     assert "等待分派工程师" in say(bot, f"{ticket['number']}到哪一步了", sender="someone-else")
+
+
+def test_a_guided_check_that_solves_the_fault_is_recorded_as_resolved_remotely(running_bot: RunningBot) -> None:
+    bot = running_bot
+    offer = say(bot, "我们检验科的打印机打不出来了", sender="e2e-guided")
+    assert "要试试吗" in offer
+    assert "第1步" in say(bot, "好，试试", sender="e2e-guided")
+    assert "远程解决" in say(bot, "好了，能打出来了", sender="e2e-guided")
+    [ticket] = [t for t in bot.tickets() if t["sender_id"] == "e2e-guided"]
+    assert ticket["status"] == "resolved" and "remote_resolved" in ticket["flags"]
+    assert [step["outcome"] for step in ticket["remote_steps"]] == ["yes"]
