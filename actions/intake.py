@@ -117,9 +117,14 @@ class ValidateFaultForm(FormValidationAction):
             decision = _guide_decision(message.text, message.intent)
             if decision is not None:
                 return [SlotSet("guide_accepted", decision)]
-        if requested == "guide_step_answer" and message.intent not in ("cancel", "request_human", "ask_question"):
+        if requested == "guide_step_answer":
+            # 「跳过」 may read as cancel to NLU: a reply that states a step's outcome is one, whatever the intent.
             outcome = guide_library().outcome_of(message.text)
-            return [SlotSet("guide_step_answer", outcome.value if outcome else UNCLEAR)]
+            if outcome is not None:
+                return [SlotSet("guide_step_answer", outcome.value)]
+            if message.intent not in ("cancel", "request_human", "ask_question"):
+                return [SlotSet("guide_step_answer", UNCLEAR)]
+            return []
         found = extract_fields(message, requested, current_catalogue(), current_rules())
         events: list[EventType] = [SlotSet(field, value) for field, value in found.items()]
         if requested == "registration_confirmed":

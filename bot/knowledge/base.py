@@ -11,6 +11,7 @@ error) is logged and the previous content stays in service.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from enum import Enum
@@ -25,6 +26,8 @@ from bot.knowledge.text import TextAnalyser
 from bot.policy import ServicePolicy
 
 log = logging.getLogger(__name__)
+
+_MODEL_SEPARATORS = re.compile(r"[-_\s]+")
 
 _Stamp = tuple[tuple[str, int, int], ...]
 
@@ -207,9 +210,17 @@ def _device_word(device: dict[str, Any]) -> str:
 
 
 def _synonyms(groups: dict[str, list[str]], devices: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """The synonym groups of retrieval.yml plus one per device type: its name and aliases mapped to its word."""
-    merged = {canonical: list(variants or []) for canonical, variants in groups.items()}
+    """The synonym groups of retrieval.yml plus one per device type: its name, aliases and model codes mapped to its
+    word, so that 「HX-680质保多久」 reads as 「生化仪质保多久」 and the device is recognised."""
+    merged = {str(canonical): [str(v) for v in variants or []] for canonical, variants in groups.items()}
     for device in devices:
         names = [device["name"], *device.get("aliases", [])]
+        for model in device.get("models", []):
+            names += _model_spellings(str(model["model"]))
         merged.setdefault(_device_word(device), []).extend(names)
     return merged
+
+
+def _model_spellings(code: str) -> list[str]:
+    """KR-2000 as callers type it: KR-2000, KR 2000 (the same once cleaned) and KR2000; case is cleaned away."""
+    return [code, _MODEL_SEPARATORS.sub("", code)]

@@ -9,11 +9,13 @@ caller uses, 「周末和节假日都有人接」). For a question q (normalised
     score(q, e)   = device(q, e) · (w · lexical(q, e) + (1 − w) · fuzzy(q, e))          (w = bm25_weight)
 
 BM25 has the usual k1 and b, with idf(t) = ln(1 + (N − n_t + 0.5) / (n_t + 0.5)) over the N entries' bags; a term
-no entry has gets the largest idf. The divisor is BM25's upper bound for q (every term matched infinitely often),
-so `lexical` is the share of the question's information that the entry's wording covers, weighted towards words the
-entry repeats, i.e. its core words; off-topic words (天气, 股票) count in the divisor and pull it down. The bag lets
-a question borrow words from several paraphrases; the n-gram half rewards one paraphrase that is close as a whole
-and forgives word-splitting differences.
+no entry has gets the largest idf. A one-character term of q also counts the times the character occurs inside the
+bag's longer words, weighted `sub_word_weight` (and n_t counts those bags too): callers write 洗, 修, 关 where the
+FAQ has 清洗, 维修, 关机, and the word-level BM25 would miss them. The divisor is BM25's upper bound for q (every
+term matched infinitely often), so `lexical` is the share of the question's information that the entry's wording
+covers, weighted towards words the entry repeats, i.e. its core words; off-topic words (天气, 股票) count in the
+divisor and pull it down. The bag lets a question borrow words from several paraphrases; the n-gram half rewards
+one paraphrase that is close as a whole and forgives word-splitting differences.
 
 device(q, e) is `device_mismatch` (< 1) when q names a device type and e is only about other device types, else 1:
 「发光仪多久定标」 must not get the chemistry analyser's calibration advice.
@@ -38,6 +40,7 @@ class ScoringSettings:
     bm25_weight: float = 0.6
     answer_weight: float = 1.0
     device_mismatch: float = 0.5
+    sub_word_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class HeldOut:
     best_id: str
     best_score: float
     own_score: float
+    runner_up_score: float  # the second entry's: what KnowledgeBase.ask's answer_margin is measured against
 
 
 class Index:
@@ -82,9 +86,15 @@ class Index:
         for entry_id, bag in self._bags.items():
             for term, tf in Counter(analyser.terms(answers.get(entry_id, ""))).items():
                 bag[term] = bag.get(term, 0.0) + settings.answer_weight * tf
+        # The Chinese characters inside the bag's longer words, for a one-character word of a question (洗: 清洗).
+        self._inner: dict[str, dict[str, float]] = {
+            entry_id: _inner_characters(bag) for entry_id, bag in self._bags.items()
+        }
         self._bag_lengths = {entry_id: sum(bag.values()) for entry_id, bag in self._bags.items()}
         self._avg_bag = sum(self._bag_lengths.values()) / max(len(self._bags), 1)
         self._df = Counter(term for bag in self._bags.values() for term in bag)
+        if settings.sub_word_weight:
+            self._df.update(char for entry_id, bag in self._bags.items() for char in self._inner[entry_id].keys() - bag)
         grams = [Counter(analyser.ngrams(list(terms.elements()))) for terms in self._variant_terms]
         gram_df = Counter(gram for counts in grams for gram in counts)
         self._gram_idf = {gram: self._smooth_idf(n) for gram, n in gram_df.items()}
@@ -125,10 +135,13 @@ class Index:
             removed: Counter[str] = Counter()
             if held_out is not None and self.variants[held_out].entry_id == entry_id:
                 removed = self._variant_terms[held_out]
+            inner, removed_inner = self._inner[entry_id], _inner_characters(removed)
             length_norm = k1 * (1 - b + b * (self._bag_lengths[entry_id] - removed.total()) / self._avg_bag)
             bm25 = 0.0
             for term in query:
                 tf = bag.get(term, 0.0) - removed[term]
+                if len(term) == 1:
+                    tf += self._settings.sub_word_weight * (inner.get(term, 0.0) - removed_inner.get(term, 0.0))
                 if tf > 0:
                     bm25 += idf[term] * tf * (k1 + 1) / (tf + length_norm)
             score = min(1.0, w * bm25 / bound + (1 - w) * fuzzy.get(entry_id, 0.0))  # min: float rounding
@@ -154,7 +167,19 @@ class Index:
         """Leave-one-out over all variants, for linting and for tuning the thresholds."""
         results = []
         for i, variant in enumerate(self.variants):
-            scores = self.entry_scores(variant.text, held_out=i)
-            best_id, best_score = next(iter(scores.items()), ("", 0.0))
-            results.append(HeldOut(variant, best_id, best_score, scores.get(variant.entry_id, 0.0)))
+            ranked = list(self.entry_scores(variant.text, held_out=i).items())
+            best_id, best_score = ranked[0] if ranked else ("", 0.0)
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+            results.append(HeldOut(variant, best_id, best_score, dict(ranked).get(variant.entry_id, 0.0), runner_up))
         return results
+
+
+def _inner_characters(bag: Mapping[str, float]) -> dict[str, float]:
+    """How often each Chinese character occurs inside the bag's words of two or more characters."""
+    inner: dict[str, float] = {}
+    for term, tf in bag.items():
+        if len(term) > 1:
+            for char in term:
+                if not char.isascii():
+                    inner[char] = inner.get(char, 0.0) + tf
+    return inner

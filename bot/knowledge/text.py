@@ -1,10 +1,13 @@
 """Normalisation and tokenisation of FAQ texts and user questions, the same way for both.
 
 `normalise`: NFKC (full-width letters, digits and punctuation become half-width), traditional → simplified
-Chinese (OpenCC t2s), Latin lower-cased, punctuation and symbols dropped, then every synonym replaced by its
-group's canonical word, longest variant first (so 「延长质保」 is matched before 「质保」).
+Chinese (OpenCC t2s), Latin lower-cased, punctuation and symbols turned into spaces, then every synonym replaced by
+its group's canonical word, longest variant first (so 「延长质保」 is matched before 「质保」), and again until
+nothing changes, so that rewrites chain (「寄回厂里」 → 「寄回厂家」 → 「返厂」). A Latin or digit variant only
+matches a whole code (「kr800」 not inside 「kr8000」).
 `terms`: jieba words of the normalised text, stopwords dropped; the canonical words and the domain words are in
-the tokenizer's dictionary so they stay whole.
+the tokenizer's dictionary so they stay whole, and a canonical word that replaced a variant is kept whole even
+where the tokenizer would rather join one of its characters to a neighbour.
 `ngrams`: character n-grams of the terms run together, for the fuzzy half of the score.
 """
 
@@ -20,6 +23,8 @@ from opencc import OpenCC
 
 # High enough that a domain word beats the general dictionary's split of it (「生化」+「仪」).
 _DOMAIN_WORD_FREQ = 50_000
+# Rewrite rounds of `normalise`: chains are two or three steps long; the cap only guards against a cycle.
+_MAX_REWRITE_ROUNDS = 5
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +69,7 @@ class TextAnalyser:
                     )
                 self._canonical[key] = target
         alternatives = sorted(self._canonical, key=len, reverse=True)
-        self._synonym_re = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+        self._synonym_re = re.compile("|".join(map(_variant_pattern, alternatives))) if alternatives else None
         self._stopwords = frozenset(clean(word) for word in stopwords)
         self._ngram_range = ngram_range
         # A private tokenizer, so our words do not leak into Rasa's global jieba dictionary. It starts from a copy
@@ -72,22 +77,57 @@ class TextAnalyser:
         self._tokenizer = jieba.Tokenizer()
         freq, total = _general_dictionary()
         self._tokenizer.FREQ, self._tokenizer.total, self._tokenizer.initialized = dict(freq), total, True
-        for word in {*self._canonical.values(), *(clean(word) for word in words)}:
+        # A stopword that is a group's word (咋 → 怎么) is dropped anyway: boosting it would only bend the splits.
+        for word in {*self._canonical.values(), *(clean(word) for word in words)} - self._stopwords:
             if word and " " not in word:
                 self._tokenizer.add_word(word, freq=_DOMAIN_WORD_FREQ)
 
     def normalise(self, text: str) -> str:
-        text = clean(text)
-        if self._synonym_re is None:
-            return text
-        return self._synonym_re.sub(lambda match: self._canonical[match.group(0)], text)
+        return self._rewrite(text)[0]
 
     def terms(self, text: str) -> list[str]:
+        normalised, produced = self._rewrite(text)
+        if produced and self._synonym_re is not None:
+            # A word a rewrite put in is set apart, so that the tokenizer keeps it whole next to what the caller wrote
+            # (「保修期外修」 → 「过保修」: 过保 + 修, not 过 + 保修). Words the caller wrote are left to the tokenizer.
+            normalised = self._synonym_re.sub(
+                lambda match: f" {match.group(0)} " if match.group(0) in produced else match.group(0), normalised
+            )
         # HMM off: it invents odd words from unknown runs; single characters are better terms for short questions.
-        words = self._tokenizer.lcut(self.normalise(text), HMM=False)
+        words = self._tokenizer.lcut(normalised, HMM=False)
         return [word for word in words if word.strip() and word not in self._stopwords]
+
+    def _rewrite(self, text: str) -> tuple[str, set[str]]:
+        """The normalised text, and the canonical words that replaced a variant in it."""
+        text = clean(text)
+        produced: set[str] = set()
+        if self._synonym_re is None:
+            return text, produced
+
+        def canonical(match: re.Match[str]) -> str:
+            word = self._canonical[match.group(0)]
+            if word != match.group(0):
+                produced.add(word)
+            return word
+
+        for _ in range(_MAX_REWRITE_ROUNDS):
+            rewritten = self._synonym_re.sub(canonical, text)
+            if rewritten == text:
+                break
+            text = rewritten
+        return text, produced
 
     def ngrams(self, terms: list[str]) -> list[str]:
         chars = "".join(terms)
         low, high = self._ngram_range
         return [chars[i : i + n] for n in range(low, high + 1) for i in range(len(chars) - n + 1)]
+
+
+def _variant_pattern(variant: str) -> str:
+    """The regex of a synonym variant; Latin letters and digits at its ends must not continue a longer code."""
+    pattern = re.escape(variant)
+    if variant[:1].isascii() and variant[:1].isalnum():
+        pattern = "(?<![a-z0-9])" + pattern
+    if variant[-1:].isascii() and variant[-1:].isalnum():
+        pattern += "(?![a-z0-9])"
+    return pattern

@@ -119,6 +119,10 @@ def test_held_out_question_finds_its_entry(kb: KnowledgeBase, question: str, ent
         ("生化仪多久定标一次", "care.chemistry.calibration_qc"),
         ("电解质仪能一直开着吗", "care.electrolyte.standby"),
         ("生化仪能一直开着吗", "care.chemistry.shutdown"),
+        # A model code names its device type (kb/devices.yml), however it is typed.
+        ("KR-2000多久定标一次", "care.chemistry.calibration_qc"),
+        ("ms600多久定标一次", "care.immunoassay.calibration"),
+        ("EL-300能一直开着吗", "care.electrolyte.standby"),
     ],
 )
 def test_the_device_named_picks_the_device_care_entry(
@@ -171,6 +175,10 @@ def test_normalisation_makes_variants_score_alike(kb: KnowledgeBase) -> None:
     assert top("质保期多长") == top("保修期多长") == top("保固期多长")  # synonyms
     assert top("师傅多久能到") == top("工程师多久能到")
     assert top("血常规仪怎么保养") == top("血球仪怎么保养")  # a device alias from kb/devices.yml
+    assert top("KR-2000怎么保养") == top("kr2000怎么保养") == top("KR 2000怎么保养") == top("生化仪怎么保养")
+    assert top("电介质仪怎么保养") == top("电解质仪怎么保养")  # a typo of the device word
+    assert top("要寄回厂里修吗") == top("要返厂修吗")  # 厂里 → 厂家, then 寄回厂家 → 返厂
+    assert top("报警码啥意思") == top("报警码什么意思")  # dialect question words
 
 
 def test_k_limits_the_hits(kb: KnowledgeBase) -> None:

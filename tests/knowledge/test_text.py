@@ -71,3 +71,23 @@ def test_ngrams_of_one_to_three_characters(analyser: TextAnalyser) -> None:
 def test_a_word_in_two_synonym_groups_is_a_problem() -> None:
     analyser = TextAnalyser(synonyms={"保修": ["质保"], "保养": ["质保"]})
     assert analyser.problems == ["synonym 「质保」 is in the groups of 保修 and 保养"]
+
+
+def test_rewrites_chain_until_nothing_changes() -> None:
+    analyser = TextAnalyser(synonyms={"厂家": ["厂里", "工厂"], "返厂": ["寄回厂家"]})
+    assert analyser.normalise("要寄回厂里修吗") == "要返厂修吗"  # 厂里 → 厂家, then 寄回厂家 → 返厂
+    assert analyser.normalise("寄回工厂") == analyser.normalise("寄回厂家") == "返厂"
+
+
+def test_a_code_variant_matches_only_a_whole_code() -> None:
+    analyser = TextAnalyser(synonyms={"生化仪": ["kr800", "kr 800"]})
+    assert analyser.normalise("KR800的灯") == analyser.normalise("KR-800的灯") == "生化仪的灯"
+    assert analyser.normalise("kr8000的灯") == "kr8000的灯"  # another code
+    assert analyser.normalise("akr800") == "akr800"
+
+
+def test_a_word_put_in_by_a_rewrite_stays_whole() -> None:
+    analyser = TextAnalyser(synonyms={"过保": ["保修期外"], "保修": ["质保"]})
+    assert analyser.normalise("保修期外修") == "过保修"
+    assert analyser.terms("保修期外修") == ["过保", "修"]  # the tokenizer alone would read 过 + 保修
+    assert analyser.terms("质保多久") == analyser.terms("保修多久")

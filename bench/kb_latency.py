@@ -1,0 +1,130 @@
+"""Retrieval latency of the FAQ retriever at the real KB and at a synthetic KB of 10,000 entries, and build times.
+
+Usage: .venv/bin/python bench/kb_latency.py [--entries N] [--questions N] [--seed N]
+
+The synthetic KB is written to a temporary folder: every entry recombines the words of real entries (a real
+entry's question and paraphrases with about half their words swapped for words drawn from the whole FAQ, and a
+shuffled real answer), so its vocabulary and lengths are the real ones. The questions are real questions and
+paraphrases, each with one word swapped, asked in the same order against both KBs (after a few warm-up questions).
+Build times: `cold` is KnowledgeBase() (its tokenizer built from jieba's dictionary, which the process has already
+read, the FAQ read, the index built); `reload` is the first ask after a FAQ file changed (FAQ read and index built
+again, tokenizer kept), what a content editor waits for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import jieba
+import yaml
+
+from bot.config import settings
+from bot.knowledge import FaqEntry, KnowledgeBase
+from bot.policy import current_policy
+
+WARM_UP = 20  # questions asked before measuring: first calls fill caches
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def recombine(text: str, vocabulary: list[str], rng: random.Random, share: float) -> str:
+    words = jieba.lcut(text)
+    return "".join(rng.choice(vocabulary) if rng.random() < share else word for word in words)
+
+
+def synthetic_kb(real_dir: Path, target: Path, entries: list[FaqEntry], size: int, rng: random.Random) -> None:
+    """A KB folder with the real settings and `size` recombined FAQ entries, 500 to a file."""
+    for name in ("retrieval.yml", "devices.yml"):
+        shutil.copy(real_dir / name, target / name)
+    (target / "faq").mkdir()
+    vocabulary = [word for entry in entries for text in entry.variants for word in jieba.lcut(text) if word.strip()]
+    items = []
+    for n in range(size):
+        model = rng.choice(entries)
+        answer = jieba.lcut(rng.choice(entries).answer)
+        rng.shuffle(answer)
+        items.append(
+            {
+                "id": f"synthetic.{n:05d}",
+                "question": recombine(model.question, vocabulary, rng, 0.5),
+                "paraphrases": [recombine(p, vocabulary, rng, 0.5) for p in model.paraphrases],
+                # Braces would be read as policy placeholders.
+                "answer": "".join(answer).replace("{", "").replace("}", ""),
+                "tags": list(model.tags),
+                "device_types": list(model.device_types),
+                "source": "synthetic",
+            }
+        )
+    for start in range(0, size, 500):
+        text = yaml.safe_dump(items[start : start + 500], allow_unicode=True, sort_keys=False)
+        (target / "faq" / f"synthetic_{start // 500:03d}.yml").write_text(text, encoding="utf-8")
+
+
+def measure(kb_dir: Path, questions: list[str]) -> dict[str, float]:
+    start = time.perf_counter()
+    kb = KnowledgeBase(kb_dir, current_policy())
+    cold = time.perf_counter() - start
+    for question in questions[:WARM_UP]:
+        kb.ask(question)
+    latencies = []
+    for question in questions:
+        start = time.perf_counter()
+        kb.ask(question)
+        latencies.append((time.perf_counter() - start) * 1000)
+    first = sorted((kb_dir / "faq").glob("*.yml"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # an edit: one more byte
+    start = time.perf_counter()
+    kb.ask(questions[0])
+    reload = time.perf_counter() - start
+    return {
+        "entries": len(kb.entries),
+        "variants": sum(len(entry.variants) for entry in kb.entries),
+        "p50": statistics.median(latencies),
+        "p95": percentile(latencies, 0.95),
+        "cold": cold,
+        "reload": reload,
+    }
+
+
+def main(size: int, count: int, seed: int) -> None:
+    rng = random.Random(seed)
+    real_dir = settings().kb_dir
+    with tempfile.TemporaryDirectory() as tmp:
+        real_copy = Path(tmp) / "real"
+        real_copy.mkdir()
+        shutil.copytree(real_dir / "faq", real_copy / "faq")
+        for name in ("retrieval.yml", "devices.yml"):
+            shutil.copy(real_dir / name, real_copy / name)
+        entries = KnowledgeBase(real_copy, current_policy()).entries
+        variants = [text for entry in entries for text in entry.variants]
+        vocabulary = [word for text in variants for word in jieba.lcut(text) if word.strip()]
+        questions = [recombine(text, vocabulary, rng, 0.15) for text in rng.sample(variants, min(count, len(variants)))]
+        synthetic = Path(tmp) / "synthetic"
+        synthetic.mkdir()
+        synthetic_kb(real_dir, synthetic, entries, size, rng)
+        rows = [("real KB", measure(real_copy, questions)), (f"synthetic {size:,}", measure(synthetic, questions))]
+    print(f"{len(questions)} questions per KB, latency of KnowledgeBase.ask after {WARM_UP} warm-up questions")
+    print(f"{'KB':<18}{'entries':>8}{'variants':>10}{'p50 ms':>9}{'p95 ms':>9}{'cold s':>9}{'reload s':>10}")
+    for name, row in rows:
+        print(
+            f"{name:<18}{row['entries']:>8,.0f}{row['variants']:>10,.0f}{row['p50']:>9.1f}{row['p95']:>9.1f}"
+            f"{row['cold']:>9.2f}{row['reload']:>10.2f}"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    arguments = parser.parse_args()
+    main(arguments.entries, arguments.questions, arguments.seed)
