@@ -18,7 +18,7 @@ from bot.clock import utc_now
 from bot.config import settings
 from bot.db import session_scope
 from bot.installed_base import find_device
-from bot.intake import city_of, extract_fields, normalise_phone, normalise_serial, says_unknown
+from bot.intake import city_of, extract_fields, normalise_phone, normalise_serial, says_unknown, symptom_text
 from bot.knowledge.guidance import GuideLibrary, GuideProgress, Outcome
 from bot.policy import current_policy
 from bot.replies import NOT_GIVEN, registration_summary, ticket_confirmation
@@ -208,8 +208,9 @@ class ValidateFaultForm(FormValidationAction):
             return {"fault_description": value}
         if _urgent(tracker) and any(word in str(value) for word in _WANTS_ENGINEER):
             return {"fault_description": value}  # urgent and already asked for an engineer: no checklist
-        device_type = current_catalogue().type_in_text(f"{tracker.get_slot('device') or ''} {value}")
-        found = guide_library().match(str(value), device_type.id if device_type else None)
+        catalogue = current_catalogue()
+        device_type = catalogue.type_in_text(f"{tracker.get_slot('device') or ''} {value}")
+        found = guide_library().match(symptom_text(str(value), catalogue), device_type.id if device_type else None)
         return {"fault_description": value, "guide_id": found.guide.id if found else None}
 
     def validate_guide_accepted(

@@ -50,6 +50,12 @@ class Catalogue:
         return None
 
 
+    def terms(self) -> list[str]:
+        """Every word that names a device: type names, aliases, brands and model codes."""
+        words = {t.name for t in self.types} | {a for t in self.types for a in t.aliases}
+        words |= {m.model for t in self.types for m in t.models} | {m.brand for t in self.types for m in t.models}
+        return sorted(words)
+
     def type_in_text(self, text: str) -> DeviceType | None:
         """The device type named anywhere in free text (a model code or a type name or alias)."""
         named = self.device_in_text(text)

@@ -121,6 +121,23 @@ def find_ticket_number(text: str) -> str | None:
     return match.group(1).upper() if match else None
 
 
+_DEPARTMENT = re.compile(r"[\u4e00-\u9fa5]{1,5}(?:科|室|中心)(?:的)?")
+_WHO = re.compile(r"^(?:我们|咱们|你好|您好|喂)[，,、 ]*|(?:我们|咱们)(?:这边|这里)?(?:的)?")
+
+
+def symptom_text(text: str, catalogue: Catalogue) -> str:
+    """The fault itself, without who and which device: 「我们检验科生化仪的打印机打不出来了」 → 「打印机打不出来了」.
+
+    Guide matching scores how much of the description a guide covers, so words about the caller or the device
+    (already known from the form) would only dilute it.
+    """
+    terms = sorted(catalogue.terms(), key=len, reverse=True)
+    for term in terms:
+        text = re.sub(re.escape(term) + "(?:的)?", "", text, flags=re.IGNORECASE)
+    text = _DEPARTMENT.sub("", text)
+    return _WHO.sub("", text).strip("，,。 ") or text
+
+
 def city_of(text: str | None, known_cities: list[str]) -> str | None:
     """The city or county a site address or hospital name names."""
     if not text:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot.catalogue import current_catalogue
-from bot.intake import Message, city_of, extract_fields, find_ticket_number, normalise_phone, normalise_serial
+from bot.intake import (
+    Message,
+    city_of,
+    extract_fields,
+    find_ticket_number,
+    normalise_phone,
+    normalise_serial,
+    symptom_text,
+)
 from bot.triage import current_rules
 
 
@@ -107,3 +115,15 @@ def test_city_from_address_or_hospital() -> None:
 def test_cannot_find_the_serial_answers_the_serial_question_whatever_the_intent() -> None:
     assert extract("找不到", intent="request_human", requested="serial_number") == {"serial_number": "找不到"}
     assert extract("找不到", intent="cancel", requested="serial_number") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom"),
+    [
+        ("我们检验科生化仪的打印机打不出来了", "打印机打不出来了"),
+        ("你好，急诊化验室的KR-2000加样针堵了", "加样针堵了"),
+        ("原子吸收点不着火", "点不着火"),
+    ],
+)
+def test_symptom_text_leaves_out_caller_and_device(text: str, symptom: str) -> None:
+    assert symptom_text(text, current_catalogue()) == symptom

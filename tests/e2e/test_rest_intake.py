@@ -38,7 +38,7 @@ def test_intake_over_rest_creates_exactly_one_ticket(running_bot: RunningBot) ->
 
 def test_a_guided_check_that_solves_the_fault_is_recorded_as_resolved_remotely(running_bot: RunningBot) -> None:
     bot = running_bot
-    offer = say(bot, "我们检验科的打印机打不出来了", sender="e2e-guided")
+    offer = say(bot, "我们检验科生化仪的打印机打不出来了", sender="e2e-guided")
     assert "要试试吗" in offer
     assert "第1步" in say(bot, "好，试试", sender="e2e-guided")
     assert "远程解决" in say(bot, "好了，能打出来了", sender="e2e-guided")
