@@ -38,6 +38,7 @@ from bot.triage import current_rules
 MAX_FAILURES = 2
 GUIDE_SLOTS = ["guide_accepted", "guide_step_answer"]
 GUIDE_DONE = "done"
+STOPPED = "stopped"
 UNCLEAR = "unclear"
 # registration_confirmed while the caller corrects a field at the read-back: neither yes nor no.
 CORRECTED = "corrected"
@@ -78,7 +79,7 @@ class ActionStartIntake(Action):
 
 
 _WANTS_ENGINEER = ("派工程师", "派人", "来人", "上门", "工程师来", "赶紧来", "马上来")
-_DECLINE_GUIDE = ("不用", "不试", "不了", "直接", "派人", "派工程师", "来人", "没时间")
+_DECLINE_GUIDE = ("不用", "不试", "别试", "不了", "直接", "派人", "派工程师", "来人", "没时间")
 _ACCEPT_GUIDE = ("试试", "试一下", "好", "行", "可以", "开始", "嗯")
 
 
@@ -122,6 +123,8 @@ class ValidateFaultForm(FormValidationAction):
             outcome = guide_library().outcome_of(message.text)
             if outcome is not None:
                 return [SlotSet("guide_step_answer", outcome.value)]
+            if _guide_decision(message.text, message.intent) is False:
+                return [SlotSet("guide_step_answer", STOPPED)]  # 「别试了，直接派工程师」
             if message.intent not in ("cancel", "request_human", "ask_question"):
                 return [SlotSet("guide_step_answer", UNCLEAR)]
             return []
@@ -227,6 +230,9 @@ class ValidateFaultForm(FormValidationAction):
     ) -> dict[str, Any]:
         progress = _progress(tracker)
         if value == GUIDE_DONE or progress is None:
+            return {"guide_step_answer": GUIDE_DONE}
+        if value == STOPPED:
+            dispatcher.utter_message(text=say("guide_declined"))
             return {"guide_step_answer": GUIDE_DONE}
         if value == UNCLEAR:
             dispatcher.utter_message(text=guide_library().text("unclear"))

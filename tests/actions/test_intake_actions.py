@@ -205,3 +205,11 @@ async def test_unclear_reply_repeats_the_step_and_a_failed_walk_goes_on_to_the_i
 async def test_declined_guide_goes_straight_to_the_intake(database, dispatcher, domain) -> None:
     slots = await walk(dispatcher, domain, {"guide_id": PRINTER}, "不用了，直接派人吧")
     assert slots["guide_accepted"] is False and slots["guide_step_answer"] == "done"
+
+
+async def test_the_caller_may_stop_a_walk_and_go_on_to_the_intake(database, dispatcher, domain) -> None:
+    start = {"guide_id": PRINTER, "fault_description": "打印机打不出来", "device": "全自动生化分析仪"}
+    slots = await walk(dispatcher, domain, start, "好", "没用", "别试了，直接派工程师吧")
+    assert slots["guide_step_answer"] == "done" and not slots.get("guide_solved")
+    assert slots["guide_progress"]["outcomes"] == ["no"]
+    assert "直接登记" in texts(dispatcher)
