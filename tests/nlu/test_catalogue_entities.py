@@ -1,5 +1,3 @@
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -184,18 +182,6 @@ def test_a_message_without_text_is_left_alone(extractor: CatalogueEntityExtracto
     extractor.process([message])
 
     assert message.get(ENTITIES) is None
-
-
-@pytest.fixture
-def kb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A kb dir holding a copy of the shipped devices.yml, made the hotline's kb dir for this test."""
-    kb = tmp_path / "kb"
-    kb.mkdir()
-    shutil.copy(settings().kb_dir / CATALOGUE_FILE, kb)
-    monkeypatch.setenv("HOTLINE_KB_DIR", str(kb))
-    settings.cache_clear()
-    yield kb
-    settings.cache_clear()
 
 
 def test_a_model_added_to_the_catalogue_is_tagged_after_a_restart_without_retraining(

@@ -1,5 +1,3 @@
-import shutil
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -48,18 +46,6 @@ def words(tokenizer: HotlineTokenizer, text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> HotlineTokenizer:
     return make_tokenizer(LocalModelStorage.create(tmp_path_factory.mktemp("models")))
-
-
-@pytest.fixture
-def kb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A kb dir holding a copy of the shipped devices.yml, made the hotline's kb dir for this test."""
-    kb = tmp_path / "kb"
-    kb.mkdir()
-    shutil.copy(settings().kb_dir / CATALOGUE_FILE, kb)
-    monkeypatch.setenv("HOTLINE_KB_DIR", str(kb))
-    settings.cache_clear()
-    yield kb
-    settings.cache_clear()
 
 
 def add_device_type(kb_dir: Path, device_type: dict) -> None:
