@@ -31,7 +31,7 @@ from bot.channels.sms_transport import SmsTransport, TwilioRestSms
 from bot.channels.splitting import sms_parts
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.texts import text
-from bot.channels.twilio_webhook import signed_form, twiml
+from bot.channels.twilio_webhook import checked_form, twiml
 
 logger = logging.getLogger(__name__)
 
@@ -81,15 +81,12 @@ class TwilioSmsInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if self.settings is None:
-                logger.error(
-                    "Twilio SMS request refused with 503: the channel is not configured; set TWILIO_ACCOUNT_SID, "
-                    "TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL (see bot/channels/settings.py)"
-                )
-                return response.text("channel not configured", status=503)
-            form = signed_form(self.settings, request)
-            if form is None:
-                return response.text("bad signature", status=403)
+            form = checked_form(
+                self.settings, request, "Twilio SMS", "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
+            )
+            if isinstance(form, HTTPResponse):
+                return form
+            assert self.settings is not None  # checked_form refuses an unconfigured channel
             sender, message_sid = form.get("From", ""), form.get("MessageSid") or form.get("SmsSid", "")
             if not sender or not message_sid:
                 return response.text("From and MessageSid are required", status=400)

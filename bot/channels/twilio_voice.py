@@ -31,7 +31,7 @@ from bot.channels.exactly_once import Background
 from bot.channels.settings import ChannelNotConfigured, Credentials, TwilioSettings
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.texts import menu, text, text_list
-from bot.channels.twilio_webhook import signed_form, twiml
+from bot.channels.twilio_webhook import checked_form, twiml
 
 logger = logging.getLogger(__name__)
 
@@ -119,15 +119,10 @@ class TwilioVoiceInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if self.settings is None:
-                logger.error(
-                    "Twilio voice request refused with 503: the channel is not configured; set TWILIO_AUTH_TOKEN "
-                    "and HOTLINE_PUBLIC_URL (see bot/channels/settings.py)"
-                )
-                return response.text("channel not configured", status=503)
-            form = signed_form(self.settings, request)
-            if form is None:
-                return response.text("bad signature", status=403)
+            form = checked_form(self.settings, request, "Twilio voice", "TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL")
+            if isinstance(form, HTTPResponse):
+                return form
+            assert self.settings is not None  # checked_form refuses an unconfigured channel
             if not form.get("CallSid"):
                 return response.text("CallSid is required", status=400)
             return twiml(await self._next_step(request, form, on_new_message, self.settings))

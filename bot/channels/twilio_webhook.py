@@ -34,5 +34,25 @@ def signed_form(settings: TwilioSettings, request: Request) -> dict[str, str] | 
     return dict(params)
 
 
+def checked_form(
+    settings: TwilioSettings | None, request: Request, channel: str, needs: str
+) -> dict[str, str] | HTTPResponse:
+    """The signed POST parameters, or the refusal to send back: 503 unconfigured, 403 bad signature.
+
+    `needs` names the settings the channel cannot check signatures without, for the log line.
+    """
+    if settings is None:
+        logger.error(
+            "%s request refused with 503: the channel is not configured; set %s (see bot/channels/settings.py)",
+            channel,
+            needs,
+        )
+        return response.text("channel not configured", status=503)
+    form = signed_form(settings, request)
+    if form is None:
+        return response.text("bad signature", status=403)
+    return form
+
+
 def twiml(document: object) -> HTTPResponse:
     return response.text(str(document), content_type="text/xml; charset=utf-8")
