@@ -129,7 +129,7 @@ class KnowledgeBase:
 
     def _stamps(self) -> tuple[_Stamp, _Stamp]:
         config = [self.kb_dir / "retrieval.yml", self.kb_dir / "devices.yml"]
-        return _stamp(config), _stamp(sorted((self.kb_dir / "faq").glob("*.yml")))
+        return file_stamp(config), file_stamp(sorted((self.kb_dir / "faq").glob("*.yml")))
 
     def _reload_if_changed(self) -> None:
         with self._lock:
@@ -147,8 +147,8 @@ class KnowledgeBase:
             log.info("knowledge base reloaded: %d entries", len(self._content.entries))
 
     def _load(self, analyser: TextAnalyser | None) -> _Content:
-        retrieval = _read_yaml(self.kb_dir / "retrieval.yml")
-        devices: list[dict[str, Any]] = _read_yaml(self.kb_dir / "devices.yml").get("device_types", [])
+        retrieval = read_yaml(self.kb_dir / "retrieval.yml")
+        devices: list[dict[str, Any]] = read_yaml(self.kb_dir / "devices.yml").get("device_types", [])
         try:
             settings = RetrievalSettings(
                 answer_threshold=float(retrieval["answer_threshold"]),
@@ -160,7 +160,7 @@ class KnowledgeBase:
             raise KnowledgeBaseError(f"{self.kb_dir / 'retrieval.yml'}: bad settings ({error})") from error
         if analyser is None:
             analyser = TextAnalyser(
-                synonyms=_synonyms(retrieval.get("synonyms", {}), devices),
+                synonyms=synonym_groups(retrieval.get("synonyms", {}), devices),
                 words=retrieval.get("words", []),
                 stopwords=retrieval.get("stopwords", []),
                 ngram_range=tuple(retrieval.get("ngram_range", (1, 3))),
@@ -180,7 +180,7 @@ class KnowledgeBase:
         return _Content(settings, analyser, loaded.entries, index, loaded.problems)
 
 
-def _stamp(paths: list[Path]) -> _Stamp:
+def file_stamp(paths: list[Path]) -> _Stamp:
     """What changes when a file is edited, added or removed; (-1, -1) for a missing file."""
     stamps = []
     for path in paths:
@@ -193,7 +193,7 @@ def _stamp(paths: list[Path]) -> _Stamp:
     return tuple(stamps)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as handle:
             raw = yaml.safe_load(handle)
@@ -209,7 +209,7 @@ def _device_word(device: dict[str, Any]) -> str:
     return min([device["name"], *device.get("aliases", [])], key=len)
 
 
-def _synonyms(groups: dict[str, list[str]], devices: list[dict[str, Any]]) -> dict[str, list[str]]:
+def synonym_groups(groups: dict[str, list[str]], devices: list[dict[str, Any]]) -> dict[str, list[str]]:
     """The synonym groups of retrieval.yml plus one per device type: its name, aliases and model codes mapped to its
     word, so that 「HX-680质保多久」 reads as 「生化仪质保多久」 and the device is recognised."""
     merged = {str(canonical): [str(v) for v in variants or []] for canonical, variants in groups.items()}

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 # The FAQ loader's helpers, so that guides and FAQ read kb/ and the device names the same way.
-from bot.knowledge.base import KnowledgeBaseError, _read_yaml, _stamp, _synonyms
+from bot.knowledge.base import KnowledgeBaseError, file_stamp, read_yaml, synonym_groups
 from bot.knowledge.retrieval import Index, ScoringSettings, Variant
 from bot.knowledge.text import TextAnalyser, clean
 
@@ -291,7 +291,7 @@ class GuideLibrary:
         return any(word in said for word in settings.danger_words)
 
     def _stamps(self) -> tuple[tuple[str, int, int], ...]:
-        return _stamp([self.kb_dir / "devices.yml", *sorted((self.kb_dir / "guides").glob("*.yml"))])
+        return file_stamp([self.kb_dir / "devices.yml", *sorted((self.kb_dir / "guides").glob("*.yml"))])
 
     def _current(self) -> _Content:
         with self._lock:
@@ -308,12 +308,12 @@ class GuideLibrary:
 
     def _load(self) -> _Content:
         guides_dir = self.kb_dir / "guides"
-        devices: list[dict[str, Any]] = _read_yaml(self.kb_dir / "devices.yml").get("device_types", [])
-        raw = _read_yaml(guides_dir / SETTINGS_FILE)
+        devices: list[dict[str, Any]] = read_yaml(self.kb_dir / "devices.yml").get("device_types", [])
+        raw = read_yaml(guides_dir / SETTINGS_FILE)
         settings = _settings(raw, guides_dir / SETTINGS_FILE)
         # Building the analyser takes a few tenths of a second: fine, guides change rarely.
         analyser = TextAnalyser(
-            synonyms=_synonyms(raw.get("synonyms") or {}, devices),
+            synonyms=synonym_groups(raw.get("synonyms") or {}, devices),
             words=raw.get("words", []),
             stopwords=raw.get("stopwords", []),
             ngram_range=tuple(raw.get("ngram_range", (1, 3))),
@@ -354,7 +354,7 @@ def _load_guides(guides_dir: Path, device_ids: set[str]) -> tuple[dict[str, Guid
     for path in sorted(guides_dir.glob("*.yml")):
         if path.name.startswith("_"):
             continue
-        guide, problem = _guide(_read_yaml(path), device_ids)
+        guide, problem = _guide(read_yaml(path), device_ids)
         if problem:
             problems.append(f"{path.name}: {problem}")
         elif guide is not None and guide.id in guides:
