@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge.faq import FaqEntry, duplicates, load_faq
+from bot.knowledge.faq import FaqEntry, duplicates, load_faq, load_yaml
 from bot.knowledge.retrieval import HeldOut, Index, ScoringSettings, Variant
 from bot.knowledge.text import TextAnalyser
 from bot.policy import ServicePolicy
@@ -70,6 +70,7 @@ class _Content:
     settings: RetrievalSettings
     analyser: TextAnalyser
     entries: list[FaqEntry]
+    by_id: dict[str, FaqEntry]
     index: Index
     problems: list[str]
 
@@ -95,8 +96,9 @@ class KnowledgeBase:
     def ask(self, question: str, k: int = 3) -> Answer:
         self._reload_if_changed()
         content, settings = self._content, self._content.settings
-        by_id = {entry.id: entry for entry in content.entries}
-        ranked = list(content.index.entry_scores(question).items())
+        by_id = content.by_id
+        # The runner-up is needed for the margin even when only one hit is asked for.
+        ranked = list(content.index.entry_scores(question, limit=max(k, 2)).items())
         hits = [
             FaqHit(entry_id, by_id[entry_id].question, by_id[entry_id].answer, round(score, 4))
             for entry_id, score in ranked[:k]
@@ -177,7 +179,8 @@ class KnowledgeBase:
             entry_devices={entry.id: frozenset(entry.device_types) for entry in loaded.entries},
             device_terms={analyser.normalise(_device_word(device)): device["id"] for device in devices},
         )
-        return _Content(settings, analyser, loaded.entries, index, loaded.problems)
+        by_id = {entry.id: entry for entry in loaded.entries}
+        return _Content(settings, analyser, loaded.entries, by_id, index, loaded.problems)
 
 
 def file_stamp(paths: list[Path]) -> _Stamp:
@@ -196,7 +199,7 @@ def file_stamp(paths: list[Path]) -> _Stamp:
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+            raw = load_yaml(handle)
     except (OSError, yaml.YAMLError) as error:
         raise KnowledgeBaseError(f"cannot read {path}: {error}") from error
     if not isinstance(raw, dict):

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -28,6 +28,8 @@ from bot.policy import PolicyError, ServicePolicy
 MIN_PARAPHRASES = 4
 _REQUIRED = ("id", "question", "paraphrases", "answer", "tags", "device_types", "source")
 _LEFTOVER = re.compile(r"[{}]")
+# libyaml's loader reads a large FAQ about ten times faster; PyYAML built without libyaml has only the Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def load_faq(faq_dir: Path, policy: ServicePolicy, device_ids: set[str]) -> FaqL
     problems: list[str] = []
     for path in sorted(faq_dir.glob("*.yml")):
         with path.open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+            raw = load_yaml(handle)
         if not isinstance(raw, list):
             problems.append(f"{path.name}: expected a list of entries")
             continue
@@ -71,6 +73,11 @@ def load_faq(faq_dir: Path, policy: ServicePolicy, device_ids: set[str]) -> FaqL
             elif entry is not None:
                 entries.append(entry)
     return FaqLoad(entries, problems)
+
+
+def load_yaml(handle: IO[str]) -> Any:
+    """yaml.safe_load, with libyaml when PyYAML has it."""
+    return yaml.load(handle, Loader=_YAML_LOADER)
 
 
 def _entry(

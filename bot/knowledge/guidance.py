@@ -4,6 +4,7 @@
     found = lib.match("生化仪吸样的时候一直报堵针", "chemistry_analyser")   # GuideMatch(guide, score) or None
     progress = GuideProgress.start(found.guide)
     lib.step_prompt(progress.current_step, progress.number, progress.total)  # 「第1步（共6步）：…」
+    lib.step_reminder(progress.current_step, progress.number, ["电话"])    # 「电话已记下。我们接着做第1步：…」
     progress = progress.answer(lib.outcome_of("还是不行"))                  # Outcome.NO → the next step
     slot = progress.to_dict()                                                # JSON-able, kept in a Rasa slot
     progress = GuideProgress.from_dict(slot, lib)
@@ -64,6 +65,9 @@ MIN_STEPS, MAX_STEPS = 3, 7
 MIN_SYMPTOMS = 3
 SETTINGS_FILE = "_guidance.yml"
 _REQUIRED = ("id", "title", "device_types", "symptoms", "steps")
+# The texts of _guidance.yml the walk says; a settings file without one of them does not load.
+_TEXT_KEYS = ("step", "safety", "tip", "step_again", "noted", "unclear", "solved", "not_solved", "tried", "tried_step",
+              "tried_separator")
 
 
 class GuideError(KnowledgeBaseError):
@@ -229,6 +233,13 @@ class GuideLibrary:
             tip=texts["tip"].format(tip=step.tip) if step.tip else "",
         )
 
+    def step_reminder(self, step: GuideStep, number: int, noted: list[str]) -> str:
+        """The current step asked again, briefly, after a reply that answered something else; `noted`: the names of
+        registration fields that reply gave, if nothing has confirmed them yet."""
+        texts = self._current().settings.texts
+        said = texts["noted"].format(fields="、".join(noted)) if noted else ""
+        return texts["step_again"].format(noted=said, number=number, check=step.check)
+
     def text(self, key: str) -> str:
         """A fixed text of the walk from _guidance.yml: unclear, solved, not_solved."""
         return self._current().settings.texts[key]
@@ -334,9 +345,13 @@ class GuideLibrary:
 def _settings(raw: dict[str, Any], path: Path) -> _Settings:
     try:
         outcomes = raw["outcomes"]
+        texts = {key: str(value) for key, value in raw["texts"].items()}
+        missing = [key for key in _TEXT_KEYS if key not in texts]
+        if missing:
+            raise KeyError(f"texts lack {', '.join(missing)}")
         return _Settings(
             threshold=float(raw["match_threshold"]),
-            texts={key: str(value) for key, value in raw["texts"].items()},
+            texts=texts,
             replies={o: tuple(clean(p).replace(" ", "") for p in outcomes[o.value]["replies"]) for o in Outcome},
             labels={o: str(outcomes[o.value]["label"]) for o in Outcome},
             danger_words=tuple(raw.get("danger_words", [])),

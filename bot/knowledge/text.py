@@ -25,6 +25,9 @@ from opencc import OpenCC
 _DOMAIN_WORD_FREQ = 50_000
 # Rewrite rounds of `normalise`: chains are two or three steps long; the cap only guards against a cycle.
 _MAX_REWRITE_ROUNDS = 5
+# Texts whose terms are kept, so that a FAQ reload analyses only the texts that changed: more than a FAQ of 10,000
+# entries holds (74,000 texts). When full, the cache starts again, which costs one slower reload.
+_TERMS_CACHE_SIZE = 100_000
 
 
 @lru_cache(maxsize=1)
@@ -81,11 +84,20 @@ class TextAnalyser:
         for word in {*self._canonical.values(), *(clean(word) for word in words)} - self._stopwords:
             if word and " " not in word:
                 self._tokenizer.add_word(word, freq=_DOMAIN_WORD_FREQ)
+        self._terms_cache: dict[str, tuple[str, ...]] = {}
 
     def normalise(self, text: str) -> str:
         return self._rewrite(text)[0]
 
     def terms(self, text: str) -> list[str]:
+        cached = self._terms_cache.get(text)
+        if cached is None:
+            if len(self._terms_cache) >= _TERMS_CACHE_SIZE:
+                self._terms_cache.clear()
+            cached = self._terms_cache[text] = tuple(self._analyse(text))
+        return list(cached)
+
+    def _analyse(self, text: str) -> list[str]:
         normalised, produced = self._rewrite(text)
         if produced and self._synonym_re is not None:
             # A word a rewrite put in is set apart, so that the tokenizer keeps it whole next to what the caller wrote

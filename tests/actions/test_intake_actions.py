@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from actions.intake import (
+    ActionAskGuideStepAnswer,
     ActionAskRegistrationConfirmed,
     ActionStartIntake,
     ActionSubmitTicket,
@@ -213,3 +214,93 @@ async def test_the_caller_may_stop_a_walk_and_go_on_to_the_intake(database, disp
     assert slots["guide_step_answer"] == "done" and not slots.get("guide_solved")
     assert slots["guide_progress"]["outcomes"] == ["no"]
     assert "直接登记" in texts(dispatcher)
+
+
+# --- registration fields given in the middle of a guided check ---------------------------------------------------
+
+PRINTER_START = {"guide_id": PRINTER, "fault_description": "打印机打不出来", "device": "全自动生化分析仪",
+                 "intake_id": "walk-2"}
+
+
+async def step_reply(dispatcher, domain, slots: dict, text: str, intent: str = "inform", entities=None) -> dict:
+    dispatcher.messages.clear()
+    return {**slots, **await validate(dispatcher, domain, text, intent, "guide_step_answer", slots, entities)}
+
+
+@pytest.mark.parametrize(
+    ("text", "entities"),
+    [
+        ("序列号是KR23060142", [{"entity": "serial_number", "value": "KR23060142"}]),
+        ("kr 23060142", None),  # only the code off the nameplate, untagged by NLU
+    ],
+)
+async def test_a_serial_given_during_a_step_is_registered_and_the_walk_keeps_its_place(
+    database, dispatcher, domain, text, entities
+) -> None:
+    slots = await walk(dispatcher, domain, PRINTER_START, "好", "没用")  # on step 2 now
+    before = slots["guide_progress"]
+    slots = await step_reply(dispatcher, domain, slots, text, entities=entities)
+    assert slots["serial_number"] == "KR23060142" and slots["hospital"] == "郑州市嘉禾医院"
+    assert slots["guide_progress"] == before and slots.get("guide_step_answer") is None
+    assert "查到了" in texts(dispatcher) and "没听清" not in texts(dispatcher)
+    slots = await step_reply(dispatcher, domain, slots, "还是不行")
+    assert slots["guide_progress"]["outcomes"] == ["no", "no"]  # step 2 answered, not step 1 again
+
+
+async def test_a_phone_given_during_a_step_is_registered_and_an_outcome_with_it_counts(
+    database, dispatcher, domain
+) -> None:
+    slots = await walk(dispatcher, domain, PRINTER_START, "好")
+    slots = await step_reply(dispatcher, domain, slots, "我手机是13912345678")
+    assert slots["contact_phone"] == "13912345678" and slots.get("guide_step_answer") is None
+    assert slots["guide_progress"]["outcomes"] == [] and dispatcher.messages == []
+    slots = await step_reply(dispatcher, domain, slots, "好了，联系人写王敏", entities=[
+        {"entity": "person", "value": "王敏"}])
+    assert slots["contact_person"] == "王敏" and slots["guide_solved"] is True
+
+
+async def test_a_bad_phone_during_a_step_is_explained_and_the_step_stays(database, dispatcher, domain) -> None:
+    slots = await walk(dispatcher, domain, PRINTER_START, "好")
+    slots = await step_reply(dispatcher, domain, slots, "电话1391234", entities=[
+        {"entity": "phone", "value": "1391234"}])
+    assert slots["contact_phone"] is None and "11位手机号" in texts(dispatcher)
+    assert slots["guide_progress"]["outcomes"] == [] and slots.get("guide_step_answer") is None
+
+
+async def test_a_reply_that_is_neither_an_outcome_nor_a_field_gets_a_hint(database, dispatcher, domain) -> None:
+    slots = await walk(dispatcher, domain, PRINTER_START, "好")
+    # NLU may read a repeated symptom as a new fault report: it must not replace the description.
+    slots = await step_reply(dispatcher, domain, slots, "打印机屏幕上显示脱机", intent="report_fault")
+    assert slots["fault_description"] == "打印机打不出来" and slots.get("guide_step_answer") is None
+    assert texts(dispatcher) == guide_library().text("unclear")
+
+
+def step_two_tracker(*this_turn: dict) -> Any:
+    """The tracker the form hands action_ask_guide_step_answer, with this turn's events after the caller's."""
+    progress = {"guide": PRINTER, "outcomes": ["no"]}
+    tracker = make_tracker("x", "inform", active_loop="fault_form",
+                           slots={**PRINTER_START, "guide_accepted": True, "guide_progress": progress})
+    tracker.events.extend(this_turn)
+    return tracker
+
+
+async def test_a_step_is_said_whole_once_then_briefly(dispatcher, domain) -> None:
+    step = guide_library().guide(PRINTER).steps[1]
+    assert step.safety  # the printer guide's step 2 warns about the hot fuser
+    moved_on = {"event": "slot", "name": "guide_progress", "value": {"guide": PRINTER, "outcomes": ["no"]}}
+    await ActionAskGuideStepAnswer().run(dispatcher, step_two_tracker(moved_on), domain)
+    whole = texts(dispatcher)
+    assert whole.startswith("第2步（共") and step.safety in whole and step.check in whole
+
+    dispatcher.messages.clear()
+    phone = {"event": "slot", "name": "contact_phone", "value": "13912345678"}
+    await ActionAskGuideStepAnswer().run(dispatcher, step_two_tracker(phone), domain)
+    again = texts(dispatcher)
+    assert again.startswith("电话已记下。") and "第2步" in again and step.check in again
+    assert step.safety not in again and len(again) < len(whole)
+
+    dispatcher.messages.clear()
+    serial = {"event": "slot", "name": "serial_number", "value": "KR23060142"}
+    found = {"event": "bot", "text": "查到了：郑州市嘉禾医院检验科的KR-2000（序列号 KR23060142）"}
+    await ActionAskGuideStepAnswer().run(dispatcher, step_two_tracker(serial, found), domain)
+    assert "已记下" not in texts(dispatcher) and step.check in texts(dispatcher)

@@ -456,6 +456,22 @@ def test_the_step_prompt_says_the_safety_warning_before_the_step(lib: GuideLibra
     assert plain == "第1步（共3步）：看打印机开着没有。\n做完后告诉我：好了 / 没用 / 跳过"
 
 
+def test_a_step_asked_again_is_brief_and_confirms_what_was_noted(lib: GuideLibrary) -> None:
+    step = GuideStep(check="看电源线有没有插紧。", safety="请先关机并拔掉电源。", tip="插线板也看一下。")
+    again = lib.step_reminder(step, 2, ["电话", "联系人"])
+    assert again == "电话、联系人已记下。我们接着做第2步：看电源线有没有插紧。\n做完后告诉我：好了 / 没用 / 跳过"
+    assert lib.step_reminder(step, 2, []).startswith("我们接着做第2步：")
+
+
+def test_settings_without_a_text_the_walk_says_do_not_load(kb_copy: Path) -> None:
+    path = kb_copy / "guides" / "_guidance.yml"
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del settings["texts"]["step_again"]
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(GuideError, match="step_again"):
+        GuideLibrary(kb_copy)
+
+
 def test_the_texts_around_a_walk_come_from_the_kb(lib: GuideLibrary) -> None:
     for key in ("unclear", "solved", "not_solved"):
         assert lib.text(key)

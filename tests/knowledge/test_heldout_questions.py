@@ -1,12 +1,13 @@
-"""The real FAQ against held-out questions written apart from its paraphrases: the right entry comes first for most
-of them, and no off-topic question gets an answer. Two sets, each held to the same bar:
+"""The real FAQ against held-out questions written apart from its paraphrases: the right entry comes first for at
+least 90 % of them, and no off-topic question gets an answer. Three sets, each held to the same bar:
 
 - heldout_questions.yml: its misses were studied and fixed, and its off-topic questions tune the thresholds;
 - heldout_questions_fresh.yml: written before it was ever scored and never used for tuning, so it shows whether
-  the fixes generalise. It scores 0.877 today (docs/benchmarks.md), under the issue's 0.90: its floor is the
-  measured level, so a regression fails while the gap stays visible instead of being tuned away.
+  the fixes generalise (0.877 before the synonym work of issue 3, 0.943 after; docs/benchmarks.md);
+- heldout_questions_third.yml: voice-call and hurried-chat wording, written and scored before that work (0.939,
+  0.973 after).
 
-bench/kb_quality.py prints both sets' MRR and the threshold trade-off.
+bench/kb_quality.py prints each set's MRR and the threshold trade-off.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class HeldOutSet:
 
 SETS = [
     HeldOutSet("heldout_questions.yml", min_answerable=100, min_entries=50, min_off_topic=25, min_top1=0.90),
-    HeldOutSet("heldout_questions_fresh.yml", min_answerable=60, min_entries=40, min_off_topic=15, min_top1=0.87),
+    HeldOutSet("heldout_questions_fresh.yml", min_answerable=60, min_entries=40, min_off_topic=15, min_top1=0.90),
+    HeldOutSet("heldout_questions_third.yml", min_answerable=100, min_entries=60, min_off_topic=15, min_top1=0.90),
 ]
 
 
@@ -87,7 +89,9 @@ def test_no_held_out_question_is_in_the_faq_or_in_the_other_set(kb: KnowledgeBas
     sets = [{clean(q.text).replace(" ", "") for q in load_questions(HERE / s.file)} for s in SETS]
     for held_out_set, texts in zip(SETS, sets, strict=True):
         assert not texts & faq_texts, f"{held_out_set.file} has questions of the FAQ: {sorted(texts & faq_texts)}"
-    assert not sets[0] & sets[1], f"questions in both sets: {sorted(sets[0] & sets[1])}"
+    for i, first in enumerate(sets):
+        for second in sets[i + 1 :]:
+            assert not first & second, f"questions in two sets: {sorted(first & second)}"
 
 
 def test_top1_accuracy_on_answerable_questions(
