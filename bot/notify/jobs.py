@@ -1,0 +1,60 @@
+"""The outbox's and the journal's periodic jobs, in the shape `hotline worker` runs (bot/ops/worker.py): job(now)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import default_engine
+from bot.notify.journal import ReplayReport, replay_journal
+from bot.notify.outbox import DeliveryReport, SessionFactory, deliver_due, delivery_config
+from bot.notify.transports import Transport, build_transports
+
+logger = logging.getLogger(__name__)
+
+Job = Callable[[datetime], None]
+
+
+def session_factory(engine: Engine | None = None) -> SessionFactory:
+    factory: sessionmaker[Session] = sessionmaker(bind=engine or default_engine(), future=True,
+                                                  expire_on_commit=False)
+    return factory
+
+
+def journal_replay_job(factory: SessionFactory) -> Job:
+    """Stores tickets journaled while the database was down, once it is back."""
+
+    def job(now: datetime) -> None:
+        report: ReplayReport = replay_journal(factory)
+        if report.replayed:
+            logger.info("journal: %d ticket(s) stored: %s", len(report.replayed), ", ".join(report.replayed))
+
+    return job
+
+
+def outbox_delivery_job(factory: SessionFactory) -> Job:
+    """One delivery pass per call, on an event loop of its own that lives as long as the job, so the transports'
+    clients (the WeChat token in Redis) stay on the loop they were made on."""
+    loop = asyncio.new_event_loop()
+    transports: dict[str, Transport] = {}
+    built = False
+
+    async def one_pass(now: datetime) -> DeliveryReport:
+        nonlocal built
+        if not built:
+            transports.update(build_transports(delivery_config().max_parts))
+            built = True
+        return await deliver_due(factory, transports, now)
+
+    def job(now: datetime) -> None:
+        report = loop.run_until_complete(one_pass(now))
+        if report.sent or report.retried or report.dead or report.rerouted:
+            logger.info("outbox: %d sent, %d to retry, %d dead, %d by SMS instead of WeChat", len(report.sent),
+                        len(report.retried), len(report.dead), len(report.rerouted))
+
+    return job
