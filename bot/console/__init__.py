@@ -1,0 +1,1 @@
+"""The tier-2 engineers' web console (`hotline console`): queue, tickets, reviews, KPIs."""

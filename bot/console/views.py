@@ -1,0 +1,402 @@
+"""The console's pages and form actions. Each action checks who may do it, then calls bot.ops.lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from multidict import MultiDictProxy
+from sqlalchemy.orm import Session
+
+from bot.console import csrf
+from bot.console.auth import SESSION_COOKIE, authenticate, end_session, sign, start_session, unsign
+from bot.console.charts import bar_chart
+from bot.console.kpi import kpi_report
+from bot.console.pages import Console, Login, console_of, error_page, login_of, render
+from bot.console.queues import QueueFilter, ReviewError, low_ratings, queue, record_review, regions
+from bot.console.sla import countdown
+from bot.db import session_scope
+from bot.ops import lifecycle
+from bot.ops.dispatch import suggest
+from bot.ops.lifecycle import ETA_STATUSES, ConcurrentChange, IllegalTransition, OpsError, PartUsed
+from bot.tickets import TicketKind, TicketStatus, find_ticket
+
+routes = web.RouteTableDef()
+
+# The resolve form's rows for replaced parts; more parts of one repair go in the note.
+PART_ROWS = 3
+Form = MultiDictProxy[Any]
+
+
+class Refused(Exception):
+    """The person may not do this (403); the message says why."""
+
+
+class FormError(Exception):
+    """The form was filled in wrongly (400); the message says what to fix."""
+
+
+# --- login ------------------------------------------------------------------------------------------------------
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an absolute or protocol-relative URL (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/queue"
+
+
+def _login_page(request: web.Request, *, status: int = 200, error: str | None = None) -> web.Response:
+    console = console_of(request)
+    # The token already in the browser is kept: another tab (or the favicon's redirect) must not void this form's.
+    cookie = request.cookies.get(csrf.LOGIN_COOKIE)
+    token = (unsign(console.secret, cookie) if cookie else None) or csrf.new_token()
+    response = render(request, "login.html", status=status, error=error, csrf_token=token,
+                      next=_safe_next(request.query.get("next")), username=request.get("username_tried", ""))
+    response.set_cookie(csrf.LOGIN_COOKIE, sign(console.secret, token), max_age=3600, path="/login",
+                        httponly=True, samesite="Lax", secure=request.secure)
+    return response
+
+
+@routes.get("/login")
+async def login_form(request: web.Request) -> web.Response:
+    return _login_page(request)
+
+
+@routes.post("/login")
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    console = console_of(request)
+    form = await request.post()
+    cookie = request.cookies.get(csrf.LOGIN_COOKIE)
+    expected = unsign(console.secret, cookie) if cookie else None
+    if not csrf.tokens_match(expected, _text(form, csrf.FIELD)):
+        return _login_page(request, status=403, error=console.settings.error("login_expired"))
+    username = _text(form, "username")
+    request["username_tried"] = username
+    with session_scope(console.engine) as session:
+        user = authenticate(session, username, _text(form, "password", strip=False))
+        raw_id = start_session(session, user, now=console.clock(), lifetime=console.settings.session_lifetime) \
+            if user else None
+    if raw_id is None:
+        return _login_page(request, status=401, error=console.settings.error("login_failed"))
+    response = web.HTTPSeeOther(_safe_next(_text(form, "next")))
+    response.set_cookie(SESSION_COOKIE, sign(console.secret, raw_id), path="/", httponly=True, samesite="Lax",
+                        secure=request.secure, max_age=int(console.settings.session_lifetime.total_seconds()))
+    response.del_cookie(csrf.LOGIN_COOKIE, path="/login")
+    return response
+
+
+@routes.post("/logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    console = console_of(request)
+    with session_scope(console.engine) as session:
+        end_session(session, login_of(request).raw_session_id)
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- lists ------------------------------------------------------------------------------------------------------
+
+
+@routes.get("/")
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/queue")
+
+
+@routes.get("/queue")
+async def queue_page(request: web.Request) -> web.Response:
+    return _queue_page(request, "待处理工单", QueueFilter.from_query(dict(request.query)))
+
+
+@routes.get("/complaints")
+async def complaints_page(request: web.Request) -> web.Response:
+    wanted = QueueFilter.from_query({**request.query, "kind": TicketKind.COMPLAINT.value})
+    return _queue_page(request, "投诉工单", wanted)
+
+
+def _queue_page(request: web.Request, title: str, wanted: QueueFilter) -> web.Response:
+    console = console_of(request)
+    with session_scope(console.engine) as session:
+        rows = queue(session, wanted, console.clock(), console.settings)
+        return render(request, "queue.html", title=title, rows=rows, wanted=wanted, regions=regions(session))
+
+
+@routes.get("/reviews")
+async def reviews_page(request: web.Request) -> web.Response:
+    return _reviews_page(request)
+
+
+def _reviews_page(request: web.Request, *, status: int = 200, error: str | None = None) -> web.Response:
+    console = console_of(request)
+    below = int(console.policy.value("satisfaction.review_below"))
+    with session_scope(console.engine) as session:
+        return render(request, "reviews.html", status=status, rows=low_ratings(session, below), below=below,
+                      error=error, done=console.settings.done("review") if "done" in request.query else None)
+
+
+@routes.post("/reviews/{rating_id:\\d+}")
+async def review_submit(request: web.Request) -> web.StreamResponse:
+    console, login = console_of(request), login_of(request)
+    if not login.is_manager:
+        return error_page(request, 403, console.settings.error("manager_only"))
+    form = await request.post()
+    try:
+        with session_scope(console.engine) as session:
+            record_review(session, int(request.match_info["rating_id"]), _text(form, "outcome"), actor=login.actor,
+                          now=console.clock(), below=int(console.policy.value("satisfaction.review_below")))
+    except ReviewError as error:
+        return _reviews_page(request, status=400, error=str(error))
+    raise web.HTTPSeeOther("/reviews?done=1")
+
+
+@routes.get("/kpi")
+async def kpi_page(request: web.Request) -> web.Response:
+    console = console_of(request)
+    with session_scope(console.engine) as session:
+        report = kpi_report(session, console.clock(), days=console.settings.kpi_days, zone=console.policy.timezone,
+                            scale_max=int(console.policy.value("satisfaction.scale_max")))
+    labels = [f"{day.month}/{day.day}" for day in report.days]
+    charts = [
+        bar_chart("每日新建工单", labels, report.tickets, unit="单"),
+        bar_chart("首次响应及时率", labels, [s.percent for s in report.response_on_time], unit="%", max_value=100),
+        bar_chart("远程解决率", labels, [s.percent for s in report.remote_resolution], unit="%", max_value=100),
+        bar_chart("满意度（日均分）", labels, report.satisfaction,
+                  max_value=float(console.policy.value("satisfaction.scale_max"))),
+        bar_chart("评分分布", [f"{score}分" for score in report.score_counts], list(report.score_counts.values()),
+                  unit="条"),
+    ]
+    return render(request, "kpi.html", report=report, charts=charts)
+
+
+# --- one ticket -------------------------------------------------------------------------------------------------
+
+
+@routes.get("/tickets/{number}")
+async def ticket_page(request: web.Request) -> web.Response:
+    return _ticket_page(request, request.match_info["number"])
+
+
+def _ticket_page(request: web.Request, number: str, *, status: int = 200, error: str | None = None,
+                 form: Form | None = None) -> web.Response:
+    console, login = console_of(request), login_of(request)
+    done = request.query.get("done")
+    with session_scope(console.engine) as session:
+        ticket = find_ticket(session, number)
+        if ticket is None:
+            raise web.HTTPNotFound()
+        suggestions = suggest(session, ticket, policy=console.policy, catalogue=console.catalogue,
+                              calendar=console.calendar, at=console.clock()) if login.is_manager else []
+        return render(
+            request, "ticket.html", status=status, ticket=ticket, error=error, form=form or {},
+            done=console.settings.texts["done"].get(done) if done else None,
+            countdown=countdown(ticket, console.clock(), console.settings.countdown,
+                                console.settings.amber_below_fraction),
+            allowed=[s.value for s in lifecycle.allowed_transitions(ticket)],
+            may_act=_may_act(login, ticket.engineer_id),
+            eta_allowed=TicketStatus(ticket.status) in ETA_STATUSES,
+            suggestions=suggestions, part_rows=range(1, PART_ROWS + 1),
+            step_outcomes=console.settings.step_outcomes,
+        )
+
+
+@routes.post("/tickets/{number}/{action}")
+async def ticket_action(request: web.Request) -> web.StreamResponse:
+    console, login = console_of(request), login_of(request)
+    number, name = request.match_info["number"], request.match_info["action"]
+    action = ACTIONS.get(name)
+    if action is None:
+        raise web.HTTPNotFound()
+    form = await request.post()
+    try:
+        with session_scope(console.engine) as session:
+            ticket = find_ticket(session, number)
+            if ticket is None:
+                raise web.HTTPNotFound()
+            action(Action(session, console, login, ticket.number, TicketStatus(ticket.status), ticket.engineer_id,
+                          form))
+            number = ticket.number
+    except Refused as refused:
+        return _ticket_page(request, number, status=403, error=str(refused), form=form)
+    except (IllegalTransition, ConcurrentChange) as conflict:
+        return _ticket_page(request, number, status=409, error=str(conflict), form=form)
+    except (OpsError, FormError) as problem:
+        return _ticket_page(request, number, status=400, error=str(problem), form=form)
+    raise web.HTTPSeeOther(f"/tickets/{number}?done={name}")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One form post on a ticket, inside its transaction."""
+
+    session: Session
+    console: Console
+    login: Login
+    number: str
+    status: TicketStatus
+    assigned_engineer_id: int | None
+    form: Form
+
+    @property
+    def now(self) -> datetime:
+        return self.console.clock()
+
+    def text(self, name: str) -> str:
+        return _text(self.form, name)
+
+    def require_manager(self) -> None:
+        if not self.login.is_manager:
+            raise Refused(self.console.settings.error("manager_only"))
+
+    def require_assignee(self) -> None:
+        """The engineer the ticket is assigned to, or a manager."""
+        if not _may_act(self.login, self.assigned_engineer_id):
+            raise Refused(self.console.settings.error("not_your_ticket"))
+
+    def eta(self) -> datetime | None:
+        """The form's optional ETA; None when left empty."""
+        return self.required_eta() if self.text("eta") else None
+
+    def required_eta(self) -> datetime:
+        """The form's local datetime-local value as naive UTC."""
+        value = self.text("eta")
+        try:
+            local = datetime.strptime(value, "%Y-%m-%dT%H:%M").replace(tzinfo=ZoneInfo(self.console.policy.timezone))
+        except ValueError as error:
+            raise FormError(self.console.settings.error("bad_eta")) from error
+        return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _may_act(login: Login, assigned_engineer_id: int | None) -> bool:
+    return login.is_manager or (login.engineer_id is not None and login.engineer_id == assigned_engineer_id)
+
+
+def _claim(act: Action) -> None:
+    if act.login.engineer_id is None:
+        raise Refused(act.console.settings.error("no_engineer_link"))
+    _require_may_assign(act, act.login.engineer_id)
+    if act.assigned_engineer_id == act.login.engineer_id and act.status is not TicketStatus.REOPENED:
+        return  # already theirs (a second click): re-dispatching would page and notify everyone again
+    lifecycle.assign(act.session, act.number, act.login.engineer_id, actor=act.login.actor,
+                     notify=act.console.notify, at=act.now)
+
+
+def _require_may_assign(act: Action, engineer_id: int) -> None:
+    """An engineer may take an unassigned ticket (or their own back); any other assignment is a manager's."""
+    own = act.login.engineer_id
+    if engineer_id != own or act.assigned_engineer_id not in (None, own):
+        act.require_manager()
+
+
+def _assign(act: Action) -> None:
+    engineer = act.text("engineer_id")
+    if not engineer.isdigit():
+        raise FormError(act.console.settings.error("bad_engineer"))
+    _require_may_assign(act, int(engineer))
+    lifecycle.assign(act.session, act.number, int(engineer), actor=act.login.actor, eta=act.eta(),
+                     note=act.text("note") or None, notify=act.console.notify, at=act.now)
+
+
+def _accept(act: Action) -> None:
+    act.require_assignee()
+    lifecycle.accept(act.session, act.number, actor=act.login.actor, eta=act.eta(),
+                     notify=act.console.notify, at=act.now)
+
+
+def _set_eta(act: Action) -> None:
+    act.require_assignee()
+    lifecycle.set_eta(act.session, act.number, act.required_eta(), actor=act.login.actor, at=act.now)
+
+
+def _en_route(act: Action) -> None:
+    act.require_assignee()
+    lifecycle.transition(act.session, act.number, TicketStatus.EN_ROUTE, actor=act.login.actor,
+                         eta=act.eta(), notify=act.console.notify, at=act.now)
+
+
+def _on_site(act: Action) -> None:
+    act.require_assignee()
+    lifecycle.transition(act.session, act.number, TicketStatus.ON_SITE, actor=act.login.actor,
+                         notify=act.console.notify, at=act.now)
+
+
+def _plan(act: Action) -> None:
+    act.require_assignee()
+    lifecycle.record_plan(act.session, act.number, act.text("plan"), actor=act.login.actor, at=act.now)
+
+
+def _resolve(act: Action) -> None:
+    act.require_assignee()
+    where = act.text("where")
+    if where not in ("remote", "onsite"):
+        raise FormError(act.console.settings.error("where_missing"))
+    lifecycle.resolve(act.session, act.number, actor=act.login.actor, cause=act.text("cause"),
+                      actions=act.text("actions"), parts=_parts(act), remote=where == "remote",
+                      note=act.text("note") or None, notify=act.console.notify, at=act.now)
+
+
+def _parts(act: Action) -> list[PartUsed]:
+    """The filled rows of the parts table; a row needs both a model and a whole, positive quantity."""
+    parts = []
+    for row in range(1, PART_ROWS + 1):
+        model, quantity = act.text(f"part_model_{row}"), act.text(f"part_quantity_{row}")
+        if not model and not quantity:
+            continue
+        if not model:
+            raise FormError(act.console.settings.error("part_model_missing"))
+        if not quantity.isdigit() or int(quantity) < 1:
+            raise FormError(act.console.settings.error("bad_part_quantity"))
+        parts.append(PartUsed(model=model, quantity=int(quantity)))
+    return parts
+
+
+def _close(act: Action) -> None:
+    act.require_manager()
+    lifecycle.close(act.session, act.number, actor=act.login.actor, note=act.text("note") or None,
+                    notify=act.console.notify, at=act.now)
+
+
+def _reopen(act: Action) -> None:
+    act.require_manager()
+    lifecycle.reopen(act.session, act.number, actor=act.login.actor, reason=act.text("note"),
+                     notify=act.console.notify, at=act.now)
+
+
+def _cancel(act: Action) -> None:
+    act.require_manager()
+    lifecycle.cancel(act.session, act.number, actor=act.login.actor, reason=act.text("note"),
+                     notify=act.console.notify, at=act.now)
+
+
+def _note(act: Action) -> None:
+    lifecycle.add_note(act.session, act.number, act.text("note"), actor=act.login.actor, at=act.now)
+
+
+ACTIONS: dict[str, Callable[[Action], None]] = {
+    "claim": _claim,
+    "assign": _assign,
+    "accept": _accept,
+    "eta": _set_eta,
+    "en_route": _en_route,
+    "on_site": _on_site,
+    "plan": _plan,
+    "resolve": _resolve,
+    "close": _close,
+    "reopen": _reopen,
+    "cancel": _cancel,
+    "note": _note,
+}
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def _text(form: Form, name: str, *, strip: bool = True) -> str:
+    value = form.get(name)
+    if not isinstance(value, str):
+        return ""
+    return value.strip() if strip else value
