@@ -6,7 +6,8 @@ answers with the number (or the key), which the channel turns back into the butt
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.channels.texts import MenuItem, text
@@ -46,6 +47,15 @@ class BotReply:
             if isinstance(message.get("custom"), dict):
                 reply.custom.append(message["custom"])
         return reply
+
+    def to_json(self) -> str:
+        """For keeping a reply in the shared store until the platform asks for it."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, kept: str) -> BotReply:
+        data = json.loads(kept)
+        return cls(data["texts"], [Choice(**choice) for choice in data["choices"]], data["custom"])
 
     def as_text(self) -> str:
         """Every message of the turn as one text, choices listed at the end."""

@@ -2,7 +2,8 @@
 
 SMS: Chinese text is sent as UCS-2, 70 characters in a single SMS, 67 per part of a long one (the rest of each
 part carries the reassembly header); characters outside the BMP (emoji) take two. We always size for UCS-2,
-which is also safe for the rare all-ASCII answer. WeChat: a text message holds about 2048 bytes of UTF-8.
+which is also safe for the rare all-ASCII answer. The parts of a long answer are numbered 「(1/3)」 within
+those 67. WeChat: a text message holds about 2048 bytes of UTF-8.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ _CLAUSE_ENDS = "，,、：:）)」』】"
 _WORD_CHAR = re.compile(r"[A-Za-z0-9\-]")
 
 Size = Callable[[str], int]
+# The number in front of each part of a long SMS, from its index (from 1) and the number of parts.
+Label = Callable[[int, int], str]
 
 
 def ucs2_length(text: str) -> int:
@@ -87,12 +90,25 @@ def limit_parts(parts: list[str], max_parts: int, limit: int, size: Size, overfl
     return kept
 
 
-def sms_parts(text: str, max_parts: int, overflow_note: str) -> list[str]:
-    """One SMS of up to 70 characters, or parts of up to 67 each, at most `max_parts`."""
-    if ucs2_length(text.strip()) <= SMS_SINGLE:
-        return [text.strip()] if text.strip() else []
-    parts = split_text(text, SMS_PART, ucs2_length)
-    return limit_parts(parts, max_parts, SMS_PART, ucs2_length, overflow_note)
+def sms_parts(text: str, max_parts: int, overflow_note: str, label: Label) -> list[str]:
+    """One SMS of up to 70 characters, or numbered parts of up to 67 each (label included), at most `max_parts`.
+
+    Parts of a long answer may arrive out of order on a phone, so each starts with `label(index, total)`,
+    e.g. 「(1/3)」.
+    """
+    content = text.strip()
+    if ucs2_length(content) <= SMS_SINGLE:
+        return [content] if content else []
+    # The labels' width depends on the number of parts, which depends on the room the labels leave: start
+    # from two parts and widen until the count holds (it only grows, and at most to max_parts).
+    total = 2
+    while True:
+        room = SMS_PART - max(ucs2_length(label(index, total)) for index in range(1, total + 1))
+        parts = limit_parts(split_text(content, room, ucs2_length), max_parts, room, ucs2_length, overflow_note)
+        if len(parts) <= total:
+            break
+        total = len(parts)
+    return [label(index, len(parts)) + part for index, part in enumerate(parts, start=1)]
 
 
 def wechat_parts(text: str, max_parts: int, overflow_note: str) -> list[str]:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from bot.policy import current_policy
+from bot.texts import TextBook
 
 _TEXTS_FILE = Path(__file__).with_name("texts.yml")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
@@ -29,22 +26,7 @@ class MenuItem:
         return f"/{self.intent}"
 
 
-@lru_cache(maxsize=1)
-def _texts() -> dict[str, Any]:
-    with _TEXTS_FILE.open(encoding="utf-8") as handle:
-        loaded = yaml.safe_load(handle)
-    if not isinstance(loaded, dict):
-        raise ValueError(f"{_TEXTS_FILE} is not a YAML mapping")
-    return loaded
-
-
-def _lookup(key: str) -> Any:
-    node: Any = _texts()
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise KeyError(f"{_TEXTS_FILE.name} has no entry '{key}'")
-        node = node[part]
-    return node
+_BOOK = TextBook(_TEXTS_FILE)
 
 
 def text(key: str, **values: str) -> str:
@@ -56,12 +38,12 @@ def text(key: str, **values: str) -> str:
             return values[name]
         return str(current_policy().value(name))
 
-    return _PLACEHOLDER.sub(fill, str(_lookup(key)))
+    return _PLACEHOLDER.sub(fill, str(_BOOK.lookup(key)))
 
 
 def text_list(key: str) -> list[str]:
-    return [str(item) for item in _lookup(key)]
+    return [str(item) for item in _BOOK.lookup(key)]
 
 
 def menu() -> tuple[MenuItem, ...]:
-    return tuple(MenuItem(**{name: str(value) for name, value in item.items()}) for item in _lookup("menu"))
+    return tuple(MenuItem(**{name: str(value) for name, value in item.items()}) for item in _BOOK.lookup("menu"))

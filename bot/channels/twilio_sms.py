@@ -3,9 +3,12 @@
 - Every request's X-Twilio-Signature is checked over HOTLINE_PUBLIC_URL + path and the raw form body (403
   otherwise, nothing processed); a MessageSid is handled once, repeats get the same reply.
 - The answer is TwiML: one <Message> per SMS, sized for Chinese (70 characters, or 67 per part), cut at
-  sentence ends, a few at most, never an empty one. An SMS without text gets a polite answer, not a 500.
+  sentence ends, numbered 「(1/3)」 when there are several, a few at most, never an empty one. An SMS
+  without text gets a polite answer, not a 500.
 - A bot slower than Twilio's 15-second limit: the webhook answers with no message and the answer follows
-  through the SMS transport (Twilio's REST API).
+  through the SMS transport (sms_transport.py: Twilio's REST API, or the domestic provider for +86 numbers).
+- Messages the bot sends on its own (trigger_intent with output_channel=twilio_sms, reminders) go through the
+  same transport (proactive.py), from TWILIO_SMS_NUMBER.
 
 The conversation is the sender's phone number; metadata {"phone": sender, "hotline_number": our number}.
 """
@@ -17,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -26,8 +29,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.channels.bot_reply import BotReply
 from bot.channels.choices import ChoiceMemory
 from bot.channels.exactly_once import Background, ReplyLedger
+from bot.channels.proactive import TurnOutput
 from bot.channels.settings import ChannelNotConfigured, Credentials, TwilioSettings
-from bot.channels.sms_transport import SmsTransport, TwilioRestSms
+from bot.channels.sms_transport import SmsTransport, sms_transport
 from bot.channels.splitting import sms_parts
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.texts import text
@@ -39,8 +43,34 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 MAX_PARTS = 5
 
 
+def part_number(index: int, total: int) -> str:
+    return text("sms.part_number", index=str(index), total=str(total))
+
+
 def _parts(content: str) -> list[str]:
-    return sms_parts(content, MAX_PARTS, text("common.more_by_phone"))
+    return sms_parts(content, MAX_PARTS, text("common.more_by_phone"), part_number)
+
+
+class SmsOutput(OutputChannel):
+    """The bot's messages outside a webhook reply, as SMS from `sender` (our number)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "twilio_sms"
+
+    def __init__(self, transport: SmsTransport, sender: str, choices: ChoiceMemory) -> None:
+        self._transport = transport
+        self._sender = sender
+        self._choices = choices
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        reply = BotReply.from_messages([message])
+        parts = _parts(reply.as_text())
+        if not parts:  # e.g. a custom payload meant for the phone
+            return
+        await self._choices.remember(recipient_id, reply.choices)
+        for part in parts:
+            await self._transport.send(to=recipient_id, body=part, sender=self._sender)
 
 
 class TwilioSmsInput(InputChannel):
@@ -55,7 +85,7 @@ class TwilioSmsInput(InputChannel):
         except ChannelNotConfigured as problem:
             logger.error("%s", problem)
             return cls(None)
-        return cls(settings)
+        return cls(settings, transport=sms_transport(settings, credentials))
 
     def __init__(
         self,
@@ -67,10 +97,13 @@ class TwilioSmsInput(InputChannel):
         store = store or shared_store()
         self._ledger = ReplyLedger(store, "twilio_sms")
         self._choices = ChoiceMemory(store, "twilio_sms")
-        self._transport = transport or (
-            TwilioRestSms(settings.account_sid, settings.auth_token) if settings else None
-        )
+        self._transport = transport or (sms_transport(settings) if settings else None)
         self._background = Background()
+
+    def get_output_channel(self) -> OutputChannel | None:
+        if self.settings is None or self._transport is None:
+            return None
+        return SmsOutput(self._transport, self.settings.sms_number, self._choices)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("twilio_sms_webhook", __name__)
@@ -115,17 +148,22 @@ class TwilioSmsInput(InputChannel):
             media = form.get("NumMedia", "0") not in ("", "0")
             return _parts(text("sms.media_only" if media else "sms.empty_body"))
         said = await self._choices.resolve(sender, body) or body
-        collector = CollectingOutputChannel()
-        await on_new_message(
-            UserMessage(
-                said,
-                collector,
-                sender,
-                input_channel=self.name(),
-                message_id=form.get("MessageSid") or None,
-                metadata={"phone": sender, "hotline_number": form.get("To", "")},
+        # Later messages of this conversation (a reminder) come from the number the user wrote to.
+        later = SmsOutput(self._transport, form.get("To", ""), self._choices) if self._transport else None
+        collector = TurnOutput(later)
+        try:
+            await on_new_message(
+                UserMessage(
+                    said,
+                    collector,
+                    sender,
+                    input_channel=self.name(),
+                    message_id=form.get("MessageSid") or None,
+                    metadata={"phone": sender, "hotline_number": form.get("To", "")},
+                )
             )
-        )
+        finally:
+            collector.finish()
         reply = BotReply.from_messages(collector.messages)
         await self._choices.remember(sender, reply.choices)
         return _parts(reply.as_text())

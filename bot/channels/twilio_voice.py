@@ -7,11 +7,18 @@
   read out as "…请按1" and answered by key. Serial and phone numbers are read back one character at a time.
 - Silence: once → say so and ask again; twice → tell the caller we will call back, ask the bot to record a
   call-back (intent `request_callback`), hang up politely.
-- The bot may end the call with a custom payload {"hangup": true} or hand it over with {"dial": "+86…"}.
+- The bot may end the call with a custom payload {"hangup": true} or hand it over with {"dial": "+86…"} (the
+  duty desk in office hours); when nobody answers there, Twilio comes back to `?dialed=1` and the caller is
+  promised a call-back, which the bot registers (request_callback).
+- A slow bot: Twilio drops a webhook after 15 s. Past HOTLINE_VOICE_REPLY_SECONDS the caller hears 「请稍候」
+  and Twilio is redirected to `?wait=1`, which waits as long again for the turn (still running, its answer kept
+  in the shared store by CallSid); still not done → 「请稍候」 and `?wait=2`…, and after HOTLINE_VOICE_HOLD_TRIES
+  an apology, a call-back request (as after silence) and a polite goodbye. Redirects are signed like any request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -42,6 +49,8 @@ LISTEN_LANGUAGE = "cmn-Hans-CN"  # Mandarin speech recognition, simplified chara
 CALLBACK_PAYLOAD = "/request_callback"
 SILENT_TRIES = 2
 _PROMPT_KEEP_SECONDS = 2 * 3600
+_STILL_RUNNING = "\x00running"
+_POLL_SECONDS = 0.05
 # Letters and digits that form a code: a serial number, ticket number, model or phone number.
 _CODE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9](?![A-Za-z0-9])")
 
@@ -74,6 +83,10 @@ def speech_hints(catalogue: Catalogue) -> str:
 
 def _prompt_key(call: str) -> str:
     return f"twilio_voice:prompt:{call}"
+
+
+def _late_answer_key(call: str) -> str:
+    return f"twilio_voice:late:{call}"
 
 
 def _one_key(choices: list[Choice]) -> bool:
@@ -137,12 +150,29 @@ class TwilioVoiceInput(InputChannel):
         self, request: Request, form: dict[str, str], on_new_message: OnNewMessage, settings: TwilioSettings
     ) -> VoiceResponse:
         call = form["CallSid"]
+        if request.args.get("dialed"):  # Twilio back from <Dial>: the other side hung up, or never answered
+            if form.get("DialCallStatus") == "completed":
+                document = VoiceResponse()
+                document.hangup()
+                return document
+            return self._goodbye_with_callback(
+                form, on_new_message, "voice.desk_unanswered", "duty_desk_unanswered", settings
+            )
+        waited = request.args.get("wait", "")
+        if waited.isdigit():  # Twilio back after 「请稍候」
+            return await self._late_answer(request, form, int(waited), on_new_message, settings)
         heard, pressed = form.get("SpeechResult", "").strip(), form.get("Digits", "").strip()
         if heard or pressed:
             said = (await self._choices.resolve(call, pressed) if pressed else None) or pressed or heard
-            collector = CollectingOutputChannel()
-            await on_new_message(self._message(said, collector, form))
-            return await self._answer(request, call, BotReply.from_messages(collector.messages), settings)
+            turn = asyncio.ensure_future(self._bot_turn(said, form, on_new_message))
+            try:
+                # shield: at the deadline stop waiting, not the turn.
+                reply = await asyncio.wait_for(asyncio.shield(turn), settings.voice_reply_seconds)
+            except asyncio.TimeoutError:
+                await self._store.put(_late_answer_key(call), _STILL_RUNNING, _PROMPT_KEEP_SECONDS)
+                self._background.start(self._keep_late_answer(call, turn))
+                return self._hold(request, 1, settings)
+            return await self._answer(request, call, reply, settings)
 
         silence = request.args.get("silence", "")
         if not silence.isdigit():  # Twilio's first request of the call
@@ -151,15 +181,68 @@ class TwilioVoiceInput(InputChannel):
             await self._remember(call, prompt, choices)
             return self._listen(request, [text("voice.greeting"), prompt], _one_key(choices), 0, settings)
         if int(silence) >= SILENT_TRIES:
-            self._background.start(self._request_callback(form, on_new_message))
-            document = VoiceResponse()
-            document.say(text("voice.callback"), voice=settings.voice, language=SAY_LANGUAGE)
-            document.hangup()
-            return document
+            return self._goodbye_with_callback(form, on_new_message, "voice.callback", "no_input", settings)
         # Repeat the last question; the keys offered with it keep their meaning (ChoiceMemory).
         last = json.loads(await self._store.get(_prompt_key(call)) or '{"say": "", "one_key": false}')
         spoken = [text("voice.no_input"), last["say"]] if last["say"] else [text("voice.no_input")]
         return self._listen(request, spoken, bool(last["one_key"]), int(silence), settings)
+
+    async def _bot_turn(self, said: str, form: dict[str, str], on_new_message: OnNewMessage) -> BotReply:
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(self._message(said, collector, form))
+        except Exception:
+            logger.exception("the bot failed on call %s", form["CallSid"])
+            return BotReply(texts=[text("common.bot_error")])
+        return BotReply.from_messages(collector.messages)
+
+    async def _keep_late_answer(self, call: str, turn: asyncio.Future[BotReply]) -> None:
+        await self._store.put(_late_answer_key(call), (await turn).to_json(), _PROMPT_KEEP_SECONDS)
+
+    async def _late_answer(
+        self,
+        request: Request,
+        form: dict[str, str],
+        waited: int,
+        on_new_message: OnNewMessage,
+        settings: TwilioSettings,
+    ) -> VoiceResponse:
+        """The answer of a turn that outlasted its webhook, once it is there; else wait again, or apologise."""
+        call = form["CallSid"]
+        key = _late_answer_key(call)
+        deadline = asyncio.get_running_loop().time() + settings.voice_reply_seconds
+        kept = await self._store.get(key)
+        while kept == _STILL_RUNNING and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(_POLL_SECONDS)
+            kept = await self._store.get(key)
+        if kept is not None and kept != _STILL_RUNNING:
+            await self._store.delete(key)
+            return await self._answer(request, call, BotReply.from_json(kept), settings)
+        if kept == _STILL_RUNNING and waited < settings.voice_hold_tries:
+            return self._hold(request, waited + 1, settings)
+        # Waited long enough, or the turn is lost (its process stopped): a person calls back.
+        logger.error("call %s: no answer from the bot after %d waits; a call-back is requested", call, waited)
+        return self._goodbye_with_callback(form, on_new_message, "voice.too_slow", "slow_answer", settings)
+
+    def _hold(self, request: Request, waited: int, settings: TwilioSettings) -> VoiceResponse:
+        document = VoiceResponse()
+        document.say(text("voice.please_wait"), voice=settings.voice, language=SAY_LANGUAGE)
+        document.redirect(f"{settings.public_url}{request.path}?wait={waited}", method="POST")
+        return document
+
+    def _goodbye_with_callback(
+        self,
+        form: dict[str, str],
+        on_new_message: OnNewMessage,
+        goodbye: str,
+        reason: str,
+        settings: TwilioSettings,
+    ) -> VoiceResponse:
+        self._background.start(self._request_callback(form, on_new_message, reason))
+        document = VoiceResponse()
+        document.say(text(goodbye), voice=settings.voice, language=SAY_LANGUAGE)
+        document.hangup()
+        return document
 
     def _message(
         self, said: str, collector: CollectingOutputChannel, form: dict[str, str], **extra: str
@@ -188,7 +271,9 @@ class TwilioVoiceInput(InputChannel):
             for sentence in spoken + offer:
                 document.say(sentence, voice=settings.voice, language=SAY_LANGUAGE)
             if ending.get("dial"):
-                document.dial(str(ending["dial"]))
+                # Twilio comes back to `?dialed=1` when the call there ends, or nobody answered.
+                back = f"{settings.public_url}{request.path}?dialed=1"
+                document.dial(str(ending["dial"]), action=back, method="POST")
             else:
                 document.hangup()
             return document
@@ -226,7 +311,5 @@ class TwilioVoiceInput(InputChannel):
         document.redirect(f"{webhook}?silence={silence + 1}", method="POST")
         return document
 
-    async def _request_callback(self, form: dict[str, str], on_new_message: OnNewMessage) -> None:
-        await on_new_message(
-            self._message(CALLBACK_PAYLOAD, CollectingOutputChannel(), form, reason="no_input")
-        )
+    async def _request_callback(self, form: dict[str, str], on_new_message: OnNewMessage, reason: str) -> None:
+        await on_new_message(self._message(CALLBACK_PAYLOAD, CollectingOutputChannel(), form, reason=reason))

@@ -1,12 +1,16 @@
 """WeChat Official Account (微信公众号) channel: GET/POST /webhooks/wechat/webhook.
 
 - GET: URL verification; POST: every message signed (403 otherwise), plain or safe mode (encrypt_type=aes).
+  A signed request whose timestamp is further than HOTLINE_WECHAT_MAX_AGE_SECONDS from our clock is a replay
+  and refused (403) before anything is read.
 - text, voice (WeChat's speech recognition, `Recognition`; without it the user is asked to type), follow
   (welcome and menu), menu clicks (CLICK keys in texts.yml → intents).
 - The 5-second rule: the answer goes back passively when the bot is fast enough (all of the turn's messages
   merged into one reply); otherwise WeChat gets `success` at once and the answer follows as customer-service
   messages. A long answer is split: first part passively, the rest as customer-service messages.
 - WeChat's retries of a message are answered once, with the same reply (exactly_once.py).
+- Messages the bot sends on its own (trigger_intent with output_channel=wechat, reminders) go out as
+  customer-service messages (proactive.py); WeChat accepts them within 48 hours of the user's last message.
 
 The conversation is the user's openid; metadata {"openid": ...}.
 """
@@ -20,7 +24,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -28,6 +32,7 @@ from sanic.response import HTTPResponse
 from bot.channels.bot_reply import BotReply, Choice
 from bot.channels.choices import ChoiceMemory
 from bot.channels.exactly_once import Background, ReplyLedger
+from bot.channels.proactive import TurnOutput
 from bot.channels.settings import ChannelNotConfigured, Credentials, WeChatSettings
 from bot.channels.signatures import same, wechat_signature
 from bot.channels.splitting import wechat_parts
@@ -64,6 +69,27 @@ def _parts(content: str) -> list[str]:
     return wechat_parts(content, MAX_PARTS, text("common.more_by_phone"))
 
 
+class WeChatOutput(OutputChannel):
+    """The bot's messages outside a passive reply, as customer-service messages (客服消息)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    def __init__(self, service: CustomerService, choices: ChoiceMemory) -> None:
+        self._service = service
+        self._choices = choices
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        reply = BotReply.from_messages([message])
+        parts = _parts(reply.as_text())
+        if not parts:  # e.g. a custom payload meant for the phone
+            return
+        await self._choices.remember(recipient_id, reply.choices)
+        for part in parts:
+            await self._service.send_text(recipient_id, part)
+
+
 class WeChatInput(InputChannel):
     @classmethod
     def name(cls) -> str:
@@ -82,8 +108,11 @@ class WeChatInput(InputChannel):
         settings: WeChatSettings | None,
         store: SharedStore | None = None,
         http: JsonHttp | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
+        # Seconds since the epoch, as WeChat's timestamps; tests give a fixed clock.
+        self._clock = clock
         store = store or shared_store()
         self._ledger = ReplyLedger(store, "wechat")
         self._choices = ChoiceMemory(store, "wechat")
@@ -100,6 +129,9 @@ class WeChatInput(InputChannel):
             else None
         )
 
+    def get_output_channel(self) -> OutputChannel | None:
+        return WeChatOutput(self._service, self._choices) if self._service else None
+
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("wechat_webhook", __name__)
 
@@ -111,8 +143,11 @@ class WeChatInput(InputChannel):
         async def verify(request: Request) -> HTTPResponse:
             if self.settings is None:
                 return _not_configured()
-            if not self._signed(request, self.settings):
-                return response.text("bad signature", status=403)
+            try:
+                self._check_signed(request, self.settings)
+            except _Rejected as rejected:
+                logger.warning("WeChat verification refused (%s): %s", rejected.status, rejected)
+                return response.text(str(rejected), status=rejected.status)
             return response.text(request.args.get("echostr", ""))
 
         @webhook.route("/webhook", methods=["POST"])
@@ -128,10 +163,10 @@ class WeChatInput(InputChannel):
             if content is None:
                 return response.text(SUCCESS)
             reply = text_reply(
-                fields["FromUserName"], fields.get("ToUserName", ""), int(time.time()), content
+                fields["FromUserName"], fields.get("ToUserName", ""), int(self._clock()), content
             )
             if request.args.get("encrypt_type") == "aes" and self._crypto:
-                reply = self._seal(reply, self._crypto)
+                reply = self._seal(reply, self._crypto, int(self._clock()))
             return response.text(reply, content_type="application/xml; charset=utf-8")
 
         @webhook.listener("before_server_stop")
@@ -140,16 +175,20 @@ class WeChatInput(InputChannel):
 
         return webhook
 
-    @staticmethod
-    def _signed(request: Request, settings: WeChatSettings) -> bool:
+    def _check_signed(self, request: Request, settings: WeChatSettings) -> None:
+        """Refuse a request WeChat did not sign, or signed too long ago (a recorded request sent again)."""
         args = request.args
-        expected = wechat_signature(settings.token, args.get("timestamp", ""), args.get("nonce", ""))
-        return same(expected, args.get("signature"))
+        timestamp = args.get("timestamp", "")
+        expected = wechat_signature(settings.token, timestamp, args.get("nonce", ""))
+        if not same(expected, args.get("signature")):
+            raise _Rejected(403, "bad signature")
+        # The timestamp is signed, so it cannot be moved forward without the token.
+        if not timestamp.isdigit() or abs(self._clock() - int(timestamp)) > settings.max_age_seconds:
+            raise _Rejected(403, f"timestamp {timestamp!r} is outside the {settings.max_age_seconds:g} s window")
 
     def _read(self, request: Request, settings: WeChatSettings) -> dict[str, str]:
         """The message's fields, once its signatures are checked and it is decrypted."""
-        if not self._signed(request, settings):
-            raise _Rejected(403, "bad signature")
+        self._check_signed(request, settings)
         try:
             fields = parse_message(request.body)
             if request.args.get("encrypt_type") == "aes":
@@ -215,17 +254,20 @@ class WeChatInput(InputChannel):
     async def _bot_turn(self, on_new_message: OnNewMessage, fields: dict[str, str], said: str) -> list[str]:
         openid = fields["FromUserName"]
         said = await self._choices.resolve(openid, said) or said
-        collector = CollectingOutputChannel()
-        await on_new_message(
-            UserMessage(
-                said,
-                collector,
-                openid,
-                input_channel=self.name(),
-                message_id=fields.get("MsgId") or None,
-                metadata={"openid": openid},
+        collector = TurnOutput(later=self.get_output_channel())
+        try:
+            await on_new_message(
+                UserMessage(
+                    said,
+                    collector,
+                    openid,
+                    input_channel=self.name(),
+                    message_id=fields.get("MsgId") or None,
+                    metadata={"openid": openid},
+                )
             )
-        )
+        finally:
+            collector.finish()
         reply = BotReply.from_messages(collector.messages)
         await self._choices.remember(openid, reply.choices)
         return _parts(reply.as_text())
@@ -263,8 +305,8 @@ class WeChatInput(InputChannel):
                 return
 
     @staticmethod
-    def _seal(reply: str, crypto: WeChatCrypto) -> str:
-        timestamp, nonce = str(int(time.time())), secrets.token_hex(8)
+    def _seal(reply: str, crypto: WeChatCrypto, now: int) -> str:
+        timestamp, nonce = str(now), secrets.token_hex(8)
         encrypted = crypto.encrypt(reply)
         return encrypted_reply(encrypted, crypto.signature(timestamp, nonce, encrypted), timestamp, nonce)
 

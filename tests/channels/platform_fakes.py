@@ -18,10 +18,13 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, quote_plus, urlencode
 
+from aiohttp import web
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from rasa.core.channels.channel import InputChannel, UserMessage, register
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage, register
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 from sanic.asgi import ASGIApp
 
@@ -35,6 +38,18 @@ def wechat_sign(*values: str) -> str:
 def twilio_sign(auth_token: str, url: str, params: Iterable[tuple[str, str]]) -> str:
     data = url + "".join(k + v for k, v in sorted(params))
     return base64.b64encode(hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+
+
+def aliyun_sign(access_key_secret: str, method: str, params: dict[str, str]) -> str:
+    """Alibaba Cloud's RPC signature 1.0 as its documentation spells it: URL-encode, then %20 for +, %2A for *,
+    ~ for %7E; sort; StringToSign = METHOD&%2F&encode(query); HMAC-SHA1 with secret + "&"; base64."""
+
+    def special(value: str) -> str:
+        return quote_plus(value, safe="").replace("+", "%20").replace("*", "%2A").replace("%7E", "~")
+
+    query = "&".join(special(k) + "=" + special(params[k]) for k in sorted(params))
+    to_sign = method + "&" + special("/") + "&" + special(query)
+    return base64.b64encode(hmac.new((access_key_secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
 
 
 def _aes(aes_key: str) -> Cipher[modes.CBC]:
@@ -72,11 +87,17 @@ def tencent_decrypt(aes_key: str, encrypted: str) -> Decrypted:
 
 @dataclass
 class FakeBot:
-    """Plays Rasa's agent: records each UserMessage and answers with canned messages, optionally slowly."""
+    """Plays Rasa's agent: records each UserMessage and answers with canned messages, optionally slowly.
+
+    It also serves Rasa's own HTTP API (rasa.server.create_app) for trigger_intent: the intents triggered are in
+    `triggered`, answered with `replies` through the output channel Rasa's server picked.
+    """
 
     replies: list[dict[str, Any]] = field(default_factory=lambda: [{"text": "好的，已收到。"}])
     delay: float = 0.0
     received: list[UserMessage] = field(default_factory=list)
+    triggered: list[tuple[str, str]] = field(default_factory=list)
+    intents: list[str] = field(default_factory=lambda: ["remind_engineer_eta"])
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
@@ -88,6 +109,33 @@ class FakeBot:
     @property
     def texts(self) -> list[str | None]:
         return [message.text for message in self.received]
+
+    # --- what rasa.server's trigger_intent endpoint uses of the agent ---
+
+    def is_ready(self) -> bool:
+        return True
+
+    @property
+    def lock_store(self) -> InMemoryLockStore:
+        return InMemoryLockStore()
+
+    @property
+    def processor(self) -> FakeBot:
+        return self
+
+    @property
+    def domain(self) -> FakeBot:
+        return self
+
+    async def fetch_tracker_and_update_session(self, sender_id: str, *_: Any) -> DialogueStateTracker:
+        return DialogueStateTracker(sender_id, slots=[])
+
+    async def trigger_intent(
+        self, intent_name: str, entities: Any, output_channel: OutputChannel, tracker: DialogueStateTracker
+    ) -> None:
+        self.triggered.append((tracker.sender_id, intent_name))
+        for reply in self.replies:
+            await output_channel.send_response(tracker.sender_id, dict(reply))
 
 
 # --- HTTP through ASGI ---------------------------------------------------------------------------------------
@@ -162,9 +210,14 @@ Sanic.test_mode = True
 
 
 @asynccontextmanager
-async def serve(channels: InputChannel | list[InputChannel], bot: FakeBot) -> AsyncIterator[AsgiClient]:
-    """The channels mounted as `rasa run` mounts them (under /webhooks/), with the fake bot as the agent."""
-    app = Sanic(f"hotline_test_{uuid.uuid4().hex}", configure_logging=False)
+async def serve(
+    channels: InputChannel | list[InputChannel], bot: FakeBot, app: Sanic | None = None
+) -> AsyncIterator[AsgiClient]:
+    """The channels mounted as `rasa run` mounts them (under /webhooks/), with the fake bot as the agent.
+
+    `app`: Rasa's own server app (rasa.server.create_app) to mount them on, for its HTTP API.
+    """
+    app = app or Sanic(f"hotline_test_{uuid.uuid4().hex}", configure_logging=False)
     app.ctx.agent = bot
     register(channels if isinstance(channels, list) else [channels], app, "/webhooks/")
     lifespan_in: asyncio.Queue[Any] = asyncio.Queue()
@@ -228,3 +281,44 @@ class FakeSms:
 
     async def send(self, to: str, body: str, sender: str) -> None:
         self.sent.append((to, body, sender))
+
+
+@dataclass
+class FakeAliyunSms:
+    """dysmsapi.aliyuncs.com on 127.0.0.1: checks each SendSms request's signature the documented way.
+
+    `answers` are the JSON bodies (or, as str, raw text with status 502) for the next requests; then "OK".
+    """
+
+    access_key_secret: str
+    answers: list[dict[str, str] | str] = field(default_factory=list)
+    accepted: list[dict[str, str]] = field(default_factory=list)
+    badly_signed: int = 0
+    url: str = ""
+
+    async def _send_sms(self, request: web.Request) -> web.Response:
+        params = dict(parse_qsl((await request.read()).decode(), keep_blank_values=True))
+        signature = params.pop("Signature", "")
+        if signature != aliyun_sign(self.access_key_secret, request.method, params):
+            self.badly_signed += 1
+            return web.json_response({"Code": "SignatureDoesNotMatch", "Message": "bad signature"}, status=400)
+        if self.answers:
+            answer = self.answers.pop(0)
+            if isinstance(answer, str):
+                return web.Response(text=answer, status=502, content_type="text/html")
+            return web.json_response(answer, status=200 if answer.get("Code") == "OK" else 400)
+        self.accepted.append(params)
+        return web.json_response({"Code": "OK", "Message": "OK", "BizId": f"BIZ{len(self.accepted)}", "RequestId": "R"})
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[FakeAliyunSms]:
+        app = web.Application()
+        app.add_routes([web.post("/", self._send_sms)])
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            yield self
+        finally:
+            await runner.cleanup()

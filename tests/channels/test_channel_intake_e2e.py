@@ -103,7 +103,16 @@ def voice(base: str, call: str, phone: str) -> Say:
         heard = [*form[:3], ("CallStatus", "in-progress"), ("SpeechResult", words), ("Confidence", "0.9")]
         answer = _twilio(base, "/webhooks/twilio_voice/webhook", heard, CHANNEL_SECRETS["TWILIO_AUTH_TOKEN"])
         assert answer.status_code == 200, answer.text
-        return "".join(said.text or "" for said in ET.fromstring(answer.text).iter("Say"))
+        document = ET.fromstring(answer.text)
+        # A slow turn (a fresh server's first ones): 「请稍候」 and a redirect to its answer, followed as Twilio does.
+        redirect = document.find("Redirect")
+        while document.find("Gather") is None and redirect is not None and "wait=" in (redirect.text or ""):
+            answer = _twilio("", redirect.text or "", [*form[:3], ("CallStatus", "in-progress")],
+                             CHANNEL_SECRETS["TWILIO_AUTH_TOKEN"])
+            assert answer.status_code == 200, answer.text
+            document = ET.fromstring(answer.text)
+            redirect = document.find("Redirect")
+        return "".join(said.text or "" for said in document.iter("Say"))
 
     return say
 

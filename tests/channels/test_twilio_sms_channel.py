@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
@@ -164,7 +165,8 @@ async def test_long_answer_becomes_several_sms_each_within_67_characters() -> No
         parts = messages(await send(client, sms_form()))
     assert len(parts) >= 2
     assert all(0 < ucs2_length(part) <= SMS_PART for part in parts)
-    assert "".join(parts) == answer_text
+    assert [part[:5] for part in parts] == [f"({i}/{len(parts)})" for i in range(1, len(parts) + 1)]
+    assert "".join(unnumbered(parts)) == answer_text
     assert all(part[-1] in "。，" for part in parts)
 
 
@@ -218,22 +220,59 @@ async def test_unconfigured_channel_answers_503(
 # --- sizing Chinese SMS --------------------------------------------------------------------------------------
 
 
+def label(index: int, total: int) -> str:
+    return f"({index}/{total})"
+
+
+NUMBERED = re.compile(r"^\((\d+)/(\d+)\)")
+
+
+def unnumbered(parts: list[str]) -> list[str]:
+    """The parts without their 「(i/n)」, after checking that they count 1..n in order."""
+    found = [NUMBERED.match(part) for part in parts]
+    assert all(found), parts
+    assert [(int(m.group(1)), int(m.group(2))) for m in found if m] == [(i, len(parts)) for i in range(1, len(parts) + 1)]
+    return [part[m.end() :] for part, m in zip(parts, found, strict=True) if m]
+
+
+CONTENT = "设备序列号核对无误工程师将尽快联系您" * 20  # no punctuation: cut anywhere
+
+
 @pytest.mark.parametrize(
-    ("length", "expected_parts"), [(1, 1), (70, 1), (71, 2), (134, 2), (135, 3), (201, 3), (202, 4)]
+    ("length", "expected_parts"),
+    # 67 per part, 5 of them for 「(1/3)」: 62 characters of the answer in each
+    [(1, 1), (70, 1), (71, 2), (124, 2), (125, 3), (135, 3), (186, 3), (187, 4)],
 )
 def test_chinese_sms_part_counts(length: int, expected_parts: int) -> None:
-    content = ("设备序列号核对无误工程师将尽快联系您" * 20)[:length]
-    parts = sms_parts(content, max_parts=10, overflow_note=NOTE)
+    content = CONTENT[:length]
+    parts = sms_parts(content, max_parts=10, overflow_note=NOTE, label=label)
     assert len(parts) == expected_parts
-    assert "".join(parts) == content
-    limit = SMS_SINGLE if len(parts) == 1 else SMS_PART
-    assert all(0 < ucs2_length(part) <= limit for part in parts)
+    assert all(0 < ucs2_length(part) <= (SMS_SINGLE if len(parts) == 1 else SMS_PART) for part in parts)
+    if len(parts) == 1:
+        assert parts == [content]  # a single SMS carries no number
+    else:
+        assert "".join(unnumbered(parts)) == content
+
+
+def test_a_135_character_answer_is_three_numbered_sms() -> None:
+    parts = sms_parts(CONTENT[:135], max_parts=10, overflow_note=NOTE, label=label)
+    assert [part[:5] for part in parts] == ["(1/3)", "(2/3)", "(3/3)"]
+    assert [ucs2_length(part) for part in parts] == [67, 67, 16]
+
+
+def test_numbering_widens_with_ten_parts_or_more() -> None:
+    content = CONTENT * 2  # 720 characters
+    parts = sms_parts(content, max_parts=20, overflow_note=NOTE, label=label)
+    assert len(parts) == 12 and parts[0].startswith("(1/12)") and parts[-1].startswith("(12/12)")
+    assert all(0 < ucs2_length(part) <= SMS_PART for part in parts)
+    assert "".join(unnumbered(parts)) == content
 
 
 def test_emoji_count_twice_in_ucs2() -> None:
     assert ucs2_length("好👍") == 3
-    parts = sms_parts("👍" * 36, max_parts=10, overflow_note=NOTE)  # 72 UCS-2 units
+    parts = sms_parts("👍" * 36, max_parts=10, overflow_note=NOTE, label=label)  # 72 UCS-2 units
     assert len(parts) == 2 and all(ucs2_length(part) <= SMS_PART for part in parts)
+    assert "".join(unnumbered(parts)) == "👍" * 36
 
 
 def test_sms_cut_prefers_sentence_ends() -> None:
@@ -251,12 +290,12 @@ def test_a_hard_cut_never_splits_a_serial_number() -> None:
 
 
 def test_too_long_answer_is_cut_to_a_few_sms_with_a_pointer_to_the_hotline() -> None:
-    parts = sms_parts("请按说明书步骤逐项检查。" * 100, max_parts=5, overflow_note=NOTE)
-    assert len(parts) == 5
+    parts = sms_parts("请按说明书步骤逐项检查。" * 100, max_parts=5, overflow_note=NOTE, label=label)
+    assert len(parts) == 5 and parts[-1].startswith("(5/5)")
     assert parts[-1].endswith(NOTE)
     assert all(0 < ucs2_length(part) <= SMS_PART for part in parts)
 
 
 @pytest.mark.parametrize("content", ["", "   ", "\n\n"])
 def test_never_an_empty_sms(content: str) -> None:
-    assert sms_parts(content, max_parts=5, overflow_note=NOTE) == []
+    assert sms_parts(content, max_parts=5, overflow_note=NOTE, label=label) == []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
 import pytest
+from rasa.core.channels.channel import UserMessage
 
 from bot.channels.settings import TwilioSettings
 from bot.channels.store import MemoryStore
@@ -21,8 +23,12 @@ CALL = "CA0123456789abcdef0123456789abcdef"
 CALLER = "+8613912345678"
 
 
-def make_channel(voice: str = "Polly.Zhiyu") -> TwilioVoiceInput:
-    settings = TwilioSettings("", AUTH_TOKEN, PUBLIC_URL, voice=voice)
+def make_channel(
+    voice: str = "Polly.Zhiyu", reply_seconds: float = 2.0, hold_tries: int = 3
+) -> TwilioVoiceInput:
+    settings = TwilioSettings(
+        "", AUTH_TOKEN, PUBLIC_URL, voice=voice, voice_reply_seconds=reply_seconds, voice_hold_tries=hold_tries
+    )
     return TwilioVoiceInput(settings, store=MemoryStore())
 
 
@@ -225,3 +231,103 @@ def test_voice_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     configured = TwilioVoiceInput.from_credentials(None)
     assert isinstance(configured, TwilioVoiceInput) and configured.settings is not None
     assert configured.settings.voice == "Google.cmn-CN-Standard-A"
+
+
+# --- a bot slower than Twilio's 15-second webhook limit ------------------------------------------------------
+
+
+def redirect_of(document: ET.Element) -> str:
+    [redirect] = document.iter("Redirect")
+    assert redirect.get("method") == "POST"
+    return redirect.text or ""
+
+
+@pytest.mark.anyio
+async def test_a_slow_turn_holds_the_caller_and_the_redirect_brings_the_answer() -> None:
+    bot = FakeBot(replies=[{"text": "已为您登记，工单号SR202611220001。"}], delay=0.5)
+    async with serve(make_channel(reply_seconds=0.3), bot) as client:
+        held = twiml(await step(client, SpeechResult="生化仪报警E03"))
+        answered = twiml(await step(client, query="wait=1"))
+    assert_mandarin(held)
+    assert [child.tag for child in held] == ["Say", "Redirect"]
+    assert spoken(held) == [text("voice.please_wait")] and "请稍候" in spoken(held)[0]
+    assert redirect_of(held) == f"{PUBLIC_URL}{WEBHOOK}?wait=1"
+    assert "S R 二 零 二 六 幺 幺 二 二 零 零 零 幺" in spoken(answered)[0]
+    assert [child.tag for child in answered] == ["Gather", "Redirect"]  # listening again
+    assert bot.texts == ["生化仪报警E03"]  # the turn ran once
+
+
+@pytest.mark.anyio
+async def test_a_redirect_before_the_turn_is_done_holds_again() -> None:
+    bot = FakeBot(replies=[{"text": "查到了，工程师已出发。"}], delay=0.5)
+    async with serve(make_channel(reply_seconds=0.2), bot) as client:
+        first = twiml(await step(client, SpeechResult="查询工单"))
+        second = twiml(await step(client, query="wait=1"))
+        answered = twiml(await step(client, query="wait=2"))
+    assert redirect_of(first).endswith("?wait=1") and redirect_of(second).endswith("?wait=2")
+    assert spoken(second) == [text("voice.please_wait")]
+    assert spoken(answered) == ["查到了，工程师已出发。"]
+    assert bot.texts == ["查询工单"]
+
+
+@pytest.mark.anyio
+async def test_after_the_last_hold_the_caller_gets_an_apology_and_a_call_back() -> None:
+    bot = FakeBot(replies=[{"text": "很久以后的回答。"}], delay=1.0)
+    async with serve(make_channel(reply_seconds=0.1, hold_tries=2), bot) as client:
+        await step(client, SpeechResult="报修")
+        again = twiml(await step(client, query="wait=1"))
+        goodbye = twiml(await step(client, query="wait=2"))
+        await eventually(lambda: len(bot.received) == 2)
+    assert redirect_of(again).endswith("?wait=2")
+    assert [child.tag for child in goodbye] == ["Say", "Hangup"]
+    assert_mandarin(goodbye)
+    assert spoken(goodbye) == [text("voice.too_slow")] and "回电" in spoken(goodbye)[0]
+    callback = bot.received[1]
+    assert callback.text == "/request_callback" and callback.metadata is not None
+    assert (callback.metadata["phone"], callback.metadata["reason"]) == (CALLER, "slow_answer")
+
+
+@pytest.mark.parametrize("signature", [None, "forged", "signed-without-wait"])
+@pytest.mark.anyio
+async def test_the_continuation_is_signature_checked_and_a_refusal_does_not_consume_the_answer(
+    signature: str | None,
+) -> None:
+    bot = FakeBot(replies=[{"text": "工程师已出发。"}], delay=0.3)
+    async with serve(make_channel(reply_seconds=0.1), bot) as client:
+        await step(client, SpeechResult="查询工单")
+        await asyncio.sleep(0.4)  # the turn is done and its answer kept
+        if signature == "signed-without-wait":
+            wrong = twilio_sign(AUTH_TOKEN, PUBLIC_URL + WEBHOOK, call_form())
+            refused = await step(client, query="wait=1", signature=wrong)
+        else:
+            refused = await step(client, query="wait=1", signature=signature)
+        answered = twiml(await step(client, query="wait=1"))
+    assert refused.status == 403
+    assert spoken(answered) == ["工程师已出发。"]
+
+
+@pytest.mark.anyio
+async def test_a_failing_bot_is_an_apology_on_the_phone_not_an_application_error() -> None:
+    class BrokenBot(FakeBot):
+        async def handle_message(self, message: UserMessage) -> None:
+            self.received.append(message)
+            raise RuntimeError("action server unreachable")
+
+    bot = BrokenBot()
+    async with serve(make_channel(), bot) as client:
+        document = twiml(await step(client, SpeechResult="报修"))
+    assert spoken(document) == [read_codes_aloud(text("common.bot_error"))]  # the hotline read digit by digit
+    assert [child.tag for child in document] == ["Gather", "Redirect"]
+
+
+def test_the_hold_budget_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
+    monkeypatch.setenv("HOTLINE_PUBLIC_URL", "https://hotline.example.com")
+    monkeypatch.delenv("HOTLINE_VOICE_REPLY_SECONDS", raising=False)
+    monkeypatch.delenv("HOTLINE_VOICE_HOLD_TRIES", raising=False)
+    default = TwilioSettings.load({}, "Twilio voice", need_account_sid=False)
+    assert (default.voice_reply_seconds, default.voice_hold_tries) == (8.0, 3)
+    monkeypatch.setenv("HOTLINE_VOICE_REPLY_SECONDS", "5")
+    monkeypatch.setenv("HOTLINE_VOICE_HOLD_TRIES", "1")
+    configured = TwilioSettings.load({}, "Twilio voice", need_account_sid=False)
+    assert (configured.voice_reply_seconds, configured.voice_hold_tries) == (5.0, 1)

@@ -45,17 +45,25 @@ SAMPLE_ENCRYPT = (
 )
 
 
+# The server clock of the tests: the moment the published URL-verification vector was signed.
+NOW = "1410685589"
+
+
 def make_channel(
     reply_seconds: float = 2.0,
     api: FakeWeChatApi | None = None,
     token: str = TOKEN,
     aes_key: str | None = None,
+    now: str = NOW,
+    max_age_seconds: float = 300,
 ) -> WeChatInput:
-    settings = WeChatSettings(token, SAMPLE_APPID, "appsecret", aes_key, reply_seconds=reply_seconds)
-    return WeChatInput(settings, store=MemoryStore(), http=api or FakeWeChatApi())
+    settings = WeChatSettings(
+        token, SAMPLE_APPID, "appsecret", aes_key, reply_seconds=reply_seconds, max_age_seconds=max_age_seconds
+    )
+    return WeChatInput(settings, store=MemoryStore(), http=api or FakeWeChatApi(), clock=lambda: float(now))
 
 
-def signed(token: str = TOKEN, timestamp: str = "1410685589", nonce: str = "test") -> dict[str, str]:
+def signed(token: str = TOKEN, timestamp: str = NOW, nonce: str = "test") -> dict[str, str]:
     return {"signature": wechat_sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
 
 
@@ -314,7 +322,7 @@ def envelope(encrypted: str) -> bytes:
 @pytest.mark.anyio
 async def test_safe_mode_tencent_sample_through_the_webhook_with_an_encrypted_reply() -> None:
     bot = FakeBot(replies=[{"text": "您好，请问有什么可以帮您？ ]]> &"}])
-    channel = make_channel(token=SAMPLE_TOKEN, aes_key=SAMPLE_KEY)
+    channel = make_channel(token=SAMPLE_TOKEN, aes_key=SAMPLE_KEY, now=SAMPLE_TIMESTAMP)
     async with serve(channel, bot) as client:
         query = safe_mode_query(SAMPLE_ENCRYPT)
         assert query["msg_signature"] == SAMPLE_MSG_SIGNATURE
@@ -335,11 +343,89 @@ async def test_safe_mode_tencent_sample_through_the_webhook_with_an_encrypted_re
 @pytest.mark.anyio
 async def test_safe_mode_with_a_bad_msg_signature_is_refused() -> None:
     bot = FakeBot()
-    async with serve(make_channel(token=SAMPLE_TOKEN, aes_key=SAMPLE_KEY), bot) as client:
+    async with serve(make_channel(token=SAMPLE_TOKEN, aes_key=SAMPLE_KEY, now=SAMPLE_TIMESTAMP), bot) as client:
         query = {**safe_mode_query(SAMPLE_ENCRYPT), "msg_signature": "0" * 40}
         answer = await client.post(WEBHOOK, envelope(SAMPLE_ENCRYPT), query)
     assert answer.status == 403
     assert bot.received == []
+
+
+# --- replay protection --------------------------------------------------------------------------------------
+
+WINDOW = 300  # seconds, the default of HOTLINE_WECHAT_MAX_AGE_SECONDS
+
+
+def at(offset: int) -> str:
+    """A timestamp `offset` seconds from the test server's clock."""
+    return str(int(NOW) + offset)
+
+
+@pytest.mark.parametrize(
+    ("offset", "accepted"),
+    [(0, True), (-(WINDOW - 1), True), (WINDOW - 1, True), (-(WINDOW + 1), False), (WINDOW + 1, False)],
+    ids=["now", "old-but-inside", "ahead-but-inside", "too-old", "too-far-ahead"],
+)
+@pytest.mark.anyio
+async def test_a_correctly_signed_plain_message_outside_the_window_is_refused(offset: int, accepted: bool) -> None:
+    bot = FakeBot()
+    async with serve(make_channel(), bot) as client:
+        answer = await post(client, message_xml(), signed(timestamp=at(offset)))
+    if accepted:
+        assert reply_fields(answer)["Content"] == "好的，已收到。"
+        assert bot.texts == ["血球仪开机报警"]
+    else:
+        assert answer.status == 403 and "window" in answer.body
+        assert bot.received == []
+
+
+@pytest.mark.parametrize(("offset", "status"), [(-60, 200), (-(WINDOW + 60), 403), (WINDOW + 60, 403)])
+@pytest.mark.anyio
+async def test_a_replayed_safe_mode_message_is_refused_though_both_signatures_are_right(
+    offset: int, status: int
+) -> None:
+    encrypted = tencent_encrypt(SAMPLE_KEY, SAMPLE_APPID, message_xml("离心机转速不稳", msg_id="501").decode())
+    bot = FakeBot()
+    async with serve(make_channel(token=SAMPLE_TOKEN, aes_key=SAMPLE_KEY), bot) as client:
+        answer = await client.post(WEBHOOK, envelope(encrypted), safe_mode_query(encrypted, timestamp=at(offset)))
+    assert answer.status == status
+    assert bot.texts == (["离心机转速不稳"] if status == 200 else [])
+
+
+@pytest.mark.anyio
+async def test_url_verification_with_a_stale_timestamp_is_refused() -> None:
+    async with serve(make_channel(), FakeBot()) as client:
+        stale = await client.get(WEBHOOK, {**signed(timestamp=at(-3600)), "echostr": "42"})
+        fresh = await client.get(WEBHOOK, {**signed(timestamp=at(-10)), "echostr": "42"})
+    assert stale.status == 403 and "42" not in stale.body
+    assert (fresh.status, fresh.body) == (200, "42")
+
+
+@pytest.mark.parametrize("timestamp", ["", "soon", "-5", "1410685589.5"])
+@pytest.mark.anyio
+async def test_a_signed_request_without_a_whole_number_timestamp_is_refused(timestamp: str) -> None:
+    bot = FakeBot()
+    async with serve(make_channel(), bot) as client:
+        answer = await post(client, message_xml(), signed(timestamp=timestamp))
+    assert answer.status == 403
+    assert bot.received == []
+
+
+@pytest.mark.anyio
+async def test_the_window_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WECHAT_TOKEN", TOKEN)
+    monkeypatch.setenv("WECHAT_APPID", SAMPLE_APPID)
+    monkeypatch.setenv("WECHAT_APPSECRET", "secret")
+    monkeypatch.delenv("WECHAT_AES_KEY", raising=False)
+    monkeypatch.setenv("HOTLINE_WECHAT_MAX_AGE_SECONDS", "60")
+    settings = WeChatSettings.load({})
+    assert settings.max_age_seconds == 60
+    bot = FakeBot()
+    channel = WeChatInput(settings, store=MemoryStore(), http=FakeWeChatApi(), clock=lambda: float(NOW))
+    async with serve(channel, bot) as client:
+        inside = await post(client, message_xml(msg_id="601"), signed(timestamp=at(-59)))
+        outside = await post(client, message_xml(msg_id="602"), signed(timestamp=at(-61)))
+    assert (inside.status, outside.status) == (200, 403)
+    assert len(bot.received) == 1
 
 
 # --- voice and events ----------------------------------------------------------------------------------------

@@ -1,0 +1,214 @@
+"""Office hours and after hours (kb/calendar.yml): the duty desk on the phone, the on-call engineer at night."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from actions.intake import ActionSubmitTicket
+from actions.service import ActionSubmitServiceRequest, page_on_call_after_hours
+from bot.catalogue import current_catalogue
+from bot.db import session_scope
+from bot.db.models import OutboxMessage, Ticket
+from bot.ops.staff import seed_staff
+from bot.policy import current_policy
+from tests.actions.test_intake_actions import FILLED
+from tests.channels.platform_fakes import FakeBot, eventually, serve
+from tests.channels.test_twilio_voice_channel import (
+    CALLER,
+    PUBLIC_URL,
+    WEBHOOK,
+    make_channel,
+    spoken,
+    step,
+    twiml,
+)
+from tests.conftest import PROJECT_ROOT, make_tracker, slot_values
+
+# Friday 20 November 2026 in Zhengzhou (UTC+8), a working day; the office is open 08:30-17:30.
+OFFICE_HOURS = datetime(2026, 11, 20, 6, 30)  # 14:30 local
+NIGHT = datetime(2026, 11, 20, 13, 0)  # 21:00 local
+DUTY_DESK = current_policy().value("duty_desk.phone")
+NIGHT_ENGINEER_ZHENGZHOU = "+8613800000102"  # kb/demo/staff.yml: 郑州's primary on workday nights, as the outbox sends
+
+
+def said(dispatcher: CollectingDispatcher, domain: dict[str, Any]) -> list[str]:
+    """What the caller reads or hears: texts, and domain responses filled as Rasa fills them."""
+    lines = []
+    for message in dispatcher.messages:
+        if message.get("response"):
+            values = {k: v for k, v in message.items() if k not in ("response", "text")}
+            lines.append(domain["responses"][message["response"]][0]["text"].format(**values))
+        elif message.get("text"):
+            lines.append(message["text"])
+    return lines
+
+
+def at(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
+    monkeypatch.setattr("actions.service.utc_now", lambda: moment)
+
+
+@pytest.fixture
+def team(database: Engine) -> Iterator[Engine]:
+    with session_scope(database) as session:
+        seed_staff(session, PROJECT_ROOT / "kb" / "demo" / "staff.yml", current_policy(), current_catalogue())
+    yield database
+
+
+def tickets(engine: Engine) -> list[Ticket]:
+    with session_scope(engine) as session:
+        found = list(session.execute(select(Ticket)).scalars())
+        session.expunge_all()
+        return found
+
+
+def outbox(engine: Engine) -> list[tuple[str, str]]:
+    with session_scope(engine) as session:
+        return [(m.recipient, m.text) for m in session.execute(select(OutboxMessage)).scalars()]
+
+
+# --- the duty desk, on the phone, in office hours ------------------------------------------------------------
+
+CALLBACK_SLOTS = {"request_kind": "callback", "intake_id": "req-1", "contact_phone": "13912345678"}
+
+
+@pytest.mark.anyio
+async def test_a_caller_asking_for_a_person_in_office_hours_is_put_through_to_the_duty_desk(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at(monkeypatch, OFFICE_HOURS)
+    tracker = make_tracker("转人工", "request_human", slots=CALLBACK_SLOTS, channel="twilio_voice")
+    events = await ActionSubmitServiceRequest().run(dispatcher, tracker, domain)
+    assert said(dispatcher, domain) == ["好的，正在为您转接值班人员，请稍候。"]
+    assert dispatcher.messages[-1]["custom"] == {"dial": DUTY_DESK}
+    assert tickets(database) == []  # a person answers now; a call-back only if nobody does
+    assert slot_values(events) == {"request_kind": None, "request_text": None, "intake_id": None}
+
+
+@pytest.mark.parametrize(
+    ("moment", "intent", "channel"),
+    [
+        (NIGHT, "request_human", "twilio_voice"),
+        (OFFICE_HOURS, "request_human", "wechat"),
+        (OFFICE_HOURS, "request_callback", "twilio_voice"),
+    ],
+    ids=["after-hours", "not-on-the-phone", "asked-to-be-called-back-later"],
+)
+@pytest.mark.anyio
+async def test_otherwise_the_request_for_a_person_is_a_call_back_ticket(
+    database: Engine,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    moment: datetime,
+    intent: str,
+    channel: str,
+) -> None:
+    at(monkeypatch, moment)
+    tracker = make_tracker("找个人", intent, slots=CALLBACK_SLOTS, channel=channel)
+    await ActionSubmitServiceRequest().run(dispatcher, tracker, domain)
+    assert not any(message.get("custom") for message in dispatcher.messages)
+    [ticket] = tickets(database)
+    assert ticket.kind == "callback" and ticket.number in "".join(said(dispatcher, domain))
+
+
+@pytest.mark.anyio
+async def test_the_phone_dials_the_desk_and_nothing_more_when_the_desk_answers() -> None:
+    bot = FakeBot(replies=[{"text": "好的，正在为您转接值班人员，请稍候。"}, {"custom": {"dial": DUTY_DESK}}])
+    async with serve(make_channel(), bot) as client:
+        await step(client)  # the greeting's menu: 0 is 人工服务
+        transfer = twiml(await step(client, Digits="0"))
+        after = twiml(await step(client, query="dialed=1", DialCallStatus="completed", DialCallDuration="95"))
+    [dial] = transfer.iter("Dial")
+    assert (dial.text, dial.get("action")) == (DUTY_DESK, f"{PUBLIC_URL}{WEBHOOK}?dialed=1")
+    assert [child.tag for child in after] == ["Hangup"]
+    assert bot.texts == ["/request_human"]  # no call-back asked for
+
+
+@pytest.mark.parametrize("status", ["no-answer", "busy", "failed"])
+@pytest.mark.anyio
+async def test_when_nobody_answers_at_the_desk_the_caller_is_promised_a_call_back_and_the_bot_registers_it(
+    status: str,
+) -> None:
+    bot = FakeBot(replies=[{"text": "好的，正在为您转接值班人员，请稍候。"}, {"custom": {"dial": DUTY_DESK}}])
+    async with serve(make_channel(), bot) as client:
+        await step(client)
+        await step(client, Digits="0")
+        bot.replies = [{"text": "已为您转人工。"}]
+        after = twiml(await step(client, query="dialed=1", DialCallStatus=status))
+        await eventually(lambda: len(bot.received) == 2)
+    assert [child.tag for child in after] == ["Say", "Hangup"]
+    assert "回电" in spoken(after)[0] and "无法接听" in spoken(after)[0]
+    callback = bot.received[1]
+    assert callback.text == "/request_callback" and callback.metadata is not None
+    assert (callback.metadata["phone"], callback.metadata["reason"]) == (CALLER, "duty_desk_unanswered")
+
+
+# --- an urgent fault after hours -----------------------------------------------------------------------------
+
+
+async def register_fault(
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    moment: datetime,
+    **changes: Any,
+) -> tuple[str, list[str]]:
+    """The caller confirms the read-back at `moment`: the ticket's number, and what the bot then says."""
+    monkeypatch.setattr("actions.intake.utc_now", lambda: moment)
+    tracker = make_tracker("对", "affirm", slots={**FILLED, **changes})
+    events = await ActionSubmitTicket().run(dispatcher, tracker, domain)
+    told = said(dispatcher, domain)
+    dispatcher.messages.clear()
+    return str(slot_values(events)["last_ticket_number"]), told
+
+
+@pytest.mark.anyio
+async def test_an_urgent_fault_at_night_pages_the_on_call_engineer_and_tells_the_caller_when_he_calls(
+    team: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number, told = await register_fault(dispatcher, domain, monkeypatch, NIGHT)
+    [ticket] = tickets(team)
+    assert ticket.urgent  # 「急诊样本在等」
+    confirmation, promise = told
+    assert number in confirmation
+    assert "非工作时间" in promise and "30分钟内（11月20日 21:30前）" in promise and "13912345678" in promise
+    [(phone, page)] = outbox(team)
+    assert phone == NIGHT_ENGINEER_ZHENGZHOU and number in page
+    # Asked again (a retried turn): the same promise, no second page.
+    page_on_call_after_hours(dispatcher, number, NIGHT.replace(minute=5))
+    assert said(dispatcher, domain) == [promise] and len(outbox(team)) == 1
+
+
+@pytest.mark.parametrize(
+    ("moment", "changes"),
+    [(OFFICE_HOURS, {}), (NIGHT, {"clinical_impact": "不影响使用", "fault_description": "屏幕偶尔闪一下"})],
+    ids=["office-hours", "not-urgent"],
+)
+@pytest.mark.anyio
+async def test_no_page_in_office_hours_or_for_a_fault_that_can_wait(
+    team: Engine,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    moment: datetime,
+    changes: dict[str, str],
+) -> None:
+    number, told = await register_fault(dispatcher, domain, monkeypatch, moment, **changes)
+    assert len(told) == 1 and number in told[0] and outbox(team) == []
+
+
+@pytest.mark.anyio
+async def test_with_nobody_on_call_the_caller_is_told_so_not_promised_a_call(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number, [confirmation, told] = await register_fault(dispatcher, domain, monkeypatch, NIGHT)
+    assert number in confirmation
+    assert "没能联系上" in told and current_policy().hotline_phone in told and "分钟内" not in told
+    assert outbox(database) == []
