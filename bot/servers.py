@@ -1,4 +1,9 @@
-"""Start and stop the two servers (Rasa and the action server) as child processes."""
+"""Start and stop the two servers (Rasa and the action server) as child processes.
+
+Local profile: one process each, conversations in var/tracker.db. Production (HOTLINE_PROFILE=production):
+conversations in PostgreSQL and conversation locks in Redis (endpoints.production.yml), so that several workers
+and several instances on other ports serve the same callers.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
+from sqlalchemy.engine import make_url
 
 from bot.config import PROJECT_ROOT, Settings
 
@@ -31,7 +38,8 @@ class Server:
 
 def _spawn(name: str, command: list[str], health_url: str, log_dir: Path, env: dict[str, str]) -> Server:
     log_dir.mkdir(parents=True, exist_ok=True)
-    log = log_dir / f"{name}.log"
+    # Named by port too: two instances may share one var/ directory.
+    log = log_dir / f"{name}-{urlsplit(health_url).port}.log"
     handle = log.open("ab")
     # Own process group: Ctrl-C in the terminal chat must not kill a server before we stop it cleanly.
     process = subprocess.Popen(
@@ -66,43 +74,106 @@ def stop(servers: list[Server]) -> None:
             server.process.wait()
 
 
-@contextmanager
-def running(config: Settings, model: Path, timeout: float = 180) -> Iterator[list[Server]]:
-    """Both servers, healthy, for the duration of the block; stopped afterwards whatever happens."""
-    bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "HOTLINE_ACTION_URL": config.action_url,
-        "HOTLINE_TRACKER_DB": str(config.var_dir / "tracker.db"),
+# The action server takes its log level as a flag (INFO without one).
+ACTION_SERVER_LOG_FLAGS = {"DEBUG": ["--debug"], "WARNING": ["--quiet"], "ERROR": ["--quiet"]}
+
+
+def endpoints_file(config: Settings) -> str:
+    return "bot/endpoints.production.yml" if config.production else "bot/endpoints.yml"
+
+
+def rasa_environment(config: Settings, workers: int = 1) -> dict[str, str]:
+    """The variables endpoints*.yml reads, and the worker count Rasa takes from the environment."""
+    if workers > 1 and not config.production:
+        # Rasa would quietly fall back to one worker: without a Redis lock store two workers could process one
+        # conversation's messages at the same time.
+        raise ServerStartError("--workers above 1 needs HOTLINE_PROFILE=production (PostgreSQL and Redis)")
+    # LOG_LEVEL: Rasa's own variable, from HOTLINE_LOG_LEVEL.
+    env = {"HOTLINE_ACTION_URL": config.action_url, "SANIC_WORKERS": str(workers), "LOG_LEVEL": config.log_level}
+    if not config.production:
+        return {**env, "HOTLINE_TRACKER_DB": str(config.var_dir / "tracker.db")}
+    tracker_url = make_url(config.tracker_database_url or config.database_url)
+    if tracker_url.get_backend_name() != "postgresql" or not tracker_url.database:
+        raise ServerStartError(
+            "HOTLINE_PROFILE=production keeps conversations in PostgreSQL: set HOTLINE_DATABASE_URL (or "
+            f"HOTLINE_TRACKER_DATABASE_URL) to postgresql+psycopg2://user@host/db, not {tracker_url.get_backend_name()}"
+        )
+    if not config.redis_url:
+        raise ServerStartError("HOTLINE_PROFILE=production needs HOTLINE_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+    redis = urlsplit(config.redis_url)
+    return {
+        **env,
+        "HOTLINE_TRACKER_DB_HOST": tracker_url.host or "127.0.0.1",
+        "HOTLINE_TRACKER_DB_PORT": str(tracker_url.port or 5432),
+        "HOTLINE_TRACKER_DB_NAME": tracker_url.database,
+        "HOTLINE_TRACKER_DB_USER": tracker_url.username or "",
+        "HOTLINE_TRACKER_DB_PASSWORD": tracker_url.password or "",
+        "HOTLINE_LOCK_REDIS_HOST": redis.hostname or "127.0.0.1",
+        "HOTLINE_LOCK_REDIS_PORT": str(redis.port or 6379),
+        "HOTLINE_LOCK_REDIS_DB": redis.path.strip("/") or "0",
+        "HOTLINE_LOCK_REDIS_PASSWORD": redis.password or "",
     }
+
+
+def rasa_api_arguments(config: Settings) -> list[str]:
+    """Rasa's HTTP API (trackers, /model/parse): open on the local machine; in production only with a token."""
+    if not config.production:
+        return ["--enable-api"]
+    # The token is visible in the process list of this machine; the API is off without it.
+    return ["--enable-api", "--auth-token", config.api_token] if config.api_token else []
+
+
+@contextmanager
+def running(
+    config: Settings, model: Path, timeout: float = 180, workers: int = 1, console_port: int | None = None
+) -> Iterator[list[Server]]:
+    """Both servers, healthy, for the duration of the block; stopped afterwards whatever happens.
+
+    `workers` Sanic worker processes each (production only). With `console_port`, the tier-2 web console too.
+    """
+    python = str(Path(sys.executable).parent / "python")
+    env = {**os.environ, **rasa_environment(config, workers)}
     servers: list[Server] = []
     try:
         servers.append(
             _spawn(
                 "actions",
-                [str(bin_dir / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.action_port)],
+                [python, "-m", "bot.launch", "actions", "--actions", "actions", "--port", str(config.action_port),
+                 *ACTION_SERVER_LOG_FLAGS.get(config.log_level.upper(), [])],
                 f"http://127.0.0.1:{config.action_port}/health",
                 config.var_dir / "log",
-                env,
+                # Only Rasa calls the action server, which has no authentication of its own: never listen outside.
+                {**env, "SANIC_HOST": "127.0.0.1", "ACTION_SERVER_SANIC_WORKERS": str(workers)},
             )
         )
         servers.append(
             _spawn(
                 "rasa",
                 [
-                    str(bin_dir / "rasa"), "run",
+                    python, "-m", "bot.launch", "rasa", "run",
                     "--model", str(model),
-                    "--endpoints", "bot/endpoints.yml",
+                    "--endpoints", endpoints_file(config),
                     "--credentials", "bot/credentials.yml",
                     "--interface", "127.0.0.1",
                     "--port", str(config.rasa_port),
-                    "--enable-api",
+                    *rasa_api_arguments(config),
                 ],
-                f"http://127.0.0.1:{config.rasa_port}/status",
+                # Rasa answers "/" once the model is loaded, with or without its API.
+                f"http://127.0.0.1:{config.rasa_port}/",
                 config.var_dir / "log",
                 env,
             )
         )
+        if console_port is not None:
+            servers.append(
+                _spawn(
+                    "console",
+                    [python, "-m", "bot.cli", "console", "--port", str(console_port)],
+                    f"http://127.0.0.1:{console_port}/health",
+                    config.var_dir / "log",
+                    env,
+                )
+            )
         for server in servers:
             _wait_healthy(server, timeout)
         yield servers

@@ -1,0 +1,79 @@
+"""The two server processes as `hotline serve` starts them: `python -m bot.launch rasa|actions ARGS...`.
+
+Both mask their logs (bot/logging.py). Rasa also gets what it has no setting for: when a custom action fails — the
+action server down, answering with an error, or slower than `reply_timeout_seconds` in endpoints.yml — the caller
+hears a short apology with the hotline number and the turn ends there. Rasa 3.6 would log the error, drop the
+action's events and often say nothing at all. The action's events are not applied, so the caller's next message
+continues from where the conversation was before the failed turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Any
+
+from bot.logging import install_masking
+
+logger = logging.getLogger("bot.launch")  # not "__main__" when run with -m
+
+# Used when endpoints.yml does not say; Rasa's own limit is 5 minutes.
+DEFAULT_REPLY_TIMEOUT_SECONDS = 10.0
+
+
+def apology_events() -> list[Any]:
+    """What the bot says and does instead of the failed action: apologise, then wait for the caller."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import BotUttered, FollowupAction
+
+    from bot.channels.texts import text
+
+    return [BotUttered(text("common.bot_error")), FollowupAction(ACTION_LISTEN_NAME)]
+
+
+def guard_remote_actions() -> None:
+    """Every custom action Rasa runs (actions, form validation) answers within its time limit or apologises."""
+    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+
+    unguarded = RemoteAction.run
+    if getattr(unguarded, "hotline_guarded", False):
+        return
+
+    async def run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Any]:
+        settings = self.action_endpoint.kwargs if self.action_endpoint else {}
+        timeout = float(settings.get("reply_timeout_seconds", DEFAULT_REPLY_TIMEOUT_SECONDS))
+        try:
+            return list(await asyncio.wait_for(unguarded(self, output_channel, nlg, tracker, domain), timeout))
+        except ActionExecutionRejection:
+            raise  # a form's own "this slot did not fit": Rasa handles it
+        except asyncio.TimeoutError:
+            logger.error("custom action %s took longer than %.0f s; the caller was asked to retry", self.name(), timeout)
+        except Exception as error:  # any failure must end in an answer, not in silence
+            logger.error("custom action %s failed (%s); the caller was asked to retry", self.name(), error)
+        return apology_events()
+
+    run.hotline_guarded = True  # type: ignore[attr-defined]
+    RemoteAction.run = run
+
+
+def main(argv: list[str] | None = None) -> None:
+    which, *rest = sys.argv[1:] if argv is None else argv
+    install_masking()
+    if which == "rasa":
+        guard_remote_actions()
+        from rasa.__main__ import main as rasa_main
+
+        sys.argv = ["rasa", *rest]
+        rasa_main()
+    elif which == "actions":
+        from rasa_sdk.__main__ import main as actions_main
+
+        sys.argv = ["rasa_sdk", *rest]
+        actions_main()
+    else:
+        raise SystemExit(f"usage: python -m bot.launch rasa|actions ARGS... (not {which!r})")
+
+
+if __name__ == "__main__":
+    main()

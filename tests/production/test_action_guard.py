@@ -1,0 +1,105 @@
+"""A custom action that fails or is too slow: the caller hears the apology with the hotline number, then the bot
+listens; a working action server is untouched."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, FollowupAction, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.channels.texts import text
+from bot.launch import guard_remote_actions
+from tests.conftest import free_port
+
+
+@pytest.fixture
+def guarded() -> Iterator[None]:
+    unguarded = RemoteAction.run
+    guard_remote_actions()
+    yield
+    RemoteAction.run = unguarded  # type: ignore[method-assign]
+
+
+async def run_action(url: str, timeout: float = 5) -> list[Any]:
+    endpoint = EndpointConfig(url=url, reply_timeout_seconds=timeout)
+    action = RemoteAction("action_submit_fault", endpoint)
+    return list(await action.run(
+        CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), DialogueStateTracker("caller-1", []),
+        Domain.empty(),
+    ))
+
+
+def is_apology(events: list[Any]) -> bool:
+    return (
+        len(events) == 2
+        and isinstance(events[0], BotUttered)
+        and events[0].text == text("common.bot_error")
+        and "400-800-6626" in (events[0].text or "")
+        and events[1] == FollowupAction("action_listen")
+    )
+
+
+@pytest.fixture
+async def action_server() -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """An action server on a free port; `behaviour["mode"]` is "ok", "error" or "hang"."""
+    behaviour: dict[str, Any] = {"mode": "ok"}
+
+    async def webhook(_: web.Request) -> web.Response:
+        if behaviour["mode"] == "hang":
+            await asyncio.sleep(30)
+        if behaviour["mode"] == "error":
+            return web.json_response({"error": "boom"}, status=500)
+        return web.json_response({
+            "events": [{"event": "slot", "name": "ticket_number", "value": "SR202611220001"}],
+            "responses": [{"text": "已为您生成报修工单"}],
+        })
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield f"http://127.0.0.1:{port}/webhook", behaviour
+    await runner.cleanup()
+
+
+@pytest.mark.anyio
+async def test_action_server_down_gives_the_apology_and_listens(guarded: None) -> None:
+    assert is_apology(await run_action(f"http://127.0.0.1:{free_port()}/webhook"))
+
+
+@pytest.mark.anyio
+async def test_action_server_error_gives_the_apology(
+    guarded: None, action_server: tuple[str, dict[str, Any]]
+) -> None:
+    url, behaviour = action_server
+    behaviour["mode"] = "error"
+    assert is_apology(await run_action(url))
+
+
+@pytest.mark.anyio
+async def test_action_server_slower_than_the_limit_gives_the_apology(
+    guarded: None, action_server: tuple[str, dict[str, Any]]
+) -> None:
+    url, behaviour = action_server
+    behaviour["mode"] = "hang"
+    assert is_apology(await run_action(url, timeout=0.3))
+
+
+@pytest.mark.anyio
+async def test_a_working_action_server_is_untouched(guarded: None, action_server: tuple[str, dict[str, Any]]) -> None:
+    url, _ = action_server
+    events = await run_action(url)
+    assert [type(e) for e in events] == [BotUttered, SlotSet]
+    assert events[0].text == "已为您生成报修工单" and events[1].value == "SR202611220001"

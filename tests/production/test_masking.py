@@ -1,0 +1,105 @@
+"""Masked logs: what a log line keeps and what it never shows."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.logging import MaskingFilter, install_masking, secrets_from_environment
+
+
+@pytest.fixture
+def masking() -> MaskingFilter:
+    return MaskingFilter(["wx-app-secret-value"])
+
+
+@pytest.mark.parametrize(
+    ("line", "hidden", "kept"),
+    [
+        ("电话13912345678", "13912345678", "*******5678"),
+        ("call +86 139-1234-5678 now", "139-1234", "5678"),
+        ("SMS to +8613800138000 failed", "13800138000", "0138000"[-4:]),
+        ("座机0371-65551234", "65551234", "1234"),
+        ("全角１３９１２３４５６７８", "１３９１２３４５６７８", "５６７８"),
+        ("联系王先生和欧阳女士，张老师也在", "王先生", "先生"),
+        ("postgresql://hotline:pa55-word@db/hotline", "pa55-word", "postgresql://hotline:***@db"),
+        ("GET /cgi-bin/token?appid=wx1&secret=abcdef123", "abcdef123", "appid=wx1"),
+        ("Authorization: Bearer eyJhbGciOi.x.y", "eyJhbGciOi", "Authorization: Bearer ***"),
+        ("password='hunter22'", "hunter22", "password="),
+        ("config loaded with wx-app-secret-value", "wx-app-secret-value", "config loaded with ***"),
+    ],
+)
+def test_personal_data_and_secrets_are_masked(masking: MaskingFilter, line: str, hidden: str, kept: str) -> None:
+    masked = masking.mask(line)
+    assert hidden not in masked
+    assert kept in masked
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "serial KR23060142 on ticket SR202611220001",
+        "device KI24050311, model KR-2000",
+        "took 1732243200.125 s at 1700000000000 ms",
+        "hotline 400-800-6626",
+        "token_text=生化仪 entity=device",
+    ],
+)
+def test_serials_ticket_numbers_and_times_stay(masking: MaskingFilter, line: str) -> None:
+    assert masking.mask(line) == line
+
+
+def test_a_name_given_as_person_or_contact_person_is_masked_there_and_in_every_later_line(
+    masking: MaskingFilter,
+) -> None:
+    parsed = masking.mask(
+        "Received user message '王敏' with entities [{'entity': 'person', 'start': 0, 'end': 2, 'value': '王敏'}]"
+    )
+    slot = masking.mask('{"slots": {"contact_person": "李建国", "hospital": "郑州市嘉禾医院"}}')
+    assert "王敏" not in parsed and "李建国" not in slot and "郑州市嘉禾医院" in slot
+    assert masking.mask("caller 王敏 confirmed; 李建国 too") == "caller ** confirmed; *** too"
+    assert "李建国" not in masking.mask("SlotSet(key: contact_person, value: 李建国)")
+
+
+def test_a_names_value_none_is_not_remembered(masking: MaskingFilter) -> None:
+    masking.mask('{"contact_person": "None"}')
+    assert masking.mask("None of the slots") == "None of the slots"
+
+
+def test_secret_environment_values_are_found_by_name_and_url_passwords() -> None:
+    found = secrets_from_environment({
+        "WECHAT_APPSECRET": "s1-value", "TWILIO_AUTH_TOKEN": "t1-value", "ALIYUN_SMS_ACCESS_KEY_SECRET": "a1",
+        "HOTLINE_DATABASE_URL": "postgresql://u:dbpass@h/db", "HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "WECHAT_APPID": "wx-public",
+    })
+    assert set(found) == {"s1-value", "t1-value", "a1", "dbpass"}
+
+
+@pytest.fixture
+def restore_record_factory() -> Iterator[None]:
+    factory = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(factory)
+
+
+def test_installed_masking_covers_every_handler_arguments_and_tracebacks(restore_record_factory: None) -> None:
+    install_masking(MaskingFilter())
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)  # added after installation, as Rasa and Sanic add theirs
+    logger = logging.getLogger("hotline-test-masking")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("SMS to %s failed for %s", "+8613800138000", "KR23060142")
+        try:
+            raise ValueError("duplicate contact_phone 13912345678")
+        except ValueError:
+            logger.exception("insert failed")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert "13800138000" not in output and "13912345678" not in output
+    assert "KR23060142" in output and "Traceback" in output and "*******5678" in output
