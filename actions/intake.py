@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from functools import lru_cache
 from typing import Any
@@ -13,20 +14,31 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, logger, origin_of, reset
+from actions.service import page_on_call_after_hours
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.config import settings
 from bot.db import session_scope
 from bot.installed_base import find_device
-from bot.intake import city_of, extract_fields, normalise_phone, normalise_serial, says_unknown, symptom_text
+from bot.intake import (
+    Message,
+    city_of,
+    extract_fields,
+    normalise_phone,
+    normalise_serial,
+    says_unknown,
+    symptom_text,
+)
 from bot.knowledge.guidance import GuideLibrary, GuideProgress, Outcome
+from bot.notify.journal import JournalEntry, JournalUnavailable, database_unreachable, ticket_journal
 from bot.policy import current_policy
-from bot.replies import NOT_GIVEN, registration_summary, ticket_confirmation
+from bot.replies import FIELD_LABELS, NOT_GIVEN, registration_summary, ticket_confirmation
 from bot.texts import say
 from bot.tickets import (
     STATUS_LABELS,
     OpenTicketExists,
     Registration,
+    TicketKind,
     TicketStatus,
     add_note,
     create_fault_ticket,
@@ -92,6 +104,37 @@ def _guide_decision(text: str, intent: str | None) -> bool | None:
     return None
 
 
+# What a guided check is about: a reply that repeats the fault (「还是显示报警」) answers no registration question.
+_FAULT_FIELDS = ("fault_description", "device", "clinical_impact")
+_SERIAL_SPACING = re.compile(r"[\s\-－.。]")
+
+
+def _guide_step_events(message: Message) -> list[EventType]:
+    """A reply to a guide step: its outcome, and any registration field it gives. A serial or phone read out in the
+    middle of a step goes into the registration (validated as usual); the walk keeps its place and the step is
+    asked again, briefly."""
+    fields = _fields_given_during_walk(message)
+    events: list[EventType] = [SlotSet(field, value) for field, value in fields.items()]
+    # 「跳过」 may read as cancel to NLU: a reply that states a step's outcome is one, whatever the intent.
+    outcome = guide_library().outcome_of(message.text)
+    if outcome is not None:
+        return [*events, SlotSet("guide_step_answer", outcome.value)]
+    if _guide_decision(message.text, message.intent) is False:
+        return [*events, SlotSet("guide_step_answer", STOPPED)]  # 「别试了，直接派工程师」
+    if not fields and message.intent not in ("cancel", "request_human", "ask_question"):
+        return [SlotSet("guide_step_answer", UNCLEAR)]
+    return events
+
+
+def _fields_given_during_walk(message: Message) -> dict[str, Any]:
+    """The registration fields a reply to a guide step gives besides the step's outcome, e.g. a serial number."""
+    found = extract_fields(message, None, current_catalogue(), current_rules())
+    serial = normalise_serial(message.text)
+    if serial and "serial_number" not in found and _SERIAL_SPACING.sub("", message.text).upper() == serial:
+        found["serial_number"] = serial  # nothing but a code read off the nameplate
+    return {field: value for field, value in found.items() if field not in _FAULT_FIELDS}
+
+
 class ValidateFaultForm(FormValidationAction):
     def name(self) -> str:
         return "validate_fault_form"
@@ -119,15 +162,7 @@ class ValidateFaultForm(FormValidationAction):
             if decision is not None:
                 return [SlotSet("guide_accepted", decision)]
         if requested == "guide_step_answer":
-            # 「跳过」 may read as cancel to NLU: a reply that states a step's outcome is one, whatever the intent.
-            outcome = guide_library().outcome_of(message.text)
-            if outcome is not None:
-                return [SlotSet("guide_step_answer", outcome.value)]
-            if _guide_decision(message.text, message.intent) is False:
-                return [SlotSet("guide_step_answer", STOPPED)]  # 「别试了，直接派工程师」
-            if message.intent not in ("cancel", "request_human", "ask_question"):
-                return [SlotSet("guide_step_answer", UNCLEAR)]
-            return []
+            return _guide_step_events(message)
         found = extract_fields(message, requested, current_catalogue(), current_rules())
         events: list[EventType] = [SlotSet(field, value) for field, value in found.items()]
         if requested == "registration_confirmed":
@@ -308,10 +343,35 @@ class ActionAskGuideStepAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         progress = _progress(tracker)
-        if progress is not None and progress.current_step is not None:
+        if progress is None or progress.current_step is None:
+            return []
+        this_turn = _events_since_the_caller_spoke(tracker)
+        if any(event.get("event") == "slot" and event.get("name") == "guide_progress" for event in this_turn):
+            # The walk moved on this turn (started, or the last step answered): the whole step, safety first.
             text = guide_library().step_prompt(progress.current_step, progress.number, progress.total)
-            dispatcher.utter_message(text=text)
+        else:
+            # The reply answered something else: confirm the fields it gave unless a validator already spoke.
+            answered = any(event.get("event") == "bot" for event in this_turn)
+            noted = [] if answered else _fields_set(this_turn)
+            text = guide_library().step_reminder(progress.current_step, progress.number, noted)
+        dispatcher.utter_message(text=text)
         return []
+
+
+def _events_since_the_caller_spoke(tracker: Tracker) -> list[dict[str, Any]]:
+    """This turn's events so far: the form's extractions, validations and messages after the latest user message."""
+    events: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        events.append(event)
+    return events[::-1]
+
+
+def _fields_set(events: list[dict[str, Any]]) -> list[str]:
+    """The labels of the registration fields these events fill, in the registration's order."""
+    filled = {event.get("name") for event in events if event.get("event") == "slot" and event.get("value")}
+    return [label for field, label in FIELD_LABELS.items() if field in filled]
 
 
 class ActionAskRegistrationConfirmed(Action):
@@ -365,27 +425,35 @@ class ActionSubmitTicket(Action):
         done = reset(INTAKE_SLOTS, keep=CALLER_SLOTS)
         registration = _registration(tracker)
         origin = origin_of(tracker)
+        key = f"intake:{intake_id}"
+        duplicate_of = tracker.get_slot("duplicate_of")
+        solved = bool(tracker.get_slot("guide_solved"))
+        wants_ticket = not duplicate_of and bool(tracker.get_slot("registration_confirmed") or solved)
+        journal = ticket_journal()
+        taken_offline = journal.entry_for(key) if wants_ticket else None
+        if taken_offline is not None:
+            # Promised while the database was down: a retry gets the same number, never a second ticket.
+            return _taken_offline(dispatcher, taken_offline, solved, done)
+        received_at = utc_now()
         try:
             with session_scope() as session:
-                duplicate_of = tracker.get_slot("duplicate_of")
                 if duplicate_of:
                     ticket = find_ticket(session, duplicate_of)
                     if ticket is not None:
                         _note_report(session, ticket, registration, intake_id, origin.sender_id)
                         dispatcher.utter_message(text=say("duplicate_noted", number=ticket.number))
                     return done
-                solved = bool(tracker.get_slot("guide_solved"))
-                if not (tracker.get_slot("registration_confirmed") or solved):
+                if not wants_ticket:
                     return done
                 try:
                     ticket, _ = create_fault_ticket(
                         session,
                         registration,
-                        idempotency_key=f"intake:{intake_id}",
+                        idempotency_key=key,
                         origin=origin,
                         policy=current_policy(),
                         rules=current_rules(),
-                        received_at=utc_now(),
+                        received_at=received_at,
                         resolved_remotely=solved,
                     )
                 except OpenTicketExists as exists:
@@ -404,12 +472,36 @@ class ActionSubmitTicket(Action):
                     dispatcher.utter_message(text=say("remote_resolved", number=ticket.number))
                 else:
                     dispatcher.utter_message(text=ticket_confirmation(ticket, current_policy()))
-                return [*done, SlotSet("last_ticket_number", ticket.number)]
-        except SQLAlchemyError:
-            logger.exception("ticket for intake %s not stored", intake_id)
+                number = ticket.number
+            if not solved:
+                # After the ticket's transaction: paging writes pages and SMS in a session of its own.
+                page_on_call_after_hours(dispatcher, number, received_at)
+            return [*done, SlotSet("last_ticket_number", number)]
+        except SQLAlchemyError as error:
+            if wants_ticket and database_unreachable(error):
+                # Nothing is lost: the journal keeps the ticket until the database is back (bot/notify/journal.py).
+                try:
+                    entry = journal.record(TicketKind.FAULT, registration, idempotency_key=key, origin=origin,
+                                           received_at=received_at, policy=current_policy(), resolved_remotely=solved)
+                    return _taken_offline(dispatcher, entry, solved, done)
+                except JournalUnavailable:
+                    logger.exception("ticket for intake %s neither stored nor journaled", intake_id)
+            else:
+                logger.exception("ticket for intake %s not stored", intake_id)
             dispatcher.utter_message(text=say("service_error", hotline=current_policy().hotline_phone))
             # Keep the intake and ask for the confirmation again: the retry reuses its key, so still exactly once.
             return [SlotSet("registration_confirmed", None), FollowupAction("fault_form")]
+
+
+def _taken_offline(
+    dispatcher: CollectingDispatcher, entry: JournalEntry, solved: bool, done: list[EventType]
+) -> list[EventType]:
+    if solved:
+        dispatcher.utter_message(text=say("remote_resolved", number=entry.number))
+    else:
+        dispatcher.utter_message(text=say("ticket_journaled", number=entry.number,
+                                          hotline=current_policy().hotline_phone))
+    return [*done, SlotSet("last_ticket_number", entry.number)]
 
 
 def _note_report(session: Any, ticket: Any, registration: Registration, intake_id: str, actor: str) -> None:

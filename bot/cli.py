@@ -8,18 +8,25 @@ import signal
 import sys
 import threading
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from bot.catalogue import current_catalogue
-from bot.config import settings
+from bot.config import Settings, settings
+from bot.console.commands import add_console_commands
 from bot.db import migrate, session_scope
 from bot.installed_base import seed_devices
 from bot.knowledge import KnowledgeBase, Verdict
 from bot.knowledge.questions import gaps
 from bot.model import ensure_model
+from bot.notify.commands import add_outbox_commands
+from bot.notify.jobs import session_factory
+from bot.notify.journal import replay_journal
+from bot.ops.commands import add_staff_commands, add_ticket_commands
+from bot.ops.staff import list_engineers, seed_staff
 from bot.policy import current_policy
 from bot.replies import ticket_status
 from bot.servers import ServerStartError, running
@@ -28,8 +35,12 @@ from bot.tickets import find_ticket, list_tickets, ticket_as_dict
 
 def _prepare() -> None:
     migrate.upgrade()
+    # Tickets taken while the database was down are stored before anything else is served.
+    replay_journal(session_factory())
     with session_scope() as session:
         seed_devices(session, settings().kb_dir / "demo" / "installed_base.yml", current_catalogue(), current_policy())
+        if not list_engineers(session):  # the demo team only into an empty database: never undo staff changes
+            seed_staff(session, settings().kb_dir / "demo" / "staff.yml", current_policy(), current_catalogue())
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -42,7 +53,9 @@ def cmd_db_seed(args: argparse.Namespace) -> int:
     migrate.upgrade()
     with session_scope() as session:
         count = seed_devices(session, args.file, current_catalogue(), current_policy())
+        people, shifts = seed_staff(session, args.staff, current_policy(), current_catalogue())
     print(f"{count} devices in the installed base from {args.file}")
+    print(f"{people} engineers and {shifts} rota shifts from {args.staff}")
     return 0
 
 
@@ -52,15 +65,30 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def serving_settings(args: argparse.Namespace) -> Settings:
+    """The settings with the ports given on the command line: a second instance runs beside the first."""
+    config = settings()
+    if args.port:
+        config = replace(config, rasa_port=args.port)
+    if args.action_port:
+        config = replace(config, action_port=args.action_port, action_url=f"http://127.0.0.1:{args.action_port}/webhook")
+    return config
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    config = serving_settings(args)
     _prepare()
-    model = ensure_model(settings().models_dir)
+    model = ensure_model(config.models_dir)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
-        with running(settings(), model):
-            print(f"Rasa on http://127.0.0.1:{settings().rasa_port} (REST: /webhooks/rest/webhook), "
-                  f"actions on http://127.0.0.1:{settings().action_port}; Ctrl-C stops both.", flush=True)
+        with running(config, model, workers=args.workers,
+                     console_port=config.console_port if args.console else None):
+            print(f"Rasa on http://127.0.0.1:{config.rasa_port} (REST: /webhooks/rest/webhook), "
+                  f"actions on http://127.0.0.1:{config.action_port}, {args.workers} worker(s) each, "
+                  f"profile {config.profile}; Ctrl-C stops both.", flush=True)
+            if args.console:
+                print(f"console on http://127.0.0.1:{config.console_port}/", flush=True)
             stopped.wait()
     except KeyboardInterrupt:
         pass
@@ -198,7 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description="售后热线助手 (after-sales hotline assistant)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="set up, start both servers and chat in the terminal").set_defaults(func=cmd_run)
-    commands.add_parser("serve", help="start Rasa (:5005) and the action server (:5055)").set_defaults(func=cmd_serve)
+    serve = commands.add_parser("serve", help="start Rasa (:5005) and the action server (:5055)")
+    serve.add_argument("--workers", type=int, default=1, choices=range(1, 17), metavar="N",
+                       help="Sanic worker processes per server (production profile only)")
+    serve.add_argument("--port", type=int, help="Rasa's port (default HOTLINE_RASA_PORT, 5005)")
+    serve.add_argument("--action-port", type=int, help="the action server's port (default HOTLINE_ACTION_PORT, 5055)")
+    serve.add_argument("--console", action="store_true",
+                       help="also start the tier-2 web console (HOTLINE_CONSOLE_PORT, 5080)")
+    serve.set_defaults(func=cmd_serve)
     train = commands.add_parser("train", help="train the model if data or config changed")
     train.add_argument("--force", action="store_true", help="train even if a model for this data exists")
     train.set_defaults(func=cmd_train)
@@ -208,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed = db.add_parser("seed", help="load the installed base (fictional demo data by default)")
     seed.add_argument("--file", type=Path,
                       default=settings().kb_dir / "demo" / "installed_base.yml")
+    seed.add_argument("--staff", type=Path, default=settings().kb_dir / "demo" / "staff.yml",
+                      help="engineers and on-call rota (fictional demo team by default)")
     seed.set_defaults(func=cmd_db_seed)
 
     kb = commands.add_parser("kb", help="the FAQ knowledge base").add_subparsers(dest="kb", required=True)
@@ -230,6 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_tickets_show)
+    add_ticket_commands(tickets)
+    add_staff_commands(commands)
+    add_outbox_commands(commands)
+    add_console_commands(commands)
     return parser
 
 

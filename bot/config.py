@@ -21,6 +21,21 @@ class Settings:
     action_url: str
     profile: str
     log_level: str
+    # The tier-2 web console (`hotline console`); its cookie-signing key, random per var/ dir when unset.
+    console_port: int = 5080
+    console_secret: str | None = None
+    # This bot instance's digit (0-9) in numbers of tickets taken while the database was down
+    # (bot/notify/journal.py); instances that do not share var_dir need different digits.
+    instance_id: int = 0
+    # Production profile (HOTLINE_PROFILE=production): Rasa's conversations in this database (default: the
+    # hotline's own), the shared Redis for locks, rate limits and channel state, and a token for Rasa's HTTP API.
+    tracker_database_url: str | None = None
+    redis_url: str | None = None
+    api_token: str | None = None
+
+    @property
+    def production(self) -> bool:
+        return self.profile == "production"
 
 
 def _default_database_url(var_dir: Path) -> str:
@@ -42,4 +57,10 @@ def settings() -> Settings:
         action_url=os.environ.get("HOTLINE_ACTION_URL", f"http://127.0.0.1:{action_port}/webhook"),
         profile=os.environ.get("HOTLINE_PROFILE", "local"),
         log_level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
+        console_port=int(os.environ.get("HOTLINE_CONSOLE_PORT", "5080")),
+        console_secret=os.environ.get("HOTLINE_CONSOLE_SECRET") or None,
+        instance_id=int(os.environ.get("HOTLINE_INSTANCE_ID", "0")),
+        tracker_database_url=os.environ.get("HOTLINE_TRACKER_DATABASE_URL") or None,
+        redis_url=os.environ.get("HOTLINE_REDIS_URL") or None,
+        api_token=os.environ.get("HOTLINE_API_TOKEN") or None,
     )

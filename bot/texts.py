@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -12,22 +12,44 @@ import yaml
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
 
 
-@lru_cache(maxsize=1)
-def _texts() -> dict[str, Any]:
-    with TEXTS_FILE.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.safe_load(handle)
-    return loaded
+class TextBook:
+    """Texts in one YAML file, read once: a dotted key reaches into a group (request_created.complaint), and a list
+    holds variants of which one is picked at random."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @cached_property
+    def _tree(self) -> dict[str, Any]:
+        with self.path.open(encoding="utf-8") as handle:
+            loaded = yaml.safe_load(handle)
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{self.path} is not a YAML mapping")
+        return loaded
+
+    def lookup(self, key: str) -> Any:
+        node: Any = self._tree
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"{self.path.name} has no entry '{key}'")
+            node = node[part]
+        return node
+
+    def text(self, key: str, **values: Any) -> str:
+        """One variant of the text at `key`, with {names} filled."""
+        node = self.lookup(key)
+        return str(random.choice(node) if isinstance(node, list) else node).format(**values)
+
+
+_BOOK = TextBook(TEXTS_FILE)
 
 
 def say(key: str, **values: Any) -> str:
-    """One variant of a text, with {names} filled; a dotted key reaches into a group (request_created.complaint)."""
-    node: Any = _texts()
-    for part in key.split("."):
-        node = node[part]
-    return str(random.choice(node)).format(**values)
+    """One variant of a text of bot/texts.yml, with {names} filled."""
+    return _BOOK.text(key, **values)
 
 
 def labels(group: str) -> dict[str, str]:
     """A name → label table from bot/texts.yml (e.g. intent_labels)."""
-    table: dict[str, str] = _texts()[group]
+    table: dict[str, str] = _BOOK.lookup(group)
     return table

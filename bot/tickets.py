@@ -101,6 +101,14 @@ class Origin:
     transcript: list[dict[str, Any]]
 
 
+# Sequence numbers 9000-9999 of a day belong to tickets taken while the database was down (bot/notify/journal.py).
+LAST_DAILY_SEQUENCE = 8999
+
+
+class TicketNumbersExhausted(Exception):
+    """A day's ticket numbers are all used."""
+
+
 class OpenTicketExists(Exception):
     """The device already has an open fault ticket; a second report becomes a note on it instead."""
 
@@ -121,6 +129,8 @@ def next_ticket_number(session: Session, received_at: datetime, policy: ServiceP
     session.execute(insert(TicketSequence).values(day=day, last=0).on_conflict_do_nothing())
     session.execute(update(TicketSequence).where(TicketSequence.day == day).values(last=TicketSequence.last + 1))
     last = session.execute(select(TicketSequence.last).where(TicketSequence.day == day)).scalar_one()
+    if last > LAST_DAILY_SEQUENCE:
+        raise TicketNumbersExhausted(f"all {LAST_DAILY_SEQUENCE} ticket numbers of {day} are used")
     return f"SR{day}{last:04d}"
 
 
@@ -203,22 +213,26 @@ def create_fault_ticket(
     rules: TriageRules,
     received_at: datetime,
     resolved_remotely: bool = False,
+    promised_number: str | None = None,
 ) -> tuple[Ticket, bool]:
     """Create the fault ticket of one intake, exactly once; returns (ticket, created now).
 
     A fault the caller fixed with remote guidance is recorded as resolved, with its steps, for the metrics.
-    Raises OpenTicketExists when the serial already has an open fault ticket.
+    Raises OpenTicketExists when the serial already has an open fault ticket — unless promised_number is given:
+    a ticket the caller was already told about (taken while the database was down) is created with that number.
     """
 
     def build() -> Ticket:
-        if registration.serial_number and not resolved_remotely:
+        if registration.serial_number and not resolved_remotely and promised_number is None:
             open_ticket = open_ticket_for_serial(session, registration.serial_number)
             if open_ticket is not None:
                 raise OpenTicketExists(open_ticket)
         triage = assess(rules, registration.description, registration.clinical_impact)
         distance = policy.distance_for(registration.site_city)
         deadlines = deadlines_for(policy, triage, distance, received_at)
-        ticket = _new_ticket(session, TicketKind.FAULT, registration, idempotency_key, origin, policy, received_at)
+        ticket = _new_ticket(
+            session, TicketKind.FAULT, registration, idempotency_key, origin, policy, received_at, promised_number
+        )
         ticket.urgent = triage.urgent
         ticket.severity = triage.severity.value
         ticket.distance = distance.value
@@ -243,15 +257,19 @@ def create_service_request(
     origin: Origin,
     policy: ServicePolicy,
     received_at: datetime,
+    promised_number: str | None = None,
 ) -> tuple[Ticket, bool]:
-    """A complaint, call-back, maintenance or training request; its response clock comes from the policy."""
+    """A complaint, call-back, maintenance or training request; its response clock comes from the policy.
+
+    promised_number: the number the caller was given while the database was down, instead of a new one.
+    """
 
     def build() -> Ticket:
         respond_within = {
             TicketKind.COMPLAINT: policy.hours("deadlines.complaint_contact_hours"),
             TicketKind.CALLBACK: policy.minutes("deadlines.callback_minutes"),
         }.get(kind, policy.hours("deadlines.first_response_hours"))
-        ticket = _new_ticket(session, kind, registration, idempotency_key, origin, policy, received_at)
+        ticket = _new_ticket(session, kind, registration, idempotency_key, origin, policy, received_at, promised_number)
         ticket.response_due = received_at + respond_within
         return ticket
 
@@ -266,12 +284,13 @@ def _new_ticket(
     origin: Origin,
     policy: ServicePolicy,
     received_at: datetime,
+    number: str | None = None,
 ) -> Ticket:
     fields = asdict(registration)
     if fields["serial_number"]:
         fields["serial_number"] = fields["serial_number"].upper()
     return Ticket(
-        number=next_ticket_number(session, received_at, policy),
+        number=number or next_ticket_number(session, received_at, policy),
         kind=kind.value,
         status=TicketStatus.NEW.value,
         idempotency_key=idempotency_key,
@@ -330,4 +349,20 @@ def ticket_as_dict(ticket: Ticket) -> dict[str, Any]:
             {"at": iso(e.at), "actor": e.actor, "kind": e.kind, "from": e.from_status, "to": e.to_status, "note": e.note}
             for e in ticket.events
         ],
+        # Tier 2 (bot/ops/lifecycle.py): who has it, when each step happened, how it was resolved.
+        "engineer": {"id": ticket.engineer.id, "name": ticket.engineer.name, "phone": ticket.engineer.phone}
+        if ticket.engineer else None,
+        "eta": iso(ticket.eta),
+        "dispatched_at": iso(ticket.dispatched_at),
+        "accepted_at": iso(ticket.accepted_at),
+        "arrived_at": iso(ticket.arrived_at),
+        "resolution": {
+            "resolved_at": iso(ticket.resolved_at),
+            "cause": ticket.resolution_cause,
+            "actions": ticket.resolution_actions,
+            "remote": ticket.resolved_remotely,
+            "parts": [{"model": p.part_model, "quantity": p.quantity, "description": p.description}
+                      for p in ticket.parts],
+        } if ticket.resolved_at else None,
+        "closed_at": iso(ticket.closed_at),
     }
