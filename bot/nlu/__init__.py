@@ -1,1 +1,1 @@
-"""Custom Rasa NLU components: the hotline's tokenizer and its device-catalogue entity extractor."""
+"""Custom Rasa NLU components (tokenizer, intent classifier, catalogue entities) and how NLU quality is scored."""

@@ -1,11 +1,11 @@
 """`device` entities for every device the catalogue knows, read from kb/devices.yml at start-up.
 
-In config.yml, after DIETClassifier and EntitySynonymMapper::
+In config.yml, after the statistical entity extractor and EntitySynonymMapper::
 
     pipeline:
       - name: bot.nlu.tokenizer.HotlineTokenizer
       # ... featurizers ...
-      - name: DIETClassifier
+      - name: CRFEntityExtractor
       - name: EntitySynonymMapper
       - name: bot.nlu.catalogue_entities.CatalogueEntityExtractor
 
@@ -21,9 +21,9 @@ it uses the global jieba without the catalogue words (我们的生化仪坏了 �
 term is therefore found only where it is a whole word: 中华信息 holds no brand 华信, KR-20000 no KR-2000;
 the price is that a term fused into a longer word is missed (生化仪器 → 生化 / 仪器).
 
-Duplicates with other extractors: a `device` entity from another extractor (DIET) that overlaps a catalogue
+Duplicates with other extractors: a `device` entity from another extractor (the CRF) that overlaps a catalogue
 match is dropped and the catalogue's entity, with its canonical value, is kept; `device` entities that
-overlap no catalogue match are kept as they are. That is why this component goes after DIETClassifier.
+overlap no catalogue match are kept as they are. That is why this component goes after CRFEntityExtractor.
 
 The catalogue is read in `create` (which `load` calls) from `bot.config.settings().kb_dir` and nothing is
 persisted in the model, so a model added to kb/devices.yml is recognised after a restart, without retraining.

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
-from sklearn.metrics import f1_score
 
 from bot.config import settings
 from bot.model import ensure_model
+from bot.nlu.scores import entity_scores, intent_scores
 
 HELDOUT = Path(__file__).with_name("heldout.yml")
-PATTERN_ENTITIES = ("serial_number", "phone", "ticket_id")
+# Entities the intake depends on: from the regexes and the device catalogue.
+KEY_ENTITIES = ("device", "serial_number", "phone", "ticket_id")
 
 pytestmark = pytest.mark.slow
 
@@ -41,25 +42,21 @@ def test_heldout_set_is_not_in_the_training_data() -> None:
     assert min(counts.values()) >= 15, counts
 
 
-def test_intent_macro_f1_at_least_090(parsed) -> None:
+def test_intent_macro_f1_at_least_095(parsed) -> None:
     expected = [example.get("intent") for example, _ in parsed]
-    # A fallback counts as a miss: the bot asked instead of answering.
+    # A fallback counts as a miss for the message's intent: the bot asked instead of answering.
     predicted = [result["intent"]["name"] for _, result in parsed]
-    score = f1_score(expected, predicted, average="macro")
+    scores = intent_scores(expected, predicted)
     misses = [
-        (e.get("text"), e.get("intent"), r["intent"]["name"])
-        for e, r in parsed
-        if e.get("intent") != r["intent"]["name"]
+        (e.get("text"), e.get("intent"), r["intent"]["name"]) for e, r in parsed if e.get("intent") != r["intent"]["name"]
     ]
-    assert score >= 0.90, f"macro-F1 {score:.3f}; misses: {misses}"
+    assert scores.macro_f1 >= 0.95, f"macro-F1 {scores.macro_f1:.3f}; misses: {misses}"
+    # Asking back is acceptable now and then; answering the wrong question is what a caller notices.
+    assert scores.wrong <= len(parsed) * 0.01, f"{scores.wrong} wrong intents; misses: {misses}"
 
 
-@pytest.mark.parametrize("entity", PATTERN_ENTITIES)
-def test_pattern_entities_are_found(parsed, entity: str) -> None:
-    wanted = found = 0
-    for example, result in parsed:
-        expected = {(e["start"], e["end"]) for e in example.get("entities") or [] if e["entity"] == entity}
-        got = {(e["start"], e["end"]) for e in result["entities"] if e["entity"] == entity}
-        wanted += len(expected)
-        found += len(expected & got)
-    assert wanted and found / wanted >= 0.9, f"{entity}: {found}/{wanted}"
+@pytest.mark.parametrize("entity", KEY_ENTITIES)
+def test_key_entities_are_found_and_not_invented(parsed, entity: str) -> None:
+    scores = entity_scores([e.get("entities") or [] for e, _ in parsed], [r["entities"] for _, r in parsed])[entity]
+    assert scores.wanted
+    assert scores.f1 >= 0.95, f"{entity}: {scores}"
