@@ -24,13 +24,17 @@ lint: $(STAMP)
 
 venv: $(STAMP)
 
-# The console's browser test needs Chromium and its driver; installed with apt-get only when we are root.
-# Without them the test skips (fails under HOTLINE_REQUIRE_SERVICES=1) and says why.
+# The console's browser test needs Chromium and its driver; the service report's PDF needs Chromium, a Chinese font
+# (fonts-noto-cjk, also for the monthly report's chart labels) and pdftotext (poppler-utils) to check it. Installed
+# with apt-get only when we are root. Without them those tests skip (fail under HOTLINE_REQUIRE_SERVICES=1) and say why.
 browser:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v pdftotext >/dev/null \
+		&& [ -n "$$(fc-list :lang=zh 2>/dev/null)" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
-	else echo "chromium/chromedriver missing: the console's browser test will skip (apt-get install chromium chromium-driver)"; fi
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver \
+			fonts-noto-cjk poppler-utils; \
+	else echo "chromium/chromedriver/fonts-noto-cjk/poppler-utils missing: the browser and PDF tests will skip" \
+		"(apt-get install chromium chromium-driver fonts-noto-cjk poppler-utils)"; fi
 
 train: $(STAMP)
 	$(BIN)/hotline train

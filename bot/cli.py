@@ -29,6 +29,7 @@ from bot.ops.commands import add_staff_commands, add_ticket_commands
 from bot.ops.staff import list_engineers, seed_staff
 from bot.policy import current_policy
 from bot.replies import ticket_status
+from bot.reports.commands import add_report_commands
 from bot.servers import ServerStartError, running
 from bot.tickets import find_ticket, list_tickets, ticket_as_dict
 
@@ -271,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_staff_commands(commands)
     add_outbox_commands(commands)
     add_console_commands(commands)
+    add_report_commands(commands)
     return parser
 
 

@@ -1,0 +1,46 @@
+"""The reports' settings and texts (bot/reports/reports.yml), read once, and the error every report raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SETTINGS_FILE = Path(__file__).resolve().parent / "reports.yml"
+
+
+class ReportError(Exception):
+    """A report that cannot be made; str(error) is the Chinese sentence to show."""
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    pdf_browsers: tuple[str, ...]
+    pdf_timeout_seconds: float
+    cjk_fonts: tuple[str, ...]
+    chart_labels: dict[str, dict[str, str]]
+    unassigned: str
+    step_outcomes: dict[str, str]
+    texts: dict[str, str]
+    errors: dict[str, str]
+
+    def error(self, key: str, **values: Any) -> ReportError:
+        return ReportError(self.errors[key].format(**values))
+
+
+@lru_cache(maxsize=1)
+def report_settings() -> ReportSettings:
+    raw = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))
+    return ReportSettings(
+        pdf_browsers=tuple(raw["pdf"]["browsers"]),
+        pdf_timeout_seconds=float(raw["pdf"]["timeout_seconds"]),
+        cjk_fonts=tuple(raw["charts"]["cjk_fonts"]),
+        chart_labels={key: {"zh": str(v["zh"]), "en": str(v["en"])} for key, v in raw["charts"]["labels"].items()},
+        unassigned=str(raw["unassigned"]),
+        step_outcomes={str(key): str(label) for key, label in raw["step_outcomes"].items()},
+        texts={str(key): str(text) for key, text in raw["texts"].items()},
+        errors={str(key): str(text) for key, text in raw["errors"].items()},
+    )
