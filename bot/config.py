@@ -27,6 +27,8 @@ class Settings:
     # This bot instance's digit (0-9) in numbers of tickets taken while the database was down
     # (bot/notify/journal.py); instances that do not share var_dir need different digits.
     instance_id: int = 0
+    # Seconds between the background worker's rounds; unset: the policy's sla.worker_interval_seconds.
+    worker_interval_seconds: float | None = None
     # Production profile (HOTLINE_PROFILE=production): Rasa's conversations in this database (default: the
     # hotline's own), the shared Redis for locks, rate limits and channel state, and a token for Rasa's HTTP API.
     tracker_database_url: str | None = None
@@ -60,6 +62,8 @@ def settings() -> Settings:
         console_port=int(os.environ.get("HOTLINE_CONSOLE_PORT", "5080")),
         console_secret=os.environ.get("HOTLINE_CONSOLE_SECRET") or None,
         instance_id=int(os.environ.get("HOTLINE_INSTANCE_ID", "0")),
+        worker_interval_seconds=float(os.environ["HOTLINE_WORKER_INTERVAL_SECONDS"])
+        if os.environ.get("HOTLINE_WORKER_INTERVAL_SECONDS") else None,
         tracker_database_url=os.environ.get("HOTLINE_TRACKER_DATABASE_URL") or None,
         redis_url=os.environ.get("HOTLINE_REDIS_URL") or None,
         api_token=os.environ.get("HOTLINE_API_TOKEN") or None,

@@ -50,6 +50,14 @@ PHONE = re.compile(
 )
 TITLED_NAME = re.compile(r"[\u4e00-\u9fff]{1,2}(?=先生|女士|老师|小姐)")
 _QUOTE = r"[\"']"
+# A name before the NLU has tagged it: a whole quoted message that is a common surname and one or two more
+# characters (the answer to 「怎么称呼您？」), or what follows 我是/我叫/我姓/联系人. Masking a few words too many is the
+# safe side.
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+_UNTAGGED_NAME = re.compile(
+    rf"(?<={_QUOTE})([{_SURNAMES}][\u4e00-\u9fff]{{1,2}})(?={_QUOTE})"
+    r"|(?:我是|我叫|我姓|联系人是?|联系人写)([\u4e00-\u9fff]{2,3})"
+)
 _ENTITY_NAME = re.compile(
     rf"{_QUOTE}entity{_QUOTE}\s*:\s*{_QUOTE}(?:{'|'.join(NAME_ENTITIES)}){_QUOTE}[^{{}}]*?"
     rf"{_QUOTE}value{_QUOTE}\s*:\s*{_QUOTE}([^\"']+){_QUOTE}"
@@ -92,7 +100,7 @@ class MaskingFilter(logging.Filter):
         self._remembered_names = remembered_names
 
     def _remember_names(self, text: str) -> None:
-        for match in [*_ENTITY_NAME.finditer(text), *_SLOT_NAME.finditer(text)]:
+        for match in [*_ENTITY_NAME.finditer(text), *_SLOT_NAME.finditer(text), *_UNTAGGED_NAME.finditer(text)]:
             name = next((group for group in match.groups() if group), "").strip()
             if len(name) >= MIN_NAME_CHARS and name.lower() not in ("none", "null"):
                 self._names[name] = None

@@ -32,14 +32,15 @@ class ServerStartError(RuntimeError):
 class Server:
     name: str
     process: subprocess.Popen[bytes]
-    health_url: str
+    # None: a background process without HTTP (the worker); it counts as healthy while it runs.
+    health_url: str | None
     log: Path
 
 
-def _spawn(name: str, command: list[str], health_url: str, log_dir: Path, env: dict[str, str]) -> Server:
+def _spawn(name: str, command: list[str], health_url: str | None, log_dir: Path, env: dict[str, str]) -> Server:
     log_dir.mkdir(parents=True, exist_ok=True)
     # Named by port too: two instances may share one var/ directory.
-    log = log_dir / f"{name}-{urlsplit(health_url).port}.log"
+    log = log_dir / (f"{name}-{urlsplit(health_url).port}.log" if health_url else f"{name}-{os.getpid()}.log")
     handle = log.open("ab")
     # Own process group: Ctrl-C in the terminal chat must not kill a server before we stop it cleanly.
     process = subprocess.Popen(
@@ -53,6 +54,8 @@ def _wait_healthy(server: Server, timeout: float) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise ServerStartError(f"{server.name} exited with code {server.process.returncode}; see {server.log}")
+        if server.health_url is None:
+            return
         try:
             if requests.get(server.health_url, timeout=2).ok:
                 return
@@ -127,7 +130,8 @@ def rasa_api_arguments(config: Settings) -> list[str]:
 def running(
     config: Settings, model: Path, timeout: float = 180, workers: int = 1, console_port: int | None = None
 ) -> Iterator[list[Server]]:
-    """Both servers, healthy, for the duration of the block; stopped afterwards whatever happens.
+    """Rasa, the action server and the background worker, healthy, for the duration of the block; stopped
+    afterwards whatever happens.
 
     `workers` Sanic worker processes each (production only). With `console_port`, the tier-2 web console too.
     """
@@ -164,6 +168,9 @@ def running(
                 env,
             )
         )
+        # SLA clock, paging, the outbox and the offline-ticket journal: safe to run once per instance (every job
+        # claims its rows), so a second instance needs no special flag.
+        servers.append(_spawn("worker", [python, "-m", "bot.cli", "worker"], None, config.var_dir / "log", env))
         if console_port is not None:
             servers.append(
                 _spawn(

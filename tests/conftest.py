@@ -165,6 +165,8 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
         "HOTLINE_DATABASE_URL": f"sqlite:///{var / 'hotline.db'}",
         "HOTLINE_RASA_PORT": str(rasa_port),
         "HOTLINE_ACTION_PORT": str(action_port),
+        # The background worker's round every second, so that a test sees its work without waiting.
+        "HOTLINE_WORKER_INTERVAL_SECONDS": "1",
     }
     env.pop("HOTLINE_REDIS_URL", None)
     server = subprocess.Popen([HOTLINE, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,6 +24,8 @@ from bot.db import session_scope
 from bot.ops import lifecycle
 from bot.ops.dispatch import suggest
 from bot.ops.lifecycle import ETA_STATUSES, ConcurrentChange, IllegalTransition, OpsError, PartUsed
+from bot.reports.service_report import render_service_report_html, render_service_report_pdf
+from bot.reports.settings import ReportError
 from bot.tickets import TicketKind, TicketStatus, find_ticket
 
 routes = web.RouteTableDef()
@@ -202,6 +205,28 @@ def _ticket_page(request: web.Request, number: str, *, status: int = 200, error:
             suggestions=suggestions, part_rows=range(1, PART_ROWS + 1),
             step_outcomes=console.settings.step_outcomes,
         )
+
+
+@routes.get("/tickets/{number}/report")
+async def service_report_page(request: web.Request) -> web.Response:
+    """《维修服务报告》 of a resolved ticket, to print or to send; `?format=pdf` for the PDF."""
+    console, number = console_of(request), request.match_info["number"]
+
+    def make() -> bytes | str:
+        with session_scope(console.engine) as session:
+            if request.query.get("format") == "pdf":
+                return render_service_report_pdf(session, number)
+            return render_service_report_html(session, number)
+
+    try:
+        # Printing to PDF runs a browser for a second or two: not on the event loop.
+        made = await asyncio.get_running_loop().run_in_executor(None, make)
+    except ReportError as error:
+        return web.Response(status=409, text=str(error), content_type="text/plain", charset="utf-8")
+    if isinstance(made, bytes):
+        return web.Response(body=made, content_type="application/pdf",
+                            headers={"Content-Disposition": f'inline; filename="{number}.pdf"'})
+    return web.Response(text=made, content_type="text/html", charset="utf-8")
 
 
 @routes.post("/tickets/{number}/{action}")

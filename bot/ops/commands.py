@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
+from bot.config import settings
 from bot.db import session_scope
 from bot.db.models import Engineer, OnCallShift, Ticket
+from bot.logging import install_masking
 from bot.notify.jobs import journal_replay_job, outbox_delivery_job, session_factory
 from bot.notify.notices import notify_status_change
 from bot.notify.outbox import session_sms_sender
@@ -196,10 +198,11 @@ def _listed(text: str) -> list[str]:
 def cmd_worker(args: argparse.Namespace) -> int:
     policy, calendar = current_policy(), current_calendar()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    install_masking()  # pages and notices carry phones and names
     if not calendar.covers(utc_now().date()):
         logger.warning("kb/calendar.yml has no holidays for %s: working days count weekends only",
                        utc_now().year)
-    interval = args.interval or float(policy.value("sla.worker_interval_seconds"))
+    interval = args.interval or settings().worker_interval_seconds or float(policy.value("sla.worker_interval_seconds"))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     factory = session_factory()

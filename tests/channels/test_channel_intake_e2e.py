@@ -38,7 +38,7 @@ Say = Callable[[str], str]
 @pytest.fixture(scope="module")
 def server(running_bot: RunningBot) -> RunningBot:
     entries = (PROJECT_ROOT / "bot" / "credentials.yml").read_text(encoding="utf-8")
-    for channel in ("wechat.WeChatInput", "twilio_sms.TwilioSmsInput", "twilio_voice.TwilioVoiceInput"):
+    for channel in ("limits.LimitedWeChatInput", "limits.LimitedTwilioSmsInput", "limits.LimitedTwilioVoiceInput"):
         if f"bot.channels.{channel}" not in entries:
             pytest.fail(f"bot/credentials.yml has no entry bot.channels.{channel}: {{}}")
     return running_bot

@@ -41,6 +41,10 @@ async def test_an_engineer_takes_a_ticket_from_claim_to_resolved(console: Consol
     assert status == 303
     _, page = await console.get(f"/tickets/{number}?done=resolve")
     assert "已记录处理结果" in page and "温控模块传感器老化" in page and "TS-200" in page and "现场解决" in page
+    # The service report is one click away once resolved.
+    assert f'href="/tickets/{number}/report"' in page
+    status, report = await console.get(f"/tickets/{number}/report")
+    assert status == 200 and "维修服务报告" in report and "温控模块传感器老化" in report and "TS-200" in report
 
     state, engineer, events = ticket_state(database, number)
     assert state == "resolved" and engineer == staff.li
@@ -53,6 +57,15 @@ async def test_an_engineer_takes_a_ticket_from_claim_to_resolved(console: Consol
         assert ticket.eta == clock.now.replace(hour=4, minute=30)
         assert [(p.part_model, p.quantity) for p in ticket.parts] == [("TS-200", 2)]
         assert ticket.resolved_remotely is False
+
+
+async def test_an_open_ticket_has_no_service_report_yet(console: Console, database: Engine, clock: FakeClock) -> None:
+    number = make_fault(database, "k1", clock.now)
+    await console.login("li")
+    _, page = await console.get(f"/tickets/{number}")
+    assert 'id="service-report"' not in page
+    status, answer = await console.get(f"/tickets/{number}/report")
+    assert status == 409 and number in answer
 
 
 async def test_an_engineer_cannot_assign_a_ticket_to_someone_else(console: Console, database: Engine,

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 import requests
 
+from bot.clock import utc_now
+from bot.notify.journal import TicketJournal
+from bot.policy import current_policy
+from bot.tickets import Origin, Registration, TicketKind
 from tests.conftest import RunningBot
 
 pytestmark = pytest.mark.slow
@@ -45,3 +52,19 @@ def test_a_guided_check_that_solves_the_fault_is_recorded_as_resolved_remotely(r
     [ticket] = [t for t in bot.tickets() if t["sender_id"] == "e2e-guided"]
     assert ticket["status"] == "resolved" and "remote_resolved" in ticket["flags"]
     assert [step["outcome"] for step in ticket["remote_steps"]] == ["yes"]
+
+
+def test_the_background_worker_stores_a_ticket_taken_while_the_database_was_down(running_bot: RunningBot) -> None:
+    """`hotline serve` runs the worker: a journaled ticket (the caller already has its number) reaches the database."""
+    journal = TicketJournal(Path(running_bot.env["HOTLINE_VAR_DIR"]) / "journal", instance_id=0)
+    registration = Registration(hospital="郑州市嘉禾医院", contact_person="王敏", contact_phone="13912345678",
+                                serial_number="KR23060142", description="开机报温度异常", site_city="郑州")
+    promised = journal.record(TicketKind.FAULT, registration, idempotency_key="intake:e2e-journal",
+                              origin=Origin("rest", "e2e-journal", []), received_at=utc_now(),
+                              policy=current_policy()).number
+    deadline = time.monotonic() + 60
+    while not [t for t in running_bot.tickets() if t["number"] == promised]:
+        assert time.monotonic() < deadline, f"the worker did not store journaled ticket {promised}"
+        time.sleep(1)
+    [stored] = [t for t in running_bot.tickets() if t["sender_id"] == "e2e-journal"]
+    assert stored["number"] == promised and stored["contact_phone"] == "13912345678"

@@ -64,6 +64,20 @@ def test_a_name_given_as_person_or_contact_person_is_masked_there_and_in_every_l
     assert "李建国" not in masking.mask("SlotSet(key: contact_person, value: 李建国)")
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"parse_data_text": "王敏", "parse_data_entities": []}',  # the answer to 「怎么称呼您？」, not tagged by the NLU
+        "Received user message '王敏' with intent inform",
+        "text: 联系人是王敏，电话稍后给",
+        "text: 我姓王敏",
+    ],
+)
+def test_a_name_the_nlu_did_not_tag_is_masked_too(masking: MaskingFilter, line: str) -> None:
+    assert "王敏" not in masking.mask(line)
+    assert masking.mask("later 王敏 again") == "later ** again"
+
+
 def test_a_names_value_none_is_not_remembered(masking: MaskingFilter) -> None:
     masking.mask('{"contact_person": "None"}')
     assert masking.mask("None of the slots") == "None of the slots"
