@@ -25,7 +25,7 @@ lint: $(STAMP)
 venv: $(STAMP)
 
 # The console's browser test needs Chromium and its driver; the service report's PDF needs Chromium, a Chinese font
-# (fonts-noto-cjk, also for the monthly report's chart labels) and pdftotext (poppler-utils) to check it. Installed
+# (fonts-noto-cjk) and pdftotext (poppler-utils) to check it. Installed
 # with apt-get only when we are root. Without them those tests skip (fail under HOTLINE_REQUIRE_SERVICES=1) and say why.
 browser:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v pdftotext >/dev/null \

@@ -9,7 +9,9 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,17 +22,21 @@ import requests
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from bot import config
 from bot.catalogue import current_catalogue
 from bot.db import engine_for, migrate, session_scope
 from bot.installed_base import seed_devices
 from bot.model import ensure_model
+from bot.ops.staff import seed_staff
 from bot.policy import current_policy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
+POSTGRES_ADMIN_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
 def skip_or_fail(reason: str) -> None:
@@ -53,6 +59,48 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine
     yield engine
     engine.dispose()
     config.settings.cache_clear()
+
+
+def seed_demo_team(engine: Engine) -> None:
+    """The fictional demo team and rota of kb/demo/staff.yml."""
+    with session_scope(engine) as session:
+        seed_staff(session, PROJECT_ROOT / "kb" / "demo" / "staff.yml", current_policy(), current_catalogue())
+
+
+@pytest.fixture
+def team(database: Engine) -> Engine:
+    """The database with the demo team."""
+    seed_demo_team(database)
+    return database
+
+
+@contextmanager
+def throwaway_postgres_database(prefix: str = "hotline_test") -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (made through HOTLINE_TEST_POSTGRES_URL), dropped afterwards;
+    skips (or fails under HOTLINE_REQUIRE_SERVICES=1) without a server."""
+    admin = create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        skip_or_fail(f"PostgreSQL not reachable at {make_url(POSTGRES_ADMIN_URL).host}: {error.orig}")
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres() -> Iterator[Engine]:
+    """A throw-away, migrated PostgreSQL database."""
+    with throwaway_postgres_database() as url:
+        migrate.upgrade(url)
+        engine = engine_for(url)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

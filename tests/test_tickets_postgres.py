@@ -6,43 +6,18 @@ throw-away database per test run. Skips when PostgreSQL is absent; fails instead
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine
 
-from bot.db import engine_for, migrate, session_scope
+from bot.db import migrate, session_scope
 from bot.db.models import Ticket
-from tests.conftest import skip_or_fail
 from tests.test_tickets import create, registration
 
 pytestmark = pytest.mark.services
-ADMIN_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture
-def postgres() -> Iterator[Engine]:
-    admin = create_engine(ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
-    name = f"hotline_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        skip_or_fail(f"PostgreSQL not reachable at {make_url(ADMIN_URL).host}: {error.orig}")
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    engine = engine_for(url)
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}"'))
-    admin.dispose()
 
 
 def test_migrations_run_on_postgres_from_empty_and_back(postgres: Engine) -> None:

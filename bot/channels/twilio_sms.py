@@ -17,29 +17,27 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels.bot_reply import BotReply
 from bot.channels.choices import ChoiceMemory
 from bot.channels.exactly_once import Background, ReplyLedger
-from bot.channels.proactive import TurnOutput
 from bot.channels.settings import ChannelNotConfigured, Credentials, TwilioSettings
 from bot.channels.sms_transport import SmsTransport, sms_transport
 from bot.channels.splitting import sms_parts
 from bot.channels.store import SharedStore, shared_store
+from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
 from bot.channels.texts import text
 from bot.channels.twilio_webhook import checked_form, twiml
 
 logger = logging.getLogger(__name__)
 
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 MAX_PARTS = 5
 
 
@@ -51,7 +49,7 @@ def _parts(content: str) -> list[str]:
     return sms_parts(content, MAX_PARTS, text("common.more_by_phone"), part_number)
 
 
-class SmsOutput(OutputChannel):
+class SmsOutput(PartsOutput):
     """The bot's messages outside a webhook reply, as SMS from `sender` (our number)."""
 
     @classmethod
@@ -59,18 +57,12 @@ class SmsOutput(OutputChannel):
         return "twilio_sms"
 
     def __init__(self, transport: SmsTransport, sender: str, choices: ChoiceMemory) -> None:
+        super().__init__(choices, _parts)
         self._transport = transport
         self._sender = sender
-        self._choices = choices
 
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        reply = BotReply.from_messages([message])
-        parts = _parts(reply.as_text())
-        if not parts:  # e.g. a custom payload meant for the phone
-            return
-        await self._choices.remember(recipient_id, reply.choices)
-        for part in parts:
-            await self._transport.send(to=recipient_id, body=part, sender=self._sender)
+    async def send_part(self, recipient_id: str, part: str) -> None:
+        await self._transport.send(to=recipient_id, body=part, sender=self._sender)
 
 
 class TwilioSmsInput(InputChannel):
@@ -147,39 +139,21 @@ class TwilioSmsInput(InputChannel):
         if not body:
             media = form.get("NumMedia", "0") not in ("", "0")
             return _parts(text("sms.media_only" if media else "sms.empty_body"))
-        said = await self._choices.resolve(sender, body) or body
-        # Later messages of this conversation (a reminder) come from the number the user wrote to.
-        later = SmsOutput(self._transport, form.get("To", ""), self._choices) if self._transport else None
-        collector = TurnOutput(later)
-        try:
-            await on_new_message(
-                UserMessage(
-                    said,
-                    collector,
-                    sender,
-                    input_channel=self.name(),
-                    message_id=form.get("MessageSid") or None,
-                    metadata={"phone": sender, "hotline_number": form.get("To", "")},
-                )
-            )
-        finally:
-            collector.finish()
-        reply = BotReply.from_messages(collector.messages)
-        await self._choices.remember(sender, reply.choices)
-        return _parts(reply.as_text())
+        return await bot_turn(
+            on_new_message,
+            body,
+            sender=sender,
+            choices=self._choices,
+            split=_parts,
+            # Later messages of this conversation (a reminder) come from the number the user wrote to.
+            later=SmsOutput(self._transport, form.get("To", ""), self._choices) if self._transport else None,
+            input_channel=self.name(),
+            message_id=form.get("MessageSid") or None,
+            metadata={"phone": sender, "hotline_number": form.get("To", "")},
+        )
 
     async def _send_late(self, to: str, hotline_number: str, late: Awaitable[list[str]]) -> None:
-        try:
-            parts = await late
-        except Exception:
-            logger.exception("the bot failed on a late SMS answer to %s", to)
-            parts = _parts(text("common.bot_error"))
-        assert self._transport is not None, "only a configured channel answers"
-        for sent, part in enumerate(parts):
-            try:
-                await self._transport.send(to=to, body=part, sender=hotline_number)
-            except Exception as error:
-                logger.error(
-                    "SMS to %s failed; %d of %d parts not sent: %s", to, len(parts) - sent, len(parts), error
-                )
-                return
+        parts = await late_parts(late, lambda: _parts(text("common.bot_error")), to)
+        transport = self._transport
+        assert transport is not None, "only a configured channel answers"
+        await send_parts(parts, lambda part: transport.send(to=to, body=part, sender=hotline_number), f"SMS to {to}")

@@ -24,7 +24,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -32,11 +32,11 @@ from sanic.response import HTTPResponse
 from bot.channels.bot_reply import BotReply, Choice
 from bot.channels.choices import ChoiceMemory
 from bot.channels.exactly_once import Background, ReplyLedger
-from bot.channels.proactive import TurnOutput
 from bot.channels.settings import ChannelNotConfigured, Credentials, WeChatSettings
 from bot.channels.signatures import same, wechat_signature
 from bot.channels.splitting import wechat_parts
 from bot.channels.store import SharedStore, shared_store
+from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
 from bot.channels.texts import menu, text
 from bot.channels.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, JsonHttp
 from bot.channels.wechat_crypto import InvalidEncryptedMessage, WeChatCrypto
@@ -44,7 +44,6 @@ from bot.channels.wechat_xml import UnreadableXml, encrypted_reply, parse_messag
 
 logger = logging.getLogger(__name__)
 
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 Turn = Callable[[], Awaitable[list[str]]]
 
 # Customer-service messages allowed: 5 after a text message, 3 within a minute of a menu click or a follow.
@@ -69,7 +68,7 @@ def _parts(content: str) -> list[str]:
     return wechat_parts(content, MAX_PARTS, text("common.more_by_phone"))
 
 
-class WeChatOutput(OutputChannel):
+class WeChatOutput(PartsOutput):
     """The bot's messages outside a passive reply, as customer-service messages (客服消息)."""
 
     @classmethod
@@ -77,17 +76,11 @@ class WeChatOutput(OutputChannel):
         return "wechat"
 
     def __init__(self, service: CustomerService, choices: ChoiceMemory) -> None:
+        super().__init__(choices, _parts)
         self._service = service
-        self._choices = choices
 
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        reply = BotReply.from_messages([message])
-        parts = _parts(reply.as_text())
-        if not parts:  # e.g. a custom payload meant for the phone
-            return
-        await self._choices.remember(recipient_id, reply.choices)
-        for part in parts:
-            await self._service.send_text(recipient_id, part)
+    async def send_part(self, recipient_id: str, part: str) -> None:
+        await self._service.send_text(recipient_id, part)
 
 
 class WeChatInput(InputChannel):
@@ -253,24 +246,17 @@ class WeChatInput(InputChannel):
 
     async def _bot_turn(self, on_new_message: OnNewMessage, fields: dict[str, str], said: str) -> list[str]:
         openid = fields["FromUserName"]
-        said = await self._choices.resolve(openid, said) or said
-        collector = TurnOutput(later=self.get_output_channel())
-        try:
-            await on_new_message(
-                UserMessage(
-                    said,
-                    collector,
-                    openid,
-                    input_channel=self.name(),
-                    message_id=fields.get("MsgId") or None,
-                    metadata={"openid": openid},
-                )
-            )
-        finally:
-            collector.finish()
-        reply = BotReply.from_messages(collector.messages)
-        await self._choices.remember(openid, reply.choices)
-        return _parts(reply.as_text())
+        return await bot_turn(
+            on_new_message,
+            said,
+            sender=openid,
+            choices=self._choices,
+            split=_parts,
+            later=self.get_output_channel(),
+            input_channel=self.name(),
+            message_id=fields.get("MsgId") or None,
+            metadata={"openid": openid},
+        )
 
     async def _welcome(self, openid: str) -> list[str]:
         reply = BotReply(texts=[text("wechat.welcome")], choices=[Choice.from_menu(item) for item in menu()])
@@ -282,27 +268,14 @@ class WeChatInput(InputChannel):
         return _parts(content)
 
     async def _send_late(self, openid: str, late: Awaitable[list[str]]) -> None:
-        try:
-            parts = await late
-        except Exception:
-            logger.exception("the bot failed on a late WeChat answer to %s", openid)
-            parts = _parts(text("common.bot_error"))
-        await self._send_by_service(openid, parts)
+        await self._send_by_service(openid, await late_parts(late, lambda: _parts(text("common.bot_error")), openid))
 
     async def _send_by_service(self, openid: str, parts: list[str]) -> None:
-        assert self._service is not None, "only a configured channel answers"
-        for sent, part in enumerate(parts):
-            try:
-                await self._service.send_text(openid, part)
-            except Exception as error:
-                logger.error(
-                    "WeChat customer-service message to %s failed; %d of %d parts not sent: %s",
-                    openid,
-                    len(parts) - sent,
-                    len(parts),
-                    error,
-                )
-                return
+        service = self._service
+        assert service is not None, "only a configured channel answers"
+        await send_parts(
+            parts, lambda part: service.send_text(openid, part), f"WeChat customer-service message to {openid}"
+        )
 
     @staticmethod
     def _seal(reply: str, crypto: WeChatCrypto, now: int) -> str:

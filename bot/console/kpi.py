@@ -1,29 +1,25 @@
-"""The monthly-report numbers, day by day over a window: tickets, response on time, remote resolution, satisfaction."""
+"""The monthly report's numbers day by day (bot/reports/metrics.py): tickets, response on time, remote resolution,
+satisfaction. A ticket counts on the local day it was reported, a score on the day it was given."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import to_local
 from bot.db.models import Rating, Ticket
-from bot.tickets import TicketKind
-
-
-@dataclass(frozen=True)
-class Share:
-    """A count of hits out of a total; percent is None when there was nothing to measure."""
-
-    hits: int
-    total: int
-
-    @property
-    def percent(self) -> float | None:
-        return round(100 * self.hits / self.total, 1) if self.total else None
+from bot.reports.metrics import (
+    Share,
+    mean_score,
+    remote_resolution,
+    response_on_time,
+    score_counts,
+    utc_midnight,
+)
 
 
 @dataclass(frozen=True)
@@ -35,17 +31,13 @@ class KpiReport:
     satisfaction: list[float | None]
     score_counts: dict[int, int]
 
-    @staticmethod
-    def _sum(shares: list[Share]) -> Share:
-        return Share(sum(s.hits for s in shares), sum(s.total for s in shares))
-
     @property
     def response_on_time_total(self) -> Share:
-        return self._sum(self.response_on_time)
+        return sum(self.response_on_time, Share(0, 0))
 
     @property
     def remote_resolution_total(self) -> Share:
-        return self._sum(self.remote_resolution)
+        return sum(self.remote_resolution, Share(0, 0))
 
     @property
     def satisfaction_mean(self) -> float | None:
@@ -53,50 +45,37 @@ class KpiReport:
         return round(sum(s * n for s, n in self.score_counts.items()) / count, 2) if count else None
 
 
-def kpi_report(session: Session, now: datetime, *, days: int, zone: str, scale_max: int) -> KpiReport:
-    """The last `days` local days up to today. A ticket counts on the day it was created (response), resolved
-    (remote resolution) or rated (satisfaction)."""
+def last_days(now: datetime, days: int, zone: str) -> tuple[date, date]:
+    """The first and last local day of the `days` days up to today."""
     today = to_local(now, zone).date()
-    window = [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
-    # One day of slack: the window is in local days, the database in UTC.
-    since = now - timedelta(days=days + 1)
+    return today - timedelta(days=days - 1), today
+
+
+def kpi_report(session: Session, first_day: date, last_day: date, *, now: datetime, zone: str,
+               scale_max: int) -> KpiReport:
+    """Each local day from first_day to last_day, judged as of `now`."""
+    window = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    start, end = utc_midnight(first_day, zone), utc_midnight(last_day + timedelta(days=1), zone)
 
     def day_of(moment: datetime) -> date:
         return to_local(moment, zone).date()
 
-    created: Counter[date] = Counter()
-    on_time: dict[date, list[bool]] = defaultdict(list)
-    remote: dict[date, list[bool]] = defaultdict(list)
-    tickets = session.execute(
-        select(Ticket).where(or_(Ticket.created_at >= since, Ticket.resolved_at >= since))
-    ).scalars()
-    for ticket in tickets:
-        resolved_by_bot = "remote_resolved" in (ticket.flags or [])
-        if ticket.created_at >= since:
-            created[day_of(ticket.created_at)] += 1
-            responded = ticket.first_response_at or (ticket.created_at if resolved_by_bot else None)
-            if ticket.response_due is not None:
-                if responded is not None:
-                    on_time[day_of(ticket.created_at)].append(responded <= ticket.response_due)
-                elif now > ticket.response_due:
-                    on_time[day_of(ticket.created_at)].append(False)
-        if ticket.kind == TicketKind.FAULT.value:
-            resolved_at = ticket.resolved_at or (ticket.created_at if resolved_by_bot else None)
-            if resolved_at is not None and resolved_at >= since:
-                remote[day_of(resolved_at)].append(bool(ticket.resolved_remotely) or resolved_by_bot)
-
+    created: dict[date, list[Ticket]] = defaultdict(list)
+    for ticket in session.execute(
+        select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
+    ).scalars():
+        created[day_of(ticket.created_at)].append(ticket)
     scores: dict[date, list[int]] = defaultdict(list)
-    score_counts: Counter[int] = Counter()
-    for rating in session.execute(select(Rating).where(Rating.created_at >= since)).scalars():
-        if day_of(rating.created_at) in window:
-            scores[day_of(rating.created_at)].append(rating.score)
-            score_counts[rating.score] += 1
+    for rating in session.execute(
+        select(Rating).where(Rating.created_at >= start, Rating.created_at < end)
+    ).scalars():
+        scores[day_of(rating.created_at)].append(rating.score)
 
     return KpiReport(
         days=window,
-        tickets=[created[day] for day in window],
-        response_on_time=[Share(sum(on_time[day]), len(on_time[day])) for day in window],
-        remote_resolution=[Share(sum(remote[day]), len(remote[day])) for day in window],
-        satisfaction=[round(sum(scores[day]) / len(scores[day]), 2) if scores[day] else None for day in window],
-        score_counts={score: score_counts[score] for score in range(1, scale_max + 1)},
+        tickets=[len(created[day]) for day in window],
+        response_on_time=[Share.of(response_on_time(t, now) for t in created[day]) for day in window],
+        remote_resolution=[Share.of(remote_resolution(t) for t in created[day]) for day in window],
+        satisfaction=[mean_score(scores[day]) for day in window],
+        score_counts=score_counts((s for day in window for s in scores[day]), scale_max),
     )

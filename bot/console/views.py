@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.console import csrf
 from bot.console.auth import SESSION_COOKIE, authenticate, end_session, sign, start_session, unsign
-from bot.console.charts import bar_chart
-from bot.console.kpi import kpi_report
+from bot.console.kpi import kpi_report, last_days
 from bot.console.pages import Console, Login, console_of, error_page, login_of, render
 from bot.console.queues import QueueFilter, ReviewError, low_ratings, queue, record_review, regions
 from bot.console.sla import countdown
@@ -24,6 +23,7 @@ from bot.db import session_scope
 from bot.ops import lifecycle
 from bot.ops.dispatch import suggest
 from bot.ops.lifecycle import ETA_STATUSES, ConcurrentChange, IllegalTransition, OpsError, PartUsed
+from bot.reports.charts import bar_chart
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
 from bot.reports.settings import ReportError
 from bot.tickets import TicketKind, TicketStatus, find_ticket
@@ -161,7 +161,9 @@ async def review_submit(request: web.Request) -> web.StreamResponse:
 async def kpi_page(request: web.Request) -> web.Response:
     console = console_of(request)
     with session_scope(console.engine) as session:
-        report = kpi_report(session, console.clock(), days=console.settings.kpi_days, zone=console.policy.timezone,
+        now, zone = console.clock(), console.policy.timezone
+        first_day, last_day = last_days(now, console.settings.kpi_days, zone)
+        report = kpi_report(session, first_day, last_day, now=now, zone=zone,
                             scale_max=int(console.policy.value("satisfaction.scale_max")))
     labels = [f"{day.month}/{day.day}" for day in report.days]
     charts = [

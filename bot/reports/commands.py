@@ -18,6 +18,7 @@ from bot.clock import to_local, utc_now
 from bot.db import migrate, session_scope
 from bot.ops.calendar import current_calendar
 from bot.policy import current_policy
+from bot.reports import monthly
 from bot.reports.follow_ups import due_follow_ups, record_follow_up
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
 from bot.reports.settings import ReportError, report_settings
@@ -59,8 +60,6 @@ def _write(text_or_bytes: str | bytes, output: Path | None) -> None:
 
 @_refusing
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot.reports import monthly  # matplotlib only for this command
-
     migrate.upgrade()
     policy = current_policy()
     with session_scope() as session:

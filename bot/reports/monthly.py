@@ -1,20 +1,8 @@
 """The monthly quality report: what tier 1 reports to the manager each month (DOMAIN.md "Quality metrics").
 
-Every number counts the tickets *reported* in the month (local time, the policy's zone), judged as of `now`: a
-deadline still running is left out rather than guessed; satisfaction counts the scores given in the month; SLA
-breaches are those the worker's sweep recorded for deadlines falling in the month.
-
-    response on time      first response by response_due (the bot's own remote fix answers at once)
-    dispatch on time      an engineer assigned within deadlines.handoff_minutes
-    arrival on time       an engineer on site by onsite_due
-    resolution rate       fault tickets resolved or closed, of those not cancelled
-    remote resolution     of the resolved, fixed without a visit: by the bot's guided check (no ticket for tier 2:
-                          "avoided") or by an engineer on the phone
-    complaints            contacted by response_due, answered by deadlines.complaint_answer_working_days
-
-A dispatch or arrival made unnecessary by a resolution (or cancellation) before its deadline is not counted; one
-that never came and whose deadline passed is late. First times are read from the audit log, so a re-assignment
-or a second visit does not hide a late first one.
+Every number counts the tickets *reported* in the month (local time, the policy's zone), judged as of `now` by the
+rules of metrics.py; satisfaction counts the scores given in the month; SLA breaches are those the worker's sweep
+recorded for deadlines falling in the month.
 """
 
 from __future__ import annotations
@@ -22,37 +10,37 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.db.models import Rating, SlaAlert, Ticket, TicketEvent
+from bot.db.models import Rating, SlaAlert, Ticket
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.dispatch import region_for
-from bot.ops.sla import deadline_after
 from bot.ops.texts import ops_text
 from bot.policy import ServicePolicy
-from bot.reports.charts import bar_chart, cjk_font
+from bot.reports.charts import bar_chart
+from bot.reports.metrics import (
+    Share,
+    arrival_on_time,
+    complaint_answered,
+    complaint_contacted,
+    dispatch_on_time,
+    fault_resolved,
+    first_status,
+    fixed_by_guided_check,
+    mean_score,
+    remote_resolution,
+    response_on_time,
+    score_counts,
+    utc_midnight,
+)
 from bot.reports.rendering import template_environment
 from bot.reports.settings import report_settings
 from bot.tickets import KIND_LABELS, TicketKind, TicketStatus
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-RESOLVED = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
-
-
-@dataclass(frozen=True)
-class Share:
-    """hits out of total; percent is None when there was nothing to measure."""
-
-    hits: int
-    total: int
-
-    @property
-    def percent(self) -> float | None:
-        return round(100 * self.hits / self.total, 1) if self.total else None
 
 
 @dataclass(frozen=True)
@@ -92,31 +80,8 @@ def parse_month(text: str) -> tuple[int, int]:
 
 def month_bounds(year: int, month: int, zone: str) -> tuple[datetime, datetime]:
     """The month's first and the next month's first local midnight, as naive UTC."""
-    following = (year + 1, 1) if month == 12 else (year, month + 1)
-
-    def utc_midnight(y: int, m: int) -> datetime:
-        local = datetime.combine(date(y, m, 1), time(), tzinfo=ZoneInfo(zone))
-        return local.astimezone(timezone.utc).replace(tzinfo=None)
-
-    return utc_midnight(year, month), utc_midnight(*following)
-
-
-def _first(events: list[TicketEvent], *statuses: str) -> datetime | None:
-    return min((e.at for e in events if e.kind == "status" and e.to_status in statuses), default=None)
-
-
-def _on_time(done_at: datetime | None, stopped_at: datetime | None, due: datetime, now: datetime) -> bool | None:
-    """Whether a step came by its deadline; None when not counted (still running, or not needed after all)."""
-    if done_at is not None and (stopped_at is None or done_at <= stopped_at):
-        return done_at <= due
-    if stopped_at is not None:
-        return None if stopped_at <= due else False
-    return False if now > due else None
-
-
-def _share(results: list[bool | None]) -> Share:
-    counted = [r for r in results if r is not None]
-    return Share(sum(counted), len(counted))
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return utc_midnight(date(year, month, 1), zone), utc_midnight(following, zone)
 
 
 def monthly_report(session: Session, month: str, *, policy: ServicePolicy, calendar: BusinessCalendar,
@@ -127,43 +92,15 @@ def monthly_report(session: Session, month: str, *, policy: ServicePolicy, calen
         select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
         .options(selectinload(Ticket.events), selectinload(Ticket.engineer)).order_by(Ticket.id)
     ).scalars())
-
-    response, dispatch, arrival, contacted, answered = [], [], [], [], []
-    faults = resolved = remote = avoided = complaints = 0
-    for ticket in tickets:
-        events = list(ticket.events)
-        guided = "remote_resolved" in (ticket.flags or [])
-        stopped = _first(events, TicketStatus.RESOLVED.value, TicketStatus.CANCELLED.value)
-        if ticket.response_due is not None:
-            responded = ticket.created_at if guided else ticket.first_response_at
-            response.append(_on_time(responded, None, ticket.response_due, now))
-        if ticket.kind == TicketKind.FAULT.value:
-            faults += 1
-            if ticket.status in RESOLVED:
-                resolved += 1
-                remote += bool(ticket.resolved_remotely) or guided
-                avoided += guided
-            if guided:
-                continue  # fixed during the intake: nobody to dispatch or send
-            handoff_due = deadline_after(ticket.created_at, "deadlines.handoff_minutes", policy, calendar)
-            dispatch.append(_on_time(_first(events, TicketStatus.DISPATCHED.value), stopped, handoff_due, now))
-            if ticket.onsite_due is not None:
-                arrival.append(_on_time(_first(events, TicketStatus.ON_SITE.value), stopped, ticket.onsite_due, now))
-        elif ticket.kind == TicketKind.COMPLAINT.value:
-            complaints += 1
-            if ticket.response_due is not None:
-                contacted.append(_on_time(ticket.first_response_at, None, ticket.response_due, now))
-            answer_due = deadline_after(ticket.created_at, "deadlines.complaint_answer_working_days", policy, calendar)
-            answered.append(_on_time(_first(events, TicketStatus.RESOLVED.value), None, answer_due, now))
-    cancelled_faults = sum(1 for t in tickets if t.kind == TicketKind.FAULT.value
-                           and t.status == TicketStatus.CANCELLED.value)
+    events = {ticket.id: list(ticket.events) for ticket in tickets}
+    faults = [t for t in tickets if t.kind == TicketKind.FAULT.value]
+    complaints = [t for t in tickets if t.kind == TicketKind.COMPLAINT.value]
 
     review_below = int(policy.value("satisfaction.review_below"))
     scale_max = int(policy.value("satisfaction.scale_max"))
     scores = list(session.execute(
         select(Rating.score).where(Rating.created_at >= start, Rating.created_at < end)
     ).scalars())
-    score_counts = Counter(scores)
 
     by_clock, by_region, by_engineer = _breaches(session, start, end, policy)
     kinds = Counter(t.kind for t in tickets)
@@ -174,20 +111,20 @@ def monthly_report(session: Session, month: str, *, policy: ServicePolicy, calen
         generated_at=now,
         tickets=len(tickets),
         tickets_by_kind={kind.value: kinds[kind.value] for kind in TicketKind if kinds[kind.value]},
-        faults=faults,
-        response=_share(response),
-        dispatch=_share(dispatch),
-        arrival=_share(arrival),
-        resolution=Share(resolved, faults - cancelled_faults),
-        remote=Share(remote, resolved),
-        avoided=avoided,
-        score_counts={score: score_counts[score] for score in range(1, scale_max + 1)},
-        satisfaction_mean=round(sum(scores) / len(scores), 2) if scores else None,
+        faults=len(faults),
+        response=Share.of(response_on_time(t, now) for t in tickets),
+        dispatch=Share.of(dispatch_on_time(t, events[t.id], now, policy, calendar) for t in faults),
+        arrival=Share.of(arrival_on_time(t, events[t.id], now) for t in faults),
+        resolution=Share.of(fault_resolved(t) for t in faults),
+        remote=Share.of(remote_resolution(t) for t in faults),
+        avoided=sum(1 for t in faults if fault_resolved(t) and fixed_by_guided_check(t)),
+        score_counts=score_counts(scores, scale_max),
+        satisfaction_mean=mean_score(scores),
         below_review=Share(sum(1 for s in scores if s < review_below), len(scores)),
         review_below=review_below,
-        complaints=complaints,
-        complaints_contacted=_share(contacted),
-        complaints_answered=_share(answered),
+        complaints=len(complaints),
+        complaints_contacted=Share.of(complaint_contacted(t, now) for t in complaints),
+        complaints_answered=Share.of(complaint_answered(t, events[t.id], now, policy, calendar) for t in complaints),
         breaches=sum(n for _, n in by_clock),
         breaches_by_clock=by_clock,
         breaches_by_region=by_region,
@@ -211,7 +148,7 @@ def _breaches(session: Session, start: datetime, end: datetime, policy: ServiceP
     for alert, ticket in rows:
         by_clock[ops_text(f"clocks.{alert.clock}")] += 1
         by_region[region_for(ticket.site_city, policy)] += 1
-        first_dispatch = _first(list(ticket.events), TicketStatus.DISPATCHED.value)
+        first_dispatch = first_status(list(ticket.events), TicketStatus.DISPATCHED.value)
         held = ticket.engineer is not None and first_dispatch is not None and first_dispatch <= alert.due_at
         by_engineer[ticket.engineer.name if held else unassigned] += 1
 
@@ -233,23 +170,18 @@ def render_html(report: MonthlyReport, policy: ServicePolicy) -> str:
              report.complaints_answered]
     charts = {
         "rates": bar_chart(labels["rates_title"], [labels[k] for k in rate_keys], [s.percent for s in rates],
-                           max_value=100),
-        "scores": bar_chart(labels["scores_title"], [{"zh": f"{s}分", "en": str(s)} for s in report.score_counts],
+                           unit="%", max_value=100),
+        "scores": bar_chart(labels["scores_title"], [f"{s}分" for s in report.score_counts],
                             list(report.score_counts.values())),
     }
     if report.breaches_by_region:
-        charts["regions"] = bar_chart(labels["regions_title"], _named(report.breaches_by_region),
+        charts["regions"] = bar_chart(labels["regions_title"], [name for name, _ in report.breaches_by_region],
                                       [n for _, n in report.breaches_by_region])
     if report.breaches_by_engineer:
-        charts["engineers"] = bar_chart(labels["engineers_title"], _named(report.breaches_by_engineer),
+        charts["engineers"] = bar_chart(labels["engineers_title"], [name for name, _ in report.breaches_by_engineer],
                                         [n for _, n in report.breaches_by_engineer], horizontal=True)
     return template_environment(policy.timezone).get_template("monthly.html").render(
-        report=report, charts=charts, ascii_charts=cjk_font() is None, **_context(report, policy))
-
-
-def _named(rows: list[tuple[str, int]]) -> list[dict[str, str]]:
-    """Labels for names (regions, engineers): the name, or its row number in the table without a Chinese font."""
-    return [{"zh": name, "en": f"#{index}"} for index, (name, _) in enumerate(rows, start=1)]
+        report=report, charts=charts, **_context(report, policy))
 
 
 def _context(report: MonthlyReport, policy: ServicePolicy) -> dict[str, object]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.clock import utc_now
 from bot.db.models import Device, Ticket
 from bot.policy import DISTANCE_LABELS, Distance, ServicePolicy, current_policy
+from bot.reports.metrics import fixed_by_guided_check, fixed_remotely, resolved_at
 from bot.reports.pdf import html_to_pdf
 from bot.reports.rendering import template_environment
 from bot.reports.settings import report_settings
@@ -77,9 +78,7 @@ def service_report(session: Session, number: str, *, now: datetime | None = None
     if ticket.status not in REPORTABLE:
         raise config.error("not_resolved", number=ticket.number, status=STATUS_LABELS[TicketStatus(ticket.status)])
     device = _installed(session, ticket)
-    # The bot's remote guidance resolves a ticket at its creation, without an engineer (flag remote_resolved).
-    guided = "remote_resolved" in (ticket.flags or [])
-    remote = bool(ticket.resolved_remotely) or guided
+    guided = fixed_by_guided_check(ticket)
     return ServiceReport(
         number=ticket.number,
         kind=KIND_LABELS[TicketKind(ticket.kind)],
@@ -97,14 +96,14 @@ def service_report(session: Session, number: str, *, now: datetime | None = None
         cause=ticket.resolution_cause,
         actions=ticket.resolution_actions or (config.texts["guided_actions"] if guided else None),
         parts=[PartLine(p.part_model, p.quantity, p.description) for p in ticket.parts],
-        where=config.texts["remote"] if remote else config.texts["on_site"],
+        where=config.texts["remote"] if fixed_remotely(ticket) else config.texts["on_site"],
         distance=DISTANCE_LABELS[Distance(ticket.distance)] if ticket.distance else None,
         engineer=ticket.engineer.name if ticket.engineer else None,
         engineer_phone=ticket.engineer.phone if ticket.engineer else None,
         reported_at=ticket.created_at,
         dispatched_at=ticket.dispatched_at,
         arrived_at=ticket.arrived_at,
-        resolved_at=ticket.resolved_at or (ticket.created_at if guided else None),
+        resolved_at=resolved_at(ticket),
         remote_steps=list(ticket.remote_steps or []),
         issued_at=now or utc_now(),
     )

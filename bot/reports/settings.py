@@ -20,8 +20,7 @@ class ReportError(Exception):
 class ReportSettings:
     pdf_browsers: tuple[str, ...]
     pdf_timeout_seconds: float
-    cjk_fonts: tuple[str, ...]
-    chart_labels: dict[str, dict[str, str]]
+    chart_labels: dict[str, str]
     unassigned: str
     step_outcomes: dict[str, str]
     texts: dict[str, str]
@@ -37,8 +36,7 @@ def report_settings() -> ReportSettings:
     return ReportSettings(
         pdf_browsers=tuple(raw["pdf"]["browsers"]),
         pdf_timeout_seconds=float(raw["pdf"]["timeout_seconds"]),
-        cjk_fonts=tuple(raw["charts"]["cjk_fonts"]),
-        chart_labels={key: {"zh": str(v["zh"]), "en": str(v["en"])} for key, v in raw["charts"]["labels"].items()},
+        chart_labels={str(key): str(label) for key, label in raw["charts"]["labels"].items()},
         unassigned=str(raw["unassigned"]),
         step_outcomes={str(key): str(label) for key, label in raw["step_outcomes"].items()},
         texts={str(key): str(text) for key, text in raw["texts"].items()},

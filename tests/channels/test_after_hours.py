@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +12,8 @@ from sqlalchemy.engine import Engine
 
 from actions.intake import ActionSubmitTicket
 from actions.service import ActionSubmitServiceRequest, page_on_call_after_hours
-from bot.catalogue import current_catalogue
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket
-from bot.ops.staff import seed_staff
 from bot.policy import current_policy
 from tests.actions.test_intake_actions import FILLED
 from tests.channels.platform_fakes import FakeBot, eventually, serve
@@ -29,7 +26,7 @@ from tests.channels.test_twilio_voice_channel import (
     step,
     twiml,
 )
-from tests.conftest import PROJECT_ROOT, make_tracker, slot_values
+from tests.conftest import make_tracker, slot_values
 
 # Friday 20 November 2026 in Zhengzhou (UTC+8), a working day; the office is open 08:30-17:30.
 OFFICE_HOURS = datetime(2026, 11, 20, 6, 30)  # 14:30 local
@@ -52,13 +49,6 @@ def said(dispatcher: CollectingDispatcher, domain: dict[str, Any]) -> list[str]:
 
 def at(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
     monkeypatch.setattr("actions.service.utc_now", lambda: moment)
-
-
-@pytest.fixture
-def team(database: Engine) -> Iterator[Engine]:
-    with session_scope(database) as session:
-        seed_staff(session, PROJECT_ROOT / "kb" / "demo" / "staff.yml", current_policy(), current_catalogue())
-    yield database
 
 
 def tickets(engine: Engine) -> list[Ticket]:

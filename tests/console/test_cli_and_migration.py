@@ -15,7 +15,6 @@ from bot.console.auth import Role, add_user, authenticate
 from bot.db import migrate, session_scope
 from bot.ops.staff import add_engineer
 from bot.policy import current_policy
-from tests.test_tickets_postgres import postgres  # noqa: F401  (the PostgreSQL fixture)
 
 CONSOLE_TABLES = {"console_users", "console_sessions", "rating_reviews"}
 
@@ -79,5 +78,5 @@ def test_console_migration_goes_down_and_up_on_sqlite(database: Engine) -> None:
 
 
 @pytest.mark.services
-def test_console_migration_goes_down_and_up_on_postgres(postgres: Engine) -> None:  # noqa: F811
+def test_console_migration_goes_down_and_up_on_postgres(postgres: Engine) -> None:
     _migrates_down_and_up(postgres)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.console.charts import bar_chart
-from bot.console.kpi import kpi_report
+from bot.console.kpi import kpi_report, last_days
 from bot.console.settings import load_console_settings
 from bot.console.sla import Colour, countdown
 from bot.db import session_scope
 from bot.db.models import Ticket
 from bot.ops import lifecycle
+from bot.reports.charts import bar_chart
 from bot.tickets import find_ticket
 from tests.console.conftest import START, Staff, make_fault
 
@@ -65,7 +65,10 @@ def test_remote_resolution_counts_the_bots_and_the_engineers_remote_fixes(databa
             lifecycle.resolve(session, number, actor="t", cause="c", actions="a", parts=[], remote=is_remote,
                               at=START + timedelta(minutes=30))
     with session_scope(database) as session:
-        report = kpi_report(session, START + timedelta(hours=1), days=7, zone="Asia/Shanghai", scale_max=5)
+        now = START + timedelta(hours=1)
+        first_day, last_day = last_days(now, 7, "Asia/Shanghai")
+        report = kpi_report(session, first_day, last_day, now=now, zone="Asia/Shanghai", scale_max=5)
+    assert (first_day, last_day) == (date(2026, 11, 17), date(2026, 11, 23))
     assert report.tickets[-1] == 3 and sum(report.tickets) == 3
     assert (report.remote_resolution_total.hits, report.remote_resolution_total.total) == (2, 3)
     # Two answered within the hour by the assignment, the bot's own fix counts as answered at once.

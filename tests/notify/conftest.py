@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
-from bot.db import engine_for, migrate, session_scope
+from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket
 from bot.notify.jobs import session_factory
 from bot.notify.outbox import SessionFactory
 from bot.policy import current_policy
 from bot.tickets import Origin, Registration, create_fault_ticket
 from bot.triage import current_rules
-from tests.conftest import skip_or_fail
 
 NOW = datetime(2026, 11, 21, 6, 30)  # naive UTC: 14:30 in Zhengzhou
-ADMIN_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
 @dataclass
@@ -72,23 +67,3 @@ def make_ticket(engine: Engine, *, channel: str = "rest", sender_id: str = "web-
 def messages(engine: Engine) -> list[OutboxMessage]:
     with session_scope(engine) as session:
         return list(session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
-
-
-@pytest.fixture
-def postgres() -> Iterator[Engine]:
-    """A throw-away, migrated PostgreSQL database; skips (or fails under HOTLINE_REQUIRE_SERVICES=1) without one."""
-    admin = create_engine(ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
-    name = f"hotline_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        skip_or_fail(f"PostgreSQL not reachable at {make_url(ADMIN_URL).host}: {error.orig}")
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    engine = engine_for(url)
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}"'))
-    admin.dispose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from bot.catalogue import current_catalogue
 from bot.db import session_scope
 from bot.ops.calendar import BusinessCalendar, current_calendar
 from bot.ops.paging import Pager
-from bot.ops.staff import find_engineer, seed_staff
+from bot.ops.staff import find_engineer
 from bot.policy import current_policy
 from bot.tickets import Origin, Registration, create_fault_ticket
 from bot.triage import current_rules
@@ -37,14 +36,6 @@ class FakeSms:
 
     def phones(self) -> list[str]:
         return [phone for phone, _, _ in self.sent]
-
-
-@pytest.fixture
-def team(database: Engine) -> Iterator[Engine]:
-    """The database with the fictional demo team and rota of kb/demo/staff.yml."""
-    with session_scope(database) as session:
-        seed_staff(session, PROJECT_ROOT / "kb" / "demo" / "staff.yml", current_policy(), current_catalogue())
-    yield database
 
 
 @pytest.fixture

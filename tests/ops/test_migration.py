@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,8 +13,8 @@ from bot.db.models import TicketEvent
 from bot.ops import lifecycle
 from bot.ops.lifecycle import OpsError
 from bot.tickets import find_ticket
-from tests.ops.conftest import PROJECT_ROOT, RECEIVED, engineer_id, make_ticket
-from tests.test_tickets_postgres import postgres  # noqa: F401  (the throw-away PostgreSQL database fixture)
+from tests.conftest import seed_demo_team
+from tests.ops.conftest import RECEIVED, engineer_id, make_ticket
 
 OPS_TABLES = {"engineers", "oncall_shifts", "ticket_parts", "pages", "sla_alerts"}
 TICKET_COLUMNS = {"engineer_id", "dispatch_round", "eta", "first_response_at", "dispatched_at", "accepted_at",
@@ -52,19 +51,14 @@ def test_migration_up_down_up_on_sqlite_keeps_tickets(database: Engine) -> None:
         assert find_ticket(session, number).events[0].kind == "created"
 
 
-def test_migration_up_down_up_on_postgres(postgres: Engine) -> None:  # noqa: F811
+def test_migration_up_down_up_on_postgres(postgres: Engine) -> None:
     check_up_down_up(postgres.url.render_as_string(hide_password=False))
 
 
 @pytest.fixture
-def pg_team(postgres: Engine) -> Iterator[Engine]:  # noqa: F811
-    from bot.catalogue import current_catalogue
-    from bot.ops.staff import seed_staff
-    from bot.policy import current_policy
-
-    with session_scope(postgres) as session:
-        seed_staff(session, PROJECT_ROOT / "kb" / "demo" / "staff.yml", current_policy(), current_catalogue())
-    yield postgres
+def pg_team(postgres: Engine) -> Engine:
+    seed_demo_team(postgres)
+    return postgres
 
 
 def test_two_people_accepting_at_once_make_one_change_on_postgres(pg_team: Engine) -> None:

@@ -6,10 +6,8 @@ just outside the month (local time) that must not count.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +20,7 @@ from bot.ops import lifecycle
 from bot.ops.calendar import current_calendar
 from bot.ops.lifecycle import PartUsed
 from bot.ops.sla import sweep
-from bot.ops.staff import find_engineer, seed_staff
+from bot.ops.staff import find_engineer
 from bot.policy import current_policy
 from bot.tickets import (
     Origin,
@@ -35,7 +33,6 @@ from bot.tickets import (
 from bot.triage import current_rules
 from tests.ops.conftest import FakeSms
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Asia/Shanghai")
 ZHENGZHOU = dict(hospital="郑州市嘉禾医院", department="检验科", contact_person="王敏", contact_phone="13912345678",
                  device="全自动生化分析仪 KR-2000", serial_number="KR23060142", site_address="郑州市金水区嘉禾路88号",
@@ -116,13 +113,6 @@ class Month:
 # 周立新 (Zhengzhou), 范志远 (Luoyang), 邵明轩 (Xinxiang) of kb/demo/staff.yml.
 ZHOU, FAN, SHAO = "138-0000-0101", "138-0000-0201", "138-0000-0301"
 REPORT_TIME = local(12, 2, 10)
-
-
-@pytest.fixture
-def team(database: Engine) -> Iterator[Engine]:
-    with session_scope(database) as session:
-        seed_staff(session, PROJECT_ROOT / "kb" / "demo" / "staff.yml", current_policy(), current_catalogue())
-    yield database
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from bot.db.models import Device
 from bot.policy import current_policy
 from bot.reports.follow_ups import FollowUpDue, add_months, due_follow_ups, record_follow_up
 from bot.reports.settings import ReportError
-from tests.test_tickets_postgres import postgres  # noqa: F401  (the throw-away PostgreSQL database fixture)
 
 # Of the demo installed base (kb/demo/installed_base.yml): accepted 2026-02-27, and 2025-03-18.
 NEW_DEVICE, OLD_DEVICE = "HX26020455", "KR23060142"
@@ -141,5 +140,5 @@ def test_migration_up_down_up_on_sqlite(database: Engine) -> None:
     assert NEW_DEVICE in due(database, date(2026, 11, 30))
 
 
-def test_migration_up_down_up_on_postgres(postgres: Engine) -> None:  # noqa: F811
+def test_migration_up_down_up_on_postgres(postgres: Engine) -> None:
     check_up_down_up(postgres.url.render_as_string(hide_password=False))

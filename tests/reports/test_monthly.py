@@ -4,28 +4,26 @@ the Markdown and HTML renderings, an empty month, and the `hotline report` comma
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from bot.cli import main
+from bot.console.kpi import kpi_report
 from bot.db import session_scope
 from bot.ops.calendar import current_calendar
 from bot.policy import current_policy
-from bot.reports import charts, monthly
-from bot.reports.charts import cjk_font
+from bot.reports.metrics import Share
 from bot.reports.monthly import (
     MonthlyReport,
-    Share,
     month_bounds,
     monthly_report,
     render_html,
     render_markdown,
 )
 from bot.reports.settings import ReportError
-from tests.conftest import skip_or_fail
 from tests.reports.conftest import REPORT_TIME, Month
 
 
@@ -64,6 +62,17 @@ def test_breaches_by_clock_region_and_engineer(november: Month) -> None:
     # 开封 is served from 郑州 (kb/policy.yml dispatch.served_from).
     assert report.breaches_by_region == [("郑州", 3), ("洛阳", 2), ("新乡", 1)]
     assert report.breaches_by_engineer == [("未分派", 4), ("范志远", 1), ("邵明轩", 1)]
+
+
+def test_the_console_dashboard_shows_the_same_numbers_day_by_day(november: Month) -> None:
+    report = report_for(november.engine)
+    with session_scope(november.engine) as session:
+        daily = kpi_report(session, date(2026, 11, 1), date(2026, 11, 30), now=REPORT_TIME, zone="Asia/Shanghai",
+                           scale_max=5)
+    assert len(daily.days) == 30 and sum(daily.tickets) == report.tickets == 8
+    assert daily.response_on_time_total == report.response == Share(6, 8)
+    assert daily.remote_resolution_total == report.remote == Share(2, 4)
+    assert daily.score_counts == report.score_counts and daily.satisfaction_mean == report.satisfaction_mean == 4.0
 
 
 def test_december_begins_at_local_midnight(november: Month) -> None:
@@ -124,21 +133,12 @@ def test_report_command(november: Month, tmp_path: Path, capsys: pytest.CaptureF
     assert "月份「2026-13」格式不对" in capsys.readouterr().err
 
 
-def test_charts_have_chinese_labels_with_a_cjk_font(november: Month) -> None:
-    if cjk_font() is None:
-        skip_or_fail("no CJK font for matplotlib (apt-get install fonts-noto-cjk, or `make browser`)")
+def test_charts_carry_their_chinese_labels_and_values_as_text(november: Month) -> None:
     html = render_html(report_for(november.engine), current_policy())
-    # Labels are drawn as outlines named font-codepoint: 率 (U+7387) of 「首次响应及时率」, 邵 (U+90B5) of 邵明轩.
-    assert '-7387"' in html and '-90b5"' in html
-    assert "图中编号对应上表序号" not in html
-
-
-def test_charts_fall_back_to_english_labels_without_a_cjk_font(november: Month,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(charts, "cjk_font", lambda: None)
-    monkeypatch.setattr(monthly, "cjk_font", lambda: None)
-    html = render_html(report_for(november.engine), current_policy())
-    charts_only = "".join(re.findall(r"<svg.*?</svg>", html, flags=re.S))
-    assert '-7387"' not in charts_only and "DejaVuSans" in charts_only
-    # The captions under the charts say in Chinese what they show; names are numbered as in the tables.
-    assert "各工程师超时次数（图中编号对应上表序号）" in html and "<td class=\"num\">1</td><td>未分派</td>" in html
+    charts = re.findall(r"<svg.*?</svg>", html, flags=re.S)
+    assert len(charts) == 4
+    rates, _, regions, engineers = charts
+    assert ">首次响应及时率<" in rates and ">75%<" in rates and ">50%<" in rates
+    assert ">洛阳<" in regions and ">3<" in regions
+    # Names in rows, one bar each: 未分派 4, 范志远 1, 邵明轩 1.
+    assert ">邵明轩<" in engineers and engineers.count("<rect") == 3
