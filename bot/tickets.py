@@ -117,16 +117,24 @@ class OpenTicketExists(Exception):
         self.ticket = ticket
 
 
-def next_ticket_number(session: Session, received_at: datetime, policy: ServicePolicy) -> str:
-    """SR + local date + 4-digit sequence of that day.
-
-    The UPDATE takes the row's write lock, so concurrent callers are serialised until commit; a rolled-back
-    ticket leaves a gap, which is allowed.
-    """
+def _lock_numbering(session: Session, received_at: datetime, policy: ServicePolicy) -> str:
+    """Take the write lock of the day's numbering row until commit (a row lock on PostgreSQL, the database's
+    write lock on SQLite): ticket creation is serialised from here on, and later reads see committed tickets."""
     day = to_local(received_at, policy.timezone).strftime("%Y%m%d")
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(TicketSequence).values(day=day, last=0).on_conflict_do_nothing())
+    session.execute(update(TicketSequence).where(TicketSequence.day == day).values(last=TicketSequence.last))
+    return day
+
+
+def next_ticket_number(session: Session, received_at: datetime, policy: ServicePolicy) -> str:
+    """SR + local date + 4-digit sequence of that day.
+
+    Concurrent callers are serialised by the numbering row's lock until commit; a rolled-back ticket leaves a gap,
+    which is allowed.
+    """
+    day = _lock_numbering(session, received_at, policy)
     session.execute(update(TicketSequence).where(TicketSequence.day == day).values(last=TicketSequence.last + 1))
     last = session.execute(select(TicketSequence.last).where(TicketSequence.day == day)).scalar_one()
     if last > LAST_DAILY_SEQUENCE:
@@ -222,8 +230,15 @@ def create_fault_ticket(
     a ticket the caller was already told about (taken while the database was down) is created with that number.
     """
 
+    refuses_duplicates = bool(registration.serial_number) and not resolved_remotely and promised_number is None
+    if refuses_duplicates:
+        # Two callers reporting the same device at the same moment: the second waits here for the first to commit,
+        # then finds its ticket (or, for a retry of the same intake, the ticket of that intake).
+        _lock_numbering(session, received_at, policy)
+
     def build() -> Ticket:
-        if registration.serial_number and not resolved_remotely and promised_number is None:
+        if refuses_duplicates:
+            assert registration.serial_number is not None
             open_ticket = open_ticket_for_serial(session, registration.serial_number)
             if open_ticket is not None:
                 raise OpenTicketExists(open_ticket)

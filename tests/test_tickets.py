@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -126,3 +127,30 @@ def test_migrations_go_down_and_up_again(database: Engine) -> None:
     migrate.downgrade(url, "base")
     migrate.upgrade(url)
     assert create(database, "after") == ("SR202611210001", True)
+
+
+def same_device_at_once(engine: Engine, callers: int) -> list[str]:
+    """`callers` different intakes for one device submitted at the same moment: what each caller is told."""
+    barrier = threading.Barrier(callers)
+
+    def submit(i: int) -> str:
+        barrier.wait()
+        with session_scope(engine) as session:
+            try:
+                ticket, _ = create_fault_ticket(
+                    session, registration(serial_number="RC00000001"), idempotency_key=f"same-device-{i}",
+                    origin=ORIGIN, policy=current_policy(), rules=current_rules(), received_at=RECEIVED,
+                )
+                return f"created {ticket.number}"
+            except OpenTicketExists as exists:
+                return f"already {exists.ticket.number}"
+
+    with ThreadPoolExecutor(max_workers=callers) as pool:
+        return list(pool.map(submit, range(callers)))
+
+
+def test_one_device_reported_by_several_callers_at_once_gets_one_ticket(database: Engine) -> None:
+    told = same_device_at_once(database, 6)
+    [created] = [line for line in told if line.startswith("created")]
+    number = created.split()[1]
+    assert sorted(told) == sorted([created] + [f"already {number}"] * 5)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.db import migrate, session_scope
 from bot.db.models import Ticket
-from tests.test_tickets import create, registration
+from tests.test_tickets import create, registration, same_device_at_once
 
 pytestmark = pytest.mark.services
 
@@ -40,3 +40,9 @@ def test_concurrent_intakes_on_postgres_get_unique_numbers_and_one_ticket_each(p
     assert all(re.fullmatch(r"SR20261121\d{4}", n) for n in numbers)
     with session_scope(postgres) as session:
         assert session.execute(select(func.count(Ticket.id))).scalar_one() == 20
+
+
+def test_one_device_reported_by_several_callers_at_once_on_postgres_gets_one_ticket(postgres: Engine) -> None:
+    told = same_device_at_once(postgres, 6)
+    assert sum(line.startswith("created") for line in told) == 1
+    assert len({line.split()[1] for line in told}) == 1
