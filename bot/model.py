@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
@@ -38,14 +41,23 @@ def ensure_model(models_dir: Path, force: bool = False) -> Path:
     if path.exists() and not force:
         return path
     models_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        str(Path(sys.executable).with_name("rasa")),
-        "train",
-        "--config", str(CONFIG),
-        "--domain", str(DOMAIN),
-        "--data", str(DATA),
-        "--out", str(models_dir),
-        "--fixed-model-name", path.name.removesuffix(".tar.gz"),
-    ]
-    subprocess.run(command, check=True, cwd=PROJECT_ROOT)
+    # One training at a time per models directory: a second caller (a test run beside `make run`) waits and then
+    # finds the model instead of training it again.
+    with (models_dir / ".training.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists() and not force:
+            return path
+        with tempfile.TemporaryDirectory(dir=models_dir, prefix=".training-") as scratch:
+            command = [
+                str(Path(sys.executable).with_name("rasa")),
+                "train",
+                "--config", str(CONFIG),
+                "--domain", str(DOMAIN),
+                "--data", str(DATA),
+                "--out", scratch,
+                "--fixed-model-name", path.name.removesuffix(".tar.gz"),
+            ]
+            subprocess.run(command, check=True, cwd=PROJECT_ROOT)
+            # Whole or not at all: nobody loads a half-written archive.
+            os.replace(Path(scratch) / path.name, path)
     return path
