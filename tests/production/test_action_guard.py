@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -18,16 +19,19 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.channels.texts import text
-from bot.launch import guard_remote_actions
+from bot.launch import guard_remote_actions, validate_action_results_with_a_compiled_schema
 from tests.conftest import free_port
 
 
 @pytest.fixture
 def guarded() -> Iterator[None]:
-    unguarded = RemoteAction.run
+    """Rasa's RemoteAction as `bot.launch rasa` runs it: guarded, answers checked with the compiled schema."""
+    unguarded, rasa_validate = RemoteAction.run, RemoteAction._validate_action_result
     guard_remote_actions()
+    validate_action_results_with_a_compiled_schema()
     yield
     RemoteAction.run = unguarded  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = rasa_validate
 
 
 async def run_action(url: str, timeout: float = 5) -> list[Any]:
@@ -103,3 +107,23 @@ async def test_a_working_action_server_is_untouched(guarded: None, action_server
     events = await run_action(url)
     assert [type(e) for e in events] == [BotUttered, SlotSet]
     assert events[0].text == "已为您生成报修工单" and events[1].value == "SR202611220001"
+
+
+
+@pytest.mark.parametrize(
+    ("answer", "valid"),
+    [
+        ({"events": [{"event": "slot", "name": "x", "value": "y"}], "responses": [{"text": "好"}]}, True),
+        ({"events": [], "responses": []}, True),
+        ({"events": {"event": "slot"}, "responses": []}, False),
+        ({"events": [{"event": "slot"}], "responses": ["不是对象"]}, False),
+    ],
+)
+def test_the_compiled_schema_accepts_and_rejects_what_rasa_does(guarded: None, answer: dict[str, Any],
+                                                                  valid: bool) -> None:
+    action = RemoteAction("action_submit_fault", None)
+    if valid:
+        assert action._validate_action_result(answer) is True
+    else:
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            action._validate_action_result(answer)
