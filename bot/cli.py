@@ -103,9 +103,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     _prepare()
     model = ensure_model(settings().models_dir)
     print("正在启动热线助手（首次启动约需一分钟）…", flush=True)
+    config = settings()
     try:
-        with running(settings(), model):
-            chat(f"http://127.0.0.1:{settings().rasa_port}/webhooks/rest/webhook")
+        with running(config, model, console_port=config.console_port):
+            print(f"二线工程师控制台：http://127.0.0.1:{config.console_port}/（登录账号用 hotline users add 创建）",
+                  flush=True)
+            chat(f"http://127.0.0.1:{config.rasa_port}/webhooks/rest/webhook")
     except ServerStartError as error:
         print(f"hotline: {error}", file=sys.stderr)
         return 1
