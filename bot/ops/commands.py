@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ from bot.ops import lifecycle
 from bot.ops.calendar import current_calendar
 from bot.ops.dispatch import suggest
 from bot.ops.lifecycle import OpsError, PartUsed
-from bot.ops.staff import add_engineer, find_engineer, list_engineers, on_call, rota
+from bot.ops.staff import DAYS, ROLES, add_engineer, add_shift, find_engineer, list_engineers, on_call, rota
 from bot.ops.texts import ops_text
 from bot.ops.worker import run_every, sla_sweep_job
 from bot.policy import current_policy
@@ -102,7 +102,7 @@ def _shift_line(shift: OnCallShift) -> str:
     period = ""
     if shift.valid_from or shift.valid_to:
         period = f"  {shift.valid_from or '…'}..{shift.valid_to or '…'}"
-    return (f"{shift.region}  {shift.role:<7} {shift.days:<8} {shift.starts}-{shift.ends}  "
+    return (f"#{shift.id}  {shift.region}  {shift.role:<7} {shift.days:<8} {shift.starts}-{shift.ends}  "
             f"{shift.engineer.name} {shift.engineer.phone}{period}")
 
 
@@ -113,6 +113,41 @@ def cmd_staff_rota(args: argparse.Namespace) -> int:
             print(_shift_line(shift))
         print(f"{len(shifts)} shift(s)")
     return 0
+
+
+@_refusing
+def cmd_staff_shift_add(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        engineer = find_engineer(session, args.engineer)
+        if engineer is None:
+            raise OpsError(ops_text("errors.engineer_not_found", engineer=args.engineer))
+        shift = add_shift(
+            session, engineer=engineer, region=args.region, role=args.role, days=args.days, starts=args.starts,
+            ends=args.ends, policy=current_policy(), valid_from=_local_date(args.valid_from),
+            valid_to=_local_date(args.valid_to),
+        )
+        print(_shift_line(shift))
+    return 0
+
+
+@_refusing
+def cmd_staff_shift_remove(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        shift = session.get(OnCallShift, args.id)
+        if shift is None:
+            raise OpsError(ops_text("errors.shift_not_found", id=args.id))
+        print(f"removed {_shift_line(shift)}")
+        session.delete(shift)
+    return 0
+
+
+def _local_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise OpsError(ops_text("errors.bad_date", text=text)) from error
 
 
 @_refusing
@@ -237,6 +272,22 @@ def add_staff_commands(commands: argparse._SubParsersAction) -> None:
     shifts = staff.add_parser("rota", help="the on-call rota")
     shifts.add_argument("--region")
     shifts.set_defaults(func=cmd_staff_rota)
+    shift = staff.add_parser("shift", help="add or remove a line of the on-call rota").add_subparsers(
+        dest="shift", required=True)
+    add_shift_parser = shift.add_parser("add", help="who covers a region, when (local time)")
+    add_shift_parser.add_argument("--engineer", required=True, help="id or phone of the engineer")
+    add_shift_parser.add_argument("--region", required=True, help="a station city")
+    add_shift_parser.add_argument("--role", choices=ROLES, default="primary")
+    add_shift_parser.add_argument("--days", required=True, help=f"one of {', '.join(DAYS)}")
+    add_shift_parser.add_argument("--from", dest="starts", required=True, help="HH:MM")
+    add_shift_parser.add_argument("--to", dest="ends", required=True,
+                                  help="HH:MM; not after --from: past midnight; equal: 24 hours")
+    add_shift_parser.add_argument("--valid-from", help="first local date, e.g. 2026-10-01")
+    add_shift_parser.add_argument("--valid-to", help="last local date")
+    add_shift_parser.set_defaults(func=cmd_staff_shift_add)
+    remove_shift = shift.add_parser("remove", help="remove a rota line by its #id (see hotline staff rota)")
+    remove_shift.add_argument("id", type=int)
+    remove_shift.set_defaults(func=cmd_staff_shift_remove)
     oncall = staff.add_parser("oncall", help="who is on call now, or --at a local time")
     oncall.add_argument("--at", help='local time, e.g. "2026-10-01 23:00"')
     oncall.add_argument("--region")

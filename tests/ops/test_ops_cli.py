@@ -46,6 +46,26 @@ def test_staff_add_rota_and_on_call(team: Engine, capsys: Capture) -> None:
     assert "格式不对" in capsys.readouterr().err
 
 
+def test_a_holiday_cover_shift_is_added_to_the_rota_and_removed_again(team: Engine, capsys: Capture) -> None:
+    # 范志远 joins 郑州's National Day night duty as a second primary.
+    assert main(["staff", "shift", "add", "--engineer", "13800000201", "--region", "郑州", "--days", "daily",
+                 "--from", "20:00", "--to", "08:00", "--valid-from", "2026-10-01", "--valid-to", "2026-10-08"]) == 0
+    added = capsys.readouterr().out
+    assert "郑州  primary daily    20:00-08:00  范志远 13800000201  2026-10-01..2026-10-08" in added
+    assert main(["staff", "oncall", "--at", "2026-10-02 03:00", "--region", "郑州"]) == 0
+    assert "主班 范志远 13800000201" in capsys.readouterr().out
+    shift_id = added.split()[0].removeprefix("#")
+    assert main(["staff", "shift", "remove", shift_id]) == 0 and "removed" in capsys.readouterr().out
+    assert main(["staff", "oncall", "--at", "2026-10-02 03:00", "--region", "郑州"]) == 0
+    assert "范志远" not in capsys.readouterr().out
+    assert main(["staff", "shift", "remove", shift_id]) == 1
+    assert f"没有找到值班记录 #{shift_id}" in capsys.readouterr().err
+    assert main(["staff", "shift", "add", "--engineer", "13800000201", "--region", "开封", "--days", "daily",
+                 "--from", "8点", "--to", "20:00"]) == 1
+    refused = capsys.readouterr().err
+    assert "开封" in refused and "HH:MM" in refused
+
+
 def test_assign_shows_suggestions_then_assigns_and_notifies_the_hospital(team: Engine, capsys: Capture) -> None:
     number = make_ticket(team, received_at=utc_now() - timedelta(minutes=5))
     assert main(["tickets", "assign", number, "--limit", "2"]) == 0
