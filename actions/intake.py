@@ -26,6 +26,7 @@ from bot.intake import (
     extract_fields,
     normalise_phone,
     normalise_serial,
+    only_agrees,
     says_unknown,
     symptom_text,
 )
@@ -303,6 +304,15 @@ class ValidateFaultForm(FormValidationAction):
             }
         dispatcher.utter_message(text=say("phone_invalid", value=value))
         return {"contact_phone": None, "failed_attempts": counts}
+
+    def validate_clinical_impact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # 「对」 to 「影响大吗？」 says nothing the engineer can plan with: ask for the situation in a few words.
+        if only_agrees(str(value)):
+            dispatcher.utter_message(text=say("impact_unclear"))
+            return {"clinical_impact": None}
+        return {"clinical_impact": value}
 
     def validate_site_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -116,6 +116,14 @@ def says_unknown(text: str) -> bool:
     return bool(_UNKNOWN.search(text))
 
 
+# A reply that only agrees (「对」「嗯」「好的」): an answer to a yes/no question, not a description of anything.
+_ONLY_AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没错|ok|OK|yes)[。！!，,.~ ]*$")
+
+
+def only_agrees(text: str) -> bool:
+    return bool(_ONLY_AGREES.match(text.strip()))
+
+
 def find_ticket_number(text: str) -> str | None:
     match = _TICKET.search(text.replace(" ", ""))
     return match.group(1).upper() if match else None
@@ -225,6 +233,8 @@ def extract_fields(
 
 def _free_text_answer(requested: str, text: str) -> str | None:
     """The caller's reply as the value of the field the bot asked for, when it plausibly is one."""
+    if requested == "clinical_impact" and only_agrees(text):
+        return text.strip()  # 「对」 to 「影响大吗？」: the validator asks for the situation in words
     value = _strip_filler(text)
     if not value:
         return None

@@ -90,6 +90,17 @@ async def test_bad_phone_is_asked_again_then_kept_as_said(database, dispatcher, 
     assert slots["contact_phone"] == "1391234" and "phone_unverified" in slots["intake_flags"]
 
 
+@pytest.mark.parametrize(("reply", "intent"), [("对", "affirm"), ("嗯嗯", "affirm"), ("是的。", "affirm")])
+async def test_a_bare_yes_to_the_impact_question_is_asked_again(database, dispatcher, domain, reply, intent) -> None:
+    slots = await validate(dispatcher, domain, reply, intent, "clinical_impact")
+    assert slots["clinical_impact"] is None and "对科室的影响" in texts(dispatcher)
+
+
+async def test_the_impact_in_a_few_words_is_taken(database, dispatcher, domain) -> None:
+    slots = await validate(dispatcher, domain, "有备用机，暂时不影响", "inform", "clinical_impact")
+    assert slots["clinical_impact"] == "有备用机，暂时不影响" and dispatcher.messages == []
+
+
 async def test_confirmation_yes_no_and_correction(database, dispatcher, domain) -> None:
     filled = {**FILLED, "registration_confirmed": None}
     assert (await validate(dispatcher, domain, "对", "affirm", "registration_confirmed", filled))[
