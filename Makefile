@@ -44,7 +44,7 @@ $(STAMP): requirements.txt requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.10 not found: install it or run 'make PYTHON=/path/to/python3.10'"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || { echo "$(PYTHON) is not Python 3.10 (Rasa 3.6 needs 3.10)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet pip==24.0 setuptools==70.3.0 wheel==0.45.1
+	$(BIN)/python -m pip install --quiet pip==26.1.2 setuptools==70.3.0 wheel==0.45.1
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
