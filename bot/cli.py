@@ -18,6 +18,7 @@ from bot.catalogue import current_catalogue
 from bot.config import Settings, settings
 from bot.console.commands import add_console_commands
 from bot.db import migrate, session_scope
+from bot.errors import Refused
 from bot.installed_base import seed_devices
 from bot.knowledge import KnowledgeBase, Verdict
 from bot.knowledge.questions import gaps
@@ -281,7 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except Refused as error:
+        print(f"hotline: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -11,9 +11,7 @@ import contextlib
 import json
 import logging
 import signal
-import sys
 import threading
-from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,18 +39,6 @@ from bot.tickets import STATUS_LABELS, TicketStatus, find_ticket
 
 logger = logging.getLogger(__name__)
 
-
-def _refusing(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """An OpsError ends the command with its sentence on stderr and exit status 1."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except OpsError as error:
-            print(f"hotline: {error}", file=sys.stderr)
-            return 1
-
-    return run
 
 
 def local_time(text: str) -> datetime:
@@ -86,7 +72,6 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@_refusing
 def cmd_staff_add(args: argparse.Namespace) -> int:
     with session_scope() as session:
         engineer = add_engineer(
@@ -115,7 +100,6 @@ def cmd_staff_rota(args: argparse.Namespace) -> int:
     return 0
 
 
-@_refusing
 def cmd_staff_shift_add(args: argparse.Namespace) -> int:
     with session_scope() as session:
         engineer = find_engineer(session, args.engineer)
@@ -130,7 +114,6 @@ def cmd_staff_shift_add(args: argparse.Namespace) -> int:
     return 0
 
 
-@_refusing
 def cmd_staff_shift_remove(args: argparse.Namespace) -> int:
     with session_scope() as session:
         shift = session.get(OnCallShift, args.id)
@@ -150,7 +133,6 @@ def _local_date(text: str | None) -> date | None:
         raise OpsError(ops_text("errors.bad_date", text=text)) from error
 
 
-@_refusing
 def cmd_staff_oncall(args: argparse.Namespace) -> int:
     at = local_time(args.at) if args.at else utc_now()
     policy = current_policy()
@@ -165,7 +147,6 @@ def cmd_staff_oncall(args: argparse.Namespace) -> int:
     return 0
 
 
-@_refusing
 def cmd_tickets_assign(args: argparse.Namespace) -> int:
     policy = current_policy()
     with session_scope() as session:
@@ -200,7 +181,6 @@ def _chosen_engineer(session: Session, ticket: Ticket, args: argparse.Namespace)
     return engineer
 
 
-@_refusing
 def cmd_tickets_transition(args: argparse.Namespace) -> int:
     target = TicketStatus(args.status)
     details: dict[str, Any] = {}

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import local_text, utc_now
 from bot.db.models import Engineer, Page, Ticket, TicketEvent, TicketPart
+from bot.errors import Refused
 from bot.ops.texts import ops_text
 from bot.policy import current_policy
 from bot.tickets import STATUS_LABELS, TicketStatus
@@ -54,8 +55,8 @@ DETAILS: dict[TicketStatus, frozenset[str]] = {
 ETA_STATUSES = (S.DISPATCHED, S.ACCEPTED, S.EN_ROUTE, S.REOPENED)
 
 
-class OpsError(Exception):
-    """A refused operation; str(error) is the Chinese sentence to show."""
+class OpsError(Refused):
+    """A refused operation on a ticket or the team."""
 
 
 class TicketNotFound(OpsError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -21,18 +20,7 @@ from bot.policy import current_policy
 from bot.reports import monthly
 from bot.reports.follow_ups import due_follow_ups, record_follow_up
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
-from bot.reports.settings import ReportError, report_settings
-
-
-def _refusing(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except ReportError as error:
-            print(f"hotline: {error}", file=sys.stderr)
-            return 1
-
-    return run
+from bot.reports.settings import report_settings
 
 
 def _today() -> date:
@@ -58,7 +46,6 @@ def _write(text_or_bytes: str | bytes, output: Path | None) -> None:
     print(f"written to {output}", file=sys.stderr)
 
 
-@_refusing
 def cmd_report(args: argparse.Namespace) -> int:
     migrate.upgrade()
     policy = current_policy()
@@ -70,7 +57,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-@_refusing
 def cmd_followups(args: argparse.Namespace) -> int:
     migrate.upgrade()
     due_by = _local_date(args.due_by) if args.due_by else _today()
@@ -89,7 +75,6 @@ def cmd_followups(args: argparse.Namespace) -> int:
     return 0
 
 
-@_refusing
 def cmd_followups_done(args: argparse.Namespace) -> int:
     migrate.upgrade()
     policy = current_policy()
@@ -100,7 +85,6 @@ def cmd_followups_done(args: argparse.Namespace) -> int:
     return 0
 
 
-@_refusing
 def cmd_service_report(args: argparse.Namespace) -> int:
     migrate.upgrade()
     with session_scope() as session:

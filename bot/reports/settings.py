@@ -9,11 +9,13 @@ from typing import Any
 
 import yaml
 
+from bot.errors import Refused
+
 SETTINGS_FILE = Path(__file__).resolve().parent / "reports.yml"
 
 
-class ReportError(Exception):
-    """A report that cannot be made; str(error) is the Chinese sentence to show."""
+class ReportError(Refused):
+    """A report that cannot be made."""
 
 
 @dataclass(frozen=True)
