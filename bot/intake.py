@@ -180,6 +180,27 @@ def _device_value(entities: list[dict[str, Any]], catalogue: Catalogue) -> str |
     return mentions[0] if mentions else None
 
 
+# Codes are read by regexes and by parsing the text; the statistical extractor's guesses at them (「0311」 out of a
+# spaced serial read as a phone) are not taken. Names of places, departments and people have Chinese characters.
+_CODE_FIELDS = frozenset({"contact_phone", "serial_number"})
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _plausible(field: str, value: str, entity: dict[str, Any]) -> bool:
+    if field in _CODE_FIELDS:
+        return entity.get("extractor") != "CRFEntityExtractor"
+    return bool(_HAN.search(value))
+
+
+def _contact_name(value: str, text: str) -> str:
+    """「我姓李，李红梅」: the full name when the text gives one after the surname, else the surname alone."""
+    if not value.startswith("姓") or len(value) < 2:
+        return value
+    surname = value[1:]
+    full = re.search(rf"{re.escape(surname)}[\u4e00-\u9fff]{{1,2}}", text.replace(value, ""))
+    return full.group(0) if full else surname
+
+
 def extract_fields(
     message: Message,
     requested: str | None,
@@ -197,8 +218,9 @@ def extract_fields(
     found: dict[str, Any] = {}
     for entity in message.entities:
         field = ENTITY_FIELDS.get(str(entity.get("entity")))
-        if field and field != "device" and entity.get("value"):
-            found[field] = str(entity["value"]).strip()
+        value = str(entity.get("value") or "").strip()
+        if field and field != "device" and value and _plausible(field, value, entity):
+            found[field] = _contact_name(value, text) if field == "contact_person" else value
     device = _device_value(message.entities, catalogue) or catalogue.device_in_text(text)
     if device:
         found["device"] = device
@@ -242,7 +264,9 @@ def _free_text_answer(requested: str, text: str) -> str | None:
         # Digits that do not parse still go to the validator, which explains the format and asks again.
         return value if re.search(r"\d", digits_only(value)) else None
     if requested == "serial_number":
-        return value  # the validator decides: unknown serials are accepted and flagged, 「不知道」 after retries
+        # Chinese without a letter or digit (「开机就报错」) says something else, not a misread serial; a code goes
+        # to the validator, which accepts unknown serials flagged and lets 「不知道」 through after retries.
+        return value if re.search(r"[A-Za-z0-9０-９]", value) else None
     if requested == "hospital" and not _HOSPITAL_HINT.search(value) and len(value) > 20:
         return None
     if requested == "contact_person" and len(value) > 12:

@@ -127,3 +127,30 @@ def test_cannot_find_the_serial_answers_the_serial_question_whatever_the_intent(
 )
 def test_symptom_text_leaves_out_caller_and_device(text: str, symptom: str) -> None:
     assert symptom_text(text, current_catalogue()) == symptom
+
+
+def test_a_spaced_serial_is_not_read_as_a_phone_or_a_hospital() -> None:
+    # What the statistical extractor made of 「序列号是 KI 2405 0311」: a hospital and a phone.
+    guesses = [{"entity": "hospital", "value": "KI 2405", "extractor": "CRFEntityExtractor"},
+               {"entity": "phone", "value": "0311", "extractor": "CRFEntityExtractor"}]
+    assert extract("序列号是 KI 2405 0311", requested="serial_number", entities=guesses) == {
+        "serial_number": "KI24050311"}
+
+
+def test_a_phone_found_by_the_regexes_is_still_taken() -> None:
+    regex = [{"entity": "phone", "value": "13912345678", "extractor": "RegexEntityExtractor"}]
+    assert extract("电话13912345678", entities=regex)["contact_phone"] == "13912345678"
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "name"),
+    [("我姓李，李红梅", "姓李", "李红梅"), ("我姓李", "姓李", "李"), ("王敏", "王敏", "王敏")],
+)
+def test_the_contact_is_the_full_name_when_the_caller_gives_one(text: str, person: str, name: str) -> None:
+    entities = [{"entity": "person", "value": person, "extractor": "CRFEntityExtractor"}]
+    assert extract(text, requested="contact_person", entities=entities)["contact_person"] == name
+
+
+@pytest.mark.parametrize("text", ["开机就报错 温度报警 病人等着出报告呢", "不用试了直接派人"])
+def test_chinese_without_a_code_is_no_answer_to_the_serial_question(text: str) -> None:
+    assert "serial_number" not in extract(text, requested="serial_number")
