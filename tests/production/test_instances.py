@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -167,25 +168,28 @@ def test_turns_alternating_between_instances_keep_one_conversation(pair: Pair) -
 
 def test_two_messages_at_once_on_both_instances_are_processed_one_after_the_other(pair: Pair) -> None:
     sender = "web-simultaneous"
+    start = threading.Barrier(2)
     times: dict[str, float] = {}
 
-    def timed(key: str, instance: Instance, message: str, delay: float) -> str:
-        time.sleep(delay)
+    def timed(key: str, instance: Instance, message: str) -> str:
+        start.wait()
         times[f"{key}-sent"] = time.monotonic()
         reply = instance.say(sender, message)
         times[f"{key}-answered"] = time.monotonic()
         return reply
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        first = pool.submit(timed, "first", pair.a, intake("GF23070519")[0][0], 0)
-        second = pool.submit(timed, "second", pair.b, intake("GF23070519")[1][0], 0.05)
-        first_reply, second_reply = first.result(), second.result()
-    assert times["second-sent"] < times["first-answered"], "the two messages did not overlap"
-    assert "序列号" in first_reply
-    # Instance B waited for A's turn (the Redis lock) and read the serial as the answer A had just asked for.
-    assert "栾川县人民医院" in second_reply
-    users = pair.query("select count(*) from events where sender_id = :s and type_name = 'user'", s=sender)
-    assert users == [(2,)]  # none lost
+        first = pool.submit(timed, "a", pair.a, intake("GF23070519")[0][0])
+        second = pool.submit(timed, "b", pair.b, "你好")
+        replies = [first.result(), second.result()]
+    assert max(times["a-sent"], times["b-sent"]) < min(times["a-answered"], times["b-answered"]), "no overlap"
+    assert all(replies)
+    # Whichever instance took the lock first, the other's turn started only after that turn had ended: its user
+    # message comes after the first turn's action_listen, never between the first turn's events. None is lost.
+    rows = pair.query("select type_name, action_name from events where sender_id = :s order by id", s=sender)
+    users = [i for i, (kind, _) in enumerate(rows) if kind == "user"]
+    assert len(users) == 2
+    assert ("action", "action_listen") in rows[users[0] + 1:users[1]]
 
 
 def test_an_instance_restarted_mid_intake_lets_the_caller_continue(pair: Pair) -> None:
