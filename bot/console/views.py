@@ -20,6 +20,7 @@ from bot.console.pages import Console, Login, console_of, error_page, login_of, 
 from bot.console.queues import QueueFilter, ReviewError, low_ratings, queue, record_review, regions
 from bot.console.sla import countdown
 from bot.db import session_scope
+from bot.notify.notices import notify_report_ready
 from bot.ops import lifecycle
 from bot.ops.dispatch import suggest
 from bot.ops.lifecycle import ETA_STATUSES, ConcurrentChange, IllegalTransition, OpsError, PartUsed
@@ -35,7 +36,7 @@ PART_ROWS = 3
 Form = MultiDictProxy[Any]
 
 
-class Refused(Exception):
+class Forbidden(Exception):
     """The person may not do this (403); the message says why."""
 
 
@@ -247,7 +248,7 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
             action(Action(session, console, login, ticket.number, TicketStatus(ticket.status), ticket.engineer_id,
                           form))
             number = ticket.number
-    except Refused as refused:
+    except Forbidden as refused:
         return _ticket_page(request, number, status=403, error=str(refused), form=form)
     except (IllegalTransition, ConcurrentChange) as conflict:
         return _ticket_page(request, number, status=409, error=str(conflict), form=form)
@@ -277,12 +278,12 @@ class Action:
 
     def require_manager(self) -> None:
         if not self.login.is_manager:
-            raise Refused(self.console.settings.error("manager_only"))
+            raise Forbidden(self.console.settings.error("manager_only"))
 
     def require_assignee(self) -> None:
         """The engineer the ticket is assigned to, or a manager."""
         if not _may_act(self.login, self.assigned_engineer_id):
-            raise Refused(self.console.settings.error("not_your_ticket"))
+            raise Forbidden(self.console.settings.error("not_your_ticket"))
 
     def eta(self) -> datetime | None:
         """The form's optional ETA; None when left empty."""
@@ -304,7 +305,7 @@ def _may_act(login: Login, assigned_engineer_id: int | None) -> bool:
 
 def _claim(act: Action) -> None:
     if act.login.engineer_id is None:
-        raise Refused(act.console.settings.error("no_engineer_link"))
+        raise Forbidden(act.console.settings.error("no_engineer_link"))
     _require_may_assign(act, act.login.engineer_id)
     if act.assigned_engineer_id == act.login.engineer_id and act.status is not TicketStatus.REOPENED:
         return  # already theirs (a second click): re-dispatching would page and notify everyone again
@@ -399,6 +400,14 @@ def _cancel(act: Action) -> None:
                      notify=act.console.notify, at=act.now)
 
 
+def _send_report(act: Action) -> None:
+    act.require_assignee()
+    lifecycle.send_service_report(
+        act.session, act.number, actor=act.login.actor, at=act.now,
+        notify_report=lambda session, ticket, event_id: notify_report_ready(session, ticket, event_id=event_id),
+    )
+
+
 def _note(act: Action) -> None:
     lifecycle.add_note(act.session, act.number, act.text("note"), actor=act.login.actor, at=act.now)
 
@@ -416,6 +425,7 @@ ACTIONS: dict[str, Callable[[Action], None]] = {
     "reopen": _reopen,
     "cancel": _cancel,
     "note": _note,
+    "send_report": _send_report,
 }
 
 

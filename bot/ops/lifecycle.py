@@ -55,6 +55,9 @@ DETAILS: dict[TicketStatus, frozenset[str]] = {
 ETA_STATUSES = (S.DISPATCHED, S.ACCEPTED, S.EN_ROUTE, S.REOPENED)
 
 
+REPORT_SENT = "report_sent"
+
+
 class OpsError(Refused):
     """A refused operation on a ticket or the team."""
 
@@ -233,6 +236,27 @@ def add_note(session: Session, number: str, note: str, *, actor: str, at: dateti
 def record_plan(session: Session, number: str, plan: str, *, actor: str, at: datetime | None = None) -> TicketEvent:
     """The repair plan agreed for a complex or major fault; it stops the plan clock."""
     return _audited_note(session, number, "plan", plan, actor=actor, at=at)
+
+
+def send_service_report(session: Session, number: str, *, actor: str, at: datetime | None = None,
+                        notify_report: Callable[[Session, Ticket, int], None] | None = None) -> TicketEvent:
+    """The 《维修服务报告》 of a resolved repair goes to the hospital: recorded once (it stops the service-report
+    clock), with `notify_report(session, ticket, event_id)` telling the contact; a second send changes nothing."""
+    at = at or utc_now()
+    ticket = _locked_ticket(session, number)
+    if TicketStatus(ticket.status) not in (S.RESOLVED, S.CLOSED):
+        raise OpsError(ops_text("errors.report_not_ready", number=ticket.number,
+                                current=STATUS_LABELS[TicketStatus(ticket.status)]))
+    sent = next((event for event in ticket.events if event.kind == REPORT_SENT), None)
+    if sent is not None:
+        return sent
+    event = TicketEvent(ticket_id=ticket.id, at=at, actor=actor, kind=REPORT_SENT, note=ops_text("report_sent"))
+    session.add(event)
+    ticket.updated_at = at
+    session.flush()
+    if notify_report is not None:
+        notify_report(session, ticket, event.id)
+    return event
 
 
 def _audited_note(session: Session, number: str, kind: str, text: str, *, actor: str,

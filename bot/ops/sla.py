@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from bot.clock import local_text
 from bot.db.models import Engineer, SlaAlert, Ticket, TicketEvent
 from bot.ops.calendar import BusinessCalendar, add_working_days
 from bot.ops.dispatch import region_for
+from bot.ops.lifecycle import REPORT_SENT
 from bot.ops.paging import Pager, SendSms, advance, escalate
 from bot.ops.staff import on_call
 from bot.ops.texts import ops_text
@@ -86,6 +87,12 @@ def clocks_for(ticket: Ticket, policy: ServicePolicy, calendar: BusinessCalendar
         clocks.append(Clock("plan", ticket.plan_due, planned or resolved))
     if ticket.repair_due:
         clocks.append(Clock("repair", ticket.repair_due, resolved))
+    on_site_repair = not ticket.resolved_remotely and "remote_resolved" not in (ticket.flags or [])
+    if fault and ticket.resolved_at is not None and on_site_repair:
+        # A visit owes the hospital its signed service report; a fix over the phone (the bot's or an engineer's)
+        # has none to sign.
+        report_due = deadline_after(ticket.resolved_at, "deadlines.service_report_working_days", policy, calendar)
+        clocks.append(Clock("service_report", report_due, any(event.kind == REPORT_SENT for event in ticket.events)))
     if ticket.kind == TicketKind.COMPLAINT.value:
         answer_due = deadline_after(ticket.created_at, "deadlines.complaint_answer_working_days", policy, calendar)
         clocks.append(Clock("complaint_answer", answer_due, resolved))
@@ -106,8 +113,12 @@ def sweep(
     warn_before = {name: timedelta(minutes=float(m)) for name, m in policy.value("sla.warn_before_minutes").items()}
     escalating = set(policy.value("sla.escalate_on_breach"))
     report = SweepReport()
+    open_statuses = [s.value for s in OPEN_STATUSES]
+    recently_resolved = now - timedelta(days=float(policy.value("sla.report_watch_days")))
     tickets = session.execute(
-        select(Ticket).where(Ticket.status.in_([s.value for s in OPEN_STATUSES])).order_by(Ticket.id)
+        select(Ticket)
+        .where(or_(Ticket.status.in_(open_statuses), Ticket.resolved_at >= recently_resolved))
+        .order_by(Ticket.id)
     ).scalars()
     for ticket in tickets:
         for clock in clocks_for(ticket, policy, calendar):
@@ -124,6 +135,8 @@ def sweep(
                   and _record(session, ticket, clock, "warning", now, policy.timezone)):
                 report.warnings.append((ticket.number, clock.name))
                 _warn(session, ticket, clock, now, pager)
+        if ticket.status not in open_statuses:
+            continue
         page = advance(session, ticket, at=now, pager=pager)
         if page is not None:
             report.pages.append((ticket.number, page.engineer.name))

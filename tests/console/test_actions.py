@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.db import session_scope
-from bot.db.models import Ticket
+from bot.db.models import OutboxMessage, Ticket
 from bot.tickets import find_ticket
 from tests.console.conftest import Console, FakeClock, Staff, make_fault
 
@@ -57,6 +57,16 @@ async def test_an_engineer_takes_a_ticket_from_claim_to_resolved(console: Consol
         assert ticket.eta == clock.now.replace(hour=4, minute=30)
         assert [(p.part_model, p.quantity) for p in ticket.parts] == [("TS-200", 2)]
         assert ticket.resolved_remotely is False
+
+    # Sent to the hospital once: the contact hears from the outbox, a second click changes nothing.
+    assert 'id="send-report"' in page
+    assert (await console.post(f"/tickets/{number}/send_report"))[0] == 303
+    assert (await console.post(f"/tickets/{number}/send_report"))[0] == 303
+    _, page = await console.get(f"/tickets/{number}?done=send_report")
+    assert "已发给医院" in page and 'id="send-report"' not in page
+    with session_scope(database) as session:
+        notices = session.execute(select(OutboxMessage.text)).scalars().all()
+    assert sum("维修服务报告已出具" in text for text in notices) == 1
 
 
 async def test_an_open_ticket_has_no_service_report_yet(console: Console, database: Engine, clock: FakeClock) -> None:

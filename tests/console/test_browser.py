@@ -77,6 +77,7 @@ def console_url(database: Engine, staff: Staff, tmp_path: Path) -> Iterator[str]
 
 def test_manager_dispatches_and_engineer_resolves_in_a_browser(browser: Any, console_url: str, database: Engine,
                                                                staff: Staff) -> None:
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -87,7 +88,14 @@ def test_manager_dispatches_and_engineer_resolves_in_a_browser(browser: Any, con
         """Click and wait for the next page: a click returns before the browser has navigated."""
         old_page = browser.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(browser, 10).until(staleness_of(old_page))
+
+        def navigated(_: Any) -> bool:
+            try:
+                return bool(staleness_of(old_page)(browser))
+            except WebDriverException:  # chromedriver's 「Node … does not belong to the document」: gone as well
+                return True
+
+        WebDriverWait(browser, 10).until(navigated)
 
     def submit(button_id: str) -> None:
         click(browser.find_element(By.ID, button_id))

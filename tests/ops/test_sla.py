@@ -159,3 +159,42 @@ def test_warnings_go_to_the_engineer_who_has_the_ticket(team: Engine, pager: Pag
         lifecycle.accept(session, number, actor="13800000102", at=RECEIVED)
     run(team, RECEIVED + timedelta(hours=2, minutes=30), pager)
     assert sms.sent[-1][0] == "13800000102" and "「到场」时限" in sms.sent[-1][1]
+
+
+def resolved_on_site(engine: Engine, key: str, at: datetime) -> str:
+    number = make_ticket(engine, key, received_at=at - timedelta(hours=3))
+    with session_scope(engine) as session:
+        lifecycle.assign(session, number, engineer_id(engine, ZHOU), actor="console:manager", at=at - timedelta(hours=3))
+        lifecycle.accept(session, number, actor=ZHOU, at=at - timedelta(hours=3))
+        lifecycle.transition(session, number, "on_site", actor=ZHOU, at=at - timedelta(hours=2))
+        lifecycle.resolve(session, number, actor=ZHOU, cause="温控模块老化", actions="更换温控模块",
+                          parts=[lifecycle.PartUsed("KR-TC-01", 1)], remote=False, at=at)
+    return number
+
+
+def test_a_repair_owes_its_service_report_within_three_working_days(team: Engine, pager: Pager) -> None:
+    resolved = utc("2026-11-20 16:00")  # a Friday afternoon in Zhengzhou
+    late, on_time = resolved_on_site(team, "late", resolved), resolved_on_site(team, "sent", resolved)
+    with session_scope(team) as session:
+        clocks = {c.name: c.due_at for c in clocks_for(find_ticket(session, late), pager.policy, pager.calendar)}
+        assert clocks["service_report"] == utc("2026-11-25 16:00")  # Monday, Tuesday, Wednesday
+        told: list[int] = []
+        first = lifecycle.send_service_report(session, on_time, actor=ZHOU, at=resolved + timedelta(days=1),
+                                              notify_report=lambda _s, _t, event_id: told.append(event_id))
+        again = lifecycle.send_service_report(session, on_time, actor=ZHOU, notify_report=lambda *_: told.append(0))
+        assert again.id == first.id and told == [first.id]  # sent once, the hospital told once
+    assert not run(team, utc("2026-11-25 08:00"), pager).breaches
+    assert run(team, utc("2026-11-25 16:00"), pager).breaches == [(late, "service_report")]
+
+
+def test_no_report_before_the_repair_and_none_owed_for_the_bots_own_fix(team: Engine, pager: Pager) -> None:
+    number = make_ticket(team)
+    with session_scope(team) as session, pytest.raises(lifecycle.OpsError, match="处理完毕后才能出具"):
+        lifecycle.send_service_report(session, number, actor=ZHOU)
+    with session_scope(team) as session:
+        ticket = find_ticket(session, number)
+        assert ticket is not None
+        ticket.status, ticket.resolved_at, ticket.flags = "resolved", RECEIVED, ["remote_resolved"]
+    with session_scope(team) as session:
+        names = [c.name for c in clocks_for(find_ticket(session, number), pager.policy, pager.calendar)]
+    assert "service_report" not in names

@@ -100,6 +100,8 @@ class Month:
                 lifecycle.add_note(session, number, str(details["text"]), actor="test", at=at)
             elif step == "resolve":
                 lifecycle.resolve(session, number, actor="test", at=at, **details)  # type: ignore[arg-type]
+                if not details.get("remote"):  # the engineer leaves the service report on site
+                    lifecycle.send_service_report(session, number, actor="test", at=at)
             else:
                 lifecycle.transition(session, number, step, actor="test", at=at)
 
