@@ -89,7 +89,8 @@ def throwaway_postgres_database(prefix: str = "hotline_test") -> Iterator[str]:
         yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
+            # FORCE: a server process under test may still hold a pooled connection.
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
