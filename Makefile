@@ -19,6 +19,7 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
+	$(BIN)/ruff format --check bot actions tests bench
 	$(BIN)/ruff check bot actions tests bench
 	$(BIN)/mypy bot actions
 

@@ -26,7 +26,9 @@ class ActionAcknowledge(Action):
     def name(self) -> str:
         return "action_acknowledge"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         previous = _previous_action(tracker)
         question_id = tracker.get_slot("faq_question_id")
@@ -37,7 +39,11 @@ class ActionAcknowledge(Action):
             dispatcher.utter_message(text=say("faq_feedback_thanks" if helpful else "faq_feedback_sorry"))
             return [SlotSet("faq_question_id", None)]
         number = tracker.get_slot("last_ticket_number")
-        if number and intent == "affirm" and previous in ("action_submit_ticket", "action_submit_service_request"):
+        if (
+            number
+            and intent == "affirm"
+            and previous in ("action_submit_ticket", "action_submit_service_request")
+        ):
             dispatcher.utter_message(text=say("ticket_already_created", number=number))
         else:
             dispatcher.utter_message(text=say("acknowledge"))
@@ -58,10 +64,14 @@ class ActionDefaultAskAffirmation(Action):
     def name(self) -> str:
         return "action_default_ask_affirmation"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         names = labels("intent_labels")
         ranking = tracker.latest_message.get("intent_ranking") or []
-        offered = [r["name"] for r in ranking if r.get("name") in names and r["name"] not in NOT_OFFERED][:CHOICES]
+        offered = [r["name"] for r in ranking if r.get("name") in names and r["name"] not in NOT_OFFERED][
+            :CHOICES
+        ]
         buttons = [{"title": names[name], "payload": f"/{name}"} for name in offered]
         buttons.append({"title": say("ask_affirmation_none"), "payload": "/deny"})
         dispatcher.utter_message(text=say("ask_affirmation"), buttons=buttons)

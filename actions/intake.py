@@ -79,14 +79,20 @@ class ActionStartIntake(Action):
     def name(self) -> str:
         return "action_start_intake"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         message = latest_message(tracker)
         found = extract_fields(message, None, current_catalogue(), current_rules())
         caller = caller_phone(tracker)
         if caller and not tracker.get_slot("contact_phone"):
             found.setdefault("contact_phone", caller)
         events = reset(INTAKE_SLOTS, keep=CALLER_SLOTS)
-        events += [SlotSet("intake_id", uuid.uuid4().hex), SlotSet("intake_flags", []), SlotSet("failed_attempts", {})]
+        events += [
+            SlotSet("intake_id", uuid.uuid4().hex),
+            SlotSet("intake_flags", []),
+            SlotSet("failed_attempts", {}),
+        ]
         events += [SlotSet(field, value) for field, value in found.items()]
         return events
 
@@ -220,7 +226,10 @@ class ValidateFaultForm(FormValidationAction):
             device = find_device(session, serial)
             if device is None:
                 dispatcher.utter_message(text=say("serial_unknown", serial=serial))
-                return {"serial_number": serial, "intake_flags": self._flag(tracker, "serial_not_in_registry")}
+                return {
+                    "serial_number": serial,
+                    "intake_flags": self._flag(tracker, "serial_not_in_registry"),
+                }
             dispatcher.utter_message(
                 text=say(
                     "serial_known",
@@ -249,7 +258,9 @@ class ValidateFaultForm(FormValidationAction):
             return {"fault_description": value}  # urgent and already asked for an engineer: no checklist
         catalogue = current_catalogue()
         device_type = catalogue.type_in_text(f"{tracker.get_slot('device') or ''} {value}")
-        found = guide_library().match(symptom_text(str(value), catalogue), device_type.id if device_type else None)
+        found = guide_library().match(
+            symptom_text(str(value), catalogue), device_type.id if device_type else None
+        )
         return {"fault_description": value, "guide_id": found.guide.id if found else None}
 
     def validate_guide_accepted(
@@ -277,7 +288,11 @@ class ValidateFaultForm(FormValidationAction):
         if not progress.finished:
             return {"guide_step_answer": None, "guide_progress": progress.to_dict()}
         dispatcher.utter_message(text=guide_library().text("solved" if progress.solved else "not_solved"))
-        return {"guide_step_answer": GUIDE_DONE, "guide_progress": progress.to_dict(), "guide_solved": progress.solved}
+        return {
+            "guide_step_answer": GUIDE_DONE,
+            "guide_progress": progress.to_dict(),
+            "guide_solved": progress.solved,
+        }
 
     def validate_registration_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -331,7 +346,9 @@ class ActionAskGuideAccepted(Action):
     def name(self) -> str:
         return "action_ask_guide_accepted"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         guide = guide_library().guide(str(tracker.get_slot("guide_id")))
         text = say("guide_offer", title=guide.title, steps=len(guide.steps))
         if _urgent(tracker):
@@ -351,7 +368,9 @@ class ActionAskGuideStepAnswer(Action):
     def name(self) -> str:
         return "action_ask_guide_step_answer"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         progress = _progress(tracker)
         if progress is None or progress.current_step is None:
             return []
@@ -390,13 +409,17 @@ class ActionAskRegistrationConfirmed(Action):
     def name(self) -> str:
         return "action_ask_registration_confirmed"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         if tracker.get_slot("correction_pending"):
             dispatcher.utter_message(text=say("correction_prompt"))
         else:
             progress = _progress(tracker)
             dispatcher.utter_message(
-                text=registration_summary(tracker.current_slot_values(), len(progress.tried) if progress else 0)
+                text=registration_summary(
+                    tracker.current_slot_values(), len(progress.tried) if progress else 0
+                )
             )
         return []
 
@@ -428,7 +451,9 @@ class ActionSubmitTicket(Action):
     def name(self) -> str:
         return "action_submit_ticket"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         intake_id = tracker.get_slot("intake_id")
         if not intake_id:
             return []
@@ -491,8 +516,15 @@ class ActionSubmitTicket(Action):
             if wants_ticket and database_unreachable(error):
                 # Nothing is lost: the journal keeps the ticket until the database is back (bot/notify/journal.py).
                 try:
-                    entry = journal.record(TicketKind.FAULT, registration, idempotency_key=key, origin=origin,
-                                           received_at=received_at, policy=current_policy(), resolved_remotely=solved)
+                    entry = journal.record(
+                        TicketKind.FAULT,
+                        registration,
+                        idempotency_key=key,
+                        origin=origin,
+                        received_at=received_at,
+                        policy=current_policy(),
+                        resolved_remotely=solved,
+                    )
                     return _taken_offline(dispatcher, entry, solved, done)
                 except JournalUnavailable:
                     logger.exception("ticket for intake %s neither stored nor journaled", intake_id)
@@ -509,8 +541,9 @@ def _taken_offline(
     if solved:
         dispatcher.utter_message(text=say("remote_resolved", number=entry.number))
     else:
-        dispatcher.utter_message(text=say("ticket_journaled", number=entry.number,
-                                          hotline=current_policy().hotline_phone))
+        dispatcher.utter_message(
+            text=say("ticket_journaled", number=entry.number, hotline=current_policy().hotline_phone)
+        )
     return [*done, SlotSet("last_ticket_number", entry.number)]
 
 
@@ -527,6 +560,8 @@ class ActionCancelIntake(Action):
     def name(self) -> str:
         return "action_cancel_intake"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         dispatcher.utter_message(text=say("intake_cancelled"))
         return [ActiveLoop(None), SlotSet("requested_slot", None), *reset(INTAKE_SLOTS, keep=CALLER_SLOTS)]

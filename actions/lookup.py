@@ -28,7 +28,9 @@ class ActionCheckTicket(Action):
     def name(self) -> str:
         return "action_check_ticket"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         message = latest_message(tracker)
         number = next(
             (str(e["value"]) for e in message.entities if e.get("entity") == "ticket_id"), None
@@ -71,7 +73,9 @@ class ActionCheckWarranty(Action):
     def name(self) -> str:
         return "action_check_warranty"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         serial = _serial_in(tracker) or tracker.get_slot("serial_number")
         if not serial:
             if tracker.latest_action_name == "warranty_form":

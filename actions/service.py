@@ -56,7 +56,9 @@ class ActionStartServiceRequest(Action):
     def name(self) -> str:
         return "action_start_service_request"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         message = latest_message(tracker)
         kind = KIND_BY_INTENT.get(message.intent or "", TicketKind.CALLBACK)
         events: list[EventType] = [
@@ -65,7 +67,9 @@ class ActionStartServiceRequest(Action):
             SlotSet("intake_id", uuid.uuid4().hex),
         ]
         found = extract_fields(message, None, current_catalogue(), current_rules())
-        events += [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS or f in ("device", "serial_number")]
+        events += [
+            SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS or f in ("device", "serial_number")
+        ]
         phone = caller_phone(tracker)
         if phone and not tracker.get_slot("contact_phone") and "contact_phone" not in found:
             events.append(SlotSet("contact_phone", phone))
@@ -106,7 +110,9 @@ class ActionSubmitServiceRequest(Action):
     def name(self) -> str:
         return "action_submit_service_request"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         kind_value = tracker.get_slot("request_kind")
         key = tracker.get_slot("intake_id")
         if not kind_value or not key:
@@ -152,16 +158,25 @@ class ActionSubmitServiceRequest(Action):
                 dispatcher.utter_message(text=say("service_error", hotline=policy.hotline_phone))
                 return []
             try:
-                offline = journal.record(kind, registration, idempotency_key=idempotency_key, origin=origin,
-                                         received_at=received_at, policy=policy)
+                offline = journal.record(
+                    kind,
+                    registration,
+                    idempotency_key=idempotency_key,
+                    origin=origin,
+                    received_at=received_at,
+                    policy=policy,
+                )
             except JournalUnavailable:
                 logger.exception("service request %s neither stored nor journaled", key)
                 dispatcher.utter_message(text=say("service_error", hotline=policy.hotline_phone))
                 return []
         if offline is not None:
             number = offline.number
-            dispatcher.utter_message(text=say("request_journaled", kind=KIND_LABELS[kind], number=number,
-                                              hotline=policy.hotline_phone))
+            dispatcher.utter_message(
+                text=say(
+                    "request_journaled", kind=KIND_LABELS[kind], number=number, hotline=policy.hotline_phone
+                )
+            )
         return [
             SlotSet("request_kind", None),
             SlotSet("request_text", None),
@@ -223,11 +238,25 @@ def page_on_call_after_hours(dispatcher: CollectingDispatcher, number: str, now:
 _SCORE_NUMERALS = {"五": 5, "四": 4, "三": 3, "二": 2, "两": 2, "一": 1}
 # How callers rate in words; the longest phrase found wins, so 「不满意」 is never read as 「满意」.
 _SCORE_WORDS = {
-    "非常不满意": 1, "很不满意": 1, "太差": 1, "很差": 1, "差劲": 1,
-    "不太满意": 2, "不满意": 2, "不怎么样": 2,
-    "一般": 3, "还行": 3, "凑合": 3,
-    "比较满意": 4, "还不错": 4, "满意": 4,
-    "很满意": 5, "非常满意": 5, "十分满意": 5, "满分": 5, "特别好": 5,
+    "非常不满意": 1,
+    "很不满意": 1,
+    "太差": 1,
+    "很差": 1,
+    "差劲": 1,
+    "不太满意": 2,
+    "不满意": 2,
+    "不怎么样": 2,
+    "一般": 3,
+    "还行": 3,
+    "凑合": 3,
+    "比较满意": 4,
+    "还不错": 4,
+    "满意": 4,
+    "很满意": 5,
+    "非常满意": 5,
+    "十分满意": 5,
+    "满分": 5,
+    "特别好": 5,
 }
 
 
@@ -255,7 +284,9 @@ class ActionRateService(Action):
     def name(self) -> str:
         return "action_rate_service"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         message = latest_message(tracker)
         score = score_in(message.text, message.entities)
         if score is None:
@@ -263,7 +294,9 @@ class ActionRateService(Action):
             return []
         policy = current_policy()
         with session_scope() as session:
-            tickets = tickets_for_caller(session, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone"), limit=1)
+            tickets = tickets_for_caller(
+                session, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone"), limit=1
+            )
             session.add(
                 Rating(
                     ticket_id=tickets[0].id if tickets else None,
@@ -279,4 +312,3 @@ class ActionRateService(Action):
         else:
             dispatcher.utter_message(text=say("rating_thanks", score=score))
         return []
-

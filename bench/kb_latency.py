@@ -42,12 +42,16 @@ def recombine(text: str, vocabulary: list[str], rng: random.Random, share: float
     return "".join(rng.choice(vocabulary) if rng.random() < share else word for word in words)
 
 
-def synthetic_kb(real_dir: Path, target: Path, entries: list[FaqEntry], size: int, rng: random.Random) -> None:
+def synthetic_kb(
+    real_dir: Path, target: Path, entries: list[FaqEntry], size: int, rng: random.Random
+) -> None:
     """A KB folder with the real settings and `size` recombined FAQ entries, 500 to a file."""
     for name in ("retrieval.yml", "devices.yml"):
         shutil.copy(real_dir / name, target / name)
     (target / "faq").mkdir()
-    vocabulary = [word for entry in entries for text in entry.variants for word in jieba.lcut(text) if word.strip()]
+    vocabulary = [
+        word for entry in entries for text in entry.variants for word in jieba.lcut(text) if word.strip()
+    ]
     items = []
     for n in range(size):
         model = rng.choice(entries)
@@ -113,8 +117,13 @@ def main(size: int, count: int, seed: int) -> None:
         synthetic = Path(tmp) / "synthetic"
         synthetic.mkdir()
         synthetic_kb(real_dir, synthetic, entries, size, rng)
-        rows = [("real KB", measure(real_copy, questions)), (f"synthetic {size:,}", measure(synthetic, questions))]
-    print(f"{len(questions) - WARM_UP} questions per KB, latency of KnowledgeBase.ask after {WARM_UP} warm-up questions")
+        rows = [
+            ("real KB", measure(real_copy, questions)),
+            (f"synthetic {size:,}", measure(synthetic, questions)),
+        ]
+    print(
+        f"{len(questions) - WARM_UP} questions per KB, latency of KnowledgeBase.ask after {WARM_UP} warm-up questions"
+    )
     print(f"{'KB':<18}{'entries':>8}{'variants':>10}{'p50 ms':>9}{'p95 ms':>9}{'cold s':>9}{'reload s':>10}")
     for name, row in rows:
         print(

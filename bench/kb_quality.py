@@ -106,9 +106,11 @@ def tuning_tables(
         f"{shipped.suggest_threshold:.2f}): share of paraphrases answered rightly / wrongly / offered as choices / "
         "declined; off-topic questions answered (must be 0) and offered"
     )
-    print(f"{'answer_thr':<16}" + "".join(f"{h:>10}" for h in ("correct", "wrong", "clarified", "declined")) + (
-        f"{'off:ans':>10}{'off:offer':>10}"
-    ))
+    print(
+        f"{'answer_thr':<16}"
+        + "".join(f"{h:>10}" for h in ("correct", "wrong", "clarified", "declined"))
+        + (f"{'off:ans':>10}{'off:offer':>10}")
+    )
     for threshold in sweep:
         label = f"{threshold:.2f}" + (" shipped" if abs(threshold - shipped.answer_threshold) < 1e-9 else "")
         counts: Counter[str] = Counter()
@@ -146,9 +148,13 @@ def tuning_tables(
         print(f"{label:<16}{declined / n:>10.1%}{offered:>10}")
 
 
-def threshold_trade_off(answerable: list[Scored], off_topic: list[Scored], shipped: RetrievalSettings) -> None:
+def threshold_trade_off(
+    answerable: list[Scored], off_topic: list[Scored], shipped: RetrievalSettings
+) -> None:
     """What this set's callers would get at other answer thresholds (margin and suggest threshold as shipped)."""
-    print(f"{'answer_thr':<16}{'right':>8}{'WRONG':>8}{'clarified':>10}{'declined':>10}{'off:ans':>9}{'off:offer':>10}")
+    print(
+        f"{'answer_thr':<16}{'right':>8}{'WRONG':>8}{'clarified':>10}{'declined':>10}{'off:ans':>9}{'off:offer':>10}"
+    )
     for threshold in TRADE_OFF_THRESHOLDS:
         counts: Counter[str] = Counter()
         for item in answerable:
@@ -180,10 +186,14 @@ def held_out_report(
     )
     top1 = sum(item.offered[:1] == [item.expected_id] for item in answerable)
     mrr = sum(
-        1 / (item.offered.index(item.expected_id) + 1) for item in answerable if item.expected_id in item.offered
+        1 / (item.offered.index(item.expected_id) + 1)
+        for item in answerable
+        if item.expected_id in item.offered
     ) / len(answerable)
     ranked_first = sum(item.ranked[:1] != [] and item.ranked[0][0] == item.expected_id for item in answerable)
-    print(f"top-1 accuracy (first hit offered, any verdict): {top1 / len(answerable):.3f} ({top1}/{len(answerable)})")
+    print(
+        f"top-1 accuracy (first hit offered, any verdict): {top1 / len(answerable):.3f} ({top1}/{len(answerable)})"
+    )
     print(f"MRR@3 (hits offered): {mrr:.3f}")
     print(f"right entry ranked first, thresholds aside: {ranked_first / len(answerable):.3f}")
     verdicts: Counter[str] = Counter()
@@ -194,7 +204,9 @@ def held_out_report(
             verdicts["clarified" if item.verdict is Verdict.SUGGEST else "declined"] += 1
     print(
         "answerable: "
-        + ", ".join(f"{key} {verdicts[key]}" for key in ("answered right", "answered WRONG", "clarified", "declined"))
+        + ", ".join(
+            f"{key} {verdicts[key]}" for key in ("answered right", "answered WRONG", "clarified", "declined")
+        )
     )
     off = Counter(item.verdict for item in off_topic)
     print(
@@ -207,11 +219,15 @@ def held_out_report(
     misses = [item for item in answerable if item.offered[:1] != [item.expected_id]]
     wrong_off = [item for item in off_topic if item.verdict is not Verdict.NONE]
     if misses or wrong_off:
-        print("misses (expected entry → what the bot offers; best 3 thresholds aside), off-topic offered something:")
+        print(
+            "misses (expected entry → what the bot offers; best 3 thresholds aside), off-topic offered something:"
+        )
     for item in [*misses, *wrong_off]:
         best = ", ".join(f"{entry_id} {score:.2f}" for entry_id, score in item.ranked)
         offered = item.offered[0] if item.offered else "nothing"
-        print(f"  「{item.text}」 {item.expected_id or 'off-topic'} → {item.verdict.value} {offered}; best 3: {best}")
+        print(
+            f"  「{item.text}」 {item.expected_id or 'off-topic'} → {item.verdict.value} {offered}; best 3: {best}"
+        )
 
 
 def main(low: float, high: float, step: float, show_misses: bool) -> None:
@@ -236,8 +252,9 @@ def main(low: float, high: float, step: float, show_misses: bool) -> None:
     print()
     held_out_report("fresh set (never tuned on)", FRESH_SET, fresh, shipped, show_misses)
     print()
-    held_out_report("third set (voice-style, scored before the issue-3 changes)", THIRD_SET, third, shipped,
-                    show_misses)
+    held_out_report(
+        "third set (voice-style, scored before the issue-3 changes)", THIRD_SET, third, shipped, show_misses
+    )
 
 
 if __name__ == "__main__":

@@ -64,11 +64,20 @@ def free_port() -> int:
 
 def registry(count: int) -> dict[str, object]:
     """A fictional installed base: one chemistry analyser per simulated hospital."""
-    return {"devices": [
-        {"serial_number": f"LT{26000000 + i:08d}", "model": "KR-2000", "hospital": f"演示市第{i + 1}人民医院",
-         "department": "检验科", "city": "郑州", "address": f"郑州市演示区健康路{i + 1}号", "accepted_on": date(2025, 6, 1)}
-        for i in range(count)
-    ]}
+    return {
+        "devices": [
+            {
+                "serial_number": f"LT{26000000 + i:08d}",
+                "model": "KR-2000",
+                "hospital": f"演示市第{i + 1}人民医院",
+                "department": "检验科",
+                "city": "郑州",
+                "address": f"郑州市演示区健康路{i + 1}号",
+                "accepted_on": date(2025, 6, 1),
+            }
+            for i in range(count)
+        ]
+    }
 
 
 def script(i: int) -> list[tuple[str, str]]:
@@ -84,7 +93,9 @@ def script(i: int) -> list[tuple[str, str]]:
     ]
 
 
-async def converse(i: int, urls: list[str], session: aiohttp.ClientSession, think: float, results: Results) -> None:
+async def converse(
+    i: int, urls: list[str], session: aiohttp.ClientSession, think: float, results: Results
+) -> None:
     sender, number = f"bench-{i}", ""
     # Each hospital its own address (the proxy header the instances are told to trust).
     headers = {"X-Forwarded-For": f"10.{i // 250}.{i % 250}.1"}
@@ -94,16 +105,22 @@ async def converse(i: int, urls: list[str], session: aiohttp.ClientSession, thin
         url = urls[turn % len(urls)]
         started = time.perf_counter()
         try:
-            async with session.post(url, json={"sender": sender, "message": message}, headers=headers) as answer:
+            async with session.post(
+                url, json={"sender": sender, "message": message}, headers=headers
+            ) as answer:
                 body = await answer.json(content_type=None)
                 status = answer.status
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             results.errors.append(f"{sender} turn {turn}: {type(error).__name__} {error}")
             return
         results.latencies.append(time.perf_counter() - started)
-        said = "\n".join(str(reply.get("text", "")) for reply in body) if isinstance(body, list) else str(body)
+        said = (
+            "\n".join(str(reply.get("text", "")) for reply in body) if isinstance(body, list) else str(body)
+        )
         if status != 200 or expected not in said:
-            results.errors.append(f"{sender} turn {turn}: HTTP {status}, expected {expected!r}, got {said[:80]!r}")
+            results.errors.append(
+                f"{sender} turn {turn}: HTTP {status}, expected {expected!r}, got {said[:80]!r}"
+            )
             return
         if turn == 4:
             found = TICKET_NUMBER.search(said)
@@ -161,13 +178,26 @@ class MemoryWatch:
 
 def start(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    command = [HOTLINE, "serve", "--port", str(port), "--action-port", str(free_port()), "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    command = [
+        HOTLINE,
+        "serve",
+        "--port",
+        str(port),
+        "--action-port",
+        str(free_port()),
+        "--workers",
+        str(workers),
+    ]
+    process = subprocess.Popen(
+        command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"hotline serve exited with {process.returncode}; see {env['HOTLINE_VAR_DIR']}/log")
+            raise SystemExit(
+                f"hotline serve exited with {process.returncode}; see {env['HOTLINE_VAR_DIR']}/log"
+            )
         try:
             requests.get(f"{base}/", timeout=2).raise_for_status()
             return process, f"{base}/webhooks/rest/webhook"
@@ -204,10 +234,18 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--instances", type=int, choices=(1, 2), default=1)
     parser.add_argument("--workers", type=int, default=1, help="Sanic workers per server of each instance")
-    parser.add_argument("--think", type=float, default=2.0, help="mean pause between a hospital's messages (s)")
-    parser.add_argument("--postgres", default=os.environ.get("HOTLINE_TEST_POSTGRES_URL",
-                                                             "postgresql+psycopg2://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="a Redis database for the bench alone")
+    parser.add_argument(
+        "--think", type=float, default=2.0, help="mean pause between a hospital's messages (s)"
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    parser.add_argument(
+        "--redis", default="redis://127.0.0.1:6379/12", help="a Redis database for the bench alone"
+    )
     args = parser.parse_args()
 
     admin = create_engine(args.postgres, future=True, isolation_level="AUTOCOMMIT")
@@ -218,12 +256,25 @@ def main() -> int:
     shared_redis = redis.Redis.from_url(args.redis)
     shared_redis.flushdb()
     var = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
-    env = {**os.environ, "HOTLINE_PROFILE": "production", "HOTLINE_DATABASE_URL": database_url,
-           "HOTLINE_REDIS_URL": args.redis, "HOTLINE_VAR_DIR": str(var), "SANIC_PROXIES_COUNT": "1"}
+    env = {
+        **os.environ,
+        "HOTLINE_PROFILE": "production",
+        "HOTLINE_DATABASE_URL": database_url,
+        "HOTLINE_REDIS_URL": args.redis,
+        "HOTLINE_VAR_DIR": str(var),
+        "SANIC_PROXIES_COUNT": "1",
+    }
     registry_file = var / "registry.yml"
-    registry_file.write_text(yaml.safe_dump(registry(args.conversations), allow_unicode=True), encoding="utf-8")
-    subprocess.run([HOTLINE, "db", "seed", "--file", str(registry_file)], env=env, check=True, cwd=PROJECT_ROOT,
-                   stdout=subprocess.DEVNULL)
+    registry_file.write_text(
+        yaml.safe_dump(registry(args.conversations), allow_unicode=True), encoding="utf-8"
+    )
+    subprocess.run(
+        [HOTLINE, "db", "seed", "--file", str(registry_file)],
+        env=env,
+        check=True,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     servers: list[subprocess.Popen[bytes]] = []
     try:
         urls = []
@@ -236,10 +287,15 @@ def main() -> int:
             memory.sample()
         engine = create_engine(database_url, future=True)
         with engine.connect() as connection:
-            rows = connection.execute(text(
-                "select sender_id, count(*), count(distinct number) from tickets "
-                "where sender_id like 'bench-%' group by sender_id")).all()
-            all_numbers = connection.execute(text("select count(*), count(distinct number) from tickets")).one()
+            rows = connection.execute(
+                text(
+                    "select sender_id, count(*), count(distinct number) from tickets "
+                    "where sender_id like 'bench-%' group by sender_id"
+                )
+            ).all()
+            all_numbers = connection.execute(
+                text("select count(*), count(distinct number) from tickets")
+            ).one()
         engine.dispose()
     finally:
         for process in servers:
@@ -253,14 +309,20 @@ def main() -> int:
     created = sum(count for _, count, _ in rows)
     duplicates = sum(count - 1 for _, count, _ in rows if count > 1)
     lat = [1000 * s for s in results.latencies]
-    print(f"instances {args.instances} × {args.workers} worker(s), {args.conversations} conversations, "
-          f"think {args.think} s")
-    print("| messages | messages/s | p50 ms | p95 ms | p99 ms | max ms | errors | tickets (expected) | "
-          "duplicates | unique numbers | peak RSS |")
+    print(
+        f"instances {args.instances} × {args.workers} worker(s), {args.conversations} conversations, "
+        f"think {args.think} s"
+    )
+    print(
+        "| messages | messages/s | p50 ms | p95 ms | p99 ms | max ms | errors | tickets (expected) | "
+        "duplicates | unique numbers | peak RSS |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    print(f"| {len(lat)} | {len(lat) / elapsed:.1f} | {statistics.median(lat):.0f} | {percentile(lat, 0.95):.0f} | "
-          f"{percentile(lat, 0.99):.0f} | {max(lat):.0f} | {len(results.errors)} | {created} ({args.conversations}) | "
-          f"{duplicates} | {all_numbers[1] == all_numbers[0]} | {memory.peak_bytes / 2**30:.2f} GiB |")
+    print(
+        f"| {len(lat)} | {len(lat) / elapsed:.1f} | {statistics.median(lat):.0f} | {percentile(lat, 0.95):.0f} | "
+        f"{percentile(lat, 0.99):.0f} | {max(lat):.0f} | {len(results.errors)} | {created} ({args.conversations}) | "
+        f"{duplicates} | {all_numbers[1] == all_numbers[0]} | {memory.peak_bytes / 2**30:.2f} GiB |"
+    )
     for error in results.errors[:10]:
         print("error:", error)
     ok = not results.errors and created == args.conversations and duplicates == 0

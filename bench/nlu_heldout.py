@@ -35,12 +35,16 @@ async def main(repeat: int, model: Path) -> None:
     intents = intent_scores(expected, predicted)
     print(f"model: {model.name}")
     print(f"held-out examples: {len(examples)}, intents: {len(set(expected))}")
-    print(f"intent macro-F1: {intents.macro_f1:.3f}, accuracy: {intents.accuracy:.3f}, "
-          f"fell back: {intents.fallbacks}, wrong intent: {intents.wrong}")
+    print(
+        f"intent macro-F1: {intents.macro_f1:.3f}, accuracy: {intents.accuracy:.3f}, "
+        f"fell back: {intents.fallbacks}, wrong intent: {intents.wrong}"
+    )
     gold = [e.get("entities") or [] for e in examples]
     for name, score in entity_scores(gold, [r["entities"] for r in results]).items():
-        print(f"entity {name}: precision {score.precision:.3f}, recall {score.recall:.3f}, F1 {score.f1:.3f} "
-              f"({score.found} of {score.wanted} found, {score.spurious} spurious)")
+        print(
+            f"entity {name}: precision {score.precision:.3f}, recall {score.recall:.3f}, F1 {score.f1:.3f} "
+            f"({score.found} of {score.wanted} found, {score.spurious} spurious)"
+        )
     latencies = []
     for _ in range(repeat):
         for example in examples:
@@ -49,7 +53,9 @@ async def main(repeat: int, model: Path) -> None:
             latencies.append((time.perf_counter() - start) * 1000)
     latencies.sort()
     p95 = latencies[int(len(latencies) * 0.95) - 1]
-    print(f"parse latency over {len(latencies)} parses: p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms")
+    print(
+        f"parse latency over {len(latencies)} parses: p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

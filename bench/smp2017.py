@@ -72,8 +72,17 @@ def train(rows: Sequence[tuple[str, str]], work: Path, name: str) -> tuple[Path,
     data = work / f"{name}.yml"
     write_nlu_yaml(rows, data)
     command = [
-        str(Path(sys.executable).with_name("rasa")), "train", "nlu",
-        "--config", str(CONFIG), "--nlu", str(data), "--out", str(work), "--fixed-model-name", name,
+        str(Path(sys.executable).with_name("rasa")),
+        "train",
+        "nlu",
+        "--config",
+        str(CONFIG),
+        "--nlu",
+        str(data),
+        "--out",
+        str(work),
+        "--fixed-model-name",
+        name,
     ]
     log = work / f"{name}.log"
     start = time.perf_counter()
@@ -109,14 +118,18 @@ def report(expected: list[str], pipeline: list[str], best: list[str]) -> None:
     intents = intent_scores(expected, best)
     with_fallback = intent_scores(expected, pipeline)
     print(f"  best intent:            macro-F1 {intents.macro_f1:.4f}, accuracy {intents.accuracy:.4f}")
-    print(f"  fallback as a miss:     macro-F1 {with_fallback.macro_f1:.4f}, accuracy {with_fallback.accuracy:.4f}"
-          f" ({with_fallback.fallbacks} of {len(expected)} fell back)")
+    print(
+        f"  fallback as a miss:     macro-F1 {with_fallback.macro_f1:.4f}, accuracy {with_fallback.accuracy:.4f}"
+        f" ({with_fallback.fallbacks} of {len(expected)} fell back)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="directory of {train,dev,test}.tsv")
-    parser.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation on train+dev instead of test")
+    parser.add_argument(
+        "--cv", type=int, metavar="K", help="K-fold cross-validation on train+dev instead of test"
+    )
     parser.add_argument("--seed", type=int, default=0, help="fold shuffling seed for --cv")
     arguments = parser.parse_args()
     configure_structlog(logging.WARNING)  # unconfigured, Rasa logs every parse
@@ -138,7 +151,9 @@ def main() -> None:
                 seconds.append(took)
             print(f"SMP2017 {arguments.cv}-fold cross-validation on train+dev ({len(train_dev)} examples):")
             report(expected, pipeline, best)
-            print(f"  training: {statistics.mean(seconds):.1f} s per fold (wall), peak RSS {peak_child_rss_mb():.0f} MB")
+            print(
+                f"  training: {statistics.mean(seconds):.1f} s per fold (wall), peak RSS {peak_child_rss_mb():.0f} MB"
+            )
         else:
             test = read_tsv(arguments.data / "test.tsv")
             model, took = train(train_dev, work, "smp2017")
@@ -148,7 +163,9 @@ def main() -> None:
             print(f"  training: {took:.1f} s (wall), peak RSS {peak_child_rss_mb():.0f} MB")
         latencies.sort()
         p95 = latencies[int(len(latencies) * 0.95) - 1]
-        print(f"  parse latency over {len(latencies)} parses: p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms")
+        print(
+            f"  parse latency over {len(latencies)} parses: p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

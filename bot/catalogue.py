@@ -49,11 +49,12 @@ class Catalogue:
             return next(t for t in self.types if t.id == model.type_id)
         return None
 
-
     def terms(self) -> list[str]:
         """Every word that names a device: type names, aliases, brands and model codes."""
         words = {t.name for t in self.types} | {a for t in self.types for a in t.aliases}
-        words |= {m.model for t in self.types for m in t.models} | {m.brand for t in self.types for m in t.models}
+        words |= {m.model for t in self.types for m in t.models} | {
+            m.brand for t in self.types for m in t.models
+        }
         return sorted(words)
 
     def type_in_text(self, text: str) -> DeviceType | None:

@@ -40,9 +40,13 @@ def _prepare() -> None:
     # Tickets taken while the database was down are stored before anything else is served.
     replay_journal(session_factory())
     with session_scope() as session:
-        seed_devices(session, settings().kb_dir / "demo" / "installed_base.yml", current_catalogue(), current_policy())
+        seed_devices(
+            session, settings().kb_dir / "demo" / "installed_base.yml", current_catalogue(), current_policy()
+        )
         if not list_engineers(session):  # the demo team only into an empty database: never undo staff changes
-            seed_staff(session, settings().kb_dir / "demo" / "staff.yml", current_policy(), current_catalogue())
+            seed_staff(
+                session, settings().kb_dir / "demo" / "staff.yml", current_policy(), current_catalogue()
+            )
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -73,7 +77,9 @@ def serving_settings(args: argparse.Namespace) -> Settings:
     if args.port:
         config = replace(config, rasa_port=args.port)
     if args.action_port:
-        config = replace(config, action_port=args.action_port, action_url=f"http://127.0.0.1:{args.action_port}/webhook")
+        config = replace(
+            config, action_port=args.action_port, action_url=f"http://127.0.0.1:{args.action_port}/webhook"
+        )
     return config
 
 
@@ -84,11 +90,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
-        with running(config, model, workers=args.workers,
-                     console_port=config.console_port if args.console else None):
-            print(f"Rasa on http://127.0.0.1:{config.rasa_port} (REST: /webhooks/rest/webhook), "
-                  f"actions on http://127.0.0.1:{config.action_port}, {args.workers} worker(s) each, "
-                  f"profile {config.profile}; Ctrl-C stops both.", flush=True)
+        with running(
+            config, model, workers=args.workers, console_port=config.console_port if args.console else None
+        ):
+            print(
+                f"Rasa on http://127.0.0.1:{config.rasa_port} (REST: /webhooks/rest/webhook), "
+                f"actions on http://127.0.0.1:{config.action_port}, {args.workers} worker(s) each, "
+                f"profile {config.profile}; Ctrl-C stops both.",
+                flush=True,
+            )
             if args.console:
                 print(f"console on http://127.0.0.1:{config.console_port}/", flush=True)
             stopped.wait()
@@ -107,8 +117,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = settings()
     try:
         with running(config, model, console_port=config.console_port):
-            print(f"二线工程师控制台：http://127.0.0.1:{config.console_port}/（登录账号用 hotline users add 创建）",
-                  flush=True)
+            print(
+                f"二线工程师控制台：http://127.0.0.1:{config.console_port}/（登录账号用 hotline users add 创建）",
+                flush=True,
+            )
             chat(f"http://127.0.0.1:{config.rasa_port}/webhooks/rest/webhook")
     except ServerStartError as error:
         print(f"hotline: {error}", file=sys.stderr)
@@ -152,21 +164,28 @@ def cmd_kb_ask(args: argparse.Namespace) -> int:
     kb = KnowledgeBase(settings().kb_dir, current_policy())
     results = [(question, kb.ask(question)) for question in args.questions]
     if args.json:
-        print(json.dumps(
-            [
-                {
-                    "question": question,
-                    "verdict": answer.verdict.value,
-                    "answers": [
-                        {"id": h.id, "question": h.question, "answer": h.answer, "score": round(h.score, 4)}
-                        for h in answer.hits
-                    ],
-                }
-                for question, answer in results
-            ],
-            ensure_ascii=False,
-            indent=2,
-        ))
+        print(
+            json.dumps(
+                [
+                    {
+                        "question": question,
+                        "verdict": answer.verdict.value,
+                        "answers": [
+                            {
+                                "id": h.id,
+                                "question": h.question,
+                                "answer": h.answer,
+                                "score": round(h.score, 4),
+                            }
+                            for h in answer.hits
+                        ],
+                    }
+                    for question, answer in results
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     for question, answer in results:
         print(f"问：{question}")
@@ -205,8 +224,10 @@ def cmd_tickets_list(args: argparse.Namespace) -> int:
             print(json.dumps([ticket_as_dict(t) for t in tickets], ensure_ascii=False, indent=2))
             return 0
         for ticket in tickets:
-            print(f"{ticket.number}  {ticket.kind:<11} {ticket.status:<10} {'紧急' if ticket.urgent else '    '} "
-                  f"{ticket.hospital or '-'} {ticket.department or '-'} {ticket.device or '-'}")
+            print(
+                f"{ticket.number}  {ticket.kind:<11} {ticket.status:<10} {'紧急' if ticket.urgent else '    '} "
+                f"{ticket.hospital or '-'} {ticket.department or '-'} {ticket.device or '-'}"
+            )
         print(f"{len(tickets)} ticket(s)")
     return 0
 
@@ -228,28 +249,48 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hotline", description="售后热线助手 (after-sales hotline assistant)")
+    parser = argparse.ArgumentParser(
+        prog="hotline", description="售后热线助手 (after-sales hotline assistant)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="set up, start both servers and chat in the terminal").set_defaults(func=cmd_run)
+    commands.add_parser("run", help="set up, start both servers and chat in the terminal").set_defaults(
+        func=cmd_run
+    )
     serve = commands.add_parser("serve", help="start Rasa (:5005) and the action server (:5055)")
-    serve.add_argument("--workers", type=int, default=1, choices=range(1, 17), metavar="N",
-                       help="Sanic worker processes per server (production profile only)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        choices=range(1, 17),
+        metavar="N",
+        help="Sanic worker processes per server (production profile only)",
+    )
     serve.add_argument("--port", type=int, help="Rasa's port (default HOTLINE_RASA_PORT, 5005)")
-    serve.add_argument("--action-port", type=int, help="the action server's port (default HOTLINE_ACTION_PORT, 5055)")
-    serve.add_argument("--console", action="store_true",
-                       help="also start the tier-2 web console (HOTLINE_CONSOLE_PORT, 5080)")
+    serve.add_argument(
+        "--action-port", type=int, help="the action server's port (default HOTLINE_ACTION_PORT, 5055)"
+    )
+    serve.add_argument(
+        "--console",
+        action="store_true",
+        help="also start the tier-2 web console (HOTLINE_CONSOLE_PORT, 5080)",
+    )
     serve.set_defaults(func=cmd_serve)
     train = commands.add_parser("train", help="train the model if data or config changed")
     train.add_argument("--force", action="store_true", help="train even if a model for this data exists")
     train.set_defaults(func=cmd_train)
 
-    db = commands.add_parser("db", help="database migrations and demo data").add_subparsers(dest="db", required=True)
+    db = commands.add_parser("db", help="database migrations and demo data").add_subparsers(
+        dest="db", required=True
+    )
     db.add_parser("upgrade", help="run the migrations").set_defaults(func=cmd_db_upgrade)
     seed = db.add_parser("seed", help="load the installed base (fictional demo data by default)")
-    seed.add_argument("--file", type=Path,
-                      default=settings().kb_dir / "demo" / "installed_base.yml")
-    seed.add_argument("--staff", type=Path, default=settings().kb_dir / "demo" / "staff.yml",
-                      help="engineers and on-call rota (fictional demo team by default)")
+    seed.add_argument("--file", type=Path, default=settings().kb_dir / "demo" / "installed_base.yml")
+    seed.add_argument(
+        "--staff",
+        type=Path,
+        default=settings().kb_dir / "demo" / "staff.yml",
+        help="engineers and on-call rota (fictional demo team by default)",
+    )
     seed.set_defaults(func=cmd_db_seed)
 
     kb = commands.add_parser("kb", help="the FAQ knowledge base").add_subparsers(dest="kb", required=True)
@@ -262,7 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
     gaps_parser.add_argument("--limit", type=int, default=50)
     gaps_parser.set_defaults(func=cmd_kb_gaps)
 
-    tickets = commands.add_parser("tickets", help="look at tickets").add_subparsers(dest="tickets", required=True)
+    tickets = commands.add_parser("tickets", help="look at tickets").add_subparsers(
+        dest="tickets", required=True
+    )
     listing = tickets.add_parser("list")
     listing.add_argument("--status")
     listing.add_argument("--phone")

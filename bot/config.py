@@ -63,7 +63,8 @@ def settings() -> Settings:
         console_secret=os.environ.get("HOTLINE_CONSOLE_SECRET") or None,
         instance_id=int(os.environ.get("HOTLINE_INSTANCE_ID", "0")),
         worker_interval_seconds=float(os.environ["HOTLINE_WORKER_INTERVAL_SECONDS"])
-        if os.environ.get("HOTLINE_WORKER_INTERVAL_SECONDS") else None,
+        if os.environ.get("HOTLINE_WORKER_INTERVAL_SECONDS")
+        else None,
         tracker_database_url=os.environ.get("HOTLINE_TRACKER_DATABASE_URL") or None,
         redis_url=os.environ.get("HOTLINE_REDIS_URL") or None,
         api_token=os.environ.get("HOTLINE_API_TOKEN") or None,

@@ -53,7 +53,9 @@ def seed_devices(session: Session, path: Path, catalogue: Catalogue, policy: Ser
         model = catalogue.model(row["model"])
         if model is None:
             raise ValueError(f"{path}: model {row['model']} is not in the device catalogue")
-        device = find_device(session, row["serial_number"]) or Device(serial_number=row["serial_number"].upper())
+        device = find_device(session, row["serial_number"]) or Device(
+            serial_number=row["serial_number"].upper()
+        )
         device.model = model.model
         device.brand = model.brand
         device.device_type = model.type_name

@@ -73,8 +73,12 @@ _FIELD_NAMES = {
     "联系人": "contact_person",
     "型号": "device",
 }
-_FIELD_CUE = re.compile(r"(地址|故障|现象|医院|科室|联系人|型号)(?:名称|名字)?(?:应该是|改成|改为|换成|是|在)[：:，, ]*(.+)")
-_FILLER = re.compile(r"^(你好|您好|喂|嗯+|呃+|那个|就是|是|我们是|我们在|我是|在|位于|地址是|地址|联系人是?|联系人|我姓|姓|叫)[，,：: ]*")
+_FIELD_CUE = re.compile(
+    r"(地址|故障|现象|医院|科室|联系人|型号)(?:名称|名字)?(?:应该是|改成|改为|换成|是|在)[：:，, ]*(.+)"
+)
+_FILLER = re.compile(
+    r"^(你好|您好|喂|嗯+|呃+|那个|就是|是|我们是|我们在|我是|在|位于|地址是|地址|联系人是?|联系人|我姓|姓|叫)[，,：: ]*"
+)
 _UNKNOWN = re.compile(r"不知道|不清楚|找不到|看不到|没有序列号|没序列号|不记得|没有|跳过")
 
 
@@ -230,7 +234,9 @@ def extract_fields(
         if phone:
             found["contact_phone"] = phone
     serial = normalise_serial(text)
-    if serial and (requested == "serial_number" or "serial_number" in found or "序列号" in text or "SN" in text.upper()):
+    if serial and (
+        requested == "serial_number" or "serial_number" in found or "序列号" in text or "SN" in text.upper()
+    ):
         found["serial_number"] = serial
 
     if message.intent == "report_fault" and requested in (None, "fault_description"):
@@ -244,7 +250,12 @@ def extract_fields(
         found[_FIELD_NAMES[cue.group(1)]] = _strip_filler(cue.group(2))
 
     # 「找不到」 answers a request for the serial whatever intent NLU reads into it (it is no request for a person).
-    if requested == "serial_number" and "serial_number" not in found and message.intent != "cancel" and says_unknown(text):
+    if (
+        requested == "serial_number"
+        and "serial_number" not in found
+        and message.intent != "cancel"
+        and says_unknown(text)
+    ):
         found["serial_number"] = text
     if requested in FIELDS and requested not in found and message.intent not in DIGRESSIONS:
         answer = _free_text_answer(requested, text)

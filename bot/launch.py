@@ -44,11 +44,17 @@ def guard_remote_actions() -> None:
         settings = self.action_endpoint.kwargs if self.action_endpoint else {}
         timeout = float(settings.get("reply_timeout_seconds", DEFAULT_REPLY_TIMEOUT_SECONDS))
         try:
-            return list(await asyncio.wait_for(unguarded(self, output_channel, nlg, tracker, domain), timeout))
+            return list(
+                await asyncio.wait_for(unguarded(self, output_channel, nlg, tracker, domain), timeout)
+            )
         except ActionExecutionRejection:
             raise  # a form's own "this slot did not fit": Rasa handles it
         except asyncio.TimeoutError:
-            logger.error("custom action %s took longer than %.0f s; the caller was asked to retry", self.name(), timeout)
+            logger.error(
+                "custom action %s took longer than %.0f s; the caller was asked to retry",
+                self.name(),
+                timeout,
+            )
         except Exception as error:  # any failure must end in an answer, not in silence
             logger.error("custom action %s failed (%s); the caller was asked to retry", self.name(), error)
         return apology_events()

@@ -78,7 +78,13 @@ URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^\s:/@]+:)([^\s@/]+)(@)")
 def _unescape(match: re.Match[str]) -> str:
     """JSON's \\u escapes as the characters they stand for, so that a name or a phone is seen in them too."""
     try:
-        return match.group(0).encode("ascii").decode("unicode_escape").encode("utf-16", "surrogatepass").decode("utf-16")
+        return (
+            match.group(0)
+            .encode("ascii")
+            .decode("unicode_escape")
+            .encode("utf-16", "surrogatepass")
+            .decode("utf-16")
+        )
     except UnicodeError:
         return match.group(0)
 
@@ -100,7 +106,11 @@ class MaskingFilter(logging.Filter):
         self._remembered_names = remembered_names
 
     def _remember_names(self, text: str) -> None:
-        for match in [*_ENTITY_NAME.finditer(text), *_SLOT_NAME.finditer(text), *_UNTAGGED_NAME.finditer(text)]:
+        for match in [
+            *_ENTITY_NAME.finditer(text),
+            *_SLOT_NAME.finditer(text),
+            *_UNTAGGED_NAME.finditer(text),
+        ]:
             name = next((group for group in match.groups() if group), "").strip()
             if len(name) >= MIN_NAME_CHARS and name.lower() not in ("none", "null"):
                 self._names[name] = None

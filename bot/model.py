@@ -51,11 +51,16 @@ def ensure_model(models_dir: Path, force: bool = False) -> Path:
             command = [
                 str(Path(sys.executable).with_name("rasa")),
                 "train",
-                "--config", str(CONFIG),
-                "--domain", str(DOMAIN),
-                "--data", str(DATA),
-                "--out", scratch,
-                "--fixed-model-name", path.name.removesuffix(".tar.gz"),
+                "--config",
+                str(CONFIG),
+                "--domain",
+                str(DOMAIN),
+                "--data",
+                str(DATA),
+                "--out",
+                scratch,
+                "--fixed-model-name",
+                path.name.removesuffix(".tar.gz"),
             ]
             subprocess.run(command, check=True, cwd=PROJECT_ROOT)
             # Whole or not at all: nobody loads a half-written archive.

@@ -80,7 +80,10 @@ def ticket_status(ticket: Ticket, policy: ServicePolicy) -> str:
         text += say("ticket_status_device", device=ticket.device)
     if status is TicketStatus.NEW and ticket.response_due:
         text += say("ticket_status_response", response_due=local_text(ticket.response_due, zone))
-    elif status in (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.EN_ROUTE) and ticket.onsite_due:
+    elif (
+        status in (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.EN_ROUTE)
+        and ticket.onsite_due
+    ):
         text += say("ticket_status_deadline", onsite_due=local_text(ticket.onsite_due, zone))
     return text
 

@@ -37,7 +37,9 @@ class Server:
     log: Path
 
 
-def _spawn(name: str, command: list[str], health_url: str | None, log_dir: Path, env: dict[str, str]) -> Server:
+def _spawn(
+    name: str, command: list[str], health_url: str | None, log_dir: Path, env: dict[str, str]
+) -> Server:
     log_dir.mkdir(parents=True, exist_ok=True)
     # Named by port too: two instances may share one var/ directory.
     log = log_dir / (f"{name}-{urlsplit(health_url).port}.log" if health_url else f"{name}-{os.getpid()}.log")
@@ -53,7 +55,9 @@ def _wait_healthy(server: Server, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise ServerStartError(f"{server.name} exited with code {server.process.returncode}; see {server.log}")
+            raise ServerStartError(
+                f"{server.name} exited with code {server.process.returncode}; see {server.log}"
+            )
         if server.health_url is None:
             return
         try:
@@ -62,7 +66,9 @@ def _wait_healthy(server: Server, timeout: float) -> None:
         except requests.RequestException:
             pass
         time.sleep(0.5)
-    raise ServerStartError(f"{server.name} did not answer {server.health_url} within {timeout:.0f} s; see {server.log}")
+    raise ServerStartError(
+        f"{server.name} did not answer {server.health_url} within {timeout:.0f} s; see {server.log}"
+    )
 
 
 def stop(servers: list[Server]) -> None:
@@ -92,7 +98,11 @@ def rasa_environment(config: Settings, workers: int = 1) -> dict[str, str]:
         # conversation's messages at the same time.
         raise ServerStartError("--workers above 1 needs HOTLINE_PROFILE=production (PostgreSQL and Redis)")
     # LOG_LEVEL: Rasa's own variable, from HOTLINE_LOG_LEVEL.
-    env = {"HOTLINE_ACTION_URL": config.action_url, "SANIC_WORKERS": str(workers), "LOG_LEVEL": config.log_level}
+    env = {
+        "HOTLINE_ACTION_URL": config.action_url,
+        "SANIC_WORKERS": str(workers),
+        "LOG_LEVEL": config.log_level,
+    }
     if not config.production:
         return {**env, "HOTLINE_TRACKER_DB": str(config.var_dir / "tracker.db")}
     tracker_url = make_url(config.tracker_database_url or config.database_url)
@@ -102,7 +112,9 @@ def rasa_environment(config: Settings, workers: int = 1) -> dict[str, str]:
             f"HOTLINE_TRACKER_DATABASE_URL) to postgresql+psycopg2://user@host/db, not {tracker_url.get_backend_name()}"
         )
     if not config.redis_url:
-        raise ServerStartError("HOTLINE_PROFILE=production needs HOTLINE_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+        raise ServerStartError(
+            "HOTLINE_PROFILE=production needs HOTLINE_REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
+        )
     redis = urlsplit(config.redis_url)
     return {
         **env,
@@ -142,8 +154,17 @@ def running(
         servers.append(
             _spawn(
                 "actions",
-                [python, "-m", "bot.launch", "actions", "--actions", "actions", "--port", str(config.action_port),
-                 *ACTION_SERVER_LOG_FLAGS.get(config.log_level.upper(), [])],
+                [
+                    python,
+                    "-m",
+                    "bot.launch",
+                    "actions",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(config.action_port),
+                    *ACTION_SERVER_LOG_FLAGS.get(config.log_level.upper(), []),
+                ],
                 f"http://127.0.0.1:{config.action_port}/health",
                 config.var_dir / "log",
                 # Only Rasa calls the action server, which has no authentication of its own: never listen outside.
@@ -154,12 +175,21 @@ def running(
             _spawn(
                 "rasa",
                 [
-                    python, "-m", "bot.launch", "rasa", "run",
-                    "--model", str(model),
-                    "--endpoints", endpoints_file(config),
-                    "--credentials", "bot/credentials.yml",
-                    "--interface", "127.0.0.1",
-                    "--port", str(config.rasa_port),
+                    python,
+                    "-m",
+                    "bot.launch",
+                    "rasa",
+                    "run",
+                    "--model",
+                    str(model),
+                    "--endpoints",
+                    endpoints_file(config),
+                    "--credentials",
+                    "bot/credentials.yml",
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(config.rasa_port),
                     *rasa_api_arguments(config),
                 ],
                 # Rasa answers "/" once the model is loaded, with or without its API.
@@ -170,7 +200,9 @@ def running(
         )
         # SLA clock, paging, the outbox and the offline-ticket journal: safe to run once per instance (every job
         # claims its rows), so a second instance needs no special flag.
-        servers.append(_spawn("worker", [python, "-m", "bot.cli", "worker"], None, config.var_dir / "log", env))
+        servers.append(
+            _spawn("worker", [python, "-m", "bot.cli", "worker"], None, config.var_dir / "log", env)
+        )
         if console_port is not None:
             servers.append(
                 _spawn(

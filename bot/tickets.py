@@ -135,7 +135,9 @@ def next_ticket_number(session: Session, received_at: datetime, policy: ServiceP
     which is allowed.
     """
     day = _lock_numbering(session, received_at, policy)
-    session.execute(update(TicketSequence).where(TicketSequence.day == day).values(last=TicketSequence.last + 1))
+    session.execute(
+        update(TicketSequence).where(TicketSequence.day == day).values(last=TicketSequence.last + 1)
+    )
     last = session.execute(select(TicketSequence.last).where(TicketSequence.day == day)).scalar_one()
     if last > LAST_DAILY_SEQUENCE:
         raise TicketNumbersExhausted(f"all {LAST_DAILY_SEQUENCE} ticket numbers of {day} are used")
@@ -143,7 +145,9 @@ def next_ticket_number(session: Session, received_at: datetime, policy: ServiceP
 
 
 def ticket_by_key(session: Session, idempotency_key: str) -> Ticket | None:
-    return session.execute(select(Ticket).where(Ticket.idempotency_key == idempotency_key)).scalar_one_or_none()
+    return session.execute(
+        select(Ticket).where(Ticket.idempotency_key == idempotency_key)
+    ).scalar_one_or_none()
 
 
 def find_ticket(session: Session, number: str) -> Ticket | None:
@@ -151,13 +155,17 @@ def find_ticket(session: Session, number: str) -> Ticket | None:
 
 
 def open_ticket_for_serial(session: Session, serial_number: str) -> Ticket | None:
-    return session.execute(
-        select(Ticket)
-        .where(Ticket.kind == TicketKind.FAULT.value)
-        .where(Ticket.serial_number == serial_number.upper())
-        .where(Ticket.status.in_([s.value for s in OPEN_STATUSES]))
-        .order_by(Ticket.id.desc())
-    ).scalars().first()
+    return (
+        session.execute(
+            select(Ticket)
+            .where(Ticket.kind == TicketKind.FAULT.value)
+            .where(Ticket.serial_number == serial_number.upper())
+            .where(Ticket.status.in_([s.value for s in OPEN_STATUSES]))
+            .order_by(Ticket.id.desc())
+        )
+        .scalars()
+        .first()
+    )
 
 
 def tickets_for_caller(
@@ -200,7 +208,9 @@ def _create_once(
         with session.begin_nested():
             session.add(ticket)
             session.add(
-                TicketEvent(ticket=ticket, at=ticket.created_at, actor=actor, kind="created", to_status=ticket.status)
+                TicketEvent(
+                    ticket=ticket, at=ticket.created_at, actor=actor, kind="created", to_status=ticket.status
+                )
             )
             session.flush()
     except IntegrityError:
@@ -230,7 +240,9 @@ def create_fault_ticket(
     a ticket the caller was already told about (taken while the database was down) is created with that number.
     """
 
-    refuses_duplicates = bool(registration.serial_number) and not resolved_remotely and promised_number is None
+    refuses_duplicates = (
+        bool(registration.serial_number) and not resolved_remotely and promised_number is None
+    )
     if refuses_duplicates:
         # Two callers reporting the same device at the same moment: the second waits here for the first to commit,
         # then finds its ticket (or, for a retry of the same intake, the ticket of that intake).
@@ -246,7 +258,14 @@ def create_fault_ticket(
         distance = policy.distance_for(registration.site_city)
         deadlines = deadlines_for(policy, triage, distance, received_at)
         ticket = _new_ticket(
-            session, TicketKind.FAULT, registration, idempotency_key, origin, policy, received_at, promised_number
+            session,
+            TicketKind.FAULT,
+            registration,
+            idempotency_key,
+            origin,
+            policy,
+            received_at,
+            promised_number,
         )
         ticket.urgent = triage.urgent
         ticket.severity = triage.severity.value
@@ -284,7 +303,9 @@ def create_service_request(
             TicketKind.COMPLAINT: policy.hours("deadlines.complaint_contact_hours"),
             TicketKind.CALLBACK: policy.minutes("deadlines.callback_minutes"),
         }.get(kind, policy.hours("deadlines.first_response_hours"))
-        ticket = _new_ticket(session, kind, registration, idempotency_key, origin, policy, received_at, promised_number)
+        ticket = _new_ticket(
+            session, kind, registration, idempotency_key, origin, policy, received_at, promised_number
+        )
         ticket.response_due = received_at + respond_within
         return ticket
 
@@ -361,12 +382,20 @@ def ticket_as_dict(ticket: Ticket) -> dict[str, Any]:
         "updated_at": iso(ticket.updated_at),
         "transcript": list(ticket.transcript or []),
         "events": [
-            {"at": iso(e.at), "actor": e.actor, "kind": e.kind, "from": e.from_status, "to": e.to_status, "note": e.note}
+            {
+                "at": iso(e.at),
+                "actor": e.actor,
+                "kind": e.kind,
+                "from": e.from_status,
+                "to": e.to_status,
+                "note": e.note,
+            }
             for e in ticket.events
         ],
         # Tier 2 (bot/ops/lifecycle.py): who has it, when each step happened, how it was resolved.
         "engineer": {"id": ticket.engineer.id, "name": ticket.engineer.name, "phone": ticket.engineer.phone}
-        if ticket.engineer else None,
+        if ticket.engineer
+        else None,
         "eta": iso(ticket.eta),
         "dispatched_at": iso(ticket.dispatched_at),
         "accepted_at": iso(ticket.accepted_at),
@@ -376,8 +405,12 @@ def ticket_as_dict(ticket: Ticket) -> dict[str, Any]:
             "cause": ticket.resolution_cause,
             "actions": ticket.resolution_actions,
             "remote": ticket.resolved_remotely,
-            "parts": [{"model": p.part_model, "quantity": p.quantity, "description": p.description}
-                      for p in ticket.parts],
-        } if ticket.resolved_at else None,
+            "parts": [
+                {"model": p.part_model, "quantity": p.quantity, "description": p.description}
+                for p in ticket.parts
+            ],
+        }
+        if ticket.resolved_at
+        else None,
         "closed_at": iso(ticket.closed_at),
     }

@@ -91,7 +91,9 @@ def assess(rules: TriageRules, description: str | None, clinical_impact: str | N
     )
 
 
-def deadlines_for(policy: ServicePolicy, triage: Triage, distance: Distance, received_at: datetime) -> Deadlines:
+def deadlines_for(
+    policy: ServicePolicy, triage: Triage, distance: Distance, received_at: datetime
+) -> Deadlines:
     """The policy's clocks start when the report is received, 24 h a day, holidays included."""
     plan: timedelta | None = None
     repair: timedelta | None = None

@@ -36,7 +36,9 @@ from bot.policy import current_policy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
-POSTGRES_ADMIN_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
 
 
 def skip_or_fail(reason: str) -> None:
@@ -55,7 +57,12 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine
     migrate.upgrade(url)
     engine = engine_for(url)
     with session_scope(engine) as session:
-        seed_devices(session, PROJECT_ROOT / "kb" / "demo" / "installed_base.yml", current_catalogue(), current_policy())
+        seed_devices(
+            session,
+            PROJECT_ROOT / "kb" / "demo" / "installed_base.yml",
+            current_catalogue(),
+            current_policy(),
+        )
     yield engine
     engine.dispose()
     config.settings.cache_clear()
@@ -138,8 +145,13 @@ def make_tracker(
         "entities": entities or [],
         "intent_ranking": [{"name": intent, "confidence": 0.99}],
     }
-    user_event = {"event": "user", "text": text, "parse_data": latest, "input_channel": channel,
-                  "timestamp": datetime(2026, 11, 21, 9, 0).timestamp()}
+    user_event = {
+        "event": "user",
+        "text": text,
+        "parse_data": latest,
+        "input_channel": channel,
+        "timestamp": datetime(2026, 11, 21, 9, 0).timestamp(),
+    }
     return Tracker(
         sender_id=sender_id,
         slots=dict(slots or {}),
@@ -221,7 +233,9 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
     server = subprocess.Popen([HOTLINE, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        assert server.poll() is None, server.stdout.read().decode() if server.stdout else "hotline serve exited"
+        assert server.poll() is None, (
+            server.stdout.read().decode() if server.stdout else "hotline serve exited"
+        )
         try:
             requests.get(f"{base}/status", timeout=2).raise_for_status()
             requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).raise_for_status()

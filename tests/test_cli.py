@@ -16,8 +16,13 @@ from bot.tickets import Origin, Registration, TicketKind, create_service_request
 def make_request(engine, phone: str, key: str) -> str:
     with session_scope(engine) as session:
         ticket, _ = create_service_request(
-            session, TicketKind.MAINTENANCE, Registration(contact_phone=phone, hospital="郑州市嘉禾医院"),
-            idempotency_key=key, origin=Origin("rest", "cli-test", []), policy=current_policy(), received_at=utc_now(),
+            session,
+            TicketKind.MAINTENANCE,
+            Registration(contact_phone=phone, hospital="郑州市嘉禾医院"),
+            idempotency_key=key,
+            origin=Origin("rest", "cli-test", []),
+            policy=current_policy(),
+            received_at=utc_now(),
         )
         return ticket.number
 
@@ -27,7 +32,11 @@ def test_tickets_list_json_filters_by_phone_and_status(database, capsys: pytest.
     make_request(database, "13800001111", "b")
     assert main(["tickets", "list", "--json", "--phone", "13912345678"]) == 0
     [ticket] = json.loads(capsys.readouterr().out)
-    assert ticket["number"] == first and ticket["kind"] == "maintenance" and ticket["hospital"] == "郑州市嘉禾医院"
+    assert (
+        ticket["number"] == first
+        and ticket["kind"] == "maintenance"
+        and ticket["hospital"] == "郑州市嘉禾医院"
+    )
     assert set(ticket["deadlines"]) == {"response_due", "onsite_due", "plan_due", "repair_due"}
     assert main(["tickets", "list", "--json", "--status", "closed"]) == 0
     assert json.loads(capsys.readouterr().out) == []

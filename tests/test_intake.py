@@ -18,7 +18,9 @@ from bot.triage import current_rules
 
 
 def extract(text: str, intent: str = "inform", requested: str | None = None, entities=None) -> dict:
-    return extract_fields(Message(text, intent, entities or []), requested, current_catalogue(), current_rules())
+    return extract_fields(
+        Message(text, intent, entities or []), requested, current_catalogue(), current_rules()
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,7 +53,9 @@ def test_phone_numbers_are_normalised_or_refused(text: str, phone: str | None) -
         ("不知道", None),
     ],
 )
-def test_serials_are_normalised_and_not_confused_with_tickets_or_models(text: str, serial: str | None) -> None:
+def test_serials_are_normalised_and_not_confused_with_tickets_or_models(
+    text: str, serial: str | None
+) -> None:
     assert normalise_serial(text) == serial
 
 
@@ -61,8 +65,11 @@ def test_ticket_numbers_are_found_in_any_case() -> None:
 
 
 def test_first_report_keeps_device_description_and_urgency() -> None:
-    found = extract("你好，检验科的生化分析仪开机一直报温度异常，急诊样本在等", intent="report_fault",
-                    entities=[{"entity": "department", "value": "检验科"}])
+    found = extract(
+        "你好，检验科的生化分析仪开机一直报温度异常，急诊样本在等",
+        intent="report_fault",
+        entities=[{"entity": "department", "value": "检验科"}],
+    )
     assert found["device"] == "全自动生化分析仪"
     assert found["department"] == "检验科"
     assert found["fault_description"].startswith("检验科的生化分析仪开机一直报温度异常")
@@ -131,10 +138,13 @@ def test_symptom_text_leaves_out_caller_and_device(text: str, symptom: str) -> N
 
 def test_a_spaced_serial_is_not_read_as_a_phone_or_a_hospital() -> None:
     # What the statistical extractor made of 「序列号是 KI 2405 0311」: a hospital and a phone.
-    guesses = [{"entity": "hospital", "value": "KI 2405", "extractor": "CRFEntityExtractor"},
-               {"entity": "phone", "value": "0311", "extractor": "CRFEntityExtractor"}]
+    guesses = [
+        {"entity": "hospital", "value": "KI 2405", "extractor": "CRFEntityExtractor"},
+        {"entity": "phone", "value": "0311", "extractor": "CRFEntityExtractor"},
+    ]
     assert extract("序列号是 KI 2405 0311", requested="serial_number", entities=guesses) == {
-        "serial_number": "KI24050311"}
+        "serial_number": "KI24050311"
+    }
 
 
 def test_a_phone_found_by_the_regexes_is_still_taken() -> None:

@@ -33,9 +33,16 @@ ORIGIN = Origin(channel="rest", sender_id="caller-1", transcript=[{"role": "user
 
 def registration(**overrides) -> Registration:
     fields = dict(
-        hospital="郑州市嘉禾医院", department="检验科", contact_person="王敏", contact_phone="13912345678",
-        device="全自动生化分析仪 KR-2000", serial_number="KR23060142", description="开机报温度异常",
-        site_address="郑州市金水区嘉禾路88号", site_city="郑州", clinical_impact="急诊样本在等",
+        hospital="郑州市嘉禾医院",
+        department="检验科",
+        contact_person="王敏",
+        contact_phone="13912345678",
+        device="全自动生化分析仪 KR-2000",
+        serial_number="KR23060142",
+        description="开机报温度异常",
+        site_address="郑州市金水区嘉禾路88号",
+        site_city="郑州",
+        clinical_impact="急诊样本在等",
     )
     fields.update(overrides)
     return Registration(**fields)
@@ -44,8 +51,13 @@ def registration(**overrides) -> Registration:
 def create(engine: Engine, key: str, reg: Registration | None = None, origin: Origin = ORIGIN):
     with session_scope(engine) as session:
         ticket, created = create_fault_ticket(
-            session, reg or registration(), idempotency_key=key, origin=origin,
-            policy=current_policy(), rules=current_rules(), received_at=RECEIVED,
+            session,
+            reg or registration(),
+            idempotency_key=key,
+            origin=origin,
+            policy=current_policy(),
+            rules=current_rules(),
+            received_at=RECEIVED,
         )
         return ticket.number, created
 
@@ -68,8 +80,13 @@ def test_second_report_for_a_device_with_an_open_ticket_is_refused(database: Eng
     create(database, "first")
     with session_scope(database) as session, pytest.raises(OpenTicketExists) as raised:
         create_fault_ticket(
-            session, registration(), idempotency_key="second", origin=ORIGIN,
-            policy=current_policy(), rules=current_rules(), received_at=RECEIVED,
+            session,
+            registration(),
+            idempotency_key="second",
+            origin=ORIGIN,
+            policy=current_policy(),
+            rules=current_rules(),
+            received_at=RECEIVED,
         )
     assert raised.value.ticket.number == "SR202611210001"
 
@@ -101,21 +118,35 @@ def test_concurrent_intakes_get_unique_numbers(database: Engine) -> None:
 def test_service_requests_get_their_own_response_clock(database: Engine) -> None:
     with session_scope(database) as session:
         complaint, _ = create_service_request(
-            session, TicketKind.COMPLAINT, Registration(contact_phone="13912345678", description="工程师没按时到"),
-            idempotency_key="c1", origin=ORIGIN, policy=current_policy(), received_at=RECEIVED,
+            session,
+            TicketKind.COMPLAINT,
+            Registration(contact_phone="13912345678", description="工程师没按时到"),
+            idempotency_key="c1",
+            origin=ORIGIN,
+            policy=current_policy(),
+            received_at=RECEIVED,
         )
         assert complaint.response_due == datetime(2026, 11, 21, 18, 30)  # 12 h
         callback, _ = create_service_request(
-            session, TicketKind.CALLBACK, Registration(contact_phone="13912345678"),
-            idempotency_key="h1", origin=ORIGIN, policy=current_policy(), received_at=RECEIVED,
+            session,
+            TicketKind.CALLBACK,
+            Registration(contact_phone="13912345678"),
+            idempotency_key="h1",
+            origin=ORIGIN,
+            policy=current_policy(),
+            received_at=RECEIVED,
         )
         assert callback.response_due == datetime(2026, 11, 21, 7, 0)  # 30 min
 
 
 def test_caller_finds_tickets_by_conversation_or_phone(database: Engine) -> None:
     create(database, "mine")
-    create(database, "other", registration(serial_number="AA21110387", contact_phone="13800001111"),
-           Origin("twilio_sms", "+8613800001111", []))
+    create(
+        database,
+        "other",
+        registration(serial_number="AA21110387", contact_phone="13800001111"),
+        Origin("twilio_sms", "+8613800001111", []),
+    )
     with session_scope(database) as session:
         assert [t.serial_number for t in tickets_for_caller(session, sender_id="caller-1")] == ["KR23060142"]
         assert [t.serial_number for t in tickets_for_caller(session, phone="13800001111")] == ["AA21110387"]
@@ -138,8 +169,13 @@ def same_device_at_once(engine: Engine, callers: int) -> list[str]:
         with session_scope(engine) as session:
             try:
                 ticket, _ = create_fault_ticket(
-                    session, registration(serial_number="RC00000001"), idempotency_key=f"same-device-{i}",
-                    origin=ORIGIN, policy=current_policy(), rules=current_rules(), received_at=RECEIVED,
+                    session,
+                    registration(serial_number="RC00000001"),
+                    idempotency_key=f"same-device-{i}",
+                    origin=ORIGIN,
+                    policy=current_policy(),
+                    rules=current_rules(),
+                    received_at=RECEIVED,
                 )
                 return f"created {ticket.number}"
             except OpenTicketExists as exists:

@@ -25,7 +25,9 @@ def test_migrations_run_on_postgres_from_empty_and_back(postgres: Engine) -> Non
     migrate.downgrade(url, "0001")
     migrate.upgrade(url)
     with postgres.connect() as connection:
-        tables = set(connection.execute(text("select tablename from pg_tables where schemaname='public'")).scalars())
+        tables = set(
+            connection.execute(text("select tablename from pg_tables where schemaname='public'")).scalars()
+        )
     assert {"tickets", "ticket_events", "ticket_sequences", "devices", "ratings", "kb_questions"} <= tables
 
 

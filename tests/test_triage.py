@@ -44,7 +44,12 @@ def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:
 
 @pytest.mark.parametrize(
     ("city", "distance", "hours"),
-    [("郑州", Distance.SAME_CITY, 3), ("开封", Distance.OTHER_CITY, 24), ("栾川", Distance.REMOTE, 48), (None, Distance.OTHER_CITY, 24)],
+    [
+        ("郑州", Distance.SAME_CITY, 3),
+        ("开封", Distance.OTHER_CITY, 24),
+        ("栾川", Distance.REMOTE, 48),
+        (None, Distance.OTHER_CITY, 24),
+    ],
 )
 def test_onsite_deadline_by_distance(city: str | None, distance: Distance, hours: int) -> None:
     policy = current_policy()

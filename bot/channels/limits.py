@@ -175,12 +175,18 @@ class Limiter:
         self._buckets = buckets
         self._store = store
 
-    async def admit(self, channel: str, sender: str, message: str, address: str | None = None) -> Refusal | None:
+    async def admit(
+        self, channel: str, sender: str, message: str, address: str | None = None
+    ) -> Refusal | None:
         """None when the message may go to the bot, else why not."""
         if len(message) > self.limits.max_message_chars:
             return Refusal(413, self.limits.say("too_long", max_chars=self.limits.max_message_chars))
         try:
-            wait = await self._buckets.take(f"address:{address}", self.limits.per_client_address) if address else 0
+            wait = (
+                await self._buckets.take(f"address:{address}", self.limits.per_client_address)
+                if address
+                else 0
+            )
             if not wait:
                 wait = await self._buckets.take(f"sender:{channel}:{sender}", self.limits.per_sender)
             if not wait:
@@ -239,10 +245,13 @@ class LimitedTwilioVoiceInput(MessageLimits, TwilioVoiceInput):
     pass
 
 
-def _replies(recipient: str | None, message: str, status: int, retry_after: int | None = None) -> HTTPResponse:
+def _replies(
+    recipient: str | None, message: str, status: int, retry_after: int | None = None
+) -> HTTPResponse:
     headers = {"Retry-After": str(retry_after)} if retry_after else None
-    return response.json([{"recipient_id": recipient, "text": message}], status=status, headers=headers,
-                         ensure_ascii=False)
+    return response.json(
+        [{"recipient_id": recipient, "text": message}], status=status, headers=headers, ensure_ascii=False
+    )
 
 
 class HotlineRestInput(RestInput):
@@ -290,8 +299,10 @@ class HotlineRestInput(RestInput):
             body = json.loads(request.body or b"")
         except ValueError:
             body = None
-        if not isinstance(body, dict) or not isinstance(body.get("sender"), str) or not isinstance(
-            body.get("message"), str
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("sender"), str)
+            or not isinstance(body.get("message"), str)
         ):
             return _replies(None, limits.say("bad_request"), 400)
         sender = body["sender"]

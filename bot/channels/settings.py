@@ -28,7 +28,9 @@ Credentials = Mapping[str, Any] | None
 class ChannelNotConfigured(Exception):
     """Secrets that a channel needs are missing or malformed."""
 
-    def __init__(self, channel: str, missing: list[str], meanwhile: str = "until then it answers 503") -> None:
+    def __init__(
+        self, channel: str, missing: list[str], meanwhile: str = "until then it answers 503"
+    ) -> None:
         super().__init__(f"{channel} channel is not configured: set {', '.join(missing)}; {meanwhile}")
 
 
@@ -110,7 +112,9 @@ class TwilioSettings:
             reply_seconds=_seconds(credentials, "reply_seconds", "HOTLINE_SMS_REPLY_SECONDS", "10"),
             voice=_value(credentials, "voice", "HOTLINE_VOICE_NAME", "Polly.Zhiyu"),
             sms_number=_value(credentials, "sms_number", "TWILIO_SMS_NUMBER"),
-            voice_reply_seconds=_seconds(credentials, "voice_reply_seconds", "HOTLINE_VOICE_REPLY_SECONDS", "8"),
+            voice_reply_seconds=_seconds(
+                credentials, "voice_reply_seconds", "HOTLINE_VOICE_REPLY_SECONDS", "8"
+            ),
             voice_hold_tries=int(_value(credentials, "voice_hold_tries", "HOTLINE_VOICE_HOLD_TRIES", "3")),
         )
 
@@ -127,12 +131,16 @@ class AliyunSmsSettings:
     def load(cls, credentials: Credentials) -> AliyunSmsSettings | None:
         """The domestic SMS provider's settings; None when none is set (mainland numbers then go by Twilio)."""
         values = {
-            "ALIYUN_SMS_ACCESS_KEY_ID": _value(credentials, "aliyun_access_key_id", "ALIYUN_SMS_ACCESS_KEY_ID"),
+            "ALIYUN_SMS_ACCESS_KEY_ID": _value(
+                credentials, "aliyun_access_key_id", "ALIYUN_SMS_ACCESS_KEY_ID"
+            ),
             "ALIYUN_SMS_ACCESS_KEY_SECRET": _value(
                 credentials, "aliyun_access_key_secret", "ALIYUN_SMS_ACCESS_KEY_SECRET"
             ),
             "ALIYUN_SMS_SIGN_NAME": _value(credentials, "aliyun_sign_name", "ALIYUN_SMS_SIGN_NAME"),
-            "ALIYUN_SMS_TEMPLATE_CODE": _value(credentials, "aliyun_template_code", "ALIYUN_SMS_TEMPLATE_CODE"),
+            "ALIYUN_SMS_TEMPLATE_CODE": _value(
+                credentials, "aliyun_template_code", "ALIYUN_SMS_TEMPLATE_CODE"
+            ),
         }
         if not any(values.values()):
             return None

@@ -34,7 +34,9 @@ class TwilioRestSms:
 
     async def send(self, to: str, body: str, sender: str) -> None:
         if not sender:
-            raise SmsNotConfigured(f"no sender number for an SMS to {to} through Twilio: set TWILIO_SMS_NUMBER")
+            raise SmsNotConfigured(
+                f"no sender number for an SMS to {to} through Twilio: set TWILIO_SMS_NUMBER"
+            )
         await self._client.messages.create_async(to=to, from_=sender, body=body)
 
 
@@ -55,7 +57,9 @@ class RoutedSms:
         if self._domestic is not None and to.startswith(self._domestic_prefix):
             return self._domestic
         if self._international is None:
-            raise SmsNotConfigured(f"no SMS provider for {to}: set the Twilio or the Alibaba Cloud SMS settings")
+            raise SmsNotConfigured(
+                f"no SMS provider for {to}: set the Twilio or the Alibaba Cloud SMS settings"
+            )
         return self._international
 
     async def send(self, to: str, body: str, sender: str) -> None:

@@ -104,7 +104,9 @@ def sms_parts(text: str, max_parts: int, overflow_note: str, label: Label) -> li
     total = 2
     while True:
         room = SMS_PART - max(ucs2_length(label(index, total)) for index in range(1, total + 1))
-        parts = limit_parts(split_text(content, room, ucs2_length), max_parts, room, ucs2_length, overflow_note)
+        parts = limit_parts(
+            split_text(content, room, ucs2_length), max_parts, room, ucs2_length, overflow_note
+        )
         if len(parts) <= total:
             break
         total = len(parts)

@@ -38,7 +38,9 @@ async def bot_turn(
     collector = TurnOutput(later)
     try:
         await on_new_message(
-            UserMessage(said, collector, sender, input_channel=input_channel, message_id=message_id, metadata=metadata)
+            UserMessage(
+                said, collector, sender, input_channel=input_channel, message_id=message_id, metadata=metadata
+            )
         )
     finally:
         collector.finish()
@@ -68,7 +70,9 @@ class PartsOutput(OutputChannel, ABC):
             await self.send_part(recipient_id, part)
 
 
-async def late_parts(late: Awaitable[list[str]], fallback: Callable[[], list[str]], recipient: str) -> list[str]:
+async def late_parts(
+    late: Awaitable[list[str]], fallback: Callable[[], list[str]], recipient: str
+) -> list[str]:
     """The parts of a turn that missed the webhook's deadline; an apology when the bot failed on it."""
     try:
         return await late

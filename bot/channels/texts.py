@@ -46,4 +46,6 @@ def text_list(key: str) -> list[str]:
 
 
 def menu() -> tuple[MenuItem, ...]:
-    return tuple(MenuItem(**{name: str(value) for name, value in item.items()}) for item in _BOOK.lookup("menu"))
+    return tuple(
+        MenuItem(**{name: str(value) for name, value in item.items()}) for item in _BOOK.lookup("menu")
+    )

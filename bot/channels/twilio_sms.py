@@ -107,7 +107,10 @@ class TwilioSmsInput(InputChannel):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             form = checked_form(
-                self.settings, request, "Twilio SMS", "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
+                self.settings,
+                request,
+                "Twilio SMS",
+                "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL",
             )
             if isinstance(form, HTTPResponse):
                 return form
@@ -156,4 +159,6 @@ class TwilioSmsInput(InputChannel):
         parts = await late_parts(late, lambda: _parts(text("common.bot_error")), to)
         transport = self._transport
         assert transport is not None, "only a configured channel answers"
-        await send_parts(parts, lambda part: transport.send(to=to, body=part, sender=hotline_number), f"SMS to {to}")
+        await send_parts(
+            parts, lambda part: transport.send(to=to, body=part, sender=hotline_number), f"SMS to {to}"
+        )

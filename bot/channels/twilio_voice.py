@@ -132,7 +132,9 @@ class TwilioVoiceInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            form = checked_form(self.settings, request, "Twilio voice", "TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL")
+            form = checked_form(
+                self.settings, request, "Twilio voice", "TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
+            )
             if isinstance(form, HTTPResponse):
                 return form
             assert self.settings is not None  # checked_form refuses an unconfigured channel
@@ -311,5 +313,7 @@ class TwilioVoiceInput(InputChannel):
         document.redirect(f"{webhook}?silence={silence + 1}", method="POST")
         return document
 
-    async def _request_callback(self, form: dict[str, str], on_new_message: OnNewMessage, reason: str) -> None:
+    async def _request_callback(
+        self, form: dict[str, str], on_new_message: OnNewMessage, reason: str
+    ) -> None:
         await on_new_message(self._message(CALLBACK_PAYLOAD, CollectingOutputChannel(), form, reason=reason))

@@ -177,7 +177,9 @@ class WeChatInput(InputChannel):
             raise _Rejected(403, "bad signature")
         # The timestamp is signed, so it cannot be moved forward without the token.
         if not timestamp.isdigit() or abs(self._clock() - int(timestamp)) > settings.max_age_seconds:
-            raise _Rejected(403, f"timestamp {timestamp!r} is outside the {settings.max_age_seconds:g} s window")
+            raise _Rejected(
+                403, f"timestamp {timestamp!r} is outside the {settings.max_age_seconds:g} s window"
+            )
 
     def _read(self, request: Request, settings: WeChatSettings) -> dict[str, str]:
         """The message's fields, once its signatures are checked and it is decrypted."""
@@ -268,13 +270,17 @@ class WeChatInput(InputChannel):
         return _parts(content)
 
     async def _send_late(self, openid: str, late: Awaitable[list[str]]) -> None:
-        await self._send_by_service(openid, await late_parts(late, lambda: _parts(text("common.bot_error")), openid))
+        await self._send_by_service(
+            openid, await late_parts(late, lambda: _parts(text("common.bot_error")), openid)
+        )
 
     async def _send_by_service(self, openid: str, parts: list[str]) -> None:
         service = self._service
         assert service is not None, "only a configured channel answers"
         await send_parts(
-            parts, lambda part: service.send_text(openid, part), f"WeChat customer-service message to {openid}"
+            parts,
+            lambda part: service.send_text(openid, part),
+            f"WeChat customer-service message to {openid}",
         )
 
     @staticmethod

@@ -95,8 +95,15 @@ def _login_from_cookie(console: Console, cookie: str | None) -> Login | None:
         if found is None:
             return None
         user = found.user
-        return Login(raw_id, user.id, user.username, user.display_name, Role(user.role), user.engineer_id,
-                     found.csrf_token)
+        return Login(
+            raw_id,
+            user.id,
+            user.username,
+            user.display_name,
+            Role(user.role),
+            user.engineer_id,
+            found.csrf_token,
+        )
 
 
 async def health(request: web.Request) -> web.Response:
@@ -137,7 +144,12 @@ def run(host: str = "127.0.0.1", port: int | None = None) -> None:
     """`hotline console`: serve the console until Ctrl-C or SIGTERM."""
     config = settings()
     # Status changes made here tell the hospital through the durable outbox, as the CLI's do.
-    app = create_app(default_engine(), secret=cookie_secret(config.console_secret, config.var_dir),
-                     notify=notify_status_change)
+    app = create_app(
+        default_engine(),
+        secret=cookie_secret(config.console_secret, config.var_dir),
+        notify=notify_status_change,
+    )
     port = port or config.console_port
-    web.run_app(app, host=host, port=port, print=lambda _: print(f"console on http://{host}:{port}/", flush=True))
+    web.run_app(
+        app, host=host, port=port, print=lambda _: print(f"console on http://{host}:{port}/", flush=True)
+    )

@@ -43,9 +43,15 @@ def cmd_users_add(args: argparse.Namespace) -> int:
                 if engineer is None:
                     raise UserError(f"no engineer {args.engineer} (see `hotline staff list`)")
             role = Role(args.role)
-            user = add_user(session, args.name, password, role, now=utc_now(),
-                            display_name=args.display_name or (engineer.name if engineer else None),
-                            engineer_id=engineer.id if engineer else None)
+            user = add_user(
+                session,
+                args.name,
+                password,
+                role,
+                now=utc_now(),
+                display_name=args.display_name or (engineer.name if engineer else None),
+                engineer_id=engineer.id if engineer else None,
+            )
             linked = f", acting as engineer {engineer.name} ({engineer.phone})" if engineer else ""
             print(f"added {ROLE_LABELS[role]} {user.username} ({user.display_name}){linked}")
     except UserError as error:
@@ -64,8 +70,15 @@ def add_console_commands(commands: argparse._SubParsersAction) -> None:
     add = users.add_parser("add", help="add a console login; the password is asked for (or read from stdin)")
     add.add_argument("name", help="the login name")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
-    add.add_argument("--display-name", help="shown in the console (default: the engineer's name, else the login)")
-    add.add_argument("--engineer", metavar="ID_OR_PHONE",
-                     help="the engineer (hotline staff list) this login claims tickets as")
-    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    add.add_argument(
+        "--display-name", help="shown in the console (default: the engineer's name, else the login)"
+    )
+    add.add_argument(
+        "--engineer",
+        metavar="ID_OR_PHONE",
+        help="the engineer (hotline staff list) this login claims tickets as",
+    )
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+    )
     add.set_defaults(func=cmd_users_add)

@@ -51,8 +51,9 @@ def last_days(now: datetime, days: int, zone: str) -> tuple[date, date]:
     return today - timedelta(days=days - 1), today
 
 
-def kpi_report(session: Session, first_day: date, last_day: date, *, now: datetime, zone: str,
-               scale_max: int) -> KpiReport:
+def kpi_report(
+    session: Session, first_day: date, last_day: date, *, now: datetime, zone: str, scale_max: int
+) -> KpiReport:
     """Each local day from first_day to last_day, judged as of `now`."""
     window = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     start, end = utc_midnight(first_day, zone), utc_midnight(last_day + timedelta(days=1), zone)

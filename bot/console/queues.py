@@ -50,7 +50,9 @@ def queue(session: Session, wanted: QueueFilter, now: datetime, settings: Consol
     """Matching tickets, most pressing first: red, amber, green, no deadline; urgent first within a colour,
     then the nearest deadline."""
     query = select(Ticket)
-    query = query.where(Ticket.status == wanted.status) if wanted.status else query.where(Ticket.status.in_(OPEN))
+    query = (
+        query.where(Ticket.status == wanted.status) if wanted.status else query.where(Ticket.status.in_(OPEN))
+    )
     if wanted.region:
         query = query.where(Ticket.site_city.contains(wanted.region))
     if wanted.kind:
@@ -106,7 +108,9 @@ class ReviewError(ValueError):
     """A review cannot be recorded; the message is shown to the manager as it is."""
 
 
-def record_review(session: Session, rating_id: int, outcome: str, *, actor: str, now: datetime, below: int) -> None:
+def record_review(
+    session: Session, rating_id: int, outcome: str, *, actor: str, now: datetime, below: int
+) -> None:
     """Close the review of one low score with what was found and done."""
     rating = session.get(Rating, rating_id)
     if rating is None or rating.score >= below:
@@ -118,6 +122,8 @@ def record_review(session: Session, rating_id: int, outcome: str, *, actor: str,
     try:
         # Two managers submitting at once: the unique rating_id lets only the first one through.
         with session.begin_nested():
-            session.add(RatingReview(rating_id=rating_id, reviewed_by=actor, reviewed_at=now, outcome=outcome.strip()))
+            session.add(
+                RatingReview(rating_id=rating_id, reviewed_by=actor, reviewed_at=now, outcome=outcome.strip())
+            )
     except IntegrityError as error:
         raise ReviewError("这条评价已经复核过了。") from error

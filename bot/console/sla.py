@@ -39,7 +39,9 @@ class Countdown:
         minutes = int(abs(self.left).total_seconds() // 60)
         days, minutes = divmod(minutes, 24 * 60)
         hours, minutes = divmod(minutes, 60)
-        amount = (f"{days}天" if days else "") + (f"{hours}小时" if days or hours else "") + f"{minutes:02d}分"
+        amount = (
+            (f"{days}天" if days else "") + (f"{hours}小时" if days or hours else "") + f"{minutes:02d}分"
+        )
         return f"已超时 {amount}" if self.left < timedelta(0) else f"还剩 {amount}"
 
 

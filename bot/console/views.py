@@ -59,10 +59,24 @@ def _login_page(request: web.Request, *, status: int = 200, error: str | None = 
     # The token already in the browser is kept: another tab (or the favicon's redirect) must not void this form's.
     cookie = request.cookies.get(csrf.LOGIN_COOKIE)
     token = (unsign(console.secret, cookie) if cookie else None) or csrf.new_token()
-    response = render(request, "login.html", status=status, error=error, csrf_token=token,
-                      next=_safe_next(request.query.get("next")), username=request.get("username_tried", ""))
-    response.set_cookie(csrf.LOGIN_COOKIE, sign(console.secret, token), max_age=3600, path="/login",
-                        httponly=True, samesite="Lax", secure=request.secure)
+    response = render(
+        request,
+        "login.html",
+        status=status,
+        error=error,
+        csrf_token=token,
+        next=_safe_next(request.query.get("next")),
+        username=request.get("username_tried", ""),
+    )
+    response.set_cookie(
+        csrf.LOGIN_COOKIE,
+        sign(console.secret, token),
+        max_age=3600,
+        path="/login",
+        httponly=True,
+        samesite="Lax",
+        secure=request.secure,
+    )
     return response
 
 
@@ -83,13 +97,23 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     request["username_tried"] = username
     with session_scope(console.engine) as session:
         user = authenticate(session, username, _text(form, "password", strip=False))
-        raw_id = start_session(session, user, now=console.clock(), lifetime=console.settings.session_lifetime) \
-            if user else None
+        raw_id = (
+            start_session(session, user, now=console.clock(), lifetime=console.settings.session_lifetime)
+            if user
+            else None
+        )
     if raw_id is None:
         return _login_page(request, status=401, error=console.settings.error("login_failed"))
     response = web.HTTPSeeOther(_safe_next(_text(form, "next")))
-    response.set_cookie(SESSION_COOKIE, sign(console.secret, raw_id), path="/", httponly=True, samesite="Lax",
-                        secure=request.secure, max_age=int(console.settings.session_lifetime.total_seconds()))
+    response.set_cookie(
+        SESSION_COOKIE,
+        sign(console.secret, raw_id),
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=request.secure,
+        max_age=int(console.settings.session_lifetime.total_seconds()),
+    )
     response.del_cookie(csrf.LOGIN_COOKIE, path="/login")
     return response
 
@@ -139,8 +163,15 @@ def _reviews_page(request: web.Request, *, status: int = 200, error: str | None 
     console = console_of(request)
     below = int(console.policy.value("satisfaction.review_below"))
     with session_scope(console.engine) as session:
-        return render(request, "reviews.html", status=status, rows=low_ratings(session, below), below=below,
-                      error=error, done=console.settings.done("review") if "done" in request.query else None)
+        return render(
+            request,
+            "reviews.html",
+            status=status,
+            rows=low_ratings(session, below),
+            below=below,
+            error=error,
+            done=console.settings.done("review") if "done" in request.query else None,
+        )
 
 
 @routes.post("/reviews/{rating_id:\\d+}")
@@ -151,8 +182,14 @@ async def review_submit(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     try:
         with session_scope(console.engine) as session:
-            record_review(session, int(request.match_info["rating_id"]), _text(form, "outcome"), actor=login.actor,
-                          now=console.clock(), below=int(console.policy.value("satisfaction.review_below")))
+            record_review(
+                session,
+                int(request.match_info["rating_id"]),
+                _text(form, "outcome"),
+                actor=login.actor,
+                now=console.clock(),
+                below=int(console.policy.value("satisfaction.review_below")),
+            )
     except ReviewError as error:
         return _reviews_page(request, status=400, error=str(error))
     raise web.HTTPSeeOther("/reviews?done=1")
@@ -164,17 +201,35 @@ async def kpi_page(request: web.Request) -> web.Response:
     with session_scope(console.engine) as session:
         now, zone = console.clock(), console.policy.timezone
         first_day, last_day = last_days(now, console.settings.kpi_days, zone)
-        report = kpi_report(session, first_day, last_day, now=now, zone=zone,
-                            scale_max=int(console.policy.value("satisfaction.scale_max")))
+        report = kpi_report(
+            session,
+            first_day,
+            last_day,
+            now=now,
+            zone=zone,
+            scale_max=int(console.policy.value("satisfaction.scale_max")),
+        )
     labels = [f"{day.month}/{day.day}" for day in report.days]
     charts = [
         bar_chart("每日新建工单", labels, report.tickets, unit="单"),
-        bar_chart("首次响应及时率", labels, [s.percent for s in report.response_on_time], unit="%", max_value=100),
-        bar_chart("远程解决率", labels, [s.percent for s in report.remote_resolution], unit="%", max_value=100),
-        bar_chart("满意度（日均分）", labels, report.satisfaction,
-                  max_value=float(console.policy.value("satisfaction.scale_max"))),
-        bar_chart("评分分布", [f"{score}分" for score in report.score_counts], list(report.score_counts.values()),
-                  unit="条"),
+        bar_chart(
+            "首次响应及时率", labels, [s.percent for s in report.response_on_time], unit="%", max_value=100
+        ),
+        bar_chart(
+            "远程解决率", labels, [s.percent for s in report.remote_resolution], unit="%", max_value=100
+        ),
+        bar_chart(
+            "满意度（日均分）",
+            labels,
+            report.satisfaction,
+            max_value=float(console.policy.value("satisfaction.scale_max")),
+        ),
+        bar_chart(
+            "评分分布",
+            [f"{score}分" for score in report.score_counts],
+            list(report.score_counts.values()),
+            unit="条",
+        ),
     ]
     return render(request, "kpi.html", report=report, charts=charts)
 
@@ -187,25 +242,48 @@ async def ticket_page(request: web.Request) -> web.Response:
     return _ticket_page(request, request.match_info["number"])
 
 
-def _ticket_page(request: web.Request, number: str, *, status: int = 200, error: str | None = None,
-                 form: Form | None = None) -> web.Response:
+def _ticket_page(
+    request: web.Request,
+    number: str,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    form: Form | None = None,
+) -> web.Response:
     console, login = console_of(request), login_of(request)
     done = request.query.get("done")
     with session_scope(console.engine) as session:
         ticket = find_ticket(session, number)
         if ticket is None:
             raise web.HTTPNotFound()
-        suggestions = suggest(session, ticket, policy=console.policy, catalogue=console.catalogue,
-                              calendar=console.calendar, at=console.clock()) if login.is_manager else []
+        suggestions = (
+            suggest(
+                session,
+                ticket,
+                policy=console.policy,
+                catalogue=console.catalogue,
+                calendar=console.calendar,
+                at=console.clock(),
+            )
+            if login.is_manager
+            else []
+        )
         return render(
-            request, "ticket.html", status=status, ticket=ticket, error=error, form=form or {},
+            request,
+            "ticket.html",
+            status=status,
+            ticket=ticket,
+            error=error,
+            form=form or {},
             done=console.settings.texts["done"].get(done) if done else None,
-            countdown=countdown(ticket, console.clock(), console.settings.countdown,
-                                console.settings.amber_below_fraction),
+            countdown=countdown(
+                ticket, console.clock(), console.settings.countdown, console.settings.amber_below_fraction
+            ),
             allowed=[s.value for s in lifecycle.allowed_transitions(ticket)],
             may_act=_may_act(login, ticket.engineer_id),
             eta_allowed=TicketStatus(ticket.status) in ETA_STATUSES,
-            suggestions=suggestions, part_rows=range(1, PART_ROWS + 1),
+            suggestions=suggestions,
+            part_rows=range(1, PART_ROWS + 1),
             step_outcomes=console.settings.step_outcomes,
         )
 
@@ -227,8 +305,11 @@ async def service_report_page(request: web.Request) -> web.Response:
     except ReportError as error:
         return web.Response(status=409, text=str(error), content_type="text/plain", charset="utf-8")
     if isinstance(made, bytes):
-        return web.Response(body=made, content_type="application/pdf",
-                            headers={"Content-Disposition": f'inline; filename="{number}.pdf"'})
+        return web.Response(
+            body=made,
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{number}.pdf"'},
+        )
     return web.Response(text=made, content_type="text/html", charset="utf-8")
 
 
@@ -245,8 +326,17 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
             ticket = find_ticket(session, number)
             if ticket is None:
                 raise web.HTTPNotFound()
-            action(Action(session, console, login, ticket.number, TicketStatus(ticket.status), ticket.engineer_id,
-                          form))
+            action(
+                Action(
+                    session,
+                    console,
+                    login,
+                    ticket.number,
+                    TicketStatus(ticket.status),
+                    ticket.engineer_id,
+                    form,
+                )
+            )
             number = ticket.number
     except Forbidden as refused:
         return _ticket_page(request, number, status=403, error=str(refused), form=form)
@@ -293,7 +383,9 @@ class Action:
         """The form's local datetime-local value as naive UTC."""
         value = self.text("eta")
         try:
-            local = datetime.strptime(value, "%Y-%m-%dT%H:%M").replace(tzinfo=ZoneInfo(self.console.policy.timezone))
+            local = datetime.strptime(value, "%Y-%m-%dT%H:%M").replace(
+                tzinfo=ZoneInfo(self.console.policy.timezone)
+            )
         except ValueError as error:
             raise FormError(self.console.settings.error("bad_eta")) from error
         return local.astimezone(timezone.utc).replace(tzinfo=None)
@@ -309,8 +401,14 @@ def _claim(act: Action) -> None:
     _require_may_assign(act, act.login.engineer_id)
     if act.assigned_engineer_id == act.login.engineer_id and act.status is not TicketStatus.REOPENED:
         return  # already theirs (a second click): re-dispatching would page and notify everyone again
-    lifecycle.assign(act.session, act.number, act.login.engineer_id, actor=act.login.actor,
-                     notify=act.console.notify, at=act.now)
+    lifecycle.assign(
+        act.session,
+        act.number,
+        act.login.engineer_id,
+        actor=act.login.actor,
+        notify=act.console.notify,
+        at=act.now,
+    )
 
 
 def _require_may_assign(act: Action, engineer_id: int) -> None:
@@ -325,14 +423,23 @@ def _assign(act: Action) -> None:
     if not engineer.isdigit():
         raise FormError(act.console.settings.error("bad_engineer"))
     _require_may_assign(act, int(engineer))
-    lifecycle.assign(act.session, act.number, int(engineer), actor=act.login.actor, eta=act.eta(),
-                     note=act.text("note") or None, notify=act.console.notify, at=act.now)
+    lifecycle.assign(
+        act.session,
+        act.number,
+        int(engineer),
+        actor=act.login.actor,
+        eta=act.eta(),
+        note=act.text("note") or None,
+        notify=act.console.notify,
+        at=act.now,
+    )
 
 
 def _accept(act: Action) -> None:
     act.require_assignee()
-    lifecycle.accept(act.session, act.number, actor=act.login.actor, eta=act.eta(),
-                     notify=act.console.notify, at=act.now)
+    lifecycle.accept(
+        act.session, act.number, actor=act.login.actor, eta=act.eta(), notify=act.console.notify, at=act.now
+    )
 
 
 def _set_eta(act: Action) -> None:
@@ -342,14 +449,27 @@ def _set_eta(act: Action) -> None:
 
 def _en_route(act: Action) -> None:
     act.require_assignee()
-    lifecycle.transition(act.session, act.number, TicketStatus.EN_ROUTE, actor=act.login.actor,
-                         eta=act.eta(), notify=act.console.notify, at=act.now)
+    lifecycle.transition(
+        act.session,
+        act.number,
+        TicketStatus.EN_ROUTE,
+        actor=act.login.actor,
+        eta=act.eta(),
+        notify=act.console.notify,
+        at=act.now,
+    )
 
 
 def _on_site(act: Action) -> None:
     act.require_assignee()
-    lifecycle.transition(act.session, act.number, TicketStatus.ON_SITE, actor=act.login.actor,
-                         notify=act.console.notify, at=act.now)
+    lifecycle.transition(
+        act.session,
+        act.number,
+        TicketStatus.ON_SITE,
+        actor=act.login.actor,
+        notify=act.console.notify,
+        at=act.now,
+    )
 
 
 def _plan(act: Action) -> None:
@@ -362,9 +482,18 @@ def _resolve(act: Action) -> None:
     where = act.text("where")
     if where not in ("remote", "onsite"):
         raise FormError(act.console.settings.error("where_missing"))
-    lifecycle.resolve(act.session, act.number, actor=act.login.actor, cause=act.text("cause"),
-                      actions=act.text("actions"), parts=_parts(act), remote=where == "remote",
-                      note=act.text("note") or None, notify=act.console.notify, at=act.now)
+    lifecycle.resolve(
+        act.session,
+        act.number,
+        actor=act.login.actor,
+        cause=act.text("cause"),
+        actions=act.text("actions"),
+        parts=_parts(act),
+        remote=where == "remote",
+        note=act.text("note") or None,
+        notify=act.console.notify,
+        at=act.now,
+    )
 
 
 def _parts(act: Action) -> list[PartUsed]:
@@ -384,27 +513,50 @@ def _parts(act: Action) -> list[PartUsed]:
 
 def _close(act: Action) -> None:
     act.require_manager()
-    lifecycle.close(act.session, act.number, actor=act.login.actor, note=act.text("note") or None,
-                    notify=act.console.notify, at=act.now)
+    lifecycle.close(
+        act.session,
+        act.number,
+        actor=act.login.actor,
+        note=act.text("note") or None,
+        notify=act.console.notify,
+        at=act.now,
+    )
 
 
 def _reopen(act: Action) -> None:
     act.require_manager()
-    lifecycle.reopen(act.session, act.number, actor=act.login.actor, reason=act.text("note"),
-                     notify=act.console.notify, at=act.now)
+    lifecycle.reopen(
+        act.session,
+        act.number,
+        actor=act.login.actor,
+        reason=act.text("note"),
+        notify=act.console.notify,
+        at=act.now,
+    )
 
 
 def _cancel(act: Action) -> None:
     act.require_manager()
-    lifecycle.cancel(act.session, act.number, actor=act.login.actor, reason=act.text("note"),
-                     notify=act.console.notify, at=act.now)
+    lifecycle.cancel(
+        act.session,
+        act.number,
+        actor=act.login.actor,
+        reason=act.text("note"),
+        notify=act.console.notify,
+        at=act.now,
+    )
 
 
 def _send_report(act: Action) -> None:
     act.require_assignee()
     lifecycle.send_service_report(
-        act.session, act.number, actor=act.login.actor, at=act.now,
-        notify_report=lambda session, ticket, event_id: notify_report_ready(session, ticket, event_id=event_id),
+        act.session,
+        act.number,
+        actor=act.login.actor,
+        at=act.now,
+        notify_report=lambda session, ticket, event_id: notify_report_ready(
+            session, ticket, event_id=event_id
+        ),
     )
 
 

@@ -66,8 +66,19 @@ MIN_SYMPTOMS = 3
 SETTINGS_FILE = "_guidance.yml"
 _REQUIRED = ("id", "title", "device_types", "symptoms", "steps")
 # The texts of _guidance.yml the walk says; a settings file without one of them does not load.
-_TEXT_KEYS = ("step", "safety", "tip", "step_again", "noted", "unclear", "solved", "not_solved", "tried", "tried_step",
-              "tried_separator")
+_TEXT_KEYS = (
+    "step",
+    "safety",
+    "tip",
+    "step_again",
+    "noted",
+    "unclear",
+    "solved",
+    "not_solved",
+    "tried",
+    "tried_step",
+    "tried_separator",
+)
 
 
 class GuideError(KnowledgeBaseError):
@@ -215,7 +226,9 @@ class GuideLibrary:
         if device_type_id:
             devices = {device_type_id}
         else:
-            devices = {content.device_terms[t] for t in content.analyser.terms(text) if t in content.device_terms}
+            devices = {
+                content.device_terms[t] for t in content.analyser.terms(text) if t in content.device_terms
+            }
         for guide_id, score in content.index.entry_scores(text).items():  # highest first
             guide = content.guides[guide_id]
             if guide.fits(devices):
@@ -279,13 +292,17 @@ class GuideLibrary:
                     if word in step.check + (step.tip or "")
                 ]
                 if named and not step.safety:
-                    problems.append(f"{guide.id} step {number} names {', '.join(named)} but has no safety line")
+                    problems.append(
+                        f"{guide.id} step {number} names {', '.join(named)} but has no safety line"
+                    )
         # Each title and symptom asked with itself left out: the rest of its guide must still come first among
         # the guides that compete with it on its guide's device types.
         for i, variant in enumerate(content.index.variants):
             own = content.guides[variant.entry_id]
             scores = content.index.entry_scores(variant.text, held_out=i)
-            rivals = [(gid, s) for gid, s in scores.items() if content.guides[gid].fits(set(own.device_types))]
+            rivals = [
+                (gid, s) for gid, s in scores.items() if content.guides[gid].fits(set(own.device_types))
+            ]
             best_id, best_score = rivals[0] if rivals else ("", 0.0)
             if best_id != own.id:
                 problems.append(
@@ -352,7 +369,9 @@ def _settings(raw: dict[str, Any], path: Path) -> _Settings:
         return _Settings(
             threshold=float(raw["match_threshold"]),
             texts=texts,
-            replies={o: tuple(clean(p).replace(" ", "") for p in outcomes[o.value]["replies"]) for o in Outcome},
+            replies={
+                o: tuple(clean(p).replace(" ", "") for p in outcomes[o.value]["replies"]) for o in Outcome
+            },
             labels={o: str(outcomes[o.value]["label"]) for o in Outcome},
             danger_words=tuple(raw.get("danger_words", [])),
             danger_exceptions=tuple(raw.get("danger_exceptions", [])),

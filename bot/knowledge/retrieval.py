@@ -99,7 +99,11 @@ class Index:
         for row, i in enumerate(by_entry):
             self._row_of[i] = row
         self._variant_starts = np.array(
-            [row for row, i in enumerate(by_entry) if row == 0 or variant_entry[i] != variant_entry[by_entry[row - 1]]],
+            [
+                row
+                for row, i in enumerate(by_entry)
+                if row == 0 or variant_entry[i] != variant_entry[by_entry[row - 1]]
+            ],
             dtype=np.intp,
         )
         self._variant_terms = [Counter(analyser.terms(v.text)) for v in variants]
@@ -119,7 +123,9 @@ class Index:
         self._avg_bag = sum(self._bag_lengths.values()) / max(len(self._bags), 1)
         self._df = Counter(term for bag in self._bags.values() for term in bag)
         if settings.sub_word_weight:
-            self._df.update(char for entry_id, bag in self._bags.items() for char in self._inner[entry_id].keys() - bag)
+            self._df.update(
+                char for entry_id, bag in self._bags.items() for char in self._inner[entry_id].keys() - bag
+            )
         self._length_norm = np.array([self._entry_length_norm(entry_id) for entry_id in self._entry_ids])
         self._term_postings = self._build_term_postings()
         self._device_filters = self._build_device_filters(entry_devices)
@@ -134,7 +140,8 @@ class Index:
                 rows.append(self._row_of[i])
                 weights.append(weight)
         self._gram_postings: dict[str, _Posting] = {
-            gram: (np.array(rows, dtype=np.intp), np.array(weights)) for gram, (rows, weights) in gram_postings.items()
+            gram: (np.array(rows, dtype=np.intp), np.array(weights))
+            for gram, (rows, weights) in gram_postings.items()
         }
 
     def _entry_length_norm(self, entry_id: str, removed: int = 0) -> float:
@@ -153,7 +160,10 @@ class Index:
                     entries, tfs = postings.setdefault(term, ([], []))
                     entries.append(i)
                     tfs.append(tf)
-        return {term: (np.array(entries, dtype=np.intp), np.array(tfs)) for term, (entries, tfs) in postings.items()}
+        return {
+            term: (np.array(entries, dtype=np.intp), np.array(tfs))
+            for term, (entries, tfs) in postings.items()
+        }
 
     def _term_frequency(
         self,
@@ -170,8 +180,10 @@ class Index:
             tf += self._settings.sub_word_weight * (inner.get(term, 0.0) - removed_inner.get(term, 0.0))
         return tf
 
-    def _build_device_filters(self, entry_devices: Mapping[str, frozenset[str]]) -> dict[str, npt.NDArray[np.bool_]]:
-        """"limited" → the entries limited to some device types; each device type id → the entries about it."""
+    def _build_device_filters(
+        self, entry_devices: Mapping[str, frozenset[str]]
+    ) -> dict[str, npt.NDArray[np.bool_]]:
+        """ "limited" → the entries limited to some device types; each device type id → the entries about it."""
         devices = [entry_devices.get(entry_id, frozenset()) for entry_id in self._entry_ids]
         filters = {"": np.array([bool(limited) for limited in devices], dtype=np.bool_)}
         for device_id in {device for limited in devices for device in limited}:
@@ -193,7 +205,9 @@ class Index:
         norm = math.sqrt(sum(w * w for w in weights.values()))
         return {g: w / norm for g, w in weights.items()} if norm else {}
 
-    def entry_scores(self, question: str, held_out: int | None = None, limit: int | None = None) -> dict[str, float]:
+    def entry_scores(
+        self, question: str, held_out: int | None = None, limit: int | None = None
+    ) -> dict[str, float]:
         """The score of every entry the question matches at all (see the module docstring), highest first, ties in
         the order of the entries; only the best `limit` when given. `held_out` removes one variant from its entry;
         corpus statistics (idf, average length) keep it, which barely matters with hundreds of them."""
@@ -213,7 +227,9 @@ class Index:
         if held_out is not None:
             entry_id = self.variants[held_out].entry_id
             bm25[self._position[entry_id]] = self._held_out_bm25(query, idf, entry_id, held_out)
-        scores = np.minimum(1.0, w * bm25 / bound + (1 - w) * self._fuzzy(terms, held_out))  # min: float rounding
+        scores = np.minimum(
+            1.0, w * bm25 / bound + (1 - w) * self._fuzzy(terms, held_out)
+        )  # min: float rounding
         named = {self._device_terms[t] for t in query if t in self._device_terms}
         if named:
             about_named = np.zeros(len(self._entry_ids), dtype=np.bool_)
@@ -222,7 +238,9 @@ class Index:
             scores[self._device_filters[""] & ~about_named] *= self._settings.device_mismatch
         return self._ranked(scores, limit)
 
-    def _held_out_bm25(self, query: list[str], idf: Mapping[str, float], entry_id: str, held_out: int) -> float:
+    def _held_out_bm25(
+        self, query: list[str], idf: Mapping[str, float], entry_id: str, held_out: int
+    ) -> float:
         k1 = self._settings.k1
         removed = self._variant_terms[held_out]
         bag, inner, removed_inner = self._bags[entry_id], self._inner[entry_id], _inner_characters(removed)
@@ -264,7 +282,9 @@ class Index:
             ranked = list(self.entry_scores(variant.text, held_out=i).items())
             best_id, best_score = ranked[0] if ranked else ("", 0.0)
             runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-            results.append(HeldOut(variant, best_id, best_score, dict(ranked).get(variant.entry_id, 0.0), runner_up))
+            results.append(
+                HeldOut(variant, best_id, best_score, dict(ranked).get(variant.entry_id, 0.0), runner_up)
+            )
         return results
 
 

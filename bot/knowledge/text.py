@@ -103,7 +103,8 @@ class TextAnalyser:
             # A word a rewrite put in is set apart, so that the tokenizer keeps it whole next to what the caller wrote
             # (「保修期外修」 → 「过保修」: 过保 + 修, not 过 + 保修). Words the caller wrote are left to the tokenizer.
             normalised = self._synonym_re.sub(
-                lambda match: f" {match.group(0)} " if match.group(0) in produced else match.group(0), normalised
+                lambda match: f" {match.group(0)} " if match.group(0) in produced else match.group(0),
+                normalised,
             )
         # HMM off: it invents odd words from unknown runs; single characters are better terms for short questions.
         words = self._tokenizer.lcut(normalised, HMM=False)

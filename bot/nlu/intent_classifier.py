@@ -147,7 +147,9 @@ class NgramIntentModel:
         rarest, fewest = min(counts.items(), key=lambda item: item[1])
         if fewest < 2:
             raise ValueError(f"intent '{rarest}' has {fewest} example; every intent needs at least two")
-        folds = StratifiedKFold(min(self.calibration_folds, fewest), shuffle=True, random_state=self.random_seed)
+        folds = StratifiedKFold(
+            min(self.calibration_folds, fewest), shuffle=True, random_state=self.random_seed
+        )
         svm = LinearSVC(C=self.C, class_weight="balanced", random_state=self.random_seed)
         self.classifier = CalibratedClassifierCV(svm, cv=folds, method="sigmoid")
         self.classifier.fit(self._features(samples, fit=True), np.array(intents))
@@ -292,7 +294,9 @@ def _sample(message: Message) -> tuple[str, list[str]]:
 def _ngram_range(config: dict[str, Any], key: str) -> tuple[int, int]:
     smallest, largest = (int(n) for n in config[key])
     if not 1 <= smallest <= largest:
-        raise ValueError(f"'{key}' must be [smallest, largest] with 1 <= smallest <= largest, got {config[key]}")
+        raise ValueError(
+            f"'{key}' must be [smallest, largest] with 1 <= smallest <= largest, got {config[key]}"
+        )
     return smallest, largest
 
 

@@ -60,8 +60,10 @@ def cmd_outbox_list(args: argparse.Namespace) -> int:
             return 0
         for m in messages:
             when = local_text(m.sent_at if m.status == "sent" else m.next_attempt_at, zone)
-            print(f"{m.id:>6}  {m.status:<8} {m.channel:<6} {m.recipient:<20} tries {m.attempts}  {when}  "
-                  f"{m.text[:30]}")
+            print(
+                f"{m.id:>6}  {m.status:<8} {m.channel:<6} {m.recipient:<20} tries {m.attempts}  {when}  "
+                f"{m.text[:30]}"
+            )
             if m.last_error and m.status != "sent":
                 print(f"        {m.last_error}")
     print(f"{len(messages)} message(s)")
@@ -93,14 +95,17 @@ def cmd_outbox_deliver(args: argparse.Namespace) -> int:
     print(f"journal: {len(replayed.replayed)} ticket(s) stored{stored}, {replayed.waiting} waiting")
     report = asyncio.run(_deliver_once(factory))
     waiting = ", ".join(f"{count} {channel}" for channel, count in report.waiting.items()) or "none"
-    print(f"outbox: {len(report.sent)} sent, {len(report.retried)} to retry, {len(report.dead)} dead, "
-          f"{len(report.rerouted)} by SMS instead of WeChat; waiting for a channel's settings: {waiting}")
+    print(
+        f"outbox: {len(report.sent)} sent, {len(report.retried)} to retry, {len(report.dead)} dead, "
+        f"{len(report.rerouted)} by SMS instead of WeChat; waiting for a channel's settings: {waiting}"
+    )
     return 0
 
 
 def add_outbox_commands(commands: argparse._SubParsersAction) -> None:
     outbox = commands.add_parser("outbox", help="messages to hospitals and engineers").add_subparsers(
-        dest="outbox", required=True)
+        dest="outbox", required=True
+    )
     listing = outbox.add_parser("list", help="the latest messages (dead ones: --status dead)")
     listing.add_argument("--status", choices=STATUSES)
     listing.add_argument("--limit", type=int, default=50)

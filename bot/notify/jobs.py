@@ -21,8 +21,9 @@ Job = Callable[[datetime], None]
 
 
 def session_factory(engine: Engine | None = None) -> SessionFactory:
-    factory: sessionmaker[Session] = sessionmaker(bind=engine or default_engine(), future=True,
-                                                  expire_on_commit=False)
+    factory: sessionmaker[Session] = sessionmaker(
+        bind=engine or default_engine(), future=True, expire_on_commit=False
+    )
     return factory
 
 
@@ -54,7 +55,12 @@ def outbox_delivery_job(factory: SessionFactory) -> Job:
     def job(now: datetime) -> None:
         report = loop.run_until_complete(one_pass(now))
         if report.sent or report.retried or report.dead or report.rerouted:
-            logger.info("outbox: %d sent, %d to retry, %d dead, %d by SMS instead of WeChat", len(report.sent),
-                        len(report.retried), len(report.dead), len(report.rerouted))
+            logger.info(
+                "outbox: %d sent, %d to retry, %d dead, %d by SMS instead of WeChat",
+                len(report.sent),
+                len(report.retried),
+                len(report.dead),
+                len(report.rerouted),
+            )
 
     return job

@@ -139,7 +139,9 @@ class TicketJournal:
             try:
                 found.append(JournalEntry.from_json(path.read_bytes()))
             except (ValueError, KeyError, TypeError) as error:
-                logger.error("journal entry %s cannot be read (%s); left in place for a person to check", path, error)
+                logger.error(
+                    "journal entry %s cannot be read (%s); left in place for a person to check", path, error
+                )
         return sorted(found, key=lambda entry: entry.received_at)
 
     def record(
@@ -169,8 +171,11 @@ class TicketJournal:
                 resolved_remotely=resolved_remotely,
             )
             if self._write_once(self._path(idempotency_key), entry.to_json()):
-                logger.warning("database unreachable: ticket %s (%s) written to the journal", entry.number,
-                               idempotency_key)
+                logger.warning(
+                    "database unreachable: ticket %s (%s) written to the journal",
+                    entry.number,
+                    idempotency_key,
+                )
                 return entry
             # The same intake was submitted twice at once; the other write won and its number was given.
             winner = self.entry_for(idempotency_key)
@@ -190,8 +195,9 @@ class TicketJournal:
                 continue
             _fsync_directory(self._numbers)
             return number
-        raise JournalUnavailable(f"all {len(SEQUENCES)} journal numbers of {day} on instance {self.instance_id} "
-                                 "are used")
+        raise JournalUnavailable(
+            f"all {len(SEQUENCES)} journal numbers of {day} on instance {self.instance_id} are used"
+        )
 
     @staticmethod
     def _write_once(path: Path, data: bytes) -> bool:
@@ -253,11 +259,16 @@ def replay_journal(
         except SQLAlchemyError as error:
             if database_unreachable(error):
                 report.waiting = len(entries) - position
-                logger.warning("database still unreachable; %d journaled ticket(s) wait: %s", report.waiting, error)
+                logger.warning(
+                    "database still unreachable; %d journaled ticket(s) wait: %s", report.waiting, error
+                )
                 break
             report.waiting += 1
-            logger.exception("journaled ticket %s (%s) could not be stored; its entry stays for a person to check",
-                             entry.number, entry.idempotency_key)
+            logger.exception(
+                "journaled ticket %s (%s) could not be stored; its entry stays for a person to check",
+                entry.number,
+                entry.idempotency_key,
+            )
             continue
         journal.remove(entry.idempotency_key)
         report.replayed.append(entry.number)
@@ -272,23 +283,46 @@ def _store(session: Session, entry: JournalEntry, policy: ServicePolicy, rules: 
         if existing.number != entry.number:
             # The commit had reached the database before the connection dropped: the ticket exists under the
             # database's number, and the caller holds the journal's. Tell them the one to quote.
-            add_note(session, existing, f"数据库中断期间告知来电人的编号为 {entry.number}，以本工单号为准。",
-                     actor=ACTOR, at=utc_now())
+            add_note(
+                session,
+                existing,
+                f"数据库中断期间告知来电人的编号为 {entry.number}，以本工单号为准。",
+                actor=ACTOR,
+                at=utc_now(),
+            )
             notify_number_changed(session, existing, entry.number)
         return
     registration = replace(entry.registration, flags=sorted({*entry.registration.flags, OFFLINE_FLAG}))
     if entry.kind is not TicketKind.FAULT:
-        create_service_request(session, entry.kind, registration, idempotency_key=entry.idempotency_key,
-                               origin=entry.origin, policy=policy, received_at=entry.received_at,
-                               promised_number=entry.number)
+        create_service_request(
+            session,
+            entry.kind,
+            registration,
+            idempotency_key=entry.idempotency_key,
+            origin=entry.origin,
+            policy=policy,
+            received_at=entry.received_at,
+            promised_number=entry.number,
+        )
         return
     serial = registration.serial_number
     other = open_ticket_for_serial(session, serial) if serial and not entry.resolved_remotely else None
     ticket, _ = create_fault_ticket(
-        session, registration, idempotency_key=entry.idempotency_key, origin=entry.origin, policy=policy,
-        rules=rules, received_at=entry.received_at, resolved_remotely=entry.resolved_remotely,
+        session,
+        registration,
+        idempotency_key=entry.idempotency_key,
+        origin=entry.origin,
+        policy=policy,
+        rules=rules,
+        received_at=entry.received_at,
+        resolved_remotely=entry.resolved_remotely,
         promised_number=entry.number,
     )
     if other is not None:
-        add_note(session, ticket, f"该设备另有处理中的工单 {other.number}（数据库中断期间无法查重），请合并处理。",
-                 actor=ACTOR, at=utc_now())
+        add_note(
+            session,
+            ticket,
+            f"该设备另有处理中的工单 {other.number}（数据库中断期间无法查重），请合并处理。",
+            actor=ACTOR,
+            at=utc_now(),
+        )

@@ -70,8 +70,9 @@ def _engineer_text(key: str, number: str, engineer: EngineerContact | None, zone
     )
 
 
-def _status_text(ticket: Ticket, status: TicketStatus, engineer: EngineerContact | None,
-                 policy: ServicePolicy) -> str | None:
+def _status_text(
+    ticket: Ticket, status: TicketStatus, engineer: EngineerContact | None, policy: ServicePolicy
+) -> str | None:
     number = ticket.number
     if status is TicketStatus.DISPATCHED:
         return _engineer_text("assigned", number, engineer, policy.timezone)
@@ -86,8 +87,9 @@ def _status_text(ticket: Ticket, status: TicketStatus, engineer: EngineerContact
 
 def _latest_change(session: Session, ticket: Ticket, status: TicketStatus) -> int | None:
     found: int | None = session.execute(
-        select(func.max(TicketEvent.id)).where(TicketEvent.ticket_id == ticket.id,
-                                               TicketEvent.to_status == status.value)
+        select(func.max(TicketEvent.id)).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.to_status == status.value
+        )
     ).scalar_one_or_none()
     return found
 
@@ -95,12 +97,17 @@ def _latest_change(session: Session, ticket: Ticket, status: TicketStatus) -> in
 def _enqueue_notice(session: Session, ticket: Ticket, what: str, text: str, event_id: int | None) -> bool:
     address = customer_address(ticket)
     if address is None:
-        logger.info("ticket %s: no WeChat, SMS number or mobile contact phone to send the %s notice to",
-                    ticket.number, what)
+        logger.info(
+            "ticket %s: no WeChat, SMS number or mobile contact phone to send the %s notice to",
+            ticket.number,
+            what,
+        )
         return False
     channel, recipient = address
     key = f"notice:{ticket.number}:{what}" + (f":{event_id}" if event_id is not None else "")
-    return enqueue(session, channel=channel, recipient=recipient, text=text, dedupe_key=key, ticket_id=ticket.id)
+    return enqueue(
+        session, channel=channel, recipient=recipient, text=text, dedupe_key=key, ticket_id=ticket.id
+    )
 
 
 def notify_status_change(

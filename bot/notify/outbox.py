@@ -190,7 +190,9 @@ def _due(message: Any, channels: list[str], now: datetime, config: DeliveryConfi
     )
 
 
-def _claim_next(session: Session, channels: list[str], now: datetime, config: DeliveryConfig) -> _Claim | None:
+def _claim_next(
+    session: Session, channels: list[str], now: datetime, config: DeliveryConfig
+) -> _Claim | None:
     token = uuid.uuid4().hex
     if session.get_bind().dialect.name == "postgresql":
         # Rows another worker is claiming are skipped, not waited for; the status check is repeated on the row
@@ -231,7 +233,13 @@ def _claim_next(session: Session, channels: list[str], now: datetime, config: De
         return None
     message = session.execute(select(OutboxMessage).where(OutboxMessage.claim_token == token)).scalar_one()
     return _Claim(
-        message.id, token, message.channel, message.recipient, message.text, message.parts_sent, message.attempts
+        message.id,
+        token,
+        message.channel,
+        message.recipient,
+        message.text,
+        message.parts_sent,
+        message.attempts,
     )
 
 
@@ -250,8 +258,12 @@ def _bury_abandoned(session: Session, now: datetime, config: DeliveryConfig) -> 
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(abandoned), OutboxMessage.status == SENDING)
-            .values(status=DEAD, claim_token=None, claimed_until=None,
-                    last_error="the worker stopped while sending the last attempt")
+            .values(
+                status=DEAD,
+                claim_token=None,
+                claimed_until=None,
+                last_error="the worker stopped while sending the last attempt",
+            )
             .execution_options(synchronize_session=False)
         )
     return abandoned
@@ -281,7 +293,9 @@ async def deliver_due(
         report.dead.extend(_bury_abandoned(session, now, config))
         report.waiting = _waiting(session, [c for c in CHANNELS if c not in transports], now)
     for channel, count in report.waiting.items():
-        logger.warning("%d %s message(s) wait in the outbox: the %s channel is not configured", count, channel, channel)
+        logger.warning(
+            "%d %s message(s) wait in the outbox: the %s channel is not configured", count, channel, channel
+        )
     for _ in range(config.batch_size):
         if not channels:
             break
@@ -318,39 +332,71 @@ async def _deliver(
             return
         # Marked at once, in its own transaction: this is the whole of the duplicate window.
         if not _mark_part_sent(session_factory, claim, index + 1, len(parts), now):
-            logger.warning("outbox message %d: the claim ran out while sending; another pass continues it", claim.id)
+            logger.warning(
+                "outbox message %d: the claim ran out while sending; another pass continues it", claim.id
+            )
             return
     report.sent.append(claim.id)
 
 
 def _claimed(claim: _Claim) -> ColumnElement[bool]:
-    return and_(OutboxMessage.id == claim.id, OutboxMessage.claim_token == claim.token, OutboxMessage.status == SENDING)
+    return and_(
+        OutboxMessage.id == claim.id,
+        OutboxMessage.claim_token == claim.token,
+        OutboxMessage.status == SENDING,
+    )
 
 
-def _mark_part_sent(session_factory: SessionFactory, claim: _Claim, sent: int, total: int, now: datetime) -> bool:
+def _mark_part_sent(
+    session_factory: SessionFactory, claim: _Claim, sent: int, total: int, now: datetime
+) -> bool:
     values: dict[str, Any] = {"parts_sent": sent}
     if sent == total:
         values.update(status=SENT, sent_at=now, claim_token=None, claimed_until=None)
     with session_factory() as session, session.begin():
         result = session.execute(
-            update(OutboxMessage).where(_claimed(claim)).values(**values).execution_options(synchronize_session=False)
+            update(OutboxMessage)
+            .where(_claimed(claim))
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
     return bool(result.rowcount)
 
 
-def _finish(session_factory: SessionFactory, claim: _Claim, now: datetime, *, status: str, error: str,
-            next_attempt_at: datetime | None = None) -> None:
-    values: dict[str, Any] = {"status": status, "last_error": error[:2000], "claim_token": None, "claimed_until": None}
+def _finish(
+    session_factory: SessionFactory,
+    claim: _Claim,
+    now: datetime,
+    *,
+    status: str,
+    error: str,
+    next_attempt_at: datetime | None = None,
+) -> None:
+    values: dict[str, Any] = {
+        "status": status,
+        "last_error": error[:2000],
+        "claim_token": None,
+        "claimed_until": None,
+    }
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
     with session_factory() as session, session.begin():
         session.execute(
-            update(OutboxMessage).where(_claimed(claim)).values(**values).execution_options(synchronize_session=False)
+            update(OutboxMessage)
+            .where(_claimed(claim))
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
 
 
-def _failed_attempt(session_factory: SessionFactory, claim: _Claim, error: Exception, now: datetime,
-                    config: DeliveryConfig, report: DeliveryReport) -> None:
+def _failed_attempt(
+    session_factory: SessionFactory,
+    claim: _Claim,
+    error: Exception,
+    now: datetime,
+    config: DeliveryConfig,
+    report: DeliveryReport,
+) -> None:
     reason = f"{type(error).__name__}: {error}"
     if claim.attempts >= config.max_attempts:
         _finish(session_factory, claim, now, status=DEAD, error=reason)
@@ -360,12 +406,18 @@ def _failed_attempt(session_factory: SessionFactory, claim: _Claim, error: Excep
     retry_at = now + config.backoff(claim.attempts)
     _finish(session_factory, claim, now, status=PENDING, error=reason, next_attempt_at=retry_at)
     report.retried.append(claim.id)
-    logger.info("outbox message %d failed (attempt %d), next try at %sZ: %s", claim.id, claim.attempts,
-                retry_at.isoformat(timespec="seconds"), reason)
+    logger.info(
+        "outbox message %d failed (attempt %d), next try at %sZ: %s",
+        claim.id,
+        claim.attempts,
+        retry_at.isoformat(timespec="seconds"),
+        reason,
+    )
 
 
-def _reroute(session_factory: SessionFactory, claim: _Claim, error: CannotReach, now: datetime,
-             report: DeliveryReport) -> None:
+def _reroute(
+    session_factory: SessionFactory, claim: _Claim, error: CannotReach, now: datetime, report: DeliveryReport
+) -> None:
     """WeChat cannot reach the person: the same text goes by SMS to the ticket's contact phone, if it has one."""
     with session_factory() as session, session.begin():
         message = session.execute(select(OutboxMessage).where(_claimed(claim))).scalar_one_or_none()
@@ -381,8 +433,15 @@ def _reroute(session_factory: SessionFactory, claim: _Claim, error: CannotReach,
             report.dead.append(message.id)
             logger.warning("outbox message %d is dead: %s", message.id, message.last_error)
             return
-        enqueue(session, channel=SMS, recipient=phone, text=message.text, dedupe_key=f"{message.dedupe_key}:sms",
-                ticket_id=message.ticket_id, at=now)
+        enqueue(
+            session,
+            channel=SMS,
+            recipient=phone,
+            text=message.text,
+            dedupe_key=f"{message.dedupe_key}:sms",
+            ticket_id=message.ticket_id,
+            at=now,
+        )
         message.status = REROUTED
         message.last_error = f"{error}; sent by SMS instead"
         report.rerouted.append(message.id)
@@ -406,7 +465,9 @@ def retry_dead(session: Session, message_id: int, now: datetime) -> OutboxMessag
     if message is None:
         raise OutboxError(f"no outbox message {message_id}")
     if message.status != DEAD:
-        raise OutboxError(f"outbox message {message_id} is {message.status}; only dead messages can be retried")
+        raise OutboxError(
+            f"outbox message {message_id} is {message.status}; only dead messages can be retried"
+        )
     message.status = PENDING
     message.attempts = 0
     message.next_attempt_at = now

@@ -135,8 +135,11 @@ def _sms_outbound(max_parts: int) -> SmsOutbound | None:
     except ChannelNotConfigured:
         domestic = None  # sms_transport logs a half-set configuration
     if problem is not None and domestic is None:
-        logger.warning("SMS messages wait in the outbox until SMS is configured: %s (or set the Alibaba Cloud "
-                       "SMS settings for mainland numbers)", problem)
+        logger.warning(
+            "SMS messages wait in the outbox until SMS is configured: %s (or set the Alibaba Cloud "
+            "SMS settings for mainland numbers)",
+            problem,
+        )
         return None
     return SmsOutbound(sms_transport(twilio), twilio.sms_number if twilio else "", max_parts)
 

@@ -40,7 +40,6 @@ from bot.tickets import STATUS_LABELS, TicketStatus, find_ticket
 logger = logging.getLogger(__name__)
 
 
-
 def local_time(text: str) -> datetime:
     """'2026-11-21 14:30' in the policy's zone → naive UTC."""
     try:
@@ -53,9 +52,16 @@ def local_time(text: str) -> datetime:
 
 
 def _engineer_row(engineer: Engineer) -> dict[str, object]:
-    return {"id": engineer.id, "name": engineer.name, "phone": engineer.phone, "tier": engineer.tier,
-            "manager": engineer.is_manager, "regions": list(engineer.regions), "skills": list(engineer.skills),
-            "active": engineer.active}
+    return {
+        "id": engineer.id,
+        "name": engineer.name,
+        "phone": engineer.phone,
+        "tier": engineer.tier,
+        "manager": engineer.is_manager,
+        "regions": list(engineer.regions),
+        "skills": list(engineer.skills),
+        "active": engineer.active,
+    }
 
 
 def cmd_staff_list(args: argparse.Namespace) -> int:
@@ -66,8 +72,10 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
             return 0
         for e in people:
             role = "经理" if e.is_manager else f"{e.tier}线"
-            print(f"{e.id:>3}  {e.name:<4} {e.phone}  {role}  {'、'.join(e.regions)}  {','.join(e.skills) or '-'}"
-                  f"{'' if e.active else '  (停用)'}")
+            print(
+                f"{e.id:>3}  {e.name:<4} {e.phone}  {role}  {'、'.join(e.regions)}  {','.join(e.skills) or '-'}"
+                f"{'' if e.active else '  (停用)'}"
+            )
         print(f"{len(people)} engineer(s)")
     return 0
 
@@ -75,8 +83,14 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
 def cmd_staff_add(args: argparse.Namespace) -> int:
     with session_scope() as session:
         engineer = add_engineer(
-            session, name=args.name, phone=args.phone, tier=args.tier, regions=_listed(args.regions),
-            skills=_listed(args.skills), is_manager=args.manager, policy=current_policy(),
+            session,
+            name=args.name,
+            phone=args.phone,
+            tier=args.tier,
+            regions=_listed(args.regions),
+            skills=_listed(args.skills),
+            is_manager=args.manager,
+            policy=current_policy(),
             catalogue=current_catalogue(),
         )
         print(f"engineer {engineer.id}: {engineer.name} {engineer.phone}")
@@ -87,8 +101,10 @@ def _shift_line(shift: OnCallShift) -> str:
     period = ""
     if shift.valid_from or shift.valid_to:
         period = f"  {shift.valid_from or '…'}..{shift.valid_to or '…'}"
-    return (f"#{shift.id}  {shift.region}  {shift.role:<7} {shift.days:<8} {shift.starts}-{shift.ends}  "
-            f"{shift.engineer.name} {shift.engineer.phone}{period}")
+    return (
+        f"#{shift.id}  {shift.region}  {shift.role:<7} {shift.days:<8} {shift.starts}-{shift.ends}  "
+        f"{shift.engineer.name} {shift.engineer.phone}{period}"
+    )
 
 
 def cmd_staff_rota(args: argparse.Namespace) -> int:
@@ -106,8 +122,15 @@ def cmd_staff_shift_add(args: argparse.Namespace) -> int:
         if engineer is None:
             raise OpsError(ops_text("errors.engineer_not_found", engineer=args.engineer))
         shift = add_shift(
-            session, engineer=engineer, region=args.region, role=args.role, days=args.days, starts=args.starts,
-            ends=args.ends, policy=current_policy(), valid_from=_local_date(args.valid_from),
+            session,
+            engineer=engineer,
+            region=args.region,
+            role=args.role,
+            days=args.days,
+            starts=args.starts,
+            ends=args.ends,
+            policy=current_policy(),
+            valid_from=_local_date(args.valid_from),
             valid_to=_local_date(args.valid_to),
         )
         print(_shift_line(shift))
@@ -141,8 +164,10 @@ def cmd_staff_oncall(args: argparse.Namespace) -> int:
     with session_scope() as session:
         for region in regions:
             duty = on_call(session, region, at, current_calendar())
-            names = "；".join(f"{'主班' if d.role == 'primary' else '备班'} {d.engineer.name} {d.engineer.phone}"
-                             for d in duty)
+            names = "；".join(
+                f"{'主班' if d.role == 'primary' else '备班'} {d.engineer.name} {d.engineer.phone}"
+                for d in duty
+            )
             print(f"  {region}：{names or '无人值班'}")
     return 0
 
@@ -154,24 +179,48 @@ def cmd_tickets_assign(args: argparse.Namespace) -> int:
         if ticket is None:
             raise lifecycle.TicketNotFound(ops_text("errors.ticket_not_found", number=args.id))
         if args.engineer is None and not args.best:
-            suggestions = suggest(session, ticket, policy=policy, catalogue=current_catalogue(),
-                                  calendar=current_calendar(), at=utc_now(), limit=args.limit)
+            suggestions = suggest(
+                session,
+                ticket,
+                policy=policy,
+                catalogue=current_catalogue(),
+                calendar=current_calendar(),
+                at=utc_now(),
+                limit=args.limit,
+            )
             for rank, s in enumerate(suggestions, 1):
-                print(f"{rank}. {s.engineer.name} {s.engineer.phone} (id {s.engineer.id})：{'，'.join(s.reasons)}")
+                print(
+                    f"{rank}. {s.engineer.name} {s.engineer.phone} (id {s.engineer.id})：{'，'.join(s.reasons)}"
+                )
             print("assign with --engineer ID|PHONE, or --best for the first")
             return 0
         engineer = _chosen_engineer(session, ticket, args)
-        ticket = lifecycle.assign(session, ticket.number, engineer.id, actor=args.actor,
-                                  eta=local_time(args.eta) if args.eta else None, note=args.note,
-                                  notify=notify_status_change)
-        print(f"{ticket.number}: {STATUS_LABELS[TicketStatus(ticket.status)]}（{engineer.name} {engineer.phone}）")
+        ticket = lifecycle.assign(
+            session,
+            ticket.number,
+            engineer.id,
+            actor=args.actor,
+            eta=local_time(args.eta) if args.eta else None,
+            note=args.note,
+            notify=notify_status_change,
+        )
+        print(
+            f"{ticket.number}: {STATUS_LABELS[TicketStatus(ticket.status)]}（{engineer.name} {engineer.phone}）"
+        )
     return 0
 
 
 def _chosen_engineer(session: Session, ticket: Ticket, args: argparse.Namespace) -> Engineer:
     if args.best:
-        best = suggest(session, ticket, policy=current_policy(), catalogue=current_catalogue(),
-                       calendar=current_calendar(), at=utc_now(), limit=1)
+        best = suggest(
+            session,
+            ticket,
+            policy=current_policy(),
+            catalogue=current_catalogue(),
+            calendar=current_calendar(),
+            at=utc_now(),
+            limit=1,
+        )
         if not best:
             raise OpsError(ops_text("errors.no_engineer_available"))
         return best[0].engineer
@@ -189,11 +238,16 @@ def cmd_tickets_transition(args: argparse.Namespace) -> int:
     if target is TicketStatus.RESOLVED:
         if args.remote is None:
             raise OpsError("请用 --remote 或 --on-site 说明是远程还是现场解决的。")
-        details.update(cause=args.cause, actions=args.actions, remote=args.remote,
-                       parts=[_part(text) for text in args.part])
+        details.update(
+            cause=args.cause,
+            actions=args.actions,
+            remote=args.remote,
+            parts=[_part(text) for text in args.part],
+        )
     with session_scope() as session:
-        ticket = lifecycle.transition(session, args.id, target, actor=args.actor, note=args.note,
-                                      notify=notify_status_change, **details)
+        ticket = lifecycle.transition(
+            session, args.id, target, actor=args.actor, note=args.note, notify=notify_status_change, **details
+        )
         print(f"{ticket.number}: {STATUS_LABELS[TicketStatus(ticket.status)]}")
     return 0
 
@@ -215,17 +269,27 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     install_masking()  # pages and notices carry phones and names
     if not calendar.covers(utc_now().date()):
-        logger.warning("kb/calendar.yml has no holidays for %s: working days count weekends only",
-                       utc_now().year)
-    interval = args.interval or settings().worker_interval_seconds or float(policy.value("sla.worker_interval_seconds"))
+        logger.warning(
+            "kb/calendar.yml has no holidays for %s: working days count weekends only", utc_now().year
+        )
+    interval = (
+        args.interval
+        or settings().worker_interval_seconds
+        or float(policy.value("sla.worker_interval_seconds"))
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     factory = session_factory()
     # Journaled tickets first, so the sweep sees them; delivery last, so this round's pages go out at once.
     jobs = {
         "journal": journal_replay_job(factory),
-        "sla_sweep": sla_sweep_job(None, policy=policy, calendar=calendar, catalogue=current_catalogue(),
-                                   sender_for=session_sms_sender),
+        "sla_sweep": sla_sweep_job(
+            None,
+            policy=policy,
+            calendar=calendar,
+            catalogue=current_catalogue(),
+            sender_for=session_sms_sender,
+        ),
         "outbox": outbox_delivery_job(factory),
     }
     print(f"worker: {', '.join(jobs)} every {interval:g} s; Ctrl-C stops.", flush=True)
@@ -235,8 +299,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def add_staff_commands(commands: argparse._SubParsersAction) -> None:
-    staff = commands.add_parser("staff", help="engineers and the on-call rota").add_subparsers(dest="staff",
-                                                                                              required=True)
+    staff = commands.add_parser("staff", help="engineers and the on-call rota").add_subparsers(
+        dest="staff", required=True
+    )
     listing = staff.add_parser("list", help="engineers, active ones unless --all")
     listing.add_argument("--all", action="store_true")
     listing.add_argument("--json", action="store_true")
@@ -253,15 +318,17 @@ def add_staff_commands(commands: argparse._SubParsersAction) -> None:
     shifts.add_argument("--region")
     shifts.set_defaults(func=cmd_staff_rota)
     shift = staff.add_parser("shift", help="add or remove a line of the on-call rota").add_subparsers(
-        dest="shift", required=True)
+        dest="shift", required=True
+    )
     add_shift_parser = shift.add_parser("add", help="who covers a region, when (local time)")
     add_shift_parser.add_argument("--engineer", required=True, help="id or phone of the engineer")
     add_shift_parser.add_argument("--region", required=True, help="a station city")
     add_shift_parser.add_argument("--role", choices=ROLES, default="primary")
     add_shift_parser.add_argument("--days", required=True, help=f"one of {', '.join(DAYS)}")
     add_shift_parser.add_argument("--from", dest="starts", required=True, help="HH:MM")
-    add_shift_parser.add_argument("--to", dest="ends", required=True,
-                                  help="HH:MM; not after --from: past midnight; equal: 24 hours")
+    add_shift_parser.add_argument(
+        "--to", dest="ends", required=True, help="HH:MM; not after --from: past midnight; equal: 24 hours"
+    )
     add_shift_parser.add_argument("--valid-from", help="first local date, e.g. 2026-10-01")
     add_shift_parser.add_argument("--valid-to", help="last local date")
     add_shift_parser.set_defaults(func=cmd_staff_shift_add)
@@ -291,8 +358,11 @@ def add_ticket_commands(tickets: argparse._SubParsersAction) -> None:
     assign.set_defaults(func=cmd_tickets_assign)
     move = tickets.add_parser("transition", help="move a ticket to another state")
     move.add_argument("id")
-    move.add_argument("status", choices=[s.value for s in TicketStatus if s not in (TicketStatus.NEW, TicketStatus.DISPATCHED)],
-                      help="dispatched: use tickets assign")
+    move.add_argument(
+        "status",
+        choices=[s.value for s in TicketStatus if s not in (TicketStatus.NEW, TicketStatus.DISPATCHED)],
+        help="dispatched: use tickets assign",
+    )
     move.add_argument("--note", help="a note; the reason for cancelled and reopened")
     move.add_argument("--eta", help="local time (accepted, en_route)")
     move.add_argument("--cause", help="resolved: the fault's cause")

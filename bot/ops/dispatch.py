@@ -85,7 +85,9 @@ def suggest(
         else:
             reasons.append(f"{'熟悉' if skilled else '不熟悉'}{device_type.name}")
         if in_region:
-            reasons.append(f"驻{region}（同城）" if same_city else f"驻{region}，负责{ticket.site_city or '该地区'}")
+            reasons.append(
+                f"驻{region}（同城）" if same_city else f"驻{region}，负责{ticket.site_city or '该地区'}"
+            )
         else:
             reasons.append(f"驻{'、'.join(engineer.regions)}，非本区域")
         if engineer.id in on_duty:
@@ -93,9 +95,25 @@ def suggest(
         reasons.append(f"手上{load.get(engineer.id, 0)}张未完成工单")
         if engineer.tier == 3:
             reasons.append("三线技术专家")
-        ranked.append(Suggestion(engineer, tuple(reasons), skilled, in_region, on_duty.get(engineer.id),
-                                 load.get(engineer.id, 0)))
+        ranked.append(
+            Suggestion(
+                engineer,
+                tuple(reasons),
+                skilled,
+                in_region,
+                on_duty.get(engineer.id),
+                load.get(engineer.id, 0),
+            )
+        )
     duty_rank = {"primary": 0, "backup": 1, None: 2}
-    ranked.sort(key=lambda s: (not s.skilled, not s.in_region, duty_rank[s.duty], s.engineer.tier, s.open_tickets,
-                               s.engineer.id))
+    ranked.sort(
+        key=lambda s: (
+            not s.skilled,
+            not s.in_region,
+            duty_rank[s.duty],
+            s.engineer.tier,
+            s.open_tickets,
+            s.engineer.id,
+        )
+    )
     return ranked[:limit] if limit else ranked

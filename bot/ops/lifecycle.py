@@ -135,8 +135,17 @@ def transition(
         )
     if ticket.first_response_at is None:
         ticket.first_response_at = at
-    session.add(TicketEvent(ticket_id=ticket.id, at=at, actor=actor, kind="status",
-                            from_status=current.value, to_status=target.value, note=change_note))
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            at=at,
+            actor=actor,
+            kind="status",
+            from_status=current.value,
+            to_status=target.value,
+            note=change_note,
+        )
+    )
     session.flush()
     if notify is not None:
         notify(session, ticket, target)
@@ -155,8 +164,17 @@ def assign(
     at: datetime | None = None,
 ) -> Ticket:
     """Dispatch (or re-dispatch) the ticket to an engineer; the paging ladder then pages them."""
-    return transition(session, number, S.DISPATCHED, actor=actor, note=note, notify=notify, at=at,
-                      engineer_id=engineer_id, eta=eta)
+    return transition(
+        session,
+        number,
+        S.DISPATCHED,
+        actor=actor,
+        note=note,
+        notify=notify,
+        at=at,
+        engineer_id=engineer_id,
+        eta=eta,
+    )
 
 
 def accept(
@@ -186,12 +204,28 @@ def resolve(
     at: datetime | None = None,
 ) -> Ticket:
     """Record the repair: cause, actions taken, parts replaced, and whether it was done remotely or on site."""
-    return transition(session, number, S.RESOLVED, actor=actor, note=note, notify=notify, at=at,
-                      cause=cause, actions=actions, parts=list(parts), remote=remote)
+    return transition(
+        session,
+        number,
+        S.RESOLVED,
+        actor=actor,
+        note=note,
+        notify=notify,
+        at=at,
+        cause=cause,
+        actions=actions,
+        parts=list(parts),
+        remote=remote,
+    )
 
 
 def close(
-    session: Session, number: str, *, actor: str, note: str | None = None, notify: Notify | None = None,
+    session: Session,
+    number: str,
+    *,
+    actor: str,
+    note: str | None = None,
+    notify: Notify | None = None,
     at: datetime | None = None,
 ) -> Ticket:
     """The customer confirmed the repair."""
@@ -199,27 +233,41 @@ def close(
 
 
 def cancel(
-    session: Session, number: str, *, actor: str, reason: str, notify: Notify | None = None,
+    session: Session,
+    number: str,
+    *,
+    actor: str,
+    reason: str,
+    notify: Notify | None = None,
     at: datetime | None = None,
 ) -> Ticket:
     return transition(session, number, S.CANCELLED, actor=actor, note=reason, notify=notify, at=at)
 
 
 def reopen(
-    session: Session, number: str, *, actor: str, reason: str, notify: Notify | None = None,
+    session: Session,
+    number: str,
+    *,
+    actor: str,
+    reason: str,
+    notify: Notify | None = None,
     at: datetime | None = None,
 ) -> Ticket:
     """The fault came back (or the customer did not confirm): the ticket is open again and needs dispatching."""
     return transition(session, number, S.REOPENED, actor=actor, note=reason, notify=notify, at=at)
 
 
-def set_eta(session: Session, number: str, eta: datetime, *, actor: str, at: datetime | None = None) -> Ticket:
+def set_eta(
+    session: Session, number: str, eta: datetime, *, actor: str, at: datetime | None = None
+) -> Ticket:
     """Change the engineer's expected arrival time (naive UTC) without changing the status."""
     at = at or utc_now()
     ticket = _locked_ticket(session, number)
     current = TicketStatus(ticket.status)
     if current not in ETA_STATUSES:
-        raise OpsError(ops_text("errors.eta_not_allowed", number=ticket.number, current=STATUS_LABELS[current]))
+        raise OpsError(
+            ops_text("errors.eta_not_allowed", number=ticket.number, current=STATUS_LABELS[current])
+        )
     _check_eta(eta, at)
     ticket.eta = eta
     ticket.updated_at = at
@@ -228,29 +276,46 @@ def set_eta(session: Session, number: str, eta: datetime, *, actor: str, at: dat
     return ticket
 
 
-def add_note(session: Session, number: str, note: str, *, actor: str, at: datetime | None = None) -> TicketEvent:
+def add_note(
+    session: Session, number: str, note: str, *, actor: str, at: datetime | None = None
+) -> TicketEvent:
     """A note from tier 2 on the ticket (a call made, a part ordered)."""
     return _audited_note(session, number, "note", note, actor=actor, at=at)
 
 
-def record_plan(session: Session, number: str, plan: str, *, actor: str, at: datetime | None = None) -> TicketEvent:
+def record_plan(
+    session: Session, number: str, plan: str, *, actor: str, at: datetime | None = None
+) -> TicketEvent:
     """The repair plan agreed for a complex or major fault; it stops the plan clock."""
     return _audited_note(session, number, "plan", plan, actor=actor, at=at)
 
 
-def send_service_report(session: Session, number: str, *, actor: str, at: datetime | None = None,
-                        notify_report: Callable[[Session, Ticket, int], None] | None = None) -> TicketEvent:
+def send_service_report(
+    session: Session,
+    number: str,
+    *,
+    actor: str,
+    at: datetime | None = None,
+    notify_report: Callable[[Session, Ticket, int], None] | None = None,
+) -> TicketEvent:
     """The 《维修服务报告》 of a resolved repair goes to the hospital: recorded once (it stops the service-report
     clock), with `notify_report(session, ticket, event_id)` telling the contact; a second send changes nothing."""
     at = at or utc_now()
     ticket = _locked_ticket(session, number)
     if TicketStatus(ticket.status) not in (S.RESOLVED, S.CLOSED):
-        raise OpsError(ops_text("errors.report_not_ready", number=ticket.number,
-                                current=STATUS_LABELS[TicketStatus(ticket.status)]))
+        raise OpsError(
+            ops_text(
+                "errors.report_not_ready",
+                number=ticket.number,
+                current=STATUS_LABELS[TicketStatus(ticket.status)],
+            )
+        )
     sent = next((event for event in ticket.events if event.kind == REPORT_SENT), None)
     if sent is not None:
         return sent
-    event = TicketEvent(ticket_id=ticket.id, at=at, actor=actor, kind=REPORT_SENT, note=ops_text("report_sent"))
+    event = TicketEvent(
+        ticket_id=ticket.id, at=at, actor=actor, kind=REPORT_SENT, note=ops_text("report_sent")
+    )
     session.add(event)
     ticket.updated_at = at
     session.flush()
@@ -259,8 +324,9 @@ def send_service_report(session: Session, number: str, *, actor: str, at: dateti
     return event
 
 
-def _audited_note(session: Session, number: str, kind: str, text: str, *, actor: str,
-                  at: datetime | None) -> TicketEvent:
+def _audited_note(
+    session: Session, number: str, kind: str, text: str, *, actor: str, at: datetime | None
+) -> TicketEvent:
     if not text.strip():
         raise OpsError(ops_text("errors.empty_note"))
     at = at or utc_now()
@@ -278,7 +344,9 @@ def _audited_note(session: Session, number: str, kind: str, text: str, *, actor:
 # --- what each target state records --------------------------------------------------------------------------
 
 
-def _dispatch(session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]) -> str:
+def _dispatch(
+    session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]
+) -> str:
     engineer_id = details.get("engineer_id")
     if engineer_id is None:
         raise MissingDetails(ops_text("errors.use_assign"))
@@ -303,7 +371,9 @@ def _dispatch(session: Session, ticket: Ticket, at: datetime, note: str | None, 
     return _joined(parts, note)
 
 
-def _accept(session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]) -> str | None:
+def _accept(
+    session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]
+) -> str | None:
     if ticket.engineer_id is None:
         raise MissingDetails(ops_text("errors.not_assigned", number=ticket.number))
     eta = details.get("eta")
@@ -314,7 +384,9 @@ def _accept(session: Session, ticket: Ticket, at: datetime, note: str | None, de
     return _joined([_eta_note(eta)] if eta else [], note)
 
 
-def _en_route(session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]) -> str | None:
+def _en_route(
+    session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]
+) -> str | None:
     eta = details.get("eta")
     if eta is not None:
         _check_eta(eta, at)
@@ -322,17 +394,24 @@ def _en_route(session: Session, ticket: Ticket, at: datetime, note: str | None, 
     return _joined([_eta_note(eta)] if eta else [], note)
 
 
-def _on_site(session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]) -> str | None:
+def _on_site(
+    session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]
+) -> str | None:
     ticket.arrived_at = at
     return note
 
 
-def _resolve(session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]) -> str:
+def _resolve(
+    session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]
+) -> str:
     cause = str(details.get("cause") or "").strip()
     actions = str(details.get("actions") or "").strip()
     remote = details.get("remote")
-    missing = [ops_text(f"resolution_fields.{name}") for name, value in (("cause", cause), ("actions", actions))
-               if not value]
+    missing = [
+        ops_text(f"resolution_fields.{name}")
+        for name, value in (("cause", cause), ("actions", actions))
+        if not value
+    ]
     if missing:
         raise MissingDetails(ops_text("errors.missing_resolution", missing="和".join(missing)))
     if not isinstance(remote, bool):
@@ -346,20 +425,31 @@ def _resolve(session: Session, ticket: Ticket, at: datetime, note: str | None, d
     ticket.resolved_remotely = remote
     ticket.resolved_at = at
     for part in parts:
-        session.add(TicketPart(ticket_id=ticket.id, part_model=part.model.strip(), quantity=part.quantity,
-                               description=part.description, replaced_at=at))
+        session.add(
+            TicketPart(
+                ticket_id=ticket.id,
+                part_model=part.model.strip(),
+                quantity=part.quantity,
+                description=part.description,
+                replaced_at=at,
+            )
+        )
     summary = [f"原因：{cause}", f"措施：{actions}", "远程解决" if remote else "现场解决"]
     if parts:
         summary.append("更换配件：" + "、".join(f"{p.model.strip()}×{p.quantity}" for p in parts))
     return _joined(summary, note)
 
 
-def _close(session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]) -> str | None:
+def _close(
+    session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]
+) -> str | None:
     ticket.closed_at = at
     return note
 
 
-def _reopen(session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]) -> str | None:
+def _reopen(
+    session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]
+) -> str | None:
     # The earlier resolution stays in the audit log (its "resolved" event); the ticket is unresolved again.
     ticket.resolved_at = None
     ticket.closed_at = None
@@ -385,7 +475,9 @@ _APPLY: dict[TicketStatus, Callable[[Session, Ticket, datetime, str | None, dict
 
 def _locked_ticket(session: Session, number: str) -> Ticket:
     ticket = session.execute(
-        select(Ticket).where(Ticket.number == number.strip().upper()).with_for_update()
+        select(Ticket)
+        .where(Ticket.number == number.strip().upper())
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if ticket is None:
@@ -393,8 +485,9 @@ def _locked_ticket(session: Session, number: str) -> Ticket:
     return ticket
 
 
-def _compare_and_set(session: Session, ticket: Ticket, current: TicketStatus, target: TicketStatus,
-                     at: datetime) -> None:
+def _compare_and_set(
+    session: Session, ticket: Ticket, current: TicketStatus, target: TicketStatus, at: datetime
+) -> None:
     changed = session.execute(
         update(Ticket)
         .where(Ticket.id == ticket.id, Ticket.status == current.value)
@@ -407,10 +500,18 @@ def _compare_and_set(session: Session, ticket: Ticket, current: TicketStatus, ta
 
 def _illegal(ticket: Ticket, current: TicketStatus, target: TicketStatus) -> IllegalTransition:
     allowed = [STATUS_LABELS[s] for s in TRANSITIONS[current] if s is not current]
-    hint = ops_text("errors.hint_allowed", allowed="、".join(f"「{a}」" for a in allowed)) if allowed \
+    hint = (
+        ops_text("errors.hint_allowed", allowed="、".join(f"「{a}」" for a in allowed))
+        if allowed
         else ops_text("errors.hint_final")
-    message = ops_text("errors.illegal_transition", number=ticket.number, current=STATUS_LABELS[current],
-                       target=STATUS_LABELS[target], hint=hint)
+    )
+    message = ops_text(
+        "errors.illegal_transition",
+        number=ticket.number,
+        current=STATUS_LABELS[current],
+        target=STATUS_LABELS[target],
+        hint=hint,
+    )
     return IllegalTransition(message, current=current, target=target)
 
 

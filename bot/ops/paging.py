@@ -32,8 +32,14 @@ from bot.tickets import TicketStatus, find_ticket
 SendSms = Callable[[str, str, str], None]
 
 # Once a ticket is in one of these states, an engineer has it: nobody needs paging.
-ANSWERED = (TicketStatus.ACCEPTED, TicketStatus.EN_ROUTE, TicketStatus.ON_SITE, TicketStatus.RESOLVED,
-            TicketStatus.CLOSED, TicketStatus.CANCELLED)
+ANSWERED = (
+    TicketStatus.ACCEPTED,
+    TicketStatus.EN_ROUTE,
+    TicketStatus.ON_SITE,
+    TicketStatus.RESOLVED,
+    TicketStatus.CLOSED,
+    TicketStatus.CANCELLED,
+)
 TARGETS = ("assigned", "backup", "tier3", "manager")
 
 
@@ -64,16 +70,22 @@ def ladder(policy: ServicePolicy) -> list[LadderStep]:
 
 def round_pages(session: Session, ticket: Ticket) -> list[Page]:
     """The pages of the ticket's current assignment round, in ladder order."""
-    return list(session.execute(
-        select(Page).where(Page.ticket_id == ticket.id, Page.round == (ticket.dispatch_round or 0)).order_by(Page.step)
-    ).scalars())
+    return list(
+        session.execute(
+            select(Page)
+            .where(Page.ticket_id == ticket.id, Page.round == (ticket.dispatch_round or 0))
+            .order_by(Page.step)
+        ).scalars()
+    )
 
 
 def is_answered(ticket: Ticket, pages: list[Page]) -> bool:
     return TicketStatus(ticket.status) in ANSWERED or any(p.acknowledged_at for p in pages)
 
 
-def page_on_call(session: Session, number: str, *, at: datetime, pager: Pager, reason: str = "after_hours") -> Page | None:
+def page_on_call(
+    session: Session, number: str, *, at: datetime, pager: Pager, reason: str = "after_hours"
+) -> Page | None:
     """Start the ladder for a ticket now (an urgent fault after hours): the assigned or on-call engineer is paged.
 
     Returns the page, or None when the ladder already runs or the ticket is already taken.
@@ -92,8 +104,9 @@ def escalate(session: Session, ticket: Ticket, *, at: datetime, pager: Pager, re
     if TicketStatus(ticket.status) in (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CANCELLED):
         return None
     # Even an accepted ticket goes up the ladder when it breaches (not on site in time): past its own engineer.
-    return _page_next(session, ticket, round_pages(session, ticket), at=at, pager=pager, reason=reason,
-                      skip_assigned=True)
+    return _page_next(
+        session, ticket, round_pages(session, ticket), at=at, pager=pager, reason=reason, skip_assigned=True
+    )
 
 
 def advance(session: Session, ticket: Ticket, *, at: datetime, pager: Pager) -> Page | None:
@@ -113,8 +126,16 @@ def advance(session: Session, ticket: Ticket, *, at: datetime, pager: Pager) -> 
     return _page_next(session, ticket, pages, at=at, pager=pager, reason="no_answer")
 
 
-def _page_next(session: Session, ticket: Ticket, pages: list[Page], *, at: datetime, pager: Pager,
-               reason: str, skip_assigned: bool = False) -> Page | None:
+def _page_next(
+    session: Session,
+    ticket: Ticket,
+    pages: list[Page],
+    *,
+    at: datetime,
+    pager: Pager,
+    reason: str,
+    skip_assigned: bool = False,
+) -> Page | None:
     """Page the first later step that has someone not yet paged in this round; None when the ladder is done.
 
     `skip_assigned`: an escalation goes past the ticket's own engineer even when the ladder has not started.
@@ -131,8 +152,9 @@ def _page_next(session: Session, ticket: Ticket, pages: list[Page], *, at: datet
     return None
 
 
-def _target(session: Session, ticket: Ticket, step: str, paged: set[int], *, at: datetime,
-            pager: Pager) -> Engineer | None:
+def _target(
+    session: Session, ticket: Ticket, step: str, paged: set[int], *, at: datetime, pager: Pager
+) -> Engineer | None:
     region = region_for(ticket.site_city, pager.policy)
     duty = on_call(session, region, at, pager.calendar)
     candidates: list[Engineer] = []
@@ -143,24 +165,47 @@ def _target(session: Session, ticket: Ticket, step: str, paged: set[int], *, at:
             candidates = [d.engineer for d in duty if d.role == "primary"]
     elif step == "backup":
         candidates = [d.engineer for d in duty if d.role == "backup"]
-        candidates += [s.engineer for s in _suggestions(session, ticket, at, pager) if s.in_region and s.skilled]
+        candidates += [
+            s.engineer for s in _suggestions(session, ticket, at, pager) if s.in_region and s.skilled
+        ]
     elif step == "tier3":
         candidates = [s.engineer for s in _suggestions(session, ticket, at, pager) if s.engineer.tier == 3]
     elif step == "manager":
-        candidates = list(session.execute(
-            select(Engineer).where(Engineer.is_manager.is_(True), Engineer.active.is_(True)).order_by(Engineer.id)
-        ).scalars())
+        candidates = list(
+            session.execute(
+                select(Engineer)
+                .where(Engineer.is_manager.is_(True), Engineer.active.is_(True))
+                .order_by(Engineer.id)
+            ).scalars()
+        )
     return next((e for e in candidates if e.id not in paged), None)
 
 
 def _suggestions(session: Session, ticket: Ticket, at: datetime, pager: Pager) -> list[Suggestion]:
-    return suggest(session, ticket, policy=pager.policy, catalogue=pager.catalogue, calendar=pager.calendar, at=at)
+    return suggest(
+        session, ticket, policy=pager.policy, catalogue=pager.catalogue, calendar=pager.calendar, at=at
+    )
 
 
-def _send(session: Session, ticket: Ticket, engineer: Engineer, step: int, pages: list[Page], *, at: datetime,
-          pager: Pager, reason: str) -> Page | None:
-    page = Page(ticket_id=ticket.id, engineer_id=engineer.id, round=ticket.dispatch_round or 0, step=step,
-                reason=reason, sent_at=at)
+def _send(
+    session: Session,
+    ticket: Ticket,
+    engineer: Engineer,
+    step: int,
+    pages: list[Page],
+    *,
+    at: datetime,
+    pager: Pager,
+    reason: str,
+) -> Page | None:
+    page = Page(
+        ticket_id=ticket.id,
+        engineer_id=engineer.id,
+        round=ticket.dispatch_round or 0,
+        step=step,
+        reason=reason,
+        sent_at=at,
+    )
     try:
         with session.begin_nested():
             session.add(page)

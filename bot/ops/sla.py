@@ -56,7 +56,9 @@ class SweepReport:
         return bool(self.warnings or self.breaches or self.pages)
 
 
-def deadline_after(start: datetime, dotted: str, policy: ServicePolicy, calendar: BusinessCalendar) -> datetime:
+def deadline_after(
+    start: datetime, dotted: str, policy: ServicePolicy, calendar: BusinessCalendar
+) -> datetime:
     """`start` plus a policy duration: *_minutes and *_hours in calendar time, *_working_days on the calendar."""
     if dotted.endswith("_working_days"):
         return add_working_days(start, int(policy.value(dotted)), calendar)
@@ -78,7 +80,9 @@ def clocks_for(ticket: Ticket, policy: ServicePolicy, calendar: BusinessCalendar
         dispatch_due = deadline_after(ticket.created_at, "deadlines.handoff_minutes", policy, calendar)
         clocks.append(Clock("dispatch", dispatch_due, ticket.dispatched_at is not None or resolved))
     if ticket.dispatched_at is not None:
-        confirm_due = deadline_after(ticket.dispatched_at, "deadlines.engineer_confirm_minutes", policy, calendar)
+        confirm_due = deadline_after(
+            ticket.dispatched_at, "deadlines.engineer_confirm_minutes", policy, calendar
+        )
         clocks.append(Clock("engineer_confirm", confirm_due, ticket.accepted_at is not None or resolved))
     if fault and ticket.onsite_due:
         clocks.append(Clock("onsite", ticket.onsite_due, ticket.arrived_at is not None or resolved))
@@ -91,10 +95,16 @@ def clocks_for(ticket: Ticket, policy: ServicePolicy, calendar: BusinessCalendar
     if fault and ticket.resolved_at is not None and on_site_repair:
         # A visit owes the hospital its signed service report; a fix over the phone (the bot's or an engineer's)
         # has none to sign.
-        report_due = deadline_after(ticket.resolved_at, "deadlines.service_report_working_days", policy, calendar)
-        clocks.append(Clock("service_report", report_due, any(event.kind == REPORT_SENT for event in ticket.events)))
+        report_due = deadline_after(
+            ticket.resolved_at, "deadlines.service_report_working_days", policy, calendar
+        )
+        clocks.append(
+            Clock("service_report", report_due, any(event.kind == REPORT_SENT for event in ticket.events))
+        )
     if ticket.kind == TicketKind.COMPLAINT.value:
-        answer_due = deadline_after(ticket.created_at, "deadlines.complaint_answer_working_days", policy, calendar)
+        answer_due = deadline_after(
+            ticket.created_at, "deadlines.complaint_answer_working_days", policy, calendar
+        )
         clocks.append(Clock("complaint_answer", answer_due, resolved))
     return clocks
 
@@ -110,7 +120,9 @@ def sweep(
 ) -> SweepReport:
     """Warn, record breaches, escalate, and move every paging ladder on, as of `now` (naive UTC)."""
     pager = Pager(policy, calendar, catalogue, send_sms)
-    warn_before = {name: timedelta(minutes=float(m)) for name, m in policy.value("sla.warn_before_minutes").items()}
+    warn_before = {
+        name: timedelta(minutes=float(m)) for name, m in policy.value("sla.warn_before_minutes").items()
+    }
     escalating = set(policy.value("sla.escalate_on_breach"))
     report = SweepReport()
     open_statuses = [s.value for s in OPEN_STATUSES]
@@ -131,8 +143,11 @@ def sweep(
                         page = escalate(session, ticket, at=now, pager=pager, reason=f"breach:{clock.name}")
                         if page is not None:
                             report.pages.append((ticket.number, page.engineer.name))
-            elif (clock.name in warn_before and now >= clock.due_at - warn_before[clock.name]
-                  and _record(session, ticket, clock, "warning", now, policy.timezone)):
+            elif (
+                clock.name in warn_before
+                and now >= clock.due_at - warn_before[clock.name]
+                and _record(session, ticket, clock, "warning", now, policy.timezone)
+            ):
                 report.warnings.append((ticket.number, clock.name))
                 _warn(session, ticket, clock, now, pager)
         if ticket.status not in open_statuses:
@@ -146,22 +161,35 @@ def sweep(
 def _record(session: Session, ticket: Ticket, clock: Clock, kind: str, now: datetime, zone: str) -> bool:
     """Store a warning or breach of this deadline once; False when it was already recorded."""
     exists = session.execute(
-        select(SlaAlert.id).where(SlaAlert.ticket_id == ticket.id, SlaAlert.clock == clock.name,
-                                  SlaAlert.kind == kind, SlaAlert.due_at == clock.due_at)
+        select(SlaAlert.id).where(
+            SlaAlert.ticket_id == ticket.id,
+            SlaAlert.clock == clock.name,
+            SlaAlert.kind == kind,
+            SlaAlert.due_at == clock.due_at,
+        )
     ).first()
     if exists:
         return False
     try:
         with session.begin_nested():
-            session.add(SlaAlert(ticket_id=ticket.id, clock=clock.name, kind=kind, due_at=clock.due_at, at=now))
+            session.add(
+                SlaAlert(ticket_id=ticket.id, clock=clock.name, kind=kind, due_at=clock.due_at, at=now)
+            )
             session.flush()
     except IntegrityError:
         return False  # another worker recorded it at the same moment
     label = ops_text(f"clocks.{clock.name}")
     due = local_text(clock.due_at, zone)
     note = f"「{label}」时限{'已过' if kind == 'breach' else '将到'}（{due}）"
-    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor="sla", kind="breach" if kind == "breach"
-                            else "sla_warning", note=note))
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            at=now,
+            actor="sla",
+            kind="breach" if kind == "breach" else "sla_warning",
+            note=note,
+        )
+    )
     return True
 
 
@@ -173,6 +201,13 @@ def _warn(session: Session, ticket: Ticket, clock: Clock, now: datetime, pager: 
         engineer = duty[0].engineer if duty else None
     if engineer is None:
         return
-    text = ops_text("sms.sla_warning", number=ticket.number, hospital=ticket.hospital or "",
-                    clock=ops_text(f"clocks.{clock.name}"), due=local_text(clock.due_at, pager.policy.timezone))
-    pager.send_sms(engineer.phone, text, f"sla:{ticket.number}:{clock.name}:warning:{clock.due_at.isoformat()}")
+    text = ops_text(
+        "sms.sla_warning",
+        number=ticket.number,
+        hospital=ticket.hospital or "",
+        clock=ops_text(f"clocks.{clock.name}"),
+        due=local_text(clock.due_at, pager.policy.timezone),
+    )
+    pager.send_sms(
+        engineer.phone, text, f"sla:{ticket.number}:{clock.name}:warning:{clock.due_at.isoformat()}"
+    )

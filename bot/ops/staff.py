@@ -68,15 +68,34 @@ def add_engineer(
     existing = find_engineer(session, engineer.phone)
     if existing is not None:
         raise OpsError(ops_text("errors.duplicate_phone", phone=engineer.phone, name=existing.name))
-    _fill(engineer, name=name, tier=tier, regions=regions, skills=skills, policy=policy, catalogue=catalogue,
-          is_manager=is_manager, active=active)
+    _fill(
+        engineer,
+        name=name,
+        tier=tier,
+        regions=regions,
+        skills=skills,
+        policy=policy,
+        catalogue=catalogue,
+        is_manager=is_manager,
+        active=active,
+    )
     session.add(engineer)
     session.flush()
     return engineer
 
 
-def _fill(engineer: Engineer, *, name: str, tier: int, regions: Iterable[str], skills: Iterable[str],
-          policy: ServicePolicy, catalogue: Catalogue, is_manager: bool, active: bool) -> None:
+def _fill(
+    engineer: Engineer,
+    *,
+    name: str,
+    tier: int,
+    regions: Iterable[str],
+    skills: Iterable[str],
+    policy: ServicePolicy,
+    catalogue: Catalogue,
+    is_manager: bool,
+    active: bool,
+) -> None:
     stations = list(policy.value("service_area.station_cities"))
     type_ids = [t.id for t in catalogue.types]
     regions, skills = list(regions), list(skills)
@@ -145,8 +164,16 @@ def add_shift(
         problems.append("结束日期早于开始日期")
     if problems:
         raise OpsError(ops_text("errors.bad_engineer_field", problem="；".join(problems)))
-    shift = OnCallShift(engineer_id=engineer.id, region=region, role=role, days=days, starts=str(starts),
-                        ends=str(ends), valid_from=valid_from, valid_to=valid_to)
+    shift = OnCallShift(
+        engineer_id=engineer.id,
+        region=region,
+        role=role,
+        days=days,
+        starts=str(starts),
+        ends=str(ends),
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
     session.add(shift)
     session.flush()
     return shift
@@ -209,9 +236,17 @@ def seed_staff(session: Session, path: Path, policy: ServicePolicy, catalogue: C
     for row in raw.get("engineers") or []:
         phone = normalise_phone(row["phone"])
         engineer = find_engineer(session, phone) or Engineer(phone=phone)
-        _fill(engineer, name=row["name"], tier=int(row["tier"]), regions=row.get("regions") or [],
-              skills=row.get("skills") or [], policy=policy, catalogue=catalogue,
-              is_manager=bool(row.get("manager", False)), active=bool(row.get("active", True)))
+        _fill(
+            engineer,
+            name=row["name"],
+            tier=int(row["tier"]),
+            regions=row.get("regions") or [],
+            skills=row.get("skills") or [],
+            policy=policy,
+            catalogue=catalogue,
+            is_manager=bool(row.get("manager", False)),
+            active=bool(row.get("active", True)),
+        )
         session.add(engineer)
         people[phone] = engineer
     session.flush()
@@ -222,7 +257,16 @@ def seed_staff(session: Session, path: Path, policy: ServicePolicy, catalogue: C
         phone = normalise_phone(row["engineer"])
         if phone not in people:
             raise ValueError(f"{path}: rota names {row['engineer']}, who is not in the engineers list")
-        add_shift(session, engineer=people[phone], region=row["region"], role=row["role"], days=row["days"],
-                  starts=row["starts"], ends=row["ends"], policy=policy,
-                  valid_from=row.get("valid_from"), valid_to=row.get("valid_to"))
+        add_shift(
+            session,
+            engineer=people[phone],
+            region=row["region"],
+            role=row["role"],
+            days=row["days"],
+            starts=row["starts"],
+            ends=row["ends"],
+            policy=policy,
+            valid_from=row.get("valid_from"),
+            valid_to=row.get("valid_to"),
+        )
     return len(people), len(shifts)

@@ -65,7 +65,14 @@ def sla_sweep_job(
         with session_scope(engine) as session:
             report = sweep(session, now, policy, calendar, sender_for(session), catalogue=catalogue)
         if report:
-            logger.info("SLA sweep: %d warning(s) %s, %d breach(es) %s, %d page(s) %s", len(report.warnings),
-                        report.warnings, len(report.breaches), report.breaches, len(report.pages), report.pages)
+            logger.info(
+                "SLA sweep: %d warning(s) %s, %d breach(es) %s, %d page(s) %s",
+                len(report.warnings),
+                report.warnings,
+                len(report.breaches),
+                report.breaches,
+                len(report.pages),
+                report.pages,
+            )
 
     return job

@@ -18,8 +18,15 @@ VALUE = 'font-size="11" fill="#52606d" class="value"'
 TITLE = 'font-size="14" font-weight="bold" fill="#1f2933" class="title"'
 
 
-def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None], *, unit: str = "",
-              max_value: float | None = None, horizontal: bool = False) -> Markup:
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    unit: str = "",
+    max_value: float | None = None,
+    horizontal: bool = False,
+) -> Markup:
     """One bar per label with its value written at its end; a None value (nothing measured) draws no bar.
     Horizontal suits long labels such as names."""
     top = max_value if max_value is not None else max([v for v in values if v is not None] or [0])
@@ -38,20 +45,28 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None],
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = MARGIN_LEFT + index * slot
         centre = x + slot / 2
-        parts.append(f'<text x="{centre:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" text-anchor="middle" {TICK}>'
-                     f'{escape(label)}</text>')
+        parts.append(
+            f'<text x="{centre:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" text-anchor="middle" {TICK}>'
+            f"{escape(label)}</text>"
+        )
         if value is None:
             continue
         bar_h = plot_h * min(value, top) / top
-        parts.append(f'<rect x="{x + slot * 0.15:.1f}" y="{MARGIN_TOP + plot_h - bar_h:.1f}" '
-                     f'width="{slot * 0.7:.1f}" height="{bar_h:.1f}" {BAR}/>')
-        parts.append(f'<text x="{centre:.1f}" y="{MARGIN_TOP + plot_h - bar_h - 4:.1f}" text-anchor="middle" '
-                     f'{VALUE}>{_number(value)}{escape(unit)}</text>')
+        parts.append(
+            f'<rect x="{x + slot * 0.15:.1f}" y="{MARGIN_TOP + plot_h - bar_h:.1f}" '
+            f'width="{slot * 0.7:.1f}" height="{bar_h:.1f}" {BAR}/>'
+        )
+        parts.append(
+            f'<text x="{centre:.1f}" y="{MARGIN_TOP + plot_h - bar_h - 4:.1f}" text-anchor="middle" '
+            f"{VALUE}>{_number(value)}{escape(unit)}</text>"
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def _horizontal(title: str, labels: Sequence[str], values: Sequence[float | None], unit: str, top: float) -> Markup:
+def _horizontal(
+    title: str, labels: Sequence[str], values: Sequence[float | None], unit: str, top: float
+) -> Markup:
     height = MARGIN_TOP + ROW_HEIGHT * max(len(labels), 1) + 10
     plot_w = WIDTH - LABEL_WIDTH - MARGIN_RIGHT - 50  # room for the value after the longest bar
     parts = [
@@ -61,14 +76,20 @@ def _horizontal(title: str, labels: Sequence[str], values: Sequence[float | None
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = MARGIN_TOP + index * ROW_HEIGHT
         middle = y + ROW_HEIGHT / 2 + 4
-        parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{middle:.1f}" text-anchor="end" {TICK}>{escape(label)}</text>')
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 6}" y="{middle:.1f}" text-anchor="end" {TICK}>{escape(label)}</text>'
+        )
         if value is None:
             continue
         bar_w = plot_w * min(value, top) / top
-        parts.append(f'<rect x="{LABEL_WIDTH}" y="{y + ROW_HEIGHT * 0.15:.1f}" width="{bar_w:.1f}" '
-                     f'height="{ROW_HEIGHT * 0.7:.1f}" {BAR}/>')
-        parts.append(f'<text x="{LABEL_WIDTH + bar_w + 4:.1f}" y="{middle:.1f}" {VALUE}>'
-                     f'{_number(value)}{escape(unit)}</text>')
+        parts.append(
+            f'<rect x="{LABEL_WIDTH}" y="{y + ROW_HEIGHT * 0.15:.1f}" width="{bar_w:.1f}" '
+            f'height="{ROW_HEIGHT * 0.7:.1f}" {BAR}/>'
+        )
+        parts.append(
+            f'<text x="{LABEL_WIDTH + bar_w + 4:.1f}" y="{middle:.1f}" {VALUE}>'
+            f"{_number(value)}{escape(unit)}</text>"
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -77,7 +98,7 @@ def _opening(title: str, height: int) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-label="{escape(title)}" class="chart">',
-        f'<title>{escape(title)}</title>',
+        f"<title>{escape(title)}</title>",
         f'<text x="{MARGIN_LEFT}" y="16" {TITLE}>{escape(title)}</text>',
     ]
 

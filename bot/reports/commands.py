@@ -50,8 +50,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     migrate.upgrade()
     policy = current_policy()
     with session_scope() as session:
-        report = monthly.monthly_report(session, args.month, policy=policy, calendar=current_calendar(),
-                                        now=utc_now())
+        report = monthly.monthly_report(
+            session, args.month, policy=policy, calendar=current_calendar(), now=utc_now()
+        )
     render = monthly.render_html if args.format == "html" else monthly.render_markdown
     _write(render(report, policy), args.output)
     return 0
@@ -63,14 +64,27 @@ def cmd_followups(args: argparse.Namespace) -> int:
     with session_scope() as session:
         rows = due_follow_ups(session, due_by, current_policy())
     if args.json:
-        print(json.dumps([{**asdict(row), "due_on": row.due_on.isoformat()} for row in rows],
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [{**asdict(row), "due_on": row.due_on.isoformat()} for row in rows],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     for row in rows:
-        late = f"逾期{row.overdue_days}天" if row.overdue_days > 0 else "今天到期" if row.overdue_days == 0 else ""
+        late = (
+            f"逾期{row.overdue_days}天"
+            if row.overdue_days > 0
+            else "今天到期"
+            if row.overdue_days == 0
+            else ""
+        )
         missed = f"（未做：{'、'.join(f'{m}个月' for m in row.missed)}）" if row.missed else ""
-        print(f"{row.due_on}  {row.months:>2}个月随访  {late:<8} {row.serial_number}  {row.hospital}{row.department}"
-              f"  {row.device}{missed}")
+        print(
+            f"{row.due_on}  {row.months:>2}个月随访  {late:<8} {row.serial_number}  {row.hospital}{row.department}"
+            f"  {row.device}{missed}"
+        )
     print(f"{len(rows)} follow-up call(s) due by {due_by}")
     return 0
 
@@ -79,8 +93,16 @@ def cmd_followups_done(args: argparse.Namespace) -> int:
     migrate.upgrade()
     policy = current_policy()
     with session_scope() as session:
-        call = record_follow_up(session, args.serial, by=args.by, at=utc_now(), today=_today(), policy=policy,
-                                months=args.months, note=args.note)
+        call = record_follow_up(
+            session,
+            args.serial,
+            by=args.by,
+            at=utc_now(),
+            today=_today(),
+            policy=policy,
+            months=args.months,
+            note=args.note,
+        )
         print(f"recorded: {args.serial.strip().upper()} {call.months}-month follow-up (due {call.due_on})")
     return 0
 
@@ -102,7 +124,9 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--output", type=Path, help="write to this file instead of stdout")
     report.set_defaults(func=cmd_report)
 
-    followups = commands.add_parser("followups", help="follow-up calls due after installation (1, 3, 6, 12 months)")
+    followups = commands.add_parser(
+        "followups", help="follow-up calls due after installation (1, 3, 6, 12 months)"
+    )
     followups.add_argument("--due-by", help="local date, e.g. 2026-11-30 (default today)")
     followups.add_argument("--json", action="store_true")
     followups.set_defaults(func=cmd_followups)
@@ -114,7 +138,9 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:
     done.add_argument("--by", default="cli", help="who made the call")
     done.set_defaults(func=cmd_followups_done)
 
-    service = commands.add_parser("service-report", help="the service report of a resolved ticket (HTML or PDF)")
+    service = commands.add_parser(
+        "service-report", help="the service report of a resolved ticket (HTML or PDF)"
+    )
     service.add_argument("number", help="ticket number, e.g. SR202611200001")
     service.add_argument("--pdf", type=Path, help="write a PDF to this file (needs chromium)")
     service.add_argument("--html", type=Path, help="write the HTML to this file (default: stdout)")

@@ -55,16 +55,27 @@ def due_follow_ups(session: Session, due_by: date, policy: ServicePolicy) -> lis
     for device in session.execute(select(Device).order_by(Device.id)).scalars():
         made = done.get(device.id, set())
         latest_made = max(made, default=0)
-        pending = [m for m in months_list
-                   if m > latest_made and m not in made and add_months(device.accepted_on, m) <= due_by]
+        pending = [
+            m
+            for m in months_list
+            if m > latest_made and m not in made and add_months(device.accepted_on, m) <= due_by
+        ]
         if not pending:
             continue
         due_on = add_months(device.accepted_on, pending[-1])
-        rows.append(FollowUpDue(
-            serial_number=device.serial_number, device=f"{device.device_type} {device.model}",
-            hospital=device.hospital, department=device.department, city=device.city, months=pending[-1],
-            due_on=due_on, overdue_days=(due_by - due_on).days, missed=tuple(pending[:-1]),
-        ))
+        rows.append(
+            FollowUpDue(
+                serial_number=device.serial_number,
+                device=f"{device.device_type} {device.model}",
+                hospital=device.hospital,
+                department=device.department,
+                city=device.city,
+                months=pending[-1],
+                due_on=due_on,
+                overdue_days=(due_by - due_on).days,
+                missed=tuple(pending[:-1]),
+            )
+        )
     return sorted(rows, key=lambda row: (row.due_on, row.hospital, row.serial_number))
 
 
@@ -92,8 +103,14 @@ def record_follow_up(
         months = due[0].months
     elif months not in milestones(policy):
         raise config.error("not_a_milestone", months="、".join(str(m) for m in milestones(policy)))
-    call = FollowUpCall(device_id=device.id, months=months, due_on=add_months(device.accepted_on, months),
-                        done_at=at, done_by=by, note=(note or "").strip() or None)
+    call = FollowUpCall(
+        device_id=device.id,
+        months=months,
+        due_on=add_months(device.accepted_on, months),
+        done_at=at,
+        done_by=by,
+        note=(note or "").strip() or None,
+    )
     try:
         with session.begin_nested():
             session.add(call)
@@ -102,6 +119,7 @@ def record_follow_up(
         existing = session.execute(
             select(FollowUpCall).where(FollowUpCall.device_id == device.id, FollowUpCall.months == months)
         ).scalar_one()
-        raise config.error("follow_up_done", serial=serial, months=months,
-                           done=local_text(existing.done_at, policy.timezone)) from None
+        raise config.error(
+            "follow_up_done", serial=serial, months=months, done=local_text(existing.done_at, policy.timezone)
+        ) from None
     return call

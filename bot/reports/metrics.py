@@ -76,7 +76,9 @@ def first_status(events: Sequence[TicketEvent], *statuses: str) -> datetime | No
     return min((e.at for e in events if e.kind == "status" and e.to_status in statuses), default=None)
 
 
-def on_time(done_at: datetime | None, stopped_at: datetime | None, due: datetime, now: datetime) -> bool | None:
+def on_time(
+    done_at: datetime | None, stopped_at: datetime | None, due: datetime, now: datetime
+) -> bool | None:
     """Whether a step came by its deadline; None when not counted (still running, or not needed after all)."""
     if done_at is not None and (stopped_at is None or done_at <= stopped_at):
         return done_at <= due
@@ -108,8 +110,13 @@ def _stopped_at(events: Sequence[TicketEvent]) -> datetime | None:
     return first_status(events, TicketStatus.RESOLVED.value, TicketStatus.CANCELLED.value)
 
 
-def dispatch_on_time(ticket: Ticket, events: Sequence[TicketEvent], now: datetime, policy: ServicePolicy,
-                     calendar: BusinessCalendar) -> bool | None:
+def dispatch_on_time(
+    ticket: Ticket,
+    events: Sequence[TicketEvent],
+    now: datetime,
+    policy: ServicePolicy,
+    calendar: BusinessCalendar,
+) -> bool | None:
     if ticket.kind != TicketKind.FAULT.value or fixed_by_guided_check(ticket):
         return None  # a guided fix left nobody to dispatch
     due = deadline_after(ticket.created_at, "deadlines.handoff_minutes", policy, calendar)
@@ -119,7 +126,9 @@ def dispatch_on_time(ticket: Ticket, events: Sequence[TicketEvent], now: datetim
 def arrival_on_time(ticket: Ticket, events: Sequence[TicketEvent], now: datetime) -> bool | None:
     if ticket.kind != TicketKind.FAULT.value or fixed_by_guided_check(ticket) or ticket.onsite_due is None:
         return None
-    return on_time(first_status(events, TicketStatus.ON_SITE.value), _stopped_at(events), ticket.onsite_due, now)
+    return on_time(
+        first_status(events, TicketStatus.ON_SITE.value), _stopped_at(events), ticket.onsite_due, now
+    )
 
 
 def complaint_contacted(ticket: Ticket, now: datetime) -> bool | None:
@@ -128,8 +137,13 @@ def complaint_contacted(ticket: Ticket, now: datetime) -> bool | None:
     return on_time(ticket.first_response_at, None, ticket.response_due, now)
 
 
-def complaint_answered(ticket: Ticket, events: Sequence[TicketEvent], now: datetime, policy: ServicePolicy,
-                       calendar: BusinessCalendar) -> bool | None:
+def complaint_answered(
+    ticket: Ticket,
+    events: Sequence[TicketEvent],
+    now: datetime,
+    policy: ServicePolicy,
+    calendar: BusinessCalendar,
+) -> bool | None:
     if ticket.kind != TicketKind.COMPLAINT.value:
         return None
     due = deadline_after(ticket.created_at, "deadlines.complaint_answer_working_days", policy, calendar)

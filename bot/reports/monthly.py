@@ -84,23 +84,30 @@ def month_bounds(year: int, month: int, zone: str) -> tuple[datetime, datetime]:
     return utc_midnight(date(year, month, 1), zone), utc_midnight(following, zone)
 
 
-def monthly_report(session: Session, month: str, *, policy: ServicePolicy, calendar: BusinessCalendar,
-                   now: datetime) -> MonthlyReport:
+def monthly_report(
+    session: Session, month: str, *, policy: ServicePolicy, calendar: BusinessCalendar, now: datetime
+) -> MonthlyReport:
     year, number = parse_month(month)
     start, end = month_bounds(year, number, policy.timezone)
-    tickets = list(session.execute(
-        select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
-        .options(selectinload(Ticket.events), selectinload(Ticket.engineer)).order_by(Ticket.id)
-    ).scalars())
+    tickets = list(
+        session.execute(
+            select(Ticket)
+            .where(Ticket.created_at >= start, Ticket.created_at < end)
+            .options(selectinload(Ticket.events), selectinload(Ticket.engineer))
+            .order_by(Ticket.id)
+        ).scalars()
+    )
     events = {ticket.id: list(ticket.events) for ticket in tickets}
     faults = [t for t in tickets if t.kind == TicketKind.FAULT.value]
     complaints = [t for t in tickets if t.kind == TicketKind.COMPLAINT.value]
 
     review_below = int(policy.value("satisfaction.review_below"))
     scale_max = int(policy.value("satisfaction.scale_max"))
-    scores = list(session.execute(
-        select(Rating.score).where(Rating.created_at >= start, Rating.created_at < end)
-    ).scalars())
+    scores = list(
+        session.execute(
+            select(Rating.score).where(Rating.created_at >= start, Rating.created_at < end)
+        ).scalars()
+    )
 
     by_clock, by_region, by_engineer = _breaches(session, start, end, policy)
     kinds = Counter(t.kind for t in tickets)
@@ -124,7 +131,9 @@ def monthly_report(session: Session, month: str, *, policy: ServicePolicy, calen
         review_below=review_below,
         complaints=len(complaints),
         complaints_contacted=Share.of(complaint_contacted(t, now) for t in complaints),
-        complaints_answered=Share.of(complaint_answered(t, events[t.id], now, policy, calendar) for t in complaints),
+        complaints_answered=Share.of(
+            complaint_answered(t, events[t.id], now, policy, calendar) for t in complaints
+        ),
         breaches=sum(n for _, n in by_clock),
         breaches_by_clock=by_clock,
         breaches_by_region=by_region,
@@ -132,12 +141,14 @@ def monthly_report(session: Session, month: str, *, policy: ServicePolicy, calen
     )
 
 
-def _breaches(session: Session, start: datetime, end: datetime, policy: ServicePolicy
-              ) -> tuple[list[tuple[str, int]], list[tuple[str, int]], list[tuple[str, int]]]:
+def _breaches(
+    session: Session, start: datetime, end: datetime, policy: ServicePolicy
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]], list[tuple[str, int]]]:
     """Breaches recorded by the sweep for deadlines in the month, by clock, by region (the station serving the
     site) and by engineer: the ticket's engineer when it had been dispatched by the deadline, else unassigned."""
     rows = session.execute(
-        select(SlaAlert, Ticket).join(Ticket, SlaAlert.ticket_id == Ticket.id)
+        select(SlaAlert, Ticket)
+        .join(Ticket, SlaAlert.ticket_id == Ticket.id)
         .where(SlaAlert.kind == "breach", SlaAlert.due_at >= start, SlaAlert.due_at < end)
         .options(selectinload(Ticket.events), selectinload(Ticket.engineer))
     ).all()
@@ -159,29 +170,56 @@ def _breaches(session: Session, start: datetime, end: datetime, policy: ServiceP
 
 
 def render_markdown(report: MonthlyReport, policy: ServicePolicy) -> str:
-    return template_environment(policy.timezone).get_template("monthly.md").render(
-        report=report, **_context(report, policy))
+    return (
+        template_environment(policy.timezone)
+        .get_template("monthly.md")
+        .render(report=report, **_context(report, policy))
+    )
 
 
 def render_html(report: MonthlyReport, policy: ServicePolicy) -> str:
     labels = report_settings().chart_labels
     rate_keys = ["response", "dispatch", "arrival", "resolution", "remote", "complaints_answered"]
-    rates = [report.response, report.dispatch, report.arrival, report.resolution, report.remote,
-             report.complaints_answered]
+    rates = [
+        report.response,
+        report.dispatch,
+        report.arrival,
+        report.resolution,
+        report.remote,
+        report.complaints_answered,
+    ]
     charts = {
-        "rates": bar_chart(labels["rates_title"], [labels[k] for k in rate_keys], [s.percent for s in rates],
-                           unit="%", max_value=100),
-        "scores": bar_chart(labels["scores_title"], [f"{s}分" for s in report.score_counts],
-                            list(report.score_counts.values())),
+        "rates": bar_chart(
+            labels["rates_title"],
+            [labels[k] for k in rate_keys],
+            [s.percent for s in rates],
+            unit="%",
+            max_value=100,
+        ),
+        "scores": bar_chart(
+            labels["scores_title"],
+            [f"{s}分" for s in report.score_counts],
+            list(report.score_counts.values()),
+        ),
     }
     if report.breaches_by_region:
-        charts["regions"] = bar_chart(labels["regions_title"], [name for name, _ in report.breaches_by_region],
-                                      [n for _, n in report.breaches_by_region])
+        charts["regions"] = bar_chart(
+            labels["regions_title"],
+            [name for name, _ in report.breaches_by_region],
+            [n for _, n in report.breaches_by_region],
+        )
     if report.breaches_by_engineer:
-        charts["engineers"] = bar_chart(labels["engineers_title"], [name for name, _ in report.breaches_by_engineer],
-                                        [n for _, n in report.breaches_by_engineer], horizontal=True)
-    return template_environment(policy.timezone).get_template("monthly.html").render(
-        report=report, charts=charts, **_context(report, policy))
+        charts["engineers"] = bar_chart(
+            labels["engineers_title"],
+            [name for name, _ in report.breaches_by_engineer],
+            [n for _, n in report.breaches_by_engineer],
+            horizontal=True,
+        )
+    return (
+        template_environment(policy.timezone)
+        .get_template("monthly.html")
+        .render(report=report, charts=charts, **_context(report, policy))
+    )
 
 
 def _context(report: MonthlyReport, policy: ServicePolicy) -> dict[str, object]:

@@ -35,16 +35,25 @@ def html_to_pdf(html: str) -> bytes:
         output = Path(folder) / "report.pdf"
         page.write_text(html, encoding="utf-8")
         command = [
-            browser, "--headless", "--disable-gpu", "--no-first-run", "--disable-extensions",
-            "--disable-background-networking", f"--user-data-dir={Path(folder) / 'profile'}",
-            "--no-pdf-header-footer", f"--print-to-pdf={output}", page.as_uri(),
+            browser,
+            "--headless",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-background-networking",
+            f"--user-data-dir={Path(folder) / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={output}",
+            page.as_uri(),
         ]
         if os.geteuid() == 0:
             command.insert(1, "--no-sandbox")  # Chromium refuses to start as root with its sandbox
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=config.pdf_timeout_seconds)
         except subprocess.TimeoutExpired:
-            raise config.error("pdf_failed", reason=f"浏览器 {config.pdf_timeout_seconds:.0f} 秒内没有完成") from None
+            raise config.error(
+                "pdf_failed", reason=f"浏览器 {config.pdf_timeout_seconds:.0f} 秒内没有完成"
+            ) from None
         if done.returncode != 0 or not output.exists() or output.stat().st_size == 0:
             last_line = (done.stderr.strip().splitlines() or ["没有输出"])[-1]
             raise config.error("pdf_failed", reason=f"浏览器退出码 {done.returncode}（{last_line[:200]}）")

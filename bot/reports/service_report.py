@@ -76,7 +76,9 @@ def service_report(session: Session, number: str, *, now: datetime | None = None
     if ticket.kind not in SERVICE_KINDS:
         raise config.error("not_a_service", number=ticket.number, kind=KIND_LABELS[TicketKind(ticket.kind)])
     if ticket.status not in REPORTABLE:
-        raise config.error("not_resolved", number=ticket.number, status=STATUS_LABELS[TicketStatus(ticket.status)])
+        raise config.error(
+            "not_resolved", number=ticket.number, status=STATUS_LABELS[TicketStatus(ticket.status)]
+        )
     device = _installed(session, ticket)
     guided = fixed_by_guided_check(ticket)
     return ServiceReport(
@@ -109,18 +111,23 @@ def service_report(session: Session, number: str, *, now: datetime | None = None
     )
 
 
-def render_service_report_html(session: Session, number: str, *, policy: ServicePolicy | None = None,
-                               now: datetime | None = None) -> str:
+def render_service_report_html(
+    session: Session, number: str, *, policy: ServicePolicy | None = None, now: datetime | None = None
+) -> str:
     policy = policy or current_policy()
     report = service_report(session, number, now=now)
     template = template_environment(policy.timezone).get_template("service_report.html")
-    return template.render(report=report, hotline_name=policy.value("hotline.name"),
-                           hotline_phone=policy.hotline_phone,
-                           step_outcomes=report_settings().step_outcomes)
+    return template.render(
+        report=report,
+        hotline_name=policy.value("hotline.name"),
+        hotline_phone=policy.hotline_phone,
+        step_outcomes=report_settings().step_outcomes,
+    )
 
 
-def render_service_report_pdf(session: Session, number: str, *, policy: ServicePolicy | None = None,
-                              now: datetime | None = None) -> bytes:
+def render_service_report_pdf(
+    session: Session, number: str, *, policy: ServicePolicy | None = None, now: datetime | None = None
+) -> bytes:
     return html_to_pdf(render_service_report_html(session, number, policy=policy, now=now))
 
 
@@ -130,4 +137,3 @@ def _installed(session: Session, ticket: Ticket) -> Device | None:
     return session.execute(
         select(Device).where(Device.serial_number == ticket.serial_number.upper())
     ).scalar_one_or_none()
-

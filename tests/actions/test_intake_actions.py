@@ -40,17 +40,32 @@ FILLED = {
 }
 
 
-async def validate(dispatcher, domain, text: str, intent: str, requested: str, slots: dict[str, Any] | None = None,
-                   entities=None) -> dict[str, Any]:
-    tracker = make_tracker(text, intent, entities=entities, active_loop="fault_form",
-                           slots={"requested_slot": requested, **(slots or {})})
+async def validate(
+    dispatcher,
+    domain,
+    text: str,
+    intent: str,
+    requested: str,
+    slots: dict[str, Any] | None = None,
+    entities=None,
+) -> dict[str, Any]:
+    tracker = make_tracker(
+        text,
+        intent,
+        entities=entities,
+        active_loop="fault_form",
+        slots={"requested_slot": requested, **(slots or {})},
+    )
     return slot_values(await ValidateFaultForm().run(dispatcher, tracker, domain))
 
 
 async def test_start_keeps_what_the_first_message_says(dispatcher, domain) -> None:
-    tracker = make_tracker("你好，检验科的生化分析仪开机一直报温度异常，急诊样本在等", "report_fault",
-                           entities=[{"entity": "department", "value": "检验科"}],
-                           slots={"serial_number": "OLD1234567", "contact_phone": "13912345678"})
+    tracker = make_tracker(
+        "你好，检验科的生化分析仪开机一直报温度异常，急诊样本在等",
+        "report_fault",
+        entities=[{"entity": "department", "value": "检验科"}],
+        slots={"serial_number": "OLD1234567", "contact_phone": "13912345678"},
+    )
     slots = slot_values(await ActionStartIntake().run(dispatcher, tracker, domain))
     assert slots["device"] == "全自动生化分析仪" and slots["department"] == "检验科"
     assert "急诊" in slots["clinical_impact"] and slots["intake_id"]
@@ -77,21 +92,25 @@ async def test_bad_serial_is_asked_again_then_the_caller_may_skip(database, disp
     assert slots["serial_number"] == "未提供"  # 「看不清」 means they cannot give it
     slots = await validate(dispatcher, domain, "12AB", "inform", "serial_number")
     assert slots["serial_number"] is None and "不太对" in texts(dispatcher)
-    slots = await validate(dispatcher, domain, "12AB", "inform", "serial_number",
-                           {"failed_attempts": {"serial_number": 2}})
+    slots = await validate(
+        dispatcher, domain, "12AB", "inform", "serial_number", {"failed_attempts": {"serial_number": 2}}
+    )
     assert slots["serial_number"] == "未提供" and "serial_not_given" in slots["intake_flags"]
 
 
 async def test_bad_phone_is_asked_again_then_kept_as_said(database, dispatcher, domain) -> None:
     slots = await validate(dispatcher, domain, "1391234", "inform", "contact_phone")
     assert slots["contact_phone"] is None and "11位手机号" in texts(dispatcher)
-    slots = await validate(dispatcher, domain, "1391234", "inform", "contact_phone",
-                           {"failed_attempts": {"contact_phone": 1}})
+    slots = await validate(
+        dispatcher, domain, "1391234", "inform", "contact_phone", {"failed_attempts": {"contact_phone": 1}}
+    )
     assert slots["contact_phone"] == "1391234" and "phone_unverified" in slots["intake_flags"]
 
 
 @pytest.mark.parametrize(("reply", "intent"), [("对", "affirm"), ("嗯嗯", "affirm"), ("是的。", "affirm")])
-async def test_a_bare_yes_to_the_impact_question_is_asked_again(database, dispatcher, domain, reply, intent) -> None:
+async def test_a_bare_yes_to_the_impact_question_is_asked_again(
+    database, dispatcher, domain, reply, intent
+) -> None:
     slots = await validate(dispatcher, domain, reply, intent, "clinical_impact")
     assert slots["clinical_impact"] is None and "对科室的影响" in texts(dispatcher)
 
@@ -104,11 +123,19 @@ async def test_the_impact_in_a_few_words_is_taken(database, dispatcher, domain) 
 async def test_confirmation_yes_no_and_correction(database, dispatcher, domain) -> None:
     filled = {**FILLED, "registration_confirmed": None}
     assert (await validate(dispatcher, domain, "对", "affirm", "registration_confirmed", filled))[
-        "registration_confirmed"] is True
+        "registration_confirmed"
+    ] is True
     slots = await validate(dispatcher, domain, "不对", "deny", "registration_confirmed", filled)
     assert slots["registration_confirmed"] is None and slots["correction_pending"] is True
-    slots = await validate(dispatcher, domain, "电话写错了，是13812345678", "inform", "registration_confirmed",
-                           filled, entities=[{"entity": "phone", "value": "13812345678"}])
+    slots = await validate(
+        dispatcher,
+        domain,
+        "电话写错了，是13812345678",
+        "inform",
+        "registration_confirmed",
+        filled,
+        entities=[{"entity": "phone", "value": "13812345678"}],
+    )
     assert slots["contact_phone"] == "13812345678"
     assert slots["registration_confirmed"] is None and slots["correction_pending"] is False
 
@@ -119,7 +146,8 @@ async def test_read_back_or_ask_what_to_change(dispatcher, domain) -> None:
     assert "电话：13912345678" in summary and "序列号：KR23060142" in summary and "回复「对」" in summary
     dispatcher.messages.clear()
     await ActionAskRegistrationConfirmed().run(
-        dispatcher, make_tracker("不对", "deny", slots={**FILLED, "correction_pending": True}), domain)
+        dispatcher, make_tracker("不对", "deny", slots={**FILLED, "correction_pending": True}), domain
+    )
     assert "要改" in texts(dispatcher) or "哪一项" in texts(dispatcher)
 
 
@@ -142,13 +170,20 @@ async def test_submit_creates_one_ticket_and_says_number_and_deadlines(database,
     assert count_tickets(database) == 1
 
 
-async def test_second_report_for_a_device_with_an_open_ticket_becomes_a_note(database, dispatcher, domain) -> None:
+async def test_second_report_for_a_device_with_an_open_ticket_becomes_a_note(
+    database, dispatcher, domain
+) -> None:
     await ActionSubmitTicket().run(dispatcher, make_tracker("对", "affirm", slots=FILLED), domain)
     dispatcher.messages.clear()
     slots = await validate(dispatcher, domain, "KR23060142", "inform", "serial_number")
     assert slots["duplicate_of"].startswith("SR") and slots["requested_slot"] is None
     assert "已有处理中的工单" in texts(dispatcher)
-    second = {**FILLED, "intake_id": "intake-2", "duplicate_of": slots["duplicate_of"], "fault_description": "又坏了"}
+    second = {
+        **FILLED,
+        "intake_id": "intake-2",
+        "duplicate_of": slots["duplicate_of"],
+        "fault_description": "又坏了",
+    }
     for _ in range(2):  # a retry adds no second note
         await ActionSubmitTicket().run(dispatcher, make_tracker("KR23060142", "inform", slots=second), domain)
     assert count_tickets(database) == 1
@@ -160,21 +195,35 @@ async def test_second_report_for_a_device_with_an_open_ticket_becomes_a_note(dat
 @pytest.mark.parametrize("confirmed", [None, False])
 async def test_nothing_is_created_without_a_yes(database, dispatcher, domain, confirmed) -> None:
     await ActionSubmitTicket().run(
-        dispatcher, make_tracker("x", "inform", slots={**FILLED, "registration_confirmed": confirmed}), domain)
+        dispatcher, make_tracker("x", "inform", slots={**FILLED, "registration_confirmed": confirmed}), domain
+    )
     assert count_tickets(database) == 0
 
 
 async def test_a_fitting_guide_is_offered_right_after_the_device(database, dispatcher, domain) -> None:
-    slots = await validate(dispatcher, domain, "加样针堵了", "report_fault", "fault_description",
-                           {"device": "全自动生化分析仪 KR-2000"})
+    slots = await validate(
+        dispatcher,
+        domain,
+        "加样针堵了",
+        "report_fault",
+        "fault_description",
+        {"device": "全自动生化分析仪 KR-2000"},
+    )
     assert slots["guide_id"] == "chemistry.needle_blocked"
     tracker = make_tracker("x", "inform", slots={"guide_id": "chemistry.needle_blocked"})
-    required = await ValidateFaultForm().required_slots(domain["forms"]["fault_form"]["required_slots"], dispatcher,
-                                                        tracker, domain)
+    required = await ValidateFaultForm().required_slots(
+        domain["forms"]["fault_form"]["required_slots"], dispatcher, tracker, domain
+    )
     assert required[:4] == ["fault_description", "device", "guide_accepted", "guide_step_answer"]
     # No guide fits a fault that needs an engineer at once.
-    slots = await validate(dispatcher, domain, "生化仪冒烟了，有焦味", "report_fault", "fault_description",
-                           {"device": "全自动生化分析仪"})
+    slots = await validate(
+        dispatcher,
+        domain,
+        "生化仪冒烟了，有焦味",
+        "report_fault",
+        "fault_description",
+        {"device": "全自动生化分析仪"},
+    )
     assert slots["guide_id"] is None
 
 
@@ -186,8 +235,12 @@ async def walk(dispatcher, domain, slots: dict, *replies: str) -> dict:
 
 
 async def test_guided_walk_solved_is_recorded_as_resolved_remotely(database, dispatcher, domain) -> None:
-    start = {"guide_id": "chemistry.needle_blocked", "fault_description": "加样针堵了", "device": "全自动生化分析仪",
-             "intake_id": "walk-1"}
+    start = {
+        "guide_id": "chemistry.needle_blocked",
+        "fault_description": "加样针堵了",
+        "device": "全自动生化分析仪",
+        "intake_id": "walk-1",
+    }
     slots = await walk(dispatcher, domain, start, "好，试试", "还是不行", "跳过", "好了，不报警了")
     assert slots["guide_solved"] is True and slots["guide_step_answer"] == "done"
     assert slots["guide_progress"]["outcomes"] == ["no", "skip", "yes"]
@@ -200,8 +253,9 @@ async def test_guided_walk_solved_is_recorded_as_resolved_remotely(database, dis
         assert [s["outcome"] for s in ticket.remote_steps] == ["no", "skip", "yes"]
 
 
-async def test_unclear_reply_repeats_the_step_and_a_failed_walk_goes_on_to_the_intake(database, dispatcher,
-                                                                                  domain) -> None:
+async def test_unclear_reply_repeats_the_step_and_a_failed_walk_goes_on_to_the_intake(
+    database, dispatcher, domain
+) -> None:
     start = {"guide_id": PRINTER, "fault_description": "打印机打不出来", "device": "全自动生化分析仪"}
     slots = await walk(dispatcher, domain, start, "行")
     before = slots["guide_progress"]
@@ -229,11 +283,17 @@ async def test_the_caller_may_stop_a_walk_and_go_on_to_the_intake(database, disp
 
 # --- registration fields given in the middle of a guided check ---------------------------------------------------
 
-PRINTER_START = {"guide_id": PRINTER, "fault_description": "打印机打不出来", "device": "全自动生化分析仪",
-                 "intake_id": "walk-2"}
+PRINTER_START = {
+    "guide_id": PRINTER,
+    "fault_description": "打印机打不出来",
+    "device": "全自动生化分析仪",
+    "intake_id": "walk-2",
+}
 
 
-async def step_reply(dispatcher, domain, slots: dict, text: str, intent: str = "inform", entities=None) -> dict:
+async def step_reply(
+    dispatcher, domain, slots: dict, text: str, intent: str = "inform", entities=None
+) -> dict:
     dispatcher.messages.clear()
     return {**slots, **await validate(dispatcher, domain, text, intent, "guide_step_answer", slots, entities)}
 
@@ -265,20 +325,26 @@ async def test_a_phone_given_during_a_step_is_registered_and_an_outcome_with_it_
     slots = await step_reply(dispatcher, domain, slots, "我手机是13912345678")
     assert slots["contact_phone"] == "13912345678" and slots.get("guide_step_answer") is None
     assert slots["guide_progress"]["outcomes"] == [] and dispatcher.messages == []
-    slots = await step_reply(dispatcher, domain, slots, "好了，联系人写王敏", entities=[
-        {"entity": "person", "value": "王敏"}])
+    slots = await step_reply(
+        dispatcher, domain, slots, "好了，联系人写王敏", entities=[{"entity": "person", "value": "王敏"}]
+    )
     assert slots["contact_person"] == "王敏" and slots["guide_solved"] is True
 
 
-async def test_a_bad_phone_during_a_step_is_explained_and_the_step_stays(database, dispatcher, domain) -> None:
+async def test_a_bad_phone_during_a_step_is_explained_and_the_step_stays(
+    database, dispatcher, domain
+) -> None:
     slots = await walk(dispatcher, domain, PRINTER_START, "好")
-    slots = await step_reply(dispatcher, domain, slots, "电话1391234", entities=[
-        {"entity": "phone", "value": "1391234"}])
+    slots = await step_reply(
+        dispatcher, domain, slots, "电话1391234", entities=[{"entity": "phone", "value": "1391234"}]
+    )
     assert slots["contact_phone"] is None and "11位手机号" in texts(dispatcher)
     assert slots["guide_progress"]["outcomes"] == [] and slots.get("guide_step_answer") is None
 
 
-async def test_a_reply_that_is_neither_an_outcome_nor_a_field_gets_a_hint(database, dispatcher, domain) -> None:
+async def test_a_reply_that_is_neither_an_outcome_nor_a_field_gets_a_hint(
+    database, dispatcher, domain
+) -> None:
     slots = await walk(dispatcher, domain, PRINTER_START, "好")
     # NLU may read a repeated symptom as a new fault report: it must not replace the description.
     slots = await step_reply(dispatcher, domain, slots, "打印机屏幕上显示脱机", intent="report_fault")
@@ -289,8 +355,12 @@ async def test_a_reply_that_is_neither_an_outcome_nor_a_field_gets_a_hint(databa
 def step_two_tracker(*this_turn: dict) -> Any:
     """The tracker the form hands action_ask_guide_step_answer, with this turn's events after the caller's."""
     progress = {"guide": PRINTER, "outcomes": ["no"]}
-    tracker = make_tracker("x", "inform", active_loop="fault_form",
-                           slots={**PRINTER_START, "guide_accepted": True, "guide_progress": progress})
+    tracker = make_tracker(
+        "x",
+        "inform",
+        active_loop="fault_form",
+        slots={**PRINTER_START, "guide_accepted": True, "guide_progress": progress},
+    )
     tracker.events.extend(this_turn)
     return tracker
 

@@ -12,15 +12,22 @@ from bot.db.models import KbQuestion
 from tests.conftest import make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
-ANSWERED = [{"event": "action", "name": "action_answer_question"}, {"event": "action", "name": "action_listen"}]
+ANSWERED = [
+    {"event": "action", "name": "action_answer_question"},
+    {"event": "action", "name": "action_listen"},
+]
 
 
 async def test_answer_asks_for_feedback_and_stores_it(database, dispatcher, domain) -> None:
-    events = await ActionAnswerQuestion().run(dispatcher, make_tracker("你们保修几年啊", "ask_question"), domain)
+    events = await ActionAnswerQuestion().run(
+        dispatcher, make_tracker("你们保修几年啊", "ask_question"), domain
+    )
     assert "2年" in texts(dispatcher) and "这个回答有帮助吗" in texts(dispatcher)
     question_id = slot_values(events)["faq_question_id"]
     tracker = make_tracker("没用", "deny", slots={"faq_question_id": question_id}, events=ANSWERED)
-    assert slot_values(await ActionAcknowledge().run(dispatcher, tracker, domain)) == {"faq_question_id": None}
+    assert slot_values(await ActionAcknowledge().run(dispatcher, tracker, domain)) == {
+        "faq_question_id": None
+    }
     assert "转人工" in dispatcher.messages[-1]["text"]
     with session_scope(database) as session:
         row = session.execute(select(KbQuestion)).scalar_one()
@@ -28,16 +35,20 @@ async def test_answer_asks_for_feedback_and_stores_it(database, dispatcher, doma
 
 
 async def test_mid_form_answer_does_not_ask_for_feedback(database, dispatcher, domain) -> None:
-    await ActionAnswerQuestion().run(dispatcher, make_tracker("保修期多久？", "ask_question", active_loop="fault_form"),
-                                     domain)
+    await ActionAnswerQuestion().run(
+        dispatcher, make_tracker("保修期多久？", "ask_question", active_loop="fault_form"), domain
+    )
     assert "2年" in texts(dispatcher) and "有帮助吗" not in texts(dispatcher)
 
 
 async def test_two_misses_in_a_row_offer_a_person(database, dispatcher, domain) -> None:
-    events = await ActionAnswerQuestion().run(dispatcher, make_tracker("你们食堂几点开饭", "ask_question"), domain)
+    events = await ActionAnswerQuestion().run(
+        dispatcher, make_tracker("你们食堂几点开饭", "ask_question"), domain
+    )
     assert slot_values(events)["faq_misses"] == 1 and "已经记录" in texts(dispatcher)
     await ActionAnswerQuestion().run(
-        dispatcher, make_tracker("能帮我订机票吗", "ask_question", slots={"faq_misses": 1}), domain)
+        dispatcher, make_tracker("能帮我订机票吗", "ask_question", slots={"faq_misses": 1}), domain
+    )
     assert "转人工" in dispatcher.messages[-1]["text"] and "400-800-6626" in dispatcher.messages[-1]["text"]
     with session_scope(database) as session:
         assert session.execute(select(KbQuestion.verdict)).scalars().all() == ["none", "none"]

@@ -18,15 +18,20 @@ pytestmark = pytest.mark.anyio
 
 
 async def submit_fault(dispatcher, domain, sender: str = "test-caller") -> str:
-    events = await ActionSubmitTicket().run(dispatcher, make_tracker("对", "affirm", slots=FILLED, sender_id=sender), domain)
+    events = await ActionSubmitTicket().run(
+        dispatcher, make_tracker("对", "affirm", slots=FILLED, sender_id=sender), domain
+    )
     dispatcher.messages.clear()
     return slot_values(events)["last_ticket_number"]
 
 
 async def test_status_by_ticket_number(database, dispatcher, domain) -> None:
     number = await submit_fault(dispatcher, domain)
-    await ActionCheckTicket().run(dispatcher, make_tracker(f"{number.lower()} 到哪一步了", "check_ticket",
-                                                           sender_id="someone-else"), domain)
+    await ActionCheckTicket().run(
+        dispatcher,
+        make_tracker(f"{number.lower()} 到哪一步了", "check_ticket", sender_id="someone-else"),
+        domain,
+    )
     assert number in texts(dispatcher) and "等待分派工程师" in texts(dispatcher)
 
 
@@ -35,7 +40,9 @@ async def test_status_without_a_number_finds_the_callers_tickets(database, dispa
     await ActionCheckTicket().run(dispatcher, make_tracker("我上午报的修呢", "check_ticket"), domain)
     assert number in texts(dispatcher)
     dispatcher.messages.clear()
-    await ActionCheckTicket().run(dispatcher, make_tracker("我上午报的修呢", "check_ticket", sender_id="new"), domain)
+    await ActionCheckTicket().run(
+        dispatcher, make_tracker("我上午报的修呢", "check_ticket", sender_id="new"), domain
+    )
     assert "没有查到" in texts(dispatcher)
 
 
@@ -46,20 +53,32 @@ async def test_unknown_ticket_number(database, dispatcher, domain) -> None:
 
 @pytest.mark.parametrize(
     ("serial", "expected"),
-    [("KR23060142", "在免费保修期内"), ("AA21110387", "已于 2023年11月19日 到期"), ("ZZ00000001", "没有查到")],
+    [
+        ("KR23060142", "在免费保修期内"),
+        ("AA21110387", "已于 2023年11月19日 到期"),
+        ("ZZ00000001", "没有查到"),
+    ],
 )
 async def test_warranty_from_the_installed_base(database, dispatcher, domain, serial, expected) -> None:
-    events = await ActionCheckWarranty().run(dispatcher, make_tracker(f"{serial}还在保修吗", "check_warranty"), domain)
+    events = await ActionCheckWarranty().run(
+        dispatcher, make_tracker(f"{serial}还在保修吗", "check_warranty"), domain
+    )
     assert expected in texts(dispatcher)
     assert slot_values(events) == {"serial_number": None}
 
 
 async def test_warranty_without_a_serial_asks_for_it(database, dispatcher, domain) -> None:
-    events = await ActionCheckWarranty().run(dispatcher, make_tracker("我们这台过保了没", "check_warranty"), domain)
+    events = await ActionCheckWarranty().run(
+        dispatcher, make_tracker("我们这台过保了没", "check_warranty"), domain
+    )
     assert events == [{"event": "followup", "name": "warranty_form", "timestamp": None}]
-    tracker = make_tracker("KR 2306 0142", "inform", active_loop="warranty_form",
-                           slots={"requested_slot": "serial_number"})
-    assert slot_values(await ValidateWarrantyForm().run(dispatcher, tracker, domain))["serial_number"] == "KR23060142"
+    tracker = make_tracker(
+        "KR 2306 0142", "inform", active_loop="warranty_form", slots={"requested_slot": "serial_number"}
+    )
+    assert (
+        slot_values(await ValidateWarrantyForm().run(dispatcher, tracker, domain))["serial_number"]
+        == "KR23060142"
+    )
 
 
 @pytest.mark.parametrize(
@@ -71,14 +90,20 @@ async def test_warranty_without_a_serial_asks_for_it(database, dispatcher, domai
         ("request_training", "新同事不会操作，能来培训吗", "training", "免费高级培训"),
     ],
 )
-async def test_service_request_is_recorded_with_its_promise(database, dispatcher, domain, intent, text, kind,
-                                                            promise) -> None:
+async def test_service_request_is_recorded_with_its_promise(
+    database, dispatcher, domain, intent, text, kind, promise
+) -> None:
     start = await ActionStartServiceRequest().run(dispatcher, make_tracker(text, intent), domain)
-    slots = {**slot_values(start), "hospital": "郑州市嘉禾医院", "contact_person": "王敏",
-             "contact_phone": "13912345678"}
+    slots = {
+        **slot_values(start),
+        "hospital": "郑州市嘉禾医院",
+        "contact_person": "王敏",
+        "contact_phone": "13912345678",
+    }
     for _ in range(2):  # submitted twice (a retry): one record
-        events = await ActionSubmitServiceRequest().run(dispatcher, make_tracker("13912345678", "inform", slots=slots),
-                                                        domain)
+        events = await ActionSubmitServiceRequest().run(
+            dispatcher, make_tracker("13912345678", "inform", slots=slots), domain
+        )
     said = texts(dispatcher)
     assert slot_values(events)["last_ticket_number"] in said and promise in said
     with session_scope(database) as session:
@@ -91,12 +116,22 @@ async def test_service_request_is_recorded_with_its_promise(database, dispatcher
 async def test_phone_channel_caller_is_not_asked_for_a_phone(database, dispatcher, domain, intent) -> None:
     tracker = make_tracker("转人工", intent, sender_id="CA0123", channel="twilio_voice")
     tracker.latest_message["metadata"] = {"phone": "+8613912345678"}
-    assert slot_values(await ActionStartServiceRequest().run(dispatcher, tracker, domain))["contact_phone"] == "13912345678"
+    assert (
+        slot_values(await ActionStartServiceRequest().run(dispatcher, tracker, domain))["contact_phone"]
+        == "13912345678"
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "score"),
-    [("给5分", 5), ("四星吧", 4), ("打3分，来得太慢", 3), ("不满意，来得太晚", 2), ("非常满意", 5), ("嗯", None)],
+    [
+        ("给5分", 5),
+        ("四星吧", 4),
+        ("打3分，来得太慢", 3),
+        ("不满意，来得太晚", 2),
+        ("非常满意", 5),
+        ("嗯", None),
+    ],
 )
 def test_scores_in_words_and_digits(text: str, score: int | None) -> None:
     assert score_in(text, []) == score
@@ -113,7 +148,10 @@ async def test_low_score_is_stored_and_opens_a_review(database, dispatcher, doma
 
 async def test_a_repeated_yes_after_the_ticket_does_not_make_another(database, dispatcher, domain) -> None:
     number = await submit_fault(dispatcher, domain)
-    history = [{"event": "action", "name": "action_submit_ticket"}, {"event": "action", "name": "action_listen"}]
+    history = [
+        {"event": "action", "name": "action_submit_ticket"},
+        {"event": "action", "name": "action_listen"},
+    ]
     tracker = make_tracker("确认", "affirm", slots={"last_ticket_number": number}, events=history)
     await ActionAcknowledge().run(dispatcher, tracker, domain)
     assert f"已经登记过了，工单号 {number}" in texts(dispatcher)
@@ -122,8 +160,10 @@ async def test_a_repeated_yes_after_the_ticket_does_not_make_another(database, d
 async def test_low_confidence_offers_the_likeliest_meanings(dispatcher, domain) -> None:
     tracker = make_tracker("那个机器的事", "nlu_fallback")
     tracker.latest_message["intent_ranking"] = [
-        {"name": "nlu_fallback", "confidence": 0.5}, {"name": "report_fault", "confidence": 0.4},
-        {"name": "check_ticket", "confidence": 0.3}, {"name": "inform", "confidence": 0.2},
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "report_fault", "confidence": 0.4},
+        {"name": "check_ticket", "confidence": 0.3},
+        {"name": "inform", "confidence": 0.2},
     ]
     await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
     buttons = dispatcher.messages[0]["buttons"]

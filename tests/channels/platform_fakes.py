@@ -49,7 +49,9 @@ def aliyun_sign(access_key_secret: str, method: str, params: dict[str, str]) -> 
 
     query = "&".join(special(k) + "=" + special(params[k]) for k in sorted(params))
     to_sign = method + "&" + special("/") + "&" + special(query)
-    return base64.b64encode(hmac.new((access_key_secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
+    return base64.b64encode(
+        hmac.new((access_key_secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()
+    ).decode()
 
 
 def _aes(aes_key: str) -> Cipher[modes.CBC]:
@@ -301,14 +303,18 @@ class FakeAliyunSms:
         signature = params.pop("Signature", "")
         if signature != aliyun_sign(self.access_key_secret, request.method, params):
             self.badly_signed += 1
-            return web.json_response({"Code": "SignatureDoesNotMatch", "Message": "bad signature"}, status=400)
+            return web.json_response(
+                {"Code": "SignatureDoesNotMatch", "Message": "bad signature"}, status=400
+            )
         if self.answers:
             answer = self.answers.pop(0)
             if isinstance(answer, str):
                 return web.Response(text=answer, status=502, content_type="text/html")
             return web.json_response(answer, status=200 if answer.get("Code") == "OK" else 400)
         self.accepted.append(params)
-        return web.json_response({"Code": "OK", "Message": "OK", "BizId": f"BIZ{len(self.accepted)}", "RequestId": "R"})
+        return web.json_response(
+            {"Code": "OK", "Message": "OK", "BizId": f"BIZ{len(self.accepted)}", "RequestId": "R"}
+        )
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[FakeAliyunSms]:

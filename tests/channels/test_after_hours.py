@@ -32,7 +32,9 @@ from tests.conftest import make_tracker, slot_values
 OFFICE_HOURS = datetime(2026, 11, 20, 6, 30)  # 14:30 local
 NIGHT = datetime(2026, 11, 20, 13, 0)  # 21:00 local
 DUTY_DESK = current_policy().value("duty_desk.phone")
-NIGHT_ENGINEER_ZHENGZHOU = "+8613800000102"  # kb/demo/staff.yml: 郑州's primary on workday nights, as the outbox sends
+NIGHT_ENGINEER_ZHENGZHOU = (
+    "+8613800000102"  # kb/demo/staff.yml: 郑州's primary on workday nights, as the outbox sends
+)
 
 
 def said(dispatcher: CollectingDispatcher, domain: dict[str, Any]) -> list[str]:
@@ -70,7 +72,10 @@ CALLBACK_SLOTS = {"request_kind": "callback", "intake_id": "req-1", "contact_pho
 
 @pytest.mark.anyio
 async def test_a_caller_asking_for_a_person_in_office_hours_is_put_through_to_the_duty_desk(
-    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    database: Engine,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     at(monkeypatch, OFFICE_HOURS)
     tracker = make_tracker("转人工", "request_human", slots=CALLBACK_SLOTS, channel="twilio_voice")
@@ -196,7 +201,10 @@ async def test_no_page_in_office_hours_or_for_a_fault_that_can_wait(
 
 @pytest.mark.anyio
 async def test_with_nobody_on_call_the_caller_is_told_so_not_promised_a_call(
-    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    database: Engine,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     number, [confirmation, told] = await register_fault(dispatcher, domain, monkeypatch, NIGHT)
     assert number in confirmation

@@ -21,6 +21,7 @@ from tests.conftest import CHANNEL_SECRETS, RunningBot
 
 pytestmark = pytest.mark.slow
 
+
 def conversation(serial: str, phone: str) -> list[str]:
     # A different device per channel: a second fault on the same device is added to its open ticket.
     return [
@@ -38,7 +39,11 @@ Say = Callable[[str], str]
 @pytest.fixture(scope="module")
 def server(running_bot: RunningBot) -> RunningBot:
     entries = (PROJECT_ROOT / "bot" / "credentials.yml").read_text(encoding="utf-8")
-    for channel in ("limits.LimitedWeChatInput", "limits.LimitedTwilioSmsInput", "limits.LimitedTwilioVoiceInput"):
+    for channel in (
+        "limits.LimitedWeChatInput",
+        "limits.LimitedTwilioSmsInput",
+        "limits.LimitedTwilioVoiceInput",
+    ):
         if f"bot.channels.{channel}" not in entries:
             pytest.fail(f"bot/credentials.yml has no entry bot.channels.{channel}: {{}}")
     return running_bot
@@ -107,8 +112,12 @@ def voice(base: str, call: str, phone: str) -> Say:
         # A slow turn (a fresh server's first ones): 「请稍候」 and a redirect to its answer, followed as Twilio does.
         redirect = document.find("Redirect")
         while document.find("Gather") is None and redirect is not None and "wait=" in (redirect.text or ""):
-            answer = _twilio("", redirect.text or "", [*form[:3], ("CallStatus", "in-progress")],
-                             CHANNEL_SECRETS["TWILIO_AUTH_TOKEN"])
+            answer = _twilio(
+                "",
+                redirect.text or "",
+                [*form[:3], ("CallStatus", "in-progress")],
+                CHANNEL_SECRETS["TWILIO_AUTH_TOKEN"],
+            )
             assert answer.status_code == 200, answer.text
             document = ET.fromstring(answer.text)
             redirect = document.find("Redirect")

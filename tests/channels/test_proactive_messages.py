@@ -56,7 +56,9 @@ async def test_trigger_intent_for_wechat_reaches_the_follower_as_a_customer_serv
     async with serve([make_wechat(api=api), make_sms(FakeSms())], bot, app=rasa_server()) as client:
         result = await trigger(client, "oNURSE", "wechat")
     assert bot.triggered == [("oNURSE", "remind_engineer_eta")]
-    assert [(body["touser"], body["text"]["content"]) for _, body in api.sent] == [("oNURSE", ETA_REMINDER["text"])]
+    assert [(body["touser"], body["text"]["content"]) for _, body in api.sent] == [
+        ("oNURSE", ETA_REMINDER["text"])
+    ]
     assert "messages" not in result  # sent, not handed back to the API caller
 
 
@@ -74,7 +76,9 @@ async def test_choices_in_a_triggered_wechat_message_can_be_answered_by_number()
 
 
 @pytest.mark.anyio
-async def test_trigger_intent_for_sms_sends_numbered_parts_from_our_number(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_trigger_intent_for_sms_sends_numbered_parts_from_our_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Sanic's ASGI adapter, which these tests use, percent-encodes "+" in the path; Sanic's own server, which
     # `rasa run` uses, passes "/conversations/+8613800138000/…" as it is.
     monkeypatch.setattr(sanic.asgi, "quote", functools.partial(quote, safe="/+"))
@@ -114,7 +118,9 @@ async def test_a_reminder_set_during_a_wechat_turn_later_arrives_as_a_customer_s
         kept = bot.received[0].output_channel
         await kept.send_response("oNURSE", ETA_REMINDER)
     assert answer == "已登记，30分钟后提醒您。"  # the turn's own answer stayed in the passive reply
-    assert [(body["touser"], body["text"]["content"]) for _, body in api.sent] == [("oNURSE", ETA_REMINDER["text"])]
+    assert [(body["touser"], body["text"]["content"]) for _, body in api.sent] == [
+        ("oNURSE", ETA_REMINDER["text"])
+    ]
 
 
 @pytest.mark.anyio

@@ -62,9 +62,17 @@ async def test_a_mainland_sms_goes_to_alibaba_cloud_signed_with_the_template() -
     assert fake.badly_signed == 0
     [sent] = fake.accepted
     assert sent["PhoneNumbers"] == "13800138000"
-    assert (sent["SignName"], sent["TemplateCode"], sent["AccessKeyId"]) == ("医疗设备售后", "SMS_900001", "LTAItestkey")
+    assert (sent["SignName"], sent["TemplateCode"], sent["AccessKeyId"]) == (
+        "医疗设备售后",
+        "SMS_900001",
+        "LTAItestkey",
+    )
     assert json.loads(sent["TemplateParam"]) == {"content": "(1/2)工程师已出发，预计14:30到达。"}
-    assert (sent["Action"], sent["Version"], sent["Timestamp"]) == ("SendSms", "2017-05-25", "2026-11-22T06:30:05Z")
+    assert (sent["Action"], sent["Version"], sent["Timestamp"]) == (
+        "SendSms",
+        "2017-05-25",
+        "2026-11-22T06:30:05Z",
+    )
     assert sent["SignatureNonce"] == "nonce-0"
 
 
@@ -79,13 +87,18 @@ async def test_a_request_signed_with_another_secret_is_refused_by_the_provider()
 @pytest.mark.parametrize(
     ("answer", "code"),
     [
-        ({"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发小时级流控Permits:5"}, "isv.BUSINESS_LIMIT_CONTROL"),
+        (
+            {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发小时级流控Permits:5"},
+            "isv.BUSINESS_LIMIT_CONTROL",
+        ),
         ({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"}, "isv.MOBILE_NUMBER_ILLEGAL"),
         ("<html>502 Bad Gateway</html>", "HTTP 502"),
     ],
 )
 @pytest.mark.anyio
-async def test_a_refusal_is_an_error_that_names_the_providers_code(answer: dict[str, str] | str, code: str) -> None:
+async def test_a_refusal_is_an_error_that_names_the_providers_code(
+    answer: dict[str, str] | str, code: str
+) -> None:
     async with FakeAliyunSms(SETTINGS.access_key_secret, answers=[answer]).running() as fake:
         with pytest.raises(SmsRejected) as raised:
             await aliyun(fake).send("+8613800138000", "您好", sender="")
@@ -118,11 +131,18 @@ async def test_twilio_without_a_sender_number_says_which_setting_is_missing() ->
         await TwilioRestSms("AC123", "token").send("+14155550100", "hi", sender="")
 
 
-ALIYUN_ENV = ("ALIYUN_SMS_ACCESS_KEY_ID", "ALIYUN_SMS_ACCESS_KEY_SECRET", "ALIYUN_SMS_SIGN_NAME", "ALIYUN_SMS_TEMPLATE_CODE")
+ALIYUN_ENV = (
+    "ALIYUN_SMS_ACCESS_KEY_ID",
+    "ALIYUN_SMS_ACCESS_KEY_SECRET",
+    "ALIYUN_SMS_SIGN_NAME",
+    "ALIYUN_SMS_TEMPLATE_CODE",
+)
 TWILIO = TwilioSettings("AC123", AUTH_TOKEN, PUBLIC_URL)
 
 
-def test_the_domestic_provider_is_used_when_its_settings_are_all_there(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_domestic_provider_is_used_when_its_settings_are_all_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     for name in ALIYUN_ENV:
         monkeypatch.setenv(name, f"x-{name}")
     transport = sms_transport(TWILIO)
@@ -154,5 +174,7 @@ async def test_a_late_answer_to_a_mainland_sender_goes_out_through_alibaba_cloud
         async with serve(channel, bot) as client:
             await send(client, sms_form(sid="SMcn"))  # from +8613800138000
             await eventually(lambda: bool(fake.accepted))
-    assert [json.loads(sent["TemplateParam"])["content"] for sent in fake.accepted] == ["工程师今天下午到场。"]
+    assert [json.loads(sent["TemplateParam"])["content"] for sent in fake.accepted] == [
+        "工程师今天下午到场。"
+    ]
     assert twilio.sent == []

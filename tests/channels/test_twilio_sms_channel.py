@@ -231,7 +231,9 @@ def unnumbered(parts: list[str]) -> list[str]:
     """The parts without their 「(i/n)」, after checking that they count 1..n in order."""
     found = [NUMBERED.match(part) for part in parts]
     assert all(found), parts
-    assert [(int(m.group(1)), int(m.group(2))) for m in found if m] == [(i, len(parts)) for i in range(1, len(parts) + 1)]
+    assert [(int(m.group(1)), int(m.group(2))) for m in found if m] == [
+        (i, len(parts)) for i in range(1, len(parts) + 1)
+    ]
     return [part[m.end() :] for part, m in zip(parts, found, strict=True) if m]
 
 

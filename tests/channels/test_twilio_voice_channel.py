@@ -27,7 +27,12 @@ def make_channel(
     voice: str = "Polly.Zhiyu", reply_seconds: float = 2.0, hold_tries: int = 3
 ) -> TwilioVoiceInput:
     settings = TwilioSettings(
-        "", AUTH_TOKEN, PUBLIC_URL, voice=voice, voice_reply_seconds=reply_seconds, voice_hold_tries=hold_tries
+        "",
+        AUTH_TOKEN,
+        PUBLIC_URL,
+        voice=voice,
+        voice_reply_seconds=reply_seconds,
+        voice_hold_tries=hold_tries,
     )
     return TwilioVoiceInput(settings, store=MemoryStore())
 

@@ -58,7 +58,12 @@ def make_channel(
     max_age_seconds: float = 300,
 ) -> WeChatInput:
     settings = WeChatSettings(
-        token, SAMPLE_APPID, "appsecret", aes_key, reply_seconds=reply_seconds, max_age_seconds=max_age_seconds
+        token,
+        SAMPLE_APPID,
+        "appsecret",
+        aes_key,
+        reply_seconds=reply_seconds,
+        max_age_seconds=max_age_seconds,
     )
     return WeChatInput(settings, store=MemoryStore(), http=api or FakeWeChatApi(), clock=lambda: float(now))
 
@@ -343,7 +348,9 @@ async def test_safe_mode_tencent_sample_through_the_webhook_with_an_encrypted_re
 @pytest.mark.anyio
 async def test_safe_mode_with_a_bad_msg_signature_is_refused() -> None:
     bot = FakeBot()
-    async with serve(make_channel(token=SAMPLE_TOKEN, aes_key=SAMPLE_KEY, now=SAMPLE_TIMESTAMP), bot) as client:
+    async with serve(
+        make_channel(token=SAMPLE_TOKEN, aes_key=SAMPLE_KEY, now=SAMPLE_TIMESTAMP), bot
+    ) as client:
         query = {**safe_mode_query(SAMPLE_ENCRYPT), "msg_signature": "0" * 40}
         answer = await client.post(WEBHOOK, envelope(SAMPLE_ENCRYPT), query)
     assert answer.status == 403
@@ -366,7 +373,9 @@ def at(offset: int) -> str:
     ids=["now", "old-but-inside", "ahead-but-inside", "too-old", "too-far-ahead"],
 )
 @pytest.mark.anyio
-async def test_a_correctly_signed_plain_message_outside_the_window_is_refused(offset: int, accepted: bool) -> None:
+async def test_a_correctly_signed_plain_message_outside_the_window_is_refused(
+    offset: int, accepted: bool
+) -> None:
     bot = FakeBot()
     async with serve(make_channel(), bot) as client:
         answer = await post(client, message_xml(), signed(timestamp=at(offset)))
@@ -383,10 +392,14 @@ async def test_a_correctly_signed_plain_message_outside_the_window_is_refused(of
 async def test_a_replayed_safe_mode_message_is_refused_though_both_signatures_are_right(
     offset: int, status: int
 ) -> None:
-    encrypted = tencent_encrypt(SAMPLE_KEY, SAMPLE_APPID, message_xml("离心机转速不稳", msg_id="501").decode())
+    encrypted = tencent_encrypt(
+        SAMPLE_KEY, SAMPLE_APPID, message_xml("离心机转速不稳", msg_id="501").decode()
+    )
     bot = FakeBot()
     async with serve(make_channel(token=SAMPLE_TOKEN, aes_key=SAMPLE_KEY), bot) as client:
-        answer = await client.post(WEBHOOK, envelope(encrypted), safe_mode_query(encrypted, timestamp=at(offset)))
+        answer = await client.post(
+            WEBHOOK, envelope(encrypted), safe_mode_query(encrypted, timestamp=at(offset))
+        )
     assert answer.status == status
     assert bot.texts == (["离心机转速不稳"] if status == 200 else [])
 

@@ -55,12 +55,30 @@ def staff(database: Engine) -> Staff:
     """Two engineers with console logins (li, wang) and a manager login (zhang) not dispatched to anything."""
     policy, catalogue = current_policy(), current_catalogue()
     with session_scope(database) as session:
-        li = add_engineer(session, name="李工", phone="13800000101", tier=2, regions=["郑州"],
-                          skills=["chemistry_analyser"], policy=policy, catalogue=catalogue)
-        wang = add_engineer(session, name="王工", phone="13800000201", tier=2, regions=["洛阳"],
-                            skills=["chemistry_analyser"], policy=policy, catalogue=catalogue)
+        li = add_engineer(
+            session,
+            name="李工",
+            phone="13800000101",
+            tier=2,
+            regions=["郑州"],
+            skills=["chemistry_analyser"],
+            policy=policy,
+            catalogue=catalogue,
+        )
+        wang = add_engineer(
+            session,
+            name="王工",
+            phone="13800000201",
+            tier=2,
+            regions=["洛阳"],
+            skills=["chemistry_analyser"],
+            policy=policy,
+            catalogue=catalogue,
+        )
         add_user(session, "li", PASSWORD, Role.ENGINEER, now=START, display_name="李工", engineer_id=li.id)
-        add_user(session, "wang", PASSWORD, Role.ENGINEER, now=START, display_name="王工", engineer_id=wang.id)
+        add_user(
+            session, "wang", PASSWORD, Role.ENGINEER, now=START, display_name="王工", engineer_id=wang.id
+        )
         add_user(session, "zhang", PASSWORD, Role.MANAGER, now=START, display_name="张主管")
         return Staff(li.id, wang.id)
 
@@ -68,19 +86,37 @@ def staff(database: Engine) -> Staff:
 def make_fault(engine: Engine, key: str, at: datetime, **fields: Any) -> str:
     """A fault ticket as the bot registers it, with a transcript and one remote step tried; returns its number."""
     values: dict[str, Any] = dict(
-        hospital="郑州市嘉禾医院", department="检验科", contact_person="王敏", contact_phone="13912345678",
-        device="全自动生化分析仪 KR-2000", serial_number=None, description="开机报温度异常",
-        site_address="郑州市金水区嘉禾路88号", site_city="郑州", clinical_impact="急诊样本在等",
+        hospital="郑州市嘉禾医院",
+        department="检验科",
+        contact_person="王敏",
+        contact_phone="13912345678",
+        device="全自动生化分析仪 KR-2000",
+        serial_number=None,
+        description="开机报温度异常",
+        site_address="郑州市金水区嘉禾路88号",
+        site_city="郑州",
+        clinical_impact="急诊样本在等",
         remote_steps=[{"step": 1, "check": "检查反应盘盖是否盖好", "outcome": "no"}],
     )
     values.update(fields)
-    origin = Origin("rest", f"caller-{key}", [
-        {"role": "user", "text": "生化仪开机报温度异常", "at": at.timestamp()},
-        {"role": "bot", "text": "请提供设备序列号。", "at": at.timestamp()},
-    ])
+    origin = Origin(
+        "rest",
+        f"caller-{key}",
+        [
+            {"role": "user", "text": "生化仪开机报温度异常", "at": at.timestamp()},
+            {"role": "bot", "text": "请提供设备序列号。", "at": at.timestamp()},
+        ],
+    )
     with session_scope(engine) as session:
-        ticket, _ = create_fault_ticket(session, Registration(**values), idempotency_key=key, origin=origin,
-                                        policy=current_policy(), rules=current_rules(), received_at=at)
+        ticket, _ = create_fault_ticket(
+            session,
+            Registration(**values),
+            idempotency_key=key,
+            origin=origin,
+            policy=current_policy(),
+            rules=current_rules(),
+            received_at=at,
+        )
         return str(ticket.number)
 
 
@@ -96,8 +132,11 @@ class Console:
         page = await self.client.get("/login")
         token = CSRF.search(await page.text())
         assert token
-        response = await self.client.post("/login", data={"username": username, "password": password,
-                                                           "csrf_token": token.group(1)}, allow_redirects=False)
+        response = await self.client.post(
+            "/login",
+            data={"username": username, "password": password, "csrf_token": token.group(1)},
+            allow_redirects=False,
+        )
         assert response.status == 303, await response.text()
         queue = await self.client.get("/queue")
         found = CSRF.search(await queue.text())

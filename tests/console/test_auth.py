@@ -22,15 +22,18 @@ def test_passwords_are_salted_scrypt_hashes() -> None:
     assert not verify_password("geheim-123", "plaintext")
 
 
-@pytest.mark.parametrize("path", ["/", "/queue", "/complaints", "/reviews", "/kpi", "/tickets/SR202611230001"])
+@pytest.mark.parametrize(
+    "path", ["/", "/queue", "/complaints", "/reviews", "/kpi", "/tickets/SR202611230001"]
+)
 async def test_pages_redirect_to_login_without_a_session(console: Console, path: str) -> None:
     response = await console.client.get(path, allow_redirects=False)
     assert response.status == 303
     assert response.headers["Location"].startswith("/login?next=")
 
 
-async def test_a_form_posted_without_a_session_is_refused(console: Console, database: Engine,
-                                                           clock: FakeClock) -> None:
+async def test_a_form_posted_without_a_session_is_refused(
+    console: Console, database: Engine, clock: FakeClock
+) -> None:
     number = make_fault(database, "k1", clock.now)
     status, page = await console.post(f"/tickets/{number}/note", note="hello")
     assert status == 403 and "请先登录" in page
@@ -41,12 +44,17 @@ async def test_a_form_posted_without_a_session_is_refused(console: Console, data
 
 
 @pytest.mark.parametrize("username, password", [("li", "wrong password"), ("nobody", PASSWORD)])
-async def test_wrong_name_or_password_is_one_polite_answer(console: Console, username: str, password: str) -> None:
+async def test_wrong_name_or_password_is_one_polite_answer(
+    console: Console, username: str, password: str
+) -> None:
     page = await console.client.get("/login")
     token = CSRF.search(await page.text())
     assert token
-    response = await console.client.post("/login", data={"username": username, "password": password,
-                                                         "csrf_token": token.group(1)}, allow_redirects=False)
+    response = await console.client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token.group(1)},
+        allow_redirects=False,
+    )
     assert response.status == 401
     assert "用户名或密码不正确" in await response.text()
     assert (await console.client.get("/queue", allow_redirects=False)).status == 303
@@ -54,8 +62,9 @@ async def test_wrong_name_or_password_is_one_polite_answer(console: Console, use
 
 async def test_login_form_needs_its_csrf_token(console: Console) -> None:
     await console.client.get("/login")
-    response = await console.client.post("/login", data={"username": "li", "password": PASSWORD,
-                                                         "csrf_token": "forged"}, allow_redirects=False)
+    response = await console.client.post(
+        "/login", data={"username": "li", "password": PASSWORD, "csrf_token": "forged"}, allow_redirects=False
+    )
     assert response.status == 403 and "登录页面已过期" in await response.text()
 
 
@@ -64,7 +73,8 @@ async def test_login_sets_an_httponly_samesite_session_cookie_and_goes_to_next(c
     token = CSRF.search(await page.text())
     assert token
     response = await console.client.post(
-        "/login", data={"username": "li", "password": PASSWORD, "csrf_token": token.group(1), "next": "/kpi"},
+        "/login",
+        data={"username": "li", "password": PASSWORD, "csrf_token": token.group(1), "next": "/kpi"},
         allow_redirects=False,
     )
     assert response.status == 303 and response.headers["Location"] == "/kpi"
@@ -79,19 +89,27 @@ async def test_next_never_leaves_the_site(console: Console) -> None:
     token = CSRF.search(await page.text())
     assert token
     response = await console.client.post(
-        "/login", data={"username": "li", "password": PASSWORD, "csrf_token": token.group(1),
-                        "next": "//evil.example.com/"}, allow_redirects=False,
+        "/login",
+        data={
+            "username": "li",
+            "password": PASSWORD,
+            "csrf_token": token.group(1),
+            "next": "//evil.example.com/",
+        },
+        allow_redirects=False,
     )
     assert response.headers["Location"] == "/queue"
 
 
-async def test_a_post_without_the_sessions_csrf_token_changes_nothing(console: Console, database: Engine,
-                                                                      clock: FakeClock) -> None:
+async def test_a_post_without_the_sessions_csrf_token_changes_nothing(
+    console: Console, database: Engine, clock: FakeClock
+) -> None:
     number = make_fault(database, "k1", clock.now)
     await console.login("li")
     for token in ("", "forged-token"):
-        response = await console.client.post(f"/tickets/{number}/claim", data={"csrf_token": token},
-                                             allow_redirects=False)
+        response = await console.client.post(
+            f"/tickets/{number}/claim", data={"csrf_token": token}, allow_redirects=False
+        )
         assert response.status == 403 and "页面已过期" in await response.text()
     with session_scope(database) as session:
         assert session.execute(select(Ticket.status)).scalar_one() == "new"
@@ -99,7 +117,9 @@ async def test_a_post_without_the_sessions_csrf_token_changes_nothing(console: C
 
 async def test_a_forged_session_cookie_is_not_a_login(console: Console) -> None:
     await console.login("li")
-    raw = console.client.session.cookie_jar.filter_cookies(console.client.make_url("/"))["hotline_console"].value
+    raw = console.client.session.cookie_jar.filter_cookies(console.client.make_url("/"))[
+        "hotline_console"
+    ].value
     session_id = raw.rpartition(".")[0]
     console.client.session.cookie_jar.update_cookies({"hotline_console": sign("another-secret", session_id)})
     assert (await console.client.get("/queue", allow_redirects=False)).status == 303
@@ -115,7 +135,9 @@ async def test_a_session_expires_after_its_lifetime(console: Console, clock: Fak
 
 async def test_logout_ends_the_session_on_the_server(console: Console, database: Engine) -> None:
     await console.login("li")
-    cookie = console.client.session.cookie_jar.filter_cookies(console.client.make_url("/"))["hotline_console"].value
+    cookie = console.client.session.cookie_jar.filter_cookies(console.client.make_url("/"))[
+        "hotline_console"
+    ].value
     status, _ = await console.post("/logout")
     assert status == 303
     with session_scope(database) as session:
@@ -136,6 +158,9 @@ async def test_a_second_login_tab_does_not_void_the_first_ones_form(console: Con
     first = CSRF.search(await (await console.client.get("/login")).text())
     second = CSRF.search(await (await console.client.get("/login?next=/kpi")).text())
     assert first and second and first.group(1) == second.group(1)
-    response = await console.client.post("/login", data={"username": "li", "password": PASSWORD,
-                                                         "csrf_token": first.group(1)}, allow_redirects=False)
+    response = await console.client.post(
+        "/login",
+        data={"username": "li", "password": PASSWORD, "csrf_token": first.group(1)},
+        allow_redirects=False,
+    )
     assert response.status == 303

@@ -32,7 +32,9 @@ HOTLINE = str(Path(sys.executable).with_name("hotline"))
 def browser() -> Iterator[Any]:
     chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     if not chromium or not driver_path:
-        skip_or_fail("no chromium/chromedriver (apt-get install chromium chromium-driver, or run make test as root)")
+        skip_or_fail(
+            "no chromium/chromedriver (apt-get install chromium chromium-driver, or run make test as root)"
+        )
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -40,8 +42,13 @@ def browser() -> Iterator[Any]:
         skip_or_fail("selenium is not installed (pip install -r requirements.txt -c requirements.lock)")
     options = webdriver.ChromeOptions()
     options.binary_location = str(chromium)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1400,1000"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1400,1000",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(executable_path=str(driver_path)), options=options)
     driver.implicitly_wait(5)
@@ -75,8 +82,9 @@ def console_url(database: Engine, staff: Staff, tmp_path: Path) -> Iterator[str]
         server.wait(timeout=15)
 
 
-def test_manager_dispatches_and_engineer_resolves_in_a_browser(browser: Any, console_url: str, database: Engine,
-                                                               staff: Staff) -> None:
+def test_manager_dispatches_and_engineer_resolves_in_a_browser(
+    browser: Any, console_url: str, database: Engine, staff: Staff
+) -> None:
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.expected_conditions import staleness_of
@@ -92,7 +100,9 @@ def test_manager_dispatches_and_engineer_resolves_in_a_browser(browser: Any, con
         def navigated(_: Any) -> bool:
             try:
                 return bool(staleness_of(old_page)(browser))
-            except WebDriverException:  # chromedriver's 「Node … does not belong to the document」: gone as well
+            except (
+                WebDriverException
+            ):  # chromedriver's 「Node … does not belong to the document」: gone as well
                 return True
 
         WebDriverWait(browser, 10).until(navigated)
@@ -134,8 +144,10 @@ def test_manager_dispatches_and_engineer_resolves_in_a_browser(browser: Any, con
 
     assert status() == "resolved" and "已记录处理结果" in browser.page_source
     assert "TS-200" in browser.find_element(By.ID, "parts").text
-    audit = [(row.get_attribute("data-to"), row.text)
-             for row in browser.find_elements(By.CSS_SELECTOR, "#events tbody tr")]
+    audit = [
+        (row.get_attribute("data-to"), row.text)
+        for row in browser.find_elements(By.CSS_SELECTOR, "#events tbody tr")
+    ]
     assert [to for to, _ in audit] == ["new", "dispatched", "accepted", "on_site", "resolved"]
     assert "console:zhang" in audit[1][1] and "console:li" in audit[-1][1] and "TS-200×1" in audit[-1][1]
     with session_scope(database) as session:

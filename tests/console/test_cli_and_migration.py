@@ -24,33 +24,59 @@ def users_add(monkeypatch: pytest.MonkeyPatch, password: str, *args: str) -> int
     return main(["users", "add", *args, "--password-stdin"])
 
 
-def test_users_add_creates_a_login_acting_as_an_engineer(database: Engine, monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_users_add_creates_a_login_acting_as_an_engineer(
+    database: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with session_scope(database) as session:
-        add_engineer(session, name="李工", phone="13800000101", tier=2, regions=["郑州"], skills=[],
-                     policy=current_policy(), catalogue=current_catalogue())
-    assert users_add(monkeypatch, "a long passphrase", "li", "--role", "engineer", "--engineer", "138-0000-0101") == 0
+        add_engineer(
+            session,
+            name="李工",
+            phone="13800000101",
+            tier=2,
+            regions=["郑州"],
+            skills=[],
+            policy=current_policy(),
+            catalogue=current_catalogue(),
+        )
+    assert (
+        users_add(monkeypatch, "a long passphrase", "li", "--role", "engineer", "--engineer", "138-0000-0101")
+        == 0
+    )
     assert "acting as engineer 李工" in capsys.readouterr().out
     with session_scope(database) as session:
         user = authenticate(session, "li", "a long passphrase")
-        assert user is not None and user.display_name == "李工" and user.role == "engineer" and user.engineer_id
+        assert (
+            user is not None and user.display_name == "李工" and user.role == "engineer" and user.engineer_id
+        )
         assert authenticate(session, "li", "a long passphrasE") is None
 
 
-@pytest.mark.parametrize("password, args, message", [
-    ("short", ["zhang", "--role", "manager"], "at least 8 characters"),
-    ("a long passphrase", ["zhang", "--role", "manager", "--engineer", "13899999999"], "no engineer 13899999999"),
-])
+@pytest.mark.parametrize(
+    "password, args, message",
+    [
+        ("short", ["zhang", "--role", "manager"], "at least 8 characters"),
+        (
+            "a long passphrase",
+            ["zhang", "--role", "manager", "--engineer", "13899999999"],
+            "no engineer 13899999999",
+        ),
+    ],
+)
 def test_users_add_refuses_weak_passwords_and_unknown_engineers(
-    database: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], password: str,
-    args: list[str], message: str,
+    database: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    password: str,
+    args: list[str],
+    message: str,
 ) -> None:
     assert users_add(monkeypatch, password, *args) == 1
     assert message in capsys.readouterr().err
 
 
-def test_users_add_refuses_a_taken_name(database: Engine, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_users_add_refuses_a_taken_name(
+    database: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert users_add(monkeypatch, "a long passphrase", "zhang", "--role", "manager") == 0
     assert users_add(monkeypatch, "another passphrase", "zhang", "--role", "engineer") == 1
     assert "already exists" in capsys.readouterr().err

@@ -26,9 +26,13 @@ def queue_rows(page: str) -> list[tuple[str, str]]:
 def make_complaint(engine: Engine, key: str, at: datetime) -> str:
     with session_scope(engine) as session:
         ticket, _ = create_service_request(
-            session, TicketKind.COMPLAINT, Registration(hospital="洛阳市安和医院", site_city="洛阳",
-                                                        description="工程师迟到两小时"),
-            idempotency_key=key, origin=Origin("rest", "c", []), policy=current_policy(), received_at=at,
+            session,
+            TicketKind.COMPLAINT,
+            Registration(hospital="洛阳市安和医院", site_city="洛阳", description="工程师迟到两小时"),
+            idempotency_key=key,
+            origin=Origin("rest", "c", []),
+            policy=current_policy(),
+            received_at=at,
         )
         return str(ticket.number)
 
@@ -41,13 +45,20 @@ def rate(engine: Engine, score: int, at: datetime, comment: str) -> int:
         return int(rating.id)
 
 
-async def test_queue_shows_sla_colours_overdue_first(console: Console, database: Engine, clock: FakeClock) -> None:
+async def test_queue_shows_sla_colours_overdue_first(
+    console: Console, database: Engine, clock: FakeClock
+) -> None:
     # First response within 1 h. Created 2 h ago → red; 50 min ago → amber; now → green. The colour decides the
     # order before urgency does: a routine ticket about to be late comes before an urgent one just in.
     fresh = make_fault(database, "fresh", clock.now)
     late = make_fault(database, "late", clock.now - timedelta(hours=2))
-    close = make_fault(database, "close", clock.now - timedelta(minutes=50), clinical_impact="不影响使用",
-                       description="打印机偶尔卡纸")
+    close = make_fault(
+        database,
+        "close",
+        clock.now - timedelta(minutes=50),
+        clinical_impact="不影响使用",
+        description="打印机偶尔卡纸",
+    )
     await console.login("li")
     status, page = await console.get("/queue")
     assert status == 200
@@ -55,11 +66,19 @@ async def test_queue_shows_sla_colours_overdue_first(console: Console, database:
     assert "已超时 1小时00分" in page and "还剩 10分" in page
 
 
-async def test_queue_filters_by_urgency_kind_region_and_status(console: Console, database: Engine,
-                                                               clock: FakeClock) -> None:
+async def test_queue_filters_by_urgency_kind_region_and_status(
+    console: Console, database: Engine, clock: FakeClock
+) -> None:
     urgent = make_fault(database, "u", clock.now)
-    calm = make_fault(database, "c", clock.now, clinical_impact="不影响使用", description="打印机偶尔卡纸",
-                      site_city="洛阳", site_address="洛阳市西工区")
+    calm = make_fault(
+        database,
+        "c",
+        clock.now,
+        clinical_impact="不影响使用",
+        description="打印机偶尔卡纸",
+        site_city="洛阳",
+        site_address="洛阳市西工区",
+    )
     complaint = make_complaint(database, "p", clock.now)
     await console.login("li")
     numbers = lambda page: [n for _, n in queue_rows(page)]  # noqa: E731
@@ -82,10 +101,20 @@ async def test_ticket_page_shows_registration_transcript_remote_steps_and_audit(
     await console.post(f"/tickets/{number}/note", note="已联系科室")
     status, page = await console.get(f"/tickets/{number}")
     assert status == 200
-    for shown in ("郑州市嘉禾医院", "检验科", "13912345678", "急诊样本在等", "郑州市金水区嘉禾路88号", "复杂故障",
-                  "生化仪开机报温度异常", "请提供设备序列号。",            # transcript
-                  "第1步 检查反应盘盖是否盖好（没用）",                      # remote step and its outcome
-                  "已联系科室", "console:zhang", "首次响应"):                 # audit log, deadlines
+    for shown in (
+        "郑州市嘉禾医院",
+        "检验科",
+        "13912345678",
+        "急诊样本在等",
+        "郑州市金水区嘉禾路88号",
+        "复杂故障",
+        "生化仪开机报温度异常",
+        "请提供设备序列号。",  # transcript
+        "第1步 检查反应盘盖是否盖好（没用）",  # remote step and its outcome
+        "已联系科室",
+        "console:zhang",
+        "首次响应",
+    ):  # audit log, deadlines
         assert shown in page, shown
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     # The manager sees dispatch suggestions with reasons, best first: 李工 knows the device and is in 郑州.
@@ -93,8 +122,9 @@ async def test_ticket_page_shows_registration_transcript_remote_steps_and_audit(
     assert options[0].startswith("李工：熟悉") and "驻郑州（同城）" in options[0]
 
 
-async def test_an_engineer_sees_claim_but_not_the_managers_forms(console: Console, database: Engine,
-                                                                 clock: FakeClock) -> None:
+async def test_an_engineer_sees_claim_but_not_the_managers_forms(
+    console: Console, database: Engine, clock: FakeClock
+) -> None:
     number = make_fault(database, "k", clock.now)
     await console.login("li")
     _, page = await console.get(f"/tickets/{number}")
@@ -102,7 +132,9 @@ async def test_an_engineer_sees_claim_but_not_the_managers_forms(console: Consol
     assert 'id="assign"' not in page and 'id="cancel"' not in page
 
 
-async def test_low_ratings_wait_for_a_managers_review(console: Console, database: Engine, clock: FakeClock) -> None:
+async def test_low_ratings_wait_for_a_managers_review(
+    console: Console, database: Engine, clock: FakeClock
+) -> None:
     low = rate(database, 2, clock.now, "工程师态度不好")
     rate(database, 5, clock.now, "很满意")
     await console.login("li")
@@ -138,8 +170,9 @@ async def test_kpi_dashboard_reports_the_window(console: Console, database: Engi
     assert page.count("<svg") == 5 and "首次响应及时率" in page
 
 
-async def test_an_unexpected_failure_is_a_chinese_page_without_a_trace(console: Console,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_unexpected_failure_is_a_chinese_page_without_a_trace(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database on fire")
 

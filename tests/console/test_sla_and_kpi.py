@@ -24,25 +24,36 @@ def ticket(status: str, created: datetime, **deadlines: datetime | None) -> Tick
     return Ticket(status=status, created_at=created, **deadlines)
 
 
-@pytest.mark.parametrize("minutes_after, colour, text", [
-    (0, Colour.GREEN, "还剩 4小时00分"),
-    (179, Colour.GREEN, "还剩 1小时01分"),
-    (181, Colour.AMBER, "还剩 59分"),
-    (240, Colour.AMBER, "还剩 00分"),
-    (241, Colour.RED, "已超时 01分"),
-    (240 + 26 * 60, Colour.RED, "已超时 1天2小时00分"),
-])
-def test_countdown_turns_amber_in_the_last_quarter_and_red_when_late(minutes_after: int, colour: Colour,
-                                                                    text: str) -> None:
+@pytest.mark.parametrize(
+    "minutes_after, colour, text",
+    [
+        (0, Colour.GREEN, "还剩 4小时00分"),
+        (179, Colour.GREEN, "还剩 1小时01分"),
+        (181, Colour.AMBER, "还剩 59分"),
+        (240, Colour.AMBER, "还剩 00分"),
+        (241, Colour.RED, "已超时 01分"),
+        (240 + 26 * 60, Colour.RED, "已超时 1天2小时00分"),
+    ],
+)
+def test_countdown_turns_amber_in_the_last_quarter_and_red_when_late(
+    minutes_after: int, colour: Colour, text: str
+) -> None:
     due = START + timedelta(hours=4)
-    found = countdown(ticket("dispatched", START, onsite_due=due), START + timedelta(minutes=minutes_after),
-                      SETTINGS.countdown, SETTINGS.amber_below_fraction)
+    found = countdown(
+        ticket("dispatched", START, onsite_due=due),
+        START + timedelta(minutes=minutes_after),
+        SETTINGS.countdown,
+        SETTINGS.amber_below_fraction,
+    )
     assert found is not None and (found.colour, found.text, found.deadline) == (colour, text, "onsite_due")
 
 
 def test_countdown_follows_the_status() -> None:
-    dues = dict(response_due=START + timedelta(hours=1), onsite_due=START + timedelta(hours=3),
-                repair_due=START + timedelta(hours=72))
+    dues = dict(
+        response_due=START + timedelta(hours=1),
+        onsite_due=START + timedelta(hours=3),
+        repair_due=START + timedelta(hours=72),
+    )
     new = countdown(ticket("new", START, **dues), START, SETTINGS.countdown, 0.25)
     on_site = countdown(ticket("on_site", START, **dues), START, SETTINGS.countdown, 0.25)
     assert new is not None and new.label == "首次响应"
@@ -50,7 +61,9 @@ def test_countdown_follows_the_status() -> None:
     assert countdown(ticket("resolved", START, **dues), START, SETTINGS.countdown, 0.25) is None
 
 
-def test_remote_resolution_counts_the_bots_and_the_engineers_remote_fixes(database: Engine, staff: Staff) -> None:
+def test_remote_resolution_counts_the_bots_and_the_engineers_remote_fixes(
+    database: Engine, staff: Staff
+) -> None:
     remote = make_fault(database, "r", START)
     onsite = make_fault(database, "o", START)
     make_fault(database, "bot", START, remote_steps=[])
@@ -62,8 +75,16 @@ def test_remote_resolution_counts_the_bots_and_the_engineers_remote_fixes(databa
         for number, is_remote in ((remote, True), (onsite, False)):
             lifecycle.assign(session, number, staff.li, actor="t", at=START)
             lifecycle.accept(session, number, actor="t", at=START)
-            lifecycle.resolve(session, number, actor="t", cause="c", actions="a", parts=[], remote=is_remote,
-                              at=START + timedelta(minutes=30))
+            lifecycle.resolve(
+                session,
+                number,
+                actor="t",
+                cause="c",
+                actions="a",
+                parts=[],
+                remote=is_remote,
+                at=START + timedelta(minutes=30),
+            )
     with session_scope(database) as session:
         now = START + timedelta(hours=1)
         first_day, last_day = last_days(now, 7, "Asia/Shanghai")

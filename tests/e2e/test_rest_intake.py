@@ -43,7 +43,9 @@ def test_intake_over_rest_creates_exactly_one_ticket(running_bot: RunningBot) ->
     assert "等待分派工程师" in say(bot, f"{ticket['number']}到哪一步了", sender="someone-else")
 
 
-def test_a_guided_check_that_solves_the_fault_is_recorded_as_resolved_remotely(running_bot: RunningBot) -> None:
+def test_a_guided_check_that_solves_the_fault_is_recorded_as_resolved_remotely(
+    running_bot: RunningBot,
+) -> None:
     bot = running_bot
     offer = say(bot, "我们检验科生化仪的打印机打不出来了", sender="e2e-guided")
     assert "要试试吗" in offer
@@ -54,14 +56,27 @@ def test_a_guided_check_that_solves_the_fault_is_recorded_as_resolved_remotely(r
     assert [step["outcome"] for step in ticket["remote_steps"]] == ["yes"]
 
 
-def test_the_background_worker_stores_a_ticket_taken_while_the_database_was_down(running_bot: RunningBot) -> None:
+def test_the_background_worker_stores_a_ticket_taken_while_the_database_was_down(
+    running_bot: RunningBot,
+) -> None:
     """`hotline serve` runs the worker: a journaled ticket (the caller already has its number) reaches the database."""
     journal = TicketJournal(Path(running_bot.env["HOTLINE_VAR_DIR"]) / "journal", instance_id=0)
-    registration = Registration(hospital="郑州市嘉禾医院", contact_person="王敏", contact_phone="13912345678",
-                                serial_number="KR23060142", description="开机报温度异常", site_city="郑州")
-    promised = journal.record(TicketKind.FAULT, registration, idempotency_key="intake:e2e-journal",
-                              origin=Origin("rest", "e2e-journal", []), received_at=utc_now(),
-                              policy=current_policy()).number
+    registration = Registration(
+        hospital="郑州市嘉禾医院",
+        contact_person="王敏",
+        contact_phone="13912345678",
+        serial_number="KR23060142",
+        description="开机报温度异常",
+        site_city="郑州",
+    )
+    promised = journal.record(
+        TicketKind.FAULT,
+        registration,
+        idempotency_key="intake:e2e-journal",
+        origin=Origin("rest", "e2e-journal", []),
+        received_at=utc_now(),
+        policy=current_policy(),
+    ).number
     deadline = time.monotonic() + 60
     while not [t for t in running_bot.tickets() if t["number"] == promised]:
         assert time.monotonic() < deadline, f"the worker did not store journaled ticket {promised}"

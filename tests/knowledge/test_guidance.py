@@ -367,7 +367,11 @@ def test_an_unknown_guide_id_is_an_error(lib: GuideLibrary) -> None:
 def test_a_walk_no_skip_yes_is_solved_with_what_was_tried(lib: GuideLibrary) -> None:
     guide = lib.guide("chemistry.needle_blocked")
     progress = GuideProgress.start(guide)
-    assert progress.current_step == guide.steps[0] and progress.number == 1 and progress.total == len(guide.steps)
+    assert (
+        progress.current_step == guide.steps[0]
+        and progress.number == 1
+        and progress.total == len(guide.steps)
+    )
     progress = progress.answer(Outcome.NO).answer(Outcome.SKIP)
     assert progress.current_step == guide.steps[2] and progress.number == 3
     assert not progress.finished
@@ -459,7 +463,9 @@ def test_the_step_prompt_says_the_safety_warning_before_the_step(lib: GuideLibra
 def test_a_step_asked_again_is_brief_and_confirms_what_was_noted(lib: GuideLibrary) -> None:
     step = GuideStep(check="看电源线有没有插紧。", safety="请先关机并拔掉电源。", tip="插线板也看一下。")
     again = lib.step_reminder(step, 2, ["电话", "联系人"])
-    assert again == "电话、联系人已记下。我们接着做第2步：看电源线有没有插紧。\n做完后告诉我：好了 / 没用 / 跳过"
+    assert (
+        again == "电话、联系人已记下。我们接着做第2步：看电源线有没有插紧。\n做完后告诉我：好了 / 没用 / 跳过"
+    )
     assert lib.step_reminder(step, 2, []).startswith("我们接着做第2步：")
 
 
@@ -484,7 +490,10 @@ def test_an_edited_guide_is_reloaded(kb_copy: Path) -> None:
     lib = GuideLibrary(kb_copy)
     assert lib.match("打印机冒黑墨", None) is None
     edit_guide(
-        kb_copy, "any_printer.yml", title="打印机不打印或打印发黑", symptoms=["打印机冒黑墨", "打印发黑", "打出来黑乎乎的"]
+        kb_copy,
+        "any_printer.yml",
+        title="打印机不打印或打印发黑",
+        symptoms=["打印机冒黑墨", "打印发黑", "打出来黑乎乎的"],
     )
     found = lib.match("打印机冒黑墨", None)
     assert found is not None and found.guide.title == "打印机不打印或打印发黑"

@@ -37,8 +37,12 @@ class HeldOutSet:
 
 SETS = [
     HeldOutSet("heldout_questions.yml", min_answerable=100, min_entries=50, min_off_topic=25, min_top1=0.90),
-    HeldOutSet("heldout_questions_fresh.yml", min_answerable=60, min_entries=40, min_off_topic=15, min_top1=0.90),
-    HeldOutSet("heldout_questions_third.yml", min_answerable=100, min_entries=60, min_off_topic=15, min_top1=0.90),
+    HeldOutSet(
+        "heldout_questions_fresh.yml", min_answerable=60, min_entries=40, min_off_topic=15, min_top1=0.90
+    ),
+    HeldOutSet(
+        "heldout_questions_third.yml", min_answerable=100, min_entries=60, min_off_topic=15, min_top1=0.90
+    ),
 ]
 
 
@@ -88,7 +92,9 @@ def test_no_held_out_question_is_in_the_faq_or_in_the_other_set(kb: KnowledgeBas
     faq_texts = {clean(text).replace(" ", "") for entry in kb.entries for text in entry.variants}
     sets = [{clean(q.text).replace(" ", "") for q in load_questions(HERE / s.file)} for s in SETS]
     for held_out_set, texts in zip(SETS, sets, strict=True):
-        assert not texts & faq_texts, f"{held_out_set.file} has questions of the FAQ: {sorted(texts & faq_texts)}"
+        assert not texts & faq_texts, (
+            f"{held_out_set.file} has questions of the FAQ: {sorted(texts & faq_texts)}"
+        )
     for i, first in enumerate(sets):
         for second in sets[i + 1 :]:
             assert not first & second, f"questions in two sets: {sorted(first & second)}"

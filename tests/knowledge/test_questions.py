@@ -15,8 +15,9 @@ HIT = Answer(Verdict.ANSWER, [FaqHit("warranty.length", "保修多久？", "两�
 
 def ask(engine, question: str, answer: Answer, minute: int) -> int:
     with session_scope(engine) as session:
-        return record_question(session, question, answer, channel="rest", sender_id="s",
-                               at=datetime(2026, 11, 21, 9, minute))
+        return record_question(
+            session, question, answer, channel="rest", sender_id="s", at=datetime(2026, 11, 21, 9, minute)
+        )
 
 
 def test_unanswered_questions_are_listed_most_asked_first(database) -> None:

@@ -62,7 +62,9 @@ def test_an_entry_whose_variants_are_apart_scores_as_one() -> None:
     )
     for question in ("反应杯脏了", "灯泡坏了", "杯子要怎么洗"):
         assert apart.entry_scores(question) == pytest.approx(index(0.5).entry_scores(question))
-    assert apart.entry_scores("反应杯脏了", held_out=2) == pytest.approx(index(0.5).entry_scores("反应杯脏了", held_out=1))
+    assert apart.entry_scores("反应杯脏了", held_out=2) == pytest.approx(
+        index(0.5).entry_scores("反应杯脏了", held_out=1)
+    )
 
 
 # --- the inverted index against the formulas computed entry by entry, on the real knowledge base
@@ -82,9 +84,7 @@ def reference_scorer(
     bags: dict[str, Counter[str]] = {}
     for variant, terms in zip(variants, variant_terms, strict=True):
         bags.setdefault(variant.entry_id, Counter()).update(terms)
-    weighted = {
-        entry_id: {t: float(tf) for t, tf in bag.items()} for entry_id, bag in bags.items()
-    }
+    weighted = {entry_id: {t: float(tf) for t, tf in bag.items()} for entry_id, bag in bags.items()}
     for entry_id, bag in weighted.items():
         for term, tf in Counter(analyser.terms(answers.get(entry_id, ""))).items():
             bag[term] = bag.get(term, 0.0) + settings.answer_weight * tf

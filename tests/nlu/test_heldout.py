@@ -48,7 +48,9 @@ def test_intent_macro_f1_at_least_095(parsed) -> None:
     predicted = [result["intent"]["name"] for _, result in parsed]
     scores = intent_scores(expected, predicted)
     misses = [
-        (e.get("text"), e.get("intent"), r["intent"]["name"]) for e, r in parsed if e.get("intent") != r["intent"]["name"]
+        (e.get("text"), e.get("intent"), r["intent"]["name"])
+        for e, r in parsed
+        if e.get("intent") != r["intent"]["name"]
     ]
     assert scores.macro_f1 >= 0.95, f"macro-F1 {scores.macro_f1:.3f}; misses: {misses}"
     # Asking back is acceptable now and then; answering the wrong question is what a caller notices.
@@ -57,6 +59,8 @@ def test_intent_macro_f1_at_least_095(parsed) -> None:
 
 @pytest.mark.parametrize("entity", KEY_ENTITIES)
 def test_key_entities_are_found_and_not_invented(parsed, entity: str) -> None:
-    scores = entity_scores([e.get("entities") or [] for e, _ in parsed], [r["entities"] for _, r in parsed])[entity]
+    scores = entity_scores([e.get("entities") or [] for e, _ in parsed], [r["entities"] for _, r in parsed])[
+        entity
+    ]
     assert scores.wanted
     assert scores.f1 >= 0.95, f"{entity}: {scores}"

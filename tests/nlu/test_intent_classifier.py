@@ -16,8 +16,22 @@ from bot.nlu.intent_classifier import NgramIntentClassifier, NgramIntentModel, n
 from bot.nlu.tokenizer import HotlineTokenizer
 
 EXAMPLES = {
-    "report_fault": ["生化仪开机报错", "机器坏了开不了机", "血球仪报警了", "仪器死机了", "加样针堵了", "打印机不出纸"],
-    "check_ticket": ["我的工单到哪一步了", "查一下工单进度", "报修单处理了吗", "工程师什么时候到", "查工单", "工单状态"],
+    "report_fault": [
+        "生化仪开机报错",
+        "机器坏了开不了机",
+        "血球仪报警了",
+        "仪器死机了",
+        "加样针堵了",
+        "打印机不出纸",
+    ],
+    "check_ticket": [
+        "我的工单到哪一步了",
+        "查一下工单进度",
+        "报修单处理了吗",
+        "工程师什么时候到",
+        "查工单",
+        "工单状态",
+    ],
     "thank": ["谢谢", "太感谢了", "多谢你", "辛苦了谢谢", "感谢帮忙", "谢谢你们"],
 }
 
@@ -46,7 +60,9 @@ def messages(tokenizer: HotlineTokenizer, texts: list[str]) -> list[Message]:
 
 @pytest.fixture
 def trained(tokenizer: HotlineTokenizer, storage: LocalModelStorage, context: ExecutionContext) -> Resource:
-    examples = [Message(data={"text": t, "intent": intent}) for intent, texts in EXAMPLES.items() for t in texts]
+    examples = [
+        Message(data={"text": t, "intent": intent}) for intent, texts in EXAMPLES.items() for t in texts
+    ]
     data = TrainingData(examples)
     tokenizer.process_training_data(data)
     resource = Resource("intents")
@@ -59,8 +75,14 @@ def test_a_loaded_classifier_names_the_intent_with_a_sorted_ranking(
     trained: Resource, tokenizer: HotlineTokenizer, storage: LocalModelStorage, context: ExecutionContext
 ) -> None:
     classifier = NgramIntentClassifier.load({}, storage, trained, context)
-    [fault, ticket, thanks] = classifier.process(messages(tokenizer, ["尿机开机报错了", "帮我查查工单进度", "谢谢啦"]))
-    assert [m.get("intent")["name"] for m in (fault, ticket, thanks)] == ["report_fault", "check_ticket", "thank"]
+    [fault, ticket, thanks] = classifier.process(
+        messages(tokenizer, ["尿机开机报错了", "帮我查查工单进度", "谢谢啦"])
+    )
+    assert [m.get("intent")["name"] for m in (fault, ticket, thanks)] == [
+        "report_fault",
+        "check_ticket",
+        "thank",
+    ]
     ranking = fault.get("intent_ranking")
     confidences = [r["confidence"] for r in ranking]
     assert [r["name"] for r in ranking][0] == "report_fault"

@@ -47,14 +47,29 @@ def factory(database: Engine) -> SessionFactory:
     return session_factory(database)
 
 
-def make_ticket(engine: Engine, *, channel: str = "rest", sender_id: str = "web-1", phone: str | None = "13912345678",
-                key: str | None = None, serial: str = "KR23060142") -> Ticket:
+def make_ticket(
+    engine: Engine,
+    *,
+    channel: str = "rest",
+    sender_id: str = "web-1",
+    phone: str | None = "13912345678",
+    key: str | None = None,
+    serial: str = "KR23060142",
+) -> Ticket:
     with session_scope(engine) as session:
         ticket, _ = create_fault_ticket(
             session,
-            Registration(hospital="郑州市嘉禾医院", department="检验科", contact_person="王敏", contact_phone=phone,
-                         device="全自动生化分析仪 KR-2000", serial_number=serial, description="开机报温度异常",
-                         site_city="郑州", clinical_impact="急诊样本在等"),
+            Registration(
+                hospital="郑州市嘉禾医院",
+                department="检验科",
+                contact_person="王敏",
+                contact_phone=phone,
+                device="全自动生化分析仪 KR-2000",
+                serial_number=serial,
+                description="开机报温度异常",
+                site_city="郑州",
+                clinical_impact="急诊样本在等",
+            ),
             idempotency_key=key or uuid.uuid4().hex,
             origin=Origin(channel=channel, sender_id=sender_id, transcript=[]),
             policy=current_policy(),

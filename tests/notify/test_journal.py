@@ -87,7 +87,9 @@ async def test_a_ticket_submitted_while_the_database_is_down_is_promised_journal
         number = (await submit(dispatcher, domain))["last_ticket_number"]
         said = texts(dispatcher)
         assert re.fullmatch(r"SR\d{8}90\d{2}", number)
-        assert "系统正在恢复" in said and number in said and "恢复后立即派单" in said and "400-800-6626" in said
+        assert (
+            "系统正在恢复" in said and number in said and "恢复后立即派单" in said and "400-800-6626" in said
+        )
         # Submitted again while still down (a retried request): the same number, one entry.
         assert (await submit(dispatcher, domain))["last_ticket_number"] == number
         [entry] = journal_files(var_dir)
@@ -122,26 +124,43 @@ async def test_when_the_journal_cannot_take_the_ticket_the_caller_is_told_and_th
         tracker = make_tracker("对", "affirm", slots={**FILLED, "intake_id": "second"})
         events = await ActionSubmitTicket().run(dispatcher, tracker, domain)
     assert "您的信息没有丢失" in texts(dispatcher) and "400-800-6626" in texts(dispatcher)
-    assert {"event": "followup", "name": "fault_form"} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    assert {"event": "followup", "name": "fault_form"} in [
+        {k: e.get(k) for k in ("event", "name")} for e in events
+    ]
     assert len(journal_files(var_dir)) == 1
 
 
 def registration(**overrides) -> Registration:
-    fields = dict(hospital="郑州市嘉禾医院", contact_person="王敏", contact_phone="13912345678",
-                  serial_number="KR23060142", description="开机报温度异常", site_city="郑州")
+    fields = dict(
+        hospital="郑州市嘉禾医院",
+        contact_person="王敏",
+        contact_phone="13912345678",
+        serial_number="KR23060142",
+        description="开机报温度异常",
+        site_city="郑州",
+    )
     fields.update(overrides)
     return Registration(**fields)
 
 
 def record(journal: TicketJournal, key: str, kind: TicketKind = TicketKind.FAULT, **overrides) -> str:
-    return journal.record(kind, registration(**overrides), idempotency_key=key, origin=Origin("rest", "web-1", []),
-                          received_at=RECEIVED, policy=current_policy()).number
+    return journal.record(
+        kind,
+        registration(**overrides),
+        idempotency_key=key,
+        origin=Origin("rest", "web-1", []),
+        received_at=RECEIVED,
+        policy=current_policy(),
+    ).number
 
 
 def test_journal_numbers_carry_the_date_the_instance_and_a_sequence(tmp_path: Path) -> None:
     journal = TicketJournal(tmp_path, instance_id=0)
     assert [record(journal, "a"), record(journal, "b"), record(journal, "a")] == [
-        "SR202611229001", "SR202611229002", "SR202611229001"]
+        "SR202611229001",
+        "SR202611229002",
+        "SR202611229001",
+    ]
     assert record(TicketJournal(tmp_path / "other", instance_id=3), "c") == "SR202611229301"
     with pytest.raises(ValueError, match="HOTLINE_INSTANCE_ID"):
         TicketJournal(tmp_path, instance_id=12)
@@ -176,7 +195,9 @@ def test_the_database_never_hands_out_the_journal_numbers(database: Engine) -> N
             next_ticket_number(session, RECEIVED, current_policy())
 
 
-def test_replay_waits_while_the_database_is_still_down(var_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_replay_waits_while_the_database_is_still_down(
+    var_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     record(ticket_journal(), "a")
     record(ticket_journal(), "b", serial_number="AA21110387")
     with database_down(monkeypatch, UNREACHABLE["sqlite"]):
@@ -189,9 +210,15 @@ def test_a_ticket_stored_before_the_connection_dropped_keeps_its_number_and_the_
 ) -> None:
     # The commit reached the database, the answer did not: the action journaled the same intake.
     with session_scope(database) as session:
-        stored, _ = create_fault_ticket(session, registration(), idempotency_key="intake:x",
-                                        origin=Origin("rest", "web-1", []), policy=current_policy(),
-                                        rules=current_rules(), received_at=RECEIVED)
+        stored, _ = create_fault_ticket(
+            session,
+            registration(),
+            idempotency_key="intake:x",
+            origin=Origin("rest", "web-1", []),
+            policy=current_policy(),
+            rules=current_rules(),
+            received_at=RECEIVED,
+        )
         stored_number = stored.number
     promised = record(ticket_journal(), "intake:x")
     assert replay_journal(session_factory(database)).replayed == [promised]
@@ -204,13 +231,20 @@ def test_a_ticket_stored_before_the_connection_dropped_keeps_its_number_and_the_
     assert promised in notice.text and stored_number in notice.text and notice.recipient == "+8613912345678"
 
 
-def test_a_replayed_fault_on_a_device_with_another_open_ticket_is_kept_and_linked(database: Engine,
-                                                                                  var_dir: Path) -> None:
+def test_a_replayed_fault_on_a_device_with_another_open_ticket_is_kept_and_linked(
+    database: Engine, var_dir: Path
+) -> None:
     promised = record(ticket_journal(), "intake:offline")
     with session_scope(database) as session:
-        other, _ = create_fault_ticket(session, registration(), idempotency_key="intake:online",
-                                       origin=Origin("rest", "web-2", []), policy=current_policy(),
-                                       rules=current_rules(), received_at=NOW)
+        other, _ = create_fault_ticket(
+            session,
+            registration(),
+            idempotency_key="intake:online",
+            origin=Origin("rest", "web-2", []),
+            policy=current_policy(),
+            rules=current_rules(),
+            received_at=NOW,
+        )
         other_number = other.number
     replay_journal(session_factory(database))
     numbers = [t.number for t in tickets(database)]
@@ -227,8 +261,9 @@ def test_a_journaled_service_request_is_stored_with_its_kind(database: Engine, v
     assert (ticket.number, ticket.kind) == (promised, "maintenance")
 
 
-def test_the_outbox_deliver_command_replays_the_journal(database: Engine, var_dir: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_outbox_deliver_command_replays_the_journal(
+    database: Engine, var_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     promised = record(ticket_journal(), "intake:cli")
     assert main(["outbox", "deliver"]) == 0
     out = capsys.readouterr().out
@@ -241,12 +276,19 @@ def test_the_outbox_deliver_command_replays_the_journal(database: Engine, var_di
 async def test_a_complaint_made_while_the_database_is_down_is_promised_journaled_and_stored_once(
     database: Engine, var_dir: Path, dispatcher, domain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slots = {"request_kind": "complaint", "intake_id": "req-7", "request_text": "工程师三天都没来",
-             "hospital": "郑州市嘉禾医院", "contact_person": "王敏", "contact_phone": "13912345678"}
+    slots = {
+        "request_kind": "complaint",
+        "intake_id": "req-7",
+        "request_text": "工程师三天都没来",
+        "hospital": "郑州市嘉禾医院",
+        "contact_person": "王敏",
+        "contact_phone": "13912345678",
+    }
     with database_down(monkeypatch, UNREACHABLE["sqlite"]):
         for _ in range(2):  # a retried turn while still down: the same number
             events = await ActionSubmitServiceRequest().run(
-                dispatcher, make_tracker("13912345678", "inform", slots=slots), domain)
+                dispatcher, make_tracker("13912345678", "inform", slots=slots), domain
+            )
             number = slot_values(events)["last_ticket_number"]
         said = texts(dispatcher)
         assert re.fullmatch(r"SR\d{8}90\d{2}", number) and said.count(number) == 2

@@ -19,14 +19,27 @@ from tests.notify.conftest import NOW, make_ticket, messages
 ENGINEER = EngineerContact("李建国", "13800000001", eta=NOW + timedelta(hours=2))  # 16:30 local
 
 
-def change(engine: Engine, ticket: Ticket, status: TicketStatus, engineer: EngineerContact | None = ENGINEER,
-           record_event: bool = True) -> None:
+def change(
+    engine: Engine,
+    ticket: Ticket,
+    status: TicketStatus,
+    engineer: EngineerContact | None = ENGINEER,
+    record_event: bool = True,
+) -> None:
     """A status change as the lifecycle makes it: the audit entry, then the hook, in one transaction."""
     with session_scope(engine) as session:
         stored = session.get(Ticket, ticket.id)
         if record_event:
-            session.add(TicketEvent(ticket_id=stored.id, at=NOW, actor="test", kind="status",
-                                    from_status=stored.status, to_status=status.value))
+            session.add(
+                TicketEvent(
+                    ticket_id=stored.id,
+                    at=NOW,
+                    actor="test",
+                    kind="status",
+                    from_status=stored.status,
+                    to_status=status.value,
+                )
+            )
             stored.status = status.value
         notify_status_change(session, stored, status, engineer)
 
@@ -76,12 +89,16 @@ def test_report_ready_is_told_once(database: Engine) -> None:
 
 
 @pytest.mark.parametrize("status", [TicketStatus.ACCEPTED, TicketStatus.ON_SITE, TicketStatus.CANCELLED])
-def test_changes_that_do_not_concern_the_hospital_send_nothing(database: Engine, status: TicketStatus) -> None:
+def test_changes_that_do_not_concern_the_hospital_send_nothing(
+    database: Engine, status: TicketStatus
+) -> None:
     change(database, make_ticket(database), status)
     assert messages(database) == []
 
 
-def test_the_hook_called_twice_for_one_change_notifies_once_but_a_later_change_again(database: Engine) -> None:
+def test_the_hook_called_twice_for_one_change_notifies_once_but_a_later_change_again(
+    database: Engine,
+) -> None:
     ticket = make_ticket(database)
     change(database, ticket, TicketStatus.RESOLVED)
     change(database, ticket, TicketStatus.RESOLVED, record_event=False)  # the same change, hook repeated
@@ -91,15 +108,21 @@ def test_the_hook_called_twice_for_one_change_notifies_once_but_a_later_change_a
     assert [m.text.startswith(f"工单{ticket.number}已处理完毕") for m in messages(database)] == [True, True]
 
 
-@pytest.mark.parametrize(("channel", "sender", "phone", "expected"), [
-    ("wechat", "oWx-openid-1", "13912345678", ("wechat", "oWx-openid-1")),
-    ("twilio_sms", "+8613700000002", "13912345678", ("sms", "+8613700000002")),
-    ("twilio_voice", "+8613700000002", "13912345678", ("sms", "+8613912345678")),
-    ("rest", "web-1", "139-1234-5678", ("sms", "+8613912345678")),
-])
-def test_the_notice_goes_back_on_the_channel_the_ticket_came_from(database: Engine, channel: str, sender: str,
-                                                                  phone: str, expected: tuple[str, str]) -> None:
-    change(database, make_ticket(database, channel=channel, sender_id=sender, phone=phone), TicketStatus.RESOLVED)
+@pytest.mark.parametrize(
+    ("channel", "sender", "phone", "expected"),
+    [
+        ("wechat", "oWx-openid-1", "13912345678", ("wechat", "oWx-openid-1")),
+        ("twilio_sms", "+8613700000002", "13912345678", ("sms", "+8613700000002")),
+        ("twilio_voice", "+8613700000002", "13912345678", ("sms", "+8613912345678")),
+        ("rest", "web-1", "139-1234-5678", ("sms", "+8613912345678")),
+    ],
+)
+def test_the_notice_goes_back_on_the_channel_the_ticket_came_from(
+    database: Engine, channel: str, sender: str, phone: str, expected: tuple[str, str]
+) -> None:
+    change(
+        database, make_ticket(database, channel=channel, sender_id=sender, phone=phone), TicketStatus.RESOLVED
+    )
     [message] = messages(database)
     assert (message.channel, message.recipient) == expected
 
@@ -119,14 +142,30 @@ def test_the_lifecycle_assignment_notifies_with_the_assigned_engineer(database: 
     """The hook as `hotline tickets assign` wires it: the engineer comes from the ticket itself."""
     ticket = make_ticket(database)
     with session_scope(database) as session:
-        engineer = Engineer(name="赵志远", phone="13800000009", tier=2, is_manager=False, regions=["郑州"],
-                            skills=[], active=True)
+        engineer = Engineer(
+            name="赵志远",
+            phone="13800000009",
+            tier=2,
+            is_manager=False,
+            regions=["郑州"],
+            skills=[],
+            active=True,
+        )
         session.add(engineer)
         session.flush()
-        lifecycle.assign(session, ticket.number, engineer.id, actor="test", eta=NOW + timedelta(hours=1),
-                         at=NOW, notify=notify_status_change)
+        lifecycle.assign(
+            session,
+            ticket.number,
+            engineer.id,
+            actor="test",
+            eta=NOW + timedelta(hours=1),
+            at=NOW,
+            notify=notify_status_change,
+        )
     text = only_text(database)
     assert "赵志远" in text and "13800000009" in text and "11月21日 15:30" in text
     with session_scope(database) as session:
-        kinds = session.execute(select(TicketEvent.to_status).where(TicketEvent.ticket_id == ticket.id)).scalars()
+        kinds = session.execute(
+            select(TicketEvent.to_status).where(TicketEvent.ticket_id == ticket.id)
+        ).scalars()
         assert "dispatched" in list(kinds)

@@ -33,17 +33,25 @@ pytestmark = pytest.mark.anyio
 CONFIG = delivery_config()
 
 
-def queue(engine: Engine, key: str, text: str = "工单SR202611210001已安排工程师。", channel: str = "sms") -> None:
+def queue(
+    engine: Engine, key: str, text: str = "工单SR202611210001已安排工程师。", channel: str = "sms"
+) -> None:
     with session_scope(engine) as session:
         enqueue(session, channel=channel, recipient="+8613912345678", text=text, dedupe_key=key, at=NOW)
 
 
 def test_the_same_dedupe_key_is_stored_once(database: Engine) -> None:
     with session_scope(database) as session:
-        assert enqueue(session, channel="sms", recipient="+8613912345678", text="您好", dedupe_key="k", at=NOW)
-        assert not enqueue(session, channel="sms", recipient="+8613912345678", text="您好", dedupe_key="k", at=NOW)
+        assert enqueue(
+            session, channel="sms", recipient="+8613912345678", text="您好", dedupe_key="k", at=NOW
+        )
+        assert not enqueue(
+            session, channel="sms", recipient="+8613912345678", text="您好", dedupe_key="k", at=NOW
+        )
     with session_scope(database) as session:
-        assert not enqueue(session, channel="wechat", recipient="openid", text="又一次", dedupe_key="k", at=NOW)
+        assert not enqueue(
+            session, channel="wechat", recipient="openid", text="又一次", dedupe_key="k", at=NOW
+        )
     [message] = messages(database)
     assert (message.status, message.channel, message.text) == (PENDING, "sms", "您好")
 
@@ -52,7 +60,14 @@ def test_a_message_rolls_back_with_the_change_that_caused_it(database: Engine) -
     ticket = make_ticket(database)
     with pytest.raises(RuntimeError), session_scope(database) as session:
         session.get(Ticket, ticket.id).status = "dispatched"
-        enqueue(session, channel="sms", recipient="+8613912345678", text="已派工", dedupe_key="k", ticket_id=ticket.id)
+        enqueue(
+            session,
+            channel="sms",
+            recipient="+8613912345678",
+            text="已派工",
+            dedupe_key="k",
+            ticket_id=ticket.id,
+        )
         raise RuntimeError("the transition failed after the notice was queued")
     assert messages(database) == []
 
@@ -84,8 +99,9 @@ async def test_nothing_is_sent_before_it_is_due(database: Engine, factory: Sessi
     assert sms.sent == []
 
 
-async def test_a_failed_message_waits_with_growing_back_off_then_is_dead(database: Engine,
-                                                                        factory: SessionFactory) -> None:
+async def test_a_failed_message_waits_with_growing_back_off_then_is_dead(
+    database: Engine, factory: SessionFactory
+) -> None:
     queue(database, "k")
     sms = FakeTransport(failures=[ConnectionError("provider unreachable")] * CONFIG.max_attempts)
     now = NOW
@@ -97,7 +113,9 @@ async def test_a_failed_message_waits_with_growing_back_off_then_is_dead(databas
         assert "provider unreachable" in message.last_error
         waits.append(message.next_attempt_at - now)
         # Not a moment early.
-        assert (await deliver_due(factory, {"sms": sms}, message.next_attempt_at - timedelta(seconds=1))).retried == []
+        assert (
+            await deliver_due(factory, {"sms": sms}, message.next_attempt_at - timedelta(seconds=1))
+        ).retried == []
         now = message.next_attempt_at
     assert waits[:3] == [CONFIG.first_delay, CONFIG.first_delay * 2, CONFIG.first_delay * 4]
     assert waits == [CONFIG.backoff(n) for n in range(1, CONFIG.max_attempts)]
@@ -107,7 +125,9 @@ async def test_a_failed_message_waits_with_growing_back_off_then_is_dead(databas
     assert report.dead == [message.id] and message.status == DEAD and sms.sent == []
 
 
-async def test_a_transient_failure_is_sent_after_the_back_off(database: Engine, factory: SessionFactory) -> None:
+async def test_a_transient_failure_is_sent_after_the_back_off(
+    database: Engine, factory: SessionFactory
+) -> None:
     queue(database, "k")
     sms = FakeTransport(failures=[asyncio.TimeoutError()])
     await deliver_due(factory, {"sms": sms}, NOW)
@@ -143,7 +163,9 @@ async def test_a_permanent_failure_is_dead_at_once_and_can_be_retried_from_the_c
     assert report.sent == [message.id] and len(sms.sent) == 1
 
 
-async def test_long_texts_go_in_order_and_no_part_goes_twice(database: Engine, factory: SessionFactory) -> None:
+async def test_long_texts_go_in_order_and_no_part_goes_twice(
+    database: Engine, factory: SessionFactory
+) -> None:
     queue(database, "k", text="第一段内容。第二段内容。第三段内容。")
     sms = FakeTransport(size=6, failures=[])
     original_send = sms.send
@@ -165,8 +187,9 @@ async def test_long_texts_go_in_order_and_no_part_goes_twice(database: Engine, f
     assert messages(database)[0].status == SENT
 
 
-async def test_messages_of_an_unconfigured_channel_wait(database: Engine, factory: SessionFactory,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
+async def test_messages_of_an_unconfigured_channel_wait(
+    database: Engine, factory: SessionFactory, caplog: pytest.LogCaptureFixture
+) -> None:
     queue(database, "w", channel="wechat")
     queue(database, "s")
     sms = FakeTransport()
@@ -176,26 +199,41 @@ async def test_messages_of_an_unconfigured_channel_wait(database: Engine, factor
     assert [m.status for m in messages(database)] == [PENDING, SENT]
 
 
-async def test_a_claim_left_by_a_dead_worker_is_taken_again_after_its_lease(database: Engine,
-                                                                           factory: SessionFactory) -> None:
+async def test_a_claim_left_by_a_dead_worker_is_taken_again_after_its_lease(
+    database: Engine, factory: SessionFactory
+) -> None:
     queue(database, "k")
     with session_scope(database) as session:
-        session.execute(update(OutboxMessage).values(status="sending", claim_token="gone", attempts=1,
-                                                     claimed_until=NOW + CONFIG.claim_lease))
+        session.execute(
+            update(OutboxMessage).values(
+                status="sending", claim_token="gone", attempts=1, claimed_until=NOW + CONFIG.claim_lease
+            )
+        )
     sms = FakeTransport()
-    assert (await deliver_due(factory, {"sms": sms}, NOW + CONFIG.claim_lease - timedelta(seconds=1))).sent == []
+    assert (
+        await deliver_due(factory, {"sms": sms}, NOW + CONFIG.claim_lease - timedelta(seconds=1))
+    ).sent == []
     report = await deliver_due(factory, {"sms": sms}, NOW + CONFIG.claim_lease)
     assert len(report.sent) == 1 and len(sms.sent) == 1
 
 
-async def test_a_message_abandoned_on_its_last_attempt_is_dead(database: Engine, factory: SessionFactory) -> None:
+async def test_a_message_abandoned_on_its_last_attempt_is_dead(
+    database: Engine, factory: SessionFactory
+) -> None:
     queue(database, "k")
     with session_scope(database) as session:
-        session.execute(update(OutboxMessage).values(status="sending", claim_token="gone", attempts=CONFIG.max_attempts,
-                                                     claimed_until=NOW))
+        session.execute(
+            update(OutboxMessage).values(
+                status="sending", claim_token="gone", attempts=CONFIG.max_attempts, claimed_until=NOW
+            )
+        )
     report = await deliver_due(factory, {"sms": FakeTransport()}, NOW)
     [message] = messages(database)
-    assert report.dead == [message.id] and message.status == DEAD and "stopped while sending" in message.last_error
+    assert (
+        report.dead == [message.id]
+        and message.status == DEAD
+        and "stopped while sending" in message.last_error
+    )
 
 
 def test_the_paging_ladder_sender_queues_sms_once_per_key(database: Engine, factory: SessionFactory) -> None:
@@ -208,14 +246,19 @@ def test_the_paging_ladder_sender_queues_sms_once_per_key(database: Engine, fact
 
 def test_a_lease_shorter_than_the_longest_send_is_refused(tmp_path) -> None:
     path = tmp_path / "delivery.yml"
-    path.write_text("retry: {first_delay_seconds: 30, factor: 2, max_delay_seconds: 3600, max_attempts: 8}\n"
-                    "send_timeout_seconds: 30\nclaim_lease_seconds: 60\nbatch_size: 10\n"
-                    "max_parts: {sms: 5, wechat: 3}\n", encoding="utf-8")
+    path.write_text(
+        "retry: {first_delay_seconds: 30, factor: 2, max_delay_seconds: 3600, max_attempts: 8}\n"
+        "send_timeout_seconds: 30\nclaim_lease_seconds: 60\nbatch_size: 10\n"
+        "max_parts: {sms: 5, wechat: 3}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ValueError, match="claim_lease_seconds must exceed"):
         DeliveryConfig.load(path)
 
 
-def test_concurrent_workers_on_sqlite_send_each_message_once(database: Engine, factory: SessionFactory) -> None:
+def test_concurrent_workers_on_sqlite_send_each_message_once(
+    database: Engine, factory: SessionFactory
+) -> None:
     for i in range(30):
         queue(database, f"k{i}", text=f"消息{i}")
     sms = FakeTransport()
@@ -235,4 +278,6 @@ def test_the_outbox_migration_goes_up_and_down_on_sqlite(database: Engine) -> No
     migrate.downgrade(url, "0004")
     assert "outbox_messages" not in inspect(database).get_table_names()
     migrate.upgrade(url)
-    assert "ix_outbox_messages_due" in {index["name"] for index in inspect(database).get_indexes("outbox_messages")}
+    assert "ix_outbox_messages_due" in {
+        index["name"] for index in inspect(database).get_indexes("outbox_messages")
+    }

@@ -29,14 +29,21 @@ def test_the_outbox_migration_goes_up_and_down(postgres: Engine) -> None:
     assert "outbox_messages" not in inspect(postgres).get_table_names()
     migrate.upgrade(url)
     assert {"ix_outbox_messages_due", "ix_outbox_messages_ticket_id"} <= {
-        index["name"] for index in inspect(postgres).get_indexes("outbox_messages")}
+        index["name"] for index in inspect(postgres).get_indexes("outbox_messages")
+    }
 
 
 def test_concurrent_workers_on_postgres_send_each_message_exactly_once(postgres: Engine) -> None:
     with session_scope(postgres) as session:
         for i in range(60):
-            enqueue(session, channel="sms", recipient=f"+86139000000{i:02d}", text=f"消息{i}", dedupe_key=f"k{i}",
-                    at=NOW)
+            enqueue(
+                session,
+                channel="sms",
+                recipient=f"+86139000000{i:02d}",
+                text=f"消息{i}",
+                dedupe_key=f"k{i}",
+                at=NOW,
+            )
     # Six sends are refused for good, so marking a message dead interleaves with claiming too.
     sms = FakeTransport(failures=[PermanentFailure("refused")] * 6)
     factory = session_factory(postgres)

@@ -25,8 +25,12 @@ from tests.notify.conftest import NOW, make_ticket, messages
 
 pytestmark = pytest.mark.anyio
 HOTLINE_NUMBER = "+12025550100"
-ALIYUN = {"ALIYUN_SMS_ACCESS_KEY_ID": "key", "ALIYUN_SMS_ACCESS_KEY_SECRET": "secret",
-          "ALIYUN_SMS_SIGN_NAME": "售后热线", "ALIYUN_SMS_TEMPLATE_CODE": "SMS_0001"}
+ALIYUN = {
+    "ALIYUN_SMS_ACCESS_KEY_ID": "key",
+    "ALIYUN_SMS_ACCESS_KEY_SECRET": "secret",
+    "ALIYUN_SMS_SIGN_NAME": "售后热线",
+    "ALIYUN_SMS_TEMPLATE_CODE": "SMS_0001",
+}
 
 
 @dataclass
@@ -43,9 +47,17 @@ class FakeTwilioApi:
             def __init__(self, pool_connections: bool = True, timeout: float | None = None) -> None:
                 super().__init__(logger=None, is_async=True, timeout=timeout)
 
-            async def request(self, method: str, url: str, params: Any = None, data: Any = None,
-                              headers: Any = None, auth: Any = None, timeout: Any = None,
-                              allow_redirects: bool = False) -> Response:
+            async def request(
+                self,
+                method: str,
+                url: str,
+                params: Any = None,
+                data: Any = None,
+                headers: Any = None,
+                auth: Any = None,
+                timeout: Any = None,
+                allow_redirects: bool = False,
+            ) -> Response:
                 return api.answer(method, url, data or {}, auth)
 
         return FakeTwilioHttp
@@ -67,16 +79,24 @@ def twilio(monkeypatch: pytest.MonkeyPatch) -> FakeTwilioApi:
 
 def queue(engine: Engine, channel: str, recipient: str, text: str, ticket_id: int | None = None) -> None:
     with session_scope(engine) as session:
-        enqueue(session, channel=channel, recipient=recipient, text=text, dedupe_key="notice:1", ticket_id=ticket_id,
-                at=NOW)
+        enqueue(
+            session,
+            channel=channel,
+            recipient=recipient,
+            text=text,
+            dedupe_key="notice:1",
+            ticket_id=ticket_id,
+            at=NOW,
+        )
 
 
 def twilio_sms() -> SmsOutbound:
     return SmsOutbound(TwilioRestSms("ACtest", "token"), HOTLINE_NUMBER, max_parts=5)
 
 
-async def test_twilio_sends_each_part_to_the_messages_resource(database: Engine, factory: SessionFactory,
-                                                               twilio: FakeTwilioApi) -> None:
+async def test_twilio_sends_each_part_to_the_messages_resource(
+    database: Engine, factory: SessionFactory, twilio: FakeTwilioApi
+) -> None:
     text = "工单SR202611210001已安排工程师李工（电话13800000001）负责，预计11月21日 16:30到达现场。" * 2
     queue(database, "sms", "+8613912345678", text)
     report = await deliver_due(factory, {"sms": twilio_sms()}, NOW)
@@ -91,17 +111,23 @@ async def test_twilio_sends_each_part_to_the_messages_resource(database: Engine,
     assert messages(database)[0].parts_sent == 2
 
 
-async def test_twilio_refusing_the_number_makes_the_message_dead(database: Engine, factory: SessionFactory,
-                                                                 twilio: FakeTwilioApi) -> None:
-    twilio.answers.append((400, {"code": 21614, "message": "'To' number is not a valid mobile number", "status": 400}))
+async def test_twilio_refusing_the_number_makes_the_message_dead(
+    database: Engine, factory: SessionFactory, twilio: FakeTwilioApi
+) -> None:
+    twilio.answers.append(
+        (400, {"code": 21614, "message": "'To' number is not a valid mobile number", "status": 400})
+    )
     queue(database, "sms", "+8603716543210", "您好")
     report = await deliver_due(factory, {"sms": twilio_sms()}, NOW)
     [message] = messages(database)
-    assert report.dead == [message.id] and message.status == DEAD and "not a mobile number" in message.last_error
+    assert (
+        report.dead == [message.id] and message.status == DEAD and "not a mobile number" in message.last_error
+    )
 
 
-async def test_a_twilio_server_error_is_tried_again(database: Engine, factory: SessionFactory,
-                                                    twilio: FakeTwilioApi) -> None:
+async def test_a_twilio_server_error_is_tried_again(
+    database: Engine, factory: SessionFactory, twilio: FakeTwilioApi
+) -> None:
     twilio.answers.append((503, {"code": 20503, "message": "Service unavailable", "status": 503}))
     queue(database, "sms", "+8613912345678", "您好")
     report = await deliver_due(factory, {"sms": twilio_sms()}, NOW)
@@ -120,8 +146,12 @@ async def test_wechat_sends_a_customer_service_message(database: Engine, factory
     api = FakeWeChatApi()
     report = await deliver_due(factory, {"wechat": wechat(api)}, NOW)
     assert len(report.sent) == 1
-    assert api.sent == [("TOKEN-1", {"touser": "openid-1", "msgtype": "text",
-                                     "text": {"content": "工单SR202611210001已处理完毕。"}})]
+    assert api.sent == [
+        (
+            "TOKEN-1",
+            {"touser": "openid-1", "msgtype": "text", "text": {"content": "工单SR202611210001已处理完毕。"}},
+        )
+    ]
 
 
 async def test_wechat_out_of_the_48_hour_window_falls_back_to_sms_to_the_contact_phone(
@@ -143,7 +173,9 @@ async def test_wechat_out_of_the_48_hour_window_falls_back_to_sms_to_the_contact
     assert len(sms.sent) == 1
 
 
-async def test_wechat_out_of_window_without_a_mobile_is_dead(database: Engine, factory: SessionFactory) -> None:
+async def test_wechat_out_of_window_without_a_mobile_is_dead(
+    database: Engine, factory: SessionFactory
+) -> None:
     ticket = make_ticket(database, channel="wechat", sender_id="openid-1", phone="0371-65432109")
     queue(database, "wechat", "openid-1", "工单已处理完毕。", ticket_id=ticket.id)
     report = await deliver_due(factory, {"wechat": wechat(FakeWeChatApi(errors=[45015]))}, NOW)
@@ -157,14 +189,17 @@ async def test_other_wechat_errors_are_tried_again(database: Engine, factory: Se
     assert len(report.retried) == 1 and messages(database)[0].status == PENDING
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("13912345678", "+8613912345678"),
-    ("139-1234-5678", "+8613912345678"),
-    ("+86 139 1234 5678", "+8613912345678"),
-    ("+12025550100", "+12025550100"),
-    ("0371-65432109", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("13912345678", "+8613912345678"),
+        ("139-1234-5678", "+8613912345678"),
+        ("+86 139 1234 5678", "+8613912345678"),
+        ("+12025550100", "+12025550100"),
+        ("0371-65432109", None),
+        ("", None),
+    ],
+)
 def test_sms_numbers_are_e164(given: str, expected: str | None) -> None:
     assert sms_number(given) == expected
 
@@ -172,8 +207,16 @@ def test_sms_numbers_are_e164(given: str, expected: str | None) -> None:
 def test_channels_without_credentials_are_left_out_with_a_clear_log_line(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "HOTLINE_PUBLIC_URL", "TWILIO_SMS_NUMBER",
-                 "WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_APPSECRET", *ALIYUN):
+    for name in (
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "HOTLINE_PUBLIC_URL",
+        "TWILIO_SMS_NUMBER",
+        "WECHAT_TOKEN",
+        "WECHAT_APPID",
+        "WECHAT_APPSECRET",
+        *ALIYUN,
+    ):
         monkeypatch.delenv(name, raising=False)
     assert build_transports({"sms": 5, "wechat": 3}) == {}
     assert "SMS messages wait in the outbox" in caplog.text and "TWILIO_AUTH_TOKEN" in caplog.text
@@ -197,14 +240,17 @@ def test_the_domestic_provider_alone_is_enough_for_sms(monkeypatch: pytest.Monke
     assert "sms" in build_transports({"sms": 5, "wechat": 3})
 
 
-
 def test_the_worker_job_builds_the_transports_from_the_settings_and_sends(
     database: Engine, factory: SessionFactory, twilio: FakeTwilioApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_APPSECRET", *ALIYUN):
         monkeypatch.delenv(name, raising=False)
-    for name, value in {"TWILIO_ACCOUNT_SID": "ACtest", "TWILIO_AUTH_TOKEN": "token",
-                        "HOTLINE_PUBLIC_URL": "https://hotline.example.cn", "TWILIO_SMS_NUMBER": HOTLINE_NUMBER}.items():
+    for name, value in {
+        "TWILIO_ACCOUNT_SID": "ACtest",
+        "TWILIO_AUTH_TOKEN": "token",
+        "HOTLINE_PUBLIC_URL": "https://hotline.example.cn",
+        "TWILIO_SMS_NUMBER": HOTLINE_NUMBER,
+    }.items():
         monkeypatch.setenv(name, value)
     queue(database, "sms", "+8613912345678", "您好，工单已处理完毕。")
     job = outbox_delivery_job(factory)

@@ -53,19 +53,31 @@ def pager(calendar: BusinessCalendar, sms: FakeSms) -> Pager:
     return Pager(current_policy(), calendar, current_catalogue(), sms)
 
 
-def make_ticket(engine: Engine, key: str = "t1", *, received_at: datetime = RECEIVED, **overrides: object) -> str:
+def make_ticket(
+    engine: Engine, key: str = "t1", *, received_at: datetime = RECEIVED, **overrides: object
+) -> str:
     """A fault ticket (by default an urgent complex fault on a chemistry analyser in Zhengzhou); returns its number."""
     fields: dict[str, object] = dict(
-        hospital="郑州市嘉禾医院", department="检验科", contact_person="王敏", contact_phone="13912345678",
-        device="全自动生化分析仪 KR-2000", serial_number=f"KR{zlib.crc32(key.encode()) % 10**8:08d}",
-        description="开机报温度异常", site_address="郑州市金水区嘉禾路88号", site_city="郑州",
+        hospital="郑州市嘉禾医院",
+        department="检验科",
+        contact_person="王敏",
+        contact_phone="13912345678",
+        device="全自动生化分析仪 KR-2000",
+        serial_number=f"KR{zlib.crc32(key.encode()) % 10**8:08d}",
+        description="开机报温度异常",
+        site_address="郑州市金水区嘉禾路88号",
+        site_city="郑州",
         clinical_impact="急诊样本在等",
     )
     fields.update(overrides)
     with session_scope(engine) as session:
         ticket, _ = create_fault_ticket(
-            session, Registration(**fields), idempotency_key=key,  # type: ignore[arg-type]
-            origin=Origin("rest", f"caller-{key}", []), policy=current_policy(), rules=current_rules(),
+            session,
+            Registration(**fields),
+            idempotency_key=key,  # type: ignore[arg-type]
+            origin=Origin("rest", f"caller-{key}", []),
+            policy=current_policy(),
+            rules=current_rules(),
             received_at=received_at,
         )
         return str(ticket.number)

@@ -21,7 +21,10 @@ def utc(local: str) -> datetime:
 
 def test_official_2026_holidays_and_make_up_days(calendar: BusinessCalendar) -> None:
     assert calendar.holiday_name(date(2026, 10, 5)) == "国庆节"
-    assert calendar.holiday_name(date(2026, 2, 15)) == "春节" and calendar.holiday_name(date(2026, 2, 23)) == "春节"
+    assert (
+        calendar.holiday_name(date(2026, 2, 15)) == "春节"
+        and calendar.holiday_name(date(2026, 2, 23)) == "春节"
+    )
     assert not calendar.is_working_day(date(2026, 10, 1))  # Thursday, a holiday
     assert calendar.is_working_day(date(2026, 10, 10))  # Saturday, a make-up working day
     assert calendar.is_working_day(date(2026, 9, 20))  # Sunday, a make-up working day
@@ -51,15 +54,18 @@ def test_aware_times_stay_in_their_zone(calendar: BusinessCalendar) -> None:
     assert add_working_days(start, 1, calendar) == datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize(("local", "open_"), [
-    ("2026-11-20 08:29", False),
-    ("2026-11-20 08:30", True),
-    ("2026-11-20 17:29", True),
-    ("2026-11-20 17:30", False),
-    ("2026-11-21 10:00", False),  # Saturday
-    ("2026-10-02 10:00", False),  # National Day, a Friday
-    ("2026-10-10 10:00", True),  # make-up Saturday
-])
+@pytest.mark.parametrize(
+    ("local", "open_"),
+    [
+        ("2026-11-20 08:29", False),
+        ("2026-11-20 08:30", True),
+        ("2026-11-20 17:29", True),
+        ("2026-11-20 17:30", False),
+        ("2026-11-21 10:00", False),  # Saturday
+        ("2026-10-02 10:00", False),  # National Day, a Friday
+        ("2026-10-10 10:00", True),  # make-up Saturday
+    ],
+)
 def test_business_hours(calendar: BusinessCalendar, local: str, open_: bool) -> None:
     assert is_business_hours(utc(local), calendar) is open_
 
@@ -69,7 +75,9 @@ def test_calendar_file_errors_are_caught(tmp_path: Path) -> None:
     path.write_text(
         "business_hours: {opens: '09:00', closes: '17:00'}\n"
         "years:\n  2026:\n    holidays:\n      - {name: 国庆节, from: 2026-10-01, to: 2026-10-07}\n"
-        "    makeup_workdays: [2026-10-03]\n", encoding="utf-8")
+        "    makeup_workdays: [2026-10-03]\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ValueError, match="both a holiday and a make-up working day"):
         load_calendar(path, ZONE)
 

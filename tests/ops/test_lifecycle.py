@@ -34,8 +34,12 @@ def step(session: Session, number: str, to: TicketStatus, engineer: int, at: dat
     details: dict[str, Any] = {
         S.DISPATCHED: {"engineer_id": engineer},
         S.EN_ROUTE: {"eta": at + timedelta(hours=1)},
-        S.RESOLVED: {"cause": "温控传感器老化", "actions": "更换传感器并校准", "remote": False,
-                     "parts": [PartUsed("KR-TS-01", 1)]},
+        S.RESOLVED: {
+            "cause": "温控传感器老化",
+            "actions": "更换传感器并校准",
+            "remote": False,
+            "parts": [PartUsed("KR-TS-01", 1)],
+        },
     }.get(to, {})
     note = "客户要求" if to in (S.CANCELLED, S.REOPENED) else None
     return lifecycle.transition(session, number, to, actor="console:li", note=note, at=at, **details)
@@ -65,7 +69,9 @@ def reach(engine: Engine, state: TicketStatus) -> tuple[str, int]:
 
 
 @pytest.mark.parametrize(("start", "target"), LEGAL, ids=[f"{a.value}->{b.value}" for a, b in LEGAL])
-def test_every_legal_transition_is_made_and_audited(team: Engine, start: TicketStatus, target: TicketStatus) -> None:
+def test_every_legal_transition_is_made_and_audited(
+    team: Engine, start: TicketStatus, target: TicketStatus
+) -> None:
     number, zhou = reach(team, start)
     with session_scope(team) as session:
         step(session, number, target, zhou, at=AT + timedelta(minutes=1))
@@ -74,7 +80,11 @@ def test_every_legal_transition_is_made_and_audited(team: Engine, start: TicketS
         assert ticket.status == target.value
         last = ticket.events[-1]
         assert (last.kind, last.actor, last.from_status, last.to_status) == (
-            "status", "console:li", start.value, target.value)
+            "status",
+            "console:li",
+            start.value,
+            target.value,
+        )
         assert last.at == AT + timedelta(minutes=1)
 
 
@@ -97,8 +107,10 @@ def test_refusal_names_the_current_state_and_what_is_possible(team: Engine) -> N
     number, _ = reach(team, S.DISPATCHED)
     with session_scope(team) as session, pytest.raises(IllegalTransition) as refused:
         lifecycle.transition(session, number, S.ON_SITE, actor="console:li", at=AT)
-    assert str(refused.value) == (f"工单 {number} 当前是「已分派工程师」，不能改为「工程师已到现场处理」。"
-                                  "当前可以改为：「工程师已接单」、「已取消」。")
+    assert str(refused.value) == (
+        f"工单 {number} 当前是「已分派工程师」，不能改为「工程师已到现场处理」。"
+        "当前可以改为：「工程师已接单」、「已取消」。"
+    )
     number, _ = reach(team, S.CANCELLED)
     with session_scope(team) as session, pytest.raises(IllegalTransition) as refused:
         lifecycle.reopen(session, number, actor="console:li", reason="再看看", at=AT)
@@ -113,10 +125,19 @@ def test_full_repair_is_recorded_with_who_when_and_the_resolution(team: Engine) 
         lifecycle.accept(session, number, actor=ZHOU, at=AT + timedelta(minutes=10))
         lifecycle.transition(session, number, S.EN_ROUTE, actor=ZHOU, at=AT + timedelta(minutes=20))
         lifecycle.transition(session, number, S.ON_SITE, actor=ZHOU, at=AT + timedelta(hours=2))
-        lifecycle.resolve(session, number, actor=ZHOU, cause="温控传感器老化", actions="更换传感器，温度校准后复测",
-                          parts=[PartUsed("KR-TS-01", 1), PartUsed("KR-FUSE-5A", 2, "保险丝")], remote=False,
-                          at=AT + timedelta(hours=3))
-        lifecycle.close(session, number, actor="hotline:agent", note="客户电话确认", at=AT + timedelta(hours=5))
+        lifecycle.resolve(
+            session,
+            number,
+            actor=ZHOU,
+            cause="温控传感器老化",
+            actions="更换传感器，温度校准后复测",
+            parts=[PartUsed("KR-TS-01", 1), PartUsed("KR-FUSE-5A", 2, "保险丝")],
+            remote=False,
+            at=AT + timedelta(hours=3),
+        )
+        lifecycle.close(
+            session, number, actor="hotline:agent", note="客户电话确认", at=AT + timedelta(hours=5)
+        )
     with session_scope(team) as session:
         ticket = find_ticket(session, number)
         assert ticket.engineer.name == "周立新" and ticket.eta == eta
@@ -135,9 +156,14 @@ def test_full_repair_is_recorded_with_who_when_and_the_resolution(team: Engine) 
             (ZHOU, "on_site", "resolved"),
             ("hotline:agent", "resolved", "closed"),
         ]
-        assert "分派给周立新（13800000101）" in ticket.events[1].note and "预计11月20日 16:35到达" in ticket.events[1].note
-        assert ticket.events[5].note == ("原因：温控传感器老化；措施：更换传感器，温度校准后复测；现场解决；"
-                                         "更换配件：KR-TS-01×1、KR-FUSE-5A×2")
+        assert (
+            "分派给周立新（13800000101）" in ticket.events[1].note
+            and "预计11月20日 16:35到达" in ticket.events[1].note
+        )
+        assert ticket.events[5].note == (
+            "原因：温控传感器老化；措施：更换传感器，温度校准后复测；现场解决；"
+            "更换配件：KR-TS-01×1、KR-FUSE-5A×2"
+        )
         assert ticket.events[6].note == "客户电话确认"
 
 
@@ -146,8 +172,16 @@ def test_resolution_needs_cause_actions_and_valid_parts(team: Engine) -> None:
     with session_scope(team) as session, pytest.raises(MissingDetails, match="请填写故障原因和处理措施"):
         lifecycle.resolve(session, number, actor="x", cause=" ", actions="", parts=[], remote=False, at=AT)
     with session_scope(team) as session, pytest.raises(MissingDetails, match="型号和数量"):
-        lifecycle.resolve(session, number, actor="x", cause="c", actions="a", parts=[PartUsed("KR-TS-01", 0)],
-                          remote=False, at=AT)
+        lifecycle.resolve(
+            session,
+            number,
+            actor="x",
+            cause="c",
+            actions="a",
+            parts=[PartUsed("KR-TS-01", 0)],
+            remote=False,
+            at=AT,
+        )
     with session_scope(team) as session:
         assert find_ticket(session, number).status == "on_site"
         assert find_ticket(session, number).parts == []
@@ -156,8 +190,16 @@ def test_resolution_needs_cause_actions_and_valid_parts(team: Engine) -> None:
 def test_tier_one_records_a_remote_fix_on_a_new_ticket(team: Engine) -> None:
     number = make_ticket(team)
     with session_scope(team) as session:
-        lifecycle.resolve(session, number, actor="hotline:agent", cause="参数设置错误", actions="电话指导恢复默认设置",
-                          parts=[], remote=True, at=AT)
+        lifecycle.resolve(
+            session,
+            number,
+            actor="hotline:agent",
+            cause="参数设置错误",
+            actions="电话指导恢复默认设置",
+            parts=[],
+            remote=True,
+            at=AT,
+        )
     with session_scope(team) as session:
         ticket = find_ticket(session, number)
         assert ticket.status == "resolved" and ticket.resolved_remotely is True and ticket.engineer is None
@@ -188,7 +230,9 @@ def test_dispatch_needs_an_active_engineer_who_is_not_the_manager(team: Engine) 
     with session_scope(team) as session, pytest.raises(OpsError, match="没有找到工程师 9999"):
         lifecycle.assign(session, number, 9999, actor="x", at=AT)
     with session_scope(team) as session, pytest.raises(OpsError, match="预计到达时间不能早于现在"):
-        lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="x", eta=AT - timedelta(hours=1), at=AT)
+        lifecycle.assign(
+            session, number, engineer_id(team, ZHOU), actor="x", eta=AT - timedelta(hours=1), at=AT
+        )
     with session_scope(team) as session:
         assert find_ticket(session, number).status == "new"
 
@@ -206,7 +250,9 @@ def test_accepting_acknowledges_the_pages_about_the_ticket(team: Engine) -> None
     number, zhou = reach(team, S.DISPATCHED)
     with session_scope(team) as session:
         ticket = find_ticket(session, number)
-        session.add(Page(ticket_id=ticket.id, engineer_id=zhou, round=1, step=0, reason="dispatch", sent_at=AT))
+        session.add(
+            Page(ticket_id=ticket.id, engineer_id=zhou, round=1, step=0, reason="dispatch", sent_at=AT)
+        )
     with session_scope(team) as session:
         lifecycle.accept(session, number, actor=ZHOU, at=AT + timedelta(minutes=3))
     with session_scope(team) as session:
@@ -233,7 +279,9 @@ def test_notify_hook_runs_once_per_change_in_the_same_transaction(team: Engine) 
     seen: list[tuple[str, str, int]] = []
 
     def notify(session: Session, ticket: Ticket, status: TicketStatus) -> None:
-        events = session.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)).scalars().all()
+        events = (
+            session.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)).scalars().all()
+        )
         seen.append((ticket.number, status.value, len(events)))
 
     with session_scope(team) as session:
@@ -254,7 +302,9 @@ def test_notes_and_plans_are_audited_and_count_as_a_first_response(team: Engine)
     with session_scope(team) as session:
         ticket = find_ticket(session, number)
         assert [(e.kind, e.note) for e in ticket.events[1:]] == [
-            ("note", "已电话联系科室，确认报警代码E21"), ("plan", "更换温控模块，配件明日到")]
+            ("note", "已电话联系科室，确认报警代码E21"),
+            ("plan", "更换温控模块，配件明日到"),
+        ]
         assert ticket.first_response_at == AT and ticket.status == "new"
 
 

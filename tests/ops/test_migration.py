@@ -17,9 +17,20 @@ from tests.conftest import seed_demo_team
 from tests.ops.conftest import RECEIVED, engineer_id, make_ticket
 
 OPS_TABLES = {"engineers", "oncall_shifts", "ticket_parts", "pages", "sla_alerts"}
-TICKET_COLUMNS = {"engineer_id", "dispatch_round", "eta", "first_response_at", "dispatched_at", "accepted_at",
-                  "arrived_at", "resolved_at", "closed_at", "resolution_cause", "resolution_actions",
-                  "resolved_remotely"}
+TICKET_COLUMNS = {
+    "engineer_id",
+    "dispatch_round",
+    "eta",
+    "first_response_at",
+    "dispatched_at",
+    "accepted_at",
+    "arrived_at",
+    "resolved_at",
+    "closed_at",
+    "resolution_cause",
+    "resolution_actions",
+    "resolved_remotely",
+}
 
 
 def shape(engine: Engine) -> tuple[set[str], set[str]]:
@@ -79,5 +90,7 @@ def test_two_people_accepting_at_once_make_one_change_on_postgres(pg_team: Engin
     assert outcomes.count("ok") == 1
     assert set(outcomes) - {"ok"} <= {"IllegalTransition", "ConcurrentChange"}
     with session_scope(pg_team) as session:
-        kinds = session.execute(select(TicketEvent.to_status).where(TicketEvent.kind == "status")).scalars().all()
+        kinds = (
+            session.execute(select(TicketEvent.to_status).where(TicketEvent.kind == "status")).scalars().all()
+        )
     assert kinds == ["dispatched", "accepted"]

@@ -27,13 +27,35 @@ def test_db_seed_loads_the_demo_team(database: Engine, capsys: Capture) -> None:
     assert main(["staff", "list", "--json"]) == 0
     people = json.loads(capsys.readouterr().out)
     assert len(people) == 14 and people[0] == {
-        "id": 1, "name": "周立新", "phone": "13800000101", "tier": 2, "manager": False, "regions": ["郑州"],
-        "skills": ["chemistry_analyser", "electrolyte_analyser", "urine_analyser"], "active": True}
+        "id": 1,
+        "name": "周立新",
+        "phone": "13800000101",
+        "tier": 2,
+        "manager": False,
+        "regions": ["郑州"],
+        "skills": ["chemistry_analyser", "electrolyte_analyser", "urine_analyser"],
+        "active": True,
+    }
 
 
 def test_staff_add_rota_and_on_call(team: Engine, capsys: Capture) -> None:
-    assert main(["staff", "add", "--name", "程一帆", "--phone", "138-0000-0104", "--regions", "郑州",
-                 "--skills", "urine_analyser,chemistry_analyser"]) == 0
+    assert (
+        main(
+            [
+                "staff",
+                "add",
+                "--name",
+                "程一帆",
+                "--phone",
+                "138-0000-0104",
+                "--regions",
+                "郑州",
+                "--skills",
+                "urine_analyser,chemistry_analyser",
+            ]
+        )
+        == 0
+    )
     assert "程一帆 13800000104" in capsys.readouterr().out
     assert main(["staff", "add", "--name", "程二帆", "--phone", "13800000105", "--regions", "开封"]) == 1
     assert "驻点「开封」不在服务网点" in capsys.readouterr().err
@@ -48,8 +70,30 @@ def test_staff_add_rota_and_on_call(team: Engine, capsys: Capture) -> None:
 
 def test_a_holiday_cover_shift_is_added_to_the_rota_and_removed_again(team: Engine, capsys: Capture) -> None:
     # 范志远 joins 郑州's National Day night duty as a second primary.
-    assert main(["staff", "shift", "add", "--engineer", "13800000201", "--region", "郑州", "--days", "daily",
-                 "--from", "20:00", "--to", "08:00", "--valid-from", "2026-10-01", "--valid-to", "2026-10-08"]) == 0
+    assert (
+        main(
+            [
+                "staff",
+                "shift",
+                "add",
+                "--engineer",
+                "13800000201",
+                "--region",
+                "郑州",
+                "--days",
+                "daily",
+                "--from",
+                "20:00",
+                "--to",
+                "08:00",
+                "--valid-from",
+                "2026-10-01",
+                "--valid-to",
+                "2026-10-08",
+            ]
+        )
+        == 0
+    )
     added = capsys.readouterr().out
     assert "郑州  primary daily    20:00-08:00  范志远 13800000201  2026-10-01..2026-10-08" in added
     assert main(["staff", "oncall", "--at", "2026-10-02 03:00", "--region", "郑州"]) == 0
@@ -60,24 +104,50 @@ def test_a_holiday_cover_shift_is_added_to_the_rota_and_removed_again(team: Engi
     assert "范志远" not in capsys.readouterr().out
     assert main(["staff", "shift", "remove", shift_id]) == 1
     assert f"没有找到值班记录 #{shift_id}" in capsys.readouterr().err
-    assert main(["staff", "shift", "add", "--engineer", "13800000201", "--region", "开封", "--days", "daily",
-                 "--from", "8点", "--to", "20:00"]) == 1
+    assert (
+        main(
+            [
+                "staff",
+                "shift",
+                "add",
+                "--engineer",
+                "13800000201",
+                "--region",
+                "开封",
+                "--days",
+                "daily",
+                "--from",
+                "8点",
+                "--to",
+                "20:00",
+            ]
+        )
+        == 1
+    )
     refused = capsys.readouterr().err
     assert "开封" in refused and "HH:MM" in refused
 
 
-def test_assign_shows_suggestions_then_assigns_and_notifies_the_hospital(team: Engine, capsys: Capture) -> None:
+def test_assign_shows_suggestions_then_assigns_and_notifies_the_hospital(
+    team: Engine, capsys: Capture
+) -> None:
     number = make_ticket(team, received_at=utc_now() - timedelta(minutes=5))
     assert main(["tickets", "assign", number, "--limit", "2"]) == 0
     first, second, hint = capsys.readouterr().out.splitlines()
     # Who is on duty depends on today's date: whoever it is, they come first with their reasons.
-    assert first.startswith("1. ") and first.endswith("：熟悉全自动生化分析仪，驻郑州（同城），正在值班（主班），手上0张未完成工单")
+    assert first.startswith("1. ") and first.endswith(
+        "：熟悉全自动生化分析仪，驻郑州（同城），正在值班（主班），手上0张未完成工单"
+    )
     assert second.startswith("2. ") and "正在值班（备班）" in second and "--engineer" in hint
     with session_scope(team) as session:
         assert find_ticket(session, number).status == "new"
     eta = to_local(utc_now() + timedelta(hours=2), "Asia/Shanghai").strftime("%Y-%m-%d %H:%M")
-    assert main(["tickets", "assign", number, "--engineer", "138-0000-0102", "--eta", eta,
-                 "--actor", "cli:wang"]) == 0
+    assert (
+        main(
+            ["tickets", "assign", number, "--engineer", "138-0000-0102", "--eta", eta, "--actor", "cli:wang"]
+        )
+        == 0
+    )
     assert f"{number}: 已分派工程师（韩晓东 13800000102）" in capsys.readouterr().out
     with session_scope(team) as session:
         ticket = find_ticket(session, number)
@@ -99,16 +169,53 @@ def test_transition_walks_a_ticket_to_resolved_with_parts(team: Engine, capsys: 
     assert main(["tickets", "transition", number, "closed"]) == 1
     assert "不能改为「已完成并关闭」" in capsys.readouterr().err
     assert main(["tickets", "transition", number, "on_site"]) == 0
-    assert main(["tickets", "transition", number, "resolved", "--on-site", "--cause", "传感器老化",
-                 "--actions", "更换传感器", "--part", "KR-TS-01:1", "--part", "KR-FUSE-5A:2"]) == 0
-    assert main(["tickets", "transition", number, "resolved", "--remote", "--cause", "c", "--actions", "a",
-                 "--part", "KR-TS-01"]) == 1
+    assert (
+        main(
+            [
+                "tickets",
+                "transition",
+                number,
+                "resolved",
+                "--on-site",
+                "--cause",
+                "传感器老化",
+                "--actions",
+                "更换传感器",
+                "--part",
+                "KR-TS-01:1",
+                "--part",
+                "KR-FUSE-5A:2",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "tickets",
+                "transition",
+                number,
+                "resolved",
+                "--remote",
+                "--cause",
+                "c",
+                "--actions",
+                "a",
+                "--part",
+                "KR-TS-01",
+            ]
+        )
+        == 1
+    )
     assert "型号:数量" in capsys.readouterr().err
     assert main(["tickets", "show", number, "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["status"] == "resolved" and shown["engineer"]["name"] == best
     assert shown["resolution"]["cause"] == "传感器老化" and shown["resolution"]["remote"] is False
-    assert [(p["model"], p["quantity"]) for p in shown["resolution"]["parts"]] == [("KR-TS-01", 1), ("KR-FUSE-5A", 2)]
+    assert [(p["model"], p["quantity"]) for p in shown["resolution"]["parts"]] == [
+        ("KR-TS-01", 1),
+        ("KR-FUSE-5A", 2),
+    ]
     assert main(["tickets", "transition", "SR209901010001", "accepted"]) == 1
     assert "没有找到工单 SR209901010001" in capsys.readouterr().err
 
@@ -132,8 +239,13 @@ def test_worker_loop_survives_a_failing_job_and_stops(caplog: pytest.LogCaptureF
         raise RuntimeError("database away")
 
     stop = threading.Event()
-    rounds = run_every({"failing": failing, "recording": seen.append}, interval_seconds=0, stop=stop,
-                       clock=lambda: next(moments), rounds=2)
+    rounds = run_every(
+        {"failing": failing, "recording": seen.append},
+        interval_seconds=0,
+        stop=stop,
+        clock=lambda: next(moments),
+        rounds=2,
+    )
     assert rounds == 2 and seen == [datetime(2026, 11, 20, 6, 0), datetime(2026, 11, 20, 6, 0, 30)]
     assert "worker job failing failed" in caplog.text
     stop.set()

@@ -36,14 +36,18 @@ def ladder_only() -> ServicePolicy:
 def run(engine: Engine, at: datetime, pager: Pager, policy: ServicePolicy | None = None) -> list[str]:
     """One sweep at `at`; the names paged."""
     with session_scope(engine) as session:
-        report = sweep(session, at, policy or pager.policy, pager.calendar, pager.send_sms, catalogue=pager.catalogue)
+        report = sweep(
+            session, at, policy or pager.policy, pager.calendar, pager.send_sms, catalogue=pager.catalogue
+        )
     return [name for _, name in report.pages]
 
 
 def pages(engine: Engine) -> list[tuple[int, int, str, str]]:
     with session_scope(engine) as session:
-        return [(p.round, p.step, p.engineer.phone, p.reason)
-                for p in session.execute(select(Page).order_by(Page.id)).scalars()]
+        return [
+            (p.round, p.step, p.engineer.phone, p.reason)
+            for p in session.execute(select(Page).order_by(Page.id)).scalars()
+        ]
 
 
 def test_unanswered_page_climbs_the_ladder_one_step_per_wait(
@@ -60,17 +64,28 @@ def test_unanswered_page_climbs_the_ladder_one_step_per_wait(
     assert run(team, T0 + timedelta(minutes=30), pager, ladder_only) == ["钱俊峰"]  # tier 3, knows the device
     assert run(team, T0 + timedelta(minutes=45), pager, ladder_only) == ["孔德明"]  # the manager
     assert run(team, T0 + timedelta(hours=3), pager, ladder_only) == []  # the ladder has ended
-    assert pages(team) == [(1, 0, ZHOU, "dispatch"), (1, 1, HAN, "no_answer"), (1, 2, QIAN, "no_answer"),
-                           (1, 3, KONG, "no_answer")]
+    assert pages(team) == [
+        (1, 0, ZHOU, "dispatch"),
+        (1, 1, HAN, "no_answer"),
+        (1, 2, QIAN, "no_answer"),
+        (1, 3, KONG, "no_answer"),
+    ]
     assert sms.phones() == [ZHOU, HAN, QIAN, KONG]
     first, second = sms.sent[0][1], sms.sent[1][1]
-    assert first == f"【售后派单】{number} 郑州市嘉禾医院检验科 全自动生化分析仪 KR-2000：开机报温度异常。紧急，请尽快接单。"
-    assert second == (f"【售后升级】{number} 郑州市嘉禾医院检验科 全自动生化分析仪 KR-2000：负责人周立新，"
-                      "15分钟内无人接单，请您跟进。")
+    assert (
+        first
+        == f"【售后派单】{number} 郑州市嘉禾医院检验科 全自动生化分析仪 KR-2000：开机报温度异常。紧急，请尽快接单。"
+    )
+    assert second == (
+        f"【售后升级】{number} 郑州市嘉禾医院检验科 全自动生化分析仪 KR-2000：负责人周立新，"
+        "15分钟内无人接单，请您跟进。"
+    )
     assert [key for _, _, key in sms.sent] == [f"page:{number}:1:{step}" for step in range(4)]
 
 
-def test_acceptance_stops_the_ladder(team: Engine, pager: Pager, sms: FakeSms, ladder_only: ServicePolicy) -> None:
+def test_acceptance_stops_the_ladder(
+    team: Engine, pager: Pager, sms: FakeSms, ladder_only: ServicePolicy
+) -> None:
     number = make_ticket(team)
     with session_scope(team) as session:
         lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=T0)
@@ -108,10 +123,13 @@ def test_reassigning_pages_the_new_engineer_in_a_new_round(
     run(team, T0, pager, ladder_only)
     run(team, T0 + timedelta(minutes=15), pager, ladder_only)  # backup 韩晓东 paged
     with session_scope(team) as session:
-        lifecycle.assign(session, number, engineer_id(team, HAN), actor="console:manager",
-                         at=T0 + timedelta(minutes=16))
+        lifecycle.assign(
+            session, number, engineer_id(team, HAN), actor="console:manager", at=T0 + timedelta(minutes=16)
+        )
     assert run(team, T0 + timedelta(minutes=16), pager, ladder_only) == ["韩晓东"]
-    assert run(team, T0 + timedelta(minutes=31), pager, ladder_only) == ["周立新"]  # now the backup for 韩晓东
+    assert run(team, T0 + timedelta(minutes=31), pager, ladder_only) == [
+        "周立新"
+    ]  # now the backup for 韩晓东
     assert [(r, s) for r, s, _, _ in pages(team)] == [(1, 0), (1, 1), (2, 0), (2, 1)]
 
 

@@ -29,15 +29,19 @@ def run(engine: Engine, at: datetime, pager: Pager) -> SweepReport:
 
 def counts(engine: Engine) -> tuple[int, int, int]:
     with session_scope(engine) as session:
-        return (session.execute(select(func.count(SlaAlert.id))).scalar_one(),
-                session.execute(select(func.count(TicketEvent.id))).scalar_one(),
-                session.execute(select(func.count(Page.id))).scalar_one())
+        return (
+            session.execute(select(func.count(SlaAlert.id))).scalar_one(),
+            session.execute(select(func.count(TicketEvent.id))).scalar_one(),
+            session.execute(select(func.count(Page.id))).scalar_one(),
+        )
 
 
 def test_clocks_of_an_urgent_complex_fault(team: Engine, pager: Pager) -> None:
     number = make_ticket(team)
     with session_scope(team) as session:
-        clocks = {c.name: c.due_at for c in clocks_for(find_ticket(session, number), pager.policy, pager.calendar)}
+        clocks = {
+            c.name: c.due_at for c in clocks_for(find_ticket(session, number), pager.policy, pager.calendar)
+        }
     assert clocks == {
         "response": RECEIVED + timedelta(hours=1),
         "dispatch": RECEIVED + timedelta(minutes=15),
@@ -51,8 +55,11 @@ def test_warning_once_before_and_breach_once_after(team: Engine, pager: Pager, s
     assert not run(team, RECEIVED + timedelta(minutes=9), pager)
     report = run(team, RECEIVED + timedelta(minutes=10), pager)  # dispatch due in 5 minutes
     assert report.warnings == [(number, "dispatch")] and not report.breaches
-    assert sms.sent[-1] == (ZHOU, f"【时限提醒】{number} 郑州市嘉禾医院：「派单」时限11月20日 14:45到期，请抓紧处理。",
-                            f"sla:{number}:dispatch:warning:2026-11-20T06:45:00")
+    assert sms.sent[-1] == (
+        ZHOU,
+        f"【时限提醒】{number} 郑州市嘉禾医院：「派单」时限11月20日 14:45到期，请抓紧处理。",
+        f"sla:{number}:dispatch:warning:2026-11-20T06:45:00",
+    )
     assert not run(team, RECEIVED + timedelta(minutes=12), pager)
     report = run(team, RECEIVED + timedelta(minutes=15), pager)
     assert report.breaches == [(number, "dispatch")] and report.pages == [(number, "周立新")]
@@ -102,12 +109,16 @@ def test_engineer_who_does_not_confirm_is_escalated_past(team: Engine, pager: Pa
     assert run(team, at, pager).pages == [(number, "周立新")]
     report = run(team, at + timedelta(minutes=20), pager)  # the ladder's wait: the backup
     assert report.pages == [(number, "韩晓东")] and report.warnings == [(number, "engineer_confirm")]
-    report = run(team, at + timedelta(minutes=30), pager)  # not confirmed in 30 minutes: breach, next step now
+    report = run(
+        team, at + timedelta(minutes=30), pager
+    )  # not confirmed in 30 minutes: breach, next step now
     assert report.breaches == [(number, "engineer_confirm")] and report.pages == [(number, "钱俊峰")]
     assert "「工程师确认」时限已过" in sms.sent[-1][1]
 
 
-def test_an_accepted_ticket_late_on_site_goes_up_past_its_engineer(team: Engine, pager: Pager, sms: FakeSms) -> None:
+def test_an_accepted_ticket_late_on_site_goes_up_past_its_engineer(
+    team: Engine, pager: Pager, sms: FakeSms
+) -> None:
     number = make_ticket(team)
     at = RECEIVED + timedelta(minutes=5)
     with session_scope(team) as session:
@@ -121,8 +132,12 @@ def test_an_accepted_ticket_late_on_site_goes_up_past_its_engineer(team: Engine,
 def complaint(engine: Engine, received_at: datetime) -> str:
     with session_scope(engine) as session:
         ticket, _ = create_service_request(
-            session, TicketKind.COMPLAINT, Registration(contact_phone="13912345678", description="工程师没按时到"),
-            idempotency_key="complaint", origin=Origin("rest", "c", []), policy=current_policy(),
+            session,
+            TicketKind.COMPLAINT,
+            Registration(contact_phone="13912345678", description="工程师没按时到"),
+            idempotency_key="complaint",
+            origin=Origin("rest", "c", []),
+            policy=current_policy(),
             received_at=received_at,
         )
         return str(ticket.number)
@@ -132,10 +147,14 @@ def test_complaint_answer_counts_working_days_over_national_day(team: Engine, pa
     received = utc("2026-09-30 16:00")
     number = complaint(team, received)
     with session_scope(team) as session:
-        clocks = {c.name: c.due_at for c in clocks_for(find_ticket(session, number), pager.policy, pager.calendar)}
+        clocks = {
+            c.name: c.due_at for c in clocks_for(find_ticket(session, number), pager.policy, pager.calendar)
+        }
     assert clocks["complaint_answer"] == utc("2026-10-10 16:00")  # 8, 9 and the make-up Saturday 10 October
     with session_scope(team) as session:
-        lifecycle.add_note(session, number, "经理已致电科室主任", actor="manager", at=received + timedelta(hours=2))
+        lifecycle.add_note(
+            session, number, "经理已致电科室主任", actor="manager", at=received + timedelta(hours=2)
+        )
     assert not run(team, utc("2026-10-09 16:00"), pager).breaches
     assert run(team, utc("2026-10-10 12:00"), pager).warnings == [(number, "complaint_answer")]
     assert run(team, utc("2026-10-10 16:00"), pager).breaches == [(number, "complaint_answer")]
@@ -144,9 +163,15 @@ def test_complaint_answer_counts_working_days_over_national_day(team: Engine, pa
 def test_deadline_after_reads_the_unit_from_the_policy_key(calendar: BusinessCalendar) -> None:
     policy = current_policy()
     friday = utc("2026-11-20 10:00")
-    assert deadline_after(friday, "deadlines.handoff_minutes", policy, calendar) == friday + timedelta(minutes=15)
-    assert deadline_after(friday, "deadlines.complaint_contact_hours", policy, calendar) == friday + timedelta(hours=12)
-    assert deadline_after(friday, "deadlines.service_report_working_days", policy, calendar) == utc("2026-11-25 10:00")
+    assert deadline_after(friday, "deadlines.handoff_minutes", policy, calendar) == friday + timedelta(
+        minutes=15
+    )
+    assert deadline_after(
+        friday, "deadlines.complaint_contact_hours", policy, calendar
+    ) == friday + timedelta(hours=12)
+    assert deadline_after(friday, "deadlines.service_report_working_days", policy, calendar) == utc(
+        "2026-11-25 10:00"
+    )
     with pytest.raises(PolicyError, match="must end in"):
         deadline_after(friday, "maintenance.preventive_interval_months", policy, calendar)
 
@@ -164,11 +189,21 @@ def test_warnings_go_to_the_engineer_who_has_the_ticket(team: Engine, pager: Pag
 def resolved_on_site(engine: Engine, key: str, at: datetime) -> str:
     number = make_ticket(engine, key, received_at=at - timedelta(hours=3))
     with session_scope(engine) as session:
-        lifecycle.assign(session, number, engineer_id(engine, ZHOU), actor="console:manager", at=at - timedelta(hours=3))
+        lifecycle.assign(
+            session, number, engineer_id(engine, ZHOU), actor="console:manager", at=at - timedelta(hours=3)
+        )
         lifecycle.accept(session, number, actor=ZHOU, at=at - timedelta(hours=3))
         lifecycle.transition(session, number, "on_site", actor=ZHOU, at=at - timedelta(hours=2))
-        lifecycle.resolve(session, number, actor=ZHOU, cause="温控模块老化", actions="更换温控模块",
-                          parts=[lifecycle.PartUsed("KR-TC-01", 1)], remote=False, at=at)
+        lifecycle.resolve(
+            session,
+            number,
+            actor=ZHOU,
+            cause="温控模块老化",
+            actions="更换温控模块",
+            parts=[lifecycle.PartUsed("KR-TC-01", 1)],
+            remote=False,
+            at=at,
+        )
     return number
 
 
@@ -176,12 +211,21 @@ def test_a_repair_owes_its_service_report_within_three_working_days(team: Engine
     resolved = utc("2026-11-20 16:00")  # a Friday afternoon in Zhengzhou
     late, on_time = resolved_on_site(team, "late", resolved), resolved_on_site(team, "sent", resolved)
     with session_scope(team) as session:
-        clocks = {c.name: c.due_at for c in clocks_for(find_ticket(session, late), pager.policy, pager.calendar)}
+        clocks = {
+            c.name: c.due_at for c in clocks_for(find_ticket(session, late), pager.policy, pager.calendar)
+        }
         assert clocks["service_report"] == utc("2026-11-25 16:00")  # Monday, Tuesday, Wednesday
         told: list[int] = []
-        first = lifecycle.send_service_report(session, on_time, actor=ZHOU, at=resolved + timedelta(days=1),
-                                              notify_report=lambda _s, _t, event_id: told.append(event_id))
-        again = lifecycle.send_service_report(session, on_time, actor=ZHOU, notify_report=lambda *_: told.append(0))
+        first = lifecycle.send_service_report(
+            session,
+            on_time,
+            actor=ZHOU,
+            at=resolved + timedelta(days=1),
+            notify_report=lambda _s, _t, event_id: told.append(event_id),
+        )
+        again = lifecycle.send_service_report(
+            session, on_time, actor=ZHOU, notify_report=lambda *_: told.append(0)
+        )
         assert again.id == first.id and told == [first.id]  # sent once, the hospital told once
     assert not run(team, utc("2026-11-25 08:00"), pager).breaches
     assert run(team, utc("2026-11-25 16:00"), pager).breaches == [(late, "service_report")]

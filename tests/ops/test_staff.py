@@ -26,8 +26,9 @@ def duty(engine: Engine, region: str, local: str, calendar: BusinessCalendar) ->
 
 def test_seeding_twice_keeps_one_team_and_one_rota(team: Engine) -> None:
     with session_scope(team) as session:
-        assert seed_staff(session, PROJECT_ROOT / "kb" / "demo" / "staff.yml", current_policy(),
-                          current_catalogue()) == (14, 32)
+        assert seed_staff(
+            session, PROJECT_ROOT / "kb" / "demo" / "staff.yml", current_policy(), current_catalogue()
+        ) == (14, 32)
     with session_scope(team) as session:
         assert session.execute(select(func.count(Engineer.id))).scalar_one() == 14
         assert session.execute(select(func.count(OnCallShift.id))).scalar_one() == 32
@@ -36,27 +37,31 @@ def test_seeding_twice_keeps_one_team_and_one_rota(team: Engine) -> None:
         assert find_engineer(session, "+86 138 0000 0999").is_manager
 
 
-@pytest.mark.parametrize(("local", "expected"), [
-    # Friday daytime: office shift.
-    ("2026-11-20 10:00", [("primary", "周立新"), ("backup", "韩晓东")]),
-    # Friday night, and past midnight into Saturday: the night shift that started on Friday.
-    ("2026-11-20 23:00", [("primary", "韩晓东"), ("backup", "郭文博")]),
-    ("2026-11-21 03:00", [("primary", "韩晓东"), ("backup", "郭文博")]),
-    # Saturday from 08:30 until Monday 08:30: the 24-hour weekend duty.
-    ("2026-11-21 09:00", [("primary", "郭文博"), ("backup", "周立新")]),
-    ("2026-11-23 08:00", [("primary", "郭文博"), ("backup", "周立新")]),
-    ("2026-11-23 08:30", [("primary", "周立新"), ("backup", "韩晓东")]),
-    # A weekday public holiday is an off day: the holiday roster (dated) replaces the weekend duty.
-    ("2026-10-02 14:00", [("primary", "周立新"), ("backup", "韩晓东")]),
-    # The night before National Day began on a working day: the ordinary night shift.
-    ("2026-10-01 02:00", [("primary", "韩晓东"), ("backup", "郭文博")]),
-    # The make-up Saturday is a working day: office shift.
-    ("2026-10-10 10:00", [("primary", "周立新"), ("backup", "韩晓东")]),
-    # Dragon Boat Festival (Friday): the ordinary off-day duty, no holiday roster for it.
-    ("2026-06-19 12:00", [("primary", "郭文博"), ("backup", "周立新")]),
-])
-def test_who_is_on_call_in_zhengzhou(team: Engine, calendar: BusinessCalendar, local: str,
-                                     expected: list[tuple[str, str]]) -> None:
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        # Friday daytime: office shift.
+        ("2026-11-20 10:00", [("primary", "周立新"), ("backup", "韩晓东")]),
+        # Friday night, and past midnight into Saturday: the night shift that started on Friday.
+        ("2026-11-20 23:00", [("primary", "韩晓东"), ("backup", "郭文博")]),
+        ("2026-11-21 03:00", [("primary", "韩晓东"), ("backup", "郭文博")]),
+        # Saturday from 08:30 until Monday 08:30: the 24-hour weekend duty.
+        ("2026-11-21 09:00", [("primary", "郭文博"), ("backup", "周立新")]),
+        ("2026-11-23 08:00", [("primary", "郭文博"), ("backup", "周立新")]),
+        ("2026-11-23 08:30", [("primary", "周立新"), ("backup", "韩晓东")]),
+        # A weekday public holiday is an off day: the holiday roster (dated) replaces the weekend duty.
+        ("2026-10-02 14:00", [("primary", "周立新"), ("backup", "韩晓东")]),
+        # The night before National Day began on a working day: the ordinary night shift.
+        ("2026-10-01 02:00", [("primary", "韩晓东"), ("backup", "郭文博")]),
+        # The make-up Saturday is a working day: office shift.
+        ("2026-10-10 10:00", [("primary", "周立新"), ("backup", "韩晓东")]),
+        # Dragon Boat Festival (Friday): the ordinary off-day duty, no holiday roster for it.
+        ("2026-06-19 12:00", [("primary", "郭文博"), ("backup", "周立新")]),
+    ],
+)
+def test_who_is_on_call_in_zhengzhou(
+    team: Engine, calendar: BusinessCalendar, local: str, expected: list[tuple[str, str]]
+) -> None:
     assert duty(team, "郑州", local, calendar) == expected
 
 
@@ -69,8 +74,18 @@ def test_an_inactive_engineer_is_not_on_call(team: Engine, calendar: BusinessCal
 def test_a_dated_shift_only_overrides_where_it_covers(team: Engine, calendar: BusinessCalendar) -> None:
     with session_scope(team) as session:
         guo = find_engineer(session, "13800000103")
-        add_shift(session, engineer=guo, region="郑州", role="primary", days="daily", starts="12:00", ends="14:00",
-                  valid_from=date(2026, 11, 20), valid_to=date(2026, 11, 20), policy=current_policy())
+        add_shift(
+            session,
+            engineer=guo,
+            region="郑州",
+            role="primary",
+            days="daily",
+            starts="12:00",
+            ends="14:00",
+            valid_from=date(2026, 11, 20),
+            valid_to=date(2026, 11, 20),
+            policy=current_policy(),
+        )
     assert duty(team, "郑州", "2026-11-20 13:00", calendar)[0] == ("primary", "郭文博")
     assert duty(team, "郑州", "2026-11-20 15:00", calendar)[0] == ("primary", "周立新")
     assert duty(team, "郑州", "2026-11-27 13:00", calendar)[0] == ("primary", "周立新")
@@ -78,23 +93,59 @@ def test_a_dated_shift_only_overrides_where_it_covers(team: Engine, calendar: Bu
 
 def test_new_engineer_is_checked_against_stations_and_device_types(team: Engine) -> None:
     with session_scope(team) as session:
-        engineer = add_engineer(session, name="程一帆", phone="138 0000 0104", tier=2, regions=["郑州"],
-                                skills=["urine_analyser"], policy=current_policy(), catalogue=current_catalogue())
+        engineer = add_engineer(
+            session,
+            name="程一帆",
+            phone="138 0000 0104",
+            tier=2,
+            regions=["郑州"],
+            skills=["urine_analyser"],
+            policy=current_policy(),
+            catalogue=current_catalogue(),
+        )
         assert engineer.phone == "13800000104"
     with session_scope(team) as session, pytest.raises(OpsError) as refused:
-        add_engineer(session, name="程二帆", phone="13800000105", tier=4, regions=["北京"], skills=["x光机"],
-                     policy=current_policy(), catalogue=current_catalogue())
+        add_engineer(
+            session,
+            name="程二帆",
+            phone="13800000105",
+            tier=4,
+            regions=["北京"],
+            skills=["x光机"],
+            policy=current_policy(),
+            catalogue=current_catalogue(),
+        )
     message = str(refused.value)
-    assert "级别应为2或3" in message and "驻点「北京」不在服务网点" in message and "技能「x光机」不是设备类型" in message
+    assert (
+        "级别应为2或3" in message
+        and "驻点「北京」不在服务网点" in message
+        and "技能「x光机」不是设备类型" in message
+    )
     with session_scope(team) as session, pytest.raises(OpsError, match="已登记给工程师周立新"):
-        add_engineer(session, name="重复", phone="13800000101", tier=2, regions=["郑州"], skills=[],
-                     policy=current_policy(), catalogue=current_catalogue())
+        add_engineer(
+            session,
+            name="重复",
+            phone="13800000101",
+            tier=2,
+            regions=["郑州"],
+            skills=[],
+            policy=current_policy(),
+            catalogue=current_catalogue(),
+        )
 
 
 def test_rota_lines_are_checked(team: Engine) -> None:
     with session_scope(team) as session, pytest.raises(OpsError) as refused:
-        add_shift(session, engineer=find_engineer(session, "13800000101"), region="开封", role="lead",
-                  days="weekends", starts="8:30", ends="24:00", policy=current_policy())
+        add_shift(
+            session,
+            engineer=find_engineer(session, "13800000101"),
+            region="开封",
+            role="lead",
+            days="weekends",
+            starts="8:30",
+            ends="24:00",
+            policy=current_policy(),
+        )
     message = str(refused.value)
     for part in ("值班区域「开封」", "值班角色", "值班日", "时间「8:30」", "时间「24:00」"):
         assert part in message

@@ -37,10 +37,14 @@ def guarded() -> Iterator[None]:
 async def run_action(url: str, timeout: float = 5) -> list[Any]:
     endpoint = EndpointConfig(url=url, reply_timeout_seconds=timeout)
     action = RemoteAction("action_submit_fault", endpoint)
-    return list(await action.run(
-        CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), DialogueStateTracker("caller-1", []),
-        Domain.empty(),
-    ))
+    return list(
+        await action.run(
+            CollectingOutputChannel(),
+            TemplatedNaturalLanguageGenerator({}),
+            DialogueStateTracker("caller-1", []),
+            Domain.empty(),
+        )
+    )
 
 
 def is_apology(events: list[Any]) -> bool:
@@ -63,10 +67,12 @@ async def action_server() -> AsyncIterator[tuple[str, dict[str, Any]]]:
             await asyncio.sleep(30)
         if behaviour["mode"] == "error":
             return web.json_response({"error": "boom"}, status=500)
-        return web.json_response({
-            "events": [{"event": "slot", "name": "ticket_number", "value": "SR202611220001"}],
-            "responses": [{"text": "已为您生成报修工单"}],
-        })
+        return web.json_response(
+            {
+                "events": [{"event": "slot", "name": "ticket_number", "value": "SR202611220001"}],
+                "responses": [{"text": "已为您生成报修工单"}],
+            }
+        )
 
     app = web.Application()
     app.router.add_post("/webhook", webhook)
@@ -102,12 +108,13 @@ async def test_action_server_slower_than_the_limit_gives_the_apology(
 
 
 @pytest.mark.anyio
-async def test_a_working_action_server_is_untouched(guarded: None, action_server: tuple[str, dict[str, Any]]) -> None:
+async def test_a_working_action_server_is_untouched(
+    guarded: None, action_server: tuple[str, dict[str, Any]]
+) -> None:
     url, _ = action_server
     events = await run_action(url)
     assert [type(e) for e in events] == [BotUttered, SlotSet]
     assert events[0].text == "已为您生成报修工单" and events[1].value == "SR202611220001"
-
 
 
 @pytest.mark.parametrize(
@@ -119,8 +126,9 @@ async def test_a_working_action_server_is_untouched(guarded: None, action_server
         ({"events": [{"event": "slot"}], "responses": ["不是对象"]}, False),
     ],
 )
-def test_the_compiled_schema_accepts_and_rejects_what_rasa_does(guarded: None, answer: dict[str, Any],
-                                                                  valid: bool) -> None:
+def test_the_compiled_schema_accepts_and_rejects_what_rasa_does(
+    guarded: None, answer: dict[str, Any], valid: bool
+) -> None:
     action = RemoteAction("action_submit_fault", None)
     if valid:
         assert action._validate_action_result(answer) is True

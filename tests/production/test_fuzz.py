@@ -25,7 +25,7 @@ from tests.conftest import make_tracker
 
 HOSTILE = [
     "'; DROP TABLE tickets; --",
-    "\" OR 1=1 --",
+    '" OR 1=1 --',
     "Robert'); DELETE FROM devices;--",
     "%s%s%s%n",
     "{hotline.phone}{0}{}",
@@ -41,7 +41,9 @@ HOSTILE = [
 hostile_text = st.one_of(
     st.sampled_from(HOSTILE),
     st.text(min_size=0, max_size=60),
-    st.text(alphabet=st.characters(whitelist_categories=("Lo", "So", "Nd", "Po", "Zs", "Cc", "Mn")), max_size=200),
+    st.text(
+        alphabet=st.characters(whitelist_categories=("Lo", "So", "Nd", "Po", "Zs", "Cc", "Mn")), max_size=200
+    ),
     st.text(max_size=30).map(lambda s: s * 80),  # very long
     st.builds(lambda a, b: a + b, st.sampled_from(HOSTILE), st.text(max_size=20)),
 )
@@ -51,7 +53,9 @@ json_values = st.recursive(
     max_leaves=8,
 )
 request_bodies = st.one_of(
-    st.builds(lambda s, m: json.dumps({"sender": s, "message": m}).encode(), st.text(max_size=70), hostile_text),
+    st.builds(
+        lambda s, m: json.dumps({"sender": s, "message": m}).encode(), st.text(max_size=70), hostile_text
+    ),
     st.builds(lambda m: json.dumps({"sender": "fuzz-1", "message": m}).encode(), hostile_text),
     st.builds(lambda v: json.dumps(v).encode(), json_values),
     st.binary(max_size=300),
@@ -61,8 +65,9 @@ request_bodies = st.one_of(
 def generous_limiter() -> Limiter:
     many = Bucket(burst=100_000, per_minute=100_000)
     limits = Limits.load()
-    limits = Limits(many, many, limits.max_message_chars, limits.max_request_bytes, limits.max_sender_chars,
-                    limits.texts)
+    limits = Limits(
+        many, many, limits.max_message_chars, limits.max_request_bytes, limits.max_sender_chars, limits.texts
+    )
     return Limiter(limits, MemoryBuckets(), MemoryStore())
 
 
@@ -108,9 +113,16 @@ def test_submit_stores_hostile_registration_exactly_once_and_verbatim(
 ) -> None:
     intake_id = uuid.uuid4().hex
     slots = {
-        "intake_id": intake_id, "registration_confirmed": True, "hospital": hospital, "department": "检验科",
-        "contact_person": person, "contact_phone": "13912345678", "device": "全自动生化分析仪",
-        "serial_number": serial, "fault_description": description, "site_address": address,
+        "intake_id": intake_id,
+        "registration_confirmed": True,
+        "hospital": hospital,
+        "department": "检验科",
+        "contact_person": person,
+        "contact_phone": "13912345678",
+        "device": "全自动生化分析仪",
+        "serial_number": serial,
+        "fault_description": description,
+        "site_address": address,
         "clinical_impact": "not_affected",
     }
     tracker = make_tracker("对", "affirm", slots=slots, sender_id=f"fuzz-{intake_id[:8]}")
@@ -121,25 +133,71 @@ def test_submit_stores_hostile_registration_exactly_once_and_verbatim(
         said += [m.get("text") or "" for m in dispatcher.messages]
     assert said and not any("Traceback" in s for s in said)
     with session_scope(database) as session:
-        tickets = session.execute(select(Ticket).where(Ticket.idempotency_key == f"intake:{intake_id}")).scalars().all()
+        tickets = (
+            session.execute(select(Ticket).where(Ticket.idempotency_key == f"intake:{intake_id}"))
+            .scalars()
+            .all()
+        )
         if tickets:  # else: the serial already had an open ticket, and the report became a note on it
             [ticket] = tickets
             assert (ticket.hospital, ticket.contact_person, ticket.description, ticket.site_address) == (
-                hospital, person, description, address)
+                hospital,
+                person,
+                description,
+                address,
+            )
             assert ticket.number in said[0]
     assert {"tickets", "devices"} <= set(inspect(database).get_table_names())
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(message=slot_text, requested=st.sampled_from(
-    ["serial_number", "contact_phone", "contact_person", "hospital", "site_address", "registration_confirmed"]))
-def test_form_validation_answers_any_message_without_failing(database: Engine, message: str, requested: str) -> None:
-    slots: dict[str, Any] = {"intake_id": uuid.uuid4().hex, "requested_slot": requested, "failed_attempts": {}}
+@given(
+    message=slot_text,
+    requested=st.sampled_from(
+        [
+            "serial_number",
+            "contact_phone",
+            "contact_person",
+            "hospital",
+            "site_address",
+            "registration_confirmed",
+        ]
+    ),
+)
+def test_form_validation_answers_any_message_without_failing(
+    database: Engine, message: str, requested: str
+) -> None:
+    slots: dict[str, Any] = {
+        "intake_id": uuid.uuid4().hex,
+        "requested_slot": requested,
+        "failed_attempts": {},
+    }
     tracker = make_tracker(message, "inform", slots=slots, active_loop="fault_form")
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ValidateFaultForm().run(dispatcher, tracker, {"forms": {"fault_form": {
-        "required_slots": ["device", "serial_number", "hospital", "department", "contact_person", "contact_phone",
-                           "site_address", "fault_description", "clinical_impact", "registration_confirmed"]}},
-        "slots": {}}))
+    events = asyncio.run(
+        ValidateFaultForm().run(
+            dispatcher,
+            tracker,
+            {
+                "forms": {
+                    "fault_form": {
+                        "required_slots": [
+                            "device",
+                            "serial_number",
+                            "hospital",
+                            "department",
+                            "contact_person",
+                            "contact_phone",
+                            "site_address",
+                            "fault_description",
+                            "clinical_impact",
+                            "registration_confirmed",
+                        ]
+                    }
+                },
+                "slots": {},
+            },
+        )
+    )
     assert isinstance(events, list)
     assert not any("Traceback" in (m.get("text") or "") for m in dispatcher.messages)

@@ -44,10 +44,14 @@ class Instance:
 
     def start(self, timeout: float = 300) -> None:
         command = [HOTLINE, "serve", "--port", str(self.rasa_port), "--action-port", str(self.action_port)]
-        self.process = subprocess.Popen(command, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            command, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.stdout.read().decode() if self.process.stdout else ""
+            assert self.process.poll() is None, (
+                self.process.stdout.read().decode() if self.process.stdout else ""
+            )
             try:
                 requests.get(f"{self.url}/", timeout=2).raise_for_status()
                 return
@@ -62,8 +66,9 @@ class Instance:
         self.process = None
 
     def say(self, sender: str, message: str) -> str:
-        answer = requests.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                               timeout=60)
+        answer = requests.post(
+            f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
+        )
         assert answer.status_code == 200, answer.text
         return "\n".join(reply.get("text", "") for reply in answer.json())
 
@@ -136,8 +141,9 @@ def intake(serial: str) -> list[tuple[str, str]]:
 
 
 def tickets_of(pair: Pair, sender: str) -> list[tuple[object, ...]]:
-    return pair.query("select number, hospital, contact_person, contact_phone from tickets where sender_id = :s",
-                      s=sender)
+    return pair.query(
+        "select number, hospital, contact_person, contact_phone from tickets where sender_id = :s", s=sender
+    )
 
 
 def test_turns_alternating_between_instances_keep_one_conversation(pair: Pair) -> None:
@@ -171,14 +177,18 @@ def test_two_messages_at_once_on_both_instances_are_processed_one_after_the_othe
             assert first.result() and second.result()
         # Whichever instance took the lock first, the other's turn started only after that turn had ended: its
         # user message comes after the first turn's action_listen, never among its events. None is lost.
-        rows = pair.query("select type_name, action_name from events where sender_id = :s order by id", s=sender)
+        rows = pair.query(
+            "select type_name, action_name from events where sender_id = :s order by id", s=sender
+        )
         users = [i for i, (kind, _) in enumerate(rows) if kind == "user"]
         assert len(users) == 2
-        assert ("action", "action_listen") in rows[users[0] + 1:users[1]]
+        assert ("action", "action_listen") in rows[users[0] + 1 : users[1]]
         return max(times["a-sent"], times["b-sent"]) < min(times["a-answered"], times["b-answered"])
 
     # A fast turn may end before the other thread's request leaves: a few tries make sure two really overlapped.
-    assert any(at_once(f"web-simultaneous-{attempt}") for attempt in range(5)), "the messages never overlapped"
+    assert any(at_once(f"web-simultaneous-{attempt}") for attempt in range(5)), (
+        "the messages never overlapped"
+    )
 
 
 def test_an_instance_restarted_mid_intake_lets_the_caller_continue(pair: Pair) -> None:
@@ -208,7 +218,11 @@ def test_simultaneous_confirmations_on_both_instances_get_unique_numbers(pair: P
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(to_confirmation, range(len(serials))))
         # Every confirmation twice at once, on both instances, as a double click or a retry would send it.
-        list(pool.map(lambda i: (pair.a if i % 2 else pair.b).say(senders[i // 2], "对"), range(2 * len(serials))))
+        list(
+            pool.map(
+                lambda i: (pair.a if i % 2 else pair.b).say(senders[i // 2], "对"), range(2 * len(serials))
+            )
+        )
     numbers = [row[0] for row in pair.query("select number from tickets where sender_id like 'web-rush-%'")]
     assert len(numbers) == len(set(numbers)) == len(serials)
 
@@ -223,8 +237,11 @@ def test_logs_of_both_processes_of_both_instances_show_no_phone_or_name(pair: Pa
 
 
 def test_action_server_down_the_caller_hears_the_apology_and_the_hotline(pair: Pair) -> None:
-    found = subprocess.run(["pgrep", "-f", f"bot.launch actions --actions actions --port {pair.b.action_port}"],
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        ["pgrep", "-f", f"bot.launch actions --actions actions --port {pair.b.action_port}"],
+        capture_output=True,
+        text=True,
+    )
     for pid in found.stdout.split():
         os.kill(int(pid), signal.SIGKILL)
     reply = pair.b.say("web-no-actions", "你好，生化仪开机报温度异常，快派工程师来")

@@ -54,8 +54,9 @@ def rest_channel(rate_limits: Limiter) -> HotlineRestInput:
 
 async def post(client: AsgiClient, body: object, headers: dict[str, str] | None = None) -> Answer:
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-    return await client.post("/webhooks/rest/webhook", raw, headers={"Content-Type": "application/json",
-                                                                      **(headers or {})})
+    return await client.post(
+        "/webhooks/rest/webhook", raw, headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def reply_texts(answer: Answer) -> list[str]:
@@ -146,8 +147,20 @@ async def test_rest_limits_each_client_address_across_senders() -> None:
         ({"sender": "web-1", "message": "很" * 1001}, 413, "最多1000个字"),
         (json.dumps({"sender": "web-1", "message": "a" * 20000}).encode(), 413, "太长"),
     ],
-    ids=["broken", "empty", "list", "no-message", "number-sender", "object-message", "no-sender", "phone-sender",
-         "long-sender", "only-control", "long-message", "huge-body"],
+    ids=[
+        "broken",
+        "empty",
+        "list",
+        "no-message",
+        "number-sender",
+        "object-message",
+        "no-sender",
+        "phone-sender",
+        "long-sender",
+        "only-control",
+        "long-message",
+        "huge-body",
+    ],
 )
 async def test_rest_refuses_a_malformed_request_in_chinese_and_never_reaches_the_bot(
     body: object, status: int, says: str
@@ -164,8 +177,15 @@ async def test_rest_refuses_a_malformed_request_in_chinese_and_never_reaches_the
 async def test_rest_ignores_the_clients_channel_and_metadata_and_cleans_the_text() -> None:
     bot = FakeBot()
     async with serve(rest_channel(limiter()), bot) as client:
-        answer = await post(client, {"sender": "web-1", "message": "电话\x00139\u200b12345678",
-                                     "input_channel": "twilio_sms", "metadata": {"phone": "+8613800138000"}})
+        answer = await post(
+            client,
+            {
+                "sender": "web-1",
+                "message": "电话\x00139\u200b12345678",
+                "input_channel": "twilio_sms",
+                "metadata": {"phone": "+8613800138000"},
+            },
+        )
     assert answer.status == 200
     [message] = bot.received
     assert (message.text, message.input_channel, message.metadata) == ("电话139\u200b12345678", "rest", None)
@@ -192,17 +212,22 @@ SMS_WEBHOOK = "/webhooks/twilio_sms/webhook"
 async def sms(client: AsgiClient, body: str, sid: str) -> list[str]:
     form = [("MessageSid", sid), ("From", "+8613800138000"), ("To", "+18005551212"), ("Body", body)]
     signature = twilio_sign("token", "https://hotline.example.com" + SMS_WEBHOOK, form)
-    answer = await client.post(SMS_WEBHOOK, urlencode(form).encode(),
-                               headers={"Content-Type": "application/x-www-form-urlencoded",
-                                        "X-Twilio-Signature": signature})
+    answer = await client.post(
+        SMS_WEBHOOK,
+        urlencode(form).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+    )
     assert answer.status == 200, answer.body
     return [element.text or "" for element in ET.fromstring(answer.body).iter("Message")]
 
 
 @pytest.mark.anyio
 async def test_sms_flood_gets_one_polite_reply_then_silence_and_never_reaches_the_bot() -> None:
-    channel = LimitedTwilioSmsInput(TwilioSettings("AC1", "token", "https://hotline.example.com"),
-                                    store=MemoryStore(), transport=FakeSms())
+    channel = LimitedTwilioSmsInput(
+        TwilioSettings("AC1", "token", "https://hotline.example.com"),
+        store=MemoryStore(),
+        transport=FakeSms(),
+    )
     channel.limiter = limiter()
     bot = FakeBot()
     async with serve(channel, bot) as client:

@@ -32,7 +32,9 @@ def masking() -> MaskingFilter:
         ("config loaded with wx-app-secret-value", "wx-app-secret-value", "config loaded with ***"),
     ],
 )
-def test_personal_data_and_secrets_are_masked(masking: MaskingFilter, line: str, hidden: str, kept: str) -> None:
+def test_personal_data_and_secrets_are_masked(
+    masking: MaskingFilter, line: str, hidden: str, kept: str
+) -> None:
     masked = masking.mask(line)
     assert hidden not in masked
     assert kept in masked
@@ -84,11 +86,16 @@ def test_a_names_value_none_is_not_remembered(masking: MaskingFilter) -> None:
 
 
 def test_secret_environment_values_are_found_by_name_and_url_passwords() -> None:
-    found = secrets_from_environment({
-        "WECHAT_APPSECRET": "s1-value", "TWILIO_AUTH_TOKEN": "t1-value", "ALIYUN_SMS_ACCESS_KEY_SECRET": "a1",
-        "HOTLINE_DATABASE_URL": "postgresql://u:dbpass@h/db", "HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0",
-        "WECHAT_APPID": "wx-public",
-    })
+    found = secrets_from_environment(
+        {
+            "WECHAT_APPSECRET": "s1-value",
+            "TWILIO_AUTH_TOKEN": "t1-value",
+            "ALIYUN_SMS_ACCESS_KEY_SECRET": "a1",
+            "HOTLINE_DATABASE_URL": "postgresql://u:dbpass@h/db",
+            "HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "WECHAT_APPID": "wx-public",
+        }
+    )
     assert set(found) == {"s1-value", "t1-value", "a1", "dbpass"}
 
 
@@ -99,7 +106,9 @@ def restore_record_factory() -> Iterator[None]:
     logging.setLogRecordFactory(factory)
 
 
-def test_installed_masking_covers_every_handler_arguments_and_tracebacks(restore_record_factory: None) -> None:
+def test_installed_masking_covers_every_handler_arguments_and_tracebacks(
+    restore_record_factory: None,
+) -> None:
     install_masking(MaskingFilter())
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)  # added after installation, as Rasa and Sanic add theirs

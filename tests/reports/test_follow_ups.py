@@ -28,25 +28,40 @@ def due(engine: Engine, by: date) -> dict[str, FollowUpDue]:
 
 def record(engine: Engine, serial: str, today: date = date(2026, 11, 30), **options: object):
     with session_scope(engine) as session:
-        call = record_follow_up(session, serial, by="客服小刘", at=NOW, today=today, policy=current_policy(),
-                                **options)  # type: ignore[arg-type]
+        call = record_follow_up(
+            session, serial, by="客服小刘", at=NOW, today=today, policy=current_policy(), **options
+        )  # type: ignore[arg-type]
         return call.months, call.due_on
 
 
 def install(engine: Engine, serial: str, accepted_on: date) -> None:
     with session_scope(engine) as session:
-        session.add(Device(serial_number=serial, device_type="全自动生化分析仪", model="KR-2000", brand="康瑞",
-                           hospital="郑州市安康医院", department="检验科", city="郑州", address="郑州市中原区安康路1号",
-                           accepted_on=accepted_on, warranty_end=add_months(accepted_on, 24)))
+        session.add(
+            Device(
+                serial_number=serial,
+                device_type="全自动生化分析仪",
+                model="KR-2000",
+                brand="康瑞",
+                hospital="郑州市安康医院",
+                department="检验科",
+                city="郑州",
+                address="郑州市中原区安康路1号",
+                accepted_on=accepted_on,
+                warranty_end=add_months(accepted_on, 24),
+            )
+        )
 
 
-@pytest.mark.parametrize("day, months, expected", [
-    (date(2024, 1, 31), 1, date(2024, 2, 29)),
-    (date(2025, 1, 31), 1, date(2025, 2, 28)),
-    (date(2026, 11, 30), 3, date(2027, 2, 28)),
-    (date(2026, 11, 30), 12, date(2027, 11, 30)),
-    (date(2026, 2, 27), 6, date(2026, 8, 27)),
-])
+@pytest.mark.parametrize(
+    "day, months, expected",
+    [
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2025, 1, 31), 1, date(2025, 2, 28)),
+        (date(2026, 11, 30), 3, date(2027, 2, 28)),
+        (date(2026, 11, 30), 12, date(2027, 11, 30)),
+        (date(2026, 2, 27), 6, date(2026, 8, 27)),
+    ],
+)
 def test_add_months_keeps_the_day_or_takes_the_months_last(day: date, months: int, expected: date) -> None:
     assert add_months(day, months) == expected
 
@@ -54,8 +69,16 @@ def test_add_months_keeps_the_day_or_takes_the_months_last(day: date, months: in
 def test_the_latest_due_call_is_listed_with_the_missed_ones(database: Engine) -> None:
     rows = due(database, date(2026, 11, 30))
     assert rows[NEW_DEVICE] == FollowUpDue(
-        serial_number=NEW_DEVICE, device="全自动生化分析仪 HX-1200", hospital="周口市惠民医院", department="检验科",
-        city="周口", months=6, due_on=date(2026, 8, 27), overdue_days=95, missed=(1, 3))
+        serial_number=NEW_DEVICE,
+        device="全自动生化分析仪 HX-1200",
+        hospital="周口市惠民医院",
+        department="检验科",
+        city="周口",
+        months=6,
+        due_on=date(2026, 8, 27),
+        overdue_days=95,
+        missed=(1, 3),
+    )
     assert (rows[OLD_DEVICE].months, rows[OLD_DEVICE].missed) == (12, (1, 3, 6))
     # Every demo device has one line, the longest overdue first.
     assert len(rows) == 12
@@ -81,16 +104,22 @@ def test_a_recorded_call_drops_off_until_the_next_milestone(database: Engine) ->
 
 def test_a_call_is_recorded_once(database: Engine) -> None:
     record(database, NEW_DEVICE)
-    with pytest.raises(ReportError, match="HX26020455 安装后第 6 个月的随访已于 11月30日 10:00 记录，无需重复记录"):
+    with pytest.raises(
+        ReportError, match="HX26020455 安装后第 6 个月的随访已于 11月30日 10:00 记录，无需重复记录"
+    ):
         record(database, NEW_DEVICE, months=6)
 
 
-@pytest.mark.parametrize("serial, options, message", [
-    ("XX00000000", {}, "没有找到序列号为 XX00000000 的设备"),
-    (NEW_DEVICE, {"months": 2}, "随访只在安装后第 1、3、6、12 个月进行"),
-])
-def test_bad_records_are_refused_in_chinese(database: Engine, serial: str, options: dict[str, object],
-                                            message: str) -> None:
+@pytest.mark.parametrize(
+    "serial, options, message",
+    [
+        ("XX00000000", {}, "没有找到序列号为 XX00000000 的设备"),
+        (NEW_DEVICE, {"months": 2}, "随访只在安装后第 1、3、6、12 个月进行"),
+    ],
+)
+def test_bad_records_are_refused_in_chinese(
+    database: Engine, serial: str, options: dict[str, object], message: str
+) -> None:
     with pytest.raises(ReportError, match=message):
         record(database, serial, **options)
 
@@ -108,7 +137,10 @@ def test_followups_command(database: Engine, capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "2026-08-27   6个月随访  逾期95天" in out and "HX26020455  周口市惠民医院检验科" in out
     assert "（未做：1个月、3个月）" in out and "12 follow-up call(s) due by 2026-11-30" in out
-    assert main(["followups", "done", NEW_DEVICE, "--months", "6", "--note", "使用正常", "--by", "客服小刘"]) == 0
+    assert (
+        main(["followups", "done", NEW_DEVICE, "--months", "6", "--note", "使用正常", "--by", "客服小刘"])
+        == 0
+    )
     assert "recorded: HX26020455 6-month follow-up (due 2026-08-27)" in capsys.readouterr().out
     assert main(["followups", "--due-by", "2026-11-30"]) == 0
     out = capsys.readouterr().out

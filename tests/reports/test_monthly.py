@@ -29,7 +29,9 @@ from tests.reports.conftest import REPORT_TIME, Month
 
 def report_for(engine: Engine, month: str = "2026-11") -> MonthlyReport:
     with session_scope(engine) as session:
-        return monthly_report(session, month, policy=current_policy(), calendar=current_calendar(), now=REPORT_TIME)
+        return monthly_report(
+            session, month, policy=current_policy(), calendar=current_calendar(), now=REPORT_TIME
+        )
 
 
 def test_the_numbers_of_november(november: Month) -> None:
@@ -67,12 +69,16 @@ def test_breaches_by_clock_region_and_engineer(november: Month) -> None:
 def test_the_console_dashboard_shows_the_same_numbers_day_by_day(november: Month) -> None:
     report = report_for(november.engine)
     with session_scope(november.engine) as session:
-        daily = kpi_report(session, date(2026, 11, 1), date(2026, 11, 30), now=REPORT_TIME, zone="Asia/Shanghai",
-                           scale_max=5)
+        daily = kpi_report(
+            session, date(2026, 11, 1), date(2026, 11, 30), now=REPORT_TIME, zone="Asia/Shanghai", scale_max=5
+        )
     assert len(daily.days) == 30 and sum(daily.tickets) == report.tickets == 8
     assert daily.response_on_time_total == report.response == Share(6, 8)
     assert daily.remote_resolution_total == report.remote == Share(2, 4)
-    assert daily.score_counts == report.score_counts and daily.satisfaction_mean == report.satisfaction_mean == 4.0
+    assert (
+        daily.score_counts == report.score_counts
+        and daily.satisfaction_mean == report.satisfaction_mean == 4.0
+    )
 
 
 def test_december_begins_at_local_midnight(november: Month) -> None:
@@ -88,11 +94,22 @@ def test_december_begins_at_local_midnight(november: Month) -> None:
 def test_markdown_report(november: Month) -> None:
     text = render_markdown(report_for(november.engine), current_policy())
     assert text.startswith("# 售后服务月报 2026-11\n")
-    for row in ("| 故障报修 | 6 |", "| 投诉 | 2 |", "| 合计 | 8 |",
-                "| 首次响应及时率 | 75.0%（6/8） |", "| 派单及时率 | 50.0%（2/4） | 报修后 15 分钟内派给工程师 |",
-                "| 到场及时率 | 25.0%（1/4） |", "| 故障解决率 | 66.7%（4/6） |", "| 远程解决率 | 50.0%（2/4） |",
-                "| 其中热线远程指导解决（免派工） | 1 单 |", "| 2 分 | 1 |", "| 5 分 | 2 |",
-                "| 按时书面答复（3 个工作日内） | 50.0%（1/2） |", "| 1 | 未分派 | 4 |", "| 2 | 洛阳 | 2 |"):
+    for row in (
+        "| 故障报修 | 6 |",
+        "| 投诉 | 2 |",
+        "| 合计 | 8 |",
+        "| 首次响应及时率 | 75.0%（6/8） |",
+        "| 派单及时率 | 50.0%（2/4） | 报修后 15 分钟内派给工程师 |",
+        "| 到场及时率 | 25.0%（1/4） |",
+        "| 故障解决率 | 66.7%（4/6） |",
+        "| 远程解决率 | 50.0%（2/4） |",
+        "| 其中热线远程指导解决（免派工） | 1 单 |",
+        "| 2 分 | 1 |",
+        "| 5 分 | 2 |",
+        "| 按时书面答复（3 个工作日内） | 50.0%（1/2） |",
+        "| 1 | 未分派 | 4 |",
+        "| 2 | 洛阳 | 2 |",
+    ):
         assert row in text, row
     assert "平均分：4.0（共 4 条评价）；低于 4 分需复核：25.0%（1/4）" in text
     assert "## 超时（共 6 次）" in text

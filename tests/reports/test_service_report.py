@@ -29,17 +29,31 @@ def test_report_of_an_on_site_repair(november: Month) -> None:
     html = html_of(november, "on_time")
     number = november.numbers["on_time"]
     for text in (
-        f"<title>维修服务报告 {number}</title>", f'<strong id="ticket-number">{number}</strong>（故障报修）',
+        f"<title>维修服务报告 {number}</title>",
+        f'<strong id="ticket-number">{number}</strong>（故障报修）',
         "出具日期：2026-11-03 10:00",
-        "<td>郑州市嘉禾医院</td>", "<td>检验科</td>", "<td>王敏</td>", "<td>13912345678</td>",
-        "郑州市金水区嘉禾路88号（同城）", "<td>全自动生化分析仪 KR-2000</td>", "KR-2000（康瑞）", '<td colspan="3">KR23060142</td>',
-        "开机报温度异常", "急诊样本在等", "试剂仓温控传感器老化", "更换温控传感器并校准温度", "<td>现场解决</td>",
+        "<td>郑州市嘉禾医院</td>",
+        "<td>检验科</td>",
+        "<td>王敏</td>",
+        "<td>13912345678</td>",
+        "郑州市金水区嘉禾路88号（同城）",
+        "<td>全自动生化分析仪 KR-2000</td>",
+        "KR-2000（康瑞）",
+        '<td colspan="3">KR23060142</td>',
+        "开机报温度异常",
+        "急诊样本在等",
+        "试剂仓温控传感器老化",
+        "更换温控传感器并校准温度",
+        "<td>现场解决</td>",
         "周立新（13800000101）",
         "<tr><td>1</td><td>TS-220</td><td>温控传感器</td><td>1</td></tr>",
         # Reported, dispatched, on site, resolved — local time.
-        "<td>2026-11-02 10:00</td><td>2026-11-02 10:10</td>", "<td>2026-11-02 12:00</td><td>2026-11-02 13:00</td>",
-        "第1步：确认试剂仓温度已回到正常范围（没用）", "第2步：重启仪器并观察温度报警是否消失（已解决）",
-        "服务工程师签字：", "客户（科室负责人）签字：",
+        "<td>2026-11-02 10:00</td><td>2026-11-02 10:10</td>",
+        "<td>2026-11-02 12:00</td><td>2026-11-02 13:00</td>",
+        "第1步：确认试剂仓温度已回到正常范围（没用）",
+        "第2步：重启仪器并观察温度报警是否消失（已解决）",
+        "服务工程师签字：",
+        "客户（科室负责人）签字：",
     ):
         assert text in html, text
 
@@ -54,25 +68,41 @@ def test_report_of_a_fault_the_guided_check_fixed(november: Month) -> None:
 
 def test_callers_words_are_escaped(november: Month) -> None:
     with session_scope(november.engine) as session:
-        lifecycle.reopen(session, november.numbers["phone"], actor="test", reason="又坏了", at=local(11, 13, 9))
-        lifecycle.resolve(session, november.numbers["phone"], actor="test", at=local(11, 13, 10),
-                          cause="<script>alert(1)</script>", actions="重新设置", parts=[PartUsed("X&Y", 2)], remote=True)
+        lifecycle.reopen(
+            session, november.numbers["phone"], actor="test", reason="又坏了", at=local(11, 13, 9)
+        )
+        lifecycle.resolve(
+            session,
+            november.numbers["phone"],
+            actor="test",
+            at=local(11, 13, 10),
+            cause="<script>alert(1)</script>",
+            actions="重新设置",
+            parts=[PartUsed("X&Y", 2)],
+            remote=True,
+        )
     html = html_of(november, "phone")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "X&amp;Y" in html
 
 
-@pytest.mark.parametrize("name, message", [
-    ("no_show", "还没有处理完毕（当前：工程师已接单），处理完成后才能出具维修服务报告"),
-    ("last_minute", "还没有处理完毕（当前：已受理，等待分派工程师）"),
-    ("answered", "是投诉工单，没有维修服务报告"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("no_show", "还没有处理完毕（当前：工程师已接单），处理完成后才能出具维修服务报告"),
+        ("last_minute", "还没有处理完毕（当前：已受理，等待分派工程师）"),
+        ("answered", "是投诉工单，没有维修服务报告"),
+    ],
+)
 def test_no_report_before_the_repair_nor_for_a_complaint(november: Month, name: str, message: str) -> None:
     with pytest.raises(ReportError, match=message):
         html_of(november, name)
 
 
 def test_unknown_ticket(november: Month) -> None:
-    with session_scope(november.engine) as session, pytest.raises(ReportError, match="没有找到工单 SR209901010001"):
+    with (
+        session_scope(november.engine) as session,
+        pytest.raises(ReportError, match="没有找到工单 SR209901010001"),
+    ):
         render_service_report_html(session, "SR209901010001")
 
 
@@ -86,8 +116,11 @@ def test_pdf_has_the_ticket_in_its_text(november: Month, tmp_path: Path) -> None
     if pdf_browser() is None:
         skip_or_fail("chromium not installed: no PDF renderer (`make browser` installs it)")
     # Without a CJK font Chromium prints the Chinese as empty boxes (its text layer would still read right).
-    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout \
-        if shutil.which("fc-list") else ""
+    fonts = (
+        subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+        if shutil.which("fc-list")
+        else ""
+    )
     if not fonts.strip():
         skip_or_fail("no Chinese font installed (apt-get install fonts-noto-cjk, or `make browser`)")
     with session_scope(november.engine) as session:

@@ -14,7 +14,15 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-TICKET_TIMES = ("eta", "first_response_at", "dispatched_at", "accepted_at", "arrived_at", "resolved_at", "closed_at")
+TICKET_TIMES = (
+    "eta",
+    "first_response_at",
+    "dispatched_at",
+    "accepted_at",
+    "arrived_at",
+    "resolved_at",
+    "closed_at",
+)
 
 
 def upgrade() -> None:
@@ -95,8 +103,14 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint("fk_tickets_engineer_id", "tickets", type_="foreignkey")
     op.drop_index("ix_tickets_engineer_id", "tickets")
-    for name in ("resolved_remotely", "resolution_actions", "resolution_cause", *reversed(TICKET_TIMES),
-                 "dispatch_round", "engineer_id"):
+    for name in (
+        "resolved_remotely",
+        "resolution_actions",
+        "resolution_cause",
+        *reversed(TICKET_TIMES),
+        "dispatch_round",
+        "engineer_id",
+    ):
         op.drop_column("tickets", name)
     op.drop_table("oncall_shifts")
     op.drop_table("engineers")

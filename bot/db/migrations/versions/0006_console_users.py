@@ -30,7 +30,11 @@ def upgrade() -> None:
         "console_sessions",
         sa.Column("id_hash", sa.String(64), primary_key=True),
         sa.Column(
-            "user_id", sa.Integer, sa.ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False, index=True
+            "user_id",
+            sa.Integer,
+            sa.ForeignKey("console_users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
         ),
         sa.Column("csrf_token", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
