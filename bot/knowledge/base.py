@@ -73,6 +73,7 @@ class _Content:
     by_id: dict[str, FaqEntry]
     index: Index
     problems: list[str]
+    device_words: frozenset[str]  # the canonical device words (生化仪, 发光仪 …) of normalised texts
 
 
 class KnowledgeBase:
@@ -92,6 +93,16 @@ class KnowledgeBase:
     @property
     def settings(self) -> RetrievalSettings:
         return self._content.settings
+
+    def normalise(self, text: str) -> str:
+        """The text as the retriever reads it: cleaned, synonyms replaced by their group's word."""
+        self._reload_if_changed()
+        return self._content.analyser.normalise(text)
+
+    def device_words(self, text: str) -> set[str]:
+        """The device types a text names, as canonical words (「KR-2000」, 「生化」 → 生化仪)."""
+        words = self._content.device_words
+        return {term for term in self._content.analyser.terms(text) if term in words}
 
     def ask(self, question: str, k: int = 3) -> Answer:
         self._reload_if_changed()
@@ -171,16 +182,19 @@ class KnowledgeBase:
             loaded = load_faq(self.kb_dir / "faq", self.policy, {device["id"] for device in devices})
         except (OSError, yaml.YAMLError) as error:
             raise KnowledgeBaseError(f"cannot read the FAQ in {self.kb_dir / 'faq'}: {error}") from error
+        device_terms = {analyser.normalise(_device_word(device)): device["id"] for device in devices}
         index = Index(
             variants=[Variant(entry.id, text) for entry in loaded.entries for text in entry.variants],
             answers={entry.id: entry.answer for entry in loaded.entries},
             analyser=analyser,
             settings=settings.scoring,
             entry_devices={entry.id: frozenset(entry.device_types) for entry in loaded.entries},
-            device_terms={analyser.normalise(_device_word(device)): device["id"] for device in devices},
+            device_terms=device_terms,
         )
         by_id = {entry.id: entry for entry in loaded.entries}
-        return _Content(settings, analyser, loaded.entries, by_id, index, loaded.problems)
+        return _Content(
+            settings, analyser, loaded.entries, by_id, index, loaded.problems, frozenset(device_terms)
+        )
 
 
 def file_stamp(paths: list[Path]) -> _Stamp:
