@@ -121,6 +121,12 @@ class KnowledgeBase:
         self._reload_if_changed()
         return self._content.analyser.normalise(text)
 
+    def ngrams(self, text: str) -> list[str]:
+        """The character n-grams the fuzzy half of the score compares (synonyms applied, stopwords dropped)."""
+        self._reload_if_changed()
+        analyser = self._content.analyser
+        return analyser.ngrams(analyser.terms(text))
+
     def device_words(self, text: str) -> set[str]:
         """The device types a text names, as canonical words (「KR-2000」, 「生化」 → 生化仪)."""
         words = self._content.device_words
