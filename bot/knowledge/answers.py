@@ -173,6 +173,8 @@ class Answers:
         ]
         if answered:
             return Reply(Verdict.ANSWER, answered, [], Context(question, answered[0].topic), None)
+        if not pending:
+            return Reply(Verdict.NONE, [], [], Context(question, None), None)
         best = max(pending, key=lambda found: found.best_score)
         verdict = best.answer.verdict
         top = best.answer.hits[0].id if best.answer.hits else None
@@ -234,8 +236,13 @@ class Answers:
         candidate text."""
         rules = self._current_rules()
         seen = f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
-        triggered = [topic_id for topic_id, topic in rules.topics.items() if _triggered(topic, seen)]
-        answers = [self.kb.ask(text) for text in candidates]
+        # A topic with neither an FAQ entry (another contract, another KB) nor its own answers is not triggered.
+        triggered = [
+            topic_id
+            for topic_id, topic in rules.topics.items()
+            if (topic.answers or self.kb.entry(topic_id) is not None) and _triggered(topic, seen)
+        ]
+        answers = [self.kb.ask(text, check_files=False) for text in candidates]
         best = max(answers, key=lambda answer: answer.hits[0].score if answer.hits else 0.0)
         if triggered:
             order = {hit.id: i for i, hit in enumerate(best.hits)}
@@ -270,7 +277,7 @@ class Answers:
                 earlier = earlier.replace(word, "")
         combined = f"{core} {earlier}"
         found = self._find([combined], combined, avoid=previous.topic)
-        own = self.kb.ask(core)
+        own = self.kb.ask(core, check_files=False)
         # 「新来的人呢」 after 「装机培训收费吗」: the follow-up's own words point at a neighbour of the earlier topic.
         neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
         if not found.triggered and neighbour in {hit.id for hit in found.answer.hits}:
@@ -319,7 +326,7 @@ class Answers:
         self, topic_id: str, said: str, device: DeviceFacts | None, first: str | None
     ) -> str | None:
         topic = self._current_rules().topics.get(topic_id)
-        faq = next((entry for entry in self.kb.entries if entry.id == topic_id), None)
+        faq = self.kb.entry(topic_id)
         template: str | None = None
         if topic is not None:
             template = self._template(topic, said, device, first)
@@ -399,13 +406,16 @@ class Answers:
                 return policy.distance_for(place).value
         return None
 
-    def _current_rules(self) -> _Rules:
+    def _refresh(self) -> None:
+        """Re-reads kb/answers.yml when it changed (once per reply)."""
         with self._lock:
             stamp = file_stamp([self._path])
             if stamp != self._stamp:
                 self._stamp = stamp
                 self._rules = _load_rules(self._path)
-            return self._rules
+
+    def _current_rules(self) -> _Rules:
+        return self._rules
 
 
 def _rank(reply: Reply) -> int:

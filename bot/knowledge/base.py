@@ -101,6 +101,9 @@ class KnowledgeBase:
         self._reload_if_changed()
         return list(self._content.entries)
 
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        return self._content.by_id.get(entry_id)
+
     @property
     def settings(self) -> RetrievalSettings:
         return self._content.settings
@@ -116,14 +119,14 @@ class KnowledgeBase:
             except KnowledgeBaseError:
                 log.exception("learned questions not merged; the previous content stays in service")
 
+    # The helpers below read the content as of the last `ask` (no file check each: a reply calls them often).
+
     def normalise(self, text: str) -> str:
         """The text as the retriever reads it: cleaned, synonyms replaced by their group's word."""
-        self._reload_if_changed()
         return self._content.analyser.normalise(text)
 
     def ngrams(self, text: str) -> list[str]:
         """The character n-grams the fuzzy half of the score compares (synonyms applied, stopwords dropped)."""
-        self._reload_if_changed()
         analyser = self._content.analyser
         return analyser.ngrams(analyser.terms(text))
 
@@ -132,8 +135,14 @@ class KnowledgeBase:
         words = self._content.device_words
         return {term for term in self._content.analyser.terms(text) if term in words}
 
-    def ask(self, question: str, k: int = 3) -> Answer:
+    def refresh(self) -> None:
+        """Re-reads the files that changed since the last look (ask does it by itself)."""
         self._reload_if_changed()
+
+    def ask(self, question: str, k: int = 3, *, check_files: bool = True) -> Answer:
+        """check_files=False: a caller that asks many times for one message has called `refresh` once."""
+        if check_files:
+            self._reload_if_changed()
         content, settings = self._content, self._content.settings
         by_id = content.by_id
         # The runner-up is needed for the margin even when only one hit is asked for.
