@@ -3,16 +3,11 @@ running bot. Helpers are in tests/support.py, test data and fakes in tests/facto
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
@@ -21,15 +16,12 @@ from bot import config
 from bot.catalogue import current_catalogue
 from bot.db import engine_for, migrate, session_scope
 from bot.installed_base import seed_devices
-from bot.model import ensure_model
 from bot.policy import current_policy
 from tests.support import (
-    CHANNEL_SECRETS,
-    HOTLINE,
     PROJECT_ROOT,
     RunningBot,
-    free_port,
     seed_demo_team,
+    serve_bot,
     throwaway_postgres_database,
 )
 
@@ -95,38 +87,6 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="session")
 def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
-    """`hotline serve` on free ports with its own database, shared by the end-to-end tests, stopped with SIGTERM."""
-    ensure_model(config.settings().models_dir)  # trained outside the server's start-up timeout
-    var = tmp_path_factory.mktemp("var")
-    rasa_port, action_port = free_port(), free_port()
-    base = f"http://127.0.0.1:{rasa_port}"
-    env = {
-        **os.environ,
-        **CHANNEL_SECRETS,
-        "HOTLINE_PUBLIC_URL": base,
-        "HOTLINE_VAR_DIR": str(var),
-        "HOTLINE_DATABASE_URL": f"sqlite:///{var / 'hotline.db'}",
-        "HOTLINE_RASA_PORT": str(rasa_port),
-        "HOTLINE_ACTION_PORT": str(action_port),
-        # The background worker's round every second, so that a test sees its work without waiting.
-        "HOTLINE_WORKER_INTERVAL_SECONDS": "1",
-    }
-    env.pop("HOTLINE_REDIS_URL", None)
-    server = subprocess.Popen([HOTLINE, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        assert server.poll() is None, (
-            server.stdout.read().decode() if server.stdout else "hotline serve exited"
-        )
-        try:
-            requests.get(f"{base}/status", timeout=2).raise_for_status()
-            requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).raise_for_status()
-            break
-        except requests.RequestException:
-            time.sleep(1)
-    else:
-        server.kill()
-        pytest.fail("hotline serve did not come up within 300 s")
-    yield RunningBot(base, env)
-    server.send_signal(signal.SIGTERM)
-    assert server.wait(timeout=30) == 0
+    """The bot shared by the end-to-end tests."""
+    with serve_bot(tmp_path_factory.mktemp("var")) as bot:
+        yield bot

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from aiohttp.test_utils import TestClient
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,9 +28,11 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
+from bot import config
 from bot.catalogue import current_catalogue
 from bot.db import session_scope
 from bot.db.models import OutboxMessage
+from bot.model import ensure_model
 from bot.ops.staff import find_engineer, seed_staff
 from bot.policy import current_policy
 
@@ -211,3 +216,41 @@ def engineer_id(engine: Engine, phone: str) -> int:
         engineer = find_engineer(session, phone)
         assert engineer is not None, phone
         return int(engineer.id)
+
+
+@contextmanager
+def serve_bot(var: Path) -> Iterator[RunningBot]:
+    """`hotline serve` on free ports with its own database under `var`, stopped with SIGTERM afterwards."""
+    ensure_model(config.settings().models_dir)  # trained outside the server's start-up timeout
+    rasa_port, action_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{rasa_port}"
+    env = {
+        **os.environ,
+        **CHANNEL_SECRETS,
+        "HOTLINE_PUBLIC_URL": base,
+        "HOTLINE_VAR_DIR": str(var),
+        "HOTLINE_DATABASE_URL": f"sqlite:///{var / 'hotline.db'}",
+        "HOTLINE_RASA_PORT": str(rasa_port),
+        "HOTLINE_ACTION_PORT": str(action_port),
+        # The background worker's round every second, so that a test sees its work without waiting.
+        "HOTLINE_WORKER_INTERVAL_SECONDS": "1",
+    }
+    env.pop("HOTLINE_REDIS_URL", None)
+    server = subprocess.Popen([HOTLINE, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert server.poll() is None, (
+            server.stdout.read().decode() if server.stdout else "hotline serve exited"
+        )
+        try:
+            requests.get(f"{base}/status", timeout=2).raise_for_status()
+            requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).raise_for_status()
+            break
+        except requests.RequestException:
+            time.sleep(1)
+    else:
+        server.kill()
+        pytest.fail("hotline serve did not come up within 300 s")
+    yield RunningBot(base, env)
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=30) == 0
