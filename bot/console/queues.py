@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.console.config import ConsoleConfig
 from bot.console.countdown import Colour, Countdown, countdown
+from bot.console.texts import console_text
 from bot.db.models import Rating, RatingReview, Ticket
 from bot.errors import Refused
 from bot.tickets import OPEN_STATUSES, TicketKind, TicketStatus
@@ -115,11 +116,11 @@ def record_review(
     """Close the review of one low score with what was found and done."""
     rating = session.get(Rating, rating_id)
     if rating is None or rating.score >= below:
-        raise ReviewError("没有找到需要回访复核的这条评价。")
+        raise ReviewError(console_text("reviews.not_found"))
     if not outcome.strip():
-        raise ReviewError("请填写复核结果（原因和处理措施）。")
+        raise ReviewError(console_text("reviews.outcome_missing"))
     if session.execute(select(RatingReview.id).where(RatingReview.rating_id == rating_id)).first():
-        raise ReviewError("这条评价已经复核过了。")
+        raise ReviewError(console_text("reviews.already_reviewed"))
     try:
         # Two managers submitting at once: the unique rating_id lets only the first one through.
         with session.begin_nested():
@@ -127,4 +128,4 @@ def record_review(
                 RatingReview(rating_id=rating_id, reviewed_by=actor, reviewed_at=now, outcome=outcome.strip())
             )
     except IntegrityError as error:
-        raise ReviewError("这条评价已经复核过了。") from error
+        raise ReviewError(console_text("reviews.already_reviewed")) from error
