@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, logger, origin_of, reset
+from actions.safety import hazard_interrupts
 from actions.service import page_on_call_after_hours
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
@@ -163,6 +164,8 @@ class ValidateFaultForm(FormValidationAction):
     ) -> list[EventType]:
         """One pass over the message for every field (bot.intake), instead of one extract_ method per slot."""
         message = latest_message(tracker)
+        if hazard_interrupts(message):
+            return []  # safety first: data/rules/safety.yml takes the turn
         requested = tracker.get_slot("requested_slot")
         if requested == "guide_accepted":
             decision = _guide_decision(message.text, message.intent)

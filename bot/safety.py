@@ -22,6 +22,8 @@ from bot.config import settings
 
 SAFETY_DIR = "safety"
 COMMON_FILE = "_safety.yml"
+# The intent bot/nlu/safety_intent.py gives every message in which these rules find a hazard.
+HAZARD_INTENT = "report_hazard"
 # Ticket flags a safety path sets (Ticket.flags).
 SAFETY_INCIDENT = "safety_incident"
 CLINICAL_RISK = "clinical_risk"
@@ -89,6 +91,11 @@ class SafetyRules:
     present_cues: tuple[str, ...]
     repeat_cues: tuple[str, ...]
     texts: dict[str, str]
+    # Adverse-event category (death, group_event) → words that name it; anything else is (possible) injury.
+    adverse_event_cues: dict[str, tuple[str, ...]]
+    adverse_event_labels: dict[str, str]
+    # A regular expression whose group is a lot number the caller read out.
+    lot_number: str
 
     def hazard(self, hazard_id: str) -> Hazard:
         for hazard in self.hazards:
@@ -185,6 +192,9 @@ def load_rules(kb_dir: Path) -> SafetyRules:
         present_cues=tuple(common["present_cues"]),
         repeat_cues=tuple(common["repeat_cues"]),
         texts={str(k): str(v) for k, v in common["texts"].items()},
+        adverse_event_cues={str(k): tuple(v) for k, v in common["adverse_event_cues"].items()},
+        adverse_event_labels={str(k): str(v) for k, v in common["adverse_event_labels"].items()},
+        lot_number=str(common["lot_number"]),
     )
 
 

@@ -334,3 +334,28 @@ class FollowUpCall(Base):
     note = Column(Text)
 
     device = relationship("Device")
+
+
+class AdverseEvent(Base):
+    """A 医疗器械不良事件: a patient or operator harmed, or possibly harmed, at or by a device, kept with its ticket
+    so that the supplier reports it within the regulatory limit (kb/policy.yml adverse_events)."""
+
+    __tablename__ = "adverse_events"
+
+    id = Column(Integer, primary_key=True)
+    # One record per ticket: a second report of the same incident adds to the ticket, not a second record.
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, unique=True)
+    what_happened = Column(Text, nullable=False)
+    occurred_at = Column(DateTime, nullable=False)
+    device = Column(String(60))
+    serial_number = Column(String(40))
+    lot_numbers = Column(String(200))
+    outcome = Column(Text)
+    reporter = Column(String(120))
+    # death, serious_injury or group_event: sets report_due from the policy's limits.
+    category = Column(String(20), nullable=False)
+    report_due = Column(DateTime, nullable=False)
+    reported_at = Column(DateTime)
+    created_at = Column(DateTime, nullable=False)
+
+    ticket = relationship("Ticket")
