@@ -7,6 +7,7 @@ unanswered (`hazard_interrupts`) so that those rules take over.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -42,7 +43,7 @@ TIER2_FIELDS = (
     "contact_person",
     "contact_phone",
 )
-SAFETY_SLOTS = ("safety_hazards", "safety_flags", "safety_description", "safety_people_safe")
+_SERIAL_WORDS = re.compile(r"序列号|编号|SN|[是为：:，,。\s]")
 
 
 def hazard_interrupts(message: Message) -> bool:
@@ -150,9 +151,6 @@ class ValidateSafetyForm(FormValidationAction):
         found = extract_fields(
             message, requested if requested in FIELDS else None, current_catalogue(), current_rules()
         )
-        serial = found.get("serial_number") or normalise_serial(message.text)
-        if serial and requested == "device":
-            found["serial_number"] = serial
         if requested in ("device", "hospital", "contact_phone") and requested not in found and message.text:
             found[requested] = message.text.strip()
         return [SlotSet(field, value) for field, value in found.items() if field in TIER2_FIELDS]
@@ -167,11 +165,16 @@ class ValidateSafetyForm(FormValidationAction):
         flags = sorted({*(tracker.get_slot("safety_flags") or []), ADVERSE_EVENT})
         return {"safety_people_safe": value, "safety_flags": flags}
 
-    def validate_serial_number(
+    def validate_device(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        # A serial read off the nameplate finds the device, its site and any open ticket to escalate.
         serial = normalise_serial(str(value))
-        return _registry_fields(serial) if serial else {"serial_number": None}
+        if not serial:
+            return {"device": value}
+        # What is left besides the serial names the device; a bare serial leaves it to the registry or tier 2.
+        rest = _SERIAL_WORDS.sub("", str(value).upper().replace(serial, "")).strip()
+        return {"device": rest or NOT_GIVEN, **_registry_fields(serial)}
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
