@@ -141,11 +141,11 @@ class ValidateSafetyForm(FormValidationAction):
         if hazard_interrupts(message):
             return []  # a new hazard: data/rules/safety.yml says its instruction first
         rules = current_safety_rules()
+        requested = tracker.get_slot("requested_slot")
         if rules.asks_repeat(message.text):
             dispatcher.utter_message(text=_instruction(tracker) or rules.text("repeat_none"))
-            # Setting a slot to what it is keeps the form from rejecting the turn; the question is asked again.
-            return [SlotSet("safety_hazards", tracker.get_slot("safety_hazards"))]
-        requested = tracker.get_slot("requested_slot")
+            # The question stays open (set to nothing, so the form does not reject the turn) and is asked again.
+            return [SlotSet(requested, None)]
         if requested == "safety_people_safe":
             return [SlotSet("safety_people_safe", message.text)]
         found = extract_fields(
@@ -159,7 +159,7 @@ class ValidateSafetyForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         rules = current_safety_rules()
-        if value == NOT_GIVEN or not rules.harmed(str(value)):
+        if value in (None, NOT_GIVEN) or not rules.harmed(str(value)):
             return {"safety_people_safe": value}
         dispatcher.utter_message(text=rules.text("someone_hurt"))
         flags = sorted({*(tracker.get_slot("safety_flags") or []), ADVERSE_EVENT})
@@ -169,7 +169,7 @@ class ValidateSafetyForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         # A serial read off the nameplate finds the device, its site and any open ticket to escalate.
-        serial = normalise_serial(str(value))
+        serial = normalise_serial(str(value or ""))
         if not serial:
             return {"device": value}
         # What is left besides the serial names the device; a bare serial leaves it to the registry or tier 2.
@@ -180,14 +180,17 @@ class ValidateSafetyForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         # In a hurry, on a bad line: whatever was said is kept; the engineer calls the number tier 1 got.
-        return {"contact_phone": normalise_phone(str(value)) or str(value)}
+        return {"contact_phone": value and (normalise_phone(str(value)) or str(value))}
 
     def validate_hospital(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         policy = current_policy()
         cities = [*policy.value("service_area.station_cities"), *policy.value("service_area.remote_areas")]
-        return {"hospital": value, "site_city": tracker.get_slot("site_city") or city_of(str(value), cities)}
+        return {
+            "hospital": value,
+            "site_city": tracker.get_slot("site_city") or city_of(str(value or ""), cities),
+        }
 
 
 def _given(tracker: Tracker, slot: str) -> str | None:
