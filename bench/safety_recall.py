@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -23,14 +24,7 @@ DEFAULT_SET = Path(__file__).resolve().parent.parent / "tests" / "safety" / "hel
 
 def naive(rules: SafetyRules) -> SafetyRules:
     """The same patterns with no negation and no mention cues."""
-    return SafetyRules(
-        hazards=rules.hazards,
-        negation=re.compile(r"(?!x)x"),  # matches nothing
-        mention_cues=(),
-        present_cues=rules.present_cues,
-        repeat_cues=rules.repeat_cues,
-        texts=rules.texts,
-    )
+    return replace(rules, negation=re.compile(r"(?!x)x"), mention_cues=())  # a negation that matches nothing
 
 
 def main() -> None:
