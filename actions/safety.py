@@ -7,6 +7,7 @@ unanswered (`hazard_interrupts`) so that those rules take over.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from typing import Any
@@ -17,22 +18,22 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, logger, origin_of, reset
+from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, origin_of, reset
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.db import session_scope
-from bot.incidents import IncidentReport, register_incident
+from bot.incidents import IncidentReport, IncidentSubmitted, submit_incident
 from bot.installed_base import find_device
 from bot.intake import FIELDS, Message, city_of, extract_fields, normalise_phone, normalise_serial
-from bot.notify.outbox import session_sms_sender
-from bot.ops.calendar import current_calendar
-from bot.ops.paging import Pager
+from bot.journal import ticket_journal
+from bot.submission import SubmitOutcome
 from bot.policy import current_policy
 from bot.replies import NOT_GIVEN
 from bot.safety import ADVERSE_EVENT, HAZARD_INTENT, PERSON_HURT, Finding, current_safety_rules
 from bot.tickets import Registration
 from bot.triage import current_rules
 
+logger = logging.getLogger(__name__)
 # What tier 2 needs at once, besides the hazard: which device, where, whom to call back.
 TIER2_FIELDS = (
     "device",
@@ -107,6 +108,7 @@ def _tier2_events(tracker: Tracker, message: Message) -> list[EventType]:
     serial = found.get("serial_number") or normalise_serial(message.text)
     if serial:
         found.update(_registry_fields(serial))
+        found["safety_serial"] = serial
     phone = caller_phone(tracker)
     if phone and not tracker.get_slot("contact_phone"):
         found.setdefault("contact_phone", phone)
@@ -146,8 +148,8 @@ class ValidateSafetyForm(FormValidationAction):
             dispatcher.utter_message(text=_instruction(tracker) or rules.text("repeat_none"))
             # The question stays open (set to nothing, so the form does not reject the turn) and is asked again.
             return [SlotSet(requested, None)]
-        if requested == "safety_people_safe":
-            return [SlotSet("safety_people_safe", message.text)]
+        if requested in ("safety_people_safe", "safety_serial"):
+            return [SlotSet(requested, message.text)]
         found = extract_fields(
             message, requested if requested in FIELDS else None, current_catalogue(), current_rules()
         )
@@ -174,7 +176,15 @@ class ValidateSafetyForm(FormValidationAction):
             return {"device": value}
         # What is left besides the serial names the device; a bare serial leaves it to the registry or tier 2.
         rest = _SERIAL_WORDS.sub("", str(value).upper().replace(serial, "")).strip()
-        return {"device": rest or NOT_GIVEN, **_registry_fields(serial)}
+        return {"device": rest or NOT_GIVEN, "safety_serial": serial, **_registry_fields(serial)}
+
+    def validate_safety_serial(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        serial = normalise_serial(str(value or ""))
+        if not serial:
+            return {"safety_serial": NOT_GIVEN if value else None}  # 「不知道」: tier 2 checks the nameplate
+        return {"safety_serial": serial, **_registry_fields(serial)}
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -236,24 +246,30 @@ class ActionSubmitSafetyTicket(Action):
             description=said,
             people=_given(tracker, "safety_people_safe"),
         )
-        now = utc_now()
         try:
-            with session_scope() as session:
-                pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
-                outcome = register_incident(
-                    session,
-                    registration,
-                    report,
-                    idempotency_key=f"safety:{tracker.get_slot('intake_id')}",
-                    origin=origin_of(tracker),
-                    policy=policy,
-                    triage_rules=current_rules(),
-                    safety_rules=rules,
-                    received_at=now,
-                    pager=pager,
-                )
+            result = submit_incident(
+                registration,
+                report,
+                report_id=str(tracker.get_slot("intake_id")),
+                origin=origin_of(tracker),
+                received_at=utc_now(),
+                journal=ticket_journal(),
+                safety_rules=rules,
+                policy=policy,
+            )
         except SQLAlchemyError:
-            logger.exception("safety incident not stored")
+            logger.exception("safety incident not registered")
+            result = IncidentSubmitted(None)
+        outcome = result.incident
+        if outcome is None:
+            # Journaled or not stored: nobody was paged, so the caller phones the hotline now.
+            journaled = result.submitted and result.submitted.outcome is SubmitOutcome.JOURNALED
+            if journaled and result.submitted and result.submitted.number:
+                number = result.submitted.number
+                dispatcher.utter_message(
+                    text=rules.text("journaled", number=number, hotline=policy.hotline_phone)
+                )
+                return [SlotSet("safety_ticket", number), SlotSet("last_ticket_number", number)]
             dispatcher.utter_message(text=rules.text("service_error", hotline=policy.hotline_phone))
             return []
         dispatcher.utter_message(
@@ -269,7 +285,8 @@ class ActionSubmitSafetyTicket(Action):
             logger.error("nobody could be paged for safety incident %s", outcome.number)
             dispatcher.utter_message(text=rules.text("nobody_paged", hotline=policy.hotline_phone))
         done = reset(
-            (*INTAKE_SLOTS, "safety_description", "safety_people_safe", "safety_flags"), keep=CALLER_SLOTS
+            (*INTAKE_SLOTS, "safety_description", "safety_people_safe", "safety_flags", "safety_serial"),
+            keep=CALLER_SLOTS,
         )
         return [
             *done,

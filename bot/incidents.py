@@ -1,9 +1,10 @@
 """Safety incidents: the ticket of a hazard, clinical risk or harm, at top severity, paged at once, any hour.
 
-`register_incident` is the one way a safety report reaches tier 2:
+`submit_incident` is the one way a safety report reaches tier 2:
 - the device's open ticket, if it has one, is escalated (never just noted): severity `safety`, the incident's
   flags, the policy's `safety:` deadlines where they are shorter, an audit-log event;
-- otherwise a new fault ticket is created exactly once (the intake's idempotency key) and marked the same way;
+- otherwise a new fault ticket is submitted (bot.submission.submit_ticket: exactly once, journaled while the
+  database is down) and marked the same way;
 - the ladder steps of `safety.page_at_once` (the on-call engineer and the manager) are paged together, now;
 - when someone is (or may be) hurt, a 医疗器械不良事件 record is kept with the ticket, with its reporting deadline
   from `adverse_events:` in kb/policy.yml.
@@ -16,20 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bot.catalogue import current_catalogue
+from bot.db import session_scope
 from bot.db.models import AdverseEvent, Page, Ticket, TicketEvent
+from bot.journal import TicketJournal
+from bot.notify.outbox import session_sms_sender
+from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager, page_steps_now, round_pages
-from bot.policy import Distance, ServicePolicy
+from bot.policy import Distance, ServicePolicy, current_policy
 from bot.safety import ADVERSE_EVENT, SAFETY_SEVERITY, SafetyRules
-from bot.tickets import (
-    OpenTicketExists,
-    Origin,
-    Registration,
-    create_fault_ticket,
-    open_ticket_for_serial,
-)
-from bot.triage import TriageRules
+from bot.submission import SubmitOutcome, Submitted, submit_ticket
+from bot.tickets import Origin, Registration, TicketKind, find_ticket, open_ticket_for_serial
 
 # Audit-log kinds (TicketEvent.kind) of a ticket registered as, or escalated to, a safety incident.
 SAFETY_EVENT = "safety"
@@ -58,47 +59,96 @@ class IncidentOutcome:
     adverse_event_due: datetime | None
 
 
-def register_incident(
-    session: Session,
+@dataclass(frozen=True)
+class IncidentSubmitted:
+    """What became of a safety report: the incident (None when the ticket could not be stored, see `submitted`)."""
+
+    incident: IncidentOutcome | None
+    # submit_ticket's answer when the device had no open ticket and a new one was submitted.
+    submitted: Submitted | None = None
+
+
+def submit_incident(
     registration: Registration,
     report: IncidentReport,
     *,
-    idempotency_key: str,
+    report_id: str,
     origin: Origin,
+    received_at: datetime,
+    journal: TicketJournal,
+    safety_rules: SafetyRules,
+    policy: ServicePolicy | None = None,
+    engine: Engine | None = None,
+) -> IncidentSubmitted:
+    """The one way a safety report reaches tier 2: the device's open ticket is escalated; otherwise a ticket is
+    submitted (bot.submission: exactly once, journaled while the database is down) and made the incident."""
+    policy = policy or current_policy()
+    number = None
+    if registration.serial_number:
+        with session_scope(engine) as session:
+            open_ticket = open_ticket_for_serial(session, registration.serial_number)
+            number = open_ticket.number if open_ticket is not None else None
+    escalated, submitted = number is not None, None
+    if number is None:
+        submitted = submit_ticket(
+            TicketKind.FAULT,
+            registration,
+            report_id=f"safety-{report_id}",
+            origin=origin,
+            received_at=received_at,
+            journal=journal,
+            policy=policy,
+            engine=engine,
+        )
+        if submitted.ticket is None or submitted.number is None:
+            return IncidentSubmitted(None, submitted)  # journaled or failed: the caller is told to phone
+        # Opened by someone else a moment ago: submit_ticket noted the report there; it is escalated all the same.
+        escalated, number = submitted.outcome is SubmitOutcome.DUPLICATE_NOTED, submitted.number
+    with session_scope(engine) as session:
+        ticket = find_ticket(session, number)
+        assert ticket is not None, number
+        pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
+        incident = register_incident(
+            session,
+            ticket,
+            registration,
+            report,
+            escalated=escalated,
+            report_id=report_id,
+            actor=origin.sender_id,
+            policy=policy,
+            safety_rules=safety_rules,
+            received_at=received_at,
+            pager=pager,
+        )
+    return IncidentSubmitted(incident, submitted)
+
+
+def register_incident(
+    session: Session,
+    ticket: Ticket,
+    registration: Registration,
+    report: IncidentReport,
+    *,
+    escalated: bool,
+    report_id: str,
+    actor: str,
     policy: ServicePolicy,
-    triage_rules: TriageRules,
     safety_rules: SafetyRules,
     received_at: datetime,
     pager: Pager,
 ) -> IncidentOutcome:
-    """Escalate the device's open ticket or create the incident's ticket, page at once, record harm."""
+    """Make the ticket the incident (once per report): top severity, flags, the safety deadlines, an audit-log entry,
+    the on-call engineer and the manager paged at once, the adverse-event record when someone is hurt."""
     labels = "、".join(safety_rules.hazard(hazard_id).label for hazard_id in report.hazard_ids)
-    open_ticket = (
-        open_ticket_for_serial(session, registration.serial_number) if registration.serial_number else None
-    )
-    if open_ticket is None:
-        try:
-            ticket, _ = create_fault_ticket(
-                session,
-                registration,
-                idempotency_key=idempotency_key,
-                origin=origin,
-                policy=policy,
-                rules=triage_rules,
-                received_at=received_at,
-            )
-        except OpenTicketExists as exists:  # opened by someone else a moment ago
-            open_ticket = exists.ticket
-    escalated = open_ticket is not None
-    if open_ticket is not None:
-        ticket = open_ticket
-        if round_pages(session, ticket) and not _escalated_by(ticket, idempotency_key):
-            # The ladder starts afresh at safety severity: a new round, so its steps can page again.
-            ticket.dispatch_round = (ticket.dispatch_round or 0) + 1
+    if round_pages(session, ticket) and not _registered_by(ticket, report_id):
+        # The ladder starts afresh at safety severity: a new round, so its steps page again with the safety text.
+        ticket.dispatch_round = (ticket.dispatch_round or 0) + 1
+    if escalated:
         kind, note = ESCALATED_EVENT, f"安全事件升级（{labels}）：{report.description}"
     else:
         kind, note = SAFETY_EVENT, f"安全事件（{labels}）"
-    _log(session, ticket, kind, f"[{idempotency_key}] {note}", origin.sender_id, received_at)
+    _log(session, ticket, kind, f"[{report_id}] {note}", actor, received_at)
     _mark(ticket, report, policy, received_at)
     session.flush()
     pages = _page(session, ticket, labels, report, safety_rules, policy, received_at, pager)
@@ -107,8 +157,8 @@ def register_incident(
     return IncidentOutcome(ticket.number, escalated, ticket.response_due, len(pages), due)
 
 
-def _escalated_by(ticket: Ticket, idempotency_key: str) -> bool:
-    return any((event.note or "").startswith(f"[{idempotency_key}]") for event in ticket.events)
+def _registered_by(ticket: Ticket, report_id: str) -> bool:
+    return any((event.note or "").startswith(f"[{report_id}]") for event in ticket.events)
 
 
 def _log(session: Session, ticket: Ticket, kind: str, note: str, actor: str, at: datetime) -> None:
