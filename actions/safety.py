@@ -26,10 +26,10 @@ from bot.incidents import IncidentReport, IncidentSubmitted, submit_incident
 from bot.installed_base import find_device
 from bot.intake import FIELDS, Message, city_of, extract_fields, normalise_phone, normalise_serial
 from bot.journal import ticket_journal
-from bot.submission import SubmitOutcome
 from bot.policy import current_policy
 from bot.replies import NOT_GIVEN
 from bot.safety import ADVERSE_EVENT, HAZARD_INTENT, PERSON_HURT, Finding, current_safety_rules
+from bot.submission import SubmitOutcome
 from bot.tickets import Registration
 from bot.triage import current_rules
 
