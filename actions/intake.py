@@ -116,18 +116,32 @@ _FAULT_FIELDS = ("fault_description", "device", "clinical_impact")
 _SERIAL_SPACING = re.compile(r"[\s\-－.。]")
 
 
-def _guide_step_events(message: Message) -> list[EventType]:
+def _guide_step_events(
+    dispatcher: CollectingDispatcher, tracker: Tracker, message: Message
+) -> list[EventType]:
     """A reply to a guide step: its outcome, and any registration field it gives. A serial or phone read out in the
     middle of a step goes into the registration (validated as usual); the walk keeps its place and the step is
-    asked again, briefly."""
+    asked again, briefly. A new error code ends the walk (noted in the fault), a reading is compared with its set
+    value (bot.knowledge.guidance read_reply)."""
     fields = _fields_given_during_walk(message)
     events: list[EventType] = [SlotSet(field, value) for field, value in fields.items()]
+    library = guide_library()
     # 「跳过」 may read as cancel to NLU: a reply that states a step's outcome is one, whatever the intent.
-    outcome = guide_library().outcome_of(message.text)
-    if outcome is not None:
-        return [*events, SlotSet("guide_step_answer", outcome.value)]
-    if _guide_decision(message.text, message.intent) is False:
+    reply = library.read_reply(message.text)
+    if reply.wants_engineer:
         return [*events, SlotSet("guide_step_answer", STOPPED)]  # 「别试了，直接派工程师」
+    if reply.new_code:
+        dispatcher.utter_message(text=library.text("new_code").format(code=reply.new_code))
+        fault = library.text("new_code_fault").format(
+            fault=tracker.get_slot("fault_description") or "", code=reply.new_code
+        )
+        return [*events, SlotSet("fault_description", fault), SlotSet("guide_step_answer", STOPPED)]
+    if reply.reading is not None:
+        dispatcher.utter_message(text=library.reading_said(reply.reading))
+    if reply.outcome is not None:
+        return [*events, SlotSet("guide_step_answer", reply.outcome.value)]
+    if _guide_decision(message.text, message.intent) is False:
+        return [*events, SlotSet("guide_step_answer", STOPPED)]
     if not fields and message.intent not in ("cancel", "request_human", "ask_question"):
         return [SlotSet("guide_step_answer", UNCLEAR)]
     return events
@@ -169,7 +183,7 @@ class ValidateFaultForm(FormValidationAction):
             if decision is not None:
                 return [SlotSet("guide_accepted", decision)]
         if requested == "guide_step_answer":
-            return _guide_step_events(message)
+            return _guide_step_events(dispatcher, tracker, message)
         found = extract_fields(message, requested, current_catalogue(), current_rules())
         events: list[EventType] = [SlotSet(field, value) for field, value in found.items()]
         if requested == "registration_confirmed":

@@ -16,11 +16,13 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import caller_phone, latest_message, logger, origin_of
+from actions.ratings import rate
+from actions.requests import callback_window, callback_window_said, registry_fields, request_follow_up
+from bot.callbacks import declines_call_back, extension_in, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.db import session_scope
-from bot.db.models import Rating
-from bot.intake import extract_fields, normalise_phone
+from bot.intake import extract_fields, find_ticket_number, normalise_phone
 from bot.notify.journal import JournalUnavailable, database_unreachable, ticket_journal
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar, is_business_hours
@@ -35,7 +37,6 @@ from bot.tickets import (
     TicketStatus,
     create_service_request,
     find_ticket,
-    tickets_for_caller,
 )
 from bot.triage import current_rules
 
@@ -61,14 +62,23 @@ class ActionStartServiceRequest(Action):
     ) -> list[EventType]:
         message = latest_message(tracker)
         kind = KIND_BY_INTENT.get(message.intent or "", TicketKind.CALLBACK)
+        on_phone = tracker.get_latest_input_channel() == VOICE_CHANNEL
+        follow_up = await request_follow_up(dispatcher, tracker, domain, kind, on_phone=on_phone)
+        if follow_up is not None:
+            return follow_up
         events: list[EventType] = [
             SlotSet("request_kind", kind.value),
             SlotSet("request_text", message.text),
             SlotSet("intake_id", uuid.uuid4().hex),
         ]
-        found = extract_fields(message, None, current_catalogue(), current_rules())
+        found = {
+            **extract_fields(message, None, current_catalogue(), current_rules()),
+            **registry_fields(message.text),
+        }
         events += [
-            SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS or f in ("device", "serial_number")
+            SlotSet(f, v)
+            for f, v in found.items()
+            if f in CONTACT_SLOTS or f in ("device", "serial_number", "department")
         ]
         phone = caller_phone(tracker)
         if phone and not tracker.get_slot("contact_phone") and "contact_phone" not in found:
@@ -83,7 +93,10 @@ class ValidateContactForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        # A call-back needs only a number to call; the others also need who and where.
+        # A call-back needs only a number to call; the others also need who and where; nothing when the request
+        # was answered or withdrawn (actions/requests.py).
+        if not tracker.get_slot("request_kind"):
+            return []
         if tracker.get_slot("request_kind") == TicketKind.CALLBACK.value:
             return ["contact_phone"]
         return list(domain_slots)
@@ -93,15 +106,21 @@ class ValidateContactForm(FormValidationAction):
     ) -> list[EventType]:
         message = latest_message(tracker)
         requested = tracker.get_slot("requested_slot")
+        if requested == "contact_phone" and declines_call_back(message.text):
+            return [SlotSet("contact_phone", message.text)]  # validate_contact_phone withdraws the call-back
         found = extract_fields(message, requested, current_catalogue(), current_rules())
         return [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS]
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if declines_call_back(str(value)):
+            # Asked once; a caller who will not leave a number gets the hotline, not the same question again.
+            dispatcher.utter_message(text=say("handoff_no_phone", hotline=current_policy().hotline_phone))
+            return {"contact_phone": None, "request_kind": None, "intake_id": None}
         phone = normalise_phone(str(value))
         if phone:
-            return {"contact_phone": phone}
+            return {"contact_phone": with_extension(phone, extension_in(latest_message(tracker).text))}
         dispatcher.utter_message(text=say("phone_invalid", value=value))
         return {"contact_phone": None}
 
@@ -150,7 +169,11 @@ class ActionSubmitServiceRequest(Action):
                         policy=policy,
                         received_at=received_at,
                     )
-                    dispatcher.utter_message(text=request_created(ticket, policy))
+                    window = callback_window(ticket, registration.description, policy, received_at)
+                    if window is not None:
+                        dispatcher.utter_message(text=callback_window_said(ticket, window, policy))
+                    else:
+                        dispatcher.utter_message(text=request_created(ticket, policy))
                     number = ticket.number
         except SQLAlchemyError as error:
             if not database_unreachable(error):
@@ -182,6 +205,7 @@ class ActionSubmitServiceRequest(Action):
             SlotSet("request_text", None),
             SlotSet("intake_id", None),
             SlotSet("last_ticket_number", number),
+            SlotSet("last_request", {"kind": kind.value, "number": number}),
         ]
 
 
@@ -279,7 +303,8 @@ def score_in(text: str, entities: list[dict[str, Any]]) -> int | None:
 
 
 class ActionRateService(Action):
-    """Store a 1-5 score, tied to the caller's latest ticket; below the policy's bar it opens a review."""
+    """A 1-5 score for a finished ticket (bot.ratings): the one named or the caller's only one; asked which, or
+    told to wait while it is still being handled; a low score asks once for a phone when there is none."""
 
     def name(self) -> str:
         return "action_rate_service"
@@ -292,23 +317,4 @@ class ActionRateService(Action):
         if score is None:
             dispatcher.utter_message(text=say("rating_ask"))
             return []
-        policy = current_policy()
-        with session_scope() as session:
-            tickets = tickets_for_caller(
-                session, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone"), limit=1
-            )
-            session.add(
-                Rating(
-                    ticket_id=tickets[0].id if tickets else None,
-                    score=score,
-                    comment=message.text,
-                    channel=tracker.get_latest_input_channel() or "rest",
-                    sender_id=tracker.sender_id,
-                    created_at=utc_now(),
-                )
-            )
-        if score < int(policy.value("satisfaction.review_below")):
-            dispatcher.utter_message(text=say("rating_low", score=score))
-        else:
-            dispatcher.utter_message(text=say("rating_thanks", score=score))
-        return []
+        return rate(dispatcher, tracker, score, message.text, find_ticket_number(message.text))

@@ -13,19 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-_NUMERALS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+from bot.db.models import Ticket
+from bot.numerals import chinese_number
+
 _HOUR = r"(\d{1,2}|十[一二]?|[一二两三四五六七八九]|十)"
 _TIME = re.compile(
     r"(今天|明天|后天)?\s*(早上|上午|中午|下午|傍晚|晚上)?\s*"
@@ -47,23 +37,12 @@ class CallbackWindow:
     words: str  # how the caller put it, e.g. 「下午三点以后」
 
 
-def _number(token: str) -> int:
-    if token.isdigit():
-        return int(token)
-    if token.startswith("十"):
-        return 10 + (_NUMERALS[token[1]] if len(token) > 1 else 0)
-    if "十" in token:
-        tens, _, ones = token.partition("十")
-        return _NUMERALS[tens] * 10 + (_NUMERALS[ones] if ones else 0)
-    return _NUMERALS[token]
-
-
 def _minutes(token: str | None) -> int:
     if not token:
         return 0
     if token == "半":
         return 30
-    return _number(token.rstrip("分"))
+    return int(chinese_number(token.rstrip("分")) or 0)
 
 
 def requested_window(text: str, now: datetime, zone: str) -> CallbackWindow | None:
@@ -75,7 +54,7 @@ def requested_window(text: str, now: datetime, zone: str) -> CallbackWindow | No
     if match is None:
         return None
     day, period, hour_token, minute_token, side = match.groups()
-    hour = _number(hour_token)
+    hour = int(chinese_number(hour_token) or 0)
     minute = _minutes(minute_token)
     if hour > 23 or minute > 59:
         return None
@@ -109,3 +88,19 @@ def callback_due(window: CallbackWindow, minutes: int) -> datetime:
     they asked), capped at the end of the window they gave."""
     due = window.earliest + timedelta(minutes=minutes)
     return min(due, window.latest) if window.latest else due
+
+
+def schedule_call_back(ticket: Ticket, window: CallbackWindow, minutes: int) -> None:
+    """Move a call-back ticket's response deadline into the caller's window, so that the SLA clock (and anyone
+    reading the queue) expects the call then, not 30 minutes after the request."""
+    ticket.response_due = callback_due(window, minutes)
+
+
+_DECLINES = re.compile(
+    r"不留|不想留|不给|不方便留|不用回电|不要回电|别回电|不用打给我|我自己打|自己打过去|不用留|没法留|不用你们打"
+)
+
+
+def declines_call_back(text: str) -> bool:
+    """「不想留电话」, 「热线多少，我自己打」: the caller will not wait for a call; asked once, that is respected."""
+    return bool(_DECLINES.search(text.replace(" ", "")))
