@@ -18,6 +18,7 @@ from actions.service import page_on_call_after_hours
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.config import settings
+from bot.context import accepts_offer
 from bot.db import session_scope
 from bot.installed_base import find_device
 from bot.intake import (
@@ -185,6 +186,14 @@ class ValidateFaultForm(FormValidationAction):
         if requested == "guide_step_answer":
             return _guide_step_events(dispatcher, tracker, message)
         found = extract_fields(message, requested, current_catalogue(), current_rules())
+        offered = tracker.get_slot("offered_serial")
+        if (
+            requested == "serial_number"
+            and offered
+            and "serial_number" not in found
+            and accepts_offer(message)
+        ):
+            found["serial_number"] = offered  # 「对，就是那台」 to the registered device offered
         events: list[EventType] = [SlotSet(field, value) for field, value in found.items()]
         if requested == "registration_confirmed":
             # The answer goes through validate_registration_confirmed, the one place that may also set

@@ -15,7 +15,7 @@ from actions.common import latest_message
 from actions.ratings import rating_follow_up
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, to_local, utc_now
-from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket
+from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
 from bot.db import session_scope
 from bot.db.models import Ticket
 from bot.installed_base import find_device, warranty_status
@@ -173,3 +173,37 @@ class ValidateWarrantyForm(FormValidationAction):
             return {"serial_number": None, "failed_attempts": {}, "requested_slot": None}
         dispatcher.utter_message(text=say("serial_invalid", value=value))
         return {"serial_number": None, "failed_attempts": counts}
+
+
+class ActionAskSerialNumber(Action):
+    """The fault form's serial question: when the hospital and the device type already point to exactly one
+    registered device, offer it (「是 GF-990（GF23070519）那台吗？」) instead of sending the caller to the
+    nameplate; offered once per intake."""
+
+    def name(self) -> str:
+        return "action_ask_fault_form_serial_number"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if not tracker.get_slot("offered_serial"):
+            catalogue = current_catalogue()
+            said = f"{tracker.get_slot('device') or ''} {tracker.get_slot('fault_description') or ''}"
+            device_type = catalogue.type_in_text(said)
+            with session_scope() as session:
+                device = the_registered_device(
+                    session, tracker.get_slot("hospital"), device_type.id if device_type else None, catalogue
+                )
+                if device is not None:
+                    dispatcher.utter_message(
+                        text=say(
+                            "registry_offer",
+                            hospital=device.hospital,
+                            department=device.department,
+                            model=device.model,
+                            serial=device.serial_number,
+                        )
+                    )
+                    return [SlotSet("offered_serial", device.serial_number)]
+        dispatcher.utter_message(response="utter_ask_fault_form_serial_number")
+        return []

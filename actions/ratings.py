@@ -88,3 +88,22 @@ def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
             add_review_contact(session, ticket, phone, actor=tracker.sender_id, at=utc_now())
     dispatcher.utter_message(text=say("rating_contact_kept", phone=phone))
     return [*done, SlotSet("contact_phone", phone)]
+
+
+def ask_for_score(dispatcher: CollectingDispatcher, tracker: Tracker, number: str | None) -> list[EventType]:
+    """「我想给上次的服务打个分」 without a score: first which ticket, when that is not clear, then the score."""
+    with session_scope() as session:
+        target = ticket_to_rate(
+            session, number, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone")
+        )
+        if target.kind is Target.NOT_DONE and target.ticket is not None:
+            status = STATUS_LABELS[TicketStatus(target.ticket.status)]
+            dispatcher.utter_message(text=say("rating_not_done", number=target.ticket.number, status=status))
+        elif target.kind is Target.WHICH:
+            numbers = "、".join(target.choices)
+            dispatcher.utter_message(text=say("rating_which", count=len(target.choices), numbers=numbers))
+        elif target.kind is Target.UNKNOWN:
+            dispatcher.utter_message(text=say("rating_unknown"))
+        else:
+            dispatcher.utter_message(text=say("rating_ask"))
+    return []

@@ -25,7 +25,7 @@ from bot.context import TICKETS, Lookup, ordinal_in, referenced_ticket, warranty
 from bot.db import session_scope
 from bot.db.models import Ticket
 from bot.installed_base import find_device
-from bot.intake import find_ticket_number, normalise_serial
+from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager
@@ -36,16 +36,20 @@ from bot.ticket_changes import (
     ChangeRefused,
     add_by_caller,
     cancel_by_caller,
+    note_repeat_report,
     wants_addition,
     wants_cancel,
 )
 from bot.tickets import (
     KIND_LABELS,
     OPEN_STATUSES,
+    STATUS_LABELS,
     TicketKind,
     TicketStatus,
+    open_ticket_for_serial,
     tickets_for_caller,
 )
+from bot.triage import current_rules
 
 # A question about a booking just made (「培训收费吗」), rather than a second booking.
 _QUESTION_WORDS = (
@@ -87,6 +91,8 @@ class ActionFollowUp(Action):
             assert lookup is not None
             follow = Lookup(lookup.kind, serials=(*lookup.serials, serial))
             return [SlotSet("last_lookup", follow.to_dict())]
+        if repeat_report(dispatcher, tracker, message):
+            return []
         if wants_cancel(message.text) or wants_addition(message.text):
             return await ActionChangeTicket().run(dispatcher, tracker, domain)
         if ordinal_in(message.text) is not None and lookup is not None and lookup.kind == TICKETS:
@@ -188,9 +194,9 @@ async def request_follow_up(
     return None
 
 
-def registry_fields(text: str) -> dict[str, Any]:
+def registry_fields(message: Message) -> dict[str, Any]:
     """A serial from the installed base in a service request answers who and where: hospital, department, device."""
-    serial = normalise_serial(text)
+    serial = serial_said(message)
     if serial is None:
         return {}
     with session_scope() as session:
@@ -227,3 +233,41 @@ def callback_window_said(ticket: Ticket, window: CallbackWindow, policy: Service
         phone=ticket.contact_phone,
         hotline=policy.hotline_phone,
     )
+
+
+def repeat_report(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> bool:
+    """A serial with an open ticket, said outside any form (「我是同事任杰 138… 这台KR…还是堵」): this caller's
+    name, phone and words go on that ticket, and nothing more is asked. False when no open ticket has it."""
+    serial = serial_said(message)
+    if serial is None:
+        return False
+    found = extract_fields(message, None, current_catalogue(), current_rules())
+    with session_scope() as session:
+        ticket = open_ticket_for_serial(session, serial)
+        if ticket is None:
+            return False
+        note_repeat_report(
+            session,
+            ticket,
+            words=message.text,
+            person=found.get("contact_person"),
+            phone=found.get("contact_phone"),
+            key=f"{tracker.sender_id}:{len(tracker.events)}",
+            caller=tracker.sender_id,
+            at=utc_now(),
+        )
+        status = STATUS_LABELS[TicketStatus(ticket.status)]
+        dispatcher.utter_message(
+            text=say("duplicate_found", serial=serial, number=ticket.number, status=status)
+        )
+    return True
+
+
+def serial_said(message: Message) -> str | None:
+    """The serial in a message: NLU's entity, else one of its words (a phone right before it is another word)."""
+    for entity in message.entities:
+        if entity.get("entity") == "serial_number":
+            serial = normalise_serial(str(entity.get("value")))
+            if serial:
+                return serial
+    return next(filter(None, (normalise_serial(word) for word in message.text.split())), None)

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import caller_phone, latest_message, logger, origin_of
-from actions.ratings import rate
+from actions.ratings import ask_for_score, rate
 from actions.requests import callback_window, callback_window_said, registry_fields, request_follow_up
 from bot.callbacks import declines_call_back, extension_in, with_extension
 from bot.catalogue import current_catalogue
@@ -71,10 +71,10 @@ class ActionStartServiceRequest(Action):
             SlotSet("request_text", message.text),
             SlotSet("intake_id", uuid.uuid4().hex),
         ]
-        found = {
-            **extract_fields(message, None, current_catalogue(), current_rules()),
-            **registry_fields(message.text),
-        }
+        registered = registry_fields(message)
+        if registered:
+            dispatcher.utter_message(text=say("serial_known_request", **registered))
+        found = {**extract_fields(message, None, current_catalogue(), current_rules()), **registered}
         events += [
             SlotSet(f, v)
             for f, v in found.items()
@@ -315,6 +315,5 @@ class ActionRateService(Action):
         message = latest_message(tracker)
         score = score_in(message.text, message.entities)
         if score is None:
-            dispatcher.utter_message(text=say("rating_ask"))
-            return []
+            return ask_for_score(dispatcher, tracker, find_ticket_number(message.text))
         return rate(dispatcher, tracker, score, message.text, find_ticket_number(message.text))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.catalogue import Catalogue
 from bot.db.models import Device
-from bot.intake import find_ticket_number, normalise_serial
+from bot.intake import Message, find_ticket_number, normalise_serial
 
 TICKETS = "tickets"
 WARRANTY = "warranty"
@@ -149,3 +149,14 @@ def the_registered_device(
 def positions(numbers: Sequence[str]) -> dict[str, int]:
     """1-based position of each ticket as read out, for 「第二张 SR… 是…」."""
     return {number: index for index, number in enumerate(numbers, 1)}
+
+
+_YES = re.compile(r"^(?:对|是|是的|对的|对对|嗯|没错|就是|就是那台|是那台|对就是那台)")
+
+
+def accepts_offer(message: Message) -> bool:
+    """A yes to 「是…那台吗？」: 「对」, 「是的就是那台」 (and not 「不是」)."""
+    text = message.text.strip()
+    if text.startswith(("不", "没")):
+        return False
+    return message.intent == "affirm" or bool(_YES.match(text))

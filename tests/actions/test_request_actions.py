@@ -9,9 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from actions.lookup import ActionCheckTicket
+from actions.lookup import ActionAskSerialNumber, ActionCheckTicket
 from actions.requests import ActionChangeTicket, ActionFollowUp
-from actions.service import ActionStartServiceRequest, ActionSubmitServiceRequest, ValidateContactForm
+from actions.service import (
+    ActionRateService,
+    ActionStartServiceRequest,
+    ActionSubmitServiceRequest,
+    ValidateContactForm,
+)
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket
@@ -171,3 +176,54 @@ async def test_a_complaint_is_apologised_for_first_and_keeps_the_ticket_it_names
     events = await ActionStartServiceRequest().run(dispatcher, make_tracker(text, "complaint"), domain)
     assert "抱歉" in texts(dispatcher) and "SR202612060019" in texts(dispatcher)
     assert slot_values(events)["request_text"] == text
+
+
+async def test_the_one_registered_device_is_offered_instead_of_the_nameplate(
+    database, dispatcher, domain
+) -> None:
+    slots = {"hospital": "栾川县人民医院", "device": "原子吸收光谱仪", "fault_description": "点不着火"}
+    events = await ActionAskSerialNumber().run(
+        dispatcher, make_tracker("栾川县人民医院的原子吸收", "report_fault", slots=slots), domain
+    )
+    assert "GF23070519" in texts(dispatcher) and slot_values(events) == {"offered_serial": "GF23070519"}
+    dispatcher.messages.clear()
+    # Offered once: after a 「不是」 the question is the plain one.
+    slots["offered_serial"] = "GF23070519"
+    await ActionAskSerialNumber().run(dispatcher, make_tracker("不是", "deny", slots=slots), domain)
+    assert dispatcher.messages[0]["response"] == "utter_ask_fault_form_serial_number"
+    dispatcher.messages.clear()
+    two = {"hospital": "郑州市嘉禾医院", "device": "生化分析仪", "fault_description": "温度报警"}
+    await ActionAskSerialNumber().run(
+        dispatcher, make_tracker("嘉禾医院的生化仪", "report_fault", slots=two), domain
+    )
+    assert dispatcher.messages[0]["response"] == "utter_ask_fault_form_serial_number"  # two of them: ask
+
+
+async def test_a_second_caller_on_a_device_with_an_open_ticket_is_noted_on_it(
+    database, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain)
+    text = "我是同事任杰 13598203347 KR23060142这台还是报温度 报修"
+    await ActionFollowUp().run(dispatcher, make_tracker(text, "inform", sender_id="colleague"), domain)
+    assert number in texts(dispatcher)
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        notes = [e.note for e in ticket.events if e.note and "再次报修" in e.note]
+    assert len(notes) == 1 and "13598203347" in notes[0] and "还是报温度" in notes[0]
+
+
+async def test_a_registered_serial_in_a_booking_fills_who_and_where(database, dispatcher, domain) -> None:
+    events = await ActionStartServiceRequest().run(
+        dispatcher, make_tracker("GF23070519 这台想约下周三上午做保养", "request_maintenance"), domain
+    )
+    assert "栾川县人民医院" in texts(dispatcher)
+    assert (
+        slot_values(events)["hospital"] == "栾川县人民医院" and slot_values(events)["department"] == "检验科"
+    )
+
+
+async def test_a_wish_to_rate_without_a_ticket_asks_which(database, dispatcher, domain) -> None:
+    await ActionRateService().run(
+        dispatcher, make_tracker("我想给上回的维修服务打个分", "rate_service"), domain
+    )
+    assert "工单号" in texts(dispatcher)

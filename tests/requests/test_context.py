@@ -10,6 +10,7 @@ from bot.context import (
     TICKETS,
     WARRANTY,
     Lookup,
+    accepts_offer,
     ordinal_in,
     referenced_ticket,
     same_hospital,
@@ -17,6 +18,7 @@ from bot.context import (
     warranty_follow_up,
 )
 from bot.db import session_scope
+from bot.intake import Message
 
 TWO = Lookup(TICKETS, ("SR202612060019", "SR202612060023"))
 
@@ -73,3 +75,17 @@ def test_a_hospital_and_a_device_type_offer_the_one_registered_device(database: 
         assert the_registered_device(session, "郑州市嘉禾医院", chemistry.id, catalogue) is None
         assert the_registered_device(session, "郑州市嘉禾医院", aas.id, catalogue) is None
         assert the_registered_device(session, None, aas.id, catalogue) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "yes"),
+    [
+        ("对 就是那台", "affirm", True),
+        ("是的", None, True),
+        ("就是那台", "inform", True),
+        ("不是", "deny", False),
+        ("不是那台", "affirm", False),
+    ],
+)
+def test_a_yes_to_the_offered_device(text: str, intent: str | None, yes: bool) -> None:
+    assert accepts_offer(Message(text, intent, [])) is yes
