@@ -19,7 +19,7 @@ from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket
 from bot.db import session_scope
 from bot.db.models import Ticket
 from bot.installed_base import find_device, warranty_status
-from bot.intake import normalise_phone, normalise_serial
+from bot.intake import gives_up, normalise_phone, normalise_serial
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager
@@ -28,8 +28,6 @@ from bot.replies import ticket_status, warranty_answer
 from bot.texts import say
 from bot.ticket_changes import escalate_overdue
 from bot.tickets import find_ticket, tickets_for_caller
-
-MAX_FAILURES = 2
 
 
 class ActionCheckTicket(Action):
@@ -168,7 +166,7 @@ class ValidateWarrantyForm(FormValidationAction):
             return {"serial_number": serial}
         counts = dict(tracker.get_slot("failed_attempts") or {})
         counts["warranty_serial"] = counts.get("warranty_serial", 0) + 1
-        if counts["warranty_serial"] >= MAX_FAILURES:
+        if gives_up(counts["warranty_serial"]):
             dispatcher.utter_message(text=say("warranty_give_up", hotline=current_policy().hotline_phone))
             return {"serial_number": None, "failed_attempts": {}, "requested_slot": None}
         dispatcher.utter_message(text=say("serial_invalid", value=value))

@@ -14,7 +14,14 @@ from bot.context import Lookup, referenced_ticket
 from bot.db import session_scope
 from bot.intake import find_ticket_number, normalise_phone
 from bot.policy import current_policy
-from bot.ratings import Target, add_review_contact, contact_for_review, is_low, record_rating, ticket_to_rate
+from bot.ratings import (
+    Target,
+    add_review_contact,
+    contact_for_review,
+    needs_review,
+    record_rating,
+    ticket_to_rate,
+)
 from bot.texts import say
 from bot.tickets import STATUS_LABELS, TicketStatus, find_ticket
 
@@ -50,7 +57,7 @@ def rate(
             at=utc_now(),
         )
         done: list[EventType] = [SlotSet("pending_rating", None)]
-        if not is_low(score, policy):
+        if not needs_review(score, policy):
             dispatcher.utter_message(text=say("rating_thanks", score=score))
             return done
         contact = contact_for_review(ticket, [phone])

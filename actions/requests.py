@@ -5,7 +5,6 @@ bot.callbacks; these actions only read the tracker and say the result."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -30,13 +29,13 @@ from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager
 from bot.policy import ServicePolicy, current_policy
+from bot.submission import note_repeat_report
 from bot.texts import say
 from bot.ticket_changes import (
     Change,
     ChangeRefused,
     add_by_caller,
     cancel_by_caller,
-    note_repeat_report,
     wants_addition,
     wants_cancel,
 )
@@ -44,8 +43,10 @@ from bot.tickets import (
     KIND_LABELS,
     OPEN_STATUSES,
     STATUS_LABELS,
+    Registration,
     TicketKind,
     TicketStatus,
+    find_ticket,
     open_ticket_for_serial,
     tickets_for_caller,
 )
@@ -211,15 +212,20 @@ def registry_fields(message: Message) -> dict[str, Any]:
         }
 
 
-def callback_window(
-    ticket: Ticket, request_text: str | None, policy: ServicePolicy, received_at: datetime
-) -> CallbackWindow | None:
-    """A call-back asked for a named time: its deadline moves to that window (never earlier); None otherwise."""
+def schedule_window(ticket: Ticket, request_text: str | None, policy: ServicePolicy) -> CallbackWindow | None:
+    """A call-back asked for a named time: its deadline moves into that window (never earlier); None otherwise.
+    `ticket` (as submitted) gets the new deadline too, for the reply."""
     if ticket.kind != TicketKind.CALLBACK.value or not request_text:
         return None
-    window = requested_window(request_text, received_at, policy.timezone)
-    if window is not None:
-        schedule_call_back(ticket, window, int(policy.value("deadlines.callback_minutes")))
+    window = requested_window(request_text, ticket.created_at, policy.timezone)
+    if window is None:
+        return None
+    with session_scope() as session:
+        stored = find_ticket(session, ticket.number)
+        if stored is None:
+            return None
+        schedule_call_back(stored, window, int(policy.value("deadlines.callback_minutes")))
+        ticket.response_due = stored.response_due
     return window
 
 
@@ -246,16 +252,13 @@ def repeat_report(dispatcher: CollectingDispatcher, tracker: Tracker, message: M
         ticket = open_ticket_for_serial(session, serial)
         if ticket is None:
             return False
-        note_repeat_report(
-            session,
-            ticket,
-            words=message.text,
-            person=found.get("contact_person"),
-            phone=found.get("contact_phone"),
-            key=f"{tracker.sender_id}:{len(tracker.events)}",
-            caller=tracker.sender_id,
-            at=utc_now(),
+        registration = Registration(
+            description=message.text,
+            contact_person=found.get("contact_person"),
+            contact_phone=found.get("contact_phone"),
         )
+        report = f"{tracker.sender_id}:{len(tracker.events)}"
+        note_repeat_report(session, ticket, registration, report, tracker.sender_id, utc_now())
         status = STATUS_LABELS[TicketStatus(ticket.status)]
         dispatcher.utter_message(
             text=say("duplicate_found", serial=serial, number=ticket.number, status=status)

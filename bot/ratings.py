@@ -1,5 +1,5 @@
-"""Satisfaction scores: which ticket a rating is for, stored once per caller and ticket, and what a low score
-needs (someone to call back, so a phone number).
+"""Satisfaction ratings: a 1-5 score read from the caller's words, the ticket it is for, stored once per caller and
+ticket; below the policy's bar (satisfaction.review_below) it waits for a manager's review, who needs a phone.
 
 A rating belongs to a service that happened: a ticket resolved or closed. A ticket still being handled is not
 rated yet (the caller is told so, nothing is stored); when the caller has several finished tickets they are asked
@@ -9,10 +9,12 @@ one rating instead of adding a second.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +22,50 @@ from sqlalchemy.orm import Session
 from bot.db.models import Rating, Ticket
 from bot.ops.texts import ops_text
 from bot.policy import ServicePolicy
-from bot.tickets import TicketStatus, add_note, find_ticket, tickets_for_caller
+from bot.tickets import TicketStatus, find_ticket, record_note, tickets_for_caller
+
+_SCORE_NUMERALS = {"五": 5, "四": 4, "三": 3, "二": 2, "两": 2, "一": 1}
+# How callers rate in words; the longest phrase found wins, so 「不满意」 is never read as 「满意」.
+_SCORE_WORDS = {
+    "非常不满意": 1,
+    "很不满意": 1,
+    "太差": 1,
+    "很差": 1,
+    "差劲": 1,
+    "不太满意": 2,
+    "不满意": 2,
+    "不怎么样": 2,
+    "一般": 3,
+    "还行": 3,
+    "凑合": 3,
+    "比较满意": 4,
+    "还不错": 4,
+    "满意": 4,
+    "很满意": 5,
+    "非常满意": 5,
+    "十分满意": 5,
+    "满分": 5,
+    "特别好": 5,
+}
+
+
+def score_in(text: str, entities: list[dict[str, Any]]) -> int | None:
+    """A 1-5 score from the caller's words (「给5分」, 「四星」, 「不满意」), else from NLU's score entity."""
+    match = re.search(r"(?<!\d)([1-5])(?:\s*(?:分|星|颗星))?(?!\d)", text)
+    if match:
+        return int(match.group(1))
+    match = re.search(r"([一二两三四五])\s*(?:分|星|颗星)", text)
+    if match:
+        return _SCORE_NUMERALS[match.group(1)]
+    words = [word for word in _SCORE_WORDS if word in text]
+    if words:
+        return _SCORE_WORDS[max(words, key=len)]
+    for entity in entities:
+        digits = re.search(r"^[1-5]$", str(entity.get("value")))
+        if entity.get("entity") == "score" and digits:
+            return int(digits.group())
+    return None
+
 
 RATEABLE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
@@ -96,7 +141,7 @@ def record_rating(
     return existing
 
 
-def is_low(score: int, policy: ServicePolicy) -> bool:
+def needs_review(score: int, policy: ServicePolicy) -> bool:
     """Below the policy's bar a score opens a review: a manager calls the caller."""
     return score < int(policy.value("satisfaction.review_below"))
 
@@ -111,4 +156,4 @@ def add_review_contact(session: Session, ticket: Ticket, phone: str, *, actor: s
     and as a note either way, so that the reviewer sees it."""
     if not ticket.contact_phone:
         ticket.contact_phone = phone
-    add_note(session, ticket, ops_text("notes.review_contact", phone=phone), actor=actor, at=at)
+    record_note(session, ticket, ops_text("notes.review_contact", phone=phone), actor=actor, at=at)

@@ -1,5 +1,5 @@
-"""What a caller changes on a ticket that exists: cancel it, add a line to it, report the same device again, or ask
-why a promised time has passed. Each change is recorded on that ticket and tier 2 is told by SMS through the
+"""What a caller changes on a ticket that exists: cancel it, add a line to it, or ask why a promised time has
+passed (a second report of the same device is bot.submission.note_repeat_report). Each change is recorded on that ticket and tier 2 is told by SMS through the
 outbox (the assigned engineer, else the region's on-call engineer), so nobody drives out to a fault that is gone.
 
 Plain domain code: the actions hand over the ticket number, the caller's words and a `Pager` (bot.ops.paging);
@@ -20,7 +20,7 @@ from bot.ops.dispatch import region_for
 from bot.ops.paging import Pager, escalate
 from bot.ops.staff import on_call
 from bot.ops.texts import ops_text
-from bot.tickets import OPEN_STATUSES, TicketStatus, add_note, find_ticket
+from bot.tickets import OPEN_STATUSES, TicketStatus, find_ticket, record_note
 
 BOT_ACTOR = "bot"
 
@@ -72,7 +72,7 @@ def cancel_by_caller(
         lifecycle.cancel(session, ticket.number, actor=caller, reason=reason, at=at)
         cancelled = True
     except lifecycle.IllegalTransition:
-        add_note(session, ticket, reason, actor=caller, at=at)
+        record_note(session, ticket, reason, actor=caller, at=at)
         cancelled = False
     key = "cancelled" if cancelled else "cancel_too_late"
     told = tell_tier2(
@@ -88,7 +88,7 @@ def add_by_caller(
     ticket = _open_ticket(session, number)
     if TicketStatus(ticket.status) not in OPEN_STATUSES:
         raise ChangeRefused(ops_text("errors.caller_change_closed", number=ticket.number))
-    add_note(session, ticket, ops_text("notes.caller_note", words=words.strip()), actor=caller, at=at)
+    record_note(session, ticket, ops_text("notes.caller_note", words=words.strip()), actor=caller, at=at)
     told = tell_tier2(
         session,
         ticket,
@@ -98,32 +98,6 @@ def add_by_caller(
         pager,
     )
     return Change(ticket.number, False, told)
-
-
-def note_repeat_report(
-    session: Session,
-    ticket: Ticket,
-    *,
-    words: str,
-    person: str | None,
-    phone: str | None,
-    key: str,
-    caller: str,
-    at: datetime,
-) -> bool:
-    """A second report on a device with an open ticket: who called (name and phone, which the engineer may need to
-    reach) and what they said, once per `key` (one intake). False when that note is already there."""
-    note = ops_text(
-        "notes.repeat_report",
-        intake=key,
-        words=words.strip() or ops_text("notes.not_given"),
-        person=person or ops_text("notes.not_given"),
-        phone=phone or ops_text("notes.not_given"),
-    )
-    if any(event.note and event.note.startswith(f"[{key}]") for event in ticket.events):
-        return False
-    add_note(session, ticket, note, actor=caller, at=at)
-    return True
 
 
 @dataclass(frozen=True)

@@ -276,7 +276,7 @@ class GuideLibrary:
         it (an engineer has to see it); a reading is compared with its set value (off: the step did not fix it);
         otherwise the outcome its words state, and for an observation that states none (「别的都有电」, 「插紧了」)
         the step was done and did not fix it."""
-        if wants_engineer(reply):
+        if asks_for_engineer(reply):
             return StepReply(wants_engineer=True)
         code = new_error_code(reply)
         if code:
@@ -535,5 +535,21 @@ def _plain(number: float) -> str:
     return str(int(number)) if number == int(number) else str(number)
 
 
-def wants_engineer(text: str) -> bool:
-    return bool(_WANTS_ENGINEER.search(text.replace(" ", "")))
+# How a caller answers the offer of a guided check (「试试」 / 「不用了，直接派人」), and asks for an engineer instead.
+WANTS_ENGINEER = ("派工程师", "派人", "来人", "上门", "工程师来", "赶紧来", "马上来")
+_DECLINE_GUIDE = ("不用", "不试", "别试", "不了", "直接", "派人", "派工程师", "来人", "没时间")
+_ACCEPT_GUIDE = ("试试", "试一下", "好", "行", "可以", "开始", "嗯")
+
+
+def guide_decision(text: str, intent: str | None) -> bool | None:
+    """Whether the caller takes up the offer of a guided check; None when the reply says neither."""
+    if intent == "deny" or any(word in text for word in _DECLINE_GUIDE):
+        return False
+    if intent == "affirm" or any(word in text for word in _ACCEPT_GUIDE):
+        return True
+    return None
+
+
+def asks_for_engineer(text: str) -> bool:
+    """「赶紧派人来」: the caller wants an engineer rather than a checklist."""
+    return any(word in text for word in WANTS_ENGINEER) or bool(_WANTS_ENGINEER.search(text.replace(" ", "")))

@@ -16,7 +16,6 @@ from bot.ticket_changes import (
     add_by_caller,
     cancel_by_caller,
     escalate_overdue,
-    note_repeat_report,
     overdue_promise,
     wants_addition,
     wants_cancel,
@@ -125,20 +124,6 @@ def test_a_finished_or_unknown_ticket_is_refused_in_chinese(team: Engine, pager:
             add_by_caller(session, number, "补充", caller="c", at=RECEIVED, pager=pager)
         with pytest.raises(ChangeRefused, match="没有找到工单"):
             cancel_by_caller(session, "SR209901010001", "撤销", caller="c", at=RECEIVED, pager=pager)
-
-
-def test_a_repeat_report_keeps_who_called_once_per_intake(team: Engine) -> None:
-    number = make_ticket(team)
-    with session_scope(team) as session:
-        ticket = find_ticket(session, number)
-        assert ticket is not None
-        kwargs = dict(words="还是堵", person="赵晨", phone="15290177382", key="abc", caller="c2", at=RECEIVED)
-        assert note_repeat_report(session, ticket, **kwargs)  # type: ignore[arg-type]
-        session.flush()
-        session.refresh(ticket)
-        assert not note_repeat_report(session, ticket, **kwargs)  # type: ignore[arg-type]
-        notes = [e.note for e in ticket.events if e.note and "再次报修" in e.note]
-    assert len(notes) == 1 and "赵晨" in notes[0] and "15290177382" in notes[0] and "还是堵" in notes[0]
 
 
 def test_an_overdue_response_escalates_and_is_not_promised_again(
