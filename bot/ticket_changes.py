@@ -161,3 +161,21 @@ def _sms_fields(ticket: Ticket, words: str) -> dict[str, str]:
         "department": ticket.department or "",
         "words": short if len(short) <= 40 else short[:39] + "…",
     }
+
+
+# 「还是堵」, 「又报了」: the same trouble again, whatever other words come with it.
+_AGAIN = re.compile(r"还是|又|仍然|依然|还在|照样|一样|同样")
+_NOT_SYMPTOM = re.compile(
+    r"[\sA-Za-z0-9，。,.!！?？、：:；;]|这台|那台|设备|机器|仪器|报修|现在|我们|你们|一下|了|的|也|吧|呢|啊"
+)
+
+
+def same_fault(new: str, old: str | None) -> bool:
+    """Whether a second report on a device describes the fault its open ticket has: said to be the same again
+    (「还是…」), or sharing the symptom's words; an empty description is taken as the same."""
+    if not new.strip() or not old or _AGAIN.search(new):
+        return True
+    new_words, old_words = _NOT_SYMPTOM.sub("", new), _NOT_SYMPTOM.sub("", old)
+    pairs = {new_words[i : i + 2] for i in range(len(new_words) - 1)}
+    old_pairs = {old_words[i : i + 2] for i in range(len(old_words) - 1)}
+    return not pairs or bool(pairs & old_pairs)

@@ -16,6 +16,7 @@ from bot.ticket_changes import (
     add_by_caller,
     cancel_by_caller,
     escalate_overdue,
+    same_fault,
     overdue_promise,
     wants_addition,
     wants_cancel,
@@ -148,3 +149,18 @@ def test_an_answered_ticket_late_for_its_visit_is_about_the_arrival(team: Engine
         assert ticket is not None and ticket.onsite_due is not None
         late = overdue_promise(ticket, ticket.onsite_due + timedelta(minutes=1))
     assert late is not None and late[0] == "onsite"
+
+
+@pytest.mark.parametrize(
+    ("new", "old", "same"),
+    [
+        ("BC71000001这台还是堵孔", "血球仪报堵孔", True),
+        ("又报加样针报警了", "生化仪加样针报警", True),
+        ("这台现在屏幕也花了 报修", "发光仪报清洗液不足 但是刚加满", False),
+        ("打印机打不出来", "反应盘温度报警", False),
+        ("加样针报警 急诊也压着了", "生化仪加样针报警", True),
+        ("", "生化仪加样针报警", True),
+    ],
+)
+def test_the_same_fault_or_another(new: str, old: str, same: bool) -> None:
+    assert same_fault(new, old) is same
