@@ -26,7 +26,8 @@ def test_models_name_devices_too() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["生化仪开不了机", "生化分析仪的生化仪报警", "KR-2000生化仪温度异常", "检验科那台生化仪坏了，急诊在等"]
+    "text",
+    ["生化仪开不了机", "生化分析仪的生化仪报警", "KR-2000生化仪温度异常", "检验科那台生化仪坏了，急诊在等"],
 )
 def test_one_device_is_an_ordinary_report(text: str) -> None:
     assert split_by_device(text, current_catalogue()) == []
