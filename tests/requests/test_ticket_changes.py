@@ -16,8 +16,8 @@ from bot.ticket_changes import (
     add_by_caller,
     cancel_by_caller,
     escalate_overdue,
-    same_fault,
     overdue_promise,
+    same_fault,
     wants_addition,
     wants_cancel,
 )
