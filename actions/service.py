@@ -17,6 +17,7 @@ from actions.requests import callback_window_said, registry_fields, request_foll
 from bot.callbacks import declines_call_back, extension_in, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
+from bot.db import session_scope
 from bot.intake import extract_fields, find_ticket_number, normalise_phone
 from bot.journal import ticket_journal
 from bot.ops.after_hours import VOICE_CHANNEL, duty_desk_for
@@ -26,6 +27,7 @@ from bot.ratings import score_in
 from bot.replies import request_created
 from bot.submission import SubmitOutcome, submit_ticket
 from bot.texts import say
+from bot.ticket_changes import note_complaint
 from bot.tickets import KIND_LABELS, Registration, TicketKind
 from bot.triage import current_rules
 
@@ -37,6 +39,8 @@ KIND_BY_INTENT = {
     "request_training": TicketKind.TRAINING,
 }
 CONTACT_SLOTS = ("hospital", "contact_person", "contact_phone")
+# contact_phone when the caller will not leave one: never stored, it withdraws the call-back.
+DECLINED = "declined"
 
 
 class ActionStartServiceRequest(Action):
@@ -94,15 +98,19 @@ class ValidateContactForm(FormValidationAction):
     ) -> list[EventType]:
         message = latest_message(tracker)
         requested = tracker.get_slot("requested_slot")
-        if requested == "contact_phone" and declines_call_back(message.text):
-            return [SlotSet("contact_phone", message.text)]  # validate_contact_phone withdraws the call-back
+        if requested == "contact_phone" and (
+            declines_call_back(message.text)
+            or (message.intent == "request_human" and normalise_phone(message.text) is None)
+        ):
+            # 「不想留电话」, or a person asked for again instead of a number: the phone was asked once.
+            return [SlotSet("contact_phone", DECLINED)]  # validate_contact_phone withdraws the call-back
         found = extract_fields(message, requested, current_catalogue(), current_rules())
         return [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS]
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if declines_call_back(str(value)):
+        if value == DECLINED or declines_call_back(str(value)):
             # Asked once; a caller who will not leave a number gets the hotline, not the same question again.
             dispatcher.utter_message(text=say("handoff_no_phone", hotline=current_policy().hotline_phone))
             return {"contact_phone": None, "request_kind": None, "intake_id": None}
@@ -174,6 +182,10 @@ class ActionSubmitServiceRequest(Action):
                 dispatcher.utter_message(text=callback_window_said(submitted.ticket, window, policy))
             else:
                 dispatcher.utter_message(text=request_created(submitted.ticket, policy))
+        named = find_ticket_number(registration.description or "")
+        if kind is TicketKind.COMPLAINT and submitted.ticket is not None and named:
+            with session_scope() as session:
+                note_complaint(session, named, submitted.ticket, caller=tracker.sender_id, at=utc_now())
         booked = {"kind": kind.value, "number": submitted.number}
         return [*finished, SlotSet("last_ticket_number", submitted.number), SlotSet("last_request", booked)]
 

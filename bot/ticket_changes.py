@@ -100,6 +100,17 @@ def add_by_caller(
     return Change(ticket.number, False, told)
 
 
+def note_complaint(session: Session, named: str, complaint: Ticket, *, caller: str, at: datetime) -> bool:
+    """A complaint that names a ticket is noted on that ticket too, so whoever works it sees the complaint; False
+    when the ticket named is unknown."""
+    ticket = find_ticket(session, named)
+    if ticket is None or ticket.id == complaint.id:
+        return False
+    note = ops_text("notes.complaint", number=complaint.number, words=complaint.description or "")
+    record_note(session, ticket, note, actor=caller, at=at)
+    return True
+
+
 @dataclass(frozen=True)
 class Overdue:
     clock: str  # "response" or "onsite": the promise that passed

@@ -1,5 +1,5 @@
-"""A caller's changes to an existing ticket, on a fixed clock: cancel, add a line, a second report, an overdue
-promise; each recorded on the ticket and tier 2 told by SMS."""
+"""A caller's changes to an existing ticket, on a fixed clock: cancel, add a line, an overdue promise, each recorded
+on the ticket and tier 2 told by SMS; and whether a second report is the same fault."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.ticket_changes import (
     add_by_caller,
     cancel_by_caller,
     escalate_overdue,
+    note_complaint,
     overdue_promise,
     same_fault,
     wants_addition,
@@ -164,3 +165,14 @@ def test_an_answered_ticket_late_for_its_visit_is_about_the_arrival(team: Engine
 )
 def test_the_same_fault_or_another(new: str, old: str, same: bool) -> None:
     assert same_fault(new, old) is same
+
+
+def test_a_complaint_naming_a_ticket_is_noted_on_it(team: Engine) -> None:
+    named, complaint_number = make_ticket(team, "named"), make_ticket(team, "complaint")
+    with session_scope(team) as session:
+        complaint = find_ticket(session, complaint_number)
+        assert complaint is not None
+        assert note_complaint(session, named, complaint, caller="c", at=RECEIVED)
+        assert not note_complaint(session, "SR209901010001", complaint, caller="c", at=RECEIVED)
+        ticket = find_ticket(session, named)
+        assert ticket is not None and any(complaint_number in (e.note or "") for e in ticket.events)
