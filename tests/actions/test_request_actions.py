@@ -139,10 +139,16 @@ async def test_a_person_asked_for_gets_the_hotline_at_once(database, dispatcher,
     assert "400-800-6626" in texts(dispatcher)
 
 
-async def test_a_caller_who_will_not_leave_a_number_is_not_asked_again(database, dispatcher, domain) -> None:
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("不想留电话", "deny"), ("热线多少 我自己打", "request_human"), ("人工电话到底多少", "request_human")],
+)
+async def test_a_caller_who_will_not_leave_a_number_is_not_asked_again(
+    database, dispatcher, domain, text: str, intent: str
+) -> None:
     tracker = make_tracker(
-        "不想留电话",
-        "deny",
+        text,
+        intent,
         slots={"request_kind": "callback", "intake_id": "x", "requested_slot": "contact_phone"},
         active_loop="contact_form",
     )
@@ -227,16 +233,3 @@ async def test_a_wish_to_rate_without_a_ticket_asks_which(database, dispatcher, 
         dispatcher, make_tracker("我想给上回的维修服务打个分", "rate_service"), domain
     )
     assert "工单号" in texts(dispatcher)
-
-
-async def test_a_person_asked_for_again_instead_of_a_number_is_not_asked_again(
-    database, dispatcher, domain
-) -> None:
-    tracker = make_tracker(
-        "人工电话到底多少",
-        "request_human",
-        slots={"request_kind": "callback", "intake_id": "x", "requested_slot": "contact_phone"},
-        active_loop="contact_form",
-    )
-    events = await ValidateContactForm().run(dispatcher, tracker, domain)
-    assert "400-800-6626" in texts(dispatcher) and slot_values(events)["requested_slot"] is None
