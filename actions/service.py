@@ -1,5 +1,6 @@
-"""Service requests besides faults (complaint, call-back by a person, maintenance, training) and ratings; in office
-hours a caller on the phone who asks for a person is put through to the duty desk (bot/ops/after_hours.py)."""
+"""Service requests besides faults (complaint, call-back by a person, maintenance, training) and ratings; in
+office hours a caller on the phone who asks for a person is put through to the duty desk
+(bot/ops/after_hours.py)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ CONTACT_SLOTS = ("hospital", "contact_person", "contact_phone")
 
 
 class ActionStartServiceRequest(Action):
-    """Remember what the caller asks for; contact_form then asks only for the contact details still missing."""
+    """Remember what the caller asks for; contact_form then asks only for the contact details still
+    missing."""
 
     def name(self) -> str:
         return "action_start_service_request"

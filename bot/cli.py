@@ -121,7 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         with running(config, model, console_port=config.console_port):
             print(
-                f"二线工程师控制台：http://127.0.0.1:{config.console_port}/（登录账号用 hotline users add 创建）",
+                f"二线工程师控制台：http://127.0.0.1:{config.console_port}/"
+                "（登录账号用 hotline users add 创建）",
                 flush=True,
             )
             chat(f"http://127.0.0.1:{config.rasa_port}/webhooks/rest/webhook")
@@ -259,7 +260,8 @@ def cmd_tickets_list(args: argparse.Namespace) -> int:
             return 0
         for ticket in tickets:
             print(
-                f"{ticket.number}  {ticket.kind:<11} {ticket.status:<10} {'紧急' if ticket.urgent else '    '} "
+                f"{ticket.number}  {ticket.kind:<11} {ticket.status:<10}"
+                f" {'紧急' if ticket.urgent else '    '} "
                 f"{ticket.hospital or '-'} {ticket.department or '-'} {ticket.device or '-'}"
             )
         print(f"{len(tickets)} ticket(s)")

@@ -1,5 +1,5 @@
-"""Satisfaction ratings: a 1-5 score read from the caller's words, stored against their latest ticket; below the
-policy's bar (satisfaction.review_below) it waits for a manager's review (bot/reports/follow_ups.py)."""
+"""Satisfaction ratings: a 1-5 score read from the caller's words, stored against their latest ticket; below
+the policy's bar (satisfaction.review_below) it waits for a manager's review (bot/reports/follow_ups.py)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,8 @@ def record_rating(
     phone: str | None,
     at: datetime,
 ) -> Rating:
-    """Store a score, tied to the caller's latest ticket (by conversation, else by phone) when there is one."""
+    """Store a score, tied to the caller's latest ticket (by conversation, else by phone) when there is
+    one."""
     tickets = tickets_for_caller(session, sender_id=sender_id, phone=phone, limit=1)
     rating = Rating(
         ticket_id=tickets[0].id if tickets else None,

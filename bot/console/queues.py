@@ -1,4 +1,5 @@
-"""What the console lists: open tickets with filters, complaints, and low satisfaction scores awaiting review."""
+"""What the console lists: open tickets with filters, complaints, and low satisfaction scores awaiting
+review."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The tier-2 parts of the `hotline` command: `staff`, `tickets assign|transition`, `worker`.
 
-bot/cli.py adds them to its parser. Times on the command line are local ("2026-11-21 14:30", the policy's zone);
-refusals print the lifecycle's Chinese sentence and exit 1.
+bot/cli.py adds them to its parser. Times on the command line are local ("2026-11-21 14:30", the policy's
+zone); refusals print the lifecycle's Chinese sentence and exit 1.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
         for e in people:
             role = "经理" if e.is_manager else f"{e.tier}线"
             print(
-                f"{e.id:>3}  {e.name:<4} {e.phone}  {role}  {'、'.join(e.regions)}  {','.join(e.skills) or '-'}"
+                f"{e.id:>3}  {e.name:<4} {e.phone}  {role}  {'、'.join(e.regions)} "
+                f" {','.join(e.skills) or '-'}"
                 f"{'' if e.active else '  (停用)'}"
             )
         print(f"{len(people)} engineer(s)")
@@ -190,7 +191,8 @@ def cmd_tickets_assign(args: argparse.Namespace) -> int:
             )
             for rank, s in enumerate(suggestions, 1):
                 print(
-                    f"{rank}. {s.engineer.name} {s.engineer.phone} (id {s.engineer.id})：{'，'.join(s.reasons)}"
+                    f"{rank}. {s.engineer.name} {s.engineer.phone} (id {s.engineer.id})："
+                    f"{'，'.join(s.reasons)}"
                 )
             print("assign with --engineer ID|PHONE, or --best for the first")
             return 0
@@ -205,7 +207,8 @@ def cmd_tickets_assign(args: argparse.Namespace) -> int:
             notify=notify_status_change,
         )
         print(
-            f"{ticket.number}: {STATUS_LABELS[TicketStatus(ticket.status)]}（{engineer.name} {engineer.phone}）"
+            f"{ticket.number}: {STATUS_LABELS[TicketStatus(ticket.status)]}（{engineer.name}"
+            f" {engineer.phone}）"
         )
     return 0
 
