@@ -1,5 +1,5 @@
-"""Shared fixtures: a migrated temporary database (with the demo team), PostgreSQL, the domain, a dispatcher, the
-running bot. Helpers are in tests/support.py, test data and fakes in tests/factories.py."""
+"""Shared fixtures: a migrated temporary database (with the demo team), PostgreSQL, the domain, a dispatcher,
+the running bot. Helpers are in tests/support.py, test data and fakes in tests/factories.py."""
 
 from __future__ import annotations
 
