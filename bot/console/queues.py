@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.console.config import ConsoleConfig
 from bot.console.countdown import Colour, Countdown, countdown
-from bot.console.settings import ConsoleSettings
+from bot.console.texts import console_text
 from bot.db.models import Rating, RatingReview, Ticket
 from bot.errors import Refused
 from bot.safety import SAFETY_SEVERITY
@@ -48,7 +49,7 @@ class QueueRow:
     countdown: Countdown | None
 
 
-def queue(session: Session, wanted: QueueFilter, now: datetime, settings: ConsoleSettings) -> list[QueueRow]:
+def queue(session: Session, wanted: QueueFilter, now: datetime, config: ConsoleConfig) -> list[QueueRow]:
     """Matching tickets, most pressing first: safety incidents, then red, amber, green, no deadline; urgent first
     within a colour, then the nearest deadline."""
     query = select(Ticket)
@@ -62,7 +63,7 @@ def queue(session: Session, wanted: QueueFilter, now: datetime, settings: Consol
     if wanted.urgent is not None:
         query = query.where(Ticket.urgent.is_(wanted.urgent))
     rows = [
-        QueueRow(ticket, countdown(ticket, now, settings.countdown, settings.amber_below_fraction))
+        QueueRow(ticket, countdown(ticket, now, config.countdown, config.amber_below_fraction))
         for ticket in session.execute(query).scalars()
     ]
     rows.sort(key=_pressing_first)
@@ -117,11 +118,11 @@ def record_review(
     """Close the review of one low score with what was found and done."""
     rating = session.get(Rating, rating_id)
     if rating is None or rating.score >= below:
-        raise ReviewError("没有找到需要回访复核的这条评价。")
+        raise ReviewError(console_text("reviews.not_found"))
     if not outcome.strip():
-        raise ReviewError("请填写复核结果（原因和处理措施）。")
+        raise ReviewError(console_text("reviews.outcome_missing"))
     if session.execute(select(RatingReview.id).where(RatingReview.rating_id == rating_id)).first():
-        raise ReviewError("这条评价已经复核过了。")
+        raise ReviewError(console_text("reviews.already_reviewed"))
     try:
         # Two managers submitting at once: the unique rating_id lets only the first one through.
         with session.begin_nested():
@@ -129,4 +130,4 @@ def record_review(
                 RatingReview(rating_id=rating_id, reviewed_by=actor, reviewed_at=now, outcome=outcome.strip())
             )
     except IntegrityError as error:
-        raise ReviewError("这条评价已经复核过了。") from error
+        raise ReviewError(console_text("reviews.already_reviewed")) from error

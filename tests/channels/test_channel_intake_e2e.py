@@ -17,7 +17,7 @@ import requests
 from bot.channels.twilio_voice import read_codes_aloud
 from bot.config import PROJECT_ROOT
 from tests.channels.platform_fakes import twilio_sign, wechat_sign
-from tests.conftest import CHANNEL_SECRETS, RunningBot
+from tests.support import CHANNEL_SECRETS, RunningBot
 
 pytestmark = pytest.mark.slow
 

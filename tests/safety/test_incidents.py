@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.console.config import console_config
 from bot.console.queues import QueueFilter, queue
-from bot.console.settings import load_console_settings
 from bot.db import session_scope
 from bot.db.models import AdverseEvent, OutboxMessage, Page, Ticket
 from bot.incidents import (
@@ -31,7 +31,7 @@ from bot.policy import current_policy
 from bot.reports.monthly import monthly_report, render_markdown
 from bot.safety import ADVERSE_EVENT, CLINICAL_RISK, SAFETY_INCIDENT, SAFETY_SEVERITY, current_safety_rules
 from bot.tickets import Origin, Registration, find_ticket
-from tests.ops.conftest import make_ticket
+from tests.factories import make_ticket
 from tests.ops.test_calendar import utc
 
 NIGHT = utc("2026-11-20 03:00")  # Friday, 03:00 in Zhengzhou
@@ -121,7 +121,7 @@ def test_a_retried_registration_pages_and_logs_nothing_twice(team: Engine, journ
 def test_an_open_ticket_on_the_device_is_escalated_not_noted(team: Engine, journal: TicketJournal) -> None:
     clog = make_ticket(
         team, "clog", serial_number="BC25010266", description="白细胞通道堵孔", clinical_impact="不影响"
-    )
+    ).number
     with session_scope(team) as session:
         before = find_ticket(session, clog)
         assert before is not None and before.severity != SAFETY_SEVERITY and not before.urgent
@@ -145,7 +145,7 @@ def test_an_open_ticket_on_the_device_is_escalated_not_noted(team: Engine, journ
 def test_a_ticket_already_paged_gets_a_fresh_round_when_escalated(
     team: Engine, journal: TicketJournal
 ) -> None:
-    number = make_ticket(team, "paged", serial_number="KR23060142")
+    number = make_ticket(team, "paged", serial_number="KR23060142").number
     first = register(team, journal, NIGHT, site(serial_number="KR23060142"), key="a")
     second = register(team, journal, NIGHT + timedelta(minutes=3), site(serial_number="KR23060142"), key="b")
     assert first.number == second.number == number
@@ -209,14 +209,11 @@ def test_the_sla_clock_of_an_incident_is_the_shortest_of_the_policy(
 
 
 def test_the_console_queue_shows_incidents_above_everything(team: Engine, journal: TicketJournal) -> None:
-    late = make_ticket(
-        team, "late", received_at=NIGHT - timedelta(hours=10)
-    )  # red: its deadlines have passed
+    # red: its deadlines have passed
+    late = make_ticket(team, "late", received_at=NIGHT - timedelta(hours=10)).number
     incident = register(team, journal, NIGHT).number
     with session_scope(team) as session:
-        rows = queue(
-            session, QueueFilter.from_query({}), NIGHT + timedelta(minutes=1), load_console_settings()
-        )
+        rows = queue(session, QueueFilter.from_query({}), NIGHT + timedelta(minutes=1), console_config())
         assert [row.ticket.number for row in rows][:2] == [incident, late]
 
 
