@@ -1,5 +1,10 @@
-"""The tier-2 fixtures (demo team, fake SMS, pager) for the safety tests."""
+"""Fixtures of the safety tests."""
 
-from tests.ops.conftest import calendar, pager, sms
+import pytest
 
-__all__ = ["calendar", "pager", "sms"]
+from bot.ops.calendar import BusinessCalendar, current_calendar
+
+
+@pytest.fixture
+def calendar() -> BusinessCalendar:
+    return current_calendar()
