@@ -204,9 +204,12 @@ class ValidateSafetyForm(FormValidationAction):
     ) -> dict[str, Any]:
         policy = current_policy()
         cities = [*policy.value("service_area.station_cities"), *policy.value("service_area.remote_areas")]
+        # The place as said (「…医院检验科二楼」) is where the engineer goes: kept whole unless the site is known.
+        place = latest_message(tracker).text.strip()
         return {
             "hospital": value,
-            "site_city": tracker.get_slot("site_city") or city_of(str(value or ""), cities),
+            "site_address": tracker.get_slot("site_address") or place or None,
+            "site_city": tracker.get_slot("site_city") or city_of(f"{value or ''} {place}", cities),
         }
 
 

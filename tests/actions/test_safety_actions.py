@@ -246,3 +246,17 @@ async def test_a_second_hazard_adds_to_the_incident_under_way_and_starts_a_new_o
     slots = slot_values(await ActionSafetyFirst().run(CollectingDispatcher(), after, domain))
     assert slots["safety_hazards"] == ["smoke_fire"] and slots["safety_description"] == "现在插头冒烟了"
     assert slots["intake_id"]  # a new incident, a new ticket (or the device's open one, escalated)
+
+
+async def test_the_place_is_kept_as_said(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        "郑州市嘉禾医院检验科二楼东头那间",
+        "inform",
+        active_loop="safety_form",
+        slots={"requested_slot": "hospital", "safety_hazards": ["gas"], "device": "原子吸收光谱仪"},
+    )
+    slots = slot_values(await ValidateSafetyForm().run(dispatcher, tracker, domain))
+    assert slots["hospital"].startswith("郑州市嘉禾医院")
+    assert slots["site_address"] == "郑州市嘉禾医院检验科二楼东头那间" and slots["site_city"] == "郑州"
