@@ -21,6 +21,8 @@ from bot.config import settings
 from bot.db import session_scope
 from bot.installed_base import find_device
 from bot.intake import (
+    DIGRESSIONS,
+    FIELDS,
     Message,
     city_of,
     extract_fields,
@@ -30,6 +32,7 @@ from bot.intake import (
     says_unknown,
     symptom_text,
 )
+from bot.intake_commands import Command, Do, IntakeState, interpret, values_of
 from bot.knowledge.guidance import GuideLibrary, GuideProgress, Outcome
 from bot.notify.journal import JournalEntry, JournalUnavailable, database_unreachable, ticket_journal
 from bot.policy import current_policy
@@ -83,7 +86,7 @@ class ActionStartIntake(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         message = latest_message(tracker)
-        found = extract_fields(message, None, current_catalogue(), current_rules())
+        found = {k: v for k, v in values_of(_commands(message, IntakeState())).items() if v is not None}
         caller = caller_phone(tracker)
         if caller and not tracker.get_slot("contact_phone"):
             found.setdefault("contact_phone", caller)
@@ -170,18 +173,34 @@ class ValidateFaultForm(FormValidationAction):
                 return [SlotSet("guide_accepted", decision)]
         if requested == "guide_step_answer":
             return _guide_step_events(message)
-        found = extract_fields(message, requested, current_catalogue(), current_rules())
+        commands = _commands(message, _state(tracker))
+        found = values_of(commands)
         events: list[EventType] = [SlotSet(field, value) for field, value in found.items()]
         if requested == "registration_confirmed":
             # The answer goes through validate_registration_confirmed, the one place that may also set
             # correction_pending (rasa_sdk drops extracted slots that are not form slots).
+            done = {command.do for command in commands}
             if found:
                 events.append(SlotSet("registration_confirmed", CORRECTED))
-            elif message.intent == "affirm":
+            elif Do.CONFIRM in done:
                 events.append(SlotSet("registration_confirmed", True))
-            elif message.intent in ("deny", "inform"):
+            elif Do.REJECT in done:
                 events.append(SlotSet("registration_confirmed", False))
         return events
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Commands that are no field value (wait, skip, cancel, leave…) are carried out here; the rest fill slots."""
+        message = latest_message(tracker)
+        requested = tracker.get_slot("requested_slot")
+        commands = _commands(message, _state(tracker))
+        if requested in GUIDE_SLOTS:
+            commands = [c for c in commands if c.do is Do.LEAVE]  # a guide step reads its own answers
+        events = _flow_events(commands, requested, message, dispatcher, tracker)
+        if events is not None:
+            return events
+        return await super().run(dispatcher, tracker, domain)
 
     def _failures(self, tracker: Tracker, field: str) -> tuple[int, dict[str, int]]:
         counts = dict(tracker.get_slot("failed_attempts") or {})
@@ -305,9 +324,9 @@ class ValidateFaultForm(FormValidationAction):
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        phone = normalise_phone(str(value))
-        if phone:
-            return {"contact_phone": phone}
+        phones = [normalise_phone(part) for part in str(value).split("、")]
+        if phones and all(phones):
+            return {"contact_phone": "、".join(p for p in phones if p)}
         failures, counts = self._failures(tracker, "contact_phone")
         if failures >= MAX_FAILURES:
             # The caller is in a hurry: keep what they said, the engineer checks it on the first call.
@@ -412,6 +431,8 @@ class ActionAskRegistrationConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot("intake_paused"):
+            return [SlotSet("intake_paused", False)]  # the bot asked something else this turn
         if tracker.get_slot("correction_pending"):
             dispatcher.utter_message(text=say("correction_prompt"))
         else:
@@ -564,4 +585,103 @@ class ActionCancelIntake(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(text=say("intake_cancelled"))
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset(INTAKE_SLOTS, keep=CALLER_SLOTS)]
+        return [
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            SlotSet("cancelled_registration", _form_values(tracker)),
+            *reset(INTAKE_SLOTS, keep=CALLER_SLOTS),
+        ]
+
+
+def _state(tracker: Tracker) -> IntakeState:
+    return IntakeState(
+        requested=tracker.get_slot("requested_slot"),
+        values={field: tracker.get_slot(field) for field in FIELDS},
+        cancelled=bool(tracker.get_slot("cancelled_registration")),
+    )
+
+
+def _commands(message: Message, state: IntakeState) -> list[Command]:
+    return interpret(message, state, current_catalogue(), current_rules())
+
+
+def _form_values(tracker: Tracker) -> dict[str, Any] | None:
+    """What a cancelled registration held, so that 「我没说取消」 can bring it back."""
+    values = {slot: tracker.get_slot(slot) for slot in RESTORABLE_SLOTS if tracker.get_slot(slot) is not None}
+    return values if any(values.get(field) for field in FIELDS) else None
+
+
+def _flow_events(
+    commands: list[Command],
+    requested: str | None,
+    message: Message,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+) -> list[EventType] | None:
+    """The events of a command that fills no field; None when the message is for the slots (or for the rules:
+    a hand-off, a question, a bare cancel that NLU reads as such)."""
+    done = {command.do: command for command in commands}
+    if Do.LEAVE in done:
+        dispatcher.utter_message(text=say("intake_left"))
+        # The form ends without a ticket; the question in the same message is answered at once.
+        return [
+            *reset(INTAKE_SLOTS, keep=CALLER_SLOTS),
+            SlotSet("requested_slot", None),
+            FollowupAction("action_answer_question"),
+        ]
+    if Do.CANCEL in done:
+        dispatcher.utter_message(text=say("intake_cancelled"))
+        return [
+            SlotSet("cancelled_registration", _form_values(tracker)),
+            *reset(INTAKE_SLOTS, keep=CALLER_SLOTS),
+            SlotSet("requested_slot", None),
+        ]
+    if Do.CANCEL_OR_SUBMIT in done:
+        dispatcher.utter_message(text=say("intake_cancel_or_submit"))
+        return [SlotSet("registration_confirmed", None), SlotSet("intake_paused", True)]
+    if Do.WAIT in done and requested:
+        dispatcher.utter_message(text=say("intake_wait"))
+        return [SlotSet(requested, None), SlotSet("intake_paused", True)]
+    if Do.SKIP in done and requested == "serial_number":
+        dispatcher.utter_message(text=say("serial_skipped"))
+        flags = sorted({*(tracker.get_slot("intake_flags") or []), "serial_not_given"})
+        return [SlotSet("serial_number", NOT_GIVEN), SlotSet("intake_flags", flags)]
+    again = [c.field for c in commands if c.do is Do.ASK_AGAIN and c.field]
+    if again and not values_of([c for c in commands if c.do is not Do.ASK_AGAIN]):
+        dispatcher.utter_message(text=say("intake_ask_again", label=FIELD_LABELS.get(again[0], again[0])))
+        return [SlotSet(again[0], None), SlotSet("registration_confirmed", None)]
+    if (
+        not commands
+        and requested in FIELDS
+        and requested != "serial_number"
+        and message.intent not in DIGRESSIONS
+        and message.text.strip()
+        and not message.text.strip().startswith("/")
+    ):
+        # Fits no field: said so, never stored; the form asks the question again.
+        label = FIELD_LABELS.get(requested, requested)
+        dispatcher.utter_message(text=say("intake_not_a_value", value=message.text.strip()[:30], label=label))
+        return [SlotSet(requested, None)]
+    return None
+
+
+# A restored registration: the form fields and what the intake had learnt about the device.
+RESTORABLE_SLOTS = (*FIELDS, "site_city", "intake_flags", "guide_progress", "guide_solved")
+
+
+def restore_cancelled(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """「我没说取消」 right after a cancellation: the registration comes back to its read-back."""
+    saved = tracker.get_slot("cancelled_registration")
+    commands = interpret(
+        latest_message(tracker), IntakeState(cancelled=bool(saved)), current_catalogue(), current_rules()
+    )
+    if not saved or not any(c.do is Do.RESTORE for c in commands):
+        return None
+    dispatcher.utter_message(text=say("intake_restored"))
+    return [
+        SlotSet("cancelled_registration", None),
+        SlotSet("intake_id", uuid.uuid4().hex),
+        SlotSet("failed_attempts", {}),
+        *[SlotSet(slot, value) for slot, value in saved.items()],
+        FollowupAction("fault_form"),
+    ]
