@@ -7,7 +7,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.intake import restore_cancelled
 from bot.db import session_scope
 from bot.knowledge.questions import record_feedback
 from bot.texts import labels, say
@@ -30,9 +29,6 @@ class ActionAcknowledge(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        restored = restore_cancelled(dispatcher, tracker)
-        if restored is not None:
-            return restored
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         previous = _previous_action(tracker)
         question_id = tracker.get_slot("faq_question_id")

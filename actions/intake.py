@@ -86,6 +86,11 @@ class ActionStartIntake(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         message = latest_message(tracker)
+        if tracker.active_loop.get("name") == "fault_form":
+            # A fault described again in the middle of the form adds what is new; nothing given is lost.
+            state = _state(tracker)
+            found = values_of(_commands(message, IntakeState(None, state.values)))
+            return [SlotSet(f, v) for f, v in found.items() if v is not None and not state.values.get(f)]
         found = {k: v for k, v in values_of(_commands(message, IntakeState())).items() if v is not None}
         caller = caller_phone(tracker)
         if caller and not tracker.get_slot("contact_phone"):
@@ -95,6 +100,8 @@ class ActionStartIntake(Action):
             SlotSet("intake_id", uuid.uuid4().hex),
             SlotSet("intake_flags", []),
             SlotSet("failed_attempts", {}),
+            SlotSet("cancelled_registration", None),
+            SlotSet("registration_restorable", False),
         ]
         events += [SlotSet(field, value) for field, value in found.items()]
         return events
@@ -213,6 +220,8 @@ class ValidateFaultForm(FormValidationAction):
     def validate_serial_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:
+            return {"serial_number": None}  # emptied when the intake started: nothing to check
         text = str(value)
         if text == NOT_GIVEN:
             return {"serial_number": NOT_GIVEN}
@@ -324,6 +333,8 @@ class ValidateFaultForm(FormValidationAction):
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:
+            return {"contact_phone": None}
         phones = [normalise_phone(part) for part in str(value).split("、")]
         if phones and all(phones):
             return {"contact_phone": "、".join(p for p in phones if p)}
@@ -585,12 +596,7 @@ class ActionCancelIntake(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(text=say("intake_cancelled"))
-        return [
-            ActiveLoop(None),
-            SlotSet("requested_slot", None),
-            SlotSet("cancelled_registration", _form_values(tracker)),
-            *reset(INTAKE_SLOTS, keep=CALLER_SLOTS),
-        ]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *_cancelled(tracker)]
 
 
 def _state(tracker: Tracker) -> IntakeState:
@@ -603,6 +609,16 @@ def _state(tracker: Tracker) -> IntakeState:
 
 def _commands(message: Message, state: IntakeState) -> list[Command]:
     return interpret(message, state, current_catalogue(), current_rules())
+
+
+def _cancelled(tracker: Tracker) -> list[EventType]:
+    """The intake ends; what it held is kept aside for 「我没说取消」."""
+    saved = _form_values(tracker)
+    return [
+        *reset(INTAKE_SLOTS, keep=CALLER_SLOTS),
+        SlotSet("cancelled_registration", saved),
+        SlotSet("registration_restorable", saved is not None),
+    ]
 
 
 def _form_values(tracker: Tracker) -> dict[str, Any] | None:
@@ -631,17 +647,18 @@ def _flow_events(
         ]
     if Do.CANCEL in done:
         dispatcher.utter_message(text=say("intake_cancelled"))
-        return [
-            SlotSet("cancelled_registration", _form_values(tracker)),
-            *reset(INTAKE_SLOTS, keep=CALLER_SLOTS),
-            SlotSet("requested_slot", None),
-        ]
-    if Do.CANCEL_OR_SUBMIT in done:
-        dispatcher.utter_message(text=say("intake_cancel_or_submit"))
-        return [SlotSet("registration_confirmed", None), SlotSet("intake_paused", True)]
+        return [*_cancelled(tracker), SlotSet("requested_slot", None)]
+    if Do.CANCEL_OR_SUBMIT in done and requested:
+        if requested == "registration_confirmed":
+            dispatcher.utter_message(text=say("intake_cancel_or_submit"))
+            return [SlotSet("registration_confirmed", None), SlotSet("intake_paused", True)]
+        dispatcher.utter_message(text=say("intake_cancel_or_continue"))
+        return [SlotSet(requested, None)]
+    if Do.RESUME in done and requested:
+        return [SlotSet(requested, None)]  # the form asks its question again
     if Do.WAIT in done and requested:
         dispatcher.utter_message(text=say("intake_wait"))
-        return [SlotSet(requested, None), SlotSet("intake_paused", True)]
+        return [SlotSet(requested, None), SlotSet("intake_paused", requested == "registration_confirmed")]
     if Do.SKIP in done and requested == "serial_number":
         dispatcher.utter_message(text=say("serial_skipped"))
         flags = sorted({*(tracker.get_slot("intake_flags") or []), "serial_not_given"})
@@ -669,19 +686,36 @@ def _flow_events(
 RESTORABLE_SLOTS = (*FIELDS, "site_city", "intake_flags", "guide_progress", "guide_solved")
 
 
-def restore_cancelled(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-    """「我没说取消」 right after a cancellation: the registration comes back to its read-back."""
-    saved = tracker.get_slot("cancelled_registration")
-    commands = interpret(
-        latest_message(tracker), IntakeState(cancelled=bool(saved)), current_catalogue(), current_rules()
-    )
-    if not saved or not any(c.do is Do.RESTORE for c in commands):
-        return None
-    dispatcher.utter_message(text=say("intake_restored"))
-    return [
-        SlotSet("cancelled_registration", None),
-        SlotSet("intake_id", uuid.uuid4().hex),
-        SlotSet("failed_attempts", {}),
-        *[SlotSet(slot, value) for slot, value in saved.items()],
-        FollowupAction("fault_form"),
-    ]
+# What a reply right after a cancellation does when it does not take the cancellation back: what it would have done.
+_USUAL_ACTION = {
+    "cancel": "utter_nothing_to_cancel",
+    "affirm": "action_acknowledge",
+    "deny": "action_acknowledge",
+    "inform": "utter_clarify_inform",
+    "nlu_fallback": "action_two_stage_fallback",
+}
+
+
+class ActionRestoreIntake(Action):
+    """「我没说取消」 right after a cancellation: the registration comes back to where it was."""
+
+    def name(self) -> str:
+        return "action_restore_intake"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        message = latest_message(tracker)
+        saved = tracker.get_slot("cancelled_registration")
+        commands = _commands(message, IntakeState(cancelled=bool(saved)))
+        if not saved or not any(c.do is Do.RESTORE for c in commands):
+            return [FollowupAction(_USUAL_ACTION.get(message.intent or "", "action_acknowledge"))]
+        dispatcher.utter_message(text=say("intake_restored"))
+        return [
+            SlotSet("cancelled_registration", None),
+            SlotSet("registration_restorable", False),
+            SlotSet("intake_id", uuid.uuid4().hex),
+            SlotSet("failed_attempts", {}),
+            *[SlotSet(slot, value) for slot, value in saved.items()],
+            FollowupAction("fault_form"),
+        ]

@@ -32,6 +32,7 @@ class Do(str, Enum):
     CANCEL = "cancel"
     CANCEL_OR_SUBMIT = "cancel_or_submit"  # 「算了，对」 at the read-back: ask, never guess
     RESTORE = "restore"  # 「我没说取消」: bring the cancelled registration back
+    RESUME = "resume"  # 「继续」: go on with the question asked
     LEAVE = "leave"  # 「不报修，我就问问…」: nothing registered, the question answered
     HAND_OFF = "hand_off"
     CONFIRM = "confirm"
@@ -102,6 +103,9 @@ _RESTORE = re.compile(
 )
 _CANCEL_WORDS = re.compile(r"算了|取消|不报了|不要了|不修了|不弄了|撤了|作废")
 _AGREE_WORDS = re.compile(r"(?:^|[，,\s])(?:对|对的|是的|没错|可以|行|好的?)(?:[，,。！!\s]|$)|提交|确认")
+_RESUME = re.compile(
+    r"^(?:继续|接着|接着来|接着登记|继续登记|不取消|没事了?|好了我回来了|回来了)[。！!，, ]*$"
+)
 _HAND_OFF = re.compile(r"转人工|zhuan\s*ren\s*gong|真人|人工客服|人工服务|找个人")
 _ONLY_AGREES = re.compile(
     r"^(?:对|对的|对对|对对对|是|是的|是滴|是嘞|嗯+|嗯呐|好|好的|好滴|行|中|可以|没错|没毛病|对头|ok|OK|yes|dui|shi ?de|确认|提交|对，?提交吧?)[。！!，,.~ ]*$"
@@ -130,6 +134,10 @@ def interpret(
         return _at_readback(text, message.intent, found)
     if found:
         return found
+    if _RESUME.match(text):
+        return [Command(Do.RESUME)]
+    if _CANCEL_WORDS.search(text) and _AGREE_WORDS.search(text):
+        return [Command(Do.CANCEL_OR_SUBMIT)]  # 「算了，对」 in the middle of the form: ask, never guess
     if state.requested == "serial_number" and _SKIP.search(text):
         return [Command(Do.SKIP, "serial_number")]
     if _WAIT.search(text):
@@ -185,10 +193,16 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     starting = state.requested is None
     if starting or state.requested == "fault_description":
         fault = fields.fault(text) if starting or message.intent == "report_fault" or len(text) > 4 else None
-        if fault and not _only_other_fields(text, commands):
+        if fault and not _only_other_fields(text, commands) and _names_a_symptom(fault, catalogue):
             put(Command(Do.SET, "fault_description", _without_other_fields(fault, commands)))
     impact = rules.impact_of(text)
-    if impact and (starting or state.requested == READBACK) and "clinical_impact" not in commands:
+    known = rules.impact_of(state.values.get("clinical_impact"))
+    changes_urgency = bool(impact and known and impact.urgent != known.urgent)
+    if (
+        impact
+        and (starting or state.requested == READBACK or changes_urgency)
+        and "clinical_impact" not in commands
+    ):
         # Urgency from the caller's own words (never from a department's name: bot/triage.py leaves those out).
         value = impact.label if starting else fields.clinical_impact(text)
         if value and (starting or state.values.get("clinical_impact") != value):
@@ -200,10 +214,26 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     return list(commands.values())
 
 
+_NO_SYMPTOM = re.compile(
+    r"坏了|坏掉了|出问题了|有问题|有毛病|出故障了|故障了|不行了|罢工了|趴窝了|要修|报修|修一下|我们|的|了|又|咱|这台|那台|一台"
+)
+
+
+def _names_a_symptom(fault: str, catalogue: Catalogue) -> bool:
+    """「血球仪坏了」 says which device, not what is wrong: then the fault is asked."""
+    rest = fault
+    for term in sorted(catalogue.terms(), key=len, reverse=True):
+        rest = rest.replace(term, "")
+    rest = _NO_SYMPTOM.sub("", rest)
+    return len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 2
+
+
 def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Command]:
     """Fields the caller names: a labelled report (「医院 …，科室 …」) or a correction (「地址改一下，是…」)."""
     text = re.sub(rf"^[^，,：:]{{0,8}}[：:]\s*(?=(?:{_LABEL}))", "", text)  # 「报修：医院 …」
-    segments = [s for s in re.split(r"[，,；;。\n]+(?=\s*(?:" + _LABEL + r"))", text) if s.strip()]
+    # Parts start at a separator, or at a space, before a field name: 「联系人 彭涛 电话 156… 医院 …」.
+    boundary = r"(?:[，,；;。\n]+|\s+)(?=\s*(?:" + _LABEL + r")\s*(?:是|为)?[：:\s])"
+    segments = [s for s in re.split(boundary, text) if s.strip()]
     commands = []
     for segment in segments:
         match = _SEGMENT.match(segment) if len(segments) > 1 else None
@@ -255,7 +285,8 @@ def _codes(message: Message, state: IntakeState, text: str) -> list[Command]:
     tagged = any(e.get("entity") == "phone" for e in message.entities)
     if phone_asked or has_mobile or tagged or re.search(r"电话|手机|号码|座机", text):
         phone = normalise_phone(text)
-        if phone:
+        named = phone_asked or re.search(r"电话|手机|号码|座机|打这个|联系我", text)
+        if phone and (named or not state.values.get("contact_phone")):
             if _SECOND_PHONE.search(text):
                 phone = _with_second_phone(state.values.get("contact_phone"), phone)
             commands.append(Command(_set_or_correct(state, "contact_phone"), "contact_phone", phone))
@@ -307,10 +338,13 @@ def complete_from(value: str, text: str) -> str:
 
 def _surname_or_name(value: str, text: str) -> str:
     """「我姓李，李红梅」: the full name when the text gives one after the surname, else the surname."""
-    if not value.startswith("姓") or len(value) < 2:
+    surname = value[1:] if value.startswith("姓") and len(value) >= 2 else value
+    if len(surname) != 1:
         return value
-    surname = value[1:]
-    full = re.search(rf"{re.escape(surname)}[\u4e00-\u9fff]{{1,2}}", text.replace(value, ""))
+    rest = re.sub(rf"(?:免贵)?姓{re.escape(surname)}", "", text)
+    full = re.search(
+        rf"(?<![\u4e00-\u9fff]){re.escape(surname)}[\u4e00-\u9fff]{{1,2}}(?![\u4e00-\u9fff])", rest
+    )
     return full.group(0) if full else surname
 
 
@@ -352,12 +386,12 @@ def _free_answer(
         value = None if _NUMBERS.search(text) and requested != "site_address" else value
     if value:
         return [Command(_set_or_correct(state, requested), requested, value)]
-    commands = []
+    commands: list[Command] = []
     for part in [p for p in re.split(r"[，,、；;。\s]+", text) if p]:
         for target in _FIT_ORDER:
             if target in already or any(c.field == target for c in commands):
                 continue
-            if target != requested and not _may_fill(state, target) and target not in ("contact_phone",):
+            if target != requested and not _may_fill(state, target):
                 continue
             fitted = fields.VALIDATORS[target](part)
             if fitted:

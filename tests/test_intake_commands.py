@@ -148,6 +148,8 @@ def _command(row):
         ("zhuanrengong", "contact_phone", "hand_off"),
         ("我要跟真人说话", "hospital", "hand_off"),
         ("算了不报了", "hospital", "cancel"),
+        ("算了，对", "contact_person", "cancel_or_submit"),
+        ("继续", "contact_phone", "resume"),
     ],
 )
 def test_flow_commands(text, requested, do, catalogue, rules) -> None:
@@ -192,7 +194,25 @@ def test_a_free_text_report_fills_what_it_names(catalogue, rules) -> None:
     assert rules.impact_of(values["clinical_impact"]).urgent
 
 
-@pytest.mark.parametrize("text", ["报修", "我要报修", "/report_fault", "baoxiu"])
+def test_a_report_with_space_separated_labels(catalogue, rules) -> None:
+    text = "联系人 彭涛 电话 15603711234 医院 郑州市第九人民医院 设备 化学发光仪 故障 试剂针撞针"
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["contact_person"] == "彭涛"
+    assert values["hospital"] == "郑州市第九人民医院"
+    assert values["fault_description"] == "试剂针撞针"
+
+
+def test_news_that_changes_the_urgency_corrects_the_impact_at_any_step(catalogue, rules) -> None:
+    text = "其实不急，急诊的样本转到别的机器上做了"
+    found = values_of(
+        interpret(Message(text, None, []), IntakeState("guide_accepted", FULL), catalogue, rules)
+    )
+    assert rules.impact_of(found["clinical_impact"]).urgent is False
+
+
+@pytest.mark.parametrize(
+    "text", ["报修", "我要报修", "/report_fault", "baoxiu", "血球仪坏了", "我们的生化仪出问题了"]
+)
 def test_report_alone_gives_no_fault_so_the_fault_is_asked(text, catalogue, rules) -> None:
     values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
     assert "fault_description" not in values
