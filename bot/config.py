@@ -25,7 +25,7 @@ class Settings:
     console_port: int = 5080
     console_secret: str | None = None
     # This bot instance's digit (0-9) in numbers of tickets taken while the database was down
-    # (bot/notify/journal.py); instances that do not share var_dir need different digits.
+    # (bot/journal.py); instances that do not share var_dir need different digits.
     instance_id: int = 0
     # Seconds between the background worker's rounds; unset: the policy's sla.worker_interval_seconds.
     worker_interval_seconds: float | None = None
@@ -38,6 +38,17 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.profile == "production"
+
+
+def channel_variable(name: str, default: str = "") -> str:
+    """A channel's secret or tuning value (bot/channels/secrets.py lists them). Read when the channel is built,
+    not cached with settings(): each channel reports its own missing secrets when it starts."""
+    return os.environ.get(name, default)
+
+
+def environment() -> dict[str, str]:
+    """The whole environment, for the log masking that hides every secret-looking value (bot/logging.py)."""
+    return dict(os.environ)
 
 
 def _default_database_url(var_dir: Path) -> str:

@@ -15,18 +15,19 @@ from sqlalchemy.orm import Session
 
 from bot.console import csrf
 from bot.console.auth import SESSION_COOKIE, authenticate, end_session, sign, start_session, unsign
+from bot.console.countdown import countdown
 from bot.console.kpi import kpi_report, last_days
 from bot.console.pages import Console, Login, console_of, error_page, login_of, render
 from bot.console.queues import QueueFilter, ReviewError, low_ratings, queue, record_review, regions
-from bot.console.sla import countdown
 from bot.db import session_scope
+from bot.errors import Refused
 from bot.notify.notices import notify_report_ready
 from bot.ops import lifecycle
 from bot.ops.dispatch import suggest
-from bot.ops.lifecycle import ETA_STATUSES, ConcurrentChange, IllegalTransition, OpsError, PartUsed
+from bot.ops.lifecycle import ETA_STATUSES, PartUsed
 from bot.reports.charts import bar_chart
+from bot.reports.config import ReportError
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
-from bot.reports.settings import ReportError
 from bot.tickets import TicketKind, TicketStatus, find_ticket
 
 routes = web.RouteTableDef()
@@ -36,12 +37,14 @@ PART_ROWS = 3
 Form = MultiDictProxy[Any]
 
 
-class Forbidden(Exception):
-    """The person may not do this (403); the message says why."""
+class Forbidden(Refused):
+    """The person may not do this; the message says why."""
+
+    status = 403
 
 
-class FormError(Exception):
-    """The form was filled in wrongly (400); the message says what to fix."""
+class FormError(Refused):
+    """The form was filled in wrongly; the message says what to fix."""
 
 
 # --- login ------------------------------------------------------------------------------------------------------
@@ -92,18 +95,18 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     cookie = request.cookies.get(csrf.LOGIN_COOKIE)
     expected = unsign(console.secret, cookie) if cookie else None
     if not csrf.tokens_match(expected, _text(form, csrf.FIELD)):
-        return _login_page(request, status=403, error=console.settings.error("login_expired"))
+        return _login_page(request, status=403, error=console.config.error("login_expired"))
     username = _text(form, "username")
     request["username_tried"] = username
     with session_scope(console.engine) as session:
         user = authenticate(session, username, _text(form, "password", strip=False))
         raw_id = (
-            start_session(session, user, now=console.clock(), lifetime=console.settings.session_lifetime)
+            start_session(session, user, now=console.clock(), lifetime=console.config.session_lifetime)
             if user
             else None
         )
     if raw_id is None:
-        return _login_page(request, status=401, error=console.settings.error("login_failed"))
+        return _login_page(request, status=401, error=console.config.error("login_failed"))
     response = web.HTTPSeeOther(_safe_next(_text(form, "next")))
     response.set_cookie(
         SESSION_COOKIE,
@@ -112,7 +115,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         httponly=True,
         samesite="Lax",
         secure=request.secure,
-        max_age=int(console.settings.session_lifetime.total_seconds()),
+        max_age=int(console.config.session_lifetime.total_seconds()),
     )
     response.del_cookie(csrf.LOGIN_COOKIE, path="/login")
     return response
@@ -150,7 +153,7 @@ async def complaints_page(request: web.Request) -> web.Response:
 def _queue_page(request: web.Request, title: str, wanted: QueueFilter) -> web.Response:
     console = console_of(request)
     with session_scope(console.engine) as session:
-        rows = queue(session, wanted, console.clock(), console.settings)
+        rows = queue(session, wanted, console.clock(), console.config)
         return render(request, "queue.html", title=title, rows=rows, wanted=wanted, regions=regions(session))
 
 
@@ -170,7 +173,7 @@ def _reviews_page(request: web.Request, *, status: int = 200, error: str | None 
             rows=low_ratings(session, below),
             below=below,
             error=error,
-            done=console.settings.done("review") if "done" in request.query else None,
+            done=console.config.done("review") if "done" in request.query else None,
         )
 
 
@@ -178,7 +181,7 @@ def _reviews_page(request: web.Request, *, status: int = 200, error: str | None 
 async def review_submit(request: web.Request) -> web.StreamResponse:
     console, login = console_of(request), login_of(request)
     if not login.is_manager:
-        return error_page(request, 403, console.settings.error("manager_only"))
+        return error_page(request, 403, console.config.error("manager_only"))
     form = await request.post()
     try:
         with session_scope(console.engine) as session:
@@ -191,7 +194,7 @@ async def review_submit(request: web.Request) -> web.StreamResponse:
                 below=int(console.policy.value("satisfaction.review_below")),
             )
     except ReviewError as error:
-        return _reviews_page(request, status=400, error=str(error))
+        return _reviews_page(request, status=error.status, error=str(error))
     raise web.HTTPSeeOther("/reviews?done=1")
 
 
@@ -200,7 +203,7 @@ async def kpi_page(request: web.Request) -> web.Response:
     console = console_of(request)
     with session_scope(console.engine) as session:
         now, zone = console.clock(), console.policy.timezone
-        first_day, last_day = last_days(now, console.settings.kpi_days, zone)
+        first_day, last_day = last_days(now, console.config.kpi_days, zone)
         report = kpi_report(
             session,
             first_day,
@@ -275,16 +278,16 @@ def _ticket_page(
             ticket=ticket,
             error=error,
             form=form or {},
-            done=console.settings.texts["done"].get(done) if done else None,
+            done=console.config.texts["done"].get(done) if done else None,
             countdown=countdown(
-                ticket, console.clock(), console.settings.countdown, console.settings.amber_below_fraction
+                ticket, console.clock(), console.config.countdown, console.config.amber_below_fraction
             ),
             allowed=[s.value for s in lifecycle.allowed_transitions(ticket)],
             may_act=_may_act(login, ticket.engineer_id),
             eta_allowed=TicketStatus(ticket.status) in ETA_STATUSES,
             suggestions=suggestions,
             part_rows=range(1, PART_ROWS + 1),
-            step_outcomes=console.settings.step_outcomes,
+            step_outcomes=console.config.step_outcomes,
         )
 
 
@@ -303,7 +306,7 @@ async def service_report_page(request: web.Request) -> web.Response:
         # Printing to PDF runs a browser for a second or two: not on the event loop.
         made = await asyncio.get_running_loop().run_in_executor(None, make)
     except ReportError as error:
-        return web.Response(status=409, text=str(error), content_type="text/plain", charset="utf-8")
+        return web.Response(status=error.status, text=str(error), content_type="text/plain", charset="utf-8")
     if isinstance(made, bytes):
         return web.Response(
             body=made,
@@ -327,7 +330,7 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
             if ticket is None:
                 raise web.HTTPNotFound()
             action(
-                Action(
+                TicketPost(
                     session,
                     console,
                     login,
@@ -338,17 +341,13 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
                 )
             )
             number = ticket.number
-    except Forbidden as refused:
-        return _ticket_page(request, number, status=403, error=str(refused), form=form)
-    except (IllegalTransition, ConcurrentChange) as conflict:
-        return _ticket_page(request, number, status=409, error=str(conflict), form=form)
-    except (OpsError, FormError) as problem:
-        return _ticket_page(request, number, status=400, error=str(problem), form=form)
+    except Refused as refused:
+        return _ticket_page(request, number, status=refused.status, error=str(refused), form=form)
     raise web.HTTPSeeOther(f"/tickets/{number}?done={name}")
 
 
 @dataclass(frozen=True)
-class Action:
+class TicketPost:
     """One form post on a ticket, inside its transaction."""
 
     session: Session
@@ -368,12 +367,12 @@ class Action:
 
     def require_manager(self) -> None:
         if not self.login.is_manager:
-            raise Forbidden(self.console.settings.error("manager_only"))
+            raise Forbidden(self.console.config.error("manager_only"))
 
     def require_assignee(self) -> None:
         """The engineer the ticket is assigned to, or a manager."""
         if not _may_act(self.login, self.assigned_engineer_id):
-            raise Forbidden(self.console.settings.error("not_your_ticket"))
+            raise Forbidden(self.console.config.error("not_your_ticket"))
 
     def eta(self) -> datetime | None:
         """The form's optional ETA; None when left empty."""
@@ -387,7 +386,7 @@ class Action:
                 tzinfo=ZoneInfo(self.console.policy.timezone)
             )
         except ValueError as error:
-            raise FormError(self.console.settings.error("bad_eta")) from error
+            raise FormError(self.console.config.error("bad_eta")) from error
         return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
@@ -395,9 +394,9 @@ def _may_act(login: Login, assigned_engineer_id: int | None) -> bool:
     return login.is_manager or (login.engineer_id is not None and login.engineer_id == assigned_engineer_id)
 
 
-def _claim(act: Action) -> None:
+def _claim(act: TicketPost) -> None:
     if act.login.engineer_id is None:
-        raise Forbidden(act.console.settings.error("no_engineer_link"))
+        raise Forbidden(act.console.config.error("no_engineer_link"))
     _require_may_assign(act, act.login.engineer_id)
     if act.assigned_engineer_id == act.login.engineer_id and act.status is not TicketStatus.REOPENED:
         return  # already theirs (a second click): re-dispatching would page and notify everyone again
@@ -411,17 +410,17 @@ def _claim(act: Action) -> None:
     )
 
 
-def _require_may_assign(act: Action, engineer_id: int) -> None:
+def _require_may_assign(act: TicketPost, engineer_id: int) -> None:
     """An engineer may take an unassigned ticket (or their own back); any other assignment is a manager's."""
     own = act.login.engineer_id
     if engineer_id != own or act.assigned_engineer_id not in (None, own):
         act.require_manager()
 
 
-def _assign(act: Action) -> None:
+def _assign(act: TicketPost) -> None:
     engineer = act.text("engineer_id")
     if not engineer.isdigit():
-        raise FormError(act.console.settings.error("bad_engineer"))
+        raise FormError(act.console.config.error("bad_engineer"))
     _require_may_assign(act, int(engineer))
     lifecycle.assign(
         act.session,
@@ -435,19 +434,19 @@ def _assign(act: Action) -> None:
     )
 
 
-def _accept(act: Action) -> None:
+def _accept(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.accept(
         act.session, act.number, actor=act.login.actor, eta=act.eta(), notify=act.console.notify, at=act.now
     )
 
 
-def _set_eta(act: Action) -> None:
+def _set_eta(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.set_eta(act.session, act.number, act.required_eta(), actor=act.login.actor, at=act.now)
 
 
-def _en_route(act: Action) -> None:
+def _en_route(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.transition(
         act.session,
@@ -460,7 +459,7 @@ def _en_route(act: Action) -> None:
     )
 
 
-def _on_site(act: Action) -> None:
+def _on_site(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.transition(
         act.session,
@@ -472,16 +471,16 @@ def _on_site(act: Action) -> None:
     )
 
 
-def _plan(act: Action) -> None:
+def _plan(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.record_plan(act.session, act.number, act.text("plan"), actor=act.login.actor, at=act.now)
 
 
-def _resolve(act: Action) -> None:
+def _resolve(act: TicketPost) -> None:
     act.require_assignee()
     where = act.text("where")
     if where not in ("remote", "onsite"):
-        raise FormError(act.console.settings.error("where_missing"))
+        raise FormError(act.console.config.error("where_missing"))
     lifecycle.resolve(
         act.session,
         act.number,
@@ -496,7 +495,7 @@ def _resolve(act: Action) -> None:
     )
 
 
-def _parts(act: Action) -> list[PartUsed]:
+def _parts(act: TicketPost) -> list[PartUsed]:
     """The filled rows of the parts table; a row needs both a model and a whole, positive quantity."""
     parts = []
     for row in range(1, PART_ROWS + 1):
@@ -504,14 +503,14 @@ def _parts(act: Action) -> list[PartUsed]:
         if not model and not quantity:
             continue
         if not model:
-            raise FormError(act.console.settings.error("part_model_missing"))
+            raise FormError(act.console.config.error("part_model_missing"))
         if not quantity.isdigit() or int(quantity) < 1:
-            raise FormError(act.console.settings.error("bad_part_quantity"))
+            raise FormError(act.console.config.error("bad_part_quantity"))
         parts.append(PartUsed(model=model, quantity=int(quantity)))
     return parts
 
 
-def _close(act: Action) -> None:
+def _close(act: TicketPost) -> None:
     act.require_manager()
     lifecycle.close(
         act.session,
@@ -523,7 +522,7 @@ def _close(act: Action) -> None:
     )
 
 
-def _reopen(act: Action) -> None:
+def _reopen(act: TicketPost) -> None:
     act.require_manager()
     lifecycle.reopen(
         act.session,
@@ -535,7 +534,7 @@ def _reopen(act: Action) -> None:
     )
 
 
-def _cancel(act: Action) -> None:
+def _cancel(act: TicketPost) -> None:
     act.require_manager()
     lifecycle.cancel(
         act.session,
@@ -547,7 +546,7 @@ def _cancel(act: Action) -> None:
     )
 
 
-def _send_report(act: Action) -> None:
+def _send_report(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.send_service_report(
         act.session,
@@ -560,11 +559,11 @@ def _send_report(act: Action) -> None:
     )
 
 
-def _note(act: Action) -> None:
+def _note(act: TicketPost) -> None:
     lifecycle.add_note(act.session, act.number, act.text("note"), actor=act.login.actor, at=act.now)
 
 
-ACTIONS: dict[str, Callable[[Action], None]] = {
+ACTIONS: dict[str, Callable[[TicketPost], None]] = {
     "claim": _claim,
     "assign": _assign,
     "accept": _accept,
