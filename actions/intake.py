@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, origin_of, reset
 from bot.catalogue import current_catalogue
-from bot.clock import local_text, utc_now
+from bot.clock import utc_now
 from bot.config import settings
 from bot.db import session_scope
 from bot.installed_base import find_device
@@ -502,25 +502,18 @@ class ActionSubmitTicket(Action):
             text = say("ticket_journaled", number=submitted.number, hotline=policy.hotline_phone)
             dispatcher.utter_message(text=text)
         elif ticket is not None:
-            dispatcher.utter_message(text=ticket_confirmation(ticket, policy))
-            _tell_after_hours(dispatcher, submitted.after_hours, policy)
+            dispatcher.utter_message(text=ticket_confirmation(ticket, policy, submitted.after_hours))
+            _tell_nobody_on_call(dispatcher, submitted.after_hours, policy)
         return [*done, SlotSet("last_ticket_number", submitted.number)]
 
 
-def _tell_after_hours(
+def _tell_nobody_on_call(
     dispatcher: CollectingDispatcher, call: AfterHoursCall | None, policy: ServicePolicy
 ) -> None:
-    """After hours the caller of an urgent fault hears by when the paged engineer calls back."""
-    if call is None:
-        return
-    if call.callback_due is None:
+    """After hours with nobody on call to page, the caller is told so (the call-back itself is in the ticket's
+    confirmation, as its one first-contact promise)."""
+    if call is not None and call.callback_due is None:
         dispatcher.utter_message(response="utter_after_hours_nobody_on_call", hotline=policy.hotline_phone)
-        return
-    minutes = int(call.callback_within.total_seconds() // 60)
-    due = local_text(call.callback_due, policy.timezone)
-    dispatcher.utter_message(
-        response="utter_after_hours_call_back", minutes=minutes, due=due, phone=call.phone
-    )
 
 
 class ActionCancelForm(Action):
@@ -604,6 +597,8 @@ def _flow_events(
     if again and not values_of([c for c in commands if c.do is not Do.ASK_AGAIN]):
         dispatcher.utter_message(text=say("intake_ask_again", label=FIELD_LABELS.get(again[0], again[0])))
         return [SlotSet(again[0], None), SlotSet("registration_confirmed", None)]
+    if not commands and requested == "registration_confirmed" and message.intent not in DIGRESSIONS:
+        return [SlotSet(requested, None)]  # neither yes, no nor a correction: the registration is read again
     if (
         not commands
         and requested in FIELDS
@@ -613,8 +608,15 @@ def _flow_events(
         and not message.text.strip().startswith("/")
     ):
         # Fits no field: said so, never stored; the form asks the question again.
-        label = FIELD_LABELS.get(requested, requested)
-        dispatcher.utter_message(text=say("intake_not_a_value", value=message.text.strip()[:30], label=label))
+        if requested == "clinical_impact":
+            dispatcher.utter_message(
+                text=say("impact_unclear")
+            )  # e.g. a bare 「对」: what the impact is, in words
+        else:
+            label = FIELD_LABELS.get(requested, requested)
+            dispatcher.utter_message(
+                text=say("intake_not_a_value", value=message.text.strip()[:30], label=label)
+            )
         return [SlotSet(requested, None)]
     return None
 

@@ -160,7 +160,7 @@ def _at_readback(text: str, intent: str | None, found: list[Command]) -> list[Co
         return [Command(Do.CANCEL)]
     if _ONLY_AGREES.match(text) or (intent == "affirm" and not _ONLY_REJECTS.match(text)):
         return [Command(Do.CONFIRM)]
-    if _ONLY_REJECTS.match(text) or intent in ("deny", "inform"):
+    if _ONLY_REJECTS.match(text) or intent == "deny":
         return [Command(Do.REJECT)]
     return []
 
@@ -191,6 +191,11 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     for command in _entities(message, state, catalogue, text):
         put(command)
     starting = state.requested is None
+    if starting and "hospital" not in commands:
+        # A report in free text names its hospital by the hospital word (「…我是驻马店市中心医院检验科的…」).
+        named = fields.hospital(text)
+        if named:
+            put(Command(Do.SET, "hospital", named))
     if starting or state.requested == "fault_description":
         fault = fields.fault(text) if starting or message.intent == "report_fault" or len(text) > 4 else None
         if fault and not _only_other_fields(text, commands) and _names_a_symptom(fault, catalogue):
@@ -377,8 +382,16 @@ def _free_answer(
 ) -> list[Command]:
     """The reply to the question asked: its value when it fits; else the fields its parts fit (「张建国 139…」)."""
     if requested == "serial_number":
-        return []  # codes were read already; Chinese without a code is no serial
+        # Codes were read already. Letters or digits that are no serial go to the form's check, which shows what
+        # a serial looks like and counts the tries; Chinese without a code is no serial.
+        attempt = fields.strip_around(text)
+        if re.search(r"[A-Za-z0-9０-９]", attempt) and not normalise_phone(attempt):
+            return [Command(Do.SET, "serial_number", attempt)]
+        return []
     value = fields.VALIDATORS[requested](text)
+    if requested == "contact_phone" and not value and re.search(r"\d", digits_only(text)):
+        # Digits that are no phone go to the form's check, which explains the format and counts the tries.
+        return [Command(Do.SET, "contact_phone", fields.strip_around(text))]
     if value and requested == "clinical_impact" and _only_other_fields(text, already):
         value = None
     if value and requested in ("contact_person", "department", "hospital", "site_address"):
@@ -411,11 +424,28 @@ def _only_other_fields(text: str, commands: Mapping[str, Command]) -> bool:
     return len(rest) < 2
 
 
+_WHO_LEFT = re.compile(
+    r"^(?:[，,、。\s]|电话|手机|号码|是|的|[\u4e00-\u9fff]{1,6}?(?:科|室|中心)的?|我们|咱们|这边|那个|这个|那台|这台)+"
+)
+
+
+def _after_who(fault: str, taken: list[Command]) -> str:
+    """A report in one breath (「我是…医院检验科的韩冬梅电话139…我们的尿液分析仪卡住了」): the fault starts after
+    the last value of another field, without 「的」「我们那个」 and the department."""
+    ends = [fault.find(str(c.value)) + len(str(c.value)) for c in taken if c.value and str(c.value) in fault]
+    if not ends:
+        return fault
+    rest = _WHO_LEFT.sub("", fault[max(ends) :]).strip()
+    return rest if len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 4 else fault
+
+
 def _without_other_fields(fault: str, commands: Mapping[str, Command]) -> str:
     """A whole report in one message: the fault is what is left once the other fields' values are taken out."""
     taken = [
         c for c in commands.values() if c.field not in ("fault_description", "clinical_impact", "device")
     ]
+    if not re.search(r"[，,；;。\n]", fault):
+        return _after_who(fault, taken)
     if len(taken) < 2:
         return fault
     parts = [p for p in re.split(r"[，,；;。\n]+", fault) if p.strip()]

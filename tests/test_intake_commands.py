@@ -202,6 +202,28 @@ def test_a_report_with_space_separated_labels(catalogue, rules) -> None:
     assert values["fault_description"] == "试剂针撞针"
 
 
+@pytest.mark.parametrize(
+    ("text", "hospital", "fault"),
+    [
+        (
+            "你好我是驻马店市中心医院检验科的韩冬梅电话13611112222我们的尿液分析仪传送带卡住了样本都排着",
+            "驻马店市中心医院",
+            "尿液分析仪传送带卡住了样本都排着",
+        ),
+        (
+            "喂你好我是叶县人民医院检验科的我们那个尿液分析仪今天早上开机以后一直报传送带故障",
+            "叶县人民医院",
+            "尿液分析仪今天早上开机以后一直报传送带故障",
+        ),
+    ],
+)
+def test_a_report_in_one_breath_keeps_the_hospital_out_of_the_fault(
+    text, hospital, fault, catalogue, rules
+) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert (values["hospital"], values["fault_description"]) == (hospital, fault)
+
+
 def test_news_that_changes_the_urgency_corrects_the_impact_at_any_step(catalogue, rules) -> None:
     text = "其实不急，急诊的样本转到别的机器上做了"
     found = values_of(
