@@ -48,6 +48,8 @@ def ticket_confirmation(
     the general first-response promise, so the reply carries one promise, not two.
     """
     zone = policy.timezone
+    # Every fault ticket is created with both deadlines (bot.tickets.create_fault_ticket).
+    assert ticket.response_due is not None and ticket.onsite_due is not None
     severity = Severity(ticket.severity)
     distance = Distance(ticket.distance)
     parts = [say("ticket_created", number=ticket.number)]
@@ -127,6 +129,9 @@ def warranty_answer(device: Device, status: WarrantyStatus, policy: ServicePolic
 
 
 def request_created(ticket: Ticket, policy: ServicePolicy) -> str:
+    assert (
+        ticket.response_due is not None
+    )  # every service request has one (bot.tickets.create_service_request)
     due = local_text(ticket.response_due, policy.timezone)
     return say(
         f"request_created.{ticket.kind}",
