@@ -114,8 +114,8 @@ class ActionStartIntake(Action):
 
 def next_device(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """After a ticket, the next device of a message that named several: a new intake at the same place,
-    started at
-    once (the caller, hospital, department and address are kept; its serial and fault are its own)."""
+    started at once (the caller, hospital, department and address are kept; its serial and fault are its
+    own)."""
     pending = list(tracker.get_slot("pending_devices") or [])
     if not pending:
         return []
@@ -144,11 +144,9 @@ def _guide_step_events(
     dispatcher: CollectingDispatcher, tracker: Tracker, message: Message
 ) -> list[EventType]:
     """A reply to a guide step: its outcome, and any registration field it gives. A serial or phone read out
-    in the
-    middle of a step goes into the registration (validated as usual); the walk keeps its place and the step is
-    asked again, briefly. A new error code ends the walk (noted in the fault), a reading is compared with its
-    set
-    value (bot.knowledge.guidance read_reply)."""
+    in the middle of a step goes into the registration (validated as usual); the walk keeps its place and the
+    step is asked again, briefly. A new error code ends the walk (noted in the fault), a reading is compared
+    with its set value (bot.knowledge.guidance read_reply)."""
     fields = _fields_given_during_walk(message)
     events: list[EventType] = [SlotSet(field, value) for field, value in fields.items()]
     library = guide_library()

@@ -72,8 +72,7 @@ def rate(
 
 def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list[EventType] | None:
     """The reply to a rating's question: the ticket a waiting score is for, or the phone for a low score's
-    review
-    (asked once: a refusal is accepted). None when the message answers neither."""
+    review (asked once: a refusal is accepted). None when the message answers neither."""
     pending = tracker.get_slot("pending_rating")
     lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
     if pending:

@@ -1,7 +1,6 @@
 """Requests that are not a new intake: a follow-up on what the caller just looked up or booked, a change to a
 ticket they have (cancel, add a line), a complaint heard before it is registered, a call-back at the time
-asked
-for, and a request for a person that never loops. The rules live in bot.context, bot.ticket_changes and
+asked for, and a request for a person that never loops. The rules live in bot.context, bot.ticket_changes and
 bot.callbacks; these actions only read the tracker and say the result."""
 
 from __future__ import annotations
@@ -105,8 +104,8 @@ class ActionFollowUp(Action):
 
 class ActionChangeTicket(Action):
     """「这个工单撤销吧」, 「补充一下…」 about a ticket the caller has: by its number, else the one just
-    looked up
-    or registered in this conversation, else their only open ticket; asked which when that is not clear."""
+    looked up or registered in this conversation, else their only open ticket; asked which when that is not
+    clear."""
 
     def name(self) -> str:
         return "action_change_ticket"
@@ -171,8 +170,8 @@ async def request_follow_up(
 ) -> list[EventType] | None:
     """Before a service request starts: a question about a booking just made is answered, and the same booking
     said again is not made twice (None: a new request after all). A complaint is heard and apologised for
-    first;
-    a request for a person gets the hotline number at once (`on_phone`: the caller is on it already)."""
+    first; a request for a person gets the hotline number at once (`on_phone`: the caller is on it
+    already)."""
     message = latest_message(tracker)
     policy = current_policy()
     if message.intent == "request_human" and not on_phone:
@@ -218,8 +217,7 @@ def registry_fields(message: Message) -> dict[str, Any]:
 
 def schedule_window(ticket: Ticket, request_text: str | None, policy: ServicePolicy) -> CallbackWindow | None:
     """A call-back asked for a named time: its deadline moves into that window (never earlier); None
-    otherwise.
-    `ticket` (as submitted) gets the new deadline too, for the reply."""
+    otherwise. `ticket` (as submitted) gets the new deadline too, for the reply."""
     if ticket.kind != TicketKind.CALLBACK.value or not request_text:
         return None
     window = requested_window(request_text, ticket.created_at, policy.timezone)
@@ -249,8 +247,8 @@ def callback_window_said(ticket: Ticket, window: CallbackWindow, policy: Service
 
 def repeat_report(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> bool:
     """A serial with an open ticket, said outside any form (「我是同事任杰 138… 这台KR…还是堵」): this
-    caller's
-    name, phone and words go on that ticket, and nothing more is asked. False when no open ticket has it."""
+    caller's name, phone and words go on that ticket, and nothing more is asked. False when no open ticket has
+    it."""
     serial = serial_said(message)
     if serial is None:
         return False

@@ -2,10 +2,8 @@
 registered.
 
 A message in which kb/safety/ finds a hazard has the intent `report_hazard` (bot/nlu/safety_intent.py); the
-rules
-of data/rules/safety.yml send it here from anywhere in the conversation, and the other forms' validators leave
-it
-unanswered (`hazard_interrupts`) so that those rules take over.
+rules of data/rules/safety.yml send it here from anywhere in the conversation, and the other forms' validators
+leave it unanswered (`hazard_interrupts`) so that those rules take over.
 """
 
 from __future__ import annotations
@@ -86,8 +84,7 @@ class ActionSafetyFirst(Action):
 
 def _incident_events(tracker: Tracker, finding: Finding, message: Message) -> list[EventType]:
     """The hazards, flags and words of the incident so far: a second message while its details are taken adds
-    to
-    the first; after its ticket, a new report starts a new incident."""
+    to the first; after its ticket, a new report starts a new incident."""
     ongoing = tracker.active_loop_name == "safety_form" and bool(tracker.get_slot("intake_id"))
     earlier = list(tracker.get_slot("safety_hazards") or []) if ongoing else []
     hazards = [hazard.id for hazard in finding.hazards]

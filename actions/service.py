@@ -89,8 +89,7 @@ class ValidateContactForm(FormValidationAction):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         # A call-back needs only a number to call; the others also need who and where; nothing when the
-        # request
-        # was answered or withdrawn (actions/requests.py).
+        # request was answered or withdrawn (actions/requests.py).
         if not tracker.get_slot("request_kind"):
             return []
         if tracker.get_slot("request_kind") == TicketKind.CALLBACK.value:
@@ -198,8 +197,7 @@ class ActionSubmitServiceRequest(Action):
 
 class ActionRateService(Action):
     """A 1-5 score for a finished ticket (bot.ratings): the one named or the caller's only one; asked which,
-    or
-    told to wait while it is still being handled; a low score asks once for a phone when there is none."""
+    or told to wait while it is still being handled; a low score asks once for a phone when there is none."""
 
     def name(self) -> str:
         return "action_rate_service"

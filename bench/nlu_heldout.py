@@ -3,10 +3,8 @@
 Usage: .venv/bin/python bench/nlu_heldout.py [--file YML] [--repeat N] [--model PATH] [--misses]
 Prints, on tests/nlu/heldout.yml (or --file, e.g. tests/nlu/heldout_noisy.yml): intent macro-F1 and accuracy,
 how many messages fell back, entity precision, recall and F1 per entity type, and the parse latency
-percentiles
-over N passes of the held-out texts (after one warm-up pass). Without --model it uses (and if needed trains)
-the
-project's model.
+percentiles over N passes of the held-out texts (after one warm-up pass). Without --model it uses (and if
+needed trains) the project's model.
 """
 
 from __future__ import annotations

@@ -1,12 +1,10 @@
 """What a follow-up refers to: the tickets and devices of the caller's last look-up, and the registered device
-that a
-hospital and a device type point to.
+that a hospital and a device type point to.
 
 A human agent remembers what they just read out: after a status look-up, 「工程师什么时候到」 is about that
-ticket and
-「第二个是哪台」 about the second one; after a warranty look-up, 「那KR23060142呢」 is the same question about
-another
-serial. The look-up is kept as a small JSON-able `Lookup` (a Rasa slot) and read back here; no Rasa imports.
+ticket and 「第二个是哪台」 about the second one; after a warranty look-up, 「那KR23060142呢」 is the same
+question about another serial. The look-up is kept as a small JSON-able `Lookup` (a Rasa slot) and read back
+here; no Rasa imports.
 """
 
 from __future__ import annotations
@@ -37,8 +35,7 @@ _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|再|另外|这|那个|这个)|�
 @dataclass(frozen=True)
 class Lookup:
     """What the caller last looked up: `kind` is TICKETS or WARRANTY; `numbers` the tickets in the order they
-    were
-    read out; `serials` the devices (the ticket's device, or the serial whose warranty was asked)."""
+    were read out; `serials` the devices (the ticket's device, or the serial whose warranty was asked)."""
 
     kind: str
     numbers: tuple[str, ...] = ()
@@ -74,8 +71,7 @@ def ordinal_in(text: str) -> int | None:
 
 def referenced_ticket(text: str, lookup: Lookup | None) -> str | None:
     """The ticket a message is about: a number in it, else the one of the last look-up it points to (「第二
-    个」),
-    else the only ticket of that look-up. None when it names none or the reference is ambiguous."""
+    个」), else the only ticket of that look-up. None when it names none or the reference is ambiguous."""
     number = find_ticket_number(text)
     if number:
         return number
@@ -91,8 +87,8 @@ def referenced_ticket(text: str, lookup: Lookup | None) -> str | None:
 
 def warranty_follow_up(text: str, lookup: Lookup | None) -> str | None:
     """After a warranty look-up, 「那KR23060142呢」 or 「还有一台 EL24120098」: the serial to look up next;
-    None when
-    the message is no such follow-up (no serial in it, or the last look-up was not about a warranty)."""
+    None when the message is no such follow-up (no serial in it, or the last look-up was not about a
+    warranty)."""
     if lookup is None or lookup.kind != WARRANTY:
         return None
     serial = normalise_serial(text)
@@ -127,8 +123,7 @@ def registered_devices(
     session: Session, hospital: str, device_type_id: str, catalogue: Catalogue
 ) -> list[Device]:
     """The installed devices of this type at this hospital (the name as the caller said it, with or without
-    its
-    city prefix), registry order."""
+    its city prefix), registry order."""
     name = hospital.strip()
     if not name:
         return []
@@ -148,8 +143,7 @@ def the_registered_device(
     session: Session, hospital: str | None, device_type_id: str | None, catalogue: Catalogue
 ) -> Device | None:
     """The one registered device a hospital and a device type point to, to offer instead of asking for a
-    serial;
-    None when there is none or several (then the serial decides)."""
+    serial; None when there is none or several (then the serial decides)."""
     if not hospital or not device_type_id:
         return None
     devices = registered_devices(session, hospital, device_type_id, catalogue)

@@ -3,10 +3,8 @@ value.
 
 Each validator takes what the caller said for a field and returns the value to store (cleaned of filler and
 correction words), or None when the text is no such value. A hospital keeps its city or county prefix, an
-address
-is never a department nor 「跟刚才一样」, a person is never a phrase or an address, a clinical impact is never
-a
-number. Plain code: the intake's command reader (bot/intake_commands.py) and its tests use it.
+address is never a department nor 「跟刚才一样」, a person is never a phrase or an address, a clinical impact
+is never a number. Plain code: the intake's command reader (bot/intake_commands.py) and its tests use it.
 """
 
 from __future__ import annotations

@@ -83,8 +83,8 @@ def submit_incident(
     engine: Engine | None = None,
 ) -> IncidentSubmitted:
     """The one way a safety report reaches tier 2: the device's open ticket is escalated; otherwise a ticket
-    is
-    submitted (bot.submission: exactly once, journaled while the database is down) and made the incident."""
+    is submitted (bot.submission: exactly once, journaled while the database is down) and made the
+    incident."""
     policy = policy or current_policy()
     number = None
     if registration.serial_number:
@@ -143,8 +143,8 @@ def register_incident(
     pager: Pager,
 ) -> IncidentOutcome:
     """Make the ticket the incident (once per report): top severity, flags, the safety deadlines, an audit-log
-    entry,
-    the on-call engineer and the manager paged at once, the adverse-event record when someone is hurt."""
+    entry, the on-call engineer and the manager paged at once, the adverse-event record when someone is
+    hurt."""
     labels = "、".join(safety_rules.hazard(hazard_id).label for hazard_id in report.hazard_ids)
     if round_pages(session, ticket) and not _registered_by(ticket, report_id):
         # The ladder starts afresh at safety severity: a new round, so its steps page again with the safety

@@ -1,14 +1,10 @@
 """What a caller's message means for the registration under way, as a short list of commands.
 
 One pass per message: the message (text, intent, entities) and the dialogue state (the question being asked,
-the
-values so far, whether a registration was just cancelled) in, commands out — fill a field, correct one, ask
-one
-again, skip it, cancel, ask whether to cancel or submit, restore, wait, hand off, leave for a question,
-confirm.
-The Rasa form and actions only carry the commands out. Every value passes its field's validator
-(bot/fields.py):
-what fits another field goes there, what fits none is never stored.
+the values so far, whether a registration was just cancelled) in, commands out — fill a field, correct one,
+ask one again, skip it, cancel, ask whether to cancel or submit, restore, wait, hand off, leave for a
+question, confirm. The Rasa form and actions only carry the commands out. Every value passes its field's
+validator (bot/fields.py): what fits another field goes there, what fits none is never stored.
 """
 
 from __future__ import annotations
@@ -397,8 +393,7 @@ def _free_answer(
     139…」)."""
     if requested == "serial_number":
         # Codes were read already. Letters or digits that are no serial go to the form's check, which shows
-        # what
-        # a serial looks like and counts the tries; Chinese without a code is no serial.
+        # what a serial looks like and counts the tries; Chinese without a code is no serial.
         attempt = fields.strip_around(text)
         if re.search(r"[A-Za-z0-9０-９]", attempt) and not normalise_phone(attempt):
             return [Command(Do.SET, "serial_number", attempt)]
@@ -447,8 +442,7 @@ _WHO_LEFT = re.compile(
 
 def _after_who(fault: str, taken: list[Command]) -> str:
     """A report in one breath (「我是…医院检验科的韩冬梅电话139…我们的尿液分析仪卡住了」): the fault starts
-    after
-    the last value of another field, without 「的」「我们那个」 and the department."""
+    after the last value of another field, without 「的」「我们那个」 and the department."""
     ends = [fault.find(str(c.value)) + len(str(c.value)) for c in taken if c.value and str(c.value) in fault]
     if not ends:
         return fault

@@ -46,8 +46,7 @@ def ticket_confirmation(
     """The ticket number, the deadlines that apply and what happens next.
 
     After hours, when the on-call engineer was paged, the first contact is that engineer's call-back: it
-    replaces
-    the general first-response promise, so the reply carries one promise, not two.
+    replaces the general first-response promise, so the reply carries one promise, not two.
     """
     zone = policy.timezone
     # Every fault ticket is created with both deadlines (bot.tickets.create_fault_ticket).

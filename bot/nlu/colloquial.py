@@ -42,8 +42,7 @@ def _pinyin_run(run: str, pinyin: dict[str, str]) -> str:
 
 def standard_words(text: str, whole_message: bool = True) -> str:
     """Lower-case text with pinyin runs and dialect words replaced; whole-message slang (「88」「中」) only
-    when
-    `whole_message`, since inside a longer text those are digits or other words."""
+    when `whole_message`, since inside a longer text those are digits or other words."""
     pinyin, dialect, whole = _lexicon()
     stripped = text.strip(" 。.!！~～，,？?")
     if whole_message and stripped in whole:

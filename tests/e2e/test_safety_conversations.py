@@ -1,8 +1,7 @@
 """Safety first over the running bot (`hotline serve`), on REST, WeChat, SMS and voice: every hazard class
-answered
-with its instruction first, at every point of a conversation; the incident's ticket at top severity with its
-flags,
-the on-call engineer and the manager paged, an open ticket on the device escalated (never a plain note)."""
+answered with its instruction first, at every point of a conversation; the incident's ticket at top severity
+with its flags, the on-call engineer and the manager paged, an open ticket on the device escalated (never a
+plain note)."""
 
 from __future__ import annotations
 
@@ -95,8 +94,7 @@ _TOO_FAST = re.compile(r"您发消息有点快，请稍等(\d+)秒")
 
 def patient(say: Say) -> Say:
     """A caller who, told to slow down (bot/channels/limits.yml: a whole intake in seconds is faster than
-    anyone
-    types), waits as asked and says it again."""
+    anyone types), waits as asked and says it again."""
 
     def again(words: str) -> str:
         for _ in range(5):
