@@ -156,6 +156,12 @@ def test_flow_commands(text, requested, do, catalogue, rules) -> None:
     assert [c[0] for c in commands(text, requested, catalogue, rules, values=FULL)] == [do]
 
 
+@pytest.mark.parametrize("text", ["没空找 直接派人", "找不到，派工程师来吧", "不用找了，直接派人"])
+def test_sending_an_engineer_is_no_hand_off_to_an_operator(text, catalogue, rules) -> None:
+    found = commands(text, "serial_number", catalogue, rules, values=FULL, intent="request_human")
+    assert [c[0] for c in found] == ["skip"]
+
+
 @pytest.mark.parametrize("text", ["啊？我没说取消啊，我说对，提交", "我没让你取消", "别取消，提交"])
 def test_a_cancelled_registration_can_be_restored(text, catalogue, rules) -> None:
     assert commands(text, None, catalogue, rules, cancelled=True) == [("restore", None, None)]
