@@ -136,6 +136,8 @@ def _command(row):
         ("算了算了，就这样提交吧", "registration_confirmed", "cancel_or_submit"),
         ("对", "registration_confirmed", "confirm"),
         ("嗯呐", "registration_confirmed", "confirm"),
+        ("木有问题 提交", "registration_confirmed", "confirm"),
+        ("没错，提交", "registration_confirmed", "confirm"),
         ("不对", "registration_confirmed", "reject"),
         ("取消", "registration_confirmed", "cancel"),
         ("等一下，我去看一下铭牌", "serial_number", "wait"),
