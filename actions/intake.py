@@ -705,12 +705,12 @@ RESTORABLE_SLOTS = (*FIELDS, "site_city", "intake_flags", "guide_progress", "gui
 
 
 # What a reply right after a cancellation does when it does not take the cancellation back: what it would have
-# done.
+# done (data/rules/conversation.yml).
 _USUAL_ACTION = {
-    "cancel": "utter_nothing_to_cancel",
+    "cancel": "action_change_ticket",
     "affirm": "action_acknowledge",
     "deny": "action_acknowledge",
-    "inform": "utter_clarify_inform",
+    "inform": "action_follow_up",
     "nlu_fallback": "action_two_stage_fallback",
 }
 

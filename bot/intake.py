@@ -241,6 +241,10 @@ def extract_fields(
         value = str(entity.get("value") or "").strip()
         if field and field != "device" and value and _plausible(field, value, entity):
             found[field] = _contact_name(value, text) if field == "contact_person" else value
+    if "hospital" in found:
+        from bot.fields import complete_hospital  # bot.fields builds on this module's phone and serial checks
+
+        found["hospital"] = complete_hospital(found["hospital"], text)
     device = _device_value(message.entities, catalogue) or catalogue.device_in_text(text)
     if device:
         found["device"] = device

@@ -110,11 +110,14 @@ _AGREE_WORDS = re.compile(r"(?:^|[，,\s])(?:对|对的|是的|没错|可以|行
 _RESUME = re.compile(
     r"^(?:继续|接着|接着来|接着登记|继续登记|不取消|没事了?|好了我回来了|回来了)[。！!，, ]*$"
 )
+_SENDS_ENGINEER = re.compile(r"派人|派个人|派工程师|来人|上门|工程师来")
 _HAND_OFF = re.compile(r"转人工|zhuan\s*ren\s*gong|真人|人工客服|人工服务|找个人")
 _ONLY_AGREES = re.compile(
     r"^(?:对|对的|对对|对对对|是|是的|是滴|是嘞|嗯+|嗯呐|好|好的|好滴|行|中|可以|没错|没毛病|对头|ok|OK|yes|dui"
     r"|shi ?de|确认|提交|对，?提交吧?)[。！!，,.~ ]*$"
 )
+_NO_PROBLEM = re.compile(r"(?:没|木|莫|冇|没得|莫得)(?:有)?(?:问题|毛病)|没错|都对")
+_HOLD_ON = re.compile(r"不对|错了|别|先不|不要|不能|改|等")
 _ONLY_REJECTS = re.compile(
     r"^(?:不对|不是|错了|有错|不太对|木有|莫得|bu ?dui|no)[。！!，,.~ ]*$", re.IGNORECASE
 )
@@ -131,7 +134,12 @@ def interpret(
         return []  # a button says which request, never what a field holds
     if state.cancelled and _RESTORE.search(text):
         return [Command(Do.RESTORE)]
-    if _HAND_OFF.search(text) or message.intent == "request_human":
+    wants_engineer = bool(_SENDS_ENGINEER.search(text))
+    if state.requested == "serial_number" and _SKIP.search(text) and not _HAND_OFF.search(text):
+        return [
+            Command(Do.SKIP, "serial_number")
+        ]  # 「没空找，直接派人」 asks for an engineer, not an operator
+    if _HAND_OFF.search(text) or (message.intent == "request_human" and not wants_engineer):
         return [Command(Do.HAND_OFF)]
     if _LEAVE.search(text):
         return [Command(Do.LEAVE)]
@@ -166,6 +174,8 @@ def _at_readback(text: str, intent: str | None, found: list[Command]) -> list[Co
         return [Command(Do.CANCEL)]
     if _ONLY_AGREES.match(text) or (intent == "affirm" and not _ONLY_REJECTS.match(text)):
         return [Command(Do.CONFIRM)]
+    if (agrees or _NO_PROBLEM.search(text)) and not _HOLD_ON.search(text):
+        return [Command(Do.CONFIRM)]  # 「木有问题 提交」「没错，提交」
     if _ONLY_REJECTS.match(text) or intent == "deny":
         return [Command(Do.REJECT)]
     return []

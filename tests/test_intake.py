@@ -164,3 +164,9 @@ def test_the_contact_is_the_full_name_when_the_caller_gives_one(text: str, perso
 @pytest.mark.parametrize("text", ["开机就报错 温度报警 病人等着出报告呢", "不用试了直接派人"])
 def test_chinese_without_a_code_is_no_answer_to_the_serial_question(text: str) -> None:
     assert "serial_number" not in extract(text, requested="serial_number")
+
+
+def test_a_hospital_the_tagger_cut_short_keeps_its_city() -> None:
+    entities = [{"entity": "hospital", "value": "第三人民医院", "extractor": "CRFEntityExtractor"}]
+    found = extract("漯河市第三人民医院 检验科 报名培训", entities=entities)
+    assert found["hospital"] == "漯河市第三人民医院"

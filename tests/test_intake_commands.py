@@ -136,6 +136,8 @@ def _command(row):
         ("算了算了，就这样提交吧", "registration_confirmed", "cancel_or_submit"),
         ("对", "registration_confirmed", "confirm"),
         ("嗯呐", "registration_confirmed", "confirm"),
+        ("木有问题 提交", "registration_confirmed", "confirm"),
+        ("没错，提交", "registration_confirmed", "confirm"),
         ("不对", "registration_confirmed", "reject"),
         ("取消", "registration_confirmed", "cancel"),
         ("等一下，我去看一下铭牌", "serial_number", "wait"),
@@ -154,6 +156,12 @@ def _command(row):
 )
 def test_flow_commands(text, requested, do, catalogue, rules) -> None:
     assert [c[0] for c in commands(text, requested, catalogue, rules, values=FULL)] == [do]
+
+
+@pytest.mark.parametrize("text", ["没空找 直接派人", "找不到，派工程师来吧", "不用找了，直接派人"])
+def test_sending_an_engineer_is_no_hand_off_to_an_operator(text, catalogue, rules) -> None:
+    found = commands(text, "serial_number", catalogue, rules, values=FULL, intent="request_human")
+    assert [c[0] for c in found] == ["skip"]
 
 
 @pytest.mark.parametrize("text", ["啊？我没说取消啊，我说对，提交", "我没让你取消", "别取消，提交"])
