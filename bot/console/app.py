@@ -24,6 +24,7 @@ from bot.console.auth import SESSION_COOKIE, Role, cookie_secret, current_sessio
 from bot.console.config import ConsoleConfig, console_config
 from bot.console.kb import routes as kb_routes
 from bot.console.pages import CONSOLE, LOGIN, Console, Login, error_page, template_environment
+from bot.console.safety_pages import routes as safety_routes
 from bot.console.texts import console_text
 from bot.console.views import routes
 from bot.db import default_engine, session_scope
@@ -139,6 +140,7 @@ def create_app(
     app.router.add_static("/static/", STATIC_DIR)
     app.add_routes(routes)
     app.add_routes(kb_routes)
+    app.add_routes(safety_routes)
     return app
 
 

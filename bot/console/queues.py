@@ -15,6 +15,7 @@ from bot.console.countdown import Colour, Countdown, countdown
 from bot.console.texts import console_text
 from bot.db.models import Rating, RatingReview, Ticket
 from bot.errors import Refused
+from bot.safety import SAFETY_SEVERITY
 from bot.tickets import OPEN_STATUSES, TicketKind, TicketStatus
 
 OPEN = [s.value for s in OPEN_STATUSES]
@@ -50,8 +51,8 @@ class QueueRow:
 
 
 def queue(session: Session, wanted: QueueFilter, now: datetime, config: ConsoleConfig) -> list[QueueRow]:
-    """Matching tickets, most pressing first: red, amber, green, no deadline; urgent first within a colour,
-    then the nearest deadline."""
+    """Matching tickets, most pressing first: safety incidents, then red, amber, green, no deadline; urgent first
+    within a colour, then the nearest deadline."""
     query = select(Ticket)
     query = (
         query.where(Ticket.status == wanted.status) if wanted.status else query.where(Ticket.status.in_(OPEN))
@@ -73,10 +74,11 @@ def queue(session: Session, wanted: QueueFilter, now: datetime, config: ConsoleC
 COLOUR_ORDER = {Colour.RED: 0, Colour.AMBER: 1, Colour.GREEN: 2}
 
 
-def _pressing_first(row: QueueRow) -> tuple[int, bool, datetime]:
+def _pressing_first(row: QueueRow) -> tuple[bool, int, bool, datetime]:
     colour = COLOUR_ORDER[row.countdown.colour] if row.countdown else len(COLOUR_ORDER)
     due = row.countdown.due if row.countdown else row.ticket.created_at
-    return (colour, not row.ticket.urgent, due)
+    # A safety incident goes above everything, whatever its countdown.
+    return (row.ticket.severity != SAFETY_SEVERITY, colour, not row.ticket.urgent, due)
 
 
 def regions(session: Session) -> list[str]:

@@ -416,3 +416,28 @@ class FollowUpCall(Base):
     note: Mapped[str | None] = Column(Text)
 
     device: Mapped[Device] = relationship("Device")
+
+
+class AdverseEvent(Base):
+    """A 医疗器械不良事件: a patient or operator harmed, or possibly harmed, at or by a device, kept with its ticket
+    so that the supplier reports it within the regulatory limit (kb/policy.yml adverse_events)."""
+
+    __tablename__ = "adverse_events"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    # One record per ticket: a second report of the same incident adds to the ticket, not a second record.
+    ticket_id: Mapped[int] = Column(Integer, ForeignKey("tickets.id"), nullable=False, unique=True)
+    what_happened: Mapped[str] = Column(Text, nullable=False)
+    occurred_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    device: Mapped[str | None] = Column(String(60))
+    serial_number: Mapped[str | None] = Column(String(40))
+    lot_numbers: Mapped[str | None] = Column(String(200))
+    outcome: Mapped[str | None] = Column(Text)
+    reporter: Mapped[str | None] = Column(String(120))
+    # death, serious_injury or group_event: sets report_due from the policy's limits.
+    category: Mapped[str] = Column(String(20), nullable=False)
+    report_due: Mapped[datetime] = Column(DateTime, nullable=False)
+    reported_at: Mapped[datetime | None] = Column(DateTime)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
+
+    ticket: Mapped[Ticket] = relationship("Ticket")
