@@ -1,8 +1,9 @@
-"""Safety first: the instruction before anything else, then only what tier 2 needs, then the incident registered.
+"""Safety first: the instruction before anything else, then only what tier 2 needs, then the incident
+registered.
 
-A message in which kb/safety/ finds a hazard has the intent `report_hazard` (bot/nlu/safety_intent.py); the rules
-of data/rules/safety.yml send it here from anywhere in the conversation, and the other forms' validators leave it
-unanswered (`hazard_interrupts`) so that those rules take over.
+A message in which kb/safety/ finds a hazard has the intent `report_hazard` (bot/nlu/safety_intent.py); the
+rules of data/rules/safety.yml send it here from anywhere in the conversation, and the other forms' validators
+leave it unanswered (`hazard_interrupts`) so that those rules take over.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ _SERIAL_WORDS = re.compile(r"序列号|编号|SN|[是为：:，,。\s]")
 
 
 def hazard_interrupts(message: Message) -> bool:
-    """A form's validator leaves a hazard report unanswered: the safety rules (data/rules/safety.yml) take it."""
+    """A form's validator leaves a hazard report unanswered: the safety rules (data/rules/safety.yml) take
+    it."""
     return message.intent == HAZARD_INTENT
 
 
@@ -70,7 +72,8 @@ class ActionSafetyFirst(Action):
         message = latest_message(tracker)
         finding = rules.recognise(message.text)
         if finding is None:
-            # NLU and these rules are the same rules (bot/nlu/safety_intent.py); repeat what we have, if anything.
+            # NLU and these rules are the same rules (bot/nlu/safety_intent.py); repeat what we have, if
+            # anything.
             dispatcher.utter_message(text=_instruction(tracker) or rules.text("repeat_none"))
             return []
         dispatcher.utter_message(text=finding.hazard.instruction)
@@ -99,7 +102,8 @@ def _incident_events(tracker: Tracker, finding: Finding, message: Message) -> li
 
 
 def _tier2_events(tracker: Tracker, message: Message) -> list[EventType]:
-    """Device, place and phone the hazard message already gives; a known serial fills the site from the registry."""
+    """Device, place and phone the hazard message already gives; a known serial fills the site from the
+    registry."""
     found = {
         field: value
         for field, value in extract_fields(message, None, current_catalogue(), current_rules()).items()
@@ -146,7 +150,8 @@ class ValidateSafetyForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if rules.asks_repeat(message.text):
             dispatcher.utter_message(text=_instruction(tracker) or rules.text("repeat_none"))
-            # The question stays open (set to nothing, so the form does not reject the turn) and is asked again.
+            # The question stays open (set to nothing, so the form does not reject the turn) and is asked
+            # again.
             return [SlotSet(requested, None)]
         if requested in ("safety_people_safe", "safety_serial"):
             return [SlotSet(requested, message.text)]
@@ -209,7 +214,8 @@ def _given(tracker: Tracker, slot: str) -> str | None:
 
 
 class ActionSubmitSafetyTicket(Action):
-    """Register the incident: escalate the device's open ticket or create one, page at once, tell the caller."""
+    """Register the incident: escalate the device's open ticket or create one, page at once, tell the
+    caller."""
 
     def name(self) -> str:
         return "action_submit_safety_ticket"

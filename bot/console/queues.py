@@ -51,8 +51,8 @@ class QueueRow:
 
 
 def queue(session: Session, wanted: QueueFilter, now: datetime, config: ConsoleConfig) -> list[QueueRow]:
-    """Matching tickets, most pressing first: safety incidents, then red, amber, green, no deadline; urgent first
-    within a colour, then the nearest deadline."""
+    """Matching tickets, most pressing first: safety incidents, then red, amber, green, no deadline; urgent
+    first within a colour, then the nearest deadline."""
     query = select(Ticket)
     query = (
         query.where(Ticket.status == wanted.status) if wanted.status else query.where(Ticket.status.in_(OPEN))

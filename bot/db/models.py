@@ -419,8 +419,8 @@ class FollowUpCall(Base):
 
 
 class AdverseEvent(Base):
-    """A 医疗器械不良事件: a patient or operator harmed, or possibly harmed, at or by a device, kept with its ticket
-    so that the supplier reports it within the regulatory limit (kb/policy.yml adverse_events)."""
+    """A 医疗器械不良事件: a patient or operator harmed, or possibly harmed, at or by a device, kept with its
+    ticket so that the supplier reports it within the regulatory limit (kb/policy.yml adverse_events)."""
 
     __tablename__ = "adverse_events"
 

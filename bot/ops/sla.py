@@ -9,7 +9,8 @@ clock.
 The clocks, and what stops each:
 
     response          ticket.response_due            a person acts on the ticket (first_response_at)
-    dispatch          report + deadlines.handoff_minutes (faults; safety.handoff_minutes for a safety incident)
+    dispatch          report + deadlines.handoff_minutes (faults; safety.handoff_minutes for a safety
+                      incident)
                                                      an engineer is assigned
     engineer_confirm  dispatch + deadlines.engineer_confirm_minutes        the engineer accepts
     onsite            ticket.onsite_due (faults)     the engineer is on site, or it is resolved
@@ -75,7 +76,8 @@ def deadline_after(
 
 
 def _clock_key(ticket: Ticket, name: str) -> str:
-    """A safety incident runs on the policy's shortest clocks (kb/policy.yml safety:), the rest on deadlines:."""
+    """A safety incident runs on the policy's shortest clocks (kb/policy.yml safety:), the rest on
+    deadlines:."""
     return f"safety.{name}" if ticket.severity == SAFETY_SEVERITY else f"deadlines.{name}"
 
 

@@ -1,5 +1,6 @@
-"""Safety first in the actions: every form leaves a hazard to the safety rules, the instruction is said first, the
-incident is registered at any hour with the on-call engineer and the manager paged (outbox, fixed clocks)."""
+"""Safety first in the actions: every form leaves a hazard to the safety rules, the instruction is said first,
+the incident is registered at any hour with the on-call engineer and the manager paged (outbox, fixed
+clocks)."""
 
 from __future__ import annotations
 
