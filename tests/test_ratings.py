@@ -36,15 +36,13 @@ def test_a_score_from_nlu_counts_when_the_words_say_none() -> None:
     assert score_in("就这个", [{"entity": "score", "value": "12"}]) is None
 
 
-def test_a_rating_is_tied_to_the_callers_latest_ticket_by_phone(database: Engine) -> None:
-    ticket = make_ticket(database, "r1", contact_phone="13912345678")
+def test_a_caller_rating_a_ticket_again_changes_the_one_rating(database: Engine) -> None:
+    ticket = make_ticket(database, "r1")
     with session_scope(database) as session:
-        by_phone = record_rating(
-            session, 2, "太慢了", channel="sms", sender_id="other-conversation", phone="13912345678", at=AT
-        )
-        stranger = record_rating(session, 5, "很好", channel="rest", sender_id="nobody", phone=None, at=AT)
-        session.flush()
-        assert (by_phone.ticket_id, stranger.ticket_id) == (ticket.id, None)
+        first = record_rating(session, ticket, 2, "太慢了", sender_id="caller-r1", channel="sms", at=AT)
+        again = record_rating(session, ticket, 3, "工程师态度好", sender_id="caller-r1", channel="sms", at=AT)
+        assert again.id == first.id and again.score == 3
+        assert again.comment == "太慢了\n工程师态度好"
 
 
 def test_scores_below_the_policys_bar_need_a_review() -> None:
