@@ -1,6 +1,6 @@
 """`hotline outbox list|retry|deliver`: what the hotline is sending, what failed, and sending it again.
 
-bot/cli.py adds these to its parser. Times are shown in the policy's local time.
+bot/app/cli.py adds these to its parser. Times are shown in the policy's local time.
 """
 
 from __future__ import annotations
