@@ -16,13 +16,15 @@ from rasa_sdk.types import DomainDict
 from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, origin_of, reset
 from actions.safety import hazard_interrupts
 from bot.catalogue import current_catalogue
-from bot.clock import local_text, utc_now
+from bot.clock import utc_now
 from bot.config import settings
 from bot.context import accepts_offer
 from bot.db import session_scope
 from bot.device_reports import DeviceReport, split_by_device
 from bot.installed_base import find_device
 from bot.intake import (
+    DIGRESSIONS,
+    FIELDS,
     Message,
     city_of,
     extract_fields,
@@ -33,6 +35,7 @@ from bot.intake import (
     says_unknown,
     symptom_text,
 )
+from bot.intake_commands import Command, Do, IntakeState, interpret, values_of
 from bot.journal import ticket_journal
 from bot.knowledge.guidance import GuideLibrary, GuideProgress, Outcome, asks_for_engineer, guide_decision
 from bot.ops.after_hours import AfterHoursCall
@@ -78,7 +81,12 @@ class ActionStartIntake(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         message = latest_message(tracker)
-        found = extract_fields(message, None, current_catalogue(), current_rules())
+        if tracker.active_loop.get("name") == "fault_form":
+            # A fault described again in the middle of the form adds what is new; nothing given is lost.
+            state = _state(tracker)
+            found = values_of(_commands(message, IntakeState(None, state.values)))
+            return [SlotSet(f, v) for f, v in found.items() if v is not None and not state.values.get(f)]
+        found = {k: v for k, v in values_of(_commands(message, IntakeState())).items() if v is not None}
         caller = caller_phone(tracker)
         if caller and not tracker.get_slot("contact_phone"):
             found.setdefault("contact_phone", caller)
@@ -87,6 +95,8 @@ class ActionStartIntake(Action):
             SlotSet("intake_id", uuid.uuid4().hex),
             SlotSet("intake_flags", []),
             SlotSet("failed_attempts", {}),
+            SlotSet("cancelled_registration", None),
+            SlotSet("registration_restorable", False),
         ]
         reports = split_by_device(message.text, current_catalogue())
         if reports:
@@ -201,7 +211,8 @@ class ValidateFaultForm(FormValidationAction):
                 return [SlotSet("guide_accepted", decision)]
         if requested == "guide_step_answer":
             return _guide_step_events(dispatcher, tracker, message)
-        found = extract_fields(message, requested, current_catalogue(), current_rules())
+        commands = _commands(message, _state(tracker))
+        found = values_of(commands)
         offered = tracker.get_slot("offered_serial")
         if (
             requested == "serial_number"
@@ -214,13 +225,31 @@ class ValidateFaultForm(FormValidationAction):
         if requested == "registration_confirmed":
             # The answer goes through validate_registration_confirmed, the one place that may also set
             # correction_pending (rasa_sdk drops extracted slots that are not form slots).
+            done = {command.do for command in commands}
             if found:
                 events.append(SlotSet("registration_confirmed", CORRECTED))
-            elif message.intent == "affirm":
+            elif Do.CONFIRM in done:
                 events.append(SlotSet("registration_confirmed", True))
-            elif message.intent in ("deny", "inform"):
+            elif Do.REJECT in done:
                 events.append(SlotSet("registration_confirmed", False))
         return events
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Commands that are no field value (wait, skip, cancel, leave…) are carried out here; the rest fill
+        slots."""
+        message = latest_message(tracker)
+        if hazard_interrupts(message):
+            return await super().run(dispatcher, tracker, domain)  # the safety rules take the turn
+        requested = tracker.get_slot("requested_slot")
+        commands = _commands(message, _state(tracker))
+        if requested in GUIDE_SLOTS:
+            commands = [c for c in commands if c.do is Do.LEAVE]  # a guide step reads its own answers
+        events = _flow_events(commands, requested, message, dispatcher, tracker)
+        if events is not None:
+            return events
+        return await super().run(dispatcher, tracker, domain)
 
     def _failures(self, tracker: Tracker, field: str) -> tuple[int, dict[str, int]]:
         counts = dict(tracker.get_slot("failed_attempts") or {})
@@ -233,6 +262,8 @@ class ValidateFaultForm(FormValidationAction):
     def validate_serial_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:
+            return {"serial_number": None}  # emptied when the intake started: nothing to check
         text = str(value)
         if text == NOT_GIVEN:
             return {"serial_number": NOT_GIVEN}
@@ -354,9 +385,11 @@ class ValidateFaultForm(FormValidationAction):
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        phone = normalise_phone(str(value))
-        if phone:
-            return {"contact_phone": phone}
+        if value is None:
+            return {"contact_phone": None}
+        phones = [normalise_phone(part) for part in str(value).split("、")]
+        if phones and all(phones):
+            return {"contact_phone": "、".join(p for p in phones if p)}
         failures, counts = self._failures(tracker, "contact_phone")
         if gives_up(failures):
             # The caller is in a hurry: keep what they said, the engineer checks it on the first call.
@@ -463,6 +496,8 @@ class ActionAskRegistrationConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot("intake_paused"):
+            return [SlotSet("intake_paused", False)]  # the bot asked something else this turn
         if tracker.get_slot("correction_pending"):
             dispatcher.utter_message(text=say("correction_prompt"))
         else:
@@ -546,25 +581,18 @@ class ActionSubmitTicket(Action):
             text = say("ticket_journaled", number=submitted.number, hotline=policy.hotline_phone)
             dispatcher.utter_message(text=text)
         elif ticket is not None:
-            dispatcher.utter_message(text=ticket_confirmation(ticket, policy))
-            _tell_after_hours(dispatcher, submitted.after_hours, policy)
+            dispatcher.utter_message(text=ticket_confirmation(ticket, policy, submitted.after_hours))
+            _tell_nobody_on_call(dispatcher, submitted.after_hours, policy)
         return [*done, SlotSet("last_ticket_number", submitted.number), *next_device(dispatcher, tracker)]
 
 
-def _tell_after_hours(
+def _tell_nobody_on_call(
     dispatcher: CollectingDispatcher, call: AfterHoursCall | None, policy: ServicePolicy
 ) -> None:
-    """After hours the caller of an urgent fault hears by when the paged engineer calls back."""
-    if call is None:
-        return
-    if call.callback_due is None:
+    """After hours with nobody on call to page, the caller is told so (the call-back itself is in the ticket's
+    confirmation, as its one first-contact promise)."""
+    if call is not None and call.callback_due is None:
         dispatcher.utter_message(response="utter_after_hours_nobody_on_call", hotline=policy.hotline_phone)
-        return
-    minutes = int(call.callback_within.total_seconds() // 60)
-    due = local_text(call.callback_due, policy.timezone)
-    dispatcher.utter_message(
-        response="utter_after_hours_call_back", minutes=minutes, due=due, phone=call.phone
-    )
 
 
 class ActionCancelForm(Action):
@@ -577,4 +605,136 @@ class ActionCancelForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(text=say("intake_cancelled"))
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset(INTAKE_SLOTS, keep=CALLER_SLOTS)]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *_cancelled(tracker)]
+
+
+def _state(tracker: Tracker) -> IntakeState:
+    return IntakeState(
+        requested=tracker.get_slot("requested_slot"),
+        values={field: tracker.get_slot(field) for field in FIELDS},
+        cancelled=bool(tracker.get_slot("cancelled_registration")),
+    )
+
+
+def _commands(message: Message, state: IntakeState) -> list[Command]:
+    return interpret(message, state, current_catalogue(), current_rules())
+
+
+def _cancelled(tracker: Tracker) -> list[EventType]:
+    """The intake ends; what it held is kept aside for 「我没说取消」 (a fault registration only)."""
+    saved = _form_values(tracker) if tracker.active_loop.get("name") == "fault_form" else None
+    return [
+        *reset(INTAKE_SLOTS, keep=CALLER_SLOTS),
+        SlotSet("cancelled_registration", saved),
+        SlotSet("registration_restorable", saved is not None),
+    ]
+
+
+def _form_values(tracker: Tracker) -> dict[str, Any] | None:
+    """What a cancelled registration held, so that 「我没说取消」 can bring it back."""
+    values = {slot: tracker.get_slot(slot) for slot in RESTORABLE_SLOTS if tracker.get_slot(slot) is not None}
+    return values if any(values.get(field) for field in FIELDS) else None
+
+
+def _flow_events(
+    commands: list[Command],
+    requested: str | None,
+    message: Message,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+) -> list[EventType] | None:
+    """The events of a command that fills no field; None when the message is for the slots (or for the rules:
+    a hand-off, a question, a bare cancel that NLU reads as such)."""
+    done = {command.do: command for command in commands}
+    if Do.LEAVE in done:
+        dispatcher.utter_message(text=say("intake_left"))
+        # The form ends without a ticket; the question in the same message is answered at once.
+        return [
+            *reset(INTAKE_SLOTS, keep=CALLER_SLOTS),
+            SlotSet("requested_slot", None),
+            FollowupAction("action_answer_question"),
+        ]
+    if Do.CANCEL in done:
+        dispatcher.utter_message(text=say("intake_cancelled"))
+        return [*_cancelled(tracker), SlotSet("requested_slot", None)]
+    if Do.CANCEL_OR_SUBMIT in done and requested:
+        if requested == "registration_confirmed":
+            dispatcher.utter_message(text=say("intake_cancel_or_submit"))
+            return [SlotSet("registration_confirmed", None), SlotSet("intake_paused", True)]
+        dispatcher.utter_message(text=say("intake_cancel_or_continue"))
+        return [SlotSet(requested, None)]
+    if Do.RESUME in done and requested:
+        return [SlotSet(requested, None)]  # the form asks its question again
+    if Do.WAIT in done and requested:
+        dispatcher.utter_message(text=say("intake_wait"))
+        return [SlotSet(requested, None), SlotSet("intake_paused", requested == "registration_confirmed")]
+    if Do.SKIP in done and requested == "serial_number":
+        dispatcher.utter_message(text=say("serial_skipped"))
+        flags = sorted({*(tracker.get_slot("intake_flags") or []), "serial_not_given"})
+        return [SlotSet("serial_number", NOT_GIVEN), SlotSet("intake_flags", flags)]
+    again = [c.field for c in commands if c.do is Do.ASK_AGAIN and c.field]
+    if again and not values_of([c for c in commands if c.do is not Do.ASK_AGAIN]):
+        dispatcher.utter_message(text=say("intake_ask_again", label=FIELD_LABELS.get(again[0], again[0])))
+        return [SlotSet(again[0], None), SlotSet("registration_confirmed", None)]
+    if not commands and requested == "registration_confirmed" and message.intent not in DIGRESSIONS:
+        return [SlotSet(requested, None)]  # neither yes, no nor a correction: the registration is read again
+    if (
+        not commands
+        and requested in FIELDS
+        and requested != "serial_number"
+        and message.intent not in DIGRESSIONS
+        and message.text.strip()
+        and not message.text.strip().startswith("/")
+    ):
+        # Fits no field: said so, never stored; the form asks the question again.
+        if requested == "clinical_impact":
+            dispatcher.utter_message(
+                text=say("impact_unclear")
+            )  # e.g. a bare 「对」: what the impact is, in words
+        else:
+            label = FIELD_LABELS.get(requested, requested)
+            dispatcher.utter_message(
+                text=say("intake_not_a_value", value=message.text.strip()[:30], label=label)
+            )
+        return [SlotSet(requested, None)]
+    return None
+
+
+# A restored registration: the form fields and what the intake had learnt about the device.
+RESTORABLE_SLOTS = (*FIELDS, "site_city", "intake_flags", "guide_progress", "guide_solved")
+
+
+# What a reply right after a cancellation does when it does not take the cancellation back: what it would have
+# done.
+_USUAL_ACTION = {
+    "cancel": "utter_nothing_to_cancel",
+    "affirm": "action_acknowledge",
+    "deny": "action_acknowledge",
+    "inform": "utter_clarify_inform",
+    "nlu_fallback": "action_two_stage_fallback",
+}
+
+
+class ActionRestoreIntake(Action):
+    """「我没说取消」 right after a cancellation: the registration comes back to where it was."""
+
+    def name(self) -> str:
+        return "action_restore_intake"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        message = latest_message(tracker)
+        saved = tracker.get_slot("cancelled_registration")
+        commands = _commands(message, IntakeState(cancelled=bool(saved)))
+        if not saved or not any(c.do is Do.RESTORE for c in commands):
+            return [FollowupAction(_USUAL_ACTION.get(message.intent or "", "action_acknowledge"))]
+        dispatcher.utter_message(text=say("intake_restored"))
+        return [
+            SlotSet("cancelled_registration", None),
+            SlotSet("registration_restorable", False),
+            SlotSet("intake_id", uuid.uuid4().hex),
+            SlotSet("failed_attempts", {}),
+            *[SlotSet(slot, value) for slot, value in saved.items()],
+            FollowupAction("fault_form"),
+        ]

@@ -83,16 +83,23 @@ class ActionSafetyFirst(Action):
 
 
 def _incident_events(tracker: Tracker, finding: Finding, message: Message) -> list[EventType]:
-    """The hazards, flags and words of the incident so far: a second message adds to the first."""
-    earlier = list(tracker.get_slot("safety_hazards") or [])
+    """The hazards, flags and words of the incident so far: a second message while its details are taken adds
+    to the first; after its ticket, a new report starts a new incident."""
+    ongoing = tracker.active_loop_name == "safety_form" and bool(tracker.get_slot("intake_id"))
+    earlier = list(tracker.get_slot("safety_hazards") or []) if ongoing else []
     hazards = [hazard.id for hazard in finding.hazards]
-    said = [text for text in (tracker.get_slot("safety_description"), message.text) if text]
+    said = [
+        text for text in (tracker.get_slot("safety_description") if ongoing else None, message.text) if text
+    ]
     events: list[EventType] = [
         SlotSet("safety_hazards", [*hazards, *(h for h in earlier if h not in hazards)]),
-        SlotSet("safety_flags", sorted({*(tracker.get_slot("safety_flags") or []), *finding.flags})),
+        SlotSet(
+            "safety_flags",
+            sorted({*((tracker.get_slot("safety_flags") or []) if ongoing else []), *finding.flags}),
+        ),
         SlotSet("safety_description", "；".join(dict.fromkeys(said))),
     ]
-    if tracker.active_loop_name != "safety_form" or not tracker.get_slot("intake_id"):
+    if not ongoing:
         events.append(SlotSet("intake_id", uuid.uuid4().hex))
     if finding.harmed:
         events.append(SlotSet("safety_people_safe", message.text))
@@ -202,9 +209,13 @@ class ValidateSafetyForm(FormValidationAction):
     ) -> dict[str, Any]:
         policy = current_policy()
         cities = [*policy.value("service_area.station_cities"), *policy.value("service_area.remote_areas")]
+        # The place as said (「…医院检验科二楼」) is where the engineer goes: kept whole unless the site is
+        # known.
+        place = latest_message(tracker).text.strip()
         return {
             "hospital": value,
-            "site_city": tracker.get_slot("site_city") or city_of(str(value or ""), cities),
+            "site_address": tracker.get_slot("site_address") or place or None,
+            "site_city": tracker.get_slot("site_city") or city_of(f"{value or ''} {place}", cities),
         }
 
 

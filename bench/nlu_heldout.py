@@ -1,9 +1,10 @@
 """Held-out NLU quality and parse latency of the trained hotline model.
 
-Usage: .venv/bin/python bench/nlu_heldout.py [--repeat N] [--model PATH]
-Prints, on tests/nlu/heldout.yml: intent macro-F1 and accuracy, how many messages fell back, entity precision,
-recall and F1 per entity type, and the parse latency percentiles over N passes of the held-out texts (after
-one warm-up pass). Without --model it uses (and if needed trains) the project's model.
+Usage: .venv/bin/python bench/nlu_heldout.py [--file YML] [--repeat N] [--model PATH] [--misses]
+Prints, on tests/nlu/heldout.yml (or --file, e.g. tests/nlu/heldout_noisy.yml): intent macro-F1 and accuracy,
+how many messages fell back, entity precision, recall and F1 per entity type, and the parse latency
+percentiles over N passes of the held-out texts (after one warm-up pass). Without --model it uses (and if
+needed trains) the project's model.
 """
 
 from __future__ import annotations
@@ -26,19 +27,23 @@ from bot.nlu.scores import entity_scores, intent_scores
 HELDOUT = Path(__file__).resolve().parent.parent / "tests" / "nlu" / "heldout.yml"
 
 
-async def main(repeat: int, model: Path) -> None:
+async def main(heldout: Path, repeat: int, model: Path, show_misses: bool) -> None:
     agent = Agent.load(str(model))
-    examples = load_data(str(HELDOUT)).intent_examples
+    examples = load_data(str(heldout)).intent_examples
     results = [await agent.parse_message(e.get("text")) for e in examples]  # also the warm-up
     expected = [e.get("intent") for e in examples]
     predicted = [r["intent"]["name"] for r in results]
     intents = intent_scores(expected, predicted)
-    print(f"model: {model.name}")
+    print(f"model: {model.name}, held-out file: {heldout.name}")
     print(f"held-out examples: {len(examples)}, intents: {len(set(expected))}")
     print(
         f"intent macro-F1: {intents.macro_f1:.3f}, accuracy: {intents.accuracy:.3f}, "
         f"fell back: {intents.fallbacks}, wrong intent: {intents.wrong}"
     )
+    if show_misses:
+        for example, guess in zip(examples, predicted, strict=True):
+            if example.get("intent") != guess:
+                print(f"  miss: {example.get('text')!r} {example.get('intent')} -> {guess}")
     gold = [e.get("entities") or [] for e in examples]
     for name, score in entity_scores(gold, [r["entities"] for r in results]).items():
         print(
@@ -61,8 +66,11 @@ async def main(repeat: int, model: Path) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path, default=HELDOUT, help="the held-out set (default: heldout.yml)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--misses", action="store_true", help="list the messages whose intent was missed")
     parser.add_argument("--model", type=Path, help="a trained model (.tar.gz); default: the project's")
     arguments = parser.parse_args()
     configure_structlog(logging.WARNING)  # unconfigured, Rasa logs every parse
-    asyncio.run(main(arguments.repeat, arguments.model or ensure_model(settings().models_dir)))
+    model = arguments.model or ensure_model(settings().models_dir)
+    asyncio.run(main(arguments.file, arguments.repeat, model, arguments.misses))

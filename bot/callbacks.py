@@ -2,8 +2,8 @@
 后」), and to the extension they gave (「0379-64881234 转 8021」). The bot never promises a call earlier than
 the caller wants one, nor a time that has already passed.
 
-    window = requested_window("下午三点以后给我回个电话", now, "Asia/Shanghai")  # CallbackWindow(15:00)
-    extension_in("0379-64881234 转 8021")                                        # "8021"
+    window = requested_window("下午三点以后给我回个电话", now, "Asia/Shanghai")   # CallbackWindow(15:00
+    today) extension_in("0379-64881234 转 8021")                                         # "8021"
 """
 
 from __future__ import annotations

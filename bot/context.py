@@ -2,7 +2,7 @@
 that a hospital and a device type point to.
 
 A human agent remembers what they just read out: after a status look-up, 「工程师什么时候到」 is about that
-ticket and「第二个是哪台」 about the second one; after a warranty look-up, 「那KR23060142呢」 is the same
+ticket and 「第二个是哪台」 about the second one; after a warranty look-up, 「那KR23060142呢」 is the same
 question about another serial. The look-up is kept as a small JSON-able `Lookup` (a Rasa slot) and read back
 here; no Rasa imports.
 """

@@ -4,7 +4,7 @@ named.
 
     split_by_device("生化仪报温度异常 血球仪开不了机", catalogue)
     # [DeviceReport("全自动生化分析仪", "生化仪报温度异常"), DeviceReport("全自动血细胞分析仪", "血球仪开不了
-    机")]
+    # 机")]
 """
 
 from __future__ import annotations

@@ -142,7 +142,8 @@ def only_agrees(text: str) -> bool:
 
 
 def find_ticket_number(text: str) -> str | None:
-    match = _TICKET.search(text.replace(" ", ""))
+    """A ticket number, also read out in Chinese numerals (「SR 二零二六一二零六零零一九」)."""
+    match = _TICKET.search(re.sub(r"[\s\-－]", "", text.translate(_CHINESE_DIGITS)))
     return match.group(1).upper() if match else None
 
 

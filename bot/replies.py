@@ -10,6 +10,7 @@ from typing import Any
 from bot.clock import local_text
 from bot.db.models import Device, Ticket
 from bot.installed_base import WarrantyStatus
+from bot.ops.after_hours import AfterHoursCall
 from bot.policy import DISTANCE_LABELS, Distance, ServicePolicy
 from bot.texts import say
 from bot.tickets import KIND_LABELS, STATUS_LABELS, TicketKind, TicketStatus
@@ -39,8 +40,14 @@ def registration_summary(fields: Mapping[str, Any], remote_steps_tried: int = 0)
     return "\n".join(lines)
 
 
-def ticket_confirmation(ticket: Ticket, policy: ServicePolicy) -> str:
-    """The ticket number, the deadlines that apply and what happens next."""
+def ticket_confirmation(
+    ticket: Ticket, policy: ServicePolicy, call_back: AfterHoursCall | None = None
+) -> str:
+    """The ticket number, the deadlines that apply and what happens next.
+
+    After hours, when the on-call engineer was paged, the first contact is that engineer's call-back: it
+    replaces the general first-response promise, so the reply carries one promise, not two.
+    """
     zone = policy.timezone
     # Every fault ticket is created with both deadlines (bot.tickets.create_fault_ticket).
     assert ticket.response_due is not None and ticket.onsite_due is not None
@@ -51,16 +58,30 @@ def ticket_confirmation(ticket: Ticket, policy: ServicePolicy) -> str:
         parts.append(say("ticket_urgent", severity=SEVERITY_LABELS[severity]))
     else:
         parts.append(say("ticket_severity", severity=SEVERITY_LABELS[severity]))
-    parts.append(
-        say(
-            "ticket_next_steps",
-            response_due=local_text(ticket.response_due, zone),
-            response_hours=policy.value("deadlines.first_response_hours"),
-            distance=DISTANCE_LABELS[distance],
-            onsite_hours=policy.value(f"deadlines.onsite_hours.{distance.value}"),
-            onsite_due=local_text(ticket.onsite_due, zone),
+    onsite = {
+        "distance": DISTANCE_LABELS[distance],
+        "onsite_hours": policy.value(f"deadlines.onsite_hours.{distance.value}"),
+        "onsite_due": local_text(ticket.onsite_due, zone),
+    }
+    if call_back is not None and call_back.callback_due is not None:
+        parts.append(
+            say(
+                "ticket_next_steps_call_back",
+                minutes=int(call_back.callback_within.total_seconds() // 60),
+                due=local_text(call_back.callback_due, zone),
+                phone=call_back.phone,
+                **onsite,
+            )
         )
-    )
+    else:
+        parts.append(
+            say(
+                "ticket_next_steps",
+                response_due=local_text(ticket.response_due, zone),
+                response_hours=policy.value("deadlines.first_response_hours"),
+                **onsite,
+            )
+        )
     if severity is Severity.COMPLEX:
         parts.append(say("ticket_plan", plan_hours=policy.value("deadlines.complex_plan_hours")))
     if severity is Severity.MAJOR:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -36,6 +37,7 @@ class ImpactCategory:
 class TriageRules:
     severity_keywords: dict[Severity, tuple[str, ...]]
     impacts: tuple[ImpactCategory, ...]
+    department_names: re.Pattern[str] | None = None
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> TriageRules:
@@ -47,12 +49,15 @@ class TriageRules:
                 ImpactCategory(item["category"], item["label"], bool(item["urgent"]), tuple(item["keywords"]))
                 for item in raw.get("clinical_impact", [])
             ),
+            department_names=re.compile(raw["department_names"]) if raw.get("department_names") else None,
         )
 
     def impact_of(self, text: str | None) -> ImpactCategory | None:
         """The clinical-impact category the caller's words name, or None when they name none."""
         if not text:
             return None
+        if self.department_names is not None:
+            text = self.department_names.sub("", text)
         for impact in self.impacts:
             if any(word.lower() in text.lower() for word in impact.keywords):
                 return impact

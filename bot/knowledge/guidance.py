@@ -280,8 +280,8 @@ class GuideLibrary:
     def read_reply(self, reply: str) -> StepReply:
         """A reply to a step as a person would read it: 「直接派工程师吧」 leaves the walk; a new error code
         stops it (an engineer has to see it); a reading is compared with its set value (off: the step did not
-        fix it); otherwise the outcome its words state, and for an observation that states none (「别的都有
-        电」, 「插紧了」) the step was done and did not fix it."""
+        fix it); otherwise the outcome its words state, and for an observation that states none
+        (「别的都有电」, 「插紧了」) the step was done and did not fix it."""
         if asks_for_engineer(reply):
             return StepReply(wants_engineer=True)
         code = new_error_code(reply)

@@ -59,6 +59,8 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from bot.nlu.colloquial import standard_words
+
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "intent_model.skops"
@@ -77,10 +79,12 @@ def _simplifier() -> OpenCC:
     return OpenCC("t2s")
 
 
-def normalise(text: str) -> str:
-    """The text as the classifier sees it: half-width, simplified Chinese, lower case."""
+def normalise(text: str, whole_message: bool = False) -> str:
+    """The text as the classifier sees it: half-width, simplified Chinese, lower case, standard words
+    (bot/nlu/colloquial.yml: pinyin, dialect)."""
     # NFKC turns full-width letters, digits and punctuation (and the ideographic space) into half-width ones.
-    return _simplifier().convert(unicodedata.normalize("NFKC", text)).lower()
+    plain = _simplifier().convert(unicodedata.normalize("NFKC", text)).lower()
+    return standard_words(plain, whole_message)
 
 
 def ngrams(items: Sequence[str], sizes: tuple[int, int], joiner: str) -> Iterable[str]:
@@ -116,7 +120,7 @@ class NgramIntentModel:
         self.classifier: CalibratedClassifierCV | None = None
 
     def _counts(self, text: str, words: Sequence[str]) -> dict[str, Counter[str]]:
-        chars = [c for c in normalise(text) if not c.isspace()]
+        chars = [c for c in normalise(text, whole_message=True) if not c.isspace()]
         normalised_words = [normalise(word) for word in words]
         return {
             "chars": Counter(ngrams(chars, self.char_ngrams, "")),

@@ -10,7 +10,7 @@ The clocks, and what stops each:
 
     response          ticket.response_due            a person acts on the ticket (first_response_at)
     dispatch          report + deadlines.handoff_minutes (faults; safety.handoff_minutes for a safety
-                      incident)
+    incident)
                                                      an engineer is assigned
     engineer_confirm  dispatch + deadlines.engineer_confirm_minutes        the engineer accepts
     onsite            ticket.onsite_due (faults)     the engineer is on site, or it is resolved

@@ -358,8 +358,17 @@ def audit(ticket: dict[str, Any], said: list[str]) -> list[str]:
     if address and re.fullmatch(r"[\u4e00-\u9fff]{1,8}(科|室|中心|病区)", address):
         problems.append(f"site_address is a department: {address!r}")
     person = ticket.get("contact_person") or ""
-    if person and (re.search(r"\d", person) or len(person) > 8 or re.search(r"(路|号|街|医院|科)$", person)):
+    if person and (
+        re.search(r"\d", person)
+        or len(person) > 8
+        or re.search(r"(路|号|街|医院|科|室)$|病房|门诊|急诊", person)
+        or re.search(r"[不了吗呢吧没]", person)
+    ):
         problems.append(f"contact_person is not a person: {person!r}")
+    if re.fullmatch(
+        r"(?:我要|要|想)?(?:报修|报个修|故障|坏了|设备坏了|仪器坏了)[。！!]*", description.strip()
+    ):
+        problems.append(f"description names no fault: {description!r}")
     impact = ticket.get("clinical_impact") or ""
     if impact and re.fullmatch(r"[\d\s\-+]+", impact):
         problems.append(f"clinical_impact is a number: {impact!r}")

@@ -1,0 +1,209 @@
+"""Per-field validators of the registration form: is this text a plausible value of that field, and which
+value.
+
+Each validator takes what the caller said for a field and returns the value to store (cleaned of filler and
+correction words), or None when the text is no such value. A hospital keeps its city or county prefix, an
+address is never a department nor 「跟刚才一样」, a person is never a phrase or an address, a clinical impact
+is never a number. Plain code: the intake's command reader (bot/intake_commands.py) and its tests use it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot.intake import digits_only, normalise_phone, normalise_serial
+
+HAN = "\u4e00-\u9fff"
+_PAYLOAD = re.compile(r"^\s*/[A-Za-z_]")
+# Said before or after the value, never part of it.
+_LEAD = re.compile(
+    r"^(?:你好|您好|喂|嗯+|呃+|啊|哦|那个|就是|我们这边是|我们这里是|我们是|我们在|我这边是|这边是|这里是|我是|我在|是在|在|位于"
+    r"|应该是|改成|改为|换成|就写|写成|写|留|是|为)[，,：:、。\s]*"
+)
+_TRAIL = re.compile(
+    r"[，,。.!！?？~～、\s]*(?:啊|呀|哈|吧|呢|的|哦|就行|就可以|就好)?[，,。.!！?？~～、\s]*$"
+)
+# 「跟刚才一样，…」「具体门牌我不清楚」: words about the value, not the value.
+_FILLER_PHRASES = re.compile(
+    r"(?:跟|和|与)(?:刚才|上面|前面|之前)(?:说的)?一样[，,、\s]*|同上[，,、\s]*|具体(?:的)?(?:门牌|门牌号|地址|楼层)?(?:号)?"
+    r"(?:我|俺)?(?:也)?(?:不清楚|不知道|不记得|记不清)|门牌号?(?:我)?(?:不清楚|不知道|不记得)|(?:我|俺)?不太?清楚具体(?:的)?(?:门牌|地址)?"
+)
+_NO_ADDRESS = re.compile(r"就在医院里|你们(?:以前|之前|上次)来过|不知道|不清楚|不记得|同上|一样")
+_ADDRESS_HINT = re.compile(r"[省市区县镇乡村路街道巷号楼院栋层幢弄]|大道|园区|校区")
+_DEPARTMENT_SUFFIX = r"(?:科|室|中心|病区|病房|门诊|实验室|化验室|检验室|ICU|icu|检验部|急诊部)"
+_DEPARTMENT = re.compile(rf"^[{HAN}A-Za-z]{{1,10}}?{_DEPARTMENT_SUFFIX}$")
+_HOSPITAL_WORD = (
+    r"(?:医院|卫生院|保健院|卫生服务中心|疾控中心|疾病预防控制中心|检验所|诊所|医学院|研究所|血站|门诊部"
+    r"|医学中心)"
+)
+_HOSPITAL_WORD_RE = re.compile(_HOSPITAL_WORD)
+_HOSPITAL = re.compile(rf"[{HAN}A-Za-z0-9（）()]{{1,24}}?{_HOSPITAL_WORD}")
+_VAGUE_PLACE = re.compile(
+    r"(?:就|在|我们|咱们|你们|这个|那个|这家|那家|本|我|去|到|的|里|上|镇上|市里|县里|大)+"
+)
+_PLACE_WORD = re.compile(rf"[{HAN}]{{1,6}}?(?:省|市|县|区|州|盟|旗)$")
+_TITLE = r"(?:老师|主任|医生|护士长|护士|大夫|技师|师傅|工程师|组长|科长|院长|先生|女士|经理|主管)"
+_PERSON = re.compile(rf"^(?:(?:姓|叫我|我叫|我是|叫|找|联系人是?)\s*)?([{HAN}]{{1,4}}?{_TITLE}?)$")
+# Characters of phrases, not of names: 「不用试了」「没有」「好的」.
+_NOT_IN_NAMES = re.compile(
+    r"[不了吗呢吧啊没有是的在用试要去来说看找好行对嗯哦呃这那个么什谁哪电话号码机器仪设备科室院路号病诊]"
+)
+_AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没错|ok|OK|yes)[。！!，,.~ ]*$")
+
+
+def is_payload(text: str) -> bool:
+    """A button payload or an `/intent` string: a choice, never a field value."""
+    return bool(_PAYLOAD.match(text))
+
+
+def strip_around(text: str) -> str:
+    """The value without greetings, 「是」「在」 before it and particles after it."""
+    value = text.strip()
+    previous = None
+    while previous != value:
+        previous = value
+        value = _LEAD.sub("", value).strip()
+        value = _TRAIL.sub("", value).strip()
+    return value
+
+
+def hospital(text: str) -> str | None:
+    """A hospital-like name, whole with its province, city or county prefix: 「漯河市第二人民医院」."""
+    if is_payload(text):
+        return None
+    compact = strip_around(re.sub(r"\s+", "", text))
+    compact = strip_around(re.sub(r"^(?:医院|单位)(?:名称|名字|的名字)?(?:是|叫|为)?[：:]?", "", compact))
+    match = _HOSPITAL.search(compact)
+    if not match:
+        return None
+    name = match.group(0)
+    # The regex is lazy: a place prefix right before the match belongs to the name (「漯河市」+「第二人民医
+    # 院」).
+    before = compact[: match.start()]
+    prefix = _PLACE_WORD.search(before)
+    while prefix and prefix.end() == len(before):
+        name = prefix.group(0) + name
+        before = before[: prefix.start()]
+        prefix = _PLACE_WORD.search(before)
+    name = strip_around(name)
+    own = _HOSPITAL_WORD_RE.sub("", name)
+    if len(name) < 3 or not own or _VAGUE_PLACE.fullmatch(own):
+        return None  # 「就在医院里」「我们医院」 name no hospital
+    return name
+
+
+def complete_hospital(value: str, text: str) -> str:
+    """A hospital name some extractor cut short, completed from the message it came from."""
+    whole = hospital(text)
+    return whole if whole and whole.endswith(value) else value
+
+
+def department(text: str) -> str | None:
+    if is_payload(text) or re.search(r"\d", text):
+        return None
+    value = strip_around(re.sub(r"\s+", "", text))
+    value = re.sub(r"^(?:科室|部门)(?:是|在)?", "", value)
+    if _DEPARTMENT.match(value) and not _HOSPITAL_WORD_RE.search(value):
+        return value
+    return None
+
+
+def person(text: str) -> str | None:
+    """A name or a title as a caller gives it: 「王敏」「李老师」「我姓周」 (→ 周)."""
+    if is_payload(text) or re.search(r"\d", text):
+        return None
+    value = strip_around(re.sub(r"\s+", "", text))
+    value = re.sub(r"^(?:联系人|姓名|名字)(?:是|叫|写)?", "", value)
+    value = re.sub(r"^(?:免贵)?姓", "", value) if len(value) <= 3 else value
+    match = _PERSON.match(value)
+    if not match:
+        return None
+    name = match.group(1)
+    base = re.sub(f"{_TITLE}$", "", name)
+    if not base or _NOT_IN_NAMES.search(base) or department(name) or _ADDRESS_HINT.search(base):
+        return None
+    return name
+
+
+def phone(text: str) -> str | None:
+    return normalise_phone(text)
+
+
+def serial(text: str) -> str | None:
+    return normalise_serial(text)
+
+
+def address(text: str) -> str | None:
+    """A site address: place words (市, 路, 号, 楼…), without filler; not a department, not 「跟刚才一样」
+    alone."""
+    if is_payload(text):
+        return None
+    value = _FILLER_PHRASES.sub("", text.strip())
+    value = strip_around(value)
+    value = re.sub(r"^(?:地址|地点|位置)(?:是|在)?[：:\s]*", "", value)
+    value = strip_around(value)
+    if not value or _NO_ADDRESS.search(value) or department(value):
+        return None
+    if re.fullmatch(r"[\d\s\-+]+", value) or re.search(r"1[3-9]\d{9}", digits_only(value)):
+        return None
+    return value if _ADDRESS_HINT.search(value) and re.search(f"[{HAN}]", value) else None
+
+
+def clinical_impact(text: str) -> str | None:
+    """What the fault means for patients and samples, in the caller's words; never a number or a bare
+    「对」."""
+    if is_payload(text):
+        return None
+    value = strip_around(text)
+    value = re.sub(r"^(?:临床)?影响(?:是|为)?[：:\s]*", "", value).strip()
+    if not value or _AGREES.match(value) or not re.search(f"[{HAN}]", value):
+        return None
+    if normalise_phone(value) and len(re.sub(r"[\d\s\-+]", "", value)) < 3:
+        return None
+    return value
+
+
+# Prefixes that say who is talking or which hospital, not what is wrong: 「病房护士，…」「…医院检验科的，…」.
+_FAULT_PREFIX = re.compile(
+    rf"^(?:(?:你好|您好|喂|嗯|那个)[，,\s]*"
+    rf"|(?:故障|现象|问题)?(?:不对|错了|说错了)[，,\s]*(?:应该)?是?[，,：:\s]*"
+    rf"|(?:故障|现象|问题|故障现象|故障描述)(?:改成|改为|改一下|应该是|是)?[，,：:\s]+"
+    rf"|(?:我要|要|来)?报(?:个)?修[，,：:\s]*"
+    rf"|(?:我是|我们是)?[{HAN}]{{0,12}}?(?:护士|医生|老师|主任|技师|大夫)(?:长)?[，,、\s]+"
+    rf"|(?:我们是|我是)?[{HAN}]{{2,20}}?(?:医院|科|室|中心)的?[，,、\s]+)"
+)
+_ONLY_REPORT = re.compile(
+    r"^(?:我要|要|想|来)?(?:报修|报个修|报一下修|保修|抱修|baoxiu|bao xiu)(?:一下)?$", re.IGNORECASE
+)
+
+
+def fault(text: str) -> str | None:
+    """The fault in the caller's words, without a payload, a greeting, who is calling or 「故障不对，是」."""
+    if is_payload(text):
+        return None
+    value = text.strip().strip("。.!！~～ ")
+    previous = None
+    while previous != value:
+        previous = value
+        value = _FAULT_PREFIX.sub("", value).strip()
+    if (
+        not value
+        or _ONLY_REPORT.match(value)
+        or _AGREES.match(value)
+        or len(re.findall(f"[{HAN}]", value)) < 2
+    ):
+        return None
+    return value
+
+
+VALIDATORS: dict[str, Callable[[str], str | None]] = {
+    "hospital": hospital,
+    "department": department,
+    "contact_person": person,
+    "contact_phone": phone,
+    "serial_number": serial,
+    "site_address": address,
+    "clinical_impact": clinical_impact,
+    "fault_description": fault,
+}

@@ -1,0 +1,465 @@
+"""What a caller's message means for the registration under way, as a short list of commands.
+
+One pass per message: the message (text, intent, entities) and the dialogue state (the question being asked,
+the values so far, whether a registration was just cancelled) in, commands out — fill a field, correct one,
+ask one again, skip it, cancel, ask whether to cancel or submit, restore, wait, hand off, leave for a
+question, confirm. The Rasa form and actions only carry the commands out. Every value passes its field's
+validator (bot/fields.py): what fits another field goes there, what fits none is never stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from bot import fields
+from bot.catalogue import Catalogue
+from bot.intake import DIGRESSIONS, Message, digits_only, normalise_phone, normalise_serial
+from bot.triage import TriageRules
+
+READBACK = "registration_confirmed"
+
+
+class Do(str, Enum):
+    SET = "set"  # fill a field
+    CORRECT = "correct"  # change a field the caller named
+    ASK_AGAIN = "ask_again"  # 「电话写错了」: empty the field and ask it again
+    SKIP = "skip"  # 「找不到，直接派人」: the field stays empty
+    WAIT = "wait"  # 「等一下，我去看铭牌」
+    CANCEL = "cancel"
+    CANCEL_OR_SUBMIT = "cancel_or_submit"  # 「算了，对」 at the read-back: ask, never guess
+    RESTORE = "restore"  # 「我没说取消」: bring the cancelled registration back
+    RESUME = "resume"  # 「继续」: go on with the question asked
+    LEAVE = "leave"  # 「不报修，我就问问…」: nothing registered, the question answered
+    HAND_OFF = "hand_off"
+    CONFIRM = "confirm"
+    REJECT = "reject"  # a bare 「不对」 at the read-back: ask what to change
+
+
+@dataclass(frozen=True)
+class Command:
+    do: Do
+    field: str | None = None
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class IntakeState:
+    requested: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    cancelled: bool = False  # a registration of this conversation was cancelled and can be restored
+
+
+# Names callers give the fields, longest first so 「临床影响」 wins over 「影响」.
+LABELS = {
+    "临床影响": "clinical_impact",
+    "影响": "clinical_impact",
+    "联系电话": "contact_phone",
+    "电话": "contact_phone",
+    "手机号": "contact_phone",
+    "手机": "contact_phone",
+    "号码": "contact_phone",
+    "联系人": "contact_person",
+    "姓名": "contact_person",
+    "医院": "hospital",
+    "单位": "hospital",
+    "科室": "department",
+    "地址": "site_address",
+    "故障现象": "fault_description",
+    "故障描述": "fault_description",
+    "故障": "fault_description",
+    "现象": "fault_description",
+    "序列号": "serial_number",
+    "SN": "serial_number",
+    "型号": "device",
+    "设备": "device",
+}
+_LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
+_CHANGE = (
+    r"(?:要|得|需要)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|错了|写错了|记错了|说错了|有误"
+    r"|应该是|是|为|写)"
+)
+# 「地址改一下，是…」「地址不对 …」「临床影响改成：…」「电话写错了」: a field named, then its new value (or
+# none).
+_CORRECTION = re.compile(
+    rf"(?:^|[，,。；;\s])(?:那个|把)?({_LABEL})(?:名称|名字|号)?(?:的)?\s*({_CHANGE}(?:[，,：:\s]*(?:应该是|是|改成|为))?)?[，,：:\s]*(.*)$",
+    re.IGNORECASE,
+)
+_SEGMENT = re.compile(rf"^\s*({_LABEL})\s*(?:是|为)?[：:\s]*(.+)$", re.IGNORECASE)
+_SECOND_PHONE = re.compile(
+    r"再(?:加|留|记)(?:一个|个)|另(?:外|一)(?:一个|个)?(?:电话|号码|手机)|备用(?:电话|号码|手机)?|第二个(?:电话|号码)|也可以打"
+)
+
+_WAIT = re.compile(
+    r"^(?:等一下|等一等|等等|稍等|等会儿?|等我一下|你等下|您稍等|我(?:去|先)?(?:看|找|问|查)一下|我去(?:看|找|问|查)|马上|我找找)"
+)
+_SKIP = re.compile(
+    r"没空找|不找了|不用找|找不到|看不到|看不清|没有序列号|没序列号|不知道|不清楚|直接派|先派人|派人来|直接来人|别问了"
+)
+_LEAVE = re.compile(
+    r"(?:不|没)(?:是|要|想|用)?(?:报修|报|修)(?:了)?[，,\s]*(?:我)?(?:就|只是|只)?(?:想)?(?:问问|问一下|咨询|问个)"
+)
+_RESTORE = re.compile(
+    r"没(?:说|让你|要)?取消|不是(?:要)?取消|别取消|不要取消|不取消|我说的?是对|我说对|怎么(?:就)?取消了"
+)
+_CANCEL_WORDS = re.compile(r"算了|取消|不报了|不要了|不修了|不弄了|撤了|作废")
+_AGREE_WORDS = re.compile(r"(?:^|[，,\s])(?:对|对的|是的|没错|可以|行|好的?)(?:[，,。！!\s]|$)|提交|确认")
+_RESUME = re.compile(
+    r"^(?:继续|接着|接着来|接着登记|继续登记|不取消|没事了?|好了我回来了|回来了)[。！!，, ]*$"
+)
+_HAND_OFF = re.compile(r"转人工|zhuan\s*ren\s*gong|真人|人工客服|人工服务|找个人")
+_ONLY_AGREES = re.compile(
+    r"^(?:对|对的|对对|对对对|是|是的|是滴|是嘞|嗯+|嗯呐|好|好的|好滴|行|中|可以|没错|没毛病|对头|ok|OK|yes|dui"
+    r"|shi ?de|确认|提交|对，?提交吧?)[。！!，,.~ ]*$"
+)
+_ONLY_REJECTS = re.compile(
+    r"^(?:不对|不是|错了|有错|不太对|木有|莫得|bu ?dui|no)[。！!，,.~ ]*$", re.IGNORECASE
+)
+_NUMBERS = re.compile(r"[\d一二三四五六七八九零〇幺两]")
+
+
+def interpret(
+    message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules
+) -> list[Command]:
+    """The commands one message gives the registration under way (or about to start, when nothing is
+    asked)."""
+    text = message.text.strip()
+    if fields.is_payload(text) or not text:
+        return []  # a button says which request, never what a field holds
+    if state.cancelled and _RESTORE.search(text):
+        return [Command(Do.RESTORE)]
+    if _HAND_OFF.search(text) or message.intent == "request_human":
+        return [Command(Do.HAND_OFF)]
+    if _LEAVE.search(text):
+        return [Command(Do.LEAVE)]
+    found = _fields(message, state, catalogue, rules)
+    if state.requested == READBACK:
+        return _at_readback(text, message.intent, found)
+    if found:
+        return found
+    if _RESUME.match(text):
+        return [Command(Do.RESUME)]
+    if _CANCEL_WORDS.search(text) and _AGREE_WORDS.search(text):
+        return [Command(Do.CANCEL_OR_SUBMIT)]  # 「算了，对」 in the middle of the form: ask, never guess
+    if state.requested == "serial_number" and _SKIP.search(text):
+        return [Command(Do.SKIP, "serial_number")]
+    if _WAIT.search(text):
+        return [Command(Do.WAIT)]
+    if message.intent == "cancel" or (_CANCEL_WORDS.search(text) and len(text) <= 12):
+        return [Command(Do.CANCEL)]
+    return []
+
+
+def _at_readback(text: str, intent: str | None, found: list[Command]) -> list[Command]:
+    cancels = bool(_CANCEL_WORDS.search(text)) or intent == "cancel"
+    agrees = bool(_AGREE_WORDS.search(text)) or bool(_ONLY_AGREES.match(text))
+    if cancels and agrees:
+        return [Command(Do.CANCEL_OR_SUBMIT)]
+    if found:
+        return found
+    if _WAIT.search(text):
+        return [Command(Do.WAIT)]
+    if cancels:
+        return [Command(Do.CANCEL)]
+    if _ONLY_AGREES.match(text) or (intent == "affirm" and not _ONLY_REJECTS.match(text)):
+        return [Command(Do.CONFIRM)]
+    if _ONLY_REJECTS.match(text) or intent == "deny":
+        return [Command(Do.REJECT)]
+    return []
+
+
+def values_of(commands: list[Command]) -> dict[str, Any]:
+    """The field values the commands set or correct (an emptied field is None)."""
+    values: dict[str, Any] = {}
+    for command in commands:
+        if command.do in (Do.SET, Do.CORRECT) and command.field:
+            values[command.field] = command.value
+        elif command.do in (Do.ASK_AGAIN, Do.SKIP) and command.field:
+            values[command.field] = None
+    return values
+
+
+def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules) -> list[Command]:
+    text = message.text.strip()
+    commands: dict[str, Command] = {}
+
+    def put(command: Command) -> None:
+        if command.field and command.field not in commands:
+            commands[command.field] = command
+
+    for command in _labelled(text, state, catalogue):
+        put(command)
+    for command in _codes(message, state, text):
+        put(command)
+    for command in _entities(message, state, catalogue, text):
+        put(command)
+    starting = state.requested is None
+    if starting and "hospital" not in commands:
+        # A report in free text names its hospital by the hospital word (「…我是驻马店市中心医院检验科的…」).
+        named = fields.hospital(text)
+        if named:
+            put(Command(Do.SET, "hospital", named))
+    if starting or state.requested == "fault_description":
+        fault = fields.fault(text) if starting or message.intent == "report_fault" or len(text) > 4 else None
+        if fault and not _only_other_fields(text, commands) and _names_a_symptom(fault, catalogue):
+            put(Command(Do.SET, "fault_description", _without_other_fields(fault, commands)))
+    impact = rules.impact_of(text)
+    known = rules.impact_of(state.values.get("clinical_impact"))
+    changes_urgency = bool(impact and known and impact.urgent != known.urgent)
+    if (
+        impact
+        and (starting or state.requested == READBACK or changes_urgency)
+        and "clinical_impact" not in commands
+    ):
+        # Urgency from the caller's own words (never from a department's name: bot/triage.py leaves those
+        # out).
+        value = impact.label if starting else fields.clinical_impact(text)
+        if value and (starting or state.values.get("clinical_impact") != value):
+            put(Command(Do.SET if starting else Do.CORRECT, "clinical_impact", value))
+    requested = state.requested
+    if requested in fields.VALIDATORS and requested not in commands and message.intent not in DIGRESSIONS:
+        for command in _free_answer(requested, text, state, commands):
+            put(command)
+    return list(commands.values())
+
+
+_NO_SYMPTOM = re.compile(
+    r"坏了|坏掉了|出问题了|有问题|有毛病|出故障了|故障了|不行了|罢工了|趴窝了|要修|报修|修一下|我们|的|了|又|咱|这台|那台|一台"
+)
+
+
+def _names_a_symptom(fault: str, catalogue: Catalogue) -> bool:
+    """「血球仪坏了」 says which device, not what is wrong: then the fault is asked."""
+    rest = fault
+    for term in sorted(catalogue.terms(), key=len, reverse=True):
+        rest = rest.replace(term, "")
+    rest = _NO_SYMPTOM.sub("", rest)
+    return len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 2
+
+
+def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Command]:
+    """Fields the caller names: a labelled report (「医院 …，科室 …」) or a correction (「地址改一下，
+    是…」)."""
+    text = re.sub(rf"^[^，,：:]{{0,8}}[：:]\s*(?=(?:{_LABEL}))", "", text)  # 「报修：医院 …」
+    # Parts start at a separator, or at a space, before a field name: 「联系人 彭涛 电话 156… 医院 …」.
+    boundary = r"(?:[，,；;。\n]+|\s+)(?=\s*(?:" + _LABEL + r")\s*(?:是|为)?[：:\s])"
+    segments = [s for s in re.split(boundary, text) if s.strip()]
+    commands = []
+    for segment in segments:
+        match = _SEGMENT.match(segment) if len(segments) > 1 else None
+        if match is None:
+            match = _CORRECTION.search(segment)
+            if match is None:
+                continue
+            label, change, raw = match.group(1), match.group(2), match.group(3)
+        else:
+            label, change, raw = match.group(1), None, match.group(2)
+        target = LABELS[label.upper() if label.isascii() else label]
+        raw = raw.strip()
+        if target == "fault_description" and segment.lstrip().startswith(label) is False and not change:
+            continue  # 「…的故障…」 inside a sentence names nothing
+        if not raw:
+            if change and change.strip() not in ("是", "为", "写"):
+                commands.append(Command(Do.ASK_AGAIN, target))  # 「电话写错了」
+            continue
+        if not change and len(segments) == 1 and not segment.lstrip().upper().startswith(label.upper()):
+            continue
+        value = _validated(target, raw, catalogue)
+        if target == "contact_phone" and value and _SECOND_PHONE.search(text):
+            value = _with_second_phone(state.values.get("contact_phone"), value)
+        if value:
+            filled = state.values.get(target) not in (None, "")
+            commands.append(Command(Do.CORRECT if filled else Do.SET, target, value))
+        elif change:
+            commands.append(Command(Do.ASK_AGAIN, target))
+    return commands
+
+
+def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
+    if target == "device":
+        return catalogue.device_in_text(raw) or (fields.strip_around(raw) or None)
+    return fields.VALIDATORS[target](raw)
+
+
+def _with_second_phone(first: Any, second: str) -> str:
+    if not first or second in str(first):
+        return second
+    return f"{first}、{second}"
+
+
+def _codes(message: Message, state: IntakeState, text: str) -> list[Command]:
+    """Phones and serials, read from the text itself so that spoken digits and odd spacing are understood."""
+    commands = []
+    phone_asked = state.requested == "contact_phone"
+    has_mobile = re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", digits_only(text))
+    tagged = any(e.get("entity") == "phone" for e in message.entities)
+    if phone_asked or has_mobile or tagged or re.search(r"电话|手机|号码|座机", text):
+        phone = normalise_phone(text)
+        named = phone_asked or re.search(r"电话|手机|号码|座机|打这个|联系我", text)
+        if phone and (named or not state.values.get("contact_phone")):
+            if _SECOND_PHONE.search(text):
+                phone = _with_second_phone(state.values.get("contact_phone"), phone)
+            commands.append(Command(_set_or_correct(state, "contact_phone"), "contact_phone", phone))
+    serial = normalise_serial(text)
+    if serial and (
+        state.requested == "serial_number"
+        or re.search(r"序列号|SN|机身号|编号|铭牌", text, re.IGNORECASE)
+        or any(e.get("entity") == "serial_number" for e in message.entities)
+    ):
+        commands.append(Command(_set_or_correct(state, "serial_number"), "serial_number", serial))
+    return commands
+
+
+def _set_or_correct(state: IntakeState, target: str) -> Do:
+    return Do.CORRECT if state.values.get(target) not in (None, "") else Do.SET
+
+
+_ENTITY_FIELDS = {"hospital": "hospital", "department": "department", "person": "contact_person"}
+
+
+def _entities(message: Message, state: IntakeState, catalogue: Catalogue, text: str) -> list[Command]:
+    """Names NLU tagged. A mention fills an empty field or the one asked; it never overwrites the form in
+    passing."""
+    commands = []
+    for entity in message.entities:
+        target = _ENTITY_FIELDS.get(str(entity.get("entity")))
+        if not target or not _may_fill(state, target):
+            continue
+        value = str(entity.get("value") or "")
+        if target == "hospital":
+            checked = fields.hospital(complete_from(value, text))
+        elif target == "contact_person":
+            checked = fields.person(_surname_or_name(value, text))
+        else:
+            checked = fields.department(value)
+        if checked:
+            commands.append(Command(Do.SET, target, checked))
+    if _may_fill(state, "device"):
+        device = _device(message, catalogue)
+        if device:
+            commands.append(Command(Do.SET, "device", device))
+    return commands
+
+
+def complete_from(value: str, text: str) -> str:
+    """A hospital name with what the message says right before it (its city), when the tagger cut that off."""
+    whole = fields.hospital(text)
+    return whole if whole and value and whole.endswith(value) else value
+
+
+def _surname_or_name(value: str, text: str) -> str:
+    """「我姓李，李红梅」: the full name when the text gives one after the surname, else the surname."""
+    surname = value[1:] if value.startswith("姓") and len(value) >= 2 else value
+    if len(surname) != 1:
+        return value
+    rest = re.sub(rf"(?:免贵)?姓{re.escape(surname)}", "", text)
+    full = re.search(
+        rf"(?<![\u4e00-\u9fff]){re.escape(surname)}[\u4e00-\u9fff]{{1,2}}(?![\u4e00-\u9fff])", rest
+    )
+    return full.group(0) if full else surname
+
+
+def _may_fill(state: IntakeState, target: str) -> bool:
+    return state.values.get(target) in (None, "") or state.requested == target
+
+
+def _device(message: Message, catalogue: Catalogue) -> str | None:
+    """The most specific device the caller named: a catalogue model beats a device type."""
+    mentions = [
+        str(e.get("value")) for e in message.entities if e.get("entity") == "device" and e.get("value")
+    ]
+    for mention in mentions:
+        model = catalogue.model(mention)
+        if model:
+            return f"{model.type_name} {model.model}"
+    for mention in mentions:
+        device_type = catalogue.type_named(mention)
+        if device_type:
+            return device_type.name
+    return catalogue.device_in_text(message.text) or (mentions[0] if mentions else None)
+
+
+# Which field a piece of free text fits, tried in this order (codes first: they are unambiguous).
+_FIT_ORDER = ("contact_phone", "serial_number", "hospital", "site_address", "department", "contact_person")
+
+
+def _free_answer(
+    requested: str, text: str, state: IntakeState, already: Mapping[str, Command]
+) -> list[Command]:
+    """The reply to the question asked: its value when it fits; else the fields its parts fit (「张建国
+    139…」)."""
+    if requested == "serial_number":
+        # Codes were read already. Letters or digits that are no serial go to the form's check, which shows
+        # what a serial looks like and counts the tries; Chinese without a code is no serial.
+        attempt = fields.strip_around(text)
+        if re.search(r"[A-Za-z0-9０-９]", attempt) and not normalise_phone(attempt):
+            return [Command(Do.SET, "serial_number", attempt)]
+        return []
+    value = fields.VALIDATORS[requested](text)
+    if requested == "contact_phone" and not value and re.search(r"\d", digits_only(text)):
+        # Digits that are no phone go to the form's check, which explains the format and counts the tries.
+        return [Command(Do.SET, "contact_phone", fields.strip_around(text))]
+    if value and requested == "clinical_impact" and _only_other_fields(text, already):
+        value = None
+    if value and requested in ("contact_person", "department", "hospital", "site_address"):
+        # A reply that holds another field's code (a phone) is split below rather than taken whole.
+        value = None if _NUMBERS.search(text) and requested != "site_address" else value
+    if value:
+        return [Command(_set_or_correct(state, requested), requested, value)]
+    commands: list[Command] = []
+    for part in [p for p in re.split(r"[，,、；;。\s]+", text) if p]:
+        for target in _FIT_ORDER:
+            if target in already or any(c.field == target for c in commands):
+                continue
+            if target != requested and not _may_fill(state, target):
+                continue
+            fitted = fields.VALIDATORS[target](part)
+            if fitted:
+                commands.append(Command(_set_or_correct(state, target), target, fitted))
+                break
+    return commands
+
+
+def _only_other_fields(text: str, commands: Mapping[str, Command]) -> bool:
+    """The text is nothing but values of other fields (a name and a phone), so it describes no fault or
+    impact."""
+    rest = text
+    for command in commands.values():
+        if command.field in ("fault_description", "clinical_impact") or not command.value:
+            continue
+        rest = rest.replace(str(command.value), "")
+    rest = re.sub(r"[\d\s\-+，,、。.：:]", "", digits_only(rest) if re.search(r"\d", rest) else rest)
+    return len(rest) < 2
+
+
+_WHO_LEFT = re.compile(
+    r"^(?:[，,、。\s]|电话|手机|号码|是|的|[\u4e00-\u9fff]{1,6}?(?:科|室|中心)的?|我们|咱们|这边|那个|这个|那台|这台)+"
+)
+
+
+def _after_who(fault: str, taken: list[Command]) -> str:
+    """A report in one breath (「我是…医院检验科的韩冬梅电话139…我们的尿液分析仪卡住了」): the fault starts
+    after the last value of another field, without 「的」「我们那个」 and the department."""
+    ends = [fault.find(str(c.value)) + len(str(c.value)) for c in taken if c.value and str(c.value) in fault]
+    if not ends:
+        return fault
+    rest = _WHO_LEFT.sub("", fault[max(ends) :]).strip()
+    return rest if len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 4 else fault
+
+
+def _without_other_fields(fault: str, commands: Mapping[str, Command]) -> str:
+    """A whole report in one message: the fault is what is left once the other fields' values are taken
+    out."""
+    taken = [
+        c for c in commands.values() if c.field not in ("fault_description", "clinical_impact", "device")
+    ]
+    if not re.search(r"[，,；;。\n]", fault):
+        return _after_who(fault, taken)
+    if len(taken) < 2:
+        return fault
+    parts = [p for p in re.split(r"[，,；;。\n]+", fault) if p.strip()]
+    kept = [p for p in parts if not any(str(c.value) in p or p.strip() in str(c.value) for c in taken)]
+    return "，".join(kept) if kept else fault

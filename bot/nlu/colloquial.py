@@ -1,0 +1,53 @@
+"""Pinyin, dialect and chat slang as the standard words the intent classifier was trained on
+(colloquial.yml)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+LEXICON = Path(__file__).with_name("colloquial.yml")
+_LATIN_RUN = re.compile(r"[a-z]+(?:\s+[a-z]+)*")
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+    return (
+        {str(k): str(v) for k, v in raw["pinyin"].items()},
+        {str(k): str(v) for k, v in raw["dialect"].items()},
+        {str(k): str(v) for k, v in raw["whole"].items()},
+    )
+
+
+def _pinyin_run(run: str, pinyin: dict[str, str]) -> str:
+    """「xie xie ni」 → 「谢谢你」: the run cut greedily into known syllable groups; unchanged unless all are
+    known."""
+    letters = re.sub(r"\s+", "", run)
+    longest = max(len(key) for key in pinyin)
+    words, at = [], 0
+    while at < len(letters):
+        for size in range(min(longest, len(letters) - at), 0, -1):
+            if letters[at : at + size] in pinyin:
+                words.append(pinyin[letters[at : at + size]])
+                at += size
+                break
+        else:
+            return run
+    return "".join(words)
+
+
+def standard_words(text: str, whole_message: bool = True) -> str:
+    """Lower-case text with pinyin runs and dialect words replaced; whole-message slang (「88」「中」) only
+    when `whole_message`, since inside a longer text those are digits or other words."""
+    pinyin, dialect, whole = _lexicon()
+    stripped = text.strip(" 。.!！~～，,？?")
+    if whole_message and stripped in whole:
+        return whole[stripped]
+    text = _LATIN_RUN.sub(lambda m: _pinyin_run(m.group(0), pinyin), text)
+    for word in sorted(dialect, key=len, reverse=True):
+        text = text.replace(word, dialect[word])
+    return text

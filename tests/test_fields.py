@@ -1,0 +1,129 @@
+"""Per-field validators: a value is kept only when it plausibly is one of that field, cleaned of filler."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import fields
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("漯河市第二人民医院", "漯河市第二人民医院"),
+        ("我们是漯河市第二人民医院", "漯河市第二人民医院"),
+        ("医院是驻马店市第三人民医院，前面要加驻马店市", "驻马店市第三人民医院"),
+        ("开封市第三人民医院检验科的", "开封市第三人民医院"),
+        ("河南省信阳市中心医院", "河南省信阳市中心医院"),
+        ("固始县人民医院", "固始县人民医院"),
+        ("城郊乡卫生院", "城郊乡卫生院"),
+        ("赵红梅 18837056789", None),
+        ("检验科", None),
+        ("/report_fault", None),
+        ("不知道", None),
+    ],
+)
+def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None) -> None:
+    assert fields.hospital(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("王敏", "王敏"),
+        ("李老师", "李老师"),
+        ("我叫刘晓燕", "刘晓燕"),
+        ("姓王", "王"),
+        ("就写孟护士长吧", "孟护士长"),
+        ("不用试了", None),
+        ("许昌市魏都区健康路1号", None),
+        ("张建国 13703791234", None),
+        ("检验科", None),
+        ("好的", None),
+        ("/inform", None),
+        ("设备在二楼", None),
+    ],
+)
+def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:
+    assert fields.person(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("许昌市魏都区健康路1号", "许昌市魏都区健康路1号"),
+        ("跟刚才一样，许昌市魏都区健康路1号", "许昌市魏都区健康路1号"),
+        ("商丘市梁园区 具体门牌我不清楚", "商丘市梁园区"),
+        ("地址是信阳市浉河区东方红大道88号", "信阳市浉河区东方红大道88号"),
+        ("门诊楼三楼", "门诊楼三楼"),
+        ("检验科", None),
+        ("急诊化验室", None),
+        ("就在医院里啊，你们以前来过", None),
+        ("跟刚才一样", None),
+        ("13912345678", None),
+        ("/report_fault", None),
+    ],
+)
+def test_an_address_has_place_words_and_no_filler(text: str, wanted: str | None) -> None:
+    assert fields.address(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("检验科", "检验科"),
+        ("急诊化验室", "急诊化验室"),
+        ("科室是输血科", "输血科"),
+        ("中心实验室", "中心实验室"),
+        ("郑州市嘉禾医院", None),
+        ("13912345678", None),
+        ("许昌市魏都区健康路1号", None),
+    ],
+)
+def test_a_department_ends_like_one(text: str, wanted: str | None) -> None:
+    assert fields.department(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("血常规做不了，急诊在等", "血常规做不了，急诊在等"),
+        ("临床影响是门诊的生化全停了", "门诊的生化全停了"),
+        ("18837056789", None),
+        ("对", None),
+        ("/affirm", None),
+    ],
+)
+def test_a_clinical_impact_is_words_not_a_number(text: str, wanted: str | None) -> None:
+    assert fields.clinical_impact(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("病房护士，我们科的血细胞分析仪开不了机了", "我们科的血细胞分析仪开不了机了"),
+        ("开封市第三人民医院检验科的，血球仪报堵孔", "血球仪报堵孔"),
+        ("故障不对，是点火点不着", "点火点不着"),
+        ("报修：尿液分析仪传送带不动", "尿液分析仪传送带不动"),
+        ("/report_fault", None),
+        ("报修", None),
+        ("我要报修", None),
+        ("对", None),
+    ],
+)
+def test_a_fault_is_the_fault_without_who_is_calling(text: str, wanted: str | None) -> None:
+    assert fields.fault(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("0370 - 322 6789", "0370-3226789"),
+        ("0370 3226789", "0370-3226789"),
+        ("一三九 一二三四 五六七八", "13912345678"),
+        ("+86 139 1234 5678", "13912345678"),
+        ("12345", None),
+    ],
+)
+def test_phones_mobile_and_landline(text: str, wanted: str | None) -> None:
+    assert fields.phone(text) == wanted

@@ -1,0 +1,255 @@
+"""The intake's command reader: one message and the dialogue state in, the commands for the form out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.catalogue import Catalogue, load_catalogue
+from bot.config import settings
+from bot.intake import Message
+from bot.intake_commands import Do, IntakeState, interpret, values_of
+from bot.triage import TriageRules, load_rules
+
+FULL = {
+    "fault_description": "样本针撞针了",
+    "device": "全自动生化分析仪 KR-800",
+    "serial_number": "KR99990002",
+    "hospital": "许昌市中心医院",
+    "department": "急诊检验室",
+    "site_address": "许昌市魏都区健康路1号",
+    "contact_person": "冯涛",
+    "contact_phone": "13939012345",
+    "clinical_impact": "急诊样本在等",
+}
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return load_catalogue(settings().kb_dir / "devices.yml")
+
+
+@pytest.fixture(scope="module")
+def rules() -> TriageRules:
+    return load_rules(settings().kb_dir / "triage.yml")
+
+
+def commands(
+    text: str, requested: str | None, catalogue, rules, **state: Any
+) -> list[tuple[str, str | None, Any]]:
+    message = Message(text, state.pop("intent", None), state.pop("entities", []))
+    found = interpret(message, IntakeState(requested, state.pop("values", {}), **state), catalogue, rules)
+    return [(c.do.value, c.field, c.value) for c in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "wanted"),
+    [
+        # A value that fits another field goes there; the asked field is asked again.
+        (
+            "张建国 13703791234",
+            "contact_person",
+            {"contact_person": "张建国", "contact_phone": "13703791234"},
+        ),
+        ("周敏，15937912345", "contact_person", {"contact_person": "周敏", "contact_phone": "15937912345"}),
+        ("赵红梅 18837056789", "hospital", {"contact_person": "赵红梅", "contact_phone": "18837056789"}),
+        ("18837056789", "clinical_impact", {"contact_phone": "18837056789"}),
+        ("许昌市魏都区健康路1号", "contact_person", {"site_address": "许昌市魏都区健康路1号"}),
+        ("检验科", "site_address", {"department": "检验科"}),
+        # Answers to the question asked, cleaned.
+        ("漯河市第二人民医院", "hospital", {"hospital": "漯河市第二人民医院"}),
+        ("跟刚才一样，许昌市魏都区健康路1号", "site_address", {"site_address": "许昌市魏都区健康路1号"}),
+        ("0370 - 322 6789", "contact_phone", {"contact_phone": "0370-3226789"}),
+        ("幺三八 七六五四 三二一零", "contact_phone", {"contact_phone": "13876543210"}),
+        ("有十几个儿童样本在等", "clinical_impact", {"clinical_impact": "有十几个儿童样本在等"}),
+        # What fits no field is not stored.
+        ("不用试了", "contact_person", {}),
+        ("就在医院里啊，你们以前来过", "site_address", {}),
+        ("/report_fault", "fault_description", {}),
+        ("/inform", "hospital", {}),
+    ],
+)
+def test_answers_go_to_the_field_they_fit(text, requested, wanted, catalogue, rules) -> None:
+    found = interpret(Message(text, None, []), IntakeState(requested, {}), catalogue, rules)
+    assert values_of(found) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("地址改一下，是洛阳市涧西区中州西路210号", "site_address", "洛阳市涧西区中州西路210号"),
+        ("地址不对 周口市川汇区人民路26号", "site_address", "周口市川汇区人民路26号"),
+        ("地址改成许昌市魏都区健康路1号", "site_address", "许昌市魏都区健康路1号"),
+        ("临床影响是血常规做不了，急诊在等", "clinical_impact", "血常规做不了，急诊在等"),
+        ("临床影响改成：血常规做不了，急诊在等", "clinical_impact", "血常规做不了，急诊在等"),
+        ("影响是急诊血常规做不了", "clinical_impact", "急诊血常规做不了"),
+        ("电话是 0370 - 322 6789", "contact_phone", "0370-3226789"),
+        ("电话是0370 3226789", "contact_phone", "0370-3226789"),
+        ("电话不对，应该是13798765432", "contact_phone", "13798765432"),
+        ("故障不对，是点火点不着，火焰一下就灭", "fault_description", "点火点不着，火焰一下就灭"),
+        ("医院改成漯河市第二人民医院", "hospital", "漯河市第二人民医院"),
+        ("医院是漯河市第二人民医院，前面要加漯河市", "hospital", "漯河市第二人民医院"),
+        ("联系人改成林护士", "contact_person", "林护士"),
+        ("科室写错了，是输血科", "department", "输血科"),
+        ("序列号写错了，是BC25010266", "serial_number", "BC25010266"),
+    ],
+)
+def test_corrections_in_natural_phrasings_change_that_field_only(
+    text, field, value, catalogue, rules
+) -> None:
+    found = commands(text, "registration_confirmed", catalogue, rules, values=FULL)
+    assert found == [("correct", field, value)]
+
+
+@pytest.mark.parametrize("text", ["电话写错了", "地址不对", "联系人写错了"])
+def test_a_correction_without_a_value_asks_that_field_again(text, catalogue, rules) -> None:
+    found = commands(text, "registration_confirmed", catalogue, rules, values=FULL)
+    assert [(do, field) for do, field, _ in found] == [("ask_again", found[0][1])]
+    assert found[0][1] in ("contact_phone", "site_address", "contact_person")
+
+
+def test_a_second_phone_is_added_not_replacing_the_first(catalogue, rules) -> None:
+    found = commands("再留一个备用电话 0371-65432109", "clinical_impact", catalogue, rules, values=FULL)
+    assert ("correct", "contact_phone", "13939012345、0371-65432109") in found
+
+
+def test_a_device_mentioned_in_passing_does_not_overwrite_the_form(catalogue, rules) -> None:
+    text = "其实没那么急，急诊的样本先拿到检验科那台KR-2000上做了"
+    entities = [{"entity": "device", "value": "KR-2000"}, {"entity": "department", "value": "检验科"}]
+    found = commands(text, "registration_confirmed", catalogue, rules, values=FULL, entities=entities)
+    values = values_of([_command(c) for c in found])
+    assert "device" not in values and "department" not in values
+    assert rules.impact_of(values["clinical_impact"]).urgent is False
+
+
+def _command(row):
+    from bot.intake_commands import Command
+
+    return Command(Do(row[0]), row[1], row[2])
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "do"),
+    [
+        ("算了，对", "registration_confirmed", "cancel_or_submit"),
+        ("算了算了，就这样提交吧", "registration_confirmed", "cancel_or_submit"),
+        ("对", "registration_confirmed", "confirm"),
+        ("嗯呐", "registration_confirmed", "confirm"),
+        ("不对", "registration_confirmed", "reject"),
+        ("取消", "registration_confirmed", "cancel"),
+        ("等一下，我去看一下铭牌", "serial_number", "wait"),
+        ("稍等，我问问同事", "contact_phone", "wait"),
+        ("不用 直接派人", "serial_number", "skip"),
+        ("没空找", "serial_number", "skip"),
+        ("找不到铭牌", "serial_number", "skip"),
+        ("不用，我不报修，我就问问试剂开瓶以后能放多久", "guide_accepted", "leave"),
+        ("不报修，就问一下保修多久", "hospital", "leave"),
+        ("zhuanrengong", "contact_phone", "hand_off"),
+        ("我要跟真人说话", "hospital", "hand_off"),
+        ("算了不报了", "hospital", "cancel"),
+        ("算了，对", "contact_person", "cancel_or_submit"),
+        ("继续", "contact_phone", "resume"),
+    ],
+)
+def test_flow_commands(text, requested, do, catalogue, rules) -> None:
+    assert [c[0] for c in commands(text, requested, catalogue, rules, values=FULL)] == [do]
+
+
+@pytest.mark.parametrize("text", ["啊？我没说取消啊，我说对，提交", "我没让你取消", "别取消，提交"])
+def test_a_cancelled_registration_can_be_restored(text, catalogue, rules) -> None:
+    assert commands(text, None, catalogue, rules, cancelled=True) == [("restore", None, None)]
+
+
+def test_nothing_to_restore_without_a_cancelled_registration(catalogue, rules) -> None:
+    assert ("restore", None, None) not in commands("我没说取消", None, catalogue, rules)
+
+
+def test_a_labelled_report_is_taken_in_one_pass(catalogue, rules) -> None:
+    text = (
+        "报修：医院 新乡市仁济医院，科室 生化室，联系人 孙志强，电话 13782512345，设备 HX-680 生化分析仪，"
+        "序列号 HX22090815，故障 反应杯清洗站漏水，台面上都是水，临床影响 上午的门诊生化全部停了，"
+        "地址 新乡市红旗区仁济街9号"
+    )
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values == {
+        "hospital": "新乡市仁济医院",
+        "department": "生化室",
+        "contact_person": "孙志强",
+        "contact_phone": "13782512345",
+        "device": "全自动生化分析仪 HX-680",
+        "serial_number": "HX22090815",
+        "fault_description": "反应杯清洗站漏水，台面上都是水",
+        "clinical_impact": "上午的门诊生化全部停了",
+        "site_address": "新乡市红旗区仁济街9号",
+    }
+
+
+def test_a_free_text_report_fills_what_it_names(catalogue, rules) -> None:
+    text = "你好我是驻马店市中心医院检验科的韩冬梅电话13611112222我们的血球仪一直报堵孔急诊样本在等"
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["contact_phone"] == "13611112222"
+    assert values["device"] == "全自动血细胞分析仪"
+    assert "堵孔" in values["fault_description"]
+    assert rules.impact_of(values["clinical_impact"]).urgent
+
+
+def test_a_report_with_space_separated_labels(catalogue, rules) -> None:
+    text = "联系人 彭涛 电话 15603711234 医院 郑州市第九人民医院 设备 化学发光仪 故障 试剂针撞针"
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["contact_person"] == "彭涛"
+    assert values["hospital"] == "郑州市第九人民医院"
+    assert values["fault_description"] == "试剂针撞针"
+
+
+@pytest.mark.parametrize(
+    ("text", "hospital", "fault"),
+    [
+        (
+            "你好我是驻马店市中心医院检验科的韩冬梅电话13611112222我们的尿液分析仪传送带卡住了样本都排着",
+            "驻马店市中心医院",
+            "尿液分析仪传送带卡住了样本都排着",
+        ),
+        (
+            "喂你好我是叶县人民医院检验科的我们那个尿液分析仪今天早上开机以后一直报传送带故障",
+            "叶县人民医院",
+            "尿液分析仪今天早上开机以后一直报传送带故障",
+        ),
+    ],
+)
+def test_a_report_in_one_breath_keeps_the_hospital_out_of_the_fault(
+    text, hospital, fault, catalogue, rules
+) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert (values["hospital"], values["fault_description"]) == (hospital, fault)
+
+
+def test_news_that_changes_the_urgency_corrects_the_impact_at_any_step(catalogue, rules) -> None:
+    text = "其实不急，急诊的样本转到别的机器上做了"
+    found = values_of(
+        interpret(Message(text, None, []), IntakeState("guide_accepted", FULL), catalogue, rules)
+    )
+    assert rules.impact_of(found["clinical_impact"]).urgent is False
+
+
+@pytest.mark.parametrize(
+    "text", ["报修", "我要报修", "/report_fault", "baoxiu", "血球仪坏了", "我们的生化仪出问题了"]
+)
+def test_report_alone_gives_no_fault_so_the_fault_is_asked(text, catalogue, rules) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert "fault_description" not in values
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("血铅样本都测不了，有十几个儿童样本在等", True),
+        ("急诊检验室的KR-800生化仪样本针撞针了，要报修", None),
+        ("急诊科的电解质仪钾电极偏高，不急，明天来也行", False),
+        ("生化仪死机了，急诊病人在等结果", True),
+    ],
+)
+def test_urgency_from_the_words_never_from_a_department_name(text, urgent, catalogue, rules) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    impact = rules.impact_of(values.get("clinical_impact"))
+    assert (impact.urgent if impact else None) is urgent
