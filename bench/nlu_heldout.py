@@ -20,8 +20,8 @@ from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.utils.log_utils import configure_structlog
 
+from bot.app.model import ensure_model
 from bot.config import settings
-from bot.model import ensure_model
 from bot.nlu.scores import entity_scores, intent_scores
 
 HELDOUT = Path(__file__).resolve().parent.parent / "tests" / "nlu" / "heldout.yml"

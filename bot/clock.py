@@ -19,3 +19,8 @@ def local_text(moment: datetime, zone: str) -> str:
     """「11月21日 14:05」: how the bot tells a time."""
     local = to_local(moment, zone)
     return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def utc_iso(moment: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 with its zone, for JSON: 2026-11-21T06:30:00Z."""
+    return moment.isoformat() + "Z" if moment else None

@@ -48,7 +48,8 @@ def channel_variable(name: str, default: str = "") -> str:
 
 
 def environment() -> dict[str, str]:
-    """The whole environment, for the log masking that hides every secret-looking value (bot/logging.py)."""
+    """The whole environment, for the log masking that hides every secret-looking value
+    (bot/app/logging.py)."""
     return dict(os.environ)
 
 

@@ -37,17 +37,25 @@ class Distance(str, Enum):
 DISTANCE_LABELS = {Distance.SAME_CITY: "同城", Distance.OTHER_CITY: "外地", Distance.REMOTE: "偏远地区"}
 
 
+def lookup(tree: dict[str, Any], dotted: str) -> Any:
+    """The value at a dotted key of nested mappings (deadlines.onsite_hours.remote); KeyError if none."""
+    node: Any = tree
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(dotted)
+        node = node[part]
+    return node
+
+
 @dataclass(frozen=True)
 class ServicePolicy:
     raw: dict[str, Any]
 
     def value(self, dotted: str) -> Any:
-        node: Any = self.raw
-        for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise PolicyError(f"service policy has no value '{dotted}'")
-            node = node[part]
-        return node
+        try:
+            return lookup(self.raw, dotted)
+        except KeyError:
+            raise PolicyError(f"service policy has no value '{dotted}'") from None
 
     def render(self, template: str) -> str:
         """Fill every {dotted.name} in a text from the policy; lists are joined with 「、」."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from bot.policy import fill
+from bot.policy import fill, lookup
 
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
 
@@ -31,12 +31,10 @@ class TextBook:
         return loaded
 
     def lookup(self, key: str) -> Any:
-        node: Any = self._tree
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise KeyError(f"{self.path.name} has no entry '{key}'")
-            node = node[part]
-        return node
+        try:
+            return lookup(self._tree, key)
+        except KeyError:
+            raise KeyError(f"{self.path.name} has no entry '{key}'") from None
 
     def text(self, key: str, **values: Any) -> str:
         """One variant of the text at `key`, filled by the one rule (bot.policy.fill): `values` first, then

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.clock import to_local
+from bot.clock import to_local, utc_iso
 from bot.db.models import Ticket, TicketEvent, TicketSequence
 from bot.policy import ServicePolicy
 from bot.texts import labels
@@ -337,9 +337,6 @@ def record_note(session: Session, ticket: Ticket, note: str, *, actor: str, at: 
 def ticket_as_dict(ticket: Ticket) -> dict[str, Any]:
     """Everything about a ticket, JSON-ready (times in ISO 8601 UTC)."""
 
-    def iso(moment: datetime | None) -> str | None:
-        return moment.isoformat() + "Z" if moment else None
-
     return {
         "number": ticket.number,
         "kind": ticket.kind,
@@ -360,19 +357,19 @@ def ticket_as_dict(ticket: Ticket) -> dict[str, Any]:
         "urgent": ticket.urgent,
         "distance": ticket.distance,
         "deadlines": {
-            "response_due": iso(ticket.response_due),
-            "onsite_due": iso(ticket.onsite_due),
-            "plan_due": iso(ticket.plan_due),
-            "repair_due": iso(ticket.repair_due),
+            "response_due": utc_iso(ticket.response_due),
+            "onsite_due": utc_iso(ticket.onsite_due),
+            "plan_due": utc_iso(ticket.plan_due),
+            "repair_due": utc_iso(ticket.repair_due),
         },
         "channel": ticket.channel,
         "sender_id": ticket.sender_id,
-        "created_at": iso(ticket.created_at),
-        "updated_at": iso(ticket.updated_at),
+        "created_at": utc_iso(ticket.created_at),
+        "updated_at": utc_iso(ticket.updated_at),
         "transcript": list(ticket.transcript or []),
         "events": [
             {
-                "at": iso(e.at),
+                "at": utc_iso(e.at),
                 "actor": e.actor,
                 "kind": e.kind,
                 "from": e.from_status,
@@ -385,12 +382,12 @@ def ticket_as_dict(ticket: Ticket) -> dict[str, Any]:
         "engineer": {"id": ticket.engineer.id, "name": ticket.engineer.name, "phone": ticket.engineer.phone}
         if ticket.engineer
         else None,
-        "eta": iso(ticket.eta),
-        "dispatched_at": iso(ticket.dispatched_at),
-        "accepted_at": iso(ticket.accepted_at),
-        "arrived_at": iso(ticket.arrived_at),
+        "eta": utc_iso(ticket.eta),
+        "dispatched_at": utc_iso(ticket.dispatched_at),
+        "accepted_at": utc_iso(ticket.accepted_at),
+        "arrived_at": utc_iso(ticket.arrived_at),
         "resolution": {
-            "resolved_at": iso(ticket.resolved_at),
+            "resolved_at": utc_iso(ticket.resolved_at),
             "cause": ticket.resolution_cause,
             "actions": ticket.resolution_actions,
             "remote": ticket.resolved_remotely,
@@ -401,5 +398,5 @@ def ticket_as_dict(ticket: Ticket) -> dict[str, Any]:
         }
         if ticket.resolved_at
         else None,
-        "closed_at": iso(ticket.closed_at),
+        "closed_at": utc_iso(ticket.closed_at),
     }

@@ -30,10 +30,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from bot import config
+from bot.app.model import ensure_model
 from bot.catalogue import current_catalogue
 from bot.db import session_scope
 from bot.db.models import OutboxMessage
-from bot.model import ensure_model
 from bot.ops.staff import find_engineer, seed_staff
 from bot.policy import current_policy
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.policy import current_policy

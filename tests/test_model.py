@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot import model
+from bot.app import model
 
 
 def fake_training(trainings: list[str], fail: bool = False) -> Any:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.model import ensure_model
 from bot.config import PROJECT_ROOT, settings
-from bot.model import ensure_model
 
 pytestmark = pytest.mark.slow
 

@@ -29,12 +29,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.channels.choices import ChoiceMemory
 from bot.channels.exactly_once import Background, ReplyLedger
 from bot.channels.secrets import ChannelNotConfigured, Credentials, TwilioSecrets
-from bot.channels.sms_transport import SmsTransport, sms_transport
-from bot.channels.splitting import sms_parts
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
 from bot.channels.texts import text
 from bot.channels.twilio_webhook import checked_form, twiml
+from bot.platforms.sms_transport import SmsTransport, sms_transport
+from bot.platforms.splitting import sms_parts
 
 logger = logging.getLogger(__name__)
 

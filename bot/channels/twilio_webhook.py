@@ -10,7 +10,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.secrets import TwilioSecrets
-from bot.channels.signatures import same, twilio_signature
+from bot.platforms.signatures import same, twilio_signature
 
 logger = logging.getLogger(__name__)
 

@@ -33,14 +33,14 @@ from bot.channels.bot_reply import BotReply, Choice
 from bot.channels.choices import ChoiceMemory
 from bot.channels.exactly_once import Background, ReplyLedger
 from bot.channels.secrets import ChannelNotConfigured, Credentials, WeChatSecrets
-from bot.channels.signatures import same, wechat_signature
-from bot.channels.splitting import wechat_parts
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
 from bot.channels.texts import menu, text
-from bot.channels.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, JsonHttp
-from bot.channels.wechat_crypto import InvalidEncryptedMessage, WeChatCrypto
-from bot.channels.wechat_xml import UnreadableXml, encrypted_reply, parse_message, text_reply
+from bot.platforms.signatures import same, wechat_signature
+from bot.platforms.splitting import wechat_parts
+from bot.platforms.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, JsonHttp
+from bot.platforms.wechat_crypto import InvalidEncryptedMessage, WeChatCrypto
+from bot.platforms.wechat_xml import UnreadableXml, encrypted_reply, parse_message, text_reply
 
 logger = logging.getLogger(__name__)
 

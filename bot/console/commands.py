@@ -1,6 +1,6 @@
 """The console's parts of the `hotline` command: `console` (serve it) and `users add` (console logins).
 
-bot/cli.py adds them to its parser.
+bot/app/cli.py adds them to its parser.
 """
 
 from __future__ import annotations

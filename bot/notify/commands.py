@@ -1,6 +1,6 @@
 """`hotline outbox list|retry|deliver`: what the hotline is sending, what failed, and sending it again.
 
-bot/cli.py adds these to its parser. Times are shown in the policy's local time.
+bot/app/cli.py adds these to its parser. Times are shown in the policy's local time.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from bot.clock import local_text, utc_now
+from bot.clock import local_text, utc_iso, utc_now
 from bot.db.models import OutboxMessage
 from bot.journal import replay_journal
 from bot.notify.jobs import session_factory
@@ -30,9 +30,6 @@ from bot.policy import current_policy
 
 
 def _as_dict(message: OutboxMessage) -> dict[str, Any]:
-    def iso(moment: Any) -> str | None:
-        return moment.isoformat() + "Z" if moment else None
-
     return {
         "id": message.id,
         "status": message.status,
@@ -43,10 +40,10 @@ def _as_dict(message: OutboxMessage) -> dict[str, Any]:
         "dedupe_key": message.dedupe_key,
         "attempts": message.attempts,
         "parts_sent": message.parts_sent,
-        "next_attempt_at": iso(message.next_attempt_at),
+        "next_attempt_at": utc_iso(message.next_attempt_at),
         "last_error": message.last_error,
-        "created_at": iso(message.created_at),
-        "sent_at": iso(message.sent_at),
+        "created_at": utc_iso(message.created_at),
+        "sent_at": utc_iso(message.sent_at),
     }
 
 

@@ -1,7 +1,7 @@
-"""How the outbox reaches people: SMS (bot/channels/sms_transport.py: Alibaba Cloud for mainland numbers when
+"""How the outbox reaches people: SMS (bot/platforms/sms_transport.py: Alibaba Cloud for mainland numbers when
 configured, Twilio otherwise) and WeChat customer-service messages.
 
-A transport cuts a text into the parts its platform takes (bot/channels/splitting.py's rules) and sends one
+A transport cuts a text into the parts its platform takes (bot/platforms/splitting.py's rules) and sends one
 part. When a part is not accepted it raises
 - CannotReach: this channel cannot reach the person now (WeChat's 48-hour window has closed, …); the outbox
   sends the text by SMS to the ticket's contact phone instead;
@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from bot.channels.secrets import AliyunSmsSecrets, ChannelNotConfigured, TwilioSecrets, WeChatSecrets
-from bot.channels.sms_transport import SmsTransport, sms_transport
-from bot.channels.splitting import sms_parts, wechat_parts
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.texts import text as channel_text
-from bot.channels.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, WeChatApiError
 from bot.intake import normalise_phone
+from bot.platforms.sms_transport import SmsTransport, sms_transport
+from bot.platforms.splitting import sms_parts, wechat_parts
+from bot.platforms.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, WeChatApiError
 
 logger = logging.getLogger(__name__)
 

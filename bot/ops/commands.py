@@ -1,6 +1,6 @@
 """The tier-2 parts of the `hotline` command: `staff`, `tickets assign|transition`, `worker`.
 
-bot/cli.py adds them to its parser. Times on the command line are local ("2026-11-21 14:30", the policy's
+bot/app/cli.py adds them to its parser. Times on the command line are local ("2026-11-21 14:30", the policy's
 zone); refusals print the lifecycle's Chinese sentence and exit 1.
 """
 
@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.app.logging import install_masking
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.config import settings
 from bot.db import session_scope
 from bot.db.models import Engineer, OnCallShift, Ticket
-from bot.logging import install_masking
 from bot.notify.jobs import journal_replay_job, outbox_delivery_job, session_factory
 from bot.notify.notices import notify_status_change
 from bot.notify.outbox import session_sms_sender

@@ -1,8 +1,8 @@
 """The reports' parts of the `hotline` command: `report` (monthly), `followups` (list, done),
 `service-report`.
 
-bot/cli.py adds them to its parser. Dates on the command line are local (the policy's zone); a refusal prints
-its Chinese sentence on stderr and exits 1.
+bot/app/cli.py adds them to its parser. Dates on the command line are local (the policy's zone); a refusal
+prints its Chinese sentence on stderr and exits 1.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from actions.service import ActionRateService, ActionStartServiceRequest, Action
 from bot.db import session_scope
 from bot.db.models import Rating, Ticket
 from bot.ops import lifecycle
-from bot.ratings import score_in
 from tests.actions.test_intake_actions import FILLED
 from tests.support import make_tracker, slot_values, texts
 
@@ -127,21 +126,6 @@ async def test_phone_channel_caller_is_not_asked_for_a_phone(database, dispatche
         slot_values(await ActionStartServiceRequest().run(dispatcher, tracker, domain))["contact_phone"]
         == "13912345678"
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "score"),
-    [
-        ("给5分", 5),
-        ("四星吧", 4),
-        ("打3分，来得太慢", 3),
-        ("不满意，来得太晚", 2),
-        ("非常满意", 5),
-        ("嗯", None),
-    ],
-)
-def test_scores_in_words_and_digits(text: str, score: int | None) -> None:
-    assert score_in(text, []) == score
 
 
 def resolve_remotely(database, number: str) -> None:

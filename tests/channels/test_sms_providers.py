@@ -8,11 +8,11 @@ from datetime import datetime
 
 import pytest
 
-from bot.channels.aliyun_sms import AliyunSms, SmsRejected, aliyun_signature
 from bot.channels.secrets import AliyunSmsSecrets, TwilioSecrets
-from bot.channels.sms_transport import RoutedSms, SmsNotConfigured, TwilioRestSms, sms_transport
 from bot.channels.store import MemoryStore
 from bot.channels.twilio_sms import TwilioSmsInput
+from bot.platforms.aliyun_sms import AliyunSms, SmsRejected, aliyun_signature
+from bot.platforms.sms_transport import RoutedSms, SmsNotConfigured, TwilioRestSms, sms_transport
 from tests.channels.platform_fakes import FakeAliyunSms, FakeBot, aliyun_sign, eventually, serve
 from tests.channels.test_twilio_sms_channel import AUTH_TOKEN, PUBLIC_URL, send, sms_form
 from tests.factories import FakeSms

@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.channels.secrets import TwilioSecrets
-from bot.channels.signatures import twilio_signature
-from bot.channels.splitting import SMS_PART, SMS_SINGLE, sms_parts, split_text, ucs2_length
 from bot.channels.store import MemoryStore
 from bot.channels.texts import text
 from bot.channels.twilio_sms import TwilioSmsInput
+from bot.platforms.signatures import twilio_signature
+from bot.platforms.splitting import SMS_PART, SMS_SINGLE, sms_parts, split_text, ucs2_length
 from tests.channels.platform_fakes import Answer, AsgiClient, FakeBot, eventually, serve, twilio_sign
 from tests.factories import FakeSms
 

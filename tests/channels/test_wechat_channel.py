@@ -13,9 +13,9 @@ from bot.channels.secrets import WeChatSecrets
 from bot.channels.store import MemoryStore
 from bot.channels.texts import text
 from bot.channels.wechat import WeChatInput
-from bot.channels.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, WeChatApiError
-from bot.channels.wechat_crypto import InvalidEncryptedMessage, WeChatCrypto
-from bot.channels.wechat_xml import UnreadableXml, parse_message
+from bot.platforms.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, WeChatApiError
+from bot.platforms.wechat_crypto import InvalidEncryptedMessage, WeChatCrypto
+from bot.platforms.wechat_xml import UnreadableXml, parse_message
 from tests.channels.platform_fakes import (
     Answer,
     AsgiClient,

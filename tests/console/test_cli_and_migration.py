@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
+from bot.app.cli import main
 from bot.catalogue import current_catalogue
-from bot.cli import main
 from bot.console.auth import Role, add_user, authenticate
 from bot.db import migrate, session_scope
 from bot.ops.staff import add_engineer

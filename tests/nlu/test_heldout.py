@@ -11,8 +11,8 @@ import pytest
 from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 
+from bot.app.model import ensure_model
 from bot.config import settings
-from bot.model import ensure_model
 from bot.nlu.scores import entity_scores, intent_scores
 
 HELDOUT = Path(__file__).with_name("heldout.yml")

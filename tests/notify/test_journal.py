@@ -19,7 +19,7 @@ from actions.intake import ActionSubmitTicket
 from actions.service import ActionSubmitServiceRequest
 from bot import config
 from bot import journal as journal_module
-from bot.cli import main
+from bot.app.cli import main
 from bot.db import session_scope
 from bot.db.models import Ticket, TicketEvent, TicketSequence
 from bot.journal import JournalUnavailable, TicketJournal, replay_journal, ticket_journal

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import inspect, update
 from sqlalchemy.engine import Engine
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.clock import utc_now
 from bot.db import migrate, session_scope
 from bot.db.models import OutboxMessage, Ticket

@@ -12,14 +12,14 @@ from sqlalchemy.engine import Engine
 from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
 
-from bot.channels import sms_transport
-from bot.channels.sms_transport import TwilioRestSms
 from bot.channels.store import MemoryStore
-from bot.channels.wechat_api import AccessTokenCache, CustomerService
 from bot.db import session_scope
 from bot.notify.jobs import outbox_delivery_job
 from bot.notify.outbox import DEAD, PENDING, REROUTED, SENT, SessionFactory, deliver_due, enqueue
 from bot.notify.transports import SmsOutbound, WeChatOutbound, build_transports, sms_number
+from bot.platforms import sms_transport
+from bot.platforms.sms_transport import TwilioRestSms
+from bot.platforms.wechat_api import AccessTokenCache, CustomerService
 from tests.channels.platform_fakes import FakeWeChatApi
 from tests.factories import NOW, FakeSms, make_ticket
 from tests.support import messages

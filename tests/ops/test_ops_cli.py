@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.clock import to_local, utc_now
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, Page

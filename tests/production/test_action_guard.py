@@ -18,14 +18,15 @@ from rasa.shared.core.events import BotUttered, FollowupAction, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.app.launch import guard_remote_actions, validate_action_results_with_a_compiled_schema
 from bot.channels.texts import text
-from bot.launch import guard_remote_actions, validate_action_results_with_a_compiled_schema
 from tests.support import free_port
 
 
 @pytest.fixture
 def guarded() -> Iterator[None]:
-    """Rasa's RemoteAction as `bot.launch rasa` runs it: guarded, answers checked with the compiled schema."""
+    """Rasa's RemoteAction as `bot.app.launch rasa` runs it: guarded, answers checked with the compiled
+    schema."""
     unguarded, rasa_validate = RemoteAction.run, RemoteAction._validate_action_result
     guard_remote_actions()
     validate_action_results_with_a_compiled_schema()

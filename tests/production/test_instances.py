@@ -23,7 +23,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from bot import config
-from bot.model import ensure_model
+from bot.app.model import ensure_model
 from tests.support import HOTLINE, free_port, skip_or_fail, throwaway_postgres_database
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -240,7 +240,7 @@ def test_logs_of_both_processes_of_both_instances_show_no_phone_or_name(pair: Pa
 
 def test_action_server_down_the_caller_hears_the_apology_and_the_hotline(pair: Pair) -> None:
     found = subprocess.run(
-        ["pgrep", "-f", f"bot.launch actions --actions actions --port {pair.b.action_port}"],
+        ["pgrep", "-f", f"bot.app.launch actions --actions actions --port {pair.b.action_port}"],
         capture_output=True,
         text=True,
     )

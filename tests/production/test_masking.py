@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logging import MaskingFilter, install_masking, secrets_from_environment
+from bot.app.logging import MaskingFilter, install_masking, secrets_from_environment
 
 
 @pytest.fixture

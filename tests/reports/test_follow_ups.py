@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Engine
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.db import migrate, session_scope
 from bot.db.models import Device
 from bot.policy import current_policy

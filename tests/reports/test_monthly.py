@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.console.kpi import kpi_report
 from bot.db import session_scope
 from bot.ops.calendar import current_calendar

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.db import session_scope
 from bot.ops import lifecycle
 from bot.ops.lifecycle import PartUsed

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.channels.splitting import sms_parts
 from bot.channels.twilio_sms import part_number
+from bot.platforms.splitting import sms_parts
 from bot.safety import ADVERSE_EVENT, CLINICAL_RISK, SAFETY_INCIDENT, current_safety_rules
 
 HERE = Path(__file__).parent

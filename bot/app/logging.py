@@ -11,8 +11,8 @@ every
 - secrets: `password=`, `token=`, `secret=`, URL passwords, Authorization headers, and the values of the
   secret environment variables themselves.
 
-Installed in both server processes (bot/launch.py) as the log record factory, so that every record is masked
-when it is made, whatever handlers Rasa, Sanic and structlog add later.
+Installed in both server processes (bot/app/launch.py) as the log record factory, so that every record is
+masked when it is made, whatever handlers Rasa, Sanic and structlog add later.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from typing import Any
 
 import requests
 
+from bot.app.model import ensure_model
+from bot.app.servers import ServerStartError, running
 from bot.catalogue import current_catalogue
 from bot.config import Settings, settings
 from bot.console.commands import add_console_commands
@@ -21,14 +23,12 @@ from bot.errors import Refused
 from bot.installed_base import seed_devices
 from bot.journal import replay_journal
 from bot.knowledge.commands import add_kb_commands
-from bot.model import ensure_model
 from bot.notify.commands import add_outbox_commands
 from bot.notify.jobs import session_factory
 from bot.ops.commands import add_staff_commands, add_ticket_commands
 from bot.ops.staff import list_engineers, seed_staff
 from bot.policy import current_policy
 from bot.reports.commands import add_report_commands
-from bot.servers import ServerStartError, running
 
 
 def _prepare() -> None:

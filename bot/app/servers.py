@@ -159,7 +159,7 @@ def running(
                 [
                     python,
                     "-m",
-                    "bot.launch",
+                    "bot.app.launch",
                     "actions",
                     "--actions",
                     "actions",
@@ -180,7 +180,7 @@ def running(
                 [
                     python,
                     "-m",
-                    "bot.launch",
+                    "bot.app.launch",
                     "rasa",
                     "run",
                     "--model",
@@ -204,13 +204,13 @@ def running(
         # SLA clock, paging, the outbox and the offline-ticket journal: safe to run once per instance (every
         # job claims its rows), so a second instance needs no special flag.
         servers.append(
-            _spawn("worker", [python, "-m", "bot.cli", "worker"], None, config.var_dir / "log", env)
+            _spawn("worker", [python, "-m", "bot.app.cli", "worker"], None, config.var_dir / "log", env)
         )
         if console_port is not None:
             servers.append(
                 _spawn(
                     "console",
-                    [python, "-m", "bot.cli", "console", "--port", str(console_port)],
+                    [python, "-m", "bot.app.cli", "console", "--port", str(console_port)],
                     f"http://127.0.0.1:{console_port}/health",
                     config.var_dir / "log",
                     env,

@@ -13,7 +13,7 @@ import struct
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.channels.signatures import same, wechat_signature
+from bot.platforms.signatures import same, wechat_signature
 
 _PAD_BLOCK = 32
 

@@ -12,8 +12,8 @@ from typing import Protocol
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from bot.channels.aliyun_sms import MAINLAND_PREFIX, AliyunSms
 from bot.channels.secrets import AliyunSmsSecrets, ChannelNotConfigured, Credentials, TwilioSecrets
+from bot.platforms.aliyun_sms import MAINLAND_PREFIX, AliyunSms
 
 logger = logging.getLogger(__name__)
 

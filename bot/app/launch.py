@@ -1,10 +1,10 @@
-"""The two server processes as `hotline serve` starts them: `python -m bot.launch rasa|actions ARGS...`.
+"""The two server processes as `hotline serve` starts them: `python -m bot.app.launch rasa|actions ARGS...`.
 
-Both mask their logs (bot/logging.py). Rasa also gets what it has no setting for: when a custom action fails —
-the action server down, answering with an error, or slower than `reply_timeout_seconds` in endpoints.yml — the
-caller hears a short apology with the hotline number and the turn ends there. Rasa 3.6 would log the error,
-drop the action's events and often say nothing at all. The action's events are not applied, so the caller's
-next message continues from where the conversation was before the failed turn.
+Both mask their logs (bot/app/logging.py). Rasa also gets what it has no setting for: when a custom action
+fails —the action server down, answering with an error, or slower than `reply_timeout_seconds` in
+endpoints.yml — the caller hears a short apology with the hotline number and the turn ends there. Rasa 3.6
+would log the error, drop the action's events and often say nothing at all. The action's events are not
+applied, so the caller's next message continues from where the conversation was before the failed turn.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import logging
 import sys
 from typing import Any
 
-from bot.logging import install_masking
+from bot.app.logging import install_masking
 
-logger = logging.getLogger("bot.launch")  # not "__main__" when run with -m
+logger = logging.getLogger("bot.app.launch")  # not "__main__" when run with -m
 
 # Used when endpoints.yml does not say; Rasa's own limit is 5 minutes.
 DEFAULT_REPLY_TIMEOUT_SECONDS = 10.0
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.argv = ["rasa_sdk", *rest]
         actions_main()
     else:
-        raise SystemExit(f"usage: python -m bot.launch rasa|actions ARGS... (not {which!r})")
+        raise SystemExit(f"usage: python -m bot.app.launch rasa|actions ARGS... (not {which!r})")
 
 
 if __name__ == "__main__":
