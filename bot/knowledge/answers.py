@@ -38,6 +38,8 @@ from bot.policy import PolicyError, ServicePolicy
 _STRONG_BREAK = re.compile(r"[？?！!。；;\n]+")
 _CLAUSE_BREAK = re.compile(r"[，,、：:\s]+")
 _X_NOT_X = re.compile(r"(.)不\1")
+# Characters from which a clause before the question is a story rather than the question's topic words.
+_STORY_CLAUSE = 6
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class _Rules:
     next_question: list[str]
     followup_openers: list[str]
     followup_closers: list[str]
+    not_ours: list[str]
     slots: dict[str, Any]
     topics: dict[str, _Topic]
     device: dict[str, Any]
@@ -205,17 +208,29 @@ class Answers:
         rules = self._current_rules()
         kept = _without_greetings(clauses, rules)
         asking = [i for i, clause in enumerate(kept) if _asks(clause, rules)]
-        if len(asking) >= 2:
+        # A scene-setting clause that happens to hold a question word (「我们这台是零几年买的」) starts no question.
+        separate = [i for i in asking if not any(kept[i].startswith(o) for o in rules.context_openers)]
+        if len(separate) >= 2:
             groups, start = [], 0
-            for i in asking:
+            for i in separate:
                 groups.append(kept[start : i + 1])
                 start = i + 1
             if start < len(kept):
                 groups[-1] = groups[-1] + kept[start:]
             found = [self._find(self._candidates(group, rules), "，".join(group)) for group in groups]
-            topics = {f.topic for f in found if f.confident}
+            kept_found, previous = [found[0]], groups[0]
+            for group, one in zip(groups[1:], found[1:], strict=True):
+                pair = previous + group
+                # 「保养 多久一次 要钱吗」: a clause that, read with the one before, asks the same question is part of it.
+                together = self._find(self._candidates(pair, rules), "，".join(pair))
+                if together.topic is not None and together.topic == kept_found[-1].topic:
+                    previous = pair
+                    continue
+                kept_found.append(one)
+                previous = group
+            topics = {f.topic for f in kept_found if f.confident}
             if len(topics) >= 2:
-                return found
+                return kept_found
         if not kept or not asking:
             return []
         return [self._find(self._candidates(kept, rules), "，".join(kept))]
@@ -226,7 +241,8 @@ class Answers:
         content = [clause for clause in clauses if not _is_context(clause, rules)] or clauses
         candidates = ["，".join(content)]
         asking = [i for i, clause in enumerate(content) if _asks(clause, rules)]
-        if asking and asking[0] > 0:
+        # Only a story is dropped: short clauses before the question are its topic words (「延保 怎么买」).
+        if asking and asking[0] > 0 and all(len(clause) >= _STORY_CLAUSE for clause in content[: asking[0]]):
             candidates.append("，".join(content[asking[0] :]))
         return candidates
 
@@ -249,6 +265,8 @@ class Answers:
             choices = [t for t in triggered if t != avoid] or triggered
             choices.sort(key=lambda t: order.get(t, len(order)))
             return _Found(choices[0], best, True, triggered)
+        if any(word in seen for word in rules.not_ours):
+            return _Found(None, Answer(Verdict.NONE, []), False)
         if best.verdict is Verdict.ANSWER:
             return _Found(best.hits[0].id, best, False)
         return _Found(None, best, False)
@@ -513,6 +531,7 @@ def _load_rules(path: Path) -> _Rules:
             next_question=[str(word) for word in reading["next_question"]],
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],
+            not_ours=[str(word) for word in reading.get("not_ours", [])],
             slots=dict(raw.get("slots") or {}),
             topics=topics,
             device=dict(raw.get("device") or {}),

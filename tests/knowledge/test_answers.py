@@ -126,6 +126,13 @@ def test_policy_answers_follow_what_the_caller_said(
 def test_questions_the_knowledge_base_cannot_know_are_not_answered(answers: Answers) -> None:
     for message in ("你们公司在哪个区", "维修费能开增值税专票吗", "肌酐的参考范围是多少"):
         assert answers.reply(message).verdict is not Verdict.ANSWER, message
+    # Words of matters the knowledge base does not hold decline even where an entry shares other words.
+    assert answers.reply("修完的发票找谁开").verdict is Verdict.NONE
+
+
+def test_still_is_not_a_second_question(answers: Answers) -> None:
+    # 「还有配件吗」 asks whether parts still exist; it does not start a second question.
+    assert answered(answers.reply("我们这台是零几年买的 还有配件吗")) == ["warranty.lifelong"]
 
 
 # --- a changed policy file changes the answers --------------------------------------------------------------------
