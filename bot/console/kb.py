@@ -55,7 +55,7 @@ def _kb_page(request: web.Request, *, status: int = 200, error: str | None = Non
             stats=entry_stats(session, kb),
             audit=audit_log(session),
             error=error,
-            done=console.settings.done(f"kb_{done}") if done in ("attach", "draft") else None,
+            done=console.config.done(f"kb_{done}") if done in ("attach", "draft") else None,
         )
 
 
@@ -72,7 +72,7 @@ async def kb_draft(request: web.Request) -> web.StreamResponse:
 async def _change(request: web.Request, action: str) -> web.StreamResponse:
     console, login = console_of(request), login_of(request)
     if not login.is_manager:
-        return error_page(request, 403, console.settings.error("manager_only"))
+        return error_page(request, 403, console.config.error("manager_only"))
     form = await request.post()
     questions = [str(value) for value in form.getall("question", [])]
     kb = _knowledge(console.policy)
