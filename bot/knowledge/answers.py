@@ -136,18 +136,30 @@ class Answers:
         self.policy = policy
         self._path = kb.kb_dir / "answers.yml"
         self._lock = threading.Lock()
+        self._reply_lock = threading.Lock()
+        self._asked: dict[str, Answer] = {}  # the look-ups of the message being read
         self._stamp = file_stamp([self._path])
         self._rules = _load_rules(self._path)
 
     def reply(
         self, message: str, previous: Context | None = None, device: DeviceFacts | None = None
     ) -> Reply:
-        own = self._read(message, message, device)
-        if previous is not None and self._continues(message, own):
-            follow = self._follow_up(message, previous, device)
-            if follow is not None and _rank(follow) >= _rank(own):
-                return follow
-        return own
+        # One reply at a time: the look-ups of one message are remembered while it is read.
+        with self._reply_lock:
+            self._refresh()
+            self.kb.refresh()
+            self._asked = {}
+            own = self._read(message, message, device)
+            if previous is not None and self._continues(message, own):
+                follow = self._follow_up(message, previous, device)
+                if follow is not None and _rank(follow) >= _rank(own):
+                    return follow
+            return own
+
+    def _ask(self, text: str) -> Answer:
+        if text not in self._asked:
+            self._asked[text] = self.kb.ask(text, check_files=False)
+        return self._asked[text]
 
     # --- one message, without context
     def _read(self, message: str, said: str, device: DeviceFacts | None) -> Reply:
@@ -258,7 +270,9 @@ class Answers:
             for topic_id, topic in rules.topics.items()
             if (topic.answers or self.kb.entry(topic_id) is not None) and _triggered(topic, seen)
         ]
-        answers = [self.kb.ask(text, check_files=False) for text in candidates]
+        if len(triggered) == 1:
+            return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered)
+        answers = [self._ask(text) for text in candidates]
         best = max(answers, key=lambda answer: answer.hits[0].score if answer.hits else 0.0)
         if triggered:
             order = {hit.id: i for i, hit in enumerate(best.hits)}
@@ -295,7 +309,7 @@ class Answers:
                 earlier = earlier.replace(word, "")
         combined = f"{core} {earlier}"
         found = self._find([combined], combined, avoid=previous.topic)
-        own = self.kb.ask(core, check_files=False)
+        own = self._ask(core)
         # 「新来的人呢」 after 「装机培训收费吗」: the follow-up's own words point at a neighbour of the earlier topic.
         neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
         if not found.triggered and neighbour in {hit.id for hit in found.answer.hits}:

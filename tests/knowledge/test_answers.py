@@ -206,3 +206,13 @@ def test_a_known_device_out_of_warranty_gets_the_paid_answers(answers: Answers) 
     assert answered(maintenance) == ["maintenance.after_warranty"]
     repair = answers.reply("机器坏了修一次要不要钱", device=KR800)
     assert answered(repair) == ["fees.after_warranty"] and "已在2024-12-04到期" in repair.text
+
+
+def test_an_edited_answer_template_is_used_without_a_restart(tmp_path: Path) -> None:
+    answers = changed_kb(tmp_path, {})
+    question = "我们跟你们同城，上门大概几个钟头"
+    assert "您那边和我们的工程师同城" in answers.reply(question).text
+    rules = answers.kb.kb_dir / "answers.yml"
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(text.replace("您那边和我们的工程师同城", "贵院在我们工程师所在的城市"), encoding="utf-8")
+    assert "贵院在我们工程师所在的城市" in answers.reply(question).text
