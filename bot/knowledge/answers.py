@@ -196,7 +196,7 @@ class Answers:
         return Reply(verdict, [], best.answer.hits, Context(question, top), best.best_score or None)
 
     def _segments(self, message: str) -> list[list[str]]:
-        """The message cut at question marks, full stops and 「还有」-like words, each as its clauses."""
+        """The message cut at question marks, full stops and 「另外」-like words, each as its clauses."""
         rules = self._current_rules()
         segments: list[list[str]] = []
         for sentence in _STRONG_BREAK.split(message):
