@@ -282,16 +282,18 @@ def load_realistic(path: Path, policy: ServicePolicy) -> list[Realistic]:
 
 
 def classify(item: Realistic, outcome: Outcome) -> str:
-    """right: every topic answered with the asked-for numbers; partial: answered, some topics missing, nothing
-    wrong; reachable: a 「您是想问」 choice holds the topic; wrong: a confident answer that is not right or
-    partial (for an unknown question: any answer); offered: choices without the topic; declined: nothing
-    offered."""
+    """right: every topic answered with the asked-for numbers, and nothing else; partial: answered, some
+    topics
+    missing, nothing wrong; reachable: a 「您是想问」 choice holds the topic; wrong: a confident answer that
+    is
+    not right or partial (for an unknown question: any answer); offered: choices without the topic; declined:
+    nothing offered."""
     if outcome.verdict is Verdict.NONE:
         return "declined"
     if outcome.verdict is Verdict.SUGGEST:
         return "reachable" if set(item.expected) & set(outcome.suggested) else "offered"
     has_numbers = all(text in outcome.text for text in item.must)
-    if item.expected and has_numbers and set(item.expected) <= set(outcome.topics):
+    if item.expected and has_numbers and set(item.expected) == set(outcome.topics):
         return "right"
     if has_numbers and set(item.expected) & set(outcome.topics) and set(outcome.topics) <= set(item.expected):
         return "partial"

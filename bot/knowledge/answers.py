@@ -39,6 +39,8 @@ from bot.policy import PolicyError, ServicePolicy
 _STRONG_BREAK = re.compile(r"[？?！!。；;\n]+")
 _CLAUSE_BREAK = re.compile(r"[，,、：:\s]+")
 _X_NOT_X = re.compile(r"(.)不\1")
+# Characters from which a clause before the question is a story rather than the question's topic words.
+_STORY_CLAUSE = 6
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class _Rules:
     next_question: list[str]
     followup_openers: list[str]
     followup_closers: list[str]
+    not_ours: list[str]
     slots: dict[str, Any]
     topics: dict[str, _Topic]
     device: dict[str, Any]
@@ -134,18 +137,30 @@ class Answers:
         self.policy = policy
         self._path = kb.kb_dir / "answers.yml"
         self._lock = threading.Lock()
+        self._reply_lock = threading.Lock()
+        self._asked: dict[str, Answer] = {}  # the look-ups of the message being read
         self._stamp = file_stamp([self._path])
         self._rules = _load_rules(self._path)
 
     def reply(
         self, message: str, previous: Context | None = None, device: DeviceFacts | None = None
     ) -> Reply:
-        own = self._read(message, message, device)
-        if previous is not None and self._continues(message, own):
-            follow = self._follow_up(message, previous, device)
-            if follow is not None and _rank(follow) >= _rank(own):
-                return follow
-        return own
+        # One reply at a time: the look-ups of one message are remembered while it is read.
+        with self._reply_lock:
+            self._refresh()
+            self.kb.refresh()
+            self._asked = {}
+            own = self._read(message, message, device)
+            if previous is not None and self._continues(message, own):
+                follow = self._follow_up(message, previous, device)
+                if follow is not None and _rank(follow) >= _rank(own):
+                    return follow
+            return own
+
+    def _ask(self, text: str) -> Answer:
+        if text not in self._asked:
+            self._asked[text] = self.kb.ask(text, check_files=False)
+        return self._asked[text]
 
     # --- one message, without context
     def _read(self, message: str, said: str, device: DeviceFacts | None) -> Reply:
@@ -182,7 +197,7 @@ class Answers:
         return Reply(verdict, [], best.answer.hits, Context(question, top), best.best_score or None)
 
     def _segments(self, message: str) -> list[list[str]]:
-        """The message cut at question marks, full stops and 「还有」-like words, each as its clauses."""
+        """The message cut at question marks, full stops and 「另外」-like words, each as its clauses."""
         rules = self._current_rules()
         segments: list[list[str]] = []
         for sentence in _STRONG_BREAK.split(message):
@@ -206,17 +221,31 @@ class Answers:
         rules = self._current_rules()
         kept = _without_greetings(clauses, rules)
         asking = [i for i, clause in enumerate(kept) if _asks(clause, rules)]
-        if len(asking) >= 2:
+        # A scene-setting clause that happens to hold a question word (「我们这台是零几年买的」) starts no
+        # question.
+        separate = [i for i in asking if not any(kept[i].startswith(o) for o in rules.context_openers)]
+        if len(separate) >= 2:
             groups, start = [], 0
-            for i in asking:
+            for i in separate:
                 groups.append(kept[start : i + 1])
                 start = i + 1
             if start < len(kept):
                 groups[-1] = groups[-1] + kept[start:]
             found = [self._find(self._candidates(group, rules), "，".join(group)) for group in groups]
-            topics = {f.topic for f in found if f.confident}
+            kept_found, previous = [found[0]], groups[0]
+            for group, one in zip(groups[1:], found[1:], strict=True):
+                pair = previous + group
+                # 「保养 多久一次 要钱吗」: a clause that, read with the one before, asks the same question is
+                # part of it.
+                together = self._find(self._candidates(pair, rules), "，".join(pair))
+                if together.topic is not None and together.topic == kept_found[-1].topic:
+                    previous = pair
+                    continue
+                kept_found.append(one)
+                previous = group
+            topics = {f.topic for f in kept_found if f.confident}
             if len(topics) >= 2:
-                return found
+                return kept_found
         if not kept or not asking:
             return []
         return [self._find(self._candidates(kept, rules), "，".join(kept))]
@@ -227,7 +256,8 @@ class Answers:
         content = [clause for clause in clauses if not _is_context(clause, rules)] or clauses
         candidates = ["，".join(content)]
         asking = [i for i, clause in enumerate(content) if _asks(clause, rules)]
-        if asking and asking[0] > 0:
+        # Only a story is dropped: short clauses before the question are its topic words (「延保 怎么买」).
+        if asking and asking[0] > 0 and all(len(clause) >= _STORY_CLAUSE for clause in content[: asking[0]]):
             candidates.append("，".join(content[asking[0] :]))
         return candidates
 
@@ -244,13 +274,17 @@ class Answers:
             for topic_id, topic in rules.topics.items()
             if (topic.answers or self.kb.entry(topic_id) is not None) and _triggered(topic, seen)
         ]
-        answers = [self.kb.ask(text, check_files=False) for text in candidates]
+        if len(triggered) == 1:
+            return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered)
+        answers = [self._ask(text) for text in candidates]
         best = max(answers, key=lambda answer: answer.hits[0].score if answer.hits else 0.0)
         if triggered:
             order = {hit.id: i for i, hit in enumerate(best.hits)}
             choices = [t for t in triggered if t != avoid] or triggered
             choices.sort(key=lambda t: order.get(t, len(order)))
             return _Found(choices[0], best, True, triggered)
+        if any(word in seen for word in rules.not_ours):
+            return _Found(None, Answer(Verdict.NONE, []), False)
         if best.verdict is Verdict.ANSWER:
             return _Found(best.hits[0].id, best, False)
         return _Found(None, best, False)
@@ -279,7 +313,7 @@ class Answers:
                 earlier = earlier.replace(word, "")
         combined = f"{core} {earlier}"
         found = self._find([combined], combined, avoid=previous.topic)
-        own = self.kb.ask(core, check_files=False)
+        own = self._ask(core)
         # 「新来的人呢」 after 「装机培训收费吗」: the follow-up's own words point at a neighbour of the
         # earlier topic.
         neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
@@ -516,6 +550,7 @@ def _load_rules(path: Path) -> _Rules:
             next_question=[str(word) for word in reading["next_question"]],
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],
+            not_ours=[str(word) for word in reading.get("not_ours", [])],
             slots=dict(raw.get("slots") or {}),
             topics=topics,
             device=dict(raw.get("device") or {}),

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from bot.db.models import KbAudit, KbLearnedEntry, KbLearnedParaphrase, KbQuestion
 from bot.knowledge.base import FaqHit, KnowledgeBase, Learned, Verdict
 from bot.knowledge.faq import MIN_PARAPHRASES
+from bot.texts import say
 
 # Cosine of a question's n-gram vector and a group's centroid from which it joins the group. Measured on pairs
 # in tests/knowledge/test_learning.py: the same question reworded scores 0.26-0.67 (「修好的单子能盖公章吗」 /
@@ -141,10 +142,10 @@ def attach(
     """The questions become paraphrases of the entry; returns how many were new. Audited."""
     known = {entry.id: entry for entry in kb.entries}
     if faq_id not in known:
-        raise LearningError(f"没有这个知识条目：{faq_id}")
+        raise LearningError(say("kb_learning.unknown_entry", faq_id=faq_id))
     texts = _distinct(questions)
     if not texts:
-        raise LearningError("没有选中任何问题。")
+        raise LearningError(say("kb_learning.no_questions"))
     existing = set(
         session.execute(
             select(KbLearnedParaphrase.text).where(KbLearnedParaphrase.faq_id == faq_id)
@@ -153,7 +154,7 @@ def attach(
     added = [text for text in texts if text not in existing]
     for text in added:
         session.add(KbLearnedParaphrase(faq_id=faq_id, text=text, added_by=actor, added_at=at))
-    _audit(session, actor, at, "attach", faq_id, "、".join(added) or "（都已有）")
+    _audit(session, actor, at, "attach", faq_id, "、".join(added) or say("kb_learning.nothing_new"))
     session.flush()
     return len(added)
 
@@ -172,11 +173,11 @@ def draft_entry(
     """A new entry answering the questions, live at once; returns its id. Audited."""
     question, answer = question.strip(), answer.strip()
     if not question or not answer:
-        raise LearningError("新条目需要标准问题和答案。")
+        raise LearningError(say("kb_learning.draft_incomplete"))
     taken = {entry.id for entry in kb.entries} | set(session.execute(select(KbLearnedEntry.id)).scalars())
     if entry_id:
         if not _ENTRY_ID.match(entry_id) or entry_id in taken:
-            raise LearningError(f"条目编号 {entry_id} 不可用（格式如 learned.invoice，且不能重复）。")
+            raise LearningError(say("kb_learning.bad_id", entry_id=entry_id))
     else:
         number = len([i for i in taken if i.startswith("learned.")]) + 1
         while f"learned.q{number:03d}" in taken:
@@ -234,14 +235,19 @@ def export(session: Session, kb: KnowledgeBase, *, actor: str, at: datetime) -> 
         )
         if len(paraphrases) < MIN_PARAPHRASES:
             done.append(
-                f"{entry.id}: 未导出，至少需要 {MIN_PARAPHRASES} 个问法（现有 {len(paraphrases)} 个）"
+                say(
+                    "kb_learning.export_too_few",
+                    entry_id=entry.id,
+                    needed=MIN_PARAPHRASES,
+                    have=len(paraphrases),
+                )
             )
             continue
         _append_entry(faq_dir / entry.file, entry, [p.text for p in paraphrases])
         entry.exported_at = at
         for paraphrase in paraphrases:
             paraphrase.exported_at = at
-        done.append(f"{entry.id}: 新条目写入 faq/{entry.file}")
+        done.append(say("kb_learning.exported_entry", entry_id=entry.id, file=entry.file))
     pending = session.execute(
         select(KbLearnedParaphrase)
         .where(KbLearnedParaphrase.exported_at.is_(None))
@@ -257,8 +263,15 @@ def export(session: Session, kb: KnowledgeBase, *, actor: str, at: datetime) -> 
         _append_paraphrases(faq_dir / files[faq_id], faq_id, [p.text for p in paraphrases])
         for paraphrase in paraphrases:
             paraphrase.exported_at = at
-        done.append(f"{faq_id}: {len(paraphrases)} 个问法写入 faq/{files[faq_id]}")
-    _audit(session, actor, at, "export", None, "；".join(done) or "没有要导出的内容")
+        done.append(
+            say(
+                "kb_learning.exported_paraphrases",
+                entry_id=faq_id,
+                count=len(paraphrases),
+                file=files[faq_id],
+            )
+        )
+    _audit(session, actor, at, "export", None, "；".join(done) or say("kb_learning.nothing_to_export"))
     session.flush()
     return done
 

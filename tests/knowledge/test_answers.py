@@ -127,6 +127,13 @@ def test_policy_answers_follow_what_the_caller_said(
 def test_questions_the_knowledge_base_cannot_know_are_not_answered(answers: Answers) -> None:
     for message in ("你们公司在哪个区", "维修费能开增值税专票吗", "肌酐的参考范围是多少"):
         assert answers.reply(message).verdict is not Verdict.ANSWER, message
+    # Words of matters the knowledge base does not hold decline even where an entry shares other words.
+    assert answers.reply("修完的发票找谁开").verdict is Verdict.NONE
+
+
+def test_still_is_not_a_second_question(answers: Answers) -> None:
+    # 「还有配件吗」 asks whether parts still exist; it does not start a second question.
+    assert answered(answers.reply("我们这台是零几年买的 还有配件吗")) == ["warranty.lifelong"]
 
 
 # --- a changed policy file changes the answers
@@ -202,3 +209,13 @@ def test_a_known_device_out_of_warranty_gets_the_paid_answers(answers: Answers) 
     assert answered(maintenance) == ["maintenance.after_warranty"]
     repair = answers.reply("机器坏了修一次要不要钱", device=KR800)
     assert answered(repair) == ["fees.after_warranty"] and "已在2024-12-04到期" in repair.text
+
+
+def test_an_edited_answer_template_is_used_without_a_restart(tmp_path: Path) -> None:
+    answers = changed_kb(tmp_path, {})
+    question = "我们跟你们同城，上门大概几个钟头"
+    assert "您那边和我们的工程师同城" in answers.reply(question).text
+    rules = answers.kb.kb_dir / "answers.yml"
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(text.replace("您那边和我们的工程师同城", "贵院在我们工程师所在的城市"), encoding="utf-8")
+    assert "贵院在我们工程师所在的城市" in answers.reply(question).text

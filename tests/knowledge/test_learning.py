@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -196,3 +197,22 @@ def test_export_writes_what_was_learned_into_the_faq_files(database, kb: Knowled
         again = export(session, kb, actor="hotline kb export", at=AT)
         assert all(short in line for line in again)  # nothing else left to export
         assert [row.action for row in session.execute(select(KbAudit)).scalars()].count("export") == 2
+
+
+def test_the_command_line_lists_clusters_and_asks_like_the_bot(
+    database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    with session_scope(database) as session:
+        log(session, "修好的单子能盖公章吗", Verdict.NONE)
+        log(session, "维修单能不能盖个公章", Verdict.NONE)
+        log(session, "食堂几点开饭", Verdict.NONE)
+    assert main(["kb", "gaps", "--clusters"]) == 0
+    out = capsys.readouterr().out
+    assert "#1  2 次  「修好的单子能盖公章吗」" in out and "#2  1 次  「食堂几点开饭」" in out
+    assert "2 group(s) of missed questions" in out
+    assert main(["kb", "ask", "--json", "同城的话工程师几个小时能到", "那外地呢"]) == 0
+    first, follow_up = json.loads(capsys.readouterr().out)
+    assert first["answers"][0]["id"] == follow_up["answers"][0]["id"] == "deadlines.onsite"
+    assert "24小时" in follow_up["answers"][0]["answer"]
