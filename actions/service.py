@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import caller_phone, latest_message, logger, origin_of
+from actions.handoff import queue_after_complaint, queue_instead_of_callback
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.db import session_scope
@@ -124,6 +125,8 @@ class ActionSubmitServiceRequest(Action):
             dispatcher.utter_message(response="utter_putting_through")
             dispatcher.utter_message(json_message={"dial": desk})
             return [SlotSet("request_kind", None), SlotSet("request_text", None), SlotSet("intake_id", None)]
+        if queue_instead_of_callback(dispatcher, tracker, kind, utc_now()):
+            return [SlotSet("request_kind", None), SlotSet("request_text", None), SlotSet("intake_id", None)]
         registration = Registration(
             hospital=tracker.get_slot("hospital"),
             department=tracker.get_slot("department"),
@@ -177,6 +180,7 @@ class ActionSubmitServiceRequest(Action):
                     "request_journaled", kind=KIND_LABELS[kind], number=number, hotline=policy.hotline_phone
                 )
             )
+        queue_after_complaint(dispatcher, tracker, kind, utc_now())
         return [
             SlotSet("request_kind", None),
             SlotSet("request_text", None),

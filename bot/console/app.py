@@ -21,6 +21,7 @@ from bot.clock import utc_now
 from bot.config import settings
 from bot.console import csrf
 from bot.console.auth import SESSION_COOKIE, Role, cookie_secret, current_session, unsign
+from bot.console.conversations import routes as conversation_routes
 from bot.console.pages import CONSOLE, LOGIN, Console, Login, error_page, template_environment
 from bot.console.settings import ConsoleSettings, load_console_settings
 from bot.console.views import routes
@@ -137,6 +138,7 @@ def create_app(
     app.router.add_get("/health", health)
     app.router.add_static("/static/", STATIC_DIR)
     app.add_routes(routes)
+    app.add_routes(conversation_routes)
     return app
 
 
