@@ -33,6 +33,7 @@ from bot.replies import ticket_status
 from bot.reports.commands import add_report_commands
 from bot.servers import ServerStartError, running
 from bot.tickets import find_ticket, list_tickets, ticket_as_dict
+from bot.webchat.commands import add_qr_command
 
 
 def _prepare() -> None:
@@ -320,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_outbox_commands(commands)
     add_console_commands(commands)
     add_report_commands(commands)
+    add_qr_command(commands)
     return parser
 
 
