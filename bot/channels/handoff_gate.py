@@ -66,9 +66,9 @@ async def gated(agent: Any, message: UserMessage, handle: Callable[[UserMessage]
     async with agent.lock_store.lock(message.sender_id):
         await agent.processor.log_message(message)
     if gate.route == "waiting" and gate.place is not None:
-        await message.output_channel.send_text_message(
+        await message.output_channel.send_response(
             message.sender_id,
-            text("still_waiting", position=gate.place.position, minutes=gate.place.minutes),
+            {"text": text("still_waiting", position=gate.place.position, minutes=gate.place.minutes)},
         )
     return None
 

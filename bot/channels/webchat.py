@@ -78,6 +78,9 @@ class WebChatOutput(OutputChannel):
     def name(cls) -> str:
         return CHANNEL
 
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         said, buttons = _said(message)
         if said or buttons:  # a custom payload (e.g. the phone's dial) means nothing here
