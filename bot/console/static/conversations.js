@@ -9,6 +9,8 @@
   var csrf = live.dataset.csrf;
   var names = { caller: "来电人", bot: "智能助手", system: "系统", agent: "客服" };
   var seen = {};
+  var leaving = false;  // a form (接入, 结束) is taking the page elsewhere: the poll must not reload over it
+  window.addEventListener("beforeunload", function () { leaving = true; });
   live.querySelectorAll("li[data-seq]").forEach(function (li) { seen[li.dataset.seq] = true; });
 
   function show(m) {
@@ -32,6 +34,7 @@
       .then(function (body) {
         body.messages.forEach(show);
         var status = document.getElementById("handoff-status");
+        if (leaving) { return; }
         if (status && body.status !== status.dataset.status) { location.reload(); return; }
         poll();
       })
