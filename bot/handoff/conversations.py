@@ -87,6 +87,14 @@ def find_conversation(session: Session, sender_id: str) -> Conversation | None:
     ).scalar_one_or_none()
 
 
+def _lock(session: Session, conversation_id: int) -> Conversation:
+    """The conversation's row lock. Every writer takes it first (then the hand-off's row), so two writers never
+    wait for each other crosswise; and it orders the message numbers."""
+    return session.execute(
+        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    ).scalar_one()
+
+
 def append(
     session: Session,
     conversation: Conversation,
@@ -100,9 +108,7 @@ def append(
 ) -> ConversationMessage | None:
     """Add a message with the conversation's next number; None when external_id was stored before (a retry)."""
     # The row lock orders the numbers: a second writer waits here until the first has committed.
-    locked = session.execute(
-        select(Conversation).where(Conversation.id == conversation.id).with_for_update()
-    ).scalar_one()
+    locked = _lock(session, conversation.id)
     session.refresh(locked)
     if external_id is not None:
         seen = session.execute(
@@ -203,8 +209,7 @@ def enqueue(
     at: datetime,
 ) -> tuple[Handoff, QueuePlace]:
     """Put the conversation in the queue (once: a second request while waiting or with an agent keeps its place)."""
-    conversation = conversation_for(session, sender_id, channel, at)
-    session.execute(select(Conversation).where(Conversation.id == conversation.id).with_for_update())
+    conversation = _lock(session, conversation_for(session, sender_id, channel, at).id)
     handoff = open_handoff(session, conversation.id)
     if handoff is None:
         session.refresh(conversation)
@@ -251,7 +256,7 @@ def leave_queue(
 ) -> bool:
     """The caller took a call-back instead of waiting: out of the queue. False when they were not waiting."""
     conversation = find_conversation(session, sender_id)
-    handoff = open_handoff(session, conversation.id) if conversation else None
+    handoff = open_handoff(session, _lock(session, conversation.id).id) if conversation else None
     if handoff is None or handoff.status != Status.WAITING.value:
         return False
     _end(handoff, by="caller", reason=reason, at=at)
@@ -278,8 +283,7 @@ def claim(session: Session, handoff_id: int, *, user_id: int, agent_name: str, a
         .execution_options(synchronize_session=False)
     ).rowcount
     handoff = session.get(Handoff, handoff_id, populate_existing=True)
-    if handoff is None:
-        raise HandoffError(text("agent.not_waiting", status="不存在"))
+    assert handoff is not None
     if taken != 1:
         if handoff.status == Status.WITH_AGENT.value:
             raise AlreadyTaken(text("agent.already_taken", agent=handoff.agent_name))
@@ -289,7 +293,10 @@ def claim(session: Session, handoff_id: int, *, user_id: int, agent_name: str, a
 
 
 def _mine(session: Session, handoff_id: int, user_id: int) -> Handoff:
-    handoff = session.get(Handoff, handoff_id, populate_existing=True, with_for_update=True)
+    handoff = session.get(Handoff, handoff_id)
+    if handoff is not None:
+        _lock(session, handoff.conversation_id)
+        session.refresh(handoff, with_for_update=True)
     if handoff is None or handoff.status != Status.WITH_AGENT.value:
         raise HandoffError(text("agent.not_with_agent"))
     if handoff.agent_user_id != user_id:
@@ -406,6 +413,10 @@ def sweep(
     for handoff in waiting(session):
         if desk_open and now - handoff.queued_at < settings.wait_limit:
             continue
+        _lock(session, handoff.conversation_id)
+        session.refresh(handoff)
+        if handoff.status != Status.WAITING.value:  # picked up meanwhile
+            continue
         number = register_callback(session, handoff, now)
         _end(handoff, by="worker", reason="no_agent" if desk_open else "desk_closed", at=now)
         handoff.ticket_number = number
@@ -413,6 +424,10 @@ def sweep(
         report.called_back.append(handoff.id)
     for handoff in with_agents(session):
         if now - handoff.last_activity_at < settings.idle:
+            continue
+        _lock(session, handoff.conversation_id)
+        session.refresh(handoff)
+        if handoff.status != Status.WITH_AGENT.value or now - handoff.last_activity_at < settings.idle:
             continue
         _end(handoff, by="worker", reason="idle", at=now)
         _tell_or_skip(session, handoff, text("idle_handed_back"), now)
