@@ -31,6 +31,7 @@ from bot.clock import utc_now
 from bot.db import session_scope
 from bot.handoff.conversations import BOT, append, conversation_for, find_conversation, messages_after
 from bot.handoff.settings import text
+from bot.handoff.watch import SeqWatcher, last_seqs_reader
 from bot.installed_base import find_device
 from bot.policy import current_policy
 from bot.webchat.sessions import ChatSession, issue_session, read_device_token, read_session
@@ -48,7 +49,6 @@ HEADERS = {
 }
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 LONG_POLL_SECONDS = 20.0
-POLL_INTERVAL_SECONDS = 0.25
 
 
 def _json(body: Any, status: int = 200) -> HTTPResponse:
@@ -110,12 +110,13 @@ def _start_session(chat: ChatSession) -> None:
         append(session, conversation, BOT, greeting, now)
 
 
-def _messages(sender_id: str, after: int) -> list[dict[str, Any]]:
+def _messages(sender_id: str, after: int) -> tuple[int | None, list[dict[str, Any]]]:
+    """The conversation's id and its messages after `after`."""
     with session_scope() as session:
         conversation = find_conversation(session, sender_id)
         if conversation is None:
-            return []
-        return [
+            return None, []
+        return conversation.id, [
             {
                 "seq": m.seq,
                 "id": m.external_id if m.author == "caller" else None,
@@ -139,6 +140,7 @@ class WebChatInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         limiter = default_limiter()  # read at start-up: a broken limits.yml stops the server
+        watcher = SeqWatcher(last_seqs_reader())
         chat = Blueprint("hotline_webchat", __name__)
 
         @chat.route("/", methods=["GET"])
@@ -219,12 +221,11 @@ class WebChatInput(InputChannel):
                 wait = min(LONG_POLL_SECONDS, max(0.0, float(request.args.get("wait", LONG_POLL_SECONDS))))
             except ValueError:
                 return _json({"error": "after/wait"}, 400)
-            deadline = asyncio.get_running_loop().time() + wait
-            while True:
-                found = await asyncio.to_thread(_messages, chat_session.sender_id, after)
-                if found or asyncio.get_running_loop().time() >= deadline:
-                    return _json({"messages": found})
-                await asyncio.sleep(POLL_INTERVAL_SECONDS)
+            conversation_id, found = await asyncio.to_thread(_messages, chat_session.sender_id, after)
+            if not found and conversation_id is not None and wait:
+                await watcher.wait_beyond(conversation_id, after, wait)
+                _, found = await asyncio.to_thread(_messages, chat_session.sender_id, after)
+            return _json({"messages": found})
 
         return chat
 

@@ -4,12 +4,12 @@ bot.handoff.conversations; this module checks the form, calls it and renders."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.clock import local_text
@@ -33,6 +33,7 @@ from bot.handoff.conversations import (
 )
 from bot.handoff.delivery import OutsideWindow, within_wechat_window
 from bot.handoff.settings import HandoffSettings, text
+from bot.handoff.watch import SeqWatcher, last_seqs_reader
 from bot.knowledge.base import KnowledgeBase, Verdict
 from bot.ops import lifecycle
 from bot.tickets import (
@@ -62,7 +63,6 @@ FIELD_LABELS = {
     "clinical_impact": "临床影响",
 }
 LONG_POLL_SECONDS = 15.0
-POLL_INTERVAL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -219,21 +219,36 @@ async def conversation_messages(request: web.Request) -> web.Response:
         wait = min(LONG_POLL_SECONDS, max(0.0, float(request.query.get("wait", LONG_POLL_SECONDS))))
     except ValueError as error:
         raise web.HTTPBadRequest() from error
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    while True:
-        with session_scope(console.engine) as session:
-            handoff = session.get(Handoff, handoff_id)
-            if handoff is None:
-                raise web.HTTPNotFound()
-            found = [
-                _message_json(m, console.policy.timezone)
-                for m in messages_after(session, handoff.conversation_id, max(after, handoff.queued_seq))
-            ]
-            state = handoff.status
-        if found or loop.time() >= deadline:
-            return web.json_response({"messages": found, "status": state})
-        await asyncio.sleep(POLL_INTERVAL_SECONDS)
+    found, state, conversation_id, after = _live(console, handoff_id, after)
+    if not found and wait:
+        await _watcher(console).wait_beyond(conversation_id, after, wait)
+        found, state, _, _ = _live(console, handoff_id, after)
+    return web.json_response({"messages": found, "status": state})
+
+
+def _live(console: Console, handoff_id: int, after: int) -> tuple[list[dict[str, Any]], str, int, int]:
+    """The messages of the hand-off after `after` (at the earliest those since it was queued), its status, its
+    conversation and the number read from."""
+    with session_scope(console.engine) as session:
+        handoff = session.get(Handoff, handoff_id)
+        if handoff is None:
+            raise web.HTTPNotFound()
+        after = max(after, handoff.queued_seq)
+        found = [
+            _message_json(m, console.policy.timezone)
+            for m in messages_after(session, handoff.conversation_id, after)
+        ]
+        return found, handoff.status, handoff.conversation_id, after
+
+
+_WATCHERS: dict[Engine, SeqWatcher] = {}
+
+
+def _watcher(console: Console) -> SeqWatcher:
+    # One per database in this process: all the open conversation pages share one query.
+    if console.engine not in _WATCHERS:
+        _WATCHERS[console.engine] = SeqWatcher(last_seqs_reader(console.engine))
+    return _WATCHERS[console.engine]
 
 
 @routes.post("/conversations/{handoff_id}/reply")
