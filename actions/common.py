@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -10,8 +9,6 @@ from rasa_sdk.events import EventType, SlotSet
 
 from bot.intake import FIELDS, Message, normalise_phone
 from bot.tickets import Origin
-
-logger = logging.getLogger(__name__)
 
 # Slots of one fault intake; cleared when an intake starts, ends or is cancelled.
 INTAKE_SLOTS = (

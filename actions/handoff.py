@@ -8,6 +8,7 @@ call-back instead (at any time, also while waiting) leaves the queue and gets th
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import CALLER_SLOTS, logger, transcript_of
+from actions.common import CALLER_SLOTS, transcript_of
 from bot.db import session_scope
 from bot.handoff.conversations import enqueue, leave_queue
 from bot.handoff.settings import HandoffSettings, text
@@ -25,6 +26,8 @@ from bot.policy import current_policy
 from bot.tickets import TicketKind
 
 # The intents that start a service request; the latest of them says what the caller asked for.
+logger = logging.getLogger(__name__)
+
 _REQUEST_INTENTS = (
     "request_human",
     "request_callback",

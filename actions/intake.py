@@ -11,12 +11,10 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, logger, origin_of, reset
-from actions.service import page_on_call_after_hours
+from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, origin_of, reset
 from bot.catalogue import current_catalogue
-from bot.clock import utc_now
+from bot.clock import local_text, utc_now
 from bot.config import settings
 from bot.db import session_scope
 from bot.installed_base import find_device
@@ -24,31 +22,23 @@ from bot.intake import (
     Message,
     city_of,
     extract_fields,
+    gives_up,
     normalise_phone,
     normalise_serial,
     only_agrees,
     says_unknown,
     symptom_text,
 )
-from bot.knowledge.guidance import GuideLibrary, GuideProgress, Outcome
-from bot.notify.journal import JournalEntry, JournalUnavailable, database_unreachable, ticket_journal
-from bot.policy import current_policy
+from bot.journal import ticket_journal
+from bot.knowledge.guidance import GuideLibrary, GuideProgress, Outcome, asks_for_engineer, guide_decision
+from bot.ops.after_hours import AfterHoursCall
+from bot.policy import ServicePolicy, current_policy
 from bot.replies import FIELD_LABELS, NOT_GIVEN, registration_summary, ticket_confirmation
+from bot.submission import SubmitOutcome, submit_ticket
 from bot.texts import say
-from bot.tickets import (
-    STATUS_LABELS,
-    OpenTicketExists,
-    Registration,
-    TicketKind,
-    TicketStatus,
-    add_note,
-    create_fault_ticket,
-    find_ticket,
-    open_ticket_for_serial,
-)
+from bot.tickets import STATUS_LABELS, Registration, TicketKind, TicketStatus, open_ticket_for_serial
 from bot.triage import current_rules
 
-MAX_FAILURES = 2
 GUIDE_SLOTS = ["guide_accepted", "guide_step_answer"]
 GUIDE_DONE = "done"
 STOPPED = "stopped"
@@ -100,20 +90,6 @@ class ActionStartIntake(Action):
         return events
 
 
-_WANTS_ENGINEER = ("派工程师", "派人", "来人", "上门", "工程师来", "赶紧来", "马上来")
-_DECLINE_GUIDE = ("不用", "不试", "别试", "不了", "直接", "派人", "派工程师", "来人", "没时间")
-_ACCEPT_GUIDE = ("试试", "试一下", "好", "行", "可以", "开始", "嗯")
-
-
-def _guide_decision(text: str, intent: str | None) -> bool | None:
-    """Whether the caller takes up the offer of a guided check; None when the reply says neither."""
-    if intent == "deny" or any(word in text for word in _DECLINE_GUIDE):
-        return False
-    if intent == "affirm" or any(word in text for word in _ACCEPT_GUIDE):
-        return True
-    return None
-
-
 # What a guided check is about: a reply that repeats the fault (「还是显示报警」) answers no registration question.
 _FAULT_FIELDS = ("fault_description", "device", "clinical_impact")
 _SERIAL_SPACING = re.compile(r"[\s\-－.。]")
@@ -129,7 +105,7 @@ def _guide_step_events(message: Message) -> list[EventType]:
     outcome = guide_library().outcome_of(message.text)
     if outcome is not None:
         return [*events, SlotSet("guide_step_answer", outcome.value)]
-    if _guide_decision(message.text, message.intent) is False:
+    if guide_decision(message.text, message.intent) is False:
         return [*events, SlotSet("guide_step_answer", STOPPED)]  # 「别试了，直接派工程师」
     if not fields and message.intent not in ("cancel", "request_human", "ask_question"):
         return [SlotSet("guide_step_answer", UNCLEAR)]
@@ -168,7 +144,7 @@ class ValidateFaultForm(FormValidationAction):
         message = latest_message(tracker)
         requested = tracker.get_slot("requested_slot")
         if requested == "guide_accepted":
-            decision = _guide_decision(message.text, message.intent)
+            decision = guide_decision(message.text, message.intent)
             if decision is not None:
                 return [SlotSet("guide_accepted", decision)]
         if requested == "guide_step_answer":
@@ -203,7 +179,7 @@ class ValidateFaultForm(FormValidationAction):
         serial = normalise_serial(text)
         if serial is None:
             failures, counts = self._failures(tracker, "serial_number")
-            if says_unknown(text) or failures > MAX_FAILURES:
+            if says_unknown(text) or gives_up(failures):
                 dispatcher.utter_message(text=say("serial_skipped"))
                 return {
                     "serial_number": NOT_GIVEN,
@@ -257,7 +233,7 @@ class ValidateFaultForm(FormValidationAction):
         """Offer a troubleshooting guide, once per intake, when one fits this fault on this device."""
         if tracker.get_slot("guide_id") or tracker.get_slot("guide_accepted") is not None:
             return {"fault_description": value}
-        if _urgent(tracker) and any(word in str(value) for word in _WANTS_ENGINEER):
+        if _urgent(tracker) and asks_for_engineer(str(value)):
             return {"fault_description": value}  # urgent and already asked for an engineer: no checklist
         catalogue = current_catalogue()
         device_type = catalogue.type_in_text(f"{tracker.get_slot('device') or ''} {value}")
@@ -312,7 +288,7 @@ class ValidateFaultForm(FormValidationAction):
         if phone:
             return {"contact_phone": phone}
         failures, counts = self._failures(tracker, "contact_phone")
-        if failures >= MAX_FAILURES:
+        if gives_up(failures):
             # The caller is in a hurry: keep what they said, the engineer checks it on the first call.
             dispatcher.utter_message(text=say("phone_accepted_unverified", value=value))
             return {
@@ -461,107 +437,68 @@ class ActionSubmitTicket(Action):
         if not intake_id:
             return []
         done = reset(INTAKE_SLOTS, keep=CALLER_SLOTS)
-        registration = _registration(tracker)
-        origin = origin_of(tracker)
-        key = f"intake:{intake_id}"
         duplicate_of = tracker.get_slot("duplicate_of")
         solved = bool(tracker.get_slot("guide_solved"))
-        wants_ticket = not duplicate_of and bool(tracker.get_slot("registration_confirmed") or solved)
-        journal = ticket_journal()
-        taken_offline = journal.entry_for(key) if wants_ticket else None
-        if taken_offline is not None:
-            # Promised while the database was down: a retry gets the same number, never a second ticket.
-            return _taken_offline(dispatcher, taken_offline, solved, done)
-        received_at = utc_now()
-        try:
-            with session_scope() as session:
-                if duplicate_of:
-                    ticket = find_ticket(session, duplicate_of)
-                    if ticket is not None:
-                        _note_report(session, ticket, registration, intake_id, origin.sender_id)
-                        dispatcher.utter_message(text=say("duplicate_noted", number=ticket.number))
-                    return done
-                if not wants_ticket:
-                    return done
-                try:
-                    ticket, _ = create_fault_ticket(
-                        session,
-                        registration,
-                        idempotency_key=key,
-                        origin=origin,
-                        policy=current_policy(),
-                        rules=current_rules(),
-                        received_at=received_at,
-                        resolved_remotely=solved,
-                    )
-                except OpenTicketExists as exists:
-                    _note_report(session, exists.ticket, registration, intake_id, origin.sender_id)
-                    status = STATUS_LABELS[TicketStatus(exists.ticket.status)]
-                    dispatcher.utter_message(
-                        text=say(
-                            "duplicate_found",
-                            serial=exists.ticket.serial_number,
-                            number=exists.ticket.number,
-                            status=status,
-                        )
-                    )
-                    return done
-                if solved:
-                    dispatcher.utter_message(text=say("remote_resolved", number=ticket.number))
-                else:
-                    dispatcher.utter_message(text=ticket_confirmation(ticket, current_policy()))
-                number = ticket.number
-            if not solved:
-                # After the ticket's transaction: paging writes pages and SMS in a session of its own.
-                page_on_call_after_hours(dispatcher, number, received_at)
-            return [*done, SlotSet("last_ticket_number", number)]
-        except SQLAlchemyError as error:
-            if wants_ticket and database_unreachable(error):
-                # Nothing is lost: the journal keeps the ticket until the database is back (bot/notify/journal.py).
-                try:
-                    entry = journal.record(
-                        TicketKind.FAULT,
-                        registration,
-                        idempotency_key=key,
-                        origin=origin,
-                        received_at=received_at,
-                        policy=current_policy(),
-                        resolved_remotely=solved,
-                    )
-                    return _taken_offline(dispatcher, entry, solved, done)
-                except JournalUnavailable:
-                    logger.exception("ticket for intake %s neither stored nor journaled", intake_id)
-            else:
-                logger.exception("ticket for intake %s not stored", intake_id)
-            dispatcher.utter_message(text=say("service_error", hotline=current_policy().hotline_phone))
+        if not duplicate_of and not (tracker.get_slot("registration_confirmed") or solved):
+            return done
+        submitted = submit_ticket(
+            TicketKind.FAULT,
+            _registration(tracker),
+            report_id=intake_id,
+            origin=origin_of(tracker),
+            received_at=utc_now(),
+            journal=ticket_journal(),
+            resolved_remotely=solved,
+            repeat_of=duplicate_of,
+        )
+        policy = current_policy()
+        if submitted.outcome is SubmitOutcome.FAILED:
+            dispatcher.utter_message(text=say("service_error", hotline=policy.hotline_phone))
             # Keep the intake and ask for the confirmation again: the retry reuses its key, so still exactly once.
             return [SlotSet("registration_confirmed", None), FollowupAction("fault_form")]
+        ticket = submitted.ticket
+        if submitted.outcome is SubmitOutcome.DUPLICATE_NOTED:
+            if ticket is not None and duplicate_of:
+                dispatcher.utter_message(text=say("duplicate_noted", number=ticket.number))
+            elif ticket is not None:
+                status = STATUS_LABELS[TicketStatus(ticket.status)]
+                text = say(
+                    "duplicate_found", serial=ticket.serial_number, number=ticket.number, status=status
+                )
+                dispatcher.utter_message(text=text)
+            return done
+        if solved:
+            dispatcher.utter_message(text=say("remote_resolved", number=submitted.number))
+        elif submitted.outcome is SubmitOutcome.JOURNALED:
+            text = say("ticket_journaled", number=submitted.number, hotline=policy.hotline_phone)
+            dispatcher.utter_message(text=text)
+        elif ticket is not None:
+            dispatcher.utter_message(text=ticket_confirmation(ticket, policy))
+            _tell_after_hours(dispatcher, submitted.after_hours, policy)
+        return [*done, SlotSet("last_ticket_number", submitted.number)]
 
 
-def _taken_offline(
-    dispatcher: CollectingDispatcher, entry: JournalEntry, solved: bool, done: list[EventType]
-) -> list[EventType]:
-    if solved:
-        dispatcher.utter_message(text=say("remote_resolved", number=entry.number))
-    else:
-        dispatcher.utter_message(
-            text=say("ticket_journaled", number=entry.number, hotline=current_policy().hotline_phone)
-        )
-    return [*done, SlotSet("last_ticket_number", entry.number)]
+def _tell_after_hours(
+    dispatcher: CollectingDispatcher, call: AfterHoursCall | None, policy: ServicePolicy
+) -> None:
+    """After hours the caller of an urgent fault hears by when the paged engineer calls back."""
+    if call is None:
+        return
+    if call.callback_due is None:
+        dispatcher.utter_message(response="utter_after_hours_nobody_on_call", hotline=policy.hotline_phone)
+        return
+    minutes = int(call.callback_within.total_seconds() // 60)
+    due = local_text(call.callback_due, policy.timezone)
+    dispatcher.utter_message(
+        response="utter_after_hours_call_back", minutes=minutes, due=due, phone=call.phone
+    )
 
 
-def _note_report(session: Any, ticket: Any, registration: Registration, intake_id: str, actor: str) -> None:
-    """A second report on a device with an open ticket becomes one note on it (once per intake)."""
-    note = f"[{intake_id}] 再次报修：{registration.description or NOT_GIVEN}；联系人 {registration.contact_person or NOT_GIVEN} {registration.contact_phone or ''}".strip()
-    if not any(event.note == note for event in ticket.events):
-        add_note(session, ticket, note, actor=actor, at=utc_now())
-
-
-class ActionCancelIntake(Action):
-    """Stop the form under way; nothing is created."""
+class ActionCancelForm(Action):
+    """Stop the form under way (fault_form, contact_form or warranty_form); nothing is created."""
 
     def name(self) -> str:
-        return "action_cancel_intake"
+        return "action_cancel_form"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

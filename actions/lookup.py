@@ -13,13 +13,11 @@ from actions.common import latest_message
 from bot.clock import to_local, utc_now
 from bot.db import session_scope
 from bot.installed_base import find_device, warranty_status
-from bot.intake import find_ticket_number, normalise_phone, normalise_serial
+from bot.intake import find_ticket_number, gives_up, normalise_phone, normalise_serial
 from bot.policy import current_policy
 from bot.replies import ticket_status, warranty_answer
 from bot.texts import say
 from bot.tickets import find_ticket, tickets_for_caller
-
-MAX_FAILURES = 2
 
 
 class ActionCheckTicket(Action):
@@ -114,7 +112,7 @@ class ValidateWarrantyForm(FormValidationAction):
             return {"serial_number": serial}
         counts = dict(tracker.get_slot("failed_attempts") or {})
         counts["warranty_serial"] = counts.get("warranty_serial", 0) + 1
-        if counts["warranty_serial"] >= MAX_FAILURES:
+        if gives_up(counts["warranty_serial"]):
             dispatcher.utter_message(text=say("warranty_give_up", hotline=current_policy().hotline_phone))
             return {"serial_number": None, "failed_attempts": {}, "requested_slot": None}
         dispatcher.utter_message(text=say("serial_invalid", value=value))

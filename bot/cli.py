@@ -20,12 +20,12 @@ from bot.console.commands import add_console_commands
 from bot.db import migrate, session_scope
 from bot.errors import Refused
 from bot.installed_base import seed_devices
+from bot.journal import replay_journal
 from bot.knowledge import KnowledgeBase, Verdict
 from bot.knowledge.questions import gaps
 from bot.model import ensure_model
 from bot.notify.commands import add_outbox_commands
 from bot.notify.jobs import session_factory
-from bot.notify.journal import replay_journal
 from bot.ops.commands import add_staff_commands, add_ticket_commands
 from bot.ops.staff import list_engineers, seed_staff
 from bot.policy import current_policy

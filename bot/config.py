@@ -25,7 +25,7 @@ class Settings:
     console_port: int = 5080
     console_secret: str | None = None
     # This bot instance's digit (0-9) in numbers of tickets taken while the database was down
-    # (bot/notify/journal.py); instances that do not share var_dir need different digits.
+    # (bot/journal.py); instances that do not share var_dir need different digits.
     instance_id: int = 0
     # Seconds between the background worker's rounds; unset: the policy's sla.worker_interval_seconds.
     worker_interval_seconds: float | None = None

@@ -26,6 +26,16 @@ FIELDS = (
     "clinical_impact",
 )
 
+# A checked field (serial, phone, the warranty look-up's serial) gives up after its 2nd bad answer: the caller skips it
+# or it is kept unverified, rather than being asked a third time.
+MAX_FAILURES = 2
+
+
+def gives_up(failures: int) -> bool:
+    """After this many bad answers to one field, stop asking for it."""
+    return failures >= MAX_FAILURES
+
+
 ENTITY_FIELDS = {
     "phone": "contact_phone",
     "serial_number": "serial_number",

@@ -73,6 +73,12 @@ class ServicePolicy:
     def hotline_phone(self) -> str:
         return str(self.value("hotline.phone"))
 
+    @property
+    def duty_desk_phone(self) -> str | None:
+        """Where a phone caller asking for a person is put through in office hours; None when the contract has no
+        duty desk (every request for a person is then a call-back)."""
+        return str((self.raw.get("duty_desk") or {}).get("phone") or "") or None
+
     def distance_for(self, city: str | None) -> Distance:
         """Same city when the site is in a station city, remote when in a listed remote area, else other city."""
         if not city:

@@ -101,7 +101,7 @@ class Origin:
     transcript: list[dict[str, Any]]
 
 
-# Sequence numbers 9000-9999 of a day belong to tickets taken while the database was down (bot/notify/journal.py).
+# Sequence numbers 9000-9999 of a day belong to tickets taken while the database was down (bot/journal.py).
 LAST_DAILY_SEQUENCE = 8999
 
 
@@ -340,7 +340,9 @@ def _new_ticket(
     )
 
 
-def add_note(session: Session, ticket: Ticket, note: str, *, actor: str, at: datetime) -> None:
+def record_note(session: Session, ticket: Ticket, note: str, *, actor: str, at: datetime) -> None:
+    """Store a note the system writes itself, as given (a person's note goes through bot.ops.lifecycle.add_note,
+    which checks it and stops the response clock)."""
     session.add(TicketEvent(ticket_id=ticket.id, at=at, actor=actor, kind="note", note=note))
     ticket.updated_at = at
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import ConsoleSession, ConsoleUser
+from bot.errors import Refused
 
 # scrypt cost: about 50 ms and 16 MiB per check on this class of machine; stored with each hash.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -30,7 +31,7 @@ class Role(str, Enum):
 ROLE_LABELS = {Role.ENGINEER: "工程师", Role.MANAGER: "主管"}
 
 
-class UserError(ValueError):
+class UserError(Refused):
     """A user cannot be added as asked (name taken, weak password, unknown role)."""
 
 

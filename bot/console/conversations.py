@@ -34,19 +34,19 @@ from bot.handoff.conversations import (
 from bot.handoff.delivery import OutsideWindow, within_wechat_window
 from bot.handoff.settings import HandoffSettings, text
 from bot.handoff.watch import SeqWatcher, last_seqs_reader
+from bot.journal import ticket_journal
 from bot.knowledge.base import KnowledgeBase, Verdict
 from bot.ops import lifecycle
+from bot.submission import submit_ticket
 from bot.tickets import (
     KIND_LABELS,
     OPEN_STATUSES,
     Origin,
+    Registration,
     TicketKind,
-    create_fault_ticket,
-    create_service_request,
     find_ticket,
     tickets_for_caller,
 )
-from bot.triage import current_rules
 
 routes = web.RouteTableDef()
 
@@ -315,62 +315,58 @@ def _knowledge_base(console: Console) -> KnowledgeBase:
 
 @routes.post("/conversations/{handoff_id}/ticket")
 async def ticket_from_conversation(request: web.Request) -> web.StreamResponse:
-    """A new ticket with the conversation's registration and transcript, or a note on an existing one."""
+    """A new ticket with the conversation's registration and transcript, or a note on an existing one; either
+    way the ticket's audit log gets who took the conversation over, when, and what was said."""
     console, login = console_of(request), login_of(request)
     handoff_id = _handoff_id(request)
     form = await request.post()
     now = console.clock()
+    number = str(form.get("number") or "").strip().upper()
     with session_scope(console.engine) as session:
         handoff = session.get(Handoff, handoff_id)
         if handoff is None:
             raise web.HTTPNotFound()
-        note = _transcript_note(session, handoff, login, console.policy.timezone)
-        existing = str(form.get("number") or "").strip().upper()
-        if existing:
-            if find_ticket(session, existing) is None:
-                return _conversation_page(
-                    request, handoff_id, status=400, error=text("agent.no_ticket", number=existing)
-                )
-            lifecycle.add_note(session, existing, note, actor=login.actor, at=now)
-            done = text("agent.ticket_noted", number=existing)
-        else:
-            number = _create_ticket(session, handoff, form, console, now)
+        if number and find_ticket(session, number) is None:
+            return _conversation_page(
+                request, handoff_id, status=400, error=text("agent.no_ticket", number=number)
+            )
+        kind, registration = _kind_and_registration(handoff, form)
+        origin = Origin(
+            handoff.conversation.channel, handoff.conversation.sender_id, transcript_of(session, handoff)
+        )
+    done = text("agent.ticket_noted", number=number)
+    if not number:
+        # Exactly once per conversation and kind; journaled like the bot's own tickets if the database is down.
+        submitted = submit_ticket(
+            kind,
+            registration,
+            report_id=f"handoff-{handoff_id}-{kind.value}",
+            origin=origin,
+            received_at=now,
+            journal=ticket_journal(),
+            policy=console.policy,
+            engine=console.engine,
+        )
+        if submitted.number is None:
+            return _conversation_page(
+                request, handoff_id, status=503, error=console.settings.error("server_error")
+            )
+        number, done = submitted.number, text("agent.ticket_created", number=submitted.number)
+    with session_scope(console.engine) as session:
+        handoff = session.get(Handoff, handoff_id)
+        if find_ticket(session, number) is not None:  # a journaled ticket gets its note when it is stored
+            note = _transcript_note(session, handoff, login, console.policy.timezone)
             lifecycle.add_note(session, number, note, actor=login.actor, at=now)
-            handoff.ticket_number = number
-            done = text("agent.ticket_created", number=number)
+        handoff.ticket_number = number
     return _conversation_page(request, handoff_id, done=done)
 
 
-def _create_ticket(session: Session, handoff: Handoff, form: Any, console: Console, now: datetime) -> str:
+def _kind_and_registration(handoff: Handoff, form: Any) -> tuple[TicketKind, Registration]:
     snapshot = handoff.snapshot or {}
     kind_value = str(form.get("kind") or TicketKind.CALLBACK.value)
     kind = TicketKind(kind_value) if kind_value in {k.value for k in TicketKind} else TicketKind.CALLBACK
     description = str(form.get("description") or "").strip() or snapshot.get("request") or KIND_LABELS[kind]
-    registration = registration_of(handoff, description)
-    conversation = handoff.conversation
-    origin = Origin(conversation.channel, conversation.sender_id, transcript_of(session, handoff))
-    key = f"handoff:{handoff.id}:{kind.value}"
-    if kind is TicketKind.FAULT:
-        ticket, _ = create_fault_ticket(
-            session,
-            registration,
-            idempotency_key=key,
-            origin=origin,
-            policy=console.policy,
-            rules=current_rules(),
-            received_at=now,
-        )
-    else:
-        ticket, _ = create_service_request(
-            session,
-            kind,
-            registration,
-            idempotency_key=key,
-            origin=origin,
-            policy=console.policy,
-            received_at=now,
-        )
-    return str(ticket.number)
+    return kind, registration_of(handoff, description)
 
 
 def _transcript_note(session: Session, handoff: Handoff, login: Login, zone: str) -> str:

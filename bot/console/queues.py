@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.console.countdown import Colour, Countdown, countdown
 from bot.console.settings import ConsoleSettings
-from bot.console.sla import Colour, Countdown, countdown
 from bot.db.models import Rating, RatingReview, Ticket
+from bot.errors import Refused
 from bot.tickets import OPEN_STATUSES, TicketKind, TicketStatus
 
 OPEN = [s.value for s in OPEN_STATUSES]
@@ -104,7 +105,7 @@ def low_ratings(session: Session, below: int) -> list[ReviewRow]:
     return sorted(rows, key=lambda row: row.review is not None)
 
 
-class ReviewError(ValueError):
+class ReviewError(Refused):
     """A review cannot be recorded; the message is shown to the manager as it is."""
 
 

@@ -15,15 +15,16 @@ from sqlalchemy.orm import Session
 
 from bot.console import csrf
 from bot.console.auth import SESSION_COOKIE, authenticate, end_session, sign, start_session, unsign
+from bot.console.countdown import countdown
 from bot.console.kpi import kpi_report, last_days
 from bot.console.pages import Console, Login, console_of, error_page, login_of, render
 from bot.console.queues import QueueFilter, ReviewError, low_ratings, queue, record_review, regions
-from bot.console.sla import countdown
 from bot.db import session_scope
+from bot.errors import Refused
 from bot.notify.notices import notify_report_ready
 from bot.ops import lifecycle
 from bot.ops.dispatch import suggest
-from bot.ops.lifecycle import ETA_STATUSES, ConcurrentChange, IllegalTransition, OpsError, PartUsed
+from bot.ops.lifecycle import ETA_STATUSES, PartUsed
 from bot.reports.charts import bar_chart
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
 from bot.reports.settings import ReportError
@@ -36,12 +37,14 @@ PART_ROWS = 3
 Form = MultiDictProxy[Any]
 
 
-class Forbidden(Exception):
-    """The person may not do this (403); the message says why."""
+class Forbidden(Refused):
+    """The person may not do this; the message says why."""
+
+    status = 403
 
 
-class FormError(Exception):
-    """The form was filled in wrongly (400); the message says what to fix."""
+class FormError(Refused):
+    """The form was filled in wrongly; the message says what to fix."""
 
 
 # --- login ------------------------------------------------------------------------------------------------------
@@ -191,7 +194,7 @@ async def review_submit(request: web.Request) -> web.StreamResponse:
                 below=int(console.policy.value("satisfaction.review_below")),
             )
     except ReviewError as error:
-        return _reviews_page(request, status=400, error=str(error))
+        return _reviews_page(request, status=error.status, error=str(error))
     raise web.HTTPSeeOther("/reviews?done=1")
 
 
@@ -303,7 +306,7 @@ async def service_report_page(request: web.Request) -> web.Response:
         # Printing to PDF runs a browser for a second or two: not on the event loop.
         made = await asyncio.get_running_loop().run_in_executor(None, make)
     except ReportError as error:
-        return web.Response(status=409, text=str(error), content_type="text/plain", charset="utf-8")
+        return web.Response(status=error.status, text=str(error), content_type="text/plain", charset="utf-8")
     if isinstance(made, bytes):
         return web.Response(
             body=made,
@@ -327,7 +330,7 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
             if ticket is None:
                 raise web.HTTPNotFound()
             action(
-                Action(
+                TicketPost(
                     session,
                     console,
                     login,
@@ -338,17 +341,13 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
                 )
             )
             number = ticket.number
-    except Forbidden as refused:
-        return _ticket_page(request, number, status=403, error=str(refused), form=form)
-    except (IllegalTransition, ConcurrentChange) as conflict:
-        return _ticket_page(request, number, status=409, error=str(conflict), form=form)
-    except (OpsError, FormError) as problem:
-        return _ticket_page(request, number, status=400, error=str(problem), form=form)
+    except Refused as refused:
+        return _ticket_page(request, number, status=refused.status, error=str(refused), form=form)
     raise web.HTTPSeeOther(f"/tickets/{number}?done={name}")
 
 
 @dataclass(frozen=True)
-class Action:
+class TicketPost:
     """One form post on a ticket, inside its transaction."""
 
     session: Session
@@ -395,7 +394,7 @@ def _may_act(login: Login, assigned_engineer_id: int | None) -> bool:
     return login.is_manager or (login.engineer_id is not None and login.engineer_id == assigned_engineer_id)
 
 
-def _claim(act: Action) -> None:
+def _claim(act: TicketPost) -> None:
     if act.login.engineer_id is None:
         raise Forbidden(act.console.settings.error("no_engineer_link"))
     _require_may_assign(act, act.login.engineer_id)
@@ -411,14 +410,14 @@ def _claim(act: Action) -> None:
     )
 
 
-def _require_may_assign(act: Action, engineer_id: int) -> None:
+def _require_may_assign(act: TicketPost, engineer_id: int) -> None:
     """An engineer may take an unassigned ticket (or their own back); any other assignment is a manager's."""
     own = act.login.engineer_id
     if engineer_id != own or act.assigned_engineer_id not in (None, own):
         act.require_manager()
 
 
-def _assign(act: Action) -> None:
+def _assign(act: TicketPost) -> None:
     engineer = act.text("engineer_id")
     if not engineer.isdigit():
         raise FormError(act.console.settings.error("bad_engineer"))
@@ -435,19 +434,19 @@ def _assign(act: Action) -> None:
     )
 
 
-def _accept(act: Action) -> None:
+def _accept(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.accept(
         act.session, act.number, actor=act.login.actor, eta=act.eta(), notify=act.console.notify, at=act.now
     )
 
 
-def _set_eta(act: Action) -> None:
+def _set_eta(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.set_eta(act.session, act.number, act.required_eta(), actor=act.login.actor, at=act.now)
 
 
-def _en_route(act: Action) -> None:
+def _en_route(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.transition(
         act.session,
@@ -460,7 +459,7 @@ def _en_route(act: Action) -> None:
     )
 
 
-def _on_site(act: Action) -> None:
+def _on_site(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.transition(
         act.session,
@@ -472,12 +471,12 @@ def _on_site(act: Action) -> None:
     )
 
 
-def _plan(act: Action) -> None:
+def _plan(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.record_plan(act.session, act.number, act.text("plan"), actor=act.login.actor, at=act.now)
 
 
-def _resolve(act: Action) -> None:
+def _resolve(act: TicketPost) -> None:
     act.require_assignee()
     where = act.text("where")
     if where not in ("remote", "onsite"):
@@ -496,7 +495,7 @@ def _resolve(act: Action) -> None:
     )
 
 
-def _parts(act: Action) -> list[PartUsed]:
+def _parts(act: TicketPost) -> list[PartUsed]:
     """The filled rows of the parts table; a row needs both a model and a whole, positive quantity."""
     parts = []
     for row in range(1, PART_ROWS + 1):
@@ -511,7 +510,7 @@ def _parts(act: Action) -> list[PartUsed]:
     return parts
 
 
-def _close(act: Action) -> None:
+def _close(act: TicketPost) -> None:
     act.require_manager()
     lifecycle.close(
         act.session,
@@ -523,7 +522,7 @@ def _close(act: Action) -> None:
     )
 
 
-def _reopen(act: Action) -> None:
+def _reopen(act: TicketPost) -> None:
     act.require_manager()
     lifecycle.reopen(
         act.session,
@@ -535,7 +534,7 @@ def _reopen(act: Action) -> None:
     )
 
 
-def _cancel(act: Action) -> None:
+def _cancel(act: TicketPost) -> None:
     act.require_manager()
     lifecycle.cancel(
         act.session,
@@ -547,7 +546,7 @@ def _cancel(act: Action) -> None:
     )
 
 
-def _send_report(act: Action) -> None:
+def _send_report(act: TicketPost) -> None:
     act.require_assignee()
     lifecycle.send_service_report(
         act.session,
@@ -560,11 +559,11 @@ def _send_report(act: Action) -> None:
     )
 
 
-def _note(act: Action) -> None:
+def _note(act: TicketPost) -> None:
     lifecycle.add_note(act.session, act.number, act.text("note"), actor=act.login.actor, at=act.now)
 
 
-ACTIONS: dict[str, Callable[[Action], None]] = {
+ACTIONS: dict[str, Callable[[TicketPost], None]] = {
     "claim": _claim,
     "assign": _assign,
     "accept": _accept,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -387,41 +386,33 @@ def _end(handoff: Handoff, *, by: str, reason: str, at: datetime) -> None:
 
 # --- the worker's sweep -------------------------------------------------------------------------------------------
 
-# Registers the call-back ticket of a queued caller nobody picked up: (session, handoff, at) → its number, or None
-# when there is no phone number to call back.
-RegisterCallback = Callable[[Session, Handoff, datetime], "str | None"]
+
+def overdue(session: Session, now: datetime, settings: HandoffSettings, *, desk_open: bool) -> list[Handoff]:
+    """Callers waiting past the policy's limit, or all waiting callers once the desk has closed."""
+    return [h for h in waiting(session) if not desk_open or now - h.queued_at >= settings.wait_limit]
 
 
-@dataclass
-class SweepReport:
-    called_back: list[int]
-    handed_back: list[int]
+def give_up_waiting(
+    session: Session, handoff_id: int, *, ticket_number: str | None, said: str, desk_open: bool, at: datetime
+) -> bool:
+    """Nobody picked the caller up: out of the queue, told about their call-back. False if an agent took them
+    meanwhile (their call-back ticket then stays for the agent to close or keep)."""
+    handoff = session.get(Handoff, handoff_id)
+    if handoff is None:
+        return False
+    _lock(session, handoff.conversation_id)
+    session.refresh(handoff)
+    if handoff.status != Status.WAITING.value:
+        return False
+    _end(handoff, by="worker", reason="no_agent" if desk_open else "desk_closed", at=at)
+    handoff.ticket_number = ticket_number
+    _tell_or_skip(session, handoff, said, at)
+    return True
 
 
-def sweep(
-    session: Session,
-    now: datetime,
-    settings: HandoffSettings,
-    *,
-    desk_open: bool,
-    register_callback: RegisterCallback,
-    callback_text: Callable[[str, Handoff], str],
-) -> SweepReport:
-    """Callers waiting past the limit (or when the desk closed) get the call-back ticket and are told; conversations
-    an agent left idle past the policy's time go back to the bot."""
-    report = SweepReport([], [])
-    for handoff in waiting(session):
-        if desk_open and now - handoff.queued_at < settings.wait_limit:
-            continue
-        _lock(session, handoff.conversation_id)
-        session.refresh(handoff)
-        if handoff.status != Status.WAITING.value:  # picked up meanwhile
-            continue
-        number = register_callback(session, handoff, now)
-        _end(handoff, by="worker", reason="no_agent" if desk_open else "desk_closed", at=now)
-        handoff.ticket_number = number
-        _tell_or_skip(session, handoff, callback_text(number or "", handoff), now)
-        report.called_back.append(handoff.id)
+def end_idle(session: Session, now: datetime, settings: HandoffSettings) -> list[int]:
+    """Conversations nobody wrote in for the policy's idle time go back to the bot, which says so."""
+    ended = []
     for handoff in with_agents(session):
         if now - handoff.last_activity_at < settings.idle:
             continue
@@ -431,5 +422,5 @@ def sweep(
             continue
         _end(handoff, by="worker", reason="idle", at=now)
         _tell_or_skip(session, handoff, text("idle_handed_back"), now)
-        report.handed_back.append(handoff.id)
-    return report
+        ended.append(handoff.id)
+    return ended

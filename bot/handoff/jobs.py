@@ -8,38 +8,45 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
 from bot.db import session_scope
 from bot.db.models import Handoff
-from bot.handoff.conversations import caller_phone, registration_of, sweep, transcript_of
+from bot.handoff.conversations import (
+    caller_phone,
+    end_idle,
+    give_up_waiting,
+    overdue,
+    registration_of,
+    transcript_of,
+)
 from bot.handoff.settings import HandoffSettings, text
+from bot.journal import ticket_journal
 from bot.ops.calendar import BusinessCalendar, is_business_hours
 from bot.policy import ServicePolicy
-from bot.tickets import Origin, TicketKind, create_service_request
+from bot.submission import submit_ticket
+from bot.tickets import Origin, TicketKind
 
 logger = logging.getLogger(__name__)
 
 Job = Callable[[datetime], None]
 
 
-def register_callback(session: Session, handoff: Handoff, policy: ServicePolicy, at: datetime) -> str | None:
-    """The call-back ticket for a caller who waited in vain (once per hand-off); None without a phone to call."""
+def register_callback(handoff: Handoff, origin: Origin, policy: ServicePolicy, at: datetime) -> str | None:
+    """The call-back ticket for a caller who waited in vain (once per hand-off: a retry finds it); None without a
+    phone to call back, or when it could be neither stored nor journaled (the next round tries again)."""
     if not caller_phone(handoff):
         return None
     snapshot = handoff.snapshot or {}
-    registration = registration_of(handoff, snapshot.get("request") or text(f"reasons.{handoff.reason}"))
-    conversation = handoff.conversation
-    ticket, _ = create_service_request(
-        session,
+    submitted = submit_ticket(
         TicketKind.CALLBACK,
-        registration,
-        idempotency_key=f"handoff:{handoff.id}",
-        origin=Origin(conversation.channel, conversation.sender_id, transcript_of(session, handoff)),
-        policy=policy,
+        registration_of(handoff, snapshot.get("request") or text(f"reasons.{handoff.reason}")),
+        report_id=f"handoff-{handoff.id}",
+        origin=origin,
         received_at=at,
+        journal=ticket_journal(),
+        policy=policy,
     )
-    return str(ticket.number)
+    return submitted.number
 
 
 def callback_text(
@@ -77,21 +84,35 @@ def handoff_sweep_job(engine: Engine | None, *, policy: ServicePolicy, calendar:
     def job(now: datetime) -> None:
         desk_open = is_business_hours(now, calendar)
         with session_scope(engine) as session:
-            report = sweep(
-                session,
-                now,
-                settings,
+            due = [
+                (h, Origin(h.conversation.channel, h.conversation.sender_id, transcript_of(session, h)))
+                for h in overdue(session, now, settings, desk_open=desk_open)
+            ]
+        called_back = 0
+        for handoff, origin in due:
+            # The ticket first, in its own transaction (exactly once by its key), then the caller leaves the queue.
+            number = register_callback(handoff, origin, policy, now)
+            if caller_phone(handoff) and number is None:
+                continue  # not stored: the caller keeps waiting until the next round
+            said = callback_text(
+                number or "",
+                handoff,
                 desk_open=desk_open,
-                register_callback=lambda s, h, at: register_callback(s, h, policy, at),
-                callback_text=lambda number, handoff: callback_text(
-                    number, handoff, desk_open=desk_open, settings=settings, policy=policy, calendar=calendar
-                ),
+                settings=settings,
+                policy=policy,
+                calendar=calendar,
             )
-        if report.called_back or report.handed_back:
+            with session_scope(engine) as session:
+                called_back += give_up_waiting(
+                    session, handoff.id, ticket_number=number, said=said, desk_open=desk_open, at=now
+                )
+        with session_scope(engine) as session:
+            handed_back = end_idle(session, now, settings)
+        if called_back or handed_back:
             logger.info(
                 "hand-off: %d caller(s) given a call-back, %d conversation(s) back to the bot",
-                len(report.called_back),
-                len(report.handed_back),
+                called_back,
+                len(handed_back),
             )
 
     return job

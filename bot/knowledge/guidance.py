@@ -430,3 +430,23 @@ def _guide(item: dict[str, Any], device_ids: set[str]) -> tuple[Guide | None, st
 def _optional(step: dict[str, Any], key: str) -> str | None:
     value = step.get(key)
     return str(value).strip() if value else None
+
+
+# How a caller answers the offer of a guided check (「试试」 / 「不用了，直接派人」), and asks for an engineer instead.
+WANTS_ENGINEER = ("派工程师", "派人", "来人", "上门", "工程师来", "赶紧来", "马上来")
+_DECLINE_GUIDE = ("不用", "不试", "别试", "不了", "直接", "派人", "派工程师", "来人", "没时间")
+_ACCEPT_GUIDE = ("试试", "试一下", "好", "行", "可以", "开始", "嗯")
+
+
+def guide_decision(text: str, intent: str | None) -> bool | None:
+    """Whether the caller takes up the offer of a guided check; None when the reply says neither."""
+    if intent == "deny" or any(word in text for word in _DECLINE_GUIDE):
+        return False
+    if intent == "affirm" or any(word in text for word in _ACCEPT_GUIDE):
+        return True
+    return None
+
+
+def asks_for_engineer(text: str) -> bool:
+    """「赶紧派人来」: the caller wants an engineer rather than a checklist."""
+    return any(word in text for word in WANTS_ENGINEER)

@@ -54,7 +54,7 @@ from spacy.tokens import Doc
 from spacy.util import filter_spans, get_words_and_spaces
 
 from bot.config import settings
-from bot.nlu.catalogue import CatalogueEntry, load_terms, model_spellings
+from bot.nlu.terms import CatalogueEntry, load_terms, model_spellings
 from bot.nlu.tokenizer import segmenter_for
 
 DEVICE = "device"

@@ -37,7 +37,7 @@ from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.config import settings
-from bot.nlu.catalogue import CatalogueEntry, load_terms
+from bot.nlu.terms import CatalogueEntry, load_terms
 
 # Letters and digits, optionally joined by - _ . (KR-i300, 0371-65432109, V2.1). Not "/": "KR-2000/AA-7000"
 # is two models.

@@ -1,12 +1,10 @@
-"""Messages from the hotline to hospitals and engineers, and tickets that survive a database outage.
+"""Messages from the hotline to hospitals and engineers.
 
 outbox.py     enqueue (in the caller's transaction), deliver_due (the worker's pass), list and retry
 transports.py SMS and WeChat delivery, built from the channels' settings
 notices.py    the hospital's notices when its ticket moves (the lifecycle hook notify_status_change)
-journal.py    tickets taken while the database is down, replayed once it is back
 """
 
-from bot.notify.journal import replay_journal
 from bot.notify.notices import EngineerContact, notify_report_ready, notify_status_change
 from bot.notify.outbox import DeliveryReport, deliver_due, enqueue, session_sms_sender, sms_sender
 
@@ -17,7 +15,6 @@ __all__ = [
     "enqueue",
     "notify_report_ready",
     "notify_status_change",
-    "replay_journal",
     "session_sms_sender",
     "sms_sender",
 ]

@@ -13,8 +13,8 @@ from typing import Any
 
 from bot.clock import local_text, utc_now
 from bot.db.models import OutboxMessage
+from bot.journal import replay_journal
 from bot.notify.jobs import session_factory
-from bot.notify.journal import replay_journal
 from bot.notify.outbox import (
     STATUSES,
     DeliveryReport,

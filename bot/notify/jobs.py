@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import default_engine
-from bot.notify.journal import ReplayReport, replay_journal
+from bot.journal import ReplayReport, replay_journal
 from bot.notify.outbox import DeliveryReport, SessionFactory, deliver_due, delivery_config
 from bot.notify.transports import Transport, build_transports
 

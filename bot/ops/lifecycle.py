@@ -67,6 +67,8 @@ class TicketNotFound(OpsError):
 
 
 class IllegalTransition(OpsError):
+    status = 409  # the ticket is not in a state that allows it
+
     def __init__(self, message: str, *, current: TicketStatus, target: TicketStatus) -> None:
         super().__init__(message)
         self.current = current
@@ -78,7 +80,7 @@ class MissingDetails(OpsError):
 
 
 class ConcurrentChange(OpsError):
-    pass
+    status = 409  # someone else changed the ticket first
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ SETTINGS_FILE = Path(__file__).resolve().parent / "reports.yml"
 
 
 class ReportError(Refused):
-    """A report that cannot be made."""
+    """A report that cannot be made (yet)."""
+
+    status = 409
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from actions.conversation import ActionAcknowledge, ActionDefaultAskAffirmation
 from actions.intake import ActionSubmitTicket
 from actions.lookup import ActionCheckTicket, ActionCheckWarranty, ValidateWarrantyForm
-from actions.service import ActionRateService, ActionStartServiceRequest, ActionSubmitServiceRequest, score_in
+from actions.service import ActionRateService, ActionStartServiceRequest, ActionSubmitServiceRequest
 from bot.db import session_scope
 from bot.db.models import Rating, Ticket
+from bot.ratings import score_in
 from tests.actions.test_intake_actions import FILLED
 from tests.conftest import make_tracker, slot_values, texts
 

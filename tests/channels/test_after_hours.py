@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from actions.intake import ActionSubmitTicket
-from actions.service import ActionSubmitServiceRequest, page_on_call_after_hours
+from actions.service import ActionSubmitServiceRequest
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket
 from bot.policy import current_policy
@@ -176,9 +176,9 @@ async def test_an_urgent_fault_at_night_pages_the_on_call_engineer_and_tells_the
     assert "非工作时间" in promise and "30分钟内（11月20日 21:30前）" in promise and "13912345678" in promise
     [(phone, page)] = outbox(team)
     assert phone == NIGHT_ENGINEER_ZHENGZHOU and number in page
-    # Asked again (a retried turn): the same promise, no second page.
-    page_on_call_after_hours(dispatcher, number, NIGHT.replace(minute=5))
-    assert said(dispatcher, domain) == [promise] and len(outbox(team)) == 1
+    # Confirmed again (a retried turn): the same ticket and promise, no second page.
+    again, [_, promise_again] = await register_fault(dispatcher, domain, monkeypatch, NIGHT.replace(minute=5))
+    assert (again, promise_again) == (number, promise) and len(outbox(team)) == 1
 
 
 @pytest.mark.parametrize(

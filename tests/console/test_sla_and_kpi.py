@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.console.countdown import Colour, countdown
 from bot.console.kpi import kpi_report, last_days
 from bot.console.settings import load_console_settings
-from bot.console.sla import Colour, countdown
 from bot.db import session_scope
 from bot.db.models import Ticket
 from bot.ops import lifecycle

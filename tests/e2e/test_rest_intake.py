@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from bot.clock import utc_now
-from bot.notify.journal import TicketJournal
+from bot.journal import TicketJournal
 from bot.policy import current_policy
 from bot.tickets import Origin, Registration, TicketKind
 from tests.conftest import RunningBot

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import settings
-from bot.nlu.catalogue import CATALOGUE_FILE
+from bot.nlu.terms import CATALOGUE_FILE
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.config import settings
-from bot.nlu.catalogue import CATALOGUE_FILE, load_terms
 from bot.nlu.catalogue_entities import CatalogueEntityExtractor
+from bot.nlu.terms import CATALOGUE_FILE, load_terms
 
 CATALOGUE = load_terms(settings().kb_dir)
 

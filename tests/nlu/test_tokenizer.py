@@ -17,7 +17,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.config import settings
-from bot.nlu.catalogue import CATALOGUE_FILE, load_terms
+from bot.nlu.terms import CATALOGUE_FILE, load_terms
 from bot.nlu.tokenizer import HotlineTokenizer
 
 CATALOGUE_TERMS = sorted(load_terms(settings().kb_dir))

@@ -17,12 +17,12 @@ from sqlalchemy.engine import Engine
 from actions.intake import ActionSubmitTicket
 from actions.service import ActionSubmitServiceRequest
 from bot import config
+from bot import journal as journal_module
 from bot.cli import main
 from bot.db import session_scope
 from bot.db.models import Ticket, TicketEvent, TicketSequence
-from bot.notify import journal as journal_module
+from bot.journal import JournalUnavailable, TicketJournal, replay_journal, ticket_journal
 from bot.notify.jobs import session_factory
-from bot.notify.journal import JournalUnavailable, TicketJournal, replay_journal, ticket_journal
 from bot.policy import current_policy
 from bot.tickets import (
     Origin,

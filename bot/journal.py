@@ -40,10 +40,10 @@ from bot.tickets import (
     Origin,
     Registration,
     TicketKind,
-    add_note,
     create_fault_ticket,
     create_service_request,
     open_ticket_for_serial,
+    record_note,
     ticket_by_key,
 )
 from bot.triage import TriageRules, current_rules
@@ -283,7 +283,7 @@ def _store(session: Session, entry: JournalEntry, policy: ServicePolicy, rules: 
         if existing.number != entry.number:
             # The commit had reached the database before the connection dropped: the ticket exists under the
             # database's number, and the caller holds the journal's. Tell them the one to quote.
-            add_note(
+            record_note(
                 session,
                 existing,
                 f"数据库中断期间告知来电人的编号为 {entry.number}，以本工单号为准。",
@@ -319,7 +319,7 @@ def _store(session: Session, entry: JournalEntry, policy: ServicePolicy, rules: 
         promised_number=entry.number,
     )
     if other is not None:
-        add_note(
+        record_note(
             session,
             ticket,
             f"该设备另有处理中的工单 {other.number}（数据库中断期间无法查重），请合并处理。",

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from bot.config import settings
-from bot.nlu.catalogue import CATALOGUE_FILE, CatalogueEntry, CatalogueError, load_terms, model_spellings
+from bot.nlu.terms import CATALOGUE_FILE, CatalogueEntry, CatalogueError, load_terms, model_spellings
 
 
 def write_catalogue(kb_dir: Path, device_types: list[dict]) -> Path:
