@@ -18,8 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import CALLER_SLOTS, transcript_of
 from bot.db import session_scope
+from bot.handoff.config import HandoffConfig, text
 from bot.handoff.conversations import enqueue, leave_queue
-from bot.handoff.settings import HandoffSettings, text
 from bot.intake import FIELDS
 from bot.ops.calendar import current_calendar, is_business_hours
 from bot.policy import current_policy
@@ -60,7 +60,7 @@ def _queue(
 ) -> bool:
     """Queue the conversation for a person if the desk is open and the channel can reach the caller later."""
     policy = current_policy()
-    settings = HandoffSettings.of(policy)
+    settings = HandoffConfig.of(policy)
     channel = tracker.get_latest_input_channel() or "rest"
     if channel not in settings.channels or not is_business_hours(now, current_calendar()):
         return False
@@ -110,7 +110,7 @@ def queue_after_complaint(
     """After a complaint's ticket: an angry one, or one that tells of harm, also gets a person now (in hours)."""
     if kind is not TicketKind.COMPLAINT:
         return
-    reason = HandoffSettings.of(current_policy()).complaint_reason(tracker.get_slot("request_text") or "")
+    reason = HandoffConfig.of(current_policy()).complaint_reason(tracker.get_slot("request_text") or "")
     if reason is None:
         return
     _queue(dispatcher, tracker, reason, now, lead=text("complaint_to_person"))

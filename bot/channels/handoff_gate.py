@@ -24,8 +24,8 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.clock import utc_now
 from bot.db import session_scope
+from bot.handoff.config import HandoffConfig, text
 from bot.handoff.conversations import Gate, gate_caller_message
-from bot.handoff.settings import HandoffSettings, text
 from bot.policy import current_policy
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def _gate(message: UserMessage) -> Gate:
             sender_id=message.sender_id,
             said=str(shown or message.text or ""),
             external_id=(message.message_id or "")[:80] or None,
-            settings=HandoffSettings.of(current_policy()),
+            settings=HandoffConfig.of(current_policy()),
             at=utc_now(),
         )
 

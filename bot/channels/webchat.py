@@ -29,8 +29,8 @@ from bot.channels.limits import OnNewMessage, clean_text, default_limiter
 from bot.channels.texts import text as channel_text
 from bot.clock import utc_now
 from bot.db import session_scope
+from bot.handoff.config import text
 from bot.handoff.conversations import BOT, append, conversation_for, find_conversation, messages_after
-from bot.handoff.settings import text
 from bot.handoff.watch import SeqWatcher, last_seqs_reader
 from bot.installed_base import find_device
 from bot.policy import current_policy

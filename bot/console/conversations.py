@@ -13,10 +13,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.clock import local_text
-from bot.config import settings
+from bot.console.kb import _knowledge as knowledge_base
 from bot.console.pages import Console, Login, console_of, login_of, render
 from bot.db import session_scope
 from bot.db.models import ConversationMessage, Handoff
+from bot.handoff.config import HandoffConfig, text
 from bot.handoff.conversations import (
     HandoffError,
     Status,
@@ -32,10 +33,9 @@ from bot.handoff.conversations import (
     with_agents,
 )
 from bot.handoff.delivery import OutsideWindow, within_wechat_window
-from bot.handoff.settings import HandoffSettings, text
 from bot.handoff.watch import SeqWatcher, last_seqs_reader
 from bot.journal import ticket_journal
-from bot.knowledge.base import KnowledgeBase, Verdict
+from bot.knowledge.base import Verdict
 from bot.ops import lifecycle
 from bot.submission import submit_ticket
 from bot.tickets import (
@@ -87,9 +87,9 @@ def _row(session: Session, handoff: Handoff, console: Console, now: datetime) ->
         )
         if t.status in {s.value for s in OPEN_STATUSES}
     ]
-    settings_ = HandoffSettings.of(console.policy)
+    handoff_config = HandoffConfig.of(console.policy)
     position = (
-        place_of(session, handoff, settings_, now).position
+        place_of(session, handoff, handoff_config, now).position
         if handoff.status == Status.WAITING.value
         else None
     )
@@ -295,22 +295,11 @@ async def end_conversation(request: web.Request) -> web.StreamResponse:
 async def knowledge_answer(request: web.Request) -> web.Response:
     """The knowledge base's best answers to the agent's question, to put into the reply."""
     question = request.query.get("q", "").strip()
-    kb = _knowledge_base(console_of(request))
+    kb = knowledge_base(console_of(request).policy)  # the 知识库 page's, shared in this process
     answer = kb.ask(question, k=3) if question else None
     if answer is None or answer.verdict is Verdict.NONE:
         return web.json_response({"answers": [], "error": text("agent.no_answer")})
     return web.json_response({"answers": [{"question": h.question, "answer": h.answer} for h in answer.hits]})
-
-
-_KB: dict[int, KnowledgeBase] = {}
-
-
-def _knowledge_base(console: Console) -> KnowledgeBase:
-    # One per console: it re-reads kb/faq/ when the files change.
-    key = id(console)
-    if key not in _KB:
-        _KB[key] = KnowledgeBase(settings().kb_dir, console.policy)
-    return _KB[key]
 
 
 @routes.post("/conversations/{handoff_id}/ticket")
@@ -349,7 +338,7 @@ async def ticket_from_conversation(request: web.Request) -> web.StreamResponse:
         )
         if submitted.number is None:
             return _conversation_page(
-                request, handoff_id, status=503, error=console.settings.error("server_error")
+                request, handoff_id, status=503, error=console.config.error("server_error")
             )
         number, done = submitted.number, text("agent.ticket_created", number=submitted.number)
     with session_scope(console.engine) as session:

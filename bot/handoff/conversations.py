@@ -23,8 +23,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.db.models import Conversation, ConversationMessage, Handoff
+from bot.handoff.config import HandoffConfig, text
 from bot.handoff.delivery import OutsideWindow, deliver
-from bot.handoff.settings import HandoffSettings, text
 from bot.tickets import Registration
 
 
@@ -169,7 +169,7 @@ def with_agents(session: Session) -> list[Handoff]:
     return list(session.execute(query).scalars())
 
 
-def wait_minutes(session: Session, settings: HandoffSettings) -> float:
+def wait_minutes(session: Session, settings: HandoffConfig) -> float:
     """The median time from queue to pick-up over the last `recent` hand-offs an agent picked up."""
     query = (
         select(Handoff.queued_at, Handoff.claimed_at)
@@ -181,7 +181,7 @@ def wait_minutes(session: Session, settings: HandoffSettings) -> float:
     return statistics.median(waits) if waits else float(settings.default_estimate_minutes)
 
 
-def place_of(session: Session, handoff: Handoff, settings: HandoffSettings, now: datetime) -> QueuePlace:
+def place_of(session: Session, handoff: Handoff, settings: HandoffConfig, now: datetime) -> QueuePlace:
     """Where a waiting caller is in the queue and how long they will likely still wait (at least a minute)."""
     ahead = session.execute(
         select(func.count(Handoff.id)).where(
@@ -204,7 +204,7 @@ def enqueue(
     channel: str,
     reason: str,
     snapshot: dict[str, Any],
-    settings: HandoffSettings,
+    settings: HandoffConfig,
     at: datetime,
 ) -> tuple[Handoff, QueuePlace]:
     """Put the conversation in the queue (once: a second request while waiting or with an agent keeps its place)."""
@@ -232,7 +232,7 @@ def gate_caller_message(
     sender_id: str,
     said: str,
     external_id: str | None,
-    settings: HandoffSettings,
+    settings: HandoffConfig,
     at: datetime,
 ) -> Gate:
     """A caller's message before the bot sees it: logged in the conversation (when there is one), and routed."""
@@ -387,7 +387,7 @@ def _end(handoff: Handoff, *, by: str, reason: str, at: datetime) -> None:
 # --- the worker's sweep -------------------------------------------------------------------------------------------
 
 
-def overdue(session: Session, now: datetime, settings: HandoffSettings, *, desk_open: bool) -> list[Handoff]:
+def overdue(session: Session, now: datetime, settings: HandoffConfig, *, desk_open: bool) -> list[Handoff]:
     """Callers waiting past the policy's limit, or all waiting callers once the desk has closed."""
     return [h for h in waiting(session) if not desk_open or now - h.queued_at >= settings.wait_limit]
 
@@ -410,7 +410,7 @@ def give_up_waiting(
     return True
 
 
-def end_idle(session: Session, now: datetime, settings: HandoffSettings) -> list[int]:
+def end_idle(session: Session, now: datetime, settings: HandoffConfig) -> list[int]:
     """Conversations nobody wrote in for the policy's idle time go back to the bot, which says so."""
     ended = []
     for handoff in with_agents(session):

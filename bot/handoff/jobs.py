@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.db import session_scope
 from bot.db.models import Handoff
+from bot.handoff.config import HandoffConfig, text
 from bot.handoff.conversations import (
     caller_phone,
     end_idle,
@@ -19,7 +20,6 @@ from bot.handoff.conversations import (
     registration_of,
     transcript_of,
 )
-from bot.handoff.settings import HandoffSettings, text
 from bot.journal import ticket_journal
 from bot.ops.calendar import BusinessCalendar, is_business_hours
 from bot.policy import ServicePolicy
@@ -54,7 +54,7 @@ def callback_text(
     handoff: Handoff,
     *,
     desk_open: bool,
-    settings: HandoffSettings,
+    settings: HandoffConfig,
     policy: ServicePolicy,
     calendar: BusinessCalendar,
 ) -> str:
@@ -79,7 +79,7 @@ def callback_text(
 
 
 def handoff_sweep_job(engine: Engine | None, *, policy: ServicePolicy, calendar: BusinessCalendar) -> Job:
-    settings = HandoffSettings.of(policy)
+    settings = HandoffConfig.of(policy)
 
     def job(now: datetime) -> None:
         desk_open = is_business_hours(now, calendar)

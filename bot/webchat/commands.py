@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.config import settings
 from bot.db import migrate, session_scope
 from bot.errors import Refused
-from bot.handoff.settings import text
+from bot.handoff.config import text
 from bot.policy import current_policy
 from bot.reports.pdf import html_to_pdf
 from bot.webchat.labels import device_labels, labels_html

@@ -17,7 +17,7 @@ import segno
 from sqlalchemy.orm import Session
 
 from bot.errors import Refused
-from bot.handoff.settings import text
+from bot.handoff.config import text
 from bot.installed_base import find_device
 from bot.policy import ServicePolicy
 from bot.webchat.sessions import device_token

@@ -26,8 +26,8 @@ from bot.clock import utc_now
 from bot.console.auth import Role, add_user
 from bot.db import engine_for, migrate, session_scope
 from bot.db.models import ConsoleUser
+from bot.handoff.config import HandoffConfig
 from bot.handoff.conversations import enqueue
-from bot.handoff.settings import HandoffSettings
 from bot.model import ensure_model
 from bot.policy import current_policy
 from tests.conftest import free_port
@@ -38,8 +38,8 @@ HOTLINE = str(Path(sys.executable).with_name("hotline"))
 
 
 @pytest.fixture
-def settings() -> HandoffSettings:
-    return HandoffSettings.of(current_policy())
+def settings() -> HandoffConfig:
+    return HandoffConfig.of(current_policy())
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def queue(
             channel=channel,
             reason="asked",
             snapshot=snapshot(phone),
-            settings=HandoffSettings.of(current_policy()),
+            settings=HandoffConfig.of(current_policy()),
             at=at,
         )
         return int(handoff.id)

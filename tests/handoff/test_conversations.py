@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.db import session_scope
 from bot.db.models import Handoff, OutboxMessage, Ticket
+from bot.handoff.config import HandoffConfig
 from bot.handoff.conversations import (
     AlreadyTaken,
     HandoffError,
@@ -27,13 +28,12 @@ from bot.handoff.conversations import (
 )
 from bot.handoff.delivery import OutsideWindow
 from bot.handoff.jobs import handoff_sweep_job
-from bot.handoff.settings import HandoffSettings
 from bot.ops.calendar import current_calendar
 from bot.policy import current_policy
 from tests.handoff.conftest import MONDAY_10, queue
 
 
-def gate(engine: Engine, sender: str, said: str, settings: HandoffSettings, at=MONDAY_10, external_id=None):  # type: ignore[no-untyped-def]
+def gate(engine: Engine, sender: str, said: str, settings: HandoffConfig, at=MONDAY_10, external_id=None):  # type: ignore[no-untyped-def]
     with session_scope(engine) as session:
         return gate_caller_message(
             session, sender_id=sender, said=said, external_id=external_id, settings=settings, at=at
@@ -54,7 +54,7 @@ def outbox(engine: Engine) -> list[tuple[str, str, str]]:
 
 
 def test_callers_are_told_their_place_and_a_wait_from_recent_pick_ups(
-    database: Engine, agents: dict[str, int], settings: HandoffSettings
+    database: Engine, agents: dict[str, int], settings: HandoffConfig
 ) -> None:
     first = queue(database, "web-a", "webchat")
     second = queue(database, "web-b", "webchat", at=MONDAY_10 + timedelta(minutes=1))
@@ -92,7 +92,7 @@ def test_one_conversation_is_never_taken_by_two_agents(database: Engine, agents:
 
 
 def test_caller_messages_go_to_the_agent_and_not_to_the_bot(
-    database: Engine, agents: dict[str, int], settings: HandoffSettings
+    database: Engine, agents: dict[str, int], settings: HandoffConfig
 ) -> None:
     assert gate(database, "web-x", "你好", settings).route == "bot"  # no conversation log: nothing kept
     handoff_id = queue(database, "web-a", "webchat")
@@ -135,7 +135,7 @@ def test_sms_replies_go_through_the_outbox_to_the_callers_number(
 
 
 def test_wechat_replies_only_within_48_hours_of_the_callers_last_message(
-    database: Engine, agents: dict[str, int], settings: HandoffSettings
+    database: Engine, agents: dict[str, int], settings: HandoffConfig
 ) -> None:
     handoff_id = queue(database, "oNURSE", "wechat")
     gate(database, "oNURSE", "在吗", settings)  # the caller's last message: now
@@ -194,7 +194,7 @@ def test_callers_still_waiting_when_the_desk_closes_are_called_back(database: En
 
 
 def test_an_idle_conversation_goes_back_to_the_bot(
-    database: Engine, agents: dict[str, int], settings: HandoffSettings
+    database: Engine, agents: dict[str, int], settings: HandoffConfig
 ) -> None:
     job = handoff_sweep_job(database, policy=current_policy(), calendar=current_calendar())
     handoff_id = queue(database, "web-a", "webchat")

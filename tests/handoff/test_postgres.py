@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine, create_engine
 from bot.clock import utc_now
 from bot.console.auth import Role, add_user
 from bot.db import session_scope
+from bot.handoff.config import HandoffConfig
 from bot.handoff.conversations import (
     AlreadyTaken,
     claim,
@@ -25,7 +26,6 @@ from bot.handoff.conversations import (
     messages_after,
     reply,
 )
-from bot.handoff.settings import HandoffSettings
 from bot.policy import current_policy
 from tests.handoff.conftest import PASSWORD, queue
 
@@ -55,19 +55,9 @@ def test_two_agents_clicking_at_once_never_both_get_the_conversation(
         barrier = threading.Barrier(2)
         won: list[str] = []
         lost: list[str] = []
-
-        def click(engine: Engine, user: int, name: str) -> None:
-            barrier.wait()
-            try:
-                with session_scope(engine) as session:
-                    claim(session, handoff_id, user_id=user, agent_name=name, at=utc_now())
-                won.append(name)
-            except AlreadyTaken:
-                lost.append(name)
-
         threads = [
-            threading.Thread(target=click, args=(instances[0], zhou, "周客服")),
-            threading.Thread(target=click, args=(instances[1], wu, "吴主管")),
+            threading.Thread(target=_click, args=(engine, handoff_id, user, name, barrier, won, lost))
+            for engine, user, name in ((instances[0], zhou, "周客服"), (instances[1], wu, "吴主管"))
         ]
         for thread in threads:
             thread.start()
@@ -81,6 +71,25 @@ def test_two_agents_clicking_at_once_never_both_get_the_conversation(
         assert told == [f"人工客服{won[0]}已接入，请直接说明您的情况。"]
 
 
+def _click(
+    engine: Engine,
+    handoff_id: int,
+    user: int,
+    name: str,
+    barrier: threading.Barrier,
+    won: list[str],
+    lost: list[str],
+) -> None:
+    """One agent's 接入, at the same moment as the other's."""
+    barrier.wait()
+    try:
+        with session_scope(engine) as session:
+            claim(session, handoff_id, user_id=user, agent_name=name, at=utc_now())
+        won.append(name)
+    except AlreadyTaken:
+        lost.append(name)
+
+
 def test_no_message_is_lost_or_shown_twice_across_instances(
     postgres: Engine, instances: tuple[Engine, Engine]
 ) -> None:
@@ -88,7 +97,7 @@ def test_no_message_is_lost_or_shown_twice_across_instances(
     handoff_id = queue(postgres, "web-busy", "webchat", at=utc_now())
     with session_scope(postgres) as session:
         claim(session, handoff_id, user_id=zhou, agent_name="周客服", at=utc_now())
-    settings = HandoffSettings.of(current_policy())
+    settings = HandoffConfig.of(current_policy())
     per_writer = 25
     barrier = threading.Barrier(4)
     done = threading.Event()

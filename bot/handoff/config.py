@@ -19,7 +19,7 @@ def text(key: str, **values: Any) -> str:
 
 
 @dataclass(frozen=True)
-class HandoffSettings:
+class HandoffConfig:
     channels: tuple[str, ...]
     wait_limit: timedelta
     idle: timedelta
@@ -31,7 +31,7 @@ class HandoffSettings:
     safety_words: tuple[str, ...]
 
     @classmethod
-    def of(cls, policy: ServicePolicy) -> HandoffSettings:
+    def of(cls, policy: ServicePolicy) -> HandoffConfig:
         raw = policy.raw.get("handoff") or {}
         triggers = raw.get("triggers") or {}
         return cls(
