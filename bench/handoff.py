@@ -141,7 +141,7 @@ def waiting_ids(agent: Agent) -> list[int]:
     return [int(n) for n in re.findall(r'id="claim-(\d+)"', page)]
 
 
-def run(stack: Stack, handoffs: int, rounds: int, agents_count: int) -> dict[str, list[float]]:
+def run(stack: Stack, handoffs: int, rounds: int, agents_count: int, think: float) -> dict[str, list[float]]:
     engine = engine_for(stack.env["HOTLINE_DATABASE_URL"])
     with session_scope(engine) as session:
         for n in range(agents_count):
@@ -176,6 +176,7 @@ def run(stack: Stack, handoffs: int, rounds: int, agents_count: int) -> dict[str
         agent_page.start()
         caller.page.start()
         for r in range(rounds):
+            time.sleep(think)  # a person reads and types; the per-sender rate limit is made for people
             question = f"来电{caller.number}第{r}问"
             start = time.perf_counter()
             caller.say(question)
@@ -209,7 +210,7 @@ def run(stack: Stack, handoffs: int, rounds: int, agents_count: int) -> dict[str
         poller.join()  # each ends after its current long poll, before the servers stop
     if problems:
         print("\n".join(problems))
-    print(f"messages lost or shown twice: {len(problems)}")
+    print(f"problems (a message lost, shown twice, or a failed round): {len(problems)}")
     return times
 
 
@@ -220,6 +221,7 @@ def main() -> None:
     parser.add_argument("--handoffs", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--agents", type=int, default=5, help="console logins sharing the conversations")
+    parser.add_argument("--think", type=float, default=3.0, help="seconds between a caller's messages")
     parser.add_argument(
         "--postgres", action="store_true", help="a throw-away PostgreSQL database instead of SQLite"
     )
@@ -229,7 +231,7 @@ def main() -> None:
         if url:
             migrate.upgrade(url)
         stack = stack_of.enter_context(running_stack(Path(folder), database_url=url))
-        times = run(stack, args.handoffs, args.rounds, args.agents)
+        times = run(stack, args.handoffs, args.rounds, args.agents, args.think)
     print(
         f"{args.handoffs} concurrent hand-offs × {args.rounds} rounds, {args.agents} agents, "
         f"{'PostgreSQL' if args.postgres else 'SQLite'}"
