@@ -60,9 +60,9 @@ def _queue(
 ) -> bool:
     """Queue the conversation for a person if the desk is open and the channel can reach the caller later."""
     policy = current_policy()
-    settings = HandoffConfig.of(policy)
+    config = HandoffConfig.of(policy)
     channel = tracker.get_latest_input_channel() or "rest"
-    if channel not in settings.channels or not is_business_hours(now, current_calendar()):
+    if channel not in config.channels or not is_business_hours(now, current_calendar()):
         return False
     try:
         with session_scope() as session:
@@ -72,7 +72,7 @@ def _queue(
                 channel=channel,
                 reason=reason,
                 snapshot=_snapshot(tracker),
-                settings=settings,
+                config=config,
                 at=now,
             )
     except SQLAlchemyError:
@@ -81,7 +81,7 @@ def _queue(
     if lead:
         dispatcher.utter_message(text=lead)
     dispatcher.utter_message(
-        text=text("queued", position=place.position, minutes=place.minutes, limit=settings.wait_limit_minutes)
+        text=text("queued", position=place.position, minutes=place.minutes, limit=config.wait_limit_minutes)
     )
     return True
 

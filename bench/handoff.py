@@ -40,7 +40,7 @@ from bot.clock import utc_now  # noqa: E402
 from bot.console.auth import Role, add_user  # noqa: E402
 from bot.db import engine_for, migrate, session_scope  # noqa: E402
 from tests.conftest import throwaway_postgres_database  # noqa: E402
-from tests.handoff.conftest import PASSWORD, Stack, running_stack  # noqa: E402
+from tests.handoff.support import PASSWORD, Stack, running_stack  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -42,7 +42,7 @@ def _gate(message: UserMessage) -> Gate:
             sender_id=message.sender_id,
             said=str(shown or message.text or ""),
             external_id=(message.message_id or "")[:80] or None,
-            settings=HandoffConfig.of(current_policy()),
+            config=HandoffConfig.of(current_policy()),
             at=utc_now(),
         )
 

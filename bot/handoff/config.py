@@ -1,4 +1,4 @@
-"""The hand-off's settings (kb/policy.yml `handoff:`) and its texts (bot/handoff/texts.yml)."""
+"""The hand-off's configuration (kb/policy.yml `handoff:`) and its texts (bot/handoff/texts.yml)."""
 
 from __future__ import annotations
 

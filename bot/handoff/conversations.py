@@ -169,19 +169,19 @@ def with_agents(session: Session) -> list[Handoff]:
     return list(session.execute(query).scalars())
 
 
-def wait_minutes(session: Session, settings: HandoffConfig) -> float:
+def wait_minutes(session: Session, config: HandoffConfig) -> float:
     """The median time from queue to pick-up over the last `recent` hand-offs an agent picked up."""
     query = (
         select(Handoff.queued_at, Handoff.claimed_at)
         .where(Handoff.claimed_at.is_not(None))
         .order_by(Handoff.claimed_at.desc())
-        .limit(settings.recent)
+        .limit(config.recent)
     )
     waits = [(claimed - queued).total_seconds() / 60 for queued, claimed in session.execute(query)]
-    return statistics.median(waits) if waits else float(settings.default_estimate_minutes)
+    return statistics.median(waits) if waits else float(config.default_estimate_minutes)
 
 
-def place_of(session: Session, handoff: Handoff, settings: HandoffConfig, now: datetime) -> QueuePlace:
+def place_of(session: Session, handoff: Handoff, config: HandoffConfig, now: datetime) -> QueuePlace:
     """Where a waiting caller is in the queue and how long they will likely still wait (at least a minute)."""
     ahead = session.execute(
         select(func.count(Handoff.id)).where(
@@ -193,7 +193,7 @@ def place_of(session: Session, handoff: Handoff, settings: HandoffConfig, now: d
     position = int(ahead) + 1
     # Each caller ahead is a typical pick-up in turn; what this caller already waited counts off their own.
     waited = (now - handoff.queued_at).total_seconds() / 60
-    minutes = max(1, math.ceil(wait_minutes(session, settings) * position - waited))
+    minutes = max(1, math.ceil(wait_minutes(session, config) * position - waited))
     return QueuePlace(position, minutes)
 
 
@@ -204,7 +204,7 @@ def enqueue(
     channel: str,
     reason: str,
     snapshot: dict[str, Any],
-    settings: HandoffConfig,
+    config: HandoffConfig,
     at: datetime,
 ) -> tuple[Handoff, QueuePlace]:
     """Put the conversation in the queue (once: a second request while waiting or with an agent keeps its place)."""
@@ -223,7 +223,7 @@ def enqueue(
         )
         session.add(handoff)
         session.flush()
-    return handoff, place_of(session, handoff, settings, at)
+    return handoff, place_of(session, handoff, config, at)
 
 
 def gate_caller_message(
@@ -232,7 +232,7 @@ def gate_caller_message(
     sender_id: str,
     said: str,
     external_id: str | None,
-    settings: HandoffConfig,
+    config: HandoffConfig,
     at: datetime,
 ) -> Gate:
     """A caller's message before the bot sees it: logged in the conversation (when there is one), and routed."""
@@ -245,7 +245,7 @@ def gate_caller_message(
     if handoff is None:
         return Gate("bot")
     if handoff.status == Status.WAITING.value:
-        return Gate("waiting", place_of(session, handoff, settings, at))
+        return Gate("waiting", place_of(session, handoff, config, at))
     handoff.last_activity_at = at
     return Gate("agent")
 
@@ -287,7 +287,7 @@ def claim(session: Session, handoff_id: int, *, user_id: int, agent_name: str, a
         if handoff.status == Status.WITH_AGENT.value:
             raise AlreadyTaken(text("agent.already_taken", agent=handoff.agent_name))
         raise HandoffError(text("agent.not_waiting", status=text(f"end_reasons.{handoff.end_reason}")))
-    tell_caller(session, handoff, SYSTEM, text("claimed", agent=agent_name), at)
+    _tell_or_skip(session, handoff, text("claimed", agent=agent_name), at)
     return handoff
 
 
@@ -338,13 +338,13 @@ def tell_caller(
 
 def _tell_or_skip(session: Session, handoff: Handoff, said: str, at: datetime) -> None:
     """A notice for the caller: by SMS when WeChat's window closed and there is a phone; else only in the log."""
+    conversation = handoff.conversation
+    message = append(session, conversation, SYSTEM, said, at)
+    assert message is not None
     try:
-        tell_caller(session, handoff, SYSTEM, said, at)
+        deliver(session, conversation, message, phone=caller_phone(handoff), now=at)
     except OutsideWindow as closed:
         if closed.phone:
-            conversation = handoff.conversation
-            message = append(session, conversation, SYSTEM, said, at)
-            assert message is not None
             deliver(session, conversation, message, phone=closed.phone, now=at, by_sms=True)
 
 
@@ -387,9 +387,9 @@ def _end(handoff: Handoff, *, by: str, reason: str, at: datetime) -> None:
 # --- the worker's sweep -------------------------------------------------------------------------------------------
 
 
-def overdue(session: Session, now: datetime, settings: HandoffConfig, *, desk_open: bool) -> list[Handoff]:
+def overdue(session: Session, now: datetime, config: HandoffConfig, *, desk_open: bool) -> list[Handoff]:
     """Callers waiting past the policy's limit, or all waiting callers once the desk has closed."""
-    return [h for h in waiting(session) if not desk_open or now - h.queued_at >= settings.wait_limit]
+    return [h for h in waiting(session) if not desk_open or now - h.queued_at >= config.wait_limit]
 
 
 def give_up_waiting(
@@ -410,15 +410,15 @@ def give_up_waiting(
     return True
 
 
-def end_idle(session: Session, now: datetime, settings: HandoffConfig) -> list[int]:
+def end_idle(session: Session, now: datetime, config: HandoffConfig) -> list[int]:
     """Conversations nobody wrote in for the policy's idle time go back to the bot, which says so."""
     ended = []
     for handoff in with_agents(session):
-        if now - handoff.last_activity_at < settings.idle:
+        if now - handoff.last_activity_at < config.idle:
             continue
         _lock(session, handoff.conversation_id)
         session.refresh(handoff)
-        if handoff.status != Status.WITH_AGENT.value or now - handoff.last_activity_at < settings.idle:
+        if handoff.status != Status.WITH_AGENT.value or now - handoff.last_activity_at < config.idle:
             continue
         _end(handoff, by="worker", reason="idle", at=now)
         _tell_or_skip(session, handoff, text("idle_handed_back"), now)

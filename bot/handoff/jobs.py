@@ -54,7 +54,7 @@ def callback_text(
     handoff: Handoff,
     *,
     desk_open: bool,
-    settings: HandoffConfig,
+    config: HandoffConfig,
     policy: ServicePolicy,
     calendar: BusinessCalendar,
 ) -> str:
@@ -64,7 +64,7 @@ def callback_text(
     if desk_open:
         return text(
             "no_agent_callback",
-            limit=settings.wait_limit_minutes,
+            limit=config.wait_limit_minutes,
             number=number,
             callback=policy.value("deadlines.callback_minutes"),
             phone=phone,
@@ -79,14 +79,14 @@ def callback_text(
 
 
 def handoff_sweep_job(engine: Engine | None, *, policy: ServicePolicy, calendar: BusinessCalendar) -> Job:
-    settings = HandoffConfig.of(policy)
+    config = HandoffConfig.of(policy)
 
     def job(now: datetime) -> None:
         desk_open = is_business_hours(now, calendar)
         with session_scope(engine) as session:
             due = [
                 (h, Origin(h.conversation.channel, h.conversation.sender_id, transcript_of(session, h)))
-                for h in overdue(session, now, settings, desk_open=desk_open)
+                for h in overdue(session, now, config, desk_open=desk_open)
             ]
         called_back = 0
         for handoff, origin in due:
@@ -98,7 +98,7 @@ def handoff_sweep_job(engine: Engine | None, *, policy: ServicePolicy, calendar:
                 number or "",
                 handoff,
                 desk_open=desk_open,
-                settings=settings,
+                config=config,
                 policy=policy,
                 calendar=calendar,
             )
@@ -107,7 +107,7 @@ def handoff_sweep_job(engine: Engine | None, *, policy: ServicePolicy, calendar:
                     session, handoff.id, ticket_number=number, said=said, desk_open=desk_open, at=now
                 )
         with session_scope(engine) as session:
-            handed_back = end_idle(session, now, settings)
+            handed_back = end_idle(session, now, config)
         if called_back or handed_back:
             logger.info(
                 "hand-off: %d caller(s) given a call-back, %d conversation(s) back to the bot",

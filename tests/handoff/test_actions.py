@@ -13,7 +13,7 @@ from bot.db import session_scope
 from bot.db.models import Handoff
 from bot.tickets import TicketKind
 from tests.conftest import make_tracker, texts
-from tests.handoff.conftest import MONDAY_10
+from tests.handoff.support import MONDAY_10
 
 EVENING = MONDAY_10 + timedelta(hours=10)  # 20:00 local: the desk is closed
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import skip_or_fail
-from tests.handoff.conftest import HOTLINE, PASSWORD, Stack, running_stack
+from tests.handoff.support import HOTLINE, PASSWORD, Stack, running_stack
 
 WAIT = 30  # seconds: a turn of a freshly started bot can be slow on a loaded machine
 

@@ -25,7 +25,7 @@ from bot.webchat.sessions import device_token
 from tests.channels import test_twilio_sms_channel as sms
 from tests.channels import test_wechat_channel as wechat
 from tests.channels.platform_fakes import AsgiClient, FakeBot, serve
-from tests.handoff.conftest import queue
+from tests.handoff.support import queue
 
 pytestmark = pytest.mark.anyio
 

@@ -3,7 +3,7 @@ caller's channel, hand-back, and the worker's call-back and idle sweep."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from bot.db.models import Handoff, OutboxMessage, Ticket
 from bot.handoff.config import HandoffConfig
 from bot.handoff.conversations import (
     AlreadyTaken,
+    Gate,
     HandoffError,
     NotYours,
     append,
@@ -30,13 +31,20 @@ from bot.handoff.delivery import OutsideWindow
 from bot.handoff.jobs import handoff_sweep_job
 from bot.ops.calendar import current_calendar
 from bot.policy import current_policy
-from tests.handoff.conftest import MONDAY_10, queue
+from tests.handoff.support import MONDAY_10, queue
 
 
-def gate(engine: Engine, sender: str, said: str, settings: HandoffConfig, at=MONDAY_10, external_id=None):  # type: ignore[no-untyped-def]
+def gate(
+    engine: Engine,
+    sender: str,
+    said: str,
+    config: HandoffConfig,
+    at: datetime = MONDAY_10,
+    external_id: str | None = None,
+) -> Gate:
     with session_scope(engine) as session:
         return gate_caller_message(
-            session, sender_id=sender, said=said, external_id=external_id, settings=settings, at=at
+            session, sender_id=sender, said=said, external_id=external_id, config=config, at=at
         )
 
 
@@ -54,20 +62,22 @@ def outbox(engine: Engine) -> list[tuple[str, str, str]]:
 
 
 def test_callers_are_told_their_place_and_a_wait_from_recent_pick_ups(
-    database: Engine, agents: dict[str, int], settings: HandoffConfig
+    database: Engine, agents: dict[str, int], handoff_config: HandoffConfig
 ) -> None:
     first = queue(database, "web-a", "webchat")
     second = queue(database, "web-b", "webchat", at=MONDAY_10 + timedelta(minutes=1))
     with session_scope(database) as session:
-        place = place_of(session, session.get(Handoff, second), settings, MONDAY_10 + timedelta(minutes=1))
+        place = place_of(
+            session, session.get(Handoff, second), handoff_config, MONDAY_10 + timedelta(minutes=1)
+        )
     # No history yet: the policy's default per caller ahead, the second caller waits for two pick-ups.
-    assert (place.position, place.minutes) == (2, 2 * settings.default_estimate_minutes)
+    assert (place.position, place.minutes) == (2, 2 * handoff_config.default_estimate_minutes)
     with session_scope(database) as session:
         claim(
             session, first, user_id=agents["zhou"], agent_name="周客服", at=MONDAY_10 + timedelta(minutes=8)
         )
         after = MONDAY_10 + timedelta(minutes=8)
-        place = place_of(session, session.get(Handoff, second), settings, after)
+        place = place_of(session, session.get(Handoff, second), handoff_config, after)
     # Now the one pick-up took 8 minutes; the second caller is first and has already waited 7 of them.
     assert (place.position, place.minutes) == (1, 1)
 
@@ -92,21 +102,21 @@ def test_one_conversation_is_never_taken_by_two_agents(database: Engine, agents:
 
 
 def test_caller_messages_go_to_the_agent_and_not_to_the_bot(
-    database: Engine, agents: dict[str, int], settings: HandoffConfig
+    database: Engine, agents: dict[str, int], handoff_config: HandoffConfig
 ) -> None:
-    assert gate(database, "web-x", "你好", settings).route == "bot"  # no conversation log: nothing kept
+    assert gate(database, "web-x", "你好", handoff_config).route == "bot"  # no conversation log: nothing kept
     handoff_id = queue(database, "web-a", "webchat")
-    waiting = gate(database, "web-a", "还要等多久", settings, external_id="m1")
+    waiting = gate(database, "web-a", "还要等多久", handoff_config, external_id="m1")
     assert waiting.route == "waiting" and waiting.place is not None and waiting.place.position == 1
     with session_scope(database) as session:
         claim(session, handoff_id, user_id=agents["zhou"], agent_name="周客服", at=MONDAY_10)
-    assert gate(database, "web-a", "仪器报E03", settings, external_id="m2").route == "agent"
-    assert gate(database, "web-a", "仪器报E03", settings, external_id="m2").route == "duplicate"
+    assert gate(database, "web-a", "仪器报E03", handoff_config, external_id="m2").route == "agent"
+    assert gate(database, "web-a", "仪器报E03", handoff_config, external_id="m2").route == "duplicate"
     with session_scope(database) as session:
         reply(session, handoff_id, user_id=agents["zhou"], said="请先关机重启试试", at=MONDAY_10)
     with session_scope(database) as session:
         hand_back(session, handoff_id, user_id=agents["zhou"], by="console:zhou", at=MONDAY_10)
-    assert gate(database, "web-a", "谢谢", settings).route == "bot"
+    assert gate(database, "web-a", "谢谢", handoff_config).route == "bot"
     assert log_of(database, "web-a") == [
         ("caller", "还要等多久"),
         ("system", "人工客服周客服已接入，请直接说明您的情况。"),
@@ -135,10 +145,10 @@ def test_sms_replies_go_through_the_outbox_to_the_callers_number(
 
 
 def test_wechat_replies_only_within_48_hours_of_the_callers_last_message(
-    database: Engine, agents: dict[str, int], settings: HandoffConfig
+    database: Engine, agents: dict[str, int], handoff_config: HandoffConfig
 ) -> None:
     handoff_id = queue(database, "oNURSE", "wechat")
-    gate(database, "oNURSE", "在吗", settings)  # the caller's last message: now
+    gate(database, "oNURSE", "在吗", handoff_config)  # the caller's last message: now
     with session_scope(database) as session:
         claim(session, handoff_id, user_id=agents["zhou"], agent_name="周客服", at=MONDAY_10)
         reply(
@@ -194,20 +204,22 @@ def test_callers_still_waiting_when_the_desk_closes_are_called_back(database: En
 
 
 def test_an_idle_conversation_goes_back_to_the_bot(
-    database: Engine, agents: dict[str, int], settings: HandoffConfig
+    database: Engine, agents: dict[str, int], handoff_config: HandoffConfig
 ) -> None:
     job = handoff_sweep_job(database, policy=current_policy(), calendar=current_calendar())
     handoff_id = queue(database, "web-a", "webchat")
     with session_scope(database) as session:
         claim(session, handoff_id, user_id=agents["zhou"], agent_name="周客服", at=MONDAY_10)
-    gate(database, "web-a", "好的我看看", settings, at=MONDAY_10 + timedelta(minutes=10))
+    gate(database, "web-a", "好的我看看", handoff_config, at=MONDAY_10 + timedelta(minutes=10))
     job(MONDAY_10 + timedelta(minutes=20))  # 10 minutes since the caller wrote: not idle yet
     with session_scope(database) as session:
         assert session.get(Handoff, handoff_id).status == "with_agent"
     job(MONDAY_10 + timedelta(minutes=26))
     with session_scope(database) as session:
         assert session.get(Handoff, handoff_id).end_reason == "idle"
-    assert gate(database, "web-a", "还在吗", settings, at=MONDAY_10 + timedelta(minutes=27)).route == "bot"
+    assert (
+        gate(database, "web-a", "还在吗", handoff_config, at=MONDAY_10 + timedelta(minutes=27)).route == "bot"
+    )
 
 
 def test_a_caller_who_chooses_a_call_back_leaves_the_queue(database: Engine) -> None:

@@ -27,7 +27,7 @@ from bot.handoff.conversations import (
     reply,
 )
 from bot.policy import current_policy
-from tests.handoff.conftest import PASSWORD, queue
+from tests.handoff.support import PASSWORD, queue
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_no_message_is_lost_or_shown_twice_across_instances(
     handoff_id = queue(postgres, "web-busy", "webchat", at=utc_now())
     with session_scope(postgres) as session:
         claim(session, handoff_id, user_id=zhou, agent_name="周客服", at=utc_now())
-    settings = HandoffConfig.of(current_policy())
+    config = HandoffConfig.of(current_policy())
     per_writer = 25
     barrier = threading.Barrier(4)
     done = threading.Event()
@@ -112,7 +112,7 @@ def test_no_message_is_lost_or_shown_twice_across_instances(
                     sender_id="web-busy",
                     said=f"来电{n}",
                     external_id=f"c{n}",
-                    settings=settings,
+                    config=config,
                     at=utc_now(),
                 )
                 assert gate.route in ("agent", "duplicate")
