@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import caller_phone, latest_message, origin_of
 from actions.handoff import queue_after_complaint, queue_instead_of_callback
+from actions.safety import hazard_interrupts
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.db import session_scope
@@ -80,6 +81,8 @@ class ValidateContactForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         message = latest_message(tracker)
+        if hazard_interrupts(message):
+            return []  # safety first: data/rules/safety.yml takes the turn
         requested = tracker.get_slot("requested_slot")
         found = extract_fields(message, requested, current_catalogue(), current_rules())
         return [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS]

@@ -39,8 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.clock import utc_now  # noqa: E402
 from bot.console.auth import Role, add_user  # noqa: E402
 from bot.db import engine_for, migrate, session_scope  # noqa: E402
-from tests.conftest import throwaway_postgres_database  # noqa: E402
-from tests.handoff.support import PASSWORD, Stack, running_stack  # noqa: E402
+from tests.handoff.support import Stack, running_stack  # noqa: E402
+from tests.support import (
+    PASSWORD,  # noqa: E402
+    throwaway_postgres_database,  # noqa: E402
+)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

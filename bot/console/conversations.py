@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.clock import local_text
 from bot.console.kb import _knowledge as knowledge_base
 from bot.console.pages import Console, Login, console_of, login_of, render
+from bot.console.texts import console_text
 from bot.db import session_scope
 from bot.db.models import ConversationMessage, Handoff
 from bot.handoff.config import HandoffConfig, text
@@ -338,7 +339,7 @@ async def ticket_from_conversation(request: web.Request) -> web.StreamResponse:
         )
         if submitted.number is None:
             return _conversation_page(
-                request, handoff_id, status=503, error=console.config.error("server_error")
+                request, handoff_id, status=503, error=console_text("errors.server_error")
             )
         number, done = submitted.number, text("agent.ticket_created", number=submitted.number)
     with session_scope(console.engine) as session:

@@ -13,7 +13,7 @@ from bot.db import session_scope
 from bot.db.models import Rating, Ticket
 from bot.ratings import score_in
 from tests.actions.test_intake_actions import FILLED
-from tests.conftest import make_tracker, slot_values, texts
+from tests.support import make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
 

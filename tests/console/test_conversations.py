@@ -17,8 +17,9 @@ from bot.handoff.config import HandoffConfig
 from bot.handoff.conversations import gate_caller_message
 from bot.policy import current_policy
 from bot.tickets import find_ticket
-from tests.console.conftest import START, Console, FakeClock
+from tests.factories import START, FakeClock
 from tests.handoff.support import queue as handoff_queue
+from tests.support import Console
 
 pytestmark = pytest.mark.anyio
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import RunningBot
 from tests.conversations.script import HERE, Conversation, load, run
+from tests.support import RunningBot
 
 pytestmark = pytest.mark.slow
 
@@ -42,11 +42,11 @@ def rest_say(bot: RunningBot, text: str, sender: str) -> str:
         for c in CONVERSATIONS
     ],
 )
-def test_conversation(conversation: Conversation, running_bot: RunningBot) -> None:
+def test_conversation(conversation: Conversation, conversation_bot: RunningBot) -> None:
     outcome = run(
         conversation,
-        lambda text, sender: rest_say(running_bot, text, sender),
-        running_bot.env["HOTLINE_DATABASE_URL"],
+        lambda text, sender: rest_say(conversation_bot, text, sender),
+        conversation_bot.env["HOTLINE_DATABASE_URL"],
     )
     report = os.environ.get("HOTLINE_CONVERSATION_REPORT")
     if report:

@@ -30,10 +30,9 @@ from bot.handoff.config import HandoffConfig
 from bot.handoff.conversations import enqueue
 from bot.model import ensure_model
 from bot.policy import current_policy
-from tests.conftest import free_port
+from tests.factories import START
+from tests.support import PASSWORD, free_port
 
-MONDAY_10 = datetime(2026, 11, 23, 2, 0)  # a Monday, 10:00 in Zhengzhou: the desk is open
-PASSWORD = "correct horse 42"
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
 
 
@@ -44,9 +43,9 @@ def snapshot(phone: str | None = "13912345678", **fields: Any) -> dict[str, Any]
         values["contact_phone"] = phone
     return {
         "transcript": [
-            {"role": "user", "text": "生化仪一直报温度异常", "at": MONDAY_10.timestamp()},
-            {"role": "bot", "text": "请问设备序列号是多少？", "at": MONDAY_10.timestamp()},
-            {"role": "user", "text": "转人工", "at": MONDAY_10.timestamp()},
+            {"role": "user", "text": "生化仪一直报温度异常", "at": START.timestamp()},
+            {"role": "bot", "text": "请问设备序列号是多少？", "at": START.timestamp()},
+            {"role": "user", "text": "转人工", "at": START.timestamp()},
         ],
         "fields": values,
         "request": "转人工",
@@ -57,7 +56,7 @@ def queue(
     engine: Engine,
     sender: str,
     channel: str,
-    at: datetime = MONDAY_10,
+    at: datetime = START,
     phone: str | None = "13912345678",
     **fields: str,
 ) -> int:

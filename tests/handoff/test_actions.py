@@ -12,10 +12,10 @@ from actions.handoff import queue_after_complaint, queue_instead_of_callback
 from bot.db import session_scope
 from bot.db.models import Handoff
 from bot.tickets import TicketKind
-from tests.conftest import make_tracker, texts
-from tests.handoff.support import MONDAY_10
+from tests.factories import START
+from tests.support import make_tracker, texts
 
-EVENING = MONDAY_10 + timedelta(hours=10)  # 20:00 local: the desk is closed
+EVENING = START + timedelta(hours=10)  # 20:00 local: the desk is closed
 
 
 def handoffs(engine: Engine) -> list[tuple[str, str, str]]:
@@ -33,7 +33,7 @@ def test_asking_for_a_person_on_the_web_chat_in_office_hours_queues_the_caller(d
         sender_id="web-1",
         slots={"contact_phone": "13912345678"},
     )
-    assert queue_instead_of_callback(dispatcher, tracker, TicketKind.CALLBACK, MONDAY_10)
+    assert queue_instead_of_callback(dispatcher, tracker, TicketKind.CALLBACK, START)
     assert "排第1位" in texts(dispatcher) and "回电" in texts(dispatcher)
     assert handoffs(database) == [("web-1", "waiting", "asked")]
     with session_scope(database) as session:
@@ -43,7 +43,7 @@ def test_asking_for_a_person_on_the_web_chat_in_office_hours_queues_the_caller(d
 
 
 def test_after_hours_the_phone_and_plain_rest_get_the_call_back(database: Engine) -> None:
-    for channel, at in (("webchat", EVENING), ("rest", MONDAY_10), ("twilio_voice", MONDAY_10)):
+    for channel, at in (("webchat", EVENING), ("rest", START), ("twilio_voice", START)):
         dispatcher = CollectingDispatcher()
         tracker = make_tracker("转人工", "request_human", channel=channel, sender_id=f"s-{channel}")
         assert not queue_instead_of_callback(dispatcher, tracker, TicketKind.CALLBACK, at)
@@ -55,15 +55,15 @@ def test_after_two_misses_the_person_asked_for_is_recorded_as_such(database: Eng
     tracker = make_tracker(
         "转人工", "request_human", channel="wechat", sender_id="oA", slots={"faq_misses": 2}
     )
-    assert queue_instead_of_callback(CollectingDispatcher(), tracker, TicketKind.CALLBACK, MONDAY_10)
+    assert queue_instead_of_callback(CollectingDispatcher(), tracker, TicketKind.CALLBACK, START)
     assert handoffs(database) == [("oA", "waiting", "two_misses")]
 
 
 def test_asking_for_a_call_back_while_waiting_leaves_the_queue(database: Engine) -> None:
     human = make_tracker("转人工", "request_human", channel="webchat", sender_id="web-1")
-    queue_instead_of_callback(CollectingDispatcher(), human, TicketKind.CALLBACK, MONDAY_10)
+    queue_instead_of_callback(CollectingDispatcher(), human, TicketKind.CALLBACK, START)
     callback = make_tracker("还是给我回电吧", "request_callback", channel="webchat", sender_id="web-1")
-    assert not queue_instead_of_callback(CollectingDispatcher(), callback, TicketKind.CALLBACK, MONDAY_10)
+    assert not queue_instead_of_callback(CollectingDispatcher(), callback, TicketKind.CALLBACK, START)
     assert handoffs(database) == [("web-1", "ended", "asked")]
 
 
@@ -76,7 +76,7 @@ def test_an_angry_or_harmful_complaint_also_gets_a_person(database: Engine) -> N
         tracker = make_tracker(
             said, "complaint", channel="webchat", sender_id=sender, slots={"request_text": said}
         )
-        queue_after_complaint(dispatcher, tracker, TicketKind.COMPLAINT, MONDAY_10)
+        queue_after_complaint(dispatcher, tracker, TicketKind.COMPLAINT, START)
         assert "转接人工客服" in texts(dispatcher) and "排第" in texts(dispatcher)
         assert handoffs(database)[-1] == (sender, "waiting", reason)
     calm = make_tracker(
@@ -87,5 +87,5 @@ def test_an_angry_or_harmful_complaint_also_gets_a_person(database: Engine) -> N
         slots={"request_text": "工程师迟到了半小时"},
     )
     dispatcher = CollectingDispatcher()
-    queue_after_complaint(dispatcher, calm, TicketKind.COMPLAINT, MONDAY_10)
+    queue_after_complaint(dispatcher, calm, TicketKind.COMPLAINT, START)
     assert dispatcher.messages == [] and len(handoffs(database)) == 2

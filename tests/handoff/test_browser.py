@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import skip_or_fail
-from tests.handoff.support import HOTLINE, PASSWORD, Stack, running_stack
+from tests.handoff.support import HOTLINE, Stack, running_stack
+from tests.support import PASSWORD, skip_or_fail
 
 WAIT = 30  # seconds: a turn of a freshly started bot can be slow on a loaded machine
 

@@ -27,7 +27,8 @@ from bot.handoff.conversations import (
     reply,
 )
 from bot.policy import current_policy
-from tests.handoff.support import PASSWORD, queue
+from tests.handoff.support import queue
+from tests.support import PASSWORD
 
 
 @pytest.fixture

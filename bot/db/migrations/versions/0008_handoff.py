@@ -1,7 +1,7 @@
 """Live hand-off to a person (人机协同): conversations, their messages in order, and each hand-off's trail.
 
 Revision ID: 0008_handoff
-Revises: 0008_kb
+Revises: 0008_safety
 Create Date: 2026-12-06
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_handoff"
-down_revision = "0008_kb"
+down_revision = "0008_safety"
 branch_labels = None
 depends_on = None
 
