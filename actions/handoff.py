@@ -114,3 +114,9 @@ def queue_after_complaint(
     if reason is None:
         return
     _queue(dispatcher, tracker, reason, now, lead=text("complaint_to_person"))
+
+
+def queue_after_incident(dispatcher: CollectingDispatcher, tracker: Tracker, now: datetime) -> None:
+    """After a safety incident is registered (and the on-call engineer paged): a person too, when the policy says so."""
+    if HandoffConfig.of(current_policy()).safety_incident:
+        _queue(dispatcher, tracker, "safety_incident", now, lead=text("incident_to_person"))

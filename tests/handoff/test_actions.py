@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from actions.handoff import queue_after_complaint, queue_instead_of_callback
+from actions.handoff import queue_after_complaint, queue_after_incident, queue_instead_of_callback
 from bot.db import session_scope
 from bot.db.models import Handoff
 from bot.tickets import TicketKind
@@ -89,3 +89,16 @@ def test_an_angry_or_harmful_complaint_also_gets_a_person(database: Engine) -> N
     dispatcher = CollectingDispatcher()
     queue_after_complaint(dispatcher, calm, TicketKind.COMPLAINT, START)
     assert dispatcher.messages == [] and len(handoffs(database)) == 2
+
+
+def test_a_registered_safety_incident_also_gets_a_person(database: Engine) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("护士被仪器电了一下", "report_hazard", channel="wechat", sender_id="oB")
+    queue_after_incident(dispatcher, tracker, START)
+    assert "在线跟进这次事件" in texts(dispatcher) and "排第1位" in texts(dispatcher)
+    assert handoffs(database) == [("oB", "waiting", "safety_incident")]
+    after_hours = CollectingDispatcher()
+    queue_after_incident(
+        after_hours, make_tracker("漏电", "report_hazard", channel="wechat", sender_id="oC"), EVENING
+    )
+    assert after_hours.messages == [] and len(handoffs(database)) == 1
