@@ -20,9 +20,9 @@ from bot.db.models import OutboxMessage, Ticket
 from bot.replies import NOT_GIVEN
 from bot.safety import ADVERSE_EVENT, CLINICAL_RISK, HAZARD_INTENT, SAFETY_INCIDENT, current_safety_rules
 from tests.actions.test_intake_actions import FILLED
-from tests.conftest import make_tracker, slot_values, texts
-from tests.ops.conftest import make_ticket
+from tests.factories import make_ticket
 from tests.ops.test_calendar import utc
+from tests.support import make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
 RULES = current_safety_rules()
@@ -214,7 +214,7 @@ async def test_the_incident_pages_the_on_call_engineer_and_the_manager_at_once(
 async def test_an_open_ticket_on_the_device_is_escalated_and_the_caller_told(
     team: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clog = make_ticket(team, "clog", serial_number="BC25010266", description="堵孔")
+    clog = make_ticket(team, "clog", serial_number="BC25010266", description="堵孔").number
     monkeypatch.setattr("actions.safety.utc_now", lambda: utc("2026-11-20 03:00"))
     tracker = make_tracker("BC25010266", "inform", slots=incident_slots(serial_number="BC25010266"))
     await ActionSubmitSafetyTicket().run(dispatcher, tracker, domain)

@@ -12,7 +12,8 @@ from bot.incidents import IncidentReport, submit_incident
 from bot.journal import TicketJournal
 from bot.safety import ADVERSE_EVENT, SAFETY_INCIDENT, current_safety_rules
 from bot.tickets import Origin, Registration
-from tests.console.conftest import START, Console, make_fault
+from tests.factories import START, make_ticket
+from tests.support import Console
 
 pytestmark = pytest.mark.anyio
 
@@ -40,7 +41,9 @@ def incident(engine: Engine, tmp_path: Path, *, harmed: bool) -> str:
 async def test_the_queue_puts_an_incident_first_under_a_red_banner(
     database: Engine, console: Console, tmp_path: Path
 ) -> None:
-    late = make_fault(database, "late", START - timedelta(hours=8))  # red: past its deadlines
+    late = make_ticket(
+        database, "late", received_at=START - timedelta(hours=8)
+    ).number  # red: past its deadlines
     number = incident(database, tmp_path, harmed=False)
     await console.login("li")
     status, page = await console.get("/queue")
@@ -53,7 +56,7 @@ async def test_the_queue_puts_an_incident_first_under_a_red_banner(
 
 
 async def test_no_banner_without_an_incident(database: Engine, console: Console) -> None:
-    make_fault(database, "plain", START)
+    make_ticket(database, "plain", received_at=START)
     await console.login("li")
     _, page = await console.get("/queue")
     assert "safety-banner" not in page

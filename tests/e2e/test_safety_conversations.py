@@ -19,7 +19,7 @@ from bot.channels.splitting import SMS_PART, ucs2_length
 from bot.channels.twilio_voice import read_codes_aloud
 from bot.safety import current_safety_rules
 from tests.channels.test_channel_intake_e2e import _twilio, voice, wechat
-from tests.conftest import CHANNEL_SECRETS, HOTLINE, RunningBot
+from tests.support import CHANNEL_SECRETS, HOTLINE, RunningBot
 
 pytestmark = pytest.mark.slow
 
