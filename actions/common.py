@@ -25,6 +25,7 @@ INTAKE_SLOTS = (
     "guide_step_answer",
     "guide_progress",
     "guide_solved",
+    "offered_serial",
 )
 # Who the caller is: kept across intakes in one conversation so a second request does not ask again.
 CALLER_SLOTS = ("hospital", "department", "contact_person", "contact_phone")

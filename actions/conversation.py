@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.ratings import rating_follow_up
 from bot.db import session_scope
 from bot.knowledge.questions import record_feedback
 from bot.texts import labels, say
@@ -30,6 +31,9 @@ class ActionAcknowledge(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        rated = rating_follow_up(dispatcher, tracker, tracker.latest_message.get("text") or "")
+        if rated is not None:
+            return rated  # 「不用了」 to the question for a phone after a low score
         previous = _previous_action(tracker)
         question_id = tracker.get_slot("faq_question_id")
         if previous == "action_answer_question" and question_id is not None:

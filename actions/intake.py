@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
 
@@ -17,7 +18,9 @@ from actions.safety import hazard_interrupts
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.config import settings
+from bot.context import accepts_offer
 from bot.db import session_scope
+from bot.device_reports import DeviceReport, split_by_device
 from bot.installed_base import find_device
 from bot.intake import (
     Message,
@@ -37,6 +40,7 @@ from bot.policy import ServicePolicy, current_policy
 from bot.replies import FIELD_LABELS, NOT_GIVEN, registration_summary, ticket_confirmation
 from bot.submission import SubmitOutcome, submit_ticket
 from bot.texts import say
+from bot.ticket_changes import same_fault
 from bot.tickets import STATUS_LABELS, Registration, TicketKind, TicketStatus, open_ticket_for_serial
 from bot.triage import current_rules
 
@@ -87,8 +91,39 @@ class ActionStartIntake(Action):
             SlotSet("intake_flags", []),
             SlotSet("failed_attempts", {}),
         ]
+        reports = split_by_device(message.text, current_catalogue())
+        if reports:
+            # Two devices in one message: one ticket each, the first now, the others right after it.
+            first = reports[0]
+            found.update(device=first.device, fault_description=first.fault)
+            named = "、".join(r.device for r in reports)
+            dispatcher.utter_message(
+                text=say("several_devices", count=len(reports), devices=named, first=first.device)
+            )
+        events.append(SlotSet("pending_devices", [asdict(r) for r in reports[1:]]))
         events += [SlotSet(field, value) for field, value in found.items()]
         return events
+
+
+def next_device(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """After a ticket, the next device of a message that named several: a new intake at the same place, started at
+    once (the caller, hospital, department and address are kept; its serial and fault are its own)."""
+    pending = list(tracker.get_slot("pending_devices") or [])
+    if not pending:
+        return []
+    report = DeviceReport(**pending[0])
+    dispatcher.utter_message(text=say("next_device", device=report.device))
+    place = {slot: tracker.get_slot(slot) for slot in ("site_address", "site_city")}
+    return [
+        SlotSet("pending_devices", pending[1:]),
+        SlotSet("intake_id", uuid.uuid4().hex),
+        SlotSet("intake_flags", []),
+        SlotSet("failed_attempts", {}),
+        SlotSet("device", report.device),
+        SlotSet("fault_description", report.fault),
+        *[SlotSet(slot, value) for slot, value in place.items() if value],
+        FollowupAction("fault_form"),
+    ]
 
 
 # What a guided check is about: a reply that repeats the fault (「还是显示报警」) answers no registration question.
@@ -96,18 +131,32 @@ _FAULT_FIELDS = ("fault_description", "device", "clinical_impact")
 _SERIAL_SPACING = re.compile(r"[\s\-－.。]")
 
 
-def _guide_step_events(message: Message) -> list[EventType]:
+def _guide_step_events(
+    dispatcher: CollectingDispatcher, tracker: Tracker, message: Message
+) -> list[EventType]:
     """A reply to a guide step: its outcome, and any registration field it gives. A serial or phone read out in the
     middle of a step goes into the registration (validated as usual); the walk keeps its place and the step is
-    asked again, briefly."""
+    asked again, briefly. A new error code ends the walk (noted in the fault), a reading is compared with its set
+    value (bot.knowledge.guidance read_reply)."""
     fields = _fields_given_during_walk(message)
     events: list[EventType] = [SlotSet(field, value) for field, value in fields.items()]
+    library = guide_library()
     # 「跳过」 may read as cancel to NLU: a reply that states a step's outcome is one, whatever the intent.
-    outcome = guide_library().outcome_of(message.text)
-    if outcome is not None:
-        return [*events, SlotSet("guide_step_answer", outcome.value)]
-    if guide_decision(message.text, message.intent) is False:
+    reply = library.read_reply(message.text)
+    if reply.wants_engineer:
         return [*events, SlotSet("guide_step_answer", STOPPED)]  # 「别试了，直接派工程师」
+    if reply.new_code:
+        dispatcher.utter_message(text=library.text("new_code").format(code=reply.new_code))
+        fault = library.text("new_code_fault").format(
+            fault=tracker.get_slot("fault_description") or "", code=reply.new_code
+        )
+        return [*events, SlotSet("fault_description", fault), SlotSet("guide_step_answer", STOPPED)]
+    if reply.reading is not None:
+        dispatcher.utter_message(text=library.reading_said(reply.reading))
+    if reply.outcome is not None:
+        return [*events, SlotSet("guide_step_answer", reply.outcome.value)]
+    if guide_decision(message.text, message.intent) is False:
+        return [*events, SlotSet("guide_step_answer", STOPPED)]
     if not fields and message.intent not in ("cancel", "request_human", "ask_question"):
         return [SlotSet("guide_step_answer", UNCLEAR)]
     return events
@@ -151,8 +200,16 @@ class ValidateFaultForm(FormValidationAction):
             if decision is not None:
                 return [SlotSet("guide_accepted", decision)]
         if requested == "guide_step_answer":
-            return _guide_step_events(message)
+            return _guide_step_events(dispatcher, tracker, message)
         found = extract_fields(message, requested, current_catalogue(), current_rules())
+        offered = tracker.get_slot("offered_serial")
+        if (
+            requested == "serial_number"
+            and offered
+            and "serial_number" not in found
+            and accepts_offer(message)
+        ):
+            found["serial_number"] = offered  # 「对，就是那台」 to the registered device offered
         events: list[EventType] = [SlotSet(field, value) for field, value in found.items()]
         if requested == "registration_confirmed":
             # The answer goes through validate_registration_confirmed, the one place that may also set
@@ -195,12 +252,21 @@ class ValidateFaultForm(FormValidationAction):
         with session_scope() as session:
             open_ticket = open_ticket_for_serial(session, serial)
             if open_ticket is not None:
+                new_fault = str(tracker.get_slot("fault_description") or "")
+                # Another fault on the same device is said to be one, never merged silently.
+                key = (
+                    "duplicate_found"
+                    if same_fault(new_fault, open_ticket.description)
+                    else "duplicate_other_fault"
+                )
                 dispatcher.utter_message(
                     text=say(
-                        "duplicate_found",
+                        key,
                         serial=serial,
                         number=open_ticket.number,
                         status=STATUS_LABELS[TicketStatus(open_ticket.status)],
+                        old=open_ticket.description or "",
+                        new=new_fault,
                     )
                 )
                 # Ending the form here hands over to action_submit_ticket, which notes the report on that ticket.
@@ -478,7 +544,7 @@ class ActionSubmitTicket(Action):
         elif ticket is not None:
             dispatcher.utter_message(text=ticket_confirmation(ticket, policy))
             _tell_after_hours(dispatcher, submitted.after_hours, policy)
-        return [*done, SlotSet("last_ticket_number", submitted.number)]
+        return [*done, SlotSet("last_ticket_number", submitted.number), *next_device(dispatcher, tracker)]
 
 
 def _tell_after_hours(

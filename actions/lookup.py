@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from actions.common import latest_message
-from bot.clock import to_local, utc_now
+from actions.ratings import rating_follow_up
+from bot.catalogue import current_catalogue
+from bot.clock import local_text, to_local, utc_now
+from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
 from bot.db import session_scope
+from bot.db.models import Ticket
 from bot.installed_base import find_device, warranty_status
-from bot.intake import find_ticket_number, gives_up, normalise_phone, normalise_serial
+from bot.intake import gives_up, normalise_phone, normalise_serial
+from bot.notify.outbox import session_sms_sender
+from bot.ops.calendar import current_calendar
+from bot.ops.paging import Pager
 from bot.policy import current_policy
 from bot.replies import ticket_status, warranty_answer
 from bot.safety import HAZARD_INTENT
 from bot.texts import say
+from bot.ticket_changes import escalate_overdue
 from bot.tickets import find_ticket, tickets_for_caller
 
 
 class ActionCheckTicket(Action):
-    """By ticket number when the caller gives one, else the tickets of this conversation or phone number."""
+    """By ticket number when the caller gives one, else the ticket a follow-up points to (「第二个」, 「工程师什么时候
+    到」 right after a look-up), else the tickets of this conversation or phone number. A promise whose time has
+    passed is not made again: the ticket is escalated and the caller told so."""
 
     def name(self) -> str:
         return "action_check_ticket"
@@ -31,29 +43,66 @@ class ActionCheckTicket(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         message = latest_message(tracker)
+        rated = rating_follow_up(dispatcher, tracker, message.text)
+        if rated is not None:
+            return rated  # the ticket a waiting score is for (「SR…那张」)
+        lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
         number = next(
             (str(e["value"]) for e in message.entities if e.get("entity") == "ticket_id"), None
-        ) or find_ticket_number(message.text)
+        ) or referenced_ticket(message.text, lookup)
         policy = current_policy()
+        now = utc_now()
         with session_scope() as session:
             if number:
                 found = find_ticket(session, number.upper())
                 if found is None:
                     dispatcher.utter_message(text=say("ticket_not_found", number=number.upper()))
-                else:
-                    dispatcher.utter_message(text=ticket_status(found, policy))
+                    return []
+                dispatcher.utter_message(text=answer_about(session, found, now))
+                numbers = lookup.numbers if lookup and found.number in lookup.numbers else (found.number,)
+                return [SlotSet("last_lookup", Lookup(TICKETS, numbers).to_dict())]
+            position = ordinal_in(message.text)
+            if position is not None and lookup is not None and lookup.kind == TICKETS:
+                # 「第三个呢」 after a look-up that found two: say what there is, never guess.
+                dispatcher.utter_message(
+                    text=say(
+                        "tickets_no_such_position",
+                        count=len(lookup.numbers),
+                        position=position + 1,
+                        numbers="、".join(lookup.numbers),
+                    )
+                )
                 return []
             phone = normalise_phone(message.text) or tracker.get_slot("contact_phone")
             tickets = tickets_for_caller(session, sender_id=tracker.sender_id, phone=phone, limit=3)
             if not tickets:
                 dispatcher.utter_message(text=say("tickets_none"))
-            elif len(tickets) == 1:
-                dispatcher.utter_message(text=ticket_status(tickets[0], policy))
+                return []
+            if len(tickets) == 1:
+                dispatcher.utter_message(text=answer_about(session, tickets[0], now))
             else:
                 lines = [say("tickets_several", count=len(tickets))]
-                lines += [ticket_status(t, policy) for t in tickets]
+                lines += [ticket_status(t, policy, now) for t in tickets]
                 dispatcher.utter_message(text="\n".join(lines))
-        return []
+            return [SlotSet("last_lookup", Lookup(TICKETS, tuple(t.number for t in tickets)).to_dict())]
+
+
+def answer_about(session: Session, ticket: Ticket, now: datetime) -> str:
+    """A ticket's status; when a promise to the caller has passed, an apology and who has it now instead of the
+    past time (the next step of the paging ladder is paged at once, bot.ticket_changes)."""
+    policy = current_policy()
+    text = ticket_status(ticket, policy, now)
+    pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
+    overdue = escalate_overdue(session, ticket, now=now, pager=pager)
+    if overdue is None:
+        return text
+    return text + say(
+        f"ticket_overdue.{overdue.clock}",
+        number=ticket.number,
+        due=local_text(overdue.due, policy.timezone),
+        who=overdue.escalated_to or say("overdue_escalated_nobody"),
+        hotline=policy.hotline_phone,
+    )
 
 
 def _serial_in(tracker: Tracker) -> str | None:
@@ -80,15 +129,20 @@ class ActionCheckWarranty(Action):
             if tracker.latest_action_name == "warranty_form":
                 return []  # the form gave up and has told the caller what else to do
             return [FollowupAction("warranty_form")]
-        policy = current_policy()
-        with session_scope() as session:
-            device = find_device(session, serial)
-            if device is None:
-                dispatcher.utter_message(text=say("warranty_unknown", serial=serial))
-            else:
-                today = to_local(utc_now(), policy.timezone).date()
-                dispatcher.utter_message(text=warranty_answer(device, warranty_status(device, today), policy))
-        return [SlotSet("serial_number", None)]
+        answer_warranty(dispatcher, serial)
+        lookup = Lookup(WARRANTY, serials=(serial,))
+        return [SlotSet("serial_number", None), SlotSet("last_lookup", lookup.to_dict())]
+
+
+def answer_warranty(dispatcher: CollectingDispatcher, serial: str) -> None:
+    policy = current_policy()
+    with session_scope() as session:
+        device = find_device(session, serial)
+        if device is None:
+            dispatcher.utter_message(text=say("warranty_unknown", serial=serial))
+        else:
+            today = to_local(utc_now(), policy.timezone).date()
+            dispatcher.utter_message(text=warranty_answer(device, warranty_status(device, today), policy))
 
 
 class ValidateWarrantyForm(FormValidationAction):
@@ -118,3 +172,37 @@ class ValidateWarrantyForm(FormValidationAction):
             return {"serial_number": None, "failed_attempts": {}, "requested_slot": None}
         dispatcher.utter_message(text=say("serial_invalid", value=value))
         return {"serial_number": None, "failed_attempts": counts}
+
+
+class ActionAskSerialNumber(Action):
+    """The fault form's serial question: when the hospital and the device type already point to exactly one
+    registered device, offer it (「是 GF-990（GF23070519）那台吗？」) instead of sending the caller to the
+    nameplate; offered once per intake."""
+
+    def name(self) -> str:
+        return "action_ask_fault_form_serial_number"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if not tracker.get_slot("offered_serial"):
+            catalogue = current_catalogue()
+            said = f"{tracker.get_slot('device') or ''} {tracker.get_slot('fault_description') or ''}"
+            device_type = catalogue.type_in_text(said)
+            with session_scope() as session:
+                device = the_registered_device(
+                    session, tracker.get_slot("hospital"), device_type.id if device_type else None, catalogue
+                )
+                if device is not None:
+                    dispatcher.utter_message(
+                        text=say(
+                            "registry_offer",
+                            hospital=device.hospital,
+                            department=device.department,
+                            model=device.model,
+                            serial=device.serial_number,
+                        )
+                    )
+                    return [SlotSet("offered_serial", device.serial_number)]
+        dispatcher.utter_message(response="utter_ask_fault_form_serial_number")
+        return []

@@ -13,19 +13,23 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import caller_phone, latest_message, origin_of
 from actions.handoff import queue_after_complaint, queue_instead_of_callback
+from actions.ratings import ask_for_score, rate
+from actions.requests import callback_window_said, registry_fields, request_follow_up, schedule_window
 from actions.safety import hazard_interrupts
+from bot.callbacks import declines_call_back, extension_in, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.db import session_scope
-from bot.intake import extract_fields, normalise_phone
+from bot.intake import extract_fields, find_ticket_number, normalise_phone
 from bot.journal import ticket_journal
-from bot.ops.after_hours import duty_desk_for
+from bot.ops.after_hours import VOICE_CHANNEL, duty_desk_for
 from bot.ops.calendar import current_calendar
 from bot.policy import current_policy
-from bot.ratings import needs_review, record_rating, score_in
+from bot.ratings import score_in
 from bot.replies import request_created
 from bot.submission import SubmitOutcome, submit_ticket
 from bot.texts import say
+from bot.ticket_changes import note_complaint
 from bot.tickets import KIND_LABELS, Registration, TicketKind
 from bot.triage import current_rules
 
@@ -37,6 +41,8 @@ KIND_BY_INTENT = {
     "request_training": TicketKind.TRAINING,
 }
 CONTACT_SLOTS = ("hospital", "contact_person", "contact_phone")
+# contact_phone when the caller will not leave one: never stored, it withdraws the call-back.
+DECLINED = "declined"
 
 
 class ActionStartServiceRequest(Action):
@@ -50,14 +56,23 @@ class ActionStartServiceRequest(Action):
     ) -> list[EventType]:
         message = latest_message(tracker)
         kind = KIND_BY_INTENT.get(message.intent or "", TicketKind.CALLBACK)
+        on_phone = tracker.get_latest_input_channel() == VOICE_CHANNEL
+        follow_up = await request_follow_up(dispatcher, tracker, domain, kind, on_phone=on_phone)
+        if follow_up is not None:
+            return follow_up
         events: list[EventType] = [
             SlotSet("request_kind", kind.value),
             SlotSet("request_text", message.text),
             SlotSet("intake_id", uuid.uuid4().hex),
         ]
-        found = extract_fields(message, None, current_catalogue(), current_rules())
+        registered = registry_fields(message)
+        if registered:
+            dispatcher.utter_message(text=say("serial_known_request", **registered))
+        found = {**extract_fields(message, None, current_catalogue(), current_rules()), **registered}
         events += [
-            SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS or f in ("device", "serial_number")
+            SlotSet(f, v)
+            for f, v in found.items()
+            if f in CONTACT_SLOTS or f in ("device", "serial_number", "department")
         ]
         phone = caller_phone(tracker)
         if phone and not tracker.get_slot("contact_phone") and "contact_phone" not in found:
@@ -72,7 +87,10 @@ class ValidateContactForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        # A call-back needs only a number to call; the others also need who and where.
+        # A call-back needs only a number to call; the others also need who and where; nothing when the request
+        # was answered or withdrawn (actions/requests.py).
+        if not tracker.get_slot("request_kind"):
+            return []
         if tracker.get_slot("request_kind") == TicketKind.CALLBACK.value:
             return ["contact_phone"]
         return list(domain_slots)
@@ -84,15 +102,25 @@ class ValidateContactForm(FormValidationAction):
         if hazard_interrupts(message):
             return []  # safety first: data/rules/safety.yml takes the turn
         requested = tracker.get_slot("requested_slot")
+        if requested == "contact_phone" and (
+            declines_call_back(message.text)
+            or (message.intent == "request_human" and normalise_phone(message.text) is None)
+        ):
+            # 「不想留电话」, or a person asked for again instead of a number: the phone was asked once.
+            return [SlotSet("contact_phone", DECLINED)]  # validate_contact_phone withdraws the call-back
         found = extract_fields(message, requested, current_catalogue(), current_rules())
         return [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS]
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value == DECLINED or declines_call_back(str(value)):
+            # Asked once; a caller who will not leave a number gets the hotline, not the same question again.
+            dispatcher.utter_message(text=say("handoff_no_phone", hotline=current_policy().hotline_phone))
+            return {"contact_phone": None, "request_kind": None, "intake_id": None}
         phone = normalise_phone(str(value))
         if phone:
-            return {"contact_phone": phone}
+            return {"contact_phone": with_extension(phone, extension_in(latest_message(tracker).text))}
         dispatcher.utter_message(text=say("phone_invalid", value=value))
         return {"contact_phone": None}
 
@@ -155,13 +183,23 @@ class ActionSubmitServiceRequest(Action):
             )
             dispatcher.utter_message(text=text)
         elif submitted.ticket is not None:
-            dispatcher.utter_message(text=request_created(submitted.ticket, policy))
+            window = schedule_window(submitted.ticket, registration.description, policy)
+            if window is not None:
+                dispatcher.utter_message(text=callback_window_said(submitted.ticket, window, policy))
+            else:
+                dispatcher.utter_message(text=request_created(submitted.ticket, policy))
+        named = find_ticket_number(registration.description or "")
+        if kind is TicketKind.COMPLAINT and submitted.ticket is not None and named:
+            with session_scope() as session:
+                note_complaint(session, named, submitted.ticket, caller=tracker.sender_id, at=utc_now())
         queue_after_complaint(dispatcher, tracker, kind, utc_now())
-        return [*finished, SlotSet("last_ticket_number", submitted.number)]
+        booked = {"kind": kind.value, "number": submitted.number}
+        return [*finished, SlotSet("last_ticket_number", submitted.number), SlotSet("last_request", booked)]
 
 
 class ActionRateService(Action):
-    """Store a 1-5 score, tied to the caller's latest ticket; below the policy's bar it opens a review."""
+    """A 1-5 score for a finished ticket (bot.ratings): the one named or the caller's only one; asked which, or
+    told to wait while it is still being handled; a low score asks once for a phone when there is none."""
 
     def name(self) -> str:
         return "action_rate_service"
@@ -172,18 +210,5 @@ class ActionRateService(Action):
         message = latest_message(tracker)
         score = score_in(message.text, message.entities)
         if score is None:
-            dispatcher.utter_message(text=say("rating_ask"))
-            return []
-        with session_scope() as session:
-            record_rating(
-                session,
-                score,
-                message.text,
-                channel=tracker.get_latest_input_channel() or "rest",
-                sender_id=tracker.sender_id,
-                phone=tracker.get_slot("contact_phone"),
-                at=utc_now(),
-            )
-        key = "rating_low" if needs_review(score, current_policy()) else "rating_thanks"
-        dispatcher.utter_message(text=say(key, score=score))
-        return []
+            return ask_for_score(dispatcher, tracker, find_ticket_number(message.text))
+        return rate(dispatcher, tracker, score, message.text, find_ticket_number(message.text))

@@ -1,17 +1,28 @@
-"""Satisfaction ratings: a 1-5 score read from the caller's words, stored against their latest ticket; below the
-policy's bar (satisfaction.review_below) it waits for a manager's review (bot/reports/follow_ups.py)."""
+"""Satisfaction ratings: a 1-5 score read from the caller's words, the ticket it is for, stored once per caller and
+ticket; below the policy's bar (satisfaction.review_below) it waits for a manager's review, who needs a phone.
+
+A rating belongs to a service that happened: a ticket resolved or closed. A ticket still being handled is not
+rated yet (the caller is told so, nothing is stored); when the caller has several finished tickets they are asked
+which; when none is known they are asked for its number. Saying the score again, or adding a reason, changes the
+one rating instead of adding a second.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Rating
+from bot.db.models import Rating, Ticket
+from bot.ops.texts import ops_text
 from bot.policy import ServicePolicy
-from bot.tickets import tickets_for_caller
+from bot.tickets import TicketStatus, find_ticket, record_note, tickets_for_caller
 
 _SCORE_NUMERALS = {"五": 5, "四": 4, "三": 3, "二": 2, "两": 2, "一": 1}
 # How callers rate in words; the longest phrase found wins, so 「不满意」 is never read as 「满意」.
@@ -56,29 +67,93 @@ def score_in(text: str, entities: list[dict[str, Any]]) -> int | None:
     return None
 
 
+RATEABLE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+class Target(str, Enum):
+    TICKET = "ticket"  # rate this one
+    NOT_DONE = "not_done"  # the ticket is still being handled: not rated yet
+    WHICH = "which"  # several finished tickets: ask which
+    UNKNOWN = "unknown"  # no ticket known: ask for its number
+
+
+@dataclass(frozen=True)
+class RatingTarget:
+    kind: Target
+    ticket: Ticket | None = None
+    choices: tuple[str, ...] = ()  # the ticket numbers to choose from (WHICH) or still open (NOT_DONE)
+
+
+def ticket_to_rate(
+    session: Session, number: str | None, *, sender_id: str, phone: str | None
+) -> RatingTarget:
+    """The ticket a rating is for: the one named, else the caller's only finished ticket (this conversation or
+    this phone). A named or only ticket still being handled is NOT_DONE."""
+    if number:
+        ticket = find_ticket(session, number)
+        if ticket is None:
+            return RatingTarget(Target.UNKNOWN)
+        if TicketStatus(ticket.status) not in RATEABLE:
+            return RatingTarget(Target.NOT_DONE, ticket, (ticket.number,))
+        return RatingTarget(Target.TICKET, ticket)
+    mine = tickets_for_caller(session, sender_id=sender_id, phone=phone, limit=10)
+    finished = [t for t in mine if TicketStatus(t.status) in RATEABLE]
+    if len(finished) == 1:
+        return RatingTarget(Target.TICKET, finished[0])
+    if len(finished) > 1:
+        return RatingTarget(Target.WHICH, choices=tuple(t.number for t in finished))
+    still_open = [t for t in mine if TicketStatus(t.status) not in (*RATEABLE, TicketStatus.CANCELLED)]
+    if still_open:
+        return RatingTarget(Target.NOT_DONE, still_open[0], tuple(t.number for t in still_open))
+    return RatingTarget(Target.UNKNOWN)
+
+
 def record_rating(
     session: Session,
+    ticket: Ticket,
     score: int,
     comment: str,
     *,
-    channel: str,
     sender_id: str,
-    phone: str | None,
+    channel: str,
     at: datetime,
 ) -> Rating:
-    """Store a score, tied to the caller's latest ticket (by conversation, else by phone) when there is one."""
-    tickets = tickets_for_caller(session, sender_id=sender_id, phone=phone, limit=1)
-    rating = Rating(
-        ticket_id=tickets[0].id if tickets else None,
-        score=score,
-        comment=comment,
-        channel=channel,
-        sender_id=sender_id,
-        created_at=at,
-    )
-    session.add(rating)
-    return rating
+    """The caller's rating of this ticket: stored once; a later message from the same caller about the same ticket
+    changes the score and adds a reason not already there, never a second rating."""
+    existing = session.execute(
+        select(Rating).where(Rating.ticket_id == ticket.id, Rating.sender_id == sender_id).order_by(Rating.id)
+    ).scalar_one_or_none()
+    if existing is None:
+        rating = Rating(
+            ticket_id=ticket.id,
+            score=score,
+            comment=comment,
+            channel=channel,
+            sender_id=sender_id,
+            created_at=at,
+        )
+        session.add(rating)
+        session.flush()
+        return rating
+    existing.score = score
+    if comment and comment not in (existing.comment or ""):
+        existing.comment = f"{existing.comment}\n{comment}" if existing.comment else comment
+    return existing
 
 
 def needs_review(score: int, policy: ServicePolicy) -> bool:
+    """Below the policy's bar a score opens a review: a manager calls the caller."""
     return score < int(policy.value("satisfaction.review_below"))
+
+
+def contact_for_review(ticket: Ticket, phones: Sequence[str | None]) -> str | None:
+    """The number a reviewer calls: the ticket's contact, else one the caller gave in this conversation."""
+    return ticket.contact_phone or next((p for p in phones if p), None)
+
+
+def add_review_contact(session: Session, ticket: Ticket, phone: str, *, actor: str, at: datetime) -> None:
+    """A phone left for the review of a low score: on the ticket when it had none (remote fixes often have none),
+    and as a note either way, so that the reviewer sees it."""
+    if not ticket.contact_phone:
+        ticket.contact_phone = phone
+    record_note(session, ticket, ops_text("notes.review_contact", phone=phone), actor=actor, at=at)

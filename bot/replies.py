@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.clock import local_text
@@ -68,7 +68,9 @@ def ticket_confirmation(ticket: Ticket, policy: ServicePolicy) -> str:
     return "".join(parts)
 
 
-def ticket_status(ticket: Ticket, policy: ServicePolicy) -> str:
+def ticket_status(ticket: Ticket, policy: ServicePolicy, now: datetime | None = None) -> str:
+    """Where a ticket stands and the next promise; a promise whose time is past (`now`, naive UTC) is not made
+    again (bot.ticket_changes says what happens instead)."""
     zone = policy.timezone
     status = TicketStatus(ticket.status)
     text = say(
@@ -80,14 +82,19 @@ def ticket_status(ticket: Ticket, policy: ServicePolicy) -> str:
     )
     if ticket.device:
         text += say("ticket_status_device", device=ticket.device)
-    if status is TicketStatus.NEW and ticket.response_due:
+    if status is TicketStatus.NEW and ticket.response_due and not _past(ticket.response_due, now):
         text += say("ticket_status_response", response_due=local_text(ticket.response_due, zone))
     elif (
         status in (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.EN_ROUTE)
         and ticket.onsite_due
+        and not _past(ticket.onsite_due, now)
     ):
         text += say("ticket_status_deadline", onsite_due=local_text(ticket.onsite_due, zone))
     return text
+
+
+def _past(moment: datetime, now: datetime | None) -> bool:
+    return now is not None and moment <= now
 
 
 def warranty_answer(device: Device, status: WarrantyStatus, policy: ServicePolicy) -> str:

@@ -48,6 +48,7 @@ on each call); a change that does not load is logged and the previous content st
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from enum import Enum
@@ -58,6 +59,7 @@ from typing import Any
 from bot.knowledge.base import KnowledgeBaseError, file_stamp, read_yaml, synonym_groups
 from bot.knowledge.retrieval import Index, ScoringSettings, Variant
 from bot.knowledge.text import TextAnalyser, clean
+from bot.numerals import chinese_number
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +189,7 @@ class _Settings:
     danger_words: tuple[str, ...]
     danger_exceptions: tuple[str, ...]
     hazard_words: dict[str, tuple[str, ...]]
+    observations: tuple[str, ...]  # a step checked and found fine: done, not the fix
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,39 @@ class GuideLibrary:
                 if position >= 0:
                     found.append((-len(phrase), position, outcome))
         return min(found)[2] if found else None
+
+    def read_reply(self, reply: str) -> StepReply:
+        """A reply to a step as a person would read it: 「直接派工程师吧」 leaves the walk; a new error code stops
+        it (an engineer has to see it); a reading is compared with its set value (off: the step did not fix it);
+        otherwise the outcome its words state, and for an observation that states none (「别的都有电」, 「插紧了」)
+        the step was done and did not fix it."""
+        if asks_for_engineer(reply):
+            return StepReply(wants_engineer=True)
+        code = new_error_code(reply)
+        if code:
+            return StepReply(new_code=code)
+        reading = reading_in(reply)
+        if reading is not None:
+            return StepReply(Outcome.NO, reading=reading)
+        said = clean(reply).replace(" ", "")
+        if _STILL.search(said):
+            return StepReply(Outcome.NO)  # 「插好了，还是不中」: whatever was done, it is still broken
+        outcome = self.outcome_of(reply)
+        if outcome is not None:
+            return StepReply(outcome)
+        observations = self._current().settings.observations
+        if any(phrase in said for phrase in observations):
+            return StepReply(Outcome.NO)
+        return StepReply()
+
+    def reading_said(self, reading: Reading) -> str:
+        """What the bot says about a reading: matches its set value, or how far off it is."""
+        texts = self._current().settings.texts
+        values = {"shown": _plain(reading.shown), "expected": _plain(reading.expected), "unit": reading.unit}
+        if abs(reading.off_by) < 0.5:
+            return texts["reading_ok"].format(**values)
+        direction = texts["direction_low" if reading.off_by < 0 else "direction_high"]
+        return texts["reading_off"].format(direction=direction, off=_plain(abs(reading.off_by)), **values)
 
     def tried_note(self, progress: GuideProgress) -> str:
         """One line for the ticket: which guide was walked and each step's outcome."""
@@ -376,6 +412,7 @@ def _settings(raw: dict[str, Any], path: Path) -> _Settings:
             danger_words=tuple(raw.get("danger_words", [])),
             danger_exceptions=tuple(raw.get("danger_exceptions", [])),
             hazard_words={kind: tuple(words) for kind, words in raw.get("hazard_words", {}).items()},
+            observations=tuple(clean(p).replace(" ", "") for p in raw.get("observations", [])),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise GuideError(f"{path}: bad settings ({error!r})") from error
@@ -432,6 +469,72 @@ def _optional(step: dict[str, Any], key: str) -> str | None:
     return str(value).strip() if value else None
 
 
+# --- a caller's reply to a step, read as a person would ------------------------------------------------------
+
+_NUMERAL = r"[0-9零一二两三四五六七八九十百点.]+"
+# 「显示三十四度多 设定是三十七」, 「试剂仓8度 设定也是8度」: what the device shows against what it should.
+_READING = re.compile(
+    r"(?:显示|现在|实际|测出来|读数|是|在)?\s*(" + _NUMERAL + r")\s*(度|℃|°C|°|%|秒|毫升|ml|v|V|伏|安)?\s*多?"
+    r"[^0-9零一二两三四五六七八九十]{0,8}?(?:设定|设置|设的|要求|应该|标准|正常)(?:值|的|是|也是|为|在)*\s*("
+    + _NUMERAL
+    + r")"
+)
+# A new alarm said in the middle of a step: 「又报了个 E-302」, 「跳出来一个 ERR 118」 (a serial has 6+ digits).
+_ERROR_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\s?-?\s?\d{2,4})(?![0-9])")
+_ERROR_CUE = re.compile(r"报|错误|代码|故障码|提示|跳出|弹出|显示")
+# 「直接派工程师吧」, 「还是派个人来看吧」: the caller leaves the walk for the intake.
+_WANTS_ENGINEER = re.compile(
+    r"派.{0,3}(?:人|工程师)|(?:叫|找|让).{0,2}工程师(?:来|过来)|来人|上门|过来看|不敢再(?:弄|动|试)|别(?:试|弄)了"
+)
+# 「还是黑屏」, 「还是不中」: still the same, whatever the words after 还是.
+_STILL = re.compile(r"还是(?!好|可以|行了|正常|能用)|依然|仍然|照样")
+
+
+@dataclass(frozen=True)
+class StepReply:
+    """What a reply to a step says: its outcome (None: unclear), a reading compared with its set value, a new
+    error code, or that the caller wants an engineer now instead."""
+
+    outcome: Outcome | None = None
+    reading: Reading | None = None
+    new_code: str | None = None
+    wants_engineer: bool = False
+
+
+@dataclass(frozen=True)
+class Reading:
+    shown: float
+    expected: float
+    unit: str
+
+    @property
+    def off_by(self) -> float:
+        return round(self.shown - self.expected, 1)
+
+
+def reading_in(text: str) -> Reading | None:
+    """A reading said against its set value: 「显示三十四度多，设定三十七」 → Reading(34, 37, 度)."""
+    match = _READING.search(text.replace(" ", ""))
+    if match is None:
+        return None
+    shown, expected = chinese_number(match.group(1)), chinese_number(match.group(3))
+    if shown is None or expected is None:
+        return None
+    return Reading(shown, expected, match.group(2) or "")
+
+
+def new_error_code(text: str) -> str | None:
+    """An error code the caller reads off the screen mid-step, as they wrote it (「E-302」), if they name one."""
+    if not _ERROR_CUE.search(text):
+        return None
+    match = _ERROR_CODE.search(text)
+    return re.sub(r"\s", "", match.group(1)).upper() if match else None
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if number == int(number) else str(number)
+
+
 # How a caller answers the offer of a guided check (「试试」 / 「不用了，直接派人」), and asks for an engineer instead.
 WANTS_ENGINEER = ("派工程师", "派人", "来人", "上门", "工程师来", "赶紧来", "马上来")
 _DECLINE_GUIDE = ("不用", "不试", "别试", "不了", "直接", "派人", "派工程师", "来人", "没时间")
@@ -449,4 +552,4 @@ def guide_decision(text: str, intent: str | None) -> bool | None:
 
 def asks_for_engineer(text: str) -> bool:
     """「赶紧派人来」: the caller wants an engineer rather than a checklist."""
-    return any(word in text for word in WANTS_ENGINEER)
+    return any(word in text for word in WANTS_ENGINEER) or bool(_WANTS_ENGINEER.search(text.replace(" ", "")))

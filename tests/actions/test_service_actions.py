@@ -8,9 +8,11 @@ from sqlalchemy import select
 from actions.conversation import ActionAcknowledge, ActionDefaultAskAffirmation
 from actions.intake import ActionSubmitTicket
 from actions.lookup import ActionCheckTicket, ActionCheckWarranty, ValidateWarrantyForm
+from actions.requests import ActionFollowUp
 from actions.service import ActionRateService, ActionStartServiceRequest, ActionSubmitServiceRequest
 from bot.db import session_scope
 from bot.db.models import Rating, Ticket
+from bot.ops import lifecycle
 from bot.ratings import score_in
 from tests.actions.test_intake_actions import FILLED
 from tests.support import make_tracker, slot_values, texts
@@ -65,7 +67,11 @@ async def test_warranty_from_the_installed_base(database, dispatcher, domain, se
         dispatcher, make_tracker(f"{serial}还在保修吗", "check_warranty"), domain
     )
     assert expected in texts(dispatcher)
-    assert slot_values(events) == {"serial_number": None}
+    # The serial looked up is what a follow-up such as 「那KR22110037呢」 is compared with.
+    assert slot_values(events) == {
+        "serial_number": None,
+        "last_lookup": {"kind": "warranty", "numbers": [], "serials": [serial]},
+    }
 
 
 async def test_warranty_without_a_serial_asks_for_it(database, dispatcher, domain) -> None:
@@ -138,13 +144,96 @@ def test_scores_in_words_and_digits(text: str, score: int | None) -> None:
     assert score_in(text, []) == score
 
 
+def resolve_remotely(database, number: str) -> None:
+    with session_scope(database) as session:
+        lifecycle.resolve(
+            session, number, actor="cli", cause="设置", actions="远程指导", parts=[], remote=True
+        )
+
+
 async def test_low_score_is_stored_and_opens_a_review(database, dispatcher, domain) -> None:
-    await submit_fault(dispatcher, domain)
+    number = await submit_fault(dispatcher, domain)
+    resolve_remotely(database, number)
     await ActionRateService().run(dispatcher, make_tracker("打2分", "rate_service"), domain)
-    assert "复核" in texts(dispatcher)
+    # The ticket has the contact's phone: the reviewer calls it.
+    assert (
+        "复核" in texts(dispatcher)
+        and number in texts(dispatcher)
+        and FILLED["contact_phone"] in texts(dispatcher)
+    )
     with session_scope(database) as session:
         rating = session.execute(select(Rating)).scalar_one()
         assert rating.score == 2 and rating.ticket_id is not None
+
+
+async def test_a_ticket_still_being_handled_is_not_rated(database, dispatcher, domain) -> None:
+    number = await submit_fault(dispatcher, domain)
+    events = await ActionRateService().run(dispatcher, make_tracker("给5分", "rate_service"), domain)
+    assert (
+        number in texts(dispatcher)
+        and "处理完" in texts(dispatcher)
+        and slot_values(events) == {"pending_rating": None}
+    )
+    with session_scope(database) as session:
+        assert session.execute(select(Rating)).first() is None
+
+
+async def test_a_rating_without_a_known_ticket_waits_for_its_number(database, dispatcher, domain) -> None:
+    number = await submit_fault(dispatcher, domain, sender="first-caller")
+    resolve_remotely(database, number)
+    events = await ActionRateService().run(
+        dispatcher, make_tracker("评价：1分，工程师迟到两小时", "rate_service", sender_id="other"), domain
+    )
+    assert "工单号" in texts(dispatcher) and "复核" not in texts(dispatcher)
+    pending = slot_values(events)["pending_rating"]
+    dispatcher.messages.clear()
+    tracker = make_tracker(
+        f"是{number}", "check_ticket", slots={"pending_rating": pending}, sender_id="other"
+    )
+    events = await ActionCheckTicket().run(dispatcher, tracker, domain)
+    # The ticket named now gets the waiting score and its reason, once.
+    assert number in texts(dispatcher) and "13912345678" in texts(dispatcher)
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        assert rating.score == 1 and "迟到两小时" in (rating.comment or "")
+
+
+async def test_a_second_message_changes_the_one_rating(database, dispatcher, domain) -> None:
+    number = await submit_fault(dispatcher, domain)
+    resolve_remotely(database, number)
+    for text in ("三分吧 说话太快了", "三分吧 说话太快了", "改成4分"):
+        await ActionRateService().run(dispatcher, make_tracker(text, "rate_service"), domain)
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        assert rating.score == 4 and rating.comment == "三分吧 说话太快了\n改成4分"
+
+
+async def test_a_low_score_without_a_phone_asks_once_and_keeps_the_answer(
+    database, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain)
+    resolve_remotely(database, number)
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        ticket.contact_phone = None  # as a remote fix by the bot has none
+    events = await ActionRateService().run(
+        dispatcher, make_tracker("1分 指导的人听不清", "rate_service"), domain
+    )
+    assert "电话" in texts(dispatcher) and number in texts(dispatcher)
+    asked = slot_values(events)["rating_contact_for"]
+    dispatcher.messages.clear()
+    events = await ActionFollowUp().run(
+        dispatcher, make_tracker("13526690418", "inform", slots={"rating_contact_for": asked}), domain
+    )
+    assert "13526690418" in texts(dispatcher) and slot_values(events)["rating_contact_for"] is None
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert ticket.contact_phone == "13526690418"
+    dispatcher.messages.clear()
+    events = await ActionAcknowledge().run(
+        dispatcher, make_tracker("不用了不留", "deny", slots={"rating_contact_for": asked}), domain
+    )
+    assert "不留也没关系" in texts(dispatcher)
 
 
 async def test_a_repeated_yes_after_the_ticket_does_not_make_another(database, dispatcher, domain) -> None:

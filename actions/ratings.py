@@ -1,0 +1,116 @@
+"""Ratings in the conversation: the score for the ticket it is about (bot.ratings), the question which ticket
+when that is not clear, and the phone a low score's review needs, asked once."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_message
+from bot.callbacks import declines_call_back
+from bot.clock import utc_now
+from bot.context import Lookup, referenced_ticket
+from bot.db import session_scope
+from bot.intake import find_ticket_number, normalise_phone
+from bot.policy import current_policy
+from bot.ratings import (
+    Target,
+    add_review_contact,
+    contact_for_review,
+    needs_review,
+    record_rating,
+    ticket_to_rate,
+)
+from bot.texts import say
+from bot.tickets import STATUS_LABELS, TicketStatus, find_ticket
+
+
+def rate(
+    dispatcher: CollectingDispatcher, tracker: Tracker, score: int, comment: str, number: str | None
+) -> list[EventType]:
+    """Record a score for the ticket it is about, or ask which ticket (the score waits in pending_rating)."""
+    policy = current_policy()
+    phone = tracker.get_slot("contact_phone")
+    with session_scope() as session:
+        target = ticket_to_rate(session, number, sender_id=tracker.sender_id, phone=phone)
+        if target.kind is Target.NOT_DONE:
+            assert target.ticket is not None
+            status = STATUS_LABELS[TicketStatus(target.ticket.status)]
+            dispatcher.utter_message(text=say("rating_not_done", number=target.ticket.number, status=status))
+            return [SlotSet("pending_rating", None)]
+        if target.kind is not Target.TICKET or target.ticket is None:
+            if target.kind is Target.WHICH:
+                numbers = "、".join(target.choices)
+                dispatcher.utter_message(text=say("rating_which", count=len(target.choices), numbers=numbers))
+            else:
+                dispatcher.utter_message(text=say("rating_unknown"))
+            return [SlotSet("pending_rating", {"score": score, "comment": comment})]
+        ticket = target.ticket
+        record_rating(
+            session,
+            ticket,
+            score,
+            comment,
+            sender_id=tracker.sender_id,
+            channel=tracker.get_latest_input_channel() or "rest",
+            at=utc_now(),
+        )
+        done: list[EventType] = [SlotSet("pending_rating", None)]
+        if not needs_review(score, policy):
+            dispatcher.utter_message(text=say("rating_thanks", score=score))
+            return done
+        contact = contact_for_review(ticket, [phone])
+        if contact:
+            dispatcher.utter_message(
+                text=say("rating_low_named", score=score, number=ticket.number, phone=contact)
+            )
+            return done
+        dispatcher.utter_message(text=say("rating_low_ask_phone", score=score, number=ticket.number))
+        return [*done, SlotSet("rating_contact_for", ticket.number)]
+
+
+def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list[EventType] | None:
+    """The reply to a rating's question: the ticket a waiting score is for, or the phone for a low score's review
+    (asked once: a refusal is accepted). None when the message answers neither."""
+    pending = tracker.get_slot("pending_rating")
+    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    if pending:
+        number = find_ticket_number(text) or referenced_ticket(text, lookup)
+        if number:
+            return rate(dispatcher, tracker, int(pending["score"]), str(pending["comment"]), number)
+    number = tracker.get_slot("rating_contact_for")
+    if not number:
+        return None
+    done: list[EventType] = [SlotSet("rating_contact_for", None)]
+    phone = normalise_phone(text)
+    if phone is None:
+        if declines_call_back(text) or latest_message(tracker).intent == "deny":
+            dispatcher.utter_message(text=say("rating_contact_declined", number=number))
+            return done
+        return None
+    with session_scope() as session:
+        ticket = find_ticket(session, str(number))
+        if ticket is not None:
+            add_review_contact(session, ticket, phone, actor=tracker.sender_id, at=utc_now())
+    dispatcher.utter_message(text=say("rating_contact_kept", phone=phone))
+    return [*done, SlotSet("contact_phone", phone)]
+
+
+def ask_for_score(dispatcher: CollectingDispatcher, tracker: Tracker, number: str | None) -> list[EventType]:
+    """「我想给上次的服务打个分」 without a score: first which ticket, when that is not clear, then the score."""
+    with session_scope() as session:
+        target = ticket_to_rate(
+            session, number, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone")
+        )
+        if target.kind is Target.NOT_DONE and target.ticket is not None:
+            status = STATUS_LABELS[TicketStatus(target.ticket.status)]
+            dispatcher.utter_message(text=say("rating_not_done", number=target.ticket.number, status=status))
+        elif target.kind is Target.WHICH:
+            numbers = "、".join(target.choices)
+            dispatcher.utter_message(text=say("rating_which", count=len(target.choices), numbers=numbers))
+        elif target.kind is Target.UNKNOWN:
+            dispatcher.utter_message(text=say("rating_unknown"))
+        else:
+            dispatcher.utter_message(text=say("rating_ask"))
+    return []

@@ -1,0 +1,277 @@
+"""Requests that are not a new intake: a follow-up on what the caller just looked up or booked, a change to a
+ticket they have (cancel, add a line), a complaint heard before it is registered, a call-back at the time asked
+for, and a request for a person that never loops. The rules live in bot.context, bot.ticket_changes and
+bot.callbacks; these actions only read the tracker and say the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from actions.common import latest_message
+from actions.knowledge import ActionAnswerQuestion
+from actions.lookup import ActionCheckTicket, answer_warranty
+from actions.ratings import rating_follow_up
+from bot.callbacks import CallbackWindow, declines_call_back, requested_window, schedule_call_back
+from bot.catalogue import current_catalogue
+from bot.clock import local_text, utc_now
+from bot.context import TICKETS, Lookup, ordinal_in, referenced_ticket, warranty_follow_up
+from bot.db import session_scope
+from bot.db.models import Ticket
+from bot.installed_base import find_device
+from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
+from bot.notify.outbox import session_sms_sender
+from bot.ops.calendar import current_calendar
+from bot.ops.paging import Pager
+from bot.policy import ServicePolicy, current_policy
+from bot.submission import note_repeat_report
+from bot.texts import say
+from bot.ticket_changes import (
+    Change,
+    ChangeRefused,
+    add_by_caller,
+    cancel_by_caller,
+    wants_addition,
+    wants_cancel,
+)
+from bot.tickets import (
+    KIND_LABELS,
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    Registration,
+    TicketKind,
+    TicketStatus,
+    find_ticket,
+    open_ticket_for_serial,
+    tickets_for_caller,
+)
+from bot.triage import current_rules
+
+# A question about a booking just made (「培训收费吗」), rather than a second booking.
+_QUESTION_WORDS = (
+    "吗",
+    "？",
+    "?",
+    "多久",
+    "多长",
+    "多少",
+    "哪些",
+    "什么",
+    "怎么",
+    "能不能",
+    "可不可以",
+    "有没有",
+    "几",
+)
+_ANOTHER = ("另外", "再约", "再申请", "还要", "也要", "也约", "再来一次", "再安排")
+
+
+class ActionFollowUp(Action):
+    """Details given outside any form: a serial after a warranty look-up, a position or line for a ticket just
+    looked up or registered; otherwise the caller is asked what they want."""
+
+    def name(self) -> str:
+        return "action_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        message = latest_message(tracker)
+        answered = rating_follow_up(dispatcher, tracker, message.text)
+        if answered is not None:
+            return answered
+        lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+        serial = warranty_follow_up(message.text, lookup)
+        if serial:
+            answer_warranty(dispatcher, serial)
+            assert lookup is not None
+            follow = Lookup(lookup.kind, serials=(*lookup.serials, serial))
+            return [SlotSet("last_lookup", follow.to_dict())]
+        if repeat_report(dispatcher, tracker, message):
+            return []
+        if wants_cancel(message.text) or wants_addition(message.text):
+            return await ActionChangeTicket().run(dispatcher, tracker, domain)
+        if ordinal_in(message.text) is not None and lookup is not None and lookup.kind == TICKETS:
+            return await ActionCheckTicket().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_clarify_inform")
+        return []
+
+
+class ActionChangeTicket(Action):
+    """「这个工单撤销吧」, 「补充一下…」 about a ticket the caller has: by its number, else the one just looked up
+    or registered in this conversation, else their only open ticket; asked which when that is not clear."""
+
+    def name(self) -> str:
+        return "action_change_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        message = latest_message(tracker)
+        at = utc_now()
+        with session_scope() as session:
+            number = _ticket_meant(session, tracker, message.text)
+            if number is None:
+                dispatcher.utter_message(text=say("ticket_change_which"))
+                return []
+            policy = current_policy()
+            pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
+            try:
+                if wants_addition(message.text) and not wants_cancel(message.text):
+                    change = add_by_caller(
+                        session, number, message.text, caller=tracker.sender_id, at=at, pager=pager
+                    )
+                else:
+                    change = cancel_by_caller(
+                        session, number, message.text, caller=tracker.sender_id, at=at, pager=pager
+                    )
+            except ChangeRefused as refused:
+                dispatcher.utter_message(text=str(refused))
+                return []
+        dispatcher.utter_message(text=_change_said(change, message.text))
+        return [SlotSet("last_lookup", Lookup(TICKETS, (change.number,)).to_dict())]
+
+
+def _ticket_meant(session: Session, tracker: Tracker, text: str) -> str | None:
+    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    said = find_ticket_number(text) or referenced_ticket(text, lookup)
+    if said:
+        return said
+    last = tracker.get_slot("last_ticket_number")
+    if last:
+        return str(last)
+    mine = tickets_for_caller(session, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone"))
+    open_ones = [t for t in mine if TicketStatus(t.status) in OPEN_STATUSES]
+    return open_ones[0].number if len(open_ones) == 1 else None
+
+
+def _change_said(change: Change, words: str) -> str:
+    told = say("ticket_told", name=change.told) if change.told else ""
+    if change.cancelled:
+        return say("ticket_cancelled_by_caller", number=change.number, told=told)
+    if wants_cancel(words):
+        return say("ticket_cancel_too_late", number=change.number, told=told)
+    return say("ticket_note_added", number=change.number, words=words.strip(), told=told)
+
+
+async def request_follow_up(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: DomainDict,
+    kind: TicketKind,
+    *,
+    on_phone: bool,
+) -> list[EventType] | None:
+    """Before a service request starts: a question about a booking just made is answered, and the same booking
+    said again is not made twice (None: a new request after all). A complaint is heard and apologised for first;
+    a request for a person gets the hotline number at once (`on_phone`: the caller is on it already)."""
+    message = latest_message(tracker)
+    policy = current_policy()
+    if message.intent == "request_human" and not on_phone:
+        # The hotline at once: a person now, or a call-back for a caller who leaves a number (asked once).
+        if declines_call_back(message.text):
+            dispatcher.utter_message(text=say("handoff_no_phone", hotline=policy.hotline_phone))
+            return [SlotSet("request_kind", None), SlotSet("intake_id", None)]
+        minutes = policy.value("deadlines.callback_minutes")
+        dispatcher.utter_message(text=say("handoff_hotline", hotline=policy.hotline_phone, minutes=minutes))
+    booked = tracker.get_slot("last_request") or {}
+    if booked.get("kind") == kind.value and not any(word in message.text for word in _ANOTHER):
+        if any(word in message.text for word in _QUESTION_WORDS):
+            await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+        else:
+            dispatcher.utter_message(
+                text=say("request_already_booked", kind=KIND_LABELS[kind], number=booked.get("number"))
+            )
+        return [SlotSet("request_kind", None), SlotSet("intake_id", None)]
+    if kind is TicketKind.COMPLAINT:
+        number = find_ticket_number(message.text)
+        about = say("complaint_about", number=number) if number else ""
+        dispatcher.utter_message(text=say("complaint_heard", about=about))
+    return None
+
+
+def registry_fields(message: Message) -> dict[str, Any]:
+    """A serial from the installed base in a service request answers who and where: hospital, department, device."""
+    serial = serial_said(message)
+    if serial is None:
+        return {}
+    with session_scope() as session:
+        device = find_device(session, serial)
+        if device is None:
+            return {}
+        return {
+            "serial_number": serial,
+            "hospital": device.hospital,
+            "department": device.department,
+            "device": f"{device.device_type} {device.model}",
+        }
+
+
+def schedule_window(ticket: Ticket, request_text: str | None, policy: ServicePolicy) -> CallbackWindow | None:
+    """A call-back asked for a named time: its deadline moves into that window (never earlier); None otherwise.
+    `ticket` (as submitted) gets the new deadline too, for the reply."""
+    if ticket.kind != TicketKind.CALLBACK.value or not request_text:
+        return None
+    window = requested_window(request_text, ticket.created_at, policy.timezone)
+    if window is None:
+        return None
+    with session_scope() as session:
+        stored = find_ticket(session, ticket.number)
+        if stored is None:
+            return None
+        schedule_call_back(stored, window, int(policy.value("deadlines.callback_minutes")))
+        ticket.response_due = stored.response_due
+    return window
+
+
+def callback_window_said(ticket: Ticket, window: CallbackWindow, policy: ServicePolicy) -> str:
+    assert ticket.response_due is not None  # schedule_call_back has set it
+    return say(
+        "callback_window",
+        number=ticket.number,
+        words=window.words,
+        earliest=local_text(window.earliest, policy.timezone),
+        due=local_text(ticket.response_due, policy.timezone),
+        phone=ticket.contact_phone,
+        hotline=policy.hotline_phone,
+    )
+
+
+def repeat_report(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> bool:
+    """A serial with an open ticket, said outside any form (「我是同事任杰 138… 这台KR…还是堵」): this caller's
+    name, phone and words go on that ticket, and nothing more is asked. False when no open ticket has it."""
+    serial = serial_said(message)
+    if serial is None:
+        return False
+    found = extract_fields(message, None, current_catalogue(), current_rules())
+    with session_scope() as session:
+        ticket = open_ticket_for_serial(session, serial)
+        if ticket is None:
+            return False
+        registration = Registration(
+            description=message.text,
+            contact_person=found.get("contact_person"),
+            contact_phone=found.get("contact_phone"),
+        )
+        report = f"{tracker.sender_id}:{len(tracker.events)}"
+        note_repeat_report(session, ticket, registration, report, tracker.sender_id, utc_now())
+        status = STATUS_LABELS[TicketStatus(ticket.status)]
+        dispatcher.utter_message(
+            text=say("duplicate_found", serial=serial, number=ticket.number, status=status)
+        )
+    return True
+
+
+def serial_said(message: Message) -> str | None:
+    """The serial in a message: NLU's entity, else one of its words (a phone right before it is another word)."""
+    for entity in message.entities:
+        if entity.get("entity") == "serial_number":
+            serial = normalise_serial(str(entity.get("value")))
+            if serial:
+                return serial
+    return next(filter(None, (normalise_serial(word) for word in message.text.split())), None)

@@ -1,0 +1,162 @@
+"""What a follow-up refers to: the tickets and devices of the caller's last look-up, and the registered device that a
+hospital and a device type point to.
+
+A human agent remembers what they just read out: after a status look-up, 「工程师什么时候到」 is about that ticket and
+「第二个是哪台」 about the second one; after a warranty look-up, 「那KR23060142呢」 is the same question about another
+serial. The look-up is kept as a small JSON-able `Lookup` (a Rasa slot) and read back here; no Rasa imports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.catalogue import Catalogue
+from bot.db.models import Device
+from bot.intake import Message, find_ticket_number, normalise_serial
+
+TICKETS = "tickets"
+WARRANTY = "warranty"
+
+_ORDINAL_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_ORDINAL = re.compile(r"第\s*([一二两三四五1-5])\s*(?:个|张|台|单|条|份)?")
+_LAST = re.compile(r"最后(?:一|那|这)?(?:个|张|台|单|条)")
+_FIRST = re.compile(r"(?:头一|前一|上一)(?:个|张|台|单|条)")
+# A follow-up that only makes sense about something just named: 「那…呢」, 「这台」, 「它」.
+_FOLLOW_UP = re.compile(r"^(?:那|那么|还有|再|另外|这|那个|这个)|呢[？?。！!]*$|[它这那](?:台|张|个|单)")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the caller last looked up: `kind` is TICKETS or WARRANTY; `numbers` the tickets in the order they were
+    read out; `serials` the devices (the ticket's device, or the serial whose warranty was asked)."""
+
+    kind: str
+    numbers: tuple[str, ...] = ()
+    serials: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "numbers": list(self.numbers), "serials": list(self.serials)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Lookup | None:
+        if not data or data.get("kind") not in (TICKETS, WARRANTY):
+            return None
+        return cls(
+            kind=str(data["kind"]),
+            numbers=tuple(str(n) for n in data.get("numbers") or []),
+            serials=tuple(str(s) for s in data.get("serials") or []),
+        )
+
+
+def ordinal_in(text: str) -> int | None:
+    """The 0-based position a follow-up names: 「第二个」 1, 「第2张」 1, 「最后那张」 -1, 「头一个」 0; None if none."""
+    match = _ORDINAL.search(text)
+    if match:
+        token = match.group(1)
+        return (int(token) if token.isdigit() else _ORDINAL_DIGITS[token]) - 1
+    if _LAST.search(text):
+        return -1
+    if _FIRST.search(text):
+        return 0
+    return None
+
+
+def referenced_ticket(text: str, lookup: Lookup | None) -> str | None:
+    """The ticket a message is about: a number in it, else the one of the last look-up it points to (「第二个」),
+    else the only ticket of that look-up. None when it names none or the reference is ambiguous."""
+    number = find_ticket_number(text)
+    if number:
+        return number
+    if lookup is None or lookup.kind != TICKETS or not lookup.numbers:
+        return None
+    position = ordinal_in(text)
+    if position is not None:
+        if -len(lookup.numbers) <= position < len(lookup.numbers):
+            return lookup.numbers[position]
+        return None
+    return lookup.numbers[0] if len(lookup.numbers) == 1 else None
+
+
+def warranty_follow_up(text: str, lookup: Lookup | None) -> str | None:
+    """After a warranty look-up, 「那KR23060142呢」 or 「还有一台 EL24120098」: the serial to look up next; None when
+    the message is no such follow-up (no serial in it, or the last look-up was not about a warranty)."""
+    if lookup is None or lookup.kind != WARRANTY:
+        return None
+    serial = normalise_serial(text)
+    if serial is None or serial in lookup.serials:
+        return None
+    return serial
+
+
+def is_follow_up(text: str) -> bool:
+    """Whether a message leans on what came before (「那…呢」, 「这台」) rather than starting something new."""
+    return bool(_FOLLOW_UP.search(text.strip()))
+
+
+# What many hospitals are called: said alone, 「人民医院」 names no hospital in particular.
+_GENERIC_HOSPITAL = re.compile(
+    r"(?:第[一二三四五六七八九十\d]+)?(?:人民|中医|中心|妇幼保健|儿童|市|县)?医院$"
+)
+
+
+def same_hospital(registered: str, said: str) -> bool:
+    """Whether the caller's name for a hospital is the registered one: the same, or the same without (or with
+    more of) its place prefix — as long as what they said names a particular hospital."""
+    if registered == said:
+        return True
+    if len(_GENERIC_HOSPITAL.sub("", said)) < 2:
+        return False
+    return registered.endswith(said) or said.endswith(registered)
+
+
+def registered_devices(
+    session: Session, hospital: str, device_type_id: str, catalogue: Catalogue
+) -> list[Device]:
+    """The installed devices of this type at this hospital (the name as the caller said it, with or without its
+    city prefix), registry order."""
+    name = hospital.strip()
+    if not name:
+        return []
+    found = []
+    for device in session.execute(select(Device).order_by(Device.id)).scalars():
+        if not same_hospital(device.hospital, name):
+            continue
+        model = catalogue.model(device.model)
+        device_type = catalogue.type_named(device.device_type)
+        type_id = model.type_id if model is not None else (device_type.id if device_type else None)
+        if type_id == device_type_id:
+            found.append(device)
+    return found
+
+
+def the_registered_device(
+    session: Session, hospital: str | None, device_type_id: str | None, catalogue: Catalogue
+) -> Device | None:
+    """The one registered device a hospital and a device type point to, to offer instead of asking for a serial;
+    None when there is none or several (then the serial decides)."""
+    if not hospital or not device_type_id:
+        return None
+    devices = registered_devices(session, hospital, device_type_id, catalogue)
+    return devices[0] if len(devices) == 1 else None
+
+
+def positions(numbers: Sequence[str]) -> dict[str, int]:
+    """1-based position of each ticket as read out, for 「第二张 SR… 是…」."""
+    return {number: index for index, number in enumerate(numbers, 1)}
+
+
+_YES = re.compile(r"^(?:对|是|是的|对的|对对|嗯|没错|就是|就是那台|是那台|对就是那台)")
+
+
+def accepts_offer(message: Message) -> bool:
+    """A yes to 「是…那台吗？」: 「对」, 「是的就是那台」 (and not 「不是」)."""
+    text = message.text.strip()
+    if text.startswith(("不", "没")):
+        return False
+    return message.intent == "affirm" or bool(_YES.match(text))

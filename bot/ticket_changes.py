@@ -1,0 +1,192 @@
+"""What a caller changes on a ticket that exists: cancel it, add a line to it, or ask why a promised time has
+passed (a second report of the same device is bot.submission.note_repeat_report). Each change is recorded on that ticket and tier 2 is told by SMS through the
+outbox (the assigned engineer, else the region's on-call engineer), so nobody drives out to a fault that is gone.
+
+Plain domain code: the actions hand over the ticket number, the caller's words and a `Pager` (bot.ops.paging);
+state changes go through bot.ops.lifecycle, so the console's audit log shows them like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.db.models import Engineer, Ticket
+from bot.ops import lifecycle
+from bot.ops.dispatch import region_for
+from bot.ops.paging import Pager, escalate
+from bot.ops.staff import on_call
+from bot.ops.texts import ops_text
+from bot.tickets import OPEN_STATUSES, TicketStatus, find_ticket, record_note
+
+BOT_ACTOR = "bot"
+
+_CANCEL = re.compile(
+    r"撤销|撤单|撤了|撤掉|销单|取消(?:这个|那个|刚才的?|这张|那张)?(?:工单|单子|报修|单)|(?:工单|单子|报修|单)(?:取消|不要了|作废)"
+    r"|不用(?:来人|来了|派人|上门|过来)|别(?:来了|派人|过来)|不需要(?:来人|上门|派人)"
+)
+_ADDITION = re.compile(r"补充|补一句|加一句|再说一下|顺便说|备注|另外说一下|告诉工程师|跟工程师说")
+
+
+class ChangeRefused(Exception):
+    """The ticket cannot take this change (unknown, or already closed); the message is one Chinese sentence."""
+
+
+@dataclass(frozen=True)
+class Change:
+    number: str
+    cancelled: bool  # False: the caller's words were added as a note (or the cancel came too late to cancel)
+    told: str | None  # the engineer's name tier 2's SMS went to, None when nobody could be told
+
+
+def wants_cancel(text: str) -> bool:
+    """「这个工单撤销吧」, 「不用来人了」: the caller wants an existing ticket cancelled."""
+    return bool(_CANCEL.search(text.replace(" ", "")))
+
+
+def wants_addition(text: str) -> bool:
+    """「补充一下…」, 「跟工程师说…」: the caller adds something to an existing ticket."""
+    return bool(_ADDITION.search(text.replace(" ", "")))
+
+
+def _open_ticket(session: Session, number: str) -> Ticket:
+    ticket = find_ticket(session, number)
+    if ticket is None:
+        raise ChangeRefused(ops_text("errors.ticket_not_found", number=number))
+    return ticket
+
+
+def cancel_by_caller(
+    session: Session, number: str, words: str, *, caller: str, at: datetime, pager: Pager
+) -> Change:
+    """Cancel a ticket because the caller says so, with their words as the reason; a ticket already on site or
+    resolved cannot be cancelled any more: the words become a note for the engineer instead. Tier 2 is told."""
+    ticket = _open_ticket(session, number)
+    if TicketStatus(ticket.status) not in OPEN_STATUSES:
+        raise ChangeRefused(ops_text("errors.caller_change_closed", number=ticket.number))
+    reason = ops_text("notes.caller_cancel", words=words.strip())
+    try:
+        lifecycle.cancel(session, ticket.number, actor=caller, reason=reason, at=at)
+        cancelled = True
+    except lifecycle.IllegalTransition:
+        record_note(session, ticket, reason, actor=caller, at=at)
+        cancelled = False
+    key = "cancelled" if cancelled else "cancel_too_late"
+    told = tell_tier2(
+        session, ticket, ops_text(f"sms.caller_{key}", **_sms_fields(ticket, words)), key, at, pager
+    )
+    return Change(ticket.number, cancelled, told)
+
+
+def add_by_caller(
+    session: Session, number: str, words: str, *, caller: str, at: datetime, pager: Pager
+) -> Change:
+    """The caller's words as a note on the ticket (not a response by tier 2), and the engineer told."""
+    ticket = _open_ticket(session, number)
+    if TicketStatus(ticket.status) not in OPEN_STATUSES:
+        raise ChangeRefused(ops_text("errors.caller_change_closed", number=ticket.number))
+    record_note(session, ticket, ops_text("notes.caller_note", words=words.strip()), actor=caller, at=at)
+    told = tell_tier2(
+        session,
+        ticket,
+        ops_text("sms.caller_note", **_sms_fields(ticket, words)),
+        f"note:{at:%H%M%S}",
+        at,
+        pager,
+    )
+    return Change(ticket.number, False, told)
+
+
+def note_complaint(session: Session, named: str, complaint: Ticket, *, caller: str, at: datetime) -> bool:
+    """A complaint that names a ticket is noted on that ticket too, so whoever works it sees the complaint; False
+    when the ticket named is unknown."""
+    ticket = find_ticket(session, named)
+    if ticket is None or ticket.id == complaint.id:
+        return False
+    note = ops_text("notes.complaint", number=complaint.number, words=complaint.description or "")
+    record_note(session, ticket, note, actor=caller, at=at)
+    return True
+
+
+@dataclass(frozen=True)
+class Overdue:
+    clock: str  # "response" or "onsite": the promise that passed
+    due: datetime  # naive UTC
+    escalated_to: str | None  # who was paged now, None when the ladder had nobody left
+
+
+def overdue_promise(ticket: Ticket, now: datetime) -> tuple[str, datetime] | None:
+    """The promise to this caller that has passed and not been kept: first contact (nobody answered by the response
+    deadline), else the engineer's arrival; None when nothing is late."""
+    status = TicketStatus(ticket.status)
+    if status not in OPEN_STATUSES:
+        return None
+    if ticket.first_response_at is None and ticket.response_due is not None and now > ticket.response_due:
+        return "response", ticket.response_due
+    not_there = status in (
+        TicketStatus.NEW,
+        TicketStatus.DISPATCHED,
+        TicketStatus.ACCEPTED,
+        TicketStatus.EN_ROUTE,
+    )
+    if not_there and ticket.onsite_due is not None and now > ticket.onsite_due:
+        return "onsite", ticket.onsite_due
+    return None
+
+
+def escalate_overdue(session: Session, ticket: Ticket, *, now: datetime, pager: Pager) -> Overdue | None:
+    """A caller asks about a ticket whose promised time has passed: page the next step of the ladder now (never the
+    same person twice) and say who has it; None when nothing is late."""
+    late = overdue_promise(ticket, now)
+    if late is None:
+        return None
+    clock, due = late
+    page = escalate(session, ticket, at=now, pager=pager, reason=f"breach:{clock}")
+    engineer = session.get(Engineer, page.engineer_id) if page is not None else None
+    return Overdue(clock, due, engineer.name if engineer else None)
+
+
+def tell_tier2(
+    session: Session, ticket: Ticket, text: str, what: str, at: datetime, pager: Pager
+) -> str | None:
+    """One SMS to whoever has the ticket: its engineer, else the primary on call for its region; their name, or None
+    when there is nobody to tell (the console's queue shows the change anyway)."""
+    engineer = ticket.engineer if ticket.engineer is not None and ticket.engineer.active else None
+    if engineer is None:
+        duty = on_call(session, region_for(ticket.site_city, pager.policy), at, pager.calendar)
+        engineer = next((d.engineer for d in duty if d.role == "primary"), None)
+    if engineer is None:
+        return None
+    pager.send_sms(engineer.phone, text, f"caller:{ticket.number}:{what}")
+    return str(engineer.name)
+
+
+def _sms_fields(ticket: Ticket, words: str) -> dict[str, str]:
+    short = words.strip()
+    return {
+        "number": ticket.number,
+        "hospital": ticket.hospital or "",
+        "department": ticket.department or "",
+        "words": short if len(short) <= 40 else short[:39] + "…",
+    }
+
+
+# 「还是堵」, 「又报了」: the same trouble again, whatever other words come with it.
+_AGAIN = re.compile(r"还是|又|仍然|依然|还在|照样|一样|同样")
+_NOT_SYMPTOM = re.compile(
+    r"[\sA-Za-z0-9，。,.!！?？、：:；;]|这台|那台|设备|机器|仪器|报修|现在|我们|你们|一下|了|的|也|吧|呢|啊"
+)
+
+
+def same_fault(new: str, old: str | None) -> bool:
+    """Whether a second report on a device describes the fault its open ticket has: said to be the same again
+    (「还是…」), or sharing the symptom's words; an empty description is taken as the same."""
+    if not new.strip() or not old or _AGAIN.search(new):
+        return True
+    new_words, old_words = _NOT_SYMPTOM.sub("", new), _NOT_SYMPTOM.sub("", old)
+    pairs = {new_words[i : i + 2] for i in range(len(new_words) - 1)}
+    old_pairs = {old_words[i : i + 2] for i in range(len(old_words) - 1)}
+    return not pairs or bool(pairs & old_pairs)

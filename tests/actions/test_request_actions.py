@@ -1,0 +1,235 @@
+"""Requests that are not a new intake, run as the action server runs them: follow-ups on a look-up, a caller's
+change to their ticket, an overdue promise, a call-back window, a person asked for without leaving a number."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from actions.lookup import ActionAskSerialNumber, ActionCheckTicket
+from actions.requests import ActionChangeTicket, ActionFollowUp
+from actions.service import (
+    ActionRateService,
+    ActionStartServiceRequest,
+    ActionSubmitServiceRequest,
+    ValidateContactForm,
+)
+from bot.clock import utc_now
+from bot.db import session_scope
+from bot.db.models import OutboxMessage, Ticket
+from tests.actions.test_service_actions import submit_fault
+from tests.factories import make_ticket
+from tests.support import make_tracker, slot_values, texts
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_serial_after_a_warranty_look_up_is_looked_up_too(database, dispatcher, domain) -> None:
+    lookup = {"kind": "warranty", "numbers": [], "serials": ["GF23070519"]}
+    events = await ActionFollowUp().run(
+        dispatcher, make_tracker("那KR23060142呢", "inform", slots={"last_lookup": lookup}), domain
+    )
+    assert "KR23060142" in texts(dispatcher) and "保修" in texts(dispatcher)
+    assert slot_values(events)["last_lookup"]["serials"] == ["GF23070519", "KR23060142"]
+
+
+async def test_details_with_nothing_before_are_asked_about(database, dispatcher, domain) -> None:
+    await ActionFollowUp().run(dispatcher, make_tracker("KR23060142", "inform"), domain)
+    assert dispatcher.messages[0]["response"] == "utter_clarify_inform"
+
+
+async def test_the_second_ticket_of_a_look_up(database, dispatcher, domain) -> None:
+    first, second = make_ticket(database, "a").number, make_ticket(database, "b").number
+    lookup = {"kind": "tickets", "numbers": [first, second], "serials": []}
+    tracker = make_tracker("第二个是哪台设备", "check_ticket", slots={"last_lookup": lookup}, sender_id="c")
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    assert second in texts(dispatcher) and first not in texts(dispatcher) and "设备" in texts(dispatcher)
+    dispatcher.messages.clear()
+    tracker = make_tracker("第三个呢", "check_ticket", slots={"last_lookup": lookup}, sender_id="c")
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    assert "没有第3张" in texts(dispatcher)
+
+
+async def test_a_follow_up_without_a_number_is_about_the_ticket_just_looked_up(
+    database, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain, sender="someone")
+    lookup = {"kind": "tickets", "numbers": [number], "serials": []}
+    tracker = make_tracker(
+        "工程师什么时候到", "check_ticket", slots={"last_lookup": lookup}, sender_id="other"
+    )
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    assert number in texts(dispatcher) and "没有查到" not in texts(dispatcher)
+
+
+async def test_an_overdue_ticket_is_apologised_for_and_escalated(team: Engine, dispatcher, domain) -> None:
+    number = make_ticket(team, received_at=utc_now() - timedelta(hours=3)).number
+    await ActionCheckTicket().run(
+        dispatcher, make_tracker(f"{number} 怎么还没人联系我", "check_ticket"), domain
+    )
+    said = texts(dispatcher)
+    assert "抱歉" in said and "超时" in said and "升级" in said
+    assert "我们会在" not in said  # the past time is not promised again
+    with session_scope(team) as session:
+        assert session.execute(select(OutboxMessage).where(OutboxMessage.text.contains(number))).first()
+
+
+async def test_the_ticket_just_registered_is_cancelled_and_tier_2_told(
+    team: Engine, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain)
+    slots = {"last_ticket_number": number}
+    await ActionChangeTicket().run(
+        dispatcher, make_tracker("刚才的单子撤了吧 不用来人了", "cancel", slots=slots), domain
+    )
+    assert number in texts(dispatcher) and "已撤销" in texts(dispatcher)
+    with session_scope(team) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert ticket.status == "cancelled"
+        assert session.execute(select(OutboxMessage).where(OutboxMessage.text.contains("撤"))).first()
+
+
+async def test_an_addition_is_noted_on_the_ticket(database, dispatcher, domain) -> None:
+    number = await submit_fault(dispatcher, domain)
+    slots = {"last_ticket_number": number}
+    await ActionFollowUp().run(dispatcher, make_tracker("补充一下 从东门进", "inform", slots=slots), domain)
+    assert "已补充到工单" in texts(dispatcher)
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert ticket.status == "new" and any("东门" in (e.note or "") for e in ticket.events)
+
+
+async def test_a_cancel_with_no_ticket_known_asks_which(database, dispatcher, domain) -> None:
+    await ActionChangeTicket().run(dispatcher, make_tracker("我要取消工单", "cancel"), domain)
+    assert "哪张工单" in texts(dispatcher)
+
+
+async def test_a_call_back_keeps_its_window_and_extension(database, dispatcher, domain) -> None:
+    asked = "下午三点以后让工程师给我回个电话"
+    start = await ActionStartServiceRequest().run(dispatcher, make_tracker(asked, "request_callback"), domain)
+    slots = slot_values(start)
+    validated = ValidateContactForm().validate_contact_phone(
+        "0379-64881234", dispatcher, make_tracker("0379-64881234 转 8021", "inform"), domain
+    )
+    assert validated == {"contact_phone": "0379-64881234 转8021"}
+    slots.update(validated)
+    events = await ActionSubmitServiceRequest().run(
+        dispatcher, make_tracker("0379-64881234 转 8021", "inform", slots=slots), domain
+    )
+    said = texts(dispatcher)
+    assert "下午三点以后" in said and "8021" in said and "分钟内" not in said
+    number = slot_values(events)["last_ticket_number"]
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert (
+            ticket.response_due is not None
+            and ticket.response_due > ticket.created_at + timedelta(minutes=30)
+            or (
+                ticket.response_due
+                == ticket.created_at + timedelta(minutes=30)  # asked after three: from now on
+            )
+        )
+
+
+async def test_a_person_asked_for_gets_the_hotline_at_once(database, dispatcher, domain) -> None:
+    await ActionStartServiceRequest().run(dispatcher, make_tracker("我要跟真人说话", "request_human"), domain)
+    assert "400-800-6626" in texts(dispatcher)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("不想留电话", "deny"), ("热线多少 我自己打", "request_human"), ("人工电话到底多少", "request_human")],
+)
+async def test_a_caller_who_will_not_leave_a_number_is_not_asked_again(
+    database, dispatcher, domain, text: str, intent: str
+) -> None:
+    tracker = make_tracker(
+        text,
+        intent,
+        slots={"request_kind": "callback", "intake_id": "x", "requested_slot": "contact_phone"},
+        active_loop="contact_form",
+    )
+    events = await ValidateContactForm().run(dispatcher, tracker, domain)
+    assert "400-800-6626" in texts(dispatcher)
+    assert slot_values(events)["requested_slot"] is None and slot_values(events)["request_kind"] is None
+
+
+async def test_a_question_after_a_booking_books_nothing(database, dispatcher, domain) -> None:
+    booked = {"kind": "training", "number": "SR202612060028"}
+    events = await ActionStartServiceRequest().run(
+        dispatcher,
+        make_tracker("新来的人后续培训也免费吗？", "request_training", slots={"last_request": booked}),
+        domain,
+    )
+    assert slot_values(events) == {"request_kind": None, "intake_id": None}
+    assert "培训申请已登记" not in texts(dispatcher)
+    dispatcher.messages.clear()
+    await ActionStartServiceRequest().run(
+        dispatcher,
+        make_tracker("就是培训那个 帮我约一下", "request_training", slots={"last_request": booked}),
+        domain,
+    )
+    assert "SR202612060028" in texts(dispatcher) and "不会重复" in texts(dispatcher)
+
+
+async def test_a_complaint_is_apologised_for_first_and_keeps_the_ticket_it_names(
+    database, dispatcher, domain
+) -> None:
+    text = "SR202612060019 到现在没人来，我要投诉！"
+    events = await ActionStartServiceRequest().run(dispatcher, make_tracker(text, "complaint"), domain)
+    assert "抱歉" in texts(dispatcher) and "SR202612060019" in texts(dispatcher)
+    assert slot_values(events)["request_text"] == text
+
+
+async def test_the_one_registered_device_is_offered_instead_of_the_nameplate(
+    database, dispatcher, domain
+) -> None:
+    slots = {"hospital": "栾川县人民医院", "device": "原子吸收光谱仪", "fault_description": "点不着火"}
+    events = await ActionAskSerialNumber().run(
+        dispatcher, make_tracker("栾川县人民医院的原子吸收", "report_fault", slots=slots), domain
+    )
+    assert "GF23070519" in texts(dispatcher) and slot_values(events) == {"offered_serial": "GF23070519"}
+    dispatcher.messages.clear()
+    # Offered once: after a 「不是」 the question is the plain one.
+    slots["offered_serial"] = "GF23070519"
+    await ActionAskSerialNumber().run(dispatcher, make_tracker("不是", "deny", slots=slots), domain)
+    assert dispatcher.messages[0]["response"] == "utter_ask_fault_form_serial_number"
+    dispatcher.messages.clear()
+    two = {"hospital": "郑州市嘉禾医院", "device": "生化分析仪", "fault_description": "温度报警"}
+    await ActionAskSerialNumber().run(
+        dispatcher, make_tracker("嘉禾医院的生化仪", "report_fault", slots=two), domain
+    )
+    assert dispatcher.messages[0]["response"] == "utter_ask_fault_form_serial_number"  # two of them: ask
+
+
+async def test_a_second_caller_on_a_device_with_an_open_ticket_is_noted_on_it(
+    database, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain)
+    text = "我是同事任杰 13598203347 KR23060142这台还是报温度 报修"
+    await ActionFollowUp().run(dispatcher, make_tracker(text, "inform", sender_id="colleague"), domain)
+    assert number in texts(dispatcher)
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        notes = [e.note for e in ticket.events if e.note and "再次报修" in e.note]
+    assert len(notes) == 1 and "13598203347" in notes[0] and "还是报温度" in notes[0]
+
+
+async def test_a_registered_serial_in_a_booking_fills_who_and_where(database, dispatcher, domain) -> None:
+    events = await ActionStartServiceRequest().run(
+        dispatcher, make_tracker("GF23070519 这台想约下周三上午做保养", "request_maintenance"), domain
+    )
+    assert "栾川县人民医院" in texts(dispatcher)
+    assert (
+        slot_values(events)["hospital"] == "栾川县人民医院" and slot_values(events)["department"] == "检验科"
+    )
+
+
+async def test_a_wish_to_rate_without_a_ticket_asks_which(database, dispatcher, domain) -> None:
+    await ActionRateService().run(
+        dispatcher, make_tracker("我想给上回的维修服务打个分", "rate_service"), domain
+    )
+    assert "工单号" in texts(dispatcher)

@@ -1,0 +1,71 @@
+"""Replies to a guide step in a caller's own words (issue 12 item 5): an observation is a step done, 「还是…」 is not
+solved, a reading is compared with its set value, a new error code or 「派工程师吧」 leaves the walk."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.knowledge.guidance import GuideLibrary, Outcome, Reading, new_error_code, reading_in
+from bot.numerals import chinese_number
+
+
+@pytest.fixture(scope="module")
+def lib() -> GuideLibrary:
+    return GuideLibrary(PROJECT_ROOT / "kb")
+
+
+@pytest.mark.parametrize(
+    ("reply", "outcome"),
+    [
+        ("屋里其他电器都有电", Outcome.NO),
+        ("线都插紧了", Outcome.NO),
+        ("都开了，还是黑屏", Outcome.NO),
+        ("插好了 还是不中", Outcome.NO),
+        ("灯亮了，好了", Outcome.YES),
+        ("重启了一下 现在能用了", Outcome.YES),
+        ("这一步做不了", Outcome.SKIP),
+        ("我们没接UPS", Outcome.SKIP),
+        ("柜子后面够不着", Outcome.SKIP),
+    ],
+)
+def test_natural_replies(lib: GuideLibrary, reply: str, outcome: Outcome) -> None:
+    read = lib.read_reply(reply)
+    assert read.outcome is outcome and not read.wants_engineer and read.new_code is None
+
+
+@pytest.mark.parametrize("reply", ["嗯", "稍等", "你说什么"])
+def test_a_reply_that_says_nothing_is_unclear(lib: GuideLibrary, reply: str) -> None:
+    assert lib.read_reply(reply).outcome is None
+
+
+@pytest.mark.parametrize(
+    "reply", ["机器卡住了我不敢再弄了，直接派工程师吧", "还是派个人来看吧", "你们工程师过来看看吧", "别试了"]
+)
+def test_asking_for_an_engineer_leaves_the_walk(lib: GuideLibrary, reply: str) -> None:
+    assert lib.read_reply(reply).wants_engineer
+
+
+def test_a_new_error_code_mid_step(lib: GuideLibrary) -> None:
+    read = lib.read_reply("做到一半仪器报了个 E-302 液路压力异常，卡住了")
+    assert read.new_code == "E-302" and read.outcome is None
+    assert new_error_code("跳出来一个 err 118") == "ERR118"
+    assert new_error_code("序列号是KR23060142") is None  # a serial is no error code
+    assert new_error_code("E-302") is None  # a code with nothing said about it is ambiguous
+
+
+def test_a_reading_is_compared_with_its_set_value(lib: GuideLibrary) -> None:
+    read = lib.read_reply("反应盘显示三十四度多，设定是三十七")
+    assert read.outcome is Outcome.NO and read.reading == Reading(34, 37, "度")
+    assert "低了3度" in lib.reading_said(Reading(34, 37, "度"))
+    assert "一致" in lib.reading_said(Reading(8, 8, "度"))
+    assert reading_in("显示35.2度 设定37度") == Reading(35.2, 37, "度")
+    assert reading_in("温度不对") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("三十四", 34), ("三十五点二", 35.2), ("十二", 12), ("8", 8), ("一百二十", 120), ("八", 8)],
+)
+def test_numbers_as_said(text: str, number: float) -> None:
+    assert chinese_number(text) == number

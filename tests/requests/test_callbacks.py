@@ -1,0 +1,55 @@
+"""A call-back at the time the caller asked for, to their extension; on a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.callbacks import callback_due, extension_in, requested_window, with_extension
+
+ZONE = "Asia/Shanghai"
+MORNING = datetime(2026, 12, 6, 1, 19)  # 09:19 in Zhengzhou
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest"),
+    [
+        ("下午三点以后让工程师给我回个电话", datetime(2026, 12, 6, 7, 0)),
+        ("四点以后找个工程师给我回电话", datetime(2026, 12, 6, 8, 0)),
+        ("明天上午九点以后给我回电话", datetime(2026, 12, 7, 1, 0)),
+        ("下午两点半以后", datetime(2026, 12, 6, 6, 30)),
+        ("晚上7点后回电", datetime(2026, 12, 6, 11, 0)),
+        ("15:30以后都行", datetime(2026, 12, 6, 7, 30)),
+    ],
+)
+def test_the_window_starts_when_the_caller_said(text: str, earliest: datetime) -> None:
+    window = requested_window(text, MORNING, ZONE)
+    assert window is not None and window.earliest == earliest and window.latest is None
+
+
+def test_a_time_already_past_today_means_from_now() -> None:
+    evening = datetime(2026, 12, 6, 9, 0)  # 17:00
+    window = requested_window("下午三点以后", evening, ZONE)
+    assert window is not None and window.earliest == evening
+
+
+def test_a_deadline_named_by_the_caller_caps_the_promise() -> None:
+    window = requested_window("下午五点前回个电话", MORNING, ZONE)
+    assert window is not None and window.earliest == MORNING and window.latest == datetime(2026, 12, 6, 9, 0)
+    assert callback_due(window, 30) == datetime(2026, 12, 6, 1, 49)
+    later = requested_window("下午三点以后", MORNING, ZONE)
+    assert later is not None and callback_due(later, 30) == datetime(2026, 12, 6, 7, 30)
+
+
+def test_no_time_named() -> None:
+    assert requested_window("尽快回个电话", MORNING, ZONE) is None
+    assert requested_window("电话 0379-64881234", MORNING, ZONE) is None
+
+
+def test_extension() -> None:
+    assert extension_in("0379-64881234 转 8021") == "8021"
+    assert extension_in("分机号 6112") == "6112"
+    assert extension_in("13912345678") is None
+    assert with_extension("0379-64881234", "8021") == "0379-64881234 转8021"
+    assert with_extension("13912345678", None) == "13912345678"

@@ -1,0 +1,91 @@
+"""Follow-ups that lean on the last look-up, and the registered device a hospital and a device type point to."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.catalogue import current_catalogue
+from bot.context import (
+    TICKETS,
+    WARRANTY,
+    Lookup,
+    accepts_offer,
+    ordinal_in,
+    referenced_ticket,
+    same_hospital,
+    the_registered_device,
+    warranty_follow_up,
+)
+from bot.db import session_scope
+from bot.intake import Message
+
+TWO = Lookup(TICKETS, ("SR202612060019", "SR202612060023"))
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("第二个是哪台设备", 1),
+        ("第2张呢", 1),
+        ("第一个单子", 0),
+        ("最后那张什么时候修好", -1),
+        ("头一个", 0),
+        ("工程师几点到", None),
+    ],
+)
+def test_ordinals(text: str, position: int | None) -> None:
+    assert ordinal_in(text) == position
+
+
+def test_a_follow_up_names_a_ticket_of_the_last_look_up() -> None:
+    assert referenced_ticket("第二个是哪台", TWO) == "SR202612060023"
+    assert referenced_ticket("第三个呢", TWO) is None  # there is no third: never a guess
+    assert referenced_ticket("工程师什么时候到", TWO) is None  # which of the two: ask
+    assert referenced_ticket("工程师什么时候到", Lookup(TICKETS, ("SR202612060019",))) == "SR202612060019"
+    assert referenced_ticket("那SR202612060031呢", TWO) == "SR202612060031"  # a number said wins
+    assert referenced_ticket("工程师什么时候到", None) is None
+
+
+def test_a_serial_after_a_warranty_look_up_is_the_same_question() -> None:
+    warranty = Lookup(WARRANTY, serials=("GF23070519",))
+    assert warranty_follow_up("那KR23060142呢", warranty) == "KR23060142"
+    assert warranty_follow_up("还有一台 kr 23060142 也看下", warranty) == "KR23060142"
+    assert warranty_follow_up("那这台呢", warranty) is None
+    assert (
+        warranty_follow_up("KR23060142", TWO) is None
+    )  # after a status look-up a serial means something else
+    assert Lookup.from_dict(warranty.to_dict()) == warranty
+    assert Lookup.from_dict({"kind": "other"}) is None
+
+
+def test_a_hospital_and_a_device_type_offer_the_one_registered_device(database: Engine) -> None:
+    catalogue = current_catalogue()
+    aas = catalogue.type_named("原子吸收")
+    chemistry = catalogue.type_named("生化仪")
+    assert aas is not None and chemistry is not None
+    with session_scope(database) as session:
+        found = the_registered_device(session, "栾川县人民医院", aas.id, catalogue)
+        assert found is not None and found.serial_number == "GF23070519"
+        # 「人民医院」 alone names no hospital in particular; 「康宁医院」 without its city does.
+        assert the_registered_device(session, "人民医院", aas.id, catalogue) is None
+        assert same_hospital("南阳市康宁医院", "康宁医院")
+        assert not same_hospital("漯河市第二人民医院", "第二人民医院")
+        # Two chemistry analysers at 郑州市嘉禾医院: the serial decides, nothing is offered.
+        assert the_registered_device(session, "郑州市嘉禾医院", chemistry.id, catalogue) is None
+        assert the_registered_device(session, "郑州市嘉禾医院", aas.id, catalogue) is None
+        assert the_registered_device(session, None, aas.id, catalogue) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "yes"),
+    [
+        ("对 就是那台", "affirm", True),
+        ("是的", None, True),
+        ("就是那台", "inform", True),
+        ("不是", "deny", False),
+        ("不是那台", "affirm", False),
+    ],
+)
+def test_a_yes_to_the_offered_device(text: str, intent: str | None, yes: bool) -> None:
+    assert accepts_offer(Message(text, intent, [])) is yes
