@@ -90,6 +90,9 @@ class ActionStartIntake(Action):
         caller = caller_phone(tracker)
         if caller and not tracker.get_slot("contact_phone"):
             found.setdefault("contact_phone", caller)
+        labelled = (tracker.latest_message.get("metadata") or {}).get("device_serial")
+        if labelled:  # a web chat opened from the device's QR label (bot/webchat): the device is known
+            found.setdefault("serial_number", str(labelled))
         events = reset(INTAKE_SLOTS, keep=CALLER_SLOTS)
         events += [
             SlotSet("intake_id", uuid.uuid4().hex),

@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, origin_of, reset
+from actions.handoff import queue_after_incident
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.db import session_scope
@@ -301,6 +302,7 @@ class ActionSubmitSafetyTicket(Action):
         if not outcome.paged:
             logger.error("nobody could be paged for safety incident %s", outcome.number)
             dispatcher.utter_message(text=rules.text("nobody_paged", hotline=policy.hotline_phone))
+        queue_after_incident(dispatcher, tracker, utc_now())
         done = reset(
             (*INTAKE_SLOTS, "safety_description", "safety_people_safe", "safety_flags", "safety_serial"),
             keep=CALLER_SLOTS,

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import caller_phone, latest_message, origin_of
+from actions.handoff import queue_after_complaint, queue_instead_of_callback
 from actions.ratings import ask_for_score, rate
 from actions.requests import callback_window_said, registry_fields, request_follow_up, schedule_window
 from actions.safety import hazard_interrupts
@@ -152,6 +153,8 @@ class ActionSubmitServiceRequest(Action):
             dispatcher.utter_message(response="utter_putting_through")
             dispatcher.utter_message(json_message={"dial": desk})
             return finished
+        if queue_instead_of_callback(dispatcher, tracker, kind, utc_now()):
+            return finished
         registration = Registration(
             hospital=tracker.get_slot("hospital"),
             department=tracker.get_slot("department"),
@@ -191,6 +194,7 @@ class ActionSubmitServiceRequest(Action):
         if kind is TicketKind.COMPLAINT and submitted.ticket is not None and named:
             with session_scope() as session:
                 note_complaint(session, named, submitted.ticket, caller=tracker.sender_id, at=utc_now())
+        queue_after_complaint(dispatcher, tracker, kind, utc_now())
         booked = {"kind": kind.value, "number": submitted.number}
         return [*finished, SlotSet("last_ticket_number", submitted.number), SlotSet("last_request", booked)]
 

@@ -35,6 +35,9 @@ class Settings:
     tracker_database_url: str | None = None
     redis_url: str | None = None
     api_token: str | None = None
+    # Where callers reach this hotline from outside (the web chat links of the device labels; Twilio's
+    # signatures).
+    public_url: str | None = None
 
     @property
     def production(self) -> bool:
@@ -81,4 +84,5 @@ def settings() -> Settings:
         tracker_database_url=os.environ.get("HOTLINE_TRACKER_DATABASE_URL") or None,
         redis_url=os.environ.get("HOTLINE_REDIS_URL") or None,
         api_token=os.environ.get("HOTLINE_API_TOKEN") or None,
+        public_url=(os.environ.get("HOTLINE_PUBLIC_URL") or "").rstrip("/") or None,
     )

@@ -29,6 +29,7 @@ from bot.ops.commands import add_staff_commands, add_ticket_commands
 from bot.ops.staff import list_engineers, seed_staff
 from bot.policy import current_policy
 from bot.reports.commands import add_report_commands
+from bot.webchat.commands import add_qr_command
 
 
 def _prepare() -> None:
@@ -208,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_outbox_commands(commands)
     add_console_commands(commands)
     add_report_commands(commands)
+    add_qr_command(commands)
     return parser
 
 

@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> None:
     if which == "rasa":
         guard_remote_actions()
         validate_action_results_with_a_compiled_schema()
+        from bot.channels.handoff_gate import hold_messages_for_agents
+
+        hold_messages_for_agents()  # the bot is silent while a person has the conversation
         from rasa.__main__ import main as rasa_main
 
         sys.argv = ["rasa", *rest]

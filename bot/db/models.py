@@ -441,3 +441,83 @@ class AdverseEvent(Base):
     created_at: Mapped[datetime] = Column(DateTime, nullable=False)
 
     ticket: Mapped[Ticket] = relationship("Ticket")
+
+
+class Conversation(Base):
+    """One caller's conversation with the hotline on one channel (Rasa's sender id), as far as people see it.
+
+    Created for every web chat session, and for any other conversation the first time it is handed to a
+    person.
+    last_seq numbers its messages; the row is locked while a message is numbered, so the numbers commit in
+    order
+    and a reader that asks for "after N" never skips one that committed late.
+    """
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    sender_id: Mapped[str] = Column(String(120), nullable=False, unique=True)
+    channel: Mapped[str] = Column(String(30), nullable=False)
+    last_seq: Mapped[int] = Column(Integer, nullable=False, default=0)
+    # The caller's last message: WeChat customer-service messages are allowed for 48 hours after it.
+    last_caller_at: Mapped[datetime | None] = Column(DateTime)
+    # The device a web chat opened from a QR label is about (its serial), if any.
+    device_serial: Mapped[str | None] = Column(String(40))
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
+
+
+class ConversationMessage(Base):
+    """A message of a conversation in the order the caller and the agent see it: caller, bot, agent or system.
+
+    external_id is the channel's own message id (the web chat's client id, WeChat's MsgId): a retried delivery
+    of
+    the same message is stored once and answered once.
+    """
+
+    __tablename__ = "conversation_messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq", name="uq_conversation_messages_seq"),
+        UniqueConstraint("conversation_id", "external_id", name="uq_conversation_messages_external"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = Column(Integer, ForeignKey("conversations.id"), nullable=False)
+    seq: Mapped[int] = Column(Integer, nullable=False)
+    author: Mapped[str] = Column(String(10), nullable=False)  # caller, bot, agent, system
+    agent_name: Mapped[str | None] = Column(String(60))
+    text: Mapped[str] = Column(Text, nullable=False)
+    buttons: Mapped[Any] = Column(JSON, nullable=False, default=list)
+    external_id: Mapped[str | None] = Column(String(80))
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
+
+
+class Handoff(Base):
+    """One hand-off of a conversation to a person, and its audit trail: queued → with an agent → ended.
+
+    status: waiting (in the queue) → with_agent (claimed by one console user, compare-and-set on status) →
+    ended;
+    or waiting → ended when the caller chose a call-back or nobody picked up in time (callback_ticket).
+    """
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_status_queued", "status", "queued_at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = Column(Integer, ForeignKey("conversations.id"), nullable=False, index=True)
+    status: Mapped[str] = Column(String(12), nullable=False)
+    reason: Mapped[str] = Column(String(30), nullable=False)
+    queued_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    # The conversation's last message number when it was queued: what came before is in the snapshot.
+    queued_seq: Mapped[int] = Column(Integer, nullable=False)
+    # What the bot knew when it queued the caller: transcript, registration fields, contact phone.
+    snapshot: Mapped[Any] = Column(JSON, nullable=False, default=dict)
+    agent_user_id: Mapped[int | None] = Column(Integer, ForeignKey("console_users.id"))
+    agent_name: Mapped[str | None] = Column(String(60))
+    claimed_at: Mapped[datetime | None] = Column(DateTime)
+    last_activity_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    ended_at: Mapped[datetime | None] = Column(DateTime)
+    ended_by: Mapped[str | None] = Column(String(120))
+    end_reason: Mapped[str | None] = Column(String(20))
+    ticket_number: Mapped[str | None] = Column(String(20))
+
+    conversation: Mapped[Conversation] = relationship("Conversation")

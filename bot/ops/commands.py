@@ -25,6 +25,7 @@ from bot.clock import local_text, utc_now
 from bot.config import settings
 from bot.db import session_scope
 from bot.db.models import Engineer, OnCallShift, Ticket
+from bot.handoff.jobs import handoff_sweep_job
 from bot.notify.jobs import journal_replay_job, outbox_delivery_job, session_factory
 from bot.notify.notices import notify_status_change
 from bot.notify.outbox import session_sms_sender
@@ -295,6 +296,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             catalogue=current_catalogue(),
             sender_for=session_sms_sender,
         ),
+        "handoff": handoff_sweep_job(None, policy=policy, calendar=calendar),
         "outbox": outbox_delivery_job(factory),
     }
     print(f"worker: {', '.join(jobs)} every {interval:g} s; Ctrl-C stops.", flush=True)

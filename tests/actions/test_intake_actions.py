@@ -164,7 +164,8 @@ async def test_submit_creates_one_ticket_and_says_number_and_deadlines(database,
     number = slot_values(events)["last_ticket_number"]
     assert number.startswith("SR") and number in said
     assert "同城3小时内到场" in said and "紧急" in said
-    # One first-contact promise: the first response in office hours, the paged engineer's call-back after them.
+    # One first-contact promise: the first response in office hours, the paged engineer's call-back after
+    # them.
     assert ("1小时内" in said) != ("值班工程师" in said)
     assert slot_values(events)["intake_id"] is None
     # The same intake submitted again (a retried request) finds the same ticket.

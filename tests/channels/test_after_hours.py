@@ -92,10 +92,12 @@ async def test_a_caller_asking_for_a_person_in_office_hours_is_put_through_to_th
     ("moment", "intent", "channel"),
     [
         (NIGHT, "request_human", "twilio_voice"),
-        (OFFICE_HOURS, "request_human", "wechat"),
+        # WeChat, SMS and the web chat wait for a person in office hours instead
+        # (tests/handoff/test_actions.py).
+        (OFFICE_HOURS, "request_human", "rest"),
         (OFFICE_HOURS, "request_callback", "twilio_voice"),
     ],
-    ids=["after-hours", "not-on-the-phone", "asked-to-be-called-back-later"],
+    ids=["after-hours", "plain-rest", "asked-to-be-called-back-later"],
 )
 @pytest.mark.anyio
 async def test_otherwise_the_request_for_a_person_is_a_call_back_ticket(

@@ -202,7 +202,7 @@ def test_export_writes_what_was_learned_into_the_faq_files(database, kb: Knowled
 def test_the_command_line_lists_clusters_and_asks_like_the_bot(
     database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
+    from bot.app.cli import main
 
     with session_scope(database) as session:
         log(session, "修好的单子能盖公章吗", Verdict.NONE)

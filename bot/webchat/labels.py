@@ -1,0 +1,62 @@
+"""Device labels (`hotline qr SERIAL...`): a QR code per installed device that opens the web chat about it.
+
+The code holds the chat's address with a signed device token (bot/webchat/sessions.py), so the chat greets the
+caller with the device's model, serial, hospital and department from the registry, and the fault report starts
+with the serial filled in. HTML labels (inline SVG, two per row on A4), or a PDF printed by headless Chromium
+(bot/reports/pdf.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+import segno
+from sqlalchemy.orm import Session
+
+from bot.errors import Refused
+from bot.handoff.config import text
+from bot.installed_base import find_device
+from bot.policy import ServicePolicy
+from bot.webchat.sessions import device_token
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CHAT_PATH = "/webhooks/webchat/"
+
+
+@dataclass(frozen=True)
+class Label:
+    serial: str
+    model: str
+    hospital: str
+    department: str
+    url: str
+    svg: str
+
+
+def chat_link(base_url: str, serial: str) -> str:
+    """The web chat's address for a device: the page, with the device's signed token."""
+    return f"{base_url.rstrip('/')}{CHAT_PATH}?d={quote(device_token(serial), safe='')}"
+
+
+def device_labels(session: Session, serials: list[str], base_url: str) -> list[Label]:
+    """One label per serial, in the order given; Refused for a serial the registry does not have."""
+    labels = []
+    for serial in serials:
+        device = find_device(session, serial.strip().upper())
+        if device is None:
+            raise Refused(text("labels.unknown_serial", serial=serial))
+        url = chat_link(base_url, device.serial_number)
+        # Error correction M: a label may get scratched; the code stays small enough at 34 mm.
+        svg = segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True)
+        labels.append(Label(device.serial_number, device.model, device.hospital, device.department, url, svg))
+    return labels
+
+
+def labels_html(labels: list[Label], policy: ServicePolicy) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    return env.get_template("labels.html").render(
+        labels=labels, title=text("labels.title"), hint=text("labels.hint"), hotline=policy.hotline_phone
+    )
