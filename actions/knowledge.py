@@ -1,4 +1,5 @@
-"""Questions for the knowledge base: answer, offer the closest questions, or say honestly that we do not know."""
+"""Questions for the knowledge base: answer (each question of the message, a follow-up read with the previous
+one), offer the closest questions, or say honestly that we do not know and how to reach a person."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.clock import utc_now
+from bot.clock import to_local, utc_now
 from bot.config import settings
 from bot.db import session_scope
 from bot.knowledge import KnowledgeBase, Verdict
+from bot.knowledge.answers import Answers, Context
+from bot.knowledge.learning import learned
 from bot.knowledge.questions import record_question
+from bot.knowledge.registry import caller_device
 from bot.policy import current_policy
 from bot.texts import say
 
@@ -24,6 +28,18 @@ def knowledge_base() -> KnowledgeBase:
     return KnowledgeBase(settings().kb_dir, current_policy())
 
 
+@lru_cache(maxsize=1)
+def answers() -> Answers:
+    return Answers(knowledge_base(), current_policy())
+
+
+def _serial(tracker: Tracker) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "serial_number":
+            return str(entity.get("value"))
+    return tracker.get_slot("serial_number")
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
@@ -32,30 +48,44 @@ class ActionAnswerQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         question = tracker.latest_message.get("text") or ""
-        result = knowledge_base().ask(question)
+        last = tracker.get_slot("faq_last_question")
+        previous = Context(str(last), tracker.get_slot("faq_last_topic")) if last else None
+        policy = current_policy()
+        now = utc_now()
         with session_scope() as session:
+            # What the manager taught in the console counts from the next question on, in every process.
+            knowledge_base().learn(learned(session))
+            device = caller_device(session, _serial(tracker), policy, to_local(now, policy.timezone).date())
+            reply = answers().reply(question, previous=previous, device=device)
+            top = reply.topics[0] if reply.parts else (reply.suggestions[0].id if reply.suggestions else None)
             question_id = record_question(
                 session,
                 question,
-                result,
+                reply.verdict,
+                top,
+                reply.score,
                 channel=tracker.get_latest_input_channel() or "rest",
                 sender_id=tracker.sender_id,
-                at=utc_now(),
+                at=now,
             )
-        if result.verdict is Verdict.ANSWER:
-            text = result.hits[0].answer
+        remembered = [
+            SlotSet("faq_last_question", reply.context.question),
+            SlotSet("faq_last_topic", reply.context.topic),
+        ]
+        if reply.verdict is Verdict.ANSWER:
+            text = reply.text
             # Feedback only outside a form: there the next 「对」 belongs to the form.
             if not tracker.active_loop_name:
                 text += "\n" + say("faq_helpful")
             dispatcher.utter_message(text=text)
-            return [SlotSet("faq_misses", 0), SlotSet("faq_question_id", question_id)]
-        if result.verdict is Verdict.SUGGEST:
-            buttons = [{"title": hit.question, "payload": hit.question} for hit in result.hits]
+            return [SlotSet("faq_misses", 0), SlotSet("faq_question_id", question_id), *remembered]
+        if reply.verdict is Verdict.SUGGEST:
+            buttons = [{"title": hit.question, "payload": hit.question} for hit in reply.suggestions]
             dispatcher.utter_message(text=say("faq_suggest"), buttons=buttons)
-            return [SlotSet("faq_misses", 0), SlotSet("faq_question_id", None)]
+            return [SlotSet("faq_misses", 0), SlotSet("faq_question_id", None), *remembered]
         misses = int(tracker.get_slot("faq_misses") or 0) + 1
-        if misses >= 2:
-            dispatcher.utter_message(text=say("faq_none_twice", hotline=current_policy().hotline_phone))
-        else:
-            dispatcher.utter_message(text=say("faq_none"))
+        key = "faq_none_twice" if misses >= 2 else "faq_none"
+        callback = policy.value("deadlines.callback_minutes")
+        dispatcher.utter_message(text=say(key, hotline=policy.hotline_phone, callback_minutes=callback))
+        # A declined question is no context for the next one: the earlier question stays the one to continue.
         return [SlotSet("faq_misses", misses), SlotSet("faq_question_id", None)]

@@ -7,6 +7,10 @@ entry's question and paraphrases with about half their words swapped for words d
 shuffled real answer), so its vocabulary and lengths are the real ones. The questions are real questions and
 paraphrases, each with one word swapped, asked in the same order against both KBs, after warm-up questions that are
 not measured (the analyser keeps the terms of texts it has seen, so a measured question is never one asked before).
+Latency is measured twice: `ask` is the bare retriever (KnowledgeBase.ask), `reply` what the bot does per message
+(bot.knowledge.answers.Answers.reply: the message cut into questions, context clauses left out, triggers, several
+look-ups), on the messages of tests/knowledge/dev_realistic.yml (long, voice-style, two questions), each asked as a
+follow-up of the one before (the bot's worst case), never asked before in the process.
 Build times: `cold` is KnowledgeBase() (its tokenizer built from jieba's dictionary, which the process has already
 read, the FAQ read and analysed, the inverted index built); `reload` is the first ask after a FAQ file changed (FAQ
 read and index built again; tokenizer and the terms of unchanged texts kept), what a content editor waits for.
@@ -27,9 +31,12 @@ import yaml
 
 from bot.config import settings
 from bot.knowledge import FaqEntry, KnowledgeBase
+from bot.knowledge.answers import Answers
 from bot.policy import current_policy
 
 WARM_UP = 20  # questions asked before measuring: first calls fill caches
+KB_FILES = ("retrieval.yml", "devices.yml", "answers.yml")
+DEV_SET = Path(__file__).resolve().parent.parent / "tests" / "knowledge" / "dev_realistic.yml"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -46,7 +53,7 @@ def synthetic_kb(
     real_dir: Path, target: Path, entries: list[FaqEntry], size: int, rng: random.Random
 ) -> None:
     """A KB folder with the real settings and `size` recombined FAQ entries, 500 to a file."""
-    for name in ("retrieval.yml", "devices.yml"):
+    for name in KB_FILES:
         shutil.copy(real_dir / name, target / name)
     (target / "faq").mkdir()
     vocabulary = [
@@ -74,7 +81,7 @@ def synthetic_kb(
         (target / "faq" / f"synthetic_{start // 500:03d}.yml").write_text(text, encoding="utf-8")
 
 
-def measure(kb_dir: Path, questions: list[str]) -> dict[str, float]:
+def measure(kb_dir: Path, questions: list[str], messages: list[str]) -> dict[str, float]:
     start = time.perf_counter()
     kb = KnowledgeBase(kb_dir, current_policy())
     cold = time.perf_counter() - start
@@ -85,6 +92,14 @@ def measure(kb_dir: Path, questions: list[str]) -> dict[str, float]:
         start = time.perf_counter()
         kb.ask(question)
         latencies.append((time.perf_counter() - start) * 1000)
+    answers = Answers(kb, current_policy())
+    replies = []
+    previous = None
+    for question in messages:
+        start = time.perf_counter()
+        reply = answers.reply(question, previous=previous)
+        replies.append((time.perf_counter() - start) * 1000)
+        previous = reply.context
     first = sorted((kb_dir / "faq").glob("*.yml"))[0]
     first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # an edit: one more byte
     start = time.perf_counter()
@@ -95,6 +110,8 @@ def measure(kb_dir: Path, questions: list[str]) -> dict[str, float]:
         "variants": sum(len(entry.variants) for entry in kb.entries),
         "p50": statistics.median(latencies),
         "p95": percentile(latencies, 0.95),
+        "reply_p50": statistics.median(replies),
+        "reply_p95": percentile(replies, 0.95),
         "cold": cold,
         "reload": reload,
     }
@@ -107,28 +124,35 @@ def main(size: int, count: int, seed: int) -> None:
         real_copy = Path(tmp) / "real"
         real_copy.mkdir()
         shutil.copytree(real_dir / "faq", real_copy / "faq")
-        for name in ("retrieval.yml", "devices.yml"):
+        for name in KB_FILES:
             shutil.copy(real_dir / name, real_copy / name)
         entries = KnowledgeBase(real_copy, current_policy()).entries
         variants = [text for entry in entries for text in entry.variants]
         vocabulary = [word for text in variants for word in jieba.lcut(text) if word.strip()]
         sample = rng.sample(variants, min(count + WARM_UP, len(variants)))
         questions = list(dict.fromkeys(recombine(text, vocabulary, rng, 0.15) for text in sample))
+        messages = [
+            str(item["text"]) for item in yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))["questions"]
+        ]
         synthetic = Path(tmp) / "synthetic"
         synthetic.mkdir()
         synthetic_kb(real_dir, synthetic, entries, size, rng)
         rows = [
-            ("real KB", measure(real_copy, questions)),
-            (f"synthetic {size:,}", measure(synthetic, questions)),
+            ("real KB", measure(real_copy, questions, messages)),
+            (f"synthetic {size:,}", measure(synthetic, questions, messages)),
         ]
     print(
-        f"{len(questions) - WARM_UP} questions per KB, latency of KnowledgeBase.ask after {WARM_UP} warm-up questions"
+        f"{len(questions) - WARM_UP} questions per KB, latency of KnowledgeBase.ask after {WARM_UP} warm-up questions; "
+        f"{len(messages)} messages for Answers.reply"
     )
-    print(f"{'KB':<18}{'entries':>8}{'variants':>10}{'p50 ms':>9}{'p95 ms':>9}{'cold s':>9}{'reload s':>10}")
+    print(
+        f"{'KB':<18}{'entries':>8}{'variants':>10}{'ask p50':>9}{'ask p95':>9}{'reply p50':>10}{'reply p95':>10}"
+        f"{'cold s':>9}{'reload s':>10}"
+    )
     for name, row in rows:
         print(
             f"{name:<18}{row['entries']:>8,.0f}{row['variants']:>10,.0f}{row['p50']:>9.1f}{row['p95']:>9.1f}"
-            f"{row['cold']:>9.2f}{row['reload']:>10.2f}"
+            f"{row['reply_p50']:>10.1f}{row['reply_p95']:>10.1f}{row['cold']:>9.2f}{row['reload']:>10.2f}"
         )
 
 

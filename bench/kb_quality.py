@@ -1,6 +1,7 @@
 """Quality of the FAQ retriever: the thresholds by leave-one-out, then top-1 and MRR@3 on three held-out sets.
 
 Usage: .venv/bin/python bench/kb_quality.py [--from 0.24] [--to 0.40] [--step 0.02] [--no-misses]
+       .venv/bin/python bench/kb_quality.py --realistic [--retriever-only] [--no-misses]
 
 1. Threshold tuning, on what the thresholds may be tuned on: every question and paraphrase of kb/faq asked with
    itself left out of the index (`KnowledgeBase.held_out`), and the off-topic questions of heldout_questions.yml.
@@ -17,6 +18,11 @@ Usage: .venv/bin/python bench/kb_quality.py [--from 0.24] [--to 0.40] [--step 0.
    suggest_threshold (a declined question scores 0). "Ranked first" ignores the thresholds: it tells a ranking miss
    (wrong entry first) from a calibration miss (right entry first, scored too low). The scores thresholds aside
    come from a temporary copy of kb/ whose suggest_threshold is 0.
+3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml, may be tuned on; heldout_realistic.yml, never)
+   asked as the bot asks them (`bot.knowledge.answers.Answers.reply`, the previous question kept for follow-ups),
+   per style: right outright, reachable via 「您是想问」, wrong confident answers, honest declines.
+   `--retriever-only` asks the bare FAQ retriever instead (one question, no context, no policy answerers): the
+   numbers before issue 14.
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ import yaml
 
 from bot.config import settings
 from bot.knowledge import KnowledgeBase, RetrievalSettings, Verdict
-from bot.policy import current_policy
+from bot.knowledge.answers import Answers
+from bot.policy import ServicePolicy, current_policy
 
 HELDOUT_DIR = Path(__file__).resolve().parent.parent / "tests" / "knowledge"
 TUNING_SET = HELDOUT_DIR / "heldout_questions.yml"
@@ -230,6 +237,125 @@ def held_out_report(
         )
 
 
+@dataclass(frozen=True)
+class Realistic:
+    text: str
+    style: str
+    expected: list[str]  # FAQ topics the answer must cover; empty: the KB cannot know, decline
+    must: list[str]  # texts the answer must contain, policy values filled in
+    after: str | None  # the previous message, for follow-ups
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    topics: list[str]  # the topics answered
+    text: str  # the answer the caller reads (empty unless answered)
+    suggested: list[str]  # the topics offered as 「您是想问」 choices
+
+
+# (name, file, whether its misses are printed): the held-out set's never are, so that nobody tunes on them.
+REALISTIC_SETS = (
+    ("dev (may be tuned on)", "dev_realistic.yml", True),
+    ("held-out (never tuned on)", "heldout_realistic.yml", False),
+)
+OUTCOMES = ("right", "partial", "reachable", "wrong", "offered", "declined")
+
+
+def load_realistic(path: Path, policy: ServicePolicy) -> list[Realistic]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    items = []
+    for item in raw:
+        expected = item["id"] if isinstance(item["id"], list) else ([item["id"]] if item["id"] else [])
+        must = [policy.render(text) for text in item.get("must", [])]
+        items.append(Realistic(str(item["text"]), item["style"], expected, must, item.get("after")))
+    return items
+
+
+def classify(item: Realistic, outcome: Outcome) -> str:
+    """right: every topic answered with the asked-for numbers; partial: answered, some topics missing, nothing
+    wrong; reachable: a 「您是想问」 choice holds the topic; wrong: a confident answer that is not right or partial
+    (for an unknown question: any answer); offered: choices without the topic; declined: nothing offered."""
+    if outcome.verdict is Verdict.NONE:
+        return "declined"
+    if outcome.verdict is Verdict.SUGGEST:
+        return "reachable" if set(item.expected) & set(outcome.suggested) else "offered"
+    has_numbers = all(text in outcome.text for text in item.must)
+    if item.expected and has_numbers and set(item.expected) <= set(outcome.topics):
+        return "right"
+    if has_numbers and set(item.expected) & set(outcome.topics) and set(outcome.topics) <= set(item.expected):
+        return "partial"
+    return "wrong"
+
+
+def retriever_outcome(kb: KnowledgeBase, item: Realistic) -> Outcome:
+    """The bare retriever of before issue 14: the message as one question, no context."""
+    answer = kb.ask(item.text, k=3)
+    if answer.verdict is Verdict.ANSWER:
+        return Outcome(answer.verdict, [answer.hits[0].id], answer.hits[0].answer, [])
+    return Outcome(answer.verdict, [], "", [hit.id for hit in answer.hits])
+
+
+def answers_outcome(answers: Answers, item: Realistic) -> Outcome:
+    """What the bot answers; a follow-up is asked right after its previous question."""
+    previous = answers.reply(item.after).context if item.after else None
+    reply = answers.reply(item.text, previous=previous)
+    return Outcome(reply.verdict, reply.topics, reply.text, [hit.id for hit in reply.suggestions])
+
+
+def realistic_report(name: str, items: list[Realistic], outcomes: list[Outcome], show_misses: bool) -> None:
+    classes = [classify(item, outcome) for item, outcome in zip(items, outcomes, strict=True)]
+    answerable = [c for item, c in zip(items, classes, strict=True) if item.expected]
+    unknown = [c for item, c in zip(items, classes, strict=True) if not item.expected]
+    outright = answerable.count("right") + unknown.count("declined")
+    print(
+        f"== {name}: {len(items)} questions, {len(answerable)} answerable, {len(unknown)} the KB cannot know"
+    )
+    print(
+        f"right outright (answered right, or an unknown declined): {outright / len(items):.1%} ({outright}/{len(items)})"
+    )
+    wrong = answerable.count("wrong") + unknown.count("wrong")
+    print(f"wrong confident answers: {wrong / len(items):.1%} ({wrong}/{len(items)})")
+    reach = answerable.count("right") + answerable.count("reachable") + answerable.count("partial")
+    print(
+        f"answerable: right {answerable.count('right')}, partial {answerable.count('partial')}, reachable via "
+        f"suggestions {answerable.count('reachable')} (right or reachable {reach / len(answerable):.1%}), wrong "
+        f"{answerable.count('wrong')}, offered other choices {answerable.count('offered')}, declined "
+        f"{answerable.count('declined')}"
+    )
+    print(
+        f"unknown: declined honestly {unknown.count('declined')}, offered choices {unknown.count('offered')} + "
+        f"{unknown.count('reachable')}, answered WRONG {unknown.count('wrong')}"
+    )
+    print(f"{'style':<10}{'n':>5}" + "".join(f"{key:>11}" for key in OUTCOMES))
+    for style in dict.fromkeys(item.style for item in items):
+        counts = Counter(c for item, c in zip(items, classes, strict=True) if item.style == style)
+        total = sum(counts.values())
+        print(f"{style:<10}{total:>5}" + "".join(f"{counts[key]:>11}" for key in OUTCOMES))
+    if show_misses:
+        for item, outcome, c in zip(items, outcomes, classes, strict=True):
+            good = c == "right" or (not item.expected and c == "declined")
+            if not good:
+                got = ",".join(outcome.topics or outcome.suggested) or "-"
+                print(
+                    f"  {c:<9} 「{item.text}」 expected {item.expected or 'decline'} → {outcome.verdict.value} {got}"
+                )
+
+
+def realistic_main(retriever_only: bool, show_misses: bool) -> None:
+    kb_dir, policy = settings().kb_dir, current_policy()
+    kb = KnowledgeBase(kb_dir, policy)
+    for name, file, misses_shown in REALISTIC_SETS:
+        items = load_realistic(HELDOUT_DIR / file, policy)
+        if retriever_only:
+            outcomes = [retriever_outcome(kb, item) for item in items]
+        else:
+            answers = Answers(kb, policy)
+            outcomes = [answers_outcome(answers, item) for item in items]
+        realistic_report(name, items, outcomes, show_misses and misses_shown)
+        print()
+
+
 def main(low: float, high: float, step: float, show_misses: bool) -> None:
     kb_dir, policy = settings().kb_dir, current_policy()
     kb = KnowledgeBase(kb_dir, policy)
@@ -263,5 +389,10 @@ if __name__ == "__main__":
     parser.add_argument("--to", dest="high", type=float, default=0.40)
     parser.add_argument("--step", type=float, default=0.02)
     parser.add_argument("--no-misses", dest="show_misses", action="store_false", help="only the numbers")
+    parser.add_argument("--realistic", action="store_true", help="the realistic sets of issue 14")
+    parser.add_argument("--retriever-only", action="store_true", help="with --realistic: the bare retriever")
     arguments = parser.parse_args()
-    main(arguments.low, arguments.high, arguments.step, arguments.show_misses)
+    if arguments.realistic:
+        realistic_main(arguments.retriever_only, arguments.show_misses)
+    else:
+        main(arguments.low, arguments.high, arguments.step, arguments.show_misses)

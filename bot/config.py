@@ -40,6 +40,17 @@ class Settings:
         return self.profile == "production"
 
 
+def channel_variable(name: str, default: str = "") -> str:
+    """A channel's secret or tuning value (bot/channels/secrets.py lists them). Read when the channel is built,
+    not cached with settings(): each channel reports its own missing secrets when it starts."""
+    return os.environ.get(name, default)
+
+
+def environment() -> dict[str, str]:
+    """The whole environment, for the log masking that hides every secret-looking value (bot/logging.py)."""
+    return dict(os.environ)
+
+
 def _default_database_url(var_dir: Path) -> str:
     return f"sqlite:///{var_dir / 'hotline.db'}"
 

@@ -14,12 +14,13 @@ it is made, whatever handlers Rasa, Sanic and structlog add later.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
+
+from bot.config import environment
 
 # The slot and the entity that hold a person's name (bot/domain/core.yml).
 NAME_SLOTS = ("contact_person",)
@@ -149,7 +150,7 @@ class MaskingFilter(logging.Filter):
 
 
 def secrets_from_environment(environ: dict[str, str] | None = None) -> list[str]:
-    environ = dict(os.environ if environ is None else environ)
+    environ = environment() if environ is None else dict(environ)
     found = [value for name, value in environ.items() if SECRET_VARIABLE.search(name) and value]
     for name in URL_VARIABLES:
         if environ.get(name):

@@ -211,11 +211,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
-    """`hotline serve` on free ports with its own database, shared by the end-to-end tests, stopped with SIGTERM."""
+@contextmanager
+def serve_bot(var: Path) -> Iterator[RunningBot]:
+    """`hotline serve` on free ports with its own database under `var`, stopped with SIGTERM afterwards."""
     ensure_model(config.settings().models_dir)  # trained outside the server's start-up timeout
-    var = tmp_path_factory.mktemp("var")
     rasa_port, action_port = free_port(), free_port()
     base = f"http://127.0.0.1:{rasa_port}"
     env = {
@@ -248,3 +247,10 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
     yield RunningBot(base, env)
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=30) == 0
+
+
+@pytest.fixture(scope="session")
+def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    """The bot shared by the end-to-end tests."""
+    with serve_bot(tmp_path_factory.mktemp("var")) as bot:
+        yield bot

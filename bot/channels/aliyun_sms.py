@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.channels.settings import AliyunSmsSettings
+from bot.channels.secrets import AliyunSmsSecrets
 from bot.clock import utc_now
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class AliyunSms:
 
     def __init__(
         self,
-        settings: AliyunSmsSettings,
+        settings: AliyunSmsSecrets,
         api: str = ALIYUN_SMS_API,
         timeout_seconds: float = 10,
         clock: Callable[[], datetime] = utc_now,

@@ -13,7 +13,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from bot.channels.aliyun_sms import MAINLAND_PREFIX, AliyunSms
-from bot.channels.settings import AliyunSmsSettings, ChannelNotConfigured, Credentials, TwilioSettings
+from bot.channels.secrets import AliyunSmsSecrets, ChannelNotConfigured, Credentials, TwilioSecrets
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +66,10 @@ class RoutedSms:
         await self.provider_for(to).send(to=to, body=body, sender=sender)
 
 
-def sms_transport(twilio: TwilioSettings | None, credentials: Credentials = None) -> RoutedSms:
-    """The hotline's SMS transport from its settings (secrets from the environment, see settings.py)."""
+def sms_transport(twilio: TwilioSecrets | None, credentials: Credentials = None) -> RoutedSms:
+    """The hotline's SMS transport from its settings (secrets from the environment, see secrets.py)."""
     try:
-        aliyun = AliyunSmsSettings.load(credentials)
+        aliyun = AliyunSmsSecrets.load(credentials)
     except ChannelNotConfigured as problem:
         # Half a configuration is an operator's slip: say so, and keep SMS working through Twilio.
         logger.error("%s", problem)

@@ -8,12 +8,13 @@ right for one process and for tests.
 
 from __future__ import annotations
 
-import os
 import time
 from functools import lru_cache
 from typing import Protocol
 
 from redis import asyncio as aioredis
+
+from bot.config import settings
 
 
 class SharedStore(Protocol):
@@ -103,5 +104,5 @@ def _millis(ttl: float) -> int:
 @lru_cache(maxsize=1)
 def shared_store() -> SharedStore:
     """The process's store: Redis when HOTLINE_REDIS_URL is set, else memory."""
-    url = os.environ.get("HOTLINE_REDIS_URL")
+    url = settings().redis_url
     return RedisStore(url) if url else MemoryStore()

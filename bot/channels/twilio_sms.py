@@ -28,7 +28,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.choices import ChoiceMemory
 from bot.channels.exactly_once import Background, ReplyLedger
-from bot.channels.settings import ChannelNotConfigured, Credentials, TwilioSettings
+from bot.channels.secrets import ChannelNotConfigured, Credentials, TwilioSecrets
 from bot.channels.sms_transport import SmsTransport, sms_transport
 from bot.channels.splitting import sms_parts
 from bot.channels.store import SharedStore, shared_store
@@ -73,7 +73,7 @@ class TwilioSmsInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Credentials) -> InputChannel:
         try:
-            settings = TwilioSettings.load(credentials, "Twilio SMS")
+            settings = TwilioSecrets.load(credentials, "Twilio SMS")
         except ChannelNotConfigured as problem:
             logger.error("%s", problem)
             return cls(None)
@@ -81,7 +81,7 @@ class TwilioSmsInput(InputChannel):
 
     def __init__(
         self,
-        settings: TwilioSettings | None,
+        settings: TwilioSecrets | None,
         store: SharedStore | None = None,
         transport: SmsTransport | None = None,
     ) -> None:

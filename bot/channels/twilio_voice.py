@@ -35,7 +35,7 @@ from bot.catalogue import Catalogue, current_catalogue
 from bot.channels.bot_reply import BotReply, Choice
 from bot.channels.choices import ChoiceMemory
 from bot.channels.exactly_once import Background
-from bot.channels.settings import ChannelNotConfigured, Credentials, TwilioSettings
+from bot.channels.secrets import ChannelNotConfigured, Credentials, TwilioSecrets
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.texts import menu, text, text_list
 from bot.channels.twilio_webhook import checked_form, twiml
@@ -106,14 +106,14 @@ class TwilioVoiceInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Credentials) -> InputChannel:
         try:
-            return cls(TwilioSettings.load(credentials, "Twilio voice", need_account_sid=False))
+            return cls(TwilioSecrets.load(credentials, "Twilio voice", need_account_sid=False))
         except ChannelNotConfigured as problem:
             logger.error("%s", problem)
             return cls(None)
 
     def __init__(
         self,
-        settings: TwilioSettings | None,
+        settings: TwilioSecrets | None,
         store: SharedStore | None = None,
         catalogue: Catalogue | None = None,
     ) -> None:
@@ -149,7 +149,7 @@ class TwilioVoiceInput(InputChannel):
         return webhook
 
     async def _next_step(
-        self, request: Request, form: dict[str, str], on_new_message: OnNewMessage, settings: TwilioSettings
+        self, request: Request, form: dict[str, str], on_new_message: OnNewMessage, settings: TwilioSecrets
     ) -> VoiceResponse:
         call = form["CallSid"]
         if request.args.get("dialed"):  # Twilio back from <Dial>: the other side hung up, or never answered
@@ -207,7 +207,7 @@ class TwilioVoiceInput(InputChannel):
         form: dict[str, str],
         waited: int,
         on_new_message: OnNewMessage,
-        settings: TwilioSettings,
+        settings: TwilioSecrets,
     ) -> VoiceResponse:
         """The answer of a turn that outlasted its webhook, once it is there; else wait again, or apologise."""
         call = form["CallSid"]
@@ -226,7 +226,7 @@ class TwilioVoiceInput(InputChannel):
         logger.error("call %s: no answer from the bot after %d waits; a call-back is requested", call, waited)
         return self._goodbye_with_callback(form, on_new_message, "voice.too_slow", "slow_answer", settings)
 
-    def _hold(self, request: Request, waited: int, settings: TwilioSettings) -> VoiceResponse:
+    def _hold(self, request: Request, waited: int, settings: TwilioSecrets) -> VoiceResponse:
         document = VoiceResponse()
         document.say(text("voice.please_wait"), voice=settings.voice, language=SAY_LANGUAGE)
         document.redirect(f"{settings.public_url}{request.path}?wait={waited}", method="POST")
@@ -238,7 +238,7 @@ class TwilioVoiceInput(InputChannel):
         on_new_message: OnNewMessage,
         goodbye: str,
         reason: str,
-        settings: TwilioSettings,
+        settings: TwilioSecrets,
     ) -> VoiceResponse:
         self._background.start(self._request_callback(form, on_new_message, reason))
         document = VoiceResponse()
@@ -263,7 +263,7 @@ class TwilioVoiceInput(InputChannel):
         )
 
     async def _answer(
-        self, request: Request, call: str, reply: BotReply, settings: TwilioSettings
+        self, request: Request, call: str, reply: BotReply, settings: TwilioSecrets
     ) -> VoiceResponse:
         spoken = [read_codes_aloud(said) for said in reply.texts if said.strip()]
         offer = [_choices_sentence(reply.choices)] if reply.choices else []
@@ -290,7 +290,7 @@ class TwilioVoiceInput(InputChannel):
         await self._choices.remember(call, choices)
 
     def _listen(
-        self, request: Request, spoken: list[str], one_key: bool, silence: int, settings: TwilioSettings
+        self, request: Request, spoken: list[str], one_key: bool, silence: int, settings: TwilioSecrets
     ) -> VoiceResponse:
         """Say the sentences while listening for speech or keys; if nothing comes, count one more silence."""
         webhook = f"{settings.public_url}{request.path}"

@@ -9,19 +9,19 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.settings import TwilioSettings
+from bot.channels.secrets import TwilioSecrets
 from bot.channels.signatures import same, twilio_signature
 
 logger = logging.getLogger(__name__)
 
 
-def public_url(settings: TwilioSettings, request: Request) -> str:
+def public_url(settings: TwilioSecrets, request: Request) -> str:
     """The URL Twilio called, as Twilio saw it: the public base (behind any proxy) plus path and query."""
     query = f"?{request.query_string}" if request.query_string else ""
     return f"{settings.public_url}{request.path}{query}"
 
 
-def signed_form(settings: TwilioSettings, request: Request) -> dict[str, str] | None:
+def signed_form(settings: TwilioSecrets, request: Request) -> dict[str, str] | None:
     """The POST parameters when the X-Twilio-Signature is right, else None.
 
     Sanic's request.form drops blank parameters, which Twilio signs too; so the raw body is parsed here.
@@ -35,7 +35,7 @@ def signed_form(settings: TwilioSettings, request: Request) -> dict[str, str] | 
 
 
 def checked_form(
-    settings: TwilioSettings | None, request: Request, channel: str, needs: str
+    settings: TwilioSecrets | None, request: Request, channel: str, needs: str
 ) -> dict[str, str] | HTTPResponse:
     """The signed POST parameters, or the refusal to send back: 503 unconfigured, 403 bad signature.
 
@@ -43,7 +43,7 @@ def checked_form(
     """
     if settings is None:
         logger.error(
-            "%s request refused with 503: the channel is not configured; set %s (see bot/channels/settings.py)",
+            "%s request refused with 503: the channel is not configured; set %s (see bot/channels/secrets.py)",
             channel,
             needs,
         )

@@ -32,7 +32,7 @@ from sanic.response import HTTPResponse
 from bot.channels.bot_reply import BotReply, Choice
 from bot.channels.choices import ChoiceMemory
 from bot.channels.exactly_once import Background, ReplyLedger
-from bot.channels.settings import ChannelNotConfigured, Credentials, WeChatSettings
+from bot.channels.secrets import ChannelNotConfigured, Credentials, WeChatSecrets
 from bot.channels.signatures import same, wechat_signature
 from bot.channels.splitting import wechat_parts
 from bot.channels.store import SharedStore, shared_store
@@ -91,14 +91,14 @@ class WeChatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Credentials) -> InputChannel:
         try:
-            return cls(WeChatSettings.load(credentials))
+            return cls(WeChatSecrets.load(credentials))
         except ChannelNotConfigured as problem:
             logger.error("%s", problem)
             return cls(None)
 
     def __init__(
         self,
-        settings: WeChatSettings | None,
+        settings: WeChatSecrets | None,
         store: SharedStore | None = None,
         http: JsonHttp | None = None,
         clock: Callable[[], float] = time.time,
@@ -168,7 +168,7 @@ class WeChatInput(InputChannel):
 
         return webhook
 
-    def _check_signed(self, request: Request, settings: WeChatSettings) -> None:
+    def _check_signed(self, request: Request, settings: WeChatSecrets) -> None:
         """Refuse a request WeChat did not sign, or signed too long ago (a recorded request sent again)."""
         args = request.args
         timestamp = args.get("timestamp", "")
@@ -181,7 +181,7 @@ class WeChatInput(InputChannel):
                 403, f"timestamp {timestamp!r} is outside the {settings.max_age_seconds:g} s window"
             )
 
-    def _read(self, request: Request, settings: WeChatSettings) -> dict[str, str]:
+    def _read(self, request: Request, settings: WeChatSecrets) -> dict[str, str]:
         """The message's fields, once its signatures are checked and it is decrypted."""
         self._check_signed(request, settings)
         try:
@@ -203,7 +203,7 @@ class WeChatInput(InputChannel):
         return fields
 
     async def _answer(
-        self, fields: dict[str, str], on_new_message: OnNewMessage, settings: WeChatSettings
+        self, fields: dict[str, str], on_new_message: OnNewMessage, settings: WeChatSecrets
     ) -> str | None:
         """The passive reply's content, or None for `success` (nothing to say now)."""
         turn = self._turn_for(fields, on_new_message)
@@ -293,6 +293,6 @@ class WeChatInput(InputChannel):
 def _not_configured() -> HTTPResponse:
     logger.error(
         "WeChat request refused with 503: the channel is not configured; "
-        "set WECHAT_TOKEN, WECHAT_APPID and WECHAT_APPSECRET (see bot/channels/settings.py)"
+        "set WECHAT_TOKEN, WECHAT_APPID and WECHAT_APPSECRET (see bot/channels/secrets.py)"
     )
     return response.text("channel not configured", status=503)

@@ -21,8 +21,9 @@ from bot.clock import utc_now
 from bot.config import settings
 from bot.console import csrf
 from bot.console.auth import SESSION_COOKIE, Role, cookie_secret, current_session, unsign
+from bot.console.config import ConsoleConfig, console_config
+from bot.console.kb import routes as kb_routes
 from bot.console.pages import CONSOLE, LOGIN, Console, Login, error_page, template_environment
-from bot.console.settings import ConsoleSettings, load_console_settings
 from bot.console.views import routes
 from bot.db import default_engine, session_scope
 from bot.notify.notices import notify_status_change
@@ -45,12 +46,12 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except web.HTTPNotFound:
-        return error_page(request, 404, console.settings.error("not_found"))
+        return error_page(request, 404, console.config.error("not_found"))
     except web.HTTPException:
         raise
     except Exception:
         log.exception("console request %s %s failed", request.method, request.path)
-        return error_page(request, 500, console.settings.error("server_error"))
+        return error_page(request, 500, console.config.error("server_error"))
 
 
 @web.middleware
@@ -63,13 +64,13 @@ async def login_required(request: web.Request, handler: Handler) -> web.StreamRe
         if request.method == "GET":
             raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs)}")
         # A form posted without a session: refused outright, it is not replayed after logging in.
-        return error_page(request, 403, console.settings.error("login_required"))
+        return error_page(request, 403, console.config.error("login_required"))
     request[LOGIN] = login
     if request.method == "POST":
         form = await request.post()
         given = form.get(csrf.FIELD)
         if not csrf.tokens_match(login.csrf_token, given if isinstance(given, str) else None):
-            return error_page(request, 403, console.settings.error("csrf"))
+            return error_page(request, 403, console.config.error("csrf"))
     return await handler(request)
 
 
@@ -118,14 +119,14 @@ def create_app(
     policy: ServicePolicy | None = None,
     catalogue: Catalogue | None = None,
     calendar: BusinessCalendar | None = None,
-    console_settings: ConsoleSettings | None = None,
+    config: ConsoleConfig | None = None,
     notify: Notify | None = None,
 ) -> web.Application:
     policy = policy or current_policy()
     app = web.Application(middlewares=[security_headers, errors, login_required])
     app[CONSOLE] = Console(
         engine=engine,
-        settings=console_settings or load_console_settings(),
+        config=config or console_config(),
         policy=policy,
         catalogue=catalogue or current_catalogue(),
         calendar=calendar or current_calendar(),
@@ -137,6 +138,7 @@ def create_app(
     app.router.add_get("/health", health)
     app.router.add_static("/static/", STATIC_DIR)
     app.add_routes(routes)
+    app.add_routes(kb_routes)
     return app
 
 

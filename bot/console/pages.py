@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from bot.catalogue import Catalogue
 from bot.clock import local_text, to_local
 from bot.console.auth import ROLE_LABELS, Role
+from bot.console.config import ConsoleConfig
 from bot.console.countdown import DEADLINE_LABELS
-from bot.console.settings import ConsoleSettings
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.lifecycle import Notify
 from bot.policy import DISTANCE_LABELS, Distance, ServicePolicy
@@ -30,7 +30,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 @dataclass(frozen=True)
 class Console:
     engine: Engine
-    settings: ConsoleSettings
+    config: ConsoleConfig
     policy: ServicePolicy
     catalogue: Catalogue
     calendar: BusinessCalendar

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.console.config import ConsoleConfig
 from bot.console.countdown import Colour, Countdown, countdown
-from bot.console.settings import ConsoleSettings
 from bot.db.models import Rating, RatingReview, Ticket
 from bot.errors import Refused
 from bot.tickets import OPEN_STATUSES, TicketKind, TicketStatus
@@ -47,7 +47,7 @@ class QueueRow:
     countdown: Countdown | None
 
 
-def queue(session: Session, wanted: QueueFilter, now: datetime, settings: ConsoleSettings) -> list[QueueRow]:
+def queue(session: Session, wanted: QueueFilter, now: datetime, config: ConsoleConfig) -> list[QueueRow]:
     """Matching tickets, most pressing first: red, amber, green, no deadline; urgent first within a colour,
     then the nearest deadline."""
     query = select(Ticket)
@@ -61,7 +61,7 @@ def queue(session: Session, wanted: QueueFilter, now: datetime, settings: Consol
     if wanted.urgent is not None:
         query = query.where(Ticket.urgent.is_(wanted.urgent))
     rows = [
-        QueueRow(ticket, countdown(ticket, now, settings.countdown, settings.amber_below_fraction))
+        QueueRow(ticket, countdown(ticket, now, config.countdown, config.amber_below_fraction))
         for ticket in session.execute(query).scalars()
     ]
     rows.sort(key=_pressing_first)

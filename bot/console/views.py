@@ -26,8 +26,8 @@ from bot.ops import lifecycle
 from bot.ops.dispatch import suggest
 from bot.ops.lifecycle import ETA_STATUSES, PartUsed
 from bot.reports.charts import bar_chart
+from bot.reports.config import ReportError
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
-from bot.reports.settings import ReportError
 from bot.tickets import TicketKind, TicketStatus, find_ticket
 
 routes = web.RouteTableDef()
@@ -95,18 +95,18 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     cookie = request.cookies.get(csrf.LOGIN_COOKIE)
     expected = unsign(console.secret, cookie) if cookie else None
     if not csrf.tokens_match(expected, _text(form, csrf.FIELD)):
-        return _login_page(request, status=403, error=console.settings.error("login_expired"))
+        return _login_page(request, status=403, error=console.config.error("login_expired"))
     username = _text(form, "username")
     request["username_tried"] = username
     with session_scope(console.engine) as session:
         user = authenticate(session, username, _text(form, "password", strip=False))
         raw_id = (
-            start_session(session, user, now=console.clock(), lifetime=console.settings.session_lifetime)
+            start_session(session, user, now=console.clock(), lifetime=console.config.session_lifetime)
             if user
             else None
         )
     if raw_id is None:
-        return _login_page(request, status=401, error=console.settings.error("login_failed"))
+        return _login_page(request, status=401, error=console.config.error("login_failed"))
     response = web.HTTPSeeOther(_safe_next(_text(form, "next")))
     response.set_cookie(
         SESSION_COOKIE,
@@ -115,7 +115,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         httponly=True,
         samesite="Lax",
         secure=request.secure,
-        max_age=int(console.settings.session_lifetime.total_seconds()),
+        max_age=int(console.config.session_lifetime.total_seconds()),
     )
     response.del_cookie(csrf.LOGIN_COOKIE, path="/login")
     return response
@@ -153,7 +153,7 @@ async def complaints_page(request: web.Request) -> web.Response:
 def _queue_page(request: web.Request, title: str, wanted: QueueFilter) -> web.Response:
     console = console_of(request)
     with session_scope(console.engine) as session:
-        rows = queue(session, wanted, console.clock(), console.settings)
+        rows = queue(session, wanted, console.clock(), console.config)
         return render(request, "queue.html", title=title, rows=rows, wanted=wanted, regions=regions(session))
 
 
@@ -173,7 +173,7 @@ def _reviews_page(request: web.Request, *, status: int = 200, error: str | None 
             rows=low_ratings(session, below),
             below=below,
             error=error,
-            done=console.settings.done("review") if "done" in request.query else None,
+            done=console.config.done("review") if "done" in request.query else None,
         )
 
 
@@ -181,7 +181,7 @@ def _reviews_page(request: web.Request, *, status: int = 200, error: str | None 
 async def review_submit(request: web.Request) -> web.StreamResponse:
     console, login = console_of(request), login_of(request)
     if not login.is_manager:
-        return error_page(request, 403, console.settings.error("manager_only"))
+        return error_page(request, 403, console.config.error("manager_only"))
     form = await request.post()
     try:
         with session_scope(console.engine) as session:
@@ -203,7 +203,7 @@ async def kpi_page(request: web.Request) -> web.Response:
     console = console_of(request)
     with session_scope(console.engine) as session:
         now, zone = console.clock(), console.policy.timezone
-        first_day, last_day = last_days(now, console.settings.kpi_days, zone)
+        first_day, last_day = last_days(now, console.config.kpi_days, zone)
         report = kpi_report(
             session,
             first_day,
@@ -278,16 +278,16 @@ def _ticket_page(
             ticket=ticket,
             error=error,
             form=form or {},
-            done=console.settings.texts["done"].get(done) if done else None,
+            done=console.config.texts["done"].get(done) if done else None,
             countdown=countdown(
-                ticket, console.clock(), console.settings.countdown, console.settings.amber_below_fraction
+                ticket, console.clock(), console.config.countdown, console.config.amber_below_fraction
             ),
             allowed=[s.value for s in lifecycle.allowed_transitions(ticket)],
             may_act=_may_act(login, ticket.engineer_id),
             eta_allowed=TicketStatus(ticket.status) in ETA_STATUSES,
             suggestions=suggestions,
             part_rows=range(1, PART_ROWS + 1),
-            step_outcomes=console.settings.step_outcomes,
+            step_outcomes=console.config.step_outcomes,
         )
 
 
@@ -367,12 +367,12 @@ class TicketPost:
 
     def require_manager(self) -> None:
         if not self.login.is_manager:
-            raise Forbidden(self.console.settings.error("manager_only"))
+            raise Forbidden(self.console.config.error("manager_only"))
 
     def require_assignee(self) -> None:
         """The engineer the ticket is assigned to, or a manager."""
         if not _may_act(self.login, self.assigned_engineer_id):
-            raise Forbidden(self.console.settings.error("not_your_ticket"))
+            raise Forbidden(self.console.config.error("not_your_ticket"))
 
     def eta(self) -> datetime | None:
         """The form's optional ETA; None when left empty."""
@@ -386,7 +386,7 @@ class TicketPost:
                 tzinfo=ZoneInfo(self.console.policy.timezone)
             )
         except ValueError as error:
-            raise FormError(self.console.settings.error("bad_eta")) from error
+            raise FormError(self.console.config.error("bad_eta")) from error
         return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
@@ -396,7 +396,7 @@ def _may_act(login: Login, assigned_engineer_id: int | None) -> bool:
 
 def _claim(act: TicketPost) -> None:
     if act.login.engineer_id is None:
-        raise Forbidden(act.console.settings.error("no_engineer_link"))
+        raise Forbidden(act.console.config.error("no_engineer_link"))
     _require_may_assign(act, act.login.engineer_id)
     if act.assigned_engineer_id == act.login.engineer_id and act.status is not TicketStatus.REOPENED:
         return  # already theirs (a second click): re-dispatching would page and notify everyone again
@@ -420,7 +420,7 @@ def _require_may_assign(act: TicketPost, engineer_id: int) -> None:
 def _assign(act: TicketPost) -> None:
     engineer = act.text("engineer_id")
     if not engineer.isdigit():
-        raise FormError(act.console.settings.error("bad_engineer"))
+        raise FormError(act.console.config.error("bad_engineer"))
     _require_may_assign(act, int(engineer))
     lifecycle.assign(
         act.session,
@@ -480,7 +480,7 @@ def _resolve(act: TicketPost) -> None:
     act.require_assignee()
     where = act.text("where")
     if where not in ("remote", "onsite"):
-        raise FormError(act.console.settings.error("where_missing"))
+        raise FormError(act.console.config.error("where_missing"))
     lifecycle.resolve(
         act.session,
         act.number,
@@ -503,9 +503,9 @@ def _parts(act: TicketPost) -> list[PartUsed]:
         if not model and not quantity:
             continue
         if not model:
-            raise FormError(act.console.settings.error("part_model_missing"))
+            raise FormError(act.console.config.error("part_model_missing"))
         if not quantity.isdigit() or int(quantity) < 1:
-            raise FormError(act.console.settings.error("bad_part_quantity"))
+            raise FormError(act.console.config.error("bad_part_quantity"))
         parts.append(PartUsed(model=model, quantity=int(quantity)))
     return parts
 

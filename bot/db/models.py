@@ -157,6 +157,48 @@ class KbQuestion(Base):
     asked_at = Column(DateTime, nullable=False)
 
 
+class KbLearnedEntry(Base):
+    """An FAQ entry a manager drafted in the console from missed questions: answers at once, exported to
+    kb/faq/*.yml by `hotline kb export`."""
+
+    __tablename__ = "kb_learned_entries"
+
+    id = Column(String(80), primary_key=True)  # an FAQ id, e.g. learned.invoice
+    question = Column(Text, nullable=False)
+    answer = Column(Text, nullable=False)
+    file = Column(String(80), nullable=False)  # the kb/faq file it is exported to
+    created_by = Column(String(120), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    exported_at = Column(DateTime)
+
+
+class KbLearnedParaphrase(Base):
+    """A caller's question attached to an FAQ entry (kb/faq or learned) as one more way of asking it."""
+
+    __tablename__ = "kb_learned_paraphrases"
+    __table_args__ = (UniqueConstraint("faq_id", "text", name="uq_kb_learned_paraphrases_faq_text"),)
+
+    id = Column(Integer, primary_key=True)
+    faq_id = Column(String(80), nullable=False, index=True)
+    text = Column(Text, nullable=False)
+    added_by = Column(String(120), nullable=False)
+    added_at = Column(DateTime, nullable=False)
+    exported_at = Column(DateTime)
+
+
+class KbAudit(Base):
+    """Every change to the knowledge base made from the console or the command line: who, when, what."""
+
+    __tablename__ = "kb_audit"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False)
+    actor = Column(String(120), nullable=False)
+    action = Column(String(20), nullable=False)  # attach, draft, export
+    faq_id = Column(String(80))
+    detail = Column(Text, nullable=False)
+
+
 class ConsoleUser(Base):
     """A person who logs in to the tier-2 web console: an engineer, or a manager who may also assign, close, reopen."""
 

@@ -1,6 +1,14 @@
 """Retrieval over the knowledge base in kb/: the FAQ and its retriever. Plain Python; it does not import Rasa."""
 
-from bot.knowledge.base import Answer, FaqHit, KnowledgeBase, KnowledgeBaseError, RetrievalSettings, Verdict
+from bot.knowledge.base import (
+    Answer,
+    FaqHit,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    Learned,
+    RetrievalSettings,
+    Verdict,
+)
 from bot.knowledge.faq import FaqEntry
 
 __all__ = [
@@ -9,6 +17,7 @@ __all__ = [
     "FaqHit",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "Learned",
     "RetrievalSettings",
     "Verdict",
 ]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import yaml
 from bot.knowledge.faq import FaqEntry, duplicates, load_faq, load_yaml
 from bot.knowledge.retrieval import HeldOut, Index, ScoringSettings, Variant
 from bot.knowledge.text import TextAnalyser
-from bot.policy import ServicePolicy
+from bot.policy import PolicyError, ServicePolicy
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,15 @@ class RetrievalSettings:
 
 
 @dataclass(frozen=True)
+class Learned:
+    """What the knowledge base learned in the console (bot.knowledge.learning), merged into the index on the fly:
+    callers' questions attached to entries as paraphrases, and entries drafted from missed questions."""
+
+    paraphrases: tuple[tuple[str, str], ...] = ()  # (entry id, question)
+    entries: tuple[tuple[str, str, str, str], ...] = ()  # (id, question, answer, file)
+
+
+@dataclass(frozen=True)
 class _Content:
     settings: RetrievalSettings
     analyser: TextAnalyser
@@ -73,6 +83,7 @@ class _Content:
     by_id: dict[str, FaqEntry]
     index: Index
     problems: list[str]
+    device_words: frozenset[str]  # the canonical device words (生化仪, 发光仪 …) of normalised texts
 
 
 class KnowledgeBase:
@@ -81,6 +92,7 @@ class KnowledgeBase:
         self.kb_dir = kb_dir
         self.policy = policy
         self._lock = threading.Lock()
+        self._learned = Learned()
         self._config_stamp, self._faq_stamp = self._stamps()
         self._content = self._load(analyser=None)
 
@@ -89,12 +101,48 @@ class KnowledgeBase:
         self._reload_if_changed()
         return list(self._content.entries)
 
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        return self._content.by_id.get(entry_id)
+
     @property
     def settings(self) -> RetrievalSettings:
         return self._content.settings
 
-    def ask(self, question: str, k: int = 3) -> Answer:
+    def learn(self, learned: Learned) -> None:
+        """Merge what was learned into the index (a rebuild only when it changed; no retraining, no restart)."""
+        with self._lock:
+            if learned == self._learned:
+                return
+            self._learned = learned
+            try:
+                self._content = self._load(self._content.analyser)
+            except KnowledgeBaseError:
+                log.exception("learned questions not merged; the previous content stays in service")
+
+    # The helpers below read the content as of the last `ask` (no file check each: a reply calls them often).
+
+    def normalise(self, text: str) -> str:
+        """The text as the retriever reads it: cleaned, synonyms replaced by their group's word."""
+        return self._content.analyser.normalise(text)
+
+    def ngrams(self, text: str) -> list[str]:
+        """The character n-grams the fuzzy half of the score compares (synonyms applied, stopwords dropped)."""
+        analyser = self._content.analyser
+        return analyser.ngrams(analyser.terms(text))
+
+    def device_words(self, text: str) -> set[str]:
+        """The device types a text names, as canonical words (「KR-2000」, 「生化」 → 生化仪)."""
+        words = self._content.device_words
+        return {term for term in self._content.analyser.terms(text) if term in words}
+
+    def refresh(self) -> None:
+        """Re-reads the files that changed since the last look (ask does it by itself)."""
         self._reload_if_changed()
+
+    def ask(self, question: str, k: int = 3, *, check_files: bool = True) -> Answer:
+        """check_files=False: a caller that asks many times for one message has called `refresh` once."""
+        if check_files:
+            self._reload_if_changed()
         content, settings = self._content, self._content.settings
         by_id = content.by_id
         # The runner-up is needed for the margin even when only one hit is asked for.
@@ -109,6 +157,15 @@ class KnowledgeBase:
         best, runner_up = ranked[0][1], (ranked[1][1] if len(ranked) > 1 else 0.0)
         confident = best >= settings.answer_threshold and best - runner_up >= settings.answer_margin
         return Answer(Verdict.ANSWER if confident else Verdict.SUGGEST, hits)
+
+    def closest(self, question: str) -> FaqHit | None:
+        """The best entry for a question whatever its score (for the manager, never for a caller)."""
+        self._reload_if_changed()
+        ranked = list(self._content.index.entry_scores(question, limit=1).items())
+        if not ranked:
+            return None
+        entry = self._content.by_id[ranked[0][0]]
+        return FaqHit(entry.id, entry.question, entry.answer, round(ranked[0][1], 4))
 
     def held_out(self) -> list[HeldOut]:
         """Every question and paraphrase asked with itself left out of the index (see Index.held_out)."""
@@ -171,16 +228,45 @@ class KnowledgeBase:
             loaded = load_faq(self.kb_dir / "faq", self.policy, {device["id"] for device in devices})
         except (OSError, yaml.YAMLError) as error:
             raise KnowledgeBaseError(f"cannot read the FAQ in {self.kb_dir / 'faq'}: {error}") from error
+        loaded.entries[:] = _with_learned(loaded.entries, self._learned, self.policy)
+        device_terms = {analyser.normalise(_device_word(device)): device["id"] for device in devices}
         index = Index(
             variants=[Variant(entry.id, text) for entry in loaded.entries for text in entry.variants],
             answers={entry.id: entry.answer for entry in loaded.entries},
             analyser=analyser,
             settings=settings.scoring,
             entry_devices={entry.id: frozenset(entry.device_types) for entry in loaded.entries},
-            device_terms={analyser.normalise(_device_word(device)): device["id"] for device in devices},
+            device_terms=device_terms,
         )
         by_id = {entry.id: entry for entry in loaded.entries}
-        return _Content(settings, analyser, loaded.entries, by_id, index, loaded.problems)
+        return _Content(
+            settings, analyser, loaded.entries, by_id, index, loaded.problems, frozenset(device_terms)
+        )
+
+
+def _with_learned(entries: list[FaqEntry], learned: Learned, policy: ServicePolicy) -> list[FaqEntry]:
+    """The FAQ's entries plus the learned ones, each with its learned paraphrases (a duplicate is left out)."""
+    known = {entry.id for entry in entries}
+    merged = list(entries)
+    for entry_id, question, answer, file in learned.entries:
+        if entry_id in known:
+            continue
+        with suppress(PolicyError):  # a brace the manager wrote is text, not a policy value
+            answer = policy.render(answer)
+        merged.append(FaqEntry(entry_id, question, (), answer, ("learned",), (), "console", file))
+        known.add(entry_id)
+    extra: dict[str, list[str]] = {}
+    for entry_id, text in learned.paraphrases:
+        extra.setdefault(entry_id, []).append(text)
+    return [
+        replace(
+            entry,
+            paraphrases=entry.paraphrases + tuple(t for t in extra[entry.id] if t not in entry.variants),
+        )
+        if entry.id in extra
+        else entry
+        for entry in merged
+    ]
 
 
 def file_stamp(paths: list[Path]) -> _Stamp:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import KbQuestion
-from bot.knowledge.base import Answer, Verdict
+from bot.knowledge.base import Verdict
 
 
 @dataclass(frozen=True)
@@ -20,14 +20,22 @@ class Gap:
 
 
 def record_question(
-    session: Session, question: str, answer: Answer, *, channel: str, sender_id: str, at: datetime
+    session: Session,
+    question: str,
+    verdict: Verdict,
+    faq_id: str | None,
+    score: float | None,
+    *,
+    channel: str,
+    sender_id: str,
+    at: datetime,
 ) -> int:
-    top = answer.hits[0] if answer.hits else None
+    """Logs a question with what it got: the verdict, the (first) entry answered or offered, the retriever's score."""
     row = KbQuestion(
         question=question.strip(),
-        verdict=answer.verdict.value,
-        faq_id=top.id if top else None,
-        score=top.score if top else None,
+        verdict=verdict.value,
+        faq_id=faq_id,
+        score=score,
         channel=channel,
         sender_id=sender_id,
         asked_at=at,

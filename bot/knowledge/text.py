@@ -43,6 +43,7 @@ def _t2s() -> OpenCC:
     return OpenCC("t2s")  # built on first use, once: it reads its conversion tables
 
 
+@lru_cache(maxsize=20_000)
 def clean(text: str) -> str:
     """Half-width, simplified, lower-case text with punctuation and symbols turned into single spaces."""
     text = str(_t2s().convert(unicodedata.normalize("NFKC", text))).lower()

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Protocol
 
-from bot.channels.settings import AliyunSmsSettings, ChannelNotConfigured, TwilioSettings, WeChatSettings
+from bot.channels.secrets import AliyunSmsSecrets, ChannelNotConfigured, TwilioSecrets, WeChatSecrets
 from bot.channels.sms_transport import SmsTransport, sms_transport
 from bot.channels.splitting import sms_parts, wechat_parts
 from bot.channels.store import SharedStore, shared_store
@@ -122,16 +122,16 @@ class WeChatOutbound:
 
 def _sms_outbound(max_parts: int) -> SmsOutbound | None:
     """Mainland numbers through the domestic provider when it is set, the others through Twilio."""
-    twilio: TwilioSettings | None = None
+    twilio: TwilioSecrets | None = None
     problem: ChannelNotConfigured | None = None
     try:
-        twilio = TwilioSettings.load(None, "Twilio SMS")
+        twilio = TwilioSecrets.load(None, "Twilio SMS")
     except ChannelNotConfigured as missing:
         problem = missing
     if twilio is not None and not twilio.sms_number:
         problem = ChannelNotConfigured("Twilio SMS", ["TWILIO_SMS_NUMBER"])
     try:
-        domestic = AliyunSmsSettings.load(None)
+        domestic = AliyunSmsSecrets.load(None)
     except ChannelNotConfigured:
         domestic = None  # sms_transport logs a half-set configuration
     if problem is not None and domestic is None:
@@ -145,7 +145,7 @@ def _sms_outbound(max_parts: int) -> SmsOutbound | None:
 
 
 def build_transports(max_parts: Mapping[str, int], store: SharedStore | None = None) -> dict[str, Transport]:
-    """The transports whose credentials are set (bot/channels/settings.py); the others' messages wait.
+    """The transports whose credentials are set (bot/channels/secrets.py); the others' messages wait.
 
     Build them inside the event loop that will use them. The WeChat access token lives in the shared store:
     with several processes (bot and worker) set HOTLINE_REDIS_URL, or each fetches its own and they take
@@ -156,7 +156,7 @@ def build_transports(max_parts: Mapping[str, int], store: SharedStore | None = N
     if sms is not None:
         transports[SMS] = sms
     try:
-        wechat = WeChatSettings.load(None)
+        wechat = WeChatSecrets.load(None)
     except ChannelNotConfigured as problem:
         logger.warning("WeChat messages wait in the outbox until WeChat is configured: %s", problem)
     else:

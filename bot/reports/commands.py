@@ -18,9 +18,9 @@ from bot.db import migrate, session_scope
 from bot.ops.calendar import current_calendar
 from bot.policy import current_policy
 from bot.reports import monthly
+from bot.reports.config import report_config
 from bot.reports.follow_ups import due_follow_ups, record_follow_up
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
-from bot.reports.settings import report_settings
 
 
 def _today() -> date:
@@ -31,7 +31,7 @@ def _local_date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise report_settings().error("bad_date", day=text) from None
+        raise report_config().error("bad_date", day=text) from None
 
 
 def _write(text_or_bytes: str | bytes, output: Path | None) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.clock import local_text
 from bot.db.models import Device, FollowUpCall
 from bot.policy import ServicePolicy
-from bot.reports.settings import report_settings
+from bot.reports.config import report_config
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def record_follow_up(
     note: str | None = None,
 ) -> FollowUpCall:
     """Record a call as made: the milestone given, else the one the list shows for the device today."""
-    config = report_settings()
+    config = report_config()
     serial = serial_number.strip().upper()
     device = session.execute(select(Device).where(Device.serial_number == serial)).scalar_one_or_none()
     if device is None:

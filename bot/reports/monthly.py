@@ -21,6 +21,7 @@ from bot.ops.dispatch import region_for
 from bot.ops.texts import ops_text
 from bot.policy import ServicePolicy
 from bot.reports.charts import bar_chart
+from bot.reports.config import report_config
 from bot.reports.metrics import (
     Share,
     arrival_on_time,
@@ -37,7 +38,6 @@ from bot.reports.metrics import (
     utc_midnight,
 )
 from bot.reports.rendering import template_environment
-from bot.reports.settings import report_settings
 from bot.tickets import KIND_LABELS, TicketKind, TicketStatus
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -74,7 +74,7 @@ class MonthlyReport:
 def parse_month(text: str) -> tuple[int, int]:
     match = _MONTH.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise report_settings().error("bad_month", month=text)
+        raise report_config().error("bad_month", month=text)
     return int(match.group(1)), int(match.group(2))
 
 
@@ -152,7 +152,7 @@ def _breaches(
         .where(SlaAlert.kind == "breach", SlaAlert.due_at >= start, SlaAlert.due_at < end)
         .options(selectinload(Ticket.events), selectinload(Ticket.engineer))
     ).all()
-    unassigned = report_settings().unassigned
+    unassigned = report_config().unassigned
     by_clock: Counter[str] = Counter()
     by_region: Counter[str] = Counter()
     by_engineer: Counter[str] = Counter()
@@ -178,7 +178,7 @@ def render_markdown(report: MonthlyReport, policy: ServicePolicy) -> str:
 
 
 def render_html(report: MonthlyReport, policy: ServicePolicy) -> str:
-    labels = report_settings().chart_labels
+    labels = report_config().chart_labels
     rate_keys = ["response", "dispatch", "arrival", "resolution", "remote", "complaints_answered"]
     rates = [
         report.response,

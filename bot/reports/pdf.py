@@ -12,12 +12,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bot.reports.settings import report_settings
+from bot.reports.config import report_config
 
 
 def pdf_browser() -> str | None:
     """The first browser of reports.yml found on PATH."""
-    for name in report_settings().pdf_browsers:
+    for name in report_config().pdf_browsers:
         path = shutil.which(name)
         if path:
             return path
@@ -26,7 +26,7 @@ def pdf_browser() -> str | None:
 
 def html_to_pdf(html: str) -> bytes:
     """The page printed to PDF (A4, no browser header or footer); ReportError when no browser or printing fails."""
-    config = report_settings()
+    config = report_config()
     browser = pdf_browser()
     if browser is None:
         raise config.error("pdf_renderer_missing", browsers="、".join(config.pdf_browsers))

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from bot.clock import utc_now
 from bot.db.models import Device, Ticket
 from bot.policy import DISTANCE_LABELS, Distance, ServicePolicy, current_policy
+from bot.reports.config import report_config
 from bot.reports.metrics import fixed_by_guided_check, fixed_remotely, resolved_at
 from bot.reports.pdf import html_to_pdf
 from bot.reports.rendering import template_environment
-from bot.reports.settings import report_settings
 from bot.tickets import KIND_LABELS, STATUS_LABELS, TicketKind, TicketStatus, find_ticket
 
 REPORTABLE = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
@@ -69,7 +69,7 @@ class ServiceReport:
 
 def service_report(session: Session, number: str, *, now: datetime | None = None) -> ServiceReport:
     """The report's content for a resolved or closed ticket."""
-    config = report_settings()
+    config = report_config()
     ticket = find_ticket(session, number)
     if ticket is None:
         raise config.error("ticket_not_found", number=number.strip())
@@ -121,7 +121,7 @@ def render_service_report_html(
         report=report,
         hotline_name=policy.value("hotline.name"),
         hotline_phone=policy.hotline_phone,
-        step_outcomes=report_settings().step_outcomes,
+        step_outcomes=report_config().step_outcomes,
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 import redis
 
+from bot import config
 from bot.channels import store as store_module
 from bot.channels.exactly_once import ReplyLedger
 from bot.channels.store import MemoryStore, RedisStore, SharedStore
@@ -109,10 +110,15 @@ async def test_a_failing_turn_records_the_apology_for_retries() -> None:
 
 
 def test_the_store_is_redis_when_hotline_redis_url_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    store_module.shared_store.cache_clear()
+    def fresh() -> object:
+        # Read as everything else is: through bot.config.settings(), once per process.
+        config.settings.cache_clear()
+        store_module.shared_store.cache_clear()
+        return store_module.shared_store()
+
     monkeypatch.setenv("HOTLINE_REDIS_URL", "redis://127.0.0.1:6379/0")
-    assert isinstance(store_module.shared_store(), RedisStore)
-    store_module.shared_store.cache_clear()
+    assert isinstance(fresh(), RedisStore)
     monkeypatch.delenv("HOTLINE_REDIS_URL")
-    assert isinstance(store_module.shared_store(), MemoryStore)
+    assert isinstance(fresh(), MemoryStore)
+    config.settings.cache_clear()
     store_module.shared_store.cache_clear()

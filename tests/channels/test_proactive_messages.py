@@ -11,7 +11,7 @@ import pytest
 import sanic.asgi
 from sanic import Sanic
 
-from bot.channels.settings import TwilioSettings
+from bot.channels.secrets import TwilioSecrets
 from bot.channels.store import MemoryStore
 from bot.channels.twilio_sms import TwilioSmsInput
 from bot.channels.twilio_voice import TwilioVoiceInput
@@ -45,7 +45,7 @@ async def trigger(client: AsgiClient, conversation: str, output_channel: str) ->
 
 
 def make_sms(transport: FakeSms, sms_number: str = OUR_SMS_NUMBER) -> TwilioSmsInput:
-    settings = TwilioSettings("AC123", AUTH_TOKEN, PUBLIC_URL, sms_number=sms_number)
+    settings = TwilioSecrets("AC123", AUTH_TOKEN, PUBLIC_URL, sms_number=sms_number)
     return TwilioSmsInput(settings, store=MemoryStore(), transport=transport)
 
 

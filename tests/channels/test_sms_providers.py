@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from bot.channels.aliyun_sms import AliyunSms, SmsRejected, aliyun_signature
-from bot.channels.settings import AliyunSmsSettings, TwilioSettings
+from bot.channels.secrets import AliyunSmsSecrets, TwilioSecrets
 from bot.channels.sms_transport import RoutedSms, SmsNotConfigured, TwilioRestSms, sms_transport
 from bot.channels.store import MemoryStore
 from bot.channels.twilio_sms import TwilioSmsInput
@@ -36,7 +36,7 @@ DOC_PARAMS = {
 }
 DOC_SIGNATURE = "zJDF+Lrzhj/ThnlvIToysFRq6t4="
 
-SETTINGS = AliyunSmsSettings("LTAItestkey", "hotline-secret", "医疗设备售后", "SMS_900001")
+SETTINGS = AliyunSmsSecrets("LTAItestkey", "hotline-secret", "医疗设备售后", "SMS_900001")
 SENT_AT = datetime(2026, 11, 22, 6, 30, 5)
 
 
@@ -137,7 +137,7 @@ ALIYUN_ENV = (
     "ALIYUN_SMS_SIGN_NAME",
     "ALIYUN_SMS_TEMPLATE_CODE",
 )
-TWILIO = TwilioSettings("AC123", AUTH_TOKEN, PUBLIC_URL)
+TWILIO = TwilioSecrets("AC123", AUTH_TOKEN, PUBLIC_URL)
 
 
 def test_the_domestic_provider_is_used_when_its_settings_are_all_there(
@@ -168,7 +168,7 @@ async def test_a_late_answer_to_a_mainland_sender_goes_out_through_alibaba_cloud
     async with FakeAliyunSms(SETTINGS.access_key_secret).running() as fake:
         twilio = FakeSms()
         transport = RoutedSms(international=twilio, domestic=aliyun(fake))
-        settings = TwilioSettings("AC123", AUTH_TOKEN, PUBLIC_URL, reply_seconds=0.1)
+        settings = TwilioSecrets("AC123", AUTH_TOKEN, PUBLIC_URL, reply_seconds=0.1)
         channel = TwilioSmsInput(settings, store=MemoryStore(), transport=transport)
         bot = FakeBot(replies=[{"text": "工程师今天下午到场。"}], delay=0.4)
         async with serve(channel, bot) as client:

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.channels.settings import TwilioSettings
+from bot.channels.secrets import TwilioSecrets
 from bot.channels.signatures import twilio_signature
 from bot.channels.splitting import SMS_PART, SMS_SINGLE, sms_parts, split_text, ucs2_length
 from bot.channels.store import MemoryStore
@@ -25,7 +25,7 @@ NOTE = "（详见热线）"
 
 
 def make_channel(reply_seconds: float = 2.0, transport: FakeSms | None = None) -> TwilioSmsInput:
-    settings = TwilioSettings("AC123", AUTH_TOKEN, PUBLIC_URL, reply_seconds=reply_seconds)
+    settings = TwilioSecrets("AC123", AUTH_TOKEN, PUBLIC_URL, reply_seconds=reply_seconds)
     return TwilioSmsInput(settings, store=MemoryStore(), transport=transport or FakeSms())
 
 

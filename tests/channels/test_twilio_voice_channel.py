@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from rasa.core.channels.channel import UserMessage
 
-from bot.channels.settings import TwilioSettings
+from bot.channels.secrets import TwilioSecrets
 from bot.channels.store import MemoryStore
 from bot.channels.texts import text
 from bot.channels.twilio_voice import TwilioVoiceInput, read_codes_aloud
@@ -26,7 +26,7 @@ CALLER = "+8613912345678"
 def make_channel(
     voice: str = "Polly.Zhiyu", reply_seconds: float = 2.0, hold_tries: int = 3
 ) -> TwilioVoiceInput:
-    settings = TwilioSettings(
+    settings = TwilioSecrets(
         "",
         AUTH_TOKEN,
         PUBLIC_URL,
@@ -330,9 +330,9 @@ def test_the_hold_budget_is_configurable(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("HOTLINE_PUBLIC_URL", "https://hotline.example.com")
     monkeypatch.delenv("HOTLINE_VOICE_REPLY_SECONDS", raising=False)
     monkeypatch.delenv("HOTLINE_VOICE_HOLD_TRIES", raising=False)
-    default = TwilioSettings.load({}, "Twilio voice", need_account_sid=False)
+    default = TwilioSecrets.load({}, "Twilio voice", need_account_sid=False)
     assert (default.voice_reply_seconds, default.voice_hold_tries) == (8.0, 3)
     monkeypatch.setenv("HOTLINE_VOICE_REPLY_SECONDS", "5")
     monkeypatch.setenv("HOTLINE_VOICE_HOLD_TRIES", "1")
-    configured = TwilioSettings.load({}, "Twilio voice", need_account_sid=False)
+    configured = TwilioSecrets.load({}, "Twilio voice", need_account_sid=False)
     assert (configured.voice_reply_seconds, configured.voice_hold_tries) == (5.0, 1)

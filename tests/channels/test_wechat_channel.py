@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from aiohttp import web
 
-from bot.channels.settings import WeChatSettings
+from bot.channels.secrets import WeChatSecrets
 from bot.channels.store import MemoryStore
 from bot.channels.texts import text
 from bot.channels.wechat import WeChatInput
@@ -57,7 +57,7 @@ def make_channel(
     now: str = NOW,
     max_age_seconds: float = 300,
 ) -> WeChatInput:
-    settings = WeChatSettings(
+    settings = WeChatSecrets(
         token,
         SAMPLE_APPID,
         "appsecret",
@@ -430,7 +430,7 @@ async def test_the_window_is_configurable(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("WECHAT_APPSECRET", "secret")
     monkeypatch.delenv("WECHAT_AES_KEY", raising=False)
     monkeypatch.setenv("HOTLINE_WECHAT_MAX_AGE_SECONDS", "60")
-    settings = WeChatSettings.load({})
+    settings = WeChatSecrets.load({})
     assert settings.max_age_seconds == 60
     bot = FakeBot()
     channel = WeChatInput(settings, store=MemoryStore(), http=FakeWeChatApi(), clock=lambda: float(NOW))

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.console.config import console_config
 from bot.console.countdown import Colour, countdown
 from bot.console.kpi import kpi_report, last_days
-from bot.console.settings import load_console_settings
 from bot.db import session_scope
 from bot.db.models import Ticket
 from bot.ops import lifecycle
@@ -17,7 +17,7 @@ from bot.reports.charts import bar_chart
 from bot.tickets import find_ticket
 from tests.console.conftest import START, Staff, make_fault
 
-SETTINGS = load_console_settings()
+SETTINGS = console_config()
 
 
 def ticket(status: str, created: datetime, **deadlines: datetime | None) -> Ticket:

@@ -17,7 +17,13 @@ A script file is a YAML list of conversations:
           events: {contains: 撤销}          # on a list: some element's text contains it
       ratings:                            # the same, for satisfaction scores
         - {score: 2, comment: {contains: 迟到}}
+      given:                              # tickets another caller made before this one writes
+        - {kind: fault, serial_number: BC25010266, description: 堵孔报警, overdue_minutes: 90}
       xfail: the reason                   # a known gap; strict, so it fails once it passes
+
+`{given[0]}` in a message, an expected text or an expected value is the number of the first given ticket.
+`overdue_minutes` puts its response deadline that far in the past. After each conversation its own and its given
+tickets that are still open are cancelled, so the next caller of the same device starts clean.
 
 The bot runs on the real clock, so a reply that depends on office hours is matched with expect_any.
 Every ticket is also put through `audit`: no field may hold what a caller never meant for it.
@@ -25,19 +31,32 @@ Every ticket is also put through `audit`: no field may hold what a caller never 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlalchemy import select
 
+from bot.clock import utc_now
 from bot.db import engine_for, session_scope
 from bot.db.models import Rating, Ticket
-from bot.tickets import ticket_as_dict
+from bot.policy import current_policy
+from bot.tickets import (
+    Origin,
+    Registration,
+    TicketKind,
+    TicketStatus,
+    create_fault_ticket,
+    create_service_request,
+    ticket_as_dict,
+)
+from bot.triage import current_rules
 
 HERE = Path(__file__).parent
 
@@ -57,6 +76,7 @@ class Conversation:
     turns: tuple[Turn, ...]
     tickets: tuple[dict[str, Any], ...] | None = None
     ratings: tuple[dict[str, Any], ...] | None = None
+    given: tuple[dict[str, Any], ...] = ()
     xfail: str | None = None
     source: str = ""
 
@@ -99,6 +119,7 @@ def load(paths: Iterable[Path]) -> list[Conversation]:
                     turns=turns,
                     tickets=None if raw.get("tickets") is None else tuple(raw["tickets"]),
                     ratings=None if raw.get("ratings") is None else tuple(raw["ratings"]),
+                    given=tuple(raw.get("given") or ()),
                     xfail=raw.get("xfail"),
                     source=path.name,
                 )
@@ -121,6 +142,53 @@ def records(database_url: str, sender: str) -> dict[str, list[dict[str, Any]]]:
                 for r in ratings
             ],
         }
+
+
+def make_given(database_url: str, given: tuple[dict[str, Any], ...]) -> list[str]:
+    """Creates the tickets other callers made before the conversation; returns their numbers."""
+    numbers = []
+    with session_scope(engine_for(database_url)) as session:
+        for spec in given:
+            fields = {k: v for k, v in spec.items() if k not in ("kind", "overdue_minutes")}
+            kind = TicketKind(spec.get("kind", "fault"))
+            key = f"given-{uuid.uuid4().hex}"
+            origin = Origin(channel="phone", sender_id=key, transcript=[])
+            common = {
+                "idempotency_key": key,
+                "origin": origin,
+                "policy": current_policy(),
+                "received_at": utc_now(),
+            }
+            if kind is TicketKind.FAULT:
+                ticket, _ = create_fault_ticket(
+                    session, Registration(**fields), rules=current_rules(), **common
+                )
+            else:
+                ticket, _ = create_service_request(session, kind, Registration(**fields), **common)
+            if "overdue_minutes" in spec:
+                ticket.response_due = utc_now() - timedelta(minutes=int(spec["overdue_minutes"]))
+            numbers.append(ticket.number)
+    return numbers
+
+
+def close_open_tickets(database_url: str, senders: list[str]) -> None:
+    """Cancels what a finished conversation left open, so that the next caller of the same device starts clean."""
+    done = (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CANCELLED)
+    with session_scope(engine_for(database_url)) as session:
+        for ticket in session.scalars(select(Ticket).where(Ticket.sender_id.in_(senders))):
+            if ticket.status not in {s.value for s in done}:
+                ticket.status = TicketStatus.CANCELLED.value
+
+
+def _fill(value: Any, numbers: list[str]) -> Any:
+    """`{given[0]}` → the first given ticket's number, in strings, lists and dicts."""
+    if isinstance(value, str):
+        return value.format(given=numbers) if "{given" in value else value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_fill(v, numbers) for v in value)
+    if isinstance(value, dict):
+        return {k: _fill(v, numbers) for k, v in value.items()}
+    return value
 
 
 def _text(value: Any) -> str:
@@ -168,7 +236,36 @@ def run(
 ) -> Outcome:
     """Plays the conversation as a new caller and compares replies, records and the field audit."""
     sender = f"conv-{uuid.uuid4().hex[:12]}"
+    numbers = make_given(database_url, conversation.given)
+    if numbers:
+        conversation = dataclasses.replace(
+            conversation,
+            turns=tuple(
+                Turn(*(_fill(getattr(t, f.name), numbers) for f in dataclasses.fields(Turn)))
+                for t in conversation.turns
+            ),
+            tickets=_fill(conversation.tickets, numbers),
+            ratings=_fill(conversation.ratings, numbers),
+        )
     outcome = Outcome(conversation)
+    try:
+        _play(conversation, say, database_url, sender, outcome)
+    finally:
+        with session_scope(engine_for(database_url)) as session:
+            given_senders = list(
+                session.scalars(select(Ticket.sender_id).where(Ticket.number.in_(numbers))) if numbers else []
+            )
+        close_open_tickets(database_url, [sender, *given_senders])
+    return outcome
+
+
+def _play(
+    conversation: Conversation,
+    say: Callable[[str, str], str],
+    database_url: str,
+    sender: str,
+    outcome: Outcome,
+) -> None:
     for number, turn in enumerate(conversation.turns, 1):
         reply = say(turn.say, sender)
         outcome.replies.append(reply)
@@ -189,7 +286,6 @@ def run(
     said = [t.say for t in conversation.turns]
     for ticket in found["tickets"]:
         outcome.audit += [f"{ticket['number']}: {p}" for p in audit(ticket, said)]
-    return outcome
 
 
 MOBILE = re.compile(r"1[3-9]\d{9}")

@@ -50,11 +50,11 @@ def rest_say(bot: RunningBot, text: str, sender: str) -> str:
         for c in CONVERSATIONS
     ],
 )
-def test_conversation(conversation: Conversation, running_bot: RunningBot) -> None:
+def test_conversation(conversation: Conversation, conversation_bot: RunningBot) -> None:
     outcome = run(
         conversation,
-        lambda text, sender: rest_say(running_bot, text, sender),
-        running_bot.env["HOTLINE_DATABASE_URL"],
+        lambda text, sender: rest_say(conversation_bot, text, sender),
+        conversation_bot.env["HOTLINE_DATABASE_URL"],
     )
     report = os.environ.get("HOTLINE_CONVERSATION_REPORT")
     if report:

@@ -15,8 +15,16 @@ HIT = Answer(Verdict.ANSWER, [FaqHit("warranty.length", "保修多久？", "两�
 
 def ask(engine, question: str, answer: Answer, minute: int) -> int:
     with session_scope(engine) as session:
+        top = answer.hits[0] if answer.hits else None
         return record_question(
-            session, question, answer, channel="rest", sender_id="s", at=datetime(2026, 11, 21, 9, minute)
+            session,
+            question,
+            answer.verdict,
+            top.id if top else None,
+            top.score if top else None,
+            channel="rest",
+            sender_id="s",
+            at=datetime(2026, 11, 21, 9, minute),
         )
 
 

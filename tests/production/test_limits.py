@@ -23,7 +23,7 @@ from bot.channels.limits import (
     RedisBuckets,
     clean_text,
 )
-from bot.channels.settings import TwilioSettings
+from bot.channels.secrets import TwilioSecrets
 from bot.channels.store import MemoryStore
 from bot.channels.texts import text
 from tests.channels.platform_fakes import Answer, AsgiClient, FakeBot, FakeSms, serve, twilio_sign
@@ -224,7 +224,7 @@ async def sms(client: AsgiClient, body: str, sid: str) -> list[str]:
 @pytest.mark.anyio
 async def test_sms_flood_gets_one_polite_reply_then_silence_and_never_reaches_the_bot() -> None:
     channel = LimitedTwilioSmsInput(
-        TwilioSettings("AC1", "token", "https://hotline.example.com"),
+        TwilioSecrets("AC1", "token", "https://hotline.example.com"),
         store=MemoryStore(),
         transport=FakeSms(),
     )

@@ -13,8 +13,8 @@ from bot.cli import main
 from bot.db import migrate, session_scope
 from bot.db.models import Device
 from bot.policy import current_policy
+from bot.reports.config import ReportError
 from bot.reports.follow_ups import FollowUpDue, add_months, due_follow_ups, record_follow_up
-from bot.reports.settings import ReportError
 
 # Of the demo installed base (kb/demo/installed_base.yml): accepted 2026-02-27, and 2025-03-18.
 NEW_DEVICE, OLD_DEVICE = "HX26020455", "KR23060142"

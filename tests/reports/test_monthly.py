@@ -15,6 +15,7 @@ from bot.console.kpi import kpi_report
 from bot.db import session_scope
 from bot.ops.calendar import current_calendar
 from bot.policy import current_policy
+from bot.reports.config import ReportError
 from bot.reports.metrics import Share
 from bot.reports.monthly import (
     MonthlyReport,
@@ -23,7 +24,6 @@ from bot.reports.monthly import (
     render_html,
     render_markdown,
 )
-from bot.reports.settings import ReportError
 from tests.reports.conftest import REPORT_TIME, Month
 
 

@@ -13,9 +13,9 @@ from bot.cli import main
 from bot.db import session_scope
 from bot.ops import lifecycle
 from bot.ops.lifecycle import PartUsed
+from bot.reports.config import ReportError
 from bot.reports.pdf import pdf_browser
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
-from bot.reports.settings import ReportError
 from tests.conftest import skip_or_fail
 from tests.reports.conftest import Month, local
 

@@ -1,9 +1,10 @@
-"""The console's settings file (bot/console/console.yml): session lifetime, SLA colours, the KPI window."""
+"""The console's configuration (bot/console/console.yml): session lifetime, SLA colours, the KPI window, its texts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -12,7 +13,7 @@ CONSOLE_YML = Path(__file__).resolve().parent / "console.yml"
 
 
 @dataclass(frozen=True)
-class ConsoleSettings:
+class ConsoleConfig:
     session_lifetime: timedelta
     countdown: dict[str, list[str]]
     amber_below_fraction: float
@@ -27,9 +28,15 @@ class ConsoleSettings:
         return self.texts["errors"][key]
 
 
-def load_console_settings(path: Path = CONSOLE_YML) -> ConsoleSettings:
+@lru_cache(maxsize=1)
+def console_config() -> ConsoleConfig:
+    """bot/console/console.yml, read once per process."""
+    return load_console_config(CONSOLE_YML)
+
+
+def load_console_config(path: Path) -> ConsoleConfig:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return ConsoleSettings(
+    return ConsoleConfig(
         session_lifetime=timedelta(hours=float(raw["session"]["lifetime_hours"])),
         countdown={status: list(names) for status, names in raw["sla"]["countdown"].items()},
         amber_below_fraction=float(raw["sla"]["amber_below_fraction"]),

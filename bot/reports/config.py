@@ -21,7 +21,7 @@ class ReportError(Refused):
 
 
 @dataclass(frozen=True)
-class ReportSettings:
+class ReportConfig:
     pdf_browsers: tuple[str, ...]
     pdf_timeout_seconds: float
     chart_labels: dict[str, str]
@@ -35,9 +35,9 @@ class ReportSettings:
 
 
 @lru_cache(maxsize=1)
-def report_settings() -> ReportSettings:
+def report_config() -> ReportConfig:
     raw = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))
-    return ReportSettings(
+    return ReportConfig(
         pdf_browsers=tuple(raw["pdf"]["browsers"]),
         pdf_timeout_seconds=float(raw["pdf"]["timeout_seconds"]),
         chart_labels={str(key): str(label) for key, label in raw["charts"]["labels"].items()},

@@ -1,6 +1,6 @@
-"""The channels' secrets and settings.
+"""The channels' secrets and tuning values, from the environment through bot.config.channel_variable.
 
-Secrets come from environment variables. A channel's entry in credentials.yml may name them too (Rasa fills
+They come from environment variables. A channel's entry in credentials.yml may name them too (Rasa fills
 `${VAR}` there from the environment); an empty entry (`bot.channels.wechat.WeChatInput: {}`) means "all from
 the environment". A channel whose secrets are missing still starts, answers 503 and says why in the log: without
 them it cannot check that a request really comes from the platform.
@@ -17,10 +17,11 @@ HOTLINE_VOICE_REPLY_SECONDS (default 8), HOTLINE_VOICE_HOLD_TRIES (default 3), H
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from bot.config import channel_variable
 
 Credentials = Mapping[str, Any] | None
 
@@ -36,7 +37,7 @@ class ChannelNotConfigured(Exception):
 
 def _value(credentials: Credentials, key: str, env: str, default: str = "") -> str:
     given = (credentials or {}).get(key)
-    return str(given) if given else os.environ.get(env, default)
+    return str(given) if given else channel_variable(env, default)
 
 
 def _require(channel: str, values: dict[str, str], **meanwhile: str) -> None:
@@ -50,7 +51,7 @@ def _seconds(credentials: Credentials, key: str, env: str, default: str) -> floa
 
 
 @dataclass(frozen=True)
-class WeChatSettings:
+class WeChatSecrets:
     token: str
     appid: str
     appsecret: str
@@ -61,7 +62,7 @@ class WeChatSettings:
     max_age_seconds: float = 300.0
 
     @classmethod
-    def load(cls, credentials: Credentials) -> WeChatSettings:
+    def load(cls, credentials: Credentials) -> WeChatSecrets:
         values = {
             "WECHAT_TOKEN": _value(credentials, "token", "WECHAT_TOKEN"),
             "WECHAT_APPID": _value(credentials, "appid", "WECHAT_APPID"),
@@ -82,7 +83,7 @@ class WeChatSettings:
 
 
 @dataclass(frozen=True)
-class TwilioSettings:
+class TwilioSecrets:
     account_sid: str
     auth_token: str
     # The public base URL that Twilio calls and signs, e.g. https://hotline.example.com
@@ -98,7 +99,7 @@ class TwilioSettings:
     voice_hold_tries: int = 3
 
     @classmethod
-    def load(cls, credentials: Credentials, channel: str, need_account_sid: bool = True) -> TwilioSettings:
+    def load(cls, credentials: Credentials, channel: str, need_account_sid: bool = True) -> TwilioSecrets:
         values = {
             "TWILIO_AUTH_TOKEN": _value(credentials, "auth_token", "TWILIO_AUTH_TOKEN"),
             "HOTLINE_PUBLIC_URL": _value(credentials, "public_url", "HOTLINE_PUBLIC_URL"),
@@ -120,7 +121,7 @@ class TwilioSettings:
 
 
 @dataclass(frozen=True)
-class AliyunSmsSettings:
+class AliyunSmsSecrets:
     access_key_id: str
     access_key_secret: str
     sign_name: str
@@ -128,7 +129,7 @@ class AliyunSmsSettings:
     content_param: str = "content"
 
     @classmethod
-    def load(cls, credentials: Credentials) -> AliyunSmsSettings | None:
+    def load(cls, credentials: Credentials) -> AliyunSmsSecrets | None:
         """The domestic SMS provider's settings; None when none is set (mainland numbers then go by Twilio)."""
         values = {
             "ALIYUN_SMS_ACCESS_KEY_ID": _value(

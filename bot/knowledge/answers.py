@@ -1,0 +1,521 @@
+"""Knowledge answers for questions as callers ask them: the question found inside a long message, two questions in
+one message answered both, a follow-up read with the previous question, and policy facts answered from the policy.
+
+    answers = Answers(kb, policy)
+    reply = answers.reply("我们不在你们市里 报修以后工程师一般多久能到")
+    reply.verdict, reply.text        # Verdict.ANSWER, 「您那边不在我们工程师的驻点城市，算外地，…24小时内到场…」
+    later = answers.reply("那偏远山区呢", previous=reply.context)
+
+How a message is read is configured in kb/answers.yml (its header explains the steps); the FAQ retriever
+(bot.knowledge.base) finds the topics no trigger names. A topic of kb/answers.yml answers from its templates with
+the policy's values (kb/policy.yml is the one source of every number) and what the caller said: where the site
+is (`distance`), in or out of warranty (`warranty`), what caused the damage (`cause`), which part is waited for
+(`part`). When the caller's device is known (`DeviceFacts`, given only by the caller of `reply`), its warranty and
+its site's distance count where the caller said nothing, and its warranty is said first.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.knowledge.base import (
+    Answer,
+    FaqHit,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    Verdict,
+    file_stamp,
+    read_yaml,
+)
+from bot.knowledge.text import clean
+from bot.policy import PolicyError, ServicePolicy
+
+_STRONG_BREAK = re.compile(r"[？?！!。；;\n]+")
+_CLAUSE_BREAK = re.compile(r"[，,、：:\s]+")
+_X_NOT_X = re.compile(r"(.)不\1")
+
+
+@dataclass(frozen=True)
+class AnswerPart:
+    topic: str  # the FAQ entry whose question this answers
+    text: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a follow-up is read with: the previous question as read, and its topic."""
+
+    question: str
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class Reply:
+    verdict: Verdict
+    parts: list[AnswerPart]  # ANSWER: one per question answered, in the order asked
+    suggestions: list[FaqHit]  # SUGGEST: the closest questions; ANSWER: for a second question not answered
+    context: Context  # keep it for the next message
+    score: float | None  # the retriever's best score (None when a trigger named the topic)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(part.text for part in self.parts)
+
+    @property
+    def topics(self) -> list[str]:
+        return [part.topic for part in self.parts]
+
+
+@dataclass(frozen=True)
+class DeviceFacts:
+    """A registered device of the caller (bot.installed_base), for answers about it."""
+
+    model: str
+    serial: str
+    city: str
+    warranty_end: date
+    extended: bool  # warranty_end is later than the policy's free warranty
+    in_warranty: bool
+
+
+@dataclass(frozen=True)
+class _Topic:
+    triggers: list[
+        list[list[str]]
+    ]  # any trigger; a trigger: all of its word groups; a group: any of its words
+    unless: list[str]
+    slot: str | None
+    answers: dict[str, str]
+    redirect: dict[str, str]
+    answer_by_policy: dict[str, dict[Any, str]]
+
+
+@dataclass(frozen=True)
+class _Rules:
+    greetings: list[str]
+    context_openers: list[str]
+    question_words: list[str]
+    next_question: list[str]
+    followup_openers: list[str]
+    followup_closers: list[str]
+    slots: dict[str, Any]
+    topics: dict[str, _Topic]
+    device: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Found:
+    """One question's topic: named by a trigger, or the retriever's answer for it."""
+
+    topic: str | None
+    answer: Answer
+    triggered: bool
+    candidates: list[str] = field(default_factory=list)  # every triggered topic
+
+    @property
+    def confident(self) -> bool:
+        return self.topic is not None
+
+    @property
+    def best_score(self) -> float:
+        return self.answer.hits[0].score if self.answer.hits else 0.0
+
+
+class Answers:
+    def __init__(self, kb: KnowledgeBase, policy: ServicePolicy) -> None:
+        """Reads kb.kb_dir/answers.yml; raises KnowledgeBaseError when it does not load."""
+        self.kb = kb
+        self.policy = policy
+        self._path = kb.kb_dir / "answers.yml"
+        self._lock = threading.Lock()
+        self._stamp = file_stamp([self._path])
+        self._rules = _load_rules(self._path)
+
+    def reply(
+        self, message: str, previous: Context | None = None, device: DeviceFacts | None = None
+    ) -> Reply:
+        own = self._read(message, message, device)
+        if previous is not None and self._continues(message, own):
+            follow = self._follow_up(message, previous, device)
+            if follow is not None and _rank(follow) >= _rank(own):
+                return follow
+        return own
+
+    # --- one message, without context
+    def _read(self, message: str, said: str, device: DeviceFacts | None) -> Reply:
+        rules = self._current_rules()
+        parts: list[AnswerPart] = []
+        pending: list[_Found] = []
+        for clauses in self._segments(message):
+            for found in self._questions(clauses):
+                if found.confident:
+                    assert found.topic is not None
+                    if found.topic not in {part.topic for part in parts}:
+                        parts.append(AnswerPart(found.topic, ""))
+                else:
+                    pending.append(found)
+        question = _question_text(message, rules)
+        if not parts:
+            clauses = _without_greetings(_clauses(message), rules)
+            whole = self._find(self._candidates(clauses, rules), "，".join(clauses))
+            if whole.confident:
+                assert whole.topic is not None
+                parts.append(AnswerPart(whole.topic, ""))
+            else:
+                pending.insert(0, whole)
+        answered = [
+            AnswerPart(topic, text) for topic, text in self._compose([p.topic for p in parts], said, device)
+        ]
+        if answered:
+            return Reply(Verdict.ANSWER, answered, [], Context(question, answered[0].topic), None)
+        if not pending:
+            return Reply(Verdict.NONE, [], [], Context(question, None), None)
+        best = max(pending, key=lambda found: found.best_score)
+        verdict = best.answer.verdict
+        top = best.answer.hits[0].id if best.answer.hits else None
+        return Reply(verdict, [], best.answer.hits, Context(question, top), best.best_score or None)
+
+    def _segments(self, message: str) -> list[list[str]]:
+        """The message cut at question marks, full stops and 「还有」-like words, each as its clauses."""
+        rules = self._current_rules()
+        segments: list[list[str]] = []
+        for sentence in _STRONG_BREAK.split(message):
+            current: list[str] = []
+            for clause in _clauses(sentence):
+                marker = next(
+                    (m for m in rules.next_question if clause.startswith(m) and len(clause) > len(m)), None
+                )
+                if marker and current:
+                    segments.append(current)
+                    current = [clause[len(marker) :]]
+                else:
+                    current.append(clause)
+            if current:
+                segments.append(current)
+        return segments
+
+    def _questions(self, clauses: list[str]) -> list[_Found]:
+        """The questions of one segment: each asking clause with the scene-setting clauses before it answered on
+        its own when that gives two confident topics, else the segment as one question."""
+        rules = self._current_rules()
+        kept = _without_greetings(clauses, rules)
+        asking = [i for i, clause in enumerate(kept) if _asks(clause, rules)]
+        if len(asking) >= 2:
+            groups, start = [], 0
+            for i in asking:
+                groups.append(kept[start : i + 1])
+                start = i + 1
+            if start < len(kept):
+                groups[-1] = groups[-1] + kept[start:]
+            found = [self._find(self._candidates(group, rules), "，".join(group)) for group in groups]
+            topics = {f.topic for f in found if f.confident}
+            if len(topics) >= 2:
+                return found
+        if not kept or not asking:
+            return []
+        return [self._find(self._candidates(kept, rules), "，".join(kept))]
+
+    def _candidates(self, clauses: list[str], rules: _Rules) -> list[str]:
+        """The texts to look the question up by: without greetings and context clauses, and from the first asking
+        clause on (the story before a question only dilutes it)."""
+        content = [clause for clause in clauses if not _is_context(clause, rules)] or clauses
+        candidates = ["，".join(content)]
+        asking = [i for i, clause in enumerate(content) if _asks(clause, rules)]
+        if asking and asking[0] > 0:
+            candidates.append("，".join(content[asking[0] :]))
+        return candidates
+
+    def _find(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
+        """The topic of a question: a topic whose trigger matches what was said (the retriever's ranking picks
+        among several, preferring one other than `avoid`), else the retriever's confident answer for the best
+        candidate text."""
+        rules = self._current_rules()
+        seen = f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
+        # A topic with neither an FAQ entry (another contract, another KB) nor its own answers is not triggered.
+        triggered = [
+            topic_id
+            for topic_id, topic in rules.topics.items()
+            if (topic.answers or self.kb.entry(topic_id) is not None) and _triggered(topic, seen)
+        ]
+        answers = [self.kb.ask(text, check_files=False) for text in candidates]
+        best = max(answers, key=lambda answer: answer.hits[0].score if answer.hits else 0.0)
+        if triggered:
+            order = {hit.id: i for i, hit in enumerate(best.hits)}
+            choices = [t for t in triggered if t != avoid] or triggered
+            choices.sort(key=lambda t: order.get(t, len(order)))
+            return _Found(choices[0], best, True, triggered)
+        if best.verdict is Verdict.ANSWER:
+            return _Found(best.hits[0].id, best, False)
+        return _Found(None, best, False)
+
+    # --- follow-ups
+    def _continues(self, message: str, own: Reply) -> bool:
+        rules = self._current_rules()
+        text = _question_text(message, rules)
+        if any(text.startswith(opener) for opener in rules.followup_openers):
+            return True
+        if any(text.endswith(closer) for closer in rules.followup_closers):
+            return True
+        return own.verdict is not Verdict.ANSWER or len(text) <= 8
+
+    def _follow_up(self, message: str, previous: Context, device: DeviceFacts | None) -> Reply | None:
+        rules = self._current_rules()
+        core = _strip_followup(_question_text(message, rules), rules)
+        if not core:
+            return None
+        earlier = previous.question
+        named = self.kb.device_words(core)
+        if named:
+            # 「发光仪呢」 after 「生化仪多久定标」: the same question about the newly named device.
+            earlier = self.kb.normalise(earlier)
+            for word in self.kb.device_words(earlier):
+                earlier = earlier.replace(word, "")
+        combined = f"{core} {earlier}"
+        found = self._find([combined], combined, avoid=previous.topic)
+        own = self.kb.ask(core, check_files=False)
+        # 「新来的人呢」 after 「装机培训收费吗」: the follow-up's own words point at a neighbour of the earlier topic.
+        neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
+        if not found.triggered and neighbour in {hit.id for hit in found.answer.hits}:
+            found = _Found(neighbour, found.answer, False)
+        if found.confident:
+            assert found.topic is not None
+            # The follow-up's own words decide the slots; the earlier question fills what it does not say.
+            texts = self._compose([found.topic], f"{core}\n{previous.question}", device, first=core)
+            parts = [AnswerPart(topic, text) for topic, text in texts]
+            if parts:
+                return Reply(Verdict.ANSWER, parts, [], Context(combined, parts[0].topic), None)
+        if found.answer.verdict is Verdict.SUGGEST:
+            hits = found.answer.hits
+            return Reply(Verdict.SUGGEST, [], hits, Context(combined, hits[0].id), found.best_score)
+        return None
+
+    # --- composing the answers
+    def _compose(
+        self, topics: list[str], said: str, device: DeviceFacts | None, first: str | None = None
+    ) -> list[tuple[str, str]]:
+        """(topic, answer text) per topic, redirected by the caller's warranty state, in the order asked."""
+        rules = self._current_rules()
+        texts: list[tuple[str, str]] = []
+        for topic_id in topics:
+            topic_id = self._redirected(topic_id, said, device, first)
+            if topic_id in {t for t, _ in texts}:
+                continue
+            text = self._answer_text(topic_id, said, device, first)
+            if text is None:
+                continue
+            if device is not None and topic_id in rules.device.get("topics", []) and not texts:
+                text = _device_sentence(device, rules) + text
+            texts.append((topic_id, text))
+        return texts
+
+    def _redirected(self, topic_id: str, said: str, device: DeviceFacts | None, first: str | None) -> str:
+        topic = self._current_rules().topics.get(topic_id)
+        if topic is None or not topic.redirect:
+            return topic_id
+        state = self._slot("warranty", said, first)
+        if state is None and device is not None:
+            state = "in" if device.in_warranty else "out"
+        return topic.redirect.get(state or "", topic_id)
+
+    def _answer_text(
+        self, topic_id: str, said: str, device: DeviceFacts | None, first: str | None
+    ) -> str | None:
+        topic = self._current_rules().topics.get(topic_id)
+        faq = self.kb.entry(topic_id)
+        template: str | None = None
+        if topic is not None:
+            template = self._template(topic, said, device, first)
+        if template is None:
+            return faq.answer if faq is not None else None
+        try:
+            return self.policy.render(template)
+        except PolicyError as error:
+            raise KnowledgeBaseError(f"kb/answers.yml, {topic_id}: {error}") from error
+
+    def _template(
+        self, topic: _Topic, said: str, device: DeviceFacts | None, first: str | None
+    ) -> str | None:
+        for dotted, by_value in topic.answer_by_policy.items():
+            key = by_value.get(bool(self.policy.value(dotted)))
+            return topic.answers.get(key) if key else None
+        if topic.slot == "distance":
+            distance = self._distance(said, first)
+            if distance is None and device is not None:
+                distance = self.policy.distance_for(device.city).value
+            return topic.answers.get(distance) if distance else None
+        if topic.slot == "cause":
+            return self._cause_answer(topic, said, first)
+        if topic.slot:
+            value = self._slot(topic.slot, said, first)
+            return topic.answers.get(value) if value else None
+        return None
+
+    def _cause_answer(self, topic: _Topic, said: str, first: str | None) -> str | None:
+        cause = self._slot("cause", said, first)
+        if cause is None:
+            return None
+        spec = self._current_rules().slots["cause"][cause]
+        if "exclusion" not in spec:
+            return topic.answers.get(cause)
+        exclusions = [str(text) for text in self.policy.value("warranty.exclusions")]
+        matched = next((text for text in exclusions if spec["exclusion"] in text), None)
+        if matched is None:
+            return topic.answers.get("covered")
+        return topic.answers["excluded"].replace("{exclusion}", matched)
+
+    # --- slots
+    def _slot(self, name: str, said: str, first: str | None = None) -> str | None:
+        """The slot's value in `first` (a follow-up's own words), else in everything said."""
+        for text in ([first] if first else []) + [said]:
+            value = self._slot_in(name, clean(text).replace(" ", ""))
+            if value is not None:
+                return value
+        return None
+
+    def _slot_in(self, name: str, text: str) -> str | None:
+        spec = self._current_rules().slots.get(name, {})
+        for value, words in spec.items():
+            words = words["words"] if isinstance(words, dict) else words
+            if any(clean(word).replace(" ", "") in text for word in words):
+                return str(value)
+        return None
+
+    def _distance(self, said: str, first: str | None) -> str | None:
+        for text in ([first] if first else []) + [said]:
+            cleaned = clean(text).replace(" ", "")
+            value = self._slot_in("distance", cleaned) or self._place(cleaned)
+            if value is not None:
+                return value
+        return None
+
+    def _place(self, text: str) -> str | None:
+        """The distance class of a place of the policy named in the text (栾川 → remote, 郑州 → same city)."""
+        policy = self.policy
+        places = [
+            *policy.value("service_area.remote_areas"),
+            *policy.value("service_area.station_cities"),
+            *policy.raw.get("dispatch", {}).get("served_from", {}),
+        ]
+        for place in places:
+            if place in text:
+                return policy.distance_for(place).value
+        return None
+
+    def _refresh(self) -> None:
+        """Re-reads kb/answers.yml when it changed (once per reply)."""
+        with self._lock:
+            stamp = file_stamp([self._path])
+            if stamp != self._stamp:
+                self._stamp = stamp
+                self._rules = _load_rules(self._path)
+
+    def _current_rules(self) -> _Rules:
+        return self._rules
+
+
+def _rank(reply: Reply) -> int:
+    return {Verdict.ANSWER: 2, Verdict.SUGGEST: 1, Verdict.NONE: 0}[reply.verdict]
+
+
+def _clauses(text: str) -> list[str]:
+    return [clause for clause in _CLAUSE_BREAK.split(clean(text)) if clause]
+
+
+def _after_greetings(clause: str, rules: _Rules) -> str:
+    """The clause without the greetings it starts with (「你好我是设备科的」 → 「我是设备科的」)."""
+    rest = clause
+    changed = True
+    while rest and changed:
+        changed = False
+        for word in sorted(rules.greetings, key=len, reverse=True):
+            if rest.startswith(word):
+                rest, changed = rest[len(word) :], True
+                break
+    return rest
+
+
+def _without_greetings(clauses: list[str], rules: _Rules) -> list[str]:
+    kept = [_after_greetings(clause, rules) for clause in clauses]
+    return [clause for clause in kept if clause] or clauses
+
+
+def _is_context(clause: str, rules: _Rules) -> bool:
+    return any(clause.startswith(opener) for opener in rules.context_openers) and not _asks(clause, rules)
+
+
+def _asks(clause: str, rules: _Rules) -> bool:
+    return (
+        any(word in clause for word in rules.question_words)
+        or bool(_X_NOT_X.search(clause))
+        or clause.endswith("不")
+    )
+
+
+def _question_text(message: str, rules: _Rules) -> str:
+    """The message without greetings, clauses run together."""
+    return "".join(_without_greetings(_clauses(message), rules))
+
+
+def _strip_followup(text: str, rules: _Rules) -> str:
+    for opener in sorted(rules.followup_openers, key=len, reverse=True):
+        if text.startswith(opener):
+            text = text[len(opener) :]
+            break
+    for closer in sorted(rules.followup_closers, key=len, reverse=True):
+        if text.endswith(closer):
+            text = text[: -len(closer)]
+            break
+    return text
+
+
+def _triggered(topic: _Topic, seen: str) -> bool:
+    if any(word in seen for word in topic.unless):
+        return False
+    return any(all(any(word in seen for word in group) for group in trigger) for trigger in topic.triggers)
+
+
+def _device_sentence(device: DeviceFacts, rules: _Rules) -> str:
+    key = "out_of_warranty" if not device.in_warranty else ("extended" if device.extended else "in_warranty")
+    template = str(rules.device[key])
+    values = {"model": device.model, "serial": device.serial, "end": device.warranty_end.isoformat()}
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+def _load_rules(path: Path) -> _Rules:
+    raw = read_yaml(path)
+    try:
+        reading = raw["reading"]
+        topics = {
+            str(topic_id): _Topic(
+                triggers=[
+                    [[str(word) for word in group] for group in trigger]
+                    for trigger in spec.get("triggers", [])
+                ],
+                unless=[str(word) for word in spec.get("unless", [])],
+                slot=spec.get("slot"),
+                answers={str(key): str(text) for key, text in spec.get("answers", {}).items()},
+                redirect={str(key): str(value) for key, value in spec.get("redirect", {}).items()},
+                answer_by_policy=dict(spec.get("answer_by_policy", {})),
+            )
+            for topic_id, spec in (raw.get("topics") or {}).items()
+        }
+        return _Rules(
+            greetings=[str(word) for word in reading["greetings"]],
+            context_openers=[str(word) for word in reading["context_openers"]],
+            question_words=[str(word) for word in reading["question_words"]],
+            next_question=[str(word) for word in reading["next_question"]],
+            followup_openers=[str(word) for word in reading["followup_openers"]],
+            followup_closers=[str(word) for word in reading["followup_closers"]],
+            slots=dict(raw.get("slots") or {}),
+            topics=topics,
+            device=dict(raw.get("device") or {}),
+        )
+    except (KeyError, TypeError, AttributeError) as error:
+        raise KnowledgeBaseError(f"{path}: bad answer rules ({error})") from error

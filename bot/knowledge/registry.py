@@ -1,0 +1,35 @@
+"""What knowledge answers may know about the caller's own device: the one place they read the installed base.
+
+Registry details (hospital, serial, warranty end) are the customer's: whoever gates them (a verified caller) gates
+them here, and every answer about "your device" goes through `caller_device`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from bot.installed_base import default_warranty_end, find_device, warranty_status
+from bot.knowledge.answers import DeviceFacts
+from bot.policy import ServicePolicy
+
+
+def caller_device(
+    session: Session, serial_number: str | None, policy: ServicePolicy, today: date
+) -> DeviceFacts | None:
+    """The registered device with this serial, as knowledge answers use it; None when unknown or not given."""
+    if not serial_number:
+        return None
+    device = find_device(session, serial_number)
+    if device is None:
+        return None
+    status = warranty_status(device, today)
+    return DeviceFacts(
+        model=device.model,
+        serial=device.serial_number,
+        city=device.city,
+        warranty_end=device.warranty_end,
+        extended=device.warranty_end > default_warranty_end(device.accepted_on, policy),
+        in_warranty=status.in_warranty,
+    )

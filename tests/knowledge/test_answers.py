@@ -1,0 +1,201 @@
+"""Knowledge answers as callers ask: the question inside a long message, two questions in one, follow-ups, answers
+composed from the service policy (and changing with it), and answers for the caller's registered device."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.config import PROJECT_ROOT
+from bot.knowledge import KnowledgeBase, Verdict
+from bot.knowledge.answers import Answers, DeviceFacts, Reply
+from bot.policy import load_policy
+
+REAL_KB = PROJECT_ROOT / "kb"
+
+
+@pytest.fixture(scope="module")
+def answers() -> Answers:
+    policy = load_policy(REAL_KB / "policy.yml")
+    return Answers(KnowledgeBase(REAL_KB, policy), policy)
+
+
+def answered(reply: Reply) -> list[str]:
+    assert reply.verdict is Verdict.ANSWER, (reply.verdict, [hit.id for hit in reply.suggestions])
+    return reply.topics
+
+
+@pytest.mark.parametrize(
+    ("message", "topic", "says"),
+    [
+        ("您好，我是县医院检验科的小李，科长让我问一下新机器的保修一共几年", "warranty.length", "2年"),
+        ("喂 你好 我们是乡里的卫生院 离得远 你们工程师最迟多久能到", "deadlines.onsite", "48小时"),
+        (
+            "老师好，昨天工程师来换了一块电源板，想问新换上的这块板子保修怎么算",
+            "warranty.replaced_parts",
+            "更换当天",
+        ),
+        (
+            "打扰了，我们设备科在整理合同，修完以后的服务报告一般几个工作日给",
+            "reports.service_report",
+            "3个工作日",
+        ),
+    ],
+)
+def test_the_question_is_found_after_greetings_and_the_story(
+    answers: Answers, message: str, topic: str, says: str
+) -> None:
+    reply = answers.reply(message)
+    assert answered(reply) == [topic] and says in reply.text
+
+
+@pytest.mark.parametrize(
+    ("message", "topics"),
+    [
+        ("保修几年？过了保修期修机器怎么收费？", ["warranty.length", "fees.after_warranty"]),
+        ("热线电话是多少，还有能不能在微信上报修", ["hotline.contact", "hotline.channels"]),
+        ("返厂要修几天 另外维修期间有没有备用机", ["parts.return_to_base", "deadlines.loaner"]),
+    ],
+)
+def test_two_questions_in_one_message_get_two_answers(
+    answers: Answers, message: str, topics: list[str]
+) -> None:
+    reply = answers.reply(message)
+    assert answered(reply) == topics
+    assert len(reply.text.split("\n")) == 2
+
+
+def test_one_question_with_a_comma_is_answered_once(answers: Answers) -> None:
+    assert answered(answers.reply("我们在外地，工程师一般多久能到")) == ["deadlines.onsite"]
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "topic", "says"),
+    [
+        ("同城的话工程师几个小时能到", "那外地呢", "deadlines.onsite", "24小时"),
+        ("外地的工程师多久到", "那要是山区呢", "deadlines.onsite", "48小时"),
+        ("工程师上门要多久", "我们在栾川", "deadlines.onsite", "48小时"),
+        ("保修期内修机器要钱吗", "那保养呢", "maintenance.preventive", "免费"),
+        ("保修期内定期保养收费吗", "那过保以后呢", "maintenance.after_warranty", "有偿"),
+        ("常用配件多久能到", "那厂家定制的呢", "parts.lead_time", "15个工作日"),
+    ],
+)
+def test_a_follow_up_is_read_with_the_previous_question(
+    answers: Answers, first: str, then: str, topic: str, says: str
+) -> None:
+    previous = answers.reply(first)
+    reply = answers.reply(then, previous=previous.context)
+    assert answered(reply) == [topic] and says in reply.text
+
+
+def test_a_full_new_question_after_another_is_its_own(answers: Answers) -> None:
+    previous = answers.reply("同城的话工程师几个小时能到")
+    assert answered(answers.reply("投诉以后多久有人联系我", previous=previous.context)) == ["complaints.how"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic", "says", "not_says"),
+    [
+        ("我们跟你们同城，上门大概几个钟头", "deadlines.onsite", "3小时", "24小时"),
+        ("我们不在你们市里 工程师一般多久能到", "deadlines.onsite", "24小时", "3小时"),
+        (
+            "实习生操作失误把样本针撞弯了，还免费修吗",
+            "warranty.coverage",
+            "未按说明书操作",
+            "不属于保修的除外情形",
+        ),
+        ("打雷把电源板烧了算不算保修", "warranty.coverage", "工程师检测后确认原因", "不属于"),
+        ("保修期内定期保养要另外收钱吗", "maintenance.preventive", "免费", "有偿"),
+        ("过保了定期保养还免费吗", "maintenance.after_warranty", "有偿", "每6个月免费"),
+        ("换上去的那个零件保修从哪天开始算", "warranty.replaced_parts", "更换当天", "验收合格之日"),
+        ("特殊定制的配件最多等几天", "parts.lead_time", "15个工作日", "24小时内调配"),
+    ],
+)
+def test_policy_answers_follow_what_the_caller_said(
+    answers: Answers, message: str, topic: str, says: str, not_says: str
+) -> None:
+    reply = answers.reply(message)
+    assert answered(reply) == [topic] and says in reply.text and not_says not in reply.text
+
+
+def test_questions_the_knowledge_base_cannot_know_are_not_answered(answers: Answers) -> None:
+    for message in ("你们公司在哪个区", "维修费能开增值税专票吗", "肌酐的参考范围是多少"):
+        assert answers.reply(message).verdict is not Verdict.ANSWER, message
+
+
+# --- a changed policy file changes the answers --------------------------------------------------------------------
+
+
+def changed_kb(tmp_path: Path, change: dict[str, Any]) -> Answers:
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(REAL_KB, kb_dir, ignore=shutil.ignore_patterns("demo", "guides"))
+    raw = yaml.safe_load((kb_dir / "policy.yml").read_text(encoding="utf-8"))
+    for dotted, value in change.items():
+        node = raw
+        *path, last = dotted.split(".")
+        for part in path:
+            node = node[part]
+        node[last] = value
+    (kb_dir / "policy.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    policy = load_policy(kb_dir / "policy.yml")
+    return Answers(KnowledgeBase(kb_dir, policy), policy)
+
+
+def test_a_changed_policy_changes_every_number(tmp_path: Path) -> None:
+    answers = changed_kb(
+        tmp_path,
+        {
+            "deadlines.onsite_hours.other_city": 36,
+            "deadlines.onsite_hours.remote": 60,
+            "warranty.free_years": 3,
+            "deadlines.factory_parts_max_working_days": 20,
+        },
+    )
+    assert "36小时" in answers.reply("我们不在你们市里 工程师一般多久能到").text
+    assert "60小时" in answers.reply("我们在山里的乡卫生院，人最迟什么时候能来").text
+    assert "3年" in answers.reply("喂 保修是几年来着").text
+    assert "20个工作日" in answers.reply("特殊定制的配件最多等几天").text
+
+
+def test_an_exclusion_dropped_from_the_contract_is_no_longer_given_as_the_reason(tmp_path: Path) -> None:
+    answers = changed_kb(
+        tmp_path,
+        {"warranty.exclusions": ["人为损坏或不可抗力造成的损坏", "私自拆卸、改装设备"]},
+    )
+    misuse = answers.reply("实习生操作失误把样本针撞弯了，还免费修吗")
+    assert answered(misuse) == ["warranty.coverage"]
+    assert "不属于保修的除外情形" in misuse.text and "有偿" not in misuse.text
+    taken_apart = answers.reply("我们自己拆过机器，坏了还保修吗")
+    assert "「私自拆卸、改装设备」不在免费保修范围内" in taken_apart.text
+
+
+def test_a_contract_where_replaced_parts_keep_the_device_warranty(tmp_path: Path) -> None:
+    answers = changed_kb(tmp_path, {"warranty.replaced_part_restarts": False})
+    reply = answers.reply("换上去的那个零件保修从哪天开始算")
+    assert answered(reply) == ["warranty.replaced_parts"] and "随整机的保修期" in reply.text
+
+
+# --- the caller's registered device ----------------------------------------------------------------------------
+
+
+GF990 = DeviceFacts("GF-990", "GF23070519", "栾川", date(2027, 7, 13), extended=True, in_warranty=True)
+KR800 = DeviceFacts("KR-800", "KR22110037", "郑州", date(2024, 12, 4), extended=False, in_warranty=False)
+
+
+def test_a_known_device_is_answered_for(answers: Answers) -> None:
+    reply = answers.reply("我们这台还在保修期吗", device=GF990)
+    assert reply.text.startswith("您这台GF-990（序列号 GF23070519）是延保，到2027-07-13。")
+    onsite = answers.reply("工程师多久能到", device=GF990)
+    assert "偏远地区" in onsite.text and "48小时" in onsite.text
+
+
+def test_a_known_device_out_of_warranty_gets_the_paid_answers(answers: Answers) -> None:
+    maintenance = answers.reply("定期保养收费吗", device=KR800)
+    assert answered(maintenance) == ["maintenance.after_warranty"]
+    repair = answers.reply("机器坏了修一次要不要钱", device=KR800)
+    assert answered(repair) == ["fees.after_warranty"] and "已在2024-12-04到期" in repair.text
