@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import latest_message
 from actions.knowledge import ActionAnswerQuestion
-from actions.lookup import ActionCheckTicket, answer_warranty
+from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up
 from actions.ticket_changes import ActionChangeTicket, changes_a_ticket
 from bot.callbacks import CallbackWindow, declines_call_back, requested_window, schedule_call_back
@@ -122,6 +122,12 @@ async def request_follow_up(
         number = find_ticket_number(message.text)
         about = say("complaint_about", number=number) if number else ""
         dispatcher.utter_message(text=say("complaint_heard", about=about))
+        if number:
+            # The ticket complained about: where it stands, and if its promise has passed, escalated now.
+            with session_scope() as session:
+                named = find_ticket(session, number)
+                if named is not None:
+                    dispatcher.utter_message(text=answer_about(session, named, utc_now()))
     return None
 
 
