@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, origin_of, reset
+from actions.safety import hazard_interrupts
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.config import settings
@@ -188,6 +189,8 @@ class ValidateFaultForm(FormValidationAction):
     ) -> list[EventType]:
         """One pass over the message for every field (bot.intake), instead of one extract_ method per slot."""
         message = latest_message(tracker)
+        if hazard_interrupts(message):
+            return []  # safety first: data/rules/safety.yml takes the turn
         requested = tracker.get_slot("requested_slot")
         if requested == "guide_accepted":
             decision = guide_decision(message.text, message.intent)

@@ -26,6 +26,7 @@ from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager
 from bot.policy import current_policy
 from bot.replies import ticket_status, warranty_answer
+from bot.safety import HAZARD_INTENT
 from bot.texts import say
 from bot.ticket_changes import escalate_overdue
 from bot.tickets import find_ticket, tickets_for_caller
@@ -157,7 +158,7 @@ class ValidateWarrantyForm(FormValidationAction):
         if tracker.get_slot("requested_slot") != "serial_number":
             return []
         message = latest_message(tracker)
-        if message.intent in ("cancel", "ask_question", "request_human", "report_fault"):
+        if message.intent in ("cancel", "ask_question", "request_human", "report_fault", HAZARD_INTENT):
             return []
         return [SlotSet("serial_number", _serial_in(tracker) or message.text)]
 

@@ -171,7 +171,7 @@ def callback_window_said(ticket: Ticket, window: CallbackWindow, policy: Service
         number=ticket.number,
         words=window.words,
         earliest=local_text(window.earliest, policy.timezone),
-        due=local_text(ticket.response_due, policy.timezone),
+        due=local_text(ticket.response_due or window.earliest, policy.timezone),
         phone=ticket.contact_phone,
         hotline=policy.hotline_phone,
     )

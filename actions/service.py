@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import caller_phone, latest_message, origin_of
 from actions.ratings import ask_for_score, rate
 from actions.requests import callback_window_said, registry_fields, request_follow_up, schedule_window
+from actions.safety import hazard_interrupts
 from bot.callbacks import declines_call_back, extension_in, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
@@ -97,6 +98,8 @@ class ValidateContactForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         message = latest_message(tracker)
+        if hazard_interrupts(message):
+            return []  # safety first: data/rules/safety.yml takes the turn
         requested = tracker.get_slot("requested_slot")
         if requested == "contact_phone" and (
             declines_call_back(message.text)

@@ -5,7 +5,7 @@ Usage:
   .venv/bin/python bench/smp2017.py [--data DIR] --cv K     K-fold cross-validation on train+dev, for tuning
 
 DIR holds {train,dev,test}.tsv (text<TAB>label; default $HOTLINE_SMP2017_DIR, else
-/work/shared/benchdata/smp2017). The data is read from there and converted to Rasa NLU data in a temporary
+../shared/benchdata/smp2017 beside the project). The data is read from there and converted to Rasa NLU data in a temporary
 directory; it is never copied into the project. Each training is `rasa train nlu --config config.yml` in a child
 process: its wall time and peak resident memory are reported. Parsing uses Rasa's Agent, one message at a time.
 
@@ -38,7 +38,9 @@ from sklearn.model_selection import StratifiedKFold
 from bot.config import PROJECT_ROOT
 from bot.nlu.scores import FALLBACK_INTENT, intent_scores
 
-DEFAULT_DATA = Path(os.environ.get("HOTLINE_SMP2017_DIR", "/work/shared/benchdata/smp2017"))
+DEFAULT_DATA = Path(
+    os.environ.get("HOTLINE_SMP2017_DIR", PROJECT_ROOT.parent / "shared" / "benchdata" / "smp2017")
+)
 CONFIG = PROJECT_ROOT / "config.yml"
 # Rasa reads 「[text](entity)」 in an example as an entity annotation; SMP2017 has no annotations.
 _ANNOTATION = re.compile(r"\[[^\]]*\]\(")

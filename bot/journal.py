@@ -36,6 +36,7 @@ from bot.clock import to_local, utc_now
 from bot.config import settings
 from bot.notify.notices import notify_number_changed
 from bot.policy import ServicePolicy, current_policy
+from bot.texts import say
 from bot.tickets import (
     Origin,
     Registration,
@@ -286,7 +287,7 @@ def _store(session: Session, entry: JournalEntry, policy: ServicePolicy, rules: 
             record_note(
                 session,
                 existing,
-                f"数据库中断期间告知来电人的编号为 {entry.number}，以本工单号为准。",
+                say("journal_notes.number_changed", promised=entry.number),
                 actor=ACTOR,
                 at=utc_now(),
             )
@@ -322,7 +323,7 @@ def _store(session: Session, entry: JournalEntry, policy: ServicePolicy, rules: 
         record_note(
             session,
             ticket,
-            f"该设备另有处理中的工单 {other.number}（数据库中断期间无法查重），请合并处理。",
+            say("journal_notes.open_elsewhere", other=other.number),
             actor=ACTOR,
             at=utc_now(),
         )

@@ -7,6 +7,7 @@ Answers and bot texts never hard-code a number: they are templates such as
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
@@ -50,14 +51,7 @@ class ServicePolicy:
 
     def render(self, template: str) -> str:
         """Fill every {dotted.name} in a text from the policy; lists are joined with 「、」."""
-
-        def fill(match: re.Match[str]) -> str:
-            value = self.value(match.group(1))
-            if isinstance(value, list):
-                return "、".join(str(v) for v in value)
-            return str(value)
-
-        return _PLACEHOLDER.sub(fill, template)
+        return fill(template, {}, self)
 
     def hours(self, dotted: str) -> timedelta:
         return timedelta(hours=float(self.value(dotted)))
@@ -91,6 +85,20 @@ class ServicePolicy:
 
     def onsite_within(self, distance: Distance) -> timedelta:
         return self.hours(f"deadlines.onsite_hours.{distance.value}")
+
+
+def fill(template: str, values: Mapping[str, Any], policy: ServicePolicy | None = None) -> str:
+    """The one placeholder rule of every text the hotline says: {name} is filled from `values` first, else from
+    the service policy's dotted value (e.g. {hotline.phone}; a list is joined with 「、」)."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in values:
+            return str(values[name])
+        value = (policy or current_policy()).value(name)
+        return "、".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+    return _PLACEHOLDER.sub(one, template)
 
 
 def load_policy(path: Path) -> ServicePolicy:

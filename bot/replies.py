@@ -41,6 +41,8 @@ def registration_summary(fields: Mapping[str, Any], remote_steps_tried: int = 0)
 def ticket_confirmation(ticket: Ticket, policy: ServicePolicy) -> str:
     """The ticket number, the deadlines that apply and what happens next."""
     zone = policy.timezone
+    # Every fault ticket is created with both deadlines (bot.tickets.create_fault_ticket).
+    assert ticket.response_due is not None and ticket.onsite_due is not None
     severity = Severity(ticket.severity)
     distance = Distance(ticket.distance)
     parts = [say("ticket_created", number=ticket.number)]
@@ -113,6 +115,9 @@ def warranty_answer(device: Device, status: WarrantyStatus, policy: ServicePolic
 
 
 def request_created(ticket: Ticket, policy: ServicePolicy) -> str:
+    assert (
+        ticket.response_due is not None
+    )  # every service request has one (bot.tickets.create_service_request)
     due = local_text(ticket.response_due, policy.timezone)
     return say(
         f"request_created.{ticket.kind}",

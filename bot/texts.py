@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from bot.policy import fill
+
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
 
 
@@ -36,9 +38,14 @@ class TextBook:
         return node
 
     def text(self, key: str, **values: Any) -> str:
-        """One variant of the text at `key`, with {names} filled."""
+        """One variant of the text at `key`, filled by the one rule (bot.policy.fill): `values` first, then the
+        service policy."""
         node = self.lookup(key)
-        return str(random.choice(node) if isinstance(node, list) else node).format(**values)
+        return fill(str(random.choice(node) if isinstance(node, list) else node), values)
+
+    def labels(self, group: str) -> dict[str, str]:
+        """A name → label table (e.g. status_labels)."""
+        return {str(name): str(label) for name, label in self.lookup(group).items()}
 
 
 _BOOK = TextBook(TEXTS_FILE)
@@ -51,5 +58,4 @@ def say(key: str, **values: Any) -> str:
 
 def labels(group: str) -> dict[str, str]:
     """A name → label table from bot/texts.yml (e.g. intent_labels)."""
-    table: dict[str, str] = _BOOK.lookup(group)
-    return table
+    return _BOOK.labels(group)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.clock import to_local
 from bot.db.models import Ticket, TicketEvent, TicketSequence
 from bot.policy import ServicePolicy
+from bot.texts import labels
 from bot.triage import TriageRules, assess, deadlines_for
 
 
@@ -31,13 +32,7 @@ class TicketKind(str, Enum):
     TRAINING = "training"
 
 
-KIND_LABELS = {
-    TicketKind.FAULT: "故障报修",
-    TicketKind.COMPLAINT: "投诉",
-    TicketKind.CALLBACK: "人工回电",
-    TicketKind.MAINTENANCE: "保养预约",
-    TicketKind.TRAINING: "培训申请",
-}
+KIND_LABELS = {TicketKind(kind): label for kind, label in labels("kind_labels").items()}
 
 
 class TicketStatus(str, Enum):
@@ -52,17 +47,7 @@ class TicketStatus(str, Enum):
     REOPENED = "reopened"
 
 
-STATUS_LABELS = {
-    TicketStatus.NEW: "已受理，等待分派工程师",
-    TicketStatus.DISPATCHED: "已分派工程师",
-    TicketStatus.ACCEPTED: "工程师已接单",
-    TicketStatus.EN_ROUTE: "工程师正在赶往现场",
-    TicketStatus.ON_SITE: "工程师已到现场处理",
-    TicketStatus.RESOLVED: "已处理完毕，等待您确认",
-    TicketStatus.CLOSED: "已完成并关闭",
-    TicketStatus.CANCELLED: "已取消",
-    TicketStatus.REOPENED: "已重新打开，正在处理",
-}
+STATUS_LABELS = {TicketStatus(status): label for status, label in labels("status_labels").items()}
 
 OPEN_STATUSES = (
     TicketStatus.NEW,

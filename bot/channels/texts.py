@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.policy import current_policy
 from bot.texts import TextBook
 
 _TEXTS_FILE = Path(__file__).with_name("texts.yml")
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
 
 @dataclass(frozen=True)
@@ -30,15 +27,8 @@ _BOOK = TextBook(_TEXTS_FILE)
 
 
 def text(key: str, **values: str) -> str:
-    """The text at a dotted key; {name} is filled from `values`, else from the service policy."""
-
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name in values:
-            return values[name]
-        return str(current_policy().value(name))
-
-    return _PLACEHOLDER.sub(fill, str(_BOOK.lookup(key)))
+    """The text at a dotted key, filled by the one rule: `values` first, then the service policy."""
+    return _BOOK.text(key, **values)
 
 
 def text_list(key: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""The console's configuration (bot/console/console.yml): session lifetime, SLA colours, the KPI window, its texts."""
+"""The console's configuration (bot/console/console.yml): session lifetime, SLA colours, the KPI window."""
 
 from __future__ import annotations
 
@@ -18,14 +18,6 @@ class ConsoleConfig:
     countdown: dict[str, list[str]]
     amber_below_fraction: float
     kpi_days: int
-    texts: dict[str, dict[str, str]]
-    step_outcomes: dict[str, str]
-
-    def done(self, action: str) -> str:
-        return self.texts["done"][action]
-
-    def error(self, key: str) -> str:
-        return self.texts["errors"][key]
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +33,4 @@ def load_console_config(path: Path) -> ConsoleConfig:
         countdown={status: list(names) for status, names in raw["sla"]["countdown"].items()},
         amber_below_fraction=float(raw["sla"]["amber_below_fraction"]),
         kpi_days=int(raw["kpi"]["days"]),
-        texts=raw["texts"],
-        step_outcomes={str(key): str(label) for key, label in raw["step_outcomes"].items()},
     )

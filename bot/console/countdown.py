@@ -6,14 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+from bot.console.texts import CONSOLE_TEXTS, console_text
 from bot.db.models import Ticket
 
-DEADLINE_LABELS = {
-    "response_due": "首次响应",
-    "onsite_due": "到场",
-    "plan_due": "维修方案",
-    "repair_due": "修复",
-}
+DEADLINE_LABELS = CONSOLE_TEXTS.labels("deadlines")
 
 
 class Colour(str, Enum):
@@ -40,9 +36,13 @@ class Countdown:
         days, minutes = divmod(minutes, 24 * 60)
         hours, minutes = divmod(minutes, 60)
         amount = (
-            (f"{days}天" if days else "") + (f"{hours}小时" if days or hours else "") + f"{minutes:02d}分"
+            (console_text("countdown.days", days=days) if days else "")
+            + (console_text("countdown.hours", hours=hours) if days or hours else "")
+            + console_text("countdown.minutes", minutes=f"{minutes:02d}")
         )
-        return f"已超时 {amount}" if self.left < timedelta(0) else f"还剩 {amount}"
+        return console_text(
+            "countdown.overdue" if self.left < timedelta(0) else "countdown.left", amount=amount
+        )
 
 
 def countdown(

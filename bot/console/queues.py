@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from bot.console.config import ConsoleConfig
 from bot.console.countdown import Colour, Countdown, countdown
+from bot.console.texts import console_text
 from bot.db.models import Rating, RatingReview, Ticket
 from bot.errors import Refused
+from bot.safety import SAFETY_SEVERITY
 from bot.tickets import OPEN_STATUSES, TicketKind, TicketStatus
 
 OPEN = [s.value for s in OPEN_STATUSES]
@@ -48,8 +50,8 @@ class QueueRow:
 
 
 def queue(session: Session, wanted: QueueFilter, now: datetime, config: ConsoleConfig) -> list[QueueRow]:
-    """Matching tickets, most pressing first: red, amber, green, no deadline; urgent first within a colour,
-    then the nearest deadline."""
+    """Matching tickets, most pressing first: safety incidents, then red, amber, green, no deadline; urgent first
+    within a colour, then the nearest deadline."""
     query = select(Ticket)
     query = (
         query.where(Ticket.status == wanted.status) if wanted.status else query.where(Ticket.status.in_(OPEN))
@@ -71,10 +73,11 @@ def queue(session: Session, wanted: QueueFilter, now: datetime, config: ConsoleC
 COLOUR_ORDER = {Colour.RED: 0, Colour.AMBER: 1, Colour.GREEN: 2}
 
 
-def _pressing_first(row: QueueRow) -> tuple[int, bool, datetime]:
+def _pressing_first(row: QueueRow) -> tuple[bool, int, bool, datetime]:
     colour = COLOUR_ORDER[row.countdown.colour] if row.countdown else len(COLOUR_ORDER)
     due = row.countdown.due if row.countdown else row.ticket.created_at
-    return (colour, not row.ticket.urgent, due)
+    # A safety incident goes above everything, whatever its countdown.
+    return (row.ticket.severity != SAFETY_SEVERITY, colour, not row.ticket.urgent, due)
 
 
 def regions(session: Session) -> list[str]:
@@ -115,11 +118,11 @@ def record_review(
     """Close the review of one low score with what was found and done."""
     rating = session.get(Rating, rating_id)
     if rating is None or rating.score >= below:
-        raise ReviewError("没有找到需要回访复核的这条评价。")
+        raise ReviewError(console_text("reviews.not_found"))
     if not outcome.strip():
-        raise ReviewError("请填写复核结果（原因和处理措施）。")
+        raise ReviewError(console_text("reviews.outcome_missing"))
     if session.execute(select(RatingReview.id).where(RatingReview.rating_id == rating_id)).first():
-        raise ReviewError("这条评价已经复核过了。")
+        raise ReviewError(console_text("reviews.already_reviewed"))
     try:
         # Two managers submitting at once: the unique rating_id lets only the first one through.
         with session.begin_nested():
@@ -127,4 +130,4 @@ def record_review(
                 RatingReview(rating_id=rating_id, reviewed_by=actor, reviewed_at=now, outcome=outcome.strip())
             )
     except IntegrityError as error:
-        raise ReviewError("这条评价已经复核过了。") from error
+        raise ReviewError(console_text("reviews.already_reviewed")) from error

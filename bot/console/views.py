@@ -19,6 +19,7 @@ from bot.console.countdown import countdown
 from bot.console.kpi import kpi_report, last_days
 from bot.console.pages import Console, Login, console_of, error_page, login_of, render
 from bot.console.queues import QueueFilter, ReviewError, low_ratings, queue, record_review, regions
+from bot.console.texts import CONSOLE_TEXTS, console_text
 from bot.db import session_scope
 from bot.errors import Refused
 from bot.notify.notices import notify_report_ready
@@ -28,6 +29,7 @@ from bot.ops.lifecycle import ETA_STATUSES, PartUsed
 from bot.reports.charts import bar_chart
 from bot.reports.config import ReportError
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
+from bot.texts import labels
 from bot.tickets import TicketKind, TicketStatus, find_ticket
 
 routes = web.RouteTableDef()
@@ -95,7 +97,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     cookie = request.cookies.get(csrf.LOGIN_COOKIE)
     expected = unsign(console.secret, cookie) if cookie else None
     if not csrf.tokens_match(expected, _text(form, csrf.FIELD)):
-        return _login_page(request, status=403, error=console.config.error("login_expired"))
+        return _login_page(request, status=403, error=console_text("errors.login_expired"))
     username = _text(form, "username")
     request["username_tried"] = username
     with session_scope(console.engine) as session:
@@ -106,7 +108,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
             else None
         )
     if raw_id is None:
-        return _login_page(request, status=401, error=console.config.error("login_failed"))
+        return _login_page(request, status=401, error=console_text("errors.login_failed"))
     response = web.HTTPSeeOther(_safe_next(_text(form, "next")))
     response.set_cookie(
         SESSION_COOKIE,
@@ -141,13 +143,13 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/queue")
 async def queue_page(request: web.Request) -> web.Response:
-    return _queue_page(request, "待处理工单", QueueFilter.from_query(dict(request.query)))
+    return _queue_page(request, console_text("pages.queue"), QueueFilter.from_query(dict(request.query)))
 
 
 @routes.get("/complaints")
 async def complaints_page(request: web.Request) -> web.Response:
     wanted = QueueFilter.from_query({**request.query, "kind": TicketKind.COMPLAINT.value})
-    return _queue_page(request, "投诉工单", wanted)
+    return _queue_page(request, console_text("pages.complaints"), wanted)
 
 
 def _queue_page(request: web.Request, title: str, wanted: QueueFilter) -> web.Response:
@@ -173,7 +175,7 @@ def _reviews_page(request: web.Request, *, status: int = 200, error: str | None 
             rows=low_ratings(session, below),
             below=below,
             error=error,
-            done=console.config.done("review") if "done" in request.query else None,
+            done=console_text("done.review") if "done" in request.query else None,
         )
 
 
@@ -181,7 +183,7 @@ def _reviews_page(request: web.Request, *, status: int = 200, error: str | None 
 async def review_submit(request: web.Request) -> web.StreamResponse:
     console, login = console_of(request), login_of(request)
     if not login.is_manager:
-        return error_page(request, 403, console.config.error("manager_only"))
+        return error_page(request, 403, console_text("errors.manager_only"))
     form = await request.post()
     try:
         with session_scope(console.engine) as session:
@@ -212,26 +214,24 @@ async def kpi_page(request: web.Request) -> web.Response:
             zone=zone,
             scale_max=int(console.policy.value("satisfaction.scale_max")),
         )
-    labels = [f"{day.month}/{day.day}" for day in report.days]
+    days = [f"{day.month}/{day.day}" for day in report.days]
+    on_time = [s.percent for s in report.response_on_time]
+    remote = [s.percent for s in report.remote_resolution]
     charts = [
-        bar_chart("每日新建工单", labels, report.tickets, unit="单"),
+        bar_chart(console_text("kpi.tickets"), days, report.tickets, unit=console_text("kpi.tickets_unit")),
+        bar_chart(console_text("kpi.response_on_time"), days, on_time, unit="%", max_value=100),
+        bar_chart(console_text("kpi.remote_resolution"), days, remote, unit="%", max_value=100),
         bar_chart(
-            "首次响应及时率", labels, [s.percent for s in report.response_on_time], unit="%", max_value=100
-        ),
-        bar_chart(
-            "远程解决率", labels, [s.percent for s in report.remote_resolution], unit="%", max_value=100
-        ),
-        bar_chart(
-            "满意度（日均分）",
-            labels,
+            console_text("kpi.satisfaction"),
+            days,
             report.satisfaction,
             max_value=float(console.policy.value("satisfaction.scale_max")),
         ),
         bar_chart(
-            "评分分布",
-            [f"{score}分" for score in report.score_counts],
+            console_text("kpi.scores"),
+            [console_text("kpi.score", score=score) for score in report.score_counts],
             list(report.score_counts.values()),
-            unit="条",
+            unit=console_text("kpi.scores_unit"),
         ),
     ]
     return render(request, "kpi.html", report=report, charts=charts)
@@ -278,7 +278,7 @@ def _ticket_page(
             ticket=ticket,
             error=error,
             form=form or {},
-            done=console.config.texts["done"].get(done) if done else None,
+            done=CONSOLE_TEXTS.labels("done").get(done) if done else None,
             countdown=countdown(
                 ticket, console.clock(), console.config.countdown, console.config.amber_below_fraction
             ),
@@ -287,7 +287,7 @@ def _ticket_page(
             eta_allowed=TicketStatus(ticket.status) in ETA_STATUSES,
             suggestions=suggestions,
             part_rows=range(1, PART_ROWS + 1),
-            step_outcomes=console.config.step_outcomes,
+            step_outcomes=labels("step_outcomes"),
         )
 
 
@@ -367,12 +367,12 @@ class TicketPost:
 
     def require_manager(self) -> None:
         if not self.login.is_manager:
-            raise Forbidden(self.console.config.error("manager_only"))
+            raise Forbidden(console_text("errors.manager_only"))
 
     def require_assignee(self) -> None:
         """The engineer the ticket is assigned to, or a manager."""
         if not _may_act(self.login, self.assigned_engineer_id):
-            raise Forbidden(self.console.config.error("not_your_ticket"))
+            raise Forbidden(console_text("errors.not_your_ticket"))
 
     def eta(self) -> datetime | None:
         """The form's optional ETA; None when left empty."""
@@ -386,7 +386,7 @@ class TicketPost:
                 tzinfo=ZoneInfo(self.console.policy.timezone)
             )
         except ValueError as error:
-            raise FormError(self.console.config.error("bad_eta")) from error
+            raise FormError(console_text("errors.bad_eta")) from error
         return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
@@ -396,7 +396,7 @@ def _may_act(login: Login, assigned_engineer_id: int | None) -> bool:
 
 def _claim(act: TicketPost) -> None:
     if act.login.engineer_id is None:
-        raise Forbidden(act.console.config.error("no_engineer_link"))
+        raise Forbidden(console_text("errors.no_engineer_link"))
     _require_may_assign(act, act.login.engineer_id)
     if act.assigned_engineer_id == act.login.engineer_id and act.status is not TicketStatus.REOPENED:
         return  # already theirs (a second click): re-dispatching would page and notify everyone again
@@ -420,7 +420,7 @@ def _require_may_assign(act: TicketPost, engineer_id: int) -> None:
 def _assign(act: TicketPost) -> None:
     engineer = act.text("engineer_id")
     if not engineer.isdigit():
-        raise FormError(act.console.config.error("bad_engineer"))
+        raise FormError(console_text("errors.bad_engineer"))
     _require_may_assign(act, int(engineer))
     lifecycle.assign(
         act.session,
@@ -480,7 +480,7 @@ def _resolve(act: TicketPost) -> None:
     act.require_assignee()
     where = act.text("where")
     if where not in ("remote", "onsite"):
-        raise FormError(act.console.config.error("where_missing"))
+        raise FormError(console_text("errors.where_missing"))
     lifecycle.resolve(
         act.session,
         act.number,
@@ -503,9 +503,9 @@ def _parts(act: TicketPost) -> list[PartUsed]:
         if not model and not quantity:
             continue
         if not model:
-            raise FormError(act.console.config.error("part_model_missing"))
+            raise FormError(console_text("errors.part_model_missing"))
         if not quantity.isdigit() or int(quantity) < 1:
-            raise FormError(act.console.config.error("bad_part_quantity"))
+            raise FormError(console_text("errors.bad_part_quantity"))
         parts.append(PartUsed(model=model, quantity=int(quantity)))
     return parts
 

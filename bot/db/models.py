@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sqlalchemy import (
     JSON,
@@ -20,7 +21,29 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-Base: Any = declarative_base()
+_T = TypeVar("_T")
+
+if TYPE_CHECKING:
+    # SQLAlchemy 1.4 ships no type information, and Rasa pins it below 2.0 (whose Mapped[] this mimics): on an
+    # instance a column reads as its Python type; on the class it stays an untyped SQL expression for queries.
+    class Mapped(Generic[_T]):
+        @overload
+        def __get__(self, instance: None, owner: Any) -> Any: ...
+        @overload
+        def __get__(self, instance: object, owner: Any) -> _T: ...
+        def __get__(self, instance: object | None, owner: Any) -> Any: ...
+        def __set__(self, instance: object, value: _T) -> None: ...
+
+    class Base:
+        """The declarative base as mypy sees it: models take their columns as keyword arguments."""
+
+        metadata: Any
+        __table__: Any
+
+        def __init__(self, **columns: Any) -> None: ...
+
+else:
+    Base = declarative_base()
 
 
 class Device(Base):
@@ -28,17 +51,17 @@ class Device(Base):
 
     __tablename__ = "devices"
 
-    id = Column(Integer, primary_key=True)
-    serial_number = Column(String(40), nullable=False, unique=True)
-    device_type = Column(String(60), nullable=False)
-    model = Column(String(40), nullable=False)
-    brand = Column(String(40), nullable=False)
-    hospital = Column(String(100), nullable=False)
-    department = Column(String(60), nullable=False)
-    city = Column(String(40), nullable=False)
-    address = Column(String(200), nullable=False)
-    accepted_on = Column(Date, nullable=False)
-    warranty_end = Column(Date, nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    serial_number: Mapped[str] = Column(String(40), nullable=False, unique=True)
+    device_type: Mapped[str] = Column(String(60), nullable=False)
+    model: Mapped[str] = Column(String(40), nullable=False)
+    brand: Mapped[str] = Column(String(40), nullable=False)
+    hospital: Mapped[str] = Column(String(100), nullable=False)
+    department: Mapped[str] = Column(String(60), nullable=False)
+    city: Mapped[str] = Column(String(40), nullable=False)
+    address: Mapped[str] = Column(String(200), nullable=False)
+    accepted_on: Mapped[date] = Column(Date, nullable=False)
+    warranty_end: Mapped[date] = Column(Date, nullable=False)
 
 
 class TicketSequence(Base):
@@ -46,8 +69,8 @@ class TicketSequence(Base):
 
     __tablename__ = "ticket_sequences"
 
-    day = Column(String(8), primary_key=True)
-    last = Column(Integer, nullable=False, default=0)
+    day: Mapped[str] = Column(String(8), primary_key=True)
+    last: Mapped[int] = Column(Integer, nullable=False, default=0)
 
 
 class Ticket(Base):
@@ -55,59 +78,63 @@ class Ticket(Base):
 
     __tablename__ = "tickets"
 
-    id = Column(Integer, primary_key=True)
-    number = Column(String(20), nullable=False, unique=True)
-    kind = Column(String(20), nullable=False, index=True)
-    status = Column(String(20), nullable=False, index=True)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    number: Mapped[str] = Column(String(20), nullable=False, unique=True)
+    kind: Mapped[str] = Column(String(20), nullable=False, index=True)
+    status: Mapped[str] = Column(String(20), nullable=False, index=True)
     # One per intake: a repeated 「确认」 or a retried request finds the ticket it already made.
-    idempotency_key = Column(String(80), nullable=False, unique=True)
+    idempotency_key: Mapped[str] = Column(String(80), nullable=False, unique=True)
 
-    hospital = Column(String(100))
-    department = Column(String(60))
-    contact_person = Column(String(60))
-    contact_phone = Column(String(30), index=True)
-    device = Column(String(60))
-    serial_number = Column(String(40), index=True)
-    description = Column(Text)
-    site_address = Column(String(200))
-    site_city = Column(String(40))
-    clinical_impact = Column(String(200))
-    flags = Column(JSON, nullable=False, default=list)
+    hospital: Mapped[str | None] = Column(String(100))
+    department: Mapped[str | None] = Column(String(60))
+    contact_person: Mapped[str | None] = Column(String(60))
+    contact_phone: Mapped[str | None] = Column(String(30), index=True)
+    device: Mapped[str | None] = Column(String(60))
+    serial_number: Mapped[str | None] = Column(String(40), index=True)
+    description: Mapped[str | None] = Column(Text)
+    site_address: Mapped[str | None] = Column(String(200))
+    site_city: Mapped[str | None] = Column(String(40))
+    clinical_impact: Mapped[str | None] = Column(String(200))
+    flags: Mapped[Any] = Column(JSON, nullable=False, default=list)
     # Steps the caller already tried with remote guidance, so the engineer does not repeat them.
-    remote_steps = Column(JSON, nullable=False, default=list)
+    remote_steps: Mapped[Any] = Column(JSON, nullable=False, default=list)
 
-    severity = Column(String(20))
-    urgent = Column(Boolean, nullable=False, default=False)
-    distance = Column(String(20))
-    response_due = Column(DateTime)
-    onsite_due = Column(DateTime)
-    plan_due = Column(DateTime)
-    repair_due = Column(DateTime)
+    severity: Mapped[str | None] = Column(String(20))
+    urgent: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    distance: Mapped[str | None] = Column(String(20))
+    response_due: Mapped[datetime | None] = Column(DateTime)
+    onsite_due: Mapped[datetime | None] = Column(DateTime)
+    plan_due: Mapped[datetime | None] = Column(DateTime)
+    repair_due: Mapped[datetime | None] = Column(DateTime)
 
     # Tier 2 (bot/ops/lifecycle.py): who has the ticket, when each step happened, and how it was resolved.
-    engineer_id = Column(Integer, ForeignKey("engineers.id"), nullable=True, index=True)
+    engineer_id: Mapped[int | None] = Column(Integer, ForeignKey("engineers.id"), nullable=True, index=True)
     # Counts assignments, so the paging ladder of a re-assigned ticket starts afresh for the new engineer.
-    dispatch_round = Column(Integer, nullable=False, default=0)
-    eta = Column(DateTime)
-    first_response_at = Column(DateTime)
-    dispatched_at = Column(DateTime)
-    accepted_at = Column(DateTime)
-    arrived_at = Column(DateTime)
-    resolved_at = Column(DateTime)
-    closed_at = Column(DateTime)
-    resolution_cause = Column(Text)
-    resolution_actions = Column(Text)
-    resolved_remotely = Column(Boolean)
+    dispatch_round: Mapped[int] = Column(Integer, nullable=False, default=0)
+    eta: Mapped[datetime | None] = Column(DateTime)
+    first_response_at: Mapped[datetime | None] = Column(DateTime)
+    dispatched_at: Mapped[datetime | None] = Column(DateTime)
+    accepted_at: Mapped[datetime | None] = Column(DateTime)
+    arrived_at: Mapped[datetime | None] = Column(DateTime)
+    resolved_at: Mapped[datetime | None] = Column(DateTime)
+    closed_at: Mapped[datetime | None] = Column(DateTime)
+    resolution_cause: Mapped[str | None] = Column(Text)
+    resolution_actions: Mapped[str | None] = Column(Text)
+    resolved_remotely: Mapped[bool | None] = Column(Boolean)
 
-    channel = Column(String(30), nullable=False)
-    sender_id = Column(String(120), nullable=False, index=True)
-    transcript = Column(JSON, nullable=False, default=list)
-    created_at = Column(DateTime, nullable=False)
-    updated_at = Column(DateTime, nullable=False)
+    channel: Mapped[str] = Column(String(30), nullable=False)
+    sender_id: Mapped[str] = Column(String(120), nullable=False, index=True)
+    transcript: Mapped[Any] = Column(JSON, nullable=False, default=list)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(DateTime, nullable=False)
 
-    events = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
-    engineer = relationship("Engineer")
-    parts = relationship("TicketPart", back_populates="ticket", order_by="TicketPart.id")
+    events: Mapped[list[TicketEvent]] = relationship(
+        "TicketEvent", back_populates="ticket", order_by="TicketEvent.id"
+    )
+    engineer: Mapped[Engineer | None] = relationship("Engineer")
+    parts: Mapped[list[TicketPart]] = relationship(
+        "TicketPart", back_populates="ticket", order_by="TicketPart.id"
+    )
 
 
 class TicketEvent(Base):
@@ -115,16 +142,16 @@ class TicketEvent(Base):
 
     __tablename__ = "ticket_events"
 
-    id = Column(Integer, primary_key=True)
-    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
-    at = Column(DateTime, nullable=False)
-    actor = Column(String(120), nullable=False)
-    kind = Column(String(20), nullable=False)
-    from_status = Column(String(20))
-    to_status = Column(String(20))
-    note = Column(Text)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    at: Mapped[datetime] = Column(DateTime, nullable=False)
+    actor: Mapped[str] = Column(String(120), nullable=False)
+    kind: Mapped[str] = Column(String(20), nullable=False)
+    from_status: Mapped[str | None] = Column(String(20))
+    to_status: Mapped[str | None] = Column(String(20))
+    note: Mapped[str | None] = Column(Text)
 
-    ticket = relationship("Ticket", back_populates="events")
+    ticket: Mapped[Ticket] = relationship("Ticket", back_populates="events")
 
 
 class Rating(Base):
@@ -132,13 +159,13 @@ class Rating(Base):
 
     __tablename__ = "ratings"
 
-    id = Column(Integer, primary_key=True)
-    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=True, index=True)
-    score = Column(Integer, nullable=False)
-    comment = Column(Text)
-    channel = Column(String(30), nullable=False)
-    sender_id = Column(String(120), nullable=False)
-    created_at = Column(DateTime, nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket_id: Mapped[int | None] = Column(Integer, ForeignKey("tickets.id"), nullable=True, index=True)
+    score: Mapped[int] = Column(Integer, nullable=False)
+    comment: Mapped[str | None] = Column(Text)
+    channel: Mapped[str] = Column(String(30), nullable=False)
+    sender_id: Mapped[str] = Column(String(120), nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
 
 
 class KbQuestion(Base):
@@ -146,15 +173,15 @@ class KbQuestion(Base):
 
     __tablename__ = "kb_questions"
 
-    id = Column(Integer, primary_key=True)
-    question = Column(Text, nullable=False)
-    verdict = Column(String(10), nullable=False, index=True)
-    faq_id = Column(String(80))
-    score = Column(Float)
-    helpful = Column(Boolean)
-    channel = Column(String(30), nullable=False)
-    sender_id = Column(String(120), nullable=False)
-    asked_at = Column(DateTime, nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    question: Mapped[str] = Column(Text, nullable=False)
+    verdict: Mapped[str] = Column(String(10), nullable=False, index=True)
+    faq_id: Mapped[str | None] = Column(String(80))
+    score: Mapped[float | None] = Column(Float)
+    helpful: Mapped[bool | None] = Column(Boolean)
+    channel: Mapped[str] = Column(String(30), nullable=False)
+    sender_id: Mapped[str] = Column(String(120), nullable=False)
+    asked_at: Mapped[datetime] = Column(DateTime, nullable=False)
 
 
 class KbLearnedEntry(Base):
@@ -204,16 +231,16 @@ class ConsoleUser(Base):
 
     __tablename__ = "console_users"
 
-    id = Column(Integer, primary_key=True)
-    username = Column(String(60), nullable=False, unique=True)
-    display_name = Column(String(60), nullable=False)
-    role = Column(String(20), nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    username: Mapped[str] = Column(String(60), nullable=False, unique=True)
+    display_name: Mapped[str] = Column(String(60), nullable=False)
+    role: Mapped[str] = Column(String(20), nullable=False)
     # "scrypt$n$r$p$salt$hash": the parameters travel with the hash so they can be raised later.
-    password_hash = Column(String(300), nullable=False)
+    password_hash: Mapped[str] = Column(String(300), nullable=False)
     # The engineer this login acts as when claiming a ticket (engineers table of bot/ops); a manager may have none.
-    engineer_id = Column(Integer)
-    active = Column(Boolean, nullable=False, default=True)
-    created_at = Column(DateTime, nullable=False)
+    engineer_id: Mapped[int | None] = Column(Integer)
+    active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
 
 
 class ConsoleSession(Base):
@@ -221,13 +248,15 @@ class ConsoleSession(Base):
 
     __tablename__ = "console_sessions"
 
-    id_hash = Column(String(64), primary_key=True)
-    user_id = Column(Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False, index=True)
-    csrf_token = Column(String(64), nullable=False)
-    created_at = Column(DateTime, nullable=False)
-    expires_at = Column(DateTime, nullable=False)
+    id_hash: Mapped[str] = Column(String(64), primary_key=True)
+    user_id: Mapped[int] = Column(
+        Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    csrf_token: Mapped[str] = Column(String(64), nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    expires_at: Mapped[datetime] = Column(DateTime, nullable=False)
 
-    user = relationship("ConsoleUser")
+    user: Mapped[ConsoleUser] = relationship("ConsoleUser")
 
 
 class RatingReview(Base):
@@ -235,11 +264,11 @@ class RatingReview(Base):
 
     __tablename__ = "rating_reviews"
 
-    id = Column(Integer, primary_key=True)
-    rating_id = Column(Integer, ForeignKey("ratings.id"), nullable=False, unique=True)
-    reviewed_by = Column(String(120), nullable=False)
-    reviewed_at = Column(DateTime, nullable=False)
-    outcome = Column(Text, nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    rating_id: Mapped[int] = Column(Integer, ForeignKey("ratings.id"), nullable=False, unique=True)
+    reviewed_by: Mapped[str] = Column(String(120), nullable=False)
+    reviewed_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    outcome: Mapped[str] = Column(Text, nullable=False)
 
 
 class TicketPart(Base):
@@ -247,14 +276,14 @@ class TicketPart(Base):
 
     __tablename__ = "ticket_parts"
 
-    id = Column(Integer, primary_key=True)
-    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
-    part_model = Column(String(60), nullable=False)
-    quantity = Column(Integer, nullable=False)
-    description = Column(String(120))
-    replaced_at = Column(DateTime, nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    part_model: Mapped[str] = Column(String(60), nullable=False)
+    quantity: Mapped[int] = Column(Integer, nullable=False)
+    description: Mapped[str | None] = Column(String(120))
+    replaced_at: Mapped[datetime] = Column(DateTime, nullable=False)
 
-    ticket = relationship("Ticket", back_populates="parts")
+    ticket: Mapped[Ticket] = relationship("Ticket", back_populates="parts")
 
 
 class Engineer(Base):
@@ -262,15 +291,15 @@ class Engineer(Base):
 
     __tablename__ = "engineers"
 
-    id = Column(Integer, primary_key=True)
-    name = Column(String(60), nullable=False)
-    phone = Column(String(30), nullable=False, unique=True)
-    tier = Column(Integer, nullable=False)
-    is_manager = Column(Boolean, nullable=False, default=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    name: Mapped[str] = Column(String(60), nullable=False)
+    phone: Mapped[str] = Column(String(30), nullable=False, unique=True)
+    tier: Mapped[int] = Column(Integer, nullable=False)
+    is_manager: Mapped[bool] = Column(Boolean, nullable=False, default=False)
     # Station cities (kb/policy.yml service_area) and device type ids (kb/devices.yml); few rows, read whole.
-    regions = Column(JSON, nullable=False, default=list)
-    skills = Column(JSON, nullable=False, default=list)
-    active = Column(Boolean, nullable=False, default=True)
+    regions: Mapped[Any] = Column(JSON, nullable=False, default=list)
+    skills: Mapped[Any] = Column(JSON, nullable=False, default=list)
+    active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
 
 
 class OnCallShift(Base):
@@ -283,17 +312,17 @@ class OnCallShift(Base):
 
     __tablename__ = "oncall_shifts"
 
-    id = Column(Integer, primary_key=True)
-    engineer_id = Column(Integer, ForeignKey("engineers.id"), nullable=False, index=True)
-    region = Column(String(40), nullable=False, index=True)
-    role = Column(String(10), nullable=False)
-    days = Column(String(10), nullable=False)
-    starts = Column(String(5), nullable=False)
-    ends = Column(String(5), nullable=False)
-    valid_from = Column(Date)
-    valid_to = Column(Date)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    engineer_id: Mapped[int] = Column(Integer, ForeignKey("engineers.id"), nullable=False, index=True)
+    region: Mapped[str] = Column(String(40), nullable=False, index=True)
+    role: Mapped[str] = Column(String(10), nullable=False)
+    days: Mapped[str] = Column(String(10), nullable=False)
+    starts: Mapped[str] = Column(String(5), nullable=False)
+    ends: Mapped[str] = Column(String(5), nullable=False)
+    valid_from: Mapped[date | None] = Column(Date)
+    valid_to: Mapped[date | None] = Column(Date)
 
-    engineer = relationship("Engineer")
+    engineer: Mapped[Engineer] = relationship("Engineer")
 
 
 class Page(Base):
@@ -303,17 +332,17 @@ class Page(Base):
     # One page per ladder step per assignment round: a second sweep, or a second worker, cannot page again.
     __table_args__ = (UniqueConstraint("ticket_id", "round", "step", name="uq_pages_ticket_round_step"),)
 
-    id = Column(Integer, primary_key=True)
-    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
-    engineer_id = Column(Integer, ForeignKey("engineers.id"), nullable=False)
-    round = Column(Integer, nullable=False)
-    step = Column(Integer, nullable=False)
-    reason = Column(String(40), nullable=False)
-    sent_at = Column(DateTime, nullable=False)
-    acknowledged_at = Column(DateTime)
-    acknowledged_by = Column(String(120))
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    engineer_id: Mapped[int] = Column(Integer, ForeignKey("engineers.id"), nullable=False)
+    round: Mapped[int] = Column(Integer, nullable=False)
+    step: Mapped[int] = Column(Integer, nullable=False)
+    reason: Mapped[str] = Column(String(40), nullable=False)
+    sent_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    acknowledged_at: Mapped[datetime | None] = Column(DateTime)
+    acknowledged_by: Mapped[str | None] = Column(String(120))
 
-    engineer = relationship("Engineer")
+    engineer: Mapped[Engineer] = relationship("Engineer")
 
 
 class SlaAlert(Base):
@@ -322,12 +351,12 @@ class SlaAlert(Base):
     __tablename__ = "sla_alerts"
     __table_args__ = (UniqueConstraint("ticket_id", "clock", "kind", "due_at", name="uq_sla_alerts_once"),)
 
-    id = Column(Integer, primary_key=True)
-    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
-    clock = Column(String(30), nullable=False)
-    kind = Column(String(10), nullable=False)
-    due_at = Column(DateTime, nullable=False)
-    at = Column(DateTime, nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    clock: Mapped[str] = Column(String(30), nullable=False)
+    kind: Mapped[str] = Column(String(10), nullable=False)
+    due_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    at: Mapped[datetime] = Column(DateTime, nullable=False)
 
 
 class OutboxMessage(Base):
@@ -341,21 +370,21 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
 
-    id = Column(Integer, primary_key=True)
-    dedupe_key = Column(String(200), nullable=False, unique=True)
-    channel = Column(String(20), nullable=False)
-    recipient = Column(String(120), nullable=False)
-    text = Column(Text, nullable=False)
-    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=True, index=True)
-    status = Column(String(10), nullable=False)
-    attempts = Column(Integer, nullable=False, default=0)
-    parts_sent = Column(Integer, nullable=False, default=0)
-    next_attempt_at = Column(DateTime, nullable=False)
-    claim_token = Column(String(32))
-    claimed_until = Column(DateTime)
-    last_error = Column(Text)
-    created_at = Column(DateTime, nullable=False)
-    sent_at = Column(DateTime)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = Column(String(200), nullable=False, unique=True)
+    channel: Mapped[str] = Column(String(20), nullable=False)
+    recipient: Mapped[str] = Column(String(120), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+    ticket_id: Mapped[int | None] = Column(Integer, ForeignKey("tickets.id"), nullable=True, index=True)
+    status: Mapped[str] = Column(String(10), nullable=False)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+    parts_sent: Mapped[int] = Column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    claim_token: Mapped[str | None] = Column(String(32))
+    claimed_until: Mapped[datetime | None] = Column(DateTime)
+    last_error: Mapped[str | None] = Column(Text)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    sent_at: Mapped[datetime | None] = Column(DateTime)
 
 
 class FollowUpCall(Base):
@@ -367,12 +396,37 @@ class FollowUpCall(Base):
     __tablename__ = "follow_up_calls"
     __table_args__ = (UniqueConstraint("device_id", "months", name="uq_follow_up_calls_device_months"),)
 
-    id = Column(Integer, primary_key=True)
-    device_id = Column(Integer, ForeignKey("devices.id"), nullable=False, index=True)
-    months = Column(Integer, nullable=False)
-    due_on = Column(Date, nullable=False)
-    done_at = Column(DateTime, nullable=False)
-    done_by = Column(String(120), nullable=False)
-    note = Column(Text)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    device_id: Mapped[int] = Column(Integer, ForeignKey("devices.id"), nullable=False, index=True)
+    months: Mapped[int] = Column(Integer, nullable=False)
+    due_on: Mapped[date] = Column(Date, nullable=False)
+    done_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    done_by: Mapped[str] = Column(String(120), nullable=False)
+    note: Mapped[str | None] = Column(Text)
 
-    device = relationship("Device")
+    device: Mapped[Device] = relationship("Device")
+
+
+class AdverseEvent(Base):
+    """A 医疗器械不良事件: a patient or operator harmed, or possibly harmed, at or by a device, kept with its ticket
+    so that the supplier reports it within the regulatory limit (kb/policy.yml adverse_events)."""
+
+    __tablename__ = "adverse_events"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    # One record per ticket: a second report of the same incident adds to the ticket, not a second record.
+    ticket_id: Mapped[int] = Column(Integer, ForeignKey("tickets.id"), nullable=False, unique=True)
+    what_happened: Mapped[str] = Column(Text, nullable=False)
+    occurred_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    device: Mapped[str | None] = Column(String(60))
+    serial_number: Mapped[str | None] = Column(String(40))
+    lot_numbers: Mapped[str | None] = Column(String(200))
+    outcome: Mapped[str | None] = Column(Text)
+    reporter: Mapped[str | None] = Column(String(120))
+    # death, serious_injury or group_event: sets report_due from the policy's limits.
+    category: Mapped[str] = Column(String(20), nullable=False)
+    report_due: Mapped[datetime] = Column(DateTime, nullable=False)
+    reported_at: Mapped[datetime | None] = Column(DateTime)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
+
+    ticket: Mapped[Ticket] = relationship("Ticket")

@@ -59,7 +59,7 @@ def cmd_outbox_list(args: argparse.Namespace) -> int:
             print(json.dumps([_as_dict(m) for m in messages], ensure_ascii=False, indent=2))
             return 0
         for m in messages:
-            when = local_text(m.sent_at if m.status == "sent" else m.next_attempt_at, zone)
+            when = local_text(m.sent_at if m.status == "sent" and m.sent_at else m.next_attempt_at, zone)
             print(
                 f"{m.id:>6}  {m.status:<8} {m.channel:<6} {m.recipient:<20} tries {m.attempts}  {when}  "
                 f"{m.text[:30]}"

@@ -17,6 +17,7 @@ from bot.catalogue import Catalogue, DeviceType
 from bot.db.models import Engineer, Ticket
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.staff import list_engineers, on_call
+from bot.ops.texts import ops_text
 from bot.policy import Distance, ServicePolicy
 from bot.tickets import OPEN_STATUSES
 
@@ -81,20 +82,24 @@ def suggest(
         in_region = region in engineer.regions
         reasons = []
         if device_type is None:
-            reasons.append("设备类型未知")
+            reasons.append(ops_text("reasons.type_unknown"))
         else:
-            reasons.append(f"{'熟悉' if skilled else '不熟悉'}{device_type.name}")
-        if in_region:
             reasons.append(
-                f"驻{region}（同城）" if same_city else f"驻{region}，负责{ticket.site_city or '该地区'}"
+                ops_text("reasons.skilled" if skilled else "reasons.unskilled", device=device_type.name)
             )
+        if in_region and same_city:
+            reasons.append(ops_text("reasons.same_city", region=region))
+        elif in_region:
+            city = ticket.site_city or ops_text("reasons.this_area")
+            reasons.append(ops_text("reasons.covers", region=region, city=city))
         else:
-            reasons.append(f"驻{'、'.join(engineer.regions)}，非本区域")
+            reasons.append(ops_text("reasons.elsewhere", regions="、".join(engineer.regions)))
         if engineer.id in on_duty:
-            reasons.append("正在值班（主班）" if on_duty[engineer.id] == "primary" else "正在值班（备班）")
-        reasons.append(f"手上{load.get(engineer.id, 0)}张未完成工单")
+            primary = on_duty[engineer.id] == "primary"
+            reasons.append(ops_text("reasons.on_duty_primary" if primary else "reasons.on_duty_backup"))
+        reasons.append(ops_text("reasons.load", count=load.get(engineer.id, 0)))
         if engineer.tier == 3:
-            reasons.append("三线技术专家")
+            reasons.append(ops_text("reasons.tier3"))
         ranked.append(
             Suggestion(
                 engineer,

@@ -367,7 +367,7 @@ def _dispatch(
     ticket.dispatched_at = at
     ticket.accepted_at = None
     ticket.eta = eta
-    parts = [f"分派给{engineer.name}（{engineer.phone}）"]
+    parts = [ops_text("log.assigned", name=engineer.name, phone=engineer.phone)]
     if eta is not None:
         parts.append(_eta_note(eta))
     return _joined(parts, note)
@@ -415,7 +415,7 @@ def _resolve(
         if not value
     ]
     if missing:
-        raise MissingDetails(ops_text("errors.missing_resolution", missing="和".join(missing)))
+        raise MissingDetails(ops_text("errors.missing_resolution", missing=ops_text("log.and").join(missing)))
     if not isinstance(remote, bool):
         raise TypeError("resolve needs remote=True or remote=False")
     parts: list[PartUsed] = list(details.get("parts") or [])
@@ -436,9 +436,15 @@ def _resolve(
                 replaced_at=at,
             )
         )
-    summary = [f"原因：{cause}", f"措施：{actions}", "远程解决" if remote else "现场解决"]
+    summary = [
+        ops_text("log.cause", cause=cause),
+        ops_text("log.actions", actions=actions),
+        ops_text("log.remote" if remote else "log.on_site"),
+    ]
     if parts:
-        summary.append("更换配件：" + "、".join(f"{p.model.strip()}×{p.quantity}" for p in parts))
+        summary.append(
+            ops_text("log.parts", parts="、".join(f"{p.model.strip()}×{p.quantity}" for p in parts))
+        )
     return _joined(summary, note)
 
 
@@ -523,7 +529,7 @@ def _check_eta(eta: datetime, at: datetime) -> None:
 
 
 def _eta_note(eta: datetime) -> str:
-    return f"预计{local_text(eta, current_policy().timezone)}到达"
+    return ops_text("log.eta", eta=local_text(eta, current_policy().timezone))
 
 
 def _joined(parts: list[str], note: str | None) -> str:

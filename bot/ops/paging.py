@@ -99,6 +99,28 @@ def page_on_call(
     return _page_next(session, ticket, pages, at=at, pager=pager, reason=reason)
 
 
+def page_steps_now(
+    session: Session, ticket: Ticket, steps: list[str], *, at: datetime, pager: Pager, reason: str, text: str
+) -> list[Page]:
+    """Page these ladder steps together, now, whatever the hour and whoever has the ticket (a safety incident:
+    the on-call engineer and the manager at once). Steps already paged in this round are not paged again."""
+    pages = round_pages(session, ticket)
+    paged = {p.engineer_id for p in pages}
+    done = {p.step for p in pages}
+    sent = []
+    for index, step in enumerate(ladder(pager.policy)):
+        if step.page not in steps or index in done:
+            continue
+        engineer = _target(session, ticket, step.page, paged, at=at, pager=pager)
+        if engineer is None:
+            continue
+        page = _send(session, ticket, engineer, index, pages, at=at, pager=pager, reason=reason, text=text)
+        if page is not None:
+            sent.append(page)
+            paged.add(engineer.id)
+    return sent
+
+
 def escalate(session: Session, ticket: Ticket, *, at: datetime, pager: Pager, reason: str) -> Page | None:
     """A deadline passed: page the next step now, without waiting (starting the ladder if it has not started)."""
     if TicketStatus(ticket.status) in (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CANCELLED):
@@ -197,6 +219,7 @@ def _send(
     at: datetime,
     pager: Pager,
     reason: str,
+    text: str | None = None,
 ) -> Page | None:
     page = Page(
         ticket_id=ticket.id,
@@ -213,7 +236,7 @@ def _send(
     except IntegrityError:
         return None  # another worker paged this step at the same moment
     dedupe_key = f"page:{ticket.number}:{page.round}:{step}"
-    pager.send_sms(engineer.phone, _page_text(ticket, step, pages, reason, pager), dedupe_key)
+    pager.send_sms(engineer.phone, text or _page_text(ticket, step, pages, reason, pager), dedupe_key)
     return page
 
 

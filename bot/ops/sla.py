@@ -7,7 +7,8 @@ keys) and does nothing. The worker (`hotline worker`) runs it every few seconds 
 The clocks, and what stops each:
 
     response          ticket.response_due            a person acts on the ticket (first_response_at)
-    dispatch          report + deadlines.handoff_minutes (faults)          an engineer is assigned
+    dispatch          report + deadlines.handoff_minutes (faults; safety.handoff_minutes for a safety incident)
+                                                     an engineer is assigned
     engineer_confirm  dispatch + deadlines.engineer_confirm_minutes        the engineer accepts
     onsite            ticket.onsite_due (faults)     the engineer is on site, or it is resolved
     plan              ticket.plan_due                a repair plan is recorded, or it is resolved
@@ -34,6 +35,7 @@ from bot.ops.paging import Pager, SendSms, advance, escalate
 from bot.ops.staff import on_call
 from bot.ops.texts import ops_text
 from bot.policy import PolicyError, ServicePolicy
+from bot.safety import SAFETY_SEVERITY
 from bot.tickets import OPEN_STATUSES, TicketKind
 
 
@@ -69,6 +71,11 @@ def deadline_after(
     raise PolicyError(f"{dotted}: a duration must end in _minutes, _hours or _working_days")
 
 
+def _clock_key(ticket: Ticket, name: str) -> str:
+    """A safety incident runs on the policy's shortest clocks (kb/policy.yml safety:), the rest on deadlines:."""
+    return f"safety.{name}" if ticket.severity == SAFETY_SEVERITY else f"deadlines.{name}"
+
+
 def clocks_for(ticket: Ticket, policy: ServicePolicy, calendar: BusinessCalendar) -> list[Clock]:
     """The ticket's running deadlines, each with whether it is already met."""
     resolved = ticket.resolved_at is not None
@@ -77,11 +84,13 @@ def clocks_for(ticket: Ticket, policy: ServicePolicy, calendar: BusinessCalendar
     if ticket.response_due:
         clocks.append(Clock("response", ticket.response_due, ticket.first_response_at is not None))
     if fault:
-        dispatch_due = deadline_after(ticket.created_at, "deadlines.handoff_minutes", policy, calendar)
+        dispatch_due = deadline_after(
+            ticket.created_at, _clock_key(ticket, "handoff_minutes"), policy, calendar
+        )
         clocks.append(Clock("dispatch", dispatch_due, ticket.dispatched_at is not None or resolved))
     if ticket.dispatched_at is not None:
         confirm_due = deadline_after(
-            ticket.dispatched_at, "deadlines.engineer_confirm_minutes", policy, calendar
+            ticket.dispatched_at, _clock_key(ticket, "engineer_confirm_minutes"), policy, calendar
         )
         clocks.append(Clock("engineer_confirm", confirm_due, ticket.accepted_at is not None or resolved))
     if fault and ticket.onsite_due:

@@ -46,7 +46,9 @@ def normalise_phone(text: str) -> str:
     digits = re.sub(r"[\s\-()]", "", str(text))
     digits = digits.removeprefix("+86").removeprefix("0086")
     if not re.fullmatch(r"1\d{10}", digits):
-        raise OpsError(ops_text("errors.bad_engineer_field", problem=f"手机号「{text}」应为11位手机号"))
+        raise OpsError(
+            ops_text("errors.bad_engineer_field", problem=ops_text("field_problems.bad_phone", text=text))
+        )
     return digits
 
 
@@ -101,13 +103,21 @@ def _fill(
     regions, skills = list(regions), list(skills)
     problems = []
     if not name.strip():
-        problems.append("姓名为空")
+        problems.append(ops_text("field_problems.name_empty"))
     if tier not in TIERS:
-        problems.append(f"级别应为2或3，不是{tier}")
-    problems += [f"驻点「{r}」不在服务网点（{'、'.join(stations)}）中" for r in regions if r not in stations]
-    problems += [f"技能「{s}」不是设备类型（{'、'.join(type_ids)}）" for s in skills if s not in type_ids]
+        problems.append(ops_text("field_problems.bad_tier", tier=tier))
+    problems += [
+        ops_text("field_problems.bad_region", region=r, stations="、".join(stations))
+        for r in regions
+        if r not in stations
+    ]
+    problems += [
+        ops_text("field_problems.bad_skill", skill=s, types="、".join(type_ids))
+        for s in skills
+        if s not in type_ids
+    ]
     if not regions:
-        problems.append("至少要有一个驻点城市")
+        problems.append(ops_text("field_problems.no_region"))
     if problems:
         raise OpsError(ops_text("errors.bad_engineer_field", problem="；".join(problems)))
     engineer.name = name.strip()
@@ -154,14 +164,18 @@ def add_shift(
     stations = list(policy.value("service_area.station_cities"))
     problems = []
     if region not in stations:
-        problems.append(f"值班区域「{region}」不在服务网点（{'、'.join(stations)}）中")
+        problems.append(
+            ops_text("field_problems.bad_shift_region", region=region, stations="、".join(stations))
+        )
     if role not in ROLES:
-        problems.append(f"值班角色应为 {'/'.join(ROLES)}")
+        problems.append(ops_text("field_problems.bad_role", roles="/".join(ROLES)))
     if days not in DAYS:
-        problems.append(f"值班日应为 {'/'.join(DAYS)}")
-    problems += [f"时间「{t}」应为 HH:MM" for t in (starts, ends) if not _CLOCK.match(str(t))]
+        problems.append(ops_text("field_problems.bad_days", days="/".join(DAYS)))
+    problems += [
+        ops_text("field_problems.bad_time", time=t) for t in (starts, ends) if not _CLOCK.match(str(t))
+    ]
     if valid_from and valid_to and valid_to < valid_from:
-        problems.append("结束日期早于开始日期")
+        problems.append(ops_text("field_problems.period_reversed"))
     if problems:
         raise OpsError(ops_text("errors.bad_engineer_field", problem="；".join(problems)))
     shift = OnCallShift(

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from bot.errors import Refused
+from bot.policy import fill
 
 SETTINGS_FILE = Path(__file__).resolve().parent / "reports.yml"
 
@@ -26,12 +27,11 @@ class ReportConfig:
     pdf_timeout_seconds: float
     chart_labels: dict[str, str]
     unassigned: str
-    step_outcomes: dict[str, str]
     texts: dict[str, str]
     errors: dict[str, str]
 
     def error(self, key: str, **values: Any) -> ReportError:
-        return ReportError(self.errors[key].format(**values))
+        return ReportError(fill(self.errors[key], values))
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +42,6 @@ def report_config() -> ReportConfig:
         pdf_timeout_seconds=float(raw["pdf"]["timeout_seconds"]),
         chart_labels={str(key): str(label) for key, label in raw["charts"]["labels"].items()},
         unassigned=str(raw["unassigned"]),
-        step_outcomes={str(key): str(label) for key, label in raw["step_outcomes"].items()},
         texts={str(key): str(text) for key, text in raw["texts"].items()},
         errors={str(key): str(text) for key, text in raw["errors"].items()},
     )

@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.db.models import Rating, SlaAlert, Ticket
+from bot.db.models import Rating, SlaAlert, Ticket, TicketEvent
+from bot.incidents import ESCALATED_EVENT, SAFETY_EVENT, adverse_events
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.dispatch import region_for
 from bot.ops.texts import ops_text
@@ -38,6 +39,7 @@ from bot.reports.metrics import (
     utc_midnight,
 )
 from bot.reports.rendering import template_environment
+from bot.safety import current_safety_rules
 from bot.tickets import KIND_LABELS, TicketKind, TicketStatus
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -69,6 +71,23 @@ class MonthlyReport:
     breaches_by_clock: list[tuple[str, int]]
     breaches_by_region: list[tuple[str, int]]
     breaches_by_engineer: list[tuple[str, int]]
+    # Safety (bot/incidents.py): tickets reported as or escalated to a safety incident, and the adverse events
+    # recorded in the month with their reporting deadlines.
+    safety_incidents: int
+    adverse_events: list[AdverseEventLine]
+
+
+@dataclass(frozen=True)
+class AdverseEventLine:
+    number: str
+    category: str
+    what_happened: str
+    device: str
+    lot_numbers: str
+    outcome: str
+    reporter: str
+    report_due: datetime
+    reported_at: datetime | None
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -138,7 +157,41 @@ def monthly_report(
         breaches_by_clock=by_clock,
         breaches_by_region=by_region,
         breaches_by_engineer=by_engineer,
+        safety_incidents=_safety_incidents(session, start, end),
+        adverse_events=_adverse_events(session, start, end),
     )
+
+
+def _safety_incidents(session: Session, start: datetime, end: datetime) -> int:
+    """Tickets that became safety incidents in the month: reported as one, or escalated to one."""
+    kinds = (SAFETY_EVENT, ESCALATED_EVENT)
+    return len(
+        set(
+            session.execute(
+                select(TicketEvent.ticket_id).where(
+                    TicketEvent.kind.in_(kinds), TicketEvent.at >= start, TicketEvent.at < end
+                )
+            ).scalars()
+        )
+    )
+
+
+def _adverse_events(session: Session, start: datetime, end: datetime) -> list[AdverseEventLine]:
+    labels = current_safety_rules().adverse_event_labels
+    return [
+        AdverseEventLine(
+            number=event.ticket.number,
+            category=labels[event.category],
+            what_happened=event.what_happened,
+            device=" ".join(filter(None, [event.device, event.serial_number])) or "—",
+            lot_numbers=event.lot_numbers or "—",
+            outcome=event.outcome or "—",
+            reporter=event.reporter or "—",
+            report_due=event.report_due,
+            reported_at=event.reported_at,
+        )
+        for event in adverse_events(session, since=start, until=end)
+    ]
 
 
 def _breaches(

@@ -21,6 +21,7 @@ from bot.reports.config import report_config
 from bot.reports.metrics import fixed_by_guided_check, fixed_remotely, resolved_at
 from bot.reports.pdf import html_to_pdf
 from bot.reports.rendering import template_environment
+from bot.texts import labels
 from bot.tickets import KIND_LABELS, STATUS_LABELS, TicketKind, TicketStatus, find_ticket
 
 REPORTABLE = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
@@ -121,7 +122,7 @@ def render_service_report_html(
         report=report,
         hotline_name=policy.value("hotline.name"),
         hotline_phone=policy.hotline_phone,
-        step_outcomes=report_config().step_outcomes,
+        step_outcomes=labels("step_outcomes"),
     )
 
 

@@ -18,7 +18,7 @@ from actions.intake import (
 )
 from bot.db import session_scope
 from bot.db.models import Ticket, TicketEvent
-from tests.conftest import make_tracker, slot_values, texts
+from tests.support import make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
 PRINTER = "any.printer"

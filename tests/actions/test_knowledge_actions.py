@@ -9,7 +9,7 @@ from actions.conversation import ActionAcknowledge
 from actions.knowledge import ActionAnswerQuestion
 from bot.db import session_scope
 from bot.db.models import KbQuestion
-from tests.conftest import make_tracker, slot_values, texts
+from tests.support import make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
 ANSWERED = [

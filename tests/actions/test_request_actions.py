@@ -22,8 +22,8 @@ from bot.clock import utc_now
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket
 from tests.actions.test_service_actions import submit_fault
-from tests.conftest import make_tracker, slot_values, texts
-from tests.ops.conftest import make_ticket
+from tests.factories import make_ticket
+from tests.support import make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
 
@@ -43,7 +43,7 @@ async def test_details_with_nothing_before_are_asked_about(database, dispatcher,
 
 
 async def test_the_second_ticket_of_a_look_up(database, dispatcher, domain) -> None:
-    first, second = make_ticket(database, "a"), make_ticket(database, "b")
+    first, second = make_ticket(database, "a").number, make_ticket(database, "b").number
     lookup = {"kind": "tickets", "numbers": [first, second], "serials": []}
     tracker = make_tracker("第二个是哪台设备", "check_ticket", slots={"last_lookup": lookup}, sender_id="c")
     await ActionCheckTicket().run(dispatcher, tracker, domain)
@@ -67,7 +67,7 @@ async def test_a_follow_up_without_a_number_is_about_the_ticket_just_looked_up(
 
 
 async def test_an_overdue_ticket_is_apologised_for_and_escalated(team: Engine, dispatcher, domain) -> None:
-    number = make_ticket(team, received_at=utc_now() - timedelta(hours=3))
+    number = make_ticket(team, received_at=utc_now() - timedelta(hours=3)).number
     await ActionCheckTicket().run(
         dispatcher, make_tracker(f"{number} 怎么还没人联系我", "check_ticket"), domain
     )

@@ -15,7 +15,7 @@ from bot.db.models import Rating, Ticket
 from bot.ops import lifecycle
 from bot.ratings import score_in
 from tests.actions.test_intake_actions import FILLED
-from tests.conftest import make_tracker, slot_values, texts
+from tests.support import make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
 

@@ -278,14 +278,6 @@ class FakeWeChatApi:
 
 
 @dataclass
-class FakeSms:
-    sent: list[tuple[str, str, str]] = field(default_factory=list)
-
-    async def send(self, to: str, body: str, sender: str) -> None:
-        self.sent.append((to, body, sender))
-
-
-@dataclass
 class FakeAliyunSms:
     """dysmsapi.aliyuncs.com on 127.0.0.1: checks each SendSms request's signature the documented way.
 

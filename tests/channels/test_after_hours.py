@@ -26,7 +26,7 @@ from tests.channels.test_twilio_voice_channel import (
     step,
     twiml,
 )
-from tests.conftest import make_tracker, slot_values
+from tests.support import make_tracker, slot_values
 
 # Friday 20 November 2026 in Zhengzhou (UTC+8), a working day; the office is open 08:30-17:30.
 OFFICE_HOURS = datetime(2026, 11, 20, 6, 30)  # 14:30 local

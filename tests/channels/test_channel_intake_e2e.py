@@ -17,7 +17,7 @@ import requests
 from bot.channels.twilio_voice import read_codes_aloud
 from bot.config import PROJECT_ROOT
 from tests.channels.platform_fakes import twilio_sign, wechat_sign
-from tests.conftest import CHANNEL_SECRETS, RunningBot
+from tests.support import CHANNEL_SECRETS, RunningBot
 
 pytestmark = pytest.mark.slow
 
@@ -49,8 +49,12 @@ def server(running_bot: RunningBot) -> RunningBot:
     return running_bot
 
 
+# WeChat's MsgIds are unique across all users (the channel answers a repeated one as a retry).
+_MSG_IDS = iter(range(6_000_000_000_000_000_000, 7_000_000_000_000_000_000))
+
+
 def wechat(base: str, openid: str) -> Say:
-    sent = iter(range(6_000_000_000_000_000_000, 7_000_000_000_000_000_000))
+    sent = _MSG_IDS
 
     def say(words: str) -> str:
         timestamp, nonce = str(int(time.time())), "e2e"

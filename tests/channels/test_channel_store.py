@@ -15,7 +15,7 @@ from bot import config
 from bot.channels import store as store_module
 from bot.channels.exactly_once import ReplyLedger
 from bot.channels.store import MemoryStore, RedisStore, SharedStore
-from tests.conftest import skip_or_fail
+from tests.support import skip_or_fail
 
 REDIS_URL = os.environ.get("HOTLINE_REDIS_URL", "redis://127.0.0.1:6379/0")
 

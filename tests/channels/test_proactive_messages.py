@@ -16,10 +16,11 @@ from bot.channels.store import MemoryStore
 from bot.channels.twilio_sms import TwilioSmsInput
 from bot.channels.twilio_voice import TwilioVoiceInput
 from bot.channels.wechat import WeChatInput
-from tests.channels.platform_fakes import AsgiClient, FakeBot, FakeSms, FakeWeChatApi, serve
+from tests.channels.platform_fakes import AsgiClient, FakeBot, FakeWeChatApi, serve
 from tests.channels.test_twilio_sms_channel import AUTH_TOKEN, PUBLIC_URL, messages, send, sms_form
 from tests.channels.test_wechat_channel import make_channel as make_wechat
 from tests.channels.test_wechat_channel import message_xml, post, reply_fields
+from tests.factories import FakeSms
 
 OUR_SMS_NUMBER = "+18005550000"
 ETA_REMINDER = {"text": "工程师预计30分钟后到达，请安排人员在科室等候。"}

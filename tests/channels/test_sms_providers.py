@@ -13,8 +13,9 @@ from bot.channels.secrets import AliyunSmsSecrets, TwilioSecrets
 from bot.channels.sms_transport import RoutedSms, SmsNotConfigured, TwilioRestSms, sms_transport
 from bot.channels.store import MemoryStore
 from bot.channels.twilio_sms import TwilioSmsInput
-from tests.channels.platform_fakes import FakeAliyunSms, FakeBot, FakeSms, aliyun_sign, eventually, serve
+from tests.channels.platform_fakes import FakeAliyunSms, FakeBot, aliyun_sign, eventually, serve
 from tests.channels.test_twilio_sms_channel import AUTH_TOKEN, PUBLIC_URL, send, sms_form
+from tests.factories import FakeSms
 
 # Alibaba Cloud's published SendSms example (its "signature mechanism" page, GET request)
 DOC_SECRET = "testSecret"

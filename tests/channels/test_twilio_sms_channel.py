@@ -16,7 +16,8 @@ from bot.channels.splitting import SMS_PART, SMS_SINGLE, sms_parts, split_text, 
 from bot.channels.store import MemoryStore
 from bot.channels.texts import text
 from bot.channels.twilio_sms import TwilioSmsInput
-from tests.channels.platform_fakes import Answer, AsgiClient, FakeBot, FakeSms, eventually, serve, twilio_sign
+from tests.channels.platform_fakes import Answer, AsgiClient, FakeBot, eventually, serve, twilio_sign
+from tests.factories import FakeSms
 
 AUTH_TOKEN = "12345"
 PUBLIC_URL = "https://hotline.example.com"

@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket
 from bot.tickets import find_ticket
-from tests.console.conftest import Console, FakeClock, Staff, make_fault
+from tests.factories import FakeClock, make_ticket
+from tests.support import Console, Staff
 
 pytestmark = pytest.mark.anyio
 
@@ -27,7 +28,7 @@ def ticket_state(engine: Engine, number: str) -> tuple[str, int | None, list[tup
 async def test_an_engineer_takes_a_ticket_from_claim_to_resolved(
     console: Console, database: Engine, clock: FakeClock, staff: Staff
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     assert (await console.post(f"/tickets/{number}/claim"))[0] == 303
     clock.advance(minutes=5)
@@ -81,7 +82,7 @@ async def test_an_engineer_takes_a_ticket_from_claim_to_resolved(
 async def test_an_open_ticket_has_no_service_report_yet(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     _, page = await console.get(f"/tickets/{number}")
     assert 'id="service-report"' not in page
@@ -92,7 +93,7 @@ async def test_an_open_ticket_has_no_service_report_yet(
 async def test_an_engineer_cannot_assign_a_ticket_to_someone_else(
     console: Console, database: Engine, clock: FakeClock, staff: Staff
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     status, page = await console.post(f"/tickets/{number}/assign", engineer_id=str(staff.wang))
     assert status == 403 and "需要主管权限" in page
@@ -111,7 +112,7 @@ async def test_an_engineer_cannot_assign_a_ticket_to_someone_else(
 async def test_an_engineer_cannot_take_over_or_work_someone_elses_ticket(
     console: Console, database: Engine, clock: FakeClock, staff: Staff
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("wang")
     await console.post(f"/tickets/{number}/claim")
     await console.login("li")
@@ -126,7 +127,7 @@ async def test_an_engineer_cannot_take_over_or_work_someone_elses_ticket(
 async def test_closing_reopening_and_cancelling_are_for_managers(
     console: Console, database: Engine, clock: FakeClock, action: str
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     await console.post(f"/tickets/{number}/claim")
     await console.post(f"/tickets/{number}/accept")
@@ -140,7 +141,7 @@ async def test_closing_reopening_and_cancelling_are_for_managers(
 async def test_a_manager_closes_and_reopens_with_a_reason(
     console: Console, database: Engine, clock: FakeClock, staff: Staff
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("zhang")
     await console.post(f"/tickets/{number}/assign", engineer_id=str(staff.li))
     await console.post(f"/tickets/{number}/accept")
@@ -159,7 +160,7 @@ async def test_a_manager_closes_and_reopens_with_a_reason(
 async def test_an_illegal_step_is_refused_with_what_is_possible(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("zhang")
     status, page = await console.post(f"/tickets/{number}/on_site")
     assert status == 409
@@ -170,7 +171,7 @@ async def test_an_illegal_step_is_refused_with_what_is_possible(
 async def test_a_second_accept_is_not_recorded_twice(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     await console.post(f"/tickets/{number}/claim")
     assert (await console.post(f"/tickets/{number}/accept"))[0] == 303
@@ -203,7 +204,7 @@ async def test_a_second_accept_is_not_recorded_twice(
 async def test_a_bad_resolution_form_says_what_to_fix_and_keeps_the_text(
     console: Console, database: Engine, clock: FakeClock, fields: dict[str, str], message: str
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     await console.post(f"/tickets/{number}/claim")
     await console.post(f"/tickets/{number}/accept")
@@ -219,7 +220,7 @@ async def test_a_bad_resolution_form_says_what_to_fix_and_keeps_the_text(
 async def test_eta_in_the_past_or_malformed_is_refused(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     await console.post(f"/tickets/{number}/claim")
     status, page = await console.post(f"/tickets/{number}/eta", eta="明天上午")
@@ -235,7 +236,7 @@ async def test_eta_in_the_past_or_malformed_is_refused(
 async def test_notes_and_plans_go_into_the_audit_log(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     assert (await console.post(f"/tickets/{number}/note", note="已电话联系王老师"))[0] == 303
     status, page = await console.post(f"/tickets/{number}/note", note="   ")
@@ -247,7 +248,7 @@ async def test_notes_and_plans_go_into_the_audit_log(
 async def test_an_unknown_ticket_or_action_is_a_chinese_404(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("zhang")
     for status, page in (
         await console.get("/tickets/SR209901010001"),
@@ -266,7 +267,7 @@ async def test_a_dispatch_from_the_console_tells_the_hospital_once(
     from bot.db.models import OutboxMessage
     from bot.notify.notices import notify_status_change
 
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     client = TestClient(
         TestServer(create_app(database, secret="s", clock=clock, notify=notify_status_change))
     )

@@ -9,7 +9,8 @@ from sqlalchemy.engine import Engine
 from bot.console.auth import hash_password, sign, verify_password
 from bot.db import session_scope
 from bot.db.models import ConsoleSession, Ticket
-from tests.console.conftest import CSRF, PASSWORD, Console, FakeClock, make_fault
+from tests.factories import FakeClock, make_ticket
+from tests.support import CSRF, PASSWORD, Console
 
 pytestmark = pytest.mark.anyio
 
@@ -34,7 +35,7 @@ async def test_pages_redirect_to_login_without_a_session(console: Console, path:
 async def test_a_form_posted_without_a_session_is_refused(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     status, page = await console.post(f"/tickets/{number}/note", note="hello")
     assert status == 403 and "请先登录" in page
     with session_scope(database) as session:
@@ -104,7 +105,7 @@ async def test_next_never_leaves_the_site(console: Console) -> None:
 async def test_a_post_without_the_sessions_csrf_token_changes_nothing(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    number = make_fault(database, "k1", clock.now)
+    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     for token in ("", "forged-token"):
         response = await console.client.post(

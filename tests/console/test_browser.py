@@ -22,8 +22,8 @@ from sqlalchemy.engine import Engine
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.tickets import find_ticket
-from tests.conftest import free_port, skip_or_fail
-from tests.console.conftest import PASSWORD, Staff, make_fault
+from tests.factories import make_ticket
+from tests.support import PASSWORD, Staff, free_port, skip_or_fail
 
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
 
@@ -90,7 +90,7 @@ def test_manager_dispatches_and_engineer_resolves_in_a_browser(
     from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    number = make_fault(database, "browser", utc_now())
+    number = make_ticket(database, "browser", received_at=utc_now()).number
 
     def click(element: Any) -> None:
         """Click and wait for the next page: a click returns before the browser has navigated."""

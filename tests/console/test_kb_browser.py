@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.console.conftest import PASSWORD, Staff
 from tests.console.test_browser import browser, console_url  # noqa: F401 (fixtures)
 from tests.console.test_kb_page import QUESTIONS, ask
+from tests.support import PASSWORD, Staff
 
 pytestmark = pytest.mark.anyio
 

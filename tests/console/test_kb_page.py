@@ -12,8 +12,7 @@ from sqlalchemy.engine import Engine
 from actions.knowledge import ActionAnswerQuestion
 from bot.db import session_scope
 from bot.db.models import KbAudit
-from tests.conftest import make_tracker, texts
-from tests.console.conftest import Console
+from tests.support import Console, make_tracker, texts
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,8 @@ from bot.db import session_scope
 from bot.db.models import Rating
 from bot.policy import current_policy
 from bot.tickets import Origin, Registration, TicketKind, create_service_request
-from tests.console.conftest import Console, FakeClock, make_fault
+from tests.factories import FakeClock, make_ticket
+from tests.support import Console
 
 pytestmark = pytest.mark.anyio
 
@@ -50,15 +51,15 @@ async def test_queue_shows_sla_colours_overdue_first(
 ) -> None:
     # First response within 1 h. Created 2 h ago → red; 50 min ago → amber; now → green. The colour decides the
     # order before urgency does: a routine ticket about to be late comes before an urgent one just in.
-    fresh = make_fault(database, "fresh", clock.now)
-    late = make_fault(database, "late", clock.now - timedelta(hours=2))
-    close = make_fault(
+    fresh = make_ticket(database, "fresh", received_at=clock.now).number
+    late = make_ticket(database, "late", received_at=clock.now - timedelta(hours=2)).number
+    close = make_ticket(
         database,
         "close",
-        clock.now - timedelta(minutes=50),
+        received_at=clock.now - timedelta(minutes=50),
         clinical_impact="不影响使用",
         description="打印机偶尔卡纸",
-    )
+    ).number
     await console.login("li")
     status, page = await console.get("/queue")
     assert status == 200
@@ -69,16 +70,16 @@ async def test_queue_shows_sla_colours_overdue_first(
 async def test_queue_filters_by_urgency_kind_region_and_status(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    urgent = make_fault(database, "u", clock.now)
-    calm = make_fault(
+    urgent = make_ticket(database, "u", received_at=clock.now).number
+    calm = make_ticket(
         database,
         "c",
-        clock.now,
+        received_at=clock.now,
         clinical_impact="不影响使用",
         description="打印机偶尔卡纸",
         site_city="洛阳",
         site_address="洛阳市西工区",
-    )
+    ).number
     complaint = make_complaint(database, "p", clock.now)
     await console.login("li")
     numbers = lambda page: [n for _, n in queue_rows(page)]  # noqa: E731
@@ -96,7 +97,9 @@ async def test_queue_filters_by_urgency_kind_region_and_status(
 async def test_ticket_page_shows_registration_transcript_remote_steps_and_audit(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    number = make_fault(database, "k", clock.now, description="<script>alert(1)</script>开机报温度异常")
+    number = make_ticket(
+        database, "k", received_at=clock.now, description="<script>alert(1)</script>开机报温度异常"
+    ).number
     await console.login("zhang")
     await console.post(f"/tickets/{number}/note", note="已联系科室")
     status, page = await console.get(f"/tickets/{number}")
@@ -125,7 +128,7 @@ async def test_ticket_page_shows_registration_transcript_remote_steps_and_audit(
 async def test_an_engineer_sees_claim_but_not_the_managers_forms(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    number = make_fault(database, "k", clock.now)
+    number = make_ticket(database, "k", received_at=clock.now).number
     await console.login("li")
     _, page = await console.get(f"/tickets/{number}")
     assert 'id="claim"' in page
@@ -154,8 +157,8 @@ async def test_low_ratings_wait_for_a_managers_review(
 
 
 async def test_kpi_dashboard_reports_the_window(console: Console, database: Engine, clock: FakeClock) -> None:
-    answered = make_fault(database, "a", clock.now - timedelta(hours=3))
-    make_fault(database, "b", clock.now - timedelta(hours=3))  # never answered: late
+    answered = make_ticket(database, "a", received_at=clock.now - timedelta(hours=3)).number
+    make_ticket(database, "b", received_at=clock.now - timedelta(hours=3))  # never answered: late
     rate(database, 5, clock.now, "好")
     rate(database, 3, clock.now, "一般")
     await console.login("zhang")

@@ -15,7 +15,8 @@ from bot.db.models import Ticket
 from bot.ops import lifecycle
 from bot.reports.charts import bar_chart
 from bot.tickets import find_ticket
-from tests.console.conftest import START, Staff, make_fault
+from tests.factories import START, make_ticket
+from tests.support import Staff
 
 SETTINGS = console_config()
 
@@ -64,9 +65,9 @@ def test_countdown_follows_the_status() -> None:
 def test_remote_resolution_counts_the_bots_and_the_engineers_remote_fixes(
     database: Engine, staff: Staff
 ) -> None:
-    remote = make_fault(database, "r", START)
-    onsite = make_fault(database, "o", START)
-    make_fault(database, "bot", START, remote_steps=[])
+    remote = make_ticket(database, "r", received_at=START).number
+    onsite = make_ticket(database, "o", received_at=START).number
+    make_ticket(database, "bot", received_at=START, remote_steps=[])
     with session_scope(database) as session:
         # A fault the caller fixed with the bot's guidance is recorded resolved at once.
         bot_fixed = find_ticket(session, "SR202611230003")

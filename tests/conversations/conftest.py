@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import RunningBot, serve_bot
+from tests.support import RunningBot, serve_bot
 
 
 @pytest.fixture(scope="session")

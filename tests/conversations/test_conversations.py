@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import RunningBot
 from tests.conversations.script import HERE, Conversation, load, run
+from tests.support import RunningBot
 
 pytestmark = pytest.mark.slow
 

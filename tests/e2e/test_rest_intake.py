@@ -12,7 +12,7 @@ from bot.clock import utc_now
 from bot.journal import TicketJournal
 from bot.policy import current_policy
 from bot.tickets import Origin, Registration, TicketKind
-from tests.conftest import RunningBot
+from tests.support import RunningBot
 
 pytestmark = pytest.mark.slow
 

@@ -34,8 +34,8 @@ from bot.tickets import (
 )
 from bot.triage import current_rules
 from tests.actions.test_intake_actions import FILLED
-from tests.conftest import make_tracker, slot_values, texts
-from tests.notify.conftest import NOW, messages
+from tests.factories import NOW
+from tests.support import make_tracker, messages, slot_values, texts
 
 RECEIVED = datetime(2026, 11, 22, 1, 0)  # 09:00 on 22 November in Zhengzhou
 UNREACHABLE = {

@@ -14,7 +14,8 @@ from bot.db.models import Engineer, Ticket, TicketEvent
 from bot.notify.notices import EngineerContact, notify_report_ready, notify_status_change
 from bot.ops import lifecycle
 from bot.tickets import TicketStatus
-from tests.notify.conftest import NOW, make_ticket, messages
+from tests.factories import NOW, make_ticket
+from tests.support import messages
 
 ENGINEER = EngineerContact("李建国", "13800000001", eta=NOW + timedelta(hours=2))  # 16:30 local
 
@@ -50,7 +51,7 @@ def only_text(engine: Engine) -> str:
 
 
 def test_engineer_assigned_names_the_engineer_phone_and_local_eta(database: Engine) -> None:
-    ticket = make_ticket(database)
+    ticket = make_ticket(database, received_at=NOW)
     change(database, ticket, TicketStatus.DISPATCHED)
     text = only_text(database)
     assert ticket.number in text and "李建国" in text and "13800000001" in text
@@ -58,21 +59,21 @@ def test_engineer_assigned_names_the_engineer_phone_and_local_eta(database: Engi
 
 
 def test_engineer_assigned_without_an_eta_says_they_will_call(database: Engine) -> None:
-    ticket = make_ticket(database)
+    ticket = make_ticket(database, received_at=NOW)
     change(database, ticket, TicketStatus.DISPATCHED, EngineerContact("李建国", "13800000001"))
     text = only_text(database)
     assert "李建国" in text and "尽快与您联系" in text and "预计" not in text
 
 
 def test_en_route_gives_the_eta(database: Engine) -> None:
-    ticket = make_ticket(database)
+    ticket = make_ticket(database, received_at=NOW)
     change(database, ticket, TicketStatus.EN_ROUTE)
     text = only_text(database)
     assert "已出发" in text and "11月21日 16:30" in text and "13800000001" in text
 
 
 def test_resolved_gives_the_hotline_and_closed_asks_for_a_score(database: Engine) -> None:
-    ticket = make_ticket(database)
+    ticket = make_ticket(database, received_at=NOW)
     change(database, ticket, TicketStatus.RESOLVED)
     change(database, ticket, TicketStatus.CLOSED)
     resolved, closed = (m.text for m in messages(database))
@@ -81,7 +82,7 @@ def test_resolved_gives_the_hotline_and_closed_asks_for_a_score(database: Engine
 
 
 def test_report_ready_is_told_once(database: Engine) -> None:
-    ticket = make_ticket(database)
+    ticket = make_ticket(database, received_at=NOW)
     for _ in range(2):
         with session_scope(database) as session:
             notify_report_ready(session, session.get(Ticket, ticket.id))
@@ -92,14 +93,14 @@ def test_report_ready_is_told_once(database: Engine) -> None:
 def test_changes_that_do_not_concern_the_hospital_send_nothing(
     database: Engine, status: TicketStatus
 ) -> None:
-    change(database, make_ticket(database), status)
+    change(database, make_ticket(database, received_at=NOW), status)
     assert messages(database) == []
 
 
 def test_the_hook_called_twice_for_one_change_notifies_once_but_a_later_change_again(
     database: Engine,
 ) -> None:
-    ticket = make_ticket(database)
+    ticket = make_ticket(database, received_at=NOW)
     change(database, ticket, TicketStatus.RESOLVED)
     change(database, ticket, TicketStatus.RESOLVED, record_event=False)  # the same change, hook repeated
     assert len(messages(database)) == 1
@@ -121,14 +122,18 @@ def test_the_notice_goes_back_on_the_channel_the_ticket_came_from(
     database: Engine, channel: str, sender: str, phone: str, expected: tuple[str, str]
 ) -> None:
     change(
-        database, make_ticket(database, channel=channel, sender_id=sender, phone=phone), TicketStatus.RESOLVED
+        database,
+        make_ticket(database, received_at=NOW, channel=channel, sender_id=sender, contact_phone=phone),
+        TicketStatus.RESOLVED,
     )
     [message] = messages(database)
     assert (message.channel, message.recipient) == expected
 
 
 def test_a_web_ticket_with_only_a_landline_gets_no_sms(database: Engine) -> None:
-    change(database, make_ticket(database, phone="0371-65432109"), TicketStatus.RESOLVED)
+    change(
+        database, make_ticket(database, received_at=NOW, contact_phone="0371-65432109"), TicketStatus.RESOLVED
+    )
     assert messages(database) == []
 
 
@@ -140,7 +145,7 @@ def test_engineer_contact_is_read_from_the_ticket_when_not_given() -> None:
 
 def test_the_lifecycle_assignment_notifies_with_the_assigned_engineer(database: Engine) -> None:
     """The hook as `hotline tickets assign` wires it: the engineer comes from the ticket itself."""
-    ticket = make_ticket(database)
+    ticket = make_ticket(database, received_at=NOW)
     with session_scope(database) as session:
         engineer = Engineer(
             name="赵志远",

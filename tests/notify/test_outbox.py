@@ -27,7 +27,8 @@ from bot.notify.outbox import (
     sms_sender,
 )
 from bot.notify.transports import PermanentFailure
-from tests.notify.conftest import NOW, FakeTransport, make_ticket, messages
+from tests.factories import NOW, FakeTransport, make_ticket
+from tests.support import messages
 
 pytestmark = pytest.mark.anyio
 CONFIG = delivery_config()
@@ -57,7 +58,7 @@ def test_the_same_dedupe_key_is_stored_once(database: Engine) -> None:
 
 
 def test_a_message_rolls_back_with_the_change_that_caused_it(database: Engine) -> None:
-    ticket = make_ticket(database)
+    ticket = make_ticket(database, received_at=NOW)
     with pytest.raises(RuntimeError), session_scope(database) as session:
         session.get(Ticket, ticket.id).status = "dispatched"
         enqueue(

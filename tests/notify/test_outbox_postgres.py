@@ -17,7 +17,8 @@ from bot.db import migrate, session_scope
 from bot.notify.jobs import session_factory
 from bot.notify.outbox import SENT, deliver_due, enqueue
 from bot.notify.transports import PermanentFailure
-from tests.notify.conftest import NOW, FakeTransport, messages
+from tests.factories import NOW, FakeTransport
+from tests.support import messages
 
 pytestmark = pytest.mark.services
 

@@ -20,8 +20,9 @@ from bot.db import session_scope
 from bot.notify.jobs import outbox_delivery_job
 from bot.notify.outbox import DEAD, PENDING, REROUTED, SENT, SessionFactory, deliver_due, enqueue
 from bot.notify.transports import SmsOutbound, WeChatOutbound, build_transports, sms_number
-from tests.channels.platform_fakes import FakeSms, FakeWeChatApi
-from tests.notify.conftest import NOW, make_ticket, messages
+from tests.channels.platform_fakes import FakeWeChatApi
+from tests.factories import NOW, FakeSms, make_ticket
+from tests.support import messages
 
 pytestmark = pytest.mark.anyio
 HOTLINE_NUMBER = "+12025550100"
@@ -157,7 +158,9 @@ async def test_wechat_sends_a_customer_service_message(database: Engine, factory
 async def test_wechat_out_of_the_48_hour_window_falls_back_to_sms_to_the_contact_phone(
     database: Engine, factory: SessionFactory
 ) -> None:
-    ticket = make_ticket(database, channel="wechat", sender_id="openid-1", phone="139 1234 5678")
+    ticket = make_ticket(
+        database, received_at=NOW, channel="wechat", sender_id="openid-1", contact_phone="139 1234 5678"
+    )
     queue(database, "wechat", "openid-1", "工单已处理完毕。", ticket_id=ticket.id)
     api, sms = FakeWeChatApi(errors=[45015]), FakeSms()
     transports = {"wechat": wechat(api), "sms": SmsOutbound(sms, HOTLINE_NUMBER, 5)}
@@ -176,7 +179,9 @@ async def test_wechat_out_of_the_48_hour_window_falls_back_to_sms_to_the_contact
 async def test_wechat_out_of_window_without_a_mobile_is_dead(
     database: Engine, factory: SessionFactory
 ) -> None:
-    ticket = make_ticket(database, channel="wechat", sender_id="openid-1", phone="0371-65432109")
+    ticket = make_ticket(
+        database, received_at=NOW, channel="wechat", sender_id="openid-1", contact_phone="0371-65432109"
+    )
     queue(database, "wechat", "openid-1", "工单已处理完毕。", ticket_id=ticket.id)
     report = await deliver_due(factory, {"wechat": wechat(FakeWeChatApi(errors=[45015]))}, NOW)
     [message] = messages(database)

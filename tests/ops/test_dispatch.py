@@ -15,7 +15,8 @@ from bot.ops.dispatch import Suggestion, region_for, suggest
 from bot.ops.staff import add_engineer
 from bot.policy import current_policy
 from bot.tickets import find_ticket
-from tests.ops.conftest import RECEIVED, engineer_id, make_ticket
+from tests.factories import RECEIVED, make_ticket
+from tests.support import engineer_id
 
 AT = RECEIVED + timedelta(minutes=5)  # Friday 14:35, office hours
 
@@ -51,7 +52,7 @@ def test_each_site_is_served_from_a_station(city: str | None, station: str) -> N
 def test_a_chemistry_analyser_in_zhengzhou_goes_to_the_local_engineer_on_duty(
     team: Engine, calendar: BusinessCalendar
 ) -> None:
-    ranked = suggestions(team, make_ticket(team), calendar)
+    ranked = suggestions(team, make_ticket(team).number, calendar)
     assert [s.engineer.name for s in ranked[:4]] == ["周立新", "韩晓东", "郭文博", "钱俊峰"]
     assert ranked[0].reasons == (
         "熟悉全自动生化分析仪",
@@ -68,7 +69,7 @@ def test_a_chemistry_analyser_in_zhengzhou_goes_to_the_local_engineer_on_duty(
 
 
 def test_on_duty_first_then_fewest_open_tickets(team: Engine, calendar: BusinessCalendar) -> None:
-    busy, guo = make_ticket(team, "busy"), engineer_id(team, "13800000103")
+    busy, guo = make_ticket(team, "busy").number, engineer_id(team, "13800000103")
     with session_scope(team) as session:
         add_engineer(
             session,
@@ -82,11 +83,11 @@ def test_on_duty_first_then_fewest_open_tickets(team: Engine, calendar: Business
         )
         lifecycle.assign(session, busy, guo, actor="x", at=AT)
     # Friday afternoon: 周立新 and 韩晓东 are on duty; of the two off duty, 郭文博 already has an open ticket.
-    ranked = suggestions(team, make_ticket(team, "next"), calendar)
+    ranked = suggestions(team, make_ticket(team, "next").number, calendar)
     assert [s.engineer.name for s in ranked[:5]] == ["周立新", "韩晓东", "程一帆", "郭文博", "钱俊峰"]
     assert ranked[1].reasons[2] == "正在值班（备班）" and ranked[3].reasons[-1] == "手上1张未完成工单"
     # Saturday: 郭文博 has the weekend duty, and duty comes before load.
-    ranked = suggestions(team, make_ticket(team, "weekend"), calendar, at=AT + timedelta(days=1))
+    ranked = suggestions(team, make_ticket(team, "weekend").number, calendar, at=AT + timedelta(days=1))
     assert [s.engineer.name for s in ranked[:2]] == ["郭文博", "周立新"]
 
 
@@ -98,13 +99,13 @@ def test_a_site_served_from_another_station_says_so(team: Engine, calendar: Busi
         hospital="开封市安和医院",
         device="电解质分析仪 EL-300",
         serial_number="EL24120098",
-    )
+    ).number
     ranked = suggestions(team, number, calendar)
     assert ranked[0].engineer.name == "周立新"
     assert "驻郑州，负责开封" in ranked[0].reasons and "熟悉电解质分析仪" in ranked[0].reasons
 
 
 def test_an_unknown_device_is_ranked_by_region_and_says_so(team: Engine, calendar: BusinessCalendar) -> None:
-    number = make_ticket(team, "unknown", device="离心机", site_city="洛阳")
+    number = make_ticket(team, "unknown", device="离心机", site_city="洛阳").number
     ranked = suggestions(team, number, calendar)
     assert ranked[0].engineer.name == "范志远" and ranked[0].reasons[0] == "设备类型未知"

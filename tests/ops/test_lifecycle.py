@@ -22,7 +22,8 @@ from bot.ops.lifecycle import (
     TicketNotFound,
 )
 from bot.tickets import TicketStatus, find_ticket
-from tests.ops.conftest import RECEIVED, engineer_id, make_ticket
+from tests.factories import RECEIVED, make_ticket
+from tests.support import engineer_id
 
 S = TicketStatus
 AT = RECEIVED + timedelta(minutes=5)
@@ -61,7 +62,7 @@ LEGAL = [(a, b) for a, targets in TRANSITIONS.items() for b in targets]
 
 
 def reach(engine: Engine, state: TicketStatus) -> tuple[str, int]:
-    number, zhou = make_ticket(engine), engineer_id(engine, ZHOU)
+    number, zhou = make_ticket(engine).number, engineer_id(engine, ZHOU)
     with session_scope(engine) as session:
         for target in REACH[state]:
             step(session, number, target, zhou)
@@ -118,7 +119,7 @@ def test_refusal_names_the_current_state_and_what_is_possible(team: Engine) -> N
 
 
 def test_full_repair_is_recorded_with_who_when_and_the_resolution(team: Engine) -> None:
-    number, zhou = make_ticket(team), engineer_id(team, ZHOU)
+    number, zhou = make_ticket(team).number, engineer_id(team, ZHOU)
     eta = AT + timedelta(hours=2)
     with session_scope(team) as session:
         lifecycle.assign(session, number, zhou, actor="console:manager", eta=eta, at=AT)
@@ -188,7 +189,7 @@ def test_resolution_needs_cause_actions_and_valid_parts(team: Engine) -> None:
 
 
 def test_tier_one_records_a_remote_fix_on_a_new_ticket(team: Engine) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         lifecycle.resolve(
             session,
@@ -221,7 +222,7 @@ def test_cancel_and_reopen_need_a_reason(team: Engine) -> None:
 
 
 def test_dispatch_needs_an_active_engineer_who_is_not_the_manager(team: Engine) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     manager = engineer_id(team, "13800000999")
     with session_scope(team) as session, pytest.raises(MissingDetails, match="分派请指定工程师"):
         lifecycle.transition(session, number, S.DISPATCHED, actor="x", at=AT)
@@ -275,7 +276,7 @@ def test_eta_can_change_while_the_engineer_is_on_the_way_only(team: Engine) -> N
 
 
 def test_notify_hook_runs_once_per_change_in_the_same_transaction(team: Engine) -> None:
-    number, zhou = make_ticket(team), engineer_id(team, ZHOU)
+    number, zhou = make_ticket(team).number, engineer_id(team, ZHOU)
     seen: list[tuple[str, str, int]] = []
 
     def notify(session: Session, ticket: Ticket, status: TicketStatus) -> None:
@@ -293,7 +294,7 @@ def test_notify_hook_runs_once_per_change_in_the_same_transaction(team: Engine) 
 
 
 def test_notes_and_plans_are_audited_and_count_as_a_first_response(team: Engine) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         lifecycle.add_note(session, number, "已电话联系科室，确认报警代码E21", actor="console:li", at=AT)
         lifecycle.record_plan(session, number, "更换温控模块，配件明日到", actor="console:li", at=AT)

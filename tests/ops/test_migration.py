@@ -13,8 +13,8 @@ from bot.db.models import TicketEvent
 from bot.ops import lifecycle
 from bot.ops.lifecycle import OpsError
 from bot.tickets import find_ticket
-from tests.conftest import seed_demo_team
-from tests.ops.conftest import RECEIVED, engineer_id, make_ticket
+from tests.factories import RECEIVED, make_ticket
+from tests.support import engineer_id, seed_demo_team
 
 OPS_TABLES = {"engineers", "oncall_shifts", "ticket_parts", "pages", "sla_alerts"}
 TICKET_COLUMNS = {
@@ -54,7 +54,7 @@ def check_up_down_up(url: str) -> None:
 
 
 def test_migration_up_down_up_on_sqlite_keeps_tickets(database: Engine) -> None:
-    number = make_ticket(database)
+    number = make_ticket(database).number
     url = database.url.render_as_string(hide_password=False)
     database.dispose()
     check_up_down_up(url)
@@ -73,7 +73,7 @@ def pg_team(postgres: Engine) -> Engine:
 
 
 def test_two_people_accepting_at_once_make_one_change_on_postgres(pg_team: Engine) -> None:
-    number = make_ticket(pg_team)
+    number = make_ticket(pg_team).number
     with session_scope(pg_team) as session:
         lifecycle.assign(session, number, engineer_id(pg_team, "13800000101"), actor="m", at=RECEIVED)
 

@@ -16,7 +16,7 @@ from bot.db import session_scope
 from bot.db.models import OutboxMessage, Page
 from bot.ops.worker import run_every
 from bot.tickets import find_ticket
-from tests.ops.conftest import make_ticket
+from tests.factories import make_ticket
 
 Capture = pytest.CaptureFixture[str]
 
@@ -131,7 +131,7 @@ def test_a_holiday_cover_shift_is_added_to_the_rota_and_removed_again(team: Engi
 def test_assign_shows_suggestions_then_assigns_and_notifies_the_hospital(
     team: Engine, capsys: Capture
 ) -> None:
-    number = make_ticket(team, received_at=utc_now() - timedelta(minutes=5))
+    number = make_ticket(team, received_at=utc_now() - timedelta(minutes=5)).number
     assert main(["tickets", "assign", number, "--limit", "2"]) == 0
     first, second, hint = capsys.readouterr().out.splitlines()
     # Who is on duty depends on today's date: whoever it is, they come first with their reasons.
@@ -158,7 +158,7 @@ def test_assign_shows_suggestions_then_assigns_and_notifies_the_hospital(
 
 
 def test_transition_walks_a_ticket_to_resolved_with_parts(team: Engine, capsys: Capture) -> None:
-    number = make_ticket(team, received_at=utc_now() - timedelta(minutes=5))
+    number = make_ticket(team, received_at=utc_now() - timedelta(minutes=5)).number
     assert main(["tickets", "assign", number, "--limit", "1"]) == 0
     best = capsys.readouterr().out.split()[1]
     assert main(["tickets", "assign", number, "--best"]) == 0
@@ -221,7 +221,7 @@ def test_transition_walks_a_ticket_to_resolved_with_parts(team: Engine, capsys: 
 
 
 def test_worker_once_pages_through_the_outbox(team: Engine, capsys: Capture) -> None:
-    number = make_ticket(team, received_at=utc_now() - timedelta(minutes=1))
+    number = make_ticket(team, received_at=utc_now() - timedelta(minutes=1)).number
     assert main(["tickets", "assign", number, "--engineer", "13800000101"]) == 0
     assert main(["worker", "--once"]) == 0
     assert main(["worker", "--once"]) == 0

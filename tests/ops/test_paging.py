@@ -16,8 +16,9 @@ from bot.ops import lifecycle
 from bot.ops.paging import Pager, page_on_call
 from bot.ops.sla import sweep
 from bot.policy import ServicePolicy, current_policy
-from tests.ops.conftest import RECEIVED, FakeSms, engineer_id, make_ticket
+from tests.factories import RECEIVED, FakeSms, make_ticket
 from tests.ops.test_calendar import utc
+from tests.support import engineer_id
 
 T0 = RECEIVED + timedelta(minutes=10)  # Friday 14:40 in Zhengzhou
 ZHOU, HAN, GUO = "13800000101", "13800000102", "13800000103"
@@ -53,7 +54,7 @@ def pages(engine: Engine) -> list[tuple[int, int, str, str]]:
 def test_unanswered_page_climbs_the_ladder_one_step_per_wait(
     team: Engine, pager: Pager, sms: FakeSms, ladder_only: ServicePolicy
 ) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=T0)
     assert run(team, T0, pager, ladder_only) == ["周立新"]
@@ -86,7 +87,7 @@ def test_unanswered_page_climbs_the_ladder_one_step_per_wait(
 def test_acceptance_stops_the_ladder(
     team: Engine, pager: Pager, sms: FakeSms, ladder_only: ServicePolicy
 ) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=T0)
     run(team, T0, pager, ladder_only)
@@ -105,7 +106,7 @@ def test_nobody_is_paged_twice_when_the_engineer_is_also_the_backup(
     team: Engine, pager: Pager, sms: FakeSms, ladder_only: ServicePolicy
 ) -> None:
     saturday = T0 + timedelta(days=1)  # 郭文博 on weekend duty, 周立新 his backup
-    number = make_ticket(team, received_at=saturday)
+    number = make_ticket(team, received_at=saturday).number
     with session_scope(team) as session:
         lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=saturday)
     for minutes in range(0, 120, 5):
@@ -117,7 +118,7 @@ def test_nobody_is_paged_twice_when_the_engineer_is_also_the_backup(
 def test_reassigning_pages_the_new_engineer_in_a_new_round(
     team: Engine, pager: Pager, sms: FakeSms, ladder_only: ServicePolicy
 ) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=T0)
     run(team, T0, pager, ladder_only)
@@ -137,7 +138,7 @@ def test_an_urgent_fault_after_hours_pages_whoever_is_on_call(
     team: Engine, pager: Pager, sms: FakeSms, ladder_only: ServicePolicy
 ) -> None:
     night = utc("2026-11-20 23:10")
-    number = make_ticket(team, received_at=night)
+    number = make_ticket(team, received_at=night).number
     with session_scope(team) as session:
         page = page_on_call(session, number, at=night, pager=pager)
         assert page is not None and page.engineer.name == "韩晓东"  # Friday's night shift
@@ -154,7 +155,7 @@ def test_an_urgent_fault_after_hours_pages_whoever_is_on_call(
 def test_a_ticket_nobody_assigned_is_not_paged_until_its_dispatch_deadline(
     team: Engine, pager: Pager, sms: FakeSms
 ) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     assert run(team, RECEIVED + timedelta(minutes=14), pager) == []
     # Dispatch due 15 minutes after the report: the breach pages the on-call engineer.
     assert run(team, RECEIVED + timedelta(minutes=15), pager) == ["周立新"]

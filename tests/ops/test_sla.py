@@ -16,8 +16,9 @@ from bot.ops.paging import Pager
 from bot.ops.sla import SweepReport, clocks_for, deadline_after, sweep
 from bot.policy import PolicyError, current_policy
 from bot.tickets import Origin, Registration, TicketKind, create_service_request, find_ticket
-from tests.ops.conftest import RECEIVED, FakeSms, engineer_id, make_ticket
+from tests.factories import RECEIVED, FakeSms, make_ticket
 from tests.ops.test_calendar import utc
+from tests.support import engineer_id
 
 ZHOU = "13800000101"
 
@@ -37,7 +38,7 @@ def counts(engine: Engine) -> tuple[int, int, int]:
 
 
 def test_clocks_of_an_urgent_complex_fault(team: Engine, pager: Pager) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         clocks = {
             c.name: c.due_at for c in clocks_for(find_ticket(session, number), pager.policy, pager.calendar)
@@ -51,7 +52,7 @@ def test_clocks_of_an_urgent_complex_fault(team: Engine, pager: Pager) -> None:
 
 
 def test_warning_once_before_and_breach_once_after(team: Engine, pager: Pager, sms: FakeSms) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     assert not run(team, RECEIVED + timedelta(minutes=9), pager)
     report = run(team, RECEIVED + timedelta(minutes=10), pager)  # dispatch due in 5 minutes
     assert report.warnings == [(number, "dispatch")] and not report.breaches
@@ -90,7 +91,7 @@ def test_sweeping_twice_at_the_same_moment_does_nothing_new(team: Engine, pager:
 
 
 def test_met_deadlines_raise_nothing(team: Engine, pager: Pager, sms: FakeSms) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     at = RECEIVED + timedelta(minutes=5)
     with session_scope(team) as session:
         lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=at)
@@ -102,7 +103,7 @@ def test_met_deadlines_raise_nothing(team: Engine, pager: Pager, sms: FakeSms) -
 
 
 def test_engineer_who_does_not_confirm_is_escalated_past(team: Engine, pager: Pager, sms: FakeSms) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     at = RECEIVED + timedelta(minutes=5)
     with session_scope(team) as session:
         lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=at)
@@ -119,7 +120,7 @@ def test_engineer_who_does_not_confirm_is_escalated_past(team: Engine, pager: Pa
 def test_an_accepted_ticket_late_on_site_goes_up_past_its_engineer(
     team: Engine, pager: Pager, sms: FakeSms
 ) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     at = RECEIVED + timedelta(minutes=5)
     with session_scope(team) as session:
         lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=at)
@@ -177,7 +178,7 @@ def test_deadline_after_reads_the_unit_from_the_policy_key(calendar: BusinessCal
 
 
 def test_warnings_go_to_the_engineer_who_has_the_ticket(team: Engine, pager: Pager, sms: FakeSms) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     han = engineer_id(team, "13800000102")
     with session_scope(team) as session:
         lifecycle.assign(session, number, han, actor="console:manager", at=RECEIVED)
@@ -187,7 +188,7 @@ def test_warnings_go_to_the_engineer_who_has_the_ticket(team: Engine, pager: Pag
 
 
 def resolved_on_site(engine: Engine, key: str, at: datetime) -> str:
-    number = make_ticket(engine, key, received_at=at - timedelta(hours=3))
+    number = make_ticket(engine, key, received_at=at - timedelta(hours=3)).number
     with session_scope(engine) as session:
         lifecycle.assign(
             session, number, engineer_id(engine, ZHOU), actor="console:manager", at=at - timedelta(hours=3)
@@ -232,7 +233,7 @@ def test_a_repair_owes_its_service_report_within_three_working_days(team: Engine
 
 
 def test_no_report_before_the_repair_and_none_owed_for_the_bots_own_fix(team: Engine, pager: Pager) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session, pytest.raises(lifecycle.OpsError, match="处理完毕后才能出具"):
         lifecycle.send_service_report(session, number, actor=ZHOU)
     with session_scope(team) as session:

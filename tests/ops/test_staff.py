@@ -15,8 +15,8 @@ from bot.ops.calendar import BusinessCalendar
 from bot.ops.lifecycle import OpsError
 from bot.ops.staff import add_engineer, add_shift, find_engineer, normalise_phone, on_call, seed_staff
 from bot.policy import current_policy
-from tests.ops.conftest import PROJECT_ROOT
 from tests.ops.test_calendar import utc
+from tests.support import PROJECT_ROOT
 
 
 def duty(engine: Engine, region: str, local: str, calendar: BusinessCalendar) -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.channels.texts import text
 from bot.launch import guard_remote_actions, validate_action_results_with_a_compiled_schema
-from tests.conftest import free_port
+from tests.support import free_port
 
 
 @pytest.fixture

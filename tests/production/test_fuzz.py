@@ -21,7 +21,7 @@ from bot.channels.store import MemoryStore
 from bot.db import session_scope
 from bot.db.models import Ticket
 from tests.channels.platform_fakes import FakeBot, serve
-from tests.conftest import make_tracker
+from tests.support import make_tracker
 
 HOSTILE = [
     "'; DROP TABLE tickets; --",

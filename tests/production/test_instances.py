@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text
 
 from bot import config
 from bot.model import ensure_model
-from tests.conftest import HOTLINE, free_port, skip_or_fail, throwaway_postgres_database
+from tests.support import HOTLINE, free_port, skip_or_fail, throwaway_postgres_database
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL_INSTANCES", "redis://127.0.0.1:6379/13")

@@ -26,24 +26,17 @@ from bot.channels.limits import (
 from bot.channels.secrets import TwilioSecrets
 from bot.channels.store import MemoryStore
 from bot.channels.texts import text
-from tests.channels.platform_fakes import Answer, AsgiClient, FakeBot, FakeSms, serve, twilio_sign
-from tests.conftest import skip_or_fail
+from tests.channels.platform_fakes import Answer, AsgiClient, FakeBot, serve, twilio_sign
+from tests.factories import FakeClock, FakeSms
+from tests.support import skip_or_fail
 
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 HOTLINE_PHONE = "400-800-6626"  # kb/policy.yml hotline.phone
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def limiter(clock: FakeClock | None = None, **changes: object) -> Limiter:
+def limiter(clock: FakeClock[float] | None = None, **changes: object) -> Limiter:
     limits = replace(Limits.load(), per_sender=Bucket(burst=3, per_minute=6), **changes)  # type: ignore[arg-type]
-    return Limiter(limits, MemoryBuckets(clock or FakeClock()), MemoryStore())
+    return Limiter(limits, MemoryBuckets(clock or FakeClock(1000.0)), MemoryStore())
 
 
 def rest_channel(rate_limits: Limiter) -> HotlineRestInput:
@@ -68,7 +61,7 @@ def reply_texts(answer: Answer) -> list[str]:
 
 @pytest.mark.anyio
 async def test_a_bucket_allows_the_burst_then_refuses_until_it_refills() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     buckets = MemoryBuckets(clock)
     bucket = Bucket(burst=2, per_minute=6)  # one token every 10 s
     assert [await buckets.take("a", bucket) for _ in range(2)] == [0, 0]
@@ -81,7 +74,7 @@ async def test_a_bucket_allows_the_burst_then_refuses_until_it_refills() -> None
 
 @pytest.mark.anyio
 async def test_refused_caller_is_told_once_per_wait_in_chinese_with_the_hotline() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     rate_limits = limiter(clock)
     assert [await rate_limits.admit("twilio_sms", "+8613800138000", "你好") for _ in range(3)] == [None] * 3
     first = await rate_limits.admit("twilio_sms", "+8613800138000", "你好")

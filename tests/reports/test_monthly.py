@@ -24,7 +24,7 @@ from bot.reports.monthly import (
     render_html,
     render_markdown,
 )
-from tests.reports.conftest import REPORT_TIME, Month
+from tests.factories import REPORT_TIME, Month
 
 
 def report_for(engine: Engine, month: str = "2026-11") -> MonthlyReport:

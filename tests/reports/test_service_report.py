@@ -16,8 +16,8 @@ from bot.ops.lifecycle import PartUsed
 from bot.reports.config import ReportError
 from bot.reports.pdf import pdf_browser
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
-from tests.conftest import skip_or_fail
-from tests.reports.conftest import Month, local
+from tests.factories import Month, local
+from tests.support import skip_or_fail
 
 
 def html_of(month: Month, name: str) -> str:

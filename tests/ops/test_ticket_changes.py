@@ -23,7 +23,8 @@ from bot.ticket_changes import (
     wants_cancel,
 )
 from bot.tickets import find_ticket
-from tests.ops.conftest import RECEIVED, FakeSms, engineer_id, make_ticket
+from tests.factories import RECEIVED, FakeSms, make_ticket
+from tests.support import engineer_id
 
 ZHOU = "13800000101"  # the demo team's Zhengzhou engineer
 
@@ -56,7 +57,7 @@ def test_an_addition_is_recognised() -> None:
 def test_a_new_ticket_is_cancelled_with_the_callers_words_and_the_on_call_engineer_told(
     team: Engine, pager: Pager, sms: FakeSms
 ) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     at = RECEIVED + timedelta(minutes=20)
     with session_scope(team) as session:
         change = cancel_by_caller(
@@ -71,7 +72,7 @@ def test_a_new_ticket_is_cancelled_with_the_callers_words_and_the_on_call_engine
 
 
 def test_the_assigned_engineer_is_the_one_told(team: Engine, pager: Pager, sms: FakeSms) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="cli", at=RECEIVED)
         change = add_by_caller(
@@ -90,7 +91,7 @@ def test_the_assigned_engineer_is_the_one_told(team: Engine, pager: Pager, sms: 
 
 
 def test_a_callers_note_is_no_response_by_tier_2(team: Engine, pager: Pager) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         add_by_caller(
             session, number, "带上加样针", caller="c", at=RECEIVED + timedelta(minutes=5), pager=pager
@@ -102,7 +103,7 @@ def test_a_callers_note_is_no_response_by_tier_2(team: Engine, pager: Pager) -> 
 def test_a_ticket_with_the_engineer_on_site_keeps_going_and_the_wish_is_noted(
     team: Engine, pager: Pager, sms: FakeSms
 ) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="cli", at=RECEIVED)
         lifecycle.accept(session, number, actor=ZHOU, at=RECEIVED + timedelta(minutes=1))
@@ -119,7 +120,7 @@ def test_a_ticket_with_the_engineer_on_site_keeps_going_and_the_wish_is_noted(
 
 
 def test_a_finished_or_unknown_ticket_is_refused_in_chinese(team: Engine, pager: Pager) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         lifecycle.cancel(session, number, actor="cli", reason="重复", at=RECEIVED)
         with pytest.raises(ChangeRefused, match="已经结束"):
@@ -131,7 +132,7 @@ def test_a_finished_or_unknown_ticket_is_refused_in_chinese(team: Engine, pager:
 def test_an_overdue_response_escalates_and_is_not_promised_again(
     team: Engine, pager: Pager, sms: FakeSms
 ) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         ticket = find_ticket(session, number)
         assert ticket is not None and ticket.response_due is not None
@@ -143,7 +144,7 @@ def test_an_overdue_response_escalates_and_is_not_promised_again(
 
 
 def test_an_answered_ticket_late_for_its_visit_is_about_the_arrival(team: Engine, pager: Pager) -> None:
-    number = make_ticket(team)
+    number = make_ticket(team).number
     with session_scope(team) as session:
         lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="cli", at=RECEIVED)
         ticket = find_ticket(session, number)
@@ -168,7 +169,7 @@ def test_the_same_fault_or_another(new: str, old: str, same: bool) -> None:
 
 
 def test_a_complaint_naming_a_ticket_is_noted_on_it(team: Engine) -> None:
-    named, complaint_number = make_ticket(team, "named"), make_ticket(team, "complaint")
+    named, complaint_number = make_ticket(team, "named").number, make_ticket(team, "complaint").number
     with session_scope(team) as session:
         complaint = find_ticket(session, complaint_number)
         assert complaint is not None

@@ -1,0 +1,308 @@
+"""Safety first: the instruction before anything else, then only what tier 2 needs, then the incident registered.
+
+A message in which kb/safety/ finds a hazard has the intent `report_hazard` (bot/nlu/safety_intent.py); the rules
+of data/rules/safety.yml send it here from anywhere in the conversation, and the other forms' validators leave it
+unanswered (`hazard_interrupts`) so that those rules take over.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, origin_of, reset
+from bot.catalogue import current_catalogue
+from bot.clock import local_text, utc_now
+from bot.db import session_scope
+from bot.incidents import IncidentReport, IncidentSubmitted, submit_incident
+from bot.installed_base import find_device
+from bot.intake import FIELDS, Message, city_of, extract_fields, normalise_phone, normalise_serial
+from bot.journal import ticket_journal
+from bot.policy import current_policy
+from bot.replies import NOT_GIVEN
+from bot.safety import ADVERSE_EVENT, HAZARD_INTENT, PERSON_HURT, Finding, current_safety_rules
+from bot.submission import SubmitOutcome
+from bot.tickets import Registration
+from bot.triage import current_rules
+
+logger = logging.getLogger(__name__)
+# What tier 2 needs at once, besides the hazard: which device, where, whom to call back.
+TIER2_FIELDS = (
+    "device",
+    "serial_number",
+    "hospital",
+    "department",
+    "site_address",
+    "contact_person",
+    "contact_phone",
+)
+_SERIAL_WORDS = re.compile(r"序列号|编号|SN|[是为：:，,。\s]")
+
+
+def hazard_interrupts(message: Message) -> bool:
+    """A form's validator leaves a hazard report unanswered: the safety rules (data/rules/safety.yml) take it."""
+    return message.intent == HAZARD_INTENT
+
+
+def _instruction(tracker: Tracker) -> str | None:
+    hazards = tracker.get_slot("safety_hazards") or []
+    return current_safety_rules().hazard(hazards[0]).instruction if hazards else None
+
+
+class ActionSafetyFirst(Action):
+    """Say the hazard's instruction, verbatim, before anything else; keep what the message says for tier 2."""
+
+    def name(self) -> str:
+        return "action_safety_first"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        rules = current_safety_rules()
+        message = latest_message(tracker)
+        finding = rules.recognise(message.text)
+        if finding is None:
+            # NLU and these rules are the same rules (bot/nlu/safety_intent.py); repeat what we have, if anything.
+            dispatcher.utter_message(text=_instruction(tracker) or rules.text("repeat_none"))
+            return []
+        dispatcher.utter_message(text=finding.hazard.instruction)
+        if finding.harmed and finding.hazard.id != PERSON_HURT:
+            dispatcher.utter_message(text=rules.text("someone_hurt"))
+        return [*_incident_events(tracker, finding, message), *_tier2_events(tracker, message)]
+
+
+def _incident_events(tracker: Tracker, finding: Finding, message: Message) -> list[EventType]:
+    """The hazards, flags and words of the incident so far: a second message adds to the first."""
+    earlier = list(tracker.get_slot("safety_hazards") or [])
+    hazards = [hazard.id for hazard in finding.hazards]
+    said = [text for text in (tracker.get_slot("safety_description"), message.text) if text]
+    events: list[EventType] = [
+        SlotSet("safety_hazards", [*hazards, *(h for h in earlier if h not in hazards)]),
+        SlotSet("safety_flags", sorted({*(tracker.get_slot("safety_flags") or []), *finding.flags})),
+        SlotSet("safety_description", "；".join(dict.fromkeys(said))),
+    ]
+    if tracker.active_loop_name != "safety_form" or not tracker.get_slot("intake_id"):
+        events.append(SlotSet("intake_id", uuid.uuid4().hex))
+    if finding.harmed:
+        events.append(SlotSet("safety_people_safe", message.text))
+    elif not finding.hazard.ask_people_safe and not tracker.get_slot("safety_people_safe"):
+        events.append(SlotSet("safety_people_safe", NOT_GIVEN))
+    return events
+
+
+def _tier2_events(tracker: Tracker, message: Message) -> list[EventType]:
+    """Device, place and phone the hazard message already gives; a known serial fills the site from the registry."""
+    found = {
+        field: value
+        for field, value in extract_fields(message, None, current_catalogue(), current_rules()).items()
+        if field in TIER2_FIELDS
+    }
+    serial = found.get("serial_number") or normalise_serial(message.text)
+    if serial:
+        found.update(_registry_fields(serial))
+        found["safety_serial"] = serial
+    phone = caller_phone(tracker)
+    if phone and not tracker.get_slot("contact_phone"):
+        found.setdefault("contact_phone", phone)
+    return [SlotSet(field, value) for field, value in found.items()]
+
+
+def _registry_fields(serial: str) -> dict[str, Any]:
+    with session_scope() as session:
+        device = find_device(session, serial)
+        if device is None:
+            return {"serial_number": serial}
+        return {
+            "serial_number": serial,
+            "device": f"{device.device_type} {device.model}",
+            "hospital": device.hospital,
+            "department": device.department,
+            "site_address": device.address,
+            "site_city": device.city,
+        }
+
+
+class ValidateSafetyForm(FormValidationAction):
+    """Whether people are safe, the device, the place and a phone: one short question each, nothing more."""
+
+    def name(self) -> str:
+        return "validate_safety_form"
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        message = latest_message(tracker)
+        if hazard_interrupts(message):
+            return []  # a new hazard: data/rules/safety.yml says its instruction first
+        rules = current_safety_rules()
+        requested = tracker.get_slot("requested_slot")
+        if rules.asks_repeat(message.text):
+            dispatcher.utter_message(text=_instruction(tracker) or rules.text("repeat_none"))
+            # The question stays open (set to nothing, so the form does not reject the turn) and is asked again.
+            return [SlotSet(requested, None)]
+        if requested in ("safety_people_safe", "safety_serial"):
+            return [SlotSet(requested, message.text)]
+        found = extract_fields(
+            message, requested if requested in FIELDS else None, current_catalogue(), current_rules()
+        )
+        if requested in ("device", "hospital", "contact_phone") and requested not in found and message.text:
+            found[requested] = message.text.strip()
+        return [SlotSet(field, value) for field, value in found.items() if field in TIER2_FIELDS]
+
+    def validate_safety_people_safe(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        rules = current_safety_rules()
+        if value in (None, NOT_GIVEN) or not rules.harmed(str(value)):
+            return {"safety_people_safe": value}
+        dispatcher.utter_message(text=rules.text("someone_hurt"))
+        flags = sorted({*(tracker.get_slot("safety_flags") or []), ADVERSE_EVENT})
+        return {"safety_people_safe": value, "safety_flags": flags}
+
+    def validate_device(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # A serial read off the nameplate finds the device, its site and any open ticket to escalate.
+        serial = normalise_serial(str(value or ""))
+        if not serial:
+            return {"device": value}
+        # What is left besides the serial names the device; a bare serial leaves it to the registry or tier 2.
+        rest = _SERIAL_WORDS.sub("", str(value).upper().replace(serial, "")).strip()
+        return {"device": rest or NOT_GIVEN, "safety_serial": serial, **_registry_fields(serial)}
+
+    def validate_safety_serial(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        serial = normalise_serial(str(value or ""))
+        if not serial:
+            return {"safety_serial": NOT_GIVEN if value else None}  # 「不知道」: tier 2 checks the nameplate
+        return {"safety_serial": serial, **_registry_fields(serial)}
+
+    def validate_contact_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # In a hurry, on a bad line: whatever was said is kept; the engineer calls the number tier 1 got.
+        return {"contact_phone": value and (normalise_phone(str(value)) or str(value))}
+
+    def validate_hospital(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        policy = current_policy()
+        cities = [*policy.value("service_area.station_cities"), *policy.value("service_area.remote_areas")]
+        return {
+            "hospital": value,
+            "site_city": tracker.get_slot("site_city") or city_of(str(value or ""), cities),
+        }
+
+
+def _given(tracker: Tracker, slot: str) -> str | None:
+    value = tracker.get_slot(slot)
+    return None if value in (None, "", NOT_GIVEN) else str(value)
+
+
+class ActionSubmitSafetyTicket(Action):
+    """Register the incident: escalate the device's open ticket or create one, page at once, tell the caller."""
+
+    def name(self) -> str:
+        return "action_submit_safety_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        rules, policy = current_safety_rules(), current_policy()
+        hazards = tuple(tracker.get_slot("safety_hazards") or ())
+        if not hazards:
+            return []
+        labels = "、".join(rules.hazard(hazard).label for hazard in hazards)
+        said = _given(tracker, "safety_description") or ""
+        earlier_fault = _given(tracker, "fault_description")
+        description = f"【安全事件：{labels}】{said}" + (
+            f"；此前报修：{earlier_fault}" if earlier_fault else ""
+        )
+        registration = Registration(
+            hospital=_given(tracker, "hospital"),
+            department=_given(tracker, "department"),
+            contact_person=_given(tracker, "contact_person"),
+            contact_phone=_given(tracker, "contact_phone"),
+            device=_given(tracker, "device"),
+            serial_number=normalise_serial(_given(tracker, "serial_number") or ""),
+            description=description,
+            site_address=_given(tracker, "site_address"),
+            site_city=_given(tracker, "site_city"),
+            clinical_impact=_given(tracker, "clinical_impact"),
+            flags=list(tracker.get_slot("intake_flags") or []),
+        )
+        report = IncidentReport(
+            hazard_ids=hazards,
+            flags=tuple(tracker.get_slot("safety_flags") or ()),
+            description=said,
+            people=_given(tracker, "safety_people_safe"),
+        )
+        try:
+            result = submit_incident(
+                registration,
+                report,
+                report_id=str(tracker.get_slot("intake_id")),
+                origin=origin_of(tracker),
+                received_at=utc_now(),
+                journal=ticket_journal(),
+                safety_rules=rules,
+                policy=policy,
+            )
+        except SQLAlchemyError:
+            logger.exception("safety incident not registered")
+            result = IncidentSubmitted(None)
+        outcome = result.incident
+        if outcome is None:
+            # Journaled or not stored: nobody was paged, so the caller phones the hotline now.
+            journaled = result.submitted and result.submitted.outcome is SubmitOutcome.JOURNALED
+            if journaled and result.submitted and result.submitted.number:
+                number = result.submitted.number
+                dispatcher.utter_message(
+                    text=rules.text("journaled", number=number, hotline=policy.hotline_phone)
+                )
+                return [SlotSet("safety_ticket", number), SlotSet("last_ticket_number", number)]
+            dispatcher.utter_message(text=rules.text("service_error", hotline=policy.hotline_phone))
+            return []
+        dispatcher.utter_message(
+            text=rules.text(
+                "escalated" if outcome.escalated else "created",
+                number=outcome.number,
+                response_due=local_text(outcome.response_due, policy.timezone),
+                response_minutes=int(policy.value("safety.response_minutes")),
+                phone=registration.contact_phone or "",
+            )
+        )
+        if not outcome.paged:
+            logger.error("nobody could be paged for safety incident %s", outcome.number)
+            dispatcher.utter_message(text=rules.text("nobody_paged", hotline=policy.hotline_phone))
+        done = reset(
+            (*INTAKE_SLOTS, "safety_description", "safety_people_safe", "safety_flags", "safety_serial"),
+            keep=CALLER_SLOTS,
+        )
+        return [
+            *done,
+            SlotSet("safety_ticket", outcome.number),
+            SlotSet("last_ticket_number", outcome.number),
+        ]
+
+
+class ActionRepeatSafety(Action):
+    """「再说一遍」: the safety instruction of this conversation again, verbatim."""
+
+    def name(self) -> str:
+        return "action_repeat_safety"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=_instruction(tracker) or current_safety_rules().text("repeat_none"))
+        return []

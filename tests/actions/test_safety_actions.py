@@ -1,0 +1,226 @@
+"""Safety first in the actions: every form leaves a hazard to the safety rules, the instruction is said first, the
+incident is registered at any hour with the on-call engineer and the manager paged (outbox, fixed clocks)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from actions.intake import ValidateFaultForm
+from actions.lookup import ValidateWarrantyForm
+from actions.safety import ActionRepeatSafety, ActionSafetyFirst, ActionSubmitSafetyTicket, ValidateSafetyForm
+from actions.service import ValidateContactForm
+from bot.db import session_scope
+from bot.db.models import OutboxMessage, Ticket
+from bot.replies import NOT_GIVEN
+from bot.safety import ADVERSE_EVENT, CLINICAL_RISK, HAZARD_INTENT, SAFETY_INCIDENT, current_safety_rules
+from tests.actions.test_intake_actions import FILLED
+from tests.factories import make_ticket
+from tests.ops.test_calendar import utc
+from tests.support import make_tracker, slot_values, texts
+
+pytestmark = pytest.mark.anyio
+RULES = current_safety_rules()
+SMOKE = "血球仪后面冒烟了，有焦糊味！"
+MANAGER = "+8613800000999"
+ON_CALL = {"03:00": "+8613800000102", "10:00": "+8613800000101"}  # kb/demo/staff.yml, 郑州, Friday
+
+
+def rejected(events: list[dict[str, Any]]) -> bool:
+    """No slot but requested_slot set: Rasa rejects the form's turn, so a rule takes the message."""
+    return not [e for e in events if e.get("event") == "slot" and e.get("name") != "requested_slot"]
+
+
+@pytest.mark.parametrize(
+    ("requested", "slots"),
+    [
+        ("serial_number", {"fault_description": "样本针撞针了"}),  # mid-form
+        ("guide_step_answer", {"guide_id": "any.printer", "guide_accepted": True}),  # during a guided check
+        ("registration_confirmed", FILLED),  # at the read-back
+    ],
+    ids=["mid-form", "guided-check", "read-back"],
+)
+async def test_the_fault_form_leaves_a_hazard_to_the_safety_rules(
+    database: Engine,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    requested: str,
+    slots: dict[str, Any],
+) -> None:
+    tracker = make_tracker(
+        "序列号KR23060142 机器冒烟了",
+        HAZARD_INTENT,
+        active_loop="fault_form",
+        slots={**slots, "requested_slot": requested},
+    )
+    events = await ValidateFaultForm().run(dispatcher, tracker, domain)
+    assert rejected(events) and dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    ("validator", "form", "requested"),
+    [
+        (ValidateContactForm, "contact_form", "hospital"),
+        (ValidateWarrantyForm, "warranty_form", "serial_number"),
+    ],
+)
+async def test_the_other_forms_leave_a_hazard_to_the_safety_rules(
+    database: Engine,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    validator: Any,
+    form: str,
+    requested: str,
+) -> None:
+    tracker = make_tracker(
+        "郑州市嘉禾医院 KR23060142 那台在冒烟",
+        HAZARD_INTENT,
+        active_loop=form,
+        slots={"requested_slot": requested},
+    )
+    assert rejected(await validator().run(dispatcher, tracker, domain))
+
+
+async def test_the_first_reply_is_the_instruction_and_what_the_message_says_is_kept(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(f"{SMOKE} 序列号BC25010266", HAZARD_INTENT, channel="twilio_voice")
+    slots = slot_values(await ActionSafetyFirst().run(dispatcher, tracker, domain))
+    assert dispatcher.messages[0]["text"] == RULES.hazard("smoke_fire").instruction
+    assert slots["safety_hazards"][0] == "smoke_fire" and slots["safety_flags"] == [SAFETY_INCIDENT]
+    # The serial found the device and its site: safety_form will only ask whether people are safe and a phone.
+    assert (slots["serial_number"], slots["hospital"]) == ("BC25010266", "商丘市博爱医院")
+    assert "safety_people_safe" not in slots
+
+
+async def test_someone_hurt_gets_first_aid_and_an_adverse_event_flag(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker("机壳漏电 技师被电了一下 手还麻", HAZARD_INTENT)
+    slots = slot_values(await ActionSafetyFirst().run(dispatcher, tracker, domain))
+    assert [m["text"] for m in dispatcher.messages] == [
+        RULES.hazard("electric").instruction,
+        RULES.text("someone_hurt"),
+    ]
+    assert (
+        ADVERSE_EVENT in slots["safety_flags"]
+        and slots["safety_people_safe"] == "机壳漏电 技师被电了一下 手还麻"
+    )
+
+
+async def test_clinical_risk_advises_stopping_results_and_asks_nothing_about_people(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker("结果不对，已经发了报告", HAZARD_INTENT)
+    slots = slot_values(await ActionSafetyFirst().run(dispatcher, tracker, domain))
+    assert (
+        "停止这台仪器发报告" in dispatcher.messages[0]["text"]
+        and "检验科主任" in dispatcher.messages[0]["text"]
+    )
+    assert slots["safety_flags"] == [CLINICAL_RISK] and slots["safety_people_safe"] == NOT_GIVEN
+
+
+async def test_an_answer_that_someone_is_hurt_flags_an_adverse_event(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        "有个同事手划伤了",
+        "inform",
+        active_loop="safety_form",
+        slots={
+            "requested_slot": "safety_people_safe",
+            "safety_hazards": ["broken_glass"],
+            "safety_flags": [SAFETY_INCIDENT],
+        },
+    )
+    slots = slot_values(await ValidateSafetyForm().run(dispatcher, tracker, domain))
+    assert slots["safety_people_safe"] == "有个同事手划伤了" and ADVERSE_EVENT in slots["safety_flags"]
+    assert RULES.text("someone_hurt") in texts(dispatcher)
+
+
+async def test_again_please_repeats_the_instruction_in_the_form_and_after_it(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    gas = RULES.hazard("gas").instruction
+    in_form = make_tracker(
+        "没听清 再说一遍",
+        "ask_repeat",
+        active_loop="safety_form",
+        slots={"requested_slot": "device", "safety_hazards": ["gas"]},
+    )
+    events = await ValidateSafetyForm().run(dispatcher, in_form, domain)
+    assert not rejected(events) and dispatcher.messages[0]["text"] == gas
+    assert slot_values(events) == {"device": None}  # 「再说一遍」 is no device: asked again
+    later = CollectingDispatcher()
+    await ActionRepeatSafety().run(
+        later, make_tracker("再说一遍", "ask_repeat", slots={"safety_hazards": ["gas"]}), domain
+    )
+    assert later.messages[0]["text"] == gas
+
+
+def outbox(engine: Engine) -> list[tuple[str, str]]:
+    with session_scope(engine) as session:
+        return [(m.recipient, m.text) for m in session.execute(select(OutboxMessage)).scalars()]
+
+
+def incident_slots(**more: Any) -> dict[str, Any]:
+    return {
+        "safety_hazards": ["smoke_fire"],
+        "safety_flags": [SAFETY_INCIDENT],
+        "safety_description": SMOKE,
+        "safety_people_safe": "都没事",
+        "device": "全自动血细胞分析仪",
+        "hospital": "郑州市嘉禾医院检验科",
+        "site_city": "郑州",
+        "contact_phone": "13912345678",
+        "intake_id": "incident-1",
+        **more,
+    }
+
+
+@pytest.mark.parametrize("local", ["03:00", "10:00"])
+async def test_the_incident_pages_the_on_call_engineer_and_the_manager_at_once(
+    team: Engine,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    local: str,
+) -> None:
+    moment: datetime = utc(f"2026-11-20 {local}")
+    monkeypatch.setattr("actions.safety.utc_now", lambda: moment)
+    tracker = make_tracker("13912345678", "inform", slots=incident_slots())
+    slots = slot_values(await ActionSubmitSafetyTicket().run(dispatcher, tracker, domain))
+    number = slots["safety_ticket"]
+    assert (
+        number in texts(dispatcher)
+        and "10分钟内" in texts(dispatcher)
+        and "已同时收到通知" in texts(dispatcher)
+    )
+    pages = [recipient for recipient, text in outbox(team) if "【安全事件】" in text and number in text]
+    assert pages == [ON_CALL[local], MANAGER]
+    with session_scope(team) as session:
+        [ticket] = session.execute(select(Ticket)).scalars()
+        assert (ticket.severity, ticket.urgent, ticket.flags) == ("safety", True, [SAFETY_INCIDENT])
+        assert (
+            ticket.description.startswith("【安全事件：冒烟、起火或焦糊味】") and SMOKE in ticket.description
+        )
+
+
+async def test_an_open_ticket_on_the_device_is_escalated_and_the_caller_told(
+    team: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clog = make_ticket(team, "clog", serial_number="BC25010266", description="堵孔").number
+    monkeypatch.setattr("actions.safety.utc_now", lambda: utc("2026-11-20 03:00"))
+    tracker = make_tracker("BC25010266", "inform", slots=incident_slots(serial_number="BC25010266"))
+    await ActionSubmitSafetyTicket().run(dispatcher, tracker, domain)
+    assert f"已有工单 {clog}" in texts(dispatcher) and "升级为安全事件" in texts(dispatcher)
+    with session_scope(team) as session:
+        [ticket] = session.execute(select(Ticket)).scalars()
+        assert ticket.number == clog and ticket.severity == "safety" and SAFETY_INCIDENT in ticket.flags
+        assert not [e for e in ticket.events if e.kind == "note"]
+    assert len([r for r, text in outbox(team) if clog in text and "【安全事件】" in text]) == 2

@@ -1,0 +1,290 @@
+"""Test data and fakes: one make_ticket (returns the Ticket), one FakeClock, one FakeSms, the outbox's fake
+transport, and the generated month of tickets the reports are tested on."""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from bot.catalogue import current_catalogue
+from bot.db import session_scope
+from bot.db.models import Rating, Ticket
+from bot.ops import lifecycle
+from bot.ops.calendar import current_calendar
+from bot.ops.sla import sweep
+from bot.ops.staff import find_engineer
+from bot.policy import current_policy
+from bot.tickets import (
+    Origin,
+    Registration,
+    TicketKind,
+    create_fault_ticket,
+    create_service_request,
+    find_ticket,
+)
+from bot.triage import current_rules
+
+START = datetime(2026, 11, 23, 2, 0)  # a Monday, 10:00 in Zhengzhou
+Moment = TypeVar("Moment", datetime, float)
+
+
+@dataclass
+class FakeClock(Generic[Moment]):
+    """A clock a test moves by hand: a datetime for the domain's clocks, seconds for the rate limiter's."""
+
+    now: Moment
+
+    def __call__(self) -> Moment:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        step = timedelta(**delta)
+        self.now = self.now + (step if isinstance(self.now, datetime) else step.total_seconds())  # type: ignore[assignment, operator]
+
+
+NOW = datetime(2026, 11, 21, 6, 30)  # naive UTC: 14:30 in Zhengzhou
+
+
+@dataclass
+class FakeTransport:
+    """Records what it sends; `failures` are raised by the next sends, in order; `size` cuts texts into parts."""
+
+    failures: list[Exception] = field(default_factory=list)
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    size: int = 0
+
+    def parts(self, text: str) -> list[str]:
+        if not self.size:
+            return [text]
+        return [text[i : i + self.size] for i in range(0, len(text), self.size)]
+
+    async def send(self, recipient: str, part: str) -> None:
+        await asyncio.sleep(0)  # another worker may run here, as it would while a provider answers
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((recipient, part))
+
+
+# Friday 20 November 2026, 14:30 in Zhengzhou.
+RECEIVED = datetime(2026, 11, 20, 6, 30)
+
+
+@dataclass
+class FakeSms:
+    """Records every SMS, as the pager's sender (phone, text, dedupe key: a repeated key is kept once, as the outbox
+    does) or as a channel's SMS transport (phone, text, sender)."""
+
+    sent: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def __call__(self, phone: str, text: str, dedupe_key: str) -> None:
+        if dedupe_key not in {key for _, _, key in self.sent}:
+            self.sent.append((phone, text, dedupe_key))
+
+    async def send(self, to: str, body: str, sender: str) -> None:
+        self.sent.append((to, body, sender))
+
+    def phones(self) -> list[str]:
+        return [phone for phone, _, _ in self.sent]
+
+
+def make_ticket(
+    engine: Engine,
+    key: str = "t1",
+    *,
+    received_at: datetime = RECEIVED,
+    channel: str = "rest",
+    sender_id: str | None = None,
+    resolved_remotely: bool = False,
+    **fields: Any,
+) -> Ticket:
+    """A fault ticket as the bot registers it: by default an urgent complex fault on a chemistry analyser in
+    Zhengzhou, a serial of its own (from `key`, the idempotency key), a short transcript and one remote step tried.
+    `fields` override the registration (Registration's field names)."""
+    registration: dict[str, Any] = dict(
+        hospital="郑州市嘉禾医院",
+        department="检验科",
+        contact_person="王敏",
+        contact_phone="13912345678",
+        device="全自动生化分析仪 KR-2000",
+        serial_number=f"KR{zlib.crc32(key.encode()) % 10**8:08d}",
+        description="开机报温度异常",
+        site_address="郑州市金水区嘉禾路88号",
+        site_city="郑州",
+        clinical_impact="急诊样本在等",
+        remote_steps=[{"step": 1, "check": "检查反应盘盖是否盖好", "outcome": "no"}],
+    )
+    registration.update(fields)
+    transcript = [
+        {"role": "user", "text": "生化仪开机报温度异常", "at": received_at.timestamp()},
+        {"role": "bot", "text": "请提供设备序列号。", "at": received_at.timestamp()},
+    ]
+    with session_scope(engine) as session:
+        ticket, _ = create_fault_ticket(
+            session,
+            Registration(**registration),
+            idempotency_key=key,
+            origin=Origin(channel, sender_id or f"caller-{key}", transcript),
+            policy=current_policy(),
+            rules=current_rules(),
+            received_at=received_at,
+            resolved_remotely=resolved_remotely,
+        )
+        return ticket
+
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+ZHENGZHOU = dict(
+    hospital="郑州市嘉禾医院",
+    department="检验科",
+    contact_person="王敏",
+    contact_phone="13912345678",
+    device="全自动生化分析仪 KR-2000",
+    serial_number="KR23060142",
+    site_address="郑州市金水区嘉禾路88号",
+    site_city="郑州",
+)
+
+
+LUOYANG = dict(
+    hospital="洛阳市明德医院",
+    department="理化检验室",
+    contact_person="李娜",
+    contact_phone="13911112222",
+    device="原子吸收光谱仪 AA-7000",
+    serial_number="AA21110387",
+    site_address="洛阳市涧西区明德路16号",
+    site_city="洛阳",
+)
+
+
+XINXIANG = dict(
+    hospital="新乡市仁济医院",
+    department="生化室",
+    contact_person="赵强",
+    contact_phone="13933334444",
+    device="全自动生化分析仪 HX-680",
+    serial_number="HX22090815",
+    site_address="新乡市红旗区仁济街9号",
+    site_city="新乡",
+)
+
+
+KAIFENG = dict(
+    hospital="开封市安和医院",
+    department="急诊科",
+    contact_person="孙丽",
+    contact_phone="13955556666",
+    device="电解质分析仪 EL-300",
+    serial_number="EL24120098",
+    site_address="开封市鼓楼区安和巷21号",
+    site_city="开封",
+)
+
+
+STEPS = [
+    {"step": 1, "check": "确认试剂仓温度已回到正常范围", "outcome": "no"},
+    {"step": 2, "check": "重启仪器并观察温度报警是否消失", "outcome": "yes"},
+]
+
+
+def local(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """A local (Zhengzhou) time in 2026 as the naive UTC the database stores."""
+    return datetime(2026, month, day, hour, minute, tzinfo=ZONE).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class Month:
+    """The generated month: ticket numbers by their role in the story, and the SMS the sweeps sent."""
+
+    engine: Engine
+    sms: FakeSms = field(default_factory=FakeSms)
+    numbers: dict[str, str] = field(default_factory=dict)
+
+    def sweep(self, at: datetime) -> None:
+        with session_scope(self.engine) as session:
+            sweep(session, at, current_policy(), current_calendar(), self.sms, catalogue=current_catalogue())
+
+    def fault(
+        self,
+        name: str,
+        at: datetime,
+        description: str,
+        impact: str,
+        *,
+        remote_fix: bool = False,
+        steps: list[dict[str, object]] | None = None,
+        **site: str,
+    ) -> None:
+        self.sweep(at)
+        ticket = make_ticket(
+            self.engine,
+            name,
+            received_at=at,
+            resolved_remotely=remote_fix,
+            description=description,
+            clinical_impact=impact,
+            remote_steps=steps or [],
+            **site,
+        )
+        self.numbers[name] = ticket.number
+
+    def complaint(self, name: str, at: datetime, description: str, **site: str) -> None:
+        self.sweep(at)
+        with session_scope(self.engine) as session:
+            ticket, _ = create_service_request(
+                session,
+                TicketKind.COMPLAINT,
+                Registration(description=description, **site),
+                idempotency_key=name,
+                origin=Origin("rest", f"caller-{name}", []),
+                policy=current_policy(),
+                received_at=at,
+            )
+            self.numbers[name] = ticket.number
+
+    def act(self, at: datetime, step: str, name: str, **details: object) -> None:
+        """One lifecycle step (assign, accept, on_site, resolve, close, note) on a ticket, after the worker's sweep."""
+        self.sweep(at)
+        number = self.numbers[name]
+        with session_scope(self.engine) as session:
+            if step == "assign":
+                engineer = find_engineer(session, str(details.pop("engineer")))
+                assert engineer is not None
+                lifecycle.assign(session, number, engineer.id, actor="test", at=at)
+            elif step == "note":
+                lifecycle.add_note(session, number, str(details["text"]), actor="test", at=at)
+            elif step == "resolve":
+                lifecycle.resolve(session, number, actor="test", at=at, **details)  # type: ignore[arg-type]
+                if not details.get("remote"):  # the engineer leaves the service report on site
+                    lifecycle.send_service_report(session, number, actor="test", at=at)
+            else:
+                lifecycle.transition(session, number, step, actor="test", at=at)
+
+    def rate(self, name: str, at: datetime, score: int) -> None:
+        with session_scope(self.engine) as session:
+            ticket = find_ticket(session, self.numbers[name])
+            session.add(
+                Rating(
+                    ticket_id=ticket.id,
+                    score=score,
+                    comment=f"{score}分",
+                    channel="rest",
+                    sender_id=f"caller-{name}",
+                    created_at=at,
+                )
+            )
+
+
+# 周立新 (Zhengzhou), 范志远 (Luoyang), 邵明轩 (Xinxiang) of kb/demo/staff.yml.
+ZHOU, FAN, SHAO = "138-0000-0101", "138-0000-0201", "138-0000-0301"
+
+
+REPORT_TIME = local(12, 2, 10)

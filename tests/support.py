@@ -1,0 +1,256 @@
+"""Test helpers that are not fixtures: trackers and their slots, service checks, the running bot, the console's
+test client, queries the tests read results with. Fakes and data builders are in tests/factories.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from aiohttp.test_utils import TestClient
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+
+from bot import config
+from bot.catalogue import current_catalogue
+from bot.db import session_scope
+from bot.db.models import OutboxMessage
+from bot.model import ensure_model
+from bot.ops.staff import find_engineer, seed_staff
+from bot.policy import current_policy
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+REQUIRE_SERVICES = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
+
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a test whose server is absent, or fail it when CI requires the services."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (HOTLINE_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def seed_demo_team(engine: Engine) -> None:
+    """The fictional demo team and rota of kb/demo/staff.yml."""
+    with session_scope(engine) as session:
+        seed_staff(session, PROJECT_ROOT / "kb" / "demo" / "staff.yml", current_policy(), current_catalogue())
+
+
+@contextmanager
+def throwaway_postgres_database(prefix: str = "hotline_test") -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (made through HOTLINE_TEST_POSTGRES_URL), dropped afterwards;
+    skips (or fails under HOTLINE_REQUIRE_SERVICES=1) without a server."""
+    admin = create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        skip_or_fail(f"PostgreSQL not reachable at {make_url(POSTGRES_ADMIN_URL).host}: {error.orig}")
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            # FORCE: a server process under test may still hold a pooled connection.
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_tracker(
+    text: str,
+    intent: str,
+    *,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    active_loop: str | None = None,
+    sender_id: str = "test-caller",
+    channel: str = "rest",
+    events: list[dict[str, Any]] | None = None,
+) -> Tracker:
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+        "intent_ranking": [{"name": intent, "confidence": 0.99}],
+    }
+    user_event = {
+        "event": "user",
+        "text": text,
+        "parse_data": latest,
+        "input_channel": channel,
+        "timestamp": datetime(2026, 11, 21, 9, 0).timestamp(),
+    }
+    return Tracker(
+        sender_id=sender_id,
+        slots=dict(slots or {}),
+        latest_message=latest,
+        events=[*(events or []), user_event],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def texts(dispatcher: CollectingDispatcher) -> str:
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The slots an action's events set, last write wins."""
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+HOTLINE = str(Path(sys.executable).with_name("hotline"))
+
+
+# Test secrets, so the WeChat and Twilio channels of the running bot accept signed requests.
+CHANNEL_SECRETS = {
+    "WECHAT_TOKEN": "e2e-wechat-token",
+    "WECHAT_APPID": "wxe2e0000000000000",
+    "WECHAT_APPSECRET": "e2e-secret",
+    "TWILIO_ACCOUNT_SID": "ACe2e",
+    "TWILIO_AUTH_TOKEN": "e2e-twilio-token",
+    # Generous: the first turns of a fresh server are slow, and there is no WeChat or Twilio API to fall back on.
+    "HOTLINE_WECHAT_REPLY_SECONDS": "60",
+    "HOTLINE_SMS_REPLY_SECONDS": "60",
+}
+
+
+@dataclass(frozen=True)
+class RunningBot:
+    base_url: str
+    env: dict[str, str]
+
+    def tickets(self) -> list[dict[str, Any]]:
+        """What `hotline tickets list --json` says about this bot's database."""
+        out = subprocess.run(
+            [HOTLINE, "tickets", "list", "--json"], env=self.env, check=True, capture_output=True, text=True
+        )
+        return list(json.loads(out.stdout))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+PASSWORD = "correct horse 42"
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Staff:
+    """Engineer ids of the two test engineers (李工 in 郑州, 王工 in 洛阳)."""
+
+    li: int
+    wang: int
+
+
+class Console:
+    """A test client with helpers to log in as someone and post the console's forms."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    async def login(self, username: str, password: str = PASSWORD) -> None:
+        self.client.session.cookie_jar.clear()
+        page = await self.client.get("/login")
+        token = CSRF.search(await page.text())
+        assert token
+        response = await self.client.post(
+            "/login",
+            data={"username": username, "password": password, "csrf_token": token.group(1)},
+            allow_redirects=False,
+        )
+        assert response.status == 303, await response.text()
+        queue = await self.client.get("/queue")
+        found = CSRF.search(await queue.text())
+        assert found
+        self.csrf = found.group(1)
+
+    async def post(self, path: str, **data: str) -> tuple[int, str]:
+        response = await self.client.post(path, data={"csrf_token": self.csrf, **data}, allow_redirects=False)
+        return response.status, await response.text()
+
+    async def get(self, path: str) -> tuple[int, str]:
+        response = await self.client.get(path, allow_redirects=False)
+        return response.status, await response.text()
+
+
+def messages(engine: Engine) -> list[OutboxMessage]:
+    with session_scope(engine) as session:
+        return list(session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
+
+
+def engineer_id(engine: Engine, phone: str) -> int:
+    with session_scope(engine) as session:
+        engineer = find_engineer(session, phone)
+        assert engineer is not None, phone
+        return int(engineer.id)
+
+
+@contextmanager
+def serve_bot(var: Path) -> Iterator[RunningBot]:
+    """`hotline serve` on free ports with its own database under `var`, stopped with SIGTERM afterwards."""
+    ensure_model(config.settings().models_dir)  # trained outside the server's start-up timeout
+    rasa_port, action_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{rasa_port}"
+    env = {
+        **os.environ,
+        **CHANNEL_SECRETS,
+        "HOTLINE_PUBLIC_URL": base,
+        "HOTLINE_VAR_DIR": str(var),
+        "HOTLINE_DATABASE_URL": f"sqlite:///{var / 'hotline.db'}",
+        "HOTLINE_RASA_PORT": str(rasa_port),
+        "HOTLINE_ACTION_PORT": str(action_port),
+        # The background worker's round every second, so that a test sees its work without waiting.
+        "HOTLINE_WORKER_INTERVAL_SECONDS": "1",
+    }
+    env.pop("HOTLINE_REDIS_URL", None)
+    server = subprocess.Popen([HOTLINE, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert server.poll() is None, (
+            server.stdout.read().decode() if server.stdout else "hotline serve exited"
+        )
+        try:
+            requests.get(f"{base}/status", timeout=2).raise_for_status()
+            requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).raise_for_status()
+            break
+        except requests.RequestException:
+            time.sleep(1)
+    else:
+        server.kill()
+        pytest.fail("hotline serve did not come up within 300 s")
+    yield RunningBot(base, env)
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=30) == 0
