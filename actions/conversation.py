@@ -20,8 +20,8 @@ CHOICES = 3
 class ActionAcknowledge(Action):
     """A yes or no outside any form answers what the bot did last.
 
-    After 「这个回答有帮助吗？」 it is the feedback; right after a ticket, a repeated 「确认」 is told the ticket
-    exists already (never a second one); otherwise it is simply acknowledged.
+    After 「这个回答有帮助吗？」 it is the feedback; right after a ticket, a repeated 「确认」 is told the
+    ticket exists already (never a second one); otherwise it is simply acknowledged.
     """
 
     def name(self) -> str:

@@ -103,7 +103,8 @@ class ActionStartIntake(Action):
 
 
 def next_device(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """After a ticket, the next device of a message that named several: a new intake at the same place, started at
+    """After a ticket, the next device of a message that named several: a new intake at the same place,
+    started at
     once (the caller, hospital, department and address are kept; its serial and fault are its own)."""
     pending = list(tracker.get_slot("pending_devices") or [])
     if not pending:
@@ -123,7 +124,8 @@ def next_device(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
     ]
 
 
-# What a guided check is about: a reply that repeats the fault (「还是显示报警」) answers no registration question.
+# What a guided check is about: a reply that repeats the fault (「还是显示报警」) answers no registration
+# question.
 _FAULT_FIELDS = ("fault_description", "device", "clinical_impact")
 _SERIAL_SPACING = re.compile(r"[\s\-－.。]")
 
@@ -131,9 +133,11 @@ _SERIAL_SPACING = re.compile(r"[\s\-－.。]")
 def _guide_step_events(
     dispatcher: CollectingDispatcher, tracker: Tracker, message: Message
 ) -> list[EventType]:
-    """A reply to a guide step: its outcome, and any registration field it gives. A serial or phone read out in the
+    """A reply to a guide step: its outcome, and any registration field it gives. A serial or phone read out
+    in the
     middle of a step goes into the registration (validated as usual); the walk keeps its place and the step is
-    asked again, briefly. A new error code ends the walk (noted in the fault), a reading is compared with its set
+    asked again, briefly. A new error code ends the walk (noted in the fault), a reading is compared with its
+    set
     value (bot.knowledge.guidance read_reply)."""
     fields = _fields_given_during_walk(message)
     events: list[EventType] = [SlotSet(field, value) for field, value in fields.items()]
@@ -160,7 +164,8 @@ def _guide_step_events(
 
 
 def _fields_given_during_walk(message: Message) -> dict[str, Any]:
-    """The registration fields a reply to a guide step gives besides the step's outcome, e.g. a serial number."""
+    """The registration fields a reply to a guide step gives besides the step's outcome, e.g. a serial
+    number."""
     found = extract_fields(message, None, current_catalogue(), current_rules())
     serial = normalise_serial(message.text)
     if serial and "serial_number" not in found and _SERIAL_SPACING.sub("", message.text).upper() == serial:
@@ -266,7 +271,8 @@ class ValidateFaultForm(FormValidationAction):
                         new=new_fault,
                     )
                 )
-                # Ending the form here hands over to action_submit_ticket, which notes the report on that ticket.
+                # Ending the form here hands over to action_submit_ticket, which notes the report on that
+                # ticket.
                 return {"serial_number": serial, "duplicate_of": open_ticket.number, "requested_slot": None}
             device = find_device(session, serial)
             if device is None:
@@ -368,7 +374,8 @@ class ValidateFaultForm(FormValidationAction):
     def validate_clinical_impact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        # 「对」 to 「影响大吗？」 says nothing the engineer can plan with: ask for the situation in a few words.
+        # 「对」 to 「影响大吗？」 says nothing the engineer can plan with: ask for the situation in a few
+        # words.
         if only_agrees(str(value)):
             dispatcher.utter_message(text=say("impact_unclear"))
             return {"clinical_impact": None}
@@ -433,7 +440,8 @@ class ActionAskGuideStepAnswer(Action):
 
 
 def _events_since_the_caller_spoke(tracker: Tracker) -> list[dict[str, Any]]:
-    """This turn's events so far: the form's extractions, validations and messages after the latest user message."""
+    """This turn's events so far: the form's extractions, validations and messages after the latest user
+    message."""
     events: list[dict[str, Any]] = []
     for event in reversed(tracker.events):
         if event.get("event") == "user":
@@ -520,7 +528,8 @@ class ActionSubmitTicket(Action):
         policy = current_policy()
         if submitted.outcome is SubmitOutcome.FAILED:
             dispatcher.utter_message(text=say("service_error", hotline=policy.hotline_phone))
-            # Keep the intake and ask for the confirmation again: the retry reuses its key, so still exactly once.
+            # Keep the intake and ask for the confirmation again: the retry reuses its key, so still exactly
+            # once.
             return [SlotSet("registration_confirmed", None), FollowupAction("fault_form")]
         ticket = submitted.ticket
         if submitted.outcome is SubmitOutcome.DUPLICATE_NOTED:

@@ -33,8 +33,10 @@ from bot.tickets import find_ticket, tickets_for_caller
 
 
 class ActionCheckTicket(Action):
-    """By ticket number when the caller gives one, else the ticket a follow-up points to (「第二个」, 「工程师什么时候
-    到」 right after a look-up), else the tickets of this conversation or phone number. A promise whose time has
+    """By ticket number when the caller gives one, else the ticket a follow-up points to (「第二个」, 「工程师
+    什么时候
+    到」 right after a look-up), else the tickets of this conversation or phone number. A promise whose time
+    has
     passed is not made again: the ticket is escalated and the caller told so."""
 
     def name(self) -> str:
@@ -91,7 +93,8 @@ class ActionCheckTicket(Action):
 
 
 def answer_about(session: Session, ticket: Ticket, now: datetime) -> str:
-    """A ticket's status; when a promise to the caller has passed, an apology and who has it now instead of the
+    """A ticket's status; when a promise to the caller has passed, an apology and who has it now instead of
+    the
     past time (the next step of the paging ladder is paged at once, bot.ticket_changes)."""
     policy = current_policy()
     text = ticket_status(ticket, policy, now)

@@ -64,7 +64,8 @@ def rate(
 
 
 def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list[EventType] | None:
-    """The reply to a rating's question: the ticket a waiting score is for, or the phone for a low score's review
+    """The reply to a rating's question: the ticket a waiting score is for, or the phone for a low score's
+    review
     (asked once: a refusal is accepted). None when the message answers neither."""
     pending = tracker.get_slot("pending_rating")
     lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
@@ -91,7 +92,8 @@ def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
 
 
 def ask_for_score(dispatcher: CollectingDispatcher, tracker: Tracker, number: str | None) -> list[EventType]:
-    """「我想给上次的服务打个分」 without a score: first which ticket, when that is not clear, then the score."""
+    """「我想给上次的服务打个分」 without a score: first which ticket, when that is not clear, then the
+    score."""
     with session_scope() as session:
         target = ticket_to_rate(
             session, number, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone")

@@ -1,5 +1,6 @@
 """Requests that are not a new intake: a follow-up on what the caller just looked up or booked, a change to a
-ticket they have (cancel, add a line), a complaint heard before it is registered, a call-back at the time asked
+ticket they have (cancel, add a line), a complaint heard before it is registered, a call-back at the time
+asked
 for, and a request for a person that never loops. The rules live in bot.context, bot.ticket_changes and
 bot.callbacks; these actions only read the tracker and say the result."""
 
@@ -98,7 +99,8 @@ async def request_follow_up(
     on_phone: bool,
 ) -> list[EventType] | None:
     """Before a service request starts: a question about a booking just made is answered, and the same booking
-    said again is not made twice (None: a new request after all). A complaint is heard and apologised for first;
+    said again is not made twice (None: a new request after all). A complaint is heard and apologised for
+    first;
     a request for a person gets the hotline number at once (`on_phone`: the caller is on it already)."""
     message = latest_message(tracker)
     policy = current_policy()
@@ -132,7 +134,8 @@ async def request_follow_up(
 
 
 def registry_fields(message: Message) -> dict[str, Any]:
-    """A serial from the installed base in a service request answers who and where: hospital, department, device."""
+    """A serial from the installed base in a service request answers who and where: hospital, department,
+    device."""
     serial = serial_said(message)
     if serial is None:
         return {}
@@ -149,7 +152,8 @@ def registry_fields(message: Message) -> dict[str, Any]:
 
 
 def schedule_window(ticket: Ticket, request_text: str | None, policy: ServicePolicy) -> CallbackWindow | None:
-    """A call-back asked for a named time: its deadline moves into that window (never earlier); None otherwise.
+    """A call-back asked for a named time: its deadline moves into that window (never earlier); None
+    otherwise.
     `ticket` (as submitted) gets the new deadline too, for the reply."""
     if ticket.kind != TicketKind.CALLBACK.value or not request_text:
         return None
@@ -166,6 +170,7 @@ def schedule_window(ticket: Ticket, request_text: str | None, policy: ServicePol
 
 
 def callback_window_said(ticket: Ticket, window: CallbackWindow, policy: ServicePolicy) -> str:
+    assert ticket.response_due is not None  # schedule_call_back has set it
     return say(
         "callback_window",
         number=ticket.number,
@@ -178,7 +183,8 @@ def callback_window_said(ticket: Ticket, window: CallbackWindow, policy: Service
 
 
 def repeat_report(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> bool:
-    """A serial with an open ticket, said outside any form (「我是同事任杰 138… 这台KR…还是堵」): this caller's
+    """A serial with an open ticket, said outside any form (「我是同事任杰 138… 这台KR…还是堵」): this
+    caller's
     name, phone and words go on that ticket, and nothing more is asked. False when no open ticket has it."""
     serial = serial_said(message)
     if serial is None:
@@ -203,7 +209,8 @@ def repeat_report(dispatcher: CollectingDispatcher, tracker: Tracker, message: M
 
 
 def serial_said(message: Message) -> str | None:
-    """The serial in a message: NLU's entity, else one of its words (a phone right before it is another word)."""
+    """The serial in a message: NLU's entity, else one of its words (a phone right before it is another
+    word)."""
     for entity in message.entities:
         if entity.get("entity") == "serial_number":
             serial = normalise_serial(str(entity.get("value")))

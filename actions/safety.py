@@ -1,7 +1,10 @@
-"""Safety first: the instruction before anything else, then only what tier 2 needs, then the incident registered.
+"""Safety first: the instruction before anything else, then only what tier 2 needs, then the incident
+registered.
 
-A message in which kb/safety/ finds a hazard has the intent `report_hazard` (bot/nlu/safety_intent.py); the rules
-of data/rules/safety.yml send it here from anywhere in the conversation, and the other forms' validators leave it
+A message in which kb/safety/ finds a hazard has the intent `report_hazard` (bot/nlu/safety_intent.py); the
+rules
+of data/rules/safety.yml send it here from anywhere in the conversation, and the other forms' validators leave
+it
 unanswered (`hazard_interrupts`) so that those rules take over.
 """
 
@@ -48,7 +51,8 @@ _SERIAL_WORDS = re.compile(r"序列号|编号|SN|[是为：:，,。\s]")
 
 
 def hazard_interrupts(message: Message) -> bool:
-    """A form's validator leaves a hazard report unanswered: the safety rules (data/rules/safety.yml) take it."""
+    """A form's validator leaves a hazard report unanswered: the safety rules (data/rules/safety.yml) take
+    it."""
     return message.intent == HAZARD_INTENT
 
 
@@ -70,7 +74,8 @@ class ActionSafetyFirst(Action):
         message = latest_message(tracker)
         finding = rules.recognise(message.text)
         if finding is None:
-            # NLU and these rules are the same rules (bot/nlu/safety_intent.py); repeat what we have, if anything.
+            # NLU and these rules are the same rules (bot/nlu/safety_intent.py); repeat what we have, if
+            # anything.
             dispatcher.utter_message(text=_instruction(tracker) or rules.text("repeat_none"))
             return []
         dispatcher.utter_message(text=finding.hazard.instruction)
@@ -80,16 +85,24 @@ class ActionSafetyFirst(Action):
 
 
 def _incident_events(tracker: Tracker, finding: Finding, message: Message) -> list[EventType]:
-    """The hazards, flags and words of the incident so far: a second message adds to the first."""
-    earlier = list(tracker.get_slot("safety_hazards") or [])
+    """The hazards, flags and words of the incident so far: a second message while its details are taken adds
+    to
+    the first; after its ticket, a new report starts a new incident."""
+    ongoing = tracker.active_loop_name == "safety_form" and bool(tracker.get_slot("intake_id"))
+    earlier = list(tracker.get_slot("safety_hazards") or []) if ongoing else []
     hazards = [hazard.id for hazard in finding.hazards]
-    said = [text for text in (tracker.get_slot("safety_description"), message.text) if text]
+    said = [
+        text for text in (tracker.get_slot("safety_description") if ongoing else None, message.text) if text
+    ]
     events: list[EventType] = [
         SlotSet("safety_hazards", [*hazards, *(h for h in earlier if h not in hazards)]),
-        SlotSet("safety_flags", sorted({*(tracker.get_slot("safety_flags") or []), *finding.flags})),
+        SlotSet(
+            "safety_flags",
+            sorted({*((tracker.get_slot("safety_flags") or []) if ongoing else []), *finding.flags}),
+        ),
         SlotSet("safety_description", "；".join(dict.fromkeys(said))),
     ]
-    if tracker.active_loop_name != "safety_form" or not tracker.get_slot("intake_id"):
+    if not ongoing:
         events.append(SlotSet("intake_id", uuid.uuid4().hex))
     if finding.harmed:
         events.append(SlotSet("safety_people_safe", message.text))
@@ -99,7 +112,8 @@ def _incident_events(tracker: Tracker, finding: Finding, message: Message) -> li
 
 
 def _tier2_events(tracker: Tracker, message: Message) -> list[EventType]:
-    """Device, place and phone the hazard message already gives; a known serial fills the site from the registry."""
+    """Device, place and phone the hazard message already gives; a known serial fills the site from the
+    registry."""
     found = {
         field: value
         for field, value in extract_fields(message, None, current_catalogue(), current_rules()).items()
@@ -146,7 +160,8 @@ class ValidateSafetyForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if rules.asks_repeat(message.text):
             dispatcher.utter_message(text=_instruction(tracker) or rules.text("repeat_none"))
-            # The question stays open (set to nothing, so the form does not reject the turn) and is asked again.
+            # The question stays open (set to nothing, so the form does not reject the turn) and is asked
+            # again.
             return [SlotSet(requested, None)]
         if requested in ("safety_people_safe", "safety_serial"):
             return [SlotSet(requested, message.text)]
@@ -197,9 +212,13 @@ class ValidateSafetyForm(FormValidationAction):
     ) -> dict[str, Any]:
         policy = current_policy()
         cities = [*policy.value("service_area.station_cities"), *policy.value("service_area.remote_areas")]
+        # The place as said (「…医院检验科二楼」) is where the engineer goes: kept whole unless the site is
+        # known.
+        place = latest_message(tracker).text.strip()
         return {
             "hospital": value,
-            "site_city": tracker.get_slot("site_city") or city_of(str(value or ""), cities),
+            "site_address": tracker.get_slot("site_address") or place or None,
+            "site_city": tracker.get_slot("site_city") or city_of(f"{value or ''} {place}", cities),
         }
 
 
@@ -209,7 +228,8 @@ def _given(tracker: Tracker, slot: str) -> str | None:
 
 
 class ActionSubmitSafetyTicket(Action):
-    """Register the incident: escalate the device's open ticket or create one, page at once, tell the caller."""
+    """Register the incident: escalate the device's open ticket or create one, page at once, tell the
+    caller."""
 
     def name(self) -> str:
         return "action_submit_safety_ticket"

@@ -1,5 +1,6 @@
-"""Service requests besides faults (complaint, call-back by a person, maintenance, training) and ratings; in office
-hours a caller on the phone who asks for a person is put through to the duty desk (bot/ops/after_hours.py)."""
+"""Service requests besides faults (complaint, call-back by a person, maintenance, training) and ratings; in
+office hours a caller on the phone who asks for a person is put through to the duty desk
+(bot/ops/after_hours.py)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ DECLINED = "declined"
 
 
 class ActionStartServiceRequest(Action):
-    """Remember what the caller asks for; contact_form then asks only for the contact details still missing."""
+    """Remember what the caller asks for; contact_form then asks only for the contact details still
+    missing."""
 
     def name(self) -> str:
         return "action_start_service_request"
@@ -86,7 +88,8 @@ class ValidateContactForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        # A call-back needs only a number to call; the others also need who and where; nothing when the request
+        # A call-back needs only a number to call; the others also need who and where; nothing when the
+        # request
         # was answered or withdrawn (actions/requests.py).
         if not tracker.get_slot("request_kind"):
             return []
@@ -194,7 +197,8 @@ class ActionSubmitServiceRequest(Action):
 
 
 class ActionRateService(Action):
-    """A 1-5 score for a finished ticket (bot.ratings): the one named or the caller's only one; asked which, or
+    """A 1-5 score for a finished ticket (bot.ratings): the one named or the caller's only one; asked which,
+    or
     told to wait while it is still being handled; a low score asks once for a phone when there is none."""
 
     def name(self) -> str:

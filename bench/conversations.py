@@ -1,5 +1,5 @@
-"""Plays a folder of conversation scripts (default: the held-out set) against a fresh `hotline serve` and counts
-conversations fully right and ticket fields that hold the wrong thing.
+"""Plays a folder of conversation scripts (default: the held-out set) against a fresh `hotline serve` and
+counts conversations fully right and ticket fields that hold the wrong thing.
 
     .venv/bin/python bench/conversations.py [tests/conversations/heldout]
 """
@@ -30,7 +30,8 @@ def main() -> None:
     wrong_fields = sum(len(line["audit"]) + sum("tickets[" in f for f in line["failures"]) for line in lines)
     right = sum(line["right"] for line in lines)
     print(
-        f"{folder.relative_to(ROOT)}: {right}/{len(lines)} conversations fully right, {wrong_fields} wrong field values"
+        f"{folder.relative_to(ROOT)}: {right}/{len(lines)} conversations fully right, {wrong_fields} wrong"
+        " field values"
     )
     for pattern, results in sorted(by_pattern.items()):
         print(f"  {pattern:24s} {sum(results)}/{len(results)}")

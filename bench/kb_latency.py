@@ -1,19 +1,21 @@
-"""Retrieval latency of the FAQ retriever at the real KB and at a synthetic KB of 10,000 entries, and build times.
+"""Retrieval latency of the FAQ retriever at the real KB and at a synthetic KB of 10,000 entries, and build
+times.
 
 Usage: .venv/bin/python bench/kb_latency.py [--entries N] [--questions N] [--seed N]
 
 The synthetic KB is written to a temporary folder: every entry recombines the words of real entries (a real
 entry's question and paraphrases with about half their words swapped for words drawn from the whole FAQ, and a
 shuffled real answer), so its vocabulary and lengths are the real ones. The questions are real questions and
-paraphrases, each with one word swapped, asked in the same order against both KBs, after warm-up questions that are
-not measured (the analyser keeps the terms of texts it has seen, so a measured question is never one asked before).
-Latency is measured twice: `ask` is the bare retriever (KnowledgeBase.ask), `reply` what the bot does per message
-(bot.knowledge.answers.Answers.reply: the message cut into questions, context clauses left out, triggers, several
-look-ups), on the messages of tests/knowledge/dev_realistic.yml (long, voice-style, two questions), each asked as a
-follow-up of the one before (the bot's worst case), never asked before in the process.
-Build times: `cold` is KnowledgeBase() (its tokenizer built from jieba's dictionary, which the process has already
-read, the FAQ read and analysed, the inverted index built); `reload` is the first ask after a FAQ file changed (FAQ
-read and index built again; tokenizer and the terms of unchanged texts kept), what a content editor waits for.
+paraphrases, each with one word swapped, asked in the same order against both KBs, after warm-up questions
+that are not measured (the analyser keeps the terms of texts it has seen, so a measured question is never one
+asked before). Latency is measured twice: `ask` is the bare retriever (KnowledgeBase.ask), `reply` what the
+bot does per message (bot.knowledge.answers.Answers.reply: the message cut into questions, context clauses
+left out, triggers, several look-ups), on the messages of tests/knowledge/dev_realistic.yml (long,
+voice-style, two questions), each asked as a follow-up of the one before (the bot's worst case), never asked
+before in the process. Build times: `cold` is KnowledgeBase() (its tokenizer built from jieba's dictionary,
+which the process has already read, the FAQ read and analysed, the inverted index built); `reload` is the
+first ask after a FAQ file changed (FAQ read and index built again; tokenizer and the terms of unchanged texts
+kept), what a content editor waits for.
 """
 
 from __future__ import annotations
@@ -142,11 +144,13 @@ def main(size: int, count: int, seed: int) -> None:
             (f"synthetic {size:,}", measure(synthetic, questions, messages)),
         ]
     print(
-        f"{len(questions) - WARM_UP} questions per KB, latency of KnowledgeBase.ask after {WARM_UP} warm-up questions; "
+        f"{len(questions) - WARM_UP} questions per KB, latency of KnowledgeBase.ask after {WARM_UP} warm-up"
+        " questions; "
         f"{len(messages)} messages for Answers.reply"
     )
     print(
-        f"{'KB':<18}{'entries':>8}{'variants':>10}{'ask p50':>9}{'ask p95':>9}{'reply p50':>10}{'reply p95':>10}"
+        f"{'KB':<18}{'entries':>8}{'variants':>10}{'ask p50':>9}{'ask p95':>9}"
+        f"{'reply p50':>10}{'reply p95':>10}"
         f"{'cold s':>9}{'reload s':>10}"
     )
     for name, row in rows:

@@ -3,10 +3,12 @@
 Usage: .venv/bin/python bench/kb_quality.py [--from 0.24] [--to 0.40] [--step 0.02] [--no-misses]
        .venv/bin/python bench/kb_quality.py --realistic [--retriever-only] [--no-misses]
 
-1. Threshold tuning, on what the thresholds may be tuned on: every question and paraphrase of kb/faq asked with
-   itself left out of the index (`KnowledgeBase.held_out`), and the off-topic questions of heldout_questions.yml.
-   One table sweeps answer_threshold (with the shipped answer_margin and suggest_threshold), one sweeps
-   suggest_threshold. kb/retrieval.yml explains the choice; it is never changed here.
+1. Threshold tuning, on what the thresholds may be tuned on: every question and paraphrase of kb/faq asked
+with
+   itself left out of the index (`KnowledgeBase.held_out`), and the off-topic questions of
+   heldout_questions.yml. One table sweeps answer_threshold (with the shipped answer_margin and
+   suggest_threshold), one sweeps suggest_threshold. kb/retrieval.yml explains the choice; it is never changed
+   here.
 2. The three held-out sets of tests/knowledge/, each reported on its own:
    - heldout_questions.yml ("tuning"): its misses were studied and fixed and its off-topic questions tune the
      thresholds, so it no longer measures unseen questions;
@@ -14,15 +16,16 @@ Usage: .venv/bin/python bench/kb_quality.py [--from 0.24] [--to 0.40] [--step 0.
    - heldout_questions_third.yml ("third"): voice-call and hurried-chat wording, written and scored before the
      retrieval changes of issue 3, never tuned on.
    Each set also gets a table of what its callers would get at other answer thresholds.
-   Top-1 and MRR@3 are what the bot offers: the hits of `KnowledgeBase.ask(q, k=3)`, which leaves out entries under
-   suggest_threshold (a declined question scores 0). "Ranked first" ignores the thresholds: it tells a ranking miss
-   (wrong entry first) from a calibration miss (right entry first, scored too low). The scores thresholds aside
-   come from a temporary copy of kb/ whose suggest_threshold is 0.
-3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml, may be tuned on; heldout_realistic.yml, never)
-   asked as the bot asks them (`bot.knowledge.answers.Answers.reply`, the previous question kept for follow-ups),
-   per style: right outright, reachable via 「您是想问」, wrong confident answers, honest declines.
-   `--retriever-only` asks the bare FAQ retriever instead (one question, no context, no policy answerers): the
-   numbers before issue 14.
+   Top-1 and MRR@3 are what the bot offers: the hits of `KnowledgeBase.ask(q, k=3)`, which leaves out entries
+   under suggest_threshold (a declined question scores 0). "Ranked first" ignores the thresholds: it tells a
+   ranking miss (wrong entry first) from a calibration miss (right entry first, scored too low). The scores
+   thresholds aside come from a temporary copy of kb/ whose suggest_threshold is 0.
+3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml, may be tuned on; heldout_realistic.yml,
+never)
+   asked as the bot asks them (`bot.knowledge.answers.Answers.reply`, the previous question kept for
+   follow-ups), per style: right outright, reachable via 「您是想问」, wrong confident answers, honest
+   declines. `--retriever-only` asks the bare FAQ retriever instead (one question, no context, no policy
+   answerers): the numbers before issue 14.
 """
 
 from __future__ import annotations
@@ -62,7 +65,8 @@ def load_questions(path: Path) -> list[tuple[str, str | None]]:
 
 
 def unfiltered_copy(kb_dir: Path, target: Path) -> Path:
-    """kb_dir's FAQ, devices and retrieval settings, with suggest_threshold 0: every entry comes back as a hit."""
+    """kb_dir's FAQ, devices and retrieval settings, with suggest_threshold 0: every entry comes back as a
+    hit."""
     (target / "faq").mkdir()
     for path in sorted((kb_dir / "faq").glob("*.yml")):
         (target / "faq" / path.name).write_bytes(path.read_bytes())
@@ -110,7 +114,8 @@ def tuning_tables(
     print()
     print(
         f"answer_threshold sweep (answer_margin {shipped.answer_margin:.2f}, suggest_threshold "
-        f"{shipped.suggest_threshold:.2f}): share of paraphrases answered rightly / wrongly / offered as choices / "
+        f"{shipped.suggest_threshold:.2f}): share of paraphrases answered rightly / wrongly / offered as"
+        " choices / "
         "declined; off-topic questions answered (must be 0) and offered"
     )
     print(
@@ -158,7 +163,8 @@ def tuning_tables(
 def threshold_trade_off(
     answerable: list[Scored], off_topic: list[Scored], shipped: RetrievalSettings
 ) -> None:
-    """What this set's callers would get at other answer thresholds (margin and suggest threshold as shipped)."""
+    """What this set's callers would get at other answer thresholds (margin and suggest threshold as
+    shipped)."""
     print(
         f"{'answer_thr':<16}{'right':>8}{'WRONG':>8}{'clarified':>10}{'declined':>10}{'off:ans':>9}{'off:offer':>10}"
     )
@@ -199,7 +205,8 @@ def held_out_report(
     ) / len(answerable)
     ranked_first = sum(item.ranked[:1] != [] and item.ranked[0][0] == item.expected_id for item in answerable)
     print(
-        f"top-1 accuracy (first hit offered, any verdict): {top1 / len(answerable):.3f} ({top1}/{len(answerable)})"
+        f"top-1 accuracy (first hit offered, any verdict): {top1 / len(answerable):.3f}"
+        f" ({top1}/{len(answerable)})"
     )
     print(f"MRR@3 (hits offered): {mrr:.3f}")
     print(f"right entry ranked first, thresholds aside: {ranked_first / len(answerable):.3f}")
@@ -227,13 +234,15 @@ def held_out_report(
     wrong_off = [item for item in off_topic if item.verdict is not Verdict.NONE]
     if misses or wrong_off:
         print(
-            "misses (expected entry → what the bot offers; best 3 thresholds aside), off-topic offered something:"
+            "misses (expected entry → what the bot offers; best 3 thresholds aside), off-topic offered"
+            " something:"
         )
     for item in [*misses, *wrong_off]:
         best = ", ".join(f"{entry_id} {score:.2f}" for entry_id, score in item.ranked)
         offered = item.offered[0] if item.offered else "nothing"
         print(
-            f"  「{item.text}」 {item.expected_id or 'off-topic'} → {item.verdict.value} {offered}; best 3: {best}"
+            f"  「{item.text}」 {item.expected_id or 'off-topic'} → {item.verdict.value} {offered}; best 3:"
+            f" {best}"
         )
 
 
@@ -274,8 +283,9 @@ def load_realistic(path: Path, policy: ServicePolicy) -> list[Realistic]:
 
 def classify(item: Realistic, outcome: Outcome) -> str:
     """right: every topic answered with the asked-for numbers; partial: answered, some topics missing, nothing
-    wrong; reachable: a 「您是想问」 choice holds the topic; wrong: a confident answer that is not right or partial
-    (for an unknown question: any answer); offered: choices without the topic; declined: nothing offered."""
+    wrong; reachable: a 「您是想问」 choice holds the topic; wrong: a confident answer that is not right or
+    partial (for an unknown question: any answer); offered: choices without the topic; declined: nothing
+    offered."""
     if outcome.verdict is Verdict.NONE:
         return "declined"
     if outcome.verdict is Verdict.SUGGEST:
@@ -312,19 +322,23 @@ def realistic_report(name: str, items: list[Realistic], outcomes: list[Outcome],
         f"== {name}: {len(items)} questions, {len(answerable)} answerable, {len(unknown)} the KB cannot know"
     )
     print(
-        f"right outright (answered right, or an unknown declined): {outright / len(items):.1%} ({outright}/{len(items)})"
+        f"right outright (answered right, or an unknown declined): {outright / len(items):.1%}"
+        f" ({outright}/{len(items)})"
     )
     wrong = answerable.count("wrong") + unknown.count("wrong")
     print(f"wrong confident answers: {wrong / len(items):.1%} ({wrong}/{len(items)})")
     reach = answerable.count("right") + answerable.count("reachable") + answerable.count("partial")
     print(
-        f"answerable: right {answerable.count('right')}, partial {answerable.count('partial')}, reachable via "
-        f"suggestions {answerable.count('reachable')} (right or reachable {reach / len(answerable):.1%}), wrong "
+        f"answerable: right {answerable.count('right')}, partial {answerable.count('partial')}, reachable via"
+        " "
+        f"suggestions {answerable.count('reachable')} (right or reachable {reach / len(answerable):.1%}),"
+        " wrong "
         f"{answerable.count('wrong')}, offered other choices {answerable.count('offered')}, declined "
         f"{answerable.count('declined')}"
     )
     print(
-        f"unknown: declined honestly {unknown.count('declined')}, offered choices {unknown.count('offered')} + "
+        f"unknown: declined honestly {unknown.count('declined')}, offered choices {unknown.count('offered')}"
+        " + "
         f"{unknown.count('reachable')}, answered WRONG {unknown.count('wrong')}"
     )
     print(f"{'style':<10}{'n':>5}" + "".join(f"{key:>11}" for key in OUTCOMES))
@@ -338,7 +352,8 @@ def realistic_report(name: str, items: list[Realistic], outcomes: list[Outcome],
             if not good:
                 got = ",".join(outcome.topics or outcome.suggested) or "-"
                 print(
-                    f"  {c:<9} 「{item.text}」 expected {item.expected or 'decline'} → {outcome.verdict.value} {got}"
+                    f"  {c:<9} 「{item.text}」 expected {item.expected or 'decline'} →"
+                    f" {outcome.verdict.value} {got}"
                 )
 
 

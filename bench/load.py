@@ -1,14 +1,16 @@
-"""Load test: N hospitals talking to the bot at once over REST, against one or two instances (production profile).
+"""Load test: N hospitals talking to the bot at once over REST, against one or two instances (production
+profile).
 
 Each simulated hospital reports a fault (intake to ticket, 5 messages), asks an FAQ question and checks its
 ticket's status: 7 messages, with a pause between them as a person typing would make (--think seconds, varied
 ±50 %). With two instances the messages of one conversation alternate between them, as a load balancer without
-sticky sessions would send them. Every instance runs `hotline serve --workers W` with HOTLINE_PROFILE=production
-on a fresh PostgreSQL database and a Redis database of its own (emptied), and a fictional installed base of one
-device per hospital.
+sticky sessions would send them. Every instance runs `hotline serve --workers W` with
+HOTLINE_PROFILE=production on a fresh PostgreSQL database and a Redis database of its own (emptied), and a
+fictional installed base of one device per hospital.
 
-After a warm-up of four messages per instance, measures messages/s, latency p50/p95/p99, errors (an HTTP error or a reply without what the step must say), tickets
-created against expected (exactly one per hospital), and the peak memory of all server processes together.
+After a warm-up of four messages per instance, measures messages/s, latency p50/p95/p99, errors (an HTTP error
+or a reply without what the step must say), tickets created against expected (exactly one per hospital), and
+the peak memory of all server processes together.
 
     .venv/bin/python bench/load.py --conversations 50 --instances 1
     .venv/bin/python bench/load.py --conversations 50 --instances 2
@@ -319,8 +321,10 @@ def main() -> int:
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     print(
-        f"| {len(lat)} | {len(lat) / elapsed:.1f} | {statistics.median(lat):.0f} | {percentile(lat, 0.95):.0f} | "
-        f"{percentile(lat, 0.99):.0f} | {max(lat):.0f} | {len(results.errors)} | {created} ({args.conversations}) | "
+        f"| {len(lat)} | {len(lat) / elapsed:.1f} | {statistics.median(lat):.0f} |"
+        f" {percentile(lat, 0.95):.0f} | "
+        f"{percentile(lat, 0.99):.0f} | {max(lat):.0f} | {len(results.errors)} | {created}"
+        f" ({args.conversations}) | "
         f"{duplicates} | {all_numbers[1] == all_numbers[0]} | {memory.peak_bytes / 2**30:.2f} GiB |"
     )
     for error in results.errors[:10]:

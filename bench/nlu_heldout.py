@@ -2,8 +2,8 @@
 
 Usage: .venv/bin/python bench/nlu_heldout.py [--repeat N] [--model PATH]
 Prints, on tests/nlu/heldout.yml: intent macro-F1 and accuracy, how many messages fell back, entity precision,
-recall and F1 per entity type, and the parse latency percentiles over N passes of the held-out texts (after one
-warm-up pass). Without --model it uses (and if needed trains) the project's model.
+recall and F1 per entity type, and the parse latency percentiles over N passes of the held-out texts (after
+one warm-up pass). Without --model it uses (and if needed trains) the project's model.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ async def main(repeat: int, model: Path) -> None:
     latencies.sort()
     p95 = latencies[int(len(latencies) * 0.95) - 1]
     print(
-        f"parse latency over {len(latencies)} parses: p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms"
+        f"parse latency over {len(latencies)} parses: p50 {statistics.median(latencies):.1f} ms, p95"
+        f" {p95:.1f} ms"
     )
 
 

@@ -3,7 +3,8 @@
 Usage: .venv/bin/python bench/safety_recall.py [--set tests/safety/heldout_hazards.yml] [--naive]
 
 Recall: real hazards recognised as a hazard at all (any class: the caller gets a safety instruction); class
-accuracy: recognised as the class the set names first. False alarms: near-misses and ordinary messages that were
+accuracy: recognised as the class the set names first. False alarms: near-misses and ordinary messages that
+were
 taken for a hazard. `--naive` scores a plain keyword search over the same patterns, without the negation and
 mention cues, to show what those cues are for. Misses and false alarms are listed.
 """

@@ -1,13 +1,14 @@
 """The project's NLU pipeline (config.yml) on the SMP2017-ECDT intent benchmark (31 classes).
 
 Usage:
-  .venv/bin/python bench/smp2017.py [--data DIR]            train on train+dev, report test (official protocol)
-  .venv/bin/python bench/smp2017.py [--data DIR] --cv K     K-fold cross-validation on train+dev, for tuning
+  .venv/bin/python bench/smp2017.py [--data DIR]          train on train+dev, report test (official protocol)
+  .venv/bin/python bench/smp2017.py [--data DIR] --cv K   K-fold cross-validation on train+dev, for tuning
 
 DIR holds {train,dev,test}.tsv (text<TAB>label; default $HOTLINE_SMP2017_DIR, else
-../shared/benchdata/smp2017 beside the project). The data is read from there and converted to Rasa NLU data in a temporary
-directory; it is never copied into the project. Each training is `rasa train nlu --config config.yml` in a child
-process: its wall time and peak resident memory are reported. Parsing uses Rasa's Agent, one message at a time.
+../shared/benchdata/smp2017 beside the project). The data is read from there and converted to Rasa NLU data in
+a temporary directory; it is never copied into the project. Each training is `rasa train nlu --config
+config.yml` in a child process: its wall time and peak resident memory are reported. Parsing uses Rasa's
+Agent, one message at a time.
 
 Reported: macro-F1 and accuracy of the pipeline's best intent, and again with FallbackClassifier's
 `nlu_fallback` counted as a miss (how often the hotline would have asked instead of answering), training wall
@@ -121,7 +122,8 @@ def report(expected: list[str], pipeline: list[str], best: list[str]) -> None:
     with_fallback = intent_scores(expected, pipeline)
     print(f"  best intent:            macro-F1 {intents.macro_f1:.4f}, accuracy {intents.accuracy:.4f}")
     print(
-        f"  fallback as a miss:     macro-F1 {with_fallback.macro_f1:.4f}, accuracy {with_fallback.accuracy:.4f}"
+        f"  fallback as a miss:     macro-F1 {with_fallback.macro_f1:.4f}, accuracy"
+        f" {with_fallback.accuracy:.4f}"
         f" ({with_fallback.fallbacks} of {len(expected)} fell back)"
     )
 
@@ -154,7 +156,8 @@ def main() -> None:
             print(f"SMP2017 {arguments.cv}-fold cross-validation on train+dev ({len(train_dev)} examples):")
             report(expected, pipeline, best)
             print(
-                f"  training: {statistics.mean(seconds):.1f} s per fold (wall), peak RSS {peak_child_rss_mb():.0f} MB"
+                f"  training: {statistics.mean(seconds):.1f} s per fold (wall), peak RSS"
+                f" {peak_child_rss_mb():.0f} MB"
             )
         else:
             test = read_tsv(arguments.data / "test.tsv")
@@ -166,7 +169,8 @@ def main() -> None:
         latencies.sort()
         p95 = latencies[int(len(latencies) * 0.95) - 1]
         print(
-            f"  parse latency over {len(latencies)} parses: p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms"
+            f"  parse latency over {len(latencies)} parses: p50 {statistics.median(latencies):.1f} ms, p95"
+            f" {p95:.1f} ms"
         )
 
 

@@ -1,8 +1,11 @@
-"""A call-back as the caller asked for it: not before the time they named (「下午三点以后」, 「明天上午九点以后」),
-and to the extension they gave (「0379-64881234 转 8021」). The bot never promises a call earlier than the caller
+"""A call-back as the caller asked for it: not before the time they named (「下午三点以后」, 「明天上午九点以
+后」),
+and to the extension they gave (「0379-64881234 转 8021」). The bot never promises a call earlier than the
+caller
 wants one, nor a time that has already passed.
 
-    window = requested_window("下午三点以后给我回个电话", now, "Asia/Shanghai")   # CallbackWindow(15:00 today)
+    window = requested_window("下午三点以后给我回个电话", now, "Asia/Shanghai")   # CallbackWindow(15:00
+    today)
     extension_in("0379-64881234 转 8021")                                         # "8021"
 """
 
@@ -48,7 +51,8 @@ def _minutes(token: str | None) -> int:
 def requested_window(text: str, now: datetime, zone: str) -> CallbackWindow | None:
     """The time a caller wants to be called back, read from their words; None when they named none.
 
-    `now` is naive UTC. 「三点以后」 with no part of the day means the afternoon (nobody asks for a call at 3 a.m.);
+    `now` is naive UTC. 「三点以后」 with no part of the day means the afternoon (nobody asks for a call at 3
+    a.m.);
     a time already past today without 「明天」 means from now on."""
     match = _TIME.search(text.replace(" ", ""))
     if match is None:
@@ -84,7 +88,8 @@ def with_extension(phone: str, extension: str | None) -> str:
 
 
 def callback_due(window: CallbackWindow, minutes: int) -> datetime:
-    """The call-back's deadline: the policy's minutes from the start of the caller's window (never earlier than
+    """The call-back's deadline: the policy's minutes from the start of the caller's window (never earlier
+    than
     they asked), capped at the end of the window they gave."""
     due = window.earliest + timedelta(minutes=minutes)
     return min(due, window.latest) if window.latest else due
@@ -102,5 +107,6 @@ _DECLINES = re.compile(
 
 
 def declines_call_back(text: str) -> bool:
-    """「不想留电话」, 「热线多少，我自己打」: the caller will not wait for a call; asked once, that is respected."""
+    """「不想留电话」, 「热线多少，我自己打」: the caller will not wait for a call; asked once, that is
+    respected."""
     return bool(_DECLINES.search(text.replace(" ", "")))

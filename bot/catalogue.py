@@ -63,7 +63,8 @@ class Catalogue:
         return self.type_named(named.split(" ")[0]) if named else None
 
     def device_in_text(self, text: str) -> str | None:
-        """The most specific device named anywhere in free text: a model code, else the longest type name or alias."""
+        """The most specific device named anywhere in free text: a model code, else the longest type name or
+        alias."""
         compact = _code_key(text)
         for device_type in self.types:
             for model in device_type.models:

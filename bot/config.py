@@ -30,7 +30,8 @@ class Settings:
     # Seconds between the background worker's rounds; unset: the policy's sla.worker_interval_seconds.
     worker_interval_seconds: float | None = None
     # Production profile (HOTLINE_PROFILE=production): Rasa's conversations in this database (default: the
-    # hotline's own), the shared Redis for locks, rate limits and channel state, and a token for Rasa's HTTP API.
+    # hotline's own), the shared Redis for locks, rate limits and channel state, and a token for Rasa's HTTP
+    # API.
     tracker_database_url: str | None = None
     redis_url: str | None = None
     api_token: str | None = None
@@ -41,8 +42,8 @@ class Settings:
 
 
 def channel_variable(name: str, default: str = "") -> str:
-    """A channel's secret or tuning value (bot/channels/secrets.py lists them). Read when the channel is built,
-    not cached with settings(): each channel reports its own missing secrets when it starts."""
+    """A channel's secret or tuning value (bot/channels/secrets.py lists them). Read when the channel is
+    built, not cached with settings(): each channel reports its own missing secrets when it starts."""
     return os.environ.get(name, default)
 
 

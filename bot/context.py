@@ -1,8 +1,11 @@
-"""What a follow-up refers to: the tickets and devices of the caller's last look-up, and the registered device that a
+"""What a follow-up refers to: the tickets and devices of the caller's last look-up, and the registered device
+that a
 hospital and a device type point to.
 
-A human agent remembers what they just read out: after a status look-up, 「工程师什么时候到」 is about that ticket and
-「第二个是哪台」 about the second one; after a warranty look-up, 「那KR23060142呢」 is the same question about another
+A human agent remembers what they just read out: after a status look-up, 「工程师什么时候到」 is about that
+ticket and
+「第二个是哪台」 about the second one; after a warranty look-up, 「那KR23060142呢」 is the same question about
+another
 serial. The look-up is kept as a small JSON-able `Lookup` (a Rasa slot) and read back here; no Rasa imports.
 """
 
@@ -33,7 +36,8 @@ _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|再|另外|这|那个|这个)|�
 
 @dataclass(frozen=True)
 class Lookup:
-    """What the caller last looked up: `kind` is TICKETS or WARRANTY; `numbers` the tickets in the order they were
+    """What the caller last looked up: `kind` is TICKETS or WARRANTY; `numbers` the tickets in the order they
+    were
     read out; `serials` the devices (the ticket's device, or the serial whose warranty was asked)."""
 
     kind: str
@@ -55,7 +59,8 @@ class Lookup:
 
 
 def ordinal_in(text: str) -> int | None:
-    """The 0-based position a follow-up names: 「第二个」 1, 「第2张」 1, 「最后那张」 -1, 「头一个」 0; None if none."""
+    """The 0-based position a follow-up names: 「第二个」 1, 「第2张」 1, 「最后那张」 -1, 「头一个」 0; None
+    if none."""
     match = _ORDINAL.search(text)
     if match:
         token = match.group(1)
@@ -68,7 +73,8 @@ def ordinal_in(text: str) -> int | None:
 
 
 def referenced_ticket(text: str, lookup: Lookup | None) -> str | None:
-    """The ticket a message is about: a number in it, else the one of the last look-up it points to (「第二个」),
+    """The ticket a message is about: a number in it, else the one of the last look-up it points to (「第二
+    个」),
     else the only ticket of that look-up. None when it names none or the reference is ambiguous."""
     number = find_ticket_number(text)
     if number:
@@ -84,7 +90,8 @@ def referenced_ticket(text: str, lookup: Lookup | None) -> str | None:
 
 
 def warranty_follow_up(text: str, lookup: Lookup | None) -> str | None:
-    """After a warranty look-up, 「那KR23060142呢」 or 「还有一台 EL24120098」: the serial to look up next; None when
+    """After a warranty look-up, 「那KR23060142呢」 or 「还有一台 EL24120098」: the serial to look up next;
+    None when
     the message is no such follow-up (no serial in it, or the last look-up was not about a warranty)."""
     if lookup is None or lookup.kind != WARRANTY:
         return None
@@ -95,7 +102,8 @@ def warranty_follow_up(text: str, lookup: Lookup | None) -> str | None:
 
 
 def is_follow_up(text: str) -> bool:
-    """Whether a message leans on what came before (「那…呢」, 「这台」) rather than starting something new."""
+    """Whether a message leans on what came before (「那…呢」, 「这台」) rather than starting something
+    new."""
     return bool(_FOLLOW_UP.search(text.strip()))
 
 
@@ -118,7 +126,8 @@ def same_hospital(registered: str, said: str) -> bool:
 def registered_devices(
     session: Session, hospital: str, device_type_id: str, catalogue: Catalogue
 ) -> list[Device]:
-    """The installed devices of this type at this hospital (the name as the caller said it, with or without its
+    """The installed devices of this type at this hospital (the name as the caller said it, with or without
+    its
     city prefix), registry order."""
     name = hospital.strip()
     if not name:
@@ -138,7 +147,8 @@ def registered_devices(
 def the_registered_device(
     session: Session, hospital: str | None, device_type_id: str | None, catalogue: Catalogue
 ) -> Device | None:
-    """The one registered device a hospital and a device type point to, to offer instead of asking for a serial;
+    """The one registered device a hospital and a device type point to, to offer instead of asking for a
+    serial;
     None when there is none or several (then the serial decides)."""
     if not hospital or not device_type_id:
         return None

@@ -1,8 +1,10 @@
-"""One message about several devices (「生化仪和血球仪都开不了机」, 「生化仪报温度异常，血球仪开不了机」): each device
+"""One message about several devices (「生化仪和血球仪都开不了机」, 「生化仪报温度异常，血球仪开不了机」):
+each device
 is its own ticket, so the message is split into one report per device, in the order they were named.
 
     split_by_device("生化仪报温度异常 血球仪开不了机", catalogue)
-    # [DeviceReport("全自动生化分析仪", "生化仪报温度异常"), DeviceReport("全自动血细胞分析仪", "血球仪开不了机")]
+    # [DeviceReport("全自动生化分析仪", "生化仪报温度异常"), DeviceReport("全自动血细胞分析仪", "血球仪开不了
+    # 机")]
 """
 
 from __future__ import annotations

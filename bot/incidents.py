@@ -6,7 +6,8 @@
 - otherwise a new fault ticket is submitted (bot.submission.submit_ticket: exactly once, journaled while the
   database is down) and marked the same way;
 - the ladder steps of `safety.page_at_once` (the on-call engineer and the manager) are paged together, now;
-- when someone is (or may be) hurt, a 医疗器械不良事件 record is kept with the ticket, with its reporting deadline
+- when someone is (or may be) hurt, a 医疗器械不良事件 record is kept with the ticket, with its reporting
+deadline
   from `adverse_events:` in kb/policy.yml.
 """
 
@@ -61,7 +62,8 @@ class IncidentOutcome:
 
 @dataclass(frozen=True)
 class IncidentSubmitted:
-    """What became of a safety report: the incident (None when the ticket could not be stored, see `submitted`)."""
+    """What became of a safety report: the incident (None when the ticket could not be stored, see
+    `submitted`)."""
 
     incident: IncidentOutcome | None
     # submit_ticket's answer when the device had no open ticket and a new one was submitted.
@@ -80,7 +82,8 @@ def submit_incident(
     policy: ServicePolicy | None = None,
     engine: Engine | None = None,
 ) -> IncidentSubmitted:
-    """The one way a safety report reaches tier 2: the device's open ticket is escalated; otherwise a ticket is
+    """The one way a safety report reaches tier 2: the device's open ticket is escalated; otherwise a ticket
+    is
     submitted (bot.submission: exactly once, journaled while the database is down) and made the incident."""
     policy = policy or current_policy()
     number = None
@@ -102,7 +105,8 @@ def submit_incident(
         )
         if submitted.ticket is None or submitted.number is None:
             return IncidentSubmitted(None, submitted)  # journaled or failed: the caller is told to phone
-        # Opened by someone else a moment ago: submit_ticket noted the report there; it is escalated all the same.
+        # Opened by someone else a moment ago: submit_ticket noted the report there; it is escalated all the
+        # same.
         escalated, number = submitted.outcome is SubmitOutcome.DUPLICATE_NOTED, submitted.number
     with session_scope(engine) as session:
         ticket = find_ticket(session, number)
@@ -138,11 +142,13 @@ def register_incident(
     received_at: datetime,
     pager: Pager,
 ) -> IncidentOutcome:
-    """Make the ticket the incident (once per report): top severity, flags, the safety deadlines, an audit-log entry,
+    """Make the ticket the incident (once per report): top severity, flags, the safety deadlines, an audit-log
+    entry,
     the on-call engineer and the manager paged at once, the adverse-event record when someone is hurt."""
     labels = "、".join(safety_rules.hazard(hazard_id).label for hazard_id in report.hazard_ids)
     if round_pages(session, ticket) and not _registered_by(ticket, report_id):
-        # The ladder starts afresh at safety severity: a new round, so its steps page again with the safety text.
+        # The ladder starts afresh at safety severity: a new round, so its steps page again with the safety
+        # text.
         ticket.dispatch_round = (ticket.dispatch_round or 0) + 1
     if escalated:
         kind, note = ESCALATED_EVENT, f"安全事件升级（{labels}）：{report.description}"
@@ -213,7 +219,8 @@ def _adverse_event(
     policy: ServicePolicy,
     at: datetime,
 ) -> datetime | None:
-    """The 医疗器械不良事件 record of a ticket whose report says someone is (or may be) hurt; its report deadline."""
+    """The 医疗器械不良事件 record of a ticket whose report says someone is (or may be) hurt; its report
+    deadline."""
     if ADVERSE_EVENT not in report.flags:
         return None
     existing = session.execute(
@@ -244,7 +251,8 @@ def _adverse_event(
 
 
 def adverse_event_category(text: str, safety_rules: SafetyRules) -> str:
-    """Death, a group event, or else (possibly) serious injury: the category with the shortest limit that applies."""
+    """Death, a group event, or else (possibly) serious injury: the category with the shortest limit that
+    applies."""
     plain = safety_rules.normalise(text)
     cues = safety_rules.adverse_event_cues
     for category in (GROUP_EVENT, DEATH):

@@ -26,8 +26,8 @@ FIELDS = (
     "clinical_impact",
 )
 
-# A checked field (serial, phone, the warranty look-up's serial) gives up after its 2nd bad answer: the caller skips it
-# or it is kept unverified, rather than being asked a third time.
+# A checked field (serial, phone, the warranty look-up's serial) gives up after its 2nd bad answer: the caller
+# skips it or it is kept unverified, rather than being asked a third time.
 MAX_FAILURES = 2
 
 
@@ -87,7 +87,8 @@ _FIELD_CUE = re.compile(
     r"(地址|故障|现象|医院|科室|联系人|型号)(?:名称|名字)?(?:应该是|改成|改为|换成|是|在)[：:，, ]*(.+)"
 )
 _FILLER = re.compile(
-    r"^(你好|您好|喂|嗯+|呃+|那个|就是|是|我们是|我们在|我是|在|位于|地址是|地址|联系人是?|联系人|我姓|姓|叫)[，,：: ]*"
+    r"^(你好|您好|喂|嗯+|呃+|那个|就是|是|我们是|我们在|我是|在|位于|地址是|地址|联系人是?|联系人|我姓|姓|"
+    r"叫)[，,：: ]*"
 )
 _UNKNOWN = re.compile(r"不知道|不清楚|找不到|看不到|没有序列号|没序列号|不记得|没有|跳过")
 
@@ -105,7 +106,8 @@ def digits_only(text: str) -> str:
 
 
 def normalise_phone(text: str) -> str | None:
-    """A mobile (11 digits) or a landline with area code (0371-65432109), or None when the text holds neither."""
+    """A mobile (11 digits) or a landline with area code (0371-65432109), or None when the text holds
+    neither."""
     compact = _COUNTRY_CODE.sub("", digits_only(text))
     mobile = _MOBILE.search(compact)
     if mobile:
@@ -130,7 +132,8 @@ def says_unknown(text: str) -> bool:
     return bool(_UNKNOWN.search(text))
 
 
-# A reply that only agrees (「对」「嗯」「好的」): an answer to a yes/no question, not a description of anything.
+# A reply that only agrees (「对」「嗯」「好的」): an answer to a yes/no question, not a description of
+# anything.
 _ONLY_AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没错|ok|OK|yes)[。！!，,.~ ]*$")
 
 
@@ -148,7 +151,8 @@ _WHO = re.compile(r"^(?:我们|咱们|你好|您好|喂)[，,、 ]*|(?:我们|�
 
 
 def symptom_text(text: str, catalogue: Catalogue) -> str:
-    """The fault itself, without who and which device: 「我们检验科生化仪的打印机打不出来了」 → 「打印机打不出来了」.
+    """The fault itself, without who and which device: 「我们检验科生化仪的打印机打不出来了」 → 「打印机打不出
+    来了」.
 
     Guide matching scores how much of the description a guide covers, so words about the caller or the device
     (already known from the form) would only dilute it.
@@ -194,8 +198,9 @@ def _device_value(entities: list[dict[str, Any]], catalogue: Catalogue) -> str |
     return mentions[0] if mentions else None
 
 
-# Codes are read by regexes and by parsing the text; the statistical extractor's guesses at them (「0311」 out of a
-# spaced serial read as a phone) are not taken. Names of places, departments and people have Chinese characters.
+# Codes are read by regexes and by parsing the text; the statistical extractor's guesses at them (「0311」 out
+# of a spaced serial read as a phone) are not taken. Names of places, departments and people have Chinese
+# characters.
 _CODE_FIELDS = frozenset({"contact_phone", "serial_number"})
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -223,8 +228,8 @@ def extract_fields(
 ) -> dict[str, Any]:
     """The form fields this message fills or corrects.
 
-    Entities fill their field whenever they appear, so 「电话写错了，是139…」 corrects the phone at any step and
-    one message may fill several fields. Free text answers only the field the bot asked for, unless the
+    Entities fill their field whenever they appear, so 「电话写错了，是139…」 corrects the phone at any step
+    and one message may fill several fields. Free text answers only the field the bot asked for, unless the
     caller changed the subject. Phone and serial are taken from the text too, so a caller who types only the
     digits is understood even when NLU tags nothing.
     """
@@ -259,7 +264,8 @@ def extract_fields(
     if cue and _FIELD_NAMES[cue.group(1)] not in found:
         found[_FIELD_NAMES[cue.group(1)]] = _strip_filler(cue.group(2))
 
-    # 「找不到」 answers a request for the serial whatever intent NLU reads into it (it is no request for a person).
+    # 「找不到」 answers a request for the serial whatever intent NLU reads into it (it is no request for a
+    # person).
     if (
         requested == "serial_number"
         and "serial_number" not in found
@@ -285,8 +291,9 @@ def _free_text_answer(requested: str, text: str) -> str | None:
         # Digits that do not parse still go to the validator, which explains the format and asks again.
         return value if re.search(r"\d", digits_only(value)) else None
     if requested == "serial_number":
-        # Chinese without a letter or digit (「开机就报错」) says something else, not a misread serial; a code goes
-        # to the validator, which accepts unknown serials flagged and lets 「不知道」 through after retries.
+        # Chinese without a letter or digit (「开机就报错」) says something else, not a misread serial; a code
+        # goes to the validator, which accepts unknown serials flagged and lets 「不知道」 through after
+        # retries.
         return value if re.search(r"[A-Za-z0-9０-９]", value) else None
     if requested == "hospital" and not _HOSPITAL_HINT.search(value) and len(value) > 20:
         return None

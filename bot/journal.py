@@ -1,11 +1,11 @@
 """Tickets taken while the database is down: a durable journal on local disk, replayed into the database once.
 
 When the database cannot be reached as a ticket is submitted, the registration is written to
-var/journal/tickets/<idempotency key>.json (written whole to a temporary file, fsync'd, then linked into place,
-so a file there is always complete, and the first writer for a key wins), and the caller gets a number at once.
-`replay_journal` (the worker and start-up run it) stores each entry as a ticket with that number, under the
-entry's idempotency key, and only then deletes the file: a crash in between finds the key already stored next
-time, so every journaled ticket is created exactly once.
+var/journal/tickets/<idempotency key>.json (written whole to a temporary file, fsync'd, then linked into
+place, so a file there is always complete, and the first writer for a key wins), and the caller gets a number
+at once. `replay_journal` (the worker and start-up run it) stores each entry as a ticket with that number,
+under the entry's idempotency key, and only then deletes the file: a crash in between finds the key already
+stored next time, so every journaled ticket is created exactly once.
 
 Numbers: SR + local date + 9 + instance digit + two-digit sequence, e.g. SR20261122 9 0 03 → SR202611229003.
 They look like any ticket number (callers and status look-ups need nothing new) and cannot collide:
@@ -134,7 +134,8 @@ class TicketJournal:
         return JournalEntry.from_json(path.read_bytes()) if path.exists() else None
 
     def entries(self) -> list[JournalEntry]:
-        """Every entry still to replay, oldest report first; an unreadable file is logged and left for a person."""
+        """Every entry still to replay, oldest report first; an unreadable file is logged and left for a
+        person."""
         found = []
         for path in sorted(self._tickets.glob("*.json")) if self._tickets.is_dir() else []:
             try:
@@ -246,8 +247,8 @@ def replay_journal(
     policy: ServicePolicy | None = None,
     rules: TriageRules | None = None,
 ) -> ReplayReport:
-    """Store every journaled ticket with its promised number, once; stops (and keeps the rest) while the database
-    is still down. Returns the numbers stored now and how many entries still wait."""
+    """Store every journaled ticket with its promised number, once; stops (and keeps the rest) while the
+    database is still down. Returns the numbers stored now and how many entries still wait."""
     journal = journal or ticket_journal()
     policy = policy or current_policy()
     rules = rules or current_rules()

@@ -1,10 +1,10 @@
 """The two server processes as `hotline serve` starts them: `python -m bot.launch rasa|actions ARGS...`.
 
-Both mask their logs (bot/logging.py). Rasa also gets what it has no setting for: when a custom action fails — the
-action server down, answering with an error, or slower than `reply_timeout_seconds` in endpoints.yml — the caller
-hears a short apology with the hotline number and the turn ends there. Rasa 3.6 would log the error, drop the
-action's events and often say nothing at all. The action's events are not applied, so the caller's next message
-continues from where the conversation was before the failed turn.
+Both mask their logs (bot/logging.py). Rasa also gets what it has no setting for: when a custom action fails —
+the action server down, answering with an error, or slower than `reply_timeout_seconds` in endpoints.yml — the
+caller hears a short apology with the hotline number and the turn ends there. Rasa 3.6 would log the error,
+drop the action's events and often say nothing at all. The action's events are not applied, so the caller's
+next message continues from where the conversation was before the failed turn.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def apology_events() -> list[Any]:
 
 
 def guard_remote_actions() -> None:
-    """Every custom action Rasa runs (actions, form validation) answers within its time limit or apologises."""
+    """Every custom action Rasa runs (actions, form validation) answers within its time limit or
+    apologises."""
     from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 
     unguarded = RemoteAction.run
@@ -64,9 +65,9 @@ def guard_remote_actions() -> None:
 
 
 def validate_action_results_with_a_compiled_schema() -> None:
-    """Rasa checks every action server answer with `jsonschema.validate`, which checks and compiles the schema on
-    every call: under load that was 40 % of Rasa's CPU (docs/benchmarks.md, Load). The same schema, compiled once;
-    an invalid answer still goes through Rasa's own check, which raises with its message."""
+    """Rasa checks every action server answer with `jsonschema.validate`, which checks and compiles the schema
+    on every call: under load that was 40 % of Rasa's CPU (docs/benchmarks.md, Load). The same schema,
+    compiled once; an invalid answer still goes through Rasa's own check, which raises with its message."""
     from jsonschema.validators import validator_for
     from rasa.core.actions.action import RemoteAction
 

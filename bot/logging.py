@@ -1,14 +1,18 @@
-"""Masked logs: phone numbers, people's names and secrets never reach a log line; serial and ticket numbers stay.
+"""Masked logs: phone numbers, people's names and secrets never reach a log line; serial and ticket numbers
+stay.
 
-- phones: mobile (139 1234 5678, +86…), landline (0371-6555 1234) and international numbers keep their last four
+- phones: mobile (139 1234 5678, +86…), landline (0371-6555 1234) and international numbers keep their last
+four
   digits (139****5678), enough to tell two callers apart in a log;
-- names: the values of the `person` entity and the `contact_person` slot wherever they appear in a line, and every
-  name after it in the process's log (a caller's name appears alone later: 「王敏」), and 「王先生 / 李女士 / 张老师」;
+- names: the values of the `person` entity and the `contact_person` slot wherever they appear in a line, and
+every
+  name after it in the process's log (a caller's name appears alone later: 「王敏」), and 「王先生 / 李女士 /
+  张老师」;
 - secrets: `password=`, `token=`, `secret=`, URL passwords, Authorization headers, and the values of the
   secret environment variables themselves.
 
-Installed in both server processes (bot/launch.py) as the log record factory, so that every record is masked when
-it is made, whatever handlers Rasa, Sanic and structlog add later.
+Installed in both server processes (bot/launch.py) as the log record factory, so that every record is masked
+when it is made, whatever handlers Rasa, Sanic and structlog add later.
 """
 
 from __future__ import annotations
@@ -52,9 +56,12 @@ PHONE = re.compile(
 TITLED_NAME = re.compile(r"[\u4e00-\u9fff]{1,2}(?=先生|女士|老师|小姐)")
 _QUOTE = r"[\"']"
 # A name before the NLU has tagged it: a whole quoted message that is a common surname and one or two more
-# characters (the answer to 「怎么称呼您？」), or what follows 我是/我叫/我姓/联系人. Masking a few words too many is the
-# safe side.
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+# characters (the answer to 「怎么称呼您？」), or what follows 我是/我叫/我姓/联系人. Masking a few words too
+# many is the safe side.
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 _UNTAGGED_NAME = re.compile(
     rf"(?<={_QUOTE})([{_SURNAMES}][\u4e00-\u9fff]{{1,2}})(?={_QUOTE})"
     r"|(?:我是|我叫|我姓|联系人是?|联系人写)([\u4e00-\u9fff]{2,3})"
@@ -63,7 +70,8 @@ _ENTITY_NAME = re.compile(
     rf"{_QUOTE}entity{_QUOTE}\s*:\s*{_QUOTE}(?:{'|'.join(NAME_ENTITIES)}){_QUOTE}[^{{}}]*?"
     rf"{_QUOTE}value{_QUOTE}\s*:\s*{_QUOTE}([^\"']+){_QUOTE}"
 )
-# "contact_person": "X", 'contact_person': 'X', contact_person: X (Rasa's slot listing), SlotSet(key: …, value: X)
+# "contact_person": "X", 'contact_person': 'X', contact_person: X (Rasa's slot listing), SlotSet(key: …,
+# value: X)
 _SLOT_NAME = re.compile(
     rf"(?:(?:{'|'.join(NAME_SLOTS)}){_QUOTE}?\s*[:=]\s*{_QUOTE}?([^\"'\\\n,}})]+)"
     rf"|key:\s*(?:{'|'.join(NAME_SLOTS)}),\s*value:\s*([^)\n]+)\))"

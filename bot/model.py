@@ -1,4 +1,5 @@
-"""The trained Rasa model: named by a hash of what it is trained from, so training runs only when that changes."""
+"""The trained Rasa model: named by a hash of what it is trained from, so training runs only when that
+changes."""
 
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ def ensure_model(models_dir: Path, force: bool = False) -> Path:
     if path.exists() and not force:
         return path
     models_dir.mkdir(parents=True, exist_ok=True)
-    # One training at a time per models directory: a second caller (a test run beside `make run`) waits and then
-    # finds the model instead of training it again.
+    # One training at a time per models directory: a second caller (a test run beside `make run`) waits and
+    # then finds the model instead of training it again.
     with (models_dir / ".training.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if path.exists() and not force:

@@ -69,12 +69,13 @@ class ServicePolicy:
 
     @property
     def duty_desk_phone(self) -> str | None:
-        """Where a phone caller asking for a person is put through in office hours; None when the contract has no
-        duty desk (every request for a person is then a call-back)."""
+        """Where a phone caller asking for a person is put through in office hours; None when the contract has
+        no duty desk (every request for a person is then a call-back)."""
         return str((self.raw.get("duty_desk") or {}).get("phone") or "") or None
 
     def distance_for(self, city: str | None) -> Distance:
-        """Same city when the site is in a station city, remote when in a listed remote area, else other city."""
+        """Same city when the site is in a station city, remote when in a listed remote area, else other
+        city."""
         if not city:
             return Distance.OTHER_CITY
         if any(area in city for area in self.value("service_area.remote_areas")):
@@ -88,8 +89,8 @@ class ServicePolicy:
 
 
 def fill(template: str, values: Mapping[str, Any], policy: ServicePolicy | None = None) -> str:
-    """The one placeholder rule of every text the hotline says: {name} is filled from `values` first, else from
-    the service policy's dotted value (e.g. {hotline.phone}; a list is joined with 「、」)."""
+    """The one placeholder rule of every text the hotline says: {name} is filled from `values` first, else
+    from the service policy's dotted value (e.g. {hotline.phone}; a list is joined with 「、」)."""
 
     def one(match: re.Match[str]) -> str:
         name = match.group(1)

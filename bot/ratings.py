@@ -1,9 +1,12 @@
-"""Satisfaction ratings: a 1-5 score read from the caller's words, the ticket it is for, stored once per caller and
+"""Satisfaction ratings: a 1-5 score read from the caller's words, the ticket it is for, stored once per
+caller and
 ticket; below the policy's bar (satisfaction.review_below) it waits for a manager's review, who needs a phone.
 
 A rating belongs to a service that happened: a ticket resolved or closed. A ticket still being handled is not
-rated yet (the caller is told so, nothing is stored); when the caller has several finished tickets they are asked
-which; when none is known they are asked for its number. Saying the score again, or adding a reason, changes the
+rated yet (the caller is told so, nothing is stored); when the caller has several finished tickets they are
+asked
+which; when none is known they are asked for its number. Saying the score again, or adding a reason, changes
+the
 one rating instead of adding a second.
 """
 
@@ -118,7 +121,8 @@ def record_rating(
     channel: str,
     at: datetime,
 ) -> Rating:
-    """The caller's rating of this ticket: stored once; a later message from the same caller about the same ticket
+    """The caller's rating of this ticket: stored once; a later message from the same caller about the same
+    ticket
     changes the score and adds a reason not already there, never a second rating."""
     existing = session.execute(
         select(Rating).where(Rating.ticket_id == ticket.id, Rating.sender_id == sender_id).order_by(Rating.id)
@@ -152,7 +156,8 @@ def contact_for_review(ticket: Ticket, phones: Sequence[str | None]) -> str | No
 
 
 def add_review_contact(session: Session, ticket: Ticket, phone: str, *, actor: str, at: datetime) -> None:
-    """A phone left for the review of a low score: on the ticket when it had none (remote fixes often have none),
+    """A phone left for the review of a low score: on the ticket when it had none (remote fixes often have
+    none),
     and as a note either way, so that the reviewer sees it."""
     if not ticket.contact_phone:
         ticket.contact_phone = phone

@@ -1,4 +1,5 @@
-"""What the bot says about registrations, tickets and warranties, composed from bot/texts.yml and the policy."""
+"""What the bot says about registrations, tickets and warranties, composed from bot/texts.yml and the
+policy."""
 
 from __future__ import annotations
 

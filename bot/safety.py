@@ -1,9 +1,12 @@
 """Safety first: recognise a hazard, clinical risk or harm to a person in what the caller says.
 
-Plain domain code driven by kb/safety/: one file per hazard (its patterns, typo and speech-recognition variants,
-flags and the reviewed instruction said verbatim) and kb/safety/_safety.yml (negation, mention and present cues,
+Plain domain code driven by kb/safety/: one file per hazard (its patterns, typo and speech-recognition
+variants,
+flags and the reviewed instruction said verbatim) and kb/safety/_safety.yml (negation, mention and present
+cues,
 the texts around the instruction). A message is normalised (lower case, no spaces or punctuation, variants
-replaced), then each hazard's patterns are tried; a match preceded by a negation (「没有冒烟」) does not count, and
+replaced), then each hazard's patterns are tried; a match preceded by a negation (「没有冒烟」) does not
+count, and
 a message that only mentions a hazard (a manual, a past ticket, storage, 「…的话」) is no alarm unless it also
 says something is happening now.
 """

@@ -1,8 +1,8 @@
 """Start and stop the two servers (Rasa and the action server) as child processes.
 
 Local profile: one process each, conversations in var/tracker.db. Production (HOTLINE_PROFILE=production):
-conversations in PostgreSQL and conversation locks in Redis (endpoints.production.yml), so that several workers
-and several instances on other ports serve the same callers.
+conversations in PostgreSQL and conversation locks in Redis (endpoints.production.yml), so that several
+workers and several instances on other ports serve the same callers.
 """
 
 from __future__ import annotations
@@ -109,7 +109,8 @@ def rasa_environment(config: Settings, workers: int = 1) -> dict[str, str]:
     if tracker_url.get_backend_name() != "postgresql" or not tracker_url.database:
         raise ServerStartError(
             "HOTLINE_PROFILE=production keeps conversations in PostgreSQL: set HOTLINE_DATABASE_URL (or "
-            f"HOTLINE_TRACKER_DATABASE_URL) to postgresql+psycopg2://user@host/db, not {tracker_url.get_backend_name()}"
+            "HOTLINE_TRACKER_DATABASE_URL) to postgresql+psycopg2://user@host/db, not"
+            f" {tracker_url.get_backend_name()}"
         )
     if not config.redis_url:
         raise ServerStartError(
@@ -131,7 +132,8 @@ def rasa_environment(config: Settings, workers: int = 1) -> dict[str, str]:
 
 
 def rasa_api_arguments(config: Settings) -> list[str]:
-    """Rasa's HTTP API (trackers, /model/parse): open on the local machine; in production only with a token."""
+    """Rasa's HTTP API (trackers, /model/parse): open on the local machine; in production only with a
+    token."""
     if not config.production:
         return ["--enable-api"]
     # The token is visible in the process list of this machine; the API is off without it.
@@ -167,7 +169,8 @@ def running(
                 ],
                 f"http://127.0.0.1:{config.action_port}/health",
                 config.var_dir / "log",
-                # Only Rasa calls the action server, which has no authentication of its own: never listen outside.
+                # Only Rasa calls the action server, which has no authentication of its own: never listen
+                # outside.
                 {**env, "SANIC_HOST": "127.0.0.1", "ACTION_SERVER_SANIC_WORKERS": str(workers)},
             )
         )
@@ -198,8 +201,8 @@ def running(
                 env,
             )
         )
-        # SLA clock, paging, the outbox and the offline-ticket journal: safe to run once per instance (every job
-        # claims its rows), so a second instance needs no special flag.
+        # SLA clock, paging, the outbox and the offline-ticket journal: safe to run once per instance (every
+        # job claims its rows), so a second instance needs no special flag.
         servers.append(
             _spawn("worker", [python, "-m", "bot.cli", "worker"], None, config.var_dir / "log", env)
         )

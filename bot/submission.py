@@ -1,5 +1,5 @@
-"""Submitting a ticket: create it exactly once, or keep it in the journal while the database is down, then page the
-on-call engineer for an urgent fault after hours.
+"""Submitting a ticket: create it exactly once, or keep it in the journal while the database is down, then
+page the on-call engineer for an urgent fault after hours.
 
 Every action that promises a ticket calls `submit_ticket` and turns the `Submitted` it gets into words. The
 idempotency key is made here from the kind and the form's report id, so a retry of the same form (the caller
@@ -79,8 +79,8 @@ def submit_ticket(
 ) -> Submitted:
     """Store the ticket of one form (report_id identifies it) exactly once and say what became of it.
 
-    repeat_of: the open ticket the form already found for the device's serial; the report becomes a note on it.
-    A fault whose serial has an open ticket becomes a note there too (SubmitOutcome.DUPLICATE_NOTED).
+    repeat_of: the open ticket the form already found for the device's serial; the report becomes a note on
+    it. A fault whose serial has an open ticket becomes a note there too (SubmitOutcome.DUPLICATE_NOTED).
     """
     policy = policy or current_policy()
     key = idempotency_key(kind, report_id)

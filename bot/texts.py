@@ -1,4 +1,5 @@
-"""The bot's data-bearing texts (bot/texts.yml), one variant picked at random so repeats do not sound robotic."""
+"""The bot's data-bearing texts (bot/texts.yml), one variant picked at random so repeats do not sound
+robotic."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ TEXTS_FILE = Path(__file__).with_name("texts.yml")
 
 
 class TextBook:
-    """Texts in one YAML file, read once: a dotted key reaches into a group (request_created.complaint), and a list
-    holds variants of which one is picked at random."""
+    """Texts in one YAML file, read once: a dotted key reaches into a group (request_created.complaint), and a
+    list holds variants of which one is picked at random."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -38,8 +39,8 @@ class TextBook:
         return node
 
     def text(self, key: str, **values: Any) -> str:
-        """One variant of the text at `key`, filled by the one rule (bot.policy.fill): `values` first, then the
-        service policy."""
+        """One variant of the text at `key`, filled by the one rule (bot.policy.fill): `values` first, then
+        the service policy."""
         node = self.lookup(key)
         return fill(str(random.choice(node) if isinstance(node, list) else node), values)
 

@@ -1,6 +1,8 @@
 """What a caller changes on a ticket that exists: cancel it, add a line to it, or ask why a promised time has
-passed (a second report of the same device is bot.submission.note_repeat_report). Each change is recorded on that ticket and tier 2 is told by SMS through the
-outbox (the assigned engineer, else the region's on-call engineer), so nobody drives out to a fault that is gone.
+passed (a second report of the same device is bot.submission.note_repeat_report). Each change is recorded on
+that ticket and tier 2 is told by SMS through the
+outbox (the assigned engineer, else the region's on-call engineer), so nobody drives out to a fault that is
+gone.
 
 Plain domain code: the actions hand over the ticket number, the caller's words and a `Pager` (bot.ops.paging);
 state changes go through bot.ops.lifecycle, so the console's audit log shows them like any other.
@@ -32,7 +34,8 @@ _ADDITION = re.compile(r"补充|补一句|加一句|再说一下|顺便说|备�
 
 
 class ChangeRefused(Exception):
-    """The ticket cannot take this change (unknown, or already closed); the message is one Chinese sentence."""
+    """The ticket cannot take this change (unknown, or already closed); the message is one Chinese
+    sentence."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ def cancel_by_caller(
     session: Session, number: str, words: str, *, caller: str, at: datetime, pager: Pager
 ) -> Change:
     """Cancel a ticket because the caller says so, with their words as the reason; a ticket already on site or
-    resolved cannot be cancelled any more: the words become a note for the engineer instead. Tier 2 is told."""
+    resolved cannot be cancelled any more: the words become a note for the engineer instead. Tier 2 is
+    told."""
     ticket = _open_ticket(session, number)
     if TicketStatus(ticket.status) not in OPEN_STATUSES:
         raise ChangeRefused(ops_text("errors.caller_change_closed", number=ticket.number))
@@ -101,7 +105,8 @@ def add_by_caller(
 
 
 def note_complaint(session: Session, named: str, complaint: Ticket, *, caller: str, at: datetime) -> bool:
-    """A complaint that names a ticket is noted on that ticket too, so whoever works it sees the complaint; False
+    """A complaint that names a ticket is noted on that ticket too, so whoever works it sees the complaint;
+    False
     when the ticket named is unknown."""
     ticket = find_ticket(session, named)
     if ticket is None or ticket.id == complaint.id:
@@ -119,7 +124,8 @@ class Overdue:
 
 
 def overdue_promise(ticket: Ticket, now: datetime) -> tuple[str, datetime] | None:
-    """The promise to this caller that has passed and not been kept: first contact (nobody answered by the response
+    """The promise to this caller that has passed and not been kept: first contact (nobody answered by the
+    response
     deadline), else the engineer's arrival; None when nothing is late."""
     status = TicketStatus(ticket.status)
     if status not in OPEN_STATUSES:
@@ -138,7 +144,8 @@ def overdue_promise(ticket: Ticket, now: datetime) -> tuple[str, datetime] | Non
 
 
 def escalate_overdue(session: Session, ticket: Ticket, *, now: datetime, pager: Pager) -> Overdue | None:
-    """A caller asks about a ticket whose promised time has passed: page the next step of the ladder now (never the
+    """A caller asks about a ticket whose promised time has passed: page the next step of the ladder now
+    (never the
     same person twice) and say who has it; None when nothing is late."""
     late = overdue_promise(ticket, now)
     if late is None:
@@ -152,7 +159,8 @@ def escalate_overdue(session: Session, ticket: Ticket, *, now: datetime, pager: 
 def tell_tier2(
     session: Session, ticket: Ticket, text: str, what: str, at: datetime, pager: Pager
 ) -> str | None:
-    """One SMS to whoever has the ticket: its engineer, else the primary on call for its region; their name, or None
+    """One SMS to whoever has the ticket: its engineer, else the primary on call for its region; their name,
+    or None
     when there is nobody to tell (the console's queue shows the change anyway)."""
     engineer = ticket.engineer if ticket.engineer is not None and ticket.engineer.active else None
     if engineer is None:

@@ -104,7 +104,8 @@ class OpenTicketExists(Exception):
 
 def _lock_numbering(session: Session, received_at: datetime, policy: ServicePolicy) -> str:
     """Take the write lock of the day's numbering row until commit (a row lock on PostgreSQL, the database's
-    write lock on SQLite): ticket creation is serialised from here on, and later reads see committed tickets."""
+    write lock on SQLite): ticket creation is serialised from here on, and later reads see committed
+    tickets."""
     day = to_local(received_at, policy.timezone).strftime("%Y%m%d")
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -116,8 +117,8 @@ def _lock_numbering(session: Session, received_at: datetime, policy: ServicePoli
 def next_ticket_number(session: Session, received_at: datetime, policy: ServicePolicy) -> str:
     """SR + local date + 4-digit sequence of that day.
 
-    Concurrent callers are serialised by the numbering row's lock until commit; a rolled-back ticket leaves a gap,
-    which is allowed.
+    Concurrent callers are serialised by the numbering row's lock until commit; a rolled-back ticket leaves a
+    gap, which is allowed.
     """
     day = _lock_numbering(session, received_at, policy)
     session.execute(
@@ -221,16 +222,17 @@ def create_fault_ticket(
     """Create the fault ticket of one intake, exactly once; returns (ticket, created now).
 
     A fault the caller fixed with remote guidance is recorded as resolved, with its steps, for the metrics.
-    Raises OpenTicketExists when the serial already has an open fault ticket — unless promised_number is given:
-    a ticket the caller was already told about (taken while the database was down) is created with that number.
+    Raises OpenTicketExists when the serial already has an open fault ticket — unless promised_number is
+    given: a ticket the caller was already told about (taken while the database was down) is created with that
+    number.
     """
 
     refuses_duplicates = (
         bool(registration.serial_number) and not resolved_remotely and promised_number is None
     )
     if refuses_duplicates:
-        # Two callers reporting the same device at the same moment: the second waits here for the first to commit,
-        # then finds its ticket (or, for a retry of the same intake, the ticket of that intake).
+        # Two callers reporting the same device at the same moment: the second waits here for the first to
+        # commit, then finds its ticket (or, for a retry of the same intake, the ticket of that intake).
         _lock_numbering(session, received_at, policy)
 
     def build() -> Ticket:
@@ -326,8 +328,8 @@ def _new_ticket(
 
 
 def record_note(session: Session, ticket: Ticket, note: str, *, actor: str, at: datetime) -> None:
-    """Store a note the system writes itself, as given (a person's note goes through bot.ops.lifecycle.add_note,
-    which checks it and stops the response clock)."""
+    """Store a note the system writes itself, as given (a person's note goes through
+    bot.ops.lifecycle.add_note, which checks it and stops the response clock)."""
     session.add(TicketEvent(ticket_id=ticket.id, at=at, actor=actor, kind="note", note=note))
     ticket.updated_at = at
 

@@ -1,5 +1,5 @@
-"""Shared fixtures: a migrated temporary database (with the demo team), PostgreSQL, the domain, a dispatcher, the
-running bot. Helpers are in tests/support.py, test data and fakes in tests/factories.py."""
+"""Shared fixtures: a migrated temporary database (with the demo team), PostgreSQL, the domain, a dispatcher,
+the running bot. Helpers are in tests/support.py, test data and fakes in tests/factories.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ from bot import config
 from bot.catalogue import current_catalogue
 from bot.db import engine_for, migrate, session_scope
 from bot.installed_base import seed_devices
+from bot.ops.calendar import BusinessCalendar, current_calendar
+from bot.ops.paging import Pager
 from bot.policy import current_policy
+from tests.factories import FakeSms
 from tests.support import (
     PROJECT_ROOT,
     RunningBot,
@@ -90,3 +93,19 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
     """The bot shared by the end-to-end tests."""
     with serve_bot(tmp_path_factory.mktemp("var")) as bot:
         yield bot
+
+
+@pytest.fixture
+def calendar() -> BusinessCalendar:
+    return current_calendar()
+
+
+@pytest.fixture
+def sms() -> FakeSms:
+    """A fake SMS sender that keeps what it was given."""
+    return FakeSms()
+
+
+@pytest.fixture
+def pager(calendar: BusinessCalendar, sms: FakeSms) -> Pager:
+    return Pager(current_policy(), calendar, current_catalogue(), sms)

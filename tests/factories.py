@@ -53,7 +53,8 @@ NOW = datetime(2026, 11, 21, 6, 30)  # naive UTC: 14:30 in Zhengzhou
 
 @dataclass
 class FakeTransport:
-    """Records what it sends; `failures` are raised by the next sends, in order; `size` cuts texts into parts."""
+    """Records what it sends; `failures` are raised by the next sends, in order; `size` cuts texts into
+    parts."""
 
     failures: list[Exception] = field(default_factory=list)
     sent: list[tuple[str, str]] = field(default_factory=list)
@@ -77,8 +78,8 @@ RECEIVED = datetime(2026, 11, 20, 6, 30)
 
 @dataclass
 class FakeSms:
-    """Records every SMS, as the pager's sender (phone, text, dedupe key: a repeated key is kept once, as the outbox
-    does) or as a channel's SMS transport (phone, text, sender)."""
+    """Records every SMS, as the pager's sender (phone, text, dedupe key: a repeated key is kept once, as the
+    outbox does) or as a channel's SMS transport (phone, text, sender)."""
 
     sent: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -104,8 +105,8 @@ def make_ticket(
     **fields: Any,
 ) -> Ticket:
     """A fault ticket as the bot registers it: by default an urgent complex fault on a chemistry analyser in
-    Zhengzhou, a serial of its own (from `key`, the idempotency key), a short transcript and one remote step tried.
-    `fields` override the registration (Registration's field names)."""
+    Zhengzhou, a serial of its own (from `key`, the idempotency key), a short transcript and one remote step
+    tried. `fields` override the registration (Registration's field names)."""
     registration: dict[str, Any] = dict(
         hospital="郑州市嘉禾医院",
         department="检验科",
@@ -251,7 +252,8 @@ class Month:
             self.numbers[name] = ticket.number
 
     def act(self, at: datetime, step: str, name: str, **details: object) -> None:
-        """One lifecycle step (assign, accept, on_site, resolve, close, note) on a ticket, after the worker's sweep."""
+        """One lifecycle step (assign, accept, on_site, resolve, close, note) on a ticket, after the worker's
+        sweep."""
         self.sweep(at)
         number = self.numbers[name]
         with session_scope(self.engine) as session:

@@ -1,5 +1,6 @@
-"""Test helpers that are not fixtures: trackers and their slots, service checks, the running bot, the console's
-test client, queries the tests read results with. Fakes and data builders are in tests/factories.py."""
+"""Test helpers that are not fixtures: trackers and their slots, service checks, the running bot, the
+console's test client, queries the tests read results with. Fakes and data builders are in
+tests/factories.py."""
 
 from __future__ import annotations
 
@@ -62,8 +63,8 @@ def seed_demo_team(engine: Engine) -> None:
 
 @contextmanager
 def throwaway_postgres_database(prefix: str = "hotline_test") -> Iterator[str]:
-    """The URL of a new, empty PostgreSQL database (made through HOTLINE_TEST_POSTGRES_URL), dropped afterwards;
-    skips (or fails under HOTLINE_REQUIRE_SERVICES=1) without a server."""
+    """The URL of a new, empty PostgreSQL database (made through HOTLINE_TEST_POSTGRES_URL), dropped
+    afterwards; skips (or fails under HOTLINE_REQUIRE_SERVICES=1) without a server."""
     admin = create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
@@ -135,7 +136,8 @@ CHANNEL_SECRETS = {
     "WECHAT_APPSECRET": "e2e-secret",
     "TWILIO_ACCOUNT_SID": "ACe2e",
     "TWILIO_AUTH_TOKEN": "e2e-twilio-token",
-    # Generous: the first turns of a fresh server are slow, and there is no WeChat or Twilio API to fall back on.
+    # Generous: the first turns of a fresh server are slow, and there is no WeChat or Twilio API to fall back
+    # on.
     "HOTLINE_WECHAT_REPLY_SECONDS": "60",
     "HOTLINE_SMS_REPLY_SECONDS": "60",
 }

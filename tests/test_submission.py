@@ -1,5 +1,5 @@
-"""Submitting a ticket (bot/submission.py): exactly once, a repeat report as a note, the journal while the database is
-down, the on-call page after hours. Plain domain calls: no tracker, no action."""
+"""Submitting a ticket (bot/submission.py): exactly once, a repeat report as a note, the journal while the
+database is down, the on-call page after hours. Plain domain calls: no tracker, no action."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The ticket layer on a real PostgreSQL: migrations from empty, and unique numbers under concurrent intakes.
 
 Uses HOTLINE_TEST_POSTGRES_URL (default postgresql+psycopg2://postgres@127.0.0.1:5432/test) to create a
-throw-away database per test run. Skips when PostgreSQL is absent; fails instead with HOTLINE_REQUIRE_SERVICES=1.
+throw-away database per test run. Skips when PostgreSQL is absent; fails instead with
+HOTLINE_REQUIRE_SERVICES=1.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Limits on what reaches the bot, for every channel: messages per sender and per client address, message size.
+"""Limits on what reaches the bot, for every channel: messages per sender and per client address, message
+size.
 
 credentials.yml registers the channels through the thin subclasses at the end of this module:
 
@@ -315,5 +316,6 @@ class HotlineRestInput(RestInput):
 
 
 def _client_address(request: Request) -> str:
-    # remote_addr: the client behind a proxy that Sanic was told to trust (SANIC_PROXIES_COUNT / REAL_IP_HEADER).
+    # remote_addr: the client behind a proxy that Sanic was told to trust (SANIC_PROXIES_COUNT /
+    # REAL_IP_HEADER).
     return str(request.remote_addr or request.ip)

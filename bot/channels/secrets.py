@@ -2,8 +2,8 @@
 
 They come from environment variables. A channel's entry in credentials.yml may name them too (Rasa fills
 `${VAR}` there from the environment); an empty entry (`bot.channels.wechat.WeChatInput: {}`) means "all from
-the environment". A channel whose secrets are missing still starts, answers 503 and says why in the log: without
-them it cannot check that a request really comes from the platform.
+the environment". A channel whose secrets are missing still starts, answers 503 and says why in the log:
+without them it cannot check that a request really comes from the platform.
 
 Required: WECHAT_TOKEN, WECHAT_APPID, WECHAT_APPSECRET (WeChat); TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
 HOTLINE_PUBLIC_URL (SMS; voice needs the last two).
@@ -12,7 +12,8 @@ mainland numbers (+86) the domestic provider when ALIYUN_SMS_ACCESS_KEY_ID, ALIY
 ALIYUN_SMS_SIGN_NAME and ALIYUN_SMS_TEMPLATE_CODE are set (ALIYUN_SMS_CONTENT_PARAM, default `content`).
 Optional: WECHAT_AES_KEY (safe mode), HOTLINE_VOICE_NAME (default Polly.Zhiyu), HOTLINE_WECHAT_REPLY_SECONDS
 (default 4), HOTLINE_WECHAT_MAX_AGE_SECONDS (default 300), HOTLINE_SMS_REPLY_SECONDS (default 10),
-HOTLINE_VOICE_REPLY_SECONDS (default 8), HOTLINE_VOICE_HOLD_TRIES (default 3), HOTLINE_REDIS_URL (see store.py).
+HOTLINE_VOICE_REPLY_SECONDS (default 8), HOTLINE_VOICE_HOLD_TRIES (default 3), HOTLINE_REDIS_URL (see
+store.py).
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ class AliyunSmsSecrets:
 
     @classmethod
     def load(cls, credentials: Credentials) -> AliyunSmsSecrets | None:
-        """The domestic SMS provider's settings; None when none is set (mainland numbers then go by Twilio)."""
+        """The domestic SMS provider's settings; None when none is set (mainland numbers then go by
+        Twilio)."""
         values = {
             "ALIYUN_SMS_ACCESS_KEY_ID": _value(
                 credentials, "aliyun_access_key_id", "ALIYUN_SMS_ACCESS_KEY_ID"

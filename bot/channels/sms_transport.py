@@ -1,7 +1,7 @@
 """Sending an SMS outside a webhook reply: Twilio, and a domestic provider for mainland numbers.
 
-`sms_transport(...)` builds what the hotline uses: mainland numbers (+86) go through Alibaba Cloud SMS when it is
-configured (aliyun_sms.py), every other number, and mainland ones without it, through Twilio's REST API.
+`sms_transport(...)` builds what the hotline uses: mainland numbers (+86) go through Alibaba Cloud SMS when it
+is configured (aliyun_sms.py), every other number, and mainland ones without it, through Twilio's REST API.
 """
 
 from __future__ import annotations

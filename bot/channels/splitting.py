@@ -91,7 +91,8 @@ def limit_parts(parts: list[str], max_parts: int, limit: int, size: Size, overfl
 
 
 def sms_parts(text: str, max_parts: int, overflow_note: str, label: Label) -> list[str]:
-    """One SMS of up to 70 characters, or numbered parts of up to 67 each (label included), at most `max_parts`.
+    """One SMS of up to 70 characters, or numbered parts of up to 67 each (label included), at most
+    `max_parts`.
 
     Parts of a long answer may arrive out of order on a phone, so each starts with `label(index, total)`,
     e.g. 「(1/3)」.

@@ -1,5 +1,5 @@
-"""What the text channels (WeChat, SMS) share: one bot turn into the platform's reply parts, the output channel for
-messages sent later, and sending parts once the webhook has answered."""
+"""What the text channels (WeChat, SMS) share: one bot turn into the platform's reply parts, the output
+channel for messages sent later, and sending parts once the webhook has answered."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ async def bot_turn(
     message_id: str | None,
     metadata: dict[str, Any],
 ) -> list[str]:
-    """The bot's answer to one message, as parts; a numbered choice offered before (「1」) is read as what it stands
-    for, and the choices of this answer are remembered for the next message."""
+    """The bot's answer to one message, as parts; a numbered choice offered before (「1」) is read as what it
+    stands for, and the choices of this answer are remembered for the next message."""
     said = await choices.resolve(sender, said) or said
     collector = TurnOutput(later)
     try:
@@ -50,7 +50,8 @@ async def bot_turn(
 
 
 class PartsOutput(OutputChannel, ABC):
-    """The bot's messages outside a webhook reply, cut into parts and sent one by one through the platform's API."""
+    """The bot's messages outside a webhook reply, cut into parts and sent one by one through the platform's
+    API."""
 
     def __init__(self, choices: ChoiceMemory, split: Split) -> None:
         self._choices = choices
@@ -82,7 +83,8 @@ async def late_parts(
 
 
 async def send_parts(parts: list[str], send: Callable[[str], Awaitable[None]], what: str) -> None:
-    """Parts in order; after a failure the rest is not sent (out of order they would make no sense) and logged."""
+    """Parts in order; after a failure the rest is not sent (out of order they would make no sense) and
+    logged."""
     for sent, part in enumerate(parts):
         try:
             await send(part)

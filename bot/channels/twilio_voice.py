@@ -11,9 +11,10 @@
   duty desk in office hours); when nobody answers there, Twilio comes back to `?dialed=1` and the caller is
   promised a call-back, which the bot registers (request_callback).
 - A slow bot: Twilio drops a webhook after 15 s. Past HOTLINE_VOICE_REPLY_SECONDS the caller hears 「请稍候」
-  and Twilio is redirected to `?wait=1`, which waits as long again for the turn (still running, its answer kept
-  in the shared store by CallSid); still not done → 「请稍候」 and `?wait=2`…, and after HOTLINE_VOICE_HOLD_TRIES
-  an apology, a call-back request (as after silence) and a polite goodbye. Redirects are signed like any request.
+  and Twilio is redirected to `?wait=1`, which waits as long again for the turn (still running, its answer
+  kept in the shared store by CallSid); still not done → 「请稍候」 and `?wait=2`…, and after
+  HOTLINE_VOICE_HOLD_TRIES an apology, a call-back request (as after silence) and a polite goodbye. Redirects
+  are signed like any request.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ _CODE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9](?![A-Za
 
 
 def read_codes_aloud(sentence: str) -> str:
-    """Serial, ticket and phone numbers spelled out character by character; plain quantities stay as they are."""
+    """Serial, ticket and phone numbers spelled out character by character; plain quantities stay as they
+    are."""
     names = text_list("voice.digit_names")
 
     def spell(match: re.Match[str]) -> str:
@@ -209,7 +211,8 @@ class TwilioVoiceInput(InputChannel):
         on_new_message: OnNewMessage,
         settings: TwilioSecrets,
     ) -> VoiceResponse:
-        """The answer of a turn that outlasted its webhook, once it is there; else wait again, or apologise."""
+        """The answer of a turn that outlasted its webhook, once it is there; else wait again, or
+        apologise."""
         call = form["CallSid"]
         key = _late_answer_key(call)
         deadline = asyncio.get_running_loop().time() + settings.voice_reply_seconds

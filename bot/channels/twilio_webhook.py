@@ -43,7 +43,8 @@ def checked_form(
     """
     if settings is None:
         logger.error(
-            "%s request refused with 503: the channel is not configured; set %s (see bot/channels/secrets.py)",
+            "%s request refused with 503: the channel is not configured; set %s (see"
+            " bot/channels/secrets.py)",
             channel,
             needs,
         )

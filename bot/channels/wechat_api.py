@@ -73,7 +73,8 @@ class AiohttpJson:
 class AccessTokenCache:
     """The account's access_token, kept in the shared store so that every bot process uses the same one.
 
-    Fetching a new token makes the previous one expire within minutes; processes must not each fetch their own.
+    Fetching a new token makes the previous one expire within minutes; processes must not each fetch their
+    own.
     """
 
     def __init__(

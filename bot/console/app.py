@@ -1,8 +1,8 @@
 """The tier-2 engineers' web console: server-rendered pages over the tickets, behind a login.
 
-Every request but the login page, the health check and the stylesheet needs a live session; every POST needs the
-session's CSRF token. The few engineers of a region use it at once, so database calls run on the event loop
-(each takes milliseconds on the local database) instead of adding a thread pool.
+Every request but the login page, the health check and the stylesheet needs a live session; every POST needs
+the session's CSRF token. The few engineers of a region use it at once, so database calls run on the event
+loop (each takes milliseconds on the local database) instead of adding a thread pool.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Console logins: users with scrypt-hashed passwords, two roles, and server-side sessions behind a signed cookie."""
+"""Console logins: users with scrypt-hashed passwords, two roles, and server-side sessions behind a signed
+cookie."""
 
 from __future__ import annotations
 

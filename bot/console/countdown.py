@@ -48,7 +48,8 @@ class Countdown:
 def countdown(
     ticket: Ticket, now: datetime, countdown_by_status: dict[str, list[str]], amber_below_fraction: float
 ) -> Countdown | None:
-    """The countdown to the earliest deadline that still matters in the ticket's status; None when none does."""
+    """The countdown to the earliest deadline that still matters in the ticket's status; None when none
+    does."""
     dues = [
         (getattr(ticket, name), name)
         for name in countdown_by_status.get(ticket.status, [])

@@ -1,7 +1,8 @@
 """CSRF protection for every form the console posts.
 
-A logged-in form carries its session's token (stored server-side with the session). The login form, posted before
-there is a session, carries a random token that must equal the one in a short-lived signed cookie (double submit).
+A logged-in form carries its session's token (stored server-side with the session). The login form, posted
+before there is a session, carries a random token that must equal the one in a short-lived signed cookie
+(double submit).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The manager's knowledge-base page (/kb): questions the bot missed, grouped by meaning and most asked first, to
-attach to an entry (they answer at once) or to draft into a new entry; entry hit counts and thumbs-down rates; the
-audit log. The work is bot.knowledge.learning's; this module only turns forms into its calls."""
+"""The manager's knowledge-base page (/kb): questions the bot missed, grouped by meaning and most asked first,
+to attach to an entry (they answer at once) or to draft into a new entry; entry hit counts and thumbs-down
+rates; the audit log. The work is bot.knowledge.learning's; this module only turns forms into its calls."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ _KNOWLEDGE: dict[tuple[Path, int], KnowledgeBase] = {}
 
 
 def _knowledge(policy: ServicePolicy) -> KnowledgeBase:
-    """One knowledge base per console process (building its tokenizer takes a second); it reloads by itself."""
+    """One knowledge base per console process (building its tokenizer takes a second); it reloads by
+    itself."""
     key = (settings().kb_dir, id(policy))
     if key not in _KNOWLEDGE:
         _KNOWLEDGE[key] = KnowledgeBase(key[0], policy)

@@ -1,5 +1,6 @@
-"""The monthly report's numbers day by day (bot/reports/metrics.py): tickets, response on time, remote resolution,
-satisfaction. A ticket counts on the local day it was reported, a score on the day it was given."""
+"""The monthly report's numbers day by day (bot/reports/metrics.py): tickets, response on time, remote
+resolution, satisfaction. A ticket counts on the local day it was reported, a score on the day it was
+given."""
 
 from __future__ import annotations
 

@@ -47,7 +47,8 @@ LOGIN = "login"
 
 @dataclass(frozen=True)
 class Login:
-    """The person behind this request, copied out of the database session so handlers never touch a closed one."""
+    """The person behind this request, copied out of the database session so handlers never touch a closed
+    one."""
 
     raw_session_id: str
     user_id: int

@@ -1,4 +1,5 @@
-"""What the console lists: open tickets with filters, complaints, and low satisfaction scores awaiting review."""
+"""What the console lists: open tickets with filters, complaints, and low satisfaction scores awaiting
+review."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ class QueueRow:
 
 
 def queue(session: Session, wanted: QueueFilter, now: datetime, config: ConsoleConfig) -> list[QueueRow]:
-    """Matching tickets, most pressing first: safety incidents, then red, amber, green, no deadline; urgent first
+    """Matching tickets, most pressing first: safety incidents, then red, amber, green, no deadline; urgent
+    first
     within a colour, then the nearest deadline."""
     query = select(Ticket)
     query = (

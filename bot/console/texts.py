@@ -1,4 +1,5 @@
-"""The console's texts (bot/console/texts.yml), one accessor like every package's: console_text(key, **values)."""
+"""The console's texts (bot/console/texts.yml), one accessor like every package's: console_text(key,
+**values)."""
 
 from __future__ import annotations
 

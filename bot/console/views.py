@@ -49,7 +49,7 @@ class FormError(Refused):
     """The form was filled in wrongly; the message says what to fix."""
 
 
-# --- login ------------------------------------------------------------------------------------------------------
+# --- login --------------------------------------------------------------------------------------------------
 
 
 def _safe_next(target: str | None) -> str:
@@ -61,7 +61,8 @@ def _safe_next(target: str | None) -> str:
 
 def _login_page(request: web.Request, *, status: int = 200, error: str | None = None) -> web.Response:
     console = console_of(request)
-    # The token already in the browser is kept: another tab (or the favicon's redirect) must not void this form's.
+    # The token already in the browser is kept: another tab (or the favicon's redirect) must not void this
+    # form's.
     cookie = request.cookies.get(csrf.LOGIN_COOKIE)
     token = (unsign(console.secret, cookie) if cookie else None) or csrf.new_token()
     response = render(
@@ -133,7 +134,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     return response
 
 
-# --- lists ------------------------------------------------------------------------------------------------------
+# --- lists --------------------------------------------------------------------------------------------------
 
 
 @routes.get("/")
@@ -237,7 +238,8 @@ async def kpi_page(request: web.Request) -> web.Response:
     return render(request, "kpi.html", report=report, charts=charts)
 
 
-# --- one ticket -------------------------------------------------------------------------------------------------
+# --- one ticket
+# -------------------------------------------------------------------------------------------------
 
 
 @routes.get("/tickets/{number}")
@@ -580,7 +582,8 @@ ACTIONS: dict[str, Callable[[TicketPost], None]] = {
 }
 
 
-# --- helpers ----------------------------------------------------------------------------------------------------
+# --- helpers
+# ----------------------------------------------------------------------------------------------------
 
 
 def _text(form: Form, name: str, *, strip: bool = True) -> str:

@@ -1,4 +1,5 @@
-"""Database access: one engine per URL, created on first use (never at import), and a transactional session scope."""
+"""Database access: one engine per URL, created on first use (never at import), and a transactional session
+scope."""
 
 from __future__ import annotations
 

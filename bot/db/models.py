@@ -227,7 +227,8 @@ class KbAudit(Base):
 
 
 class ConsoleUser(Base):
-    """A person who logs in to the tier-2 web console: an engineer, or a manager who may also assign, close, reopen."""
+    """A person who logs in to the tier-2 web console: an engineer, or a manager who may also assign, close,
+    reopen."""
 
     __tablename__ = "console_users"
 
@@ -237,14 +238,16 @@ class ConsoleUser(Base):
     role: Mapped[str] = Column(String(20), nullable=False)
     # "scrypt$n$r$p$salt$hash": the parameters travel with the hash so they can be raised later.
     password_hash: Mapped[str] = Column(String(300), nullable=False)
-    # The engineer this login acts as when claiming a ticket (engineers table of bot/ops); a manager may have none.
+    # The engineer this login acts as when claiming a ticket (engineers table of bot/ops); a manager may have
+    # none.
     engineer_id: Mapped[int | None] = Column(Integer)
     active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = Column(DateTime, nullable=False)
 
 
 class ConsoleSession(Base):
-    """A logged-in browser. Only the SHA-256 of the cookie's session id is stored, so a database copy logs no one in."""
+    """A logged-in browser. Only the SHA-256 of the cookie's session id is stored, so a database copy logs no
+    one in."""
 
     __tablename__ = "console_sessions"
 
@@ -260,7 +263,8 @@ class ConsoleSession(Base):
 
 
 class RatingReview(Base):
-    """A manager's review of a low satisfaction score: what was found and done; its existence closes the review."""
+    """A manager's review of a low satisfaction score: what was found and done; its existence closes the
+    review."""
 
     __tablename__ = "rating_reviews"
 
@@ -272,7 +276,8 @@ class RatingReview(Base):
 
 
 class TicketPart(Base):
-    """A spare part replaced while resolving a ticket: its model and how many (the warranty restarts for it)."""
+    """A spare part replaced while resolving a ticket: its model and how many (the warranty restarts for
+    it)."""
 
     __tablename__ = "ticket_parts"
 
@@ -287,7 +292,8 @@ class TicketPart(Base):
 
 
 class Engineer(Base):
-    """A tier-2 or tier-3 engineer (or the service manager): where they are stationed and which devices they know."""
+    """A tier-2 or tier-3 engineer (or the service manager): where they are stationed and which devices they
+    know."""
 
     __tablename__ = "engineers"
 
@@ -303,11 +309,13 @@ class Engineer(Base):
 
 
 class OnCallShift(Base):
-    """One line of the on-call rota: who covers a region, as primary or backup, on which days and hours (local time).
+    """One line of the on-call rota: who covers a region, as primary or backup, on which days and hours (local
+    time).
 
-    `days` is daily, workdays, offdays (weekends and public holidays) or a weekday (mon..sun); a shift whose end is
-    not after its start runs past midnight, equal start and end is a 24-hour shift. valid_from/valid_to (local dates)
-    limit it to a period, and a dated shift overrides the open-ended ones for that role on its days.
+    `days` is daily, workdays, offdays (weekends and public holidays) or a weekday (mon..sun); a shift whose
+    end is not after its start runs past midnight, equal start and end is a 24-hour shift. valid_from/valid_to
+    (local dates) limit it to a period, and a dated shift overrides the open-ended ones for that role on its
+    days.
     """
 
     __tablename__ = "oncall_shifts"
@@ -326,7 +334,8 @@ class OnCallShift(Base):
 
 
 class Page(Base):
-    """One SMS page of the paging ladder to an engineer about a ticket, and when (and by whom) it was acknowledged."""
+    """One SMS page of the paging ladder to an engineer about a ticket, and when (and by whom) it was
+    acknowledged."""
 
     __tablename__ = "pages"
     # One page per ladder step per assignment round: a second sweep, or a second worker, cannot page again.
@@ -362,9 +371,10 @@ class SlaAlert(Base):
 class OutboxMessage(Base):
     """A message to a customer or an engineer, stored with the change that caused it and sent by the worker.
 
-    status: pending → sending (claimed by one worker until claimed_until) → sent; after the last attempt → dead
-    (`hotline outbox retry` makes it pending again); rerouted when WeChat could not reach the person and an SMS
-    was queued instead. parts_sent counts the parts of a long text already accepted, so none goes twice.
+    status: pending → sending (claimed by one worker until claimed_until) → sent; after the last attempt →
+    dead (`hotline outbox retry` makes it pending again); rerouted when WeChat could not reach the person and
+    an SMS was queued instead. parts_sent counts the parts of a long text already accepted, so none goes
+    twice.
     """
 
     __tablename__ = "outbox_messages"
@@ -390,7 +400,8 @@ class OutboxMessage(Base):
 class FollowUpCall(Base):
     """A follow-up call made to a device's users N months after installation (maintenance.follow_up_months).
 
-    One row per device and milestone: a recorded call drops off the follow-up list (bot/reports/follow_ups.py).
+    One row per device and milestone: a recorded call drops off the follow-up list
+    (bot/reports/follow_ups.py).
     """
 
     __tablename__ = "follow_up_calls"
@@ -408,7 +419,8 @@ class FollowUpCall(Base):
 
 
 class AdverseEvent(Base):
-    """A 医疗器械不良事件: a patient or operator harmed, or possibly harmed, at or by a device, kept with its ticket
+    """A 医疗器械不良事件: a patient or operator harmed, or possibly harmed, at or by a device, kept with its
+    ticket
     so that the supplier reports it within the regulatory limit (kb/policy.yml adverse_events)."""
 
     __tablename__ = "adverse_events"

@@ -1,4 +1,5 @@
-"""Retrieval over the knowledge base in kb/: the FAQ and its retriever. Plain Python; it does not import Rasa."""
+"""Retrieval over the knowledge base in kb/: the FAQ and its retriever. Plain Python; it does not import
+Rasa."""
 
 from bot.knowledge.base import (
     Answer,

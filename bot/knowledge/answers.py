@@ -1,17 +1,18 @@
-"""Knowledge answers for questions as callers ask them: the question found inside a long message, two questions in
-one message answered both, a follow-up read with the previous question, and policy facts answered from the policy.
+"""Knowledge answers for questions as callers ask them: the question found inside a long message, two
+questions in one message answered both, a follow-up read with the previous question, and policy facts answered
+from the policy.
 
     answers = Answers(kb, policy)
     reply = answers.reply("我们不在你们市里 报修以后工程师一般多久能到")
-    reply.verdict, reply.text        # Verdict.ANSWER, 「您那边不在我们工程师的驻点城市，算外地，…24小时内到场…」
+    reply.verdict, reply.text        # Verdict.ANSWER, 「您那边不在我们工程师的驻点城市，算外地，…」
     later = answers.reply("那偏远山区呢", previous=reply.context)
 
 How a message is read is configured in kb/answers.yml (its header explains the steps); the FAQ retriever
-(bot.knowledge.base) finds the topics no trigger names. A topic of kb/answers.yml answers from its templates with
-the policy's values (kb/policy.yml is the one source of every number) and what the caller said: where the site
-is (`distance`), in or out of warranty (`warranty`), what caused the damage (`cause`), which part is waited for
-(`part`). When the caller's device is known (`DeviceFacts`, given only by the caller of `reply`), its warranty and
-its site's distance count where the caller said nothing, and its warranty is said first.
+(bot.knowledge.base) finds the topics no trigger names. A topic of kb/answers.yml answers from its templates
+with the policy's values (kb/policy.yml is the one source of every number) and what the caller said: where the
+site is (`distance`), in or out of warranty (`warranty`), what caused the damage (`cause`), which part is
+waited for (`part`). When the caller's device is known (`DeviceFacts`, given only by the caller of `reply`),
+its warranty and its site's distance count where the caller said nothing, and its warranty is said first.
 """
 
 from __future__ import annotations
@@ -200,8 +201,8 @@ class Answers:
         return segments
 
     def _questions(self, clauses: list[str]) -> list[_Found]:
-        """The questions of one segment: each asking clause with the scene-setting clauses before it answered on
-        its own when that gives two confident topics, else the segment as one question."""
+        """The questions of one segment: each asking clause with the scene-setting clauses before it answered
+        on its own when that gives two confident topics, else the segment as one question."""
         rules = self._current_rules()
         kept = _without_greetings(clauses, rules)
         asking = [i for i, clause in enumerate(kept) if _asks(clause, rules)]
@@ -221,8 +222,8 @@ class Answers:
         return [self._find(self._candidates(kept, rules), "，".join(kept))]
 
     def _candidates(self, clauses: list[str], rules: _Rules) -> list[str]:
-        """The texts to look the question up by: without greetings and context clauses, and from the first asking
-        clause on (the story before a question only dilutes it)."""
+        """The texts to look the question up by: without greetings and context clauses, and from the first
+        asking clause on (the story before a question only dilutes it)."""
         content = [clause for clause in clauses if not _is_context(clause, rules)] or clauses
         candidates = ["，".join(content)]
         asking = [i for i, clause in enumerate(content) if _asks(clause, rules)]
@@ -236,7 +237,8 @@ class Answers:
         candidate text."""
         rules = self._current_rules()
         seen = f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
-        # A topic with neither an FAQ entry (another contract, another KB) nor its own answers is not triggered.
+        # A topic with neither an FAQ entry (another contract, another KB) nor its own answers is not
+        # triggered.
         triggered = [
             topic_id
             for topic_id, topic in rules.topics.items()
@@ -278,7 +280,8 @@ class Answers:
         combined = f"{core} {earlier}"
         found = self._find([combined], combined, avoid=previous.topic)
         own = self.kb.ask(core, check_files=False)
-        # 「新来的人呢」 after 「装机培训收费吗」: the follow-up's own words point at a neighbour of the earlier topic.
+        # 「新来的人呢」 after 「装机培训收费吗」: the follow-up's own words point at a neighbour of the
+        # earlier topic.
         neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
         if not found.triggered and neighbour in {hit.id for hit in found.answer.hits}:
             found = _Found(neighbour, found.answer, False)

@@ -3,9 +3,9 @@
     kb = KnowledgeBase(kb_dir, policy)
     result = kb.ask("保修几年啊")       # Answer(verdict=Verdict.ANSWER, hits=[FaqHit(...), ...])
 
-It re-reads the FAQ by itself when a file under kb/faq/, kb/retrieval.yml or kb/devices.yml changes (one stat per
-file on each `ask`), so content editors see their change without a restart. A change that does not load (a YAML
-error) is logged and the previous content stays in service.
+It re-reads the FAQ by itself when a file under kb/faq/, kb/retrieval.yml or kb/devices.yml changes (one stat
+per file on each `ask`), so content editors see their change without a restart. A change that does not load (a
+YAML error) is logged and the previous content stays in service.
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ class RetrievalSettings:
 
 @dataclass(frozen=True)
 class Learned:
-    """What the knowledge base learned in the console (bot.knowledge.learning), merged into the index on the fly:
-    callers' questions attached to entries as paraphrases, and entries drafted from missed questions."""
+    """What the knowledge base learned in the console (bot.knowledge.learning), merged into the index on the
+    fly: callers' questions attached to entries as paraphrases, and entries drafted from missed questions."""
 
     paraphrases: tuple[tuple[str, str], ...] = ()  # (entry id, question)
     entries: tuple[tuple[str, str, str, str], ...] = ()  # (id, question, answer, file)
@@ -109,7 +109,8 @@ class KnowledgeBase:
         return self._content.settings
 
     def learn(self, learned: Learned) -> None:
-        """Merge what was learned into the index (a rebuild only when it changed; no retraining, no restart)."""
+        """Merge what was learned into the index (a rebuild only when it changed; no retraining, no
+        restart)."""
         with self._lock:
             if learned == self._learned:
                 return
@@ -126,7 +127,8 @@ class KnowledgeBase:
         return self._content.analyser.normalise(text)
 
     def ngrams(self, text: str) -> list[str]:
-        """The character n-grams the fuzzy half of the score compares (synonyms applied, stopwords dropped)."""
+        """The character n-grams the fuzzy half of the score compares (synonyms applied, stopwords
+        dropped)."""
         analyser = self._content.analyser
         return analyser.ngrams(analyser.terms(text))
 
@@ -173,7 +175,8 @@ class KnowledgeBase:
         return self._content.index.held_out()
 
     def check(self) -> list[str]:
-        """Lint problems of the FAQ; empty when every entry loads, is unique and is found by its own paraphrases."""
+        """Lint problems of the FAQ; empty when every entry loads, is unique and is found by its own
+        paraphrases."""
         self._reload_if_changed()
         content = self._content
         problems = content.analyser.problems + content.problems
@@ -181,7 +184,8 @@ class KnowledgeBase:
         for result in content.index.held_out():
             if result.best_id != result.variant.entry_id:
                 problems.append(
-                    f"{result.variant.entry_id}: 「{result.variant.text}」 without itself finds {result.best_id} "
+                    f"{result.variant.entry_id}: 「{result.variant.text}」 without itself finds"
+                    f" {result.best_id} "
                     f"({result.best_score:.2f}) before its own entry ({result.own_score:.2f})"
                 )
         return problems
@@ -245,7 +249,8 @@ class KnowledgeBase:
 
 
 def _with_learned(entries: list[FaqEntry], learned: Learned, policy: ServicePolicy) -> list[FaqEntry]:
-    """The FAQ's entries plus the learned ones, each with its learned paraphrases (a duplicate is left out)."""
+    """The FAQ's entries plus the learned ones, each with its learned paraphrases (a duplicate is left
+    out)."""
     known = {entry.id for entry in entries}
     merged = list(entries)
     for entry_id, question, answer, file in learned.entries:
@@ -294,13 +299,14 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _device_word(device: dict[str, Any]) -> str:
-    """The canonical word of a device type: its shortest name (shares the fewest characters with other devices)."""
+    """The canonical word of a device type: its shortest name (shares the fewest characters with other
+    devices)."""
     return min([device["name"], *device.get("aliases", [])], key=len)
 
 
 def synonym_groups(groups: dict[str, list[str]], devices: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """The synonym groups of retrieval.yml plus one per device type: its name, aliases and model codes mapped to its
-    word, so that 「HX-680质保多久」 reads as 「生化仪质保多久」 and the device is recognised."""
+    """The synonym groups of retrieval.yml plus one per device type: its name, aliases and model codes mapped
+    to its word, so that 「HX-680质保多久」 reads as 「生化仪质保多久」 and the device is recognised."""
     merged = {str(canonical): [str(v) for v in variants or []] for canonical, variants in groups.items()}
     for device in devices:
         names = [device["name"], *device.get("aliases", [])]
@@ -311,5 +317,6 @@ def synonym_groups(groups: dict[str, list[str]], devices: list[dict[str, Any]]) 
 
 
 def _model_spellings(code: str) -> list[str]:
-    """KR-2000 as callers type it: KR-2000, KR 2000 (the same once cleaned) and KR2000; case is cleaned away."""
+    """KR-2000 as callers type it: KR-2000, KR 2000 (the same once cleaned) and KR2000; case is cleaned
+    away."""
     return [code, _MODEL_SEPARATORS.sub("", code)]

@@ -10,7 +10,7 @@ An entry is a YAML mapping:
       tags: [保修]
       device_types: []                      # ids from kb/devices.yml; empty means every device
       source: "policy: warranty"
-      requires: warranty.after_warranty.extended_warranty   # optional: shown only while this policy value is true
+      requires: warranty.after_warranty.extended_warranty   # optional: shown only while this value is true
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from bot.policy import PolicyError, ServicePolicy
 MIN_PARAPHRASES = 4
 _REQUIRED = ("id", "question", "paraphrases", "answer", "tags", "device_types", "source")
 _LEFTOVER = re.compile(r"[{}]")
-# libyaml's loader reads a large FAQ about ten times faster; PyYAML built without libyaml has only the Python one.
+# libyaml's loader reads a large FAQ about ten times faster; PyYAML built without libyaml has only the Python
+# one.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

@@ -4,28 +4,31 @@
     found = lib.match("生化仪吸样的时候一直报堵针", "chemistry_analyser")   # GuideMatch(guide, score) or None
     progress = GuideProgress.start(found.guide)
     lib.step_prompt(progress.current_step, progress.number, progress.total)  # 「第1步（共6步）：…」
-    lib.step_reminder(progress.current_step, progress.number, ["电话"])    # 「电话已记下。我们接着做第1步：…」
+    lib.step_reminder(progress.current_step, progress.number, ["电话"])    # 「电话已记下。我们接着做…」
     progress = progress.answer(lib.outcome_of("还是不行"))                  # Outcome.NO → the next step
     slot = progress.to_dict()                                                # JSON-able, kept in a Rasa slot
     progress = GuideProgress.from_dict(slot, lib)
     lib.tried_note(progress)                                                 # for the ticket: what was tried
 
-A guide file is one YAML mapping: id, title, device_types (ids from kb/devices.yml, empty = any device), symptoms
-(how callers describe the fault) and 3-7 steps, each a `check` with an optional `safety` (said first) and `tip`.
-kb/guides/_guidance.yml holds the texts said around the steps, the reply phrases, and the matching settings.
+A guide file is one YAML mapping: id, title, device_types (ids from kb/devices.yml, empty = any device),
+symptoms (how callers describe the fault) and 3-7 steps, each a `check` with an optional `safety` (said first)
+and `tip`. kb/guides/_guidance.yml holds the texts said around the steps, the reply phrases, and the matching
+settings.
 
-Matching reuses the FAQ retriever's code: every guide is an entry of a bot.knowledge.retrieval.Index whose variants
-are its title and symptoms, scored with the same 0-1 fusion of BM25 coverage and character n-gram cosine, after a
-bot.knowledge.text.TextAnalyser with the fault vocabulary of _guidance.yml and the device names of kb/devices.yml
-(kb/retrieval.yml's vocabulary is for policy questions and moves with them). Only guides for the
-caller's device type (or for any device) compete; when no device type is given, the one named in the text counts.
-The best one is offered when it scores at least `match_threshold` of _guidance.yml. A description with a danger
-word (「冒烟」, 「漏电」 …) never matches: that caller needs an engineer, not a checklist.
+Matching reuses the FAQ retriever's code: every guide is an entry of a bot.knowledge.retrieval.Index whose
+variants are its title and symptoms, scored with the same 0-1 fusion of BM25 coverage and character n-gram
+cosine, after a bot.knowledge.text.TextAnalyser with the fault vocabulary of _guidance.yml and the device
+names of kb/devices.yml (kb/retrieval.yml's vocabulary is for policy questions and moves with them). Only
+guides for the caller's device type (or for any device) compete; when no device type is given, the one named
+in the text counts. The best one is offered when it scores at least `match_threshold` of _guidance.yml. A
+description with a danger word (「冒烟」, 「漏电」 …) never matches: that caller needs an engineer, not a
+checklist.
 
-The threshold, 0.27, from the fault descriptions in tests/knowledge/test_guidance.py: set A was written first and
-the synonyms tuned on it, set B after that (a few fixes followed), set C last and left untouched. "covered" are
-faults a guide is for, "uncovered" faults no guide is for (「屏幕裂了」, 「门锁打不开」); FAQ: the 291 questions and
-paraphrases of kb/faq/ that are not device care. The right guide ranks first for all 117 covered descriptions.
+The threshold, 0.27, from the fault descriptions in tests/knowledge/test_guidance.py: set A was written first
+and the synonyms tuned on it, set B after that (a few fixes followed), set C last and left untouched.
+"covered" are faults a guide is for, "uncovered" faults no guide is for (「屏幕裂了」, 「门锁打不开」); FAQ:
+the 291 questions and paraphrases of kb/faq/ that are not device care. The right guide ranks first for all 117
+covered descriptions.
 
     threshold   covered A   covered B   covered C   uncovered A+B+C   FAQ questions
     0.20        52/52       39/39       24/26       3/54              3/291
@@ -34,12 +37,13 @@ paraphrases of kb/faq/ that are not device care. The right guide ranks first for
     0.30        50/52       38/39       18/26       0/54              0/291
     0.35        46/52       36/39       16/26       0/54              0/291
 
-Uncovered faults score at most 0.26 (「门锁打不开」), so 0.27 is the lowest threshold that offers none of them a
-guide. The misses are long descriptions with words no symptom has (「试剂瓶扫进去提示已过期」 0.17): the caller goes
-on to an engineer, the safe side. A wrong offer costs less than a miss (the caller declines it), so the threshold
-sits at the edge of the uncovered faults rather than above a margin; re-measure it when the guides, their
-vocabulary or bot.knowledge.retrieval / text change (tests/knowledge/test_guidance.py fails when it moves). Scoring uses ScoringSettings' defaults (the FAQ's values
-today): a sweep of bm25_weight, k1 and b found nothing clearly better on these sets.
+Uncovered faults score at most 0.26 (「门锁打不开」), so 0.27 is the lowest threshold that offers none of them
+a guide. The misses are long descriptions with words no symptom has (「试剂瓶扫进去提示已过期」 0.17): the
+caller goes on to an engineer, the safe side. A wrong offer costs less than a miss (the caller declines it),
+so the threshold sits at the edge of the uncovered faults rather than above a margin; re-measure it when the
+guides, their vocabulary or bot.knowledge.retrieval / text change (tests/knowledge/test_guidance.py fails when
+it moves). Scoring uses ScoringSettings' defaults (the FAQ's values today): a sweep of bm25_weight, k1 and b
+found nothing clearly better on these sets.
 
 The library re-reads kb/guides/ and kb/devices.yml when one of them changes (one stat per file
 on each call); a change that does not load is logged and the previous content stays in service.
@@ -109,7 +113,8 @@ class Guide:
     steps: tuple[GuideStep, ...]
 
     def fits(self, device_types: set[str]) -> bool:
-        """Whether the guide is for one of these device types; an empty set (device unknown) fits every guide."""
+        """Whether the guide is for one of these device types; an empty set (device unknown) fits every
+        guide."""
         return not self.device_types or not device_types or bool(device_types & set(self.device_types))
 
 
@@ -239,7 +244,8 @@ class GuideLibrary:
         return None
 
     def step_prompt(self, step: GuideStep, number: int, total: int) -> str:
-        """What the bot says for a step: its number, the safety warning first, the check, the tip, the question."""
+        """What the bot says for a step: its number, the safety warning first, the check, the tip, the
+        question."""
         texts = self._current().settings.texts
         return texts["step"].format(
             number=number,
@@ -250,8 +256,8 @@ class GuideLibrary:
         )
 
     def step_reminder(self, step: GuideStep, number: int, noted: list[str]) -> str:
-        """The current step asked again, briefly, after a reply that answered something else; `noted`: the names of
-        registration fields that reply gave, if nothing has confirmed them yet."""
+        """The current step asked again, briefly, after a reply that answered something else; `noted`: the
+        names of registration fields that reply gave, if nothing has confirmed them yet."""
         texts = self._current().settings.texts
         said = texts["noted"].format(fields="、".join(noted)) if noted else ""
         return texts["step_again"].format(noted=said, number=number, check=step.check)
@@ -272,9 +278,12 @@ class GuideLibrary:
         return min(found)[2] if found else None
 
     def read_reply(self, reply: str) -> StepReply:
-        """A reply to a step as a person would read it: 「直接派工程师吧」 leaves the walk; a new error code stops
-        it (an engineer has to see it); a reading is compared with its set value (off: the step did not fix it);
-        otherwise the outcome its words state, and for an observation that states none (「别的都有电」, 「插紧了」)
+        """A reply to a step as a person would read it: 「直接派工程师吧」 leaves the walk; a new error code
+        stops
+        it (an engineer has to see it); a reading is compared with its set value (off: the step did not fix
+        it);
+        otherwise the outcome its words state, and for an observation that states none (「别的都有电」, 「插紧
+        了」)
         the step was done and did not fix it."""
         if asks_for_engineer(reply):
             return StepReply(wants_engineer=True)
@@ -316,7 +325,8 @@ class GuideLibrary:
         return settings.texts["tried"].format(title=progress.guide.title, steps=steps)
 
     def check(self) -> list[str]:
-        """Lint problems; empty when every guide loads, is safe to read out and is found by its own symptoms."""
+        """Lint problems; empty when every guide loads, is safe to read out and is found by its own
+        symptoms."""
         content = self._current()
         problems = content.analyser.problems + content.problems
         for guide in content.guides.values():
@@ -419,7 +429,8 @@ def _settings(raw: dict[str, Any], path: Path) -> _Settings:
 
 
 def _load_guides(guides_dir: Path, device_ids: set[str]) -> tuple[dict[str, Guide], list[str]]:
-    """Every well-formed guide by id, and the problems of the others; a YAML syntax error raises GuideError."""
+    """Every well-formed guide by id, and the problems of the others; a YAML syntax error raises
+    GuideError."""
     guides: dict[str, Guide] = {}
     problems: list[str] = []
     for path in sorted(guides_dir.glob("*.yml")):
@@ -469,7 +480,8 @@ def _optional(step: dict[str, Any], key: str) -> str | None:
     return str(value).strip() if value else None
 
 
-# --- a caller's reply to a step, read as a person would ------------------------------------------------------
+# --- a caller's reply to a step, read as a person would
+# ------------------------------------------------------
 
 _NUMERAL = r"[0-9零一二两三四五六七八九十百点.]+"
 # 「显示三十四度多 设定是三十七」, 「试剂仓8度 设定也是8度」: what the device shows against what it should.
@@ -479,7 +491,8 @@ _READING = re.compile(
     + _NUMERAL
     + r")"
 )
-# A new alarm said in the middle of a step: 「又报了个 E-302」, 「跳出来一个 ERR 118」 (a serial has 6+ digits).
+# A new alarm said in the middle of a step: 「又报了个 E-302」, 「跳出来一个 ERR 118」 (a serial has 6+
+# digits).
 _ERROR_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\s?-?\s?\d{2,4})(?![0-9])")
 _ERROR_CUE = re.compile(r"报|错误|代码|故障码|提示|跳出|弹出|显示")
 # 「直接派工程师吧」, 「还是派个人来看吧」: the caller leaves the walk for the intake.
@@ -524,7 +537,8 @@ def reading_in(text: str) -> Reading | None:
 
 
 def new_error_code(text: str) -> str | None:
-    """An error code the caller reads off the screen mid-step, as they wrote it (「E-302」), if they name one."""
+    """An error code the caller reads off the screen mid-step, as they wrote it (「E-302」), if they name
+    one."""
     if not _ERROR_CUE.search(text):
         return None
     match = _ERROR_CODE.search(text)
@@ -535,7 +549,8 @@ def _plain(number: float) -> str:
     return str(int(number)) if number == int(number) else str(number)
 
 
-# How a caller answers the offer of a guided check (「试试」 / 「不用了，直接派人」), and asks for an engineer instead.
+# How a caller answers the offer of a guided check (「试试」 / 「不用了，直接派人」), and asks for an engineer
+# instead.
 WANTS_ENGINEER = ("派工程师", "派人", "来人", "上门", "工程师来", "赶紧来", "马上来")
 _DECLINE_GUIDE = ("不用", "不试", "别试", "不了", "直接", "派人", "派工程师", "来人", "没时间")
 _ACCEPT_GUIDE = ("试试", "试一下", "好", "行", "可以", "开始", "嗯")

@@ -1,11 +1,11 @@
-"""Learning from misses: questions the knowledge base could not answer (or answered unhelpfully) grouped by meaning,
-attached to an entry as its paraphrases or drafted into a new entry, merged into the index at once, every change
-audited and exportable back to kb/faq/*.yml.
+"""Learning from misses: questions the knowledge base could not answer (or answered unhelpfully) grouped by
+meaning, attached to an entry as its paraphrases or drafted into a new entry, merged into the index at once,
+every change audited and exportable back to kb/faq/*.yml.
 
-Grouping is plain character n-gram TF-IDF (the 1-3-grams the FAQ retriever's fuzzy half uses: synonyms applied,
-stopwords dropped; idf over the missed questions) with greedy clustering: most asked first, each question joins the
-group whose centroid it is closest to when the cosine reaches `SIMILAR`, else starts its own. Nothing is
-downloaded or trained.
+Grouping is plain character n-gram TF-IDF (the 1-3-grams the FAQ retriever's fuzzy half uses: synonyms
+applied, stopwords dropped; idf over the missed questions) with greedy clustering: most asked first, each
+question joins the group whose centroid it is closest to when the cosine reaches `SIMILAR`, else starts its
+own. Nothing is downloaded or trained.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from bot.db.models import KbAudit, KbLearnedEntry, KbLearnedParaphrase, KbQuesti
 from bot.knowledge.base import FaqHit, KnowledgeBase, Learned, Verdict
 from bot.knowledge.faq import MIN_PARAPHRASES
 
-# Cosine of a question's n-gram vector and a group's centroid from which it joins the group. Measured on pairs in
-# tests/knowledge/test_learning.py: the same question reworded scores 0.26-0.67 (「修好的单子能盖公章吗」 /
+# Cosine of a question's n-gram vector and a group's centroid from which it joins the group. Measured on pairs
+# in tests/knowledge/test_learning.py: the same question reworded scores 0.26-0.67 (「修好的单子能盖公章吗」 /
 # 「维修单能不能盖个公章」 0.29), different questions sharing a word at most 0.14 (发票抬头 / 发票找谁要).
 SIMILAR = 0.2
 LEARNED_FILE = "learned.yml"
@@ -74,7 +74,8 @@ class EntryStats:
 
 
 def missed_questions(session: Session) -> list[MissedQuestion]:
-    """Questions declined or marked unhelpful, most asked first; those already attached to an entry are learned."""
+    """Questions declined or marked unhelpful, most asked first; those already attached to an entry are
+    learned."""
     attached = select(KbLearnedParaphrase.text)
     down = func.sum(case((KbQuestion.helpful.is_(False), 1), else_=0))
     query = (
@@ -216,8 +217,9 @@ def audit_log(session: Session, limit: int = 50) -> list[KbAudit]:
 
 
 def export(session: Session, kb: KnowledgeBase, *, actor: str, at: datetime) -> list[str]:
-    """Writes what was learned and not yet exported into kb/faq/*.yml: paraphrases into their entry's file, drafted
-    entries (with at least MIN_PARAPHRASES questions) into kb/faq/learned.yml. Returns one line per change."""
+    """Writes what was learned and not yet exported into kb/faq/*.yml: paraphrases into their entry's file,
+    drafted entries (with at least MIN_PARAPHRASES questions) into kb/faq/learned.yml. Returns one line per
+    change."""
     faq_dir = kb.kb_dir / "faq"
     files = {entry.id: entry.file for entry in kb.entries}
     done: list[str] = []

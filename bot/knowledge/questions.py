@@ -1,4 +1,5 @@
-"""What callers asked the knowledge base: every question logged, feedback kept, unanswered ones listed as gaps."""
+"""What callers asked the knowledge base: every question logged, feedback kept, unanswered ones listed as
+gaps."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def record_question(
     sender_id: str,
     at: datetime,
 ) -> int:
-    """Logs a question with what it got: the verdict, the (first) entry answered or offered, the retriever's score."""
+    """Logs a question with what it got: the verdict, the (first) entry answered or offered, the retriever's
+    score."""
     row = KbQuestion(
         question=question.strip(),
         verdict=verdict.value,

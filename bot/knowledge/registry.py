@@ -1,7 +1,7 @@
 """What knowledge answers may know about the caller's own device: the one place they read the installed base.
 
-Registry details (hospital, serial, warranty end) are the customer's: whoever gates them (a verified caller) gates
-them here, and every answer about "your device" goes through `caller_device`.
+Registry details (hospital, serial, warranty end) are the customer's: whoever gates them (a verified caller)
+gates them here, and every answer about "your device" goes through `caller_device`.
 """
 
 from __future__ import annotations

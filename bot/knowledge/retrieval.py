@@ -1,32 +1,34 @@
 """Scoring a question against the FAQ: one confidence in [0, 1] per entry.
 
-Every entry is indexed as its *variants* (the canonical question and each paraphrase) and as one *bag* of words:
-the words of all its variants, plus its answer's words counted `answer_weight` times each (an answer holds words a
-caller uses, 「周末和节假日都有人接」). For a question q (normalised and tokenised by `TextAnalyser`) and an entry e:
+Every entry is indexed as its *variants* (the canonical question and each paraphrase) and as one *bag* of
+words: the words of all its variants, plus its answer's words counted `answer_weight` times each (an answer
+holds words a caller uses, 「周末和节假日都有人接」). For a question q (normalised and tokenised by
+`TextAnalyser`) and an entry e:
 
     lexical(q, e) = BM25(q, bag(e)) / ((k1 + 1) · Σ_{t ∈ q} idf(t))
     fuzzy(q, e)   = max over the variants v of e of cos(q, v), on TF-IDF vectors of character 1-3-grams
     score(q, e)   = device(q, e) · (w · lexical(q, e) + (1 − w) · fuzzy(q, e))          (w = bm25_weight)
 
-BM25 has the usual k1 and b, with idf(t) = ln(1 + (N − n_t + 0.5) / (n_t + 0.5)) over the N entries' bags; a term
-no entry has gets the largest idf. A one-character term of q also counts the times the character occurs inside the
-bag's longer words, weighted `sub_word_weight` (and n_t counts those bags too): callers write 洗, 修, 关 where the
-FAQ has 清洗, 维修, 关机, and the word-level BM25 would miss them. The divisor is BM25's upper bound for q (every
-term matched infinitely often), so `lexical` is the share of the question's information that the entry's wording
-covers, weighted towards words the entry repeats, i.e. its core words; off-topic words (天气, 股票) count in the
-divisor and pull it down. The bag lets a question borrow words from several paraphrases; the n-gram half rewards
-one paraphrase that is close as a whole and forgives word-splitting differences.
+BM25 has the usual k1 and b, with idf(t) = ln(1 + (N − n_t + 0.5) / (n_t + 0.5)) over the N entries' bags; a
+term no entry has gets the largest idf. A one-character term of q also counts the times the character occurs
+inside the bag's longer words, weighted `sub_word_weight` (and n_t counts those bags too): callers write 洗,
+修, 关 where the FAQ has 清洗, 维修, 关机, and the word-level BM25 would miss them. The divisor is BM25's
+upper bound for q (every term matched infinitely often), so `lexical` is the share of the question's
+information that the entry's wording covers, weighted towards words the entry repeats, i.e. its core words;
+off-topic words (天气, 股票) count in the divisor and pull it down. The bag lets a question borrow words from
+several paraphrases; the n-gram half rewards one paraphrase that is close as a whole and forgives
+word-splitting differences.
 
-device(q, e) is `device_mismatch` (< 1) when q names a device type and e is only about other device types, else 1:
-「发光仪多久定标」 must not get the chemistry analyser's calibration advice.
+device(q, e) is `device_mismatch` (< 1) when q names a device type and e is only about other device types,
+else 1:「发光仪多久定标」 must not get the chemistry analyser's calibration advice.
 
 Every factor lies in [0, 1], so the score does too; higher means more confident.
 
 The index is inverted, so that a question costs what its words and n-grams match, not what the FAQ holds: per
-term, the entries whose bag has it (with its tf, sub-words included) and per n-gram, the variants that have it (with
-their unit-vector weight), as numpy arrays. A question adds each term's and each n-gram's postings into one array
-over entries and one over variants, in the same order as a term-by-term loop would, so the scores are those of the
-formulas above to the last bit; entries nothing matches score 0 and are left out.
+term, the entries whose bag has it (with its tf, sub-words included) and per n-gram, the variants that have it
+(with their unit-vector weight), as numpy arrays. A question adds each term's and each n-gram's postings into
+one array over entries and one over variants, in the same order as a term-by-term loop would, so the scores
+are those of the formulas above to the last bit; entries nothing matches score 0 and are left out.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ class Variant:
 
 @dataclass(frozen=True)
 class HeldOut:
-    """A variant asked as a question with itself removed from the index: does the rest of its entry find it?"""
+    """A variant asked as a question with itself removed from the index: does the rest of its entry find
+    it?"""
 
     variant: Variant
     best_id: str
@@ -83,16 +86,16 @@ class Index:
         entry_devices: Mapping[str, frozenset[str]],
         device_terms: Mapping[str, str],
     ) -> None:
-        """answers: entry id → answer text; entry_devices: the device types an entry is limited to (empty: all);
-        device_terms: canonical device word → device type id."""
+        """answers: entry id → answer text; entry_devices: the device types an entry is limited to (empty:
+        all); device_terms: canonical device word → device type id."""
         self.variants = variants
         self._analyser = analyser
         self._settings = settings
         self._device_terms = device_terms
         self._entry_ids = list(dict.fromkeys(variant.entry_id for variant in variants))
         self._position = {entry_id: i for i, entry_id in enumerate(self._entry_ids)}
-        # The n-gram cosines are kept in rows sorted by entry (a duplicate id can split an entry's variants), so
-        # that each entry's maximum is one reduceat over its run of rows.
+        # The n-gram cosines are kept in rows sorted by entry (a duplicate id can split an entry's variants),
+        # so that each entry's maximum is one reduceat over its run of rows.
         variant_entry = [self._position[variant.entry_id] for variant in variants]
         by_entry = sorted(range(len(variants)), key=variant_entry.__getitem__)
         self._row_of = [0] * len(variants)
@@ -115,7 +118,8 @@ class Index:
         for entry_id, bag in self._bags.items():
             for term, tf in Counter(analyser.terms(answers.get(entry_id, ""))).items():
                 bag[term] = bag.get(term, 0.0) + settings.answer_weight * tf
-        # The Chinese characters inside the bag's longer words, for a one-character word of a question (洗: 清洗).
+        # The Chinese characters inside the bag's longer words, for a one-character word of a question (洗: 清
+        # 洗).
         self._inner: dict[str, dict[str, float]] = {
             entry_id: _inner_characters(bag) for entry_id, bag in self._bags.items()
         }
@@ -149,8 +153,8 @@ class Index:
         return k1 * (1 - b + b * (self._bag_lengths[entry_id] - removed) / self._avg_bag)
 
     def _build_term_postings(self) -> dict[str, _Posting]:
-        """term → the entries whose bag matches it and the tf it has there (a one-character term also counts inside
-        longer words, at sub_word_weight)."""
+        """term → the entries whose bag matches it and the tf it has there (a one-character term also counts
+        inside longer words, at sub_word_weight)."""
         postings: dict[str, tuple[list[int], list[float]]] = {}
         for i, entry_id in enumerate(self._entry_ids):
             bag, inner = self._bags[entry_id], self._inner[entry_id]
@@ -183,7 +187,8 @@ class Index:
     def _build_device_filters(
         self, entry_devices: Mapping[str, frozenset[str]]
     ) -> dict[str, npt.NDArray[np.bool_]]:
-        """ "limited" → the entries limited to some device types; each device type id → the entries about it."""
+        """ "limited" → the entries limited to some device types; each device type id → the entries about
+        it."""
         devices = [entry_devices.get(entry_id, frozenset()) for entry_id in self._entry_ids]
         filters = {"": np.array([bool(limited) for limited in devices], dtype=np.bool_)}
         for device_id in {device for limited in devices for device in limited}:
@@ -208,9 +213,10 @@ class Index:
     def entry_scores(
         self, question: str, held_out: int | None = None, limit: int | None = None
     ) -> dict[str, float]:
-        """The score of every entry the question matches at all (see the module docstring), highest first, ties in
-        the order of the entries; only the best `limit` when given. `held_out` removes one variant from its entry;
-        corpus statistics (idf, average length) keep it, which barely matters with hundreds of them."""
+        """The score of every entry the question matches at all (see the module docstring), highest first,
+        ties in the order of the entries; only the best `limit` when given. `held_out` removes one variant
+        from its entry; corpus statistics (idf, average length) keep it, which barely matters with hundreds of
+        them."""
         terms = self._analyser.terms(question)
         if not terms or not self._entry_ids:
             return {}
@@ -256,7 +262,8 @@ class Index:
         """The entries that score above 0, highest first, ties in entry order; the best `limit` when given."""
         candidates = np.flatnonzero(scores > 0)
         if limit is not None and len(candidates) > limit:
-            # Everything tied with the limit-th score stays in, so the stable sort below picks as a full sort would.
+            # Everything tied with the limit-th score stays in, so the stable sort below picks as a full sort
+            # would.
             cut = np.partition(scores[candidates], len(candidates) - limit)[len(candidates) - limit]
             candidates = candidates[scores[candidates] >= cut]
         order = candidates[np.argsort(-scores[candidates], kind="stable")][:limit]

@@ -1,13 +1,13 @@
 """Normalisation and tokenisation of FAQ texts and user questions, the same way for both.
 
 `normalise`: NFKC (full-width letters, digits and punctuation become half-width), traditional → simplified
-Chinese (OpenCC t2s), Latin lower-cased, punctuation and symbols turned into spaces, then every synonym replaced by
-its group's canonical word, longest variant first (so 「延长质保」 is matched before 「质保」), and again until
-nothing changes, so that rewrites chain (「寄回厂里」 → 「寄回厂家」 → 「返厂」). A Latin or digit variant only
-matches a whole code (「kr800」 not inside 「kr8000」).
-`terms`: jieba words of the normalised text, stopwords dropped; the canonical words and the domain words are in
-the tokenizer's dictionary so they stay whole, and a canonical word that replaced a variant is kept whole even
-where the tokenizer would rather join one of its characters to a neighbour.
+Chinese (OpenCC t2s), Latin lower-cased, punctuation and symbols turned into spaces, then every synonym
+replaced by its group's canonical word, longest variant first (so 「延长质保」 is matched before 「质保」),
+and again until nothing changes, so that rewrites chain (「寄回厂里」 → 「寄回厂家」 → 「返厂」). A Latin or
+digit variant only matches a whole code (「kr800」 not inside 「kr8000」).
+`terms`: jieba words of the normalised text, stopwords dropped; the canonical words and the domain words are
+in the tokenizer's dictionary so they stay whole, and a canonical word that replaced a variant is kept whole
+even where the tokenizer would rather join one of its characters to a neighbour.
 `ngrams`: character n-grams of the terms run together, for the fuzzy half of the score.
 """
 
@@ -25,14 +25,15 @@ from opencc import OpenCC
 _DOMAIN_WORD_FREQ = 50_000
 # Rewrite rounds of `normalise`: chains are two or three steps long; the cap only guards against a cycle.
 _MAX_REWRITE_ROUNDS = 5
-# Texts whose terms are kept, so that a FAQ reload analyses only the texts that changed: more than a FAQ of 10,000
-# entries holds (74,000 texts). When full, the cache starts again, which costs one slower reload.
+# Texts whose terms are kept, so that a FAQ reload analyses only the texts that changed: more than a FAQ of
+# 10,000 entries holds (74,000 texts). When full, the cache starts again, which costs one slower reload.
 _TERMS_CACHE_SIZE = 100_000
 
 
 @lru_cache(maxsize=1)
 def _general_dictionary() -> tuple[dict[str, int], int]:
-    """jieba's general dictionary (word → frequency, total), read from disk once per process: it takes a second."""
+    """jieba's general dictionary (word → frequency, total), read from disk once per process: it takes a
+    second."""
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     return tokenizer.FREQ, tokenizer.total
@@ -76,12 +77,14 @@ class TextAnalyser:
         self._synonym_re = re.compile("|".join(map(_variant_pattern, alternatives))) if alternatives else None
         self._stopwords = frozenset(clean(word) for word in stopwords)
         self._ngram_range = ngram_range
-        # A private tokenizer, so our words do not leak into Rasa's global jieba dictionary. It starts from a copy
-        # of the general dictionary (jieba 0.42's FREQ/total/initialized) instead of reading it from disk again.
+        # A private tokenizer, so our words do not leak into Rasa's global jieba dictionary. It starts from a
+        # copy of the general dictionary (jieba 0.42's FREQ/total/initialized) instead of reading it from disk
+        # again.
         self._tokenizer = jieba.Tokenizer()
         freq, total = _general_dictionary()
         self._tokenizer.FREQ, self._tokenizer.total, self._tokenizer.initialized = dict(freq), total, True
-        # A stopword that is a group's word (咋 → 怎么) is dropped anyway: boosting it would only bend the splits.
+        # A stopword that is a group's word (咋 → 怎么) is dropped anyway: boosting it would only bend the
+        # splits.
         for word in {*self._canonical.values(), *(clean(word) for word in words)} - self._stopwords:
             if word and " " not in word:
                 self._tokenizer.add_word(word, freq=_DOMAIN_WORD_FREQ)
@@ -101,13 +104,15 @@ class TextAnalyser:
     def _analyse(self, text: str) -> list[str]:
         normalised, produced = self._rewrite(text)
         if produced and self._synonym_re is not None:
-            # A word a rewrite put in is set apart, so that the tokenizer keeps it whole next to what the caller wrote
-            # (「保修期外修」 → 「过保修」: 过保 + 修, not 过 + 保修). Words the caller wrote are left to the tokenizer.
+            # A word a rewrite put in is set apart, so that the tokenizer keeps it whole next to what the
+            # caller wrote (「保修期外修」 → 「过保修」: 过保 + 修, not 过 + 保修). Words the caller wrote are
+            # left to the tokenizer.
             normalised = self._synonym_re.sub(
                 lambda match: f" {match.group(0)} " if match.group(0) in produced else match.group(0),
                 normalised,
             )
-        # HMM off: it invents odd words from unknown runs; single characters are better terms for short questions.
+        # HMM off: it invents odd words from unknown runs; single characters are better terms for short
+        # questions.
         words = self._tokenizer.lcut(normalised, HMM=False)
         return [word for word in words if word.strip() and word not in self._stopwords]
 
@@ -138,7 +143,8 @@ class TextAnalyser:
 
 
 def _variant_pattern(variant: str) -> str:
-    """The regex of a synonym variant; Latin letters and digits at its ends must not continue a longer code."""
+    """The regex of a synonym variant; Latin letters and digits at its ends must not continue a longer
+    code."""
     pattern = re.escape(variant)
     if variant[:1].isascii() and variant[:1].isalnum():
         pattern = "(?<![a-z0-9])" + pattern

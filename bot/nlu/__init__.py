@@ -1,1 +1,2 @@
-"""Custom Rasa NLU components (tokenizer, intent classifier, catalogue entities) and how NLU quality is scored."""
+"""Custom Rasa NLU components (tokenizer, intent classifier, catalogue entities) and how NLU quality is
+scored."""

@@ -6,9 +6,11 @@ In config.yml, last (after FallbackClassifier, so that an uncertain or garbled h
       # ... tokenizer, intent classifier, entity extractors, FallbackClassifier ...
       - name: bot.nlu.safety_intent.SafetyIntentOverride
 
-A hazard must never depend on the statistical classifier's mood: a message in which bot/safety.py finds a hazard
+A hazard must never depend on the statistical classifier's mood: a message in which bot/safety.py finds a
+hazard
 gets the intent `report_hazard` with confidence 1, ahead of the ranking; a message the classifier called
-`report_hazard` but in which the rules find none (「试剂要避光防火吗」) gets the classifier's next best intent. The
+`report_hazard` but in which the rules find none (「试剂要避光防火吗」) gets the classifier's next best
+intent. The
 rules are read in `create` from `bot.config.settings().kb_dir`, nothing is persisted in the model: a change to
 kb/safety/ needs a restart, not a retraining.
 """

@@ -28,7 +28,8 @@ class IntentScores:
 
 
 def intent_scores(expected: Sequence[str], predicted: Sequence[str]) -> IntentScores:
-    """Macro-F1 over the expected intents (see the module docstring), accuracy, fallbacks and wrong intents."""
+    """Macro-F1 over the expected intents (see the module docstring), accuracy, fallbacks and wrong
+    intents."""
     labels = sorted(set(expected))
     fallbacks = sum(p == FALLBACK_INTENT for p in predicted)
     wrong = sum(e != p and p != FALLBACK_INTENT for e, p in zip(expected, predicted, strict=True))
@@ -64,7 +65,8 @@ class EntityScores:
 def entity_scores(
     expected: Sequence[Sequence[dict[str, Any]]], predicted: Sequence[Sequence[dict[str, Any]]]
 ) -> dict[str, EntityScores]:
-    """Per entity type of the expected entities: how many were found and how many predicted spans were wrong."""
+    """Per entity type of the expected entities: how many were found and how many predicted spans were
+    wrong."""
     types = sorted({str(e["entity"]) for entities in expected for e in entities})
     counts = {name: [0, 0, 0] for name in types}  # wanted, found, spurious
     for gold, guess in zip(expected, predicted, strict=True):

@@ -40,7 +40,8 @@ class CatalogueEntry:
 
 
 def model_spellings(code: str) -> set[str]:
-    """The ways a caller writes a model code: KR-2000 → {KR-2000, KR2000, KR 2000}; case is left to the matcher."""
+    """The ways a caller writes a model code: KR-2000 → {KR-2000, KR2000, KR 2000}; case is left to the
+    matcher."""
     parts = _SEPARATORS.split(code)
     return {code, "".join(parts), " ".join(parts)}
 
@@ -48,8 +49,8 @@ def model_spellings(code: str) -> set[str]:
 def load_terms(kb_dir: Path) -> dict[str, CatalogueEntry]:
     """Every term of kb_dir/devices.yml → what it stands for.
 
-    Raises CatalogueError if the file is missing or malformed, or if two terms would be matched as the same word
-    (ignoring case and separators) while meaning different things.
+    Raises CatalogueError if the file is missing or malformed, or if two terms would be matched as the same
+    word (ignoring case and separators) while meaning different things.
     """
     path = kb_dir / CATALOGUE_FILE
     try:

@@ -1,4 +1,5 @@
-"""The outbox's and the journal's periodic jobs, in the shape `hotline worker` runs (bot/ops/worker.py): job(now)."""
+"""The outbox's and the journal's periodic jobs, in the shape `hotline worker` runs (bot/ops/worker.py):
+job(now)."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def journal_replay_job(factory: SessionFactory) -> Job:
 
 
 def outbox_delivery_job(factory: SessionFactory) -> Job:
-    """One delivery pass per call, on an event loop of its own that lives as long as the job, so the transports'
-    clients (the WeChat token in Redis) stay on the loop they were made on."""
+    """One delivery pass per call, on an event loop of its own that lives as long as the job, so the
+    transports' clients (the WeChat token in Redis) stay on the loop they were made on."""
     loop = asyncio.new_event_loop()
     transports: dict[str, Transport] = {}
     built = False

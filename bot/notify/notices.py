@@ -1,4 +1,5 @@
-"""Notices to the hospital when its ticket moves: engineer assigned, on the way, resolved, report ready, closed.
+"""Notices to the hospital when its ticket moves: engineer assigned, on the way, resolved, report ready,
+closed.
 
 A notice goes to the contact on the channel the ticket came from: WeChat → the openid that reported it; SMS →
 the number that texted; a voice call or the web chat → an SMS to the ticket's contact phone (a mobile). It is
@@ -121,7 +122,8 @@ def notify_status_change(
 ) -> None:
     """The lifecycle hook: queue the hospital's notice for a change that matters to it, in this transaction.
 
-    engineer defaults to the ticket's own (EngineerContact.of); event_id to the latest audit entry of the change.
+    engineer defaults to the ticket's own (EngineerContact.of); event_id to the latest audit entry of the
+    change.
     """
     status = TicketStatus(to_status)
     policy = policy or current_policy()
@@ -142,6 +144,7 @@ def notify_report_ready(
 
 
 def notify_number_changed(session: Session, ticket: Ticket, promised: str) -> None:
-    """The caller was given `promised` while the database was down, but the ticket had been stored as `number`."""
+    """The caller was given `promised` while the database was down, but the ticket had been stored as
+    `number`."""
     text = notice_text("number_changed", promised=promised, number=ticket.number)
     _enqueue_notice(session, ticket, f"renumbered:{promised}", text, None)

@@ -1,19 +1,20 @@
 """The outbox: messages stored in the same transaction as the change that caused them, delivered by a worker.
 
-`enqueue` stores a message (once per dedupe_key) inside the caller's transaction: a ticket change that rolls back
-takes its notice with it, one that commits cannot lose it. `deliver_due` is one delivery pass: it claims due
-messages one at a time (PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED; SQLite: a conditional UPDATE, atomic under
-its single writer), so two workers never hold the same message, sends them through the channel's transport and
-marks each part as the provider accepts it. A failure waits with exponential back-off (bot/notify/delivery.yml);
-after the last attempt the message is dead, listed by `hotline outbox list` and sent again by `hotline outbox
-retry ID`.
+`enqueue` stores a message (once per dedupe_key) inside the caller's transaction: a ticket change that rolls
+back takes its notice with it, one that commits cannot lose it. `deliver_due` is one delivery pass: it claims
+due messages one at a time (PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED; SQLite: a conditional UPDATE, atomic
+under its single writer), so two workers never hold the same message, sends them through the channel's
+transport and marks each part as the provider accepts it. A failure waits with exponential back-off
+(bot/notify/delivery.yml); after the last attempt the message is dead, listed by `hotline outbox list` and
+sent again by `hotline outbox retry ID`.
 
 A message marked sent is never sent again: only pending messages, and claims whose lease ran out, are claimed.
-The one window for a duplicate: the provider accepted a part, and the worker died (or lost the database) before
-the mark committed; when the lease ends another pass sends that part again. It is kept small by marking every
-part in its own short transaction right after the provider answers, with nothing in between, and by a lease
-longer than any send may take, so a slow send is never taken over while still in flight. A part whose send
-timed out may also have arrived; it is retried, as the customer would rather get a notice twice than never.
+The one window for a duplicate: the provider accepted a part, and the worker died (or lost the database)
+before the mark committed; when the lease ends another pass sends that part again. It is kept small by marking
+every part in its own short transaction right after the provider answers, with nothing in between, and by a
+lease longer than any send may take, so a slow send is never taken over while still in flight. A part whose
+send timed out may also have arrived; it is retried, as the customer would rather get a notice twice than
+never.
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ class DeliveryConfig:
         longest_send = config.send_timeout_seconds * max(config.max_parts.values())
         if config.claim_lease.total_seconds() <= longest_send:
             raise ValueError(
-                f"{path}: claim_lease_seconds must exceed send_timeout_seconds × max_parts ({longest_send:g} s), "
+                f"{path}: claim_lease_seconds must exceed send_timeout_seconds × max_parts ({longest_send:g}"
+                " s), "
                 "or a slow message could be claimed by a second worker while it is still being sent"
             )
         return config
@@ -133,12 +135,14 @@ def enqueue(
 
 
 def _sms_recipient(phone: str) -> str:
-    # A number that is not a mobile is stored as given: the provider refuses it, and the dead message shows why.
+    # A number that is not a mobile is stored as given: the provider refuses it, and the dead message shows
+    # why.
     return sms_number(phone) or phone
 
 
 def sms_sender(session_factory: SessionFactory) -> SendSms:
-    """send_sms(phone, text, dedupe_key) for code outside a transaction: each call is stored and committed at once."""
+    """send_sms(phone, text, dedupe_key) for code outside a transaction: each call is stored and committed at
+    once."""
 
     def send_sms(phone: str, text: str, dedupe_key: str) -> None:
         with session_factory() as session, session.begin():
@@ -418,7 +422,8 @@ def _failed_attempt(
 def _reroute(
     session_factory: SessionFactory, claim: _Claim, error: CannotReach, now: datetime, report: DeliveryReport
 ) -> None:
-    """WeChat cannot reach the person: the same text goes by SMS to the ticket's contact phone, if it has one."""
+    """WeChat cannot reach the person: the same text goes by SMS to the ticket's contact phone, if it has
+    one."""
     with session_factory() as session, session.begin():
         message = session.execute(select(OutboxMessage).where(_claimed(claim))).scalar_one_or_none()
         if message is None:
@@ -460,7 +465,8 @@ def list_messages(session: Session, *, status: str | None = None, limit: int = 5
 
 
 def retry_dead(session: Session, message_id: int, now: datetime) -> OutboxMessage:
-    """A dead message back in the queue, due at once with a fresh set of attempts; parts already sent stay sent."""
+    """A dead message back in the queue, due at once with a fresh set of attempts; parts already sent stay
+    sent."""
     message = session.get(OutboxMessage, message_id)
     if message is None:
         raise OutboxError(f"no outbox message {message_id}")

@@ -1,11 +1,12 @@
 """How the outbox reaches people: SMS (bot/channels/sms_transport.py: Alibaba Cloud for mainland numbers when
 configured, Twilio otherwise) and WeChat customer-service messages.
 
-A transport cuts a text into the parts its platform takes (bot/channels/splitting.py's rules) and sends one part.
-When a part is not accepted it raises
+A transport cuts a text into the parts its platform takes (bot/channels/splitting.py's rules) and sends one
+part. When a part is not accepted it raises
 - CannotReach: this channel cannot reach the person now (WeChat's 48-hour window has closed, …); the outbox
   sends the text by SMS to the ticket's contact phone instead;
-- PermanentFailure: trying again will not help (a number that cannot receive SMS); the message is dead at once;
+- PermanentFailure: trying again will not help (a number that cannot receive SMS); the message is dead at
+once;
 - anything else: a transient failure (network, timeout, the provider's 5xx, a rate limit), tried again later.
 """
 

@@ -1,5 +1,5 @@
-"""Outside office hours (kb/calendar.yml) an urgent fault pages the on-call engineer at once; in office hours a phone
-caller who asks for a person is put through to the duty desk (kb/policy.yml duty_desk)."""
+"""Outside office hours (kb/calendar.yml) an urgent fault pages the on-call engineer at once; in office hours
+a phone caller who asks for a person is put through to the duty desk (kb/policy.yml duty_desk)."""
 
 from __future__ import annotations
 
@@ -40,12 +40,13 @@ class AfterHoursCall:
 def page_on_call_after_hours(
     number: str, now: datetime, *, policy: ServicePolicy | None = None, engine: Engine | None = None
 ) -> AfterHoursCall | None:
-    """Right after a fault ticket is registered: outside office hours an urgent one pages the on-call engineer at
-    once (bot.ops.paging, SMS through the outbox), and the caller is told by when the engineer will call back.
+    """Right after a fault ticket is registered: outside office hours an urgent one pages the on-call engineer
+    at once (bot.ops.paging, SMS through the outbox), and the caller is told by when the engineer will call
+    back.
 
     None within office hours, for a ticket that is not urgent or already resolved remotely (the SLA worker
-    dispatches as usual), and when the database fails (the ticket is stored; the SLA worker pages when its dispatch
-    deadline passes).
+    dispatches as usual), and when the database fails (the ticket is stored; the SLA worker pages when its
+    dispatch deadline passes).
     """
     calendar = current_calendar()
     if is_business_hours(now, calendar):

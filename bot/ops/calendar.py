@@ -1,5 +1,5 @@
-"""The business calendar (kb/calendar.yml): working days with China's public holidays and make-up working days,
-office hours, and working-day arithmetic for the policy's *_working_days deadlines.
+"""The business calendar (kb/calendar.yml): working days with China's public holidays and make-up working
+days, office hours, and working-day arithmetic for the policy's *_working_days deadlines.
 
 Times in the database are naive UTC (bot/clock.py); a naive datetime given here is read as UTC and one with a
 time zone is converted. Days and office hours are local, in the policy's time zone.
@@ -66,7 +66,8 @@ def is_business_hours(moment: datetime, calendar: BusinessCalendar) -> bool:
 
 def add_working_days(start: datetime, n: int, calendar: BusinessCalendar) -> datetime:
     """The same local time of day, n working days later: a Friday 10:00 + 3 is the next Wednesday 10:00, and
-    any holiday in between is skipped. Returns naive UTC for a naive start, else a time in the start's zone."""
+    any holiday in between is skipped. Returns naive UTC for a naive start, else a time in the start's
+    zone."""
     local = calendar.local(start)
     day = calendar.working_days_after(local.date(), n)
     moved = datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=ZoneInfo(calendar.timezone))
@@ -110,5 +111,6 @@ def load_calendar(path: Path, zone: str) -> BusinessCalendar:
 
 @lru_cache(maxsize=1)
 def current_calendar() -> BusinessCalendar:
-    """The calendar in the configured knowledge-base folder, in the policy's time zone, read once per process."""
+    """The calendar in the configured knowledge-base folder, in the policy's time zone, read once per
+    process."""
     return load_calendar(settings().kb_dir / "calendar.yml", current_policy().timezone)

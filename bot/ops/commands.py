@@ -1,7 +1,7 @@
 """The tier-2 parts of the `hotline` command: `staff`, `tickets assign|transition`, `worker`.
 
-bot/cli.py adds them to its parser. Times on the command line are local ("2026-11-21 14:30", the policy's zone);
-refusals print the lifecycle's Chinese sentence and exit 1.
+bot/cli.py adds them to its parser. Times on the command line are local ("2026-11-21 14:30", the policy's
+zone); refusals print the lifecycle's Chinese sentence and exit 1.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import signal
+import sys
 import threading
 from datetime import date, datetime, timezone
 from typing import Any
@@ -35,7 +36,8 @@ from bot.ops.staff import DAYS, ROLES, add_engineer, add_shift, find_engineer, l
 from bot.ops.texts import ops_text
 from bot.ops.worker import run_every, sla_sweep_job
 from bot.policy import current_policy
-from bot.tickets import STATUS_LABELS, TicketStatus, find_ticket
+from bot.replies import ticket_status
+from bot.tickets import STATUS_LABELS, TicketStatus, find_ticket, list_tickets, ticket_as_dict
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +75,8 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
         for e in people:
             role = "经理" if e.is_manager else f"{e.tier}线"
             print(
-                f"{e.id:>3}  {e.name:<4} {e.phone}  {role}  {'、'.join(e.regions)}  {','.join(e.skills) or '-'}"
+                f"{e.id:>3}  {e.name:<4} {e.phone}  {role}  {'、'.join(e.regions)} "
+                f" {','.join(e.skills) or '-'}"
                 f"{'' if e.active else '  (停用)'}"
             )
         print(f"{len(people)} engineer(s)")
@@ -190,7 +193,8 @@ def cmd_tickets_assign(args: argparse.Namespace) -> int:
             )
             for rank, s in enumerate(suggestions, 1):
                 print(
-                    f"{rank}. {s.engineer.name} {s.engineer.phone} (id {s.engineer.id})：{'，'.join(s.reasons)}"
+                    f"{rank}. {s.engineer.name} {s.engineer.phone} (id {s.engineer.id})："
+                    f"{'，'.join(s.reasons)}"
                 )
             print("assign with --engineer ID|PHONE, or --best for the first")
             return 0
@@ -205,7 +209,8 @@ def cmd_tickets_assign(args: argparse.Namespace) -> int:
             notify=notify_status_change,
         )
         print(
-            f"{ticket.number}: {STATUS_LABELS[TicketStatus(ticket.status)]}（{engineer.name} {engineer.phone}）"
+            f"{ticket.number}: {STATUS_LABELS[TicketStatus(ticket.status)]}（{engineer.name}"
+            f" {engineer.phone}）"
         )
     return 0
 
@@ -346,7 +351,51 @@ def add_staff_commands(commands: argparse._SubParsersAction) -> None:
     worker.set_defaults(func=cmd_worker)
 
 
-def add_ticket_commands(tickets: argparse._SubParsersAction) -> None:
+def cmd_tickets_list(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        tickets = list_tickets(session, status=args.status, phone=args.phone)
+        if args.json:
+            print(json.dumps([ticket_as_dict(t) for t in tickets], ensure_ascii=False, indent=2))
+            return 0
+        for ticket in tickets:
+            print(
+                f"{ticket.number}  {ticket.kind:<11} {ticket.status:<10}"
+                f" {'紧急' if ticket.urgent else '    '} "
+                f"{ticket.hospital or '-'} {ticket.department or '-'} {ticket.device or '-'}"
+            )
+        print(f"{len(tickets)} ticket(s)")
+    return 0
+
+
+def cmd_tickets_show(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        ticket = find_ticket(session, args.id)
+        if ticket is None:
+            print(f"hotline: no ticket {args.id}", file=sys.stderr)
+            return 1
+        if args.json:
+            print(json.dumps(ticket_as_dict(ticket), ensure_ascii=False, indent=2))
+        else:
+            print(ticket_status(ticket, current_policy()))
+            for key, value in ticket_as_dict(ticket).items():
+                if key not in ("transcript", "events"):
+                    print(f"  {key}: {value}")
+    return 0
+
+
+def add_ticket_commands(commands: argparse._SubParsersAction) -> None:
+    tickets = commands.add_parser("tickets", help="look at tickets").add_subparsers(
+        dest="tickets", required=True
+    )
+    listing = tickets.add_parser("list")
+    listing.add_argument("--status")
+    listing.add_argument("--phone")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_tickets_list)
+    show = tickets.add_parser("show")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_tickets_show)
     assign = tickets.add_parser("assign", help="suggest engineers for a ticket, or assign one")
     assign.add_argument("id")
     assign.add_argument("--engineer", help="engineer id or phone")

@@ -1,4 +1,5 @@
-"""Dispatch suggestions: which engineers should take a ticket, best first, with the reasons a person can check.
+"""Dispatch suggestions: which engineers should take a ticket, best first, with the reasons a person can
+check.
 
 Ranked by, in order: knows the device type (kb/devices.yml, read from the ticket's device), stationed in the
 region that serves the site (kb/policy.yml dispatch.served_from), on call right now (primary before backup),
@@ -33,7 +34,8 @@ class Suggestion:
 
 
 def region_for(city: str | None, policy: ServicePolicy) -> str:
-    """The station whose team serves a site: the station in that city, the configured one, else the default."""
+    """The station whose team serves a site: the station in that city, the configured one, else the
+    default."""
     if city:
         for station in policy.value("service_area.station_cities"):
             if station in city:

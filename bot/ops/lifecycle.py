@@ -1,13 +1,14 @@
 """The ticket lifecycle of tier 2: who may move a ticket where, with every change in the audit log.
 
-    new → dispatched (engineer assigned) → accepted → en_route (ETA) → on_site → resolved → closed (customer confirmed)
-    cancelled from any step before on site; reopened from resolved or closed, then dispatched again.
+    new → dispatched (engineer assigned) → accepted → en_route (ETA) → on_site → resolved → closed (customer
+    confirmed) cancelled from any step before on site; reopened from resolved or closed, then dispatched
+    again.
 
-Every public function takes the ticket number, the `actor` (who did it: "console:wang", "cli", an engineer's phone)
-and an optional `at` (naive UTC; the real clock by default), works inside the caller's session and transaction, and
-raises an `OpsError` whose message is one polite Chinese sentence for the person who asked. `notify(session, ticket,
-new_status)` is called after a successful status change in the same transaction (the customer notices are
-enqueued there, so they are stored exactly when the change is).
+Every public function takes the ticket number, the `actor` (who did it: "console:wang", "cli", an engineer's
+phone) and an optional `at` (naive UTC; the real clock by default), works inside the caller's session and
+transaction, and raises an `OpsError` whose message is one polite Chinese sentence for the person who asked.
+`notify(session, ticket, new_status)` is called after a successful status change in the same transaction (the
+customer notices are enqueued there, so they are stored exactly when the change is).
 
 A change is a compare-and-set on the ticket's status (and a row lock on PostgreSQL), so two people pressing
 「接单」 at once make one change; the second is told the ticket was just changed.
@@ -110,8 +111,8 @@ def transition(
 ) -> Ticket:
     """Move a ticket to `to`, with the details that state needs:
 
-    dispatched: engineer_id (required), eta · accepted, en_route: eta · resolved: cause, actions, remote (required),
-    parts (list of PartUsed) · cancelled, reopened: note (the reason, required).
+    dispatched: engineer_id (required), eta · accepted, en_route: eta · resolved: cause, actions, remote
+    (required), parts (list of PartUsed) · cancelled, reopened: note (the reason, required).
     """
     target = TicketStatus(to)
     unknown = set(details) - DETAILS.get(target, frozenset())
@@ -205,7 +206,8 @@ def resolve(
     notify: Notify | None = None,
     at: datetime | None = None,
 ) -> Ticket:
-    """Record the repair: cause, actions taken, parts replaced, and whether it was done remotely or on site."""
+    """Record the repair: cause, actions taken, parts replaced, and whether it was done remotely or on
+    site."""
     return transition(
         session,
         number,
@@ -255,7 +257,8 @@ def reopen(
     notify: Notify | None = None,
     at: datetime | None = None,
 ) -> Ticket:
-    """The fault came back (or the customer did not confirm): the ticket is open again and needs dispatching."""
+    """The fault came back (or the customer did not confirm): the ticket is open again and needs
+    dispatching."""
     return transition(session, number, S.REOPENED, actor=actor, note=reason, notify=notify, at=at)
 
 
@@ -300,8 +303,9 @@ def send_service_report(
     at: datetime | None = None,
     notify_report: Callable[[Session, Ticket, int], None] | None = None,
 ) -> TicketEvent:
-    """The 《维修服务报告》 of a resolved repair goes to the hospital: recorded once (it stops the service-report
-    clock), with `notify_report(session, ticket, event_id)` telling the contact; a second send changes nothing."""
+    """The 《维修服务报告》 of a resolved repair goes to the hospital: recorded once (it stops the
+    service-report clock), with `notify_report(session, ticket, event_id)` telling the contact; a second send
+    changes nothing."""
     at = at or utc_now()
     ticket = _locked_ticket(session, number)
     if TicketStatus(ticket.status) not in (S.RESOLVED, S.CLOSED):
@@ -343,7 +347,8 @@ def _audited_note(
     return event
 
 
-# --- what each target state records --------------------------------------------------------------------------
+# --- what each target state records
+# --------------------------------------------------------------------------
 
 
 def _dispatch(
@@ -478,7 +483,8 @@ _APPLY: dict[TicketStatus, Callable[[Session, Ticket, datetime, str | None, dict
 }
 
 
-# --- helpers ---------------------------------------------------------------------------------------------------
+# --- helpers
+# ---------------------------------------------------------------------------------------------------
 
 
 def _locked_ticket(session: Session, number: str) -> Ticket:

@@ -1,12 +1,14 @@
 """The paging ladder (kb/policy.yml paging.ladder): SMS pages in turn until an engineer accepts the ticket.
 
-    assigned engineer (or the region's on-call engineer) → on-call backup → a tier-3 expert → the service manager
+    assigned engineer (or the region's on-call engineer) → on-call backup → a tier-3 expert → the service
+    manager
 
-Each assignment of a ticket starts a new round (Ticket.dispatch_round); round 0 is a ticket nobody was assigned
-yet, paged because it is urgent after hours or its dispatch deadline passed. A round's pages are rows of `pages`,
-one per step at most (a unique key), so a second sweep or a second worker never pages twice; within a round
-nobody is paged twice either. Accepting the ticket (bot.ops.lifecycle) acknowledges the round's pages and stops
-the ladder. SMS go through an injected `send_sms(phone, text, dedupe_key)` (the durable outbox in production).
+Each assignment of a ticket starts a new round (Ticket.dispatch_round); round 0 is a ticket nobody was
+assigned yet, paged because it is urgent after hours or its dispatch deadline passed. A round's pages are rows
+of `pages`, one per step at most (a unique key), so a second sweep or a second worker never pages twice;
+within a round nobody is paged twice either. Accepting the ticket (bot.ops.lifecycle) acknowledges the round's
+pages and stops the ladder. SMS go through an injected `send_sms(phone, text, dedupe_key)` (the durable outbox
+in production).
 """
 
 from __future__ import annotations
@@ -86,7 +88,8 @@ def is_answered(ticket: Ticket, pages: list[Page]) -> bool:
 def page_on_call(
     session: Session, number: str, *, at: datetime, pager: Pager, reason: str = "after_hours"
 ) -> Page | None:
-    """Start the ladder for a ticket now (an urgent fault after hours): the assigned or on-call engineer is paged.
+    """Start the ladder for a ticket now (an urgent fault after hours): the assigned or on-call engineer is
+    paged.
 
     Returns the page, or None when the ladder already runs or the ticket is already taken.
     """
@@ -122,22 +125,26 @@ def page_steps_now(
 
 
 def escalate(session: Session, ticket: Ticket, *, at: datetime, pager: Pager, reason: str) -> Page | None:
-    """A deadline passed: page the next step now, without waiting (starting the ladder if it has not started)."""
+    """A deadline passed: page the next step now, without waiting (starting the ladder if it has not
+    started)."""
     if TicketStatus(ticket.status) in (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CANCELLED):
         return None
-    # Even an accepted ticket goes up the ladder when it breaches (not on site in time): past its own engineer.
+    # Even an accepted ticket goes up the ladder when it breaches (not on site in time): past its own
+    # engineer.
     return _page_next(
         session, ticket, round_pages(session, ticket), at=at, pager=pager, reason=reason, skip_assigned=True
     )
 
 
 def advance(session: Session, ticket: Ticket, *, at: datetime, pager: Pager) -> Page | None:
-    """The ladder's own timer: page an assigned ticket's engineer, and the next step when nobody accepted in time."""
+    """The ladder's own timer: page an assigned ticket's engineer, and the next step when nobody accepted in
+    time."""
     pages = round_pages(session, ticket)
     if is_answered(ticket, pages):
         return None
     if not pages:
-        # A dispatched ticket's engineer is paged at once; an unassigned ticket waits for page_on_call or a breach.
+        # A dispatched ticket's engineer is paged at once; an unassigned ticket waits for page_on_call or a
+        # breach.
         if TicketStatus(ticket.status) is not TicketStatus.DISPATCHED:
             return None
         return _page_next(session, ticket, pages, at=at, pager=pager, reason="dispatch")

@@ -1,13 +1,16 @@
-"""The SLA clock: every open ticket's deadlines, a warning before each (once), a breach after (once), escalation.
+"""The SLA clock: every open ticket's deadlines, a warning before each (once), a breach after (once),
+escalation.
 
-`sweep(session, now, policy, calendar, send_sms)` is a pure function of the database and `now`: run twice at the
-same moment, the second run finds every warning, breach and page already recorded (sla_alerts and pages have unique
-keys) and does nothing. The worker (`hotline worker`) runs it every few seconds with the real clock.
+`sweep(session, now, policy, calendar, send_sms)` is a pure function of the database and `now`: run twice at
+the same moment, the second run finds every warning, breach and page already recorded (sla_alerts and pages
+have unique keys) and does nothing. The worker (`hotline worker`) runs it every few seconds with the real
+clock.
 
 The clocks, and what stops each:
 
     response          ticket.response_due            a person acts on the ticket (first_response_at)
-    dispatch          report + deadlines.handoff_minutes (faults; safety.handoff_minutes for a safety incident)
+    dispatch          report + deadlines.handoff_minutes (faults; safety.handoff_minutes for a safety
+    incident)
                                                      an engineer is assigned
     engineer_confirm  dispatch + deadlines.engineer_confirm_minutes        the engineer accepts
     onsite            ticket.onsite_due (faults)     the engineer is on site, or it is resolved
@@ -61,7 +64,8 @@ class SweepReport:
 def deadline_after(
     start: datetime, dotted: str, policy: ServicePolicy, calendar: BusinessCalendar
 ) -> datetime:
-    """`start` plus a policy duration: *_minutes and *_hours in calendar time, *_working_days on the calendar."""
+    """`start` plus a policy duration: *_minutes and *_hours in calendar time, *_working_days on the
+    calendar."""
     if dotted.endswith("_working_days"):
         return add_working_days(start, int(policy.value(dotted)), calendar)
     if dotted.endswith("_minutes"):
@@ -72,7 +76,8 @@ def deadline_after(
 
 
 def _clock_key(ticket: Ticket, name: str) -> str:
-    """A safety incident runs on the policy's shortest clocks (kb/policy.yml safety:), the rest on deadlines:."""
+    """A safety incident runs on the policy's shortest clocks (kb/policy.yml safety:), the rest on
+    deadlines:."""
     return f"safety.{name}" if ticket.severity == SAFETY_SEVERITY else f"deadlines.{name}"
 
 
@@ -102,8 +107,8 @@ def clocks_for(ticket: Ticket, policy: ServicePolicy, calendar: BusinessCalendar
         clocks.append(Clock("repair", ticket.repair_due, resolved))
     on_site_repair = not ticket.resolved_remotely and "remote_resolved" not in (ticket.flags or [])
     if fault and ticket.resolved_at is not None and on_site_repair:
-        # A visit owes the hospital its signed service report; a fix over the phone (the bot's or an engineer's)
-        # has none to sign.
+        # A visit owes the hospital its signed service report; a fix over the phone (the bot's or an
+        # engineer's) has none to sign.
         report_due = deadline_after(
             ticket.resolved_at, "deadlines.service_report_working_days", policy, calendar
         )

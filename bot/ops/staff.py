@@ -1,10 +1,10 @@
 """Engineers and the on-call rota: adding and listing people, seeding the demo team, and who is on call when.
 
-A rota shift (OnCallShift) covers one station region as primary or backup on some days between two local times.
-`days` is "daily", "workdays", "offdays" (weekends and public holidays, from the business calendar) or a weekday
-("mon".."sun"); a shift whose end is not after its start runs into the next morning, equal times make 24 hours.
-Where a dated shift (valid_from/valid_to) covers a moment, it replaces the open-ended shifts of that role: that is
-how a holiday roster is written.
+A rota shift (OnCallShift) covers one station region as primary or backup on some days between two local
+times. `days` is "daily", "workdays", "offdays" (weekends and public holidays, from the business calendar) or
+a weekday ("mon".."sun"); a shift whose end is not after its start runs into the next morning, equal times
+make 24 hours. Where a dated shift (valid_from/valid_to) covers a moment, it replaces the open-ended shifts of
+that role: that is how a holiday roster is written.
 """
 
 from __future__ import annotations
@@ -201,7 +201,8 @@ def rota(session: Session, region: str | None = None) -> list[OnCallShift]:
 
 
 def on_call(session: Session, region: str, at: datetime, calendar: BusinessCalendar) -> list[OnCall]:
-    """Who is on call for a region at a moment (naive UTC): primaries first, then backups; inactive people left out."""
+    """Who is on call for a region at a moment (naive UTC): primaries first, then backups; inactive people
+    left out."""
     local = calendar.local(at).replace(tzinfo=None)
     covering = [s for s in rota(session, region) if s.engineer.active and _covers(s, local, calendar)]
     found: list[OnCall] = []
@@ -213,7 +214,8 @@ def on_call(session: Session, region: str, at: datetime, calendar: BusinessCalen
 
 
 def _covers(shift: OnCallShift, local: datetime, calendar: BusinessCalendar) -> bool:
-    """Whether a shift covers a local wall-clock moment; a night shift is looked up from the day it started."""
+    """Whether a shift covers a local wall-clock moment; a night shift is looked up from the day it
+    started."""
     starts, ends = _parse_clock(shift.starts), _parse_clock(shift.ends)
     for day in (local.date(), local.date() - timedelta(days=1)):
         if not _runs_on(shift, day, calendar):
@@ -243,7 +245,8 @@ def _parse_clock(text: str) -> time:
 
 
 def seed_staff(session: Session, path: Path, policy: ServicePolicy, catalogue: Catalogue) -> tuple[int, int]:
-    """Insert or update the engineers of a staff file (by phone) and replace their rota; returns (people, shifts)."""
+    """Insert or update the engineers of a staff file (by phone) and replace their rota; returns (people,
+    shifts)."""
     with path.open(encoding="utf-8") as handle:
         raw: dict[str, Any] = yaml.safe_load(handle)
     people: dict[str, Engineer] = {}

@@ -1,7 +1,8 @@
-"""The worker behind `hotline worker`: periodic jobs (the SLA sweep, …) run every few seconds with the real clock.
+"""The worker behind `hotline worker`: periodic jobs (the SLA sweep, …) run every few seconds with the real
+clock.
 
-The loop is deliberately small: each job gets `now`, opens its own transaction, and a job that fails (the database
-away for a moment) is logged and tried again on the next round instead of stopping the worker.
+The loop is deliberately small: each job gets `now`, opens its own transaction, and a job that fails (the
+database away for a moment) is logged and tried again on the next round instead of stopping the worker.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def sla_sweep_job(
     catalogue: Catalogue,
     sender_for: Callable[[Session], SendSms],
 ) -> Job:
-    """One SLA sweep per call, in one transaction; `sender_for(session)` gives the SMS sender of that transaction,
-    so a page and its SMS are stored together or not at all."""
+    """One SLA sweep per call, in one transaction; `sender_for(session)` gives the SMS sender of that
+    transaction, so a page and its SMS are stored together or not at all."""
 
     def job(now: datetime) -> None:
         with session_scope(engine) as session:

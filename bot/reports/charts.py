@@ -1,5 +1,6 @@
-"""Bar charts as inline SVG for the console's KPI page and the monthly report: drawn by hand, no JavaScript, no
-plotting library; the text is real text, so the browser shows Chinese with the page's own fonts, also in print."""
+"""Bar charts as inline SVG for the console's KPI page and the monthly report: drawn by hand, no JavaScript,
+no plotting library; the text is real text, so the browser shows Chinese with the page's own fonts, also in
+print."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from markupsafe import Markup, escape
 WIDTH, HEIGHT = 640, 220
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 40, 10, 36, 40
 ROW_HEIGHT, LABEL_WIDTH = 26, 110  # horizontal charts: one row per label, the label left of its bar
-# Presentation attributes, so the charts look the same in any page; a page's CSS (console.css) may restyle them.
+# Presentation attributes, so the charts look the same in any page; a page's CSS (console.css) may restyle
+# them.
 BAR = 'fill="#3e7cb1" class="bar"'
 AXIS = 'stroke="#9aa5b1" class="axis"'
 TICK = 'font-size="11" fill="#52606d" class="tick"'
@@ -40,7 +42,8 @@ def bar_chart(
         *_opening(title, HEIGHT),
         f'<line x1="{MARGIN_LEFT}" y1="{MARGIN_TOP + plot_h}" x2="{WIDTH - MARGIN_RIGHT}" '
         f'y2="{MARGIN_TOP + plot_h}" {AXIS}/>',
-        f'<text x="{MARGIN_LEFT - 4}" y="{MARGIN_TOP + 4}" text-anchor="end" {TICK}>{_number(top)}{escape(unit)}</text>',
+        f'<text x="{MARGIN_LEFT - 4}" y="{MARGIN_TOP + 4}" text-anchor="end"'
+        f" {TICK}>{_number(top)}{escape(unit)}</text>",
     ]
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = MARGIN_LEFT + index * slot

@@ -1,7 +1,8 @@
-"""The reports' parts of the `hotline` command: `report` (monthly), `followups` (list, done), `service-report`.
+"""The reports' parts of the `hotline` command: `report` (monthly), `followups` (list, done),
+`service-report`.
 
-bot/cli.py adds them to its parser. Dates on the command line are local (the policy's zone); a refusal prints its
-Chinese sentence on stderr and exits 1.
+bot/cli.py adds them to its parser. Dates on the command line are local (the policy's zone); a refusal prints
+its Chinese sentence on stderr and exits 1.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def cmd_followups(args: argparse.Namespace) -> int:
         )
         missed = f"（未做：{'、'.join(f'{m}个月' for m in row.missed)}）" if row.missed else ""
         print(
-            f"{row.due_on}  {row.months:>2}个月随访  {late:<8} {row.serial_number}  {row.hospital}{row.department}"
+            f"{row.due_on}  {row.months:>2}个月随访  {late:<8} {row.serial_number} "
+            f" {row.hospital}{row.department}"
             f"  {row.device}{missed}"
         )
     print(f"{len(rows)} follow-up call(s) due by {due_by}")

@@ -1,20 +1,20 @@
-"""How each ticket counts in the service-quality numbers (DOMAIN.md "Quality metrics"), in one place: the monthly
-report adds them up over a month, the console's KPI page day by day, so both show the same numbers.
+"""How each ticket counts in the service-quality numbers (DOMAIN.md "Quality metrics"), in one place: the
+monthly report adds them up over a month, the console's KPI page day by day, so both show the same numbers.
 
-Tickets count on the local day they were reported, judged as of `now`; every judgement is True (on time / hit),
-False (late / miss) or None (not counted: a deadline still running, or a step made unnecessary).
+Tickets count on the local day they were reported, judged as of `now`; every judgement is True (on time /
+hit), False (late / miss) or None (not counted: a deadline still running, or a step made unnecessary).
 
     response on time      first response by response_due; the bot's own guided fix answers at once
     dispatch on time      an engineer assigned within deadlines.handoff_minutes
     arrival on time       an engineer on site by onsite_due
     resolution            a fault ticket resolved or closed, of those not cancelled
-    remote resolution     of the resolved faults, fixed without a visit: by the bot's guided check (no ticket for
-                          tier 2) or by an engineer on the phone
+    remote resolution     of the resolved faults, fixed without a visit: by the bot's guided check (no
+                          ticket for tier 2) or by an engineer on the phone
     complaints            contacted by response_due, answered by deadlines.complaint_answer_working_days
 
-A dispatch or arrival made unnecessary by a resolution (or cancellation) before its deadline is not counted; one
-that never came and whose deadline passed is late. First times are read from the audit log, so a re-assignment
-or a second visit does not hide a late first one.
+A dispatch or arrival made unnecessary by a resolution (or cancellation) before its deadline is not counted;
+one that never came and whose deadline passed is late. First times are read from the audit log, so a
+re-assignment or a second visit does not hide a late first one.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ def utc_midnight(day: date, zone: str) -> datetime:
 
 
 def fixed_by_guided_check(ticket: Ticket) -> bool:
-    """The caller fixed the fault with the bot's remote guidance: resolved at its creation, no engineer involved."""
+    """The caller fixed the fault with the bot's remote guidance: resolved at its creation, no engineer
+    involved."""
     return "remote_resolved" in (ticket.flags or [])
 
 

@@ -1,8 +1,8 @@
 """The monthly quality report: what tier 1 reports to the manager each month (DOMAIN.md "Quality metrics").
 
-Every number counts the tickets *reported* in the month (local time, the policy's zone), judged as of `now` by the
-rules of metrics.py; satisfaction counts the scores given in the month; SLA breaches are those the worker's sweep
-recorded for deadlines falling in the month.
+Every number counts the tickets *reported* in the month (local time, the policy's zone), judged as of `now` by
+the rules of metrics.py; satisfaction counts the scores given in the month; SLA breaches are those the
+worker's sweep recorded for deadlines falling in the month.
 """
 
 from __future__ import annotations
@@ -198,7 +198,8 @@ def _breaches(
     session: Session, start: datetime, end: datetime, policy: ServicePolicy
 ) -> tuple[list[tuple[str, int]], list[tuple[str, int]], list[tuple[str, int]]]:
     """Breaches recorded by the sweep for deadlines in the month, by clock, by region (the station serving the
-    site) and by engineer: the ticket's engineer when it had been dispatched by the deadline, else unassigned."""
+    site) and by engineer: the ticket's engineer when it had been dispatched by the deadline, else
+    unassigned."""
     rows = session.execute(
         select(SlaAlert, Ticket)
         .join(Ticket, SlaAlert.ticket_id == Ticket.id)

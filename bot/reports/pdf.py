@@ -25,7 +25,8 @@ def pdf_browser() -> str | None:
 
 
 def html_to_pdf(html: str) -> bytes:
-    """The page printed to PDF (A4, no browser header or footer); ReportError when no browser or printing fails."""
+    """The page printed to PDF (A4, no browser header or footer); ReportError when no browser or printing
+    fails."""
     config = report_config()
     browser = pdf_browser()
     if browser is None:

@@ -1,4 +1,5 @@
-"""The reports' Jinja2 templates (bot/reports/templates/): HTML escaped, Markdown as written; times in local time."""
+"""The reports' Jinja2 templates (bot/reports/templates/): HTML escaped, Markdown as written; times in local
+time."""
 
 from __future__ import annotations
 

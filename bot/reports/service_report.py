@@ -1,8 +1,9 @@
-"""The service report 《维修服务报告》 of one resolved ticket: who, which device, what was wrong and done, when, signed.
+"""The service report 《维修服务报告》 of one resolved ticket: who, which device, what was wrong and done,
+when, signed.
 
-`render_service_report_html(session, number)` gives a self-contained HTML page (styles inline, nothing fetched),
-`render_service_report_pdf(session, number)` the same page printed to PDF. A ticket that is not resolved (or
-closed) yet has no report: ReportError, with the sentence to show.
+`render_service_report_html(session, number)` gives a self-contained HTML page (styles inline, nothing
+fetched), `render_service_report_pdf(session, number)` the same page printed to PDF. A ticket that is not
+resolved (or closed) yet has no report: ReportError, with the sentence to show.
 """
 
 from __future__ import annotations

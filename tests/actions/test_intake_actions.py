@@ -282,7 +282,8 @@ async def test_the_caller_may_stop_a_walk_and_go_on_to_the_intake(database, disp
     assert "直接登记" in texts(dispatcher)
 
 
-# --- registration fields given in the middle of a guided check ---------------------------------------------------
+# --- registration fields given in the middle of a guided check
+# ---------------------------------------------------
 
 PRINTER_START = {
     "guide_id": PRINTER,

@@ -1,5 +1,6 @@
 """Requests that are not a new intake, run as the action server runs them: follow-ups on a look-up, a caller's
-change to their ticket, an overdue promise, a call-back window, a person asked for without leaving a number."""
+change to their ticket, an overdue promise, a call-back window, a person asked for without leaving a
+number."""
 
 from __future__ import annotations
 

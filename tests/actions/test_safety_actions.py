@@ -1,4 +1,5 @@
-"""Safety first in the actions: every form leaves a hazard to the safety rules, the instruction is said first, the
+"""Safety first in the actions: every form leaves a hazard to the safety rules, the instruction is said first,
+the
 incident is registered at any hour with the on-call engineer and the manager paged (outbox, fixed clocks)."""
 
 from __future__ import annotations
@@ -224,3 +225,39 @@ async def test_an_open_ticket_on_the_device_is_escalated_and_the_caller_told(
         assert ticket.number == clog and ticket.severity == "safety" and SAFETY_INCIDENT in ticket.flags
         assert not [e for e in ticket.events if e.kind == "note"]
     assert len([r for r, text in outbox(team) if clog in text and "【安全事件】" in text]) == 2
+
+
+async def test_a_second_hazard_adds_to_the_incident_under_way_and_starts_a_new_one_after_its_ticket(
+    database: Engine, domain: dict[str, Any]
+) -> None:
+    earlier = {
+        "safety_hazards": ["overheating"],
+        "safety_description": "电源线烫手",
+        "safety_flags": [SAFETY_INCIDENT],
+    }
+    during = make_tracker(
+        "现在插头冒烟了", HAZARD_INTENT, active_loop="safety_form", slots={**earlier, "intake_id": "i1"}
+    )
+    slots = slot_values(await ActionSafetyFirst().run(CollectingDispatcher(), during, domain))
+    assert slots["safety_hazards"] == ["smoke_fire", "overheating"] and "intake_id" not in slots
+    assert slots["safety_description"] == "电源线烫手；现在插头冒烟了"
+    after = make_tracker(
+        "现在插头冒烟了", HAZARD_INTENT, slots={**earlier, "safety_ticket": "SR202611200001"}
+    )
+    slots = slot_values(await ActionSafetyFirst().run(CollectingDispatcher(), after, domain))
+    assert slots["safety_hazards"] == ["smoke_fire"] and slots["safety_description"] == "现在插头冒烟了"
+    assert slots["intake_id"]  # a new incident, a new ticket (or the device's open one, escalated)
+
+
+async def test_the_place_is_kept_as_said(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        "郑州市嘉禾医院检验科二楼东头那间",
+        "inform",
+        active_loop="safety_form",
+        slots={"requested_slot": "hospital", "safety_hazards": ["gas"], "device": "原子吸收光谱仪"},
+    )
+    slots = slot_values(await ValidateSafetyForm().run(dispatcher, tracker, domain))
+    assert slots["hospital"].startswith("郑州市嘉禾医院")
+    assert slots["site_address"] == "郑州市嘉禾医院检验科二楼东头那间" and slots["site_city"] == "郑州"

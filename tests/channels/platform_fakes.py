@@ -41,8 +41,8 @@ def twilio_sign(auth_token: str, url: str, params: Iterable[tuple[str, str]]) ->
 
 
 def aliyun_sign(access_key_secret: str, method: str, params: dict[str, str]) -> str:
-    """Alibaba Cloud's RPC signature 1.0 as its documentation spells it: URL-encode, then %20 for +, %2A for *,
-    ~ for %7E; sort; StringToSign = METHOD&%2F&encode(query); HMAC-SHA1 with secret + "&"; base64."""
+    """Alibaba Cloud's RPC signature 1.0 as its documentation spells it: URL-encode, then %20 for +, %2A for
+    *, ~ for %7E; sort; StringToSign = METHOD&%2F&encode(query); HMAC-SHA1 with secret + "&"; base64."""
 
     def special(value: str) -> str:
         return quote_plus(value, safe="").replace("+", "%20").replace("*", "%2A").replace("%7E", "~")
@@ -84,15 +84,16 @@ def tencent_decrypt(aes_key: str, encrypted: str) -> Decrypted:
     return Decrypted(unpadded[20 : 20 + length].decode(), unpadded[20 + length :].decode(), pad, len(plain))
 
 
-# --- the bot -------------------------------------------------------------------------------------------------
+# --- the bot
+# -------------------------------------------------------------------------------------------------
 
 
 @dataclass
 class FakeBot:
     """Plays Rasa's agent: records each UserMessage and answers with canned messages, optionally slowly.
 
-    It also serves Rasa's own HTTP API (rasa.server.create_app) for trigger_intent: the intents triggered are in
-    `triggered`, answered with `replies` through the output channel Rasa's server picked.
+    It also serves Rasa's own HTTP API (rasa.server.create_app) for trigger_intent: the intents triggered are
+    in `triggered`, answered with `replies` through the output channel Rasa's server picked.
     """
 
     replies: list[dict[str, Any]] = field(default_factory=lambda: [{"text": "好的，已收到。"}])
@@ -140,7 +141,8 @@ class FakeBot:
             await output_channel.send_response(tracker.sender_id, dict(reply))
 
 
-# --- HTTP through ASGI ---------------------------------------------------------------------------------------
+# --- HTTP through ASGI
+# ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -249,7 +251,8 @@ async def eventually(check: Any, timeout: float = 3.0) -> None:
         await asyncio.sleep(0.02)
 
 
-# --- the platforms' outbound APIs ----------------------------------------------------------------------------
+# --- the platforms' outbound APIs
+# ----------------------------------------------------------------------------
 
 
 @dataclass

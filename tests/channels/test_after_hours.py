@@ -1,4 +1,5 @@
-"""Office hours and after hours (kb/calendar.yml): the duty desk on the phone, the on-call engineer at night."""
+"""Office hours and after hours (kb/calendar.yml): the duty desk on the phone, the on-call engineer at
+night."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ def outbox(engine: Engine) -> list[tuple[str, str]]:
         return [(m.recipient, m.text) for m in session.execute(select(OutboxMessage)).scalars()]
 
 
-# --- the duty desk, on the phone, in office hours ------------------------------------------------------------
+# --- the duty desk, on the phone, in office hours
+# ------------------------------------------------------------
 
 CALLBACK_SLOTS = {"request_kind": "callback", "intake_id": "req-1", "contact_phone": "13912345678"}
 
@@ -145,7 +147,8 @@ async def test_when_nobody_answers_at_the_desk_the_caller_is_promised_a_call_bac
     assert (callback.metadata["phone"], callback.metadata["reason"]) == (CALLER, "duty_desk_unanswered")
 
 
-# --- an urgent fault after hours -----------------------------------------------------------------------------
+# --- an urgent fault after hours
+# -----------------------------------------------------------------------------
 
 
 async def register_fault(

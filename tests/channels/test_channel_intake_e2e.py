@@ -113,7 +113,8 @@ def voice(base: str, call: str, phone: str) -> Say:
         answer = _twilio(base, "/webhooks/twilio_voice/webhook", heard, CHANNEL_SECRETS["TWILIO_AUTH_TOKEN"])
         assert answer.status_code == 200, answer.text
         document = ET.fromstring(answer.text)
-        # A slow turn (a fresh server's first ones): 「请稍候」 and a redirect to its answer, followed as Twilio does.
+        # A slow turn (a fresh server's first ones): 「请稍候」 and a redirect to its answer, followed as
+        # Twilio does.
         redirect = document.find("Redirect")
         while document.find("Gather") is None and redirect is not None and "wait=" in (redirect.text or ""):
             answer = _twilio(

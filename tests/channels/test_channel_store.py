@@ -1,4 +1,5 @@
-"""The store behind de-duplication, access_token and choices: in memory, and in Redis for several processes."""
+"""The store behind de-duplication, access_token and choices: in memory, and in Redis for several
+processes."""
 
 from __future__ import annotations
 

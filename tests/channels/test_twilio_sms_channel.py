@@ -64,7 +64,8 @@ def messages(answer: Answer) -> list[str]:
     return [element.text or "" for element in root.iter("Message")]
 
 
-# --- signatures ----------------------------------------------------------------------------------------------
+# --- signatures
+# ----------------------------------------------------------------------------------------------
 
 PUBLISHED_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
 PUBLISHED_PARAMS = [
@@ -218,7 +219,8 @@ async def test_unconfigured_channel_answers_503(
     assert "TWILIO_AUTH_TOKEN" in caplog.text
 
 
-# --- sizing Chinese SMS --------------------------------------------------------------------------------------
+# --- sizing Chinese SMS
+# --------------------------------------------------------------------------------------
 
 
 def label(index: int, total: int) -> str:

@@ -238,7 +238,8 @@ def test_voice_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     assert configured.settings.voice == "Google.cmn-CN-Standard-A"
 
 
-# --- a bot slower than Twilio's 15-second webhook limit ------------------------------------------------------
+# --- a bot slower than Twilio's 15-second webhook limit
+# ------------------------------------------------------
 
 
 def redirect_of(document: ET.Element) -> str:

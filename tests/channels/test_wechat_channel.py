@@ -104,7 +104,8 @@ async def post(client: AsgiClient, body: bytes, query: dict[str, str] | None = N
     return await client.post(WEBHOOK, body, query=signed() if query is None else query)
 
 
-# --- signatures ----------------------------------------------------------------------------------------------
+# --- signatures
+# ----------------------------------------------------------------------------------------------
 
 
 def test_published_url_signature_vector_is_what_the_test_computes() -> None:
@@ -145,7 +146,8 @@ async def test_bad_signature_is_refused_and_never_reaches_the_bot(query: dict[st
     assert bot.received == []
 
 
-# --- plain mode ----------------------------------------------------------------------------------------------
+# --- plain mode
+# ----------------------------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
@@ -219,7 +221,8 @@ async def test_long_answer_is_split_first_part_passive_rest_by_customer_service(
     assert all(part.endswith("。") for part in parts)  # cut at sentence ends
 
 
-# --- hardened XML --------------------------------------------------------------------------------------------
+# --- hardened XML
+# --------------------------------------------------------------------------------------------
 
 BILLION_LAUGHS = (
     b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY lol "lol">'
@@ -279,7 +282,8 @@ def test_control_characters_that_wechat_passes_through_do_not_break_parsing() ->
     assert fields["Content"] == "屏幕显示E03"
 
 
-# --- safe mode (AES) -----------------------------------------------------------------------------------------
+# --- safe mode (AES)
+# -----------------------------------------------------------------------------------------
 
 
 def test_tencent_sample_decrypts_to_abcdtet() -> None:
@@ -321,7 +325,10 @@ def safe_mode_query(
 
 
 def envelope(encrypted: str) -> bytes:
-    return f"<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
+    return (
+        "<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName>"
+        f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+    ).encode()
 
 
 @pytest.mark.anyio
@@ -441,7 +448,8 @@ async def test_the_window_is_configurable(monkeypatch: pytest.MonkeyPatch) -> No
     assert len(bot.received) == 1
 
 
-# --- voice and events ----------------------------------------------------------------------------------------
+# --- voice and events
+# ----------------------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
@@ -482,7 +490,8 @@ async def test_unsupported_message_types_get_a_polite_answer() -> None:
     assert bot.received == []
 
 
-# --- retries and the 5-second rule ---------------------------------------------------------------------------
+# --- retries and the 5-second rule
+# ---------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
@@ -534,7 +543,8 @@ async def test_slow_bot_gets_success_in_time_then_one_customer_service_message()
     ]
 
 
-# --- customer-service API and access_token -------------------------------------------------------------------
+# --- customer-service API and access_token
+# -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("errcode", [40001, 42001])
@@ -573,7 +583,8 @@ async def test_window_and_quota_errors_are_reported_not_retried(errcode: int) ->
     assert raised.value.errcode == errcode and api.sent == []
 
 
-# --- configuration -------------------------------------------------------------------------------------------
+# --- configuration
+# -------------------------------------------------------------------------------------------
 
 
 @pytest.mark.anyio

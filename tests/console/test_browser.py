@@ -1,7 +1,7 @@
 """A real headless Chromium works a ticket through the running console, as the manager and the engineer would.
 
-Needs Debian's chromium and chromium-driver (`make test` installs them when it may) and selenium; skips (or fails
-with HOTLINE_REQUIRE_SERVICES=1) when they are missing.
+Needs Debian's chromium and chromium-driver (`make test` installs them when it may) and selenium; skips (or
+fails with HOTLINE_REQUIRE_SERVICES=1) when they are missing.
 """
 
 from __future__ import annotations

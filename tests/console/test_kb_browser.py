@@ -1,5 +1,5 @@
-"""In a real headless Chromium: the manager attaches a group of missed questions to an entry on the 知识库 page of
-the running console (`hotline console`), and the bot answers them at once, without a restart."""
+"""In a real headless Chromium: the manager attaches a group of missed questions to an entry on the 知识库
+page of the running console (`hotline console`), and the bot answers them at once, without a restart."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The manager's 知识库 page: missed questions grouped, attached to an entry or drafted into one, and the bot answers
-them at once (the action's knowledge base, as a running bot has it, learns without a restart)."""
+"""The manager's 知识库 page: missed questions grouped, attached to an entry or drafted into one, and the bot
+answers them at once (the action's knowledge base, as a running bot has it, learns without a restart)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The console's pages as an engineer sees them: the queue, a ticket, complaints, reviews, the KPI dashboard."""
+"""The console's pages as an engineer sees them: the queue, a ticket, complaints, reviews, the KPI
+dashboard."""
 
 from __future__ import annotations
 
@@ -49,8 +50,8 @@ def rate(engine: Engine, score: int, at: datetime, comment: str) -> int:
 async def test_queue_shows_sla_colours_overdue_first(
     console: Console, database: Engine, clock: FakeClock
 ) -> None:
-    # First response within 1 h. Created 2 h ago → red; 50 min ago → amber; now → green. The colour decides the
-    # order before urgency does: a routine ticket about to be late comes before an urgent one just in.
+    # First response within 1 h. Created 2 h ago → red; 50 min ago → amber; now → green. The colour decides
+    # the order before urgency does: a routine ticket about to be late comes before an urgent one just in.
     fresh = make_ticket(database, "fresh", received_at=clock.now).number
     late = make_ticket(database, "late", received_at=clock.now - timedelta(hours=2)).number
     close = make_ticket(

@@ -1,4 +1,5 @@
-"""Safety incidents in the console: above everything under a red banner, and the manager's adverse-event list."""
+"""Safety incidents in the console: above everything under a red banner, and the manager's adverse-event
+list."""
 
 from __future__ import annotations
 

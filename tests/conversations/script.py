@@ -1,4 +1,5 @@
-"""Conversation scripts: a caller's messages, what the replies must and must not say, and the records afterwards.
+"""Conversation scripts: a caller's messages, what the replies must and must not say, and the records
+afterwards.
 
 A script file is a YAML list of conversations:
 
@@ -9,8 +10,8 @@ A script file is a YAML list of conversations:
           expect: [序列号]                 # every string appears in the reply
           expect_any: [称呼, 联系人]        # at least one appears
           forbid: [您是想]                 # none appears
-      tickets:                            # every ticket of this conversation, oldest first (omitted: not checked;
-        - kind: fault                     #   [] means none may exist)
+      tickets:                            # every ticket of this conversation, oldest first
+        - kind: fault                     #   (omitted: not checked; [] means none may exist)
           hospital: 许昌市中心医院          # a plain value: equal
           site_address: {contains: 健康路1号, not_contains: [检验科]}
           urgent: true
@@ -22,8 +23,8 @@ A script file is a YAML list of conversations:
       xfail: the reason                   # a known gap; strict, so it fails once it passes
 
 `{given[0]}` in a message, an expected text or an expected value is the number of the first given ticket.
-`overdue_minutes` puts its response deadline that far in the past. After each conversation its own and its given
-tickets that are still open are cancelled, so the next caller of the same device starts clean.
+`overdue_minutes` puts its response deadline that far in the past. After each conversation its own and its
+given tickets that are still open are cancelled, so the next caller of the same device starts clean.
 
 The bot runs on the real clock, so a reply that depends on office hours is matched with expect_any.
 Every ticket is also put through `audit`: no field may hold what a caller never meant for it.
@@ -131,7 +132,8 @@ def load(paths: Iterable[Path]) -> list[Conversation]:
 
 
 def records(database_url: str, sender: str) -> dict[str, list[dict[str, Any]]]:
-    """The tickets and ratings a conversation left, oldest first, as `hotline tickets list --json` shows them."""
+    """The tickets and ratings a conversation left, oldest first, as `hotline tickets list --json` shows
+    them."""
     with session_scope(engine_for(database_url)) as session:
         tickets = session.scalars(select(Ticket).where(Ticket.sender_id == sender).order_by(Ticket.id)).all()
         ratings = session.scalars(select(Rating).where(Rating.sender_id == sender).order_by(Rating.id)).all()
@@ -172,7 +174,8 @@ def make_given(database_url: str, given: tuple[dict[str, Any], ...]) -> list[str
 
 
 def close_open_tickets(database_url: str, senders: list[str]) -> None:
-    """Cancels what a finished conversation left open, so that the next caller of the same device starts clean."""
+    """Cancels what a finished conversation left open, so that the next caller of the same device starts
+    clean."""
     done = (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CANCELLED)
     with session_scope(engine_for(database_url)) as session:
         for ticket in session.scalars(select(Ticket).where(Ticket.sender_id.in_(senders))):

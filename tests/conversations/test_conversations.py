@@ -30,7 +30,8 @@ def rest_say(bot: RunningBot, text: str, sender: str) -> str:
         response = requests.post(
             f"{bot.base_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
         )
-        # The suite plays hundreds of messages from one address, faster than any hospital: past the per-address
+        # The suite plays hundreds of messages from one address, faster than any hospital: past the
+        # per-address
         # limit (bot/channels/limits.yml) it waits as a client should, instead of failing the conversation.
         if response.status_code != 429:
             break

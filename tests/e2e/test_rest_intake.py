@@ -59,7 +59,8 @@ def test_a_guided_check_that_solves_the_fault_is_recorded_as_resolved_remotely(
 def test_the_background_worker_stores_a_ticket_taken_while_the_database_was_down(
     running_bot: RunningBot,
 ) -> None:
-    """`hotline serve` runs the worker: a journaled ticket (the caller already has its number) reaches the database."""
+    """`hotline serve` runs the worker: a journaled ticket (the caller already has its number) reaches the
+    database."""
     journal = TicketJournal(Path(running_bot.env["HOTLINE_VAR_DIR"]) / "journal", instance_id=0)
     registration = Registration(
         hospital="郑州市嘉禾医院",

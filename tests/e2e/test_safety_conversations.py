@@ -1,5 +1,7 @@
-"""Safety first over the running bot (`hotline serve`), on REST, WeChat, SMS and voice: every hazard class answered
-with its instruction first, at every point of a conversation; the incident's ticket at top severity with its flags,
+"""Safety first over the running bot (`hotline serve`), on REST, WeChat, SMS and voice: every hazard class
+answered
+with its instruction first, at every point of a conversation; the incident's ticket at top severity with its
+flags,
 the on-call engineer and the manager paged, an open ticket on the device escalated (never a plain note)."""
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ _TOO_FAST = re.compile(r"您发消息有点快，请稍等(\d+)秒")
 
 
 def patient(say: Say) -> Say:
-    """A caller who, told to slow down (bot/channels/limits.yml: a whole intake in seconds is faster than anyone
+    """A caller who, told to slow down (bot/channels/limits.yml: a whole intake in seconds is faster than
+    anyone
     types), waits as asked and says it again."""
 
     def again(words: str) -> str:
@@ -203,7 +206,8 @@ def fault_intake_to_readback(say: Say, serial: str, phone: str) -> str:
 
 
 POINTS = ["mid_form", "guided_check", "read_back", "after_ticket", "open_ticket"]
-# Each (channel, point) gets a hazard class in turn, so that every class is tried at some point of a conversation.
+# Each (channel, point) gets a hazard class in turn, so that every class is tried at some point of a
+# conversation.
 HAZARD_AT = dict(zip(itertools.product(CHANNELS, POINTS), itertools.cycle(FIRST_WORDS)))
 
 

@@ -1,5 +1,6 @@
-"""Knowledge answers as callers ask: the question inside a long message, two questions in one, follow-ups, answers
-composed from the service policy (and changing with it), and answers for the caller's registered device."""
+"""Knowledge answers as callers ask: the question inside a long message, two questions in one, follow-ups,
+answers composed from the service policy (and changing with it), and answers for the caller's registered
+device."""
 
 from __future__ import annotations
 
@@ -128,7 +129,8 @@ def test_questions_the_knowledge_base_cannot_know_are_not_answered(answers: Answ
         assert answers.reply(message).verdict is not Verdict.ANSWER, message
 
 
-# --- a changed policy file changes the answers --------------------------------------------------------------------
+# --- a changed policy file changes the answers
+# --------------------------------------------------------------------
 
 
 def changed_kb(tmp_path: Path, change: dict[str, Any]) -> Answers:
@@ -180,7 +182,8 @@ def test_a_contract_where_replaced_parts_keep_the_device_warranty(tmp_path: Path
     assert answered(reply) == ["warranty.replaced_parts"] and "随整机的保修期" in reply.text
 
 
-# --- the caller's registered device ----------------------------------------------------------------------------
+# --- the caller's registered device
+# ----------------------------------------------------------------------------
 
 
 GF990 = DeviceFacts("GF-990", "GF23070519", "栾川", date(2027, 7, 13), extended=True, in_warranty=True)

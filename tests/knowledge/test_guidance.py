@@ -1,4 +1,5 @@
-"""Remote guidance (bot.knowledge.guidance): the real guides, matching fault descriptions, and a caller's walk.
+"""Remote guidance (bot.knowledge.guidance): the real guides, matching fault descriptions, and a caller's
+walk.
 
 The fault descriptions below were written for this test, not taken from the guides' symptoms; the table in the
 module docstring of bot/knowledge/guidance.py comes from them.
@@ -18,8 +19,8 @@ from bot.knowledge.guidance import Guide, GuideError, GuideLibrary, GuideProgres
 
 REAL_KB = PROJECT_ROOT / "kb"
 
-# Faults a guide is for: (description, the caller's device type or None). Each list holds set A, then B, then C of
-# the table in bot/knowledge/guidance.py.
+# Faults a guide is for: (description, the caller's device type or None). Each list holds set A, then B, then
+# C of the table in bot/knowledge/guidance.py.
 COVERED: dict[str, list[tuple[str, str | None]]] = {
     "chemistry.needle_blocked": [
         ("生化仪吸样的时候一直报堵针", "chemistry_analyser"),
@@ -216,8 +217,8 @@ UNCOVERED: list[tuple[str, str | None]] = [
     ("仪器闻到焦糊味", None),
 ]
 
-# Faults a guide is for that rank it first but score below the threshold (long, with words no symptom has): the
-# caller goes on to an engineer. What must never happen is a wrong guide.
+# Faults a guide is for that rank it first but score below the threshold (long, with words no symptom has):
+# the caller goes on to an engineer. What must never happen is a wrong guide.
 BELOW_THRESHOLD: list[tuple[str, str, str | None]] = [
     ("chemistry.needle_blocked", "加样的时候报警说检测到凝块", "chemistry_analyser"),
     ("any.qc_out_of_control", "质控品测出来不在范围", "chemistry_analyser"),
@@ -249,7 +250,8 @@ def edit_guide(kb_dir: Path, file: str, **changes: object) -> None:
     path.write_text(yaml.safe_dump(guide, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-# --- the real guides ---------------------------------------------------------------------------------------------
+# --- the real guides
+# ---------------------------------------------------------------------------------------------
 
 
 def test_every_guide_loads_and_lints_clean(lib: GuideLibrary) -> None:
@@ -361,7 +363,8 @@ def test_an_unknown_guide_id_is_an_error(lib: GuideLibrary) -> None:
         lib.guide("no.such_guide")
 
 
-# --- a walk through a guide --------------------------------------------------------------------------------------
+# --- a walk through a guide
+# --------------------------------------------------------------------------------------
 
 
 def test_a_walk_no_skip_yes_is_solved_with_what_was_tried(lib: GuideLibrary) -> None:
@@ -483,7 +486,8 @@ def test_the_texts_around_a_walk_come_from_the_kb(lib: GuideLibrary) -> None:
         assert lib.text(key)
 
 
-# --- editing the guides ------------------------------------------------------------------------------------------
+# --- editing the guides
+# ------------------------------------------------------------------------------------------
 
 
 def test_an_edited_guide_is_reloaded(kb_copy: Path) -> None:

@@ -1,4 +1,5 @@
-"""Replies to a guide step in a caller's own words (issue 12 item 5): an observation is a step done, 「还是…」 is not
+"""Replies to a guide step in a caller's own words (issue 12 item 5): an observation is a step done, 「还是…」
+is not
 solved, a reading is compared with its set value, a new error code or 「派工程师吧」 leaves the walk."""
 
 from __future__ import annotations

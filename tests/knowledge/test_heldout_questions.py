@@ -1,10 +1,12 @@
-"""The real FAQ against held-out questions written apart from its paraphrases: the right entry comes first for at
-least 90 % of them, and no off-topic question gets an answer. Three sets, each held to the same bar:
+"""The real FAQ against held-out questions written apart from its paraphrases: the right entry comes first for
+at least 90 % of them, and no off-topic question gets an answer. Three sets, each held to the same bar:
 
 - heldout_questions.yml: its misses were studied and fixed, and its off-topic questions tune the thresholds;
-- heldout_questions_fresh.yml: written before it was ever scored and never used for tuning, so it shows whether
+- heldout_questions_fresh.yml: written before it was ever scored and never used for tuning, so it shows
+whether
   the fixes generalise (0.877 before the synonym work of issue 3, 0.943 after; docs/benchmarks.md);
-- heldout_questions_third.yml: voice-call and hurried-chat wording, written and scored before that work (0.939,
+- heldout_questions_third.yml: voice-call and hurried-chat wording, written and scored before that work
+(0.939,
   0.973 after).
 
 bench/kb_quality.py prints each set's MRR and the threshold trade-off.
@@ -87,8 +89,8 @@ def test_the_set_is_large_broad_and_names_real_entries(
 
 
 def test_no_held_out_question_is_in_the_faq_or_in_the_other_set(kb: KnowledgeBase) -> None:
-    # Copied into the KB, a held-out question would only measure the copy. Compared cleaned (punctuation, width,
-    # case, traditional characters), so a copy with a changed 「？」 is still found.
+    # Copied into the KB, a held-out question would only measure the copy. Compared cleaned (punctuation,
+    # width, case, traditional characters), so a copy with a changed 「？」 is still found.
     faq_texts = {clean(text).replace(" ", "") for entry in kb.entries for text in entry.variants}
     sets = [{clean(q.text).replace(" ", "") for q in load_questions(HERE / s.file)} for s in SETS]
     for held_out_set, texts in zip(SETS, sets, strict=True):
@@ -103,7 +105,8 @@ def test_no_held_out_question_is_in_the_faq_or_in_the_other_set(kb: KnowledgeBas
 def test_top1_accuracy_on_answerable_questions(
     kb: KnowledgeBase, held_out: tuple[HeldOutSet, list[HeldOutQuestion]]
 ) -> None:
-    # Top-1 is the first hit whatever the verdict: a 「您是想问」 list led by the right entry counts, no hit does not.
+    # Top-1 is the first hit whatever the verdict: a 「您是想问」 list led by the right entry counts, no hit
+    # does not.
     held_out_set, questions = held_out
     answerable = [q for q in questions if q.expected_id is not None]
     misses = []

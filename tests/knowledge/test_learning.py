@@ -1,5 +1,5 @@
-"""Learning from misses: missed questions grouped by meaning, attached to an entry or drafted into a new one (live
-at once, no restart), counted per entry, audited, and exported back to kb/faq/*.yml."""
+"""Learning from misses: missed questions grouped by meaning, attached to an entry or drafted into a new one
+(live at once, no restart), counted per entry, audited, and exported back to kb/faq/*.yml."""
 
 from __future__ import annotations
 

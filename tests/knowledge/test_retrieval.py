@@ -1,5 +1,5 @@
-"""Scoring details of bot.knowledge.retrieval.Index, on a tiny index; and the inverted index against the scoring
-formulas computed entry by entry, on the real knowledge base."""
+"""Scoring details of bot.knowledge.retrieval.Index, on a tiny index; and the inverted index against the
+scoring formulas computed entry by entry, on the real knowledge base."""
 
 import math
 from collections import Counter
@@ -51,7 +51,8 @@ def test_leave_one_out_reports_the_runner_up() -> None:
 
 
 def test_an_entry_whose_variants_are_apart_scores_as_one() -> None:
-    # A duplicate id in two FAQ files splits an entry's variants; `kb check` reports it, retrieval still works.
+    # A duplicate id in two FAQ files splits an entry's variants; `kb check` reports it, retrieval still
+    # works.
     apart = Index(
         variants=[VARIANTS[0], VARIANTS[2], VARIANTS[1], VARIANTS[3]],
         answers={"cuvette": "用清洗液清洗。", "lamp": "约2000小时更换。"},
@@ -78,8 +79,8 @@ def reference_scorer(
     entry_devices: dict[str, frozenset[str]],
     device_terms: dict[str, str],
 ) -> Callable[[str], dict[str, float]]:
-    """bot.knowledge.retrieval's module docstring, scored for every entry in turn (what Index did before it was
-    inverted): question → the entries scoring above 0, highest first."""
+    """bot.knowledge.retrieval's module docstring, scored for every entry in turn (what Index did before it
+    was inverted): question → the entries scoring above 0, highest first."""
     variant_terms = [Counter(analyser.terms(v.text)) for v in variants]
     bags: dict[str, Counter[str]] = {}
     for variant, terms in zip(variants, variant_terms, strict=True):
@@ -171,7 +172,8 @@ def test_the_inverted_index_ranks_the_real_kb_as_the_formulas_do(real_kb: Knowle
         "entry_devices": {entry.id: frozenset(entry.device_types) for entry in entries},
         "device_terms": dict(content.index._device_terms),
     }
-    # Every tenth FAQ text (they score near 1 for their own entry) and every held-out question (the hard cases).
+    # Every tenth FAQ text (they score near 1 for their own entry) and every held-out question (the hard
+    # cases).
     questions = [v.text for v in inputs["variants"][::10]] + held_out_texts()
     reference = reference_scorer(**inputs)  # type: ignore[arg-type]
     for question in questions:

@@ -1,4 +1,5 @@
-"""A ticket submitted while the database is down: an honest answer, a number, a journal entry, one ticket later."""
+"""A ticket submitted while the database is down: an honest answer, a number, a journal entry, one ticket
+later."""
 
 from __future__ import annotations
 

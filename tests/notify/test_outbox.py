@@ -1,4 +1,5 @@
-"""The outbox on a temporary SQLite database: stored with its cause, sent once, retried, dead, retried by hand."""
+"""The outbox on a temporary SQLite database: stored with its cause, sent once, retried, dead, retried by
+hand."""
 
 from __future__ import annotations
 

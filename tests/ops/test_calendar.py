@@ -40,7 +40,8 @@ def test_friday_plus_three_working_days_is_wednesday_same_time(calendar: Busines
 def test_working_days_skip_national_day_and_count_the_make_up_saturday(calendar: BusinessCalendar) -> None:
     # Wednesday 30 September + 3: 1-7 October are off, Thursday 8 and Friday 9 count, Saturday 10 is worked.
     assert add_working_days(utc("2026-09-30 16:00"), 3, calendar) == utc("2026-10-10 16:00")
-    # The complaint's 3 working days from the eve of the holiday, an evening in UTC terms the day before locally.
+    # The complaint's 3 working days from the eve of the holiday, an evening in UTC terms the day before
+    # locally.
     assert add_working_days(utc("2026-09-30 23:30"), 1, calendar) == utc("2026-10-08 23:30")
 
 

@@ -215,7 +215,8 @@ def test_cancel_and_reopen_need_a_reason(team: Engine) -> None:
         lifecycle.reopen(session, number, actor="hotline:agent", reason="同样的报警又出现了", at=AT)
     with session_scope(team) as session:
         ticket = find_ticket(session, number)
-        # The old resolution stays only in the audit log; the ticket is unresolved again, its parts stay replaced.
+        # The old resolution stays only in the audit log; the ticket is unresolved again, its parts stay
+        # replaced.
         assert ticket.status == "reopened" and ticket.resolved_at is None and ticket.resolution_cause is None
         assert len(ticket.parts) == 1 and "原因：温控传感器老化" in ticket.events[-2].note
         assert ticket.events[-1].note == "同样的报警又出现了"

@@ -1,4 +1,5 @@
-"""Migration 0004 up and down on SQLite and PostgreSQL, and two people accepting one ticket at once on PostgreSQL."""
+"""Migration 0004 up and down on SQLite and PostgreSQL, and two people accepting one ticket at once on
+PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`hotline staff …`, `hotline tickets assign|transition`, `hotline worker --once` and `hotline db seed`'s team."""
+"""`hotline staff …`, `hotline tickets assign|transition`, `hotline worker --once` and `hotline db seed`'s
+team."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The paging ladder on a fake clock: the engineer, then the backup, a tier-3 expert and the manager, until someone
-accepts; nobody paged twice; re-assigning starts afresh."""
+"""The paging ladder on a fake clock: the engineer, then the backup, a tier-3 expert and the manager, until
+someone accepts; nobody paged twice; re-assigning starts afresh."""
 
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ def test_unanswered_page_climbs_the_ladder_one_step_per_wait(
     first, second = sms.sent[0][1], sms.sent[1][1]
     assert (
         first
-        == f"【售后派单】{number} 郑州市嘉禾医院检验科 全自动生化分析仪 KR-2000：开机报温度异常。紧急，请尽快接单。"
+        == f"【售后派单】{number} 郑州市嘉禾医院检验科 全自动生化分析仪 KR-2000：开机报温度异常。紧急，请尽快"
+        "接单。"
     )
     assert second == (
         f"【售后升级】{number} 郑州市嘉禾医院检验科 全自动生化分析仪 KR-2000：负责人周立新，"

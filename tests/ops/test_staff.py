@@ -1,4 +1,5 @@
-"""Engineers and the on-call rota: seeding, checks on new people, who is on call across midnight and holidays."""
+"""Engineers and the on-call rota: seeding, checks on new people, who is on call across midnight and
+holidays."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A caller's changes to an existing ticket, on a fixed clock: cancel, add a line, an overdue promise, each recorded
+"""A caller's changes to an existing ticket, on a fixed clock: cancel, add a line, an overdue promise, each
+recorded
 on the ticket and tier 2 told by SMS; and whether a second report is the same fault."""
 
 from __future__ import annotations

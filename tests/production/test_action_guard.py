@@ -1,5 +1,5 @@
-"""A custom action that fails or is too slow: the caller hears the apology with the hotline number, then the bot
-listens; a working action server is untouched."""
+"""A custom action that fails or is too slow: the caller hears the apology with the hotline number, then the
+bot listens; a working action server is untouched."""
 
 from __future__ import annotations
 

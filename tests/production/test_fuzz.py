@@ -1,5 +1,6 @@
-"""Hostile input, generated: the REST channel and the intake actions never fail with a 500 or a stack trace, and
-what is stored is exactly what the caller gave (minus control characters, which no channel lets through)."""
+"""Hostile input, generated: the REST channel and the intake actions never fail with a 500 or a stack trace,
+and what is stored is exactly what the caller gave (minus control characters, which no channel lets
+through)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The production shape: two `hotline serve` instances on two ports sharing PostgreSQL and Redis.
 
-Slow (two Rasa servers); needs PostgreSQL (HOTLINE_TEST_POSTGRES_URL) and Redis (HOTLINE_TEST_REDIS_URL, a database
-number of its own: it is emptied) and skips without them, or fails with HOTLINE_REQUIRE_SERVICES=1.
+Slow (two Rasa servers); needs PostgreSQL (HOTLINE_TEST_POSTGRES_URL) and Redis (HOTLINE_TEST_REDIS_URL, a
+database number of its own: it is emptied) and skips without them, or fails with HOTLINE_REQUIRE_SERVICES=1.
 """
 
 from __future__ import annotations
@@ -160,7 +160,8 @@ def test_turns_alternating_between_instances_keep_one_conversation(pair: Pair) -
 
 def test_two_messages_at_once_on_both_instances_are_processed_one_after_the_other(pair: Pair) -> None:
     def at_once(sender: str) -> bool:
-        """Two messages of one caller sent to both instances behind a barrier; whether they were in flight together."""
+        """Two messages of one caller sent to both instances behind a barrier; whether they were in flight
+        together."""
         start = threading.Barrier(2)
         times: dict[str, float] = {}
 
@@ -185,7 +186,8 @@ def test_two_messages_at_once_on_both_instances_are_processed_one_after_the_othe
         assert ("action", "action_listen") in rows[users[0] + 1 : users[1]]
         return max(times["a-sent"], times["b-sent"]) < min(times["a-answered"], times["b-answered"])
 
-    # A fast turn may end before the other thread's request leaves: a few tries make sure two really overlapped.
+    # A fast turn may end before the other thread's request leaves: a few tries make sure two really
+    # overlapped.
     assert any(at_once(f"web-simultaneous-{attempt}") for attempt in range(5)), (
         "the messages never overlapped"
     )

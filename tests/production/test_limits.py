@@ -1,4 +1,5 @@
-"""Rate limits and message size, on REST (HTTP statuses with a Chinese reply) and on a platform channel (a reply)."""
+"""Rate limits and message size, on REST (HTTP statuses with a Chinese reply) and on a platform channel (a
+reply)."""
 
 from __future__ import annotations
 
@@ -197,7 +198,8 @@ async def test_rest_answers_503_with_the_apology_when_the_bot_fails() -> None:
     assert "Traceback" not in answer.body and "tracker store" not in answer.body
 
 
-# --- a platform channel: SMS ---------------------------------------------------------------------------------
+# --- a platform channel: SMS
+# ---------------------------------------------------------------------------------
 
 SMS_WEBHOOK = "/webhooks/twilio_sms/webhook"
 
@@ -231,7 +233,8 @@ async def test_sms_flood_gets_one_polite_reply_then_silence_and_never_reaches_th
     assert bot.texts == ["第0条", "第1条", "第2条"]
 
 
-# --- shared by every instance through Redis -------------------------------------------------------------------
+# --- shared by every instance through Redis
+# -------------------------------------------------------------------
 
 
 @pytest.fixture

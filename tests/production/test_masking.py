@@ -58,7 +58,8 @@ def test_a_name_given_as_person_or_contact_person_is_masked_there_and_in_every_l
     masking: MaskingFilter,
 ) -> None:
     parsed = masking.mask(
-        "Received user message '王敏' with entities [{'entity': 'person', 'start': 0, 'end': 2, 'value': '王敏'}]"
+        "Received user message '王敏' with entities [{'entity': 'person', 'start': 0, 'end': 2, 'value': '王"
+        "敏'}]"
     )
     slot = masking.mask('{"slots": {"contact_person": "李建国", "hospital": "郑州市嘉禾医院"}}')
     assert "王敏" not in parsed and "李建国" not in slot and "郑州市嘉禾医院" in slot
@@ -69,7 +70,8 @@ def test_a_name_given_as_person_or_contact_person_is_masked_there_and_in_every_l
 @pytest.mark.parametrize(
     "line",
     [
-        '{"parse_data_text": "王敏", "parse_data_entities": []}',  # the answer to 「怎么称呼您？」, not tagged by the NLU
+        '{"parse_data_text": "王敏", "parse_data_entities":'
+        " []}",  # the answer to 「怎么称呼您？」, not tagged by the NLU
         "Received user message '王敏' with intent inform",
         "text: 联系人是王敏，电话稍后给",
         "text: 我姓王敏",

@@ -1,7 +1,7 @@
-"""A generated month of tickets (November 2026, Zhengzhou time), made through the real domain functions with a fake
-clock and swept by the real SLA sweep, as the worker would have: some on time, some late, resolved on site, by
-phone and by the bot's guided check, complaints answered and not, satisfaction scores; plus tickets and scores
-just outside the month (local time) that must not count.
+"""A generated month of tickets (November 2026, Zhengzhou time), made through the real domain functions with a
+fake clock and swept by the real SLA sweep, as the worker would have: some on time, some late, resolved on
+site, by phone and by the bot's guided check, complaints answered and not, satisfaction scores; plus tickets
+and scores just outside the month (local time) that must not count.
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def november(team: Engine) -> Month:
     )
     month.rate("phone", local(11, 12, 14, 30), 4)
 
-    # F: a complaint on Monday 16th, contacted within the hour, answered on Wednesday (3 working days allowed).
+    # F: a complaint on Monday 16th, contacted within the hour, answered on Wednesday (3 working days
+    # allowed).
     month.complaint("answered", local(11, 16, 10), "工程师上次维修后没有回访", **ZHENGZHOU)
     month.act(local(11, 16, 11), "note", "answered", text="已电话联系科室主任，了解情况")
     month.act(
@@ -121,11 +122,12 @@ def november(team: Engine) -> Month:
     # G: a complaint nobody contacted nor answered.
     month.complaint("ignored", local(11, 25, 10), "报修电话一直占线", **ZHENGZHOU)
 
-    # H: 30 November, 23:30 local (15:30 UTC): November's; nobody dispatched. Its dispatch deadline (23:45) falls
-    # in November, its response and on-site deadlines in December.
+    # H: 30 November, 23:30 local (15:30 UTC): November's; nobody dispatched. Its dispatch deadline (23:45)
+    # falls in November, its response and on-site deadlines in December.
     month.fault("last_minute", local(11, 30, 23, 30), "屏幕不亮", "不影响使用", **KAIFENG)
 
-    # 1 December, 00:30 local (still 30 November in UTC): December's, fixed on the phone; its score is December's.
+    # 1 December, 00:30 local (still 30 November in UTC): December's, fixed on the phone; its score is
+    # December's.
     month.fault("december", local(12, 1, 0, 30), "屏幕不亮", "不影响使用", **LUOYANG)
     month.act(
         local(12, 1, 0, 40),

@@ -1,5 +1,5 @@
-"""Follow-up calls 1, 3, 6 and 12 months after installation: what is due, recording a call, the command, and the
-migration of the follow_up_calls table."""
+"""Follow-up calls 1, 3, 6 and 12 months after installation: what is due, recording a call, the command, and
+the migration of the follow_up_calls table."""
 
 from __future__ import annotations
 

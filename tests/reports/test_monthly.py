@@ -40,7 +40,8 @@ def test_the_numbers_of_november(november: Month) -> None:
     assert (report.tickets, report.tickets_by_kind) == (8, {"fault": 6, "complaint": 2})
     # Late: the ignored complaint, and the 23:30 ticket nobody answered by 00:30.
     assert report.response == Share(6, 8)
-    # On time: A and E. Late: B (40 min) and H (never). D, fixed on the phone in 10 minutes, needed no dispatch.
+    # On time: A and E. Late: B (40 min) and H (never). D, fixed on the phone in 10 minutes, needed no
+    # dispatch.
     assert report.dispatch == Share(2, 4)
     # On time: A. Late: B (4.5 h), E (never came), H (never sent).
     assert report.arrival == Share(1, 4)
@@ -57,8 +58,8 @@ def test_the_numbers_of_november(november: Month) -> None:
 
 def test_breaches_by_clock_region_and_engineer(november: Month) -> None:
     report = report_for(november.engine)
-    # B: dispatch (before anyone had it) and on site (范志远); E: on site (邵明轩); G: response and written answer;
-    # H: dispatch at 23:45 on 30 November — its response and on-site breaches fall in December.
+    # B: dispatch (before anyone had it) and on site (范志远); E: on site (邵明轩); G: response and written
+    # answer; H: dispatch at 23:45 on 30 November — its response and on-site breaches fall in December.
     assert report.breaches == 6
     assert report.breaches_by_clock == [("到场", 2), ("派单", 2), ("投诉书面答复", 1), ("首次响应", 1)]
     # 开封 is served from 郑州 (kb/policy.yml dispatch.served_from).

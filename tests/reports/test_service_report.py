@@ -1,5 +1,6 @@
-"""The service report 《维修服务报告》: what it says for a ticket repaired on site and for one the bot's guided check
-fixed, refusals for tickets without a repair, the PDF (Chromium), and `hotline service-report`."""
+"""The service report 《维修服务报告》: what it says for a ticket repaired on site and for one the bot's
+guided check fixed, refusals for tickets without a repair, the PDF (Chromium), and `hotline
+service-report`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Follow-ups that lean on the last look-up, and the registered device a hospital and a device type point to."""
+"""Follow-ups that lean on the last look-up, and the registered device a hospital and a device type point
+to."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Safety incidents (bot/incidents.py): top severity, paged at once day and night, an open ticket escalated, the
+"""Safety incidents (bot/incidents.py): top severity, paged at once day and night, an open ticket escalated,
+the
 adverse-event record, the SLA clock, the console's queue and the monthly report."""
 
 from __future__ import annotations

@@ -49,9 +49,10 @@ def upgrade() -> None:
         sa.Column("valid_from", sa.Date),
         sa.Column("valid_to", sa.Date),
     )
-    # Plain ALTER TABLE ADD COLUMN, never a copy of the tickets table: on SQLite a copy would have to drop a table
-    # that ticket_events and ratings reference. SQLite therefore gets no foreign-key constraint on engineer_id
-    # (it could not drop the column again); the code only ever assigns an engineer it has looked up.
+    # Plain ALTER TABLE ADD COLUMN, never a copy of the tickets table: on SQLite a copy would have to drop a
+    # table that ticket_events and ratings reference. SQLite therefore gets no foreign-key constraint on
+    # engineer_id (it could not drop the column again); the code only ever assigns an engineer it has looked
+    # up.
     op.add_column("tickets", sa.Column("engineer_id", sa.Integer, nullable=True))
     op.add_column("tickets", sa.Column("dispatch_round", sa.Integer, nullable=False, server_default="0"))
     for name in TICKET_TIMES:
