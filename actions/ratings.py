@@ -105,8 +105,8 @@ def ask_for_score(dispatcher: CollectingDispatcher, tracker: Tracker, number: st
 
 
 def _ask_about(dispatcher: CollectingDispatcher, target: RatingTarget) -> list[EventType]:
-    """Say why the rating has no ticket yet: still being handled, which of several (「第一张」 then names one of
-    them), or which one at all."""
+    """Say why the rating has no ticket yet: still being handled, which of several (「第一张」 then
+    names one of them), or which one at all."""
     if target.kind is Target.NOT_DONE and target.ticket is not None:
         status = STATUS_LABELS[TicketStatus(target.ticket.status)]
         dispatcher.utter_message(text=say("rating_not_done", number=target.ticket.number, status=status))

@@ -1,5 +1,5 @@
-"""A caller's change to a ticket they have: 「这个工单撤销吧」 cancels it, 「补充一下…」 adds a note; tier 2 is told
-(bot.ticket_changes)."""
+"""A caller's change to a ticket they have: 「这个工单撤销吧」 cancels it, 「补充一下…」 adds a note;
+tier 2 is told (bot.ticket_changes)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ def changes_a_ticket(text: str) -> bool:
 
 
 class ActionChangeTicket(Action):
-    """「这个工单撤销吧」, 「补充一下…」 about a ticket the caller has: by its number, else the one just looked up
-    or registered in this conversation, else their only open ticket; asked which when that is not clear."""
+    """「这个工单撤销吧」, 「补充一下…」 about a ticket the caller has: by its number, else the one just
+    looked up or registered in this conversation, else their only open ticket; asked which when that is not
+    clear."""
 
     def name(self) -> str:
         return "action_change_ticket"
