@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from actions.common import latest_message
 from actions.ratings import rating_follow_up
+from actions.ticket_changes import ActionChangeTicket, changes_a_ticket
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, to_local, utc_now
 from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
@@ -46,6 +47,8 @@ class ActionCheckTicket(Action):
         rated = rating_follow_up(dispatcher, tracker, message.text)
         if rated is not None:
             return rated  # the ticket a waiting score is for (「SR…那张」)
+        if changes_a_ticket(message.text):
+            return await ActionChangeTicket().run(dispatcher, tracker, domain)  # 「SR… 这个工单撤销吧」
         lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
         number = next(
             (str(e["value"]) for e in message.entities if e.get("entity") == "ticket_id"), None

@@ -10,11 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_message
 from bot.callbacks import declines_call_back
 from bot.clock import utc_now
-from bot.context import Lookup, referenced_ticket
+from bot.context import TICKETS, Lookup, referenced_ticket
 from bot.db import session_scope
 from bot.intake import find_ticket_number, normalise_phone
 from bot.policy import current_policy
 from bot.ratings import (
+    RatingTarget,
     Target,
     add_review_contact,
     contact_for_review,
@@ -34,18 +35,10 @@ def rate(
     phone = tracker.get_slot("contact_phone")
     with session_scope() as session:
         target = ticket_to_rate(session, number, sender_id=tracker.sender_id, phone=phone)
-        if target.kind is Target.NOT_DONE:
-            assert target.ticket is not None
-            status = STATUS_LABELS[TicketStatus(target.ticket.status)]
-            dispatcher.utter_message(text=say("rating_not_done", number=target.ticket.number, status=status))
-            return [SlotSet("pending_rating", None)]
         if target.kind is not Target.TICKET or target.ticket is None:
-            if target.kind is Target.WHICH:
-                numbers = "、".join(target.choices)
-                dispatcher.utter_message(text=say("rating_which", count=len(target.choices), numbers=numbers))
-            else:
-                dispatcher.utter_message(text=say("rating_unknown"))
-            return [SlotSet("pending_rating", {"score": score, "comment": comment})]
+            events = _ask_about(dispatcher, target)
+            waiting = None if target.kind is Target.NOT_DONE else {"score": score, "comment": comment}
+            return [*events, SlotSet("pending_rating", waiting)]
         ticket = target.ticket
         record_rating(
             session,
@@ -104,14 +97,22 @@ def ask_for_score(dispatcher: CollectingDispatcher, tracker: Tracker, number: st
         target = ticket_to_rate(
             session, number, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone")
         )
-        if target.kind is Target.NOT_DONE and target.ticket is not None:
-            status = STATUS_LABELS[TicketStatus(target.ticket.status)]
-            dispatcher.utter_message(text=say("rating_not_done", number=target.ticket.number, status=status))
-        elif target.kind is Target.WHICH:
-            numbers = "、".join(target.choices)
-            dispatcher.utter_message(text=say("rating_which", count=len(target.choices), numbers=numbers))
-        elif target.kind is Target.UNKNOWN:
-            dispatcher.utter_message(text=say("rating_unknown"))
-        else:
+        if target.kind is Target.TICKET:
             dispatcher.utter_message(text=say("rating_ask"))
+            return []
+        return _ask_about(dispatcher, target)
+
+
+def _ask_about(dispatcher: CollectingDispatcher, target: RatingTarget) -> list[EventType]:
+    """Say why the rating has no ticket yet: still being handled, which of several (「第一张」 then
+    names one of them), or which one at all."""
+    if target.kind is Target.NOT_DONE and target.ticket is not None:
+        status = STATUS_LABELS[TicketStatus(target.ticket.status)]
+        dispatcher.utter_message(text=say("rating_not_done", number=target.ticket.number, status=status))
+        return []
+    if target.kind is Target.WHICH:
+        numbers = "、".join(target.choices)
+        dispatcher.utter_message(text=say("rating_which", count=len(target.choices), numbers=numbers))
+        return [SlotSet("last_lookup", Lookup(TICKETS, target.choices).to_dict())]
+    dispatcher.utter_message(text=say("rating_unknown"))
     return []

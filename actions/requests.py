@@ -11,44 +11,31 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.orm import Session
 
 from actions.common import latest_message
 from actions.knowledge import ActionAnswerQuestion
-from actions.lookup import ActionCheckTicket, answer_warranty
+from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up
+from actions.ticket_changes import ActionChangeTicket, changes_a_ticket
 from bot.callbacks import CallbackWindow, declines_call_back, requested_window, schedule_call_back
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
-from bot.context import TICKETS, Lookup, ordinal_in, referenced_ticket, warranty_follow_up
+from bot.context import TICKETS, Lookup, ordinal_in, warranty_follow_up
 from bot.db import session_scope
 from bot.db.models import Ticket
 from bot.installed_base import find_device
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
-from bot.notify.outbox import session_sms_sender
-from bot.ops.calendar import current_calendar
-from bot.ops.paging import Pager
 from bot.policy import ServicePolicy, current_policy
 from bot.submission import note_repeat_report
 from bot.texts import say
-from bot.ticket_changes import (
-    Change,
-    ChangeRefused,
-    add_by_caller,
-    cancel_by_caller,
-    wants_addition,
-    wants_cancel,
-)
 from bot.tickets import (
     KIND_LABELS,
-    OPEN_STATUSES,
     STATUS_LABELS,
     Registration,
     TicketKind,
     TicketStatus,
     find_ticket,
     open_ticket_for_serial,
-    tickets_for_caller,
 )
 from bot.triage import current_rules
 
@@ -94,70 +81,12 @@ class ActionFollowUp(Action):
             return [SlotSet("last_lookup", follow.to_dict())]
         if repeat_report(dispatcher, tracker, message):
             return []
-        if wants_cancel(message.text) or wants_addition(message.text):
+        if changes_a_ticket(message.text):
             return await ActionChangeTicket().run(dispatcher, tracker, domain)
         if ordinal_in(message.text) is not None and lookup is not None and lookup.kind == TICKETS:
             return await ActionCheckTicket().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_clarify_inform")
         return []
-
-
-class ActionChangeTicket(Action):
-    """「这个工单撤销吧」, 「补充一下…」 about a ticket the caller has: by its number, else the one just
-    looked up or registered in this conversation, else their only open ticket; asked which when that is not
-    clear."""
-
-    def name(self) -> str:
-        return "action_change_ticket"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        message = latest_message(tracker)
-        at = utc_now()
-        with session_scope() as session:
-            number = _ticket_meant(session, tracker, message.text)
-            if number is None:
-                dispatcher.utter_message(text=say("ticket_change_which"))
-                return []
-            policy = current_policy()
-            pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
-            try:
-                if wants_addition(message.text) and not wants_cancel(message.text):
-                    change = add_by_caller(
-                        session, number, message.text, caller=tracker.sender_id, at=at, pager=pager
-                    )
-                else:
-                    change = cancel_by_caller(
-                        session, number, message.text, caller=tracker.sender_id, at=at, pager=pager
-                    )
-            except ChangeRefused as refused:
-                dispatcher.utter_message(text=str(refused))
-                return []
-        dispatcher.utter_message(text=_change_said(change, message.text))
-        return [SlotSet("last_lookup", Lookup(TICKETS, (change.number,)).to_dict())]
-
-
-def _ticket_meant(session: Session, tracker: Tracker, text: str) -> str | None:
-    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
-    said = find_ticket_number(text) or referenced_ticket(text, lookup)
-    if said:
-        return said
-    last = tracker.get_slot("last_ticket_number")
-    if last:
-        return str(last)
-    mine = tickets_for_caller(session, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone"))
-    open_ones = [t for t in mine if TicketStatus(t.status) in OPEN_STATUSES]
-    return open_ones[0].number if len(open_ones) == 1 else None
-
-
-def _change_said(change: Change, words: str) -> str:
-    told = say("ticket_told", name=change.told) if change.told else ""
-    if change.cancelled:
-        return say("ticket_cancelled_by_caller", number=change.number, told=told)
-    if wants_cancel(words):
-        return say("ticket_cancel_too_late", number=change.number, told=told)
-    return say("ticket_note_added", number=change.number, words=words.strip(), told=told)
 
 
 async def request_follow_up(
@@ -194,6 +123,12 @@ async def request_follow_up(
         number = find_ticket_number(message.text)
         about = say("complaint_about", number=number) if number else ""
         dispatcher.utter_message(text=say("complaint_heard", about=about))
+        if number:
+            # The ticket complained about: where it stands, and if its promise has passed, escalated now.
+            with session_scope() as session:
+                named = find_ticket(session, number)
+                if named is not None:
+                    dispatcher.utter_message(text=answer_about(session, named, utc_now()))
     return None
 
 
@@ -239,7 +174,7 @@ def callback_window_said(ticket: Ticket, window: CallbackWindow, policy: Service
         number=ticket.number,
         words=window.words,
         earliest=local_text(window.earliest, policy.timezone),
-        due=local_text(ticket.response_due, policy.timezone),
+        due=local_text(ticket.response_due or window.earliest, policy.timezone),
         phone=ticket.contact_phone,
         hotline=policy.hotline_phone,
     )

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from actions.lookup import ActionAskSerialNumber, ActionCheckTicket
-from actions.requests import ActionChangeTicket, ActionFollowUp
+from actions.requests import ActionFollowUp
 from actions.service import (
     ActionRateService,
     ActionStartServiceRequest,
     ActionSubmitServiceRequest,
     ValidateContactForm,
 )
+from actions.ticket_changes import ActionChangeTicket
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket

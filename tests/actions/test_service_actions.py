@@ -243,3 +243,31 @@ async def test_low_confidence_offers_the_likeliest_meanings(dispatcher, domain) 
     buttons = dispatcher.messages[0]["buttons"]
     assert [b["payload"] for b in buttons] == ["/report_fault", "/check_ticket", "/deny"]
     assert dispatcher.messages[0]["text"].startswith("您是想")
+
+
+async def test_several_finished_tickets_ask_which_and_the_answer_names_one(
+    database, dispatcher, domain
+) -> None:
+    first = await submit_fault(dispatcher, domain)
+    second_events = await ActionSubmitTicket().run(
+        dispatcher,
+        make_tracker(
+            "对", "affirm", slots={**FILLED, "serial_number": "AA21110387", "intake_id": "intake-2"}
+        ),
+        domain,
+    )
+    second = slot_values(second_events)["last_ticket_number"]
+    resolve_remotely(database, first)
+    resolve_remotely(database, second)
+    dispatcher.messages.clear()
+    events = await ActionRateService().run(dispatcher, make_tracker("给4分", "rate_service"), domain)
+    assert first in texts(dispatcher) and second in texts(dispatcher)
+    slots = slot_values(events)
+    dispatcher.messages.clear()
+    tracker = make_tracker("第二张", "check_ticket", slots=slots)
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        ticket = session.execute(select(Ticket).where(Ticket.id == rating.ticket_id)).scalar_one()
+    # 「第二张」 is the second ticket as they were read out to the caller.
+    assert rating.score == 4 and ticket.number == slots["last_lookup"]["numbers"][1]

@@ -1,0 +1,94 @@
+"""A caller's change to a ticket they have: 「这个工单撤销吧」 cancels it, 「补充一下…」 adds a note;
+tier 2 is told (bot.ticket_changes)."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from actions.common import latest_message
+from bot.catalogue import current_catalogue
+from bot.clock import utc_now
+from bot.context import TICKETS, Lookup, referenced_ticket
+from bot.db import session_scope
+from bot.intake import find_ticket_number
+from bot.notify.outbox import session_sms_sender
+from bot.ops.calendar import current_calendar
+from bot.ops.paging import Pager
+from bot.policy import current_policy
+from bot.texts import say
+from bot.ticket_changes import (
+    Change,
+    ChangeRefused,
+    add_by_caller,
+    cancel_by_caller,
+    wants_addition,
+    wants_cancel,
+)
+from bot.tickets import OPEN_STATUSES, TicketStatus, tickets_for_caller
+
+
+def changes_a_ticket(text: str) -> bool:
+    """「…撤销吧」, 「补充一下…」: the message changes a ticket rather than asking about it."""
+    return wants_cancel(text) or wants_addition(text)
+
+
+class ActionChangeTicket(Action):
+    """「这个工单撤销吧」, 「补充一下…」 about a ticket the caller has: by its number, else the one just
+    looked up or registered in this conversation, else their only open ticket; asked which when that is not
+    clear."""
+
+    def name(self) -> str:
+        return "action_change_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        message = latest_message(tracker)
+        at = utc_now()
+        with session_scope() as session:
+            number = _ticket_meant(session, tracker, message.text)
+            if number is None:
+                dispatcher.utter_message(text=say("ticket_change_which"))
+                return []
+            policy = current_policy()
+            pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
+            try:
+                if wants_addition(message.text) and not wants_cancel(message.text):
+                    change = add_by_caller(
+                        session, number, message.text, caller=tracker.sender_id, at=at, pager=pager
+                    )
+                else:
+                    change = cancel_by_caller(
+                        session, number, message.text, caller=tracker.sender_id, at=at, pager=pager
+                    )
+            except ChangeRefused as refused:
+                dispatcher.utter_message(text=str(refused))
+                return []
+        dispatcher.utter_message(text=_change_said(change, message.text))
+        return [SlotSet("last_lookup", Lookup(TICKETS, (change.number,)).to_dict())]
+
+
+def _ticket_meant(session: Session, tracker: Tracker, text: str) -> str | None:
+    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    said = find_ticket_number(text) or referenced_ticket(text, lookup)
+    if said:
+        return said
+    last = tracker.get_slot("last_ticket_number")
+    if last:
+        return str(last)
+    mine = tickets_for_caller(session, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone"))
+    open_ones = [t for t in mine if TicketStatus(t.status) in OPEN_STATUSES]
+    return open_ones[0].number if len(open_ones) == 1 else None
+
+
+def _change_said(change: Change, words: str) -> str:
+    told = say("ticket_told", name=change.told) if change.told else ""
+    if change.cancelled:
+        return say("ticket_cancelled_by_caller", number=change.number, told=told)
+    if wants_cancel(words):
+        return say("ticket_cancel_too_late", number=change.number, told=told)
+    return say("ticket_note_added", number=change.number, words=words.strip(), told=told)
