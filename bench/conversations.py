@@ -22,7 +22,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.jsonl"
         env = {**os.environ, "HOTLINE_CONVERSATIONS": str(folder), "HOTLINE_CONVERSATION_REPORT": str(report)}
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/conversations"], cwd=ROOT, env=env)
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "tests/conversations"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+        )
         lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
     by_pattern: dict[str, list[bool]] = collections.defaultdict(list)
     for line in lines:
