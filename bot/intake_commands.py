@@ -308,7 +308,10 @@ def _codes(message: Message, state: IntakeState, text: str) -> list[Command]:
     tagged = any(e.get("entity") == "phone" for e in message.entities)
     if phone_asked or has_mobile or tagged or re.search(r"电话|手机|号码|座机", text):
         phone = normalise_phone(text)
-        named = phone_asked or re.search(r"电话|手机|号码|座机|打这个|联系我", text)
+        # A message that is nothing but a number means "this is my phone", even where one is already known
+        # (an SMS caller's own number, prefilled, then another one typed at the read-back).
+        bare = re.fullmatch(r"[\d\s\-+()（）转]+", text.strip())
+        named = phone_asked or bare or re.search(r"电话|手机|号码|座机|打这个|联系我", text)
         if phone and (named or not state.values.get("contact_phone")):
             if _SECOND_PHONE.search(text):
                 phone = _with_second_phone(state.values.get("contact_phone"), phone)

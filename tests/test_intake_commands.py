@@ -261,3 +261,10 @@ def test_urgency_from_the_words_never_from_a_department_name(text, urgent, catal
     values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
     impact = rules.impact_of(values.get("clinical_impact"))
     assert (impact.urgent if impact else None) is urgent
+
+
+def test_a_bare_number_at_the_read_back_replaces_the_prefilled_phone(catalogue, rules) -> None:
+    # An SMS caller's own number is prefilled; the number they then type is the one to call.
+    state = IntakeState("registration_confirmed", {"contact_phone": "13800000001"})
+    found = values_of(interpret(Message("13912345672", "inform", []), state, catalogue, rules))
+    assert found["contact_phone"] == "13912345672"
