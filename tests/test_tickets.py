@@ -26,26 +26,16 @@ from bot.tickets import (
     tickets_for_caller,
 )
 from bot.triage import current_rules
+from tests.factories import ZHENGZHOU
 
 RECEIVED = datetime(2026, 11, 21, 6, 30)  # 14:30 in Zhengzhou
 ORIGIN = Origin(channel="rest", sender_id="caller-1", transcript=[{"role": "user", "text": "生化仪坏了"}])
 
 
 def registration(**overrides) -> Registration:
-    fields = dict(
-        hospital="郑州市嘉禾医院",
-        department="检验科",
-        contact_person="王敏",
-        contact_phone="13912345678",
-        device="全自动生化分析仪 KR-2000",
-        serial_number="KR23060142",
-        description="开机报温度异常",
-        site_address="郑州市金水区嘉禾路88号",
-        site_city="郑州",
-        clinical_impact="急诊样本在等",
+    return Registration(
+        **{**ZHENGZHOU, "description": "开机报温度异常", "clinical_impact": "急诊样本在等", **overrides}
     )
-    fields.update(overrides)
-    return Registration(**fields)
 
 
 def create(engine: Engine, key: str, reg: Registration | None = None, origin: Origin = ORIGIN):
