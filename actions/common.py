@@ -6,7 +6,9 @@ from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
+from sqlalchemy.orm import Session
 
+from bot.identity import Caller, caller_of
 from bot.intake import FIELDS, Message, normalise_phone
 from bot.tickets import Origin
 
@@ -41,6 +43,14 @@ def caller_phone(tracker: Tracker) -> str | None:
     """The number an SMS or voice caller is calling from (the Twilio channels put it in the metadata)."""
     number = (tracker.latest_message.get("metadata") or {}).get("phone")
     return normalise_phone(str(number)) if number else None
+
+
+def caller_of_tracker(session: Session, tracker: Tracker) -> Caller:
+    """Who is asking, verified or not (bot/identity.py); the channel's phone counts only on SMS and voice."""
+    number = (tracker.latest_message.get("metadata") or {}).get("phone")
+    return caller_of(
+        session, tracker.get_latest_input_channel(), tracker.sender_id, str(number) if number else None
+    )
 
 
 def origin_of(tracker: Tracker) -> Origin:

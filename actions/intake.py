@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from dataclasses import asdict
@@ -12,8 +13,17 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, origin_of, reset
+from actions.common import (
+    CALLER_SLOTS,
+    INTAKE_SLOTS,
+    caller_of_tracker,
+    caller_phone,
+    latest_message,
+    origin_of,
+    reset,
+)
 from actions.safety import hazard_interrupts
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
@@ -21,6 +31,8 @@ from bot.config import settings
 from bot.context import accepts_offer
 from bot.db import session_scope
 from bot.device_reports import DeviceReport, split_by_device
+from bot.guard import phone_after_failed_validation, registered_site
+from bot.identity import Caller
 from bot.installed_base import find_device
 from bot.intake import (
     DIGRESSIONS,
@@ -53,6 +65,8 @@ STOPPED = "stopped"
 UNCLEAR = "unclear"
 # registration_confirmed while the caller corrects a field at the read-back: neither yes nor no.
 CORRECTED = "corrected"
+
+logger = logging.getLogger(__name__)
 
 
 def _known_cities() -> list[str]:
@@ -285,6 +299,11 @@ class ValidateFaultForm(FormValidationAction):
 
         with session_scope() as session:
             open_ticket = open_ticket_for_serial(session, serial)
+            # An unverified caller learns nothing about the installed base from a serial (bot/identity.py).
+            caller = caller_of_tracker(session, tracker)
+            if open_ticket is not None and not caller.may_see(open_ticket):
+                dispatcher.utter_message(text=say("duplicate_found_unverified", serial=serial))
+                return {"serial_number": serial, "duplicate_of": open_ticket.number, "requested_slot": None}
             if open_ticket is not None:
                 new_fault = str(tracker.get_slot("fault_description") or "")
                 # Another fault on the same device is said to be one, never merged silently.
@@ -313,6 +332,11 @@ class ValidateFaultForm(FormValidationAction):
                     "serial_number": serial,
                     "intake_flags": self._flag(tracker, "serial_not_in_registry"),
                 }
+            if not caller.may_see_hospital(device.hospital):
+                dispatcher.utter_message(
+                    text=say("serial_known_unverified", device=device.model, serial=serial)
+                )
+                return {"serial_number": serial, "device": f"{device.device_type} {device.model}"}
             dispatcher.utter_message(
                 text=say(
                     "serial_known",
@@ -395,10 +419,15 @@ class ValidateFaultForm(FormValidationAction):
             return {"contact_phone": "、".join(p for p in phones if p)}
         failures, counts = self._failures(tracker, "contact_phone")
         if gives_up(failures):
-            # The caller is in a hurry: keep what they said, the engineer checks it on the first call.
-            dispatcher.utter_message(text=say("phone_accepted_unverified", value=value))
+            # The caller is in a hurry: keep their own number (SMS, voice) or their words, capped, which the
+            # engineer checks on the first call; words that never validated are never sent an SMS
+            # (bot/guard.py).
+            kept, validated = phone_after_failed_validation(str(value), caller_phone(tracker))
+            dispatcher.utter_message(text=say("phone_accepted_unverified", value=kept))
+            if validated:
+                return {"contact_phone": kept, "failed_attempts": counts}
             return {
-                "contact_phone": str(value),
+                "contact_phone": kept,
                 "failed_attempts": counts,
                 "intake_flags": self._flag(tracker, "phone_unverified"),
             }
@@ -425,6 +454,11 @@ class ValidateFaultForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         city = tracker.get_slot("site_city") or city_of(str(value), _known_cities())
+        # The caller named the hospital of the serial they gave: the registry fills in the rest, as for a
+        # verified caller, without having revealed it first.
+        registered = registered_site(tracker.get_slot("serial_number"), str(value))
+        if registered is not None:
+            return {**registered, "department": tracker.get_slot("department") or registered["department"]}
         return {"hospital": value, "site_city": city}
 
 
@@ -551,6 +585,7 @@ class ActionSubmitTicket(Action):
         solved = bool(tracker.get_slot("guide_solved"))
         if not duplicate_of and not (tracker.get_slot("registration_confirmed") or solved):
             return done
+        caller = _caller_or_unverified(tracker)
         submitted = submit_ticket(
             TicketKind.FAULT,
             _registration(tracker),
@@ -560,6 +595,7 @@ class ActionSubmitTicket(Action):
             journal=ticket_journal(),
             resolved_remotely=solved,
             repeat_of=duplicate_of,
+            caller_verified=caller.verified,
         )
         policy = current_policy()
         if submitted.outcome is SubmitOutcome.FAILED:
@@ -569,7 +605,10 @@ class ActionSubmitTicket(Action):
             return [SlotSet("registration_confirmed", None), FollowupAction("fault_form")]
         ticket = submitted.ticket
         if submitted.outcome is SubmitOutcome.DUPLICATE_NOTED:
-            if ticket is not None and duplicate_of:
+            if ticket is not None and not caller.may_see(ticket):
+                # An unverified caller learns neither that ticket's number nor its state (bot/identity.py).
+                dispatcher.utter_message(text=say("duplicate_noted_unverified"))
+            elif ticket is not None and duplicate_of:
                 dispatcher.utter_message(text=say("duplicate_noted", number=ticket.number))
             elif ticket is not None:
                 status = STATUS_LABELS[TicketStatus(ticket.status)]
@@ -585,16 +624,31 @@ class ActionSubmitTicket(Action):
             dispatcher.utter_message(text=text)
         elif ticket is not None:
             dispatcher.utter_message(text=ticket_confirmation(ticket, policy, submitted.after_hours))
-            _tell_nobody_on_call(dispatcher, submitted.after_hours, policy)
+            _tell_not_paged(dispatcher, submitted.after_hours, policy)
         return [*done, SlotSet("last_ticket_number", submitted.number), *next_device(dispatcher, tracker)]
 
 
-def _tell_nobody_on_call(
+def _caller_or_unverified(tracker: Tracker) -> Caller:
+    """Who is asking; with the database down, an unverified caller (the ticket still goes to the journal)."""
+    try:
+        with session_scope() as session:
+            return caller_of_tracker(session, tracker)
+    except SQLAlchemyError:
+        logger.exception("caller of %s not known: treated as unverified", tracker.sender_id)
+        return Caller(tracker.sender_id)
+
+
+def _tell_not_paged(
     dispatcher: CollectingDispatcher, call: AfterHoursCall | None, policy: ServicePolicy
 ) -> None:
-    """After hours with nobody on call to page, the caller is told so (the call-back itself is in the ticket's
-    confirmation, as its one first-contact promise)."""
-    if call is not None and call.callback_due is None:
+    """After hours without a page, the caller is told why: the page is held for the duty desk (an unverified
+    caller past the hourly cap) or nobody is on call (a call-back is in the ticket's confirmation, as its one
+    first-contact promise)."""
+    if call is None or call.callback_due is not None:
+        return
+    if call.held:
+        dispatcher.utter_message(text=say("page_held", hotline=policy.hotline_phone))
+    else:
         dispatcher.utter_message(response="utter_after_hours_nobody_on_call", hotline=policy.hotline_phone)
 
 

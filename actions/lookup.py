@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.common import latest_message
+from actions.common import caller_of_tracker, latest_message
 from actions.ratings import rating_follow_up
 from actions.ticket_changes import ActionChangeTicket, changes_a_ticket
 from bot.catalogue import current_catalogue
@@ -19,12 +19,13 @@ from bot.clock import local_text, to_local, utc_now
 from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
 from bot.db import session_scope
 from bot.db.models import Ticket
+from bot.identity import identity_text
 from bot.installed_base import find_device, warranty_status
 from bot.intake import gives_up, normalise_phone, normalise_serial
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager
-from bot.policy import current_policy
+from bot.policy import ServicePolicy, current_policy
 from bot.replies import ticket_status, warranty_answer
 from bot.safety import HAZARD_INTENT
 from bot.texts import say
@@ -35,7 +36,9 @@ from bot.tickets import find_ticket, tickets_for_caller
 class ActionCheckTicket(Action):
     """By ticket number when the caller gives one, else the ticket a follow-up points to (「第二个」, 「工程师
     什么时候到」 right after a look-up), else the tickets of this conversation or phone number. A promise
-    whose time has passed is not made again: the ticket is escalated and the caller told so."""
+    whose time has passed is not made again: the ticket is escalated and the caller told so. Other people's
+    tickets only for a verified caller of that hospital (bot/identity.py): to anyone else a number that exists
+    and one that does not get the same answer, and failed look-ups are limited."""
 
     def name(self) -> str:
         return "action_check_ticket"
@@ -56,11 +59,20 @@ class ActionCheckTicket(Action):
         policy = current_policy()
         now = utc_now()
         with session_scope() as session:
+            caller = caller_of_tracker(session, tracker)
+            if lookups_exhausted(tracker, policy):
+                dispatcher.utter_message(text=identity_text("lookup_limit", hotline=policy.hotline_phone))
+                return []
             if number:
                 found = find_ticket(session, number.upper())
-                if found is None:
-                    dispatcher.utter_message(text=say("ticket_not_found", number=number.upper()))
-                    return []
+                if found is None or not caller.may_see(found):
+                    if caller.verified:
+                        dispatcher.utter_message(text=say("ticket_not_found", number=number.upper()))
+                    else:
+                        dispatcher.utter_message(
+                            text=identity_text("unverified_lookup", hotline=policy.hotline_phone)
+                        )
+                    return failed_lookup(tracker)
                 dispatcher.utter_message(text=answer_about(session, found, now))
                 numbers = lookup.numbers if lookup and found.number in lookup.numbers else (found.number,)
                 return [SlotSet("last_lookup", Lookup(TICKETS, numbers).to_dict())]
@@ -76,10 +88,18 @@ class ActionCheckTicket(Action):
                     )
                 )
                 return []
-            phone = normalise_phone(message.text) or tracker.get_slot("contact_phone")
-            tickets = tickets_for_caller(session, sender_id=tracker.sender_id, phone=phone, limit=3)
+            # A phone said or given in this conversation is not proven: its tickets show only to whom may see
+            # them.
+            phone = normalise_phone(message.text) or tracker.get_slot("contact_phone") or caller.phone
+            found_tickets = tickets_for_caller(session, sender_id=tracker.sender_id, phone=phone, limit=3)
+            tickets = [t for t in found_tickets if caller.may_see(t)]
             if not tickets:
-                dispatcher.utter_message(text=say("tickets_none"))
+                if caller.verified:
+                    dispatcher.utter_message(text=say("tickets_none"))
+                else:
+                    dispatcher.utter_message(
+                        text=identity_text("unverified_lookup", hotline=policy.hotline_phone)
+                    )
                 return []
             if len(tickets) == 1:
                 dispatcher.utter_message(text=answer_about(session, tickets[0], now))
@@ -88,6 +108,17 @@ class ActionCheckTicket(Action):
                 lines += [ticket_status(t, policy, now) for t in tickets]
                 dispatcher.utter_message(text="\n".join(lines))
             return [SlotSet("last_lookup", Lookup(TICKETS, tuple(t.number for t in tickets)).to_dict())]
+
+
+def lookups_exhausted(tracker: Tracker, policy: ServicePolicy) -> bool:
+    failures = int((tracker.get_slot("failed_attempts") or {}).get("lookup", 0))
+    return failures >= int(policy.value("caller_identity.failed_lookups_per_conversation"))
+
+
+def failed_lookup(tracker: Tracker) -> list[EventType]:
+    counts = dict(tracker.get_slot("failed_attempts") or {})
+    counts["lookup"] = int(counts.get("lookup", 0)) + 1
+    return [SlotSet("failed_attempts", counts)]
 
 
 def answer_about(session: Session, ticket: Ticket, now: datetime) -> str:
@@ -132,20 +163,33 @@ class ActionCheckWarranty(Action):
             if tracker.latest_action_name == "warranty_form":
                 return []  # the form gave up and has told the caller what else to do
             return [FollowupAction("warranty_form")]
-        answer_warranty(dispatcher, serial)
         lookup = Lookup(WARRANTY, serials=(serial,))
-        return [SlotSet("serial_number", None), SlotSet("last_lookup", lookup.to_dict())]
+        told = answer_warranty(dispatcher, tracker, serial)
+        return [SlotSet("serial_number", None), SlotSet("last_lookup", lookup.to_dict()), *told]
 
 
-def answer_warranty(dispatcher: CollectingDispatcher, serial: str) -> None:
+def answer_warranty(dispatcher: CollectingDispatcher, tracker: Tracker, serial: str) -> list[EventType]:
+    """The installed base only for a verified caller of the device's hospital; to anyone else a registered
+    serial and an unknown one get the same answer, and failed look-ups are limited. Returns the events to
+    add."""
     policy = current_policy()
     with session_scope() as session:
+        if lookups_exhausted(tracker, policy):
+            dispatcher.utter_message(text=identity_text("lookup_limit", hotline=policy.hotline_phone))
+            return []
         device = find_device(session, serial)
-        if device is None:
-            dispatcher.utter_message(text=say("warranty_unknown", serial=serial))
-        else:
-            today = to_local(utc_now(), policy.timezone).date()
-            dispatcher.utter_message(text=warranty_answer(device, warranty_status(device, today), policy))
+        caller = caller_of_tracker(session, tracker)
+        if device is None or not caller.may_see_hospital(device.hospital):
+            if caller.verified:
+                dispatcher.utter_message(text=say("warranty_unknown", serial=serial))
+            else:
+                dispatcher.utter_message(
+                    text=identity_text("unverified_lookup", hotline=policy.hotline_phone)
+                )
+            return failed_lookup(tracker)
+        today = to_local(utc_now(), policy.timezone).date()
+        dispatcher.utter_message(text=warranty_answer(device, warranty_status(device, today), policy))
+    return []
 
 
 class ValidateWarrantyForm(FormValidationAction):

@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_message
+from actions.common import caller_of_tracker, latest_message
 from actions.knowledge import ActionAnswerQuestion
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up
@@ -75,10 +75,10 @@ class ActionFollowUp(Action):
         lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
         serial = warranty_follow_up(message.text, lookup)
         if serial:
-            answer_warranty(dispatcher, serial)
+            told = answer_warranty(dispatcher, tracker, serial)
             assert lookup is not None
             follow = Lookup(lookup.kind, serials=(*lookup.serials, serial))
-            return [SlotSet("last_lookup", follow.to_dict())]
+            return [SlotSet("last_lookup", follow.to_dict()), *told]
         if repeat_report(dispatcher, tracker, message):
             return []
         if changes_a_ticket(message.text):
@@ -132,15 +132,15 @@ async def request_follow_up(
     return None
 
 
-def registry_fields(message: Message) -> dict[str, Any]:
+def registry_fields(message: Message, tracker: Tracker) -> dict[str, Any]:
     """A serial from the installed base in a service request answers who and where: hospital, department,
-    device."""
+    device — for a verified caller of that hospital only (bot/identity.py); others name them."""
     serial = serial_said(message)
     if serial is None:
         return {}
     with session_scope() as session:
         device = find_device(session, serial)
-        if device is None:
+        if device is None or not caller_of_tracker(session, tracker).may_see_hospital(device.hospital):
             return {}
         return {
             "serial_number": serial,
@@ -199,6 +199,10 @@ def repeat_report(dispatcher: CollectingDispatcher, tracker: Tracker, message: M
         )
         report = f"{tracker.sender_id}:{len(tracker.events)}"
         note_repeat_report(session, ticket, registration, report, tracker.sender_id, utc_now())
+        if not caller_of_tracker(session, tracker).may_see(ticket):
+            # An unverified caller learns neither that ticket's number nor its state (bot/identity.py).
+            dispatcher.utter_message(text=say("duplicate_found_unverified", serial=serial))
+            return True
         status = STATUS_LABELS[TicketStatus(ticket.status)]
         dispatcher.utter_message(
             text=say("duplicate_found", serial=serial, number=ticket.number, status=status)

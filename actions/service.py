@@ -67,7 +67,7 @@ class ActionStartServiceRequest(Action):
             SlotSet("request_text", message.text),
             SlotSet("intake_id", uuid.uuid4().hex),
         ]
-        registered = registry_fields(message)
+        registered = registry_fields(message, tracker)
         if registered:
             dispatcher.utter_message(text=say("serial_known_request", **registered))
         found = {**extract_fields(message, None, current_catalogue(), current_rules()), **registered}

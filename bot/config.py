@@ -35,6 +35,13 @@ class Settings:
     tracker_database_url: str | None = None
     redis_url: str | None = None
     api_token: str | None = None
+    # The key that signs web chat sessions (bot/identity.py); random per var/ dir when unset. Set the same
+    # value on every instance.
+    identity_secret: str | None = None
+    # The console runs behind a TLS-terminating reverse proxy: its cookies get `Secure` (and the session
+    # cookie the `__Host-` prefix) although the console itself speaks plain HTTP to the proxy. On by default
+    # in production.
+    console_behind_tls_proxy: bool = False
     # Where callers reach this hotline from outside (the web chat links of the device labels; Twilio's
     # signatures).
     public_url: str | None = None
@@ -84,5 +91,11 @@ def settings() -> Settings:
         tracker_database_url=os.environ.get("HOTLINE_TRACKER_DATABASE_URL") or None,
         redis_url=os.environ.get("HOTLINE_REDIS_URL") or None,
         api_token=os.environ.get("HOTLINE_API_TOKEN") or None,
+        identity_secret=os.environ.get("HOTLINE_IDENTITY_SECRET") or None,
+        console_behind_tls_proxy=os.environ.get(
+            "HOTLINE_CONSOLE_BEHIND_TLS_PROXY",
+            "1" if os.environ.get("HOTLINE_PROFILE") == "production" else "0",
+        )
+        == "1",
         public_url=(os.environ.get("HOTLINE_PUBLIC_URL") or "").rstrip("/") or None,
     )

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import to_local, utc_now
 from bot.config import settings
+from bot.files import private_dir
 from bot.notify.notices import notify_number_changed
 from bot.policy import ServicePolicy, current_policy
 from bot.texts import say
@@ -162,7 +163,7 @@ class TicketJournal:
             existing = self.entry_for(idempotency_key)
             if existing is not None:
                 return existing
-            self._tickets.mkdir(parents=True, exist_ok=True)
+            private_dir(self._tickets)
             entry = JournalEntry(
                 idempotency_key=idempotency_key,
                 number=self._reserve_number(received_at, policy),
@@ -188,7 +189,7 @@ class TicketJournal:
 
     def _reserve_number(self, received_at: datetime, policy: ServicePolicy) -> str:
         day = to_local(received_at, policy.timezone).strftime("%Y%m%d")
-        self._numbers.mkdir(parents=True, exist_ok=True)
+        private_dir(self._numbers)
         for sequence in SEQUENCES:
             number = f"SR{day}9{self.instance_id}{sequence:02d}"
             try:
@@ -205,7 +206,8 @@ class TicketJournal:
     def _write_once(path: Path, data: bytes) -> bool:
         """Write `path` whole and durably, unless it exists; False when it did."""
         temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        with temporary.open("xb") as handle:
+        # Names, phones and transcripts: owner-only whatever the process's umask.
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

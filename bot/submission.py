@@ -76,11 +76,14 @@ def submit_ticket(
     policy: ServicePolicy | None = None,
     rules: TriageRules | None = None,
     engine: Engine | None = None,
+    caller_verified: bool = False,
 ) -> Submitted:
     """Store the ticket of one form (report_id identifies it) exactly once and say what became of it.
 
     repeat_of: the open ticket the form already found for the device's serial; the report becomes a note on
-    it. A fault whose serial has an open ticket becomes a note there too (SubmitOutcome.DUPLICATE_NOTED).
+    it. caller_verified: the caller proved who they are (bot/identity.py); an unverified caller's urgent fault
+    pages only within the hourly cap (bot/guard.py).
+    A fault whose serial has an open ticket becomes a note there too (SubmitOutcome.DUPLICATE_NOTED).
     """
     policy = policy or current_policy()
     key = idempotency_key(kind, report_id)
@@ -131,7 +134,9 @@ def submit_ticket(
     paged = None
     if kind is TicketKind.FAULT and not resolved_remotely:
         # After the ticket's transaction: paging writes pages and SMS in a session of its own.
-        paged = page_on_call_after_hours(ticket.number, received_at, policy=policy, engine=engine)
+        paged = page_on_call_after_hours(
+            ticket.number, received_at, policy=policy, engine=engine, caller_verified=caller_verified
+        )
     return Submitted(outcome, ticket.number, ticket, after_hours=paged)
 
 

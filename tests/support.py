@@ -33,11 +33,14 @@ from bot import config
 from bot.app.model import ensure_model
 from bot.catalogue import current_catalogue
 from bot.db import session_scope
-from bot.db.models import OutboxMessage
+from bot.db.models import Contact, Device, OutboxMessage, Ticket, VerifiedCaller
 from bot.ops.staff import find_engineer, seed_staff
 from bot.policy import current_policy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Web chat sessions are signed with this in every test process and every server the tests start
+# (bot/identity.py).
+os.environ.setdefault("HOTLINE_IDENTITY_SECRET", "tests-identity-secret")
 
 
 REQUIRE_SERVICES = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
@@ -91,12 +94,15 @@ def make_tracker(
     sender_id: str = "test-caller",
     channel: str = "rest",
     events: list[dict[str, Any]] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
+    """`metadata`: what the channel sent along, e.g. an SMS caller's {"phone": "+86…"} (proves the number)."""
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
         "entities": entities or [],
         "intent_ranking": [{"name": intent, "confidence": 0.99}],
+        "metadata": metadata or {},
     }
     user_event = {
         "event": "user",
@@ -155,6 +161,83 @@ class RunningBot:
         )
         return list(json.loads(out.stdout))
 
+    def say(self, text: str, session: str) -> str:
+        """One message over the REST channel in a web chat session (`rest_session`); the replies' texts."""
+        answer = requests.post(
+            f"{self.base_url}/webhooks/rest/webhook", json={"sender": session, "message": text}, timeout=60
+        )
+        assert answer.status_code == 200, answer.text
+        return "\n".join(reply.get("text", "") for reply in answer.json())
+
+
+def rest_session(base_url: str) -> str:
+    """A new web chat session from a running bot (POST /webhooks/rest/session): the `sender` of its REST
+    messages.
+
+    The REST channel accepts no other sender (bot/identity.py); every REST test starts its conversations here.
+    In-process (ASGI) tests can mint one: bot.identity.issue_web_session(identity_secret()).token.
+    """
+    for _ in range(30):
+        answer = requests.post(f"{base_url}/webhooks/rest/session", timeout=30)
+        # Suites that open hundreds of sessions from one address wait past its limit, as a client should.
+        if answer.status_code != 429:
+            break
+        time.sleep(float(answer.headers.get("Retry-After") or 1))
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["session"])
+
+
+def rest_conversation(session: str) -> str:
+    """The conversation (tickets' sender_id, Rasa's tracker) of a web chat session token."""
+    return "web:" + session.partition(".")[0]
+
+
+VERIFIED_PHONE = "13999990000"  # fictional
+
+
+def verified_rest_caller(bot: RunningBot) -> tuple[str, str]:
+    """A new web chat session (token, conversation) whose caller proved VERIFIED_PHONE, a directory contact of
+    every hospital the bot's database knows now (registry and tickets): as if the SMS code had been
+    answered."""
+    token = rest_session(bot.base_url)
+    conversation = rest_conversation(token)
+    engine = create_engine(bot.env["HOTLINE_DATABASE_URL"])
+    try:
+        contact_of_every_hospital(engine)
+        with session_scope(engine) as session:
+            session.add(
+                VerifiedCaller(
+                    sender_id=conversation, channel="rest", phone=VERIFIED_PHONE, verified_at=datetime.now()
+                )
+            )
+    finally:
+        engine.dispose()
+    return token, conversation
+
+
+# What an SMS caller from VERIFIED_PHONE sends along (make_tracker(..., **VERIFIED_SMS)): a proven number.
+VERIFIED_SMS: dict[str, Any] = {"channel": "twilio_sms", "metadata": {"phone": f"+86{VERIFIED_PHONE}"}}
+
+
+def contact_of_every_hospital(engine: Engine, phone: str = VERIFIED_PHONE) -> None:
+    """`phone` becomes a directory contact of every hospital the database knows now (registry and tickets)."""
+    with session_scope(engine) as session:
+        known = set(session.scalars(select(Contact.hospital).where(Contact.phone == phone)))
+        hospitals = set(session.scalars(select(Device.hospital))) | set(
+            session.scalars(select(Ticket.hospital).where(Ticket.hospital.is_not(None)))
+        )
+        for hospital in sorted(hospitals - known):
+            session.add(Contact(phone=phone, hospital=hospital, source="console", updated_at=datetime.now()))
+
+
+def add_contact(engine: Engine, phone: str, hospital: str, name: str = "测试联系人") -> None:
+    """A hospital contact in the directory (bot/identity.py): that phone's callers are verified for the
+    hospital."""
+    with session_scope(engine) as session:
+        session.add(
+            Contact(name=name, phone=phone, hospital=hospital, source="console", updated_at=datetime.now())
+        )
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -170,7 +253,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @dataclass
 class Staff:
-    """Engineer ids of the two test engineers (李工 in 郑州, 王工 in 洛阳)."""
+    """Engineer ids of the two test engineers (李工 in 郑州, 王工 in 洛阳 and 郑州)."""
 
     li: int
     wang: int

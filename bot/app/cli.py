@@ -6,20 +6,23 @@ import argparse
 import signal
 import sys
 import threading
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import requests
+import yaml
 
 from bot.app.model import ensure_model
 from bot.app.servers import ServerStartError, running
 from bot.catalogue import current_catalogue
+from bot.clock import utc_now
 from bot.config import Settings, settings
 from bot.console.commands import add_console_commands
+from bot.contacts import seed_contacts
 from bot.db import migrate, session_scope
 from bot.errors import Refused
+from bot.files import narrow_tree, private_files
 from bot.installed_base import seed_devices
 from bot.journal import replay_journal
 from bot.knowledge.commands import add_kb_commands
@@ -56,8 +59,10 @@ def cmd_db_seed(args: argparse.Namespace) -> int:
     migrate.upgrade()
     with session_scope() as session:
         count = seed_devices(session, args.file, current_catalogue(), current_policy())
+        registry = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
+        contacts = seed_contacts(session, registry.get("contacts") or [], now=utc_now())
         people, shifts = seed_staff(session, args.staff, current_policy(), current_catalogue())
-    print(f"{count} devices in the installed base from {args.file}")
+    print(f"{count} devices in the installed base and {contacts} hospital contacts from {args.file}")
     print(f"{people} engineers and {shifts} rota shifts from {args.staff}")
     return 0
 
@@ -127,8 +132,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def chat(url: str) -> None:
-    """A chat in the terminal over the REST channel; a number picks one of the offered choices."""
-    sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    """A chat in the terminal over the REST channel, in a web chat session of its own; a number picks one of
+    the offered choices."""
+    try:
+        sender = str(requests.post(url.replace("/webhook", "/session"), timeout=30).json()["session"])
+    except (requests.RequestException, ValueError, KeyError) as error:
+        print(f"（连接机器人失败：{error}）")
+        return
     print("已连接售后热线助手。直接输入您的问题，Ctrl-C 或 /quit 退出。\n")
     buttons: list[dict[str, Any]] = []
     while True:
@@ -215,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Everything the hotline writes (database, journal, logs, secrets) is readable by its own account only;
+    # the servers it starts inherit the umask.
+    private_files()
+    narrow_tree(settings().var_dir)
     try:
         return int(args.func(args))
     except Refused as error:

@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from bot.app.logging import install_masking
+from bot.files import private_files
 
 logger = logging.getLogger("bot.app.launch")  # not "__main__" when run with -m
 
@@ -86,6 +87,7 @@ def validate_action_results_with_a_compiled_schema() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     which, *rest = sys.argv[1:] if argv is None else argv
+    private_files()  # also when started on its own, not by `hotline serve`
     install_masking()
     if which == "rasa":
         guard_remote_actions()

@@ -22,6 +22,7 @@ import requests
 from sqlalchemy.engine import make_url
 
 from bot.config import PROJECT_ROOT, Settings
+from bot.files import private_dir
 
 
 class ServerStartError(RuntimeError):
@@ -40,10 +41,10 @@ class Server:
 def _spawn(
     name: str, command: list[str], health_url: str | None, log_dir: Path, env: dict[str, str]
 ) -> Server:
-    log_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(log_dir)
     # Named by port too: two instances may share one var/ directory.
     log = log_dir / (f"{name}-{urlsplit(health_url).port}.log" if health_url else f"{name}-{os.getpid()}.log")
-    handle = log.open("ab")
+    handle = os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
     # Own process group: Ctrl-C in the terminal chat must not kill a server before we stop it cleanly.
     process = subprocess.Popen(
         command, cwd=PROJECT_ROOT, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True
@@ -101,6 +102,9 @@ def rasa_environment(config: Settings, workers: int = 1) -> dict[str, str]:
     env = {
         "HOTLINE_ACTION_URL": config.action_url,
         "SANIC_WORKERS": str(workers),
+        # Sanic's own cap on any request (100 MB by default); the webhooks cap their bodies far lower
+        # themselves.
+        "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024),
         "LOG_LEVEL": config.log_level,
     }
     if not config.production:

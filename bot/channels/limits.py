@@ -8,6 +8,11 @@ credentials.yml registers the channels through the thin subclasses at the end of
   rate (429, with Retry-After). Every refusal has the reply shape, `[{"recipient_id", "text"}]`, in Chinese.
   `input_channel` and `metadata` from the client are ignored: a web client must not pass itself off as an SMS
   caller (the SMS and voice channels identify callers by phone number in the metadata).
+  The `sender` is a session token the server issued (`POST /webhooks/rest/session` → `{"session": token}`,
+  bot/identity.py); any other sender is refused (401). The conversation is `web:<id>`, so a client can neither
+  choose one nor name a WeChat, SMS or voice conversation. 「验证 139…」 and the SMS code that follows verify
+the
+  caller (bot/channels/verification.py); a `/intent` payload passes only when the bot's last reply offered it.
 - WeChat, SMS, voice: the platform checked the request; each message is checked by sender and size, and a
   refused one is answered in the channel's own way (one reply saying so; further refused messages in the same
   wait get none, so that a flood does not turn into a flood of SMS).
@@ -39,12 +44,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.body import capped_body
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.texts import text as channel_text
 from bot.channels.twilio_sms import TwilioSmsInput
 from bot.channels.twilio_voice import TwilioVoiceInput
+from bot.channels.user_text import OfferedPayloads
+from bot.channels.verification import verification_reply
 from bot.channels.wechat import WeChatInput
 from bot.config import settings
+from bot.identity import identity_secret, identity_text, issue_web_session, web_sender
 from bot.policy import current_policy
 
 logger = logging.getLogger(__name__)
@@ -266,38 +275,62 @@ class HotlineRestInput(RestInput):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         limiter = self.limiter or default_limiter()  # read at start-up: a broken limits.yml stops the server
+        payloads = OfferedPayloads(shared_store(), self.name())
         webhook = Blueprint("hotline_rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/session", methods=["POST"])
+        async def new_session(request: Request) -> HTTPResponse:
+            address = _client_address(request)
+            refusal = await limiter.admit(self.name(), f"new-session:{address}", "", address)
+            if refusal is not None:
+                return _replies(None, refusal.text, refusal.status, refusal.retry_after)
+            issued = issue_web_session(identity_secret())
+            return response.json({"session": issued.token})
+
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            checked = self._checked(request, limiter.limits)
+            raw = await capped_body(request, limiter.limits.max_request_bytes)
+            checked = self._checked(request, raw, limiter.limits)
             if isinstance(checked, HTTPResponse):
                 return checked
-            sender, message = checked
+            token, message = checked
+            sender = web_sender(identity_secret(), token)
+            if sender is None:
+                return _replies(None, identity_text("bad_session"), 401)
             refusal = await limiter.admit(self.name(), sender, message, _client_address(request))
             if refusal is not None:
-                return _replies(sender, refusal.text, refusal.status, refusal.retry_after)
+                return _replies(token, refusal.text, refusal.status, refusal.retry_after)
+            verification = await verification_reply(self.name(), sender, message)
+            if verification is not None:
+                return _replies(token, verification, 200)
+            message = await payloads.read(sender, message)
+            if not message:
+                return _replies(token, limiter.limits.say("empty_message"), 400)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(message, collector, sender, input_channel=self.name()))
             except Exception:
                 logger.exception("the bot failed on a REST message from %s", sender)
-                return _replies(sender, channel_text("common.bot_error"), 503)
-            return response.json(collector.messages, ensure_ascii=False)
+                return _replies(token, channel_text("common.bot_error"), 503)
+            await payloads.remember(sender, collector.messages)
+            # The client knows its conversation by its token only.
+            return response.json(
+                [{**reply, "recipient_id": token} for reply in collector.messages], ensure_ascii=False
+            )
 
         return webhook
 
     @staticmethod
-    def _checked(request: Request, limits: Limits) -> tuple[str, str] | HTTPResponse:
-        """The sender and the cleaned message, or the refusal of a malformed request."""
-        if len(request.body or b"") > limits.max_request_bytes:
+    def _checked(request: Request, raw: bytes | None, limits: Limits) -> tuple[str, str] | HTTPResponse:
+        """The sender and the cleaned message, or the refusal of a malformed request (raw None: too large)."""
+        if raw is None:
             return _replies(None, limits.say("too_long", max_chars=limits.max_message_chars), 413)
         try:
-            body = json.loads(request.body or b"")
+            body = json.loads(raw or b"")
         except ValueError:
             body = None
         if (

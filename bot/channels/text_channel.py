@@ -13,6 +13,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from bot.channels.bot_reply import BotReply
 from bot.channels.choices import ChoiceMemory
 from bot.channels.proactive import TurnOutput
+from bot.channels.user_text import caller_text
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +32,13 @@ async def bot_turn(
     input_channel: str,
     message_id: str | None,
     metadata: dict[str, Any],
+    typed: bool = True,
 ) -> list[str]:
     """The bot's answer to one message, as parts; a numbered choice offered before (「1」) is read as what it
-    stands for, and the choices of this answer are remembered for the next message."""
-    said = await choices.resolve(sender, said) or said
+    stands
+    for, and the choices of this answer are remembered for the next message. `typed`: the caller wrote `said`
+    (never read as a Rasa payload); False for a payload of our own, such as a menu click."""
+    said = await choices.resolve(sender, said) or (caller_text(said) if typed else said)
     collector = TurnOutput(later)
     try:
         await on_new_message(

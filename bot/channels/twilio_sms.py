@@ -104,9 +104,9 @@ class TwilioSmsInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok" if self.settings else "not configured"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            form = checked_form(
+            form = await checked_form(
                 self.settings,
                 request,
                 "Twilio SMS",

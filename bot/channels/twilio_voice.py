@@ -12,9 +12,14 @@
   promised a call-back, which the bot registers (request_callback).
 - A slow bot: Twilio drops a webhook after 15 s. Past HOTLINE_VOICE_REPLY_SECONDS the caller hears 「请稍候」
   and Twilio is redirected to `?wait=1`, which waits as long again for the turn (still running, its answer
-  kept in the shared store by CallSid); still not done → 「请稍候」 and `?wait=2`…, and after
-  HOTLINE_VOICE_HOLD_TRIES an apology, a call-back request (as after silence) and a polite goodbye. Redirects
-  are signed like any request.
+kept
+  in the shared store by CallSid); still not done → 「请稍候」 and `?wait=2`…, and after
+HOTLINE_VOICE_HOLD_TRIES
+  an apology, a call-back request (as after silence) and a polite goodbye. Redirects are signed like any
+request.
+- Replays: every URL given to Twilio carries a random `step`; a (CallSid, step) seen before is refused (409),
+so a
+  recorded request cannot run a turn again. Bodies above 64 KiB are refused (413) before parsing.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ import asyncio
 import json
 import logging
 import re
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -40,6 +47,7 @@ from bot.channels.secrets import ChannelNotConfigured, Credentials, TwilioSecret
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.texts import menu, text, text_list
 from bot.channels.twilio_webhook import checked_form, twiml
+from bot.channels.user_text import caller_text
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +99,11 @@ def _late_answer_key(call: str) -> str:
     return f"twilio_voice:late:{call}"
 
 
+def _step_url(settings: TwilioSecrets, request: Request, **params: int) -> str:
+    """Our webhook's public URL for Twilio's next request, with a fresh `step` (see `_first_time`)."""
+    return f"{settings.public_url}{request.path}?{urlencode({**params, 'step': secrets.token_urlsafe(9)})}"
+
+
 def _one_key(choices: list[Choice]) -> bool:
     """Choices all on single keys: the caller's first key press is the answer."""
     return bool(choices) and all(len(choice.key) == 1 for choice in choices)
@@ -132,9 +145,9 @@ class TwilioVoiceInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok" if self.settings else "not configured"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            form = checked_form(
+            form = await checked_form(
                 self.settings, request, "Twilio voice", "TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
             )
             if isinstance(form, HTTPResponse):
@@ -142,6 +155,9 @@ class TwilioVoiceInput(InputChannel):
             assert self.settings is not None  # checked_form refuses an unconfigured channel
             if not form.get("CallSid"):
                 return response.text("CallSid is required", status=400)
+            if not await self._first_time(form["CallSid"], request.args.get("step", "start")):
+                logger.warning("call %s: a request replayed (step seen before) refused", form["CallSid"])
+                return response.text("request already handled", status=409)
             return twiml(await self._next_step(request, form, on_new_message, self.settings))
 
         @webhook.listener("before_server_stop")
@@ -149,6 +165,11 @@ class TwilioVoiceInput(InputChannel):
             await self._background.wait(timeout=10)
 
         return webhook
+
+    async def _first_time(self, call: str, step: str) -> bool:
+        """Twilio's requests carry no timestamp, so a recorded one would be accepted again: every URL we give
+        Twilio has its own random `step` (signed with the URL), and each (CallSid, step) is accepted once."""
+        return await self._store.add(f"twilio_voice:step:{call}:{step}", "1", _PROMPT_KEEP_SECONDS)
 
     async def _next_step(
         self, request: Request, form: dict[str, str], on_new_message: OnNewMessage, settings: TwilioSecrets
@@ -167,7 +188,8 @@ class TwilioVoiceInput(InputChannel):
             return await self._late_answer(request, form, int(waited), on_new_message, settings)
         heard, pressed = form.get("SpeechResult", "").strip(), form.get("Digits", "").strip()
         if heard or pressed:
-            said = (await self._choices.resolve(call, pressed) if pressed else None) or pressed or heard
+            resolved = await self._choices.resolve(call, pressed) if pressed else None
+            said = resolved or pressed or caller_text(heard)
             turn = asyncio.ensure_future(self._bot_turn(said, form, on_new_message))
             try:
                 # shield: at the deadline stop waiting, not the turn.
@@ -232,7 +254,7 @@ class TwilioVoiceInput(InputChannel):
     def _hold(self, request: Request, waited: int, settings: TwilioSecrets) -> VoiceResponse:
         document = VoiceResponse()
         document.say(text("voice.please_wait"), voice=settings.voice, language=SAY_LANGUAGE)
-        document.redirect(f"{settings.public_url}{request.path}?wait={waited}", method="POST")
+        document.redirect(_step_url(settings, request, wait=waited), method="POST")
         return document
 
     def _goodbye_with_callback(
@@ -277,7 +299,7 @@ class TwilioVoiceInput(InputChannel):
                 document.say(sentence, voice=settings.voice, language=SAY_LANGUAGE)
             if ending.get("dial"):
                 # Twilio comes back to `?dialed=1` when the call there ends, or nobody answered.
-                back = f"{settings.public_url}{request.path}?dialed=1"
+                back = _step_url(settings, request, dialed=1)
                 document.dial(str(ending["dial"]), action=back, method="POST")
             else:
                 document.hangup()
@@ -296,14 +318,13 @@ class TwilioVoiceInput(InputChannel):
         self, request: Request, spoken: list[str], one_key: bool, silence: int, settings: TwilioSecrets
     ) -> VoiceResponse:
         """Say the sentences while listening for speech or keys; if nothing comes, count one more silence."""
-        webhook = f"{settings.public_url}{request.path}"
         # A menu answers on the first key; otherwise keys (a serial number) end with #.
         keys: dict[str, Any] = {"num_digits": 1} if one_key else {"finish_on_key": "#"}
         gather = Gather(
             input="speech dtmf",
             language=LISTEN_LANGUAGE,
             hints=self._hints,
-            action=webhook,
+            action=_step_url(settings, request),
             method="POST",
             timeout=6,
             speech_timeout=2,
@@ -313,7 +334,7 @@ class TwilioVoiceInput(InputChannel):
             gather.say(sentence, voice=settings.voice, language=SAY_LANGUAGE)
         document = VoiceResponse()
         document.append(gather)
-        document.redirect(f"{webhook}?silence={silence + 1}", method="POST")
+        document.redirect(_step_url(settings, request, silence=silence + 1), method="POST")
         return document
 
     async def _request_callback(

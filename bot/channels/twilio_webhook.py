@@ -9,6 +9,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.body import MAX_WEBHOOK_BYTES, capped_body
 from bot.channels.secrets import TwilioSecrets
 from bot.platforms.signatures import same, twilio_signature
 
@@ -21,12 +22,14 @@ def public_url(settings: TwilioSecrets, request: Request) -> str:
     return f"{settings.public_url}{request.path}{query}"
 
 
-def signed_form(settings: TwilioSecrets, request: Request) -> dict[str, str] | None:
+def signed_form(settings: TwilioSecrets, request: Request, body: bytes) -> dict[str, str] | None:
     """The POST parameters when the X-Twilio-Signature is right, else None.
 
     Sanic's request.form drops blank parameters, which Twilio signs too; so the raw body is parsed here.
     """
-    params = parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+    if not request.headers.get("X-Twilio-Signature"):
+        return None  # nothing to check against: refused before the body is parsed
+    params = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
     expected = twilio_signature(settings.auth_token, public_url(settings, request), params)
     if not same(expected, request.headers.get("X-Twilio-Signature")):
         logger.warning("Twilio request to %s refused: bad or missing X-Twilio-Signature", request.path)
@@ -34,10 +37,11 @@ def signed_form(settings: TwilioSecrets, request: Request) -> dict[str, str] | N
     return dict(params)
 
 
-def checked_form(
+async def checked_form(
     settings: TwilioSecrets | None, request: Request, channel: str, needs: str
 ) -> dict[str, str] | HTTPResponse:
-    """The signed POST parameters, or the refusal to send back: 503 unconfigured, 403 bad signature.
+    """The signed POST parameters, or the refusal to send back: 503 unconfigured, 413 a body above 64 KiB (not
+    read further, not parsed), 403 bad signature. The route must be declared with `stream=True`.
 
     `needs` names the settings the channel cannot check signatures without, for the log line.
     """
@@ -49,7 +53,13 @@ def checked_form(
             needs,
         )
         return response.text("channel not configured", status=503)
-    form = signed_form(settings, request)
+    body = await capped_body(request)
+    if body is None:
+        logger.warning(
+            "Twilio request to %s refused: body larger than %d bytes", request.path, MAX_WEBHOOK_BYTES
+        )
+        return response.text("request body too large", status=413)
+    form = signed_form(settings, request, body)
     if form is None:
         return response.text("bad signature", status=403)
     return form

@@ -2,7 +2,9 @@
 
 - GET: URL verification; POST: every message signed (403 otherwise), plain or safe mode (encrypt_type=aes).
   A signed request whose timestamp is further than HOTLINE_WECHAT_MAX_AGE_SECONDS from our clock is a replay
-  and refused (403) before anything is read.
+  and refused (403) before anything is read; so is a (timestamp, nonce) pair seen before with another body
+  (the nonces are kept in the shared store). With WECHAT_AES_KEY set, a plaintext POST is refused (403): safe
+  mode cannot be downgraded. A body above 64 KiB is refused (413) before it is parsed.
 - text, voice (WeChat's speech recognition, `Recognition`; without it the user is asked to type), follow
   (welcome and menu), menu clicks (CLICK keys in texts.yml → intents).
 - The 5-second rule: the answer goes back passively when the bot is fast enough (all of the turn's messages
@@ -18,6 +20,7 @@ The conversation is the user's openid; metadata {"openid": ...}.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import secrets
 import time
@@ -29,6 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.body import MAX_WEBHOOK_BYTES, capped_body
 from bot.channels.bot_reply import BotReply, Choice
 from bot.channels.choices import ChoiceMemory
 from bot.channels.exactly_once import Background, ReplyLedger
@@ -36,6 +40,7 @@ from bot.channels.secrets import ChannelNotConfigured, Credentials, WeChatSecret
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
 from bot.channels.texts import menu, text
+from bot.channels.verification import verification_reply
 from bot.platforms.signatures import same, wechat_signature
 from bot.platforms.splitting import wechat_parts
 from bot.platforms.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, JsonHttp
@@ -107,6 +112,7 @@ class WeChatInput(InputChannel):
         # Seconds since the epoch, as WeChat's timestamps; tests give a fixed clock.
         self._clock = clock
         store = store or shared_store()
+        self._store = store
         self._ledger = ReplyLedger(store, "wechat")
         self._choices = ChoiceMemory(store, "wechat")
         self._background = Background()
@@ -143,12 +149,12 @@ class WeChatInput(InputChannel):
                 return response.text(str(rejected), status=rejected.status)
             return response.text(request.args.get("echostr", ""))
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             if self.settings is None:
                 return _not_configured()
             try:
-                fields = self._read(request, self.settings)
+                fields = await self._read(request, self.settings)
             except _Rejected as rejected:
                 logger.warning("WeChat request refused (%s): %s", rejected.status, rejected)
                 return response.text(str(rejected), status=rejected.status)
@@ -181,12 +187,25 @@ class WeChatInput(InputChannel):
                 403, f"timestamp {timestamp!r} is outside the {settings.max_age_seconds:g} s window"
             )
 
-    def _read(self, request: Request, settings: WeChatSecrets) -> dict[str, str]:
-        """The message's fields, once its signatures are checked and it is decrypted."""
+    async def _read(self, request: Request, settings: WeChatSecrets) -> dict[str, str]:
+        """The message's fields, once its signatures are checked and it is decrypted.
+
+        With an AES key set every message must come in safe mode: a plaintext body is covered by no signature,
+        so accepting one would let anyone holding a signed URL post any message as any openid. A (timestamp,
+        nonce) pair is accepted once, except for WeChat's own retry of the same body (answered once,
+        exactly_once.py).
+        """
         self._check_signed(request, settings)
+        safe_mode = request.args.get("encrypt_type") == "aes"
+        if self._crypto is not None and not safe_mode:
+            raise _Rejected(403, "plaintext message refused: safe mode (WECHAT_AES_KEY) is configured")
+        body = await capped_body(request)
+        if body is None:
+            raise _Rejected(413, f"body larger than {MAX_WEBHOOK_BYTES} bytes")
+        await self._check_nonce(request, body, settings)
         try:
-            fields = parse_message(request.body)
-            if request.args.get("encrypt_type") == "aes":
+            fields = parse_message(body)
+            if safe_mode:
                 if self._crypto is None:
                     raise _Rejected(503, "safe-mode message but WECHAT_AES_KEY is not set")
                 encrypted = fields.get("Encrypt", "")
@@ -201,6 +220,16 @@ class WeChatInput(InputChannel):
         if not fields.get("FromUserName"):
             raise _Rejected(400, "no FromUserName")
         return fields
+
+    async def _check_nonce(self, request: Request, body: bytes, settings: WeChatSecrets) -> None:
+        args = request.args
+        key = f"wechat:nonce:{args.get('timestamp', '')}:{args.get('nonce', '')}"
+        digest = hashlib.sha256(body).hexdigest()
+        # Kept past both ends of the timestamp window: after that the timestamp check refuses the request
+        # anyway.
+        first = await self._store.add(key, digest, 2 * settings.max_age_seconds + 60)
+        if not first and await self._store.get(key) != digest:
+            raise _Rejected(403, "nonce already used")
 
     async def _answer(
         self, fields: dict[str, str], on_new_message: OnNewMessage, settings: WeChatSecrets
@@ -242,12 +271,17 @@ class WeChatInput(InputChannel):
             if item is None:
                 logger.warning("WeChat menu key %r is not in texts.yml; ignored", key)
                 return None
-            return functools.partial(self._bot_turn, on_new_message, fields, item.payload)
+            return functools.partial(self._bot_turn, on_new_message, fields, item.payload, typed=False)
         # unsubscribe, VIEW (a link in the menu), LOCATION, ...: nothing to answer
         return None
 
-    async def _bot_turn(self, on_new_message: OnNewMessage, fields: dict[str, str], said: str) -> list[str]:
+    async def _bot_turn(
+        self, on_new_message: OnNewMessage, fields: dict[str, str], said: str, typed: bool = True
+    ) -> list[str]:
         openid = fields["FromUserName"]
+        verification = await verification_reply(self.name(), openid, said) if typed else None
+        if verification is not None:
+            return _parts(verification)
         return await bot_turn(
             on_new_message,
             said,
@@ -258,6 +292,7 @@ class WeChatInput(InputChannel):
             input_channel=self.name(),
             message_id=fields.get("MsgId") or None,
             metadata={"openid": openid},
+            typed=typed,
         )
 
     async def _welcome(self, openid: str) -> list[str]:

@@ -22,6 +22,7 @@ from bot.config import settings
 from bot.console import csrf
 from bot.console.auth import SESSION_COOKIE, Role, cookie_secret, current_session, unsign
 from bot.console.config import ConsoleConfig, console_config
+from bot.console.contact_pages import routes as contact_routes
 from bot.console.conversations import routes as conversation_routes
 from bot.console.kb import routes as kb_routes
 from bot.console.pages import CONSOLE, LOGIN, Console, Login, error_page, template_environment
@@ -142,6 +143,7 @@ def create_app(
     app.add_routes(routes)
     app.add_routes(kb_routes)
     app.add_routes(safety_routes)
+    app.add_routes(contact_routes)
     app.add_routes(conversation_routes)
     return app
 

@@ -15,11 +15,14 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import ConsoleSession, ConsoleUser
+from bot.db.models import ConsoleSession, ConsoleUser, Engineer
 from bot.errors import Refused
+from bot.keys import kept_secret
 
-# scrypt cost: about 50 ms and 16 MiB per check on this class of machine; stored with each hash.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+# scrypt cost, one of OWASP's current equivalent settings (N=2^15, r=8, p=3: 32 MiB, ~3x the work of N=2^14,
+# p=1); stored with each hash, and an older hash is re-made with these at the next successful login.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 3
+_SCRYPT_MAXMEM = 64 * 1024 * 1024
 MIN_PASSWORD_LENGTH = 8
 SESSION_COOKIE = "hotline_console"
 
@@ -38,7 +41,9 @@ class UserError(Refused):
 
 def hash_password(password: str) -> str:
     salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, maxmem=_SCRYPT_MAXMEM
+    )
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
 
 
@@ -49,8 +54,14 @@ def verify_password(password: str, stored: str) -> bool:
         return False
     if scheme != "scrypt":
         return False
-    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    digest = hashlib.scrypt(
+        password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), maxmem=_SCRYPT_MAXMEM
+    )
     return hmac.compare_digest(digest.hex(), expected)
+
+
+def _outdated(stored: str) -> bool:
+    return not stored.startswith(f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}$")
 
 
 @lru_cache(maxsize=1)
@@ -72,8 +83,7 @@ def add_user(
     username = username.strip()
     if not username:
         raise UserError("the user name is empty")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password)
     if session.execute(select(ConsoleUser.id).where(ConsoleUser.username == username)).first():
         raise UserError(f"user {username} already exists")
     user = ConsoleUser(
@@ -97,7 +107,56 @@ def authenticate(session: Session, username: str, password: str) -> ConsoleUser 
     if user is None:
         verify_password(password, _dummy_hash())
         return None
-    return user if verify_password(password, user.password_hash) else None
+    if not verify_password(password, user.password_hash):
+        return None
+    if _outdated(user.password_hash):
+        user.password_hash = hash_password(password)  # raised to the current cost while we know the password
+    return user
+
+
+def set_active(session: Session, username: str, active: bool) -> ConsoleUser:
+    """Enable or disable a login; disabling ends its sessions at once."""
+    user = _user(session, username)
+    user.active = active
+    if not active:
+        session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user.id))
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> ConsoleUser:
+    """A new password; every session of the login ends (whoever knew the old one is logged out)."""
+    _check_password(password)
+    user = _user(session, username)
+    user.password_hash = hash_password(password)
+    session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user.id))
+    return user
+
+
+def disable_logins_of_inactive_engineers(session: Session) -> list[str]:
+    """An engineer taken off the team loses their console login too; the names of the logins disabled."""
+    inactive = select(Engineer.id).where(Engineer.active.is_(False))
+    users = session.execute(
+        select(ConsoleUser).where(ConsoleUser.engineer_id.in_(inactive), ConsoleUser.active.is_(True))
+    ).scalars()
+    return [set_active(session, user.username, False).username for user in list(users)]
+
+
+def list_users(session: Session) -> list[ConsoleUser]:
+    return list(session.execute(select(ConsoleUser).order_by(ConsoleUser.username)).scalars())
+
+
+def _user(session: Session, username: str) -> ConsoleUser:
+    user = session.execute(
+        select(ConsoleUser).where(ConsoleUser.username == username.strip())
+    ).scalar_one_or_none()
+    if user is None:
+        raise UserError(f"no console user {username} (see `hotline users list`)")
+    return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def _hash_id(raw_id: str) -> str:
@@ -147,16 +206,4 @@ def unsign(secret: str, signed: str) -> str | None:
 
 def cookie_secret(configured: str | None, var_dir: Path) -> str:
     """The configured secret, or one generated once and kept in var/ so sessions survive a restart."""
-    if configured:
-        return configured
-    path = var_dir / "console_secret"
-    if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two console processes starting together cannot each write a different secret.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    return kept_secret(configured, var_dir / "console_secret")

@@ -1,4 +1,5 @@
-"""The console's parts of the `hotline` command: `console` (serve it) and `users add` (console logins).
+"""The console's parts of the `hotline` command: `console` (serve it) and `users
+add|list|disable|enable|passwd`.
 
 bot/app/cli.py adds them to its parser.
 """
@@ -10,7 +11,15 @@ import getpass
 import sys
 
 from bot.clock import utc_now
-from bot.console.auth import ROLE_LABELS, Role, UserError, add_user
+from bot.console.auth import (
+    ROLE_LABELS,
+    Role,
+    UserError,
+    add_user,
+    list_users,
+    set_active,
+    set_password,
+)
 from bot.db import migrate, session_scope
 from bot.ops.staff import find_engineer
 
@@ -60,6 +69,35 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_list(args: argparse.Namespace) -> int:
+    migrate.upgrade()
+    with session_scope() as session:
+        for user in list_users(session):
+            state = "active" if user.active else "disabled"
+            linked = f" engineer #{user.engineer_id}" if user.engineer_id else ""
+            print(f"{user.username}\t{user.display_name}\t{user.role}\t{state}{linked}")
+    return 0
+
+
+def cmd_users_set(args: argparse.Namespace) -> int:
+    """disable / enable / passwd: a disabled login, or one with a new password, is logged out everywhere at
+    once."""
+    migrate.upgrade()
+    try:
+        password = _read_password(args) if args.users == "passwd" else None
+        with session_scope() as session:
+            if password is not None:
+                user = set_password(session, args.name, password)
+                print(f"password of {user.username} changed; its sessions have ended")
+            else:
+                user = set_active(session, args.name, args.users == "enable")
+                print(f"{user.username} {'enabled' if user.active else 'disabled; its sessions have ended'}")
+    except UserError as error:
+        print(f"hotline: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def add_console_commands(commands: argparse._SubParsersAction) -> None:
     console = commands.add_parser("console", help="the tier-2 engineers' web console (default :5080)")
     console.add_argument("--host", default="127.0.0.1")
@@ -82,3 +120,18 @@ def add_console_commands(commands: argparse._SubParsersAction) -> None:
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
     )
     add.set_defaults(func=cmd_users_add)
+    users.add_parser("list", help="console logins with their role and state").set_defaults(
+        func=cmd_users_list
+    )
+    for verb, says in (
+        ("disable", "disable a login (its sessions end at once)"),
+        ("enable", "enable a disabled login again"),
+        ("passwd", "set a new password (asked for, or read from stdin); its sessions end"),
+    ):
+        command = users.add_parser(verb, help=says)
+        command.add_argument("name", help="the login name")
+        if verb == "passwd":
+            command.add_argument(
+                "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+            )
+        command.set_defaults(func=cmd_users_set)

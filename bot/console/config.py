@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.console.throttle import Throttle
+
 CONSOLE_YML = Path(__file__).resolve().parent / "console.yml"
 
 
@@ -18,6 +20,7 @@ class ConsoleConfig:
     countdown: dict[str, list[str]]
     amber_below_fraction: float
     kpi_days: int
+    login_throttle: Throttle
 
 
 @lru_cache(maxsize=1)
@@ -33,4 +36,9 @@ def load_console_config(path: Path) -> ConsoleConfig:
         countdown={status: list(names) for status, names in raw["sla"]["countdown"].items()},
         amber_below_fraction=float(raw["sla"]["amber_below_fraction"]),
         kpi_days=int(raw["kpi"]["days"]),
+        login_throttle=Throttle(
+            max_failures=int(raw["login_throttle"]["max_failures"]),
+            lock=timedelta(minutes=float(raw["login_throttle"]["lock_minutes"])),
+            window=timedelta(minutes=float(raw["login_throttle"]["window_minutes"])),
+        ),
     )

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy.orm import Session
+from yarl import URL
 
+from bot.clock import local_text
+from bot.config import settings
 from bot.console import csrf
 from bot.console.auth import SESSION_COOKIE, authenticate, end_session, sign, start_session, unsign
 from bot.console.countdown import countdown
@@ -20,11 +26,13 @@ from bot.console.kpi import kpi_report, last_days
 from bot.console.pages import Console, Login, console_of, error_page, login_of, render
 from bot.console.queues import QueueFilter, ReviewError, low_ratings, queue, record_review, regions
 from bot.console.texts import CONSOLE_TEXTS, console_text
+from bot.console.throttle import clear_failures, locked_until, record_failure, throttle_keys
 from bot.db import session_scope
+from bot.db.models import Engineer, Ticket
 from bot.errors import Refused
 from bot.notify.notices import notify_report_ready
 from bot.ops import lifecycle
-from bot.ops.dispatch import suggest
+from bot.ops.dispatch import region_for, suggest
 from bot.ops.lifecycle import ETA_STATUSES, PartUsed
 from bot.reports.charts import bar_chart
 from bot.reports.config import ReportError
@@ -52,11 +60,46 @@ class FormError(Refused):
 # --- login --------------------------------------------------------------------------------------------------
 
 
+_NEXT_PATH = re.compile(r"/[A-Za-z0-9/_\-?=&.%~+]*")
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an absolute or protocol-relative URL (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/queue"
+    """Only a path on this site: never an absolute or protocol-relative URL (no open redirect), also once
+    decoded (「/%09/evil」: a tab that yarl strips would leave 「//evil」), and never a control character or a
+    backslash."""
+    if not target or not _NEXT_PATH.fullmatch(target):
+        return "/queue"
+    decoded = unquote(target)
+    if decoded.startswith(("//", "/\\")) or "\\" in decoded or any(c < " " or c == "\x7f" for c in decoded):
+        return "/queue"
+    url = URL(target, encoded=True)
+    if url.is_absolute() or url.host is not None or str(url).startswith("//"):
+        return "/queue"
+    return str(url)
+
+
+def _secure(request: web.Request) -> bool:
+    """Cookies only over TLS: aiohttp's own, or the TLS proxy in front (HOTLINE_CONSOLE_BEHIND_TLS_PROXY)."""
+    return request.secure or settings().console_behind_tls_proxy
+
+
+# scrypt takes tens of milliseconds and 32 MiB: off the event loop, a few at a time (per event loop).
+_HASHING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _hashing() -> asyncio.Semaphore:
+    return _HASHING.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(2))
+
+
+def _in_region(session: Session, console: Console, login: Login, ticket: Ticket) -> bool:
+    """Need to know: an engineer sees the tickets of the regions they serve and those assigned to them; a
+    manager sees all. A login with no engineer record sees only what a manager gives it (nothing here)."""
+    if login.is_manager or (login.engineer_id is not None and ticket.engineer_id == login.engineer_id):
+        return True
+    engineer = session.get(Engineer, login.engineer_id) if login.engineer_id is not None else None
+    return engineer is not None and region_for(ticket.site_city, console.policy) in (engineer.regions or [])
 
 
 def _login_page(request: web.Request, *, status: int = 200, error: str | None = None) -> web.Response:
@@ -81,7 +124,7 @@ def _login_page(request: web.Request, *, status: int = 200, error: str | None = 
         path="/login",
         httponly=True,
         samesite="Lax",
-        secure=request.secure,
+        secure=_secure(request),
     )
     return response
 
@@ -101,13 +144,17 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         return _login_page(request, status=403, error=console_text("errors.login_expired"))
     username = _text(form, "username")
     request["username_tried"] = username
+    keys = throttle_keys(username, request.remote or "")
     with session_scope(console.engine) as session:
-        user = authenticate(session, username, _text(form, "password", strip=False))
-        raw_id = (
-            start_session(session, user, now=console.clock(), lifetime=console.config.session_lifetime)
-            if user
-            else None
+        locked = locked_until(session, keys, console.clock())
+    if locked is not None:
+        return _locked_page(request, locked)
+    async with _hashing():
+        raw_id = await asyncio.get_running_loop().run_in_executor(
+            None, _log_in, console, username, _text(form, "password", strip=False), keys
         )
+    if isinstance(raw_id, datetime):
+        return _locked_page(request, raw_id)
     if raw_id is None:
         return _login_page(request, status=401, error=console_text("errors.login_failed"))
     response = web.HTTPSeeOther(_safe_next(_text(form, "next")))
@@ -117,11 +164,28 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         path="/",
         httponly=True,
         samesite="Lax",
-        secure=request.secure,
+        secure=_secure(request),
         max_age=int(console.config.session_lifetime.total_seconds()),
     )
     response.del_cookie(csrf.LOGIN_COOKIE, path="/login")
     return response
+
+
+def _log_in(console: Console, username: str, password: str, keys: list[str]) -> str | datetime | None:
+    """The new session's raw id; else the end of the lock this failure caused, or None."""
+    now = console.clock()
+    with session_scope(console.engine) as session:
+        user = authenticate(session, username, password)
+        if user is None:
+            return record_failure(session, keys, now, console.config.login_throttle)
+        clear_failures(session, keys[0])
+        return start_session(session, user, now=now, lifetime=console.config.session_lifetime)
+
+
+def _locked_page(request: web.Request, until: datetime) -> web.Response:
+    console = console_of(request)
+    when = local_text(until, console.policy.timezone)
+    return _login_page(request, status=429, error=console_text("errors.login_locked", until=when))
 
 
 @routes.post("/logout")
@@ -156,7 +220,12 @@ async def complaints_page(request: web.Request) -> web.Response:
 def _queue_page(request: web.Request, title: str, wanted: QueueFilter) -> web.Response:
     console = console_of(request)
     with session_scope(console.engine) as session:
-        rows = queue(session, wanted, console.clock(), console.config)
+        login = login_of(request)
+        rows = [
+            row
+            for row in queue(session, wanted, console.clock(), console.config)
+            if _in_region(session, console, login, row.ticket)
+        ]
         return render(request, "queue.html", title=title, rows=rows, wanted=wanted, regions=regions(session))
 
 
@@ -261,6 +330,8 @@ def _ticket_page(
         ticket = find_ticket(session, number)
         if ticket is None:
             raise web.HTTPNotFound()
+        if not _in_region(session, console, login, ticket):
+            return error_page(request, 403, console_text("errors.other_region"))
         suggestions = (
             suggest(
                 session,
@@ -297,6 +368,10 @@ def _ticket_page(
 async def service_report_page(request: web.Request) -> web.Response:
     """《维修服务报告》 of a resolved ticket, to print or to send; `?format=pdf` for the PDF."""
     console, number = console_of(request), request.match_info["number"]
+    with session_scope(console.engine) as session:
+        ticket = find_ticket(session, number)
+        if ticket is not None and not _in_region(session, console, login_of(request), ticket):
+            return error_page(request, 403, console_text("errors.other_region"))
 
     def make() -> bytes | str:
         with session_scope(console.engine) as session:
@@ -331,6 +406,8 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
             ticket = find_ticket(session, number)
             if ticket is None:
                 raise web.HTTPNotFound()
+            if not _in_region(session, console, login, ticket):
+                return error_page(request, 403, console_text("errors.other_region"))
             action(
                 TicketPost(
                     session,

@@ -418,6 +418,64 @@ class FollowUpCall(Base):
     device: Mapped[Device] = relationship("Device")
 
 
+class Contact(Base):
+    """A person at a hospital the hotline may tell about that hospital's tickets and devices (the contact
+    directory).
+
+    Filled from the installed-base registry, from tickets with a validated phone, and in the console; a WeChat
+    openid is bound to one contact once its owner proved the phone with a one-time code (bot/identity.py).
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("phone", "hospital", name="uq_contacts_phone_hospital"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    name: Mapped[str] = Column(String(60), nullable=False, default="")
+    phone: Mapped[str] = Column(String(20), nullable=False, index=True)
+    hospital: Mapped[str] = Column(String(100), nullable=False)
+    department: Mapped[str] = Column(String(60), nullable=False, default="")
+    wechat_openid: Mapped[str | None] = Column(String(64), unique=True)
+    source: Mapped[str] = Column(String(20), nullable=False)  # registry, ticket or console
+    updated_at: Mapped[datetime] = Column(DateTime, nullable=False)
+
+
+class VerifiedCaller(Base):
+    """A conversation whose caller proved a phone number with a one-time SMS code (web chat, WeChat)."""
+
+    __tablename__ = "verified_callers"
+
+    sender_id: Mapped[str] = Column(String(80), primary_key=True)
+    channel: Mapped[str] = Column(String(30), nullable=False)
+    phone: Mapped[str] = Column(String(20), nullable=False)
+    verified_at: Mapped[datetime] = Column(DateTime, nullable=False)
+
+
+class IdentityCode(Base):
+    """The one-time code last sent for a conversation: only its hash, a deadline and the tries left."""
+
+    __tablename__ = "identity_codes"
+
+    sender_id: Mapped[str] = Column(String(80), primary_key=True)
+    phone: Mapped[str] = Column(String(20), nullable=False)
+    code_hash: Mapped[str] = Column(String(64), nullable=False)
+    sent_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    expires_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    tries: Mapped[int] = Column(Integer, nullable=False, default=0)
+    # Codes sent for this conversation within the hour of `sent_at` (the hourly cap per phone counts them).
+    sends: Mapped[int] = Column(Integer, nullable=False, default=1)
+
+
+class LoginFailure(Base):
+    """Failed console logins per account (`user:NAME`) and per client address (`addr:IP`), for throttling."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = Column(String(200), primary_key=True)
+    failures: Mapped[int] = Column(Integer, nullable=False)
+    last_failure_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    locked_until: Mapped[datetime | None] = Column(DateTime)
+
+
 class AdverseEvent(Base):
     """A 医疗器械不良事件: a patient or operator harmed, or possibly harmed, at or by a device, kept with its
     ticket so that the supplier reports it within the regulatory limit (kb/policy.yml adverse_events)."""

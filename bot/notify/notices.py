@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.clock import local_text
 from bot.db.models import Ticket, TicketEvent
 from bot.notify.outbox import enqueue
-from bot.notify.transports import SMS, WECHAT, sms_number
+from bot.notify.transports import SMS, WECHAT, sms_contact_phone, sms_number
 from bot.policy import ServicePolicy, current_policy
 from bot.texts import TextBook
 from bot.tickets import TicketStatus
@@ -57,7 +57,8 @@ def customer_address(ticket: Ticket) -> tuple[str, str] | None:
         texted_from = sms_number(ticket.sender_id)
         if texted_from:
             return SMS, texted_from
-    phone = sms_number(ticket.contact_phone or "")
+    # Never an unvalidated number: the caller's words after failed validation, or a foreign number they typed.
+    phone = sms_contact_phone(ticket)
     return (SMS, phone) if phone else None
 
 

@@ -37,7 +37,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.clock import utc_now
 from bot.db.models import OutboxMessage, Ticket
-from bot.notify.transports import CHANNELS, SMS, CannotReach, PermanentFailure, Transport, sms_number
+from bot.notify.transports import (
+    CHANNELS,
+    SMS,
+    CannotReach,
+    PermanentFailure,
+    Transport,
+    sms_contact_phone,
+    sms_number,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -429,7 +437,7 @@ def _reroute(
         if message is None:
             return
         ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
-        phone = sms_number(ticket.contact_phone or "") if ticket is not None else None
+        phone = sms_contact_phone(ticket) if ticket is not None else None
         message.claim_token = None
         message.claimed_until = None
         if phone is None:

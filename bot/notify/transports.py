@@ -20,6 +20,7 @@ from typing import Protocol
 from bot.channels.secrets import AliyunSmsSecrets, ChannelNotConfigured, TwilioSecrets, WeChatSecrets
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.texts import text as channel_text
+from bot.db.models import Ticket
 from bot.intake import normalise_phone
 from bot.platforms.sms_transport import SmsTransport, sms_transport
 from bot.platforms.splitting import sms_parts, wechat_parts
@@ -75,6 +76,16 @@ def sms_number(phone: str) -> str | None:
     if normal and re.fullmatch(r"1\d{10}", normal):
         return f"+86{normal}"
     return None
+
+
+def sms_contact_phone(ticket: Ticket) -> str | None:
+    """The ticket's contact phone as an SMS destination (+86 mobile), only when it passed validation at
+    intake:
+    what a caller said after failed validations is flagged `phone_unverified` and never gets an SMS."""
+    if "phone_unverified" in (ticket.flags or []):
+        return None
+    normal = normalise_phone(ticket.contact_phone or "")
+    return f"+86{normal}" if normal and re.fullmatch(r"1\d{10}", normal) else None
 
 
 def _sms_part_number(index: int, total: int) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.catalogue import current_catalogue
 from bot.db import session_scope
+from bot.guard import PAGE_HELD, UNVERIFIED, mark, may_page_unverified
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import BusinessCalendar, current_calendar, is_business_hours
 from bot.ops.paging import Pager, page_on_call, round_pages
@@ -31,6 +32,8 @@ class AfterHoursCall:
     paged_at: datetime | None
     phone: str
     callback_within: timedelta
+    # An unverified caller's page held by the hourly cap: the ticket waits for the duty desk (bot/guard.py).
+    held: bool = False
 
     @property
     def callback_due(self) -> datetime | None:
@@ -38,7 +41,12 @@ class AfterHoursCall:
 
 
 def page_on_call_after_hours(
-    number: str, now: datetime, *, policy: ServicePolicy | None = None, engine: Engine | None = None
+    number: str,
+    now: datetime,
+    *,
+    policy: ServicePolicy | None = None,
+    engine: Engine | None = None,
+    caller_verified: bool = False,
 ) -> AfterHoursCall | None:
     """Right after a fault ticket is registered: outside office hours an urgent one pages the on-call engineer
     at once (bot.ops.paging, SMS through the outbox), and the caller is told by when the engineer will call
@@ -46,7 +54,9 @@ def page_on_call_after_hours(
 
     None within office hours, for a ticket that is not urgent or already resolved remotely (the SLA worker
     dispatches as usual), and when the database fails (the ticket is stored; the SLA worker pages when its
-    dispatch deadline passes).
+    dispatch
+    deadline passes). An unverified caller's ticket pages only within the hourly cap per hospital and site
+    address (bot/guard.py); past it the ticket is held for the duty desk (`held`).
     """
     calendar = current_calendar()
     if is_business_hours(now, calendar):
@@ -57,6 +67,13 @@ def page_on_call_after_hours(
             ticket = find_ticket(session, number)
             if ticket is None or not ticket.urgent or TicketStatus(ticket.status) is not TicketStatus.NEW:
                 return None
+            if not caller_verified:
+                mark(ticket, UNVERIFIED)
+                if not may_page_unverified(session, ticket, at=now, policy=policy):
+                    mark(ticket, PAGE_HELD)
+                    logger.warning("urgent ticket %s of an unverified caller waits for the duty desk", number)
+                    callback = policy.minutes("paging.after_hours_callback_minutes")
+                    return AfterHoursCall(None, ticket.contact_phone or "", callback, held=True)
             pager = Pager(policy, calendar, current_catalogue(), session_sms_sender(session))
             page_on_call(session, number, at=now, pager=pager)
             # Paged now or by an earlier call for this ticket: either way the first page starts the clock.

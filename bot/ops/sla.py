@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from bot.catalogue import Catalogue
 from bot.clock import local_text
 from bot.db.models import Engineer, SlaAlert, Ticket, TicketEvent
+from bot.guard import held_for_duty_desk
 from bot.ops.calendar import BusinessCalendar, add_working_days
 from bot.ops.dispatch import region_for
 from bot.ops.lifecycle import REPORT_SENT
@@ -153,7 +154,9 @@ def sweep(
             if now >= clock.due_at:
                 if _record(session, ticket, clock, "breach", now, policy.timezone):
                     report.breaches.append((ticket.number, clock.name))
-                    if clock.name in escalating:
+                    # An unverified caller's ticket held past the page cap waits for the duty desk to assign
+                    # it.
+                    if clock.name in escalating and not held_for_duty_desk(ticket):
                         page = escalate(session, ticket, at=now, pager=pager, reason=f"breach:{clock.name}")
                         if page is not None:
                             report.pages.append((ticket.number, page.engineer.name))

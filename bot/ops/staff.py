@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.catalogue import Catalogue
+from bot.console.auth import disable_logins_of_inactive_engineers
 from bot.db.models import Engineer, OnCallShift
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.lifecycle import OpsError
@@ -267,6 +268,8 @@ def seed_staff(session: Session, path: Path, policy: ServicePolicy, catalogue: C
         session.add(engineer)
         people[phone] = engineer
     session.flush()
+    # Someone taken off the team (active: false) must not keep reading tickets in the console.
+    disable_logins_of_inactive_engineers(session)
     ids = [e.id for e in people.values()]
     session.execute(delete(OnCallShift).where(OnCallShift.engineer_id.in_(ids)))
     shifts = raw.get("rota") or []

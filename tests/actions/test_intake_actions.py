@@ -18,7 +18,7 @@ from actions.intake import (
 )
 from bot.db import session_scope
 from bot.db.models import Ticket, TicketEvent
-from tests.support import make_tracker, slot_values, texts
+from tests.support import add_contact, make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
 PRINTER = "any.printer"
@@ -48,13 +48,16 @@ async def validate(
     requested: str,
     slots: dict[str, Any] | None = None,
     entities=None,
+    **caller: Any,
 ) -> dict[str, Any]:
+    """`caller`: make_tracker's channel, sender_id and metadata (an SMS caller's phone)."""
     tracker = make_tracker(
         text,
         intent,
         entities=entities,
         active_loop="fault_form",
         slots={"requested_slot": requested, **(slots or {})},
+        **caller,
     )
     return slot_values(await ValidateFaultForm().run(dispatcher, tracker, domain))
 
@@ -73,12 +76,52 @@ async def test_start_keeps_what_the_first_message_says(dispatcher, domain) -> No
     assert "contact_phone" not in slots  # …but who the caller is is kept
 
 
+SMS_CONTACT = {
+    "channel": "twilio_sms",
+    "sender_id": "+8613900000001",
+    "metadata": {"phone": "+8613900000001"},
+}
+
+
 async def test_known_serial_fills_hospital_department_device_and_site(database, dispatcher, domain) -> None:
-    slots = await validate(dispatcher, domain, "序列号KR23060142", "inform", "serial_number")
+    add_contact(database, "13900000001", "郑州市嘉禾医院")  # the SMS caller's number is a contact there
+    slots = await validate(dispatcher, domain, "序列号KR23060142", "inform", "serial_number", **SMS_CONTACT)
     assert slots["serial_number"] == "KR23060142"
     assert slots["hospital"] == "郑州市嘉禾医院" and slots["site_city"] == "郑州"
     assert slots["device"] == "全自动生化分析仪 KR-2000"
     assert "查到了" in texts(dispatcher)
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        {},  # web chat
+        {"channel": "wechat", "sender_id": "oSTRANGER"},
+        {"channel": "twilio_sms", "sender_id": "+8613700000009", "metadata": {"phone": "+8613700000009"}},
+        # a REST client claiming a contact's phone in metadata is not believed: only SMS and voice prove a
+        # number
+        {"metadata": {"phone": "+8613900000001"}},
+    ],
+    ids=["web", "wechat", "sms-unknown-number", "rest-claiming-a-phone"],
+)
+async def test_an_unverified_caller_learns_nothing_about_the_site_from_a_serial(
+    database, dispatcher, domain, caller
+) -> None:
+    add_contact(database, "13900000001", "郑州市嘉禾医院")
+    slots = await validate(dispatcher, domain, "序列号KR23060142", "inform", "serial_number", **caller)
+    said = texts(dispatcher)
+    assert slots["serial_number"] == "KR23060142" and slots["device"] == "全自动生化分析仪 KR-2000"
+    assert "hospital" not in slots and "site_address" not in slots
+    assert "嘉禾" not in said and "郑州" not in said and "检验科" not in said
+    # Naming the hospital, the caller gets the registry's site filled in, as a verified caller would.
+    named = await validate(
+        dispatcher, domain, "嘉禾医院", "inform", "hospital", {"serial_number": "KR23060142"}, **caller
+    )
+    assert named["hospital"] == "郑州市嘉禾医院" and named["site_address"] == "郑州市金水区嘉禾路88号"
+    other = await validate(
+        dispatcher, domain, "明德医院", "inform", "hospital", {"serial_number": "KR23060142"}, **caller
+    )
+    assert other["hospital"] == "明德医院" and "site_address" not in other
 
 
 async def test_unknown_serial_is_accepted_and_flagged(database, dispatcher, domain) -> None:
@@ -106,6 +149,18 @@ async def test_bad_phone_is_asked_again_then_kept_as_said(database, dispatcher, 
         dispatcher, domain, "1391234", "inform", "contact_phone", {"failed_attempts": {"contact_phone": 1}}
     )
     assert slots["contact_phone"] == "1391234" and "phone_unverified" in slots["intake_flags"]
+
+
+async def test_a_phone_that_never_validates_is_capped_and_on_sms_the_callers_own_number_is_kept(
+    database, dispatcher, domain
+) -> None:
+    failed = {"failed_attempts": {"contact_phone": 1}}
+    words = "+88216000000 " + "请打这个国际号码" * 10
+    slots = await validate(dispatcher, domain, words, "inform", "contact_phone", failed)
+    assert slots["contact_phone"] == words[:30] and "phone_unverified" in slots["intake_flags"]
+    sms = {"channel": "twilio_sms", "sender_id": "+8613700000009", "metadata": {"phone": "+8613700000009"}}
+    slots = await validate(dispatcher, domain, "+88216000000", "inform", "contact_phone", failed, **sms)
+    assert slots["contact_phone"] == "13700000009" and "intake_flags" not in slots
 
 
 @pytest.mark.parametrize(("reply", "intent"), [("对", "affirm"), ("嗯嗯", "affirm"), ("是的。", "affirm")])
@@ -316,9 +371,10 @@ async def test_a_serial_given_during_a_step_is_registered_and_the_walk_keeps_its
     slots = await walk(dispatcher, domain, PRINTER_START, "好", "没用")  # on step 2 now
     before = slots["guide_progress"]
     slots = await step_reply(dispatcher, domain, slots, text, entities=entities)
-    assert slots["serial_number"] == "KR23060142" and slots["hospital"] == "郑州市嘉禾医院"
+    # A web caller is unverified: the serial is checked, its hospital not told (they name it later).
+    assert slots["serial_number"] == "KR23060142" and "hospital" not in slots
     assert slots["guide_progress"] == before and slots.get("guide_step_answer") is None
-    assert "查到了" in texts(dispatcher) and "没听清" not in texts(dispatcher)
+    assert "已核对" in texts(dispatcher) and "没听清" not in texts(dispatcher)
     slots = await step_reply(dispatcher, domain, slots, "还是不行")
     assert slots["guide_progress"]["outcomes"] == ["no", "no"]  # step 2 answered, not step 1 again
 

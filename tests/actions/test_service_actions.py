@@ -14,7 +14,7 @@ from bot.db import session_scope
 from bot.db.models import Rating, Ticket
 from bot.ops import lifecycle
 from tests.actions.test_intake_actions import FILLED
-from tests.support import make_tracker, slot_values, texts
+from tests.support import add_contact, make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
 
@@ -27,14 +27,57 @@ async def submit_fault(dispatcher, domain, sender: str = "test-caller") -> str:
     return slot_values(events)["last_ticket_number"]
 
 
+# An SMS caller whose number the directory holds for 郑州市嘉禾医院 (FILLED's hospital): verified for it.
+CONTACT = {"channel": "twilio_sms", "sender_id": "+8613900000001", "metadata": {"phone": "+8613900000001"}}
+
+
 async def test_status_by_ticket_number(database, dispatcher, domain) -> None:
     number = await submit_fault(dispatcher, domain)
     await ActionCheckTicket().run(
+        dispatcher, make_tracker(f"{number.lower()} 到哪一步了", "check_ticket"), domain
+    )
+    assert number in texts(dispatcher) and "等待分派工程师" in texts(dispatcher)  # their own ticket
+    add_contact(database, "13900000001", "郑州市嘉禾医院")
+    dispatcher.messages.clear()
+    await ActionCheckTicket().run(
+        dispatcher, make_tracker(f"{number.lower()} 到哪一步了", "check_ticket", **CONTACT), domain
+    )
+    assert number in texts(dispatcher) and "等待分派工程师" in texts(dispatcher)  # a contact of that hospital
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        {"sender_id": "someone-else"},
+        {"channel": "wechat", "sender_id": "oSTRANGER"},
+        {"channel": "twilio_sms", "sender_id": "+8613700000009", "metadata": {"phone": "+8613700000009"}},
+    ],
+    ids=["web", "wechat", "sms-other-hospital"],
+)
+async def test_anyone_else_learns_nothing_from_a_ticket_number_and_failures_are_limited(
+    database, dispatcher, domain, caller
+) -> None:
+    number = await submit_fault(dispatcher, domain)
+    add_contact(database, "13700000009", "洛阳市明德医院")
+    answers, failures = [], {}
+    for asked in (number, "SR209901010001"):
+        dispatcher.messages.clear()
+        events = await ActionCheckTicket().run(
+            dispatcher,
+            make_tracker(f"{asked}到哪一步了", "check_ticket", slots={"failed_attempts": failures}, **caller),
+            domain,
+        )
+        failures = slot_values(events)["failed_attempts"]
+        answers.append(texts(dispatcher).replace(asked, "<number>"))
+    assert answers[0] == answers[1]  # an existing number and a made-up one: the same answer
+    assert "等待分派" not in answers[0] and "嘉禾" not in answers[0]
+    dispatcher.messages.clear()
+    await ActionCheckTicket().run(
         dispatcher,
-        make_tracker(f"{number.lower()} 到哪一步了", "check_ticket", sender_id="someone-else"),
+        make_tracker(f"{number}呢", "check_ticket", slots={"failed_attempts": {"lookup": 3}}, **caller),
         domain,
     )
-    assert number in texts(dispatcher) and "等待分派工程师" in texts(dispatcher)
+    assert "暂停查询" in texts(dispatcher) and number not in texts(dispatcher)
 
 
 async def test_status_without_a_number_finds_the_callers_tickets(database, dispatcher, domain) -> None:
@@ -45,11 +88,20 @@ async def test_status_without_a_number_finds_the_callers_tickets(database, dispa
     await ActionCheckTicket().run(
         dispatcher, make_tracker("我上午报的修呢", "check_ticket", sender_id="new"), domain
     )
-    assert "没有查到" in texts(dispatcher)
+    assert number not in texts(dispatcher) and "验证" in texts(dispatcher)
+    dispatcher.messages.clear()
+    # A phone typed into the message is not proof: 13912345678 is FILLED's contact phone.
+    await ActionCheckTicket().run(
+        dispatcher, make_tracker("查一下13912345678的工单", "check_ticket", sender_id="new"), domain
+    )
+    assert number not in texts(dispatcher)
 
 
 async def test_unknown_ticket_number(database, dispatcher, domain) -> None:
-    await ActionCheckTicket().run(dispatcher, make_tracker("SR209901010001呢", "check_ticket"), domain)
+    add_contact(database, "13900000001", "郑州市嘉禾医院")
+    await ActionCheckTicket().run(
+        dispatcher, make_tracker("SR209901010001呢", "check_ticket", **CONTACT), domain
+    )
     assert "没有查到工单 SR209901010001" in texts(dispatcher)
 
 
@@ -57,20 +109,31 @@ async def test_unknown_ticket_number(database, dispatcher, domain) -> None:
     ("serial", "expected"),
     [
         ("KR23060142", "在免费保修期内"),
-        ("AA21110387", "已于 2023年11月19日 到期"),
         ("ZZ00000001", "没有查到"),
     ],
 )
 async def test_warranty_from_the_installed_base(database, dispatcher, domain, serial, expected) -> None:
+    add_contact(database, "13900000001", "郑州市嘉禾医院")
     events = await ActionCheckWarranty().run(
-        dispatcher, make_tracker(f"{serial}还在保修吗", "check_warranty"), domain
+        dispatcher, make_tracker(f"{serial}还在保修吗", "check_warranty", **CONTACT), domain
     )
     assert expected in texts(dispatcher)
     # The serial looked up is what a follow-up such as 「那KR22110037呢」 is compared with.
-    assert slot_values(events) == {
-        "serial_number": None,
-        "last_lookup": {"kind": "warranty", "numbers": [], "serials": [serial]},
-    }
+    assert slot_values(events)["serial_number"] is None
+    assert slot_values(events)["last_lookup"] == {"kind": "warranty", "numbers": [], "serials": [serial]}
+
+
+async def test_warranty_of_another_hospitals_device_is_not_told(database, dispatcher, domain) -> None:
+    add_contact(database, "13900000001", "郑州市嘉禾医院")
+    said = []
+    for serial, caller in (("AA21110387", CONTACT), ("KR23060142", {}), ("ZZ00000001", {})):
+        dispatcher.messages.clear()
+        await ActionCheckWarranty().run(
+            dispatcher, make_tracker(f"{serial}还在保修吗", "check_warranty", **caller), domain
+        )
+        said.append(texts(dispatcher).replace(serial, "<serial>"))
+    assert "明德" not in said[0] and "2023年11月19日" not in said[0] and "没有查到" in said[0]
+    assert said[1] == said[2] and "嘉禾" not in said[1] and "保修到" not in said[1]  # unverified: nothing
 
 
 async def test_warranty_without_a_serial_asks_for_it(database, dispatcher, domain) -> None:

@@ -26,6 +26,7 @@ from tests.channels.test_twilio_voice_channel import (
     spoken,
     step,
     twiml,
+    without_step,
 )
 from tests.support import make_tracker, slot_values
 
@@ -125,7 +126,10 @@ async def test_the_phone_dials_the_desk_and_nothing_more_when_the_desk_answers()
         transfer = twiml(await step(client, Digits="0"))
         after = twiml(await step(client, query="dialed=1", DialCallStatus="completed", DialCallDuration="95"))
     [dial] = transfer.iter("Dial")
-    assert (dial.text, dial.get("action")) == (DUTY_DESK, f"{PUBLIC_URL}{WEBHOOK}?dialed=1")
+    assert (dial.text, without_step(dial.get("action") or "")) == (
+        DUTY_DESK,
+        f"{PUBLIC_URL}{WEBHOOK}?dialed=1",
+    )
     assert [child.tag for child in after] == ["Hangup"]
     assert bot.texts == ["/request_human"]  # no call-back asked for
 

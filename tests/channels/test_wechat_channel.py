@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -101,7 +102,9 @@ def reply_fields(answer: Answer) -> dict[str, str]:
 
 
 async def post(client: AsgiClient, body: bytes, query: dict[str, str] | None = None) -> Answer:
-    return await client.post(WEBHOOK, body, query=signed() if query is None else query)
+    """Signed as WeChat signs each delivery: a nonce of its own (a (timestamp, nonce) pair is accepted
+    once)."""
+    return await client.post(WEBHOOK, body, query=signed(nonce=uuid.uuid4().hex) if query is None else query)
 
 
 # --- signatures

@@ -43,7 +43,7 @@ def staff(database: Engine) -> Staff:
             name="王工",
             phone="13800000201",
             tier=2,
-            regions=["洛阳"],
+            regions=["洛阳", "郑州"],
             skills=["chemistry_analyser"],
             policy=policy,
             catalogue=catalogue,

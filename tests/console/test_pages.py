@@ -82,7 +82,7 @@ async def test_queue_filters_by_urgency_kind_region_and_status(
         site_address="洛阳市西工区",
     ).number
     complaint = make_complaint(database, "p", clock.now)
-    await console.login("li")
+    await console.login("zhang")  # a manager sees every region (engineers: test_security_console.py)
     numbers = lambda page: [n for _, n in queue_rows(page)]  # noqa: E731
     assert set(numbers((await console.get("/queue"))[1])) == {urgent, calm, complaint}
     assert numbers((await console.get("/queue?urgent=1"))[1]) == [urgent]

@@ -236,10 +236,17 @@ def run(
     conversation: Conversation,
     say: Callable[[str, str], str],
     database_url: str,
+    caller: Callable[[], tuple[str, str]] | None = None,
 ) -> Outcome:
-    """Plays the conversation as a new caller and compares replies, records and the field audit."""
-    sender = f"conv-{uuid.uuid4().hex[:12]}"
+    """Plays the conversation as a new caller and compares replies, records and the field audit.
+
+    `caller`: a new caller as (what `say` addresses, the conversation's sender_id in the records), made after
+    the given tickets exist; by default a made-up id for both.
+    """
     numbers = make_given(database_url, conversation.given)
+    address = sender = f"conv-{uuid.uuid4().hex[:12]}"
+    if caller is not None:
+        address, sender = caller()
     if numbers:
         conversation = dataclasses.replace(
             conversation,
@@ -252,7 +259,7 @@ def run(
         )
     outcome = Outcome(conversation)
     try:
-        _play(conversation, say, database_url, sender, outcome)
+        _play(conversation, lambda text, _: say(text, address), database_url, sender, outcome)
     finally:
         with session_scope(engine_for(database_url)) as session:
             given_senders = list(

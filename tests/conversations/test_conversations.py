@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.conversations.script import HERE, Conversation, load, run
-from tests.support import RunningBot
+from tests.support import RunningBot, verified_rest_caller
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +56,10 @@ def test_conversation(conversation: Conversation, conversation_bot: RunningBot) 
         conversation,
         lambda text, sender: rest_say(conversation_bot, text, sender),
         conversation_bot.env["HOTLINE_DATABASE_URL"],
+        # The scripts test the dialogue, so they play a verified contact of the hospitals involved
+        # (bot/identity.py; what an unverified web caller gets is tested in tests/test_security.py and
+        # tests/actions).
+        caller=lambda: verified_rest_caller(conversation_bot),
     )
     report = os.environ.get("HOTLINE_CONVERSATION_REPORT")
     if report:

@@ -20,7 +20,7 @@ from bot.channels.twilio_voice import read_codes_aloud
 from bot.platforms.splitting import SMS_PART, ucs2_length
 from bot.safety import current_safety_rules
 from tests.channels.test_channel_intake_e2e import _twilio, voice, wechat
-from tests.support import CHANNEL_SECRETS, HOTLINE, RunningBot
+from tests.support import CHANNEL_SECRETS, HOTLINE, RunningBot, rest_conversation, rest_session
 
 pytestmark = pytest.mark.slow
 
@@ -42,10 +42,12 @@ FIRST_WORDS = {
 _counter = itertools.count(1)
 
 
-def rest(base: str, sender: str) -> Say:
+def rest(base: str, session: str) -> Say:
+    """A web chat caller in a session the bot issued (tests/support.py rest_session)."""
+
     def say(words: str) -> str:
         replies = requests.post(
-            f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": words}, timeout=90
+            f"{base}/webhooks/rest/webhook", json={"sender": session, "message": words}, timeout=90
         ).json()
         return "\n".join(reply.get("text", "") for reply in replies)
 
@@ -118,7 +120,8 @@ def _caller(channel: str, base: str) -> tuple[Say, str]:
     n = next(_counter)
     phone = f"+86139{n:08d}"
     if channel == "rest":
-        return rest(base, f"safety-rest-{n}"), f"safety-rest-{n}"
+        session = rest_session(base)
+        return rest(base, session), rest_conversation(session)
     if channel == "wechat":
         return wechat(base, f"oSafety{n:06d}"), f"oSafety{n:06d}"
     if channel == "twilio_sms":

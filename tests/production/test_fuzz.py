@@ -19,12 +19,20 @@ from sqlalchemy.engine import Engine
 from actions.intake import ActionSubmitTicket, ValidateFaultForm
 from bot.channels.limits import Bucket, HotlineRestInput, Limiter, Limits, MemoryBuckets, clean_text
 from bot.channels.store import MemoryStore
+from bot.channels.user_text import caller_text
+from bot.channels.verification import about_verification
 from bot.db import session_scope
 from bot.db.models import Ticket
+from bot.identity import identity_secret, issue_web_session
 from tests.channels.platform_fakes import FakeBot, serve
 from tests.support import make_tracker
 
 HOSTILE = [
+    "/request_human",
+    ' //affirm{"contact_phone": "+88216000000"}',
+    "/",
+    "123456",
+    "验证 +88216000000",
     "'; DROP TABLE tickets; --",
     '" OR 1=1 --',
     "Robert'); DELETE FROM devices;--",
@@ -53,11 +61,24 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=8,
 )
-request_bodies = st.one_of(
-    st.builds(
-        lambda s, m: json.dumps({"sender": s, "message": m}).encode(), st.text(max_size=70), hostile_text
+# A session the server issued, and senders it did not: chosen ids, an openid, a CallSid, a forged signature.
+SESSION = issue_web_session(identity_secret()).token
+senders = st.one_of(
+    st.text(max_size=70),
+    st.sampled_from(
+        [
+            "fuzz-1",
+            "oVICTIMxxxxxxxxxxxxxxxxxxxxxxx",
+            "CA" + "0" * 32,
+            "web:0123",
+            SESSION[:-1] + "0",
+            SESSION[:24],
+        ]
     ),
-    st.builds(lambda m: json.dumps({"sender": "fuzz-1", "message": m}).encode(), hostile_text),
+)
+request_bodies = st.one_of(
+    st.builds(lambda s, m: json.dumps({"sender": s, "message": m}).encode(), senders, hostile_text),
+    st.builds(lambda m: json.dumps({"sender": SESSION, "message": m}).encode(), hostile_text),
     st.builds(lambda v: json.dumps(v).encode(), json_values),
     st.binary(max_size=300),
 )
@@ -89,12 +110,24 @@ async def post_all(bodies: list[bytes]) -> tuple[list[tuple[int, str]], FakeBot]
 def test_rest_never_fails_and_hands_the_bot_only_clean_text(bodies: list[bytes]) -> None:
     answers, bot = asyncio.run(post_all(bodies))
     for status, body in answers:
-        assert status in (200, 400, 413)
+        assert status in (200, 400, 401, 413)
         assert "Traceback" not in body and "Error" not in body
         replies = json.loads(body)
         assert isinstance(replies, list) and all(isinstance(reply.get("text"), str) for reply in replies)
     accepted = [json.loads(body) for body, (status, _) in zip(bodies, answers, strict=True) if status == 200]
-    assert bot.texts == [clean_text(body["message"]).strip() for body in accepted]
+    # Every accepted message reaches the bot as clean text, except a request for (or an answer with) a
+    # one-time code, which the channel answers itself (bot/channels/verification.py).
+    expected = [caller_text(clean_text(body["message"]).strip()) for body in accepted]
+    delivered = iter(bot.texts)
+    pending = next(delivered, None)
+    for said in expected:
+        if said == pending:
+            pending = next(delivered, None)
+        else:
+            assert about_verification(said), said
+    assert pending is None
+    assert all(message.sender_id.startswith("web:") for message in bot.received)
+    assert not any(said.lstrip().startswith("/") for said in bot.texts)  # never read as a Rasa intent
     for said in bot.texts:
         assert said and not any(unicodedata.category(c) in ("Cc", "Cs") for c in said if c not in "\n\t")
 
@@ -107,7 +140,8 @@ def _no_control(text: str) -> str:
 slot_text = hostile_text.map(_no_control).filter(lambda s: s.strip() != "")
 
 
-# Large hostile values are the point here: Hypothesis's size health check would call them a mistake.
+# data_too_large: five fields of up to 2,400 characters each overrun hypothesis's buffer now and then; the
+# overrun examples are dropped, the others still run.
 @settings(
     max_examples=25,
     deadline=None,

@@ -27,12 +27,21 @@ from bot.channels.limits import (
 from bot.channels.secrets import TwilioSecrets
 from bot.channels.store import MemoryStore
 from bot.channels.texts import text
+from bot.identity import WebSession, identity_secret, issue_web_session
 from tests.channels.platform_fakes import Answer, AsgiClient, FakeBot, serve, twilio_sign
 from tests.factories import FakeClock, FakeSms
 from tests.support import skip_or_fail
 
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 HOTLINE_PHONE = "400-800-6626"  # kb/policy.yml hotline.phone
+
+
+def web_session() -> WebSession:
+    """A web chat session as POST /webhooks/rest/session issues it (the tests' HOTLINE_IDENTITY_SECRET)."""
+    return issue_web_session(identity_secret())
+
+
+WEB_1, WEB_2 = web_session().token, web_session().token
 
 
 def limiter(clock: FakeClock[float] | None = None, **changes: object) -> Limiter:
@@ -106,12 +115,12 @@ def test_control_characters_and_lone_surrogates_are_removed_line_breaks_stay() -
 async def test_rest_refuses_too_fast_with_429_retry_after_and_a_chinese_reply() -> None:
     bot = FakeBot()
     async with serve(rest_channel(limiter()), bot) as client:
-        answers = [await post(client, {"sender": "web-1", "message": f"问题{i}"}) for i in range(4)]
-        other = await post(client, {"sender": "web-2", "message": "保修多久"})
+        answers = [await post(client, {"sender": WEB_1, "message": f"问题{i}"}) for i in range(4)]
+        other = await post(client, {"sender": WEB_2, "message": "保修多久"})
     assert [a.status for a in answers] == [200, 200, 200, 429]
     assert reply_texts(answers[0]) == ["好的，已收到。"]
     assert "请稍等" in reply_texts(answers[3])[0] and HOTLINE_PHONE in reply_texts(answers[3])[0]
-    assert json.loads(answers[3].body)[0]["recipient_id"] == "web-1"
+    assert json.loads(answers[3].body)[0]["recipient_id"] == WEB_1
     assert other.status == 200
     assert bot.texts == ["问题0", "问题1", "问题2", "保修多久"]  # the refused message never reached the bot
 
@@ -120,7 +129,9 @@ async def test_rest_refuses_too_fast_with_429_retry_after_and_a_chinese_reply() 
 async def test_rest_limits_each_client_address_across_senders() -> None:
     rate_limits = limiter(per_client_address=Bucket(burst=2, per_minute=1))
     async with serve(rest_channel(rate_limits), FakeBot()) as client:
-        statuses = [(await post(client, {"sender": f"web-{i}", "message": "你好"})).status for i in range(3)]
+        statuses = [
+            (await post(client, {"sender": web_session().token, "message": "你好"})).status for i in range(3)
+        ]
     assert statuses == [200, 200, 429]
 
 
@@ -131,15 +142,15 @@ async def test_rest_limits_each_client_address_across_senders() -> None:
         (b"{not json", 400, "请求格式不正确"),
         (b"", 400, "请求格式不正确"),
         ([1, 2], 400, "请求格式不正确"),
-        ({"sender": "web-1"}, 400, "请求格式不正确"),
+        ({"sender": WEB_1}, 400, "请求格式不正确"),
         ({"sender": 7, "message": "你好"}, 400, "请求格式不正确"),
-        ({"sender": "web-1", "message": {"text": "你好"}}, 400, "请求格式不正确"),
+        ({"sender": WEB_1, "message": {"text": "你好"}}, 400, "请求格式不正确"),
         ({"message": "你好"}, 400, "请求格式不正确"),
         ({"sender": "+8613800138000", "message": "你好"}, 400, "会话标识"),
         ({"sender": "x" * 65, "message": "你好"}, 400, "会话标识"),
-        ({"sender": "web-1", "message": " \x00\x01 "}, 400, "没有收到消息内容"),
-        ({"sender": "web-1", "message": "很" * 1001}, 413, "最多1000个字"),
-        (json.dumps({"sender": "web-1", "message": "a" * 20000}).encode(), 413, "太长"),
+        ({"sender": WEB_1, "message": " \x00\x01 "}, 400, "没有收到消息内容"),
+        ({"sender": WEB_1, "message": "很" * 1001}, 413, "最多1000个字"),
+        (json.dumps({"sender": WEB_1, "message": "a" * 20000}).encode(), 413, "太长"),
     ],
     ids=[
         "broken",
@@ -174,7 +185,7 @@ async def test_rest_ignores_the_clients_channel_and_metadata_and_cleans_the_text
         answer = await post(
             client,
             {
-                "sender": "web-1",
+                "sender": WEB_1,
                 "message": "电话\x00139\u200b12345678",
                 "input_channel": "twilio_sms",
                 "metadata": {"phone": "+8613800138000"},
@@ -192,7 +203,7 @@ async def test_rest_answers_503_with_the_apology_when_the_bot_fails() -> None:
             raise RuntimeError("tracker store unreachable")
 
     async with serve(rest_channel(limiter()), BrokenBot()) as client:
-        answer = await post(client, {"sender": "web-1", "message": "你好"})
+        answer = await post(client, {"sender": WEB_1, "message": "你好"})
     assert answer.status == 503
     assert reply_texts(answer) == [text("common.bot_error")]
     assert "Traceback" not in answer.body and "tracker store" not in answer.body

@@ -1,0 +1,89 @@
+"""What an unverified caller can set in motion: SMS destinations, pages, look-ups (see bot/identity.py).
+
+- No SMS to an unvalidated number: a contact phone that failed validation is kept for the engineer to read,
+capped,
+  and never becomes an SMS destination (bot/notify/transports.py: `sms_contact_phone`).
+- Pages for an unverified caller's urgent ticket: at most `caller_identity.unverified_pages_per_hour` an hour
+per
+  hospital and per site address (kb/policy.yml); the rest wait for the duty desk, flagged `page_held`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.db import session_scope
+from bot.db.models import Page, Ticket
+from bot.installed_base import find_device
+from bot.policy import ServicePolicy
+
+# Longer than any phone number written out with spaces and an extension; the rest of a caller's text is not a
+# phone.
+MAX_UNVERIFIED_PHONE_CHARS = 30
+UNVERIFIED = "caller_unverified"
+PAGE_HELD = "page_held"
+
+
+def phone_after_failed_validation(said: str, channel_phone: str | None) -> tuple[str, bool]:
+    """What to keep as the contact phone when the caller's answers never validated, and whether it is
+    validated:
+    the number the caller is calling from (SMS, voice), else their words, capped, for the engineer to
+    check."""
+    if channel_phone:
+        return channel_phone, True
+    return said.strip()[:MAX_UNVERIFIED_PHONE_CHARS], False
+
+
+def registered_site(serial: str | None, named_hospital: str) -> dict[str, str] | None:
+    """The registry's site of the serial when the caller named its hospital (「嘉禾医院」 for
+    郑州市嘉禾医院)."""
+    if not serial or len(named_hospital.strip()) < 2:
+        return None
+    with session_scope() as session:
+        device = find_device(session, serial)
+        if device is None or not _names(named_hospital.strip(), device.hospital):
+            return None
+        return {
+            "hospital": device.hospital,
+            "department": device.department,
+            "site_address": device.address,
+            "site_city": device.city,
+        }
+
+
+def _names(said: str, hospital: str) -> bool:
+    core = said.removesuffix("医院")
+    return len(core) >= 2 and (core in hospital or hospital in said)
+
+
+def may_page_unverified(session: Session, ticket: Ticket, *, at: datetime, policy: ServicePolicy) -> bool:
+    """True while fewer than the allowed pages for unverified callers' tickets went out in the last hour for
+    this ticket's hospital, and for its site address."""
+    allowed = int(policy.value("caller_identity.unverified_pages_per_hour"))
+    same_place = [
+        column == value
+        for column, value in ((Ticket.hospital, ticket.hospital), (Ticket.site_address, ticket.site_address))
+        if value
+    ]
+    query = (
+        select(Ticket.flags)
+        .join(Page, Page.ticket_id == Ticket.id)
+        .where(Page.sent_at > at - timedelta(hours=1), Ticket.id != ticket.id)
+    )
+    if same_place:
+        query = query.where(or_(*same_place))
+    recent = sum(UNVERIFIED in (flags or []) for flags in session.execute(query).scalars())
+    return recent < allowed
+
+
+def mark(ticket: Ticket, *flags: str) -> None:
+    ticket.flags = sorted({*(ticket.flags or []), *flags})
+
+
+def held_for_duty_desk(ticket: Ticket) -> bool:
+    """Paging was held by the cap and nobody has assigned the ticket yet: the ladder does not start on its
+    own."""
+    return PAGE_HELD in (ticket.flags or []) and ticket.engineer_id is None
