@@ -1,12 +1,11 @@
 """Replay the security review's findings (docs/security.md) against a running `hotline serve --console`, and
 show each refused while signed, well-formed platform traffic is still answered.
 
-    .venv/bin/python bench/attacks.py            # starts its own bot and console on free ports in a temp var
-dir
+    .venv/bin/python bench/attacks.py    # its own bot and console on free ports, in a temp var dir
 
 Prints one line per check (PASS/FAIL, what was sent, what came back) and exits 1 if any check failed. The
-WeChat
-and Twilio requests are signed with the test secrets the script gives the server; nothing leaves 127.0.0.1.
+WeChat and Twilio requests are signed with the test secrets the script gives the server; nothing leaves
+127.0.0.1.
 """
 
 from __future__ import annotations
