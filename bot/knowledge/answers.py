@@ -238,7 +238,7 @@ class Answers:
                 # 「保养 多久一次 要钱吗」: a clause that, read with the one before, asks the same question is
                 # part of it.
                 together = self._find(self._candidates(pair, rules), "，".join(pair))
-                if together.topic is not None and together.topic == kept_found[-1].topic:
+                if together.topic == kept_found[-1].topic and not _own_question(one, together):
                     previous = pair
                     continue
                 kept_found.append(one)
@@ -285,9 +285,16 @@ class Answers:
             return _Found(choices[0], best, True, triggered)
         if any(word in seen for word in rules.not_ours):
             return _Found(None, Answer(Verdict.NONE, []), False)
-        if best.verdict is Verdict.ANSWER:
+        if best.verdict is Verdict.ANSWER and not self._ruled_out(best.hits[0].id, seen):
             return _Found(best.hits[0].id, best, False)
+        if best.verdict is Verdict.ANSWER:
+            # The words say it is not this topic (its `unless`): offer the choices rather than answer.
+            return _Found(None, Answer(Verdict.SUGGEST, best.hits), False)
         return _Found(None, best, False)
+
+    def _ruled_out(self, topic_id: str, seen: str) -> bool:
+        topic = self._current_rules().topics.get(topic_id)
+        return topic is not None and any(word in seen for word in topic.unless)
 
     # --- follow-ups
     def _continues(self, message: str, own: Reply) -> bool:
@@ -317,7 +324,7 @@ class Answers:
         # 「新来的人呢」 after 「装机培训收费吗」: the follow-up's own words point at a neighbour of the
         # earlier topic.
         neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
-        if not found.triggered and neighbour in {hit.id for hit in found.answer.hits}:
+        if not found.confident and neighbour in {hit.id for hit in found.answer.hits}:
             found = _Found(neighbour, found.answer, False)
         if found.confident:
             assert found.topic is not None
@@ -439,7 +446,8 @@ class Answers:
             *policy.raw.get("dispatch", {}).get("served_from", {}),
         ]
         for place in places:
-            if place in text:
+            # 「从郑州过来」 names where the engineer comes from, not the caller's site.
+            if re.search(f"(?<!从){re.escape(place)}", text):
                 return policy.distance_for(place).value
         return None
 
@@ -453,6 +461,16 @@ class Answers:
 
     def _current_rules(self) -> _Rules:
         return self._rules
+
+
+def _own_question(clause: _Found, pair: _Found) -> bool:
+    """Whether a clause with a topic of its own asks a second question although the pair reads as the
+    first one: its trigger still fires in the pair (「保修几年，保修期内保养收费吗」), or the pair's
+    topic is only the first clause's trigger (「热线多少 可以转人工吗」). Not when the pair's words rule
+    its topic out (「换了个电机 … 再坏还免费吗，保修多久」: the replaced part's warranty)."""
+    if clause.topic is None or clause.topic == pair.topic:
+        return False
+    return clause.topic in pair.candidates if clause.triggered else pair.triggered
 
 
 def _rank(reply: Reply) -> int:
