@@ -103,6 +103,8 @@ class _Rules:
     greetings: list[str]
     context_openers: list[str]
     question_words: list[str]
+    question_endings: list[str]
+    second_question_lead: float
     next_question: list[str]
     followup_openers: list[str]
     followup_closers: list[str]
@@ -238,7 +240,8 @@ class Answers:
                 # 「保养 多久一次 要钱吗」: a clause that, read with the one before, asks the same question is
                 # part of it.
                 together = self._find(self._candidates(pair, rules), "，".join(pair))
-                if together.topic == kept_found[-1].topic and not _own_question(one, together):
+                own = _own_question(one, together, self._lead(one), rules.second_question_lead)
+                if together.topic == kept_found[-1].topic and not own:
                     previous = pair
                     continue
                 kept_found.append(one)
@@ -246,9 +249,18 @@ class Answers:
             topics = {f.topic for f in kept_found if f.confident}
             if len(topics) >= 2:
                 return kept_found
+            whole = self._find(self._candidates(kept, rules), "，".join(kept))
+            # 「工程师到了以后先干什么，我们要怎么配合」: one clause names the topic the whole blurs.
+            return kept_found if topics and not whole.confident else [whole]
         if not kept or not asking:
             return []
         return [self._find(self._candidates(kept, rules), "，".join(kept))]
+
+    def _lead(self, found: _Found) -> float:
+        """How far a retriever answer's entry leads the next one (the suggest threshold when none is close)."""
+        hits = found.answer.hits
+        runner_up = hits[1].score if len(hits) > 1 else self.kb.settings.suggest_threshold
+        return found.best_score - runner_up
 
     def _candidates(self, clauses: list[str], rules: _Rules) -> list[str]:
         """The texts to look the question up by: without greetings and context clauses, and from the first
@@ -463,14 +475,15 @@ class Answers:
         return self._rules
 
 
-def _own_question(clause: _Found, pair: _Found) -> bool:
+def _own_question(clause: _Found, pair: _Found, lead: float, clear_lead: float) -> bool:
     """Whether a clause with a topic of its own asks a second question although the pair reads as the
-    first one: its trigger still fires in the pair (「保修几年，保修期内保养收费吗」), or the pair's
-    topic is only the first clause's trigger (「热线多少 可以转人工吗」). Not when the pair's words rule
-    its topic out (「换了个电机 … 再坏还免费吗，保修多久」: the replaced part's warranty)."""
+    first one: its trigger still fires in the pair (「保修几年，保修期内保养收费吗」), or the retriever
+    finds its entry clearly (「热线多少 可以转人工吗」). Not when the pair's words rule its topic out
+    (「换了个电机 … 再坏还免费吗，保修多久」: the replaced part's warranty), nor for a clause of general
+    words (「能不能续一年，大概什么价」: the price of the extended warranty)."""
     if clause.topic is None or clause.topic == pair.topic:
         return False
-    return clause.topic in pair.candidates if clause.triggered else pair.triggered
+    return clause.topic in pair.candidates if clause.triggered else lead >= clear_lead
 
 
 def _rank(reply: Reply) -> int:
@@ -507,7 +520,7 @@ def _asks(clause: str, rules: _Rules) -> bool:
     return (
         any(word in clause for word in rules.question_words)
         or bool(_X_NOT_X.search(clause))
-        or clause.endswith("不")
+        or clause.endswith(tuple(rules.question_endings))
     )
 
 
@@ -565,6 +578,8 @@ def _load_rules(path: Path) -> _Rules:
             greetings=[str(word) for word in reading["greetings"]],
             context_openers=[str(word) for word in reading["context_openers"]],
             question_words=[str(word) for word in reading["question_words"]],
+            question_endings=[str(word) for word in reading["question_endings"]],
+            second_question_lead=float(reading["second_question_lead"]),
             next_question=[str(word) for word in reading["next_question"]],
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],
