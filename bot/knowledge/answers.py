@@ -257,7 +257,7 @@ class Answers:
         return [self._find(self._candidates(kept, rules), "，".join(kept))]
 
     def _lead(self, found: _Found) -> float:
-        """How far a retriever answer's entry leads the next one (the suggest threshold when none is close)."""
+        """How far a retriever answer's entry leads the next (the suggest threshold when none is close)."""
         hits = found.answer.hits
         runner_up = hits[1].score if len(hits) > 1 else self.kb.settings.suggest_threshold
         return found.best_score - runner_up
