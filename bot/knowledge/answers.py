@@ -442,11 +442,13 @@ class Answers:
         return None
 
     def _distance(self, said: str, first: str | None) -> str | None:
+        order = list(self._current_rules().slots.get("distance", {}))  # the most remote first
         for text in ([first] if first else []) + [said]:
             cleaned = clean(text).replace(" ", "")
-            value = self._slot_in("distance", cleaned) or self._place(cleaned)
-            if value is not None:
-                return value
+            # 「洛阳栾川那边，离市区还有一百多公里」: the most remote of what the caller said counts.
+            values = [v for v in (self._slot_in("distance", cleaned), self._place(cleaned)) if v is not None]
+            if values:
+                return min(values, key=lambda v: order.index(v) if v in order else len(order))
         return None
 
     def _place(self, text: str) -> str | None:
