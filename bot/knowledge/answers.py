@@ -41,6 +41,8 @@ _CLAUSE_BREAK = re.compile(r"[，,、：:\s]+")
 _X_NOT_X = re.compile(r"(.)不\1")
 # Characters from which a clause before the question is a story rather than the question's topic words.
 _STORY_CLAUSE = 6
+# Characters a run-on clause needs after a question's end to be cut there.
+_RUN_ON_REST = 4
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class _Rules:
     context_openers: list[str]
     question_words: list[str]
     question_endings: list[str]
+    question_endings_inside: list[str]
     second_question_lead: float
     next_question: list[str]
     followup_openers: list[str]
@@ -204,7 +207,7 @@ class Answers:
         segments: list[list[str]] = []
         for sentence in _STRONG_BREAK.split(message):
             current: list[str] = []
-            for clause in _clauses(sentence):
+            for clause in (part for run in _clauses(sentence) for part in _run_on(run, rules)):
                 marker = next(
                     (m for m in rules.next_question if clause.startswith(m) and len(clause) > len(m)), None
                 )
@@ -288,8 +291,7 @@ class Answers:
         ]
         if len(triggered) == 1:
             return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered)
-        answers = [self._ask(text) for text in candidates]
-        best = max(answers, key=lambda answer: answer.hits[0].score if answer.hits else 0.0)
+        best = _supported([self._ask(text) for text in candidates])
         if triggered:
             order = {hit.id: i for i, hit in enumerate(best.hits)}
             choices = [t for t in triggered if t != avoid] or triggered
@@ -331,8 +333,11 @@ class Answers:
             for word in self.kb.device_words(earlier):
                 earlier = earlier.replace(word, "")
         combined = f"{core} {earlier}"
-        found = self._find([combined], combined, avoid=previous.topic)
         own = self._ask(core)
+        # 「那保养呢」 after a repair-fee question asks about another topic than the earlier one; 「多久一次」
+        # after a maintenance question, whose own words find the earlier topic, does not.
+        same = own.verdict is Verdict.ANSWER and own.hits[0].id == previous.topic
+        found = self._find([combined], combined, avoid=None if same else previous.topic)
         # 「新来的人呢」 after 「装机培训收费吗」: the follow-up's own words point at a neighbour of the
         # earlier topic.
         neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
@@ -477,15 +482,39 @@ class Answers:
         return self._rules
 
 
+def _top(answer: Answer) -> float:
+    return answer.hits[0].score if answer.hits else 0.0
+
+
+def _supported(answers: list[Answer]) -> Answer:
+    """The best of the look-ups of one question (the whole text first, then shorter ones): a shorter text
+    answers only with an entry the whole text also finds, else it can only offer choices (「…屏幕上有个
+    代码，应该怎么处理」 is not whatever 「应该怎么处理」 alone finds)."""
+    whole, *shorter = answers
+    found = {hit.id for hit in whole.hits}
+    best = whole
+    for answer in shorter:
+        if answer.hits and answer.hits[0].id not in found:
+            if whole.hits:
+                continue  # what the whole text finds stands
+            answer = Answer(Verdict.SUGGEST, answer.hits)
+        if _top(answer) > _top(best):
+            best = answer
+    return best
+
+
 def _own_question(clause: _Found, pair: _Found, lead: float, clear_lead: float) -> bool:
     """Whether a clause with a topic of its own asks a second question although the pair reads as the
     first one: its trigger still fires in the pair (「保修几年，保修期内保养收费吗」), or the retriever
     finds its entry clearly (「热线多少 可以转人工吗」). Not when the pair's words rule its topic out
     (「换了个电机 … 再坏还免费吗，保修多久」: the replaced part's warranty), nor for a clause of general
-    words (「能不能续一年，大概什么价」: the price of the extended warranty)."""
+    words or one that may be about the first topic too (「能不能续一年，大概什么价」: the price of the
+    extended warranty; 「换了一个电源模块，保修期是多久，从哪天算」)."""
     if clause.topic is None or clause.topic == pair.topic:
         return False
-    return clause.topic in pair.candidates if clause.triggered else lead >= clear_lead
+    if clause.triggered:
+        return clause.topic in pair.candidates
+    return lead >= clear_lead and pair.topic not in {hit.id for hit in clause.answer.hits}
 
 
 def _rank(reply: Reply) -> int:
@@ -494,6 +523,20 @@ def _rank(reply: Reply) -> int:
 
 def _clauses(text: str) -> list[str]:
     return [clause for clause in _CLAUSE_BREAK.split(clean(text)) if clause]
+
+
+def _run_on(clause: str, rules: _Rules) -> list[str]:
+    """A voice transcript's clause cut after a word that ends a question when what follows asks too
+    (「保修期是多久从什么时候开始算」); 「多久能到」 stays whole."""
+    for word in rules.question_endings_inside:
+        at = clause.find(word)
+        while at >= 0:
+            end = at + len(word)
+            rest = clause[end:]
+            if len(rest) >= _RUN_ON_REST and _asks(rest, rules) and _asks(clause[:end], rules):
+                return [clause[:end], *_run_on(rest, rules)]
+            at = clause.find(word, at + 1)
+    return [clause]
 
 
 def _after_greetings(clause: str, rules: _Rules) -> str:
@@ -581,6 +624,7 @@ def _load_rules(path: Path) -> _Rules:
             context_openers=[str(word) for word in reading["context_openers"]],
             question_words=[str(word) for word in reading["question_words"]],
             question_endings=[str(word) for word in reading["question_endings"]],
+            question_endings_inside=[str(word) for word in reading["question_endings_inside"]],
             second_question_lead=float(reading["second_question_lead"]),
             next_question=[str(word) for word in reading["next_question"]],
             followup_openers=[str(word) for word in reading["followup_openers"]],
