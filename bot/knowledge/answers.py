@@ -243,7 +243,8 @@ class Answers:
                 # 「保养 多久一次 要钱吗」: a clause that, read with the one before, asks the same question is
                 # part of it.
                 together = self._find(self._candidates(pair, rules), "，".join(pair))
-                own = _own_question(one, together, self._lead(one), rules.second_question_lead)
+                ranked = [hit.id for hit in self._ask("，".join(pair)).hits]
+                own = _own_question(one, together, self._lead(one), rules.second_question_lead, ranked)
                 if together.topic == kept_found[-1].topic and not own:
                     previous = pair
                     continue
@@ -252,9 +253,10 @@ class Answers:
             topics = {f.topic for f in kept_found if f.confident}
             if len(topics) >= 2:
                 return kept_found
+            clear = [f for f in kept_found if f.triggered or self._lead(f) >= rules.second_question_lead]
             whole = self._find(self._candidates(kept, rules), "，".join(kept))
-            # 「工程师到了以后先干什么，我们要怎么配合」: one clause names the topic the whole blurs.
-            return kept_found if topics and not whole.confident else [whole]
+            # 「旧件是怎么处理的，会不会拿去翻新再卖」: one clause names its topic clearly, the whole blurs it.
+            return clear if len(topics) == 1 and clear and not whole.confident else [whole]
         if not kept or not asking:
             return []
         return [self._find(self._candidates(kept, rules), "，".join(kept))]
@@ -269,6 +271,11 @@ class Answers:
         """The texts to look the question up by: without greetings and context clauses, and from the first
         asking clause on (the story before a question only dilutes it)."""
         content = [clause for clause in clauses if not _is_context(clause, rules)] or clauses
+        story = "".join(clause for clause in clauses if clause not in content)
+        devices = self.kb.device_words(story) - self.kb.device_words("".join(content))
+        if devices:
+            # 「我们科的电解质仪周末没人用，可以关机吗」: the device named in the story is the question's.
+            content = ["".join(sorted(devices)), *content]
         candidates = ["，".join(content)]
         asking = [i for i, clause in enumerate(content) if _asks(clause, rules)]
         # Only a story is dropped: short clauses before the question are its topic words (「延保 怎么买」).
@@ -503,18 +510,21 @@ def _supported(answers: list[Answer]) -> Answer:
     return best
 
 
-def _own_question(clause: _Found, pair: _Found, lead: float, clear_lead: float) -> bool:
+def _own_question(clause: _Found, pair: _Found, lead: float, clear_lead: float, ranked: list[str]) -> bool:
     """Whether a clause with a topic of its own asks a second question although the pair reads as the
     first one: its trigger still fires in the pair (「保修几年，保修期内保养收费吗」), or the retriever
     finds its entry clearly (「热线多少 可以转人工吗」). Not when the pair's words rule its topic out
     (「换了个电机 … 再坏还免费吗，保修多久」: the replaced part's warranty), nor for a clause of general
-    words or one that may be about the first topic too (「能不能续一年，大概什么价」: the price of the
-    extended warranty; 「换了一个电源模块，保修期是多久，从哪天算」)."""
+    words, or one the retriever, reading the pair, finds less than the first topic (「能不能续一年，大概
+    什么价」: the price of the extended warranty; 「换了一个电源模块，保修期是多久，从哪天算」). `ranked`: the
+    retriever's entries for the pair, best first."""
     if clause.topic is None or clause.topic == pair.topic:
         return False
     if clause.triggered:
         return clause.topic in pair.candidates
-    return lead >= clear_lead and pair.topic not in {hit.id for hit in clause.answer.hits}
+    if lead < clear_lead:
+        return False
+    return pair.topic not in ranked or clause.topic in ranked[: ranked.index(pair.topic)]
 
 
 def _rank(reply: Reply) -> int:
