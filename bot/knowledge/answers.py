@@ -107,6 +107,7 @@ class _Rules:
     question_words: list[str]
     question_endings: list[str]
     question_endings_inside: list[str]
+    not_asking: list[str]
     second_question_lead: float
     next_question: list[str]
     followup_openers: list[str]
@@ -255,7 +256,8 @@ class Answers:
                 return kept_found
             clear = [f for f in kept_found if f.triggered or self._lead(f) >= rules.second_question_lead]
             whole = self._find(self._candidates(kept, rules), "，".join(kept))
-            # 「旧件是怎么处理的，会不会拿去翻新再卖」: one clause names its topic clearly, the whole blurs it.
+            # 「旧件是怎么处理的，会不会拿去翻新再卖」: one clause names its topic clearly, the whole
+            # blurs it.
             return clear if len(topics) == 1 and clear and not whole.confident else [whole]
         if not kept or not asking:
             return []
@@ -572,6 +574,8 @@ def _is_context(clause: str, rules: _Rules) -> bool:
 
 
 def _asks(clause: str, rules: _Rules) -> bool:
+    for words in rules.not_asking:
+        clause = clause.replace(words, "")
     return (
         any(word in clause for word in rules.question_words)
         or bool(_X_NOT_X.search(clause))
@@ -635,6 +639,7 @@ def _load_rules(path: Path) -> _Rules:
             question_words=[str(word) for word in reading["question_words"]],
             question_endings=[str(word) for word in reading["question_endings"]],
             question_endings_inside=[str(word) for word in reading["question_endings_inside"]],
+            not_asking=[str(word) for word in reading["not_asking"]],
             second_question_lead=float(reading["second_question_lead"]),
             next_question=[str(word) for word in reading["next_question"]],
             followup_openers=[str(word) for word in reading["followup_openers"]],
