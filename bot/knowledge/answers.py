@@ -108,6 +108,7 @@ class _Rules:
     question_endings: list[str]
     question_endings_inside: list[str]
     not_asking: list[str]
+    same_question: list[str]
     second_question_lead: float
     next_question: list[str]
     followup_openers: list[str]
@@ -229,7 +230,9 @@ class Answers:
         asking = [i for i, clause in enumerate(kept) if _asks(clause, rules)]
         # A scene-setting clause that happens to hold a question word (「我们这台是零几年买的」) starts no
         # question.
-        separate = [i for i in asking if not any(kept[i].startswith(o) for o in rules.context_openers)]
+        # 「能直接开吗，还是要先检查什么」: an alternative (same_question) is part of the question before it.
+        openers = [*rules.context_openers, *rules.same_question]
+        separate = [i for i in asking if not any(kept[i].startswith(o) for o in openers)]
         if len(separate) >= 2:
             groups, start = [], 0
             for i in separate:
@@ -245,8 +248,11 @@ class Answers:
                 # part of it.
                 together = self._find(self._candidates(pair, rules), "，".join(pair))
                 ranked = [hit.id for hit in self._ask("，".join(pair)).hits]
-                own = _own_question(one, together, self._lead(one), rules.second_question_lead, ranked)
-                if together.topic == kept_found[-1].topic and not own:
+                lead = self._lead(one)
+                own = _own_question(one, together, lead, rules.second_question_lead, ranked)
+                # A clause of one general word (「怎么收钱」) is never a question of its own.
+                general = not one.triggered and len(set(self.kb.terms("".join(group)))) <= 1
+                if not own and (together.topic == kept_found[-1].topic or general):
                     previous = pair
                     continue
                 kept_found.append(one)
@@ -640,6 +646,7 @@ def _load_rules(path: Path) -> _Rules:
             question_endings=[str(word) for word in reading["question_endings"]],
             question_endings_inside=[str(word) for word in reading["question_endings_inside"]],
             not_asking=[str(word) for word in reading["not_asking"]],
+            same_question=[str(word) for word in reading["same_question"]],
             second_question_lead=float(reading["second_question_lead"]),
             next_question=[str(word) for word in reading["next_question"]],
             followup_openers=[str(word) for word in reading["followup_openers"]],
