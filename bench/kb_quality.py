@@ -20,8 +20,8 @@ with
    under suggest_threshold (a declined question scores 0). "Ranked first" ignores the thresholds: it tells a
    ranking miss (wrong entry first) from a calibration miss (right entry first, scored too low). The scores
    thresholds aside come from a temporary copy of kb/ whose suggest_threshold is 0.
-3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml, may be tuned on; heldout_realistic.yml,
-never)
+3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml, may be tuned on; heldout_realistic.yml
+   and heldout_realistic_second.yml, never)
    asked as the bot asks them (`bot.knowledge.answers.Answers.reply`, the previous question kept for
    follow-ups), per style: right outright, reachable via 「您是想问」, wrong confident answers, honest
    declines. `--retriever-only` asks the bare FAQ retriever instead (one question, no context, no policy
@@ -31,6 +31,7 @@ never)
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -41,7 +42,19 @@ import yaml
 from bot.config import settings
 from bot.knowledge import KnowledgeBase, RetrievalSettings, Verdict
 from bot.knowledge.answers import Answers
-from bot.policy import ServicePolicy, current_policy
+from bot.policy import current_policy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.knowledge.realistic import (  # noqa: E402
+    OUTCOMES,
+    Outcome,
+    Realistic,
+    answers_outcome,
+    load_realistic,
+    retriever_outcome,
+    tally,
+)
 
 HELDOUT_DIR = Path(__file__).resolve().parent.parent / "tests" / "knowledge"
 TUNING_SET = HELDOUT_DIR / "heldout_questions.yml"
@@ -246,80 +259,20 @@ def held_out_report(
         )
 
 
-@dataclass(frozen=True)
-class Realistic:
-    text: str
-    style: str
-    expected: list[str]  # FAQ topics the answer must cover; empty: the KB cannot know, decline
-    must: list[str]  # texts the answer must contain, policy values filled in
-    after: str | None  # the previous message, for follow-ups
-
-
-@dataclass(frozen=True)
-class Outcome:
-    verdict: Verdict
-    topics: list[str]  # the topics answered
-    text: str  # the answer the caller reads (empty unless answered)
-    suggested: list[str]  # the topics offered as 「您是想问」 choices
-
-
-# (name, file, whether its misses are printed): the held-out set's never are, so that nobody tunes on them.
+# (name, file, whether its misses are printed): the held-out sets' never are, so that nobody tunes on them.
 REALISTIC_SETS = (
     ("dev (may be tuned on)", "dev_realistic.yml", True),
     ("held-out (never tuned on)", "heldout_realistic.yml", False),
+    ("second held-out (never tuned on)", "heldout_realistic_second.yml", False),
 )
-OUTCOMES = ("right", "partial", "reachable", "wrong", "offered", "declined")
-
-
-def load_realistic(path: Path, policy: ServicePolicy) -> list[Realistic]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
-    items = []
-    for item in raw:
-        expected = item["id"] if isinstance(item["id"], list) else ([item["id"]] if item["id"] else [])
-        must = [policy.render(text) for text in item.get("must", [])]
-        items.append(Realistic(str(item["text"]), item["style"], expected, must, item.get("after")))
-    return items
-
-
-def classify(item: Realistic, outcome: Outcome) -> str:
-    """right: every topic answered with the asked-for numbers, and nothing else; partial: answered, some
-    topics
-    missing, nothing wrong; reachable: a 「您是想问」 choice holds the topic; wrong: a confident answer that
-    is
-    not right or partial (for an unknown question: any answer); offered: choices without the topic; declined:
-    nothing offered."""
-    if outcome.verdict is Verdict.NONE:
-        return "declined"
-    if outcome.verdict is Verdict.SUGGEST:
-        return "reachable" if set(item.expected) & set(outcome.suggested) else "offered"
-    has_numbers = all(text in outcome.text for text in item.must)
-    if item.expected and has_numbers and set(item.expected) == set(outcome.topics):
-        return "right"
-    if has_numbers and set(item.expected) & set(outcome.topics) and set(outcome.topics) <= set(item.expected):
-        return "partial"
-    return "wrong"
-
-
-def retriever_outcome(kb: KnowledgeBase, item: Realistic) -> Outcome:
-    """The bare retriever of before issue 14: the message as one question, no context."""
-    answer = kb.ask(item.text, k=3)
-    if answer.verdict is Verdict.ANSWER:
-        return Outcome(answer.verdict, [answer.hits[0].id], answer.hits[0].answer, [])
-    return Outcome(answer.verdict, [], "", [hit.id for hit in answer.hits])
-
-
-def answers_outcome(answers: Answers, item: Realistic) -> Outcome:
-    """What the bot answers; a follow-up is asked right after its previous question."""
-    previous = answers.reply(item.after).context if item.after else None
-    reply = answers.reply(item.text, previous=previous)
-    return Outcome(reply.verdict, reply.topics, reply.text, [hit.id for hit in reply.suggestions])
 
 
 def realistic_report(name: str, items: list[Realistic], outcomes: list[Outcome], show_misses: bool) -> None:
-    classes = [classify(item, outcome) for item, outcome in zip(items, outcomes, strict=True)]
+    result = tally(items, outcomes)
+    classes = result.classes
     answerable = [c for item, c in zip(items, classes, strict=True) if item.expected]
     unknown = [c for item, c in zip(items, classes, strict=True) if not item.expected]
-    outright = answerable.count("right") + unknown.count("declined")
+    outright = round(result.right_outright * len(items))
     print(
         f"== {name}: {len(items)} questions, {len(answerable)} answerable, {len(unknown)} the KB cannot know"
     )

@@ -41,6 +41,8 @@ _CLAUSE_BREAK = re.compile(r"[，,、：:\s]+")
 _X_NOT_X = re.compile(r"(.)不\1")
 # Characters from which a clause before the question is a story rather than the question's topic words.
 _STORY_CLAUSE = 6
+# Characters a run-on clause needs after a question's end to be cut there.
+_RUN_ON_REST = 4
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,11 @@ class _Rules:
     greetings: list[str]
     context_openers: list[str]
     question_words: list[str]
+    question_endings: list[str]
+    question_endings_inside: list[str]
+    not_asking: list[str]
+    same_question: list[str]
+    second_question_lead: float
     next_question: list[str]
     followup_openers: list[str]
     followup_closers: list[str]
@@ -202,7 +209,7 @@ class Answers:
         segments: list[list[str]] = []
         for sentence in _STRONG_BREAK.split(message):
             current: list[str] = []
-            for clause in _clauses(sentence):
+            for clause in (part for run in _clauses(sentence) for part in _run_on(run, rules)):
                 marker = next(
                     (m for m in rules.next_question if clause.startswith(m) and len(clause) > len(m)), None
                 )
@@ -223,7 +230,9 @@ class Answers:
         asking = [i for i, clause in enumerate(kept) if _asks(clause, rules)]
         # A scene-setting clause that happens to hold a question word (「我们这台是零几年买的」) starts no
         # question.
-        separate = [i for i in asking if not any(kept[i].startswith(o) for o in rules.context_openers)]
+        # 「能直接开吗，还是要先检查什么」: an alternative (same_question) is part of the question before it.
+        openers = [*rules.context_openers, *rules.same_question]
+        separate = [i for i in asking if not any(kept[i].startswith(o) for o in openers)]
         if len(separate) >= 2:
             groups, start = [], 0
             for i in separate:
@@ -238,7 +247,12 @@ class Answers:
                 # 「保养 多久一次 要钱吗」: a clause that, read with the one before, asks the same question is
                 # part of it.
                 together = self._find(self._candidates(pair, rules), "，".join(pair))
-                if together.topic is not None and together.topic == kept_found[-1].topic:
+                ranked = [hit.id for hit in self._ask("，".join(pair)).hits]
+                lead = self._lead(one)
+                own = _own_question(one, together, lead, rules.second_question_lead, ranked)
+                # A clause of one general word (「怎么收钱」) is never a question of its own.
+                general = not one.triggered and len(set(self.kb.terms("".join(group)))) <= 1
+                if not own and (together.topic == kept_found[-1].topic or general):
                     previous = pair
                     continue
                 kept_found.append(one)
@@ -246,14 +260,30 @@ class Answers:
             topics = {f.topic for f in kept_found if f.confident}
             if len(topics) >= 2:
                 return kept_found
+            clear = [f for f in kept_found if f.triggered or self._lead(f) >= rules.second_question_lead]
+            whole = self._find(self._candidates(kept, rules), "，".join(kept))
+            # 「旧件是怎么处理的，会不会拿去翻新再卖」: one clause names its topic clearly, the whole
+            # blurs it.
+            return clear if len(topics) == 1 and clear and not whole.confident else [whole]
         if not kept or not asking:
             return []
         return [self._find(self._candidates(kept, rules), "，".join(kept))]
+
+    def _lead(self, found: _Found) -> float:
+        """How far a retriever answer's entry leads the next (the suggest threshold when none is close)."""
+        hits = found.answer.hits
+        runner_up = hits[1].score if len(hits) > 1 else self.kb.settings.suggest_threshold
+        return found.best_score - runner_up
 
     def _candidates(self, clauses: list[str], rules: _Rules) -> list[str]:
         """The texts to look the question up by: without greetings and context clauses, and from the first
         asking clause on (the story before a question only dilutes it)."""
         content = [clause for clause in clauses if not _is_context(clause, rules)] or clauses
+        story = "".join(clause for clause in clauses if clause not in content)
+        devices = self.kb.device_words(story) - self.kb.device_words("".join(content))
+        if devices:
+            # 「我们科的电解质仪周末没人用，可以关机吗」: the device named in the story is the question's.
+            content = ["".join(sorted(devices)), *content]
         candidates = ["，".join(content)]
         asking = [i for i, clause in enumerate(content) if _asks(clause, rules)]
         # Only a story is dropped: short clauses before the question are its topic words (「延保 怎么买」).
@@ -276,8 +306,7 @@ class Answers:
         ]
         if len(triggered) == 1:
             return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered)
-        answers = [self._ask(text) for text in candidates]
-        best = max(answers, key=lambda answer: answer.hits[0].score if answer.hits else 0.0)
+        best = _supported([self._ask(text) for text in candidates])
         if triggered:
             order = {hit.id: i for i, hit in enumerate(best.hits)}
             choices = [t for t in triggered if t != avoid] or triggered
@@ -285,9 +314,16 @@ class Answers:
             return _Found(choices[0], best, True, triggered)
         if any(word in seen for word in rules.not_ours):
             return _Found(None, Answer(Verdict.NONE, []), False)
-        if best.verdict is Verdict.ANSWER:
+        if best.verdict is Verdict.ANSWER and not self._ruled_out(best.hits[0].id, seen):
             return _Found(best.hits[0].id, best, False)
+        if best.verdict is Verdict.ANSWER:
+            # The words say it is not this topic (its `unless`): offer the choices rather than answer.
+            return _Found(None, Answer(Verdict.SUGGEST, best.hits), False)
         return _Found(None, best, False)
+
+    def _ruled_out(self, topic_id: str, seen: str) -> bool:
+        topic = self._current_rules().topics.get(topic_id)
+        return topic is not None and any(word in seen for word in topic.unless)
 
     # --- follow-ups
     def _continues(self, message: str, own: Reply) -> bool:
@@ -312,12 +348,15 @@ class Answers:
             for word in self.kb.device_words(earlier):
                 earlier = earlier.replace(word, "")
         combined = f"{core} {earlier}"
-        found = self._find([combined], combined, avoid=previous.topic)
         own = self._ask(core)
+        # 「那保养呢」 after a repair-fee question asks about another topic than the earlier one; 「多久一次」
+        # after a maintenance question, whose own words find the earlier topic, does not.
+        same = own.verdict is Verdict.ANSWER and own.hits[0].id == previous.topic
+        found = self._find([combined], combined, avoid=None if same else previous.topic)
         # 「新来的人呢」 after 「装机培训收费吗」: the follow-up's own words point at a neighbour of the
         # earlier topic.
         neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
-        if not found.triggered and neighbour in {hit.id for hit in found.answer.hits}:
+        if not found.confident and neighbour in {hit.id for hit in found.answer.hits}:
             found = _Found(neighbour, found.answer, False)
         if found.confident:
             assert found.topic is not None
@@ -423,11 +462,13 @@ class Answers:
         return None
 
     def _distance(self, said: str, first: str | None) -> str | None:
+        order = list(self._current_rules().slots.get("distance", {}))  # the most remote first
         for text in ([first] if first else []) + [said]:
             cleaned = clean(text).replace(" ", "")
-            value = self._slot_in("distance", cleaned) or self._place(cleaned)
-            if value is not None:
-                return value
+            # 「洛阳栾川那边，离市区还有一百多公里」: the most remote of what the caller said counts.
+            values = [v for v in (self._slot_in("distance", cleaned), self._place(cleaned)) if v is not None]
+            if values:
+                return min(values, key=lambda v: order.index(v) if v in order else len(order))
         return None
 
     def _place(self, text: str) -> str | None:
@@ -439,7 +480,8 @@ class Answers:
             *policy.raw.get("dispatch", {}).get("served_from", {}),
         ]
         for place in places:
-            if place in text:
+            # 「从郑州过来」 names where the engineer comes from, not the caller's site.
+            if re.search(f"(?<!从){re.escape(place)}", text):
                 return policy.distance_for(place).value
         return None
 
@@ -455,12 +497,64 @@ class Answers:
         return self._rules
 
 
+def _top(answer: Answer) -> float:
+    return answer.hits[0].score if answer.hits else 0.0
+
+
+def _supported(answers: list[Answer]) -> Answer:
+    """The best of the look-ups of one question (the whole text first, then shorter ones): a shorter text
+    answers only with an entry the whole text also finds, else it can only offer choices (「…屏幕上有个
+    代码，应该怎么处理」 is not whatever 「应该怎么处理」 alone finds)."""
+    whole, *shorter = answers
+    found = {hit.id for hit in whole.hits}
+    best = whole
+    for answer in shorter:
+        if answer.hits and answer.hits[0].id not in found:
+            if whole.hits:
+                continue  # what the whole text finds stands
+            answer = Answer(Verdict.SUGGEST, answer.hits)
+        if _top(answer) > _top(best):
+            best = answer
+    return best
+
+
+def _own_question(clause: _Found, pair: _Found, lead: float, clear_lead: float, ranked: list[str]) -> bool:
+    """Whether a clause with a topic of its own asks a second question although the pair reads as the
+    first one: its trigger still fires in the pair (「保修几年，保修期内保养收费吗」), or the retriever
+    finds its entry clearly (「热线多少 可以转人工吗」). Not when the pair's words rule its topic out
+    (「换了个电机 … 再坏还免费吗，保修多久」: the replaced part's warranty), nor for a clause of general
+    words, or one the retriever, reading the pair, finds less than the first topic (「能不能续一年，大概
+    什么价」: the price of the extended warranty; 「换了一个电源模块，保修期是多久，从哪天算」). `ranked`: the
+    retriever's entries for the pair, best first."""
+    if clause.topic is None or clause.topic == pair.topic:
+        return False
+    if clause.triggered:
+        return clause.topic in pair.candidates
+    if lead < clear_lead:
+        return False
+    return pair.topic not in ranked or clause.topic in ranked[: ranked.index(pair.topic)]
+
+
 def _rank(reply: Reply) -> int:
     return {Verdict.ANSWER: 2, Verdict.SUGGEST: 1, Verdict.NONE: 0}[reply.verdict]
 
 
 def _clauses(text: str) -> list[str]:
     return [clause for clause in _CLAUSE_BREAK.split(clean(text)) if clause]
+
+
+def _run_on(clause: str, rules: _Rules) -> list[str]:
+    """A voice transcript's clause cut after a word that ends a question when what follows asks too
+    (「保修期是多久从什么时候开始算」); 「多久能到」 stays whole."""
+    for word in rules.question_endings_inside:
+        at = clause.find(word)
+        while at >= 0:
+            end = at + len(word)
+            rest = clause[end:]
+            if len(rest) >= _RUN_ON_REST and _asks(rest, rules) and _asks(clause[:end], rules):
+                return [clause[:end], *_run_on(rest, rules)]
+            at = clause.find(word, at + 1)
+    return [clause]
 
 
 def _after_greetings(clause: str, rules: _Rules) -> str:
@@ -486,10 +580,12 @@ def _is_context(clause: str, rules: _Rules) -> bool:
 
 
 def _asks(clause: str, rules: _Rules) -> bool:
+    for words in rules.not_asking:
+        clause = clause.replace(words, "")
     return (
         any(word in clause for word in rules.question_words)
         or bool(_X_NOT_X.search(clause))
-        or clause.endswith("不")
+        or clause.endswith(tuple(rules.question_endings))
     )
 
 
@@ -547,6 +643,11 @@ def _load_rules(path: Path) -> _Rules:
             greetings=[str(word) for word in reading["greetings"]],
             context_openers=[str(word) for word in reading["context_openers"]],
             question_words=[str(word) for word in reading["question_words"]],
+            question_endings=[str(word) for word in reading["question_endings"]],
+            question_endings_inside=[str(word) for word in reading["question_endings_inside"]],
+            not_asking=[str(word) for word in reading["not_asking"]],
+            same_question=[str(word) for word in reading["same_question"]],
+            second_question_lead=float(reading["second_question_lead"]),
             next_question=[str(word) for word in reading["next_question"]],
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],

@@ -132,6 +132,10 @@ class KnowledgeBase:
         analyser = self._content.analyser
         return analyser.ngrams(analyser.terms(text))
 
+    def terms(self, text: str) -> list[str]:
+        """The words the retriever looks a text up by (synonyms applied, stopwords dropped)."""
+        return self._content.analyser.terms(text)
+
     def device_words(self, text: str) -> set[str]:
         """The device types a text names, as canonical words (「KR-2000」, 「生化」 → 生化仪)."""
         words = self._content.device_words

@@ -131,6 +131,60 @@ def test_questions_the_knowledge_base_cannot_know_are_not_answered(answers: Answ
     assert answers.reply("修完的发票找谁开").verdict is Verdict.NONE
 
 
+@pytest.mark.parametrize(
+    ("message", "topics", "says"),
+    [
+        # A story clause with 不 in it asks nothing: the caller gets the fee answer, not care of the needle.
+        ("进修的同学加样的时候操作错了把针撞了，现在吸不上样，这个要收费吗", ["warranty.coverage"], "有偿"),
+        # A tail of general words (「应该怎么处理」) is not looked up alone: the alarm the story names is.
+        (
+            "我们的血球仪上午一开机就报警，屏幕上出来一个代码，应该怎么处理",
+            ["care.general.alarm"],
+            "报警代码",
+        ),
+        # A later clause of general words is about the first question: one answer, no fee table.
+        ("延保能不能买，大概什么价", ["warranty.extended"], "延保价格"),
+        # A device named in the story is the one asked about.
+        ("我们科的尿液分析仪放假没人用，试纸条应该怎么放", ["care.urine.strips"], "试纸条"),
+        # A voice transcript without punctuation that asks two things gets both.
+        (
+            "想问一下你们那个设备保修期是多久从什么时候开始算",
+            ["warranty.length", "warranty.start_date"],
+            "验收",
+        ),
+        # 「好几天」 tells the story; the question is the progress.
+        ("我们的机器修了好几天了，现在进展怎么样", ["reports.progress"], "进度"),
+    ],
+)
+def test_the_story_around_a_question_does_not_answer_for_it(
+    answers: Answers, message: str, topics: list[str], says: str
+) -> None:
+    reply = answers.reply(message)
+    assert answered(reply) == topics and says in reply.text
+
+
+@pytest.mark.parametrize(
+    ("message", "says"),
+    [
+        # Where the engineer comes from is not the caller's site.
+        ("师傅从洛阳过来要多长时间，我们在栾川", "48小时"),
+        ("我们是周口的，你们工程师从郑州过来最晚多久", "24小时"),
+        # The most remote of what the caller says counts: a remote county far from the city centre.
+        ("我们是嵩县那边的，离市区挺远，坏了多久能来人", "48小时"),
+    ],
+)
+def test_the_callers_site_decides_the_on_site_deadline(answers: Answers, message: str, says: str) -> None:
+    reply = answers.reply(message)
+    assert answered(reply) == ["deadlines.onsite"] and says in reply.text
+
+
+def test_words_that_rule_a_topic_out_turn_its_answer_into_choices(answers: Answers) -> None:
+    # 新人 rules out the installation training: the caller chooses rather than gets the wrong course.
+    reply = answers.reply("俺们科来了个新人，恁给培训培训中不")
+    assert reply.verdict is not Verdict.ANSWER or reply.topics == ["training.new_staff"]
+    assert "training.basic" not in reply.topics
+
+
 def test_still_is_not_a_second_question(answers: Answers) -> None:
     # 「还有配件吗」 asks whether parts still exist; it does not start a second question.
     assert answered(answers.reply("我们这台是零几年买的 还有配件吗")) == ["warranty.lifelong"]

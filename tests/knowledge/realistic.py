@@ -1,0 +1,109 @@
+"""The realistic question sets of issue 14 (dev_realistic.yml, heldout_realistic.yml,
+heldout_realistic_second.yml) and how a caller's outcome is counted: read by bench/kb_quality.py
+--realistic and tests/knowledge/test_realistic_questions.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.knowledge import KnowledgeBase, Verdict
+from bot.knowledge.answers import Answers
+from bot.policy import ServicePolicy
+
+HERE = Path(__file__).resolve().parent
+OUTCOMES = ("right", "partial", "reachable", "wrong", "offered", "declined")
+
+
+@dataclass(frozen=True)
+class Realistic:
+    text: str
+    style: str
+    expected: list[str]  # FAQ topics the answer must cover; empty: the KB cannot know, decline
+    must: list[str]  # texts the answer must contain, policy values filled in
+    after: str | None  # the previous message, for follow-ups
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    topics: list[str]  # the topics answered
+    text: str  # the answer the caller reads (empty unless answered)
+    suggested: list[str]  # the topics offered as 「您是想问」 choices
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A set's outcomes: `classes` per question, in the set's order."""
+
+    items: list[Realistic]
+    classes: list[str]
+
+    def share(self, *classes: str, answerable: bool | None = None) -> float:
+        chosen = [
+            c
+            for item, c in zip(self.items, self.classes, strict=True)
+            if answerable is None or bool(item.expected) == answerable
+        ]
+        return sum(c in classes for c in chosen) / len(chosen)
+
+    @property
+    def right_outright(self) -> float:
+        """Answered right, or (a question the knowledge base cannot know) declined."""
+        good = sum(
+            c == "right" or (not item.expected and c == "declined")
+            for item, c in zip(self.items, self.classes, strict=True)
+        )
+        return good / len(self.items)
+
+    @property
+    def wrong(self) -> float:
+        return self.share("wrong")
+
+
+def load_realistic(path: Path, policy: ServicePolicy) -> list[Realistic]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    items = []
+    for item in raw:
+        expected = item["id"] if isinstance(item["id"], list) else ([item["id"]] if item["id"] else [])
+        must = [policy.render(text) for text in item.get("must", [])]
+        items.append(Realistic(str(item["text"]), item["style"], expected, must, item.get("after")))
+    return items
+
+
+def classify(item: Realistic, outcome: Outcome) -> str:
+    """right: every topic answered with the asked-for numbers, and nothing else; partial: answered, some
+    topics missing, nothing wrong; reachable: a 「您是想问」 choice holds the topic; wrong: a confident
+    answer that is not right or partial (for an unknown question: any answer); offered: choices without the
+    topic; declined: nothing offered."""
+    if outcome.verdict is Verdict.NONE:
+        return "declined"
+    if outcome.verdict is Verdict.SUGGEST:
+        return "reachable" if set(item.expected) & set(outcome.suggested) else "offered"
+    has_numbers = all(text in outcome.text for text in item.must)
+    if item.expected and has_numbers and set(item.expected) == set(outcome.topics):
+        return "right"
+    if has_numbers and set(item.expected) & set(outcome.topics) and set(outcome.topics) <= set(item.expected):
+        return "partial"
+    return "wrong"
+
+
+def retriever_outcome(kb: KnowledgeBase, item: Realistic) -> Outcome:
+    """The bare retriever of before issue 14: the message as one question, no context."""
+    answer = kb.ask(item.text, k=3)
+    if answer.verdict is Verdict.ANSWER:
+        return Outcome(answer.verdict, [answer.hits[0].id], answer.hits[0].answer, [])
+    return Outcome(answer.verdict, [], "", [hit.id for hit in answer.hits])
+
+
+def answers_outcome(answers: Answers, item: Realistic) -> Outcome:
+    """What the bot answers; a follow-up is asked right after its previous question."""
+    previous = answers.reply(item.after).context if item.after else None
+    reply = answers.reply(item.text, previous=previous)
+    return Outcome(reply.verdict, reply.topics, reply.text, [hit.id for hit in reply.suggestions])
+
+
+def tally(items: list[Realistic], outcomes: list[Outcome]) -> Tally:
+    return Tally(items, [classify(item, outcome) for item, outcome in zip(items, outcomes, strict=True)])
