@@ -23,7 +23,7 @@ from bot.clock import local_text, utc_now
 from bot.context import TICKETS, Lookup, ordinal_in, warranty_follow_up
 from bot.db import session_scope
 from bot.db.models import Ticket
-from bot.installed_base import find_device
+from bot.identity import device_shown_to
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
 from bot.policy import ServicePolicy, current_policy
 from bot.submission import note_repeat_report
@@ -139,8 +139,8 @@ def registry_fields(message: Message, tracker: Tracker) -> dict[str, Any]:
     if serial is None:
         return {}
     with session_scope() as session:
-        device = find_device(session, serial)
-        if device is None or not caller_of_tracker(session, tracker).may_see_hospital(device.hospital):
+        device = device_shown_to(session, caller_of_tracker(session, tracker), serial)
+        if device is None:
             return {}
         return {
             "serial_number": serial,

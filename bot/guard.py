@@ -25,6 +25,7 @@ from bot.policy import ServicePolicy
 MAX_UNVERIFIED_PHONE_CHARS = 30
 UNVERIFIED = "caller_unverified"
 PAGE_HELD = "page_held"
+SITE_NOT_REGISTERED = "hospital_not_serial_site"
 
 
 def phone_after_failed_validation(said: str, channel_phone: str | None) -> tuple[str, bool]:
@@ -37,21 +38,17 @@ def phone_after_failed_validation(said: str, channel_phone: str | None) -> tuple
     return said.strip()[:MAX_UNVERIFIED_PHONE_CHARS], False
 
 
-def registered_site(serial: str | None, named_hospital: str) -> dict[str, str] | None:
-    """The registry's site of the serial when the caller named its hospital (「嘉禾医院」 for
-    郑州市嘉禾医院)."""
+def registry_check(serial: str | None, named_hospital: str) -> str | None:
+    """The ticket flag `SITE_NOT_REGISTERED` when the caller named a hospital other than the registered site of
+    the serial they gave (a wrong serial, a moved device, or someone naming a device they are not at); tier 2
+    sees it, the caller never learns which."""
     if not serial or len(named_hospital.strip()) < 2:
         return None
     with session_scope() as session:
         device = find_device(session, serial)
-        if device is None or not _names(named_hospital.strip(), device.hospital):
+        if device is None or _names(named_hospital.strip(), device.hospital):
             return None
-        return {
-            "hospital": device.hospital,
-            "department": device.department,
-            "site_address": device.address,
-            "site_city": device.city,
-        }
+    return SITE_NOT_REGISTERED
 
 
 def _names(said: str, hospital: str) -> bool:

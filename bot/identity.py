@@ -31,7 +31,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import settings
-from bot.db.models import Contact, IdentityCode, Ticket, VerifiedCaller
+from bot.db.models import Contact, Device, IdentityCode, Ticket, VerifiedCaller
+from bot.installed_base import find_device
 from bot.intake import normalise_phone
 from bot.keys import kept_secret
 from bot.policy import ServicePolicy
@@ -110,6 +111,14 @@ class Caller:
 
     def may_see_hospital(self, hospital: str | None) -> bool:
         return self.verified and hospital is not None and hospital in self.hospitals
+
+
+def device_shown_to(session: Session, caller: Caller, serial: str | None) -> Device | None:
+    """The registry entry of a serial as this caller may be shown it (hospital, department, site, model,
+    warranty): only a verified caller of the device's hospital; to anyone else a registered serial is as
+    unknown as a made-up one. The ticket still carries the serial, so tier 2 sees the device."""
+    device = find_device(session, serial) if serial else None
+    return device if device is not None and caller.may_see_hospital(device.hospital) else None
 
 
 def hospitals_of(session: Session, phone: str) -> frozenset[str]:

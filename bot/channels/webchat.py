@@ -108,8 +108,6 @@ def _start_session(chat: ChatSession) -> None:
             greeting = text(
                 "device_greeting",
                 hotline=hotline,
-                hospital=device.hospital,
-                department=device.department,
                 model=device.model,
                 serial=device.serial_number,
             )
