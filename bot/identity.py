@@ -122,16 +122,11 @@ def device_shown_to(session: Session, caller: Caller, serial: str | None) -> Dev
 
 
 def hospitals_of(session: Session, phone: str) -> frozenset[str]:
-    """The hospitals a phone belongs to: the directory's, and those of tickets that validated it."""
-    named = set(session.execute(select(Contact.hospital).where(Contact.phone == phone)).scalars())
-    for hospital, flags in session.execute(
-        select(Ticket.hospital, Ticket.flags).where(
-            Ticket.contact_phone == phone, Ticket.hospital.is_not(None)
-        )
-    ):
-        if "phone_unverified" not in (flags or []):
-            named.add(hospital)
-    return frozenset(named)
+    """The hospitals a phone belongs to: the contact directory's entries for it, and nothing else. A ticket
+    names a hospital in the caller's own words, so a ticket alone never makes anyone a contact of it (else
+    anyone could file one with their own mobile and then verify into that hospital's tickets); tickets join
+    the directory once tier 2 has dealt with them (bot/contacts.py `import_from_tickets`)."""
+    return frozenset(session.execute(select(Contact.hospital).where(Contact.phone == phone)).scalars())
 
 
 def caller_of(session: Session, channel: str | None, sender_id: str, channel_phone: str | None) -> Caller:
@@ -235,9 +230,5 @@ def bind_wechat(session: Session, openid: str, phone: str, *, now: datetime) -> 
     first = (
         session.execute(select(Contact).where(Contact.phone == phone).order_by(Contact.id)).scalars().first()
     )
-    if first is None:  # known from a ticket only: the directory gets the contact now
-        first = Contact(
-            phone=phone, hospital=next(iter(sorted(hospitals_of(session, phone)))), source="ticket"
-        )
-        session.add(first)
-    first.wechat_openid, first.updated_at = openid, now
+    if first is not None:  # a phone proved for a page confirmation only (bot/guard.py) binds nothing
+        first.wechat_openid, first.updated_at = openid, now

@@ -59,9 +59,13 @@ async def test_a_serial_in_a_question_tells_its_warranty_only_to_a_contact_of_it
 ) -> None:
     asked = "GF23070519 保修期多久"
     entities = [{"entity": "serial_number", "value": "GF23070519"}]
-    await ActionAnswerQuestion().run(dispatcher, make_tracker(asked, "ask_question", entities=entities), domain)
+    await ActionAnswerQuestion().run(
+        dispatcher, make_tracker(asked, "ask_question", entities=entities), domain
+    )
     # Unverified: the policy's general answer, nothing of that device's registry entry (bot/identity.py).
-    assert "2年" in texts(dispatcher) and "GF-990" not in texts(dispatcher) and "2027" not in texts(dispatcher)
+    assert (
+        "2年" in texts(dispatcher) and "GF-990" not in texts(dispatcher) and "2027" not in texts(dispatcher)
+    )
     dispatcher.messages.clear()
     contact_of_every_hospital(database)
     verified = make_tracker(asked, "ask_question", entities=entities, **VERIFIED_SMS)

@@ -108,6 +108,25 @@ async def test_an_addition_is_noted_on_the_ticket(database, dispatcher, domain) 
         assert ticket.status == "new" and any("东门" in (e.note or "") for e in ticket.events)
 
 
+async def test_nobody_cancels_or_annotates_another_callers_ticket_by_its_number(
+    database, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain)
+    dispatcher.messages.clear()
+    for said, intent in (
+        (f"{number} 撤销吧 不用来了", "cancel"),
+        (f"补充一下 {number} 已经修好了", "inform"),
+    ):
+        await ActionChangeTicket().run(
+            dispatcher, make_tracker(said, intent, sender_id="web:stranger"), domain
+        )
+    # The same words as for a number that does not exist (bot/identity.py).
+    assert texts(dispatcher).count("没有找到工单") == 2 and "已撤销" not in texts(dispatcher)
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert ticket.status == "new" and not any("修好了" in (e.note or "") for e in ticket.events)
+
+
 async def test_a_cancel_with_no_ticket_known_asks_which(database, dispatcher, domain) -> None:
     await ActionChangeTicket().run(dispatcher, make_tracker("我要取消工单", "cancel"), domain)
     assert "哪张工单" in texts(dispatcher)
