@@ -333,9 +333,10 @@ class ValidateFaultForm(FormValidationAction):
                 return {"serial_number": serial, "duplicate_of": open_ticket.number, "requested_slot": None}
             device = device_shown_to(session, caller, serial)
             if device is None:
-                # Registered elsewhere, made up, or with someone else's open ticket: the same answer and the
-                # same questions after it, so a serial tells nothing about the installed base (bot/identity.py).
-                # The ticket carries the serial; submit_ticket notes the report on the device's open ticket.
+                # Registered elsewhere, made up, or with someone else's open ticket: the same answer and
+                # the same questions after it, so a serial tells nothing about the installed base
+                # (bot/identity.py). The ticket carries the serial; submit_ticket notes the report on the
+                # device's open ticket.
                 dispatcher.utter_message(text=say("serial_noted", serial=serial))
                 if find_device(session, serial) is not None:
                     return {"serial_number": serial}
@@ -652,7 +653,10 @@ def _tell_not_paged(
     first-contact promise)."""
     if call is None or call.callback_due is not None:
         return
-    if call.held:
+    if call.held and call.code_sent_to:
+        text = say("page_awaits_code", masked=call.code_sent_to, hotline=policy.hotline_phone)
+        dispatcher.utter_message(text=text)
+    elif call.held:
         dispatcher.utter_message(text=say("page_held", hotline=policy.hotline_phone))
     else:
         dispatcher.utter_message(response="utter_after_hours_nobody_on_call", hotline=policy.hotline_phone)

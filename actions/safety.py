@@ -22,25 +22,25 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common import (
     CALLER_SLOTS,
     INTAKE_SLOTS,
-    caller_of_tracker,
     caller_phone,
     latest_message,
+    may_see_ticket,
     origin_of,
     reset,
+    shown_device,
 )
 from actions.handoff import queue_after_incident
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.db import session_scope
 from bot.incidents import IncidentReport, IncidentSubmitted, submit_incident
-from bot.identity import device_shown_to
 from bot.intake import FIELDS, Message, city_of, extract_fields, normalise_phone, normalise_serial
 from bot.journal import ticket_journal
 from bot.policy import current_policy
 from bot.replies import NOT_GIVEN
 from bot.safety import ADVERSE_EVENT, HAZARD_INTENT, PERSON_HURT, Finding, current_safety_rules
 from bot.submission import SubmitOutcome
-from bot.tickets import Registration, find_ticket
+from bot.tickets import Registration
 from bot.triage import current_rules
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def _registry_fields(tracker: Tracker, serial: str) -> dict[str, Any]:
     """The device and its site from the registry, for a verified caller of its hospital only; anyone else is
     asked where, and the incident carries the serial, by which tier 2 finds the device (bot/identity.py)."""
     with session_scope() as session:
-        device = device_shown_to(session, caller_of_tracker(session, tracker), serial)
+        device = shown_device(session, tracker, serial)
         if device is None:
             return {"serial_number": serial}
         return {
@@ -300,7 +300,7 @@ class ActionSubmitSafetyTicket(Action):
                 return [SlotSet("safety_ticket", number), SlotSet("last_ticket_number", number)]
             dispatcher.utter_message(text=rules.text("service_error", hotline=policy.hotline_phone))
             return []
-        told = not outcome.escalated or _may_see(tracker, outcome.number)
+        told = not outcome.escalated or may_see_ticket(tracker, outcome.number)
         dispatcher.utter_message(
             text=rules.text(
                 ("escalated" if outcome.escalated else "created") if told else "escalated_unverified",
@@ -320,19 +320,6 @@ class ActionSubmitSafetyTicket(Action):
         )
         told_number = [SlotSet("last_ticket_number", outcome.number)] if told else []
         return [*done, SlotSet("safety_ticket", outcome.number), *told_number]
-
-
-def _may_see(tracker: Tracker, number: str) -> bool:
-    """Whether the caller may be told the number of the device's open ticket their report escalated."""
-    try:
-        with session_scope() as session:
-            ticket = find_ticket(session, number)
-            return ticket is not None and caller_of_tracker(session, tracker).may_see(ticket)
-    except SQLAlchemyError:
-        logger.exception(
-            "caller of %s not known: the escalated ticket's number is not told", tracker.sender_id
-        )
-        return False
 
 
 class ActionRepeatSafety(Action):

@@ -89,9 +89,9 @@ def seed_contacts(session: Session, rows: Iterable[Mapping[str, Any]], *, now: d
 
 
 def import_from_tickets(session: Session, *, now: datetime) -> int:
-    """Add the contacts of tickets tier 2 has resolved or closed (an engineer met or phoned the contact at that
-    hospital: a caller's say-so is not enough) whose phone passed validation and is not in the directory for
-    that hospital; a fault the bot's guided check solved has met nobody."""
+    """Add the contacts of tickets tier 2 has resolved or closed (an engineer met or phoned the contact at
+    that hospital: a caller's say-so is not enough) whose phone passed validation and is not in the
+    directory for that hospital; a fault the bot's guided check solved has met nobody."""
     known = {(c.phone, c.hospital) for c in list_contacts(session)}
     added = 0
     rows = session.execute(

@@ -119,7 +119,8 @@ async def test_an_unverified_caller_learns_nothing_about_the_site_from_a_serial(
     made_up = await validate(dispatcher, domain, "序列号KR23069999", "inform", "serial_number", **caller)
     assert texts(dispatcher) == said.replace("KR23060142", "KR23069999")
     assert made_up["intake_flags"] == ["serial_not_in_registry"]  # for tier 2 only
-    # Naming the serial's hospital fills in nothing from the registry either: department and address are asked.
+    # Naming the serial's hospital fills in nothing from the registry either: department and address are
+    # asked.
     named = await validate(
         dispatcher, domain, "嘉禾医院", "inform", "hospital", {"serial_number": "KR23060142"}, **caller
     )

@@ -187,6 +187,23 @@ async def test_an_engineer_sees_only_the_tickets_of_their_regions(
     assert zhengzhou in queue and luoyang in queue
 
 
+async def test_the_duty_desk_sees_which_tickets_wait_for_it(
+    console: Console, database: Engine, clock: FakeClock, staff: Staff
+) -> None:
+    held = make_ticket(
+        database,
+        "held",
+        received_at=clock.now,
+        flags=["caller_unverified", "page_held", "hospital_not_serial_site"],
+    ).number
+    await console.login("zhang")
+    _, queue = await console.get("/queue")
+    row = queue[queue.index(f'data-number="{held}"') :]
+    assert "待核实" in row[: row.index("</tr>")]
+    _, page = await console.get(f"/tickets/{held}")
+    assert "报修人未验证身份" in page and "待值班台核实" in page and "与该序列号登记的医院不符" in page
+
+
 async def test_managers_keep_the_contact_directory_with_wechat_bindings(
     console: Console, database: Engine, clock: FakeClock, staff: Staff
 ) -> None:
