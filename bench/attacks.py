@@ -328,7 +328,7 @@ def main() -> int:
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
                 try:
-                    requests.get(f"{base}/status", timeout=2).raise_for_status()
+                    requests.get(f"{base}/", timeout=2).raise_for_status()
                     requests.get(f"http://127.0.0.1:{console_port}/login", timeout=2).raise_for_status()
                     break
                 except requests.RequestException:

@@ -1,14 +1,13 @@
 """Who is asking: a conversation's caller, verified or not, and how a caller proves a phone number.
 
 - SMS and voice callers are their number (Twilio signs the request, the channel puts `From` in the metadata).
-- The web chat (REST channel) gets a server-issued, signed session (`issue_web_session`): the client sends the
-  token as its `sender`, the conversation is `web:<id>`, so no client can choose a conversation, and no id of
-  another channel (an openid, a CallSid, a phone) can ever name a web conversation.
+- Web callers (the REST channel and the web chat page, bot/channels/webchat.py) get a server-issued, signed
+  session (`issue_web_session`): the client sends the token, the conversation is `web:<id>`, so no client can
+  choose a conversation, and no id of another channel (an openid, a CallSid, a phone) can name a web one.
+  The same key signs the device links of QR labels (`device_token`), which name a device and prove nothing.
 - A web chat or WeChat caller proves a phone with a one-time code sent by SMS (`send_code`, `confirm_code`):
-only
-  to a phone the contact directory (registry, earlier tickets, the console) holds. A confirmed WeChat openid
-is
-  bound to that contact for good; a web session is verified for its own lifetime.
+  only to a phone the contact directory (registry, resolved tickets, the console) holds. A confirmed WeChat
+  openid is bound to that contact for good; a web session is verified for its own lifetime.
 
 A verified caller may see the tickets and devices of the hospitals their phone belongs to (`Caller.may_see`);
 an unverified one gets answers, guided checks and fault intake, and the tickets of their own conversation.
@@ -42,6 +41,8 @@ WEB_PREFIX = "web:"
 # Channels whose platform proves the caller's number (a signed webhook carrying `From`).
 PHONE_CHANNELS = ("twilio_sms", "twilio_voice")
 _WEB_ID = re.compile(r"[0-9a-f]{24}")
+_SERIAL = re.compile(r"[A-Za-z0-9-]{4,40}")
+_SESSION, _DEVICE = "webchat", "device"  # what a MAC is for: a token of one kind is never one of the other
 SendSms = Callable[[str, str, str], None]  # phone, text, dedupe key (bot.notify.outbox.session_sms_sender)
 _TEXTS = TextBook(Path(__file__).with_name("identity.yml"))
 
@@ -53,36 +54,54 @@ def identity_text(key: str, **values: str) -> str:
 
 @lru_cache(maxsize=1)
 def identity_secret() -> str:
-    """The key that signs web chat sessions: HOTLINE_IDENTITY_SECRET, or one kept in var/identity_secret."""
+    """The key that signs web sessions (REST and the web chat page) and device links:
+    HOTLINE_IDENTITY_SECRET, or one kept in var/identity_secret."""
     config = settings()
     return kept_secret(config.identity_secret, config.var_dir / "identity_secret")
 
 
-# --- web chat sessions
-# -------------------------------------------------------------------------------------------
+# --- web chat sessions and device links
+# ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class WebSession:
-    token: str  # what the web client sends as `sender`
+    token: str  # what the web client sends as `sender` (REST) or `session` (the web chat page)
     sender_id: str  # the conversation, as Rasa and the tickets know it
 
 
-def _mac(secret: str, session_id: str) -> str:
-    return hmac.new(secret.encode(), f"webchat:{session_id}".encode(), hashlib.sha256).hexdigest()[:32]
+def _mac(secret: str, purpose: str, value: str) -> str:
+    return hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def issue_web_session(secret: str) -> WebSession:
+    """A new web conversation, for the REST channel and the web chat page alike (bot/channels/webchat.py)."""
     session_id = secrets.token_hex(12)
-    return WebSession(f"{session_id}.{_mac(secret, session_id)}", WEB_PREFIX + session_id)
+    return WebSession(f"{session_id}.{_mac(secret, _SESSION, session_id)}", WEB_PREFIX + session_id)
 
 
-def web_sender(secret: str, token: str) -> str | None:
+def web_sender(secret: str, token: str | None) -> str | None:
     """The conversation of a session token this server issued; None for anything else."""
-    session_id, _, mac = token.partition(".")
-    if not _WEB_ID.fullmatch(session_id) or not hmac.compare_digest(mac, _mac(secret, session_id)):
+    session_id, _, mac = (token or "").partition(".")
+    if not _WEB_ID.fullmatch(session_id) or not hmac.compare_digest(mac, _mac(secret, _SESSION, session_id)):
         return None
     return WEB_PREFIX + session_id
+
+
+def device_token(secret: str, serial: str) -> str:
+    """A device's QR label link (bot/webchat/labels.py): names its serial and proves nothing about who scans
+    it — a label can be photographed and its link passed on."""
+    if not _SERIAL.fullmatch(serial):
+        raise ValueError(f"not a serial number: {serial!r}")
+    return f"{serial}.{_mac(secret, _DEVICE, serial)}"
+
+
+def read_device_token(secret: str, token: str | None) -> str | None:
+    """The serial a device link names, or None when it is not one of ours."""
+    serial, _, mac = (token or "").rpartition(".")
+    if not _SERIAL.fullmatch(serial) or not hmac.compare_digest(mac, _mac(secret, _DEVICE, serial)):
+        return None
+    return serial
 
 
 # --- the caller

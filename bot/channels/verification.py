@@ -63,6 +63,11 @@ def _answer(channel: str, sender_id: str, said: str) -> str | None:
         return identity_text(outcome.value, hotline=hotline)
 
 
+def logged_as(said: str) -> str:
+    """A verification message as a conversation log keeps it: a code as dots, never its digits."""
+    return "●" * len(said.strip()) if _CODE.match(said) else said
+
+
 def about_verification(said: str) -> bool:
     """Whether the message asks for a code (「验证 139…」) or may be one (digits only): it is looked at here
     first."""
