@@ -122,6 +122,13 @@ def rasa_environment(config: Settings, workers: int = 1) -> dict[str, str]:
         raise ServerStartError(
             "HOTLINE_PROFILE=production needs HOTLINE_REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
         )
+    if not (os.environ.get("SANIC_PROXIES_COUNT") or os.environ.get("SANIC_REAL_IP_HEADER")):
+        # Rasa listens on 127.0.0.1 behind the reverse proxy: without these every caller is the proxy, and
+        # one client's flood would use up the per-address limit of all web callers (limits.yml).
+        raise ServerStartError(
+            "HOTLINE_PROFILE=production runs behind a reverse proxy: set SANIC_PROXIES_COUNT (e.g. 1) or "
+            "SANIC_REAL_IP_HEADER (e.g. X-Real-IP) to what the proxy sends, so that limits count real callers"
+        )
     redis = urlsplit(config.redis_url)
     return {
         **env,

@@ -109,6 +109,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         env = {
             **os.environ,
             "HOTLINE_PROFILE": "production",
+            "SANIC_PROXIES_COUNT": "1",  # Rasa is behind a proxy in production (a start-up check)
             "HOTLINE_DATABASE_URL": database_url,
             "HOTLINE_REDIS_URL": REDIS_URL,
             "HOTLINE_VAR_DIR": str(var),
