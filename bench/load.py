@@ -272,7 +272,6 @@ def main() -> int:
     env = {
         **os.environ,
         "HOTLINE_PROFILE": "production",
-        "SANIC_PROXIES_COUNT": "1",  # Rasa is behind a proxy in production (a start-up check)
         "HOTLINE_DATABASE_URL": database_url,
         "HOTLINE_REDIS_URL": args.redis,
         "HOTLINE_VAR_DIR": str(var),

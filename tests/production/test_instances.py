@@ -169,13 +169,8 @@ def test_turns_alternating_between_instances_keep_one_conversation(pair: Pair) -
     assert len(tickets_of(pair, sender)) == 1
 
 
-# A known defect, not a flaky test: Rasa 3.6's RedisLockStore.issue_ticket reads the lock, adds a ticket
-# and writes it back without atomicity, so two messages of one caller arriving on two instances in the same
-# instant can both hold "ticket 0"; then one user event is lost from the tracker (seen in about half the full
-# runs on two cores). The fix is a lock store with an atomic ticket counter (Redis INCR).
-@pytest.mark.xfail(
-    reason="Rasa 3.6 RedisLockStore issues tickets non-atomically across instances", strict=False
-)
+# Rasa 3.6's RedisLockStore gave both messages "ticket 0" in about half the runs (a lost user event);
+# bot/app/lock_store.py numbers tickets with INCR and changes the queue in transactions.
 def test_two_messages_at_once_on_both_instances_are_processed_one_after_the_other(pair: Pair) -> None:
     def at_once(sender: str) -> bool:
         """Two messages of one caller sent to both instances behind a barrier; whether they were in flight
