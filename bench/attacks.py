@@ -170,7 +170,7 @@ def registry_checks(base: str, say: Callable[[str, str], str]) -> None:
     check(
         "M2 serial in the intake",
         same and not any("嘉禾" in line or "KR-2000" in line for line in answers[0]),
-        f"a registered serial and a made-up one: 「{answers[0][0][:24]}…」, then 「{answers[0][-1]}」 for both",
+        f"a registered and a made-up serial: 「{answers[0][0][:24]}…」, then 「{answers[0][-1]}」, both",
     )
     _, asked = to_serial_question("栾川县人民医院的原子吸收光谱仪点不着火 报修")
     check(
