@@ -133,10 +133,15 @@ class ActionStartIntake(Action):
 
 
 def labelled_device(serial: str) -> str | None:
-    """The type and model of the device whose label opened the chat (printed on the label too)."""
-    with session_scope() as session:
-        device = find_device(session, serial)
-        return f"{device.device_type} {device.model}" if device else None
+    """The type and model of the device whose label opened the chat (printed on the label too); None when the
+    registry cannot be read now (the form asks)."""
+    try:
+        with session_scope() as session:
+            device = find_device(session, serial)
+            return f"{device.device_type} {device.model}" if device else None
+    except SQLAlchemyError:
+        logger.exception("the labelled device %s not read", serial)
+        return None
 
 
 def next_device(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

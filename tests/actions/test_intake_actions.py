@@ -76,6 +76,16 @@ async def test_start_keeps_what_the_first_message_says(dispatcher, domain) -> No
     assert "contact_phone" not in slots  # …but who the caller is is kept
 
 
+async def test_a_chat_opened_from_a_device_label_knows_the_device_not_the_hospital(
+    database, dispatcher, domain
+) -> None:
+    tracker = make_tracker("开机一直报温度异常", "report_fault", metadata={"device_serial": "KR23060142"})
+    slots = slot_values(await ActionStartIntake().run(dispatcher, tracker, domain))
+    assert slots["serial_number"] == "KR23060142" and slots["device"] == "全自动生化分析仪 KR-2000"
+    # A label can be photographed and passed on: the registry's site is not filled in (bot/identity.py).
+    assert not {"hospital", "department", "site_address"} & {k for k, v in slots.items() if v}
+
+
 SMS_CONTACT = {
     "channel": "twilio_sms",
     "sender_id": "+8613900000001",
