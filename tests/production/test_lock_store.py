@@ -10,6 +10,7 @@ import asyncio
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -43,18 +44,13 @@ def test_tickets_taken_at_once_by_several_instances_are_all_distinct_and_all_kep
     stores: list[AtomicRedisLockStore],
 ) -> None:
     start = threading.Barrier(len(stores))
-    issued: list[int] = []
 
-    def take(store: AtomicRedisLockStore) -> None:
+    def take(store: AtomicRedisLockStore) -> list[int]:
         start.wait()
-        for _ in range(25):
-            issued.append(store.issue_ticket("web:caller"))
+        return [store.issue_ticket("web:caller") for _ in range(25)]
 
-    threads = [threading.Thread(target=take, args=(store,)) for store in stores]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(max_workers=len(stores)) as pool:
+        issued = [number for taken in pool.map(take, stores) for number in taken]
     lock = stores[0].get_lock("web:caller")
     assert lock is not None and len(set(issued)) == len(issued) == 100
     assert sorted(ticket.number for ticket in lock.tickets) == sorted(issued)
