@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.identity import Caller, caller_of
+from bot.db import session_scope
+from bot.db.models import Device
+from bot.identity import Caller, caller_of, device_shown_to
 from bot.intake import FIELDS, Message, normalise_phone
-from bot.tickets import Origin
+from bot.tickets import Origin, find_ticket
+
+logger = logging.getLogger(__name__)
 
 # Slots of one fault intake; cleared when an intake starts, ends or is cancelled.
 INTAKE_SLOTS = (
@@ -51,6 +57,23 @@ def caller_of_tracker(session: Session, tracker: Tracker) -> Caller:
     return caller_of(
         session, tracker.get_latest_input_channel(), tracker.sender_id, str(number) if number else None
     )
+
+
+def shown_device(session: Session, tracker: Tracker, serial: str | None) -> Device | None:
+    """The registry entry of a serial as this conversation's caller may be shown it (bot/identity.py)."""
+    return device_shown_to(session, caller_of_tracker(session, tracker), serial)
+
+
+def may_see_ticket(tracker: Tracker, number: str) -> bool:
+    """Whether this conversation's caller may be told about the ticket (bot/identity.py); not while the
+    database is down."""
+    try:
+        with session_scope() as session:
+            ticket = find_ticket(session, number)
+            return ticket is not None and caller_of_tracker(session, tracker).may_see(ticket)
+    except SQLAlchemyError:
+        logger.exception("caller of %s not known: treated as unverified", tracker.sender_id)
+        return False
 
 
 def origin_of(tracker: Tracker) -> Origin:

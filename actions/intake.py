@@ -31,8 +31,8 @@ from bot.config import settings
 from bot.context import accepts_offer
 from bot.db import session_scope
 from bot.device_reports import DeviceReport, split_by_device
-from bot.guard import phone_after_failed_validation, registered_site
-from bot.identity import Caller
+from bot.guard import phone_after_failed_validation, registry_check
+from bot.identity import Caller, device_shown_to
 from bot.installed_base import find_device
 from bot.intake import (
     DIGRESSIONS,
@@ -105,8 +105,11 @@ class ActionStartIntake(Action):
         if caller and not tracker.get_slot("contact_phone"):
             found.setdefault("contact_phone", caller)
         labelled = (tracker.latest_message.get("metadata") or {}).get("device_serial")
-        if labelled:  # a web chat opened from the device's QR label (bot/webchat): the device is known
+        if labelled:
+            # A web chat opened from the device's QR label (bot/webchat): the device is known, the caller is
+            # not — a label can be photographed and its link passed on, so it proves no hospital.
             found.setdefault("serial_number", str(labelled))
+            found.setdefault("device", labelled_device(str(labelled)))
         events = reset(INTAKE_SLOTS, keep=CALLER_SLOTS)
         events += [
             SlotSet("intake_id", uuid.uuid4().hex),
@@ -127,6 +130,18 @@ class ActionStartIntake(Action):
         events.append(SlotSet("pending_devices", [asdict(r) for r in reports[1:]]))
         events += [SlotSet(field, value) for field, value in found.items()]
         return events
+
+
+def labelled_device(serial: str) -> str | None:
+    """The type and model of the device whose label opened the chat (printed on the label too); None when the
+    registry cannot be read now (the form asks)."""
+    try:
+        with session_scope() as session:
+            device = find_device(session, serial)
+            return f"{device.device_type} {device.model}" if device else None
+    except SQLAlchemyError:
+        logger.exception("the labelled device %s not read", serial)
+        return None
 
 
 def next_device(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -298,13 +313,9 @@ class ValidateFaultForm(FormValidationAction):
             return {"serial_number": None, "failed_attempts": counts}
 
         with session_scope() as session:
-            open_ticket = open_ticket_for_serial(session, serial)
-            # An unverified caller learns nothing about the installed base from a serial (bot/identity.py).
             caller = caller_of_tracker(session, tracker)
-            if open_ticket is not None and not caller.may_see(open_ticket):
-                dispatcher.utter_message(text=say("duplicate_found_unverified", serial=serial))
-                return {"serial_number": serial, "duplicate_of": open_ticket.number, "requested_slot": None}
-            if open_ticket is not None:
+            open_ticket = open_ticket_for_serial(session, serial)
+            if open_ticket is not None and caller.may_see(open_ticket):
                 new_fault = str(tracker.get_slot("fault_description") or "")
                 # Another fault on the same device is said to be one, never merged silently.
                 key = (
@@ -325,18 +336,19 @@ class ValidateFaultForm(FormValidationAction):
                 # Ending the form here hands over to action_submit_ticket, which notes the report on that
                 # ticket.
                 return {"serial_number": serial, "duplicate_of": open_ticket.number, "requested_slot": None}
-            device = find_device(session, serial)
+            device = device_shown_to(session, caller, serial)
             if device is None:
-                dispatcher.utter_message(text=say("serial_unknown", serial=serial))
+                # Registered elsewhere, made up, or with someone else's open ticket: the same answer and
+                # the same questions after it, so a serial tells nothing about the installed base
+                # (bot/identity.py). The ticket carries the serial; submit_ticket notes the report on the
+                # device's open ticket.
+                dispatcher.utter_message(text=say("serial_noted", serial=serial))
+                if find_device(session, serial) is not None:
+                    return {"serial_number": serial}
                 return {
                     "serial_number": serial,
                     "intake_flags": self._flag(tracker, "serial_not_in_registry"),
                 }
-            if not caller.may_see_hospital(device.hospital):
-                dispatcher.utter_message(
-                    text=say("serial_known_unverified", device=device.model, serial=serial)
-                )
-                return {"serial_number": serial, "device": f"{device.device_type} {device.model}"}
             dispatcher.utter_message(
                 text=say(
                     "serial_known",
@@ -454,12 +466,12 @@ class ValidateFaultForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         city = tracker.get_slot("site_city") or city_of(str(value), _known_cities())
-        # The caller named the hospital of the serial they gave: the registry fills in the rest, as for a
-        # verified caller, without having revealed it first.
-        registered = registered_site(tracker.get_slot("serial_number"), str(value))
-        if registered is not None:
-            return {**registered, "department": tracker.get_slot("department") or registered["department"]}
-        return {"hospital": value, "site_city": city}
+        # Department and address are asked, never filled in from the registry for a caller who may not see it;
+        # whether the hospital named is the serial's goes on the ticket for tier 2 only (bot/guard.py).
+        checked = registry_check(tracker.get_slot("serial_number"), str(value))
+        if checked is None:
+            return {"hospital": value, "site_city": city}
+        return {"hospital": value, "site_city": city, "intake_flags": self._flag(tracker, checked)}
 
 
 class ActionAskGuideAccepted(Action):
@@ -646,7 +658,10 @@ def _tell_not_paged(
     first-contact promise)."""
     if call is None or call.callback_due is not None:
         return
-    if call.held:
+    if call.held and call.code_sent_to:
+        text = say("page_awaits_code", masked=call.code_sent_to, hotline=policy.hotline_phone)
+        dispatcher.utter_message(text=text)
+    elif call.held:
         dispatcher.utter_message(text=say("page_held", hotline=policy.hotline_phone))
     else:
         dispatcher.utter_message(response="utter_after_hours_nobody_on_call", hotline=policy.hotline_phone)

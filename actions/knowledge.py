@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import caller_of_tracker
 from bot.clock import to_local, utc_now
 from bot.config import settings
 from bot.db import session_scope
@@ -55,7 +56,10 @@ class ActionAnswerQuestion(Action):
         with session_scope() as session:
             # What the manager taught in the console counts from the next question on, in every process.
             knowledge_base().learn(learned(session))
-            device = caller_device(session, _serial(tracker), policy, to_local(now, policy.timezone).date())
+            caller = caller_of_tracker(session, tracker)
+            device = caller_device(
+                session, caller, _serial(tracker), policy, to_local(now, policy.timezone).date()
+            )
             reply = answers().reply(question, previous=previous, device=device)
             top = reply.topics[0] if reply.parts else (reply.suggestions[0].id if reply.suggestions else None)
             question_id = record_question(

@@ -19,8 +19,8 @@ from bot.clock import local_text, to_local, utc_now
 from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
 from bot.db import session_scope
 from bot.db.models import Ticket
-from bot.identity import identity_text
-from bot.installed_base import find_device, warranty_status
+from bot.identity import device_shown_to, identity_text
+from bot.installed_base import warranty_status
 from bot.intake import gives_up, normalise_phone, normalise_serial
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
@@ -177,9 +177,9 @@ def answer_warranty(dispatcher: CollectingDispatcher, tracker: Tracker, serial: 
         if lookups_exhausted(tracker, policy):
             dispatcher.utter_message(text=identity_text("lookup_limit", hotline=policy.hotline_phone))
             return []
-        device = find_device(session, serial)
         caller = caller_of_tracker(session, tracker)
-        if device is None or not caller.may_see_hospital(device.hospital):
+        device = device_shown_to(session, caller, serial)
+        if device is None:
             if caller.verified:
                 dispatcher.utter_message(text=say("warranty_unknown", serial=serial))
             else:
@@ -224,7 +224,8 @@ class ValidateWarrantyForm(FormValidationAction):
 class ActionAskSerialNumber(Action):
     """The fault form's serial question: when the hospital and the device type already point to exactly one
     registered device, offer it (「是 GF-990（GF23070519）那台吗？」) instead of sending the caller to the
-    nameplate; offered once per intake."""
+    nameplate; offered once per intake, and only to a verified caller of that hospital (the offer names the
+    registry's hospital, department, model and serial; bot/identity.py)."""
 
     def name(self) -> str:
         return "action_ask_fault_form_serial_number"
@@ -240,16 +241,19 @@ class ActionAskSerialNumber(Action):
                 device = the_registered_device(
                     session, tracker.get_slot("hospital"), device_type.id if device_type else None, catalogue
                 )
-                if device is not None:
+                shown = device and device_shown_to(
+                    session, caller_of_tracker(session, tracker), device.serial_number
+                )
+                if shown:
                     dispatcher.utter_message(
                         text=say(
                             "registry_offer",
-                            hospital=device.hospital,
-                            department=device.department,
-                            model=device.model,
-                            serial=device.serial_number,
+                            hospital=shown.hospital,
+                            department=shown.department,
+                            model=shown.model,
+                            serial=shown.serial_number,
                         )
                     )
-                    return [SlotSet("offered_serial", device.serial_number)]
+                    return [SlotSet("offered_serial", shown.serial_number)]
         dispatcher.utter_message(response="utter_ask_fault_form_serial_number")
         return []

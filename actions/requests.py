@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import caller_of_tracker, latest_message
+from actions.common import caller_of_tracker, latest_message, shown_device
 from actions.knowledge import ActionAnswerQuestion
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up
@@ -23,7 +23,6 @@ from bot.clock import local_text, utc_now
 from bot.context import TICKETS, Lookup, ordinal_in, warranty_follow_up
 from bot.db import session_scope
 from bot.db.models import Ticket
-from bot.installed_base import find_device
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
 from bot.policy import ServicePolicy, current_policy
 from bot.submission import note_repeat_report
@@ -139,8 +138,8 @@ def registry_fields(message: Message, tracker: Tracker) -> dict[str, Any]:
     if serial is None:
         return {}
     with session_scope() as session:
-        device = find_device(session, serial)
-        if device is None or not caller_of_tracker(session, tracker).may_see_hospital(device.hospital):
+        device = shown_device(session, tracker, serial)
+        if device is None:
             return {}
         return {
             "serial_number": serial,

@@ -19,13 +19,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import CALLER_SLOTS, INTAKE_SLOTS, caller_phone, latest_message, origin_of, reset
+from actions.common import (
+    CALLER_SLOTS,
+    INTAKE_SLOTS,
+    caller_phone,
+    latest_message,
+    may_see_ticket,
+    origin_of,
+    reset,
+    shown_device,
+)
 from actions.handoff import queue_after_incident
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.db import session_scope
 from bot.incidents import IncidentReport, IncidentSubmitted, submit_incident
-from bot.installed_base import find_device
 from bot.intake import FIELDS, Message, city_of, extract_fields, normalise_phone, normalise_serial
 from bot.journal import ticket_journal
 from bot.policy import current_policy
@@ -119,7 +127,7 @@ def _tier2_events(tracker: Tracker, message: Message) -> list[EventType]:
     }
     serial = found.get("serial_number") or normalise_serial(message.text)
     if serial:
-        found.update(_registry_fields(serial))
+        found.update(_registry_fields(tracker, serial))
         found["safety_serial"] = serial
     phone = caller_phone(tracker)
     if phone and not tracker.get_slot("contact_phone"):
@@ -127,9 +135,11 @@ def _tier2_events(tracker: Tracker, message: Message) -> list[EventType]:
     return [SlotSet(field, value) for field, value in found.items()]
 
 
-def _registry_fields(serial: str) -> dict[str, Any]:
+def _registry_fields(tracker: Tracker, serial: str) -> dict[str, Any]:
+    """The device and its site from the registry, for a verified caller of its hospital only; anyone else is
+    asked where, and the incident carries the serial, by which tier 2 finds the device (bot/identity.py)."""
     with session_scope() as session:
-        device = find_device(session, serial)
+        device = shown_device(session, tracker, serial)
         if device is None:
             return {"serial_number": serial}
         return {
@@ -189,7 +199,7 @@ class ValidateSafetyForm(FormValidationAction):
             return {"device": value}
         # What is left besides the serial names the device; a bare serial leaves it to the registry or tier 2.
         rest = _SERIAL_WORDS.sub("", str(value).upper().replace(serial, "")).strip()
-        return {"device": rest or NOT_GIVEN, "safety_serial": serial, **_registry_fields(serial)}
+        return {"device": rest or NOT_GIVEN, "safety_serial": serial, **_registry_fields(tracker, serial)}
 
     def validate_safety_serial(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -197,7 +207,7 @@ class ValidateSafetyForm(FormValidationAction):
         serial = normalise_serial(str(value or ""))
         if not serial:
             return {"safety_serial": NOT_GIVEN if value else None}  # 「不知道」: tier 2 checks the nameplate
-        return {"safety_serial": serial, **_registry_fields(serial)}
+        return {"safety_serial": serial, **_registry_fields(tracker, serial)}
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -290,9 +300,10 @@ class ActionSubmitSafetyTicket(Action):
                 return [SlotSet("safety_ticket", number), SlotSet("last_ticket_number", number)]
             dispatcher.utter_message(text=rules.text("service_error", hotline=policy.hotline_phone))
             return []
+        told = not outcome.escalated or may_see_ticket(tracker, outcome.number)
         dispatcher.utter_message(
             text=rules.text(
-                "escalated" if outcome.escalated else "created",
+                ("escalated" if outcome.escalated else "created") if told else "escalated_unverified",
                 number=outcome.number,
                 response_due=local_text(outcome.response_due, policy.timezone),
                 response_minutes=int(policy.value("safety.response_minutes")),
@@ -307,11 +318,8 @@ class ActionSubmitSafetyTicket(Action):
             (*INTAKE_SLOTS, "safety_description", "safety_people_safe", "safety_flags", "safety_serial"),
             keep=CALLER_SLOTS,
         )
-        return [
-            *done,
-            SlotSet("safety_ticket", outcome.number),
-            SlotSet("last_ticket_number", outcome.number),
-        ]
+        told_number = [SlotSet("last_ticket_number", outcome.number)] if told else []
+        return [*done, SlotSet("safety_ticket", outcome.number), *told_number]
 
 
 class ActionRepeatSafety(Action):

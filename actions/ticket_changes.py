@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.common import latest_message
+from actions.common import caller_of_tracker, latest_message
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.context import TICKETS, Lookup, referenced_ticket
@@ -18,6 +18,7 @@ from bot.intake import find_ticket_number
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager
+from bot.ops.texts import ops_text
 from bot.policy import current_policy
 from bot.texts import say
 from bot.ticket_changes import (
@@ -28,7 +29,7 @@ from bot.ticket_changes import (
     wants_addition,
     wants_cancel,
 )
-from bot.tickets import OPEN_STATUSES, TicketStatus, tickets_for_caller
+from bot.tickets import OPEN_STATUSES, TicketStatus, find_ticket, tickets_for_caller
 
 
 def changes_a_ticket(text: str) -> bool:
@@ -53,6 +54,12 @@ class ActionChangeTicket(Action):
             number = _ticket_meant(session, tracker, message.text)
             if number is None:
                 dispatcher.utter_message(text=say("ticket_change_which"))
+                return []
+            ticket = find_ticket(session, number)
+            if ticket is None or not caller_of_tracker(session, tracker).may_see(ticket):
+                # Only the caller's own tickets (bot/identity.py): another's number is as unknown as a made-up
+                # one, so nobody cancels or annotates a ticket by guessing its number.
+                dispatcher.utter_message(text=ops_text("errors.ticket_not_found", number=number))
                 return []
             policy = current_policy()
             pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))

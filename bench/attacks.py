@@ -138,6 +138,7 @@ def rest_checks(base: str) -> None:
     )
     phone = say("查一下13912345678的工单", fresh)
     check("M1 look-up by phone", "SR" not in phone, f"by someone's phone → 「{phone[:30]}…」")
+    registry_checks(base, say)
     big = requests.post(
         webhook,
         data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
@@ -145,6 +146,53 @@ def rest_checks(base: str) -> None:
         timeout=60,
     )
     check("M4 REST body cap", big.status_code == 413, f"2 MB REST body → {big.status_code}")
+
+
+def registry_checks(base: str, say: Callable[[str, str], str]) -> None:
+    """M2 in the fault intake: a serial, or a hospital and a device type, tell an unverified caller nothing of
+    the installed base (hospital, department, model, address, whether it is registered)."""
+
+    def to_serial_question(first: str) -> tuple[str, str]:
+        session = requests.post(f"{base}/webhooks/rest/session", timeout=30).json()["session"]
+        replies = [say(first, session)]
+        if "要试试吗" in replies[-1]:
+            replies.append(say("不用", session))
+        return session, "\n".join(replies)
+
+    answers = []
+    for serial in ("KR23060142", "KR23069999"):  # registered at 郑州市嘉禾医院 / registered nowhere
+        session, _ = to_serial_question("检验科的生化分析仪开机报温度异常 急诊样本在等")
+        answers.append(say(serial, session).replace(serial, "<serial>").splitlines())
+    # The same acknowledgement, then the same question (the hospital; its wording is one of the domain's
+    # variants).
+    same = answers[0][0] == answers[1][0] and all("医院" in said[-1] for said in answers)
+    check(
+        "M2 serial in the intake",
+        same and not any("嘉禾" in line or "KR-2000" in line for line in answers[0]),
+        f"a registered and a made-up serial: 「{answers[0][0][:24]}…」, then 「{answers[0][-1]}」, both",
+    )
+    _, asked = to_serial_question("栾川县人民医院的原子吸收光谱仪点不着火 报修")
+    check(
+        "M2 registry offer",
+        "GF23070519" not in asked and "GF-990" not in asked,
+        f"a hospital and a device type → 「{asked.splitlines()[-1][:30]}…」 (no registered device offered)",
+    )
+
+
+def local_server_checks(base: str, action_port: int) -> None:
+    """L9: Rasa's API and the action server answer only with their tokens, also on this machine."""
+    tracker = requests.get(f"{base}/conversations/web:anyone/tracker", timeout=30)
+    check("L9 Rasa API without token", tracker.status_code == 401, f"GET a tracker → {tracker.status_code}")
+    forged = requests.post(
+        f"http://127.0.0.1:{action_port}/webhook",
+        json={"next_action": "action_submit_ticket", "sender_id": "x", "tracker": {}, "domain": {}},
+        timeout=30,
+    )
+    check(
+        "L9 action server without token",
+        forged.status_code == 403,
+        f"a forged action call → {forged.status_code}",
+    )
 
 
 def wechat_checks(base: str) -> None:
@@ -327,7 +375,7 @@ def main() -> int:
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
                 try:
-                    requests.get(f"{base}/status", timeout=2).raise_for_status()
+                    requests.get(f"{base}/", timeout=2).raise_for_status()
                     requests.get(f"http://127.0.0.1:{console_port}/login", timeout=2).raise_for_status()
                     break
                 except requests.RequestException:
@@ -336,6 +384,7 @@ def main() -> int:
                 print("hotline serve did not come up within 300 s")
                 return 1
             rest_checks(base)
+            local_server_checks(base, action_port)
             wechat_checks(base)
             twilio_checks(base)
             console_checks(f"http://127.0.0.1:{console_port}")

@@ -86,10 +86,11 @@ def script(i: int) -> list[tuple[str, str]]:
     """(message, what the reply must contain); {number} is the ticket number the intake gave."""
     return [
         ("你好，检验科的KR-2000开机一直报温度异常，急诊样本在等，快派工程师来", "序列号"),
-        # A web caller is unverified: the serial's hospital is not told; they name it and the registry fills
-        # the rest.
+        # A web caller is unverified: nothing of the serial's registry entry is told or filled in; they name
+        # the hospital and its address as without a serial (bot/identity.py).
         (f"LT{26000000 + i:08d}", "医院"),
-        (f"演示市第{i + 1}人民医院", "称呼"),
+        (f"演示市第{i + 1}人民医院", "地址"),
+        (f"郑州市演示区健康路{i + 1}号", "联系人"),
         (NAMES[i % len(NAMES)], "电话"),
         (f"139{i:08d}", "以上信息对吗"),
         ("对", "工单号"),
@@ -219,7 +220,8 @@ def percentile(values: list[float], share: float) -> float:
 
 async def web_session(session: aiohttp.ClientSession, url: str, headers: dict[str, str] | None = None) -> str:
     """A web chat session token from the bot (the REST channel takes no other sender)."""
-    async with session.post(url.replace("/webhook", "/session"), headers=headers) as answer:
+    # url is …/webhooks/rest/webhook: its last part only ("/webhooks" would match a plain replace too).
+    async with session.post(url.rsplit("/", 1)[0] + "/session", headers=headers) as answer:
         return str((await answer.json(content_type=None))["session"])
 
 
@@ -303,7 +305,7 @@ def main() -> int:
             rows = connection.execute(
                 text(
                     "select sender_id, count(*), count(distinct number) from tickets "
-                    "where sender_id like 'bench-%' group by sender_id"
+                    "where sender_id like 'web:%' group by sender_id"
                 )
             ).all()
             all_numbers = connection.execute(

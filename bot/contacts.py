@@ -1,7 +1,7 @@
 """The hospital contact directory (table `contacts`): who may be told about a hospital's tickets and devices.
 
-Filled from the registry (`contacts:` in the installed-base YAML), from tickets whose contact phone passed
-validation (`import_from_tickets`), and by managers in the console (`save_contact`). A phone here can receive
+Filled from the registry (`contacts:` in the installed-base YAML), from tickets tier 2 has resolved or closed
+(`import_from_tickets`), and by managers in the console (`save_contact`). A phone here can receive
 a one-time code and, once proved, see its hospitals' tickets (bot/identity.py).
 """
 
@@ -19,6 +19,7 @@ from bot.db.models import Contact, Ticket
 from bot.errors import Refused
 from bot.intake import normalise_phone
 from bot.texts import say
+from bot.tickets import TicketStatus
 
 _OPENID = re.compile(r"[A-Za-z0-9_-]{10,64}")
 
@@ -88,18 +89,24 @@ def seed_contacts(session: Session, rows: Iterable[Mapping[str, Any]], *, now: d
 
 
 def import_from_tickets(session: Session, *, now: datetime) -> int:
-    """Add the contacts of tickets whose phone passed validation and is not in the directory for that
-    hospital."""
+    """Add the contacts of tickets tier 2 has resolved or closed (an engineer met or phoned the contact at
+    that hospital: a caller's say-so is not enough) whose phone passed validation and is not in the
+    directory for that hospital; a fault the bot's guided check solved has met nobody."""
     known = {(c.phone, c.hospital) for c in list_contacts(session)}
     added = 0
     rows = session.execute(
         select(Ticket.contact_person, Ticket.contact_phone, Ticket.hospital, Ticket.department, Ticket.flags)
-        .where(Ticket.contact_phone.is_not(None), Ticket.hospital.is_not(None))
+        .where(
+            Ticket.contact_phone.is_not(None),
+            Ticket.hospital.is_not(None),
+            Ticket.status.in_((TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)),
+        )
         .order_by(Ticket.id)
     )
     for person, phone, hospital, department, flags in rows:
         normal = normalise_phone(phone or "")
-        if normal is None or "phone_unverified" in (flags or []) or (normal, hospital) in known:
+        unproven = {"phone_unverified", "remote_resolved"} & set(flags or [])
+        if normal is None or unproven or (normal, hospital) in known:
             continue
         session.add(
             Contact(

@@ -1,14 +1,13 @@
 """Who is asking: a conversation's caller, verified or not, and how a caller proves a phone number.
 
 - SMS and voice callers are their number (Twilio signs the request, the channel puts `From` in the metadata).
-- The web chat (REST channel) gets a server-issued, signed session (`issue_web_session`): the client sends the
-  token as its `sender`, the conversation is `web:<id>`, so no client can choose a conversation, and no id of
-  another channel (an openid, a CallSid, a phone) can ever name a web conversation.
+- Web callers (the REST channel and the web chat page, bot/channels/webchat.py) get a server-issued, signed
+  session (`issue_web_session`): the client sends the token, the conversation is `web:<id>`, so no client can
+  choose a conversation, and no id of another channel (an openid, a CallSid, a phone) can name a web one.
+  The same key signs the device links of QR labels (`device_token`), which name a device and prove nothing.
 - A web chat or WeChat caller proves a phone with a one-time code sent by SMS (`send_code`, `confirm_code`):
-only
-  to a phone the contact directory (registry, earlier tickets, the console) holds. A confirmed WeChat openid
-is
-  bound to that contact for good; a web session is verified for its own lifetime.
+  only to a phone the contact directory (registry, resolved tickets, the console) holds. A confirmed WeChat
+  openid is bound to that contact for good; a web session is verified for its own lifetime.
 
 A verified caller may see the tickets and devices of the hospitals their phone belongs to (`Caller.may_see`);
 an unverified one gets answers, guided checks and fault intake, and the tickets of their own conversation.
@@ -31,7 +30,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import settings
-from bot.db.models import Contact, IdentityCode, Ticket, VerifiedCaller
+from bot.db.models import Contact, Device, IdentityCode, Ticket, VerifiedCaller
+from bot.installed_base import find_device
 from bot.intake import normalise_phone
 from bot.keys import kept_secret
 from bot.policy import ServicePolicy
@@ -41,6 +41,8 @@ WEB_PREFIX = "web:"
 # Channels whose platform proves the caller's number (a signed webhook carrying `From`).
 PHONE_CHANNELS = ("twilio_sms", "twilio_voice")
 _WEB_ID = re.compile(r"[0-9a-f]{24}")
+_SERIAL = re.compile(r"[A-Za-z0-9-]{4,40}")
+_SESSION, _DEVICE = "webchat", "device"  # what a MAC is for: a token of one kind is never one of the other
 SendSms = Callable[[str, str, str], None]  # phone, text, dedupe key (bot.notify.outbox.session_sms_sender)
 _TEXTS = TextBook(Path(__file__).with_name("identity.yml"))
 
@@ -52,36 +54,54 @@ def identity_text(key: str, **values: str) -> str:
 
 @lru_cache(maxsize=1)
 def identity_secret() -> str:
-    """The key that signs web chat sessions: HOTLINE_IDENTITY_SECRET, or one kept in var/identity_secret."""
+    """The key that signs web sessions (REST and the web chat page) and device links:
+    HOTLINE_IDENTITY_SECRET, or one kept in var/identity_secret."""
     config = settings()
     return kept_secret(config.identity_secret, config.var_dir / "identity_secret")
 
 
-# --- web chat sessions
-# -------------------------------------------------------------------------------------------
+# --- web chat sessions and device links
+# ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class WebSession:
-    token: str  # what the web client sends as `sender`
+    token: str  # what the web client sends as `sender` (REST) or `session` (the web chat page)
     sender_id: str  # the conversation, as Rasa and the tickets know it
 
 
-def _mac(secret: str, session_id: str) -> str:
-    return hmac.new(secret.encode(), f"webchat:{session_id}".encode(), hashlib.sha256).hexdigest()[:32]
+def _mac(secret: str, purpose: str, value: str) -> str:
+    return hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def issue_web_session(secret: str) -> WebSession:
+    """A new web conversation, for the REST channel and the web chat page alike (bot/channels/webchat.py)."""
     session_id = secrets.token_hex(12)
-    return WebSession(f"{session_id}.{_mac(secret, session_id)}", WEB_PREFIX + session_id)
+    return WebSession(f"{session_id}.{_mac(secret, _SESSION, session_id)}", WEB_PREFIX + session_id)
 
 
-def web_sender(secret: str, token: str) -> str | None:
+def web_sender(secret: str, token: str | None) -> str | None:
     """The conversation of a session token this server issued; None for anything else."""
-    session_id, _, mac = token.partition(".")
-    if not _WEB_ID.fullmatch(session_id) or not hmac.compare_digest(mac, _mac(secret, session_id)):
+    session_id, _, mac = (token or "").partition(".")
+    if not _WEB_ID.fullmatch(session_id) or not hmac.compare_digest(mac, _mac(secret, _SESSION, session_id)):
         return None
     return WEB_PREFIX + session_id
+
+
+def device_token(secret: str, serial: str) -> str:
+    """A device's QR label link (bot/webchat/labels.py): names its serial and proves nothing about who scans
+    it — a label can be photographed and its link passed on."""
+    if not _SERIAL.fullmatch(serial):
+        raise ValueError(f"not a serial number: {serial!r}")
+    return f"{serial}.{_mac(secret, _DEVICE, serial)}"
+
+
+def read_device_token(secret: str, token: str | None) -> str | None:
+    """The serial a device link names, or None when it is not one of ours."""
+    serial, _, mac = (token or "").rpartition(".")
+    if not _SERIAL.fullmatch(serial) or not hmac.compare_digest(mac, _mac(secret, _DEVICE, serial)):
+        return None
+    return serial
 
 
 # --- the caller
@@ -112,17 +132,20 @@ class Caller:
         return self.verified and hospital is not None and hospital in self.hospitals
 
 
+def device_shown_to(session: Session, caller: Caller, serial: str | None) -> Device | None:
+    """The registry entry of a serial as this caller may be shown it (hospital, department, site, model,
+    warranty): only a verified caller of the device's hospital; to anyone else a registered serial is as
+    unknown as a made-up one. The ticket still carries the serial, so tier 2 sees the device."""
+    device = find_device(session, serial) if serial else None
+    return device if device is not None and caller.may_see_hospital(device.hospital) else None
+
+
 def hospitals_of(session: Session, phone: str) -> frozenset[str]:
-    """The hospitals a phone belongs to: the directory's, and those of tickets that validated it."""
-    named = set(session.execute(select(Contact.hospital).where(Contact.phone == phone)).scalars())
-    for hospital, flags in session.execute(
-        select(Ticket.hospital, Ticket.flags).where(
-            Ticket.contact_phone == phone, Ticket.hospital.is_not(None)
-        )
-    ):
-        if "phone_unverified" not in (flags or []):
-            named.add(hospital)
-    return frozenset(named)
+    """The hospitals a phone belongs to: the contact directory's entries for it, and nothing else. A ticket
+    names a hospital in the caller's own words, so a ticket alone never makes anyone a contact of it (else
+    anyone could file one with their own mobile and then verify into that hospital's tickets); tickets join
+    the directory once tier 2 has dealt with them (bot/contacts.py `import_from_tickets`)."""
+    return frozenset(session.execute(select(Contact.hospital).where(Contact.phone == phone)).scalars())
 
 
 def caller_of(session: Session, channel: str | None, sender_id: str, channel_phone: str | None) -> Caller:
@@ -155,6 +178,11 @@ class CodeOutcome(str, Enum):
     EXPIRED = "expired"  # no code, out of time or out of tries
 
 
+def masked(phone: str) -> str:
+    """A mobile as told back to a caller: 139****5678."""
+    return phone[:3] + "****" + phone[-4:]
+
+
 def _code_hash(sender_id: str, code: str) -> str:
     return hashlib.sha256(f"{sender_id}:{code}".encode()).hexdigest()
 
@@ -172,10 +200,15 @@ def send_code(
     policy: ServicePolicy,
     send_sms: SendSms,
     code_text: Callable[[str, int], str],
+    directory_only: bool = True,
 ) -> CodeOutcome:
-    """Send a one-time code by SMS to a mobile the directory holds; `code_text(code, minutes)` is the SMS."""
+    """Send a one-time code by SMS to a mobile the directory holds; `code_text(code, minutes)` is the SMS.
+    `directory_only=False`: to the validated contact mobile of the caller's own ticket, to confirm a page
+    (bot/guard.py); proving it makes the caller verified for that phone, a contact of no hospital."""
     phone = normalise_phone(said_phone)
-    if phone is None or not re.fullmatch(r"1\d{10}", phone) or not known_phone(session, phone):
+    if phone is None or not re.fullmatch(r"1\d{10}", phone):
+        return CodeOutcome.UNKNOWN_PHONE
+    if directory_only and not known_phone(session, phone):
         return CodeOutcome.UNKNOWN_PHONE
     hour_ago = now - timedelta(hours=1)
     recent = session.execute(
@@ -226,9 +259,5 @@ def bind_wechat(session: Session, openid: str, phone: str, *, now: datetime) -> 
     first = (
         session.execute(select(Contact).where(Contact.phone == phone).order_by(Contact.id)).scalars().first()
     )
-    if first is None:  # known from a ticket only: the directory gets the contact now
-        first = Contact(
-            phone=phone, hospital=next(iter(sorted(hospitals_of(session, phone)))), source="ticket"
-        )
-        session.add(first)
-    first.wechat_openid, first.updated_at = openid, now
+    if first is not None:  # a phone proved for a page confirmation only (bot/guard.py) binds nothing
+        first.wechat_openid, first.updated_at = openid, now

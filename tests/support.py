@@ -328,7 +328,7 @@ def serve_bot(var: Path) -> Iterator[RunningBot]:
             server.stdout.read().decode() if server.stdout else "hotline serve exited"
         )
         try:
-            requests.get(f"{base}/status", timeout=2).raise_for_status()
+            requests.get(f"{base}/", timeout=2).raise_for_status()
             requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).raise_for_status()
             break
         except requests.RequestException:

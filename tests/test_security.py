@@ -7,6 +7,7 @@ import json
 import os
 import re
 import stat
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.app.servers import ServerStartError, rasa_environment
+from bot.config import settings
 from bot.db import session_scope
 from bot.db.models import Contact, Engineer, OutboxMessage, Page, Ticket
 from bot.files import narrow_tree, private_files
@@ -252,3 +255,20 @@ def test_state_files_are_owner_only(tmp_path: Path) -> None:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
     assert stat.S_IMODE((tmp_path / "var").stat().st_mode) == 0o700
+
+
+def test_production_refuses_to_start_without_knowing_its_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """L7: Rasa listens on 127.0.0.1 behind the reverse proxy; without SANIC_PROXIES_COUNT or
+    SANIC_REAL_IP_HEADER every web caller would share the proxy's per-address limit."""
+    production = replace(
+        settings(),
+        profile="production",
+        database_url="postgresql+psycopg2://hotline@127.0.0.1/hotline",
+        redis_url="redis://127.0.0.1:6379/0",
+    )
+    monkeypatch.delenv("SANIC_PROXIES_COUNT", raising=False)
+    monkeypatch.delenv("SANIC_REAL_IP_HEADER", raising=False)
+    with pytest.raises(ServerStartError, match="SANIC_PROXIES_COUNT"):
+        rasa_environment(production)
+    monkeypatch.setenv("SANIC_REAL_IP_HEADER", "X-Real-IP")
+    assert rasa_environment(production)["HOTLINE_LOCK_REDIS_PORT"] == "6379"

@@ -85,6 +85,43 @@ def validate_action_results_with_a_compiled_schema() -> None:
     RemoteAction._validate_action_result = validate
 
 
+ACTION_TOKEN_HEADER = "X-Hotline-Action-Token"
+
+
+def require_action_token() -> None:
+    """Only Rasa may call the action server (a local process could otherwise run any action with a forged
+    tracker, a verified caller's included): every request but /health carries the token `hotline serve` gave
+    both servers (bot/app/servers.py `action_token`), or gets 403."""
+    import hmac
+
+    import rasa_sdk.endpoint
+    from sanic import response
+
+    from bot.app.servers import action_token
+    from bot.config import settings
+
+    expected = action_token(settings())
+    create_app = rasa_sdk.endpoint.create_app
+    if getattr(create_app, "hotline_token", False):
+        return
+
+    def create_app_with_token(*args: Any, **kwargs: Any) -> Any:
+        app = create_app(*args, **kwargs)
+
+        @app.middleware("request")
+        async def only_rasa(request: Any) -> Any:
+            if request.path != "/health" and not hmac.compare_digest(
+                request.headers.get(ACTION_TOKEN_HEADER, ""), expected
+            ):
+                return response.json({"error": "forbidden"}, status=403)
+            return None
+
+        return app
+
+    create_app_with_token.hotline_token = True  # type: ignore[attr-defined]
+    rasa_sdk.endpoint.create_app = create_app_with_token
+
+
 def main(argv: list[str] | None = None) -> None:
     which, *rest = sys.argv[1:] if argv is None else argv
     private_files()  # also when started on its own, not by `hotline serve`
@@ -100,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.argv = ["rasa", *rest]
         rasa_main()
     elif which == "actions":
+        require_action_token()
         from rasa_sdk.__main__ import main as actions_main
 
         sys.argv = ["rasa_sdk", *rest]

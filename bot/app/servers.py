@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.files import private_dir
+from bot.keys import kept_secret
 
 
 class ServerStartError(RuntimeError):
@@ -101,6 +102,7 @@ def rasa_environment(config: Settings, workers: int = 1) -> dict[str, str]:
     # LOG_LEVEL: Rasa's own variable, from HOTLINE_LOG_LEVEL.
     env = {
         "HOTLINE_ACTION_URL": config.action_url,
+        "HOTLINE_ACTION_TOKEN": action_token(config),
         "SANIC_WORKERS": str(workers),
         # Sanic's own cap on any request (100 MB by default); the webhooks cap their bodies far lower
         # themselves.
@@ -120,6 +122,13 @@ def rasa_environment(config: Settings, workers: int = 1) -> dict[str, str]:
         raise ServerStartError(
             "HOTLINE_PROFILE=production needs HOTLINE_REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
         )
+    if not (os.environ.get("SANIC_PROXIES_COUNT") or os.environ.get("SANIC_REAL_IP_HEADER")):
+        # Rasa listens on 127.0.0.1 behind the reverse proxy: without these every caller is the proxy, and
+        # one client's flood would use up the per-address limit of all web callers (limits.yml).
+        raise ServerStartError(
+            "HOTLINE_PROFILE=production runs behind a reverse proxy: set SANIC_PROXIES_COUNT (e.g. 1) or "
+            "SANIC_REAL_IP_HEADER (e.g. X-Real-IP) to what the proxy sends, so that limits count real callers"
+        )
     redis = urlsplit(config.redis_url)
     return {
         **env,
@@ -136,12 +145,19 @@ def rasa_environment(config: Settings, workers: int = 1) -> dict[str, str]:
 
 
 def rasa_api_arguments(config: Settings) -> list[str]:
-    """Rasa's HTTP API (trackers, /model/parse): open on the local machine; in production only with a
-    token."""
+    """Rasa's HTTP API (trackers, /model/parse, trigger_intent) always wants a token: in the local profile
+    HOTLINE_API_TOKEN or one kept in var/api_token (else any local user, or a web page through DNS
+    rebinding, could read every tracker or forge events); in production it is off unless HOTLINE_API_TOKEN is
+    set. The token is visible in the process list of this machine."""
     if not config.production:
-        return ["--enable-api"]
-    # The token is visible in the process list of this machine; the API is off without it.
+        return ["--enable-api", "--auth-token", kept_secret(config.api_token, config.var_dir / "api_token")]
     return ["--enable-api", "--auth-token", config.api_token] if config.api_token else []
+
+
+def action_token(config: Settings) -> str:
+    """What Rasa sends the action server with every call (X-Hotline-Action-Token, endpoints*.yml), which has
+    no other authentication: HOTLINE_ACTION_TOKEN, or one kept in var/action_token."""
+    return kept_secret(os.environ.get("HOTLINE_ACTION_TOKEN"), config.var_dir / "action_token")
 
 
 @contextmanager

@@ -17,17 +17,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.db.models import IdentityCode
-from bot.identity import CodeOutcome, caller_of, confirm_code, identity_text, send_code
+from bot.identity import CodeOutcome, caller_of, confirm_code, identity_text, masked, send_code
 from bot.notify.outbox import session_sms_sender
+from bot.ops.after_hours import page_confirmed
 from bot.policy import current_policy
 
 logger = logging.getLogger(__name__)
 _ASK = re.compile(r"^\s*(?:验证|绑定|验证身份|绑定手机)(?:手机号?|号码)?\s*[:：]?\s*([\d\s\-+]{11,20})\s*$")
 _CODE = re.compile(r"^\s*(?:验证码)?\s*[:：]?\s*(\d{4,8})\s*$")
-
-
-def _masked(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:]
 
 
 def _answer(channel: str, sender_id: str, said: str) -> str | None:
@@ -49,16 +46,26 @@ def _answer(channel: str, sender_id: str, said: str) -> str | None:
             if outcome is CodeOutcome.SENT:
                 phone = session.get(IdentityCode, sender_id).phone
                 minutes = str(policy.value("caller_identity.code_minutes"))
-                return identity_text("code_sent", masked=_masked(phone), minutes=minutes)
+                return identity_text("code_sent", masked=masked(phone), minutes=minutes)
             return identity_text(outcome.value, hotline=hotline)
         code = _CODE.match(said)
         if code is None or session.get(IdentityCode, sender_id) is None:
             return None  # not about verification: the bot answers it
         outcome = confirm_code(session, sender_id, channel, code.group(1), now=now, policy=policy)
         if outcome is CodeOutcome.VERIFIED:
-            hospitals = caller_of(session, channel, sender_id, None).hospitals
+            caller = caller_of(session, channel, sender_id, None)
+            assert caller.phone is not None
+            if page_confirmed(session, sender_id, caller.phone, now):  # a held urgent ticket's code
+                minutes = str(policy.value("paging.after_hours_callback_minutes"))
+                return identity_text("page_confirmed", minutes=minutes)
+            hospitals = caller.hospitals
             return identity_text("verified", hospitals="、".join(sorted(hospitals)))
         return identity_text(outcome.value, hotline=hotline)
+
+
+def logged_as(said: str) -> str:
+    """A verification message as a conversation log keeps it: a code as dots, never its digits."""
+    return "●" * len(said.strip()) if _CODE.match(said) else said
 
 
 def about_verification(said: str) -> bool:

@@ -3,7 +3,7 @@ endpoints it uses.
 
     GET  /webhooks/webchat/            the page (a QR label links to it with ?d=<device token>)
     POST /webhooks/webchat/session     {"session"?, "device"?} → {"session", "sender"}: the server-issued
-    session
+    session (bot/identity.py: the REST channel's token; a QR label's device token names the device)
     POST /webhooks/webchat/webhook     {"session", "message", "id", "shown"?} → {"ok": true}; the answer
     follows
     GET  /webhooks/webchat/events      ?session=…&after=N → {"messages": [...]} (long poll, up to `wait` s)
@@ -14,6 +14,9 @@ log (bot.handoff.conversations), numbered in order. The page shows only what it 
 number:
 a dropped connection or a reload fetches again from the last number it has, so nothing is lost or shown twice.
 `id` is the page's own id of a message: a retried send is stored and answered once.
+
+As on the REST channel (bot/channels/limits.py): 「验证 139…」 and the SMS code verify the caller before Rasa
+(the code is logged as dots), and a `/intent` passes only when it is a button of the bot's last message.
 """
 
 from __future__ import annotations
@@ -29,17 +32,21 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy import select
 
 from bot.channels.limits import OnNewMessage, clean_text, default_limiter
 from bot.channels.texts import text as channel_text
+from bot.channels.user_text import caller_text
+from bot.channels.verification import logged_as, verification_reply
 from bot.clock import utc_now
 from bot.db import session_scope
+from bot.db.models import Conversation, ConversationMessage
 from bot.handoff.config import text
-from bot.handoff.conversations import BOT, append, conversation_for, find_conversation, messages_after
+from bot.handoff.conversations import BOT, CALLER, append, conversation_for, find_conversation, messages_after
 from bot.handoff.watch import SeqWatcher, last_seqs_reader
+from bot.identity import identity_secret, issue_web_session, read_device_token, web_sender
 from bot.installed_base import find_device
 from bot.policy import current_policy
-from bot.webchat.sessions import ChatSession, issue_session, read_device_token, read_session
 
 logger = logging.getLogger(__name__)
 
@@ -93,27 +100,56 @@ class WebChatOutput(OutputChannel):
             await asyncio.to_thread(record_bot_message, recipient_id, said, buttons)
 
 
-def _start_session(chat: ChatSession) -> None:
+def _start_session(sender_id: str, serial: str | None) -> None:
     """The conversation's row, and the greeting: about the device for a chat opened from its label."""
     policy = current_policy()
     hotline = policy.value("hotline.name")
     now = utc_now()
     with session_scope() as session:
-        conversation = conversation_for(session, chat.sender_id, CHANNEL, now)
-        device = find_device(session, chat.device_serial) if chat.device_serial else None
+        conversation = conversation_for(session, sender_id, CHANNEL, now)
+        device = find_device(session, serial) if serial else None
         conversation.device_serial = device.serial_number if device else None
         if device is None:
             greeting = text("greeting", hotline=hotline)
         else:
             greeting = text(
-                "device_greeting",
-                hotline=hotline,
-                hospital=device.hospital,
-                department=device.department,
-                model=device.model,
-                serial=device.serial_number,
+                "device_greeting", hotline=hotline, model=device.model, serial=device.serial_number
             )
         append(session, conversation, BOT, greeting, now)
+
+
+def _conversation_of(sender_id: str) -> tuple[bool, str | None]:
+    """Whether the session's conversation was started here, and the device its label named."""
+    with session_scope() as session:
+        conversation = find_conversation(session, sender_id)
+        return conversation is not None, conversation.device_serial if conversation else None
+
+
+def _as_typed(sender_id: str, said: str) -> str:
+    """A button payload of the bot's last message as it is; anything else as the caller's text."""
+    if not said.startswith("/"):
+        return said
+    with session_scope() as session:
+        last = session.execute(
+            select(ConversationMessage.buttons)
+            .join(Conversation, Conversation.id == ConversationMessage.conversation_id)
+            .where(Conversation.sender_id == sender_id, ConversationMessage.author == BOT)
+            .order_by(ConversationMessage.seq.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    offered = [str(button.get("payload")) for button in last or []]
+    return said if said in offered else caller_text(said)
+
+
+def _record_verification(sender_id: str, said: str, message_id: str, answer: str) -> None:
+    """The verification exchange in the conversation's log, where the page shows it (a code as dots)."""
+    now = utc_now()
+    with session_scope() as session:
+        conversation = find_conversation(session, sender_id) or conversation_for(
+            session, sender_id, CHANNEL, now
+        )
+        if append(session, conversation, CALLER, logged_as(said), now, external_id=message_id) is not None:
+            append(session, conversation, BOT, answer, now)
 
 
 def _messages(sender_id: str, after: int) -> tuple[int | None, list[dict[str, Any]]]:
@@ -162,18 +198,20 @@ class WebChatInput(InputChannel):
         @chat.route("/session", methods=["POST"])
         async def session(request: Request) -> HTTPResponse:
             body = _body(request)
+            secret = identity_secret()
             device_given = body.get("device")
-            serial = read_device_token(device_given) if isinstance(device_given, str) else None
-            existing = read_session(body.get("session")) if isinstance(body.get("session"), str) else None
-            if existing and (not device_given or serial == existing.device_serial):
-                return _json({"session": body["session"], "sender": existing.sender_id})
-            token, chat_session = issue_session(serial)
-            await asyncio.to_thread(_start_session, chat_session)
+            serial = read_device_token(secret, device_given) if isinstance(device_given, str) else None
+            given = body.get("session")
+            existing = web_sender(secret, given) if isinstance(given, str) else None
+            if existing is not None:
+                started, labelled = await asyncio.to_thread(_conversation_of, existing)
+                if started and (not device_given or serial == labelled):
+                    return _json({"session": given, "sender": existing})
+            issued = issue_web_session(secret)
+            await asyncio.to_thread(_start_session, issued.sender_id, serial)
             if device_given and serial is None:
-                await asyncio.to_thread(
-                    record_bot_message, chat_session.sender_id, text("device_unknown"), []
-                )
-            return _json({"session": token, "sender": chat_session.sender_id})
+                await asyncio.to_thread(record_bot_message, issued.sender_id, text("device_unknown"), [])
+            return _json({"session": issued.token, "sender": issued.sender_id})
 
         @chat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -182,21 +220,28 @@ class WebChatInput(InputChannel):
                     {"error": limiter.limits.say("too_long", max_chars=limiter.limits.max_message_chars)}, 413
                 )
             body = _body(request)
-            chat_session = read_session(body.get("session")) if isinstance(body.get("session"), str) else None
-            if chat_session is None:
+            given = body.get("session")
+            sender = web_sender(identity_secret(), given) if isinstance(given, str) else None
+            if sender is None:
                 return _json({"error": text("session_expired")}, 401)
             said = clean_text(str(body.get("message") or "")).strip()
             message_id = body.get("id")
             if not said or not isinstance(message_id, str) or not _MESSAGE_ID.fullmatch(message_id):
                 return _json({"error": limiter.limits.say("empty_message")}, 400)
-            refusal = await limiter.admit(
-                CHANNEL, chat_session.sender_id, said, str(request.remote_addr or request.ip)
-            )
+            refusal = await limiter.admit(CHANNEL, sender, said, str(request.remote_addr or request.ip))
             if refusal is not None:
                 return _json({"error": refusal.text}, refusal.status)
+            verification = await verification_reply(CHANNEL, sender, said)
+            if verification is not None:
+                await asyncio.to_thread(_record_verification, sender, said, message_id, verification)
+                return _json({"ok": True})
+            said = await asyncio.to_thread(_as_typed, sender, said)
+            if not said:
+                return _json({"error": limiter.limits.say("empty_message")}, 400)
+            _, labelled = await asyncio.to_thread(_conversation_of, sender)
             metadata: dict[str, Any] = {}
-            if chat_session.device_serial:
-                metadata["device_serial"] = chat_session.device_serial
+            if labelled:
+                metadata["device_serial"] = labelled
             if isinstance(body.get("shown"), str) and body["shown"].strip():
                 metadata["shown"] = clean_text(body["shown"]).strip()[: limiter.limits.max_message_chars]
             try:
@@ -204,33 +249,31 @@ class WebChatInput(InputChannel):
                     UserMessage(
                         said,
                         WebChatOutput(),
-                        chat_session.sender_id,
+                        sender,
                         input_channel=CHANNEL,
                         message_id=message_id,
                         metadata=metadata,
                     )
                 )
             except Exception:
-                logger.exception("the bot failed on a web chat message from %s", chat_session.sender_id)
-                await asyncio.to_thread(
-                    record_bot_message, chat_session.sender_id, channel_text("common.bot_error"), []
-                )
+                logger.exception("the bot failed on a web chat message from %s", sender)
+                await asyncio.to_thread(record_bot_message, sender, channel_text("common.bot_error"), [])
             return _json({"ok": True})
 
         @chat.route("/events", methods=["GET"])
         async def events(request: Request) -> HTTPResponse:
-            chat_session = read_session(request.args.get("session"))
-            if chat_session is None:
+            sender = web_sender(identity_secret(), request.args.get("session"))
+            if sender is None:
                 return _json({"error": text("session_expired")}, 401)
             try:
                 after = max(0, int(request.args.get("after", "0")))
                 wait = min(LONG_POLL_SECONDS, max(0.0, float(request.args.get("wait", LONG_POLL_SECONDS))))
             except ValueError:
                 return _json({"error": "after/wait"}, 400)
-            conversation_id, found = await asyncio.to_thread(_messages, chat_session.sender_id, after)
+            conversation_id, found = await asyncio.to_thread(_messages, sender, after)
             if not found and conversation_id is not None and wait:
                 await watcher.wait_beyond(conversation_id, after, wait)
-                _, found = await asyncio.to_thread(_messages, chat_session.sender_id, after)
+                _, found = await asyncio.to_thread(_messages, sender, after)
             return _json({"messages": found})
 
         return chat

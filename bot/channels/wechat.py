@@ -7,6 +7,9 @@
   mode cannot be downgraded. A body above 64 KiB is refused (413) before it is parsed.
 - text, voice (WeChat's speech recognition, `Recognition`; without it the user is asked to type), follow
   (welcome and menu), menu clicks (CLICK keys in texts.yml → intents).
+- A device label's parametrised QR code (scene = the label's device token, bot/identity.py; `qrscene_…` on
+  follow, the bare scene on SCAN): the device is kept for the user's next messages (`device_serial` in the
+  metadata, as on the web chat) for `DEVICE_KEEP_SECONDS`; like any label it proves no hospital.
 - The 5-second rule: the answer goes back passively when the bot is fast enough (all of the turn's messages
   merged into one reply); otherwise WeChat gets `success` at once and the answer follows as customer-service
   messages. A long answer is split: first part passively, the rest as customer-service messages.
@@ -19,6 +22,7 @@ The conversation is the user's openid; metadata {"openid": ...}.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import logging
@@ -41,6 +45,9 @@ from bot.channels.store import SharedStore, shared_store
 from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
 from bot.channels.texts import menu, text
 from bot.channels.verification import verification_reply
+from bot.db import session_scope
+from bot.identity import identity_secret, read_device_token
+from bot.installed_base import find_device
 from bot.platforms.signatures import same, wechat_signature
 from bot.platforms.splitting import wechat_parts
 from bot.platforms.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, JsonHttp
@@ -53,6 +60,8 @@ Turn = Callable[[], Awaitable[list[str]]]
 
 # Customer-service messages allowed: 5 after a text message, 3 within a minute of a menu click or a follow.
 MAX_PARTS = 3
+SCENE_PREFIX = "qrscene_"  # EventKey of a follow through a parametrised QR code
+DEVICE_KEEP_SECONDS = 2 * 3600.0
 SUCCESS = "success"  # tells WeChat "received, no passive reply": it stops retrying
 
 
@@ -263,6 +272,10 @@ class WeChatInput(InputChannel):
 
     def _event_turn(self, fields: dict[str, str], on_new_message: OnNewMessage) -> Turn | None:
         event = fields.get("Event", "").lower()
+        scene = _scene(event, fields.get("EventKey", ""))
+        serial = read_device_token(identity_secret(), scene) if scene else None
+        if serial is not None:
+            return functools.partial(self._device_scanned, fields["FromUserName"], serial)
         if event == "subscribe":
             return functools.partial(self._welcome, fields["FromUserName"])
         if event == "click":
@@ -291,9 +304,20 @@ class WeChatInput(InputChannel):
             later=self.get_output_channel(),
             input_channel=self.name(),
             message_id=fields.get("MsgId") or None,
-            metadata={"openid": openid},
+            metadata=await self._metadata(openid),
             typed=typed,
         )
+
+    async def _metadata(self, openid: str) -> dict[str, str]:
+        serial = await self._store.get(_device_key(openid))
+        return {"openid": openid, "device_serial": serial} if serial else {"openid": openid}
+
+    async def _device_scanned(self, openid: str, serial: str) -> list[str]:
+        device = await asyncio.to_thread(_model_of, serial)
+        if device is None:
+            return await self._welcome(openid)
+        await self._store.put(_device_key(openid), serial, DEVICE_KEEP_SECONDS)
+        return _parts(text("wechat.device_scanned", model=device, serial=serial))
 
     async def _welcome(self, openid: str) -> list[str]:
         reply = BotReply(texts=[text("wechat.welcome")], choices=[Choice.from_menu(item) for item in menu()])
@@ -323,6 +347,25 @@ class WeChatInput(InputChannel):
         timestamp, nonce = str(now), secrets.token_hex(8)
         encrypted = crypto.encrypt(reply)
         return encrypted_reply(encrypted, crypto.signature(timestamp, nonce, encrypted), timestamp, nonce)
+
+
+def _scene(event: str, key: str) -> str | None:
+    """The scene of a parametrised QR code: followed through it (`qrscene_<scene>`) or scanned (SCAN)."""
+    if event == "subscribe" and key.startswith(SCENE_PREFIX):
+        return key[len(SCENE_PREFIX) :]
+    if event == "scan" and key:
+        return key
+    return None
+
+
+def _device_key(openid: str) -> str:
+    return f"wechat:device:{openid}"
+
+
+def _model_of(serial: str) -> str | None:
+    with session_scope() as session:
+        device = find_device(session, serial)
+        return device.model if device else None
 
 
 def _not_configured() -> HTTPResponse:

@@ -10,18 +10,18 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from bot.installed_base import default_warranty_end, find_device, warranty_status
+from bot.identity import Caller, device_shown_to
+from bot.installed_base import default_warranty_end, warranty_status
 from bot.knowledge.answers import DeviceFacts
 from bot.policy import ServicePolicy
 
 
 def caller_device(
-    session: Session, serial_number: str | None, policy: ServicePolicy, today: date
+    session: Session, caller: Caller, serial_number: str | None, policy: ServicePolicy, today: date
 ) -> DeviceFacts | None:
-    """The registered device with this serial, as knowledge answers use it; None when unknown or not given."""
-    if not serial_number:
-        return None
-    device = find_device(session, serial_number)
+    """The registered device with this serial, as knowledge answers use it; None when unknown, not given, or
+    not the caller's to see (bot/identity.py: a verified caller of its hospital)."""
+    device = device_shown_to(session, caller, serial_number)
     if device is None:
         return None
     status = warranty_status(device, today)

@@ -9,10 +9,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.catalogue import current_catalogue
 from bot.db import session_scope
-from bot.guard import PAGE_HELD, UNVERIFIED, mark, may_page_unverified
+from bot.db.models import Ticket
+from bot.guard import (
+    PAGE_HELD,
+    UNVERIFIED,
+    PageConfirmation,
+    mark,
+    may_page_unverified,
+    page_confirmation,
+    release,
+    send_page_code,
+    tickets_awaiting_code,
+)
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import BusinessCalendar, current_calendar, is_business_hours
 from bot.ops.paging import Pager, page_on_call, round_pages
@@ -32,8 +44,10 @@ class AfterHoursCall:
     paged_at: datetime | None
     phone: str
     callback_within: timedelta
-    # An unverified caller's page held by the hourly cap: the ticket waits for the duty desk (bot/guard.py).
+    # An unverified caller's page held by the hourly cap or for a confirmation: the ticket waits for the duty
+    # desk (bot/guard.py), or for the code that went to this (masked) mobile.
     held: bool = False
+    code_sent_to: str | None = None
 
     @property
     def callback_due(self) -> datetime | None:
@@ -68,12 +82,9 @@ def page_on_call_after_hours(
             if ticket is None or not ticket.urgent or TicketStatus(ticket.status) is not TicketStatus.NEW:
                 return None
             if not caller_verified:
-                mark(ticket, UNVERIFIED)
-                if not may_page_unverified(session, ticket, at=now, policy=policy):
-                    mark(ticket, PAGE_HELD)
-                    logger.warning("urgent ticket %s of an unverified caller waits for the duty desk", number)
-                    callback = policy.minutes("paging.after_hours_callback_minutes")
-                    return AfterHoursCall(None, ticket.contact_phone or "", callback, held=True)
+                held = _held_for_unverified(session, ticket, now, policy)
+                if held is not None:
+                    return held
             pager = Pager(policy, calendar, current_catalogue(), session_sms_sender(session))
             page_on_call(session, number, at=now, pager=pager)
             # Paged now or by an earlier call for this ticket: either way the first page starts the clock.
@@ -86,6 +97,37 @@ def page_on_call_after_hours(
     if paged_at is None:
         logger.error("nobody on call could be paged for urgent ticket %s", number)
     return AfterHoursCall(paged_at, phone, policy.minutes("paging.after_hours_callback_minutes"))
+
+
+def _held_for_unverified(
+    session: Session, ticket: Ticket, now: datetime, policy: ServicePolicy
+) -> AfterHoursCall | None:
+    """An unverified caller's page (bot/guard.py): None to page now; else held for the duty desk, and with
+    `sms_code` confirmation a code to the contact mobile that releases it (`page_confirmed`)."""
+    mark(ticket, UNVERIFIED)
+    confirmation = page_confirmation(policy)
+    if confirmation is PageConfirmation.NONE and may_page_unverified(session, ticket, at=now, policy=policy):
+        return None
+    mark(ticket, PAGE_HELD)
+    code_sent_to = None
+    if confirmation is PageConfirmation.SMS_CODE:
+        code_sent_to = send_page_code(session, ticket, now=now, policy=policy)
+    logger.warning("urgent ticket %s of an unverified caller waits for the duty desk", ticket.number)
+    callback = policy.minutes("paging.after_hours_callback_minutes")
+    return AfterHoursCall(None, ticket.contact_phone or "", callback, held=True, code_sent_to=code_sent_to)
+
+
+def page_confirmed(session: Session, sender_id: str, phone: str, now: datetime) -> list[str]:
+    """The caller sent back the code of their held tickets' contact mobile: those tickets are released, and
+    paged now after hours (in office hours the duty desk dispatches them as any other). Their numbers."""
+    released = tickets_awaiting_code(session, sender_id, phone)
+    policy, calendar = current_policy(), current_calendar()
+    for ticket in released:
+        release(ticket)
+        if not is_business_hours(now, calendar) and TicketStatus(ticket.status) is TicketStatus.NEW:
+            pager = Pager(policy, calendar, current_catalogue(), session_sms_sender(session))
+            page_on_call(session, ticket.number, at=now, pager=pager)
+    return [ticket.number for ticket in released]
 
 
 def duty_desk_for(

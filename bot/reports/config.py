@@ -25,6 +25,8 @@ class ReportError(Refused):
 class ReportConfig:
     pdf_browsers: tuple[str, ...]
     pdf_timeout_seconds: float
+    pdf_max_at_once: int
+    pdf_wait_seconds: float
     chart_labels: dict[str, str]
     unassigned: str
     texts: dict[str, str]
@@ -40,6 +42,8 @@ def report_config() -> ReportConfig:
     return ReportConfig(
         pdf_browsers=tuple(raw["pdf"]["browsers"]),
         pdf_timeout_seconds=float(raw["pdf"]["timeout_seconds"]),
+        pdf_max_at_once=int(raw["pdf"]["max_at_once"]),
+        pdf_wait_seconds=float(raw["pdf"]["wait_seconds"]),
         chart_labels={str(key): str(label) for key, label in raw["charts"]["labels"].items()},
         unassigned=str(raw["unassigned"]),
         texts={str(key): str(text) for key, text in raw["texts"].items()},

@@ -1,9 +1,9 @@
 """Device labels (`hotline qr SERIAL...`): a QR code per installed device that opens the web chat about it.
 
-The code holds the chat's address with a signed device token (bot/webchat/sessions.py), so the chat greets the
-caller with the device's model, serial, hospital and department from the registry, and the fault report starts
-with the serial filled in. HTML labels (inline SVG, two per row on A4), or a PDF printed by headless Chromium
-(bot/reports/pdf.py).
+The code holds the chat's address with a signed device token (bot/identity.py), so the chat greets the caller
+with the device's model and serial, and the fault report starts with the device and serial filled in. The
+label proves nothing about who scans it: the caller stays unverified, and is told no registry data.
+HTML labels (inline SVG, two per row on A4), or a PDF printed by headless Chromium (bot/reports/pdf.py).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from bot.errors import Refused
 from bot.handoff.config import text
+from bot.identity import device_token, identity_secret
 from bot.installed_base import find_device
 from bot.policy import ServicePolicy
-from bot.webchat.sessions import device_token
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHAT_PATH = "/webhooks/webchat/"
@@ -38,7 +38,7 @@ class Label:
 
 def chat_link(base_url: str, serial: str) -> str:
     """The web chat's address for a device: the page, with the device's signed token."""
-    return f"{base_url.rstrip('/')}{CHAT_PATH}?d={quote(device_token(serial), safe='')}"
+    return f"{base_url.rstrip('/')}{CHAT_PATH}?d={quote(device_token(identity_secret(), serial), safe='')}"
 
 
 def device_labels(session: Session, serials: list[str], base_url: str) -> list[Label]:

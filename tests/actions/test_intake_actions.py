@@ -76,6 +76,16 @@ async def test_start_keeps_what_the_first_message_says(dispatcher, domain) -> No
     assert "contact_phone" not in slots  # …but who the caller is is kept
 
 
+async def test_a_chat_opened_from_a_device_label_knows_the_device_not_the_hospital(
+    database, dispatcher, domain
+) -> None:
+    tracker = make_tracker("开机一直报温度异常", "report_fault", metadata={"device_serial": "KR23060142"})
+    slots = slot_values(await ActionStartIntake().run(dispatcher, tracker, domain))
+    assert slots["serial_number"] == "KR23060142" and slots["device"] == "全自动生化分析仪 KR-2000"
+    # A label can be photographed and passed on: the registry's site is not filled in (bot/identity.py).
+    assert not {"hospital", "department", "site_address"} & {k for k, v in slots.items() if v}
+
+
 SMS_CONTACT = {
     "channel": "twilio_sms",
     "sender_id": "+8613900000001",
@@ -110,24 +120,59 @@ async def test_an_unverified_caller_learns_nothing_about_the_site_from_a_serial(
     add_contact(database, "13900000001", "郑州市嘉禾医院")
     slots = await validate(dispatcher, domain, "序列号KR23060142", "inform", "serial_number", **caller)
     said = texts(dispatcher)
-    assert slots["serial_number"] == "KR23060142" and slots["device"] == "全自动生化分析仪 KR-2000"
-    assert "hospital" not in slots and "site_address" not in slots
-    assert "嘉禾" not in said and "郑州" not in said and "检验科" not in said
-    # Naming the hospital, the caller gets the registry's site filled in, as a verified caller would.
+    # Neither hospital, department, address nor model: the serial is kept for the ticket (tier 2 sees the
+    # device), the form asks the rest as it would without a serial.
+    assert slots == {"serial_number": "KR23060142"}
+    assert "嘉禾" not in said and "郑州" not in said and "检验科" not in said and "KR-2000" not in said
+    # A made-up serial gets the same words: a serial tells nothing about the installed base.
+    dispatcher.messages.clear()
+    made_up = await validate(dispatcher, domain, "序列号KR23069999", "inform", "serial_number", **caller)
+    assert texts(dispatcher) == said.replace("KR23060142", "KR23069999")
+    assert made_up["intake_flags"] == ["serial_not_in_registry"]  # for tier 2 only
+    # Naming the serial's hospital fills in nothing from the registry either: department and address are
+    # asked.
     named = await validate(
         dispatcher, domain, "嘉禾医院", "inform", "hospital", {"serial_number": "KR23060142"}, **caller
     )
-    assert named["hospital"] == "郑州市嘉禾医院" and named["site_address"] == "郑州市金水区嘉禾路88号"
+    assert named["hospital"] == "嘉禾医院" and not {"department", "site_address", "intake_flags"} & set(named)
+    # Another hospital: kept as said, and the ticket tells tier 2 that it is not the serial's registered site.
     other = await validate(
         dispatcher, domain, "明德医院", "inform", "hospital", {"serial_number": "KR23060142"}, **caller
     )
-    assert other["hospital"] == "明德医院" and "site_address" not in other
+    assert other["hospital"] == "明德医院" and other["intake_flags"] == ["hospital_not_serial_site"]
+    assert "site_address" not in other and "department" not in other
+
+
+async def test_an_unverified_caller_is_not_told_of_someone_elses_open_ticket_on_the_serial(
+    database, dispatcher, domain
+) -> None:
+    first = await validate(
+        dispatcher, domain, "KR23060142", "inform", "serial_number", FILLED, sender_id="web:first"
+    )
+    assert first == {"serial_number": "KR23060142"}
+    tracker = make_tracker("对", "affirm", slots=FILLED, sender_id="web:first")
+    await ActionSubmitTicket().run(dispatcher, tracker, domain)
+    dispatcher.messages.clear()
+    # A second unverified caller with the same serial: the same answer, the form goes on (no early end).
+    second = await validate(
+        dispatcher, domain, "KR23060142", "inform", "serial_number", sender_id="web:second"
+    )
+    assert second == {"serial_number": "KR23060142"} and "工单" not in texts(dispatcher)
+    # Their confirmed report is noted on the open ticket: one ticket, nothing lost.
+    dispatcher.messages.clear()
+    again = {**FILLED, "intake_id": "intake-2", "contact_person": "任杰", "contact_phone": "13598203347"}
+    await ActionSubmitTicket().run(
+        dispatcher, make_tracker("对", "affirm", slots=again, sender_id="web:second"), domain
+    )
+    assert "已补充到这台设备处理中的工单" in texts(dispatcher) and "SR" not in texts(dispatcher)
+    with session_scope(database) as session:
+        assert session.execute(select(func.count()).select_from(Ticket)).scalar_one() == 1
 
 
 async def test_unknown_serial_is_accepted_and_flagged(database, dispatcher, domain) -> None:
     slots = await validate(dispatcher, domain, "ZX99887766", "inform", "serial_number")
     assert slots["serial_number"] == "ZX99887766" and slots["intake_flags"] == ["serial_not_in_registry"]
-    assert "没有查到" in texts(dispatcher)
+    assert "已记下" in texts(dispatcher)
 
 
 async def test_bad_serial_is_asked_again_then_the_caller_may_skip(database, dispatcher, domain) -> None:
@@ -371,10 +416,10 @@ async def test_a_serial_given_during_a_step_is_registered_and_the_walk_keeps_its
     slots = await walk(dispatcher, domain, PRINTER_START, "好", "没用")  # on step 2 now
     before = slots["guide_progress"]
     slots = await step_reply(dispatcher, domain, slots, text, entities=entities)
-    # A web caller is unverified: the serial is checked, its hospital not told (they name it later).
+    # A web caller is unverified: the serial is kept, its hospital not told (they name it later).
     assert slots["serial_number"] == "KR23060142" and "hospital" not in slots
     assert slots["guide_progress"] == before and slots.get("guide_step_answer") is None
-    assert "已核对" in texts(dispatcher) and "没听清" not in texts(dispatcher)
+    assert "已记下" in texts(dispatcher) and "没听清" not in texts(dispatcher)
     slots = await step_reply(dispatcher, domain, slots, "还是不行")
     assert slots["guide_progress"]["outcomes"] == ["no", "no"]  # step 2 answered, not step 1 again
 

@@ -9,7 +9,7 @@ from actions.conversation import ActionAcknowledge
 from actions.knowledge import ActionAnswerQuestion
 from bot.db import session_scope
 from bot.db.models import KbQuestion
-from tests.support import make_tracker, slot_values, texts
+from tests.support import VERIFIED_SMS, contact_of_every_hospital, make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
 ANSWERED = [
@@ -52,3 +52,22 @@ async def test_two_misses_in_a_row_offer_a_person(database, dispatcher, domain) 
     assert "转人工" in dispatcher.messages[-1]["text"] and "400-800-6626" in dispatcher.messages[-1]["text"]
     with session_scope(database) as session:
         assert session.execute(select(KbQuestion.verdict)).scalars().all() == ["none", "none"]
+
+
+async def test_a_serial_in_a_question_tells_its_warranty_only_to_a_contact_of_its_hospital(
+    database, dispatcher, domain
+) -> None:
+    asked = "GF23070519 保修期多久"
+    entities = [{"entity": "serial_number", "value": "GF23070519"}]
+    await ActionAnswerQuestion().run(
+        dispatcher, make_tracker(asked, "ask_question", entities=entities), domain
+    )
+    # Unverified: the policy's general answer, nothing of that device's registry entry (bot/identity.py).
+    assert (
+        "2年" in texts(dispatcher) and "GF-990" not in texts(dispatcher) and "2027" not in texts(dispatcher)
+    )
+    dispatcher.messages.clear()
+    contact_of_every_hospital(database)
+    verified = make_tracker(asked, "ask_question", entities=entities, **VERIFIED_SMS)
+    await ActionAnswerQuestion().run(dispatcher, verified, domain)
+    assert "您这台GF-990（序列号 GF23070519）是延保，到2027-07-13" in texts(dispatcher)

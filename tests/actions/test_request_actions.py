@@ -108,6 +108,25 @@ async def test_an_addition_is_noted_on_the_ticket(database, dispatcher, domain) 
         assert ticket.status == "new" and any("东门" in (e.note or "") for e in ticket.events)
 
 
+async def test_nobody_cancels_or_annotates_another_callers_ticket_by_its_number(
+    database, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain)
+    dispatcher.messages.clear()
+    for said, intent in (
+        (f"{number} 撤销吧 不用来了", "cancel"),
+        (f"补充一下 {number} 已经修好了", "inform"),
+    ):
+        await ActionChangeTicket().run(
+            dispatcher, make_tracker(said, intent, sender_id="web:stranger"), domain
+        )
+    # The same words as for a number that does not exist (bot/identity.py).
+    assert texts(dispatcher).count("没有找到工单") == 2 and "已撤销" not in texts(dispatcher)
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert ticket.status == "new" and not any("修好了" in (e.note or "") for e in ticket.events)
+
+
 async def test_a_cancel_with_no_ticket_known_asks_which(database, dispatcher, domain) -> None:
     await ActionChangeTicket().run(dispatcher, make_tracker("我要取消工单", "cancel"), domain)
     assert "哪张工单" in texts(dispatcher)
@@ -194,19 +213,27 @@ async def test_the_one_registered_device_is_offered_instead_of_the_nameplate(
     database, dispatcher, domain
 ) -> None:
     slots = {"hospital": "栾川县人民医院", "device": "原子吸收光谱仪", "fault_description": "点不着火"}
-    events = await ActionAskSerialNumber().run(
-        dispatcher, make_tracker("栾川县人民医院的原子吸收", "report_fault", slots=slots), domain
-    )
+    asked = make_tracker("栾川县人民医院的原子吸收", "report_fault", slots=slots)
+    # An unverified caller is not offered the registry's device (its department, model and serial): the
+    # plain question (bot/identity.py).
+    events = await ActionAskSerialNumber().run(dispatcher, asked, domain)
+    assert dispatcher.messages[0]["response"] == "utter_ask_fault_form_serial_number" and events == []
+    dispatcher.messages.clear()
+    contact_of_every_hospital(database)
+    asked = make_tracker("栾川县人民医院的原子吸收", "report_fault", slots=slots, **VERIFIED_SMS)
+    events = await ActionAskSerialNumber().run(dispatcher, asked, domain)
     assert "GF23070519" in texts(dispatcher) and slot_values(events) == {"offered_serial": "GF23070519"}
     dispatcher.messages.clear()
     # Offered once: after a 「不是」 the question is the plain one.
     slots["offered_serial"] = "GF23070519"
-    await ActionAskSerialNumber().run(dispatcher, make_tracker("不是", "deny", slots=slots), domain)
+    await ActionAskSerialNumber().run(
+        dispatcher, make_tracker("不是", "deny", slots=slots, **VERIFIED_SMS), domain
+    )
     assert dispatcher.messages[0]["response"] == "utter_ask_fault_form_serial_number"
     dispatcher.messages.clear()
     two = {"hospital": "郑州市嘉禾医院", "device": "生化分析仪", "fault_description": "温度报警"}
     await ActionAskSerialNumber().run(
-        dispatcher, make_tracker("嘉禾医院的生化仪", "report_fault", slots=two), domain
+        dispatcher, make_tracker("嘉禾医院的生化仪", "report_fault", slots=two, **VERIFIED_SMS), domain
     )
     assert dispatcher.messages[0]["response"] == "utter_ask_fault_form_serial_number"  # two of them: ask
 

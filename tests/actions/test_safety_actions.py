@@ -23,7 +23,14 @@ from bot.safety import ADVERSE_EVENT, CLINICAL_RISK, HAZARD_INTENT, SAFETY_INCID
 from tests.actions.test_intake_actions import FILLED
 from tests.factories import make_ticket
 from tests.ops.test_calendar import utc
-from tests.support import make_tracker, slot_values, texts
+from tests.support import (
+    VERIFIED_PHONE,
+    VERIFIED_SMS,
+    contact_of_every_hospital,
+    make_tracker,
+    slot_values,
+    texts,
+)
 
 pytestmark = pytest.mark.anyio
 RULES = current_safety_rules()
@@ -90,13 +97,41 @@ async def test_the_other_forms_leave_a_hazard_to_the_safety_rules(
 async def test_the_first_reply_is_the_instruction_and_what_the_message_says_is_kept(
     database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    tracker = make_tracker(f"{SMOKE} 序列号BC25010266", HAZARD_INTENT, channel="twilio_voice")
+    contact_of_every_hospital(database)
+    voice = {"channel": "twilio_voice", "metadata": {"phone": f"+86{VERIFIED_PHONE}"}}
+    tracker = make_tracker(f"{SMOKE} 序列号BC25010266", HAZARD_INTENT, **voice)
     slots = slot_values(await ActionSafetyFirst().run(dispatcher, tracker, domain))
     assert dispatcher.messages[0]["text"] == RULES.hazard("smoke_fire").instruction
     assert slots["safety_hazards"][0] == "smoke_fire" and slots["safety_flags"] == [SAFETY_INCIDENT]
-    # The serial found the device and its site: safety_form will only ask whether people are safe and a phone.
+    # A contact of the device's hospital: the serial found the device and its site, so safety_form will only
+    # ask whether people are safe and a phone.
     assert (slots["serial_number"], slots["hospital"]) == ("BC25010266", "商丘市博爱医院")
     assert "safety_people_safe" not in slots
+
+
+@pytest.mark.parametrize("answer", ["序列号BC25010266", "BC25010266"], ids=["in-the-message", "asked"])
+async def test_an_unverified_caller_is_asked_where_and_told_nothing_from_the_registry(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], answer: str
+) -> None:
+    """The incident is registered and paged all the same (tests below); the serial links it to the device."""
+    if answer.startswith("序列号"):
+        tracker = make_tracker(f"{SMOKE} {answer}", HAZARD_INTENT)
+        slots = slot_values(await ActionSafetyFirst().run(dispatcher, tracker, domain))
+    else:
+        asked = make_tracker(
+            answer,
+            "inform",
+            active_loop="safety_form",
+            slots={
+                "requested_slot": "safety_serial",
+                "safety_hazards": ["smoke_fire"],
+                "device": "血细胞分析仪",
+            },
+        )
+        slots = slot_values(await ValidateSafetyForm().run(dispatcher, asked, domain))
+    assert slots["serial_number"] == "BC25010266" and slots.get("safety_serial", "BC25010266") == "BC25010266"
+    assert not {"hospital", "department", "site_address"} & set(slots) and "BC-5390" not in str(slots)
+    assert "博爱" not in " ".join(m.get("text") or "" for m in dispatcher.messages)
 
 
 async def test_someone_hurt_gets_first_aid_and_an_adverse_event_flag(
@@ -212,14 +247,26 @@ async def test_the_incident_pages_the_on_call_engineer_and_the_manager_at_once(
         )
 
 
+@pytest.mark.parametrize("verified", [True, False], ids=["contact-of-the-hospital", "unverified"])
 async def test_an_open_ticket_on_the_device_is_escalated_and_the_caller_told(
-    team: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    team: Engine,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    verified: bool,
 ) -> None:
     clog = make_ticket(team, "clog", serial_number="BC25010266", description="堵孔").number
     monkeypatch.setattr("actions.safety.utc_now", lambda: utc("2026-11-20 03:00"))
-    tracker = make_tracker("BC25010266", "inform", slots=incident_slots(serial_number="BC25010266"))
-    await ActionSubmitSafetyTicket().run(dispatcher, tracker, domain)
-    assert f"已有工单 {clog}" in texts(dispatcher) and "升级为安全事件" in texts(dispatcher)
+    contact_of_every_hospital(team)
+    caller = VERIFIED_SMS if verified else {}
+    tracker = make_tracker("BC25010266", "inform", slots=incident_slots(serial_number="BC25010266"), **caller)
+    slots = slot_values(await ActionSubmitSafetyTicket().run(dispatcher, tracker, domain))
+    if verified:
+        assert f"已有工单 {clog}" in texts(dispatcher) and "升级为安全事件" in texts(dispatcher)
+    else:
+        # Someone else's ticket: escalated and paged all the same, its number and existence not told.
+        assert clog not in texts(dispatcher) and "已有工单" not in texts(dispatcher)
+        assert "最高级别" in texts(dispatcher) and "last_ticket_number" not in slots
     with session_scope(team) as session:
         [ticket] = session.execute(select(Ticket)).scalars()
         assert ticket.number == clog and ticket.severity == "safety" and SAFETY_INCIDENT in ticket.flags

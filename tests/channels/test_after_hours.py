@@ -3,6 +3,8 @@ night."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +17,8 @@ from actions.intake import ActionSubmitTicket
 from actions.service import ActionSubmitServiceRequest
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket
+from bot.guard import held_for_duty_desk
+from bot.identity import identity_secret, issue_web_session
 from bot.policy import current_policy
 from tests.actions.test_intake_actions import FILLED
 from tests.channels.platform_fakes import FakeBot, eventually, serve
@@ -28,6 +32,7 @@ from tests.channels.test_twilio_voice_channel import (
     twiml,
     without_step,
 )
+from tests.production.test_limits import limiter, rest_channel
 from tests.support import make_tracker, slot_values
 
 # Friday 20 November 2026 in Zhengzhou (UTC+8), a working day; the office is open 08:30-17:30.
@@ -223,3 +228,78 @@ async def test_with_nobody_on_call_the_caller_is_told_so_not_promised_a_call(
     assert number in confirmation
     assert "没能联系上" in told and current_policy().hotline_phone in told and "分钟内" not in told
     assert outbox(database) == []
+
+
+# --- an unverified caller's page, where kb/policy.yml asks for a confirmation first (bot/guard.py)
+# ------------------------------------------------------------
+
+
+def confirmation(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    identity = current_policy().raw["caller_identity"]
+    monkeypatch.setitem(identity, "unverified_page_confirmation", how)
+
+
+@pytest.mark.anyio
+async def test_with_sms_code_confirmation_the_page_waits_for_the_code_from_the_contact_mobile(
+    team: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    confirmation(monkeypatch, "sms_code")
+    session = issue_web_session(identity_secret())
+    monkeypatch.setattr("actions.intake.utc_now", lambda: NIGHT)
+    tracker = make_tracker("对", "affirm", slots=FILLED, sender_id=session.sender_id)
+    await ActionSubmitTicket().run(dispatcher, tracker, domain)
+    told = said(dispatcher, domain)
+    [ticket] = tickets(team)
+    assert {"page_held", "page_awaits_code", "caller_unverified"} <= set(ticket.flags)
+    # No page yet: the code went to the contact mobile the caller gave, and they are told where.
+    [(phone, sms)] = outbox(team)
+    assert phone == "+8613912345678" and "紧急报修验证码" in sms
+    assert "139****5678" in told[-1] and "回复验证码" in told[-1] and "30分钟内" not in " ".join(told)
+    code = re.search(r"\d{6}", sms)
+    assert code
+    monkeypatch.setattr("bot.channels.verification.utc_now", lambda: NIGHT.replace(minute=3))
+    bot = FakeBot()
+    async with serve(rest_channel(limiter()), bot) as client:
+        answer = await client.post(
+            "/webhooks/rest/webhook",
+            json.dumps({"sender": session.token, "message": code.group(0)}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+    reply = "".join(message["text"] for message in json.loads(answer.body))
+    assert "已通知值班工程师" in reply and bot.received == []
+    pages = [(to, text) for to, text in outbox(team) if ticket.number in text]
+    assert [to for to, _ in pages] == [NIGHT_ENGINEER_ZHENGZHOU]
+    [released] = tickets(team)
+    assert "page_held" not in released.flags and "page_confirmed" in released.flags
+
+
+HELD = {"sms-code-but-no-mobile": ("sms_code", "0371-65432109"), "duty-desk": ("duty_desk", "13912345678")}
+
+
+@pytest.mark.parametrize("case", HELD)
+@pytest.mark.anyio
+async def test_otherwise_the_page_is_held_for_the_duty_desk(
+    team: Engine,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+) -> None:
+    how, phone = HELD[case]
+    confirmation(monkeypatch, how)
+    number, told = await register_fault(dispatcher, domain, monkeypatch, NIGHT, contact_phone=phone)
+    assert outbox(team) == []  # neither a page nor a code
+    assert "值班人员正在核实" in told[-1]
+    [ticket] = tickets(team)
+    assert ticket.number == number and held_for_duty_desk(ticket)
+
+
+@pytest.mark.anyio
+async def test_a_verified_caller_is_paged_at_once_whatever_the_confirmation(
+    team: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    confirmation(monkeypatch, "sms_code")
+    monkeypatch.setattr("actions.intake.utc_now", lambda: NIGHT)
+    sms = {"channel": "twilio_sms", "sender_id": "+8613912345678", "metadata": {"phone": "+8613912345678"}}
+    await ActionSubmitTicket().run(dispatcher, make_tracker("对", "affirm", slots=FILLED, **sms), domain)
+    assert [to for to, _ in outbox(team)] == [NIGHT_ENGINEER_ZHENGZHOU]

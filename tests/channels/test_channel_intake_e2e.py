@@ -23,14 +23,19 @@ from tests.support import CHANNEL_SECRETS, RunningBot
 pytestmark = pytest.mark.slow
 
 
+# Where each hospital of the cases below is, as its caller says it.
+ADDRESSES = {"嘉禾医院": "郑州市金水区嘉禾路88号", "仁济医院": "新乡市红旗区仁济街9号"}
+
+
 def conversation(serial: str, hospital: str, phone: str) -> list[str]:
     # A different device per channel: a second fault on the same device is added to its open ticket. A caller
-    # the directory does not know is not told the serial's hospital: they name it, and the registry fills in
-    # the rest.
+    # the directory does not know is told nothing of the serial's registry entry: they name the hospital and
+    # its address as without a serial (bot/identity.py).
     return [
         "你好，检验科的生化分析仪开机一直报温度异常，急诊样本在等，快派工程师来",
         f"序列号{serial}",
         hospital,
+        ADDRESSES[hospital],
         "王敏",
         phone,
         "对",

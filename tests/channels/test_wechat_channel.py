@@ -9,11 +9,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from aiohttp import web
+from sqlalchemy.engine import Engine
 
 from bot.channels.secrets import WeChatSecrets
 from bot.channels.store import MemoryStore
 from bot.channels.texts import text
 from bot.channels.wechat import WeChatInput
+from bot.db import session_scope
+from bot.identity import caller_of, device_token, identity_secret
 from bot.platforms.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, WeChatApiError
 from bot.platforms.wechat_crypto import InvalidEncryptedMessage, WeChatCrypto
 from bot.platforms.wechat_xml import UnreadableXml, parse_message
@@ -481,6 +484,31 @@ async def test_follow_gets_welcome_and_menu_and_menu_click_becomes_an_intent() -
     assert text("wechat.welcome") in welcome and "1. 报修" in welcome and "0. 人工服务" in welcome
     assert bot.texts == ["/request_human", "/report_fault", "/check_ticket"]
     assert unsubscribed.body == "success"
+
+
+@pytest.mark.anyio
+async def test_a_device_labels_qr_scene_names_the_device_for_the_next_messages_not_the_hospital(
+    database: Engine,
+) -> None:
+    label = device_token(identity_secret(), "KR23060142")
+    bot = FakeBot()
+    async with serve(make_channel(), bot) as client:
+        followed = reply_fields(await post(client, event_xml("subscribe", f"qrscene_{label}")))["Content"]
+        await post(client, message_xml("开机报温度异常", msg_id="51"))
+        scanned = await post(client, event_xml("SCAN", label, openid="oUSER2", create_time="1409735701"))
+        await post(client, message_xml("还是报警", msg_id="52", openid="oUSER2"))
+        forged = await post(client, event_xml("subscribe", "qrscene_KR23060142.0000", openid="oUSER3"))
+        await post(client, message_xml("你好", msg_id="53", openid="oUSER3"))
+    assert "KR-2000（序列号 KR23060142）" in followed and "嘉禾" not in followed and "检验科" not in followed
+    assert "KR23060142" in reply_fields(scanned)["Content"]
+    assert [m.metadata for m in bot.received] == [
+        {"openid": "oUSER1", "device_serial": "KR23060142"},
+        {"openid": "oUSER2", "device_serial": "KR23060142"},
+        {"openid": "oUSER3"},  # a scene we did not sign: the plain welcome, no device
+    ]
+    assert text("wechat.welcome") in reply_fields(forged)["Content"]
+    with session_scope(database) as session:
+        assert not caller_of(session, "wechat", "oUSER1", None).verified  # a label proves no hospital
 
 
 @pytest.mark.anyio

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from bot import config
@@ -15,7 +15,7 @@ from bot.catalogue import current_catalogue
 from bot.console import auth
 from bot.console.auth import SESSION_COOKIE, authenticate, hash_password
 from bot.db import session_scope
-from bot.db.models import ConsoleSession, ConsoleUser, Contact, Engineer
+from bot.db.models import ConsoleSession, ConsoleUser, Contact, Engineer, Ticket
 from bot.identity import caller_of
 from bot.ops.staff import seed_staff
 from bot.policy import current_policy
@@ -187,15 +187,39 @@ async def test_an_engineer_sees_only_the_tickets_of_their_regions(
     assert zhengzhou in queue and luoyang in queue
 
 
+async def test_the_duty_desk_sees_which_tickets_wait_for_it(
+    console: Console, database: Engine, clock: FakeClock, staff: Staff
+) -> None:
+    held = make_ticket(
+        database,
+        "held",
+        received_at=clock.now,
+        flags=["caller_unverified", "page_held", "hospital_not_serial_site"],
+    ).number
+    await console.login("zhang")
+    _, queue = await console.get("/queue")
+    row = queue[queue.index(f'data-number="{held}"') :]
+    assert "待核实" in row[: row.index("</tr>")]
+    _, page = await console.get(f"/tickets/{held}")
+    assert "报修人未验证身份" in page and "待值班台核实" in page and "与该序列号登记的医院不符" in page
+
+
 async def test_managers_keep_the_contact_directory_with_wechat_bindings(
     console: Console, database: Engine, clock: FakeClock, staff: Staff
 ) -> None:
     make_ticket(database, "c1", received_at=clock.now, contact_phone="13912345678", hospital="郑州市嘉禾医院")
+    # Anyone can file a ticket naming a hospital: an open ticket makes nobody its contact ...
+    make_ticket(database, "c2", received_at=clock.now, contact_phone="13700000666", hospital="郑州市嘉禾医院")
+    with session_scope(database) as session:
+        session.execute(update(Ticket).where(Ticket.contact_phone == "13912345678").values(status="resolved"))
     await console.login("li")
     assert (await console.get("/contacts"))[0] == 403
     await console.login("zhang")
     status, page = await console.get("/contacts")
-    assert status == 200 and "13912345678" in page  # the ticket's validated phone joined the directory
+    # ... one tier 2 has resolved does: its validated phone joined the directory.
+    assert status == 200 and "13912345678" in page and "13700000666" not in page
+    with session_scope(database) as session:
+        assert not caller_of(session, "twilio_sms", "+8613700000666", "+8613700000666").hospitals
     status, _ = await console.post(
         "/contacts",
         hospital="洛阳市明德医院",

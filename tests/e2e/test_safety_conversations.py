@@ -180,7 +180,7 @@ def complete_incident(say: Say, serial: str, phone: str, first: str) -> str:
         "哪家医院": "郑州市嘉禾医院检验科二楼",
     }
     for _ in range(6):
-        if "工单号" in reply or "已有工单" in reply:
+        if "工单号" in reply or "已有工单" in reply or "最高级别" in reply:
             return reply
         reply = say(asked(reply, {**answers, "能打通的电话": phone}))
     pytest.fail(f"no ticket after six answers: {reply}")
@@ -246,11 +246,16 @@ def test_a_hazard_at_any_point_comes_first_and_becomes_a_top_severity_incident(
     final = complete_incident(say, serial, phone, reply)
     mine = [t for t in bot.tickets() if t["serial_number"] == serial or t["sender_id"] == sender]
     incident = next(t for t in mine if t["severity"] == "safety")
-    assert heard(channel, str(incident["number"])) in final
+    if point == "open_ticket":
+        # Someone else's ticket: escalated and paged, its number and existence not told (bot/identity.py).
+        assert heard(channel, str(incident["number"])) not in final and "已有工单" not in final
+        assert "最高级别" in final
+    else:
+        assert heard(channel, str(incident["number"])) in final
     assert incident["urgent"] is True
     assert ("clinical_risk" if hazard == "clinical_risk" else "safety_incident") in incident["flags"]
     if earlier is not None:  # the device's open ticket (this caller's or another's) is escalated
-        assert incident["number"] == earlier and "已有工单" in final
+        assert incident["number"] == earlier and ("已有工单" in final) == (point == "after_ticket")
         kinds = [event["kind"] for event in incident["events"]]  # type: ignore[index]
         assert "safety_escalated" in kinds and "note" not in kinds
         assert len([t for t in bot.tickets() if t["serial_number"] == serial]) == 1

@@ -138,7 +138,7 @@ def running_stack(
         while True:
             assert server.poll() is None, (folder / "serve.log").read_text(errors="replace")[-3000:]
             try:
-                requests.get(f"{stack.bot_url}/status", timeout=2).raise_for_status()
+                requests.get(f"{stack.bot_url}/", timeout=2).raise_for_status()
                 requests.get(f"{stack.console_url}/health", timeout=2).raise_for_status()
                 break
             except requests.RequestException:

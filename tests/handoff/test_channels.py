@@ -6,6 +6,7 @@ agent's replies go out on the caller's channel, and the web chat shows everythin
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -22,11 +23,12 @@ from bot.db import session_scope
 from bot.db.models import Handoff, OutboxMessage
 from bot.handoff.conversations import claim, hand_back, reply
 from bot.handoff.delivery import OutsideWindow
-from bot.webchat.sessions import device_token
+from bot.identity import device_token, identity_secret, web_sender
 from tests.channels import test_twilio_sms_channel as sms
 from tests.channels import test_wechat_channel as wechat
 from tests.channels.platform_fakes import AsgiClient, FakeBot, serve
 from tests.handoff.support import queue
+from tests.support import add_contact
 
 pytestmark = pytest.mark.anyio
 
@@ -187,10 +189,52 @@ async def test_web_chat_shows_every_message_once_in_order_across_a_reload(
 async def test_a_device_label_opens_the_chat_about_that_device(database: Engine) -> None:
     bot = GatedBot()
     async with serve(WebChatInput(), bot) as client:
-        session = await session_of(client, device=device_token("KR23060142"))
+        session = await session_of(client, device=device_token(identity_secret(), "KR23060142"))
         [greeting] = await events(client, session["session"])
         assert "KR-2000（序列号 KR23060142）" in greeting["text"] and "请描述故障" in greeting["text"]
+        # The label names the device, not who scans it: no hospital or department from the registry.
+        assert "嘉禾" not in greeting["text"] and "检验科" not in greeting["text"]
         assert await say(client, session["session"], "开机报温度异常", "b1") == 200
         assert bot.received[0].metadata == {"device_serial": "KR23060142"}
-        forged = await session_of(client, device="device:KR23060142.0000")
+        # A reload keeps the session and the device (kept with the conversation, not in the token).
+        again = await session_of(
+            client, session=session["session"], device=device_token(identity_secret(), "KR23060142")
+        )
+        assert again["session"] == session["session"]
+        assert await say(client, session["session"], "还有报警声", "b2") == 200
+        assert bot.received[1].metadata == {"device_serial": "KR23060142"}
+        forged = await session_of(client, device="KR23060142.0000")
         assert "无法识别" in (await events(client, forged["session"]))[-1]["text"]
+
+
+async def test_the_web_chat_and_rest_share_one_kind_of_session(database: Engine) -> None:
+    """bot/identity.py signs both: a token is `<id>.<mac>` for a `web:<id>` conversation, one key (the
+    identity secret); a session of another key, or a made-up one, is refused."""
+    async with serve(WebChatInput(), GatedBot()) as client:
+        session = await session_of(client)
+        assert web_sender(identity_secret(), session["session"]) == session["sender"]
+        assert session["sender"].startswith("web:")
+        assert await say(client, "web-0123456789abcdef01234567.0000", "你好", "c1") == 401
+        fresh = await session_of(client, session="0123456789abcdef01234567.0000")
+        assert fresh["session"] != "0123456789abcdef01234567.0000"
+
+
+async def test_codes_and_slashes_on_the_web_chat_are_handled_before_the_bot(database: Engine) -> None:
+    add_contact(database, "13900000001", "郑州市嘉禾医院")
+    bot = GatedBot(
+        replies=[{"text": "要转人工吗？", "buttons": [{"title": "转人工", "payload": "/request_human"}]}]
+    )
+    async with serve(WebChatInput(), bot) as client:
+        token = (await session_of(client))["session"]
+        assert await say(client, token, "验证 13900000001", "d1") == 200
+        [sms] = outbox(database)
+        code = re.search(r"\d{6}", sms[2])
+        assert code and await say(client, token, code.group(0), "d2") == 200
+        log = [(m["author"], m["text"]) for m in await events(client, token)]
+        # The code never reaches the bot nor the log (dots), the caller is verified.
+        assert bot.received == [] and code.group(0) not in str(log) and ("caller", "●●●●●●") in log
+        assert "验证成功" in log[-1][1] and "嘉禾" in log[-1][1]
+        # A typed /intent is text; the button the bot just offered passes as its payload.
+        assert await say(client, token, "/affirm", "d3") == 200
+        assert await say(client, token, "/request_human", "d4") == 200
+    assert [m.text for m in bot.received] == ["affirm", "/request_human"]

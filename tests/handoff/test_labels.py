@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 
 from bot.db import session_scope
 from bot.errors import Refused
+from bot.identity import identity_secret, issue_web_session, read_device_token
 from bot.policy import current_policy
 from bot.webchat.labels import device_labels, labels_html
-from bot.webchat.sessions import read_device_token
 
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
 
@@ -29,10 +29,10 @@ def test_each_label_links_the_chat_to_its_device_by_a_signed_token(database: Eng
     link = urlsplit(labels[0].url)
     assert (link.scheme, link.netloc, link.path) == ("https", "hotline.example.cn", "/webhooks/webchat/")
     token = parse_qs(link.query)["d"][0]
-    assert read_device_token(token) == "KR23060142"
-    assert (
-        read_device_token(token.replace("KR23060142", "KR22110037")) is None
-    )  # a label cannot be re-pointed
+    assert read_device_token(identity_secret(), token) == "KR23060142"
+    # A label cannot be re-pointed, nor is a web session token (the same key) a device link.
+    assert read_device_token(identity_secret(), token.replace("KR23060142", "KR22110037")) is None
+    assert read_device_token(identity_secret(), issue_web_session(identity_secret()).token) is None
     html = labels_html(labels, current_policy())
     assert html.count("<svg") == 2 and "序列号 KR23060142" in html and "检验科" in html
 

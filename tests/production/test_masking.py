@@ -103,9 +103,10 @@ def test_secret_environment_values_are_found_by_name_and_url_passwords() -> None
 
 @pytest.fixture
 def restore_record_factory() -> Iterator[None]:
-    factory = logging.getLogRecordFactory()
+    factory, make_record = logging.getLogRecordFactory(), logging.Logger.makeRecord
     yield
     logging.setLogRecordFactory(factory)
+    logging.Logger.makeRecord = make_record  # type: ignore[method-assign]
 
 
 def test_installed_masking_covers_every_handler_arguments_and_tracebacks(
@@ -128,3 +129,51 @@ def test_installed_masking_covers_every_handler_arguments_and_tracebacks(
     output = stream.getvalue()
     assert "13800138000" not in output and "13912345678" not in output
     assert "KR23060142" in output and "Traceback" in output and "*******5678" in output
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "text: 我手机是一三九一二三四五六七八",
+        "text: 幺三九 一二三四 五六七八",
+        "phone 139 12 34 56 78 given",
+        "phone 139.1234.5678 given",
+    ],
+)
+def test_phones_written_out_or_grouped_oddly_are_masked(masking: MaskingFilter, line: str) -> None:
+    masked = masking.mask(line)
+    assert not any(part in masked for part in ("一三九一", "139 12", "139.1234", "幺三九 一二"))
+    assert masked.endswith(("五六七八", "5678 given", "56 78 given"))
+
+
+def test_a_caller_cannot_blank_ordinary_words_out_of_the_logs(masking: MaskingFilter) -> None:
+    masking.mask("Received user message '我是工单号' with intent inform")
+    masking.mask("text: 我叫序列号")
+    assert masking.mask("ticket 工单号 SR202611220001 序列号 KR23060142") == (
+        "ticket 工单号 SR202611220001 序列号 KR23060142"
+    )
+
+
+def test_many_remembered_names_are_masked_in_one_pass() -> None:
+    masking = MaskingFilter()
+    for n in range(3000):
+        masking.mask(f'{{"contact_person": "王{chr(0x4E00 + n)}"}}')
+    assert masking.mask("王一 and 王丁 and 王七x") == "** and ** and **x"
+
+
+def test_a_line_break_in_a_callers_words_cannot_forge_a_log_line(restore_record_factory: None) -> None:
+    install_masking(MaskingFilter())
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s %(request)s"))
+    logger = logging.getLogger("hotline-test-forging")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning(
+            "user said %s", "你好\nERROR ticket SR1 deleted", extra={"request": "GET /?phone=13912345678\nX"}
+        )
+    finally:
+        logger.removeHandler(handler)
+    [line] = stream.getvalue().splitlines()
+    assert "\\nERROR ticket SR1 deleted" in line and "13912345678" not in line

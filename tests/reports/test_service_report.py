@@ -15,7 +15,7 @@ from bot.db import session_scope
 from bot.ops import lifecycle
 from bot.ops.lifecycle import PartUsed
 from bot.reports.config import ReportError
-from bot.reports.pdf import pdf_browser
+from bot.reports.pdf import html_to_pdf, pdf_browser
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
 from tests.factories import Month, local
 from tests.support import skip_or_fail
@@ -145,3 +145,21 @@ def test_service_report_command(november: Month, tmp_path: Path, capsys: pytest.
     assert main(["service-report", number, "--pdf", str(tmp_path / "report.pdf")]) == 0
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF-")
     assert number in pdf_text(tmp_path / "report.pdf")
+
+
+def test_a_printed_page_loads_no_local_file_and_runs_no_script(tmp_path: Path) -> None:
+    """Should caller text ever reach a template unescaped, it still cannot pull a local file into the PDF
+    (docs/security.md, L8)."""
+    if pdf_browser() is None:
+        skip_or_fail("chromium not installed: no PDF renderer (`make browser` installs it)")
+    secret = tmp_path / "console_secret"
+    secret.write_text("SECRET-FILE-CONTENT")
+    hostile = (
+        "<!doctype html><html><head><title>t</title></head><body><p>VISIBLE-TEXT</p>"
+        f'<iframe src="{secret.as_uri()}"></iframe><object data="{secret.as_uri()}"></object>'
+        "<script>document.body.insertAdjacentText('beforeend', 'SCRIPT-RAN')</script></body></html>"
+    )
+    path = tmp_path / "hostile.pdf"
+    path.write_bytes(html_to_pdf(hostile))
+    text = pdf_text(path)
+    assert "VISIBLE-TEXT" in text and "SECRET-FILE-CONTENT" not in text and "SCRIPT-RAN" not in text
