@@ -31,7 +31,7 @@ from bot.channels.exactly_once import Background, ReplyLedger
 from bot.channels.secrets import ChannelNotConfigured, Credentials, TwilioSecrets
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
-from bot.channels.texts import text
+from bot.channels.texts import say
 from bot.channels.twilio_webhook import checked_form, twiml
 from bot.platforms.sms_transport import SmsTransport, sms_transport
 from bot.platforms.splitting import sms_parts
@@ -42,11 +42,11 @@ MAX_PARTS = 5
 
 
 def part_number(index: int, total: int) -> str:
-    return text("sms.part_number", index=str(index), total=str(total))
+    return say("sms.part_number", index=str(index), total=str(total))
 
 
 def _parts(content: str) -> list[str]:
-    return sms_parts(content, MAX_PARTS, text("common.more_by_phone"), part_number)
+    return sms_parts(content, MAX_PARTS, say("common.more_by_phone"), part_number)
 
 
 class SmsOutput(PartsOutput):
@@ -122,7 +122,7 @@ class TwilioSmsInput(InputChannel):
                 message_sid,
                 functools.partial(self._turn, on_new_message, form),
                 self.settings.reply_seconds,
-                lambda: _parts(text("common.bot_error")),
+                lambda: _parts(say("common.bot_error")),
             )
             if outcome.late is not None:
                 self._background.start(self._send_late(sender, form.get("To", ""), outcome.late))
@@ -141,7 +141,7 @@ class TwilioSmsInput(InputChannel):
         sender, body = form["From"], form.get("Body", "").strip()
         if not body:
             media = form.get("NumMedia", "0") not in ("", "0")
-            return _parts(text("sms.media_only" if media else "sms.empty_body"))
+            return _parts(say("sms.media_only" if media else "sms.empty_body"))
         return await bot_turn(
             on_new_message,
             body,
@@ -156,7 +156,7 @@ class TwilioSmsInput(InputChannel):
         )
 
     async def _send_late(self, to: str, hotline_number: str, late: Awaitable[list[str]]) -> None:
-        parts = await late_parts(late, lambda: _parts(text("common.bot_error")), to)
+        parts = await late_parts(late, lambda: _parts(say("common.bot_error")), to)
         transport = self._transport
         assert transport is not None, "only a configured channel answers"
         await send_parts(

@@ -45,7 +45,7 @@ from bot.channels.choices import ChoiceMemory
 from bot.channels.exactly_once import Background
 from bot.channels.secrets import ChannelNotConfigured, Credentials, TwilioSecrets
 from bot.channels.store import SharedStore, shared_store
-from bot.channels.texts import menu, text, text_list
+from bot.channels.texts import menu, say, text_list
 from bot.channels.twilio_webhook import checked_form, twiml
 from bot.channels.user_text import caller_text
 
@@ -110,7 +110,7 @@ def _one_key(choices: list[Choice]) -> bool:
 
 
 def _choices_sentence(choices: list[Choice]) -> str:
-    return "，".join(text("voice.choice", label=choice.label, digit=choice.key) for choice in choices) + "。"
+    return "，".join(say("voice.choice", label=choice.label, digit=choice.key) for choice in choices) + "。"
 
 
 class TwilioVoiceInput(InputChannel):
@@ -203,14 +203,14 @@ class TwilioVoiceInput(InputChannel):
         silence = request.args.get("silence", "")
         if not silence.isdigit():  # Twilio's first request of the call
             choices = [Choice.from_menu(item) for item in menu()]
-            prompt = _choices_sentence(choices) + text("voice.menu_tail")
+            prompt = _choices_sentence(choices) + say("voice.menu_tail")
             await self._remember(call, prompt, choices)
-            return self._listen(request, [text("voice.greeting"), prompt], _one_key(choices), 0, settings)
+            return self._listen(request, [say("voice.greeting"), prompt], _one_key(choices), 0, settings)
         if int(silence) >= SILENT_TRIES:
             return self._goodbye_with_callback(form, on_new_message, "voice.callback", "no_input", settings)
         # Repeat the last question; the keys offered with it keep their meaning (ChoiceMemory).
         last = json.loads(await self._store.get(_prompt_key(call)) or '{"say": "", "one_key": false}')
-        spoken = [text("voice.no_input"), last["say"]] if last["say"] else [text("voice.no_input")]
+        spoken = [say("voice.no_input"), last["say"]] if last["say"] else [say("voice.no_input")]
         return self._listen(request, spoken, bool(last["one_key"]), int(silence), settings)
 
     async def _bot_turn(self, said: str, form: dict[str, str], on_new_message: OnNewMessage) -> BotReply:
@@ -219,7 +219,7 @@ class TwilioVoiceInput(InputChannel):
             await on_new_message(self._message(said, collector, form))
         except Exception:
             logger.exception("the bot failed on call %s", form["CallSid"])
-            return BotReply(texts=[text("common.bot_error")])
+            return BotReply(texts=[say("common.bot_error")])
         return BotReply.from_messages(collector.messages)
 
     async def _keep_late_answer(self, call: str, turn: asyncio.Future[BotReply]) -> None:
@@ -253,7 +253,7 @@ class TwilioVoiceInput(InputChannel):
 
     def _hold(self, request: Request, waited: int, settings: TwilioSecrets) -> VoiceResponse:
         document = VoiceResponse()
-        document.say(text("voice.please_wait"), voice=settings.voice, language=SAY_LANGUAGE)
+        document.say(say("voice.please_wait"), voice=settings.voice, language=SAY_LANGUAGE)
         document.redirect(_step_url(settings, request, wait=waited), method="POST")
         return document
 
@@ -267,7 +267,7 @@ class TwilioVoiceInput(InputChannel):
     ) -> VoiceResponse:
         self._background.start(self._request_callback(form, on_new_message, reason))
         document = VoiceResponse()
-        document.say(text(goodbye), voice=settings.voice, language=SAY_LANGUAGE)
+        document.say(say(goodbye), voice=settings.voice, language=SAY_LANGUAGE)
         document.hangup()
         return document
 

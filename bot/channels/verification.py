@@ -17,9 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.db.models import IdentityCode
-from bot.identity import CodeOutcome, caller_of, confirm_code, identity_text, send_code
+from bot.identity import CodeOutcome, caller_of, confirm_code, send_code
 from bot.notify.outbox import session_sms_sender
 from bot.policy import current_policy
+from bot.texts import say
 
 logger = logging.getLogger(__name__)
 _ASK = re.compile(r"^\s*(?:验证|绑定|验证身份|绑定手机)(?:手机号?|号码)?\s*[:：]?\s*([\d\s\-+]{11,20})\s*$")
@@ -44,21 +45,21 @@ def _answer(channel: str, sender_id: str, said: str) -> str | None:
                 now=now,
                 policy=policy,
                 send_sms=session_sms_sender(session),
-                code_text=lambda code, minutes: identity_text("code_sms", code=code, minutes=str(minutes)),
+                code_text=lambda code, minutes: say("identity.code_sms", code=code, minutes=str(minutes)),
             )
             if outcome is CodeOutcome.SENT:
                 phone = session.get(IdentityCode, sender_id).phone
                 minutes = str(policy.value("caller_identity.code_minutes"))
-                return identity_text("code_sent", masked=_masked(phone), minutes=minutes)
-            return identity_text(outcome.value, hotline=hotline)
+                return say("identity.code_sent", masked=_masked(phone), minutes=minutes)
+            return say(f"identity.{outcome.value}", hotline=hotline)
         code = _CODE.match(said)
         if code is None or session.get(IdentityCode, sender_id) is None:
             return None  # not about verification: the bot answers it
         outcome = confirm_code(session, sender_id, channel, code.group(1), now=now, policy=policy)
         if outcome is CodeOutcome.VERIFIED:
             hospitals = caller_of(session, channel, sender_id, None).hospitals
-            return identity_text("verified", hospitals="、".join(sorted(hospitals)))
-        return identity_text(outcome.value, hotline=hotline)
+            return say("identity.verified", hospitals="、".join(sorted(hospitals)))
+        return say(f"identity.{outcome.value}", hotline=hotline)
 
 
 def about_verification(said: str) -> bool:

@@ -30,12 +30,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import texts as channel_texts
 from bot.channels.limits import OnNewMessage, clean_text, default_limiter
-from bot.channels.texts import text as channel_text
 from bot.clock import utc_now
 from bot.db import session_scope
-from bot.handoff.config import text
 from bot.handoff.conversations import BOT, append, conversation_for, find_conversation, messages_after
+from bot.handoff.texts import say
 from bot.handoff.watch import SeqWatcher, last_seqs_reader
 from bot.installed_base import find_device
 from bot.policy import current_policy
@@ -103,9 +103,9 @@ def _start_session(chat: ChatSession) -> None:
         device = find_device(session, chat.device_serial) if chat.device_serial else None
         conversation.device_serial = device.serial_number if device else None
         if device is None:
-            greeting = text("greeting", hotline=hotline)
+            greeting = say("greeting", hotline=hotline)
         else:
-            greeting = text(
+            greeting = say(
                 "device_greeting",
                 hotline=hotline,
                 hospital=device.hospital,
@@ -170,25 +170,28 @@ class WebChatInput(InputChannel):
             token, chat_session = issue_session(serial)
             await asyncio.to_thread(_start_session, chat_session)
             if device_given and serial is None:
-                await asyncio.to_thread(
-                    record_bot_message, chat_session.sender_id, text("device_unknown"), []
-                )
+                await asyncio.to_thread(record_bot_message, chat_session.sender_id, say("device_unknown"), [])
             return _json({"session": token, "sender": chat_session.sender_id})
 
         @chat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if len(request.body or b"") > limiter.limits.max_request_bytes:
                 return _json(
-                    {"error": limiter.limits.say("too_long", max_chars=limiter.limits.max_message_chars)}, 413
+                    {
+                        "error": channel_texts.say(
+                            "limits.too_long", max_chars=limiter.limits.max_message_chars
+                        )
+                    },
+                    413,
                 )
             body = _body(request)
             chat_session = read_session(body.get("session")) if isinstance(body.get("session"), str) else None
             if chat_session is None:
-                return _json({"error": text("session_expired")}, 401)
+                return _json({"error": say("session_expired")}, 401)
             said = clean_text(str(body.get("message") or "")).strip()
             message_id = body.get("id")
             if not said or not isinstance(message_id, str) or not _MESSAGE_ID.fullmatch(message_id):
-                return _json({"error": limiter.limits.say("empty_message")}, 400)
+                return _json({"error": channel_texts.say("limits.empty_message")}, 400)
             refusal = await limiter.admit(
                 CHANNEL, chat_session.sender_id, said, str(request.remote_addr or request.ip)
             )
@@ -213,7 +216,7 @@ class WebChatInput(InputChannel):
             except Exception:
                 logger.exception("the bot failed on a web chat message from %s", chat_session.sender_id)
                 await asyncio.to_thread(
-                    record_bot_message, chat_session.sender_id, channel_text("common.bot_error"), []
+                    record_bot_message, chat_session.sender_id, channel_texts.say("common.bot_error"), []
                 )
             return _json({"ok": True})
 
@@ -221,7 +224,7 @@ class WebChatInput(InputChannel):
         async def events(request: Request) -> HTTPResponse:
             chat_session = read_session(request.args.get("session"))
             if chat_session is None:
-                return _json({"error": text("session_expired")}, 401)
+                return _json({"error": say("session_expired")}, 401)
             try:
                 after = max(0, int(request.args.get("after", "0")))
                 wait = min(LONG_POLL_SECONDS, max(0.0, float(request.args.get("wait", LONG_POLL_SECONDS))))

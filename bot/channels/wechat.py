@@ -39,7 +39,7 @@ from bot.channels.exactly_once import Background, ReplyLedger
 from bot.channels.secrets import ChannelNotConfigured, Credentials, WeChatSecrets
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
-from bot.channels.texts import menu, text
+from bot.channels.texts import menu, say
 from bot.channels.verification import verification_reply
 from bot.platforms.signatures import same, wechat_signature
 from bot.platforms.splitting import wechat_parts
@@ -70,7 +70,7 @@ def _once_key(fields: dict[str, str]) -> str:
 
 
 def _parts(content: str) -> list[str]:
-    return wechat_parts(content, MAX_PARTS, text("common.more_by_phone"))
+    return wechat_parts(content, MAX_PARTS, say("common.more_by_phone"))
 
 
 class WeChatOutput(PartsOutput):
@@ -240,7 +240,7 @@ class WeChatInput(InputChannel):
             return None
         openid = fields["FromUserName"]
         outcome = await self._ledger.answer(
-            _once_key(fields), turn, settings.reply_seconds, lambda: _parts(text("common.bot_error"))
+            _once_key(fields), turn, settings.reply_seconds, lambda: _parts(say("common.bot_error"))
         )
         if outcome.late is not None:
             self._background.start(self._send_late(openid, outcome.late))
@@ -256,10 +256,10 @@ class WeChatInput(InputChannel):
             recognised = fields.get("Recognition", "").strip()
             if recognised:
                 return functools.partial(self._bot_turn, on_new_message, fields, recognised)
-            return functools.partial(self._fixed, text("wechat.voice_unrecognised"))
+            return functools.partial(self._fixed, say("wechat.voice_unrecognised"))
         if kind == "event":
             return self._event_turn(fields, on_new_message)
-        return functools.partial(self._fixed, text("wechat.unsupported"))
+        return functools.partial(self._fixed, say("wechat.unsupported"))
 
     def _event_turn(self, fields: dict[str, str], on_new_message: OnNewMessage) -> Turn | None:
         event = fields.get("Event", "").lower()
@@ -296,7 +296,7 @@ class WeChatInput(InputChannel):
         )
 
     async def _welcome(self, openid: str) -> list[str]:
-        reply = BotReply(texts=[text("wechat.welcome")], choices=[Choice.from_menu(item) for item in menu()])
+        reply = BotReply(texts=[say("wechat.welcome")], choices=[Choice.from_menu(item) for item in menu()])
         await self._choices.remember(openid, reply.choices)
         return _parts(reply.as_text())
 
@@ -306,7 +306,7 @@ class WeChatInput(InputChannel):
 
     async def _send_late(self, openid: str, late: Awaitable[list[str]]) -> None:
         await self._send_by_service(
-            openid, await late_parts(late, lambda: _parts(text("common.bot_error")), openid)
+            openid, await late_parts(late, lambda: _parts(say("common.bot_error")), openid)
         )
 
     async def _send_by_service(self, openid: str, parts: list[str]) -> None:

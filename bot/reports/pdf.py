@@ -12,7 +12,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bot.reports.config import report_config
+from bot.reports.config import ReportError, report_config
+from bot.reports.texts import say
 
 
 def pdf_browser() -> str | None:
@@ -30,7 +31,7 @@ def html_to_pdf(html: str) -> bytes:
     config = report_config()
     browser = pdf_browser()
     if browser is None:
-        raise config.error("pdf_renderer_missing", browsers="、".join(config.pdf_browsers))
+        raise ReportError(say("errors.pdf_renderer_missing", browsers="、".join(config.pdf_browsers)))
     with tempfile.TemporaryDirectory(prefix="hotline-pdf-") as folder:
         page = Path(folder) / "report.html"
         output = Path(folder) / "report.pdf"
@@ -52,10 +53,12 @@ def html_to_pdf(html: str) -> bytes:
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=config.pdf_timeout_seconds)
         except subprocess.TimeoutExpired:
-            raise config.error(
-                "pdf_failed", reason=f"浏览器 {config.pdf_timeout_seconds:.0f} 秒内没有完成"
+            raise ReportError(
+                say("errors.pdf_failed", reason=f"浏览器 {config.pdf_timeout_seconds:.0f} 秒内没有完成")
             ) from None
         if done.returncode != 0 or not output.exists() or output.stat().st_size == 0:
             last_line = (done.stderr.strip().splitlines() or ["没有输出"])[-1]
-            raise config.error("pdf_failed", reason=f"浏览器退出码 {done.returncode}（{last_line[:200]}）")
+            raise ReportError(
+                say("errors.pdf_failed", reason=f"浏览器退出码 {done.returncode}（{last_line[:200]}）")
+            )
         return output.read_bytes()
