@@ -23,10 +23,10 @@ from bot.app.logging import install_masking
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.config import settings
-from bot.db import session_scope
+from bot.db import session_factory, session_scope
 from bot.db.models import Engineer, OnCallShift, Ticket
 from bot.handoff.jobs import handoff_sweep_job
-from bot.notify.jobs import journal_replay_job, outbox_delivery_job, session_factory
+from bot.notify.jobs import journal_replay_job, outbox_delivery_job
 from bot.notify.notices import notify_status_change
 from bot.notify.outbox import session_sms_sender
 from bot.ops import lifecycle

@@ -20,10 +20,9 @@ from actions.service import ActionSubmitServiceRequest
 from bot import config
 from bot import journal as journal_module
 from bot.app.cli import main
-from bot.db import session_scope
+from bot.db import session_factory, session_scope
 from bot.db.models import Ticket, TicketEvent, TicketSequence
 from bot.journal import JournalUnavailable, TicketJournal, replay_journal, ticket_journal
-from bot.notify.jobs import session_factory
 from bot.policy import current_policy
 from bot.tickets import (
     Origin,

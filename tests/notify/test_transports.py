@@ -13,9 +13,9 @@ from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
 
 from bot.channels.store import MemoryStore
-from bot.db import session_scope
+from bot.db import SessionFactory, session_scope
 from bot.notify.jobs import outbox_delivery_job
-from bot.notify.outbox import DEAD, PENDING, REROUTED, SENT, SessionFactory, deliver_due, enqueue
+from bot.notify.outbox import DEAD, PENDING, REROUTED, SENT, deliver_due, enqueue
 from bot.notify.transports import SmsOutbound, WeChatOutbound, build_transports, sms_number
 from bot.platforms import sms_transport
 from bot.platforms.sms_transport import TwilioRestSms
