@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable
-from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
@@ -27,12 +26,13 @@ from sanic.response import HTTPResponse
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.choices import ChoiceMemory
-from bot.channels.exactly_once import Background, ReplyLedger
-from bot.channels.secrets import ChannelNotConfigured, Credentials, TwilioSecrets
+from bot.channels.exactly_once import ReplyLedger
+from bot.channels.secrets import Credentials, TwilioSecrets
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
 from bot.channels.texts import say
 from bot.channels.twilio_webhook import checked_form, twiml
+from bot.channels.webhook_channel import WebhookChannel
 from bot.platforms.sms_transport import SmsTransport, sms_transport
 from bot.platforms.splitting import sms_parts
 
@@ -65,18 +65,17 @@ class SmsOutput(PartsOutput):
         await self._transport.send(to=recipient_id, body=part, sender=self._sender)
 
 
-class TwilioSmsInput(InputChannel):
+class TwilioSmsInput(WebhookChannel[TwilioSecrets]):
+    title = "Twilio SMS"
+    needs = "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
+
     @classmethod
     def name(cls) -> str:
         return "twilio_sms"
 
     @classmethod
-    def from_credentials(cls, credentials: Credentials) -> InputChannel:
-        try:
-            settings = TwilioSecrets.load(credentials, "Twilio SMS")
-        except ChannelNotConfigured as problem:
-            logger.error("%s", problem)
-            return cls(None)
+    def configured(cls, credentials: Credentials) -> InputChannel:
+        settings = TwilioSecrets.load(credentials, cls.title)
         return cls(settings, transport=sms_transport(settings, credentials))
 
     def __init__(
@@ -85,36 +84,25 @@ class TwilioSmsInput(InputChannel):
         store: SharedStore | None = None,
         transport: SmsTransport | None = None,
     ) -> None:
-        self.settings = settings
+        super().__init__(settings)
         store = store or shared_store()
         self._ledger = ReplyLedger(store, "twilio_sms")
         self._choices = ChoiceMemory(store, "twilio_sms")
         self._transport = transport or (sms_transport(settings) if settings else None)
-        self._background = Background()
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.settings is None or self._transport is None:
             return None
         return SmsOutput(self._transport, self.settings.sms_number, self._choices)
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("twilio_sms_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.settings else "not configured"})
-
+    def add_routes(self, webhook: Blueprint, on_new_message: OnNewMessage) -> None:
         @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            form = await checked_form(
-                self.settings,
-                request,
-                "Twilio SMS",
-                "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL",
-            )
+            if self.settings is None:
+                return self.not_configured()
+            form = await checked_form(self.settings, request)
             if isinstance(form, HTTPResponse):
                 return form
-            assert self.settings is not None  # checked_form refuses an unconfigured channel
             sender, message_sid = form.get("From", ""), form.get("MessageSid") or form.get("SmsSid", "")
             if not sender or not message_sid:
                 return response.text("From and MessageSid are required", status=400)
@@ -130,12 +118,6 @@ class TwilioSmsInput(InputChannel):
             for part in outcome.parts:
                 document.message(part)
             return twiml(document)
-
-        @webhook.listener("before_server_stop")
-        async def finish_late_answers(*_: Any) -> None:
-            await self._background.wait(timeout=10)
-
-        return webhook
 
     async def _turn(self, on_new_message: OnNewMessage, form: dict[str, str]) -> list[str]:
         sender, body = form["From"], form.get("Body", "").strip()

@@ -42,12 +42,12 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from bot.catalogue import Catalogue, current_catalogue
 from bot.channels.bot_reply import BotReply, Choice
 from bot.channels.choices import ChoiceMemory
-from bot.channels.exactly_once import Background
-from bot.channels.secrets import ChannelNotConfigured, Credentials, TwilioSecrets
+from bot.channels.secrets import Credentials, TwilioSecrets
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.texts import menu, say, text_list
 from bot.channels.twilio_webhook import checked_form, twiml
 from bot.channels.user_text import caller_text
+from bot.channels.webhook_channel import WebhookChannel
 
 logger = logging.getLogger(__name__)
 
@@ -113,18 +113,17 @@ def _choices_sentence(choices: list[Choice]) -> str:
     return "，".join(say("voice.choice", label=choice.label, digit=choice.key) for choice in choices) + "。"
 
 
-class TwilioVoiceInput(InputChannel):
+class TwilioVoiceInput(WebhookChannel[TwilioSecrets]):
+    title = "Twilio voice"
+    needs = "TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
+
     @classmethod
     def name(cls) -> str:
         return "twilio_voice"
 
     @classmethod
-    def from_credentials(cls, credentials: Credentials) -> InputChannel:
-        try:
-            return cls(TwilioSecrets.load(credentials, "Twilio voice", need_account_sid=False))
-        except ChannelNotConfigured as problem:
-            logger.error("%s", problem)
-            return cls(None)
+    def configured(cls, credentials: Credentials) -> InputChannel:
+        return cls(TwilioSecrets.load(credentials, cls.title, need_account_sid=False))
 
     def __init__(
         self,
@@ -132,39 +131,25 @@ class TwilioVoiceInput(InputChannel):
         store: SharedStore | None = None,
         catalogue: Catalogue | None = None,
     ) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self._store = store or shared_store()
         self._choices = ChoiceMemory(self._store, "twilio_voice")
-        self._background = Background()
         self._hints = speech_hints(catalogue or current_catalogue())
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("twilio_voice_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.settings else "not configured"})
-
+    def add_routes(self, webhook: Blueprint, on_new_message: OnNewMessage) -> None:
         @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            form = await checked_form(
-                self.settings, request, "Twilio voice", "TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
-            )
+            if self.settings is None:
+                return self.not_configured()
+            form = await checked_form(self.settings, request)
             if isinstance(form, HTTPResponse):
                 return form
-            assert self.settings is not None  # checked_form refuses an unconfigured channel
             if not form.get("CallSid"):
                 return response.text("CallSid is required", status=400)
             if not await self._first_time(form["CallSid"], request.args.get("step", "start")):
                 logger.warning("call %s: a request replayed (step seen before) refused", form["CallSid"])
                 return response.text("request already handled", status=409)
             return twiml(await self._next_step(request, form, on_new_message, self.settings))
-
-        @webhook.listener("before_server_stop")
-        async def finish_callbacks(*_: Any) -> None:
-            await self._background.wait(timeout=10)
-
-        return webhook
 
     async def _first_time(self, call: str, step: str) -> bool:
         """Twilio's requests carry no timestamp, so a recorded one would be accepted again: every URL we give

@@ -25,7 +25,6 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
@@ -35,12 +34,13 @@ from sanic.response import HTTPResponse
 from bot.channels.body import MAX_WEBHOOK_BYTES, capped_body
 from bot.channels.bot_reply import BotReply, Choice
 from bot.channels.choices import ChoiceMemory
-from bot.channels.exactly_once import Background, ReplyLedger
-from bot.channels.secrets import ChannelNotConfigured, Credentials, WeChatSecrets
+from bot.channels.exactly_once import ReplyLedger
+from bot.channels.secrets import Credentials, WeChatSecrets
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
 from bot.channels.texts import menu, say
 from bot.channels.verification import verification_reply
+from bot.channels.webhook_channel import WebhookChannel
 from bot.platforms.signatures import same, wechat_signature
 from bot.platforms.splitting import wechat_parts
 from bot.platforms.wechat_api import AccessTokenCache, AiohttpJson, CustomerService, JsonHttp
@@ -88,18 +88,17 @@ class WeChatOutput(PartsOutput):
         await self._service.send_text(recipient_id, part)
 
 
-class WeChatInput(InputChannel):
+class WeChatInput(WebhookChannel[WeChatSecrets]):
+    title = "WeChat"
+    needs = "WECHAT_TOKEN, WECHAT_APPID and WECHAT_APPSECRET"
+
     @classmethod
     def name(cls) -> str:
         return "wechat"
 
     @classmethod
-    def from_credentials(cls, credentials: Credentials) -> InputChannel:
-        try:
-            return cls(WeChatSecrets.load(credentials))
-        except ChannelNotConfigured as problem:
-            logger.error("%s", problem)
-            return cls(None)
+    def configured(cls, credentials: Credentials) -> InputChannel:
+        return cls(WeChatSecrets.load(credentials))
 
     def __init__(
         self,
@@ -108,14 +107,13 @@ class WeChatInput(InputChannel):
         http: JsonHttp | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.settings = settings
+        super().__init__(settings)
         # Seconds since the epoch, as WeChat's timestamps; tests give a fixed clock.
         self._clock = clock
         store = store or shared_store()
         self._store = store
         self._ledger = ReplyLedger(store, "wechat")
         self._choices = ChoiceMemory(store, "wechat")
-        self._background = Background()
         self._crypto = (
             WeChatCrypto(settings.token, settings.aes_key, settings.appid)
             if settings and settings.aes_key
@@ -131,17 +129,11 @@ class WeChatInput(InputChannel):
     def get_output_channel(self) -> OutputChannel | None:
         return WeChatOutput(self._service, self._choices) if self._service else None
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("wechat_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.settings else "not configured"})
-
+    def add_routes(self, webhook: Blueprint, on_new_message: OnNewMessage) -> None:
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
             if self.settings is None:
-                return _not_configured()
+                return self.not_configured()
             try:
                 self._check_signed(request, self.settings)
             except _Rejected as rejected:
@@ -152,7 +144,7 @@ class WeChatInput(InputChannel):
         @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             if self.settings is None:
-                return _not_configured()
+                return self.not_configured()
             try:
                 fields = await self._read(request, self.settings)
             except _Rejected as rejected:
@@ -167,12 +159,6 @@ class WeChatInput(InputChannel):
             if request.args.get("encrypt_type") == "aes" and self._crypto:
                 reply = self._seal(reply, self._crypto, int(self._clock()))
             return response.text(reply, content_type="application/xml; charset=utf-8")
-
-        @webhook.listener("before_server_stop")
-        async def finish_late_answers(*_: Any) -> None:
-            await self._background.wait(timeout=10)
-
-        return webhook
 
     def _check_signed(self, request: Request, settings: WeChatSecrets) -> None:
         """Refuse a request WeChat did not sign, or signed too long ago (a recorded request sent again)."""
@@ -323,11 +309,3 @@ class WeChatInput(InputChannel):
         timestamp, nonce = str(now), secrets.token_hex(8)
         encrypted = crypto.encrypt(reply)
         return encrypted_reply(encrypted, crypto.signature(timestamp, nonce, encrypted), timestamp, nonce)
-
-
-def _not_configured() -> HTTPResponse:
-    logger.error(
-        "WeChat request refused with 503: the channel is not configured; "
-        "set WECHAT_TOKEN, WECHAT_APPID and WECHAT_APPSECRET (see bot/channels/secrets.py)"
-    )
-    return response.text("channel not configured", status=503)
