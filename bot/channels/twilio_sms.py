@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.messaging_response import MessagingResponse
@@ -66,12 +66,9 @@ class SmsOutput(PartsOutput):
 
 
 class TwilioSmsInput(WebhookChannel[TwilioSecrets]):
+    channel = "twilio_sms"
     title = "Twilio SMS"
     needs = "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
-
-    @classmethod
-    def name(cls) -> str:
-        return "twilio_sms"
 
     @classmethod
     def configured(cls, credentials: Credentials) -> InputChannel:
@@ -95,29 +92,27 @@ class TwilioSmsInput(WebhookChannel[TwilioSecrets]):
             return None
         return SmsOutput(self._transport, self.settings.sms_number, self._choices)
 
-    def add_routes(self, webhook: Blueprint, on_new_message: OnNewMessage) -> None:
-        @webhook.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> HTTPResponse:
-            if self.settings is None:
-                return self.not_configured()
-            form = await checked_form(self.settings, request)
-            if isinstance(form, HTTPResponse):
-                return form
-            sender, message_sid = form.get("From", ""), form.get("MessageSid") or form.get("SmsSid", "")
-            if not sender or not message_sid:
-                return response.text("From and MessageSid are required", status=400)
-            outcome = await self._ledger.answer(
-                message_sid,
-                functools.partial(self._turn, on_new_message, form),
-                self.settings.reply_seconds,
-                lambda: _parts(say("common.bot_error")),
-            )
-            if outcome.late is not None:
-                self._background.start(self._send_late(sender, form.get("To", ""), outcome.late))
-            document = MessagingResponse()
-            for part in outcome.parts:
-                document.message(part)
-            return twiml(document)
+    async def receive(
+        self, request: Request, settings: TwilioSecrets, on_new_message: OnNewMessage
+    ) -> HTTPResponse:
+        form = await checked_form(settings, request)
+        if isinstance(form, HTTPResponse):
+            return form
+        sender, message_sid = form.get("From", ""), form.get("MessageSid") or form.get("SmsSid", "")
+        if not sender or not message_sid:
+            return response.text("From and MessageSid are required", status=400)
+        outcome = await self._ledger.answer(
+            message_sid,
+            functools.partial(self._turn, on_new_message, form),
+            settings.reply_seconds,
+            lambda: _parts(say("common.bot_error")),
+        )
+        if outcome.late is not None:
+            self._background.start(self._send_late(sender, form.get("To", ""), outcome.late))
+        document = MessagingResponse()
+        for part in outcome.parts:
+            document.message(part)
+        return twiml(document)
 
     async def _turn(self, on_new_message: OnNewMessage, form: dict[str, str]) -> list[str]:
         sender, body = form["From"], form.get("Body", "").strip()

@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -114,12 +114,9 @@ def _choices_sentence(choices: list[Choice]) -> str:
 
 
 class TwilioVoiceInput(WebhookChannel[TwilioSecrets]):
+    channel = "twilio_voice"
     title = "Twilio voice"
     needs = "TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
-
-    @classmethod
-    def name(cls) -> str:
-        return "twilio_voice"
 
     @classmethod
     def configured(cls, credentials: Credentials) -> InputChannel:
@@ -136,20 +133,18 @@ class TwilioVoiceInput(WebhookChannel[TwilioSecrets]):
         self._choices = ChoiceMemory(self._store, "twilio_voice")
         self._hints = speech_hints(catalogue or current_catalogue())
 
-    def add_routes(self, webhook: Blueprint, on_new_message: OnNewMessage) -> None:
-        @webhook.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> HTTPResponse:
-            if self.settings is None:
-                return self.not_configured()
-            form = await checked_form(self.settings, request)
-            if isinstance(form, HTTPResponse):
-                return form
-            if not form.get("CallSid"):
-                return response.text("CallSid is required", status=400)
-            if not await self._first_time(form["CallSid"], request.args.get("step", "start")):
-                logger.warning("call %s: a request replayed (step seen before) refused", form["CallSid"])
-                return response.text("request already handled", status=409)
-            return twiml(await self._next_step(request, form, on_new_message, self.settings))
+    async def receive(
+        self, request: Request, settings: TwilioSecrets, on_new_message: OnNewMessage
+    ) -> HTTPResponse:
+        form = await checked_form(settings, request)
+        if isinstance(form, HTTPResponse):
+            return form
+        if not form.get("CallSid"):
+            return response.text("CallSid is required", status=400)
+        if not await self._first_time(form["CallSid"], request.args.get("step", "start")):
+            logger.warning("call %s: a request replayed (step seen before) refused", form["CallSid"])
+            return response.text("request already handled", status=409)
+        return twiml(await self._next_step(request, form, on_new_message, settings))
 
     async def _first_time(self, call: str, step: str) -> bool:
         """Twilio's requests carry no timestamp, so a recorded one would be accepted again: every URL we give

@@ -4,7 +4,8 @@ holds only its own protocol:
 - built from its secrets (`configured`); when some are missing it still starts, unconfigured: the error is
   logged once and every webhook request is answered 503 (`not_configured`), since without the secrets it
   cannot check that a request really comes from the platform;
-- `GET /` answers health checks;
+- `GET /` answers health checks; `POST /webhook` is refused 503 while unconfigured, else it is the channel's
+  `receive` (its body streamed, so that it can be capped before it is read);
 - answers still being sent when the server stops (late answers, call-backs) are waited for.
 
 The checks of every message (body cap and signature: twilio_webhook.py, wechat.py; `/intent` text
@@ -33,9 +34,15 @@ Secrets = TypeVar("Secrets")
 
 
 class WebhookChannel(InputChannel, ABC, Generic[Secrets]):
-    # What the log calls the channel, and the variables it cannot check requests without.
+    # Its name in Rasa (and URL: /webhooks/<channel>/webhook), what the log calls it, and the variables it
+    # cannot check requests without.
+    channel: str
     title: str
     needs: str
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.channel
 
     def __init__(self, settings: Secrets | None) -> None:
         self.settings = settings
@@ -55,8 +62,13 @@ class WebhookChannel(InputChannel, ABC, Generic[Secrets]):
             return cls(None)
 
     @abstractmethod
-    def add_routes(self, webhook: Blueprint, on_new_message: OnNewMessage) -> None:
-        """The channel's own routes (its webhook)."""
+    async def receive(
+        self, request: Request, settings: Secrets, on_new_message: OnNewMessage
+    ) -> HTTPResponse:
+        """The answer to one POST of the platform to the webhook (its body not read yet: `capped_body`)."""
+
+    def add_routes(self, webhook: Blueprint) -> None:
+        """Routes of the channel's own besides the POST webhook (WeChat's URL verification)."""
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint(f"{self.name()}_webhook", type(self).__module__)
@@ -65,7 +77,13 @@ class WebhookChannel(InputChannel, ABC, Generic[Secrets]):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok" if self.settings else "not configured"})
 
-        self.add_routes(webhook, on_new_message)
+        @webhook.route("/webhook", methods=["POST"], stream=True)
+        async def receive(request: Request) -> HTTPResponse:
+            if self.settings is None:
+                return self.not_configured()
+            return await self.receive(request, self.settings, on_new_message)
+
+        self.add_routes(webhook)
 
         @webhook.listener("before_server_stop")
         async def finish_late_answers(*_: Any) -> None:

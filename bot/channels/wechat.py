@@ -89,12 +89,9 @@ class WeChatOutput(PartsOutput):
 
 
 class WeChatInput(WebhookChannel[WeChatSecrets]):
+    channel = "wechat"
     title = "WeChat"
     needs = "WECHAT_TOKEN, WECHAT_APPID and WECHAT_APPSECRET"
-
-    @classmethod
-    def name(cls) -> str:
-        return "wechat"
 
     @classmethod
     def configured(cls, credentials: Credentials) -> InputChannel:
@@ -129,7 +126,7 @@ class WeChatInput(WebhookChannel[WeChatSecrets]):
     def get_output_channel(self) -> OutputChannel | None:
         return WeChatOutput(self._service, self._choices) if self._service else None
 
-    def add_routes(self, webhook: Blueprint, on_new_message: OnNewMessage) -> None:
+    def add_routes(self, webhook: Blueprint) -> None:
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
             if self.settings is None:
@@ -141,24 +138,21 @@ class WeChatInput(WebhookChannel[WeChatSecrets]):
                 return response.text(str(rejected), status=rejected.status)
             return response.text(request.args.get("echostr", ""))
 
-        @webhook.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> HTTPResponse:
-            if self.settings is None:
-                return self.not_configured()
-            try:
-                fields = await self._read(request, self.settings)
-            except _Rejected as rejected:
-                logger.warning("WeChat request refused (%s): %s", rejected.status, rejected)
-                return response.text(str(rejected), status=rejected.status)
-            content = await self._answer(fields, on_new_message, self.settings)
-            if content is None:
-                return response.text(SUCCESS)
-            reply = text_reply(
-                fields["FromUserName"], fields.get("ToUserName", ""), int(self._clock()), content
-            )
-            if request.args.get("encrypt_type") == "aes" and self._crypto:
-                reply = self._seal(reply, self._crypto, int(self._clock()))
-            return response.text(reply, content_type="application/xml; charset=utf-8")
+    async def receive(
+        self, request: Request, settings: WeChatSecrets, on_new_message: OnNewMessage
+    ) -> HTTPResponse:
+        try:
+            fields = await self._read(request, settings)
+        except _Rejected as rejected:
+            logger.warning("WeChat request refused (%s): %s", rejected.status, rejected)
+            return response.text(str(rejected), status=rejected.status)
+        content = await self._answer(fields, on_new_message, settings)
+        if content is None:
+            return response.text(SUCCESS)
+        reply = text_reply(fields["FromUserName"], fields.get("ToUserName", ""), int(self._clock()), content)
+        if request.args.get("encrypt_type") == "aes" and self._crypto:
+            reply = self._seal(reply, self._crypto, int(self._clock()))
+        return response.text(reply, content_type="application/xml; charset=utf-8")
 
     def _check_signed(self, request: Request, settings: WeChatSecrets) -> None:
         """Refuse a request WeChat did not sign, or signed too long ago (a recorded request sent again)."""
