@@ -299,6 +299,10 @@ class Month:
             else:
                 lifecycle.transition(session, number, step, actor="test", at=at)
 
+    def resolved_by_phone(self, at: datetime, name: str, cause: str, actions: str) -> None:
+        """Resolved remotely, no part used: an engineer talked the caller through it."""
+        self.act(at, "resolve", name, cause=cause, actions=actions, parts=[], remote=True)
+
     def rate(self, name: str, at: datetime, score: int) -> None:
         with session_scope(self.engine) as session:
             ticket = find_ticket(session, self.numbers[name])

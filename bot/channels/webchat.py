@@ -176,14 +176,8 @@ class WebChatInput(InputChannel):
         @chat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if len(request.body or b"") > limiter.limits.max_request_bytes:
-                return _json(
-                    {
-                        "error": channel_texts.say(
-                            "limits.too_long", max_chars=limiter.limits.max_message_chars
-                        )
-                    },
-                    413,
-                )
+                too_long = channel_texts.say("limits.too_long", max_chars=limiter.limits.max_message_chars)
+                return _json({"error": too_long}, 413)
             body = _body(request)
             chat_session = read_session(body.get("session")) if isinstance(body.get("session"), str) else None
             if chat_session is None:

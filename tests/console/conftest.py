@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from bot.console.app import create_app
 from bot.console.auth import Role, add_user
 from bot.db import session_scope
-from tests.factories import START, FakeClock, new_engineer
+from tests.factories import START, FakeClock, make_ticket, new_engineer
 from tests.support import PASSWORD, Console, Staff
 
 
@@ -44,3 +44,9 @@ async def console(database: Engine, staff: Staff, clock: FakeClock) -> AsyncIter
         yield Console(client)
     finally:
         await client.close()
+
+
+@pytest.fixture
+def number(database: Engine, clock: FakeClock) -> str:
+    """A new fault ticket received now (the console's clock), no one assigned: its number."""
+    return make_ticket(database, "k1", received_at=clock.now).number

@@ -91,20 +91,12 @@ async def test_action_server_down_gives_the_apology_and_listens(guarded: None) -
 
 
 @pytest.mark.anyio
-async def test_action_server_error_gives_the_apology(
-    guarded: None, action_server: tuple[str, dict[str, Any]]
+@pytest.mark.parametrize("mode", ["error", "hang"])  # a 500; slower than the limit
+async def test_action_server_error_or_slowness_gives_the_apology(
+    guarded: None, action_server: tuple[str, dict[str, Any]], mode: str
 ) -> None:
     url, behaviour = action_server
-    behaviour["mode"] = "error"
-    assert is_apology(await run_action(url))
-
-
-@pytest.mark.anyio
-async def test_action_server_slower_than_the_limit_gives_the_apology(
-    guarded: None, action_server: tuple[str, dict[str, Any]]
-) -> None:
-    url, behaviour = action_server
-    behaviour["mode"] = "hang"
+    behaviour["mode"] = mode
     assert is_apology(await run_action(url, timeout=0.3))
 
 
