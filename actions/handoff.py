@@ -20,8 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import CALLER_SLOTS, transcript_of
 from bot.db import session_scope
-from bot.handoff.config import HandoffConfig, text
+from bot.handoff.config import HandoffConfig
 from bot.handoff.conversations import enqueue, leave_queue
+from bot.handoff.texts import say
 from bot.intake import FIELDS
 from bot.ops.calendar import current_calendar, is_business_hours
 from bot.policy import current_policy
@@ -83,7 +84,7 @@ def _queue(
     if lead:
         dispatcher.utter_message(text=lead)
     dispatcher.utter_message(
-        text=text("queued", position=place.position, minutes=place.minutes, limit=config.wait_limit_minutes)
+        text=say("queued", position=place.position, minutes=place.minutes, limit=config.wait_limit_minutes)
     )
     return True
 
@@ -116,11 +117,11 @@ def queue_after_complaint(
     reason = HandoffConfig.of(current_policy()).complaint_reason(tracker.get_slot("request_text") or "")
     if reason is None:
         return
-    _queue(dispatcher, tracker, reason, now, lead=text("complaint_to_person"))
+    _queue(dispatcher, tracker, reason, now, lead=say("complaint_to_person"))
 
 
 def queue_after_incident(dispatcher: CollectingDispatcher, tracker: Tracker, now: datetime) -> None:
     """After a safety incident is registered (and the on-call engineer paged): a person too, when the policy
     says so."""
     if HandoffConfig.of(current_policy()).safety_incident:
-        _queue(dispatcher, tracker, "safety_incident", now, lead=text("incident_to_person"))
+        _queue(dispatcher, tracker, "safety_incident", now, lead=say("incident_to_person"))

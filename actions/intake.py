@@ -187,9 +187,9 @@ def _guide_step_events(
     if reply.wants_engineer:
         return [*events, SlotSet("guide_step_answer", STOPPED)]  # 「别试了，直接派工程师」
     if reply.new_code:
-        dispatcher.utter_message(text=library.text("new_code").format(code=reply.new_code))
-        fault = library.text("new_code_fault").format(
-            fault=tracker.get_slot("fault_description") or "", code=reply.new_code
+        dispatcher.utter_message(text=library.say("new_code", code=reply.new_code))
+        fault = library.say(
+            "new_code_fault", fault=tracker.get_slot("fault_description") or "", code=reply.new_code
         )
         return [*events, SlotSet("fault_description", fault), SlotSet("guide_step_answer", STOPPED)]
     if reply.reading is not None:
@@ -401,12 +401,12 @@ class ValidateFaultForm(FormValidationAction):
             dispatcher.utter_message(text=say("guide_declined"))
             return {"guide_step_answer": GUIDE_DONE}
         if value == UNCLEAR:
-            dispatcher.utter_message(text=guide_library().text("unclear"))
+            dispatcher.utter_message(text=guide_library().say("unclear"))
             return {"guide_step_answer": None}
         progress = progress.answer(Outcome(value))
         if not progress.finished:
             return {"guide_step_answer": None, "guide_progress": progress.to_dict()}
-        dispatcher.utter_message(text=guide_library().text("solved" if progress.solved else "not_solved"))
+        dispatcher.utter_message(text=guide_library().say("solved" if progress.solved else "not_solved"))
         return {
             "guide_step_answer": GUIDE_DONE,
             "guide_progress": progress.to_dict(),

@@ -19,7 +19,7 @@ from bot.clock import local_text, to_local, utc_now
 from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
 from bot.db import session_scope
 from bot.db.models import Ticket
-from bot.identity import device_shown_to, identity_text
+from bot.identity import device_shown_to
 from bot.installed_base import warranty_status
 from bot.intake import gives_up, normalise_phone, normalise_serial
 from bot.notify.outbox import session_sms_sender
@@ -61,7 +61,7 @@ class ActionCheckTicket(Action):
         with session_scope() as session:
             caller = caller_of_tracker(session, tracker)
             if lookups_exhausted(tracker, policy):
-                dispatcher.utter_message(text=identity_text("lookup_limit", hotline=policy.hotline_phone))
+                dispatcher.utter_message(text=say("identity.lookup_limit", hotline=policy.hotline_phone))
                 return []
             if number:
                 found = find_ticket(session, number.upper())
@@ -70,7 +70,7 @@ class ActionCheckTicket(Action):
                         dispatcher.utter_message(text=say("ticket_not_found", number=number.upper()))
                     else:
                         dispatcher.utter_message(
-                            text=identity_text("unverified_lookup", hotline=policy.hotline_phone)
+                            text=say("identity.unverified_lookup", hotline=policy.hotline_phone)
                         )
                     return failed_lookup(tracker)
                 dispatcher.utter_message(text=answer_about(session, found, now))
@@ -98,7 +98,7 @@ class ActionCheckTicket(Action):
                     dispatcher.utter_message(text=say("tickets_none"))
                 else:
                     dispatcher.utter_message(
-                        text=identity_text("unverified_lookup", hotline=policy.hotline_phone)
+                        text=say("identity.unverified_lookup", hotline=policy.hotline_phone)
                     )
                 return []
             if len(tickets) == 1:
@@ -175,7 +175,7 @@ def answer_warranty(dispatcher: CollectingDispatcher, tracker: Tracker, serial: 
     policy = current_policy()
     with session_scope() as session:
         if lookups_exhausted(tracker, policy):
-            dispatcher.utter_message(text=identity_text("lookup_limit", hotline=policy.hotline_phone))
+            dispatcher.utter_message(text=say("identity.lookup_limit", hotline=policy.hotline_phone))
             return []
         caller = caller_of_tracker(session, tracker)
         device = device_shown_to(session, caller, serial)
@@ -183,9 +183,7 @@ def answer_warranty(dispatcher: CollectingDispatcher, tracker: Tracker, serial: 
             if caller.verified:
                 dispatcher.utter_message(text=say("warranty_unknown", serial=serial))
             else:
-                dispatcher.utter_message(
-                    text=identity_text("unverified_lookup", hotline=policy.hotline_phone)
-                )
+                dispatcher.utter_message(text=say("identity.unverified_lookup", hotline=policy.hotline_phone))
             return failed_lookup(tracker)
         today = to_local(utc_now(), policy.timezone).date()
         dispatcher.utter_message(text=warranty_answer(device, warranty_status(device, today), policy))

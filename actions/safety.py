@@ -83,11 +83,11 @@ class ActionSafetyFirst(Action):
         if finding is None:
             # NLU and these rules are the same rules (bot/nlu/safety_intent.py); repeat what we have, if
             # anything.
-            dispatcher.utter_message(text=_instruction(tracker) or rules.text("repeat_none"))
+            dispatcher.utter_message(text=_instruction(tracker) or rules.say("repeat_none"))
             return []
         dispatcher.utter_message(text=finding.hazard.instruction)
         if finding.harmed and finding.hazard.id != PERSON_HURT:
-            dispatcher.utter_message(text=rules.text("someone_hurt"))
+            dispatcher.utter_message(text=rules.say("someone_hurt"))
         return [*_incident_events(tracker, finding, message), *_tier2_events(tracker, message)]
 
 
@@ -167,7 +167,7 @@ class ValidateSafetyForm(FormValidationAction):
         rules = current_safety_rules()
         requested = tracker.get_slot("requested_slot")
         if rules.asks_repeat(message.text):
-            dispatcher.utter_message(text=_instruction(tracker) or rules.text("repeat_none"))
+            dispatcher.utter_message(text=_instruction(tracker) or rules.say("repeat_none"))
             # The question stays open (set to nothing, so the form does not reject the turn) and is asked
             # again.
             return [SlotSet(requested, None)]
@@ -186,7 +186,7 @@ class ValidateSafetyForm(FormValidationAction):
         rules = current_safety_rules()
         if value in (None, NOT_GIVEN) or not rules.harmed(str(value)):
             return {"safety_people_safe": value}
-        dispatcher.utter_message(text=rules.text("someone_hurt"))
+        dispatcher.utter_message(text=rules.say("someone_hurt"))
         flags = sorted({*(tracker.get_slot("safety_flags") or []), ADVERSE_EVENT})
         return {"safety_people_safe": value, "safety_flags": flags}
 
@@ -295,14 +295,14 @@ class ActionSubmitSafetyTicket(Action):
             if journaled and result.submitted and result.submitted.number:
                 number = result.submitted.number
                 dispatcher.utter_message(
-                    text=rules.text("journaled", number=number, hotline=policy.hotline_phone)
+                    text=rules.say("journaled", number=number, hotline=policy.hotline_phone)
                 )
                 return [SlotSet("safety_ticket", number), SlotSet("last_ticket_number", number)]
-            dispatcher.utter_message(text=rules.text("service_error", hotline=policy.hotline_phone))
+            dispatcher.utter_message(text=rules.say("service_error", hotline=policy.hotline_phone))
             return []
         told = not outcome.escalated or may_see_ticket(tracker, outcome.number)
         dispatcher.utter_message(
-            text=rules.text(
+            text=rules.say(
                 ("escalated" if outcome.escalated else "created") if told else "escalated_unverified",
                 number=outcome.number,
                 response_due=local_text(outcome.response_due, policy.timezone),
@@ -312,7 +312,7 @@ class ActionSubmitSafetyTicket(Action):
         )
         if not outcome.paged:
             logger.error("nobody could be paged for safety incident %s", outcome.number)
-            dispatcher.utter_message(text=rules.text("nobody_paged", hotline=policy.hotline_phone))
+            dispatcher.utter_message(text=rules.say("nobody_paged", hotline=policy.hotline_phone))
         queue_after_incident(dispatcher, tracker, utc_now())
         done = reset(
             (*INTAKE_SLOTS, "safety_description", "safety_people_safe", "safety_flags", "safety_serial"),
@@ -331,5 +331,5 @@ class ActionRepeatSafety(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=_instruction(tracker) or current_safety_rules().text("repeat_none"))
+        dispatcher.utter_message(text=_instruction(tracker) or current_safety_rules().say("repeat_none"))
         return []

@@ -16,9 +16,9 @@ from bot.context import TICKETS, Lookup, referenced_ticket
 from bot.db import session_scope
 from bot.intake import find_ticket_number
 from bot.notify.outbox import session_sms_sender
+from bot.ops import texts as ops_texts
 from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager
-from bot.ops.texts import ops_text
 from bot.policy import current_policy
 from bot.texts import say
 from bot.ticket_changes import (
@@ -59,7 +59,7 @@ class ActionChangeTicket(Action):
             if ticket is None or not caller_of_tracker(session, tracker).may_see(ticket):
                 # Only the caller's own tickets (bot/identity.py): another's number is as unknown as a made-up
                 # one, so nobody cancels or annotates a ticket by guessing its number.
-                dispatcher.utter_message(text=ops_text("errors.ticket_not_found", number=number))
+                dispatcher.utter_message(text=ops_texts.say("errors.ticket_not_found", number=number))
                 return []
             policy = current_policy()
             pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))

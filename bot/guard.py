@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 
 from bot.db import session_scope
 from bot.db.models import Page, Ticket
-from bot.identity import CodeOutcome, identity_text, masked, send_code
+from bot.identity import CodeOutcome, masked, send_code
 from bot.installed_base import find_device
 from bot.intake import normalise_phone
 from bot.notify.outbox import session_sms_sender
 from bot.notify.transports import sms_contact_phone
 from bot.policy import ServicePolicy
+from bot.texts import say
 
 # Longer than any phone number written out with spaces and an extension; the rest of a caller's text is not a
 # phone.
@@ -123,7 +124,7 @@ def send_page_code(session: Session, ticket: Ticket, *, now: datetime, policy: S
         now=now,
         policy=policy,
         send_sms=session_sms_sender(session),
-        code_text=lambda code, minutes: identity_text("page_code_sms", code=code, minutes=str(minutes)),
+        code_text=lambda code, minutes: say("identity.page_code_sms", code=code, minutes=str(minutes)),
         directory_only=False,
     )
     if outcome is not CodeOutcome.SENT:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,7 +34,6 @@ from bot.installed_base import find_device
 from bot.intake import normalise_phone
 from bot.keys import kept_secret
 from bot.policy import ServicePolicy
-from bot.texts import TextBook
 
 WEB_PREFIX = "web:"
 # Channels whose platform proves the caller's number (a signed webhook carrying `From`).
@@ -44,12 +42,6 @@ _WEB_ID = re.compile(r"[0-9a-f]{24}")
 _SERIAL = re.compile(r"[A-Za-z0-9-]{4,40}")
 _SESSION, _DEVICE = "webchat", "device"  # what a MAC is for: a token of one kind is never one of the other
 SendSms = Callable[[str, str, str], None]  # phone, text, dedupe key (bot.notify.outbox.session_sms_sender)
-_TEXTS = TextBook(Path(__file__).with_name("identity.yml"))
-
-
-def identity_text(key: str, **values: str) -> str:
-    """What callers hear about verification (bot/identity.yml)."""
-    return _TEXTS.text(key, **values)
 
 
 @lru_cache(maxsize=1)

@@ -196,7 +196,7 @@ def _page(
     at: datetime,
     pager: Pager,
 ) -> list[Page]:
-    text = safety_rules.text(
+    text = safety_rules.say(
         "page",
         number=ticket.number,
         hospital=ticket.hospital or "",

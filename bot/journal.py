@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import to_local, utc_now
 from bot.config import settings
+from bot.db import SessionFactory
 from bot.files import private_dir
 from bot.notify.notices import notify_number_changed
 from bot.policy import ServicePolicy, current_policy
@@ -243,7 +243,7 @@ class ReplayReport:
 
 
 def replay_journal(
-    session_factory: Callable[[], Session],
+    session_factory: SessionFactory,
     journal: TicketJournal | None = None,
     *,
     policy: ServicePolicy | None = None,

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Rating, Ticket
-from bot.ops.texts import ops_text
+from bot.ops.texts import say
 from bot.policy import ServicePolicy
 from bot.tickets import TicketStatus, find_ticket, record_note, tickets_for_caller
 
@@ -157,4 +157,4 @@ def add_review_contact(session: Session, ticket: Ticket, phone: str, *, actor: s
     none), and as a note either way, so that the reviewer sees it."""
     if not ticket.contact_phone:
         ticket.contact_phone = phone
-    record_note(session, ticket, ops_text("notes.review_contact", phone=phone), actor=actor, at=at)
+    record_note(session, ticket, say("notes.review_contact", phone=phone), actor=actor, at=at)

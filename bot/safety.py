@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from bot.config import settings
+from bot.policy import fill
 
 SAFETY_DIR = "safety"
 COMMON_FILE = "_safety.yml"
@@ -130,8 +131,9 @@ class SafetyRules:
         plain = self.normalise(text)
         return any(cue in plain for cue in self.repeat_cues)
 
-    def text(self, key: str, **values: Any) -> str:
-        return self.texts[key].format(**values)
+    def say(self, key: str, **values: Any) -> str:
+        """A text of kb/safety/_safety.yml, filled by the one rule (bot.policy.fill)."""
+        return fill(self.texts[key], values)
 
     def _matches(self, hazard: Hazard, plain: str) -> bool:
         return any(self._unnegated(pattern, plain) for pattern in hazard.patterns)

@@ -9,7 +9,7 @@ confirms again after an error) finds what the first try stored, in the database 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 
@@ -63,6 +63,22 @@ def idempotency_key(kind: TicketKind, report_id: str) -> str:
     return f"intake:{report_id}" if kind is TicketKind.FAULT else f"{kind.value}:{report_id}"
 
 
+@dataclass(frozen=True)
+class _Form:
+    """One form's ticket, as submitted."""
+
+    kind: TicketKind
+    registration: Registration
+    report_id: str
+    origin: Origin
+    received_at: datetime
+    resolved_remotely: bool
+
+    @property
+    def key(self) -> str:
+        return idempotency_key(self.kind, self.report_id)
+
+
 def submit_ticket(
     kind: TicketKind,
     registration: Registration,
@@ -85,59 +101,83 @@ def submit_ticket(
     pages only within the hourly cap (bot/guard.py).
     A fault whose serial has an open ticket becomes a note there too (SubmitOutcome.DUPLICATE_NOTED).
     """
+    form = _Form(kind, registration, report_id, origin, received_at, resolved_remotely)
     policy = policy or current_policy()
-    key = idempotency_key(kind, report_id)
-    if repeat_of is None:
-        taken_offline = journal.entry_for(key)
-        if taken_offline is not None:
-            # Promised while the database was down: a retry gets the same number, never a second ticket.
-            return _journaled(taken_offline)
+    if repeat_of is not None:
+        return _note_on_open_ticket(form, repeat_of, engine)
+    taken_offline = journal.entry_for(form.key)
+    if taken_offline is not None:
+        # Promised while the database was down: a retry gets the same number, never a second ticket.
+        return _journaled(taken_offline)
+    try:
+        submitted = _create_once(form, policy, rules, engine)
+    except SQLAlchemyError as error:
+        return _journal_while_down(form, journal, policy, error)
+    return _page_after_hours(submitted, form, policy, engine, caller_verified)
+
+
+def _note_on_open_ticket(form: _Form, number: str, engine: Engine | None) -> Submitted:
     try:
         with session_scope(engine) as session:
-            if repeat_of is not None:
-                ticket = find_ticket(session, repeat_of)
-                if ticket is not None:
-                    note_repeat_report(
-                        session, ticket, registration, report_id, origin.sender_id, received_at
-                    )
-                return Submitted(SubmitOutcome.DUPLICATE_NOTED, repeat_of, ticket)
-            try:
-                ticket, created = _create(
-                    session, kind, registration, key, origin, received_at, resolved_remotely, policy, rules
-                )
-            except OpenTicketExists as exists:
-                note_repeat_report(
-                    session, exists.ticket, registration, report_id, origin.sender_id, received_at
-                )
-                return Submitted(SubmitOutcome.DUPLICATE_NOTED, exists.ticket.number, exists.ticket)
-    except SQLAlchemyError as error:
-        if repeat_of is None and database_unreachable(error):
-            # Nothing is lost: the journal keeps the ticket until the database is back (bot/journal.py).
-            try:
-                return _journaled(
-                    journal.record(
-                        kind,
-                        registration,
-                        idempotency_key=key,
-                        origin=origin,
-                        received_at=received_at,
-                        policy=policy,
-                        resolved_remotely=resolved_remotely,
-                    )
-                )
-            except JournalUnavailable:
-                logger.exception("ticket %s neither stored nor journaled", key)
-        else:
-            logger.exception("ticket %s not stored", key)
+            ticket = find_ticket(session, number)
+            if ticket is not None:
+                _note_repeat(session, ticket, form)
+            return Submitted(SubmitOutcome.DUPLICATE_NOTED, number, ticket)
+    except SQLAlchemyError:
+        logger.exception("ticket %s not stored", form.key)
         return Submitted(SubmitOutcome.FAILED)
-    outcome = SubmitOutcome.CREATED if created else SubmitOutcome.EXISTING
-    paged = None
-    if kind is TicketKind.FAULT and not resolved_remotely:
-        # After the ticket's transaction: paging writes pages and SMS in a session of its own.
-        paged = page_on_call_after_hours(
-            ticket.number, received_at, policy=policy, engine=engine, caller_verified=caller_verified
+
+
+def _create_once(
+    form: _Form, policy: ServicePolicy, rules: TriageRules | None, engine: Engine | None
+) -> Submitted:
+    """Created now, or found as an earlier try of the same form stored it, or noted on the device's open
+    ticket."""
+    with session_scope(engine) as session:
+        try:
+            ticket, created = _create(session, form, policy, rules)
+        except OpenTicketExists as exists:
+            _note_repeat(session, exists.ticket, form)
+            return Submitted(SubmitOutcome.DUPLICATE_NOTED, exists.ticket.number, exists.ticket)
+    return Submitted(SubmitOutcome.CREATED if created else SubmitOutcome.EXISTING, ticket.number, ticket)
+
+
+def _journal_while_down(
+    form: _Form, journal: TicketJournal, policy: ServicePolicy, error: SQLAlchemyError
+) -> Submitted:
+    """Called while handling `error`: journaled if the database is unreachable, else failed (and logged)."""
+    if not database_unreachable(error):
+        logger.exception("ticket %s not stored", form.key)
+        return Submitted(SubmitOutcome.FAILED)
+    # Nothing is lost: the journal keeps the ticket until the database is back (bot/journal.py).
+    try:
+        entry = journal.record(
+            form.kind,
+            form.registration,
+            idempotency_key=form.key,
+            origin=form.origin,
+            received_at=form.received_at,
+            policy=policy,
+            resolved_remotely=form.resolved_remotely,
         )
-    return Submitted(outcome, ticket.number, ticket, after_hours=paged)
+    except JournalUnavailable:
+        logger.exception("ticket %s neither stored nor journaled", form.key)
+        return Submitted(SubmitOutcome.FAILED)
+    return _journaled(entry)
+
+
+def _page_after_hours(
+    submitted: Submitted, form: _Form, policy: ServicePolicy, engine: Engine | None, caller_verified: bool
+) -> Submitted:
+    """A stored fault not solved on the phone pages the on-call engineer when it is urgent and after hours."""
+    stored = submitted.outcome in (SubmitOutcome.CREATED, SubmitOutcome.EXISTING)
+    if not stored or submitted.number is None or form.kind is not TicketKind.FAULT or form.resolved_remotely:
+        return submitted
+    # After the ticket's transaction: paging writes pages and SMS in a session of its own.
+    paged = page_on_call_after_hours(
+        submitted.number, form.received_at, policy=policy, engine=engine, caller_verified=caller_verified
+    )
+    return replace(submitted, after_hours=paged)
 
 
 def _journaled(entry: JournalEntry) -> Submitted:
@@ -145,35 +185,33 @@ def _journaled(entry: JournalEntry) -> Submitted:
 
 
 def _create(
-    session: Session,
-    kind: TicketKind,
-    registration: Registration,
-    key: str,
-    origin: Origin,
-    received_at: datetime,
-    resolved_remotely: bool,
-    policy: ServicePolicy,
-    rules: TriageRules | None,
+    session: Session, form: _Form, policy: ServicePolicy, rules: TriageRules | None
 ) -> tuple[Ticket, bool]:
-    if kind is not TicketKind.FAULT:
+    if form.kind is not TicketKind.FAULT:
         return create_service_request(
             session,
-            kind,
-            registration,
-            idempotency_key=key,
-            origin=origin,
+            form.kind,
+            form.registration,
+            idempotency_key=form.key,
+            origin=form.origin,
             policy=policy,
-            received_at=received_at,
+            received_at=form.received_at,
         )
     return create_fault_ticket(
         session,
-        registration,
-        idempotency_key=key,
-        origin=origin,
+        form.registration,
+        idempotency_key=form.key,
+        origin=form.origin,
         policy=policy,
         rules=rules or current_rules(),
-        received_at=received_at,
-        resolved_remotely=resolved_remotely,
+        received_at=form.received_at,
+        resolved_remotely=form.resolved_remotely,
+    )
+
+
+def _note_repeat(session: Session, ticket: Ticket, form: _Form) -> None:
+    note_repeat_report(
+        session, ticket, form.registration, form.report_id, form.origin.sender_id, form.received_at
     )
 
 

@@ -20,7 +20,7 @@ from bot.ops import lifecycle
 from bot.ops.dispatch import region_for
 from bot.ops.paging import Pager, escalate
 from bot.ops.staff import on_call
-from bot.ops.texts import ops_text
+from bot.ops.texts import say
 from bot.tickets import OPEN_STATUSES, TicketStatus, find_ticket, record_note
 
 BOT_ACTOR = "bot"
@@ -57,7 +57,7 @@ def wants_addition(text: str) -> bool:
 def _open_ticket(session: Session, number: str) -> Ticket:
     ticket = find_ticket(session, number)
     if ticket is None:
-        raise ChangeRefused(ops_text("errors.ticket_not_found", number=number))
+        raise ChangeRefused(say("errors.ticket_not_found", number=number))
     return ticket
 
 
@@ -69,8 +69,8 @@ def cancel_by_caller(
     told."""
     ticket = _open_ticket(session, number)
     if TicketStatus(ticket.status) not in OPEN_STATUSES:
-        raise ChangeRefused(ops_text("errors.caller_change_closed", number=ticket.number))
-    reason = ops_text("notes.caller_cancel", words=words.strip())
+        raise ChangeRefused(say("errors.caller_change_closed", number=ticket.number))
+    reason = say("notes.caller_cancel", words=words.strip())
     try:
         lifecycle.cancel(session, ticket.number, actor=caller, reason=reason, at=at)
         cancelled = True
@@ -78,9 +78,7 @@ def cancel_by_caller(
         record_note(session, ticket, reason, actor=caller, at=at)
         cancelled = False
     key = "cancelled" if cancelled else "cancel_too_late"
-    told = tell_tier2(
-        session, ticket, ops_text(f"sms.caller_{key}", **_sms_fields(ticket, words)), key, at, pager
-    )
+    told = tell_tier2(session, ticket, say(f"sms.caller_{key}", **_sms_fields(ticket, words)), key, at, pager)
     return Change(ticket.number, cancelled, told)
 
 
@@ -90,12 +88,12 @@ def add_by_caller(
     """The caller's words as a note on the ticket (not a response by tier 2), and the engineer told."""
     ticket = _open_ticket(session, number)
     if TicketStatus(ticket.status) not in OPEN_STATUSES:
-        raise ChangeRefused(ops_text("errors.caller_change_closed", number=ticket.number))
-    record_note(session, ticket, ops_text("notes.caller_note", words=words.strip()), actor=caller, at=at)
+        raise ChangeRefused(say("errors.caller_change_closed", number=ticket.number))
+    record_note(session, ticket, say("notes.caller_note", words=words.strip()), actor=caller, at=at)
     told = tell_tier2(
         session,
         ticket,
-        ops_text("sms.caller_note", **_sms_fields(ticket, words)),
+        say("sms.caller_note", **_sms_fields(ticket, words)),
         f"note:{at:%H%M%S}",
         at,
         pager,
@@ -109,7 +107,7 @@ def note_complaint(session: Session, named: str, complaint: Ticket, *, caller: s
     ticket = find_ticket(session, named)
     if ticket is None or ticket.id == complaint.id:
         return False
-    note = ops_text("notes.complaint", number=complaint.number, words=complaint.description or "")
+    note = say("notes.complaint", number=complaint.number, words=complaint.description or "")
     record_note(session, ticket, note, actor=caller, at=at)
     return True
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from bot.catalogue import current_catalogue
 from bot.db import session_scope
-from bot.db.models import Rating, Ticket
+from bot.db.models import Engineer, Rating, Ticket
 from bot.ops import lifecycle
 from bot.ops.calendar import current_calendar
 from bot.ops.sla import sweep
-from bot.ops.staff import find_engineer
+from bot.ops.staff import add_engineer, find_engineer
 from bot.policy import current_policy
 from bot.tickets import (
     Origin,
@@ -139,6 +141,28 @@ def make_ticket(
         return ticket
 
 
+def new_engineer(
+    session: Session,
+    name: str,
+    phone: str,
+    *,
+    skills: Sequence[str] = (),
+    regions: Sequence[str] = ("郑州",),
+    tier: int = 2,
+) -> Engineer:
+    """bot.ops.staff.add_engineer with the demo policy and catalogue: tier 2, in 郑州 unless told."""
+    return add_engineer(
+        session,
+        name=name,
+        phone=phone,
+        tier=tier,
+        regions=list(regions),
+        skills=list(skills),
+        policy=current_policy(),
+        catalogue=current_catalogue(),
+    )
+
+
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
@@ -152,6 +176,11 @@ ZHENGZHOU = dict(
     site_address="郑州市金水区嘉禾路88号",
     site_city="郑州",
 )
+
+
+def fault_report(**overrides: Any) -> Registration:
+    """The Zhengzhou caller's report of the KR-2000 (serial KR23060142) that shows a temperature alarm."""
+    return Registration(**{**ZHENGZHOU, "description": "开机报温度异常", **overrides})
 
 
 LUOYANG = dict(
@@ -269,6 +298,10 @@ class Month:
                     lifecycle.send_service_report(session, number, actor="test", at=at)
             else:
                 lifecycle.transition(session, number, step, actor="test", at=at)
+
+    def resolved_by_phone(self, at: datetime, name: str, cause: str, actions: str) -> None:
+        """Resolved remotely, no part used: an engineer talked the caller through it."""
+        self.act(at, "resolve", name, cause=cause, actions=actions, parts=[], remote=True)
 
     def rate(self, name: str, at: datetime, score: int) -> None:
         with session_scope(self.engine) as session:

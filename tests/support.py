@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import requests
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -266,16 +267,21 @@ class Console:
         self.client = client
         self.csrf = ""
 
-    async def login(self, username: str, password: str = PASSWORD) -> None:
-        self.client.session.cookie_jar.clear()
-        page = await self.client.get("/login")
+    async def submit_login(
+        self, username: str, password: str = PASSWORD, next_page: str | None = None
+    ) -> ClientResponse:
+        """The login form as a browser fills it: fetched (its CSRF token), then posted; the answer."""
+        page = await self.client.get(f"/login?next={next_page}" if next_page else "/login")
         token = CSRF.search(await page.text())
         assert token
-        response = await self.client.post(
-            "/login",
-            data={"username": username, "password": password, "csrf_token": token.group(1)},
-            allow_redirects=False,
-        )
+        data = {"username": username, "password": password, "csrf_token": token.group(1)}
+        if next_page is not None:
+            data["next"] = next_page
+        return await self.client.post("/login", data=data, allow_redirects=False)
+
+    async def login(self, username: str, password: str = PASSWORD) -> None:
+        self.client.session.cookie_jar.clear()
+        response = await self.submit_login(username, password)
         assert response.status == 303, await response.text()
         queue = await self.client.get("/queue")
         found = CSRF.search(await queue.text())

@@ -95,30 +95,25 @@ def test_a_code_expires_and_wrong_tries_are_limited(database: Engine) -> None:
     policy = current_policy()
     add_contact(database, "13900000001", "郑州市嘉禾医院")
     sent: list[str] = []
-    with session_scope(database) as session:
-        send_code(
-            session,
-            "oWX",
-            "13900000001",
-            now=NOW,
-            policy=policy,
-            send_sms=lambda p, t, k: sent.append(t),
-            code_text=lambda code, minutes: code,
-        )
+
+    def send_a_code() -> None:
+        with session_scope(database) as session:
+            send_code(
+                session,
+                "oWX",
+                "13900000001",
+                now=NOW,
+                policy=policy,
+                send_sms=lambda p, t, k: sent.append(t),
+                code_text=lambda code, minutes: code,
+            )
+
+    send_a_code()
     with session_scope(database) as session:
         for _ in range(3):
             confirm_code(session, "oWX", "wechat", "x", now=NOW, policy=policy)
         assert confirm_code(session, "oWX", "wechat", sent[0], now=NOW, policy=policy) is CodeOutcome.EXPIRED
-    with session_scope(database) as session:
-        send_code(
-            session,
-            "oWX",
-            "13900000001",
-            now=NOW,
-            policy=policy,
-            send_sms=lambda p, t, k: sent.append(t),
-            code_text=lambda code, minutes: code,
-        )
+    send_a_code()
     later = NOW + timedelta(minutes=11)
     with session_scope(database) as session:
         assert (

@@ -17,6 +17,7 @@ from bot.db.models import OutboxMessage, Ticket, TicketEvent
 from bot.journal import TicketJournal
 from bot.submission import SubmitOutcome, Submitted, submit_ticket
 from bot.tickets import Origin, Registration, TicketKind
+from tests.factories import fault_report
 
 NIGHT = datetime(2026, 11, 20, 13, 0)  # Friday 21:00 in Zhengzhou
 OFFICE_HOURS = datetime(2026, 11, 20, 6, 30)  # Friday 14:30
@@ -25,18 +26,7 @@ UNREACHABLE = "sqlite:////nonexistent-directory/hotline.db"
 
 
 def registration(**overrides: str) -> Registration:
-    fields = {
-        "hospital": "郑州市嘉禾医院",
-        "contact_person": "王敏",
-        "contact_phone": "13912345678",
-        "device": "全自动生化分析仪 KR-2000",
-        "serial_number": "KR23060142",
-        "description": "开机报温度异常",
-        "site_city": "郑州",
-        "clinical_impact": "急诊样本在等",
-        **overrides,
-    }
-    return Registration(**fields)
+    return fault_report(clinical_impact="急诊样本在等", **overrides)
 
 
 @pytest.fixture

@@ -26,16 +26,14 @@ from bot.tickets import (
     tickets_for_caller,
 )
 from bot.triage import current_rules
-from tests.factories import ZHENGZHOU
+from tests.factories import fault_report
 
 RECEIVED = datetime(2026, 11, 21, 6, 30)  # 14:30 in Zhengzhou
 ORIGIN = Origin(channel="rest", sender_id="caller-1", transcript=[{"role": "user", "text": "生化仪坏了"}])
 
 
 def registration(**overrides) -> Registration:
-    return Registration(
-        **{**ZHENGZHOU, "description": "开机报温度异常", "clinical_impact": "急诊样本在等", **overrides}
-    )
+    return fault_report(clinical_impact="急诊样本在等", **overrides)
 
 
 def create(engine: Engine, key: str, reg: Registration | None = None, origin: Origin = ORIGIN):

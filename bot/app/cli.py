@@ -20,14 +20,13 @@ from bot.clock import utc_now
 from bot.config import Settings, settings
 from bot.console.commands import add_console_commands
 from bot.contacts import seed_contacts
-from bot.db import migrate, session_scope
+from bot.db import migrate, session_factory, session_scope
 from bot.errors import Refused
 from bot.files import narrow_tree, private_files
 from bot.installed_base import seed_devices
 from bot.journal import replay_journal
 from bot.knowledge.commands import add_kb_commands
 from bot.notify.commands import add_outbox_commands
-from bot.notify.jobs import session_factory
 from bot.ops.commands import add_staff_commands, add_ticket_commands
 from bot.ops.staff import list_engineers, seed_staff
 from bot.policy import current_policy

@@ -28,9 +28,9 @@ def apology_events() -> list[Any]:
     from rasa.shared.core.constants import ACTION_LISTEN_NAME
     from rasa.shared.core.events import BotUttered, FollowupAction
 
-    from bot.channels.texts import text
+    from bot.channels.texts import say
 
-    return [BotUttered(text("common.bot_error")), FollowupAction(ACTION_LISTEN_NAME)]
+    return [BotUttered(say("common.bot_error")), FollowupAction(ACTION_LISTEN_NAME)]
 
 
 def guard_remote_actions() -> None:

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot.channels.texts import MenuItem, text
+from bot.channels.texts import MenuItem, say
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,6 @@ class BotReply:
         """Every message of the turn as one text, choices listed at the end."""
         blocks = [part.strip() for part in self.texts if part.strip()]
         if self.choices:
-            lines = [text("common.choice_line", digit=c.key, label=c.label) for c in self.choices]
-            blocks.append("\n".join([*lines, text("common.choice_hint")]))
+            lines = [say("common.choice_line", digit=c.key, label=c.label) for c in self.choices]
+            blocks.append("\n".join([*lines, say("common.choice_hint")]))
         return "\n\n".join(blocks)

@@ -28,8 +28,9 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.clock import utc_now
 from bot.db import session_scope
-from bot.handoff.config import HandoffConfig, text
+from bot.handoff.config import HandoffConfig
 from bot.handoff.conversations import Gate, gate_caller_message
+from bot.handoff.texts import say
 from bot.policy import current_policy
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ async def gated(agent: Any, message: UserMessage, handle: Callable[[UserMessage]
     if gate.route == "waiting" and gate.place is not None:
         await message.output_channel.send_response(
             message.sender_id,
-            {"text": text("still_waiting", position=gate.place.position, minutes=gate.place.minutes)},
+            {"text": say("still_waiting", position=gate.place.position, minutes=gate.place.minutes)},
         )
     return None
 

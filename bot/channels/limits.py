@@ -44,22 +44,21 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+import bot.texts
 from bot.channels.body import capped_body
 from bot.channels.store import SharedStore, shared_store
-from bot.channels.texts import text as channel_text
+from bot.channels.texts import say
 from bot.channels.twilio_sms import TwilioSmsInput
 from bot.channels.twilio_voice import TwilioVoiceInput
 from bot.channels.user_text import OfferedPayloads
 from bot.channels.verification import verification_reply
 from bot.channels.wechat import WeChatInput
 from bot.config import settings
-from bot.identity import identity_secret, identity_text, issue_web_session, web_sender
-from bot.policy import current_policy
+from bot.identity import identity_secret, issue_web_session, web_sender
 
 logger = logging.getLogger(__name__)
 
 LIMITS_FILE = Path(__file__).with_name("limits.yml")
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 _SENDER_CHARACTERS = r"[A-Za-z0-9][A-Za-z0-9_.:@-]"
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -81,7 +80,6 @@ class Limits:
     max_message_chars: int
     max_request_bytes: int
     max_sender_chars: int
-    texts: dict[str, str]
 
     @classmethod
     def load(cls, path: Path = LIMITS_FILE) -> Limits:
@@ -92,15 +90,7 @@ class Limits:
             max_message_chars=int(raw["max_message_chars"]),
             max_request_bytes=int(raw["max_request_bytes"]),
             max_sender_chars=int(raw["max_sender_chars"]),
-            texts={key: str(value) for key, value in raw["texts"].items()},
         )
-
-    def say(self, key: str, **values: object) -> str:
-        def fill(match: re.Match[str]) -> str:
-            name = match.group(1)
-            return str(values[name]) if name in values else str(current_policy().value(name))
-
-        return _PLACEHOLDER.sub(fill, self.texts[key])
 
 
 class Buckets(Protocol):
@@ -190,7 +180,7 @@ class Limiter:
     ) -> Refusal | None:
         """None when the message may go to the bot, else why not."""
         if len(message) > self.limits.max_message_chars:
-            return Refusal(413, self.limits.say("too_long", max_chars=self.limits.max_message_chars))
+            return Refusal(413, say("limits.too_long", max_chars=self.limits.max_message_chars))
         try:
             wait = (
                 await self._buckets.take(f"address:{address}", self.limits.per_client_address)
@@ -206,7 +196,7 @@ class Limiter:
         except Exception:
             logger.exception("rate limits unavailable; a message from %s passes unchecked", sender)
             return None
-        return Refusal(429, self.limits.say("too_fast", seconds=seconds), retry_after=seconds, tell=told)
+        return Refusal(429, say("limits.too_fast", seconds=seconds), retry_after=seconds, tell=told)
 
 
 @lru_cache(maxsize=1)
@@ -300,7 +290,7 @@ class HotlineRestInput(RestInput):
             token, message = checked
             sender = web_sender(identity_secret(), token)
             if sender is None:
-                return _replies(None, identity_text("bad_session"), 401)
+                return _replies(None, bot.texts.say("identity.bad_session"), 401)
             refusal = await limiter.admit(self.name(), sender, message, _client_address(request))
             if refusal is not None:
                 return _replies(token, refusal.text, refusal.status, refusal.retry_after)
@@ -309,13 +299,13 @@ class HotlineRestInput(RestInput):
                 return _replies(token, verification, 200)
             message = await payloads.read(sender, message)
             if not message:
-                return _replies(token, limiter.limits.say("empty_message"), 400)
+                return _replies(token, say("limits.empty_message"), 400)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(message, collector, sender, input_channel=self.name()))
             except Exception:
                 logger.exception("the bot failed on a REST message from %s", sender)
-                return _replies(token, channel_text("common.bot_error"), 503)
+                return _replies(token, say("common.bot_error"), 503)
             await payloads.remember(sender, collector.messages)
             # The client knows its conversation by its token only.
             return response.json(
@@ -328,7 +318,7 @@ class HotlineRestInput(RestInput):
     def _checked(request: Request, raw: bytes | None, limits: Limits) -> tuple[str, str] | HTTPResponse:
         """The sender and the cleaned message, or the refusal of a malformed request (raw None: too large)."""
         if raw is None:
-            return _replies(None, limits.say("too_long", max_chars=limits.max_message_chars), 413)
+            return _replies(None, say("limits.too_long", max_chars=limits.max_message_chars), 413)
         try:
             body = json.loads(raw or b"")
         except ValueError:
@@ -338,13 +328,13 @@ class HotlineRestInput(RestInput):
             or not isinstance(body.get("sender"), str)
             or not isinstance(body.get("message"), str)
         ):
-            return _replies(None, limits.say("bad_request"), 400)
+            return _replies(None, say("limits.bad_request"), 400)
         sender = body["sender"]
         if not re.fullmatch(f"{_SENDER_CHARACTERS}{{0,{limits.max_sender_chars - 1}}}", sender):
-            return _replies(None, limits.say("bad_sender", max_chars=limits.max_sender_chars), 400)
+            return _replies(None, say("limits.bad_sender", max_chars=limits.max_sender_chars), 400)
         message = clean_text(body["message"]).strip()
         if not message:
-            return _replies(sender, limits.say("empty_message"), 400)
+            return _replies(sender, say("limits.empty_message"), 400)
         return sender, message
 
 

@@ -1,4 +1,5 @@
-"""The channels' own Chinese texts and the hotline menu, read from texts.yml beside this file."""
+"""The channels' own Chinese texts (limits' refusals included) and the hotline menu, read from texts.yml
+beside this file and looked up like every package's (bot/texts.py)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,7 @@ class MenuItem:
 _BOOK = TextBook(_TEXTS_FILE)
 
 
-def text(key: str, **values: str) -> str:
-    """The text at a dotted key, filled by the one rule: `values` first, then the service policy."""
-    return _BOOK.text(key, **values)
+say = _BOOK.say
 
 
 def text_list(key: str) -> list[str]:

@@ -18,21 +18,21 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable
-from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.choices import ChoiceMemory
-from bot.channels.exactly_once import Background, ReplyLedger
-from bot.channels.secrets import ChannelNotConfigured, Credentials, TwilioSecrets
+from bot.channels.exactly_once import ReplyLedger
+from bot.channels.secrets import Credentials, TwilioSecrets
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
-from bot.channels.texts import text
+from bot.channels.texts import say
 from bot.channels.twilio_webhook import checked_form, twiml
+from bot.channels.webhook_channel import WebhookChannel
 from bot.platforms.sms_transport import SmsTransport, sms_transport
 from bot.platforms.splitting import sms_parts
 
@@ -42,11 +42,11 @@ MAX_PARTS = 5
 
 
 def part_number(index: int, total: int) -> str:
-    return text("sms.part_number", index=str(index), total=str(total))
+    return say("sms.part_number", index=str(index), total=str(total))
 
 
 def _parts(content: str) -> list[str]:
-    return sms_parts(content, MAX_PARTS, text("common.more_by_phone"), part_number)
+    return sms_parts(content, MAX_PARTS, say("common.more_by_phone"), part_number)
 
 
 class SmsOutput(PartsOutput):
@@ -65,18 +65,14 @@ class SmsOutput(PartsOutput):
         await self._transport.send(to=recipient_id, body=part, sender=self._sender)
 
 
-class TwilioSmsInput(InputChannel):
-    @classmethod
-    def name(cls) -> str:
-        return "twilio_sms"
+class TwilioSmsInput(WebhookChannel[TwilioSecrets]):
+    channel = "twilio_sms"
+    title = "Twilio SMS"
+    needs = "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
 
     @classmethod
-    def from_credentials(cls, credentials: Credentials) -> InputChannel:
-        try:
-            settings = TwilioSecrets.load(credentials, "Twilio SMS")
-        except ChannelNotConfigured as problem:
-            logger.error("%s", problem)
-            return cls(None)
+    def configured(cls, credentials: Credentials) -> InputChannel:
+        settings = TwilioSecrets.load(credentials, cls.title)
         return cls(settings, transport=sms_transport(settings, credentials))
 
     def __init__(
@@ -85,63 +81,44 @@ class TwilioSmsInput(InputChannel):
         store: SharedStore | None = None,
         transport: SmsTransport | None = None,
     ) -> None:
-        self.settings = settings
+        super().__init__(settings)
         store = store or shared_store()
         self._ledger = ReplyLedger(store, "twilio_sms")
         self._choices = ChoiceMemory(store, "twilio_sms")
         self._transport = transport or (sms_transport(settings) if settings else None)
-        self._background = Background()
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.settings is None or self._transport is None:
             return None
         return SmsOutput(self._transport, self.settings.sms_number, self._choices)
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("twilio_sms_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.settings else "not configured"})
-
-        @webhook.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> HTTPResponse:
-            form = await checked_form(
-                self.settings,
-                request,
-                "Twilio SMS",
-                "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL",
-            )
-            if isinstance(form, HTTPResponse):
-                return form
-            assert self.settings is not None  # checked_form refuses an unconfigured channel
-            sender, message_sid = form.get("From", ""), form.get("MessageSid") or form.get("SmsSid", "")
-            if not sender or not message_sid:
-                return response.text("From and MessageSid are required", status=400)
-            outcome = await self._ledger.answer(
-                message_sid,
-                functools.partial(self._turn, on_new_message, form),
-                self.settings.reply_seconds,
-                lambda: _parts(text("common.bot_error")),
-            )
-            if outcome.late is not None:
-                self._background.start(self._send_late(sender, form.get("To", ""), outcome.late))
-            document = MessagingResponse()
-            for part in outcome.parts:
-                document.message(part)
-            return twiml(document)
-
-        @webhook.listener("before_server_stop")
-        async def finish_late_answers(*_: Any) -> None:
-            await self._background.wait(timeout=10)
-
-        return webhook
+    async def receive(
+        self, request: Request, settings: TwilioSecrets, on_new_message: OnNewMessage
+    ) -> HTTPResponse:
+        form = await checked_form(settings, request)
+        if isinstance(form, HTTPResponse):
+            return form
+        sender, message_sid = form.get("From", ""), form.get("MessageSid") or form.get("SmsSid", "")
+        if not sender or not message_sid:
+            return response.text("From and MessageSid are required", status=400)
+        outcome = await self._ledger.answer(
+            message_sid,
+            functools.partial(self._turn, on_new_message, form),
+            settings.reply_seconds,
+            lambda: _parts(say("common.bot_error")),
+        )
+        if outcome.late is not None:
+            self._background.start(self._send_late(sender, form.get("To", ""), outcome.late))
+        document = MessagingResponse()
+        for part in outcome.parts:
+            document.message(part)
+        return twiml(document)
 
     async def _turn(self, on_new_message: OnNewMessage, form: dict[str, str]) -> list[str]:
         sender, body = form["From"], form.get("Body", "").strip()
         if not body:
             media = form.get("NumMedia", "0") not in ("", "0")
-            return _parts(text("sms.media_only" if media else "sms.empty_body"))
+            return _parts(say("sms.media_only" if media else "sms.empty_body"))
         return await bot_turn(
             on_new_message,
             body,
@@ -156,7 +133,7 @@ class TwilioSmsInput(InputChannel):
         )
 
     async def _send_late(self, to: str, hotline_number: str, late: Awaitable[list[str]]) -> None:
-        parts = await late_parts(late, lambda: _parts(text("common.bot_error")), to)
+        parts = await late_parts(late, lambda: _parts(say("common.bot_error")), to)
         transport = self._transport
         assert transport is not None, "only a configured channel answers"
         await send_parts(

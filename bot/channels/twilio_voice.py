@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -42,12 +42,12 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from bot.catalogue import Catalogue, current_catalogue
 from bot.channels.bot_reply import BotReply, Choice
 from bot.channels.choices import ChoiceMemory
-from bot.channels.exactly_once import Background
-from bot.channels.secrets import ChannelNotConfigured, Credentials, TwilioSecrets
+from bot.channels.secrets import Credentials, TwilioSecrets
 from bot.channels.store import SharedStore, shared_store
-from bot.channels.texts import menu, text, text_list
+from bot.channels.texts import menu, say, text_list
 from bot.channels.twilio_webhook import checked_form, twiml
 from bot.channels.user_text import caller_text
+from bot.channels.webhook_channel import WebhookChannel
 
 logger = logging.getLogger(__name__)
 
@@ -110,21 +110,17 @@ def _one_key(choices: list[Choice]) -> bool:
 
 
 def _choices_sentence(choices: list[Choice]) -> str:
-    return "，".join(text("voice.choice", label=choice.label, digit=choice.key) for choice in choices) + "。"
+    return "，".join(say("voice.choice", label=choice.label, digit=choice.key) for choice in choices) + "。"
 
 
-class TwilioVoiceInput(InputChannel):
+class TwilioVoiceInput(WebhookChannel[TwilioSecrets]):
+    channel = "twilio_voice"
+    title = "Twilio voice"
+    needs = "TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
+
     @classmethod
-    def name(cls) -> str:
-        return "twilio_voice"
-
-    @classmethod
-    def from_credentials(cls, credentials: Credentials) -> InputChannel:
-        try:
-            return cls(TwilioSecrets.load(credentials, "Twilio voice", need_account_sid=False))
-        except ChannelNotConfigured as problem:
-            logger.error("%s", problem)
-            return cls(None)
+    def configured(cls, credentials: Credentials) -> InputChannel:
+        return cls(TwilioSecrets.load(credentials, cls.title, need_account_sid=False))
 
     def __init__(
         self,
@@ -132,39 +128,23 @@ class TwilioVoiceInput(InputChannel):
         store: SharedStore | None = None,
         catalogue: Catalogue | None = None,
     ) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self._store = store or shared_store()
         self._choices = ChoiceMemory(self._store, "twilio_voice")
-        self._background = Background()
         self._hints = speech_hints(catalogue or current_catalogue())
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("twilio_voice_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.settings else "not configured"})
-
-        @webhook.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> HTTPResponse:
-            form = await checked_form(
-                self.settings, request, "Twilio voice", "TWILIO_AUTH_TOKEN and HOTLINE_PUBLIC_URL"
-            )
-            if isinstance(form, HTTPResponse):
-                return form
-            assert self.settings is not None  # checked_form refuses an unconfigured channel
-            if not form.get("CallSid"):
-                return response.text("CallSid is required", status=400)
-            if not await self._first_time(form["CallSid"], request.args.get("step", "start")):
-                logger.warning("call %s: a request replayed (step seen before) refused", form["CallSid"])
-                return response.text("request already handled", status=409)
-            return twiml(await self._next_step(request, form, on_new_message, self.settings))
-
-        @webhook.listener("before_server_stop")
-        async def finish_callbacks(*_: Any) -> None:
-            await self._background.wait(timeout=10)
-
-        return webhook
+    async def receive(
+        self, request: Request, settings: TwilioSecrets, on_new_message: OnNewMessage
+    ) -> HTTPResponse:
+        form = await checked_form(settings, request)
+        if isinstance(form, HTTPResponse):
+            return form
+        if not form.get("CallSid"):
+            return response.text("CallSid is required", status=400)
+        if not await self._first_time(form["CallSid"], request.args.get("step", "start")):
+            logger.warning("call %s: a request replayed (step seen before) refused", form["CallSid"])
+            return response.text("request already handled", status=409)
+        return twiml(await self._next_step(request, form, on_new_message, settings))
 
     async def _first_time(self, call: str, step: str) -> bool:
         """Twilio's requests carry no timestamp, so a recorded one would be accepted again: every URL we give
@@ -203,14 +183,14 @@ class TwilioVoiceInput(InputChannel):
         silence = request.args.get("silence", "")
         if not silence.isdigit():  # Twilio's first request of the call
             choices = [Choice.from_menu(item) for item in menu()]
-            prompt = _choices_sentence(choices) + text("voice.menu_tail")
+            prompt = _choices_sentence(choices) + say("voice.menu_tail")
             await self._remember(call, prompt, choices)
-            return self._listen(request, [text("voice.greeting"), prompt], _one_key(choices), 0, settings)
+            return self._listen(request, [say("voice.greeting"), prompt], _one_key(choices), 0, settings)
         if int(silence) >= SILENT_TRIES:
             return self._goodbye_with_callback(form, on_new_message, "voice.callback", "no_input", settings)
         # Repeat the last question; the keys offered with it keep their meaning (ChoiceMemory).
         last = json.loads(await self._store.get(_prompt_key(call)) or '{"say": "", "one_key": false}')
-        spoken = [text("voice.no_input"), last["say"]] if last["say"] else [text("voice.no_input")]
+        spoken = [say("voice.no_input"), last["say"]] if last["say"] else [say("voice.no_input")]
         return self._listen(request, spoken, bool(last["one_key"]), int(silence), settings)
 
     async def _bot_turn(self, said: str, form: dict[str, str], on_new_message: OnNewMessage) -> BotReply:
@@ -219,7 +199,7 @@ class TwilioVoiceInput(InputChannel):
             await on_new_message(self._message(said, collector, form))
         except Exception:
             logger.exception("the bot failed on call %s", form["CallSid"])
-            return BotReply(texts=[text("common.bot_error")])
+            return BotReply(texts=[say("common.bot_error")])
         return BotReply.from_messages(collector.messages)
 
     async def _keep_late_answer(self, call: str, turn: asyncio.Future[BotReply]) -> None:
@@ -253,7 +233,7 @@ class TwilioVoiceInput(InputChannel):
 
     def _hold(self, request: Request, waited: int, settings: TwilioSecrets) -> VoiceResponse:
         document = VoiceResponse()
-        document.say(text("voice.please_wait"), voice=settings.voice, language=SAY_LANGUAGE)
+        document.say(say("voice.please_wait"), voice=settings.voice, language=SAY_LANGUAGE)
         document.redirect(_step_url(settings, request, wait=waited), method="POST")
         return document
 
@@ -267,7 +247,7 @@ class TwilioVoiceInput(InputChannel):
     ) -> VoiceResponse:
         self._background.start(self._request_callback(form, on_new_message, reason))
         document = VoiceResponse()
-        document.say(text(goodbye), voice=settings.voice, language=SAY_LANGUAGE)
+        document.say(say(goodbye), voice=settings.voice, language=SAY_LANGUAGE)
         document.hangup()
         return document
 

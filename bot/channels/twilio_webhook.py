@@ -37,22 +37,10 @@ def signed_form(settings: TwilioSecrets, request: Request, body: bytes) -> dict[
     return dict(params)
 
 
-async def checked_form(
-    settings: TwilioSecrets | None, request: Request, channel: str, needs: str
-) -> dict[str, str] | HTTPResponse:
-    """The signed POST parameters, or the refusal to send back: 503 unconfigured, 413 a body above 64 KiB (not
-    read further, not parsed), 403 bad signature. The route must be declared with `stream=True`.
-
-    `needs` names the settings the channel cannot check signatures without, for the log line.
+async def checked_form(settings: TwilioSecrets, request: Request) -> dict[str, str] | HTTPResponse:
+    """The signed POST parameters, or the refusal to send back: 413 a body above 64 KiB (not read further, not
+    parsed), 403 bad signature. The route must be declared with `stream=True`.
     """
-    if settings is None:
-        logger.error(
-            "%s request refused with 503: the channel is not configured; set %s (see"
-            " bot/channels/secrets.py)",
-            channel,
-            needs,
-        )
-        return response.text("channel not configured", status=503)
     body = await capped_body(request)
     if body is None:
         logger.warning(

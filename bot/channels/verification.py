@@ -17,10 +17,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.db.models import IdentityCode
-from bot.identity import CodeOutcome, caller_of, confirm_code, identity_text, masked, send_code
+from bot.identity import CodeOutcome, caller_of, confirm_code, masked, send_code
 from bot.notify.outbox import session_sms_sender
 from bot.ops.after_hours import page_confirmed
 from bot.policy import current_policy
+from bot.texts import say
 
 logger = logging.getLogger(__name__)
 _ASK = re.compile(r"^\s*(?:验证|绑定|验证身份|绑定手机)(?:手机号?|号码)?\s*[:：]?\s*([\d\s\-+]{11,20})\s*$")
@@ -41,13 +42,13 @@ def _answer(channel: str, sender_id: str, said: str) -> str | None:
                 now=now,
                 policy=policy,
                 send_sms=session_sms_sender(session),
-                code_text=lambda code, minutes: identity_text("code_sms", code=code, minutes=str(minutes)),
+                code_text=lambda code, minutes: say("identity.code_sms", code=code, minutes=str(minutes)),
             )
             if outcome is CodeOutcome.SENT:
                 phone = session.get(IdentityCode, sender_id).phone
                 minutes = str(policy.value("caller_identity.code_minutes"))
-                return identity_text("code_sent", masked=masked(phone), minutes=minutes)
-            return identity_text(outcome.value, hotline=hotline)
+                return say("identity.code_sent", masked=masked(phone), minutes=minutes)
+            return say(f"identity.{outcome.value}", hotline=hotline)
         code = _CODE.match(said)
         if code is None or session.get(IdentityCode, sender_id) is None:
             return None  # not about verification: the bot answers it
@@ -57,10 +58,10 @@ def _answer(channel: str, sender_id: str, said: str) -> str | None:
             assert caller.phone is not None
             if page_confirmed(session, sender_id, caller.phone, now):  # a held urgent ticket's code
                 minutes = str(policy.value("paging.after_hours_callback_minutes"))
-                return identity_text("page_confirmed", minutes=minutes)
+                return say("identity.page_confirmed", minutes=minutes)
             hospitals = caller.hospitals
-            return identity_text("verified", hospitals="、".join(sorted(hospitals)))
-        return identity_text(outcome.value, hotline=hotline)
+            return say("identity.verified", hospitals="、".join(sorted(hospitals)))
+        return say(f"identity.{outcome.value}", hotline=hotline)
 
 
 def logged_as(said: str) -> str:

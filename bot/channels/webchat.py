@@ -34,15 +34,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
 
+from bot.channels import texts as channel_texts
 from bot.channels.limits import OnNewMessage, clean_text, default_limiter
-from bot.channels.texts import text as channel_text
 from bot.channels.user_text import caller_text
 from bot.channels.verification import logged_as, verification_reply
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.db.models import Conversation, ConversationMessage
-from bot.handoff.config import text
 from bot.handoff.conversations import BOT, CALLER, append, conversation_for, find_conversation, messages_after
+from bot.handoff.texts import say
 from bot.handoff.watch import SeqWatcher, last_seqs_reader
 from bot.identity import identity_secret, issue_web_session, read_device_token, web_sender
 from bot.installed_base import find_device
@@ -110,9 +110,9 @@ def _start_session(sender_id: str, serial: str | None) -> None:
         device = find_device(session, serial) if serial else None
         conversation.device_serial = device.serial_number if device else None
         if device is None:
-            greeting = text("greeting", hotline=hotline)
+            greeting = say("greeting", hotline=hotline)
         else:
-            greeting = text(
+            greeting = say(
                 "device_greeting", hotline=hotline, model=device.model, serial=device.serial_number
             )
         append(session, conversation, BOT, greeting, now)
@@ -210,24 +210,23 @@ class WebChatInput(InputChannel):
             issued = issue_web_session(secret)
             await asyncio.to_thread(_start_session, issued.sender_id, serial)
             if device_given and serial is None:
-                await asyncio.to_thread(record_bot_message, issued.sender_id, text("device_unknown"), [])
+                await asyncio.to_thread(record_bot_message, issued.sender_id, say("device_unknown"), [])
             return _json({"session": issued.token, "sender": issued.sender_id})
 
         @chat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if len(request.body or b"") > limiter.limits.max_request_bytes:
-                return _json(
-                    {"error": limiter.limits.say("too_long", max_chars=limiter.limits.max_message_chars)}, 413
-                )
+                too_long = channel_texts.say("limits.too_long", max_chars=limiter.limits.max_message_chars)
+                return _json({"error": too_long}, 413)
             body = _body(request)
             given = body.get("session")
             sender = web_sender(identity_secret(), given) if isinstance(given, str) else None
             if sender is None:
-                return _json({"error": text("session_expired")}, 401)
+                return _json({"error": say("session_expired")}, 401)
             said = clean_text(str(body.get("message") or "")).strip()
             message_id = body.get("id")
             if not said or not isinstance(message_id, str) or not _MESSAGE_ID.fullmatch(message_id):
-                return _json({"error": limiter.limits.say("empty_message")}, 400)
+                return _json({"error": channel_texts.say("limits.empty_message")}, 400)
             refusal = await limiter.admit(CHANNEL, sender, said, str(request.remote_addr or request.ip))
             if refusal is not None:
                 return _json({"error": refusal.text}, refusal.status)
@@ -237,7 +236,7 @@ class WebChatInput(InputChannel):
                 return _json({"ok": True})
             said = await asyncio.to_thread(_as_typed, sender, said)
             if not said:
-                return _json({"error": limiter.limits.say("empty_message")}, 400)
+                return _json({"error": channel_texts.say("limits.empty_message")}, 400)
             _, labelled = await asyncio.to_thread(_conversation_of, sender)
             metadata: dict[str, Any] = {}
             if labelled:
@@ -257,14 +256,14 @@ class WebChatInput(InputChannel):
                 )
             except Exception:
                 logger.exception("the bot failed on a web chat message from %s", sender)
-                await asyncio.to_thread(record_bot_message, sender, channel_text("common.bot_error"), [])
+                await asyncio.to_thread(record_bot_message, sender, channel_texts.say("common.bot_error"), [])
             return _json({"ok": True})
 
         @chat.route("/events", methods=["GET"])
         async def events(request: Request) -> HTTPResponse:
             sender = web_sender(identity_secret(), request.args.get("session"))
             if sender is None:
-                return _json({"error": text("session_expired")}, 401)
+                return _json({"error": say("session_expired")}, 401)
             try:
                 after = max(0, int(request.args.get("after", "0")))
                 wait = min(LONG_POLL_SECONDS, max(0.0, float(request.args.get("wait", LONG_POLL_SECONDS))))

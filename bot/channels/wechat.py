@@ -29,7 +29,6 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
@@ -39,12 +38,13 @@ from sanic.response import HTTPResponse
 from bot.channels.body import MAX_WEBHOOK_BYTES, capped_body
 from bot.channels.bot_reply import BotReply, Choice
 from bot.channels.choices import ChoiceMemory
-from bot.channels.exactly_once import Background, ReplyLedger
-from bot.channels.secrets import ChannelNotConfigured, Credentials, WeChatSecrets
+from bot.channels.exactly_once import ReplyLedger
+from bot.channels.secrets import Credentials, WeChatSecrets
 from bot.channels.store import SharedStore, shared_store
 from bot.channels.text_channel import OnNewMessage, PartsOutput, bot_turn, late_parts, send_parts
-from bot.channels.texts import menu, text
+from bot.channels.texts import menu, say
 from bot.channels.verification import verification_reply
+from bot.channels.webhook_channel import WebhookChannel
 from bot.db import session_scope
 from bot.identity import identity_secret, read_device_token
 from bot.installed_base import find_device
@@ -79,7 +79,7 @@ def _once_key(fields: dict[str, str]) -> str:
 
 
 def _parts(content: str) -> list[str]:
-    return wechat_parts(content, MAX_PARTS, text("common.more_by_phone"))
+    return wechat_parts(content, MAX_PARTS, say("common.more_by_phone"))
 
 
 class WeChatOutput(PartsOutput):
@@ -97,18 +97,14 @@ class WeChatOutput(PartsOutput):
         await self._service.send_text(recipient_id, part)
 
 
-class WeChatInput(InputChannel):
-    @classmethod
-    def name(cls) -> str:
-        return "wechat"
+class WeChatInput(WebhookChannel[WeChatSecrets]):
+    channel = "wechat"
+    title = "WeChat"
+    needs = "WECHAT_TOKEN, WECHAT_APPID and WECHAT_APPSECRET"
 
     @classmethod
-    def from_credentials(cls, credentials: Credentials) -> InputChannel:
-        try:
-            return cls(WeChatSecrets.load(credentials))
-        except ChannelNotConfigured as problem:
-            logger.error("%s", problem)
-            return cls(None)
+    def configured(cls, credentials: Credentials) -> InputChannel:
+        return cls(WeChatSecrets.load(credentials))
 
     def __init__(
         self,
@@ -117,14 +113,13 @@ class WeChatInput(InputChannel):
         http: JsonHttp | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.settings = settings
+        super().__init__(settings)
         # Seconds since the epoch, as WeChat's timestamps; tests give a fixed clock.
         self._clock = clock
         store = store or shared_store()
         self._store = store
         self._ledger = ReplyLedger(store, "wechat")
         self._choices = ChoiceMemory(store, "wechat")
-        self._background = Background()
         self._crypto = (
             WeChatCrypto(settings.token, settings.aes_key, settings.appid)
             if settings and settings.aes_key
@@ -140,17 +135,11 @@ class WeChatInput(InputChannel):
     def get_output_channel(self) -> OutputChannel | None:
         return WeChatOutput(self._service, self._choices) if self._service else None
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("wechat_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.settings else "not configured"})
-
+    def add_routes(self, webhook: Blueprint) -> None:
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
             if self.settings is None:
-                return _not_configured()
+                return self.not_configured()
             try:
                 self._check_signed(request, self.settings)
             except _Rejected as rejected:
@@ -158,30 +147,21 @@ class WeChatInput(InputChannel):
                 return response.text(str(rejected), status=rejected.status)
             return response.text(request.args.get("echostr", ""))
 
-        @webhook.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> HTTPResponse:
-            if self.settings is None:
-                return _not_configured()
-            try:
-                fields = await self._read(request, self.settings)
-            except _Rejected as rejected:
-                logger.warning("WeChat request refused (%s): %s", rejected.status, rejected)
-                return response.text(str(rejected), status=rejected.status)
-            content = await self._answer(fields, on_new_message, self.settings)
-            if content is None:
-                return response.text(SUCCESS)
-            reply = text_reply(
-                fields["FromUserName"], fields.get("ToUserName", ""), int(self._clock()), content
-            )
-            if request.args.get("encrypt_type") == "aes" and self._crypto:
-                reply = self._seal(reply, self._crypto, int(self._clock()))
-            return response.text(reply, content_type="application/xml; charset=utf-8")
-
-        @webhook.listener("before_server_stop")
-        async def finish_late_answers(*_: Any) -> None:
-            await self._background.wait(timeout=10)
-
-        return webhook
+    async def receive(
+        self, request: Request, settings: WeChatSecrets, on_new_message: OnNewMessage
+    ) -> HTTPResponse:
+        try:
+            fields = await self._read(request, settings)
+        except _Rejected as rejected:
+            logger.warning("WeChat request refused (%s): %s", rejected.status, rejected)
+            return response.text(str(rejected), status=rejected.status)
+        content = await self._answer(fields, on_new_message, settings)
+        if content is None:
+            return response.text(SUCCESS)
+        reply = text_reply(fields["FromUserName"], fields.get("ToUserName", ""), int(self._clock()), content)
+        if request.args.get("encrypt_type") == "aes" and self._crypto:
+            reply = self._seal(reply, self._crypto, int(self._clock()))
+        return response.text(reply, content_type="application/xml; charset=utf-8")
 
     def _check_signed(self, request: Request, settings: WeChatSecrets) -> None:
         """Refuse a request WeChat did not sign, or signed too long ago (a recorded request sent again)."""
@@ -249,7 +229,7 @@ class WeChatInput(InputChannel):
             return None
         openid = fields["FromUserName"]
         outcome = await self._ledger.answer(
-            _once_key(fields), turn, settings.reply_seconds, lambda: _parts(text("common.bot_error"))
+            _once_key(fields), turn, settings.reply_seconds, lambda: _parts(say("common.bot_error"))
         )
         if outcome.late is not None:
             self._background.start(self._send_late(openid, outcome.late))
@@ -265,10 +245,10 @@ class WeChatInput(InputChannel):
             recognised = fields.get("Recognition", "").strip()
             if recognised:
                 return functools.partial(self._bot_turn, on_new_message, fields, recognised)
-            return functools.partial(self._fixed, text("wechat.voice_unrecognised"))
+            return functools.partial(self._fixed, say("wechat.voice_unrecognised"))
         if kind == "event":
             return self._event_turn(fields, on_new_message)
-        return functools.partial(self._fixed, text("wechat.unsupported"))
+        return functools.partial(self._fixed, say("wechat.unsupported"))
 
     def _event_turn(self, fields: dict[str, str], on_new_message: OnNewMessage) -> Turn | None:
         event = fields.get("Event", "").lower()
@@ -317,10 +297,10 @@ class WeChatInput(InputChannel):
         if device is None:
             return await self._welcome(openid)
         await self._store.put(_device_key(openid), serial, DEVICE_KEEP_SECONDS)
-        return _parts(text("wechat.device_scanned", model=device, serial=serial))
+        return _parts(say("wechat.device_scanned", model=device, serial=serial))
 
     async def _welcome(self, openid: str) -> list[str]:
-        reply = BotReply(texts=[text("wechat.welcome")], choices=[Choice.from_menu(item) for item in menu()])
+        reply = BotReply(texts=[say("wechat.welcome")], choices=[Choice.from_menu(item) for item in menu()])
         await self._choices.remember(openid, reply.choices)
         return _parts(reply.as_text())
 
@@ -330,7 +310,7 @@ class WeChatInput(InputChannel):
 
     async def _send_late(self, openid: str, late: Awaitable[list[str]]) -> None:
         await self._send_by_service(
-            openid, await late_parts(late, lambda: _parts(text("common.bot_error")), openid)
+            openid, await late_parts(late, lambda: _parts(say("common.bot_error")), openid)
         )
 
     async def _send_by_service(self, openid: str, parts: list[str]) -> None:
@@ -366,11 +346,3 @@ def _model_of(serial: str) -> str | None:
     with session_scope() as session:
         device = find_device(session, serial)
         return device.model if device else None
-
-
-def _not_configured() -> HTTPResponse:
-    logger.error(
-        "WeChat request refused with 503: the channel is not configured; "
-        "set WECHAT_TOKEN, WECHAT_APPID and WECHAT_APPSECRET (see bot/channels/secrets.py)"
-    )
-    return response.text("channel not configured", status=503)

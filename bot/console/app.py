@@ -28,7 +28,7 @@ from bot.console.conversations import routes as conversation_routes
 from bot.console.kb import routes as kb_routes
 from bot.console.pages import CONSOLE, LOGIN, Console, Login, error_page, template_environment
 from bot.console.safety_pages import routes as safety_routes
-from bot.console.texts import console_text
+from bot.console.texts import say
 from bot.console.views import routes
 from bot.db import default_engine, session_scope
 from bot.notify.notices import notify_status_change
@@ -50,12 +50,12 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except web.HTTPNotFound:
-        return error_page(request, 404, console_text("errors.not_found"))
+        return error_page(request, 404, say("errors.not_found"))
     except web.HTTPException:
         raise
     except Exception:
         log.exception("console request %s %s failed", request.method, request.path)
-        return error_page(request, 500, console_text("errors.server_error"))
+        return error_page(request, 500, say("errors.server_error"))
 
 
 @web.middleware
@@ -68,13 +68,13 @@ async def login_required(request: web.Request, handler: Handler) -> web.StreamRe
         if request.method == "GET":
             raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs)}")
         # A form posted without a session: refused outright, it is not replayed after logging in.
-        return error_page(request, 403, console_text("errors.login_required"))
+        return error_page(request, 403, say("errors.login_required"))
     request[LOGIN] = login
     if request.method == "POST":
         form = await request.post()
         given = form.get(csrf.FIELD)
         if not csrf.tokens_match(login.csrf_token, given if isinstance(given, str) else None):
-            return error_page(request, 403, console_text("errors.csrf"))
+            return error_page(request, 403, say("errors.csrf"))
     return await handler(request)
 
 

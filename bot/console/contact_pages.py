@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.console.pages import console_of, error_page, login_of, render
-from bot.console.texts import console_text
+from bot.console.texts import say
 from bot.contacts import ContactError, import_from_tickets, list_contacts, save_contact
 from bot.db import session_scope
 
@@ -21,7 +21,7 @@ async def contacts_page(request: web.Request) -> web.Response:
 def _contacts_page(request: web.Request, *, status: int = 200, error: str | None = None) -> web.Response:
     console, login = console_of(request), login_of(request)
     if not login.is_manager:
-        return error_page(request, 403, console_text("errors.manager_only"))
+        return error_page(request, 403, say("errors.manager_only"))
     with session_scope(console.engine) as session:
         import_from_tickets(session, now=console.clock())
         return render(
@@ -30,7 +30,7 @@ def _contacts_page(request: web.Request, *, status: int = 200, error: str | None
             status=status,
             contacts=list_contacts(session),
             error=error,
-            done=console_text("done.contact") if "done" in request.query else None,
+            done=say("done.contact") if "done" in request.query else None,
         )
 
 
@@ -38,7 +38,7 @@ def _contacts_page(request: web.Request, *, status: int = 200, error: str | None
 async def contact_submit(request: web.Request) -> web.StreamResponse:
     console, login = console_of(request), login_of(request)
     if not login.is_manager:
-        return error_page(request, 403, console_text("errors.manager_only"))
+        return error_page(request, 403, say("errors.manager_only"))
     form = await request.post()
 
     def field(name: str) -> str:

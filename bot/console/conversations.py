@@ -14,12 +14,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.clock import local_text
+from bot.console import texts as console_texts
 from bot.console.kb import _knowledge as knowledge_base
 from bot.console.pages import Console, Login, console_of, login_of, render
-from bot.console.texts import console_text
 from bot.db import session_scope
 from bot.db.models import ConversationMessage, Handoff
-from bot.handoff.config import HandoffConfig, text
+from bot.handoff.config import HandoffConfig
 from bot.handoff.conversations import (
     HandoffError,
     Status,
@@ -35,6 +35,7 @@ from bot.handoff.conversations import (
     with_agents,
 )
 from bot.handoff.delivery import OutsideWindow, within_wechat_window
+from bot.handoff.texts import say
 from bot.handoff.watch import SeqWatcher, last_seqs_reader
 from bot.journal import ticket_journal
 from bot.knowledge.base import Verdict
@@ -140,7 +141,7 @@ def _list_page(request: web.Request, *, status: int = 200, error: str | None = N
             queue=queue,
             active=active,
             channel_labels=CHANNEL_LABELS,
-            reason_label=lambda r: text(f"reasons.{r}"),
+            reason_label=lambda r: say(f"reasons.{r}"),
         )
 
 
@@ -205,8 +206,8 @@ def _conversation_page(
             wechat_window_closed=conversation.channel == "wechat"
             and not within_wechat_window(conversation, now),
             channel_labels=CHANNEL_LABELS,
-            reason_label=lambda r: text(f"reasons.{r}"),
-            end_label=lambda r: text(f"end_reasons.{r}") if r else "",
+            reason_label=lambda r: say(f"reasons.{r}"),
+            end_label=lambda r: say(f"end_reasons.{r}") if r else "",
             kinds=[k.value for k in TicketKind],
         )
 
@@ -272,9 +273,9 @@ async def reply_to_caller(request: web.Request) -> web.Response:
             return web.json_response({"ok": True, "seq": message.seq})
     except OutsideWindow as closed:
         error = (
-            text("agent.outside_window", phone=closed.phone)
+            say("agent.outside_window", phone=closed.phone)
             if closed.phone
-            else text("agent.outside_window_no_phone")
+            else say("agent.outside_window_no_phone")
         )
         return web.json_response({"ok": False, "error": error, "sms": bool(closed.phone)}, status=409)
     except HandoffError as refused:
@@ -300,7 +301,7 @@ async def knowledge_answer(request: web.Request) -> web.Response:
     kb = knowledge_base(console_of(request).policy)  # the 知识库 page's, shared in this process
     answer = kb.ask(question, k=3) if question else None
     if answer is None or answer.verdict is Verdict.NONE:
-        return web.json_response({"answers": [], "error": text("agent.no_answer")})
+        return web.json_response({"answers": [], "error": say("agent.no_answer")})
     return web.json_response({"answers": [{"question": h.question, "answer": h.answer} for h in answer.hits]})
 
 
@@ -319,13 +320,13 @@ async def ticket_from_conversation(request: web.Request) -> web.StreamResponse:
             raise web.HTTPNotFound()
         if number and find_ticket(session, number) is None:
             return _conversation_page(
-                request, handoff_id, status=400, error=text("agent.no_ticket", number=number)
+                request, handoff_id, status=400, error=say("agent.no_ticket", number=number)
             )
         kind, registration = _kind_and_registration(handoff, form)
         origin = Origin(
             handoff.conversation.channel, handoff.conversation.sender_id, transcript_of(session, handoff)
         )
-    done = text("agent.ticket_noted", number=number)
+    done = say("agent.ticket_noted", number=number)
     if not number:
         # Exactly once per conversation and kind; journaled like the bot's own tickets if the database is
         # down.
@@ -341,9 +342,9 @@ async def ticket_from_conversation(request: web.Request) -> web.StreamResponse:
         )
         if submitted.number is None:
             return _conversation_page(
-                request, handoff_id, status=503, error=console_text("errors.server_error")
+                request, handoff_id, status=503, error=console_texts.say("errors.server_error")
             )
-        number, done = submitted.number, text("agent.ticket_created", number=submitted.number)
+        number, done = submitted.number, say("agent.ticket_created", number=submitted.number)
     with session_scope(console.engine) as session:
         handoff = session.get(Handoff, handoff_id)
         if find_ticket(session, number) is not None:  # a journaled ticket gets its note when it is stored
@@ -365,10 +366,10 @@ def _transcript_note(session: Session, handoff: Handoff, login: Login, zone: str
     """Who took the conversation over and when, and what was said with them: the ticket's audit log keeps
     it."""
     lines = [
-        f"{m.agent_name or text('authors.' + m.author)}：{m.text}"
+        f"{m.agent_name or say('authors.' + m.author)}：{m.text}"
         for m in messages_after(session, handoff.conversation_id, handoff.queued_seq)
     ]
-    return text(
+    return say(
         "agent.transcript_note",
         agent=handoff.agent_name or login.display_name,
         start=local_text(handoff.claimed_at or handoff.queued_at, zone),

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from bot.console.texts import CONSOLE_TEXTS, console_text
+from bot.console.texts import labels, say
 from bot.db.models import Ticket
 
-DEADLINE_LABELS = CONSOLE_TEXTS.labels("deadlines")
+DEADLINE_LABELS = labels("deadlines")
 
 
 class Colour(str, Enum):
@@ -36,13 +36,11 @@ class Countdown:
         days, minutes = divmod(minutes, 24 * 60)
         hours, minutes = divmod(minutes, 60)
         amount = (
-            (console_text("countdown.days", days=days) if days else "")
-            + (console_text("countdown.hours", hours=hours) if days or hours else "")
-            + console_text("countdown.minutes", minutes=f"{minutes:02d}")
+            (say("countdown.days", days=days) if days else "")
+            + (say("countdown.hours", hours=hours) if days or hours else "")
+            + say("countdown.minutes", minutes=f"{minutes:02d}")
         )
-        return console_text(
-            "countdown.overdue" if self.left < timedelta(0) else "countdown.left", amount=amount
-        )
+        return say("countdown.overdue" if self.left < timedelta(0) else "countdown.left", amount=amount)
 
 
 def countdown(

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.config import settings
 from bot.console.pages import console_of, error_page, login_of, render
-from bot.console.texts import console_text
+from bot.console.texts import say
 from bot.db import session_scope
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.learning import (
@@ -57,7 +57,7 @@ def _kb_page(request: web.Request, *, status: int = 200, error: str | None = Non
             stats=entry_stats(session, kb),
             audit=audit_log(session),
             error=error,
-            done=console_text(f"done.kb_{done}") if done in ("attach", "draft") else None,
+            done=say(f"done.kb_{done}") if done in ("attach", "draft") else None,
         )
 
 
@@ -74,7 +74,7 @@ async def kb_draft(request: web.Request) -> web.StreamResponse:
 async def _change(request: web.Request, action: str) -> web.StreamResponse:
     console, login = console_of(request), login_of(request)
     if not login.is_manager:
-        return error_page(request, 403, console_text("errors.manager_only"))
+        return error_page(request, 403, say("errors.manager_only"))
     form = await request.post()
     questions = [str(value) for value in form.getall("question", [])]
     kb = _knowledge(console.policy)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.console.config import ConsoleConfig
 from bot.console.countdown import Colour, Countdown, countdown
-from bot.console.texts import console_text
+from bot.console.texts import say
 from bot.db.models import Rating, RatingReview, Ticket
 from bot.errors import Refused
 from bot.safety import SAFETY_SEVERITY
@@ -119,11 +119,11 @@ def record_review(
     """Close the review of one low score with what was found and done."""
     rating = session.get(Rating, rating_id)
     if rating is None or rating.score >= below:
-        raise ReviewError(console_text("reviews.not_found"))
+        raise ReviewError(say("reviews.not_found"))
     if not outcome.strip():
-        raise ReviewError(console_text("reviews.outcome_missing"))
+        raise ReviewError(say("reviews.outcome_missing"))
     if session.execute(select(RatingReview.id).where(RatingReview.rating_id == rating_id)).first():
-        raise ReviewError(console_text("reviews.already_reviewed"))
+        raise ReviewError(say("reviews.already_reviewed"))
     try:
         # Two managers submitting at once: the unique rating_id lets only the first one through.
         with session.begin_nested():
@@ -131,4 +131,4 @@ def record_review(
                 RatingReview(rating_id=rating_id, reviewed_by=actor, reviewed_at=now, outcome=outcome.strip())
             )
     except IntegrityError as error:
-        raise ReviewError(console_text("reviews.already_reviewed")) from error
+        raise ReviewError(say("reviews.already_reviewed")) from error

@@ -1,5 +1,4 @@
-"""The console's texts (bot/console/texts.yml), one accessor like every package's: console_text(key,
-**values)."""
+"""The console's texts (bot/console/texts.yml), looked up like every package's (bot/texts.py)."""
 
 from __future__ import annotations
 
@@ -7,5 +6,6 @@ from pathlib import Path
 
 from bot.texts import TextBook
 
-CONSOLE_TEXTS = TextBook(Path(__file__).with_name("texts.yml"))
-console_text = CONSOLE_TEXTS.text
+_BOOK = TextBook(Path(__file__).with_name("texts.yml"))
+say = _BOOK.say
+labels = _BOOK.labels

@@ -17,6 +17,7 @@ from multidict import MultiDictProxy
 from sqlalchemy.orm import Session
 from yarl import URL
 
+import bot.texts
 from bot.clock import local_text
 from bot.config import settings
 from bot.console import csrf
@@ -25,7 +26,7 @@ from bot.console.countdown import countdown
 from bot.console.kpi import kpi_report, last_days
 from bot.console.pages import Console, Login, console_of, error_page, login_of, render
 from bot.console.queues import QueueFilter, ReviewError, low_ratings, queue, record_review, regions
-from bot.console.texts import CONSOLE_TEXTS, console_text
+from bot.console.texts import labels, say
 from bot.console.throttle import clear_failures, locked_until, record_failure, throttle_keys
 from bot.db import session_scope
 from bot.db.models import Engineer, Ticket
@@ -37,7 +38,6 @@ from bot.ops.lifecycle import ETA_STATUSES, PartUsed
 from bot.reports.charts import bar_chart
 from bot.reports.config import ReportError
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
-from bot.texts import labels
 from bot.tickets import TicketKind, TicketStatus, find_ticket
 
 routes = web.RouteTableDef()
@@ -141,7 +141,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     cookie = request.cookies.get(csrf.LOGIN_COOKIE)
     expected = unsign(console.secret, cookie) if cookie else None
     if not csrf.tokens_match(expected, _text(form, csrf.FIELD)):
-        return _login_page(request, status=403, error=console_text("errors.login_expired"))
+        return _login_page(request, status=403, error=say("errors.login_expired"))
     username = _text(form, "username")
     request["username_tried"] = username
     keys = throttle_keys(username, request.remote or "")
@@ -156,7 +156,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     if isinstance(raw_id, datetime):
         return _locked_page(request, raw_id)
     if raw_id is None:
-        return _login_page(request, status=401, error=console_text("errors.login_failed"))
+        return _login_page(request, status=401, error=say("errors.login_failed"))
     response = web.HTTPSeeOther(_safe_next(_text(form, "next")))
     response.set_cookie(
         SESSION_COOKIE,
@@ -185,7 +185,7 @@ def _log_in(console: Console, username: str, password: str, keys: list[str]) -> 
 def _locked_page(request: web.Request, until: datetime) -> web.Response:
     console = console_of(request)
     when = local_text(until, console.policy.timezone)
-    return _login_page(request, status=429, error=console_text("errors.login_locked", until=when))
+    return _login_page(request, status=429, error=say("errors.login_locked", until=when))
 
 
 @routes.post("/logout")
@@ -208,13 +208,13 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/queue")
 async def queue_page(request: web.Request) -> web.Response:
-    return _queue_page(request, console_text("pages.queue"), QueueFilter.from_query(dict(request.query)))
+    return _queue_page(request, say("pages.queue"), QueueFilter.from_query(dict(request.query)))
 
 
 @routes.get("/complaints")
 async def complaints_page(request: web.Request) -> web.Response:
     wanted = QueueFilter.from_query({**request.query, "kind": TicketKind.COMPLAINT.value})
-    return _queue_page(request, console_text("pages.complaints"), wanted)
+    return _queue_page(request, say("pages.complaints"), wanted)
 
 
 def _queue_page(request: web.Request, title: str, wanted: QueueFilter) -> web.Response:
@@ -245,7 +245,7 @@ def _reviews_page(request: web.Request, *, status: int = 200, error: str | None 
             rows=low_ratings(session, below),
             below=below,
             error=error,
-            done=console_text("done.review") if "done" in request.query else None,
+            done=say("done.review") if "done" in request.query else None,
         )
 
 
@@ -253,7 +253,7 @@ def _reviews_page(request: web.Request, *, status: int = 200, error: str | None 
 async def review_submit(request: web.Request) -> web.StreamResponse:
     console, login = console_of(request), login_of(request)
     if not login.is_manager:
-        return error_page(request, 403, console_text("errors.manager_only"))
+        return error_page(request, 403, say("errors.manager_only"))
     form = await request.post()
     try:
         with session_scope(console.engine) as session:
@@ -288,20 +288,20 @@ async def kpi_page(request: web.Request) -> web.Response:
     on_time = [s.percent for s in report.response_on_time]
     remote = [s.percent for s in report.remote_resolution]
     charts = [
-        bar_chart(console_text("kpi.tickets"), days, report.tickets, unit=console_text("kpi.tickets_unit")),
-        bar_chart(console_text("kpi.response_on_time"), days, on_time, unit="%", max_value=100),
-        bar_chart(console_text("kpi.remote_resolution"), days, remote, unit="%", max_value=100),
+        bar_chart(say("kpi.tickets"), days, report.tickets, unit=say("kpi.tickets_unit")),
+        bar_chart(say("kpi.response_on_time"), days, on_time, unit="%", max_value=100),
+        bar_chart(say("kpi.remote_resolution"), days, remote, unit="%", max_value=100),
         bar_chart(
-            console_text("kpi.satisfaction"),
+            say("kpi.satisfaction"),
             days,
             report.satisfaction,
             max_value=float(console.policy.value("satisfaction.scale_max")),
         ),
         bar_chart(
-            console_text("kpi.scores"),
-            [console_text("kpi.score", score=score) for score in report.score_counts],
+            say("kpi.scores"),
+            [say("kpi.score", score=score) for score in report.score_counts],
             list(report.score_counts.values()),
-            unit=console_text("kpi.scores_unit"),
+            unit=say("kpi.scores_unit"),
         ),
     ]
     return render(request, "kpi.html", report=report, charts=charts)
@@ -331,7 +331,7 @@ def _ticket_page(
         if ticket is None:
             raise web.HTTPNotFound()
         if not _in_region(session, console, login, ticket):
-            return error_page(request, 403, console_text("errors.other_region"))
+            return error_page(request, 403, say("errors.other_region"))
         suggestions = (
             suggest(
                 session,
@@ -351,7 +351,7 @@ def _ticket_page(
             ticket=ticket,
             error=error,
             form=form or {},
-            done=CONSOLE_TEXTS.labels("done").get(done) if done else None,
+            done=labels("done").get(done) if done else None,
             countdown=countdown(
                 ticket, console.clock(), console.config.countdown, console.config.amber_below_fraction
             ),
@@ -360,7 +360,7 @@ def _ticket_page(
             eta_allowed=TicketStatus(ticket.status) in ETA_STATUSES,
             suggestions=suggestions,
             part_rows=range(1, PART_ROWS + 1),
-            step_outcomes=labels("step_outcomes"),
+            step_outcomes=bot.texts.labels("step_outcomes"),
         )
 
 
@@ -371,7 +371,7 @@ async def service_report_page(request: web.Request) -> web.Response:
     with session_scope(console.engine) as session:
         ticket = find_ticket(session, number)
         if ticket is not None and not _in_region(session, console, login_of(request), ticket):
-            return error_page(request, 403, console_text("errors.other_region"))
+            return error_page(request, 403, say("errors.other_region"))
 
     def make() -> bytes | str:
         with session_scope(console.engine) as session:
@@ -407,7 +407,7 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
             if ticket is None:
                 raise web.HTTPNotFound()
             if not _in_region(session, console, login, ticket):
-                return error_page(request, 403, console_text("errors.other_region"))
+                return error_page(request, 403, say("errors.other_region"))
             action(
                 TicketPost(
                     session,
@@ -446,12 +446,12 @@ class TicketPost:
 
     def require_manager(self) -> None:
         if not self.login.is_manager:
-            raise Forbidden(console_text("errors.manager_only"))
+            raise Forbidden(say("errors.manager_only"))
 
     def require_assignee(self) -> None:
         """The engineer the ticket is assigned to, or a manager."""
         if not _may_act(self.login, self.assigned_engineer_id):
-            raise Forbidden(console_text("errors.not_your_ticket"))
+            raise Forbidden(say("errors.not_your_ticket"))
 
     def eta(self) -> datetime | None:
         """The form's optional ETA; None when left empty."""
@@ -465,7 +465,7 @@ class TicketPost:
                 tzinfo=ZoneInfo(self.console.policy.timezone)
             )
         except ValueError as error:
-            raise FormError(console_text("errors.bad_eta")) from error
+            raise FormError(say("errors.bad_eta")) from error
         return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
@@ -475,7 +475,7 @@ def _may_act(login: Login, assigned_engineer_id: int | None) -> bool:
 
 def _claim(act: TicketPost) -> None:
     if act.login.engineer_id is None:
-        raise Forbidden(console_text("errors.no_engineer_link"))
+        raise Forbidden(say("errors.no_engineer_link"))
     _require_may_assign(act, act.login.engineer_id)
     if act.assigned_engineer_id == act.login.engineer_id and act.status is not TicketStatus.REOPENED:
         return  # already theirs (a second click): re-dispatching would page and notify everyone again
@@ -499,7 +499,7 @@ def _require_may_assign(act: TicketPost, engineer_id: int) -> None:
 def _assign(act: TicketPost) -> None:
     engineer = act.text("engineer_id")
     if not engineer.isdigit():
-        raise FormError(console_text("errors.bad_engineer"))
+        raise FormError(say("errors.bad_engineer"))
     _require_may_assign(act, int(engineer))
     lifecycle.assign(
         act.session,
@@ -559,7 +559,7 @@ def _resolve(act: TicketPost) -> None:
     act.require_assignee()
     where = act.text("where")
     if where not in ("remote", "onsite"):
-        raise FormError(console_text("errors.where_missing"))
+        raise FormError(say("errors.where_missing"))
     lifecycle.resolve(
         act.session,
         act.number,
@@ -582,9 +582,9 @@ def _parts(act: TicketPost) -> list[PartUsed]:
         if not model and not quantity:
             continue
         if not model:
-            raise FormError(console_text("errors.part_model_missing"))
+            raise FormError(say("errors.part_model_missing"))
         if not quantity.isdigit() or int(quantity) < 1:
-            raise FormError(console_text("errors.bad_part_quantity"))
+            raise FormError(say("errors.bad_part_quantity"))
         parts.append(PartUsed(model=model, quantity=int(quantity)))
     return parts
 

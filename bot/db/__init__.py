@@ -1,9 +1,10 @@
-"""Database access: one engine per URL, created on first use (never at import), and a transactional session
-scope."""
+"""Database access: one engine per URL, created on first use (never at import); sessions made one way
+(`session_factory`), used as a transactional scope (`session_scope`) or, by the background jobs, one
+transaction per step (`with factory() as session, session.begin():`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -13,6 +14,8 @@ from sqlalchemy.engine import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import settings
+
+SessionFactory = Callable[[], Session]
 
 
 @lru_cache(maxsize=8)
@@ -36,11 +39,18 @@ def default_engine() -> Engine:
     return engine_for(settings().database_url)
 
 
+def session_factory(engine: Engine | None = None) -> SessionFactory:
+    """Sessions on `engine` (default: HOTLINE_DATABASE_URL's); objects stay readable after the commit."""
+    factory: sessionmaker[Session] = sessionmaker(
+        bind=engine or default_engine(), future=True, expire_on_commit=False
+    )
+    return factory
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back when it raises."""
-    factory = sessionmaker(bind=engine or default_engine(), future=True, expire_on_commit=False)
-    session = factory()
+    session = session_factory(engine)()
     try:
         yield session
         session.commit()

@@ -1,21 +1,11 @@
-"""The hand-off's configuration (kb/policy.yml `handoff:`) and its texts (bot/handoff/texts.yml)."""
+"""The hand-off's configuration (kb/policy.yml `handoff:`); its texts are bot/handoff/texts.py's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 from bot.policy import ServicePolicy
-from bot.texts import TextBook
-
-_TEXTS = TextBook(Path(__file__).with_name("texts.yml"))
-
-
-def text(key: str, **values: Any) -> str:
-    """A hand-off text of bot/handoff/texts.yml, with {names} filled."""
-    return _TEXTS.text(key, **values)
 
 
 @dataclass(frozen=True)

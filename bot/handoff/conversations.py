@@ -24,8 +24,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.db.models import Conversation, ConversationMessage, Handoff
-from bot.handoff.config import HandoffConfig, text
+from bot.handoff.config import HandoffConfig
 from bot.handoff.delivery import OutsideWindow, deliver
+from bot.handoff.texts import say
 from bot.tickets import Registration
 
 
@@ -293,9 +294,9 @@ def claim(session: Session, handoff_id: int, *, user_id: int, agent_name: str, a
     assert handoff is not None
     if taken != 1:
         if handoff.status == Status.WITH_AGENT.value:
-            raise AlreadyTaken(text("agent.already_taken", agent=handoff.agent_name))
-        raise HandoffError(text("agent.not_waiting", status=text(f"end_reasons.{handoff.end_reason}")))
-    _tell_or_skip(session, handoff, text("claimed", agent=agent_name), at)
+            raise AlreadyTaken(say("agent.already_taken", agent=handoff.agent_name))
+        raise HandoffError(say("agent.not_waiting", status=say(f"end_reasons.{handoff.end_reason}")))
+    _tell_or_skip(session, handoff, say("claimed", agent=agent_name), at)
     return handoff
 
 
@@ -305,9 +306,9 @@ def _mine(session: Session, handoff_id: int, user_id: int) -> Handoff:
         _lock(session, handoff.conversation_id)
         session.refresh(handoff, with_for_update=True)
     if handoff is None or handoff.status != Status.WITH_AGENT.value:
-        raise HandoffError(text("agent.not_with_agent"))
+        raise HandoffError(say("agent.not_with_agent"))
     if handoff.agent_user_id != user_id:
-        raise NotYours(text("agent.not_yours", agent=handoff.agent_name))
+        raise NotYours(say("agent.not_yours", agent=handoff.agent_name))
     return handoff
 
 
@@ -317,7 +318,7 @@ def reply(
     """The agent's message to the caller, on the caller's channel. Raises OutsideWindow (WeChat, 48 hours)."""
     said = said.strip()
     if not said:
-        raise HandoffError(text("agent.empty_reply"))
+        raise HandoffError(say("agent.empty_reply"))
     handoff = _mine(session, handoff_id, user_id)
     handoff.last_activity_at = at
     return tell_caller(session, handoff, AGENT, said, at, by_sms=by_sms)
@@ -327,7 +328,7 @@ def hand_back(session: Session, handoff_id: int, *, user_id: int, by: str, at: d
     """结束: the agent gives the conversation back to the bot, which greets the caller again."""
     handoff = _mine(session, handoff_id, user_id)
     _end(handoff, by=by, reason="agent", at=at)
-    _tell_or_skip(session, handoff, text("handed_back"), at)
+    _tell_or_skip(session, handoff, say("handed_back"), at)
     return handoff
 
 
@@ -432,6 +433,6 @@ def end_idle(session: Session, now: datetime, config: HandoffConfig) -> list[int
         if handoff.status != Status.WITH_AGENT.value or now - handoff.last_activity_at < config.idle:
             continue
         _end(handoff, by="worker", reason="idle", at=now)
-        _tell_or_skip(session, handoff, text("idle_handed_back"), now)
+        _tell_or_skip(session, handoff, say("idle_handed_back"), now)
         ended.append(handoff.id)
     return ended

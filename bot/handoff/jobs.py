@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.db import session_scope
 from bot.db.models import Handoff
-from bot.handoff.config import HandoffConfig, text
+from bot.handoff.config import HandoffConfig
 from bot.handoff.conversations import (
     caller_phone,
     end_idle,
@@ -21,6 +21,7 @@ from bot.handoff.conversations import (
     registration_of,
     transcript_of,
 )
+from bot.handoff.texts import say
 from bot.journal import ticket_journal
 from bot.ops.calendar import BusinessCalendar, is_business_hours
 from bot.policy import ServicePolicy
@@ -41,7 +42,7 @@ def register_callback(handoff: Handoff, origin: Origin, policy: ServicePolicy, a
     snapshot = handoff.snapshot or {}
     submitted = submit_ticket(
         TicketKind.CALLBACK,
-        registration_of(handoff, snapshot.get("request") or text(f"reasons.{handoff.reason}")),
+        registration_of(handoff, snapshot.get("request") or say(f"reasons.{handoff.reason}")),
         report_id=f"handoff-{handoff.id}",
         origin=origin,
         received_at=at,
@@ -61,17 +62,17 @@ def callback_text(
     calendar: BusinessCalendar,
 ) -> str:
     if not number:
-        return text("no_agent_no_phone", hotline=policy.hotline_phone)
+        return say("no_agent_no_phone", hotline=policy.hotline_phone)
     phone = caller_phone(handoff)
     if desk_open:
-        return text(
+        return say(
             "no_agent_callback",
             limit=config.wait_limit_minutes,
             number=number,
             callback=policy.value("deadlines.callback_minutes"),
             phone=phone,
         )
-    return text(
+    return say(
         "desk_closed_callback",
         opens=f"{calendar.opens:%H:%M}",
         closes=f"{calendar.closes:%H:%M}",

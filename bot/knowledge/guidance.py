@@ -64,6 +64,7 @@ from bot.knowledge.base import KnowledgeBaseError, file_stamp, read_yaml, synony
 from bot.knowledge.retrieval import Index, ScoringSettings, Variant
 from bot.knowledge.text import TextAnalyser, clean
 from bot.numerals import chinese_number
+from bot.policy import fill
 
 log = logging.getLogger(__name__)
 
@@ -246,25 +247,24 @@ class GuideLibrary:
     def step_prompt(self, step: GuideStep, number: int, total: int) -> str:
         """What the bot says for a step: its number, the safety warning first, the check, the tip, the
         question."""
-        texts = self._current().settings.texts
-        return texts["step"].format(
+        return self.say(
+            "step",
             number=number,
             total=total,
-            safety=texts["safety"].format(safety=step.safety) if step.safety else "",
+            safety=self.say("safety", safety=step.safety) if step.safety else "",
             check=step.check,
-            tip=texts["tip"].format(tip=step.tip) if step.tip else "",
+            tip=self.say("tip", tip=step.tip) if step.tip else "",
         )
 
     def step_reminder(self, step: GuideStep, number: int, noted: list[str]) -> str:
         """The current step asked again, briefly, after a reply that answered something else; `noted`: the
         names of registration fields that reply gave, if nothing has confirmed them yet."""
-        texts = self._current().settings.texts
-        said = texts["noted"].format(fields="、".join(noted)) if noted else ""
-        return texts["step_again"].format(noted=said, number=number, check=step.check)
+        said = self.say("noted", fields="、".join(noted)) if noted else ""
+        return self.say("step_again", noted=said, number=number, check=step.check)
 
-    def text(self, key: str) -> str:
-        """A fixed text of the walk from _guidance.yml: unclear, solved, not_solved."""
-        return self._current().settings.texts[key]
+    def say(self, key: str, **values: Any) -> str:
+        """A text of the walk from _guidance.yml, filled by the one rule (bot.policy.fill)."""
+        return fill(self._current().settings.texts[key], values)
 
     def outcome_of(self, reply: str) -> Outcome | None:
         """The outcome a caller's reply to a step states, or None when it states none or it is unclear."""
@@ -303,23 +303,25 @@ class GuideLibrary:
 
     def reading_said(self, reading: Reading) -> str:
         """What the bot says about a reading: matches its set value, or how far off it is."""
-        texts = self._current().settings.texts
         values = {"shown": _plain(reading.shown), "expected": _plain(reading.expected), "unit": reading.unit}
         if abs(reading.off_by) < 0.5:
-            return texts["reading_ok"].format(**values)
-        direction = texts["direction_low" if reading.off_by < 0 else "direction_high"]
-        return texts["reading_off"].format(direction=direction, off=_plain(abs(reading.off_by)), **values)
+            return self.say("reading_ok", **values)
+        direction = self.say("direction_low" if reading.off_by < 0 else "direction_high")
+        return self.say("reading_off", direction=direction, off=_plain(abs(reading.off_by)), **values)
 
     def tried_note(self, progress: GuideProgress) -> str:
         """One line for the ticket: which guide was walked and each step's outcome."""
         settings = self._current().settings
-        steps = settings.texts["tried_separator"].join(
-            settings.texts["tried_step"].format(
-                step=item["step"], check=item["check"], outcome=settings.labels[Outcome(item["outcome"])]
+        steps = self.say("tried_separator").join(
+            self.say(
+                "tried_step",
+                step=item["step"],
+                check=item["check"],
+                outcome=settings.labels[Outcome(item["outcome"])],
             )
             for item in progress.tried
         )
-        return settings.texts["tried"].format(title=progress.guide.title, steps=steps)
+        return self.say("tried", title=progress.guide.title, steps=steps)
 
     def check(self) -> list[str]:
         """Lint problems; empty when every guide loads, is safe to read out and is found by its own

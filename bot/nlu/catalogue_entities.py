@@ -32,13 +32,11 @@ persisted in the model, so a model added to kb/devices.yml is recognised after a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import spacy
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -53,7 +51,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans, get_words_and_spaces
 
-from bot.config import settings
+from bot.nlu.rule_component import RuleComponent
 from bot.nlu.terms import CatalogueEntry, load_terms, model_spellings
 from bot.nlu.tokenizer import segmenter_for
 
@@ -61,7 +59,7 @@ DEVICE = "device"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
+class CatalogueEntityExtractor(RuleComponent, EntityExtractorMixin):
     """Tags `device` entities for the catalogue's type names, aliases, brands and model codes."""
 
     def __init__(self, catalogue: Mapping[str, CatalogueEntry]) -> None:
@@ -77,20 +75,8 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
             self._matcher.add(term, [self._nlp.make_doc(spelling) for spelling in sorted(spellings)])
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CatalogueEntityExtractor:
-        """Builds the matcher from the catalogue as it is now (`load` calls this too)."""
-        return cls(load_terms(settings().kb_dir))
-
-    @staticmethod
-    def supported_languages() -> list[str]:
-        """Chinese only: the segmentation is jieba's."""
-        return ["zh"]
+    def from_kb(cls, kb_dir: Path) -> CatalogueEntityExtractor:
+        return cls(load_terms(kb_dir))
 
     @staticmethod
     def required_packages() -> list[str]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES
 from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.rule_component import RuleComponent
 
 
 def longest_per_span(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -34,22 +33,8 @@ def longest_per_span(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class EntityOverlapResolver(GraphComponent):
+class EntityOverlapResolver(RuleComponent):
     """Keeps the longest of overlapping same-type entities."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EntityOverlapResolver:
-        return cls()
-
-    @staticmethod
-    def supported_languages() -> list[str]:
-        return ["zh"]
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -15,12 +15,9 @@ a change to kb/safety/ needs a restart, not a retraining.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -30,30 +27,20 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.config import settings
+from bot.nlu.rule_component import RuleComponent
 from bot.safety import HAZARD_INTENT, SafetyRules, load_rules
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class SafetyIntentOverride(GraphComponent):
+class SafetyIntentOverride(RuleComponent):
     """Sets `report_hazard` from the safety rules, overriding the classifier in both directions."""
 
     def __init__(self, rules: SafetyRules) -> None:
         self._rules = rules
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SafetyIntentOverride:
-        return cls(load_rules(settings().kb_dir))
-
-    @staticmethod
-    def supported_languages() -> list[str]:
-        return ["zh"]
+    def from_kb(cls, kb_dir: Path) -> SafetyIntentOverride:
+        return cls(load_rules(kb_dir))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

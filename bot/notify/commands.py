@@ -12,14 +12,13 @@ import sys
 from typing import Any
 
 from bot.clock import local_text, utc_iso, utc_now
+from bot.db import SessionFactory, session_factory
 from bot.db.models import OutboxMessage
 from bot.journal import replay_journal
-from bot.notify.jobs import session_factory
 from bot.notify.outbox import (
     STATUSES,
     DeliveryReport,
     OutboxError,
-    SessionFactory,
     deliver_due,
     delivery_config,
     list_messages,

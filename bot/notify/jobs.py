@@ -8,24 +8,14 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
-from bot.db import default_engine
+from bot.db import SessionFactory
 from bot.journal import ReplayReport, replay_journal
-from bot.notify.outbox import DeliveryReport, SessionFactory, deliver_due, delivery_config
+from bot.notify.outbox import DeliveryReport, deliver_due, delivery_config
 from bot.notify.transports import Transport, build_transports
 
 logger = logging.getLogger(__name__)
 
 Job = Callable[[datetime], None]
-
-
-def session_factory(engine: Engine | None = None) -> SessionFactory:
-    factory: sessionmaker[Session] = sessionmaker(
-        bind=engine or default_engine(), future=True, expire_on_commit=False
-    )
-    return factory
 
 
 def journal_replay_job(factory: SessionFactory) -> Job:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,14 +20,12 @@ from sqlalchemy.orm import Session
 from bot.clock import local_text
 from bot.db.models import Ticket, TicketEvent
 from bot.notify.outbox import enqueue
+from bot.notify.texts import say
 from bot.notify.transports import SMS, WECHAT, sms_contact_phone, sms_number
 from bot.policy import ServicePolicy, current_policy
-from bot.texts import TextBook
 from bot.tickets import TicketStatus
 
 logger = logging.getLogger(__name__)
-
-notice_text = TextBook(Path(__file__).with_name("texts.yml")).text
 
 
 @dataclass(frozen=True)
@@ -64,10 +61,10 @@ def customer_address(ticket: Ticket) -> tuple[str, str] | None:
 
 def _engineer_text(key: str, number: str, engineer: EngineerContact | None, zone: str) -> str:
     if engineer is None:
-        return notice_text(f"{key}_no_engineer", number=number)
+        return say(f"{key}_no_engineer", number=number)
     if engineer.eta is None:
-        return notice_text(f"{key}_no_eta", number=number, engineer=engineer.name, phone=engineer.phone)
-    return notice_text(
+        return say(f"{key}_no_eta", number=number, engineer=engineer.name, phone=engineer.phone)
+    return say(
         key, number=number, engineer=engineer.name, phone=engineer.phone, eta=local_text(engineer.eta, zone)
     )
 
@@ -81,9 +78,9 @@ def _status_text(
     if status is TicketStatus.EN_ROUTE:
         return _engineer_text("en_route", number, engineer, policy.timezone)
     if status is TicketStatus.RESOLVED:
-        return notice_text("resolved", number=number, hotline=policy.hotline_phone)
+        return say("resolved", number=number, hotline=policy.hotline_phone)
     if status is TicketStatus.CLOSED:
-        return notice_text("closed", number=number, scale_max=policy.value("satisfaction.scale_max"))
+        return say("closed", number=number, scale_max=policy.value("satisfaction.scale_max"))
     return None
 
 
@@ -140,12 +137,12 @@ def notify_report_ready(
 ) -> None:
     """The repair's service report is done (once per ticket, or per report event when one is given)."""
     policy = policy or current_policy()
-    text = notice_text("report_ready", number=ticket.number, hotline=policy.hotline_phone)
+    text = say("report_ready", number=ticket.number, hotline=policy.hotline_phone)
     _enqueue_notice(session, ticket, "report", text, event_id)
 
 
 def notify_number_changed(session: Session, ticket: Ticket, promised: str) -> None:
     """The caller was given `promised` while the database was down, but the ticket had been stored as
     `number`."""
-    text = notice_text("number_changed", promised=promised, number=ticket.number)
+    text = say("number_changed", promised=promised, number=ticket.number)
     _enqueue_notice(session, ticket, f"renumbered:{promised}", text, None)

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.clock import utc_now
+from bot.db import SessionFactory
 from bot.db.models import OutboxMessage, Ticket
 from bot.notify.transports import (
     CHANNELS,
@@ -56,7 +57,6 @@ DEAD = "dead"
 REROUTED = "rerouted"
 STATUSES = (PENDING, SENDING, SENT, DEAD, REROUTED)
 
-SessionFactory = Callable[[], Session]
 SendSms = Callable[[str, str, str], None]
 
 

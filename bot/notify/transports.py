@@ -19,7 +19,7 @@ from typing import Protocol
 
 from bot.channels.secrets import AliyunSmsSecrets, ChannelNotConfigured, TwilioSecrets, WeChatSecrets
 from bot.channels.store import SharedStore, shared_store
-from bot.channels.texts import text as channel_text
+from bot.channels.texts import say
 from bot.db.models import Ticket
 from bot.intake import normalise_phone
 from bot.platforms.sms_transport import SmsTransport, sms_transport
@@ -89,7 +89,7 @@ def sms_contact_phone(ticket: Ticket) -> str | None:
 
 
 def _sms_part_number(index: int, total: int) -> str:
-    return channel_text("sms.part_number", index=str(index), total=str(total))
+    return say("sms.part_number", index=str(index), total=str(total))
 
 
 class SmsOutbound:
@@ -101,7 +101,7 @@ class SmsOutbound:
         self._max_parts = max_parts
 
     def parts(self, text: str) -> list[str]:
-        return sms_parts(text, self._max_parts, channel_text("common.more_by_phone"), _sms_part_number)
+        return sms_parts(text, self._max_parts, say("common.more_by_phone"), _sms_part_number)
 
     async def send(self, recipient: str, part: str) -> None:
         try:
@@ -121,7 +121,7 @@ class WeChatOutbound:
         self._max_parts = max_parts
 
     def parts(self, text: str) -> list[str]:
-        return wechat_parts(text, self._max_parts, channel_text("common.more_by_phone"))
+        return wechat_parts(text, self._max_parts, say("common.more_by_phone"))
 
     async def send(self, recipient: str, part: str) -> None:
         try:

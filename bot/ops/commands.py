@@ -23,10 +23,10 @@ from bot.app.logging import install_masking
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.config import settings
-from bot.db import session_scope
+from bot.db import session_factory, session_scope
 from bot.db.models import Engineer, OnCallShift, Ticket
 from bot.handoff.jobs import handoff_sweep_job
-from bot.notify.jobs import journal_replay_job, outbox_delivery_job, session_factory
+from bot.notify.jobs import journal_replay_job, outbox_delivery_job
 from bot.notify.notices import notify_status_change
 from bot.notify.outbox import session_sms_sender
 from bot.ops import lifecycle
@@ -34,7 +34,7 @@ from bot.ops.calendar import current_calendar
 from bot.ops.dispatch import suggest
 from bot.ops.lifecycle import OpsError, PartUsed
 from bot.ops.staff import DAYS, ROLES, add_engineer, add_shift, find_engineer, list_engineers, on_call, rota
-from bot.ops.texts import ops_text
+from bot.ops.texts import say
 from bot.ops.worker import run_every, sla_sweep_job
 from bot.policy import current_policy
 from bot.replies import ticket_status
@@ -124,7 +124,7 @@ def cmd_staff_shift_add(args: argparse.Namespace) -> int:
     with session_scope() as session:
         engineer = find_engineer(session, args.engineer)
         if engineer is None:
-            raise OpsError(ops_text("errors.engineer_not_found", engineer=args.engineer))
+            raise OpsError(say("errors.engineer_not_found", engineer=args.engineer))
         shift = add_shift(
             session,
             engineer=engineer,
@@ -145,7 +145,7 @@ def cmd_staff_shift_remove(args: argparse.Namespace) -> int:
     with session_scope() as session:
         shift = session.get(OnCallShift, args.id)
         if shift is None:
-            raise OpsError(ops_text("errors.shift_not_found", id=args.id))
+            raise OpsError(say("errors.shift_not_found", id=args.id))
         print(f"removed {_shift_line(shift)}")
         session.delete(shift)
     return 0
@@ -157,7 +157,7 @@ def _local_date(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError as error:
-        raise OpsError(ops_text("errors.bad_date", text=text)) from error
+        raise OpsError(say("errors.bad_date", text=text)) from error
 
 
 def cmd_staff_oncall(args: argparse.Namespace) -> int:
@@ -181,7 +181,7 @@ def cmd_tickets_assign(args: argparse.Namespace) -> int:
     with session_scope() as session:
         ticket = find_ticket(session, args.id)
         if ticket is None:
-            raise lifecycle.TicketNotFound(ops_text("errors.ticket_not_found", number=args.id))
+            raise lifecycle.TicketNotFound(say("errors.ticket_not_found", number=args.id))
         if args.engineer is None and not args.best:
             suggestions = suggest(
                 session,
@@ -228,11 +228,11 @@ def _chosen_engineer(session: Session, ticket: Ticket, args: argparse.Namespace)
             limit=1,
         )
         if not best:
-            raise OpsError(ops_text("errors.no_engineer_available"))
+            raise OpsError(say("errors.no_engineer_available"))
         return best[0].engineer
     engineer = find_engineer(session, args.engineer)
     if engineer is None:
-        raise OpsError(ops_text("errors.engineer_not_found", engineer=args.engineer))
+        raise OpsError(say("errors.engineer_not_found", engineer=args.engineer))
     return engineer
 
 

@@ -18,7 +18,7 @@ from bot.catalogue import Catalogue, DeviceType
 from bot.db.models import Engineer, Ticket
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.staff import list_engineers, on_call
-from bot.ops.texts import ops_text
+from bot.ops.texts import say
 from bot.policy import Distance, ServicePolicy
 from bot.tickets import OPEN_STATUSES
 
@@ -84,24 +84,24 @@ def suggest(
         in_region = region in engineer.regions
         reasons = []
         if device_type is None:
-            reasons.append(ops_text("reasons.type_unknown"))
+            reasons.append(say("reasons.type_unknown"))
         else:
             reasons.append(
-                ops_text("reasons.skilled" if skilled else "reasons.unskilled", device=device_type.name)
+                say("reasons.skilled" if skilled else "reasons.unskilled", device=device_type.name)
             )
         if in_region and same_city:
-            reasons.append(ops_text("reasons.same_city", region=region))
+            reasons.append(say("reasons.same_city", region=region))
         elif in_region:
-            city = ticket.site_city or ops_text("reasons.this_area")
-            reasons.append(ops_text("reasons.covers", region=region, city=city))
+            city = ticket.site_city or say("reasons.this_area")
+            reasons.append(say("reasons.covers", region=region, city=city))
         else:
-            reasons.append(ops_text("reasons.elsewhere", regions="、".join(engineer.regions)))
+            reasons.append(say("reasons.elsewhere", regions="、".join(engineer.regions)))
         if engineer.id in on_duty:
             primary = on_duty[engineer.id] == "primary"
-            reasons.append(ops_text("reasons.on_duty_primary" if primary else "reasons.on_duty_backup"))
-        reasons.append(ops_text("reasons.load", count=load.get(engineer.id, 0)))
+            reasons.append(say("reasons.on_duty_primary" if primary else "reasons.on_duty_backup"))
+        reasons.append(say("reasons.load", count=load.get(engineer.id, 0)))
         if engineer.tier == 3:
-            reasons.append(ops_text("reasons.tier3"))
+            reasons.append(say("reasons.tier3"))
         ranked.append(
             Suggestion(
                 engineer,

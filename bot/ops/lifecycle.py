@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from bot.clock import local_text, utc_now
 from bot.db.models import Engineer, Page, Ticket, TicketEvent, TicketPart
 from bot.errors import Refused
-from bot.ops.texts import ops_text
+from bot.ops.texts import say
 from bot.policy import current_policy
 from bot.tickets import STATUS_LABELS, TicketStatus
 
@@ -125,7 +125,7 @@ def transition(
         raise _illegal(ticket, current, target)
     if target in (S.CANCELLED, S.REOPENED) and not (note and note.strip()):
         action = "cancel" if target is S.CANCELLED else "reopen"
-        raise MissingDetails(ops_text("errors.note_required", action=ops_text(f"actions.{action}")))
+        raise MissingDetails(say("errors.note_required", action=say(f"actions.{action}")))
     apply = _APPLY.get(target)
     change_note = apply(session, ticket, at, note, details) if apply else note
     _compare_and_set(session, ticket, current, target, at)
@@ -270,9 +270,7 @@ def set_eta(
     ticket = _locked_ticket(session, number)
     current = TicketStatus(ticket.status)
     if current not in ETA_STATUSES:
-        raise OpsError(
-            ops_text("errors.eta_not_allowed", number=ticket.number, current=STATUS_LABELS[current])
-        )
+        raise OpsError(say("errors.eta_not_allowed", number=ticket.number, current=STATUS_LABELS[current]))
     _check_eta(eta, at)
     ticket.eta = eta
     ticket.updated_at = at
@@ -310,7 +308,7 @@ def send_service_report(
     ticket = _locked_ticket(session, number)
     if TicketStatus(ticket.status) not in (S.RESOLVED, S.CLOSED):
         raise OpsError(
-            ops_text(
+            say(
                 "errors.report_not_ready",
                 number=ticket.number,
                 current=STATUS_LABELS[TicketStatus(ticket.status)],
@@ -319,9 +317,7 @@ def send_service_report(
     sent = next((event for event in ticket.events if event.kind == REPORT_SENT), None)
     if sent is not None:
         return sent
-    event = TicketEvent(
-        ticket_id=ticket.id, at=at, actor=actor, kind=REPORT_SENT, note=ops_text("report_sent")
-    )
+    event = TicketEvent(ticket_id=ticket.id, at=at, actor=actor, kind=REPORT_SENT, note=say("report_sent"))
     session.add(event)
     ticket.updated_at = at
     session.flush()
@@ -334,7 +330,7 @@ def _audited_note(
     session: Session, number: str, kind: str, text: str, *, actor: str, at: datetime | None
 ) -> TicketEvent:
     if not text.strip():
-        raise OpsError(ops_text("errors.empty_note"))
+        raise OpsError(say("errors.empty_note"))
     at = at or utc_now()
     ticket = _locked_ticket(session, number)
     event = TicketEvent(ticket_id=ticket.id, at=at, actor=actor, kind=kind, note=text.strip())
@@ -356,14 +352,14 @@ def _dispatch(
 ) -> str:
     engineer_id = details.get("engineer_id")
     if engineer_id is None:
-        raise MissingDetails(ops_text("errors.use_assign"))
+        raise MissingDetails(say("errors.use_assign"))
     engineer = session.get(Engineer, engineer_id)
     if engineer is None:
-        raise OpsError(ops_text("errors.engineer_not_found", engineer=engineer_id))
+        raise OpsError(say("errors.engineer_not_found", engineer=engineer_id))
     if not engineer.active:
-        raise OpsError(ops_text("errors.engineer_inactive", name=engineer.name))
+        raise OpsError(say("errors.engineer_inactive", name=engineer.name))
     if engineer.is_manager:
-        raise OpsError(ops_text("errors.engineer_is_manager", name=engineer.name))
+        raise OpsError(say("errors.engineer_is_manager", name=engineer.name))
     eta = details.get("eta")
     if eta is not None:
         _check_eta(eta, at)
@@ -372,7 +368,7 @@ def _dispatch(
     ticket.dispatched_at = at
     ticket.accepted_at = None
     ticket.eta = eta
-    parts = [ops_text("log.assigned", name=engineer.name, phone=engineer.phone)]
+    parts = [say("log.assigned", name=engineer.name, phone=engineer.phone)]
     if eta is not None:
         parts.append(_eta_note(eta))
     return _joined(parts, note)
@@ -382,7 +378,7 @@ def _accept(
     session: Session, ticket: Ticket, at: datetime, note: str | None, details: dict[str, Any]
 ) -> str | None:
     if ticket.engineer_id is None:
-        raise MissingDetails(ops_text("errors.not_assigned", number=ticket.number))
+        raise MissingDetails(say("errors.not_assigned", number=ticket.number))
     eta = details.get("eta")
     if eta is not None:
         _check_eta(eta, at)
@@ -415,18 +411,18 @@ def _resolve(
     actions = str(details.get("actions") or "").strip()
     remote = details.get("remote")
     missing = [
-        ops_text(f"resolution_fields.{name}")
+        say(f"resolution_fields.{name}")
         for name, value in (("cause", cause), ("actions", actions))
         if not value
     ]
     if missing:
-        raise MissingDetails(ops_text("errors.missing_resolution", missing=ops_text("log.and").join(missing)))
+        raise MissingDetails(say("errors.missing_resolution", missing=say("log.and").join(missing)))
     if not isinstance(remote, bool):
         raise TypeError("resolve needs remote=True or remote=False")
     parts: list[PartUsed] = list(details.get("parts") or [])
     for part in parts:
         if not part.model.strip() or not isinstance(part.quantity, int) or part.quantity < 1:
-            raise MissingDetails(ops_text("errors.bad_part", part=f"{part.model}×{part.quantity}"))
+            raise MissingDetails(say("errors.bad_part", part=f"{part.model}×{part.quantity}"))
     ticket.resolution_cause = cause
     ticket.resolution_actions = actions
     ticket.resolved_remotely = remote
@@ -442,14 +438,12 @@ def _resolve(
             )
         )
     summary = [
-        ops_text("log.cause", cause=cause),
-        ops_text("log.actions", actions=actions),
-        ops_text("log.remote" if remote else "log.on_site"),
+        say("log.cause", cause=cause),
+        say("log.actions", actions=actions),
+        say("log.remote" if remote else "log.on_site"),
     ]
     if parts:
-        summary.append(
-            ops_text("log.parts", parts="、".join(f"{p.model.strip()}×{p.quantity}" for p in parts))
-        )
+        summary.append(say("log.parts", parts="、".join(f"{p.model.strip()}×{p.quantity}" for p in parts)))
     return _joined(summary, note)
 
 
@@ -495,7 +489,7 @@ def _locked_ticket(session: Session, number: str) -> Ticket:
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if ticket is None:
-        raise TicketNotFound(ops_text("errors.ticket_not_found", number=number.strip()))
+        raise TicketNotFound(say("errors.ticket_not_found", number=number.strip()))
     return ticket
 
 
@@ -509,17 +503,17 @@ def _compare_and_set(
         .execution_options(synchronize_session="evaluate")
     )
     if changed.rowcount != 1:
-        raise ConcurrentChange(ops_text("errors.changed_meanwhile", number=ticket.number))
+        raise ConcurrentChange(say("errors.changed_meanwhile", number=ticket.number))
 
 
 def _illegal(ticket: Ticket, current: TicketStatus, target: TicketStatus) -> IllegalTransition:
     allowed = [STATUS_LABELS[s] for s in TRANSITIONS[current] if s is not current]
     hint = (
-        ops_text("errors.hint_allowed", allowed="、".join(f"「{a}」" for a in allowed))
+        say("errors.hint_allowed", allowed="、".join(f"「{a}」" for a in allowed))
         if allowed
-        else ops_text("errors.hint_final")
+        else say("errors.hint_final")
     )
-    message = ops_text(
+    message = say(
         "errors.illegal_transition",
         number=ticket.number,
         current=STATUS_LABELS[current],
@@ -531,11 +525,11 @@ def _illegal(ticket: Ticket, current: TicketStatus, target: TicketStatus) -> Ill
 
 def _check_eta(eta: datetime, at: datetime) -> None:
     if eta < at:
-        raise OpsError(ops_text("errors.eta_in_past"))
+        raise OpsError(say("errors.eta_in_past"))
 
 
 def _eta_note(eta: datetime) -> str:
-    return ops_text("log.eta", eta=local_text(eta, current_policy().timezone))
+    return say("log.eta", eta=local_text(eta, current_policy().timezone))
 
 
 def _joined(parts: list[str], note: str | None) -> str:

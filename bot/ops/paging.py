@@ -27,7 +27,7 @@ from bot.ops.calendar import BusinessCalendar
 from bot.ops.dispatch import Suggestion, region_for, suggest
 from bot.ops.lifecycle import TicketNotFound
 from bot.ops.staff import on_call
-from bot.ops.texts import ops_text
+from bot.ops.texts import say
 from bot.policy import ServicePolicy
 from bot.tickets import TicketStatus, find_ticket
 
@@ -95,7 +95,7 @@ def page_on_call(
     """
     ticket = find_ticket(session, number)
     if ticket is None:
-        raise TicketNotFound(ops_text("errors.ticket_not_found", number=number))
+        raise TicketNotFound(say("errors.ticket_not_found", number=number))
     pages = round_pages(session, ticket)
     if pages or is_answered(ticket, pages):
         return None
@@ -256,19 +256,19 @@ def _page_text(ticket: Ticket, step: int, pages: list[Page], reason: str, pager:
         "description": _short(ticket.description or "故障", 30),
     }
     if step == 0:
-        return ops_text("sms.page", urgent=ops_text("sms.urgent") if ticket.urgent else "", **fields)
+        return say("sms.page", urgent=say("sms.urgent") if ticket.urgent else "", **fields)
     if ticket.engineer is not None:
         holder = ticket.engineer.name
     else:
-        holder = pages[0].engineer.name if pages else ops_text("sms.no_engineer")
-    return ops_text("sms.page_escalated", engineer=holder, reason=_reason_text(reason, step, pager), **fields)
+        holder = pages[0].engineer.name if pages else say("sms.no_engineer")
+    return say("sms.page_escalated", engineer=holder, reason=_reason_text(reason, step, pager), **fields)
 
 
 def _reason_text(reason: str, step: int, pager: Pager) -> str:
     if reason.startswith("breach:"):
-        return ops_text("sms.reason_breach", clock=ops_text("clocks." + reason.removeprefix("breach:")))
+        return say("sms.reason_breach", clock=say("clocks." + reason.removeprefix("breach:")))
     waited = ladder(pager.policy)[step].after
-    return ops_text("sms.reason_no_answer", minutes=int(waited.total_seconds() // 60))
+    return say("sms.reason_no_answer", minutes=int(waited.total_seconds() // 60))
 
 
 def _short(text: str, limit: int) -> str:

@@ -37,7 +37,7 @@ from bot.ops.dispatch import region_for
 from bot.ops.lifecycle import REPORT_SENT
 from bot.ops.paging import Pager, SendSms, advance, escalate
 from bot.ops.staff import on_call
-from bot.ops.texts import ops_text
+from bot.ops.texts import say
 from bot.policy import PolicyError, ServicePolicy
 from bot.safety import SAFETY_SEVERITY
 from bot.tickets import OPEN_STATUSES, TicketKind
@@ -195,7 +195,7 @@ def _record(session: Session, ticket: Ticket, clock: Clock, kind: str, now: date
             session.flush()
     except IntegrityError:
         return False  # another worker recorded it at the same moment
-    label = ops_text(f"clocks.{clock.name}")
+    label = say(f"clocks.{clock.name}")
     due = local_text(clock.due_at, zone)
     note = f"「{label}」时限{'已过' if kind == 'breach' else '将到'}（{due}）"
     session.add(
@@ -218,11 +218,11 @@ def _warn(session: Session, ticket: Ticket, clock: Clock, now: datetime, pager: 
         engineer = duty[0].engineer if duty else None
     if engineer is None:
         return
-    text = ops_text(
+    text = say(
         "sms.sla_warning",
         number=ticket.number,
         hospital=ticket.hospital or "",
-        clock=ops_text(f"clocks.{clock.name}"),
+        clock=say(f"clocks.{clock.name}"),
         due=local_text(clock.due_at, pager.policy.timezone),
     )
     pager.send_sms(

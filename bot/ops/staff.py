@@ -25,7 +25,7 @@ from bot.console.auth import disable_logins_of_inactive_engineers
 from bot.db.models import Engineer, OnCallShift
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.lifecycle import OpsError
-from bot.ops.texts import ops_text
+from bot.ops.texts import say
 from bot.policy import ServicePolicy
 
 ROLES = ("primary", "backup")
@@ -47,9 +47,7 @@ def normalise_phone(text: str) -> str:
     digits = re.sub(r"[\s\-()]", "", str(text))
     digits = digits.removeprefix("+86").removeprefix("0086")
     if not re.fullmatch(r"1\d{10}", digits):
-        raise OpsError(
-            ops_text("errors.bad_engineer_field", problem=ops_text("field_problems.bad_phone", text=text))
-        )
+        raise OpsError(say("errors.bad_engineer_field", problem=say("field_problems.bad_phone", text=text)))
     return digits
 
 
@@ -70,7 +68,7 @@ def add_engineer(
     engineer = Engineer(phone=normalise_phone(phone))
     existing = find_engineer(session, engineer.phone)
     if existing is not None:
-        raise OpsError(ops_text("errors.duplicate_phone", phone=engineer.phone, name=existing.name))
+        raise OpsError(say("errors.duplicate_phone", phone=engineer.phone, name=existing.name))
     _fill(
         engineer,
         name=name,
@@ -104,23 +102,23 @@ def _fill(
     regions, skills = list(regions), list(skills)
     problems = []
     if not name.strip():
-        problems.append(ops_text("field_problems.name_empty"))
+        problems.append(say("field_problems.name_empty"))
     if tier not in TIERS:
-        problems.append(ops_text("field_problems.bad_tier", tier=tier))
+        problems.append(say("field_problems.bad_tier", tier=tier))
     problems += [
-        ops_text("field_problems.bad_region", region=r, stations="、".join(stations))
+        say("field_problems.bad_region", region=r, stations="、".join(stations))
         for r in regions
         if r not in stations
     ]
     problems += [
-        ops_text("field_problems.bad_skill", skill=s, types="、".join(type_ids))
+        say("field_problems.bad_skill", skill=s, types="、".join(type_ids))
         for s in skills
         if s not in type_ids
     ]
     if not regions:
-        problems.append(ops_text("field_problems.no_region"))
+        problems.append(say("field_problems.no_region"))
     if problems:
-        raise OpsError(ops_text("errors.bad_engineer_field", problem="；".join(problems)))
+        raise OpsError(say("errors.bad_engineer_field", problem="；".join(problems)))
     engineer.name = name.strip()
     engineer.tier = tier
     engineer.regions = regions
@@ -165,20 +163,16 @@ def add_shift(
     stations = list(policy.value("service_area.station_cities"))
     problems = []
     if region not in stations:
-        problems.append(
-            ops_text("field_problems.bad_shift_region", region=region, stations="、".join(stations))
-        )
+        problems.append(say("field_problems.bad_shift_region", region=region, stations="、".join(stations)))
     if role not in ROLES:
-        problems.append(ops_text("field_problems.bad_role", roles="/".join(ROLES)))
+        problems.append(say("field_problems.bad_role", roles="/".join(ROLES)))
     if days not in DAYS:
-        problems.append(ops_text("field_problems.bad_days", days="/".join(DAYS)))
-    problems += [
-        ops_text("field_problems.bad_time", time=t) for t in (starts, ends) if not _CLOCK.match(str(t))
-    ]
+        problems.append(say("field_problems.bad_days", days="/".join(DAYS)))
+    problems += [say("field_problems.bad_time", time=t) for t in (starts, ends) if not _CLOCK.match(str(t))]
     if valid_from and valid_to and valid_to < valid_from:
-        problems.append(ops_text("field_problems.period_reversed"))
+        problems.append(say("field_problems.period_reversed"))
     if problems:
-        raise OpsError(ops_text("errors.bad_engineer_field", problem="；".join(problems)))
+        raise OpsError(say("errors.bad_engineer_field", problem="；".join(problems)))
     shift = OnCallShift(
         engineer_id=engineer.id,
         region=region,

@@ -19,9 +19,10 @@ from bot.db import migrate, session_scope
 from bot.ops.calendar import current_calendar
 from bot.policy import current_policy
 from bot.reports import monthly
-from bot.reports.config import report_config
+from bot.reports.config import ReportError
 from bot.reports.follow_ups import due_follow_ups, record_follow_up
 from bot.reports.service_report import render_service_report_html, render_service_report_pdf
+from bot.reports.texts import say
 
 
 def _today() -> date:
@@ -32,7 +33,7 @@ def _local_date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise report_config().error("bad_date", day=text) from None
+        raise ReportError(say("errors.bad_date", day=text)) from None
 
 
 def _write(text_or_bytes: str | bytes, output: Path | None) -> None:

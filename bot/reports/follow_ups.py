@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from bot.clock import local_text
 from bot.db.models import Device, FollowUpCall
 from bot.policy import ServicePolicy
-from bot.reports.config import report_config
+from bot.reports.config import ReportError
+from bot.reports.texts import say
 
 
 @dataclass(frozen=True)
@@ -91,18 +92,17 @@ def record_follow_up(
     note: str | None = None,
 ) -> FollowUpCall:
     """Record a call as made: the milestone given, else the one the list shows for the device today."""
-    config = report_config()
     serial = serial_number.strip().upper()
     device = session.execute(select(Device).where(Device.serial_number == serial)).scalar_one_or_none()
     if device is None:
-        raise config.error("device_not_found", serial=serial_number.strip())
+        raise ReportError(say("errors.device_not_found", serial=serial_number.strip()))
     if months is None:
         due = [row for row in due_follow_ups(session, today, policy) if row.serial_number == serial]
         if not due:
-            raise config.error("no_follow_up_due", serial=serial)
+            raise ReportError(say("errors.no_follow_up_due", serial=serial))
         months = due[0].months
     elif months not in milestones(policy):
-        raise config.error("not_a_milestone", months="、".join(str(m) for m in milestones(policy)))
+        raise ReportError(say("errors.not_a_milestone", months="、".join(str(m) for m in milestones(policy))))
     call = FollowUpCall(
         device_id=device.id,
         months=months,
@@ -119,7 +119,12 @@ def record_follow_up(
         existing = session.execute(
             select(FollowUpCall).where(FollowUpCall.device_id == device.id, FollowUpCall.months == months)
         ).scalar_one()
-        raise config.error(
-            "follow_up_done", serial=serial, months=months, done=local_text(existing.done_at, policy.timezone)
+        raise ReportError(
+            say(
+                "errors.follow_up_done",
+                serial=serial,
+                months=months,
+                done=local_text(existing.done_at, policy.timezone),
+            )
         ) from None
     return call

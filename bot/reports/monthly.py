@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.db.models import Rating, SlaAlert, Ticket, TicketEvent
 from bot.incidents import ESCALATED_EVENT, SAFETY_EVENT, adverse_events
+from bot.ops import texts as ops_texts
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.dispatch import region_for
-from bot.ops.texts import ops_text
 from bot.policy import ServicePolicy
 from bot.reports.charts import bar_chart
-from bot.reports.config import report_config
+from bot.reports.config import ReportError
 from bot.reports.metrics import (
     Share,
     arrival_on_time,
@@ -39,6 +39,7 @@ from bot.reports.metrics import (
     utc_midnight,
 )
 from bot.reports.rendering import template_environment
+from bot.reports.texts import labels, say
 from bot.safety import current_safety_rules
 from bot.tickets import KIND_LABELS, TicketKind, TicketStatus
 
@@ -93,7 +94,7 @@ class AdverseEventLine:
 def parse_month(text: str) -> tuple[int, int]:
     match = _MONTH.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise report_config().error("bad_month", month=text)
+        raise ReportError(say("errors.bad_month", month=text))
     return int(match.group(1)), int(match.group(2))
 
 
@@ -206,12 +207,12 @@ def _breaches(
         .where(SlaAlert.kind == "breach", SlaAlert.due_at >= start, SlaAlert.due_at < end)
         .options(selectinload(Ticket.events), selectinload(Ticket.engineer))
     ).all()
-    unassigned = report_config().unassigned
+    unassigned = say("unassigned")
     by_clock: Counter[str] = Counter()
     by_region: Counter[str] = Counter()
     by_engineer: Counter[str] = Counter()
     for alert, ticket in rows:
-        by_clock[ops_text(f"clocks.{alert.clock}")] += 1
+        by_clock[ops_texts.say(f"clocks.{alert.clock}")] += 1
         by_region[region_for(ticket.site_city, policy)] += 1
         first_dispatch = first_status(list(ticket.events), TicketStatus.DISPATCHED.value)
         held = ticket.engineer is not None and first_dispatch is not None and first_dispatch <= alert.due_at
@@ -232,7 +233,7 @@ def render_markdown(report: MonthlyReport, policy: ServicePolicy) -> str:
 
 
 def render_html(report: MonthlyReport, policy: ServicePolicy) -> str:
-    labels = report_config().chart_labels
+    chart_labels = labels("chart_labels")
     rate_keys = ["response", "dispatch", "arrival", "resolution", "remote", "complaints_answered"]
     rates = [
         report.response,
@@ -244,27 +245,27 @@ def render_html(report: MonthlyReport, policy: ServicePolicy) -> str:
     ]
     charts = {
         "rates": bar_chart(
-            labels["rates_title"],
-            [labels[k] for k in rate_keys],
+            chart_labels["rates_title"],
+            [chart_labels[k] for k in rate_keys],
             [s.percent for s in rates],
             unit="%",
             max_value=100,
         ),
         "scores": bar_chart(
-            labels["scores_title"],
+            chart_labels["scores_title"],
             [f"{s}分" for s in report.score_counts],
             list(report.score_counts.values()),
         ),
     }
     if report.breaches_by_region:
         charts["regions"] = bar_chart(
-            labels["regions_title"],
+            chart_labels["regions_title"],
             [name for name, _ in report.breaches_by_region],
             [n for _, n in report.breaches_by_region],
         )
     if report.breaches_by_engineer:
         charts["engineers"] = bar_chart(
-            labels["engineers_title"],
+            chart_labels["engineers_title"],
             [name for name, _ in report.breaches_by_engineer],
             [n for _, n in report.breaches_by_engineer],
             horizontal=True,

@@ -19,7 +19,8 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from bot.reports.config import report_config
+from bot.reports.config import ReportError, report_config
+from bot.reports.texts import say
 
 
 def pdf_browser() -> str | None:
@@ -56,7 +57,7 @@ def html_to_pdf(html: str) -> bytes:
     are printing already, or when printing fails."""
     config = report_config()
     if not _printing().acquire(timeout=config.pdf_wait_seconds):
-        raise config.error("pdf_busy")
+        raise ReportError(say("errors.pdf_busy"))
     try:
         return _print(html)
     finally:
@@ -67,7 +68,7 @@ def _print(html: str) -> bytes:
     config = report_config()
     browser = pdf_browser()
     if browser is None:
-        raise config.error("pdf_renderer_missing", browsers="、".join(config.pdf_browsers))
+        raise ReportError(say("errors.pdf_renderer_missing", browsers="、".join(config.pdf_browsers)))
     with tempfile.TemporaryDirectory(prefix="hotline-pdf-") as folder:
         page = Path(folder) / "report.html"
         output = Path(folder) / "report.pdf"
@@ -89,10 +90,12 @@ def _print(html: str) -> bytes:
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=config.pdf_timeout_seconds)
         except subprocess.TimeoutExpired:
-            raise config.error(
-                "pdf_failed", reason=f"浏览器 {config.pdf_timeout_seconds:.0f} 秒内没有完成"
+            raise ReportError(
+                say("errors.pdf_failed", reason=f"浏览器 {config.pdf_timeout_seconds:.0f} 秒内没有完成")
             ) from None
         if done.returncode != 0 or not output.exists() or output.stat().st_size == 0:
             last_line = (done.stderr.strip().splitlines() or ["没有输出"])[-1]
-            raise config.error("pdf_failed", reason=f"浏览器退出码 {done.returncode}（{last_line[:200]}）")
+            raise ReportError(
+                say("errors.pdf_failed", reason=f"浏览器退出码 {done.returncode}（{last_line[:200]}）")
+            )
         return output.read_bytes()

@@ -15,14 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import bot.texts
 from bot.clock import utc_now
 from bot.db.models import Device, Ticket
 from bot.policy import DISTANCE_LABELS, Distance, ServicePolicy, current_policy
-from bot.reports.config import report_config
+from bot.reports.config import ReportError
 from bot.reports.metrics import fixed_by_guided_check, fixed_remotely, resolved_at
 from bot.reports.pdf import html_to_pdf
 from bot.reports.rendering import template_environment
-from bot.texts import labels
+from bot.reports.texts import say
 from bot.tickets import KIND_LABELS, STATUS_LABELS, TicketKind, TicketStatus, find_ticket
 
 REPORTABLE = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
@@ -71,15 +72,18 @@ class ServiceReport:
 
 def service_report(session: Session, number: str, *, now: datetime | None = None) -> ServiceReport:
     """The report's content for a resolved or closed ticket."""
-    config = report_config()
     ticket = find_ticket(session, number)
     if ticket is None:
-        raise config.error("ticket_not_found", number=number.strip())
+        raise ReportError(say("errors.ticket_not_found", number=number.strip()))
     if ticket.kind not in SERVICE_KINDS:
-        raise config.error("not_a_service", number=ticket.number, kind=KIND_LABELS[TicketKind(ticket.kind)])
+        raise ReportError(
+            say("errors.not_a_service", number=ticket.number, kind=KIND_LABELS[TicketKind(ticket.kind)])
+        )
     if ticket.status not in REPORTABLE:
-        raise config.error(
-            "not_resolved", number=ticket.number, status=STATUS_LABELS[TicketStatus(ticket.status)]
+        raise ReportError(
+            say(
+                "errors.not_resolved", number=ticket.number, status=STATUS_LABELS[TicketStatus(ticket.status)]
+            )
         )
     device = _installed(session, ticket)
     guided = fixed_by_guided_check(ticket)
@@ -98,9 +102,9 @@ def service_report(session: Session, number: str, *, now: datetime | None = None
         description=ticket.description,
         clinical_impact=ticket.clinical_impact,
         cause=ticket.resolution_cause,
-        actions=ticket.resolution_actions or (config.texts["guided_actions"] if guided else None),
+        actions=ticket.resolution_actions or (say("words.guided_actions") if guided else None),
         parts=[PartLine(p.part_model, p.quantity, p.description) for p in ticket.parts],
-        where=config.texts["remote"] if fixed_remotely(ticket) else config.texts["on_site"],
+        where=say("words.remote") if fixed_remotely(ticket) else say("words.on_site"),
         distance=DISTANCE_LABELS[Distance(ticket.distance)] if ticket.distance else None,
         engineer=ticket.engineer.name if ticket.engineer else None,
         engineer_phone=ticket.engineer.phone if ticket.engineer else None,
@@ -123,7 +127,7 @@ def render_service_report_html(
         report=report,
         hotline_name=policy.value("hotline.name"),
         hotline_phone=policy.hotline_phone,
-        step_outcomes=labels("step_outcomes"),
+        step_outcomes=bot.texts.labels("step_outcomes"),
     )
 
 

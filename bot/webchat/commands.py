@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.config import settings
 from bot.db import migrate, session_scope
 from bot.errors import Refused
-from bot.handoff.config import text
+from bot.handoff.texts import say
 from bot.policy import current_policy
 from bot.reports.pdf import html_to_pdf
 from bot.webchat.labels import device_labels, labels_html
@@ -19,7 +19,7 @@ from bot.webchat.labels import device_labels, labels_html
 def cmd_qr(args: argparse.Namespace) -> int:
     base_url = args.base_url or settings().public_url
     if not base_url:
-        raise Refused(text("labels.no_base_url"))
+        raise Refused(say("labels.no_base_url"))
     migrate.upgrade()
     with session_scope() as session:
         labels = device_labels(session, args.serials, base_url)

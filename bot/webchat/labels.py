@@ -17,7 +17,7 @@ import segno
 from sqlalchemy.orm import Session
 
 from bot.errors import Refused
-from bot.handoff.config import text
+from bot.handoff.texts import say
 from bot.identity import device_token, identity_secret
 from bot.installed_base import find_device
 from bot.policy import ServicePolicy
@@ -47,7 +47,7 @@ def device_labels(session: Session, serials: list[str], base_url: str) -> list[L
     for serial in serials:
         device = find_device(session, serial.strip().upper())
         if device is None:
-            raise Refused(text("labels.unknown_serial", serial=serial))
+            raise Refused(say("labels.unknown_serial", serial=serial))
         url = chat_link(base_url, device.serial_number)
         # Error correction M: a label may get scratched; the code stays small enough at 34 mm.
         svg = segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True)
@@ -58,5 +58,5 @@ def device_labels(session: Session, serials: list[str], base_url: str) -> list[L
 def labels_html(labels: list[Label], policy: ServicePolicy) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     return env.get_template("labels.html").render(
-        labels=labels, title=text("labels.title"), hint=text("labels.hint"), hotline=policy.hotline_phone
+        labels=labels, title=say("labels.title"), hint=say("labels.hint"), hotline=policy.hotline_phone
     )

@@ -455,7 +455,7 @@ async def test_a_reply_that_is_neither_an_outcome_nor_a_field_gets_a_hint(
     # NLU may read a repeated symptom as a new fault report: it must not replace the description.
     slots = await step_reply(dispatcher, domain, slots, "打印机屏幕上显示脱机", intent="report_fault")
     assert slots["fault_description"] == "打印机打不出来" and slots.get("guide_step_answer") is None
-    assert texts(dispatcher) == guide_library().text("unclear")
+    assert texts(dispatcher) == guide_library().say("unclear")
 
 
 def step_two_tracker(*this_turn: dict) -> Any:

@@ -141,7 +141,7 @@ async def test_someone_hurt_gets_first_aid_and_an_adverse_event_flag(
     slots = slot_values(await ActionSafetyFirst().run(dispatcher, tracker, domain))
     assert [m["text"] for m in dispatcher.messages] == [
         RULES.hazard("electric").instruction,
-        RULES.text("someone_hurt"),
+        RULES.say("someone_hurt"),
     ]
     assert (
         ADVERSE_EVENT in slots["safety_flags"]
@@ -176,7 +176,7 @@ async def test_an_answer_that_someone_is_hurt_flags_an_adverse_event(
     )
     slots = slot_values(await ValidateSafetyForm().run(dispatcher, tracker, domain))
     assert slots["safety_people_safe"] == "有个同事手划伤了" and ADVERSE_EVENT in slots["safety_flags"]
-    assert RULES.text("someone_hurt") in texts(dispatcher)
+    assert RULES.say("someone_hurt") in texts(dispatcher)
 
 
 async def test_again_please_repeats_the_instruction_in_the_form_and_after_it(

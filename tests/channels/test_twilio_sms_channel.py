@@ -12,7 +12,7 @@ import pytest
 
 from bot.channels.secrets import TwilioSecrets
 from bot.channels.store import MemoryStore
-from bot.channels.texts import text
+from bot.channels.texts import say
 from bot.channels.twilio_sms import TwilioSmsInput
 from bot.platforms.signatures import twilio_signature
 from bot.platforms.splitting import SMS_PART, SMS_SINGLE, sms_parts, split_text, ucs2_length
@@ -152,7 +152,7 @@ async def test_sms_without_text_gets_a_polite_answer_not_a_500(extra: dict[str, 
     form = [(k, v) for k, v in sms_form("   ") if not (k == "NumMedia" and extra)] + list(extra.items())
     async with serve(make_channel(), bot) as client:
         answer = await send(client, form)
-    assert messages(answer) == [text(expected)]
+    assert messages(answer) == [say(expected)]
     assert bot.received == []
 
 

@@ -13,7 +13,7 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.secrets import TwilioSecrets
 from bot.channels.store import MemoryStore
-from bot.channels.texts import text
+from bot.channels.texts import say
 from bot.channels.twilio_voice import TwilioVoiceInput, read_codes_aloud
 from tests.channels.platform_fakes import Answer, AsgiClient, FakeBot, eventually, serve, twilio_sign
 
@@ -81,8 +81,8 @@ def spoken(document: ET.Element) -> list[str]:
 
 
 def assert_mandarin(document: ET.Element) -> None:
-    for say in document.iter("Say"):
-        assert say.get("voice") == "Polly.Zhiyu" and say.get("language") == "cmn-CN"
+    for spoken in document.iter("Say"):
+        assert spoken.get("voice") == "Polly.Zhiyu" and spoken.get("language") == "cmn-CN"
     for gather in document.iter("Gather"):
         assert gather.get("language") == "cmn-Hans-CN" and gather.get("input") == "speech dtmf"
 
@@ -99,7 +99,7 @@ async def test_greeting_is_mandarin_with_keypad_menu_and_catalogue_hints() -> No
     hints = (gather.get("hints") or "").split(", ")
     assert {"全自动生化分析仪", "血球仪", "KR-2000", "康瑞", "报修"} <= set(hints)
     words = "".join(spoken(document))
-    assert text("voice.greeting") in words
+    assert say("voice.greeting") in words
     for menu_line in ("报修请按1", "查询工单请按2", "咨询请按3", "人工服务请按0"):
         assert menu_line in words
     assert [child.tag for child in document] == ["Gather", "Redirect"]
@@ -159,7 +159,7 @@ async def test_after_one_silence_the_last_question_and_its_keys_are_repeated() -
         again = twiml(await step(client, query="silence=1"))
         await step(client, Digits="2")
     assert spoken(again) == [
-        text("voice.no_input"),
+        say("voice.no_input"),
         "序列号 S N 幺 二 三 四 五 对吗？确认请按1，重新输入请按2。",
     ]
     assert bot.texts == ["报修", "/deny"]
@@ -180,12 +180,12 @@ async def test_silence_twice_offers_a_call_back_and_hangs_up_politely() -> None:
         second = twiml(await step(client, query="silence=2"))
         await eventually(lambda: len(bot.received) == 1)
     assert_mandarin(first)
-    assert spoken(first)[0] == text("voice.no_input") and "报修请按1" in spoken(first)[1]  # the menu again
+    assert spoken(first)[0] == say("voice.no_input") and "报修请按1" in spoken(first)[1]  # the menu again
     assert without_step(first.find("Redirect").text) == f"{PUBLIC_URL}{WEBHOOK}?silence=2"  # type: ignore[union-attr]
     assert next(first.iter("Gather")).get("numDigits") == "1"
     assert [child.tag for child in second] == ["Say", "Hangup"]
     assert_mandarin(second)
-    assert spoken(second) == [text("voice.callback")]
+    assert spoken(second) == [say("voice.callback")]
     [callback] = bot.received
     assert callback.text == "/request_callback" and callback.metadata is not None
     assert callback.metadata["phone"] == CALLER and callback.metadata["reason"] == "no_input"
@@ -265,7 +265,7 @@ async def test_a_slow_turn_holds_the_caller_and_the_redirect_brings_the_answer()
         answered = twiml(await step(client, query="wait=1"))
     assert_mandarin(held)
     assert [child.tag for child in held] == ["Say", "Redirect"]
-    assert spoken(held) == [text("voice.please_wait")] and "请稍候" in spoken(held)[0]
+    assert spoken(held) == [say("voice.please_wait")] and "请稍候" in spoken(held)[0]
     assert redirect_of(held) == f"{PUBLIC_URL}{WEBHOOK}?wait=1"
     assert "S R 二 零 二 六 幺 幺 二 二 零 零 零 幺" in spoken(answered)[0]
     assert [child.tag for child in answered] == ["Gather", "Redirect"]  # listening again
@@ -280,7 +280,7 @@ async def test_a_redirect_before_the_turn_is_done_holds_again() -> None:
         second = twiml(await step(client, query="wait=1"))
         answered = twiml(await step(client, query="wait=2"))
     assert redirect_of(first).endswith("?wait=1") and redirect_of(second).endswith("?wait=2")
-    assert spoken(second) == [text("voice.please_wait")]
+    assert spoken(second) == [say("voice.please_wait")]
     assert spoken(answered) == ["查到了，工程师已出发。"]
     assert bot.texts == ["查询工单"]
 
@@ -296,7 +296,7 @@ async def test_after_the_last_hold_the_caller_gets_an_apology_and_a_call_back() 
     assert redirect_of(again).endswith("?wait=2")
     assert [child.tag for child in goodbye] == ["Say", "Hangup"]
     assert_mandarin(goodbye)
-    assert spoken(goodbye) == [text("voice.too_slow")] and "回电" in spoken(goodbye)[0]
+    assert spoken(goodbye) == [say("voice.too_slow")] and "回电" in spoken(goodbye)[0]
     callback = bot.received[1]
     assert callback.text == "/request_callback" and callback.metadata is not None
     assert (callback.metadata["phone"], callback.metadata["reason"]) == (CALLER, "slow_answer")
@@ -331,7 +331,7 @@ async def test_a_failing_bot_is_an_apology_on_the_phone_not_an_application_error
     bot = BrokenBot()
     async with serve(make_channel(), bot) as client:
         document = twiml(await step(client, SpeechResult="报修"))
-    assert spoken(document) == [read_codes_aloud(text("common.bot_error"))]  # the hotline read digit by digit
+    assert spoken(document) == [read_codes_aloud(say("common.bot_error"))]  # the hotline read digit by digit
     assert [child.tag for child in document] == ["Gather", "Redirect"]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot.channels.secrets import WeChatSecrets
 from bot.channels.store import MemoryStore
-from bot.channels.texts import text
+from bot.channels.texts import say
 from bot.channels.wechat import WeChatInput
 from bot.db import session_scope
 from bot.identity import caller_of, device_token, identity_secret
@@ -469,7 +469,7 @@ async def test_voice_with_recognition_goes_to_the_bot_and_without_it_asks_to_typ
         unheard = message_xml("", msg_id="22", MsgType="voice", MediaId="m2", Format="amr")
         asked = reply_fields(await post(client, unheard))["Content"]
     assert bot.texts == ["生化仪报警了"]
-    assert asked == text("wechat.voice_unrecognised") and "打字" in asked
+    assert asked == say("wechat.voice_unrecognised") and "打字" in asked
 
 
 @pytest.mark.anyio
@@ -481,7 +481,7 @@ async def test_follow_gets_welcome_and_menu_and_menu_click_becomes_an_intent() -
         await post(client, event_xml("CLICK", "REPORT_FAULT", create_time="1409735701"))
         await post(client, event_xml("CLICK", "CHECK_TICKET", create_time="1409735702"))
         unsubscribed = await post(client, event_xml("unsubscribe", create_time="1409735703"))
-    assert text("wechat.welcome") in welcome and "1. 报修" in welcome and "0. 人工服务" in welcome
+    assert say("wechat.welcome") in welcome and "1. 报修" in welcome and "0. 人工服务" in welcome
     assert bot.texts == ["/request_human", "/report_fault", "/check_ticket"]
     assert unsubscribed.body == "success"
 
@@ -506,7 +506,7 @@ async def test_a_device_labels_qr_scene_names_the_device_for_the_next_messages_n
         {"openid": "oUSER2", "device_serial": "KR23060142"},
         {"openid": "oUSER3"},  # a scene we did not sign: the plain welcome, no device
     ]
-    assert text("wechat.welcome") in reply_fields(forged)["Content"]
+    assert say("wechat.welcome") in reply_fields(forged)["Content"]
     with session_scope(database) as session:
         assert not caller_of(session, "wechat", "oUSER1", None).verified  # a label proves no hospital
 
@@ -517,7 +517,7 @@ async def test_unsupported_message_types_get_a_polite_answer() -> None:
     async with serve(make_channel(), bot) as client:
         image = message_xml("", msg_id="41", MsgType="image", PicUrl="http://x/y.jpg")
         answer = reply_fields(await post(client, image))["Content"]
-    assert answer == text("wechat.unsupported")
+    assert answer == say("wechat.unsupported")
     assert bot.received == []
 
 

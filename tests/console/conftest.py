@@ -8,13 +8,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import Engine
 
-from bot.catalogue import current_catalogue
 from bot.console.app import create_app
 from bot.console.auth import Role, add_user
 from bot.db import session_scope
-from bot.ops.staff import add_engineer
-from bot.policy import current_policy
-from tests.factories import START, FakeClock
+from tests.factories import START, FakeClock, make_ticket, new_engineer
 from tests.support import PASSWORD, Console, Staff
 
 
@@ -26,27 +23,10 @@ def clock() -> FakeClock:
 @pytest.fixture
 def staff(database: Engine) -> Staff:
     """Two engineers with console logins (li, wang) and a manager login (zhang) not dispatched to anything."""
-    policy, catalogue = current_policy(), current_catalogue()
     with session_scope(database) as session:
-        li = add_engineer(
-            session,
-            name="李工",
-            phone="13800000101",
-            tier=2,
-            regions=["郑州"],
-            skills=["chemistry_analyser"],
-            policy=policy,
-            catalogue=catalogue,
-        )
-        wang = add_engineer(
-            session,
-            name="王工",
-            phone="13800000201",
-            tier=2,
-            regions=["洛阳", "郑州"],
-            skills=["chemistry_analyser"],
-            policy=policy,
-            catalogue=catalogue,
+        li = new_engineer(session, "李工", "13800000101", skills=["chemistry_analyser"])
+        wang = new_engineer(
+            session, "王工", "13800000201", skills=["chemistry_analyser"], regions=["洛阳", "郑州"]
         )
         add_user(session, "li", PASSWORD, Role.ENGINEER, now=START, display_name="李工", engineer_id=li.id)
         add_user(
@@ -64,3 +44,9 @@ async def console(database: Engine, staff: Staff, clock: FakeClock) -> AsyncIter
         yield Console(client)
     finally:
         await client.close()
+
+
+@pytest.fixture
+def number(database: Engine, clock: FakeClock) -> str:
+    """A new fault ticket received now (the console's clock), no one assigned: its number."""
+    return make_ticket(database, "k1", received_at=clock.now).number

@@ -26,9 +26,8 @@ def ticket_state(engine: Engine, number: str) -> tuple[str, int | None, list[tup
 
 
 async def test_an_engineer_takes_a_ticket_from_claim_to_resolved(
-    console: Console, database: Engine, clock: FakeClock, staff: Staff
+    console: Console, database: Engine, clock: FakeClock, staff: Staff, number: str
 ) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     assert (await console.post(f"/tickets/{number}/claim"))[0] == 303
     clock.advance(minutes=5)
@@ -79,10 +78,7 @@ async def test_an_engineer_takes_a_ticket_from_claim_to_resolved(
     assert sum("维修服务报告已出具" in text for text in notices) == 1
 
 
-async def test_an_open_ticket_has_no_service_report_yet(
-    console: Console, database: Engine, clock: FakeClock
-) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
+async def test_an_open_ticket_has_no_service_report_yet(console: Console, number: str) -> None:
     await console.login("li")
     _, page = await console.get(f"/tickets/{number}")
     assert 'id="service-report"' not in page
@@ -91,9 +87,8 @@ async def test_an_open_ticket_has_no_service_report_yet(
 
 
 async def test_an_engineer_cannot_assign_a_ticket_to_someone_else(
-    console: Console, database: Engine, clock: FakeClock, staff: Staff
+    console: Console, database: Engine, staff: Staff, number: str
 ) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     status, page = await console.post(f"/tickets/{number}/assign", engineer_id=str(staff.wang))
     assert status == 403 and "需要主管权限" in page
@@ -110,9 +105,8 @@ async def test_an_engineer_cannot_assign_a_ticket_to_someone_else(
 
 
 async def test_an_engineer_cannot_take_over_or_work_someone_elses_ticket(
-    console: Console, database: Engine, clock: FakeClock, staff: Staff
+    console: Console, database: Engine, staff: Staff, number: str
 ) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("wang")
     await console.post(f"/tickets/{number}/claim")
     await console.login("li")
@@ -125,9 +119,8 @@ async def test_an_engineer_cannot_take_over_or_work_someone_elses_ticket(
 
 @pytest.mark.parametrize("action", ["close", "reopen", "cancel"])
 async def test_closing_reopening_and_cancelling_are_for_managers(
-    console: Console, database: Engine, clock: FakeClock, action: str
+    console: Console, database: Engine, action: str, number: str
 ) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     await console.post(f"/tickets/{number}/claim")
     await console.post(f"/tickets/{number}/accept")
@@ -139,9 +132,8 @@ async def test_closing_reopening_and_cancelling_are_for_managers(
 
 
 async def test_a_manager_closes_and_reopens_with_a_reason(
-    console: Console, database: Engine, clock: FakeClock, staff: Staff
+    console: Console, database: Engine, staff: Staff, number: str
 ) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("zhang")
     await console.post(f"/tickets/{number}/assign", engineer_id=str(staff.li))
     await console.post(f"/tickets/{number}/accept")
@@ -158,9 +150,8 @@ async def test_a_manager_closes_and_reopens_with_a_reason(
 
 
 async def test_an_illegal_step_is_refused_with_what_is_possible(
-    console: Console, database: Engine, clock: FakeClock
+    console: Console, database: Engine, number: str
 ) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("zhang")
     status, page = await console.post(f"/tickets/{number}/on_site")
     assert status == 409
@@ -168,10 +159,7 @@ async def test_an_illegal_step_is_refused_with_what_is_possible(
     assert ticket_state(database, number)[0] == "new"
 
 
-async def test_a_second_accept_is_not_recorded_twice(
-    console: Console, database: Engine, clock: FakeClock
-) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
+async def test_a_second_accept_is_not_recorded_twice(console: Console, database: Engine, number: str) -> None:
     await console.login("li")
     await console.post(f"/tickets/{number}/claim")
     assert (await console.post(f"/tickets/{number}/accept"))[0] == 303
@@ -202,9 +190,8 @@ async def test_a_second_accept_is_not_recorded_twice(
     ],
 )
 async def test_a_bad_resolution_form_says_what_to_fix_and_keeps_the_text(
-    console: Console, database: Engine, clock: FakeClock, fields: dict[str, str], message: str
+    console: Console, database: Engine, fields: dict[str, str], message: str, number: str
 ) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     await console.post(f"/tickets/{number}/claim")
     await console.post(f"/tickets/{number}/accept")
@@ -218,9 +205,8 @@ async def test_a_bad_resolution_form_says_what_to_fix_and_keeps_the_text(
 
 
 async def test_eta_in_the_past_or_malformed_is_refused(
-    console: Console, database: Engine, clock: FakeClock
+    console: Console, database: Engine, clock: FakeClock, number: str
 ) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     await console.post(f"/tickets/{number}/claim")
     status, page = await console.post(f"/tickets/{number}/eta", eta="明天上午")
@@ -233,10 +219,7 @@ async def test_eta_in_the_past_or_malformed_is_refused(
         assert ticket is not None and ticket.eta == clock.now + timedelta(hours=1, minutes=15)
 
 
-async def test_notes_and_plans_go_into_the_audit_log(
-    console: Console, database: Engine, clock: FakeClock
-) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
+async def test_notes_and_plans_go_into_the_audit_log(console: Console, number: str) -> None:
     await console.login("li")
     assert (await console.post(f"/tickets/{number}/note", note="已电话联系王老师"))[0] == 303
     status, page = await console.post(f"/tickets/{number}/note", note="   ")
@@ -245,10 +228,7 @@ async def test_notes_and_plans_go_into_the_audit_log(
     assert "console:li" in page and "已电话联系王老师" in page
 
 
-async def test_an_unknown_ticket_or_action_is_a_chinese_404(
-    console: Console, database: Engine, clock: FakeClock
-) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
+async def test_an_unknown_ticket_or_action_is_a_chinese_404(console: Console, number: str) -> None:
     await console.login("zhang")
     for status, page in (
         await console.get("/tickets/SR209901010001"),

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from bot.console.auth import hash_password, sign, verify_password
 from bot.db import session_scope
 from bot.db.models import ConsoleSession, Ticket
-from tests.factories import FakeClock, make_ticket
+from tests.factories import FakeClock
 from tests.support import CSRF, PASSWORD, Console
 
 pytestmark = pytest.mark.anyio
@@ -33,9 +33,8 @@ async def test_pages_redirect_to_login_without_a_session(console: Console, path:
 
 
 async def test_a_form_posted_without_a_session_is_refused(
-    console: Console, database: Engine, clock: FakeClock
+    console: Console, database: Engine, number: str
 ) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
     status, page = await console.post(f"/tickets/{number}/note", note="hello")
     assert status == 403 and "请先登录" in page
     with session_scope(database) as session:
@@ -48,14 +47,7 @@ async def test_a_form_posted_without_a_session_is_refused(
 async def test_wrong_name_or_password_is_one_polite_answer(
     console: Console, username: str, password: str
 ) -> None:
-    page = await console.client.get("/login")
-    token = CSRF.search(await page.text())
-    assert token
-    response = await console.client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token.group(1)},
-        allow_redirects=False,
-    )
+    response = await console.submit_login(username, password)
     assert response.status == 401
     assert "用户名或密码不正确" in await response.text()
     assert (await console.client.get("/queue", allow_redirects=False)).status == 303
@@ -70,14 +62,7 @@ async def test_login_form_needs_its_csrf_token(console: Console) -> None:
 
 
 async def test_login_sets_an_httponly_samesite_session_cookie_and_goes_to_next(console: Console) -> None:
-    page = await console.client.get("/login?next=/kpi")
-    token = CSRF.search(await page.text())
-    assert token
-    response = await console.client.post(
-        "/login",
-        data={"username": "li", "password": PASSWORD, "csrf_token": token.group(1), "next": "/kpi"},
-        allow_redirects=False,
-    )
+    response = await console.submit_login("li", next_page="/kpi")
     assert response.status == 303 and response.headers["Location"] == "/kpi"
     cookie = response.cookies["hotline_console"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["max-age"] == str(12 * 3600)
@@ -86,26 +71,13 @@ async def test_login_sets_an_httponly_samesite_session_cookie_and_goes_to_next(c
 
 
 async def test_next_never_leaves_the_site(console: Console) -> None:
-    page = await console.client.get("/login")
-    token = CSRF.search(await page.text())
-    assert token
-    response = await console.client.post(
-        "/login",
-        data={
-            "username": "li",
-            "password": PASSWORD,
-            "csrf_token": token.group(1),
-            "next": "//evil.example.com/",
-        },
-        allow_redirects=False,
-    )
+    response = await console.submit_login("li", next_page="//evil.example.com/")
     assert response.headers["Location"] == "/queue"
 
 
 async def test_a_post_without_the_sessions_csrf_token_changes_nothing(
-    console: Console, database: Engine, clock: FakeClock
+    console: Console, database: Engine, number: str
 ) -> None:
-    number = make_ticket(database, "k1", received_at=clock.now).number
     await console.login("li")
     for token in ("", "forged-token"):
         response = await console.client.post(

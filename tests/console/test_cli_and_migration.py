@@ -10,11 +10,9 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from bot.app.cli import main
-from bot.catalogue import current_catalogue
 from bot.console.auth import Role, add_user, authenticate
 from bot.db import migrate, session_scope
-from bot.ops.staff import add_engineer
-from bot.policy import current_policy
+from tests.factories import new_engineer
 
 CONSOLE_TABLES = {"console_users", "console_sessions", "rating_reviews"}
 
@@ -28,16 +26,7 @@ def test_users_add_creates_a_login_acting_as_an_engineer(
     database: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with session_scope(database) as session:
-        add_engineer(
-            session,
-            name="李工",
-            phone="13800000101",
-            tier=2,
-            regions=["郑州"],
-            skills=[],
-            policy=current_policy(),
-            catalogue=current_catalogue(),
-        )
+        new_engineer(session, "李工", "13800000101")
     assert (
         users_add(monkeypatch, "a long passphrase", "li", "--role", "engineer", "--engineer", "138-0000-0101")
         == 0

@@ -10,7 +10,8 @@ import pytest
 from bot.clock import utc_now
 from bot.journal import TicketJournal
 from bot.policy import current_policy
-from bot.tickets import Origin, Registration, TicketKind
+from bot.tickets import Origin, TicketKind
+from tests.factories import fault_report
 from tests.support import RunningBot, rest_conversation, rest_session
 
 pytestmark = pytest.mark.slow
@@ -71,14 +72,7 @@ def test_the_background_worker_stores_a_ticket_taken_while_the_database_was_down
     """`hotline serve` runs the worker: a journaled ticket (the caller already has its number) reaches the
     database."""
     journal = TicketJournal(Path(running_bot.env["HOTLINE_VAR_DIR"]) / "journal", instance_id=0)
-    registration = Registration(
-        hospital="郑州市嘉禾医院",
-        contact_person="王敏",
-        contact_phone="13912345678",
-        serial_number="KR23060142",
-        description="开机报温度异常",
-        site_city="郑州",
-    )
+    registration = fault_report()
     promised = journal.record(
         TicketKind.FAULT,
         registration,

@@ -483,7 +483,7 @@ def test_settings_without_a_text_the_walk_says_do_not_load(kb_copy: Path) -> Non
 
 def test_the_texts_around_a_walk_come_from_the_kb(lib: GuideLibrary) -> None:
     for key in ("unclear", "solved", "not_solved"):
-        assert lib.text(key)
+        assert lib.say(key)
 
 
 # --- editing the guides

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.notify.jobs import session_factory
-from bot.notify.outbox import SessionFactory
+from bot.db import SessionFactory, session_factory
 
 
 @pytest.fixture

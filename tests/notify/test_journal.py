@@ -20,14 +20,12 @@ from actions.service import ActionSubmitServiceRequest
 from bot import config
 from bot import journal as journal_module
 from bot.app.cli import main
-from bot.db import session_scope
+from bot.db import session_factory, session_scope
 from bot.db.models import Ticket, TicketEvent, TicketSequence
 from bot.journal import JournalUnavailable, TicketJournal, replay_journal, ticket_journal
-from bot.notify.jobs import session_factory
 from bot.policy import current_policy
 from bot.tickets import (
     Origin,
-    Registration,
     TicketKind,
     TicketNumbersExhausted,
     create_fault_ticket,
@@ -35,7 +33,7 @@ from bot.tickets import (
 )
 from bot.triage import current_rules
 from tests.actions.test_intake_actions import FILLED
-from tests.factories import NOW
+from tests.factories import NOW, fault_report
 from tests.support import make_tracker, messages, slot_values, texts
 
 RECEIVED = datetime(2026, 11, 22, 1, 0)  # 09:00 on 22 November in Zhengzhou
@@ -131,23 +129,10 @@ async def test_when_the_journal_cannot_take_the_ticket_the_caller_is_told_and_th
     assert len(journal_files(var_dir)) == 1
 
 
-def registration(**overrides) -> Registration:
-    fields = dict(
-        hospital="郑州市嘉禾医院",
-        contact_person="王敏",
-        contact_phone="13912345678",
-        serial_number="KR23060142",
-        description="开机报温度异常",
-        site_city="郑州",
-    )
-    fields.update(overrides)
-    return Registration(**fields)
-
-
 def record(journal: TicketJournal, key: str, kind: TicketKind = TicketKind.FAULT, **overrides) -> str:
     return journal.record(
         kind,
-        registration(**overrides),
+        fault_report(**overrides),
         idempotency_key=key,
         origin=Origin("rest", "web-1", []),
         received_at=RECEIVED,
@@ -213,7 +198,7 @@ def test_a_ticket_stored_before_the_connection_dropped_keeps_its_number_and_the_
     with session_scope(database) as session:
         stored, _ = create_fault_ticket(
             session,
-            registration(),
+            fault_report(),
             idempotency_key="intake:x",
             origin=Origin("rest", "web-1", []),
             policy=current_policy(),
@@ -239,7 +224,7 @@ def test_a_replayed_fault_on_a_device_with_another_open_ticket_is_kept_and_linke
     with session_scope(database) as session:
         other, _ = create_fault_ticket(
             session,
-            registration(),
+            fault_report(),
             idempotency_key="intake:online",
             origin=Origin("rest", "web-2", []),
             policy=current_policy(),

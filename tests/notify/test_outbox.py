@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect, update
@@ -201,16 +201,21 @@ async def test_messages_of_an_unconfigured_channel_wait(
     assert [m.status for m in messages(database)] == [PENDING, SENT]
 
 
-async def test_a_claim_left_by_a_dead_worker_is_taken_again_after_its_lease(
-    database: Engine, factory: SessionFactory
-) -> None:
+def queue_claimed_by_a_dead_worker(database: Engine, attempts: int, until: datetime) -> None:
+    """One message, claimed for sending by a worker that stopped before it finished."""
     queue(database, "k")
     with session_scope(database) as session:
         session.execute(
             update(OutboxMessage).values(
-                status="sending", claim_token="gone", attempts=1, claimed_until=NOW + CONFIG.claim_lease
+                status="sending", claim_token="gone", attempts=attempts, claimed_until=until
             )
         )
+
+
+async def test_a_claim_left_by_a_dead_worker_is_taken_again_after_its_lease(
+    database: Engine, factory: SessionFactory
+) -> None:
+    queue_claimed_by_a_dead_worker(database, attempts=1, until=NOW + CONFIG.claim_lease)
     sms = FakeTransport()
     assert (
         await deliver_due(factory, {"sms": sms}, NOW + CONFIG.claim_lease - timedelta(seconds=1))
@@ -222,13 +227,7 @@ async def test_a_claim_left_by_a_dead_worker_is_taken_again_after_its_lease(
 async def test_a_message_abandoned_on_its_last_attempt_is_dead(
     database: Engine, factory: SessionFactory
 ) -> None:
-    queue(database, "k")
-    with session_scope(database) as session:
-        session.execute(
-            update(OutboxMessage).values(
-                status="sending", claim_token="gone", attempts=CONFIG.max_attempts, claimed_until=NOW
-            )
-        )
+    queue_claimed_by_a_dead_worker(database, attempts=CONFIG.max_attempts, until=NOW)
     report = await deliver_due(factory, {"sms": FakeTransport()}, NOW)
     [message] = messages(database)
     assert (

@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
-from bot.db import migrate, session_scope
-from bot.notify.jobs import session_factory
+from bot.db import migrate, session_factory, session_scope
 from bot.notify.outbox import SENT, deliver_due, enqueue
 from bot.notify.transports import PermanentFailure
 from tests.factories import NOW, FakeTransport

@@ -13,9 +13,9 @@ from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
 
 from bot.channels.store import MemoryStore
-from bot.db import session_scope
+from bot.db import SessionFactory, session_scope
 from bot.notify.jobs import outbox_delivery_job
-from bot.notify.outbox import DEAD, PENDING, REROUTED, SENT, SessionFactory, deliver_due, enqueue
+from bot.notify.outbox import DEAD, PENDING, REROUTED, SENT, deliver_due, enqueue
 from bot.notify.transports import SmsOutbound, WeChatOutbound, build_transports, sms_number
 from bot.platforms import sms_transport
 from bot.platforms.sms_transport import TwilioRestSms
@@ -155,13 +155,18 @@ async def test_wechat_sends_a_customer_service_message(database: Engine, factory
     ]
 
 
+def queue_for_a_wechat_caller(database: Engine, contact_phone: str) -> None:
+    """A notice about the ticket of a caller who reported on WeChat (openid-1) and left `contact_phone`."""
+    ticket = make_ticket(
+        database, received_at=NOW, channel="wechat", sender_id="openid-1", contact_phone=contact_phone
+    )
+    queue(database, "wechat", "openid-1", "工单已处理完毕。", ticket_id=ticket.id)
+
+
 async def test_wechat_out_of_the_48_hour_window_falls_back_to_sms_to_the_contact_phone(
     database: Engine, factory: SessionFactory
 ) -> None:
-    ticket = make_ticket(
-        database, received_at=NOW, channel="wechat", sender_id="openid-1", contact_phone="139 1234 5678"
-    )
-    queue(database, "wechat", "openid-1", "工单已处理完毕。", ticket_id=ticket.id)
+    queue_for_a_wechat_caller(database, contact_phone="139 1234 5678")
     api, sms = FakeWeChatApi(errors=[45015]), FakeSms()
     transports = {"wechat": wechat(api), "sms": SmsOutbound(sms, HOTLINE_NUMBER, 5)}
     report = await deliver_due(factory, transports, NOW)
@@ -179,10 +184,7 @@ async def test_wechat_out_of_the_48_hour_window_falls_back_to_sms_to_the_contact
 async def test_wechat_out_of_window_without_a_mobile_is_dead(
     database: Engine, factory: SessionFactory
 ) -> None:
-    ticket = make_ticket(
-        database, received_at=NOW, channel="wechat", sender_id="openid-1", contact_phone="0371-65432109"
-    )
-    queue(database, "wechat", "openid-1", "工单已处理完毕。", ticket_id=ticket.id)
+    queue_for_a_wechat_caller(database, contact_phone="0371-65432109")
     report = await deliver_due(factory, {"wechat": wechat(FakeWeChatApi(errors=[45015]))}, NOW)
     [message] = messages(database)
     assert report.dead == [message.id] and "no mobile contact phone" in message.last_error

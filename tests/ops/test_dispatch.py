@@ -12,10 +12,9 @@ from bot.db import session_scope
 from bot.ops import lifecycle
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.dispatch import Suggestion, region_for, suggest
-from bot.ops.staff import add_engineer
 from bot.policy import current_policy
 from bot.tickets import find_ticket
-from tests.factories import RECEIVED, make_ticket
+from tests.factories import RECEIVED, make_ticket, new_engineer
 from tests.support import engineer_id
 
 AT = RECEIVED + timedelta(minutes=5)  # Friday 14:35, office hours
@@ -71,16 +70,7 @@ def test_a_chemistry_analyser_in_zhengzhou_goes_to_the_local_engineer_on_duty(
 def test_on_duty_first_then_fewest_open_tickets(team: Engine, calendar: BusinessCalendar) -> None:
     busy, guo = make_ticket(team, "busy").number, engineer_id(team, "13800000103")
     with session_scope(team) as session:
-        add_engineer(
-            session,
-            name="程一帆",
-            phone="13800000104",
-            tier=2,
-            regions=["郑州"],
-            skills=["chemistry_analyser"],
-            policy=current_policy(),
-            catalogue=current_catalogue(),
-        )
+        new_engineer(session, "程一帆", "13800000104", skills=["chemistry_analyser"])
         lifecycle.assign(session, busy, guo, actor="x", at=AT)
     # Friday afternoon: 周立新 and 韩晓东 are on duty; of the two off duty, 郭文博 already has an open ticket.
     ranked = suggestions(team, make_ticket(team, "next").number, calendar)

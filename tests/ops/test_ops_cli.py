@@ -22,6 +22,11 @@ from tests.factories import make_ticket
 Capture = pytest.CaptureFixture[str]
 
 
+def hotline(command_line: str) -> int:
+    """`hotline` with the arguments of a command line as typed (no quoting needed)."""
+    return main(command_line.split())
+
+
 def test_db_seed_loads_the_demo_team(database: Engine, capsys: Capture) -> None:
     assert main(["db", "seed"]) == 0
     assert "14 engineers and 32 rota shifts" in capsys.readouterr().out
@@ -41,19 +46,9 @@ def test_db_seed_loads_the_demo_team(database: Engine, capsys: Capture) -> None:
 
 def test_staff_add_rota_and_on_call(team: Engine, capsys: Capture) -> None:
     assert (
-        main(
-            [
-                "staff",
-                "add",
-                "--name",
-                "程一帆",
-                "--phone",
-                "138-0000-0104",
-                "--regions",
-                "郑州",
-                "--skills",
-                "urine_analyser,chemistry_analyser",
-            ]
+        hotline(
+            "staff add --name 程一帆 --phone 138-0000-0104 --regions 郑州"
+            " --skills urine_analyser,chemistry_analyser"
         )
         == 0
     )
@@ -72,26 +67,9 @@ def test_staff_add_rota_and_on_call(team: Engine, capsys: Capture) -> None:
 def test_a_holiday_cover_shift_is_added_to_the_rota_and_removed_again(team: Engine, capsys: Capture) -> None:
     # 范志远 joins 郑州's National Day night duty as a second primary.
     assert (
-        main(
-            [
-                "staff",
-                "shift",
-                "add",
-                "--engineer",
-                "13800000201",
-                "--region",
-                "郑州",
-                "--days",
-                "daily",
-                "--from",
-                "20:00",
-                "--to",
-                "08:00",
-                "--valid-from",
-                "2026-10-01",
-                "--valid-to",
-                "2026-10-08",
-            ]
+        hotline(
+            "staff shift add --engineer 13800000201 --region 郑州 --days daily --from 20:00 --to 08:00"
+            " --valid-from 2026-10-01 --valid-to 2026-10-08"
         )
         == 0
     )
@@ -106,23 +84,7 @@ def test_a_holiday_cover_shift_is_added_to_the_rota_and_removed_again(team: Engi
     assert main(["staff", "shift", "remove", shift_id]) == 1
     assert f"没有找到值班记录 #{shift_id}" in capsys.readouterr().err
     assert (
-        main(
-            [
-                "staff",
-                "shift",
-                "add",
-                "--engineer",
-                "13800000201",
-                "--region",
-                "开封",
-                "--days",
-                "daily",
-                "--from",
-                "8点",
-                "--to",
-                "20:00",
-            ]
-        )
+        hotline("staff shift add --engineer 13800000201 --region 开封 --days daily --from 8点 --to 20:00")
         == 1
     )
     refused = capsys.readouterr().err

@@ -43,6 +43,14 @@ def run(engine: Engine, at: datetime, pager: Pager, policy: ServicePolicy | None
     return [name for _, name in report.pages]
 
 
+def assigned_to_zhou(team: Engine, at: datetime = T0, received_at: datetime = RECEIVED) -> str:
+    """A new ticket, dispatched to 周立新 by the manager at `at`; its number."""
+    number = make_ticket(team, received_at=received_at).number
+    with session_scope(team) as session:
+        lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=at)
+    return number
+
+
 def pages(engine: Engine) -> list[tuple[int, int, str, str]]:
     with session_scope(engine) as session:
         return [
@@ -54,9 +62,7 @@ def pages(engine: Engine) -> list[tuple[int, int, str, str]]:
 def test_unanswered_page_climbs_the_ladder_one_step_per_wait(
     team: Engine, pager: Pager, sms: FakeSms, ladder_only: ServicePolicy
 ) -> None:
-    number = make_ticket(team).number
-    with session_scope(team) as session:
-        lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=T0)
+    number = assigned_to_zhou(team)
     assert run(team, T0, pager, ladder_only) == ["周立新"]
     assert run(team, T0, pager, ladder_only) == []  # the same moment again: nothing new
     assert run(team, T0 + timedelta(minutes=14), pager, ladder_only) == []
@@ -88,9 +94,7 @@ def test_unanswered_page_climbs_the_ladder_one_step_per_wait(
 def test_acceptance_stops_the_ladder(
     team: Engine, pager: Pager, sms: FakeSms, ladder_only: ServicePolicy
 ) -> None:
-    number = make_ticket(team).number
-    with session_scope(team) as session:
-        lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=T0)
+    number = assigned_to_zhou(team)
     run(team, T0, pager, ladder_only)
     run(team, T0 + timedelta(minutes=15), pager, ladder_only)
     with session_scope(team) as session:
@@ -107,9 +111,7 @@ def test_nobody_is_paged_twice_when_the_engineer_is_also_the_backup(
     team: Engine, pager: Pager, sms: FakeSms, ladder_only: ServicePolicy
 ) -> None:
     saturday = T0 + timedelta(days=1)  # 郭文博 on weekend duty, 周立新 his backup
-    number = make_ticket(team, received_at=saturday).number
-    with session_scope(team) as session:
-        lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=saturday)
+    assigned_to_zhou(team, saturday, received_at=saturday)
     for minutes in range(0, 120, 5):
         run(team, saturday + timedelta(minutes=minutes), pager, ladder_only)
     assert sms.phones() == [ZHOU, GUO, QIAN, KONG]
@@ -119,9 +121,7 @@ def test_nobody_is_paged_twice_when_the_engineer_is_also_the_backup(
 def test_reassigning_pages_the_new_engineer_in_a_new_round(
     team: Engine, pager: Pager, sms: FakeSms, ladder_only: ServicePolicy
 ) -> None:
-    number = make_ticket(team).number
-    with session_scope(team) as session:
-        lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="console:manager", at=T0)
+    number = assigned_to_zhou(team)
     run(team, T0, pager, ladder_only)
     run(team, T0 + timedelta(minutes=15), pager, ladder_only)  # backup 韩晓东 paged
     with session_scope(team) as session:

@@ -14,8 +14,9 @@ from bot.db import session_scope
 from bot.db.models import Engineer, OnCallShift
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.lifecycle import OpsError
-from bot.ops.staff import add_engineer, add_shift, find_engineer, normalise_phone, on_call, seed_staff
+from bot.ops.staff import add_shift, find_engineer, normalise_phone, on_call, seed_staff
 from bot.policy import current_policy
+from tests.factories import new_engineer
 from tests.ops.test_calendar import utc
 from tests.support import PROJECT_ROOT
 
@@ -94,28 +95,10 @@ def test_a_dated_shift_only_overrides_where_it_covers(team: Engine, calendar: Bu
 
 def test_new_engineer_is_checked_against_stations_and_device_types(team: Engine) -> None:
     with session_scope(team) as session:
-        engineer = add_engineer(
-            session,
-            name="程一帆",
-            phone="138 0000 0104",
-            tier=2,
-            regions=["郑州"],
-            skills=["urine_analyser"],
-            policy=current_policy(),
-            catalogue=current_catalogue(),
-        )
+        engineer = new_engineer(session, "程一帆", "138 0000 0104", skills=["urine_analyser"])
         assert engineer.phone == "13800000104"
     with session_scope(team) as session, pytest.raises(OpsError) as refused:
-        add_engineer(
-            session,
-            name="程二帆",
-            phone="13800000105",
-            tier=4,
-            regions=["北京"],
-            skills=["x光机"],
-            policy=current_policy(),
-            catalogue=current_catalogue(),
-        )
+        new_engineer(session, "程二帆", "13800000105", skills=["x光机"], regions=["北京"], tier=4)
     message = str(refused.value)
     assert (
         "级别应为2或3" in message
@@ -123,16 +106,7 @@ def test_new_engineer_is_checked_against_stations_and_device_types(team: Engine)
         and "技能「x光机」不是设备类型" in message
     )
     with session_scope(team) as session, pytest.raises(OpsError, match="已登记给工程师周立新"):
-        add_engineer(
-            session,
-            name="重复",
-            phone="13800000101",
-            tier=2,
-            regions=["郑州"],
-            skills=[],
-            policy=current_policy(),
-            catalogue=current_catalogue(),
-        )
+        new_engineer(session, "重复", "13800000101")
 
 
 def test_rota_lines_are_checked(team: Engine) -> None:

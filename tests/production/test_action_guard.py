@@ -19,7 +19,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.app.launch import guard_remote_actions, validate_action_results_with_a_compiled_schema
-from bot.channels.texts import text
+from bot.channels.texts import say
 from tests.support import free_port
 
 
@@ -52,7 +52,7 @@ def is_apology(events: list[Any]) -> bool:
     return (
         len(events) == 2
         and isinstance(events[0], BotUttered)
-        and events[0].text == text("common.bot_error")
+        and events[0].text == say("common.bot_error")
         and "400-800-6626" in (events[0].text or "")
         and events[1] == FollowupAction("action_listen")
     )
@@ -91,20 +91,12 @@ async def test_action_server_down_gives_the_apology_and_listens(guarded: None) -
 
 
 @pytest.mark.anyio
-async def test_action_server_error_gives_the_apology(
-    guarded: None, action_server: tuple[str, dict[str, Any]]
+@pytest.mark.parametrize("mode", ["error", "hang"])  # a 500; slower than the limit
+async def test_action_server_error_or_slowness_gives_the_apology(
+    guarded: None, action_server: tuple[str, dict[str, Any]], mode: str
 ) -> None:
     url, behaviour = action_server
-    behaviour["mode"] = "error"
-    assert is_apology(await run_action(url))
-
-
-@pytest.mark.anyio
-async def test_action_server_slower_than_the_limit_gives_the_apology(
-    guarded: None, action_server: tuple[str, dict[str, Any]]
-) -> None:
-    url, behaviour = action_server
-    behaviour["mode"] = "hang"
+    behaviour["mode"] = mode
     assert is_apology(await run_action(url, timeout=0.3))
 
 

@@ -87,9 +87,7 @@ request_bodies = st.one_of(
 def generous_limiter() -> Limiter:
     many = Bucket(burst=100_000, per_minute=100_000)
     limits = Limits.load()
-    limits = Limits(
-        many, many, limits.max_message_chars, limits.max_request_bytes, limits.max_sender_chars, limits.texts
-    )
+    limits = Limits(many, many, limits.max_message_chars, limits.max_request_bytes, limits.max_sender_chars)
     return Limiter(limits, MemoryBuckets(), MemoryStore())
 
 

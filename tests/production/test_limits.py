@@ -26,7 +26,7 @@ from bot.channels.limits import (
 )
 from bot.channels.secrets import TwilioSecrets
 from bot.channels.store import MemoryStore
-from bot.channels.texts import text
+from bot.channels.texts import say
 from bot.identity import WebSession, identity_secret, issue_web_session
 from tests.channels.platform_fakes import Answer, AsgiClient, FakeBot, serve, twilio_sign
 from tests.factories import FakeClock, FakeSms
@@ -205,7 +205,7 @@ async def test_rest_answers_503_with_the_apology_when_the_bot_fails() -> None:
     async with serve(rest_channel(limiter()), BrokenBot()) as client:
         answer = await post(client, {"sender": WEB_1, "message": "你好"})
     assert answer.status == 503
-    assert reply_texts(answer) == [text("common.bot_error")]
+    assert reply_texts(answer) == [say("common.bot_error")]
     assert "Traceback" not in answer.body and "tracker store" not in answer.body
 
 

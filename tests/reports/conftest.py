@@ -30,15 +30,7 @@ def november(team: Engine) -> Month:
     month = Month(team)
     # 31 October, 23:30 local (15:30 UTC): October's, fixed on the phone at once; its score is October's too.
     month.fault("october", local(10, 31, 23, 30), "屏幕不亮", "不影响使用", **ZHENGZHOU)
-    month.act(
-        local(10, 31, 23, 40),
-        "resolve",
-        "october",
-        cause="屏幕亮度被调到最低",
-        actions="电话指导调回亮度",
-        parts=[],
-        remote=True,
-    )
+    month.resolved_by_phone(local(10, 31, 23, 40), "october", "屏幕亮度被调到最低", "电话指导调回亮度")
     month.rate("october", local(10, 31, 23, 50), 1)
 
     # A: urgent, everything on time, repaired on site with a part, closed, scored 5.
@@ -89,30 +81,14 @@ def november(team: Engine) -> Month:
 
     # D: an engineer solved it on the phone ten minutes after the report. Scored 4.
     month.fault("phone", local(11, 12, 14), "屏幕不亮", "不影响使用", **ZHENGZHOU)
-    month.act(
-        local(11, 12, 14, 10),
-        "resolve",
-        "phone",
-        cause="屏幕休眠设置",
-        actions="电话指导关闭屏幕休眠",
-        parts=[],
-        remote=True,
-    )
+    month.resolved_by_phone(local(11, 12, 14, 10), "phone", "屏幕休眠设置", "电话指导关闭屏幕休眠")
     month.rate("phone", local(11, 12, 14, 30), 4)
 
     # F: a complaint on Monday 16th, contacted within the hour, answered on Wednesday (3 working days
     # allowed).
     month.complaint("answered", local(11, 16, 10), "工程师上次维修后没有回访", **ZHENGZHOU)
     month.act(local(11, 16, 11), "note", "answered", text="已电话联系科室主任，了解情况")
-    month.act(
-        local(11, 18, 16),
-        "resolve",
-        "answered",
-        cause="回访遗漏",
-        actions="书面答复并补做回访",
-        parts=[],
-        remote=True,
-    )
+    month.resolved_by_phone(local(11, 18, 16), "answered", "回访遗漏", "书面答复并补做回访")
 
     # E: dispatched and accepted at once, but the engineer never arrived; still open at report time.
     month.fault("no_show", local(11, 20, 8), "屏幕不亮", "不影响使用", **XINXIANG)
@@ -129,15 +105,7 @@ def november(team: Engine) -> Month:
     # 1 December, 00:30 local (still 30 November in UTC): December's, fixed on the phone; its score is
     # December's.
     month.fault("december", local(12, 1, 0, 30), "屏幕不亮", "不影响使用", **LUOYANG)
-    month.act(
-        local(12, 1, 0, 40),
-        "resolve",
-        "december",
-        cause="屏幕亮度被调到最低",
-        actions="电话指导调回亮度",
-        parts=[],
-        remote=True,
-    )
+    month.resolved_by_phone(local(12, 1, 0, 40), "december", "屏幕亮度被调到最低", "电话指导调回亮度")
     month.rate("december", local(12, 1, 0, 45), 1)
 
     month.sweep(REPORT_TIME)

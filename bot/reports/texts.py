@@ -1,0 +1,11 @@
+"""The reports' texts (bot/reports/texts.yml), looked up like every package's (bot/texts.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.texts import TextBook
+
+_BOOK = TextBook(Path(__file__).with_name("texts.yml"))
+say = _BOOK.say
+labels = _BOOK.labels
