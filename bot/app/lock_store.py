@@ -48,10 +48,14 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         counter = f"{self.key_prefix}{conversation_id}:issued"
-        number = int(self.red.incr(counter))
-        self.red.expire(counter, COUNTER_SECONDS)
+        number = 0
 
         def add(lock: TicketLock | None) -> TicketLock:
+            # Numbered inside the transaction: a retried transaction takes a new number, so a ticket that
+            # lands always has a higher number than every ticket already in the queue. Numbered outside it,
+            # a later ticket could land first, be served, and then be overtaken by the earlier number.
+            nonlocal number
+            number = int(self.red.incr(counter))
             lock = lock or TicketLock(conversation_id)
             lock.remove_expired_tickets()
             tickets = [*lock.tickets, Ticket(number, time.time() + lock_lifetime)]
@@ -59,6 +63,7 @@ class AtomicRedisLockStore(RedisLockStore):
             return lock
 
         self._change(conversation_id, add)
+        self.red.expire(counter, COUNTER_SECONDS)
         return number
 
     def update_lock(self, conversation_id: str) -> None:

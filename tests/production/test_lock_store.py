@@ -74,3 +74,25 @@ async def test_one_callers_turns_on_two_instances_never_overlap(stores: list[Ato
 
     await asyncio.gather(*(turn(stores[i % 2], f"turn-{i}") for i in range(10)))
     assert not overlapped and stores[0].get_lock("web:caller") is None
+
+
+def test_a_ticket_numbered_while_another_instance_lands_its_own_queues_behind_it(
+    stores: list[AtomicRedisLockStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Instance B takes its ticket between instance A numbering its ticket and A's ticket landing in the
+    queue: B is then being served, so A must queue behind B, not hold a lower number served alongside B."""
+    first, second = stores[0], stores[1]
+    numbering = first.red.incr
+    taken: list[int] = []
+
+    def incr_while_the_other_takes_one(*args: object) -> int:
+        number = int(numbering(*args))
+        if not taken:
+            taken.append(second.issue_ticket("web:caller"))
+        return number
+
+    monkeypatch.setattr(first.red, "incr", incr_while_the_other_takes_one)
+    mine = first.issue_ticket("web:caller")
+    lock = first.get_lock("web:caller")
+    assert lock is not None and not lock.is_locked(taken[0])  # B goes on with its turn
+    assert lock.is_locked(mine)  # A waits for it
