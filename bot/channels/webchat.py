@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -181,101 +182,128 @@ class WebChatInput(InputChannel):
         return WebChatOutput()
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        limiter = default_limiter()  # read at start-up: a broken limits.yml stops the server
-        watcher = SeqWatcher(last_seqs_reader())
+        self.limiter = default_limiter()  # read at start-up: a broken limits.yml stops the server
+        self.watcher = SeqWatcher(last_seqs_reader())
         chat = Blueprint("hotline_webchat", __name__)
 
-        @chat.route("/", methods=["GET"])
-        async def page(_: Request) -> HTTPResponse:
-            return await response.file(STATIC_DIR / "index.html", headers=HEADERS)
-
-        @chat.route("/static/<name>", methods=["GET"])
-        async def static(_: Request, name: str) -> HTTPResponse:
-            if name not in STATIC_FILES:
-                return response.text("not found", status=404)
-            return await response.file(STATIC_DIR / name, mime_type=STATIC_FILES[name], headers=HEADERS)
-
-        @chat.route("/session", methods=["POST"])
-        async def session(request: Request) -> HTTPResponse:
-            body = _body(request)
-            secret = identity_secret()
-            device_given = body.get("device")
-            serial = read_device_token(secret, device_given) if isinstance(device_given, str) else None
-            given = body.get("session")
-            existing = web_sender(secret, given) if isinstance(given, str) else None
-            if existing is not None:
-                started, labelled = await asyncio.to_thread(_conversation_of, existing)
-                if started and (not device_given or serial == labelled):
-                    return _json({"session": given, "sender": existing})
-            issued = issue_web_session(secret)
-            await asyncio.to_thread(_start_session, issued.sender_id, serial)
-            if device_given and serial is None:
-                await asyncio.to_thread(record_bot_message, issued.sender_id, say("device_unknown"), [])
-            return _json({"session": issued.token, "sender": issued.sender_id})
-
-        @chat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if len(request.body or b"") > limiter.limits.max_request_bytes:
-                too_long = channel_texts.say("limits.too_long", max_chars=limiter.limits.max_message_chars)
-                return _json({"error": too_long}, 413)
-            body = _body(request)
-            given = body.get("session")
-            sender = web_sender(identity_secret(), given) if isinstance(given, str) else None
-            if sender is None:
-                return _json({"error": say("session_expired")}, 401)
-            said = clean_text(str(body.get("message") or "")).strip()
-            message_id = body.get("id")
-            if not said or not isinstance(message_id, str) or not _MESSAGE_ID.fullmatch(message_id):
-                return _json({"error": channel_texts.say("limits.empty_message")}, 400)
-            refusal = await limiter.admit(CHANNEL, sender, said, str(request.remote_addr or request.ip))
-            if refusal is not None:
-                return _json({"error": refusal.text}, refusal.status)
-            verification = await verification_reply(CHANNEL, sender, said)
-            if verification is not None:
-                await asyncio.to_thread(_record_verification, sender, said, message_id, verification)
-                return _json({"ok": True})
-            said = await asyncio.to_thread(_as_typed, sender, said)
-            if not said:
-                return _json({"error": channel_texts.say("limits.empty_message")}, 400)
-            _, labelled = await asyncio.to_thread(_conversation_of, sender)
-            metadata: dict[str, Any] = {}
-            if labelled:
-                metadata["device_serial"] = labelled
-            if isinstance(body.get("shown"), str) and body["shown"].strip():
-                metadata["shown"] = clean_text(body["shown"]).strip()[: limiter.limits.max_message_chars]
-            try:
-                await on_new_message(
-                    UserMessage(
-                        said,
-                        WebChatOutput(),
-                        sender,
-                        input_channel=CHANNEL,
-                        message_id=message_id,
-                        metadata=metadata,
-                    )
-                )
-            except Exception:
-                logger.exception("the bot failed on a web chat message from %s", sender)
-                await asyncio.to_thread(record_bot_message, sender, channel_texts.say("common.bot_error"), [])
-            return _json({"ok": True})
+            return await self.receive(request, on_new_message)
 
-        @chat.route("/events", methods=["GET"])
-        async def events(request: Request) -> HTTPResponse:
-            sender = web_sender(identity_secret(), request.args.get("session"))
-            if sender is None:
-                return _json({"error": say("session_expired")}, 401)
-            try:
-                after = max(0, int(request.args.get("after", "0")))
-                wait = min(LONG_POLL_SECONDS, max(0.0, float(request.args.get("wait", LONG_POLL_SECONDS))))
-            except ValueError:
-                return _json({"error": "after/wait"}, 400)
-            conversation_id, found = await asyncio.to_thread(_messages, sender, after)
-            if not found and conversation_id is not None and wait:
-                await watcher.wait_beyond(conversation_id, after, wait)
-                _, found = await asyncio.to_thread(_messages, sender, after)
-            return _json({"messages": found})
-
+        chat.add_route(_handler(self.page), "/", methods=["GET"])
+        chat.add_route(_handler(self.static), "/static/<name>", methods=["GET"])
+        chat.add_route(_handler(self.session), "/session", methods=["POST"])
+        chat.add_route(receive, "/webhook", methods=["POST"])
+        chat.add_route(_handler(self.events), "/events", methods=["GET"])
         return chat
+
+    async def page(self, _: Request) -> HTTPResponse:
+        return await response.file(STATIC_DIR / "index.html", headers=HEADERS)
+
+    async def static(self, _: Request, name: str) -> HTTPResponse:
+        if name not in STATIC_FILES:
+            return response.text("not found", status=404)
+        return await response.file(STATIC_DIR / name, mime_type=STATIC_FILES[name], headers=HEADERS)
+
+    async def session(self, request: Request) -> HTTPResponse:
+        """The caller's signed session: the one the page holds while its conversation lives, or a new one."""
+        body = _body(request)
+        secret = identity_secret()
+        device_given = body.get("device")
+        serial = read_device_token(secret, device_given) if isinstance(device_given, str) else None
+        given = body.get("session")
+        existing = web_sender(secret, given) if isinstance(given, str) else None
+        if existing is not None:
+            started, labelled = await asyncio.to_thread(_conversation_of, existing)
+            if started and (not device_given or serial == labelled):
+                return _json({"session": given, "sender": existing})
+        issued = issue_web_session(secret)
+        await asyncio.to_thread(_start_session, issued.sender_id, serial)
+        if device_given and serial is None:
+            await asyncio.to_thread(record_bot_message, issued.sender_id, say("device_unknown"), [])
+        return _json({"session": issued.token, "sender": issued.sender_id})
+
+    async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        """A caller's message: checked and limited here, answered into the conversation's log."""
+        limits = self.limiter.limits
+        if len(request.body or b"") > limits.max_request_bytes:
+            return _json(
+                {"error": channel_texts.say("limits.too_long", max_chars=limits.max_message_chars)}, 413
+            )
+        body = _body(request)
+        given = body.get("session")
+        sender = web_sender(identity_secret(), given) if isinstance(given, str) else None
+        if sender is None:
+            return _json({"error": say("session_expired")}, 401)
+        said = clean_text(str(body.get("message") or "")).strip()
+        message_id = body.get("id")
+        if not said or not isinstance(message_id, str) or not _MESSAGE_ID.fullmatch(message_id):
+            return _json({"error": channel_texts.say("limits.empty_message")}, 400)
+        refusal = await self.limiter.admit(CHANNEL, sender, said, str(request.remote_addr or request.ip))
+        if refusal is not None:
+            return _json({"error": refusal.text}, refusal.status)
+        verification = await verification_reply(CHANNEL, sender, said)
+        if verification is not None:
+            await asyncio.to_thread(_record_verification, sender, said, message_id, verification)
+            return _json({"ok": True})
+        said = await asyncio.to_thread(_as_typed, sender, said)
+        if not said:
+            return _json({"error": channel_texts.say("limits.empty_message")}, 400)
+        metadata = await asyncio.to_thread(_metadata, sender, body, limits.max_message_chars)
+        try:
+            await on_new_message(
+                UserMessage(
+                    said,
+                    WebChatOutput(),
+                    sender,
+                    input_channel=CHANNEL,
+                    message_id=message_id,
+                    metadata=metadata,
+                )
+            )
+        except Exception:
+            logger.exception("the bot failed on a web chat message from %s", sender)
+            await asyncio.to_thread(record_bot_message, sender, channel_texts.say("common.bot_error"), [])
+        return _json({"ok": True})
+
+    async def events(self, request: Request) -> HTTPResponse:
+        """The conversation's messages after `after`, waiting up to `wait` seconds for a new one."""
+        sender = web_sender(identity_secret(), request.args.get("session"))
+        if sender is None:
+            return _json({"error": say("session_expired")}, 401)
+        try:
+            after = max(0, int(request.args.get("after", "0")))
+            wait = min(LONG_POLL_SECONDS, max(0.0, float(request.args.get("wait", LONG_POLL_SECONDS))))
+        except ValueError:
+            return _json({"error": "after/wait"}, 400)
+        conversation_id, found = await asyncio.to_thread(_messages, sender, after)
+        if not found and conversation_id is not None and wait:
+            await self.watcher.wait_beyond(conversation_id, after, wait)
+            _, found = await asyncio.to_thread(_messages, sender, after)
+        return _json({"messages": found})
+
+
+def _handler(
+    method: Callable[..., Awaitable[HTTPResponse]],
+) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
+    """A route handler calling `method`: Sanic marks its handlers, which a bound method cannot carry."""
+
+    async def handle(request: Request, **path: str) -> HTTPResponse:
+        return await method(request, **path)
+
+    handle.__name__ = method.__name__
+    return handle
+
+
+def _metadata(sender_id: str, body: dict[str, Any], max_chars: int) -> dict[str, Any]:
+    """What the bot reads beside the text: the device a label named, and the text the page showed."""
+    metadata: dict[str, Any] = {}
+    _, labelled = _conversation_of(sender_id)
+    if labelled:
+        metadata["device_serial"] = labelled
+    shown = body.get("shown")
+    if isinstance(shown, str) and shown.strip():
+        metadata["shown"] = clean_text(shown).strip()[:max_chars]
+    return metadata
 
 
 def _body(request: Request) -> dict[str, Any]:
