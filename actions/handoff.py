@@ -1,11 +1,9 @@
 """Hand-off to a person (bot/handoff/), as the service-request actions use it.
 
 In office hours a caller on the web chat, WeChat or SMS who asks for a person (「转人工」, also what the bot
-offers
-after two questions it could not answer) is put in the console's waiting queue and told their place and the
-wait;
-a complaint that is angry or tells of harm is queued too, after its ticket is registered. Whoever asks for a
-call-back instead (at any time, also while waiting) leaves the queue and gets the call-back ticket.
+offers after two questions it could not answer) is put in the console's waiting queue and told their place and
+the wait; a complaint that is angry or tells of harm is queued too, after its ticket is registered. Whoever
+asks for a call-back instead (at any time, also while waiting) leaves the queue and gets the call-back ticket.
 """
 
 from __future__ import annotations

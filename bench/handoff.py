@@ -2,24 +2,18 @@
 time.
 
 Starts a whole hotline (`hotline serve --console`, SQLite or a throw-away PostgreSQL database, the desk open
-all
-day — tests/handoff/conftest.py), opens N web chat sessions, queues each for a person (「转人工」 + phone),
-has
-the console's agents take them (several conversations per agent, as a desk works), then in every conversation
-at
-once, R rounds of:
+all day — tests/handoff/conftest.py), opens N web chat sessions, queues each for a person (「转人工」 +
+phone), has the console's agents take them (several conversations per agent, as a desk works), then in every
+conversation at once, R rounds of:
 
   caller → agent: POST the caller's message (web chat) … until the console's message poll (what the agent's
-  page
-                  shows) returns it;
+                  page shows) returns it;
   agent → caller: POST the agent's reply (console) … until the web chat's event poll (what the caller's page
                   shows) returns it.
 
 Both pages poll the same way the browser does (long poll by message number); the times are measured at those
-HTTP
-answers, so they include the bot's gate, the database and the poll, not the browser's drawing. Also checks
-that
-every message arrived exactly once on the other side.
+HTTP answers, so they include the bot's gate, the database and the poll, not the browser's drawing. Also
+checks that every message arrived exactly once on the other side.
 
     .venv/bin/python bench/handoff.py --handoffs 20 --rounds 5
     .venv/bin/python bench/handoff.py --handoffs 20 --rounds 5 --postgres

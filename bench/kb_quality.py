@@ -4,8 +4,7 @@ Usage: .venv/bin/python bench/kb_quality.py [--from 0.24] [--to 0.40] [--step 0.
        .venv/bin/python bench/kb_quality.py --realistic [--retriever-only] [--no-misses]
 
 1. Threshold tuning, on what the thresholds may be tuned on: every question and paraphrase of kb/faq asked
-with
-   itself left out of the index (`KnowledgeBase.held_out`), and the off-topic questions of
+   with itself left out of the index (`KnowledgeBase.held_out`), and the off-topic questions of
    heldout_questions.yml. One table sweeps answer_threshold (with the shipped answer_margin and
    suggest_threshold), one sweeps suggest_threshold. kb/retrieval.yml explains the choice; it is never changed
    here.

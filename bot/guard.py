@@ -1,11 +1,9 @@
 """What an unverified caller can set in motion: SMS destinations, pages, look-ups (see bot/identity.py).
 
 - No SMS to an unvalidated number: a contact phone that failed validation is kept for the engineer to read,
-capped,
-  and never becomes an SMS destination (bot/notify/transports.py: `sms_contact_phone`).
+  capped, and never becomes an SMS destination (bot/notify/transports.py: `sms_contact_phone`).
 - Pages for an unverified caller's urgent ticket: at most `caller_identity.unverified_pages_per_hour` an hour
-per
-  hospital and per site address (kb/policy.yml); the rest wait for the duty desk, flagged `page_held`.
+  per hospital and per site address (kb/policy.yml); the rest wait for the duty desk, flagged `page_held`.
 - Where `caller_identity.unverified_page_confirmation` asks for it, a confirmation first: a one-time code
   to the ticket's contact mobile, sent back by the caller (`sms_code`), or the duty desk's call-back
   (`duty_desk`).
@@ -41,9 +39,8 @@ SITE_NOT_REGISTERED = "hospital_not_serial_site"
 
 def phone_after_failed_validation(said: str, channel_phone: str | None) -> tuple[str, bool]:
     """What to keep as the contact phone when the caller's answers never validated, and whether it is
-    validated:
-    the number the caller is calling from (SMS, voice), else their words, capped, for the engineer to
-    check."""
+    validated: the number the caller is calling from (SMS, voice), else their words, capped, for the engineer
+    to check."""
     if channel_phone:
         return channel_phone, True
     return said.strip()[:MAX_UNVERIFIED_PHONE_CHARS], False

@@ -7,8 +7,7 @@
   database is down) and marked the same way;
 - the ladder steps of `safety.page_at_once` (the on-call engineer and the manager) are paged together, now;
 - when someone is (or may be) hurt, a 医疗器械不良事件 record is kept with the ticket, with its reporting
-deadline
-  from `adverse_events:` in kb/policy.yml.
+  deadline from `adverse_events:` in kb/policy.yml.
 """
 
 from __future__ import annotations

@@ -4,9 +4,8 @@ stay.
 - phones: mobile (139 1234 5678, 139.1234.5678, +86…, and in Chinese numerals), landline (0371-6555 1234) and
   international numbers keep their last four digits (139****5678), enough to tell two callers apart in a log;
 - names: the values of the `person` entity and the `contact_person` slot wherever they appear in a line, and
-every
-  name after it in the process's log (a caller's name appears alone later: 「王敏」), and 「王先生 / 李女士 /
-  张老师」;
+  every name after it in the process's log (a caller's name appears alone later: 「王敏」), and 「王先生 /
+  李女士 / 张老师」;
 - secrets: `password=`, `token=`, `secret=`, URL passwords, Authorization headers, and the values of the
   secret environment variables themselves.
 

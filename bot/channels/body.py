@@ -1,9 +1,8 @@
 """Request bodies read with a cap, before anything parses them.
 
 Sanic would otherwise read up to REQUEST_MAX_SIZE (100 MB by default) into memory and the channels would parse
-or
-HMAC all of it before the signature check. A webhook route declared with `stream=True` reads its body here: a
-declared Content-Length above the cap is refused without reading a byte, a chunked body as soon as it passes
+or HMAC all of it before the signature check. A webhook route declared with `stream=True` reads its body here:
+a declared Content-Length above the cap is refused without reading a byte, a chunked body as soon as it passes
 it.
 """
 

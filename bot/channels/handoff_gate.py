@@ -7,11 +7,9 @@ stored there first (once: a retried delivery is dropped), then:
 
 - no hand-off open: the bot answers as usual;
 - with an agent: the message is only added to Rasa's tracker (no prediction, so no answer) — the agent reads
-it
-  in the console and answers on the caller's channel;
+  it in the console and answers on the caller's channel;
 - waiting in the queue: the caller is told their place again; asking for a call-back (request_callback) goes
-to
-  the bot, whose call-back request takes them out of the queue.
+  to the bot, whose call-back request takes them out of the queue.
 
 The phone never reaches the queue: a caller who asks for a person there is put through to the duty desk
 (<Dial>).

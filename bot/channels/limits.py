@@ -11,8 +11,8 @@ credentials.yml registers the channels through the thin subclasses at the end of
   The `sender` is a session token the server issued (`POST /webhooks/rest/session` → `{"session": token}`,
   bot/identity.py); any other sender is refused (401). The conversation is `web:<id>`, so a client can neither
   choose one nor name a WeChat, SMS or voice conversation. 「验证 139…」 and the SMS code that follows verify
-the
-  caller (bot/channels/verification.py); a `/intent` payload passes only when the bot's last reply offered it.
+  the caller (bot/channels/verification.py); a `/intent` payload passes only when the bot's last reply
+  offered it.
 - WeChat, SMS, voice: the platform checked the request; each message is checked by sender and size, and a
   refused one is answered in the channel's own way (one reply saying so; further refused messages in the same
   wait get none, so that a flood does not turn into a flood of SMS).

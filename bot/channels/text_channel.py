@@ -35,9 +35,8 @@ async def bot_turn(
     typed: bool = True,
 ) -> list[str]:
     """The bot's answer to one message, as parts; a numbered choice offered before (「1」) is read as what it
-    stands
-    for, and the choices of this answer are remembered for the next message. `typed`: the caller wrote `said`
-    (never read as a Rasa payload); False for a payload of our own, such as a menu click."""
+    stands for, and the choices of this answer are remembered for the next message. `typed`: the caller wrote
+    `said` (never read as a Rasa payload); False for a payload of our own, such as a menu click."""
     said = await choices.resolve(sender, said) or (caller_text(said) if typed else said)
     collector = TurnOutput(later)
     try:

@@ -12,14 +12,11 @@
   promised a call-back, which the bot registers (request_callback).
 - A slow bot: Twilio drops a webhook after 15 s. Past HOTLINE_VOICE_REPLY_SECONDS the caller hears 「请稍候」
   and Twilio is redirected to `?wait=1`, which waits as long again for the turn (still running, its answer
-kept
-  in the shared store by CallSid); still not done → 「请稍候」 and `?wait=2`…, and after
-HOTLINE_VOICE_HOLD_TRIES
-  an apology, a call-back request (as after silence) and a polite goodbye. Redirects are signed like any
-request.
+  kept in the shared store by CallSid); still not done → 「请稍候」 and `?wait=2`…, and after
+  HOTLINE_VOICE_HOLD_TRIES an apology, a call-back request (as after silence) and a polite goodbye. Redirects
+  are signed like any request.
 - Replays: every URL given to Twilio carries a random `step`; a (CallSid, step) seen before is refused (409),
-so a
-  recorded request cannot run a turn again. Bodies above 64 KiB are refused (413) before parsing.
+  so a recorded request cannot run a turn again. Bodies above 64 KiB are refused (413) before parsing.
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 
 Rasa reads a message that starts with `/` as an intent with entities, skipping the NLU: a caller typing
 `/request_human` or `/affirm` would steer the dialogue. Every channel passes what the caller typed or said
-through
-`caller_text`; only payloads the bot itself offered (a numbered choice, a menu click, a button of its last
-REST reply) reach Rasa as payloads.
+through `caller_text`; only payloads the bot itself offered (a numbered choice, a menu click, a button of its
+last REST reply) reach Rasa as payloads.
 """
 
 from __future__ import annotations

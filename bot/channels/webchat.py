@@ -3,17 +3,15 @@ endpoints it uses.
 
     GET  /webhooks/webchat/            the page (a QR label links to it with ?d=<device token>)
     POST /webhooks/webchat/session     {"session"?, "device"?} → {"session", "sender"}: the server-issued
-    session (bot/identity.py: the REST channel's token; a QR label's device token names the device)
+                                       session (bot/identity.py; a QR label's device token names the device)
     POST /webhooks/webchat/webhook     {"session", "message", "id", "shown"?} → {"ok": true}; the answer
-    follows
+                                       follows in the log
     GET  /webhooks/webchat/events      ?session=…&after=N → {"messages": [...]} (long poll, up to `wait` s)
 
 Everything the caller sees — their own messages, the bot's, an agent's, notices — is in the conversation's
-message
-log (bot.handoff.conversations), numbered in order. The page shows only what it fetched from the log, by
-number:
-a dropped connection or a reload fetches again from the last number it has, so nothing is lost or shown twice.
-`id` is the page's own id of a message: a retried send is stored and answered once.
+message log (bot.handoff.conversations), numbered in order. The page shows only what it fetched from the log,
+by number: a dropped connection or a reload fetches again from the last number it has, so nothing is lost or
+shown twice. `id` is the page's own id of a message: a retried send is stored and answered once.
 
 As on the REST channel (bot/channels/limits.py): 「验证 139…」 and the SMS code verify the caller before Rasa
 (the code is logged as dots), and a `/intent` passes only when it is a button of the bot's last message.

@@ -1,7 +1,6 @@
 """The console's 会话 view: the hand-off queue, 接入 (one agent per conversation), live messages both ways, a
-ticket
-from the conversation, a knowledge-base answer into the reply, and 结束 (back to the bot). The domain is
-bot.handoff.conversations; this module checks the form, calls it and renders."""
+ticket from the conversation, a knowledge-base answer into the reply, and 结束 (back to the bot). The domain
+is bot.handoff.conversations; this module checks the form, calls it and renders."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """Console login throttling: failures counted per account and per client address, in the database (shared by
-every
-console process). After `max_failures` in a row the key is locked for `lock_minutes`; each lock is logged to
-the audit log. A successful login clears its account's count (not the address's: one address may try many
-accounts).
+every console process). After `max_failures` in a row the key is locked for `lock_minutes`; each lock is
+logged to the audit log. A successful login clears its account's count (not the address's: one address may try
+many accounts).
 """
 
 from __future__ import annotations

@@ -505,10 +505,8 @@ class Conversation(Base):
     """One caller's conversation with the hotline on one channel (Rasa's sender id), as far as people see it.
 
     Created for every web chat session, and for any other conversation the first time it is handed to a
-    person.
-    last_seq numbers its messages; the row is locked while a message is numbered, so the numbers commit in
-    order
-    and a reader that asks for "after N" never skips one that committed late.
+    person. last_seq numbers its messages; the row is locked while a message is numbered, so the numbers
+    commit in order and a reader that asks for "after N" never skips one that committed late.
     """
 
     __tablename__ = "conversations"
@@ -528,8 +526,7 @@ class ConversationMessage(Base):
     """A message of a conversation in the order the caller and the agent see it: caller, bot, agent or system.
 
     external_id is the channel's own message id (the web chat's client id, WeChat's MsgId): a retried delivery
-    of
-    the same message is stored once and answered once.
+    of the same message is stored once and answered once.
     """
 
     __tablename__ = "conversation_messages"
@@ -553,8 +550,7 @@ class Handoff(Base):
     """One hand-off of a conversation to a person, and its audit trail: queued → with an agent → ended.
 
     status: waiting (in the queue) → with_agent (claimed by one console user, compare-and-set on status) →
-    ended;
-    or waiting → ended when the caller chose a call-back or nobody picked up in time (callback_ticket).
+    ended; or waiting → ended when the caller chose a call-back or nobody picked up in time (callback_ticket).
     """
 
     __tablename__ = "handoffs"

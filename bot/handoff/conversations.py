@@ -6,8 +6,7 @@
 All state is in the database, so every bot instance, worker and console sees the same: a caller's message that
 arrives at any instance while an agent has the conversation goes to the agent, never to the bot. Messages are
 numbered per conversation under the conversation's row lock, so readers that ask for "after N" miss none and
-see
-none twice.
+see none twice.
 """
 
 from __future__ import annotations
@@ -91,8 +90,7 @@ def find_conversation(session: Session, sender_id: str) -> Conversation | None:
 
 def _lock(session: Session, conversation_id: int) -> Conversation:
     """The conversation's row lock. Every writer takes it first (then the hand-off's row), so two writers
-    never
-    wait for each other crosswise; and it orders the message numbers."""
+    never wait for each other crosswise; and it orders the message numbers."""
     return session.execute(
         select(Conversation).where(Conversation.id == conversation_id).with_for_update()
     ).scalar_one()

@@ -1,6 +1,5 @@
 """The hand-off's side of `hotline worker`: callers nobody picked up get the call-back ticket, idle agents'
-conversations
-go back to the bot (bot.handoff.conversations.sweep), in one transaction per round."""
+conversations go back to the bot (bot.handoff.conversations.sweep), in one transaction per round."""
 
 from __future__ import annotations
 

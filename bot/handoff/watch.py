@@ -1,13 +1,10 @@
 """Waiting for new messages without a database query per waiting page.
 
 Every open web chat page and console conversation page keeps a long poll open ("anything after N?"). Instead
-of
-each of them asking the database every fraction of a second, one task per process asks for the last message
+of each of them asking the database every fraction of a second, one task per process asks for the last message
 number of all conversations being waited on, in one query, and wakes the pages whose conversation moved on.
-The
-database stays the only source of truth, so this works across instances: a message stored by another process
-is
-seen at the next look.
+The database stays the only source of truth, so this works across instances: a message stored by another
+process is seen at the next look.
 """
 
 from __future__ import annotations

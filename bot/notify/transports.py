@@ -80,8 +80,8 @@ def sms_number(phone: str) -> str | None:
 
 def sms_contact_phone(ticket: Ticket) -> str | None:
     """The ticket's contact phone as an SMS destination (+86 mobile), only when it passed validation at
-    intake:
-    what a caller said after failed validations is flagged `phone_unverified` and never gets an SMS."""
+    intake: what a caller said after failed validations is flagged `phone_unverified` and never gets an
+    SMS."""
     if "phone_unverified" in (ticket.flags or []):
         return None
     normal = normalise_phone(ticket.contact_phone or "")

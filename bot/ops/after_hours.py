@@ -68,9 +68,8 @@ def page_on_call_after_hours(
 
     None within office hours, for a ticket that is not urgent or already resolved remotely (the SLA worker
     dispatches as usual), and when the database fails (the ticket is stored; the SLA worker pages when its
-    dispatch
-    deadline passes). An unverified caller's ticket pages only within the hourly cap per hospital and site
-    address (bot/guard.py); past it the ticket is held for the duty desk (`held`).
+    dispatch deadline passes). An unverified caller's ticket pages only within the hourly cap per hospital and
+    site address (bot/guard.py); past it the ticket is held for the duty desk (`held`).
     """
     calendar = current_calendar()
     if is_business_hours(now, calendar):

@@ -9,9 +9,8 @@ clock.
 The clocks, and what stops each:
 
     response          ticket.response_due            a person acts on the ticket (first_response_at)
-    dispatch          report + deadlines.handoff_minutes (faults; safety.handoff_minutes for a safety
-    incident)
-                                                     an engineer is assigned
+    dispatch          report + deadlines.handoff_minutes                   an engineer is assigned
+                      (faults; safety.handoff_minutes for a safety incident)
     engineer_confirm  dispatch + deadlines.engineer_confirm_minutes        the engineer accepts
     onsite            ticket.onsite_due (faults)     the engineer is on site, or it is resolved
     plan              ticket.plan_due                a repair plan is recorded, or it is resolved

@@ -1,7 +1,6 @@
 """Two real Chromium sessions against a running hotline (`hotline serve --console`): a caller on the web chat
-page
-and an agent in the console — queue, 接入, messages both ways while the bot is silent, a reload, 结束 — and a
-device label's link opening a chat about that device.
+page and an agent in the console — queue, 接入, messages both ways while the bot is silent, a reload, 结束 —
+and a device label's link opening a chat about that device.
 
 Needs Debian's chromium and chromium-driver and selenium, as tests/console/test_browser.py.
 """

@@ -1,7 +1,6 @@
 """Hand-off over the channels, driven as the platforms drive them (tests/channels/platform_fakes.py): the gate
-in
-front of the bot (bot/channels/handoff_gate.py) keeps the bot silent while an agent has the conversation, the
-agent's replies go out on the caller's channel, and the web chat shows everything once, in order."""
+in front of the bot (bot/channels/handoff_gate.py) keeps the bot silent while an agent has the conversation,
+the agent's replies go out on the caller's channel, and the web chat shows everything once, in order."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """Several bot instances and agents at once, on PostgreSQL (as in production): each "instance" has its own
-engine
-(its own connection pool), and the steps race behind barriers.
+engine (its own connection pool), and the steps race behind barriers.
 
 - Two agents click 接入 on the same conversation at the same moment: exactly one gets it, every time.
 - Two instances store a caller's messages (some delivered twice, to both) while the agent answers and a reader

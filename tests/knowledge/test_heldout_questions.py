@@ -3,8 +3,7 @@ at least 90 % of them, and no off-topic question gets an answer. Three sets, eac
 
 - heldout_questions.yml: its misses were studied and fixed, and its off-topic questions tune the thresholds;
 - heldout_questions_fresh.yml: written before it was ever scored and never used for tuning, so it shows
-whether
-  the fixes generalise (0.877 before the synonym work of issue 3, 0.943 after; docs/benchmarks.md);
+  whether the fixes generalise (0.877 before the synonym work of issue 3, 0.943 after; docs/benchmarks.md);
 - heldout_questions_third.yml: voice-call and hurried-chat wording, written and scored before that work
 (0.939,
   0.973 after).
