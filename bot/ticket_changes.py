@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.db.models import Engineer, Ticket
+from bot.errors import Refused
 from bot.ops import lifecycle
 from bot.ops.dispatch import region_for
 from bot.ops.paging import Pager, escalate
@@ -32,7 +33,7 @@ _CANCEL = re.compile(
 _ADDITION = re.compile(r"补充|补一句|加一句|再说一下|顺便说|备注|另外说一下|告诉工程师|跟工程师说")
 
 
-class ChangeRefused(Exception):
+class ChangeRefused(Refused):
     """The ticket cannot take this change (unknown, or already closed); the message is one Chinese
     sentence."""
 

@@ -163,7 +163,7 @@ async def claim_conversation(request: web.Request) -> web.StreamResponse:
                 session, handoff_id, user_id=login.user_id, agent_name=login.display_name, at=console.clock()
             )
     except HandoffError as refused:
-        return _list_page(request, status=409, error=str(refused))
+        return _list_page(request, status=refused.status, error=str(refused))
     raise web.HTTPSeeOther(f"/conversations/{handoff_id}")
 
 
@@ -278,7 +278,7 @@ async def reply_to_caller(request: web.Request) -> web.Response:
         )
         return web.json_response({"ok": False, "error": error, "sms": bool(closed.phone)}, status=409)
     except HandoffError as refused:
-        return web.json_response({"ok": False, "error": str(refused)}, status=409)
+        return web.json_response({"ok": False, "error": str(refused)}, status=refused.status)
 
 
 @routes.post("/conversations/{handoff_id}/end")
@@ -289,7 +289,7 @@ async def end_conversation(request: web.Request) -> web.StreamResponse:
         with session_scope(console.engine) as session:
             hand_back(session, handoff_id, user_id=login.user_id, by=login.actor, at=console.clock())
     except HandoffError as refused:
-        return _conversation_page(request, handoff_id, status=409, error=str(refused))
+        return _conversation_page(request, handoff_id, status=refused.status, error=str(refused))
     raise web.HTTPSeeOther("/conversations")
 
 

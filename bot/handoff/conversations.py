@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.db.models import Conversation, ConversationMessage, Handoff
+from bot.errors import Refused
 from bot.handoff.config import HandoffConfig
 from bot.handoff.delivery import OutsideWindow, deliver
 from bot.handoff.texts import say
@@ -40,8 +41,11 @@ OPEN = (Status.WAITING.value, Status.WITH_AGENT.value)
 CALLER, BOT, AGENT, SYSTEM = "caller", "bot", "agent", "system"
 
 
-class HandoffError(Exception):
-    """A hand-off step refused; str() is the Chinese sentence for the agent."""
+class HandoffError(Refused):
+    """A hand-off step refused (someone else was quicker, or the conversation moved on); str() is the Chinese
+    sentence for the agent."""
+
+    status = 409
 
 
 class AlreadyTaken(HandoffError):
