@@ -38,7 +38,7 @@ from bot.intake import FIELDS, Message, city_of, extract_fields, normalise_phone
 from bot.journal import ticket_journal
 from bot.policy import current_policy
 from bot.replies import NOT_GIVEN
-from bot.safety import ADVERSE_EVENT, HAZARD_INTENT, PERSON_HURT, Finding, current_safety_rules
+from bot.safety import ADVERSE_EVENT, HAZARD_INTENT, PERSON_HURT, Finding, SafetyRules, current_safety_rules
 from bot.submission import SubmitOutcome
 from bot.tickets import Registration
 from bot.triage import current_rules
@@ -235,6 +235,38 @@ def _given(tracker: Tracker, slot: str) -> str | None:
     return None if value in (None, "", NOT_GIVEN) else str(value)
 
 
+def _incident_of(
+    tracker: Tracker, hazards: tuple[str, ...], rules: SafetyRules
+) -> tuple[Registration, IncidentReport]:
+    """The ticket's registration (the hazards first in its description, then any fault reported earlier) and
+    the incident report, from the conversation's slots."""
+    said = _given(tracker, "safety_description") or ""
+    earlier_fault = _given(tracker, "fault_description")
+    description = rules.say(
+        "ticket_description", hazards="、".join(rules.hazard(hazard).label for hazard in hazards), said=said
+    ) + (rules.say("earlier_fault", fault=earlier_fault) if earlier_fault else "")
+    registration = Registration(
+        hospital=_given(tracker, "hospital"),
+        department=_given(tracker, "department"),
+        contact_person=_given(tracker, "contact_person"),
+        contact_phone=_given(tracker, "contact_phone"),
+        device=_given(tracker, "device"),
+        serial_number=normalise_serial(_given(tracker, "serial_number") or ""),
+        description=description,
+        site_address=_given(tracker, "site_address"),
+        site_city=_given(tracker, "site_city"),
+        clinical_impact=_given(tracker, "clinical_impact"),
+        flags=list(tracker.get_slot("intake_flags") or []),
+    )
+    report = IncidentReport(
+        hazard_ids=hazards,
+        flags=tuple(tracker.get_slot("safety_flags") or ()),
+        description=said,
+        people=_given(tracker, "safety_people_safe"),
+    )
+    return registration, report
+
+
 class ActionSubmitSafetyTicket(Action):
     """Register the incident: escalate the device's open ticket or create one, page at once, tell the
     caller."""
@@ -249,31 +281,7 @@ class ActionSubmitSafetyTicket(Action):
         hazards = tuple(tracker.get_slot("safety_hazards") or ())
         if not hazards:
             return []
-        labels = "、".join(rules.hazard(hazard).label for hazard in hazards)
-        said = _given(tracker, "safety_description") or ""
-        earlier_fault = _given(tracker, "fault_description")
-        description = f"【安全事件：{labels}】{said}" + (
-            f"；此前报修：{earlier_fault}" if earlier_fault else ""
-        )
-        registration = Registration(
-            hospital=_given(tracker, "hospital"),
-            department=_given(tracker, "department"),
-            contact_person=_given(tracker, "contact_person"),
-            contact_phone=_given(tracker, "contact_phone"),
-            device=_given(tracker, "device"),
-            serial_number=normalise_serial(_given(tracker, "serial_number") or ""),
-            description=description,
-            site_address=_given(tracker, "site_address"),
-            site_city=_given(tracker, "site_city"),
-            clinical_impact=_given(tracker, "clinical_impact"),
-            flags=list(tracker.get_slot("intake_flags") or []),
-        )
-        report = IncidentReport(
-            hazard_ids=hazards,
-            flags=tuple(tracker.get_slot("safety_flags") or ()),
-            description=said,
-            people=_given(tracker, "safety_people_safe"),
-        )
+        registration, report = _incident_of(tracker, hazards, rules)
         try:
             result = submit_incident(
                 registration,
