@@ -160,6 +160,23 @@ def action_token(config: Settings) -> str:
     return kept_secret(os.environ.get("HOTLINE_ACTION_TOKEN"), config.var_dir / "action_token")
 
 
+def _action_server_command(python: str, config: Settings) -> list[str]:
+    return [
+        *(python, "-m", "bot.app.launch", "actions", "--actions", "actions"),
+        *("--port", str(config.action_port)),
+        *ACTION_SERVER_LOG_FLAGS.get(config.log_level.upper(), []),
+    ]
+
+
+def _rasa_command(python: str, config: Settings, model: Path) -> list[str]:
+    return [
+        *(python, "-m", "bot.app.launch", "rasa", "run", "--model", str(model)),
+        *("--endpoints", endpoints_file(config), "--credentials", "bot/credentials.yml"),
+        *("--interface", "127.0.0.1", "--port", str(config.rasa_port)),
+        *rasa_api_arguments(config),
+    ]
+
+
 @contextmanager
 def running(
     config: Settings, model: Path, timeout: float = 180, workers: int = 1, console_port: int | None = None
@@ -171,71 +188,30 @@ def running(
     """
     python = str(Path(sys.executable).parent / "python")
     env = {**os.environ, **rasa_environment(config, workers)}
+    log_dir = config.var_dir / "log"
     servers: list[Server] = []
     try:
         servers.append(
             _spawn(
                 "actions",
-                [
-                    python,
-                    "-m",
-                    "bot.app.launch",
-                    "actions",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    str(config.action_port),
-                    *ACTION_SERVER_LOG_FLAGS.get(config.log_level.upper(), []),
-                ],
+                _action_server_command(python, config),
                 f"http://127.0.0.1:{config.action_port}/health",
-                config.var_dir / "log",
+                log_dir,
                 # Only Rasa calls the action server, which has no authentication of its own: never listen
                 # outside.
                 {**env, "SANIC_HOST": "127.0.0.1", "ACTION_SERVER_SANIC_WORKERS": str(workers)},
             )
         )
-        servers.append(
-            _spawn(
-                "rasa",
-                [
-                    python,
-                    "-m",
-                    "bot.app.launch",
-                    "rasa",
-                    "run",
-                    "--model",
-                    str(model),
-                    "--endpoints",
-                    endpoints_file(config),
-                    "--credentials",
-                    "bot/credentials.yml",
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(config.rasa_port),
-                    *rasa_api_arguments(config),
-                ],
-                # Rasa answers "/" once the model is loaded, with or without its API.
-                f"http://127.0.0.1:{config.rasa_port}/",
-                config.var_dir / "log",
-                env,
-            )
-        )
+        # Rasa answers "/" once the model is loaded, with or without its API.
+        rasa_url = f"http://127.0.0.1:{config.rasa_port}/"
+        servers.append(_spawn("rasa", _rasa_command(python, config, model), rasa_url, log_dir, env))
         # SLA clock, paging, the outbox and the offline-ticket journal: safe to run once per instance (every
         # job claims its rows), so a second instance needs no special flag.
-        servers.append(
-            _spawn("worker", [python, "-m", "bot.app.cli", "worker"], None, config.var_dir / "log", env)
-        )
+        servers.append(_spawn("worker", [python, "-m", "bot.app.cli", "worker"], None, log_dir, env))
         if console_port is not None:
-            servers.append(
-                _spawn(
-                    "console",
-                    [python, "-m", "bot.app.cli", "console", "--port", str(console_port)],
-                    f"http://127.0.0.1:{console_port}/health",
-                    config.var_dir / "log",
-                    env,
-                )
-            )
+            console = [python, "-m", "bot.app.cli", "console", "--port", str(console_port)]
+            console_url = f"http://127.0.0.1:{console_port}/health"
+            servers.append(_spawn("console", console, console_url, log_dir, env))
         for server in servers:
             _wait_healthy(server, timeout)
         yield servers
