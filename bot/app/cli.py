@@ -13,6 +13,7 @@ from typing import Any
 import requests
 import yaml
 
+from bot.app.logging import install_masking
 from bot.app.model import ensure_model
 from bot.app.servers import ServerStartError, running
 from bot.catalogue import current_catalogue
@@ -228,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     # the servers it starts inherit the umask.
     private_files()
     narrow_tree(settings().var_dir)
+    # Every command may log a caller's phone or name (pages, notices, tickets, logins), not only the servers.
+    install_masking()
     try:
         return int(args.func(args))
     except Refused as error:

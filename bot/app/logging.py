@@ -232,9 +232,16 @@ def secrets_from_environment(environ: dict[str, str] | None = None) -> list[str]
     return found
 
 
+_installed: MaskingFilter | None = None
+
+
 def install_masking(masking: MaskingFilter | None = None) -> MaskingFilter:
-    """Mask every log record of this process from now on; returns the filter in use."""
-    masking = masking or MaskingFilter(secrets_from_environment())
+    """Mask every log record of this process from now on; returns the filter in use. Called again without a
+    filter, it keeps the one installed (every `hotline` command installs it)."""
+    global _installed
+    if masking is None and _installed is not None:
+        return _installed
+    masking = _installed = masking or MaskingFilter(secrets_from_environment())
     make_record: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
 
     def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:

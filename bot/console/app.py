@@ -16,7 +16,6 @@ from urllib.parse import quote
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from bot.app.logging import install_masking
 from bot.catalogue import Catalogue, current_catalogue
 from bot.clock import utc_now
 from bot.config import settings
@@ -151,7 +150,6 @@ def create_app(
 
 def run(host: str = "127.0.0.1", port: int | None = None) -> None:
     """`hotline console`: serve the console until Ctrl-C or SIGTERM."""
-    install_masking()  # tickets, logins and contacts carry phones and names
     config = settings()
     # Status changes made here tell the hospital through the durable outbox, as the CLI's do.
     app = create_app(

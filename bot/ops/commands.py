@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.app.logging import install_masking
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.config import settings
@@ -273,7 +272,6 @@ def _listed(text: str) -> list[str]:
 def cmd_worker(args: argparse.Namespace) -> int:
     policy, calendar = current_policy(), current_calendar()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    install_masking()  # pages and notices carry phones and names
     if not calendar.covers(utc_now().date()):
         logger.warning(
             "kb/calendar.yml has no holidays for %s: working days count weekends only", utc_now().year

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+import bot.app.logging
+from bot.app.cli import main
 from bot.app.logging import MaskingFilter, install_masking, secrets_from_environment
 
 
@@ -102,8 +104,9 @@ def test_secret_environment_values_are_found_by_name_and_url_passwords() -> None
 
 
 @pytest.fixture
-def restore_record_factory() -> Iterator[None]:
+def restore_record_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     factory, make_record = logging.getLogRecordFactory(), logging.Logger.makeRecord
+    monkeypatch.setattr(bot.app.logging, "_installed", None)
     yield
     logging.setLogRecordFactory(factory)
     logging.Logger.makeRecord = make_record  # type: ignore[method-assign]
@@ -159,6 +162,15 @@ def test_many_remembered_names_are_masked_in_one_pass() -> None:
     for n in range(3000):
         masking.mask(f'{{"contact_person": "王{chr(0x4E00 + n)}"}}')
     assert masking.mask("王一 and 王丁 and 王七x") == "** and ** and **x"
+
+
+def test_a_one_shot_command_writes_a_masked_log_too(
+    database: object, restore_record_factory: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not only the servers: `hotline tickets …` and the other commands log phones when they send notices."""
+    assert main(["tickets", "list", "--phone", "13912345678"]) == 0
+    logging.getLogger("bot.notify").warning("SMS to %s failed", "13912345678")
+    assert "13912345678" not in caplog.text and "5678" in caplog.text
 
 
 def test_a_line_break_in_a_callers_words_cannot_forge_a_log_line(restore_record_factory: None) -> None:
