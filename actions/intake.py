@@ -63,6 +63,7 @@ GUIDE_SLOTS = ["guide_accepted", "guide_step_answer"]
 GUIDE_DONE = "done"
 STOPPED = "stopped"
 UNCLEAR = "unclear"
+WAITING = "waiting"  # 「稍等，我去看看」: the caller is doing the step
 # registration_confirmed while the caller corrects a field at the read-back: neither yes nor no.
 CORRECTED = "corrected"
 
@@ -196,6 +197,8 @@ def _guide_step_events(
         dispatcher.utter_message(text=library.reading_said(reply.reading))
     if reply.outcome is not None:
         return [*events, SlotSet("guide_step_answer", reply.outcome.value)]
+    if reply.wait and not fields:
+        return [SlotSet("guide_step_answer", WAITING)]
     if guide_decision(message.text, message.intent) is False:
         return [*events, SlotSet("guide_step_answer", STOPPED)]
     if not fields and message.intent not in ("cancel", "request_human", "ask_question"):
@@ -276,6 +279,15 @@ class ValidateFaultForm(FormValidationAction):
             return await super().run(dispatcher, tracker, domain)  # the safety rules take the turn
         requested = tracker.get_slot("requested_slot")
         commands = _commands(message, _state(tracker))
+        if requested == "guide_accepted" and _neither_yes_nor_no(message, commands):
+            # 「显示三十五度」 to 「要试试吗？」: the offer once more, shortly, not the menu for a new request
+            dispatcher.utter_message(text=say("guide_unclear_offer"))
+            # The guide's slots are not the domain's: without requested_slot Rasa would ask the serial next.
+            return [
+                SlotSet("guide_accepted", None),
+                SlotSet("intake_paused", True),
+                SlotSet("requested_slot", "guide_accepted"),
+            ]
         if requested in GUIDE_SLOTS:
             commands = [c for c in commands if c.do is Do.LEAVE]  # a guide step reads its own answers
         events = _flow_events(commands, requested, message, dispatcher, tracker)
@@ -403,6 +415,9 @@ class ValidateFaultForm(FormValidationAction):
         if value == UNCLEAR:
             dispatcher.utter_message(text=guide_library().say("unclear"))
             return {"guide_step_answer": None}
+        if value == WAITING:
+            dispatcher.utter_message(text=guide_library().say("wait"))
+            return {"guide_step_answer": None, "intake_paused": True}  # not the step again: we wait
         progress = progress.answer(Outcome(value))
         if not progress.finished:
             return {"guide_step_answer": None, "guide_progress": progress.to_dict()}
@@ -474,6 +489,17 @@ class ValidateFaultForm(FormValidationAction):
         return {"hospital": value, "site_city": city, "intake_flags": self._flag(tracker, checked)}
 
 
+def _neither_yes_nor_no(message: Message, commands: list[Command]) -> bool:
+    """A reply to the offer of a guided check that takes it up, declines it, gives a field or leaves the
+    form for something else is none of these."""
+    return (
+        guide_decision(message.text, message.intent) is None
+        and not commands
+        and message.intent not in DIGRESSIONS
+        and bool(message.text.strip())
+    )
+
+
 class ActionAskGuideAccepted(Action):
     def name(self) -> str:
         return "action_ask_guide_accepted"
@@ -481,6 +507,8 @@ class ActionAskGuideAccepted(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot("intake_paused"):
+            return [SlotSet("intake_paused", False)]  # the offer was just made again, shortly
         guide = guide_library().guide(str(tracker.get_slot("guide_id")))
         text = say("guide_offer", title=guide.title, steps=len(guide.steps))
         if _urgent(tracker):
@@ -503,6 +531,8 @@ class ActionAskGuideStepAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot("intake_paused"):
+            return [SlotSet("intake_paused", False)]  # the caller is doing the step: we wait
         progress = _progress(tracker)
         if progress is None or progress.current_step is None:
             return []

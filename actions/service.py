@@ -103,6 +103,8 @@ class ValidateContactForm(FormValidationAction):
         message = latest_message(tracker)
         if hazard_interrupts(message):
             return []  # safety first: data/rules/safety.yml takes the turn
+        if message.intent == "wait":
+            return []  # 「等一下，我问问主任」 is no answer: the rule for 「稍等」 says we wait
         requested = tracker.get_slot("requested_slot")
         if requested == "contact_phone" and (
             declines_call_back(message.text)

@@ -196,6 +196,7 @@ class _Settings:
     danger_exceptions: tuple[str, ...]
     hazard_words: dict[str, tuple[str, ...]]
     observations: tuple[str, ...]  # a step checked and found fine: done, not the fix
+    waits: tuple[str, ...]  # 「等一下，我去看看」: the step is under way, no outcome yet
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,8 @@ class GuideLibrary:
         """A reply to a step as a person would read it: 「直接派工程师吧」 leaves the walk; a new error code
         stops it (an engineer has to see it); a reading is compared with its set value (off: the step did not
         fix it); otherwise the outcome its words state, and for an observation that states none
-        (「别的都有电」, 「插紧了」) the step was done and did not fix it."""
+        (「别的都有电」, 「插紧了」) the step was done and did not fix it; 「等一下，我去看看」 states none
+        yet."""
         if asks_for_engineer(reply):
             return StepReply(wants_engineer=True)
         code = new_error_code(reply)
@@ -296,10 +298,10 @@ class GuideLibrary:
         outcome = self.outcome_of(reply)
         if outcome is not None:
             return StepReply(outcome)
-        observations = self._current().settings.observations
-        if any(phrase in said for phrase in observations):
+        settings = self._current().settings
+        if any(phrase in said for phrase in settings.observations):
             return StepReply(Outcome.NO)
-        return StepReply()
+        return StepReply(wait=any(said.startswith(phrase) for phrase in settings.waits))
 
     def reading_said(self, reading: Reading) -> str:
         """What the bot says about a reading: matches its set value, or how far off it is."""
@@ -422,6 +424,7 @@ def _settings(raw: dict[str, Any], path: Path) -> _Settings:
             danger_exceptions=tuple(raw.get("danger_exceptions", [])),
             hazard_words={kind: tuple(words) for kind, words in raw.get("hazard_words", {}).items()},
             observations=tuple(clean(p).replace(" ", "") for p in raw.get("observations", [])),
+            waits=tuple(clean(p).replace(" ", "") for p in raw.get("waits", [])),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise GuideError(f"{path}: bad settings ({error!r})") from error
@@ -511,6 +514,7 @@ class StepReply:
     reading: Reading | None = None
     new_code: str | None = None
     wants_engineer: bool = False
+    wait: bool = False  # 「稍等，我去看一下」: no outcome yet, the caller is on it
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,26 @@ def test_natural_replies(lib: GuideLibrary, reply: str, outcome: Outcome) -> Non
     assert read.outcome is outcome and not read.wants_engineer and read.new_code is None
 
 
-@pytest.mark.parametrize("reply", ["嗯", "稍等", "你说什么"])
+@pytest.mark.parametrize("reply", ["嗯", "你说什么"])
 def test_a_reply_that_says_nothing_is_unclear(lib: GuideLibrary, reply: str) -> None:
-    assert lib.read_reply(reply).outcome is None
+    read = lib.read_reply(reply)
+    assert read.outcome is None and not read.wait
+
+
+@pytest.mark.parametrize(
+    "reply", ["稍等", "等一下 我去看看", "我去查一下设置", "还在弄呢", "您稍等，我找找开关"]
+)
+def test_a_caller_still_doing_the_step_is_waited_for(lib: GuideLibrary, reply: str) -> None:
+    read = lib.read_reply(reply)
+    assert read.wait and read.outcome is None and not read.wants_engineer
+
+
+@pytest.mark.parametrize(
+    ("reply", "outcome"), [("等一下，好了好了", Outcome.YES), ("稍等…还是不行", Outcome.NO)]
+)
+def test_an_outcome_after_a_wait_word_is_the_outcome(lib: GuideLibrary, reply: str, outcome: Outcome) -> None:
+    read = lib.read_reply(reply)
+    assert read.outcome is outcome and not read.wait
 
 
 @pytest.mark.parametrize(
