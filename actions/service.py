@@ -124,7 +124,10 @@ class ValidateContactForm(FormValidationAction):
             return {"contact_phone": None, "request_kind": None, "intake_id": None}
         phone = normalise_phone(str(value))
         if phone:
-            return {"contact_phone": with_extension(phone, extension_in(latest_message(tracker).text))}
+            # 「…分机 8021」 said with the request, the switchboard number a message later
+            request = str(tracker.get_slot("request_text") or "") if phone.startswith("0") else ""
+            extension = extension_in(latest_message(tracker).text) or extension_in(request)
+            return {"contact_phone": with_extension(phone, extension)}
         dispatcher.utter_message(text=say("phone_invalid", value=value))
         return {"contact_phone": None}
 

@@ -1,31 +1,59 @@
-"""A call-back as the caller asked for it: not before the time they named (「下午三点以后」, 「明天上午九点以
-后」), and to the extension they gave (「0379-64881234 转 8021」). The bot never promises a call earlier than
-the caller wants one, nor a time that has already passed.
+"""A call-back as the caller asked for it: not before the time they named (「下午三点以后」,
+「明天上午九点以后」, 「三点到五点之间」, 「明天上午」), and to the extension they gave (「0379-64881234 转
+8021」). The bot never promises a call earlier than the caller wants one, nor a time that has already passed.
 
-    window = requested_window("下午三点以后给我回个电话", now, "Asia/Shanghai")   # CallbackWindow(15:00
-    today) extension_in("0379-64881234 转 8021")                                         # "8021"
+    requested_window("下午三点以后给我回个电话", now, "Asia/Shanghai")  # from 15:00 today
+    requested_window("三点到五点之间回电", now, "Asia/Shanghai")        # 15:00 to 17:00 today
+    extension_in("0379-64881234 转 8021")                               # "8021"
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bot.db.models import Ticket
 from bot.numerals import chinese_number
 
+_DAY = r"(今天|明天|后天)?"
+_PERIOD = r"(早上|上午|中午|下午|傍晚|晚上)?"
 _HOUR = r"(\d{1,2}|十[一二]?|[一二两三四五六七八九]|十)"
-_TIME = re.compile(
-    r"(今天|明天|后天)?\s*(早上|上午|中午|下午|傍晚|晚上)?\s*"
+_MINUTE = r"(半|\d{1,2}分?|[一二三四五]十(?:[一二三四五六七八九])?分?)?"
+_CLOCK = _HOUR + r"(?:点|:|：)" + _MINUTE
+_AT = re.compile(_DAY + _PERIOD + _CLOCK + r"(以后|之后|后|过后|以前|之前|前)")
+# 「三点到五点之间」, 「下午3-5点」, 「两点半至四点」: the first clock may leave out 点 (「三到五点」).
+_RANGE = re.compile(
+    _DAY
+    + _PERIOD
     + _HOUR
-    + r"\s*(?:点|:|：)\s*(半|\d{1,2}分?|[一二三四五]十(?:[一二三四五六七八九])?分?)?\s*"
-    r"(以后|之后|后|过后|以前|之前|前)"
+    + r"(?:点|:|：)?"
+    + _MINUTE
+    + r"(?:到|至|-|~|～|—)"
+    + _PERIOD
+    + _CLOCK
+    + r"(?:之间|中间)?"
+)
+# 「明天上午再打给我」, 「下午给我回个电话」, 「明天再联系我」: a day or a part of the day, then the call.
+_PART = re.compile(
+    _DAY
+    + _PERIOD
+    + r"(?:再|的时候|有空)?(?:给我|帮我|跟我)?(?:回电|回个电话|回我|打给|打电话|打过来|打我|联系|来电)"
 )
 _EXTENSION = re.compile(r"(?:转|分机号?|ext\.?)\s*([0-9]{2,6})", re.IGNORECASE)
 _DAYS = {"今天": 0, "明天": 1, "后天": 2}
 _AFTERNOON = ("下午", "傍晚", "晚上")
+# A part of the day as a window (local hours, from, until); a day alone starts when the working day does.
+_PARTS = {
+    "早上": (8, 10),
+    "上午": (8, 12),
+    "中午": (12, 14),
+    "下午": (13, 18),
+    "傍晚": (17, 19),
+    "晚上": (18, 21),
+}
+_WORKDAY_START = 8
 
 
 @dataclass(frozen=True)
@@ -45,31 +73,72 @@ def _minutes(token: str | None) -> int:
     return int(chinese_number(token.rstrip("分")) or 0)
 
 
-def requested_window(text: str, now: datetime, zone: str) -> CallbackWindow | None:
-    """The time a caller wants to be called back, read from their words; None when they named none.
-
-    `now` is naive UTC. 「三点以后」 with no part of the day means the afternoon (nobody asks for a call at 3
-    a.m.); a time already past today without 「明天」 means from now on."""
-    match = _TIME.search(text.replace(" ", ""))
-    if match is None:
-        return None
-    day, period, hour_token, minute_token, side = match.groups()
-    hour = int(chinese_number(hour_token) or 0)
-    minute = _minutes(minute_token)
-    if hour > 23 or minute > 59:
-        return None
+def _hour(token: str, period: str | None) -> int:
+    """The hour on a 24-hour clock: 「三点」 with no part of the day is the afternoon (nobody asks for a call
+    at 3 a.m.)."""
+    hour = int(chinese_number(token) or 0)
     if (period in _AFTERNOON or (period is None and 1 <= hour <= 7)) and hour < 12:
         hour += 12
     if period == "中午" and hour < 11:
         hour += 12
-    local_now = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(zone))
-    date = local_now.date() + timedelta(days=_DAYS.get(day or "今天", 0))
-    moment = datetime(date.year, date.month, date.day, hour, minute, tzinfo=ZoneInfo(zone))
-    at = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    words = match.group(0)
-    if side in ("以前", "之前", "前"):
-        return CallbackWindow(earliest=now, latest=at, words=words) if at > now else None
-    return CallbackWindow(earliest=max(at, now), latest=None, words=words)
+    return hour
+
+
+def _utc(day: date, hour: int, minute: int, zone: str) -> datetime:
+    moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def requested_window(text: str, now: datetime, zone: str) -> CallbackWindow | None:
+    """The time a caller wants to be called back, read from their words; None when they named none.
+
+    `now` is naive UTC. A time already past today without 「明天」 means from now on; a range or a part of
+    the day already over today means the same hours tomorrow."""
+    said = text.replace(" ", "")
+    today = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(zone)).date()
+    found = _RANGE.search(said)
+    if found:
+        day, period, hour1, minute1, period2, hour2, minute2 = found.groups()
+        start_hour, end_hour = _hour(hour1, period), _hour(hour2, period2 or period)
+        start, end = (start_hour, _minutes(minute1)), (end_hour, _minutes(minute2))
+        if end_hour <= 23 and start < end:
+            return _window(day, start, end, found.group(0), today, now, zone)
+    found = _AT.search(said)
+    if found:
+        day, period, hour_token, minute_token, side = found.groups()
+        hour, minute = _hour(hour_token, period), _minutes(minute_token)
+        if hour > 23 or minute > 59:
+            return None
+        at = _utc(today + timedelta(days=_DAYS.get(day or "今天", 0)), hour, minute, zone)
+        if side in ("以前", "之前", "前"):
+            return CallbackWindow(earliest=now, latest=at, words=found.group(0)) if at > now else None
+        return CallbackWindow(earliest=max(at, now), latest=None, words=found.group(0))
+    found = _PART.search(said)
+    if found and (found.group(1) or found.group(2)):
+        day, period = found.groups()
+        words = f"{day or ''}{period or ''}"
+        if period is None:
+            return _window(day, (_WORKDAY_START, 0), None, words, today, now, zone)
+        start_hour, end_hour = _PARTS[period]
+        return _window(day, (start_hour, 0), (end_hour, 0), words, today, now, zone)
+    return None
+
+
+def _window(
+    day: str | None,
+    start: tuple[int, int],
+    end: tuple[int, int] | None,
+    words: str,
+    today: date,
+    now: datetime,
+    zone: str,
+) -> CallbackWindow:
+    """The window on the day named (today when none), tomorrow when today's is already over."""
+    on = today + timedelta(days=_DAYS.get(day or "今天", 0))
+    if day is None and _utc(on, *(end or start), zone) <= now:
+        on += timedelta(days=1)
+    earliest, latest = _utc(on, *start, zone), _utc(on, *end, zone) if end else None
+    return CallbackWindow(earliest=max(earliest, now), latest=latest, words=words)
 
 
 def extension_in(text: str) -> str | None:

@@ -42,6 +42,48 @@ def test_a_deadline_named_by_the_caller_caps_the_promise() -> None:
     assert later is not None and callback_due(later, 30) == datetime(2026, 12, 6, 7, 30)
 
 
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("能不能下午三点到五点之间给我回电话", datetime(2026, 12, 6, 7, 0), datetime(2026, 12, 6, 9, 0)),
+        ("3-5点打给我都行", datetime(2026, 12, 6, 7, 0), datetime(2026, 12, 6, 9, 0)),
+        ("两点半至四点 这段时间我在", datetime(2026, 12, 6, 6, 30), datetime(2026, 12, 6, 8, 0)),
+        ("十一点到一点之间联系我", datetime(2026, 12, 6, 3, 0), datetime(2026, 12, 6, 5, 0)),
+        ("明天上午八点到十点回电", datetime(2026, 12, 7, 0, 0), datetime(2026, 12, 7, 2, 0)),
+    ],
+)
+def test_a_range_is_the_window(text: str, earliest: datetime, latest: datetime) -> None:
+    window = requested_window(text, MORNING, ZONE)
+    assert window is not None and (window.earliest, window.latest) == (earliest, latest)
+    assert callback_due(window, 30) <= latest
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("下午给我回个电话吧", datetime(2026, 12, 6, 5, 0), datetime(2026, 12, 6, 10, 0)),
+        ("明天上午再打给我", datetime(2026, 12, 7, 0, 0), datetime(2026, 12, 7, 4, 0)),
+        ("明天再联系我吧 今天下夜班", datetime(2026, 12, 7, 0, 0), None),
+        ("晚上的时候回电", datetime(2026, 12, 6, 10, 0), datetime(2026, 12, 6, 13, 0)),
+    ],
+)
+def test_a_part_of_the_day_is_the_window(text: str, earliest: datetime, latest: datetime | None) -> None:
+    window = requested_window(text, MORNING, ZONE)
+    assert window is not None and (window.earliest, window.latest) == (earliest, latest)
+
+
+def test_a_range_already_over_today_is_tomorrow() -> None:
+    evening = datetime(2026, 12, 6, 10, 0)  # 18:00
+    window = requested_window("三点到五点之间回电", evening, ZONE)
+    assert window is not None and window.earliest == datetime(2026, 12, 7, 7, 0)
+    morning_part = requested_window("上午给我回电话", evening, ZONE)
+    assert morning_part is not None and morning_part.earliest == datetime(2026, 12, 7, 0, 0)
+
+
+def test_a_part_of_the_day_not_about_the_call_is_no_window() -> None:
+    assert requested_window("下午打印的报告数值不对，回电话告诉我怎么办", MORNING, ZONE) is None
+
+
 def test_no_time_named() -> None:
     assert requested_window("尽快回个电话", MORNING, ZONE) is None
     assert requested_window("电话 0379-64881234", MORNING, ZONE) is None
