@@ -70,6 +70,10 @@ _COUNTRY_CODE = re.compile(r"(?:\+|00)?86(?=1[3-9]\d{9}(?!\d))")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
 _SERIAL = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2,3}\d{6,10}[A-Za-z]?)(?![A-Za-z0-9])")
 _TICKET = re.compile(r"(?<![A-Za-z0-9])(SR\d{12})(?!\d)", re.IGNORECASE)
+# 「单号是二零二六一二零六零零一九」: on the phone the SR is often left out after the word for it.
+_TICKET_WITHOUT_SR = re.compile(
+    r"(?:工单|单号|单子|(?<!设备)(?<!资产)(?<!仪器)编号)(?:号|号码)?(?:是|为)?[:：]?(20\d{10})(?!\d)"
+)
 _CITY = re.compile(r"([\u4e00-\u9fa5]{2,4}?)(?:市|县)")
 _ADDRESS_HINT = re.compile(r"[市区县镇乡路街道号楼院栋]")
 _HOSPITAL_HINT = re.compile(r"医院|卫生院|中心|诊所|保健院|疾控|研究所|检验所|医学院")
@@ -142,9 +146,14 @@ def only_agrees(text: str) -> bool:
 
 
 def find_ticket_number(text: str) -> str | None:
-    """A ticket number, also read out in Chinese numerals (「SR 二零二六一二零六零零一九」)."""
-    match = _TICKET.search(re.sub(r"[\s\-－]", "", text.translate(_CHINESE_DIGITS)))
-    return match.group(1).upper() if match else None
+    """A ticket number, also read out in Chinese numerals (「SR 二零二六一二零六零零一九」), and after
+    「单号」 without its SR."""
+    plain = re.sub(r"[\s\-－]", "", text.translate(_CHINESE_DIGITS))
+    match = _TICKET.search(plain)
+    if match:
+        return match.group(1).upper()
+    bare = _TICKET_WITHOUT_SR.search(plain)
+    return f"SR{bare.group(1)}" if bare else None
 
 
 _DEPARTMENT = re.compile(r"[\u4e00-\u9fa5]{1,5}(?:科|室|中心)(?:的)?")

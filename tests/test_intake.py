@@ -64,6 +64,21 @@ def test_ticket_numbers_are_found_in_any_case() -> None:
     assert find_ticket_number("我上午报的修呢") is None
 
 
+@pytest.mark.parametrize(
+    ("said", "number"),
+    [
+        ("工单 SR 二零二六 一二零六 零零一九 到哪了", "SR202612060019"),
+        ("单号是二零二六一二零六零零一九", "SR202612060019"),
+        ("编号 2026-1206-0019 的那个", "SR202612060019"),
+        ("电话 幺三九一二三四五六七八", None),
+        ("序列号 202612060019", None),
+        ("设备编号 202612060019", None),
+    ],
+)
+def test_ticket_numbers_read_out_on_the_phone(said: str, number: str | None) -> None:
+    assert find_ticket_number(said) == number
+
+
 def test_first_report_keeps_device_description_and_urgency() -> None:
     found = extract(
         "你好，检验科的生化分析仪开机一直报温度异常，急诊样本在等",
