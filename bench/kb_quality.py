@@ -262,6 +262,7 @@ def held_out_report(
 # (name, file, whether its misses are printed): the held-out sets' never are, so that nobody tunes on them.
 REALISTIC_SETS = (
     ("dev (may be tuned on)", "dev_realistic.yml", True),
+    ("spoken dev: homophones, pinyin, story, indirect (may be tuned on)", "dev_realistic_spoken.yml", True),
     ("held-out (never tuned on)", "heldout_realistic.yml", False),
     ("second held-out (never tuned on)", "heldout_realistic_second.yml", False),
 )

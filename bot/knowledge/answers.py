@@ -157,6 +157,7 @@ class Answers:
             self._refresh()
             self.kb.refresh()
             self._asked = {}
+            message = self.kb.correct(message)
             own = self._read(message, message, device)
             if previous is not None and self._continues(message, own):
                 follow = self._follow_up(message, previous, device)
