@@ -278,7 +278,8 @@ def realistic_report(name: str, items: list[Realistic], outcomes: list[Outcome],
         f"== {name}: {len(items)} questions, {len(answerable)} answerable, {len(unknown)} the KB cannot know"
     )
     print(
-        f"right outright (answered right, or an unknown declined): {outright / len(items):.1%}"
+        "right outright (answered right, or an unknown declined, or a topicless question clarified):"
+        f" {outright / len(items):.1%}"
         f" ({outright}/{len(items)})"
     )
     wrong = answerable.count("wrong") + unknown.count("wrong")
@@ -295,7 +296,8 @@ def realistic_report(name: str, items: list[Realistic], outcomes: list[Outcome],
     print(
         f"unknown: declined honestly {unknown.count('declined')}, offered choices {unknown.count('offered')}"
         " + "
-        f"{unknown.count('reachable')}, answered WRONG {unknown.count('wrong')}"
+        f"{unknown.count('reachable')}, answered WRONG {unknown.count('wrong')}, topicless and asked which"
+        f" topic is meant {unknown.count('clarified')}"
     )
     print(f"{'style':<10}{'n':>5}" + "".join(f"{key:>11}" for key in OUTCOMES))
     for style in dict.fromkeys(item.style for item in items):
@@ -304,7 +306,7 @@ def realistic_report(name: str, items: list[Realistic], outcomes: list[Outcome],
         print(f"{style:<10}{total:>5}" + "".join(f"{counts[key]:>11}" for key in OUTCOMES))
     if show_misses:
         for item, outcome, c in zip(items, outcomes, classes, strict=True):
-            good = c == "right" or (not item.expected and c == "declined")
+            good = c in ("right", "clarified") or (not item.expected and c == "declined")
             if not good:
                 got = ",".join(outcome.topics or outcome.suggested) or "-"
                 print(

@@ -66,6 +66,7 @@ class Reply:
     suggestions: list[FaqHit]  # SUGGEST: the closest questions; ANSWER: for a second question not answered
     context: Context  # keep it for the next message
     score: float | None  # the retriever's best score (None when a trigger named the topic)
+    clarifying: bool = False  # SUGGEST: a short question naming no topic; ask which topic is meant
 
     @property
     def text(self) -> str:
@@ -114,6 +115,9 @@ class _Rules:
     followup_openers: list[str]
     followup_closers: list[str]
     not_ours: list[str]
+    clarify_max_chars: int
+    topicless_words: list[str]
+    clarify_choices: list[str]
     slots: dict[str, Any]
     topics: dict[str, _Topic]
     device: dict[str, Any]
@@ -163,7 +167,37 @@ class Answers:
                 follow = self._follow_up(message, previous, device)
                 if follow is not None and _rank(follow) >= _rank(own):
                     return follow
+            if self._topicless(message):
+                return self._clarification(message)
             return own
+
+    # --- a short question that names no topic (「收费吗」「能来吗」): which topic is meant, not a guess
+    def _topicless(self, message: str) -> bool:
+        rules = self._current_rules()
+        question = _question_text(message, rules)
+        if not question or len(question) > rules.clarify_max_chars or self._triggered_topics(message):
+            return False
+        general = {term for word in rules.topicless_words for term in self.kb.terms(word)}
+        terms = set(self.kb.terms(question))
+        return bool(terms) and terms <= general
+
+    def _clarification(self, message: str) -> Reply:
+        rules = self._current_rules()
+        entries = [self.kb.entry(topic_id) for topic_id in rules.clarify_choices]
+        choices = [FaqHit(e.id, e.question, e.answer, 0.0) for e in entries if e is not None]
+        return Reply(Verdict.SUGGEST, [], choices, Context(_question_text(message, rules), None), None, True)
+
+    def _triggered_topics(self, said: str) -> list[str]:
+        """The topics whose trigger matches what was said."""
+        rules = self._current_rules()
+        seen = f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
+        # A topic with neither an FAQ entry (another contract, another KB) nor its own answers is not
+        # triggered.
+        return [
+            topic_id
+            for topic_id, topic in rules.topics.items()
+            if (topic.answers or self.kb.entry(topic_id) is not None) and _triggered(topic, seen)
+        ]
 
     def _ask(self, text: str) -> Answer:
         if text not in self._asked:
@@ -298,13 +332,7 @@ class Answers:
         candidate text."""
         rules = self._current_rules()
         seen = f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
-        # A topic with neither an FAQ entry (another contract, another KB) nor its own answers is not
-        # triggered.
-        triggered = [
-            topic_id
-            for topic_id, topic in rules.topics.items()
-            if (topic.answers or self.kb.entry(topic_id) is not None) and _triggered(topic, seen)
-        ]
+        triggered = self._triggered_topics(said)
         if len(triggered) == 1:
             return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered)
         best = _supported([self._ask(text) for text in candidates])
@@ -653,6 +681,9 @@ def _load_rules(path: Path) -> _Rules:
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],
             not_ours=[str(word) for word in reading.get("not_ours", [])],
+            clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
+            topicless_words=[str(word) for word in reading.get("topicless_words", [])],
+            clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],
             slots=dict(raw.get("slots") or {}),
             topics=topics,
             device=dict(raw.get("device") or {}),

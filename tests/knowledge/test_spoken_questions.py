@@ -1,5 +1,5 @@
-"""Homophone typos and typed pinyin are read as the knowledge base's words (bot/knowledge/homophones.py), and
-nothing else is changed: words written right stay, however they sound."""
+"""Questions as typed and spoken: homophone typos and typed pinyin read as the knowledge base's words
+(bot/knowledge/homophones.py), words written right kept; a short question naming no topic asked back."""
 
 from __future__ import annotations
 
@@ -62,3 +62,33 @@ def test_a_question_with_a_typo_is_answered(answers: Answers, message: str, topi
     reply = answers.reply(message)
     assert reply.verdict is Verdict.ANSWER, [hit.id for hit in reply.suggestions]
     assert reply.topics == [topic]
+
+
+@pytest.mark.parametrize("message", ["要钱吗", "你好 需要多长时间", "能来吗", "怎么算"])
+def test_a_short_question_naming_no_topic_is_asked_back(answers: Answers, message: str) -> None:
+    reply = answers.reply(message)
+    assert reply.verdict is Verdict.SUGGEST and reply.clarifying
+    assert {hit.id for hit in reply.suggestions} >= {
+        "warranty.length",
+        "fees.after_warranty",
+        "deadlines.onsite",
+    }
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("延保要钱吗", "warranty.extended"),
+        ("投诉多久回复", "complaints.how"),
+        ("热线多少", "hotline.contact"),
+    ],
+)
+def test_a_short_question_with_a_topic_is_answered(answers: Answers, message: str, topic: str) -> None:
+    reply = answers.reply(message)
+    assert not reply.clarifying and reply.topics == [topic]
+
+
+def test_a_short_follow_up_is_read_with_the_question_before_not_asked_back(answers: Answers) -> None:
+    earlier = answers.reply("定期保养一年做几次")
+    reply = answers.reply("要钱吗", previous=earlier.context)
+    assert not reply.clarifying and reply.topics == ["maintenance.preventive"]
