@@ -43,6 +43,8 @@ _X_NOT_X = re.compile(r"(.)不\1")
 _STORY_CLAUSE = 6
 # Characters a run-on clause needs after a question's end to be cut there.
 _RUN_ON_REST = 4
+# Longest lead-in before a word of asking on someone's behalf (「科长让我问问」「院办让我了解一下」).
+_ASKING_LEAD = 10
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class _Topic:
 @dataclass(frozen=True)
 class _Rules:
     greetings: list[str]
+    asking_words: list[str]
     context_openers: list[str]
     question_words: list[str]
     question_endings: list[str]
@@ -587,7 +590,8 @@ def _run_on(clause: str, rules: _Rules) -> list[str]:
 
 
 def _after_greetings(clause: str, rules: _Rules) -> str:
-    """The clause without the greetings it starts with (「你好我是设备科的」 → 「我是设备科的」)."""
+    """The clause without the greetings it starts with (「你好我是设备科的」 → 「我是设备科的」) and without a
+    lead-in saying who wants to know (「科长让我问问上个月装的…」 → 「上个月装的…」)."""
     rest = clause
     changed = True
     while rest and changed:
@@ -596,7 +600,22 @@ def _after_greetings(clause: str, rules: _Rules) -> str:
             if rest.startswith(word):
                 rest, changed = rest[len(word) :], True
                 break
+        else:
+            lead = _asking_lead(rest, rules)
+            if lead:
+                rest, changed = rest[lead:], True
     return rest
+
+
+def _asking_lead(clause: str, rules: _Rules) -> int:
+    """The length of a lead-in ending with a word of asking (「主任交代我问清楚」, 「有个事想请教」), when
+    it is short and asks nothing itself; else 0."""
+    ends = [
+        clause.find(word) + len(word)
+        for word in rules.asking_words
+        if 0 <= clause.find(word) <= _ASKING_LEAD and not _asks(clause[: clause.find(word)], rules)
+    ]
+    return max(ends, default=0)
 
 
 def _without_greetings(clauses: list[str], rules: _Rules) -> list[str]:
@@ -670,6 +689,7 @@ def _load_rules(path: Path) -> _Rules:
         }
         return _Rules(
             greetings=[str(word) for word in reading["greetings"]],
+            asking_words=[str(word) for word in reading.get("asking_words", [])],
             context_openers=[str(word) for word in reading["context_openers"]],
             question_words=[str(word) for word in reading["question_words"]],
             question_endings=[str(word) for word in reading["question_endings"]],
