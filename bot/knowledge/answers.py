@@ -45,6 +45,8 @@ _STORY_CLAUSE = 6
 _RUN_ON_REST = 4
 # Longest lead-in before a word of asking on someone's behalf (「科长让我问问」「院办让我了解一下」).
 _ASKING_LEAD = 10
+# Sentence-final particles: a lead-in followed only by these is the whole clause (「可以问一下吗」).
+_PARTICLES = "吗呢吧"
 
 
 @dataclass(frozen=True)
@@ -609,12 +611,14 @@ def _after_greetings(clause: str, rules: _Rules) -> str:
 
 def _asking_lead(clause: str, rules: _Rules) -> int:
     """The length of a lead-in ending with a word of asking (「主任交代我问清楚」, 「有个事想请教」), when
-    it is short and asks nothing itself; else 0."""
-    ends = [
-        clause.find(word) + len(word)
-        for word in rules.asking_words
-        if 0 <= clause.find(word) <= _ASKING_LEAD and not _asks(clause[: clause.find(word)], rules)
-    ]
+    it is short and asks nothing itself, or when it is the whole clause (「能不能跟我说说」); else 0."""
+    ends = []
+    for word in rules.asking_words:
+        at = clause.find(word)
+        end = at + len(word)
+        rest = clause[end:].strip(_PARTICLES)
+        if 0 <= at <= _ASKING_LEAD and (not _asks(clause[:at], rules) or not rest):
+            ends.append(end if rest else len(clause))
     return max(ends, default=0)
 
 

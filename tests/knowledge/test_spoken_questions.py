@@ -1,5 +1,6 @@
 """Questions as typed and spoken: homophone typos and typed pinyin read as the knowledge base's words
-(bot/knowledge/homophones.py), words written right kept; a short question naming no topic asked back."""
+(bot/knowledge/homophones.py), words written right kept; a lead-in of asking for someone left out; a short
+question naming no topic asked back."""
 
 from __future__ import annotations
 
@@ -92,3 +93,18 @@ def test_a_short_follow_up_is_read_with_the_question_before_not_asked_back(answe
     earlier = answers.reply("定期保养一年做几次")
     reply = answers.reply("要钱吗", previous=earlier.context)
     assert not reply.clarifying and reply.topics == ["maintenance.preventive"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # 确认 would rule the arrival time out (its `unless`): the lead-in is not part of the question
+        ("设备科让我确认一下，工程师多久能到", "deadlines.onsite"),
+        ("能不能跟我说一下，报修以后多久有人回电话", "deadlines.first_response"),
+        ("检验科主任让我打听一下保修从哪天算", "warranty.start_date"),
+    ],
+)
+def test_a_lead_in_of_asking_for_someone_is_not_the_question(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answers.reply(message).topics == [topic]
