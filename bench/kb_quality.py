@@ -20,12 +20,12 @@ with
    under suggest_threshold (a declined question scores 0). "Ranked first" ignores the thresholds: it tells a
    ranking miss (wrong entry first) from a calibration miss (right entry first, scored too low). The scores
    thresholds aside come from a temporary copy of kb/ whose suggest_threshold is 0.
-3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml, may be tuned on; heldout_realistic.yml
-   and heldout_realistic_second.yml, never)
+3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml and dev_realistic_spoken.yml, may be
+   tuned on; heldout_realistic.yml and heldout_realistic_second.yml, never)
    asked as the bot asks them (`bot.knowledge.answers.Answers.reply`, the previous question kept for
    follow-ups), per style: right outright, reachable via 「您是想问」, wrong confident answers, honest
-   declines. `--retriever-only` asks the bare FAQ retriever instead (one question, no context, no policy
-   answerers): the numbers before issue 14.
+   declines, short topicless questions asked which topic is meant. `--retriever-only` asks the bare FAQ
+   retriever instead (one question, no context, no policy answerers): the numbers before issue 14.
 """
 
 from __future__ import annotations
