@@ -85,7 +85,9 @@ class ActionAnswerQuestion(Action):
             return [SlotSet("faq_misses", 0), SlotSet("faq_question_id", question_id), *remembered]
         if reply.verdict is Verdict.SUGGEST:
             buttons = [{"title": hit.question, "payload": hit.question} for hit in reply.suggestions]
-            dispatcher.utter_message(text=say("faq_suggest"), buttons=buttons)
+            # A short question naming no topic is asked which topic is meant, not offered guesses.
+            key = "faq_clarify" if reply.clarifying else "faq_suggest"
+            dispatcher.utter_message(text=say(key), buttons=buttons)
             return [SlotSet("faq_misses", 0), SlotSet("faq_question_id", None), *remembered]
         misses = int(tracker.get_slot("faq_misses") or 0) + 1
         key = "faq_none_twice" if misses >= 2 else "faq_none"

@@ -43,6 +43,10 @@ _X_NOT_X = re.compile(r"(.)不\1")
 _STORY_CLAUSE = 6
 # Characters a run-on clause needs after a question's end to be cut there.
 _RUN_ON_REST = 4
+# Longest lead-in before a word of asking on someone's behalf (「科长让我问问」「院办让我了解一下」).
+_ASKING_LEAD = 10
+# Sentence-final particles: a lead-in followed only by these is the whole clause (「可以问一下吗」).
+_PARTICLES = "吗呢吧"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Reply:
     suggestions: list[FaqHit]  # SUGGEST: the closest questions; ANSWER: for a second question not answered
     context: Context  # keep it for the next message
     score: float | None  # the retriever's best score (None when a trigger named the topic)
+    clarifying: bool = False  # SUGGEST: a short question naming no topic; ask which topic is meant
 
     @property
     def text(self) -> str:
@@ -103,6 +108,7 @@ class _Topic:
 @dataclass(frozen=True)
 class _Rules:
     greetings: list[str]
+    asking_words: list[str]
     context_openers: list[str]
     question_words: list[str]
     question_endings: list[str]
@@ -114,6 +120,9 @@ class _Rules:
     followup_openers: list[str]
     followup_closers: list[str]
     not_ours: list[str]
+    clarify_max_chars: int
+    topicless_words: list[str]
+    clarify_choices: list[str]
     slots: dict[str, Any]
     topics: dict[str, _Topic]
     device: dict[str, Any]
@@ -157,12 +166,43 @@ class Answers:
             self._refresh()
             self.kb.refresh()
             self._asked = {}
+            message = self.kb.correct(message)
             own = self._read(message, message, device)
             if previous is not None and self._continues(message, own):
                 follow = self._follow_up(message, previous, device)
                 if follow is not None and _rank(follow) >= _rank(own):
                     return follow
+            if self._topicless(message):
+                return self._clarification(message)
             return own
+
+    # --- a short question that names no topic (「收费吗」「能来吗」): which topic is meant, not a guess
+    def _topicless(self, message: str) -> bool:
+        rules = self._current_rules()
+        question = _question_text(message, rules)
+        if not question or len(question) > rules.clarify_max_chars or self._triggered_topics(message):
+            return False
+        general = {term for word in rules.topicless_words for term in self.kb.terms(word)}
+        terms = set(self.kb.terms(question))
+        return bool(terms) and terms <= general
+
+    def _clarification(self, message: str) -> Reply:
+        rules = self._current_rules()
+        entries = [self.kb.entry(topic_id) for topic_id in rules.clarify_choices]
+        choices = [FaqHit(e.id, e.question, e.answer, 0.0) for e in entries if e is not None]
+        return Reply(Verdict.SUGGEST, [], choices, Context(_question_text(message, rules), None), None, True)
+
+    def _triggered_topics(self, said: str) -> list[str]:
+        """The topics whose trigger matches what was said."""
+        rules = self._current_rules()
+        seen = f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
+        # A topic with neither an FAQ entry (another contract, another KB) nor its own answers is not
+        # triggered.
+        return [
+            topic_id
+            for topic_id, topic in rules.topics.items()
+            if (topic.answers or self.kb.entry(topic_id) is not None) and _triggered(topic, seen)
+        ]
 
     def _ask(self, text: str) -> Answer:
         if text not in self._asked:
@@ -297,13 +337,7 @@ class Answers:
         candidate text."""
         rules = self._current_rules()
         seen = f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
-        # A topic with neither an FAQ entry (another contract, another KB) nor its own answers is not
-        # triggered.
-        triggered = [
-            topic_id
-            for topic_id, topic in rules.topics.items()
-            if (topic.answers or self.kb.entry(topic_id) is not None) and _triggered(topic, seen)
-        ]
+        triggered = self._triggered_topics(said)
         if len(triggered) == 1:
             return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered)
         best = _supported([self._ask(text) for text in candidates])
@@ -558,7 +592,8 @@ def _run_on(clause: str, rules: _Rules) -> list[str]:
 
 
 def _after_greetings(clause: str, rules: _Rules) -> str:
-    """The clause without the greetings it starts with (「你好我是设备科的」 → 「我是设备科的」)."""
+    """The clause without the greetings it starts with (「你好我是设备科的」 → 「我是设备科的」) and without a
+    lead-in saying who wants to know (「科长让我问问上个月装的…」 → 「上个月装的…」)."""
     rest = clause
     changed = True
     while rest and changed:
@@ -567,7 +602,24 @@ def _after_greetings(clause: str, rules: _Rules) -> str:
             if rest.startswith(word):
                 rest, changed = rest[len(word) :], True
                 break
+        else:
+            lead = _asking_lead(rest, rules)
+            if lead:
+                rest, changed = rest[lead:], True
     return rest
+
+
+def _asking_lead(clause: str, rules: _Rules) -> int:
+    """The length of a lead-in ending with a word of asking (「主任交代我问清楚」, 「有个事想请教」), when
+    it is short and asks nothing itself, or when it is the whole clause (「能不能跟我说说」); else 0."""
+    ends = []
+    for word in rules.asking_words:
+        at = clause.find(word)
+        end = at + len(word)
+        rest = clause[end:].strip(_PARTICLES)
+        if 0 <= at <= _ASKING_LEAD and (not _asks(clause[:at], rules) or not rest):
+            ends.append(end if rest else len(clause))
+    return max(ends, default=0)
 
 
 def _without_greetings(clauses: list[str], rules: _Rules) -> list[str]:
@@ -641,6 +693,7 @@ def _load_rules(path: Path) -> _Rules:
         }
         return _Rules(
             greetings=[str(word) for word in reading["greetings"]],
+            asking_words=[str(word) for word in reading.get("asking_words", [])],
             context_openers=[str(word) for word in reading["context_openers"]],
             question_words=[str(word) for word in reading["question_words"]],
             question_endings=[str(word) for word in reading["question_endings"]],
@@ -652,6 +705,9 @@ def _load_rules(path: Path) -> _Rules:
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],
             not_ours=[str(word) for word in reading.get("not_ours", [])],
+            clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
+            topicless_words=[str(word) for word in reading.get("topicless_words", [])],
+            clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],
             slots=dict(raw.get("slots") or {}),
             topics=topics,
             device=dict(raw.get("device") or {}),

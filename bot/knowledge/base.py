@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from bot.knowledge.faq import FaqEntry, duplicates, load_faq, load_yaml
+from bot.knowledge.homophones import Homophones
 from bot.knowledge.retrieval import HeldOut, Index, ScoringSettings, Variant
 from bot.knowledge.text import TextAnalyser
 from bot.policy import PolicyError, ServicePolicy
@@ -84,6 +85,7 @@ class _Content:
     index: Index
     problems: list[str]
     device_words: frozenset[str]  # the canonical device words (生化仪, 发光仪 …) of normalised texts
+    homophones: Homophones
 
 
 class KnowledgeBase:
@@ -135,6 +137,11 @@ class KnowledgeBase:
     def terms(self, text: str) -> list[str]:
         """The words the retriever looks a text up by (synonyms applied, stopwords dropped)."""
         return self._content.analyser.terms(text)
+
+    def correct(self, text: str) -> str:
+        """The text with homophone typos and typed pinyin turned into the knowledge base's words (保休 →
+        保修, yan bao → 延保)."""
+        return self._content.homophones.correct(text)
 
     def device_words(self, text: str) -> set[str]:
         """The device types a text names, as canonical words (「KR-2000」, 「生化」 → 生化仪)."""
@@ -247,8 +254,18 @@ class KnowledgeBase:
             device_terms=device_terms,
         )
         by_id = {entry.id: entry for entry in loaded.entries}
+        # What a misspelt word may become: the words of the FAQ's texts (cached by the analyser) and its own.
+        vocabulary = {term for variant in index.variants for term in analyser.terms(variant.text)}
+        homophones = Homophones(vocabulary | analyser.own_words, *analyser.frequencies)
         return _Content(
-            settings, analyser, loaded.entries, by_id, index, loaded.problems, frozenset(device_terms)
+            settings,
+            analyser,
+            loaded.entries,
+            by_id,
+            index,
+            loaded.problems,
+            frozenset(device_terms),
+            homophones,
         )
 
 

@@ -14,6 +14,7 @@ from bot.knowledge.answers import Answers
 from bot.knowledge.learning import export, gap_clusters, learned
 from bot.knowledge.questions import gaps
 from bot.policy import current_policy
+from bot.texts import say
 
 
 def cmd_kb_ask(args: argparse.Namespace) -> int:
@@ -36,6 +37,7 @@ def cmd_kb_ask(args: argparse.Namespace) -> int:
                     {
                         "question": question,
                         "verdict": reply.verdict.value,
+                        "clarifying": reply.clarifying,
                         "answers": [{"id": part.topic, "answer": part.text} for part in reply.parts],
                         "suggestions": [
                             {"id": h.id, "question": h.question, "score": round(h.score, 4)}
@@ -55,7 +57,10 @@ def cmd_kb_ask(args: argparse.Namespace) -> int:
             for part in reply.parts:
                 print(f"答：{part.text}  [{part.topic}]")
         elif reply.verdict is Verdict.SUGGEST:
-            print("您是想问：" + "；".join(f"{h.question} [{h.id} {h.score:.2f}]" for h in reply.suggestions))
+            print(
+                say("faq_clarify" if reply.clarifying else "faq_suggest")
+                + "；".join(f"{h.question} [{h.id} {h.score:.2f}]" for h in reply.suggestions)
+            )
         else:
             print("（知识库中没有答案）")
         print()

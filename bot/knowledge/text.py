@@ -31,7 +31,7 @@ _TERMS_CACHE_SIZE = 100_000
 
 
 @lru_cache(maxsize=1)
-def _general_dictionary() -> tuple[dict[str, int], int]:
+def general_dictionary() -> tuple[dict[str, int], int]:
     """jieba's general dictionary (word → frequency, total), read from disk once per process: it takes a
     second."""
     tokenizer = jieba.Tokenizer()
@@ -81,17 +81,28 @@ class TextAnalyser:
         # copy of the general dictionary (jieba 0.42's FREQ/total/initialized) instead of reading it from disk
         # again.
         self._tokenizer = jieba.Tokenizer()
-        freq, total = _general_dictionary()
+        freq, total = general_dictionary()
         self._tokenizer.FREQ, self._tokenizer.total, self._tokenizer.initialized = dict(freq), total, True
         # A stopword that is a group's word (咋 → 怎么) is dropped anyway: boosting it would only bend the
         # splits.
-        for word in {*self._canonical.values(), *(clean(word) for word in words)} - self._stopwords:
+        self._words = frozenset(clean(word) for word in words)
+        for word in {*self._canonical.values(), *self._words} - self._stopwords:
             if word and " " not in word:
                 self._tokenizer.add_word(word, freq=_DOMAIN_WORD_FREQ)
         self._terms_cache: dict[str, tuple[str, ...]] = {}
 
     def normalise(self, text: str) -> str:
         return self._rewrite(text)[0]
+
+    @property
+    def frequencies(self) -> tuple[dict[str, int], int]:
+        """The tokenizer's unigram counts (the general dictionary with the domain's words) and their total."""
+        return self._tokenizer.FREQ, self._tokenizer.total
+
+    @property
+    def own_words(self) -> set[str]:
+        """The synonyms (every variant and group word), the domain words and the stopwords."""
+        return {*self._canonical, *self._canonical.values(), *self._words, *self._stopwords}
 
     def terms(self, text: str) -> list[str]:
         cached = self._terms_cache.get(text)

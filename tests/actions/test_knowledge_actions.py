@@ -41,6 +41,15 @@ async def test_mid_form_answer_does_not_ask_for_feedback(database, dispatcher, d
     assert "2年" in texts(dispatcher) and "有帮助吗" not in texts(dispatcher)
 
 
+async def test_a_short_question_naming_no_topic_is_asked_which_topic_is_meant(
+    database, dispatcher, domain
+) -> None:
+    await ActionAnswerQuestion().run(dispatcher, make_tracker("要钱吗", "ask_question"), domain)
+    message = dispatcher.messages[-1]
+    assert "保修、收费、上门时间" in message["text"] and "有帮助吗" not in message["text"]
+    assert any("收费" in button["title"] for button in message["buttons"])
+
+
 async def test_two_misses_in_a_row_offer_a_person(database, dispatcher, domain) -> None:
     events = await ActionAnswerQuestion().run(
         dispatcher, make_tracker("你们食堂几点开饭", "ask_question"), domain

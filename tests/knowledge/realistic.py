@@ -14,7 +14,7 @@ from bot.knowledge.answers import Answers
 from bot.policy import ServicePolicy
 
 HERE = Path(__file__).resolve().parent
-OUTCOMES = ("right", "partial", "reachable", "wrong", "offered", "declined")
+OUTCOMES = ("right", "partial", "reachable", "wrong", "offered", "declined", "clarified")
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Realistic:
     expected: list[str]  # FAQ topics the answer must cover; empty: the KB cannot know, decline
     must: list[str]  # texts the answer must contain, policy values filled in
     after: str | None  # the previous message, for follow-ups
+    clarify: bool = False  # a short question naming no topic: right when the bot asks which topic is meant
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Outcome:
     topics: list[str]  # the topics answered
     text: str  # the answer the caller reads (empty unless answered)
     suggested: list[str]  # the topics offered as 「您是想问」 choices
+    clarified: bool = False  # the choices ask which topic is meant
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,10 @@ class Tally:
 
     @property
     def right_outright(self) -> float:
-        """Answered right, or (a question the knowledge base cannot know) declined."""
+        """Answered right, asked which topic is meant (a question naming none), or (a question the knowledge
+        base cannot know) declined."""
         good = sum(
-            c == "right" or (not item.expected and c == "declined")
+            c in ("right", "clarified") or (not item.expected and c == "declined")
             for item, c in zip(self.items, self.classes, strict=True)
         )
         return good / len(self.items)
@@ -69,7 +72,11 @@ def load_realistic(path: Path, policy: ServicePolicy) -> list[Realistic]:
     for item in raw:
         expected = item["id"] if isinstance(item["id"], list) else ([item["id"]] if item["id"] else [])
         must = [policy.render(text) for text in item.get("must", [])]
-        items.append(Realistic(str(item["text"]), item["style"], expected, must, item.get("after")))
+        items.append(
+            Realistic(
+                str(item["text"]), item["style"], expected, must, item.get("after"), bool(item.get("clarify"))
+            )
+        )
     return items
 
 
@@ -77,7 +84,9 @@ def classify(item: Realistic, outcome: Outcome) -> str:
     """right: every topic answered with the asked-for numbers, and nothing else; partial: answered, some
     topics missing, nothing wrong; reachable: a 「您是想问」 choice holds the topic; wrong: a confident
     answer that is not right or partial (for an unknown question: any answer); offered: choices without the
-    topic; declined: nothing offered."""
+    topic; declined: nothing offered; clarified: a question marked `clarify` asked which topic is meant."""
+    if item.clarify and outcome.clarified:
+        return "clarified"
     if outcome.verdict is Verdict.NONE:
         return "declined"
     if outcome.verdict is Verdict.SUGGEST:
@@ -102,7 +111,8 @@ def answers_outcome(answers: Answers, item: Realistic) -> Outcome:
     """What the bot answers; a follow-up is asked right after its previous question."""
     previous = answers.reply(item.after).context if item.after else None
     reply = answers.reply(item.text, previous=previous)
-    return Outcome(reply.verdict, reply.topics, reply.text, [hit.id for hit in reply.suggestions])
+    suggested = [hit.id for hit in reply.suggestions]
+    return Outcome(reply.verdict, reply.topics, reply.text, suggested, reply.clarifying)
 
 
 def tally(items: list[Realistic], outcomes: list[Outcome]) -> Tally:
