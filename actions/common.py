@@ -14,6 +14,7 @@ from bot.db import session_scope
 from bot.db.models import Device
 from bot.identity import Caller, caller_of, device_shown_to
 from bot.intake import FIELDS, Message, normalise_phone
+from bot.replies import NOT_GIVEN
 from bot.tickets import Origin, find_ticket
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,13 @@ INTAKE_SLOTS = (
 )
 # Who the caller is: kept across intakes in one conversation so a second request does not ask again.
 CALLER_SLOTS = ("hospital", "department", "contact_person", "contact_phone")
+
+
+def given_slot(tracker: Tracker, slot: str) -> str | None:
+    """A slot's value as the caller gave it; None for nothing and for 「未提供」 (the serial they could not
+    find), which is a note for the read-back, never a value on a ticket."""
+    value = tracker.get_slot(slot)
+    return None if value in (None, "", NOT_GIVEN) else str(value)
 
 
 def latest_message(tracker: Tracker) -> Message:

@@ -12,7 +12,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import caller_phone, latest_message, origin_of
+from actions.common import (
+    CALLER_SLOTS,
+    INTAKE_SLOTS,
+    caller_phone,
+    given_slot,
+    latest_message,
+    origin_of,
+    reset,
+)
 from actions.handoff import queue_after_complaint, queue_instead_of_callback
 from actions.ratings import ask_for_score, rate
 from actions.requests import callback_window_said, registry_fields, request_follow_up, schedule_window
@@ -132,6 +140,26 @@ class ValidateContactForm(FormValidationAction):
         return {"contact_phone": None}
 
 
+def _request_registration(tracker: Tracker) -> Registration:
+    """The request as asked, and a fault report under way when the caller asked for a person in the middle of
+    it: its fault, place and clinical impact go on the call-back ticket, not lost with the form."""
+    request = given_slot(tracker, "request_text")
+    fault = given_slot(tracker, "fault_description")
+    description = say("request_with_fault", request=request or "", fault=fault) if fault else request
+    return Registration(
+        hospital=given_slot(tracker, "hospital"),
+        department=given_slot(tracker, "department"),
+        contact_person=given_slot(tracker, "contact_person"),
+        contact_phone=given_slot(tracker, "contact_phone"),
+        device=given_slot(tracker, "device"),
+        serial_number=given_slot(tracker, "serial_number"),
+        description=description,
+        site_address=given_slot(tracker, "site_address"),
+        site_city=given_slot(tracker, "site_city"),
+        clinical_impact=given_slot(tracker, "clinical_impact"),
+    )
+
+
 class ActionSubmitServiceRequest(Action):
     def name(self) -> str:
         return "action_submit_service_request"
@@ -160,15 +188,7 @@ class ActionSubmitServiceRequest(Action):
             return finished
         if queue_instead_of_callback(dispatcher, tracker, kind, utc_now()):
             return finished
-        registration = Registration(
-            hospital=tracker.get_slot("hospital"),
-            department=tracker.get_slot("department"),
-            contact_person=tracker.get_slot("contact_person"),
-            contact_phone=tracker.get_slot("contact_phone"),
-            device=tracker.get_slot("device"),
-            serial_number=tracker.get_slot("serial_number"),
-            description=tracker.get_slot("request_text"),
-        )
+        registration = _request_registration(tracker)
         submitted = submit_ticket(
             kind,
             registration,
@@ -190,12 +210,17 @@ class ActionSubmitServiceRequest(Action):
             )
             dispatcher.utter_message(text=text)
         elif submitted.ticket is not None:
-            window = schedule_window(submitted.ticket, registration.description, policy)
+            request = given_slot(tracker, "request_text")
+            window = schedule_window(submitted.ticket, request, policy)
             if window is not None:
                 dispatcher.utter_message(text=callback_window_said(submitted.ticket, window, policy))
             else:
                 dispatcher.utter_message(text=request_created(submitted.ticket, policy))
-        named = find_ticket_number(registration.description or "")
+        carried_fault = given_slot(tracker, "fault_description") is not None
+        if carried_fault and submitted.outcome is not SubmitOutcome.FAILED:
+            dispatcher.utter_message(text=say("request_fault_kept"))
+            finished += reset(INTAKE_SLOTS, keep=CALLER_SLOTS)  # the report lives on this ticket now
+        named = find_ticket_number(given_slot(tracker, "request_text") or "")
         if kind is TicketKind.COMPLAINT and submitted.ticket is not None and named:
             with session_scope() as session:
                 note_complaint(session, named, submitted.ticket, caller=tracker.sender_id, at=utc_now())

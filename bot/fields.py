@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from bot.intake import digits_only, normalise_phone, normalise_serial
+from bot.texts import labels
 
 HAN = "\u4e00-\u9fff"
 _PAYLOAD = re.compile(r"^\s*/[A-Za-z_]")
@@ -53,8 +54,9 @@ _AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没�
 
 
 def is_payload(text: str) -> bool:
-    """A button payload or an `/intent` string: a choice, never a field value."""
-    return bool(_PAYLOAD.match(text))
+    """A button payload, an `/intent` string or the words on one of our request buttons (「设备故障报修」,
+    also what an old button's click becomes, bot/channels/user_text.py): a choice, never a field value."""
+    return bool(_PAYLOAD.match(text)) or text.strip() in labels("intent_labels").values()
 
 
 def strip_around(text: str) -> str:

@@ -14,13 +14,25 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.channels.store import SharedStore
+from bot.texts import labels
 
 _COMMAND_START = re.compile(r"^[\s/]+")
+_BARE_INTENT = re.compile(r"^\s*/+([a-z_]+)\s*$")
+# A stale 「现场有安全险情」 click would raise a safety incident with no hazard named: it stays plain text.
+_NOT_READ_AS_WORDS = frozenset({"report_hazard"})
 
 
 def caller_text(said: str) -> str:
-    """The text without the leading slashes that would make Rasa read it as an intent."""
-    return _COMMAND_START.sub("", said) if said.lstrip().startswith("/") else said
+    """The text without the leading slashes that would make Rasa read it as an intent. A bare button payload
+    the bot did not just offer (a click on an old menu, 「/report_fault」) is read as the words on that button
+    (「设备故障报修」), which go through the NLU like anything typed."""
+    if not said.lstrip().startswith("/"):
+        return said
+    bare = _BARE_INTENT.match(said)
+    words = labels("intent_labels")
+    if bare and bare.group(1) in words and bare.group(1) not in _NOT_READ_AS_WORDS:
+        return words[bare.group(1)]
+    return _COMMAND_START.sub("", said)
 
 
 class OfferedPayloads:

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.channels.user_text import caller_text
 from bot.identity import identity_secret, issue_web_session
 from tests.channels.platform_fakes import (
     AsgiClient,
@@ -182,7 +183,8 @@ async def test_intent_syntax_typed_on_wechat_sms_and_voice_reaches_the_bot_as_te
         )
         step = f"step={uuid.uuid4().hex}"
         await client.request("POST", VOICE_WEBHOOK, step, *_voice_request(step, SpeechResult="/cancel"))
-    assert bot.texts == ['affirm{"x": 1}', "request_human", "cancel"]
+    # with entities: text; a bare intent name: the words on its button, read by the NLU like anything said
+    assert bot.texts == ['affirm{"x": 1}', "转人工客服", "取消当前操作"]
 
 
 async def test_our_own_payloads_still_work_menu_click_and_numbered_choice() -> None:
@@ -234,10 +236,25 @@ async def test_rest_passes_a_payload_only_when_the_last_reply_offered_it() -> No
     bot = FakeBot(replies=[{"text": "需要转人工吗？", "buttons": [{"title": "是", "payload": "/affirm"}]}])
     token = issue_web_session(identity_secret()).token
     async with serve(rest_channel(limiter()), bot) as client:
-        await rest(client, token, "/request_human")  # nothing offered yet: text
+        await rest(client, token, "/request_human")  # nothing offered yet: the words on that button
         await rest(client, token, "/affirm")  # offered by the reply before: the payload
         await rest(client, token, '/affirm{"contact_phone": "+88216000000"}')  # not what was offered: text
-    assert bot.texts == ["request_human", "/affirm", 'affirm{"contact_phone": "+88216000000"}']
+    assert bot.texts == ["转人工客服", "/affirm", 'affirm{"contact_phone": "+88216000000"}']
+
+
+@pytest.mark.parametrize(
+    ("said", "read"),
+    [
+        ("/report_fault", "设备故障报修"),
+        ("  //check_ticket ", "查询工单进度"),
+        ("/report_hazard", "report_hazard"),  # a stale click never raises a safety incident
+        ("/no_such_intent", "no_such_intent"),
+        ('/report_fault{"serial_number": "KR1"}', 'report_fault{"serial_number": "KR1"}'),
+        ("报修 /report_fault", "报修 /report_fault"),
+    ],
+)
+def test_a_button_payload_not_just_offered_is_read_as_its_words(said: str, read: str) -> None:
+    assert caller_text(said) == read
 
 
 async def test_rest_bodies_are_capped_from_the_header() -> None:
