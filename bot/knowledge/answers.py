@@ -556,6 +556,8 @@ def _supported(answers: list[Answer]) -> Answer:
     found = {hit.id for hit in whole.hits}
     best = whole
     for answer in shorter:
+        if whole.verdict is Verdict.ANSWER and answer.hits and answer.hits[0].id != whole.hits[0].id:
+            continue  # the story named the topic (「机器是十多年前买的了，…，还给不给修」)
         if answer.hits and answer.hits[0].id not in found:
             if whole.hits:
                 continue  # what the whole text finds stands
