@@ -19,8 +19,8 @@ Usage: .venv/bin/python bench/kb_quality.py [--from 0.24] [--to 0.40] [--step 0.
    under suggest_threshold (a declined question scores 0). "Ranked first" ignores the thresholds: it tells a
    ranking miss (wrong entry first) from a calibration miss (right entry first, scored too low). The scores
    thresholds aside come from a temporary copy of kb/ whose suggest_threshold is 0.
-3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml and dev_realistic_spoken.yml, may be
-   tuned on; heldout_realistic.yml and heldout_realistic_second.yml, never)
+3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml, dev_realistic_spoken.yml and
+   dev_realistic_long.yml, may be tuned on; heldout_realistic.yml and heldout_realistic_second.yml, never)
    asked as the bot asks them (`bot.knowledge.answers.Answers.reply`, the previous question kept for
    follow-ups), per style: right outright, reachable via 「您是想问」, wrong confident answers, honest
    declines, short topicless questions asked which topic is meant. `--retriever-only` asks the bare FAQ
@@ -89,11 +89,15 @@ def unfiltered_copy(kb_dir: Path, target: Path) -> Path:
     return target
 
 
-def verdict_at(best: float, runner_up: float, answer: float, margin: float, suggest: float) -> Verdict:
+def verdict_at(
+    best: float, runner_up: float, answer: float, margin: float, suggest: float, lone: float
+) -> Verdict:
     """KnowledgeBase.ask's decision for these two best scores, with these thresholds."""
     if best < suggest:
         return Verdict.NONE
-    return Verdict.ANSWER if best >= answer and best - runner_up >= margin else Verdict.SUGGEST
+    confident = best >= answer and best - runner_up >= margin
+    confident = confident or (runner_up < suggest and best >= lone)
+    return Verdict.ANSWER if confident else Verdict.SUGGEST
 
 
 def score_all(
@@ -140,14 +144,25 @@ def tuning_tables(
         counts: Counter[str] = Counter()
         for r in loo:
             verdict = verdict_at(
-                r.best_score, r.runner_up_score, threshold, shipped.answer_margin, shipped.suggest_threshold
+                r.best_score,
+                r.runner_up_score,
+                threshold,
+                shipped.answer_margin,
+                shipped.suggest_threshold,
+                shipped.lone_answer_threshold,
             )
             if verdict is Verdict.ANSWER:
                 counts["correct" if r.best_id == r.variant.entry_id else "wrong"] += 1
             else:
                 counts[verdict.value] += 1
         off = Counter(
-            verdict_at(*top_two(item), threshold, shipped.answer_margin, shipped.suggest_threshold)
+            verdict_at(
+                *top_two(item),
+                threshold,
+                shipped.answer_margin,
+                shipped.suggest_threshold,
+                shipped.lone_answer_threshold,
+            )
             for item in off_topic
         )
         cells = [counts[key] / n for key in ("correct", "wrong", "suggest", "none")]
@@ -183,13 +198,25 @@ def threshold_trade_off(
     for threshold in TRADE_OFF_THRESHOLDS:
         counts: Counter[str] = Counter()
         for item in answerable:
-            verdict = verdict_at(*top_two(item), threshold, shipped.answer_margin, shipped.suggest_threshold)
+            verdict = verdict_at(
+                *top_two(item),
+                threshold,
+                shipped.answer_margin,
+                shipped.suggest_threshold,
+                shipped.lone_answer_threshold,
+            )
             if verdict is Verdict.ANSWER:
                 counts["right" if item.ranked[0][0] == item.expected_id else "wrong"] += 1
             else:
                 counts[verdict.value] += 1
         off = Counter(
-            verdict_at(*top_two(item), threshold, shipped.answer_margin, shipped.suggest_threshold)
+            verdict_at(
+                *top_two(item),
+                threshold,
+                shipped.answer_margin,
+                shipped.suggest_threshold,
+                shipped.lone_answer_threshold,
+            )
             for item in off_topic
         )
         label = f"{threshold:.2f}" + (" shipped" if abs(threshold - shipped.answer_threshold) < 1e-9 else "")
@@ -262,6 +289,7 @@ def held_out_report(
 REALISTIC_SETS = (
     ("dev (may be tuned on)", "dev_realistic.yml", True),
     ("spoken dev: homophones, pinyin, story, indirect (may be tuned on)", "dev_realistic_spoken.yml", True),
+    ("long dev: indirect wording, a long story first (may be tuned on)", "dev_realistic_long.yml", True),
     ("held-out (never tuned on)", "heldout_realistic.yml", False),
     ("second held-out (never tuned on)", "heldout_realistic_second.yml", False),
 )
@@ -334,7 +362,8 @@ def main(low: float, high: float, step: float, show_misses: bool) -> None:
     shipped = kb.settings
     print(
         f"shipped settings: answer_threshold {shipped.answer_threshold:.2f}, answer_margin "
-        f"{shipped.answer_margin:.2f}, suggest_threshold {shipped.suggest_threshold:.2f}"
+        f"{shipped.answer_margin:.2f}, suggest_threshold {shipped.suggest_threshold:.2f},"
+        f" lone_answer_threshold {shipped.lone_answer_threshold:.2f}"
     )
     print()
     with tempfile.TemporaryDirectory() as tmp:

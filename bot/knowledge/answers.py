@@ -182,9 +182,7 @@ class Answers:
         question = _question_text(message, rules)
         if not question or len(question) > rules.clarify_max_chars or self._triggered_topics(message):
             return False
-        general = {term for word in rules.topicless_words for term in self.kb.terms(word)}
-        terms = set(self.kb.terms(question))
-        return bool(terms) and terms <= general
+        return bool(self.kb.terms(question)) and self._general(question)
 
     def _clarification(self, message: str) -> Reply:
         rules = self._current_rules()
@@ -329,7 +327,22 @@ class Answers:
         # Only a story is dropped: short clauses before the question are its topic words (「延保 怎么买」).
         if asking and asking[0] > 0 and all(len(clause) >= _STORY_CLAUSE for clause in content[: asking[0]]):
             candidates.append("，".join(content[asking[0] :]))
+        if len(asking) == 1 and len(content) > 1:
+            # The one asking clause alone, with the devices named around it (「…，能给我们调台备机吗」), when
+            # it is sure of its entry on its own, and names a topic of its own (「…，怎么收钱」: the story
+            # says which fee); as any shorter text, it answers only with what the whole message finds.
+            clause = content[asking[0]]
+            told = self.kb.device_words("".join(content)) - self.kb.device_words(clause)
+            text = "，".join(["".join(sorted(told)), clause] if told else [clause])
+            sure = self._ask(text).verdict is Verdict.ANSWER
+            if text not in candidates and sure and not self._general(clause):
+                candidates.append(text)
         return candidates
+
+    def _general(self, text: str) -> bool:
+        """Whether the text's words are all general ones (`topicless_words`: 收费, 多久, 修 …)."""
+        general = {term for word in self._current_rules().topicless_words for term in self.kb.terms(word)}
+        return set(self.kb.terms(text)) <= general
 
     def _find(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
         """The topic of a question: a topic whose trigger matches what was said (the retriever's ranking picks
@@ -543,6 +556,8 @@ def _supported(answers: list[Answer]) -> Answer:
     found = {hit.id for hit in whole.hits}
     best = whole
     for answer in shorter:
+        if whole.verdict is Verdict.ANSWER and answer.hits and answer.hits[0].id != whole.hits[0].id:
+            continue  # the story named the topic (「机器是十多年前买的了，…，还给不给修」)
         if answer.hits and answer.hits[0].id not in found:
             if whole.hits:
                 continue  # what the whole text finds stands

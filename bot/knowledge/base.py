@@ -64,6 +64,8 @@ class RetrievalSettings:
     # ANSWER also needs this lead over the second entry: a near tie is for the caller to pick.
     answer_margin: float
     suggest_threshold: float
+    # ANSWER also when the best entry is the only one at or above suggest_threshold and scores this much.
+    lone_answer_threshold: float
     scoring: ScoringSettings
 
 
@@ -169,6 +171,8 @@ class KnowledgeBase:
             return Answer(Verdict.NONE, [])
         best, runner_up = ranked[0][1], (ranked[1][1] if len(ranked) > 1 else 0.0)
         confident = best >= settings.answer_threshold and best - runner_up >= settings.answer_margin
+        lone = runner_up < settings.suggest_threshold  # nothing else the caller could have meant
+        confident = confident or (lone and best >= settings.lone_answer_threshold)
         return Answer(Verdict.ANSWER if confident else Verdict.SUGGEST, hits)
 
     def closest(self, question: str) -> FaqHit | None:
@@ -228,6 +232,9 @@ class KnowledgeBase:
                 answer_threshold=float(retrieval["answer_threshold"]),
                 answer_margin=float(retrieval.get("answer_margin", 0.0)),
                 suggest_threshold=float(retrieval["suggest_threshold"]),
+                lone_answer_threshold=float(
+                    retrieval.get("lone_answer_threshold", retrieval["answer_threshold"])
+                ),
                 scoring=ScoringSettings(**retrieval.get("scoring", {})),
             )
         except (KeyError, TypeError, ValueError) as error:
