@@ -282,6 +282,11 @@ def extract_fields(
         and says_unknown(text)
     ):
         found["serial_number"] = text
+    if requested in _CONTACT_QUESTIONS and "contact_person" not in found and len(found) >= 2:
+        # 「医院 科室 宫伟 139…」 to a contact question: the part no other field took is the name.
+        name = _name_among(text, found)
+        if name:
+            found["contact_person"] = name
     if requested in FIELDS and requested not in found and message.intent not in DIGRESSIONS:
         # 「牛小梅 15903746620」 to 「怎么称呼？」: the phone was taken above, the rest answers the question.
         rest = (
@@ -293,6 +298,23 @@ def extract_fields(
         if answer:
             found[requested] = answer
     return found
+
+
+# The questions of a contact form, where one reply often gives the hospital, the name and the phone at once.
+_CONTACT_QUESTIONS = ("hospital", "contact_person", "contact_phone")
+
+
+def _name_among(text: str, found: dict[str, Any]) -> str | None:
+    """A part of the message that no found value covers and that is a person's name."""
+    from bot.fields import person  # bot.fields builds on this module's phone and serial checks
+
+    taken = [str(v) for v in found.values() if v]
+    for part in re.split(r"[，,、；;。\s]+", _PHONE_SPAN.sub(" ", text)):
+        if part and not any(part in v or v in part for v in taken):
+            name = person(part)
+            if name:
+                return name
+    return None
 
 
 def _free_text_answer(requested: str, text: str) -> str | None:
