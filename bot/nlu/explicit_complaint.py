@@ -8,8 +8,8 @@ In config.yml, after FallbackClassifier (it only resolves that classifier's 「�
       - name: bot.nlu.explicit_complaint.ExplicitComplaint
 
 An angry caller who names a ticket or a repeat fault must first hear an apology, not a menu: the word
-投诉 said as a demand decides it. A question about complaining (「怎么投诉」「投诉电话多少」) is no demand, and
-the tie-break applies only when complaint is the classifier's best guess.
+投诉 said as a demand decides it. A question about complaining (「怎么投诉」「投诉电话多少」) is no
+demand, and the tie-break applies only when complaint is the classifier's best guess.
 """
 
 from __future__ import annotations
