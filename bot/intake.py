@@ -68,6 +68,10 @@ _CHINESE_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 _COUNTRY_CODE = re.compile(r"(?:\+|00)?86(?=1[3-9]\d{9}(?!\d))")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
+# A phone as written in a message, with its label and extension (「电话 0371-65503321 分机 302」).
+_PHONE_SPAN = re.compile(
+    r"(?:电话|手机|号码)?[:：是]?\s*\+?\d[\d\-－ ]{5,}\d(?:\s*(?:转|分机号?)\s*\d{2,6})?"
+)
 _SERIAL = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2,3}\d{6,10}[A-Za-z]?)(?![A-Za-z0-9])")
 _TICKET = re.compile(r"(?<![A-Za-z0-9])(SR\d{12})(?!\d)", re.IGNORECASE)
 # 「单号是二零二六一二零六零零一九」: on the phone the SR is often left out after the word for it.
@@ -287,11 +291,39 @@ def extract_fields(
         and says_unknown(text)
     ):
         found["serial_number"] = text
+    if requested in _CONTACT_QUESTIONS and "contact_person" not in found and len(found) >= 2:
+        # 「医院 科室 宫伟 139…」 to a contact question: the part no other field took is the name.
+        name = _name_among(text, found)
+        if name:
+            found["contact_person"] = name
     if requested in FIELDS and requested not in found and message.intent not in DIGRESSIONS:
-        answer = _free_text_answer(requested, text)
+        # 「牛小梅 15903746620」 to 「怎么称呼？」: the phone was taken above, the rest answers the question.
+        rest = (
+            _PHONE_SPAN.sub(" ", text).strip()
+            if "contact_phone" in found and requested != "contact_phone"
+            else text
+        )
+        answer = _free_text_answer(requested, rest)
         if answer:
             found[requested] = answer
     return found
+
+
+# The questions of a contact form, where one reply often gives the hospital, the name and the phone at once.
+_CONTACT_QUESTIONS = ("hospital", "contact_person", "contact_phone")
+
+
+def _name_among(text: str, found: dict[str, Any]) -> str | None:
+    """A part of the message that no found value covers and that is a person's name."""
+    from bot.fields import person  # bot.fields builds on this module's phone and serial checks
+
+    taken = [str(v) for v in found.values() if v]
+    for part in re.split(r"[，,、；;。\s]+", _PHONE_SPAN.sub(" ", text)):
+        if part and not any(part in v or v in part for v in taken):
+            name = person(part)
+            if name:
+                return name
+    return None
 
 
 def _free_text_answer(requested: str, text: str) -> str | None:
