@@ -70,7 +70,7 @@ _COUNTRY_CODE = re.compile(r"(?:\+|00)?86(?=1[3-9]\d{9}(?!\d))")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
 # A phone as written in a message, with its label and extension (「电话 0371-65503321 分机 302」).
 _PHONE_SPAN = re.compile(
-    r"(?:电话|手机|号码)?[:：是]?\s*\+?\d[\d\-－ ]{5,}\d(?:\s*(?:转|分机号?)\s*\d{2,6})?"
+    r"(?:电话|手机|号码)?[:：是]?\s*(?<![A-Za-z0-9])\+?\d[\d\-－ ]{5,}\d(?:\s*(?:转|分机号?)\s*\d{2,6})?"
 )
 _SERIAL = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2,3}\d{6,10}[A-Za-z]?)(?![A-Za-z0-9])")
 _TICKET = re.compile(r"(?<![A-Za-z0-9])(SR\d{12})(?!\d)", re.IGNORECASE)
@@ -300,7 +300,7 @@ def extract_fields(
         # 「牛小梅 15903746620」 to 「怎么称呼？」: the phone was taken above, the rest answers the question.
         rest = (
             _PHONE_SPAN.sub(" ", text).strip()
-            if "contact_phone" in found and requested != "contact_phone"
+            if set(found) == {"contact_phone"} and requested != "contact_phone"
             else text
         )
         answer = _free_text_answer(requested, rest)
