@@ -17,12 +17,6 @@ from bot.policy import load_policy
 REAL_KB = PROJECT_ROOT / "kb"
 
 
-@pytest.fixture(scope="module")
-def answers() -> Answers:
-    policy = load_policy(REAL_KB / "policy.yml")
-    return Answers(KnowledgeBase(REAL_KB, policy), policy)
-
-
 @pytest.mark.parametrize(
     ("message", "topic"),
     [

@@ -7,17 +7,10 @@ from __future__ import annotations
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.knowledge import KnowledgeBase, Verdict
+from bot.knowledge import Verdict
 from bot.knowledge.answers import Answers
-from bot.policy import load_policy
 
 REAL_KB = PROJECT_ROOT / "kb"
-
-
-@pytest.fixture(scope="module")
-def answers() -> Answers:
-    policy = load_policy(REAL_KB / "policy.yml")
-    return Answers(KnowledgeBase(REAL_KB, policy), policy)
 
 
 @pytest.mark.parametrize(
