@@ -49,7 +49,14 @@ from bot.intake import (
 )
 from bot.intake_commands import Command, Do, IntakeState, interpret, values_of
 from bot.journal import ticket_journal
-from bot.knowledge.guidance import GuideLibrary, GuideProgress, Outcome, asks_for_engineer, guide_decision
+from bot.knowledge.guidance import (
+    GuideLibrary,
+    GuideProgress,
+    Outcome,
+    asks_for_engineer,
+    declines_checks,
+    guide_decision,
+)
 from bot.ops.after_hours import AfterHoursCall
 from bot.policy import ServicePolicy, current_policy
 from bot.replies import FIELD_LABELS, NOT_GIVEN, registration_summary, ticket_confirmation
@@ -385,8 +392,9 @@ class ValidateFaultForm(FormValidationAction):
         """Offer a troubleshooting guide, once per intake, when one fits this fault on this device."""
         if tracker.get_slot("guide_id") or tracker.get_slot("guide_accepted") is not None:
             return {"fault_description": value}
-        if _urgent(tracker) and asks_for_engineer(str(value)):
-            return {"fault_description": value}  # urgent and already asked for an engineer: no checklist
+        said = latest_message(tracker).text
+        if declines_checks(said) or (_urgent(tracker) and asks_for_engineer(f"{value} {said}")):
+            return {"fault_description": value}  # declined, or urgent and already asked for an engineer
         catalogue = current_catalogue()
         device_type = catalogue.type_in_text(f"{tracker.get_slot('device') or ''} {value}")
         found = guide_library().match(

@@ -74,8 +74,13 @@ def hospital(text: str) -> str | None:
     """A hospital-like name, whole with its province, city or county prefix: 「漯河市第二人民医院」."""
     if is_payload(text):
         return None
-    compact = strip_around(re.sub(r"\s+", "", text))
-    compact = strip_around(re.sub(r"^(?:医院|单位)(?:名称|名字|的名字)?(?:是|叫|为)?[：:]?", "", compact))
+    # A space after a place word is inside the name (「信阳市 光华医院」); any other ends a part of the
+    # message (「紧急报修 许昌市第二人民医院…」).
+    joined = re.sub(r"(?<=[省市县区州])\s+", "", text.strip())
+    part = next((p for p in re.split(r"\s+", joined) if _HOSPITAL_WORD_RE.search(p)), joined)
+    compact = strip_around(
+        re.sub(r"^(?:医院|单位)(?:名称|名字|的名字)?(?:是|叫|为)?[：:]?", "", strip_around(part))
+    )
     match = _HOSPITAL.search(compact)
     if not match:
         return None
@@ -108,6 +113,42 @@ def department(text: str) -> str | None:
     value = re.sub(r"^(?:科室|部门)(?:是|在)?", "", value)
     if _DEPARTMENT.match(value) and not _HOSPITAL_WORD_RE.search(value):
         return value
+    return None
+
+
+# Where a report says whose department it is: right after the hospital's name, or after 「我们」「我是」.
+_DEPARTMENT_AFTER = re.compile(r"(?:我们|咱们|俺们|咱|我是|我在)(?:医院|这边|这里|那边)?(?:的)?")
+_DEPARTMENT_IN = re.compile(rf"[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?!医院|卫生院)")
+_NOT_IN_DEPARTMENTS = re.compile(r"[的了台个在这那有是不机仪器]")
+
+
+def department_in(text: str) -> str | None:
+    """The department a report names in passing: 「…第三人民医院检验科的刘燕」「我们急诊化验室…」."""
+    compact = re.sub(r"\s+", "", text)
+    name = hospital(compact)
+    starts = [compact.index(name) + len(name)] if name and name in compact else []
+    starts += [match.end() for match in _DEPARTMENT_AFTER.finditer(compact)]
+    for start in starts:
+        match = _DEPARTMENT_IN.match(compact, start)
+        if match and not _NOT_IN_DEPARTMENTS.search(match.group(0)):
+            value = department(match.group(0))
+            if value:
+                return value
+    return None
+
+
+# A caller who says who they are in a report: 「我是…检验科的刘燕，」「我叫王敏」「联系人马晓东」.
+_SELF_NAMED = re.compile(
+    rf"(?:我是|我叫|联系人是?|找)(?:[^，,。；;！!？?\s]{{0,30}}的)?([{HAN}]{{2,4}}?)(?=[，,。；;！!？?\s]|电话|手机|$)"
+)
+
+
+def person_in(text: str) -> str | None:
+    """The name a caller gives for themselves inside a longer message."""
+    for match in _SELF_NAMED.finditer(text):
+        name = person(match.group(1))
+        if name:
+            return name
     return None
 
 
@@ -175,6 +216,12 @@ _FAULT_PREFIX = re.compile(
     rf"|(?:我是|我们是)?[{HAN}]{{0,12}}?(?:护士|医生|老师|主任|技师|大夫)(?:长)?[，,、\s]+"
     rf"|(?:我们是|我是)?[{HAN}]{{2,20}}?(?:医院|科|室|中心)的?[，,、\s]+)"
 )
+# What the caller wants done, said with the fault: 「…撞针了 要报修 不用排查」.
+_NOT_THE_FAULT = re.compile(
+    r"(?:^|[，,。；;\s])(?:紧急|急|我要|要|想|来)?(?:报修|报个修)(?:一下)?(?=[，,。；;\s]|$)"
+    r"|[，,。；;\s]*(?:不用|不要|别|不想|没空|没时间)(?:再)?(?:排查|试了?|检查|自检|教我|指导)(?:了)?"
+    r"|[，,。；;\s]*直接(?:派人|派工程师|来人|上门)(?:吧|来|过来)?"
+)
 _ONLY_REPORT = re.compile(
     r"^(?:我要|要|想|来)?(?:报修|报个修|报一下修|保修|抱修|baoxiu|bao xiu)(?:一下)?$", re.IGNORECASE
 )
@@ -184,7 +231,7 @@ def fault(text: str) -> str | None:
     """The fault in the caller's words, without a payload, a greeting, who is calling or 「故障不对，是」."""
     if is_payload(text):
         return None
-    value = text.strip().strip("。.!！~～ ")
+    value = _NOT_THE_FAULT.sub(" ", text).strip().strip("。.!！~～，, ")
     previous = None
     while previous != value:
         previous = value

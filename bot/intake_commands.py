@@ -212,6 +212,18 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         named = fields.hospital(text)
         if named:
             put(Command(Do.SET, "hospital", named))
+    if (
+        state.requested in (None, "hospital")
+        and _may_fill(state, "department")
+        and "department" not in commands
+    ):
+        department = fields.department_in(text)
+        if department:
+            put(Command(Do.SET, "department", department))
+    if starting and "contact_person" not in commands:
+        person = fields.person_in(text)
+        if person:
+            put(Command(Do.SET, "contact_person", person))
     if starting or state.requested == "fault_description":
         fault = fields.fault(text) if starting or message.intent == "report_fault" or len(text) > 4 else None
         if fault and not _only_other_fields(text, commands) and _names_a_symptom(fault, catalogue):
@@ -256,7 +268,7 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
     text = re.sub(rf"^[^，,：:]{{0,8}}[：:]\s*(?=(?:{_LABEL}))", "", text)  # 「报修：医院 …」
     # Parts start at a separator, or at a space, before a field name: 「联系人 彭涛 电话 156… 医院 …」.
     boundary = r"(?:[，,；;。\n]+|\s+)(?=\s*(?:" + _LABEL + r")\s*(?:是|为)?[：:\s])"
-    segments = [s for s in re.split(boundary, text) if s.strip()]
+    segments = _glued_segments(text, catalogue) or [s for s in re.split(boundary, text) if s.strip()]
     commands = []
     for segment in segments:
         match = _SEGMENT.match(segment) if len(segments) > 1 else None
@@ -267,7 +279,7 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
             label, change, raw = match.group(1), match.group(2), match.group(3)
         else:
             label, change, raw = match.group(1), None, match.group(2)
-        target = LABELS[label.upper() if label.isascii() else label]
+        target = _target(label)
         raw = raw.strip()
         if target == "fault_description" and segment.lstrip().startswith(label) is False and not change:
             continue  # 「…的故障…」 inside a sentence names nothing
@@ -286,6 +298,32 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         elif change:
             commands.append(Command(Do.ASK_AGAIN, target))
     return commands
+
+
+def _glued_segments(text: str, catalogue: Catalogue) -> list[str] | None:
+    """The parts of a report typed with each field name stuck to its value (「科室检验科 联系人马晓东
+    电话135…」); None unless at least three parts read that way. A part whose value does not fit its field
+    belongs to the part before it (「故障 开机后 设备报警」: 「设备报警」 names no device)."""
+    parts = [s for s in re.split(rf"(?:[，,；;。\n]+|\s+)(?=(?:{_LABEL}))", text) if s.strip()]
+    segments: list[str] = []
+    for part in parts:
+        match = _SEGMENT.match(part)
+        if segments and not (match and _fits(_target(match.group(1)), match.group(2).strip(), catalogue)):
+            segments[-1] = f"{segments[-1]} {part}"
+        else:
+            segments.append(part)
+    return segments if sum(1 for s in segments if _SEGMENT.match(s)) >= 3 else None
+
+
+def _target(label: str) -> str:
+    return LABELS[label.upper() if label.isascii() else label]
+
+
+def _fits(target: str, raw: str, catalogue: Catalogue) -> bool:
+    """A labelled part's value is one of its field's (a device one the catalogue knows)."""
+    if target == "device":
+        return catalogue.device_in_text(raw) is not None
+    return _validated(target, raw, catalogue) is not None
 
 
 def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:

@@ -202,6 +202,60 @@ def test_a_free_text_report_fills_what_it_names(catalogue, rules) -> None:
     assert rules.impact_of(values["clinical_impact"]).urgent
 
 
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        (
+            "你好我是鹤壁市第七人民医院检验科的刘燕，我们那台血球仪吸样针好像堵了，我电话15037260000",
+            {"hospital": "鹤壁市第七人民医院", "department": "检验科", "contact_person": "刘燕"},
+        ),
+        (
+            "南阳市第九人民医院病理科 打印机连不上 要报修",
+            {"department": "病理科", "fault_description": "打印机连不上"},
+        ),
+        (
+            "紧急报修 许昌市第八人民医院急诊化验室生化仪完全死机 不用排查",
+            {
+                "hospital": "许昌市第八人民医院",
+                "department": "急诊化验室",
+                "fault_description": "生化仪完全死机",
+            },
+        ),
+        ("我们急诊化验室的血气分析仪开不了机", {"department": "急诊化验室"}),
+        ("信阳市 光华医院 检验科 血球仪不开机", {"hospital": "信阳市光华医院", "department": "检验科"}),
+    ],
+)
+def test_a_free_text_report_names_department_and_caller_in_passing(catalogue, rules, text, wanted) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert {field: values.get(field) for field in wanted} == wanted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们这台生化仪开机后显示室温过高",  # 「室」 of 室温 is no department
+        "我是来报修的，生化仪报警了",
+    ],
+)
+def test_words_that_only_look_like_a_department_or_a_name_are_not_taken(catalogue, rules, text) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert "department" not in values and "contact_person" not in values
+
+
+def test_a_report_typed_with_each_label_stuck_to_its_value(catalogue, rules) -> None:
+    text = (
+        "报修 医院信阳市光明医院 科室检验科 联系人马晓东 电话13598760000 设备 生化分析仪 序列号KR24119999 "
+        "故障 比色杯清洗后一直有残留水 开机后 设备报警 影响 今晚急诊生化出不了报告 地址信阳市浉河区光明路12号"
+    )
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["department"] == "检验科"
+    assert values["contact_person"] == "马晓东"
+    # 「设备报警」 names no device: it stays part of the fault
+    assert values["fault_description"] == "比色杯清洗后一直有残留水 开机后 设备报警"
+    assert values["clinical_impact"] == "今晚急诊生化出不了报告"
+    assert values["site_address"] == "信阳市浉河区光明路12号"
+
+
 def test_a_report_with_space_separated_labels(catalogue, rules) -> None:
     text = "联系人 彭涛 电话 15603711234 医院 郑州市第九人民医院 设备 化学发光仪 故障 试剂针撞针"
     values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))

@@ -1,9 +1,11 @@
-"""A registration written out with its field names (「医院 …，科室 …，电话 …，故障 …」) is a fault report.
+"""A registration written out with its field names (「医院 …，科室 …，电话 …，故障 …」) is a fault report, and
+so is a message that asks for a repair in so many words (「…病理科 打印机连不上 报修 不用排查」).
 
 Such a message is long and full of names and numbers, so the n-gram classifier spreads its probability over
 inform, report_fault and the rest and the bot would offer a menu (issue 12, D3). Three or more field names,
-one of them the fault, make it a report whatever the classifier thought. Runs after the intent classifier and
-before the FallbackClassifier.
+one of them the fault, make it a report whatever the classifier thought; 报修 said as a request (not asked
+about: 「报修流程是怎样的」) makes it one when the classifier ranked report_fault among its first three. Runs
+after the intent classifier and before the FallbackClassifier.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ _LABEL = re.compile(
 )
 
 
+_ASKS_FOR_REPAIR = re.compile(r"(?<![不别消])(?:报修|报个修|报一下修)(?!了|过|的|后|以后|之后|单)")
+# Asking about repairs, a repair asked for before, or a ticket: not asking for one now.
+_ABOUT_REPAIRS = re.compile(
+    r"[吗么？?]|怎么|怎样|如何|多久|多长|几天|流程|费用|收费|多少|什么|哪|能不能|可不可以|是不是|已经|SR\s*\d",
+    re.IGNORECASE,
+)
+_SHORTLIST = 3
+
+
 def labelled_fields(text: str) -> set[str]:
     """The registration field names the text uses as labels."""
     return {match.group(1) for match in _LABEL.finditer(text)}
@@ -38,14 +49,20 @@ def is_labelled_report(text: str) -> bool:
     return len(fields) >= MIN_LABELS and bool(labels & _FAULT_LABELS)
 
 
+def asks_for_repair(text: str, ranking: list[dict]) -> bool:
+    ranked = [r.get("name") for r in ranking[:_SHORTLIST]]
+    return REPORT_INTENT in ranked and bool(_ASKS_FOR_REPAIR.search(text)) and not _ABOUT_REPAIRS.search(text)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class LabelledReportClassifier(RuleComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
-            if not text or not is_labelled_report(text):
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if not text or not (is_labelled_report(text) or asks_for_repair(text, ranking)):
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != REPORT_INTENT]
+            ranking = [r for r in ranking if r.get("name") != REPORT_INTENT]
             top = {"name": REPORT_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, top, add_to_output=True)
             message.set(
