@@ -36,8 +36,10 @@ INTAKE_SLOTS = (
     "guide_solved",
     "offered_serial",
 )
-# Who the caller is: kept across intakes in one conversation so a second request does not ask again.
-CALLER_SLOTS = ("hospital", "department", "contact_person", "contact_phone")
+# Who the caller is and where: kept across intakes in one conversation so a second request does not ask
+# again (the read-back shows them; another hospital named drops the place, see action_start_intake).
+CALLER_SLOTS = ("hospital", "department", "contact_person", "contact_phone", "site_address", "site_city")
+PLACE_SLOTS = ("department", "site_address", "site_city")
 
 
 def given_slot(tracker: Tracker, slot: str) -> str | None:

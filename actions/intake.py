@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common import (
     CALLER_SLOTS,
     INTAKE_SLOTS,
+    PLACE_SLOTS,
     caller_of_tracker,
     caller_phone,
     latest_message,
@@ -47,16 +48,9 @@ from bot.intake import (
     says_unknown,
     symptom_text,
 )
-from bot.intake_commands import Command, Do, IntakeState, interpret, values_of
+from bot.intake_commands import Command, Do, IntakeState, declines_checks, interpret, values_of
 from bot.journal import ticket_journal
-from bot.knowledge.guidance import (
-    GuideLibrary,
-    GuideProgress,
-    Outcome,
-    asks_for_engineer,
-    declines_checks,
-    guide_decision,
-)
+from bot.knowledge.guidance import GuideLibrary, GuideProgress, Outcome, asks_for_engineer, guide_decision
 from bot.ops.after_hours import AfterHoursCall
 from bot.policy import ServicePolicy, current_policy
 from bot.replies import FIELD_LABELS, NOT_GIVEN, registration_summary, ticket_confirmation
@@ -119,6 +113,10 @@ class ActionStartIntake(Action):
             found.setdefault("serial_number", str(labelled))
             found.setdefault("device", labelled_device(str(labelled)))
         events = reset(INTAKE_SLOTS, keep=CALLER_SLOTS)
+        if found.get("hospital") not in (None, tracker.get_slot("hospital")):
+            events += [
+                SlotSet(slot, None) for slot in PLACE_SLOTS
+            ]  # another hospital: not the last one's place
         events += [
             SlotSet("intake_id", uuid.uuid4().hex),
             SlotSet("intake_flags", []),
@@ -161,7 +159,6 @@ def next_device(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
         return []
     report = DeviceReport(**pending[0])
     dispatcher.utter_message(text=say("next_device", device=report.device))
-    place = {slot: tracker.get_slot(slot) for slot in ("site_address", "site_city")}
     return [
         SlotSet("pending_devices", pending[1:]),
         SlotSet("intake_id", uuid.uuid4().hex),
@@ -169,7 +166,6 @@ def next_device(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
         SlotSet("failed_attempts", {}),
         SlotSet("device", report.device),
         SlotSet("fault_description", report.fault),
-        *[SlotSet(slot, value) for slot, value in place.items() if value],
         FollowupAction("fault_form"),
     ]
 
@@ -236,7 +232,9 @@ class ValidateFaultForm(FormValidationAction):
         if tracker.get_slot("guide_solved"):
             # Solved on the phone: nothing more to register; action_submit_ticket records it as resolved.
             return [slot for slot in domain_slots if slot in ("fault_description", "device")] + GUIDE_SLOTS
-        position = domain_slots.index("device") + 1
+        guide = guide_library().guide(str(tracker.get_slot("guide_id")))
+        # A check for any device (printer, software, power) is tried at once, before asking which device.
+        position = domain_slots.index("device" if guide.device_types else "fault_description") + 1
         return [*domain_slots[:position], *GUIDE_SLOTS, *domain_slots[position:]]
 
     async def get_extraction_events(
@@ -244,8 +242,8 @@ class ValidateFaultForm(FormValidationAction):
     ) -> list[EventType]:
         """One pass over the message for every field (bot.intake), instead of one extract_ method per slot."""
         message = latest_message(tracker)
-        if hazard_interrupts(message):
-            return []  # safety first: data/rules/safety.yml takes the turn
+        if hazard_interrupts(message) or _just_restored(tracker):
+            return []  # safety rules take the turn, or the restore read it
         requested = tracker.get_slot("requested_slot")
         if requested == "guide_accepted":
             decision = guide_decision(message.text, message.intent)
@@ -282,8 +280,10 @@ class ValidateFaultForm(FormValidationAction):
         """Commands that are no field value (wait, skip, cancel, leave…) are carried out here; the rest fill
         slots."""
         message = latest_message(tracker)
-        if hazard_interrupts(message):
-            return await super().run(dispatcher, tracker, domain)  # the safety rules take the turn
+        if hazard_interrupts(message) or _just_restored(tracker):
+            return await super().run(
+                dispatcher, tracker, domain
+            )  # safety rules take the turn, or the restore read it
         requested = tracker.get_slot("requested_slot")
         commands = _commands(message, _state(tracker))
         if requested == "guide_accepted" and _neither_yes_nor_no(message, commands):
@@ -394,7 +394,8 @@ class ValidateFaultForm(FormValidationAction):
             return {"fault_description": value}
         said = latest_message(tracker).text
         if declines_checks(said) or (_urgent(tracker) and asks_for_engineer(f"{value} {said}")):
-            return {"fault_description": value}  # declined, or urgent and already asked for an engineer
+            # Declined, or urgent and asked for an engineer: no check now, nor when the form comes back.
+            return {"fault_description": value, "guide_accepted": False}
         catalogue = current_catalogue()
         device_type = catalogue.type_in_text(f"{tracker.get_slot('device') or ''} {value}")
         found = guide_library().match(
@@ -718,6 +719,17 @@ class ActionCancelForm(Action):
         return [ActiveLoop(None), SlotSet("requested_slot", None), *_cancelled(tracker)]
 
 
+def _just_restored(tracker: Tracker) -> bool:
+    """The message that brought a cancelled registration back was read by action_restore_intake: it is no
+    field value (「我没让你取消啊 信息是对的」 is no fault)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == "action_restore_intake":
+            return True
+    return False
+
+
 def _state(tracker: Tracker) -> IntakeState:
     return IntakeState(
         requested=tracker.get_slot("requested_slot"),
@@ -775,6 +787,9 @@ def _flow_events(
         return [SlotSet(requested, None)]
     if Do.RESUME in done and requested:
         return [SlotSet(requested, None)]  # the form asks its question again
+    if Do.NO_CHECKS in done and requested:
+        dispatcher.utter_message(text=say("intake_no_checks"))
+        return [SlotSet(requested, None)]
     if Do.WAIT in done and requested:
         dispatcher.utter_message(text=say("intake_wait"))
         return [SlotSet(requested, None), SlotSet("intake_paused", requested == "registration_confirmed")]
@@ -810,8 +825,17 @@ def _flow_events(
     return None
 
 
-# A restored registration: the form fields and what the intake had learnt about the device.
-RESTORABLE_SLOTS = (*FIELDS, "site_city", "intake_flags", "guide_progress", "guide_solved")
+# A restored registration: the form fields, what the intake had learnt about the device and whether a check
+# was offered (it is not offered again).
+RESTORABLE_SLOTS = (
+    *FIELDS,
+    "site_city",
+    "intake_flags",
+    "guide_id",
+    "guide_accepted",
+    "guide_progress",
+    "guide_solved",
+)
 
 
 # What a reply right after a cancellation does when it does not take the cancellation back: what it would have
@@ -840,7 +864,9 @@ class ActionRestoreIntake(Action):
         if not saved or not any(c.do is Do.RESTORE for c in commands):
             return [FollowupAction(_USUAL_ACTION.get(message.intent or "", "action_acknowledge"))]
         dispatcher.utter_message(text=say("intake_restored"))
+        confirmed = any(c.do is Do.CONFIRM for c in commands) and all(saved.get(field) for field in FIELDS)
         return [
+            SlotSet("registration_confirmed", True if confirmed else None),
             SlotSet("cancelled_registration", None),
             SlotSet("registration_restorable", False),
             SlotSet("intake_id", uuid.uuid4().hex),

@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from pypinyin import Style, lazy_pinyin
 
 from bot.config import settings
 
@@ -72,7 +73,30 @@ class Catalogue:
                     return f"{model.type_name} {model.model}"
         names = [(name, t.name) for t in self.types for name in (t.name, *t.aliases)]
         hits = [(len(name), canonical) for name, canonical in names if name in text]
+        if not hits:
+            # Typed with a pinyin input method or transcribed from speech: 「生花仪」 sounds like 生化仪.
+            # Names of three characters or more only: two-character ones sound like too many words.
+            said = _sounds(text)
+            hits = [
+                (len(name), canonical)
+                for name, canonical in names
+                if len(name) >= 3 and _contains(said, _sounds(name))
+            ]
         return max(hits)[1] if hits else None
+
+
+def _sounds(text: str) -> tuple[str, ...]:
+    """Each character's toneless reading (生花仪 → sheng hua yi); other characters as they are."""
+    return tuple(_reading(char) for char in text)
+
+
+@lru_cache(maxsize=8192)
+def _reading(char: str) -> str:
+    return str(lazy_pinyin(char, style=Style.NORMAL)[0])
+
+
+def _contains(said: tuple[str, ...], name: tuple[str, ...]) -> bool:
+    return any(said[at : at + len(name)] == name for at in range(len(said) - len(name) + 1))
 
 
 def _code_key(code: str) -> str:

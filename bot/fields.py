@@ -199,7 +199,8 @@ def clinical_impact(text: str) -> str | None:
     if is_payload(text):
         return None
     value = strip_around(text)
-    value = re.sub(r"^(?:临床)?影响(?:是|为)?[：:\s]*", "", value).strip()
+    # 「影响：…」 names the field; 「影响不大」 is the answer itself
+    value = re.sub(r"^(?:临床)?影响(?:是|为|[：:\s])+", "", value).strip()
     if not value or _AGREES.match(value) or not re.search(f"[{HAN}]", value):
         return None
     if normalise_phone(value) and len(re.sub(r"[\d\s\-+]", "", value)) < 3:

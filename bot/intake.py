@@ -64,7 +64,7 @@ DIGRESSIONS = frozenset(
     }
 )
 
-_CHINESE_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
+CHINESE_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 _COUNTRY_CODE = re.compile(r"(?:\+|00)?86(?=1[3-9]\d{9}(?!\d))")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
@@ -110,7 +110,7 @@ class Message:
 
 def digits_only(text: str) -> str:
     """Spoken or typed digits as plain digits: 「幺三九 1234-5678」 → 「13912345678」."""
-    return re.sub(r"[\s\-－—_()（）]", "", text.translate(_CHINESE_DIGITS))
+    return re.sub(r"[\s\-－—_()（）]", "", text.translate(CHINESE_DIGITS))
 
 
 def normalise_phone(text: str) -> str | None:
@@ -120,7 +120,7 @@ def normalise_phone(text: str) -> str | None:
     mobile = _MOBILE.search(compact)
     if mobile:
         return mobile.group(1)
-    landline = _LANDLINE.search(text.translate(_CHINESE_DIGITS).replace(" ", "")) or _LANDLINE.search(compact)
+    landline = _LANDLINE.search(text.translate(CHINESE_DIGITS).replace(" ", "")) or _LANDLINE.search(compact)
     if landline:
         return f"{landline.group(1)}-{landline.group(2)}"
     return None
@@ -152,7 +152,7 @@ def only_agrees(text: str) -> bool:
 def find_ticket_number(text: str) -> str | None:
     """A ticket number, also read out in Chinese numerals (「SR 二零二六一二零六零零一九」), and after
     「单号」 without its SR."""
-    plain = re.sub(r"[\s\-－]", "", text.translate(_CHINESE_DIGITS))
+    plain = re.sub(r"[\s\-－]", "", text.translate(CHINESE_DIGITS))
     match = _TICKET.search(plain)
     if match:
         return match.group(1).upper()

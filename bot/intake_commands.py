@@ -37,6 +37,7 @@ class Do(str, Enum):
     HAND_OFF = "hand_off"
     CONFIRM = "confirm"
     REJECT = "reject"  # a bare 「不对」 at the read-back: ask what to change
+    NO_CHECKS = "no_checks"  # 「不用排查」 with no check offered: noted, the question asked again
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,16 @@ LABELS = {
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
 _CHANGE = (
     r"(?:要|得|需要)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|错了|写错了|记错了|说错了|有误"
-    r"|应该是|是|为|写)"
+    r"|说得不准|不准确?|不太对|其实是|应该是|是|为|写)"
 )
 # 「地址改一下，是…」「地址不对 …」「临床影响改成：…」「电话写错了」: a field named, then its new value (or
 # none).
 _CORRECTION = re.compile(
-    rf"(?:^|[，,。；;\s])(?:那个|把)?({_LABEL})(?:名称|名字|号)?(?:的)?\s*({_CHANGE}(?:[，,：:\s]*(?:应该是|是|改成|为))?)?[，,：:\s]*(.*)$",
+    rf"(?:^|[，,。；;\s]|(?<=不对)|(?<=错了)|(?<=[哦噢哎呃啊]))(?:那个|把)?({_LABEL})(?:名称|名字|号)?(?:的)?\s*({_CHANGE}(?:[，,：:\s]*(?:其实是|应该是|是|改成|为))?)?[，,：:\s]*(.*)$",
     re.IGNORECASE,
 )
+# Fields whose name a caller says as part of the value: 「影响不大」, 「故障灯亮了」.
+_LABEL_IN_VALUE = frozenset({"clinical_impact", "fault_description"})
 _SEGMENT = re.compile(rf"^\s*({_LABEL})\s*(?:是|为)?[：:\s]*(.+)$", re.IGNORECASE)
 _SECOND_PHONE = re.compile(
     r"再(?:加|留|记)(?:一个|个)|另(?:外|一)(?:一个|个)?(?:电话|号码|手机)|备用(?:电话|号码|手机)?|第二个(?:电话|号码)|也可以打"
@@ -121,6 +124,10 @@ _HOLD_ON = re.compile(r"不对|错了|别|先不|不要|不能|改|等")
 _ONLY_REJECTS = re.compile(
     r"^(?:不对|不是|错了|有错|不太对|木有|莫得|bu ?dui|no)[。！!，,.~ ]*$", re.IGNORECASE
 )
+# 「不用排查」「不用试了直接派人」: the caller declines a guided check, offered or not.
+_NO_CHECKS = re.compile(
+    r"(?:不用|不要|别|不想|没空|没时间)(?:再)?(?:排查|试|检查|自检|教我|指导|远程)|别让我(?:试|弄|查)|直接(?:派|来人|上门)"
+)
 _NUMBERS = re.compile(r"[\d一二三四五六七八九零〇幺两]")
 
 
@@ -133,7 +140,10 @@ def interpret(
     if fields.is_payload(text) or not text:
         return []  # a button says which request, never what a field holds
     if state.cancelled and _RESTORE.search(text):
-        return [Command(Do.RESTORE)]
+        # 「我没让你取消啊 信息是对的 提交」: back, and confirmed in the same breath
+        rest = _RESTORE.sub("", text)
+        confirms = bool(_AGREE_WORDS.search(rest) or _NO_PROBLEM.search(rest)) and not _HOLD_ON.search(rest)
+        return [Command(Do.RESTORE), *([Command(Do.CONFIRM)] if confirms else [])]
     wants_engineer = bool(_SENDS_ENGINEER.search(text))
     if state.requested == "serial_number" and _SKIP.search(text) and not _HAND_OFF.search(text):
         return [
@@ -150,6 +160,8 @@ def interpret(
         return found
     if _RESUME.match(text):
         return [Command(Do.RESUME)]
+    if state.requested and declines_checks(text):
+        return [Command(Do.NO_CHECKS)]
     if _CANCEL_WORDS.search(text) and _AGREE_WORDS.search(text):
         return [Command(Do.CANCEL_OR_SUBMIT)]  # 「算了，对」 in the middle of the form: ask, never guess
     if state.requested == "serial_number" and _SKIP.search(text):
@@ -159,6 +171,11 @@ def interpret(
     if message.intent == "cancel" or (_CANCEL_WORDS.search(text) and len(text) <= 12):
         return [Command(Do.CANCEL)]
     return []
+
+
+def declines_checks(text: str) -> bool:
+    """The caller wants no guided check: said with the report, or to a question of the form."""
+    return bool(_NO_CHECKS.search(text.replace(" ", "")))
 
 
 def _at_readback(text: str, intent: str | None, found: list[Command]) -> list[Command]:
@@ -281,6 +298,9 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
             label, change, raw = match.group(1), None, match.group(2)
         target = _target(label)
         raw = raw.strip()
+        said_with_label = not re.match(r"\s*(?:是|为)?[：:\s]", segment[match.end(1) :])
+        if len(segments) == 1 and not change and said_with_label and target in _LABEL_IN_VALUE:
+            raw = f"{label}{raw}"  # 「影响不大」「故障灯一直闪」: the field's name is part of what is said
         if target == "fault_description" and segment.lstrip().startswith(label) is False and not change:
             continue  # 「…的故障…」 inside a sentence names nothing
         if not raw:

@@ -164,9 +164,20 @@ def test_sending_an_engineer_is_no_hand_off_to_an_operator(text, catalogue, rule
     assert [c[0] for c in found] == ["skip"]
 
 
-@pytest.mark.parametrize("text", ["啊？我没说取消啊，我说对，提交", "我没让你取消", "别取消，提交"])
+@pytest.mark.parametrize("text", ["我没让你取消", "怎么就取消了", "不是要取消，地址我再想想"])
 def test_a_cancelled_registration_can_be_restored(text, catalogue, rules) -> None:
     assert commands(text, None, catalogue, rules, cancelled=True) == [("restore", None, None)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["啊？我没说取消啊，我说对，提交", "别取消，提交", "我没让你取消啊 信息是对的 提交", "没说取消 都对"],
+)
+def test_a_registration_restored_and_confirmed_in_one_breath(text, catalogue, rules) -> None:
+    assert commands(text, None, catalogue, rules, cancelled=True) == [
+        ("restore", None, None),
+        ("confirm", None, None),
+    ]
 
 
 def test_nothing_to_restore_without_a_cancelled_registration(catalogue, rules) -> None:
@@ -322,3 +333,25 @@ def test_a_bare_number_at_the_read_back_replaces_the_prefilled_phone(catalogue, 
     state = IntakeState("registration_confirmed", {"contact_phone": "13800000001"})
     found = values_of(interpret(Message("13912345672", "inform", []), state, catalogue, rules))
     assert found["contact_phone"] == "13912345672"
+
+
+@pytest.mark.parametrize(
+    ("text", "device"),
+    [
+        ("生花仪坏啦 开不了机", "全自动生化分析仪"),  # 生花 for 生化: same sound
+        ("学球仪一直堵孔", "全自动血细胞分析仪"),
+        ("尿液分吸仪的试纸条卡了", "尿液分析仪"),
+    ],
+)
+def test_a_device_typed_with_a_homophone_is_recognised(text, device, catalogue, rules) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["device"] == device
+
+
+def test_a_two_character_sound_alike_names_no_device(catalogue) -> None:
+    assert catalogue.device_in_text("我们的尿剂用完了") is None  # 尿剂 sounds like 尿机 (two characters)
+
+
+@pytest.mark.parametrize("text", ["不用排查", "不用试了", "别让我试了"])
+def test_checks_declined_to_a_question_of_the_form_are_noted(text, catalogue, rules) -> None:
+    assert commands(text, "site_address", catalogue, rules, values=FULL) == [("no_checks", None, None)]

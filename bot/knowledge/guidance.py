@@ -568,17 +568,6 @@ def guide_decision(text: str, intent: str | None) -> bool | None:
     return None
 
 
-# 「不用排查」「不用试了直接派人」 said with the report: the caller has declined a guided check already.
-_NO_CHECKS = re.compile(
-    r"(?:不用|不要|别|不想|没空|没时间)(?:再)?(?:排查|试|检查|自检|教我|指导|远程)|别让我(?:试|弄|查)|直接(?:派|来人|上门)"
-)
-
-
-def declines_checks(text: str) -> bool:
-    """The caller said up front that they want no guided check."""
-    return bool(_NO_CHECKS.search(text.replace(" ", "")))
-
-
 def asks_for_engineer(text: str) -> bool:
     """「赶紧派人来」: the caller wants an engineer rather than a checklist."""
     return any(word in text for word in WANTS_ENGINEER) or bool(_WANTS_ENGINEER.search(text.replace(" ", "")))

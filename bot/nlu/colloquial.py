@@ -9,8 +9,12 @@ from pathlib import Path
 
 import yaml
 
+from bot.intake import CHINESE_DIGITS
+
 LEXICON = Path(__file__).with_name("colloquial.yml")
 _LATIN_RUN = re.compile(r"[a-z]+(?:\s+[a-z]+)*")
+# A number read out digit by digit (「SR 二零二六一二零六零零三三」, a phone): six digits or more, as figures.
+_SPOKEN_NUMBER = re.compile(r"[零〇一幺二两三四五六七八九]{6,}")
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +51,7 @@ def standard_words(text: str, whole_message: bool = True) -> str:
     stripped = text.strip(" 。.!！~～，,？?")
     if whole_message and stripped in whole:
         return whole[stripped]
+    text = _SPOKEN_NUMBER.sub(lambda m: m.group(0).translate(CHINESE_DIGITS), text)
     text = _LATIN_RUN.sub(lambda m: _pinyin_run(m.group(0), pinyin), text)
     for word in sorted(dialect, key=len, reverse=True):
         text = text.replace(word, dialect[word])

@@ -4,7 +4,8 @@ so is a message that asks for a repair in so many words (「…病理科 打印�
 Such a message is long and full of names and numbers, so the n-gram classifier spreads its probability over
 inform, report_fault and the rest and the bot would offer a menu (issue 12, D3). Three or more field names,
 one of them the fault, make it a report whatever the classifier thought; 报修 said as a request (not asked
-about: 「报修流程是怎样的」) makes it one when the classifier ranked report_fault among its first three. Runs
+about: 「报修流程是怎样的」) makes it one when the classifier read the message as details or nothing (inform, deny,
+out of scope) and ranked report_fault among its first three (never over cancel or a complaint). Runs
 after the intent classifier and before the FallbackClassifier.
 """
 
@@ -36,6 +37,7 @@ _ABOUT_REPAIRS = re.compile(
     re.IGNORECASE,
 )
 _SHORTLIST = 3
+_READ_AS_DETAILS = frozenset({"inform", "deny", "out_of_scope"})
 
 
 def labelled_fields(text: str) -> set[str]:
@@ -50,8 +52,15 @@ def is_labelled_report(text: str) -> bool:
 
 
 def asks_for_repair(text: str, ranking: list[dict]) -> bool:
+    """The classifier read details or nothing (inform, deny, out of scope) and had the report in view."""
     ranked = [r.get("name") for r in ranking[:_SHORTLIST]]
-    return REPORT_INTENT in ranked and bool(_ASKS_FOR_REPAIR.search(text)) and not _ABOUT_REPAIRS.search(text)
+    return (
+        bool(ranked)
+        and ranked[0] in _READ_AS_DETAILS
+        and REPORT_INTENT in ranked
+        and bool(_ASKS_FOR_REPAIR.search(text))
+        and not _ABOUT_REPAIRS.search(text)
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
