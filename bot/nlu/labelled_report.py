@@ -4,9 +4,9 @@ so is a message that asks for a repair in so many words (「…病理科 打印�
 Such a message is long and full of names and numbers, so the n-gram classifier spreads its probability over
 inform, report_fault and the rest and the bot would offer a menu (issue 12, D3). Three or more field names,
 one of them the fault, make it a report whatever the classifier thought; 报修 said as a request (not asked
-about: 「报修流程是怎样的」) makes it one when the classifier read the message as details or nothing (inform, deny,
-out of scope) and ranked report_fault among its first three (never over cancel or a complaint). Runs
-after the intent classifier and before the FallbackClassifier.
+about: 「报修流程是怎样的」) makes it one when the classifier read the message as details or nothing
+(inform, deny, out of scope) and ranked report_fault among its first three (never over cancel or a
+complaint). Runs after the intent classifier and before the FallbackClassifier.
 """
 
 from __future__ import annotations
