@@ -193,7 +193,7 @@ class Answers:
     def _triggered_topics(self, said: str) -> list[str]:
         """The topics whose trigger matches what was said."""
         rules = self._current_rules()
-        seen = f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
+        seen = self._seen(said)
         # A topic with neither an FAQ entry (another contract, another KB) nor its own answers is not
         # triggered.
         return [
@@ -201,6 +201,10 @@ class Answers:
             for topic_id, topic in rules.topics.items()
             if (topic.answers or self.kb.entry(topic_id) is not None) and _triggered(topic, seen)
         ]
+
+    def _seen(self, said: str) -> str:
+        """What was said as words are matched: cleaned, and as the retriever reads it (synonyms applied)."""
+        return f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
 
     def _ask(self, text: str) -> Answer:
         if text not in self._asked:
@@ -288,6 +292,8 @@ class Answers:
                 ranked = [hit.id for hit in self._ask("，".join(pair)).hits]
                 lead = self._lead(one)
                 own = _own_question(one, together, lead, rules.second_question_lead, ranked)
+                # 「换的那个配件有保修吗，从哪天算」: the pair's words rule the clause's own topic out.
+                own = own and not (one.topic and self._ruled_out(one.topic, self._seen("，".join(pair))))
                 # A clause of one general word (「怎么收钱」) is never a question of its own.
                 general = not one.triggered and len(set(self.kb.terms("".join(group)))) <= 1
                 if not own and (together.topic == kept_found[-1].topic or general):
@@ -349,7 +355,7 @@ class Answers:
         among several, preferring one other than `avoid`), else the retriever's confident answer for the best
         candidate text."""
         rules = self._current_rules()
-        seen = f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
+        seen = self._seen(said)
         triggered = self._triggered_topics(said)
         if len(triggered) == 1:
             return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered)
@@ -503,8 +509,12 @@ class Answers:
     def _slot_in(self, name: str, text: str) -> str | None:
         spec = self._current_rules().slots.get(name, {})
         for value, words in spec.items():
+            # `inside`: longer words that hold one of the value's words and mean something else (做过保养).
+            seen = text
+            for other in words.get("inside", []) if isinstance(words, dict) else []:
+                seen = seen.replace(clean(other).replace(" ", ""), "")
             words = words["words"] if isinstance(words, dict) else words
-            if any(clean(word).replace(" ", "") in text for word in words):
+            if any(clean(word).replace(" ", "") in seen for word in words):
                 return str(value)
         return None
 

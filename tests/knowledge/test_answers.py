@@ -115,6 +115,8 @@ def test_a_full_new_question_after_another_is_its_own(answers: Answers) -> None:
         ("过保了定期保养还免费吗", "maintenance.after_warranty", "有偿", "每6个月免费"),
         ("换上去的那个零件保修从哪天开始算", "warranty.replaced_parts", "更换当天", "验收合格之日"),
         ("特殊定制的配件最多等几天", "parts.lead_time", "15个工作日", "24小时内调配"),
+        # 过保 inside 「做过保养」 says nothing of the warranty.
+        ("机器还在保修期，上次做过保养是半年前，下次保养收费吗", "maintenance.preventive", "免费", "有偿"),
     ],
 )
 def test_policy_answers_follow_what_the_caller_said(
@@ -183,6 +185,11 @@ def test_words_that_rule_a_topic_out_turn_its_answer_into_choices(answers: Answe
     reply = answers.reply("俺们科来了个新人，恁给培训培训中不")
     assert reply.verdict is not Verdict.ANSWER or reply.topics == ["training.new_staff"]
     assert "training.basic" not in reply.topics
+
+
+def test_a_clause_whose_topic_the_message_rules_out_is_no_second_question(answers: Answers) -> None:
+    # 「从什么时候开始」 after a replaced part asks when the part's own warranty starts, not the device's.
+    assert answered(answers.reply("那个换过的传感器保修吗，从什么时候开始")) == ["warranty.replaced_parts"]
 
 
 def test_still_is_not_a_second_question(answers: Answers) -> None:
