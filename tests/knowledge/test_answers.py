@@ -115,7 +115,8 @@ def test_a_full_new_question_after_another_is_its_own(answers: Answers) -> None:
         ("过保了定期保养还免费吗", "maintenance.after_warranty", "有偿", "每6个月免费"),
         ("换上去的那个零件保修从哪天开始算", "warranty.replaced_parts", "更换当天", "验收合格之日"),
         ("特殊定制的配件最多等几天", "parts.lead_time", "15个工作日", "24小时内调配"),
-        # Indirect wording: whose the old parts are, a complaint as 「有意见」, heat as an environment question.
+        # Indirect wording: whose the old parts are, a complaint as 「有意见」, heat as an environment
+        # question.
         ("师傅把拆下来的旧电路板拿走了，这个不该留给我们吗", "parts.old_parts", "留在科室", "到货"),
         ("对你们的服务很有意见，该找谁反映", "complaints.how", "12小时", "分类整理"),
         ("上周科里温度太高，空调坏了，仪器还能开机吗", "care.general.environment", "室温", "UPS"),

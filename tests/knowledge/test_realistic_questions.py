@@ -26,8 +26,9 @@ class Floor:
     held_out: bool
 
 
-# Measured (docs/benchmarks.md, issue 14, fifth round): held-out 85.9 % / 2.1 %, second 85.6 % / 2.1 %, third
-# 76.6 % / 4.8 %, dev 92.0 % / 0.2 %, spoken dev 91.7 % / 1.0 %, long dev 90.0 % / 0 %, fifth dev 70.3 % / 1.4 %.
+# Measured (docs/benchmarks.md, issue 14, fifth round): held-out 85.9 % / 2.1 %, second 85.6 % / 2.1 %,
+# third 76.6 % / 4.8 %, dev 92.0 % / 0.2 %, spoken dev 91.7 % / 1.0 %, long dev 90.0 % / 0 %, fifth dev
+# 70.3 % / 1.4 %.
 FLOORS = [
     Floor("heldout_realistic.yml", 200, 0.85, 0.025, held_out=True),
     Floor("heldout_realistic_second.yml", 150, 0.855, 0.025, held_out=True),
