@@ -216,7 +216,13 @@ class Answers:
         rules = self._current_rules()
         parts: list[AnswerPart] = []
         pending: list[_Found] = []
+        named: set[str] = set()
         for clauses in self._segments(message):
+            devices = self.kb.device_words("".join(clauses))
+            if named and not devices:
+                # 「血球仪堵孔了怎么弄，另外每天要做什么保养」: a later question is about the device named before.
+                clauses = ["".join(sorted(named)) + clauses[0], *clauses[1:]]
+            named |= devices
             for found in self._questions(clauses):
                 if found.confident:
                     assert found.topic is not None

@@ -61,6 +61,12 @@ def test_the_question_is_found_after_greetings_and_the_story(
         ("保修几年？过了保修期修机器怎么收费？", ["warranty.length", "fees.after_warranty"]),
         ("热线电话是多少，还有能不能在微信上报修", ["hotline.contact", "hotline.channels"]),
         ("返厂要修几天 另外维修期间有没有备用机", ["parts.return_to_base", "deadlines.loaner"]),
+        # The second question is about the device the first one names.
+        (
+            "发光仪多久定标一次？还有试剂怎么存放",
+            ["care.immunoassay.calibration", "care.immunoassay.reagent"],
+        ),
+        ("尿液分析仪的试纸条怎么保存？另外每天要做哪些保养", ["care.urine.strips", "care.urine.daily"]),
     ],
 )
 def test_two_questions_in_one_message_get_two_answers(
