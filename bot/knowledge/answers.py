@@ -220,7 +220,8 @@ class Answers:
         for clauses in self._segments(message):
             devices = self.kb.device_words("".join(clauses))
             if named and not devices:
-                # 「血球仪堵孔了怎么弄，另外每天要做什么保养」: a later question is about the device named before.
+                # 「血球仪堵孔了怎么弄，另外每天要做什么保养」: a later question is about the device named
+                # before.
                 clauses = ["".join(sorted(named)) + clauses[0], *clauses[1:]]
             named |= devices
             for found in self._questions(clauses):
