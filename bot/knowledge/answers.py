@@ -47,6 +47,9 @@ _RUN_ON_REST = 4
 _ASKING_LEAD = 10
 # Sentence-final particles: a lead-in followed only by these is the whole clause (「可以问一下吗」).
 _PARTICLES = "吗呢吧"
+# A device's age after an age_opener (「装好两年多了」「买来第三年」): in which year of its life it is.
+_AGE = re.compile(r"(第)?(\d{1,2}|[一二两三四五六七八九十]{1,2})年(多|半)?")
+_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class _Rules:
     followup_openers: list[str]
     followup_closers: list[str]
     not_ours: list[str]
+    age_openers: list[str]
     clarify_max_chars: int
     topicless_words: list[str]
     clarify_choices: list[str]
@@ -408,7 +412,10 @@ class Answers:
             for word in self.kb.device_words(earlier):
                 earlier = earlier.replace(word, "")
         combined = f"{core} {earlier}"
-        own = self._ask(core)
+        # 「那平时怎么保养」 after 「血球仪堵孔怎么办」: its own words are about the device asked about
+        # before.
+        kept = "" if named else "".join(sorted(self.kb.device_words(earlier)))
+        own = self._ask(kept + core)
         # 「那保养呢」 after a repair-fee question asks about another topic than the earlier one; 「多久一次」
         # after a maintenance question, whose own words find the earlier topic, does not.
         same = own.verdict is Verdict.ANSWER and own.hits[0].id == previous.topic
@@ -418,6 +425,15 @@ class Answers:
         neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
         if not found.confident and neighbour in {hit.id for hit in found.answer.hits}:
             found = _Found(neighbour, found.answer, False)
+        # 「那平时怎么保养」 after 「血球仪老是堵孔怎么处理」: its own words answer another topic confidently,
+        # the earlier question's words only repeat the earlier one.
+        if (
+            found.topic == previous.topic
+            and not found.triggered
+            and own.verdict is Verdict.ANSWER
+            and neighbour
+        ):
+            found = _Found(neighbour, own, False)
         if found.confident:
             assert found.topic is not None
             # The follow-up's own words decide the slots; the earlier question fills what it does not say.
@@ -523,6 +539,19 @@ class Answers:
             words = words["words"] if isinstance(words, dict) else words
             if any(clean(word).replace(" ", "") in seen for word in words):
                 return str(value)
+        return self._warranty_by_age(text) if name == "warranty" else None
+
+    def _warranty_by_age(self, text: str) -> str | None:
+        """In or out of the policy's free warranty by the device's age the caller tells (「机器装好两年多了」:
+        out with a warranty of two years); None when it is not told or is the warranty's length exactly."""
+        for opener in self._current_rules().age_openers:
+            at = text.find(opener)
+            match = _AGE.match(text, at + len(opener)) if at >= 0 else None
+            if match is None:
+                continue
+            years = _years(match.group(2)) + (0.5 if match.group(3) else 0) - (0.5 if match.group(1) else 0)
+            free = float(self.policy.value("warranty.free_years"))
+            return "out" if years > free else "in" if years < free else None
         return None
 
     def _distance(self, said: str, first: str | None) -> str | None:
@@ -599,6 +628,16 @@ def _own_question(clause: _Found, pair: _Found, lead: float, clear_lead: float, 
     if lead < clear_lead:
         return False
     return pair.topic not in ranked or clause.topic in ranked[: ranked.index(pair.topic)]
+
+
+def _years(numeral: str) -> int:
+    """「3」「三」「两」「十二」 as a number."""
+    if numeral.isdigit():
+        return int(numeral)
+    tens, _, units = numeral.rpartition("十")
+    if "十" not in numeral:
+        return _NUMERALS[numeral]
+    return (_NUMERALS[tens] if tens else 1) * 10 + (_NUMERALS[units] if units else 0)
 
 
 def _rank(reply: Reply) -> int:
@@ -737,6 +776,7 @@ def _load_rules(path: Path) -> _Rules:
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],
             not_ours=[str(word) for word in reading.get("not_ours", [])],
+            age_openers=[str(word) for word in reading.get("age_openers", [])],
             clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
             topicless_words=[str(word) for word in reading.get("topicless_words", [])],
             clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],

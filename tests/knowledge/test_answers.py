@@ -90,6 +90,8 @@ def test_one_question_with_a_comma_is_answered_once(answers: Answers) -> None:
         ("保修期内修机器要钱吗", "那保养呢", "maintenance.preventive", "免费"),
         ("保修期内定期保养收费吗", "那过保以后呢", "maintenance.after_warranty", "有偿"),
         ("常用配件多久能到", "那厂家定制的呢", "parts.lead_time", "15个工作日"),
+        # The follow-up names no device: it is about the one asked about before.
+        ("血球仪老是堵孔怎么处理", "那平常怎么保养", "care.hematology.daily", "本底"),
     ],
 )
 def test_a_follow_up_is_read_with_the_previous_question(
@@ -126,6 +128,10 @@ def test_a_full_new_question_after_another_is_its_own(answers: Answers) -> None:
         ("师傅把拆下来的旧电路板拿走了，这个不该留给我们吗", "parts.old_parts", "留在科室", "到货"),
         ("对你们的服务很有意见，该找谁反映", "complaints.how", "12小时", "分类整理"),
         ("上周科里温度太高，空调坏了，仪器还能开机吗", "care.general.environment", "室温", "UPS"),
+        # The device's age told is compared with the policy's free warranty (two years).
+        ("机器装好两年多了，现在坏了还能免费修吗", "fees.after_warranty", "生产商指导价", "全免"),
+        ("我们这台买来第三年了，定期保养要钱吗", "maintenance.after_warranty", "有偿", "每6个月免费"),
+        ("机器刚买一年，坏了修要钱吗", "warranty.coverage", "全免", "生产商指导价"),
         # 过保 inside 「做过保养」 says nothing of the warranty.
         ("机器还在保修期，上次做过保养是半年前，下次保养收费吗", "maintenance.preventive", "免费", "有偿"),
     ],
@@ -227,6 +233,12 @@ def changed_kb(tmp_path: Path, change: dict[str, Any]) -> Answers:
     (kb_dir / "policy.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     policy = load_policy(kb_dir / "policy.yml")
     return Answers(KnowledgeBase(kb_dir, policy), policy)
+
+
+def test_a_longer_free_warranty_changes_what_a_devices_age_means(tmp_path: Path) -> None:
+    answers = changed_kb(tmp_path, {"warranty.free_years": 3})
+    reply = answers.reply("机器装好两年多了，现在坏了还能免费修吗")
+    assert answered(reply) == ["warranty.coverage"]
 
 
 def test_a_changed_policy_changes_every_number(tmp_path: Path) -> None:
