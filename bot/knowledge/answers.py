@@ -47,6 +47,9 @@ _RUN_ON_REST = 4
 _ASKING_LEAD = 10
 # Sentence-final particles: a lead-in followed only by these is the whole clause (「可以问一下吗」).
 _PARTICLES = "吗呢吧"
+# A device's age after an age_opener (「装好两年多了」「买来第三年」): in which year of its life it is.
+_AGE = re.compile(r"(第)?(\d{1,2}|[一二两三四五六七八九十]{1,2})年(多|半)?")
+_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class _Rules:
     followup_openers: list[str]
     followup_closers: list[str]
     not_ours: list[str]
+    age_openers: list[str]
     clarify_max_chars: int
     topicless_words: list[str]
     clarify_choices: list[str]
@@ -193,7 +197,7 @@ class Answers:
     def _triggered_topics(self, said: str) -> list[str]:
         """The topics whose trigger matches what was said."""
         rules = self._current_rules()
-        seen = f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
+        seen = self._seen(said)
         # A topic with neither an FAQ entry (another contract, another KB) nor its own answers is not
         # triggered.
         return [
@@ -201,6 +205,10 @@ class Answers:
             for topic_id, topic in rules.topics.items()
             if (topic.answers or self.kb.entry(topic_id) is not None) and _triggered(topic, seen)
         ]
+
+    def _seen(self, said: str) -> str:
+        """What was said as words are matched: cleaned, and as the retriever reads it (synonyms applied)."""
+        return f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
 
     def _ask(self, text: str) -> Answer:
         if text not in self._asked:
@@ -212,7 +220,14 @@ class Answers:
         rules = self._current_rules()
         parts: list[AnswerPart] = []
         pending: list[_Found] = []
+        named: set[str] = set()
         for clauses in self._segments(message):
+            devices = self.kb.device_words("".join(clauses))
+            if named and not devices:
+                # 「血球仪堵孔了怎么弄，另外每天要做什么保养」: a later question is about the device named
+                # before.
+                clauses = ["".join(sorted(named)) + clauses[0], *clauses[1:]]
+            named |= devices
             for found in self._questions(clauses):
                 if found.confident:
                     assert found.topic is not None
@@ -288,6 +303,8 @@ class Answers:
                 ranked = [hit.id for hit in self._ask("，".join(pair)).hits]
                 lead = self._lead(one)
                 own = _own_question(one, together, lead, rules.second_question_lead, ranked)
+                # 「换的那个配件有保修吗，从哪天算」: the pair's words rule the clause's own topic out.
+                own = own and not (one.topic and self._ruled_out(one.topic, self._seen("，".join(pair))))
                 # A clause of one general word (「怎么收钱」) is never a question of its own.
                 general = not one.triggered and len(set(self.kb.terms("".join(group)))) <= 1
                 if not own and (together.topic == kept_found[-1].topic or general):
@@ -349,7 +366,7 @@ class Answers:
         among several, preferring one other than `avoid`), else the retriever's confident answer for the best
         candidate text."""
         rules = self._current_rules()
-        seen = f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
+        seen = self._seen(said)
         triggered = self._triggered_topics(said)
         if len(triggered) == 1:
             return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered)
@@ -395,7 +412,10 @@ class Answers:
             for word in self.kb.device_words(earlier):
                 earlier = earlier.replace(word, "")
         combined = f"{core} {earlier}"
-        own = self._ask(core)
+        # 「那平时怎么保养」 after 「血球仪堵孔怎么办」: its own words are about the device asked about
+        # before.
+        kept = "" if named else "".join(sorted(self.kb.device_words(earlier)))
+        own = self._ask(kept + core)
         # 「那保养呢」 after a repair-fee question asks about another topic than the earlier one; 「多久一次」
         # after a maintenance question, whose own words find the earlier topic, does not.
         same = own.verdict is Verdict.ANSWER and own.hits[0].id == previous.topic
@@ -405,6 +425,15 @@ class Answers:
         neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
         if not found.confident and neighbour in {hit.id for hit in found.answer.hits}:
             found = _Found(neighbour, found.answer, False)
+        # 「那平时怎么保养」 after 「血球仪老是堵孔怎么处理」: its own words answer another topic confidently,
+        # the earlier question's words only repeat the earlier one.
+        if (
+            found.topic == previous.topic
+            and not found.triggered
+            and own.verdict is Verdict.ANSWER
+            and neighbour
+        ):
+            found = _Found(neighbour, own, False)
         if found.confident:
             assert found.topic is not None
             # The follow-up's own words decide the slots; the earlier question fills what it does not say.
@@ -503,9 +532,26 @@ class Answers:
     def _slot_in(self, name: str, text: str) -> str | None:
         spec = self._current_rules().slots.get(name, {})
         for value, words in spec.items():
+            # `inside`: longer words that hold one of the value's words and mean something else (做过保养).
+            seen = text
+            for other in words.get("inside", []) if isinstance(words, dict) else []:
+                seen = seen.replace(clean(other).replace(" ", ""), "")
             words = words["words"] if isinstance(words, dict) else words
-            if any(clean(word).replace(" ", "") in text for word in words):
+            if any(clean(word).replace(" ", "") in seen for word in words):
                 return str(value)
+        return self._warranty_by_age(text) if name == "warranty" else None
+
+    def _warranty_by_age(self, text: str) -> str | None:
+        """In or out of the policy's free warranty by the device's age the caller tells (「机器装好两年多了」:
+        out with a warranty of two years); None when it is not told or is the warranty's length exactly."""
+        for opener in self._current_rules().age_openers:
+            at = text.find(opener)
+            match = _AGE.match(text, at + len(opener)) if at >= 0 else None
+            if match is None:
+                continue
+            years = _years(match.group(2)) + (0.5 if match.group(3) else 0) - (0.5 if match.group(1) else 0)
+            free = float(self.policy.value("warranty.free_years"))
+            return "out" if years > free else "in" if years < free else None
         return None
 
     def _distance(self, said: str, first: str | None) -> str | None:
@@ -582,6 +628,16 @@ def _own_question(clause: _Found, pair: _Found, lead: float, clear_lead: float, 
     if lead < clear_lead:
         return False
     return pair.topic not in ranked or clause.topic in ranked[: ranked.index(pair.topic)]
+
+
+def _years(numeral: str) -> int:
+    """「3」「三」「两」「十二」 as a number."""
+    if numeral.isdigit():
+        return int(numeral)
+    tens, _, units = numeral.rpartition("十")
+    if "十" not in numeral:
+        return _NUMERALS[numeral]
+    return (_NUMERALS[tens] if tens else 1) * 10 + (_NUMERALS[units] if units else 0)
 
 
 def _rank(reply: Reply) -> int:
@@ -720,6 +776,7 @@ def _load_rules(path: Path) -> _Rules:
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],
             not_ours=[str(word) for word in reading.get("not_ours", [])],
+            age_openers=[str(word) for word in reading.get("age_openers", [])],
             clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
             topicless_words=[str(word) for word in reading.get("topicless_words", [])],
             clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],

@@ -61,6 +61,12 @@ def test_the_question_is_found_after_greetings_and_the_story(
         ("保修几年？过了保修期修机器怎么收费？", ["warranty.length", "fees.after_warranty"]),
         ("热线电话是多少，还有能不能在微信上报修", ["hotline.contact", "hotline.channels"]),
         ("返厂要修几天 另外维修期间有没有备用机", ["parts.return_to_base", "deadlines.loaner"]),
+        # The second question is about the device the first one names.
+        (
+            "发光仪多久定标一次？还有试剂怎么存放",
+            ["care.immunoassay.calibration", "care.immunoassay.reagent"],
+        ),
+        ("尿液分析仪的试纸条怎么保存？另外每天要做哪些保养", ["care.urine.strips", "care.urine.daily"]),
     ],
 )
 def test_two_questions_in_one_message_get_two_answers(
@@ -84,6 +90,8 @@ def test_one_question_with_a_comma_is_answered_once(answers: Answers) -> None:
         ("保修期内修机器要钱吗", "那保养呢", "maintenance.preventive", "免费"),
         ("保修期内定期保养收费吗", "那过保以后呢", "maintenance.after_warranty", "有偿"),
         ("常用配件多久能到", "那厂家定制的呢", "parts.lead_time", "15个工作日"),
+        # The follow-up names no device: it is about the one asked about before.
+        ("血球仪老是堵孔怎么处理", "那平常怎么保养", "care.hematology.daily", "本底"),
     ],
 )
 def test_a_follow_up_is_read_with_the_previous_question(
@@ -115,6 +123,17 @@ def test_a_full_new_question_after_another_is_its_own(answers: Answers) -> None:
         ("过保了定期保养还免费吗", "maintenance.after_warranty", "有偿", "每6个月免费"),
         ("换上去的那个零件保修从哪天开始算", "warranty.replaced_parts", "更换当天", "验收合格之日"),
         ("特殊定制的配件最多等几天", "parts.lead_time", "15个工作日", "24小时内调配"),
+        # Indirect wording: whose the old parts are, a complaint as 「有意见」, heat as an environment
+        # question.
+        ("师傅把拆下来的旧电路板拿走了，这个不该留给我们吗", "parts.old_parts", "留在科室", "到货"),
+        ("对你们的服务很有意见，该找谁反映", "complaints.how", "12小时", "分类整理"),
+        ("上周科里温度太高，空调坏了，仪器还能开机吗", "care.general.environment", "室温", "UPS"),
+        # The device's age told is compared with the policy's free warranty (two years).
+        ("机器装好两年多了，现在坏了还能免费修吗", "fees.after_warranty", "生产商指导价", "全免"),
+        ("我们这台买来第三年了，定期保养要钱吗", "maintenance.after_warranty", "有偿", "每6个月免费"),
+        ("机器刚买一年，坏了修要钱吗", "warranty.coverage", "全免", "生产商指导价"),
+        # 过保 inside 「做过保养」 says nothing of the warranty.
+        ("机器还在保修期，上次做过保养是半年前，下次保养收费吗", "maintenance.preventive", "免费", "有偿"),
     ],
 )
 def test_policy_answers_follow_what_the_caller_said(
@@ -129,6 +148,8 @@ def test_questions_the_knowledge_base_cannot_know_are_not_answered(answers: Answ
         assert answers.reply(message).verdict is not Verdict.ANSWER, message
     # Words of matters the knowledge base does not hold decline even where an entry shares other words.
     assert answers.reply("修完的发票找谁开").verdict is Verdict.NONE
+    # Buying consumables is sales, not after-sales, though the reagent's care entry shares its words.
+    assert answers.reply("化学发光的试剂一瓶多少钱，在哪买").verdict is Verdict.NONE
 
 
 @pytest.mark.parametrize(
@@ -185,6 +206,11 @@ def test_words_that_rule_a_topic_out_turn_its_answer_into_choices(answers: Answe
     assert "training.basic" not in reply.topics
 
 
+def test_a_clause_whose_topic_the_message_rules_out_is_no_second_question(answers: Answers) -> None:
+    # 「从什么时候开始」 after a replaced part asks when the part's own warranty starts, not the device's.
+    assert answered(answers.reply("那个换过的传感器保修吗，从什么时候开始")) == ["warranty.replaced_parts"]
+
+
 def test_still_is_not_a_second_question(answers: Answers) -> None:
     # 「还有配件吗」 asks whether parts still exist; it does not start a second question.
     assert answered(answers.reply("我们这台是零几年买的 还有配件吗")) == ["warranty.lifelong"]
@@ -207,6 +233,12 @@ def changed_kb(tmp_path: Path, change: dict[str, Any]) -> Answers:
     (kb_dir / "policy.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     policy = load_policy(kb_dir / "policy.yml")
     return Answers(KnowledgeBase(kb_dir, policy), policy)
+
+
+def test_a_longer_free_warranty_changes_what_a_devices_age_means(tmp_path: Path) -> None:
+    answers = changed_kb(tmp_path, {"warranty.free_years": 3})
+    reply = answers.reply("机器装好两年多了，现在坏了还能免费修吗")
+    assert answered(reply) == ["warranty.coverage"]
 
 
 def test_a_changed_policy_changes_every_number(tmp_path: Path) -> None:
