@@ -226,15 +226,16 @@ class ValidateFaultForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        """The registration form, with a troubleshooting walk after the device when a guide fits the fault."""
+        """The registration form, with a troubleshooting walk after the device when a guide fits the fault (a
+        check for any device, printer, software or power, right after the fault: no device is asked first)."""
         if not tracker.get_slot("guide_id"):
             return list(domain_slots)
+        guide = guide_library().guide(str(tracker.get_slot("guide_id")))
+        walk_after = "device" if guide.device_types else "fault_description"
         if tracker.get_slot("guide_solved"):
             # Solved on the phone: nothing more to register; action_submit_ticket records it as resolved.
-            return [slot for slot in domain_slots if slot in ("fault_description", "device")] + GUIDE_SLOTS
-        guide = guide_library().guide(str(tracker.get_slot("guide_id")))
-        # A check for any device (printer, software, power) is tried at once, before asking which device.
-        position = domain_slots.index("device" if guide.device_types else "fault_description") + 1
+            return [*domain_slots[: domain_slots.index(walk_after) + 1], *GUIDE_SLOTS]
+        position = domain_slots.index(walk_after) + 1
         return [*domain_slots[:position], *GUIDE_SLOTS, *domain_slots[position:]]
 
     async def get_extraction_events(

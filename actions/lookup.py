@@ -29,7 +29,7 @@ from bot.policy import ServicePolicy, current_policy
 from bot.replies import ticket_status, warranty_answer
 from bot.safety import HAZARD_INTENT
 from bot.texts import say
-from bot.ticket_changes import escalate_overdue
+from bot.ticket_changes import escalate_overdue, sounds_impatient
 from bot.tickets import find_ticket, tickets_for_caller
 
 
@@ -73,7 +73,9 @@ class ActionCheckTicket(Action):
                             text=say("identity.unverified_lookup", hotline=policy.hotline_phone)
                         )
                     return failed_lookup(tracker)
-                dispatcher.utter_message(text=answer_about(session, found, now))
+                dispatcher.utter_message(
+                    text=answer_about(session, found, now, impatient=sounds_impatient(message.text))
+                )
                 numbers = lookup.numbers if lookup and found.number in lookup.numbers else (found.number,)
                 return [SlotSet("last_lookup", Lookup(TICKETS, numbers).to_dict())]
             position = ordinal_in(message.text)
@@ -102,7 +104,9 @@ class ActionCheckTicket(Action):
                     )
                 return []
             if len(tickets) == 1:
-                dispatcher.utter_message(text=answer_about(session, tickets[0], now))
+                dispatcher.utter_message(
+                    text=answer_about(session, tickets[0], now, impatient=sounds_impatient(message.text))
+                )
             else:
                 lines = [say("tickets_several", count=len(tickets))]
                 lines += [ticket_status(t, policy, now) for t in tickets]
@@ -121,15 +125,16 @@ def failed_lookup(tracker: Tracker) -> list[EventType]:
     return [SlotSet("failed_attempts", counts)]
 
 
-def answer_about(session: Session, ticket: Ticket, now: datetime) -> str:
+def answer_about(session: Session, ticket: Ticket, now: datetime, *, impatient: bool = False) -> str:
     """A ticket's status; when a promise to the caller has passed, an apology and who has it now instead of
-    the past time (the next step of the paging ladder is paged at once, bot.ticket_changes)."""
+    the past time (the next step of the paging ladder is paged at once, bot.ticket_changes). A caller who
+    says they have been waiting is apologised to first, even when the promise still holds."""
     policy = current_policy()
     text = ticket_status(ticket, policy, now)
     pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
     overdue = escalate_overdue(session, ticket, now=now, pager=pager)
     if overdue is None:
-        return text
+        return say("ticket_wait_apology") + text if impatient else text
     return text + say(
         f"ticket_overdue.{overdue.clock}",
         number=ticket.number,

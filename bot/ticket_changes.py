@@ -120,6 +120,17 @@ class Overdue:
     escalated_to: str | None  # who was paged now, None when the ladder had nobody left
 
 
+# 「说好的一个小时都过了 怎么还没人联系」: the caller has been waiting, whatever the clock says.
+_IMPATIENT = re.compile(
+    r"怎么还没|还没(?:有)?人|说好的?|都过了|不算数|到底|催一下|催催|太慢|等了(?:半天|一上午|一下午|好久|很久|这么久"
+    r"|[一二两三四五六七八九十\d]+个?(?:小时|钟头|多小时))"
+)
+
+
+def sounds_impatient(text: str) -> bool:
+    return bool(_IMPATIENT.search(text.replace(" ", "")))
+
+
 def overdue_promise(ticket: Ticket, now: datetime) -> tuple[str, datetime] | None:
     """The promise to this caller that has passed and not been kept: first contact (nobody answered by the
     response deadline), else the engineer's arrival; None when nothing is late."""

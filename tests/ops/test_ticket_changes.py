@@ -19,6 +19,7 @@ from bot.ticket_changes import (
     note_complaint,
     overdue_promise,
     same_fault,
+    sounds_impatient,
     wants_addition,
     wants_cancel,
 )
@@ -177,3 +178,16 @@ def test_a_complaint_naming_a_ticket_is_noted_on_it(team: Engine) -> None:
         assert not note_complaint(session, "SR209901010001", complaint, caller="c", at=RECEIVED)
         ticket = find_ticket(session, named)
         assert ticket is not None and any(complaint_number in (e.note or "") for e in ticket.events)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["说好的一个小时都过了 怎么还没人联系", "等了一上午了 到底来不来", "等了三个多小时了", "说话不算数"],
+)
+def test_a_caller_who_says_they_have_been_waiting_sounds_impatient(text: str) -> None:
+    assert sounds_impatient(text)
+
+
+@pytest.mark.parametrize("text", ["工程师什么时候到", "查一下SR202612060001", "我的单子到哪一步了"])
+def test_a_plain_status_question_is_not_impatient(text: str) -> None:
+    assert not sounds_impatient(text)
