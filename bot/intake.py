@@ -198,9 +198,14 @@ def _strip_filler(text: str) -> str:
     return text
 
 
-def _device_value(entities: list[dict[str, Any]], catalogue: Catalogue) -> str | None:
-    """The most specific device the caller named: a catalogue model beats a device type."""
-    mentions = [str(e.get("value")) for e in entities if e.get("entity") == "device" and e.get("value")]
+def device_mentions(entities: list[dict[str, Any]]) -> list[str]:
+    """The devices NLU tagged in a message, as the caller said them."""
+    return [str(e.get("value")) for e in entities if e.get("entity") == "device" and e.get("value")]
+
+
+def catalogue_device(mentions: list[str], catalogue: Catalogue) -> str | None:
+    """The most specific catalogue device among the caller's mentions: a catalogue model beats a device type;
+    None when no mention is in the catalogue."""
     for mention in mentions:
         model = catalogue.model(mention)
         if model:
@@ -209,7 +214,7 @@ def _device_value(entities: list[dict[str, Any]], catalogue: Catalogue) -> str |
         device_type = catalogue.type_named(mention)
         if device_type:
             return device_type.name
-    return mentions[0] if mentions else None
+    return None
 
 
 # Codes are read by regexes and by parsing the text; the statistical extractor's guesses at them (「0311」 out
@@ -258,7 +263,9 @@ def extract_fields(
         from bot.fields import complete_hospital  # bot.fields builds on this module's phone and serial checks
 
         found["hospital"] = complete_hospital(found["hospital"], text)
-    device = _device_value(message.entities, catalogue) or catalogue.device_in_text(text)
+    mentions = device_mentions(message.entities)
+    named = catalogue_device(mentions, catalogue) or (mentions[0] if mentions else None)
+    device = named or catalogue.device_in_text(text)
     if device:
         found["device"] = device
 

@@ -17,7 +17,15 @@ from typing import Any
 
 from bot import fields
 from bot.catalogue import Catalogue
-from bot.intake import DIGRESSIONS, Message, digits_only, normalise_phone, normalise_serial
+from bot.intake import (
+    DIGRESSIONS,
+    Message,
+    catalogue_device,
+    device_mentions,
+    digits_only,
+    normalise_phone,
+    normalise_serial,
+)
 from bot.triage import TriageRules
 
 READBACK = "registration_confirmed"
@@ -380,19 +388,14 @@ def _may_fill(state: IntakeState, target: str) -> bool:
 
 
 def _device(message: Message, catalogue: Catalogue) -> str | None:
-    """The most specific device the caller named: a catalogue model beats a device type."""
-    mentions = [
-        str(e.get("value")) for e in message.entities if e.get("entity") == "device" and e.get("value")
-    ]
-    for mention in mentions:
-        model = catalogue.model(mention)
-        if model:
-            return f"{model.type_name} {model.model}"
-    for mention in mentions:
-        device_type = catalogue.type_named(mention)
-        if device_type:
-            return device_type.name
-    return catalogue.device_in_text(message.text) or (mentions[0] if mentions else None)
+    """A catalogue device the caller named (a model beats a type) or the text names, before a mention outside
+    the catalogue."""
+    mentions = device_mentions(message.entities)
+    return (
+        catalogue_device(mentions, catalogue)
+        or catalogue.device_in_text(message.text)
+        or (mentions[0] if mentions else None)
+    )
 
 
 # Which field a piece of free text fits, tried in this order (codes first: they are unambiguous).
