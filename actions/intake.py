@@ -20,6 +20,7 @@ from actions.common import (
     INTAKE_SLOTS,
     caller_of_tracker,
     caller_phone,
+    intake_state,
     latest_message,
     origin_of,
     reset,
@@ -98,7 +99,7 @@ class ActionStartIntake(Action):
         message = latest_message(tracker)
         if tracker.active_loop.get("name") == "fault_form":
             # A fault described again in the middle of the form adds what is new; nothing given is lost.
-            state = _state(tracker)
+            state = intake_state(tracker)
             found = values_of(_commands(message, IntakeState(None, state.values)))
             return [SlotSet(f, v) for f, v in found.items() if v is not None and not state.values.get(f)]
         found = {k: v for k, v in values_of(_commands(message, IntakeState())).items() if v is not None}
@@ -246,7 +247,7 @@ class ValidateFaultForm(FormValidationAction):
                 return [SlotSet("guide_accepted", decision)]
         if requested == "guide_step_answer":
             return _guide_step_events(dispatcher, tracker, message)
-        commands = _commands(message, _state(tracker))
+        commands = _commands(message, intake_state(tracker))
         found = values_of(commands)
         offered = tracker.get_slot("offered_serial")
         if (
@@ -278,7 +279,7 @@ class ValidateFaultForm(FormValidationAction):
         if hazard_interrupts(message):
             return await super().run(dispatcher, tracker, domain)  # the safety rules take the turn
         requested = tracker.get_slot("requested_slot")
-        commands = _commands(message, _state(tracker))
+        commands = _commands(message, intake_state(tracker))
         if requested == "guide_accepted" and _neither_yes_nor_no(message, commands):
             # 「显示三十五度」 to 「要试试吗？」: the offer once more, shortly, not the menu for a new request
             dispatcher.utter_message(text=say("guide_unclear_offer"))
@@ -708,14 +709,6 @@ class ActionCancelForm(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(text=say("intake_cancelled"))
         return [ActiveLoop(None), SlotSet("requested_slot", None), *_cancelled(tracker)]
-
-
-def _state(tracker: Tracker) -> IntakeState:
-    return IntakeState(
-        requested=tracker.get_slot("requested_slot"),
-        values={field: tracker.get_slot(field) for field in FIELDS},
-        cancelled=bool(tracker.get_slot("cancelled_registration")),
-    )
 
 
 def _commands(message: Message, state: IntakeState) -> list[Command]:

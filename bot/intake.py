@@ -7,6 +7,7 @@ the slot the bot asked for; this module says which form fields the message fills
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -298,9 +299,9 @@ def extract_fields(
         and says_unknown(text)
     ):
         found["serial_number"] = text
-    if requested in _CONTACT_QUESTIONS and "contact_person" not in found and len(found) >= 2:
+    if requested in CONTACT_QUESTIONS and "contact_person" not in found and len(found) >= 2:
         # 「医院 科室 宫伟 139…」 to a contact question: the part no other field took is the name.
-        name = _name_among(text, found)
+        name = name_among(text, found)
         if name:
             found["contact_person"] = name
     if requested in FIELDS and requested not in found and message.intent not in DIGRESSIONS:
@@ -317,10 +318,10 @@ def extract_fields(
 
 
 # The questions of a contact form, where one reply often gives the hospital, the name and the phone at once.
-_CONTACT_QUESTIONS = ("hospital", "contact_person", "contact_phone")
+CONTACT_QUESTIONS = ("hospital", "contact_person", "contact_phone")
 
 
-def _name_among(text: str, found: dict[str, Any]) -> str | None:
+def name_among(text: str, found: Mapping[str, Any]) -> str | None:
     """A part of the message that no found value covers and that is a person's name."""
     from bot.fields import person  # bot.fields builds on this module's phone and serial checks
 

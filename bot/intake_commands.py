@@ -18,11 +18,13 @@ from typing import Any
 from bot import fields
 from bot.catalogue import Catalogue
 from bot.intake import (
+    CONTACT_QUESTIONS,
     DIGRESSIONS,
     Message,
     catalogue_device,
     device_mentions,
     digits_only,
+    name_among,
     normalise_phone,
     normalise_serial,
 )
@@ -200,6 +202,16 @@ def values_of(commands: list[Command]) -> dict[str, Any]:
     return values
 
 
+def read_fields(
+    message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules
+) -> list[Command]:
+    """The fields one message fills, corrects or empties, read against the question asked as `interpret`
+    reads them, without the commands that steer a registration (for the contact form, which has none)."""
+    if fields.is_payload(message.text.strip()):
+        return []  # a button says which request, never what a field holds
+    return _fields(message, state, catalogue, rules)
+
+
 def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules) -> list[Command]:
     text = message.text.strip()
     commands: dict[str, Command] = {}
@@ -241,6 +253,17 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     if requested in fields.VALIDATORS and requested not in commands and message.intent not in DIGRESSIONS:
         for command in _free_answer(requested, text, state, commands):
             put(command)
+    if (
+        requested in CONTACT_QUESTIONS
+        and len(commands) >= 2
+        and "contact_person" not in commands
+        and _may_fill(state, "contact_person")
+    ):
+        # 「…医院 检验科 宫伟 139…」 to a contact question, whatever intent NLU reads: the part no other field
+        # took is the name.
+        name = name_among(text, {field: command.value for field, command in commands.items()})
+        if name:
+            put(Command(Do.SET, "contact_person", name))
     return list(commands.values())
 
 
