@@ -14,6 +14,7 @@ from bot.db import session_scope
 from bot.db.models import Device
 from bot.identity import Caller, caller_of, device_shown_to
 from bot.intake import FIELDS, Message, normalise_phone
+from bot.intake_commands import IntakeState
 from bot.replies import NOT_GIVEN
 from bot.tickets import Origin, find_ticket
 
@@ -53,6 +54,15 @@ def latest_message(tracker: Tracker) -> Message:
     latest = tracker.latest_message or {}
     intent = (latest.get("intent") or {}).get("name")
     return Message(text=latest.get("text") or "", intent=intent, entities=list(latest.get("entities") or []))
+
+
+def intake_state(tracker: Tracker) -> IntakeState:
+    """The registration as the form has it: the question asked and the fields so far."""
+    return IntakeState(
+        requested=tracker.get_slot("requested_slot"),
+        values={field: tracker.get_slot(field) for field in FIELDS},
+        cancelled=bool(tracker.get_slot("cancelled_registration")),
+    )
 
 
 def caller_phone(tracker: Tracker) -> str | None:

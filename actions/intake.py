@@ -21,6 +21,7 @@ from actions.common import (
     PLACE_SLOTS,
     caller_of_tracker,
     caller_phone,
+    intake_state,
     latest_message,
     origin_of,
     reset,
@@ -33,7 +34,7 @@ from bot.context import accepts_offer
 from bot.db import session_scope
 from bot.device_reports import DeviceReport, split_by_device
 from bot.guard import phone_after_failed_validation, registry_check
-from bot.identity import Caller, device_shown_to
+from bot.identity import Caller
 from bot.installed_base import find_device
 from bot.intake import (
     DIGRESSIONS,
@@ -45,7 +46,6 @@ from bot.intake import (
     normalise_phone,
     normalise_serial,
     only_agrees,
-    says_unknown,
     symptom_text,
 )
 from bot.intake_commands import Command, Do, IntakeState, declines_checks, interpret, values_of
@@ -54,10 +54,10 @@ from bot.knowledge.guidance import GuideLibrary, GuideProgress, Outcome, asks_fo
 from bot.ops.after_hours import AfterHoursCall
 from bot.policy import ServicePolicy, current_policy
 from bot.replies import FIELD_LABELS, NOT_GIVEN, registration_summary, ticket_confirmation
+from bot.serial_answer import checked_serial, unreadable_serial
 from bot.submission import SubmitOutcome, submit_ticket
 from bot.texts import say
-from bot.ticket_changes import same_fault
-from bot.tickets import STATUS_LABELS, Registration, TicketKind, TicketStatus, open_ticket_for_serial
+from bot.tickets import STATUS_LABELS, Registration, TicketKind, TicketStatus
 from bot.triage import current_rules
 
 GUIDE_SLOTS = ["guide_accepted", "guide_step_answer"]
@@ -99,7 +99,7 @@ class ActionStartIntake(Action):
         message = latest_message(tracker)
         if tracker.active_loop.get("name") == "fault_form":
             # A fault described again in the middle of the form adds what is new; nothing given is lost.
-            state = _state(tracker)
+            state = intake_state(tracker)
             found = values_of(_commands(message, IntakeState(None, state.values)))
             return [SlotSet(f, v) for f, v in found.items() if v is not None and not state.values.get(f)]
         found = {k: v for k, v in values_of(_commands(message, IntakeState())).items() if v is not None}
@@ -252,7 +252,7 @@ class ValidateFaultForm(FormValidationAction):
                 return [SlotSet("guide_accepted", decision)]
         if requested == "guide_step_answer":
             return _guide_step_events(dispatcher, tracker, message)
-        commands = _commands(message, _state(tracker))
+        commands = _commands(message, intake_state(tracker))
         found = values_of(commands)
         offered = tracker.get_slot("offered_serial")
         if (
@@ -286,7 +286,7 @@ class ValidateFaultForm(FormValidationAction):
                 dispatcher, tracker, domain
             )  # safety rules take the turn, or the restore read it
         requested = tracker.get_slot("requested_slot")
-        commands = _commands(message, _state(tracker))
+        commands = _commands(message, intake_state(tracker))
         if requested == "guide_accepted" and _neither_yes_nor_no(message, commands):
             # 「显示三十五度」 to 「要试试吗？」: the offer once more, shortly, not the menu for a new request
             dispatcher.utter_message(text=say("guide_unclear_offer"))
@@ -314,78 +314,35 @@ class ValidateFaultForm(FormValidationAction):
     def validate_serial_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        """The serial checked (bot.serial_answer): asked again, skipped, kept, or filling in its site."""
         if value is None:
             return {"serial_number": None}  # emptied when the intake started: nothing to check
         text = str(value)
         if text == NOT_GIVEN:
             return {"serial_number": NOT_GIVEN}
         serial = normalise_serial(text)
+        slots: dict[str, Any]
         if serial is None:
             failures, counts = self._failures(tracker, "serial_number")
-            if says_unknown(text) or gives_up(failures):
-                dispatcher.utter_message(text=say("serial_skipped"))
-                return {
-                    "serial_number": NOT_GIVEN,
-                    "failed_attempts": counts,
-                    "intake_flags": self._flag(tracker, "serial_not_given"),
-                }
-            dispatcher.utter_message(text=say("serial_invalid", value=text))
-            return {"serial_number": None, "failed_attempts": counts}
-
-        with session_scope() as session:
-            caller = caller_of_tracker(session, tracker)
-            open_ticket = open_ticket_for_serial(session, serial)
-            if open_ticket is not None and caller.may_see(open_ticket):
-                new_fault = str(tracker.get_slot("fault_description") or "")
-                # Another fault on the same device is said to be one, never merged silently.
-                key = (
-                    "duplicate_found"
-                    if same_fault(new_fault, open_ticket.description)
-                    else "duplicate_other_fault"
+            answer = unreadable_serial(text, failures)
+            slots = {**answer.fields, "failed_attempts": counts}
+        else:
+            with session_scope() as session:
+                answer = checked_serial(
+                    session,
+                    caller_of_tracker(session, tracker),
+                    serial,
+                    fault=str(tracker.get_slot("fault_description") or ""),
+                    department=tracker.get_slot("department"),
                 )
-                dispatcher.utter_message(
-                    text=say(
-                        key,
-                        serial=serial,
-                        number=open_ticket.number,
-                        status=STATUS_LABELS[TicketStatus(open_ticket.status)],
-                        old=open_ticket.description or "",
-                        new=new_fault,
-                    )
-                )
-                # Ending the form here hands over to action_submit_ticket, which notes the report on that
-                # ticket.
-                return {"serial_number": serial, "duplicate_of": open_ticket.number, "requested_slot": None}
-            device = device_shown_to(session, caller, serial)
-            if device is None:
-                # Registered elsewhere, made up, or with someone else's open ticket: the same answer and
-                # the same questions after it, so a serial tells nothing about the installed base
-                # (bot/identity.py). The ticket carries the serial; submit_ticket notes the report on the
-                # device's open ticket.
-                dispatcher.utter_message(text=say("serial_noted", serial=serial))
-                if find_device(session, serial) is not None:
-                    return {"serial_number": serial}
-                return {
-                    "serial_number": serial,
-                    "intake_flags": self._flag(tracker, "serial_not_in_registry"),
-                }
-            dispatcher.utter_message(
-                text=say(
-                    "serial_known",
-                    hospital=device.hospital,
-                    department=device.department,
-                    device=device.model,
-                    serial=serial,
-                )
-            )
-            return {
-                "serial_number": serial,
-                "device": f"{device.device_type} {device.model}",
-                "hospital": device.hospital,
-                "department": tracker.get_slot("department") or device.department,
-                "site_address": device.address,
-                "site_city": device.city,
-            }
+            slots = dict(answer.fields)
+        dispatcher.utter_message(text=answer.reply)
+        if answer.flag:
+            slots["intake_flags"] = self._flag(tracker, answer.flag)
+        if "duplicate_of" in slots:
+            # Ending the form here hands over to action_submit_ticket, which notes the report on that ticket.
+            slots["requested_slot"] = None
+        return slots
 
     def validate_fault_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -729,14 +686,6 @@ def _just_restored(tracker: Tracker) -> bool:
         if event.get("event") == "action" and event.get("name") == "action_restore_intake":
             return True
     return False
-
-
-def _state(tracker: Tracker) -> IntakeState:
-    return IntakeState(
-        requested=tracker.get_slot("requested_slot"),
-        values={field: tracker.get_slot(field) for field in FIELDS},
-        cancelled=bool(tracker.get_slot("cancelled_registration")),
-    )
 
 
 def _commands(message: Message, state: IntakeState) -> list[Command]:

@@ -17,6 +17,7 @@ from actions.common import (
     INTAKE_SLOTS,
     caller_phone,
     given_slot,
+    intake_state,
     latest_message,
     origin_of,
     reset,
@@ -29,7 +30,8 @@ from bot.callbacks import declines_call_back, extension_in, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.db import session_scope
-from bot.intake import extract_fields, find_ticket_number, normalise_phone
+from bot.intake import find_ticket_number, normalise_phone
+from bot.intake_commands import IntakeState, read_fields, values_of
 from bot.journal import ticket_journal
 from bot.ops.after_hours import VOICE_CHANNEL, duty_desk_for
 from bot.ops.calendar import current_calendar
@@ -78,7 +80,8 @@ class ActionStartServiceRequest(Action):
         registered = registry_fields(message, tracker)
         if registered:
             dispatcher.utter_message(text=say("serial_known_request", **registered))
-        found = {**extract_fields(message, None, current_catalogue(), current_rules()), **registered}
+        given = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
+        found = {**{f: v for f, v in given.items() if v is not None}, **registered}
         events += [
             SlotSet(f, v)
             for f, v in found.items()
@@ -120,8 +123,9 @@ class ValidateContactForm(FormValidationAction):
         ):
             # 「不想留电话」, or a person asked for again instead of a number: the phone was asked once.
             return [SlotSet("contact_phone", DECLINED)]  # validate_contact_phone withdraws the call-back
-        found = extract_fields(message, requested, current_catalogue(), current_rules())
-        return [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS]
+        commands = read_fields(message, intake_state(tracker), current_catalogue(), current_rules())
+        # Values only: an emptied field (「电话写错了」) would reach validate_contact_phone as a wrong number.
+        return [SlotSet(f, v) for f, v in values_of(commands).items() if f in CONTACT_SLOTS and v is not None]
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

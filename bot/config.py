@@ -35,6 +35,8 @@ class Settings:
     tracker_database_url: str | None = None
     redis_url: str | None = None
     api_token: str | None = None
+    # What Rasa sends the action server with every call; one kept in var/action_token when unset.
+    action_token: str | None = None
     # The key that signs web chat sessions (bot/identity.py); random per var/ dir when unset. Set the same
     # value on every instance.
     identity_secret: str | None = None
@@ -91,6 +93,7 @@ def settings() -> Settings:
         tracker_database_url=os.environ.get("HOTLINE_TRACKER_DATABASE_URL") or None,
         redis_url=os.environ.get("HOTLINE_REDIS_URL") or None,
         api_token=os.environ.get("HOTLINE_API_TOKEN") or None,
+        action_token=os.environ.get("HOTLINE_ACTION_TOKEN") or None,
         identity_secret=os.environ.get("HOTLINE_IDENTITY_SECRET") or None,
         console_behind_tls_proxy=os.environ.get(
             "HOTLINE_CONSOLE_BEHIND_TLS_PROXY",

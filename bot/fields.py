@@ -50,6 +50,8 @@ _PERSON = re.compile(rf"^(?:(?:姓|叫我|我叫|我是|叫|找|联系人是?)\s
 _NOT_IN_NAMES = re.compile(
     r"[不了吗呢吧啊没有是的在用试要去来说看找好行对嗯哦呃这那个么什谁哪电话号码机器仪设备科室院路号病诊]"
 )
+_PLACE_WORD_SURNAMES = "路楼"
+_PLACE_WORD = re.compile(r"[上下里外口前后边头]")  # 「楼上」「路口」 are places
 _AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没错|ok|OK|yes)[。！!，,.~ ]*$")
 
 
@@ -164,7 +166,9 @@ def person(text: str) -> str | None:
         return None
     name = match.group(1)
     base = re.sub(f"{_TITLE}$", "", name)
-    if not base or _NOT_IN_NAMES.search(base) or department(name) or _ADDRESS_HINT.search(base):
+    # 「路明」「楼建国」: a surname that is also a place word; what follows it must still be a name.
+    given = base[1:] if base[:1] in _PLACE_WORD_SURNAMES and not _PLACE_WORD.search(base[1:]) else base
+    if not base or _NOT_IN_NAMES.search(given) or department(name) or _ADDRESS_HINT.search(given):
         return None
     return name
 

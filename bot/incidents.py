@@ -150,9 +150,10 @@ def register_incident(
         # text.
         ticket.dispatch_round = (ticket.dispatch_round or 0) + 1
     if escalated:
-        kind, note = ESCALATED_EVENT, f"安全事件升级（{labels}）：{report.description}"
+        kind = ESCALATED_EVENT
+        note = safety_rules.say("escalated_event_note", hazards=labels, said=report.description)
     else:
-        kind, note = SAFETY_EVENT, f"安全事件（{labels}）"
+        kind, note = SAFETY_EVENT, safety_rules.say("event_note", hazards=labels)
     _log(session, ticket, kind, f"[{report_id}] {note}", actor, received_at)
     _mark(ticket, report, policy, received_at)
     session.flush()

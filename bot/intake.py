@@ -7,6 +7,7 @@ the slot the bot asked for; this module says which form fields the message fills
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,9 +199,14 @@ def _strip_filler(text: str) -> str:
     return text
 
 
-def _device_value(entities: list[dict[str, Any]], catalogue: Catalogue) -> str | None:
-    """The most specific device the caller named: a catalogue model beats a device type."""
-    mentions = [str(e.get("value")) for e in entities if e.get("entity") == "device" and e.get("value")]
+def device_mentions(entities: list[dict[str, Any]]) -> list[str]:
+    """The devices NLU tagged in a message, as the caller said them."""
+    return [str(e.get("value")) for e in entities if e.get("entity") == "device" and e.get("value")]
+
+
+def catalogue_device(mentions: list[str], catalogue: Catalogue) -> str | None:
+    """The most specific catalogue device among the caller's mentions: a catalogue model beats a device type;
+    None when no mention is in the catalogue."""
     for mention in mentions:
         model = catalogue.model(mention)
         if model:
@@ -209,7 +215,7 @@ def _device_value(entities: list[dict[str, Any]], catalogue: Catalogue) -> str |
         device_type = catalogue.type_named(mention)
         if device_type:
             return device_type.name
-    return mentions[0] if mentions else None
+    return None
 
 
 # Codes are read by regexes and by parsing the text; the statistical extractor's guesses at them (「0311」 out
@@ -258,7 +264,9 @@ def extract_fields(
         from bot.fields import complete_hospital  # bot.fields builds on this module's phone and serial checks
 
         found["hospital"] = complete_hospital(found["hospital"], text)
-    device = _device_value(message.entities, catalogue) or catalogue.device_in_text(text)
+    mentions = device_mentions(message.entities)
+    named = catalogue_device(mentions, catalogue) or (mentions[0] if mentions else None)
+    device = named or catalogue.device_in_text(text)
     if device:
         found["device"] = device
 
@@ -291,9 +299,9 @@ def extract_fields(
         and says_unknown(text)
     ):
         found["serial_number"] = text
-    if requested in _CONTACT_QUESTIONS and "contact_person" not in found and len(found) >= 2:
+    if requested in CONTACT_QUESTIONS and "contact_person" not in found and len(found) >= 2:
         # 「医院 科室 宫伟 139…」 to a contact question: the part no other field took is the name.
-        name = _name_among(text, found)
+        name = name_among(text, found)
         if name:
             found["contact_person"] = name
     if requested in FIELDS and requested not in found and message.intent not in DIGRESSIONS:
@@ -310,10 +318,10 @@ def extract_fields(
 
 
 # The questions of a contact form, where one reply often gives the hospital, the name and the phone at once.
-_CONTACT_QUESTIONS = ("hospital", "contact_person", "contact_phone")
+CONTACT_QUESTIONS = ("hospital", "contact_person", "contact_phone")
 
 
-def _name_among(text: str, found: dict[str, Any]) -> str | None:
+def name_among(text: str, found: Mapping[str, Any]) -> str | None:
     """A part of the message that no found value covers and that is a person's name."""
     from bot.fields import person  # bot.fields builds on this module's phone and serial checks
 

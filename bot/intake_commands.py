@@ -17,7 +17,17 @@ from typing import Any
 
 from bot import fields
 from bot.catalogue import Catalogue
-from bot.intake import DIGRESSIONS, Message, digits_only, normalise_phone, normalise_serial
+from bot.intake import (
+    CONTACT_QUESTIONS,
+    DIGRESSIONS,
+    Message,
+    catalogue_device,
+    device_mentions,
+    digits_only,
+    name_among,
+    normalise_phone,
+    normalise_serial,
+)
 from bot.triage import TriageRules
 
 READBACK = "registration_confirmed"
@@ -209,6 +219,16 @@ def values_of(commands: list[Command]) -> dict[str, Any]:
     return values
 
 
+def read_fields(
+    message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules
+) -> list[Command]:
+    """The fields one message fills, corrects or empties, read against the question asked as `interpret`
+    reads them, without the commands that steer a registration (for the contact form, which has none)."""
+    if fields.is_payload(message.text.strip()):
+        return []  # a button says which request, never what a field holds
+    return _fields(message, state, catalogue, rules)
+
+
 def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules) -> list[Command]:
     text = message.text.strip()
     commands: dict[str, Command] = {}
@@ -262,6 +282,17 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     if requested in fields.VALIDATORS and requested not in commands and message.intent not in DIGRESSIONS:
         for command in _free_answer(requested, text, state, commands):
             put(command)
+    if (
+        requested in CONTACT_QUESTIONS
+        and len(commands) >= 2
+        and "contact_person" not in commands
+        and _may_fill(state, "contact_person")
+    ):
+        # 「…医院 检验科 宫伟 139…」 to a contact question, whatever intent NLU reads: the part no other field
+        # took is the name.
+        name = name_among(text, {field: command.value for field, command in commands.items()})
+        if name:
+            put(Command(Do.SET, "contact_person", name))
     return list(commands.values())
 
 
@@ -438,19 +469,14 @@ def _may_fill(state: IntakeState, target: str) -> bool:
 
 
 def _device(message: Message, catalogue: Catalogue) -> str | None:
-    """The most specific device the caller named: a catalogue model beats a device type."""
-    mentions = [
-        str(e.get("value")) for e in message.entities if e.get("entity") == "device" and e.get("value")
-    ]
-    for mention in mentions:
-        model = catalogue.model(mention)
-        if model:
-            return f"{model.type_name} {model.model}"
-    for mention in mentions:
-        device_type = catalogue.type_named(mention)
-        if device_type:
-            return device_type.name
-    return catalogue.device_in_text(message.text) or (mentions[0] if mentions else None)
+    """A catalogue device the caller named (a model beats a type) or the text names, before a mention outside
+    the catalogue."""
+    mentions = device_mentions(message.entities)
+    return (
+        catalogue_device(mentions, catalogue)
+        or catalogue.device_in_text(message.text)
+        or (mentions[0] if mentions else None)
+    )
 
 
 # Which field a piece of free text fits, tried in this order (codes first: they are unambiguous).

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -94,6 +95,32 @@ class FakeSms:
 
     def phones(self) -> list[str]:
         return [phone for phone, _, _ in self.sent]
+
+
+# The fault form's slots at the read-back, confirmed: what action_submit_ticket submits.
+FILLED = {
+    "fault_description": "开机报温度异常",
+    "device": "全自动生化分析仪 KR-2000",
+    "serial_number": "KR23060142",
+    "hospital": "郑州市嘉禾医院",
+    "department": "检验科",
+    "site_address": "郑州市金水区嘉禾路88号",
+    "site_city": "郑州",
+    "contact_person": "王敏",
+    "contact_phone": "13912345678",
+    "clinical_impact": "急诊样本在等",
+    "registration_confirmed": True,
+    "intake_id": "intake-1",
+    "intake_flags": [],
+}
+
+
+def saved_tickets(engine: Engine) -> list[Ticket]:
+    """Every ticket in the database, oldest first, readable after the session."""
+    with session_scope(engine) as session:
+        found = list(session.execute(select(Ticket).order_by(Ticket.id)).scalars())
+        session.expunge_all()
+        return found
 
 
 def make_ticket(
@@ -228,6 +255,12 @@ STEPS = [
 def local(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     """A local (Zhengzhou) time in 2026 as the naive UTC the database stores."""
     return datetime(2026, month, day, hour, minute, tzinfo=ZONE).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def utc(local: str) -> datetime:
+    """A Zhengzhou wall-clock time (「2026-11-20 10:00」) as the naive UTC the database stores."""
+    moment = datetime.fromisoformat(local).replace(tzinfo=ZONE)
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass

@@ -42,6 +42,15 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         ("好的", None),
         ("/inform", None),
         ("设备在二楼", None),
+        # Surnames that are also place words.
+        ("路明", "路明"),
+        ("楼建国", "楼建国"),
+        ("姓路", "路"),
+        ("路老师", "路老师"),
+        ("楼上", None),
+        ("路口", None),
+        ("二楼", None),
+        ("路号", None),
     ],
 )
 def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:

@@ -7,6 +7,7 @@ import pytest
 from bot.catalogue import current_catalogue
 from bot.intake import (
     Message,
+    catalogue_device,
     city_of,
     extract_fields,
     find_ticket_number,
@@ -93,6 +94,18 @@ def test_first_report_keeps_device_description_and_urgency() -> None:
 
 def test_model_code_in_any_spelling_names_the_device() -> None:
     assert extract("我们的kr2000加样针堵了", intent="report_fault")["device"] == "全自动生化分析仪 KR-2000"
+
+
+@pytest.mark.parametrize(
+    ("mentions", "device"),
+    [
+        (["生化仪", "KR-2000"], "全自动生化分析仪 KR-2000"),  # the model, wherever it was said
+        (["康瑞", "生化仪"], "全自动生化分析仪"),  # a brand names no device
+        (["那台机器"], None),
+    ],
+)
+def test_a_catalogue_model_beats_a_device_type(mentions: list[str], device: str | None) -> None:
+    assert catalogue_device(mentions, current_catalogue()) == device
 
 
 def test_several_fields_in_one_message() -> None:

@@ -9,7 +9,7 @@ import pytest
 from bot.catalogue import Catalogue, load_catalogue
 from bot.config import settings
 from bot.intake import Message
-from bot.intake_commands import Do, IntakeState, interpret, values_of
+from bot.intake_commands import Do, IntakeState, interpret, read_fields, values_of
 from bot.triage import TriageRules, load_rules
 
 FULL = {
@@ -59,6 +59,7 @@ def commands(
         ("检验科", "site_address", {"department": "检验科"}),
         # Answers to the question asked, cleaned.
         ("漯河市第二人民医院", "hospital", {"hospital": "漯河市第二人民医院"}),
+        ("路明", "contact_person", {"contact_person": "路明"}),
         ("跟刚才一样，许昌市魏都区健康路1号", "site_address", {"site_address": "许昌市魏都区健康路1号"}),
         ("0370 - 322 6789", "contact_phone", {"contact_phone": "0370-3226789"}),
         ("幺三八 七六五四 三二一零", "contact_phone", {"contact_phone": "13876543210"}),
@@ -73,6 +74,17 @@ def commands(
 def test_answers_go_to_the_field_they_fit(text, requested, wanted, catalogue, rules) -> None:
     found = interpret(Message(text, None, []), IntakeState(requested, {}), catalogue, rules)
     assert values_of(found) == wanted
+
+
+def test_a_contact_reply_read_as_another_intent_still_gives_the_name(catalogue, rules) -> None:
+    # NLU tags the hospital and department but reads 「投诉」-like words into it: no free answer is taken.
+    entities = [
+        {"entity": "hospital", "value": "三门峡市第二人民医院"},
+        {"entity": "department", "value": "检验科"},
+    ]
+    message = Message("三门峡市第二人民医院 检验科 宫伟 13938127706", "complaint", entities)
+    found = values_of(read_fields(message, IntakeState("hospital", {}), catalogue, rules))
+    assert found["contact_person"] == "宫伟" and found["contact_phone"] == "13938127706"
 
 
 @pytest.mark.parametrize(

@@ -157,7 +157,7 @@ def rasa_api_arguments(config: Settings) -> list[str]:
 def action_token(config: Settings) -> str:
     """What Rasa sends the action server with every call (X-Hotline-Action-Token, endpoints*.yml), which has
     no other authentication: HOTLINE_ACTION_TOKEN, or one kept in var/action_token."""
-    return kept_secret(os.environ.get("HOTLINE_ACTION_TOKEN"), config.var_dir / "action_token")
+    return kept_secret(config.action_token, config.var_dir / "action_token")
 
 
 def _action_server_command(python: str, config: Settings) -> list[str]:

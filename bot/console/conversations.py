@@ -52,18 +52,6 @@ from bot.tickets import (
 
 routes = web.RouteTableDef()
 
-CHANNEL_LABELS = {"webchat": "网页客服", "wechat": "微信", "twilio_sms": "短信", "rest": "REST"}
-FIELD_LABELS = {
-    "hospital": "医院",
-    "department": "科室",
-    "contact_person": "联系人",
-    "contact_phone": "联系电话",
-    "device": "设备",
-    "serial_number": "序列号",
-    "fault_description": "故障描述",
-    "site_address": "地址",
-    "clinical_impact": "临床影响",
-}
 LONG_POLL_SECONDS = 15.0
 
 
@@ -90,6 +78,7 @@ def _row(session: Session, handoff: Handoff, console: Console, now: datetime) ->
         if t.status in {s.value for s in OPEN_STATUSES}
     ]
     handoff_config = HandoffConfig.of(console.policy)
+    field_labels = console_texts.labels("caller_fields")
     position = (
         place_of(session, handoff, handoff_config, now).position
         if handoff.status == Status.WAITING.value
@@ -97,7 +86,7 @@ def _row(session: Session, handoff: Handoff, console: Console, now: datetime) ->
     )
     return Row(
         handoff,
-        {FIELD_LABELS.get(k, k): v for k, v in fields.items()},
+        {field_labels.get(k, k): v for k, v in fields.items()},
         list(snapshot.get("transcript") or []),
         tickets,
         int((now - handoff.queued_at).total_seconds() // 60),
@@ -139,7 +128,7 @@ def _list_page(request: web.Request, *, status: int = 200, error: str | None = N
             error=error,
             queue=queue,
             active=active,
-            channel_labels=CHANNEL_LABELS,
+            channel_labels=console_texts.labels("channels"),
             reason_label=lambda r: say(f"reasons.{r}"),
         )
 
@@ -204,7 +193,7 @@ def _conversation_page(
             mine=handoff.status == Status.WITH_AGENT.value and handoff.agent_user_id == login.user_id,
             wechat_window_closed=conversation.channel == "wechat"
             and not within_wechat_window(conversation, now),
-            channel_labels=CHANNEL_LABELS,
+            channel_labels=console_texts.labels("channels"),
             reason_label=lambda r: say(f"reasons.{r}"),
             end_label=lambda r: say(f"end_reasons.{r}") if r else "",
             kinds=[k.value for k in TicketKind],

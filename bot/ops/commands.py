@@ -33,7 +33,7 @@ from bot.ops.calendar import current_calendar
 from bot.ops.dispatch import suggest
 from bot.ops.lifecycle import OpsError, PartUsed
 from bot.ops.staff import DAYS, ROLES, add_engineer, add_shift, find_engineer, list_engineers, on_call, rota
-from bot.ops.texts import say
+from bot.ops.texts import labels, say
 from bot.ops.worker import run_every, sla_sweep_job
 from bot.policy import current_policy
 from bot.replies import ticket_status
@@ -47,7 +47,7 @@ def local_time(text: str) -> datetime:
     try:
         local = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise OpsError(f"时间「{text}」格式不对，请写成 2026-11-21 14:30。") from None
+        raise OpsError(say("errors.bad_time", text=text)) from None
     if local.tzinfo is None:
         local = local.replace(tzinfo=ZoneInfo(current_policy().timezone))
     return local.astimezone(timezone.utc).replace(tzinfo=None)
@@ -164,14 +164,12 @@ def cmd_staff_oncall(args: argparse.Namespace) -> int:
     policy = current_policy()
     regions = [args.region] if args.region else list(policy.value("service_area.station_cities"))
     print(f"on call at {local_text(at, policy.timezone)}:")
+    rota = labels("rota")
     with session_scope() as session:
         for region in regions:
             duty = on_call(session, region, at, current_calendar())
-            names = "；".join(
-                f"{'主班' if d.role == 'primary' else '备班'} {d.engineer.name} {d.engineer.phone}"
-                for d in duty
-            )
-            print(f"  {region}：{names or '无人值班'}")
+            names = "；".join(f"{rota[d.role]} {d.engineer.name} {d.engineer.phone}" for d in duty)
+            print(f"  {region}：{names or rota['nobody']}")
     return 0
 
 
@@ -242,7 +240,7 @@ def cmd_tickets_transition(args: argparse.Namespace) -> int:
         details["eta"] = local_time(args.eta)
     if target is TicketStatus.RESOLVED:
         if args.remote is None:
-            raise OpsError("请用 --remote 或 --on-site 说明是远程还是现场解决的。")
+            raise OpsError(say("errors.resolved_how"))
         details.update(
             cause=args.cause,
             actions=args.actions,
@@ -261,7 +259,7 @@ def _part(text: str) -> PartUsed:
     """MODEL:QUANTITY, e.g. KR-LAMP-12V:1."""
     model, _, quantity = text.rpartition(":")
     if not model or not quantity.isdigit():
-        raise OpsError(f"配件「{text}」请写成 型号:数量，例如 KR-LAMP-12V:1。")
+        raise OpsError(say("errors.part_format", text=text))
     return PartUsed(model=model, quantity=int(quantity))
 
 

@@ -18,26 +18,11 @@ from actions.intake import (
 )
 from bot.db import session_scope
 from bot.db.models import Ticket, TicketEvent
+from tests.factories import FILLED
 from tests.support import add_contact, make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio
 PRINTER = "any.printer"
-
-FILLED = {
-    "fault_description": "开机报温度异常",
-    "device": "全自动生化分析仪 KR-2000",
-    "serial_number": "KR23060142",
-    "hospital": "郑州市嘉禾医院",
-    "department": "检验科",
-    "site_address": "郑州市金水区嘉禾路88号",
-    "site_city": "郑州",
-    "contact_person": "王敏",
-    "contact_phone": "13912345678",
-    "clinical_impact": "急诊样本在等",
-    "registration_confirmed": True,
-    "intake_id": "intake-1",
-    "intake_flags": [],
-}
 
 
 async def validate(

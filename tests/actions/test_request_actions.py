@@ -182,6 +182,33 @@ async def test_a_caller_who_will_not_leave_a_number_is_not_asked_again(
     assert slot_values(events)["requested_slot"] is None and slot_values(events)["request_kind"] is None
 
 
+@pytest.mark.parametrize(
+    ("requested", "text", "taken"),
+    [
+        ("hospital", "不清楚", {}),  # no hospital: asked again, never put on the ticket
+        ("hospital", "我们是郑州市第三人民医院检验科的", {"hospital": "郑州市第三人民医院"}),
+        ("contact_person", "我下午有空", {}),
+        ("contact_person", "路明", {"contact_person": "路明"}),  # a surname that is also a place word
+        (
+            "contact_person",
+            "张建国 13912345678",
+            {"contact_person": "张建国", "contact_phone": "13912345678"},
+        ),
+    ],
+)
+async def test_the_contact_form_reads_a_reply_as_the_fault_form_does(
+    dispatcher, domain, requested: str, text: str, taken: dict[str, str]
+) -> None:
+    tracker = make_tracker(
+        text,
+        "inform",
+        slots={"request_kind": "maintenance", "intake_id": "x", "requested_slot": requested},
+        active_loop="contact_form",
+    )
+    events = await ValidateContactForm().get_extraction_events(dispatcher, tracker, domain)
+    assert slot_values(events) == taken
+
+
 async def test_a_question_after_a_booking_books_nothing(database, dispatcher, domain) -> None:
     booked = {"kind": "training", "number": "SR202612060028"}
     events = await ActionStartServiceRequest().run(

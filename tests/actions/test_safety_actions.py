@@ -20,9 +20,7 @@ from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket
 from bot.replies import NOT_GIVEN
 from bot.safety import ADVERSE_EVENT, CLINICAL_RISK, HAZARD_INTENT, SAFETY_INCIDENT, current_safety_rules
-from tests.actions.test_intake_actions import FILLED
-from tests.factories import make_ticket
-from tests.ops.test_calendar import utc
+from tests.factories import FILLED, make_ticket, utc
 from tests.support import (
     VERIFIED_PHONE,
     VERIFIED_SMS,

@@ -13,7 +13,7 @@ from actions.service import ActionRateService, ActionStartServiceRequest, Action
 from bot.db import session_scope
 from bot.db.models import Rating, Ticket
 from bot.ops import lifecycle
-from tests.actions.test_intake_actions import FILLED
+from tests.factories import FILLED
 from tests.support import add_contact, make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.anyio

@@ -16,11 +16,10 @@ from sqlalchemy.engine import Engine
 from actions.intake import ActionSubmitTicket
 from actions.service import ActionSubmitServiceRequest
 from bot.db import session_scope
-from bot.db.models import OutboxMessage, Ticket
+from bot.db.models import OutboxMessage
 from bot.guard import held_for_duty_desk
 from bot.identity import identity_secret, issue_web_session
 from bot.policy import current_policy
-from tests.actions.test_intake_actions import FILLED
 from tests.channels.platform_fakes import FakeBot, eventually, serve
 from tests.channels.test_twilio_voice_channel import (
     CALLER,
@@ -32,6 +31,7 @@ from tests.channels.test_twilio_voice_channel import (
     twiml,
     without_step,
 )
+from tests.factories import FILLED, saved_tickets
 from tests.production.test_limits import limiter, rest_channel
 from tests.support import make_tracker, slot_values
 
@@ -60,13 +60,6 @@ def at(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
     monkeypatch.setattr("actions.service.utc_now", lambda: moment)
 
 
-def tickets(engine: Engine) -> list[Ticket]:
-    with session_scope(engine) as session:
-        found = list(session.execute(select(Ticket)).scalars())
-        session.expunge_all()
-        return found
-
-
 def outbox(engine: Engine) -> list[tuple[str, str]]:
     with session_scope(engine) as session:
         return [(m.recipient, m.text) for m in session.execute(select(OutboxMessage)).scalars()]
@@ -90,7 +83,7 @@ async def test_a_caller_asking_for_a_person_in_office_hours_is_put_through_to_th
     events = await ActionSubmitServiceRequest().run(dispatcher, tracker, domain)
     assert said(dispatcher, domain) == ["好的，正在为您转接值班人员，请稍候。"]
     assert dispatcher.messages[-1]["custom"] == {"dial": DUTY_DESK}
-    assert tickets(database) == []  # a person answers now; a call-back only if nobody does
+    assert saved_tickets(database) == []  # a person answers now; a call-back only if nobody does
     assert slot_values(events) == {"request_kind": None, "request_text": None, "intake_id": None}
 
 
@@ -119,7 +112,7 @@ async def test_otherwise_the_request_for_a_person_is_a_call_back_ticket(
     tracker = make_tracker("找个人", intent, slots=CALLBACK_SLOTS, channel=channel)
     await ActionSubmitServiceRequest().run(dispatcher, tracker, domain)
     assert not any(message.get("custom") for message in dispatcher.messages)
-    [ticket] = tickets(database)
+    [ticket] = saved_tickets(database)
     assert ticket.kind == "callback" and ticket.number in "".join(said(dispatcher, domain))
 
 
@@ -183,7 +176,7 @@ async def test_an_urgent_fault_at_night_pages_the_on_call_engineer_and_tells_the
     team: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     number, told = await register_fault(dispatcher, domain, monkeypatch, NIGHT)
-    [ticket] = tickets(team)
+    [ticket] = saved_tickets(team)
     assert ticket.urgent  # 「急诊样本在等」
     [confirmation] = told
     assert number in confirmation
@@ -249,7 +242,7 @@ async def test_with_sms_code_confirmation_the_page_waits_for_the_code_from_the_c
     tracker = make_tracker("对", "affirm", slots=FILLED, sender_id=session.sender_id)
     await ActionSubmitTicket().run(dispatcher, tracker, domain)
     told = said(dispatcher, domain)
-    [ticket] = tickets(team)
+    [ticket] = saved_tickets(team)
     assert {"page_held", "page_awaits_code", "caller_unverified"} <= set(ticket.flags)
     # No page yet: the code went to the contact mobile the caller gave, and they are told where.
     [(phone, sms)] = outbox(team)
@@ -269,7 +262,7 @@ async def test_with_sms_code_confirmation_the_page_waits_for_the_code_from_the_c
     assert "已通知值班工程师" in reply and bot.received == []
     pages = [(to, text) for to, text in outbox(team) if ticket.number in text]
     assert [to for to, _ in pages] == [NIGHT_ENGINEER_ZHENGZHOU]
-    [released] = tickets(team)
+    [released] = saved_tickets(team)
     assert "page_held" not in released.flags and "page_confirmed" in released.flags
 
 
@@ -290,7 +283,7 @@ async def test_otherwise_the_page_is_held_for_the_duty_desk(
     number, told = await register_fault(dispatcher, domain, monkeypatch, NIGHT, contact_phone=phone)
     assert outbox(team) == []  # neither a page nor a code
     assert "值班人员正在核实" in told[-1]
-    [ticket] = tickets(team)
+    [ticket] = saved_tickets(team)
     assert ticket.number == number and held_for_duty_desk(ticket)
 
 

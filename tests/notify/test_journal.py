@@ -32,8 +32,7 @@ from bot.tickets import (
     next_ticket_number,
 )
 from bot.triage import current_rules
-from tests.actions.test_intake_actions import FILLED
-from tests.factories import NOW, fault_report
+from tests.factories import FILLED, NOW, fault_report, saved_tickets
 from tests.support import make_tracker, messages, slot_values, texts
 
 RECEIVED = datetime(2026, 11, 22, 1, 0)  # 09:00 on 22 November in Zhengzhou
@@ -61,11 +60,6 @@ def database_down(monkeypatch: pytest.MonkeyPatch, url: str) -> Iterator[None]:
     finally:
         monkeypatch.setenv("HOTLINE_DATABASE_URL", working)
         config.settings.cache_clear()
-
-
-def tickets(engine: Engine) -> list[Ticket]:
-    with session_scope(engine) as session:
-        return list(session.execute(select(Ticket).order_by(Ticket.id)).scalars())
 
 
 def journal_files(var: Path) -> list[Path]:
@@ -96,12 +90,12 @@ async def test_a_ticket_submitted_while_the_database_is_down_is_promised_journal
         assert saved["idempotency_key"] == "intake:intake-1" and saved["number"] == number
         assert saved["registration"]["contact_phone"] == "13912345678"
         assert saved["registration"]["serial_number"] == "KR23060142"
-    assert tickets(database) == []
+    assert saved_tickets(database) == []
 
     factory = session_factory(database)
     assert replay_journal(factory).replayed == [number]
     assert replay_journal(factory).replayed == []
-    [ticket] = tickets(database)
+    [ticket] = saved_tickets(database)
     assert ticket.number == number and ticket.idempotency_key == "intake:intake-1"
     assert "taken_offline" in ticket.flags and ticket.urgent and ticket.contact_person == "王敏"
     assert journal_files(var_dir) == []
@@ -109,7 +103,7 @@ async def test_a_ticket_submitted_while_the_database_is_down_is_promised_journal
     # The conversation retried once more, now with the database back: the same ticket, not a new one.
     dispatcher.messages.clear()
     assert (await submit(dispatcher, domain))["last_ticket_number"] == number
-    assert number in texts(dispatcher) and len(tickets(database)) == 1
+    assert number in texts(dispatcher) and len(saved_tickets(database)) == 1
 
 
 @pytest.mark.anyio
@@ -208,7 +202,7 @@ def test_a_ticket_stored_before_the_connection_dropped_keeps_its_number_and_the_
         stored_number = stored.number
     promised = record(ticket_journal(), "intake:x")
     assert replay_journal(session_factory(database)).replayed == [promised]
-    [ticket] = tickets(database)
+    [ticket] = saved_tickets(database)
     assert ticket.number == stored_number
     with session_scope(database) as session:
         notes = session.execute(select(TicketEvent.note).where(TicketEvent.kind == "note")).scalars().all()
@@ -233,7 +227,7 @@ def test_a_replayed_fault_on_a_device_with_another_open_ticket_is_kept_and_linke
         )
         other_number = other.number
     replay_journal(session_factory(database))
-    numbers = [t.number for t in tickets(database)]
+    numbers = [t.number for t in saved_tickets(database)]
     assert sorted(numbers) == sorted([other_number, promised])
     with session_scope(database) as session:
         ticket = session.execute(select(Ticket).where(Ticket.number == promised)).scalar_one()
@@ -243,7 +237,7 @@ def test_a_replayed_fault_on_a_device_with_another_open_ticket_is_kept_and_linke
 def test_a_journaled_service_request_is_stored_with_its_kind(database: Engine, var_dir: Path) -> None:
     promised = record(ticket_journal(), "maintenance:1", kind=TicketKind.MAINTENANCE)
     replay_journal(session_factory(database))
-    [ticket] = tickets(database)
+    [ticket] = saved_tickets(database)
     assert (ticket.number, ticket.kind) == (promised, "maintenance")
 
 
@@ -281,5 +275,5 @@ async def test_a_complaint_made_while_the_database_is_down_is_promised_journaled
         assert "系统正在恢复" in said and "投诉已登记" in said and "400-800-6626" in said
         assert len(journal_files(var_dir)) == 1
     assert replay_journal(session_factory(database)).replayed == [number]
-    [ticket] = tickets(database)
+    [ticket] = saved_tickets(database)
     assert (ticket.number, ticket.kind, ticket.description) == (number, "complaint", "工程师三天都没来")

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.ops.calendar import BusinessCalendar, add_working_days, is_business_hours, load_calendar
+from tests.factories import utc
 
 ZONE = "Asia/Shanghai"
-
-
-def utc(local: str) -> datetime:
-    """A Zhengzhou wall-clock time as the naive UTC the database stores."""
-    moment = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(ZONE))
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def test_official_2026_holidays_and_make_up_days(calendar: BusinessCalendar) -> None:

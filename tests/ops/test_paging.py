@@ -16,8 +16,7 @@ from bot.ops import lifecycle
 from bot.ops.paging import Pager, page_on_call
 from bot.ops.sla import sweep
 from bot.policy import ServicePolicy, current_policy
-from tests.factories import RECEIVED, FakeSms, make_ticket
-from tests.ops.test_calendar import utc
+from tests.factories import RECEIVED, FakeSms, make_ticket, utc
 from tests.support import engineer_id
 
 T0 = RECEIVED + timedelta(minutes=10)  # Friday 14:40 in Zhengzhou

@@ -16,8 +16,7 @@ from bot.ops.paging import Pager
 from bot.ops.sla import SweepReport, clocks_for, deadline_after, sweep
 from bot.policy import PolicyError, current_policy
 from bot.tickets import Origin, Registration, TicketKind, create_service_request, find_ticket
-from tests.factories import RECEIVED, FakeSms, make_ticket
-from tests.ops.test_calendar import utc
+from tests.factories import RECEIVED, FakeSms, make_ticket, utc
 from tests.support import engineer_id
 
 ZHOU = "13800000101"

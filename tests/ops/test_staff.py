@@ -16,8 +16,7 @@ from bot.ops.calendar import BusinessCalendar
 from bot.ops.lifecycle import OpsError
 from bot.ops.staff import add_shift, find_engineer, normalise_phone, on_call, seed_staff
 from bot.policy import current_policy
-from tests.factories import new_engineer
-from tests.ops.test_calendar import utc
+from tests.factories import new_engineer, utc
 from tests.support import PROJECT_ROOT
 
 

@@ -31,8 +31,7 @@ from bot.policy import current_policy
 from bot.reports.monthly import monthly_report, render_markdown
 from bot.safety import ADVERSE_EVENT, CLINICAL_RISK, SAFETY_INCIDENT, SAFETY_SEVERITY, current_safety_rules
 from bot.tickets import Origin, Registration, find_ticket
-from tests.factories import make_ticket
-from tests.ops.test_calendar import utc
+from tests.factories import make_ticket, utc
 
 NIGHT = utc("2026-11-20 03:00")  # Friday, 03:00 in Zhengzhou
 DAY = utc("2026-11-20 10:00")
