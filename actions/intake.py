@@ -103,8 +103,11 @@ class ActionStartIntake(Action):
             found = values_of(_commands(message, IntakeState(None, state.values)))
             return [SlotSet(f, v) for f, v in found.items() if v is not None and not state.values.get(f)]
         found = {k: v for k, v in values_of(_commands(message, IntakeState())).items() if v is not None}
+        # A colleague reporting next (「同事郑阳 再报一下…」): the last caller's phone is not theirs.
+        colleague = found.get("contact_person") not in (None, tracker.get_slot("contact_person"))
+        kept_phone = None if colleague else tracker.get_slot("contact_phone")
         caller = caller_phone(tracker)
-        if caller and not tracker.get_slot("contact_phone"):
+        if caller and not kept_phone:
             found.setdefault("contact_phone", caller)
         labelled = (tracker.latest_message.get("metadata") or {}).get("device_serial")
         if labelled:
@@ -113,6 +116,8 @@ class ActionStartIntake(Action):
             found.setdefault("serial_number", str(labelled))
             found.setdefault("device", labelled_device(str(labelled)))
         events = reset(INTAKE_SLOTS, keep=CALLER_SLOTS)
+        if colleague and "contact_phone" not in found:
+            events.append(SlotSet("contact_phone", None))
         if found.get("hospital") not in (None, tracker.get_slot("hospital")):
             events += [
                 SlotSet(slot, None) for slot in PLACE_SLOTS
@@ -228,6 +233,10 @@ class ValidateFaultForm(FormValidationAction):
     ) -> list[str]:
         """The registration form, with a troubleshooting walk after the device when a guide fits the fault (a
         check for any device, printer, software or power, right after the fault: no device is asked first)."""
+        if tracker.get_slot("duplicate_of"):
+            # The report goes on the device's open ticket (action_submit_ticket notes it): nothing more
+            # to ask, also when the serial came in the report's first message.
+            return []
         if not tracker.get_slot("guide_id"):
             return list(domain_slots)
         guide = guide_library().guide(str(tracker.get_slot("guide_id")))
@@ -339,9 +348,6 @@ class ValidateFaultForm(FormValidationAction):
         dispatcher.utter_message(text=answer.reply)
         if answer.flag:
             slots["intake_flags"] = self._flag(tracker, answer.flag)
-        if "duplicate_of" in slots:
-            # Ending the form here hands over to action_submit_ticket, which notes the report on that ticket.
-            slots["requested_slot"] = None
         return slots
 
     def validate_fault_description(

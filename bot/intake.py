@@ -129,11 +129,15 @@ def normalise_phone(text: str) -> str | None:
 
 def normalise_serial(text: str) -> str | None:
     """A serial number in canonical form (upper case, no spaces), or None."""
-    candidate = re.sub(r"[\s\-－]", "", text)
-    if _TICKET.search(candidate):
-        return None
-    match = _SERIAL.search(candidate)
-    return match.group(1).upper() if match else None
+    # Spaces kept first: 「13598203347 BC71000001」 is a phone and a serial; then read out in groups
+    # (「KR 2306 0142」).
+    for candidate in (re.sub(r"[\-－]", "", text), re.sub(r"[\s\-－]", "", text)):
+        if _TICKET.search(candidate):
+            return None
+        match = _SERIAL.search(candidate)
+        if match:
+            return match.group(1).upper()
+    return None
 
 
 def says_unknown(text: str) -> bool:

@@ -407,7 +407,7 @@ def _codes(message: Message, state: IntakeState, text: str) -> list[Command]:
             commands.append(Command(_set_or_correct(state, "contact_phone"), "contact_phone", phone))
     serial = normalise_serial(text)
     if serial and (
-        state.requested == "serial_number"
+        state.requested in (None, "serial_number")  # a report's first message: a code there is its serial
         or re.search(r"序列号|SN|机身号|编号|铭牌", text, re.IGNORECASE)
         or any(e.get("entity") == "serial_number" for e in message.entities)
     ):

@@ -198,3 +198,7 @@ def test_a_hospital_the_tagger_cut_short_keeps_its_city() -> None:
     entities = [{"entity": "hospital", "value": "第三人民医院", "extractor": "CRFEntityExtractor"}]
     found = extract("漯河市第三人民医院 检验科 报名培训", entities=entities)
     assert found["hospital"] == "漯河市第三人民医院"
+
+
+def test_a_serial_right_after_a_phone_is_read_as_the_serial() -> None:
+    assert normalise_serial("我是她同事任杰 13598200000 BC71009999这台还是堵孔") == "BC71009999"
