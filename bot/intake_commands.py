@@ -96,9 +96,16 @@ _CHANGE = (
 # 「地址改一下，是…」「地址不对 …」「临床影响改成：…」「电话写错了」: a field named, then its new value (or
 # none).
 _CORRECTION = re.compile(
-    rf"(?:^|[，,。；;\s]|(?<=不对)|(?<=错了)|(?<=[哦噢哎呃啊]))(?:那个|把)?({_LABEL})(?:名称|名字|号)?(?:的)?\s*({_CHANGE}(?:[，,：:\s]*(?:其实是|应该是|是|改成|为))?)?[，,：:\s]*(.*)$",
+    rf"(?:^|[，,。；;\s]|(?<=不对)|(?<=错了)|(?<=前面)|(?<=刚才)|(?<=对了)|(?<=[哦噢哎呃啊]))(?:那个|把)?({_LABEL})"
+    rf"(?:名称|名字|号)?(?:的)?\s*(?:那里|那儿|这里|那块|这块|那个)?\s*"
+    rf"({_CHANGE}(?:[哈啊呀吧]?[，,：:\s]*(?:其实是|应该是|是|改成|为))?)?[哈啊呀吧]?[，,：:\s]*(.*)$",
     re.IGNORECASE,
 )
+# Said after a correction, about the other fields: 「…77号 其他都对」.
+_REST_IS_RIGHT = re.compile(
+    r"[，,。\s]*(?:其他|其它|其余|别的)(?:的)?(?:都|也)?(?:对|没问题|没错)(?:的|了)?[。！!]*$"
+)
+_NOT_THIS_BUT = re.compile(r"^不是[^，,。\s]{1,20}[，,。\s]*(?:而)?是(.+)$")
 # Fields whose name a caller says as part of the value: 「影响不大」, 「故障灯亮了」.
 _LABEL_IN_VALUE = frozenset({"clinical_impact", "fault_description"})
 _SEGMENT = re.compile(rf"^\s*({_LABEL})\s*(?:是|为)?[：:\s]*(.+)$", re.IGNORECASE)
@@ -328,7 +335,10 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         else:
             label, change, raw = match.group(1), None, match.group(2)
         target = _target(label)
-        raw = raw.strip()
+        raw = _REST_IS_RIGHT.sub("", raw).strip()
+        instead = _NOT_THIS_BUT.match(raw)
+        if instead:
+            raw = instead.group(1)  # 「不是检验科 是免疫室」
         said_with_label = not re.match(r"\s*(?:是|为)?[：:\s]", segment[match.end(1) :])
         if len(segments) == 1 and not change and said_with_label and target in _LABEL_IN_VALUE:
             raw = f"{label}{raw}"  # 「影响不大」「故障灯一直闪」: the field's name is part of what is said

@@ -9,7 +9,7 @@ import pytest
 from bot.catalogue import Catalogue, load_catalogue
 from bot.config import settings
 from bot.intake import Message
-from bot.intake_commands import Do, IntakeState, interpret, read_fields, values_of
+from bot.intake_commands import READBACK, Do, IntakeState, interpret, read_fields, values_of
 from bot.triage import TriageRules, load_rules
 
 FULL = {
@@ -367,3 +367,25 @@ def test_a_two_character_sound_alike_names_no_device(catalogue) -> None:
 @pytest.mark.parametrize("text", ["不用排查", "不用试了", "别让我试了"])
 def test_checks_declined_to_a_question_of_the_form_are_noted(text, catalogue, rules) -> None:
     assert commands(text, "site_address", catalogue, rules, values=FULL) == [("no_checks", None, None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "field", "value"),
+    [
+        (
+            "地址那里不对哈 应该是许昌市魏都区健康路11号 其他都对",
+            READBACK,
+            "site_address",
+            "许昌市魏都区健康路11号",
+        ),
+        ("哦对了前面科室说错了 不是急诊检验室 是免疫室", "contact_phone", "department", "免疫室"),
+        ("科室不是急诊检验室，是输血科", READBACK, "department", "输血科"),
+        ("哦不对影响应该是体检的样本全卡着", READBACK, "clinical_impact", "体检的样本全卡着"),
+        ("影响不大", "clinical_impact", "clinical_impact", "影响不大"),
+    ],
+)
+def test_corrections_in_everyday_words_change_that_field_only(
+    catalogue, rules, text, requested, field, value
+):
+    found = commands(text, requested, catalogue, rules, values=FULL)
+    assert [(f, v) for _, f, v in found] == [(field, value)]

@@ -1,12 +1,13 @@
 """A registration written out with its field names (「医院 …，科室 …，电话 …，故障 …」) is a fault report, and
-so is a message that asks for a repair in so many words (「…病理科 打印机连不上 报修 不用排查」).
+so is a message that asks for a repair in so many words (「…病理科 打印机连不上 报修 不用排查」,
+「…一直报钠电极斜率超限…你们赶紧派人」).
 
 Such a message is long and full of names and numbers, so the n-gram classifier spreads its probability over
 inform, report_fault and the rest and the bot would offer a menu (issue 12, D3). Three or more field names,
 one of them the fault, make it a report whatever the classifier thought; 报修 said as a request (not asked
-about: 「报修流程是怎样的」) makes it one when the classifier read the message as details or nothing
-(inform, deny, out of scope) and ranked report_fault among its first three (never over cancel or a
-complaint). Runs after the intent classifier and before the FallbackClassifier.
+about: 「报修流程是怎样的」) makes it one when the classifier read it as a report it was unsure of, as details
+or as nothing (inform, deny, out of scope) and ranked report_fault among its first three (never over cancel
+or a complaint). Runs after the intent classifier and before the FallbackClassifier.
 """
 
 from __future__ import annotations
@@ -30,14 +31,16 @@ _LABEL = re.compile(
 )
 
 
-_ASKS_FOR_REPAIR = re.compile(r"(?<![不别消])(?:报修|报个修|报一下修)(?!了|过|的|后|以后|之后|单)")
+_ASKS_FOR_REPAIR = re.compile(
+    r"(?<![不别消])(?:报修|报个修|报一下修|派人|派个人|派工程师|来修|上门修)(?!了|过|的|后|以后|之后|单)"
+)
 # Asking about repairs, a repair asked for before, or a ticket: not asking for one now.
 _ABOUT_REPAIRS = re.compile(
     r"[吗么？?]|怎么|怎样|如何|多久|多长|几天|流程|费用|收费|多少|什么|哪|能不能|可不可以|是不是|已经|SR\s*\d",
     re.IGNORECASE,
 )
 _SHORTLIST = 3
-_READ_AS_DETAILS = frozenset({"inform", "deny", "out_of_scope"})
+_MAY_BE_A_REPORT = frozenset({"report_fault", "inform", "deny", "out_of_scope"})
 
 
 def labelled_fields(text: str) -> set[str]:
@@ -52,11 +55,12 @@ def is_labelled_report(text: str) -> bool:
 
 
 def asks_for_repair(text: str, ranking: list[dict]) -> bool:
-    """The classifier read details or nothing (inform, deny, out of scope) and had the report in view."""
+    """The classifier read a report unsure of it, details or nothing (inform, deny, out of scope) and had the
+    report in view."""
     ranked = [r.get("name") for r in ranking[:_SHORTLIST]]
     return (
         bool(ranked)
-        and ranked[0] in _READ_AS_DETAILS
+        and ranked[0] in _MAY_BE_A_REPORT
         and REPORT_INTENT in ranked
         and bool(_ASKS_FOR_REPAIR.search(text))
         and not _ABOUT_REPAIRS.search(text)
