@@ -52,6 +52,8 @@ _NOT_IN_NAMES = re.compile(
 )
 _PLACE_WORD_SURNAMES = "路楼"
 _PLACE_WORD = re.compile(r"[上下里外口前后边头]")  # 「楼上」「路口」 are places
+# Phrases of waiting or checking, never names: 「等一下」「稍等」「我问问」「马上」.
+_NOT_A_NAME = re.compile(r"一下|稍等|等等|等会|^马上$|问问|看看|找找|回头")
 _AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没错|ok|OK|yes)[。！!，,.~ ]*$")
 
 
@@ -168,7 +170,13 @@ def person(text: str) -> str | None:
     base = re.sub(f"{_TITLE}$", "", name)
     # 「路明」「楼建国」: a surname that is also a place word; what follows it must still be a name.
     given = base[1:] if base[:1] in _PLACE_WORD_SURNAMES and not _PLACE_WORD.search(base[1:]) else base
-    if not base or _NOT_IN_NAMES.search(given) or department(name) or _ADDRESS_HINT.search(given):
+    if (
+        not base
+        or _NOT_IN_NAMES.search(given)
+        or _NOT_A_NAME.search(base)
+        or department(name)
+        or _ADDRESS_HINT.search(given)
+    ):
         return None
     return name
 

@@ -117,7 +117,8 @@ _WAIT = re.compile(
     r"^(?:等一下|等一等|等等|稍等|等会儿?|等我一下|你等下|您稍等|我(?:去|先)?(?:看|找|问|查)一下|我去(?:看|找|问|查)|马上|我找找)"
 )
 _SKIP = re.compile(
-    r"没空找|不找了|不用找|找不到|看不到|看不清|没有序列号|没序列号|不知道|不清楚|直接派|先派人|派人来|直接来人|别问了"
+    r"没空找|不找了|不用找|(?:没|不)(?:找|看)(?:着|到|见)|(?:找|看)不(?:着|到|见|清)|没有序列号|没序列号|不知道|不清楚"
+    r"|直接派|先派人|派人来|直接来人|别问了"
 )
 _LEAVE = re.compile(
     r"(?:不|没)(?:是|要|想|用)?(?:报修|报|修)(?:了)?[，,\s]*(?:我)?(?:就|只是|只)?(?:想)?(?:问问|问一下|咨询|问个)"
@@ -500,11 +501,17 @@ def _free_answer(
     139…」)."""
     if requested == "serial_number":
         # Codes were read already. Letters or digits that are no serial go to the form's check, which shows
-        # what a serial looks like and counts the tries; Chinese without a code is no serial.
+        # what a serial looks like and counts the tries; an address or a hospital (「鹤壁市…红旗街14号」) is
+        # taken as such, and the serial asked again.
         attempt = fields.strip_around(text)
-        if re.search(r"[A-Za-z0-9０-９]", attempt) and not normalise_phone(attempt):
+        if (
+            re.search(r"[A-Za-z0-9０-９]", attempt)
+            and not normalise_phone(attempt)
+            and not fields.address(attempt)
+            and not fields.hospital(attempt)
+        ):
             return [Command(Do.SET, "serial_number", attempt)]
-        return []
+        return _fitting_parts(requested, text, state, already)
     value = fields.VALIDATORS[requested](text)
     if requested == "contact_phone" and not value and re.search(r"\d", digits_only(text)):
         # Digits that are no phone go to the form's check, which explains the format and counts the tries.
@@ -516,6 +523,13 @@ def _free_answer(
         value = None if _NUMBERS.search(text) and requested != "site_address" else value
     if value:
         return [Command(_set_or_correct(state, requested), requested, value)]
+    return _fitting_parts(requested, text, state, already)
+
+
+def _fitting_parts(
+    requested: str, text: str, state: IntakeState, already: Mapping[str, Command]
+) -> list[Command]:
+    """The fields the parts of a reply fit, when it is no value of the field asked."""
     commands: list[Command] = []
     for part in [p for p in re.split(r"[，,、；;。\s]+", text) if p]:
         for target in _FIT_ORDER:

@@ -51,6 +51,12 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         ("路口", None),
         ("二楼", None),
         ("路号", None),
+        # Waiting, not a name.
+        ("等一下", None),
+        ("稍等", None),
+        ("我问问", None),
+        ("马上", None),
+        ("马上飞", "马上飞"),
     ],
 )
 def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:

@@ -389,3 +389,20 @@ def test_corrections_in_everyday_words_change_that_field_only(
 ):
     found = commands(text, requested, catalogue, rules, values=FULL)
     assert [(f, v) for _, f, v in found] == [(field, value)]
+
+
+@pytest.mark.parametrize("text", ["没找着序列号", "铭牌看不清", "没看见", "找不着"])
+def test_a_serial_the_caller_cannot_find_is_skipped(catalogue, rules, text) -> None:
+    assert commands(text, "serial_number", catalogue, rules) == [("skip", "serial_number", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("鹤壁市济仁医院", "hospital"),
+        ("鹤壁市山城区红旗街14号", "site_address"),
+        ("闫春花", "contact_person"),
+    ],
+)
+def test_another_field_said_to_the_serial_question_is_taken(catalogue, rules, text, field) -> None:
+    assert [(f, v) for _, f, v in commands(text, "serial_number", catalogue, rules)] == [(field, text)]
