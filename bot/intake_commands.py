@@ -290,6 +290,12 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     if requested in fields.VALIDATORS and requested not in commands and message.intent not in DIGRESSIONS:
         for command in _free_answer(requested, text, state, commands):
             put(command)
+    if requested in fields.VALIDATORS and not commands and impact and _may_fill(state, "clinical_impact"):
+        # 「重金属检测暂停了」 said when the name is asked: the impact, ahead of its question (the name is
+        # asked again)
+        value = fields.clinical_impact(text)
+        if value:
+            put(Command(Do.SET, "clinical_impact", value))
     if (
         requested in CONTACT_QUESTIONS
         and len(commands) >= 2

@@ -406,3 +406,10 @@ def test_a_serial_the_caller_cannot_find_is_skipped(catalogue, rules, text) -> N
 )
 def test_another_field_said_to_the_serial_question_is_taken(catalogue, rules, text, field) -> None:
     assert [(f, v) for _, f, v in commands(text, "serial_number", catalogue, rules)] == [(field, text)]
+
+
+def test_the_impact_said_ahead_of_its_question_is_taken(catalogue, rules) -> None:
+    found = commands(
+        "重金属检测暂停了", "contact_person", catalogue, rules, values={"fault_description": "灯不亮"}
+    )
+    assert found == [("set", "clinical_impact", "重金属检测暂停了")]
