@@ -33,6 +33,7 @@ from bot.config import settings
 from bot.context import accepts_offer
 from bot.db import session_scope
 from bot.device_reports import DeviceReport, split_by_device
+from bot.fields import strip_around
 from bot.guard import phone_after_failed_validation, registry_check
 from bot.identity import Caller
 from bot.installed_base import find_device
@@ -46,6 +47,7 @@ from bot.intake import (
     normalise_phone,
     normalise_serial,
     only_agrees,
+    says_unknown,
     symptom_text,
 )
 from bot.intake_commands import Command, Do, IntakeState, declines_checks, interpret, values_of
@@ -768,6 +770,8 @@ def _flow_events(
         and not message.text.strip().startswith("/")
     ):
         # Fits no field: said so, never stored; the form asks the question again.
+        if requested == "device":
+            return _device_not_named(message.text.strip(), dispatcher, tracker)
         if requested == "clinical_impact":
             dispatcher.utter_message(
                 text=say("impact_unclear")
@@ -779,6 +783,21 @@ def _flow_events(
             )
         return [SlotSet(requested, None)]
     return None
+
+
+def _device_not_named(said: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """No catalogue device in the answer: asked again, and after the second such answer kept as said
+    (「打印机」) or left open (「不知道」) for the engineer to see on site, as the serial is."""
+    counts = dict(tracker.get_slot("failed_attempts") or {})
+    counts["device"] = counts.get("device", 0) + 1
+    if not gives_up(counts["device"]):
+        label = FIELD_LABELS["device"]
+        dispatcher.utter_message(text=say("intake_not_a_value", value=said[:30], label=label))
+        return [SlotSet("device", None), SlotSet("failed_attempts", counts)]
+    device = NOT_GIVEN if says_unknown(said) else strip_around(said)[:30] or NOT_GIVEN
+    dispatcher.utter_message(text=say("device_kept", device=device))
+    flags = sorted({*(tracker.get_slot("intake_flags") or []), "device_not_in_catalogue"})
+    return [SlotSet("device", device), SlotSet("failed_attempts", counts), SlotSet("intake_flags", flags)]
 
 
 # A restored registration: the form fields, what the intake had learnt about the device and whether a check
