@@ -1,4 +1,5 @@
-"""The `hotline` command's ticket and database commands, on a temporary database."""
+"""The `hotline` command's ticket and database commands, on a temporary database, and the terminal chat of
+`make run` against a running bot."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import json
 
 import pytest
 
-from bot.app.cli import main
+from bot.app.cli import chat, main
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.policy import current_policy
 from bot.tickets import Origin, Registration, TicketKind, create_service_request
+from tests.support import RunningBot
 
 
 def make_request(engine, phone: str, key: str) -> str:
@@ -55,3 +57,15 @@ def test_tickets_show(database, capsys: pytest.CaptureFixture[str]) -> None:
 def test_db_seed_loads_the_demo_installed_base(database, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "seed"]) == 0
     assert "12 devices" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_terminal_chat_of_make_run_talks_to_the_bot(
+    running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    said = iter(["你好", "/quit"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(said))
+    chat(f"{running_bot.base_url}/webhooks/rest")
+    out = capsys.readouterr().out
+    assert "已连接" in out and "助手：" in out
+    assert "连接机器人失败" not in out

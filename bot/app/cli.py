@@ -124,18 +124,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "（登录账号用 hotline users add 创建）",
                 flush=True,
             )
-            chat(f"http://127.0.0.1:{config.rasa_port}/webhooks/rest/webhook")
+            chat(f"http://127.0.0.1:{config.rasa_port}/webhooks/rest")
     except ServerStartError as error:
         print(f"hotline: {error}", file=sys.stderr)
         return 1
     return 0
 
 
-def chat(url: str) -> None:
-    """A chat in the terminal over the REST channel, in a web chat session of its own; a number picks one of
-    the offered choices."""
+def chat(rest: str) -> None:
+    """A chat in the terminal over the REST channel (`rest`: its base URL, …/webhooks/rest), in a web chat
+    session of its own; a number picks one of the offered choices."""
+    url = f"{rest}/webhook"
     try:
-        sender = str(requests.post(url.replace("/webhook", "/session"), timeout=30).json()["session"])
+        sender = str(requests.post(f"{rest}/session", timeout=30).json()["session"])
     except (requests.RequestException, ValueError, KeyError) as error:
         print(f"（连接机器人失败：{error}）")
         return
