@@ -245,7 +245,8 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         if command.field and command.field not in commands:
             commands[command.field] = command
 
-    for command in _labelled(text, state, catalogue):
+    labelled = _labelled(text, state, catalogue)
+    for command in labelled:
         put(command)
     for command in _codes(message, state, text):
         put(command)
@@ -287,7 +288,9 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         if value and (starting or state.values.get("clinical_impact") != value):
             put(Command(Do.SET if starting else Do.CORRECT, "clinical_impact", value))
     requested = state.requested
-    if requested in fields.VALIDATORS and requested not in commands and message.intent not in DIGRESSIONS:
+    # A field named (「地址那里不对 应该是…」) is what the message is about, not an answer to the question.
+    answers = not labelled and message.intent not in DIGRESSIONS
+    if requested in fields.VALIDATORS and requested not in commands and answers:
         for command in _free_answer(requested, text, state, commands):
             put(command)
     if requested in fields.VALIDATORS and not commands and impact and _may_fill(state, "clinical_impact"):

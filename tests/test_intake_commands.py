@@ -413,3 +413,9 @@ def test_the_impact_said_ahead_of_its_question_is_taken(catalogue, rules) -> Non
         "重金属检测暂停了", "contact_person", catalogue, rules, values={"fault_description": "灯不亮"}
     )
     assert found == [("set", "clinical_impact", "重金属检测暂停了")]
+
+
+def test_a_correction_said_to_another_question_fills_only_the_field_it_names(catalogue, rules) -> None:
+    text = "不对 地址那里不对哈 应该是许昌市魏都区健康路11号 其他都对"
+    found = commands(text, "clinical_impact", catalogue, rules, values={**FULL, "clinical_impact": None})
+    assert [(f, v) for _, f, v in found] == [("site_address", "许昌市魏都区健康路11号")]
