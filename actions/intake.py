@@ -34,7 +34,7 @@ from bot.context import accepts_offer
 from bot.db import session_scope
 from bot.device_reports import DeviceReport, split_by_device
 from bot.fields import strip_around
-from bot.guard import phone_after_failed_validation, registry_check
+from bot.guard import phone_after_failed_validation, registered_place, registry_check
 from bot.identity import Caller
 from bot.installed_base import find_device
 from bot.intake import (
@@ -299,6 +299,15 @@ class ValidateFaultForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         commands = _commands(message, intake_state(tracker))
         if requested == "guide_accepted" and _neither_yes_nor_no(message, commands):
+            failures, counts = self._failures(tracker, "guide_accepted")
+            if gives_up(failures):
+                # Twice neither yes nor no (「不知道」): no check, the registration goes on, as the serial's.
+                dispatcher.utter_message(text=say("guide_declined"))
+                return [
+                    SlotSet("guide_accepted", False),
+                    SlotSet("guide_step_answer", GUIDE_DONE),
+                    SlotSet("failed_attempts", counts),
+                ]
             # 「显示三十五度」 to 「要试试吗？」: the offer once more, shortly, not the menu for a new request
             dispatcher.utter_message(text=say("guide_unclear_offer"))
             # The guide's slots are not the domain's: without requested_slot Rasa would ask the serial next.
@@ -306,7 +315,21 @@ class ValidateFaultForm(FormValidationAction):
                 SlotSet("guide_accepted", None),
                 SlotSet("intake_paused", True),
                 SlotSet("requested_slot", "guide_accepted"),
+                SlotSet("failed_attempts", counts),
             ]
+        given = [field for field in values_of(commands) if field in FIELD_LABELS and field != requested]
+        only_fields = all(command.do in (Do.SET, Do.CORRECT) for command in commands)
+        answered = guide_decision(message.text, message.intent) is not None
+        if requested == "guide_accepted" and given and only_fields and not answered:
+            # Details instead of yes or no: kept, and the offer made again in a line, not the whole offer.
+            events = await super().run(dispatcher, tracker, domain)
+            dispatcher.utter_message(text=say("guide_offer_noted", noted=_noted(given)))
+            return [*events, SlotSet("intake_paused", True)]
+        if requested in FIELDS and given and only_fields and requested not in values_of(commands):
+            # Details other than the one asked: said to be kept before the question comes again.
+            noted = _noted(given)
+            if noted:
+                dispatcher.utter_message(text=noted)
         if requested in GUIDE_SLOTS:
             commands = [c for c in commands if c.do is Do.LEAVE]  # a guide step reads its own answers
         events = _flow_events(commands, requested, message, dispatcher, tracker)
@@ -458,10 +481,26 @@ class ValidateFaultForm(FormValidationAction):
         city = tracker.get_slot("site_city") or city_of(str(value), _known_cities())
         # Department and address are asked, never filled in from the registry for a caller who may not see it;
         # whether the hospital named is the serial's goes on the ticket for tier 2 only (bot/guard.py).
-        checked = registry_check(tracker.get_slot("serial_number"), str(value))
+        serial = tracker.get_slot("serial_number")
+        checked = registry_check(serial, str(value))
         if checked is None:
             return {"hospital": value, "site_city": city}
-        return {"hospital": value, "site_city": city, "intake_flags": self._flag(tracker, checked)}
+        # Another hospital than the serial's: a department and address filled in from the registry are not
+        # this one's, and are asked.
+        stale = {
+            slot: None for slot, kept in registered_place(serial).items() if tracker.get_slot(slot) == kept
+        }
+        if stale:
+            city = city_of(str(value), _known_cities())
+        return {"hospital": value, "site_city": city, "intake_flags": self._flag(tracker, checked), **stale}
+
+
+def _noted(fields: list[str]) -> str:
+    """「医院、电话已记下。」 for details given to another question (the serial says so itself)."""
+    named = "、".join(
+        label for field, label in FIELD_LABELS.items() if field in fields and field != "serial_number"
+    )
+    return say("noted", fields=named) if named else ""
 
 
 def _neither_yes_nor_no(message: Message, commands: list[Command]) -> bool:
@@ -734,8 +773,8 @@ def _flow_events(
             SlotSet("requested_slot", None),
             FollowupAction("action_answer_question"),
         ]
-    if Do.CANCEL in done:
-        dispatcher.utter_message(text=say("intake_cancelled"))
+    if Do.CANCEL in done or Do.RESOLVED in done:
+        dispatcher.utter_message(text=say("intake_cancelled" if Do.CANCEL in done else "intake_resolved"))
         return [*_cancelled(tracker), SlotSet("requested_slot", None)]
     if Do.CANCEL_OR_SUBMIT in done and requested:
         if requested == "registration_confirmed":
@@ -748,13 +787,18 @@ def _flow_events(
     if Do.NO_CHECKS in done and requested:
         dispatcher.utter_message(text=say("intake_no_checks"))
         return [SlotSet(requested, None)]
+    if Do.AS_BEFORE in done and requested:
+        dispatcher.utter_message(text=say("intake_as_before", label=FIELD_LABELS.get(requested, requested)))
+        return [SlotSet(requested, None)]
     if Do.WAIT in done and requested:
         dispatcher.utter_message(text=say("intake_wait"))
         return [SlotSet(requested, None), SlotSet("intake_paused", requested == "registration_confirmed")]
-    if Do.SKIP in done and requested == "serial_number":
+    if Do.SKIP in done and requested:
+        # Asked or not, the serial stays empty; another question asked is asked again.
         dispatcher.utter_message(text=say("serial_skipped"))
         flags = sorted({*(tracker.get_slot("intake_flags") or []), "serial_not_given"})
-        return [SlotSet("serial_number", NOT_GIVEN), SlotSet("intake_flags", flags)]
+        again = [] if requested == "serial_number" else [SlotSet(requested, None)]
+        return [SlotSet("serial_number", NOT_GIVEN), SlotSet("intake_flags", flags), *again]
     again = [c.field for c in commands if c.do is Do.ASK_AGAIN and c.field]
     if again and not values_of([c for c in commands if c.do is not Do.ASK_AGAIN]):
         dispatcher.utter_message(text=say("intake_ask_again", label=FIELD_LABELS.get(again[0], again[0])))

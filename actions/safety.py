@@ -125,7 +125,8 @@ def _tier2_events(tracker: Tracker, message: Message) -> list[EventType]:
         for field, value in extract_fields(message, None, current_catalogue(), current_rules()).items()
         if field in TIER2_FIELDS
     }
-    serial = found.get("serial_number") or normalise_serial(message.text)
+    # A serial of the registration under way counts too: the caller is not asked it twice.
+    serial = found.get("serial_number") or normalise_serial(message.text) or _given(tracker, "serial_number")
     if serial:
         found.update(_registry_fields(tracker, serial))
         found["safety_serial"] = serial

@@ -31,7 +31,10 @@ _FILLER_PHRASES = re.compile(
     r"(?:我|俺)?(?:也)?(?:不清楚|不知道|不记得|记不清)|门牌号?(?:我)?(?:不清楚|不知道|不记得)|(?:我|俺)?不太?清楚具体(?:的)?(?:门牌|地址)?"
 )
 _NO_ADDRESS = re.compile(r"就在医院里|你们(?:以前|之前|上次)来过|不知道|不清楚|不记得|同上|一样")
-_ADDRESS_HINT = re.compile(r"[省市区县镇乡村路街道巷号楼院栋层幢弄]|大道|园区|校区")
+# 号 only after a number: 「序列号」「型号」 are no house numbers.
+_ADDRESS_HINT = re.compile(r"[省市区县镇乡村路街道巷楼院栋层幢弄]|大道|园区|校区|[0-9一二三四五六七八九十]号")
+# Below the city: what makes a hospital's name an address (「…医院住院部3楼」, 「…医院 北院区」).
+_STREET_HINT = re.compile(r"[镇乡村路街道巷号楼栋层幢弄]|大道|园区|校区|院区|分院")
 _DEPARTMENT_SUFFIX = r"(?:科|室|中心|病区|病房|门诊|实验室|化验室|检验室|ICU|icu|检验部|急诊部)"
 _DEPARTMENT = re.compile(rf"^[{HAN}A-Za-z]{{1,10}}?{_DEPARTMENT_SUFFIX}$")
 _HOSPITAL_WORD = (
@@ -53,7 +56,7 @@ _NOT_IN_NAMES = re.compile(
 _PLACE_WORD_SURNAMES = "路楼"
 _PLACE_WORD = re.compile(r"[上下里外口前后边头]")  # 「楼上」「路口」 are places
 # Phrases of waiting or checking, never names: 「等一下」「稍等」「我问问」「马上」.
-_NOT_A_NAME = re.compile(r"一下|稍等|等等|等会|^马上$|问问|看看|找找|回头")
+_NOT_A_NAME = re.compile(r"一下|稍等|等等|等会|^等下$|^等我|^马上$|^开始|^可以|问问|看看|找找|回头")
 _AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没错|ok|OK|yes)[。！!，,.~ ]*$")
 
 
@@ -202,6 +205,9 @@ def address(text: str) -> str | None:
         return None
     if re.fullmatch(r"[\d\s\-+]+", value) or re.search(r"1[3-9]\d{9}", digits_only(value)):
         return None
+    name = hospital(value)
+    if name and not _STREET_HINT.search(value.replace(name, "")) and not re.search("[镇乡村]", name):
+        return None  # 「郑州市金水医院」 names the hospital, not where it is (a township's 卫生院 does)
     return value if _ADDRESS_HINT.search(value) and re.search(f"[{HAN}]", value) else None
 
 
@@ -229,11 +235,17 @@ _FAULT_PREFIX = re.compile(
     rf"|(?:我是|我们是)?[{HAN}]{{0,12}}?(?:护士|医生|老师|主任|技师|大夫)(?:长)?[，,、\s]+"
     rf"|(?:我们是|我是)?[{HAN}]{{2,20}}?(?:医院|科|室|中心)的?[，,、\s]+)"
 )
+# What the caller wants instead of a guided check, one list for every reader: the intake (request words kept
+# out of the fault, a check declined to any question) and the guide walk (left for an engineer).
+SENDS_ENGINEER = r"派.{0,3}(?:人|工程师|师傅)|工程师(?:来|过来)|来人|上门|过来看|赶紧来|马上来"
+DECLINES_CHECKS = (
+    r"(?:不用|不要|别|不想|没空|没时间)(?:再)?(?:排查|试|检查|自检|教我|指导|远程)了?|别让我(?:试|弄|查)"
+    r"|不敢再(?:弄|动|试)|别(?:试|弄)了|直接(?:派(?:个|一个)?(?:人|工程师)|来人|上门|派)(?:吧|来|过来)?"
+)
 # What the caller wants done, said with the fault: 「…撞针了 要报修 不用排查」.
 _NOT_THE_FAULT = re.compile(
     r"(?:^|[，,。；;\s])(?:紧急|急|我要|要|想|来)?(?:报修|报个修)(?:一下)?(?=[，,。；;\s]|$)"
-    r"|[，,。；;\s]*(?:不用|不要|别|不想|没空|没时间)(?:再)?(?:排查|试了?|检查|自检|教我|指导)(?:了)?"
-    r"|[，,。；;\s]*直接(?:派人|派工程师|来人|上门)(?:吧|来|过来)?"
+    rf"|[，,。；;\s]*(?:{DECLINES_CHECKS})"
 )
 _ONLY_REPORT = re.compile(
     r"^(?:我要|要|想|来)?(?:报修|报个修|报一下修|保修|抱修|baoxiu|bao xiu)(?:一下)?$", re.IGNORECASE

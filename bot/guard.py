@@ -59,6 +59,18 @@ def registry_check(serial: str | None, named_hospital: str) -> str | None:
     return SITE_NOT_REGISTERED
 
 
+def registered_place(serial: str | None) -> dict[str, str | None]:
+    """The department and address the registry holds for the serial (what a verified caller's form was filled
+    with), empty when the serial is unknown."""
+    if not serial:
+        return {}
+    with session_scope() as session:
+        device = find_device(session, serial)
+        if device is None:
+            return {}
+        return {"department": device.department, "site_address": device.address}
+
+
 def _names(said: str, hospital: str) -> bool:
     core = said.removesuffix("医院")
     return len(core) >= 2 and (core in hospital or hospital in said)

@@ -31,6 +31,9 @@ from bot.intake import (
 from bot.triage import TriageRules
 
 READBACK = "registration_confirmed"
+GUIDE_OFFER = "guide_accepted"  # the slot of 「要先试试远程排查吗？」
+# Questions whose answer is no free text (yes or no, a catalogue device): other fields said to them are read.
+_NO_FREE_TEXT = (GUIDE_OFFER, "device")
 
 
 class Do(str, Enum):
@@ -48,6 +51,8 @@ class Do(str, Enum):
     CONFIRM = "confirm"
     REJECT = "reject"  # a bare 「不对」 at the read-back: ask what to change
     NO_CHECKS = "no_checks"  # 「不用排查」 with no check offered: noted, the question asked again
+    AS_BEFORE = "as_before"  # 「跟上次一样」: a value we cannot see, asked again with why
+    RESOLVED = "resolved"  # 「没事了，同事说已经好了」: nothing to register, as a cancellation
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,8 @@ _SECOND_PHONE = re.compile(
 )
 
 _WAIT = re.compile(
-    r"^(?:等一下|等一等|等等|稍等|等会儿?|等我一下|你等下|您稍等|我(?:去|先)?(?:看|找|问|查)一下|我去(?:看|找|问|查)|马上|我找找)"
+    r"^(?:等一下|等一等|等等|稍等|等会儿?|等下|等我(?:一下|下)?|你等下|您稍等|我(?:去|先)?(?:看|找|问|查)(?:一下|下|看|找|问|查)"
+    r"|我去(?:看|找|问|查)|马上|我找找)"
 )
 _SKIP = re.compile(
     r"没空找|不找了|不用找|(?:没|不)(?:找|看)(?:着|到|见)|(?:找|看)不(?:着|到|见|清)|没有序列号|没序列号|不知道|不清楚"
@@ -131,7 +137,13 @@ _AGREE_WORDS = re.compile(r"(?:^|[，,\s])(?:对|对的|是的|没错|可以|行
 _RESUME = re.compile(
     r"^(?:继续|接着|接着来|接着登记|继续登记|不取消|没事了?|好了我回来了|回来了)[。！!，, ]*$"
 )
-_SENDS_ENGINEER = re.compile(r"派人|派个人|派工程师|来人|上门|工程师来")
+# The serial said to be missing, to any question: 「序列号找不到」「铭牌看不清」.
+_NO_SERIAL = re.compile(
+    r"(?:序列号|编号|铭牌)[^，,。]{0,4}(?:找不到|找不着|没找着|没有|看不清|不知道|掉了|磨掉)"
+    r"|(?:找不到|找不着|没找着|没有|看不清|不知道)[^，,。]{0,2}(?:序列号|铭牌)"
+)
+_BARE_NO = re.compile(r"^(?:不用了?|没有|没|不要了?|木有|莫得|不知道)[。！!，,.~ ]*$")
+_SENDS_ENGINEER = re.compile(fields.SENDS_ENGINEER)
 _HAND_OFF = re.compile(r"转人工|zhuan\s*ren\s*gong|真人|人工客服|人工服务|找个人")
 _ONLY_AGREES = re.compile(
     r"^(?:对|对的|对对|对对对|是|是的|是滴|是嘞|嗯+|嗯呐|好|好的|好滴|行|中|可以|没错|没毛病|对头|ok|OK|yes|dui"
@@ -143,9 +155,21 @@ _ONLY_REJECTS = re.compile(
     r"^(?:不对|不是|错了|有错|不太对|木有|莫得|bu ?dui|no)[。！!，,.~ ]*$", re.IGNORECASE
 )
 # 「不用排查」「不用试了直接派人」: the caller declines a guided check, offered or not.
-_NO_CHECKS = re.compile(
-    r"(?:不用|不要|别|不想|没空|没时间)(?:再)?(?:排查|试|检查|自检|教我|指导|远程)|别让我(?:试|弄|查)|直接(?:派|来人|上门)"
+_NO_CHECKS = re.compile(fields.DECLINES_CHECKS)
+# 「没事了 同事说已经好了」「现在能用了 不用来了」: the fault went away while it was being registered.
+_RESOLVED = re.compile(
+    r"^没事了|(?:已经|自己|又|现在|刚刚?)(?<![没不])(?:好了|恢复了?|正常了|能用了)"
+    r"|(?<![没不])(?:好了|恢复了|正常了|能用了).{0,6}不用(?:修|报修|来|派人|登记)|不用(?:修|报修|来人|派人)了"
 )
+# 「你们以前来过 跟上次一样」「还是老地方」: the value of an earlier call or visit, which this one cannot see.
+_AS_BEFORE = re.compile(
+    r"(?:跟|和|同)(?:上次|上回|以前|之前|原来|往常)(?:的|说的|登记的)?(?:一样|相同|一致)"
+    r"|你们(?:以前|之前|上次|上回|原来)?(?:都)?(?:来过|去过|修过|上过门)|老地方|还是(?:上次|上回|原来|以前)(?:那个|的)?"
+    r"|(?:地址|电话|科室|号码)?(?:没|没有)(?:变|换)"
+)
+# Fields a caller may think we keep from an earlier call.
+_KEPT_ON_RECORD = ("hospital", "department", "site_address", "contact_phone", "contact_person")
+_STILL_BROKEN = re.compile(r"还是|没好|不好|又坏|又不行|还不行")
 _NUMBERS = re.compile(r"[\d一二三四五六七八九零〇幺两]")
 
 
@@ -176,14 +200,23 @@ def interpret(
         return _at_readback(text, message.intent, found)
     if found:
         return found
+    named = fields.hospital(text)
+    if named and state.values.get("hospital") not in (None, "", named) and named == fields.strip_around(text):
+        return [Command(Do.CORRECT, "hospital", named)]  # another hospital said on its own: the caller's
+    if state.requested and _RESOLVED.search(text) and not _STILL_BROKEN.search(text):
+        return [Command(Do.RESOLVED)]
+    if state.requested in _KEPT_ON_RECORD and _AS_BEFORE.search(text):
+        return [Command(Do.AS_BEFORE, state.requested)]
     if _RESUME.match(text):
         return [Command(Do.RESUME)]
     if state.requested and declines_checks(text):
         return [Command(Do.NO_CHECKS)]
     if _CANCEL_WORDS.search(text) and _AGREE_WORDS.search(text):
         return [Command(Do.CANCEL_OR_SUBMIT)]  # 「算了，对」 in the middle of the form: ask, never guess
-    if state.requested == "serial_number" and _SKIP.search(text):
-        return [Command(Do.SKIP, "serial_number")]
+    if state.requested == "serial_number" and (_SKIP.search(text) or _BARE_NO.match(text)):
+        return [Command(Do.SKIP, "serial_number")]  # 「不用了」 to the serial question after details: skip it
+    if state.requested and not state.values.get("serial_number") and _NO_SERIAL.search(text):
+        return [Command(Do.SKIP, "serial_number")]  # 「找不到序列号」 said to another question
     if _WAIT.search(text):
         return [Command(Do.WAIT)]
     if message.intent == "cancel" or (_CANCEL_WORDS.search(text) and len(text) <= 12):
@@ -293,7 +326,13 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     if requested in fields.VALIDATORS and requested not in commands and answers:
         for command in _free_answer(requested, text, state, commands):
             put(command)
-    if requested in fields.VALIDATORS and not commands and impact and _may_fill(state, "clinical_impact"):
+    if requested in _NO_FREE_TEXT and answers and not (_ONLY_AGREES.match(text) or _BARE_NO.match(text)):
+        # 「郑州市金水区经三路5号」 to 「要先试试吗？」 or to 「是哪台设备？」: the caller goes on with the
+        # registration (kept; the question is asked again)
+        for command in _fitting_parts(requested, text, state, commands):
+            put(command)
+    asked_other = requested in fields.VALIDATORS or requested in _NO_FREE_TEXT
+    if asked_other and not commands and impact and _may_fill(state, "clinical_impact"):
         # 「重金属检测暂停了」 said when the name is asked: the impact, ahead of its question (the name is
         # asked again)
         value = fields.clinical_impact(text)

@@ -31,6 +31,14 @@ class ImpactCategory:
     label: str
     urgent: bool
     keywords: tuple[str, ...]
+    # Counts and piles said in the caller's own words (「压了二十多个」), which no keyword list can hold.
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+    def named_in(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(word.lower() in lowered for word in self.keywords) or any(
+            pattern.search(text) for pattern in self.patterns
+        )
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,13 @@ class TriageRules:
                 Severity(name): tuple(words) for name, words in raw.get("severity", {}).items()
             },
             impacts=tuple(
-                ImpactCategory(item["category"], item["label"], bool(item["urgent"]), tuple(item["keywords"]))
+                ImpactCategory(
+                    item["category"],
+                    item["label"],
+                    bool(item["urgent"]),
+                    tuple(item["keywords"]),
+                    tuple(re.compile(pattern) for pattern in item.get("patterns", ())),
+                )
                 for item in raw.get("clinical_impact", [])
             ),
             department_names=re.compile(raw["department_names"]) if raw.get("department_names") else None,
@@ -59,7 +73,7 @@ class TriageRules:
         if self.department_names is not None:
             text = self.department_names.sub("", text)
         for impact in self.impacts:
-            if any(word.lower() in text.lower() for word in impact.keywords):
+            if impact.named_in(text):
                 return impact
         return None
 

@@ -57,6 +57,11 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         ("我问问", None),
         ("马上", None),
         ("马上飞", "马上飞"),
+        ("等下", None),
+        # Yes to a question, not a name (可, 开 are surnames too).
+        ("可以", None),
+        ("开始吧", None),
+        ("可欣", "可欣"),
     ],
 )
 def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:
@@ -74,6 +79,10 @@ def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:
         ("检验科", None),
         ("急诊化验室", None),
         ("就在医院里啊，你们以前来过", None),
+        ("郑州市金水医院", None),  # where the engineer goes is asked, not who the hospital is
+        ("我问下同事序列号", None),  # 号 of 序列号 is no house number
+        ("郑州市金水医院住院部3楼", "郑州市金水医院住院部3楼"),
+        ("新郑市龙湖镇卫生院", "新郑市龙湖镇卫生院"),  # a township's clinic is its own address
         ("跟刚才一样", None),
         ("13912345678", None),
         ("/report_fault", None),

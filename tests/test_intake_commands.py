@@ -419,3 +419,87 @@ def test_a_correction_said_to_another_question_fills_only_the_field_it_names(cat
     text = "不对 地址那里不对哈 应该是许昌市魏都区健康路11号 其他都对"
     found = commands(text, "clinical_impact", catalogue, rules, values={**FULL, "clinical_impact": None})
     assert [(f, v) for _, f, v in found] == [("site_address", "许昌市魏都区健康路11号")]
+
+
+@pytest.mark.parametrize(
+    ("text", "requested"),
+    [
+        ("你们以前来过的 跟上次一样", "site_address"),
+        ("还是老地方", "site_address"),
+        ("跟上回登记的一样", "department"),
+        ("号码没变", "contact_phone"),
+    ],
+)
+def test_a_value_of_an_earlier_call_is_asked_again_not_guessed(catalogue, rules, text, requested) -> None:
+    # This call cannot see what an earlier one registered: asked again with why, nothing stored.
+    found = commands(
+        text, requested, catalogue, rules, intent="complaint", values={"fault_description": "报错"}
+    )
+    assert found == [("as_before", requested, None)]
+
+
+def test_details_said_to_the_offer_of_a_check_are_kept(catalogue, rules) -> None:
+    found = commands(
+        "郑州市金水医院 检验科 王丽 13900011111", "guide_accepted", catalogue, rules, intent="inform"
+    )
+    assert {f: v for _, f, v in found} == {
+        "hospital": "郑州市金水医院",
+        "department": "检验科",
+        "contact_person": "王丽",
+        "contact_phone": "13900011111",
+    }
+    address = commands("郑州市金水区经三路5号", "guide_accepted", catalogue, rules, intent="inform")
+    assert address == [("set", "site_address", "郑州市金水区经三路5号")]
+
+
+@pytest.mark.parametrize("text", ["已经压了二十多个了", "还有三十几个标本没做", "攒了一大堆样本"])
+def test_piling_samples_said_to_the_offer_of_a_check_is_the_impact(catalogue, rules, text) -> None:
+    found = commands(text, "guide_accepted", catalogue, rules, values={"fault_description": "加样针报错"})
+    assert found == [("set", "clinical_impact", text)]
+    assert rules.impact_of(text).urgent
+
+
+def test_a_hospital_name_is_no_address(catalogue, rules) -> None:
+    found = commands("郑州市金水医院 检验科 王丽 13900011111", "serial_number", catalogue, rules)
+    assert "site_address" not in {f for _, f, _ in found}
+
+
+@pytest.mark.parametrize(("text", "requested"), [("找不到序列号", "device"), ("铭牌看不清了", "hospital")])
+def test_a_missing_serial_said_to_another_question_is_skipped(catalogue, rules, text, requested) -> None:
+    assert commands(text, requested, catalogue, rules, values={"fault_description": "报错"}) == [
+        ("skip", "serial_number", None)
+    ]
+
+
+@pytest.mark.parametrize("text", ["不用了", "没有"])
+def test_a_bare_no_to_the_serial_question_skips_it(catalogue, rules, text) -> None:
+    assert commands(text, "serial_number", catalogue, rules, intent="deny") == [
+        ("skip", "serial_number", None)
+    ]
+
+
+def test_another_hospital_said_on_its_own_corrects_the_hospital(catalogue, rules) -> None:
+    # The form was filled from the serial's registry entry; the caller says where they are.
+    found = commands("南阳市第一人民医院", "contact_person", catalogue, rules, values=FULL)
+    assert found == [("correct", "hospital", "南阳市第一人民医院")]
+    assert commands("许昌市中心医院", "contact_person", catalogue, rules, values=FULL) != [
+        ("correct", "hospital", "许昌市中心医院")
+    ]
+
+
+@pytest.mark.parametrize("text", ["没事了 我同事说已经好了", "现在能用了 不用来了", "已经恢复正常了"])
+def test_a_fault_gone_while_it_is_registered_ends_the_registration(catalogue, rules, text) -> None:
+    assert commands(text, "serial_number", catalogue, rules) == [("resolved", None, None)]
+
+
+@pytest.mark.parametrize("text", ["还是没好", "不好了 又坏了", "好了没有啊"])
+def test_still_broken_is_no_resolution(catalogue, rules, text) -> None:
+    assert ("resolved", None, None) not in commands(text, "serial_number", catalogue, rules)
+
+
+def test_details_said_to_the_device_question_are_kept_never_taken_for_a_device(catalogue, rules) -> None:
+    found = commands("商丘市睢阳区南京路66号", "device", catalogue, rules, intent="inform")
+    assert found == [("set", "site_address", "商丘市睢阳区南京路66号")]
+    assert commands("等下 我问下同事序列号", "device", catalogue, rules, intent="wait") == [
+        ("wait", None, None)
+    ]

@@ -36,6 +36,10 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("不急，有备用机", False),
         ("不影响临床", False),
         ("部分项目做不了", False),
+        # counts and piles in the caller's words (kb/triage.yml patterns)
+        ("已经压了二十多个了", True),
+        ("十几个病人等着呢", True),
+        ("排了一个故障", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:

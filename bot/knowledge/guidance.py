@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 # The FAQ loader's helpers, so that guides and FAQ read kb/ and the device names the same way.
+from bot.fields import DECLINES_CHECKS, SENDS_ENGINEER
 from bot.knowledge.base import KnowledgeBaseError, file_stamp, read_yaml, synonym_groups
 from bot.knowledge.retrieval import Index, ScoringSettings, Variant
 from bot.knowledge.text import TextAnalyser, clean
@@ -497,10 +498,8 @@ _READING = re.compile(
 # digits).
 _ERROR_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\s?-?\s?\d{2,4})(?![0-9])")
 _ERROR_CUE = re.compile(r"报|错误|代码|故障码|提示|跳出|弹出|显示")
-# 「直接派工程师吧」, 「还是派个人来看吧」: the caller leaves the walk for the intake.
-_WANTS_ENGINEER = re.compile(
-    r"派.{0,3}(?:人|工程师)|(?:叫|找|让).{0,2}工程师(?:来|过来)|来人|上门|过来看|不敢再(?:弄|动|试)|别(?:试|弄)了"
-)
+# 「直接派工程师吧」, 「还是派个人来看吧」, 「不敢再弄了」: the caller leaves the walk for the intake.
+_WANTS_ENGINEER = re.compile(f"{SENDS_ENGINEER}|{DECLINES_CHECKS}")
 # 「还是黑屏」, 「还是不中」: still the same, whatever the words after 还是.
 _STILL = re.compile(r"还是(?!好|可以|行了|正常|能用)|依然|仍然|照样")
 
@@ -554,7 +553,6 @@ def _plain(number: float) -> str:
 
 # How a caller answers the offer of a guided check (「试试」 / 「不用了，直接派人」), and asks for an engineer
 # instead.
-WANTS_ENGINEER = ("派工程师", "派人", "来人", "上门", "工程师来", "赶紧来", "马上来")
 _DECLINE_GUIDE = ("不用", "不试", "别试", "不了", "直接", "派人", "派工程师", "来人", "没时间")
 _ACCEPT_GUIDE = ("试试", "试一下", "好", "行", "可以", "开始", "嗯")
 
@@ -570,4 +568,4 @@ def guide_decision(text: str, intent: str | None) -> bool | None:
 
 def asks_for_engineer(text: str) -> bool:
     """「赶紧派人来」: the caller wants an engineer rather than a checklist."""
-    return any(word in text for word in WANTS_ENGINEER) or bool(_WANTS_ENGINEER.search(text.replace(" ", "")))
+    return bool(_WANTS_ENGINEER.search(text.replace(" ", "")))
