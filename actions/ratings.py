@@ -12,7 +12,7 @@ from bot.callbacks import declines_call_back
 from bot.clock import utc_now
 from bot.context import TICKETS, Lookup, referenced_ticket
 from bot.db import session_scope
-from bot.intake import find_ticket_number, normalise_phone
+from bot.intake import find_ticket_number, normalise_phone, says_unknown
 from bot.policy import current_policy
 from bot.ratings import (
     RatingTarget,
@@ -72,6 +72,9 @@ def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
         number = find_ticket_number(text) or referenced_ticket(text, lookup)
         if number:
             return rate(dispatcher, tracker, int(pending["score"]), str(pending["comment"]), number)
+        if says_unknown(text) or latest_message(tracker).intent == "deny":
+            # 「工单号我忘了」: the score is kept without its ticket, not dropped.
+            return _rate_without_ticket(dispatcher, tracker, int(pending["score"]), str(pending["comment"]))
     number = tracker.get_slot("rating_contact_for")
     if not number:
         return None
@@ -88,6 +91,24 @@ def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
             add_review_contact(session, ticket, phone, actor=tracker.sender_id, at=utc_now())
     dispatcher.utter_message(text=say("rating_contact_kept", phone=phone))
     return [*done, SlotSet("contact_phone", phone)]
+
+
+def _rate_without_ticket(
+    dispatcher: CollectingDispatcher, tracker: Tracker, score: int, comment: str
+) -> list[EventType]:
+    with session_scope() as session:
+        record_rating(
+            session,
+            None,
+            score,
+            comment,
+            sender_id=tracker.sender_id,
+            channel=tracker.get_latest_input_channel() or "rest",
+            at=utc_now(),
+        )
+    low = needs_review(score, current_policy())
+    dispatcher.utter_message(text=say("rating_low_unlinked" if low else "rating_thanks", score=score))
+    return [SlotSet("pending_rating", None)]
 
 
 def ask_for_score(dispatcher: CollectingDispatcher, tracker: Tracker, number: str | None) -> list[EventType]:

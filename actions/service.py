@@ -68,6 +68,15 @@ class ActionStartServiceRequest(Action):
     ) -> list[EventType]:
         message = latest_message(tracker)
         kind = KIND_BY_INTENT.get(message.intent or "", TicketKind.CALLBACK)
+        said = tracker.get_slot("request_text")
+        if (
+            tracker.active_loop_name == "contact_form"
+            and tracker.get_slot("request_kind") == kind.value
+            and said
+        ):
+            # 「你们赶紧给个说法」 while the complaint's details are asked: more of its words, not a new one.
+            dispatcher.utter_message(text=say("request_more_words"))
+            return [SlotSet("request_text", f"{said}；{message.text}")]
         on_phone = tracker.get_latest_input_channel() == VOICE_CHANNEL
         follow_up = await request_follow_up(dispatcher, tracker, domain, kind, on_phone=on_phone)
         if follow_up is not None:

@@ -99,7 +99,7 @@ _FILLER = re.compile(
     r"^(你好|您好|喂|嗯+|呃+|那个|就是|是|我们是|我们在|我是|在|位于|地址是|地址|联系人是?|联系人|我姓|姓|"
     r"叫)[，,：: ]*"
 )
-_UNKNOWN = re.compile(r"不知道|不清楚|找不到|看不到|没有序列号|没序列号|不记得|没有|跳过")
+_UNKNOWN = re.compile(r"不知道|不清楚|找不到|看不到|没有序列号|没序列号|不记得|忘了|忘记|没有|跳过")
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,9 @@ def normalise_serial(text: str) -> str | None:
     """A serial number in canonical form (upper case, no spaces), or None."""
     # Spaces kept first: 「13598203347 BC71000001」 is a phone and a serial; then read out in groups
     # (「KR 2306 0142」).
-    for candidate in (re.sub(r"[\-－]", "", text), re.sub(r"[\s\-－]", "", text)):
+    # Last, read out in Chinese digits on the phone (「BC二四零九零零一二」).
+    plain = re.sub(r"[\s\-－]", "", text)
+    for candidate in (re.sub(r"[\-－]", "", text), plain, plain.translate(CHINESE_DIGITS)):
         if _TICKET.search(candidate):
             return None
         match = _SERIAL.search(candidate)

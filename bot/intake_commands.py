@@ -34,6 +34,8 @@ READBACK = "registration_confirmed"
 GUIDE_OFFER = "guide_accepted"  # the slot of 「要先试试远程排查吗？」
 # Questions whose answer is no free text (yes or no, a catalogue device): other fields said to them are read.
 _NO_FREE_TEXT = (GUIDE_OFFER, "device")
+# Filled fields a whole message can only mean to correct (a registry-filled hospital, an address misheard).
+_SAID_ON_ITS_OWN = ("hospital", "site_address")
 
 
 class Do(str, Enum):
@@ -124,7 +126,7 @@ _WAIT = re.compile(
 )
 _SKIP = re.compile(
     r"没空找|不找了|不用找|(?:没|不)(?:找|看)(?:着|到|见)|(?:找|看)不(?:着|到|见|清)|没有序列号|没序列号|不知道|不清楚"
-    r"|直接派|先派人|派人来|直接来人|别问了"
+    r"|直接派|先派人|派人来|直接来人|别问了|提交吧?|就这样吧?|先这样|就这些"
 )
 _LEAVE = re.compile(
     r"(?:不|没)(?:是|要|想|用)?(?:报修|报|修)(?:了)?[，,\s]*(?:我)?(?:就|只是|只)?(?:想)?(?:问问|问一下|咨询|问个)"
@@ -200,9 +202,12 @@ def interpret(
         return _at_readback(text, message.intent, found)
     if found:
         return found
-    named = fields.hospital(text)
-    if named and state.values.get("hospital") not in (None, "", named) and named == fields.strip_around(text):
-        return [Command(Do.CORRECT, "hospital", named)]  # another hospital said on its own: the caller's
+    said = fields.strip_around(text)
+    for filled in _SAID_ON_ITS_OWN:
+        value = fields.VALIDATORS[filled](text)
+        if value and state.values.get(filled) not in (None, "", value) and len(value) >= 0.8 * len(said):
+            # Another hospital or address said on its own, to another question: the caller's correction.
+            return [Command(Do.CORRECT, filled, value)]
     if state.requested and _RESOLVED.search(text) and not _STILL_BROKEN.search(text):
         return [Command(Do.RESOLVED)]
     if state.requested in _KEPT_ON_RECORD and _AS_BEFORE.search(text):

@@ -111,7 +111,7 @@ def ticket_to_rate(
 
 def record_rating(
     session: Session,
-    ticket: Ticket,
+    ticket: Ticket | None,
     score: int,
     comment: str,
     *,
@@ -120,13 +120,16 @@ def record_rating(
     at: datetime,
 ) -> Rating:
     """The caller's rating of this ticket: stored once; a later message from the same caller about the same
-    ticket changes the score and adds a reason not already there, never a second rating."""
+    ticket changes the score and adds a reason not already there, never a second rating. Without a ticket
+    (the caller cannot say which service it was) the score is kept all the same, for the manager to read."""
+    ticket_id = ticket.id if ticket is not None else None
+    same_service = Rating.ticket_id.is_(None) if ticket_id is None else Rating.ticket_id == ticket_id
     existing = session.execute(
-        select(Rating).where(Rating.ticket_id == ticket.id, Rating.sender_id == sender_id).order_by(Rating.id)
+        select(Rating).where(same_service, Rating.sender_id == sender_id).order_by(Rating.id)
     ).scalar_one_or_none()
     if existing is None:
         rating = Rating(
-            ticket_id=ticket.id,
+            ticket_id=ticket_id,
             score=score,
             comment=comment,
             channel=channel,

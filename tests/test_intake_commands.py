@@ -503,3 +503,13 @@ def test_details_said_to_the_device_question_are_kept_never_taken_for_a_device(c
     assert commands("等下 我问下同事序列号", "device", catalogue, rules, intent="wait") == [
         ("wait", None, None)
     ]
+
+
+def test_another_address_said_on_its_own_corrects_the_address(catalogue, rules) -> None:
+    found = commands("许昌市魏都区健康路11号", "serial_number", catalogue, rules, values=FULL)
+    assert found == [("correct", "site_address", "许昌市魏都区健康路11号")]
+
+
+def test_a_serial_read_out_in_chinese_digits_is_a_serial(catalogue, rules) -> None:
+    found = commands("序列号在背面我看一下 是BC二四零九零零一二", "serial_number", catalogue, rules)
+    assert found == [("set", "serial_number", "BC24090012")]

@@ -48,3 +48,10 @@ def test_a_caller_rating_a_ticket_again_changes_the_one_rating(database: Engine)
 def test_scores_below_the_policys_bar_need_a_review() -> None:
     bar = int(current_policy().value("satisfaction.review_below"))
     assert needs_review(bar - 1, current_policy()) and not needs_review(bar, current_policy())
+
+
+def test_a_score_for_a_service_the_caller_cannot_name_is_kept_without_a_ticket(database: Engine) -> None:
+    with session_scope(database) as session:
+        first = record_rating(session, None, 5, "工程师很耐心", sender_id="caller-r2", channel="sms", at=AT)
+        again = record_rating(session, None, 4, "", sender_id="caller-r2", channel="sms", at=AT)
+        assert again.id == first.id and again.ticket_id is None and again.score == 4
