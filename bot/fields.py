@@ -56,7 +56,9 @@ _NOT_IN_NAMES = re.compile(
 _PLACE_WORD_SURNAMES = "路楼"
 _PLACE_WORD = re.compile(r"[上下里外口前后边头]")  # 「楼上」「路口」 are places
 # Phrases of waiting or checking, never names: 「等一下」「稍等」「我问问」「马上」.
-_NOT_A_NAME = re.compile(r"一下|稍等|等等|等会|^等下$|^等我|^马上$|^开始|^可以|问问|看看|找找|回头")
+_NOT_A_NAME = re.compile(
+    r"一下|稍等|等等|等会|^等下$|^等我|^马上$|^开始|^可以|问问|看看|找找|回头|派人|派个|^赶紧|^赶快|^快点|^尽快"
+)
 _AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没错|ok|OK|yes)[。！!，,.~ ]*$")
 
 
@@ -101,6 +103,10 @@ def hospital(text: str) -> str | None:
         before = before[: prefix.start()]
         prefix = _PLACE_WORD.search(before)
     name = strip_around(name)
+    # 「我这里是绵阳市…保健院」: who is speaking, before the name
+    spoken = re.match(r"^.{0,8}?(?:这里|这边|我们|我|单位)是", name)
+    if spoken and len(name) - spoken.end() >= 3:
+        name = name[spoken.end() :]
     own = _HOSPITAL_WORD_RE.sub("", name)
     if len(name) < 3 or not own or _VAGUE_PLACE.fullmatch(own):
         return None  # 「就在医院里」「我们医院」 name no hospital
@@ -205,6 +211,11 @@ def address(text: str) -> str | None:
         return None
     if re.fullmatch(r"[\d\s\-+]+", value) or re.search(r"1[3-9]\d{9}", digits_only(value)):
         return None
+    # 「…安昌路16号，不用排查了」: what follows the address in the same breath is not part of it.
+    parts = re.split(r"[，,；;]\s*|\s+", value)
+    while len(parts) > 1 and not _ADDRESS_HINT.search(parts[-1]):
+        parts.pop()
+    value = value[: value.find(parts[-1]) + len(parts[-1])]  # as said, up to its last place word
     name = hospital(value)
     if name and not _STREET_HINT.search(value.replace(name, "")) and not re.search("[镇乡村]", name):
         return None  # 「郑州市金水医院」 names the hospital, not where it is (a township's 卫生院 does)
@@ -219,6 +230,11 @@ def clinical_impact(text: str) -> str | None:
     value = strip_around(text)
     # 「影响：…」 names the field; 「影响不大」 is the answer itself
     value = re.sub(r"^(?:临床)?影响(?:是|为|[：:\s])+", "", value).strip()
+    # 「…明天来都行，不用排查」「对，赶紧派人」: what the caller wants done is no impact
+    value = _NOT_THE_FAULT.sub(" ", value).strip(" ，,。")
+    value = re.sub(r"^(?:对|是|嗯|好)[的呀啊]?[，,\s]+", "", value)
+    if re.fullmatch(rf"(?:赶紧|赶快|快点?|尽快|马上|麻烦)?(?:{SENDS_ENGINEER})[吧啊呀来！!。]*", value):
+        return None
     if not value or _AGREES.match(value) or not re.search(f"[{HAN}]", value):
         return None
     if normalise_phone(value) and len(re.sub(r"[\d\s\-+]", "", value)) < 3:
@@ -228,7 +244,7 @@ def clinical_impact(text: str) -> str | None:
 
 # Prefixes that say who is talking or which hospital, not what is wrong: 「病房护士，…」「…医院检验科的，…」.
 _FAULT_PREFIX = re.compile(
-    rf"^(?:(?:你好|您好|喂|嗯|那个)[，,\s]*"
+    rf"^(?:(?:你好|您好|喂|嗯|那个)[，,\s]*|我们(?:那|这)?(?:个|台|的)"
     rf"|(?:故障|现象|问题)?(?:不对|错了|说错了)[，,\s]*(?:应该)?是?[，,：:\s]*"
     rf"|(?:故障|现象|问题|故障现象|故障描述)(?:改成|改为|改一下|应该是|是)?[，,：:\s]+"
     rf"|(?:我要|要|来)?报(?:个)?修[，,：:\s]*"
@@ -239,7 +255,7 @@ _FAULT_PREFIX = re.compile(
 # out of the fault, a check declined to any question) and the guide walk (left for an engineer).
 SENDS_ENGINEER = r"派.{0,3}(?:人|工程师|师傅)|工程师(?:来|过来)|来人|上门|过来看|赶紧来|马上来"
 DECLINES_CHECKS = (
-    r"(?:不用|不要|别|不想|没空|没时间)(?:再)?(?:排查|试|检查|自检|教我|指导|远程)了?|别让我(?:试|弄|查)"
+    r"(?:不用|不要|别|不想|没空|没时间|不)(?:再)?(?:排查|试|检查|自检|教我|指导|远程)了?|别让我(?:试|弄|查)"
     r"|不敢再(?:弄|动|试)|别(?:试|弄)了|直接(?:派(?:个|一个)?(?:人|工程师)|来人|上门|派)(?:吧|来|过来)?"
 )
 # What the caller wants done, said with the fault: 「…撞针了 要报修 不用排查」.
@@ -248,8 +264,13 @@ _NOT_THE_FAULT = re.compile(
     rf"|[，,。；;\s]*(?:{DECLINES_CHECKS})"
 )
 _ONLY_REPORT = re.compile(
-    r"^(?:我要|要|想|来)?(?:报修|报个修|报一下修|保修|抱修|baoxiu|bao xiu)(?:一下)?$", re.IGNORECASE
+    r"^(?:我要|要|想|来)?(?:报修|报个修|报一下修|保修|抱修|报秀|baoxiu|bao xiu)(?:一下)?$", re.IGNORECASE
 )
+
+
+def only_report(text: str) -> bool:
+    """「报修」 and nothing else (also typed as 保修, 报秀)."""
+    return bool(_ONLY_REPORT.match(text.strip()))
 
 
 def fault(text: str) -> str | None:

@@ -34,6 +34,8 @@ READBACK = "registration_confirmed"
 GUIDE_OFFER = "guide_accepted"  # the slot of 「要先试试远程排查吗？」
 # Questions whose answer is no free text (yes or no, a catalogue device): other fields said to them are read.
 _NO_FREE_TEXT = (GUIDE_OFFER, "device")
+_CALLER_FIELDS = ("hospital", "department", "contact_person", "contact_phone", "site_address")
+_PLACE_AND_PEOPLE = ("hospital", "department", "site_address", "contact_person")
 # Filled fields a whole message can only mean to correct (a registry-filled hospital, an address misheard).
 _SAID_ON_ITS_OWN = ("hospital", "site_address")
 
@@ -81,7 +83,9 @@ LABELS = {
     "手机": "contact_phone",
     "号码": "contact_phone",
     "联系人": "contact_person",
+    "报修人": "contact_person",
     "姓名": "contact_person",
+    "联系方式": "contact_phone",
     "医院": "hospital",
     "单位": "hospital",
     "科室": "department",
@@ -90,10 +94,13 @@ LABELS = {
     "故障描述": "fault_description",
     "故障": "fault_description",
     "现象": "fault_description",
+    "故障情况": "fault_description",
+    "问题": "fault_description",
     "序列号": "serial_number",
     "SN": "serial_number",
     "型号": "device",
     "设备": "device",
+    "仪器": "device",
 }
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
 _CHANGE = (
@@ -183,6 +190,9 @@ def interpret(
     text = message.text.strip()
     if fields.is_payload(text) or not text:
         return []  # a button says which request, never what a field holds
+    spoken = _punctuated(text)
+    if spoken != text:
+        text, message = spoken, Message(spoken, message.intent, message.entities)
     if state.cancelled and _RESTORE.search(text):
         # 「我没让你取消啊 信息是对的 提交」: back, and confirmed in the same breath
         rest = _RESTORE.sub("", text)
@@ -227,6 +237,30 @@ def interpret(
     if message.intent == "cancel" or (_CANCEL_WORDS.search(text) and len(text) <= 12):
         return [Command(Do.CANCEL)]
     return []
+
+
+# A long report transcribed from a call has no punctuation: where a caller would pause, before what they say
+# next (「…检验科我是蒲建军电话是幺三九…序列号是MS25041128…地址是…」).
+_SPOKEN_CUES = re.compile(
+    r"(?<=[^，,。；;\s])(?=我是|我叫|我姓|(?:联系|手机|电话)(?:号码?)?是|序列号是|编号是|地址是|地址在|科室是|医院是"
+    r"|我们(?:那|这|的)(?:个|台)|(?:不用|不要|别)(?:排查|试)|影响是)"
+)
+_SPOKEN_DIGITS_END = re.compile(
+    r"(?<=[0-9零〇一幺二两三四五六七八九]{7})(?=[^0-9零〇一幺二两三四五六七八九，,。；;\s])"
+)
+
+
+# A part of a report that says another field (「电话是幺三九…」「地址是…」), whatever its value reads like.
+_FIELD_CUE = re.compile(
+    r"^\s*(?:我是|我叫|我姓|(?:联系|手机|电话)(?:号码?)?是|联系人|电话|手机|序列号|编号是|地址)"
+)
+
+
+def _punctuated(text: str) -> str:
+    """A long unpunctuated message with a comma at each cue of a new part; any other message as it is."""
+    if len(text) < 30 or re.search(r"[，,。；;、\n]", text):
+        return text
+    return _SPOKEN_DIGITS_END.sub("，", _SPOKEN_CUES.sub("，", text))
 
 
 def declines_checks(text: str) -> bool:
@@ -290,24 +324,44 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         put(command)
     for command in _entities(message, state, catalogue, text):
         put(command)
-    starting = state.requested is None
+    # The opening report, also when it answers 「请描述一下故障」 after a bare 「报修」.
+    starting = state.requested is None or (
+        state.requested == "fault_description" and not any(state.values.get(f) for f in _CALLER_FIELDS)
+    )
     if starting and "hospital" not in commands:
         # A report in free text names its hospital by the hospital word (「…我是驻马店市中心医院检验科的…」).
         named = fields.hospital(text)
         if named:
             put(Command(Do.SET, "hospital", named))
+    if starting:
+        # 「…，地址芜湖市鸠江区银湖北路88号」: a part of the opening report that starts with a field's name.
+        for part in re.split(r"[，,；;。\n]+", text):
+            match = _SEGMENT.match(part)
+            if match is None:
+                continue
+            target = _target(match.group(1))
+            if target in _PLACE_AND_PEOPLE and target not in commands:
+                value = fields.VALIDATORS[target](match.group(2))
+                if value:
+                    put(Command(Do.SET, target, value))
+    if len(labelled) >= 3:
+        # Unlabelled parts of a labelled report (「…第四医院，急诊检验科，联系人 …」) fit their fields.
+        for command in _fitting_parts("", text, state, commands):
+            put(command)
     if (
-        state.requested in (None, "hospital")
+        (starting or state.requested == "hospital")
         and _may_fill(state, "department")
         and "department" not in commands
     ):
         department = fields.department_in(text)
         if department:
             put(Command(Do.SET, "department", department))
-    if starting and "contact_person" not in commands:
+    if starting or (state.requested in CONTACT_QUESTIONS and _may_fill(state, "contact_person")):
         person = fields.person_in(text)
-        if person:
-            put(Command(Do.SET, "contact_person", person))
+        tagged = commands.get("contact_person")
+        if person and (tagged is None or (person != tagged.value and person.startswith(str(tagged.value)))):
+            # The caller's own words beat a name NLU cut short (「我是蒲建军」 tagged 「蒲」).
+            commands["contact_person"] = Command(Do.SET, "contact_person", person)
     if starting or state.requested == "fault_description":
         fault = fields.fault(text) if starting or message.intent == "report_fault" or len(text) > 4 else None
         if fault and not _only_other_fields(text, commands) and _names_a_symptom(fault, catalogue):
@@ -327,7 +381,9 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
             put(Command(Do.SET if starting else Do.CORRECT, "clinical_impact", value))
     requested = state.requested
     # A field named (「地址那里不对 应该是…」) is what the message is about, not an answer to the question.
-    answers = not labelled and message.intent not in DIGRESSIONS
+    # A name and nothing else, to the name question, whatever NLU made of it (「修长海」 read as a question).
+    bare_name = requested == "contact_person" and fields.person(text) == fields.strip_around(text)
+    answers = not labelled and (message.intent not in DIGRESSIONS or bare_name)
     if requested in fields.VALIDATORS and requested not in commands and answers:
         for command in _free_answer(requested, text, state, commands):
             put(command)
@@ -394,7 +450,9 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         if instead:
             raw = instead.group(1)  # 「不是检验科 是免疫室」
         said_with_label = not re.match(r"\s*(?:是|为)?[：:\s]", segment[match.end(1) :])
-        if len(segments) == 1 and not change and said_with_label and target in _LABEL_IN_VALUE:
+        if (target == "clinical_impact" and said_with_label and _HOW_BIG.match(raw)) or (
+            len(segments) == 1 and not change and said_with_label and target in _LABEL_IN_VALUE
+        ):
             raw = f"{label}{raw}"  # 「影响不大」「故障灯一直闪」: the field's name is part of what is said
         if target == "fault_description" and segment.lstrip().startswith(label) is False and not change:
             continue  # 「…的故障…」 inside a sentence names nothing
@@ -413,6 +471,10 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         elif change:
             commands.append(Command(Do.ASK_AGAIN, target))
     return commands
+
+
+# 「影响不大」「影响挺大」 in a labelled report: the label is part of the answer.
+_HOW_BIG = re.compile(r"(?:不|很|挺|非常|比较|有点|没)?(?:大|小)")
 
 
 def _glued_segments(text: str, catalogue: Catalogue) -> list[str] | None:
@@ -627,13 +689,26 @@ def _after_who(fault: str, taken: list[Command]) -> str:
 def _without_other_fields(fault: str, commands: Mapping[str, Command]) -> str:
     """A whole report in one message: the fault is what is left once the other fields' values are taken
     out."""
+    # An impact counts only as the caller said it (「影响不大，不急」), not as the category read from it.
     taken = [
-        c for c in commands.values() if c.field not in ("fault_description", "clinical_impact", "device")
+        c
+        for c in commands.values()
+        if c.field not in ("fault_description", "device")
+        and not (c.field == "clinical_impact" and str(c.value) not in fault)
     ]
-    if not re.search(r"[，,；;。\n]", fault):
+    spaced = len(re.findall(r"\s+", fault)) >= 3  # 「报修 常德市…医院 生化室 … 联系人覃丽 电话139…」
+    if not re.search(r"[，,；;。\n]", fault) and not spaced:
         return _after_who(fault, taken)
     if len(taken) < 2:
         return fault
-    parts = [p for p in re.split(r"[，,；;。\n]+", fault) if p.strip()]
-    kept = [p for p in parts if not any(str(c.value) in p or p.strip() in str(c.value) for c in taken)]
-    return "，".join(kept) if kept else fault
+    separators = (
+        r"[，,；;。\n]+|\s+" if spaced and not re.search(r"[，,；;。\n]", fault) else r"[，,；;。\n]+"
+    )
+    parts = [p for p in re.split(separators, fault) if p.strip() and not fields.only_report(p)]
+    kept = [
+        p
+        for p in parts
+        if not any(str(c.value) in p or p.strip() in str(c.value) for c in taken) and not _FIELD_CUE.match(p)
+    ]
+    rest = "，".join(kept)
+    return (fields.fault(rest) or rest) if kept else fault  # its own lead-in (「我们的…」) dropped too

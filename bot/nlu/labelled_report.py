@@ -32,7 +32,7 @@ _LABEL = re.compile(
 
 
 _ASKS_FOR_REPAIR = re.compile(
-    r"(?<![不别消])(?:报修|报个修|报一下修|派人|派个人|派工程师|来修|上门修)(?!了|过|的|后|以后|之后|单)"
+    r"(?<![不别消])(?:报修|报秀|报个修|报一下修|派人|派个人|派工程师|来修|上门修)(?!了|过|的|后|以后|之后|单)"
 )
 # Asking about repairs, a repair asked for before, or a ticket: not asking for one now.
 _ABOUT_REPAIRS = re.compile(
@@ -49,9 +49,21 @@ def labelled_fields(text: str) -> set[str]:
 
 
 def is_labelled_report(text: str) -> bool:
+    """Three field names with the fault's, or four of the caller's details written out with their names (the
+    fault said without its name: 「…序列号KR23110456 反映盘温度到不了37度 联系人覃丽 电话139… 地址…」)."""
     labels = labelled_fields(text)
     fields = {LABELS.get(label, LABELS.get(label.upper())) for label in labels}
-    return len(fields) >= MIN_LABELS and bool(labels & _FAULT_LABELS)
+    if len(fields) >= MIN_LABELS and bool(labels & _FAULT_LABELS):
+        return True
+    glued = {LABELS[m.group(1)] for m in _GLUED_LABEL.finditer(text)}
+    return len(fields | glued) >= _DETAILS_ALONE
+
+
+# A field name stuck to its value after a space or a comma (「联系人覃丽」「电话1390…」「地址常德市…」).
+_GLUED_LABEL = re.compile(
+    r"(?:^|[，,；;。\s])(联系人|电话|手机|地址|序列号|科室)(?=[\u4e00-\u9fffA-Za-z0-9])"
+)
+_DETAILS_ALONE = 4
 
 
 def asks_for_repair(text: str, ranking: list[dict]) -> bool:
