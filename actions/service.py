@@ -16,6 +16,7 @@ from actions.common import (
     CALLER_SLOTS,
     INTAKE_SLOTS,
     caller_phone,
+    failed_again,
     given_slot,
     intake_state,
     latest_message,
@@ -30,7 +31,7 @@ from bot.callbacks import declines_call_back, extension_in, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.db import session_scope
-from bot.intake import find_ticket_number, normalise_phone
+from bot.intake import find_ticket_number, gives_up, normalise_phone
 from bot.intake_commands import IntakeState, read_fields, values_of
 from bot.journal import ticket_journal
 from bot.ops.after_hours import VOICE_CHANNEL, duty_desk_for
@@ -140,8 +141,17 @@ class ValidateContactForm(FormValidationAction):
             request = str(tracker.get_slot("request_text") or "") if phone.startswith("0") else ""
             extension = extension_in(latest_message(tracker).text) or extension_in(request)
             return {"contact_phone": with_extension(phone, extension)}
+        counts = failed_again(tracker, "request_phone")
+        if gives_up(counts["request_phone"]):
+            # No number to call back after the same number of tries as every checked field: the hotline
+            # instead, and nothing kept (a call-back to a number that is no number reaches nobody).
+            dispatcher.utter_message(
+                text=say("request_phone_give_up", hotline=current_policy().hotline_phone)
+            )
+            del counts["request_phone"]
+            return {"contact_phone": None, "request_kind": None, "intake_id": None, "failed_attempts": counts}
         dispatcher.utter_message(text=say("phone_invalid", value=value))
-        return {"contact_phone": None}
+        return {"contact_phone": None, "failed_attempts": counts}
 
 
 def _request_registration(tracker: Tracker) -> Registration:
