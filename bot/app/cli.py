@@ -7,21 +7,18 @@ import signal
 import sys
 import threading
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import requests
-import yaml
 
 from bot.app.logging import install_masking
 from bot.app.model import ensure_model
 from bot.app.servers import ServerStartError, running
 from bot.catalogue import current_catalogue
-from bot.clock import utc_now
 from bot.config import Settings, settings
 from bot.console.commands import add_console_commands
-from bot.contacts import seed_contacts
 from bot.db import migrate, session_factory, session_scope
+from bot.db.commands import add_db_commands
 from bot.errors import Refused
 from bot.files import narrow_tree, private_files
 from bot.installed_base import seed_devices
@@ -47,24 +44,6 @@ def _prepare() -> None:
             seed_staff(
                 session, settings().kb_dir / "demo" / "staff.yml", current_policy(), current_catalogue()
             )
-
-
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    migrate.upgrade()
-    print(f"database at {settings().database_url.split('@')[-1]} is up to date")
-    return 0
-
-
-def cmd_db_seed(args: argparse.Namespace) -> int:
-    migrate.upgrade()
-    with session_scope() as session:
-        count = seed_devices(session, args.file, current_catalogue(), current_policy())
-        registry = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
-        contacts = seed_contacts(session, registry.get("contacts") or [], now=utc_now())
-        people, shifts = seed_staff(session, args.staff, current_policy(), current_catalogue())
-    print(f"{count} devices in the installed base and {contacts} hospital contacts from {args.file}")
-    print(f"{people} engineers and {shifts} rota shifts from {args.staff}")
-    return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -200,20 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--force", action="store_true", help="train even if a model for this data exists")
     train.set_defaults(func=cmd_train)
 
-    db = commands.add_parser("db", help="database migrations and demo data").add_subparsers(
-        dest="db", required=True
-    )
-    db.add_parser("upgrade", help="run the migrations").set_defaults(func=cmd_db_upgrade)
-    seed = db.add_parser("seed", help="load the installed base (fictional demo data by default)")
-    seed.add_argument("--file", type=Path, default=settings().kb_dir / "demo" / "installed_base.yml")
-    seed.add_argument(
-        "--staff",
-        type=Path,
-        default=settings().kb_dir / "demo" / "staff.yml",
-        help="engineers and on-call rota (fictional demo team by default)",
-    )
-    seed.set_defaults(func=cmd_db_seed)
-
+    add_db_commands(commands)
     add_kb_commands(commands)
     add_ticket_commands(commands)
     add_staff_commands(commands)
