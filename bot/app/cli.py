@@ -29,6 +29,7 @@ from bot.ops.commands import add_staff_commands, add_ticket_commands
 from bot.ops.staff import list_engineers, seed_staff
 from bot.policy import current_policy
 from bot.reports.commands import add_report_commands
+from bot.texts import say
 from bot.webchat.commands import add_qr_command
 
 
@@ -94,15 +95,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     _prepare()
     model = ensure_model(settings().models_dir)
-    print("正在启动热线助手（首次启动约需一分钟）…", flush=True)
+    print(say("terminal_chat.starting"), flush=True)
     config = settings()
     try:
         with running(config, model, console_port=config.console_port):
-            print(
-                f"二线工程师控制台：http://127.0.0.1:{config.console_port}/"
-                "（登录账号用 hotline users add 创建）",
-                flush=True,
-            )
+            print(say("terminal_chat.console", port=config.console_port), flush=True)
             chat(f"http://127.0.0.1:{config.rasa_port}/webhooks/rest")
     except ServerStartError as error:
         print(f"hotline: {error}", file=sys.stderr)
@@ -117,13 +114,13 @@ def chat(rest: str) -> None:
     try:
         sender = str(requests.post(f"{rest}/session", timeout=30).json()["session"])
     except (requests.RequestException, ValueError, KeyError) as error:
-        print(f"（连接机器人失败：{error}）")
+        print(say("terminal_chat.not_connected", error=error))
         return
-    print("已连接售后热线助手。直接输入您的问题，Ctrl-C 或 /quit 退出。\n")
+    print(say("terminal_chat.connected"), end="\n\n")
     buttons: list[dict[str, Any]] = []
     while True:
         try:
-            text = input("您：").strip()
+            text = input(say("terminal_chat.prompt")).strip()
         except (EOFError, KeyboardInterrupt):
             print()
             return
@@ -136,12 +133,12 @@ def chat(rest: str) -> None:
         try:
             replies = requests.post(url, json={"sender": sender, "message": text}, timeout=60).json()
         except requests.RequestException as error:
-            print(f"（连接机器人失败：{error}）")
+            print(say("terminal_chat.not_connected", error=error))
             continue
         buttons = []
         for reply in replies:
             if reply.get("text"):
-                print(f"助手：{reply['text']}")
+                print(say("terminal_chat.reply", text=reply["text"]))
             for button in reply.get("buttons") or []:
                 buttons.append(button)
                 print(f"  {len(buttons)}. {button['title']}")
