@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from actions.common import caller_of_tracker, failed_again, latest_message
 from actions.ratings import rating_follow_up
-from actions.ticket_changes import ActionChangeTicket, changes_a_ticket
+from actions.ticket_changes import ActionChangeTicket
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, to_local, utc_now
 from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
@@ -29,7 +29,7 @@ from bot.policy import ServicePolicy, current_policy
 from bot.replies import ticket_status, warranty_answer
 from bot.safety import HAZARD_INTENT
 from bot.texts import say
-from bot.ticket_changes import escalate_overdue, sounds_impatient
+from bot.ticket_changes import changes_a_ticket, escalate_overdue, sounds_impatient
 from bot.tickets import find_ticket, tickets_for_caller
 
 

@@ -16,17 +16,17 @@ from actions.common import caller_of_tracker, latest_message, shown_device
 from actions.knowledge import ActionAnswerQuestion
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up
-from actions.ticket_changes import ActionChangeTicket, changes_a_ticket
-from bot.callbacks import CallbackWindow, declines_call_back, requested_window, schedule_call_back
+from actions.ticket_changes import ActionChangeTicket
+from bot.callbacks import declines_call_back
 from bot.catalogue import current_catalogue
-from bot.clock import local_text, utc_now
+from bot.clock import utc_now
 from bot.context import TICKETS, Lookup, ordinal_in, warranty_follow_up
 from bot.db import session_scope
-from bot.db.models import Ticket
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
-from bot.policy import ServicePolicy, current_policy
+from bot.policy import current_policy
 from bot.submission import note_repeat_report
 from bot.texts import say
+from bot.ticket_changes import changes_a_ticket
 from bot.tickets import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -147,36 +147,6 @@ def registry_fields(message: Message, tracker: Tracker) -> dict[str, Any]:
             "department": device.department,
             "device": f"{device.device_type} {device.model}",
         }
-
-
-def schedule_window(ticket: Ticket, request_text: str | None, policy: ServicePolicy) -> CallbackWindow | None:
-    """A call-back asked for a named time: its deadline moves into that window (never earlier); None
-    otherwise. `ticket` (as submitted) gets the new deadline too, for the reply."""
-    if ticket.kind != TicketKind.CALLBACK.value or not request_text:
-        return None
-    window = requested_window(request_text, ticket.created_at, policy.timezone)
-    if window is None:
-        return None
-    with session_scope() as session:
-        stored = find_ticket(session, ticket.number)
-        if stored is None:
-            return None
-        schedule_call_back(stored, window, int(policy.value("deadlines.callback_minutes")))
-        ticket.response_due = stored.response_due
-    return window
-
-
-def callback_window_said(ticket: Ticket, window: CallbackWindow, policy: ServicePolicy) -> str:
-    assert ticket.response_due is not None  # schedule_call_back has set it
-    return say(
-        "callback_window",
-        number=ticket.number,
-        words=window.words,
-        earliest=local_text(window.earliest, policy.timezone),
-        due=local_text(ticket.response_due or window.earliest, policy.timezone),
-        phone=ticket.contact_phone,
-        hotline=policy.hotline_phone,
-    )
 
 
 def repeat_report(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> bool:

@@ -25,9 +25,9 @@ from actions.common import (
 )
 from actions.handoff import queue_after_complaint, queue_instead_of_callback
 from actions.ratings import ask_for_score, rate
-from actions.requests import callback_window_said, registry_fields, request_follow_up, schedule_window
+from actions.requests import registry_fields, request_follow_up
 from actions.safety import hazard_interrupts
-from bot.callbacks import declines_call_back, extension_in, with_extension
+from bot.callbacks import declines_call_back, extension_in, schedule_window, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.db import session_scope
@@ -38,7 +38,7 @@ from bot.ops.after_hours import VOICE_CHANNEL, duty_desk_for
 from bot.ops.calendar import current_calendar
 from bot.policy import current_policy
 from bot.ratings import score_in
-from bot.replies import request_created
+from bot.replies import callback_scheduled, request_created
 from bot.submission import SubmitOutcome, submit_ticket
 from bot.texts import say
 from bot.ticket_changes import note_complaint
@@ -225,9 +225,10 @@ class ActionSubmitServiceRequest(Action):
             dispatcher.utter_message(text=text)
         elif submitted.ticket is not None:
             request = given_slot(tracker, "request_text")
-            window = schedule_window(submitted.ticket, request, policy)
+            with session_scope() as session:
+                window = schedule_window(session, submitted.ticket, request, policy)
             if window is not None:
-                dispatcher.utter_message(text=callback_window_said(submitted.ticket, window, policy))
+                dispatcher.utter_message(text=callback_scheduled(submitted.ticket, window, policy))
             else:
                 dispatcher.utter_message(text=request_created(submitted.ticket, policy))
         carried_fault = given_slot(tracker, "fault_description") is not None

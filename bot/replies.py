@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from bot.callbacks import CallbackWindow
 from bot.clock import local_text
 from bot.db.models import Device, Ticket
 from bot.installed_base import WarrantyStatus
@@ -152,6 +153,20 @@ def request_created(ticket: Ticket, policy: ServicePolicy) -> str:
         hotline=policy.hotline_phone,
         interval=policy.value("maintenance.preventive_interval_months"),
         advanced=policy.value("training.advanced_per_year"),
+    )
+
+
+def callback_scheduled(ticket: Ticket, window: CallbackWindow, policy: ServicePolicy) -> str:
+    """A call-back registered for the time the caller named (bot.callbacks.schedule_window moved its due)."""
+    assert ticket.response_due is not None  # schedule_call_back has set it
+    return say(
+        "callback_window",
+        number=ticket.number,
+        words=window.words,
+        earliest=local_text(window.earliest, policy.timezone),
+        due=local_text(ticket.response_due or window.earliest, policy.timezone),
+        phone=ticket.contact_phone,
+        hotline=policy.hotline_phone,
     )
 
 
