@@ -12,22 +12,13 @@ from bot.clock import local_text
 from bot.db.models import Device, Ticket
 from bot.installed_base import WarrantyStatus
 from bot.ops.after_hours import AfterHoursCall
-from bot.policy import DISTANCE_LABELS, Distance, ServicePolicy
-from bot.texts import say
+from bot.policy import Distance, ServicePolicy
+from bot.texts import labels, say
 from bot.tickets import KIND_LABELS, STATUS_LABELS, TicketKind, TicketStatus
 from bot.triage import SEVERITY_LABELS, Severity
 
-FIELD_LABELS = {
-    "hospital": "医院",
-    "department": "科室",
-    "device": "设备",
-    "serial_number": "序列号",
-    "fault_description": "故障",
-    "site_address": "地址",
-    "contact_person": "联系人",
-    "contact_phone": "电话",
-    "clinical_impact": "临床影响",
-}
+FIELD_LABELS = labels("field_labels")
+DISTANCE_LABELS = {Distance(distance): label for distance, label in labels("distance_labels").items()}
 NOT_GIVEN = "未提供"
 
 
