@@ -22,9 +22,15 @@ from actions.ticket_changes import ActionChangeTicket
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket
-from tests.actions.test_service_actions import submit_fault
 from tests.factories import make_ticket
-from tests.support import VERIFIED_SMS, contact_of_every_hospital, make_tracker, slot_values, texts
+from tests.support import (
+    VERIFIED_SMS,
+    contact_of_every_hospital,
+    make_tracker,
+    slot_values,
+    submit_fault,
+    texts,
+)
 
 pytestmark = pytest.mark.anyio
 
