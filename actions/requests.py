@@ -20,7 +20,7 @@ from actions.ticket_changes import ActionChangeTicket
 from bot.callbacks import declines_call_back
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
-from bot.context import TICKETS, Lookup, ordinal_in, warranty_follow_up
+from bot.context import TICKETS, Lookup, asks_about_booking, books_again, ordinal_in, warranty_follow_up
 from bot.db import session_scope
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
 from bot.policy import current_policy
@@ -37,24 +37,6 @@ from bot.tickets import (
     open_ticket_for_serial,
 )
 from bot.triage import current_rules
-
-# A question about a booking just made (「培训收费吗」), rather than a second booking.
-_QUESTION_WORDS = (
-    "吗",
-    "？",
-    "?",
-    "多久",
-    "多长",
-    "多少",
-    "哪些",
-    "什么",
-    "怎么",
-    "能不能",
-    "可不可以",
-    "有没有",
-    "几",
-)
-_ANOTHER = ("另外", "再约", "再申请", "还要", "也要", "也约", "再来一次", "再安排")
 
 
 class ActionFollowUp(Action):
@@ -110,8 +92,8 @@ async def request_follow_up(
         minutes = policy.value("deadlines.callback_minutes")
         dispatcher.utter_message(text=say("handoff_hotline", hotline=policy.hotline_phone, minutes=minutes))
     booked = tracker.get_slot("last_request") or {}
-    if booked.get("kind") == kind.value and not any(word in message.text for word in _ANOTHER):
-        if any(word in message.text for word in _QUESTION_WORDS):
+    if booked.get("kind") == kind.value and not books_again(message.text):
+        if asks_about_booking(message.text):
             await ActionAnswerQuestion().run(dispatcher, tracker, domain)
         else:
             dispatcher.utter_message(
