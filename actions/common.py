@@ -113,5 +113,13 @@ def transcript_of(tracker: Tracker) -> list[dict[str, Any]]:
     return lines
 
 
+def failed_again(tracker: Tracker, field: str) -> dict[str, int]:
+    """The `failed_attempts` slot with one more bad answer to `field` (under its own key: the fault form's
+    phone and a call-back's phone are counted apart); `bot.intake.gives_up` says when to stop asking."""
+    counts = dict(tracker.get_slot("failed_attempts") or {})
+    counts[field] = counts.get(field, 0) + 1
+    return counts
+
+
 def reset(slots: tuple[str, ...], keep: tuple[str, ...] = ()) -> list[EventType]:
     return [SlotSet(slot, None) for slot in slots if slot not in keep]

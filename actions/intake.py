@@ -21,6 +21,7 @@ from actions.common import (
     PLACE_SLOTS,
     caller_of_tracker,
     caller_phone,
+    failed_again,
     intake_state,
     latest_message,
     origin_of,
@@ -337,11 +338,6 @@ class ValidateFaultForm(FormValidationAction):
             return events
         return await super().run(dispatcher, tracker, domain)
 
-    def _failures(self, tracker: Tracker, field: str) -> tuple[int, dict[str, int]]:
-        counts = dict(tracker.get_slot("failed_attempts") or {})
-        counts[field] = counts.get(field, 0) + 1
-        return counts[field], counts
-
     def _flag(self, tracker: Tracker, flag: str) -> list[str]:
         return sorted({*(tracker.get_slot("intake_flags") or []), flag})
 
@@ -357,8 +353,8 @@ class ValidateFaultForm(FormValidationAction):
         serial = normalise_serial(text)
         slots: dict[str, Any]
         if serial is None:
-            failures, counts = self._failures(tracker, "serial_number")
-            answer = unreadable_serial(text, failures)
+            counts = failed_again(tracker, "serial_number")
+            answer = unreadable_serial(text, counts["serial_number"])
             slots = {**answer.fields, "failed_attempts": counts}
         else:
             with session_scope() as session:
@@ -442,8 +438,8 @@ class ValidateFaultForm(FormValidationAction):
         phones = [normalise_phone(part) for part in str(value).split("、")]
         if phones and all(phones):
             return {"contact_phone": "、".join(p for p in phones if p)}
-        failures, counts = self._failures(tracker, "contact_phone")
-        if gives_up(failures):
+        counts = failed_again(tracker, "contact_phone")
+        if gives_up(counts["contact_phone"]):
             # The caller is in a hurry: keep their own number (SMS, voice) or their words, capped, which the
             # engineer checks on the first call; words that never validated are never sent an SMS
             # (bot/guard.py).
@@ -832,8 +828,7 @@ def _flow_events(
 def _device_not_named(said: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """No catalogue device in the answer: asked again, and after the second such answer kept as said
     (「打印机」) or left open (「不知道」) for the engineer to see on site, as the serial is."""
-    counts = dict(tracker.get_slot("failed_attempts") or {})
-    counts["device"] = counts.get("device", 0) + 1
+    counts = failed_again(tracker, "device")
     if not gives_up(counts["device"]):
         label = FIELD_LABELS["device"]
         dispatcher.utter_message(text=say("intake_not_a_value", value=said[:30], label=label))

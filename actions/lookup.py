@@ -11,9 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.common import caller_of_tracker, latest_message
+from actions.common import caller_of_tracker, failed_again, latest_message
 from actions.ratings import rating_follow_up
-from actions.ticket_changes import ActionChangeTicket, changes_a_ticket
+from actions.ticket_changes import ActionChangeTicket
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, to_local, utc_now
 from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
@@ -29,7 +29,7 @@ from bot.policy import ServicePolicy, current_policy
 from bot.replies import ticket_status, warranty_answer
 from bot.safety import HAZARD_INTENT
 from bot.texts import say
-from bot.ticket_changes import escalate_overdue, sounds_impatient
+from bot.ticket_changes import changes_a_ticket, escalate_overdue, sounds_impatient
 from bot.tickets import find_ticket, tickets_for_caller
 
 
@@ -120,9 +120,7 @@ def lookups_exhausted(tracker: Tracker, policy: ServicePolicy) -> bool:
 
 
 def failed_lookup(tracker: Tracker) -> list[EventType]:
-    counts = dict(tracker.get_slot("failed_attempts") or {})
-    counts["lookup"] = int(counts.get("lookup", 0)) + 1
-    return [SlotSet("failed_attempts", counts)]
+    return [SlotSet("failed_attempts", failed_again(tracker, "lookup"))]
 
 
 def answer_about(session: Session, ticket: Ticket, now: datetime, *, impatient: bool = False) -> str:
@@ -215,8 +213,7 @@ class ValidateWarrantyForm(FormValidationAction):
         serial = normalise_serial(str(value))
         if serial:
             return {"serial_number": serial}
-        counts = dict(tracker.get_slot("failed_attempts") or {})
-        counts["warranty_serial"] = counts.get("warranty_serial", 0) + 1
+        counts = failed_again(tracker, "warranty_serial")
         if gives_up(counts["warranty_serial"]):
             dispatcher.utter_message(text=say("warranty_give_up", hotline=current_policy().hotline_phone))
             return {"serial_number": None, "failed_attempts": {}, "requested_slot": None}

@@ -16,17 +16,17 @@ from actions.common import caller_of_tracker, latest_message, shown_device
 from actions.knowledge import ActionAnswerQuestion
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up
-from actions.ticket_changes import ActionChangeTicket, changes_a_ticket
-from bot.callbacks import CallbackWindow, declines_call_back, requested_window, schedule_call_back
+from actions.ticket_changes import ActionChangeTicket
+from bot.callbacks import declines_call_back
 from bot.catalogue import current_catalogue
-from bot.clock import local_text, utc_now
-from bot.context import TICKETS, Lookup, ordinal_in, warranty_follow_up
+from bot.clock import utc_now
+from bot.context import TICKETS, Lookup, asks_about_booking, books_again, ordinal_in, warranty_follow_up
 from bot.db import session_scope
-from bot.db.models import Ticket
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
-from bot.policy import ServicePolicy, current_policy
+from bot.policy import current_policy
 from bot.submission import note_repeat_report
 from bot.texts import say
+from bot.ticket_changes import changes_a_ticket
 from bot.tickets import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -37,24 +37,6 @@ from bot.tickets import (
     open_ticket_for_serial,
 )
 from bot.triage import current_rules
-
-# A question about a booking just made (「培训收费吗」), rather than a second booking.
-_QUESTION_WORDS = (
-    "吗",
-    "？",
-    "?",
-    "多久",
-    "多长",
-    "多少",
-    "哪些",
-    "什么",
-    "怎么",
-    "能不能",
-    "可不可以",
-    "有没有",
-    "几",
-)
-_ANOTHER = ("另外", "再约", "再申请", "还要", "也要", "也约", "再来一次", "再安排")
 
 
 class ActionFollowUp(Action):
@@ -110,8 +92,8 @@ async def request_follow_up(
         minutes = policy.value("deadlines.callback_minutes")
         dispatcher.utter_message(text=say("handoff_hotline", hotline=policy.hotline_phone, minutes=minutes))
     booked = tracker.get_slot("last_request") or {}
-    if booked.get("kind") == kind.value and not any(word in message.text for word in _ANOTHER):
-        if any(word in message.text for word in _QUESTION_WORDS):
+    if booked.get("kind") == kind.value and not books_again(message.text):
+        if asks_about_booking(message.text):
             await ActionAnswerQuestion().run(dispatcher, tracker, domain)
         else:
             dispatcher.utter_message(
@@ -147,36 +129,6 @@ def registry_fields(message: Message, tracker: Tracker) -> dict[str, Any]:
             "department": device.department,
             "device": f"{device.device_type} {device.model}",
         }
-
-
-def schedule_window(ticket: Ticket, request_text: str | None, policy: ServicePolicy) -> CallbackWindow | None:
-    """A call-back asked for a named time: its deadline moves into that window (never earlier); None
-    otherwise. `ticket` (as submitted) gets the new deadline too, for the reply."""
-    if ticket.kind != TicketKind.CALLBACK.value or not request_text:
-        return None
-    window = requested_window(request_text, ticket.created_at, policy.timezone)
-    if window is None:
-        return None
-    with session_scope() as session:
-        stored = find_ticket(session, ticket.number)
-        if stored is None:
-            return None
-        schedule_call_back(stored, window, int(policy.value("deadlines.callback_minutes")))
-        ticket.response_due = stored.response_due
-    return window
-
-
-def callback_window_said(ticket: Ticket, window: CallbackWindow, policy: ServicePolicy) -> str:
-    assert ticket.response_due is not None  # schedule_call_back has set it
-    return say(
-        "callback_window",
-        number=ticket.number,
-        words=window.words,
-        earliest=local_text(window.earliest, policy.timezone),
-        due=local_text(ticket.response_due or window.earliest, policy.timezone),
-        phone=ticket.contact_phone,
-        hotline=policy.hotline_phone,
-    )
 
 
 def repeat_report(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> bool:

@@ -16,6 +16,7 @@ from actions.common import (
     CALLER_SLOTS,
     INTAKE_SLOTS,
     caller_phone,
+    failed_again,
     given_slot,
     intake_state,
     latest_message,
@@ -24,20 +25,20 @@ from actions.common import (
 )
 from actions.handoff import queue_after_complaint, queue_instead_of_callback
 from actions.ratings import ask_for_score, rate
-from actions.requests import callback_window_said, registry_fields, request_follow_up, schedule_window
+from actions.requests import registry_fields, request_follow_up
 from actions.safety import hazard_interrupts
-from bot.callbacks import declines_call_back, extension_in, with_extension
+from bot.callbacks import declines_call_back, extension_in, schedule_window, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.db import session_scope
-from bot.intake import find_ticket_number, normalise_phone
+from bot.intake import find_ticket_number, gives_up, normalise_phone
 from bot.intake_commands import IntakeState, read_fields, values_of
 from bot.journal import ticket_journal
 from bot.ops.after_hours import VOICE_CHANNEL, duty_desk_for
 from bot.ops.calendar import current_calendar
 from bot.policy import current_policy
 from bot.ratings import score_in
-from bot.replies import request_created
+from bot.replies import callback_scheduled, request_created
 from bot.submission import SubmitOutcome, submit_ticket
 from bot.texts import say
 from bot.ticket_changes import note_complaint
@@ -149,8 +150,17 @@ class ValidateContactForm(FormValidationAction):
             request = str(tracker.get_slot("request_text") or "") if phone.startswith("0") else ""
             extension = extension_in(latest_message(tracker).text) or extension_in(request)
             return {"contact_phone": with_extension(phone, extension)}
+        counts = failed_again(tracker, "request_phone")
+        if gives_up(counts["request_phone"]):
+            # No number to call back after the same number of tries as every checked field: the hotline
+            # instead, and nothing kept (a call-back to a number that is no number reaches nobody).
+            dispatcher.utter_message(
+                text=say("request_phone_give_up", hotline=current_policy().hotline_phone)
+            )
+            del counts["request_phone"]
+            return {"contact_phone": None, "request_kind": None, "intake_id": None, "failed_attempts": counts}
         dispatcher.utter_message(text=say("phone_invalid", value=value))
-        return {"contact_phone": None}
+        return {"contact_phone": None, "failed_attempts": counts}
 
 
 def _request_registration(tracker: Tracker) -> Registration:
@@ -224,9 +234,10 @@ class ActionSubmitServiceRequest(Action):
             dispatcher.utter_message(text=text)
         elif submitted.ticket is not None:
             request = given_slot(tracker, "request_text")
-            window = schedule_window(submitted.ticket, request, policy)
+            with session_scope() as session:
+                window = schedule_window(session, submitted.ticket, request, policy)
             if window is not None:
-                dispatcher.utter_message(text=callback_window_said(submitted.ticket, window, policy))
+                dispatcher.utter_message(text=callback_scheduled(submitted.ticket, window, policy))
             else:
                 dispatcher.utter_message(text=request_created(submitted.ticket, policy))
         carried_fault = given_slot(tracker, "fault_description") is not None

@@ -32,11 +32,6 @@ from bot.ticket_changes import (
 from bot.tickets import OPEN_STATUSES, TicketStatus, find_ticket, tickets_for_caller
 
 
-def changes_a_ticket(text: str) -> bool:
-    """「…撤销吧」, 「补充一下…」: the message changes a ticket rather than asking about it."""
-    return wants_cancel(text) or wants_addition(text)
-
-
 class ActionChangeTicket(Action):
     """「这个工单撤销吧」, 「补充一下…」 about a ticket the caller has: by its number, else the one just
     looked up or registered in this conversation, else their only open ticket; asked which when that is not

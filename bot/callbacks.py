@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from bot.db.models import Ticket
 from bot.numerals import chinese_number
+from bot.policy import ServicePolicy
+from bot.tickets import TicketKind, find_ticket
 
 _DAY = r"(今天|明天|后天)?"
 _PERIOD = r"(早上|上午|中午|下午|傍晚|晚上)?"
@@ -163,6 +167,24 @@ def schedule_call_back(ticket: Ticket, window: CallbackWindow, minutes: int) -> 
     """Move a call-back ticket's response deadline into the caller's window, so that the SLA clock (and anyone
     reading the queue) expects the call then, not 30 minutes after the request."""
     ticket.response_due = callback_due(window, minutes)
+
+
+def schedule_window(
+    session: Session, ticket: Ticket, request_text: str | None, policy: ServicePolicy
+) -> CallbackWindow | None:
+    """A call-back asked for a named time: its deadline moves into that window (never earlier); None
+    otherwise. `ticket` (as submitted, outside `session`) gets the new deadline too, for the reply."""
+    if ticket.kind != TicketKind.CALLBACK.value or not request_text:
+        return None
+    window = requested_window(request_text, ticket.created_at, policy.timezone)
+    if window is None:
+        return None
+    stored = find_ticket(session, ticket.number)
+    if stored is None:
+        return None
+    schedule_call_back(stored, window, int(policy.value("deadlines.callback_minutes")))
+    ticket.response_due = stored.response_due
+    return window
 
 
 _DECLINES = re.compile(

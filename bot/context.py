@@ -164,3 +164,33 @@ def accepts_offer(message: Message) -> bool:
     if text.startswith(("不", "没")):
         return False
     return message.intent == "affirm" or bool(_YES.match(text))
+
+
+# Right after a booking, the same kind of request again is a question about it (「培训收费吗」) or the
+# same booking said twice, unless the caller asks for another one (「再约一次」).
+_QUESTION_WORDS = (
+    "吗",
+    "？",
+    "?",
+    "多久",
+    "多长",
+    "多少",
+    "哪些",
+    "什么",
+    "怎么",
+    "能不能",
+    "可不可以",
+    "有没有",
+    "几",
+)
+_ANOTHER = ("另外", "再约", "再申请", "还要", "也要", "也约", "再来一次", "再安排")
+
+
+def asks_about_booking(text: str) -> bool:
+    """「培训收费吗」「保养要多久」 right after that booking: answered as a question, nothing booked."""
+    return any(word in text for word in _QUESTION_WORDS)
+
+
+def books_again(text: str) -> bool:
+    """「另外再约一次保养」: a second booking of the same kind, not the first one said again."""
+    return any(word in text for word in _ANOTHER)

@@ -27,8 +27,9 @@ FIELDS = (
     "clinical_impact",
 )
 
-# A checked field (serial, phone, the warranty look-up's serial) gives up after its 2nd bad answer: the caller
-# skips it or it is kept unverified, rather than being asked a third time.
+# Every checked field gives up after its 2nd bad answer rather than being asked a third time: the serial is
+# skipped, the device and the fault form's phone kept as said (flagged for the engineer), the warranty look-up
+# and a call-back's phone end with the hotline number. actions/common.failed_again counts them.
 MAX_FAILURES = 2
 
 

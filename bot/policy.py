@@ -34,9 +34,6 @@ class Distance(str, Enum):
     REMOTE = "remote"
 
 
-DISTANCE_LABELS = {Distance.SAME_CITY: "同城", Distance.OTHER_CITY: "外地", Distance.REMOTE: "偏远地区"}
-
-
 def lookup(tree: dict[str, Any], dotted: str) -> Any:
     """The value at a dotted key of nested mappings (deadlines.onsite_hours.remote); KeyError if none."""
     node: Any = tree

@@ -7,26 +7,18 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from bot.callbacks import CallbackWindow
 from bot.clock import local_text
 from bot.db.models import Device, Ticket
 from bot.installed_base import WarrantyStatus
 from bot.ops.after_hours import AfterHoursCall
-from bot.policy import DISTANCE_LABELS, Distance, ServicePolicy
-from bot.texts import say
+from bot.policy import Distance, ServicePolicy
+from bot.texts import labels, say
 from bot.tickets import KIND_LABELS, STATUS_LABELS, TicketKind, TicketStatus
 from bot.triage import SEVERITY_LABELS, Severity
 
-FIELD_LABELS = {
-    "hospital": "医院",
-    "department": "科室",
-    "device": "设备",
-    "serial_number": "序列号",
-    "fault_description": "故障",
-    "site_address": "地址",
-    "contact_person": "联系人",
-    "contact_phone": "电话",
-    "clinical_impact": "临床影响",
-}
+FIELD_LABELS = labels("field_labels")
+DISTANCE_LABELS = {Distance(distance): label for distance, label in labels("distance_labels").items()}
 NOT_GIVEN = "未提供"
 
 
@@ -152,6 +144,20 @@ def request_created(ticket: Ticket, policy: ServicePolicy) -> str:
         hotline=policy.hotline_phone,
         interval=policy.value("maintenance.preventive_interval_months"),
         advanced=policy.value("training.advanced_per_year"),
+    )
+
+
+def callback_scheduled(ticket: Ticket, window: CallbackWindow, policy: ServicePolicy) -> str:
+    """A call-back registered for the time the caller named (bot.callbacks.schedule_window moved its due)."""
+    assert ticket.response_due is not None  # schedule_call_back has set it
+    return say(
+        "callback_window",
+        number=ticket.number,
+        words=window.words,
+        earliest=local_text(window.earliest, policy.timezone),
+        due=local_text(ticket.response_due or window.earliest, policy.timezone),
+        phone=ticket.contact_phone,
+        hotline=policy.hotline_phone,
     )
 
 

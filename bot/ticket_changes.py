@@ -55,6 +55,11 @@ def wants_addition(text: str) -> bool:
     return bool(_ADDITION.search(text.replace(" ", "")))
 
 
+def changes_a_ticket(text: str) -> bool:
+    """「…撤销吧」, 「补充一下…」: the message changes a ticket rather than asking about it."""
+    return wants_cancel(text) or wants_addition(text)
+
+
 def _open_ticket(session: Session, number: str) -> Ticket:
     ticket = find_ticket(session, number)
     if ticket is None:

@@ -14,6 +14,7 @@ import yaml
 
 from bot.config import settings
 from bot.policy import Distance, ServicePolicy
+from bot.texts import labels
 
 
 class Severity(str, Enum):
@@ -22,7 +23,7 @@ class Severity(str, Enum):
     MAJOR = "major"
 
 
-SEVERITY_LABELS = {Severity.GENERAL: "一般故障", Severity.COMPLEX: "复杂故障", Severity.MAJOR: "重大故障"}
+SEVERITY_LABELS = {Severity(severity): label for severity, label in labels("severity_labels").items()}
 
 
 @dataclass(frozen=True)

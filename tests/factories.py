@@ -4,9 +4,11 @@ transport, and the generated month of tickets the reports are tested on."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
@@ -16,6 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.catalogue import current_catalogue
+from bot.channels.limits import Bucket, HotlineRestInput, Limiter, Limits, MemoryBuckets
+from bot.channels.store import MemoryStore
 from bot.db import session_scope
 from bot.db.models import Engineer, Rating, Ticket
 from bot.ops import lifecycle
@@ -24,6 +28,7 @@ from bot.ops.sla import sweep
 from bot.ops.staff import add_engineer, find_engineer
 from bot.policy import current_policy
 from bot.tickets import (
+    OpenTicketExists,
     Origin,
     Registration,
     TicketKind,
@@ -356,3 +361,68 @@ ZHOU, FAN, SHAO = "138-0000-0101", "138-0000-0201", "138-0000-0301"
 
 
 REPORT_TIME = local(12, 2, 10)
+
+
+def limiter(clock: FakeClock[float] | None = None, **changes: object) -> Limiter:
+    """The channels' rate limiter with a small per-sender bucket (3 at once, 6 a minute), in memory."""
+    limits = replace(Limits.load(), per_sender=Bucket(burst=3, per_minute=6), **changes)  # type: ignore[arg-type]
+    return Limiter(limits, MemoryBuckets(clock or FakeClock(1000.0)), MemoryStore())
+
+
+def rest_channel(rate_limits: Limiter) -> HotlineRestInput:
+    channel = HotlineRestInput()
+    channel.limiter = rate_limits
+    return channel
+
+
+# Tickets of tests/test_tickets.py and its PostgreSQL twin.
+TICKET_RECEIVED = datetime(2026, 11, 21, 6, 30)  # 14:30 in Zhengzhou
+CALLER_ORIGIN = Origin(
+    channel="rest", sender_id="caller-1", transcript=[{"role": "user", "text": "生化仪坏了"}]
+)
+
+
+def urgent_report(**overrides: Any) -> Registration:
+    return fault_report(clinical_impact="急诊样本在等", **overrides)
+
+
+def create_fault(
+    engine: Engine, key: str, reg: Registration | None = None, origin: Origin = CALLER_ORIGIN
+) -> tuple[str, bool]:
+    """A fault ticket received at TICKET_RECEIVED: its number, and whether this call created it."""
+    with session_scope(engine) as session:
+        ticket, created = create_fault_ticket(
+            session,
+            reg or urgent_report(),
+            idempotency_key=key,
+            origin=origin,
+            policy=current_policy(),
+            rules=current_rules(),
+            received_at=TICKET_RECEIVED,
+        )
+        return ticket.number, created
+
+
+def same_device_at_once(engine: Engine, callers: int) -> list[str]:
+    """`callers` different intakes for one device submitted at the same moment: what each caller is told."""
+    barrier = threading.Barrier(callers)
+
+    def submit(i: int) -> str:
+        barrier.wait()
+        with session_scope(engine) as session:
+            try:
+                ticket, _ = create_fault_ticket(
+                    session,
+                    urgent_report(serial_number="RC00000001"),
+                    idempotency_key=f"same-device-{i}",
+                    origin=CALLER_ORIGIN,
+                    policy=current_policy(),
+                    rules=current_rules(),
+                    received_at=TICKET_RECEIVED,
+                )
+                return f"created {ticket.number}"
+            except OpenTicketExists as exists:
+                return f"already {exists.ticket.number}"
+
+    with ThreadPoolExecutor(max_workers=callers) as pool:
+        return list(pool.map(submit, range(callers)))

@@ -35,7 +35,7 @@ from bot.notify.notices import customer_address
 from bot.policy import current_policy
 from bot.tickets import Origin, Registration, TicketKind
 from tests.channels.platform_fakes import FakeBot, serve
-from tests.production.test_limits import limiter, rest_channel
+from tests.factories import limiter, rest_channel
 from tests.support import add_contact
 
 NOW = datetime(2026, 12, 6, 2, 0)
@@ -151,7 +151,7 @@ async def test_a_web_caller_verifies_by_sms_code_over_rest(database: Engine) -> 
 
 @pytest.mark.anyio
 async def test_a_wechat_openid_is_bound_to_the_contact(database: Engine) -> None:
-    from tests.channels.test_wechat_channel import make_channel, message_xml, signed
+    from tests.channels.wechat_requests import make_channel, message_xml, signed
 
     add_contact(database, "13900000001", "郑州市嘉禾医院")
     async with serve(make_channel(), FakeBot()) as client:

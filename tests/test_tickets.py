@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -26,61 +25,46 @@ from bot.tickets import (
     tickets_for_caller,
 )
 from bot.triage import current_rules
-from tests.factories import fault_report
-
-RECEIVED = datetime(2026, 11, 21, 6, 30)  # 14:30 in Zhengzhou
-ORIGIN = Origin(channel="rest", sender_id="caller-1", transcript=[{"role": "user", "text": "生化仪坏了"}])
-
-
-def registration(**overrides) -> Registration:
-    return fault_report(clinical_impact="急诊样本在等", **overrides)
-
-
-def create(engine: Engine, key: str, reg: Registration | None = None, origin: Origin = ORIGIN):
-    with session_scope(engine) as session:
-        ticket, created = create_fault_ticket(
-            session,
-            reg or registration(),
-            idempotency_key=key,
-            origin=origin,
-            policy=current_policy(),
-            rules=current_rules(),
-            received_at=RECEIVED,
-        )
-        return ticket.number, created
+from tests.factories import (
+    CALLER_ORIGIN,
+    TICKET_RECEIVED,
+    create_fault,
+    same_device_at_once,
+    urgent_report,
+)
 
 
 def test_ticket_number_is_sr_local_date_and_daily_sequence(database: Engine) -> None:
-    first, _ = create(database, "a")
-    second, _ = create(database, "b", registration(serial_number="AA21110387"))
+    first, _ = create_fault(database, "a")
+    second, _ = create_fault(database, "b", urgent_report(serial_number="AA21110387"))
     assert first == "SR202611210001"
     assert second == "SR202611210002"
 
 
 def test_same_intake_twice_makes_one_ticket(database: Engine) -> None:
-    assert create(database, "intake-1") == ("SR202611210001", True)
-    assert create(database, "intake-1") == ("SR202611210001", False)
+    assert create_fault(database, "intake-1") == ("SR202611210001", True)
+    assert create_fault(database, "intake-1") == ("SR202611210001", False)
     with session_scope(database) as session:
         assert session.execute(select(func.count(Ticket.id))).scalar_one() == 1
 
 
 def test_second_report_for_a_device_with_an_open_ticket_is_refused(database: Engine) -> None:
-    create(database, "first")
+    create_fault(database, "first")
     with session_scope(database) as session, pytest.raises(OpenTicketExists) as raised:
         create_fault_ticket(
             session,
-            registration(),
+            urgent_report(),
             idempotency_key="second",
-            origin=ORIGIN,
+            origin=CALLER_ORIGIN,
             policy=current_policy(),
             rules=current_rules(),
-            received_at=RECEIVED,
+            received_at=TICKET_RECEIVED,
         )
     assert raised.value.ticket.number == "SR202611210001"
 
 
 def test_ticket_keeps_registration_triage_and_deadlines(database: Engine) -> None:
-    number, _ = create(database, "k")
+    number, _ = create_fault(database, "k")
     with session_scope(database) as session:
         data = ticket_as_dict(find_ticket(session, number.lower()))
     assert data["status"] == "new" and data["kind"] == "fault"
@@ -95,7 +79,7 @@ def test_ticket_keeps_registration_triage_and_deadlines(database: Engine) -> Non
 
 def test_concurrent_intakes_get_unique_numbers(database: Engine) -> None:
     def submit(i: int) -> str:
-        return create(database, f"intake-{i}", registration(serial_number=f"ZZ{i:08d}"))[0]
+        return create_fault(database, f"intake-{i}", urgent_report(serial_number=f"ZZ{i:08d}"))[0]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         numbers = list(pool.map(submit, range(24)))
@@ -110,9 +94,9 @@ def test_service_requests_get_their_own_response_clock(database: Engine) -> None
             TicketKind.COMPLAINT,
             Registration(contact_phone="13912345678", description="工程师没按时到"),
             idempotency_key="c1",
-            origin=ORIGIN,
+            origin=CALLER_ORIGIN,
             policy=current_policy(),
-            received_at=RECEIVED,
+            received_at=TICKET_RECEIVED,
         )
         assert complaint.response_due == datetime(2026, 11, 21, 18, 30)  # 12 h
         callback, _ = create_service_request(
@@ -120,19 +104,19 @@ def test_service_requests_get_their_own_response_clock(database: Engine) -> None
             TicketKind.CALLBACK,
             Registration(contact_phone="13912345678"),
             idempotency_key="h1",
-            origin=ORIGIN,
+            origin=CALLER_ORIGIN,
             policy=current_policy(),
-            received_at=RECEIVED,
+            received_at=TICKET_RECEIVED,
         )
         assert callback.response_due == datetime(2026, 11, 21, 7, 0)  # 30 min
 
 
 def test_caller_finds_tickets_by_conversation_or_phone(database: Engine) -> None:
-    create(database, "mine")
-    create(
+    create_fault(database, "mine")
+    create_fault(
         database,
         "other",
-        registration(serial_number="AA21110387", contact_phone="13800001111"),
+        urgent_report(serial_number="AA21110387", contact_phone="13800001111"),
         Origin("twilio_sms", "+8613800001111", []),
     )
     with session_scope(database) as session:
@@ -145,32 +129,7 @@ def test_migrations_go_down_and_up_again(database: Engine) -> None:
     url = str(database.url)
     migrate.downgrade(url, "base")
     migrate.upgrade(url)
-    assert create(database, "after") == ("SR202611210001", True)
-
-
-def same_device_at_once(engine: Engine, callers: int) -> list[str]:
-    """`callers` different intakes for one device submitted at the same moment: what each caller is told."""
-    barrier = threading.Barrier(callers)
-
-    def submit(i: int) -> str:
-        barrier.wait()
-        with session_scope(engine) as session:
-            try:
-                ticket, _ = create_fault_ticket(
-                    session,
-                    registration(serial_number="RC00000001"),
-                    idempotency_key=f"same-device-{i}",
-                    origin=ORIGIN,
-                    policy=current_policy(),
-                    rules=current_rules(),
-                    received_at=RECEIVED,
-                )
-                return f"created {ticket.number}"
-            except OpenTicketExists as exists:
-                return f"already {exists.ticket.number}"
-
-    with ThreadPoolExecutor(max_workers=callers) as pool:
-        return list(pool.map(submit, range(callers)))
+    assert create_fault(database, "after") == ("SR202611210001", True)
 
 
 def test_one_device_reported_by_several_callers_at_once_gets_one_ticket(database: Engine) -> None:

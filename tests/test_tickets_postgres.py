@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from bot.db import migrate, session_scope
 from bot.db.models import Ticket
-from tests.test_tickets import create, registration, same_device_at_once
+from tests.factories import create_fault, same_device_at_once, urgent_report
 
 pytestmark = pytest.mark.services
 
@@ -35,7 +35,7 @@ def test_migrations_run_on_postgres_from_empty_and_back(postgres: Engine) -> Non
 def test_concurrent_intakes_on_postgres_get_unique_numbers_and_one_ticket_each(postgres: Engine) -> None:
     def submit(i: int) -> str:
         # Every intake is submitted twice at once, as a retried request would be.
-        return create(postgres, f"intake-{i // 2}", registration(serial_number=f"PG{i // 2:08d}"))[0]
+        return create_fault(postgres, f"intake-{i // 2}", urgent_report(serial_number=f"PG{i // 2:08d}"))[0]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         numbers = list(pool.map(submit, range(40)))

@@ -7,21 +7,18 @@ import signal
 import sys
 import threading
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import requests
-import yaml
 
 from bot.app.logging import install_masking
 from bot.app.model import ensure_model
 from bot.app.servers import ServerStartError, running
 from bot.catalogue import current_catalogue
-from bot.clock import utc_now
 from bot.config import Settings, settings
 from bot.console.commands import add_console_commands
-from bot.contacts import seed_contacts
 from bot.db import migrate, session_factory, session_scope
+from bot.db.commands import add_db_commands
 from bot.errors import Refused
 from bot.files import narrow_tree, private_files
 from bot.installed_base import seed_devices
@@ -32,6 +29,7 @@ from bot.ops.commands import add_staff_commands, add_ticket_commands
 from bot.ops.staff import list_engineers, seed_staff
 from bot.policy import current_policy
 from bot.reports.commands import add_report_commands
+from bot.texts import say
 from bot.webchat.commands import add_qr_command
 
 
@@ -47,24 +45,6 @@ def _prepare() -> None:
             seed_staff(
                 session, settings().kb_dir / "demo" / "staff.yml", current_policy(), current_catalogue()
             )
-
-
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    migrate.upgrade()
-    print(f"database at {settings().database_url.split('@')[-1]} is up to date")
-    return 0
-
-
-def cmd_db_seed(args: argparse.Namespace) -> int:
-    migrate.upgrade()
-    with session_scope() as session:
-        count = seed_devices(session, args.file, current_catalogue(), current_policy())
-        registry = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
-        contacts = seed_contacts(session, registry.get("contacts") or [], now=utc_now())
-        people, shifts = seed_staff(session, args.staff, current_policy(), current_catalogue())
-    print(f"{count} devices in the installed base and {contacts} hospital contacts from {args.file}")
-    print(f"{people} engineers and {shifts} rota shifts from {args.staff}")
-    return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -115,15 +95,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     _prepare()
     model = ensure_model(settings().models_dir)
-    print("正在启动热线助手（首次启动约需一分钟）…", flush=True)
+    print(say("terminal_chat.starting"), flush=True)
     config = settings()
     try:
         with running(config, model, console_port=config.console_port):
-            print(
-                f"二线工程师控制台：http://127.0.0.1:{config.console_port}/"
-                "（登录账号用 hotline users add 创建）",
-                flush=True,
-            )
+            print(say("terminal_chat.console", port=config.console_port), flush=True)
             chat(f"http://127.0.0.1:{config.rasa_port}/webhooks/rest")
     except ServerStartError as error:
         print(f"hotline: {error}", file=sys.stderr)
@@ -138,13 +114,13 @@ def chat(rest: str) -> None:
     try:
         sender = str(requests.post(f"{rest}/session", timeout=30).json()["session"])
     except (requests.RequestException, ValueError, KeyError) as error:
-        print(f"（连接机器人失败：{error}）")
+        print(say("terminal_chat.not_connected", error=error))
         return
-    print("已连接售后热线助手。直接输入您的问题，Ctrl-C 或 /quit 退出。\n")
+    print(say("terminal_chat.connected"), end="\n\n")
     buttons: list[dict[str, Any]] = []
     while True:
         try:
-            text = input("您：").strip()
+            text = input(say("terminal_chat.prompt")).strip()
         except (EOFError, KeyboardInterrupt):
             print()
             return
@@ -157,12 +133,12 @@ def chat(rest: str) -> None:
         try:
             replies = requests.post(url, json={"sender": sender, "message": text}, timeout=60).json()
         except requests.RequestException as error:
-            print(f"（连接机器人失败：{error}）")
+            print(say("terminal_chat.not_connected", error=error))
             continue
         buttons = []
         for reply in replies:
             if reply.get("text"):
-                print(f"助手：{reply['text']}")
+                print(say("terminal_chat.reply", text=reply["text"]))
             for button in reply.get("buttons") or []:
                 buttons.append(button)
                 print(f"  {len(buttons)}. {button['title']}")
@@ -200,20 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--force", action="store_true", help="train even if a model for this data exists")
     train.set_defaults(func=cmd_train)
 
-    db = commands.add_parser("db", help="database migrations and demo data").add_subparsers(
-        dest="db", required=True
-    )
-    db.add_parser("upgrade", help="run the migrations").set_defaults(func=cmd_db_upgrade)
-    seed = db.add_parser("seed", help="load the installed base (fictional demo data by default)")
-    seed.add_argument("--file", type=Path, default=settings().kb_dir / "demo" / "installed_base.yml")
-    seed.add_argument(
-        "--staff",
-        type=Path,
-        default=settings().kb_dir / "demo" / "staff.yml",
-        help="engineers and on-call rota (fictional demo team by default)",
-    )
-    seed.set_defaults(func=cmd_db_seed)
-
+    add_db_commands(commands)
     add_kb_commands(commands)
     add_ticket_commands(commands)
     add_staff_commands(commands)

@@ -20,7 +20,8 @@ from bot.console.config import ConsoleConfig
 from bot.console.countdown import DEADLINE_LABELS
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.lifecycle import Notify
-from bot.policy import DISTANCE_LABELS, Distance, ServicePolicy
+from bot.policy import Distance, ServicePolicy
+from bot.replies import DISTANCE_LABELS
 from bot.tickets import KIND_LABELS, STATUS_LABELS, TicketKind, TicketStatus
 from bot.triage import SEVERITY_LABELS
 

@@ -75,19 +75,24 @@ def cmd_followups(args: argparse.Namespace) -> int:
         )
         return 0
     for row in rows:
-        late = (
-            f"逾期{row.overdue_days}天"
-            if row.overdue_days > 0
-            else "今天到期"
-            if row.overdue_days == 0
-            else ""
+        late = ""
+        if row.overdue_days > 0:
+            late = say("follow_up_list.overdue", days=row.overdue_days)
+        elif row.overdue_days == 0:
+            late = say("follow_up_list.due_today")
+        months = "、".join(say("follow_up_list.month", months=m) for m in row.missed)
+        line = say(
+            "follow_up_list.line",
+            due_on=row.due_on,
+            months=f"{row.months:>2}",
+            late=f"{late:<8}",
+            serial=row.serial_number,
+            hospital=row.hospital,
+            department=row.department,
+            device=row.device,
+            missed=say("follow_up_list.missed", months=months) if row.missed else "",
         )
-        missed = f"（未做：{'、'.join(f'{m}个月' for m in row.missed)}）" if row.missed else ""
-        print(
-            f"{row.due_on}  {row.months:>2}个月随访  {late:<8} {row.serial_number} "
-            f" {row.hospital}{row.department}"
-            f"  {row.device}{missed}"
-        )
+        print(line)
     print(f"{len(rows)} follow-up call(s) due by {due_by}")
     return 0
 

@@ -91,11 +91,11 @@ def _print(html: str) -> bytes:
             done = subprocess.run(command, capture_output=True, text=True, timeout=config.pdf_timeout_seconds)
         except subprocess.TimeoutExpired:
             raise ReportError(
-                say("errors.pdf_failed", reason=f"浏览器 {config.pdf_timeout_seconds:.0f} 秒内没有完成")
+                say("errors.pdf_timed_out", seconds=f"{config.pdf_timeout_seconds:.0f}")
             ) from None
         if done.returncode != 0 or not output.exists() or output.stat().st_size == 0:
-            last_line = (done.stderr.strip().splitlines() or ["没有输出"])[-1]
+            last_line = (done.stderr.strip().splitlines() or [say("errors.pdf_browser_silent")])[-1]
             raise ReportError(
-                say("errors.pdf_failed", reason=f"浏览器退出码 {done.returncode}（{last_line[:200]}）")
+                say("errors.pdf_browser_failed", code=done.returncode, last_line=last_line[:200])
             )
         return output.read_bytes()

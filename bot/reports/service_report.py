@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 import bot.texts
 from bot.clock import utc_now
 from bot.db.models import Device, Ticket
-from bot.policy import DISTANCE_LABELS, Distance, ServicePolicy, current_policy
+from bot.policy import Distance, ServicePolicy, current_policy
+from bot.replies import DISTANCE_LABELS
 from bot.reports.config import ReportError
 from bot.reports.metrics import fixed_by_guided_check, fixed_remotely, resolved_at
 from bot.reports.pdf import html_to_pdf

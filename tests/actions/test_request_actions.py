@@ -22,9 +22,15 @@ from actions.ticket_changes import ActionChangeTicket
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket
-from tests.actions.test_service_actions import submit_fault
 from tests.factories import make_ticket
-from tests.support import VERIFIED_SMS, contact_of_every_hospital, make_tracker, slot_values, texts
+from tests.support import (
+    VERIFIED_SMS,
+    contact_of_every_hospital,
+    make_tracker,
+    slot_values,
+    submit_fault,
+    texts,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -180,6 +186,29 @@ async def test_a_caller_who_will_not_leave_a_number_is_not_asked_again(
     events = await ValidateContactForm().run(dispatcher, tracker, domain)
     assert "400-800-6626" in texts(dispatcher)
     assert slot_values(events)["requested_slot"] is None and slot_values(events)["request_kind"] is None
+
+
+async def test_a_call_back_phone_gives_up_after_two_bad_answers_as_the_serial_does(
+    database, dispatcher, domain
+) -> None:
+    slots: dict[str, object] = {
+        "request_kind": "callback",
+        "intake_id": "x",
+        "requested_slot": "contact_phone",
+    }
+    for answer in ("138123", "座机 0371 6550"):
+        tracker = make_tracker(answer, "inform", slots=slots, active_loop="contact_form")
+        slots.update(ValidateContactForm().validate_contact_phone(answer, dispatcher, tracker, domain))
+    first, second = (m["text"] for m in dispatcher.messages)
+    assert "不像有效的电话号码" in first  # asked again once
+    assert "400-800-6626" in second and "不像有效" not in second  # then the hotline, not the question again
+    assert slots["contact_phone"] is None and slots["request_kind"] is None  # nothing kept, nothing to submit
+    events = await ActionSubmitServiceRequest().run(
+        dispatcher, make_tracker("", "inform", slots=slots), domain
+    )
+    assert events == []
+    with session_scope(database) as session:
+        assert session.execute(select(Ticket)).first() is None
 
 
 @pytest.mark.parametrize(

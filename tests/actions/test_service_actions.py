@@ -14,17 +14,9 @@ from bot.db import session_scope
 from bot.db.models import Rating, Ticket
 from bot.ops import lifecycle
 from tests.factories import FILLED
-from tests.support import add_contact, make_tracker, slot_values, texts
+from tests.support import add_contact, make_tracker, slot_values, submit_fault, texts
 
 pytestmark = pytest.mark.anyio
-
-
-async def submit_fault(dispatcher, domain, sender: str = "test-caller") -> str:
-    events = await ActionSubmitTicket().run(
-        dispatcher, make_tracker("对", "affirm", slots=FILLED, sender_id=sender), domain
-    )
-    dispatcher.messages.clear()
-    return slot_values(events)["last_ticket_number"]
 
 
 # An SMS caller whose number the directory holds for 郑州市嘉禾医院 (FILLED's hospital): verified for it.

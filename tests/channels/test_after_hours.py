@@ -21,7 +21,7 @@ from bot.guard import held_for_duty_desk
 from bot.identity import identity_secret, issue_web_session
 from bot.policy import current_policy
 from tests.channels.platform_fakes import FakeBot, eventually, serve
-from tests.channels.test_twilio_voice_channel import (
+from tests.channels.twilio_voice_requests import (
     CALLER,
     PUBLIC_URL,
     WEBHOOK,
@@ -31,8 +31,7 @@ from tests.channels.test_twilio_voice_channel import (
     twiml,
     without_step,
 )
-from tests.factories import FILLED, saved_tickets
-from tests.production.test_limits import limiter, rest_channel
+from tests.factories import FILLED, limiter, rest_channel, saved_tickets
 from tests.support import make_tracker, slot_values
 
 # Friday 20 November 2026 in Zhengzhou (UTC+8), a working day; the office is open 08:30-17:30.

@@ -19,13 +19,13 @@ from tests.channels.platform_fakes import (
     tencent_encrypt,
     twilio_sign,
 )
-from tests.channels.test_twilio_sms_channel import AUTH_TOKEN as SMS_TOKEN
-from tests.channels.test_twilio_sms_channel import PUBLIC_URL, messages, sms_form
-from tests.channels.test_twilio_sms_channel import make_channel as sms_channel
-from tests.channels.test_twilio_voice_channel import AUTH_TOKEN as VOICE_TOKEN
-from tests.channels.test_twilio_voice_channel import CALL, call_form, spoken, twiml
-from tests.channels.test_twilio_voice_channel import make_channel as voice_channel
-from tests.channels.test_wechat_channel import (
+from tests.channels.twilio_sms_requests import AUTH_TOKEN as SMS_TOKEN
+from tests.channels.twilio_sms_requests import PUBLIC_URL, messages, sms_form
+from tests.channels.twilio_sms_requests import make_channel as sms_channel
+from tests.channels.twilio_voice_requests import AUTH_TOKEN as VOICE_TOKEN
+from tests.channels.twilio_voice_requests import CALL, call_form, spoken, twiml
+from tests.channels.twilio_voice_requests import make_channel as voice_channel
+from tests.channels.wechat_requests import (
     SAMPLE_APPID,
     SAMPLE_KEY,
     SAMPLE_TIMESTAMP,
@@ -39,7 +39,7 @@ from tests.channels.test_wechat_channel import (
     safe_mode_query,
     signed,
 )
-from tests.production.test_limits import limiter, rest_channel
+from tests.factories import limiter, rest_channel
 
 pytestmark = pytest.mark.anyio
 

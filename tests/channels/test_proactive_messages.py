@@ -17,9 +17,9 @@ from bot.channels.twilio_sms import TwilioSmsInput
 from bot.channels.twilio_voice import TwilioVoiceInput
 from bot.channels.wechat import WeChatInput
 from tests.channels.platform_fakes import AsgiClient, FakeBot, FakeWeChatApi, serve
-from tests.channels.test_twilio_sms_channel import AUTH_TOKEN, PUBLIC_URL, messages, send, sms_form
-from tests.channels.test_wechat_channel import make_channel as make_wechat
-from tests.channels.test_wechat_channel import message_xml, post, reply_fields
+from tests.channels.twilio_sms_requests import AUTH_TOKEN, PUBLIC_URL, messages, send, sms_form
+from tests.channels.wechat_requests import make_channel as make_wechat
+from tests.channels.wechat_requests import message_xml, post, reply_fields
 from tests.factories import FakeSms
 
 OUR_SMS_NUMBER = "+18005550000"

@@ -14,7 +14,7 @@ from bot.channels.twilio_sms import TwilioSmsInput
 from bot.platforms.aliyun_sms import AliyunSms, SmsRejected, aliyun_signature
 from bot.platforms.sms_transport import RoutedSms, SmsNotConfigured, TwilioRestSms, sms_transport
 from tests.channels.platform_fakes import FakeAliyunSms, FakeBot, aliyun_sign, eventually, serve
-from tests.channels.test_twilio_sms_channel import AUTH_TOKEN, PUBLIC_URL, send, sms_form
+from tests.channels.twilio_sms_requests import AUTH_TOKEN, PUBLIC_URL, send, sms_form
 from tests.factories import FakeSms
 
 # Alibaba Cloud's published SendSms example (its "signature mechanism" page, GET request)

@@ -6,80 +6,15 @@ fails with HOTLINE_REQUIRE_SERVICES=1) when they are missing.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-import requests
 from sqlalchemy.engine import Engine
 
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.tickets import find_ticket
 from tests.factories import make_ticket
-from tests.support import PASSWORD, Staff, free_port, skip_or_fail
-
-HOTLINE = str(Path(sys.executable).with_name("hotline"))
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        skip_or_fail(
-            "no chromium/chromedriver (apt-get install chromium chromium-driver, or run make test as root)"
-        )
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        skip_or_fail("selenium is not installed (pip install -r requirements.txt -c requirements.lock)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(chromium)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path=str(driver_path)), options=options)
-    driver.implicitly_wait(5)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.fixture
-def console_url(database: Engine, staff: Staff, tmp_path: Path) -> Iterator[str]:
-    """`hotline console` on a free port, on the test database (its URL is in the environment)."""
-    port = free_port()
-    env = {**os.environ, "HOTLINE_VAR_DIR": str(tmp_path / "var"), "HOTLINE_CONSOLE_PORT": str(port)}
-    server = subprocess.Popen([HOTLINE, "console"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else "console exited"
-            try:
-                if requests.get(f"{base}/health", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "hotline console did not come up within 60 s"
-            time.sleep(0.3)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+from tests.support import PASSWORD, Staff
 
 
 def test_manager_dispatches_and_engineer_resolves_in_a_browser(

@@ -8,16 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.console.test_browser import browser, console_url  # noqa: F401 (fixtures)
-from tests.console.test_kb_page import QUESTIONS, ask
-from tests.support import PASSWORD, Staff
+from tests.support import GAP_QUESTIONS, PASSWORD, Staff, answer_to
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_a_gap_attached_in_the_browser_answers_at_once(
-    browser: Any,  # noqa: F811
-    console_url: str,  # noqa: F811
+    browser: Any,
+    console_url: str,
     database: Engine,
     staff: Staff,
     domain: dict[str, Any],
@@ -25,18 +23,18 @@ async def test_a_gap_attached_in_the_browser_answers_at_once(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    for question in QUESTIONS:
-        assert (await ask(question, domain))[0] == "other"
+    for question in GAP_QUESTIONS:
+        assert (await answer_to(question, domain))[0] == "other"
     browser.get(f"{console_url}/kb")
     browser.find_element(By.ID, "username").send_keys("zhang")
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.ID, "login").click()
     browser.get(f"{console_url}/kb")
     gap = browser.find_element(By.ID, "gap-1")
-    assert all(question in gap.text for question in QUESTIONS)
+    assert all(question in gap.text for question in GAP_QUESTIONS)
     Select(gap.find_element(By.CSS_SELECTOR, "form.attach select")).select_by_value("reports.service_report")
     gap.find_element(By.CSS_SELECTOR, "form.attach button").click()
     assert "已归入该条目" in browser.find_element(By.CSS_SELECTOR, "p.done").text
-    for question in QUESTIONS:
-        verdict, said = await ask(question, domain)
+    for question in GAP_QUESTIONS:
+        verdict, said = await answer_to(question, domain)
         assert verdict == "answer" and "维修服务报告" in said

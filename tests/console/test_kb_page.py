@@ -6,46 +6,32 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
 
-from actions.knowledge import ActionAnswerQuestion
 from bot.db import session_scope
 from bot.db.models import KbAudit
-from tests.support import Console, make_tracker, texts
+from tests.support import GAP_QUESTIONS, Console, answer_to
 
 pytestmark = pytest.mark.anyio
-
-QUESTIONS = ["修好的单子能盖公章吗", "维修单能不能盖个公章"]
-
-
-async def ask(question: str, domain: dict[str, Any]) -> tuple[str, str]:
-    """What the bot says to the question: ("answer" when it answered, else "other"), and its text."""
-    dispatcher = CollectingDispatcher()
-    events = await ActionAnswerQuestion().run(dispatcher, make_tracker(question, "ask_question"), domain)
-    verdict = (
-        "answer" if any(e.get("name") == "faq_question_id" and e.get("value") for e in events) else "other"
-    )
-    return verdict, texts(dispatcher)
 
 
 async def test_a_gap_attached_to_an_entry_answers_at_once(
     console: Console, database: Engine, domain: dict[str, Any]
 ) -> None:
-    for question in QUESTIONS:
-        verdict, said = await ask(question, domain)
+    for question in GAP_QUESTIONS:
+        verdict, said = await answer_to(question, domain)
         assert verdict == "other" and "没有准确答案" in said and "转人工" in said
     await console.login("zhang")
     status, page = await console.get("/kb")
-    assert status == 200 and all(question in page for question in QUESTIONS)
+    assert status == 200 and all(question in page for question in GAP_QUESTIONS)
     # The page's form posts every question of the group under one name.
     form = [("csrf_token", console.csrf), ("faq_id", "reports.service_report")]
     response = await console.client.post(
-        "/kb/attach", data=form + [("question", q) for q in QUESTIONS], allow_redirects=False
+        "/kb/attach", data=form + [("question", q) for q in GAP_QUESTIONS], allow_redirects=False
     )
     assert response.status == 303
-    for question in QUESTIONS:
-        verdict, said = await ask(question, domain)
+    for question in GAP_QUESTIONS:
+        verdict, said = await answer_to(question, domain)
         assert verdict == "answer" and "维修服务报告" in said
     status, page = await console.get("/kb?done=attach")
     assert "已归入该条目" in page and "console:zhang" in page and "没有待处理的问题" in page

@@ -19,8 +19,16 @@ import requests
 from bot.channels.twilio_voice import read_codes_aloud
 from bot.platforms.splitting import SMS_PART, ucs2_length
 from bot.safety import current_safety_rules
-from tests.channels.test_channel_intake_e2e import _twilio, voice, wechat
-from tests.support import CHANNEL_SECRETS, HOTLINE, RunningBot, rest_conversation, rest_session
+from tests.support import (
+    CHANNEL_SECRETS,
+    HOTLINE,
+    RunningBot,
+    rest_conversation,
+    rest_session,
+    twilio_post,
+    voice,
+    wechat,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +71,7 @@ def sms(base: str, phone: str) -> Say:
 
     def say(words: str) -> str:
         form = [("MessageSid", f"SMsafety{phone}{next(count)}"), ("From", phone), ("To", "+18005551212")]
-        answer = _twilio(
+        answer = twilio_post(
             base,
             "/webhooks/twilio_sms/webhook",
             [*form, ("Body", words)],

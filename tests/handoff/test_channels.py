@@ -23,8 +23,8 @@ from bot.db.models import Handoff, OutboxMessage
 from bot.handoff.conversations import claim, hand_back, reply
 from bot.handoff.delivery import OutsideWindow
 from bot.identity import device_token, identity_secret, web_sender
-from tests.channels import test_twilio_sms_channel as sms
-from tests.channels import test_wechat_channel as wechat
+from tests.channels import twilio_sms_requests as sms
+from tests.channels import wechat_requests as wechat
 from tests.channels.platform_fakes import AsgiClient, FakeBot, serve
 from tests.handoff.support import queue
 from tests.support import add_contact

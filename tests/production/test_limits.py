@@ -8,7 +8,6 @@ import os
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import replace
 from urllib.parse import urlencode
 
 import pytest
@@ -16,10 +15,7 @@ import redis
 
 from bot.channels.limits import (
     Bucket,
-    HotlineRestInput,
     LimitedTwilioSmsInput,
-    Limiter,
-    Limits,
     MemoryBuckets,
     RedisBuckets,
     clean_text,
@@ -29,7 +25,7 @@ from bot.channels.store import MemoryStore
 from bot.channels.texts import say
 from bot.identity import WebSession, identity_secret, issue_web_session
 from tests.channels.platform_fakes import Answer, AsgiClient, FakeBot, serve, twilio_sign
-from tests.factories import FakeClock, FakeSms
+from tests.factories import FakeClock, FakeSms, limiter, rest_channel
 from tests.support import skip_or_fail
 
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -42,17 +38,6 @@ def web_session() -> WebSession:
 
 
 WEB_1, WEB_2 = web_session().token, web_session().token
-
-
-def limiter(clock: FakeClock[float] | None = None, **changes: object) -> Limiter:
-    limits = replace(Limits.load(), per_sender=Bucket(burst=3, per_minute=6), **changes)  # type: ignore[arg-type]
-    return Limiter(limits, MemoryBuckets(clock or FakeClock(1000.0)), MemoryStore())
-
-
-def rest_channel(rate_limits: Limiter) -> HotlineRestInput:
-    channel = HotlineRestInput()
-    channel.limiter = rate_limits
-    return channel
 
 
 async def post(client: AsgiClient, body: object, headers: dict[str, str] | None = None) -> Answer:

@@ -12,6 +12,8 @@ from bot.context import (
     WARRANTY,
     Lookup,
     accepts_offer,
+    asks_about_booking,
+    books_again,
     ordinal_in,
     referenced_ticket,
     same_hospital,
@@ -90,3 +92,16 @@ def test_a_hospital_and_a_device_type_offer_the_one_registered_device(database: 
 )
 def test_a_yes_to_the_offered_device(text: str, intent: str | None, yes: bool) -> None:
     assert accepts_offer(Message(text, intent, [])) is yes
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "another"),
+    [
+        ("培训收费吗", True, False),
+        ("保养大概要多长时间", True, False),
+        ("另外再约一次保养", False, True),
+        ("我要预约保养", False, False),  # the same booking said again
+    ],
+)
+def test_what_follows_a_booking(text: str, question: bool, another: bool) -> None:
+    assert (asks_about_booking(text), books_again(text)) == (question, another)
