@@ -34,7 +34,7 @@ from bot.config import settings
 from bot.context import accepts_offer
 from bot.db import session_scope
 from bot.device_reports import DeviceReport, split_by_device
-from bot.fields import strip_around
+from bot.fields import asks_for_guidance, strip_around
 from bot.guard import phone_after_failed_validation, registered_place, registry_check
 from bot.identity import Caller
 from bot.installed_base import find_device
@@ -300,8 +300,8 @@ class ValidateFaultForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         commands = _commands(message, intake_state(tracker))
         if requested == "guide_accepted" and _neither_yes_nor_no(message, commands):
-            failures, counts = self._failures(tracker, "guide_accepted")
-            if gives_up(failures):
+            counts = failed_again(tracker, "guide_accepted")
+            if gives_up(counts["guide_accepted"]):
                 # Twice neither yes nor no (「不知道」): no check, the registration goes on, as the serial's.
                 dispatcher.utter_message(text=say("guide_declined"))
                 return [
@@ -327,10 +327,19 @@ class ValidateFaultForm(FormValidationAction):
             dispatcher.utter_message(text=say("guide_offer_noted", noted=_noted(given)))
             return [*events, SlotSet("intake_paused", True)]
         if requested in FIELDS and given and only_fields and requested not in values_of(commands):
-            # Details other than the one asked: said to be kept before the question comes again.
+            # Details other than the one asked: said to be kept before the question comes again (twice: then
+            # a field the engineer can learn on the phone is left open).
             noted = _noted(given)
             if noted:
                 dispatcher.utter_message(text=noted)
+            if requested in _MAY_STAY_EMPTY:
+                counts = failed_again(tracker, requested)
+                left = gives_up(counts[requested])
+                if left:
+                    dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[requested]))
+                events = await super().run(dispatcher, tracker, domain)
+                open_slot = [SlotSet(requested, NOT_GIVEN)] if left else []
+                return [*events, *open_slot, SlotSet("failed_attempts", counts)]
         if requested in GUIDE_SLOTS:
             commands = [c for c in commands if c.do is Do.LEAVE]  # a guide step reads its own answers
         events = _flow_events(commands, requested, message, dispatcher, tracker)
@@ -386,6 +395,15 @@ class ValidateFaultForm(FormValidationAction):
         found = guide_library().match(
             symptom_text(str(value), catalogue), device_type.id if device_type else None
         )
+        if found and asks_for_guidance(said):
+            # 「先教我怎么排堵」: the walk starts at once, no offer first.
+            progress = GuideProgress.start(found.guide).to_dict()
+            return {
+                "fault_description": value,
+                "guide_id": found.guide.id,
+                "guide_accepted": True,
+                "guide_progress": progress,
+            }
         return {"fault_description": value, "guide_id": found.guide.id if found else None}
 
     def validate_guide_accepted(
@@ -812,6 +830,15 @@ def _flow_events(
         # Fits no field: said so, never stored; the form asks the question again.
         if requested == "device":
             return _device_not_named(message.text.strip(), dispatcher, tracker)
+        if requested in _MAY_STAY_EMPTY:
+            counts = failed_again(tracker, requested)
+            if gives_up(counts[requested]):
+                # Asked twice without an answer: left for the engineer's call, as the serial is.
+                dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[requested]))
+                return [SlotSet(requested, NOT_GIVEN), SlotSet("failed_attempts", counts)]
+            events: list[EventType] = [SlotSet("failed_attempts", counts)]
+        else:
+            events = []
         if requested == "clinical_impact":
             dispatcher.utter_message(
                 text=say("impact_unclear")
@@ -821,8 +848,12 @@ def _flow_events(
             dispatcher.utter_message(
                 text=say("intake_not_a_value", value=message.text.strip()[:30], label=label)
             )
-        return [SlotSet(requested, None)]
+        return [SlotSet(requested, None), *events]
     return None
+
+
+# Fields the engineer can learn on the first call: after two answers that are none, left open.
+_MAY_STAY_EMPTY = ("department", "contact_person", "site_address", "clinical_impact")
 
 
 def _device_not_named(said: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

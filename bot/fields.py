@@ -32,7 +32,9 @@ _FILLER_PHRASES = re.compile(
 )
 _NO_ADDRESS = re.compile(r"就在医院里|你们(?:以前|之前|上次)来过|不知道|不清楚|不记得|同上|一样")
 # 号 only after a number: 「序列号」「型号」 are no house numbers.
-_ADDRESS_HINT = re.compile(r"[省市区县镇乡村路街道巷楼院栋层幢弄]|大道|园区|校区|[0-9一二三四五六七八九十]号")
+_ADDRESS_HINT = re.compile(
+    r"[省市区县镇乡村路街道巷楼栋层幢弄]|大道|园区|院区|校区|[0-9一二三四五六七八九十]号"
+)
 # Below the city: what makes a hospital's name an address (「…医院住院部3楼」, 「…医院 北院区」).
 _STREET_HINT = re.compile(r"[镇乡村路街道巷号楼栋层幢弄]|大道|园区|校区|院区|分院")
 _DEPARTMENT_SUFFIX = r"(?:科|室|中心|病区|病房|门诊|实验室|化验室|检验室|ICU|icu|检验部|急诊部)"
@@ -133,6 +135,7 @@ def department(text: str) -> str | None:
 _DEPARTMENT_AFTER = re.compile(r"(?:我们|咱们|俺们|咱|我是|我在)(?:医院|这边|这里|那边)?(?:的)?")
 _DEPARTMENT_IN = re.compile(rf"[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?!医院|卫生院)")
 _NOT_IN_DEPARTMENTS = re.compile(r"[的了台个在这那有是不机仪器]")
+_OPENING = re.compile(r"(?:你好|您好|喂|嗯|那个)*[，,]?")
 
 
 def department_in(text: str) -> str | None:
@@ -141,8 +144,11 @@ def department_in(text: str) -> str | None:
     name = hospital(compact)
     starts = [compact.index(name) + len(name)] if name and name in compact else []
     starts += [match.end() for match in _DEPARTMENT_AFTER.finditer(compact)]
-    for start in starts:
+    opening = _OPENING.match(compact)  # 「急诊化验室的KR-800…」: the department first, then its device
+    for start in [*starts, opening.end() if opening else 0]:
         match = _DEPARTMENT_IN.match(compact, start)
+        if start not in starts and not (match and compact[match.end() : match.end() + 1] in ("的", "")):
+            continue
         if match and not _NOT_IN_DEPARTMENTS.search(match.group(0)):
             value = department(match.group(0))
             if value:
@@ -222,6 +228,25 @@ def address(text: str) -> str | None:
     return value if _ADDRESS_HINT.search(value) and re.search(f"[{HAN}]", value) else None
 
 
+def names_a_street(address: str) -> bool:
+    """「…健康路1号」 says where the building is; 「门诊楼二楼」 only which floor of it."""
+    return bool(re.search(r"[路街道巷弄]|大道|[0-9一二三四五六七八九十]号", address))
+
+
+def amended_address(current: str, said: str) -> str:
+    """A corrected part of the address put in its place: 「哈达街41号」 or 「41号」 for
+    「赤峰市红山区哈达街14号」 gives 「赤峰市红山区哈达街41号」; a whole address stands as said."""
+    said = said.strip()
+    street = re.match(rf"[{HAN}]{{2,8}}?(?:大道|大街|路|街|道|巷|弄)", said)
+    if street and street.group(0) in current and not current.startswith(street.group(0)):
+        return current[: current.index(street.group(0))] + said
+    if re.fullmatch(r"[0-9一二三四五六七八九十]+号", said) and re.search(
+        r"[0-9一二三四五六七八九十]+号", current
+    ):
+        return re.sub(r"[0-9一二三四五六七八九十]+号(?!.*号)", said, current)
+    return said
+
+
 def clinical_impact(text: str) -> str | None:
     """What the fault means for patients and samples, in the caller's words; never a number or a bare
     「对」."""
@@ -244,7 +269,7 @@ def clinical_impact(text: str) -> str | None:
 
 # Prefixes that say who is talking or which hospital, not what is wrong: 「病房护士，…」「…医院检验科的，…」.
 _FAULT_PREFIX = re.compile(
-    rf"^(?:(?:你好|您好|喂|嗯|那个)[，,\s]*|我们(?:那|这)?(?:个|台|的)"
+    rf"^(?:(?:你好|您好|喂|嗯|那个)[，,\s]*|我们(?:那|这)?(?:个|台|的)|(?:设备)?(?:序列号|编号)[A-Za-z0-9]+的"
     rf"|(?:故障|现象|问题)?(?:不对|错了|说错了)[，,\s]*(?:应该)?是?[，,：:\s]*"
     rf"|(?:故障|现象|问题|故障现象|故障描述)(?:改成|改为|改一下|应该是|是)?[，,：:\s]+"
     rf"|(?:我要|要|来)?报(?:个)?修[，,：:\s]*"
@@ -258,11 +283,19 @@ DECLINES_CHECKS = (
     r"(?:不用|不要|别|不想|没空|没时间|不)(?:再)?(?:排查|试|检查|自检|教我|指导|远程)了?|别让我(?:试|弄|查)"
     r"|不敢再(?:弄|动|试)|别(?:试|弄)了|直接(?:派(?:个|一个)?(?:人|工程师)|来人|上门|派)(?:吧|来|过来)?"
 )
+# 「先教我怎么排堵」「你先带我查一下」: the caller asks to be walked through a check.
+ASKS_FOR_GUIDANCE = r"(?:你|您)?(?:先)?(?:教我|教教我|带我|带着我|指导我|指导一下)(?:一下)?[^，,。；;]{0,8}"
 # What the caller wants done, said with the fault: 「…撞针了 要报修 不用排查」.
 _NOT_THE_FAULT = re.compile(
     r"(?:^|[，,。；;\s])(?:紧急|急|我要|要|想|来)?(?:报修|报个修)(?:一下)?(?=[，,。；;\s]|$)"
-    rf"|[，,。；;\s]*(?:{DECLINES_CHECKS})"
+    rf"|[，,。；;\s]*(?:{DECLINES_CHECKS})|[，,。；;\s]+{ASKS_FOR_GUIDANCE}$"
 )
+
+
+def asks_for_guidance(text: str) -> bool:
+    return bool(re.search(ASKS_FOR_GUIDANCE, text)) and not re.search(DECLINES_CHECKS, text)
+
+
 _ONLY_REPORT = re.compile(
     r"^(?:我要|要|想|来)?(?:报修|报个修|报一下修|保修|抱修|报秀|baoxiu|bao xiu)(?:一下)?$", re.IGNORECASE
 )

@@ -104,15 +104,17 @@ LABELS = {
 }
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
 _CHANGE = (
-    r"(?:要|得|需要)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|错了|写错了|记错了|说错了|有误"
-    r"|说得不准|不准确?|不太对|其实是|应该是|是|为|写)"
+    r"(?:要|得|需要)?(?:刚才|前面|之前)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|错了|写错了|记错了"
+    r"|说错了|说反了|写反了|记反了|搞错了|弄错了|说重了|说严重了|说大了|有误|(?:说|写|记)得不(?:准|对)|不准确?|不太对|其实是|应该是|是|为|写)"
 )
+# 「…那里不对哈，…」: a particle before a pause (not the 哈 of 哈达街).
+_PARTICLE = r"(?:[哈啊呀吧](?=[，,：:\s]))?"
 # 「地址改一下，是…」「地址不对 …」「临床影响改成：…」「电话写错了」: a field named, then its new value (or
 # none).
 _CORRECTION = re.compile(
     rf"(?:^|[，,。；;\s]|(?<=不对)|(?<=错了)|(?<=前面)|(?<=刚才)|(?<=对了)|(?<=[哦噢哎呃啊]))(?:那个|把)?({_LABEL})"
-    rf"(?:名称|名字|号)?(?:的)?\s*(?:那里|那儿|这里|那块|这块|那个)?\s*"
-    rf"({_CHANGE}(?:[哈啊呀吧]?[，,：:\s]*(?:其实是|应该是|是|改成|为))?)?[哈啊呀吧]?[，,：:\s]*(.*)$",
+    rf"(?:名称|名字|门牌号?|号)?(?:的)?\s*(?:那里|那儿|这里|那块|这块|那个)?\s*"
+    rf"({_CHANGE}(?:{_PARTICLE}[，,：:\s]*(?:其实是|应该是|是|改成|为))?)?{_PARTICLE}[，,：:\s]*(.*)$",
     re.IGNORECASE,
 )
 # Said after a correction, about the other fields: 「…77号 其他都对」.
@@ -215,8 +217,12 @@ def interpret(
     said = fields.strip_around(text)
     for filled in _SAID_ON_ITS_OWN:
         value = fields.VALIDATORS[filled](text)
-        if value and state.values.get(filled) not in (None, "", value) and len(value) >= 0.8 * len(said):
-            # Another hospital or address said on its own, to another question: the caller's correction.
+        current = str(state.values.get(filled) or "")
+        if value and current not in ("", value) and len(value) >= 0.8 * len(said):
+            # Another hospital or address said on its own, to another question: the caller's correction; a
+            # street said after only a building (「门诊楼二楼」) completes it.
+            if filled == "site_address" and not fields.names_a_street(current):
+                value = f"{value}{current}"
             return [Command(Do.CORRECT, filled, value)]
     if state.requested and _RESOLVED.search(text) and not _STILL_BROKEN.search(text):
         return [Command(Do.RESOLVED)]
@@ -345,9 +351,16 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
                 if value:
                     put(Command(Do.SET, target, value))
     if len(labelled) >= 3:
-        # Unlabelled parts of a labelled report (「…第四医院，急诊检验科，联系人 …」) fit their fields.
-        for command in _fitting_parts("", text, state, commands):
-            put(command)
+        # An unlabelled part of a labelled report that is a whole department or hospital (「…第四医院，急诊
+        # 检验科，联系人 …」).
+        for part in re.split(r"[，,；;。\n]+", text):
+            part = fields.strip_around(part)
+            if not part or _SEGMENT.match(part) or re.search("[：:]", part):
+                continue
+            for target in ("department", "hospital"):
+                if target not in commands and fields.VALIDATORS[target](part) == part:
+                    put(Command(Do.SET, target, part))
+                    break
     if (
         (starting or state.requested == "hospital")
         and _may_fill(state, "department")
@@ -372,6 +385,7 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     if (
         impact
         and (starting or state.requested == READBACK or changes_urgency)
+        and not labelled  # 「故障那里写得不准，不是开不了机…」 corrects the fault, not the impact
         and "clinical_impact" not in commands
     ):
         # Urgency from the caller's own words (never from a department's name: bot/triage.py leaves those
@@ -449,6 +463,9 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         instead = _NOT_THIS_BUT.match(raw)
         if instead:
             raw = instead.group(1)  # 「不是检验科 是免疫室」
+        raw = re.sub(r"[，,。\s]+不是[^，,。]{1,20}$", "", raw)  # 「是哈达街41号，不是14号」
+        if target == "site_address" and change:
+            raw = fields.amended_address(str(state.values.get("site_address") or ""), raw)
         said_with_label = not re.match(r"\s*(?:是|为)?[：:\s]", segment[match.end(1) :])
         if (target == "clinical_impact" and said_with_label and _HOW_BIG.match(raw)) or (
             len(segments) == 1 and not change and said_with_label and target in _LABEL_IN_VALUE

@@ -151,3 +151,15 @@ def test_a_fault_is_the_fault_without_who_is_calling(text: str, wanted: str | No
 )
 def test_phones_mobile_and_landline(text: str, wanted: str | None) -> None:
     assert fields.phone(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("序列号BC25110236的血球仪老报堵孔，先教我怎么弄", "血球仪老报堵孔"),
+        ("发光仪加样针撞了，你先带我看一下", "发光仪加样针撞了"),
+    ],
+)
+def test_asking_to_be_walked_through_is_no_part_of_the_fault(text: str, fault: str) -> None:
+    assert fields.fault(text) == fault
+    assert fields.asks_for_guidance(text)

@@ -513,3 +513,105 @@ def test_another_address_said_on_its_own_corrects_the_address(catalogue, rules) 
 def test_a_serial_read_out_in_chinese_digits_is_a_serial(catalogue, rules) -> None:
     found = commands("序列号在背面我看一下 是BC二四零九零零一二", "serial_number", catalogue, rules)
     assert found == [("set", "serial_number", "BC24090012")]
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "field", "value"),
+    [
+        # part of the address corrected: the rest of it is kept
+        (
+            "对了地址刚才说反了，是健康路10号，不是1号",
+            "clinical_impact",
+            "site_address",
+            "许昌市魏都区健康路10号",
+        ),
+        ("地址门牌错了 应该是11号", READBACK, "site_address", "许昌市魏都区健康路11号"),
+        ("科室那块记得不对，是输血科", READBACK, "department", "输血科"),
+        ("故障那里说得不准，不是撞针，是加样针弯了", READBACK, "fault_description", "加样针弯了"),
+    ],
+)
+def test_corrections_in_the_callers_words_change_only_that_field(
+    catalogue, rules, text, requested, field, value
+) -> None:
+    found = commands(text, requested, catalogue, rules, values=FULL)
+    assert [(f, v) for _, f, v in found] == [(field, value)]
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        (
+            "喂你好我这里是宜昌市夷陵区人民医院检验科我是向春燕电话是幺三九零零零七一二三四我们那台血球仪一直报堵孔"
+            "序列号是BC25120345地址是宜昌市夷陵区东湖大道12号不用排查了",
+            {
+                "hospital": "宜昌市夷陵区人民医院",
+                "department": "检验科",
+                "contact_person": "向春燕",
+                "contact_phone": "13900071234",
+                "serial_number": "BC25120345",
+                "site_address": "宜昌市夷陵区东湖大道12号",
+                "fault_description": "血球仪一直报堵孔",
+            },
+        ),
+        (
+            "报修：荆州市沙市区第三医院，急诊检验科，联系人 桂海燕，电话 13900015566，序列号KR25060012，"
+            "反应盘不转，地址 荆州市沙市区北京路20号，影响挺大，急诊生化停了",
+            {
+                "department": "急诊检验科",
+                "site_address": "荆州市沙市区北京路20号",
+                "clinical_impact": "影响挺大，急诊生化停了",
+                "fault_description": "反应盘不转",
+            },
+        ),
+    ],
+)
+def test_a_whole_report_spoken_or_labelled_fills_each_field_with_its_own_words(
+    catalogue, rules, text, wanted
+) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert {field: values.get(field) for field in wanted} == wanted
+
+
+def test_a_whole_report_answering_the_fault_question_is_read_as_the_opening(catalogue, rules) -> None:
+    text = (
+        "十堰市张湾区人民医院急诊化验室的电解质分析仪，钠电极漂，我是急诊化验室的祝红，13900012345，"
+        "地址十堰市张湾区车城路3号"
+    )
+    values = values_of(
+        interpret(Message(text, "inform", []), IntakeState("fault_description"), catalogue, rules)
+    )
+    assert (values["hospital"], values["department"], values["contact_person"], values["site_address"]) == (
+        "十堰市张湾区人民医院",
+        "急诊化验室",
+        "祝红",
+        "十堰市张湾区车城路3号",
+    )
+
+
+def test_an_overstated_impact_taken_back_at_the_read_back_is_no_longer_urgent(catalogue, rules) -> None:
+    text = "影响说严重了，标本可以先送楼上那台上做，不算急"
+    found = commands(text, READBACK, catalogue, rules, values=FULL)
+    assert found == [("correct", "clinical_impact", "标本可以先送楼上那台上做，不算急")]
+    assert not rules.impact_of(found[0][2]).urgent
+
+
+def test_a_report_opening_with_its_department_names_it(catalogue, rules) -> None:
+    found = commands("输血科的血型分析仪离心机不转了 报修", None, catalogue, rules, intent="report_fault")
+    assert ("set", "department", "输血科") in found
+
+
+def test_a_street_said_after_only_the_floor_completes_the_address(catalogue, rules) -> None:
+    found = commands(
+        "许昌市魏都区健康路1号",
+        "contact_person",
+        catalogue,
+        rules,
+        values={**FULL, "site_address": "门诊楼二楼"},
+    )
+    assert found == [("correct", "site_address", "许昌市魏都区健康路1号门诊楼二楼")]
+
+
+def test_parts_of_a_labelled_report_are_never_an_address_by_a_stray_place_word(catalogue, rules) -> None:
+    text = "医院：安阳市第五人民医院；科室：检验科；联系人：鲁红；电话：13939681234；故障：开机自检报液路错误"
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert "site_address" not in values
