@@ -830,6 +830,11 @@ def _flow_events(
         # Fits no field: said so, never stored; the form asks the question again.
         if requested == "device":
             return _device_not_named(message.text.strip(), dispatcher, tracker)
+        repeated = _already_given(message.text, tracker)
+        if repeated:
+            # 「检验科」 again to the address question: kept already; the question is what is missing.
+            dispatcher.utter_message(text=say("intake_already_noted", label=FIELD_LABELS[repeated]))
+            return [SlotSet(requested, None)]
         if requested in _MAY_STAY_EMPTY:
             counts = failed_again(tracker, requested)
             if gives_up(counts[requested]):
@@ -850,6 +855,12 @@ def _flow_events(
             )
         return [SlotSet(requested, None), *events]
     return None
+
+
+def _already_given(said: str, tracker: Tracker) -> str | None:
+    """The field whose registered value the message repeats, word for word."""
+    said = strip_around(said)
+    return next((field for field in FIELDS if said and tracker.get_slot(field) == said), None)
 
 
 # Fields the engineer can learn on the first call: after two answers that are none, left open.

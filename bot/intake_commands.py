@@ -28,6 +28,7 @@ from bot.intake import (
     normalise_phone,
     normalise_serial,
 )
+from bot.replies import NOT_GIVEN
 from bot.triage import TriageRules
 
 READBACK = "registration_confirmed"
@@ -218,7 +219,7 @@ def interpret(
     for filled in _SAID_ON_ITS_OWN:
         value = fields.VALIDATORS[filled](text)
         current = str(state.values.get(filled) or "")
-        if value and current not in ("", value) and len(value) >= 0.8 * len(said):
+        if value and current not in ("", NOT_GIVEN, value) and len(value) >= 0.8 * len(said):
             # Another hospital or address said on its own, to another question: the caller's correction; a
             # street said after only a building (「门诊楼二楼」) completes it.
             if filled == "site_address" and not fields.names_a_street(current):
@@ -559,7 +560,7 @@ def _codes(message: Message, state: IntakeState, text: str) -> list[Command]:
 
 
 def _set_or_correct(state: IntakeState, target: str) -> Do:
-    return Do.CORRECT if state.values.get(target) not in (None, "") else Do.SET
+    return Do.CORRECT if state.values.get(target) not in (None, "", NOT_GIVEN) else Do.SET
 
 
 _ENTITY_FIELDS = {"hospital": "hospital", "department": "department", "person": "contact_person"}
@@ -608,7 +609,8 @@ def _surname_or_name(value: str, text: str) -> str:
 
 
 def _may_fill(state: IntakeState, target: str) -> bool:
-    return state.values.get(target) in (None, "") or state.requested == target
+    # A field left open (未提供) may still be given later.
+    return state.values.get(target) in (None, "", NOT_GIVEN) or state.requested == target
 
 
 def _device(message: Message, catalogue: Catalogue) -> str | None:

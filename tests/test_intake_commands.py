@@ -615,3 +615,14 @@ def test_parts_of_a_labelled_report_are_never_an_address_by_a_stray_place_word(c
     text = "医院：安阳市第五人民医院；科室：检验科；联系人：鲁红；电话：13939681234；故障：开机自检报液路错误"
     values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
     assert "site_address" not in values
+
+
+def test_a_field_left_open_may_still_be_given(catalogue, rules) -> None:
+    found = commands(
+        "开封市禹王台区五一路1号",
+        "contact_person",
+        catalogue,
+        rules,
+        values={**FULL, "site_address": "未提供"},
+    )
+    assert found == [("set", "site_address", "开封市禹王台区五一路1号")]
