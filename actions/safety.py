@@ -130,6 +130,8 @@ def _tier2_events(tracker: Tracker, message: Message) -> list[EventType]:
     if serial:
         found.update(_registry_fields(tracker, serial))
         found["safety_serial"] = serial
+    elif tracker.get_slot("serial_number") == NOT_GIVEN:
+        found["safety_serial"] = NOT_GIVEN  # the caller could not find it a moment ago: not asked again
     phone = caller_phone(tracker)
     if phone and not tracker.get_slot("contact_phone"):
         found.setdefault("contact_phone", phone)

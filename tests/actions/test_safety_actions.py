@@ -107,6 +107,15 @@ async def test_the_first_reply_is_the_instruction_and_what_the_message_says_is_k
     assert "safety_people_safe" not in slots
 
 
+@pytest.mark.parametrize("serial", ["HX25070311", NOT_GIVEN], ids=["given", "not-found"])
+async def test_a_serial_the_registration_under_way_has_is_not_asked_again(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], serial: str
+) -> None:
+    tracker = make_tracker(SMOKE, HAZARD_INTENT, slots={"serial_number": serial})
+    slots = slot_values(await ActionSafetyFirst().run(dispatcher, tracker, domain))
+    assert slots["safety_serial"] == serial
+
+
 @pytest.mark.parametrize("answer", ["序列号BC25010266", "BC25010266"], ids=["in-the-message", "asked"])
 async def test_an_unverified_caller_is_asked_where_and_told_nothing_from_the_registry(
     database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], answer: str
