@@ -332,7 +332,7 @@ class ValidateFaultForm(FormValidationAction):
             noted = _noted(given)
             if noted:
                 dispatcher.utter_message(text=noted)
-            if requested in _MAY_STAY_EMPTY:
+            if requested in (*_MAY_STAY_EMPTY, "device"):
                 counts = failed_again(tracker, requested)
                 left = gives_up(counts[requested])
                 if left:

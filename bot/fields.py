@@ -35,6 +35,11 @@ _NO_ADDRESS = re.compile(r"就在医院里|你们(?:以前|之前|上次)来过|
 _ADDRESS_HINT = re.compile(
     r"[省市区县镇乡村路街道巷楼栋层幢弄]|大道|园区|院区|校区|[0-9一二三四五六七八九十]号"
 )
+# A place word that ends a would-be name (「路口」「二楼」「东区」), or one no name holds; 栋 and 道 are in names
+# (「袁国栋」「李道明」).
+_PLACE_IN_NAME = re.compile(
+    r"[省市区县镇乡村路街巷楼层幢弄上下里边口]$|[省市县路街巷幢弄]|大道|园区|校区|[0-9一二三四五六七八九十]号"
+)
 # Below the city: what makes a hospital's name an address (「…医院住院部3楼」, 「…医院 北院区」).
 _STREET_HINT = re.compile(r"[镇乡村路街道巷号楼栋层幢弄]|大道|园区|校区|院区|分院")
 _DEPARTMENT_SUFFIX = r"(?:科|室|中心|病区|病房|门诊|实验室|化验室|检验室|ICU|icu|检验部|急诊部)"
@@ -190,7 +195,7 @@ def person(text: str) -> str | None:
         or _NOT_IN_NAMES.search(given)
         or _NOT_A_NAME.search(base)
         or department(name)
-        or _ADDRESS_HINT.search(given)
+        or _PLACE_IN_NAME.search(given)
     ):
         return None
     return name
@@ -209,6 +214,8 @@ def address(text: str) -> str | None:
     alone."""
     if is_payload(text):
         return None
+    if person(text.strip()) == text.strip():
+        return None  # 「袁国栋」: a name, though 栋 is a place word
     value = _FILLER_PHRASES.sub("", text.strip())
     value = strip_around(value)
     value = re.sub(r"^(?:地址|地点|位置)(?:是|在)?[：:\s]*", "", value)

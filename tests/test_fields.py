@@ -62,6 +62,9 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         ("可以", None),
         ("开始吧", None),
         ("可欣", "可欣"),
+        # 栋 and 道 are place words that names hold too
+        ("袁国栋", "袁国栋"),
+        ("李道明", "李道明"),
     ],
 )
 def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:
@@ -81,6 +84,7 @@ def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:
         ("就在医院里啊，你们以前来过", None),
         ("郑州市金水医院", None),  # where the engineer goes is asked, not who the hospital is
         ("我问下同事序列号", None),  # 号 of 序列号 is no house number
+        ("袁国栋", None),  # a name
         ("郑州市金水医院住院部3楼", "郑州市金水医院住院部3楼"),
         ("新郑市龙湖镇卫生院", "新郑市龙湖镇卫生院"),  # a township's clinic is its own address
         ("跟刚才一样", None),
