@@ -216,6 +216,41 @@ def test_still_is_not_a_second_question(answers: Answers) -> None:
     assert answered(answers.reply("我们这台是零几年买的 还有配件吗")) == ["warranty.lifelong"]
 
 
+
+@pytest.mark.parametrize(
+    ("message", "topic", "says"),
+    [
+        # 到 inside 接到 is no engineer arriving; a call back after the call is the first response.
+        ("你们这边接到我们的电话以后，一般多久会有人回话", "deadlines.first_response", "1小时"),
+        # A part (a pump, a valve) that 到位 is the part's lead time, not the engineer's arrival.
+        ("师傅说要换的阀库里有货，那多长时间能到位", "parts.lead_time", "24小时"),
+        # Until when the warranty runs is the status check, not when it starts.
+        ("我们那台机器的保修到什么时候截止，帮忙看一下", "warranty.status_check", "序列号"),
+        # The warranty continued after it ends, paid by the year, is the extended warranty.
+        ("免费的那几年过了，能按年收费继续给我们保修吗", "warranty.extended", "延保"),
+        # A lecture by an expert is the advanced training, not the training for new staff.
+        ("能不能请个专家来给我们科系统地讲一讲", "training.advanced", "1次"),
+        # Someone of the lab staying with the engineer is part of the on-site process.
+        ("工程师来修的时候要不要我们留个人在旁边", "service.onsite_process", "完成单"),
+        # 大修 is a major repair.
+        ("这种算大修吧，大修一般多少天能弄好", "deadlines.major_repair", "72小时"),
+        # A call asking whether the caller was satisfied is the follow-up visit, not a complaint.
+        ("修好以后你们会打电话问满不满意吗", "followup.visits", "回访"),
+        # 多咱 (when, 东北话) asks.
+        ("我们在卢氏，你们的人得多咱能到", "deadlines.onsite", "48小时"),
+    ],
+)
+def test_indirect_words_name_their_topic(answers: Answers, message: str, topic: str, says: str) -> None:
+    reply = answers.reply(message)
+    assert answered(reply) == [topic] and says in reply.text
+
+
+def test_a_lost_report_is_looked_up_in_the_devices_file(answers: Answers) -> None:
+    previous = answers.reply("维修报告修完几天给").context
+    assert answered(answers.reply("那要是弄丢了能再要一份吗", previous=previous)) == ["reports.device_file"]
+    # A lost contract is not a report.
+    assert answers.reply("合同原件丢了能补一份吗").verdict is not Verdict.ANSWER
+
 # --- a changed policy file changes the answers
 # --------------------------------------------------------------------
 
