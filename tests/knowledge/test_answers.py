@@ -245,6 +245,45 @@ def test_indirect_words_name_their_topic(answers: Answers, message: str, topic: 
     assert answered(reply) == [topic] and says in reply.text
 
 
+@pytest.mark.parametrize(
+    ("message", "topic", "says"),
+    [
+        # A board ordered from the factory that 能到 is the part's lead time, not the engineer's arrival.
+        ("工程师说主板要从厂家调，大概几天能到", "parts.lead_time", "7个工作日"),
+        # A device sent back to the factory: the repair there, not the engineer's arrival.
+        ("机器要寄回厂里修，一来一回大概要多久", "parts.return_to_base", "5个工作日"),
+        # 在保修期内 in a software question is the state, not a question about it.
+        ("在保修期内可以给我们的机器装新版本的软件吗", "maintenance.software_upgrade", "升级"),
+        # How long until the warranty ends is the status check.
+        ("咱们这台机器还有多久保修到期", "warranty.status_check", "序列号"),
+        # Nobody called since the report: the first response.
+        ("前天报的修，到现在都没人联系我们，正常吗", "deadlines.first_response", "1小时"),
+        # Suggestions handed in, praise with them.
+        ("有几条建议和一封表扬信，从哪里递给你们", "followup.suggestion", "反馈"),
+        # Kept old parts, refurbished parts, lectures a year, a spare device, videos.
+        ("换下来的旧板子我们能自己留着吗", "parts.old_parts", "留在科室"),
+        ("你们用的零件有没有翻新的", "parts.original", "原厂"),
+        ("合同里一年能免费来讲几次课", "training.advanced", "1次"),
+        ("机器彻底不能用了，有没有替代的机器先顶上", "deadlines.loaner", "备用设备"),
+        ("有没有操作视频可以先看看", "training.materials", "操作视频"),
+    ],
+)
+def test_more_indirect_words_name_their_topic(answers: Answers, message: str, topic: str, says: str) -> None:
+    reply = answers.reply(message)
+    assert answered(reply) == [topic] and says in reply.text
+
+
+def test_a_device_bought_years_ago_is_out_of_warranty_by_its_age(answers: Answers) -> None:
+    # 「买来已经三年多了」 with a free warranty of two years: the after-warranty fees.
+    reply = answers.reply("血球仪买来已经三年多了，这次来修按什么标准收钱")
+    assert answered(reply) == ["fees.after_warranty"] and "生产商指导价" in reply.text
+
+
+def test_a_spare_device_to_buy_or_borrowed_reagents_are_no_loaner(answers: Answers) -> None:
+    for message in ("我们想买一台备用的发光仪，有没有便宜的型号推荐", "能帮我们找别的医院借点质控品吗"):
+        assert answers.reply(message).topics != ["deadlines.loaner"], message
+
+
 def test_a_lost_report_is_looked_up_in_the_devices_file(answers: Answers) -> None:
     previous = answers.reply("维修报告修完几天给").context
     assert answered(answers.reply("那要是弄丢了能再要一份吗", previous=previous)) == ["reports.device_file"]
