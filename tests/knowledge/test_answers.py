@@ -216,7 +216,6 @@ def test_still_is_not_a_second_question(answers: Answers) -> None:
     assert answered(answers.reply("我们这台是零几年买的 还有配件吗")) == ["warranty.lifelong"]
 
 
-
 @pytest.mark.parametrize(
     ("message", "topic", "says"),
     [
@@ -284,11 +283,29 @@ def test_a_spare_device_to_buy_or_borrowed_reagents_are_no_loaner(answers: Answe
         assert answers.reply(message).topics != ["deadlines.loaner"], message
 
 
+def test_a_later_clause_naming_no_device_is_about_the_device_named_before(answers: Answers) -> None:
+    # 「试剂怎么放」 alone has no device; after 「发光仪…」 it is the immunoassay reagent, a question of its own.
+    reply = answers.reply("发光仪多久定标一次，试剂怎么放")
+    assert answered(reply) == ["care.immunoassay.calibration", "care.immunoassay.reagent"]
+
+
+def test_each_question_of_a_message_is_answered_for_its_own_warranty_state(answers: Answers) -> None:
+    reply = answers.reply("保修期内坏了收费吗，过保以后配件怎么算钱")
+    assert answered(reply) == ["warranty.coverage", "fees.after_warranty"]
+
+
+def test_signing_is_not_corrected_into_money(answers: Answers) -> None:
+    # 签 and 钱 sound alike; 「要签什么字」 asks about the completion form, not a fee.
+    reply = answers.reply("工程师到了以后要签什么字")
+    assert answered(reply) == ["service.onsite_process"] and "完成单" in reply.text
+
+
 def test_a_lost_report_is_looked_up_in_the_devices_file(answers: Answers) -> None:
     previous = answers.reply("维修报告修完几天给").context
     assert answered(answers.reply("那要是弄丢了能再要一份吗", previous=previous)) == ["reports.device_file"]
     # A lost contract is not a report.
     assert answers.reply("合同原件丢了能补一份吗").verdict is not Verdict.ANSWER
+
 
 # --- a changed policy file changes the answers
 # --------------------------------------------------------------------
