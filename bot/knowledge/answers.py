@@ -47,7 +47,8 @@ _RUN_ON_REST = 4
 _ASKING_LEAD = 10
 # Sentence-final particles: a lead-in followed only by these is the whole clause (「可以问一下吗」).
 _PARTICLES = "吗呢吧"
-# A device's age after an age_opener (「装好两年多了」「买来第三年」「买来已经三年多了」): in which year of its life it is.
+# A device's age after an age_opener (「装好两年多了」「买来第三年」「买来已经三年多了」): in which year
+# of its life it is.
 _AGE = re.compile(r"(?:都已经|已经|都|已)?(第)?(\d{1,2}|[一二两三四五六七八九十]{1,2})年(多|半)?")
 _NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
 
@@ -292,7 +293,8 @@ class Answers:
                 start = i + 1
             if start < len(kept):
                 groups[-1] = groups[-1] + kept[start:]
-            # 「发光仪多久定标一次，试剂怎么放」: a later question naming no device is about the one named before.
+            # 「发光仪多久定标一次，试剂怎么放」: a later question naming no device is about the one named
+            # before.
             named: set[str] = set()
             for at, group in enumerate(groups):
                 devices = self.kb.device_words("".join(group))

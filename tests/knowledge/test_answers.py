@@ -284,7 +284,8 @@ def test_a_spare_device_to_buy_or_borrowed_reagents_are_no_loaner(answers: Answe
 
 
 def test_a_later_clause_naming_no_device_is_about_the_device_named_before(answers: Answers) -> None:
-    # 「试剂怎么放」 alone has no device; after 「发光仪…」 it is the immunoassay reagent, a question of its own.
+    # 「试剂怎么放」 alone has no device; after 「发光仪…」 it is the immunoassay reagent, a question of its
+    # own.
     reply = answers.reply("发光仪多久定标一次，试剂怎么放")
     assert answered(reply) == ["care.immunoassay.calibration", "care.immunoassay.reagent"]
 
