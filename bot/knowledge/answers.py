@@ -103,6 +103,7 @@ class _Topic:
         list[list[str]]
     ]  # any trigger; a trigger: all of its word groups; a group: any of its words
     unless: list[str]
+    sure_triggers: list[list[list[str]]]  # triggers that name the topic even where an `unless` word is said
     slot: str | None
     answers: dict[str, str]
     redirect: dict[str, str]
@@ -750,9 +751,14 @@ def _strip_followup(text: str, rules: _Rules) -> str:
 
 
 def _triggered(topic: _Topic, seen: str) -> bool:
-    if any(word in seen for word in topic.unless):
-        return False
-    return any(all(any(word in seen for word in group) for group in trigger) for trigger in topic.triggers)
+    if _matches(topic.sure_triggers, seen):
+        return True
+    return not any(word in seen for word in topic.unless) and _matches(topic.triggers, seen)
+
+
+def _matches(triggers: list[list[list[str]]], seen: str) -> bool:
+    """Whether any trigger matches: all of its word groups, each with any of its words."""
+    return any(all(any(word in seen for word in group) for group in trigger) for trigger in triggers)
 
 
 def _device_sentence(device: DeviceFacts, rules: _Rules) -> str:
@@ -775,6 +781,10 @@ def _load_rules(path: Path) -> _Rules:
                     for trigger in spec.get("triggers", [])
                 ],
                 unless=[str(word) for word in spec.get("unless", [])],
+                sure_triggers=[
+                    [[str(word) for word in group] for group in trigger]
+                    for trigger in spec.get("sure_triggers", [])
+                ],
                 slot=spec.get("slot"),
                 answers={str(key): str(text) for key, text in spec.get("answers", {}).items()},
                 redirect={str(key): str(value) for key, value in spec.get("redirect", {}).items()},

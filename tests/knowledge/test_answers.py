@@ -301,6 +301,42 @@ def test_signing_is_not_corrected_into_money(answers: Answers) -> None:
     assert answered(reply) == ["service.onsite_process"] and "完成单" in reply.text
 
 
+@pytest.mark.parametrize(
+    ("message", "topic", "says"),
+    [
+        ("我们在新乡市区，工程师今天之内能赶过来吗", "deadlines.onsite", "3小时"),
+        # 「用了五年多」 is out of the free warranty; which fees a repair costs then.
+        ("生化仪用了五年多了，现在叫你们来修要付哪些费用", "fees.after_warranty", "生产商指导价"),
+        # Wiring done wrong is damage by people, an exclusion; a new UPS is no replaced part of the device.
+        ("换了新的UPS，电工把线接反了，电解质仪开不了机，保修管吗", "warranty.coverage", "有偿"),
+        ("年底盘点，需要每台机器的维修次数，你们能帮忙整理一份吗", "reports.device_file", "一机一档"),
+        ("周末机器坏了的话你们有人接电话吗", "hotline.contact", "7×24小时"),
+        ("停电以后再来电，要怎么处理", "care.general.power", "UPS"),
+        ("修的这段时间临床怎么办，你们有什么支持", "deadlines.loaner", "备用设备"),
+        ("你们说的几个小时内有人联系，晚上也算吗", "deadlines.first_response", "1小时"),
+        ("机器修了三天还没修好，到底什么时候能好", "reports.progress", "进度"),
+        ("你们那个报告好久给我们嘛", "reports.service_report", "3个工作日"),
+        ("这玩意儿老报错，咱自个儿能整不", "care.general.alarm", "报警代码"),
+        ("修东西的时候要我们配合做点啥吗", "service.onsite_process", "完成单"),
+    ],
+)
+def test_words_of_batch_three_name_their_topic(answers: Answers, message: str, topic: str, says: str) -> None:
+    reply = answers.reply(message)
+    assert answered(reply) == [topic] and says in reply.text
+
+
+def test_a_sure_trigger_names_its_topic_though_the_story_names_a_device(answers: Answers) -> None:
+    # A device named rules the engineer's maintenance out (it is the device's daily care) unless the caller
+    # says the engineer came to do it.
+    reply = answers.reply("发光仪还在保修里，用了一年半，中间只来保养过一次，次数够不够")
+    assert answered(reply) == ["maintenance.preventive"] and "6个月" in reply.text
+
+
+def test_the_second_question_after_arriving_is_the_on_site_process(answers: Answers) -> None:
+    reply = answers.reply("工程师多久能到？到了以后要我们准备什么？")
+    assert answered(reply) == ["deadlines.onsite", "service.onsite_process"]
+
+
 def test_a_lost_report_is_looked_up_in_the_devices_file(answers: Answers) -> None:
     previous = answers.reply("维修报告修完几天给").context
     assert answered(answers.reply("那要是弄丢了能再要一份吗", previous=previous)) == ["reports.device_file"]
