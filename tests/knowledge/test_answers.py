@@ -150,6 +150,9 @@ def test_questions_the_knowledge_base_cannot_know_are_not_answered(answers: Answ
     assert answers.reply("修完的发票找谁开").verdict is Verdict.NONE
     # Buying consumables is sales, not after-sales, though the reagent's care entry shares its words.
     assert answers.reply("化学发光的试剂一瓶多少钱，在哪买").verdict is Verdict.NONE
+    # Favours on the side, reimbursement lists and vendors recommended are declined, not offered as choices.
+    for message in ("工程师来的时候能顺便帮我们看看打印机吗", "这个项目进医保了吗", "能给推荐个做质控品的厂家吗"):
+        assert answers.reply(message).verdict is Verdict.NONE, message
 
 
 @pytest.mark.parametrize(
