@@ -151,7 +151,11 @@ def test_questions_the_knowledge_base_cannot_know_are_not_answered(answers: Answ
     # Buying consumables is sales, not after-sales, though the reagent's care entry shares its words.
     assert answers.reply("化学发光的试剂一瓶多少钱，在哪买").verdict is Verdict.NONE
     # Favours on the side, reimbursement lists and vendors recommended are declined, not offered as choices.
-    for message in ("工程师来的时候能顺便帮我们看看打印机吗", "这个项目进医保了吗", "能给推荐个做质控品的厂家吗"):
+    for message in (
+        "工程师来的时候能顺便帮我们看看打印机吗",
+        "这个项目进医保了吗",
+        "能给推荐个做质控品的厂家吗",
+    ):
         assert answers.reply(message).verdict is Verdict.NONE, message
 
 
@@ -324,6 +328,30 @@ def test_signing_is_not_corrected_into_money(answers: Answers) -> None:
     ],
 )
 def test_words_of_batch_three_name_their_topic(answers: Answers, message: str, topic: str, says: str) -> None:
+    reply = answers.reply(message)
+    assert answered(reply) == [topic] and says in reply.text
+
+
+@pytest.mark.parametrize(
+    ("message", "topic", "says"),
+    [
+        # Out of warranty, a part and the labour: the after-warranty fees, not the part's care.
+        ("电解质仪去年出保了，电极坏了要换，电极和人工怎么收", "fees.after_warranty", "生产商指导价"),
+        ("修的过程中要是还要加钱，会先跟我们说吗", "fees.after_warranty", "生产商指导价"),
+        # What the warranty covers and who pays the engineer's travel, though other topics' words are said.
+        ("保修到底管哪些不管哪些", "warranty.coverage", "不在免费保修范围"),
+        ("工程师出差来我们这，路费住宿要我们报吗", "warranty.coverage", "住宿"),
+        # 急着用 … 派个人 is an urgent request, not the on-site process.
+        ("我们急着用，能不能先派个人过来不走流程", "deadlines.urgent", "紧急故障"),
+        ("要是在电话里就能弄好，还需要派人来吗", "deadlines.general_fault", "当场处理"),
+        ("有没有办法让机器断电的时候不直接关掉", "care.general.power", "UPS"),
+        ("血常规的管子是不是要用紫色帽的", "care.hematology.sample", "EDTA"),
+        ("上次保养是四月份，现在还在保修期内，下次保养什么时候", "maintenance.preventive", "6个月"),
+        ("销售说保三年，到底是几年", "warranty.length", "2年"),
+        ("机器修了一个星期还没送回来，现在到哪一步了", "reports.progress", "进度"),
+    ],
+)
+def test_words_of_batch_four_name_their_topic(answers: Answers, message: str, topic: str, says: str) -> None:
     reply = answers.reply(message)
     assert answered(reply) == [topic] and says in reply.text
 
