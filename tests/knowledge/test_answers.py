@@ -356,6 +356,28 @@ def test_words_of_batch_four_name_their_topic(answers: Answers, message: str, to
     assert answered(reply) == [topic] and says in reply.text
 
 
+@pytest.mark.parametrize(
+    ("message", "topic", "says"),
+    [
+        # Those who missed the installation training get the training for new staff.
+        ("装机那天培训了一下午，有几个人没参加，还能再给他们补一次吗", "training.new_staff", "新员工"),
+        # A promised arrival time, asked without 多久.
+        ("对我们这种山区医院有没有上门时间的承诺，我们在栾川", "deadlines.onsite", "48小时"),
+        ("要是我们对哪次维修不满意，有没有地方评价", "followup.satisfaction", "满分"),
+        # 设备 (机器) in the story is no whole device taken away: the replaced board is the old part.
+        ("上个月修过一次机器，换下来的坏板子后来是怎么处理的", "parts.old_parts", "留在科室"),
+        ("老机器你们还能一直修下去吗", "warranty.lifelong", "终身维护"),
+        ("工程师修的时候我们要不要把标本和试剂先拿出来", "service.onsite_process", "完成单"),
+        ("修完一两个月以后你们还会回头问问机器的情况吗", "followup.visits", "回访"),
+        ("机器的软件要是出了新的，你们会通知我们吗", "maintenance.software_upgrade", "通知"),
+        ("电极要是不用了放着，需要怎么保存", "care.electrolyte.standby", "停用"),
+    ],
+)
+def test_words_of_batch_five_name_their_topic(answers: Answers, message: str, topic: str, says: str) -> None:
+    reply = answers.reply(message)
+    assert answered(reply) == [topic] and says in reply.text
+
+
 def test_a_sure_trigger_names_its_topic_though_the_story_names_a_device(answers: Answers) -> None:
     # A device named rules the engineer's maintenance out (it is the device's daily care) unless the caller
     # says the engineer came to do it.
