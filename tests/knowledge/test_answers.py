@@ -378,6 +378,28 @@ def test_words_of_batch_five_name_their_topic(answers: Answers, message: str, to
     assert answered(reply) == [topic] and says in reply.text
 
 
+@pytest.mark.parametrize(
+    ("message", "topic", "says"),
+    [
+        ("机器刚到手的头两年里坏了是不是全归你们管", "warranty.coverage", "全免"),
+        ("咱这机器保到哪年哪月，怎么能知道", "warranty.status_check", "序列号"),
+        ("有没有办法花点钱让保修多管几年", "warranty.extended", "延保"),
+        ("那种特别麻烦的故障，你们多久能拿出个修的办法", "deadlines.complex_plan", "48小时"),
+        ("机器要是全停了，你们最多几天给修好", "deadlines.major_repair", "72小时"),
+        ("你们的人来了以后先干什么后干什么", "service.onsite_process", "完成单"),
+        ("晚上十一二点机器出了事还能找到你们的人吗", "hotline.contact", "7×24小时"),
+        ("机器旁边能不能放个暖气片", "care.general.environment", "热源"),
+        ("免费期过了以后你们还给不给修，收钱的话怎么个收法", "fees.after_warranty", "生产商指导价"),
+        ("保修期里你们是不是要定期上门来检查机器", "maintenance.preventive", "6个月"),
+    ],
+)
+def test_indirect_wording_of_batch_six_names_its_topic(
+    answers: Answers, message: str, topic: str, says: str
+) -> None:
+    reply = answers.reply(message)
+    assert answered(reply) == [topic] and says in reply.text
+
+
 def test_a_sure_trigger_names_its_topic_though_the_story_names_a_device(answers: Answers) -> None:
     # A device named rules the engineer's maintenance out (it is the device's daily care) unless the caller
     # says the engineer came to do it.
