@@ -223,14 +223,8 @@ class Answers:
         rules = self._current_rules()
         parts: list[tuple[str, str]] = []  # (topic, the question's own words)
         pending: list[_Found] = []
-        named: set[str] = set()
-        for clauses in self._segments(message):
-            devices = self.kb.device_words("".join(clauses))
-            if named and not devices:
-                # 「血球仪堵孔了怎么弄，另外每天要做什么保养」: a later question is about the device named
-                # before.
-                clauses = ["".join(sorted(named)) + clauses[0], *clauses[1:]]
-            named |= devices
+        # 「血球仪堵孔了怎么弄，另外每天要做什么保养」: a later question is about the device named before.
+        for clauses in self._with_earlier_devices(self._segments(message)):
             for found in self._questions(clauses):
                 if found.confident:
                     assert found.topic is not None
@@ -294,14 +288,8 @@ class Answers:
                 start = i + 1
             if start < len(kept):
                 groups[-1] = groups[-1] + kept[start:]
-            # 「发光仪多久定标一次，试剂怎么放」: a later question naming no device is about the one named
-            # before.
-            named: set[str] = set()
-            for at, group in enumerate(groups):
-                devices = self.kb.device_words("".join(group))
-                if named and not devices:
-                    groups[at] = ["".join(sorted(named)) + group[0], *group[1:]]
-                named |= devices
+            # 「发光仪多久定标一次，试剂怎么放」: the same within one sentence.
+            groups = self._with_earlier_devices(groups)
             found = [self._find(self._candidates(group, rules), "，".join(group)) for group in groups]
             kept_found, previous = [found[0]], groups[0]
             for group, one in zip(groups[1:], found[1:], strict=True):
@@ -342,6 +330,19 @@ class Answers:
         if not kept or not asking:
             return []
         return [self._find(self._candidates(kept, rules), "，".join(kept))]
+
+    def _with_earlier_devices(self, questions: list[list[str]]) -> list[list[str]]:
+        """The questions (each as its clauses), a question naming no device given the devices named in the
+        ones before it."""
+        named: set[str] = set()
+        carried = []
+        for clauses in questions:
+            devices = self.kb.device_words("".join(clauses))
+            if named and not devices:
+                clauses = ["".join(sorted(named)) + clauses[0], *clauses[1:]]
+            named |= devices
+            carried.append(clauses)
+        return carried
 
     def _lead(self, found: _Found) -> float:
         """How far a retriever answer's entry leads the next (the suggest threshold when none is close)."""
@@ -388,13 +389,13 @@ class Answers:
         seen = self._seen(said)
         triggered = self._triggered_topics(said)
         if len(triggered) == 1:
-            return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered, said)
+            return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered, words=said)
         best = _supported([self._ask(text) for text in candidates])
         if triggered:
             order = {hit.id: i for i, hit in enumerate(best.hits)}
             choices = [t for t in triggered if t != avoid] or triggered
             choices.sort(key=lambda t: order.get(t, len(order)))
-            return _Found(choices[0], best, True, triggered, said)
+            return _Found(choices[0], best, True, triggered, words=said)
         if any(word in seen for word in rules.not_ours):
             return _Found(None, Answer(Verdict.NONE, []), False)
         if best.verdict is Verdict.ANSWER and not self._ruled_out(best.hits[0].id, seen):
