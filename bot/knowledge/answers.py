@@ -47,8 +47,9 @@ _RUN_ON_REST = 4
 _ASKING_LEAD = 10
 # Sentence-final particles: a lead-in followed only by these is the whole clause (「可以问一下吗」).
 _PARTICLES = "吗呢吧"
-# A device's age after an age_opener (「装好两年多了」「买来第三年」): in which year of its life it is.
-_AGE = re.compile(r"(第)?(\d{1,2}|[一二两三四五六七八九十]{1,2})年(多|半)?")
+# A device's age after an age_opener (「装好两年多了」「买来第三年」「买来已经三年多了」): in which year
+# of its life it is.
+_AGE = re.compile(r"(?:都已经|已经|都|已)?(第)?(\d{1,2}|[一二两三四五六七八九十]{1,2})年(多|半)?")
 _NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
 
 
@@ -102,6 +103,7 @@ class _Topic:
         list[list[str]]
     ]  # any trigger; a trigger: all of its word groups; a group: any of its words
     unless: list[str]
+    sure_triggers: list[list[list[str]]]  # triggers that name the topic even where an `unless` word is said
     slot: str | None
     answers: dict[str, str]
     redirect: dict[str, str]
@@ -140,6 +142,7 @@ class _Found:
     answer: Answer
     triggered: bool
     candidates: list[str] = field(default_factory=list)  # every triggered topic
+    words: str = ""  # the question's own words, which decide its slots before the rest of the message
 
     @property
     def confident(self) -> bool:
@@ -218,21 +221,15 @@ class Answers:
     # --- one message, without context
     def _read(self, message: str, said: str, device: DeviceFacts | None) -> Reply:
         rules = self._current_rules()
-        parts: list[AnswerPart] = []
+        parts: list[tuple[str, str]] = []  # (topic, the question's own words)
         pending: list[_Found] = []
-        named: set[str] = set()
-        for clauses in self._segments(message):
-            devices = self.kb.device_words("".join(clauses))
-            if named and not devices:
-                # 「血球仪堵孔了怎么弄，另外每天要做什么保养」: a later question is about the device named
-                # before.
-                clauses = ["".join(sorted(named)) + clauses[0], *clauses[1:]]
-            named |= devices
+        # 「血球仪堵孔了怎么弄，另外每天要做什么保养」: a later question is about the device named before.
+        for clauses in self._with_earlier_devices(self._segments(message)):
             for found in self._questions(clauses):
                 if found.confident:
                     assert found.topic is not None
-                    if found.topic not in {part.topic for part in parts}:
-                        parts.append(AnswerPart(found.topic, ""))
+                    if found.topic not in {topic for topic, _ in parts}:
+                        parts.append((found.topic, found.words))
                 else:
                     pending.append(found)
         question = _question_text(message, rules)
@@ -241,12 +238,10 @@ class Answers:
             whole = self._find(self._candidates(clauses, rules), "，".join(clauses))
             if whole.confident:
                 assert whole.topic is not None
-                parts.append(AnswerPart(whole.topic, ""))
+                parts.append((whole.topic, whole.words))
             else:
                 pending.insert(0, whole)
-        answered = [
-            AnswerPart(topic, text) for topic, text in self._compose([p.topic for p in parts], said, device)
-        ]
+        answered = [AnswerPart(topic, text) for topic, text in self._compose(parts, said, device)]
         if answered:
             return Reply(Verdict.ANSWER, answered, [], Context(question, answered[0].topic), None)
         if not pending:
@@ -293,6 +288,8 @@ class Answers:
                 start = i + 1
             if start < len(kept):
                 groups[-1] = groups[-1] + kept[start:]
+            # 「发光仪多久定标一次，试剂怎么放」: the same within one sentence.
+            groups = self._with_earlier_devices(groups)
             found = [self._find(self._candidates(group, rules), "，".join(group)) for group in groups]
             kept_found, previous = [found[0]], groups[0]
             for group, one in zip(groups[1:], found[1:], strict=True):
@@ -300,13 +297,23 @@ class Answers:
                 # 「保养 多久一次 要钱吗」: a clause that, read with the one before, asks the same question is
                 # part of it.
                 together = self._find(self._candidates(pair, rules), "，".join(pair))
-                ranked = [hit.id for hit in self._ask("，".join(pair)).hits]
+                pair_hits = self._ask("，".join(pair)).hits
+                ranked = [hit.id for hit in pair_hits]
                 lead = self._lead(one)
-                own = _own_question(one, together, lead, rules.second_question_lead, ranked)
-                # 「换的那个配件有保修吗，从哪天算」: the pair's words rule the clause's own topic out.
-                own = own and not (one.topic and self._ruled_out(one.topic, self._seen("，".join(pair))))
                 # A clause of one general word (「怎么收钱」) is never a question of its own.
                 general = not one.triggered and len(set(self.kb.terms("".join(group)))) <= 1
+                own = _own_question(one, together, lead, rules.second_question_lead, ranked)
+                # 「发光仪多久定标一次，试剂怎么放」: the clause's entry is clearly its own and the pair would
+                # answer it too.
+                answerable = {hit.id for hit in pair_hits if hit.score >= self.kb.settings.answer_threshold}
+                own = own or (
+                    not general
+                    and not one.triggered
+                    and one.topic in answerable
+                    and lead >= rules.second_question_lead
+                )
+                # 「换的那个配件有保修吗，从哪天算」: the pair's words rule the clause's own topic out.
+                own = own and not (one.topic and self._ruled_out(one.topic, self._seen("，".join(pair))))
                 if not own and (together.topic == kept_found[-1].topic or general):
                     previous = pair
                     continue
@@ -323,6 +330,19 @@ class Answers:
         if not kept or not asking:
             return []
         return [self._find(self._candidates(kept, rules), "，".join(kept))]
+
+    def _with_earlier_devices(self, questions: list[list[str]]) -> list[list[str]]:
+        """The questions (each as its clauses), a question naming no device given the devices named in the
+        ones before it."""
+        named: set[str] = set()
+        carried = []
+        for clauses in questions:
+            devices = self.kb.device_words("".join(clauses))
+            if named and not devices:
+                clauses = ["".join(sorted(named)) + clauses[0], *clauses[1:]]
+            named |= devices
+            carried.append(clauses)
+        return carried
 
     def _lead(self, found: _Found) -> float:
         """How far a retriever answer's entry leads the next (the suggest threshold when none is close)."""
@@ -369,17 +389,17 @@ class Answers:
         seen = self._seen(said)
         triggered = self._triggered_topics(said)
         if len(triggered) == 1:
-            return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered)
+            return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered, words=said)
         best = _supported([self._ask(text) for text in candidates])
         if triggered:
             order = {hit.id: i for i, hit in enumerate(best.hits)}
             choices = [t for t in triggered if t != avoid] or triggered
             choices.sort(key=lambda t: order.get(t, len(order)))
-            return _Found(choices[0], best, True, triggered)
+            return _Found(choices[0], best, True, triggered, words=said)
         if any(word in seen for word in rules.not_ours):
             return _Found(None, Answer(Verdict.NONE, []), False)
         if best.verdict is Verdict.ANSWER and not self._ruled_out(best.hits[0].id, seen):
-            return _Found(best.hits[0].id, best, False)
+            return _Found(best.hits[0].id, best, False, words=said)
         if best.verdict is Verdict.ANSWER:
             # The words say it is not this topic (its `unless`): offer the choices rather than answer.
             return _Found(None, Answer(Verdict.SUGGEST, best.hits), False)
@@ -437,7 +457,7 @@ class Answers:
         if found.confident:
             assert found.topic is not None
             # The follow-up's own words decide the slots; the earlier question fills what it does not say.
-            texts = self._compose([found.topic], f"{core}\n{previous.question}", device, first=core)
+            texts = self._compose([(found.topic, core)], f"{core}\n{previous.question}", device)
             parts = [AnswerPart(topic, text) for topic, text in texts]
             if parts:
                 return Reply(Verdict.ANSWER, parts, [], Context(combined, parts[0].topic), None)
@@ -448,12 +468,14 @@ class Answers:
 
     # --- composing the answers
     def _compose(
-        self, topics: list[str], said: str, device: DeviceFacts | None, first: str | None = None
+        self, questions: list[tuple[str, str]], said: str, device: DeviceFacts | None
     ) -> list[tuple[str, str]]:
-        """(topic, answer text) per topic, redirected by the caller's warranty state, in the order asked."""
+        """(topic, answer text) per question, redirected by the caller's warranty state, in the order asked.
+        questions: (topic, the question's own words); its own words decide its slots, the rest of what was
+        said fills what they do not say (「保修期内坏了收费吗，过保以后配件怎么算钱」: two states)."""
         rules = self._current_rules()
         texts: list[tuple[str, str]] = []
-        for topic_id in topics:
+        for topic_id, first in questions:
             topic_id = self._redirected(topic_id, said, device, first)
             if topic_id in {t for t, _ in texts}:
                 continue
@@ -522,7 +544,7 @@ class Answers:
 
     # --- slots
     def _slot(self, name: str, said: str, first: str | None = None) -> str | None:
-        """The slot's value in `first` (a follow-up's own words), else in everything said."""
+        """The slot's value in `first` (the question's own words), else in everything said."""
         for text in ([first] if first else []) + [said]:
             value = self._slot_in(name, clean(text).replace(" ", ""))
             if value is not None:
@@ -730,9 +752,14 @@ def _strip_followup(text: str, rules: _Rules) -> str:
 
 
 def _triggered(topic: _Topic, seen: str) -> bool:
-    if any(word in seen for word in topic.unless):
-        return False
-    return any(all(any(word in seen for word in group) for group in trigger) for trigger in topic.triggers)
+    if _matches(topic.sure_triggers, seen):
+        return True
+    return not any(word in seen for word in topic.unless) and _matches(topic.triggers, seen)
+
+
+def _matches(triggers: list[list[list[str]]], seen: str) -> bool:
+    """Whether any trigger matches: all of its word groups, each with any of its words."""
+    return any(all(any(word in seen for word in group) for group in trigger) for trigger in triggers)
 
 
 def _device_sentence(device: DeviceFacts, rules: _Rules) -> str:
@@ -755,6 +782,10 @@ def _load_rules(path: Path) -> _Rules:
                     for trigger in spec.get("triggers", [])
                 ],
                 unless=[str(word) for word in spec.get("unless", [])],
+                sure_triggers=[
+                    [[str(word) for word in group] for group in trigger]
+                    for trigger in spec.get("sure_triggers", [])
+                ],
                 slot=spec.get("slot"),
                 answers={str(key): str(text) for key, text in spec.get("answers", {}).items()},
                 redirect={str(key): str(value) for key, value in spec.get("redirect", {}).items()},
