@@ -35,8 +35,8 @@ _NO_ADDRESS = re.compile(r"就在医院里|你们(?:以前|之前|上次)来过|
 _ADDRESS_HINT = re.compile(
     r"[省市区县镇乡村路街道巷楼栋层幢弄]|大道|园区|院区|校区|[0-9一二三四五六七八九十]号"
 )
-# A place word that ends a would-be name (「路口」「二楼」「东区」), or one no name holds; 栋 and 道 are in names
-# (「袁国栋」「李道明」).
+# A place word that ends a would-be name (「路口」「二楼」「东区」), or one no name holds; 栋 and 道 are in
+# names (「袁国栋」「李道明」).
 _PLACE_IN_NAME = re.compile(
     r"[省市区县镇乡村路街巷楼层幢弄上下里边口]$|[省市县路街巷幢弄]|大道|园区|校区|[0-9一二三四五六七八九十]号"
 )
