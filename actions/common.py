@@ -16,6 +16,7 @@ from bot.identity import Caller, caller_of, device_shown_to
 from bot.intake import FIELDS, Message, normalise_phone
 from bot.intake_commands import IntakeState
 from bot.replies import NOT_GIVEN
+from bot.safety import HAZARD_INTENT
 from bot.tickets import Origin, find_ticket
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,12 @@ def failed_again(tracker: Tracker, field: str) -> dict[str, int]:
     counts = dict(tracker.get_slot("failed_attempts") or {})
     counts[field] = counts.get(field, 0) + 1
     return counts
+
+
+def hazard_interrupts(message: Message) -> bool:
+    """A form's validator leaves a hazard report unanswered: the safety rules (data/rules/safety.yml) take
+    it."""
+    return message.intent == HAZARD_INTENT
 
 
 def reset(slots: tuple[str, ...], keep: tuple[str, ...] = ()) -> list[EventType]:

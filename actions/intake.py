@@ -22,12 +22,12 @@ from actions.common import (
     caller_of_tracker,
     caller_phone,
     failed_again,
+    hazard_interrupts,
     intake_state,
     latest_message,
     origin_of,
     reset,
 )
-from actions.safety import hazard_interrupts
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.config import settings

@@ -23,6 +23,7 @@ from actions.common import (
     CALLER_SLOTS,
     INTAKE_SLOTS,
     caller_phone,
+    hazard_interrupts,
     latest_message,
     may_see_ticket,
     origin_of,
@@ -38,7 +39,7 @@ from bot.intake import FIELDS, Message, city_of, extract_fields, normalise_phone
 from bot.journal import ticket_journal
 from bot.policy import current_policy
 from bot.replies import NOT_GIVEN
-from bot.safety import ADVERSE_EVENT, HAZARD_INTENT, PERSON_HURT, Finding, SafetyRules, current_safety_rules
+from bot.safety import ADVERSE_EVENT, PERSON_HURT, Finding, SafetyRules, current_safety_rules
 from bot.submission import SubmitOutcome
 from bot.tickets import Registration
 from bot.triage import current_rules
@@ -55,12 +56,6 @@ TIER2_FIELDS = (
     "contact_phone",
 )
 _SERIAL_WORDS = re.compile(r"序列号|编号|SN|[是为：:，,。\s]")
-
-
-def hazard_interrupts(message: Message) -> bool:
-    """A form's validator leaves a hazard report unanswered: the safety rules (data/rules/safety.yml) take
-    it."""
-    return message.intent == HAZARD_INTENT
 
 
 def _instruction(tracker: Tracker) -> str | None:

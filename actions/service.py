@@ -18,6 +18,7 @@ from actions.common import (
     caller_phone,
     failed_again,
     given_slot,
+    hazard_interrupts,
     intake_state,
     latest_message,
     origin_of,
@@ -26,7 +27,6 @@ from actions.common import (
 from actions.handoff import queue_after_complaint, queue_instead_of_callback
 from actions.ratings import ask_for_score, rate
 from actions.requests import registry_fields, request_follow_up
-from actions.safety import hazard_interrupts
 from bot.callbacks import declines_call_back, extension_in, schedule_window, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now

@@ -52,17 +52,17 @@ def cmd_kb_ask(args: argparse.Namespace) -> int:
         )
         return 0
     for question, reply in results:
-        print(f"问：{question}")
+        print(say("kb_cli.question", question=question))
         if reply.verdict is Verdict.ANSWER:
             for part in reply.parts:
-                print(f"答：{part.text}  [{part.topic}]")
+                print(say("kb_cli.answer", text=part.text, topic=part.topic))
         elif reply.verdict is Verdict.SUGGEST:
             print(
                 say("faq_clarify" if reply.clarifying else "faq_suggest")
                 + "；".join(f"{h.question} [{h.id} {h.score:.2f}]" for h in reply.suggestions)
             )
         else:
-            print("（知识库中没有答案）")
+            print(say("kb_cli.no_answer"))
         print()
     return 0
 
@@ -83,10 +83,20 @@ def cmd_kb_gaps(args: argparse.Namespace) -> int:
             kb.learn(learned(session))
             clusters = gap_clusters(session, kb)[: args.limit]
             for number, cluster in enumerate(clusters, start=1):
-                near = f"  最接近：{cluster.suggested.id}" if cluster.suggested else ""
-                print(f"#{number}  {cluster.count} 次  「{cluster.label}」{near}")
+                near = say("kb_cli.nearest", entry=cluster.suggested.id) if cluster.suggested else ""
+                print(
+                    say(
+                        "kb_cli.cluster",
+                        number=number,
+                        count=cluster.count,
+                        label=cluster.label,
+                        nearest=near,
+                    )
+                )
                 for question in cluster.questions:
-                    down = f"，{question.thumbs_down} 次答非所问" if question.thumbs_down else ""
+                    down = (
+                        say("kb_cli.thumbs_down", count=question.thumbs_down) if question.thumbs_down else ""
+                    )
                     print(f"      {question.count:>3}  {question.question}{down}")
             print(f"{len(clusters)} group(s) of missed questions")
             return 0
