@@ -32,6 +32,7 @@ _FILLER_PHRASES = re.compile(
 )
 _NO_ADDRESS = re.compile(r"就在医院里|你们(?:以前|之前|上次)来过|不知道|不清楚|不记得|同上|一样")
 # 号 only after a number: 「序列号」「型号」 are no house numbers.
+_ASKS = re.compile(r"[？?]|吗$|多久|多长时间|什么时候|怎么|能不能|几点")
 _ADDRESS_HINT = re.compile(
     r"[省市区县镇乡村路街道巷楼栋层幢弄]|大道|园区|院区|校区|[0-9一二三四五六七八九十]号"
 )
@@ -214,8 +215,8 @@ def address(text: str) -> str | None:
     alone."""
     if is_payload(text):
         return None
-    if person(text.strip()) == text.strip():
-        return None  # 「袁国栋」: a name, though 栋 is a place word
+    if person(text.strip()) == text.strip() or _ASKS.search(text):
+        return None  # 「袁国栋」: a name, though 栋 is a place word; 「…多久能到？我们在县里」: a question
     value = _FILLER_PHRASES.sub("", text.strip())
     value = strip_around(value)
     value = re.sub(r"^(?:地址|地点|位置)(?:是|在)?[：:\s]*", "", value)

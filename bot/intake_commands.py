@@ -216,7 +216,7 @@ def interpret(
     if found:
         return found
     said = fields.strip_around(text)
-    for filled in _SAID_ON_ITS_OWN:
+    for filled in _SAID_ON_ITS_OWN if message.intent not in DIGRESSIONS else ():
         value = fields.VALIDATORS[filled](text)
         current = str(state.values.get(filled) or "")
         if value and current not in ("", NOT_GIVEN, value) and len(value) >= 0.8 * len(said):
