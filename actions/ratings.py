@@ -6,12 +6,14 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
 from actions.common import latest_message
 from bot.callbacks import declines_call_back
 from bot.clock import utc_now
 from bot.context import TICKETS, Lookup, referenced_ticket
 from bot.db import session_scope
+from bot.db.models import Ticket
 from bot.intake import find_ticket_number, normalise_phone, says_unknown
 from bot.policy import current_policy
 from bot.ratings import (
@@ -40,15 +42,7 @@ def rate(
             waiting = None if target.kind is Target.NOT_DONE else {"score": score, "comment": comment}
             return [*events, SlotSet("pending_rating", waiting)]
         ticket = target.ticket
-        record_rating(
-            session,
-            ticket,
-            score,
-            comment,
-            sender_id=tracker.sender_id,
-            channel=tracker.get_latest_input_channel() or "rest",
-            at=utc_now(),
-        )
+        _record(session, tracker, ticket, score, comment)
         done: list[EventType] = [SlotSet("pending_rating", None)]
         if not needs_review(score, policy):
             dispatcher.utter_message(text=say("rating_thanks", score=score))
@@ -93,19 +87,23 @@ def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
     return [*done, SlotSet("contact_phone", phone)]
 
 
+def _record(session: Session, tracker: Tracker, ticket: Ticket | None, score: int, comment: str) -> None:
+    record_rating(
+        session,
+        ticket,
+        score,
+        comment,
+        sender_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "rest",
+        at=utc_now(),
+    )
+
+
 def _rate_without_ticket(
     dispatcher: CollectingDispatcher, tracker: Tracker, score: int, comment: str
 ) -> list[EventType]:
     with session_scope() as session:
-        record_rating(
-            session,
-            None,
-            score,
-            comment,
-            sender_id=tracker.sender_id,
-            channel=tracker.get_latest_input_channel() or "rest",
-            at=utc_now(),
-        )
+        _record(session, tracker, None, score, comment)
     low = needs_review(score, current_policy())
     dispatcher.utter_message(text=say("rating_low_unlinked" if low else "rating_thanks", score=score))
     return [SlotSet("pending_rating", None)]
