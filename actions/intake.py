@@ -827,34 +827,37 @@ def _flow_events(
         and message.text.strip()
         and not message.text.strip().startswith("/")
     ):
-        # Fits no field: said so, never stored; the form asks the question again.
-        if requested == "device":
-            return _device_not_named(message.text.strip(), dispatcher, tracker)
-        repeated = _already_given(message.text, tracker)
-        if repeated:
-            # 「检验科」 again to the address question: kept already; the question is what is missing.
-            dispatcher.utter_message(text=say("intake_already_noted", label=FIELD_LABELS[repeated]))
-            return [SlotSet(requested, None)]
-        if requested in _MAY_STAY_EMPTY:
-            counts = failed_again(tracker, requested)
-            if gives_up(counts[requested]):
-                # Asked twice without an answer: left for the engineer's call, as the serial is.
-                dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[requested]))
-                return [SlotSet(requested, NOT_GIVEN), SlotSet("failed_attempts", counts)]
-            events: list[EventType] = [SlotSet("failed_attempts", counts)]
-        else:
-            events = []
-        if requested == "clinical_impact":
-            dispatcher.utter_message(
-                text=say("impact_unclear")
-            )  # e.g. a bare 「对」: what the impact is, in words
-        else:
-            label = FIELD_LABELS.get(requested, requested)
-            dispatcher.utter_message(
-                text=say("intake_not_a_value", value=message.text.strip()[:30], label=label)
-            )
-        return [SlotSet(requested, None), *events]
+        return _not_a_value(requested, message.text.strip(), dispatcher, tracker)
     return None
+
+
+def _not_a_value(
+    requested: str, said: str, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    """A reply that fits no field: said so, never stored, and the question asked again; a value given before
+    is acknowledged, and a field the engineer can learn on the phone is left open after two such replies."""
+    if requested == "device":
+        return _device_not_named(said, dispatcher, tracker)
+    repeated = _already_given(said, tracker)
+    if repeated:
+        # 「检验科」 again to the address question: kept already; the question is what is missing.
+        dispatcher.utter_message(text=say("intake_already_noted", label=FIELD_LABELS[repeated]))
+        return [SlotSet(requested, None)]
+    events: list[EventType] = []
+    if requested in _MAY_STAY_EMPTY:
+        counts = failed_again(tracker, requested)
+        if gives_up(counts[requested]):
+            dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[requested]))
+            return [SlotSet(requested, NOT_GIVEN), SlotSet("failed_attempts", counts)]
+        events.append(SlotSet("failed_attempts", counts))
+    if requested == "clinical_impact":
+        dispatcher.utter_message(
+            text=say("impact_unclear")
+        )  # e.g. a bare 「对」: what the impact is, in words
+    else:
+        label = FIELD_LABELS.get(requested, requested)
+        dispatcher.utter_message(text=say("intake_not_a_value", value=said[:30], label=label))
+    return [SlotSet(requested, None), *events]
 
 
 def _already_given(said: str, tracker: Tracker) -> str | None:

@@ -317,69 +317,18 @@ def read_fields(
 
 
 def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules) -> list[Command]:
+    """The fields a message gives: those it names, those of an opening report, the impact its words state, and
+    the answer to the question asked (or the other fields said to it)."""
     text = message.text.strip()
-    commands: dict[str, Command] = {}
-
-    def put(command: Command) -> None:
-        if command.field and command.field not in commands:
-            commands[command.field] = command
-
+    found: dict[str, Command] = {}
     labelled = _labelled(text, state, catalogue)
-    for command in labelled:
-        put(command)
-    for command in _codes(message, state, text):
-        put(command)
-    for command in _entities(message, state, catalogue, text):
-        put(command)
+    for command in [*labelled, *_codes(message, state, text), *_entities(message, state, catalogue, text)]:
+        _put(found, command)
     # The opening report, also when it answers 「请描述一下故障」 after a bare 「报修」.
     starting = state.requested is None or (
         state.requested == "fault_description" and not any(state.values.get(f) for f in _CALLER_FIELDS)
     )
-    if starting and "hospital" not in commands:
-        # A report in free text names its hospital by the hospital word (「…我是驻马店市中心医院检验科的…」).
-        named = fields.hospital(text)
-        if named:
-            put(Command(Do.SET, "hospital", named))
-    if starting:
-        # 「…，地址芜湖市鸠江区银湖北路88号」: a part of the opening report that starts with a field's name.
-        for part in re.split(r"[，,；;。\n]+", text):
-            match = _SEGMENT.match(part)
-            if match is None:
-                continue
-            target = _target(match.group(1))
-            if target in _PLACE_AND_PEOPLE and target not in commands:
-                value = fields.VALIDATORS[target](match.group(2))
-                if value:
-                    put(Command(Do.SET, target, value))
-    if len(labelled) >= 3:
-        # An unlabelled part of a labelled report that is a whole department or hospital (「…第四医院，急诊
-        # 检验科，联系人 …」).
-        for part in re.split(r"[，,；;。\n]+", text):
-            part = fields.strip_around(part)
-            if not part or _SEGMENT.match(part) or re.search("[：:]", part):
-                continue
-            for target in ("department", "hospital"):
-                if target not in commands and fields.VALIDATORS[target](part) == part:
-                    put(Command(Do.SET, target, part))
-                    break
-    if (
-        (starting or state.requested == "hospital")
-        and _may_fill(state, "department")
-        and "department" not in commands
-    ):
-        department = fields.department_in(text)
-        if department:
-            put(Command(Do.SET, "department", department))
-    if starting or (state.requested in CONTACT_QUESTIONS and _may_fill(state, "contact_person")):
-        person = fields.person_in(text)
-        tagged = commands.get("contact_person")
-        if person and (tagged is None or (person != tagged.value and person.startswith(str(tagged.value)))):
-            # The caller's own words beat a name NLU cut short (「我是蒲建军」 tagged 「蒲」).
-            commands["contact_person"] = Command(Do.SET, "contact_person", person)
-    if starting or state.requested == "fault_description":
-        fault = fields.fault(text) if starting or message.intent == "report_fault" or len(text) > 4 else None
-        if fault and not _only_other_fields(text, commands) and _names_a_symptom(fault, catalogue):
-            put(Command(Do.SET, "fault_description", _without_other_fields(fault, commands)))
+    _read_report(message, state, catalogue, found, starting=starting, labelled=len(labelled))
     impact = rules.impact_of(text)
     known = rules.impact_of(state.values.get("clinical_impact"))
     changes_urgency = bool(impact and known and impact.urgent != known.urgent)
@@ -387,45 +336,113 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         impact
         and (starting or state.requested == READBACK or changes_urgency)
         and not labelled  # 「故障那里写得不准，不是开不了机…」 corrects the fault, not the impact
-        and "clinical_impact" not in commands
+        and "clinical_impact" not in found
     ):
         # Urgency from the caller's own words (never from a department's name: bot/triage.py leaves those
         # out).
         value = impact.label if starting else fields.clinical_impact(text)
         if value and (starting or state.values.get("clinical_impact") != value):
-            put(Command(Do.SET if starting else Do.CORRECT, "clinical_impact", value))
+            _put(found, Command(Do.SET if starting else Do.CORRECT, "clinical_impact", value))
+    _read_answer(message, state, found, labelled=bool(labelled), impact_said=impact is not None)
+    return list(found.values())
+
+
+def _put(found: dict[str, Command], command: Command) -> None:
+    """The first command for a field stands."""
+    if command.field and command.field not in found:
+        found[command.field] = command
+
+
+def _read_report(
+    message: Message,
+    state: IntakeState,
+    catalogue: Catalogue,
+    found: dict[str, Command],
+    *,
+    starting: bool,
+    labelled: int,
+) -> None:
+    """What a report says in passing: its hospital, department, the caller's name, parts that start with a
+    field's name, and the fault."""
+    text = message.text.strip()
+    if starting and "hospital" not in found:
+        # A report in free text names its hospital by the hospital word (「…我是驻马店市中心医院检验科的…」).
+        named = fields.hospital(text)
+        if named:
+            _put(found, Command(Do.SET, "hospital", named))
+    for part in re.split(r"[，,；;。\n]+", text) if starting else ():
+        # 「…，地址芜湖市鸠江区银湖北路88号」: a part of the opening report that starts with a field's name.
+        match = _SEGMENT.match(part)
+        target = _target(match.group(1)) if match else None
+        if match and target in _PLACE_AND_PEOPLE and target not in found:
+            value = fields.VALIDATORS[target](match.group(2))
+            if value:
+                _put(found, Command(Do.SET, target, value))
+    for part in re.split(r"[，,；;。\n]+", text) if labelled >= 3 else ():
+        # An unlabelled part of a labelled report that is a whole department or hospital (「…第四医院，急诊
+        # 检验科，联系人 …」).
+        part = fields.strip_around(part)
+        if not part or _SEGMENT.match(part) or re.search("[：:]", part):
+            continue
+        target = next(
+            (t for t in ("department", "hospital") if t not in found and fields.VALIDATORS[t](part) == part),
+            None,
+        )
+        if target:
+            _put(found, Command(Do.SET, target, part))
+    if (starting or state.requested == "hospital") and _may_fill(state, "department"):
+        department = fields.department_in(text)
+        if department:
+            _put(found, Command(Do.SET, "department", department))
+    if starting or (state.requested in CONTACT_QUESTIONS and _may_fill(state, "contact_person")):
+        person = fields.person_in(text)
+        tagged = found.get("contact_person")
+        if person and (tagged is None or (person != tagged.value and person.startswith(str(tagged.value)))):
+            # The caller's own words beat a name NLU cut short (「我是蒲建军」 tagged 「蒲」).
+            found["contact_person"] = Command(Do.SET, "contact_person", person)
+    if starting or state.requested == "fault_description":
+        fault = fields.fault(text) if starting or message.intent == "report_fault" or len(text) > 4 else None
+        if fault and not _only_other_fields(text, found) and _names_a_symptom(fault, catalogue):
+            _put(found, Command(Do.SET, "fault_description", _without_other_fields(fault, found)))
+
+
+def _read_answer(
+    message: Message, state: IntakeState, found: dict[str, Command], *, labelled: bool, impact_said: bool
+) -> None:
+    """The answer to the question asked; else the other fields its parts fit, an impact said ahead of its
+    question, or the name among a contact reply's parts."""
+    text = message.text.strip()
     requested = state.requested
     # A field named (「地址那里不对 应该是…」) is what the message is about, not an answer to the question.
     # A name and nothing else, to the name question, whatever NLU made of it (「修长海」 read as a question).
     bare_name = requested == "contact_person" and fields.person(text) == fields.strip_around(text)
     answers = not labelled and (message.intent not in DIGRESSIONS or bare_name)
-    if requested in fields.VALIDATORS and requested not in commands and answers:
-        for command in _free_answer(requested, text, state, commands):
-            put(command)
+    if requested in fields.VALIDATORS and requested not in found and answers:
+        for command in _free_answer(requested, text, state, found):
+            _put(found, command)
     if requested in _NO_FREE_TEXT and answers and not (_ONLY_AGREES.match(text) or _BARE_NO.match(text)):
         # 「郑州市金水区经三路5号」 to 「要先试试吗？」 or to 「是哪台设备？」: the caller goes on with the
         # registration (kept; the question is asked again)
-        for command in _fitting_parts(requested, text, state, commands):
-            put(command)
+        for command in _fitting_parts(requested, text, state, found):
+            _put(found, command)
     asked_other = requested in fields.VALIDATORS or requested in _NO_FREE_TEXT
-    if asked_other and not commands and impact and _may_fill(state, "clinical_impact"):
+    if asked_other and not found and impact_said and _may_fill(state, "clinical_impact"):
         # 「重金属检测暂停了」 said when the name is asked: the impact, ahead of its question (the name is
         # asked again)
         value = fields.clinical_impact(text)
         if value:
-            put(Command(Do.SET, "clinical_impact", value))
+            _put(found, Command(Do.SET, "clinical_impact", value))
     if (
         requested in CONTACT_QUESTIONS
-        and len(commands) >= 2
-        and "contact_person" not in commands
+        and len(found) >= 2
+        and "contact_person" not in found
         and _may_fill(state, "contact_person")
     ):
         # 「…医院 检验科 宫伟 139…」 to a contact question, whatever intent NLU reads: the part no other field
         # took is the name.
-        name = name_among(text, {field: command.value for field, command in commands.items()})
+        name = name_among(text, {field: command.value for field, command in found.items()})
         if name:
-            put(Command(Do.SET, "contact_person", name))
-    return list(commands.values())
+            _put(found, Command(Do.SET, "contact_person", name))
 
 
 _NO_SYMPTOM = re.compile(
