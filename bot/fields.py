@@ -65,7 +65,8 @@ _PLACE_WORD_SURNAMES = "路楼"
 _PLACE_WORD = re.compile(r"[上下里外口前后边头]")  # 「楼上」「路口」 are places
 # Phrases of waiting or checking, never names: 「等一下」「稍等」「我问问」「马上」.
 _NOT_A_NAME = re.compile(
-    r"一下|稍等|等等|等会|^等下$|^等我|^马上$|^开始|^可以|问问|看看|找找|回头|派人|派个|^赶紧|^赶快|^快点|^尽快"
+    r"一下|稍等|等等|等会|^等下$|^等我|^马上$|^开始|^可以|^提交|^确认|^没错|问问|看看|找找|回头|派人|派个|^赶紧|^赶快"
+    r"|^快点|^尽快"
 )
 _AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没错|ok|OK|yes)[。！!，,.~ ]*$")
 
@@ -270,6 +271,10 @@ def clinical_impact(text: str) -> str | None:
         return None
     if not value or _AGREES.match(value) or not re.search(f"[{HAN}]", value):
         return None
+    if not re.search(
+        f"[{HAN}]", re.sub(r"没错|没问题|对的?|是的|提交吧?|确认|可以|好的?|行|嗯|就这样吧?", "", value)
+    ):
+        return None  # 「没错 提交吧」: a yes to the read-back, said to the impact question
     if normalise_phone(value) and len(re.sub(r"[\d\s\-+]", "", value)) < 3:
         return None
     return value

@@ -541,6 +541,10 @@ def _fits(target: str, raw: str, catalogue: Catalogue) -> bool:
 def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
     if target == "device":
         return catalogue.device_in_text(raw) or (fields.strip_around(raw) or None)
+    if target == "contact_person":
+        raw = re.sub(
+            r"[\d\-－\s]{7,}", " ", raw
+        ).strip()  # 「报修人: 郎玉洁 13900053947」: the phone is read apart
     return fields.VALIDATORS[target](raw)
 
 

@@ -626,3 +626,16 @@ def test_a_field_left_open_may_still_be_given(catalogue, rules) -> None:
         values={**FULL, "site_address": "未提供"},
     )
     assert found == [("set", "site_address", "开封市禹王台区五一路1号")]
+
+
+def test_a_labelled_name_followed_by_its_phone_is_both(catalogue, rules) -> None:
+    text = "单位: 潍坊市人民医院\n科室: 检验科\n报修人: 郎玉洁 13900053947\n问题: 流动池进气泡"
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert (values["contact_person"], values["contact_phone"]) == ("郎玉洁", "13900053947")
+
+
+def test_a_yes_to_the_read_back_said_to_the_impact_question_is_no_impact(catalogue, rules) -> None:
+    assert (
+        commands("没错 提交吧", "clinical_impact", catalogue, rules, values={"fault_description": "报错"})
+        == []
+    )
