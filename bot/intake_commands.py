@@ -335,7 +335,9 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     if (
         impact
         and (starting or state.requested == READBACK or changes_urgency)
-        and not labelled  # 「故障那里写得不准，不是开不了机…」 corrects the fault, not the impact
+        and (
+            starting or not labelled
+        )  # 「故障那里写得不准，不是开不了机…」 corrects the fault, not the impact
         and "clinical_impact" not in found
     ):
         # Urgency from the caller's own words (never from a department's name: bot/triage.py leaves those
@@ -540,7 +542,14 @@ def _fits(target: str, raw: str, catalogue: Catalogue) -> bool:
 
 def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
     if target == "device":
-        return catalogue.device_in_text(raw) or (fields.strip_around(raw) or None)
+        # Not in the catalogue: a short name as said, never a symptom (「设备坏了开不了机…」 names no device).
+        named = fields.strip_around(raw)
+        plain = (
+            named
+            and len(named) <= 12
+            and not re.search(r"[，,。；;]|坏|不了|报警|报错|故障|不动|不亮", named)
+        )
+        return catalogue.device_in_text(raw) or (named if plain else None)
     if target == "contact_person":
         raw = re.sub(
             r"[\d\-－\s]{7,}", " ", raw

@@ -639,3 +639,15 @@ def test_a_yes_to_the_read_back_said_to_the_impact_question_is_no_impact(catalog
         commands("没错 提交吧", "clinical_impact", catalogue, rules, values={"fault_description": "报错"})
         == []
     )
+
+
+def test_a_report_opening_with_the_word_device_names_no_device_but_keeps_its_impact(catalogue, rules) -> None:
+    values = values_of(
+        interpret(
+            Message("设备坏了开不了机，急诊样本在等，快派工程师来", "report_fault", []),
+            IntakeState(),
+            catalogue,
+            rules,
+        )
+    )
+    assert "device" not in values and rules.impact_of(values["clinical_impact"]).urgent
