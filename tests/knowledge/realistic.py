@@ -1,7 +1,7 @@
 """The realistic question sets of issue 14 (dev_realistic*.yml, heldout_realistic.yml,
-heldout_realistic_second.yml, heldout_realistic_third.yml, heldout_realistic_fourth.yml) and how a caller's
-outcome is counted: read by bench/kb_quality.py --realistic and
-tests/knowledge/test_realistic_questions.py."""
+heldout_realistic_second.yml, heldout_realistic_third.yml, heldout_realistic_fourth.yml,
+heldout_realistic_fifth.yml) and how a caller's outcome is counted: read by bench/kb_quality.py --realistic
+and tests/knowledge/test_realistic_questions.py."""
 
 from __future__ import annotations
 
