@@ -24,6 +24,7 @@ from bot.context import TICKETS, Lookup, asks_about_booking, books_again, ordina
 from bot.db import session_scope
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
 from bot.policy import current_policy
+from bot.replies import NOT_GIVEN
 from bot.submission import note_repeat_report
 from bot.texts import say
 from bot.ticket_changes import changes_a_ticket
@@ -105,10 +106,11 @@ async def request_follow_up(
         about = say("complaint_about", number=number) if number else ""
         dispatcher.utter_message(text=say("complaint_heard", about=about))
         if number:
-            # The ticket complained about: where it stands, and if its promise has passed, escalated now.
+            # The ticket complained about: where it stands, and if its promise has passed, escalated now —
+            # told only to a caller who may see it (bot/identity.py).
             with session_scope() as session:
                 named = find_ticket(session, number)
-                if named is not None:
+                if named is not None and caller_of_tracker(session, tracker).may_see(named):
                     dispatcher.utter_message(text=answer_about(session, named, utc_now()))
     return None
 
@@ -129,6 +131,25 @@ def registry_fields(message: Message, tracker: Tracker) -> dict[str, Any]:
             "department": device.department,
             "device": f"{device.device_type} {device.model}",
         }
+
+
+def named_ticket_fields(message: Message, tracker: Tracker) -> dict[str, Any]:
+    """A ticket of before named by its number (「SR… 两天了没人来，我要投诉」) answers the same: its hospital,
+    department and device, for a caller who may see it."""
+    number = find_ticket_number(message.text)
+    if number is None:
+        return {}
+    with session_scope() as session:
+        ticket = find_ticket(session, number)
+        if ticket is None or not caller_of_tracker(session, tracker).may_see(ticket):
+            return {}
+        named = {
+            "serial_number": ticket.serial_number,
+            "hospital": ticket.hospital,
+            "department": ticket.department,
+            "device": ticket.device,
+        }
+        return {field: value for field, value in named.items() if value and value != NOT_GIVEN}
 
 
 def repeat_report(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> bool:

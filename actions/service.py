@@ -26,7 +26,7 @@ from actions.common import (
 )
 from actions.handoff import queue_after_complaint, queue_instead_of_callback
 from actions.ratings import ask_for_score, rate
-from actions.requests import registry_fields, request_follow_up
+from actions.requests import named_ticket_fields, registry_fields, request_follow_up
 from bot.callbacks import declines_call_back, extension_in, schedule_window, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
@@ -91,7 +91,8 @@ class ActionStartServiceRequest(Action):
         if registered:
             dispatcher.utter_message(text=say("serial_known_request", **registered))
         given = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
-        found = {**{f: v for f, v in given.items() if v is not None}, **registered}
+        named = named_ticket_fields(message, tracker)
+        found = {**{f: v for f, v in given.items() if v is not None}, **named, **registered}
         events += [
             SlotSet(f, v)
             for f, v in found.items()

@@ -164,8 +164,10 @@ def department_in(text: str) -> str | None:
 
 
 # A caller who says who they are in a report: 「我是…检验科的刘燕，」「我叫王敏」「联系人马晓东」「同事郑阳」.
+# A title said before the name is part of who they are, not the name: 「我是…检验科主任邵志刚」.
 _SELF_NAMED = re.compile(
-    rf"(?:我是|我叫|联系人是?|找|同事)(?:[^，,。；;！!？?\s]{{0,30}}的)?([{HAN}]{{2,4}}?)(?=[，,。；;！!？?\s]|电话|手机|$)"
+    rf"(?:我是|我叫|联系人是?|找|同事)(?:[^，,。；;！!？?\s]{{0,30}}(?:的|{_TITLE}))?([{HAN}]{{2,4}}?)"
+    rf"(?=[，,。；;！!？?\s]|电话|手机|$)"
 )
 
 

@@ -10,7 +10,7 @@ validator (bot/fields.py): what fits another field goes there, what fits none is
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -211,6 +211,9 @@ def interpret(
     if _LEAVE.search(text):
         return [Command(Do.LEAVE)]
     found = _fields(message, state, catalogue, rules)
+    swapped = _swapped(text, state)
+    if swapped and swapped.field not in {c.field for c in found}:
+        found.append(swapped)
     if state.requested == READBACK:
         return _at_readback(text, message.intent, found)
     if found:
@@ -261,6 +264,33 @@ _SPOKEN_DIGITS_END = re.compile(
 _FIELD_CUE = re.compile(
     r"^\s*(?:我是|我叫|我姓|(?:联系|手机|电话)(?:号码?)?是|联系人|电话|手机|序列号|编号是|地址)"
 )
+
+
+# 「刚才说错了，不是样本针，是试剂针撞了」: a word of what was given, said wrong, without naming its field.
+_NOT_X_BUT_Y = re.compile(
+    r"不是([^，,。；;！!？?\s]{1,12}?)[，,。\s]*(?:而|其实|应该)?是([^，,。；;！!？?\s]{1,20})"
+)
+
+
+def _swapped(text: str, state: IntakeState) -> Command | None:
+    """The one field given before that holds the word said wrong, with the right word in its place."""
+    match = _NOT_X_BUT_Y.search(text)
+    if match is None:
+        return None
+    wrong, right = match.group(1), re.sub(r"[了啊吧呀的哈]+$", "", match.group(2))
+    holding = [
+        (field, str(value))
+        for field, value in state.values.items()
+        if field in fields.VALIDATORS and value and value != NOT_GIVEN and wrong in str(value)
+    ]
+    if len(holding) != 1 or not right:
+        return None
+    field, value = holding[0]
+    after = value[value.index(wrong) + len(wrong) :]
+    if len(right) > len(wrong) and after[:1] == right[len(wrong) : len(wrong) + 1]:
+        right = right[: len(wrong)]  # 「是试剂针撞了」 for 「样本针撞针了」: the word, not the rest again
+    corrected = fields.VALIDATORS[field](value.replace(wrong, right, 1))
+    return Command(Do.CORRECT, field, corrected) if corrected else None
 
 
 def _punctuated(text: str) -> str:
@@ -346,7 +376,23 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         if value and (starting or state.values.get("clinical_impact") != value):
             _put(found, Command(Do.SET if starting else Do.CORRECT, "clinical_impact", value))
     _read_answer(message, state, found, labelled=bool(labelled), impact_said=impact is not None)
+    if impact and not starting and state.requested not in (None, READBACK, "clinical_impact"):
+        _impact_in_passing(text, state, found, rules)
     return list(found.values())
+
+
+def _impact_in_passing(text: str, state: IntakeState, found: dict[str, Command], rules: TriageRules) -> None:
+    """「急诊科，病人都在等着呢」 to the department question: the answer, and the impact in a part of its
+    own."""
+    if "clinical_impact" in found or state.values.get("clinical_impact") not in (None, "", NOT_GIVEN):
+        return
+    given = [str(c.value) for c in found.values() if c.value]
+    for part in re.split(r"[，,；;。！!\s]+", text):
+        if part and not any(part in value or value in part for value in given) and rules.impact_of(part):
+            value = fields.clinical_impact(part)
+            if value:
+                _put(found, Command(Do.SET, "clinical_impact", value))
+                return
 
 
 def _put(found: dict[str, Command], command: Command) -> None:
@@ -406,6 +452,25 @@ def _read_report(
         fault = fields.fault(text) if starting or message.intent == "report_fault" or len(text) > 4 else None
         if fault and not _only_other_fields(text, found) and _names_a_symptom(fault, catalogue):
             _put(found, Command(Do.SET, "fault_description", _without_other_fields(fault, found)))
+    elif len(found) >= _A_REPORT_AGAIN and state.values.get("fault_description"):
+        # The whole report said again later (「是EL-300，序列号…，钠钾都报电极漂移，地址…」 after
+        # 「电解质仪用不了了，病人等着」): the symptom it adds is part of the fault.
+        known = str(state.values["fault_description"])
+        fault = fields.fault(text)
+        rest = _without_other_fields(fault, found) if fault else ""
+        said = [str(c.value) for c in found.values() if c.field != "device" and c.value]
+        more = "，".join(
+            p
+            for p in re.split(r"[，,；;。]+", rest)
+            if _names_a_symptom(p, catalogue)
+            and not re.search(_LABEL, p)
+            and not any(value in p or p in value for value in said)
+        )
+        if more and more not in known:
+            _put(found, Command(Do.CORRECT, "fault_description", f"{known}；{more}"))
+
+
+_A_REPORT_AGAIN = 3  # fields a later message gives besides the fault for its symptom to be added
 
 
 def _read_answer(
@@ -497,7 +562,12 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
             if change and change.strip() not in ("是", "为", "写"):
                 commands.append(Command(Do.ASK_AGAIN, target))  # 「电话写错了」
             continue
-        if not change and len(segments) == 1 and not segment.lstrip().upper().startswith(label.upper()):
+        # A field's name inside a sentence (「…的地址…」) names nothing; one that opens a comma part does
+        # (「…体检中心，地址大同市…」).
+        opens_part = segment.lstrip().upper().startswith(label.upper()) or re.search(
+            r"[，,；;。\n]\s*$", segment[: match.start(1)]
+        )
+        if not change and len(segments) == 1 and not opens_part:
             continue
         value = _validated(target, raw, catalogue)
         if target == "contact_phone" and value and _SECOND_PHONE.search(text):
@@ -610,7 +680,7 @@ def _entities(message: Message, state: IntakeState, catalogue: Catalogue, text: 
         elif target == "contact_person":
             checked = fields.person(_surname_or_name(value, text))
         else:
-            checked = fields.department(value)
+            checked = fields.department(complete_from(value, text, fields.department_in))
         if checked:
             commands.append(Command(Do.SET, target, checked))
     if _may_fill(state, "device"):
@@ -620,9 +690,10 @@ def _entities(message: Message, state: IntakeState, catalogue: Catalogue, text: 
     return commands
 
 
-def complete_from(value: str, text: str) -> str:
-    """A hospital name with what the message says right before it (its city), when the tagger cut that off."""
-    whole = fields.hospital(text)
+def complete_from(value: str, text: str, find: Callable[[str], str | None] = fields.hospital) -> str:
+    """A name with what the message says right before it, when the tagger cut that off: a hospital's city,
+    a department's 「急诊」 (「急诊检验科」 tagged 「检验科」)."""
+    whole = find(text)
     return whole if whole and value and whole.endswith(value) else value
 
 

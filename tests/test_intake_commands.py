@@ -76,6 +76,47 @@ def test_answers_go_to_the_field_they_fit(text, requested, wanted, catalogue, ru
     assert values_of(found) == wanted
 
 
+@pytest.mark.parametrize(
+    ("text", "requested", "wanted"),
+    [
+        (
+            "大同市云冈医院体检中心，地址大同市平城区云冈路31号",
+            "hospital",
+            {
+                "hospital": "大同市云冈医院",
+                "department": "体检中心",
+                "site_address": "大同市平城区云冈路31号",
+            },
+        ),
+        (
+            "我是衢州市柯城医院检验科主任邵志刚，电话13900351386",
+            "hospital",
+            {
+                "hospital": "衢州市柯城医院",
+                "department": "检验科",
+                "contact_person": "邵志刚",
+                "contact_phone": "13900351386",
+            },
+        ),
+    ],
+)
+def test_the_parts_of_a_reply_each_fill_their_field(text, requested, wanted, catalogue, rules) -> None:
+    # A part that opens with a field's name (「，地址…」), a name after the caller's title (「主任邵志刚」).
+    tagged = [{"entity": "hospital", "value": wanted["hospital"]}]  # as NLU tags it
+    message = Message(text, "inform", tagged)
+    found = values_of(read_fields(message, IntakeState(requested, {}), catalogue, rules))
+    assert {f: v for f, v in found.items() if f in wanted} == wanted
+
+
+def test_the_word_address_inside_a_sentence_names_no_address(catalogue, rules) -> None:
+    found = values_of(
+        read_fields(
+            Message("你们知道我们医院的地址吧", None, []), IntakeState("hospital", {}), catalogue, rules
+        )
+    )
+    assert "site_address" not in found
+
+
 def test_a_contact_reply_read_as_another_intent_still_gives_the_name(catalogue, rules) -> None:
     # NLU tags the hospital and department but reads 「投诉」-like words into it: no free answer is taken.
     entities = [
@@ -651,3 +692,75 @@ def test_a_report_opening_with_the_word_device_names_no_device_but_keeps_its_imp
         )
     )
     assert "device" not in values and rules.impact_of(values["clinical_impact"]).urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "field", "value"),
+    [
+        # a word said wrong, its field not named: the one field that holds it
+        (
+            "不好意思刚才说错了，不是样本针，是试剂针撞了",
+            "contact_person",
+            "fault_description",
+            "试剂针撞针了",
+        ),
+        ("不是检验室，是免疫室", "contact_phone", "department", "急诊免疫室"),
+        ("不是1号 是7号", READBACK, "site_address", "许昌市魏都区健康路7号"),
+    ],
+)
+def test_not_this_but_that_corrects_the_field_holding_it(
+    text, requested, field, value, catalogue, rules
+) -> None:
+    found = values_of(interpret(Message(text, None, []), IntakeState(requested, FULL), catalogue, rules))
+    assert found == {field: value}
+
+
+def test_not_this_but_that_changes_nothing_when_no_field_holds_it(catalogue, rules) -> None:
+    found = interpret(
+        Message("不是很急，是有点慢", None, []), IntakeState("contact_person", FULL), catalogue, rules
+    )
+    assert "fault_description" not in values_of(found)
+
+
+def test_a_report_said_again_later_adds_its_symptom_to_a_vague_fault(catalogue, rules) -> None:
+    values = {"fault_description": "急诊的电解质仪用不了了，抢救室好几个病人等着结果呢"}
+    text = "是EL-300，序列号EL25080613，曲靖市麒麟医院急诊科的，钠钾都报电极漂移，联系人施晓梅 13900149036"
+    message = Message(text, "report_fault", [{"entity": "hospital", "value": "曲靖市麒麟医院"}])
+    found = values_of(interpret(message, IntakeState("serial_number", values), catalogue, rules))
+    assert found["fault_description"] == f"{values['fault_description']}；钠钾都报电极漂移"
+    assert found["serial_number"] == "EL25080613" and found["contact_phone"] == "13900149036"
+
+
+def test_details_said_later_add_nothing_to_the_fault(catalogue, rules) -> None:
+    values = {"fault_description": "样本针撞针了"}
+    text = "许昌市中心医院检验科，KR-800生化仪序列号KR99990002，地址许昌市魏都区健康路1号"
+    message = Message(text, "report_fault", [{"entity": "hospital", "value": "许昌市中心医院"}])
+    found = values_of(interpret(message, IntakeState("serial_number", values), catalogue, rules))
+    assert "fault_description" not in found and found["serial_number"] == "KR99990002"
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "field", "impact"),
+    [
+        ("急诊科，病人都在等着呢", "department", "department", "病人都在等着"),
+        ("儿科门诊，小孩的血常规都排着队", "department", "department", "小孩的血常规都排着队"),
+        ("王芳 13900112233 急诊在等", "contact_person", "contact_phone", "急诊在等"),
+    ],
+)
+def test_an_impact_said_with_an_answer_is_kept_too(text, requested, field, impact, catalogue, rules) -> None:
+    found = values_of(interpret(Message(text, "inform", []), IntakeState(requested, {}), catalogue, rules))
+    assert field in found and found["clinical_impact"] == impact
+
+
+def test_an_answer_alone_holds_no_impact(catalogue, rules) -> None:
+    found = values_of(
+        interpret(Message("急诊检验科", "inform", []), IntakeState("department", {}), catalogue, rules)
+    )
+    assert found == {"department": "急诊检验科"}
+
+
+def test_a_department_the_tagger_cut_short_is_kept_whole(catalogue, rules) -> None:
+    message = Message("急诊检验科", "inform", [{"entity": "department", "value": "检验科"}])
+    assert values_of(interpret(message, IntakeState("department", {}), catalogue, rules)) == {
+        "department": "急诊检验科"
+    }

@@ -40,6 +40,15 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("已经压了二十多个了", True),
         ("十几个病人等着呢", True),
         ("排了一个故障", False),
+        # queues, piles, delays, stopped work and results to redo, in the caller's words
+        ("门诊血常规都排着队呢", True),
+        ("门诊生化全压着", True),
+        ("今天的生化报告全部要延迟", True),
+        ("铅和镉都测不了", True),
+        ("上午门诊生化停着", True),
+        ("今天的肝功都得复查", True),
+        ("仪器显示屏卡着不动", False),
+        ("结果偏高一点，不急", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:

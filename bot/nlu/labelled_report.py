@@ -7,7 +7,11 @@ inform, report_fault and the rest and the bot would offer a menu (issue 12, D3).
 one of them the fault, make it a report whatever the classifier thought; 报修 said as a request (not asked
 about: 「报修流程是怎样的」) makes it one when the classifier read it as a report it was unsure of, as details
 or as nothing (inform, deny, out of scope) and ranked report_fault among its first three (never over cancel
-or a complaint). Runs after the intent classifier and before the FallbackClassifier.
+or a complaint). So does a message that gives four kinds of the registration's details (hospital, department,
+person, phone, device, serial) without a ticket number, when the classifier had the report in view: an
+unlabelled report (「我们是南漳县人民医院检验科，原子吸收AA-6800序列号AA25020914，空心阴极灯点不亮…联系人龚伟
+电话139…」) reads as details (inform) just as often. Runs after the entity extractors (it counts their
+entities) and before the FallbackClassifier.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from __future__ import annotations
 import re
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.intake import find_ticket_number
 from bot.intake_commands import LABELS
-from bot.nlu.rule_component import RuleComponent
+from bot.nlu.rule_component import RuleComponent, decide_intent
 
 REPORT_INTENT = "report_fault"
 MIN_LABELS = 3
@@ -79,20 +84,36 @@ def asks_for_repair(text: str, ranking: list[dict]) -> bool:
     )
 
 
+_DETAILS = frozenset({"hospital", "department", "person", "phone", "device", "serial_number"})
+_DETAIL_KINDS = 4
+
+
+def gives_a_whole_report(text: str, entities: list[dict], ranking: list[dict]) -> bool:
+    """Four kinds of a registration's details, no ticket number (that is about a ticket of before), and the
+    classifier read a report, details or nothing with the report in view."""
+    kinds = {e.get("entity") for e in entities} & _DETAILS
+    ranked = [r.get("name") for r in ranking[:_SHORTLIST]]
+    return (
+        len(kinds) >= _DETAIL_KINDS
+        and bool(ranked)
+        and ranked[0] in _MAY_BE_A_REPORT
+        and REPORT_INTENT in ranked
+        and find_ticket_number(text) is None
+    )
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class LabelledReportClassifier(RuleComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             ranking = message.get(INTENT_RANKING_KEY) or []
-            if not text or not (is_labelled_report(text) or asks_for_repair(text, ranking)):
+            entities = message.get(ENTITIES) or []
+            if not text or not (
+                is_labelled_report(text)
+                or asks_for_repair(text, ranking)
+                or gives_a_whole_report(text, entities, ranking)
+            ):
                 continue
-            ranking = [r for r in ranking if r.get("name") != REPORT_INTENT]
-            top = {"name": REPORT_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.set(INTENT, top, add_to_output=True)
-            message.set(
-                INTENT_RANKING_KEY,
-                [top, *[{**r, PREDICTED_CONFIDENCE_KEY: 0.0} for r in ranking]],
-                add_to_output=True,
-            )
+            decide_intent(message, REPORT_INTENT)
         return messages

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
+from rasa.shared.nlu.training_data.message import Message
 
 from bot.config import settings
 
@@ -37,3 +39,13 @@ class RuleComponent(GraphComponent):
     def supported_languages() -> list[str]:
         """Chinese only: the segmentation is jieba's."""
         return ["zh"]
+
+
+def decide_intent(message: Message, name: str) -> None:
+    """`name` with confidence 1 and the classifier's others at 0: a rule decided, the fallback has nothing to
+    judge."""
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    top = {"name": name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    others = [{**r, PREDICTED_CONFIDENCE_KEY: 0.0} for r in ranking if r.get("name") != name]
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top, *others], add_to_output=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.labelled_report import asks_for_repair
+from bot.nlu.labelled_report import asks_for_repair, gives_a_whole_report
 
 REPORT_THIRD = [{"name": "inform"}, {"name": "nlu_fallback"}, {"name": "report_fault"}]
 
@@ -43,3 +43,42 @@ def test_the_classifier_must_have_seen_a_report_in_it() -> None:
         {"name": "report_fault"},
     ]
     assert not asks_for_repair("病理科 打印机连不上 报修", shortlist)
+
+
+def _entities(*kinds: str) -> list[dict]:
+    return [{"entity": kind, "value": "x"} for kind in kinds]
+
+
+INFORM_FIRST = [{"name": "inform"}, {"name": "report_fault"}, {"name": "request_callback"}]
+
+
+def test_an_unlabelled_report_with_four_kinds_of_details_is_a_report() -> None:
+    text = (
+        "我们是南漳县人民医院检验科，原子吸收AA-6800序列号AA25020914，空心阴极灯点不亮，"
+        "联系人龚伟电话13900116742"
+    )
+    found = _entities("hospital", "department", "serial_number", "phone", "device")
+    assert gives_a_whole_report(text, found, INFORM_FIRST)
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds", "ranking"),
+    [
+        # three kinds: a caller's details, not yet a report
+        ("我是南漳县人民医院检验科的龚伟", ("hospital", "department", "person"), INFORM_FIRST),
+        # about a ticket of before
+        (
+            "SR202612070020 南漳县人民医院检验科龚伟 13900116742 什么时候来",
+            ("hospital", "department", "person", "phone"),
+            INFORM_FIRST,
+        ),
+        # the classifier read a status question or a complaint first
+        (
+            "南漳县人民医院检验科龚伟 13900116742 上次报的血球仪怎么还没人来",
+            ("hospital", "department", "person", "phone"),
+            [{"name": "check_ticket"}, {"name": "report_fault"}, {"name": "inform"}],
+        ),
+    ],
+)
+def test_details_that_are_no_report(text: str, kinds: tuple[str, ...], ranking: list[dict]) -> None:
+    assert not gives_a_whole_report(text, _entities(*kinds), ranking)

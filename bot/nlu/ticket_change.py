@@ -1,0 +1,40 @@
+"""`check_ticket` for a message that names a ticket and changes it (「SR202612070020 这张单子我补充一下…」,
+「SR… 不用来人了」).
+
+The classifier spreads such a message over a new report (its fault words), a status question (its number),
+cancel and the rest, and the bot would offer a menu or, in the middle of an intake, cancel the intake instead
+of the ticket. The number and a word of change decide it: action_check_ticket hands the change to
+bot/ticket_changes.py, which records it on that ticket and tells tier 2. A complaint or a hazard keeps its
+intent (the complaint names its ticket itself; safety comes first).
+"""
+
+from __future__ import annotations
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.nlu.constants import INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.intake import find_ticket_number
+from bot.nlu.rule_component import RuleComponent, decide_intent
+from bot.ticket_changes import changes_a_ticket
+
+TICKET_INTENT = "check_ticket"
+_KEEPS_ITS_INTENT = frozenset({"complaint", "report_hazard", "rate_service"})
+
+
+def changes_named_ticket(text: str, ranking: list[dict]) -> bool:
+    """A ticket number and words that cancel it or add to it, and no complaint, hazard or rating read."""
+    best = ranking[0].get("name") if ranking else None
+    return best not in _KEEPS_ITS_INTENT and find_ticket_number(text) is not None and changes_a_ticket(text)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class TicketChangeIntent(RuleComponent):
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if not text or not changes_named_ticket(text, ranking):
+                continue
+            decide_intent(message, TICKET_INTENT)
+        return messages

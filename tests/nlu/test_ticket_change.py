@@ -1,0 +1,33 @@
+"""Which messages are about changing a ticket of before, whatever the classifier ranked first."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.ticket_change import changes_named_ticket
+
+FALLBACK_TIE = [{"name": "report_fault"}, {"name": "check_ticket"}, {"name": "inform"}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SR202612070020 这张单子我补充一下，机器除了报错，开机的时候还有很响的咔咔声",
+        "单号SR202612060019 跟工程师说一下 进门要登记",
+        "SR 二零二六一二零六零零一九 不用来人了 已经好了",
+    ],
+)
+def test_a_ticket_number_with_words_of_change_is_about_that_ticket(text: str) -> None:
+    assert changes_named_ticket(text, FALLBACK_TIE)
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking"),
+    [
+        ("SR202612070020 到哪一步了", FALLBACK_TIE),  # a status question: the classifier's to read
+        ("补充一下，血球仪还报堵孔", FALLBACK_TIE),  # no ticket named: more words for the registration
+        ("SR202612070020 补充一下 我要投诉 两天了没人来", [{"name": "complaint"}, {"name": "check_ticket"}]),
+    ],
+)
+def test_other_messages_keep_their_intent(text: str, ranking: list[dict]) -> None:
+    assert not changes_named_ticket(text, ranking)
