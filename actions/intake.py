@@ -846,7 +846,8 @@ def _not_a_value(
     events: list[EventType] = []
     if requested in _MAY_STAY_EMPTY:
         counts = failed_again(tracker, requested)
-        if gives_up(counts[requested]):
+        # 「对 提交」 to a question the caller thought answered: they want it sent, without this field
+        if gives_up(counts[requested]) or (only_agrees(said) and _SUBMIT.search(said)):
             dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[requested]))
             return [SlotSet(requested, NOT_GIVEN), SlotSet("failed_attempts", counts)]
         events.append(SlotSet("failed_attempts", counts))
@@ -854,6 +855,11 @@ def _not_a_value(
         dispatcher.utter_message(
             text=say("impact_unclear")
         )  # e.g. a bare 「对」: what the impact is, in words
+    elif only_agrees(said):
+        # 「对」 to a field question: the caller thinks all is given; say what is still missing
+        dispatcher.utter_message(
+            text=say("intake_still_missing", label=FIELD_LABELS.get(requested, requested))
+        )
     else:
         label = FIELD_LABELS.get(requested, requested)
         dispatcher.utter_message(text=say("intake_not_a_value", value=said[:30], label=label))
@@ -866,6 +872,7 @@ def _already_given(said: str, tracker: Tracker) -> str | None:
     return next((field for field in FIELDS if said and tracker.get_slot(field) == said), None)
 
 
+_SUBMIT = re.compile(r"提交|就这样")
 # Fields the engineer can learn on the first call: after two answers that are none, left open.
 _MAY_STAY_EMPTY = ("department", "contact_person", "site_address", "clinical_impact")
 
@@ -878,8 +885,12 @@ def _device_not_named(said: str, dispatcher: CollectingDispatcher, tracker: Trac
         label = FIELD_LABELS["device"]
         dispatcher.utter_message(text=say("intake_not_a_value", value=said[:30], label=label))
         return [SlotSet("device", None), SlotSet("failed_attempts", counts)]
-    device = NOT_GIVEN if says_unknown(said) else strip_around(said)[:30] or NOT_GIVEN
-    dispatcher.utter_message(text=say("device_kept", device=device))
+    # 「对」「提交」 to the device question agree to something else: no device
+    device = NOT_GIVEN if says_unknown(said) or only_agrees(said) else strip_around(said)[:30] or NOT_GIVEN
+    if device == NOT_GIVEN:
+        dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS["device"]))
+    else:
+        dispatcher.utter_message(text=say("device_kept", device=device))
     flags = sorted({*(tracker.get_slot("intake_flags") or []), "device_not_in_catalogue"})
     return [SlotSet("device", device), SlotSet("failed_attempts", counts), SlotSet("intake_flags", flags)]
 

@@ -150,7 +150,7 @@ class ValidateContactForm(FormValidationAction):
             # 「…分机 8021」 said with the request, the switchboard number a message later
             request = str(tracker.get_slot("request_text") or "") if phone.startswith("0") else ""
             extension = extension_in(latest_message(tracker).text) or extension_in(request)
-            return {"contact_phone": with_extension(phone, extension)}
+            return {"contact_phone": with_extension(phone, extension), **_said_with_the_phone(tracker)}
         counts = failed_again(tracker, "request_phone")
         if gives_up(counts["request_phone"]):
             # No number to call back after the same number of tries as every checked field: the hotline
@@ -162,6 +162,19 @@ class ValidateContactForm(FormValidationAction):
             return {"contact_phone": None, "request_kind": None, "intake_id": None, "failed_attempts": counts}
         dispatcher.utter_message(text=say("phone_invalid", value=value))
         return {"contact_phone": None, "failed_attempts": counts}
+
+
+def _said_with_the_phone(tracker: Tracker) -> dict[str, Any]:
+    """「毕节市七星关医院重症监护室 座机… 找严丽」: who and where, said with a call-back's number, are kept
+    although a call-back asks only for the number (the form keeps only the slots it asks for)."""
+    given = values_of(
+        read_fields(latest_message(tracker), intake_state(tracker), current_catalogue(), current_rules())
+    )
+    return {
+        f: v
+        for f, v in given.items()
+        if f in CONTACT_SLOTS and f != "contact_phone" and v and not tracker.get_slot(f)
+    }
 
 
 def _request_registration(tracker: Tracker) -> Registration:

@@ -19,7 +19,7 @@ HAN = "\u4e00-\u9fff"
 _PAYLOAD = re.compile(r"^\s*/[A-Za-z_]")
 # Said before or after the value, never part of it.
 _LEAD = re.compile(
-    r"^(?:你好|您好|喂|嗯+|呃+|啊|哦|那个|就是|我们这边是|我们这里是|我们是|我们在|我这边是|这边是|这里是|我是|我在|是在|在|位于"
+    r"^(?:你好|您好|喂|嗯+|呃+|啊|哦|那个|那啥|就是|(?:俺|咱|我)们?这(?:边|里)?是|俺们?是|咱们?是|我们这边是|我们这里是|我们是|我们在|我这边是|这边是|这里是|我是|我在|是在|在|位于"
     r"|应该是|改成|改为|换成|就写|写成|写|留|是|为)[，,：:、。\s]*"
 )
 _TRAIL = re.compile(
@@ -32,6 +32,10 @@ _FILLER_PHRASES = re.compile(
 )
 _NO_ADDRESS = re.compile(r"就在医院里|你们(?:以前|之前|上次)来过|不知道|不清楚|不记得|同上|一样")
 # 号 only after a number: 「序列号」「型号」 are no house numbers.
+# How a character is written, said with the name: 「耳东陈的陈」「立早章」 (the character once more after 的).
+_SPELLED_OUT = re.compile(rf"([{HAN}]{{1,4}})的([{HAN}])(?=[\s，,]|$)")
+_SAID_WRONG = re.compile(r"(?:刚才|之前|前面)?(?:说|写)的?[^，,\s。]{1,8}?(?:说|写)?错了[，,\s]*")
+_REMARK = re.compile(r"我们|咱们|俺们|我|了$|因为|所以|刚|已经")
 _ASKS = re.compile(r"[？?]|吗$|多久|多长时间|什么时候|怎么|能不能|几点")
 _ADDRESS_HINT = re.compile(
     r"[省市区县镇乡村路街道巷楼栋层幢弄]|大道|园区|院区|校区|[0-9一二三四五六七八九十]号"
@@ -56,7 +60,8 @@ _VAGUE_PLACE = re.compile(
 )
 _PLACE_WORD = re.compile(rf"[{HAN}]{{1,6}}?(?:省|市|县|区|州|盟|旗)$")
 _TITLE = r"(?:老师|主任|医生|护士长|护士|大夫|技师|师傅|工程师|组长|科长|院长|先生|女士|经理|主管)"
-_PERSON = re.compile(rf"^(?:(?:姓|叫我|我叫|我是|叫|找|联系人是?)\s*)?([{HAN}]{{1,4}}?{_TITLE}?)$")
+# Up to five characters: 「乌云其其格」「阿依古丽」 (Mongolian, Uyghur and Tibetan names are longer).
+_PERSON = re.compile(rf"^(?:(?:姓|叫我|我叫|我是|叫|找|联系人是?)\s*)?([{HAN}]{{1,5}}?{_TITLE}?)$")
 # Characters of phrases, not of names: 「不用试了」「没有」「好的」.
 _NOT_IN_NAMES = re.compile(
     r"[不了吗呢吧啊没有是的在用试要去来说看找好行对嗯哦呃这那个么什谁哪电话号码机器仪设备科室院路号病诊]"
@@ -133,6 +138,8 @@ def department(text: str) -> str | None:
         return None
     value = strip_around(re.sub(r"\s+", "", text))
     value = re.sub(r"^(?:科室|部门)(?:是|在)?", "", value)
+    if _OURS.match(value):
+        return None  # 「我们科」 says whose, not which
     if _DEPARTMENT.match(value) and not _HOSPITAL_WORD_RE.search(value):
         return value
     return None
@@ -141,8 +148,12 @@ def department(text: str) -> str | None:
 # Where a report says whose department it is: right after the hospital's name, or after 「我们」「我是」.
 _DEPARTMENT_AFTER = re.compile(r"(?:我们|咱们|俺们|咱|我是|我在)(?:医院|这边|这里|那边)?(?:的)?")
 _DEPARTMENT_IN = re.compile(rf"[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?!医院|卫生院)")
+_OURS = re.compile(r"^(?:我们|咱们|俺们|我|咱|俺|本|这个|那个)(?:科|室|科室)$")
 _NOT_IN_DEPARTMENTS = re.compile(r"[的了台个在这那有是不机仪器]")
 _OPENING = re.compile(r"(?:你好|您好|喂|嗯|那个)*[，,]?")
+_PAUSE = re.compile(
+    r"[，,、]*"
+)  # 「许昌市中心医院，检验科」: a pause between the hospital and its department
 
 
 def department_in(text: str) -> str | None:
@@ -151,6 +162,7 @@ def department_in(text: str) -> str | None:
     name = hospital(compact)
     starts = [compact.index(name) + len(name)] if name and name in compact else []
     starts += [match.end() for match in _DEPARTMENT_AFTER.finditer(compact)]
+    starts = [_PAUSE.match(compact, start).end() for start in starts]  # type: ignore[union-attr]
     opening = _OPENING.match(compact)  # 「急诊化验室的KR-800…」: the department first, then its device
     for start in [*starts, opening.end() if opening else 0]:
         match = _DEPARTMENT_IN.match(compact, start)
@@ -166,7 +178,7 @@ def department_in(text: str) -> str | None:
 # A caller who says who they are in a report: 「我是…检验科的刘燕，」「我叫王敏」「联系人马晓东」「同事郑阳」.
 # A title said before the name is part of who they are, not the name: 「我是…检验科主任邵志刚」.
 _SELF_NAMED = re.compile(
-    rf"(?:我是|我叫|联系人是?|找|同事)(?:[^，,。；;！!？?\s]{{0,30}}(?:的|{_TITLE}))?([{HAN}]{{2,4}}?)"
+    rf"(?:我是|我叫|俺是|俺叫|咱叫|联系人是?|找|同事)(?:[^，,。；;！!？?\s]{{0,30}}(?:的|{_TITLE}))?([{HAN}]{{2,5}}?)"
     rf"(?=[，,。；;！!？?\s]|电话|手机|$)"
 )
 
@@ -184,6 +196,8 @@ def person(text: str) -> str | None:
     """A name or a title as a caller gives it: 「王敏」「李老师」「我姓周」 (→ 周)."""
     if is_payload(text) or re.search(r"\d", text):
         return None
+    text = _SPELLED_OUT.sub(lambda m: "" if m.group(2) in m.group(1) else m.group(0), text)
+    text = _SPELLED_OUT.sub(lambda m: "" if m.group(2) in m.group(1) else m.group(0), text)
     value = strip_around(re.sub(r"\s+", "", text))
     value = re.sub(r"^(?:联系人|姓名|名字)(?:是|叫|写)?", "", value)
     value = re.sub(r"^(?:免贵)?姓", "", value) if len(value) <= 3 else value
@@ -229,8 +243,9 @@ def address(text: str) -> str | None:
     if re.fullmatch(r"[\d\s\-+]+", value) or re.search(r"1[3-9]\d{9}", digits_only(value)):
         return None
     # 「…安昌路16号，不用排查了」: what follows the address in the same breath is not part of it.
+    # 「…南环路156号 我们搬新院区了」: a remark about it, place word or not, neither.
     parts = re.split(r"[，,；;]\s*|\s+", value)
-    while len(parts) > 1 and not _ADDRESS_HINT.search(parts[-1]):
+    while len(parts) > 1 and (not _ADDRESS_HINT.search(parts[-1]) or _REMARK.search(parts[-1])):
         parts.pop()
     value = value[: value.find(parts[-1]) + len(parts[-1])]  # as said, up to its last place word
     name = hospital(value)
@@ -268,6 +283,8 @@ def clinical_impact(text: str) -> str | None:
     value = re.sub(r"^(?:临床)?影响(?:是|为|[：:\s])+", "", value).strip()
     # 「…明天来都行，不用排查」「对，赶紧派人」: what the caller wants done is no impact
     value = _NOT_THE_FAULT.sub(" ", value).strip(" ，,。")
+    # 「刚才说不影响说错了 …」: what was said wrong is not the impact
+    value = _SAID_WRONG.sub("", value).strip(" ，,。")
     value = re.sub(r"^(?:对|是|嗯|好)[的呀啊]?[，,\s]+", "", value)
     if re.fullmatch(rf"(?:赶紧|赶快|快点?|尽快|马上|麻烦)?(?:{SENDS_ENGINEER})[吧啊呀来！!。]*", value):
         return None

@@ -150,7 +150,12 @@ def says_unknown(text: str) -> bool:
 
 # A reply that only agrees (「对」「嗯」「好的」): an answer to a yes/no question, not a description of
 # anything.
-_ONLY_AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没错|ok|OK|yes)[。！!，,.~ ]*$")
+# Said in a row too: 「对 提交」「嗯嗯 对」「没问题 提交吧」「系 对」.
+_AGREEMENT = (
+    r"(?:对|对的|对对|对对对|是|是的|是滴|是嘞|系|嗯+|嗯呐|好|好的|好滴|行|中|可以|没错|没毛病|没问题|对头|要得|ok|OK|yes"
+    r"|dui|shi ?de|确认|提交吧?|就这样吧?)"
+)
+_ONLY_AGREES = re.compile(rf"^{_AGREEMENT}(?:[，,\s]*{_AGREEMENT})*[。！!，,.~ ]*$")
 
 
 def only_agrees(text: str) -> bool:

@@ -27,7 +27,9 @@ from bot.intake import (
     name_among,
     normalise_phone,
     normalise_serial,
+    only_agrees,
 )
+from bot.nlu.colloquial import corrected_typos
 from bot.replies import NOT_GIVEN
 from bot.triage import TriageRules
 
@@ -86,6 +88,7 @@ LABELS = {
     "联系人": "contact_person",
     "报修人": "contact_person",
     "姓名": "contact_person",
+    "名字": "contact_person",
     "联系方式": "contact_phone",
     "医院": "hospital",
     "单位": "hospital",
@@ -143,6 +146,7 @@ _LEAVE = re.compile(
 )
 _RESTORE = re.compile(
     r"没(?:说|让你|要)?取消|不是(?:要)?取消|别取消|不要取消|不取消|我说的?是对|我说对|怎么(?:就)?取消了"
+    r"|还是(?:要)?报|还(?:是)?要报|(?:接着|继续)报"
 )
 _CANCEL_WORDS = re.compile(r"算了|取消|不报了|不要了|不修了|不弄了|撤了|作废")
 _AGREE_WORDS = re.compile(r"(?:^|[，,\s])(?:对|对的|是的|没错|可以|行|好的?)(?:[，,。！!\s]|$)|提交|确认")
@@ -157,10 +161,6 @@ _NO_SERIAL = re.compile(
 _BARE_NO = re.compile(r"^(?:不用了?|没有|没|不要了?|木有|莫得|不知道)[。！!，,.~ ]*$")
 _SENDS_ENGINEER = re.compile(fields.SENDS_ENGINEER)
 _HAND_OFF = re.compile(r"转人工|zhuan\s*ren\s*gong|真人|人工客服|人工服务|找个人")
-_ONLY_AGREES = re.compile(
-    r"^(?:对|对的|对对|对对对|是|是的|是滴|是嘞|嗯+|嗯呐|好|好的|好滴|行|中|可以|没错|没毛病|对头|ok|OK|yes|dui"
-    r"|shi ?de|确认|提交|对，?提交吧?)[。！!，,.~ ]*$"
-)
 _NO_PROBLEM = re.compile(r"(?:没|木|莫|冇|没得|莫得)(?:有)?(?:问题|毛病)|没错|都对")
 _HOLD_ON = re.compile(r"不对|错了|别|先不|不要|不能|改|等")
 _ONLY_REJECTS = re.compile(
@@ -193,12 +193,13 @@ def interpret(
     text = message.text.strip()
     if fields.is_payload(text) or not text:
         return []  # a button says which request, never what a field holds
-    spoken = _punctuated(text)
+    spoken = _punctuated(corrected_typos(text))
     if spoken != text:
         text, message = spoken, Message(spoken, message.intent, message.entities)
     if state.cancelled and _RESTORE.search(text):
         # 「我没让你取消啊 信息是对的 提交」: back, and confirmed in the same breath
-        rest = _RESTORE.sub("", text)
+        # 「等等 我说错了 还是要报的…」: what was said wrong is the cancel
+        rest = re.sub(r"(?:等等|等一下)?[，,\s]*(?:我|刚才)?(?:说错了|口误)", "", _RESTORE.sub("", text))
         confirms = bool(_AGREE_WORDS.search(rest) or _NO_PROBLEM.search(rest)) and not _HOLD_ON.search(rest)
         return [Command(Do.RESTORE), *([Command(Do.CONFIRM)] if confirms else [])]
     wants_engineer = bool(_SENDS_ENGINEER.search(text))
@@ -252,11 +253,11 @@ def interpret(
 # A long report transcribed from a call has no punctuation: where a caller would pause, before what they say
 # next (「…检验科我是蒲建军电话是幺三九…序列号是MS25041128…地址是…」).
 _SPOKEN_CUES = re.compile(
-    r"(?<=[^，,。；;\s])(?=我是|我叫|我姓|(?:联系|手机|电话)(?:号码?)?是|序列号是|编号是|地址是|地址在|科室是|医院是"
+    r"(?<=[^，,。；;\s])(?=我是|我叫|我姓|俺叫|俺是|(?:联系|手机|电话)(?:号码?)?是|序列号是|编号是|地址是|地址在|科室是|医院是"
     r"|我们(?:那|这|的)(?:个|台)|(?:不用|不要|别)(?:排查|试)|影响是)"
 )
 _SPOKEN_DIGITS_END = re.compile(
-    r"(?<=[0-9零〇一幺二两三四五六七八九]{7})(?=[^0-9零〇一幺二两三四五六七八九，,。；;\s])"
+    r"(?<=[0-9零〇一幺二两三四五六七八九]{7})(?=[^0-9零〇一幺二两三四五六七八九，,。；;\s转分])"
 )
 
 
@@ -294,10 +295,17 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
 
 
 def _punctuated(text: str) -> str:
-    """A long unpunctuated message with a comma at each cue of a new part; any other message as it is."""
+    """A long unpunctuated message with a comma at each cue of a new part and at each space typed as a pause
+    (not inside a number: 「139 0009 4283」); any other message as it is."""
     if len(text) < 30 or re.search(r"[，,。；;、\n]", text):
         return text
-    return _SPOKEN_DIGITS_END.sub("，", _SPOKEN_CUES.sub("，", text))
+    words = text.split()
+    paused = words[0] if words else ""
+    for before, word in zip(words, words[1:], strict=False):
+        # 「联系人 彭涛」: the space after a field's name is no pause; nor one inside a number
+        joined = re.fullmatch(_LABEL, before, re.IGNORECASE) or (before[-1].isdigit() and word[0].isdigit())
+        paused += (" " if joined else "，") + word
+    return _SPOKEN_DIGITS_END.sub("，", _SPOKEN_CUES.sub("，", paused))
 
 
 def declines_checks(text: str) -> bool:
@@ -307,7 +315,7 @@ def declines_checks(text: str) -> bool:
 
 def _at_readback(text: str, intent: str | None, found: list[Command]) -> list[Command]:
     cancels = bool(_CANCEL_WORDS.search(text)) or intent == "cancel"
-    agrees = bool(_AGREE_WORDS.search(text)) or bool(_ONLY_AGREES.match(text))
+    agrees = bool(_AGREE_WORDS.search(text)) or only_agrees(text)
     if cancels and agrees:
         return [Command(Do.CANCEL_OR_SUBMIT)]
     if found:
@@ -316,7 +324,7 @@ def _at_readback(text: str, intent: str | None, found: list[Command]) -> list[Co
         return [Command(Do.WAIT)]
     if cancels:
         return [Command(Do.CANCEL)]
-    if _ONLY_AGREES.match(text) or (intent == "affirm" and not _ONLY_REJECTS.match(text)):
+    if only_agrees(text) or (intent == "affirm" and not _ONLY_REJECTS.match(text)):
         return [Command(Do.CONFIRM)]
     if (agrees or _NO_PROBLEM.search(text)) and not _HOLD_ON.search(text):
         return [Command(Do.CONFIRM)]  # 「木有问题 提交」「没错，提交」
@@ -413,8 +421,12 @@ def _read_report(
     """What a report says in passing: its hospital, department, the caller's name, parts that start with a
     field's name, and the fault."""
     text = message.text.strip()
-    if starting and "hospital" not in found:
-        # A report in free text names its hospital by the hospital word (「…我是驻马店市中心医院检验科的…」).
+    if (
+        starting or not state.values.get("hospital") or state.requested == "hospital"
+    ) and "hospital" not in found:
+        # A report in free text names its hospital by the hospital word (「…我是驻马店市中心医院检验科的…」),
+        # also later while none is registered (「通辽市科尔沁医院 我叫白玉兰 137…」, 「毕节市七星关医院重症
+        # 监护室 座机… 找严丽」 to the phone question).
         named = fields.hospital(text)
         if named:
             _put(found, Command(Do.SET, "hospital", named))
@@ -443,7 +455,7 @@ def _read_report(
         if department:
             _put(found, Command(Do.SET, "department", department))
     if starting or (state.requested in CONTACT_QUESTIONS and _may_fill(state, "contact_person")):
-        person = fields.person_in(text)
+        person = fields.person_in(text) or (_name_before_phone(text) if starting else None)
         tagged = found.get("contact_person")
         if person and (tagged is None or (person != tagged.value and person.startswith(str(tagged.value)))):
             # The caller's own words beat a name NLU cut short (「我是蒲建军」 tagged 「蒲」).
@@ -451,13 +463,14 @@ def _read_report(
     if starting or state.requested == "fault_description":
         fault = fields.fault(text) if starting or message.intent == "report_fault" or len(text) > 4 else None
         if fault and not _only_other_fields(text, found) and _names_a_symptom(fault, catalogue):
-            _put(found, Command(Do.SET, "fault_description", _without_other_fields(fault, found)))
+            fault = _without_other_fields(fault, _with_known(state, found))
+            _put(found, Command(Do.SET, "fault_description", fault))
     elif len(found) >= _A_REPORT_AGAIN and state.values.get("fault_description"):
         # The whole report said again later (「是EL-300，序列号…，钠钾都报电极漂移，地址…」 after
         # 「电解质仪用不了了，病人等着」): the symptom it adds is part of the fault.
         known = str(state.values["fault_description"])
         fault = fields.fault(text)
-        rest = _without_other_fields(fault, found) if fault else ""
+        rest = _without_other_fields(fault, _with_known(state, found)) if fault else ""
         said = [str(c.value) for c in found.values() if c.field != "device" and c.value]
         more = "，".join(
             p
@@ -468,6 +481,17 @@ def _read_report(
         )
         if more and more not in known:
             _put(found, Command(Do.CORRECT, "fault_description", f"{known}；{more}"))
+
+
+# 「…检验科，葛玉梅，13700915273，…」: a name said on its own right before a phone in a report.
+_NAME_BEFORE_PHONE = re.compile(
+    r"(?:^|[，,；;。\s])([\u4e00-\u9fff]{2,4})[，,\s]*(?=1[3-9]\d{9}|0\d{2,3}-?\d{7,8})"
+)
+
+
+def _name_before_phone(text: str) -> str | None:
+    match = _NAME_BEFORE_PHONE.search(text)
+    return fields.person(match.group(1)) if match else None
 
 
 _A_REPORT_AGAIN = 3  # fields a later message gives besides the fault for its symptom to be added
@@ -487,7 +511,7 @@ def _read_answer(
     if requested in fields.VALIDATORS and requested not in found and answers:
         for command in _free_answer(requested, text, state, found):
             _put(found, command)
-    if requested in _NO_FREE_TEXT and answers and not (_ONLY_AGREES.match(text) or _BARE_NO.match(text)):
+    if requested in _NO_FREE_TEXT and answers and not (only_agrees(text) or _BARE_NO.match(text)):
         # 「郑州市金水区经三路5号」 to 「要先试试吗？」 or to 「是哪台设备？」: the caller goes on with the
         # registration (kept; the question is asked again)
         for command in _fitting_parts(requested, text, state, found):
@@ -565,7 +589,7 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         # A field's name inside a sentence (「…的地址…」) names nothing; one that opens a comma part does
         # (「…体检中心，地址大同市…」).
         opens_part = segment.lstrip().upper().startswith(label.upper()) or re.search(
-            r"[，,；;。\n]\s*$", segment[: match.start(1)]
+            r"[，,；;。\n\s]$", segment[: match.start(1)]
         )
         if not change and len(segments) == 1 and not opens_part:
             continue
@@ -751,8 +775,8 @@ def _free_answer(
     if requested == "contact_phone" and not value and re.search(r"\d", digits_only(text)):
         # Digits that are no phone go to the form's check, which explains the format and counts the tries.
         return [Command(Do.SET, "contact_phone", fields.strip_around(text))]
-    if value and requested == "clinical_impact" and _only_other_fields(text, already):
-        value = None
+    if value and requested in _LABEL_IN_VALUE and _only_other_fields(text, already):
+        value = None  # 「我是输血科的邓晓琳 电话139…」 to the fault question: who, not what is wrong
     if value and requested in ("contact_person", "department", "hospital", "site_address"):
         # A reply that holds another field's code (a phone) is split below rather than taken whole.
         value = None if _NUMBERS.search(text) and requested != "site_address" else value
@@ -788,6 +812,9 @@ def _only_other_fields(text: str, commands: Mapping[str, Command]) -> bool:
             continue
         rest = rest.replace(str(command.value), "")
     rest = re.sub(r"[\d\s\-+，,、。.：:]", "", digits_only(rest) if re.search(r"\d", rest) else rest)
+    rest = re.sub(
+        rf"{_LABEL}|我是|我叫|我们|我|的|是|叫|在", "", rest
+    )  # 「我是…的… 电话…」: words between them
     return len(rest) < 2
 
 
@@ -804,6 +831,17 @@ def _after_who(fault: str, taken: list[Command]) -> str:
         return fault
     rest = _WHO_LEFT.sub("", fault[max(ends) :]).strip()
     return rest if len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 4 else fault
+
+
+def _with_known(state: IntakeState, found: Mapping[str, Command]) -> dict[str, Command]:
+    """The fields this message gives, and those registered before it (read again, a report's phone is
+    registered already and not found anew)."""
+    known = {
+        f: Command(Do.SET, f, v)
+        for f, v in state.values.items()
+        if f in fields.VALIDATORS and v and v != NOT_GIVEN
+    }
+    return {**known, **found}
 
 
 def _without_other_fields(fault: str, commands: Mapping[str, Command]) -> str:
@@ -825,10 +863,19 @@ def _without_other_fields(fault: str, commands: Mapping[str, Command]) -> str:
         r"[，,；;。\n]+|\s+" if spaced and not re.search(r"[，,；;。\n]", fault) else r"[，,；;。\n]+"
     )
     parts = [p for p in re.split(separators, fault) if p.strip() and not fields.only_report(p)]
-    kept = [
-        p
-        for p in parts
-        if not any(str(c.value) in p or p.strip() in str(c.value) for c in taken) and not _FIELD_CUE.match(p)
-    ]
+    kept = []
+    for part in parts:
+        if (
+            _FIELD_CUE.match(part)
+            or not fields.strip_around(part)
+            or any(part.strip() in str(c.value) for c in taken)
+        ):
+            continue
+        if any(str(c.value) in part for c in taken):
+            # 「…序列号BC25071206吸样针老是吸不上样」: what is said after another field's value in the part
+            part = _after_who(part, taken)
+            if any(str(c.value) in part for c in taken):
+                continue
+        kept.append(part)
     rest = "，".join(kept)
     return (fields.fault(rest) or rest) if kept else fault  # its own lead-in (「我们的…」) dropped too

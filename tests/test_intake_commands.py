@@ -315,7 +315,8 @@ def test_a_report_typed_with_each_label_stuck_to_its_value(catalogue, rules) -> 
     assert values["department"] == "检验科"
     assert values["contact_person"] == "马晓东"
     # 「设备报警」 names no device: it stays part of the fault
-    assert values["fault_description"] == "比色杯清洗后一直有残留水 开机后 设备报警"
+    # (spaces typed between the words of a long message are pauses: bot/intake_commands.py `_punctuated`)
+    assert values["fault_description"] == "比色杯清洗后一直有残留水，开机后 设备报警"
     assert values["clinical_impact"] == "今晚急诊生化出不了报告"
     assert values["site_address"] == "信阳市浉河区光明路12号"
 
@@ -764,3 +765,74 @@ def test_a_department_the_tagger_cut_short_is_kept_whole(catalogue, rules) -> No
     assert values_of(interpret(message, IntakeState("department", {}), catalogue, rules)) == {
         "department": "急诊检验科"
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "wanted"),
+    [
+        # homophone typos of the registration's words (bot/nlu/colloquial.yml `typos`)
+        (
+            "我是钦州市滨海医院检验课的莫春梅，点话13700874025，我们的血秋仪序列好BC25071206吸样针老是吸不上样",
+            None,
+            {"department": "检验科", "contact_phone": "13700874025", "serial_number": "BC25071206"},
+        ),
+        # a landline (its extension: bot/callbacks.py), the hospital while none is registered
+        (
+            "毕节市七星关医院重症监护室 座机0857-8236514转306 找严丽",
+            "contact_phone",
+            {"hospital": "毕节市七星关医院", "contact_phone": "0857-8236514", "contact_person": "严丽"},
+        ),
+        # who is calling, said to the fault question, is no fault
+        (
+            "我是输血科的邓晓琳 电话13900097518",
+            "fault_description",
+            {"department": "输血科", "contact_person": "邓晓琳", "contact_phone": "13900097518"},
+        ),
+        # a name said on its own before the phone in a report typed with spaces
+        (
+            "黑河市爱辉医院检验科 葛玉梅 13700915273 钠电极斜率低报警 急诊电解质现在测不了",
+            None,
+            {"contact_person": "葛玉梅"},
+        ),
+        (
+            "俺们这是齐齐哈尔市建华医院检验科 俺叫于洪亮 电话13900094283 生化仪试剂盘不转了",
+            None,
+            {"contact_person": "于洪亮", "hospital": "齐齐哈尔市建华医院"},
+        ),
+        (
+            "鄂尔多斯市东胜医院检验科报修。我叫乌云其其格，电话13700981634。发光仪报反应杯供给异常",
+            None,
+            {"contact_person": "乌云其其格"},
+        ),
+    ],
+)
+def test_what_callers_type_in_a_hurry_fills_the_fields_meant(
+    text, requested, wanted, catalogue, rules
+) -> None:
+    found = values_of(interpret(Message(text, "inform", []), IntakeState(requested, {}), catalogue, rules))
+    assert {f: v for f, v in found.items() if f in wanted} == wanted
+    assert "fault_description" not in found or not any(
+        v in found["fault_description"] for v in wanted.values()
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("地址改一下 张掖市甘州区南环路156号 我们搬新院区了", "site_address", "张掖市甘州区南环路156号"),
+        ("名字不对 是耳东陈的陈 陈静 不是工程的程", "contact_person", "陈静"),
+    ],
+)
+def test_corrections_with_a_remark_or_a_spelling_keep_only_the_value(
+    text, field, value, catalogue, rules
+) -> None:
+    found = values_of(interpret(Message(text, None, []), IntakeState(READBACK, FULL), catalogue, rules))
+    assert found == {field: value}
+
+
+def test_still_wanting_it_reported_restores_a_cancelled_registration(catalogue, rules) -> None:
+    state = IntakeState(None, {}, cancelled=True)
+    found = interpret(
+        Message("等等 我说错了 还是要报的 刚才那些都不变 提交吧", None, []), state, catalogue, rules
+    )
+    assert [c.do for c in found] == [Do.RESTORE, Do.CONFIRM]

@@ -49,6 +49,10 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("今天的肝功都得复查", True),
         ("仪器显示屏卡着不动", False),
         ("结果偏高一点，不急", False),
+        ("门诊尿常规暂时改手工做 不算太急", False),
+        ("病人还能等", False),
+        ("病人不能等", True),
+        ("下周出结果也行", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:

@@ -18,13 +18,22 @@ _SPOKEN_NUMBER = re.compile(r"[零〇一幺二两三四五六七八九]{6,}")
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+def _lexicon() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:
     raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
     return (
         {str(k): str(v) for k, v in raw["pinyin"].items()},
         {str(k): str(v) for k, v in raw["dialect"].items()},
         {str(k): str(v) for k, v in raw["whole"].items()},
+        {str(k): str(v) for k, v in raw["typos"].items()},
     )
+
+
+def corrected_typos(text: str) -> str:
+    """The registration's words a caller typed with the wrong homophone (「检验课」「点话」), as meant."""
+    typos = _lexicon()[3]
+    for word in sorted(typos, key=len, reverse=True):
+        text = text.replace(word, typos[word])
+    return text
 
 
 def _pinyin_run(run: str, pinyin: dict[str, str]) -> str:
@@ -47,7 +56,8 @@ def _pinyin_run(run: str, pinyin: dict[str, str]) -> str:
 def standard_words(text: str, whole_message: bool = True) -> str:
     """Lower-case text with pinyin runs and dialect words replaced; whole-message slang (「88」「中」) only
     when `whole_message`, since inside a longer text those are digits or other words."""
-    pinyin, dialect, whole = _lexicon()
+    pinyin, dialect, whole, _ = _lexicon()
+    text = corrected_typos(text)
     stripped = text.strip(" 。.!！~～，,？?")
     if whole_message and stripped in whole:
         return whole[stripped]

@@ -18,6 +18,7 @@ from actions.intake import (
 )
 from bot.db import session_scope
 from bot.db.models import Ticket, TicketEvent
+from bot.replies import NOT_GIVEN
 from tests.factories import FILLED
 from tests.support import add_contact, make_tracker, slot_values, texts
 
@@ -187,7 +188,9 @@ async def test_a_phone_that_never_validates_is_capped_and_on_sms_the_callers_own
     failed = {"failed_attempts": {"contact_phone": 1}}
     words = "+88216000000 " + "请打这个国际号码" * 10
     slots = await validate(dispatcher, domain, words, "inform", "contact_phone", failed)
-    assert slots["contact_phone"] == words[:30] and "phone_unverified" in slots["intake_flags"]
+    # kept as said, capped (the space of a long message read as a pause)
+    said = words.replace(" ", "，")
+    assert slots["contact_phone"] == said[:30] and "phone_unverified" in slots["intake_flags"]
     sms = {"channel": "twilio_sms", "sender_id": "+8613700000009", "metadata": {"phone": "+8613700000009"}}
     slots = await validate(dispatcher, domain, "+88216000000", "inform", "contact_phone", failed, **sms)
     assert slots["contact_phone"] == "13700000009" and "intake_flags" not in slots
@@ -199,6 +202,20 @@ async def test_a_bare_yes_to_the_impact_question_is_asked_again(
 ) -> None:
     slots = await validate(dispatcher, domain, reply, intent, "clinical_impact")
     assert slots["clinical_impact"] is None and "对科室的影响" in texts(dispatcher)
+
+
+async def test_a_yes_to_a_field_question_says_what_is_missing(database, dispatcher, domain) -> None:
+    slots = await validate(dispatcher, domain, "对", "affirm", "site_address")
+    assert slots["site_address"] is None and "还差地址没有登记" in texts(dispatcher)
+
+
+@pytest.mark.parametrize("reply", ["对 提交", "没问题 提交吧", "对的，就这样"])
+async def test_submit_said_to_a_field_question_leaves_that_field_open(
+    database, dispatcher, domain, reply
+) -> None:
+    # the caller wants it sent without the address: the engineer asks for it on the first call
+    slots = await validate(dispatcher, domain, reply, "affirm", "site_address")
+    assert slots["site_address"] == NOT_GIVEN and "地址先空着" in texts(dispatcher)
 
 
 async def test_the_impact_in_a_few_words_is_taken(database, dispatcher, domain) -> None:

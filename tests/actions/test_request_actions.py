@@ -331,3 +331,15 @@ async def test_a_wish_to_rate_without_a_ticket_asks_which(database, dispatcher, 
         dispatcher, make_tracker("我想给上回的维修服务打个分", "rate_service"), domain
     )
     assert "工单号" in texts(dispatcher)
+
+
+async def test_who_and_where_said_with_a_call_backs_number_are_kept(database, dispatcher, domain) -> None:
+    said = "毕节市七星关医院重症监护室 座机0857-8236514转306 找严丽"
+    validated = ValidateContactForm().validate_contact_phone(
+        "0857-8236514", dispatcher, make_tracker(said, "inform", slots={"request_kind": "callback"}), domain
+    )
+    assert validated == {
+        "contact_phone": "0857-8236514 转306",
+        "hospital": "毕节市七星关医院",
+        "contact_person": "严丽",
+    }
