@@ -194,7 +194,11 @@ class Answers:
             self._asked = {}
             message = self.kb.correct(message)
             own = self._read(message, message, device)
-            if previous is not None and self._continues(message, own):
+            if (
+                previous is not None
+                and self._continues(message, own)
+                and not self._asks_anew(own, message, previous)
+            ):
                 follow = self._follow_up(message, previous, device)
                 if follow is not None and _rank(follow) >= _rank(own):
                     return follow
@@ -437,6 +441,13 @@ class Answers:
         if any(text.endswith(closer) for closer in rules.followup_closers):
             return True
         return own.verdict is not Verdict.ANSWER or len(text) <= 8
+
+    def _asks_anew(self, own: Reply, message: str, previous: Context) -> bool:
+        """A short question whose own words name another topic by its trigger is its own question, not the
+        previous one again (「工程师多久能到」 after 「去年装的，还在保修期吗」)."""
+        if own.verdict is not Verdict.ANSWER or own.topics[0] == previous.topic:
+            return False
+        return own.topics[0] in self._triggered_topics(message)
 
     def _follow_up(self, message: str, previous: Context, device: CallerDevice | None) -> Reply | None:
         rules = self._current_rules()

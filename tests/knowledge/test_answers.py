@@ -107,6 +107,12 @@ def test_a_full_new_question_after_another_is_its_own(answers: Answers) -> None:
     assert answered(answers.reply("投诉以后多久有人联系我", previous=previous.context)) == ["complaints.how"]
 
 
+def test_a_short_question_naming_another_topic_is_its_own(answers: Answers) -> None:
+    # The warranty question's words (保修) would rule the on-site deadline out, were the two read together.
+    previous = answers.reply("我们这台是去年装的，还在保修期吗")
+    assert answered(answers.reply("工程师多久能到", previous=previous.context)) == ["deadlines.onsite"]
+
+
 @pytest.mark.parametrize(
     ("message", "topic", "says", "not_says"),
     [
