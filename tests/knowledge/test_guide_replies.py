@@ -142,7 +142,14 @@ def test_a_step_reply_with_a_question_is_a_step_reply(
 
 
 @pytest.mark.parametrize(
-    "reply", ["嗯屋里有电的电脑都开着呢", "线都看了插得好好的就是一点反应都没有", "没有凝块", "别的都有电"]
+    "reply",
+    [
+        "嗯屋里有电的电脑都开着呢",
+        "线都看了插得好好的就是一点反应都没有",
+        "没有凝块",
+        "别的都有电",
+        "没啥变化",
+    ],
 )
 def test_a_statement_with_a_word_of_asking_is_still_a_step_reply(
     lib: GuideLibrary, answers: Answers, reply: str
