@@ -67,10 +67,9 @@ def answer_question(
         # What the manager taught in the console counts from the next question on, in every process.
         knowledge_base().learn(learned(session))
         caller = caller_of_tracker(session, tracker)
-        device = caller_device(
-            session, caller, _serial(tracker), policy, to_local(now, policy.timezone).date()
-        )
-        reply = answers().reply(question, previous=previous, device=device)
+        today = to_local(now, policy.timezone).date()
+        device = caller_device(session, caller, _serial(tracker), policy, today)
+        reply = answers().reply(question, previous=previous, device=device, today=today)
         if only_if_known and reply.verdict is not Verdict.ANSWER:
             return []
         top = reply.topics[0] if reply.parts else (reply.suggestions[0].id if reply.suggestions else None)

@@ -53,8 +53,10 @@ _PARTICLES = "吗呢吧"
 # of its life it is.
 _AGE = re.compile(r"(?:都已经|已经|都|已)?(第)?(\d{1,2}|[一二两三四五六七八九十]{1,2})年(多|半)?")
 _NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
-# Characters between a years_ago word and the acceptance word it dates (「前年年底才验收的」).
+# Characters between a year and the acceptance word it dates (「前年年底才验收的」).
 _YEAR_TO_ACCEPTANCE = 4
+# A calendar year (「2023年」「23年」), not a count of years (「两年」).
+_YEAR = re.compile(r"(?<!\d)(20\d\d|\d\d)年")
 
 
 @dataclass(frozen=True)
@@ -181,17 +183,24 @@ class Answers:
         self._lock = threading.Lock()
         self._reply_lock = threading.Lock()
         self._asked: dict[str, Answer] = {}  # the look-ups of the message being read
+        self._today: date | None = None  # the date of the message being read
         self._stamp = file_stamp([self._path])
         self._rules = _load_rules(self._path)
 
     def reply(
-        self, message: str, previous: Context | None = None, device: CallerDevice | None = None
+        self,
+        message: str,
+        previous: Context | None = None,
+        device: CallerDevice | None = None,
+        today: date | None = None,
     ) -> Reply:
+        """`today`: the local date, for a device's age told as the year it was accepted (「23年验收的」)."""
         # One reply at a time: the look-ups of one message are remembered while it is read.
         with self._reply_lock:
             self._refresh()
             self.kb.refresh()
             self._asked = {}
+            self._today = today
             message = self.kb.correct(message)
             own = self._read(message, message, device)
             if (
@@ -615,7 +624,7 @@ class Answers:
 
     def _age(self, text: str) -> float | None:
         """The device's age in years as the caller tells it: after an age_opener (「买了四年了」), or as the
-        calendar year of its acceptance (「前年验收的」: two years)."""
+        calendar year of its acceptance (「前年验收的」「2023年验收的」: years back from this one)."""
         rules = self._current_rules()
         for opener in rules.age_openers:
             at = text.find(opener)
@@ -629,6 +638,12 @@ class Answers:
             after = text[at + len(word) : at + len(word) + _YEAR_TO_ACCEPTANCE + 2] if at >= 0 else ""
             if any(accepted in after for accepted in rules.acceptance_words):
                 return float(rules.years_ago[word])
+        this_year = self._today.year if self._today else None
+        for match in _YEAR.finditer(text) if this_year else ():
+            after = text[match.end() : match.end() + _YEAR_TO_ACCEPTANCE + 2]
+            year = int(match.group(1)) + (2000 if len(match.group(1)) == 2 else 0)
+            if this_year and year <= this_year and any(word in after for word in rules.acceptance_words):
+                return float(this_year - year)
         return None
 
     def _distance(self, said: str, first: str | None) -> str | None:

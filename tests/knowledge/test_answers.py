@@ -531,6 +531,23 @@ def test_an_unknown_device_is_said_so_and_answered_by_the_age_told(
     assert "序列号告诉我" not in reply.text  # it was given
 
 
+@pytest.mark.parametrize(
+    ("message", "says"),
+    [
+        ("这台是2022年验收的，还在保修期吗", "已经过了免费保修期"),
+        ("我们这台25年买的，现在还在保吗", "还在免费保修期内"),
+        ("这台是2024年底装的，还保修吗", "要看验收单上的日期"),
+    ],
+)
+def test_the_year_of_acceptance_tells_the_age_on_the_day_asked(
+    answers: Answers, message: str, says: str
+) -> None:
+    reply = answers.reply(message, device=UNKNOWN, today=date(2026, 12, 7))
+    assert answered(reply) == ["warranty.status_check"] and says in reply.text
+    # Without the date of the question, a year says no age: the registry's word and the policy's rule.
+    assert "满2年之前都在免费保修期内" in answers.reply(message, device=UNKNOWN).text
+
+
 def test_an_unverified_caller_is_told_the_registry_needs_verification(answers: Answers) -> None:
     reply = answers.reply("我们这台买了四年了还保修吗", device=UnknownDevice("KR23060142", searched=False))
     assert reply.text.startswith("序列号 KR23060142 的设备档案要验证身份后才能查")
