@@ -296,7 +296,7 @@ class GuideLibrary:
         reading = reading_in(reply)
         if reading is not None:
             return StepReply(Outcome.NO, reading=reading)
-        said = _EITHER_OR.sub("", clean(reply).replace(" ", ""))
+        said = _HYPOTHETICAL.sub("，", _EITHER_OR.sub("", clean(reply).replace(" ", "")))
         outcome = self._outcome_in(said)
         if outcome is not None:
             asked = [clause for clause in question.split("，") if clause and self._outcome_in(clause) is None]
@@ -516,6 +516,8 @@ _WANTS_ENGINEER = re.compile(f"{SENDS_ENGINEER}|{DECLINES_CHECKS}")
 _STILL = re.compile(r"还是(?!好|可以|行了|正常|能用)|依然|仍然|照样")
 # 「会不会」「要不要」「行不行」 ask; the outcome words inside them (不会, 不行) state nothing.
 _EITHER_OR = re.compile(r"(.)不\1")
+# 「要是还不行工程师多久来」「还不行的话怎么办」: an outcome supposed, not stated.
+_HYPOTHETICAL = re.compile(r"(?:要是|如果|万一|假如|假设)[^，,。；;？?！!]*|[^，,。；;？?！!]*的话")
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,8 @@ def read_with_questions(lib: GuideLibrary, answers: Answers, reply: str) -> Step
         "这一步会不会把样本弄丢",  # 不会 inside 会不会 is no 「做不了」
         "要不要先关机再做",
         "我们这台买了四年了，还保修吗",
+        "要是还不行工程师多久来",  # an outcome supposed, not stated
+        "还是不行的话怎么办",
     ],
 )
 def test_a_question_at_a_step_is_no_step_reply(lib: GuideLibrary, answers: Answers, reply: str) -> None:
