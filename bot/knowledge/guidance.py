@@ -288,7 +288,7 @@ class GuideLibrary:
         Answers.asking_part). A reply that states nothing and asks is a question to answer, the walk staying
         on its step (「这一步会不会把样本弄丢」: 不会 inside 会不会 states nothing); one that states an
         outcome is a step reply, with what else it asks (「还是不行，工程师多久能到」)."""
-        if asks_for_engineer(reply):
+        if asks_for_engineer(reply) and not _about_the_visit(reply, question):
             return StepReply(wants_engineer=True)
         code = new_error_code(reply)
         if code:
@@ -512,6 +512,7 @@ _ERROR_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\s?-?\s?\d{2,4})(?![0-9
 _ERROR_CUE = re.compile(r"报|错误|代码|故障码|提示|跳出|弹出|显示")
 # 「直接派工程师吧」, 「还是派个人来看吧」, 「不敢再弄了」: the caller leaves the walk for the intake.
 _WANTS_ENGINEER = re.compile(f"{SENDS_ENGINEER}|{DECLINES_CHECKS}")
+_DECLINES = re.compile(DECLINES_CHECKS)
 # 「还是黑屏」, 「还是不中」: still the same, whatever the words after 还是.
 _STILL = re.compile(r"还是(?!好|可以|行了|正常|能用)|依然|仍然|照样")
 # 「会不会」「要不要」「行不行」 ask; the outcome words inside them (不会, 不行) state nothing.
@@ -586,3 +587,12 @@ def guide_decision(text: str, intent: str | None) -> bool | None:
 def asks_for_engineer(text: str) -> bool:
     """「赶紧派人来」: the caller wants an engineer rather than a checklist."""
     return bool(_WANTS_ENGINEER.search(text.replace(" ", "")))
+
+
+# What a question about an engineer's visit asks (「上门要钱不」「工程师来要多久」), not a request for one.
+_VISIT_DETAILS = re.compile(r"钱|费|多久|多长时间|几点|什么时候|啥时候|几个小时|几个钟头")
+
+
+def _about_the_visit(text: str, question: str) -> bool:
+    """A question about the visit's fee or time, asking for no one now; 「直接派人吧，多久到」 still does."""
+    return bool(question and _VISIT_DETAILS.search(question)) and not _DECLINES.search(text.replace(" ", ""))

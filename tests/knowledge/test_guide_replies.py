@@ -67,6 +67,13 @@ def test_asking_for_an_engineer_leaves_the_walk(lib: GuideLibrary, reply: str) -
     assert lib.read_reply(reply).wants_engineer
 
 
+@pytest.mark.parametrize("reply", ["直接派人吧，多久能到", "能不能派个工程师上门", "赶紧派人来吧"])
+def test_a_request_for_an_engineer_put_as_a_question_still_leaves_the_walk(
+    lib: GuideLibrary, answers: Answers, reply: str
+) -> None:
+    assert read_with_questions(lib, answers, reply).wants_engineer
+
+
 def test_a_new_error_code_mid_step(lib: GuideLibrary) -> None:
     read = lib.read_reply("做到一半仪器报了个 E-302 液路压力异常，卡住了")
     assert read.new_code == "E-302" and read.outcome is None
@@ -118,6 +125,8 @@ def read_with_questions(lib: GuideLibrary, answers: Answers, reply: str) -> Step
         "我们这台买了四年了，还保修吗",
         "要是还不行工程师多久来",  # an outcome supposed, not stated
         "还是不行的话怎么办",
+        "你们这个上门要钱不",  # about the visit, asking for no one now
+        "工程师上门一般几点到",
     ],
 )
 def test_a_question_at_a_step_is_no_step_reply(lib: GuideLibrary, answers: Answers, reply: str) -> None:
@@ -151,6 +160,7 @@ def test_a_step_reply_with_a_question_is_a_step_reply(
         "没有凝块",
         "别的都有电",
         "没啥变化",
+        "屏幕显示什么都没有",
     ],
 )
 def test_a_statement_with_a_word_of_asking_is_still_a_step_reply(
