@@ -28,6 +28,7 @@ from actions.common import (
     origin_of,
     reset,
 )
+from actions.knowledge import answer_question, answers
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.config import settings
@@ -68,6 +69,7 @@ GUIDE_DONE = "done"
 STOPPED = "stopped"
 UNCLEAR = "unclear"
 WAITING = "waiting"  # 「稍等，我去看看」: the caller is doing the step
+ASKED = "asked"  # a question at a step: answered, and the step said again
 # registration_confirmed while the caller corrects a field at the read-back: neither yes nor no.
 CORRECTED = "corrected"
 
@@ -195,7 +197,10 @@ def _guide_step_events(
     events: list[EventType] = [SlotSet(field, value) for field, value in fields.items()]
     library = guide_library()
     # 「跳过」 may read as cancel to NLU: a reply that states a step's outcome is one, whatever the intent.
-    reply = library.read_reply(message.text)
+    asked = answers().asking_part(message.text)
+    if not asked and message.intent in _QUESTION_INTENTS:
+        asked = message.text
+    reply = library.read_reply(message.text, asked)
     if reply.wants_engineer:
         return [*events, SlotSet("guide_step_answer", STOPPED)]  # 「别试了，直接派工程师」
     if reply.new_code:
@@ -207,14 +212,37 @@ def _guide_step_events(
     if reply.reading is not None:
         dispatcher.utter_message(text=library.reading_said(reply.reading))
     if reply.outcome is not None:
+        if reply.question and not _answered_this_turn(tracker):
+            # 「还是不行，工程师多久能到」: the question too, when the knowledge base knows the answer.
+            answer_question(dispatcher, tracker, reply.question, only_if_known=True)
         return [*events, SlotSet("guide_step_answer", reply.outcome.value)]
     if reply.wait and not fields:
         return [SlotSet("guide_step_answer", WAITING)]
     if guide_decision(message.text, message.intent) is False:
         return [*events, SlotSet("guide_step_answer", STOPPED)]
+    if reply.question:
+        # 「这一步会不会把样本弄丢」「保修还在吗」: answered, then the same step again; the walk keeps its
+        # place.
+        if not _answered_this_turn(tracker):
+            answer_question(dispatcher, tracker, reply.question)
+        return [*events, SlotSet("guide_step_answer", ASKED)]
     if not fields and message.intent not in ("cancel", "request_human", "ask_question"):
         return [SlotSet("guide_step_answer", UNCLEAR)]
     return events
+
+
+# The intents of a question: one even when the reply has no word of asking.
+_QUESTION_INTENTS = ("ask_question", "check_warranty")
+
+
+def _answered_this_turn(tracker: Tracker) -> bool:
+    """Whether a rule answered this message before the form read it (action_answer_question, or
+    action_check_warranty in the middle of the form)."""
+    return any(
+        event.get("event") == "action"
+        and event.get("name") in ("action_answer_question", "action_check_warranty")
+        for event in _events_since_the_caller_spoke(tracker)
+    )
 
 
 def _fields_given_during_walk(message: Message) -> dict[str, Any]:
@@ -430,6 +458,8 @@ class ValidateFaultForm(FormValidationAction):
         if value == WAITING:
             dispatcher.utter_message(text=guide_library().say("wait"))
             return {"guide_step_answer": None, "intake_paused": True}  # not the step again: we wait
+        if value == ASKED:
+            return {"guide_step_answer": None}  # the question was answered: the step is asked again
         progress = progress.answer(Outcome(value))
         if not progress.finished:
             return {"guide_step_answer": None, "guide_progress": progress.to_dict()}

@@ -20,6 +20,7 @@ from bot.knowledge.learning import learned
 from bot.knowledge.questions import record_question
 from bot.knowledge.registry import caller_device
 from bot.policy import current_policy
+from bot.replies import NOT_GIVEN
 from bot.texts import say
 
 
@@ -38,7 +39,8 @@ def _serial(tracker: Tracker) -> str | None:
     for entity in tracker.latest_message.get("entities") or []:
         if entity.get("entity") == "serial_number":
             return str(entity.get("value"))
-    return tracker.get_slot("serial_number")
+    serial = tracker.get_slot("serial_number")  # the intake's, when the question comes in the middle of it
+    return None if serial in (None, NOT_GIVEN) else str(serial)
 
 
 class ActionAnswerQuestion(Action):
@@ -48,50 +50,59 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        question = tracker.latest_message.get("text") or ""
-        last = tracker.get_slot("faq_last_question")
-        previous = Context(str(last), tracker.get_slot("faq_last_topic")) if last else None
-        policy = current_policy()
-        now = utc_now()
-        with session_scope() as session:
-            # What the manager taught in the console counts from the next question on, in every process.
-            knowledge_base().learn(learned(session))
-            caller = caller_of_tracker(session, tracker)
-            device = caller_device(
-                session, caller, _serial(tracker), policy, to_local(now, policy.timezone).date()
-            )
-            reply = answers().reply(question, previous=previous, device=device)
-            top = reply.topics[0] if reply.parts else (reply.suggestions[0].id if reply.suggestions else None)
-            question_id = record_question(
-                session,
-                question,
-                reply.verdict,
-                top,
-                reply.score,
-                channel=tracker.get_latest_input_channel() or "rest",
-                sender_id=tracker.sender_id,
-                at=now,
-            )
-        remembered = [
-            SlotSet("faq_last_question", reply.context.question),
-            SlotSet("faq_last_topic", reply.context.topic),
-        ]
-        if reply.verdict is Verdict.ANSWER:
-            text = reply.text
-            # Feedback only outside a form: there the next 「对」 belongs to the form.
-            if not tracker.active_loop_name:
-                text += "\n" + say("faq_helpful")
-            dispatcher.utter_message(text=text)
-            return [SlotSet("faq_misses", 0), SlotSet("faq_question_id", question_id), *remembered]
-        if reply.verdict is Verdict.SUGGEST:
-            buttons = [{"title": hit.question, "payload": hit.question} for hit in reply.suggestions]
-            # A short question naming no topic is asked which topic is meant, not offered guesses.
-            key = "faq_clarify" if reply.clarifying else "faq_suggest"
-            dispatcher.utter_message(text=say(key), buttons=buttons)
-            return [SlotSet("faq_misses", 0), SlotSet("faq_question_id", None), *remembered]
-        misses = int(tracker.get_slot("faq_misses") or 0) + 1
-        key = "faq_none_twice" if misses >= 2 else "faq_none"
-        callback = policy.value("deadlines.callback_minutes")
-        dispatcher.utter_message(text=say(key, hotline=policy.hotline_phone, callback_minutes=callback))
-        # A declined question is no context for the next one: the earlier question stays the one to continue.
-        return [SlotSet("faq_misses", misses), SlotSet("faq_question_id", None)]
+        return answer_question(dispatcher, tracker, tracker.latest_message.get("text") or "")
+
+
+def answer_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, question: str, *, only_if_known: bool = False
+) -> list[EventType]:
+    """Answer a question from the knowledge base, about the caller's device where one was named; the events to
+    add. only_if_known: say nothing unless the knowledge base has the answer (a question asked in passing,
+    beside the step reply of a guided check)."""
+    last = tracker.get_slot("faq_last_question")
+    previous = Context(str(last), tracker.get_slot("faq_last_topic")) if last else None
+    policy = current_policy()
+    now = utc_now()
+    with session_scope() as session:
+        # What the manager taught in the console counts from the next question on, in every process.
+        knowledge_base().learn(learned(session))
+        caller = caller_of_tracker(session, tracker)
+        today = to_local(now, policy.timezone).date()
+        device = caller_device(session, caller, _serial(tracker), policy, today)
+        reply = answers().reply(question, previous=previous, device=device, today=today)
+        if only_if_known and reply.verdict is not Verdict.ANSWER:
+            return []
+        top = reply.topics[0] if reply.parts else (reply.suggestions[0].id if reply.suggestions else None)
+        question_id = record_question(
+            session,
+            question,
+            reply.verdict,
+            top,
+            reply.score,
+            channel=tracker.get_latest_input_channel() or "rest",
+            sender_id=tracker.sender_id,
+            at=now,
+        )
+    remembered = [
+        SlotSet("faq_last_question", reply.context.question),
+        SlotSet("faq_last_topic", reply.context.topic),
+    ]
+    if reply.verdict is Verdict.ANSWER:
+        text = reply.text
+        # Feedback only outside a form: there the next 「对」 belongs to the form.
+        if not tracker.active_loop_name:
+            text += "\n" + say("faq_helpful")
+        dispatcher.utter_message(text=text)
+        return [SlotSet("faq_misses", 0), SlotSet("faq_question_id", question_id), *remembered]
+    if reply.verdict is Verdict.SUGGEST:
+        buttons = [{"title": hit.question, "payload": hit.question} for hit in reply.suggestions]
+        # A short question naming no topic is asked which topic is meant, not offered guesses.
+        key = "faq_clarify" if reply.clarifying else "faq_suggest"
+        dispatcher.utter_message(text=say(key), buttons=buttons)
+        return [SlotSet("faq_misses", 0), SlotSet("faq_question_id", None), *remembered]
+    misses = int(tracker.get_slot("faq_misses") or 0) + 1
+    key = "faq_none_twice" if misses >= 2 else "faq_none"
+    callback = policy.value("deadlines.callback_minutes")
+    dispatcher.utter_message(text=say(key, hotline=policy.hotline_phone, callback_minutes=callback))
+    # A declined question is no context for the next one: the earlier question stays the one to continue.
+    return [SlotSet("faq_misses", misses), SlotSet("faq_question_id", None)]

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from actions.common import caller_of_tracker, failed_again, latest_message
+from actions.knowledge import answer_question
 from actions.ratings import rating_follow_up
 from actions.ticket_changes import ActionChangeTicket
 from bot.catalogue import current_catalogue
@@ -161,6 +162,11 @@ class ActionCheckWarranty(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.active_loop_name == "fault_form":
+            # In the middle of a report: answered as any question there, with the report's serial, which
+            # stays; where the registry does not know the device, by the age the caller tells. The form goes
+            # on.
+            return answer_question(dispatcher, tracker, tracker.latest_message.get("text") or "")
         serial = _serial_in(tracker) or tracker.get_slot("serial_number")
         if not serial:
             if tracker.latest_action_name == "warranty_form":

@@ -31,12 +31,13 @@ _FILLER_PHRASES = re.compile(
     r"(?:我|俺)?(?:也)?(?:不清楚|不知道|不记得|记不清)|门牌号?(?:我)?(?:不清楚|不知道|不记得)|(?:我|俺)?不太?清楚具体(?:的)?(?:门牌|地址)?"
 )
 _NO_ADDRESS = re.compile(r"就在医院里|你们(?:以前|之前|上次)来过|不知道|不清楚|不记得|同上|一样")
-# 号 only after a number: 「序列号」「型号」 are no house numbers.
+# A question is no address (「这样弄会不会把机器弄坏」: 弄 is a lane in an address).
+_ASKS = re.compile(r"[？?]|吗$|多久|多长时间|什么时候|怎么|几点|(?P<either>.)不(?P=either)")
 # How a character is written, said with the name: 「耳东陈的陈」「立早章」 (the character once more after 的).
 _SPELLED_OUT = re.compile(rf"([{HAN}]{{1,4}})的([{HAN}])(?=[\s，,]|$)")
 _SAID_WRONG = re.compile(r"(?:刚才|之前|前面)?(?:说|写)的?[^，,\s。]{1,8}?(?:说|写)?错了[，,\s]*")
 _REMARK = re.compile(r"我们|咱们|俺们|我|了$|因为|所以|刚|已经")
-_ASKS = re.compile(r"[？?]|吗$|多久|多长时间|什么时候|怎么|能不能|几点")
+# 号 only after a number: 「序列号」「型号」 are no house numbers.
 _ADDRESS_HINT = re.compile(
     r"[省市区县镇乡村路街道巷楼栋层幢弄]|大道|园区|院区|校区|[0-9一二三四五六七八九十]号"
 )

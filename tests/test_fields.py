@@ -86,6 +86,7 @@ def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:
         ("我问下同事序列号", None),  # 号 of 序列号 is no house number
         ("袁国栋", None),  # a name
         ("你们工程师多久能到？我们在县里", None),  # a question
+        ("这样弄会不会把机器弄坏", None),  # a question, though 弄 is a lane
         ("郑州市金水医院住院部3楼", "郑州市金水医院住院部3楼"),
         ("新郑市龙湖镇卫生院", "新郑市龙湖镇卫生院"),  # a township's clinic is its own address
         ("跟刚才一样", None),

@@ -11,8 +11,10 @@ How a message is read is configured in kb/answers.yml (its header explains the s
 (bot.knowledge.base) finds the topics no trigger names. A topic of kb/answers.yml answers from its templates
 with the policy's values (kb/policy.yml is the one source of every number) and what the caller said: where the
 site is (`distance`), in or out of warranty (`warranty`), what caused the damage (`cause`), which part is
-waited for (`part`). When the caller's device is known (`DeviceFacts`, given only by the caller of `reply`),
-its warranty and its site's distance count where the caller said nothing, and its warranty is said first.
+waited for (`part`), the device's age (`age`). When the caller's device is known (`DeviceFacts`, given only
+by the caller of `reply`), its warranty and its site's distance count where the caller said nothing, and its
+warranty is said first; a serial the registry tells this caller nothing about (`UnknownDevice`) is said to be
+so first, and the answer goes by what the caller said (「这台是前年验收的，还在保修期吗」).
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ _PARTICLES = "吗呢吧"
 # of its life it is.
 _AGE = re.compile(r"(?:都已经|已经|都|已)?(第)?(\d{1,2}|[一二两三四五六七八九十]{1,2})年(多|半)?")
 _NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
+# Characters between a year and the acceptance word it dates (「前年年底才验收的」).
+_YEAR_TO_ACCEPTANCE = 4
+# A calendar year (「2023年」「23年」), not a count of years (「两年」).
+_YEAR = re.compile(r"(?<!\d)(20\d\d|\d\d)年")
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,19 @@ class DeviceFacts:
 
 
 @dataclass(frozen=True)
+class UnknownDevice:
+    """A serial the caller gave whose registry entry the caller may not be told (bot.knowledge.registry):
+    `searched` when the caller may see the registry and it holds no such device, else not shown to an
+    unverified caller (a registered serial and a made-up one get the same answer)."""
+
+    serial: str
+    searched: bool
+
+
+CallerDevice = DeviceFacts | UnknownDevice
+
+
+@dataclass(frozen=True)
 class _Topic:
     triggers: list[
         list[list[str]]
@@ -126,6 +145,8 @@ class _Rules:
     followup_closers: list[str]
     not_ours: list[str]
     age_openers: list[str]
+    years_ago: dict[str, int]
+    acceptance_words: list[str]
     clarify_max_chars: int
     topicless_words: list[str]
     clarify_choices: list[str]
@@ -162,20 +183,31 @@ class Answers:
         self._lock = threading.Lock()
         self._reply_lock = threading.Lock()
         self._asked: dict[str, Answer] = {}  # the look-ups of the message being read
+        self._today: date | None = None  # the date of the message being read
         self._stamp = file_stamp([self._path])
         self._rules = _load_rules(self._path)
 
     def reply(
-        self, message: str, previous: Context | None = None, device: DeviceFacts | None = None
+        self,
+        message: str,
+        previous: Context | None = None,
+        device: CallerDevice | None = None,
+        today: date | None = None,
     ) -> Reply:
+        """`today`: the local date, for a device's age told as the year it was accepted (「23年验收的」)."""
         # One reply at a time: the look-ups of one message are remembered while it is read.
         with self._reply_lock:
             self._refresh()
             self.kb.refresh()
             self._asked = {}
+            self._today = today
             message = self.kb.correct(message)
             own = self._read(message, message, device)
-            if previous is not None and self._continues(message, own):
+            if (
+                previous is not None
+                and self._continues(message, own)
+                and not self._asks_anew(own, message, previous)
+            ):
                 follow = self._follow_up(message, previous, device)
                 if follow is not None and _rank(follow) >= _rank(own):
                     return follow
@@ -219,7 +251,7 @@ class Answers:
         return self._asked[text]
 
     # --- one message, without context
-    def _read(self, message: str, said: str, device: DeviceFacts | None) -> Reply:
+    def _read(self, message: str, said: str, device: CallerDevice | None) -> Reply:
         rules = self._current_rules()
         parts: list[tuple[str, str]] = []  # (topic, the question's own words)
         pending: list[_Found] = []
@@ -419,7 +451,14 @@ class Answers:
             return True
         return own.verdict is not Verdict.ANSWER or len(text) <= 8
 
-    def _follow_up(self, message: str, previous: Context, device: DeviceFacts | None) -> Reply | None:
+    def _asks_anew(self, own: Reply, message: str, previous: Context) -> bool:
+        """A short question whose own words name another topic by its trigger is its own question, not the
+        previous one again (「工程师多久能到」 after 「去年装的，还在保修期吗」)."""
+        if own.verdict is not Verdict.ANSWER or own.topics[0] == previous.topic:
+            return False
+        return own.topics[0] in self._triggered_topics(message)
+
+    def _follow_up(self, message: str, previous: Context, device: CallerDevice | None) -> Reply | None:
         rules = self._current_rules()
         core = _strip_followup(_question_text(message, rules), rules)
         if not core:
@@ -468,7 +507,7 @@ class Answers:
 
     # --- composing the answers
     def _compose(
-        self, questions: list[tuple[str, str]], said: str, device: DeviceFacts | None
+        self, questions: list[tuple[str, str]], said: str, device: CallerDevice | None
     ) -> list[tuple[str, str]]:
         """(topic, answer text) per question, redirected by the caller's warranty state, in the order asked.
         questions: (topic, the question's own words); its own words decide its slots, the rest of what was
@@ -487,17 +526,17 @@ class Answers:
             texts.append((topic_id, text))
         return texts
 
-    def _redirected(self, topic_id: str, said: str, device: DeviceFacts | None, first: str | None) -> str:
+    def _redirected(self, topic_id: str, said: str, device: CallerDevice | None, first: str | None) -> str:
         topic = self._current_rules().topics.get(topic_id)
         if topic is None or not topic.redirect:
             return topic_id
         state = self._slot("warranty", said, first)
-        if state is None and device is not None:
+        if state is None and isinstance(device, DeviceFacts):
             state = "in" if device.in_warranty else "out"
         return topic.redirect.get(state or "", topic_id)
 
     def _answer_text(
-        self, topic_id: str, said: str, device: DeviceFacts | None, first: str | None
+        self, topic_id: str, said: str, device: CallerDevice | None, first: str | None
     ) -> str | None:
         topic = self._current_rules().topics.get(topic_id)
         faq = self.kb.entry(topic_id)
@@ -512,18 +551,24 @@ class Answers:
             raise KnowledgeBaseError(f"kb/answers.yml, {topic_id}: {error}") from error
 
     def _template(
-        self, topic: _Topic, said: str, device: DeviceFacts | None, first: str | None
+        self, topic: _Topic, said: str, device: CallerDevice | None, first: str | None
     ) -> str | None:
         for dotted, by_value in topic.answer_by_policy.items():
             key = by_value.get(bool(self.policy.value(dotted)))
             return topic.answers.get(key) if key else None
         if topic.slot == "distance":
             distance = self._distance(said, first)
-            if distance is None and device is not None:
+            if distance is None and isinstance(device, DeviceFacts):
                 distance = self.policy.distance_for(device.city).value
             return topic.answers.get(distance) if distance else None
         if topic.slot == "cause":
             return self._cause_answer(topic, said, first)
+        if topic.slot == "age":
+            # The registry's warranty end, when it knows the device, says more than an age the caller guesses.
+            age = None if isinstance(device, DeviceFacts) else self._slot("age", said, first)
+            if age is None and isinstance(device, UnknownDevice):
+                age = "not_told"  # the serial was given: not 「tell me the serial」 but how the age counts
+            return topic.answers.get(age) if age else None
         if topic.slot:
             value = self._slot(topic.slot, said, first)
             return topic.answers.get(value) if value else None
@@ -561,19 +606,44 @@ class Answers:
             words = words["words"] if isinstance(words, dict) else words
             if any(clean(word).replace(" ", "") in seen for word in words):
                 return str(value)
-        return self._warranty_by_age(text) if name == "warranty" else None
+        if name in ("warranty", "age"):
+            state = self._warranty_by_age(text)
+            # about: the age is the warranty's length, the acceptance date decides; no state to redirect by.
+            return state if name == "age" or state != "about" else None
+        return None
 
     def _warranty_by_age(self, text: str) -> str | None:
-        """In or out of the policy's free warranty by the device's age the caller tells (「机器装好两年多了」:
-        out with a warranty of two years); None when it is not told or is the warranty's length exactly."""
-        for opener in self._current_rules().age_openers:
+        """In, out or about at the end of the policy's free warranty by the device's age the caller tells
+        (「机器装好两年多了」: out with a warranty of two years; 「前年验收的」: about); None when not
+        told."""
+        years = self._age(text)
+        if years is None:
+            return None
+        free = float(self.policy.value("warranty.free_years"))
+        return "out" if years > free else "in" if years < free else "about"
+
+    def _age(self, text: str) -> float | None:
+        """The device's age in years as the caller tells it: after an age_opener (「买了四年了」), or as the
+        calendar year of its acceptance (「前年验收的」「2023年验收的」: years back from this one)."""
+        rules = self._current_rules()
+        for opener in rules.age_openers:
             at = text.find(opener)
             match = _AGE.match(text, at + len(opener)) if at >= 0 else None
-            if match is None:
-                continue
-            years = _years(match.group(2)) + (0.5 if match.group(3) else 0) - (0.5 if match.group(1) else 0)
-            free = float(self.policy.value("warranty.free_years"))
-            return "out" if years > free else "in" if years < free else None
+            if match is not None:
+                return (
+                    _years(match.group(2)) + (0.5 if match.group(3) else 0) - (0.5 if match.group(1) else 0)
+                )
+        for word in sorted(rules.years_ago, key=len, reverse=True):
+            at = text.find(word)
+            after = text[at + len(word) : at + len(word) + _YEAR_TO_ACCEPTANCE + 2] if at >= 0 else ""
+            if any(accepted in after for accepted in rules.acceptance_words):
+                return float(rules.years_ago[word])
+        this_year = self._today.year if self._today else None
+        for match in _YEAR.finditer(text) if this_year else ():
+            after = text[match.end() : match.end() + _YEAR_TO_ACCEPTANCE + 2]
+            year = int(match.group(1)) + (2000 if len(match.group(1)) == 2 else 0)
+            if this_year and year <= this_year and any(word in after for word in rules.acceptance_words):
+                return float(this_year - year)
         return None
 
     def _distance(self, said: str, first: str | None) -> str | None:
@@ -599,6 +669,12 @@ class Answers:
             if re.search(f"(?<!从){re.escape(place)}", text):
                 return policy.distance_for(place).value
         return None
+
+    def asking_part(self, message: str) -> str:
+        """The clauses of a message that ask something, as kb/answers.yml reads asking
+        (「还是报错，要不要重启」 → 「要不要重启」); empty when none does."""
+        rules = self._current_rules()
+        return "，".join(clause for clause in _clauses(message) if _asks(clause, rules))
 
     def _refresh(self) -> None:
         """Re-reads kb/answers.yml when it changed (once per reply)."""
@@ -762,7 +838,11 @@ def _matches(triggers: list[list[list[str]]], seen: str) -> bool:
     return any(all(any(word in seen for word in group) for group in trigger) for trigger in triggers)
 
 
-def _device_sentence(device: DeviceFacts, rules: _Rules) -> str:
+def _device_sentence(device: CallerDevice, rules: _Rules) -> str:
+    if isinstance(device, UnknownDevice):
+        return str(rules.device["not_found" if device.searched else "not_shown"]).replace(
+            "{serial}", device.serial
+        )
     key = "out_of_warranty" if not device.in_warranty else ("extended" if device.extended else "in_warranty")
     template = str(rules.device[key])
     values = {"model": device.model, "serial": device.serial, "end": device.warranty_end.isoformat()}
@@ -808,6 +888,8 @@ def _load_rules(path: Path) -> _Rules:
             followup_closers=[str(word) for word in reading["followup_closers"]],
             not_ours=[str(word) for word in reading.get("not_ours", [])],
             age_openers=[str(word) for word in reading.get("age_openers", [])],
+            years_ago={str(word): int(years) for word, years in (reading.get("years_ago") or {}).items()},
+            acceptance_words=[str(word) for word in reading.get("acceptance_words", [])],
             clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
             topicless_words=[str(word) for word in reading.get("topicless_words", [])],
             clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from bot.clock import utc_now
+from bot.clock import to_local, utc_now
 from bot.config import settings
 from bot.db import migrate, session_scope
 from bot.knowledge import KnowledgeBase, Verdict
@@ -26,8 +26,9 @@ def cmd_kb_ask(args: argparse.Namespace) -> int:
     # Each question is read as the bot reads it, the later ones as the same caller's next message.
     previous = None
     results = []
+    today = to_local(utc_now(), current_policy().timezone).date()
     for question in args.questions:
-        reply = answers.reply(question, previous=previous)
+        reply = answers.reply(question, previous=previous, today=today)
         previous = reply.context
         results.append((question, reply))
     if args.json:

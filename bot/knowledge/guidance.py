@@ -279,13 +279,16 @@ class GuideLibrary:
                     found.append((-len(phrase), position, outcome))
         return min(found)[2] if found else None
 
-    def read_reply(self, reply: str) -> StepReply:
+    def read_reply(self, reply: str, question: str = "") -> StepReply:
         """A reply to a step as a person would read it: 「直接派工程师吧」 leaves the walk; a new error code
         stops it (an engineer has to see it); a reading is compared with its set value (off: the step did not
         fix it); otherwise the outcome its words state, and for an observation that states none
         (「别的都有电」, 「插紧了」) the step was done and did not fix it; 「等一下，我去看看」 states none
-        yet."""
-        if asks_for_engineer(reply):
+        yet. `question`: the clauses of the reply that ask something (bot.knowledge.answers
+        Answers.asking_part). A reply that states nothing and asks is a question to answer, the walk staying
+        on its step (「这一步会不会把样本弄丢」: 不会 inside 会不会 states nothing); one that states an
+        outcome is a step reply, with what else it asks (「还是不行，工程师多久能到」)."""
+        if asks_for_engineer(reply) and not _about_the_visit(reply, question):
             return StepReply(wants_engineer=True)
         code = new_error_code(reply)
         if code:
@@ -293,16 +296,25 @@ class GuideLibrary:
         reading = reading_in(reply)
         if reading is not None:
             return StepReply(Outcome.NO, reading=reading)
-        said = clean(reply).replace(" ", "")
-        if _STILL.search(said):
-            return StepReply(Outcome.NO)  # 「插好了，还是不中」: whatever was done, it is still broken
-        outcome = self.outcome_of(reply)
+        said = _HYPOTHETICAL.sub("，", _EITHER_OR.sub("", clean(reply).replace(" ", "")))
+        outcome = self._outcome_in(said)
         if outcome is not None:
-            return StepReply(outcome)
-        settings = self._current().settings
-        if any(phrase in said for phrase in settings.observations):
-            return StepReply(Outcome.NO)
-        return StepReply(wait=any(said.startswith(phrase) for phrase in settings.waits))
+            asked = [clause for clause in question.split("，") if clause and self._outcome_in(clause) is None]
+            return StepReply(outcome, question="，".join(asked))
+        if any(said.startswith(phrase) for phrase in self._current().settings.waits):
+            return StepReply(wait=True)
+        return StepReply(question=reply if question else "")  # the whole reply: its story is the question's
+
+    def _outcome_in(self, said: str) -> Outcome | None:
+        """The outcome words state: 「插好了，还是不中」 is not fixed whatever was done, an observation
+        with no outcome (「别的都有电」) a step done that did not fix it."""
+        if _STILL.search(said):
+            return Outcome.NO
+        outcome = self.outcome_of(said)
+        if outcome is not None:
+            return outcome
+        observed = any(phrase in said for phrase in self._current().settings.observations)
+        return Outcome.NO if observed else None
 
     def reading_said(self, reading: Reading) -> str:
         """What the bot says about a reading: matches its set value, or how far off it is."""
@@ -500,8 +512,13 @@ _ERROR_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\s?-?\s?\d{2,4})(?![0-9
 _ERROR_CUE = re.compile(r"报|错误|代码|故障码|提示|跳出|弹出|显示")
 # 「直接派工程师吧」, 「还是派个人来看吧」, 「不敢再弄了」: the caller leaves the walk for the intake.
 _WANTS_ENGINEER = re.compile(f"{SENDS_ENGINEER}|{DECLINES_CHECKS}")
+_DECLINES = re.compile(DECLINES_CHECKS)
 # 「还是黑屏」, 「还是不中」: still the same, whatever the words after 还是.
 _STILL = re.compile(r"还是(?!好|可以|行了|正常|能用)|依然|仍然|照样")
+# 「会不会」「要不要」「行不行」 ask; the outcome words inside them (不会, 不行) state nothing.
+_EITHER_OR = re.compile(r"(.)不\1")
+# 「要是还不行工程师多久来」「还不行的话怎么办」: an outcome supposed, not stated.
+_HYPOTHETICAL = re.compile(r"(?:要是|如果|万一|假如|假设)[^，,。；;？?！!]*|[^，,。；;？?！!]*的话")
 
 
 @dataclass(frozen=True)
@@ -514,6 +531,7 @@ class StepReply:
     new_code: str | None = None
     wants_engineer: bool = False
     wait: bool = False  # 「稍等，我去看一下」: no outcome yet, the caller is on it
+    question: str = ""  # what the reply asks, to answer before the walk goes on (or stays on its step)
 
 
 @dataclass(frozen=True)
@@ -569,3 +587,12 @@ def guide_decision(text: str, intent: str | None) -> bool | None:
 def asks_for_engineer(text: str) -> bool:
     """「赶紧派人来」: the caller wants an engineer rather than a checklist."""
     return bool(_WANTS_ENGINEER.search(text.replace(" ", "")))
+
+
+# What a question about an engineer's visit asks (「上门要钱不」「工程师来要多久」), not a request for one.
+_VISIT_DETAILS = re.compile(r"钱|费|多久|多长时间|几点|什么时候|啥时候|几个小时|几个钟头")
+
+
+def _about_the_visit(text: str, question: str) -> bool:
+    """A question about the visit's fee or time, asking for no one now; 「直接派人吧，多久到」 still does."""
+    return bool(question and _VISIT_DETAILS.search(question)) and not _DECLINES.search(text.replace(" ", ""))

@@ -12,18 +12,21 @@ from sqlalchemy.orm import Session
 
 from bot.identity import Caller, device_shown_to
 from bot.installed_base import default_warranty_end, warranty_status
-from bot.knowledge.answers import DeviceFacts
+from bot.knowledge.answers import CallerDevice, DeviceFacts, UnknownDevice
 from bot.policy import ServicePolicy
 
 
 def caller_device(
     session: Session, caller: Caller, serial_number: str | None, policy: ServicePolicy, today: date
-) -> DeviceFacts | None:
-    """The registered device with this serial, as knowledge answers use it; None when unknown, not given, or
-    not the caller's to see (bot/identity.py: a verified caller of its hospital)."""
+) -> CallerDevice | None:
+    """The registered device with this serial, as knowledge answers use it: its facts for a caller who may see
+    them (bot/identity.py: a verified caller of its hospital), else an UnknownDevice, which tells no one
+    unverified whether the serial is registered; None when no serial is given."""
+    if not serial_number:
+        return None
     device = device_shown_to(session, caller, serial_number)
     if device is None:
-        return None
+        return UnknownDevice(serial_number, searched=caller.verified)
     status = warranty_status(device, today)
     return DeviceFacts(
         model=device.model,

@@ -460,6 +460,46 @@ async def test_a_reply_that_is_neither_an_outcome_nor_a_field_gets_a_hint(
     assert texts(dispatcher) == guide_library().say("unclear")
 
 
+@pytest.mark.parametrize("intent", ["inform", "check_warranty", "nlu_fallback"])
+async def test_a_question_at_a_step_is_answered_and_the_walk_keeps_its_place(
+    database, dispatcher, domain, intent
+) -> None:
+    slots = await walk(dispatcher, domain, PRINTER_START, "好", "没用")  # on step 2 now
+    before = slots["guide_progress"]
+    slots = await step_reply(dispatcher, domain, slots, "我们这台买了四年了，还保修吗", intent=intent)
+    assert "已经过了免费保修期" in texts(dispatcher) and "没听清" not in texts(dispatcher)
+    assert slots["guide_progress"] == before and slots.get("guide_step_answer") is None
+    slots = await step_reply(dispatcher, domain, slots, "还是不行")
+    assert slots["guide_progress"]["outcomes"] == ["no", "no"]  # step 2 answered, not skipped by the question
+
+
+async def test_a_step_reply_with_a_question_moves_on_and_answers_what_the_kb_knows(
+    database, dispatcher, domain
+) -> None:
+    slots = await walk(dispatcher, domain, PRINTER_START, "好")
+    slots = await step_reply(dispatcher, domain, slots, "还是不行，工程师多久能到")
+    assert slots["guide_progress"]["outcomes"] == ["no"] and "3小时" in texts(dispatcher)
+    # What the knowledge base does not know is not declined in the middle of a step: the walk goes on.
+    slots = await step_reply(dispatcher, domain, slots, "还是报错，要不要重启")
+    assert slots["guide_progress"]["outcomes"] == ["no", "no"] and dispatcher.messages == []
+
+
+async def test_a_question_a_rule_answered_is_not_answered_again_by_the_step(
+    database, dispatcher, domain
+) -> None:
+    slots = await walk(dispatcher, domain, PRINTER_START, "好")
+    dispatcher.messages.clear()
+    tracker = make_tracker(
+        "工程师多久能到",
+        "ask_question",
+        active_loop="fault_form",
+        slots={"requested_slot": "guide_step_answer", **slots},
+    )
+    tracker.events.append({"event": "action", "name": "action_answer_question"})
+    events = await ValidateFaultForm().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == [] and slot_values(events).get("guide_step_answer") is None
+
+
 def step_two_tracker(*this_turn: dict) -> Any:
     """The tracker the form hands action_ask_guide_step_answer, with this turn's events after the caller's."""
     progress = {"guide": PRINTER, "outcomes": ["no"]}

@@ -115,6 +115,32 @@ async def test_warranty_from_the_installed_base(database, dispatcher, domain, se
     assert slot_values(events)["last_lookup"] == {"kind": "warranty", "numbers": [], "serials": [serial]}
 
 
+@pytest.mark.parametrize(
+    ("caller", "registry_says"),
+    [
+        (CONTACT, "在设备档案里没有查到"),
+        ({}, "的设备档案要验证身份后才能查"),
+    ],  # unverified: nothing of the registry
+)
+async def test_a_warranty_question_in_the_middle_of_a_report_keeps_the_serial_and_goes_by_the_age_told(
+    database, dispatcher, domain, caller, registry_says
+) -> None:
+    add_contact(database, "13900000001", "郑州市嘉禾医院")
+    tracker = make_tracker(
+        "我们这台买了四年了还保修吗",
+        "check_warranty",
+        active_loop="fault_form",
+        slots={"requested_slot": "department", "serial_number": "UA99990502", "hospital": "淮阳区人民医院"},
+        **caller,
+    )
+    events = await ActionCheckWarranty().run(dispatcher, tracker, domain)
+    said = texts(dispatcher)
+    assert said.startswith(f"序列号 UA99990502 {registry_says}") and "已经过了免费保修期" in said
+    # The report's serial stays, and the form goes on: no warranty form asking for a serial again.
+    assert "serial_number" not in slot_values(events)
+    assert not [event for event in events if event.get("event") == "followup"]
+
+
 async def test_warranty_of_another_hospitals_device_is_not_told(database, dispatcher, domain) -> None:
     add_contact(database, "13900000001", "郑州市嘉禾医院")
     said = []

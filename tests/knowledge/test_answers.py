@@ -14,7 +14,7 @@ import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.knowledge import KnowledgeBase, Verdict
-from bot.knowledge.answers import Answers, DeviceFacts, Reply
+from bot.knowledge.answers import Answers, DeviceFacts, Reply, UnknownDevice
 from bot.policy import load_policy
 
 REAL_KB = PROJECT_ROOT / "kb"
@@ -105,6 +105,12 @@ def test_a_follow_up_is_read_with_the_previous_question(
 def test_a_full_new_question_after_another_is_its_own(answers: Answers) -> None:
     previous = answers.reply("同城的话工程师几个小时能到")
     assert answered(answers.reply("投诉以后多久有人联系我", previous=previous.context)) == ["complaints.how"]
+
+
+def test_a_short_question_naming_another_topic_is_its_own(answers: Answers) -> None:
+    # The warranty question's words (保修) would rule the on-site deadline out, were the two read together.
+    previous = answers.reply("我们这台是去年装的，还在保修期吗")
+    assert answered(answers.reply("工程师多久能到", previous=previous.context)) == ["deadlines.onsite"]
 
 
 @pytest.mark.parametrize(
@@ -498,6 +504,66 @@ def test_a_known_device_out_of_warranty_gets_the_paid_answers(answers: Answers) 
     assert answered(maintenance) == ["maintenance.after_warranty"]
     repair = answers.reply("机器坏了修一次要不要钱", device=KR800)
     assert answered(repair) == ["fees.after_warranty"] and "已在2024-12-04到期" in repair.text
+
+
+# A serial given in the intake that the registry does not know (or does not show this caller): said so, and
+# the warranty answered by the policy applied to the age the caller tells.
+UNKNOWN = UnknownDevice("UA99990502", searched=True)
+
+
+@pytest.mark.parametrize(
+    ("message", "says"),
+    [
+        ("我们这台买了四年了还保修吗", "已经过了免费保修期"),
+        ("这台是去年刚装的，还在保修期吗", "还在免费保修期内"),
+        ("这台是大前年验收的，现在还在保吗", "已经过了免费保修期"),
+        # Two calendar years back with a warranty of two years: the acceptance date decides.
+        ("这台是前年验收的，现在还在保修期吗", "要看验收单上的日期"),
+        ("这台还在保修期吗", "满2年之前都在免费保修期内"),
+    ],
+)
+def test_an_unknown_device_is_said_so_and_answered_by_the_age_told(
+    answers: Answers, message: str, says: str
+) -> None:
+    reply = answers.reply(message, device=UNKNOWN)
+    assert answered(reply) == ["warranty.status_check"]
+    assert reply.text.startswith("序列号 UA99990502 在设备档案里没有查到") and says in reply.text
+    assert "序列号告诉我" not in reply.text  # it was given
+
+
+@pytest.mark.parametrize(
+    ("message", "says"),
+    [
+        ("这台是2022年验收的，还在保修期吗", "已经过了免费保修期"),
+        ("我们这台25年买的，现在还在保吗", "还在免费保修期内"),
+        ("这台是2024年底装的，还保修吗", "要看验收单上的日期"),
+    ],
+)
+def test_the_year_of_acceptance_tells_the_age_on_the_day_asked(
+    answers: Answers, message: str, says: str
+) -> None:
+    reply = answers.reply(message, device=UNKNOWN, today=date(2026, 12, 7))
+    assert answered(reply) == ["warranty.status_check"] and says in reply.text
+    # Without the date of the question, a year says no age: the registry's word and the policy's rule.
+    assert "满2年之前都在免费保修期内" in answers.reply(message, device=UNKNOWN).text
+
+
+def test_an_unverified_caller_is_told_the_registry_needs_verification(answers: Answers) -> None:
+    reply = answers.reply("我们这台买了四年了还保修吗", device=UnknownDevice("KR23060142", searched=False))
+    assert reply.text.startswith("序列号 KR23060142 的设备档案要验证身份后才能查")
+    assert "没有查到" not in reply.text and "已经过了免费保修期" in reply.text
+
+
+def test_the_age_told_answers_without_a_serial_and_the_registry_over_it(answers: Answers) -> None:
+    assert "已经过了免费保修期" in answers.reply("我们这台买了四年了还保修吗").text
+    # The registry's warranty end counts over the caller's guess.
+    known = answers.reply("我们这台买了四年了还保修吗", device=GF990)
+    assert known.text.startswith("您这台GF-990") and "过了免费保修期" not in known.text
+
+
+def test_a_longer_free_warranty_changes_what_an_acceptance_year_means(tmp_path: Path) -> None:
+    answers = changed_kb(tmp_path, {"warranty.free_years": 3})
+    assert "还在免费保修期内" in answers.reply("这台是前年验收的，现在还在保修期吗").text
 
 
 def test_an_edited_answer_template_is_used_without_a_restart(tmp_path: Path) -> None:

@@ -1,14 +1,17 @@
 """Replies to a guide step in a caller's own words (issue 12 item 5): an observation is a step done, 「还是…」
 is not solved, a reading is compared with its set value, a new error code or 「派工程师吧」 leaves the
-walk."""
+walk, a question is answered and the walk stays on its step."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.knowledge.guidance import GuideLibrary, Outcome, Reading, new_error_code, reading_in
+from bot.knowledge import KnowledgeBase
+from bot.knowledge.answers import Answers
+from bot.knowledge.guidance import GuideLibrary, Outcome, Reading, StepReply, new_error_code, reading_in
 from bot.numerals import chinese_number
+from bot.policy import load_policy
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +67,13 @@ def test_asking_for_an_engineer_leaves_the_walk(lib: GuideLibrary, reply: str) -
     assert lib.read_reply(reply).wants_engineer
 
 
+@pytest.mark.parametrize("reply", ["直接派人吧，多久能到", "能不能派个工程师上门", "赶紧派人来吧"])
+def test_a_request_for_an_engineer_put_as_a_question_still_leaves_the_walk(
+    lib: GuideLibrary, answers: Answers, reply: str
+) -> None:
+    assert read_with_questions(lib, answers, reply).wants_engineer
+
+
 def test_a_new_error_code_mid_step(lib: GuideLibrary) -> None:
     read = lib.read_reply("做到一半仪器报了个 E-302 液路压力异常，卡住了")
     assert read.new_code == "E-302" and read.outcome is None
@@ -87,3 +97,74 @@ def test_a_reading_is_compared_with_its_set_value(lib: GuideLibrary) -> None:
 )
 def test_numbers_as_said(text: str, number: float) -> None:
     assert chinese_number(text) == number
+
+
+# --- a question asked at a step (issue 12: leaving a flow works)
+# ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def answers() -> Answers:
+    policy = load_policy(PROJECT_ROOT / "kb" / "policy.yml")
+    return Answers(KnowledgeBase(PROJECT_ROOT / "kb", policy), policy)
+
+
+def read_with_questions(lib: GuideLibrary, answers: Answers, reply: str) -> StepReply:
+    return lib.read_reply(reply, answers.asking_part(reply))
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "这个要收费吗",
+        "工程师多久能到",
+        "保修还在吗",
+        "冲洗液在哪个柜子里",
+        "这一步会不会把样本弄丢",  # 不会 inside 会不会 is no 「做不了」
+        "要不要先关机再做",
+        "我们这台买了四年了，还保修吗",
+        "要是还不行工程师多久来",  # an outcome supposed, not stated
+        "还是不行的话怎么办",
+        "你们这个上门要钱不",  # about the visit, asking for no one now
+        "工程师上门一般几点到",
+    ],
+)
+def test_a_question_at_a_step_is_no_step_reply(lib: GuideLibrary, answers: Answers, reply: str) -> None:
+    read = read_with_questions(lib, answers, reply)
+    assert read.outcome is None and not read.wait and not read.wants_engineer
+    assert read.question == reply  # the whole message: its story belongs to the question
+
+
+@pytest.mark.parametrize(
+    ("reply", "outcome", "question"),
+    [
+        ("还是报错，要不要重启", Outcome.NO, "要不要重启"),
+        ("还是不行，工程师多久能到", Outcome.NO, "工程师多久能到"),
+        ("好了，这个要收费吗", Outcome.YES, "这个要收费吗"),
+        ("没反应怎么办", Outcome.NO, ""),  # the question is about the outcome it states
+        ("现在可以开机了", Outcome.YES, ""),
+    ],
+)
+def test_a_step_reply_with_a_question_is_a_step_reply(
+    lib: GuideLibrary, answers: Answers, reply: str, outcome: Outcome, question: str
+) -> None:
+    read = read_with_questions(lib, answers, reply)
+    assert read.outcome is outcome and read.question == question
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "嗯屋里有电的电脑都开着呢",
+        "线都看了插得好好的就是一点反应都没有",
+        "没有凝块",
+        "别的都有电",
+        "没啥变化",
+        "屏幕显示什么都没有",
+    ],
+)
+def test_a_statement_with_a_word_of_asking_is_still_a_step_reply(
+    lib: GuideLibrary, answers: Answers, reply: str
+) -> None:
+    read = read_with_questions(lib, answers, reply)
+    assert read.outcome is Outcome.NO and read.question == ""
