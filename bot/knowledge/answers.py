@@ -289,10 +289,11 @@ class Answers:
             if start < len(kept):
                 groups[-1] = groups[-1] + kept[start:]
             # 「发光仪多久定标一次，试剂怎么放」: the same within one sentence.
+            own_words = ["".join(group) for group in groups]
             groups = self._with_earlier_devices(groups)
             found = [self._find(self._candidates(group, rules), "，".join(group)) for group in groups]
             kept_found, previous = [found[0]], groups[0]
-            for group, one in zip(groups[1:], found[1:], strict=True):
+            for group, words, one in zip(groups[1:], own_words[1:], found[1:], strict=True):
                 pair = previous + group
                 # 「保养 多久一次 要钱吗」: a clause that, read with the one before, asks the same question is
                 # part of it.
@@ -300,8 +301,9 @@ class Answers:
                 pair_hits = self._ask("，".join(pair)).hits
                 ranked = [hit.id for hit in pair_hits]
                 lead = self._lead(one)
-                # A clause of one general word (「怎么收钱」) is never a question of its own.
-                general = not one.triggered and len(set(self.kb.terms("".join(group)))) <= 1
+                # A clause of one general word (「怎么收钱」, 「要怎么处理」 with the device named before) is
+                # never a question of its own.
+                general = not one.triggered and len(set(self.kb.terms(words))) <= 1
                 own = _own_question(one, together, lead, rules.second_question_lead, ranked)
                 # 「发光仪多久定标一次，试剂怎么放」: the clause's entry is clearly its own and the pair would
                 # answer it too.
@@ -359,8 +361,26 @@ class Answers:
         if devices:
             # 「我们科的电解质仪周末没人用，可以关机吗」: the device named in the story is the question's.
             content = ["".join(sorted(devices)), *content]
-        candidates = ["，".join(content)]
         asking = [i for i, clause in enumerate(content) if _asks(clause, rules)]
+        candidates = ["，".join(content)]
+        if asking and len(asking) < len(content):
+            # The story's words that no entry holds (「拖地」「值班的同事」) only dilute the question; its words the
+            # knowledge base knows (a device, 保修期) and every word of the asking clauses stay.
+            focused = [
+                clause if i in asking else " ".join(self.kb.known_terms(clause))
+                for i, clause in enumerate(content)
+            ]
+            text = "，".join(clause for clause in focused if clause)
+            # Unknown words of the story can also be the topic (「白细胞偏低，要不要复查」): the focused text only
+            # answers, never offers choices, and only with an entry the whole message finds too.
+            # Nor against a topic the asking clauses name by themselves (「…，还是不行，工程师大概几点能到」: the
+            # story's 不行 reads as remote help failed).
+            whole = {hit.id for hit in self._ask(candidates[0]).hits}
+            sure = self._ask(text)
+            named = self._triggered_topics("，".join(content[i] for i in asking))
+            if sure.verdict is Verdict.ANSWER and sure.hits[0].id in whole:
+                if not named or sure.hits[0].id in named:
+                    candidates.append(text)
         # Only a story is dropped: short clauses before the question are its topic words (「延保 怎么买」).
         if asking and asking[0] > 0 and all(len(clause) >= _STORY_CLAUSE for clause in content[: asking[0]]):
             candidates.append("，".join(content[asking[0] :]))

@@ -508,3 +508,38 @@ def test_an_edited_answer_template_is_used_without_a_restart(tmp_path: Path) -> 
     text = rules.read_text(encoding="utf-8")
     rules.write_text(text.replace("您那边和我们的工程师同城", "贵院在我们工程师所在的城市"), encoding="utf-8")
     assert "贵院在我们工程师所在的城市" in answers.reply(question).text
+
+
+# --- seventh round (issue 14)
+# -----------------------------------------------------------------------------------------
+
+
+def test_the_storys_words_no_entry_holds_do_not_dilute_the_question(answers: Answers) -> None:
+    # 过年, 放七天假, 没人: no entry has them; with them the message was only 「您是想问」.
+    reply = answers.reply("我们那个电解质 过年放七天假没人 能不能关掉")
+    assert answered(reply) == ["care.electrolyte.standby"]
+
+
+def test_the_story_does_not_overrule_a_topic_the_asking_clause_names(answers: Answers) -> None:
+    # 还是不行 reads as 「解决不了」 (remote help failed): without the story's other words the dispatch entry
+    # would be answered, though the question names the engineer's arrival.
+    reply = answers.reply(
+        "你好，我们是洛阳的医院，血球仪报错了，按你们说的重启过，还是不行，工程师大概几点能到"
+    )
+    assert "deadlines.dispatch" not in reply.topics
+
+
+def test_a_general_later_clause_with_the_device_named_before_asks_no_question_of_its_own(
+    answers: Answers,
+) -> None:
+    reply = answers.reply("我们生化仪的比色杯有好几个测出来不合格，是不是脏了，怎么处理")
+    assert answered(reply) == ["care.chemistry.cuvette"]
+
+
+def test_working_out_a_plan_is_the_complex_faults_plan(answers: Answers) -> None:
+    reply = answers.reply("工程师来了两趟都没搞明白，你们一般多久能拿出个办法来")
+    assert answered(reply) == ["deadlines.complex_plan"] and "48小时" in reply.text
+
+
+def test_a_job_at_the_company_is_declined(answers: Answers) -> None:
+    assert answers.reply("我有个同学想跳槽到你们公司，你们要不要人").verdict is Verdict.NONE
