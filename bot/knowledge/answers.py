@@ -363,24 +363,9 @@ class Answers:
             content = ["".join(sorted(devices)), *content]
         asking = [i for i, clause in enumerate(content) if _asks(clause, rules)]
         candidates = ["，".join(content)]
-        if asking and len(asking) < len(content):
-            # The story's words that no entry holds (「拖地」「值班的同事」) only dilute the question; its words the
-            # knowledge base knows (a device, 保修期) and every word of the asking clauses stay.
-            focused = [
-                clause if i in asking else " ".join(self.kb.known_terms(clause))
-                for i, clause in enumerate(content)
-            ]
-            text = "，".join(clause for clause in focused if clause)
-            # Unknown words of the story can also be the topic (「白细胞偏低，要不要复查」): the focused text only
-            # answers, never offers choices, and only with an entry the whole message finds too.
-            # Nor against a topic the asking clauses name by themselves (「…，还是不行，工程师大概几点能到」: the
-            # story's 不行 reads as remote help failed).
-            whole = {hit.id for hit in self._ask(candidates[0]).hits}
-            sure = self._ask(text)
-            named = self._triggered_topics("，".join(content[i] for i in asking))
-            if sure.verdict is Verdict.ANSWER and sure.hits[0].id in whole:
-                if not named or sure.hits[0].id in named:
-                    candidates.append(text)
+        focused = self._focused(content, asking)
+        if focused:
+            candidates.append(focused)
         # Only a story is dropped: short clauses before the question are its topic words (「延保 怎么买」).
         if asking and asking[0] > 0 and all(len(clause) >= _STORY_CLAUSE for clause in content[: asking[0]]):
             candidates.append("，".join(content[asking[0] :]))
@@ -395,6 +380,28 @@ class Answers:
             if text not in candidates and sure and not self._general(clause):
                 candidates.append(text)
         return candidates
+
+    def _focused(self, content: list[str], asking: list[int]) -> str | None:
+        """The question with the story's words that no entry holds left out (「拖地」「值班的同事」
+        only dilute it); the story's words the knowledge base knows (a device, 保修期) and every word of the
+        asking clauses stay. None unless the retriever is sure of its entry for it: unknown words of the
+        story can be the topic (「白细胞偏低，要不要复查」), so it only answers, only with an entry the
+        whole message finds too, and never against a topic the asking clauses name by themselves
+        (「…，还是不行，工程师大概几点能到」: the story's 不行 reads as remote help failed)."""
+        if not asking or len(asking) == len(content):
+            return None
+        kept = [
+            clause if i in asking else " ".join(self.kb.known_terms(clause))
+            for i, clause in enumerate(content)
+        ]
+        text = "，".join(clause for clause in kept if clause)
+        found = self._ask(text)
+        if found.verdict is not Verdict.ANSWER:
+            return None
+        entry = found.hits[0].id
+        named = self._triggered_topics("，".join(content[i] for i in asking))
+        whole = {hit.id for hit in self._ask("，".join(content)).hits}
+        return text if entry in whole and (not named or entry in named) else None
 
     def _general(self, text: str) -> bool:
         """Whether the text's words are all general ones (`topicless_words`: 收费, 多久, 修 …)."""
