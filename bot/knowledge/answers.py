@@ -48,8 +48,10 @@ _ASKING_LEAD = 10
 # Sentence-final particles: a lead-in followed only by these is the whole clause (「可以问一下吗」).
 _PARTICLES = "吗呢吧"
 # A device's age after an age_opener (「装好两年多了」「买来第三年」「买来已经三年多了」): in which year
-# of its life it is.
-_AGE = re.compile(r"(?:都已经|已经|都|已)?(第)?(\d{1,2}|[一二两三四五六七八九十]{1,2})年(多|半)?")
+# of its life it is, or almost (「买了快五年了」).
+_AGE = re.compile(
+    r"(?:都已经|已经|都|已)?(第|快|将近|差不多|近)?(\d{1,2}|[一二两三四五六七八九十]{1,2})年(多|半)?"
+)
 _NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
 
 
@@ -126,6 +128,7 @@ class _Rules:
     followup_closers: list[str]
     not_ours: list[str]
     age_openers: list[str]
+    except_openers: list[str]
     clarify_max_chars: int
     topicless_words: list[str]
     clarify_choices: list[str]
@@ -210,7 +213,11 @@ class Answers:
         ]
 
     def _seen(self, said: str) -> str:
-        """What was said as words are matched: cleaned, and as the retriever reads it (synonyms applied)."""
+        """What was said as words are matched: cleaned, and as the retriever reads it (synonyms applied); a
+        clause naming what is not asked about (「除了装机时候那次，一年还来讲几回」) is left out."""
+        openers = tuple(self._current_rules().except_openers)
+        clauses = _clauses(said)
+        said = "，".join(clause for clause in clauses if not clause.startswith(openers)) or said
         return f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
 
     def _ask(self, text: str) -> Answer:
@@ -835,6 +842,7 @@ def _load_rules(path: Path) -> _Rules:
             followup_closers=[str(word) for word in reading["followup_closers"]],
             not_ours=[str(word) for word in reading.get("not_ours", [])],
             age_openers=[str(word) for word in reading.get("age_openers", [])],
+            except_openers=[str(word) for word in reading.get("except_openers", [])],
             clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
             topicless_words=[str(word) for word in reading.get("topicless_words", [])],
             clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],

@@ -543,3 +543,30 @@ def test_working_out_a_plan_is_the_complex_faults_plan(answers: Answers) -> None
 
 def test_a_job_at_the_company_is_declined(answers: Answers) -> None:
     assert answers.reply("我有个同学想跳槽到你们公司，你们要不要人").verdict is Verdict.NONE
+
+
+def test_a_clause_naming_what_is_not_asked_about_neither_names_nor_rules_out_a_topic(
+    answers: Answers,
+) -> None:
+    # 装机 rules out the advanced training; here it is what the caller does not ask about.
+    reply = answers.reply("除了装机那次培训，你们每年还会再来讲几回吗")
+    assert answered(reply) == ["training.advanced"]
+
+
+def test_a_device_almost_past_its_warranty_is_in_it(answers: Answers) -> None:
+    # 快四年 is out of a two-year warranty, 快两年 still in it.
+    assert answered(answers.reply("我们的血球仪买了快四年了，这次来修要不要收钱")) == ["fees.after_warranty"]
+    assert answered(answers.reply("我们的血球仪买了快两年了，这次来修要不要收钱")) == ["warranty.coverage"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("你们来修机器是先报个价等我们同意了再修，还是直接修", "service.onsite_process"),
+        ("生化仪前两天停电以后电源板烧了，这个算你们的还是算我们的", "warranty.coverage"),
+        ("我们的仪器放在一楼，屋里特别潮，机器放这儿有影响吗", "care.general.environment"),
+        ("科室想让你们的师傅教我们简单的故障自己排除，有这种培训吗", "training.advanced"),
+    ],
+)
+def test_the_seventh_rounds_words(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]
