@@ -566,7 +566,19 @@ def test_a_device_almost_past_its_warranty_is_in_it(answers: Answers) -> None:
         ("生化仪前两天停电以后电源板烧了，这个算你们的还是算我们的", "warranty.coverage"),
         ("我们的仪器放在一楼，屋里特别潮，机器放这儿有影响吗", "care.general.environment"),
         ("科室想让你们的师傅教我们简单的故障自己排除，有这种培训吗", "training.advanced"),
+        ("帮我问下，我们那台机器的保修能不能往后延一年", "warranty.extended"),
+        ("机器突然完全动不了了，你们修好有没有个上限", "deadlines.major_repair"),
+        ("那个热线是几号来着", "hotline.contact"),
+        # Moving the device oneself; free maintenance is the engineer's visits, whatever device is named.
+        ("生化仪要从三楼挪到一楼，我们自己找几个人抬下去可以吗", "care.general.moving"),
+        ("我们的发光仪在保修期内，一直没人做过保养，免费的保养多久一次", "maintenance.preventive"),
     ],
 )
 def test_the_seventh_rounds_words(answers: Answers, message: str, topic: str) -> None:
     assert answered(answers.reply(message)) == [topic]
+
+
+def test_a_synonym_does_not_take_the_end_of_another_word(answers: Answers) -> None:
+    # 晚几天 (a visit put off, 改期) inside 最晚几天: the question is the latest arrival.
+    reply = answers.reply("我们在新县的山沟里，路特别难走，你们的人最晚几天之内能来")
+    assert answered(reply) == ["deadlines.onsite"] and "48小时" in reply.text
