@@ -686,13 +686,13 @@ def _own_question(clause: _Found, pair: _Found, lead: float, clear_lead: float, 
     return pair.topic not in ranked or clause.topic in ranked[: ranked.index(pair.topic)]
 
 
-def _years(numeral: str) -> int:
-    """「3」「三」「两」「十二」 as a number."""
+def _years(numeral: str) -> float:
+    """「3」「三」「两」「十二」 as a number; 「六七」「两三」 (a guess between two) as the middle of both."""
     if numeral.isdigit():
         return int(numeral)
     tens, _, units = numeral.rpartition("十")
     if "十" not in numeral:
-        return _NUMERALS[numeral]
+        return sum(_NUMERALS[digit] for digit in numeral) / len(numeral)
     return (_NUMERALS[tens] if tens else 1) * 10 + (_NUMERALS[units] if units else 0)
 
 

@@ -572,6 +572,12 @@ def test_a_device_almost_past_its_warranty_is_in_it(answers: Answers) -> None:
         # Moving the device oneself; free maintenance is the engineer's visits, whatever device is named.
         ("生化仪要从三楼挪到一楼，我们自己找几个人抬下去可以吗", "care.general.moving"),
         ("我们的发光仪在保修期内，一直没人做过保养，免费的保养多久一次", "maintenance.preventive"),
+        ("我们对上次来的工程师很不满意，下次能不能换个人来", "complaints.how"),
+        ("有没有那种在手机上就能报修的办法", "hotline.channels"),
+        # 换了一块 is a replaced part, 过了那两年 out of warranty, 小毛病 fixed on the spot no arrival.
+        ("前几天工程师给我们换了一块电源板，这块板子坏了还管不管，管多久", "warranty.replaced_parts"),
+        ("机器过了那两年以后，你们的定期保养要不要另外付钱", "maintenance.after_warranty"),
+        ("工程师来了以后，一般的小毛病是不是当天就能弄好", "deadlines.general_fault"),
     ],
 )
 def test_the_seventh_rounds_words(answers: Answers, message: str, topic: str) -> None:
@@ -582,3 +588,13 @@ def test_a_synonym_does_not_take_the_end_of_another_word(answers: Answers) -> No
     # 晚几天 (a visit put off, 改期) inside 最晚几天: the question is the latest arrival.
     reply = answers.reply("我们在新县的山沟里，路特别难走，你们的人最晚几天之内能来")
     assert answered(reply) == ["deadlines.onsite"] and "48小时" in reply.text
+
+
+def test_a_time_in_a_few_days_asks_nothing(answers: Answers) -> None:
+    # 「过几天」 was a question of its own (几) and got the first response's answer as well.
+    assert answered(answers.reply("修完以后，过几天你们会不会有人打电话回访")) == ["followup.visits"]
+
+
+def test_an_age_told_as_two_numbers_is_between_them(answers: Answers) -> None:
+    # 六七年 made the age reading fail (KeyError) when the answer was composed.
+    assert answered(answers.reply("我们的机器用了六七年了，坏了修一次要不要钱")) == ["fees.after_warranty"]
