@@ -578,6 +578,11 @@ def test_a_device_almost_past_its_warranty_is_in_it(answers: Answers) -> None:
         ("前几天工程师给我们换了一块电源板，这块板子坏了还管不管，管多久", "warranty.replaced_parts"),
         ("机器过了那两年以后，你们的定期保养要不要另外付钱", "maintenance.after_warranty"),
         ("工程师来了以后，一般的小毛病是不是当天就能弄好", "deadlines.general_fault"),
+        ("帮我问一下，我们那几台机器还剩多长时间免费", "warranty.status_check"),
+        ("你们有没有教学录像可以发给我们", "training.materials"),
+        ("合同到期以后能不能花钱让你们接着管几年", "warranty.extended"),
+        ("你们修机器用的是不是厂家原来的零件", "parts.original"),
+        ("我们是合作十几年的老单位了，修机器的钱能不能少算点", "fees.discount"),
     ],
 )
 def test_the_seventh_rounds_words(answers: Answers, message: str, topic: str) -> None:
