@@ -428,6 +428,10 @@ class Answers:
         if triggered:
             order = {hit.id: i for i, hit in enumerate(best.hits)}
             choices = [t for t in triggered if t != avoid] or triggered
+            # 「…前年六月份验收的，…，还算不算免费修的」: words that cannot mean anything else name
+            # their topic over ordinary triggers (验收 of the warranty's start).
+            sure = [t for t in choices if _matches(rules.topics[t].sure_triggers, seen)]
+            choices = sure or choices
             choices.sort(key=lambda t: order.get(t, len(order)))
             return _Found(choices[0], best, True, triggered, words=said)
         if any(word in seen for word in rules.not_ours):

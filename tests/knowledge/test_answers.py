@@ -603,3 +603,10 @@ def test_a_time_in_a_few_days_asks_nothing(answers: Answers) -> None:
 def test_an_age_told_as_two_numbers_is_between_them(answers: Answers) -> None:
     # 六七年 made the age reading fail (KeyError) when the answer was composed.
     assert answered(answers.reply("我们的机器用了六七年了，坏了修一次要不要钱")) == ["fees.after_warranty"]
+
+
+def test_a_sure_trigger_names_its_topic_over_ordinary_ones(answers: Answers) -> None:
+    # 验收 (the warranty's start) and 算不算免费修 (coverage) trigger too; 还算不算免费 can only ask
+    # whether the device is still in warranty.
+    reply = answers.reply("我们的机器是前年五月验收的，现在都七月了，这台机器还算不算免费修的")
+    assert answered(reply) == ["warranty.status_check"]
