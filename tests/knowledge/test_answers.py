@@ -610,3 +610,11 @@ def test_a_sure_trigger_names_its_topic_over_ordinary_ones(answers: Answers) -> 
     # whether the device is still in warranty.
     reply = answers.reply("我们的机器是前年五月验收的，现在都七月了，这台机器还算不算免费修的")
     assert answered(reply) == ["warranty.status_check"]
+
+
+def test_what_nobody_has_told_the_caller_yet_is_story_not_a_question(answers: Answers) -> None:
+    # 「还没给我们说怎么修」 tells what has not happened; it was a second question (the on-site process).
+    reply = answers.reply(
+        "我们的血球仪前天坏了，工程师来看过，到现在还没给我们说怎么修，你们规定多长时间出方案"
+    )
+    assert answered(reply) == ["deadlines.complex_plan"]
