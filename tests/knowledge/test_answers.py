@@ -618,3 +618,9 @@ def test_what_nobody_has_told_the_caller_yet_is_story_not_a_question(answers: An
         "我们的血球仪前天坏了，工程师来看过，到现在还没给我们说怎么修，你们规定多长时间出方案"
     )
     assert answered(reply) == ["deadlines.complex_plan"]
+
+
+@pytest.mark.parametrize("message", ["你们的尿机能不能测尿微量白蛋白", "这台生化仪一小时能做多少个测试"])
+def test_what_a_device_can_test_and_how_many_is_declined(answers: Answers, message: str) -> None:
+    # The knowledge base holds care and service, not test menus or throughput.
+    assert answers.reply(message).verdict is Verdict.NONE
