@@ -627,9 +627,11 @@ def test_what_nobody_has_told_the_caller_yet_is_story_not_a_question(answers: An
         "这台生化仪一小时能做多少个测试",
         "来的工程师多大年纪了，靠谱吗",
         "你们的维修价格表能发我们一份吗",
+        "我们的结果和别的医院对不上，到底哪个准",
     ],
 )
 def test_what_the_knowledge_base_does_not_hold_is_declined(answers: Answers, message: str) -> None:
-    # Test menus and throughput, the engineers' persons, price lists: it holds care and service. Each was
-    # offered choices or answered with an entry sharing a word (资料 for a price list, 工程师 for his age).
+    # Test menus and throughput, the engineers' persons, price lists, patients' results: it holds care and
+    # service. Each was offered choices or answered with an entry sharing a word (资料 for a price list,
+    # 工程师 for his age).
     assert answers.reply(message).verdict is Verdict.NONE
