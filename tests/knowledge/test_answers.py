@@ -572,6 +572,16 @@ def test_a_device_almost_past_its_warranty_is_in_it(answers: Answers) -> None:
         # Moving the device oneself; free maintenance is the engineer's visits, whatever device is named.
         ("生化仪要从三楼挪到一楼，我们自己找几个人抬下去可以吗", "care.general.moving"),
         ("我们的发光仪在保修期内，一直没人做过保养，免费的保养多久一次", "maintenance.preventive"),
+        (
+            "主任托我问，你们的人来了以后要是发现问题比较复杂，多久能给一个怎么修的说法",
+            "deadlines.complex_plan",
+        ),
+        ("机器要是拉回去修，我们这段时间没机器用，你们能不能想想办法", "deadlines.loaner"),
+        # 「科主任让我打电话问问」 says who asks; it is no follow-up call (回访), which ruled the arrival out.
+        (
+            "你好，昨天下午生化仪的反应盘不转了，今天一早科主任让我打电话问问，你们的工程师今天之内能不能赶过来",
+            "deadlines.onsite",
+        ),
         ("我们对上次来的工程师很不满意，下次能不能换个人来", "complaints.how"),
         ("有没有那种在手机上就能报修的办法", "hotline.channels"),
         # 换了一块 is a replaced part, 过了那两年 out of warranty, 小毛病 fixed on the spot no arrival.
@@ -628,6 +638,7 @@ def test_what_nobody_has_told_the_caller_yet_is_story_not_a_question(answers: An
         "来的工程师多大年纪了，靠谱吗",
         "你们的维修价格表能发我们一份吗",
         "我们的结果和别的医院对不上，到底哪个准",
+        "你们的工程师能帮我们看看医院的电梯吗",
     ],
 )
 def test_what_the_knowledge_base_does_not_hold_is_declined(answers: Answers, message: str) -> None:
