@@ -639,6 +639,7 @@ def test_what_nobody_has_told_the_caller_yet_is_story_not_a_question(answers: An
         "你们的维修价格表能发我们一份吗",
         "我们的结果和别的医院对不上，到底哪个准",
         "你们的工程师能帮我们看看医院的电梯吗",
+        "我们的体检系统能不能和你们的血球仪对接",
     ],
 )
 def test_what_the_knowledge_base_does_not_hold_is_declined(answers: Answers, message: str) -> None:
