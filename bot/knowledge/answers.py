@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,6 +38,7 @@ from bot.knowledge.text import clean
 from bot.policy import PolicyError, ServicePolicy
 
 _STRONG_BREAK = re.compile(r"[？?！!。；;\n]+")
+_PUNCTUATION = re.compile(r"[，,、：:？?！!。；;\n]+")
 _CLAUSE_BREAK = re.compile(r"[，,、：:\s]+")
 _X_NOT_X = re.compile(r"(.)不\1")
 # Characters from which a clause before the question is a story rather than the question's topic words.
@@ -218,7 +220,7 @@ class Answers:
         openers = tuple(self._current_rules().except_openers)
         clauses = _clauses(said)
         said = "，".join(clause for clause in clauses if not clause.startswith(openers)) or said
-        return f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
+        return f"{_joined(said, clean)} {_joined(said, self.kb.normalise)}"
 
     def _ask(self, text: str) -> Answer:
         if text not in self._asked:
@@ -584,7 +586,7 @@ class Answers:
     def _slot(self, name: str, said: str, first: str | None = None) -> str | None:
         """The slot's value in `first` (the question's own words), else in everything said."""
         for text in ([first] if first else []) + [said]:
-            value = self._slot_in(name, clean(text).replace(" ", ""))
+            value = self._slot_in(name, _joined(text, clean))
             if value is not None:
                 return value
         return None
@@ -617,7 +619,7 @@ class Answers:
     def _distance(self, said: str, first: str | None) -> str | None:
         order = list(self._current_rules().slots.get("distance", {}))  # the most remote first
         for text in ([first] if first else []) + [said]:
-            cleaned = clean(text).replace(" ", "")
+            cleaned = _joined(text, clean)
             # 「洛阳栾川那边，离市区还有一百多公里」: the most remote of what the caller said counts.
             values = [v for v in (self._slot_in("distance", cleaned), self._place(cleaned)) if v is not None]
             if values:
@@ -702,6 +704,13 @@ def _years(numeral: str) -> float:
 
 def _rank(reply: Reply) -> int:
     return {Verdict.ANSWER: 2, Verdict.SUGGEST: 1, Verdict.NONE: 0}[reply.verdict]
+
+
+def _joined(text: str, read: Callable[[str], str]) -> str:
+    """The text as words are matched in it: each part between punctuation read (cleaned, or as the retriever
+    reads it) and run together, the parts kept apart by 「|」 so that no word is found across them
+    (「…还没人来过，保修期内…」 holds no 过保)."""
+    return "|".join(read(part).replace(" ", "") for part in _PUNCTUATION.split(text))
 
 
 def _clauses(text: str) -> list[str]:

@@ -577,6 +577,12 @@ def test_a_device_almost_past_its_warranty_is_in_it(answers: Answers) -> None:
             "deadlines.complex_plan",
         ),
         ("机器要是拉回去修，我们这段时间没机器用，你们能不能想想办法", "deadlines.loaner"),
+        ("我们的血球仪还在保修期内，去年工程师来过，保修期内多久保养一次", "maintenance.preventive"),
+        ("我们是许昌的医院，从报修到人到现场最多多少个小时", "deadlines.onsite"),
+        # A part in stock is the part's wait, not the engineer's arrival.
+        ("工程师说要换的阀是常用件，库里一直备着，那明天上午能不能带过来换上", "parts.lead_time"),
+        ("修完机器以后你们会不会回头打个电话问问效果", "followup.visits"),
+        ("机器实在修不了的话，你们能不能先拿一台过来给我们用着", "deadlines.loaner"),
         # 「科主任让我打电话问问」 says who asks; it is no follow-up call (回访), which ruled the arrival out.
         (
             "你好，昨天下午生化仪的反应盘不转了，今天一早科主任让我打电话问问，你们的工程师今天之内能不能赶过来",
@@ -640,6 +646,7 @@ def test_what_nobody_has_told_the_caller_yet_is_story_not_a_question(answers: An
         "我们的结果和别的医院对不上，到底哪个准",
         "你们的工程师能帮我们看看医院的电梯吗",
         "我们的体检系统能不能和你们的血球仪对接",
+        "能不能帮我们医院做个网站",
     ],
 )
 def test_what_the_knowledge_base_does_not_hold_is_declined(answers: Answers, message: str) -> None:
@@ -647,3 +654,16 @@ def test_what_the_knowledge_base_does_not_hold_is_declined(answers: Answers, mes
     # service. Each was offered choices or answered with an entry sharing a word (资料 for a price list,
     # 工程师 for his age).
     assert answers.reply(message).verdict is Verdict.NONE
+
+
+def test_no_word_is_found_across_punctuation(answers: Answers) -> None:
+    # 「来过，保修期内」 run together holds 过保 (out of warranty): the paid maintenance was answered.
+    reply = answers.reply("上个月工程师来过，保修期内的定期保养多久一次")
+    assert answered(reply) == ["maintenance.preventive"]
+
+
+def test_a_filler_of_speech_is_no_story(answers: Answers) -> None:
+    # 「就是说」 was a clause of its own, so the rest was looked up alone and answered with the first of
+    # a near tie (the preventive maintenance for a question of coverage).
+    reply = answers.reply("就是说 保修期内的话 上门是不收钱的吧")
+    assert reply.verdict is Verdict.SUGGEST
