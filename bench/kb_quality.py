@@ -20,8 +20,8 @@ Usage: .venv/bin/python bench/kb_quality.py [--from 0.24] [--to 0.40] [--step 0.
    ranking miss (wrong entry first) from a calibration miss (right entry first, scored too low). The scores
    thresholds aside come from a temporary copy of kb/ whose suggest_threshold is 0.
 3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml, dev_realistic_spoken.yml,
-   dev_realistic_long.yml, dev_realistic_fifth.yml and dev_realistic_sixth.yml, may be tuned on;
-   heldout_realistic.yml, heldout_realistic_second.yml, heldout_realistic_third.yml,
+   dev_realistic_long.yml, dev_realistic_fifth.yml, dev_realistic_sixth.yml and dev_realistic_seventh.yml, may
+   be tuned on; heldout_realistic.yml, heldout_realistic_second.yml, heldout_realistic_third.yml,
    heldout_realistic_fourth.yml and heldout_realistic_fifth.yml, never)
    asked as the bot asks them (`bot.knowledge.answers.Answers.reply`, the previous question kept for
    follow-ups), per style: right outright, reachable via 「您是想问」, wrong confident answers, honest
@@ -294,6 +294,11 @@ REALISTIC_SETS = (
     ("long dev: indirect wording, a long story first (may be tuned on)", "dev_realistic_long.yml", True),
     ("fifth dev: story first, indirect, unknown (may be tuned on)", "dev_realistic_fifth.yml", True),
     ("sixth dev: story first, indirect, voice, unknown (may be tuned on)", "dev_realistic_sixth.yml", True),
+    (
+        "seventh dev: indirect, story first, voice, unknown (may be tuned on)",
+        "dev_realistic_seventh.yml",
+        True,
+    ),
     ("held-out (never tuned on)", "heldout_realistic.yml", False),
     ("second held-out (never tuned on)", "heldout_realistic_second.yml", False),
     ("third held-out (never tuned on)", "heldout_realistic_third.yml", False),

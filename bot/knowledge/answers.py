@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -39,6 +40,7 @@ from bot.knowledge.text import clean
 from bot.policy import PolicyError, ServicePolicy
 
 _STRONG_BREAK = re.compile(r"[？?！!。；;\n]+")
+_PUNCTUATION = re.compile(r"[，,、：:？?！!。；;\n]+")
 _CLAUSE_BREAK = re.compile(r"[，,、：:\s]+")
 _X_NOT_X = re.compile(r"(.)不\1")
 # Characters from which a clause before the question is a story rather than the question's topic words.
@@ -50,8 +52,10 @@ _ASKING_LEAD = 10
 # Sentence-final particles: a lead-in followed only by these is the whole clause (「可以问一下吗」).
 _PARTICLES = "吗呢吧"
 # A device's age after an age_opener (「装好两年多了」「买来第三年」「买来已经三年多了」): in which year
-# of its life it is.
-_AGE = re.compile(r"(?:都已经|已经|都|已)?(第)?(\d{1,2}|[一二两三四五六七八九十]{1,2})年(多|半)?")
+# of its life it is, or almost (「买了快五年了」).
+_AGE = re.compile(
+    r"(?:都已经|已经|都|已)?(第|快|将近|差不多|近)?(\d{1,2}|[一二两三四五六七八九十]{1,2})年(多|半)?"
+)
 _NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
 # Characters between a year and the acceptance word it dates (「前年年底才验收的」).
 _YEAR_TO_ACCEPTANCE = 4
@@ -147,6 +151,7 @@ class _Rules:
     age_openers: list[str]
     years_ago: dict[str, int]
     acceptance_words: list[str]
+    except_openers: list[str]
     clarify_max_chars: int
     topicless_words: list[str]
     clarify_choices: list[str]
@@ -242,8 +247,12 @@ class Answers:
         ]
 
     def _seen(self, said: str) -> str:
-        """What was said as words are matched: cleaned, and as the retriever reads it (synonyms applied)."""
-        return f"{clean(said).replace(' ', '')} {self.kb.normalise(said).replace(' ', '')}"
+        """What was said as words are matched: cleaned, and as the retriever reads it (synonyms applied); a
+        clause naming what is not asked about (「除了装机时候那次，一年还来讲几回」) is left out."""
+        openers = tuple(self._current_rules().except_openers)
+        clauses = _clauses(said)
+        said = "，".join(clause for clause in clauses if not clause.startswith(openers)) or said
+        return f"{_joined(said, clean)} {_joined(said, self.kb.normalise)}"
 
     def _ask(self, text: str) -> Answer:
         if text not in self._asked:
@@ -321,10 +330,11 @@ class Answers:
             if start < len(kept):
                 groups[-1] = groups[-1] + kept[start:]
             # 「发光仪多久定标一次，试剂怎么放」: the same within one sentence.
+            own_words = ["".join(group) for group in groups]
             groups = self._with_earlier_devices(groups)
             found = [self._find(self._candidates(group, rules), "，".join(group)) for group in groups]
             kept_found, previous = [found[0]], groups[0]
-            for group, one in zip(groups[1:], found[1:], strict=True):
+            for group, words, one in zip(groups[1:], own_words[1:], found[1:], strict=True):
                 pair = previous + group
                 # 「保养 多久一次 要钱吗」: a clause that, read with the one before, asks the same question is
                 # part of it.
@@ -332,8 +342,9 @@ class Answers:
                 pair_hits = self._ask("，".join(pair)).hits
                 ranked = [hit.id for hit in pair_hits]
                 lead = self._lead(one)
-                # A clause of one general word (「怎么收钱」) is never a question of its own.
-                general = not one.triggered and len(set(self.kb.terms("".join(group)))) <= 1
+                # A clause of one general word (「怎么收钱」, 「要怎么处理」 with the device named before) is
+                # never a question of its own.
+                general = not one.triggered and len(set(self.kb.terms(words))) <= 1
                 own = _own_question(one, together, lead, rules.second_question_lead, ranked)
                 # 「发光仪多久定标一次，试剂怎么放」: the clause's entry is clearly its own and the pair would
                 # answer it too.
@@ -391,8 +402,11 @@ class Answers:
         if devices:
             # 「我们科的电解质仪周末没人用，可以关机吗」: the device named in the story is the question's.
             content = ["".join(sorted(devices)), *content]
-        candidates = ["，".join(content)]
         asking = [i for i, clause in enumerate(content) if _asks(clause, rules)]
+        candidates = ["，".join(content)]
+        focused = self._focused(content, asking)
+        if focused:
+            candidates.append(focused)
         # Only a story is dropped: short clauses before the question are its topic words (「延保 怎么买」).
         if asking and asking[0] > 0 and all(len(clause) >= _STORY_CLAUSE for clause in content[: asking[0]]):
             candidates.append("，".join(content[asking[0] :]))
@@ -407,6 +421,28 @@ class Answers:
             if text not in candidates and sure and not self._general(clause):
                 candidates.append(text)
         return candidates
+
+    def _focused(self, content: list[str], asking: list[int]) -> str | None:
+        """The question with the story's words that no entry holds left out (「拖地」「值班的同事」
+        only dilute it); the story's words the knowledge base knows (a device, 保修期) and every word of the
+        asking clauses stay. None unless the retriever is sure of its entry for it: unknown words of the
+        story can be the topic (「白细胞偏低，要不要复查」), so it only answers, only with an entry the
+        whole message finds too, and never against a topic the asking clauses name by themselves
+        (「…，还是不行，工程师大概几点能到」: the story's 不行 reads as remote help failed)."""
+        if not asking or len(asking) == len(content):
+            return None
+        kept = [
+            clause if i in asking else " ".join(self.kb.known_terms(clause))
+            for i, clause in enumerate(content)
+        ]
+        text = "，".join(clause for clause in kept if clause)
+        found = self._ask(text)
+        if found.verdict is not Verdict.ANSWER:
+            return None
+        entry = found.hits[0].id
+        named = self._triggered_topics("，".join(content[i] for i in asking))
+        whole = {hit.id for hit in self._ask("，".join(content)).hits}
+        return text if entry in whole and (not named or entry in named) else None
 
     def _general(self, text: str) -> bool:
         """Whether the text's words are all general ones (`topicless_words`: 收费, 多久, 修 …)."""
@@ -426,6 +462,10 @@ class Answers:
         if triggered:
             order = {hit.id: i for i, hit in enumerate(best.hits)}
             choices = [t for t in triggered if t != avoid] or triggered
+            # 「…前年六月份验收的，…，还算不算免费修的」: words that cannot mean anything else name
+            # their topic over ordinary triggers (验收 of the warranty's start).
+            sure = [t for t in choices if _matches(rules.topics[t].sure_triggers, seen)]
+            choices = sure or choices
             choices.sort(key=lambda t: order.get(t, len(order)))
             return _Found(choices[0], best, True, triggered, words=said)
         if any(word in seen for word in rules.not_ours):
@@ -591,7 +631,7 @@ class Answers:
     def _slot(self, name: str, said: str, first: str | None = None) -> str | None:
         """The slot's value in `first` (the question's own words), else in everything said."""
         for text in ([first] if first else []) + [said]:
-            value = self._slot_in(name, clean(text).replace(" ", ""))
+            value = self._slot_in(name, _joined(text, clean))
             if value is not None:
                 return value
         return None
@@ -649,7 +689,7 @@ class Answers:
     def _distance(self, said: str, first: str | None) -> str | None:
         order = list(self._current_rules().slots.get("distance", {}))  # the most remote first
         for text in ([first] if first else []) + [said]:
-            cleaned = clean(text).replace(" ", "")
+            cleaned = _joined(text, clean)
             # 「洛阳栾川那边，离市区还有一百多公里」: the most remote of what the caller said counts.
             values = [v for v in (self._slot_in("distance", cleaned), self._place(cleaned)) if v is not None]
             if values:
@@ -728,18 +768,25 @@ def _own_question(clause: _Found, pair: _Found, lead: float, clear_lead: float, 
     return pair.topic not in ranked or clause.topic in ranked[: ranked.index(pair.topic)]
 
 
-def _years(numeral: str) -> int:
-    """「3」「三」「两」「十二」 as a number."""
+def _years(numeral: str) -> float:
+    """「3」「三」「两」「十二」 as a number; 「六七」「两三」 (a guess between two) as the middle of both."""
     if numeral.isdigit():
         return int(numeral)
     tens, _, units = numeral.rpartition("十")
     if "十" not in numeral:
-        return _NUMERALS[numeral]
+        return sum(_NUMERALS[digit] for digit in numeral) / len(numeral)
     return (_NUMERALS[tens] if tens else 1) * 10 + (_NUMERALS[units] if units else 0)
 
 
 def _rank(reply: Reply) -> int:
     return {Verdict.ANSWER: 2, Verdict.SUGGEST: 1, Verdict.NONE: 0}[reply.verdict]
+
+
+def _joined(text: str, read: Callable[[str], str]) -> str:
+    """The text as words are matched in it: each part between punctuation read (cleaned, or as the retriever
+    reads it) and run together, the parts kept apart by 「|」 so that no word is found across them
+    (「…还没人来过，保修期内…」 holds no 过保)."""
+    return "|".join(read(part).replace(" ", "") for part in _PUNCTUATION.split(text))
 
 
 def _clauses(text: str) -> list[str]:
@@ -890,6 +937,7 @@ def _load_rules(path: Path) -> _Rules:
             age_openers=[str(word) for word in reading.get("age_openers", [])],
             years_ago={str(word): int(years) for word, years in (reading.get("years_ago") or {}).items()},
             acceptance_words=[str(word) for word in reading.get("acceptance_words", [])],
+            except_openers=[str(word) for word in reading.get("except_openers", [])],
             clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
             topicless_words=[str(word) for word in reading.get("topicless_words", [])],
             clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],

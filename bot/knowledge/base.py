@@ -140,6 +140,11 @@ class KnowledgeBase:
         """The words the retriever looks a text up by (synonyms applied, stopwords dropped)."""
         return self._content.analyser.terms(text)
 
+    def known_terms(self, text: str) -> list[str]:
+        """The text's terms that some FAQ entry holds (its words, or a character inside them)."""
+        index = self._content.index
+        return [term for term in self._content.analyser.terms(text) if index.holds(term)]
+
     def correct(self, text: str) -> str:
         """The text with homophone typos and typed pinyin turned into the knowledge base's words (保休 →
         保修, yan bao → 延保)."""

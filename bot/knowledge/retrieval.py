@@ -195,6 +195,10 @@ class Index:
             filters[device_id] = np.array([device_id in limited for limited in devices], dtype=np.bool_)
         return filters
 
+    def holds(self, term: str) -> bool:
+        """Whether some entry's bag has the term (sub-words included)."""
+        return term in self._df
+
     def _idf(self, term: str) -> float:
         n, df = len(self._bags), self._df.get(term, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
