@@ -28,8 +28,8 @@ class Floor:
 
 # Measured (docs/benchmarks.md, issue 14, seventh round): held-out 89.7 % / 2.1 %, second 90.2 % / 1.0 %,
 # third 82.4 % / 2.7 %, fourth 88.8 % / 2.3 %, fifth 83.8 % / 4.8 % (scored once when written: 81.9 % /
-# 4.8 %), dev 95.7 % / 0.2 %, spoken dev 92.7 % / 1.0 %, long dev 95.0 % / 0 %, fifth dev 80.2 % / 2.6 %, sixth
-# dev 94.9 % / 1.1 %, seventh dev 92.5 % / 1.5 %.
+# 4.8 %), dev 95.7 % / 0.2 %, spoken dev 92.7 % / 1.0 %, long dev 95.0 % / 0 %, fifth dev 80.2 % / 2.6 %,
+# sixth dev 94.9 % / 1.1 %, seventh dev 92.5 % / 1.5 %.
 FLOORS = [
     Floor("heldout_realistic.yml", 200, 0.89, 0.025, held_out=True),
     Floor("heldout_realistic_second.yml", 150, 0.895, 0.015, held_out=True),
