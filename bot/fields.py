@@ -65,7 +65,7 @@ _TITLE = r"(?:老师|主任|医生|护士长|护士|大夫|技师|师傅|工程�
 _PERSON = re.compile(rf"^(?:(?:姓|叫我|我叫|我是|叫|找|联系人是?)\s*)?([{HAN}]{{1,5}}?{_TITLE}?)$")
 # Characters of phrases, not of names: 「不用试了」「没有」「好的」.
 _NOT_IN_NAMES = re.compile(
-    r"[不了吗呢吧啊没有是的在用试要去来说看找好行对嗯哦呃这那个么什谁哪电话号码机器仪设备科室院路号病诊]"
+    r"[不了吗呢吧啊没有是的在用试要去来说看找好行对嗯哦呃这那个么什谁哪电话号码机器仪设备科室院路号病诊我你他她问]"
 )
 _PLACE_WORD_SURNAMES = "路楼"
 _PLACE_WORD = re.compile(r"[上下里外口前后边头]")  # 「楼上」「路口」 are places

@@ -65,6 +65,12 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         # 栋 and 道 are place words that names hold too
         ("袁国栋", "袁国栋"),
         ("李道明", "李道明"),
+        # five characters: Mongolian and Uyghur names are longer; a phrase is still none
+        ("乌云其其格", "乌云其其格"),
+        ("阿依古丽", "阿依古丽"),
+        ("我问下同事", None),
+        # a character spelled out with the name
+        ("是耳东陈的陈 陈静", "陈静"),
     ],
 )
 def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:
