@@ -733,3 +733,16 @@ def test_a_filler_of_speech_is_no_story(answers: Answers) -> None:
     # a near tie (the preventive maintenance for a question of coverage).
     reply = answers.reply("就是说 保修期内的话 上门是不收钱的吧")
     assert reply.verdict is Verdict.SUGGEST
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("不是问保修，是问你们来修的工程师有没有资质", "service.engineer_qualification"),
+        ("先不说培训的事，我想知道你们热线晚上有没有人接", "hotline.contact"),
+        ("机器是前年验收的，保修的事我都清楚了，就是想知道报修要提供哪些信息", "hotline.report_info"),
+    ],
+)
+def test_a_topic_the_caller_sets_aside_is_not_the_question(answers: Answers, message: str, topic: str) -> None:
+    # 「不是问保修」 and a story the caller says is known named the warranty, its start or coverage answered.
+    assert answered(answers.reply(message)) == [topic]
