@@ -738,11 +738,14 @@ def test_a_filler_of_speech_is_no_story(answers: Answers) -> None:
 @pytest.mark.parametrize(
     ("message", "topic"),
     [
-        ("不是问保修，是问你们来修的工程师有没有资质", "service.engineer_qualification"),
-        ("先不说培训的事，我想知道你们热线晚上有没有人接", "hotline.contact"),
+        ("我问的不是上门时间，是报修以后多久有人回电话", "deadlines.first_response"),
+        ("不是问保养，是想问机器还在不在保修期，去哪查", "warranty.status_check"),
         ("机器是前年验收的，保修的事我都清楚了，就是想知道报修要提供哪些信息", "hotline.report_info"),
+        # The story the caller knows would be a second question (the part's wait).
+        ("配件要从厂里调，要等几天，这个我们知道了，另外想问等的时候有没有备用机", "deadlines.loaner"),
     ],
 )
 def test_a_topic_the_caller_sets_aside_is_not_the_question(answers: Answers, message: str, topic: str) -> None:
-    # 「不是问保修」 and a story the caller says is known named the warranty, its start or coverage answered.
+    # The topic set aside, or a story the caller says is known, named a topic of its own: the question got
+    # choices, or the warranty's start or the part's wait was answered.
     assert answered(answers.reply(message)) == [topic]
