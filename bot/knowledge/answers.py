@@ -149,6 +149,7 @@ class _Rules:
     followup_openers: list[str]
     followup_closers: list[str]
     not_ours: list[str]
+    sure_not_ours: list[str]
     age_openers: list[str]
     years_ago: dict[str, int]
     acceptance_words: list[str]
@@ -459,6 +460,9 @@ class Answers:
         rules = self._current_rules()
         seen = self._seen(said)
         triggered = self._triggered_topics(said)
+        # 「延保合同能不能分期付款」: a few words say so whatever topic the others name.
+        if any(word in seen for word in rules.sure_not_ours):
+            return _Found(None, Answer(Verdict.NONE, []), False)
         if len(triggered) == 1:
             return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered, words=said)
         best = _supported([self._ask(text) for text in candidates])
@@ -953,6 +957,7 @@ def _load_rules(path: Path) -> _Rules:
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],
             not_ours=[str(word) for word in reading.get("not_ours", [])],
+            sure_not_ours=[str(word) for word in reading.get("sure_not_ours", [])],
             age_openers=[str(word) for word in reading.get("age_openers", [])],
             years_ago={str(word): int(years) for word, years in (reading.get("years_ago") or {}).items()},
             acceptance_words=[str(word) for word in reading.get("acceptance_words", [])],

@@ -749,3 +749,21 @@ def test_a_topic_the_caller_sets_aside_is_not_the_question(answers: Answers, mes
     # The topic set aside, or a story the caller says is known, named a topic of its own: the question got
     # choices, or the warranty's start or the part's wait was answered.
     assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "电解质的电极单买要多少钱",
+        "我们用的是迈瑞的血球仪，坏了你们能修吗",
+        "你们能不能派个工程师常驻在我们医院",
+        "延保的钱能不能分期付",
+        "培训的时候能不能讲讲这些项目的临床意义",
+        "你们明年有没有新款的化学发光",
+    ],
+)
+def test_more_of_what_the_knowledge_base_does_not_hold_is_declined(answers: Answers, message: str) -> None:
+    # A part's price, another maker's device, an engineer stationed at the hospital, payment terms, a result's
+    # clinical meaning, new models: each shared a word with an entry (电极, 修, 工程师, 培训, 化学发光) and
+    # was answered with it or offered it; 分期 is declined though 延保 triggers the extended warranty.
+    assert answers.reply(message).verdict is Verdict.NONE
