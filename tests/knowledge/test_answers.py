@@ -741,6 +741,8 @@ def test_a_filler_of_speech_is_no_story(answers: Answers) -> None:
         ("我问的不是上门时间，是报修以后多久有人回电话", "deadlines.first_response"),
         ("不是问保养，是想问机器还在不在保修期，去哪查", "warranty.status_check"),
         ("机器是前年验收的，保修的事我都清楚了，就是想知道报修要提供哪些信息", "hotline.report_info"),
+        ("保修期内免费修我知道，我想问工程师一般多久能到，我们在外县", "deadlines.onsite"),
+        ("延保我们打算买，现在先问个别的，报修的时候要准备什么信息", "hotline.report_info"),
         # The story the caller knows would be a second question (the part's wait).
         ("配件要从厂里调，要等几天，这个我们知道了，另外想问等的时候有没有备用机", "deadlines.loaner"),
     ],
@@ -760,10 +762,17 @@ def test_a_topic_the_caller_sets_aside_is_not_the_question(answers: Answers, mes
         "延保的钱能不能分期付",
         "培训的时候能不能讲讲这些项目的临床意义",
         "你们明年有没有新款的化学发光",
+        "电解质仪的钠电极是哪个厂家生产的",
     ],
 )
 def test_more_of_what_the_knowledge_base_does_not_hold_is_declined(answers: Answers, message: str) -> None:
     # A part's price, another maker's device, an engineer stationed at the hospital, payment terms, a result's
-    # clinical meaning, new models: each shared a word with an entry (电极, 修, 工程师, 培训, 化学发光) and
+    # clinical meaning, new models, a part's maker: each shared a word with an entry (电极, 修, 工程师, 培训, 化学发光) and
     # was answered with it or offered it; 分期 is declined though 延保 triggers the extended warranty.
     assert answers.reply(message).verdict is Verdict.NONE
+
+
+def test_the_time_of_reporting_is_no_visit(answers: Answers) -> None:
+    # 修的时候 inside 报修的时候 triggered the on-site process.
+    assert answered(answers.reply("报修的时候都要准备什么信息")) == ["hotline.report_info"]
+    assert answered(answers.reply("工程师来修的时候要我们准备什么")) == ["service.onsite_process"]
