@@ -149,6 +149,8 @@ class _Rules:
     followup_openers: list[str]
     followup_closers: list[str]
     not_ours: list[str]
+    priceless_topics: list[str]
+    price_words: list[str]
     sure_not_ours: list[str]
     age_openers: list[str]
     years_ago: dict[str, int]
@@ -454,6 +456,18 @@ class Answers:
         return set(self.kb.terms(text)) <= general
 
     def _find(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
+        """The topic of a question (`_find_topic`); a price asked of a topic whose answers hold none
+        (「光源灯坏了，一个新灯多少钱」: the lamp's care) is declined."""
+        found = self._find_topic(candidates, said, avoid)
+        rules = self._current_rules()
+        if found.topic is not None and found.topic.startswith(tuple(rules.priceless_topics)):
+            # The price asked, not told in the story (「进口试剂价格太高了，…，会不会影响保修」).
+            asked = self._seen("，".join(c for c in _clauses(said) if _asks(c, rules)))
+            if any(word in asked for word in rules.price_words):
+                return _Found(None, Answer(Verdict.NONE, []), False)
+        return found
+
+    def _find_topic(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
         """The topic of a question: a topic whose trigger matches what was said (the retriever's ranking picks
         among several, preferring one other than `avoid`), else the retriever's confident answer for the best
         candidate text."""
@@ -957,6 +971,8 @@ def _load_rules(path: Path) -> _Rules:
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],
             not_ours=[str(word) for word in reading.get("not_ours", [])],
+            priceless_topics=[str(prefix) for prefix in reading.get("priceless_topics", [])],
+            price_words=[str(word) for word in reading.get("price_words", [])],
             sure_not_ours=[str(word) for word in reading.get("sure_not_ours", [])],
             age_openers=[str(word) for word in reading.get("age_openers", [])],
             years_ago={str(word): int(years) for word, years in (reading.get("years_ago") or {}).items()},

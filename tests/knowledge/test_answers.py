@@ -776,3 +776,11 @@ def test_the_time_of_reporting_is_no_visit(answers: Answers) -> None:
     # 修的时候 inside 报修的时候 triggered the on-site process.
     assert answered(answers.reply("报修的时候都要准备什么信息")) == ["hotline.report_info"]
     assert answered(answers.reply("工程师来修的时候要我们准备什么")) == ["service.onsite_process"]
+
+
+def test_a_price_asked_of_a_care_topic_is_declined(answers: Answers) -> None:
+    # Care answers hold no prices: the lamp's care was answered for the price of a new lamp. A price told in the
+    # story does not decline the care question after it.
+    assert answers.reply("生化仪的光源灯坏了，想问下一个新灯多少钱").verdict is Verdict.NONE
+    reply = answers.reply("生化仪的光源灯价格挺贵的，一般多久要换一次")
+    assert answered(reply) == ["care.chemistry.lamp"]
