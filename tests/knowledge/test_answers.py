@@ -784,3 +784,8 @@ def test_a_price_asked_of_a_care_topic_is_declined(answers: Answers) -> None:
     assert answers.reply("生化仪的光源灯坏了，想问下一个新灯多少钱").verdict is Verdict.NONE
     reply = answers.reply("生化仪的光源灯价格挺贵的，一般多久要换一次")
     assert answered(reply) == ["care.chemistry.lamp"]
+
+
+def test_the_free_period_in_years_is_the_warranty_length(answers: Answers) -> None:
+    # 免费修 triggered the coverage alone.
+    assert answered(answers.reply("我们这台机器免费修的期限是几年")) == ["warranty.length"]
