@@ -300,7 +300,7 @@ REALISTIC_SETS = (
         True,
     ),
     (
-        "eighth dev: unknown near an entry, a story naming another topic, negated, indirect (may be tuned on)",
+        "eighth dev: unknown near an entry, story of another topic, negated, indirect (may be tuned on)",
         "dev_realistic_eighth.yml",
         True,
     ),

@@ -747,7 +747,9 @@ def test_a_filler_of_speech_is_no_story(answers: Answers) -> None:
         ("配件要从厂里调，要等几天，这个我们知道了，另外想问等的时候有没有备用机", "deadlines.loaner"),
     ],
 )
-def test_a_topic_the_caller_sets_aside_is_not_the_question(answers: Answers, message: str, topic: str) -> None:
+def test_a_topic_the_caller_sets_aside_is_not_the_question(
+    answers: Answers, message: str, topic: str
+) -> None:
     # The topic set aside, or a story the caller says is known, named a topic of its own: the question got
     # choices, or the warranty's start or the part's wait was answered.
     assert answered(answers.reply(message)) == [topic]
@@ -767,8 +769,9 @@ def test_a_topic_the_caller_sets_aside_is_not_the_question(answers: Answers, mes
 )
 def test_more_of_what_the_knowledge_base_does_not_hold_is_declined(answers: Answers, message: str) -> None:
     # A part's price, another maker's device, an engineer stationed at the hospital, payment terms, a result's
-    # clinical meaning, new models, a part's maker: each shared a word with an entry (电极, 修, 工程师, 培训, 化学发光) and
-    # was answered with it or offered it; 分期 is declined though 延保 triggers the extended warranty.
+    # clinical meaning, new models, a part's maker: each shared a word with an entry (电极, 修, 工程师, 培训,
+    # 化学发光) and was answered with it or offered it; 分期 is declined though 延保 triggers the extended
+    # warranty.
     assert answers.reply(message).verdict is Verdict.NONE
 
 
@@ -779,8 +782,8 @@ def test_the_time_of_reporting_is_no_visit(answers: Answers) -> None:
 
 
 def test_a_price_asked_of_a_care_topic_is_declined(answers: Answers) -> None:
-    # Care answers hold no prices: the lamp's care was answered for the price of a new lamp. A price told in the
-    # story does not decline the care question after it.
+    # Care answers hold no prices: the lamp's care was answered for the price of a new lamp. A price told in
+    # the story does not decline the care question after it.
     assert answers.reply("生化仪的光源灯坏了，想问下一个新灯多少钱").verdict is Verdict.NONE
     reply = answers.reply("生化仪的光源灯价格挺贵的，一般多久要换一次")
     assert answered(reply) == ["care.chemistry.lamp"]
