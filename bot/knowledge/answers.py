@@ -42,6 +42,7 @@ from bot.policy import PolicyError, ServicePolicy
 _STRONG_BREAK = re.compile(r"[？?！!。；;\n]+")
 _PUNCTUATION = re.compile(r"[，,、：:？?！!。；;\n]+")
 _CLAUSE_BREAK = re.compile(r"[，,、：:\s]+")
+_CLAUSE_SPLIT = re.compile(r"([，,、：:？?！!。；;\s]+)")
 _X_NOT_X = re.compile(r"(.)不\1")
 # Characters from which a clause before the question is a story rather than the question's topic words.
 _STORY_CLAUSE = 6
@@ -148,10 +149,15 @@ class _Rules:
     followup_openers: list[str]
     followup_closers: list[str]
     not_ours: list[str]
+    priceless_topics: list[str]
+    price_words: list[str]
+    sure_not_ours: list[str]
     age_openers: list[str]
     years_ago: dict[str, int]
     acceptance_words: list[str]
     except_openers: list[str]
+    not_asked_openers: list[str]
+    known_enders: list[str]
     clarify_max_chars: int
     topicless_words: list[str]
     clarify_choices: list[str]
@@ -207,7 +213,7 @@ class Answers:
             self._asked = {}
             self._today = today
             message = self.kb.correct(message)
-            own = self._read(message, message, device)
+            own = self._read(_asked_part(message, self._current_rules()), message, device)
             if (
                 previous is not None
                 and self._continues(message, own)
@@ -450,12 +456,27 @@ class Answers:
         return set(self.kb.terms(text)) <= general
 
     def _find(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
+        """The topic of a question (`_find_topic`); a price asked of a topic whose answers hold none
+        (「光源灯坏了，一个新灯多少钱」: the lamp's care) is declined."""
+        found = self._find_topic(candidates, said, avoid)
+        rules = self._current_rules()
+        if found.topic is not None and found.topic.startswith(tuple(rules.priceless_topics)):
+            # The price asked, not told in the story (「进口试剂价格太高了，…，会不会影响保修」).
+            asked = self._seen("，".join(c for c in _clauses(said) if _asks(c, rules)))
+            if any(word in asked for word in rules.price_words):
+                return _Found(None, Answer(Verdict.NONE, []), False)
+        return found
+
+    def _find_topic(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
         """The topic of a question: a topic whose trigger matches what was said (the retriever's ranking picks
         among several, preferring one other than `avoid`), else the retriever's confident answer for the best
         candidate text."""
         rules = self._current_rules()
         seen = self._seen(said)
         triggered = self._triggered_topics(said)
+        # 「延保合同能不能分期付款」: a few words say so whatever topic the others name.
+        if any(word in seen for word in rules.sure_not_ours):
+            return _Found(None, Answer(Verdict.NONE, []), False)
         if len(triggered) == 1:
             return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered, words=said)
         best = _supported([self._ask(text) for text in candidates])
@@ -789,6 +810,22 @@ def _joined(text: str, read: Callable[[str], str]) -> str:
     return "|".join(read(part).replace(" ", "") for part in _PUNCTUATION.split(text))
 
 
+def _asked_part(message: str, rules: _Rules) -> str:
+    """The message without what the caller says is not the question: a clause that sets a topic aside
+    (「不是问保修，是问…」「先不说培训的事，…」), and a clause saying a topic is already known with the story
+    before it (「…，保修的事我都清楚了，就是想知道…」); the whole message when nothing else is left."""
+    pieces = _CLAUSE_SPLIT.split(message)  # clauses at even places, their punctuation at odd ones
+    kept = list(pieces)
+    for i in range(0, len(pieces), 2):
+        clause = pieces[i].strip().rstrip(_PARTICLES + "啊呀")
+        if clause.endswith(tuple(rules.known_enders)):
+            kept[: i + 2] = [""] * len(kept[: i + 2])
+        elif clause.startswith(tuple(rules.not_asked_openers)):
+            kept[i : i + 2] = ["", ""]
+    asked = "".join(kept).strip("，,、：: ")
+    return asked if clean(asked) else message
+
+
 def _clauses(text: str) -> list[str]:
     return [clause for clause in _CLAUSE_BREAK.split(clean(text)) if clause]
 
@@ -934,10 +971,15 @@ def _load_rules(path: Path) -> _Rules:
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],
             not_ours=[str(word) for word in reading.get("not_ours", [])],
+            priceless_topics=[str(prefix) for prefix in reading.get("priceless_topics", [])],
+            price_words=[str(word) for word in reading.get("price_words", [])],
+            sure_not_ours=[str(word) for word in reading.get("sure_not_ours", [])],
             age_openers=[str(word) for word in reading.get("age_openers", [])],
             years_ago={str(word): int(years) for word, years in (reading.get("years_ago") or {}).items()},
             acceptance_words=[str(word) for word in reading.get("acceptance_words", [])],
             except_openers=[str(word) for word in reading.get("except_openers", [])],
+            not_asked_openers=[str(word) for word in reading.get("not_asked_openers", [])],
+            known_enders=[str(word) for word in reading.get("known_enders", [])],
             clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
             topicless_words=[str(word) for word in reading.get("topicless_words", [])],
             clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],

@@ -713,12 +713,21 @@ def test_what_nobody_has_told_the_caller_yet_is_story_not_a_question(answers: An
         "你们的工程师能帮我们看看医院的电梯吗",
         "我们的体检系统能不能和你们的血球仪对接",
         "能不能帮我们医院做个网站",
+        "电解质的电极单买要多少钱",
+        "我们用的是迈瑞的血球仪，坏了你们能修吗",
+        "你们能不能派个工程师常驻在我们医院",
+        "延保的钱能不能分期付",
+        "培训的时候能不能讲讲这些项目的临床意义",
+        "你们明年有没有新款的化学发光",
+        "电解质仪的钠电极是哪个厂家生产的",
     ],
 )
 def test_what_the_knowledge_base_does_not_hold_is_declined(answers: Answers, message: str) -> None:
-    # Test menus and throughput, the engineers' persons, price lists, patients' results: it holds care and
-    # service. Each was offered choices or answered with an entry sharing a word (资料 for a price list,
-    # 工程师 for his age).
+    # Test menus and throughput, the engineers' persons, price lists, patients' results, a part's price or
+    # maker, another maker's device, an engineer stationed at the hospital, payment terms, a result's clinical
+    # meaning, new models: it holds care and service. Each was offered choices or answered with an entry
+    # sharing a word (资料 for a price list, 工程师 for his age, 电极, 修, 化学发光); 分期 is declined though
+    # 延保 triggers the extended warranty.
     assert answers.reply(message).verdict is Verdict.NONE
 
 
@@ -733,3 +742,42 @@ def test_a_filler_of_speech_is_no_story(answers: Answers) -> None:
     # a near tie (the preventive maintenance for a question of coverage).
     reply = answers.reply("就是说 保修期内的话 上门是不收钱的吧")
     assert reply.verdict is Verdict.SUGGEST
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("我问的不是上门时间，是报修以后多久有人回电话", "deadlines.first_response"),
+        ("不是问保养，是想问机器还在不在保修期，去哪查", "warranty.status_check"),
+        ("机器是前年验收的，保修的事我都清楚了，就是想知道报修要提供哪些信息", "hotline.report_info"),
+        ("保修期内免费修我知道，我想问工程师一般多久能到，我们在外县", "deadlines.onsite"),
+        ("延保我们打算买，现在先问个别的，报修的时候要准备什么信息", "hotline.report_info"),
+        # The story the caller knows would be a second question (the part's wait).
+        ("配件要从厂里调，要等几天，这个我们知道了，另外想问等的时候有没有备用机", "deadlines.loaner"),
+    ],
+)
+def test_a_topic_the_caller_sets_aside_is_not_the_question(
+    answers: Answers, message: str, topic: str
+) -> None:
+    # The topic set aside, or a story the caller says is known, named a topic of its own: the question got
+    # choices, or the warranty's start or the part's wait was answered.
+    assert answered(answers.reply(message)) == [topic]
+
+
+def test_the_time_of_reporting_is_no_visit(answers: Answers) -> None:
+    # 修的时候 inside 报修的时候 triggered the on-site process.
+    assert answered(answers.reply("报修的时候都要准备什么信息")) == ["hotline.report_info"]
+    assert answered(answers.reply("工程师来修的时候要我们准备什么")) == ["service.onsite_process"]
+
+
+def test_a_price_asked_of_a_care_topic_is_declined(answers: Answers) -> None:
+    # Care answers hold no prices: the lamp's care was answered for the price of a new lamp. A price told in
+    # the story does not decline the care question after it.
+    assert answers.reply("生化仪的光源灯坏了，想问下一个新灯多少钱").verdict is Verdict.NONE
+    reply = answers.reply("生化仪的光源灯价格挺贵的，一般多久要换一次")
+    assert answered(reply) == ["care.chemistry.lamp"]
+
+
+def test_the_free_period_in_years_is_the_warranty_length(answers: Answers) -> None:
+    # 免费修 triggered the coverage alone.
+    assert answered(answers.reply("我们这台机器免费修的期限是几年")) == ["warranty.length"]
