@@ -183,7 +183,20 @@ _QUESTION_WORDS = (
     "有没有",
     "几",
 )
-_ANOTHER = ("另外", "再约", "再申请", "还要", "也要", "也约", "再来一次", "再安排")
+# 「还要一次」 books again; 「还要钱吗」 asks about the booking.
+_ANOTHER = (
+    "另外",
+    "再约",
+    "再申请",
+    "还要一次",
+    "还要再",
+    "还要约",
+    "还要申请",
+    "也要",
+    "也约",
+    "再来一次",
+    "再安排",
+)
 
 
 def asks_about_booking(text: str) -> bool:

@@ -19,7 +19,7 @@ HAN = "\u4e00-\u9fff"
 _PAYLOAD = re.compile(r"^\s*/[A-Za-z_]")
 # Said before or after the value, never part of it.
 _LEAD = re.compile(
-    r"^(?:你好|您好|喂|嗯+|呃+|啊|哦|那个|那啥|就是|(?:俺|咱|我)们?这(?:边|里)?是|俺们?是|咱们?是|我们这边是|我们这里是|我们是|我们在|我这边是|这边是|这里是|我是|我在|是在|在|位于"
+    r"^(?:你好|您好|喂|嗯+|呃+|啊|哦|那个|那啥|就是|(?:俺|咱|我|额)们?这(?:边|里|个)?是|(?:俺|额)们?是|咱们?是|介是|我们这边是|我们这里是|我们是|我们在|我这边是|这边是|这里是|我是|我在|是在|在|位于"
     r"|应该是|改成|改为|换成|就写|写成|写|留|是|为)[，,：:、。\s]*"
 )
 _TRAIL = re.compile(
@@ -179,17 +179,28 @@ def department_in(text: str) -> str | None:
 # A caller who says who they are in a report: 「我是…检验科的刘燕，」「我叫王敏」「联系人马晓东」「同事郑阳」.
 # A title said before the name is part of who they are, not the name: 「我是…检验科主任邵志刚」.
 _SELF_NAMED = re.compile(
-    rf"(?:我是|我叫|俺是|俺叫|咱叫|联系人是?|找|同事)(?:[^，,。；;！!？?\s]{{0,30}}(?:的|{_TITLE}))?([{HAN}]{{2,5}}?)"
+    rf"(?:我是|我叫|俺是|俺叫|咱叫|额是|额叫|他叫|她叫|联系人是?|找|同事)(?:[^，,。；;！!？?\s]{{0,30}}(?:的|{_TITLE}))?([{HAN}]{{2,5}}?)"
     rf"(?=[，,。；;！!？?\s]|电话|手机|$)"
+)
+
+
+_SURNAME_THEN_NAME = re.compile(
+    rf"(?:我|俺|额)姓([{HAN}])[，,\s]*(\1[{HAN}]{{1,2}})(?=[，,。；;！!？?\s]|电话|手机|$)"
 )
 
 
 def person_in(text: str) -> str | None:
     """The name a caller gives for themselves inside a longer message."""
-    for match in _SELF_NAMED.finditer(text):
+    surname_first = _SURNAME_THEN_NAME.search(text)
+    if surname_first and person(surname_first.group(2)):
+        return surname_first.group(2)  # 「我姓郝 郝建波」
+    # Each cue in turn, also one inside a failed match (「我是她同事任杰」: not 「她同事任杰」, then 任杰).
+    match = _SELF_NAMED.search(text)
+    while match:
         name = person(match.group(1))
         if name:
             return name
+        match = _SELF_NAMED.search(text, match.start() + 1)
     return None
 
 

@@ -153,7 +153,7 @@ def says_unknown(text: str) -> bool:
 # Said in a row too: 「对 提交」「嗯嗯 对」「没问题 提交吧」「系 对」.
 _AGREEMENT = (
     r"(?:对|对的|对对|对对对|是|是的|是滴|是嘞|系|嗯+|嗯呐|好|好的|好滴|行|中|可以|没错|没毛病|没问题|对头|要得|ok|OK|yes"
-    r"|dui|shi ?de|确认|提交吧?|就这样吧?)"
+    r"|对着哩|对着呢|dui|shi ?de|确认|提交吧?|就这样吧?|就这些)"
 )
 _ONLY_AGREES = re.compile(rf"^{_AGREEMENT}(?:[，,\s]*{_AGREEMENT})*[。！!，,.~ ]*$")
 

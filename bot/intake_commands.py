@@ -94,6 +94,9 @@ LABELS = {
     "单位": "hospital",
     "科室": "department",
     "地址": "site_address",
+    "装机地址": "site_address",
+    "设备地址": "site_address",
+    "详细地址": "site_address",
     "故障现象": "fault_description",
     "故障描述": "fault_description",
     "故障": "fault_description",
@@ -107,6 +110,15 @@ LABELS = {
     "仪器": "device",
 }
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
+# Field names a caller sticks to their values (「电话158…」「地址德州市…」); not 问题/现象/影响, which open
+# sentences.
+_GLUED = "|".join(
+    sorted(
+        (k for k, v in LABELS.items() if v not in ("clinical_impact", "fault_description")),
+        key=len,
+        reverse=True,
+    )
+)
 _CHANGE = (
     r"(?:要|得|需要)?(?:刚才|前面|之前)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|错了|写错了|记错了"
     r"|说错了|说反了|写反了|记反了|搞错了|弄错了|说重了|说严重了|说大了|有误|(?:说|写|记)得不(?:准|对)|不准确?|不太对|其实是|应该是|是|为|写)"
@@ -278,12 +290,15 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
     match = _NOT_X_BUT_Y.search(text)
     if match is None:
         return None
-    wrong, right = match.group(1), re.sub(r"[了啊吧呀的哈]+$", "", match.group(2))
+    wrong, right = match.group(1), re.sub(r"[了啊吧呀的哈啦嘛哩咧]+$", "", match.group(2))
     holding = [
         (field, str(value))
         for field, value in state.values.items()
         if field in fields.VALIDATORS and value and value != NOT_GIVEN and wrong in str(value)
     ]
+    if len(holding) > 1:
+        # 「不是三楼是四楼」: the address holds it as its value, the fault only in passing
+        holding = [(f, v) for f, v in holding if f not in _LABEL_IN_VALUE]
     if len(holding) != 1 or not right:
         return None
     field, value = holding[0]
@@ -292,6 +307,9 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
         right = right[: len(wrong)]  # 「是试剂针撞了」 for 「样本针撞针了」: the word, not the rest again
     corrected = fields.VALIDATORS[field](value.replace(wrong, right, 1))
     return Command(Do.CORRECT, field, corrected) if corrected else None
+
+
+_IN_NUMBERS = "0123456789-－"  # 「0416 - 318 7620」: one number
 
 
 def _punctuated(text: str) -> str:
@@ -303,7 +321,9 @@ def _punctuated(text: str) -> str:
     paused = words[0] if words else ""
     for before, word in zip(words, words[1:], strict=False):
         # 「联系人 彭涛」: the space after a field's name is no pause; nor one inside a number
-        joined = re.fullmatch(_LABEL, before, re.IGNORECASE) or (before[-1].isdigit() and word[0].isdigit())
+        joined = re.fullmatch(_LABEL, before, re.IGNORECASE) or (
+            before[-1] in _IN_NUMBERS and word[0] in _IN_NUMBERS
+        )
         paused += (" " if joined else "，") + word
     return _SPOKEN_DIGITS_END.sub("，", _SPOKEN_CUES.sub("，", paused))
 
@@ -555,7 +575,11 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
     是…」)."""
     text = re.sub(rf"^[^，,：:]{{0,8}}[：:]\s*(?=(?:{_LABEL}))", "", text)  # 「报修：医院 …」
     # Parts start at a separator, or at a space, before a field name: 「联系人 彭涛 电话 156… 医院 …」.
-    boundary = r"(?:[，,；;。\n]+|\s+)(?=\s*(?:" + _LABEL + r")\s*(?:是|为)?[：:\s])"
+    # Or at a comma before a field name stuck to its value (「我叫尹芳，电话158…，地址德州市…」).
+    boundary = (
+        r"(?:[，,；;。\n]+|\s+)(?=\s*(?:" + _LABEL + r")\s*(?:是|为)?[：:\s])"
+        r"|[，,；;。\n]+(?=(?:" + _GLUED + r")(?!那|这|不对|错|改|写|说|有误|的)[\u4e00-\u9fffA-Za-z0-9])"
+    )
     segments = _glued_segments(text, catalogue) or [s for s in re.split(boundary, text) if s.strip()]
     commands = []
     for segment in segments:
@@ -648,6 +672,8 @@ def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
         raw = re.sub(
             r"[\d\-－\s]{7,}", " ", raw
         ).strip()  # 「报修人: 郎玉洁 13900053947」: the phone is read apart
+        # 「联系人写我们科主任吧 他叫罗布」: the name said inside the correction
+        return fields.person(raw) or fields.person_in(raw)
     return fields.VALIDATORS[target](raw)
 
 

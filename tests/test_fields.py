@@ -17,6 +17,11 @@ from bot import fields
         ("河南省信阳市中心医院", "河南省信阳市中心医院"),
         ("固始县人民医院", "固始县人民医院"),
         ("城郊乡卫生院", "城郊乡卫生院"),
+        # who is speaking, in the caller's own words and dialect, is no part of the name
+        ("我这个是那个保定市古莲医院检验科的啊", "保定市古莲医院"),
+        ("介是天津市武清区运河医院", "天津市武清区运河医院"),
+        ("额是汉中市汉台安康医院检验科", "汉中市汉台安康医院"),
+        ("俺们这是齐齐哈尔市建华医院检验科", "齐齐哈尔市建华医院"),
         ("赵红梅 18837056789", None),
         ("检验科", None),
         ("/report_fault", None),
@@ -175,3 +180,20 @@ def test_phones_mobile_and_landline(text: str, wanted: str | None) -> None:
 def test_asking_to_be_walked_through_is_no_part_of_the_fault(text: str, fault: str) -> None:
     assert fields.fault(text) == fault
     assert fields.asks_for_guidance(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("额是化验室的惠小丽 电话15800027913", "惠小丽"),  # 额: 我 in 陕西话
+        ("俺叫于洪亮 电话幺三九", "于洪亮"),
+        ("我姓郝 郝建波 电话是一三七", "郝建波"),
+        ("我是衢州市柯城医院检验科主任邵志刚，电话13900351386", "邵志刚"),
+    ],
+)
+def test_the_name_a_caller_gives_inside_a_report(text: str, name: str) -> None:
+    assert fields.person_in(text) == name
+
+
+def test_a_colleague_reporting_is_named_after_the_word_colleague() -> None:
+    assert fields.person_in("我是她同事任杰 13598203347 BC71000001这台还是堵孔 报修") == "任杰"

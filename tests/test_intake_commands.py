@@ -836,3 +836,46 @@ def test_still_wanting_it_reported_restores_a_cancelled_registration(catalogue, 
         Message("等等 我说错了 还是要报的 刚才那些都不变 提交吧", None, []), state, catalogue, rules
     )
     assert [c.do for c in found] == [Do.RESTORE, Do.CONFIRM]
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "wanted"),
+    [
+        # field names stuck to their values after commas or spaces, each read
+        (
+            "我叫尹芳 电话15800094516 地址德州市德城区东风中路52号",
+            "contact_person",
+            {
+                "contact_person": "尹芳",
+                "contact_phone": "15800094516",
+                "site_address": "德州市德城区东风中路52号",
+            },
+        ),
+        # a surname, then the whole name; 他叫 for the contact named
+        ("我姓郝 郝建波 电话是13700062958", "contact_person", {"contact_person": "郝建波"}),
+        ("联系人写我们科主任吧 他叫罗布 电话还是打我这个号", READBACK, {"contact_person": "罗布"}),
+        # a landline typed with spaces around its dash is one number
+        (
+            "电话别留手机了 手机老没信号 留科室座机吧 0416 - 318 7620",
+            "contact_person",
+            {"contact_phone": "0416-3187620"},
+        ),
+    ],
+)
+def test_fields_said_in_passing_in_callers_own_ways(text, requested, wanted, catalogue, rules) -> None:
+    found = values_of(interpret(Message(text, "inform", []), IntakeState(requested, FULL), catalogue, rules))
+    assert {f: v for f, v in found.items() if f in wanted} == wanted
+
+
+def test_not_this_but_that_prefers_the_field_holding_it_as_its_value(catalogue, rules) -> None:
+    values = {
+        **FULL,
+        "site_address": "泉州市丰泽区刺桐路301号，门诊楼三楼",
+        "fault_description": "三楼的尿机坏了",
+    }
+    found = values_of(
+        interpret(
+            Message("啊歹势 不是三楼是四楼啦", None, []), IntakeState(READBACK, values), catalogue, rules
+        )
+    )
+    assert found == {"site_address": "泉州市丰泽区刺桐路301号，门诊楼四楼"}

@@ -90,16 +90,14 @@ _DETAIL_KINDS = 4
 
 def gives_a_whole_report(text: str, entities: list[dict], ranking: list[dict]) -> bool:
     """Four kinds of a registration's details, no ticket number (that is about a ticket of before), and the
-    classifier read a report, details or nothing with the report in view."""
+    classifier read a report, details or nothing with the report in view; or five kinds and no question
+    (「…医院 检验科 我是…聂春燕 血球仪HX-H30 序列号… 一直报负压异常…」 read as a warranty question)."""
     kinds = {e.get("entity") for e in entities} & _DETAILS
     ranked = [r.get("name") for r in ranking[:_SHORTLIST]]
-    return (
-        len(kinds) >= _DETAIL_KINDS
-        and bool(ranked)
-        and ranked[0] in _MAY_BE_A_REPORT
-        and REPORT_INTENT in ranked
-        and find_ticket_number(text) is None
-    )
+    if len(kinds) < _DETAIL_KINDS or find_ticket_number(text) is not None:
+        return False
+    in_view = bool(ranked) and ranked[0] in _MAY_BE_A_REPORT and REPORT_INTENT in ranked
+    return in_view or (len(kinds) > _DETAIL_KINDS and not _ABOUT_REPAIRS.search(text))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

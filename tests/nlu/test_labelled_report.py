@@ -82,3 +82,12 @@ def test_an_unlabelled_report_with_four_kinds_of_details_is_a_report() -> None:
 )
 def test_details_that_are_no_report(text: str, kinds: tuple[str, ...], ranking: list[dict]) -> None:
     assert not gives_a_whole_report(text, _entities(*kinds), ranking)
+
+
+def test_five_kinds_of_details_and_no_question_are_a_report_whatever_was_ranked() -> None:
+    text = "四平市铁东仁爱医院 检验科 我是检验科的聂春燕 血球仪HX-H30 序列号HH25040862 吸样以后一直报负压异常"
+    found = _entities("hospital", "department", "person", "device", "serial_number")
+    warranty_first = [{"name": "check_warranty"}, {"name": "request_callback"}, {"name": "inform"}]
+    assert gives_a_whole_report(text, found, warranty_first)
+    asked = "四平市铁东仁爱医院 检验科 聂春燕 血球仪HX-H30 序列号HH25040862 还在保修期吗"
+    assert not gives_a_whole_report(asked, found, warranty_first)
