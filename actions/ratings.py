@@ -32,7 +32,12 @@ from bot.tickets import STATUS_LABELS, TicketStatus, find_ticket
 def rate(
     dispatcher: CollectingDispatcher, tracker: Tracker, score: int, comment: str, number: str | None
 ) -> list[EventType]:
-    """Record a score for the ticket it is about, or ask which ticket (the score waits in pending_rating)."""
+    """Record a score for the ticket it is about, or ask which ticket (the score waits in pending_rating); a
+    caller who said before the score that they cannot name the ticket has it kept without one."""
+    asked = tracker.get_slot("pending_rating") or {}
+    if number is None and asked.get("no_ticket"):
+        return _rate_without_ticket(dispatcher, tracker, score, comment)
+    number = number or asked.get("number")
     policy = current_policy()
     phone = tracker.get_slot("contact_phone")
     with session_scope() as session:
@@ -62,6 +67,16 @@ def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
     review (asked once: a refusal is accepted). None when the message answers neither."""
     pending = tracker.get_slot("pending_rating")
     lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    if pending and pending.get("score") is None:
+        # Which ticket, asked before the score: its number, or 「单号记不得了」; then the score is asked.
+        number = find_ticket_number(text) or referenced_ticket(text, lookup)
+        if number is None and not (says_unknown(text) or latest_message(tracker).intent == "deny"):
+            return None
+        dispatcher.utter_message(text=say("rating_ask"))
+        waiting: dict[str, object] = (
+            {"score": None, "number": number} if number else {"score": None, "no_ticket": True}
+        )
+        return [SlotSet("pending_rating", waiting)]
     if pending:
         number = find_ticket_number(text) or referenced_ticket(text, lookup)
         if number:
@@ -119,7 +134,10 @@ def ask_for_score(dispatcher: CollectingDispatcher, tracker: Tracker, number: st
         if target.kind is Target.TICKET:
             dispatcher.utter_message(text=say("rating_ask"))
             return []
-        return _ask_about(dispatcher, target)
+        asked = _ask_about(dispatcher, target)
+        if target.kind is Target.NOT_DONE:
+            return asked
+        return [*asked, SlotSet("pending_rating", {"score": None})]  # which ticket, then the score
 
 
 def _ask_about(dispatcher: CollectingDispatcher, target: RatingTarget) -> list[EventType]:

@@ -224,7 +224,7 @@ def interpret(
     if _LEAVE.search(text):
         return [Command(Do.LEAVE)]
     found = _fields(message, state, catalogue, rules)
-    swapped = _swapped(text, state)
+    swapped = _swapped(text, state) or (None if found else _fault_said_again(text, state, catalogue))
     if swapped and swapped.field not in {c.field for c in found}:
         found.append(swapped)
     if state.requested == READBACK:
@@ -283,6 +283,21 @@ _FIELD_CUE = re.compile(
 _NOT_X_BUT_Y = re.compile(
     r"不是([^，,。；;！!？?\s]{1,12}?)[，,。\s]*(?:而|其实|应该)?是([^，,。；;！!？?\s]{1,20})"
 )
+
+
+# 「哦不好意思刚才说的不对 打印机没事 是做完的结果传不到LIS上…」: the fault said wrong, told again unnamed.
+_TOLD_WRONG = re.compile(r"(?:刚才|前面|之前)?(?:说的|说得|讲的)?(?:不对|说错了|搞错了|弄错了)")
+_NOTHING_WRONG_WITH = re.compile(r"[^，,。\s]{1,8}(?:没事|没问题|是好的)[，,。\s]*")
+
+
+def _fault_said_again(text: str, state: IntakeState, catalogue: Catalogue) -> Command | None:
+    """The new fault after 「刚才说的不对」, when one was registered and nothing else is said."""
+    said_wrong = _TOLD_WRONG.search(text)
+    if not said_wrong or state.values.get("fault_description") in (None, "", NOT_GIVEN):
+        return None
+    rest = _NOTHING_WRONG_WITH.sub("", text[said_wrong.end() :])
+    rest = re.sub(r"^[，,。\s]*(?:其实|应该)?是", "", rest).strip(" ，,。")
+    return Command(Do.CORRECT, "fault_description", rest) if _names_a_symptom(rest, catalogue) else None
 
 
 def _swapped(text: str, state: IntakeState) -> Command | None:

@@ -879,3 +879,15 @@ def test_not_this_but_that_prefers_the_field_holding_it_as_its_value(catalogue, 
         )
     )
     assert found == {"site_address": "泉州市丰泽区刺桐路301号，门诊楼四楼"}
+
+
+def test_a_fault_told_again_after_said_wrong_replaces_it(catalogue, rules) -> None:
+    text = "哦不好意思刚才说的不对 打印机没事 是做完的结果传不到LIS上 医生那边看不到报告 得手工抄"
+    found = values_of(interpret(Message(text, None, []), IntakeState(READBACK, FULL), catalogue, rules))
+    assert found == {"fault_description": "做完的结果传不到LIS上，医生那边看不到报告，得手工抄"}
+
+
+def test_said_wrong_with_another_field_named_corrects_that_field(catalogue, rules) -> None:
+    text = "刚才说错了 地址是许昌市魏都区健康路3号"
+    found = values_of(interpret(Message(text, None, []), IntakeState(READBACK, FULL), catalogue, rules))
+    assert found == {"site_address": "许昌市魏都区健康路3号"}

@@ -42,6 +42,7 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("排了一个故障", False),
         # queues, piles, delays, stopped work and results to redo, in the caller's words
         ("门诊血常规都排着队呢", True),
+        ("门诊尿常规做不了 病人排起在等", True),
         ("门诊生化全压着", True),
         ("今天的生化报告全部要延迟", True),
         ("铅和镉都测不了", True),

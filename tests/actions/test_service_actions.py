@@ -352,3 +352,24 @@ async def test_several_finished_tickets_ask_which_and_the_answer_names_one(
         ticket = session.execute(select(Ticket).where(Ticket.id == rating.ticket_id)).scalar_one()
     # 「第二张」 is the second ticket as they were read out to the caller.
     assert rating.score == 4 and ticket.number == slots["last_lookup"]["numbers"][1]
+
+
+async def test_a_caller_who_cannot_name_the_ticket_before_the_score_has_it_kept(
+    database, dispatcher, domain
+) -> None:
+    events = await ActionRateService().run(
+        dispatcher, make_tracker("上礼拜你们工程师来修过 我想给那次服务打个分", "rate_service"), domain
+    )
+    assert "工单号" in texts(dispatcher)
+    dispatcher.messages.clear()
+    said = "宝鸡市渭滨仁德医院 免疫室 电话13900083527 单号记不得了"
+    tracker = make_tracker(said, "inform", slots=slot_values(events))
+    events = await ActionFollowUp().run(dispatcher, tracker, domain)
+    assert "打个分" in texts(dispatcher) and "工单号" not in texts(dispatcher)
+    dispatcher.messages.clear()
+    tracker = make_tracker("4分吧 人挺好修得也快 就是配件等了五天", "rate_service", slots=slot_values(events))
+    await ActionRateService().run(dispatcher, tracker, domain)
+    assert "工单号" not in texts(dispatcher)
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        assert rating.score == 4 and rating.ticket_id is None and "配件" in (rating.comment or "")
