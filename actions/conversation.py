@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 from actions.ratings import rating_follow_up
 from bot.db import session_scope
 from bot.knowledge.questions import record_feedback
+from bot.replies import FIELD_LABELS
 from bot.texts import labels, say
 
 # Intents never offered as a guess: they mean nothing on their own.
@@ -42,6 +43,12 @@ class ActionAcknowledge(Action):
                 record_feedback(session, int(question_id), helpful)
             dispatcher.utter_message(text=say("faq_feedback_thanks" if helpful else "faq_feedback_sorry"))
             return [SlotSet("faq_question_id", None)]
+        requested = tracker.get_slot("requested_slot")
+        if tracker.active_loop.get("name") == "fault_form" and requested in FIELD_LABELS:
+            # 「对的」 to the serial question: the caller thinks all is given; say what is still missing (the
+            # form asks it again)
+            dispatcher.utter_message(text=say("intake_still_missing", label=FIELD_LABELS[requested]))
+            return []
         number = tracker.get_slot("last_ticket_number")
         if (
             number

@@ -473,9 +473,9 @@ def _read_report(
             value = fields.VALIDATORS[target](match.group(2))
             if value:
                 _put(found, Command(Do.SET, target, value))
-    for part in re.split(r"[，,；;。\n]+", text) if labelled >= 3 else ():
-        # An unlabelled part of a labelled report that is a whole department or hospital (「…第四医院，急诊
-        # 检验科，联系人 …」).
+    for part in re.split(r"[，,；;。\n]+", text) if labelled >= 3 or starting else ():
+        # An unlabelled part of a report that is a whole department or hospital (「…第四医院，急诊检验科，
+        # 联系人 …」, 「…报个修，发光仪MS-600，…，免疫科，我叫…」).
         part = fields.strip_around(part)
         if not part or _SEGMENT.match(part) or re.search("[：:]", part):
             continue
@@ -874,6 +874,11 @@ def _after_who(fault: str, taken: list[Command]) -> str:
     return rest if len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 4 else fault
 
 
+_SAYS_NOTHING = re.compile(
+    r"(?:好的?|嗯+|那个|那|就|顺便|再|给|帮忙|转|分机)*(?:报个修|报修|报一下修|修一下)?(?:吧|啊)?|\d{1,6}"
+)
+
+
 def _with_known(state: IntakeState, found: Mapping[str, Command]) -> dict[str, Command]:
     """The fields this message gives, and those registered before it (read again, a report's phone is
     registered already and not found anew)."""
@@ -906,6 +911,8 @@ def _without_other_fields(fault: str, commands: Mapping[str, Command]) -> str:
     parts = [p for p in re.split(separators, fault) if p.strip() and not fields.only_report(p)]
     kept = []
     for part in parts:
+        if _SAYS_NOTHING.fullmatch(part.strip()):
+            continue  # 「好」「那顺便报个修」「转」「802」 (an extension read with the phone)
         if (
             _FIELD_CUE.match(part)
             or not fields.strip_around(part)

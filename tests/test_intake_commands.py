@@ -891,3 +891,10 @@ def test_said_wrong_with_another_field_named_corrects_that_field(catalogue, rule
     text = "刚才说错了 地址是许昌市魏都区健康路3号"
     found = values_of(interpret(Message(text, None, []), IntakeState(READBACK, FULL), catalogue, rules))
     assert found == {"site_address": "许昌市魏都区健康路3号"}
+
+
+def test_a_report_said_in_passing_keeps_its_department_and_a_fault_without_fillers(catalogue, rules) -> None:
+    text = "好 那顺便报个修 发光仪MS-600 加样针老是报液面探测失败 免疫科 我叫覃卫国 电话0771-5523186 转 802"
+    found = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert found["department"] == "免疫科" and found["contact_person"] == "覃卫国"
+    assert found["fault_description"] == "发光仪MS-600，加样针老是报液面探测失败"

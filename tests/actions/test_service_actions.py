@@ -373,3 +373,11 @@ async def test_a_caller_who_cannot_name_the_ticket_before_the_score_has_it_kept(
     with session_scope(database) as session:
         rating = session.execute(select(Rating)).scalar_one()
         assert rating.score == 4 and rating.ticket_id is None and "配件" in (rating.comment or "")
+
+
+async def test_a_yes_while_the_serial_is_asked_says_what_is_missing(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "对的", "affirm", slots={"requested_slot": "serial_number"}, active_loop="fault_form"
+    )
+    await ActionAcknowledge().run(dispatcher, tracker, domain)
+    assert "还差序列号没有登记" in texts(dispatcher) and "还有什么可以帮您" not in texts(dispatcher)
