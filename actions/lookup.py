@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from actions.common import caller_of_tracker, failed_again, latest_message
-from actions.knowledge import answer_question
+from actions.knowledge import answer_question, answers
 from actions.ratings import rating_follow_up
 from actions.ticket_changes import ActionChangeTicket
 from bot.catalogue import current_catalogue
@@ -171,6 +171,11 @@ class ActionCheckWarranty(Action):
         if not serial:
             if tracker.latest_action_name == "warranty_form":
                 return []  # the form gave up and has told the caller what else to do
+            text = tracker.latest_message.get("text") or ""
+            said_before = str(tracker.get_slot("faq_last_question") or "")
+            if answers().tells_age(text) or answers().tells_age(said_before):
+                # 「我们是去年八月装的…」 then 「那现在还在保修期吗」: answered from the policy by that age
+                return answer_question(dispatcher, tracker, text)
             return [FollowupAction("warranty_form")]
         lookup = Lookup(WARRANTY, serials=(serial,))
         told = answer_warranty(dispatcher, tracker, serial)

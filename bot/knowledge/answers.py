@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -214,6 +214,16 @@ class Answers:
             self._today = today
             message = self.kb.correct(message)
             own = self._read(_asked_part(message, self._current_rules()), message, device)
+            if (
+                previous is not None
+                and own.parts
+                and self._age(message) is None
+                and self._age(previous.question)
+            ):
+                # 「那现在还在保修期吗」 after 「…我们是去年八月装的发光仪」: the age told before answers it.
+                told = f"{message}\n{previous.question}"
+                texts = self._compose([(part.topic, message) for part in own.parts], told, device)
+                own = replace(own, parts=[AnswerPart(topic, text) for topic, text in texts]) if texts else own
             if (
                 previous is not None
                 and self._continues(message, own)
@@ -672,6 +682,13 @@ class Answers:
             # about: the age is the warranty's length, the acceptance date decides; no state to redirect by.
             return state if name == "age" or state != "about" else None
         return None
+
+    def tells_age(self, text: str) -> bool:
+        """Whether the text tells the device's age (「去年八月装的」「买了四年了」), which answers whether
+        it is still under warranty without its serial."""
+        with self._reply_lock:
+            self._refresh()
+            return self._age(text) is not None
 
     def _warranty_by_age(self, text: str) -> str | None:
         """In, out or about at the end of the policy's free warranty by the device's age the caller tells

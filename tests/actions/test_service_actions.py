@@ -381,3 +381,14 @@ async def test_a_yes_while_the_serial_is_asked_says_what_is_missing(dispatcher, 
     )
     await ActionAcknowledge().run(dispatcher, tracker, domain)
     assert "还差序列号没有登记" in texts(dispatcher) and "还有什么可以帮您" not in texts(dispatcher)
+
+
+async def test_a_warranty_question_after_the_age_was_told_is_answered_without_a_serial(
+    database, dispatcher, domain
+) -> None:
+    tracker = make_tracker(
+        "那现在还在保修期吗", "check_warranty", slots={"faq_last_question": "我们是去年八月装的发光仪"}
+    )
+    events = await ActionCheckWarranty().run(dispatcher, tracker, domain)
+    assert "免费保修期内" in texts(dispatcher)
+    assert not [event for event in events if event.get("event") == "followup"]  # no serial asked

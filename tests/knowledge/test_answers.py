@@ -102,6 +102,16 @@ def test_a_follow_up_is_read_with_the_previous_question(
     assert answered(reply) == [topic] and says in reply.text
 
 
+def test_the_age_told_in_the_question_before_answers_whether_it_is_under_warranty(answers: Answers) -> None:
+    previous = answers.reply(
+        "我想问一下 你们这个保养一年做几次 我们是去年八月装的发光仪", today=date(2026, 12, 7)
+    )
+    reply = answers.reply("那现在还在保修期吗", previous=previous.context, today=date(2026, 12, 7))
+    assert answered(reply) == ["warranty.status_check"] and "还在免费保修期内" in reply.text
+    unknown = answers.reply("那现在还在保修期吗", previous=answers.reply("保养一年做几次").context)
+    assert "还在免费保修期内" not in unknown.text  # no age told: the serial is asked for
+
+
 def test_a_full_new_question_after_another_is_its_own(answers: Answers) -> None:
     previous = answers.reply("同城的话工程师几个小时能到")
     assert answered(answers.reply("投诉以后多久有人联系我", previous=previous.context)) == ["complaints.how"]
