@@ -152,10 +152,10 @@ def outbox(bot: RunningBot) -> list[dict[str, str]]:
     out = subprocess.run(
         [HOTLINE, "outbox", "list", "--json", "--limit", "1000"],
         env=bot.env,
-        check=True,
         capture_output=True,
         text=True,
     )
+    assert out.returncode == 0, out.stderr  # what the CLI said, should it ever fail here (seen once in CI)
     return list(json.loads(out.stdout))
 
 
