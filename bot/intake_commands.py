@@ -110,15 +110,6 @@ LABELS = {
     "仪器": "device",
 }
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
-# Field names a caller sticks to their values (「电话158…」「地址德州市…」); not 问题/现象/影响, which open
-# sentences.
-_GLUED = "|".join(
-    sorted(
-        (k for k, v in LABELS.items() if v not in ("clinical_impact", "fault_description")),
-        key=len,
-        reverse=True,
-    )
-)
 _CHANGE = (
     r"(?:要|得|需要)?(?:刚才|前面|之前)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|错了|写错了|记错了"
     r"|说错了|说反了|写反了|记反了|搞错了|弄错了|说重了|说严重了|说大了|有误|(?:说|写|记)得不(?:准|对)|不准确?|不太对|其实是|应该是|是|为|写)"
@@ -140,6 +131,15 @@ _REST_IS_RIGHT = re.compile(
 _NOT_THIS_BUT = re.compile(r"^不是[^，,。\s]{1,20}[，,。\s]*(?:而)?是(.+)$")
 # Fields whose name a caller says as part of the value: 「影响不大」, 「故障灯亮了」.
 _LABEL_IN_VALUE = frozenset({"clinical_impact", "fault_description"})
+# Field names a caller sticks to their values (「电话158…」「地址德州市…」); not 问题/现象/影响, which open
+# sentences.
+_GLUED = "|".join(
+    sorted(
+        (k for k, v in LABELS.items() if v not in _LABEL_IN_VALUE),
+        key=len,
+        reverse=True,
+    )
+)
 _SEGMENT = re.compile(rf"^\s*({_LABEL})\s*(?:是|为)?[：:\s]*(.+)$", re.IGNORECASE)
 _SECOND_PHONE = re.compile(
     r"再(?:加|留|记)(?:一个|个)|另(?:外|一)(?:一个|个)?(?:电话|号码|手机)|备用(?:电话|号码|手机)?|第二个(?:电话|号码)|也可以打"
