@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -34,7 +35,7 @@ from actions.handoff import queue_after_incident
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.db import session_scope
-from bot.incidents import IncidentReport, IncidentSubmitted, submit_incident
+from bot.incidents import IncidentReport, IncidentSubmitted, add_incident_details, submit_incident
 from bot.intake import FIELDS, Message, city_of, extract_fields, normalise_phone, normalise_serial
 from bot.journal import ticket_journal
 from bot.policy import current_policy
@@ -83,13 +84,38 @@ class ActionSafetyFirst(Action):
         dispatcher.utter_message(text=finding.hazard.instruction)
         if finding.harmed and finding.hazard.id != PERSON_HURT:
             dispatcher.utter_message(text=rules.say("someone_hurt"))
-        return [*_incident_events(tracker, finding, message), *_tier2_events(tracker, message)]
+        # A second message while the details are taken adds to the incident under way; after its ticket, a new
+        # report starts a new incident.
+        ongoing = tracker.active_loop_name == "safety_form" and bool(tracker.get_slot("intake_id"))
+        events = [*_incident_events(tracker, finding, message, ongoing), *_tier2_events(tracker, message)]
+        if ongoing:
+            return events
+        return [*events, *_register_at_once(dispatcher, tracker, events)]
 
 
-def _incident_events(tracker: Tracker, finding: Finding, message: Message) -> list[EventType]:
-    """The hazards, flags and words of the incident so far: a second message while its details are taken adds
-    to the first; after its ticket, a new report starts a new incident."""
-    ongoing = tracker.active_loop_name == "safety_form" and bool(tracker.get_slot("intake_id"))
+def _register_at_once(
+    dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
+) -> list[EventType]:
+    """The incident registered and paged now, with what is known: the caller may hang up after the
+    instruction. The safety questions then add to it (ActionSubmitSafetyTicket)."""
+    rules = current_safety_rules()
+    slots = {
+        **tracker.current_slot_values(),
+        **{event["name"]: event["value"] for event in events if event.get("event") == "slot"},
+    }
+    outcome = _submit(tracker, slots, rules).incident
+    if outcome is None:
+        return [SlotSet("safety_ticket", None)]  # not stored yet: registered once the details are taken
+    dispatcher.utter_message(
+        text=rules.say("paged_at_once")
+        if outcome.paged
+        else rules.say("nobody_paged", hotline=current_policy().hotline_phone)
+    )
+    return [SlotSet("safety_ticket", outcome.number)]
+
+
+def _incident_events(tracker: Tracker, finding: Finding, message: Message, ongoing: bool) -> list[EventType]:
+    """The hazards, flags and words of the incident so far."""
     earlier = list(tracker.get_slot("safety_hazards") or []) if ongoing else []
     hazards = [hazard.id for hazard in finding.hazards]
     said = [
@@ -121,7 +147,11 @@ def _tier2_events(tracker: Tracker, message: Message) -> list[EventType]:
         if field in TIER2_FIELDS
     }
     # A serial of the registration under way counts too: the caller is not asked it twice.
-    serial = found.get("serial_number") or normalise_serial(message.text) or _given(tracker, "serial_number")
+    serial = (
+        found.get("serial_number")
+        or normalise_serial(message.text)
+        or _given(tracker.current_slot_values(), "serial_number")
+    )
     if serial:
         found.update(_registry_fields(tracker, serial))
         found["safety_serial"] = serial
@@ -228,46 +258,78 @@ class ValidateSafetyForm(FormValidationAction):
         }
 
 
-def _given(tracker: Tracker, slot: str) -> str | None:
-    value = tracker.get_slot(slot)
+def _given(slots: Mapping[str, Any], name: str) -> str | None:
+    value = slots.get(name)
     return None if value in (None, "", NOT_GIVEN) else str(value)
 
 
-def _incident_of(
-    tracker: Tracker, hazards: tuple[str, ...], rules: SafetyRules
-) -> tuple[Registration, IncidentReport]:
+def _incident_of(slots: Mapping[str, Any], rules: SafetyRules) -> tuple[Registration, IncidentReport]:
     """The ticket's registration (the hazards first in its description, then any fault reported earlier) and
     the incident report, from the conversation's slots."""
-    said = _given(tracker, "safety_description") or ""
-    earlier_fault = _given(tracker, "fault_description")
+    hazards = tuple(slots.get("safety_hazards") or ())
+    said = _given(slots, "safety_description") or ""
+    earlier_fault = _given(slots, "fault_description")
     description = rules.say(
         "ticket_description", hazards="、".join(rules.hazard(hazard).label for hazard in hazards), said=said
     ) + (rules.say("earlier_fault", fault=earlier_fault) if earlier_fault else "")
     registration = Registration(
-        hospital=_given(tracker, "hospital"),
-        department=_given(tracker, "department"),
-        contact_person=_given(tracker, "contact_person"),
-        contact_phone=_given(tracker, "contact_phone"),
-        device=_given(tracker, "device"),
-        serial_number=normalise_serial(_given(tracker, "serial_number") or ""),
+        hospital=_given(slots, "hospital"),
+        department=_given(slots, "department"),
+        contact_person=_given(slots, "contact_person"),
+        contact_phone=_given(slots, "contact_phone"),
+        device=_given(slots, "device"),
+        serial_number=normalise_serial(_given(slots, "serial_number") or ""),
         description=description,
-        site_address=_given(tracker, "site_address"),
-        site_city=_given(tracker, "site_city"),
-        clinical_impact=_given(tracker, "clinical_impact"),
-        flags=list(tracker.get_slot("intake_flags") or []),
+        site_address=_given(slots, "site_address"),
+        site_city=_given(slots, "site_city"),
+        clinical_impact=_given(slots, "clinical_impact"),
+        flags=list(slots.get("intake_flags") or []),
     )
     report = IncidentReport(
         hazard_ids=hazards,
-        flags=tuple(tracker.get_slot("safety_flags") or ()),
+        flags=tuple(slots.get("safety_flags") or ()),
         description=said,
-        people=_given(tracker, "safety_people_safe"),
+        people=_given(slots, "safety_people_safe"),
     )
     return registration, report
 
 
+def _submit(tracker: Tracker, slots: Mapping[str, Any], rules: SafetyRules) -> IncidentSubmitted:
+    """The incident of these slots registered (bot/incidents.py); its details added when it already is."""
+    registration, report = _incident_of(slots, rules)
+    report_id, now = str(slots.get("intake_id")), utc_now()
+    registered = slots.get("safety_ticket")
+    try:
+        if registered:
+            details = add_incident_details(
+                str(registered),
+                registration,
+                report,
+                report_id=report_id,
+                actor=tracker.sender_id,
+                received_at=now,
+                safety_rules=rules,
+            )
+            if details is not None:
+                return IncidentSubmitted(details)
+        return submit_incident(
+            registration,
+            report,
+            report_id=report_id,
+            origin=origin_of(tracker),
+            received_at=now,
+            journal=ticket_journal(),
+            safety_rules=rules,
+            policy=current_policy(),
+        )
+    except SQLAlchemyError:
+        logger.exception("safety incident not registered")
+        return IncidentSubmitted(None)
+
+
 class ActionSubmitSafetyTicket(Action):
-    """Register the incident: escalate the device's open ticket or create one, page at once, tell the
-    caller."""
+    """The details are taken: add them to the incident registered at the first message (or register it now, if
+    that failed), tell the caller."""
 
     def name(self) -> str:
         return "action_submit_safety_ticket"
@@ -276,24 +338,10 @@ class ActionSubmitSafetyTicket(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         rules, policy = current_safety_rules(), current_policy()
-        hazards = tuple(tracker.get_slot("safety_hazards") or ())
-        if not hazards:
+        slots = tracker.current_slot_values()
+        if not slots.get("safety_hazards"):
             return []
-        registration, report = _incident_of(tracker, hazards, rules)
-        try:
-            result = submit_incident(
-                registration,
-                report,
-                report_id=str(tracker.get_slot("intake_id")),
-                origin=origin_of(tracker),
-                received_at=utc_now(),
-                journal=ticket_journal(),
-                safety_rules=rules,
-                policy=policy,
-            )
-        except SQLAlchemyError:
-            logger.exception("safety incident not registered")
-            result = IncidentSubmitted(None)
+        result = _submit(tracker, slots, rules)
         outcome = result.incident
         if outcome is None:
             # Journaled or not stored: nobody was paged, so the caller phones the hotline now.
@@ -313,7 +361,7 @@ class ActionSubmitSafetyTicket(Action):
                 number=outcome.number,
                 response_due=local_text(outcome.response_due, policy.timezone),
                 response_minutes=int(policy.value("safety.response_minutes")),
-                phone=registration.contact_phone or "",
+                phone=_given(slots, "contact_phone") or "",
             )
         )
         if not outcome.paged:

@@ -8,6 +8,10 @@
 - the ladder steps of `safety.page_at_once` (the on-call engineer and the manager) are paged together, now;
 - when someone is (or may be) hurt, a 医疗器械不良事件 record is kept with the ticket, with its reporting
   deadline from `adverse_events:` in kb/policy.yml.
+
+It is called on the hazard's first message, with what that message and the conversation give: a caller who
+hangs up after the safety instruction still leaves an incident, paged. `add_incident_details` then puts what
+the short safety questions bring on that ticket and sends it to whoever was paged.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.catalogue import current_catalogue
 from bot.db import session_scope
-from bot.db.models import AdverseEvent, Page, Ticket, TicketEvent
+from bot.db.models import AdverseEvent, Engineer, Page, Ticket, TicketEvent
 from bot.journal import TicketJournal
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
@@ -32,9 +36,24 @@ from bot.safety import ADVERSE_EVENT, SAFETY_SEVERITY, SafetyRules
 from bot.submission import SubmitOutcome, Submitted, submit_ticket
 from bot.tickets import Origin, Registration, TicketKind, find_ticket, open_ticket_for_serial
 
-# Audit-log kinds (TicketEvent.kind) of a ticket registered as, or escalated to, a safety incident.
+# Audit-log kinds (TicketEvent.kind) of a ticket registered as, or escalated to, a safety incident, and of the
+# details taken after it was registered.
 SAFETY_EVENT = "safety"
 ESCALATED_EVENT = "safety_escalated"
+DETAILS_EVENT = "safety_details"
+# What the safety questions may add to an incident's ticket (bot.tickets.Registration's fields), in the order
+# the details page lists them.
+DETAIL_FIELDS = (
+    "hospital",
+    "department",
+    "site_address",
+    "site_city",
+    "device",
+    "serial_number",
+    "contact_person",
+    "contact_phone",
+    "clinical_impact",
+)
 # Adverse-event categories, each with its reporting limit in kb/policy.yml adverse_events.
 DEATH, SERIOUS_INJURY, GROUP_EVENT = "death", "serious_injury", "group_event"
 
@@ -161,6 +180,116 @@ def register_incident(
     due = _adverse_event(session, ticket, registration, report, safety_rules, policy, received_at)
     assert ticket.response_due is not None
     return IncidentOutcome(ticket.number, escalated, ticket.response_due, len(pages), due)
+
+
+def add_incident_details(
+    number: str,
+    registration: Registration,
+    report: IncidentReport,
+    *,
+    report_id: str,
+    actor: str,
+    received_at: datetime,
+    safety_rules: SafetyRules,
+    policy: ServicePolicy | None = None,
+    engine: Engine | None = None,
+) -> IncidentOutcome | None:
+    """What the safety questions brought after the incident was registered: the ticket's empty fields filled
+    (never a value it had overwritten), the hazards said since, flags, the adverse-event record when someone
+    turned out hurt, and the new details sent to whoever was paged for it. None if the ticket is gone."""
+    policy = policy or current_policy()
+    with session_scope(engine) as session:
+        ticket = find_ticket(session, number)
+        if ticket is None:
+            return None
+        registered = next(
+            (
+                event
+                for event in ticket.events
+                if event.kind in (SAFETY_EVENT, ESCALATED_EVENT)
+                and (event.note or "").startswith(f"[{report_id}]")
+            ),
+            None,
+        )
+        escalated = registered is not None and registered.kind == ESCALATED_EVENT
+        added = {
+            name: value
+            for name in DETAIL_FIELDS
+            if (value := getattr(registration, name)) and not getattr(ticket, name)
+        }
+        for name, value in added.items():
+            setattr(ticket, name, value)
+        if not escalated and registration.description:
+            ticket.description = registration.description  # the hazards said while the details were taken
+        if "site_city" in added and not escalated:
+            # Registered before the caller said where: the deadlines of the real distance, where shorter.
+            ticket.distance = policy.distance_for(ticket.site_city).value
+            _mark(ticket, report, policy, registered.at if registered else received_at)
+        ticket.flags = sorted({*(ticket.flags or []), *report.flags})
+        ticket.updated_at = received_at
+        if "serial_number" in added:
+            _link_open_ticket(session, ticket, actor, received_at, safety_rules)
+        if added:
+            _log(
+                session,
+                ticket,
+                DETAILS_EVENT,
+                f"[{report_id}] {_details(ticket, safety_rules)}",
+                actor,
+                received_at,
+            )
+            _send_details(session, ticket, report_id, safety_rules)
+        session.flush()
+        due = _adverse_event(session, ticket, registration, report, safety_rules, policy, received_at)
+        assert ticket.response_due is not None
+        return IncidentOutcome(
+            ticket.number, escalated, ticket.response_due, len(round_pages(session, ticket)), due
+        )
+
+
+def _details(ticket: Ticket, safety_rules: SafetyRules) -> str:
+    return safety_rules.say(
+        "details",
+        number=ticket.number,
+        hospital=ticket.hospital or "",
+        department=ticket.department or "",
+        device=" ".join(filter(None, [ticket.device, ticket.serial_number])) or "设备",
+        site=ticket.site_address or ticket.site_city or "",
+        phone=ticket.contact_phone or "",
+    )
+
+
+def _send_details(session: Session, ticket: Ticket, report_id: str, safety_rules: SafetyRules) -> None:
+    """The details to everyone this round paged for the incident: they were paged before the caller said
+    where."""
+    send_sms = session_sms_sender(session)
+    engineers = {page.engineer_id for page in round_pages(session, ticket)}
+    for engineer in session.scalars(select(Engineer).where(Engineer.id.in_(engineers))):
+        send_sms(
+            engineer.phone,
+            _details(ticket, safety_rules),
+            f"safety-details:{ticket.number}:{report_id}:{engineer.id}",
+        )
+
+
+def _link_open_ticket(
+    session: Session, ticket: Ticket, actor: str, at: datetime, safety_rules: SafetyRules
+) -> None:
+    """A serial said after the incident was registered may have an older open ticket: each names the other, so
+    that whoever works one sees the other (the incident stays the one worked at top severity)."""
+    assert ticket.serial_number is not None
+    other = open_ticket_for_serial(session, ticket.serial_number, besides=ticket.number)
+    if other is None:
+        return
+    _log(session, ticket, DETAILS_EVENT, safety_rules.say("same_device", number=other.number), actor, at)
+    _log(
+        session,
+        other,
+        DETAILS_EVENT,
+        safety_rules.say("same_device_incident", number=ticket.number),
+        actor,
+        at,
+    )
 
 
 def _registered_by(ticket: Ticket, report_id: str) -> bool:

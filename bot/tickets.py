@@ -140,13 +140,15 @@ def find_ticket(session: Session, number: str) -> Ticket | None:
     return session.execute(select(Ticket).where(Ticket.number == number.strip().upper())).scalar_one_or_none()
 
 
-def open_ticket_for_serial(session: Session, serial_number: str) -> Ticket | None:
+def open_ticket_for_serial(session: Session, serial_number: str, besides: str | None = None) -> Ticket | None:
+    """The device's newest open fault ticket (other than `besides`, a ticket's number)."""
     return (
         session.execute(
             select(Ticket)
             .where(Ticket.kind == TicketKind.FAULT.value)
             .where(Ticket.serial_number == serial_number.upper())
             .where(Ticket.status.in_([s.value for s in OPEN_STATUSES]))
+            .where(Ticket.number != (besides or ""))
             .order_by(Ticket.id.desc())
         )
         .scalars()

@@ -17,7 +17,7 @@ from actions.lookup import ValidateWarrantyForm
 from actions.safety import ActionRepeatSafety, ActionSafetyFirst, ActionSubmitSafetyTicket, ValidateSafetyForm
 from actions.service import ValidateContactForm
 from bot.db import session_scope
-from bot.db.models import OutboxMessage, Ticket
+from bot.db.models import AdverseEvent, OutboxMessage, Ticket
 from bot.replies import NOT_GIVEN
 from bot.safety import ADVERSE_EVENT, CLINICAL_RISK, HAZARD_INTENT, SAFETY_INCIDENT, current_safety_rules
 from tests.factories import FILLED, make_ticket, utc
@@ -142,13 +142,14 @@ async def test_an_unverified_caller_is_asked_where_and_told_nothing_from_the_reg
 
 
 async def test_someone_hurt_gets_first_aid_and_an_adverse_event_flag(
-    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+    team: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker("机壳漏电 技师被电了一下 手还麻", HAZARD_INTENT)
     slots = slot_values(await ActionSafetyFirst().run(dispatcher, tracker, domain))
     assert [m["text"] for m in dispatcher.messages] == [
         RULES.hazard("electric").instruction,
         RULES.say("someone_hurt"),
+        RULES.say("paged_at_once"),
     ]
     assert (
         ADVERSE_EVENT in slots["safety_flags"]
@@ -204,6 +205,81 @@ async def test_again_please_repeats_the_instruction_in_the_form_and_after_it(
         later, make_tracker("再说一遍", "ask_repeat", slots={"safety_hazards": ["gas"]}), domain
     )
     assert later.messages[0]["text"] == gas
+
+
+async def test_a_caller_who_hangs_up_after_the_instruction_leaves_an_incident_paged_at_once(
+    team: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("actions.safety.utc_now", lambda: utc("2026-11-20 03:00"))
+    voice = {"channel": "twilio_voice", "metadata": {"phone": "+8613912345678"}}
+    tracker = make_tracker(SMOKE, HAZARD_INTENT, **voice)
+    slots = slot_values(await ActionSafetyFirst().run(dispatcher, tracker, domain))
+    assert texts(dispatcher).startswith(RULES.hazard("smoke_fire").instruction)
+    assert RULES.say("paged_at_once") in texts(dispatcher)
+    with session_scope(team) as session:
+        [ticket] = session.execute(select(Ticket)).scalars()
+        assert (ticket.number, ticket.severity, ticket.contact_phone) == (
+            slots["safety_ticket"],
+            "safety",
+            "13912345678",
+        )
+        assert SMOKE in ticket.description
+    pages = [r for r, text in outbox(team) if "【安全事件】" in text and "13912345678" in text]
+    assert pages == [ON_CALL["03:00"], MANAGER]
+
+
+async def test_the_details_taken_after_the_page_complete_that_incident_and_reach_whoever_was_paged(
+    team: Engine, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("actions.safety.utc_now", lambda: utc("2026-11-20 03:00"))
+    first = make_tracker(SMOKE, HAZARD_INTENT, sender_id="web:night")
+    said = slot_values(await ActionSafetyFirst().run(CollectingDispatcher(), first, domain))
+    # The form's answers: the hospital, its place and a phone, and that a colleague got hurt after all.
+    details = {
+        **said,
+        "hospital": "郑州市嘉禾医院",
+        "department": "检验科",
+        "site_address": "郑州市嘉禾医院门诊楼三楼检验科",
+        "site_city": "郑州",
+        "contact_phone": "13912345678",
+        "safety_people_safe": "有个同事手烫了一下",
+        "safety_flags": [SAFETY_INCIDENT, ADVERSE_EVENT],
+    }
+    dispatcher = CollectingDispatcher()
+    done = make_tracker("13912345678", "inform", sender_id="web:night", slots=details)
+    slots = slot_values(await ActionSubmitSafetyTicket().run(dispatcher, done, domain))
+    assert slots["safety_ticket"] == said["safety_ticket"] and said["safety_ticket"] in texts(dispatcher)
+    assert "13912345678" in texts(dispatcher)
+    with session_scope(team) as session:
+        [ticket] = session.execute(select(Ticket)).scalars()
+        assert (ticket.hospital, ticket.site_address, ticket.contact_phone) == (
+            "郑州市嘉禾医院",
+            "郑州市嘉禾医院门诊楼三楼检验科",
+            "13912345678",
+        )
+        assert session.scalars(select(AdverseEvent).where(AdverseEvent.ticket_id == ticket.id)).one()
+    sent = outbox(team)
+    assert len([r for r, text in sent if text.startswith("【安全事件】")]) == 2
+    detail_pages = [r for r, text in sent if "【安全事件补充】" in text and "门诊楼三楼" in text]
+    assert detail_pages == [ON_CALL["03:00"], MANAGER]
+
+
+async def test_a_serial_said_after_the_page_links_the_devices_older_open_ticket(
+    team: Engine, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clog = make_ticket(team, "clog", serial_number="BC25010266", description="堵孔").number
+    monkeypatch.setattr("actions.safety.utc_now", lambda: utc("2026-11-20 03:00"))
+    said = slot_values(
+        await ActionSafetyFirst().run(CollectingDispatcher(), make_tracker(SMOKE, HAZARD_INTENT), domain)
+    )
+    done = make_tracker("BC25010266", "inform", slots={**said, "serial_number": "BC25010266"})
+    await ActionSubmitSafetyTicket().run(CollectingDispatcher(), done, domain)
+    with session_scope(team) as session:
+        tickets = {t.number: t for t in session.execute(select(Ticket)).scalars()}
+        incident = tickets[said["safety_ticket"]]
+        assert len(tickets) == 2 and incident.serial_number == "BC25010266"
+        assert any(clog in (e.note or "") for e in incident.events)
+        assert any(incident.number in (e.note or "") for e in tickets[clog].events)
 
 
 def outbox(engine: Engine) -> list[tuple[str, str]]:
