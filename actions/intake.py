@@ -877,9 +877,14 @@ def _not_a_value(
     if requested in _MAY_STAY_EMPTY:
         counts = failed_again(tracker, requested)
         # 「对 提交」 to a question the caller thought answered: they want it sent, without this field
-        if gives_up(counts[requested]) or (only_agrees(said) and _SUBMIT.search(said)):
+        submit = only_agrees(said) and bool(_SUBMIT.search(said))
+        if gives_up(counts[requested]) or submit:
             dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[requested]))
-            return [SlotSet(requested, NOT_GIVEN), SlotSet("failed_attempts", counts)]
+            left_open = [SlotSet(requested, NOT_GIVEN), SlotSet("failed_attempts", counts)]
+            if submit and not [f for f in FIELDS if f != requested and tracker.get_slot(f) is None]:
+                # Nothing else missing: sent as asked. A caller who says 提交 and hangs up believes it sent.
+                return [*left_open, SlotSet("registration_confirmed", True)]
+            return left_open
         events.append(SlotSet("failed_attempts", counts))
     if requested == "clinical_impact":
         dispatcher.utter_message(

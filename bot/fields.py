@@ -19,7 +19,7 @@ HAN = "\u4e00-\u9fff"
 _PAYLOAD = re.compile(r"^\s*/[A-Za-z_]")
 # Said before or after the value, never part of it.
 _LEAD = re.compile(
-    r"^(?:你好|您好|喂|嗯+|呃+|啊|哦|那个|那啥|就是|(?:俺|咱|我|额)们?这(?:边|里|个)?是|(?:俺|额)们?是|咱们?是|介是|我们这边是|我们这里是|我们是|我们在|我这边是|这边是|这里是|我是|我在|是在|在|位于"
+    r"^(?:你好|您好|喂|嗯+|呃+|啊|哦|那个|那啥|就是|(?:俺|咱|我|额)们?这(?:边|里|个)?是|(?:俺|额)们?是|咱们?是|介是|(?:阿拉|我伲|我哋)(?:这里|这边|呢度)?(?:是|系)|我系|侬好|恁好|我们这边是|我们这里是|我们是|我们在|我这边是|这边是|这里是|我是|我在|是在|在|位于"
     r"|应该是|改成|改为|换成|就写|写成|写|留|是|为)[，,：:、。\s]*"
 )
 _TRAIL = re.compile(
@@ -36,6 +36,10 @@ _ASKS = re.compile(r"[？?]|吗$|多久|多长时间|什么时候|怎么|几点|
 # How a character is written, said with the name: 「耳东陈的陈」「立早章」 (the character once more after 的).
 _SPELLED_OUT = re.compile(rf"([{HAN}]{{1,4}})的([{HAN}])(?=[\s，,]|$)")
 _SAID_WRONG = re.compile(r"(?:刚才|之前|前面)?(?:说|写)的?[^，,\s。]{1,8}?(?:说|写)?错了[，,\s]*")
+# 「地址先跟你说 …」: words about saying it, before the address.
+_SAYING = re.compile(
+    r"^(?:我)?先?(?:跟|给|和)(?:你|您)(?:们)?说(?:一下|下)?[，,：:\s]*|^(?:我)?先说(?:一下|下)?[，,：:\s]+"
+)
 _REMARK = re.compile(r"我们|咱们|俺们|我|了$|因为|所以|刚|已经")
 # 号 only after a number: 「序列号」「型号」 are no house numbers.
 _ADDRESS_HINT = re.compile(
@@ -119,7 +123,7 @@ def hospital(text: str) -> str | None:
         prefix = _PLACE_WORD.search(before)
     name = strip_around(name)
     # 「我这里是绵阳市…保健院」: who is speaking, before the name
-    spoken = re.match(r"^.{0,8}?(?:这里|这边|我们|我|单位)是", name)
+    spoken = re.match(r"^.{0,8}?(?:(?:这里|这边|我们|我|单位|俺们?|阿拉|我伲)是|(?:我哋|我)系)", name)
     if spoken and len(name) - spoken.end() >= 3:
         name = name[spoken.end() :]
     own = _HOSPITAL_WORD_RE.sub("", name)
@@ -249,7 +253,7 @@ def address(text: str) -> str | None:
     value = _FILLER_PHRASES.sub("", text.strip())
     value = strip_around(value)
     value = re.sub(r"^(?:地址|地点|位置)(?:是|在)?[：:\s]*", "", value)
-    value = strip_around(value)
+    value = strip_around(_SAYING.sub("", value))
     if not value or _NO_ADDRESS.search(value) or department(value):
         return None
     if re.fullmatch(r"[\d\s\-+]+", value) or re.search(r"1[3-9]\d{9}", digits_only(value)):
@@ -257,7 +261,15 @@ def address(text: str) -> str | None:
     # 「…安昌路16号，不用排查了」: what follows the address in the same breath is not part of it.
     # 「…南环路156号 我们搬新院区了」: a remark about it, place word or not, neither.
     parts = re.split(r"[，,；;]\s*|\s+", value)
-    while len(parts) > 1 and (not _ADDRESS_HINT.search(parts[-1]) or _REMARK.search(parts[-1])):
+    while (
+        len(parts) > 1
+        and (
+            not _ADDRESS_HINT.search(parts[-1])
+            or _REMARK.search(parts[-1])
+            # 「…和平路166号，徐州市云龙仁爱医院」: the hospital said next, after the street
+            or (hospital(parts[-1]) == parts[-1] and names_a_street(value[: value.rfind(parts[-1])]))
+        )
+    ):
         parts.pop()
     value = value[: value.find(parts[-1]) + len(parts[-1])]  # as said, up to its last place word
     name = hospital(value)
@@ -336,6 +348,31 @@ _NOT_THE_FAULT = re.compile(
 )
 
 
+# A clause made only of what the caller wants done (no check, send someone), in any dialect, with the words
+# around such a wish: 「远程就莫搞哒」「恁也甭教俺弄了」「侬直接叫工程师过来好伐」「麻溜派个人过来」.
+_WISH_WORDS = (
+    r"不用|不要|不需要|不必|别|莫|勿|甭|唔使|唔要|冇需要|免了|拉倒|算了|省了|就不|不搞|莫搞|不弄|要"
+    r"|远程(?:排查|指导|协助|诊断)?|排查|指导|自检|电话里|教|弄|搞|试"
+    r"|派|喊|叫|请|安排|找|来|过来|上门|看下|看看|一下|个|一个|人|工程师|师傅|技术员"
+    r"|你们|您们|恁|侬|俺|我|就|也|都|那啥|直接|赶紧|赶快|麻溜|快点|马上|尽快|麻烦"
+    r"|吧|嘛|哒|咯|了|啊|呀|啦|喔|哦|哈|噻|嘞|哩|咧|好伐|中不中|行不行|好不好|得不得|好吗|可以吗|行吗"
+)
+_WISH_ONLY = re.compile(rf"(?:{_WISH_WORDS})+")
+# What a wish needs besides such words: a check declined or someone sent for.
+_WISH_CUE = re.compile(r"远程|排查|指导|教|派|喊|叫|请|安排|上门|过来|来")
+
+
+def _without_wishes(text: str) -> str:
+    """The text without its clauses that only say what the caller wants done (or are what is left of one:
+    「你们」「咯」)."""
+    parts = re.split(r"([，,。；;！!？?\s]+)", text)
+    kept = ""
+    for before, part in zip(["", *parts[1::2]], parts[::2], strict=True):
+        if part and not (_WISH_ONLY.fullmatch(part) and (_WISH_CUE.search(part) or len(part) <= 3)):
+            kept += (before if kept else "") + part
+    return kept
+
+
 def asks_for_guidance(text: str) -> bool:
     return bool(re.search(ASKS_FOR_GUIDANCE, text)) and not re.search(DECLINES_CHECKS, text)
 
@@ -354,7 +391,7 @@ def fault(text: str) -> str | None:
     """The fault in the caller's words, without a payload, a greeting, who is calling or 「故障不对，是」."""
     if is_payload(text):
         return None
-    value = _NOT_THE_FAULT.sub(" ", text).strip().strip("。.!！~～，, ")
+    value = _without_wishes(_NOT_THE_FAULT.sub(" ", text)).strip().strip("。.!！~～，, ")
     previous = None
     while previous != value:
         previous = value

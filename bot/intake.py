@@ -232,6 +232,21 @@ def catalogue_device(mentions: list[str], catalogue: Catalogue) -> str | None:
     return None
 
 
+# A model code as printed on a device (「KR-1500」「KR-i500」): letters, a dash, digits; serials have no dash.
+_MODEL_CODE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{1,4}-[A-Za-z]?\d{2,5}[A-Za-z]?(?![A-Za-z0-9]|[室号房间楼层])"
+)
+
+
+def with_model_said(device: str, text: str) -> str:
+    """A device type with the model code the caller said next to it, when the catalogue does not know that
+    model: the engineer needs 「全自动生化分析仪 KR-1500」, not the type alone."""
+    if re.search(r"\d", device):
+        return device  # a catalogue model already
+    code = _MODEL_CODE.search(text)
+    return f"{device} {code.group(0)}" if code else device
+
+
 # Codes are read by regexes and by parsing the text; the statistical extractor's guesses at them (「0311」 out
 # of a spaced serial read as a phone) are not taken. Names of places, departments and people have Chinese
 # characters.
@@ -282,7 +297,7 @@ def extract_fields(
     named = catalogue_device(mentions, catalogue) or (mentions[0] if mentions else None)
     device = named or catalogue.device_in_text(text)
     if device:
-        found["device"] = device
+        found["device"] = with_model_said(device, text)
 
     if "contact_phone" in found or requested == "contact_phone" or _MOBILE.search(digits_only(text)):
         phone = normalise_phone(text)

@@ -28,6 +28,7 @@ from bot.intake import (
     normalise_phone,
     normalise_serial,
     only_agrees,
+    with_model_said,
 )
 from bot.nlu.colloquial import corrected_typos
 from bot.replies import NOT_GIVEN
@@ -105,6 +106,20 @@ LABELS = {
     "问题": "fault_description",
     "序列号": "serial_number",
     "SN": "serial_number",
+    "编号": "serial_number",
+    "机号": "serial_number",
+    "机身编号": "serial_number",
+    "设备编号": "serial_number",
+    "仪器编号": "serial_number",
+    "出厂编号": "serial_number",
+    "院名": "hospital",
+    "医院名称": "hospital",
+    "单位名称": "hospital",
+    "科别": "department",
+    "使用科室": "department",
+    "所在科室": "department",
+    "电话号码": "contact_phone",
+    "手机号码": "contact_phone",
     "型号": "device",
     "设备": "device",
     "仪器": "device",
@@ -336,8 +351,10 @@ def _punctuated(text: str) -> str:
     paused = words[0] if words else ""
     for before, word in zip(words, words[1:], strict=False):
         # 「联系人 彭涛」: the space after a field's name is no pause; nor one inside a number
-        joined = re.fullmatch(_LABEL, before, re.IGNORECASE) or (
-            before[-1] in _IN_NUMBERS and word[0] in _IN_NUMBERS
+        joined = (
+            re.fullmatch(_LABEL, before, re.IGNORECASE)
+            or (before[-1] in _IN_NUMBERS and word[0] in _IN_NUMBERS)
+            or (re.fullmatch(r"[A-Za-z]{1,3}", before) and word[0].isdigit())  # 「bg 2503 1729」
         )
         paused += (" " if joined else "，") + word
     return _SPOKEN_DIGITS_END.sub("，", _SPOKEN_CUES.sub("，", paused))
@@ -783,11 +800,12 @@ def _device(message: Message, catalogue: Catalogue) -> str | None:
     """A catalogue device the caller named (a model beats a type) or the text names, before a mention outside
     the catalogue."""
     mentions = device_mentions(message.entities)
-    return (
+    device = (
         catalogue_device(mentions, catalogue)
         or catalogue.device_in_text(message.text)
         or (mentions[0] if mentions else None)
     )
+    return with_model_said(device, message.text) if device else None
 
 
 # Which field a piece of free text fits, tried in this order (codes first: they are unambiguous).
@@ -890,6 +908,22 @@ def _with_known(state: IntakeState, found: Mapping[str, Command]) -> dict[str, C
     return {**known, **found}
 
 
+_CODES = ("serial_number", "contact_phone")
+
+
+def _code(text: str) -> str:
+    return re.sub(r"[\s\-－]", "", text).upper()
+
+
+def _only_a_code(part: str, taken: list[Command]) -> bool:
+    """The part is a serial or phone of the report with its field's name, however it was spaced."""
+    plain = _code(part)
+    for command in taken:
+        if command.field in _CODES and command.value:
+            plain = plain.replace(_code(str(command.value)), "")
+    return plain != _code(part) and not re.sub(rf"{_LABEL}|是|为|[：:]", "", plain, flags=re.IGNORECASE)
+
+
 def _without_other_fields(fault: str, commands: Mapping[str, Command]) -> str:
     """A whole report in one message: the fault is what is left once the other fields' values are taken
     out."""
@@ -919,6 +953,8 @@ def _without_other_fields(fault: str, commands: Mapping[str, Command]) -> str:
             or any(part.strip() in str(c.value) for c in taken)
         ):
             continue
+        if _only_a_code(part, taken):
+            continue  # 「编号 bg 2503 1729」: a serial or phone as read out, not as stored
         if any(str(c.value) in part for c in taken):
             # 「…序列号BC25071206吸样针老是吸不上样」: what is said after another field's value in the part
             part = _after_who(part, taken)

@@ -804,6 +804,34 @@ def test_a_department_the_tagger_cut_short_is_kept_whole(catalogue, rules) -> No
             None,
             {"contact_person": "乌云其其格"},
         ),
+        # the address first, with words about saying it, the hospital after it; a serial read out in groups
+        (
+            "地址先跟你说 徐州市云龙区和平路166号 徐州市云龙仁爱医院 急诊化验室 血气分析仪BG-800"
+            " 编号 bg 2503 1729 进样以后钠电极一直漂 联系人 蔡文杰 手机 188-5206-3147",
+            None,
+            {
+                "site_address": "徐州市云龙区和平路166号",
+                "hospital": "徐州市云龙仁爱医院",
+                "serial_number": "BG25031729",
+                "contact_phone": "18852063147",
+            },
+        ),
+        # other names of the fields, and 吴语's 阿拉 (we) before the hospital
+        (
+            "院名：宜昌市三峡仁和医院 科别：检验科 机身编号：KR24030918 故障：反应盘不转",
+            None,
+            {"hospital": "宜昌市三峡仁和医院", "department": "检验科", "serial_number": "KR24030918"},
+        ),
+        (
+            "侬好 阿拉是上海市嘉定区安亭仁爱医院检验科 血球仪报废液桶满",
+            None,
+            {"hospital": "上海市嘉定区安亭仁爱医院"},
+        ),
+        (
+            "十堰市张湾区车城医院捡验科报休 电化18672049315 生话仪序列浩HX24071538 早上开机就报真空泵故障",
+            None,
+            {"department": "检验科", "serial_number": "HX24071538"},
+        ),
     ],
 )
 def test_what_callers_type_in_a_hurry_fills_the_fields_meant(

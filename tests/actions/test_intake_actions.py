@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -216,6 +217,18 @@ async def test_submit_said_to_a_field_question_leaves_that_field_open(
     # the caller wants it sent without the address: the engineer asks for it on the first call
     slots = await validate(dispatcher, domain, reply, "affirm", "site_address")
     assert slots["site_address"] == NOT_GIVEN and "地址先空着" in texts(dispatcher)
+
+
+async def test_submit_said_when_only_that_field_is_missing_sends_the_registration(
+    database, dispatcher, domain
+) -> None:
+    rest = {**FILLED, "site_address": None, "registration_confirmed": None}
+    slots = await validate(dispatcher, domain, "没错 提交吧", "affirm", "site_address", rest)
+    assert slots["site_address"] == NOT_GIVEN and slots["registration_confirmed"] is True
+    # With a phone still missing, nothing is sent: the phone is asked next.
+    rest = {**rest, "contact_phone": None}
+    slots = await validate(CollectingDispatcher(), domain, "对 提交", "affirm", "site_address", rest)
+    assert slots["site_address"] == NOT_GIVEN and "registration_confirmed" not in slots
 
 
 async def test_the_impact_in_a_few_words_is_taken(database, dispatcher, domain) -> None:
