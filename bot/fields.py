@@ -212,6 +212,9 @@ def person(text: str) -> str | None:
     """A name or a title as a caller gives it: 「王敏」「李老师」「我姓周」 (→ 周)."""
     if is_payload(text) or re.search(r"\d", text):
         return None
+    spelled = _name_among_spellings(text)
+    if spelled:
+        return spelled
     text = _SPELLED_OUT.sub(lambda m: "" if m.group(2) in m.group(1) else m.group(0), text)
     text = _SPELLED_OUT.sub(lambda m: "" if m.group(2) in m.group(1) else m.group(0), text)
     value = strip_around(re.sub(r"\s+", "", text))
@@ -235,6 +238,28 @@ def person(text: str) -> str | None:
     return name
 
 
+def _name_among_spellings(text: str) -> str | None:
+    """「是黄 草头黄 不是三横一竖那个王 黄秀清」: the full name among how its surname is written (「草头黄」
+    ends with the surname the name starts with) and what it is not (「不是…」)."""
+    said = [p for p in re.split(r"[\s，,、]+", text.strip()) if p]
+    if len(said) < 2:
+        return None
+    parts = [re.sub(r"^(?:我)?姓", "", p) for p in said if not p.startswith("不是")]
+    surnames = [p for p in map(strip_around, parts) if len(p) == 1]
+    names = [name for name in map(person, parts) if name and len(name) >= 2]
+    spellings = [
+        n
+        for n in names
+        if any(o != n and o[0] == n[-1] for o in names) or (len(n) >= 3 and n[-1] in surnames)
+    ]
+    if len(parts) < 2 or not (spellings or len(parts) < len(said)):
+        return None  # 「李 红梅」: one name, spaced
+    names = [n for n in names if n not in spellings]
+    if names:
+        return names[-1]
+    return person(surnames[-1]) if surnames else None
+
+
 def phone(text: str) -> str | None:
     return normalise_phone(text)
 
@@ -256,8 +281,6 @@ def address(text: str) -> str | None:
     value = strip_around(_SAYING.sub("", value))
     if not value or _NO_ADDRESS.search(value) or department(value):
         return None
-    if re.fullmatch(r"[\d\s\-+]+", value) or re.search(r"1[3-9]\d{9}", digits_only(value)):
-        return None
     # 「…安昌路16号，不用排查了」: what follows the address in the same breath is not part of it.
     # 「…南环路156号 我们搬新院区了」: a remark about it, place word or not, neither.
     parts = re.split(r"[，,；;]\s*|\s+", value)
@@ -272,6 +295,8 @@ def address(text: str) -> str | None:
     ):
         parts.pop()
     value = value[: value.find(parts[-1]) + len(parts[-1])]  # as said, up to its last place word
+    if re.fullmatch(r"[\d\s\-+]+", value) or re.search(r"1[3-9]\d{9}", digits_only(value)):
+        return None
     name = hospital(value)
     if name and not _STREET_HINT.search(value.replace(name, "")) and not re.search("[镇乡村]", name):
         return None  # 「郑州市金水医院」 names the hospital, not where it is (a township's 卫生院 does)

@@ -238,6 +238,21 @@ _MODEL_CODE = re.compile(
 )
 
 
+# An instrument outside the catalogue named with its model (「血凝仪CA-560」「血气分析仪 BG-800」).
+_INSTRUMENT = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:分析仪|测定仪|仪|机))\s*(?=[A-Za-z]{1,4}-[A-Za-z]?\d)")
+_BEFORE_INSTRUMENT = re.compile(r"^.*(?:那台|这台|那个|这个|一台|台|个|的|是)")
+
+
+def instrument_said(text: str) -> str | None:
+    """A device the catalogue does not know, as the caller named it with its model code."""
+    for match in _INSTRUMENT.finditer(text):
+        name = _BEFORE_INSTRUMENT.sub("", match.group(1))
+        code = _MODEL_CODE.match(text, match.end())
+        if len(name) >= 2 and code:
+            return f"{name} {code.group(0)}"
+    return None
+
+
 def with_model_said(device: str, text: str) -> str:
     """A device type with the model code the caller said next to it, when the catalogue does not know that
     model: the engineer needs 「全自动生化分析仪 KR-1500」, not the type alone."""
@@ -295,7 +310,7 @@ def extract_fields(
         found["hospital"] = complete_hospital(found["hospital"], text)
     mentions = device_mentions(message.entities)
     named = catalogue_device(mentions, catalogue) or (mentions[0] if mentions else None)
-    device = named or catalogue.device_in_text(text)
+    device = named or catalogue.device_in_text(text) or instrument_said(text)
     if device:
         found["device"] = with_model_said(device, text)
 

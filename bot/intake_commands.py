@@ -24,6 +24,7 @@ from bot.intake import (
     catalogue_device,
     device_mentions,
     digits_only,
+    instrument_said,
     name_among,
     normalise_phone,
     normalise_serial,
@@ -126,7 +127,7 @@ LABELS = {
 }
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
 _CHANGE = (
-    r"(?:要|得|需要)?(?:刚才|前面|之前)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|错了|写错了|记错了"
+    r"(?:要|得|需要)?(?:刚才|前面|之前)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|唔啱|唔对|冇啱|错了|写错了|记错了"
     r"|说错了|说反了|写反了|记反了|搞错了|弄错了|说重了|说严重了|说大了|有误|(?:说|写|记)得不(?:准|对)|不准确?|不太对|其实是|应该是|是|为|写)"
 )
 # 「…那里不对哈，…」: a particle before a pause (not the 哈 of 哈达街).
@@ -502,7 +503,8 @@ def _read_report(
         )
         if target:
             _put(found, Command(Do.SET, target, part))
-    if (starting or state.requested == "hospital") and _may_fill(state, "department"):
+    # 「…医院检验科」 to any question: the department comes with the hospital
+    if (starting or state.requested == "hospital" or "hospital" in found) and _may_fill(state, "department"):
         department = fields.department_in(text)
         if department:
             _put(found, Command(Do.SET, "department", department))
@@ -803,6 +805,7 @@ def _device(message: Message, catalogue: Catalogue) -> str | None:
     device = (
         catalogue_device(mentions, catalogue)
         or catalogue.device_in_text(message.text)
+        or instrument_said(message.text)
         or (mentions[0] if mentions else None)
     )
     return with_model_said(device, message.text) if device else None

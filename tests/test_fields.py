@@ -76,6 +76,10 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         ("我问下同事", None),
         # a character spelled out with the name
         ("是耳东陈的陈 陈静", "陈静"),
+        # the surname described by its parts, and what it is not
+        ("是黄 草头黄 不是三横一竖那个王 黄秀清", "黄秀清"),
+        ("张 弓长张", "张"),
+        ("李 红梅", "李红梅"),
     ],
 )
 def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:

@@ -827,6 +827,24 @@ def test_a_department_the_tagger_cut_short_is_kept_whole(catalogue, rules) -> No
             None,
             {"hospital": "上海市嘉定区安亭仁爱医院"},
         ),
+        # an instrument outside the catalogue, named with its model
+        ("血凝仪CA-560报修 序列号CA24100617 一直报试剂位温度高", None, {"device": "血凝仪 CA-560"}),
+        # the department said with the hospital to another question
+        (
+            "南通市崇川区濠河医院检验科 联系人 於晓红 手机15189237046 地址南通市崇川区濠西路25号",
+            "device",
+            {
+                "hospital": "南通市崇川区濠河医院",
+                "department": "检验科",
+                "site_address": "南通市崇川区濠西路25号",
+            },
+        ),
+        # the address, and a phone corrected in the same breath
+        (
+            "地址是娄底市娄星区长青中街41号 哦对了刚才电话讲错哒 后面两位是零一 159 7382 6401",
+            "site_address",
+            {"site_address": "娄底市娄星区长青中街41号", "contact_phone": "15973826401"},
+        ),
         (
             "十堰市张湾区车城医院捡验科报休 电化18672049315 生话仪序列浩HX24071538 早上开机就报真空泵故障",
             None,

@@ -54,6 +54,7 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("病人还能等", False),
         ("病人不能等", True),
         ("下周出结果也行", False),
+        ("门诊生化出报告推迟咯 不过病人等得起 不算好急", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:
