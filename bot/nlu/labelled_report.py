@@ -22,6 +22,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot import fields
 from bot.intake import find_ticket_number
 from bot.intake_commands import LABELS
 from bot.nlu.rule_component import RuleComponent, decide_intent
@@ -88,11 +89,18 @@ _DETAILS = frozenset({"hospital", "department", "person", "phone", "device", "se
 _DETAIL_KINDS = 4
 
 
+def _read_by_the_intake(text: str) -> set[str]:
+    """The hospital and department the intake's own readers find where the entity extractors found none
+    (「随州市曾都区编钟医院检验科 尿沉渣UA-720 …」)."""
+    found = {"hospital"} if fields.hospital(text) else set()
+    return found | ({"department"} if fields.department_in(text) else set())
+
+
 def gives_a_whole_report(text: str, entities: list[dict], ranking: list[dict]) -> bool:
     """Four kinds of a registration's details, no ticket number (that is about a ticket of before), and the
     classifier read a report, details or nothing with the report in view; or five kinds and no question
     (「…医院 检验科 我是…聂春燕 血球仪HX-H30 序列号… 一直报负压异常…」 read as a warranty question)."""
-    kinds = {e.get("entity") for e in entities} & _DETAILS
+    kinds = ({e.get("entity") for e in entities} & _DETAILS) | _read_by_the_intake(text)
     ranked = [r.get("name") for r in ranking[:_SHORTLIST]]
     if len(kinds) < _DETAIL_KINDS or find_ticket_number(text) is not None:
         return False

@@ -61,6 +61,14 @@ def test_an_unlabelled_report_with_four_kinds_of_details_is_a_report() -> None:
     assert gives_a_whole_report(text, found, INFORM_FIRST)
 
 
+def test_a_hospital_and_department_the_extractors_missed_count_as_details() -> None:
+    text = (
+        "随州市曾都区编钟医院检验科 尿沉渣UA-720 序列号UA24061728 镜检图像全是模糊的 对不上焦 "
+        "门诊病人在等 我叫熊春梅 电话15572910863 不用远程排查"
+    )
+    assert gives_a_whole_report(text, _entities("serial_number", "person", "phone"), INFORM_FIRST)
+
+
 @pytest.mark.parametrize(
     ("text", "kinds", "ranking"),
     [
