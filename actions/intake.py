@@ -202,7 +202,7 @@ def _guide_step_events(
         asked = message.text
     reply = library.read_reply(message.text, asked)
     if reply.wants_engineer:
-        return [*events, SlotSet("guide_step_answer", STOPPED)]  # 「别试了，直接派工程师」
+        return _walk_left(message, tracker)  # 「别试了，直接派工程师」
     if reply.new_code:
         dispatcher.utter_message(text=library.say("new_code", code=reply.new_code))
         fault = library.say(
@@ -219,7 +219,7 @@ def _guide_step_events(
     if reply.wait and not fields:
         return [SlotSet("guide_step_answer", WAITING)]
     if guide_decision(message.text, message.intent) is False:
-        return [*events, SlotSet("guide_step_answer", STOPPED)]
+        return _walk_left(message, tracker)
     if reply.question:
         # 「这一步会不会把样本弄丢」「保修还在吗」: answered, then the same step again; the walk keeps its
         # place.
@@ -245,14 +245,24 @@ def _answered_this_turn(tracker: Tracker) -> bool:
     )
 
 
-def _fields_given_during_walk(message: Message) -> dict[str, Any]:
+def _walk_left(message: Message, tracker: Tracker) -> list[EventType]:
+    """The walk left for an engineer, with whatever else the caller says of the registration (an impact
+    given before stands)."""
+    given = _fields_given_during_walk(message, leaving=not tracker.get_slot("clinical_impact"))
+    return [*(SlotSet(field, value) for field, value in given.items()), SlotSet("guide_step_answer", STOPPED)]
+
+
+def _fields_given_during_walk(message: Message, leaving: bool = False) -> dict[str, Any]:
     """The registration fields a reply to a guide step gives besides the step's outcome, e.g. a serial
-    number."""
+    number; leaving the walk for an engineer, also the clinical impact said with it (「不弄了 直接派人来嘛
+    门诊血常规全部停起的」)."""
     found = extract_fields(message, None, current_catalogue(), current_rules())
     serial = normalise_serial(message.text)
     if serial and "serial_number" not in found and _SERIAL_SPACING.sub("", message.text).upper() == serial:
         found["serial_number"] = serial  # nothing but a code read off the nameplate
-    return {field: value for field, value in found.items() if field not in _FAULT_FIELDS}
+    given = {field: value for field, value in found.items() if field not in _FAULT_FIELDS}
+    impact = current_rules().impact_of(message.text) if leaving else None
+    return {**given, "clinical_impact": impact.label} if impact else given
 
 
 class ValidateFaultForm(FormValidationAction):

@@ -400,6 +400,40 @@ async def test_the_caller_may_stop_a_walk_and_go_on_to_the_intake(database, disp
     assert "直接登记" in texts(dispatcher)
 
 
+async def test_the_impact_said_when_leaving_a_walk_is_registered(database, dispatcher, domain) -> None:
+    start = {"guide_id": PRINTER, "fault_description": "打印机打不出来", "device": "全自动生化分析仪"}
+    slots = await walk(
+        dispatcher, domain, start, "好", "不弄了 直接派人来嘛 门诊血常规全部停起的 病人排起长队"
+    )
+    assert slots["guide_step_answer"] == "done" and "病人或急诊样本在等" in slots["clinical_impact"]
+
+
+@pytest.mark.parametrize("said", ["等一哈 我去柜子头拿探头清洗液", "等阵 我去拿钥匙"])
+async def test_going_to_fetch_something_during_a_step_is_waited_for(
+    database, dispatcher, domain, said
+) -> None:
+    start = {"guide_id": PRINTER, "fault_description": "打印机打不出来", "device": "全自动生化分析仪"}
+    slots = await walk(dispatcher, domain, start, "好")
+    before = slots["guide_progress"]
+    slots = await walk(dispatcher, domain, slots, said)
+    assert (
+        slots["guide_progress"] == before
+        and "慢慢" in texts(dispatcher)
+        and "没听清" not in texts(dispatcher)
+    )
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["反应盘温度报警 能不能远程帮我看下", "加样针老是报堵针 你们能不能先电话里教我弄一下"],
+)
+async def test_asking_for_remote_help_starts_the_walk_at_once(database, dispatcher, domain, said) -> None:
+    slots = await validate(
+        dispatcher, domain, said, "report_fault", "fault_description", {"device": "全自动生化分析仪"}
+    )
+    assert slots["guide_id"] and slots["guide_accepted"] is True and slots["guide_progress"]
+
+
 # --- registration fields given in the middle of a guided check
 # ---------------------------------------------------
 
