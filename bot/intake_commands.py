@@ -231,7 +231,12 @@ def interpret(
         confirms = bool(_AGREE_WORDS.search(rest) or _NO_PROBLEM.search(rest)) and not _HOLD_ON.search(rest)
         return [Command(Do.RESTORE), *([Command(Do.CONFIRM)] if confirms else [])]
     wants_engineer = bool(_SENDS_ENGINEER.search(text))
-    if state.requested == "serial_number" and _SKIP.search(text) and not _HAND_OFF.search(text):
+    if (
+        state.requested == "serial_number"
+        and _SKIP.search(text)
+        and not _HAND_OFF.search(text)
+        and not normalise_serial(text)  # 「序列号GF23110582 … 直接派人」 gives it
+    ):
         return [
             Command(Do.SKIP, "serial_number")
         ]  # 「没空找，直接派人」 asks for an engineer, not an operator
@@ -419,7 +424,7 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     starting = state.requested is None or (
         state.requested == "fault_description" and not any(state.values.get(f) for f in _CALLER_FIELDS)
     )
-    _read_report(message, state, catalogue, found, starting=starting, labelled=len(labelled))
+    _read_report(message, state, catalogue, rules, found, starting=starting, labelled=len(labelled))
     impact = rules.impact_of(text)
     known = rules.impact_of(state.values.get("clinical_impact"))
     changes_urgency = bool(impact and known and impact.urgent != known.urgent)
@@ -448,12 +453,15 @@ def _impact_in_passing(text: str, state: IntakeState, found: dict[str, Command],
     if "clinical_impact" in found or state.values.get("clinical_impact") not in (None, "", NOT_GIVEN):
         return
     given = [str(c.value) for c in found.values() if c.value]
-    for part in re.split(r"[，,；;。！!\s]+", text):
-        if part and not any(part in value or value in part for value in given) and rules.impact_of(part):
-            value = fields.clinical_impact(part)
-            if value:
-                _put(found, Command(Do.SET, "clinical_impact", value))
-                return
+    # Every part that says one (「血铅做不成 不急 这周来就行」: both, so that 不急 is not lost)
+    said = [
+        part
+        for part in re.split(r"[，,；;。！!\s]+", text)
+        if part and not any(part in value or value in part for value in given) and rules.impact_of(part)
+    ]
+    value = fields.clinical_impact("，".join(said)) if said else None
+    if value:
+        _put(found, Command(Do.SET, "clinical_impact", value))
 
 
 def _put(found: dict[str, Command], command: Command) -> None:
@@ -466,6 +474,7 @@ def _read_report(
     message: Message,
     state: IntakeState,
     catalogue: Catalogue,
+    rules: TriageRules,
     found: dict[str, Command],
     *,
     starting: bool,
@@ -530,6 +539,8 @@ def _read_report(
             p
             for p in re.split(r"[，,；;。]+", rest)
             if _names_a_symptom(p, catalogue)
+            and not rules.impact_of(p)  # 「门诊凝血停了」: the impact, read on its own
+            and not (only_agrees(p) or _SAYS_NOTHING.fullmatch(p))  # 「好嘛」
             and not re.search(_LABEL, p)
             and not any(value in p or p in value for value in said)
         )
@@ -630,7 +641,7 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         instead = _NOT_THIS_BUT.match(raw)
         if instead:
             raw = instead.group(1)  # 「不是检验科 是免疫室」
-        raw = re.sub(r"[，,。\s]+不是[^，,。]{1,20}$", "", raw)  # 「是哈达街41号，不是14号」
+        raw = re.sub(r"[，,。\s]+不是[^，,。\s]{1,20}$", "", raw)  # 「是哈达街41号，不是14号」
         if target == "site_address" and change:
             raw = fields.amended_address(str(state.values.get("site_address") or ""), raw)
         said_with_label = not re.match(r"\s*(?:是|为)?[：:\s]", segment[match.end(1) :])
@@ -896,7 +907,8 @@ def _after_who(fault: str, taken: list[Command]) -> str:
 
 
 _SAYS_NOTHING = re.compile(
-    r"(?:好的?|嗯+|那个|那|就|顺便|再|给|帮忙|转|分机)*(?:报个修|报修|报一下修|修一下)?(?:吧|啊)?|\d{1,6}"
+    r"(?:好的?|好嘛|嗯+|哦|喔|晓得了|知道了|那个|那|就|顺便|再|给|帮忙|转|分机)*(?:报个修|报修|报一下修|修一下)?"
+    r"(?:吧|啊|嘛|哈|噻|咯|嘞)?|\d{1,6}"
 )
 
 

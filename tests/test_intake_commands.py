@@ -827,6 +827,18 @@ def test_a_department_the_tagger_cut_short_is_kept_whole(catalogue, rules) -> No
             None,
             {"hospital": "上海市嘉定区安亭仁爱医院"},
         ),
+        # an impact said with other details to another question, whole
+        (
+            "好嘛 我叫段丽华 电话15887204963 地址大理市下关镇洱河南路58号 门诊的血常规发不出去 病人在等",
+            "site_address",
+            {"clinical_impact": "门诊的血常规发不出去，病人在等"},
+        ),
+        # a serial given with 「直接派人」 to the serial question is no skip; 不急 stays with the impact
+        (
+            "晓得了 序列号GF23110582 石墨炉升温到一半就报温度传感器异常 血铅做不成 不急 这周来就行 直接派人",
+            "serial_number",
+            {"serial_number": "GF23110582", "clinical_impact": "血铅做不成，不急"},
+        ),
         # an instrument outside the catalogue, named with its model
         ("血凝仪CA-560报修 序列号CA24100617 一直报试剂位温度高", None, {"device": "血凝仪 CA-560"}),
         # the department said with the hospital to another question
@@ -867,6 +879,7 @@ def test_what_callers_type_in_a_hurry_fills_the_fields_meant(
     [
         ("地址改一下 张掖市甘州区南环路156号 我们搬新院区了", "site_address", "张掖市甘州区南环路156号"),
         ("名字不对 是耳东陈的陈 陈静 不是工程的程", "contact_person", "陈静"),
+        ("名字唔啱 是黄 草头黄 不是三横一竖那个王 黄秀清", "contact_person", "黄秀清"),
     ],
 )
 def test_corrections_with_a_remark_or_a_spelling_keep_only_the_value(
