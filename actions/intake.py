@@ -29,6 +29,7 @@ from actions.common import (
     reset,
 )
 from actions.knowledge import answer_question, answers
+from bot.callbacks import extension_in, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.config import settings
@@ -243,6 +244,12 @@ def _answered_this_turn(tracker: Tracker) -> bool:
         and event.get("name") in ("action_answer_question", "action_check_warranty")
         for event in _events_since_the_caller_spoke(tracker)
     )
+
+
+def _dialled(said: str) -> str | None:
+    """A phone as the engineer dials it, with its extension (「0552-3167485 转2306」)."""
+    phone = normalise_phone(said)
+    return with_extension(phone, extension_in(said)) if phone else None
 
 
 def _walk_left(message: Message, tracker: Tracker) -> list[EventType]:
@@ -493,7 +500,7 @@ class ValidateFaultForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None:
             return {"contact_phone": None}
-        phones = [normalise_phone(part) for part in str(value).split("、")]
+        phones = [_dialled(part) for part in str(value).split("、")]
         if phones and all(phones):
             return {"contact_phone": "、".join(p for p in phones if p)}
         counts = failed_again(tracker, "contact_phone")
@@ -867,6 +874,12 @@ def _flow_events(
         and message.text.strip()
         and not message.text.strip().startswith("/")
     ):
+        # A question NLU was unsure of (「你们工程师是从武汉过来还是随州有人」): answered when the knowledge
+        # base knows it, and the field asked again.
+        asked = answers().asking_part(message.text)
+        answered = answer_question(dispatcher, tracker, asked, only_if_known=True) if asked else []
+        if answered:
+            return [*answered, SlotSet(requested, None)]
         return _not_a_value(requested, message.text.strip(), dispatcher, tracker)
     return None
 

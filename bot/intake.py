@@ -243,6 +243,10 @@ _INSTRUMENT = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:分析仪|测定仪|仪|机)
 _BEFORE_INSTRUMENT = re.compile(r"^.*(?:那台|这台|那个|这个|一台|台|个|的|是)")
 
 
+# The model first: 「CA-560全自动血凝分析仪」.
+_CODE_THEN_INSTRUMENT = re.compile(r"([\u4e00-\u9fff]{1,8}?(?:分析仪|测定仪|仪))")
+
+
 def instrument_said(text: str) -> str | None:
     """A device the catalogue does not know, as the caller named it with its model code."""
     for match in _INSTRUMENT.finditer(text):
@@ -250,6 +254,10 @@ def instrument_said(text: str) -> str | None:
         code = _MODEL_CODE.match(text, match.end())
         if len(name) >= 2 and code:
             return f"{name} {code.group(0)}"
+    for code in _MODEL_CODE.finditer(text):
+        named = _CODE_THEN_INSTRUMENT.match(text, code.end())
+        if named:
+            return f"{named.group(1)} {code.group(0)}"
     return None
 
 

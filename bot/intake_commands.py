@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from bot import fields
+from bot.callbacks import extension_in, with_extension
 from bot.catalogue import Catalogue
 from bot.intake import (
     CONTACT_QUESTIONS,
@@ -107,6 +108,22 @@ LABELS = {
     "问题": "fault_description",
     "序列号": "serial_number",
     "SN": "serial_number",
+    "申报人": "contact_person",
+    "送修人": "contact_person",
+    "联系手机": "contact_phone",
+    "联系号码": "contact_phone",
+    "机型": "device",
+    "设备型号": "device",
+    "设备名称": "device",
+    "仪器名称": "device",
+    "症状": "fault_description",
+    "故障表现": "fault_description",
+    "故障内容": "fault_description",
+    "装机位置": "site_address",
+    "安装地址": "site_address",
+    "安装位置": "site_address",
+    "所在位置": "site_address",
+    "对临床": "clinical_impact",
     "编号": "serial_number",
     "机号": "serial_number",
     "机身编号": "serial_number",
@@ -221,7 +238,7 @@ def interpret(
     text = message.text.strip()
     if fields.is_payload(text) or not text:
         return []  # a button says which request, never what a field holds
-    spoken = _punctuated(corrected_typos(text))
+    spoken = _punctuated(_LIST_MARKER.sub("", corrected_typos(text)))
     if spoken != text:
         text, message = spoken, Message(spoken, message.intent, message.entities)
     if state.cancelled and _RESTORE.search(text):
@@ -348,6 +365,10 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
 _IN_NUMBERS = "0123456789-－"  # 「0416 - 318 7620」: one number
 
 
+# 「1、」「2.」「（3）」 before the parts of a report written as a list: no part of any value.
+_LIST_MARKER = re.compile(r"(?:(?<=^)|(?<=[，,；;。\n：:\s]))(?:\d{1,2}[、．.)）]|[（(]\d{1,2}[)）])\s*")
+
+
 def _punctuated(text: str) -> str:
     """A long unpunctuated message with a comma at each cue of a new part and at each space typed as a pause
     (not inside a number: 「139 0009 4283」); any other message as it is."""
@@ -444,6 +465,13 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     _read_answer(message, state, found, labelled=bool(labelled), impact_said=impact is not None)
     if impact and not starting and state.requested not in (None, READBACK, "clinical_impact"):
         _impact_in_passing(text, state, found, rules)
+    phone = found.get("contact_phone")
+    extension = extension_in(text)
+    if phone and phone.value and extension and str(phone.value).startswith("0"):
+        # 「请打科室座机0552-3167485转2306」: the engineer dials the extension too
+        found["contact_phone"] = Command(
+            phone.do, "contact_phone", with_extension(str(phone.value), extension)
+        )
     return list(found.values())
 
 
@@ -712,7 +740,8 @@ def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
             and len(named) <= 12
             and not re.search(r"[，,。；;]|坏|不了|报警|报错|故障|不动|不亮", named)
         )
-        return catalogue.device_in_text(raw) or (named if plain else None)
+        known = catalogue.device_in_text(raw)
+        return with_model_said(known, raw) if known else (named if plain else None)
     if target == "contact_person":
         raw = re.sub(
             r"[\d\-－\s]{7,}", " ", raw

@@ -776,11 +776,11 @@ def test_a_department_the_tagger_cut_short_is_kept_whole(catalogue, rules) -> No
             None,
             {"department": "检验科", "contact_phone": "13700874025", "serial_number": "BC25071206"},
         ),
-        # a landline (its extension: bot/callbacks.py), the hospital while none is registered
+        # a landline with its extension (as bot/callbacks.py writes it), the hospital while none is registered
         (
             "毕节市七星关医院重症监护室 座机0857-8236514转306 找严丽",
             "contact_phone",
-            {"hospital": "毕节市七星关医院", "contact_phone": "0857-8236514", "contact_person": "严丽"},
+            {"hospital": "毕节市七星关医院", "contact_phone": "0857-8236514 转306", "contact_person": "严丽"},
         ),
         # who is calling, said to the fault question, is no fault
         (
@@ -838,6 +838,31 @@ def test_a_department_the_tagger_cut_short_is_kept_whole(catalogue, rules) -> No
             "晓得了 序列号GF23110582 石墨炉升温到一半就报温度传感器异常 血铅做不成 不急 这周来就行 直接派人",
             "serial_number",
             {"serial_number": "GF23110582", "clinical_impact": "血铅做不成，不急"},
+        ),
+        # a report written as a numbered list, a landline with its extension, the model before the name
+        (
+            "您好，报修一台血凝仪，情况如下：1、蚌埠市淮上医院输血科；2、CA-560全自动血凝分析仪，序列号CA25011468；"
+            "3、测PT的时候一直报“光强不足”；5、地址蚌埠市淮上区淮河大道88号，综合楼二楼；6、联系人纪红梅，"
+            "请打科室座机0552-3167485转2306。",
+            None,
+            {
+                "department": "输血科",
+                "device": "全自动血凝分析仪 CA-560",
+                "site_address": "蚌埠市淮上区淮河大道88号，综合楼二楼",
+                "contact_phone": "0552-3167485 转2306",
+            },
+        ),
+        # other names of the fields, a model the catalogue does not know after the label
+        (
+            "申报人：谭晓兰\n联系手机：18607320415\n机型：BC-6800血液分析仪\n症状：开机后一直报鞘流压力异常"
+            "\n装机位置：湘潭市雨湖区韶山西路57号 医技楼三楼",
+            None,
+            {
+                "contact_person": "谭晓兰",
+                "contact_phone": "18607320415",
+                "device": "全自动血细胞分析仪 BC-6800",
+                "site_address": "湘潭市雨湖区韶山西路57号 医技楼三楼",
+            },
         ),
         # an instrument outside the catalogue, named with its model
         ("血凝仪CA-560报修 序列号CA24100617 一直报试剂位温度高", None, {"device": "血凝仪 CA-560"}),

@@ -500,8 +500,10 @@ def _optional(step: dict[str, Any], key: str) -> str | None:
 
 _NUMERAL = r"[0-9零一二两三四五六七八九十百点.]+"
 # 「显示三十四度多 设定是三十七」, 「试剂仓8度 设定也是8度」: what the device shows against what it should.
+# 「三十五度一」: 35.1 degrees, the tenth said after the unit.
 _READING = re.compile(
-    r"(?:显示|现在|实际|测出来|读数|是|在)?\s*(" + _NUMERAL + r")\s*(度|℃|°C|°|%|秒|毫升|ml|v|V|伏|安)?\s*多?"
+    r"(?:显示|现在|实际|测出来|读数|是|在)?\s*(" + _NUMERAL + r")\s*(度|℃|°C|°|%|秒|毫升|ml|v|V|伏|安)?"
+    r"(?:(?<=度)([零一二两三四五六七八九]))?\s*多?"
     r"[^0-9零一二两三四五六七八九十]{0,8}?(?:设定|设置|设的|要求|应该|标准|正常)(?:值|的|是|也是|为|在)*\s*("
     + _NUMERAL
     + r")"
@@ -550,9 +552,12 @@ def reading_in(text: str) -> Reading | None:
     match = _READING.search(text.replace(" ", ""))
     if match is None:
         return None
-    shown, expected = chinese_number(match.group(1)), chinese_number(match.group(3))
+    shown, expected = chinese_number(match.group(1)), chinese_number(match.group(4))
     if shown is None or expected is None:
         return None
+    tenth = chinese_number(match.group(3)) if match.group(3) else None
+    if tenth is not None and shown == int(shown):
+        shown += tenth / 10
     return Reading(shown, expected, match.group(2) or "")
 
 

@@ -231,6 +231,21 @@ async def test_submit_said_when_only_that_field_is_missing_sends_the_registratio
     assert slots["site_address"] == NOT_GIVEN and "registration_confirmed" not in slots
 
 
+async def test_a_landline_keeps_its_extension(database, dispatcher, domain) -> None:
+    slots = await validate(dispatcher, domain, "科室座机0552-3167485转2306", "inform", "contact_phone")
+    assert slots["contact_phone"] == "0552-3167485 转2306"
+
+
+async def test_a_question_nlu_was_unsure_of_is_answered_and_the_field_asked_again(
+    database, dispatcher, domain
+) -> None:
+    said = "你们工程师是从武汉过来还是随州有人 大概几个小时能到"
+    slots = await validate(
+        dispatcher, domain, said, "nlu_fallback", "device", {"fault_description": "对不上焦"}
+    )
+    assert slots["device"] is None and "小时" in texts(dispatcher) and "没法记作" not in texts(dispatcher)
+
+
 async def test_the_impact_in_a_few_words_is_taken(database, dispatcher, domain) -> None:
     slots = await validate(dispatcher, domain, "有备用机，暂时不影响", "inform", "clinical_impact")
     assert slots["clinical_impact"] == "有备用机，暂时不影响" and dispatcher.messages == []

@@ -88,7 +88,13 @@ def test_a_reading_is_compared_with_its_set_value(lib: GuideLibrary) -> None:
     assert "低了3度" in lib.reading_said(Reading(34, 37, "度"))
     assert "一致" in lib.reading_said(Reading(8, 8, "度"))
     assert reading_in("显示35.2度 设定37度") == Reading(35.2, 37, "度")
+    assert reading_in("看了 屏幕上是三十五度一 设定三十七度") == Reading(35.1, 37, "度")  # 度一: .1
     assert reading_in("温度不对") is None
+
+
+@pytest.mark.parametrize("reply", ["后面风扇在转的 滤网上灰蛮厚 我拿下来吹干净又装回去了", "探头泡了十分钟"])
+def test_what_was_seen_or_done_at_a_step_goes_on_to_the_next(lib: GuideLibrary, reply: str) -> None:
+    assert lib.read_reply(reply).outcome is Outcome.NO
 
 
 @pytest.mark.parametrize(
