@@ -161,6 +161,8 @@ class _Rules:
     clarify_max_chars: int
     topicless_words: list[str]
     clarify_choices: list[str]
+    asked_aspects: dict[str, list[str]]  # aspect → the words that ask it (「多久」: time)
+    entry_aspects: dict[str, set[str]]  # entry id → the aspects its answer answers
     slots: dict[str, Any]
     topics: dict[str, _Topic]
     device: dict[str, Any]
@@ -488,7 +490,8 @@ class Answers:
         if any(word in seen for word in rules.sure_not_ours):
             return _Found(None, Answer(Verdict.NONE, []), False)
         if len(triggered) == 1:
-            return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered, words=said)
+            found = _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered, words=said)
+            return self._fitting_aspect(found, candidates, said)
         best = _supported([self._ask(text) for text in candidates])
         if triggered:
             order = {hit.id: i for i, hit in enumerate(best.hits)}
@@ -498,15 +501,50 @@ class Answers:
             sure = [t for t in choices if _matches(rules.topics[t].sure_triggers, seen)]
             choices = sure or choices
             choices.sort(key=lambda t: order.get(t, len(order)))
-            return _Found(choices[0], best, True, triggered, words=said)
+            return self._fitting_aspect(
+                _Found(choices[0], best, True, triggered, words=said), candidates, said
+            )
         if any(word in seen for word in rules.not_ours):
             return _Found(None, Answer(Verdict.NONE, []), False)
         if best.verdict is Verdict.ANSWER and not self._ruled_out(best.hits[0].id, seen):
-            return _Found(best.hits[0].id, best, False, words=said)
+            return self._fitting_aspect(_Found(best.hits[0].id, best, False, words=said), candidates, said)
         if best.verdict is Verdict.ANSWER:
             # The words say it is not this topic (its `unless`): offer the choices rather than answer.
             return _Found(None, Answer(Verdict.SUGGEST, best.hits), False)
         return _Found(None, best, False)
+
+    def _fitting_aspect(self, found: _Found, candidates: list[str], said: str) -> _Found:
+        """The topic found, or a close neighbour that answers what the question asks when the topic does not:
+        「…现在还在不在保修期」 asks whether (covered), not from when (start_date, named by the story's 验收).
+        A neighbour is another triggered topic or an entry the retriever finds for the question."""
+        rules = self._current_rules()
+        own = rules.entry_aspects.get(found.topic or "")
+        asked = self._asked_aspects(said)
+        if not own or not asked or own & asked:
+            return found
+        best = found.answer if found.answer.hits else _supported([self._ask(text) for text in candidates])
+        seen = self._seen(said)
+        pool = [hit.id for hit in best.hits] + found.candidates
+        fitting = [
+            topic_id
+            for topic_id in dict.fromkeys(pool)
+            if topic_id != found.topic
+            and rules.entry_aspects.get(topic_id, set()) & asked
+            and not self._ruled_out(topic_id, seen)
+        ]
+        if not fitting:
+            return found
+        return _Found(fitting[0], best, fitting[0] in found.candidates, found.candidates, words=found.words)
+
+    def _asked_aspects(self, said: str) -> set[str]:
+        """What the asking clauses ask (`aspects.asked` of kb/answers.yml: time, fee, covered, how …)."""
+        rules = self._current_rules()
+        asking = "，".join(clause for clause in _clauses(said) if _asks(clause, rules)) or said
+        # As said, without the retriever's synonyms (「给我们出个书面的」 is no 收费).
+        seen = _joined(asking, clean)
+        return {
+            aspect for aspect, words in rules.asked_aspects.items() if any(word in seen for word in words)
+        }
 
     def _ruled_out(self, topic_id: str, seen: str) -> bool:
         topic = self._current_rules().topics.get(topic_id)
@@ -974,6 +1012,17 @@ def _load_rules(path: Path) -> _Rules:
             )
             for topic_id, spec in (raw.get("topics") or {}).items()
         }
+        aspects = raw.get("aspects") or {}
+        asked_aspects = {
+            str(aspect): [str(word) for word in words] for aspect, words in aspects.get("asked", {}).items()
+        }
+        entry_aspects = {
+            str(entry_id): {str(aspect) for aspect in answered}
+            for entry_id, answered in aspects.get("answered", {}).items()
+        }
+        unknown = {a for answered in entry_aspects.values() for a in answered} - set(asked_aspects)
+        if unknown:
+            raise KnowledgeBaseError(f"{path}: aspects answered that no words ask: {sorted(unknown)}")
         return _Rules(
             greetings=[str(word) for word in reading["greetings"]],
             asking_words=[str(word) for word in reading.get("asking_words", [])],
@@ -1000,6 +1049,8 @@ def _load_rules(path: Path) -> _Rules:
             clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
             topicless_words=[str(word) for word in reading.get("topicless_words", [])],
             clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],
+            asked_aspects=asked_aspects,
+            entry_aspects=entry_aspects,
             slots=dict(raw.get("slots") or {}),
             topics=topics,
             device=dict(raw.get("device") or {}),
