@@ -819,3 +819,20 @@ def test_an_entry_that_answers_what_is_asked_stays(answers: Answers) -> None:
 def test_every_entry_given_aspects_is_an_faq_entry(answers: Answers) -> None:
     raw = yaml.safe_load((REAL_KB / "answers.yml").read_text(encoding="utf-8"))
     assert [e for e in raw["aspects"]["answered"] if answers.kb.entry(e) is None] == []
+
+
+@pytest.mark.parametrize(
+    ("message", "topics"),
+    [
+        ("我们这台保修早就过了，现在坏了修的话都收哪些钱", ["fees.after_warranty"]),
+        # The age told (accepted this year) is in the warranty; the question asks about after it.
+        ("机器是今年刚验收的，想问保修一共几年，到期以后怎么办", ["warranty.length", "fees.after_warranty"]),
+        # About to end is still in it.
+        ("保修快到期了，这个月坏了修要钱吗", ["warranty.coverage"]),
+    ],
+)
+def test_a_warranty_said_to_be_over_is_answered_with_the_fees_after_it(
+    answers: Answers, message: str, topics: list[str]
+) -> None:
+    # 保修早就过了 and 到期以后 were not read as out of warranty: the coverage in it was answered.
+    assert answered(answers.reply(message)) == topics
