@@ -836,3 +836,18 @@ def test_a_warranty_said_to_be_over_is_answered_with_the_fees_after_it(
 ) -> None:
     # 保修早就过了 and 到期以后 were not read as out of warranty: the coverage in it was answered.
     assert answered(answers.reply(message)) == topics
+
+
+@pytest.mark.parametrize(
+    "message", ["保养一年做几次", "你们上门保养一年多少次", "一年给我们保养几回", "生化仪保养一年做几次"]
+)
+def test_how_often_maintenance_is_done_is_the_engineers_maintenance(answers: Answers, message: str) -> None:
+    # 几次 named no maintenance: 「您是想问」 offered the device's records (保养次数), or, with a device
+    # named, nothing.
+    reply = answers.reply(message)
+    assert answered(reply) == ["maintenance.preventive"] and "6个月" in reply.text
+
+
+def test_how_often_maintenance_is_done_after_the_warranty(answers: Answers) -> None:
+    # 修过 inside 保修过了 triggered the device's records.
+    assert answered(answers.reply("保修过了你们还来保养吗，一年来几次")) == ["maintenance.after_warranty"]
