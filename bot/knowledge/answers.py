@@ -158,6 +158,8 @@ class _Rules:
     except_openers: list[str]
     not_asked_openers: list[str]
     known_enders: list[str]
+    negations: list[str]
+    not_negations: list[str]
     clarify_max_chars: int
     topicless_words: list[str]
     clarify_choices: list[str]
@@ -267,9 +269,10 @@ class Answers:
     def _seen(self, said: str) -> str:
         """What was said as words are matched: cleaned, and as the retriever reads it (synonyms applied); a
         clause naming what is not asked about (「除了装机时候那次，一年还来讲几回」) is left out."""
-        openers = tuple(self._current_rules().except_openers)
-        clauses = _clauses(said)
-        said = "，".join(clause for clause in clauses if not clause.startswith(openers)) or said
+        rules = self._current_rules()
+        openers = tuple(rules.except_openers)
+        clauses = [_unnegated(clause, rules) for clause in _clauses(said) if not clause.startswith(openers)]
+        said = "，".join(clause for clause in clauses if clause) or said
         return f"{_joined(said, clean)} {_joined(said, self.kb.normalise)}"
 
     def _ask(self, text: str) -> Answer:
@@ -881,6 +884,17 @@ def _asked_part(message: str, rules: _Rules) -> str:
     return asked if clean(asked) else message
 
 
+def _unnegated(clause: str, rules: _Rules) -> str:
+    """A clause that asks nothing without what it says is not the case (「我们这台不用返厂」: no 返厂)."""
+    if _asks(clause, rules):
+        return clause
+    seen = clause
+    for word in rules.not_negations:  # 「电极不用了放着」: not in use, not no need
+        seen = seen.replace(word, "#" * len(word))
+    cut = min((at for at in (seen.find(word) for word in rules.negations) if at >= 0), default=len(clause))
+    return clause[:cut]
+
+
 def _clauses(text: str) -> list[str]:
     return [clause for clause in _CLAUSE_BREAK.split(clean(text)) if clause]
 
@@ -1046,6 +1060,8 @@ def _load_rules(path: Path) -> _Rules:
             except_openers=[str(word) for word in reading.get("except_openers", [])],
             not_asked_openers=[str(word) for word in reading.get("not_asked_openers", [])],
             known_enders=[str(word) for word in reading.get("known_enders", [])],
+            negations=[str(word) for word in reading.get("negations", [])],
+            not_negations=[str(word) for word in reading.get("not_negations", [])],
             clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
             topicless_words=[str(word) for word in reading.get("topicless_words", [])],
             clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],

@@ -851,3 +851,17 @@ def test_how_often_maintenance_is_done_is_the_engineers_maintenance(answers: Ans
 def test_how_often_maintenance_is_done_after_the_warranty(answers: Answers) -> None:
     # 修过 inside 保修过了 triggered the device's records.
     assert answered(answers.reply("保修过了你们还来保养吗，一年来几次")) == ["maintenance.after_warranty"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("机器不需要返厂，只是缺个配件，配件大概要等几天", "parts.lead_time"),
+        ("工程师说这个不用返厂，零件从厂家订要多久", "parts.lead_time"),
+        # Not in use is no negation.
+        ("电解质仪的电极不用了放着要怎么保存", "care.electrolyte.standby"),
+    ],
+)
+def test_a_topic_said_not_to_be_the_case_names_no_topic(answers: Answers, message: str, topic: str) -> None:
+    # 返厂 in 「不用返厂」 triggered the return to base.
+    assert answered(answers.reply(message)) == [topic]
