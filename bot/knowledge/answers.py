@@ -163,6 +163,7 @@ class _Rules:
     clarify_max_chars: int
     topicless_words: list[str]
     clarify_choices: list[str]
+    kinds: dict[str, dict[str, list[str]]]  # kind of service → its words and its topics (ids or 「care.」)
     asked_aspects: dict[str, list[str]]  # aspect → the words that ask it (「多久」: time)
     entry_aspects: dict[str, set[str]]  # entry id → the aspects its answer answers
     slots: dict[str, Any]
@@ -470,10 +471,10 @@ class Answers:
         general = {term for word in self._current_rules().topicless_words for term in self.kb.terms(word)}
         return set(self.kb.terms(text)) <= general
 
-    def _find(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
+    def _find(self, candidates: list[str], said: str, avoid: str | None = None, story: bool = True) -> _Found:
         """The topic of a question (`_find_topic`); a price asked of a topic whose answers hold none
         (「光源灯坏了，一个新灯多少钱」: the lamp's care) is declined."""
-        found = self._find_topic(candidates, said, avoid)
+        found = self._find_topic(candidates, said, avoid, story)
         rules = self._current_rules()
         if found.topic is not None and found.topic.startswith(tuple(rules.priceless_topics)):
             # The price asked, not told in the story (「进口试剂价格太高了，…，会不会影响保修」).
@@ -482,10 +483,22 @@ class Answers:
                 return _Found(None, Answer(Verdict.NONE, []), False)
         return found
 
-    def _find_topic(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
-        """The topic of a question: a topic whose trigger matches what was said (the retriever's ranking picks
-        among several, preferring one other than `avoid`), else the retriever's confident answer for the best
-        candidate text."""
+    def _find_topic(
+        self, candidates: list[str], said: str, avoid: str | None = None, story: bool = True
+    ) -> _Found:
+        """The topic of a question (`_named_topic`), or a neighbour that answers what it asks
+        (`_fitting_aspect`), of the kind of service the asking clauses name (`_of_the_asked_kind`) where what
+        is said before them is a story (`story`; a follow-up read with its earlier question is none)."""
+        found = self._named_topic(candidates, said, avoid)
+        if found.topic is None:
+            return found
+        found = self._fitting_aspect(found, candidates, said)
+        return self._of_the_asked_kind(found, said) if story else found
+
+    def _named_topic(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
+        """A topic whose trigger matches what was said (the retriever's ranking picks among several,
+        preferring one other than `avoid`), else the retriever's confident answer for the best candidate
+        text."""
         rules = self._current_rules()
         seen = self._seen(said)
         triggered = self._triggered_topics(said)
@@ -493,8 +506,7 @@ class Answers:
         if any(word in seen for word in rules.sure_not_ours):
             return _Found(None, Answer(Verdict.NONE, []), False)
         if len(triggered) == 1:
-            found = _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered, words=said)
-            return self._fitting_aspect(found, candidates, said)
+            return _Found(triggered[0], Answer(Verdict.ANSWER, []), True, triggered, words=said)
         best = _supported([self._ask(text) for text in candidates])
         if triggered:
             order = {hit.id: i for i, hit in enumerate(best.hits)}
@@ -504,13 +516,11 @@ class Answers:
             sure = [t for t in choices if _matches(rules.topics[t].sure_triggers, seen)]
             choices = sure or choices
             choices.sort(key=lambda t: order.get(t, len(order)))
-            return self._fitting_aspect(
-                _Found(choices[0], best, True, triggered, words=said), candidates, said
-            )
+            return _Found(choices[0], best, True, triggered, words=said)
         if any(word in seen for word in rules.not_ours):
             return _Found(None, Answer(Verdict.NONE, []), False)
         if best.verdict is Verdict.ANSWER and not self._ruled_out(best.hits[0].id, seen):
-            return self._fitting_aspect(_Found(best.hits[0].id, best, False, words=said), candidates, said)
+            return _Found(best.hits[0].id, best, False, words=said)
         if best.verdict is Verdict.ANSWER:
             # The words say it is not this topic (its `unless`): offer the choices rather than answer.
             return _Found(None, Answer(Verdict.SUGGEST, best.hits), False)
@@ -538,6 +548,34 @@ class Answers:
         if not fitting:
             return found
         return _Found(fitting[0], best, fitting[0] in found.candidates, found.candidates, words=found.words)
+
+    def _of_the_asked_kind(self, found: _Found, said: str) -> _Found:
+        """The topic found, or the asking clauses' own topic when they name another kind of service than the
+        story that named it (`kinds` of kb/answers.yml): 「上个月刚做完保养，…，到期以后维修怎么收费」 is a
+        repair's fee, not the maintenance the story tells of."""
+        rules = self._current_rules()
+        kind = next((k for k, spec in rules.kinds.items() if _topic_in(found.topic, spec["topics"])), None)
+        # An asking clause that tells what happened before (「上次…教了我们怎么清洗」) is part of the story.
+        openers = tuple(rules.context_openers)
+        clauses = _clauses(said)
+        asking = "，".join(c for c in clauses if _asks(c, rules) and not c.startswith(openers))
+        if kind is None or not asking or asking == "，".join(clauses):
+            return found
+        asked = _joined(asking, clean)
+        named = {k for k, spec in rules.kinds.items() if any(word in asked for word in spec["words"])}
+        if not named or kind in named:
+            return found
+        own = self._find_topic([asking], asking)
+        hits = own.answer.hits if own.topic is None else []
+        if own.topic is None and hits and any(_topic_in(hits[0].id, rules.kinds[k]["topics"]) for k in named):
+            # The asking clauses alone are not sure of their topic: both are offered (「您是想问」).
+            earlier = [
+                FaqHit(e.id, e.question, e.answer, 0.0) for e in [self.kb.entry(found.topic or "")] if e
+            ]
+            return _Found(None, Answer(Verdict.SUGGEST, [hits[0], *earlier]), False)
+        if own.topic is None or not any(_topic_in(own.topic, rules.kinds[k]["topics"]) for k in named):
+            return found
+        return replace(own, words=found.words)
 
     def _asked_aspects(self, said: str) -> set[str]:
         """What the asking clauses ask (`aspects.asked` of kb/answers.yml: time, fee, covered, how …)."""
@@ -590,7 +628,7 @@ class Answers:
         # 「那保养呢」 after a repair-fee question asks about another topic than the earlier one; 「多久一次」
         # after a maintenance question, whose own words find the earlier topic, does not.
         same = own.verdict is Verdict.ANSWER and own.hits[0].id == previous.topic
-        found = self._find([combined], combined, avoid=None if same else previous.topic)
+        found = self._find([combined], combined, avoid=None if same else previous.topic, story=False)
         # 「新来的人呢」 after 「装机培训收费吗」: the follow-up's own words point at a neighbour of the
         # earlier topic.
         neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
@@ -895,6 +933,13 @@ def _unnegated(clause: str, rules: _Rules) -> str:
     return clause[:cut]
 
 
+def _topic_in(topic_id: str | None, patterns: list[str]) -> bool:
+    """Whether the topic is one of these ids or under one of these prefixes (「care.」)."""
+    return topic_id is not None and any(
+        topic_id == p or (p.endswith(".") and topic_id.startswith(p)) for p in patterns
+    )
+
+
 def _clauses(text: str) -> list[str]:
     return [clause for clause in _CLAUSE_BREAK.split(clean(text)) if clause]
 
@@ -1065,6 +1110,10 @@ def _load_rules(path: Path) -> _Rules:
             clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
             topicless_words=[str(word) for word in reading.get("topicless_words", [])],
             clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],
+            kinds={
+                str(kind): {key: [str(v) for v in spec[key]] for key in ("words", "topics")}
+                for kind, spec in (raw.get("kinds") or {}).items()
+            },
             asked_aspects=asked_aspects,
             entry_aspects=entry_aspects,
             slots=dict(raw.get("slots") or {}),

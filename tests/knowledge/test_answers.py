@@ -865,3 +865,28 @@ def test_how_often_maintenance_is_done_after_the_warranty(answers: Answers) -> N
 def test_a_topic_said_not_to_be_the_case_names_no_topic(answers: Answers, message: str, topic: str) -> None:
     # 返厂 in 「不用返厂」 triggered the return to base.
     assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "我们上周刚做完保养，听说保修下个月到期，到期以后维修怎么收费",
+        "我们刚做完保养，工程师说保修快到期了，想问过保以后维修怎么收费",
+    ],
+)
+def test_the_kind_of_service_asked_about_overrules_the_one_the_story_tells_of(
+    answers: Answers, message: str
+) -> None:
+    # 保养 in the story named the maintenance after the warranty; the question asks the repair's fee.
+    assert answered(answers.reply(message)) == ["fees.after_warranty"]
+
+
+def test_the_kind_asked_about_not_sure_of_its_entry_is_offered_with_the_storys(answers: Answers) -> None:
+    reply = answers.reply("还在保修期，工程师来保养的时候发现一个小问题，想问修这个要不要另外收钱")
+    assert reply.verdict is Verdict.SUGGEST
+    assert [hit.id for hit in reply.suggestions] == ["warranty.coverage", "maintenance.preventive"]
+
+
+def test_a_follow_up_naming_another_kind_is_read_with_the_earlier_question(answers: Answers) -> None:
+    earlier = answers.reply("保修期内维修收费吗")
+    assert answered(answers.reply("那保养呢", previous=earlier.context)) == ["maintenance.preventive"]
