@@ -890,3 +890,20 @@ def test_the_kind_asked_about_not_sure_of_its_entry_is_offered_with_the_storys(a
 def test_a_follow_up_naming_another_kind_is_read_with_the_earlier_question(answers: Answers) -> None:
     earlier = answers.reply("保修期内维修收费吗")
     assert answered(answers.reply("那保养呢", previous=earlier.context)) == ["maintenance.preventive"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # 装机培训 in the story triggered the installation training.
+        ("当时参加装机培训的人都调走了，新来的不会用，能不能再来教教", "training.new_staff"),
+        # 便宜 (优惠) triggered the repair discount.
+        ("为了省钱想用便宜点的第三方耗材，行不行", "care.general.consumables"),
+        # 流程 with 工程师 triggered the visit's process.
+        ("远程解决不了，派人的话是什么流程", "deadlines.dispatch"),
+    ],
+)
+def test_a_neighbour_sharing_the_storys_words_is_not_answered(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answered(answers.reply(message)) == [topic]
