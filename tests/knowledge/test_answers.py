@@ -907,3 +907,23 @@ def test_a_neighbour_sharing_the_storys_words_is_not_answered(
     answers: Answers, message: str, topic: str
 ) -> None:
     assert answered(answers.reply(message)) == [topic]
+
+
+def test_a_repair_deadline_asked_after_a_story_of_parts_is_not_the_parts_wait(answers: Answers) -> None:
+    # 零件 in the story triggered the part's wait; the asking clause names the repair: offered, the repair
+    # deadline first.
+    reply = answers.reply("前后换了三个零件都没修好，大家意见很大，这种大问题承诺多少天之内一定修好")
+    assert reply.verdict is Verdict.SUGGEST and reply.suggestions[0].id == "deadlines.major_repair"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "我们院里不批钱买延保，机器早就过保了，这次坏了修要收哪些钱",
+        "我们没买延保，机器已经过保了，现在坏了修要收哪些钱",
+    ],
+)
+def test_an_extended_warranty_not_bought_is_no_extended_warranty_question(
+    answers: Answers, message: str
+) -> None:
+    assert answered(answers.reply(message)) == ["fees.after_warranty"]
