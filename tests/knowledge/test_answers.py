@@ -932,3 +932,21 @@ def test_an_extended_warranty_not_bought_is_no_extended_warranty_question(
     answers: Answers, message: str
 ) -> None:
     assert answered(answers.reply(message)) == ["fees.after_warranty"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("保修过了，定期保养还能继续做吗", "maintenance.after_warranty"),
+        ("过保以后想接着让你们保修，怎么办", "warranty.extended"),
+        ("工程师来之前我们要准备点什么", "service.onsite_process"),
+        ("保修过了两个月，工程师来修一次上门费收多少", "fees.after_warranty"),
+        ("一年能请几次厂家专家来上课", "training.advanced"),
+        ("装机时的培训都听过了，想学得更深一点", "training.advanced"),
+    ],
+)
+def test_one_of_a_pair_asked_in_everyday_words_is_answered_outright(
+    answers: Answers, message: str, topic: str
+) -> None:
+    # These were 「您是想问」 between the pair, or (接着让你们保修 with 过保…怎么办) the repair fees.
+    assert answered(answers.reply(message)) == [topic]
