@@ -164,8 +164,6 @@ class _Rules:
     topicless_words: list[str]
     clarify_choices: list[str]
     kinds: dict[str, dict[str, list[str]]]  # kind of service → its words and its topics (ids or 「care.」)
-    asked_aspects: dict[str, list[str]]  # aspect → the words that ask it (「多久」: time)
-    entry_aspects: dict[str, set[str]]  # entry id → the aspects its answer answers
     slots: dict[str, Any]
     topics: dict[str, _Topic]
     device: dict[str, Any]
@@ -486,13 +484,12 @@ class Answers:
     def _find_topic(
         self, candidates: list[str], said: str, avoid: str | None = None, story: bool = True
     ) -> _Found:
-        """The topic of a question (`_named_topic`), or a neighbour that answers what it asks
-        (`_fitting_aspect`), of the kind of service the asking clauses name (`_of_the_asked_kind`) where what
-        is said before them is a story (`story`; a follow-up read with its earlier question is none)."""
+        """The topic of a question (`_named_topic`), of the kind of service the asking clauses name
+        (`_of_the_asked_kind`) where what is said before them is a story (`story`; a follow-up read with its
+        earlier question is none)."""
         found = self._named_topic(candidates, said, avoid)
         if found.topic is None:
             return found
-        found = self._fitting_aspect(found, candidates, said)
         return self._of_the_asked_kind(found, said) if story else found
 
     def _named_topic(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
@@ -526,29 +523,6 @@ class Answers:
             return _Found(None, Answer(Verdict.SUGGEST, best.hits), False)
         return _Found(None, best, False)
 
-    def _fitting_aspect(self, found: _Found, candidates: list[str], said: str) -> _Found:
-        """The topic found, or a close neighbour that answers what the question asks when the topic does not:
-        「…现在还在不在保修期」 asks whether (covered), not from when (start_date, named by the story's 验收).
-        A neighbour is another triggered topic or an entry the retriever finds for the question."""
-        rules = self._current_rules()
-        own = rules.entry_aspects.get(found.topic or "")
-        asked = self._asked_aspects(said)
-        if not own or not asked or own & asked:
-            return found
-        best = found.answer if found.answer.hits else _supported([self._ask(text) for text in candidates])
-        seen = self._seen(said)
-        pool = [hit.id for hit in best.hits] + found.candidates
-        fitting = [
-            topic_id
-            for topic_id in dict.fromkeys(pool)
-            if topic_id != found.topic
-            and rules.entry_aspects.get(topic_id, set()) & asked
-            and not self._ruled_out(topic_id, seen)
-        ]
-        if not fitting:
-            return found
-        return _Found(fitting[0], best, fitting[0] in found.candidates, found.candidates, words=found.words)
-
     def _of_the_asked_kind(self, found: _Found, said: str) -> _Found:
         """The topic found, or the asking clauses' own topic when they name another kind of service than the
         story that named it (`kinds` of kb/answers.yml): 「上个月刚做完保养，…，到期以后维修怎么收费」 is a
@@ -576,16 +550,6 @@ class Answers:
         if own.topic is None or not any(_topic_in(own.topic, rules.kinds[k]["topics"]) for k in named):
             return found
         return replace(own, words=found.words)
-
-    def _asked_aspects(self, said: str) -> set[str]:
-        """What the asking clauses ask (`aspects.asked` of kb/answers.yml: time, fee, covered, how …)."""
-        rules = self._current_rules()
-        asking = "，".join(clause for clause in _clauses(said) if _asks(clause, rules)) or said
-        # As said, without the retriever's synonyms (「给我们出个书面的」 is no 收费).
-        seen = _joined(asking, clean)
-        return {
-            aspect for aspect, words in rules.asked_aspects.items() if any(word in seen for word in words)
-        }
 
     def _ruled_out(self, topic_id: str, seen: str) -> bool:
         topic = self._current_rules().topics.get(topic_id)
@@ -1071,17 +1035,6 @@ def _load_rules(path: Path) -> _Rules:
             )
             for topic_id, spec in (raw.get("topics") or {}).items()
         }
-        aspects = raw.get("aspects") or {}
-        asked_aspects = {
-            str(aspect): [str(word) for word in words] for aspect, words in aspects.get("asked", {}).items()
-        }
-        entry_aspects = {
-            str(entry_id): {str(aspect) for aspect in answered}
-            for entry_id, answered in aspects.get("answered", {}).items()
-        }
-        unknown = {a for answered in entry_aspects.values() for a in answered} - set(asked_aspects)
-        if unknown:
-            raise KnowledgeBaseError(f"{path}: aspects answered that no words ask: {sorted(unknown)}")
         return _Rules(
             greetings=[str(word) for word in reading["greetings"]],
             asking_words=[str(word) for word in reading.get("asking_words", [])],
@@ -1114,8 +1067,6 @@ def _load_rules(path: Path) -> _Rules:
                 str(kind): {key: [str(v) for v in spec[key]] for key in ("words", "topics")}
                 for kind, spec in (raw.get("kinds") or {}).items()
             },
-            asked_aspects=asked_aspects,
-            entry_aspects=entry_aspects,
             slots=dict(raw.get("slots") or {}),
             topics=topics,
             device=dict(raw.get("device") or {}),
