@@ -797,6 +797,13 @@ def test_the_free_period_in_years_is_the_warranty_length(answers: Answers) -> No
 # -----------------------------------------------------------------------------------------
 
 
+def test_whether_the_warranty_still_runs_is_its_state_not_its_start(answers: Answers) -> None:
+    # 验收 in the story triggered the warranty's start (还在不在 named no state).
+    reply = answers.reply("机器是去年三月验收的，现在还在不在保修期里")
+    assert answered(reply) == ["warranty.status_check"] and "还在免费保修期内" in reply.text
+    assert answered(answers.reply("上个月刚验收的机器，保修从哪天开始算")) == ["warranty.start_date"]
+
+
 @pytest.mark.parametrize(
     ("message", "topics"),
     [
