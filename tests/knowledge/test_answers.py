@@ -933,3 +933,16 @@ def test_one_of_a_pair_asked_in_everyday_words_is_answered_outright(
 ) -> None:
     # These were 「您是想问」 between the pair, or (接着让你们保修 with 过保…怎么办) the repair fees.
     assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # 电话里 (read 远程) in the story ruled the arrival out: declined.
+        ("电话里说要派人过来，我们在郑州市区，人大概多久能到", "deadlines.onsite"),
+        ("保养是你们通知我们还是我们自己约", "maintenance.preventive"),
+        ("现在还在不在免费保修期，怎么查", "warranty.status_check"),
+    ],
+)
+def test_the_second_batch_of_pairs_is_answered_outright(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]
