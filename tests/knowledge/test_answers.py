@@ -946,3 +946,18 @@ def test_one_of_a_pair_asked_in_everyday_words_is_answered_outright(
 )
 def test_the_second_batch_of_pairs_is_answered_outright(answers: Answers, message: str, topic: str) -> None:
     assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("试剂想换个便宜点的牌子，会不会影响机器", "care.general.consumables"),
+        ("清洗液用别家的行不行", "care.general.consumables"),
+        # Who pays for a repair after it is the warranty's coverage.
+        ("用了兼容的耗材以后机器坏了，修的话收费吗", "warranty.coverage"),
+    ],
+)
+def test_another_brand_of_consumables_asked_whether_it_may_be_used(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answered(answers.reply(message)) == [topic]
