@@ -158,9 +158,12 @@ class _Rules:
     except_openers: list[str]
     not_asked_openers: list[str]
     known_enders: list[str]
+    negations: list[str]
+    not_negations: list[str]
     clarify_max_chars: int
     topicless_words: list[str]
     clarify_choices: list[str]
+    kinds: dict[str, dict[str, list[str]]]  # kind of service → its words and its topics (ids or 「care.」)
     slots: dict[str, Any]
     topics: dict[str, _Topic]
     device: dict[str, Any]
@@ -265,9 +268,10 @@ class Answers:
     def _seen(self, said: str) -> str:
         """What was said as words are matched: cleaned, and as the retriever reads it (synonyms applied); a
         clause naming what is not asked about (「除了装机时候那次，一年还来讲几回」) is left out."""
-        openers = tuple(self._current_rules().except_openers)
-        clauses = _clauses(said)
-        said = "，".join(clause for clause in clauses if not clause.startswith(openers)) or said
+        rules = self._current_rules()
+        openers = tuple(rules.except_openers)
+        clauses = [_unnegated(clause, rules) for clause in _clauses(said) if not clause.startswith(openers)]
+        said = "，".join(clause for clause in clauses if clause) or said
         return f"{_joined(said, clean)} {_joined(said, self.kb.normalise)}"
 
     def _ask(self, text: str) -> Answer:
@@ -465,10 +469,10 @@ class Answers:
         general = {term for word in self._current_rules().topicless_words for term in self.kb.terms(word)}
         return set(self.kb.terms(text)) <= general
 
-    def _find(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
+    def _find(self, candidates: list[str], said: str, avoid: str | None = None, story: bool = True) -> _Found:
         """The topic of a question (`_find_topic`); a price asked of a topic whose answers hold none
         (「光源灯坏了，一个新灯多少钱」: the lamp's care) is declined."""
-        found = self._find_topic(candidates, said, avoid)
+        found = self._find_topic(candidates, said, avoid, story)
         rules = self._current_rules()
         if found.topic is not None and found.topic.startswith(tuple(rules.priceless_topics)):
             # The price asked, not told in the story (「进口试剂价格太高了，…，会不会影响保修」).
@@ -477,10 +481,21 @@ class Answers:
                 return _Found(None, Answer(Verdict.NONE, []), False)
         return found
 
-    def _find_topic(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
-        """The topic of a question: a topic whose trigger matches what was said (the retriever's ranking picks
-        among several, preferring one other than `avoid`), else the retriever's confident answer for the best
-        candidate text."""
+    def _find_topic(
+        self, candidates: list[str], said: str, avoid: str | None = None, story: bool = True
+    ) -> _Found:
+        """The topic of a question (`_named_topic`), of the kind of service the asking clauses name
+        (`_of_the_asked_kind`) where what is said before them is a story (`story`; a follow-up read with its
+        earlier question is none)."""
+        found = self._named_topic(candidates, said, avoid)
+        if found.topic is None:
+            return found
+        return self._of_the_asked_kind(found, said) if story else found
+
+    def _named_topic(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
+        """A topic whose trigger matches what was said (the retriever's ranking picks among several,
+        preferring one other than `avoid`), else the retriever's confident answer for the best candidate
+        text."""
         rules = self._current_rules()
         seen = self._seen(said)
         triggered = self._triggered_topics(said)
@@ -507,6 +522,34 @@ class Answers:
             # The words say it is not this topic (its `unless`): offer the choices rather than answer.
             return _Found(None, Answer(Verdict.SUGGEST, best.hits), False)
         return _Found(None, best, False)
+
+    def _of_the_asked_kind(self, found: _Found, said: str) -> _Found:
+        """The topic found, or the asking clauses' own topic when they name another kind of service than the
+        story that named it (`kinds` of kb/answers.yml): 「上个月刚做完保养，…，到期以后维修怎么收费」 is a
+        repair's fee, not the maintenance the story tells of."""
+        rules = self._current_rules()
+        kind = next((k for k, spec in rules.kinds.items() if _topic_in(found.topic, spec["topics"])), None)
+        # An asking clause that tells what happened before (「上次…教了我们怎么清洗」) is part of the story.
+        openers = tuple(rules.context_openers)
+        clauses = _clauses(said)
+        asking = "，".join(c for c in clauses if _asks(c, rules) and not c.startswith(openers))
+        if kind is None or not asking or asking == "，".join(clauses):
+            return found
+        asked = _joined(asking, clean)
+        named = {k for k, spec in rules.kinds.items() if any(word in asked for word in spec["words"])}
+        if not named or kind in named:
+            return found
+        own = self._find_topic([asking], asking)
+        hits = own.answer.hits if own.topic is None else []
+        if own.topic is None and hits and any(_topic_in(hits[0].id, rules.kinds[k]["topics"]) for k in named):
+            # The asking clauses alone are not sure of their topic: both are offered (「您是想问」).
+            earlier = [
+                FaqHit(e.id, e.question, e.answer, 0.0) for e in [self.kb.entry(found.topic or "")] if e
+            ]
+            return _Found(None, Answer(Verdict.SUGGEST, [hits[0], *earlier]), False)
+        if own.topic is None or not any(_topic_in(own.topic, rules.kinds[k]["topics"]) for k in named):
+            return found
+        return replace(own, words=found.words)
 
     def _ruled_out(self, topic_id: str, seen: str) -> bool:
         topic = self._current_rules().topics.get(topic_id)
@@ -549,7 +592,7 @@ class Answers:
         # 「那保养呢」 after a repair-fee question asks about another topic than the earlier one; 「多久一次」
         # after a maintenance question, whose own words find the earlier topic, does not.
         same = own.verdict is Verdict.ANSWER and own.hits[0].id == previous.topic
-        found = self._find([combined], combined, avoid=None if same else previous.topic)
+        found = self._find([combined], combined, avoid=None if same else previous.topic, story=False)
         # 「新来的人呢」 after 「装机培训收费吗」: the follow-up's own words point at a neighbour of the
         # earlier topic.
         neighbour = own.hits[0].id if own.hits and own.hits[0].id != previous.topic else None
@@ -843,6 +886,24 @@ def _asked_part(message: str, rules: _Rules) -> str:
     return asked if clean(asked) else message
 
 
+def _unnegated(clause: str, rules: _Rules) -> str:
+    """A clause that asks nothing without what it says is not the case (「我们这台不用返厂」: no 返厂)."""
+    if _asks(clause, rules):
+        return clause
+    seen = clause
+    for word in rules.not_negations:  # 「电极不用了放着」: not in use, not no need
+        seen = seen.replace(word, "#" * len(word))
+    cut = min((at for at in (seen.find(word) for word in rules.negations) if at >= 0), default=len(clause))
+    return clause[:cut]
+
+
+def _topic_in(topic_id: str | None, patterns: list[str]) -> bool:
+    """Whether the topic is one of these ids or under one of these prefixes (「care.」)."""
+    return topic_id is not None and any(
+        topic_id == p or (p.endswith(".") and topic_id.startswith(p)) for p in patterns
+    )
+
+
 def _clauses(text: str) -> list[str]:
     return [clause for clause in _CLAUSE_BREAK.split(clean(text)) if clause]
 
@@ -997,9 +1058,15 @@ def _load_rules(path: Path) -> _Rules:
             except_openers=[str(word) for word in reading.get("except_openers", [])],
             not_asked_openers=[str(word) for word in reading.get("not_asked_openers", [])],
             known_enders=[str(word) for word in reading.get("known_enders", [])],
+            negations=[str(word) for word in reading.get("negations", [])],
+            not_negations=[str(word) for word in reading.get("not_negations", [])],
             clarify_max_chars=int(reading.get("clarify_max_chars", 0)),
             topicless_words=[str(word) for word in reading.get("topicless_words", [])],
             clarify_choices=[str(topic_id) for topic_id in reading.get("clarify_choices", [])],
+            kinds={
+                str(kind): {key: [str(v) for v in spec[key]] for key in ("words", "topics")}
+                for kind, spec in (raw.get("kinds") or {}).items()
+            },
             slots=dict(raw.get("slots") or {}),
             topics=topics,
             device=dict(raw.get("device") or {}),

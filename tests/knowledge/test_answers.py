@@ -791,3 +791,173 @@ def test_a_price_asked_of_a_care_topic_is_declined(answers: Answers) -> None:
 def test_the_free_period_in_years_is_the_warranty_length(answers: Answers) -> None:
     # 免费修 triggered the coverage alone.
     assert answered(answers.reply("我们这台机器免费修的期限是几年")) == ["warranty.length"]
+
+
+# --- ninth round (issue 14)
+# -----------------------------------------------------------------------------------------
+
+
+def test_whether_the_warranty_still_runs_is_its_state_not_its_start(answers: Answers) -> None:
+    # 验收 in the story triggered the warranty's start (还在不在 named no state).
+    reply = answers.reply("机器是去年三月验收的，现在还在不在保修期里")
+    assert answered(reply) == ["warranty.status_check"] and "还在免费保修期内" in reply.text
+    assert answered(answers.reply("上个月刚验收的机器，保修从哪天开始算")) == ["warranty.start_date"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topics"),
+    [
+        ("我们这台保修早就过了，现在坏了修的话都收哪些钱", ["fees.after_warranty"]),
+        # The age told (accepted this year) is in the warranty; the question asks about after it.
+        ("机器是今年刚验收的，想问保修一共几年，到期以后怎么办", ["warranty.length", "fees.after_warranty"]),
+        # About to end is still in it.
+        ("保修快到期了，这个月坏了修要钱吗", ["warranty.coverage"]),
+    ],
+)
+def test_a_warranty_said_to_be_over_is_answered_with_the_fees_after_it(
+    answers: Answers, message: str, topics: list[str]
+) -> None:
+    # 保修早就过了 and 到期以后 were not read as out of warranty: the coverage in it was answered.
+    assert answered(answers.reply(message)) == topics
+
+
+@pytest.mark.parametrize(
+    "message", ["保养一年做几次", "你们上门保养一年多少次", "一年给我们保养几回", "生化仪保养一年做几次"]
+)
+def test_how_often_maintenance_is_done_is_the_engineers_maintenance(answers: Answers, message: str) -> None:
+    # 几次 named no maintenance: 「您是想问」 offered the device's records (保养次数), or, with a device
+    # named, nothing.
+    reply = answers.reply(message)
+    assert answered(reply) == ["maintenance.preventive"] and "6个月" in reply.text
+
+
+def test_how_often_maintenance_is_done_after_the_warranty(answers: Answers) -> None:
+    # 修过 inside 保修过了 triggered the device's records.
+    assert answered(answers.reply("保修过了你们还来保养吗，一年来几次")) == ["maintenance.after_warranty"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("机器不需要返厂，只是缺个配件，配件大概要等几天", "parts.lead_time"),
+        ("工程师说这个不用返厂，零件从厂家订要多久", "parts.lead_time"),
+        # Not in use is no negation.
+        ("电解质仪的电极不用了放着要怎么保存", "care.electrolyte.standby"),
+    ],
+)
+def test_a_topic_said_not_to_be_the_case_names_no_topic(answers: Answers, message: str, topic: str) -> None:
+    # 返厂 in 「不用返厂」 triggered the return to base.
+    assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "我们上周刚做完保养，听说保修下个月到期，到期以后维修怎么收费",
+        "我们刚做完保养，工程师说保修快到期了，想问过保以后维修怎么收费",
+    ],
+)
+def test_the_kind_of_service_asked_about_overrules_the_one_the_story_tells_of(
+    answers: Answers, message: str
+) -> None:
+    # 保养 in the story named the maintenance after the warranty; the question asks the repair's fee.
+    assert answered(answers.reply(message)) == ["fees.after_warranty"]
+
+
+def test_the_kind_asked_about_not_sure_of_its_entry_is_offered_with_the_storys(answers: Answers) -> None:
+    reply = answers.reply("还在保修期，工程师来保养的时候发现一个小问题，想问修这个要不要另外收钱")
+    assert reply.verdict is Verdict.SUGGEST
+    assert [hit.id for hit in reply.suggestions] == ["warranty.coverage", "maintenance.preventive"]
+
+
+def test_a_follow_up_naming_another_kind_is_read_with_the_earlier_question(answers: Answers) -> None:
+    earlier = answers.reply("保修期内维修收费吗")
+    assert answered(answers.reply("那保养呢", previous=earlier.context)) == ["maintenance.preventive"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # 装机培训 in the story triggered the installation training.
+        ("当时参加装机培训的人都调走了，新来的不会用，能不能再来教教", "training.new_staff"),
+        # 便宜 (优惠) triggered the repair discount.
+        ("为了省钱想用便宜点的第三方耗材，行不行", "care.general.consumables"),
+        # 流程 with 工程师 triggered the visit's process.
+        ("远程解决不了，派人的话是什么流程", "deadlines.dispatch"),
+    ],
+)
+def test_a_neighbour_sharing_the_storys_words_is_not_answered(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["工程师说要换个主板，主板得从厂家订，那修好大概要等几天", "零件已经订了，我们想知道多久能修好"],
+)
+def test_how_long_a_repair_waits_for_an_ordered_part_is_the_parts_wait(
+    answers: Answers, message: str
+) -> None:
+    # Parts as a kind of service of their own (the repair named in the asking clause overruling them) gave the
+    # 72-hour repair deadline here.
+    assert answered(answers.reply(message)) == ["parts.lead_time"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "我们院里不批钱买延保，机器早就过保了，这次坏了修要收哪些钱",
+        "我们没买延保，机器已经过保了，现在坏了修要收哪些钱",
+    ],
+)
+def test_an_extended_warranty_not_bought_is_no_extended_warranty_question(
+    answers: Answers, message: str
+) -> None:
+    assert answered(answers.reply(message)) == ["fees.after_warranty"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("保修过了，定期保养还能继续做吗", "maintenance.after_warranty"),
+        ("过保以后想接着让你们保修，怎么办", "warranty.extended"),
+        ("工程师来之前我们要准备点什么", "service.onsite_process"),
+        ("保修过了两个月，工程师来修一次上门费收多少", "fees.after_warranty"),
+        ("一年能请几次厂家专家来上课", "training.advanced"),
+        ("装机时的培训都听过了，想学得更深一点", "training.advanced"),
+    ],
+)
+def test_one_of_a_pair_asked_in_everyday_words_is_answered_outright(
+    answers: Answers, message: str, topic: str
+) -> None:
+    # These were 「您是想问」 between the pair, or (接着让你们保修 with 过保…怎么办) the repair fees.
+    assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # 电话里 (read 远程) in the story ruled the arrival out: declined.
+        ("电话里说要派人过来，我们在郑州市区，人大概多久能到", "deadlines.onsite"),
+        ("保养是你们通知我们还是我们自己约", "maintenance.preventive"),
+        ("现在还在不在免费保修期，怎么查", "warranty.status_check"),
+    ],
+)
+def test_the_second_batch_of_pairs_is_answered_outright(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("试剂想换个便宜点的牌子，会不会影响机器", "care.general.consumables"),
+        ("清洗液用别家的行不行", "care.general.consumables"),
+        # Who pays for a repair after it is the warranty's coverage.
+        ("用了兼容的耗材以后机器坏了，修的话收费吗", "warranty.coverage"),
+    ],
+)
+def test_another_brand_of_consumables_asked_whether_it_may_be_used(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answered(answers.reply(message)) == [topic]
