@@ -40,6 +40,16 @@ class Catalogue:
                     return model
         return None
 
+    def series_type(self, code: str) -> DeviceType | None:
+        """The type of a model the catalogue does not list, by its series (「UA-720」 is of the UA- series,
+        urine analysers; 「KR-i500」 of KR-i, immunoassay): None when the series is unknown or spans types."""
+        wanted = _series(code)
+        types = {model.type_id for t in self.types for model in t.models if _series(model.model) == wanted}
+        if len(types) != 1:
+            return None
+        [type_id] = types
+        return next(t for t in self.types if t.id == type_id)
+
     def type_named(self, mention: str) -> DeviceType | None:
         """The device type a caller's word names: its name, an alias, or one of its models."""
         for device_type in self.types:
@@ -119,3 +129,14 @@ def load_catalogue(path: Path) -> Catalogue:
 @lru_cache(maxsize=1)
 def current_catalogue() -> Catalogue:
     return load_catalogue(settings().kb_dir / "devices.yml")
+
+
+def _series(code: str) -> tuple[str, str]:
+    """The letters before a model's dash and those after it, before its digits: 「KR-i300」 → (KR, I)."""
+    maker, _, rest = code.upper().partition("-")
+    letters = ""
+    for char in rest:
+        if not char.isalpha():
+            break
+        letters += char
+    return maker, letters

@@ -261,6 +261,15 @@ def instrument_said(text: str) -> str | None:
     return None
 
 
+def model_in_series(text: str, catalogue: Catalogue) -> str | None:
+    """A model the catalogue does not list, of a series it knows (「尿沉渣UA-720」): its type and the code."""
+    for code in _MODEL_CODE.finditer(text):
+        device_type = None if catalogue.model(code.group(0)) else catalogue.series_type(code.group(0))
+        if device_type:
+            return f"{device_type.name} {code.group(0)}"
+    return None
+
+
 def with_model_said(device: str, text: str) -> str:
     """A device type with the model code the caller said next to it, when the catalogue does not know that
     model: the engineer needs 「全自动生化分析仪 KR-1500」, not the type alone."""
@@ -318,7 +327,9 @@ def extract_fields(
         found["hospital"] = complete_hospital(found["hospital"], text)
     mentions = device_mentions(message.entities)
     named = catalogue_device(mentions, catalogue) or (mentions[0] if mentions else None)
-    device = named or catalogue.device_in_text(text) or instrument_said(text)
+    device = (
+        named or catalogue.device_in_text(text) or instrument_said(text) or model_in_series(text, catalogue)
+    )
     if device:
         found["device"] = with_model_said(device, text)
 

@@ -26,6 +26,7 @@ from bot.intake import (
     device_mentions,
     digits_only,
     instrument_said,
+    model_in_series,
     name_among,
     normalise_phone,
     normalise_serial,
@@ -846,6 +847,7 @@ def _device(message: Message, catalogue: Catalogue) -> str | None:
         catalogue_device(mentions, catalogue)
         or catalogue.device_in_text(message.text)
         or instrument_said(message.text)
+        or model_in_series(message.text, catalogue)
         or (mentions[0] if mentions else None)
     )
     return with_model_said(device, message.text) if device else None

@@ -102,6 +102,8 @@ def test_model_code_in_any_spelling_names_the_device() -> None:
         ("我们那台生化仪啊 KR-1500 搅拌杆不转了", "全自动生化分析仪 KR-1500"),
         ("发光仪KR-i500做着做着就报抓杯失败", "化学发光免疫分析仪 KR-i500"),
         ("生化仪报温度异常，在门诊楼B-201室", "全自动生化分析仪"),  # a room, not a model
+        # no type named: the series of a model the catalogue knows gives it
+        ("尿沉渣UA-720 镜检图像全是模糊的", "尿液分析仪 UA-720"),
     ],
 )
 def test_a_model_the_catalogue_does_not_know_is_kept_with_the_device_type(text: str, device: str) -> None:
