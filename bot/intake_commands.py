@@ -557,9 +557,13 @@ def _read_report(
         if fault and not _only_other_fields(text, found) and _names_a_symptom(fault, catalogue):
             fault = _without_other_fields(fault, _with_known(state, found))
             _put(found, Command(Do.SET, "fault_description", fault))
-    elif len(found) >= _A_REPORT_AGAIN and state.values.get("fault_description"):
+    elif state.values.get("fault_description") not in (None, "", NOT_GIVEN) and (
+        len(found) >= _A_REPORT_AGAIN
+        or not _names_a_symptom(str(state.values["fault_description"]), catalogue)
+    ):
         # The whole report said again later (「是EL-300，序列号…，钠钾都报电极漂移，地址…」 after
-        # 「电解质仪用不了了，病人等着」): the symptom it adds is part of the fault.
+        # 「电解质仪用不了了，病人等着」), or the symptom after a fault that named only the device
+        # (「要报修原子吸收GF-990」): the symptom it adds is part of the fault.
         known = str(state.values["fault_description"])
         fault = fields.fault(text)
         rest = _without_other_fields(fault, _with_known(state, found)) if fault else ""
@@ -574,7 +578,8 @@ def _read_report(
             and not any(value in p or p in value for value in said)
         )
         if more and more not in known:
-            _put(found, Command(Do.CORRECT, "fault_description", f"{known}；{more}"))
+            vague = not _names_a_symptom(known, catalogue)
+            _put(found, Command(Do.CORRECT, "fault_description", more if vague else f"{known}；{more}"))
 
 
 # 「…检验科，葛玉梅，13700915273，…」: a name said on its own right before a phone in a report.
@@ -670,7 +675,8 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         instead = _NOT_THIS_BUT.match(raw)
         if instead:
             raw = instead.group(1)  # 「不是检验科 是免疫室」
-        raw = re.sub(r"[，,。\s]+不是[^，,。\s]{1,20}$", "", raw)  # 「是哈达街41号，不是14号」
+        if target != "contact_person":  # a name's 「不是…」 parts are read by fields.person
+            raw = re.sub(r"[，,。\s]+不是[^，,。]{1,20}$", "", raw)  # 「是哈达街41号，不是14号」
         if target == "site_address" and change:
             raw = fields.amended_address(str(state.values.get("site_address") or ""), raw)
         said_with_label = not re.match(r"\s*(?:是|为)?[：:\s]", segment[match.end(1) :])

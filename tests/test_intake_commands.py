@@ -914,6 +914,31 @@ def test_corrections_with_a_remark_or_a_spelling_keep_only_the_value(
     assert found == {field: value}
 
 
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("地址搞错哒 不是迎丰中路 是迎丰东路 112号冇错", "site_address", "怀化市鹤城区迎丰东路112号"),
+        ("医院名字少了个字 不是瓯江医院 是瓯江口医院 门口的口", "hospital", "温州市鹿城区瓯江口医院"),
+    ],
+)
+def test_not_this_but_that_after_a_fields_name_changes_only_those_words(
+    text, field, value, catalogue, rules
+) -> None:
+    state = IntakeState(
+        READBACK, {**FULL, "site_address": "怀化市鹤城区迎丰中路112号", "hospital": "温州市鹿城区瓯江医院"}
+    )
+    assert values_of(interpret(Message(text, None, []), state, catalogue, rules)) == {field: value}
+
+
+def test_a_symptom_said_later_replaces_a_fault_that_named_only_the_device(catalogue, rules) -> None:
+    state = IntakeState(
+        "serial_number", {"fault_description": "原子吸收GF-990", "device": "原子吸收光谱仪 GF-990"}
+    )
+    said = "晓得了 序列号GF23110582 石墨炉升温到一半就报温度传感器异常 这周来就行"
+    found = values_of(interpret(Message(said, None, []), state, catalogue, rules))
+    assert found["fault_description"] == "石墨炉升温到一半就报温度传感器异常"
+
+
 def test_still_wanting_it_reported_restores_a_cancelled_registration(catalogue, rules) -> None:
     state = IntakeState(None, {}, cancelled=True)
     found = interpret(
