@@ -559,7 +559,12 @@ def _read_report(
             _put(found, Command(Do.SET, "fault_description", fault))
     elif state.values.get("fault_description") not in (None, "", NOT_GIVEN) and (
         len(found) >= _A_REPORT_AGAIN
-        or not _names_a_symptom(str(state.values["fault_description"]), catalogue)
+        # with other details, not a question (「先问下 过保了咋个收费」 is no symptom)
+        or (
+            bool(found)
+            and message.intent not in DIGRESSIONS
+            and not _names_a_symptom(str(state.values["fault_description"]), catalogue)
+        )
     ):
         # The whole report said again later (「是EL-300，序列号…，钠钾都报电极漂移，地址…」 after
         # 「电解质仪用不了了，病人等着」), or the symptom after a fault that named only the device

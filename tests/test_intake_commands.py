@@ -937,6 +937,8 @@ def test_a_symptom_said_later_replaces_a_fault_that_named_only_the_device(catalo
     said = "晓得了 序列号GF23110582 石墨炉升温到一半就报温度传感器异常 这周来就行"
     found = values_of(interpret(Message(said, None, []), state, catalogue, rules))
     assert found["fault_description"] == "石墨炉升温到一半就报温度传感器异常"
+    asked = Message("先问下 我们这台已经过保了 你们来修是咋个收费嘞 上门费要好多", "check_warranty", [])
+    assert "fault_description" not in values_of(interpret(asked, state, catalogue, rules))
 
 
 def test_still_wanting_it_reported_restores_a_cancelled_registration(catalogue, rules) -> None:
