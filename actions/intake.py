@@ -140,6 +140,8 @@ class ActionStartIntake(Action):
             # Two devices in one message: one ticket each, the first now, the others right after it.
             first = reports[0]
             found.update(device=first.device, fault_description=first.fault)
+            if first.serial:
+                found["serial_number"] = first.serial
             named = "、".join(r.device for r in reports)
             dispatcher.utter_message(
                 text=say("several_devices", count=len(reports), devices=named, first=first.device)
@@ -170,6 +172,10 @@ def next_device(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
         return []
     report = DeviceReport(**pending[0])
     dispatcher.utter_message(text=say("next_device", device=report.device))
+    # 「两部都报」 at the read-back confirmed every device of the message: the next is sent once complete.
+    both = bool(tracker.get_slot("registration_confirmed")) and bool(
+        _ALL_DEVICES.search(latest_message(tracker).text)
+    )
     return [
         SlotSet("pending_devices", pending[1:]),
         SlotSet("intake_id", uuid.uuid4().hex),
@@ -177,8 +183,15 @@ def next_device(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
         SlotSet("failed_attempts", {}),
         SlotSet("device", report.device),
         SlotSet("fault_description", report.fault),
+        SlotSet("serial_number", report.serial),
+        # said of all of them in the same message
+        SlotSet("clinical_impact", tracker.get_slot("clinical_impact")),
+        SlotSet("registration_confirmed", True if both else None),
         FollowupAction("fault_form"),
     ]
+
+
+_ALL_DEVICES = re.compile(r"都|两[台部个]|几[台部个]|一起|全部")
 
 
 # What a guided check is about: a reply that repeats the fault (「还是显示报警」) answers no registration

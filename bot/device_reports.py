@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot.catalogue import Catalogue
+from bot.intake import MODEL_CODE, normalise_serial
 
 # 「和」「跟」「还有」 between two device names: what follows the second name is said of both.
 _JOINED = re.compile(r"^\s*(?:和|跟|与|及|以及|还有|、|，|,|\s)\s*$")
@@ -22,6 +23,7 @@ _JOINED = re.compile(r"^\s*(?:和|跟|与|及|以及|还有|、|，|,|\s)\s*$")
 class DeviceReport:
     device: str  # as bot.catalogue names it: 「全自动生化分析仪」 or 「全自动生化分析仪 HX-680」
     fault: str  # the words about this device
+    serial: str | None = None  # the serial said among them
 
 
 def _mentions(text: str, catalogue: Catalogue) -> list[tuple[int, int, str]]:
@@ -38,12 +40,45 @@ def _mentions(text: str, catalogue: Catalogue) -> list[tuple[int, int, str]]:
             start, end = match.span()
             if all(end <= s or start >= e for s, e, _ in taken):
                 taken.append((start, end, device))
+    # A model the catalogue does not list, of a series it knows: 「电解质EL-500」.
+    for code in MODEL_CODE.finditer(text):
+        device_type = None if catalogue.model(code.group(0)) else catalogue.series_type(code.group(0))
+        start, end = code.span()
+        if device_type and all(end <= s or start >= e for s, e, _ in taken):
+            taken.append((start, end, f"{device_type.name} {code.group(0)}"))
     return sorted(taken)
+
+
+# Parts of a device's words that say something else: its serial, the place or the caller, the next device's
+# lead-in (「另一部系电解质」).
+_NOT_ITS_FAULT = re.compile(
+    r"序列号|编号|SN|[A-Za-z]{2,3}\d{6,10}|^(?:地址|电话|手机|联系人|我叫|我姓)|另一|另外一|还有一|第二台|第二部",
+    re.IGNORECASE,
+)
+
+
+def _about_the_device(words: str) -> str:
+    parts = [p for p in re.split(r"[，,。；;\s]+", words) if p]
+    kept = [p for p in parts if not _NOT_ITS_FAULT.search(p)]
+    return "，".join(kept) or words
+
+
+def _grouped(mentions: list[tuple[int, int, str]], catalogue: Catalogue) -> list[tuple[int, int, str]]:
+    """Names of one device said in a row (「尿机UA-720」) as one mention, by its most specific name."""
+    groups: list[tuple[int, int, str]] = []
+    for start, end, device in mentions:
+        if groups and catalogue.type_in_text(groups[-1][2]) == catalogue.type_in_text(device):
+            first, _, named = groups[-1]
+            if start - groups[-1][1] <= 2:
+                groups[-1] = (first, end, device if len(device) > len(named) else named)
+                continue
+        groups.append((start, end, device))
+    return groups
 
 
 def split_by_device(text: str, catalogue: Catalogue) -> list[DeviceReport]:
     """One report per distinct device type named; fewer than two devices: [] (an ordinary report)."""
-    mentions = _mentions(text, catalogue)
+    mentions = _grouped(_mentions(text, catalogue), catalogue)
     kinds = {catalogue.type_in_text(device) for _, _, device in mentions}
     if len(kinds) < 2:
         return []
@@ -56,5 +91,5 @@ def split_by_device(text: str, catalogue: Catalogue) -> list[DeviceReport]:
             words = text[start:end] + text[mentions[-1][1] :].strip()
         if any(catalogue.type_in_text(r.device) == catalogue.type_in_text(device) for r in reports):
             continue
-        reports.append(DeviceReport(device, words))
+        reports.append(DeviceReport(device, _about_the_device(words), normalise_serial(words)))
     return reports if len(reports) >= 2 else []

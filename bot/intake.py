@@ -154,7 +154,7 @@ def says_unknown(text: str) -> bool:
 # anything.
 # Said in a row too: 「对 提交」「嗯嗯 对」「没问题 提交吧」「系 对」.
 _AGREEMENT = (
-    r"(?:对|对的|对对|对对对|是|是的|是滴|是嘞|系|嗯+|嗯呐|好|好的|好滴|行|中|可以|没错|没毛病|没问题|对头|要得|ok|OK|yes"
+    r"(?:对|对的|对对|对对对|是|是的|是滴|是嘞|系|嗯+|嗯呐|好|好的|好滴|行|中|可以|没错|没毛病|没问题|对头|要得|啱|啱喇|啱啱|冇错|ok|OK|yes"
     r"|对着哩|对着呢|dui|shi ?de|确认|提交吧?|就这样吧?|就这些)"
 )
 _ONLY_AGREES = re.compile(rf"^{_AGREEMENT}(?:[，,\s]*{_AGREEMENT})*[。！!，,.~ ]*$")
@@ -233,7 +233,7 @@ def catalogue_device(mentions: list[str], catalogue: Catalogue) -> str | None:
 
 
 # A model code as printed on a device (「KR-1500」「KR-i500」): letters, a dash, digits; serials have no dash.
-_MODEL_CODE = re.compile(
+MODEL_CODE = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z]{1,4}-[A-Za-z]?\d{2,5}[A-Za-z]?(?![A-Za-z0-9]|[室号房间楼层])"
 )
 
@@ -251,10 +251,10 @@ def instrument_said(text: str) -> str | None:
     """A device the catalogue does not know, as the caller named it with its model code."""
     for match in _INSTRUMENT.finditer(text):
         name = _BEFORE_INSTRUMENT.sub("", match.group(1))
-        code = _MODEL_CODE.match(text, match.end())
+        code = MODEL_CODE.match(text, match.end())
         if len(name) >= 2 and code:
             return f"{name} {code.group(0)}"
-    for code in _MODEL_CODE.finditer(text):
+    for code in MODEL_CODE.finditer(text):
         named = _CODE_THEN_INSTRUMENT.match(text, code.end())
         if named:
             return f"{named.group(1)} {code.group(0)}"
@@ -263,7 +263,7 @@ def instrument_said(text: str) -> str | None:
 
 def model_in_series(text: str, catalogue: Catalogue) -> str | None:
     """A model the catalogue does not list, of a series it knows (「尿沉渣UA-720」): its type and the code."""
-    for code in _MODEL_CODE.finditer(text):
+    for code in MODEL_CODE.finditer(text):
         device_type = None if catalogue.model(code.group(0)) else catalogue.series_type(code.group(0))
         if device_type:
             return f"{device_type.name} {code.group(0)}"
@@ -275,7 +275,7 @@ def with_model_said(device: str, text: str) -> str:
     model: the engineer needs 「全自动生化分析仪 KR-1500」, not the type alone."""
     if re.search(r"\d", device):
         return device  # a catalogue model already
-    code = _MODEL_CODE.search(text)
+    code = MODEL_CODE.search(text)
     return f"{device} {code.group(0)}" if code else device
 
 

@@ -25,6 +25,17 @@ def test_models_name_devices_too() -> None:
     assert [r.device.split()[-1] for r in reports] == ["HX-680", "BC-5390"]
 
 
+def test_models_of_known_series_with_their_serials_and_nothing_else_in_the_fault() -> None:
+    said = (
+        "有两部机坏咗 一部系尿机UA-720 序列号UA24091635 试纸条送唔入去 成日卡住 "
+        "另一部系电解质EL-500 序列号EL25042218 钾嘅结果跳来跳去 地址佛山市南海区桂城南海大道北63号"
+    )
+    first, second = split_by_device(said, current_catalogue())
+    assert (first.device, first.serial) == ("尿液分析仪 UA-720", "UA24091635")
+    assert (second.device, second.serial) == ("电解质分析仪 EL-500", "EL25042218")
+    assert "另一部" not in first.fault and "序列号" not in first.fault and "地址" not in second.fault
+
+
 @pytest.mark.parametrize(
     "text",
     ["生化仪开不了机", "生化分析仪的生化仪报警", "KR-2000生化仪温度异常", "检验科那台生化仪坏了，急诊在等"],

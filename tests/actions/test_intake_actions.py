@@ -16,6 +16,7 @@ from actions.intake import (
     ActionSubmitTicket,
     ValidateFaultForm,
     guide_library,
+    next_device,
 )
 from bot.db import session_scope
 from bot.db.models import Ticket, TicketEvent
@@ -229,6 +230,17 @@ async def test_submit_said_when_only_that_field_is_missing_sends_the_registratio
     rest = {**rest, "contact_phone": None}
     slots = await validate(CollectingDispatcher(), domain, "对 提交", "affirm", "site_address", rest)
     assert slots["site_address"] == NOT_GIVEN and "registration_confirmed" not in slots
+
+
+@pytest.mark.parametrize(("confirmed", "sent_at_once"), [("啱 两部都报", True), ("对", False)])
+def test_the_next_device_keeps_its_serial_and_is_sent_at_once_when_both_were_confirmed(
+    dispatcher, confirmed, sent_at_once
+) -> None:
+    pending = [{"device": "电解质分析仪 EL-500", "fault": "钾的结果跳", "serial": "EL25042218"}]
+    slots = {"pending_devices": pending, "registration_confirmed": True, "clinical_impact": "急诊样本在等"}
+    events = slot_values(next_device(dispatcher, make_tracker(confirmed, "affirm", slots=slots)))
+    assert events["serial_number"] == "EL25042218" and events["clinical_impact"] == "急诊样本在等"
+    assert events["registration_confirmed"] is (True if sent_at_once else None)
 
 
 async def test_a_landline_keeps_its_extension(database, dispatcher, domain) -> None:
