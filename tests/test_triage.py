@@ -19,6 +19,7 @@ RECEIVED = datetime(2026, 11, 21, 14, 0)
         ("打印机没纸了", Severity.GENERAL),
         ("开机报温度异常", Severity.COMPLEX),
         ("加样针堵了", Severity.COMPLEX),
+        ("每个样本都报计数时间过长 结果出不来", Severity.COMPLEX),
         ("主板烧了，冒烟", Severity.MAJOR),
         ("完全不能用，多个模块报警", Severity.MAJOR),
     ],
