@@ -889,12 +889,19 @@ def _flow_events(
     ):
         # A question NLU was unsure of (「你们工程师是从武汉过来还是随州有人」): answered when the knowledge
         # base knows it, and the field asked again.
-        asked = answers().asking_part(message.text)
+        unsure = message.intent in _UNSURE and not says_unknown(
+            message.text
+        )  # 「不清楚什么型号」 asks nothing
+        asked = answers().asking_part(message.text) if unsure else ""
         answered = answer_question(dispatcher, tracker, asked, only_if_known=True) if asked else []
         if answered:
             return [*answered, SlotSet(requested, None)]
         return _not_a_value(requested, message.text.strip(), dispatcher, tracker)
     return None
+
+
+# What NLU says of a message it could not place: a question in it may still be one the knowledge base knows.
+_UNSURE = ("nlu_fallback", "out_of_scope")
 
 
 def _not_a_value(

@@ -256,6 +256,12 @@ async def test_a_question_nlu_was_unsure_of_is_answered_and_the_field_asked_agai
         dispatcher, domain, said, "nlu_fallback", "device", {"fault_description": "对不上焦"}
     )
     assert slots["device"] is None and "小时" in texts(dispatcher) and "没法记作" not in texts(dispatcher)
+    # 「不清楚什么型号」 asks nothing: no answer, the device question again
+    quiet = CollectingDispatcher()
+    await validate(
+        quiet, domain, "不清楚什么型号", "nlu_fallback", "device", {"fault_description": "对不上焦"}
+    )
+    assert "报修时请告诉我" not in texts(quiet)
 
 
 async def test_the_impact_in_a_few_words_is_taken(database, dispatcher, domain) -> None:
