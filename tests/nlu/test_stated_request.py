@@ -7,7 +7,7 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.stated_request import StatedRequestIntent, asks_to_rate, booking_in
+from bot.nlu.stated_request import StatedRequestIntent, asks_to_rate, booking_in, question_about_a_service
 
 
 @pytest.mark.parametrize(
@@ -27,6 +27,7 @@ from bot.nlu.stated_request import StatedRequestIntent, asks_to_rate, booking_in
         ("帮我们安排一下原子吸收的半年维护，联系人韦东，电话18677102293", "request_maintenance"),
         ("约个时间给血凝仪做一次保养", "request_maintenance"),
         ("想约个发光仪的操作和日常维护培训", "request_training"),  # 培训 of what is booked decides
+        ("可以约下周三来做个保养吗", "request_maintenance"),  # asked politely, still asked to book
     ],
 )
 def test_a_booking_asked_for_in_so_many_words_is_a_booking(text: str, intent: str) -> None:
@@ -38,6 +39,7 @@ def test_a_booking_asked_for_in_so_many_words_is_a_booking(text: str, intent: st
     [
         "保养怎么预约",  # a question about booking
         "培训要提前多久约",
+        "预约保养要不要钱",
         "上个月约了保养 工程师一直没来",  # booked before
         "预约的保养改到下周行不行",
         "SR202612070031 约的保养改到周五",  # a ticket named: its change
@@ -89,3 +91,42 @@ def test_the_component_decides_over_a_report() -> None:
     )
     StatedRequestIntent().process([message])
     assert message.get(INTENT) == {"name": "request_training", "confidence": 1.0}
+
+
+def _torn(first: str, second: str) -> list[dict]:
+    return [{"name": "nlu_fallback"}, {"name": first}, {"name": second}]
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking"),
+    [
+        ("对了 这个培训要收费吗 以后再来新人还能再培训吗", _torn("request_training", "ask_question")),
+        ("保养要收费吗 还在保修期", _torn("check_warranty", "ask_question")),
+        ("维护一次大概要多长时间", _torn("ask_question", "request_maintenance")),
+    ],
+)
+def test_a_question_about_a_service_the_classifier_could_not_place_is_a_question(
+    text: str, ranking: list[dict]
+) -> None:
+    assert question_about_a_service(text, "nlu_fallback", ranking)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "ranking"),
+    [
+        ("这个培训要收费吗", "request_training", _torn("request_training", "ask_question")[1:]),  # no doubt
+        ("可以约下周的保养吗", "nlu_fallback", _torn("request_maintenance", "ask_question")),  # a booking
+        ("保养完又报错了吗", "nlu_fallback", _torn("report_fault", "ask_question")),  # a fault, maybe
+        ("生化仪要收费吗", "nlu_fallback", _torn("check_warranty", "ask_question")),  # no service named
+    ],
+)
+def test_other_doubts_are_left_to_the_fallback(text: str, intent: str, ranking: list[dict]) -> None:
+    assert not question_about_a_service(text, intent, ranking)
+
+
+def test_a_hazard_stays_a_hazard() -> None:
+    message = Message(
+        data={TEXT: "约个保养 机器冒烟了", INTENT: {"name": "report_hazard", "confidence": 1.0}}
+    )
+    StatedRequestIntent().process([message])
+    assert message.get(INTENT)["name"] == "report_hazard"
