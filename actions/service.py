@@ -53,7 +53,9 @@ KIND_BY_INTENT = {
     "request_training": TicketKind.TRAINING,
 }
 CONTACT_SLOTS = ("hospital", "contact_person", "contact_phone")
-WHO_AND_WHERE = ("hospital", "department", "contact_person")
+# Said on the way to the contact questions (a call-back's hospital and name with its number, a booking's
+# serial and address with its contact): kept, though the form does not ask for them.
+SAID_ON_THE_WAY = ("hospital", "department", "contact_person", "device", "serial_number", "site_address")
 # contact_phone when the caller will not leave one: never stored, it withdraws the call-back.
 DECLINED = "declined"
 
@@ -121,9 +123,9 @@ class ValidateContactForm(FormValidationAction):
             if tracker.get_slot("request_kind") == TicketKind.CALLBACK.value
             else domain_slots
         )
-        # Who and where said on the way (「绍兴市…医院免疫室 我姓茅 座机…转8012」 to a call-back's phone
-        # question) are kept: the form keeps only the slots it requires. Given already, they are never asked.
-        said = [slot for slot in WHO_AND_WHERE if slot not in asked and tracker.get_slot(slot)]
+        # What was said on the way (「绍兴市…医院免疫室 我姓茅 座机…转8012」 to a call-back's phone question)
+        # is kept: the form keeps only the slots it requires. Given already, these are never asked.
+        said = [slot for slot in SAID_ON_THE_WAY if slot not in asked and tracker.get_slot(slot)]
         return [*asked, *said]
 
     async def get_extraction_events(
@@ -143,9 +145,12 @@ class ValidateContactForm(FormValidationAction):
             return [SlotSet("contact_phone", DECLINED)]  # validate_contact_phone withdraws the call-back
         commands = read_fields(message, intake_state(tracker), current_catalogue(), current_rules())
         # Values only: an emptied field (「电话写错了」) would reach validate_contact_phone as a wrong number.
+        # What the form does not ask for fills an empty slot only: a device said in passing changes nothing.
         given = values_of(commands).items()
         return [
-            SlotSet(f, v) for f, v in given if (f in CONTACT_SLOTS or f in WHO_AND_WHERE) and v is not None
+            SlotSet(f, v)
+            for f, v in given
+            if v is not None and (f in CONTACT_SLOTS or (f in SAID_ON_THE_WAY and not tracker.get_slot(f)))
         ]
 
     def validate_contact_phone(

@@ -242,6 +242,21 @@ async def test_the_contact_form_reads_a_reply_as_the_fault_form_does(
     assert slot_values(events) == taken
 
 
+async def test_a_bookings_serial_and_address_said_with_its_contact_are_kept(dispatcher, domain) -> None:
+    said = (
+        "邯郸市丛台惠仁医院检验科 联系人霍亚楠 电话15800058392 血球仪HX-H30旁边那台的序列号MS26090178 "
+        "地址邯郸市丛台区中华北大街210号"
+    )
+    slots = {"request_kind": "training", "intake_id": "x", "requested_slot": "hospital"}
+    slots["device"] = "化学发光免疫分析仪 MS-600"  # the device the training is for, said with the request
+    tracker = make_tracker(said, "inform", slots=slots, active_loop="contact_form")
+    events = await ValidateContactForm().run(dispatcher, tracker, domain)
+    kept = slot_values(events)
+    assert kept["serial_number"] == "MS26090178" and kept["site_address"] == "邯郸市丛台区中华北大街210号"
+    assert "device" not in kept  # what the form does not ask for fills an empty slot only
+    assert kept["requested_slot"] is None
+
+
 async def test_a_question_after_a_booking_books_nothing(database, dispatcher, domain) -> None:
     booked = {"kind": "training", "number": "SR202612060028"}
     events = await ActionStartServiceRequest().run(
