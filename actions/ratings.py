@@ -55,11 +55,23 @@ def rate(
     number = number or asked.get("number")
     policy = current_policy()
     phone = phone or tracker.get_slot("contact_phone")
+    rater = _rater_said(tracker) if number is None else Rater()
     with session_scope() as session:
         target = ticket_to_rate(session, number, sender_id=tracker.sender_id, phone=phone)
+        found = (
+            ticket_of_rater(session, rater, utc_now()) if target.kind is Target.UNKNOWN and rater else None
+        )
+        if found is not None and found.kind in (Target.TICKET, Target.WHICH):
+            # 「我是宜兴市…医院检验科的 上次修血球仪那个工程师 给个五星」: their hospital's recent finished
+            # ticket (one still open is another service: the number is asked).
+            target = found
         if target.kind is not Target.TICKET or target.ticket is None:
             events = _ask_about(dispatcher, target)
-            waiting = None if target.kind is Target.NOT_DONE else {"score": score, "comment": comment}
+            waiting = (
+                None
+                if target.kind is Target.NOT_DONE
+                else {"score": score, "comment": comment, "rater": asdict(rater)}
+            )
             return [*events, SlotSet("pending_rating", waiting)]
         ticket = target.ticket
         _record(session, tracker, ticket, score, comment)

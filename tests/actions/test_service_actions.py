@@ -408,6 +408,20 @@ async def test_a_caller_who_cannot_give_the_number_has_the_score_put_on_their_ti
         assert rating.comment == "上个月那次维修打个五分 工程师很细心"  # its reasons, once
 
 
+async def test_a_rating_that_names_the_callers_hospital_goes_on_its_recent_ticket(
+    database, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain, sender="first-caller")
+    resolve_remotely(database, number)
+    said = "我是郑州市嘉禾医院检验科的 上次修生化仪那个工程师 给个五星好评"
+    await ActionRateService().run(dispatcher, make_tracker(said, "rate_service", sender_id="rater"), domain)
+    assert "工单号" not in texts(dispatcher) and "5分" in texts(dispatcher)
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        ticket = session.execute(select(Ticket).where(Ticket.id == rating.ticket_id)).scalar_one()
+        assert (ticket.number, rating.score) == (number, 5)
+
+
 async def test_a_score_whose_ticket_is_not_found_is_kept_with_who_gave_it(
     database, dispatcher, domain
 ) -> None:
