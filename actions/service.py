@@ -96,11 +96,7 @@ class ActionStartServiceRequest(Action):
         given = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
         named = named_ticket_fields(message, tracker)
         found = {**{f: v for f, v in given.items() if v is not None}, **named, **registered}
-        events += [
-            SlotSet(f, v)
-            for f, v in found.items()
-            if f in CONTACT_SLOTS or f in ("device", "serial_number", "department")
-        ]
+        events += [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS or f in SAID_ON_THE_WAY]
         phone = caller_phone(tracker)
         if phone and not tracker.get_slot("contact_phone") and "contact_phone" not in found:
             events.append(SlotSet("contact_phone", phone))

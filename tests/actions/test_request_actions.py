@@ -242,6 +242,24 @@ async def test_the_contact_form_reads_a_reply_as_the_fault_form_does(
     assert slot_values(events) == taken
 
 
+async def test_a_booking_said_whole_keeps_every_detail(database, dispatcher, domain) -> None:
+    said = (
+        "舟山市定海区海山医院检验科 预约一次血球仪HX-H30的半年保养 序列号HX23110428 下个月中旬 "
+        "联系人俞海燕 电话13967201577 地址舟山市定海区人民路12号"
+    )
+    events = await ActionStartServiceRequest().run(
+        dispatcher, make_tracker(said, "request_maintenance"), domain
+    )
+    assert {
+        "hospital": "舟山市定海区海山医院",
+        "department": "检验科",
+        "contact_person": "俞海燕",
+        "contact_phone": "13967201577",
+        "serial_number": "HX23110428",
+        "site_address": "舟山市定海区人民路12号",
+    }.items() <= slot_values(events).items()
+
+
 async def test_a_bookings_serial_and_address_said_with_its_contact_are_kept(dispatcher, domain) -> None:
     said = (
         "邯郸市丛台惠仁医院检验科 联系人霍亚楠 电话15800058392 血球仪HX-H30旁边那台的序列号MS26090178 "
