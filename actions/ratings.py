@@ -3,6 +3,9 @@ when that is not clear, and the phone a low score's review needs, asked once."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -10,41 +13,65 @@ from sqlalchemy.orm import Session
 
 from actions.common import latest_message
 from bot.callbacks import declines_call_back
+from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.context import TICKETS, Lookup, referenced_ticket
 from bot.db import session_scope
 from bot.db.models import Ticket
 from bot.intake import find_ticket_number, normalise_phone, says_unknown
+from bot.intake_commands import IntakeState, read_fields, values_of
 from bot.policy import current_policy
 from bot.ratings import (
+    Rater,
     RatingTarget,
     Target,
     add_review_contact,
+    cannot_name_ticket,
     contact_for_review,
     needs_review,
     record_rating,
+    ticket_of_rater,
     ticket_to_rate,
 )
 from bot.texts import say
 from bot.tickets import STATUS_LABELS, TicketStatus, find_ticket
+from bot.triage import current_rules
 
 
 def rate(
-    dispatcher: CollectingDispatcher, tracker: Tracker, score: int, comment: str, number: str | None
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    score: int,
+    comment: str,
+    number: str | None,
+    phone: str | None = None,
 ) -> list[EventType]:
     """Record a score for the ticket it is about, or ask which ticket (the score waits in pending_rating); a
-    caller who said before the score that they cannot name the ticket has it kept without one."""
+    caller who said before the score that they cannot name the ticket has it kept without one. `phone`: one
+    the caller has just said."""
     asked = tracker.get_slot("pending_rating") or {}
     if number is None and asked.get("no_ticket"):
-        return _rate_without_ticket(dispatcher, tracker, score, comment)
+        return _rate_without_ticket(dispatcher, tracker, score, comment, Rater(**asked.get("rater") or {}))
     number = number or asked.get("number")
     policy = current_policy()
-    phone = tracker.get_slot("contact_phone")
+    phone = phone or tracker.get_slot("contact_phone")
+    rater = _rater_said(tracker) if number is None else Rater()
     with session_scope() as session:
         target = ticket_to_rate(session, number, sender_id=tracker.sender_id, phone=phone)
+        found = (
+            ticket_of_rater(session, rater, utc_now()) if target.kind is Target.UNKNOWN and rater else None
+        )
+        if found is not None and found.kind in (Target.TICKET, Target.WHICH):
+            # 「我是宜兴市…医院检验科的 上次修血球仪那个工程师 给个五星」: their hospital's recent finished
+            # ticket (one still open is another service: the number is asked).
+            target = found
         if target.kind is not Target.TICKET or target.ticket is None:
             events = _ask_about(dispatcher, target)
-            waiting = None if target.kind is Target.NOT_DONE else {"score": score, "comment": comment}
+            waiting = (
+                None
+                if target.kind is Target.NOT_DONE
+                else {"score": score, "comment": comment, "rater": asdict(rater)}
+            )
             return [*events, SlotSet("pending_rating", waiting)]
         ticket = target.ticket
         _record(session, tracker, ticket, score, comment)
@@ -67,35 +94,48 @@ def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
     review (asked once: a refusal is accepted). None when the message answers neither."""
     pending = tracker.get_slot("pending_rating")
     lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    number = find_ticket_number(text) or referenced_ticket(text, lookup)
+    rater = _rater_said(tracker) if pending and number is None else Rater()
+    no_number = says_unknown(text) or cannot_name_ticket(text) or latest_message(tracker).intent == "deny"
     if pending and pending.get("score") is None:
-        # Which ticket, asked before the score: its number, or 「单号记不得了」; then the score is asked.
-        number = find_ticket_number(text) or referenced_ticket(text, lookup)
-        if number is None and not (says_unknown(text) or latest_message(tracker).intent == "deny"):
+        # Which ticket, asked before the score: its number, 「单号记不得了」, or who the caller is (their
+        # ticket is looked for); then the score is asked.
+        if number is None and not (no_number or rater):
             return None
+        if number is None and rater:
+            number = _found_for(rater)
         dispatcher.utter_message(text=say("rating_ask"))
         waiting: dict[str, object] = (
-            {"score": None, "number": number} if number else {"score": None, "no_ticket": True}
+            {"score": None, "number": number}
+            if number
+            else {"score": None, "no_ticket": True, "rater": asdict(rater)}
         )
-        return [SlotSet("pending_rating", waiting)]
+        return [SlotSet("pending_rating", waiting), *_phone_of(rater)]
     if pending:
-        number = find_ticket_number(text) or referenced_ticket(text, lookup)
+        score, comment = int(pending["score"]), str(pending["comment"])
         if number:
-            return rate(dispatcher, tracker, int(pending["score"]), str(pending["comment"]), number)
-        if says_unknown(text) or latest_message(tracker).intent == "deny":
+            return rate(dispatcher, tracker, score, comment, number)
+        if rater:
+            # 「单号冇记 孝感市…医院检验科 冯晓琴 137…」: their (or their hospital's) recent finished ticket,
+            # else the score is kept without one.
+            return [*_rate_for_rater(dispatcher, tracker, pending, rater), *_phone_of(rater)]
+        if no_number:
             # 「工单号我忘了」: the score is kept without its ticket, not dropped.
-            return _rate_without_ticket(dispatcher, tracker, int(pending["score"]), str(pending["comment"]))
-    number = tracker.get_slot("rating_contact_for")
-    if not number:
+            return _rate_without_ticket(
+                dispatcher, tracker, score, comment, Rater(**pending.get("rater") or {})
+            )
+    reviewed = tracker.get_slot("rating_contact_for")
+    if not reviewed:
         return None
     done: list[EventType] = [SlotSet("rating_contact_for", None)]
     phone = normalise_phone(text)
     if phone is None:
         if declines_call_back(text) or latest_message(tracker).intent == "deny":
-            dispatcher.utter_message(text=say("rating_contact_declined", number=number))
+            dispatcher.utter_message(text=say("rating_contact_declined", number=reviewed))
             return done
         return None
     with session_scope() as session:
-        ticket = find_ticket(session, str(number))
+        ticket = find_ticket(session, str(reviewed))
         if ticket is not None:
             add_review_contact(session, ticket, phone, actor=tracker.sender_id, at=utc_now())
     dispatcher.utter_message(text=say("rating_contact_kept", phone=phone))
@@ -114,13 +154,61 @@ def _record(session: Session, tracker: Tracker, ticket: Ticket | None, score: in
     )
 
 
-def _rate_without_ticket(
-    dispatcher: CollectingDispatcher, tracker: Tracker, score: int, comment: str
-) -> list[EventType]:
+def _rater_said(tracker: Tracker) -> Rater:
+    """Who the caller said they are in the latest message: hospital, name, phone."""
+    said = values_of(
+        read_fields(latest_message(tracker), IntakeState(), current_catalogue(), current_rules())
+    )
+    return Rater(
+        hospital=said.get("hospital"), person=said.get("contact_person"), phone=said.get("contact_phone")
+    )
+
+
+def _phone_of(rater: Rater) -> list[EventType]:
+    return [SlotSet("contact_phone", rater.phone)] if rater.phone else []
+
+
+def _found_for(rater: Rater) -> str | None:
+    """The number of the one finished ticket of this caller or hospital, if there is exactly one."""
     with session_scope() as session:
-        _record(session, tracker, None, score, comment)
-    low = needs_review(score, current_policy())
-    dispatcher.utter_message(text=say("rating_low_unlinked" if low else "rating_thanks", score=score))
+        target = ticket_of_rater(session, rater, utc_now())
+        return target.ticket.number if target.kind is Target.TICKET and target.ticket else None
+
+
+def _rate_for_rater(
+    dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any], rater: Rater
+) -> list[EventType]:
+    """A waiting score, by who the caller is: their one finished ticket, the choice among several, else kept
+    without a ticket with who rated it."""
+    score, comment = int(pending["score"]), str(pending["comment"])
+    with session_scope() as session:
+        target = ticket_of_rater(session, rater, utc_now())
+        if target.kind is Target.WHICH:
+            # The score waits for 「第一张」, or 「不记得」 (then kept with who rated it).
+            return [
+                *_ask_about(dispatcher, target),
+                SlotSet("pending_rating", {**pending, "rater": asdict(rater)}),
+            ]
+        number = target.ticket.number if target.kind is Target.TICKET and target.ticket else None
+    if number:
+        return rate(dispatcher, tracker, score, comment, number, phone=rater.phone)
+    return _rate_without_ticket(dispatcher, tracker, score, comment, rater)
+
+
+def _rate_without_ticket(
+    dispatcher: CollectingDispatcher, tracker: Tracker, score: int, comment: str, rater: Rater
+) -> list[EventType]:
+    """The score kept without its ticket, its reasons once, and who gave it when they said so: the manager who
+    reviews a low score calls them."""
+    kept = f"{comment}\n{say('rating_rater', rater=str(rater))}" if rater else comment
+    with session_scope() as session:
+        _record(session, tracker, None, score, kept)
+    if not needs_review(score, current_policy()):
+        dispatcher.utter_message(text=say("rating_thanks", score=score))
+    elif rater.phone:
+        dispatcher.utter_message(text=say("rating_low_unlinked_phone", score=score, phone=rater.phone))
+    else:
+        dispatcher.utter_message(text=say("rating_low_unlinked", score=score))
     return [SlotSet("pending_rating", None)]
 
 

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import caller_of_tracker, latest_message, shown_device
-from actions.knowledge import ActionAnswerQuestion
+from actions.knowledge import answer_question
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up
 from actions.ticket_changes import ActionChangeTicket
@@ -27,7 +27,7 @@ from bot.policy import current_policy
 from bot.replies import NOT_GIVEN
 from bot.submission import note_repeat_report
 from bot.texts import say
-from bot.ticket_changes import changes_a_ticket
+from bot.ticket_changes import changes_a_ticket, note_question
 from bot.tickets import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -94,13 +94,29 @@ async def request_follow_up(
         dispatcher.utter_message(text=say("handoff_hotline", hotline=policy.hotline_phone, minutes=minutes))
     booked = tracker.get_slot("last_request") or {}
     if booked.get("kind") == kind.value and not books_again(message.text):
-        if asks_about_booking(message.text):
-            await ActionAnswerQuestion().run(dispatcher, tracker, domain)
-        else:
+        finished: list[EventType] = [SlotSet("request_kind", None), SlotSet("intake_id", None)]
+        if not asks_about_booking(message.text):
             dispatcher.utter_message(
                 text=say("request_already_booked", kind=KIND_LABELS[kind], number=booked.get("number"))
             )
-        return [SlotSet("request_kind", None), SlotSet("intake_id", None)]
+            return finished
+        answered = answer_question(dispatcher, tracker, message.text, only_if_known=True)
+        if not answered:
+            # 「培训完了会发合格证书不」 with no answer in the knowledge base: the question goes on the
+            # booking, for whoever calls to confirm it.
+            with session_scope() as session:
+                note_question(
+                    session, str(booked.get("number")), message.text, caller=tracker.sender_id, at=utc_now()
+                )
+            dispatcher.utter_message(
+                text=say(
+                    "request_question_noted",
+                    kind=KIND_LABELS[kind],
+                    number=booked.get("number"),
+                    question=message.text,
+                )
+            )
+        return [*finished, *answered]
     if kind is TicketKind.COMPLAINT:
         number = find_ticket_number(message.text)
         about = say("complaint_about", number=number) if number else ""

@@ -53,6 +53,9 @@ KIND_BY_INTENT = {
     "request_training": TicketKind.TRAINING,
 }
 CONTACT_SLOTS = ("hospital", "contact_person", "contact_phone")
+# Said on the way to the contact questions (a call-back's hospital and name with its number, a booking's
+# serial and address with its contact): kept, though the form does not ask for them.
+SAID_ON_THE_WAY = ("hospital", "department", "contact_person", "device", "serial_number", "site_address")
 # contact_phone when the caller will not leave one: never stored, it withdraws the call-back.
 DECLINED = "declined"
 
@@ -93,11 +96,7 @@ class ActionStartServiceRequest(Action):
         given = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
         named = named_ticket_fields(message, tracker)
         found = {**{f: v for f, v in given.items() if v is not None}, **named, **registered}
-        events += [
-            SlotSet(f, v)
-            for f, v in found.items()
-            if f in CONTACT_SLOTS or f in ("device", "serial_number", "department")
-        ]
+        events += [SlotSet(f, v) for f, v in found.items() if f in CONTACT_SLOTS or f in SAID_ON_THE_WAY]
         phone = caller_phone(tracker)
         if phone and not tracker.get_slot("contact_phone") and "contact_phone" not in found:
             events.append(SlotSet("contact_phone", phone))
@@ -115,9 +114,15 @@ class ValidateContactForm(FormValidationAction):
         # request was answered or withdrawn (actions/requests.py).
         if not tracker.get_slot("request_kind"):
             return []
-        if tracker.get_slot("request_kind") == TicketKind.CALLBACK.value:
-            return ["contact_phone"]
-        return list(domain_slots)
+        asked = (
+            ["contact_phone"]
+            if tracker.get_slot("request_kind") == TicketKind.CALLBACK.value
+            else domain_slots
+        )
+        # What was said on the way (「绍兴市…医院免疫室 我姓茅 座机…转8012」 to a call-back's phone question)
+        # is kept: the form keeps only the slots it requires. Given already, these are never asked.
+        said = [slot for slot in SAID_ON_THE_WAY if slot not in asked and tracker.get_slot(slot)]
+        return [*asked, *said]
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -136,7 +141,13 @@ class ValidateContactForm(FormValidationAction):
             return [SlotSet("contact_phone", DECLINED)]  # validate_contact_phone withdraws the call-back
         commands = read_fields(message, intake_state(tracker), current_catalogue(), current_rules())
         # Values only: an emptied field (「电话写错了」) would reach validate_contact_phone as a wrong number.
-        return [SlotSet(f, v) for f, v in values_of(commands).items() if f in CONTACT_SLOTS and v is not None]
+        # What the form does not ask for fills an empty slot only: a device said in passing changes nothing.
+        given = values_of(commands).items()
+        return [
+            SlotSet(f, v)
+            for f, v in given
+            if v is not None and (f in CONTACT_SLOTS or (f in SAID_ON_THE_WAY and not tracker.get_slot(f)))
+        ]
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -150,7 +161,7 @@ class ValidateContactForm(FormValidationAction):
             # 「…分机 8021」 said with the request, the switchboard number a message later
             request = str(tracker.get_slot("request_text") or "") if phone.startswith("0") else ""
             extension = extension_in(latest_message(tracker).text) or extension_in(request)
-            return {"contact_phone": with_extension(phone, extension), **_said_with_the_phone(tracker)}
+            return {"contact_phone": with_extension(phone, extension)}
         counts = failed_again(tracker, "request_phone")
         if gives_up(counts["request_phone"]):
             # No number to call back after the same number of tries as every checked field: the hotline
@@ -162,19 +173,6 @@ class ValidateContactForm(FormValidationAction):
             return {"contact_phone": None, "request_kind": None, "intake_id": None, "failed_attempts": counts}
         dispatcher.utter_message(text=say("phone_invalid", value=value))
         return {"contact_phone": None, "failed_attempts": counts}
-
-
-def _said_with_the_phone(tracker: Tracker) -> dict[str, Any]:
-    """「毕节市七星关医院重症监护室 座机… 找严丽」: who and where, said with a call-back's number, are kept
-    although a call-back asks only for the number (the form keeps only the slots it asks for)."""
-    given = values_of(
-        read_fields(latest_message(tracker), intake_state(tracker), current_catalogue(), current_rules())
-    )
-    return {
-        f: v
-        for f, v in given.items()
-        if f in CONTACT_SLOTS and f != "contact_phone" and v and not tracker.get_slot(f)
-    }
 
 
 def _request_registration(tracker: Tracker) -> Registration:

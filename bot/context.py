@@ -199,9 +199,14 @@ _ANOTHER = (
 )
 
 
+# Asked the spoken way, without 吗: 「会发合格证书不」「有证书没」, 「发不发证书」「收不收钱」.
+_SPOKEN_QUESTION = re.compile(r"(?:不|没|么|嘛|呢)[。！!~～\s]*$|([\u4e00-\u9fff])[不没]\1")
+
+
 def asks_about_booking(text: str) -> bool:
-    """「培训收费吗」「保养要多久」 right after that booking: answered as a question, nothing booked."""
-    return any(word in text for word in _QUESTION_WORDS)
+    """「培训收费吗」「保养要多久」「会发证书不」 right after that booking: answered as a question, nothing
+    booked."""
+    return any(word in text for word in _QUESTION_WORDS) or bool(_SPOKEN_QUESTION.search(text.strip()))
 
 
 def books_again(text: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -68,6 +68,17 @@ def score_in(text: str, entities: list[dict[str, Any]]) -> int | None:
     return None
 
 
+# Said of a ticket's number the caller cannot give, besides bot.intake's 「不记得」「找不到」 (dialect too:
+# 「单号冇记」「在群里没翻到」).
+_NO_NUMBER = re.compile(
+    r"冇记|没记|未记|没翻到|翻不到|没找到|找不着|寻不到|不晓得|晓不得|搞丢|弄丢|删了|冇单号|没单号"
+)
+
+
+def cannot_name_ticket(text: str) -> bool:
+    return bool(_NO_NUMBER.search(text))
+
+
 RATEABLE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
@@ -97,7 +108,47 @@ def ticket_to_rate(
         if TicketStatus(ticket.status) not in RATEABLE:
             return RatingTarget(Target.NOT_DONE, ticket, (ticket.number,))
         return RatingTarget(Target.TICKET, ticket)
-    mine = tickets_for_caller(session, sender_id=sender_id, phone=phone, limit=10)
+    return _target_among(tickets_for_caller(session, sender_id=sender_id, phone=phone, limit=10))
+
+
+@dataclass(frozen=True)
+class Rater:
+    """Who rates, as they said it when they could not give the ticket's number (「单号冇记 孝感市…医院检验科
+    冯晓琴 137…」)."""
+
+    hospital: str | None = None
+    person: str | None = None
+    phone: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.hospital or self.phone)
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (self.hospital, self.person, self.phone) if part)
+
+
+RECENT = timedelta(days=90)  # how far back a hospital's tickets are a service the caller may mean
+
+
+def ticket_of_rater(session: Session, rater: Rater, now: datetime) -> RatingTarget:
+    """The ticket a caller who cannot give its number means, found by who they are: their phone's tickets,
+    else their hospital's of the last RECENT days (the person's own when they named themselves and have
+    one)."""
+    mine = tickets_for_caller(session, phone=rater.phone, limit=10) if rater.phone else []
+    if not mine and rater.hospital:
+        query = (
+            select(Ticket)
+            .where(Ticket.hospital == rater.hospital, Ticket.created_at >= now - RECENT)
+            .order_by(Ticket.id.desc())
+            .limit(10)
+        )
+        theirs = list(session.execute(query).scalars())
+        mine = [t for t in theirs if rater.person and t.contact_person == rater.person] or theirs
+    return _target_among(mine)
+
+
+def _target_among(mine: Sequence[Ticket]) -> RatingTarget:
+    """The only finished ticket, several to choose from, or the ticket still being handled."""
     finished = [t for t in mine if TicketStatus(t.status) in RATEABLE]
     if len(finished) == 1:
         return RatingTarget(Target.TICKET, finished[0])

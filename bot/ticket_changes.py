@@ -118,6 +118,16 @@ def note_complaint(session: Session, named: str, complaint: Ticket, *, caller: s
     return True
 
 
+def note_question(session: Session, number: str, words: str, *, caller: str, at: datetime) -> bool:
+    """A question about a booking that the knowledge base cannot answer (「培训完了会发合格证书不」) goes on
+    the booking's ticket, for whoever confirms the date with the caller; False when the ticket is unknown."""
+    ticket = find_ticket(session, number)
+    if ticket is None:
+        return False
+    record_note(session, ticket, say("notes.caller_question", words=words.strip()), actor=caller, at=at)
+    return True
+
+
 @dataclass(frozen=True)
 class Overdue:
     clock: str  # "response" or "onsite": the promise that passed

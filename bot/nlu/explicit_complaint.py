@@ -38,9 +38,7 @@ class ExplicitComplaint(RuleComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             ranking = message.get(INTENT_RANKING_KEY) or []
-            if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != "nlu_fallback" or not _says_complaint(
-                text
-            ):
+            if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != "nlu_fallback" or not says_complaint(text):
                 continue
             best = next((r for r in ranking if r[INTENT_NAME_KEY] != "nlu_fallback"), None)
             if best and best[INTENT_NAME_KEY] == COMPLAINT:
@@ -53,5 +51,6 @@ class ExplicitComplaint(RuleComponent):
         return messages
 
 
-def _says_complaint(text: str) -> bool:
+def says_complaint(text: str) -> bool:
+    """投诉 said as a demand, not asked about (「怎么投诉」)."""
     return bool(_DEMAND.search(text)) and not _ABOUT_COMPLAINING.search(text)

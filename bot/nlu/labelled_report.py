@@ -76,13 +76,12 @@ def asks_for_repair(text: str, ranking: list[dict]) -> bool:
     """The classifier read a report unsure of it, details or nothing (inform, deny, out of scope) and had the
     report in view."""
     ranked = [r.get("name") for r in ranking[:_SHORTLIST]]
-    return (
-        bool(ranked)
-        and ranked[0] in _MAY_BE_A_REPORT
-        and REPORT_INTENT in ranked
-        and bool(_ASKS_FOR_REPAIR.search(text))
-        and not _ABOUT_REPAIRS.search(text)
-    )
+    return bool(ranked) and ranked[0] in _MAY_BE_A_REPORT and REPORT_INTENT in ranked and names_a_repair(text)
+
+
+def names_a_repair(text: str) -> bool:
+    """报修 (派人, 来修) said as a request, not asked about."""
+    return bool(_ASKS_FOR_REPAIR.search(text)) and not _ABOUT_REPAIRS.search(text)
 
 
 _DETAILS = frozenset({"hospital", "department", "person", "phone", "device", "serial_number"})

@@ -375,6 +375,74 @@ async def test_a_caller_who_cannot_name_the_ticket_before_the_score_has_it_kept(
         assert rating.score == 4 and rating.ticket_id is None and "配件" in (rating.comment or "")
 
 
+async def _score_waiting_for_its_ticket(dispatcher, domain, text: str) -> dict:
+    """A rating from a caller of whom nothing is known: the score waits for its ticket."""
+    events = await ActionRateService().run(
+        dispatcher, make_tracker(text, "rate_service", sender_id="rater"), domain
+    )
+    assert "工单号" in texts(dispatcher)
+    dispatcher.messages.clear()
+    return slot_values(events)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "单号冇记 郑州市嘉禾医院检验科 王敏 13912345678",  # their phone is on the ticket
+        "单号在群里我翻了半天没翻到 郑州市嘉禾医院检验科 电话13655550123",  # their hospital's recent one
+    ],
+)
+async def test_a_caller_who_cannot_give_the_number_has_the_score_put_on_their_ticket(
+    database, dispatcher, domain, said: str
+) -> None:
+    number = await submit_fault(dispatcher, domain, sender="first-caller")
+    resolve_remotely(database, number)
+    slots = await _score_waiting_for_its_ticket(dispatcher, domain, "上个月那次维修打个五分 工程师很细心")
+    tracker = make_tracker(said, "inform", slots=slots, sender_id="rater")
+    await ActionFollowUp().run(dispatcher, tracker, domain)
+    assert "5分" in texts(dispatcher) and "报修" not in texts(dispatcher)
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        ticket = session.execute(select(Ticket).where(Ticket.id == rating.ticket_id)).scalar_one()
+        assert (ticket.number, rating.score) == (number, 5)
+        assert rating.comment == "上个月那次维修打个五分 工程师很细心"  # its reasons, once
+
+
+async def test_a_rating_that_names_the_callers_hospital_goes_on_its_recent_ticket(
+    database, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain, sender="first-caller")
+    resolve_remotely(database, number)
+    said = "我是郑州市嘉禾医院检验科的 上次修生化仪那个工程师 给个五星好评"
+    await ActionRateService().run(dispatcher, make_tracker(said, "rate_service", sender_id="rater"), domain)
+    assert "工单号" not in texts(dispatcher) and "5分" in texts(dispatcher)
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        ticket = session.execute(select(Ticket).where(Ticket.id == rating.ticket_id)).scalar_one()
+        assert (ticket.number, rating.score) == (number, 5)
+
+
+async def test_a_score_whose_ticket_is_not_found_is_kept_with_who_gave_it(
+    database, dispatcher, domain
+) -> None:
+    reasons = "给上礼拜那次维修打个分 两分 修一半说缺配件就走了"
+    slots = await _score_waiting_for_its_ticket(dispatcher, domain, reasons)
+    said = "单号在群里 我翻了半天没翻到 淮南市田家庵区舜耕医院检验科 电话13956084271"
+    events = await ActionFollowUp().run(
+        dispatcher, make_tracker(said, "inform", slots=slots, sender_id="rater"), domain
+    )
+    # Sorry, kept, and the manager will call the number just given; no menu, no hospital asked.
+    assert (
+        "抱歉" in texts(dispatcher) and "13956084271" in texts(dispatcher) and "医院" not in texts(dispatcher)
+    )
+    assert slot_values(events)["pending_rating"] is None
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        assert rating.score == 2 and rating.ticket_id is None
+        assert rating.comment is not None and rating.comment.count("缺配件") == 1
+        assert "淮南市田家庵区舜耕医院" in rating.comment and "13956084271" in rating.comment
+
+
 async def test_a_yes_while_the_serial_is_asked_says_what_is_missing(dispatcher, domain) -> None:
     tracker = make_tracker(
         "对的", "affirm", slots={"requested_slot": "serial_number"}, active_loop="fault_form"

@@ -98,6 +98,8 @@ def test_a_yes_to_the_offered_device(text: str, intent: str | None, yes: bool) -
     ("text", "question", "another"),
     [
         ("培训收费吗", True, False),
+        ("培训完了会发合格证书不", True, False),  # asked the spoken way, without 吗
+        ("保养的时候收不收上门费", True, False),
         ("保养大概要多长时间", True, False),
         ("另外再约一次保养", False, True),
         ("我要预约保养", False, False),  # the same booking said again
