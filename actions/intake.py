@@ -1012,8 +1012,14 @@ class ActionRestoreIntake(Action):
         if not saved or not any(c.do is Do.RESTORE for c in commands):
             return [FollowupAction(_USUAL_ACTION.get(message.intent or "", "action_acknowledge"))]
         dispatcher.utter_message(text=say("intake_restored"))
-        confirmed = any(c.do is Do.CONFIRM for c in commands) and all(saved.get(field) for field in FIELDS)
+        missing = [field for field in FIELDS if not saved.get(field)]
+        # 「还是要报的 …提交吧」 with only fields the engineer can learn on the phone missing: sent without them
+        left_open = all(f in _MAY_STAY_EMPTY for f in missing) and bool(_SUBMIT.search(message.text))
+        confirmed = any(c.do is Do.CONFIRM for c in commands) and (not missing or left_open)
+        for field in missing if confirmed else []:
+            dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[field]))
         return [
+            *[SlotSet(field, NOT_GIVEN) for field in (missing if confirmed else [])],
             SlotSet("registration_confirmed", True if confirmed else None),
             SlotSet("cancelled_registration", None),
             SlotSet("registration_restorable", False),

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from actions.intake import (
     ActionAskGuideStepAnswer,
     ActionAskRegistrationConfirmed,
+    ActionRestoreIntake,
     ActionStartIntake,
     ActionSubmitTicket,
     ValidateFaultForm,
@@ -241,6 +242,35 @@ def test_the_next_device_keeps_its_serial_and_is_sent_at_once_when_both_were_con
     events = slot_values(next_device(dispatcher, make_tracker(confirmed, "affirm", slots=slots)))
     assert events["serial_number"] == "EL25042218" and events["clinical_impact"] == "急诊样本在等"
     assert events["registration_confirmed"] is (True if sent_at_once else None)
+
+
+@pytest.mark.parametrize(
+    ("said", "sent"), [("等等 我说错了 还是要报的 刚才那些都不变 提交吧", True), ("我没说取消", False)]
+)
+async def test_restoring_with_submit_sends_it_without_the_fields_the_engineer_can_ask(
+    dispatcher, domain, said, sent
+) -> None:
+    saved = {
+        k: v
+        for k, v in FILLED.items()
+        if k
+        in (
+            "fault_description",
+            "device",
+            "serial_number",
+            "hospital",
+            "department",
+            "site_address",
+            "contact_person",
+            "contact_phone",
+        )
+    }
+    tracker = make_tracker(said, "inform", slots={"cancelled_registration": saved})
+    slots = slot_values(await ActionRestoreIntake().run(dispatcher, tracker, domain))
+    assert slots["registration_confirmed"] is (True if sent else None)
+    assert (slots.get("clinical_impact") == NOT_GIVEN) is sent and (
+        "临床影响先空着" in texts(dispatcher)
+    ) is sent
 
 
 async def test_a_landline_keeps_its_extension(database, dispatcher, domain) -> None:
