@@ -1013,7 +1013,7 @@ class ActionRestoreIntake(Action):
             return [FollowupAction(_USUAL_ACTION.get(message.intent or "", "action_acknowledge"))]
         dispatcher.utter_message(text=say("intake_restored"))
         missing = [field for field in FIELDS if not saved.get(field)]
-        # 「还是要报的 …提交吧」 with only fields the engineer can learn on the phone missing: sent without them
+        # 「还是要报的 …提交吧」, only fields the engineer can learn on the phone missing: sent without them
         left_open = all(f in _MAY_STAY_EMPTY for f in missing) and bool(_SUBMIT.search(message.text))
         confirmed = any(c.do is Do.CONFIRM for c in commands) and (not missing or left_open)
         for field in missing if confirmed else []:
