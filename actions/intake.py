@@ -799,12 +799,18 @@ class ActionCancelForm(Action):
 
 
 def _just_restored(tracker: Tracker) -> bool:
-    """The message that brought a cancelled registration back was read by action_restore_intake: it is no
-    field value (「我没让你取消啊 信息是对的」 is no fault)."""
+    """The message was read already by the action that (re)started the form: the one that brought a cancelled
+    registration back (「我没让你取消啊 信息是对的」 is no fault), the one that started the next device of a
+    message that named several (「两部都报」 is no fault either), or the start of such a message, which gave
+    each device its own words."""
+    several = bool(tracker.get_slot("pending_devices"))
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return False
-        if event.get("event") == "action" and event.get("name") == "action_restore_intake":
+        name = event.get("name") if event.get("event") == "action" else None
+        if name in ("action_restore_intake", "action_submit_ticket") or (
+            name == "action_start_intake" and several
+        ):
             return True
     return False
 
