@@ -658,9 +658,9 @@ class Answers:
         if topic is not None:
             template = self._template(topic, said, device, first)
         if template is None:
-            return faq.answer if faq is not None else None
+            return _fitted(faq.answer, said) if faq is not None else None
         try:
-            return self.policy.render(template)
+            return _fitted(self.policy.render(template), said)
         except PolicyError as error:
             raise KnowledgeBaseError(f"kb/answers.yml, {topic_id}: {error}") from error
 
@@ -1073,3 +1073,15 @@ def _load_rules(path: Path) -> _Rules:
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise KnowledgeBaseError(f"{path}: bad answer rules ({error})") from error
+
+
+# An answer that opens with a yes (「有。」「可以。」) answers a yes-or-no question; asked how often, how much
+# or how (「保养一年做几次」), the yes is left out and the answer starts with what was asked.
+_YES_LEAD = re.compile(r"^(?:有|可以|能|会|是的|是)。")
+_YES_OR_NO = re.compile(r"吗|么|是否|(.)不\1|(.)没\2|[不没]$|[不没][？?]$|嘛$|呢$")
+
+
+def _fitted(answer: str, said: str) -> str:
+    if _YES_OR_NO.search(said.strip()) or not _YES_LEAD.match(answer):
+        return answer
+    return _YES_LEAD.sub("", answer)

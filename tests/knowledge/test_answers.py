@@ -961,3 +961,16 @@ def test_another_brand_of_consumables_asked_whether_it_may_be_used(
     answers: Answers, message: str, topic: str
 ) -> None:
     assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "opens"),
+    [
+        ("保养一年做几次", "保修期内每"),  # asked how often: no 「有。」 before it
+        ("保修期内有免费保养吗", "有。"),  # asked yes or no: the yes stays
+    ],
+)
+def test_an_answer_opens_with_yes_only_to_a_yes_or_no_question(
+    answers: Answers, message: str, opens: str
+) -> None:
+    assert answers.reply(message).text.startswith(opens)
