@@ -30,6 +30,7 @@ from bot.db.models import AdverseEvent, Engineer, Page, Ticket, TicketEvent
 from bot.journal import TicketJournal
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
+from bot.ops.lifecycle import cancel
 from bot.ops.paging import Pager, page_steps_now, round_pages
 from bot.policy import Distance, ServicePolicy, current_policy
 from bot.safety import ADVERSE_EVENT, SAFETY_SEVERITY, SafetyRules
@@ -212,6 +213,26 @@ def add_incident_details(
             None,
         )
         escalated = registered is not None and registered.kind == ESCALATED_EVENT
+        serial = registration.serial_number
+        older = (
+            open_ticket_for_serial(session, serial, besides=ticket.number)
+            if serial and not ticket.serial_number and not escalated
+            else None
+        )
+        if older is not None:
+            # The device had an open ticket: that one becomes the incident, as when the serial comes first.
+            return _merged_into(
+                session,
+                ticket,
+                older,
+                registration,
+                report,
+                report_id,
+                actor,
+                received_at,
+                safety_rules,
+                policy,
+            )
         added = {
             name: value
             for name in DETAIL_FIELDS
@@ -227,8 +248,6 @@ def add_incident_details(
             _mark(ticket, report, policy, registered.at if registered else received_at)
         ticket.flags = sorted({*(ticket.flags or []), *report.flags})
         ticket.updated_at = received_at
-        if "serial_number" in added:
-            _link_open_ticket(session, ticket, actor, received_at, safety_rules)
         if added:
             _log(
                 session,
@@ -272,23 +291,40 @@ def _send_details(session: Session, ticket: Ticket, report_id: str, safety_rules
         )
 
 
-def _link_open_ticket(
-    session: Session, ticket: Ticket, actor: str, at: datetime, safety_rules: SafetyRules
-) -> None:
-    """A serial said after the incident was registered may have an older open ticket: each names the other, so
-    that whoever works one sees the other (the incident stays the one worked at top severity)."""
-    assert ticket.serial_number is not None
-    other = open_ticket_for_serial(session, ticket.serial_number, besides=ticket.number)
-    if other is None:
-        return
-    _log(session, ticket, DETAILS_EVENT, safety_rules.say("same_device", number=other.number), actor, at)
-    _log(
+def _merged_into(
+    session: Session,
+    ticket: Ticket,
+    older: Ticket,
+    registration: Registration,
+    report: IncidentReport,
+    report_id: str,
+    actor: str,
+    at: datetime,
+    safety_rules: SafetyRules,
+    policy: ServicePolicy,
+) -> IncidentOutcome:
+    """The serial said after the page names the device's open ticket: it is escalated and paged as the
+    incident, and the ticket registered at the first message is cancelled into it (one ticket per device)."""
+    cancel(
         session,
-        other,
-        DETAILS_EVENT,
-        safety_rules.say("same_device_incident", number=ticket.number),
-        actor,
-        at,
+        ticket.number,
+        actor=actor,
+        reason=safety_rules.say("merged_into", number=older.number),
+        at=at,
+    )
+    pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
+    return register_incident(
+        session,
+        older,
+        registration,
+        report,
+        escalated=True,
+        report_id=report_id,
+        actor=actor,
+        policy=policy,
+        safety_rules=safety_rules,
+        received_at=at,
+        pager=pager,
     )
 
 

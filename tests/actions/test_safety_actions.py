@@ -264,22 +264,28 @@ async def test_the_details_taken_after_the_page_complete_that_incident_and_reach
     assert detail_pages == [ON_CALL["03:00"], MANAGER]
 
 
-async def test_a_serial_said_after_the_page_links_the_devices_older_open_ticket(
+async def test_a_serial_said_after_the_page_makes_the_devices_open_ticket_the_incident(
     team: Engine, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clog = make_ticket(team, "clog", serial_number="BC25010266", description="堵孔").number
     monkeypatch.setattr("actions.safety.utc_now", lambda: utc("2026-11-20 03:00"))
+    contact_of_every_hospital(team)
     said = slot_values(
-        await ActionSafetyFirst().run(CollectingDispatcher(), make_tracker(SMOKE, HAZARD_INTENT), domain)
+        await ActionSafetyFirst().run(
+            CollectingDispatcher(), make_tracker(SMOKE, HAZARD_INTENT, **VERIFIED_SMS), domain
+        )
     )
-    done = make_tracker("BC25010266", "inform", slots={**said, "serial_number": "BC25010266"})
-    await ActionSubmitSafetyTicket().run(CollectingDispatcher(), done, domain)
+    dispatcher = CollectingDispatcher()
+    done = make_tracker("BC25010266", "inform", slots={**said, "serial_number": "BC25010266"}, **VERIFIED_SMS)
+    slots = slot_values(await ActionSubmitSafetyTicket().run(dispatcher, done, domain))
+    assert slots["safety_ticket"] == clog and f"已有工单 {clog}" in texts(dispatcher)
     with session_scope(team) as session:
         tickets = {t.number: t for t in session.execute(select(Ticket)).scalars()}
-        incident = tickets[said["safety_ticket"]]
-        assert len(tickets) == 2 and incident.serial_number == "BC25010266"
-        assert any(clog in (e.note or "") for e in incident.events)
-        assert any(incident.number in (e.note or "") for e in tickets[clog].events)
+        first = tickets[said["safety_ticket"]]
+        assert first.status == "cancelled" and first.serial_number is None
+        assert any(clog in (e.note or "") for e in first.events)
+        assert tickets[clog].severity == "safety" and SAFETY_INCIDENT in tickets[clog].flags
+    assert len([r for r, text in outbox(team) if clog in text and "【安全事件】" in text]) == 2
 
 
 def outbox(engine: Engine) -> list[tuple[str, str]]:
