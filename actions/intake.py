@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from functools import lru_cache
 from typing import Any
 
@@ -35,7 +35,7 @@ from bot.clock import utc_now
 from bot.config import settings
 from bot.context import accepts_offer
 from bot.db import session_scope
-from bot.device_reports import DeviceReport, split_by_device
+from bot.device_reports import DeviceReport, serials_by_device, split_by_device
 from bot.fields import asks_for_guidance, strip_around
 from bot.guard import phone_after_failed_validation, registered_place, registry_check
 from bot.identity import Caller
@@ -51,6 +51,7 @@ from bot.intake import (
     normalise_serial,
     only_agrees,
     says_unknown,
+    serials_in,
     symptom_text,
 )
 from bot.intake_commands import Command, Do, IntakeState, declines_checks, interpret, values_of
@@ -189,6 +190,18 @@ def next_device(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
         SlotSet("registration_confirmed", True if both else None),
         FollowupAction("fault_form"),
     ]
+
+
+def _serials_of_the_devices(tracker: Tracker) -> tuple[str | None, list[dict[str, Any]]] | None:
+    """Serials of several devices said at once (「UA24103311 和 EL25010502」) while the message's other
+    devices wait: this device's serial and the waiting devices with theirs; None when not said so."""
+    pending = [DeviceReport(**p) for p in tracker.get_slot("pending_devices") or []]
+    serials = serials_in(latest_message(tracker).text)
+    if not pending or len(serials) < 2:
+        return None
+    owners = serials_by_device(serials, [str(tracker.get_slot("device") or ""), *(r.device for r in pending)])
+    kept = [replace(r, serial=r.serial or owner) for r, owner in zip(pending, owners[1:], strict=True)]
+    return owners[0], [asdict(r) for r in kept]
 
 
 _ALL_DEVICES = re.compile(r"都|两[台部个]|几[台部个]|一起|全部")
@@ -332,6 +345,9 @@ class ValidateFaultForm(FormValidationAction):
             and accepts_offer(message)
         ):
             found["serial_number"] = offered  # 「对，就是那台」 to the registered device offered
+        several = _serials_of_the_devices(tracker)
+        if several and several[0] and not tracker.get_slot("serial_number"):
+            found["serial_number"] = several[0]  # the others go to their devices when it is checked
         events: list[EventType] = [SlotSet(field, value) for field, value in found.items()]
         if requested == "registration_confirmed":
             # The answer goes through validate_registration_confirmed, the one place that may also set
@@ -411,7 +427,8 @@ class ValidateFaultForm(FormValidationAction):
     def validate_serial_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The serial checked (bot.serial_answer): asked again, skipped, kept, or filling in its site."""
+        """The serial checked (bot.serial_answer): asked again, skipped, kept, or filling in its site; the
+        serials of the message's other devices said with it are kept for them."""
         if value is None:
             return {"serial_number": None}  # emptied when the intake started: nothing to check
         text = str(value)
@@ -436,6 +453,9 @@ class ValidateFaultForm(FormValidationAction):
         dispatcher.utter_message(text=answer.reply)
         if answer.flag:
             slots["intake_flags"] = self._flag(tracker, answer.flag)
+        several = _serials_of_the_devices(tracker)
+        if several:
+            slots["pending_devices"] = several[1]
         return slots
 
     def validate_fault_description(

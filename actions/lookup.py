@@ -31,7 +31,7 @@ from bot.replies import ticket_status, warranty_answer
 from bot.safety import HAZARD_INTENT
 from bot.texts import say
 from bot.ticket_changes import changes_a_ticket, escalate_overdue, sounds_impatient
-from bot.tickets import find_ticket, tickets_for_caller
+from bot.tickets import find_ticket, open_tickets_of_hospitals, tickets_for_caller
 
 
 class ActionCheckTicket(Action):
@@ -94,8 +94,14 @@ class ActionCheckTicket(Action):
             # A phone said or given in this conversation is not proven: its tickets show only to whom may see
             # them.
             phone = normalise_phone(message.text) or tracker.get_slot("contact_phone") or caller.phone
-            found_tickets = tickets_for_caller(session, sender_id=tracker.sender_id, phone=phone, limit=3)
+            serial = normalise_serial(message.text)
+            found_tickets = tickets_for_caller(
+                session, sender_id=tracker.sender_id, phone=phone, serial=serial, limit=3
+            )
             tickets = [t for t in found_tickets if caller.may_see(t)]
+            if not tickets and caller.verified:
+                # No number and none of their own: what their hospital has open (「单号忘了」).
+                tickets = open_tickets_of_hospitals(session, caller.hospitals, limit=3)
             if not tickets:
                 if caller.verified:
                     dispatcher.utter_message(text=say("tickets_none"))

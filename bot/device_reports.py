@@ -93,3 +93,19 @@ def split_by_device(text: str, catalogue: Catalogue) -> list[DeviceReport]:
             continue
         reports.append(DeviceReport(device, _about_the_device(words), normalise_serial(words)))
     return reports if len(reports) >= 2 else []
+
+
+def serials_by_device(serials: list[str], devices: list[str]) -> list[str | None]:
+    """Which of several serials said together is whose, for devices in the order they are registered: a
+    serial goes to the device whose model it starts like (UA24103311 to the UA-720), the rest in the order
+    said."""
+    left = list(serials)
+    owners: list[str | None] = []
+    for device in devices:
+        model = MODEL_CODE.search(device)
+        letters = model.group(0).split("-")[0].upper() if model else None
+        mine = next((s for s in left if letters and re.match(rf"{letters}\d", s)), None)
+        owners.append(mine)
+        if mine:
+            left.remove(mine)
+    return [owner or (left.pop(0) if left else None) for owner in owners]

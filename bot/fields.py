@@ -71,8 +71,14 @@ _PERSON = re.compile(rf"^(?:(?:姓|叫我|我叫|我是|叫|找|联系人是?)\s
 _NOT_IN_NAMES = re.compile(
     r"[不了吗呢吧啊没有是的在用试要去来说看找好行对嗯哦呃这那个么什谁哪电话号码机器仪设备科室院路号病诊我你他她问]"
 )
-_PLACE_WORD_SURNAMES = "路楼"
 _PLACE_WORD = re.compile(r"[上下里外口前后边头]")  # 「楼上」「路口」 are places
+# Surnames that are also everyday words (「路明」「楼建国」「那日苏」): what follows must still be a name,
+# not the rest of a place or a phrase (「楼上」「那边」「那咋办」).
+_WORD_SURNAMES = {
+    "路": _PLACE_WORD,
+    "楼": _PLACE_WORD,
+    "那": re.compile(r"^$|[上下里外口前后边头天就样些时会儿种份咋办啥]"),  # 「那」 alone is no name
+}
 # Phrases of waiting or checking, never names: 「等一下」「稍等」「我问问」「马上」.
 _NOT_A_NAME = re.compile(
     r"一下|稍等|等等|等会|^等下$|^等我|^马上$|^开始|^可以|^提交|^确认|^没错|问问|看看|找找|回头|派人|派个|^赶紧|^赶快"
@@ -225,8 +231,8 @@ def person(text: str) -> str | None:
         return None
     name = match.group(1)
     base = re.sub(f"{_TITLE}$", "", name)
-    # 「路明」「楼建国」: a surname that is also a place word; what follows it must still be a name.
-    given = base[1:] if base[:1] in _PLACE_WORD_SURNAMES and not _PLACE_WORD.search(base[1:]) else base
+    word_surname = _WORD_SURNAMES.get(base[:1])
+    given = base[1:] if word_surname and not word_surname.search(base[1:]) else base
     if (
         not base
         or _NOT_IN_NAMES.search(given)
@@ -322,6 +328,12 @@ def amended_address(current: str, said: str) -> str:
     return said
 
 
+_ALL_OF_THEM = re.compile(
+    r"(?:这|那)?(?:两|三|几)?[台部个]?(?:机器|设备|仪器)?(?:都|一起|全部|一块)(?:要|得)?(?:报|修|报修|登记|派人)"
+    r"(?:一下)?[了吧啊呀嘛]*"
+)
+
+
 def clinical_impact(text: str) -> str | None:
     """What the fault means for patients and samples, in the caller's words; never a number or a bare
     「对」."""
@@ -337,6 +349,8 @@ def clinical_impact(text: str) -> str | None:
     value = re.sub(r"^(?:对|是|嗯|好)[的呀啊]?[，,\s]+", "", value)
     if re.fullmatch(rf"(?:赶紧|赶快|快点?|尽快|马上|麻烦)?(?:{SENDS_ENGINEER})[吧啊呀来！!。]*", value):
         return None
+    if _ALL_OF_THEM.fullmatch(value):
+        return None  # 「两台都报」: which devices to report, not what the fault means
     if not value or _AGREES.match(value) or not re.search(f"[{HAN}]", value):
         return None
     if not re.search(

@@ -145,6 +145,14 @@ def normalise_serial(text: str) -> str | None:
     return None
 
 
+def serials_in(text: str) -> list[str]:
+    """Every serial number of a message, in the order said (「UA24103311 和 EL25010502」)."""
+    plain = re.sub(r"[\-－]", "", text)
+    if _TICKET.search(plain):
+        plain = _TICKET.sub(" ", plain)
+    return list(dict.fromkeys(m.group(1).upper() for m in _SERIAL.finditer(plain)))
+
+
 def says_unknown(text: str) -> bool:
     """The caller cannot give the value (「找不到序列号」, 「不知道」)."""
     return bool(_UNKNOWN.search(text))

@@ -157,17 +157,39 @@ def open_ticket_for_serial(session: Session, serial_number: str, besides: str | 
 
 
 def tickets_for_caller(
-    session: Session, *, sender_id: str | None = None, phone: str | None = None, limit: int = 5
+    session: Session,
+    *,
+    sender_id: str | None = None,
+    phone: str | None = None,
+    serial: str | None = None,
+    limit: int = 5,
 ) -> list[Ticket]:
-    """The caller's tickets, newest first: those from this conversation or with this contact phone."""
+    """The caller's tickets, newest first: those from this conversation, with this contact phone or for this
+    device's serial."""
     conditions = []
     if sender_id:
         conditions.append(Ticket.sender_id == sender_id)
     if phone:
         conditions.append(Ticket.contact_phone == phone)
+    if serial:
+        conditions.append(Ticket.serial_number == serial.upper())
     if not conditions:
         return []
     query = select(Ticket).where(or_(*conditions)).order_by(Ticket.id.desc()).limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def open_tickets_of_hospitals(session: Session, hospitals: frozenset[str], limit: int = 5) -> list[Ticket]:
+    """The open tickets of these hospitals, newest first."""
+    if not hospitals:
+        return []
+    query = (
+        select(Ticket)
+        .where(Ticket.hospital.in_(sorted(hospitals)))
+        .where(Ticket.status.in_([s.value for s in OPEN_STATUSES]))
+        .order_by(Ticket.id.desc())
+        .limit(limit)
+    )
     return list(session.execute(query).scalars())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.catalogue import current_catalogue
-from bot.device_reports import split_by_device
+from bot.device_reports import serials_by_device, split_by_device
 
 
 def test_two_devices_with_their_own_faults() -> None:
@@ -42,3 +42,23 @@ def test_models_of_known_series_with_their_serials_and_nothing_else_in_the_fault
 )
 def test_one_device_is_an_ordinary_report(text: str) -> None:
     assert split_by_device(text, current_catalogue()) == []
+
+
+@pytest.mark.parametrize(
+    ("serials", "devices", "wanted"),
+    [
+        # by the model's letters, whatever the order said
+        (
+            ["EL25010502", "UA24103311"],
+            ["尿液分析仪 UA-720", "电解质分析仪 EL-500"],
+            ["UA24103311", "EL25010502"],
+        ),
+        # no model to go by: in the order said
+        (["XX25010502", "UA24103311"], ["尿液分析仪", "电解质分析仪 EL-500"], ["XX25010502", "UA24103311"]),
+        (["UA24103311"], ["全自动生化分析仪", "尿液分析仪 UA-720"], [None, "UA24103311"]),
+    ],
+)
+def test_serials_said_together_go_to_their_devices(
+    serials: list[str], devices: list[str], wanted: list[str | None]
+) -> None:
+    assert serials_by_device(serials, devices) == wanted

@@ -56,6 +56,13 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         ("路口", None),
         ("二楼", None),
         ("路号", None),
+        # 那 is a surname (Mongolian and Manchu names) and the opening of phrases
+        ("那日苏", "那日苏"),
+        ("我是那顺", "那顺"),
+        ("那边", None),
+        ("那咋办", None),
+        ("那就这样吧", None),
+        ("那算了", None),
         # Waiting, not a name.
         ("等一下", None),
         ("稍等", None),
@@ -137,6 +144,10 @@ def test_a_department_ends_like_one(text: str, wanted: str | None) -> None:
         ("18837056789", None),
         ("对", None),
         ("/affirm", None),
+        # which devices to report is no impact; what stopped is
+        ("对 两台都报", None),
+        ("两个都修吧", None),
+        ("两台都停了，急诊在等", "两台都停了，急诊在等"),
     ],
 )
 def test_a_clinical_impact_is_words_not_a_number(text: str, wanted: str | None) -> None:

@@ -89,6 +89,27 @@ async def test_status_without_a_number_finds_the_callers_tickets(database, dispa
     assert number not in texts(dispatcher)
 
 
+async def test_a_contact_who_lost_the_number_finds_the_ticket_by_serial_or_hospital(
+    database, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain)  # FILLED: 郑州市嘉禾医院, another conversation and phone
+    ask = "单号忘了，昨天下午报的修，现在到哪一步了"
+    await ActionCheckTicket().run(
+        dispatcher, make_tracker(ask, "check_ticket", sender_id="colleague"), domain
+    )
+    assert number not in texts(dispatcher) and "验证" in texts(dispatcher)  # unverified: how to see them
+    dispatcher.messages.clear()
+    await ActionCheckTicket().run(dispatcher, make_tracker(ask, "check_ticket", **CONTACT), domain)
+    assert number not in texts(dispatcher) and "序列号" in texts(
+        dispatcher
+    )  # verified, not for this hospital
+    add_contact(database, "13900000001", "郑州市嘉禾医院")
+    for message in (ask, f"序列号{FILLED['serial_number']}那台修得怎么样了"):
+        dispatcher.messages.clear()
+        await ActionCheckTicket().run(dispatcher, make_tracker(message, "check_ticket", **CONTACT), domain)
+        assert number in texts(dispatcher) and "等待分派工程师" in texts(dispatcher)
+
+
 async def test_unknown_ticket_number(database, dispatcher, domain) -> None:
     add_contact(database, "13900000001", "郑州市嘉禾医院")
     await ActionCheckTicket().run(
