@@ -36,7 +36,7 @@ from bot.config import settings
 from bot.context import accepts_offer
 from bot.db import session_scope
 from bot.device_reports import DeviceReport, serials_by_device, split_by_device
-from bot.fields import asks_for_guidance, strip_around
+from bot.fields import SKIPS_QUESTION, asks_for_guidance, strip_around
 from bot.guard import phone_after_failed_validation, registered_place, registry_check
 from bot.identity import Caller
 from bot.installed_base import find_device
@@ -109,6 +109,11 @@ class ActionStartIntake(Action):
             state = intake_state(tracker)
             found = values_of(_commands(message, IntakeState(None, state.values)))
             return [SlotSet(f, v) for f, v in found.items() if v is not None and not state.values.get(f)]
+        if tracker.get_slot("registration_restorable") and any(
+            c.do is Do.RESTORE for c in _commands(message, IntakeState(cancelled=True))
+        ):
+            # 「主任说还是要报」 right after a cancellation reads as a report: the cancelled one comes back.
+            return await ActionRestoreIntake().run(dispatcher, tracker, domain)
         found = {k: v for k, v in values_of(_commands(message, IntakeState())).items() if v is not None}
         # A colleague reporting next (「同事郑阳 再报一下…」): the last caller's phone is not theirs.
         colleague = found.get("contact_person") not in (None, tracker.get_slot("contact_person"))
@@ -349,6 +354,11 @@ class ValidateFaultForm(FormValidationAction):
         if several and several[0] and not tracker.get_slot("serial_number"):
             found["serial_number"] = several[0]  # the others go to their devices when it is checked
         events: list[EventType] = [SlotSet(field, value) for field, value in found.items()]
+        if found and not _answered_this_turn(tracker):
+            # 「对 就是MS25080632 这台还在保修期不」: the answer and a question in one breath; both are taken
+            asked = answers().asking_part(message.text)
+            if asked:
+                events += answer_question(dispatcher, tracker, asked, only_if_known=True)
         if requested == "registration_confirmed":
             # The answer goes through validate_registration_confirmed, the one place that may also set
             # correction_pending (rasa_sdk drops extracted slots that are not form slots).
@@ -398,12 +408,12 @@ class ValidateFaultForm(FormValidationAction):
         if requested == "guide_accepted" and given and only_fields and not answered:
             # Details instead of yes or no: kept, and the offer made again in a line, not the whole offer.
             events = await super().run(dispatcher, tracker, domain)
-            dispatcher.utter_message(text=say("guide_offer_noted", noted=_noted(given)))
+            dispatcher.utter_message(text=say("guide_offer_noted", noted=_noted(commands, given)))
             return [*events, SlotSet("intake_paused", True)]
         if requested in FIELDS and given and only_fields and requested not in values_of(commands):
             # Details other than the one asked: said to be kept before the question comes again (twice: then
             # a field the engineer can learn on the phone is left open).
-            noted = _noted(given)
+            noted = _noted(commands, given)
             if noted:
                 dispatcher.utter_message(text=noted)
             if requested in (*_MAY_STAY_EMPTY, "device"):
@@ -589,12 +599,21 @@ class ValidateFaultForm(FormValidationAction):
         return {"hospital": value, "site_city": city, "intake_flags": self._flag(tracker, checked), **stale}
 
 
-def _noted(fields: list[str]) -> str:
-    """「医院、电话已记下。」 for details given to another question (the serial says so itself)."""
-    named = "、".join(
-        label for field, label in FIELD_LABELS.items() if field in fields and field != "serial_number"
+def _noted(commands: list[Command], fields: list[str]) -> str:
+    """「医院、电话已记下。」 for details given to another question (the serial says so itself); a correction
+    with its new value (「科室已改为输血科。」), so that the caller hears it was understood."""
+    corrected = {c.field: c.value for c in commands if c.do is Do.CORRECT and c.field in fields and c.value}
+    changes = "".join(
+        say("noted_changed", label=label, value=corrected[field])
+        for field, label in FIELD_LABELS.items()
+        if field in corrected and field != "serial_number"
     )
-    return say("noted", fields=named) if named else ""
+    named = "、".join(
+        label
+        for field, label in FIELD_LABELS.items()
+        if field in fields and field not in corrected and field != "serial_number"
+    )
+    return changes + (say("noted", fields=named) if named else "")
 
 
 def _neither_yes_nor_no(message: Message, commands: list[Command]) -> bool:
@@ -947,7 +966,7 @@ def _not_a_value(
         counts = failed_again(tracker, requested)
         # 「对 提交」 to a question the caller thought answered: they want it sent, without this field
         submit = only_agrees(said) and bool(_SUBMIT.search(said))
-        if gives_up(counts[requested]) or submit:
+        if gives_up(counts[requested]) or submit or re.search(SKIPS_QUESTION, said):
             dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[requested]))
             left_open = [SlotSet(requested, NOT_GIVEN), SlotSet("failed_attempts", counts)]
             if submit and not [f for f in FIELDS if f != requested and tracker.get_slot(f) is None]:
@@ -1015,6 +1034,7 @@ RESTORABLE_SLOTS = (
 # What a reply right after a cancellation does when it does not take the cancellation back: what it would have
 # done (data/rules/conversation.yml).
 _USUAL_ACTION = {
+    "ask_repeat": "action_repeat_safety",
     "cancel": "action_change_ticket",
     "affirm": "action_acknowledge",
     "deny": "action_acknowledge",

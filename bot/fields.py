@@ -35,6 +35,11 @@ _NO_ADDRESS = re.compile(r"就在医院里|你们(?:以前|之前|上次)来过|
 _ASKS = re.compile(r"[？?]|吗$|多久|多长时间|什么时候|怎么|几点|(?P<either>.)不(?P=either)")
 # How a character is written, said with the name: 「耳东陈的陈」「立早章」 (the character once more after 的).
 _SPELLED_OUT = re.compile(rf"([{HAN}]{{1,4}})的([{HAN}])(?=[\s，,]|$)")
+# 「皇甫莉 草字头的那个莉」: a character of the name told by its radical, after the name.
+_RADICAL_TOLD = re.compile(
+    rf"[，,\s]+(?:是)?(?:[{HAN}]{{1,4}}?(?:字头|字旁|字底|字边|旁|头|底)的?(?:那个|那)?|[{HAN}]{{1,5}}?的?(?:那个|那))"
+    rf"([{HAN}])字?$"
+)
 _SAID_WRONG = re.compile(r"(?:刚才|之前|前面)?(?:说|写)的?[^，,\s。]{1,8}?(?:说|写)?错了[，,\s]*")
 # 「地址先跟你说 …」: words about saying it, before the address.
 _SAYING = re.compile(
@@ -66,6 +71,7 @@ _VAGUE_PLACE = re.compile(
 _PLACE_WORD = re.compile(rf"[{HAN}]{{1,6}}?(?:省|市|县|区|州|盟|旗)$")
 _TITLE = r"(?:老师|主任|医生|护士长|护士|大夫|技师|师傅|工程师|组长|科长|院长|先生|女士|经理|主管)"
 # Up to five characters: 「乌云其其格」「阿依古丽」 (Mongolian, Uyghur and Tibetan names are longer).
+_ROLE_BEFORE_NAME = r"(?:主任|科长|护士长)?(?:助理|秘书|干事|技术员|检验师|医师|护师|实习生|进修生|规培生)"
 _PERSON = re.compile(rf"^(?:(?:姓|叫我|我叫|我是|叫|找|联系人是?)\s*)?([{HAN}]{{1,5}}?{_TITLE}?)$")
 # Characters of phrases, not of names: 「不用试了」「没有」「好的」.
 _NOT_IN_NAMES = re.compile(
@@ -82,7 +88,7 @@ _WORD_SURNAMES = {
 # Phrases of waiting or checking, never names: 「等一下」「稍等」「我问问」「马上」.
 _NOT_A_NAME = re.compile(
     r"一下|稍等|等等|等会|^等下$|^等我|^马上$|^开始|^可以|^提交|^确认|^没错|问问|看看|找找|回头|派人|派个|^赶紧|^赶快"
-    r"|^快点|^尽快"
+    r"|^快点|^尽快|都(?:报|修)"
 )
 _AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没错|ok|OK|yes)[。！!，,.~ ]*$")
 
@@ -223,8 +229,13 @@ def person(text: str) -> str | None:
         return spelled
     text = _SPELLED_OUT.sub(lambda m: "" if m.group(2) in m.group(1) else m.group(0), text)
     text = _SPELLED_OUT.sub(lambda m: "" if m.group(2) in m.group(1) else m.group(0), text)
+    told = _RADICAL_TOLD.search(text)
+    if told and told.group(1) in text[: told.start()]:
+        text = text[: told.start()]
     value = strip_around(re.sub(r"\s+", "", text))
     value = re.sub(r"^(?:联系人|姓名|名字)(?:是|叫|写)?", "", value)
+    # 「助理仝晓东」「进修生马丽」: who they are before the name is not the name
+    value = re.sub(rf"^{_ROLE_BEFORE_NAME}(?=[{HAN}]{{2}})", "", value)
     value = re.sub(r"^(?:免贵)?姓", "", value) if len(value) <= 3 else value
     match = _PERSON.match(value)
     if not match:
@@ -325,7 +336,14 @@ def amended_address(current: str, said: str) -> str:
         r"[0-9一二三四五六七八九十]+号", current
     ):
         return re.sub(r"[0-9一二三四五六七八九十]+号(?!.*号)", said, current)
+    # 「新乡市红旗区胜利路120号」 for 「红旗区平原路8号门诊楼三楼」: another street, the same building, floor
+    building = re.search(r"[0-9一二三四五六七八九十]+号(.*?(?:楼|层|栋|座|室|病区).*)$", current)
+    if building and _ENDS_WITH_STREET_NUMBER.search(said) and building.group(1) not in said:
+        return said + building.group(1)
     return said
+
+
+_ENDS_WITH_STREET_NUMBER = re.compile(r"(?:[路街道巷弄]|大道)[0-9一二三四五六七八九十]+号$")
 
 
 _ALL_OF_THEM = re.compile(
@@ -341,7 +359,9 @@ def clinical_impact(text: str) -> str | None:
         return None
     value = strip_around(text)
     # 「影响：…」 names the field; 「影响不大」 is the answer itself
-    value = re.sub(r"^(?:临床)?影响(?:是|为|[：:\s])+", "", value).strip()
+    value = re.sub(
+        r"^(?:临床)?影响(?:也|再)?(?:改(?:一下|一哈|下|成|为)?|是|为|[：:\s，,])+", "", value
+    ).strip()
     # 「…明天来都行，不用排查」「对，赶紧派人」: what the caller wants done is no impact
     value = _NOT_THE_FAULT.sub(" ", value).strip(" ，,。")
     # 「刚才说不影响说错了 …」: what was said wrong is not the impact
@@ -349,12 +369,13 @@ def clinical_impact(text: str) -> str | None:
     value = re.sub(r"^(?:对|是|嗯|好)[的呀啊]?[，,\s]+", "", value)
     if re.fullmatch(rf"(?:赶紧|赶快|快点?|尽快|马上|麻烦)?(?:{SENDS_ENGINEER})[吧啊呀来！!。]*", value):
         return None
-    if _ALL_OF_THEM.fullmatch(value):
-        return None  # 「两台都报」: which devices to report, not what the fault means
+    if _ALL_OF_THEM.fullmatch(value) or re.search(SKIPS_QUESTION, value):
+        return None  # 「两台都报」「这个跳过吧 我说不好」: not what the fault means
     if not value or _AGREES.match(value) or not re.search(f"[{HAN}]", value):
         return None
     if not re.search(
-        f"[{HAN}]", re.sub(r"没错|没问题|对的?|是的|提交吧?|确认|可以|好的?|行|嗯|就这样吧?", "", value)
+        f"[{HAN}]",
+        re.sub(r"没错|没问题|对的?|是的|提交|确认|可以|好的?|行|嗯|就这样|[吧嘛呗啊呀哈哦咯呢了]", "", value),
     ):
         return None  # 「没错 提交吧」: a yes to the read-back, said to the impact question
     if normalise_phone(value) and len(re.sub(r"[\d\s\-+]", "", value)) < 3:
@@ -373,6 +394,8 @@ _FAULT_PREFIX = re.compile(
 )
 # What the caller wants instead of a guided check, one list for every reader: the intake (request words kept
 # out of the fault, a check declined to any question) and the guide walk (left for an engineer).
+# 「这个跳过吧」「我说不好」「先空着」: the caller leaves the question asked open.
+SKIPS_QUESTION = r"跳过|先跳|下一(?:个|项|题)|先空着|空着吧|不填|先不(?:填|写)|说不好|说不上来|不好说"
 SENDS_ENGINEER = r"派.{0,3}(?:人|工程师|师傅)|工程师(?:来|过来)|来人|上门|过来看|赶紧来|马上来"
 DECLINES_CHECKS = (
     r"(?:不用|不要|别|不想|没空|没时间|不)(?:再)?(?:排查|试|检查|自检|教我|指导|远程)了?|别让我(?:试|弄|查)"

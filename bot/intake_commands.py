@@ -19,6 +19,7 @@ from bot import fields
 from bot.callbacks import extension_in, with_extension
 from bot.catalogue import Catalogue
 from bot.intake import (
+    CHINESE_DIGITS,
     CONTACT_QUESTIONS,
     DIGRESSIONS,
     Message,
@@ -192,12 +193,16 @@ _LEAVE = re.compile(
 )
 _RESTORE = re.compile(
     r"没(?:说|让你|要)?取消|不是(?:要)?取消|别取消|不要取消|不取消|我说的?是对|我说对|怎么(?:就)?取消了"
-    r"|还是(?:要)?报|还(?:是)?要报|(?:接着|继续)报"
+    r"|还是(?:要)?报|还(?:是)?要报|(?:接着|继续)报|还是(?:要)?提交|(?:直接|帮我)提交|提交吧"
+    r"|我(?:是)?说(?:的是)?(?:信息)?(?:没问题|没错|对)"
 )
 _CANCEL_WORDS = re.compile(r"算了|取消|不报了|不要了|不修了|不弄了|撤了|作废")
+# 「对的对的」「是是是」: agreement said twice is still agreement.
 _AGREE_WORDS = re.compile(
-    r"(?:^|[，,\s])(?:对|对的|是的|没错|可以|行|好的?|啱|啱喇)(?:[，,。！!\s]|$)|提交|确认|都报"
+    r"(?:^|[，,\s])(?:(?:对|对的|是的|没错|可以|行|好的?|啱|啱喇)[，,\s]*)+(?:[，,。！!\s]|$)|提交|确认|都报"
 )
+# 「就这样吧」「就这么着」 to the read-back: that is all, it stands.
+_THAT_IS_IT = re.compile(r"就(?:这样|这么(?:着|办|定了))")
 _RESUME = re.compile(
     r"^(?:继续|接着|接着来|接着登记|继续登记|不取消|没事了?|好了我回来了|回来了)[。！!，, ]*$"
 )
@@ -248,7 +253,8 @@ def interpret(
         # 「我没让你取消啊 信息是对的 提交」: back, and confirmed in the same breath
         # 「等等 我说错了 还是要报的…」: what was said wrong is the cancel
         rest = re.sub(r"(?:等等|等一下)?[，,\s]*(?:我|刚才)?(?:说错了|口误)", "", _RESTORE.sub("", text))
-        confirms = bool(_AGREE_WORDS.search(rest) or _NO_PROBLEM.search(rest)) and not _HOLD_ON.search(rest)
+        agrees = _AGREE_WORDS.search(rest) or _NO_PROBLEM.search(rest) or "提交" in text
+        confirms = bool(agrees) and not _HOLD_ON.search(rest)
         return [Command(Do.RESTORE), *([Command(Do.CONFIRM)] if confirms else [])]
     wants_engineer = bool(_SENDS_ENGINEER.search(text))
     if (
@@ -268,6 +274,9 @@ def interpret(
     swapped = _swapped(text, state) or (None if found else _fault_said_again(text, state, catalogue))
     if swapped and swapped.field not in {c.field for c in found}:
         found.append(swapped)
+    ending = _phone_ending_said(text, state)
+    if ending and "contact_phone" not in {c.field for c in found}:
+        found.append(ending)
     if state.requested == READBACK:
         return _at_readback(text, message.intent, found)
     if found:
@@ -341,6 +350,25 @@ def _fault_said_again(text: str, state: IntakeState, catalogue: Catalogue) -> Co
     return Command(Do.CORRECT, "fault_description", rest) if _names_a_symptom(rest, catalogue) else None
 
 
+# 「手机后四位是1947」: the end of the phone given, said again.
+_LAST_DIGITS = re.compile(
+    r"(?:手机|电话|号码|手机号|电话号)?(?:的)?最?后(?:四|4|三|3|两|2|五|5)位(?:数)?(?:是|应该是|改成|改为|为|写成)?"
+    r"[：:\s]*([0-9零〇一幺二两三四五六七八九]{2,5})(?![0-9])"
+)
+
+
+def _phone_ending_said(text: str, state: IntakeState) -> Command | None:
+    """The phone given before with its last digits as said again (「后四位是1947 刚才说反了」)."""
+    match = _LAST_DIGITS.search(text)
+    current = str(state.values.get("contact_phone") or "")
+    if not match or not current.isdigit():
+        return None
+    ending = match.group(1).translate(CHINESE_DIGITS)
+    if len(ending) >= len(current) or current.endswith(ending):
+        return None
+    return Command(Do.CORRECT, "contact_phone", current[: -len(ending)] + ending)
+
+
 def _swapped(text: str, state: IntakeState) -> Command | None:
     """The one field given before that holds the word said wrong, with the right word in its place."""
     match = _NOT_X_BUT_Y.search(text)
@@ -359,13 +387,23 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
         return None
     field, value = holding[0]
     after = value[value.index(wrong) + len(wrong) :]
+    if field == "site_address" and re.search(r"(?:[路街道巷弄]|大道)[0-9一二三四五六七八九十]+号", right):
+        # 「不是通达路 是临沂市兰山区金雀山路61号」: the street and number said whole, in the old one's place
+        corrected = fields.address(fields.amended_address(value, right))
+        return Command(Do.CORRECT, field, corrected) if corrected else None
     if len(right) > len(wrong) and after[:1] == right[len(wrong) : len(wrong) + 1]:
         right = right[: len(wrong)]  # 「是试剂针撞了」 for 「样本针撞针了」: the word, not the rest again
-    corrected = fields.VALIDATORS[field](value.replace(wrong, right, 1))
+    amended = value.replace(wrong, right, 1)
+    told_on = text[match.end() :].strip(" ，,。；;！!")
+    if field == "fault_description" and re.search(f"[{fields.HAN}]", told_on):
+        # 「不是电极漂移 是进样针堵咧 吸不上样 一直报吸样失败」: what follows the right word tells it on
+        amended = "，".join([amended, *(p for p in re.split(r"[，,。；;\s]+", told_on) if p)])
+    corrected = fields.VALIDATORS[field](amended)
     return Command(Do.CORRECT, field, corrected) if corrected else None
 
 
 _IN_NUMBERS = "0123456789-－"  # 「0416 - 318 7620」: one number
+_SPOKEN_GROUP = "[零〇一幺二两三四五六七八九]{3,}"
 
 
 # 「1、」「2.」「（3）」 before the parts of a report written as a list: no part of any value.
@@ -385,6 +423,8 @@ def _punctuated(text: str) -> str:
             re.fullmatch(_LABEL, before, re.IGNORECASE)
             or (before[-1] in _IN_NUMBERS and word[0] in _IN_NUMBERS)
             or (re.fullmatch(r"[A-Za-z]{1,3}", before) and word[0].isdigit())  # 「bg 2503 1729」
+            # 「幺三九 四五二七 零八六三」: a number read out in groups
+            or (re.search(f"{_SPOKEN_GROUP}$", before) and re.match(_SPOKEN_GROUP, word))
         )
         paused += (" " if joined else "，") + word
     return _SPOKEN_DIGITS_END.sub("，", _SPOKEN_CUES.sub("，", paused))
@@ -397,7 +437,8 @@ def declines_checks(text: str) -> bool:
 
 def _at_readback(text: str, intent: str | None, found: list[Command]) -> list[Command]:
     cancels = bool(_CANCEL_WORDS.search(text)) or intent == "cancel"
-    agrees = bool(_AGREE_WORDS.search(text)) or only_agrees(text)
+    agrees = bool(_AGREE_WORDS.search(text) or _NO_PROBLEM.search(text) or _THAT_IS_IT.search(text))
+    agrees = agrees or only_agrees(text)
     if cancels and agrees:
         return [Command(Do.CANCEL_OR_SUBMIT)]
     if found:
@@ -590,8 +631,10 @@ def _read_report(
 
 
 # 「…检验科，葛玉梅，13700915273，…」: a name said on its own right before a phone in a report.
+# Also stuck to the department before it: 「…凤凰医院检验科马秀英 电话13895087431」.
 _NAME_BEFORE_PHONE = re.compile(
-    r"(?:^|[，,；;。\s])([\u4e00-\u9fff]{2,4})[，,\s]*(?=1[3-9]\d{9}|0\d{2,3}-?\d{7,8})"
+    r"(?:^|[，,；;。\s]|(?<=[科室]))([\u4e00-\u9fff]{2,4})[，,\s]*(?:电话|手机|联系电话)?(?:是|号码?是?)?[：:\s]*"
+    r"(?=1[3-9]\d{9}|0\d{2,3}-?\d{7,8})"
 )
 
 
@@ -665,11 +708,16 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
     boundary = (
         r"(?:[，,；;。\n]+|\s+)(?=\s*(?:" + _LABEL + r")\s*(?:是|为)?[：:\s])"
         r"|[，,；;。\n]+(?=(?:" + _GLUED + r")(?!那|这|不对|错|改|写|说|有误|的)[\u4e00-\u9fffA-Za-z0-9])"
+        # 「…输血科 不是检验科 还有名字是皇甫莉」: a second field corrected in the same breath
+        r"|[，,；;。\s]*(?:还有|另外|再就是|再有|以及)[，,\s]*(?=(?:" + _LABEL + r"))"
     )
     segments = _glued_segments(text, catalogue) or [s for s in re.split(boundary, text) if s.strip()]
     commands = []
     for segment in segments:
         match = _SEGMENT.match(segment) if len(segments) > 1 else None
+        correction = _CORRECTION.search(segment) if match else None
+        if correction and (correction.group(2) or "").strip() not in ("", "是", "为", "写"):
+            match = None  # 「电话写错了，还有地址是…」: this part corrects, the next one labels
         if match is None:
             match = _CORRECTION.search(segment)
             if match is None:

@@ -63,6 +63,11 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         ("那咋办", None),
         ("那就这样吧", None),
         ("那算了", None),
+        # which devices to report, said to the name question
+        ("两台都报", None),
+        # a role said before the name
+        ("助理仝晓东", "仝晓东"),
+        ("进修生马丽", "马丽"),
         # Waiting, not a name.
         ("等一下", None),
         ("稍等", None),
@@ -148,6 +153,10 @@ def test_a_department_ends_like_one(text: str, wanted: str | None) -> None:
         ("对 两台都报", None),
         ("两个都修吧", None),
         ("两台都停了，急诊在等", "两台都停了，急诊在等"),
+        # the question left open, and a yes with a particle
+        ("这个跳过吧 我说不好 主任不在", None),
+        ("对的 提交嘛", None),
+        ("门诊的生化慢一点", "门诊的生化慢一点"),
     ],
 )
 def test_a_clinical_impact_is_words_not_a_number(text: str, wanted: str | None) -> None:
@@ -232,3 +241,18 @@ def test_the_name_a_caller_gives_inside_a_report(text: str, name: str) -> None:
 
 def test_a_colleague_reporting_is_named_after_the_word_colleague() -> None:
     assert fields.person_in("我是她同事任杰 13598203347 BC71000001这台还是堵孔 报修") == "任杰"
+
+
+@pytest.mark.parametrize(
+    ("current", "said", "wanted"),
+    [
+        ("赤峰市红山区哈达街14号", "哈达街41号", "赤峰市红山区哈达街41号"),
+        ("赤峰市红山区哈达街14号", "41号", "赤峰市红山区哈达街41号"),
+        # another street said whole: the building and floor stay
+        ("红旗区平原路8号门诊楼三楼", "新乡市红旗区胜利路120号", "新乡市红旗区胜利路120号门诊楼三楼"),
+        ("红旗区平原路8号门诊楼三楼", "新乡市红旗区胜利路120号急诊楼", "新乡市红旗区胜利路120号急诊楼"),
+        ("许昌市魏都区健康路1号", "许昌市魏都区文峰路27号", "许昌市魏都区文峰路27号"),
+    ],
+)
+def test_a_corrected_address_keeps_what_was_not_corrected(current: str, said: str, wanted: str) -> None:
+    assert fields.amended_address(current, said) == wanted

@@ -187,6 +187,10 @@ def _command(row):
     [
         ("算了，对", "registration_confirmed", "cancel_or_submit"),
         ("算了算了，就这样提交吧", "registration_confirmed", "cancel_or_submit"),
+        # never-mind said with a yes in other words: asked, never cancelled
+        ("算了算了 就这么着吧 没毛病", "registration_confirmed", "cancel_or_submit"),
+        ("算了 是的是的", "registration_confirmed", "cancel_or_submit"),
+        ("就这么办吧", "registration_confirmed", "confirm"),
         ("对", "registration_confirmed", "confirm"),
         ("嗯呐", "registration_confirmed", "confirm"),
         ("木有问题 提交", "registration_confirmed", "confirm"),
@@ -224,7 +228,14 @@ def test_a_cancelled_registration_can_be_restored(text, catalogue, rules) -> Non
 
 @pytest.mark.parametrize(
     "text",
-    ["啊？我没说取消啊，我说对，提交", "别取消，提交", "我没让你取消啊 信息是对的 提交", "没说取消 都对"],
+    [
+        "啊？我没说取消啊，我说对，提交",
+        "别取消，提交",
+        "我没让你取消啊 信息是对的 提交",
+        "没说取消 都对",
+        "领导说还是得报 刚才那张直接提交就行",
+        "提交吧 我意思是信息没问题",
+    ],
 )
 def test_a_registration_restored_and_confirmed_in_one_breath(text, catalogue, rules) -> None:
     assert commands(text, None, catalogue, rules, cancelled=True) == [
@@ -286,6 +297,11 @@ def test_a_free_text_report_fills_what_it_names(catalogue, rules) -> None:
             },
         ),
         ("我们急诊化验室的血气分析仪开不了机", {"department": "急诊化验室"}),
+        # the name stuck to the department, the phone after it
+        (
+            "开封市祥符区第二医院生化室贾小燕 手机13603785521 生化仪比色杯清洗站漏水",
+            {"department": "生化室", "contact_person": "贾小燕", "contact_phone": "13603785521"},
+        ),
         ("信阳市 光华医院 检验科 血球仪不开机", {"hospital": "信阳市光华医院", "department": "检验科"}),
     ],
 )
@@ -1009,3 +1025,48 @@ def test_a_report_said_in_passing_keeps_its_department_and_a_fault_without_fille
     found = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
     assert found["department"] == "免疫科" and found["contact_person"] == "覃卫国"
     assert found["fault_description"] == "发光仪MS-600，加样针老是报液面探测失败"
+
+
+def test_the_end_of_a_phone_said_again_replaces_only_those_digits(catalogue, rules) -> None:
+    for text in ("电话后四位是2354 我刚才说颠倒了", "手机最后两位应该是54", "号码后四位 二三五四"):
+        found = commands(text, READBACK, catalogue, rules, values=FULL)
+        assert found == [("correct", "contact_phone", "13939012354")], text
+
+
+def test_a_street_said_whole_in_place_of_another_keeps_the_building(catalogue, rules) -> None:
+    values = {**FULL, "site_address": "魏都区健康路1号门诊楼三楼"}
+    found = commands("不是健康路 是许昌市魏都区文峰路27号", READBACK, catalogue, rules, values=values)
+    assert found == [("correct", "site_address", "许昌市魏都区文峰路27号门诊楼三楼")]
+
+
+def test_a_fault_said_wrong_takes_all_that_is_told_after_the_right_word(catalogue, rules) -> None:
+    found = commands(
+        "不是样本针 是试剂针撞了 一直报Z轴报警 复位不了", READBACK, catalogue, rules, values=FULL
+    )
+    assert found[0][:2] == ("correct", "fault_description")
+    assert "试剂针" in found[0][2] and "复位不了" in found[0][2] and "不是" not in found[0][2]
+
+
+def test_two_fields_corrected_in_one_breath(catalogue, rules) -> None:
+    found = commands(
+        "哦 科室说错了 我们是生化室 不是急诊检验室 另外名字是冯韬 三点水的那个韬",
+        READBACK,
+        catalogue,
+        rules,
+        values=FULL,
+    )
+    assert ("correct", "department", "生化室") in found
+    assert ("correct", "contact_person", "冯韬") in found
+
+
+def test_a_phone_read_out_in_groups_of_chinese_digits(catalogue, rules) -> None:
+    text = (
+        "喂 我是许昌市中心医院检验科的 我姓阎 阎立新 电话幺五八 三七六二 零九四一 "
+        "我们那台生化仪样本针撞了 直接派人"
+    )
+    assert (
+        values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))[
+            "contact_phone"
+        ]
+        == "15837620941"
+    )
