@@ -916,8 +916,14 @@ def _flow_events(
         # Asked or not, the serial stays empty; another question asked is asked again.
         dispatcher.utter_message(text=say("serial_skipped"))
         flags = sorted({*(tracker.get_slot("intake_flags") or []), "serial_not_given"})
-        again = [] if requested == "serial_number" else [SlotSet(requested, None)]
-        return [SlotSet("serial_number", NOT_GIVEN), SlotSet("intake_flags", flags), *again]
+        said_too = {f: v for f, v in values_of(commands).items() if f != "serial_number" and v}
+        again = [] if requested in ("serial_number", *said_too) else [SlotSet(requested, None)]
+        return [
+            SlotSet("serial_number", NOT_GIVEN),
+            SlotSet("intake_flags", flags),
+            *again,
+            *(SlotSet(f, v) for f, v in said_too.items()),
+        ]
     again = [c.field for c in commands if c.do is Do.ASK_AGAIN and c.field]
     if again and not values_of([c for c in commands if c.do is not Do.ASK_AGAIN]):
         dispatcher.utter_message(text=say("intake_ask_again", label=FIELD_LABELS.get(again[0], again[0])))

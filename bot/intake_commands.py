@@ -263,9 +263,13 @@ def interpret(
         and not _HAND_OFF.search(text)
         and not normalise_serial(text)  # 「序列号GF23110582 … 直接派人」 gives it
     ):
-        return [
-            Command(Do.SKIP, "serial_number")
-        ]  # 「没空找，直接派人」 asks for an engineer, not an operator
+        # 「没空找，直接派人」 asks for an engineer, not an operator; what else it says is kept
+        said_too = [
+            c
+            for c in _fields(message, state, catalogue, rules)
+            if c.field != "serial_number" and c.do in (Do.SET, Do.CORRECT)
+        ]
+        return [Command(Do.SKIP, "serial_number"), *said_too]
     if _HAND_OFF.search(text) or (message.intent == "request_human" and not wants_engineer):
         return [Command(Do.HAND_OFF)]
     if _LEAVE.search(text):
@@ -506,7 +510,7 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         value = impact.label if starting else fields.clinical_impact(text)
         if value and (starting or state.values.get("clinical_impact") != value):
             _put(found, Command(Do.SET if starting else Do.CORRECT, "clinical_impact", value))
-    _read_answer(message, state, found, labelled=bool(labelled), impact_said=impact is not None)
+    _read_answer(message, state, found, rules, labelled=bool(labelled), impact_said=impact is not None)
     if impact and not starting and state.requested not in (None, READBACK, "clinical_impact"):
         _impact_in_passing(text, state, found, rules)
     phone = found.get("contact_phone")
@@ -524,16 +528,20 @@ def _impact_in_passing(text: str, state: IntakeState, found: dict[str, Command],
     own."""
     if "clinical_impact" in found or state.values.get("clinical_impact") not in (None, "", NOT_GIVEN):
         return
-    given = [str(c.value) for c in found.values() if c.value]
-    # Every part that says one (「血铅做不成 不急 这周来就行」: both, so that 不急 is not lost)
+    value = _impact_said(text, [str(c.value) for c in found.values() if c.value], rules)
+    if value:
+        _put(found, Command(Do.SET, "clinical_impact", value))
+
+
+def _impact_said(text: str, given: list[str], rules: TriageRules) -> str | None:
+    """Every part of a message that states an impact, none that gives another field (「血铅做不成 不急 这周
+    来就行」: both, so that 不急 is not lost; 「序列号没看 直接派人吧 门诊的血常规全停了」: the last)."""
     said = [
         part
         for part in re.split(r"[，,；;。！!\s]+", text)
         if part and not any(part in value or value in part for value in given) and rules.impact_of(part)
     ]
-    value = fields.clinical_impact("，".join(said)) if said else None
-    if value:
-        _put(found, Command(Do.SET, "clinical_impact", value))
+    return fields.clinical_impact("，".join(said)) if said else None
 
 
 def _put(found: dict[str, Command], command: Command) -> None:
@@ -647,7 +655,13 @@ _A_REPORT_AGAIN = 3  # fields a later message gives besides the fault for its sy
 
 
 def _read_answer(
-    message: Message, state: IntakeState, found: dict[str, Command], *, labelled: bool, impact_said: bool
+    message: Message,
+    state: IntakeState,
+    found: dict[str, Command],
+    rules: TriageRules,
+    *,
+    labelled: bool,
+    impact_said: bool,
 ) -> None:
     """The answer to the question asked; else the other fields its parts fit, an impact said ahead of its
     question, or the name among a contact reply's parts."""
@@ -669,7 +683,7 @@ def _read_answer(
     if asked_other and not found and impact_said and _may_fill(state, "clinical_impact"):
         # 「重金属检测暂停了」 said when the name is asked: the impact, ahead of its question (the name is
         # asked again)
-        value = fields.clinical_impact(text)
+        value = _impact_said(text, [], rules) or fields.clinical_impact(text)
         if value:
             _put(found, Command(Do.SET, "clinical_impact", value))
     if (

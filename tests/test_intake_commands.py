@@ -1070,3 +1070,22 @@ def test_a_phone_read_out_in_groups_of_chinese_digits(catalogue, rules) -> None:
         ]
         == "15837620941"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("铭牌没去看 你们直接派人吧 住院部的血常规全停了", {"clinical_impact": "住院部的血常规全停了"}),
+        (
+            "找不着 直接派人 联系人乌兰 13947650011",
+            {"contact_person": "乌兰", "contact_phone": "13947650011"},
+        ),
+    ],
+)
+def test_what_is_said_with_a_skipped_serial_is_kept(text, kept, catalogue, rules) -> None:
+    values = {
+        k: v for k, v in FULL.items() if k not in ("serial_number", "clinical_impact", "contact_person")
+    }
+    found = commands(text, "serial_number", catalogue, rules, values={**values, "contact_phone": None})
+    assert found[0] == ("skip", "serial_number", None)
+    assert {field: value for _, field, value in found[1:]} == kept
