@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import caller_of_tracker, latest_message, shown_device
+from actions.common import CALLER_SLOTS, caller_of_tracker, latest_message, shown_device
 from actions.knowledge import answer_question
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up
@@ -23,6 +23,7 @@ from bot.clock import utc_now
 from bot.context import TICKETS, Lookup, asks_about_booking, books_again, ordinal_in, warranty_follow_up
 from bot.db import session_scope
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
+from bot.intake_commands import IntakeState, read_fields, values_of
 from bot.policy import current_policy
 from bot.replies import NOT_GIVEN
 from bot.submission import note_repeat_report
@@ -67,8 +68,11 @@ class ActionFollowUp(Action):
             return await ActionChangeTicket().run(dispatcher, tracker, domain)
         if ordinal_in(message.text) is not None and lookup is not None and lookup.kind == TICKETS:
             return await ActionCheckTicket().run(dispatcher, tracker, domain)
+        # 「你好 延吉市布尔哈通医院 检验科 我叫金美玉 电话139…」 before saying what for: kept for what is next
+        said = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
+        who = {slot: said[slot] for slot in CALLER_SLOTS if said.get(slot)}
         dispatcher.utter_message(response="utter_clarify_inform")
-        return []
+        return [SlotSet(slot, value) for slot, value in who.items()]
 
 
 async def request_follow_up(

@@ -186,10 +186,22 @@ def department_in(text: str) -> str | None:
         if start not in starts and not (match and compact[match.end() : match.end() + 1] in ("的", "")):
             continue
         if match and not _NOT_IN_DEPARTMENTS.search(match.group(0)):
-            value = department(match.group(0))
+            value = department(_longest_department(compact, start) or match.group(0))
             if value:
                 return value
     return None
+
+
+def _longest_department(text: str, start: int) -> str | None:
+    """「儿科化验室」, not 「儿科」: the longest department name that starts there."""
+    found = None
+    for end in range(start + 2, min(len(text), start + 12) + 1):
+        said = text[start:end]
+        if _NOT_IN_DEPARTMENTS.search(said):
+            break
+        if _DEPARTMENT.match(said) and department(said):
+            found = said
+    return found
 
 
 # A caller who says who they are in a report: 「我是…检验科的刘燕，」「我叫王敏」「联系人马晓东」「同事郑阳」.
@@ -294,7 +306,7 @@ def address(text: str) -> str | None:
         return None  # 「袁国栋」: a name, though 栋 is a place word; 「…多久能到？我们在县里」: a question
     value = _FILLER_PHRASES.sub("", text.strip())
     value = strip_around(value)
-    value = re.sub(r"^(?:地址|地点|位置)(?:是|在)?[：:\s]*", "", value)
+    value = re.sub(r"^(?:医院|单位|设备|机器)?(?:地址|地点|位置|地方)(?:是|在)?[：:\s]*", "", value)
     value = strip_around(_SAYING.sub("", value))
     if not value or _NO_ADDRESS.search(value) or department(value):
         return None

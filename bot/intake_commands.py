@@ -22,6 +22,7 @@ from bot.intake import (
     CHINESE_DIGITS,
     CONTACT_QUESTIONS,
     DIGRESSIONS,
+    MODEL_CODE,
     Message,
     catalogue_device,
     device_mentions,
@@ -102,6 +103,9 @@ LABELS = {
     "装机地址": "site_address",
     "设备地址": "site_address",
     "详细地址": "site_address",
+    "医院地址": "site_address",
+    "单位地址": "site_address",
+    "地方": "site_address",  # 「地方是临沂市…」 on the phone
     "故障现象": "fault_description",
     "故障描述": "fault_description",
     "故障": "fault_description",
@@ -277,6 +281,10 @@ def interpret(
     found = _fields(message, state, catalogue, rules)
     swapped = _swapped(text, state) or (None if found else _fault_said_again(text, state, catalogue))
     if swapped and swapped.field not in {c.field for c in found}:
+        # 「名字不对 不是康华 是康和」: the word said wrong is the hospital's, so 「名字」 meant its name,
+        # not the contact's; the right word fills no other field.
+        right = _NOT_X_BUT_Y.search(text)
+        found = [c for c in found if not (right and c.value and str(c.value) in right.group(2))]
         found.append(swapped)
     ending = _phone_ending_said(text, state)
     if ending and "contact_phone" not in {c.field for c in found}:
@@ -329,7 +337,7 @@ _SPOKEN_DIGITS_END = re.compile(
 
 # A part of a report that says another field (「电话是幺三九…」「地址是…」), whatever its value reads like.
 _FIELD_CUE = re.compile(
-    r"^\s*(?:我是|我叫|我姓|(?:联系|手机|电话)(?:号码?)?是|联系人|电话|手机|序列号|编号是|地址)"
+    r"^\s*(?:我是|我叫|我姓|(?:联系|手机|电话)(?:号码?)?是|联系人|电话|手机|序列号|编号是|地址|地方(?:是|在))"
 )
 
 
@@ -597,7 +605,9 @@ def _read_report(
         department = fields.department_in(text)
         if department:
             _put(found, Command(Do.SET, "department", department))
-    if starting or (state.requested in CONTACT_QUESTIONS and _may_fill(state, "contact_person")):
+    if starting or _may_fill(state, "contact_person"):
+        # 「行 我叫郗文涛 电话…」 to any question: who they say they are (a name without its cue only in the
+        # opening report)
         person = fields.person_in(text) or (_name_before_phone(text) if starting else None)
         tagged = found.get("contact_person")
         if person and (tagged is None or (person != tagged.value and person.startswith(str(tagged.value)))):
@@ -883,11 +893,24 @@ def _entities(message: Message, state: IntakeState, catalogue: Catalogue, text: 
             checked = fields.department(complete_from(value, text, fields.department_in))
         if checked:
             commands.append(Command(Do.SET, target, checked))
-    if _may_fill(state, "device"):
-        device = _device(message, catalogue)
-        if device:
-            commands.append(Command(Do.SET, "device", device))
+    device = _device(message, catalogue)
+    if device and (
+        _may_fill(state, "device") or _refines(str(state.values.get("device")), device, catalogue)
+    ):
+        commands.append(Command(Do.SET, "device", device))
     return commands
+
+
+def _refines(known: str, said: str, catalogue: Catalogue) -> bool:
+    """「机器是UA-900」 after 「尿液分析仪报修」: a model of the type given, which names the device better;
+    another type, or another model, is a device in passing and changes nothing."""
+    known_type = catalogue.type_in_text(known)
+    return (
+        known_type is not None
+        and not MODEL_CODE.search(known)
+        and bool(MODEL_CODE.search(said))
+        and catalogue.type_in_text(said) == known_type
+    )
 
 
 def complete_from(value: str, text: str, find: Callable[[str], str | None] = fields.hospital) -> str:

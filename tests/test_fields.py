@@ -256,3 +256,15 @@ def test_a_colleague_reporting_is_named_after_the_word_colleague() -> None:
 )
 def test_a_corrected_address_keeps_what_was_not_corrected(current: str, said: str, wanted: str) -> None:
     assert fields.amended_address(current, said) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("延安市宝塔山医院儿科化验室 额是化验室的惠小丽", "儿科化验室"),
+        ("许昌市中心医院检验科的刘燕", "检验科"),
+        ("我们急诊化验室的KR-800", "急诊化验室"),
+    ],
+)
+def test_the_department_named_in_passing_is_the_whole_name(text: str, wanted: str) -> None:
+    assert fields.department_in(text) == wanted

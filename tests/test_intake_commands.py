@@ -1089,3 +1089,38 @@ def test_what_is_said_with_a_skipped_serial_is_kept(text, kept, catalogue, rules
     found = commands(text, "serial_number", catalogue, rules, values={**values, "contact_phone": None})
     assert found[0] == ("skip", "serial_number", None)
     assert {field: value for _, field, value in found[1:]} == kept
+
+
+def test_a_homophone_in_the_hospital_said_with_its_name_is_no_contact(catalogue, rules) -> None:
+    values = {**FULL, "hospital": "许昌市康华医院"}
+    found = commands("名字不对 不是康华 是康和 和平的和", READBACK, catalogue, rules, values=values)
+    assert found == [("correct", "hospital", "许昌市康和医院")]
+
+
+def test_a_model_of_the_type_given_names_the_device_better(catalogue, rules) -> None:
+    values = {"device": "尿液分析仪", "contact_person": "冯涛"}
+    refined = commands("机器是UA-900 尿沉渣一直报气泡", "fault_description", catalogue, rules, values=values)
+    assert ("set", "device", "尿液分析仪 UA-900") in refined
+    other = commands("生化仪KR-800也有点问题", "fault_description", catalogue, rules, values=values)
+    assert not [c for c in other if c[1] == "device"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "俺是临沂市沂河康复医院化验室的 尿机不吸样了 地方是临沂市兰山区沂河路128号 门诊楼三楼 直接派人",
+        "我们是太原市晋阳湖医院免疫室的，发光仪撞针了。医院地址太原市晋源区晋阳湖路17号，直接派工程师。",
+    ],
+)
+def test_an_address_said_with_the_words_for_a_place(text, catalogue, rules) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["site_address"].endswith("号") or "号，" in values["site_address"]
+    assert "地方" not in values["fault_description"] and "地址" not in values["fault_description"]
+
+
+def test_a_name_said_with_its_cue_to_another_question_is_taken(catalogue, rules) -> None:
+    values = {k: v for k, v in FULL.items() if k not in ("contact_person", "site_address")}
+    found = commands(
+        "行 我叫郗文涛 地址许昌市魏都区健康路1号", "site_address", catalogue, rules, values=values
+    )
+    assert ("set", "contact_person", "郗文涛") in found

@@ -52,6 +52,19 @@ async def test_details_with_nothing_before_are_asked_about(database, dispatcher,
     assert dispatcher.messages[0]["response"] == "utter_clarify_inform"
 
 
+async def test_who_the_caller_is_said_before_what_for_is_kept(database, dispatcher, domain) -> None:
+    events = await ActionFollowUp().run(
+        dispatcher,
+        make_tracker("喂 通辽市科尔沁仁心医院 生化室 我叫包金花 电话13904758812", "inform"),
+        domain,
+    )
+    assert dispatcher.messages[0]["response"] == "utter_clarify_inform"
+    assert {
+        k: v for k, v in slot_values(events).items() if k in ("hospital", "department", "contact_person")
+    } == {"hospital": "通辽市科尔沁仁心医院", "department": "生化室", "contact_person": "包金花"}
+    assert slot_values(events)["contact_phone"] == "13904758812"
+
+
 async def test_the_second_ticket_of_a_look_up(database, dispatcher, domain) -> None:
     first, second = make_ticket(database, "a").number, make_ticket(database, "b").number
     contact_of_every_hospital(database)
