@@ -283,8 +283,9 @@ def interpret(
     if swapped and swapped.field not in {c.field for c in found}:
         # 「名字不对 不是康华 是康和」: the word said wrong is the hospital's, so 「名字」 meant its name,
         # not the contact's; the right word fills no other field.
-        right = _NOT_X_BUT_Y.search(text)
-        found = [c for c in found if not (right and c.value and str(c.value) in right.group(2))]
+        said = _NOT_X_BUT_Y.search(text)
+        right = (said.group(2) or said.group(4)) if said else ""
+        found = [c for c in found if not (right and c.value and str(c.value) in right)]
         found.append(swapped)
     ending = _phone_ending_said(text, state)
     if ending and "contact_phone" not in {c.field for c in found}:
@@ -342,8 +343,10 @@ _FIELD_CUE = re.compile(
 
 
 # 「刚才说错了，不是样本针，是试剂针撞了」: a word of what was given, said wrong, without naming its field.
+# 「那台机器不在门诊化验室 在住院部的检验科」: where it is, said wrong, the same way.
 _NOT_X_BUT_Y = re.compile(
     r"不是([^，,。；;！!？?\s]{1,12}?)[，,。\s]*(?:而|其实|应该)?是([^，,。；;！!？?\s]{1,20})"
+    r"|不在([^，,。；;！!？?\s]{1,12}?)[，,。\s]*(?:而|其实|应该)?(?:是)?在([^，,。；;！!？?\s]{1,20})"
 )
 
 
@@ -386,7 +389,8 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
     match = _NOT_X_BUT_Y.search(text)
     if match is None:
         return None
-    wrong, right = match.group(1), re.sub(r"[了啊吧呀的哈啦嘛哩咧]+$", "", match.group(2))
+    wrong = match.group(1) or match.group(3)
+    right = re.sub(r"[了啊吧呀的哈啦嘛哩咧]+$", "", match.group(2) or match.group(4))
     holding = [
         (field, str(value))
         for field, value in state.values.items()
@@ -399,6 +403,8 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
         return None
     field, value = holding[0]
     after = value[value.index(wrong) + len(wrong) :]
+    if field == "department":
+        right = right.replace("的", "")  # 「在住院部的检验科」
     if field == "site_address" and re.search(r"(?:[路街道巷弄]|大道)[0-9一二三四五六七八九十]+号", right):
         # 「不是通达路 是临沂市兰山区金雀山路61号」: the street and number said whole, in the old one's place
         corrected = fields.address(fields.amended_address(value, right))

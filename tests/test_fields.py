@@ -219,6 +219,7 @@ def test_phones_mobile_and_landline(text: str, wanted: str | None) -> None:
     [
         ("序列号BC25110236的血球仪老报堵孔，先教我怎么弄", "血球仪老报堵孔"),
         ("发光仪加样针撞了，你先带我看一下", "发光仪加样针撞了"),
+        ("原子吸收火焰点不着，你们先电话里指导一下", "原子吸收火焰点不着"),
     ],
 )
 def test_asking_to_be_walked_through_is_no_part_of_the_fault(text: str, fault: str) -> None:

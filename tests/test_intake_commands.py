@@ -1124,3 +1124,10 @@ def test_a_name_said_with_its_cue_to_another_question_is_taken(catalogue, rules)
         "行 我叫郗文涛 地址许昌市魏都区健康路1号", "site_address", catalogue, rules, values=values
     )
     assert ("set", "contact_person", "郗文涛") in found
+
+
+def test_where_the_device_is_said_wrong_corrects_the_department(catalogue, rules) -> None:
+    found = commands(
+        "哎我搞错了 机器不在急诊检验室 在住院部的生化室", READBACK, catalogue, rules, values=FULL
+    )
+    assert found == [("correct", "department", "住院部生化室")]
