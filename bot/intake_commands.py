@@ -283,8 +283,8 @@ def interpret(
     if swapped and swapped.field not in {c.field for c in found}:
         # 「名字不对 不是康华 是康和」: the word said wrong is the hospital's, so 「名字」 meant its name,
         # not the contact's; the right word fills no other field.
-        said = _NOT_X_BUT_Y.search(text)
-        right = (said.group(2) or said.group(4)) if said else ""
+        wrong_said = _NOT_X_BUT_Y.search(text)
+        right = (wrong_said.group(2) or wrong_said.group(4)) if wrong_said else ""
         found = [c for c in found if not (right and c.value and str(c.value) in right)]
         found.append(swapped)
     ending = _phone_ending_said(text, state)
