@@ -279,6 +279,9 @@ def interpret(
     if _LEAVE.search(text):
         return [Command(Do.LEAVE)]
     found = _fields(message, state, catalogue, rules)
+    if message.intent in DIGRESSIONS and state.values.get("serial_number") not in (None, "", NOT_GIVEN):
+        # 「顺便问下 我们那台生化HX26020455还在保修期吗」: another device asked about, not the one reported
+        found = [c for c in found if c.field not in ("serial_number", "device")]
     swapped = _swapped(text, state) or (None if found else _fault_said_again(text, state, catalogue))
     if swapped and swapped.field not in {c.field for c in found}:
         # 「名字不对 不是康华 是康和」: the word said wrong is the hospital's, so 「名字」 meant its name,

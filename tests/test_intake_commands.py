@@ -1131,3 +1131,15 @@ def test_where_the_device_is_said_wrong_corrects_the_department(catalogue, rules
         "哎我搞错了 机器不在急诊检验室 在住院部的生化室", READBACK, catalogue, rules, values=FULL
     )
     assert found == [("correct", "department", "住院部生化室")]
+
+
+def test_a_serial_in_a_question_about_another_device_leaves_the_report_alone(catalogue, rules) -> None:
+    found = commands(
+        "对了顺便问下 我们科那台发光仪MS25080632还在保修期吗",
+        "site_address",
+        catalogue,
+        rules,
+        values=FULL,
+        intent="check_warranty",
+    )
+    assert not [c for c in found if c[1] in ("serial_number", "device")]
