@@ -54,7 +54,7 @@ from bot.intake import (
     serials_in,
     symptom_text,
 )
-from bot.intake_commands import Command, Do, IntakeState, declines_checks, interpret, values_of
+from bot.intake_commands import Command, Do, IntakeState, declines_checks, interpret, read_fields, values_of
 from bot.journal import ticket_journal
 from bot.knowledge.guidance import GuideLibrary, GuideProgress, Outcome, asks_for_engineer, guide_decision
 from bot.ops.after_hours import AfterHoursCall
@@ -287,6 +287,14 @@ def _walk_left(message: Message, tracker: Tracker) -> list[EventType]:
     """The walk left for an engineer, with whatever else the caller says of the registration (an impact
     given before stands)."""
     given = _fields_given_during_walk(message, leaving=not tracker.get_slot("clinical_impact"))
+    # 「那就派人吧 包头市青山医院生化室 朝鲁 139… KR-1500 …」: the rest of the registration, read as a report
+    state = intake_state(tracker)
+    said = values_of(
+        read_fields(message, IntakeState(None, state.values), current_catalogue(), current_rules())
+    )
+    for field in ("hospital", "department", "contact_person", "contact_phone", "site_address", "device"):
+        if said.get(field) and not state.values.get(field):
+            given.setdefault(field, said[field])
     return [*(SlotSet(field, value) for field, value in given.items()), SlotSet("guide_step_answer", STOPPED)]
 
 

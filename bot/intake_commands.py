@@ -250,9 +250,8 @@ def interpret(
     text = message.text.strip()
     if fields.is_payload(text) or not text:
         return []  # a button says which request, never what a field holds
-    spoken = _punctuated(_LIST_MARKER.sub("", corrected_typos(text)))
-    if spoken != text:
-        text, message = spoken, Message(spoken, message.intent, message.entities)
+    message = _as_read(message)
+    text = message.text
     if state.cancelled and _RESTORE.search(text):
         # 「我没让你取消啊 信息是对的 提交」: back, and confirmed in the same breath
         # 「等等 我说错了 还是要报的…」: what was said wrong is the cancel
@@ -495,7 +494,18 @@ def read_fields(
     reads them, without the commands that steer a registration (for the contact form, which has none)."""
     if fields.is_payload(message.text.strip()):
         return []  # a button says which request, never what a field holds
-    return _fields(message, state, catalogue, rules)
+    return _fields(_as_read(message), state, catalogue, rules)
+
+
+def _as_read(message: Message) -> Message:
+    """The message with its typos corrected, list markers dropped and a long transcript's pauses as commas."""
+    text = message.text.strip()
+    spoken = _punctuated(_LIST_MARKER.sub("", corrected_typos(text)))
+    return (
+        Message(spoken, message.intent, message.entities)
+        if spoken != text
+        else Message(text, message.intent, message.entities)
+    )
 
 
 def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules) -> list[Command]:
@@ -617,7 +627,8 @@ def _read_report(
     if starting or _may_fill(state, "contact_person"):
         # 「行 我叫郗文涛 电话…」 to any question: who they say they are (a name without its cue only in the
         # opening report)
-        person = fields.person_in(text) or (_name_before_phone(text) if starting else None)
+        report = starting or len(found) >= _A_REPORT_AGAIN
+        person = fields.person_in(text) or (_name_before_phone(text) if report else None)
         tagged = found.get("contact_person")
         if person and (tagged is None or (person != tagged.value and person.startswith(str(tagged.value)))):
             # The caller's own words beat a name NLU cut short (「我是蒲建军」 tagged 「蒲」).

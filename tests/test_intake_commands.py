@@ -1143,3 +1143,17 @@ def test_a_serial_in_a_question_about_another_device_leaves_the_report_alone(cat
         intent="check_warranty",
     )
     assert not [c for c in found if c[1] in ("serial_number", "device")]
+
+
+def test_a_whole_registration_said_to_the_device_question_gives_the_name_before_the_phone(
+    catalogue, rules
+) -> None:
+    text = "定西市安定医院检验科 滕秀兰 13700916485 型号CA-560 序列号CA25040196 地址定西市安定区永定路52号"
+    values = values_of(interpret(Message(text, None, []), IntakeState("device", {}), catalogue, rules))
+    assert values["contact_person"] == "滕秀兰" and values["hospital"] == "定西市安定医院"
+
+
+def test_the_rest_of_a_registration_said_leaving_a_walk_is_read_as_a_report(catalogue, rules) -> None:
+    text = "那就派人吧 包头市青山医院生化室 朝鲁 13900098527 序列号KR24070658 地址包头市青山区幸福路8号"
+    values = values_of(read_fields(Message(text, None, []), IntakeState(None, {}), catalogue, rules))
+    assert values["site_address"] == "包头市青山区幸福路8号" and values["contact_person"] == "朝鲁"
