@@ -270,6 +270,21 @@ def instrument_said(text: str) -> str | None:
     return None
 
 
+# An instrument outside the catalogue named by its kind alone, the way a lab calls it: 「那个糖化仪坏了」.
+_INSTRUMENT_NAMED = re.compile(r"([\u4e00-\u9fff]{1,8}?(?:分析仪|测定仪|仪))(?![器表])")
+_WHOSE = re.compile(r"^.*(?:科|室|中心|病区)(?:里|的)*")  # 「检验科那个…」「科里的…」
+_NO_INSTRUMENT = frozenset({"仪", "分析仪", "测定仪"})
+
+
+def instrument_named(text: str) -> str | None:
+    """A device the catalogue does not know, named without a model (「糖化仪」): kept as said."""
+    for match in _INSTRUMENT_NAMED.finditer(text):
+        name = _BEFORE_INSTRUMENT.sub("", _WHOSE.sub("", match.group(1)))
+        if len(name) >= 2 and name not in _NO_INSTRUMENT:
+            return name
+    return None
+
+
 def model_in_series(text: str, catalogue: Catalogue) -> str | None:
     """A model the catalogue does not list, of a series it knows (「尿沉渣UA-720」): its type and the code."""
     for code in MODEL_CODE.finditer(text):

@@ -27,6 +27,7 @@ from bot.intake import (
     catalogue_device,
     device_mentions,
     digits_only,
+    instrument_named,
     instrument_said,
     model_in_series,
     name_among,
@@ -967,6 +968,7 @@ def _device(message: Message, catalogue: Catalogue) -> str | None:
         or instrument_said(message.text)
         or model_in_series(message.text, catalogue)
         or (mentions[0] if mentions else None)
+        or instrument_named(message.text)
     )
     return with_model_said(device, message.text) if device else None
 

@@ -1157,3 +1157,16 @@ def test_the_rest_of_a_registration_said_leaving_a_walk_is_read_as_a_report(cata
     text = "那就派人吧 包头市青山医院生化室 朝鲁 13900098527 序列号KR24070658 地址包头市青山区幸福路8号"
     values = values_of(read_fields(Message(text, None, []), IntakeState(None, {}), catalogue, rules))
     assert values["site_address"] == "包头市青山区幸福路8号" and values["contact_person"] == "朝鲁"
+
+
+@pytest.mark.parametrize(
+    ("text", "device"),
+    [
+        ("我们检验科那个糖化仪坏了 开机以后压力一直上不去", "糖化仪"),
+        ("科里的酶标仪读数跳得厉害", "酶标仪"),
+        ("我们的仪器坏了 开不了机", None),
+    ],
+)
+def test_an_instrument_outside_the_catalogue_is_kept_as_named(text, device, catalogue, rules) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values.get("device") == device
