@@ -348,6 +348,9 @@ def amended_address(current: str, said: str) -> str:
         r"[0-9一二三四五六七八九十]+号", current
     ):
         return re.sub(r"[0-9一二三四五六七八九十]+号(?!.*号)", said, current)
+    floor = r"[0-9一二三四五六七八九十]+(?:楼|层)"
+    if re.fullmatch(floor, said) and re.search(floor, current):
+        return re.sub(f"{floor}(?!.*{floor})", said, current)  # 「楼层说错了 是六楼」
     # 「新乡市红旗区胜利路120号」 for 「红旗区平原路8号门诊楼三楼」: another street, the same building, floor
     building = re.search(r"[0-9一二三四五六七八九十]+号(.*?(?:楼|层|栋|座|室|病区).*)$", current)
     if building and _ENDS_WITH_STREET_NUMBER.search(said) and building.group(1) not in said:

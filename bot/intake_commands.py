@@ -107,6 +107,7 @@ LABELS = {
     "医院地址": "site_address",
     "单位地址": "site_address",
     "地方": "site_address",  # 「地方是临沂市…」 on the phone
+    "楼层": "site_address",
     "故障现象": "fault_description",
     "故障描述": "fault_description",
     "故障": "fault_description",
@@ -370,9 +371,12 @@ def _fault_said_again(text: str, state: IntakeState, catalogue: Catalogue) -> Co
 
 # 「手机后四位是1947」: the end of the phone given, said again.
 _LAST_DIGITS = re.compile(
-    r"(?:手机|电话|号码|手机号|电话号)?(?:的)?最?后(?:四|4|三|3|两|2|五|5)位(?:数)?(?:是|应该是|改成|改为|为|写成)?"
-    r"[：:\s]*([0-9零〇一幺二两三四五六七八九]{2,5})(?![0-9])"
+    r"(?:手机|电话|号码|手机号|电话号)?(?:的)?最?后(?:四|4|三|3|两|2|五|5|一|1)位(?:数)?(?:是|应该是|改成|改为|为|写成)?"
+    r"[：:\s]*([0-9零〇一幺二两三四五六七八九]{1,5})(?![0-9])"
 )
+
+
+_COUNTS = str.maketrans("一两二三四五", "122345")
 
 
 def _phone_ending_said(text: str, state: IntakeState) -> Command | None:
@@ -382,6 +386,9 @@ def _phone_ending_said(text: str, state: IntakeState) -> Command | None:
     if not match or not current.isdigit():
         return None
     ending = match.group(1).translate(CHINESE_DIGITS)
+    said_count = match.group(0).split("位")[0][-1].translate(_COUNTS)
+    if said_count.isdigit() and int(said_count) != len(ending):
+        return None  # 「后四位是13」: not the digits it says it gives
     if len(ending) >= len(current) or current.endswith(ending):
         return None
     return Command(Do.CORRECT, "contact_phone", current[: -len(ending)] + ending)

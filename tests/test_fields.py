@@ -253,6 +253,8 @@ def test_a_colleague_reporting_is_named_after_the_word_colleague() -> None:
         ("红旗区平原路8号门诊楼三楼", "新乡市红旗区胜利路120号", "新乡市红旗区胜利路120号门诊楼三楼"),
         ("红旗区平原路8号门诊楼三楼", "新乡市红旗区胜利路120号急诊楼", "新乡市红旗区胜利路120号急诊楼"),
         ("许昌市魏都区健康路1号", "许昌市魏都区文峰路27号", "许昌市魏都区文峰路27号"),
+        # the floor said again
+        ("许昌市魏都区健康路1号门诊楼五楼", "六楼", "许昌市魏都区健康路1号门诊楼六楼"),
     ],
 )
 def test_a_corrected_address_keeps_what_was_not_corrected(current: str, said: str, wanted: str) -> None:

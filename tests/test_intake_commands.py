@@ -1027,10 +1027,17 @@ def test_a_report_said_in_passing_keeps_its_department_and_a_fault_without_fille
     assert found["fault_description"] == "发光仪MS-600，加样针老是报液面探测失败"
 
 
-def test_the_end_of_a_phone_said_again_replaces_only_those_digits(catalogue, rules) -> None:
-    for text in ("电话后四位是2354 我刚才说颠倒了", "手机最后两位应该是54", "号码后四位 二三五四"):
-        found = commands(text, READBACK, catalogue, rules, values=FULL)
-        assert found == [("correct", "contact_phone", "13939012354")], text
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("电话后四位是2354 我刚才说颠倒了", "13939012354"),
+        ("手机最后两位应该是54", "13939012354"),
+        ("号码后四位 二三五四", "13939012354"),
+        ("电话最后一位是8", "13939012348"),
+    ],
+)
+def test_the_end_of_a_phone_said_again_replaces_only_those_digits(text, phone, catalogue, rules) -> None:
+    assert commands(text, READBACK, catalogue, rules, values=FULL) == [("correct", "contact_phone", phone)]
 
 
 def test_a_street_said_whole_in_place_of_another_keeps_the_building(catalogue, rules) -> None:
@@ -1170,3 +1177,9 @@ def test_the_rest_of_a_registration_said_leaving_a_walk_is_read_as_a_report(cata
 def test_an_instrument_outside_the_catalogue_is_kept_as_named(text, device, catalogue, rules) -> None:
     values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
     assert values.get("device") == device
+
+
+def test_the_floor_said_wrong_changes_only_the_floor(catalogue, rules) -> None:
+    values = {**FULL, "site_address": "许昌市魏都区健康路1号门诊楼五楼"}
+    found = commands("楼层说错了 是六楼", READBACK, catalogue, rules, values=values)
+    assert found == [("correct", "site_address", "许昌市魏都区健康路1号门诊楼六楼")]
