@@ -284,7 +284,10 @@ def interpret(
         # 「顺便问下 我们那台生化HX26020455还在保修期吗」: another device asked about, not the one reported
         found = [c for c in found if c.field not in ("serial_number", "device")]
     swapped = _swapped(text, state) or (None if found else _fault_said_again(text, state, catalogue))
-    if swapped and swapped.field not in {c.field for c in found}:
+    if swapped and swapped.field not in {c.field for c in found if c.do is not Do.ASK_AGAIN}:
+        found = [
+            c for c in found if c.field != swapped.field
+        ]  # 「医院说错了 不是二院 是三院」 says the value
         # 「名字不对 不是康华 是康和」: the word said wrong is the hospital's, so 「名字」 meant its name,
         # not the contact's; the right word fills no other field.
         wrong_said = _NOT_X_BUT_Y.search(text)
@@ -401,6 +404,10 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
         return None
     wrong = match.group(1) or match.group(3)
     right = re.sub(r"[了啊吧呀的哈啦嘛哩咧]+$", "", match.group(2) or match.group(4))
+    short = [re.fullmatch(r"([一二三四五六七八九十]+)院", said) for said in (wrong, right)]
+    if short[0] and short[1] and f"第{short[0].group(1)}" in str(state.values.get("hospital") or ""):
+        # 「不是二院 是三院」: how a city's 第二人民医院 is called
+        wrong, right = f"第{short[0].group(1)}", f"第{short[1].group(1)}"
     holding = [
         (field, str(value))
         for field, value in state.values.items()

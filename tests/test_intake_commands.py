@@ -1183,3 +1183,9 @@ def test_the_floor_said_wrong_changes_only_the_floor(catalogue, rules) -> None:
     values = {**FULL, "site_address": "许昌市魏都区健康路1号门诊楼五楼"}
     found = commands("楼层说错了 是六楼", READBACK, catalogue, rules, values=values)
     assert found == [("correct", "site_address", "许昌市魏都区健康路1号门诊楼六楼")]
+
+
+def test_a_numbered_hospital_called_by_its_short_name(catalogue, rules) -> None:
+    values = {**FULL, "hospital": "许昌市第二人民医院"}
+    found = commands("医院说错了 不是二院 是三院", READBACK, catalogue, rules, values=values)
+    assert found == [("correct", "hospital", "许昌市第三人民医院")]
