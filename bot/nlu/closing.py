@@ -30,11 +30,12 @@ GOODBYE = "goodbye"
 AFFIRM = "affirm"
 
 _BYE = (
-    r"再见|拜拜|回头见|回头聊|下次再说|先这样(?:吧)?|就这样(?:吧)?|挂了|"
+    r"再见|拜拜|回头见|回头聊|下次再说|先这样(?:吧)?|就这样(?:吧)?|就这些(?:了)?|挂了|bye|seeyou|"
     r"没(?:有)?(?:别的|其他|其它)(?:的)?(?:事|事情|问题|需要)?(?:了)?|没事了|没什么事了|没啥事了"
 )
 _THANKS = (
     r"谢谢(?:你们?|您)?|多谢(?:你们?|您)?|感谢(?:你们?|您)?|谢了|谢啦|感恩|有劳|"
+    r"(?:many)?thanks?(?:you)?(?:alot|somuch|verymuch)?|thx|ty|"
     r"辛苦(?:你们?|您)?(?:了|啦)?|麻烦(?:你们?|您)?了"
 )
 # Said on its own, each of these means 「I understood」 or 「we'll wait」, never a value or a request.

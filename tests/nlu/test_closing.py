@@ -20,6 +20,10 @@ from bot.nlu.closing import ClosingWords, closing_intent
         ("行 麻烦您了", "thank"),
         ("嗯嗯 3q", "thank"),
         ("清楚了，谢了哈", "thank"),
+        ("OK thank you so much", "thank"),  # English chat words
+        ("many thanks", "thank"),
+        ("ok bye", "goodbye"),
+        ("就这些了 谢谢", "goodbye"),
         # nothing more: a goodbye
         ("没其他事了 拜拜", "goodbye"),
         ("就这样吧 谢谢", "goodbye"),
