@@ -256,6 +256,18 @@ def window_of(ticket: Ticket, zone: str) -> CallbackWindow | None:
     return _latest_window(ticket.description or "", ticket.created_at, zone)
 
 
+_SAME = timedelta(minutes=15)
+
+
+def _same_time(said: CallbackWindow, registered: CallbackWindow) -> bool:
+    """「是的 五点以后」 after 「下午五点以后」: the time said again, not a new one (a window counted from a
+    later moment starts a little later)."""
+    if (said.latest is None) != (registered.latest is None):
+        return False
+    ends = said.latest is None or registered.latest is None or abs(said.latest - registered.latest) <= _SAME
+    return ends and abs(said.earliest - registered.earliest) <= _SAME
+
+
 def amend_call_back(
     session: Session,
     number: str,
@@ -280,7 +292,7 @@ def amend_call_back(
         return None
     window = requested_window(text, now, policy.timezone, bare=True)
     before = window_of(ticket, policy.timezone)
-    rescheduled = window is not None and (before is None or window.words != before.words)
+    rescheduled = window is not None and (before is None or not _same_time(window, before))
     if window is not None and rescheduled:
         ticket.description = f"{ticket.description or ''}；{window.words}".lstrip("；")
         schedule_call_back(ticket, window, int(policy.value("deadlines.callback_minutes")))

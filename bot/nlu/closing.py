@@ -40,11 +40,14 @@ _THANKS = (
 )
 # Said on its own, each of these means 「I understood」 or 「we'll wait」, never a value or a request.
 _UNDERSTOOD = (
-    r"知道了|明白了|明白|了解了|了解|懂了|清楚了|收到了?|好的知道|"
+    r"知道|明白|了解|懂了|清楚了|收到|"
     r"(?:那)?(?:我们|我)?(?:就)?等着(?:吧|就是了|就行)?|等(?:你们|您)的?(?:消息|电话|通知)"
 )
 # What may come with them: a yes, a particle, a 那 or 我们 (「那好」「行吧」「嗯嗯」).
-_FILLER = r"好的|好嘞|好|行|可以|嗯+|哦+|噢|喔|ok|okay|那|我们|我|就|了|啊|呀|哈|啦|嘞|呢|吧|的|哟|嘛|呐|哈哈"
+_FILLER = (
+    r"好的|好嘞|好|行|可以|嗯+|哦+|噢|喔|ok|okay|那|我们|我|就|了|"
+    r"啊|呀|哈|啦|嘞|呢|吧|的|哟|嘛|呐|咯|喽|哒|滴"
+)
 _PUNCTUATION = re.compile(r"[\s,，。.!！~～、…?？:：;；\"'“”]+")
 _ANY = re.compile(f"(?:{_BYE})|(?:{_THANKS})|(?:{_UNDERSTOOD})|(?:{_FILLER})", re.IGNORECASE)
 _SAYS_BYE = re.compile(_BYE)

@@ -611,3 +611,19 @@ async def test_when_a_training_suits_is_kept_with_it(database, dispatcher, domai
         dispatcher, make_tracker(said, "inform", slots=slots, active_loop="contact_form"), domain
     )
     assert slot_values(events)["request_text"] == "想约个培训；下周四周五下午都行"
+
+
+async def test_the_same_time_said_again_is_no_new_time(database, dispatcher, domain) -> None:
+    number, slots = await _call_back(dispatcher, domain, "明天下午四点以后给我回电话", "13688241057")
+    dispatcher.messages.clear()
+    tracker = make_tracker(
+        "是的 明天四点以后 联系人叫阿依古丽",
+        "nlu_fallback",
+        slots=slots,
+        events=_after("action_submit_service_request"),
+    )
+    await ActionFollowUp().run(dispatcher, tracker, domain)
+    assert "阿依古丽" in texts(dispatcher) and "改成" not in texts(dispatcher)
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert not any("回电时间" in (e.note or "") for e in ticket.events)

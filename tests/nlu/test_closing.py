@@ -38,6 +38,8 @@ from bot.nlu.closing import ClosingWords, closing_intent
         ("行 等你们电话", "affirm"),
         ("mingbai le", "affirm"),
         ("知到了", "affirm"),  # a homophone typo
+        ("行嘞 明白喽", "affirm"),  # with a dialect particle
+        ("好哒 知道啦", "affirm"),
     ],
 )
 def test_words_of_closing_close(text: str, intent: str) -> None:
@@ -57,6 +59,8 @@ def test_words_of_closing_close(text: str, intent: str) -> None:
         "谢谢 但是我要投诉",  # a request follows
         "收到 SR202612060012 这张单撤了吧",
         "不晓得",
+        "不知道",
+        "了解一下保修",
         "",
     ],
 )
