@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ _SHORT_FORMS = (
     (re.compile(r"明晚"), "明天晚上"),
     (re.compile(r"今早"), "今天早上"),
     (re.compile(r"今晚"), "今天晚上"),
-    (re.compile(r"(今天|明天|后天)?下班(以后|之后|后)"), r"\1下午五点半\2"),
+    (re.compile(r"(今天|明天|后天)?下班(以后|之后|后)"), r"\1下午五点半\2"),  # _END_OF_WORK
     (re.compile(r"(今天|明天|后天)?(?:午休|中午休息)(?:的时候)?"), r"\1中午"),
 )
 _AT = re.compile(_DAY + _PERIOD + _CLOCK + r"(以后|之后|后|过后|以前|之前|前)")
@@ -107,12 +107,23 @@ def _utc(day: date, hour: int, minute: int, zone: str) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+_END_OF_WORK = "下午五点半"
+
+
 def requested_window(text: str, now: datetime, zone: str, *, bare: bool = False) -> CallbackWindow | None:
     """The time a caller wants to be called back, read from their words; None when they named none.
 
     `now` is naive UTC; `bare`: the message is about the call-back already, so a day or a part of the day
     alone (「后天上午吧」) is its time. A time already past today without 「明天」 means from now on; a
-    range or a part of the day already over today means the same hours tomorrow."""
+    range or a part of the day already over today means the same hours tomorrow. The words are the caller's
+    (「下班以后」 is said back as such)."""
+    window = _window_in(text, now, zone, bare)
+    if window is not None and "下班" in text and _END_OF_WORK in window.words:
+        return replace(window, words=window.words.replace(_END_OF_WORK, "下班"))
+    return window
+
+
+def _window_in(text: str, now: datetime, zone: str, bare: bool) -> CallbackWindow | None:
     said = text.replace(" ", "")
     for short, long in _SHORT_FORMS:
         said = short.sub(long, said)

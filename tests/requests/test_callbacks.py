@@ -113,6 +113,12 @@ def test_short_and_spoken_forms_of_a_time(text: str, earliest: datetime, latest:
     assert window is not None and (window.earliest, window.latest) == (earliest, latest)
 
 
+def test_the_end_of_the_working_day_is_said_back_in_the_callers_words() -> None:
+    window = requested_window("明天下班以后再打给我", MORNING, ZONE)
+    assert window is not None and window.words == "明天下班以后"
+    assert window.earliest == datetime(2026, 12, 7, 9, 30)
+
+
 def test_a_day_alone_is_a_time_only_when_the_message_is_about_the_call_back() -> None:
     assert requested_window("后天上午吧", MORNING, ZONE) is None
     window = requested_window("后天上午吧", MORNING, ZONE, bare=True)
