@@ -51,6 +51,14 @@ def given_slot(tracker: Tracker, slot: str) -> str | None:
     return None if value in (None, "", NOT_GIVEN) else str(value)
 
 
+def previous_action(tracker: Tracker) -> str | None:
+    """The bot's last action before the caller's latest message."""
+    for event in reversed(tracker.events[:-1]):
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", None):
+            return str(event["name"])
+    return None
+
+
 def latest_message(tracker: Tracker) -> Message:
     latest = tracker.latest_message or {}
     intent = (latest.get("intent") or {}).get("name")

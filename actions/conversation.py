@@ -7,9 +7,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import latest_message, previous_action
 from actions.ratings import rating_follow_up
+from actions.requests import call_back_follow_up
 from bot.db import session_scope
 from bot.knowledge.questions import record_feedback
+from bot.nlu.closing import closing_intent
 from bot.replies import FIELD_LABELS
 from bot.texts import labels, say
 
@@ -21,8 +24,9 @@ CHOICES = 3
 class ActionAcknowledge(Action):
     """A yes or no outside any form answers what the bot did last.
 
-    After 「这个回答有帮助吗？」 it is the feedback; right after a ticket, a repeated 「确认」 is told the
-    ticket exists already (never a second one); otherwise it is simply acknowledged.
+    After 「这个回答有帮助吗？」 it is the feedback; right after a call-back, its time is said again;
+    right after a ticket, a repeated 「确认」 is told the ticket exists already (never a second one);
+    otherwise it is simply acknowledged.
     """
 
     def name(self) -> str:
@@ -35,7 +39,10 @@ class ActionAcknowledge(Action):
         rated = rating_follow_up(dispatcher, tracker, tracker.latest_message.get("text") or "")
         if rated is not None:
             return rated  # 「不用了」 to the question for a phone after a low score
-        previous = _previous_action(tracker)
+        called_back = call_back_follow_up(dispatcher, tracker, latest_message(tracker))
+        if called_back is not None:
+            return called_back  # 「对 就那个时间」 right after a call-back: its time said again
+        previous = previous_action(tracker)
         question_id = tracker.get_slot("faq_question_id")
         if previous == "action_answer_question" and question_id is not None:
             helpful = intent == "affirm"
@@ -50,23 +57,17 @@ class ActionAcknowledge(Action):
             dispatcher.utter_message(text=say("intake_still_missing", label=FIELD_LABELS[requested]))
             return []
         number = tracker.get_slot("last_ticket_number")
+        acknowledges = closing_intent(tracker.latest_message.get("text") or "") is not None
         if (
             number
             and intent == "affirm"
+            and not acknowledges  # 「晓得了」 takes note, it confirms nothing again
             and previous in ("action_submit_ticket", "action_submit_service_request")
         ):
             dispatcher.utter_message(text=say("ticket_already_created", number=number))
         else:
             dispatcher.utter_message(text=say("acknowledge"))
         return []
-
-
-def _previous_action(tracker: Tracker) -> str | None:
-    """The bot's last action before the caller's latest message."""
-    for event in reversed(tracker.events[:-1]):
-        if event.get("event") == "action" and event.get("name") not in ("action_listen", None):
-            return str(event["name"])
-    return None
 
 
 class ActionDefaultAskAffirmation(Action):

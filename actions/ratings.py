@@ -29,7 +29,9 @@ from bot.ratings import (
     cannot_name_ticket,
     contact_for_review,
     needs_review,
+    note_early_rating,
     record_rating,
+    score_in,
     ticket_of_rater,
     ticket_to_rate,
 )
@@ -65,6 +67,14 @@ def rate(
             # 「我是宜兴市…医院检验科的 上次修血球仪那个工程师 给个五星」: their hospital's recent finished
             # ticket (one still open is another service: the number is asked).
             target = found
+        if target.kind is Target.NOT_DONE and target.ticket is not None:
+            # Rated before the service is over: not a score yet, but the caller's words go on the ticket.
+            note_early_rating(session, target.ticket, comment, actor=tracker.sender_id, at=utc_now())
+            status = STATUS_LABELS[TicketStatus(target.ticket.status)]
+            dispatcher.utter_message(
+                text=say("rating_not_done_kept", number=target.ticket.number, status=status)
+            )
+            return [SlotSet("pending_rating", None)]
         if target.kind is not Target.TICKET or target.ticket is None:
             events = _ask_about(dispatcher, target)
             waiting = (
@@ -97,6 +107,14 @@ def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
     number = find_ticket_number(text) or referenced_ticket(text, lookup)
     rater = _rater_said(tracker) if pending and number is None else Rater()
     no_number = says_unknown(text) or cannot_name_ticket(text) or latest_message(tracker).intent == "deny"
+    score = score_in(text, latest_message(tracker).entities)
+    if pending and pending.get("score") is None and score is not None:
+        # 「两分 工程师人还行 就是等了一天半才来…」 to the question which service: the score and its reasons
+        # are kept, and rated as soon as the ticket (or who the caller is) is known.
+        pending = {**pending, "score": score, "comment": text}
+        if number is None and not (no_number or rater):
+            dispatcher.utter_message(text=say("rating_score_kept", score=score))
+            return [SlotSet("pending_rating", pending)]
     if pending and pending.get("score") is None:
         # Which ticket, asked before the score: its number, 「单号记不得了」, or who the caller is (their
         # ticket is looked for); then the score is asked.

@@ -8,24 +8,25 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import CALLER_SLOTS, caller_of_tracker, latest_message, shown_device
+from actions.common import CALLER_SLOTS, caller_of_tracker, latest_message, previous_action, shown_device
 from actions.knowledge import answer_question
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up
-from actions.ticket_changes import ActionChangeTicket
-from bot.callbacks import declines_call_back
+from actions.ticket_changes import ActionChangeTicket, add_to_ticket
+from bot.callbacks import amend_call_back, declines_call_back, extension_in, requested_window
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.context import TICKETS, Lookup, asks_about_booking, books_again, ordinal_in, warranty_follow_up
 from bot.db import session_scope
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
 from bot.intake_commands import IntakeState, read_fields, values_of
+from bot.nlu.closing import closing_intent
 from bot.policy import current_policy
-from bot.replies import NOT_GIVEN
+from bot.replies import NOT_GIVEN, call_back_confirmed
 from bot.submission import note_repeat_report
 from bot.texts import say
 from bot.ticket_changes import changes_a_ticket, note_question
@@ -55,6 +56,12 @@ class ActionFollowUp(Action):
         answered = rating_follow_up(dispatcher, tracker, message.text)
         if answered is not None:
             return answered
+        called_back = call_back_follow_up(dispatcher, tracker, message)
+        if called_back is not None:
+            return called_back
+        added = further_addition(dispatcher, tracker, message)
+        if added is not None:
+            return added
         lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
         serial = warranty_follow_up(message.text, lookup)
         if serial:
@@ -68,11 +75,78 @@ class ActionFollowUp(Action):
             return await ActionChangeTicket().run(dispatcher, tracker, domain)
         if ordinal_in(message.text) is not None and lookup is not None and lookup.kind == TICKETS:
             return await ActionCheckTicket().run(dispatcher, tracker, domain)
+        if message.intent == "nlu_fallback":
+            # It continues nothing (data/rules/conversation.yml sent it here first): the likeliest meanings.
+            return [FollowupAction("action_two_stage_fallback")]
         # 「你好 延吉市布尔哈通医院 检验科 我叫金美玉 电话139…」 before saying what for: kept for what is next
         said = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
         who = {slot: said[slot] for slot in CALLER_SLOTS if said.get(slot)}
         dispatcher.utter_message(response="utter_clarify_inform")
         return [SlotSet(slot, value) for slot, value in who.items()]
+
+
+# The bot's last actions after which a call-back was just registered or talked about.
+_RIGHT_AFTER_CALL_BACK = ("action_submit_service_request", "action_follow_up", "action_acknowledge")
+
+
+def call_back_follow_up(
+    dispatcher: CollectingDispatcher, tracker: Tracker, message: Message
+) -> list[EventType] | None:
+    """Right after a call-back was registered, the caller's next words are about it: a time
+    (「对 就明天上午十点以后」「改到后天上午吧」), a name, a number or an extension go on its ticket, and
+    the time it is for is said again — a plain yes (「对 就那个时间」) hears it too. Never an earlier call
+    than asked. None when the message is no such thing."""
+    booked = tracker.get_slot("last_request") or {}
+    if (
+        booked.get("kind") != TicketKind.CALLBACK.value
+        or previous_action(tracker) not in _RIGHT_AFTER_CALL_BACK
+    ):
+        return None
+    policy = current_policy()
+    now = utc_now()
+    found = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
+    person, phone = found.get("contact_person"), found.get("contact_phone")
+    names_time = requested_window(message.text, now, policy.timezone, bare=True) is not None
+    agrees = message.intent == "affirm" and closing_intent(message.text) is None
+    if not (person or phone or names_time or agrees or extension_in(message.text)):
+        return None
+    with session_scope() as session:
+        amended = amend_call_back(
+            session,
+            str(booked.get("number")),
+            message.text,
+            person=person,
+            phone=phone,
+            now=now,
+            policy=policy,
+            caller=tracker.sender_id,
+        )
+        if amended is None:
+            return None
+        dispatcher.utter_message(text=call_back_confirmed(amended, policy))
+    return [SlotSet("contact_person", person)] if person else []
+
+
+# After a line was added to a ticket: the bot's last actions, and what is no further line (a 「好的 谢谢」).
+_RIGHT_AFTER_CHANGE = ("action_change_ticket", "action_check_ticket", "action_follow_up")
+
+
+def further_addition(
+    dispatcher: CollectingDispatcher, tracker: Tracker, message: Message
+) -> list[EventType] | None:
+    """Right after the caller added a line to a ticket, another message that NLU could not place or read
+    as details (「还有 工程师来之前先打这个电话 一五八…找杨阿妹」) is a further line for the same ticket:
+    recorded on it, with the contact it names written out, and tier 2 told. None otherwise."""
+    number = tracker.get_slot("changed_ticket")
+    if (
+        not number
+        or previous_action(tracker) not in _RIGHT_AFTER_CHANGE
+        or message.intent not in ("nlu_fallback", "inform")
+        or closing_intent(message.text) is not None
+        or find_ticket_number(message.text) not in (None, number)
+    ):
+        return None
+    return add_to_ticket(dispatcher, tracker, str(number), message)
 
 
 async def request_follow_up(
@@ -97,6 +171,11 @@ async def request_follow_up(
         minutes = policy.value("deadlines.callback_minutes")
         dispatcher.utter_message(text=say("handoff_hotline", hotline=policy.hotline_phone, minutes=minutes))
     booked = tracker.get_slot("last_request") or {}
+    if kind is TicketKind.CALLBACK:
+        # 「明天上午十点以后打 我叫…」 read as a call-back asked again: more about the one just registered.
+        called_back = call_back_follow_up(dispatcher, tracker, message)
+        if called_back is not None:
+            return [SlotSet("request_kind", None), SlotSet("intake_id", None), *called_back]
     if booked.get("kind") == kind.value and not books_again(message.text):
         finished: list[EventType] = [SlotSet("request_kind", None), SlotSet("intake_id", None)]
         if not asks_about_booking(message.text):

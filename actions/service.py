@@ -27,7 +27,7 @@ from actions.common import (
 from actions.handoff import queue_after_complaint, queue_instead_of_callback
 from actions.ratings import ask_for_score, rate
 from actions.requests import named_ticket_fields, registry_fields, request_follow_up
-from bot.callbacks import declines_call_back, extension_in, schedule_window, with_extension
+from bot.callbacks import declines_call_back, extension_in, requested_times, schedule_window, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.db import session_scope
@@ -90,6 +90,9 @@ class ActionStartServiceRequest(Action):
             SlotSet("request_text", message.text),
             SlotSet("intake_id", uuid.uuid4().hex),
         ]
+        if kind in (TicketKind.MAINTENANCE, TicketKind.TRAINING):
+            # The first reply names what is being booked, before the first question about it.
+            dispatcher.utter_message(text=say("booking_started", kind=KIND_LABELS[kind]))
         registered = registry_fields(message, tracker)
         if registered:
             dispatcher.utter_message(text=say("serial_known_request", **registered))
@@ -123,6 +126,14 @@ class ValidateContactForm(FormValidationAction):
         # is kept: the form keeps only the slots it requires. Given already, these are never asked.
         said = [slot for slot in SAID_ON_THE_WAY if slot not in asked and tracker.get_slot(slot)]
         return [*asked, *said]
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # The form keeps only its required slots; when the caller wants it goes on the request's words.
+        events = await super().run(dispatcher, tracker, domain)
+        message = latest_message(tracker)
+        return events if hazard_interrupts(message) else [*events, *_times_said(tracker, message.text)]
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -173,6 +184,17 @@ class ValidateContactForm(FormValidationAction):
             return {"contact_phone": None, "request_kind": None, "intake_id": None, "failed_attempts": counts}
         dispatcher.utter_message(text=say("phone_invalid", value=value))
         return {"contact_phone": None, "failed_attempts": counts}
+
+
+def _times_said(tracker: Tracker, text: str) -> list[EventType]:
+    """When the caller wants it, said with their contact details (「明天下午两点半到四点半之间打 …
+    手机…」, 「下礼拜二三下午都行 大概五六个人」): added to the request's words, so the call-back is
+    scheduled into that window and whoever confirms a booking sees it."""
+    said = str(tracker.get_slot("request_text") or "")
+    times = requested_times(text)
+    if not times or times in said:
+        return []
+    return [SlotSet("request_text", f"{said}；{times}" if said else times)]
 
 
 def _request_registration(tracker: Tracker) -> Registration:

@@ -14,7 +14,8 @@ from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.context import TICKETS, Lookup, referenced_ticket
 from bot.db import session_scope
-from bot.intake import find_ticket_number
+from bot.intake import Message, find_ticket_number
+from bot.intake_commands import IntakeState, read_fields, values_of
 from bot.notify.outbox import session_sms_sender
 from bot.ops import texts as ops_texts
 from bot.ops.calendar import current_calendar
@@ -28,8 +29,10 @@ from bot.ticket_changes import (
     cancel_by_caller,
     wants_addition,
     wants_cancel,
+    with_contact,
 )
 from bot.tickets import OPEN_STATUSES, TicketStatus, find_ticket, tickets_for_caller
+from bot.triage import current_rules
 
 
 class ActionChangeTicket(Action):
@@ -58,10 +61,16 @@ class ActionChangeTicket(Action):
                 return []
             policy = current_policy()
             pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
+            adds = wants_addition(message.text) and not wants_cancel(message.text)
             try:
-                if wants_addition(message.text) and not wants_cancel(message.text):
+                if adds:
                     change = add_by_caller(
-                        session, number, message.text, caller=tracker.sender_id, at=at, pager=pager
+                        session,
+                        number,
+                        _words_with_contact(message),
+                        caller=tracker.sender_id,
+                        at=at,
+                        pager=pager,
                     )
                 else:
                     change = cancel_by_caller(
@@ -71,7 +80,40 @@ class ActionChangeTicket(Action):
                 dispatcher.utter_message(text=str(refused))
                 return []
         dispatcher.utter_message(text=_change_said(change, message.text))
-        return [SlotSet("last_lookup", Lookup(TICKETS, (change.number,)).to_dict())]
+        return [
+            SlotSet("last_lookup", Lookup(TICKETS, (change.number,)).to_dict()),
+            SlotSet("changed_ticket", change.number if adds else None),
+        ]
+
+
+def add_to_ticket(
+    dispatcher: CollectingDispatcher, tracker: Tracker, number: str, message: Message
+) -> list[EventType]:
+    """One more line from the caller on a ticket they have just added to: recorded, tier 2 told."""
+    with session_scope() as session:
+        ticket = find_ticket(session, number)
+        if ticket is None or not caller_of_tracker(session, tracker).may_see(ticket):
+            dispatcher.utter_message(text=ops_texts.say("errors.ticket_not_found", number=number))
+            return [SlotSet("changed_ticket", None)]
+        policy = current_policy()
+        pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
+        words = _words_with_contact(message)
+        try:
+            change = add_by_caller(
+                session, number, words, caller=tracker.sender_id, at=utc_now(), pager=pager
+            )
+        except ChangeRefused as refused:
+            dispatcher.utter_message(text=str(refused))
+            return [SlotSet("changed_ticket", None)]
+    dispatcher.utter_message(text=_change_said(change, words))
+    return [SlotSet("changed_ticket", change.number)]
+
+
+def _words_with_contact(message: Message) -> str:
+    """The caller's words, and a person or phone they name written out (「一五八 八五五零 六七二一
+    找杨阿妹」 → 「联系人：杨阿妹 15885506721」), so that the engineer can dial it."""
+    found = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
+    return with_contact(message.text, found.get("contact_person"), found.get("contact_phone"))
 
 
 def _ticket_meant(session: Session, tracker: Tracker, text: str) -> str | None:

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -18,14 +18,25 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Ticket
 from bot.numerals import chinese_number
+from bot.ops.texts import say
 from bot.policy import ServicePolicy
-from bot.tickets import TicketKind, find_ticket
+from bot.tickets import OPEN_STATUSES, TicketKind, TicketStatus, find_ticket, record_note
 
 _DAY = r"(今天|明天|后天)?"
 _PERIOD = r"(早上|上午|中午|下午|傍晚|晚上)?"
 _HOUR = r"(\d{1,2}|十[一二]?|[一二两三四五六七八九]|十)"
 _MINUTE = r"(半|\d{1,2}分?|[一二三四五]十(?:[一二三四五六七八九])?分?)?"
-_CLOCK = _HOUR + r"(?:点|:|：)" + _MINUTE
+_CLOCK = _HOUR + r"(?:点钟?|:|：)" + _MINUTE
+# Short forms read as the long ones: 「明早十点后」 is 「明天早上十点后」, 「下班后」 the end of the
+# working day.
+_SHORT_FORMS = (
+    (re.compile(r"明早"), "明天早上"),
+    (re.compile(r"明晚"), "明天晚上"),
+    (re.compile(r"今早"), "今天早上"),
+    (re.compile(r"今晚"), "今天晚上"),
+    (re.compile(r"(今天|明天|后天)?下班(以后|之后|后)"), r"\1下午五点半\2"),  # _END_OF_WORK
+    (re.compile(r"(今天|明天|后天)?(?:午休|中午休息)(?:的时候)?"), r"\1中午"),
+)
 _AT = re.compile(_DAY + _PERIOD + _CLOCK + r"(以后|之后|后|过后|以前|之前|前)")
 # 「三点到五点之间」, 「下午3-5点」, 「两点半至四点」: the first clock may leave out 点 (「三到五点」).
 _RANGE = re.compile(
@@ -43,8 +54,11 @@ _RANGE = re.compile(
 _PART = re.compile(
     _DAY
     + _PERIOD
-    + r"(?:再|的时候|有空)?(?:给我|帮我|跟我)?(?:回电|回个电话|回我|打给|打电话|打过来|打我|联系|来电)"
+    + r"(?:再|的时候|有空)?(?:给我|帮我|跟我)?"
+    + r"(?:回电|回个电话|回我|打给|打电话|打过来|打我|联系|来电|打(?![印开算扫]))"
 )
+# The answer to 「什么时候方便」: a day or a part of it alone (「后天上午吧」).
+_BARE_PART = re.compile(r"(今天|明天|后天)?(早上|上午|中午|下午|傍晚|晚上)?")
 _EXTENSION = re.compile(r"(?:转|分机号?|ext\.?)\s*([0-9]{2,6})", re.IGNORECASE)
 _DAYS = {"今天": 0, "明天": 1, "后天": 2}
 _AFTERNOON = ("下午", "傍晚", "晚上")
@@ -93,12 +107,26 @@ def _utc(day: date, hour: int, minute: int, zone: str) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def requested_window(text: str, now: datetime, zone: str) -> CallbackWindow | None:
+_END_OF_WORK = "下午五点半"
+
+
+def requested_window(text: str, now: datetime, zone: str, *, bare: bool = False) -> CallbackWindow | None:
     """The time a caller wants to be called back, read from their words; None when they named none.
 
-    `now` is naive UTC. A time already past today without 「明天」 means from now on; a range or a part of
-    the day already over today means the same hours tomorrow."""
+    `now` is naive UTC; `bare`: the message is about the call-back already, so a day or a part of the day
+    alone (「后天上午吧」) is its time. A time already past today without 「明天」 means from now on; a
+    range or a part of the day already over today means the same hours tomorrow. The words are the caller's
+    (「下班以后」 is said back as such)."""
+    window = _window_in(text, now, zone, bare)
+    if window is not None and "下班" in text and _END_OF_WORK in window.words:
+        return replace(window, words=window.words.replace(_END_OF_WORK, "下班"))
+    return window
+
+
+def _window_in(text: str, now: datetime, zone: str, bare: bool) -> CallbackWindow | None:
     said = text.replace(" ", "")
+    for short, long in _SHORT_FORMS:
+        said = short.sub(long, said)
     today = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(zone)).date()
     found = _RANGE.search(said)
     if found:
@@ -118,6 +146,8 @@ def requested_window(text: str, now: datetime, zone: str) -> CallbackWindow | No
             return CallbackWindow(earliest=now, latest=at, words=found.group(0)) if at > now else None
         return CallbackWindow(earliest=max(at, now), latest=None, words=found.group(0))
     found = _PART.search(said)
+    if bare and not (found and (found.group(1) or found.group(2))):
+        found = next((m for m in _BARE_PART.finditer(said) if m.group(0)), None)
     if found and (found.group(1) or found.group(2)):
         day, period = found.groups()
         words = f"{day or ''}{period or ''}"
@@ -176,7 +206,7 @@ def schedule_window(
     otherwise. `ticket` (as submitted, outside `session`) gets the new deadline too, for the reply."""
     if ticket.kind != TicketKind.CALLBACK.value or not request_text:
         return None
-    window = requested_window(request_text, ticket.created_at, policy.timezone)
+    window = _latest_window(request_text, ticket.created_at, policy.timezone)
     if window is None:
         return None
     stored = find_ticket(session, ticket.number)
@@ -185,6 +215,113 @@ def schedule_window(
     schedule_call_back(stored, window, int(policy.value("deadlines.callback_minutes")))
     ticket.response_due = stored.response_due
     return window
+
+
+# The caller's words of when, said while a request's contact details are asked
+# (「明天下午两点半到四点半之间打」, 「下礼拜二三下午都行」), and for a training how many come
+# (「大概五六个人」): kept on the request's ticket.
+_WHEN = re.compile(
+    r"今天|明天|后天|明早|明晚|早上|上午|中午|下午|傍晚|晚上|下班|礼拜|星期|周[一二三四五六日天末]|工作日|上旬|中旬|下旬"
+    r"|月初|月中|月底|[0-9一二三四五六七八九十两]+(?:点|号)(?!击|名)|以后打|之间打"
+)
+_HOW_MANY = re.compile(r"[0-9一二三四五六七八九十两几]+个?人")
+_CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
+
+
+def requested_times(text: str) -> str | None:
+    """The clauses of a message that say when the caller wants the service (or how many will come), joined;
+    None when there are none. Clauses with a phone number or a ticket's number in them are left out: those
+    are fields, stored as such."""
+    kept = [
+        clause
+        for clause in _CLAUSES.split(text)
+        if (_WHEN.search(clause) or _HOW_MANY.search(clause)) and not re.search(r"\d{5,}", clause)
+    ]
+    return " ".join(kept) or None
+
+
+@dataclass(frozen=True)
+class CallBackAmended:
+    """A registered call-back after the caller's next words: the time it is now for (None: none named) and
+    what changed on it."""
+
+    ticket: Ticket
+    window: CallbackWindow | None
+    person_added: bool
+    rescheduled: bool
+
+
+def _latest_window(words: str, since: datetime, zone: str) -> CallbackWindow | None:
+    """The last time named in a request's words (its parts joined by 「；」): a later word corrects an
+    earlier one."""
+    for said in reversed(words.split("；")):
+        window = requested_window(said, since, zone)
+        if window is not None:
+            return window
+    return None
+
+
+def window_of(ticket: Ticket, zone: str) -> CallbackWindow | None:
+    """The time a call-back ticket is for, as its words say (the latest time named wins), counted from when
+    it was registered."""
+    return _latest_window(ticket.description or "", ticket.created_at, zone)
+
+
+_SAME = timedelta(minutes=15)
+
+
+def _same_time(said: CallbackWindow, registered: CallbackWindow) -> bool:
+    """「是的 五点以后」 after 「下午五点以后」: the time said again, not a new one (a window counted from a
+    later moment starts a little later)."""
+    if (said.latest is None) != (registered.latest is None):
+        return False
+    ends = said.latest is None or registered.latest is None or abs(said.latest - registered.latest) <= _SAME
+    return ends and abs(said.earliest - registered.earliest) <= _SAME
+
+
+def amend_call_back(
+    session: Session,
+    number: str,
+    text: str,
+    *,
+    person: str | None,
+    phone: str | None,
+    now: datetime,
+    policy: ServicePolicy,
+    caller: str,
+) -> CallBackAmended | None:
+    """What the caller says right after their call-back was registered (「对 就明天上午十点以后
+    我叫季红」, 「改成后天上午吧」, 「打这个座机 …转3317」): a time named moves the call into it (never
+    earlier than asked), a name goes on the ticket, a new number becomes the one to call (the old one
+    kept in a note). None when the ticket is no open call-back."""
+    ticket = find_ticket(session, number)
+    if (
+        ticket is None
+        or ticket.kind != TicketKind.CALLBACK.value
+        or TicketStatus(ticket.status) not in OPEN_STATUSES
+    ):
+        return None
+    window = requested_window(text, now, policy.timezone, bare=True)
+    before = window_of(ticket, policy.timezone)
+    rescheduled = window is not None and (before is None or not _same_time(window, before))
+    if window is not None and rescheduled:
+        ticket.description = f"{ticket.description or ''}；{window.words}".lstrip("；")
+        schedule_call_back(ticket, window, int(policy.value("deadlines.callback_minutes")))
+        record_note(session, ticket, say("notes.callback_window", words=window.words), actor=caller, at=now)
+    person_added = bool(person) and person != ticket.contact_person
+    if person_added:
+        ticket.contact_person = person
+    extension = extension_in(text)
+    if phone and phone != (ticket.contact_phone or "").split(" ")[0]:
+        if ticket.contact_phone:
+            record_note(
+                session, ticket, say("notes.callback_number", old=ticket.contact_phone), actor=caller, at=now
+            )
+        ticket.contact_phone = with_extension(phone, extension if phone.startswith("0") else None)
+    elif extension and ticket.contact_phone and "转" not in ticket.contact_phone:
+        ticket.contact_phone = with_extension(ticket.contact_phone, extension)
+    ticket.updated_at = now
+    return CallBackAmended(ticket, window if rescheduled else before, person_added, rescheduled)
 
 
 _DECLINES = re.compile(

@@ -3,7 +3,8 @@ caller and ticket; below the policy's bar (satisfaction.review_below) it waits f
 needs a phone.
 
 A rating belongs to a service that happened: a ticket resolved or closed. A ticket still being handled is not
-rated yet (the caller is told so, nothing is stored); when the caller has several finished tickets they are
+rated yet (the caller is told it is not finished; words said with a score go on it as a note, no
+rating); when the caller has several finished tickets they are
 asked which; when none is known they are asked for its number. Saying the score again, or adding a reason,
 changes the one rating instead of adding a second.
 """
@@ -194,6 +195,12 @@ def record_rating(
     if comment and comment not in (existing.comment or ""):
         existing.comment = f"{existing.comment}\n{comment}" if existing.comment else comment
     return existing
+
+
+def note_early_rating(session: Session, ticket: Ticket, words: str, *, actor: str, at: datetime) -> None:
+    """A score for a ticket still being handled is no rating yet; the caller's words are kept on the ticket
+    as feedback, for whoever closes it."""
+    record_note(session, ticket, say("notes.rating_before_done", words=words.strip()), actor=actor, at=at)
 
 
 def needs_review(score: int, policy: ServicePolicy) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.callbacks import CallbackWindow
+from bot.callbacks import CallBackAmended, CallbackWindow
 from bot.clock import local_text
 from bot.db.models import Device, Ticket
 from bot.installed_base import WarrantyStatus
@@ -158,6 +158,26 @@ def callback_scheduled(ticket: Ticket, window: CallbackWindow, policy: ServicePo
         due=local_text(ticket.response_due or window.earliest, policy.timezone),
         phone=ticket.contact_phone,
         hotline=policy.hotline_phone,
+    )
+
+
+def call_back_confirmed(amended: CallBackAmended, policy: ServicePolicy) -> str:
+    """A registered call-back said again after the caller's next words: the name they gave, and the time it
+    is for (a new one when they named it), never earlier than they asked."""
+    ticket, window = amended.ticket, amended.window
+    person = say("callback_person", person=ticket.contact_person) if amended.person_added else ""
+    due = local_text(ticket.response_due, policy.timezone) if ticket.response_due else ""
+    phone = ticket.contact_phone or NOT_GIVEN
+    if window is None:
+        return say("callback_confirmed", number=ticket.number, person=person, due=due, phone=phone)
+    return say(
+        "callback_window_confirmed" if not amended.rescheduled else "callback_window_moved",
+        number=ticket.number,
+        person=person,
+        words=window.words,
+        earliest=local_text(window.earliest, policy.timezone),
+        due=due,
+        phone=phone,
     )
 
 

@@ -9,6 +9,7 @@ state changes go through bot.ops.lifecycle, so the console's audit log shows the
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,6 +61,13 @@ def changes_a_ticket(text: str) -> bool:
     return wants_cancel(text) or wants_addition(text)
 
 
+def with_contact(words: str, person: str | None, phone: str | None) -> str:
+    """The caller's words with the contact they name written out for the engineer (a phone said in Chinese
+    numerals, 「找杨阿妹」), when there is one and the words do not already hold it as written."""
+    named = " ".join(part for part in (person, phone) if part and part not in words.replace(" ", ""))
+    return f"{words.strip()}（{say('notes.contact_named', contact=named)}）" if named else words.strip()
+
+
 def _open_ticket(session: Session, number: str) -> Ticket:
     ticket = find_ticket(session, number)
     if ticket is None:
@@ -100,7 +108,8 @@ def add_by_caller(
         session,
         ticket,
         say("sms.caller_note", **_sms_fields(ticket, words)),
-        f"note:{at:%H%M%S}",
+        # Each line its own SMS (two in one second too); the same words again (a retried action) once.
+        f"note:{hashlib.sha1(words.strip().encode()).hexdigest()[:12]}",
         at,
         pager,
     )

@@ -15,6 +15,9 @@ LEXICON = Path(__file__).with_name("colloquial.yml")
 _LATIN_RUN = re.compile(r"[a-z]+(?:\s+[a-z]+)*")
 # A number read out digit by digit (「SR 二零二六一二零六零零三三」, a phone): six digits or more, as figures.
 _SPOKEN_NUMBER = re.compile(r"[零〇一幺二两三四五六七八九]{6,}")
+# A phone read out in groups (「一五八 八五五零 六七二一」), as a voice transcript or a caller writes it.
+_SPOKEN_GROUPS = re.compile(r"[零〇一幺二两三四五六七八九]{3,4}(?:\s+[零〇一幺二两三四五六七八九]{3,4}){1,3}")
+_PHONE_DIGITS = 7
 
 
 @lru_cache(maxsize=1)
@@ -53,6 +56,13 @@ def _pinyin_run(run: str, pinyin: dict[str, str]) -> str:
     return "".join(words)
 
 
+def _spoken_groups(match: re.Match[str]) -> str:
+    """Groups of spoken digits as figures when together they are as long as a phone number."""
+    said = match.group(0)
+    digits = re.sub(r"\s+", "", said)
+    return said.translate(CHINESE_DIGITS) if len(digits) >= _PHONE_DIGITS else said
+
+
 def standard_words(text: str, whole_message: bool = True) -> str:
     """Lower-case text with pinyin runs and dialect words replaced; whole-message slang (「88」「中」) only
     when `whole_message`, since inside a longer text those are digits or other words."""
@@ -61,6 +71,7 @@ def standard_words(text: str, whole_message: bool = True) -> str:
     stripped = text.strip(" 。.!！~～，,？?")
     if whole_message and stripped in whole:
         return whole[stripped]
+    text = _SPOKEN_GROUPS.sub(_spoken_groups, text)
     text = _SPOKEN_NUMBER.sub(lambda m: m.group(0).translate(CHINESE_DIGITS), text)
     text = _LATIN_RUN.sub(lambda m: _pinyin_run(m.group(0), pinyin), text)
     for word in sorted(dialect, key=len, reverse=True):

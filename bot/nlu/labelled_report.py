@@ -86,6 +86,9 @@ def names_a_repair(text: str) -> bool:
 
 _DETAILS = frozenset({"hospital", "department", "person", "phone", "device", "serial_number"})
 _DETAIL_KINDS = 4
+# A ticket of before, by its number or without it (「单号不记得了 我是…医院检验科的 电话… 姓闵」 says who
+# rates or asks): who the caller is, not a new report.
+_TICKET_OF_BEFORE = re.compile(r"单号|工单|单子|那张单|那个单")
 
 
 def _read_by_the_intake(text: str) -> set[str]:
@@ -96,12 +99,12 @@ def _read_by_the_intake(text: str) -> set[str]:
 
 
 def gives_a_whole_report(text: str, entities: list[dict], ranking: list[dict]) -> bool:
-    """Four kinds of a registration's details, no ticket number (that is about a ticket of before), and the
+    """Four kinds of a registration's details, no ticket named (that is about a ticket of before), and the
     classifier read a report, details or nothing with the report in view; or five kinds and no question
     (「…医院 检验科 我是…聂春燕 血球仪HX-H30 序列号… 一直报负压异常…」 read as a warranty question)."""
     kinds = ({e.get("entity") for e in entities} & _DETAILS) | _read_by_the_intake(text)
     ranked = [r.get("name") for r in ranking[:_SHORTLIST]]
-    if len(kinds) < _DETAIL_KINDS or find_ticket_number(text) is not None:
+    if len(kinds) < _DETAIL_KINDS or find_ticket_number(text) is not None or _TICKET_OF_BEFORE.search(text):
         return False
     in_view = bool(ranked) and ranked[0] in _MAY_BE_A_REPORT and REPORT_INTENT in ranked
     return in_view or (len(kinds) > _DETAIL_KINDS and not _ABOUT_REPAIRS.search(text))

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from actions.conversation import ActionAcknowledge
 from actions.lookup import ActionAskSerialNumber, ActionCheckTicket
 from actions.requests import ActionFollowUp
 from actions.service import (
@@ -458,3 +459,184 @@ async def test_a_hospital_said_with_the_call_back_request_is_not_asked_again(
         ticket = session.execute(select(Ticket)).scalar_one()
         assert (ticket.kind, ticket.hospital) == ("callback", "台州市椒江区海门医院")
     assert slot_values(submitted)["last_request"]["kind"] == "callback"
+
+
+def _after(action: str) -> list[dict[str, object]]:
+    """The events of a conversation whose bot last ran `action` before the caller's message."""
+    return [{"event": "action", "name": action}, {"event": "action", "name": "action_listen"}]
+
+
+async def _call_back(dispatcher, domain, asked: str, phone_message: str) -> tuple[str, dict[str, object]]:
+    """A call-back asked for with `asked`, its number given in `phone_message` (the form step as the action
+    server runs it), submitted: its number and the slots after it."""
+    start = await ActionStartServiceRequest().run(dispatcher, make_tracker(asked, "request_callback"), domain)
+    slots = {**slot_values(start), "requested_slot": "contact_phone"}
+    form = await ValidateContactForm().run(
+        dispatcher, make_tracker(phone_message, "inform", slots=slots, active_loop="contact_form"), domain
+    )
+    slots.update(slot_values(form))
+    events = await ActionSubmitServiceRequest().run(
+        dispatcher, make_tracker(phone_message, "inform", slots=slots), domain
+    )
+    slots.update(slot_values(events))
+    return str(slots["last_ticket_number"]), slots
+
+
+async def test_a_window_said_with_the_number_schedules_the_call_back(database, dispatcher, domain) -> None:
+    number, slots = await _call_back(
+        dispatcher,
+        domain,
+        "麻烦让懂尿机的工程师回个电话 问问质控的事",
+        "后天上午九点到十一点之间打 其余时间我在门诊 手机一三九 零五七一 四八二六",
+    )
+    said = texts(dispatcher)
+    assert "九点到十一点" in said and "分钟内" not in said
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert ticket.contact_phone == "13905714826" and "九点到十一点" in (ticket.description or "")
+        assert ticket.response_due is not None and ticket.response_due >= ticket.created_at + timedelta(
+            days=1
+        )
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("嗯 就是晚上七点以后 我叫贺兰芳", "nlu_fallback"),
+        ("对对 七点以后打就行 联系人贺兰芳", "request_callback"),
+    ],
+)
+async def test_words_right_after_a_call_back_go_on_it(
+    database, dispatcher, domain, said: str, intent: str
+) -> None:
+    number, slots = await _call_back(
+        dispatcher, domain, "晚上七点以后让工程师给我回电话", "0871-65123987 转 216"
+    )
+    dispatcher.messages.clear()
+    tracker = make_tracker(said, intent, slots=slots, events=_after("action_submit_service_request"))
+    if intent == "request_callback":
+        await ActionStartServiceRequest().run(dispatcher, tracker, domain)
+    else:
+        await ActionFollowUp().run(dispatcher, tracker, domain)
+    reply = texts(dispatcher)
+    assert "七点以后" in reply and "贺兰芳" in reply and number in reply
+    assert "分钟内" not in reply and "您是想" not in reply and "已经登记过了" not in reply
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert ticket.contact_person == "贺兰芳" and ticket.contact_phone == "0871-65123987 转216"
+
+
+async def test_a_yes_right_after_a_call_back_hears_its_window_again(database, dispatcher, domain) -> None:
+    number, slots = await _call_back(dispatcher, domain, "下午三点到五点之间给我回个电话", "13688241057")
+    dispatcher.messages.clear()
+    tracker = make_tracker(
+        "是的 就这个点", "affirm", slots=slots, events=_after("action_submit_service_request")
+    )
+    await ActionAcknowledge().run(dispatcher, tracker, domain)
+    assert "三点到五点" in texts(dispatcher) and "已经登记过了" not in texts(dispatcher)
+
+
+async def test_a_new_time_right_after_a_call_back_moves_it(database, dispatcher, domain) -> None:
+    number, slots = await _call_back(dispatcher, domain, "下午三点以后回个电话", "13688241057")
+    dispatcher.messages.clear()
+    tracker = make_tracker(
+        "算了 改到明天上午吧", "nlu_fallback", slots=slots, events=_after("action_submit_service_request")
+    )
+    await ActionFollowUp().run(dispatcher, tracker, domain)
+    assert "明天上午" in texts(dispatcher)
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert any("明天上午" in (e.note or "") for e in ticket.events)
+        assert ticket.response_due is not None and ticket.response_due > ticket.created_at + timedelta(
+            hours=3
+        )
+
+
+async def test_an_unclear_message_that_continues_nothing_gets_the_choices(
+    database, dispatcher, domain
+) -> None:
+    events = await ActionFollowUp().run(
+        dispatcher,
+        make_tracker("那个东西怎么弄来着", "nlu_fallback", events=_after("action_check_ticket")),
+        domain,
+    )
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_two_stage_fallback"}]
+
+
+async def test_a_further_line_right_after_an_addition_goes_on_the_same_ticket(
+    team: Engine, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain)
+    added = await ActionChangeTicket().run(
+        dispatcher, make_tracker(f"{number} 补充一下 报警代码是E-031", "inform"), domain
+    )
+    slots = slot_values(added)
+    assert slots["changed_ticket"] == number
+    dispatcher.messages.clear()
+    further = "另外 来之前先联系设备科 幺三八 零八七一 五五二六 找卢建平"
+    events = await ActionFollowUp().run(
+        dispatcher,
+        make_tracker(further, "nlu_fallback", slots=slots, events=_after("action_check_ticket")),
+        domain,
+    )
+    assert "已补充到工单" in texts(dispatcher) and "13808715526" in texts(dispatcher)
+    assert slot_values(events)["changed_ticket"] == number
+    with session_scope(team) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert any("卢建平" in (e.note or "") and "13808715526" in (e.note or "") for e in ticket.events)
+        assert session.execute(select(OutboxMessage).where(OutboxMessage.text.contains("来之前"))).first()
+
+
+async def test_thanks_right_after_an_addition_add_nothing(database, dispatcher, domain) -> None:
+    number = await submit_fault(dispatcher, domain)
+    slots = {"changed_ticket": number}
+    events = await ActionFollowUp().run(
+        dispatcher,
+        make_tracker("好的 辛苦了", "nlu_fallback", slots=slots, events=_after("action_change_ticket")),
+        domain,
+    )
+    assert "已补充" not in texts(dispatcher) and events and events[0]["event"] == "followup"
+
+
+@pytest.mark.parametrize(
+    ("said", "intent", "label"),
+    [
+        ("我们生化室想约一次KR-2000的季度维护", "request_maintenance", "保养预约"),
+        ("科里新来了几个进修的 想请工程师来讲讲尿机怎么用", "request_training", "培训申请"),
+    ],
+)
+async def test_the_first_reply_of_a_booking_names_it(
+    database, dispatcher, domain, said: str, intent: str, label: str
+) -> None:
+    await ActionStartServiceRequest().run(dispatcher, make_tracker(said, intent), domain)
+    assert label in texts(dispatcher)
+
+
+async def test_when_a_training_suits_is_kept_with_it(database, dispatcher, domain) -> None:
+    slots = {
+        "request_kind": "training",
+        "intake_id": "x",
+        "requested_slot": "hospital",
+        "request_text": "想约个培训",
+    }
+    said = "宜昌市西陵区峡江医院检验科 联系人朱丽 电话13972011846 下周四周五下午都行 大约十来个人"
+    events = await ValidateContactForm().run(
+        dispatcher, make_tracker(said, "inform", slots=slots, active_loop="contact_form"), domain
+    )
+    assert slot_values(events)["request_text"] == "想约个培训；下周四周五下午都行"
+
+
+async def test_the_same_time_said_again_is_no_new_time(database, dispatcher, domain) -> None:
+    number, slots = await _call_back(dispatcher, domain, "明天下午四点以后给我回电话", "13688241057")
+    dispatcher.messages.clear()
+    tracker = make_tracker(
+        "是的 明天四点以后 联系人叫阿依古丽",
+        "nlu_fallback",
+        slots=slots,
+        events=_after("action_submit_service_request"),
+    )
+    await ActionFollowUp().run(dispatcher, tracker, domain)
+    assert "阿依古丽" in texts(dispatcher) and "改成" not in texts(dispatcher)
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert not any("回电时间" in (e.note or "") for e in ticket.events)

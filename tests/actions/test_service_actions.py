@@ -481,3 +481,44 @@ async def test_a_warranty_question_after_the_age_was_told_is_answered_without_a_
     events = await ActionCheckWarranty().run(dispatcher, tracker, domain)
     assert "免费保修期内" in texts(dispatcher)
     assert not [event for event in events if event.get("event") == "followup"]  # no serial asked
+
+
+async def test_words_rating_a_ticket_still_being_handled_are_kept_on_it(database, dispatcher, domain) -> None:
+    number = await submit_fault(dispatcher, domain)
+    said = f"{number} 这次来的工程师很专业 给四星"
+    events = await ActionRateService().run(dispatcher, make_tracker(said, "rate_service"), domain)
+    reply = texts(dispatcher)
+    assert "还没处理完" in reply and "记在" in reply and slot_values(events) == {"pending_rating": None}
+    with session_scope(database) as session:
+        assert session.execute(select(Rating)).first() is None  # no score before the service is over
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert any("很专业" in (e.note or "") for e in ticket.events)
+
+
+async def test_a_score_said_to_the_question_which_service_is_kept_until_it_is_known(
+    database, dispatcher, domain
+) -> None:
+    await ActionRateService().run(
+        dispatcher, make_tracker("想评价一下你们上次来修尿机的服务", "rate_service"), domain
+    )
+    asked = [{"event": "action", "name": "action_rate_service"}, {"event": "action", "name": "action_listen"}]
+    pending = {"score": None}
+    dispatcher.messages.clear()
+    said = "三分吧 人挺客气 就是配件没带齐又跑了一趟"
+    events = await ActionFollowUp().run(
+        dispatcher,
+        make_tracker(said, "nlu_fallback", slots={"pending_rating": pending}, events=asked),
+        domain,
+    )
+    pending = slot_values(events)["pending_rating"]
+    assert pending["score"] == 3 and "您是想" not in texts(dispatcher) and "哪一次" in texts(dispatcher)
+    dispatcher.messages.clear()
+    who = "单子找不到了 我们是荆州市沙市区江汉医院检验科 电话13872106634 姓满"
+    await ActionFollowUp().run(
+        dispatcher, make_tracker(who, "inform", slots={"pending_rating": pending}), domain
+    )
+    assert "记" in texts(dispatcher)
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        assert rating.score == 3 and rating.comment is not None
+        assert rating.comment.count("跑了一趟") == 1 and "13872106634" in rating.comment

@@ -18,6 +18,11 @@ from bot.nlu.colloquial import standard_words
         ("生化仪咋整", "生化仪怎么办"),
         ("88", "拜拜"),
         ("中", "好的"),
+        ("晓得了 等到起", "知道了 等着"),
+        ("mingbai le", "明白了"),
+        # a phone read out in groups, as figures; short groups of numerals are left as words
+        ("打这个 幺三八 零七七六 二五一九", "打这个 138 0776 2519"),
+        ("三四五 六七个人", "三四五 六七个人"),
     ],
 )
 def test_colloquial_words_become_standard(text: str, standard: str) -> None:

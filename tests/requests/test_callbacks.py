@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.callbacks import callback_due, extension_in, requested_window, with_extension
+from bot.callbacks import callback_due, extension_in, requested_times, requested_window, with_extension
 
 ZONE = "Asia/Shanghai"
 MORNING = datetime(2026, 12, 6, 1, 19)  # 09:19 in Zhengzhou
@@ -95,3 +95,47 @@ def test_extension() -> None:
     assert extension_in("13912345678") is None
     assert with_extension("0379-64881234", "8021") == "0379-64881234 转8021"
     assert with_extension("13912345678", None) == "13912345678"
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("明早十点后再打给我", datetime(2026, 12, 7, 2, 0), None),  # 明早: tomorrow morning
+        ("明晚七点以前都可以", MORNING, datetime(2026, 12, 7, 11, 0)),
+        ("下班以后打给我吧", datetime(2026, 12, 6, 9, 30), None),  # the end of the working day
+        ("四点钟以后回电", datetime(2026, 12, 6, 8, 0), None),
+        ("明天下午打 我手机", datetime(2026, 12, 7, 5, 0), datetime(2026, 12, 7, 10, 0)),  # 打 alone
+        ("后天中午休息的时候打给我", datetime(2026, 12, 8, 4, 0), datetime(2026, 12, 8, 6, 0)),
+    ],
+)
+def test_short_and_spoken_forms_of_a_time(text: str, earliest: datetime, latest: datetime | None) -> None:
+    window = requested_window(text, MORNING, ZONE)
+    assert window is not None and (window.earliest, window.latest) == (earliest, latest)
+
+
+def test_the_end_of_the_working_day_is_said_back_in_the_callers_words() -> None:
+    window = requested_window("明天下班以后再打给我", MORNING, ZONE)
+    assert window is not None and window.words == "明天下班以后"
+    assert window.earliest == datetime(2026, 12, 7, 9, 30)
+
+
+def test_a_day_alone_is_a_time_only_when_the_message_is_about_the_call_back() -> None:
+    assert requested_window("后天上午吧", MORNING, ZONE) is None
+    window = requested_window("后天上午吧", MORNING, ZONE, bare=True)
+    assert window is not None and window.earliest == datetime(2026, 12, 8, 0, 0)
+    assert requested_window("对 就那个时间", MORNING, ZONE, bare=True) is None
+    assert requested_window("打印不出来", MORNING, ZONE, bare=True) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("下周一到周三上午都行 座机0716-8342177", "下周一到周三上午都行"),
+        ("就月底吧 大概七八个人 联系人许婧", "就月底吧 大概七八个人"),
+        ("晚上八点以前打 手机一三九 零五七一 四八二六", "晚上八点以前打"),
+        ("联系人许婧 电话13905714826", None),
+        ("SR202612060012 还是那台", None),
+    ],
+)
+def test_the_words_of_when_are_picked_from_a_contact_message(said: str, kept: str | None) -> None:
+    assert requested_times(said) == kept

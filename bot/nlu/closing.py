@@ -1,0 +1,85 @@
+"""A message made only of thanks, goodbyes and acknowledgements closes politely, never with a menu.
+
+「晓得了」, 「好嘞 明白了 谢谢啊」, 「要得 那我们等到起」, 「没别的了 xiexie」: said after an answer, in
+dialect, pinyin or with a typo, the n-gram classifier spreads them over thank, affirm, deny and whatever their
+letters resemble, and the bot offered 「您是想…」 (issue 12). Nothing in them is a detail, a request or a
+question: once the colloquial words are read as standard ones (colloquial.yml), every piece is a word of
+closing. Such a message is `goodbye` when it says there is nothing more (「没别的了」「拜拜」), `thank` when
+it thanks, and `affirm` when it only acknowledges (「晓得了」「收到」「那我们等着」), which outside a form the
+bot answers with a short 「好的」.
+
+A bare 「好的」「对」「嗯」 is left to the classifier (it confirms a read-back), and so is a message the
+classifier read as a yes or a no: in a form those answer the question. A hazard stays a hazard. In config.yml
+after the FallbackClassifier, whose doubt it resolves.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.colloquial import standard_words
+from bot.nlu.rule_component import RuleComponent, decide_intent
+from bot.safety import HAZARD_INTENT
+
+THANK = "thank"
+GOODBYE = "goodbye"
+AFFIRM = "affirm"
+
+_BYE = (
+    r"再见|拜拜|回头见|回头聊|下次再说|先这样(?:吧)?|就这样(?:吧)?|就这些(?:了)?|挂了|bye|seeyou|"
+    r"没(?:有)?(?:别的|其他|其它)(?:的)?(?:事|事情|问题|需要)?(?:了)?|没事了|没什么事了|没啥事了"
+)
+_THANKS = (
+    r"谢谢(?:你们?|您)?|多谢(?:你们?|您)?|感谢(?:你们?|您)?|谢了|谢啦|感恩|有劳|"
+    r"(?:many)?thanks?(?:you)?(?:alot|somuch|verymuch)?|thx|ty|"
+    r"辛苦(?:你们?|您)?(?:了|啦)?|麻烦(?:你们?|您)?了"
+)
+# Said on its own, each of these means 「I understood」 or 「we'll wait」, never a value or a request.
+_UNDERSTOOD = (
+    r"知道|明白|了解|懂了|清楚了|收到|"
+    r"(?:那)?(?:我们|我)?(?:就)?等着(?:吧|就是了|就行)?|等(?:你们|您)的?(?:消息|电话|通知)"
+)
+# What may come with them: a yes, a particle, a 那 or 我们 (「那好」「行吧」「嗯嗯」).
+_FILLER = (
+    r"好的|好嘞|好|行|可以|嗯+|哦+|噢|喔|ok|okay|那|我们|我|就|了|"
+    r"啊|呀|哈|啦|嘞|呢|吧|的|哟|嘛|呐|咯|喽|哒|滴"
+)
+_PUNCTUATION = re.compile(r"[\s,，。.!！~～、…?？:：;；\"'“”]+")
+_ANY = re.compile(f"(?:{_BYE})|(?:{_THANKS})|(?:{_UNDERSTOOD})|(?:{_FILLER})", re.IGNORECASE)
+_SAYS_BYE = re.compile(_BYE)
+_SAYS_THANKS = re.compile(_THANKS)
+_SAYS_UNDERSTOOD = re.compile(_UNDERSTOOD)
+# The classifier's reads a closing word does not overrule: a yes or a no answers a question, a hazard is one.
+_KEEPS_ITS_INTENT = frozenset({"affirm", "deny", HAZARD_INTENT})
+
+
+def closing_intent(text: str) -> str | None:
+    """goodbye, thank or affirm for a message that is only words of closing, else None."""
+    said = _PUNCTUATION.sub("", standard_words(text.lower()))
+    if not said or _ANY.sub("", said):
+        return None  # empty, or something besides closing words
+    if _SAYS_BYE.search(said):
+        return GOODBYE
+    if _SAYS_THANKS.search(said):
+        return THANK
+    if _SAYS_UNDERSTOOD.search(said):
+        return AFFIRM
+    return None  # 「好的」「嗯」 alone: the classifier knows those
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ClosingWords(RuleComponent):
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            read = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if not text or read in _KEEPS_ITS_INTENT:
+                continue
+            intent = closing_intent(text)
+            if intent:
+                decide_intent(message, intent)
+        return messages

@@ -1,0 +1,92 @@
+"""Which messages close the conversation politely (thanks, goodbye, 「明白了」), whatever the classifier
+made of them, and which are left to it."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.closing import ClosingWords, closing_intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # thanks, in dialect, pinyin and chat slang
+        ("好滴 多谢多谢", "thank"),
+        ("明白啦 辛苦你们了", "thank"),
+        ("xie xie ni", "thank"),
+        ("行 麻烦您了", "thank"),
+        ("嗯嗯 3q", "thank"),
+        ("清楚了，谢了哈", "thank"),
+        ("OK thank you so much", "thank"),  # English chat words
+        ("many thanks", "thank"),
+        ("ok bye", "goodbye"),
+        ("就这些了 谢谢", "goodbye"),
+        # nothing more: a goodbye
+        ("没其他事了 拜拜", "goodbye"),
+        ("就这样吧 谢谢", "goodbye"),
+        ("没得别的事了 感谢", "goodbye"),
+        ("好的 没有别的问题了", "goodbye"),
+        ("886", "goodbye"),
+        # only taken note of, or waiting now
+        ("知道了", "affirm"),
+        ("晓得了晓得了", "affirm"),
+        ("收到 收到", "affirm"),
+        ("好 那我们就等着吧", "affirm"),
+        ("行 等你们电话", "affirm"),
+        ("mingbai le", "affirm"),
+        ("知到了", "affirm"),  # a homophone typo
+        ("行嘞 明白喽", "affirm"),  # with a dialect particle
+        ("好哒 知道啦", "affirm"),
+    ],
+)
+def test_words_of_closing_close(text: str, intent: str) -> None:
+    assert closing_intent(text) == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "好的",  # a yes: the classifier's (it confirms a read-back)
+        "嗯",
+        "对",
+        "不用了",  # a no to an offer
+        "没有了",
+        "明白了 那工程师几点能到",  # a question follows
+        "知道了 我姓贺 电话13905714826",  # details follow
+        "谢谢 但是我要投诉",  # a request follows
+        "收到 SR202612060012 这张单撤了吧",
+        "不晓得",
+        "不知道",
+        "了解一下保修",
+        "",
+    ],
+)
+def test_anything_besides_closing_words_is_left_to_the_classifier(text: str) -> None:
+    assert closing_intent(text) is None
+
+
+def _message(text: str, intent: str) -> Message:
+    message = Message(data={TEXT: text})
+    message.set(INTENT, {"name": intent, "confidence": 0.4})
+    message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.4}])
+    return message
+
+
+@pytest.mark.parametrize(
+    ("text", "read", "decided"),
+    [
+        ("嗯呐 晓得了 谢谢哈", "nlu_fallback", "thank"),  # the menu it got before
+        ("那我们等到起哈", "check_ticket", "affirm"),
+        ("没别的事了 xiexie", "nlu_fallback", "goodbye"),
+        ("明白了", "affirm", "affirm"),  # a yes stays a yes
+        ("好的 谢谢", "deny", "deny"),  # so does a no
+        ("谢谢", "report_hazard", "report_hazard"),  # and a hazard
+    ],
+)
+def test_the_component_decides_only_over_other_reads(text: str, read: str, decided: str) -> None:
+    message = _message(text, read)
+    ClosingWords().process([message])
+    assert message.get(INTENT)["name"] == decided
