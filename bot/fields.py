@@ -466,7 +466,8 @@ _TIME_OF_CALL = re.compile(ASIDES["time_of_call"])
 _TIME_WORD = re.compile(r"半夜|深夜|凌晨|夜里|这么晚|晚上|[0-9一二三四五六七八九十两]点")
 # Words of a fault: a clause with one is the symptom, whatever else it says (「样本针堵了怎么办」).
 _FAULT_WORDS = re.compile(
-    r"报错|报警|故障|异常|错误|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|不准|失控|[A-Za-z]-?\d{2}"
+    r"报错|报警|故障|异常|错误|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|不准|失控"
+    r"|(?<![A-Za-z])(?:E|Err|ERR|e)[-\s]?\d{2,4}(?!\d)"  # an error code, not a model (「MS-600」)
 )
 
 
