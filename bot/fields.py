@@ -158,7 +158,10 @@ def department(text: str) -> str | None:
 
 # Where a report says whose department it is: right after the hospital's name, or after 「我们」「我是」.
 _DEPARTMENT_AFTER = re.compile(r"(?:我们|咱们|俺们|咱|我是|我在)(?:医院|这边|这里|那边)?(?:的)?")
-_DEPARTMENT_IN = re.compile(rf"[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?!医院|卫生院)")
+# 「儿科检验室」「急诊科化验室」: a room of a department, named with it.
+_DEPARTMENT_IN = re.compile(
+    rf"[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?:[{HAN}]{{1,4}}?(?:室|科|中心))?(?!医院|卫生院)"
+)
 _OURS = re.compile(r"^(?:我们|咱们|俺们|我|咱|俺|本|这个|那个)(?:科|室|科室)$")
 _NOT_IN_DEPARTMENTS = re.compile(r"[的了台个在这那有是不机仪器]")
 _OPENING = re.compile(r"(?:你好|您好|喂|嗯|那个)*[，,]?")

@@ -273,3 +273,17 @@ def test_the_name_a_caller_gives_inside_a_report(text: str, name: str) -> None:
 
 def test_a_colleague_reporting_is_named_after_the_word_colleague() -> None:
     assert fields.person_in("我是她同事任杰 13598203347 BC71000001这台还是堵孔 报修") == "任杰"
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        # a room of a department, named with it
+        ("酒泉市肃州区阳关医院儿科检验室 血球仪一直报堵孔", "儿科检验室"),
+        ("我们急诊科化验室的电解质仪坏了", "急诊科化验室"),
+        ("我们检验科血球仪坏了", "检验科"),
+        ("我是检验科主任贺建军", "检验科"),
+    ],
+)
+def test_the_department_a_report_names_in_passing(text: str, wanted: str) -> None:
+    assert fields.department_in(text) == wanted
