@@ -892,10 +892,11 @@ def _entities(message: Message, state: IntakeState, catalogue: Catalogue, text: 
 
 
 def complete_from(value: str, text: str, find: Callable[[str], str | None] = fields.hospital) -> str:
-    """A name with what the message says right before it, when the tagger cut that off: a hospital's city,
-    a department's 「急诊」 (「急诊检验科」 tagged 「检验科」)."""
+    """A name with what the message says around it, when the tagger cut that off: a hospital's city, a
+    department's 「急诊」 (「急诊检验科」 tagged 「检验科」) or its room (「新生儿科检验室」 tagged
+    「新生儿科」)."""
     whole = find(text)
-    return whole if whole and value and whole.endswith(value) else value
+    return whole if whole and value and (whole.endswith(value) or whole.startswith(value)) else value
 
 
 def _surname_or_name(value: str, text: str) -> str:

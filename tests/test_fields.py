@@ -210,6 +210,7 @@ def test_what_the_caller_wants_done_is_no_part_of_the_fault_in_any_dialect(text:
         ("血球仪吸样针堵了 门诊的血常规先拿到二楼那台做了", "血球仪吸样针堵了"),
         ("凝血仪光路报警 标本先放冰箱里冻着", "凝血仪光路报警"),
         ("化学发光仪加样臂不动了 病房的家属都在外面等着", "化学发光仪加样臂不动了"),
+        ("血气分析仪一进样就报E-12 家属在走廊等", "血气分析仪一进样就报E-12"),
         # a clause with a fault's words is the symptom, whatever else it says
         ("样本针堵了怎么办", "样本针堵了怎么办"),
         ("温度显示三十四度 设定是三十七度", "温度显示三十四度 设定是三十七度"),

@@ -1075,3 +1075,10 @@ def test_not_urgent_said_later_beats_the_impact_read_from_the_report(catalogue, 
         interpret(Message(text, None, []), IntakeState("contact_person", own), catalogue, rules)
     )
     assert "clinical_impact" not in found
+
+
+def test_a_department_the_tagger_cut_short_keeps_its_room(catalogue, rules) -> None:
+    text = "营口市站前区渤海医院新生儿科检验室 血气分析仪一进样就报E-12"
+    entities = [{"entity": "department", "value": "新生儿科"}]
+    values = values_of(interpret(Message(text, "report_fault", entities), IntakeState(), catalogue, rules))
+    assert values["department"] == "新生儿科检验室"
