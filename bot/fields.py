@@ -461,7 +461,7 @@ ASIDES = {
         r"|(?:家长|家属|病人|患者|孩子|小孩|老人|孕妇|产妇|病号|人|样本|标本|单子|血)[^，,。]{0,8}"
         r"(?:在等|等着|等到起|等倒起|排队|排着|排起|在外面|外面等|在催|催着)"
         r"|(?:家长|家属|病人|患者|孩子|小孩|老人|孕妇|产妇|病号)[^，,。]{0,8}等(?:着|呢|候|待)?$"
-        r"|等.{0,4}(?:结果|报告)"
+        r"|等(?:着|待)?出?(?:结果|报告)"  # 「病人等结果」, not 「一直等不到结果」
     ),
 }
 # The hour is read apart: its words are all optional, so a clause made of them must also name a time.
@@ -471,6 +471,7 @@ _TIME_WORD = re.compile(r"半夜|深夜|凌晨|夜里|这么晚|晚上|[0-9一�
 # Words of a fault: a clause with one is the symptom, whatever else it says (「样本针堵了怎么办」).
 _FAULT_WORDS = re.compile(
     r"报错|报警|故障|异常|错误|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|不准|失控"
+    r"|[做测出打开吸升转读]不(?:了|出|上|来|动|开|起|到)"
     r"|(?<![A-Za-z])(?:E|Err|ERR|e)[-\s]?\d{2,4}(?!\d)"  # an error code, not a model (「MS-600」)
 )
 

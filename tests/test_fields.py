@@ -213,6 +213,7 @@ def test_what_the_caller_wants_done_is_no_part_of_the_fault_in_any_dialect(text:
         ("血气分析仪一进样就报E-12 家属在走廊等", "血气分析仪一进样就报E-12"),
         # a clause with a fault's words is the symptom, whatever else it says
         ("样本针堵了怎么办", "样本针堵了怎么办"),
+        ("样本上机后一直等不到结果", "样本上机后一直等不到结果"),
         ("温度显示三十四度 设定是三十七度", "温度显示三十四度 设定是三十七度"),
     ],
 )
