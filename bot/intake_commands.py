@@ -688,9 +688,8 @@ def _names_a_symptom(fault: str, catalogue: Catalogue) -> bool:
 def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Command]:
     """Fields the caller names: a labelled report (「医院 …，科室 …」) or a correction (「地址改一下，
     是…」)."""
-    text = re.sub(
-        rf"^[^，,：:]{{0,8}}[：:]\s*(?=(?:{_LABEL}))", "", _without_form_extras(text)
-    )  # 「报修：医院 …」
+    text = _without_form_extras(text)
+    text = re.sub(rf"^[^，,：:]{{0,8}}[：:]\s*(?=(?:{_LABEL}))", "", text)  # 「报修：医院 …」
     # Parts start at a separator, or at a space, before a field name: 「联系人 彭涛 电话 156… 医院 …」.
     # Or at a comma before a field name stuck to its value (「我叫尹芳，电话158…，地址德州市…」).
     boundary = (
@@ -773,8 +772,10 @@ def _form_rows(text: str) -> list[str] | None:
         if _ROW.match(line):
             rows.append(line)
         elif line and rows:
-            alone = _ROW.fullmatch(rows[-1]) or re.search(r"[：:]\s*$", rows[-1])  # 「故障现象：」 alone
-            rows[-1] += ("" if re.search(r"[：:]\s*$", rows[-1]) else "：" if alone else "，") + line
+            if re.search(r"[：:]\s*$", rows[-1]):  # 「故障现象：」 alone on its line
+                rows[-1] += line
+            else:  # 「故障现象」 alone, or a value running on
+                rows[-1] += ("：" if _ROW.fullmatch(rows[-1]) else "，") + line
     return rows if len(rows) >= 3 else None
 
 
