@@ -206,6 +206,7 @@ def test_what_the_caller_wants_done_is_no_part_of_the_fault_in_any_dialect(text:
         ("凌晨三点多 血气分析仪一直报定标失败 有人值班吗", "血气分析仪一直报定标失败"),
         ("大半夜的 生化仪试剂针撞了", "生化仪试剂针撞了"),
         ("工程师啥时候能到 发光仪报温度超限", "发光仪报温度超限"),
+        ("哎您好 尿机试纸条走一半就停 这是咋回事啊 您了甭跟我这教了", "尿机试纸条走一半就停"),
         # what waits or was done with the samples: the clinical impact
         ("血球仪吸样针堵了 门诊的血常规先拿到二楼那台做了", "血球仪吸样针堵了"),
         ("凝血仪光路报警 标本先放冰箱里冻着", "凝血仪光路报警"),
