@@ -164,7 +164,10 @@ def department(text: str) -> str | None:
 
 # Where a report says whose department it is: right after the hospital's name, or after 「我们」「我是」.
 _DEPARTMENT_AFTER = re.compile(r"(?:我们|咱们|俺们|咱|我是|我在)(?:医院|这边|这里|那边)?(?:的)?")
-_DEPARTMENT_IN = re.compile(rf"[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?!医院|卫生院)")
+# 「儿科检验室」「急诊科化验室」: a room of a department, named with it.
+_DEPARTMENT_IN = re.compile(
+    rf"[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?:[{HAN}]{{1,4}}?(?:室|科|中心))?(?!医院|卫生院)"
+)
 _OURS = re.compile(r"^(?:我们|咱们|俺们|我|咱|俺|本|这个|那个)(?:科|室|科室)$")
 _NOT_IN_DEPARTMENTS = re.compile(r"[的了台个在这那有是不机仪器]")
 _OPENING = re.compile(r"(?:你好|您好|喂|嗯|那个)*[，,]?")
@@ -310,7 +313,8 @@ def address(text: str) -> str | None:
     value = strip_around(_SAYING.sub("", value))
     if not value or _NO_ADDRESS.search(value) or department(value):
         return None
-    # 「…安昌路16号，不用排查了」: what follows the address in the same breath is not part of it.
+    # 「…安昌路16号，不用排查了」「…清姜路45号，远程就不弄咧」: what follows the address in the same breath is
+    # not part of it.
     # 「…南环路156号 我们搬新院区了」: a remark about it, place word or not, neither.
     parts = re.split(r"[，,；;]\s*|\s+", value)
     while (
@@ -318,11 +322,14 @@ def address(text: str) -> str | None:
         and (
             not _ADDRESS_HINT.search(parts[-1])
             or _REMARK.search(parts[-1])
+            or is_aside(parts[-1])
             # 「…和平路166号，徐州市云龙仁爱医院」: the hospital said next, after the street
             or (hospital(parts[-1]) == parts[-1] and names_a_street(value[: value.rfind(parts[-1])]))
         )
     ):
         parts.pop()
+    if is_aside(parts[-1]):
+        return None  # 「那远程就不弄了」: 弄 is a lane, but this is a wish
     value = value[: value.find(parts[-1]) + len(parts[-1])]  # as said, up to its last place word
     if re.fullmatch(r"[\d\s\-+]+", value) or re.search(r"1[3-9]\d{9}", digits_only(value)):
         return None
@@ -439,7 +446,7 @@ _WISH_WORDS = (
     r"不用|不要|不需要|不必|别|莫|勿|甭|唔使|唔要|冇需要|免了|拉倒|算了|省了|就不|不搞|莫搞|不弄|要"
     r"|远程(?:排查|指导|协助|诊断)?|排查|指导|自检|电话里|教|弄|搞|试"
     r"|派|喊|叫|请|安排|找|来|过来|上门|看下|看看|一下|个|一个|人|工程师|师傅|技术员"
-    r"|你们|您们|恁|侬|俺|我|就|也|都|那啥|直接|赶紧|赶快|麻溜|快点|马上|尽快|麻烦"
+    r"|你们|您们|您了|您|恁|侬|俺|我|跟|这儿|这|就|也|都|那啥|那|直接|赶紧|赶快|麻溜|快点|马上|尽快|麻烦"
     r"|这周|这个星期|本周|下周|今天|明天|后天|上午|下午|就行|也行|都行|可以"  # 「这周来就行」: when
     r"|吧|嘛|哒|咯|了|啊|呀|啦|喔|哦|哈|噻|嘞|哩|咧|好伐|中不中|行不行|好不好|得不得|好吗|可以吗|行吗"
 )
@@ -447,14 +454,91 @@ _WISH_ONLY = re.compile(rf"(?:{_WISH_WORDS})+")
 # What a wish needs besides such words: a check declined or someone sent for.
 _WISH_CUE = re.compile(r"远程|排查|指导|教|派|喊|叫|请|安排|上门|过来|来")
 
+# What callers say next to the symptom that is no part of it, one pattern per kind: a clause (between commas,
+# full stops or spaces) holding one of these, and no word of a fault, leaves the description and the site
+# address. The urgency words and what waits or was done with the samples are the clinical impact, which the
+# triage rules (kb/triage.yml) read from the whole message; the rest belongs in no field (a request for help
+# is answered by the guide offer, a question by its answer, and the ticket keeps the time it was received).
+_WHEN = (
+    r"明天|后天|大后天|今天|改天|过两天|过几天|晚点|回头|下午|上午"
+    r"|(?:下|这|本)?(?:个)?(?:周|礼拜|星期)[一二三四五六日天]?"
+)
+_PARTICLES = r"的|了|啊|呀|吧|哦|哈|啦|嘛|咧|嘞|哩|噻|哒|咯"
+ASIDES = {
+    # 「你们能远程教教我怎么弄吗」「能不能帮忙看看」「这可咋办啊」: help asked for (nowhere)
+    "help_asked": (
+        rf"{ASKS_FOR_GUIDANCE}|(?:能|可以|麻烦)(?:帮|给)(?:我|忙|我们)?(?:看|弄|处理)"
+        rf"|(?:咋|怎么|怎样|如何)(?:办|弄|处理|搞)(?:{_PARTICLES}|呢|才好)*$"
+    ),
+    # 「明天来人看就行」「下周出结果也行」「周三过来都可以」: when to come (nowhere; the call-back settles it)
+    "when_to_come": (
+        rf"^(?:{_WHEN})(?:再|派人|来人|来|过来|上门|看|看看|修|出结果|出报告|做|弄|处理|人|的时候|{_PARTICLES})*"
+        rf"(?:就行|也行|都行|也可以|就可以|都可以|没关系|没事|可以|都成|也成)(?:{_PARTICLES})*$"
+    ),
+    # 「不着急」「不是很急」「挺急的」「急死了」「等得起」: urgency (clinical impact)
+    "urgency": (
+        r"^(?:[不没]|是|很|挺|特别|非常|比较|十分|有点|太|算|那么|怎么|蛮|好|大|用|着|真|也|都|还|倒|其实"
+        rf"|急死|急得很|急|紧急|要紧|等得起|等得了|能等|可以等|{_PARTICLES})*"
+        rf"(?:急|要紧|等得起|等得了|能等|可以等)(?:{_PARTICLES}|死了|得很)*$"
+    ),
+    # 「现在半夜两点多」「这么晚了」「凌晨三点」: the time of the call (nowhere)
+    "time_of_call": (
+        r"^(?:现在|这会儿?|这个点|这么晚|都|已经|快|是|大)*"
+        r"(?:半夜|深夜|凌晨|后半夜|夜里|深更半夜|这么晚|晚上)?"
+        r"(?:[0-9一二三四五六七八九十两]+点)?(?:多|半|多钟|钟)?(?:了|的|啦)?$"
+    ),
+    # 「这个点还有人吗」「工程师多久能到」「介嘛情况啊」: a question to the hotline (nowhere; answered), or a
+    # greeting (「哎您好」)
+    "question": (
+        r"还有人|有人(?:吗|在吗|值班|接)|有没有人"
+        rf"|^(?:介|这|那|这是|是)?(?:嘛|啥|什么|咋|怎么)(?:情况|回事|原因)(?:{_PARTICLES}|呢|呀)*$"
+        r"|^(?:哎|诶|喂|嗯|啊|哦|你好|您好|麻烦了?|打扰了?)+$"
+        r"|(?:多久|多长时间|什么时候|啥时候|几点|几时|好久)(?:能|可以|会|才)?(?:到|来|过来|上门|派人|修好)"
+        r"|(?:你们|您们?|客服|工程师|师傅).{0,10}(?:吗|么|嘛)$"
+    ),
+    # 「急诊的电解质先送检验科那台做了」「血铅的样本先存着」「家长都在外面」: what was done with the samples,
+    # and people waiting outside (clinical impact). Samples or patients waiting (「急诊样本在等」) are the
+    # impact too, but stay: without them a short symptom (「反应杯卡住了」) scores guides it does not fit.
+    "samples": (
+        r"(?:先|都|已经|暂时)(?:送|转|拿|放|存|留|搁|冻|拉)(?:到|去|在|着)?.{0,10}(?:做|测|查|着)"
+        r"|(?:样本|标本|血样|血)(?:先|都|暂时)?(?:存|放|冻|留|搁|冷藏)(?:着|起来|在冰箱)"
+        r"|(?:家长|家属|病人|患者|孩子|老人|孕妇|产妇|病号)[^，,。]{0,6}(?:在外面|外面等|在走廊|走廊等|在门口|门口等)"
+    ),
+}
+# The hour is read apart: its words are all optional, so a clause made of them must also name a time.
+_ASIDE = re.compile("|".join(f"(?:{pattern})" for kind, pattern in ASIDES.items() if kind != "time_of_call"))
+_TIME_OF_CALL = re.compile(ASIDES["time_of_call"])
+_TIME_WORD = re.compile(r"半夜|深夜|凌晨|夜里|这么晚|晚上|[0-9一二三四五六七八九十两]点")
+# Words of a fault: a clause with one is the symptom, whatever else it says (「样本针堵了怎么办」).
+_FAULT_WORDS = re.compile(
+    r"报错|报警|故障|异常|错误|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|不准|失控"
+    r"|[做测出打开吸升转读]不(?:了|出|上|来|动|开|起|到)"
+    r"|(?<![A-Za-z])(?:E|Err|ERR|e)[-\s]?\d{2,4}(?!\d)"  # an error code, not a model (「MS-600」)
+)
+
+
+def says_a_fault(text: str) -> bool:
+    """The text has a word of a fault (「报错」「堵」「偏高」) or an error code (「E-41」)."""
+    return bool(_FAULT_WORDS.search(text))
+
+
+def is_aside(clause: str) -> bool:
+    """The clause says what the caller wants done, asks, or says of urgency, the hour or the samples: no part
+    of a symptom or an address."""
+    clause = clause.strip()
+    if not clause or says_a_fault(clause):
+        return False
+    if _WISH_ONLY.fullmatch(clause) and (_WISH_CUE.search(clause) or len(clause) <= 3):
+        return True
+    return bool(_TIME_OF_CALL.fullmatch(clause) and _TIME_WORD.search(clause)) or bool(_ASIDE.search(clause))
+
 
 def _without_wishes(text: str) -> str:
-    """The text without its clauses that only say what the caller wants done (or are what is left of one:
-    「你们」「咯」)."""
+    """The text without its asides (and what is left of one: 「你们」「咯」)."""
     parts = re.split(r"([，,。；;！!？?\s]+)", text)
     kept = ""
     for before, part in zip(["", *parts[1::2]], parts[::2], strict=True):
-        if part and not (_WISH_ONLY.fullmatch(part) and (_WISH_CUE.search(part) or len(part) <= 3)):
+        if part and not is_aside(part):
             kept += (before if kept else "") + part
     return kept
 

@@ -149,7 +149,30 @@ LABELS = {
     "型号": "device",
     "设备": "device",
     "仪器": "device",
+    # the names of a WeChat or paper form's rows (「报修单\n医院名称：…\n所在地址：…\n影响程度：…」)
+    "所在地址": "site_address",
+    "所在医院": "hospital",
+    "所在单位": "hospital",
+    "报修单位": "hospital",
+    "报修医院": "hospital",
+    "报修科室": "department",
+    "联系电话号码": "contact_phone",
+    "报修电话": "contact_phone",
+    "设备序列号": "serial_number",
+    "故障说明": "fault_description",
+    "影响程度": "clinical_impact",
+    "影响范围": "clinical_impact",
+    "临床影响程度": "clinical_impact",
+    "紧急程度": "clinical_impact",
 }
+# A form's rows that hold no field: its header line (「报修单」「设备报修」「故障申报表」), and remarks
+# (「备注：远程排查就不用了，请派工程师上门」), which the dialogue reads from the whole message (a check
+# declined) but no field keeps.
+_FORM_HEADER = re.compile(
+    r"^\s*[【\[]?(?:设备|仪器)?(?:故障)?(?:报修|维修|申报|保修|报障)(?:单|表|申请单?|信息|登记表?)?[】\]]?[：:]?"
+    r"(?=\s|$)"
+)
+_REMARK_LABEL = r"(?:备注|其他说明|其他要求|其他|其它|补充说明|补充|附言|说明)"
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
 _CHANGE = (
     r"(?:要|得|需要)?(?:刚才|前面|之前)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|唔啱|唔对|冇啱|错了|写错了|记错了"
@@ -567,12 +590,18 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
 
 def _impact_in_passing(text: str, state: IntakeState, found: dict[str, Command], rules: TriageRules) -> None:
     """「急诊科，病人都在等着呢」 to the department question: the answer, and the impact in a part of its
-    own."""
-    if "clinical_impact" in found or state.values.get("clinical_impact") not in (None, "", NOT_GIVEN):
+    own. An impact the bot read from the report (its category's label) gives way to the caller's own words
+    when they change the urgency (「…血铅的样本先存着 不是很急」 after 「血铅测不了」)."""
+    current = state.values.get("clinical_impact")
+    inferred = rules.impact_of(current) if current in {i.label for i in rules.impacts} else None
+    if "clinical_impact" in found or (current not in (None, "", NOT_GIVEN) and not inferred):
         return
     value = _impact_said(text, [str(c.value) for c in found.values() if c.value], rules)
+    said_impact = rules.impact_of(value)
+    if inferred and (said_impact is None or said_impact.urgent == inferred.urgent):
+        return
     if value:
-        _put(found, Command(Do.SET, "clinical_impact", value))
+        _put(found, Command(Do.CORRECT if inferred else Do.SET, "clinical_impact", value))
 
 
 def _impact_said(text: str, given: list[str], rules: TriageRules) -> str | None:
@@ -761,6 +790,7 @@ def _names_a_symptom(fault: str, catalogue: Catalogue) -> bool:
 def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Command]:
     """Fields the caller names: a labelled report (「医院 …，科室 …」) or a correction (「地址改一下，
     是…」)."""
+    text = _without_form_extras(text)
     text = re.sub(rf"^[^，,：:]{{0,8}}[：:]\s*(?=(?:{_LABEL}))", "", text)  # 「报修：医院 …」
     # Parts start at a separator, or at a space, before a field name: 「联系人 彭涛 电话 156… 医院 …」.
     # Or at a comma before a field name stuck to its value (「我叫尹芳，电话158…，地址德州市…」).
@@ -770,7 +800,11 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         # 「…输血科 不是检验科 还有名字是皇甫莉」: a second field corrected in the same breath
         r"|[，,；;。\s]*(?:还有|另外|再就是|再有|以及)[，,\s]*(?=(?:" + _LABEL + r"))"
     )
-    segments = _glued_segments(text, catalogue) or [s for s in re.split(boundary, text) if s.strip()]
+    segments = (
+        _form_rows(text)
+        or _glued_segments(text, catalogue)
+        or [s for s in re.split(boundary, text) if s.strip()]
+    )
     commands = []
     for segment in segments:
         match = _SEGMENT.match(segment) if len(segments) > 1 else None
@@ -820,6 +854,36 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         elif change:
             commands.append(Command(Do.ASK_AGAIN, target))
     return commands
+
+
+def _without_form_extras(text: str) -> str:
+    """A form's text without its header and its remarks (each up to the next field's name or the line's
+    end)."""
+    text = _FORM_HEADER.sub("", text, count=1)
+    return re.sub(
+        rf"(?:^|[，,；;。\s])\s*{_REMARK_LABEL}\s*[：:][^\n]*?(?=[，,；;。\s]+(?:{_LABEL})\s*[：:]|\n|$)",
+        "",
+        text,
+    )
+
+
+_ROW = re.compile(rf"^\s*(?:{_LABEL})\s*(?:是|为)?\s*(?:[：:\s]|$)", re.IGNORECASE)
+
+
+def _form_rows(text: str) -> list[str] | None:
+    """The rows of a report written one field a line (「医院名称：…\n科室：…\n…」); a value on the line after
+    its field's name (「故障现象：\n比色杯…」) or running on to the next line is that field's. None unless
+    three lines or more start with a field's name."""
+    rows: list[str] = []
+    for line in (line.strip() for line in text.splitlines()):
+        if _ROW.match(line):
+            rows.append(line)
+        elif line and rows:
+            if re.search(r"[：:]\s*$", rows[-1]):  # 「故障现象：」 alone on its line
+                rows[-1] += line
+            else:  # 「故障现象」 alone, or a value running on
+                rows[-1] += ("：" if _ROW.fullmatch(rows[-1]) else "，") + line
+    return rows if len(rows) >= 3 else None
 
 
 # 「影响不大」「影响挺大」 in a labelled report: the label is part of the answer.
@@ -949,10 +1013,11 @@ def _refines(known: str, said: str, catalogue: Catalogue) -> bool:
 
 
 def complete_from(value: str, text: str, find: Callable[[str], str | None] = fields.hospital) -> str:
-    """A name with what the message says right before it, when the tagger cut that off: a hospital's city,
-    a department's 「急诊」 (「急诊检验科」 tagged 「检验科」)."""
+    """A name with what the message says around it, when the tagger cut that off: a hospital's city, a
+    department's 「急诊」 (「急诊检验科」 tagged 「检验科」) or its room (「新生儿科检验室」 tagged
+    「新生儿科」)."""
     whole = find(text)
-    return whole if whole and value and whole.endswith(value) else value
+    return whole if whole and value and (whole.endswith(value) or whole.startswith(value)) else value
 
 
 def _surname_or_name(value: str, text: str) -> str:

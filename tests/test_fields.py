@@ -203,6 +203,50 @@ def test_what_the_caller_wants_done_is_no_part_of_the_fault_in_any_dialect(text:
 @pytest.mark.parametrize(
     ("text", "wanted"),
     [
+        # help asked for, in other words than 「远程教教我」
+        ("离心机转速上不去 报E-03 能不能远程指导一下", "离心机转速上不去 报E-03"),
+        ("血凝仪测试杯卡住了 你们可以帮忙看看吗", "血凝仪测试杯卡住了"),
+        ("尿机进样架不走了 这可咋办啊", "尿机进样架不走了"),
+        # when to come, urgency
+        ("电解质仪钠结果偏低 不急 后天来人就行", "电解质仪钠结果偏低"),
+        ("打印机不出纸 下周三过来就可以", "打印机不出纸"),
+        ("质控一直失控，挺急的", "质控一直失控"),
+        # the hour of the call and questions to the hotline
+        ("凌晨三点多 血气分析仪一直报定标失败 有人值班吗", "血气分析仪一直报定标失败"),
+        ("大半夜的 生化仪试剂针撞了", "生化仪试剂针撞了"),
+        ("工程师啥时候能到 发光仪报温度超限", "发光仪报温度超限"),
+        ("哎您好 尿机试纸条走一半就停 这是咋回事啊 您了甭跟我这教了", "尿机试纸条走一半就停"),
+        # what waits or was done with the samples: the clinical impact
+        ("血球仪吸样针堵了 门诊的血常规先拿到二楼那台做了", "血球仪吸样针堵了"),
+        ("凝血仪光路报警 标本先放冰箱里冻着", "凝血仪光路报警"),
+        ("化学发光仪加样臂不动了 病房的家属都在外面等着", "化学发光仪加样臂不动了"),
+        ("血气分析仪一进样就报E-12 家属在走廊等", "血气分析仪一进样就报E-12"),
+        # a clause with a fault's words is the symptom, whatever else it says
+        ("样本针堵了怎么办", "样本针堵了怎么办"),
+        ("样本上机后一直等不到结果", "样本上机后一直等不到结果"),
+        ("温度显示三十四度 设定是三十七度", "温度显示三十四度 设定是三十七度"),
+    ],
+)
+def test_asides_are_no_part_of_the_fault(text: str, wanted: str) -> None:
+    assert fields.fault(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("嘉兴市南湖区中环南路1号 远程就免了", "嘉兴市南湖区中环南路1号"),
+        ("遵义市红花岗区丁字口路20号，明天来就行", "遵义市红花岗区丁字口路20号"),
+        ("上海市黄浦区淮海中路100弄3号", "上海市黄浦区淮海中路100弄3号"),  # 弄: a lane
+        ("那远程也不弄了", None),  # 弄 in a wish: no lane
+    ],
+)
+def test_an_address_holds_no_wish(text: str, wanted: str | None) -> None:
+    assert fields.address(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
         ("0370 - 322 6789", "0370-3226789"),
         ("0370 3226789", "0370-3226789"),
         ("一三九 一二三四 五六七八", "13912345678"),
@@ -270,4 +314,18 @@ def test_a_corrected_address_keeps_what_was_not_corrected(current: str, said: st
     ],
 )
 def test_the_department_named_in_passing_is_the_whole_name(text: str, wanted: str) -> None:
+    assert fields.department_in(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        # a room of a department, named with it
+        ("酒泉市肃州区阳关医院儿科检验室 血球仪一直报堵孔", "儿科检验室"),
+        ("我们急诊科化验室的电解质仪坏了", "急诊科化验室"),
+        ("我们检验科血球仪坏了", "检验科"),
+        ("我是检验科主任贺建军", "检验科"),
+    ],
+)
+def test_the_department_a_report_names_in_passing(text: str, wanted: str) -> None:
     assert fields.department_in(text) == wanted

@@ -1189,3 +1189,74 @@ def test_a_numbered_hospital_called_by_its_short_name(catalogue, rules) -> None:
     values = {**FULL, "hospital": "许昌市第二人民医院"}
     found = commands("医院说错了 不是二院 是三院", READBACK, catalogue, rules, values=values)
     assert found == [("correct", "hospital", "许昌市第三人民医院")]
+
+
+def test_a_form_one_field_a_line_with_its_header_and_remarks(catalogue, rules) -> None:
+    # half-width colons, a field's name alone on its line, a value running on to the next line
+    text = (
+        "【设备报修】\n所在医院: 绵阳市涪城区安和医院\n报修科室: 输血科\n联系人: 司马文静\n"
+        "联系电话: 0816-2345678\n仪器名称: 血型分析仪\n故障说明:\n离心机转不起来，一开就报E-07\n"
+        "所在地址:\n绵阳市涪城区临园路东段66号\n住院楼三楼\n影响范围: 配血做不了，手术病人在等\n"
+        "其他: 能不能今天下午来"
+    )
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values == {
+        "hospital": "绵阳市涪城区安和医院",
+        "department": "输血科",
+        "contact_person": "司马文静",
+        "contact_phone": "0816-2345678",
+        "device": "血型分析仪",
+        "fault_description": "离心机转不起来，一开就报E-07",
+        "site_address": "绵阳市涪城区临园路东段66号，住院楼三楼",
+        "clinical_impact": "配血做不了，手术病人在等",
+    }
+    assert rules.impact_of(values["clinical_impact"]).urgent
+
+
+def test_a_form_on_one_line_leaves_its_header_and_remark_out_of_every_field(catalogue, rules) -> None:
+    text = (
+        "故障申报表 医院名称：吉安市青原区河东医院 科室：检验科 报修人：钟小英 电话：13907961234 "
+        "故障现象：血球仪开机自检不过 报液路异常 所在地址：吉安市青原区河东大道8号 影响程度：不急，有备用机 "
+        "备注：明天上午来就行"
+    )
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["fault_description"] == "血球仪开机自检不过 报液路异常"
+    assert values["site_address"] == "吉安市青原区河东大道8号"
+    assert values["clinical_impact"] == "不急，有备用机"
+
+
+def test_asides_of_a_free_text_report_stay_out_of_the_fault(catalogue, rules) -> None:
+    text = (
+        "凌晨一点多了 还有人接电话吗 运城市盐湖区河东医院急诊检验科 血气分析仪BG-800 一进样就报错E-12 "
+        "能不能先远程教我弄一下 十几个新生儿的血样在等 联系人郭春燕 电话13835901234 "
+        "地址运城市盐湖区解放路12号"
+    )
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert "报错E-12" in values["fault_description"]
+    assert not any(word in values["fault_description"] for word in ("凌晨", "有人", "远程", "郭春燕"))
+    assert rules.impact_of(values["clinical_impact"]).urgent
+    assert values["site_address"] == "运城市盐湖区解放路12号"
+
+
+def test_not_urgent_said_later_beats_the_impact_read_from_the_report(catalogue, rules) -> None:
+    # 「设备停机，临床工作中断」 was read from 「…做不了」; the caller's 「不着急」 comes with other details
+    text = "联系人邵丽 电话13700001234 地址丽水市莲都区大众街5号 样本先冻着 不着急 下礼拜也行"
+    inferred = {**FULL, "clinical_impact": "设备停机，临床工作中断"}
+    found = values_of(
+        interpret(Message(text, None, []), IntakeState("contact_person", inferred), catalogue, rules)
+    )
+    assert rules.impact_of(found["clinical_impact"]).urgent is False
+    assert found["site_address"] == "丽水市莲都区大众街5号"
+    # the caller's own words for the impact are not replaced in passing
+    own = {**FULL, "clinical_impact": "门诊生化全停了"}
+    found = values_of(
+        interpret(Message(text, None, []), IntakeState("contact_person", own), catalogue, rules)
+    )
+    assert "clinical_impact" not in found
+
+
+def test_a_department_the_tagger_cut_short_keeps_its_room(catalogue, rules) -> None:
+    text = "营口市站前区渤海医院新生儿科检验室 血气分析仪一进样就报E-12"
+    entities = [{"entity": "department", "value": "新生儿科"}]
+    values = values_of(interpret(Message(text, "report_fault", entities), IntakeState(), catalogue, rules))
+    assert values["department"] == "新生儿科检验室"

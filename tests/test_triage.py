@@ -56,6 +56,15 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("病人不能等", True),
         ("下周出结果也行", False),
         ("门诊生化出报告推迟咯 不过病人等得起 不算好急", False),
+        # dialect: a section stopped, people or samples waiting (西南官话 停起/等到起, 东北话 搁那压着)
+        ("血常规全部停到起了 病房的血都等倒起", True),
+        ("门诊尿检停起的", True),
+        ("标本搁那压着呢", True),
+        ("这个急得很", True),
+        # not urgent, said in so many words, also in dialect
+        ("没得好急 下个礼拜也行", False),
+        ("不慌 你们慢慢来", False),
+        ("周五出报告都可以", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:

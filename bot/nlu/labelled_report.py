@@ -8,10 +8,10 @@ one of them the fault, make it a report whatever the classifier thought; 报修 
 about: 「报修流程是怎样的」) makes it one when the classifier read it as a report it was unsure of, as details
 or as nothing (inform, deny, out of scope) and ranked report_fault among its first three (never over cancel
 or a complaint). So does a message that gives four kinds of the registration's details (hospital, department,
-person, phone, device, serial) without a ticket number, when the classifier had the report in view: an
-unlabelled report (「我们是南漳县人民医院检验科，原子吸收AA-6800序列号AA25020914，空心阴极灯点不亮…联系人龚伟
-电话139…」) reads as details (inform) just as often. Runs after the entity extractors (it counts their
-entities) and before the FallbackClassifier.
+person, phone, device, serial, the fault's words) without a ticket number, when the classifier had the report
+in view: an unlabelled report (「我们是南漳县人民医院检验科，原子吸收AA-6800序列号AA25020914，空心阴极灯点
+不亮…联系人龚伟电话139…」) reads as details (inform) just as often. Runs after the entity extractors (it
+counts their entities) and before the FallbackClassifier.
 """
 
 from __future__ import annotations
@@ -93,8 +93,10 @@ _TICKET_OF_BEFORE = re.compile(r"单号|工单|单子|那张单|那个单")
 
 def _read_by_the_intake(text: str) -> set[str]:
     """The hospital and department the intake's own readers find where the entity extractors found none
-    (「随州市曾都区编钟医院检验科 尿沉渣UA-720 …」)."""
+    (「随州市曾都区编钟医院检验科 尿沉渣UA-720 …」), and the fault's words (「…石墨管一加热就报错E-41 血铅做
+    不了 有二十来个小孩的样本在等着」: where, which device and what is wrong is a report)."""
     found = {"hospital"} if fields.hospital(text) else set()
+    found |= {"fault"} if fields.says_a_fault(text) else set()
     return found | ({"department"} if fields.department_in(text) else set())
 
 

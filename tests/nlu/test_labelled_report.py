@@ -99,3 +99,12 @@ def test_five_kinds_of_details_and_no_question_are_a_report_whatever_was_ranked(
     assert gives_a_whole_report(text, found, warranty_first)
     asked = "四平市铁东仁爱医院 检验科 聂春燕 血球仪HX-H30 序列号HH25040862 还在保修期吗"
     assert not gives_a_whole_report(asked, found, warranty_first)
+
+
+def test_where_which_device_and_what_is_wrong_are_a_report() -> None:
+    # no name, phone or serial: the hospital, the department, the device and the fault's words are four kinds
+    text = "衡阳市雁峰区南岳医院新生儿科检验室 血气分析仪BG-800 一进样就报错E-12 十几个新生儿的血样在等"
+    assert gives_a_whole_report(text, _entities("device"), INFORM_FIRST)
+    assert not gives_a_whole_report(
+        "衡阳市雁峰区南岳医院新生儿科检验室的血气分析仪", _entities("device"), INFORM_FIRST
+    )
