@@ -67,6 +67,11 @@ class Tally:
         return self.share("wrong")
 
 
+def dev_files() -> list[Path]:
+    """The realistic dev sets (may be tuned on, and are the knowledge base's examples), in name order."""
+    return sorted(HERE.glob("dev_realistic*.yml"))
+
+
 def load_realistic(path: Path, policy: ServicePolicy) -> list[Realistic]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
     items = []

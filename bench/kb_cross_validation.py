@@ -1,0 +1,170 @@
+"""Cross-validation of the knowledge base's examples (bot.knowledge.examples) over the realistic dev sets:
+leave one dev file out.
+
+Usage: .venv/bin/python bench/kb_cross_validation.py [--sweep] [--set key=value ...]
+
+The dev sets are the knowledge base's examples (kb/examples.yml), so scoring them with the shipped file
+would score the classifier on its own training data. Here each dev file in turn is held back: the knowledge
+base is a temporary copy of kb/ whose examples.yml holds only the other dev files' questions (what
+bench/kb_examples.py would write from them), and the held-back file is asked as bench/kb_quality.py
+--realistic asks it (`Answers.reply`, a follow-up right after its `after` message) and counted the same way:
+right outright (answered right, an unknown declined, a topicless question asked back), wrong confident
+answers, unknown questions declined. A file is a batch written at one time in one set of styles, so holding
+back a whole file keeps near-duplicates of its questions out of training, as fresh questions would be.
+
+Every run prints "before" (no classifier: `examples.enabled` false, what the hand-written reading does
+alone; the dev sets were tuned on by hand, so this is higher than on unseen questions) and "after" (the
+settings of kb/retrieval.yml's `examples:`, with --set overrides, e.g. --set choose_margin=0.2). --sweep
+also prints one line per threshold value tried, each threshold moved alone from the shipped settings, the
+others as shipped; the thresholds of kb/retrieval.yml were chosen from these lines only, never from the
+held-out sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from kb_examples import render  # noqa: E402
+
+from bot.config import settings  # noqa: E402
+from bot.knowledge import KnowledgeBase  # noqa: E402
+from bot.knowledge.answers import Answers  # noqa: E402
+from bot.knowledge.examples import ExampleSettings  # noqa: E402
+from bot.policy import current_policy  # noqa: E402
+from tests.knowledge.realistic import (  # noqa: E402
+    Realistic,
+    answers_outcome,
+    dev_files,
+    load_realistic,
+    tally,
+)
+
+OFF = 99.0  # a margin no question reaches: the rule is off
+SWEEP: dict[str, list[float]] = {
+    "choose_margin": [-0.4, -0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3, 0.4, OFF],
+    "decline_margin": [-0.6, -0.5, -0.4, -0.3, -0.2, -0.1, 0.0, 0.1, 0.2, OFF],
+}
+
+
+@dataclass(frozen=True)
+class Score:
+    questions: int
+    right: int  # right outright
+    wrong: int
+    unknown: int
+    declined: int  # unknown questions declined
+    answerable: int
+    reachable: int  # answerable questions answered right (or in part) or offered as a 「您是想问」 choice
+
+    def __add__(self, other: Score) -> Score:
+        return Score(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def cells(self) -> str:
+        return (
+            f"{self.right / self.questions:>7.1%} {self.wrong / self.questions:>6.1%}"
+            f" {self.declined:>3}/{self.unknown:<3} {self.reachable / self.answerable:>6.1%}"
+        )
+
+
+def score(items: list[Realistic], answers: Answers) -> Score:
+    result = tally(items, [answers_outcome(answers, item) for item in items])
+    unknown = [c for item, c in zip(items, result.classes, strict=True) if not item.expected]
+    return Score(
+        len(items),
+        round(result.right_outright * len(items)),
+        result.classes.count("wrong"),
+        len(unknown),
+        unknown.count("declined"),
+        len(items) - len(unknown),
+        sum(
+            c in ("right", "partial", "reachable")
+            for item, c in zip(items, result.classes, strict=True)
+            if item.expected
+        ),
+    )
+
+
+class Fold:
+    """A temporary knowledge base with every dev file's examples but the held-back one's."""
+
+    def __init__(self, held_back: Path, files: list[Path], root: Path) -> None:
+        self.held_back = held_back
+        self.kb_dir = root / held_back.stem
+        shutil.copytree(settings().kb_dir, self.kb_dir, ignore=shutil.ignore_patterns("demo", "guides"))
+        (self.kb_dir / "examples.yml").write_text(
+            render([path for path in files if path != held_back]), encoding="utf-8"
+        )
+        self.retrieval = yaml.safe_load((self.kb_dir / "retrieval.yml").read_text(encoding="utf-8"))
+        policy = current_policy()
+        self.items = load_realistic(held_back, policy)
+        self.kb = KnowledgeBase(self.kb_dir, policy)
+        self.answers = Answers(self.kb, policy)
+
+    def run(self, examples: ExampleSettings) -> Score:
+        raw = dict(self.retrieval, examples={f.name: getattr(examples, f.name) for f in fields(examples)})
+        (self.kb_dir / "retrieval.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        self.kb.refresh()
+        assert self.kb.settings.examples == examples, "retrieval.yml not reloaded"
+        return score(self.items, self.answers)
+
+
+def shipped(overrides: list[str]) -> ExampleSettings:
+    raw: dict[str, Any] = yaml.safe_load((settings().kb_dir / "retrieval.yml").read_text(encoding="utf-8"))
+    chosen = ExampleSettings(**raw.get("examples", {}))
+    for override in overrides:
+        key, _, value = override.partition("=")
+        current = getattr(chosen, key)
+        chosen = replace(
+            chosen, **{key: value.lower() == "true" if isinstance(current, bool) else float(value)}
+        )
+    return replace(chosen, enabled=True)
+
+
+def report(label: str, folds: list[Fold], scores: list[Score]) -> None:
+    total = sum(scores[1:], scores[0])
+    print(f"{label:<26}" + "".join(s.cells() for s in scores) + "   " + total.cells())
+
+
+def main(sweep: bool, overrides: list[str]) -> None:
+    files = dev_files()
+    chosen = shipped(overrides)
+    print(f"leave one dev file out, {len(files)} folds; classifier settings: {chosen}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folds = [Fold(path, files, Path(tmp)) for path in files]
+        names = "".join(
+            f"{fold.held_back.stem.removeprefix('dev_realistic') or '_dev':>29}" for fold in folds
+        )
+        print(f"{'':<26}{names}{'total':>32}")
+        header = f"{'right':>7} {'wrong':>6} {'decl.':>7} {'reach':>6}"
+        print(f"{'':<26}" + header * len(folds) + "   " + header)
+        report("before (no classifier)", folds, [fold.run(replace(chosen, enabled=False)) for fold in folds])
+        report("after", folds, [fold.run(chosen) for fold in folds])
+        if not sweep:
+            return
+        for key, values in SWEEP.items():
+            for value in values:
+                moved = replace(chosen, **{key: value})
+                report(f"{key}={value:g}", folds, [fold.run(moved) for fold in folds])
+    counts = Counter(item.style for fold in folds for item in fold.items)
+    print(f"styles held back: {dict(counts)}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sweep", action="store_true", help="also move each threshold alone")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], help="key=value")
+    arguments = parser.parse_args()
+    main(arguments.sweep, arguments.overrides)
