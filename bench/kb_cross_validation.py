@@ -23,7 +23,6 @@ held-out sets.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 from collections import Counter
@@ -35,22 +34,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from kb_examples import render  # noqa: E402
 
 from bot.config import settings  # noqa: E402
-from bot.knowledge import KnowledgeBase  # noqa: E402
-from bot.knowledge.answers import Answers  # noqa: E402
 from bot.knowledge.examples import ExampleSettings  # noqa: E402
 from bot.policy import current_policy  # noqa: E402
-from tests.knowledge.realistic import (  # noqa: E402
-    Realistic,
-    answers_outcome,
-    dev_files,
-    load_realistic,
-    tally,
-)
+from tests.knowledge.realistic import HeldBack, Tally, dev_files  # noqa: E402
 
 OFF = 99.0  # a margin no question reaches: the rule is off
 SWEEP: dict[str, list[float]] = {
@@ -79,46 +67,18 @@ class Score:
         )
 
 
-def score(items: list[Realistic], answers: Answers) -> Score:
-    result = tally(items, [answers_outcome(answers, item) for item in items])
-    unknown = [c for item, c in zip(items, result.classes, strict=True) if not item.expected]
+def score(result: Tally) -> Score:
+    pairs = list(zip(result.items, result.classes, strict=True))
+    unknown = [c for item, c in pairs if not item.expected]
     return Score(
-        len(items),
-        round(result.right_outright * len(items)),
+        len(pairs),
+        round(result.right_outright * len(pairs)),
         result.classes.count("wrong"),
         len(unknown),
         unknown.count("declined"),
-        len(items) - len(unknown),
-        sum(
-            c in ("right", "partial", "reachable")
-            for item, c in zip(items, result.classes, strict=True)
-            if item.expected
-        ),
+        len(pairs) - len(unknown),
+        sum(c in ("right", "partial", "reachable") for item, c in pairs if item.expected),
     )
-
-
-class Fold:
-    """A temporary knowledge base with every dev file's examples but the held-back one's."""
-
-    def __init__(self, held_back: Path, files: list[Path], root: Path) -> None:
-        self.held_back = held_back
-        self.kb_dir = root / held_back.stem
-        shutil.copytree(settings().kb_dir, self.kb_dir, ignore=shutil.ignore_patterns("demo", "guides"))
-        (self.kb_dir / "examples.yml").write_text(
-            render([path for path in files if path != held_back]), encoding="utf-8"
-        )
-        self.retrieval = yaml.safe_load((self.kb_dir / "retrieval.yml").read_text(encoding="utf-8"))
-        policy = current_policy()
-        self.items = load_realistic(held_back, policy)
-        self.kb = KnowledgeBase(self.kb_dir, policy)
-        self.answers = Answers(self.kb, policy)
-
-    def run(self, examples: ExampleSettings) -> Score:
-        raw = dict(self.retrieval, examples={f.name: getattr(examples, f.name) for f in fields(examples)})
-        (self.kb_dir / "retrieval.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-        self.kb.refresh()
-        assert self.kb.settings.examples == examples, "retrieval.yml not reloaded"
-        return score(self.items, self.answers)
 
 
 def shipped(overrides: list[str]) -> ExampleSettings:
@@ -133,31 +93,39 @@ def shipped(overrides: list[str]) -> ExampleSettings:
     return replace(chosen, enabled=True)
 
 
-def report(label: str, folds: list[Fold], scores: list[Score]) -> None:
+def report(label: str, scores: list[Score]) -> None:
     total = sum(scores[1:], scores[0])
-    print(f"{label:<26}" + "".join(s.cells() for s in scores) + "   " + total.cells())
+    print(
+        f"{label:<26}"
+        + "".join(s.cells() for s in scores)
+        + "   "
+        + total.cells()
+        + f"  ({total.right} / {total.wrong} of {total.questions})"
+    )
 
 
 def main(sweep: bool, overrides: list[str]) -> None:
     files = dev_files()
     chosen = shipped(overrides)
     print(f"leave one dev file out, {len(files)} folds; classifier settings: {chosen}")
+    policy = current_policy()
     with tempfile.TemporaryDirectory() as tmp:
-        folds = [Fold(path, files, Path(tmp)) for path in files]
+        folds = [HeldBack(path, settings().kb_dir, Path(tmp), policy) for path in files]
         names = "".join(
             f"{fold.held_back.stem.removeprefix('dev_realistic') or '_dev':>29}" for fold in folds
         )
         print(f"{'':<26}{names}{'total':>32}")
         header = f"{'right':>7} {'wrong':>6} {'decl.':>7} {'reach':>6}"
         print(f"{'':<26}" + header * len(folds) + "   " + header)
-        report("before (no classifier)", folds, [fold.run(replace(chosen, enabled=False)) for fold in folds])
-        report("after", folds, [fold.run(chosen) for fold in folds])
-        if not sweep:
-            return
-        for key, values in SWEEP.items():
-            for value in values:
-                moved = replace(chosen, **{key: value})
-                report(f"{key}={value:g}", folds, [fold.run(moved) for fold in folds])
+        report(
+            "before (no classifier)", [score(fold.tally(replace(chosen, enabled=False))) for fold in folds]
+        )
+        report("after", [score(fold.tally(chosen)) for fold in folds])
+        if sweep:
+            for key, values in SWEEP.items():
+                for value in values:
+                    moved = replace(chosen, **{key: value})
+                    report(f"{key}={value:g}", [score(fold.tally(moved)) for fold in folds])
     counts = Counter(item.style for fold in folds for item in fold.items)
     print(f"styles held back: {dict(counts)}")
 
