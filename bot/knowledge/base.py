@@ -98,7 +98,6 @@ class _Content:
     problems: list[str]
     device_words: frozenset[str]  # the canonical device words (生化仪, 发光仪 …) of normalised texts
     homophones: Homophones
-    examples: list[Example]
     example_model: ExampleModel | None  # None: no examples, or `examples.enabled` is false
 
 
@@ -292,26 +291,11 @@ class KnowledgeBase:
         examples, problems = load_examples(
             examples_path, read_yaml(examples_path) if examples_path.exists() else None
         )
-        model = None
-        if settings.examples.enabled:
-            # The questions attached in the console are examples of their entry too (at once, like their
-            # paraphrases).
-            attached = [Example(entry_id, text) for entry_id, text in self._learned.paraphrases]
-            attached += [Example(entry_id, question) for entry_id, question, _, _ in self._learned.entries]
-            labelled = labelled_texts(
-                [(variant.entry_id, variant.text) for variant in index.variants],
-                examples + attached,
-                set(by_id),
-            )
-            if labelled:
-
-                def features(text: str) -> list[str]:
-                    terms = analyser.terms(text)
-                    return [*analyser.ngrams(terms), *(f"w:{term}" for term in terms)]
-
-                # An example is read as a caller's message is: homophone typos corrected first.
-                labelled = [(homophones.correct(text), label) for text, label in labelled]
-                model = ExampleModel(labelled, features, settings.examples.regularisation)
+        model = (
+            _example_model(index, analyser, homophones, examples, self._learned, settings.examples)
+            if settings.examples.enabled
+            else None
+        )
         return _Content(
             settings,
             analyser,
@@ -321,9 +305,36 @@ class KnowledgeBase:
             loaded.problems + problems,
             frozenset(device_terms),
             homophones,
-            examples,
             model,
         )
+
+
+def _example_model(
+    index: Index,
+    analyser: TextAnalyser,
+    homophones: Homophones,
+    examples: list[Example],
+    learned: Learned,
+    settings: ExampleSettings,
+) -> ExampleModel | None:
+    """The classifier of bot.knowledge.examples, trained on the FAQ's texts, the examples and what was learned
+    in the console; None when there is nothing to tell apart."""
+    # The questions attached in the console are examples of their entry too (at once, like their paraphrases).
+    attached = [Example(entry_id, text) for entry_id, text in learned.paraphrases]
+    attached += [Example(entry_id, question) for entry_id, question, _, _ in learned.entries]
+    known = {variant.entry_id for variant in index.variants}
+    variants = [(variant.entry_id, variant.text) for variant in index.variants]
+    labelled = labelled_texts(variants, examples + attached, known)
+    if not labelled:
+        return None
+
+    def features(text: str) -> list[str]:
+        terms = analyser.terms(text)
+        return [*analyser.ngrams(terms), *(f"w:{term}" for term in terms)]
+
+    # An example is read as a caller's message is: homophone typos corrected first.
+    corrected = [(homophones.correct(text), label) for text, label in labelled]
+    return ExampleModel(corrected, features, settings.regularisation)
 
 
 def _with_learned(entries: list[FaqEntry], learned: Learned, policy: ServicePolicy) -> list[FaqEntry]:

@@ -1,6 +1,6 @@
 """Callers' questions labelled with the entry that answers them (kb/examples.yml), and a classifier learned
-from them at load: the second opinion `bot.knowledge.answers.Answers` asks where the retriever and the
-triggers are unsure.
+from them at load: the second opinion `bot.knowledge.answers.Answers` asks where its reading would only offer
+「您是想问」 choices.
 
 kb/examples.yml holds real wording: the labelled questions of the realistic dev sets (written there by
 `bench/kb_examples.py`), each with the entry that answers it, or none when the knowledge base cannot know
@@ -106,7 +106,6 @@ class ExampleModel:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.svm import LinearSVC
 
-        self._features = features
         self._vectoriser = TfidfVectorizer(analyzer=features, sublinear_tf=True)
         matrix = self._vectoriser.fit_transform([text for text, _ in labelled])
         self._svm = LinearSVC(C=regularisation)
@@ -124,9 +123,9 @@ class ExampleModel:
 def labelled_texts(
     variants: list[tuple[str, str]], examples: list[Example], known: set[str]
 ) -> list[tuple[str, str]]:
-    """The classifier's training data: the examples (an unknown entry's left out), and the FAQ texts
-    (question, paraphrases, attached questions) of the entries that have examples; empty when no entry
-    has any, or no other class to tell them from."""
+    """The classifier's training data: the examples (one of an entry the FAQ does not have is left out), and
+    the FAQ texts (question, paraphrases, attached questions) of the entries that have examples; empty when
+    there are not two classes to tell apart."""
     kept = [example for example in examples if example.entry_id is None or example.entry_id in known]
     entries = {example.entry_id for example in kept if example.entry_id is not None}
     labelled = [(text, entry_id) for entry_id, text in variants if entry_id in entries]
