@@ -5,17 +5,20 @@ Usage: .venv/bin/python bench/kb_latency.py [--entries N] [--questions N] [--see
 
 The synthetic KB is written to a temporary folder: every entry recombines the words of real entries (a real
 entry's question and paraphrases with about half their words swapped for words drawn from the whole FAQ, and a
-shuffled real answer), so its vocabulary and lengths are the real ones. The questions are real questions and
-paraphrases, each with one word swapped, asked in the same order against both KBs, after warm-up questions
-that are not measured (the analyser keeps the terms of texts it has seen, so a measured question is never one
-asked before). Latency is measured twice: `ask` is the bare retriever (KnowledgeBase.ask), `reply` what the
-bot does per message (bot.knowledge.answers.Answers.reply: the message cut into questions, context clauses
-left out, triggers, several look-ups), on the messages of tests/knowledge/dev_realistic.yml (long,
-voice-style, two questions), each asked as a follow-up of the one before (the bot's worst case), never asked
-before in the process. Build times: `cold` is KnowledgeBase() (its tokenizer built from jieba's dictionary,
-which the process has already read, the FAQ read and analysed, the inverted index built); `reload` is the
-first ask after a FAQ file changed (FAQ read and index built again; tokenizer and the terms of unchanged texts
-kept), what a content editor waits for.
+shuffled real answer), so its vocabulary and lengths are the real ones; it has the real examples
+(kb/examples.yml), each labelled with a synthetic entry that recombines its entry. The questions are real
+questions and paraphrases, each with one word swapped, asked in the same order against both KBs, after warm-up
+questions that are not measured (the analyser keeps the terms of texts it has seen, so a measured question is
+never one asked before). Latency is measured twice: `ask` is the bare retriever (KnowledgeBase.ask), `reply`
+what the bot does per message (bot.knowledge.answers.Answers.reply: the message cut into questions, context
+clauses left out, triggers, several look-ups, the classifier on 「您是想问」 choices), on the messages of
+tests/knowledge/dev_realistic.yml (long, voice-style, two questions) with about one word in ten swapped (they
+are the classifier's examples, whose terms the analyser keeps from training), each asked as a follow-up of the
+one before (the bot's worst case), never asked before in the process. Build times: `cold` is KnowledgeBase()
+(its tokenizer built from jieba's dictionary, which the process has already read, the FAQ read and analysed,
+the inverted index built, the classifier trained; the real KB's also imports scikit-learn); `reload` is the
+first ask after a FAQ file changed (FAQ read and index built again, the classifier trained again; tokenizer
+and the terms of unchanged texts kept), what a content editor waits for.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from bot.knowledge.answers import Answers
 from bot.policy import current_policy
 
 WARM_UP = 20  # questions asked before measuring: first calls fill caches
-KB_FILES = ("retrieval.yml", "devices.yml", "answers.yml")
+KB_FILES = ("retrieval.yml", "devices.yml", "answers.yml", "examples.yml")
 DEV_SET = Path(__file__).resolve().parent.parent / "tests" / "knowledge" / "dev_realistic.yml"
 
 
@@ -58,12 +61,14 @@ def synthetic_kb(
     for name in KB_FILES:
         shutil.copy(real_dir / name, target / name)
     (target / "faq").mkdir()
+    modelled_on: dict[str, str] = {}  # a real entry → the first synthetic entry that recombines it
     vocabulary = [
         word for entry in entries for text in entry.variants for word in jieba.lcut(text) if word.strip()
     ]
     items = []
     for n in range(size):
         model = rng.choice(entries)
+        modelled_on.setdefault(model.id, f"synthetic.{n:05d}")
         answer = jieba.lcut(rng.choice(entries).answer)
         rng.shuffle(answer)
         items.append(
@@ -81,6 +86,16 @@ def synthetic_kb(
     for start in range(0, size, 500):
         text = yaml.safe_dump(items[start : start + 500], allow_unicode=True, sort_keys=False)
         (target / "faq" / f"synthetic_{start // 500:03d}.yml").write_text(text, encoding="utf-8")
+    # The real examples, each labelled with the synthetic entry that recombines its entry (the unknown ones
+    # as they are): a large FAQ with examples for some of its entries, as many as the real KB has.
+    examples = yaml.safe_load((real_dir / "examples.yml").read_text(encoding="utf-8"))["examples"]
+    relabelled = [
+        dict(example, id=modelled_on[example["id"]] if example["id"] else None)
+        for example in examples
+        if example["id"] is None or example["id"] in modelled_on
+    ]
+    text = yaml.safe_dump({"examples": relabelled}, allow_unicode=True, sort_keys=False)
+    (target / "examples.yml").write_text(text, encoding="utf-8")
 
 
 def measure(kb_dir: Path, questions: list[str], messages: list[str]) -> dict[str, float]:
@@ -133,8 +148,11 @@ def main(size: int, count: int, seed: int) -> None:
         vocabulary = [word for text in variants for word in jieba.lcut(text) if word.strip()]
         sample = rng.sample(variants, min(count + WARM_UP, len(variants)))
         questions = list(dict.fromkeys(recombine(text, vocabulary, rng, 0.15) for text in sample))
+        # Each with a word swapped: the dev messages are the classifier's examples, whose terms the analyser
+        # keeps from training, and a measured message must be new to the process.
         messages = [
-            str(item["text"]) for item in yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))["questions"]
+            recombine(str(item["text"]), vocabulary, rng, 0.1)
+            for item in yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))["questions"]
         ]
         synthetic = Path(tmp) / "synthetic"
         synthetic.mkdir()

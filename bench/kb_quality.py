@@ -28,6 +28,9 @@ Usage: .venv/bin/python bench/kb_quality.py [--from 0.24] [--to 0.40] [--step 0.
    follow-ups), per style: right outright, reachable via 「您是想问」, wrong confident answers, honest
    declines, short topicless questions asked which topic is meant. `--retriever-only` asks the bare FAQ
    retriever instead (one question, no context, no policy answerers): the numbers before issue 14.
+   Since the tenth round the dev sets are also the classifier's examples (kb/examples.yml): their numbers here
+   are those of its own training data; bench/kb_cross_validation.py gives each dev set's numbers with a
+   classifier that never saw it.
 """
 
 from __future__ import annotations

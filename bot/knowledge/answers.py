@@ -36,6 +36,7 @@ from bot.knowledge.base import (
     file_stamp,
     read_yaml,
 )
+from bot.knowledge.examples import UNKNOWN
 from bot.knowledge.text import clean
 from bot.policy import PolicyError, ServicePolicy
 
@@ -234,10 +235,46 @@ class Answers:
             ):
                 follow = self._follow_up(message, previous, device)
                 if follow is not None and _rank(follow) >= _rank(own):
-                    return follow
+                    return self._second_opinion(follow, message, previous, device)
             if self._topicless(message):
                 return self._clarification(message)
-            return own
+            return self._second_opinion(own, message, None, device)
+
+    # --- the classifier learned from labelled questions (bot.knowledge.examples), where the reading is unsure
+    def _second_opinion(
+        self, reply: Reply, message: str, previous: Context | None, device: CallerDevice | None
+    ) -> Reply:
+        """The reply, or what the classifier's opinion makes of 「您是想问」 choices (kb/retrieval.yml
+        `examples:`): the choice it ranks first of all its classes is answered, and nothing is offered when it
+        is sure the knowledge base cannot know. A follow-up is judged with the message before it. Answers and
+        declines stand: asked to overrule them, the classifier lost more right answers than it saved wrong
+        ones (docs/benchmarks.md, tenth round)."""
+        settings = self.kb.settings.examples
+        if not settings.enabled or reply.verdict is not Verdict.SUGGEST or reply.clarifying:
+            return reply
+        offered = {hit.id for hit in reply.suggestions}
+        opinion = self.kb.opinion(f"{message}，{previous.question}" if previous is not None else message)
+        # The classifier knows the entries that have examples: it does not judge between entries it has never
+        # seen asked.
+        if opinion is None or not offered <= opinion.classes:
+            return reply
+        if opinion.first in offered and opinion.margin >= settings.choose_margin:
+            said = f"{message}\n{previous.question}" if previous is not None else message
+            return self._chosen(opinion.first, message, said, device, reply)
+        if opinion.first == UNKNOWN and opinion.margin >= settings.decline_margin:
+            return Reply(Verdict.NONE, [], [], replace(reply.context, topic=None), reply.score)
+        return reply
+
+    def _chosen(
+        self, topic: str, message: str, said: str, device: CallerDevice | None, reply: Reply
+    ) -> Reply:
+        """The answer of the topic the classifier chose; the reply as it was when the topic cannot answer
+        what was said."""
+        texts = self._compose([(topic, message)], said, device)
+        if not texts:
+            return reply
+        parts = [AnswerPart(chosen, text) for chosen, text in texts]
+        return Reply(Verdict.ANSWER, parts, [], replace(reply.context, topic=parts[0].topic), reply.score)
 
     # --- a short question that names no topic (「收费吗」「能来吗」): which topic is meant, not a guess
     def _topicless(self, message: str) -> bool:

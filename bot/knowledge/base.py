@@ -21,6 +21,14 @@ from typing import Any
 
 import yaml
 
+from bot.knowledge.examples import (
+    Example,
+    ExampleModel,
+    ExampleSettings,
+    Opinion,
+    labelled_texts,
+    load_examples,
+)
 from bot.knowledge.faq import FaqEntry, duplicates, load_faq, load_yaml
 from bot.knowledge.homophones import Homophones
 from bot.knowledge.retrieval import HeldOut, Index, ScoringSettings, Variant
@@ -32,6 +40,7 @@ log = logging.getLogger(__name__)
 _MODEL_SEPARATORS = re.compile(r"[-_\s]+")
 
 _Stamp = tuple[tuple[str, int, int], ...]
+EXAMPLES_FILE = "examples.yml"  # labelled callers' questions (bot.knowledge.examples)
 
 
 class KnowledgeBaseError(RuntimeError):
@@ -67,6 +76,7 @@ class RetrievalSettings:
     # ANSWER also when the best entry is the only one at or above suggest_threshold and scores this much.
     lone_answer_threshold: float
     scoring: ScoringSettings
+    examples: ExampleSettings = ExampleSettings()
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,7 @@ class _Content:
     problems: list[str]
     device_words: frozenset[str]  # the canonical device words (生化仪, 发光仪 …) of normalised texts
     homophones: Homophones
+    example_model: ExampleModel | None  # None: no examples, or `examples.enabled` is false
 
 
 class KnowledgeBase:
@@ -155,6 +166,11 @@ class KnowledgeBase:
         words = self._content.device_words
         return {term for term in self._content.analyser.terms(text) if term in words}
 
+    def opinion(self, question: str) -> Opinion | None:
+        """The classifier's classes for a question (bot.knowledge.examples); None without a classifier."""
+        model = self._content.example_model
+        return model.opinion(question) if model is not None else None
+
     def refresh(self) -> None:
         """Re-reads the files that changed since the last look (ask does it by itself)."""
         self._reload_if_changed()
@@ -212,7 +228,8 @@ class KnowledgeBase:
 
     def _stamps(self) -> tuple[_Stamp, _Stamp]:
         config = [self.kb_dir / "retrieval.yml", self.kb_dir / "devices.yml"]
-        return file_stamp(config), file_stamp(sorted((self.kb_dir / "faq").glob("*.yml")))
+        content = [*sorted((self.kb_dir / "faq").glob("*.yml")), self.kb_dir / EXAMPLES_FILE]
+        return file_stamp(config), file_stamp(content)
 
     def _reload_if_changed(self) -> None:
         with self._lock:
@@ -241,6 +258,7 @@ class KnowledgeBase:
                     retrieval.get("lone_answer_threshold", retrieval["answer_threshold"])
                 ),
                 scoring=ScoringSettings(**retrieval.get("scoring", {})),
+                examples=ExampleSettings(**retrieval.get("examples", {})),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise KnowledgeBaseError(f"{self.kb_dir / 'retrieval.yml'}: bad settings ({error})") from error
@@ -269,16 +287,54 @@ class KnowledgeBase:
         # What a misspelt word may become: the words of the FAQ's texts (cached by the analyser) and its own.
         vocabulary = {term for variant in index.variants for term in analyser.terms(variant.text)}
         homophones = Homophones(vocabulary | analyser.own_words, *analyser.frequencies)
+        examples_path = self.kb_dir / EXAMPLES_FILE
+        examples, problems = load_examples(
+            examples_path, read_yaml(examples_path) if examples_path.exists() else None
+        )
+        model = (
+            _example_model(index, analyser, homophones, examples, self._learned, settings.examples)
+            if settings.examples.enabled
+            else None
+        )
         return _Content(
             settings,
             analyser,
             loaded.entries,
             by_id,
             index,
-            loaded.problems,
+            loaded.problems + problems,
             frozenset(device_terms),
             homophones,
+            model,
         )
+
+
+def _example_model(
+    index: Index,
+    analyser: TextAnalyser,
+    homophones: Homophones,
+    examples: list[Example],
+    learned: Learned,
+    settings: ExampleSettings,
+) -> ExampleModel | None:
+    """The classifier of bot.knowledge.examples, trained on the FAQ's texts, the examples and what was learned
+    in the console; None when there is nothing to tell apart."""
+    # The questions attached in the console are examples of their entry too (at once, like their paraphrases).
+    attached = [Example(entry_id, text) for entry_id, text in learned.paraphrases]
+    attached += [Example(entry_id, question) for entry_id, question, _, _ in learned.entries]
+    known = {variant.entry_id for variant in index.variants}
+    variants = [(variant.entry_id, variant.text) for variant in index.variants]
+    labelled = labelled_texts(variants, examples + attached, known)
+    if not labelled:
+        return None
+
+    def features(text: str) -> list[str]:
+        terms = analyser.terms(text)
+        return [*analyser.ngrams(terms), *(f"w:{term}" for term in terms)]
+
+    # An example is read as a caller's message is: homophone typos corrected first.
+    corrected = [(homophones.correct(text), label) for text, label in labelled]
+    return ExampleModel(corrected, features, settings.regularisation)
 
 
 def _with_learned(entries: list[FaqEntry], learned: Learned, policy: ServicePolicy) -> list[FaqEntry]:

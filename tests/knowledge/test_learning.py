@@ -16,6 +16,7 @@ from bot.config import PROJECT_ROOT
 from bot.db import session_scope
 from bot.db.models import KbAudit
 from bot.knowledge import KnowledgeBase, Verdict
+from bot.knowledge.answers import Answers
 from bot.knowledge.learning import (
     LearningError,
     MissedQuestion,
@@ -140,6 +141,27 @@ def test_a_drafted_entry_answers_at_once(database, kb: KnowledgeBase) -> None:
     answer = kb.ask("维修的发票能开专票吗")
     assert answer.verdict is Verdict.ANSWER and answer.hits[0].id == entry_id
     assert "400-800-6626" in answer.hits[0].answer
+    # Its questions are the classifier's examples of it too.
+    opinion = kb.opinion("维修的发票能开专票吗")
+    assert opinion is not None and opinion.first == entry_id
+
+
+def test_an_attached_cluster_becomes_examples_of_its_entry_at_once(database, kb: KnowledgeBase) -> None:
+    answers = Answers(kb, kb.policy)
+    question = "尿纸条开了封能放多久"  # worded unlike the strips entry: only offered
+    reply = answers.reply(question)
+    assert reply.verdict is Verdict.SUGGEST and "care.urine.strips" in [hit.id for hit in reply.suggestions]
+    before = dict(kb.opinion(question).ranked)["care.urine.strips"]  # type: ignore[union-attr]
+    cluster = ["尿纸条开封了放多久还能用", "开了封的尿纸条能搁几天", "尿纸条开封以后能保存多久"]
+    with session_scope(database) as session:
+        for text in cluster:
+            log(session, text, Verdict.SUGGEST)
+        attach(session, kb, "care.urine.strips", cluster, actor="console:zhang", at=AT)
+        kb.learn(learned(session))
+    opinion = kb.opinion(question)
+    assert opinion is not None and opinion.first == "care.urine.strips" and opinion.margin > before
+    reply = answers.reply(question)
+    assert reply.verdict is Verdict.ANSWER and reply.topics == ["care.urine.strips"]
 
 
 def test_entry_stats_count_answers_and_thumbs_down(database, kb: KnowledgeBase) -> None:
