@@ -228,7 +228,7 @@ _RESTORE = re.compile(
 _CANCEL_WORDS = re.compile(r"算了|取消|不报了|不要了|不修了|不弄了|撤了|作废")
 # 「对的对的」「是是是」: agreement said twice is still agreement.
 _AGREE_WORDS = re.compile(
-    r"(?:^|[，,\s])(?:(?:对|对的|是的|没错|可以|行|好的?|啱|啱喇)[，,\s]*)+(?:[，,。！!\s]|$)|提交|确认|都报"
+    r"(?:^|[，,\s])(?:(?:对|对的|是的|没错|可以|行|好的?|啱|啱喇)[吧呀啊嘛哈]?[，,\s]*)+(?:[，,。！!\s]|$)|提交|确认|都报"
 )
 # 「就这样吧」「就这么着」 to the read-back: that is all, it stands.
 _THAT_IS_IT = re.compile(r"就(?:这样|这么(?:着|办|定了))")
@@ -243,7 +243,9 @@ _NO_SERIAL = re.compile(
 _BARE_NO = re.compile(r"^(?:不用了?|没有|没|不要了?|木有|莫得|不知道)[。！!，,.~ ]*$")
 _SENDS_ENGINEER = re.compile(fields.SENDS_ENGINEER)
 _HAND_OFF = re.compile(r"转人工|zhuan\s*ren\s*gong|真人|人工客服|人工服务|找个人")
-_NO_PROBLEM = re.compile(r"(?:没|木|莫|冇|没得|莫得)(?:有)?(?:问题|毛病)|没错|都对")
+_NO_PROBLEM = re.compile(
+    r"(?:没|木|莫|冇|没得|莫得)(?:有)?(?:问题|毛病)|没错|都对|没(?:有)?(?:什么|啥)?(?:要|需要)?改的"
+)
 _HOLD_ON = re.compile(r"不对|错了|别|先不|不要|不能|改|等")
 _ONLY_REJECTS = re.compile(
     r"^(?:不对|不是|错了|有错|不太对|木有|莫得|bu ?dui|no)[。！!，,.~ ]*$", re.IGNORECASE

@@ -190,6 +190,7 @@ def _command(row):
         # never-mind said with a yes in other words: asked, never cancelled
         ("算了算了 就这么着吧 没毛病", "registration_confirmed", "cancel_or_submit"),
         ("算了 是的是的", "registration_confirmed", "cancel_or_submit"),
+        ("算了 对的吧 没什么要改的", "registration_confirmed", "cancel_or_submit"),
         ("就这么办吧", "registration_confirmed", "confirm"),
         ("对", "registration_confirmed", "confirm"),
         ("嗯呐", "registration_confirmed", "confirm"),
