@@ -189,22 +189,10 @@ def department_in(text: str) -> str | None:
         if start not in starts and not (match and compact[match.end() : match.end() + 1] in ("的", "")):
             continue
         if match and not _NOT_IN_DEPARTMENTS.search(match.group(0)):
-            value = department(_longest_department(compact, start) or match.group(0))
+            value = department(match.group(0))
             if value:
                 return value
     return None
-
-
-def _longest_department(text: str, start: int) -> str | None:
-    """「儿科化验室」, not 「儿科」: the longest department name that starts there."""
-    found = None
-    for end in range(start + 2, min(len(text), start + 12) + 1):
-        said = text[start:end]
-        if _NOT_IN_DEPARTMENTS.search(said):
-            break
-        if _DEPARTMENT.match(said) and department(said):
-            found = said
-    return found
 
 
 # A caller who says who they are in a report: 「我是…检验科的刘燕，」「我叫王敏」「联系人马晓东」「同事郑阳」.

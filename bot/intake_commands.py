@@ -539,13 +539,8 @@ def read_fields(
 
 def _as_read(message: Message) -> Message:
     """The message with its typos corrected, list markers dropped and a long transcript's pauses as commas."""
-    text = message.text.strip()
-    spoken = _punctuated(_LIST_MARKER.sub("", corrected_typos(text)))
-    return (
-        Message(spoken, message.intent, message.entities)
-        if spoken != text
-        else Message(text, message.intent, message.entities)
-    )
+    spoken = _punctuated(_LIST_MARKER.sub("", corrected_typos(message.text.strip())))
+    return Message(spoken, message.intent, message.entities)
 
 
 def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules) -> list[Command]:
