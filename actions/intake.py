@@ -64,7 +64,7 @@ from bot.serial_answer import checked_serial, unreadable_serial
 from bot.submission import SubmitOutcome, submit_ticket
 from bot.texts import say
 from bot.tickets import STATUS_LABELS, Registration, TicketKind, TicketStatus
-from bot.triage import current_rules
+from bot.triage import assess, current_rules
 
 GUIDE_SLOTS = ["guide_accepted", "guide_step_answer"]
 GUIDE_DONE = "done"
@@ -716,9 +716,12 @@ class ActionAskRegistrationConfirmed(Action):
             dispatcher.utter_message(text=say("correction_prompt"))
         else:
             progress = _progress(tracker)
+            triage = assess(
+                current_rules(), tracker.get_slot("fault_description"), tracker.get_slot("clinical_impact")
+            )
             dispatcher.utter_message(
                 text=registration_summary(
-                    tracker.current_slot_values(), len(progress.tried) if progress else 0
+                    tracker.current_slot_values(), triage.urgent, len(progress.tried) if progress else 0
                 )
             )
         return []
@@ -894,9 +897,10 @@ def _flow_events(
     done = {command.do: command for command in commands}
     if Do.LEAVE in done:
         dispatcher.utter_message(text=say("intake_left"))
-        # The form ends without a ticket; the question in the same message is answered at once.
+        # The form ends without a ticket, kept aside for 「还是报吧」; the question in the same message is
+        # answered at once.
         return [
-            *reset(INTAKE_SLOTS, keep=CALLER_SLOTS),
+            *_cancelled(tracker),
             SlotSet("requested_slot", None),
             FollowupAction("action_answer_question"),
         ]

@@ -114,6 +114,7 @@ LABELS = {
     "现象": "fault_description",
     "故障情况": "fault_description",
     "问题": "fault_description",
+    "毛病": "fault_description",
     "序列号": "serial_number",
     "SN": "serial_number",
     "申报人": "contact_person",
@@ -174,9 +175,11 @@ _FORM_HEADER = re.compile(
 )
 _REMARK_LABEL = r"(?:备注|其他说明|其他要求|其他|其它|补充说明|补充|附言|说明)"
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
+# 「写错了」「说错咧」「讲反啦」: said or written wrong, in any dialect's particle.
+_SAID_WRONG = r"(?:说|写|记|讲|搞|弄|打|填)(?:错|反)(?:了|咧|啦|喽|嘞|咯|哒|喇|噢)?"
 _CHANGE = (
-    r"(?:要|得|需要)?(?:刚才|前面|之前)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|唔啱|唔对|冇啱|错了|写错了|记错了"
-    r"|说错了|说反了|写反了|记反了|搞错了|弄错了|说重了|说严重了|说大了|有误|(?:说|写|记)得不(?:准|对)|不准确?|不太对|其实是|应该是|是|为|写)"
+    r"(?:要|得|需要)?(?:刚才|前面|之前)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|唔啱|唔对|冇啱|错了"
+    rf"|{_SAID_WRONG}|说重了|说严重了|说大了|有误|(?:说|写|记)得不(?:准|对)|不准确?|不太对|其实是|应该是|是|为|写)"
 )
 # 「…那里不对哈，…」: a particle before a pause (not the 哈 of 哈达街).
 _PARTICLE = r"(?:[哈啊呀吧](?=[，,：:\s]))?"
@@ -184,7 +187,7 @@ _PARTICLE = r"(?:[哈啊呀吧](?=[，,：:\s]))?"
 # none).
 _CORRECTION = re.compile(
     rf"(?:^|[，,。；;\s]|(?<=不对)|(?<=错了)|(?<=前面)|(?<=刚才)|(?<=对了)|(?<=[哦噢哎呃啊]))(?:那个|把)?({_LABEL})"
-    rf"(?:名称|名字|门牌号?|号)?(?:的)?\s*(?:那里|那儿|这里|那块|这块|那个)?\s*"
+    rf"(?:名称|名字|门牌号?|号)?(?:的)?\s*(?:那里|那儿|这里|那块|这块|那个)?\s*(?:也|都)?"
     rf"({_CHANGE}(?:{_PARTICLE}[，,：:\s]*(?:其实是|应该是|是|改成|为))?)?{_PARTICLE}[，,：:\s]*(.*)$",
     re.IGNORECASE,
 )
@@ -213,16 +216,25 @@ _WAIT = re.compile(
     r"^(?:等一下|等一等|等等|稍等|等会儿?|等下|等我(?:一下|下)?|你等下|您稍等|我(?:去|先)?(?:看|找|问|查)(?:一下|下|看|找|问|查)"
     r"|我去(?:看|找|问|查)|马上|我找找)"
 )
+# 「等下 先问一句 …多少钱」: a question after the wait word, to be answered now, not waited for.
+_ASKS_FIRST = re.compile(r"先问|问(?:一句|个事|个问题|你|您)|想问|请问|顺便问|[吗？?][。！!\s]*$")
 _SKIP = re.compile(
     r"没空找|不找了|不用找|(?:没|不)(?:找|看)(?:着|到|见)|(?:找|看)不(?:着|到|见|清)|没有序列号|没序列号|不知道|不清楚"
     r"|直接派|先派人|派人来|直接来人|别问了|提交吧?|就这样吧?|先这样|就这些"
 )
 _LEAVE = re.compile(
     r"(?:不|没)(?:是|要|想|用)?(?:报修|报|修)(?:了)?[，,\s]*(?:我)?(?:就|只是|只)?(?:想)?(?:问问|问一下|咨询|问个)"
+    # 「我问问主任再说」: someone else is asked, not the hotline
+    r"(?!主任|领导|科长|院长|护士长|老师|同事|上面|上级|别人|他们|她|他|设备科)"
+)
+# 「先不报了 我问问主任再说」「算了 回头再报」: the registration put off, not a question to answer.
+_LATER = re.compile(
+    r"再说|回头|改天|以后再|晚点再|等会儿?再|明天再|(?:问问|问一下|请示)(?:一下)?(?:主任|领导|科长|院长|护士长|上面)"
 )
 _RESTORE = re.compile(
     r"没(?:说|让你|要)?取消|不是(?:要)?取消|别取消|不要取消|不取消|我说的?是对|我说对|怎么(?:就)?取消了"
-    r"|还是(?:要)?报|还(?:是)?要报|(?:接着|继续)报|还是(?:要)?提交|(?:直接|帮我)提交|提交吧"
+    r"|还是(?:要|得)?(?:报|登记)|还(?:是)?(?:要|得)报|(?:接着|继续)(?:报|登记|来|弄)|还是(?:要)?提交|(?:直接|帮我)提交|提交吧"
+    r"|刚才(?:说|报|登记)的(?:那些|信息)?(?:你)?还(?:有|在|记着)"
     r"|我(?:是)?说(?:的是)?(?:信息)?(?:没问题|没错|对)"
 )
 _CANCEL_WORDS = re.compile(r"算了|取消|不报了|不要了|不修了|不弄了|撤了|作废")
@@ -309,10 +321,12 @@ def interpret(
         # 「顺便问下 我们那台生化HX26020455还在保修期吗」: another device asked about, not the one reported
         found = [c for c in found if c.field not in ("serial_number", "device")]
     swapped = _swapped(text, state) or (None if found else _fault_said_again(text, state, catalogue))
-    if swapped and swapped.field not in {c.field for c in found if c.do is not Do.ASK_AGAIN}:
-        found = [
-            c for c in found if c.field != swapped.field
-        ]  # 「医院说错了 不是二院 是三院」 says the value
+    named = {c.field for c in found if c.do is not Do.ASK_AGAIN}
+    if swapped and (swapped.field not in named or swapped.field not in _LABEL_IN_VALUE):
+        # 「医院说错了 不是二院 是三院」「地址搞错哒 不是迎丰中路 是迎丰东路」: the word said wrong, put
+        # right in the name or address that holds it; a fault or an impact is said anew after its field's
+        # name (「故障说得不准，不是撞针，是加样针弯了」)
+        found = [c for c in found if c.field != swapped.field]
         # 「名字不对 不是康华 是康和」: the word said wrong is the hospital's, so 「名字」 meant its name,
         # not the contact's; the right word fills no other field.
         wrong_said = _NOT_X_BUT_Y.search(text)
@@ -322,6 +336,9 @@ def interpret(
     ending = _phone_ending_said(text, state)
     if ending and "contact_phone" not in {c.field for c in found}:
         found.append(ending)
+    character = _name_character_said(text, state)
+    if character:
+        found = [c for c in found if c.field != "contact_person"] + [character]
     if state.requested == READBACK:
         return _at_readback(text, message.intent, found)
     if found:
@@ -350,9 +367,12 @@ def interpret(
         return [Command(Do.SKIP, "serial_number")]  # 「不用了」 to the serial question after details: skip it
     if state.requested and not state.values.get("serial_number") and _NO_SERIAL.search(text):
         return [Command(Do.SKIP, "serial_number")]  # 「找不到序列号」 said to another question
-    if _WAIT.search(text):
+    wait = _WAIT.search(text)
+    if wait and not _ASKS_FIRST.search(text[wait.end() :]):
         return [Command(Do.WAIT)]
-    if message.intent == "cancel" or (_CANCEL_WORDS.search(text) and len(text) <= 12):
+    if message.intent == "cancel" or (
+        _CANCEL_WORDS.search(text) and (len(text) <= 12 or _LATER.search(text))
+    ):
         return [Command(Do.CANCEL)]
     return []
 
@@ -383,7 +403,7 @@ _NOT_X_BUT_Y = re.compile(
 
 
 # 「哦不好意思刚才说的不对 打印机没事 是做完的结果传不到LIS上…」: the fault said wrong, told again unnamed.
-_TOLD_WRONG = re.compile(r"(?:刚才|前面|之前)?(?:说的|说得|讲的)?(?:不对|说错了|搞错了|弄错了)")
+_TOLD_WRONG = re.compile(rf"(?:刚才|前面|之前)?(?:说的|说得|讲的)?(?:不对|{_SAID_WRONG})")
 _NOTHING_WRONG_WITH = re.compile(r"[^，,。\s]{1,8}(?:没事|没问题|是好的)[，,。\s]*")
 
 
@@ -405,6 +425,36 @@ _LAST_DIGITS = re.compile(
 
 
 _COUNTS = str.maketrans("一两二三四五", "122345")
+
+# 「名字最后一个字写错了 是晴天的晴」「第二个字不对 应该是玉石的玉」: one character of the name, told by a
+# word that holds it.
+_NAME_CHARACTER = re.compile(
+    rf"(第[一二三四1-4]个|最后一个|最后那个|末尾那个|后面那个|后一个|中间那个|中间一个|中间的)字"
+    rf"(?:也)?(?:{_SAID_WRONG}|错了|不对)?[，,。\s]*(?:应该|其实)?(?:是|改成|换成|为)?[，,\s]*"
+    rf"(?:([{fields.HAN}]{{1,6}}?)的)?([{fields.HAN}])字?(?=$|[，,。；;！!\s])"
+)
+_OTHER_FIELD_BEFORE = re.compile(r"医院|科室|地址|故障|设备|型号|序列号|编号")
+
+
+def _name_character_said(text: str, state: IntakeState) -> Command | None:
+    """The contact's name with the one character the caller put right."""
+    match = _NAME_CHARACTER.search(text)
+    name = str(state.values.get("contact_person") or "")
+    if not match or not name or name == NOT_GIVEN or _OTHER_FIELD_BEFORE.search(text[: match.start()][-8:]):
+        return None
+    word, character = match.group(2), match.group(3)
+    if word and character not in word:
+        return None
+    which = match.group(1)
+    if which.startswith("第"):
+        index = int(which[1].translate(_COUNTS)) - 1
+    elif which.startswith("中间"):
+        index = 1 if len(name) == 3 else -1  # the middle of a four-character name is no one character
+    else:
+        index = len(name) - 1
+    if not 0 <= index < len(name) or name[index] == character:
+        return None
+    return Command(Do.CORRECT, "contact_person", name[:index] + character + name[index + 1 :])
 
 
 def _phone_ending_said(text: str, state: IntakeState) -> Command | None:
@@ -1072,8 +1122,9 @@ def _free_answer(
             return [Command(Do.SET, "serial_number", attempt)]
         return _fitting_parts(requested, text, state, already)
     value = fields.VALIDATORS[requested](text)
-    if requested == "contact_phone" and not value and re.search(r"\d", digits_only(text)):
-        # Digits that are no phone go to the form's check, which explains the format and counts the tries.
+    if requested == "contact_phone" and not value and re.search(r"\d{3}", digits_only(text)):
+        # Digits that are no phone go to the form's check, which explains the format and counts the tries
+        # (not the 一 of 「请示一下」).
         return [Command(Do.SET, "contact_phone", fields.strip_around(text))]
     if value and requested in _LABEL_IN_VALUE and _only_other_fields(text, already):
         value = None  # 「我是输血科的邓晓琳 电话139…」 to the fault question: who, not what is wrong

@@ -22,10 +22,12 @@ DISTANCE_LABELS = {Distance(distance): label for distance, label in labels("dist
 NOT_GIVEN = "未提供"
 
 
-def registration_summary(fields: Mapping[str, Any], remote_steps_tried: int = 0) -> str:
+def registration_summary(fields: Mapping[str, Any], urgent: bool, remote_steps_tried: int = 0) -> str:
+    """The registration read back, with how it will be handled, so that a caller can put either right."""
     lines = [say("summary_intro")]
     for field, label in FIELD_LABELS.items():
         lines.append(f"{label}：{fields.get(field) or NOT_GIVEN}")
+    lines.append(say("summary_urgent" if urgent else "summary_routine"))
     if remote_steps_tried:
         lines.append(say("summary_remote_steps", count=remote_steps_tried))
     lines.append(say("summary_question"))

@@ -1261,3 +1261,79 @@ def test_a_department_the_tagger_cut_short_keeps_its_room(catalogue, rules) -> N
     entities = [{"entity": "department", "value": "新生儿科"}]
     values = values_of(interpret(Message(text, "report_fault", entities), IntakeState(), catalogue, rules))
     assert values["department"] == "新生儿科检验室"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # the field named, then 「也说错了」/「也不对」 and a dialect's 说错 (咧, 啦, 喽)
+        ("科室也写错啦 是病理科", "department", "病理科"),
+        ("电话也不对 13612345678", "contact_phone", "13612345678"),
+        ("毛病说错咧 开机以后一直报E-07", "fault_description", "开机以后一直报E-07"),
+        ("毛病讲错了 屏幕是亮的 就是按键没反应", "fault_description", "屏幕是亮的 就是按键没反应"),
+    ],
+)
+def test_a_field_said_wrong_in_everyday_and_dialect_words_is_corrected(
+    text, field, value, catalogue, rules
+) -> None:
+    found = commands(text, "registration_confirmed", catalogue, rules, values=FULL)
+    assert found == [("correct", field, value)]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "wanted"),
+    [
+        ("上官婉清", "名字最后一个字写错了 是晴天的晴", "上官婉晴"),
+        ("冯涛", "第二个字不对 应该是波涛的涛", None),  # already right: nothing to change
+        ("冯涛", "联系人第二个字写错了，是海洋的洋", "冯洋"),
+        ("欧阳明远", "第一个字写错了 是区域的区", "区阳明远"),
+        ("李晓东", "中间那个字说错咧 是春晓的晓", None),
+        ("李小东", "中间那个字说错了 是春晓的晓", "李晓东"),
+        ("李小东", "中间的字是拂晓的晓", "李晓东"),
+    ],
+)
+def test_one_character_of_the_name_put_right(name, text, wanted, catalogue, rules) -> None:
+    found = commands(
+        text, "registration_confirmed", catalogue, rules, values={**FULL, "contact_person": name}
+    )
+    people = [value for do, field, value in found if field == "contact_person"]
+    assert people == ([wanted] if wanted else [])
+
+
+def test_a_character_told_by_a_word_that_does_not_hold_it_changes_nothing(catalogue, rules) -> None:
+    found = commands("最后一个字是晴天的亮", "registration_confirmed", catalogue, rules, values=FULL)
+    assert [f for _, f, _ in found if f == "contact_person"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "do"),
+    [
+        # a question after the wait word is asked now; a wait is a wait
+        ("等一下 先问一句 过了保修期以后上门费怎么算", []),
+        ("稍等 请问你们周末有工程师吗", []),
+        ("等会儿 我去问问科长这台机子的序列号", ["wait"]),
+        ("等下 我去机器后面看看序列号是多少", ["wait"]),
+    ],
+)
+def test_a_question_after_a_wait_word_is_no_wait(text, do, catalogue, rules) -> None:
+    found = commands(text, "site_address", catalogue, rules, values={**FULL, "site_address": None})
+    assert [c[0] for c in found if c[0] == "wait"] == do
+
+
+@pytest.mark.parametrize(
+    "text", ["算了先不登记了 我得问问科长再说", "先不报了吧 回头再说", "不报了不报了 我请示一下领导"]
+)
+def test_a_registration_put_off_is_cancelled_not_a_question(text, catalogue, rules) -> None:
+    assert [c[0] for c in commands(text, "contact_phone", catalogue, rules, values=FULL)] == ["cancel"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "护士长说还是得报 你那边刚才说的还记着吧",
+        "主任同意了 刚才登记的信息还在吧 继续登记",
+        "那还是登记吧 接着来",
+    ],
+)
+def test_a_put_off_registration_comes_back_in_other_words(text, catalogue, rules) -> None:
+    assert commands(text, None, catalogue, rules, cancelled=True)[:1] == [("restore", None, None)]

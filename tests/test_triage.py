@@ -65,6 +65,13 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("没得好急 下个礼拜也行", False),
         ("不慌 你们慢慢来", False),
         ("周五出报告都可以", False),
+        # 挺急/蛮急/可急了 and children called 娃娃, a result due today or tomorrow; 不是特别急 is not urgent
+        ("这批样本蛮急的", True),
+        ("门诊那边可急了", True),
+        ("好几个娃娃的血常规没出", True),
+        ("下午就要出结果 手术要用", True),
+        ("不是特别急 这周修好就行", False),
+        ("也不算挺急", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:
