@@ -71,7 +71,10 @@ _VAGUE_PLACE = re.compile(
 _PLACE_WORD = re.compile(rf"[{HAN}]{{1,6}}?(?:省|市|县|区|州|盟|旗)$")
 _TITLE = r"(?:老师|主任|医生|护士长|护士|大夫|技师|师傅|工程师|组长|科长|院长|先生|女士|经理|主管)"
 # Up to five characters: 「乌云其其格」「阿依古丽」 (Mongolian, Uyghur and Tibetan names are longer).
-_ROLE_BEFORE_NAME = r"(?:主任|科长|护士长)?(?:助理|秘书|干事|技术员|检验师|医师|护师|实习生|进修生|规培生)"
+_ROLE_BEFORE_NAME = (
+    r"(?:(?:主任|科长|护士长)?(?:助理|秘书|干事|技术员|检验师|医师|护师|实习生|进修生|规培生)"
+    r"|(?:我的?|我们(?:科)?的?)?同事)"  # 「换成我同事陈丽芳」
+)
 _PERSON = re.compile(rf"^(?:(?:姓|叫我|我叫|我是|叫|找|联系人是?)\s*)?([{HAN}]{{1,5}}?{_TITLE}?)$")
 # Characters of phrases, not of names: 「不用试了」「没有」「好的」.
 _NOT_IN_NAMES = re.compile(
@@ -407,8 +410,10 @@ _FAULT_PREFIX = re.compile(
 # 「这个跳过吧」「我说不好」「先空着」: the caller leaves the question asked open.
 SKIPS_QUESTION = r"跳过|先跳|下一(?:个|项|题)|先空着|空着吧|不填|先不(?:填|写)|说不好|说不上来|不好说"
 SENDS_ENGINEER = r"派.{0,3}(?:人|工程师|师傅)|工程师(?:来|过来)|来人|上门|过来看|赶紧来|马上来"
+# 「不用排查」, and the other way round: 「远程不搞了」.
 DECLINES_CHECKS = (
     r"(?:不用|不要|别|不想|没空|没时间|不)(?:再)?(?:排查|试|检查|自检|教我|指导|远程)了?|别让我(?:试|弄|查)"
+    r"|(?:远程|排查|检查|自检)(?:就|也)?(?:不|别|不用|不要|莫)(?:搞|弄|做|试|整|用|需要|要|排查)"
     r"|不敢再(?:弄|动|试)|别(?:试|弄)了|直接(?:派(?:个|一个)?(?:人|工程师)|来人|上门|派)(?:吧|来|过来)?"
 )
 # 「先教我怎么排堵」「你先带我查一下」: the caller asks to be walked through a check.
@@ -448,7 +453,7 @@ _WISH_CUE = re.compile(r"远程|排查|指导|教|派|喊|叫|请|安排|上门|
 # triage rules (kb/triage.yml) read from the whole message; the rest belongs in no field (a request for help
 # is answered by the guide offer, a question by its answer, and the ticket keeps the time it was received).
 _WHEN = (
-    r"明天|后天|大后天|今天|改天|过两天|过几天|晚点|回头|下午|上午"
+    r"明天|后天|大后天|今天|改天|过两天|过几天|这两天|这几天|近两天|一两天|两三天|晚点|回头|下午|上午"
     r"|(?:下|这|本)?(?:个)?(?:周|礼拜|星期)[一二三四五六日天]?"
 )
 _PARTICLES = r"的|了|啊|呀|吧|哦|哈|啦|嘛|咧|嘞|哩|噻|哒|咯"
@@ -460,12 +465,12 @@ ASIDES = {
     ),
     # 「明天来人看就行」「下周出结果也行」「周三过来都可以」: when to come (nowhere; the call-back settles it)
     "when_to_come": (
-        rf"^(?:{_WHEN})(?:再|派人|来人|来|过来|上门|看|看看|修|出结果|出报告|做|弄|处理|人|的时候|{_PARTICLES})*"
+        rf"^(?:工程师|师傅|你们|人)?(?:{_WHEN})(?:再|派人|来人|来|过来|上门|看|看看|修|出结果|出报告|做|弄|处理|人|的时候|{_PARTICLES})*"
         rf"(?:就行|也行|都行|也可以|就可以|都可以|没关系|没事|可以|都成|也成)(?:{_PARTICLES})*$"
     ),
     # 「不着急」「不是很急」「挺急的」「急死了」「等得起」: urgency (clinical impact)
     "urgency": (
-        r"^(?:[不没]|是|很|挺|特别|非常|比较|十分|有点|太|算|那么|怎么|蛮|好|大|用|着|真|也|都|还|倒|其实"
+        r"^(?:不过|但是|但|就是|[不没]|是|很|挺|特别|非常|比较|十分|有点|太|算|那么|怎么|蛮|好|大|用|着|真|也|都|还|倒|其实"
         rf"|急死|急得很|急|紧急|要紧|等得起|等得了|能等|可以等|{_PARTICLES})*"
         rf"(?:急|要紧|等得起|等得了|能等|可以等)(?:{_PARTICLES}|死了|得很)*$"
     ),
@@ -497,11 +502,13 @@ ASIDES = {
 _ASIDE = re.compile("|".join(f"(?:{pattern})" for kind, pattern in ASIDES.items() if kind != "time_of_call"))
 _TIME_OF_CALL = re.compile(ASIDES["time_of_call"])
 _TIME_WORD = re.compile(r"半夜|深夜|凌晨|夜里|这么晚|晚上|[0-9一二三四五六七八九十两]点")
+# An alarm's code (「E-207」「Err12」), not a model (「MS-600」).
+ALARM_CODE = r"(?<![A-Za-z])(?:E|Err|ERR|e)[-\s]?\d{2,4}(?!\d)"
 # Words of a fault: a clause with one is the symptom, whatever else it says (「样本针堵了怎么办」).
 _FAULT_WORDS = re.compile(
     r"报错|报警|故障|异常|错误|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|不准|失控"
     r"|[做测出打开吸升转读]不(?:了|出|上|来|动|开|起|到)"
-    r"|(?<![A-Za-z])(?:E|Err|ERR|e)[-\s]?\d{2,4}(?!\d)"  # an error code, not a model (「MS-600」)
+    rf"|{ALARM_CODE}"
 )
 
 

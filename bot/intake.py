@@ -299,8 +299,12 @@ def with_model_said(device: str, text: str) -> str:
     model: the engineer needs 「全自动生化分析仪 KR-1500」, not the type alone."""
     if re.search(r"\d", device):
         return device  # a catalogue model already
-    code = MODEL_CODE.search(text)
+    code = next((c for c in MODEL_CODE.finditer(text) if not _ALARM_BEFORE.search(text[: c.start()])), None)
     return f"{device} {code.group(0)}" if code else device
+
+
+# 「开机报E-07」「屏幕显示Err-12」: a code after an alarm word is the alarm, not the model.
+_ALARM_BEFORE = re.compile(r"(?:报|显示|提示|跳|出|弹|代码|码|错误|报警|故障)[了出个着]?[：:\s]*$")
 
 
 # Codes are read by regexes and by parsing the text; the statistical extractor's guesses at them (「0311」 out

@@ -186,7 +186,8 @@ _PARTICLE = r"(?:[哈啊呀吧](?=[，,：:\s]))?"
 # 「地址改一下，是…」「地址不对 …」「临床影响改成：…」「电话写错了」: a field named, then its new value (or
 # none).
 _CORRECTION = re.compile(
-    rf"(?:^|[，,。；;\s]|(?<=不对)|(?<=错了)|(?<=前面)|(?<=刚才)|(?<=对了)|(?<=[哦噢哎呃啊]))(?:那个|把)?({_LABEL})"
+    rf"(?:^|[，,。；;\s]|(?<=不对)|(?<=错了)|(?<=前面)|(?<=刚才)|(?<=对了)|(?<=不过)|(?<=但是)|(?<=只是)"
+    rf"|(?<=[哦噢哎呃啊]))(?:那个|把)?({_LABEL})"
     rf"(?:名称|名字|门牌号?|号)?(?:的)?\s*(?:那里|那儿|这里|那块|这块|那个)?\s*(?:也|都)?"
     rf"({_CHANGE}(?:{_PARTICLE}[，,：:\s]*(?:其实是|应该是|是|改成|为))?)?{_PARTICLE}[，,：:\s]*(.*)$",
     re.IGNORECASE,
@@ -619,7 +620,13 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     ):
         # Urgency from the caller's own words (never from a department's name: bot/triage.py leaves those
         # out).
-        value = impact.label if starting else fields.clinical_impact(text)
+        others = [str(c.value) for c in found.values() if c.value and c.field != "fault_description"]
+        said = _impact_clauses(text, others, rules)
+        if starting and said:
+            value = fields.clinical_impact("，".join(said))
+            _leave_out_of_fault(found, said, catalogue)
+        else:
+            value = impact.label if starting else fields.clinical_impact(text)
         if value and (starting or state.values.get("clinical_impact") != value):
             _put(found, Command(Do.SET if starting else Do.CORRECT, "clinical_impact", value))
     _read_answer(message, state, found, rules, labelled=bool(labelled), impact_said=impact is not None)
@@ -660,6 +667,33 @@ def _impact_said(text: str, given: list[str], rules: TriageRules) -> str | None:
         if part and not any(part in value or value in part for value in given) and rules.impact_of(part)
     ]
     return fields.clinical_impact("，".join(said)) if said else None
+
+
+def _impact_clauses(text: str, given: list[str], rules: TriageRules) -> list[str]:
+    """The parts of a report that say what the fault does to the clinic and nothing of the fault itself
+    (「儿科门诊好几十个小孩在等结果」「不过不急」「还有一台备用的在用」), none that gives another field."""
+    return [
+        part
+        for part in re.split(r"[，,；;。！!\s]+", text)
+        if part
+        and rules.impact_of(part)
+        and not fields.says_a_fault(part)
+        and not any(part in value or value in part for value in given)
+    ]
+
+
+def _leave_out_of_fault(found: dict[str, Command], said: list[str], catalogue: Catalogue) -> None:
+    """The fault without the parts that are the impact, unless nothing of the symptom would be left."""
+    fault = found.get("fault_description")
+    if fault is None or not fault.value:
+        return
+    parts = re.split(r"([，,；;。！!\s]+)", str(fault.value))
+    kept = ""
+    for before, part in zip(["", *parts[1::2]], parts[::2], strict=True):
+        if part and part not in said:
+            kept += (before if kept else "") + part
+    if kept and _names_a_symptom(kept, catalogue):
+        found["fault_description"] = Command(fault.do, "fault_description", kept)
 
 
 def _put(found: dict[str, Command], command: Command) -> None:
@@ -731,6 +765,8 @@ def _read_report(
             _put(found, Command(Do.SET, "fault_description", fault))
     elif state.values.get("fault_description") not in (None, "", NOT_GIVEN) and (
         len(found) >= _A_REPORT_AGAIN
+        # 「清洗做到一半跳了个报警E-207」: a new alarm, to whatever question
+        or _new_alarm(text, str(state.values["fault_description"]), message.intent)
         # with other details, not a question (「先问下 过保了咋个收费」 is no symptom)
         or (
             bool(found)
@@ -747,7 +783,7 @@ def _read_report(
         said = [str(c.value) for c in found.values() if c.field != "device" and c.value]
         more = "，".join(
             p
-            for p in re.split(r"[，,；;。]+", rest)
+            for p in re.split(r"[，,；;。\s]+", rest)
             if _names_a_symptom(p, catalogue)
             and not rules.impact_of(p)  # 「门诊凝血停了」: the impact, read on its own
             and not (only_agrees(p) or _SAYS_NOTHING.fullmatch(p))  # 「好嘛」
@@ -757,6 +793,12 @@ def _read_report(
         if more and more not in known:
             vague = not _names_a_symptom(known, catalogue)
             _put(found, Command(Do.CORRECT, "fault_description", more if vague else f"{known}；{more}"))
+
+
+def _new_alarm(text: str, known: str, intent: str | None) -> bool:
+    """The message tells of an alarm code the registered fault does not hold (not in a question)."""
+    codes = re.findall(fields.ALARM_CODE, text)
+    return intent not in DIGRESSIONS and any(code not in known for code in codes)
 
 
 # 「…检验科，葛玉梅，13700915273，…」: a name said on its own right before a phone in a report.
@@ -831,7 +873,7 @@ def _names_a_symptom(fault: str, catalogue: Catalogue) -> bool:
     for term in sorted(catalogue.terms(), key=len, reverse=True):
         rest = rest.replace(term, "")
     rest = _NO_SYMPTOM.sub("", rest)
-    return len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 2
+    return len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 2 or bool(re.search(fields.ALARM_CODE, rest))
 
 
 def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Command]:
@@ -1115,6 +1157,7 @@ def _free_answer(
         attempt = fields.strip_around(text)
         if (
             re.search(r"[A-Za-z0-9０-９]", attempt)
+            and not fields.says_a_fault(attempt)  # 「跳了个报警E-207」: the fault goes on, no serial
             and not normalise_phone(attempt)
             and not fields.address(attempt)
             and not fields.hospital(attempt)
@@ -1141,7 +1184,10 @@ def _fitting_parts(
 ) -> list[Command]:
     """The fields the parts of a reply fit, when it is no value of the field asked."""
     commands: list[Command] = []
-    for part in [p for p in re.split(r"[，,、；;。\s]+", text) if p]:
+    fault = already.get("fault_description")
+    told = str(fault.value) if fault and fault.value else ""
+    # A part the fault took (「稀释液空」 after a new alarm) is no name or place.
+    for part in [p for p in re.split(r"[，,、；;。\s]+", text) if p and p not in told]:
         for target in _FIT_ORDER:
             if target in already or any(c.field == target for c in commands):
                 continue

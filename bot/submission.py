@@ -223,6 +223,10 @@ def note_repeat_report(
         "repeat_report_note",
         report=report_id,
         description=registration.description or NOT_GIVEN,
+        # what this caller says it does to the clinic now (「现在急诊也压着了」) is news to tier 2 too
+        impact=say("repeat_report_impact", impact=registration.clinical_impact)
+        if registration.clinical_impact
+        else "",
         person=registration.contact_person or NOT_GIVEN,
         phone=registration.contact_phone or "",
     ).strip()

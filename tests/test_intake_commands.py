@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -423,7 +424,7 @@ def test_a_two_character_sound_alike_names_no_device(catalogue) -> None:
     assert catalogue.device_in_text("我们的尿剂用完了") is None  # 尿剂 sounds like 尿机 (two characters)
 
 
-@pytest.mark.parametrize("text", ["不用排查", "不用试了", "别让我试了"])
+@pytest.mark.parametrize("text", ["不用排查", "不用试了", "别让我试了", "远程就不搞了", "排查也不用了"])
 def test_checks_declined_to_a_question_of_the_form_are_noted(text, catalogue, rules) -> None:
     assert commands(text, "site_address", catalogue, rules, values=FULL) == [("no_checks", None, None)]
 
@@ -1337,3 +1338,60 @@ def test_a_registration_put_off_is_cancelled_not_a_question(text, catalogue, rul
 )
 def test_a_put_off_registration_comes_back_in_other_words(text, catalogue, rules) -> None:
     assert commands(text, None, catalogue, rules, cancelled=True)[:1] == [("restore", None, None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "fault", "impact"),
+    [
+        # the impact said inside a one-message report goes to the impact, in the caller's words
+        (
+            "南阳市卧龙区宛城医院检验科 生化仪KR-800 比色杯报温度异常 病房十几个病人等着出结果 远程不用了",
+            "比色杯报温度异常",
+            "病房十几个病人等着出结果",
+        ),
+        (
+            "商丘市睢阳区归德医院急诊科 电解质仪EL-300 钠电极漂移报警 不过不急 我们还有一台备用机在用",
+            "钠电极漂移报警",
+            "不过不急，我们还有一台备用机在用",
+        ),
+    ],
+)
+def test_the_impact_in_a_one_message_report_is_kept_out_of_the_fault(
+    text, fault, impact, catalogue, rules
+) -> None:
+    found = dict((f, v) for _, f, v in commands(text, None, catalogue, rules, intent="report_fault"))
+    assert found["fault_description"].endswith(fault)
+    assert found["clinical_impact"] == impact
+
+
+def test_an_alarm_code_after_an_alarm_word_is_no_model(catalogue, rules) -> None:
+    found = dict((f, v) for _, f, v in commands("尿机开机就报E-12 做不了", None, catalogue, rules))
+    assert "E-12" not in found["device"] and "E-12" in found["fault_description"]
+
+
+@pytest.mark.parametrize(
+    ("text", "requested"),
+    [
+        ("在弄了 弄到第二步又报了个E-415 缓冲液不足", "serial_number"),
+        ("刚又跳出来一个Err-22", "site_address"),
+    ],
+)
+def test_a_new_alarm_to_any_question_goes_on_the_fault(text, requested, catalogue, rules) -> None:
+    values = {**FULL, requested: None}
+    found = commands(text, requested, catalogue, rules, values=values)
+    faults = [v for do, f, v in found if f == "fault_description"]
+    assert (
+        faults and faults[0].startswith(FULL["fault_description"]) and re.search(r"E(?:rr)?-\d+", faults[0])
+    )
+    assert not [f for _, f, _ in found if f in ("serial_number", "contact_person")]
+
+
+def test_a_colleague_named_at_the_read_back_replaces_the_contact(catalogue, rules) -> None:
+    found = commands(
+        "可以 只是联系人换成我们科的同事欧丽萍 手机15937720418", READBACK, catalogue, rules, values=FULL
+    )
+    assert ("correct", "contact_person", "欧丽萍") in found and (
+        "correct",
+        "contact_phone",
+        "15937720418",
+    ) in found

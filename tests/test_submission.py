@@ -26,7 +26,7 @@ UNREACHABLE = "sqlite:////nonexistent-directory/hotline.db"
 
 
 def registration(**overrides: str) -> Registration:
-    return fault_report(clinical_impact="急诊样本在等", **overrides)
+    return fault_report(**{"clinical_impact": "急诊样本在等", **overrides})
 
 
 @pytest.fixture
@@ -81,12 +81,15 @@ def test_a_second_report_on_a_device_with_an_open_ticket_is_one_note_on_it(
     database: Engine, journal: TicketJournal
 ) -> None:
     first = submit(journal, "intake-1", database)
-    second_caller = registration(contact_person="李娜", description="还是报温度异常，急诊在等")
+    second_caller = registration(
+        contact_person="李娜", description="还是报温度异常", clinical_impact="现在病房的样本也压着了"
+    )
     repeat = submit(journal, "intake-2", database, registration=second_caller)
     assert repeat.outcome is SubmitOutcome.DUPLICATE_NOTED and repeat.number == first.number
     submit(journal, "intake-2", database, registration=second_caller)  # the same report retried
     [note] = notes(database, str(first.number))
     assert "intake-2" in note and "还是报温度异常" in note and "李娜" in note
+    assert "病房的样本也压着了" in note  # what it does to the clinic now is news to tier 2 too
     assert len(stored(database)) == 1
 
 

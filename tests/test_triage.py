@@ -72,6 +72,7 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("下午就要出结果 手术要用", True),
         ("不是特别急 这周修好就行", False),
         ("也不算挺急", False),
+        ("科里还有一台备用的顶着", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:

@@ -113,11 +113,18 @@ class Guide:
     device_types: tuple[str, ...]  # empty: any device
     symptoms: tuple[str, ...]
     steps: tuple[GuideStep, ...]
+    # Words one of which the fault must hold (「软件」「电脑」 for a software hang): a guide for any device
+    # whose symptoms share everyday words (卡住, 不动) with faults it does not cover (「传送带卡住不动了」).
+    requires: tuple[str, ...] = ()
 
     def fits(self, device_types: set[str]) -> bool:
         """Whether the guide is for one of these device types; an empty set (device unknown) fits every
         guide."""
         return not self.device_types or not device_types or bool(device_types & set(self.device_types))
+
+    def covers(self, text: str) -> bool:
+        """Whether the fault names what the guide requires (every fault, when it requires nothing)."""
+        return not self.requires or any(word in text for word in self.requires)
 
 
 @dataclass(frozen=True)
@@ -242,7 +249,7 @@ class GuideLibrary:
             }
         for guide_id, score in content.index.entry_scores(text).items():  # highest first
             guide = content.guides[guide_id]
-            if guide.fits(devices):
+            if guide.fits(devices) and guide.covers(text):
                 return GuideMatch(guide, round(score, 4)) if score >= content.settings.threshold else None
         return None
 
@@ -486,6 +493,7 @@ def _guide(item: dict[str, Any], device_ids: set[str]) -> tuple[Guide | None, st
         device_types=tuple(str(d) for d in item["device_types"]),
         symptoms=tuple(str(s).strip() for s in item["symptoms"]),
         steps=tuple(steps),
+        requires=tuple(str(word) for word in item.get("requires") or ()),
     )
     return guide, None
 
@@ -576,7 +584,24 @@ def _plain(number: float) -> str:
 
 # How a caller answers the offer of a guided check (「试试」 / 「不用了，直接派人」), and asks for an engineer
 # instead.
-_DECLINE_GUIDE = ("不用", "不试", "别试", "不了", "直接", "派人", "派工程师", "来人", "没时间")
+# 「跳过吧」「不搞了」 decline too; they are looked for first, so that the 好 of 「我说不好 跳过吧」 takes
+# nothing up.
+_DECLINE_GUIDE = (
+    "不用",
+    "不试",
+    "别试",
+    "不了",
+    "直接",
+    "派人",
+    "派工程师",
+    "来人",
+    "没时间",
+    "跳过",
+    "不搞",
+    "不弄",
+    "不做",
+    "不整",
+)
 _ACCEPT_GUIDE = ("试试", "试一下", "好", "行", "可以", "开始", "嗯")
 
 

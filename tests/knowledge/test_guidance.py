@@ -162,6 +162,9 @@ COVERED: dict[str, list[tuple[str, str | None]]] = {
 # Faults no guide is for, questions that are no fault, dangers, and faults of another device type.
 UNCOVERED: list[tuple[str, str | None]] = [
     ("屏幕裂了", None),
+    # a mechanical jam shares 卡住/不动 with a software hang, which requires the software to be named
+    ("尿机的传送带卡住不动了", "urine_analyser"),
+    ("进样架卡在那不动了", None),
     ("机器冒烟了", None),
     ("机器着火了", None),
     ("仪器有一股焦味", "chemistry_analyser"),

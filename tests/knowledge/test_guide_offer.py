@@ -17,6 +17,8 @@ from bot.knowledge.guidance import asks_for_engineer, guide_decision
         ("没时间弄这个", None, False),
         ("嗯", "deny", False),  # NLU heard a no
         ("机器在三楼", "inform", None),  # neither: the offer is asked again
+        ("这个说不好 先跳过吧", None, False),  # the 好 of 说不好 takes nothing up
+        ("不整了 你们来人看", None, False),
     ],
 )
 def test_the_offer_is_taken_declined_or_not_answered(
