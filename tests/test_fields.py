@@ -211,6 +211,9 @@ def test_what_the_caller_wants_done_is_no_part_of_the_fault_in_any_dialect(text:
         ("电解质仪钠结果偏低 不急 后天来人就行", "电解质仪钠结果偏低"),
         ("打印机不出纸 下周三过来就可以", "打印机不出纸"),
         ("质控一直失控，挺急的", "质控一直失控"),
+        # how the caller feels, and a check declined the long way round
+        ("凝血仪一直报光源异常 真愁人 远程弄不好就别弄了 你派人吧", "凝血仪一直报光源异常"),
+        ("尿机试纸条卡纸，烦死了", "尿机试纸条卡纸"),
         # the hour of the call and questions to the hotline
         ("凌晨三点多 血气分析仪一直报定标失败 有人值班吗", "血气分析仪一直报定标失败"),
         ("大半夜的 生化仪试剂针撞了", "生化仪试剂针撞了"),
