@@ -368,8 +368,7 @@ def interpret(
         return [Command(Do.SKIP, "serial_number")]  # 「不用了」 to the serial question after details: skip it
     if state.requested and not state.values.get("serial_number") and _NO_SERIAL.search(text):
         return [Command(Do.SKIP, "serial_number")]  # 「找不到序列号」 said to another question
-    wait = _WAIT.search(text)
-    if wait and not _ASKS_FIRST.search(text[wait.end() :]):
+    if _waits(text):
         return [Command(Do.WAIT)]
     if message.intent == "cancel" or (
         _CANCEL_WORDS.search(text) and (len(text) <= 12 or _LATER.search(text))
@@ -413,6 +412,9 @@ def _fault_said_again(text: str, state: IntakeState, catalogue: Catalogue) -> Co
     said_wrong = _TOLD_WRONG.search(text)
     if not said_wrong or state.values.get("fault_description") in (None, "", NOT_GIVEN):
         return None
+    named = re.search(_LABEL, text[: said_wrong.start()], re.IGNORECASE)
+    if named and _target(named.group(0)) != "fault_description":
+        return None  # 「名字第二个字写错了 是春晓的晓」: another field's, said wrong
     rest = _NOTHING_WRONG_WITH.sub("", text[said_wrong.end() :])
     rest = re.sub(r"^[，,。\s]*(?:其实|应该)?是", "", rest).strip(" ，,。")
     return Command(Do.CORRECT, "fault_description", rest) if _names_a_symptom(rest, catalogue) else None
@@ -546,6 +548,12 @@ def declines_checks(text: str) -> bool:
     return bool(_NO_CHECKS.search(text.replace(" ", "")))
 
 
+def _waits(text: str) -> bool:
+    """「等一下 我去看看铭牌」, not 「等下 先问一句 …多少钱」 (a question to answer now)."""
+    wait = _WAIT.search(text)
+    return bool(wait) and not _ASKS_FIRST.search(text[wait.end() :])
+
+
 def _at_readback(text: str, intent: str | None, found: list[Command]) -> list[Command]:
     cancels = bool(_CANCEL_WORDS.search(text)) or intent == "cancel"
     agrees = bool(_AGREE_WORDS.search(text) or _NO_PROBLEM.search(text) or _THAT_IS_IT.search(text))
@@ -554,7 +562,7 @@ def _at_readback(text: str, intent: str | None, found: list[Command]) -> list[Co
         return [Command(Do.CANCEL_OR_SUBMIT)]
     if found:
         return found
-    if _WAIT.search(text):
+    if _waits(text):
         return [Command(Do.WAIT)]
     if cancels:
         return [Command(Do.CANCEL)]

@@ -1395,3 +1395,15 @@ def test_a_colleague_named_at_the_read_back_replaces_the_contact(catalogue, rule
         "contact_phone",
         "15937720418",
     ) in found
+
+
+def test_a_question_after_a_wait_word_at_the_read_back_is_no_wait(catalogue, rules) -> None:
+    found = commands("稍等 想问一下 过保以后换配件贵不贵", READBACK, catalogue, rules, values=FULL)
+    assert "wait" not in [c[0] for c in found]
+
+
+def test_a_character_of_the_name_said_wrong_leaves_the_fault_alone(catalogue, rules) -> None:
+    found = commands(
+        "名字第二个字写错了 是波涛的涛", READBACK, catalogue, rules, values={**FULL, "contact_person": "冯滔"}
+    )
+    assert found == [("correct", "contact_person", "冯涛")]
