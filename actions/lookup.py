@@ -22,7 +22,7 @@ from bot.db import session_scope
 from bot.db.models import Ticket
 from bot.identity import device_shown_to
 from bot.installed_base import warranty_status
-from bot.intake import gives_up, normalise_phone, normalise_serial
+from bot.intake import find_ticket_numbers, gives_up, normalise_phone, normalise_serial
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager
@@ -57,6 +57,7 @@ class ActionCheckTicket(Action):
         number = next(
             (str(e["value"]) for e in message.entities if e.get("entity") == "ticket_id"), None
         ) or referenced_ticket(message.text, lookup)
+        named = find_ticket_numbers(message.text)
         policy = current_policy()
         now = utc_now()
         with session_scope() as session:
@@ -64,6 +65,9 @@ class ActionCheckTicket(Action):
             if lookups_exhausted(tracker, policy):
                 dispatcher.utter_message(text=say("identity.lookup_limit", hotline=policy.hotline_phone))
                 return []
+            if len(named) > 1:
+                # 「SR… 跟 SR… 这俩单子」: each one answered, in the order said, for 「第二个」 next.
+                return _answer_several(dispatcher, tracker, session, named, now)
             if number:
                 found = find_ticket(session, number.upper())
                 if found is None or not caller.may_see(found):
@@ -119,6 +123,28 @@ class ActionCheckTicket(Action):
                 lines += [ticket_status(t, policy, now) for t in tickets]
                 dispatcher.utter_message(text="\n".join(lines))
             return [SlotSet("last_lookup", Lookup(TICKETS, tuple(t.number for t in tickets)).to_dict())]
+
+
+def _answer_several(
+    dispatcher: CollectingDispatcher, tracker: Tracker, session: Session, numbers: list[str], now: datetime
+) -> list[EventType]:
+    """Several tickets named at once: the status of each the caller may see; the others are as unknown as a
+    made-up number (bot/identity.py)."""
+    caller = caller_of_tracker(session, tracker)
+    impatient = sounds_impatient(latest_message(tracker).text)
+    found = [(n, find_ticket(session, n)) for n in numbers]
+    shown = [t for _, t in found if t is not None and caller.may_see(t)]
+    lines = [answer_about(session, t, now, impatient=impatient and i == 0) for i, t in enumerate(shown)]
+    unknown = [n for n, t in found if t is None or not caller.may_see(t)]
+    if unknown and caller.verified:
+        lines += [say("ticket_not_found", number=number) for number in unknown]
+    elif unknown:
+        lines.append(say("identity.unverified_lookup", hotline=current_policy().hotline_phone))
+    dispatcher.utter_message(text="\n".join(lines))
+    events: list[EventType] = failed_lookup(tracker) if unknown else []
+    if shown:
+        events.append(SlotSet("last_lookup", Lookup(TICKETS, tuple(t.number for t in shown)).to_dict()))
+    return events
 
 
 def lookups_exhausted(tracker: Tracker, policy: ServicePolicy) -> bool:

@@ -79,6 +79,26 @@ async def test_the_second_ticket_of_a_look_up(database, dispatcher, domain) -> N
     assert "没有第3张" in texts(dispatcher)
 
 
+@pytest.mark.parametrize("joined", ["和", "还有", " 以及 ", "、"])
+async def test_two_tickets_named_at_once_are_both_answered(database, dispatcher, domain, joined) -> None:
+    first, second = make_ticket(database, "a").number, make_ticket(database, "b").number
+    contact_of_every_hospital(database)
+    said = f"帮我看下{first}{joined}{second}两张单子进度"
+    events = await ActionCheckTicket().run(
+        dispatcher, make_tracker(said, "check_ticket", **VERIFIED_SMS), domain
+    )
+    assert first in texts(dispatcher) and second in texts(dispatcher)
+    assert slot_values(events)["last_lookup"]["numbers"] == [first, second]
+
+
+async def test_of_two_tickets_named_an_unknown_one_is_said_so(database, dispatcher, domain) -> None:
+    known = make_ticket(database, "a").number
+    contact_of_every_hospital(database)
+    said = f"{known} 跟 SR209901010001 都查一下"
+    await ActionCheckTicket().run(dispatcher, make_tracker(said, "check_ticket", **VERIFIED_SMS), domain)
+    assert known in texts(dispatcher) and "没有查到工单 SR209901010001" in texts(dispatcher)
+
+
 async def test_a_follow_up_without_a_number_is_about_the_ticket_just_looked_up(
     database, dispatcher, domain
 ) -> None:
