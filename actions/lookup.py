@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from actions.common import caller_of_tracker, failed_again, latest_message
 from actions.knowledge import answer_question, answers
 from actions.ratings import rating_follow_up
-from actions.ticket_changes import ActionChangeTicket
+from actions.ticket_changes import ActionChangeTicket, ticket_meant
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, to_local, utc_now
 from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
@@ -30,7 +30,14 @@ from bot.policy import ServicePolicy, current_policy
 from bot.replies import ticket_status, warranty_answer
 from bot.safety import HAZARD_INTENT
 from bot.texts import say
-from bot.ticket_changes import changes_a_ticket, escalate_overdue, sounds_impatient
+from bot.ticket_changes import (
+    ChangeRefused,
+    changes_a_ticket,
+    escalate_overdue,
+    sounds_impatient,
+    urge_by_caller,
+    wants_hurry,
+)
 from bot.tickets import find_ticket, open_tickets_of_hospitals, tickets_for_caller
 
 
@@ -53,6 +60,10 @@ class ActionCheckTicket(Action):
             return rated  # the ticket a waiting score is for (「SR…那张」)
         if changes_a_ticket(message.text):
             return await ActionChangeTicket().run(dispatcher, tracker, domain)  # 「SR… 这个工单撤销吧」
+        if wants_hurry(message.text):
+            urged = urge_ticket(dispatcher, tracker)  # 「帮我催一下」
+            if urged is not None:
+                return urged
         lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
         number = next(
             (str(e["value"]) for e in message.entities if e.get("entity") == "ticket_id"), None
@@ -123,6 +134,31 @@ class ActionCheckTicket(Action):
                 lines += [ticket_status(t, policy, now) for t in tickets]
                 dispatcher.utter_message(text="\n".join(lines))
             return [SlotSet("last_lookup", Lookup(TICKETS, tuple(t.number for t in tickets)).to_dict())]
+
+
+def urge_ticket(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """「帮我催一下」「怎么还没人来」 about the caller's ticket: recorded on it, tier 2 told
+    (bot.ticket_changes), and what happens now: its status, or, past its promised time, an apology and the
+    escalation, never the past time again. None when no ticket of theirs is meant (then it is looked up)."""
+    message = latest_message(tracker)
+    now = utc_now()
+    with session_scope() as session:
+        number = ticket_meant(session, tracker, message.text)
+        ticket = find_ticket(session, number) if number else None
+        if ticket is None or not caller_of_tracker(session, tracker).may_see(ticket):
+            return None
+        pager = Pager(current_policy(), current_calendar(), current_catalogue(), session_sms_sender(session))
+        try:
+            change = urge_by_caller(
+                session, ticket.number, message.text, caller=tracker.sender_id, at=now, pager=pager
+            )
+        except ChangeRefused as refused:
+            dispatcher.utter_message(text=str(refused))
+            return []
+        told = say("ticket_told", name=change.told) if change.told else ""
+        urged = say("ticket_urged", number=change.number, told=told)
+        dispatcher.utter_message(text=urged + answer_about(session, ticket, now))
+    return [SlotSet("last_lookup", Lookup(TICKETS, (change.number,)).to_dict())]
 
 
 def _answer_several(

@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import CALLER_SLOTS, caller_of_tracker, latest_message, previous_action, shown_device
 from actions.knowledge import answer_question
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
-from actions.ratings import rating_follow_up
+from actions.ratings import rating_follow_up, rating_reasons
 from actions.ticket_changes import ActionChangeTicket, add_to_ticket
 from bot.callbacks import amend_call_back, declines_call_back, extension_in, requested_window
 from bot.catalogue import current_catalogue
@@ -201,6 +201,10 @@ async def request_follow_up(
             )
         return [*finished, *answered]
     if kind is TicketKind.COMPLAINT:
+        rated = rating_reasons(dispatcher, tracker, message.text)
+        if rated is not None:
+            # 「工程师换了块板子就走了 第二天又报一样的错」 right after a score: its reasons, no complaint.
+            return [SlotSet("request_kind", None), SlotSet("intake_id", None), *rated]
         number = find_ticket_number(message.text)
         about = say("complaint_about", number=number) if number else ""
         dispatcher.utter_message(text=say("complaint_heard", about=about))

@@ -1,7 +1,7 @@
-"""What a caller changes on a ticket that exists: cancel it, add a line to it, or ask why a promised time has
-passed (a second report of the same device is bot.submission.note_repeat_report). Each change is recorded on
-that ticket and tier 2 is told by SMS through the outbox (the assigned engineer, else the region's on-call
-engineer), so nobody drives out to a fault that is gone.
+"""What a caller changes on a ticket that exists: cancel it, add a line to it, urge it, or ask why a promised
+time has passed (a second report of the same device is bot.submission.note_repeat_report). Each change is
+recorded on that ticket and tier 2 is told by SMS through the outbox (the assigned engineer, else the region's
+on-call engineer), so nobody drives out to a fault that is gone.
 
 Plain domain code: the actions hand over the ticket number, the caller's words and a `Pager` (bot.ops.paging);
 state changes go through bot.ops.lifecycle, so the console's audit log shows them like any other.
@@ -32,6 +32,12 @@ _CANCEL = re.compile(
     r"|不用(?:来人|来了|派人|上门|过来)|别(?:来了|派人|过来)|不需要(?:来人|上门|派人)"
 )
 _ADDITION = re.compile(r"补充|补一句|加一句|再说一下|顺便说|备注|另外说一下|告诉工程师|跟工程师说")
+# 「帮我催一下」「能不能快点」「怎么还没人来」: the caller urges a ticket they have (not 「病房在催」, said of
+# others; not a bare 「快点」, which a new report or a read-back carries too).
+_URGE = re.compile(
+    r"催(?:一下|一催|下|催|促|办)|催单|(?:怎么|咋)还没(?:有)?人(?:来|到|过来|上门)|还没(?:有)?人来|(?:怎么|咋)还不来"
+    r"|还不来人|能不能快点|能快点吗|可以快点吗|快点来|快点过来|尽快(?:来人|过来|派人)"
+)
 
 
 class ChangeRefused(Refused):
@@ -54,6 +60,11 @@ def wants_cancel(text: str) -> bool:
 def wants_addition(text: str) -> bool:
     """「补充一下…」, 「跟工程师说…」: the caller adds something to an existing ticket."""
     return bool(_ADDITION.search(text.replace(" ", "")))
+
+
+def wants_hurry(text: str) -> bool:
+    """「帮我催一下」, 「能不能快点」, 「怎么还没人来」: the caller urges a ticket they have."""
+    return bool(_URGE.search(text.replace(" ", "")))
 
 
 def changes_a_ticket(text: str) -> bool:
@@ -110,6 +121,27 @@ def add_by_caller(
         say("sms.caller_note", **_sms_fields(ticket, words)),
         # Each line its own SMS (two in one second too); the same words again (a retried action) once.
         f"note:{hashlib.sha1(words.strip().encode()).hexdigest()[:12]}",
+        at,
+        pager,
+    )
+    return Change(ticket.number, False, told)
+
+
+def urge_by_caller(
+    session: Session, number: str, words: str, *, caller: str, at: datetime, pager: Pager
+) -> Change:
+    """The caller urges an open ticket: their words as a note (the console shows who waits and why) and tier
+    2 told; what the caller is promised next is the ticket's status (escalated when its time has passed,
+    escalate_overdue)."""
+    ticket = _open_ticket(session, number)
+    if TicketStatus(ticket.status) not in OPEN_STATUSES:
+        raise ChangeRefused(say("errors.caller_change_closed", number=ticket.number))
+    record_note(session, ticket, say("notes.caller_urge", words=words.strip()), actor=caller, at=at)
+    told = tell_tier2(
+        session,
+        ticket,
+        say("sms.caller_urge", **_sms_fields(ticket, words)),
+        f"urge:{hashlib.sha1(words.strip().encode()).hexdigest()[:12]}",
         at,
         pager,
     )

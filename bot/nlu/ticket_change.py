@@ -1,5 +1,5 @@
 """`check_ticket` for a message that names a ticket and changes it (「SR202612070020 这张单子我补充一下…」,
-「SR… 不用来人了」).
+「SR… 不用来人了」), or urges the caller's ticket (「帮我催一下」).
 
 The classifier spreads such a message over a new report (its fault words), a status question (its number),
 cancel and the rest, and the bot would offer a menu or, in the middle of an intake, cancel the intake instead
@@ -16,10 +16,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.intake import find_ticket_number
 from bot.nlu.rule_component import RuleComponent, decide_intent
-from bot.ticket_changes import changes_a_ticket
+from bot.ticket_changes import changes_a_ticket, wants_hurry
 
 TICKET_INTENT = "check_ticket"
 _KEEPS_ITS_INTENT = frozenset({"complaint", "report_hazard", "rate_service"})
+# What an urging message may have been read as and still be about a ticket: nothing more specific.
+_VAGUE = frozenset({"out_of_scope", "inform", "ask_question", "affirm", "deny", "check_ticket", "thank"})
 
 
 def changes_named_ticket(text: str, ranking: list[dict]) -> bool:
@@ -28,13 +30,20 @@ def changes_named_ticket(text: str, ranking: list[dict]) -> bool:
     return best not in _KEEPS_ITS_INTENT and find_ticket_number(text) is not None and changes_a_ticket(text)
 
 
+def urges_a_ticket(text: str, ranking: list[dict]) -> bool:
+    """「那行 帮我催一下」「怎么还没人来」, read as nothing more specific than a remark or a question: the
+    caller's ticket is urged (the action finds which, or looks their tickets up)."""
+    best = ranking[0].get("name") if ranking else None
+    return best in _VAGUE and wants_hurry(text)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class TicketChangeIntent(RuleComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             ranking = message.get(INTENT_RANKING_KEY) or []
-            if not text or not changes_named_ticket(text, ranking):
+            if not text or not (changes_named_ticket(text, ranking) or urges_a_ticket(text, ranking)):
                 continue
             decide_intent(message, TICKET_INTENT)
         return messages
