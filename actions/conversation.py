@@ -9,7 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import latest_message, previous_action
 from actions.ratings import rating_follow_up
-from actions.requests import call_back_follow_up
+from actions.requests import booking_follow_up, call_back_follow_up
 from bot.db import session_scope
 from bot.knowledge.questions import record_feedback
 from bot.nlu.closing import closing_intent
@@ -42,6 +42,9 @@ class ActionAcknowledge(Action):
         called_back = call_back_follow_up(dispatcher, tracker, latest_message(tracker))
         if called_back is not None:
             return called_back  # 「对 就那个时间」 right after a call-back: its time said again
+        booked = booking_follow_up(dispatcher, tracker, latest_message(tracker))
+        if booked is not None:
+            return booked  # 「对 就这样约」 right after a booking: the booking said again, never made twice
         previous = previous_action(tracker)
         question_id = tracker.get_slot("faq_question_id")
         if previous == "action_answer_question" and question_id is not None:

@@ -17,19 +17,25 @@ from actions.knowledge import answer_question
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up, rating_reasons
 from actions.ticket_changes import ActionChangeTicket, add_to_ticket
-from bot.callbacks import amend_call_back, declines_call_back, extension_in, requested_window
+from bot.callbacks import (
+    amend_call_back,
+    declines_call_back,
+    extension_in,
+    requested_times,
+    requested_window,
+)
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.context import TICKETS, Lookup, asks_about_booking, books_again, ordinal_in, warranty_follow_up
 from bot.db import session_scope
-from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
+from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial, only_agrees
 from bot.intake_commands import IntakeState, read_fields, values_of
 from bot.nlu.closing import closing_intent
 from bot.policy import current_policy
-from bot.replies import NOT_GIVEN, call_back_confirmed
+from bot.replies import NOT_GIVEN, booking_confirmed, call_back_confirmed
 from bot.submission import note_repeat_report
 from bot.texts import say
-from bot.ticket_changes import changes_a_ticket, note_question
+from bot.ticket_changes import BOOKING_DETAILS, BOOKINGS, amend_booking, changes_a_ticket, note_question
 from bot.tickets import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -59,6 +65,9 @@ class ActionFollowUp(Action):
         called_back = call_back_follow_up(dispatcher, tracker, message)
         if called_back is not None:
             return called_back
+        booked = booking_follow_up(dispatcher, tracker, message)
+        if booked is not None:
+            return booked
         added = further_addition(dispatcher, tracker, message)
         if added is not None:
             return added
@@ -85,8 +94,8 @@ class ActionFollowUp(Action):
         return [SlotSet(slot, value) for slot, value in who.items()]
 
 
-# The bot's last actions after which a call-back was just registered or talked about.
-_RIGHT_AFTER_CALL_BACK = ("action_submit_service_request", "action_follow_up", "action_acknowledge")
+# The bot's last actions after which a call-back or a booking was just registered or talked about.
+_RIGHT_AFTER_REQUEST = ("action_submit_service_request", "action_follow_up", "action_acknowledge")
 
 
 def call_back_follow_up(
@@ -99,7 +108,7 @@ def call_back_follow_up(
     booked = tracker.get_slot("last_request") or {}
     if (
         booked.get("kind") != TicketKind.CALLBACK.value
-        or previous_action(tracker) not in _RIGHT_AFTER_CALL_BACK
+        or previous_action(tracker) not in _RIGHT_AFTER_REQUEST
     ):
         return None
     policy = current_policy()
@@ -125,6 +134,34 @@ def call_back_follow_up(
             return None
         dispatcher.utter_message(text=call_back_confirmed(amended, policy))
     return [SlotSet("contact_person", person)] if person else []
+
+
+def booking_follow_up(
+    dispatcher: CollectingDispatcher, tracker: Tracker, message: Message
+) -> list[EventType] | None:
+    """Right after a maintenance or training was booked, the caller's next words are about it: an address, a
+    department, a contact or a time go on it (bot.ticket_changes.amend_booking), and a yes in any words
+    (「对 就这样约」「行 就这」) hears the booking as it stands — it is never made twice. None when the
+    message is no such thing."""
+    booked = tracker.get_slot("last_request") or {}
+    if booked.get("kind") not in BOOKINGS or previous_action(tracker) not in _RIGHT_AFTER_REQUEST:
+        return None
+    found = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
+    details = {name: str(found[name]) for name in BOOKING_DETAILS if found.get(name)}
+    when = requested_times(message.text)
+    agrees = (message.intent == "affirm" or only_agrees(message.text)) and closing_intent(
+        message.text
+    ) is None
+    if not (details or when or agrees):
+        return None
+    with session_scope() as session:
+        ticket = amend_booking(
+            session, str(booked.get("number")), details, when, caller=tracker.sender_id, at=utc_now()
+        )
+        if ticket is None:
+            return None
+        dispatcher.utter_message(text=booking_confirmed(ticket, current_policy()))
+    return [SlotSet(name, value) for name, value in details.items() if name in CALLER_SLOTS]
 
 
 # After a line was added to a ticket: the bot's last actions, and what is no further line (a 「好的 谢谢」).

@@ -23,7 +23,7 @@ from bot.ops.dispatch import region_for
 from bot.ops.paging import Pager, escalate
 from bot.ops.staff import on_call
 from bot.ops.texts import say
-from bot.tickets import OPEN_STATUSES, TicketStatus, find_ticket, record_note
+from bot.tickets import OPEN_STATUSES, TicketKind, TicketStatus, find_ticket, record_note
 
 BOT_ACTOR = "bot"
 
@@ -146,6 +146,32 @@ def urge_by_caller(
         pager,
     )
     return Change(ticket.number, False, told)
+
+
+BOOKINGS = (TicketKind.MAINTENANCE.value, TicketKind.TRAINING.value)
+# What a caller adds to a booking right after making it (the form asked only who to call).
+BOOKING_DETAILS = ("department", "site_address", "contact_person", "contact_phone", "serial_number")
+
+
+def amend_booking(
+    session: Session, number: str, details: dict[str, str], when: str | None, *, caller: str, at: datetime
+) -> Ticket | None:
+    """Details said right after a maintenance or training was booked (「地址…」「下周四上午」): a field
+    given fills the booking's or replaces it (the old value kept in a note), a time asked for joins its
+    description; never a second booking. None when the number is no open booking."""
+    ticket = find_ticket(session, number)
+    if ticket is None or ticket.kind not in BOOKINGS or TicketStatus(ticket.status) not in OPEN_STATUSES:
+        return None
+    for name, value in details.items():
+        old = getattr(ticket, name)
+        if name in BOOKING_DETAILS and value and value != old:
+            if old:
+                record_note(session, ticket, say("notes.booking_replaced", old=old), actor=caller, at=at)
+            setattr(ticket, name, value)
+    if when and when not in (ticket.description or ""):
+        ticket.description = f"{ticket.description or ''}；{when}".lstrip("；")
+    ticket.updated_at = at
+    return ticket
 
 
 def note_complaint(session: Session, named: str, complaint: Ticket, *, caller: str, at: datetime) -> bool:

@@ -660,3 +660,80 @@ async def test_the_same_time_said_again_is_no_new_time(database, dispatcher, dom
     with session_scope(database) as session:
         ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
         assert not any("回电时间" in (e.note or "") for e in ticket.events)
+
+
+async def test_details_and_a_yes_right_after_a_booking_go_on_it_and_book_nothing_twice(
+    database, dispatcher, domain
+) -> None:
+    slots = {
+        "request_kind": "maintenance",
+        "intake_id": "booking-2",
+        "request_text": "想约个血凝仪保养 周五下午都行",
+    }
+    slots |= {"hospital": "孝感市云梦县楚王医院", "contact_person": "祁红梅", "contact_phone": "13972680415"}
+    events = await ActionSubmitServiceRequest().run(
+        dispatcher, make_tracker("13972680415", "inform", slots=slots), domain
+    )
+    booked = slot_values(events)["last_request"]
+    just_booked = [{"event": "action", "name": "action_submit_service_request"}]
+    dispatcher.messages.clear()
+    await ActionFollowUp().run(
+        dispatcher,
+        make_tracker(
+            "地址是云梦县城关镇梦泽大道12号 在住院楼二楼",
+            "inform",
+            slots={"last_request": booked},
+            events=just_booked,
+        ),
+        domain,
+    )
+    assert booked["number"] in texts(dispatcher) and "梦泽大道12号" in texts(dispatcher)
+    dispatcher.messages.clear()
+    after_follow_up = [{"event": "action", "name": "action_follow_up"}]
+    await ActionAcknowledge().run(
+        dispatcher,
+        make_tracker("嗯 那就这么定了", "affirm", slots={"last_request": booked}, events=after_follow_up),
+        domain,
+    )
+    said = texts(dispatcher)
+    assert booked["number"] in said and "周五下午" in said and "不会重复" in said
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket)).scalar_one()  # one booking, never two
+        assert "梦泽大道12号" in (ticket.site_address or "")
+
+
+async def test_a_yes_long_after_a_booking_is_only_acknowledged(database, dispatcher, domain) -> None:
+    booked = {"kind": "training", "number": "SR202612060028"}
+    looked_up = [{"event": "action", "name": "action_check_ticket"}]
+    await ActionAcknowledge().run(
+        dispatcher, make_tracker("对", "affirm", slots={"last_request": booked}, events=looked_up), domain
+    )
+    assert "SR202612060028" not in texts(dispatcher)
+
+
+async def test_urging_the_ticket_just_registered_is_recorded_and_tier_2_told(
+    team: Engine, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain)
+    dispatcher.messages.clear()
+    tracker = make_tracker("麻烦给催一催 样本都堆着", "check_ticket", slots={"last_ticket_number": number})
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    assert number in texts(dispatcher) and "催办" in texts(dispatcher)
+    with session_scope(team) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert any("样本都堆着" in (e.note or "") for e in ticket.events)
+        assert session.execute(select(OutboxMessage).where(OutboxMessage.text.contains("催办"))).first()
+
+
+async def test_urging_past_the_promised_time_apologises_and_never_promises_it_again(
+    team: Engine, dispatcher, domain
+) -> None:
+    number = make_ticket(team, received_at=utc_now() - timedelta(hours=3)).number
+    contact_of_every_hospital(team)
+    lookup = {"kind": "tickets", "numbers": [number]}
+    tracker = make_tracker(
+        "能不能快点 等一上午了", "check_ticket", slots={"last_lookup": lookup}, **VERIFIED_SMS
+    )
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    said = texts(dispatcher)
+    assert "催办" in said and "超时" in said and "升级" in said and "我们会在" not in said
