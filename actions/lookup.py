@@ -27,7 +27,7 @@ from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager
 from bot.policy import ServicePolicy, current_policy
-from bot.replies import ticket_status, warranty_answer
+from bot.replies import NOT_GIVEN, ticket_status, warranty_answer
 from bot.safety import HAZARD_INTENT
 from bot.texts import say
 from bot.ticket_changes import (
@@ -312,6 +312,10 @@ class ActionAskSerialNumber(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot("intake_paused"):
+            return [
+                SlotSet("intake_paused", False)
+            ]  # offered again just now (offer_again): no second question
         if not tracker.get_slot("offered_serial"):
             catalogue = current_catalogue()
             said = f"{tracker.get_slot('device') or ''} {tracker.get_slot('fault_description') or ''}"
@@ -336,3 +340,45 @@ class ActionAskSerialNumber(Action):
                     return [SlotSet("offered_serial", shown.serial_number)]
         dispatcher.utter_message(response="utter_ask_fault_form_serial_number")
         return []
+
+
+def offer_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """「序列号找不到 贴纸磨花了」 when the registered device was offered: the caller may have missed it,
+    so it is offered once more by its model and serial, the serial question kept open (「对」 takes it, a
+    second 「找不到」 or 「不是」 leaves the serial empty). None when nothing was offered, or it was offered
+    twice."""
+    offered = tracker.get_slot("offered_serial")
+    counts = failed_again(tracker, "registry_offer")
+    if not offered or counts["registry_offer"] > 1:
+        return None
+    with session_scope() as session:
+        shown = device_shown_to(session, caller_of_tracker(session, tracker), str(offered))
+        if shown is None:
+            return None
+        dispatcher.utter_message(
+            text=say(
+                "registry_offer_again",
+                hospital=shown.hospital,
+                department=shown.department,
+                model=shown.model,
+                serial=shown.serial_number,
+            )
+        )
+    return [
+        SlotSet("serial_number", None),
+        SlotSet("failed_attempts", counts),
+        SlotSet("intake_paused", True),
+    ]
+
+
+def offer_declined(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """「不是」 to the registered device offered a second time (offer_again): the serial stays empty, for
+    the engineer to read on site. None when no second offer is open."""
+    offered_twice = (tracker.get_slot("failed_attempts") or {}).get("registry_offer")
+    if tracker.get_slot("requested_slot") != "serial_number" or not (
+        tracker.get_slot("offered_serial") and offered_twice
+    ):
+        return None
+    dispatcher.utter_message(text=say("serial_skipped"))
+    flags = sorted({*(tracker.get_slot("intake_flags") or []), "serial_not_given"})
+    return [SlotSet("serial_number", NOT_GIVEN), SlotSet("intake_flags", flags)]

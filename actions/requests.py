@@ -5,6 +5,7 @@ bot.callbacks; these actions only read the tracker and say the result."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -148,7 +149,11 @@ def booking_follow_up(
         return None
     found = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
     details = {name: str(found[name]) for name in BOOKING_DETAILS if found.get(name)}
-    when = requested_times(message.text)
+    # The time asked for, from what is left once the details are taken out (「…二路58号」 is no date).
+    rest = message.text
+    for piece in (p for value in details.values() for p in re.split(r"[，,\s]+", value) if p):
+        rest = rest.replace(piece, " ")
+    when = requested_times(rest)
     agrees = (message.intent == "affirm" or only_agrees(message.text)) and closing_intent(
         message.text
     ) is None

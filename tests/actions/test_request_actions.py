@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from actions.conversation import ActionAcknowledge
-from actions.lookup import ActionAskSerialNumber, ActionCheckTicket
+from actions.lookup import ActionAskSerialNumber, ActionCheckTicket, offer_again
 from actions.requests import ActionFollowUp
 from actions.service import (
     ActionRateService,
@@ -385,6 +385,32 @@ async def test_the_one_registered_device_is_offered_instead_of_the_nameplate(
         dispatcher, make_tracker("嘉禾医院的生化仪", "report_fault", slots=two, **VERIFIED_SMS), domain
     )
     assert dispatcher.messages[0]["response"] == "utter_ask_fault_form_serial_number"  # two of them: ask
+
+
+async def test_a_serial_not_found_hears_the_offered_device_again_then_may_leave_it_empty(
+    database, dispatcher, domain
+) -> None:
+    contact_of_every_hospital(database)
+    slots = {
+        "hospital": "新乡市仁济医院",
+        "device": "生化分析机",
+        "offered_serial": "HX22090815",
+        "requested_slot": "serial_number",
+    }
+    lost = make_tracker("铭牌早没了 看不到", "inform", slots=slots, **VERIFIED_SMS)
+    events = offer_again(dispatcher, lost)
+    assert events is not None and "HX22090815" in texts(dispatcher) and "HX-680" in texts(dispatcher)
+    slots |= slot_values(events)
+    dispatcher.messages.clear()
+    # The device said again; the serial question is not asked a second time in the same turn.
+    asked = await ActionAskSerialNumber().run(dispatcher, make_tracker("", "inform", slots=slots), domain)
+    assert dispatcher.messages == [] and slot_values(asked) == {"intake_paused": False}
+    slots["intake_paused"] = False
+    assert offer_again(dispatcher, make_tracker("还是找不到", "inform", slots=slots, **VERIFIED_SMS)) is None
+    events = await ActionAcknowledge().run(
+        dispatcher, make_tracker("不是这台", "deny", slots=slots, active_loop="fault_form"), domain
+    )
+    assert "序列号先空着" in texts(dispatcher) and slot_values(events)["serial_number"] == "未提供"
 
 
 async def test_a_second_caller_on_a_device_with_an_open_ticket_is_noted_on_it(
