@@ -93,7 +93,7 @@ class ActionCheckTicket(Action):
                     text=answer_about(session, found, now, impatient=sounds_impatient(message.text))
                 )
                 numbers = lookup.numbers if lookup and found.number in lookup.numbers else (found.number,)
-                return [SlotSet("last_lookup", Lookup(TICKETS, numbers).to_dict())]
+                return [SlotSet("last_lookup", Lookup(TICKETS, numbers, current=found.number).to_dict())]
             position = ordinal_in(message.text)
             if position is not None and lookup is not None and lookup.kind == TICKETS:
                 # 「第三个呢」 after a look-up that found two: say what there is, never guess.

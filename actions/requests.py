@@ -27,7 +27,15 @@ from bot.callbacks import (
 )
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
-from bot.context import TICKETS, Lookup, asks_about_booking, books_again, ordinal_in, warranty_follow_up
+from bot.context import (
+    TICKETS,
+    Lookup,
+    asks_about_booking,
+    asks_about_visit,
+    books_again,
+    ordinal_in,
+    warranty_follow_up,
+)
 from bot.db import session_scope
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial, only_agrees
 from bot.intake_commands import IntakeState, read_fields, values_of
@@ -83,7 +91,9 @@ class ActionFollowUp(Action):
             return []
         if changes_a_ticket(message.text):
             return await ActionChangeTicket().run(dispatcher, tracker, domain)
-        if ordinal_in(message.text) is not None and lookup is not None and lookup.kind == TICKETS:
+        about_looked_up = ordinal_in(message.text) is not None or asks_about_visit(message.text)
+        if about_looked_up and lookup is not None and lookup.kind == TICKETS:
+            # 「第二个呢」, 「那这台今天能来人不」 about the tickets just looked up
             return await ActionCheckTicket().run(dispatcher, tracker, domain)
         if message.intent == "nlu_fallback":
             # It continues nothing (data/rules/conversation.yml sent it here first): the likeliest meanings.
