@@ -19,7 +19,7 @@ from bot.catalogue import current_catalogue
 from bot.clock import local_text, to_local, utc_now
 from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
 from bot.db import session_scope
-from bot.db.models import Ticket
+from bot.db.models import Device, Ticket
 from bot.identity import device_shown_to
 from bot.installed_base import warranty_status
 from bot.intake import find_ticket_numbers, gives_up, normalise_phone, normalise_serial
@@ -328,18 +328,20 @@ class ActionAskSerialNumber(Action):
                     session, caller_of_tracker(session, tracker), device.serial_number
                 )
                 if shown:
-                    dispatcher.utter_message(
-                        text=say(
-                            "registry_offer",
-                            hospital=shown.hospital,
-                            department=shown.department,
-                            model=shown.model,
-                            serial=shown.serial_number,
-                        )
-                    )
+                    dispatcher.utter_message(text=_offer("registry_offer", shown))
                     return [SlotSet("offered_serial", shown.serial_number)]
         dispatcher.utter_message(response="utter_ask_fault_form_serial_number")
         return []
+
+
+def _offer(key: str, device: Device) -> str:
+    return say(
+        key,
+        hospital=device.hospital,
+        department=device.department,
+        model=device.model,
+        serial=device.serial_number,
+    )
 
 
 def offer_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
@@ -355,15 +357,7 @@ def offer_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
         shown = device_shown_to(session, caller_of_tracker(session, tracker), str(offered))
         if shown is None:
             return None
-        dispatcher.utter_message(
-            text=say(
-                "registry_offer_again",
-                hospital=shown.hospital,
-                department=shown.department,
-                model=shown.model,
-                serial=shown.serial_number,
-            )
-        )
+        dispatcher.utter_message(text=_offer("registry_offer_again", shown))
     return [
         SlotSet("serial_number", None),
         SlotSet("failed_attempts", counts),

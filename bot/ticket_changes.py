@@ -111,20 +111,7 @@ def add_by_caller(
     session: Session, number: str, words: str, *, caller: str, at: datetime, pager: Pager
 ) -> Change:
     """The caller's words as a note on the ticket (not a response by tier 2), and the engineer told."""
-    ticket = _open_ticket(session, number)
-    if TicketStatus(ticket.status) not in OPEN_STATUSES:
-        raise ChangeRefused(say("errors.caller_change_closed", number=ticket.number))
-    record_note(session, ticket, say("notes.caller_note", words=words.strip()), actor=caller, at=at)
-    told = tell_tier2(
-        session,
-        ticket,
-        say("sms.caller_note", **_sms_fields(ticket, words)),
-        # Each line its own SMS (two in one second too); the same words again (a retried action) once.
-        f"note:{hashlib.sha1(words.strip().encode()).hexdigest()[:12]}",
-        at,
-        pager,
-    )
-    return Change(ticket.number, False, told)
+    return _note_and_tell(session, number, words, "note", caller=caller, at=at, pager=pager)
 
 
 def urge_by_caller(
@@ -133,15 +120,24 @@ def urge_by_caller(
     """The caller urges an open ticket: their words as a note (the console shows who waits and why) and tier
     2 told; what the caller is promised next is the ticket's status (escalated when its time has passed,
     escalate_overdue)."""
+    return _note_and_tell(session, number, words, "urge", caller=caller, at=at, pager=pager)
+
+
+def _note_and_tell(
+    session: Session, number: str, words: str, what: str, *, caller: str, at: datetime, pager: Pager
+) -> Change:
+    """The caller's words on an open ticket as the note `notes.caller_<what>`, and tier 2 told by the SMS
+    `sms.caller_<what>`."""
     ticket = _open_ticket(session, number)
     if TicketStatus(ticket.status) not in OPEN_STATUSES:
         raise ChangeRefused(say("errors.caller_change_closed", number=ticket.number))
-    record_note(session, ticket, say("notes.caller_urge", words=words.strip()), actor=caller, at=at)
+    record_note(session, ticket, say(f"notes.caller_{what}", words=words.strip()), actor=caller, at=at)
     told = tell_tier2(
         session,
         ticket,
-        say("sms.caller_urge", **_sms_fields(ticket, words)),
-        f"urge:{hashlib.sha1(words.strip().encode()).hexdigest()[:12]}",
+        say(f"sms.caller_{what}", **_sms_fields(ticket, words)),
+        # Each line its own SMS (two in one second too); the same words again (a retried action) once.
+        f"{what}:{hashlib.sha1(words.strip().encode()).hexdigest()[:12]}",
         at,
         pager,
     )
