@@ -221,6 +221,20 @@ def _serial_in(tracker: Tracker) -> str | None:
     return normalise_serial(message.text)
 
 
+def _looked_up_serial(tracker: Tracker) -> str | None:
+    """「这台机子还在保修期吧」 right after a ticket's status: that ticket's device, for a caller who may
+    see the ticket."""
+    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    number = referenced_ticket(latest_message(tracker).text, lookup)
+    if number is None:
+        return None
+    with session_scope() as session:
+        ticket = find_ticket(session, number)
+        if ticket is None or not caller_of_tracker(session, tracker).may_see(ticket):
+            return None
+        return normalise_serial(ticket.serial_number or "")
+
+
 class ActionCheckWarranty(Action):
     """Answer from the installed base; without a serial in the message, ask for it with warranty_form."""
 
@@ -235,7 +249,7 @@ class ActionCheckWarranty(Action):
             # stays; where the registry does not know the device, by the age the caller tells. The form goes
             # on.
             return answer_question(dispatcher, tracker, tracker.latest_message.get("text") or "")
-        serial = _serial_in(tracker) or tracker.get_slot("serial_number")
+        serial = _serial_in(tracker) or tracker.get_slot("serial_number") or _looked_up_serial(tracker)
         if not serial:
             if tracker.latest_action_name == "warranty_form":
                 return []  # the form gave up and has told the caller what else to do

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from actions.conversation import ActionAcknowledge
-from actions.lookup import ActionAskSerialNumber, ActionCheckTicket, offer_again
+from actions.lookup import ActionAskSerialNumber, ActionCheckTicket, ActionCheckWarranty, offer_again
 from actions.requests import ActionFollowUp
 from actions.service import (
     ActionRateService,
@@ -763,3 +763,18 @@ async def test_urging_past_the_promised_time_apologises_and_never_promises_it_ag
     await ActionCheckTicket().run(dispatcher, tracker, domain)
     said = texts(dispatcher)
     assert "催办" in said and "超时" in said and "升级" in said and "我们会在" not in said
+
+
+async def test_the_warranty_right_after_a_ticket_look_up_is_of_its_device(
+    database, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain, sender="someone")  # the registry's KR23060142
+    contact_of_every_hospital(database)
+    dispatcher.messages.clear()
+    lookup = {"kind": "tickets", "numbers": [number], "serials": []}
+    tracker = make_tracker(
+        "那这台机器还在保不", "check_warranty", slots={"last_lookup": lookup}, **VERIFIED_SMS
+    )
+    events = await ActionCheckWarranty().run(dispatcher, tracker, domain)
+    assert "KR23060142" in texts(dispatcher) and "保修" in texts(dispatcher)
+    assert not [event for event in events if event.get("event") == "followup"]  # no serial asked
