@@ -60,6 +60,12 @@ def rate(
     policy = current_policy()
     phone = phone or tracker.get_slot("contact_phone")
     rater = _rater_said(tracker) if number is None else Rater()
+    if number is None and not rater and (cannot_name_ticket(comment) or says_unknown(comment)):
+        # 「工单号弄丢了 给个一分」: unless their phone has a ticket, kept without one, nothing asked.
+        with session_scope() as session:
+            mine = ticket_to_rate(session, None, sender_id=tracker.sender_id, phone=phone).kind
+        if mine is Target.UNKNOWN:
+            return _rate_without_ticket(dispatcher, tracker, score, comment, rater)
     with session_scope() as session:
         target = ticket_to_rate(session, number, sender_id=tracker.sender_id, phone=phone)
         found = (

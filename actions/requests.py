@@ -155,7 +155,11 @@ def booking_follow_up(
     (「对 就这样约」「行 就这」) hears the booking as it stands — it is never made twice. None when the
     message is no such thing."""
     booked = tracker.get_slot("last_request") or {}
-    if booked.get("kind") not in BOOKINGS or previous_action(tracker) not in _RIGHT_AFTER_REQUEST:
+    if (
+        booked.get("kind") not in BOOKINGS
+        or previous_action(tracker) not in _RIGHT_AFTER_REQUEST
+        or changes_a_ticket(message.text)  # 「补充一下 一共五个人」: a note on it (action_change_ticket)
+    ):
         return None
     found = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
     details = {name: str(found[name]) for name in BOOKING_DETAILS if found.get(name)}

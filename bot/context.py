@@ -58,12 +58,12 @@ class Lookup:
     current: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        kept: dict[str, Any] = {
             "kind": self.kind,
             "numbers": list(self.numbers),
             "serials": list(self.serials),
-            "current": self.current,
         }
+        return {**kept, "current": self.current} if self.current else kept
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Lookup | None:

@@ -586,3 +586,18 @@ async def test_a_complaint_long_after_a_rating_is_a_complaint(database, dispatch
     )
     events = await ActionStartServiceRequest().run(dispatcher, tracker, domain)
     assert slot_values(events)["request_kind"] == "complaint"
+
+
+async def test_a_score_said_with_no_number_to_give_is_kept_without_asking(
+    database, dispatcher, domain
+) -> None:
+    events = await ActionRateService().run(
+        dispatcher,
+        make_tracker("单子找不着了 打两分 等得太久", "rate_service", sender_id="nobody-known"),
+        domain,
+    )
+    assert "工单号" not in texts(dispatcher) and "2分" in texts(dispatcher)
+    assert slot_values(events)["last_rating"]["ask_phone"] is True
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        assert rating.score == 2 and rating.ticket_id is None
