@@ -8,8 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_message, previous_action
+from actions.lookup import offer_declined
 from actions.ratings import rating_follow_up
-from actions.requests import call_back_follow_up
+from actions.requests import booking_follow_up, call_back_follow_up
 from bot.db import session_scope
 from bot.knowledge.questions import record_feedback
 from bot.nlu.closing import closing_intent
@@ -42,6 +43,9 @@ class ActionAcknowledge(Action):
         called_back = call_back_follow_up(dispatcher, tracker, latest_message(tracker))
         if called_back is not None:
             return called_back  # 「对 就那个时间」 right after a call-back: its time said again
+        booked = booking_follow_up(dispatcher, tracker, latest_message(tracker))
+        if booked is not None:
+            return booked  # 「对 就这样约」 right after a booking: the booking said again, never made twice
         previous = previous_action(tracker)
         question_id = tracker.get_slot("faq_question_id")
         if previous == "action_answer_question" and question_id is not None:
@@ -51,6 +55,9 @@ class ActionAcknowledge(Action):
             dispatcher.utter_message(text=say("faq_feedback_thanks" if helpful else "faq_feedback_sorry"))
             return [SlotSet("faq_question_id", None)]
         requested = tracker.get_slot("requested_slot")
+        declined = offer_declined(dispatcher, tracker) if intent == "deny" else None
+        if declined is not None:
+            return declined  # 「不是」 to the registered device offered twice: the serial stays empty
         if tracker.active_loop.get("name") == "fault_form" and requested in FIELD_LABELS:
             # 「对的」 to the serial question: the caller thinks all is given; say what is still missing (the
             # form asks it again)

@@ -29,6 +29,7 @@ from actions.common import (
     reset,
 )
 from actions.knowledge import answer_question, answers
+from actions.lookup import offer_again
 from bot.callbacks import extension_in, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
@@ -925,10 +926,13 @@ def _flow_events(
         dispatcher.utter_message(text=say("intake_wait"))
         return [SlotSet(requested, None), SlotSet("intake_paused", requested == "registration_confirmed")]
     if Do.SKIP in done and requested:
+        said_too = {f: v for f, v in values_of(commands).items() if f != "serial_number" and v}
+        offered = offer_again(dispatcher, tracker) if requested == "serial_number" else None
+        if offered is not None:
+            return [*offered, *(SlotSet(f, v) for f, v in said_too.items())]
         # Asked or not, the serial stays empty; another question asked is asked again.
         dispatcher.utter_message(text=say("serial_skipped"))
         flags = sorted({*(tracker.get_slot("intake_flags") or []), "serial_not_given"})
-        said_too = {f: v for f, v in values_of(commands).items() if f != "serial_number" and v}
         again = [] if requested in ("serial_number", *said_too) else [SlotSet(requested, None)]
         return [
             SlotSet("serial_number", NOT_GIVEN),

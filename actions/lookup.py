@@ -14,23 +14,30 @@ from sqlalchemy.orm import Session
 from actions.common import caller_of_tracker, failed_again, latest_message
 from actions.knowledge import answer_question, answers
 from actions.ratings import rating_follow_up
-from actions.ticket_changes import ActionChangeTicket
+from actions.ticket_changes import ActionChangeTicket, ticket_meant
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, to_local, utc_now
 from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
 from bot.db import session_scope
-from bot.db.models import Ticket
+from bot.db.models import Device, Ticket
 from bot.identity import device_shown_to
 from bot.installed_base import warranty_status
-from bot.intake import gives_up, normalise_phone, normalise_serial
+from bot.intake import find_ticket_numbers, gives_up, normalise_phone, normalise_serial
 from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager
 from bot.policy import ServicePolicy, current_policy
-from bot.replies import ticket_status, warranty_answer
+from bot.replies import NOT_GIVEN, ticket_status, warranty_answer
 from bot.safety import HAZARD_INTENT
 from bot.texts import say
-from bot.ticket_changes import changes_a_ticket, escalate_overdue, sounds_impatient
+from bot.ticket_changes import (
+    ChangeRefused,
+    changes_a_ticket,
+    escalate_overdue,
+    sounds_impatient,
+    urge_by_caller,
+    wants_hurry,
+)
 from bot.tickets import find_ticket, open_tickets_of_hospitals, tickets_for_caller
 
 
@@ -53,10 +60,15 @@ class ActionCheckTicket(Action):
             return rated  # the ticket a waiting score is for (「SR…那张」)
         if changes_a_ticket(message.text):
             return await ActionChangeTicket().run(dispatcher, tracker, domain)  # 「SR… 这个工单撤销吧」
+        if wants_hurry(message.text):
+            urged = urge_ticket(dispatcher, tracker)  # 「帮我催一下」
+            if urged is not None:
+                return urged
         lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
         number = next(
             (str(e["value"]) for e in message.entities if e.get("entity") == "ticket_id"), None
         ) or referenced_ticket(message.text, lookup)
+        named = find_ticket_numbers(message.text)
         policy = current_policy()
         now = utc_now()
         with session_scope() as session:
@@ -64,6 +76,9 @@ class ActionCheckTicket(Action):
             if lookups_exhausted(tracker, policy):
                 dispatcher.utter_message(text=say("identity.lookup_limit", hotline=policy.hotline_phone))
                 return []
+            if len(named) > 1:
+                # 「SR… 跟 SR… 这俩单子」: each one answered, in the order said, for 「第二个」 next.
+                return _answer_several(dispatcher, tracker, session, named, now)
             if number:
                 found = find_ticket(session, number.upper())
                 if found is None or not caller.may_see(found):
@@ -78,7 +93,7 @@ class ActionCheckTicket(Action):
                     text=answer_about(session, found, now, impatient=sounds_impatient(message.text))
                 )
                 numbers = lookup.numbers if lookup and found.number in lookup.numbers else (found.number,)
-                return [SlotSet("last_lookup", Lookup(TICKETS, numbers).to_dict())]
+                return [SlotSet("last_lookup", Lookup(TICKETS, numbers, current=found.number).to_dict())]
             position = ordinal_in(message.text)
             if position is not None and lookup is not None and lookup.kind == TICKETS:
                 # 「第三个呢」 after a look-up that found two: say what there is, never guess.
@@ -121,6 +136,53 @@ class ActionCheckTicket(Action):
             return [SlotSet("last_lookup", Lookup(TICKETS, tuple(t.number for t in tickets)).to_dict())]
 
 
+def urge_ticket(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """「帮我催一下」「怎么还没人来」 about the caller's ticket: recorded on it, tier 2 told
+    (bot.ticket_changes), and what happens now: its status, or, past its promised time, an apology and the
+    escalation, never the past time again. None when no ticket of theirs is meant (then it is looked up)."""
+    message = latest_message(tracker)
+    now = utc_now()
+    with session_scope() as session:
+        number = ticket_meant(session, tracker, message.text)
+        ticket = find_ticket(session, number) if number else None
+        if ticket is None or not caller_of_tracker(session, tracker).may_see(ticket):
+            return None
+        pager = Pager(current_policy(), current_calendar(), current_catalogue(), session_sms_sender(session))
+        try:
+            change = urge_by_caller(
+                session, ticket.number, message.text, caller=tracker.sender_id, at=now, pager=pager
+            )
+        except ChangeRefused as refused:
+            dispatcher.utter_message(text=str(refused))
+            return []
+        told = say("ticket_told", name=change.told) if change.told else ""
+        urged = say("ticket_urged", number=change.number, told=told)
+        dispatcher.utter_message(text=urged + answer_about(session, ticket, now))
+    return [SlotSet("last_lookup", Lookup(TICKETS, (change.number,)).to_dict())]
+
+
+def _answer_several(
+    dispatcher: CollectingDispatcher, tracker: Tracker, session: Session, numbers: list[str], now: datetime
+) -> list[EventType]:
+    """Several tickets named at once: the status of each the caller may see; the others are as unknown as a
+    made-up number (bot/identity.py)."""
+    caller = caller_of_tracker(session, tracker)
+    impatient = sounds_impatient(latest_message(tracker).text)
+    found = [(n, find_ticket(session, n)) for n in numbers]
+    shown = [t for _, t in found if t is not None and caller.may_see(t)]
+    lines = [answer_about(session, t, now, impatient=impatient and i == 0) for i, t in enumerate(shown)]
+    unknown = [n for n, t in found if t is None or not caller.may_see(t)]
+    if unknown and caller.verified:
+        lines += [say("ticket_not_found", number=number) for number in unknown]
+    elif unknown:
+        lines.append(say("identity.unverified_lookup", hotline=current_policy().hotline_phone))
+    dispatcher.utter_message(text="\n".join(lines))
+    events: list[EventType] = failed_lookup(tracker) if unknown else []
+    if shown:
+        events.append(SlotSet("last_lookup", Lookup(TICKETS, tuple(t.number for t in shown)).to_dict()))
+    return events
+
+
 def lookups_exhausted(tracker: Tracker, policy: ServicePolicy) -> bool:
     failures = int((tracker.get_slot("failed_attempts") or {}).get("lookup", 0))
     return failures >= int(policy.value("caller_identity.failed_lookups_per_conversation"))
@@ -159,6 +221,20 @@ def _serial_in(tracker: Tracker) -> str | None:
     return normalise_serial(message.text)
 
 
+def _looked_up_serial(tracker: Tracker) -> str | None:
+    """「这台机子还在保修期吧」 right after a ticket's status: that ticket's device, for a caller who may
+    see the ticket."""
+    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    number = referenced_ticket(latest_message(tracker).text, lookup)
+    if number is None:
+        return None
+    with session_scope() as session:
+        ticket = find_ticket(session, number)
+        if ticket is None or not caller_of_tracker(session, tracker).may_see(ticket):
+            return None
+        return normalise_serial(ticket.serial_number or "")
+
+
 class ActionCheckWarranty(Action):
     """Answer from the installed base; without a serial in the message, ask for it with warranty_form."""
 
@@ -173,7 +249,7 @@ class ActionCheckWarranty(Action):
             # stays; where the registry does not know the device, by the age the caller tells. The form goes
             # on.
             return answer_question(dispatcher, tracker, tracker.latest_message.get("text") or "")
-        serial = _serial_in(tracker) or tracker.get_slot("serial_number")
+        serial = _serial_in(tracker) or tracker.get_slot("serial_number") or _looked_up_serial(tracker)
         if not serial:
             if tracker.latest_action_name == "warranty_form":
                 return []  # the form gave up and has told the caller what else to do
@@ -250,6 +326,10 @@ class ActionAskSerialNumber(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot("intake_paused"):
+            return [
+                SlotSet("intake_paused", False)
+            ]  # offered again just now (offer_again): no second question
         if not tracker.get_slot("offered_serial"):
             catalogue = current_catalogue()
             said = f"{tracker.get_slot('device') or ''} {tracker.get_slot('fault_description') or ''}"
@@ -262,15 +342,51 @@ class ActionAskSerialNumber(Action):
                     session, caller_of_tracker(session, tracker), device.serial_number
                 )
                 if shown:
-                    dispatcher.utter_message(
-                        text=say(
-                            "registry_offer",
-                            hospital=shown.hospital,
-                            department=shown.department,
-                            model=shown.model,
-                            serial=shown.serial_number,
-                        )
-                    )
+                    dispatcher.utter_message(text=_offer("registry_offer", shown))
                     return [SlotSet("offered_serial", shown.serial_number)]
         dispatcher.utter_message(response="utter_ask_fault_form_serial_number")
         return []
+
+
+def _offer(key: str, device: Device) -> str:
+    return say(
+        key,
+        hospital=device.hospital,
+        department=device.department,
+        model=device.model,
+        serial=device.serial_number,
+    )
+
+
+def offer_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """「序列号找不到 贴纸磨花了」 when the registered device was offered: the caller may have missed it,
+    so it is offered once more by its model and serial, the serial question kept open (「对」 takes it, a
+    second 「找不到」 or 「不是」 leaves the serial empty). None when nothing was offered, or it was offered
+    twice."""
+    offered = tracker.get_slot("offered_serial")
+    counts = failed_again(tracker, "registry_offer")
+    if not offered or counts["registry_offer"] > 1:
+        return None
+    with session_scope() as session:
+        shown = device_shown_to(session, caller_of_tracker(session, tracker), str(offered))
+        if shown is None:
+            return None
+        dispatcher.utter_message(text=_offer("registry_offer_again", shown))
+    return [
+        SlotSet("serial_number", None),
+        SlotSet("failed_attempts", counts),
+        SlotSet("intake_paused", True),
+    ]
+
+
+def offer_declined(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """「不是」 to the registered device offered a second time (offer_again): the serial stays empty, for
+    the engineer to read on site. None when no second offer is open."""
+    offered_twice = (tracker.get_slot("failed_attempts") or {}).get("registry_offer")
+    if tracker.get_slot("requested_slot") != "serial_number" or not (
+        tracker.get_slot("offered_serial") and offered_twice
+    ):
+        return None
+    dispatcher.utter_message(text=say("serial_skipped"))
+    flags = sorted({*(tracker.get_slot("intake_flags") or []), "serial_not_given"})
+    return [SlotSet("serial_number", NOT_GIVEN), SlotSet("intake_flags", flags)]

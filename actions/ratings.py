@@ -17,14 +17,16 @@ from bot.catalogue import current_catalogue
 from bot.clock import utc_now
 from bot.context import TICKETS, Lookup, referenced_ticket
 from bot.db import session_scope
-from bot.db.models import Ticket
-from bot.intake import find_ticket_number, normalise_phone, says_unknown
+from bot.db.models import Rating, Ticket
+from bot.intake import find_ticket_number, normalise_phone, only_agrees, says_unknown
 from bot.intake_commands import IntakeState, read_fields, values_of
+from bot.nlu.closing import closing_intent
 from bot.policy import current_policy
 from bot.ratings import (
     Rater,
     RatingTarget,
     Target,
+    add_reasons,
     add_review_contact,
     cannot_name_ticket,
     contact_for_review,
@@ -58,6 +60,12 @@ def rate(
     policy = current_policy()
     phone = phone or tracker.get_slot("contact_phone")
     rater = _rater_said(tracker) if number is None else Rater()
+    if number is None and not rater and (cannot_name_ticket(comment) or says_unknown(comment)):
+        # 「工单号弄丢了 给个一分」: unless their phone has a ticket, kept without one, nothing asked.
+        with session_scope() as session:
+            mine = ticket_to_rate(session, None, sender_id=tracker.sender_id, phone=phone).kind
+        if mine is Target.UNKNOWN:
+            return _rate_without_ticket(dispatcher, tracker, score, comment, rater)
     with session_scope() as session:
         target = ticket_to_rate(session, number, sender_id=tracker.sender_id, phone=phone)
         found = (
@@ -84,12 +92,16 @@ def rate(
             )
             return [*events, SlotSet("pending_rating", waiting)]
         ticket = target.ticket
-        _record(session, tracker, ticket, score, comment)
-        done: list[EventType] = [SlotSet("pending_rating", None)]
-        if not needs_review(score, policy):
+        rating = _record(session, tracker, ticket, score, comment)
+        contact = contact_for_review(ticket, [phone])
+        low = needs_review(score, policy)
+        done: list[EventType] = [
+            SlotSet("pending_rating", None),
+            _just_recorded(tracker, rating, ticket.number, ask_phone=low and not contact),
+        ]
+        if not low:
             dispatcher.utter_message(text=say("rating_thanks", score=score))
             return done
-        contact = contact_for_review(ticket, [phone])
         if contact:
             dispatcher.utter_message(
                 text=say("rating_low_named", score=score, number=ticket.number, phone=contact)
@@ -109,9 +121,11 @@ def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
     no_number = says_unknown(text) or cannot_name_ticket(text) or latest_message(tracker).intent == "deny"
     score = score_in(text, latest_message(tracker).entities)
     if pending and pending.get("score") is None and score is not None:
-        # 「两分 工程师人还行 就是等了一天半才来…」 to the question which service: the score and its reasons
-        # are kept, and rated as soon as the ticket (or who the caller is) is known.
+        # 「两分 工程师人还行 就是等了一天半才来…」 to the question which service (or to the score's question
+        # for the ticket named first): the score and its reasons are kept, and rated as soon as the ticket
+        # (or who the caller is) is known.
         pending = {**pending, "score": score, "comment": text}
+        number = number or pending.get("number")
         if number is None and not (no_number or rater):
             dispatcher.utter_message(text=say("rating_score_kept", score=score))
             return [SlotSet("pending_rating", pending)]
@@ -144,14 +158,14 @@ def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
             )
     reviewed = tracker.get_slot("rating_contact_for")
     if not reviewed:
-        return None
+        return rating_reasons(dispatcher, tracker, text)
     done: list[EventType] = [SlotSet("rating_contact_for", None)]
     phone = normalise_phone(text)
     if phone is None:
         if declines_call_back(text) or latest_message(tracker).intent == "deny":
             dispatcher.utter_message(text=say("rating_contact_declined", number=reviewed))
             return done
-        return None
+        return rating_reasons(dispatcher, tracker, text)
     with session_scope() as session:
         ticket = find_ticket(session, str(reviewed))
         if ticket is not None:
@@ -160,8 +174,54 @@ def rating_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
     return [*done, SlotSet("contact_phone", phone)]
 
 
-def _record(session: Session, tracker: Tracker, ticket: Ticket | None, score: int, comment: str) -> None:
-    record_rating(
+def rating_reasons(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list[EventType] | None:
+    """The caller's next words right after a rating (「工程师换了块板子就走了 第二天又报一样的错」, 「我叫…
+    电话…」): reasons and who they are go on that rating, never a complaint of their own; a low score
+    without a phone asks for one. None when no rating was just given, or the message rates, names a ticket or
+    only agrees or thanks."""
+    rated = tracker.get_slot("last_rating") or {}
+    if (
+        rated.get("turn") != _user_turns(tracker) - 1
+        or find_ticket_number(text)
+        or score_in(text, [])
+        or closing_intent(text)
+        or only_agrees(text)
+    ):
+        return None
+    phone = _rater_said(tracker).phone
+    with session_scope() as session:
+        add_reasons(session, int(rated["id"]), text)
+        ticket = find_ticket(session, str(rated["number"])) if rated.get("number") else None
+        if phone and ticket is not None:
+            add_review_contact(session, ticket, phone, actor=tracker.sender_id, at=utc_now())
+    if phone:
+        dispatcher.utter_message(text=say("rating_contact_kept", phone=phone))
+    elif rated.get("ask_phone"):
+        dispatcher.utter_message(text=say("rating_reasons_ask_phone"))
+    else:
+        dispatcher.utter_message(text=say("rating_reasons_kept"))
+    still = {**rated, "turn": _user_turns(tracker), "ask_phone": bool(rated.get("ask_phone")) and not phone}
+    return [
+        SlotSet("last_rating", still),
+        SlotSet("rating_contact_for", None),
+        *_phone_of(Rater(phone=phone)),
+    ]
+
+
+def _user_turns(tracker: Tracker) -> int:
+    return sum(1 for event in tracker.events if event.get("event") == "user")
+
+
+def _just_recorded(tracker: Tracker, rating: Rating, number: str | None, *, ask_phone: bool) -> EventType:
+    """The rating this turn recorded, for the reasons or phone said next (rating_reasons)."""
+    return SlotSet(
+        "last_rating",
+        {"id": rating.id, "number": number, "ask_phone": ask_phone, "turn": _user_turns(tracker)},
+    )
+
+
+def _record(session: Session, tracker: Tracker, ticket: Ticket | None, score: int, comment: str) -> Rating:
+    return record_rating(
         session,
         ticket,
         score,
@@ -219,15 +279,17 @@ def _rate_without_ticket(
     """The score kept without its ticket, its reasons once, and who gave it when they said so: the manager who
     reviews a low score calls them."""
     kept = f"{comment}\n{say('rating_rater', rater=str(rater))}" if rater else comment
+    low = needs_review(score, current_policy())
     with session_scope() as session:
-        _record(session, tracker, None, score, kept)
-    if not needs_review(score, current_policy()):
+        rating = _record(session, tracker, None, score, kept)
+        recorded = _just_recorded(tracker, rating, None, ask_phone=low and not rater.phone)
+    if not low:
         dispatcher.utter_message(text=say("rating_thanks", score=score))
     elif rater.phone:
         dispatcher.utter_message(text=say("rating_low_unlinked_phone", score=score, phone=rater.phone))
     else:
         dispatcher.utter_message(text=say("rating_low_unlinked", score=score))
-    return [SlotSet("pending_rating", None)]
+    return [SlotSet("pending_rating", None), recorded]
 
 
 def ask_for_score(dispatcher: CollectingDispatcher, tracker: Tracker, number: str | None) -> list[EventType]:
@@ -237,10 +299,14 @@ def ask_for_score(dispatcher: CollectingDispatcher, tracker: Tracker, number: st
         target = ticket_to_rate(
             session, number, sender_id=tracker.sender_id, phone=tracker.get_slot("contact_phone")
         )
-        if target.kind is Target.TICKET:
+        if target.kind is Target.TICKET and target.ticket is not None:
             dispatcher.utter_message(text=say("rating_ask"))
-            return []
+            # The score said next is for this ticket (「SR… 那次维修 我来评个分」 then 「给个四分吧」).
+            return [SlotSet("pending_rating", {"score": None, "number": target.ticket.number})]
         asked = _ask_about(dispatcher, target)
+        if target.kind is Target.NOT_DONE and target.ticket is not None and number:
+            # Still being handled: a score said next is kept on it as words, not yet a rating.
+            return [*asked, SlotSet("pending_rating", {"score": None, "number": target.ticket.number})]
         if target.kind is Target.NOT_DONE:
             return asked
         return [*asked, SlotSet("pending_rating", {"score": None})]  # which ticket, then the score

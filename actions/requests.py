@@ -5,6 +5,7 @@ bot.callbacks; these actions only read the tracker and say the result."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,21 +16,35 @@ from rasa_sdk.types import DomainDict
 from actions.common import CALLER_SLOTS, caller_of_tracker, latest_message, previous_action, shown_device
 from actions.knowledge import answer_question
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
-from actions.ratings import rating_follow_up
+from actions.ratings import rating_follow_up, rating_reasons
 from actions.ticket_changes import ActionChangeTicket, add_to_ticket
-from bot.callbacks import amend_call_back, declines_call_back, extension_in, requested_window
+from bot.callbacks import (
+    amend_call_back,
+    declines_call_back,
+    extension_in,
+    requested_times,
+    requested_window,
+)
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
-from bot.context import TICKETS, Lookup, asks_about_booking, books_again, ordinal_in, warranty_follow_up
+from bot.context import (
+    TICKETS,
+    Lookup,
+    asks_about_booking,
+    asks_about_visit,
+    books_again,
+    ordinal_in,
+    warranty_follow_up,
+)
 from bot.db import session_scope
-from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial
+from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial, only_agrees
 from bot.intake_commands import IntakeState, read_fields, values_of
 from bot.nlu.closing import closing_intent
 from bot.policy import current_policy
-from bot.replies import NOT_GIVEN, call_back_confirmed
+from bot.replies import NOT_GIVEN, booking_confirmed, call_back_confirmed
 from bot.submission import note_repeat_report
 from bot.texts import say
-from bot.ticket_changes import changes_a_ticket, note_question
+from bot.ticket_changes import BOOKING_DETAILS, BOOKINGS, amend_booking, changes_a_ticket, note_question
 from bot.tickets import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -59,6 +74,9 @@ class ActionFollowUp(Action):
         called_back = call_back_follow_up(dispatcher, tracker, message)
         if called_back is not None:
             return called_back
+        booked = booking_follow_up(dispatcher, tracker, message)
+        if booked is not None:
+            return booked
         added = further_addition(dispatcher, tracker, message)
         if added is not None:
             return added
@@ -73,7 +91,9 @@ class ActionFollowUp(Action):
             return []
         if changes_a_ticket(message.text):
             return await ActionChangeTicket().run(dispatcher, tracker, domain)
-        if ordinal_in(message.text) is not None and lookup is not None and lookup.kind == TICKETS:
+        about_looked_up = ordinal_in(message.text) is not None or asks_about_visit(message.text)
+        if about_looked_up and lookup is not None and lookup.kind == TICKETS:
+            # 「第二个呢」, 「那这台今天能来人不」 about the tickets just looked up
             return await ActionCheckTicket().run(dispatcher, tracker, domain)
         if message.intent == "nlu_fallback":
             # It continues nothing (data/rules/conversation.yml sent it here first): the likeliest meanings.
@@ -85,8 +105,8 @@ class ActionFollowUp(Action):
         return [SlotSet(slot, value) for slot, value in who.items()]
 
 
-# The bot's last actions after which a call-back was just registered or talked about.
-_RIGHT_AFTER_CALL_BACK = ("action_submit_service_request", "action_follow_up", "action_acknowledge")
+# The bot's last actions after which a call-back or a booking was just registered or talked about.
+_RIGHT_AFTER_REQUEST = ("action_submit_service_request", "action_follow_up", "action_acknowledge")
 
 
 def call_back_follow_up(
@@ -99,7 +119,7 @@ def call_back_follow_up(
     booked = tracker.get_slot("last_request") or {}
     if (
         booked.get("kind") != TicketKind.CALLBACK.value
-        or previous_action(tracker) not in _RIGHT_AFTER_CALL_BACK
+        or previous_action(tracker) not in _RIGHT_AFTER_REQUEST
     ):
         return None
     policy = current_policy()
@@ -125,6 +145,42 @@ def call_back_follow_up(
             return None
         dispatcher.utter_message(text=call_back_confirmed(amended, policy))
     return [SlotSet("contact_person", person)] if person else []
+
+
+def booking_follow_up(
+    dispatcher: CollectingDispatcher, tracker: Tracker, message: Message
+) -> list[EventType] | None:
+    """Right after a maintenance or training was booked, the caller's next words are about it: an address, a
+    department, a contact or a time go on it (bot.ticket_changes.amend_booking), and a yes in any words
+    (「对 就这样约」「行 就这」) hears the booking as it stands — it is never made twice. None when the
+    message is no such thing."""
+    booked = tracker.get_slot("last_request") or {}
+    if (
+        booked.get("kind") not in BOOKINGS
+        or previous_action(tracker) not in _RIGHT_AFTER_REQUEST
+        or changes_a_ticket(message.text)  # 「补充一下 一共五个人」: a note on it (action_change_ticket)
+    ):
+        return None
+    found = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
+    details = {name: str(found[name]) for name in BOOKING_DETAILS if found.get(name)}
+    # The time asked for, from what is left once the details are taken out (「…二路58号」 is no date).
+    rest = message.text
+    for piece in (p for value in details.values() for p in re.split(r"[，,\s]+", value) if p):
+        rest = rest.replace(piece, " ")
+    when = requested_times(rest)
+    agrees = (message.intent == "affirm" or only_agrees(message.text)) and closing_intent(
+        message.text
+    ) is None
+    if not (details or when or agrees):
+        return None
+    with session_scope() as session:
+        ticket = amend_booking(
+            session, str(booked.get("number")), details, when, caller=tracker.sender_id, at=utc_now()
+        )
+        if ticket is None:
+            return None
+        dispatcher.utter_message(text=booking_confirmed(ticket, current_policy()))
+    return [SlotSet(name, value) for name, value in details.items() if name in CALLER_SLOTS]
 
 
 # After a line was added to a ticket: the bot's last actions, and what is no further line (a 「好的 谢谢」).
@@ -201,6 +257,10 @@ async def request_follow_up(
             )
         return [*finished, *answered]
     if kind is TicketKind.COMPLAINT:
+        rated = rating_reasons(dispatcher, tracker, message.text)
+        if rated is not None:
+            # 「工程师换了块板子就走了 第二天又报一样的错」 right after a score: its reasons, no complaint.
+            return [SlotSet("request_kind", None), SlotSet("intake_id", None), *rated]
         number = find_ticket_number(message.text)
         about = say("complaint_about", number=number) if number else ""
         dispatcher.utter_message(text=say("complaint_heard", about=about))

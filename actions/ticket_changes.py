@@ -49,7 +49,7 @@ class ActionChangeTicket(Action):
         message = latest_message(tracker)
         at = utc_now()
         with session_scope() as session:
-            number = _ticket_meant(session, tracker, message.text)
+            number = ticket_meant(session, tracker, message.text)
             if number is None:
                 dispatcher.utter_message(text=say("ticket_change_which"))
                 return []
@@ -116,7 +116,9 @@ def _words_with_contact(message: Message) -> str:
     return with_contact(message.text, found.get("contact_person"), found.get("contact_phone"))
 
 
-def _ticket_meant(session: Session, tracker: Tracker, text: str) -> str | None:
+def ticket_meant(session: Session, tracker: Tracker, text: str) -> str | None:
+    """The ticket a change is about: by its number, else the one just looked up or registered in this
+    conversation, else the caller's only open ticket."""
     lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
     said = find_ticket_number(text) or referenced_ticket(text, lookup)
     if said:

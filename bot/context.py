@@ -28,6 +28,20 @@ _ORDINAL_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _ORDINAL = re.compile(r"第\s*([一二两三四五1-5])\s*(?:个|张|台|单|条|份)?")
 _LAST = re.compile(r"最后(?:一|那|这)?(?:个|张|台|单|条)")
 _FIRST = re.compile(r"(?:头一|前一|上一)(?:个|张|台|单|条)")
+# 「这台」「那张」「它」: the one just spoken about.
+_THIS_ONE = re.compile(r"[这那它](?:台|张|个|单|部)?")
+# 「那这台今天能来人不」「工程师几点到」: when someone comes, asked of a ticket.
+_VISIT = re.compile(
+    r"(?:来人|到场|上门|派人|过来|来修)(?:不|吗|么|没|了没)|(?:几点|什么时候|啥时候|多久|哪天|多会儿?)(?:能|才|会)?"
+    r"(?:来|到|上门|过来)"
+)
+
+
+def asks_about_visit(text: str) -> bool:
+    """「那这台今天能来人不」, 「工程师啥时候到」: a question about a ticket's visit."""
+    return bool(_VISIT.search(text.replace(" ", "")))
+
+
 # A follow-up that only makes sense about something just named: 「那…呢」, 「这台」, 「它」.
 _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|再|另外|这|那个|这个)|呢[？?。！!]*$|[它这那](?:台|张|个|单)")
 
@@ -35,14 +49,21 @@ _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|再|另外|这|那个|这个)|�
 @dataclass(frozen=True)
 class Lookup:
     """What the caller last looked up: `kind` is TICKETS or WARRANTY; `numbers` the tickets in the order they
-    were read out; `serials` the devices (the ticket's device, or the serial whose warranty was asked)."""
+    were read out; `serials` the devices (the ticket's device, or the serial whose warranty was asked);
+    `current` the one of several tickets last spoken about (「第二个是哪台」), which 「这台」 means next."""
 
     kind: str
     numbers: tuple[str, ...] = ()
     serials: tuple[str, ...] = field(default_factory=tuple)
+    current: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "numbers": list(self.numbers), "serials": list(self.serials)}
+        kept: dict[str, Any] = {
+            "kind": self.kind,
+            "numbers": list(self.numbers),
+            "serials": list(self.serials),
+        }
+        return {**kept, "current": self.current} if self.current else kept
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Lookup | None:
@@ -52,6 +73,7 @@ class Lookup:
             kind=str(data["kind"]),
             numbers=tuple(str(n) for n in data.get("numbers") or []),
             serials=tuple(str(s) for s in data.get("serials") or []),
+            current=str(data["current"]) if data.get("current") else None,
         )
 
 
@@ -82,7 +104,9 @@ def referenced_ticket(text: str, lookup: Lookup | None) -> str | None:
         if -len(lookup.numbers) <= position < len(lookup.numbers):
             return lookup.numbers[position]
         return None
-    return lookup.numbers[0] if len(lookup.numbers) == 1 else None
+    if len(lookup.numbers) == 1:
+        return lookup.numbers[0]
+    return lookup.current if lookup.current and _THIS_ONE.search(text) else None
 
 
 def warranty_follow_up(text: str, lookup: Lookup | None) -> str | None:

@@ -175,13 +175,21 @@ def only_agrees(text: str) -> bool:
 
 def find_ticket_number(text: str) -> str | None:
     """A ticket number, also read out in Chinese numerals (「SR 二零二六一二零六零零一九」), and after
-    「单号」 without its SR."""
-    plain = re.sub(r"[\s\-－]", "", text.translate(CHINESE_DIGITS))
-    match = _TICKET.search(plain)
-    if match:
-        return match.group(1).upper()
-    bare = _TICKET_WITHOUT_SR.search(plain)
-    return f"SR{bare.group(1)}" if bare else None
+    「单号」 without its SR; the first when the message names several."""
+    numbers = find_ticket_numbers(text)
+    return numbers[0] if numbers else None
+
+
+_READ_OUT = re.compile("[零〇一幺二两三四五六七八九]{4,}")
+
+
+def find_ticket_numbers(text: str) -> list[str]:
+    """Every ticket number a message names, in its order, once each (「SR… 跟 SR… 这俩单子」)."""
+    # Only a number read out is translated: 「两张」 after a number is no digit of it.
+    plain = _READ_OUT.sub(lambda m: m.group().translate(CHINESE_DIGITS), re.sub(r"[\s\-－]", "", text))
+    found = [(m.start(), m.group(1).upper()) for m in _TICKET.finditer(plain)]
+    found += [(m.start(1), f"SR{m.group(1)}") for m in _TICKET_WITHOUT_SR.finditer(plain)]
+    return list(dict.fromkeys(number for _, number in sorted(found)))
 
 
 _DEPARTMENT = re.compile(r"[\u4e00-\u9fa5]{1,5}(?:科|室|中心)(?:的)?")

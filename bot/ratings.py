@@ -192,9 +192,20 @@ def record_rating(
         session.flush()
         return rating
     existing.score = score
-    if comment and comment not in (existing.comment or ""):
-        existing.comment = f"{existing.comment}\n{comment}" if existing.comment else comment
+    _add_comment(existing, comment)
     return existing
+
+
+def add_reasons(session: Session, rating_id: int, words: str) -> None:
+    """What the caller says right after rating (why, who they are) goes on that rating, once."""
+    rating = session.get(Rating, rating_id)
+    if rating is not None:
+        _add_comment(rating, words.strip())
+
+
+def _add_comment(rating: Rating, comment: str) -> None:
+    if comment and comment not in (rating.comment or ""):
+        rating.comment = f"{rating.comment}\n{comment}" if rating.comment else comment
 
 
 def note_early_rating(session: Session, ticket: Ticket, words: str, *, actor: str, at: datetime) -> None:

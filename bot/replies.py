@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.callbacks import CallBackAmended, CallbackWindow
+from bot.callbacks import CallBackAmended, CallbackWindow, requested_times
 from bot.clock import local_text
 from bot.db.models import Device, Ticket
 from bot.installed_base import WarrantyStatus
@@ -146,6 +146,25 @@ def request_created(ticket: Ticket, policy: ServicePolicy) -> str:
         hotline=policy.hotline_phone,
         interval=policy.value("maintenance.preventive_interval_months"),
         advanced=policy.value("training.advanced_per_year"),
+    )
+
+
+def booking_confirmed(ticket: Ticket, policy: ServicePolicy) -> str:
+    """A booking said again as it stands (its number, the time asked for, where and whom to call), for a
+    caller who confirms it or adds to it right after it was made."""
+    assert ticket.response_due is not None  # every service request has one
+    when = requested_times(ticket.description or "")
+    details = say("booking_time", when=when) if when else ""
+    for name in ("site_address", "contact_person", "contact_phone"):
+        value = getattr(ticket, name)
+        if value:
+            details += say("booking_detail", label=FIELD_LABELS[name], value=value)
+    return say(
+        "booking_confirmed",
+        kind=KIND_LABELS[TicketKind(ticket.kind)],
+        number=ticket.number,
+        details=details,
+        due=local_text(ticket.response_due, policy.timezone),
     )
 
 

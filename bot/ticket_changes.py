@@ -1,7 +1,7 @@
-"""What a caller changes on a ticket that exists: cancel it, add a line to it, or ask why a promised time has
-passed (a second report of the same device is bot.submission.note_repeat_report). Each change is recorded on
-that ticket and tier 2 is told by SMS through the outbox (the assigned engineer, else the region's on-call
-engineer), so nobody drives out to a fault that is gone.
+"""What a caller changes on a ticket that exists: cancel it, add a line to it, urge it, or ask why a promised
+time has passed (a second report of the same device is bot.submission.note_repeat_report). Each change is
+recorded on that ticket and tier 2 is told by SMS through the outbox (the assigned engineer, else the region's
+on-call engineer), so nobody drives out to a fault that is gone.
 
 Plain domain code: the actions hand over the ticket number, the caller's words and a `Pager` (bot.ops.paging);
 state changes go through bot.ops.lifecycle, so the console's audit log shows them like any other.
@@ -23,7 +23,7 @@ from bot.ops.dispatch import region_for
 from bot.ops.paging import Pager, escalate
 from bot.ops.staff import on_call
 from bot.ops.texts import say
-from bot.tickets import OPEN_STATUSES, TicketStatus, find_ticket, record_note
+from bot.tickets import OPEN_STATUSES, TicketKind, TicketStatus, find_ticket, record_note
 
 BOT_ACTOR = "bot"
 
@@ -32,6 +32,12 @@ _CANCEL = re.compile(
     r"|不用(?:来人|来了|派人|上门|过来)|别(?:来了|派人|过来)|不需要(?:来人|上门|派人)"
 )
 _ADDITION = re.compile(r"补充|补一句|加一句|再说一下|顺便说|备注|另外说一下|告诉工程师|跟工程师说")
+# 「帮我催一下」「能不能快点」「怎么还没人来」: the caller urges a ticket they have (not 「病房在催」, said of
+# others; not a bare 「快点」, which a new report or a read-back carries too).
+_URGE = re.compile(
+    r"催(?:一下|一催|下|催|促|办)|催单|(?:怎么|咋)还没(?:有)?人(?:来|到|过来|上门)|还没(?:有)?人来|(?:怎么|咋)还不来"
+    r"|还不来人|能不能快点|能快点吗|可以快点吗|快点来|快点过来|尽快(?:来人|过来|派人)"
+)
 
 
 class ChangeRefused(Refused):
@@ -54,6 +60,11 @@ def wants_cancel(text: str) -> bool:
 def wants_addition(text: str) -> bool:
     """「补充一下…」, 「跟工程师说…」: the caller adds something to an existing ticket."""
     return bool(_ADDITION.search(text.replace(" ", "")))
+
+
+def wants_hurry(text: str) -> bool:
+    """「帮我催一下」, 「能不能快点」, 「怎么还没人来」: the caller urges a ticket they have."""
+    return bool(_URGE.search(text.replace(" ", "")))
 
 
 def changes_a_ticket(text: str) -> bool:
@@ -100,20 +111,63 @@ def add_by_caller(
     session: Session, number: str, words: str, *, caller: str, at: datetime, pager: Pager
 ) -> Change:
     """The caller's words as a note on the ticket (not a response by tier 2), and the engineer told."""
+    return _note_and_tell(session, number, words, "note", caller=caller, at=at, pager=pager)
+
+
+def urge_by_caller(
+    session: Session, number: str, words: str, *, caller: str, at: datetime, pager: Pager
+) -> Change:
+    """The caller urges an open ticket: their words as a note (the console shows who waits and why) and tier
+    2 told; what the caller is promised next is the ticket's status (escalated when its time has passed,
+    escalate_overdue)."""
+    return _note_and_tell(session, number, words, "urge", caller=caller, at=at, pager=pager)
+
+
+def _note_and_tell(
+    session: Session, number: str, words: str, what: str, *, caller: str, at: datetime, pager: Pager
+) -> Change:
+    """The caller's words on an open ticket as the note `notes.caller_<what>`, and tier 2 told by the SMS
+    `sms.caller_<what>`."""
     ticket = _open_ticket(session, number)
     if TicketStatus(ticket.status) not in OPEN_STATUSES:
         raise ChangeRefused(say("errors.caller_change_closed", number=ticket.number))
-    record_note(session, ticket, say("notes.caller_note", words=words.strip()), actor=caller, at=at)
+    record_note(session, ticket, say(f"notes.caller_{what}", words=words.strip()), actor=caller, at=at)
     told = tell_tier2(
         session,
         ticket,
-        say("sms.caller_note", **_sms_fields(ticket, words)),
+        say(f"sms.caller_{what}", **_sms_fields(ticket, words)),
         # Each line its own SMS (two in one second too); the same words again (a retried action) once.
-        f"note:{hashlib.sha1(words.strip().encode()).hexdigest()[:12]}",
+        f"{what}:{hashlib.sha1(words.strip().encode()).hexdigest()[:12]}",
         at,
         pager,
     )
     return Change(ticket.number, False, told)
+
+
+BOOKINGS = (TicketKind.MAINTENANCE.value, TicketKind.TRAINING.value)
+# What a caller adds to a booking right after making it (the form asked only who to call).
+BOOKING_DETAILS = ("department", "site_address", "contact_person", "contact_phone", "serial_number")
+
+
+def amend_booking(
+    session: Session, number: str, details: dict[str, str], when: str | None, *, caller: str, at: datetime
+) -> Ticket | None:
+    """Details said right after a maintenance or training was booked (「地址…」「下周四上午」): a field
+    given fills the booking's or replaces it (the old value kept in a note), a time asked for joins its
+    description; never a second booking. None when the number is no open booking."""
+    ticket = find_ticket(session, number)
+    if ticket is None or ticket.kind not in BOOKINGS or TicketStatus(ticket.status) not in OPEN_STATUSES:
+        return None
+    for name, value in details.items():
+        old = getattr(ticket, name)
+        if name in BOOKING_DETAILS and value and value != old:
+            if old:
+                record_note(session, ticket, say("notes.booking_replaced", old=old), actor=caller, at=at)
+            setattr(ticket, name, value)
+    if when and when not in (ticket.description or ""):
+        ticket.description = f"{ticket.description or ''}；{when}".lstrip("；")
+    ticket.updated_at = at
+    return ticket
 
 
 def note_complaint(session: Session, named: str, complaint: Ticket, *, caller: str, at: datetime) -> bool:

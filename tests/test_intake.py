@@ -11,6 +11,7 @@ from bot.intake import (
     city_of,
     extract_fields,
     find_ticket_number,
+    find_ticket_numbers,
     normalise_phone,
     normalise_serial,
     symptom_text,
@@ -78,6 +79,21 @@ def test_ticket_numbers_are_found_in_any_case() -> None:
 )
 def test_ticket_numbers_read_out_on_the_phone(said: str, number: str | None) -> None:
     assert find_ticket_number(said) == number
+
+
+@pytest.mark.parametrize(
+    ("said", "numbers"),
+    [
+        ("SR202612060019和SR202612060020都到哪了", ["SR202612060019", "SR202612060020"]),
+        ("sr202612060020 还有 SR202612060019 呢", ["SR202612060020", "SR202612060019"]),
+        ("SR 二零二六一二零六零零一九 及 SR 二零二六一二零六零零二一", ["SR202612060019", "SR202612060021"]),
+        ("SR202612060019 就是SR202612060019那张", ["SR202612060019"]),
+        ("SR202612060019跟SR202612060022两张单", ["SR202612060019", "SR202612060022"]),
+        ("我上午报的修呢", []),
+    ],
+)
+def test_every_ticket_number_of_a_message_in_order(said: str, numbers: list[str]) -> None:
+    assert find_ticket_numbers(said) == numbers
 
 
 def test_first_report_keeps_device_description_and_urgency() -> None:

@@ -8,8 +8,8 @@ labelled-report rule made it a fault report and the bot asked for its clinical i
 ticket named (its change is check_ticket's), nor a complaint said as one.
 
 「给你们上礼拜那次维修打个分 两分 工程师来了修一半…」 sounds like a complaint and the classifier could not
-choose: a score (「两分」「打五分」「五星」「满分」) with a word of rating (打分, 评分, 评价, 打五分) decides
-rate_service; the reasons are its comment. A caller who says 投诉 as a demand complains.
+choose: a score (「两分」「打五分」「五星」「满分」) or a ticket's number with a word of rating (打分, 评分,
+评价, 打五分) decides rate_service; the reasons are its comment. A caller who says 投诉 as a demand complains.
 
 A question about maintenance or training (「这个培训要收费吗」「保养要收费吗 还在保修期」) that the classifier
 could not place between a question, a booking and the warranty (the fallback's 「您是想…」) is a question, for
@@ -56,12 +56,20 @@ _RATES = re.compile(
 _SCORE_SAID = re.compile(_SCORE)
 
 
+# 「想请你们工程师来讲一次课」: a training asked for without the word.
+_LECTURE = re.compile(r"(?:来|过来|给我们)讲(?:一次|一下|一堂|一节|个|堂|节)?课")
+
+
 def booking_in(text: str) -> str | None:
     """request_maintenance or request_training for a message that asks to book one, else None."""
     if find_ticket_number(text) is not None or says_complaint(text) or names_a_repair(text):
         return None
+    if _ABOUT_BOOKING.search(text):
+        return None
+    if _LECTURE.search(text.replace(" ", "")):
+        return TRAINING
     found = _BOOK.search(text)
-    if found is None or _ABOUT_BOOKING.search(text):
+    if found is None:
         return None
     # 「约个操作和日常维护培训」 is a training: 培训 anywhere in what is booked decides.
     rest = text[found.start(1) : found.end(2) + 6]
@@ -83,10 +91,11 @@ def question_about_a_service(text: str, intent: str | None, ranking: list[dict])
 
 
 def asks_to_rate(text: str) -> bool:
-    """A score said with a word of rating (「打个分 两分」, 「打五分」, 「评价五星」), and no complaint
-    demanded."""
+    """A score said with a word of rating (「打个分 两分」, 「打五分」, 「评价五星」), or the ticket it is
+    for (「SR… 那次维修 我来评个分」), and no complaint demanded."""
     said = text.replace(" ", "")
-    return bool(_RATES.search(said) and _SCORE_SAID.search(said)) and not says_complaint(text)
+    rated = _SCORE_SAID.search(said) or find_ticket_number(text) is not None
+    return bool(_RATES.search(said) and rated) and not says_complaint(text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from actions.conversation import ActionAcknowledge
-from actions.lookup import ActionAskSerialNumber, ActionCheckTicket
+from actions.lookup import ActionAskSerialNumber, ActionCheckTicket, ActionCheckWarranty, offer_again
 from actions.requests import ActionFollowUp
 from actions.service import (
     ActionRateService,
@@ -77,6 +77,26 @@ async def test_the_second_ticket_of_a_look_up(database, dispatcher, domain) -> N
     tracker = make_tracker("第三个呢", "check_ticket", slots={"last_lookup": lookup}, **VERIFIED_SMS)
     await ActionCheckTicket().run(dispatcher, tracker, domain)
     assert "没有第3张" in texts(dispatcher)
+
+
+@pytest.mark.parametrize("joined", ["和", "还有", " 以及 ", "、"])
+async def test_two_tickets_named_at_once_are_both_answered(database, dispatcher, domain, joined) -> None:
+    first, second = make_ticket(database, "a").number, make_ticket(database, "b").number
+    contact_of_every_hospital(database)
+    said = f"帮我看下{first}{joined}{second}两张单子进度"
+    events = await ActionCheckTicket().run(
+        dispatcher, make_tracker(said, "check_ticket", **VERIFIED_SMS), domain
+    )
+    assert first in texts(dispatcher) and second in texts(dispatcher)
+    assert slot_values(events)["last_lookup"]["numbers"] == [first, second]
+
+
+async def test_of_two_tickets_named_an_unknown_one_is_said_so(database, dispatcher, domain) -> None:
+    known = make_ticket(database, "a").number
+    contact_of_every_hospital(database)
+    said = f"{known} 跟 SR209901010001 都查一下"
+    await ActionCheckTicket().run(dispatcher, make_tracker(said, "check_ticket", **VERIFIED_SMS), domain)
+    assert known in texts(dispatcher) and "没有查到工单 SR209901010001" in texts(dispatcher)
 
 
 async def test_a_follow_up_without_a_number_is_about_the_ticket_just_looked_up(
@@ -367,6 +387,32 @@ async def test_the_one_registered_device_is_offered_instead_of_the_nameplate(
     assert dispatcher.messages[0]["response"] == "utter_ask_fault_form_serial_number"  # two of them: ask
 
 
+async def test_a_serial_not_found_hears_the_offered_device_again_then_may_leave_it_empty(
+    database, dispatcher, domain
+) -> None:
+    contact_of_every_hospital(database)
+    slots = {
+        "hospital": "新乡市仁济医院",
+        "device": "生化分析机",
+        "offered_serial": "HX22090815",
+        "requested_slot": "serial_number",
+    }
+    lost = make_tracker("铭牌早没了 看不到", "inform", slots=slots, **VERIFIED_SMS)
+    events = offer_again(dispatcher, lost)
+    assert events is not None and "HX22090815" in texts(dispatcher) and "HX-680" in texts(dispatcher)
+    slots |= slot_values(events)
+    dispatcher.messages.clear()
+    # The device said again; the serial question is not asked a second time in the same turn.
+    asked = await ActionAskSerialNumber().run(dispatcher, make_tracker("", "inform", slots=slots), domain)
+    assert dispatcher.messages == [] and slot_values(asked) == {"intake_paused": False}
+    slots["intake_paused"] = False
+    assert offer_again(dispatcher, make_tracker("还是找不到", "inform", slots=slots, **VERIFIED_SMS)) is None
+    events = await ActionAcknowledge().run(
+        dispatcher, make_tracker("不是这台", "deny", slots=slots, active_loop="fault_form"), domain
+    )
+    assert "序列号先空着" in texts(dispatcher) and slot_values(events)["serial_number"] == "未提供"
+
+
 async def test_a_second_caller_on_a_device_with_an_open_ticket_is_noted_on_it(
     database, dispatcher, domain
 ) -> None:
@@ -640,3 +686,95 @@ async def test_the_same_time_said_again_is_no_new_time(database, dispatcher, dom
     with session_scope(database) as session:
         ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
         assert not any("回电时间" in (e.note or "") for e in ticket.events)
+
+
+async def test_details_and_a_yes_right_after_a_booking_go_on_it_and_book_nothing_twice(
+    database, dispatcher, domain
+) -> None:
+    slots = {
+        "request_kind": "maintenance",
+        "intake_id": "booking-2",
+        "request_text": "想约个血凝仪保养 周五下午都行",
+    }
+    slots |= {"hospital": "孝感市云梦县楚王医院", "contact_person": "祁红梅", "contact_phone": "13972680415"}
+    events = await ActionSubmitServiceRequest().run(
+        dispatcher, make_tracker("13972680415", "inform", slots=slots), domain
+    )
+    booked = slot_values(events)["last_request"]
+    just_booked = [{"event": "action", "name": "action_submit_service_request"}]
+    dispatcher.messages.clear()
+    await ActionFollowUp().run(
+        dispatcher,
+        make_tracker(
+            "地址是云梦县城关镇梦泽大道12号 在住院楼二楼",
+            "inform",
+            slots={"last_request": booked},
+            events=just_booked,
+        ),
+        domain,
+    )
+    assert booked["number"] in texts(dispatcher) and "梦泽大道12号" in texts(dispatcher)
+    dispatcher.messages.clear()
+    after_follow_up = [{"event": "action", "name": "action_follow_up"}]
+    await ActionAcknowledge().run(
+        dispatcher,
+        make_tracker("嗯 那就这么定了", "affirm", slots={"last_request": booked}, events=after_follow_up),
+        domain,
+    )
+    said = texts(dispatcher)
+    assert booked["number"] in said and "周五下午" in said and "不会重复" in said
+    with session_scope(database) as session:
+        ticket = session.execute(select(Ticket)).scalar_one()  # one booking, never two
+        assert "梦泽大道12号" in (ticket.site_address or "")
+
+
+async def test_a_yes_long_after_a_booking_is_only_acknowledged(database, dispatcher, domain) -> None:
+    booked = {"kind": "training", "number": "SR202612060028"}
+    looked_up = [{"event": "action", "name": "action_check_ticket"}]
+    await ActionAcknowledge().run(
+        dispatcher, make_tracker("对", "affirm", slots={"last_request": booked}, events=looked_up), domain
+    )
+    assert "SR202612060028" not in texts(dispatcher)
+
+
+async def test_urging_the_ticket_just_registered_is_recorded_and_tier_2_told(
+    team: Engine, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain)
+    dispatcher.messages.clear()
+    tracker = make_tracker("麻烦给催一催 样本都堆着", "check_ticket", slots={"last_ticket_number": number})
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    assert number in texts(dispatcher) and "催办" in texts(dispatcher)
+    with session_scope(team) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert any("样本都堆着" in (e.note or "") for e in ticket.events)
+        assert session.execute(select(OutboxMessage).where(OutboxMessage.text.contains("催办"))).first()
+
+
+async def test_urging_past_the_promised_time_apologises_and_never_promises_it_again(
+    team: Engine, dispatcher, domain
+) -> None:
+    number = make_ticket(team, received_at=utc_now() - timedelta(hours=3)).number
+    contact_of_every_hospital(team)
+    lookup = {"kind": "tickets", "numbers": [number]}
+    tracker = make_tracker(
+        "能不能快点 等一上午了", "check_ticket", slots={"last_lookup": lookup}, **VERIFIED_SMS
+    )
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    said = texts(dispatcher)
+    assert "催办" in said and "超时" in said and "升级" in said and "我们会在" not in said
+
+
+async def test_the_warranty_right_after_a_ticket_look_up_is_of_its_device(
+    database, dispatcher, domain
+) -> None:
+    number = await submit_fault(dispatcher, domain, sender="someone")  # the registry's KR23060142
+    contact_of_every_hospital(database)
+    dispatcher.messages.clear()
+    lookup = {"kind": "tickets", "numbers": [number], "serials": []}
+    tracker = make_tracker(
+        "那这台机器还在保不", "check_warranty", slots={"last_lookup": lookup}, **VERIFIED_SMS
+    )
+    events = await ActionCheckWarranty().run(dispatcher, tracker, domain)
+    assert "KR23060142" in texts(dispatcher) and "保修" in texts(dispatcher)
+    assert not [event for event in events if event.get("event") == "followup"]  # no serial asked

@@ -522,3 +522,82 @@ async def test_a_score_said_to_the_question_which_service_is_kept_until_it_is_kn
         rating = session.execute(select(Rating)).scalar_one()
         assert rating.score == 3 and rating.comment is not None
         assert rating.comment.count("跑了一趟") == 1 and "13872106634" in rating.comment
+
+
+async def test_the_ticket_named_before_the_score_is_the_one_rated(database, dispatcher, domain) -> None:
+    number = await submit_fault(dispatcher, domain, sender="who-reported")
+    resolve_remotely(database, number)
+    dispatcher.messages.clear()
+    events = await ActionRateService().run(
+        dispatcher, make_tracker(f"想给{number}这单评价一下", "rate_service", sender_id="colleague"), domain
+    )
+    assert "打个分" in texts(dispatcher)
+    pending = slot_values(events)["pending_rating"]
+    dispatcher.messages.clear()
+    await ActionRateService().run(
+        dispatcher,
+        make_tracker(
+            "五星吧 上门挺快", "rate_service", slots={"pending_rating": pending}, sender_id="colleague"
+        ),
+        domain,
+    )
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert rating.score == 5 and rating.ticket_id == ticket.id and "上门挺快" in (rating.comment or "")
+
+
+async def test_reasons_and_a_phone_after_a_low_score_go_on_that_rating(database, dispatcher, domain) -> None:
+    events = await ActionFollowUp().run(
+        dispatcher,
+        make_tracker("工单号弄丢了 一分", "inform", slots={"pending_rating": {"score": None}}),
+        domain,
+    )
+    rated = slot_values(events)["last_rating"]
+    earlier = [{"event": "user", "text": "工单号弄丢了 一分"}]
+    for text, intent in (("来了两次都没修好 配件也没带", "complaint"), ("我姓芦 电话13645170392", "inform")):
+        dispatcher.messages.clear()
+        tracker = make_tracker(text, intent, slots={"last_rating": rated}, events=earlier)
+        action = ActionStartServiceRequest() if intent == "complaint" else ActionFollowUp()
+        events = await action.run(dispatcher, tracker, domain)
+        assert (
+            "投诉" not in texts(dispatcher)
+            and "评价" in texts(dispatcher)
+            or "13645170392" in texts(dispatcher)
+        )
+        assert slot_values(events).get("request_kind") is None
+        rated = slot_values(events)["last_rating"]
+        earlier = [*earlier, {"event": "user", "text": text}]
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        assert (
+            rating.score == 1
+            and "配件也没带" in (rating.comment or "")
+            and "13645170392" in (rating.comment or "")
+        )
+        assert session.execute(select(Ticket)).first() is None  # no complaint ticket
+
+
+async def test_a_complaint_long_after_a_rating_is_a_complaint(database, dispatcher, domain) -> None:
+    rated = {"id": 1, "number": None, "ask_phone": False, "turn": 1}
+    earlier = [{"event": "user", "text": "一"}, {"event": "user", "text": "二"}]
+    tracker = make_tracker(
+        "我要投诉 工程师态度太差", "complaint", slots={"last_rating": rated}, events=earlier
+    )
+    events = await ActionStartServiceRequest().run(dispatcher, tracker, domain)
+    assert slot_values(events)["request_kind"] == "complaint"
+
+
+async def test_a_score_said_with_no_number_to_give_is_kept_without_asking(
+    database, dispatcher, domain
+) -> None:
+    events = await ActionRateService().run(
+        dispatcher,
+        make_tracker("单子找不着了 打两分 等得太久", "rate_service", sender_id="nobody-known"),
+        domain,
+    )
+    assert "工单号" not in texts(dispatcher) and "2分" in texts(dispatcher)
+    assert slot_values(events)["last_rating"]["ask_phone"] is True
+    with session_scope(database) as session:
+        rating = session.execute(select(Rating)).scalar_one()
+        assert rating.score == 2 and rating.ticket_id is None

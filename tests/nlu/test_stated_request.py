@@ -62,6 +62,8 @@ def test_other_messages_are_no_booking(text: str) -> None:
         "那次换泵的服务打一分 拖了一个礼拜 态度还差",
         "给工程师打5分",
         "俾个满分你哋",
+        "SR202612030041 这单我想评价一下",  # the ticket first, the score asked next
+        "想给 SR 二零二六一二零三零零四一 那回上门打个分",
     ],
 )
 def test_a_score_with_a_word_of_rating_is_a_rating(text: str) -> None:
@@ -80,6 +82,21 @@ def test_a_score_with_a_word_of_rating_is_a_rating(text: str) -> None:
 )
 def test_no_score_or_a_complaint_demanded_is_no_rating(text: str) -> None:
     assert not asks_to_rate(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "科里来了几个新人 能不能请工程师过来讲一堂课 教下质控",
+        "想让你们来讲个课 血凝仪的日常维护",
+    ],
+)
+def test_a_lecture_asked_for_is_a_training(text: str) -> None:
+    assert booking_in(text) == "request_training"
+
+
+def test_a_question_about_a_lecture_books_nothing() -> None:
+    assert booking_in("来讲课大概要多长时间") is None
 
 
 def test_the_component_decides_over_a_report() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.ticket_change import changes_named_ticket
+from bot.nlu.ticket_change import changes_named_ticket, urges_a_ticket
 
 FALLBACK_TIE = [{"name": "report_fault"}, {"name": "check_ticket"}, {"name": "inform"}]
 
@@ -31,3 +31,28 @@ def test_a_ticket_number_with_words_of_change_is_about_that_ticket(text: str) ->
 )
 def test_other_messages_keep_their_intent(text: str, ranking: list[dict]) -> None:
     assert not changes_named_ticket(text, ranking)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["好吧 麻烦给我们催一催 样本堆着呢", "都等一上午了 咋还没人过来", "能不能快点 主任在问"],
+)
+def test_urging_read_as_a_remark_is_about_the_callers_ticket(text: str) -> None:
+    assert urges_a_ticket(text, [{"name": "out_of_scope"}, {"name": "check_ticket"}], [])
+
+
+def test_urging_read_as_a_report_that_names_no_fault_is_about_the_callers_ticket() -> None:
+    assert urges_a_ticket("可以快点吗 科室主任天天问", [{"name": "report_fault"}], [])
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking"),
+    [
+        ("血球仪堵孔了 病房在催 快点", [{"name": "report_fault"}]),  # a new report, urgent
+        ("能不能快点来人 加样针又撞了", [{"name": "report_fault"}]),  # a new fault, no device named
+        ("两天了还没人来 我要投诉", [{"name": "complaint"}]),  # a complaint stays one
+        ("对了急诊也等着呢，快点", [{"name": "inform"}]),  # a bare 快点 urges nothing of before
+    ],
+)
+def test_urgency_in_other_messages_is_no_urging(text: str, ranking: list[dict]) -> None:
+    assert not urges_a_ticket(text, ranking, [])

@@ -13,6 +13,7 @@ from bot.context import (
     Lookup,
     accepts_offer,
     asks_about_booking,
+    asks_about_visit,
     books_again,
     ordinal_in,
     referenced_ticket,
@@ -48,6 +49,28 @@ def test_a_follow_up_names_a_ticket_of_the_last_look_up() -> None:
     assert referenced_ticket("工程师什么时候到", Lookup(TICKETS, ("SR202612060019",))) == "SR202612060019"
     assert referenced_ticket("那SR202612060031呢", TWO) == "SR202612060031"  # a number said wins
     assert referenced_ticket("工程师什么时候到", None) is None
+
+
+def test_this_one_after_one_of_two_was_spoken_about_is_that_one() -> None:
+    spoken = Lookup(TICKETS, TWO.numbers, current="SR202612060023")
+    assert referenced_ticket("那台下午能修好吗", spoken) == "SR202612060023"
+    assert referenced_ticket("它的工程师几点到", spoken) == "SR202612060023"
+    assert referenced_ticket("第一个呢", spoken) == "SR202612060019"  # an ordinal said wins
+    assert referenced_ticket("工程师几点到", TWO) is None  # neither spoken about: ask
+    assert Lookup.from_dict(spoken.to_dict()) == spoken
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("那这台明天能上门吗", True),
+        ("工程师啥时候才到", True),
+        ("今天派人不", True),
+        ("这台的保修到哪天", False),
+    ],
+)
+def test_a_question_about_the_visit(text: str, asks: bool) -> None:
+    assert asks_about_visit(text) is asks
 
 
 def test_a_serial_after_a_warranty_look_up_is_the_same_question() -> None:
