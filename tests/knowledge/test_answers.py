@@ -1027,11 +1027,10 @@ def test_the_tenth_batchs_neighbours_are_answered_outright(answers: Answers, mes
     "message",
     [
         "我们那台旧的尿机你们收不收，折价多少",
-        "工程师中午在这修的话要给他准备午饭吗",
         "医院评审要一份设备维护保养的证明材料，你们能出吗",
         "保修期里修不好的话能不能给换台新的",
     ],
 )
 def test_the_tenth_batchs_unknowns_are_declined(answers: Answers, message: str) -> None:
-    # Trade-ins, meals, certificates for a hospital's grading, a replacement device: the policy holds none.
+    # Trade-ins, certificates for a hospital's grading, a replacement device: the policy holds none.
     assert answers.reply(message).verdict is Verdict.NONE
