@@ -1017,6 +1017,8 @@ def test_another_makers_supplies_are_no_other_device(answers: Answers, message: 
         ("机器修完以后你们会不会打电话问问情况", "followup.visits"),
         ("故障太复杂工程师当场没查出来，最迟多久给个说法", "deadlines.complex_plan"),
         ("换下来的坏零件你们回收吗", "parts.old_parts"),
+        # 修完 inside 报修完 is no repair done: the first call after a report.
+        ("报修完多久会有人打电话问问情况", "deadlines.first_response"),
     ],
 )
 def test_the_tenth_batchs_neighbours_are_answered_outright(answers: Answers, message: str, topic: str) -> None:
@@ -1027,10 +1029,9 @@ def test_the_tenth_batchs_neighbours_are_answered_outright(answers: Answers, mes
     "message",
     [
         "我们那台旧的尿机你们收不收，折价多少",
-        "医院评审要一份设备维护保养的证明材料，你们能出吗",
-        "保修期里修不好的话能不能给换台新的",
+        "保修期里修不好的话能不能给换台新机器",
     ],
 )
 def test_the_tenth_batchs_unknowns_are_declined(answers: Answers, message: str) -> None:
-    # Trade-ins, certificates for a hospital's grading, a replacement device: the policy holds none.
+    # Trade-ins and a replacement device: the policy holds none.
     assert answers.reply(message).verdict is Verdict.NONE
