@@ -61,7 +61,8 @@ _AGE = re.compile(
 _NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
 # Characters between a year and the acceptance word it dates (「前年年底才验收的」).
 _YEAR_TO_ACCEPTANCE = 4
-# Characters after an other_makers word in which a device type names another maker's device (「别家的化学发光」).
+# Characters after an other_makers word in which a device type names another maker's device
+# (「别家的化学发光」).
 _OTHER_MAKER_REACH = 6
 # A calendar year (「2023年」「23年」), not a count of years (「两年」).
 _YEAR = re.compile(r"(?<!\d)(20\d\d|\d\d)年")
@@ -316,9 +317,9 @@ class Answers:
         return f"{_joined(said, clean)} {_joined(said, self.kb.normalise)}"
 
     def _other_makers_device(self, said: str) -> bool:
-        """Whether a device type follows an other_makers word in the same clause (「隔壁科室用的是别家的化学
-        发光，…」): another maker's device, which the knowledge base holds nothing of; another maker's supplies
-        for our device (「别的牌子的生化试剂」) are a consumables question."""
+        """Whether a device type follows an other_makers word in the same clause (「隔壁科室用的是别家的
+        化学发光，…」): another maker's device, which the knowledge base holds nothing of; another maker's
+        supplies for our device (「别的牌子的生化试剂」) are a consumables question."""
         rules = self._current_rules()
         text = clean(said)
         for word in rules.other_makers:

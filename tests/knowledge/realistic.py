@@ -1,8 +1,9 @@
 """The realistic question sets of issue 14 (dev_realistic*.yml, heldout_realistic.yml,
 heldout_realistic_second.yml, heldout_realistic_third.yml, heldout_realistic_fourth.yml,
 heldout_realistic_fifth.yml) and how a caller's outcome is counted: read by bench/kb_quality.py --realistic
-and tests/knowledge/test_realistic_questions.py. The dev sets are also the knowledge base's examples
-(kb/examples.yml, written by bench/kb_examples.py with `examples_yaml`); `HeldBack` scores one of them with
+and tests/knowledge/test_realistic_questions.py. The dev sets (but those marked `examples: false`,
+`example_files`) are also the knowledge base's examples (kb/examples.yml, written by bench/kb_examples.py with
+`examples_yaml`); `HeldBack` scores one of them with
 a classifier that never saw it (bench/kb_cross_validation.py, the dev floors of
 test_realistic_questions.py)."""
 

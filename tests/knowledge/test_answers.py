@@ -1021,7 +1021,9 @@ def test_another_makers_supplies_are_no_other_device(answers: Answers, message: 
         ("报修完多久会有人打电话问问情况", "deadlines.first_response"),
     ],
 )
-def test_the_tenth_batchs_neighbours_are_answered_outright(answers: Answers, message: str, topic: str) -> None:
+def test_the_tenth_batchs_neighbours_are_answered_outright(
+    answers: Answers, message: str, topic: str
+) -> None:
     assert answered(answers.reply(message)) == [topic]
 
 
