@@ -1,5 +1,6 @@
 """Writes kb/examples.yml, the knowledge base's labelled callers' questions (bot.knowledge.examples), from the
-realistic dev sets of tests/knowledge/ (dev_realistic*.yml, never the held-out sets).
+realistic dev sets of tests/knowledge/ (dev_realistic*.yml but those marked `examples: false`, never the
+held-out sets).
 
 Usage: .venv/bin/python bench/kb_examples.py [--check]
 
@@ -25,18 +26,18 @@ sys.path.insert(0, str(ROOT))
 from bot.config import settings  # noqa: E402
 from bot.knowledge.base import EXAMPLES_FILE  # noqa: E402
 from bot.policy import current_policy  # noqa: E402
-from tests.knowledge.realistic import dev_files, examples_yaml  # noqa: E402
+from tests.knowledge.realistic import example_files, examples_yaml  # noqa: E402
 
 
 def main(check: bool) -> int:
     target = settings().kb_dir / EXAMPLES_FILE
-    text = examples_yaml(dev_files(), current_policy())
+    text = examples_yaml(example_files(), current_policy())
     if check:
         same = target.exists() and target.read_text(encoding="utf-8") == text
         print(f"{target}: {'up to date' if same else 'differs from the dev sets: run bench/kb_examples.py'}")
         return 0 if same else 1
     target.write_text(text, encoding="utf-8")
-    print(f"{target}: {text.count(chr(10) + '- ')} examples from {len(dev_files())} dev sets")
+    print(f"{target}: {text.count(chr(10) + '- ')} examples from {len(example_files())} dev sets")
     return 0
 
 

@@ -61,6 +61,9 @@ _AGE = re.compile(
 _NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
 # Characters between a year and the acceptance word it dates (「前年年底才验收的」).
 _YEAR_TO_ACCEPTANCE = 4
+# Characters after an other_makers word in which a device type names another maker's device
+# (「别家的化学发光」).
+_OTHER_MAKER_REACH = 6
 # A calendar year (「2023年」「23年」), not a count of years (「两年」).
 _YEAR = re.compile(r"(?<!\d)(20\d\d|\d\d)年")
 
@@ -153,6 +156,8 @@ class _Rules:
     priceless_topics: list[str]
     price_words: list[str]
     sure_not_ours: list[str]
+    other_makers: list[str]
+    supplies: list[str]
     age_openers: list[str]
     years_ago: dict[str, int]
     acceptance_words: list[str]
@@ -310,6 +315,22 @@ class Answers:
         clauses = [_unnegated(clause, rules) for clause in _clauses(said) if not clause.startswith(openers)]
         said = "，".join(clause for clause in clauses if clause) or said
         return f"{_joined(said, clean)} {_joined(said, self.kb.normalise)}"
+
+    def _other_makers_device(self, said: str) -> bool:
+        """Whether a device type follows an other_makers word in the same clause (「隔壁科室用的是别家的
+        化学发光，…」): another maker's device, which the knowledge base holds nothing of; another maker's
+        supplies for our device (「别的牌子的生化试剂」) are a consumables question."""
+        rules = self._current_rules()
+        text = clean(said)
+        for word in rules.other_makers:
+            start = text.find(word)
+            while start >= 0:
+                after = start + len(word)
+                named = text[after : after + _OTHER_MAKER_REACH].split(" ")[0]
+                if self.kb.device_words(named) and not any(thing in named for thing in rules.supplies):
+                    return True
+                start = text.find(word, after)
+        return False
 
     def _ask(self, text: str) -> Answer:
         if text not in self._asked:
@@ -551,7 +572,7 @@ class Answers:
             choices = sure or choices
             choices.sort(key=lambda t: order.get(t, len(order)))
             return _Found(choices[0], best, True, triggered, words=said)
-        if any(word in seen for word in rules.not_ours):
+        if any(word in seen for word in rules.not_ours) or self._other_makers_device(said):
             return _Found(None, Answer(Verdict.NONE, []), False)
         if best.verdict is Verdict.ANSWER and not self._ruled_out(best.hits[0].id, seen):
             return _Found(best.hits[0].id, best, False, words=said)
@@ -1089,6 +1110,8 @@ def _load_rules(path: Path) -> _Rules:
             priceless_topics=[str(prefix) for prefix in reading.get("priceless_topics", [])],
             price_words=[str(word) for word in reading.get("price_words", [])],
             sure_not_ours=[str(word) for word in reading.get("sure_not_ours", [])],
+            other_makers=[str(word) for word in reading.get("other_makers", [])],
+            supplies=[str(word) for word in reading.get("supplies", [])],
             age_openers=[str(word) for word in reading.get("age_openers", [])],
             years_ago={str(word): int(years) for word, years in (reading.get("years_ago") or {}).items()},
             acceptance_words=[str(word) for word in reading.get("acceptance_words", [])],

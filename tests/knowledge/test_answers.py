@@ -975,3 +975,65 @@ def test_an_answer_opens_with_yes_only_to_a_yes_or_no_question(
     answers: Answers, message: str, opens: str
 ) -> None:
     assert answers.reply(message).text.startswith(opens)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "检验科那台外厂的血球仪也老坏，你们的人能顺手修修吗",
+        "我们还有一台别的品牌的生化仪，保养你们也能做吗",
+    ],
+)
+def test_another_makers_device_is_declined(answers: Answers, message: str) -> None:
+    # A device type right after 别家 / 其他厂家 / 外厂 … is another maker's device: nothing of ours.
+    assert answers.reply(message).verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # Another maker's supplies for our device are a question about our device.
+        ("其他厂家的质控品做出来，发光仪定标老过不去怎么办", "care.immunoassay.calibration"),
+        ("别家的试剂放进你们生化仪里用行不行", "care.general.consumables"),
+    ],
+)
+def test_another_makers_supplies_are_no_other_device(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # A booked maintenance moved, not how often it is done (来保养 … 几天 was the preventive maintenance).
+        ("原来预约的那次保养我们想推迟一个礼拜再来，可以吗", "maintenance.reschedule"),
+        # How long the device stands still, not how often it is maintained.
+        ("你们来做保养的时候机器得停机几个小时", "maintenance.duration"),
+        # How soon someone is sent after remote help failed, not when he arrives.
+        ("远程指导了半天还是不行，你们什么时候能安排工程师", "deadlines.dispatch"),
+        ("报修完了，工程师一般多久出发", "deadlines.onsite"),
+        ("师傅来之前会先打电话跟我们约个时间吗", "deadlines.onsite"),
+        ("工程师上门以后具体怎么个修法", "service.onsite_process"),
+        ("返厂修那段时间能不能给我们临时借一台", "deadlines.loaner"),
+        ("机器修完以后你们会不会打电话问问情况", "followup.visits"),
+        ("故障太复杂工程师当场没查出来，最迟多久给个说法", "deadlines.complex_plan"),
+        ("换下来的坏零件你们回收吗", "parts.old_parts"),
+        # 修完 inside 报修完 is no repair done: the first call after a report.
+        ("报修完多久会有人打电话问问情况", "deadlines.first_response"),
+    ],
+)
+def test_the_tenth_batchs_neighbours_are_answered_outright(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "我们那台旧的尿机你们收不收，折价多少",
+        "保修期里修不好的话能不能给换台新机器",
+    ],
+)
+def test_the_tenth_batchs_unknowns_are_declined(answers: Answers, message: str) -> None:
+    # Trade-ins and a replacement device: the policy holds none.
+    assert answers.reply(message).verdict is Verdict.NONE

@@ -17,7 +17,7 @@ from bot.knowledge.answers import Answers
 from bot.knowledge.base import EXAMPLES_FILE
 from bot.knowledge.examples import UNKNOWN
 from bot.policy import load_policy
-from tests.knowledge.realistic import dev_files, examples_yaml
+from tests.knowledge.realistic import example_files, examples_yaml
 
 STRIPS = "care.urine.strips"
 # Worded unlike the FAQ's strips entry (「尿液试纸开封后怎么保存」…): the retriever only offers it.
@@ -45,7 +45,7 @@ def answers_with(tmp_path: Path) -> KbFactory:
 def test_the_examples_are_the_dev_sets(answers: Answers) -> None:
     """kb/examples.yml is what bench/kb_examples.py writes from the dev sets (run it after editing them)."""
     shipped = (PROJECT_ROOT / "kb" / EXAMPLES_FILE).read_text(encoding="utf-8")
-    assert shipped == examples_yaml(dev_files(), answers.policy)
+    assert shipped == examples_yaml(example_files(), answers.policy)
 
 
 def test_a_question_worded_like_examples_gets_their_entry(answers: Answers, answers_with: KbFactory) -> None:
