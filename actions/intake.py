@@ -43,6 +43,7 @@ from bot.installed_base import find_device
 from bot.intake import (
     DIGRESSIONS,
     FIELDS,
+    SUBMITS,
     Message,
     city_of,
     extract_fields,
@@ -979,7 +980,7 @@ def _not_a_value(
     if requested in _MAY_STAY_EMPTY:
         counts = failed_again(tracker, requested)
         # 「对 提交」 to a question the caller thought answered: they want it sent, without this field
-        submit = only_agrees(said) and bool(_SUBMIT.search(said))
+        submit = only_agrees(said) and bool(SUBMITS.search(said))
         if gives_up(counts[requested]) or submit or re.search(SKIPS_QUESTION, said):
             dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[requested]))
             left_open = [SlotSet(requested, NOT_GIVEN), SlotSet("failed_attempts", counts)]
@@ -1009,7 +1010,6 @@ def _already_given(said: str, tracker: Tracker) -> str | None:
     return next((field for field in FIELDS if said and tracker.get_slot(field) == said), None)
 
 
-_SUBMIT = re.compile(r"提交|就这样")
 # Fields the engineer can learn on the first call: after two answers that are none, left open.
 _MAY_STAY_EMPTY = ("department", "contact_person", "site_address", "clinical_impact")
 
@@ -1074,7 +1074,7 @@ class ActionRestoreIntake(Action):
         dispatcher.utter_message(text=say("intake_restored"))
         missing = [field for field in FIELDS if not saved.get(field)]
         # 「还是要报的 …提交吧」, only fields the engineer can learn on the phone missing: sent without them
-        left_open = all(f in _MAY_STAY_EMPTY for f in missing) and bool(_SUBMIT.search(message.text))
+        left_open = all(f in _MAY_STAY_EMPTY for f in missing) and bool(SUBMITS.search(message.text))
         confirmed = any(c.do is Do.CONFIRM for c in commands) and (not missing or left_open)
         for field in missing if confirmed else []:
             dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[field]))

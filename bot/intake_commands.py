@@ -164,6 +164,46 @@ LABELS = {
     "影响范围": "clinical_impact",
     "临床影响程度": "clinical_impact",
     "紧急程度": "clinical_impact",
+    # other names a form or a caller gives the same rows (「问题描述:…」「SN号：…」「对临床影响:…」)
+    "问题描述": "fault_description",
+    "问题现象": "fault_description",
+    "故障问题": "fault_description",
+    "具体问题": "fault_description",
+    "具体情况": "fault_description",
+    "情况描述": "fault_description",
+    "情况说明": "fault_description",
+    "报修内容": "fault_description",
+    "报修原因": "fault_description",
+    "报修事由": "fault_description",
+    "对临床影响": "clinical_impact",
+    "对临床的影响": "clinical_impact",
+    "临床影响情况": "clinical_impact",
+    "影响情况": "clinical_impact",
+    "对科室影响": "clinical_impact",
+    "对科室的影响": "clinical_impact",
+    "SN号": "serial_number",
+    "SN码": "serial_number",
+    "S/N": "serial_number",
+    "机身号": "serial_number",
+    "机器编号": "serial_number",
+    "机身序列号": "serial_number",
+    "仪器型号": "device",
+    "机器型号": "device",
+    "品牌型号": "device",
+    "规格型号": "device",
+    "联系人姓名": "contact_person",
+    "报修人姓名": "contact_person",
+    "联系人电话": "contact_phone",
+    "联系人手机": "contact_phone",
+    "科室名称": "department",
+    "部门": "department",
+    "所在部门": "department",
+    "使用部门": "department",
+    "医院全称": "hospital",
+    "医院名": "hospital",
+    "上门地址": "site_address",
+    "维修地址": "site_address",
+    "设备所在地": "site_address",
 }
 # A form's rows that hold no field: its header line (「报修单」「设备报修」「故障申报表」), and remarks
 # (「备注：远程排查就不用了，请派工程师上门」), which the dialogue reads from the whole message (a check
@@ -172,7 +212,11 @@ _FORM_HEADER = re.compile(
     r"^\s*[【\[]?(?:设备|仪器)?(?:故障)?(?:报修|维修|申报|保修|报障)(?:单|表|申请单?|信息|登记表?)?[】\]]?[：:]?"
     r"(?=\s|$)"
 )
-_REMARK_LABEL = r"(?:备注|其他说明|其他要求|其他|其它|补充说明|补充|附言|说明)"
+# A row about the remote check (「远程:不需要」「是否远程排查：否」) is such a remark too.
+_REMARK_LABEL = (
+    r"(?:备注|其他说明|其他要求|其他|其它|补充说明|补充|附言|说明|处理要求|要求|诉求"
+    r"|(?:是否)?(?:需要)?远程(?:排查|指导|协助|诊断)?)"
+)
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
 _CHANGE = (
     r"(?:要|得|需要)?(?:刚才|前面|之前)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|唔啱|唔对|冇啱|错了|写错了|记错了"
@@ -466,8 +510,13 @@ _IN_NUMBERS = "0123456789-－"  # 「0416 - 318 7620」: one number
 _SPOKEN_GROUP = "[零〇一幺二两三四五六七八九]{3,}"
 
 
-# 「1、」「2.」「（3）」 before the parts of a report written as a list: no part of any value.
-_LIST_MARKER = re.compile(r"(?:(?<=^)|(?<=[，,；;。\n：:\s]))(?:\d{1,2}[、．.)）]|[（(]\d{1,2}[)）])\s*")
+# 「1、」「2.」「（3）」「一、」「①」 before the parts of a report written as a list, and 「- 」「• 」
+# starting a line: no part of any value.
+_MARKERS = r"\d{1,2}[、．.)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}[、．]|[①-⑳]"
+_LIST_MARKER = re.compile(rf"(?:(?<=^)|(?<=[，,；;。\n：:\s]))(?:{_MARKERS})\s*|^[ \t]*[-•·●▪*][ \t]*", re.M)
+# 「报修 一、…医院 二、急诊检验科 三、…」: a list in one line; each marker ends the part before it, which may
+# hold spaces of its own.
+_MARKER_IN_LINE = re.compile(rf"(?<=[^\s，,；;。：:])[ \t]+(?:{_MARKERS})\s*")
 
 
 def _punctuated(text: str) -> str:
@@ -538,8 +587,10 @@ def read_fields(
 
 
 def _as_read(message: Message) -> Message:
-    """The message with its typos corrected, list markers dropped and a long transcript's pauses as commas."""
-    spoken = _punctuated(_LIST_MARKER.sub("", corrected_typos(message.text.strip())))
+    """The message with its typos corrected, list markers dropped, each field's name followed by a colon
+    whatever the caller typed after it, and a long transcript's pauses as commas."""
+    text = _MARKER_IN_LINE.sub("，", corrected_typos(message.text.strip()))
+    spoken = _punctuated(_LABEL_SEPARATOR.sub(r"\1\2：", _LIST_MARKER.sub("", text)))
     return Message(spoken, message.intent, message.entities)
 
 
@@ -649,13 +700,20 @@ def _read_report(
             if value:
                 _put(found, Command(Do.SET, target, value))
     for part in re.split(r"[，,；;。\n]+", text) if labelled >= 3 or starting else ():
-        # An unlabelled part of a report that is a whole department or hospital (「…第四医院，急诊检验科，
-        # 联系人 …」, 「…报个修，发光仪MS-600，…，免疫科，我叫…」).
+        # An unlabelled part of a report that is a whole department, hospital or street address (「…第四医院，
+        # 急诊检验科，联系人 …」, 「…报个修，发光仪MS-600，…，免疫科，我叫…」, 「…，库尔勒市人民东路77号急诊楼
+        # 二楼，…」).
         part = fields.strip_around(part)
         if not part or _SEGMENT.match(part) or re.search("[：:]", part):
             continue
         target = next(
-            (t for t in ("department", "hospital") if t not in found and fields.VALIDATORS[t](part) == part),
+            (
+                t
+                for t in ("department", "hospital", "site_address")
+                if t not in found
+                and fields.VALIDATORS[t](part) == part
+                and (t != "site_address" or fields.names_a_street(part))
+            ),
             None,
         )
         if target:
@@ -712,7 +770,7 @@ def _read_report(
 # 「…检验科，葛玉梅，13700915273，…」: a name said on its own right before a phone in a report.
 # Also stuck to the department before it: 「…凤凰医院检验科马秀英 电话13895087431」.
 _NAME_BEFORE_PHONE = re.compile(
-    r"(?:^|[，,；;。\s]|(?<=[科室]))([\u4e00-\u9fff]{2,4})[，,\s]*(?:电话|手机|联系电话)?(?:是|号码?是?)?[：:\s]*"
+    rf"(?:^|[，,；;。\s]|(?<=[科室]))({fields.DOTTED_NAME}|[\u4e00-\u9fff]{{2,4}})[，,\s]*(?:电话|手机|联系电话)?(?:是|号码?是?)?[：:\s]*"
     r"(?=1[3-9]\d{9}|0\d{2,3}-?\d{7,8})"
 )
 
@@ -864,6 +922,13 @@ def _without_form_extras(text: str) -> str:
     )
 
 
+# 「【医院】…」「医院=…」「医院 | …」「医院——…」: a field's name and its value, apart however typed.
+_AT_PART_START = r"(?:(?<=^)|(?<=[\n，,；;。\s]))"
+_LABEL_SEPARATOR = re.compile(
+    rf"{_AT_PART_START}[【\[]\s*({_LABEL}|{_REMARK_LABEL})\s*[】\]]\s*[：:]?"
+    rf"|{_AT_PART_START}({_LABEL}|{_REMARK_LABEL})\s*(?:[=＝|｜>》]|[—－–-]{{1,2}})\s*",
+    re.IGNORECASE | re.MULTILINE,
+)
 _ROW = re.compile(rf"^\s*(?:{_LABEL})\s*(?:是|为)?\s*(?:[：:\s]|$)", re.IGNORECASE)
 
 
@@ -903,7 +968,12 @@ def _glued_segments(text: str, catalogue: Catalogue) -> list[str] | None:
 
 
 def _target(label: str) -> str:
-    return LABELS[label.upper() if label.isascii() else label]
+    return _LABEL_FIELDS[label.upper()]
+
+
+_LABEL_FIELDS = {
+    label.upper(): target for label, target in LABELS.items()
+}  # 「sn」「Sn号」 as 「SN」「SN号」
 
 
 def _fits(target: str, raw: str, catalogue: Catalogue) -> bool:
