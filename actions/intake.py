@@ -149,13 +149,42 @@ class ActionStartIntake(Action):
             found.update(device=first.device, fault_description=first.fault)
             if first.serial:
                 found["serial_number"] = first.serial
-            named = "、".join(r.device for r in reports)
+            named = "、".join(_with_serial(r) for r in reports)
             dispatcher.utter_message(
                 text=say("several_devices", count=len(reports), devices=named, first=first.device)
             )
         events.append(SlotSet("pending_devices", [asdict(r) for r in reports[1:]]))
         events += [SlotSet(field, value) for field, value in found.items()]
         return events
+
+
+def _with_serial(report: DeviceReport) -> str:
+    """The device as the caller can tell it from the other: with its serial when one was said."""
+    return (
+        say("device_with_serial", device=report.device, serial=report.serial)
+        if report.serial
+        else report.device
+    )
+
+
+def _another_device_noted(
+    commands: list[Command], dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    """Another device's fault said during this registration: kept for a ticket of its own, registered right
+    after this one (as the second device of a message that named two), never mixed into this one."""
+    pending = list(tracker.get_slot("pending_devices") or [])
+    catalogue = current_catalogue()
+    waiting = {catalogue.type_in_text(p["device"]) for p in pending}
+    reports = [
+        c.value
+        for c in commands
+        if c.do is Do.ANOTHER_DEVICE and catalogue.type_in_text(c.value.device) not in waiting
+    ]
+    for report in reports:
+        dispatcher.utter_message(
+            text=say("another_device_noted", device=_with_serial(report), fault=report.fault)
+        )
+    return [SlotSet("pending_devices", [*pending, *(asdict(r) for r in reports)])] if reports else []
 
 
 def labelled_device(serial: str) -> str | None:
@@ -390,8 +419,20 @@ class ValidateFaultForm(FormValidationAction):
             return await super().run(
                 dispatcher, tracker, domain
             )  # safety rules take the turn, or the restore read it
-        requested = tracker.get_slot("requested_slot")
         commands = _commands(message, intake_state(tracker))
+        noted = _another_device_noted(commands, dispatcher, tracker)
+        commands = [c for c in commands if c.do is not Do.ANOTHER_DEVICE]
+        return [*noted, *await self._carried_out(commands, message, dispatcher, tracker, domain)]
+
+    async def _carried_out(
+        self,
+        commands: list[Command],
+        message: Message,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        requested = tracker.get_slot("requested_slot")
         if requested == "guide_accepted" and _neither_yes_nor_no(message, commands):
             counts = failed_again(tracker, "guide_accepted")
             if gives_up(counts["guide_accepted"]):

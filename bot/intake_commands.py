@@ -18,6 +18,7 @@ from typing import Any
 from bot import fields
 from bot.callbacks import extension_in, with_extension
 from bot.catalogue import Catalogue
+from bot.device_reports import DeviceReport, another_device
 from bot.intake import (
     CHINESE_DIGITS,
     CONTACT_QUESTIONS,
@@ -67,6 +68,7 @@ class Do(str, Enum):
     NO_CHECKS = "no_checks"  # 「不用排查」 with no check offered: noted, the question asked again
     AS_BEFORE = "as_before"  # 「跟上次一样」: a value we cannot see, asked again with why
     RESOLVED = "resolved"  # 「没事了，同事说已经好了」: nothing to register, as a cancellation
+    ANOTHER_DEVICE = "another_device"  # 「另外血球仪也报堵孔」: its own ticket, registered after this one
 
 
 @dataclass(frozen=True)
@@ -313,11 +315,40 @@ _STILL_BROKEN = re.compile(r"还是|没好|不好|又坏|又不行|还不行")
 _NUMBERS = re.compile(r"[\d一二三四五六七八九零〇幺两]")
 
 
+# Commands after which nothing else the message says is registered.
+_ENDS = frozenset({Do.CANCEL, Do.CANCEL_OR_SUBMIT, Do.LEAVE, Do.HAND_OFF, Do.RESOLVED, Do.RESTORE})
+
+
 def interpret(
     message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules
 ) -> list[Command]:
     """The commands one message gives the registration under way (or about to start, when nothing is
     asked)."""
+    commands = _interpret(message, state, catalogue, rules)
+    other = _another_device_said(message, state, catalogue)
+    if other and not any(c.do in _ENDS for c in commands):
+        commands.append(Command(Do.ANOTHER_DEVICE, None, other[0]))
+    return commands
+
+
+def _another_device_said(
+    message: Message, state: IntakeState, catalogue: Catalogue
+) -> tuple[DeviceReport, str] | None:
+    """A fault of another device than the one being registered, said later with other details: its report and
+    the words said of it."""
+    known = state.values.get("device")
+    if not state.requested or known in (None, "", NOT_GIVEN) or message.intent in DIGRESSIONS:
+        return None
+    other = another_device(message.text, str(known), catalogue)
+    if other is None or re.search(r"[？?]|吗", other[1]):
+        return None  # 「血球仪还在保修期吗」 asks, reports nothing
+    said = fields.says_a_fault(other[1]) or _names_a_symptom(other[0].fault, catalogue)
+    return other if said else None
+
+
+def _interpret(
+    message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules
+) -> list[Command]:
     text = message.text.strip()
     if fields.is_payload(text) or not text:
         return []  # a button says which request, never what a field holds
@@ -750,7 +781,8 @@ def _read_report(
         # 「电解质仪用不了了，病人等着」), or the symptom after a fault that named only the device
         # (「要报修原子吸收GF-990」): the symptom it adds is part of the fault.
         known = str(state.values["fault_description"])
-        fault = fields.fault(text)
+        other = _another_device_said(message, state, catalogue)
+        fault = fields.fault(text.replace(other[1], " ") if other else text)  # another device's: its own
         rest = _without_other_fields(fault, _with_known(state, found)) if fault else ""
         said = [str(c.value) for c in found.values() if c.field != "device" and c.value]
         more = "，".join(

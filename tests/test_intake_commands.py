@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -1331,3 +1332,27 @@ def test_a_department_the_tagger_cut_short_keeps_its_room(catalogue, rules) -> N
     entities = [{"entity": "department", "value": "新生儿科"}]
     values = values_of(interpret(Message(text, "report_fault", entities), IntakeState(), catalogue, rules))
     assert values["department"] == "新生儿科检验室"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "地址许昌市魏都区健康路1号 联系人孙丽 13812345678 另外血球仪也坏了 一直报堵孔",
+        "孙丽 电话13812345678 还有隔壁那台尿机UA-900试纸条走不动了",
+    ],
+)
+def test_another_devices_fault_said_with_the_details_is_its_own_not_this_ones(text, catalogue, rules) -> None:
+    values = {
+        f: v for f, v in FULL.items() if f in ("fault_description", "device", "serial_number", "hospital")
+    }
+    found = interpret(Message(text, None, []), IntakeState("site_address", values), catalogue, rules)
+    assert values_of(found)["contact_phone"] == "13812345678"
+    assert "fault_description" not in values_of(found) and "device" not in values_of(found)
+    (other,) = [c.value for c in found if c.do is Do.ANOTHER_DEVICE]
+    assert other.device != FULL["device"] and re.search("堵孔|试纸条", other.fault)
+
+
+def test_a_question_about_another_device_registers_no_device(catalogue, rules) -> None:
+    values = {"fault_description": "样本针撞针了", "device": FULL["device"]}
+    found = commands("顺便问下 血球仪还在保修期吗", "site_address", catalogue, rules, values=values)
+    assert all(do != "another_device" for do, _, _ in found)
