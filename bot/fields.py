@@ -264,6 +264,8 @@ def person(text: str) -> str | None:
         return None
     name = match.group(1)
     base = re.sub(f"{_TITLE}$", "", name)
+    if re.fullmatch(DOTTED_NAME, base):
+        return name  # no phrase has a middle dot; its sounds may be any characters (「热依拉·阿不都」)
     word_surname = _WORD_SURNAMES.get(base[:1])
     given = base[1:] if word_surname and not word_surname.search(base[1:]) else base
     if (
@@ -415,6 +417,7 @@ _FAULT_PREFIX = re.compile(
     rf"|(?:故障|现象|问题)?(?:不对|错了|说错了)[，,\s]*(?:应该)?是?[，,：:\s]*"
     rf"|(?:故障|现象|问题|故障现象|故障描述)(?:改成|改为|改一下|应该是|是)?[，,：:\s]+"
     rf"|(?:我要|要|来)?报(?:个)?修[，,：:\s]*"
+    rf"|(?:是|系)?这样(?:子)?的?[，,：:\s]+"  # 「系这样子的 …」「是这样的，…」: the story starts after it
     rf"|(?:我是|我们是)?[{HAN}]{{0,12}}?(?:护士|医生|老师|主任|技师|大夫)(?:长)?[，,、\s]+"
     rf"|(?:我们是|我是)?[{HAN}]{{2,20}}?(?:医院|科|室|中心)的?[，,、\s]+)"
 )

@@ -163,6 +163,7 @@ def test_an_interjection_is_no_name(text: str) -> None:
         ("欸 孟庆华", "孟庆华"),
         ("唉，钱晓梅", "钱晓梅"),
         ("努尔·艾合买提", "努尔·艾合买提"),  # a transliterated name keeps its dot
+        ("吐尔洪·阿不力孜", "吐尔洪·阿不力孜"),  # and any sound, 不 too
         ("艾华", "艾华"),  # 艾 is a surname, 哎 is not
     ],
 )
@@ -206,6 +207,9 @@ def test_a_clinical_impact_is_words_not_a_number(text: str, wanted: str | None) 
         ("开封市第三人民医院检验科的，血球仪报堵孔", "血球仪报堵孔"),
         ("故障不对，是点火点不着", "点火点不着"),
         ("报修：尿液分析仪传送带不动", "尿液分析仪传送带不动"),
+        # how the story opens is no part of it
+        ("是这样子的，昨晚尿机试纸条走不动了", "昨晚尿机试纸条走不动了"),
+        ("这样子的话结果都不准", "这样子的话结果都不准"),
         ("/report_fault", None),
         ("报修", None),
         ("我要报修", None),
