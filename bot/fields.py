@@ -73,7 +73,10 @@ _VAGUE_PLACE = re.compile(
 _PLACE_WORD = re.compile(rf"[{HAN}]{{1,6}}?(?:省|市|县|区|州|盟|旗)$")
 _TITLE = r"(?:老师|主任|医生|护士长|护士|大夫|技师|师傅|工程师|组长|科长|院长|先生|女士|经理|主管)"
 # Up to five characters: 「乌云其其格」「阿依古丽」 (Mongolian, Uyghur and Tibetan names are longer).
-_ROLE_BEFORE_NAME = r"(?:主任|科长|护士长)?(?:助理|秘书|干事|技术员|检验师|医师|护师|实习生|进修生|规培生)"
+_ROLE_BEFORE_NAME = (
+    r"(?:(?:主任|科长|护士长)?(?:助理|秘书|干事|技术员|检验师|医师|护师|实习生|进修生|规培生)"
+    r"|(?:我|我们)?同事)"
+)
 # A transliterated name keeps its middle dot: 「阿依古丽·买买提」.
 DOTTED_NAME = rf"[{HAN}]{{1,6}}[·・•][{HAN}]{{1,8}}"
 _PERSON = re.compile(

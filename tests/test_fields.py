@@ -165,6 +165,7 @@ def test_an_interjection_is_no_name(text: str) -> None:
         ("努尔·艾合买提", "努尔·艾合买提"),  # a transliterated name keeps its dot
         ("吐尔洪·阿不力孜", "吐尔洪·阿不力孜"),  # and any sound, 不 too
         ("艾华", "艾华"),  # 艾 is a surname, 哎 is not
+        ("我同事鲍志强", "鲍志强"),  # who they are to the caller is no part of the name
     ],
 )
 def test_a_name_after_an_interjection_is_the_name(text: str, wanted: str) -> None:

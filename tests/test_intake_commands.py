@@ -1356,3 +1356,15 @@ def test_a_question_about_another_device_registers_no_device(catalogue, rules) -
     values = {"fault_description": "样本针撞针了", "device": FULL["device"]}
     found = commands("顺便问下 血球仪还在保修期吗", "site_address", catalogue, rules, values=values)
     assert all(do != "another_device" for do, _, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "wanted"),
+    [
+        ("行 不过联系人改成同事鲍志强", "contact_person", "鲍志强"),
+        ("没问题 但是电话换成13566120473", "contact_phone", "13566120473"),
+    ],
+)
+def test_a_field_named_after_but_at_the_read_back_is_corrected(text, field, wanted, catalogue, rules) -> None:
+    found = commands(text, READBACK, catalogue, rules, values=FULL)
+    assert ("correct", field, wanted) in found and all(do != "confirm" for do, _, _ in found)
