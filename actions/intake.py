@@ -44,6 +44,7 @@ from bot.installed_base import find_device
 from bot.intake import (
     DIGRESSIONS,
     FIELDS,
+    SUBMITS,
     Message,
     city_of,
     extract_fields,
@@ -149,13 +150,42 @@ class ActionStartIntake(Action):
             found.update(device=first.device, fault_description=first.fault)
             if first.serial:
                 found["serial_number"] = first.serial
-            named = "、".join(r.device for r in reports)
+            named = "、".join(_with_serial(r) for r in reports)
             dispatcher.utter_message(
                 text=say("several_devices", count=len(reports), devices=named, first=first.device)
             )
         events.append(SlotSet("pending_devices", [asdict(r) for r in reports[1:]]))
         events += [SlotSet(field, value) for field, value in found.items()]
         return events
+
+
+def _with_serial(report: DeviceReport) -> str:
+    """The device as the caller can tell it from the other: with its serial when one was said."""
+    return (
+        say("device_with_serial", device=report.device, serial=report.serial)
+        if report.serial
+        else report.device
+    )
+
+
+def _another_device_noted(
+    commands: list[Command], dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    """Another device's fault said during this registration: kept for a ticket of its own, registered right
+    after this one (as the second device of a message that named two), never mixed into this one."""
+    pending = list(tracker.get_slot("pending_devices") or [])
+    catalogue = current_catalogue()
+    waiting = {catalogue.type_in_text(p["device"]) for p in pending}
+    reports = [
+        c.value
+        for c in commands
+        if c.do is Do.ANOTHER_DEVICE and catalogue.type_in_text(c.value.device) not in waiting
+    ]
+    for report in reports:
+        dispatcher.utter_message(
+            text=say("another_device_noted", device=_with_serial(report), fault=report.fault)
+        )
+    return [SlotSet("pending_devices", [*pending, *(asdict(r) for r in reports)])] if reports else []
 
 
 def labelled_device(serial: str) -> str | None:
@@ -390,8 +420,20 @@ class ValidateFaultForm(FormValidationAction):
             return await super().run(
                 dispatcher, tracker, domain
             )  # safety rules take the turn, or the restore read it
-        requested = tracker.get_slot("requested_slot")
         commands = _commands(message, intake_state(tracker))
+        noted = _another_device_noted(commands, dispatcher, tracker)
+        commands = [c for c in commands if c.do is not Do.ANOTHER_DEVICE]
+        return [*noted, *await self._carried_out(commands, message, dispatcher, tracker, domain)]
+
+    async def _carried_out(
+        self,
+        commands: list[Command],
+        message: Message,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        requested = tracker.get_slot("requested_slot")
         if requested == "guide_accepted" and _neither_yes_nor_no(message, commands):
             counts = failed_again(tracker, "guide_accepted")
             if gives_up(counts["guide_accepted"]):
@@ -987,7 +1029,7 @@ def _not_a_value(
     if requested in _MAY_STAY_EMPTY:
         counts = failed_again(tracker, requested)
         # 「对 提交」 to a question the caller thought answered: they want it sent, without this field
-        submit = only_agrees(said) and bool(_SUBMIT.search(said))
+        submit = only_agrees(said) and bool(SUBMITS.search(said))
         if gives_up(counts[requested]) or submit or re.search(SKIPS_QUESTION, said):
             dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[requested]))
             left_open = [SlotSet(requested, NOT_GIVEN), SlotSet("failed_attempts", counts)]
@@ -1017,7 +1059,6 @@ def _already_given(said: str, tracker: Tracker) -> str | None:
     return next((field for field in FIELDS if said and tracker.get_slot(field) == said), None)
 
 
-_SUBMIT = re.compile(r"提交|就这样")
 # Fields the engineer can learn on the first call: after two answers that are none, left open.
 _MAY_STAY_EMPTY = ("department", "contact_person", "site_address", "clinical_impact")
 
@@ -1082,7 +1123,7 @@ class ActionRestoreIntake(Action):
         dispatcher.utter_message(text=say("intake_restored"))
         missing = [field for field in FIELDS if not saved.get(field)]
         # 「还是要报的 …提交吧」, only fields the engineer can learn on the phone missing: sent without them
-        left_open = all(f in _MAY_STAY_EMPTY for f in missing) and bool(_SUBMIT.search(message.text))
+        left_open = all(f in _MAY_STAY_EMPTY for f in missing) and bool(SUBMITS.search(message.text))
         confirmed = any(c.do is Do.CONFIRM for c in commands) and (not missing or left_open)
         for field in missing if confirmed else []:
             dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[field]))

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot import fields
 from bot.catalogue import Catalogue
-from bot.intake import MODEL_CODE, normalise_serial
+from bot.intake import MODEL_CODE, normalise_phone, normalise_serial
 
 # 「和」「跟」「还有」 between two device names: what follows the second name is said of both.
 _JOINED = re.compile(r"^\s*(?:和|跟|与|及|以及|还有|、|，|,|\s)\s*$")
@@ -49,17 +50,33 @@ def _mentions(text: str, catalogue: Catalogue) -> list[tuple[int, int, str]]:
     return sorted(taken)
 
 
-# Parts of a device's words that say something else: its serial, the place or the caller, the next device's
-# lead-in (「另一部系电解质」).
+# A serial said among a device's words (「…KR-2000序列号KR24110527开机报…」): its own field, not the fault.
+_SERIAL_SAID = re.compile(
+    r"(?:序列号|编号|SN|机身号)?(?:是|为)?[:：]?\s*(?<![A-Za-z0-9])[A-Za-z]{2,3}\d{6,10}[A-Za-z]?(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+# Parts of a device's words that say something else: the place or the caller, the next device's lead-in
+# (「另一部系电解质」).
 _NOT_ITS_FAULT = re.compile(
-    r"序列号|编号|SN|[A-Za-z]{2,3}\d{6,10}|^(?:地址|电话|手机|联系人|我叫|我姓)|另一|另外一|还有一|第二台|第二部",
+    r"序列号|编号|SN|^(?:地址|地止|电话|手机|联系人|我叫|我姓)|另一|另外一|还有一|第二台|第二部",
     re.IGNORECASE,
 )
 
 
 def _about_the_device(words: str) -> str:
-    parts = [p for p in re.split(r"[，,。；;\s]+", words) if p]
-    kept = [p for p in parts if not _NOT_ITS_FAULT.search(p)]
+    """The words about a device without its serial, the caller's details said after them (「…联系人覃明秀
+    电话139… 地址…」) and what the caller wants done (「远程不搞了 派人来」)."""
+    parts = [p for p in re.split(r"[，,。；;\s]+", _SERIAL_SAID.sub(" ", words)) if p]
+    kept = [
+        p
+        for p in parts
+        if not (
+            _NOT_ITS_FAULT.search(p)
+            or fields.is_aside(p)
+            or normalise_phone(p)
+            or (fields.address(p) and fields.names_a_street(p))
+        )
+    ]
     return "，".join(kept) or words
 
 
@@ -109,3 +126,29 @@ def serials_by_device(serials: list[str], devices: list[str]) -> list[str | None
         if mine:
             left.remove(mine)
     return [owner or (left.pop(0) if left else None) for owner in owners]
+
+
+def another_device(text: str, known: str, catalogue: Catalogue) -> tuple[DeviceReport, str] | None:
+    """A device of another type than the one being registered, named in a later message with words of its
+    own (「…地址… 另外血球仪也一直报堵孔」): its report, and the words said of it as they stand in the
+    text."""
+    known_type = catalogue.type_in_text(known)
+    if known_type is None:
+        return None
+    mentions = _grouped(_mentions(text, catalogue), catalogue)
+    for index, (start, _, device) in enumerate(mentions):
+        if catalogue.type_in_text(device) in (None, known_type):
+            continue
+        following = mentions[index + 1][0] if index + 1 < len(mentions) else len(text)
+        words = text[start:following]
+        lead_in = _LEAD_IN.search(text[:start])
+        said = text[lead_in.start() if lead_in else start : following]
+        return DeviceReport(device, _about_the_device(words), normalise_serial(words)), said
+    return None
+
+
+# What leads to another device: 「另外」「还有我们那台」「对了 旁边的」.
+_LEAD_IN = re.compile(
+    r"(?:另外|还有|以及|再有|再就是|对了|顺便|而且|同时)?[，,\s]*(?:我们|咱们|俺们)?(?:旁边|隔壁|那边|这边)?(?:的)?"
+    r"(?:另一|那一|这一|一|那|这)?(?:台|部|个)?\s*$"
+)

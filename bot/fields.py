@@ -12,15 +12,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.intake import digits_only, normalise_phone, normalise_serial
+from bot.intake import digits_only, normalise_phone, normalise_serial, only_agrees
 from bot.texts import labels
 
 HAN = "\u4e00-\u9fff"
 _PAYLOAD = re.compile(r"^\s*/[A-Za-z_]")
+# 「哎」「嗯」「喂」「诶呀」: a sound a caller makes before speaking, never a value nor a name.
+INTERJECTION = r"(?:喂|嗯+|呃+|啊|哦+|噢|喔|哎(?:呀|哟|呦)?|诶|欸|唉|嘿|嗨|哟|咦|哇|哈喽)"
 # Said before or after the value, never part of it.
 _LEAD = re.compile(
-    r"^(?:你好|您好|喂|嗯+|呃+|啊|哦|那个|那啥|就是|(?:俺|咱|我|额)们?这(?:边|里|个)?是|(?:俺|额)们?是|咱们?是|介是|(?:阿拉|我伲|我哋)(?:这里|这边|呢度)?(?:是|系)|我系|侬好|恁好|我们这边是|我们这里是|我们是|我们在|我这边是|这边是|这里是|我是|我在|是在|在|位于"
-    r"|应该是|改成|改为|换成|就写|写成|写|留|是|为)[，,：:、。\s]*"
+    rf"^(?:你好|您好|{INTERJECTION}|那个|那啥|就是|(?:俺|咱|我|额)们?这(?:边|里|个)?是|(?:俺|额)们?是|咱们?是|介是|(?:阿拉|我伲|我哋)(?:这里|这边|呢度)?(?:是|系)|我系|侬好|恁好|我们这边是|我们这里是|我们是|我们在|我这边是|这边是|这里是|我是|我在|是在|在|位于"
+    r"|应该是|改成|改为|换成|就写|写成|写|留|是|系(?!统)|为)[，,：:、。\s]*"
 )
 _TRAIL = re.compile(
     r"[，,。.!！?？~～、\s]*(?:啊|呀|哈|吧|呢|的|哦|就行|就可以|就好)?[，,。.!！?？~～、\s]*$"
@@ -75,10 +77,15 @@ _ROLE_BEFORE_NAME = (
     r"(?:(?:主任|科长|护士长)?(?:助理|秘书|干事|技术员|检验师|医师|护师|实习生|进修生|规培生)"
     r"|(?:我的?|我们(?:科)?的?)?同事)"  # 「换成我同事陈丽芳」
 )
-_PERSON = re.compile(rf"^(?:(?:姓|叫我|我叫|我是|叫|找|联系人是?)\s*)?([{HAN}]{{1,5}}?{_TITLE}?)$")
+# A transliterated name keeps its middle dot: 「阿依古丽·买买提」.
+DOTTED_NAME = rf"[{HAN}]{{1,6}}[·・•][{HAN}]{{1,8}}"
+_PERSON = re.compile(
+    rf"^(?:(?:姓|叫我|我叫|我是|叫|找|联系人是?)\s*)?((?:{DOTTED_NAME}|[{HAN}]{{1,5}}?){_TITLE}?)$"
+)
 # Characters of phrases, not of names: 「不用试了」「没有」「好的」.
 _NOT_IN_NAMES = re.compile(
-    r"[不了吗呢吧啊没有是的在用试要去来说看找好行对嗯哦呃这那个么什谁哪电话号码机器仪设备科室院路号病诊我你他她问]"
+    r"[不了吗呢吧啊没有是的在用试要去来说看找好行对嗯哦呃这那个么什谁哪电话号码机器仪设备科室院路号病诊我你他她问"
+    r"哎诶欸唉嘿噢喔呀哟呦嗨咦哇哼嘛呗啦喂]"
 )
 _PLACE_WORD = re.compile(r"[上下里外口前后边头]")  # 「楼上」「路口」 are places
 # Surnames that are also everyday words (「路明」「楼建国」「那日苏」): what follows must still be a name,
@@ -93,7 +100,6 @@ _NOT_A_NAME = re.compile(
     r"一下|稍等|等等|等会|^等下$|^等我|^马上$|^开始|^可以|^提交|^确认|^没错|问问|看看|找找|回头|派人|派个|^赶紧|^赶快"
     r"|^快点|^尽快|都(?:报|修)"
 )
-_AGREES = re.compile(r"^(?:对|对的|是|是的|嗯+|好|好的|行|可以|没错|ok|OK|yes)[。！!，,.~ ]*$")
 
 
 def is_payload(text: str) -> bool:
@@ -113,6 +119,13 @@ def strip_around(text: str) -> str:
     return value
 
 
+# Who is speaking before a hospital's name: 「我们…医院」「我院…」「咱们这边…」.
+_WE = r"(?:我们|我们的|俺们|咱们|额们|阿拉|我伲|我哋|我院|本院|咱|俺|额|我)"
+_OUR_HOSPITAL = re.compile(
+    rf"^(?:{_WE}(?:单位|医院)?(?:这边|这里|这儿|这达|这搭|这块|那边|这)?(?:的)?)+(?:是|系)?"
+)
+
+
 def hospital(text: str) -> str | None:
     """A hospital-like name, whole with its province, city or county prefix: 「漯河市第二人民医院」."""
     if is_payload(text):
@@ -122,7 +135,9 @@ def hospital(text: str) -> str | None:
     joined = re.sub(r"(?<=[省市县区州])\s+", "", text.strip())
     part = next((p for p in re.split(r"\s+", joined) if _HOSPITAL_WORD_RE.search(p)), joined)
     compact = strip_around(
-        re.sub(r"^(?:医院|单位)(?:名称|名字|的名字)?(?:是|叫|为)?[：:]?", "", strip_around(part))
+        re.sub(
+            rf"^(?:{_WE}?(?:医院|单位))(?:名称|名字|的名字|全称)?(?:是|叫|为)?[：:]?", "", strip_around(part)
+        )
     )
     match = _HOSPITAL.search(compact)
     if not match:
@@ -141,6 +156,10 @@ def hospital(text: str) -> str | None:
     spoken = re.match(r"^.{0,8}?(?:(?:这里|这边|我们|我|单位|俺们?|阿拉|我伲)是|(?:我哋|我)系)", name)
     if spoken and len(name) - spoken.end() >= 3:
         name = name[spoken.end() :]
+    # 「我们泉州市…医院」「我院…」「咱们这边…医院」: whose hospital it is, not part of its name
+    ours = _OUR_HOSPITAL.match(name)
+    if ours and _HOSPITAL.search(name, ours.end()) and len(name) - ours.end() >= 3:
+        name = name[ours.end() :]
     own = _HOSPITAL_WORD_RE.sub("", name)
     if len(name) < 3 or not own or _VAGUE_PLACE.fullmatch(own):
         return None  # 「就在医院里」「我们医院」 name no hospital
@@ -201,7 +220,7 @@ def department_in(text: str) -> str | None:
 # A caller who says who they are in a report: 「我是…检验科的刘燕，」「我叫王敏」「联系人马晓东」「同事郑阳」.
 # A title said before the name is part of who they are, not the name: 「我是…检验科主任邵志刚」.
 _SELF_NAMED = re.compile(
-    rf"(?:我是|我叫|俺是|俺叫|咱叫|额是|额叫|他叫|她叫|联系人是?|找|同事)(?:[^，,。；;！!？?\s]{{0,30}}(?:的|{_TITLE}))?([{HAN}]{{2,5}}?)"
+    rf"(?:我是|我叫|俺是|俺叫|咱叫|额是|额叫|他叫|她叫|联系人是?|找|同事)(?:[^，,。；;！!？?\s]{{0,30}}(?:的|{_TITLE}))?({DOTTED_NAME}|[{HAN}]{{2,5}}?)"
     rf"(?=[，,。；;！!？?\s]|电话|手机|$)"
 )
 
@@ -228,8 +247,8 @@ def person_in(text: str) -> str | None:
 
 def person(text: str) -> str | None:
     """A name or a title as a caller gives it: 「王敏」「李老师」「我姓周」 (→ 周)."""
-    if is_payload(text) or re.search(r"\d", text):
-        return None
+    if is_payload(text) or re.search(r"\d", text) or only_agrees(text):
+        return None  # 「中 没毛病」「係 冇錯」: a yes, never a name
     spelled = _name_among_spellings(text)
     if spelled:
         return spelled
@@ -248,6 +267,8 @@ def person(text: str) -> str | None:
         return None
     name = match.group(1)
     base = re.sub(f"{_TITLE}$", "", name)
+    if re.fullmatch(DOTTED_NAME, base):
+        return name  # no phrase has a middle dot; its sounds may be any characters (「热依拉·阿不都」)
     word_surname = _WORD_SURNAMES.get(base[:1])
     given = base[1:] if word_surname and not word_surname.search(base[1:]) else base
     if (
@@ -384,13 +405,10 @@ def clinical_impact(text: str) -> str | None:
         return None
     if _ALL_OF_THEM.fullmatch(value) or re.search(SKIPS_QUESTION, value):
         return None  # 「两台都报」「这个跳过吧 我说不好」: not what the fault means
-    if not value or _AGREES.match(value) or not re.search(f"[{HAN}]", value):
+    if not value or not re.search(f"[{HAN}]", value):
         return None
-    if not re.search(
-        f"[{HAN}]",
-        re.sub(r"没错|没问题|对的?|是的|提交|确认|可以|好的?|行|嗯|就这样|[吧嘛呗啊呀哈哦咯呢了]", "", value),
-    ):
-        return None  # 「没错 提交吧」: a yes to the read-back, said to the impact question
+    if only_agrees(value) or only_agrees(text):
+        return None  # 「没错 提交吧」「系 冇错 提交」: a yes to the read-back, said to the impact question
     if normalise_phone(value) and len(re.sub(r"[\d\s\-+]", "", value)) < 3:
         return None
     return value
@@ -402,6 +420,7 @@ _FAULT_PREFIX = re.compile(
     rf"|(?:故障|现象|问题)?(?:不对|错了|说错了)[，,\s]*(?:应该)?是?[，,：:\s]*"
     rf"|(?:故障|现象|问题|故障现象|故障描述)(?:改成|改为|改一下|应该是|是)?[，,：:\s]+"
     rf"|(?:我要|要|来)?报(?:个)?修[，,：:\s]*"
+    rf"|(?:是|系)?这样(?:子)?的?[，,：:\s]+"  # 「系这样子的 …」「是这样的，…」: the story starts after it
     rf"|(?:我是|我们是)?[{HAN}]{{0,12}}?(?:护士|医生|老师|主任|技师|大夫)(?:长)?[，,、\s]+"
     rf"|(?:我们是|我是)?[{HAN}]{{2,20}}?(?:医院|科|室|中心)的?[，,、\s]+)"
 )
@@ -440,7 +459,7 @@ _WISH_WORDS = (
     r"不用|不要|不需要|不必|别|莫|勿|甭|唔使|唔要|冇需要|免了|拉倒|算了|省了|就不|不搞|莫搞|不弄|要"
     r"|远程(?:排查|指导|协助|诊断)?|排查|指导|自检|电话里|教|弄|搞|试"
     r"|派|喊|叫|请|安排|找|来|过来|上门|看下|看看|一下|个|一个|人|工程师|师傅|技术员"
-    r"|你们|您们|您了|您|你|恁|侬|俺|我|跟|这儿|这|就|也|都|那啥|那|直接|赶紧|赶快|麻溜|快点|马上|尽快|麻烦"
+    r"|你们|您们|您了|您|你|恁|侬|俺|我|跟|这儿|那些|这些|这|就|也|都|那啥|那|直接|赶紧|赶快|麻溜|快点|马上|尽快|麻烦"
     r"|这周|这个星期|本周|下周|今天|明天|后天|上午|下午|就行|也行|都行|可以"  # 「这周来就行」: when
     r"|吧|嘛|哒|咯|了|啊|呀|啦|喔|哦|哈|噻|嘞|哩|咧|好伐|中不中|行不行|好不好|得不得|好吗|可以吗|行吗"
 )
@@ -560,19 +579,14 @@ def only_report(text: str) -> bool:
 
 def fault(text: str) -> str | None:
     """The fault in the caller's words, without a payload, a greeting, who is calling or 「故障不对，是」."""
-    if is_payload(text):
+    if is_payload(text) or only_agrees(text):
         return None
     value = _without_wishes(_NOT_THE_FAULT.sub(" ", text)).strip().strip("。.!！~～，, ")
     previous = None
     while previous != value:
         previous = value
         value = _FAULT_PREFIX.sub("", value).strip()
-    if (
-        not value
-        or _ONLY_REPORT.match(value)
-        or _AGREES.match(value)
-        or len(re.findall(f"[{HAN}]", value)) < 2
-    ):
+    if not value or _ONLY_REPORT.match(value) or only_agrees(value) or len(re.findall(f"[{HAN}]", value)) < 2:
         return None
     return value
 

@@ -159,14 +159,20 @@ def says_unknown(text: str) -> bool:
 
 
 # A reply that only agrees (「对」「嗯」「好的」): an answer to a yes/no question, not a description of
-# anything.
-# Said in a row too: 「对 提交」「嗯嗯 对」「没问题 提交吧」「系 对」.
+# anything. Said in a row too, and in the caller's dialect: 「对 提交」「嗯嗯 对」「没问题 提交吧」
+# 「系 冇错 提交」(粤语, 客家话), 「对头 交上去嘛」(西南官话), 「中 没毛病」(中原官话).
+_YES = (
+    r"对|对的|对对|对对对|是|是的|是滴|是嘞|系|係|系嘅|係嘅|嗯+|嗯呐|嗯哪|好|好的|好滴|好嘞|行|行嘞|中|成|可以|得嘞"
+    r"|没错|没毛病|没问题|没得问题|莫得问题|冇问题|冇問題|冇错|冇錯|无错|无问题|对头|要得|啱|啱喇|啱啱|啱嘅|妥了"
+    r"|ok|OK|yes|对着哩|对着呢|dui|shi ?de|确认|就这样|就这些|就这"
+)
+_SUBMIT_WORDS = r"提交|交上去|交咗佢?|报上去|递交"
 _AGREEMENT = (
-    r"(?:对|对的|对对|对对对|是|是的|是滴|是嘞|系|嗯+|嗯呐|好|好的|好滴|行|中|可以|没错|没毛病|没问题|对头|要得|啱|啱喇|啱啱|冇错|ok|OK|yes"
-    r"|对着哩|对着呢|dui|shi ?de|确认|提交[吧嘛呗啊呀哈咯]?|就这样[吧嘛呗咯]?|就这些"
+    rf"(?:(?:{_YES}|{_SUBMIT_WORDS})[吧嘛呗啊呀哈咯喇啦嘞哦了]*"
     r"|(?:(?:这|那)?(?:两|三|几)[台部个])?(?:都|一起)(?:报|修)[吧了]?)"  # 「两台都报」 of several devices
 )
 _ONLY_AGREES = re.compile(rf"^{_AGREEMENT}(?:[，,\s]*{_AGREEMENT})*[。！!，,.~ ]*$")
+SUBMITS = re.compile(rf"{_SUBMIT_WORDS}|就这样")
 
 
 def only_agrees(text: str) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 from bot import fields
 from bot.callbacks import extension_in, with_extension
 from bot.catalogue import Catalogue
+from bot.device_reports import DeviceReport, another_device
 from bot.intake import (
     CHINESE_DIGITS,
     CONTACT_QUESTIONS,
@@ -67,6 +68,7 @@ class Do(str, Enum):
     NO_CHECKS = "no_checks"  # 「不用排查」 with no check offered: noted, the question asked again
     AS_BEFORE = "as_before"  # 「跟上次一样」: a value we cannot see, asked again with why
     RESOLVED = "resolved"  # 「没事了，同事说已经好了」: nothing to register, as a cancellation
+    ANOTHER_DEVICE = "another_device"  # 「另外血球仪也报堵孔」: its own ticket, registered after this one
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,45 @@ LABELS = {
     "影响范围": "clinical_impact",
     "临床影响程度": "clinical_impact",
     "紧急程度": "clinical_impact",
+    # other names a form or a caller gives the same rows (「问题描述:…」「SN号：…」「对临床影响:…」)
+    "问题描述": "fault_description",
+    "问题现象": "fault_description",
+    "故障问题": "fault_description",
+    "具体问题": "fault_description",
+    "情况描述": "fault_description",
+    "情况说明": "fault_description",
+    "报修内容": "fault_description",
+    "报修原因": "fault_description",
+    "报修事由": "fault_description",
+    "对临床影响": "clinical_impact",
+    "对临床的影响": "clinical_impact",
+    "临床影响情况": "clinical_impact",
+    "影响情况": "clinical_impact",
+    "对科室影响": "clinical_impact",
+    "对科室的影响": "clinical_impact",
+    "SN号": "serial_number",
+    "SN码": "serial_number",
+    "S/N": "serial_number",
+    "机身号": "serial_number",
+    "机器编号": "serial_number",
+    "机身序列号": "serial_number",
+    "仪器型号": "device",
+    "机器型号": "device",
+    "品牌型号": "device",
+    "规格型号": "device",
+    "联系人姓名": "contact_person",
+    "报修人姓名": "contact_person",
+    "联系人电话": "contact_phone",
+    "联系人手机": "contact_phone",
+    "科室名称": "department",
+    "部门": "department",
+    "所在部门": "department",
+    "使用部门": "department",
+    "医院全称": "hospital",
+    "医院名字": "hospital",
+    "上门地址": "site_address",
+    "维修地址": "site_address",
+    "设备所在地": "site_address",
 }
 # A form's rows that hold no field: its header line (「报修单」「设备报修」「故障申报表」), and remarks
 # (「备注：远程排查就不用了，请派工程师上门」), which the dialogue reads from the whole message (a check
@@ -173,7 +214,11 @@ _FORM_HEADER = re.compile(
     r"^\s*[【\[]?(?:设备|仪器)?(?:故障)?(?:报修|维修|申报|保修|报障)(?:单|表|申请单?|信息|登记表?)?[】\]]?[：:]?"
     r"(?=\s|$)"
 )
-_REMARK_LABEL = r"(?:备注|其他说明|其他要求|其他|其它|补充说明|补充|附言|说明)"
+# A row about the remote check (「远程:不需要」「是否远程排查：否」) is such a remark too.
+_REMARK_LABEL = (
+    r"(?:备注|其他说明|其他要求|其他|其它|补充说明|补充|附言|说明|处理要求|要求|诉求"
+    r"|(?:是否)?(?:需要)?远程(?:排查|指导|协助|诊断)?)"
+)
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
 # 「写错了」「说错咧」「讲反啦」: said or written wrong, in any dialect's particle.
 _SAID_WRONG = r"(?:说|写|记|讲|搞|弄|打|填)(?:错|反)(?:了|咧|啦|喽|嘞|咯|哒|喇|噢)?"
@@ -186,8 +231,8 @@ _PARTICLE = r"(?:[哈啊呀吧](?=[，,：:\s]))?"
 # 「地址改一下，是…」「地址不对 …」「临床影响改成：…」「电话写错了」: a field named, then its new value (or
 # none).
 _CORRECTION = re.compile(
-    rf"(?:^|[，,。；;\s]|(?<=不对)|(?<=错了)|(?<=前面)|(?<=刚才)|(?<=对了)|(?<=不过)|(?<=但是)|(?<=只是)"
-    rf"|(?<=[哦噢哎呃啊]))(?:那个|把)?({_LABEL})"
+    rf"(?:^|[，,。；;\s]|(?<=不对)|(?<=错了)|(?<=前面)|(?<=刚才)|(?<=对了)|(?<=[哦噢哎呃啊])"
+    rf"|(?<=不过)|(?<=但是)|(?<=只是)|(?<=就是))(?:那个|把)?({_LABEL})"
     rf"(?:名称|名字|门牌号?|号)?(?:的)?\s*(?:那里|那儿|这里|那块|这块|那个)?\s*(?:也|都)?"
     rf"({_CHANGE}(?:{_PARTICLE}[，,：:\s]*(?:其实是|应该是|是|改成|为))?)?{_PARTICLE}[，,：:\s]*(.*)$",
     re.IGNORECASE,
@@ -282,11 +327,40 @@ _STILL_BROKEN = re.compile(r"还是|没好|不好|又坏|又不行|还不行")
 _NUMBERS = re.compile(r"[\d一二三四五六七八九零〇幺两]")
 
 
+# Commands after which nothing else the message says is registered.
+_ENDS = frozenset({Do.CANCEL, Do.CANCEL_OR_SUBMIT, Do.LEAVE, Do.HAND_OFF, Do.RESOLVED, Do.RESTORE})
+
+
 def interpret(
     message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules
 ) -> list[Command]:
     """The commands one message gives the registration under way (or about to start, when nothing is
     asked)."""
+    commands = _interpret(message, state, catalogue, rules)
+    other = _another_device_said(message, state, catalogue)
+    if other and not any(c.do in _ENDS for c in commands):
+        commands.append(Command(Do.ANOTHER_DEVICE, None, other[0]))
+    return commands
+
+
+def _another_device_said(
+    message: Message, state: IntakeState, catalogue: Catalogue
+) -> tuple[DeviceReport, str] | None:
+    """A fault of another device than the one being registered, said later with other details: its report and
+    the words said of it."""
+    known = state.values.get("device")
+    if not state.requested or known in (None, "", NOT_GIVEN) or message.intent in DIGRESSIONS:
+        return None
+    other = another_device(message.text, str(known), catalogue)
+    if other is None or re.search(r"[？?]|吗", other[1]):
+        return None  # 「血球仪还在保修期吗」 asks, reports nothing
+    said = fields.says_a_fault(other[1]) or _names_a_symptom(other[0].fault, catalogue)
+    return other if said else None
+
+
+def _interpret(
+    message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules
+) -> list[Command]:
     text = message.text.strip()
     if fields.is_payload(text) or not text:
         return []  # a button says which request, never what a field holds
@@ -519,8 +593,13 @@ _IN_NUMBERS = "0123456789-－"  # 「0416 - 318 7620」: one number
 _SPOKEN_GROUP = "[零〇一幺二两三四五六七八九]{3,}"
 
 
-# 「1、」「2.」「（3）」 before the parts of a report written as a list: no part of any value.
-_LIST_MARKER = re.compile(r"(?:(?<=^)|(?<=[，,；;。\n：:\s]))(?:\d{1,2}[、．.)）]|[（(]\d{1,2}[)）])\s*")
+# 「1、」「2.」「（3）」「一、」「①」 before the parts of a report written as a list, and 「- 」「• 」
+# starting a line: no part of any value.
+_MARKERS = r"\d{1,2}[、．.)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}[、．]|[①-⑳]"
+_LIST_MARKER = re.compile(rf"(?:(?<=^)|(?<=[，,；;。\n：:\s]))(?:{_MARKERS})\s*|^[ \t]*[-•·●▪*][ \t]*", re.M)
+# 「报修 一、…医院 二、急诊检验科 三、…」: a list in one line; each marker ends the part before it, which may
+# hold spaces of its own.
+_MARKER_IN_LINE = re.compile(rf"(?<=[^\s，,；;。：:])[ \t]+(?:{_MARKERS})\s*")
 
 
 def _punctuated(text: str) -> str:
@@ -551,7 +630,7 @@ def declines_checks(text: str) -> bool:
 def _waits(text: str) -> bool:
     """「等一下 我去看看铭牌」, not 「等下 先问一句 …多少钱」 (a question to answer now)."""
     wait = _WAIT.search(text)
-    return bool(wait) and not _ASKS_FIRST.search(text[wait.end() :])
+    return wait is not None and not _ASKS_FIRST.search(text[wait.end() :])
 
 
 def _at_readback(text: str, intent: str | None, found: list[Command]) -> list[Command]:
@@ -597,8 +676,10 @@ def read_fields(
 
 
 def _as_read(message: Message) -> Message:
-    """The message with its typos corrected, list markers dropped and a long transcript's pauses as commas."""
-    spoken = _punctuated(_LIST_MARKER.sub("", corrected_typos(message.text.strip())))
+    """The message with its typos corrected, list markers dropped, each field's name followed by a colon
+    whatever the caller typed after it, and a long transcript's pauses as commas."""
+    text = _MARKER_IN_LINE.sub("，", corrected_typos(message.text.strip()))
+    spoken = _punctuated(_LABEL_SEPARATOR.sub(r"\1\2：", _LIST_MARKER.sub("", text)))
     return Message(spoken, message.intent, message.entities)
 
 
@@ -741,13 +822,20 @@ def _read_report(
             if value:
                 _put(found, Command(Do.SET, target, value))
     for part in re.split(r"[，,；;。\n]+", text) if labelled >= 3 or starting else ():
-        # An unlabelled part of a report that is a whole department or hospital (「…第四医院，急诊检验科，
-        # 联系人 …」, 「…报个修，发光仪MS-600，…，免疫科，我叫…」).
+        # An unlabelled part of a report that is a whole department, hospital or street address (「…第四医院，
+        # 急诊检验科，联系人 …」, 「…报个修，发光仪MS-600，…，免疫科，我叫…」, 「…，库尔勒市人民东路77号急诊楼
+        # 二楼，…」).
         part = fields.strip_around(part)
         if not part or _SEGMENT.match(part) or re.search("[：:]", part):
             continue
         target = next(
-            (t for t in ("department", "hospital") if t not in found and fields.VALIDATORS[t](part) == part),
+            (
+                t
+                for t in ("department", "hospital", "site_address")
+                if t not in found
+                and fields.VALIDATORS[t](part) == part
+                and (t != "site_address" or fields.names_a_street(part))
+            ),
             None,
         )
         if target:
@@ -786,7 +874,8 @@ def _read_report(
         # 「电解质仪用不了了，病人等着」), or the symptom after a fault that named only the device
         # (「要报修原子吸收GF-990」): the symptom it adds is part of the fault.
         known = str(state.values["fault_description"])
-        fault = fields.fault(text)
+        other = _another_device_said(message, state, catalogue)
+        fault = fields.fault(text.replace(other[1], " ") if other else text)  # another device's: its own
         rest = _without_other_fields(fault, _with_known(state, found)) if fault else ""
         said = [str(c.value) for c in found.values() if c.field != "device" and c.value]
         more = "，".join(
@@ -812,7 +901,7 @@ def _new_alarm(text: str, known: str, intent: str | None) -> bool:
 # 「…检验科，葛玉梅，13700915273，…」: a name said on its own right before a phone in a report.
 # Also stuck to the department before it: 「…凤凰医院检验科马秀英 电话13895087431」.
 _NAME_BEFORE_PHONE = re.compile(
-    r"(?:^|[，,；;。\s]|(?<=[科室]))([\u4e00-\u9fff]{2,4})[，,\s]*(?:电话|手机|联系电话)?(?:是|号码?是?)?[：:\s]*"
+    rf"(?:^|[，,；;。\s]|(?<=[科室]))({fields.DOTTED_NAME}|[\u4e00-\u9fff]{{2,4}})[，,\s]*(?:电话|手机|联系电话)?(?:是|号码?是?)?[：:\s]*"
     r"(?=1[3-9]\d{9}|0\d{2,3}-?\d{7,8})"
 )
 
@@ -964,6 +1053,13 @@ def _without_form_extras(text: str) -> str:
     )
 
 
+# 「【医院】…」「医院=…」「医院 | …」「医院——…」: a field's name and its value, apart however typed.
+_AT_PART_START = r"(?:(?<=^)|(?<=[\n，,；;。\s]))"
+_LABEL_SEPARATOR = re.compile(
+    rf"{_AT_PART_START}[【\[]\s*({_LABEL}|{_REMARK_LABEL})\s*[】\]]\s*[：:]?"
+    rf"|{_AT_PART_START}({_LABEL}|{_REMARK_LABEL})\s*(?:[=＝|｜>》]|[—－–-]{{1,2}})\s*",
+    re.IGNORECASE | re.MULTILINE,
+)
 _ROW = re.compile(rf"^\s*(?:{_LABEL})\s*(?:是|为)?\s*(?:[：:\s]|$)", re.IGNORECASE)
 
 
@@ -1003,7 +1099,12 @@ def _glued_segments(text: str, catalogue: Catalogue) -> list[str] | None:
 
 
 def _target(label: str) -> str:
-    return LABELS[label.upper() if label.isascii() else label]
+    return _LABEL_FIELDS[label.upper()]
+
+
+_LABEL_FIELDS = {
+    label.upper(): target for label, target in LABELS.items()
+}  # 「sn」「Sn号」 as 「SN」「SN号」
 
 
 def _fits(target: str, raw: str, catalogue: Catalogue) -> bool:

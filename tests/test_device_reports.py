@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.catalogue import current_catalogue
-from bot.device_reports import serials_by_device, split_by_device
+from bot.device_reports import another_device, serials_by_device, split_by_device
 
 
 def test_two_devices_with_their_own_faults() -> None:
@@ -62,3 +62,36 @@ def test_serials_said_together_go_to_their_devices(
     serials: list[str], devices: list[str], wanted: list[str | None]
 ) -> None:
     assert serials_by_device(serials, devices) == wanted
+
+
+def test_each_device_keeps_its_fault_without_serials_asides_or_the_callers_details() -> None:
+    said = (
+        "早上跳闸以后 血球仪BC-5390机身号BC24110088开机报激光器异常 尿机UA-900编号UA25020316试纸条走不动 "
+        "都不能用 远程就算了 派个人 联系人龙秀英 电话13907431256 地址吉首市人民北路41号检验楼三楼"
+    )
+    first, second = split_by_device(said, current_catalogue())
+    assert (first.serial, second.serial) == ("BC24110088", "UA25020316")
+    assert "激光器异常" in first.fault and "BC24110088" not in first.fault
+    assert "试纸条走不动" in second.fault
+    assert not any(word in second.fault for word in ("龙秀英", "13907431256", "人民北路", "派个人", "远程"))
+
+
+@pytest.mark.parametrize(
+    ("said", "device", "symptom"),
+    [
+        ("联系人龙秀英 13907431256 还有我们那台血球仪也老报堵孔", "全自动血细胞分析仪", "堵孔"),
+        ("地址吉首市人民北路41号 对了 隔壁的尿机UA-900试纸条也走不动", "尿液分析仪 UA-900", "试纸条"),
+    ],
+)
+def test_another_device_said_later_is_its_own_report(said: str, device: str, symptom: str) -> None:
+    found = another_device(said, "全自动生化分析仪 KR-800", current_catalogue())
+    assert found is not None
+    report, words = found
+    assert report.device == device and symptom in report.fault and symptom in words
+    assert "龙秀英" not in report.fault and "人民北路" not in report.fault
+
+
+def test_the_device_being_registered_is_no_other_device() -> None:
+    assert (
+        another_device("生化仪的序列号是KR24110527", "全自动生化分析仪 KR-800", current_catalogue()) is None
+    )

@@ -22,6 +22,13 @@ from bot import fields
         ("介是天津市武清区运河医院", "天津市武清区运河医院"),
         ("额是汉中市汉台安康医院检验科", "汉中市汉台安康医院"),
         ("俺们这是齐齐哈尔市建华医院检验科", "齐齐哈尔市建华医院"),
+        # whose hospital it is, said without 「是」: 「我们」「我院」「咱们这边」「俺们」
+        ("我院信阳市光华医院", "信阳市光华医院"),
+        ("咱们这边南阳市宛城区仁济医院检验科", "南阳市宛城区仁济医院"),
+        ("俺们鹤壁市淇滨康宁医院", "鹤壁市淇滨康宁医院"),
+        ("我们医院叫周口市川汇同心医院", "周口市川汇同心医院"),
+        ("额们这达榆林市榆阳区塞上医院", "榆林市榆阳区塞上医院"),
+        ("我们医院", None),
         ("赵红梅 18837056789", None),
         ("检验科", None),
         ("/report_fault", None),
@@ -142,6 +149,37 @@ def test_a_department_ends_like_one(text: str, wanted: str | None) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    # a sound before speaking, alone or with what follows
+    ["诶", "唉", "嘿", "哎哟", "欸", "噢", "哎 不是一病区 是二病区", "诶呀 稍等啊"],
+)
+def test_an_interjection_is_no_name(text: str) -> None:
+    assert fields.person(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("欸 孟庆华", "孟庆华"),
+        ("唉，钱晓梅", "钱晓梅"),
+        ("努尔·艾合买提", "努尔·艾合买提"),  # a transliterated name keeps its dot
+        ("吐尔洪·阿不力孜", "吐尔洪·阿不力孜"),  # and any sound, 不 too
+        ("艾华", "艾华"),  # 艾 is a surname, 哎 is not
+        ("我同事鲍志强", "鲍志强"),  # who they are to the caller is no part of the name
+    ],
+)
+def test_a_name_after_an_interjection_is_the_name(text: str, wanted: str) -> None:
+    assert fields.person(text) == wanted
+
+
+@pytest.mark.parametrize("text", ["係 冇錯", "对头 交上去嘛", "啱 冇问题", "中 没毛病 提交", "嗯呐 对"])
+def test_a_yes_in_any_dialect_is_no_value_of_any_field(text: str) -> None:
+    assert fields.person(text) is None
+    assert fields.clinical_impact(text) is None
+    assert fields.fault(text) is None
+
+
+@pytest.mark.parametrize(
     ("text", "wanted"),
     [
         ("血常规做不了，急诊在等", "血常规做不了，急诊在等"),
@@ -170,6 +208,9 @@ def test_a_clinical_impact_is_words_not_a_number(text: str, wanted: str | None) 
         ("开封市第三人民医院检验科的，血球仪报堵孔", "血球仪报堵孔"),
         ("故障不对，是点火点不着", "点火点不着"),
         ("报修：尿液分析仪传送带不动", "尿液分析仪传送带不动"),
+        # how the story opens is no part of it
+        ("是这样子的，昨晚尿机试纸条走不动了", "昨晚尿机试纸条走不动了"),
+        ("这样子的话结果都不准", "这样子的话结果都不准"),
         ("/report_fault", None),
         ("报修", None),
         ("我要报修", None),

@@ -14,6 +14,7 @@ from bot.intake import (
     find_ticket_numbers,
     normalise_phone,
     normalise_serial,
+    only_agrees,
     symptom_text,
 )
 from bot.triage import current_rules
@@ -232,3 +233,20 @@ def test_a_hospital_the_tagger_cut_short_keeps_its_city() -> None:
 
 def test_a_serial_right_after_a_phone_is_read_as_the_serial() -> None:
     assert normalise_serial("我是她同事任杰 13598200000 BC71009999这台还是堵孔") == "BC71009999"
+
+
+@pytest.mark.parametrize(
+    ("text", "agrees"),
+    [
+        ("系 冇错 提交", True),
+        ("係 冇錯", True),
+        ("对头 交上去嘛", True),
+        ("中 没毛病", True),
+        ("嗯呐 妥了", True),
+        ("好 可以 提交了", True),
+        ("系统报错", False),
+        ("对 不过电话改一下", False),
+    ],
+)
+def test_a_yes_is_read_in_the_callers_dialect(text: str, agrees: bool) -> None:
+    assert only_agrees(text) is agrees

@@ -694,6 +694,76 @@ def test_a_labelled_name_followed_by_its_phone_is_both(catalogue, rules) -> None
     assert (values["contact_person"], values["contact_phone"]) == ("郎玉洁", "13900053947")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a labelled form with other names of its rows, and other separators than a colon
+        "医院全称=鹤岗市向阳区北山康宁医院\n科室名称 | 生化室\n联系人姓名——庞秀云\n联系人电话：13945071186\n"
+        "仪器型号: KR-800\nSN号:KR24050377\n报修原因:反应杯清洗后残留水滴，吸光度报警\n"
+        "上门地址:鹤岗市向阳区红军路88号门诊楼三楼\n对科室的影响:门诊生化做不了，病人在等\n是否远程排查：否，直接上门",
+        # the same rows in brackets, on one line
+        "【医院】鹤岗市向阳区北山康宁医院 【科室】生化室 【联系人】庞秀云 【电话】13945071186 "
+        "【型号】KR-800 【SN】KR24050377 【问题描述】反应杯清洗后残留水滴，吸光度报警 "
+        "【地址】鹤岗市向阳区红军路88号门诊楼三楼 【对临床影响】门诊生化做不了，病人在等 【远程】不用",
+    ],
+)
+def test_every_name_of_a_row_is_read_whatever_separates_it_from_its_value(text, catalogue, rules) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values == {
+        "hospital": "鹤岗市向阳区北山康宁医院",
+        "department": "生化室",
+        "contact_person": "庞秀云",
+        "contact_phone": "13945071186",
+        "device": "全自动生化分析仪 KR-800",
+        "serial_number": "KR24050377",
+        "fault_description": "反应杯清洗后残留水滴，吸光度报警",
+        "site_address": "鹤岗市向阳区红军路88号门诊楼三楼",
+        "clinical_impact": "门诊生化做不了，病人在等",
+    }
+
+
+def test_a_report_listed_with_chinese_ordinals_in_one_line_is_read_part_by_part(catalogue, rules) -> None:
+    text = (
+        "报修 一、淮南市田家庵区舜耕医院 二、免疫室 三、发光仪MS-600 序列号MS23110452 "
+        "四、试剂针撞针 复位后还报 五、淮南市田家庵区洞山中路12号检验楼二楼 六、迪丽娜尔·吐尔逊 13855406217 "
+        "七、不用远程"
+    )
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert {f: values.get(f) for f in ("hospital", "department", "site_address", "contact_person")} == {
+        "hospital": "淮南市田家庵区舜耕医院",
+        "department": "免疫室",
+        "site_address": "淮南市田家庵区洞山中路12号检验楼二楼",
+        "contact_person": "迪丽娜尔·吐尔逊",
+    }
+    assert "撞针" in values["fault_description"] and "迪丽娜尔" not in values["fault_description"]
+
+
+def test_whose_hospital_it_is_stays_out_of_the_hospital_of_a_report(catalogue, rules) -> None:
+    text = "咱们这边开封市祥符区汴康医院化验室 生化仪KR-800 样本针堵了 报吸样失败"
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["hospital"] == "开封市祥符区汴康医院"
+
+
+@pytest.mark.parametrize("text", ["诶 等我问一下", "唉 不是二楼", "嘿 我看看"])
+def test_an_interjection_to_the_name_question_names_nobody(text, catalogue, rules) -> None:
+    found = commands(text, "contact_person", catalogue, rules, values={"fault_description": "报错"})
+    assert all(field != "contact_person" for _, field, _ in found)
+
+
+@pytest.mark.parametrize(
+    "text", ["係 冇錯 交咗佢", "对头 交上去嘛", "中 没毛病", "是嘞 没得问题", "好 可以 提交了"]
+)
+@pytest.mark.parametrize(
+    "requested",
+    ["hospital", "department", "site_address", "contact_person", "clinical_impact", "fault_description"],
+)
+def test_a_yes_said_while_a_field_is_missing_fills_no_field(text, requested, catalogue, rules) -> None:
+    values = {f: v for f, v in FULL.items() if f != requested}
+    assert (
+        values_of(interpret(Message(text, None, []), IntakeState(requested, values), catalogue, rules)) == {}
+    )
+
+
 def test_a_yes_to_the_read_back_said_to_the_impact_question_is_no_impact(catalogue, rules) -> None:
     assert (
         commands("没错 提交吧", "clinical_impact", catalogue, rules, values={"fault_description": "报错"})
@@ -1407,3 +1477,39 @@ def test_a_character_of_the_name_said_wrong_leaves_the_fault_alone(catalogue, ru
         "名字第二个字写错了 是波涛的涛", READBACK, catalogue, rules, values={**FULL, "contact_person": "冯滔"}
     )
     assert found == [("correct", "contact_person", "冯涛")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "地址许昌市魏都区健康路1号 联系人孙丽 13812345678 另外血球仪也坏了 一直报堵孔",
+        "孙丽 电话13812345678 还有隔壁那台尿机UA-900试纸条走不动了",
+    ],
+)
+def test_another_devices_fault_said_with_the_details_is_its_own_not_this_ones(text, catalogue, rules) -> None:
+    values = {
+        f: v for f, v in FULL.items() if f in ("fault_description", "device", "serial_number", "hospital")
+    }
+    found = interpret(Message(text, None, []), IntakeState("site_address", values), catalogue, rules)
+    assert values_of(found)["contact_phone"] == "13812345678"
+    assert "fault_description" not in values_of(found) and "device" not in values_of(found)
+    (other,) = [c.value for c in found if c.do is Do.ANOTHER_DEVICE]
+    assert other.device != FULL["device"] and re.search("堵孔|试纸条", other.fault)
+
+
+def test_a_question_about_another_device_registers_no_device(catalogue, rules) -> None:
+    values = {"fault_description": "样本针撞针了", "device": FULL["device"]}
+    found = commands("顺便问下 血球仪还在保修期吗", "site_address", catalogue, rules, values=values)
+    assert all(do != "another_device" for do, _, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "wanted"),
+    [
+        ("行 不过联系人改成同事鲍志强", "contact_person", "鲍志强"),
+        ("没问题 但是电话换成13566120473", "contact_phone", "13566120473"),
+    ],
+)
+def test_a_field_named_after_but_at_the_read_back_is_corrected(text, field, wanted, catalogue, rules) -> None:
+    found = commands(text, READBACK, catalogue, rules, values=FULL)
+    assert ("correct", field, wanted) in found and all(do != "confirm" for do, _, _ in found)

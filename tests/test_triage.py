@@ -60,6 +60,8 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("血常规全部停到起了 病房的血都等倒起", True),
         ("门诊尿检停起的", True),
         ("标本搁那压着呢", True),
+        ("急诊的生化都压住了", True),  # 粤语、客家话: 住 for 着
+        ("样本架全卡住了", False),  # a fault, not samples waiting
         ("这个急得很", True),
         # not urgent, said in so many words, also in dialect
         ("没得好急 下个礼拜也行", False),

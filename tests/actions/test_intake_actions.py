@@ -643,3 +643,16 @@ async def test_a_step_is_said_whole_once_then_briefly(dispatcher, domain) -> Non
     found = {"event": "bot", "text": "查到了：郑州市嘉禾医院检验科的KR-2000（序列号 KR23060142）"}
     await ActionAskGuideStepAnswer().run(dispatcher, step_two_tracker(serial, found), domain)
     assert "已记下" not in texts(dispatcher) and step.check in texts(dispatcher)
+
+
+async def test_another_devices_fault_said_with_the_details_waits_for_its_own_ticket(
+    database, dispatcher, domain
+) -> None:
+    rest = {**FILLED, "contact_person": None, "contact_phone": None, "pending_devices": []}
+    said = "联系人龙秀英 13907431256 还有我们那台血球仪也老报堵孔"
+    slots = await validate(dispatcher, domain, said, "inform", "contact_person", rest)
+    assert (slots["contact_person"], slots["contact_phone"]) == ("龙秀英", "13907431256")
+    assert "fault_description" not in slots
+    (waiting,) = slots["pending_devices"]
+    assert waiting["device"] == "全自动血细胞分析仪" and "堵孔" in waiting["fault"]
+    assert "血细胞分析仪" in texts(dispatcher)
