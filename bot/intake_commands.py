@@ -186,6 +186,23 @@ LABELS = {
     "SN号": "serial_number",
     "SN码": "serial_number",
     "S/N": "serial_number",
+    # forms typed with English labels (「Hospital: …」「Tel: …」)
+    "Hospital": "hospital",
+    "Dept": "department",
+    "Department": "department",
+    "Contact": "contact_person",
+    "Tel": "contact_phone",
+    "Phone": "contact_phone",
+    "Mobile": "contact_phone",
+    "Model": "device",
+    "Device": "device",
+    "Serial": "serial_number",
+    "Problem": "fault_description",
+    "Fault": "fault_description",
+    "Issue": "fault_description",
+    "Address": "site_address",
+    "Location": "site_address",
+    "Impact": "clinical_impact",
     "机身号": "serial_number",
     "机器编号": "serial_number",
     "机身序列号": "serial_number",
@@ -217,7 +234,7 @@ _FORM_HEADER = re.compile(
 # A row about the remote check (「远程:不需要」「是否远程排查：否」) is such a remark too.
 _REMARK_LABEL = (
     r"(?:备注|其他说明|其他要求|其他|其它|补充说明|补充|附言|说明|处理要求|要求|诉求"
-    r"|(?:是否)?(?:需要)?远程(?:排查|指导|协助|诊断)?)"
+    r"|(?:是否)?(?:需要)?远程(?:排查|指导|协助|诊断)?|[Rr]emote|REMOTE|[Rr]emarks?|[Nn]otes?)"
 )
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
 # 「写错了」「说错咧」「讲反啦」: said or written wrong, in any dialect's particle.
@@ -405,7 +422,7 @@ def _interpret(
         # 「名字不对 不是康华 是康和」: the word said wrong is the hospital's, so 「名字」 meant its name,
         # not the contact's; the right word fills no other field.
         wrong_said = _NOT_X_BUT_Y.search(text)
-        right = (wrong_said.group(2) or wrong_said.group(4)) if wrong_said else ""
+        right = _wrong_and_right(wrong_said)[1] if wrong_said else ""
         found = [c for c in found if not (right and c.value and str(c.value) in right)]
         found.append(swapped)
     ending = _phone_ending_said(text, state)
@@ -414,6 +431,19 @@ def _interpret(
     character = _name_character_said(text, state)
     if character:
         found = [c for c in found if c.field != "contact_person"] + [character]
+    street = _address_left_open_said(text, state, found)
+    if street:
+        found = [c for c in found if c.field != "site_address"] + [street]
+        impact = next((c for c in found if c.field == "clinical_impact"), None)
+        if impact and str(street.value) in str(impact.value):
+            # 「问到了 兰州市…566号 … 急诊的血常规都做不成了」: the address is no part of the impact
+            found.remove(impact)
+            said = _impact_said(text, [str(street.value)], rules)
+            if said:
+                found.append(Command(impact.do, "clinical_impact", said))
+    serial_character = _serial_character_said(text, state)
+    if serial_character:
+        found = [c for c in found if c.field not in ("serial_number", "contact_phone")] + [serial_character]
     if state.requested == READBACK:
         return _at_readback(text, message.intent, found)
     if found:
@@ -470,10 +500,19 @@ _FIELD_CUE = re.compile(
 
 # 「刚才说错了，不是样本针，是试剂针撞了」: a word of what was given, said wrong, without naming its field.
 # 「那台机器不在门诊化验室 在住院部的检验科」: where it is, said wrong, the same way.
+# 「…念反了 是6703 不是6730」: the right word first.
 _NOT_X_BUT_Y = re.compile(
     r"不是([^，,。；;！!？?\s]{1,12}?)[，,。\s]*(?:而|其实|应该)?是([^，,。；;！!？?\s]{1,20})"
     r"|不在([^，,。；;！!？?\s]{1,12}?)[，,。\s]*(?:而|其实|应该)?(?:是)?在([^，,。；;！!？?\s]{1,20})"
+    r"|(?:^|[，,。\s])(?:应该|其实)?是([^，,。；;！!？?\s]{1,20}?)[，,。\s]*不是([^，,。；;！!？?\s]{1,12}?)(?=[，,。；;！!？?\s]|$)"
 )
+
+
+def _wrong_and_right(match: re.Match[str]) -> tuple[str, str]:
+    """The word said wrong and the right one, in whichever order they were said."""
+    return match.group(1) or match.group(3) or match.group(6), match.group(2) or match.group(
+        4
+    ) or match.group(5)
 
 
 # 「哦不好意思刚才说的不对 打印机没事 是做完的结果传不到LIS上…」: the fault said wrong, told again unnamed.
@@ -510,6 +549,45 @@ _NAME_CHARACTER = re.compile(
     rf"(?:也)?(?:{_SAID_WRONG}|错了|不对)?[，,。\s]*(?:应该|其实)?(?:是|改成|换成|为)?[，,\s]*"
     rf"(?:([{fields.HAN}]{{1,6}}?)的)?([{fields.HAN}])字?(?=$|[，,。；;！!\s])"
 )
+# 「序列号倒数第二位是8 不是6」「序列号我看错了 最后一位是7」: one character of the serial put right.
+_SERIAL_CHARACTER = re.compile(
+    r"(?:序列号|编号|SN|机号)[^。；;0-9A-Za-z]{0,10}?(倒数第([一二三四五12345])位|最后一位|末位|第([一二三四五六七八九十]|\d{1,2})位)"
+    r"(?:数|字)?(?:应该)?(?:是|改成|为)?\s*([A-Za-z0-9])(?:[，,\s]*不是([A-Za-z0-9]))?",
+    re.IGNORECASE,
+)
+_ORDINALS = {c: n for n, c in enumerate("一二三四五六七八九十", 1)}
+
+
+def _address_left_open_said(text: str, state: IntakeState, found: list[Command]) -> Command | None:
+    """The street said later for an address the caller could not give (「地址先空着」, then 「问到了
+    兰州市…东岗西路566号 …」), to whatever question."""
+    if state.values.get("site_address") != NOT_GIVEN or any(c.field == "site_address" for c in found):
+        return None
+    for part in re.split(r"[，,；;。\s]+", text):
+        value = fields.address(part) if fields.names_a_street(part) else None
+        if value:
+            return Command(Do.CORRECT, "site_address", value)
+    return None
+
+
+def _serial_character_said(text: str, state: IntakeState) -> Command | None:
+    match = _SERIAL_CHARACTER.search(text)
+    serial = str(state.values.get("serial_number") or "")
+    if not match or not serial or serial == NOT_GIVEN:
+        return None
+    from_end, from_start = match.group(2), match.group(3)
+    if from_end:
+        index = len(serial) - (_ORDINALS.get(from_end) or int(from_end))
+    elif from_start:
+        index = (_ORDINALS.get(from_start) or int(from_start)) - 1
+    else:
+        index = len(serial) - 1
+    right, wrong = match.group(4).upper(), (match.group(5) or "").upper()
+    if not 0 <= index < len(serial) or (wrong and serial[index] != wrong) or serial[index] == right:
+        return None
+    return Command(Do.CORRECT, "serial_number", serial[:index] + right + serial[index + 1 :])
+
+
 _OTHER_FIELD_BEFORE = re.compile(r"医院|科室|地址|故障|设备|型号|序列号|编号")
 
 
@@ -538,8 +616,8 @@ def _phone_ending_said(text: str, state: IntakeState) -> Command | None:
     """The phone given before with its last digits as said again (「后四位是1947 刚才说反了」)."""
     match = _LAST_DIGITS.search(text)
     current = str(state.values.get("contact_phone") or "")
-    if not match or not current.isdigit():
-        return None
+    if not match or not current.isdigit() or re.search(r"序列号|编号|SN|机号", text[: match.start()], re.I):
+        return None  # 「序列号…最后一位是7」 is the serial's
     ending = match.group(1).translate(CHINESE_DIGITS)
     said_count = match.group(0).split("位")[0][-1].translate(_COUNTS)
     if said_count.isdigit() and int(said_count) != len(ending):
@@ -554,8 +632,8 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
     match = _NOT_X_BUT_Y.search(text)
     if match is None:
         return None
-    wrong = match.group(1) or match.group(3)
-    right = re.sub(r"[了啊吧呀的哈啦嘛哩咧]+$", "", match.group(2) or match.group(4))
+    wrong, right = _wrong_and_right(match)
+    right = re.sub(r"[了啊吧呀的哈啦嘛哩咧]+$", "", right)
     short = [re.fullmatch(r"([一二三四五六七八九十]+)院", said) for said in (wrong, right)]
     if short[0] and short[1] and f"第{short[0].group(1)}" in str(state.values.get("hospital") or ""):
         # 「不是二院 是三院」: how a city's 第二人民医院 is called
@@ -1009,6 +1087,14 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         instead = _NOT_THIS_BUT.match(raw)
         if instead:
             raw = instead.group(1)  # 「不是检验科 是免疫室」
+        added = _ADDS.match(raw) if target == "fault_description" else None
+        known = str(state.values.get(target) or "")
+        if added and known not in ("", NOT_GIVEN):
+            # 「故障那里再补一句 刚才又跳了个E-411 你一起写上」: more of the fault, not another one
+            more = fields.fault(_WRITE_IT_DOWN.sub("", raw[added.end() :]))
+            if more:
+                commands.append(Command(Do.CORRECT, target, f"{known}；{more}"))
+            continue
         if target != "contact_person":  # a name's 「不是…」 parts are read by fields.person
             raw = re.sub(r"[，,。\s]+不是[^，,。]{1,20}$", "", raw)  # 「是哈达街41号，不是14号」
         if target == "site_address" and change:
@@ -1040,6 +1126,17 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         elif change:
             commands.append(Command(Do.ASK_AGAIN, target))
     return commands
+
+
+# 「再补一句」「补充一下」「加一条」 after the fault's name: said in addition; 「你一起写上」 asks it
+# written down.
+_ADDS = re.compile(
+    r"(?:再|也|还要|另外)?(?:补充(?:一下|一句|一条|一点)?|补(?:一句|一下|一条|个|上|点)|追加|(?:添|加)(?:一句|一条|上|一下))"
+    r"[，,：:\s]*"
+)
+_WRITE_IT_DOWN = re.compile(
+    r"[，,\s]*(?:你|您|麻烦)?(?:帮我)?(?:一起|也|都)?(?:写上|加上|记上|填上|写进去|记下来?)(?:吧|哈|啊|了)?"
+)
 
 
 def _without_form_extras(text: str) -> str:

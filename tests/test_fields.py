@@ -255,6 +255,7 @@ def test_what_the_caller_wants_done_is_no_part_of_the_fault_in_any_dialect(text:
         # how the caller feels, and a check declined the long way round
         ("凝血仪一直报光源异常 真愁人 远程弄不好就别弄了 你派人吧", "凝血仪一直报光源异常"),
         ("尿机试纸条卡纸，烦死了", "尿机试纸条卡纸"),
+        ("血凝仪测试杯卡住 你们得空派个师傅来瞧瞧就行", "血凝仪测试杯卡住"),
         # the hour of the call and questions to the hotline
         ("凌晨三点多 血气分析仪一直报定标失败 有人值班吗", "血气分析仪一直报定标失败"),
         ("大半夜的 生化仪试剂针撞了", "生化仪试剂针撞了"),

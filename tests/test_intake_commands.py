@@ -1513,3 +1513,75 @@ def test_a_question_about_another_device_registers_no_device(catalogue, rules) -
 def test_a_field_named_after_but_at_the_read_back_is_corrected(text, field, wanted, catalogue, rules) -> None:
     found = commands(text, READBACK, catalogue, rules, values=FULL)
     assert ("correct", field, wanted) in found and all(do != "confirm" for do, _, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "current", "wanted"),
+    [
+        # the right word first: 「是X 不是Y」
+        ("电话中间那几位我说反了 是2609 不是2690", "contact_phone", "13826904411", "13826094411"),
+        # one character of the serial by its place, from the end or the start
+        ("序列号倒数第三位应该是5 不是2", "serial_number", "BC24120218", "BC24120518"),
+        ("哎呀 编号我抄错了 第四位是3", "serial_number", "UA21060177", "UA23060177"),
+        ("机身上的序列号我又看了一遍 最后一位是9不是0", "serial_number", "KI25030410", "KI25030419"),
+    ],
+)
+def test_a_part_of_a_code_put_right_changes_that_code_only(
+    text, field, current, wanted, catalogue, rules
+) -> None:
+    found = commands(text, READBACK, catalogue, rules, values={**FULL, field: current})
+    assert found == [("correct", field, wanted)]
+
+
+def test_the_serials_last_digit_is_never_the_phones(catalogue, rules) -> None:
+    found = commands(
+        "序列号最后一位是2", READBACK, catalogue, rules, values={**FULL, "serial_number": "BC99990011"}
+    )
+    assert [f for _, f, _ in found] == ["serial_number"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "问清楚了 洛阳市西工区中州中路300号 在住院部三楼 病房的血常规都停了",
+        "地址找到了，洛阳市西工区中州中路300号",
+    ],
+)
+def test_an_address_left_open_is_taken_when_said_later(text, catalogue, rules) -> None:
+    found = commands(text, READBACK, catalogue, rules, values={**FULL, "site_address": "未提供"})
+    values = values_of([_command(c) for c in found])
+    assert values["site_address"].startswith("洛阳市西工区中州中路300号")
+    assert "中州中路" not in str(values.get("clinical_impact") or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "added"),
+    [
+        ("故障再补充一句 今天又出了个E-09 你帮我记上", "今天又出了个E-09"),
+        ("故障那儿加一条：打印机也不出纸了", "打印机也不出纸了"),
+    ],
+)
+def test_more_of_the_fault_said_after_its_name_is_added_not_replacing(text, added, catalogue, rules) -> None:
+    found = commands(text, READBACK, catalogue, rules, values=FULL)
+    assert found == [("correct", "fault_description", f"{FULL['fault_description']}；{added}")]
+
+
+def test_a_fault_said_anew_that_starts_with_a_word_like_adding_replaces_it(catalogue, rules) -> None:
+    assert commands("故障改成加样针撞针", READBACK, catalogue, rules, values=FULL) == [
+        ("correct", "fault_description", "加样针撞针")
+    ]
+
+
+def test_a_form_with_english_labels_is_read_row_by_row(catalogue, rules) -> None:
+    text = (
+        "Hospital：南京市鼓楼区金陵康复医院\nDept：检验科生化组\nContact：沈丽华\nPhone：13851726604\n"
+        "Device：生化仪\nSerial：KR99990861\nIssue：比色杯温度上不去\nLocation：南京市鼓楼区中山北路321号三楼\n"
+        "Remote：不需要"
+    )
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["hospital"] == "南京市鼓楼区金陵康复医院" and values["department"] == "检验科生化组"
+    assert values["contact_person"] == "沈丽华" and values["contact_phone"] == "13851726604"
+    assert values["serial_number"] == "KR99990861" and values["site_address"].startswith(
+        "南京市鼓楼区中山北路321号"
+    )
+    assert values["fault_description"] == "比色杯温度上不去"

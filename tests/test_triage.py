@@ -75,6 +75,10 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("不是特别急 这周修好就行", False),
         ("也不算挺急", False),
         ("科里还有一台备用的顶着", False),
+        # 压起 (湘语: 压着), doctors calling to hurry it; results due only next week
+        ("病房的生化全压起了", True),
+        ("临床一直打电话来催", True),
+        ("这些样本下个礼拜才出报告", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:
