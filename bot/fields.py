@@ -53,6 +53,8 @@ _REMARK = re.compile(r"我们|咱们|俺们|我|了$|因为|所以|刚|已经")
 _ADDRESS_HINT = re.compile(
     r"[省市区县镇乡村路街道巷楼栋层幢弄]|大道|园区|院区|校区|[0-9一二三四五六七八九十]号"
 )
+# A device's own paths (「光路异常」「液路报警」「管道堵了」): a fault, though 路 and 道 are place words.
+_DEVICE_PATH = re.compile(r"[光气液电管线油]路|[管通风气轨]道")
 # A place word that ends a would-be name (「路口」「二楼」「东区」), or one no name holds; 栋 and 道 are in
 # names (「袁国栋」「李道明」).
 _PLACE_IN_NAME = re.compile(
@@ -352,12 +354,13 @@ def address(text: str) -> str | None:
     name = hospital(value)
     if name and not _STREET_HINT.search(value.replace(name, "")) and not re.search("[镇乡村]", name):
         return None  # 「郑州市金水医院」 names the hospital, not where it is (a township's 卫生院 does)
-    return value if _ADDRESS_HINT.search(value) and re.search(f"[{HAN}]", value) else None
+    placed = _DEVICE_PATH.sub("", value)
+    return value if _ADDRESS_HINT.search(placed) and re.search(f"[{HAN}]", value) else None
 
 
 def names_a_street(address: str) -> bool:
     """「…健康路1号」 says where the building is; 「门诊楼二楼」 only which floor of it."""
-    return bool(re.search(r"[路街道巷弄]|大道|[0-9一二三四五六七八九十]号", address))
+    return bool(re.search(r"[路街道巷弄]|大道|[0-9一二三四五六七八九十]号", _DEVICE_PATH.sub("", address)))
 
 
 def amended_address(current: str, said: str) -> str:

@@ -551,7 +551,7 @@ _NAME_CHARACTER = re.compile(
 )
 # 「序列号倒数第二位是8 不是6」「序列号我看错了 最后一位是7」: one character of the serial put right.
 _SERIAL_CHARACTER = re.compile(
-    r"(?:序列号|编号|SN|机号)[^。；;0-9A-Za-z]{0,10}?(倒数第([一二三四五12345])位|最后一位|末位|第([一二三四五六七八九十]|\d{1,2})位)"
+    r"(?:序列号|编号|SN|机号)[^。；;0-9A-Za-z]{0,10}?(倒数第[一二三四五12345]位|最后一位|末位|第(?:[一二三四五六七八九十]|\d{1,2})位)"
     r"(?:数|字)?(?:应该)?(?:是|改成|为)?\s*([A-Za-z0-9])(?:[，,\s]*不是([A-Za-z0-9]))?",
     re.IGNORECASE,
 )
@@ -570,20 +570,27 @@ def _address_left_open_said(text: str, state: IntakeState, found: list[Command])
     return None
 
 
+def _index_said(position: str, length: int) -> int | None:
+    """Where 「第二个」「倒数第二位」「最后一个」「中间那个」 points in a name or code this long."""
+    count = re.search(r"第([一二三四五六七八九十]|\d{1,2})", position)
+    if count:
+        said = _ORDINALS.get(count.group(1)) or int(count.group(1))
+        index = length - said if position.startswith("倒数") else said - 1
+    elif position.startswith("中间"):
+        index = 1 if length == 3 else -1  # the middle of a four-character name is no one character
+    else:
+        index = length - 1  # 最后, 末位, 后面那个
+    return index if 0 <= index < length else None
+
+
 def _serial_character_said(text: str, state: IntakeState) -> Command | None:
     match = _SERIAL_CHARACTER.search(text)
     serial = str(state.values.get("serial_number") or "")
     if not match or not serial or serial == NOT_GIVEN:
         return None
-    from_end, from_start = match.group(2), match.group(3)
-    if from_end:
-        index = len(serial) - (_ORDINALS.get(from_end) or int(from_end))
-    elif from_start:
-        index = (_ORDINALS.get(from_start) or int(from_start)) - 1
-    else:
-        index = len(serial) - 1
-    right, wrong = match.group(4).upper(), (match.group(5) or "").upper()
-    if not 0 <= index < len(serial) or (wrong and serial[index] != wrong) or serial[index] == right:
+    index = _index_said(match.group(1), len(serial))
+    right, wrong = match.group(2).upper(), (match.group(3) or "").upper()
+    if index is None or (wrong and serial[index] != wrong) or serial[index] == right:
         return None
     return Command(Do.CORRECT, "serial_number", serial[:index] + right + serial[index + 1 :])
 
@@ -600,14 +607,8 @@ def _name_character_said(text: str, state: IntakeState) -> Command | None:
     word, character = match.group(2), match.group(3)
     if word and character not in word:
         return None
-    which = match.group(1)
-    if which.startswith("第"):
-        index = int(which[1].translate(_COUNTS)) - 1
-    elif which.startswith("中间"):
-        index = 1 if len(name) == 3 else -1  # the middle of a four-character name is no one character
-    else:
-        index = len(name) - 1
-    if not 0 <= index < len(name) or name[index] == character:
+    index = _index_said(match.group(1), len(name))
+    if index is None or name[index] == character:
         return None
     return Command(Do.CORRECT, "contact_person", name[:index] + character + name[index + 1 :])
 
@@ -1223,9 +1224,11 @@ def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
         known = catalogue.device_in_text(raw)
         return with_model_said(known, raw) if known else (named if plain else None)
     if target == "contact_person":
-        raw = re.sub(
-            r"[\d\-－\s]{7,}", " ", raw
-        ).strip()  # 「报修人: 郎玉洁 13900053947」: the phone is read apart
+        # 「报修人: 郎玉洁 13900053947」「联系人是我 宓秀云 电话一八六…」: the phone is read apart
+        raw = re.split(rf"电话|手机|座机|号码|{_SPOKEN_GROUP}", raw)[0]
+        raw = re.sub(r"[\d\-－\s]{7,}", " ", raw).strip()
+        # 「联系人就是我本人，仉永强」: the caller, then their name
+        raw = re.sub(r"^(?:就)?(?:是)?我(?:自己|本人)?(?:啊|呀)?[，,：:\s]+(?=\S)", "", raw)
         # 「联系人写我们科主任吧 他叫罗布」: the name said inside the correction
         return fields.person(raw) or fields.person_in(raw)
     return fields.VALIDATORS[target](raw)

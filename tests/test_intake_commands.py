@@ -1053,6 +1053,17 @@ def test_still_wanting_it_reported_restores_a_cancelled_registration(catalogue, 
         # a surname, then the whole name; 他叫 for the contact named
         ("我姓郝 郝建波 电话是13700062958", "contact_person", {"contact_person": "郝建波"}),
         ("联系人写我们科主任吧 他叫罗布 电话还是打我这个号", READBACK, {"contact_person": "罗布"}),
+        # the caller as the contact, by name, with a phone read out after it (spoken digits or a label)
+        (
+            "联系人就是我 宓秀云 电话一八六 二二零七 四四一九",
+            "site_address",
+            {"contact_person": "宓秀云", "contact_phone": "18622074419"},
+        ),
+        (
+            "报修人是我本人，仉永强，手机15900073182",
+            READBACK,
+            {"contact_person": "仉永强", "contact_phone": "15900073182"},
+        ),
         # a landline typed with spaces around its dash is one number
         (
             "电话别留手机了 手机老没信号 留科室座机吧 0416 - 318 7620",

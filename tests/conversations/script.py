@@ -23,8 +23,9 @@ A script file is a YAML list of conversations:
       xfail: the reason                   # a known gap; strict, so it fails once it passes
 
 `{given[0]}` in a message, an expected text or an expected value is the number of the first given ticket.
-`overdue_minutes` puts its response deadline that far in the past. After each conversation its own and its
-given tickets that are still open are cancelled, so the next caller of the same device starts clean.
+`overdue_minutes` puts its response deadline that far in the past; `status` (resolved, closed …) is the state
+it is in. After each conversation its own and its given tickets that are still open are cancelled, so the next
+caller of the same device starts clean.
 
 The bot runs on the real clock, so a reply that depends on office hours is matched with expect_any.
 Every ticket is also put through `audit`: no field may hold what a caller never meant for it.
@@ -151,7 +152,7 @@ def make_given(database_url: str, given: tuple[dict[str, Any], ...]) -> list[str
     numbers = []
     with session_scope(engine_for(database_url)) as session:
         for spec in given:
-            fields = {k: v for k, v in spec.items() if k not in ("kind", "overdue_minutes")}
+            fields = {k: v for k, v in spec.items() if k not in ("kind", "overdue_minutes", "status")}
             kind = TicketKind(spec.get("kind", "fault"))
             key = f"given-{uuid.uuid4().hex}"
             origin = Origin(channel="phone", sender_id=key, transcript=[])
@@ -167,6 +168,8 @@ def make_given(database_url: str, given: tuple[dict[str, Any], ...]) -> list[str
                 )
             else:
                 ticket, _ = create_service_request(session, kind, Registration(**fields), **common)
+            if "status" in spec:
+                ticket.status = TicketStatus(spec["status"]).value
             if "overdue_minutes" in spec:
                 ticket.response_due = utc_now() - timedelta(minutes=int(spec["overdue_minutes"]))
             numbers.append(ticket.number)
