@@ -23,6 +23,7 @@ A script file is a YAML list of conversations:
       xfail: the reason                   # a known gap; strict, so it fails once it passes
 
 `{given[0]}` in a message, an expected text or an expected value is the number of the first given ticket.
+A given ticket of a registered serial holds what the registry says of it unless the spec says otherwise.
 `overdue_minutes` puts its response deadline that far in the past; `status` (resolved, closed …) is the state
 it is in. After each conversation its own and its given tickets that are still open are cancelled, so the next
 caller of the same device starts clean.
@@ -48,6 +49,7 @@ from sqlalchemy import select
 from bot.clock import utc_now
 from bot.db import engine_for, session_scope
 from bot.db.models import Rating, Ticket
+from bot.installed_base import find_device
 from bot.policy import current_policy
 from bot.tickets import (
     Origin,
@@ -153,6 +155,16 @@ def make_given(database_url: str, given: tuple[dict[str, Any], ...]) -> list[str
     with session_scope(engine_for(database_url)) as session:
         for spec in given:
             fields = {k: v for k, v in spec.items() if k not in ("kind", "overdue_minutes", "status")}
+            device = find_device(session, fields["serial_number"]) if fields.get("serial_number") else None
+            if device:  # what the intake fills in from the registry for a registered serial
+                registered = {
+                    "hospital": device.hospital,
+                    "department": device.department,
+                    "device": f"{device.device_type} {device.model}",
+                    "site_address": device.address,
+                    "site_city": device.city,
+                }
+                fields = {**registered, **fields}
             kind = TicketKind(spec.get("kind", "fault"))
             key = f"given-{uuid.uuid4().hex}"
             origin = Origin(channel="phone", sender_id=key, transcript=[])
