@@ -1069,7 +1069,9 @@ def _device_not_named(said: str, dispatcher: CollectingDispatcher, tracker: Trac
     counts = failed_again(tracker, "device")
     if not gives_up(counts["device"]):
         label = FIELD_LABELS["device"]
-        dispatcher.utter_message(text=say("intake_not_a_value", value=said[:30], label=label))
+        # 「冇得问题，提交」: the caller thinks all is given; say what is still missing
+        missing = say("intake_still_missing", label=label) if only_agrees(said) else None
+        dispatcher.utter_message(text=missing or say("intake_not_a_value", value=said[:30], label=label))
         return [SlotSet("device", None), SlotSet("failed_attempts", counts)]
     # 「对」「提交」 to the device question agree to something else: no device
     device = NOT_GIVEN if says_unknown(said) or only_agrees(said) else strip_around(said)[:30] or NOT_GIVEN

@@ -104,7 +104,7 @@ _WORD_SURNAMES = {
 # Phrases of waiting or checking, never names: 「等一下」「稍等」「我问问」「马上」.
 _NOT_A_NAME = re.compile(
     r"一下|稍等|等等|等会|^等下$|^等我|^马上$|^开始|^可以|^提交|^确认|^没错|问问|看看|找找|回头|派人|派个|^赶紧|^赶快"
-    r"|^快点|^尽快|都(?:报|修)"
+    r"|^快点|^尽快|都(?:报|修)|跳过|略过|空着|先空|留空|不填|不留"
 )
 
 
@@ -232,7 +232,7 @@ _SELF_NAMED = re.compile(
 
 
 _SURNAME_THEN_NAME = re.compile(
-    rf"(?:我|俺|额)姓([{HAN}])[，,\s]*(\1[{HAN}]{{1,2}})(?=[，,。；;！!？?\s]|电话|手机|$)"
+    rf"(?:我|俺|额|的|^|[，,\s])(?:免贵)?姓([{HAN}])(?:叫|名叫)?[，,\s]*(\1[{HAN}]{{1,2}})(?=[，,。；;！!？?\s]|电话|手机|$)"
 )
 
 
@@ -267,7 +267,10 @@ def person(text: str) -> str | None:
     value = re.sub(r"^(?:联系人|姓名|名字)(?:是|叫|写)?", "", value)
     # 「助理仝晓东」「进修生马丽」: who they are before the name is not the name
     value = re.sub(rf"^{_ROLE_BEFORE_NAME}(?=[{HAN}]{{2}})", "", value)
-    value = re.sub(r"^(?:免贵)?姓", "", value) if len(value) <= 3 else value
+    # 「姓熊 熊卫东」「免贵姓熊 叫熊卫东」: the surname, then the whole name
+    value = re.sub(rf"^(?:我)?(?:免贵)?姓([{HAN}])(?:叫|名叫|全名)?(?=\1[{HAN}])", "", value)
+    value = re.sub(r"^免贵(?=姓)", "", value)
+    value = re.sub(r"^姓", "", value) if len(value) <= 3 else value
     match = _PERSON.match(value)
     if not match:
         return None

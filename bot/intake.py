@@ -66,7 +66,9 @@ DIGRESSIONS = frozenset(
     }
 )
 
-CHINESE_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
+# Digits as said one by one: 幺 and 两 on the phone, and the radio way (洞 0, 拐 7, 勾 9) some callers keep.
+SPOKEN_DIGITS = "零〇一幺二两三四五六七八九洞拐勾"
+CHINESE_DIGITS = str.maketrans(SPOKEN_DIGITS, "0011223456789079")
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 _COUNTRY_CODE = re.compile(r"(?:\+|00)?86(?=1[3-9]\d{9}(?!\d))")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
@@ -165,6 +167,8 @@ _YES = (
     r"对|对的|对对|对对对|是|是的|是滴|是嘞|系|係|系嘅|係嘅|嗯+|嗯呐|嗯哪|好|好的|好滴|好嘞|行|行嘞|中|成|可以|得嘞"
     r"|没错|没毛病|没问题|没得问题|莫得问题|冇问题|冇問題|冇错|冇錯|无错|无问题|对头|要得|啱|啱喇|啱啱|啱嘅|妥了"
     r"|ok|OK|yes|对着哩|对着呢|dui|shi ?de|确认|就这样|就这些|就这"
+    # 「这样就可以」「就这么着」(北方话), 「冇得问题」(西南官话), 「没得事」
+    r"|这样就(?:可以|行|好)|这样(?:可以|行)|就这么着|就这么办|这么着|冇得问题|没得事|木问题|没啥问题|都对"
 )
 _SUBMIT_WORDS = r"提交|交上去|交咗佢?|报上去|递交"
 _AGREEMENT = (
@@ -186,7 +190,7 @@ def find_ticket_number(text: str) -> str | None:
     return numbers[0] if numbers else None
 
 
-_READ_OUT = re.compile("[零〇一幺二两三四五六七八九]{4,}")
+_READ_OUT = re.compile(f"[{SPOKEN_DIGITS}]{{4,}}")
 
 
 def find_ticket_numbers(text: str) -> list[str]:

@@ -24,6 +24,7 @@ from bot.intake import (
     CONTACT_QUESTIONS,
     DIGRESSIONS,
     MODEL_CODE,
+    SPOKEN_DIGITS,
     Message,
     catalogue_device,
     device_mentions,
@@ -37,7 +38,7 @@ from bot.intake import (
     only_agrees,
     with_model_said,
 )
-from bot.nlu.colloquial import corrected_typos
+from bot.nlu.colloquial import corrected_typos, spelled_codes
 from bot.replies import NOT_GIVEN
 from bot.triage import TriageRules
 
@@ -286,7 +287,9 @@ _SKIP = re.compile(
     r"|直接派|先派人|派人来|直接来人|别问了|提交吧?|就这样吧?|先这样|就这些"
 )
 _LEAVE = re.compile(
-    r"(?:不|没)(?:是|要|想|用)?(?:报修|报|修)(?:了)?[，,\s]*(?:我)?(?:就|只是|只)?(?:想)?(?:问问|问一下|咨询|问个)"
+    r"(?:不|没)(?:是|要|想|用)?(?:报修|报|修)(?:了)?[，,\s]*"
+    r"(?:(?:也)?(?:不用|不要|别|不)(?:登记|填|记)(?:了)?[，,\s]*)?"  # 「先不报修，也不用登记，我就问问」
+    r"(?:我)?(?:就|只是|只)?(?:想)?(?:问问|问一下|咨询|问个)"
     # 「我问问主任再说」: someone else is asked, not the hotline
     r"(?!主任|领导|科长|院长|护士长|老师|同事|上面|上级|别人|他们|她|他|设备科)"
 )
@@ -485,16 +488,18 @@ def _interpret(
 # next (「…检验科我是蒲建军电话是幺三九…序列号是MS25041128…地址是…」).
 _SPOKEN_CUES = re.compile(
     r"(?<=[^，,。；;\s])(?=我是|我叫|我姓|俺叫|俺是|(?:联系|手机|电话)(?:号码?)?是|序列号是|编号是|地址是|地址在|科室是|医院是"
-    r"|我们(?:那|这|的)(?:个|台)|(?:不用|不要|别)(?:排查|试)|影响是)"
+    r"|我们(?:科|室|这边)?(?:那|这|的)(?:个|台)|(?:不用|不要|别|甭)(?:跟我)?(?:排查|试|远程)|远程(?:排查|指导)?(?:就|也)?(?:不|甭|别)|影响是"
+    # 「…我电话幺五九…」「…序列号RB2508…」「…型号是RB-660…」: a field's name before its value, without 是
+    rf"|(?:我的?)?(?:手机|电话)(?:号码?|号)?(?=[0-9{SPOKEN_DIGITS}])|序列号(?=[A-Za-z0-9])|型号(?:是)?(?=[A-Za-z])|地址(?!是|在)"
+    # 「…进不去急诊凝血都测不了…」「…卡到起门诊病人等了一路」: who is waiting, the impact
+    r"|(?<=的)姓(?=[\u4e00-\u9fff]{2})|(?<!门诊)(?<!急诊)(?<!病房)(?<![个位名些的几多])(?:门诊|急诊|病房|病人|患者)[^科室楼部区，,。\s]{0,4}(?:都|全|在|等|也|那边|排|催))"
 )
-_SPOKEN_DIGITS_END = re.compile(
-    r"(?<=[0-9零〇一幺二两三四五六七八九]{7})(?=[^0-9零〇一幺二两三四五六七八九，,。；;\s转分])"
-)
+_SPOKEN_DIGITS_END = re.compile(rf"(?<=[0-9{SPOKEN_DIGITS}]{{7}})(?=[^0-9{SPOKEN_DIGITS}，,。；;\s转分])")
 
 
 # A part of a report that says another field (「电话是幺三九…」「地址是…」), whatever its value reads like.
 _FIELD_CUE = re.compile(
-    r"^\s*(?:我是|我叫|我姓|(?:联系|手机|电话)(?:号码?)?是|联系人|电话|手机|序列号|编号是|地址|地方(?:是|在))"
+    r"^\s*(?:我是|我叫|我姓|(?:联系|手机|电话)(?:号码?)?是|联系人|电话|手机|序列号|编号是|型号|地址|地方(?:是|在))"
 )
 
 
@@ -536,7 +541,7 @@ def _fault_said_again(text: str, state: IntakeState, catalogue: Catalogue) -> Co
 # 「手机后四位是1947」: the end of the phone given, said again.
 _LAST_DIGITS = re.compile(
     r"(?:手机|电话|号码|手机号|电话号)?(?:的)?最?后(?:四|4|三|3|两|2|五|5|一|1)位(?:数)?(?:是|应该是|改成|改为|为|写成)?"
-    r"[：:\s]*([0-9零〇一幺二两三四五六七八九]{1,5})(?![0-9])"
+    rf"[：:\s]*([0-9{SPOKEN_DIGITS}]{{1,5}})(?![0-9])"
 )
 
 
@@ -669,7 +674,7 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
 
 
 _IN_NUMBERS = "0123456789-－"  # 「0416 - 318 7620」: one number
-_SPOKEN_GROUP = "[零〇一幺二两三四五六七八九]{3,}"
+_SPOKEN_GROUP = f"[{SPOKEN_DIGITS}]{{3,}}"
 
 
 # 「1、」「2.」「（3）」「一、」「①」 before the parts of a report written as a list, and 「- 」「• 」
@@ -757,7 +762,7 @@ def read_fields(
 def _as_read(message: Message) -> Message:
     """The message with its typos corrected, list markers dropped, each field's name followed by a colon
     whatever the caller typed after it, and a long transcript's pauses as commas."""
-    text = _MARKER_IN_LINE.sub("，", corrected_typos(message.text.strip()))
+    text = _MARKER_IN_LINE.sub("，", spelled_codes(corrected_typos(message.text.strip())))
     spoken = _punctuated(_LABEL_SEPARATOR.sub(r"\1\2：", _LIST_MARKER.sub("", text)))
     return Message(spoken, message.intent, message.entities)
 
@@ -775,6 +780,12 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         state.requested == "fault_description" and not any(state.values.get(f) for f in _CALLER_FIELDS)
     )
     _read_report(message, state, catalogue, rules, found, starting=starting, labelled=len(labelled))
+    device = found.get("device")
+    if device and MODEL_CODE.fullmatch(str(device.value or "")):
+        # 「…那个血球仪啊 型号是RB-660…」: a model the catalogue does not know, with the type said apart
+        named = catalogue.device_in_text(MODEL_CODE.sub(" ", text))
+        if named and not re.search(r"\d", named):
+            found["device"] = Command(device.do, "device", f"{named} {device.value}")
     impact = rules.impact_of(text)
     known = rules.impact_of(state.values.get("clinical_impact"))
     changes_urgency = bool(impact and known and impact.urgent != known.urgent)
@@ -845,9 +856,13 @@ def _impact_clauses(text: str, given: list[str], rules: TriageRules) -> list[str
         for part in re.split(r"[，,；;。！!\s]+", text)
         if part
         and rules.impact_of(part)
-        and not fields.says_a_fault(part)
+        and (not fields.says_a_fault(part) or _CLINIC_FIRST.match(part))
         and not any(part in value or value in part for value in given)
     ]
+
+
+# 「急诊凝血都测不了」「门诊的生化全停了」: what the clinic cannot do, said with a fault word, is the impact.
+_CLINIC_FIRST = re.compile(r"(?:门诊|急诊|病房|住院部?|手术室?|ICU|儿科|体检)(?!科|室|楼|检验)")
 
 
 def _leave_out_of_fault(found: dict[str, Command], said: list[str], catalogue: Catalogue) -> None:

@@ -99,6 +99,13 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         ("是黄 草头黄 不是三横一竖那个王 黄秀清", "黄秀清"),
         ("张 弓长张", "张"),
         ("李 红梅", "李红梅"),
+        # the surname first, then the whole name; 免贵 before a surname of two
+        ("姓谭 谭晓光", "谭晓光"),
+        ("免贵姓谭叫谭晓光", "谭晓光"),
+        ("免贵姓司马", "司马"),
+        # what to do next is no name
+        ("先跳过", None),
+        ("这个先空着", None),
     ],
 )
 def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:

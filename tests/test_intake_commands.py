@@ -206,6 +206,7 @@ def _command(row):
         ("找不到铭牌", "serial_number", "skip"),
         ("不用，我不报修，我就问问试剂开瓶以后能放多久", "guide_accepted", "leave"),
         ("不报修，就问一下保修多久", "hospital", "leave"),
+        ("暂时不报修 也不要登记 我只是想问问电极多久换一次", "guide_accepted", "leave"),
         ("zhuanrengong", "contact_phone", "hand_off"),
         ("我要跟真人说话", "hospital", "hand_off"),
         ("算了不报了", "hospital", "cancel"),
@@ -621,6 +622,25 @@ def test_corrections_in_the_callers_words_change_only_that_field(
                 "site_address": "荆州市沙市区北京路20号",
                 "clinical_impact": "影响挺大，急诊生化停了",
                 "fault_description": "反应盘不转",
+            },
+        ),
+        # a call transcribed without punctuation: letters spelt, digits the radio way (洞 拐 勾), the surname
+        # before the name, the phone and serial without 是, a type said apart from a model the catalogue does
+        # not know, who is waiting said with a fault word, and a refused check after the street
+        (
+            "喂是售后吗我这边是邢台市桥东区清风医院化验室的姓桑桑玉洁我们那个血球仪型号是G Q三洞洞"
+            "序列号G Q两四勾拐洞幺三六开机就报负压异常急诊血常规都出不来了"
+            "我电话幺五拐洞三幺九勾八二洞地址桥东区新华路十八号"
+            "甭远程了快来人",
+            {
+                "hospital": "邢台市桥东区清风医院",
+                "department": "化验室",
+                "contact_person": "桑玉洁",
+                "contact_phone": "15703199820",
+                "serial_number": "GQ24970136",
+                "device": "全自动血细胞分析仪 GQ-300",
+                "site_address": "桥东区新华路十八号",
+                "clinical_impact": "急诊血常规都出不来了",
             },
         ),
     ],

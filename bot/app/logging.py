@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import environment
+from bot.intake import SPOKEN_DIGITS
 
 # The slot and the entity that hold a person's name (bot/domain/core.yml).
 NAME_SLOTS = ("contact_person",)
@@ -54,7 +55,7 @@ PHONE = re.compile(
     + _EDGE_AFTER
 )
 # A mobile said in Chinese numerals (a voice transcript: 一三九一二三四五六七八, 幺三九…).
-_NUMERAL = "零〇一幺二两三四五六七八九"
+_NUMERAL = SPOKEN_DIGITS
 SPOKEN_PHONE = re.compile(
     rf"(?<![{_NUMERAL}])[一幺][三四五六七八九](?:[\s,，、]?[{_NUMERAL}]){{9}}(?![{_NUMERAL}])"
 )

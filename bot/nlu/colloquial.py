@@ -9,15 +9,23 @@ from pathlib import Path
 
 import yaml
 
-from bot.intake import CHINESE_DIGITS
+from bot.intake import CHINESE_DIGITS, SPOKEN_DIGITS
 
 LEXICON = Path(__file__).with_name("colloquial.yml")
 _LATIN_RUN = re.compile(r"[a-z]+(?:\s+[a-z]+)*")
 # A number read out digit by digit (「SR 二零二六一二零六零零三三」, a phone): six digits or more, as figures.
-_SPOKEN_NUMBER = re.compile(r"[零〇一幺二两三四五六七八九]{6,}")
+_SPOKEN_NUMBER = re.compile(f"[{SPOKEN_DIGITS}]{{6,}}")
 # A phone read out in groups (「一五八 八五五零 六七二一」), as a voice transcript or a caller writes it.
-_SPOKEN_GROUPS = re.compile(r"[零〇一幺二两三四五六七八九]{3,4}(?:\s+[零〇一幺二两三四五六七八九]{3,4}){1,3}")
+_SPOKEN_GROUPS = re.compile(rf"[{SPOKEN_DIGITS}]{{3,4}}(?:\s+[{SPOKEN_DIGITS}]{{3,4}}){{1,3}}")
 _PHONE_DIGITS = 7
+# A code read out: letters one by one (「C F」「h x」) and digits said (「二三幺幺洞七四两」「八百」), or
+# letters and digits each spaced (「h x 2 4 0 6」). Letters typed together before typed digits are left as
+# typed.
+_SPELLED_CODE = re.compile(
+    rf"(?<![A-Za-z])(?P<letters>[A-Za-z](?:\s[A-Za-z]){{1,3}}|[A-Za-z]{{1,4}})\s?"
+    rf"(?P<digits>[{SPOKEN_DIGITS}0-9](?:\s?[{SPOKEN_DIGITS}])+|[0-9](?:\s[0-9])+|[一二两三四五六七八九][百千](?![{SPOKEN_DIGITS}十]))"
+)
+_ROUND = {"百": "00", "千": "000"}
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +71,25 @@ def _spoken_groups(match: re.Match[str]) -> str:
     return said.translate(CHINESE_DIGITS) if len(digits) >= _PHONE_DIGITS else said
 
 
+def spelled_codes(text: str) -> str:
+    """Codes read out as written: 「C F二三幺幺洞七四两」 → 「CF23110742」; a short one is a model,
+    written the catalogue's way: 「R B六六零」 → 「RB-660」, 「C F八百」 → 「CF-800」."""
+
+    def written(match: re.Match[str]) -> str:
+        letters, said = (
+            re.sub(r"\s", "", match.group("letters")).upper(),
+            re.sub(r"\s", "", match.group("digits")),
+        )
+        if not (" " in match.group("letters") or re.search(f"[{SPOKEN_DIGITS}]", said)):
+            return match.group(0)  # 「KR800」: as typed
+        if said[-1] in _ROUND:
+            return f"{letters}-{said[0].translate(CHINESE_DIGITS)}{_ROUND[said[-1]]}"
+        digits = said.translate(CHINESE_DIGITS)
+        return f"{letters}-{digits}" if len(digits) <= 4 else f"{letters}{digits}"
+
+    return _SPELLED_CODE.sub(written, text)
+
+
 def standard_words(text: str, whole_message: bool = True) -> str:
     """Lower-case text with pinyin runs and dialect words replaced; whole-message slang (「88」「中」) only
     when `whole_message`, since inside a longer text those are digits or other words."""
@@ -71,6 +98,7 @@ def standard_words(text: str, whole_message: bool = True) -> str:
     stripped = text.strip(" 。.!！~～，,？?")
     if whole_message and stripped in whole:
         return whole[stripped]
+    text = spelled_codes(text)
     text = _SPOKEN_GROUPS.sub(_spoken_groups, text)
     text = _SPOKEN_NUMBER.sub(lambda m: m.group(0).translate(CHINESE_DIGITS), text)
     text = _LATIN_RUN.sub(lambda m: _pinyin_run(m.group(0), pinyin), text)

@@ -23,8 +23,9 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import fields
-from bot.intake import find_ticket_number
+from bot.intake import find_ticket_number, normalise_phone, normalise_serial
 from bot.intake_commands import LABELS
+from bot.nlu.colloquial import spelled_codes
 from bot.nlu.rule_component import RuleComponent, decide_intent
 
 REPORT_INTENT = "report_fault"
@@ -93,10 +94,15 @@ _TICKET_OF_BEFORE = re.compile(r"单号|工单|单子|那张单|那个单")
 
 def _read_by_the_intake(text: str) -> set[str]:
     """The hospital and department the intake's own readers find where the entity extractors found none
-    (「随州市曾都区编钟医院检验科 尿沉渣UA-720 …」), and the fault's words (「…石墨管一加热就报错E-41 血铅做
-    不了 有二十来个小孩的样本在等着」: where, which device and what is wrong is a report)."""
+    (「随州市曾都区编钟医院检验科 尿沉渣UA-720 …」), phones and serials, and the fault's words
+    (「…石墨管一加热就报错E-41 血铅做不了 有二十来个小孩的样本在等着」: where, which device and what is
+    wrong is a report)."""
     found = {"hospital"} if fields.hospital(text) else set()
     found |= {"fault"} if fields.says_a_fault(text) else set()
+    # a phone or a serial read out (「手机号幺三六洞…」「序列号C F二三幺幺…」), which no extractor tags
+    spoken = spelled_codes(text)
+    found |= {"phone"} if normalise_phone(spoken) else set()
+    found |= {"serial_number"} if normalise_serial(spoken) else set()
     return found | ({"department"} if fields.department_in(text) else set())
 
 

@@ -212,6 +212,12 @@ async def test_a_yes_to_a_field_question_says_what_is_missing(database, dispatch
     assert slots["site_address"] is None and "还差地址没有登记" in texts(dispatcher)
 
 
+async def test_a_yes_to_the_device_question_says_the_device_is_missing(database, dispatcher, domain) -> None:
+    slots = await validate(dispatcher, domain, "莫得问题 这样就行 提交嘛", "affirm", "device")
+    assert slots["device"] is None and "还差设备没有登记" in texts(dispatcher)
+    assert "没法记作" not in texts(dispatcher)
+
+
 @pytest.mark.parametrize("reply", ["对 提交", "没问题 提交吧", "对的，就这样"])
 async def test_submit_said_to_a_field_question_leaves_that_field_open(
     database, dispatcher, domain, reply

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.colloquial import standard_words
+from bot.nlu.colloquial import spelled_codes, standard_words
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,22 @@ def test_codes_and_ordinary_text_are_left_alone(text: str) -> None:
 def test_slang_for_a_whole_message_is_not_replaced_inside_a_longer_one() -> None:
     assert standard_words("中", whole_message=False) == "中"
     assert standard_words("房间88号", whole_message=True) == "房间88号"
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        # letters spelt one by one, digits said (洞 0, 拐 7, 幺 1, 两 2): a serial, or a short model
+        ("机器号是M K 幺拐洞两 三五八勾", "机器号是MK17023589"),
+        ("型号D X两百的那台", "型号DX-200的那台"),
+        ("编号p w 2 3 1 2 0 5 8 6", "编号PW23120586"),
+        ("就是那台GX三三洞", "就是那台GX-330"),
+    ],
+)
+def test_codes_read_out_are_written_as_codes(said: str, written: str) -> None:
+    assert spelled_codes(said) == written
+
+
+@pytest.mark.parametrize("text", ["ICU的血气", "B超二楼", "KR800 13912345678", "CCU三床的病人"])
+def test_letters_in_ordinary_speech_are_no_code(text: str) -> None:
+    assert spelled_codes(text) == text

@@ -108,3 +108,15 @@ def test_where_which_device_and_what_is_wrong_are_a_report() -> None:
     assert not gives_a_whole_report(
         "衡阳市雁峰区南岳医院新生儿科检验室的血气分析仪", _entities("device"), INFORM_FIRST
     )
+
+
+def test_a_phone_and_a_serial_read_out_count_as_details() -> None:
+    # a call transcribed without punctuation: the extractors tag nothing that is read out digit by digit
+    text = (
+        "喂是售后吧我这儿是保定市竞秀区莲池医院化验室的我们那个尿机序列号U A两洞幺拐洞三勾八"
+        "开机就报传感器故障我手机幺八六洞三一二七五拐九"
+    )
+    assert gives_a_whole_report(text, [], INFORM_FIRST)
+    assert not gives_a_whole_report(
+        "我手机幺八六洞三一二七五拐九 序列号U A两洞幺拐洞三勾八", [], INFORM_FIRST
+    )
