@@ -64,7 +64,9 @@ _PLACE_IN_NAME = re.compile(
 _STREET_HINT = re.compile(r"[镇乡村路街道巷号楼栋层幢弄]|大道|园区|校区|院区|分院")
 # 组 after two characters at least (「检验科免疫组」「生化组」, not 「这组」).
 _DEPARTMENT_SUFFIX = (
-    r"(?:科|室|中心|病区|病房|门诊|实验室|化验室|检验室|ICU|icu|检验部|急诊部|(?<=[\u4e00-\u9fff]{2})组)"
+    r"(?:科|室|中心|病区|病房|门诊|实验室|化验室|检验室|ICU|icu|检验部|急诊部|(?<=[\u4e00-\u9fff]{2})组"
+    # 「急诊检验」「门诊化验」: the lab of a clinic, as its staff call it
+    r"|(?<=急诊|门诊|住院|病房|体检)(?:检验|化验)(?![科室组部中所]))"
 )
 _DEPARTMENT = re.compile(rf"^[{HAN}A-Za-z]{{1,10}}?{_DEPARTMENT_SUFFIX}$")
 _HOSPITAL_WORD = (
@@ -81,7 +83,8 @@ _TITLE = r"(?:老师|主任|医生|护士长|护士|大夫|技师|师傅|工程�
 # Up to five characters: 「乌云其其格」「阿依古丽」 (Mongolian, Uyghur and Tibetan names are longer).
 _ROLE_BEFORE_NAME = (
     r"(?:(?:主任|科长|护士长)?(?:助理|秘书|干事|技术员|检验师|医师|护师|实习生|进修生|规培生)"
-    r"|(?:我的?|我们(?:科)?的?)?同事)"  # 「换成我同事陈丽芳」
+    r"|(?:我的?|我们(?:科)?的?)?同事"  # 「换成我同事陈丽芳」
+    r"|(?:我们(?:科|组|室|班)?的?)?(?:主任|科长|护士长|组长|班长|主管|老师))"  # 「写我们组长吴春梅」
 )
 # A transliterated name keeps its middle dot: 「阿依古丽·买买提」.
 DOTTED_NAME = rf"[{HAN}]{{1,6}}[·・•][{HAN}]{{1,8}}"
@@ -159,7 +162,11 @@ def hospital(text: str) -> str | None:
         prefix = _PLACE_WORD.search(before)
     name = strip_around(name)
     # 「我这里是绵阳市…保健院」: who is speaking, before the name
-    spoken = re.match(r"^.{0,8}?(?:(?:这里|这边|我们|我|单位|俺们?|阿拉|我伲)是|(?:我哋|我)系)", name)
+    # 「联系人是开封市…医院急诊科孟凡」: a field's name, before the hospital said as part of its value
+    spoken = re.match(
+        r"^.{0,8}?(?:(?:这里|这边|我们|我|单位|俺们?|阿拉|我伲|联系人|报修人|电话|手机|地址)是|(?:我哋|我)系)",
+        name,
+    )
     if spoken and len(name) - spoken.end() >= 3:
         name = name[spoken.end() :]
     # 「我们泉州市…医院」「我院…」「咱们这边…医院」: whose hospital it is, not part of its name
@@ -185,6 +192,10 @@ def department(text: str) -> str | None:
     value = re.sub(r"^(?:科室|部门)(?:是|在)?", "", value)
     if _OURS.match(value):
         return None  # 「我们科」 says whose, not which
+    # 「我们七院检验科」「咱医院检验科」: whose it is, then which
+    value = re.sub(
+        rf"^(?:{_WE}?[一二三四五六七八九十]{{1,3}}院|{_WE}(?:医院|院)?)的?(?=[{HAN}]{{2}})", "", value
+    )
     if _DEPARTMENT.match(value) and not _HOSPITAL_WORD_RE.search(value):
         return value
     return None
@@ -197,6 +208,7 @@ _DEPARTMENT_IN = re.compile(
     rf"[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?:[{HAN}]{{1,4}}?(?:室|科|中心))?(?!医院|卫生院)"
 )
 _OURS = re.compile(r"^(?:我们|咱们|俺们|我|咱|俺|本|这个|那个)(?:科|室|科室)$")
+_WE = "(?:我们|咱们|俺们|咱|俺)"
 _NOT_IN_DEPARTMENTS = re.compile(r"[的了台个在这那有是不机仪器]")
 _OPENING = re.compile(r"(?:你好|您好|喂|嗯|那个)*[，,]?")
 _PAUSE = re.compile(
@@ -226,7 +238,8 @@ def department_in(text: str) -> str | None:
 # A caller who says who they are in a report: 「我是…检验科的刘燕，」「我叫王敏」「联系人马晓东」「同事郑阳」.
 # A title said before the name is part of who they are, not the name: 「我是…检验科主任邵志刚」.
 _SELF_NAMED = re.compile(
-    rf"(?:我是|我叫|俺是|俺叫|咱叫|额是|额叫|他叫|她叫|联系人是?|找|同事)(?:[^，,。；;！!？?\s]{{0,30}}(?:的|{_TITLE}))?({DOTTED_NAME}|[{HAN}]{{2,5}}?)"
+    rf"(?:我是|我叫|俺是|俺叫|咱叫|额是|额叫|他叫|她叫|联系人是?|找|同事)"
+    rf"(?:[^，,。；;！!？?\s]{{0,30}}(?:的|{_TITLE}|(?<=医院)[{HAN}]{{1,6}}?[科室组]))?({DOTTED_NAME}|[{HAN}]{{2,5}}?)"
     rf"(?=[，,。；;！!？?\s]|电话|手机|$)"
 )
 

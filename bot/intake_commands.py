@@ -250,7 +250,7 @@ _PARTICLE = r"(?:[哈啊呀吧](?=[，,：:\s]))?"
 # none).
 _CORRECTION = re.compile(
     rf"(?:^|[，,。；;\s]|(?<=不对)|(?<=错了)|(?<=前面)|(?<=刚才)|(?<=对了)|(?<=[哦噢哎呃啊])"
-    rf"|(?<=不过)|(?<=但是)|(?<=只是)|(?<=就是))(?:那个|把)?({_LABEL})"
+    rf"|(?<=不过)|(?<=但是)|(?<=只是)|(?<=就是)|(?<=哎呀)|(?<=哎哟)|(?<=妈呀))(?:那个|把)?({_LABEL})"
     rf"(?:名称|名字|门牌号?|号)?(?:的)?\s*(?:那里|那儿|这里|那块|这块|那个)?\s*(?:也|都)?"
     rf"({_CHANGE}(?:{_PARTICLE}[，,：:\s]*(?:其实是|应该是|是|改成|为))?)?{_PARTICLE}[，,：:\s]*(.*)$",
     re.IGNORECASE,
@@ -393,6 +393,8 @@ def _interpret(
         agrees = _AGREE_WORDS.search(rest) or _NO_PROBLEM.search(rest) or "提交" in text
         confirms = bool(agrees) and not _HOLD_ON.search(rest)
         return [Command(Do.RESTORE), *([Command(Do.CONFIRM)] if confirms else [])]
+    if _RESTORE.search(text) and _UNCHANGED.search(text):
+        return []  # 「还是要报的，刚才那些信息都不变」 once restored: nothing in the registration to change
     wants_engineer = bool(_SENDS_ENGINEER.search(text))
     if (
         state.requested == "serial_number"
@@ -444,6 +446,9 @@ def _interpret(
             said = _impact_said(text, [str(street.value)], rules)
             if said:
                 found.append(Command(impact.do, "clinical_impact", said))
+    alarm = None if message.intent in DIGRESSIONS else _another_alarm_said(text, state)
+    if alarm and "fault_description" not in {c.field for c in found}:
+        found.append(alarm)
     serial_character = _serial_character_said(text, state)
     if serial_character:
         found = [c for c in found if c.field not in ("serial_number", "contact_phone")] + [serial_character]
@@ -544,6 +549,10 @@ _LAST_DIGITS = re.compile(
     rf"[：:\s]*([0-9{SPOKEN_DIGITS}]{{1,5}})(?![0-9])"
 )
 
+# 「刚才那些信息都不变」「其他照旧」: the registration as it was.
+_UNCHANGED = re.compile(
+    r"(?:信息|那些|刚才的?|其他|其它|别的)(?:的)?(?:都|全|也)?(?:不变|没变|照旧|一样|不用改|不改)"
+)
 
 _COUNTS = str.maketrans("一两二三四五", "122345")
 
@@ -586,6 +595,26 @@ def _index_said(position: str, length: int) -> int | None:
     else:
         index = length - 1  # 最后, 末位, 后面那个
     return index if 0 <= index < length else None
+
+
+# 「刚刚又跳了个报警，说是洗涤液压力低」「还弹了一个提示 写着试剂仓温度高」: another alarm, told in words.
+_ANOTHER_ALARM = re.compile(
+    r"(?:又|还|另外|再|也)(?:跳|报|出|弹|显示|提示)(?:了)?(?:个|一个|一条)?(?:报警|警报|提示|错误?|故障)?"
+    r"(?:[，,\s]*(?:说是|显示|提示|写着|内容是|是))?[，,：:\s]*"
+)
+
+
+def _another_alarm_said(text: str, state: IntakeState) -> Command | None:
+    """The fault registered with the other alarm the caller tells of added (codes: `_new_alarm`)."""
+    known = str(state.values.get("fault_description") or "")
+    match = _ANOTHER_ALARM.search(text)
+    if not match or known in ("", NOT_GIVEN) or re.search(fields.ALARM_CODE, text):
+        return None
+    said = re.split(r"[，,。；;！!？?]", _WRITE_IT_DOWN.sub("", text[match.end() :]))[0]
+    said = fields.strip_around(said)
+    if len(re.findall(r"[\u4e00-\u9fff]", said)) < 2 or said in known:
+        return None
+    return Command(Do.CORRECT, "fault_description", f"{known}；又报{said}")
 
 
 def _serial_character_said(text: str, state: IntakeState) -> Command | None:
@@ -1241,7 +1270,10 @@ def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
     if target == "contact_person":
         # 「报修人: 郎玉洁 13900053947」「联系人是我 宓秀云 电话一八六…」: the phone is read apart
         raw = re.split(rf"电话|手机|座机|号码|{_SPOKEN_GROUP}", raw)[0]
+        raw = re.sub(r"[，,\s]*(?:她|他|我|你)?(?:的)?$", "", raw)  # 「…吴春梅，她电话…」
         raw = re.sub(r"[\d\-－\s]{7,}", " ", raw).strip()
+        # 「联系人别写我，写我们组长吴春梅」: who it is not, then who it is
+        raw = re.sub(r"^(?:别|不要|不用|甭)(?:写|填|留)(?:我|我的)?[，,\s]*(?:写|填|留)?(?:成|上)?", "", raw)
         # 「联系人就是我本人，仉永强」: the caller, then their name
         raw = re.sub(r"^(?:就)?(?:是)?我(?:自己|本人)?(?:啊|呀)?[，,：:\s]+(?=\S)", "", raw)
         # 「联系人写我们科主任吧 他叫罗布」: the name said inside the correction

@@ -28,6 +28,8 @@ from bot import fields
         ("俺们鹤壁市淇滨康宁医院", "鹤壁市淇滨康宁医院"),
         ("我们医院叫周口市川汇同心医院", "周口市川汇同心医院"),
         ("额们这达榆林市榆阳区塞上医院", "榆林市榆阳区塞上医院"),
+        # a field's name before the hospital said as part of the contact
+        ("联系人是晋城市城区泽州医院输血科郝丽君", "晋城市城区泽州医院"),
         ("我们医院", None),
         ("赵红梅 18837056789", None),
         ("检验科", None),
@@ -335,6 +337,8 @@ def test_asking_to_be_walked_through_is_no_part_of_the_fault(text: str, fault: s
         ("俺叫于洪亮 电话幺三九", "于洪亮"),
         ("我姓郝 郝建波 电话是一三七", "郝建波"),
         ("我是衢州市柯城医院检验科主任邵志刚，电话13900351386", "邵志刚"),
+        # the contact's hospital and department said before the name, without 的
+        ("联系人是晋城市城区泽州医院输血科郝丽君 手机13900026411", "郝丽君"),
     ],
 )
 def test_the_name_a_caller_gives_inside_a_report(text: str, name: str) -> None:
@@ -368,6 +372,11 @@ def test_a_corrected_address_keeps_what_was_not_corrected(current: str, said: st
         ("延安市宝塔山医院儿科化验室 额是化验室的惠小丽", "儿科化验室"),
         ("许昌市中心医院检验科的刘燕", "检验科"),
         ("我们急诊化验室的KR-800", "急诊化验室"),
+        # the lab of a clinic as its staff call it, and the whole name where it has one
+        ("运城市盐湖区河东医院 门诊化验 尿机卡纸", "门诊化验"),
+        ("运城市盐湖区河东医院急诊检验科的", "急诊检验科"),
+        # whose it is, before which: the city's short name for the hospital is no part of the department
+        ("我们三院输血科的血型仪坏了", "输血科"),
     ],
 )
 def test_the_department_named_in_passing_is_the_whole_name(text: str, wanted: str) -> None:

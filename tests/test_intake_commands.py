@@ -251,6 +251,12 @@ def test_nothing_to_restore_without_a_cancelled_registration(catalogue, rules) -
     assert ("restore", None, None) not in commands("我没说取消", None, catalogue, rules)
 
 
+def test_the_words_that_restored_a_registration_change_none_of_it(catalogue, rules) -> None:
+    # read again by the form once the registration is back: its fault is not replaced by them
+    said = "等等 科长说机器还是报错 还是得报 其他照旧 你继续弄"
+    assert commands(said, READBACK, catalogue, rules, values=FULL) == []
+
+
 def test_a_labelled_report_is_taken_in_one_pass(catalogue, rules) -> None:
     text = (
         "报修：医院 新乡市仁济医院，科室 生化室，联系人 孙志强，电话 13782512345，设备 HX-680 生化分析仪，"
@@ -589,6 +595,16 @@ def test_a_serial_read_out_in_chinese_digits_is_a_serial(catalogue, rules) -> No
         ("地址门牌错了 应该是11号", READBACK, "site_address", "许昌市魏都区健康路11号"),
         ("科室那块记得不对，是输血科", READBACK, "department", "输血科"),
         ("故障那里说得不准，不是撞针，是加样针弯了", READBACK, "fault_description", "加样针弯了"),
+        # another alarm told in words is added to the fault, to any question
+        (
+            "哦对了 刚才屏幕上还弹了一条提示 写着清洗液不足 你一块记上",
+            READBACK,
+            "fault_description",
+            "样本针撞针了；又报清洗液不足",
+        ),
+        ("它又报了个堵孔", "contact_person", "fault_description", "样本针撞针了；又报堵孔"),
+        # a correction after an interjection of two characters
+        ("哎哟科室搞错了 是输血科", READBACK, "department", "输血科"),
     ],
 )
 def test_corrections_in_the_callers_words_change_only_that_field(
@@ -1073,6 +1089,12 @@ def test_still_wanting_it_reported_restores_a_cancelled_registration(catalogue, 
         # a surname, then the whole name; 他叫 for the contact named
         ("我姓郝 郝建波 电话是13700062958", "contact_person", {"contact_person": "郝建波"}),
         ("联系人写我们科主任吧 他叫罗布 电话还是打我这个号", READBACK, {"contact_person": "罗布"}),
+        # who the contact is not, then who it is, with a title before the name and a pronoun before the phone
+        (
+            "我是轮转的 联系人不要写我 写我们科护士长柏雪莹，她手机13800072691",
+            "contact_person",
+            {"contact_person": "柏雪莹", "contact_phone": "13800072691"},
+        ),
         # the caller as the contact, by name, with a phone read out after it (spoken digits or a label)
         (
             "联系人就是我 宓秀云 电话一八六 二二零七 四四一九",
