@@ -38,7 +38,7 @@ from bot.intake import (
     only_agrees,
     with_model_said,
 )
-from bot.nlu.colloquial import corrected_typos, spelled_codes
+from bot.nlu.colloquial import corrected_typos, spelled_codes, spoken_numbers
 from bot.replies import NOT_GIVEN
 from bot.triage import TriageRules
 
@@ -788,10 +788,33 @@ def read_fields(
     return _fields(_as_read(message), state, catalogue, rules)
 
 
+# 「…北陵医院/化验室/血气分析仪MX-21/…」「Contact: 林美玲 / 0591-…」: parts of a report apart by slashes (not
+# inside a date or between two field names: 「医院/科室：…」).
+_SLASH = re.compile(r"\s*[/／]\s*")
+
+
+def _slashes_as_pauses(text: str) -> str:
+    if len(_SLASH.findall(text)) < 2 and not re.search(r"[A-Za-z]+\s*[：:][^/\n]*\s/\s", text):
+        return text
+
+    dates = [m.span() for m in re.finditer(r"(?<!\d)(?:\d{4}[/／])?\d{1,2}[/／]\d{1,2}(?!\d)", text)]
+
+    def pause(match: re.Match[str]) -> str:
+        before, after = text[: match.start()], text[match.end() :]
+        if any(start < match.start() < end for start, end in dates):
+            return match.group(0)  # 「2026/12/07」
+        if re.search(rf"(?:{_LABEL})$", before, re.I) and re.match(rf"(?:{_LABEL})", after, re.I):
+            return match.group(0)
+        return "，"
+
+    return _SLASH.sub(pause, text)
+
+
 def _as_read(message: Message) -> Message:
     """The message with its typos corrected, list markers dropped, each field's name followed by a colon
     whatever the caller typed after it, and a long transcript's pauses as commas."""
-    text = _MARKER_IN_LINE.sub("，", spelled_codes(corrected_typos(message.text.strip())))
+    said = spoken_numbers(spelled_codes(corrected_typos(_slashes_as_pauses(message.text.strip()))))
+    text = _MARKER_IN_LINE.sub("，", said)
     spoken = _punctuated(_LABEL_SEPARATOR.sub(r"\1\2：", _LIST_MARKER.sub("", text)))
     return Message(spoken, message.intent, message.entities)
 
@@ -1293,12 +1316,21 @@ def _codes(message: Message, state: IntakeState, text: str) -> list[Command]:
     phone_asked = state.requested == "contact_phone"
     has_mobile = re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", digits_only(text))
     tagged = any(e.get("entity") == "phone" for e in message.entities)
-    if phone_asked or has_mobile or tagged or re.search(r"电话|手机|号码|座机", text):
+    if (
+        phone_asked
+        or has_mobile
+        or tagged
+        or re.search(r"电话|手机|号码|座机|Tel|Phone|Mobile|Contact", text, re.I)
+    ):
         phone = normalise_phone(text)
         # A message that is nothing but a number means "this is my phone", even where one is already known
         # (an SMS caller's own number, prefilled, then another one typed at the read-back).
         bare = re.fullmatch(r"[\d\s\-+()（）转]+", text.strip())
-        named = phone_asked or bare or re.search(r"电话|手机|号码|座机|打这个|联系我", text)
+        named = (
+            phone_asked
+            or bare
+            or re.search(r"电话|手机|号码|座机|打这个|联系我|Tel|Phone|Mobile", text, re.I)
+        )
         if phone and (named or not state.values.get("contact_phone")):
             if _SECOND_PHONE.search(text):
                 phone = _with_second_phone(state.values.get("contact_phone"), phone)

@@ -659,6 +659,28 @@ def test_corrections_in_the_callers_words_change_only_that_field(
                 "clinical_impact": "急诊血常规都出不来了",
             },
         ),
+        # parts apart by slashes, a date's slashes kept
+        (
+            "大同市平城区云冈医院/生化室/序列号KR99990744/2026/12/06起一直报反应盘温度低/房秀兰 13999064125"
+            "/大同市平城区魏都大道88号",
+            {
+                "hospital": "大同市平城区云冈医院",
+                "department": "生化室",
+                "contact_person": "房秀兰",
+                "contact_phone": "13999064125",
+                "site_address": "大同市平城区魏都大道88号",
+                "fault_description": "2026/12/06起一直报反应盘温度低",
+            },
+        ),
+        # an English label for the contact with a landline after a slash; a name before a phone read out
+        (
+            "Hospital: 漳州市芗城区丹霞医院\nContact: 庄雅琴 / 0596-2130857\nProblem: 尿机试纸条卡住",
+            {"contact_person": "庄雅琴", "contact_phone": "0596-2130857"},
+        ),
+        (
+            "(1)北海市海城区银滩医院 (2)检验科 (3)尿机卡纸 (4)韦丽春 幺三九九九洞拐幺五二八",
+            {"contact_person": "韦丽春", "contact_phone": "13999071528"},
+        ),
     ],
 )
 def test_a_whole_report_spoken_or_labelled_fills_each_field_with_its_own_words(

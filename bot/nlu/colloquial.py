@@ -90,6 +90,13 @@ def spelled_codes(text: str) -> str:
     return _SPELLED_CODE.sub(written, text)
 
 
+def spoken_numbers(text: str) -> str:
+    """Numbers read out digit by digit, alone or in groups (「一八九八五幺二七六三洞」「幺三九 四五二七
+    零八六三」), as figures."""
+    text = _SPOKEN_GROUPS.sub(_spoken_groups, text)
+    return _SPOKEN_NUMBER.sub(lambda m: m.group(0).translate(CHINESE_DIGITS), text)
+
+
 def standard_words(text: str, whole_message: bool = True) -> str:
     """Lower-case text with pinyin runs and dialect words replaced; whole-message slang (「88」「中」) only
     when `whole_message`, since inside a longer text those are digits or other words."""
@@ -98,9 +105,7 @@ def standard_words(text: str, whole_message: bool = True) -> str:
     stripped = text.strip(" 。.!！~～，,？?")
     if whole_message and stripped in whole:
         return whole[stripped]
-    text = spelled_codes(text)
-    text = _SPOKEN_GROUPS.sub(_spoken_groups, text)
-    text = _SPOKEN_NUMBER.sub(lambda m: m.group(0).translate(CHINESE_DIGITS), text)
+    text = spoken_numbers(spelled_codes(text))
     text = _LATIN_RUN.sub(lambda m: _pinyin_run(m.group(0), pinyin), text)
     for word in sorted(dialect, key=len, reverse=True):
         text = text.replace(word, dialect[word])
