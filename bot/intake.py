@@ -261,7 +261,8 @@ def catalogue_device(mentions: list[str], catalogue: Catalogue) -> str | None:
 
 # A model code as printed on a device (「KR-1500」「KR-i500」): letters, a dash, digits; serials have no dash.
 MODEL_CODE = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z]{1,4}-[A-Za-z]?\d{2,5}[A-Za-z]?(?![A-Za-z0-9]|[室号房间楼层])"
+    # 「HG-8」: one digit after two letters or more
+    r"(?<![A-Za-z0-9])(?:[A-Za-z]{2,4}-[A-Za-z]?\d{1,5}|[A-Za-z]-[A-Za-z]?\d{2,5})[A-Za-z]?(?![A-Za-z0-9]|[室号房间楼层])"
 )
 
 

@@ -497,7 +497,7 @@ _SPOKEN_CUES = re.compile(
     # 「…我电话幺五九…」「…序列号RB2508…」「…型号是RB-660…」: a field's name before its value, without 是
     rf"|(?:我的?)?(?:手机|电话)(?:号码?|号)?(?=[0-9{SPOKEN_DIGITS}])|序列号(?=[A-Za-z0-9])|型号(?:是)?(?=[A-Za-z])|地址(?!是|在)"
     # 「…进不去急诊凝血都测不了…」「…卡到起门诊病人等了一路」: who is waiting, the impact
-    r"|(?<=的)姓(?=[\u4e00-\u9fff]{2})|(?<!门诊)(?<!急诊)(?<!病房)(?<![个位名些的几多])(?:门诊|急诊|病房|病人|患者)[^科室楼部区，,。\s]{0,4}(?:都|全|在|等|也|那边|排|催))"
+    r"|(?<=的)姓(?=[\u4e00-\u9fff]{2})|(?<!门诊)(?<!急诊)(?<!病房)(?<!门诊的)(?<!急诊的)(?<!病房的)(?<![个位名些几多])(?:门诊|急诊|病房|病人|患者)[^科室楼部区，,。\s]{0,4}(?:都|全|在|等|也|那边|排|催))"
 )
 _SPOKEN_DIGITS_END = re.compile(rf"(?<=[0-9{SPOKEN_DIGITS}]{{7}})(?=[^0-9{SPOKEN_DIGITS}，,。；;\s转分])")
 
@@ -1163,7 +1163,8 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
             if more:
                 commands.append(Command(Do.CORRECT, target, f"{known}；{more}"))
             continue
-        if target != "contact_person":  # a name's 「不是…」 parts are read by fields.person
+        # a name's 「不是…」 parts are read by fields.person; an impact's (「不是很急」) are part of it
+        if target not in ("contact_person", "clinical_impact"):
             raw = re.sub(r"[，,。\s]+不是[^，,。]{1,20}$", "", raw)  # 「是哈达街41号，不是14号」
         if target == "site_address" and change:
             raw = fields.amended_address(str(state.values.get("site_address") or ""), raw)

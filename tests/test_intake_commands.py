@@ -659,6 +659,11 @@ def test_corrections_in_the_callers_words_change_only_that_field(
                 "clinical_impact": "急诊血常规都出不来了",
             },
         ),
+        # an impact whose 「不是…」 says how urgent it is keeps it
+        (
+            "医院：鹰潭市月湖区信江医院，故障：血沉仪读数不准，影响：今天的血沉做不了，标本能放到明天，不是很急",
+            {"clinical_impact": "今天的血沉做不了，标本能放到明天，不是很急"},
+        ),
         # parts apart by slashes, a date's slashes kept
         (
             "大同市平城区云冈医院/生化室/序列号KR99990744/2026/12/06起一直报反应盘温度低/房秀兰 13999064125"
@@ -1012,6 +1017,8 @@ def test_a_department_the_tagger_cut_short_is_kept_whole(catalogue, rules) -> No
         ),
         # an instrument outside the catalogue, named with its model
         ("血凝仪CA-560报修 序列号CA24100617 一直报试剂位温度高", None, {"device": "血凝仪 CA-560"}),
+        # a model with one digit
+        ("特定蛋白仪PA-9报修 序列号PA24100618 一直报光源弱", None, {"device": "特定蛋白仪 PA-9"}),
         # the department said with the hospital to another question
         (
             "南通市崇川区濠河医院检验科 联系人 於晓红 手机15189237046 地址南通市崇川区濠西路25号",

@@ -79,6 +79,9 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("病房的生化全压起了", True),
         ("临床一直打电话来催", True),
         ("这些样本下个礼拜才出报告", False),
+        # a clinic that has nothing else to turn to; doctors hurrying it 一个劲儿
+        ("重症那边做血气就只能靠这台", True),
+        ("病房护士一个劲儿地催", True),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:
