@@ -1152,6 +1152,10 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
             label, change, raw = match.group(1), None, match.group(2)
         target = _target(label)
         raw = _REST_IS_RIGHT.sub("", raw).strip()
+        if (
+            target not in _LABEL_IN_VALUE
+        ):  # 「是急诊检验 还有刚才又弹了个提示…」: the value ends where more begins
+            raw = re.split(r"[，,。；;\s]+(?:还有|另外|再就是|再有|顺便|对了)", raw)[0]
         instead = _NOT_THIS_BUT.match(raw)
         if instead:
             raw = instead.group(1)  # 「不是检验科 是免疫室」

@@ -605,6 +605,7 @@ def test_a_serial_read_out_in_chinese_digits_is_a_serial(catalogue, rules) -> No
         ("它又报了个堵孔", "contact_person", "fault_description", "样本针撞针了；又报堵孔"),
         # a correction after an interjection of two characters
         ("哎哟科室搞错了 是输血科", READBACK, "department", "输血科"),
+        ("科室写错了 是病理科 另外我下午不在", READBACK, "department", "病理科"),
     ],
 )
 def test_corrections_in_the_callers_words_change_only_that_field(
