@@ -457,10 +457,20 @@ class ValidateFaultForm(FormValidationAction):
         only_fields = all(command.do in (Do.SET, Do.CORRECT) for command in commands)
         answered = guide_decision(message.text, message.intent) is not None
         if requested == "guide_accepted" and given and only_fields and not answered:
-            # Details instead of yes or no: kept, and the offer made again in a line, not the whole offer.
+            # Details instead of yes or no: kept, and the offer made again in a line, not the whole offer;
+            # details again: the caller wants it registered, and the registration goes on.
             events = await super().run(dispatcher, tracker, domain)
+            counts = failed_again(tracker, "guide_accepted")
+            if gives_up(counts["guide_accepted"]):
+                dispatcher.utter_message(text=_noted(commands, given) + say("guide_declined"))
+                return [
+                    *events,
+                    SlotSet("guide_accepted", False),
+                    SlotSet("guide_step_answer", GUIDE_DONE),
+                    SlotSet("failed_attempts", counts),
+                ]
             dispatcher.utter_message(text=say("guide_offer_noted", noted=_noted(commands, given)))
-            return [*events, SlotSet("intake_paused", True)]
+            return [*events, SlotSet("intake_paused", True), SlotSet("failed_attempts", counts)]
         if requested in FIELDS and given and only_fields and requested not in values_of(commands):
             # Details other than the one asked: said to be kept before the question comes again (twice: then
             # a field the engineer can learn on the phone is left open).

@@ -602,14 +602,17 @@ _DECLINE_GUIDE = (
     "不做",
     "不整",
 )
-_ACCEPT_GUIDE = ("试试", "试一下", "好", "行", "可以", "开始", "嗯")
+# A yes said as one (「好」「行吧」「那就试试」), not the 好 of 「好急」「好几个」.
+_ACCEPT_GUIDE = re.compile(
+    r"试试|试一下|开始|(?:^|[，,。\s])(?:好|行|可以|嗯+|中|得|要得|啱)(?:的|吧|啊|呀|嘞|哈|滴)?(?=$|[，,。！!\s])"
+)
 
 
 def guide_decision(text: str, intent: str | None) -> bool | None:
     """Whether the caller takes up the offer of a guided check; None when the reply says neither."""
     if intent == "deny" or any(word in text for word in _DECLINE_GUIDE):
         return False
-    if intent == "affirm" or any(word in text for word in _ACCEPT_GUIDE):
+    if intent == "affirm" or _ACCEPT_GUIDE.search(text.strip()):
         return True
     return None
 

@@ -47,7 +47,8 @@ _ABOUT_REPAIRS = re.compile(
     re.IGNORECASE,
 )
 _SHORTLIST = 3
-_MAY_BE_A_REPORT = frozenset({"report_fault", "inform", "deny", "out_of_scope"})
+# 「你好 报修」: a greeting before the request is read as one too
+_MAY_BE_A_REPORT = frozenset({"report_fault", "inform", "deny", "out_of_scope", "greet"})
 
 
 def labelled_fields(text: str) -> set[str]:

@@ -456,6 +456,18 @@ async def test_unclear_reply_repeats_the_step_and_a_failed_walk_goes_on_to_the_i
     assert "需要工程师" in texts(dispatcher)
 
 
+async def test_details_again_instead_of_an_answer_to_the_check_go_on_to_the_intake(
+    database, dispatcher, domain
+) -> None:
+    start = {"guide_id": PRINTER, "fault_description": "打印机打不出来", "device": "全自动生化分析仪"}
+    # 「好急」 is no yes to the check; details given twice instead of an answer: registered, not checked
+    slots = await walk(dispatcher, domain, start, "住院部的标本都等着 好急")
+    assert slots.get("guide_accepted") is None and "要先试试远程排查吗" in texts(dispatcher)
+    slots = await walk(dispatcher, domain, slots, "地址是漯河市源汇区人民路8号")
+    assert slots["guide_accepted"] is False and slots["guide_step_answer"] == "done"
+    assert slots["site_address"] == "漯河市源汇区人民路8号" and "直接登记" in texts(dispatcher)
+
+
 async def test_declined_guide_goes_straight_to_the_intake(database, dispatcher, domain) -> None:
     slots = await walk(dispatcher, domain, {"guide_id": PRINTER}, "不用了，直接派人吧")
     assert slots["guide_accepted"] is False and slots["guide_step_answer"] == "done"

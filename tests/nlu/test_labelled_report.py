@@ -35,6 +35,12 @@ def test_asking_about_repairs_or_an_earlier_one_is_not_a_new_report(text: str) -
     assert not asks_for_repair(text, REPORT_THIRD)
 
 
+def test_a_greeting_before_the_request_for_a_repair_is_a_report() -> None:
+    greeting_first = [{"name": "greet"}, {"name": "report_fault"}, {"name": "nlu_fallback"}]
+    assert asks_for_repair("您好呀 麻烦报个修", greeting_first)
+    assert not asks_for_repair("您好 报修一般多久能来人", greeting_first)
+
+
 def test_the_classifier_must_have_seen_a_report_in_it() -> None:
     shortlist = [
         {"name": "inform"},
