@@ -19,6 +19,8 @@ from bot.nlu.colloquial import spelled_codes, standard_words
         ("88", "拜拜"),
         ("中", "好的"),
         ("晓得了 等到起", "知道了 等着"),
+        ("单号系几多啊", "单号系多少啊"),  # 粤语
+        ("唔使排查 点算好", "不用排查 怎么办好"),
         ("mingbai le", "明白了"),
         # a phone read out in groups, as figures; short groups of numerals are left as words
         ("打这个 幺三八 零七七六 二五一九", "打这个 138 0776 2519"),
