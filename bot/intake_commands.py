@@ -904,8 +904,8 @@ def _read_report(
         # 急诊检验科，联系人 …」, 「…报个修，发光仪MS-600，…，免疫科，我叫…」, 「…，库尔勒市人民东路77号急诊楼
         # 二楼，…」).
         part = fields.strip_around(part)
-        if not part or _SEGMENT.match(part) or re.search("[：:]", part):
-            continue
+        if not part or _SEGMENT.match(part) or re.search("[：:]", part) or fields.says_a_fault(part):
+            continue  # 「一直报光路自检失败」 is the fault, not a street
         target = next(
             (
                 t
@@ -1026,12 +1026,13 @@ def _read_answer(
             _put(found, Command(Do.SET, "clinical_impact", value))
     if (
         requested in CONTACT_QUESTIONS
-        and len(found) >= 2
+        and (len(found) >= 2 or requested == "contact_person")
         and "contact_person" not in found
         and _may_fill(state, "contact_person")
     ):
         # 「…医院 检验科 宫伟 139…」 to a contact question, whatever intent NLU reads: the part no other field
-        # took is the name.
+        # took is the name; so it is beside a phone said with its label to the name question
+        # (「我是免疫室值夜班的 闫志勇 电话155…」), which the label keeps from being read as the answer.
         name = name_among(text, {field: command.value for field, command in found.items()})
         if name:
             _put(found, Command(Do.SET, "contact_person", name))

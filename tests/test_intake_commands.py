@@ -130,6 +130,44 @@ def test_a_contact_reply_read_as_another_intent_still_gives_the_name(catalogue, 
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "我是生化室上大夜的 宁秋菊 手机13607715284",  # who they are, the name, the phone with its label
+        "宁秋菊 联系电话13607715284",
+        "值班的是我 宁秋菊 电话是一三六 零七七一 五二八四",
+    ],
+)
+def test_a_name_beside_a_labelled_phone_answers_the_name_question(text, catalogue, rules) -> None:
+    # The labelled phone must not keep the name beside it from being the answer: it is never asked again.
+    known = {k: v for k, v in FULL.items() if k not in ("contact_person", "contact_phone")}
+    message = Message(text, "inform", [{"entity": "department", "value": "生化室"}])
+    found = values_of(read_fields(message, IntakeState("contact_person", known), catalogue, rules))
+    assert found == {"contact_person": "宁秋菊", "contact_phone": "13607715284"}
+
+
+@pytest.mark.parametrize(
+    ("text", "impact"),
+    [
+        ("血气分析仪开不了机 儿科病房好多小朋友等着查血", "儿科病房好多小朋友等着查血"),
+        ("尿液分析仪报E-12 患儿的尿常规都没出", "患儿的尿常规都没出"),
+    ],
+)
+def test_children_waiting_are_the_impact_in_the_callers_words(text, impact, catalogue, rules) -> None:
+    # Not the label of what the fault implies (「设备停机…」), and not left in the fault.
+    message = Message(text, "report_fault", [])
+    found = values_of(read_fields(message, IntakeState(None, {}), catalogue, rules))
+    assert found["clinical_impact"] == impact and impact not in found["fault_description"]
+    assert rules.impact_of(found["clinical_impact"]).urgent
+
+
+def test_a_fault_said_without_a_cue_is_no_street_address(catalogue, rules) -> None:
+    # 「光路」 has a 路 in it, but a part that tells of a fault (「…自检失败」) is the fault, not the address.
+    message = Message("遵义市湘江医院检验科 血凝仪一直报光路自检失败 做不了", "report_fault", [])
+    found = values_of(read_fields(message, IntakeState(None, {}), catalogue, rules))
+    assert "site_address" not in found and "光路自检失败" in found["fault_description"]
+
+
+@pytest.mark.parametrize(
     ("text", "field", "value"),
     [
         ("地址改一下，是洛阳市涧西区中州西路210号", "site_address", "洛阳市涧西区中州西路210号"),

@@ -79,6 +79,11 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("病房的生化全压起了", True),
         ("临床一直打电话来催", True),
         ("这些样本下个礼拜才出报告", False),
+        # children waiting, in other words; a children's hospital's name is no child waiting
+        ("儿科病房好多小朋友等着查血", True),
+        ("患儿的尿常规都没出", True),
+        ("新生儿科的宝宝等着测胆红素", True),
+        ("宜昌市妇女儿童医院检验科，结果偏高一点", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:
