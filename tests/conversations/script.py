@@ -20,10 +20,12 @@ A script file is a YAML list of conversations:
         - {score: 2, comment: {contains: 迟到}}
       given:                              # tickets another caller made before this one writes
         - {kind: fault, serial_number: BC25010266, description: 堵孔报警, overdue_minutes: 90}
+        - {kind: fault, serial_number: KR24020583, description: 撞针, status: resolved}
       xfail: the reason                   # a known gap; strict, so it fails once it passes
 
 `{given[0]}` in a message, an expected text or an expected value is the number of the first given ticket.
-`overdue_minutes` puts its response deadline that far in the past. After each conversation its own and its
+`overdue_minutes` puts its response deadline that far in the past; `status` puts it there (a service to rate
+is resolved or closed). After each conversation its own and its
 given tickets that are still open are cancelled, so the next caller of the same device starts clean.
 
 The bot runs on the real clock, so a reply that depends on office hours is matched with expect_any.
@@ -151,7 +153,7 @@ def make_given(database_url: str, given: tuple[dict[str, Any], ...]) -> list[str
     numbers = []
     with session_scope(engine_for(database_url)) as session:
         for spec in given:
-            fields = {k: v for k, v in spec.items() if k not in ("kind", "overdue_minutes")}
+            fields = {k: v for k, v in spec.items() if k not in ("kind", "overdue_minutes", "status")}
             kind = TicketKind(spec.get("kind", "fault"))
             key = f"given-{uuid.uuid4().hex}"
             origin = Origin(channel="phone", sender_id=key, transcript=[])
@@ -169,6 +171,8 @@ def make_given(database_url: str, given: tuple[dict[str, Any], ...]) -> list[str
                 ticket, _ = create_service_request(session, kind, Registration(**fields), **common)
             if "overdue_minutes" in spec:
                 ticket.response_due = utc_now() - timedelta(minutes=int(spec["overdue_minutes"]))
+            if "status" in spec:
+                ticket.status = TicketStatus(spec["status"]).value
             numbers.append(ticket.number)
     return numbers
 
