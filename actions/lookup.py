@@ -17,7 +17,15 @@ from actions.ratings import rating_follow_up
 from actions.ticket_changes import ActionChangeTicket, ticket_meant
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, to_local, utc_now
-from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
+from bot.context import (
+    TICKETS,
+    WARRANTY,
+    Lookup,
+    asks_its_number,
+    ordinal_in,
+    referenced_ticket,
+    the_registered_device,
+)
 from bot.db import session_scope
 from bot.db.models import Device, Ticket
 from bot.identity import device_shown_to
@@ -98,11 +106,7 @@ class ActionCheckTicket(Action):
                 numbers = lookup.numbers if lookup and found.number in lookup.numbers else (found.number,)
                 return [SlotSet("last_lookup", Lookup(TICKETS, numbers, current=found.number).to_dict())]
             just_made = tracker.get_slot("last_ticket_number")
-            if (
-                just_made
-                and previous_action(tracker) in _JUST_REGISTERED
-                and ordinal_in(message.text) is None
-            ):
+            if just_made and previous_action(tracker) in _JUST_REGISTERED and asks_its_number(message.text):
                 # 「提交了吧 单号多少」 right after the ticket was made: that ticket, not the caller's others.
                 made = find_ticket(session, str(just_made))
                 if made is not None:
