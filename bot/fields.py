@@ -536,7 +536,7 @@ _TIME_WORD = re.compile(r"半夜|深夜|凌晨|夜里|这么晚|晚上|[0-9一�
 ALARM_CODE = r"(?<![A-Za-z])(?:E|Err|ERR|e)[-\s]?\d{2,4}(?!\d)"
 # Words of a fault: a clause with one is the symptom, whatever else it says (「样本针堵了怎么办」).
 _FAULT_WORDS = re.compile(
-    r"报错|报警|故障|异常|错误|失败|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|不准|失控"
+    r"报错|报警|故障|异常|错误|失败|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|过高|过低|不准|失控"
     r"|[做测出打开吸升转读]不(?:了|出|上|来|动|开|起|到)"
     rf"|{ALARM_CODE}"
 )

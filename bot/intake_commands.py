@@ -905,7 +905,7 @@ def _read_report(
         # 二楼，…」).
         part = fields.strip_around(part)
         if not part or _SEGMENT.match(part) or re.search("[：:]", part) or fields.says_a_fault(part):
-            continue  # 「一直报光路自检失败」 is the fault, not a street
+            continue  # 「一直报光路自检失败」「开机报光路暗电流过高」 are the fault, not a street
         target = next(
             (
                 t

@@ -160,11 +160,18 @@ def test_children_waiting_are_the_impact_in_the_callers_words(text, impact, cata
     assert rules.impact_of(found["clinical_impact"]).urgent
 
 
-def test_a_fault_said_without_a_cue_is_no_street_address(catalogue, rules) -> None:
-    # 「光路」 has a 路 in it, but a part that tells of a fault (「…自检失败」) is the fault, not the address.
-    message = Message("遵义市湘江医院检验科 血凝仪一直报光路自检失败 做不了", "report_fault", [])
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("遵义市湘江医院检验科 血凝仪一直报光路自检失败 做不了", "光路自检失败"),
+        ("铜仁市锦江医院检验科 发光仪KR-i300 开机就报光路本底过高 测不了", "光路本底过高"),
+    ],
+)
+def test_a_fault_said_without_a_cue_is_no_street_address(text, fault, catalogue, rules) -> None:
+    # 「光路」 has a 路 in it, but a part that tells of a fault (「…失败」「…过高」) is the fault.
+    message = Message(text, "report_fault", [])
     found = values_of(read_fields(message, IntakeState(None, {}), catalogue, rules))
-    assert "site_address" not in found and "光路自检失败" in found["fault_description"]
+    assert "site_address" not in found and fault in found["fault_description"]
 
 
 @pytest.mark.parametrize(
