@@ -10,7 +10,15 @@ import pytest
 from bot.catalogue import Catalogue, load_catalogue
 from bot.config import settings
 from bot.intake import Message
-from bot.intake_commands import READBACK, Do, IntakeState, interpret, read_fields, values_of
+from bot.intake_commands import (
+    READBACK,
+    Do,
+    IntakeState,
+    interpret,
+    question_on_leaving,
+    read_fields,
+    values_of,
+)
 from bot.triage import TriageRules, load_rules
 
 FULL = {
@@ -1630,3 +1638,16 @@ def test_a_form_with_english_labels_is_read_row_by_row(catalogue, rules) -> None
         "南京市鼓楼区中山北路321号"
     )
     assert values["fault_description"] == "比色杯温度上不去"
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("不报修了 只是想问问 质控偏高一般怎么处理", "质控偏高一般怎么处理"),
+        ("算了不修了 就问一下 开瓶的试剂能放几天", "开瓶的试剂能放几天"),
+        ("试剂换批号要定标吗", "试剂换批号要定标吗"),  # no report left: the question as said
+        ("先不报了 我问问主任再说", "先不报了 我问问主任再说"),  # someone else is asked, no question here
+    ],
+)
+def test_the_question_asked_instead_of_a_report_is_read_alone(text: str, question: str) -> None:
+    assert question_on_leaving(text) == question
