@@ -36,6 +36,7 @@ _SUBJECTS = frozenset({"check_ticket", "check_warranty", "ask_question"})
 # A question about the complaint procedure, not a complaint.
 _ABOUT_COMPLAINING = re.compile(
     r"怎么投诉|如何投诉|投诉(?:电话|渠道|流程|方式|热线)|在哪(?:里|儿)?投诉|能不能投诉|可以投诉吗"
+    r"|投诉(?:应该|该|要|得|的话)?(?:怎么|如何|咋|找谁|打哪|去哪)"  # 「投诉应该怎么投」「投诉的话找谁」
 )
 
 

@@ -36,6 +36,7 @@ from bot.nlu.explicit_complaint import ExplicitComplaint
             [("nlu_fallback", 0.4), ("ask_question", 0.45), ("complaint", 0.43)],
             "nlu_fallback",
         ),
+        ("投诉应该怎么投", [("ask_question", 0.5), ("complaint", 0.45)], "ask_question"),
         # no demand: the look-up stands
         (
             "SR202611280007 工程师来了三趟了 今天能修好吗",
