@@ -153,11 +153,15 @@ def booking_follow_up(
     """Right after a maintenance or training was booked, the caller's next words are about it: an address, a
     department, a contact or a time go on it (bot.ticket_changes.amend_booking), and a yes in any words
     (「对 就这样约」「行 就这」, 「没别的了 就这么约」 with a goodbye) hears the booking as it stands — it is
-    never made twice. None when the message is no such thing."""
+    never made twice; so does a yes to the arrangement after a question about it was answered
+    (「保养收钱吗」, then 「好 那就这么约吧」; a bare 「对」 there answers 「这个回答有帮助吗」). None when
+    the message is no such thing."""
     booked = tracker.get_slot("last_request") or {}
+    previous = previous_action(tracker)
+    asked_between = previous == "action_answer_question" and agrees_as_arranged(message.text)
     if (
         booked.get("kind") not in BOOKINGS
-        or previous_action(tracker) not in _RIGHT_AFTER_REQUEST
+        or (previous not in _RIGHT_AFTER_REQUEST and not asked_between)
         or changes_a_ticket(message.text)  # 「补充一下 一共五个人」: a note on it (action_change_ticket)
     ):
         return None

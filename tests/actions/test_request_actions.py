@@ -758,6 +758,28 @@ async def test_a_yes_with_a_goodbye_right_after_a_booking_hears_it_again(
         assert len(session.execute(select(Ticket)).scalars().all()) == 1  # booked once
 
 
+async def test_a_yes_to_the_booking_after_a_question_about_it_hears_it_again(
+    database, dispatcher, domain
+) -> None:
+    booked = await _request_made(
+        dispatcher, domain, "maintenance", "想约个尿机保养 下周二上午", "13607193052"
+    )
+    answered = {"last_request": booked, "faq_question_id": 1}
+    await ActionAcknowledge().run(
+        dispatcher,
+        make_tracker("好 那就这么约吧", "affirm", slots=answered, events=_after("action_answer_question")),
+        domain,
+    )
+    assert booked["number"] in texts(dispatcher) and "下周二上午" in texts(dispatcher)
+    dispatcher.messages.clear()
+    await ActionAcknowledge().run(
+        dispatcher,
+        make_tracker("对", "affirm", slots=answered, events=_after("action_answer_question")),
+        domain,
+    )
+    assert booked["number"] not in texts(dispatcher)  # a yes to 「这个回答有帮助吗」, the answer's feedback
+
+
 async def test_a_complaint_urged_right_after_it_was_made_hears_its_promise_again(
     database, dispatcher, domain
 ) -> None:
