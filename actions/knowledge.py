@@ -14,6 +14,7 @@ from actions.common import caller_of_tracker
 from bot.clock import to_local, utc_now
 from bot.config import settings
 from bot.db import session_scope
+from bot.intake_commands import question_on_leaving
 from bot.knowledge import KnowledgeBase, Verdict
 from bot.knowledge.answers import Answers, Context
 from bot.knowledge.learning import learned
@@ -43,6 +44,15 @@ def _serial(tracker: Tracker) -> str | None:
     return None if serial in (None, NOT_GIVEN) else str(serial)
 
 
+def _device_spoken_of(tracker: Tracker) -> Context | None:
+    """The device of the report under way or just left, as what a question naming none is about
+    (「试剂换了新批号要不要重新定标」 after 「我们化学发光仪质控偏高 要不要报修」: the immunoassay's
+    answer, not the choice between it and the chemistry analyser's)."""
+    left = tracker.get_slot("cancelled_registration") or {}
+    device = tracker.get_slot("device") or left.get("device")
+    return Context(str(device), None) if device and device != NOT_GIVEN else None
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
@@ -50,7 +60,9 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        return answer_question(dispatcher, tracker, tracker.latest_message.get("text") or "")
+        return answer_question(
+            dispatcher, tracker, question_on_leaving(tracker.latest_message.get("text") or "")
+        )
 
 
 def answer_question(
@@ -60,7 +72,7 @@ def answer_question(
     add. only_if_known: say nothing unless the knowledge base has the answer (a question asked in passing,
     beside the step reply of a guided check)."""
     last = tracker.get_slot("faq_last_question")
-    previous = Context(str(last), tracker.get_slot("faq_last_topic")) if last else None
+    previous = Context(str(last), tracker.get_slot("faq_last_topic")) if last else _device_spoken_of(tracker)
     policy = current_policy()
     now = utc_now()
     with session_scope() as session:

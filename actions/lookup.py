@@ -11,13 +11,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.common import caller_of_tracker, failed_again, latest_message
+from actions.common import caller_of_tracker, failed_again, latest_message, previous_action
 from actions.knowledge import answer_question, answers
 from actions.ratings import rating_follow_up
 from actions.ticket_changes import ActionChangeTicket, ticket_meant
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, to_local, utc_now
-from bot.context import TICKETS, WARRANTY, Lookup, ordinal_in, referenced_ticket, the_registered_device
+from bot.context import (
+    TICKETS,
+    WARRANTY,
+    Lookup,
+    asks_its_number,
+    ordinal_in,
+    referenced_ticket,
+    the_registered_device,
+)
 from bot.db import session_scope
 from bot.db.models import Device, Ticket
 from bot.identity import device_shown_to
@@ -39,6 +47,9 @@ from bot.ticket_changes import (
     wants_hurry,
 )
 from bot.tickets import find_ticket, open_tickets_of_hospitals, tickets_for_caller
+
+# The actions that register a ticket: a look-up right after one is about it.
+_JUST_REGISTERED = ("action_submit_ticket", "action_submit_service_request")
 
 
 class ActionCheckTicket(Action):
@@ -94,6 +105,17 @@ class ActionCheckTicket(Action):
                 )
                 numbers = lookup.numbers if lookup and found.number in lookup.numbers else (found.number,)
                 return [SlotSet("last_lookup", Lookup(TICKETS, numbers, current=found.number).to_dict())]
+            just_made = tracker.get_slot("last_ticket_number")
+            if just_made and previous_action(tracker) in _JUST_REGISTERED and asks_its_number(message.text):
+                # 「提交了吧 单号多少」 right after the ticket was made: that ticket, not the caller's others.
+                made = find_ticket(session, str(just_made))
+                if made is not None:
+                    dispatcher.utter_message(
+                        text=answer_about(session, made, now, impatient=sounds_impatient(message.text))
+                    )
+                    return [
+                        SlotSet("last_lookup", Lookup(TICKETS, (made.number,), current=made.number).to_dict())
+                    ]
             position = ordinal_in(message.text)
             if position is not None and lookup is not None and lookup.kind == TICKETS:
                 # 「第三个呢」 after a look-up that found two: say what there is, never guess.

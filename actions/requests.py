@@ -39,9 +39,9 @@ from bot.context import (
 from bot.db import session_scope
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial, only_agrees
 from bot.intake_commands import IntakeState, read_fields, values_of
-from bot.nlu.closing import closing_intent
+from bot.nlu.closing import agrees_as_arranged, closing_intent
 from bot.policy import current_policy
-from bot.replies import NOT_GIVEN, booking_confirmed, call_back_confirmed
+from bot.replies import NOT_GIVEN, booking_confirmed, call_back_confirmed, request_made_already
 from bot.submission import note_repeat_report
 from bot.texts import say
 from bot.ticket_changes import BOOKING_DETAILS, BOOKINGS, amend_booking, changes_a_ticket, note_question
@@ -152,12 +152,16 @@ def booking_follow_up(
 ) -> list[EventType] | None:
     """Right after a maintenance or training was booked, the caller's next words are about it: an address, a
     department, a contact or a time go on it (bot.ticket_changes.amend_booking), and a yes in any words
-    (「对 就这样约」「行 就这」) hears the booking as it stands — it is never made twice. None when the
-    message is no such thing."""
+    (「对 就这样约」「行 就这」, 「没别的了 就这么约」 with a goodbye) hears the booking as it stands — it is
+    never made twice; so does a yes to the arrangement after a question about it was answered
+    (「保养收钱吗」, then 「好 那就这么约吧」; a bare 「对」 there answers 「这个回答有帮助吗」). None when
+    the message is no such thing."""
     booked = tracker.get_slot("last_request") or {}
+    previous = previous_action(tracker)
+    asked_between = previous == "action_answer_question" and agrees_as_arranged(message.text)
     if (
         booked.get("kind") not in BOOKINGS
-        or previous_action(tracker) not in _RIGHT_AFTER_REQUEST
+        or (previous not in _RIGHT_AFTER_REQUEST and not asked_between)
         or changes_a_ticket(message.text)  # 「补充一下 一共五个人」: a note on it (action_change_ticket)
     ):
         return None
@@ -168,9 +172,9 @@ def booking_follow_up(
     for piece in (p for value in details.values() for p in re.split(r"[，,\s]+", value) if p):
         rest = rest.replace(piece, " ")
     when = requested_times(rest)
-    agrees = (message.intent == "affirm" or only_agrees(message.text)) and closing_intent(
-        message.text
-    ) is None
+    agrees = agrees_as_arranged(message.text) or (
+        (message.intent == "affirm" or only_agrees(message.text)) and closing_intent(message.text) is None
+    )
     if not (details or when or agrees):
         return None
     with session_scope() as session:
@@ -235,9 +239,14 @@ async def request_follow_up(
     if booked.get("kind") == kind.value and not books_again(message.text):
         finished: list[EventType] = [SlotSet("request_kind", None), SlotSet("intake_id", None)]
         if not asks_about_booking(message.text):
-            dispatcher.utter_message(
-                text=say("request_already_booked", kind=KIND_LABELS[kind], number=booked.get("number"))
-            )
+            with session_scope() as session:
+                made = find_ticket(session, str(booked.get("number")))
+                said = (
+                    request_made_already(made, policy)
+                    if made is not None  # else journaled while the database was down
+                    else say("ticket_already_created", number=booked.get("number"))
+                )
+            dispatcher.utter_message(text=said)
             return finished
         answered = answer_question(dispatcher, tracker, message.text, only_if_known=True)
         if not answered:
@@ -276,7 +285,8 @@ async def request_follow_up(
 
 def registry_fields(message: Message, tracker: Tracker) -> dict[str, Any]:
     """A serial from the installed base in a service request answers who and where: hospital, department,
-    device — for a verified caller of that hospital only (bot/identity.py); others name them."""
+    device and its address (a booking's engineer goes there) — for a verified caller of that hospital only
+    (bot/identity.py); others name them."""
     serial = serial_said(message)
     if serial is None:
         return {}
@@ -289,6 +299,7 @@ def registry_fields(message: Message, tracker: Tracker) -> dict[str, Any]:
             "hospital": device.hospital,
             "department": device.department,
             "device": f"{device.device_type} {device.model}",
+            "site_address": device.address,
         }
 
 

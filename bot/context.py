@@ -42,6 +42,15 @@ def asks_about_visit(text: str) -> bool:
     return bool(_VISIT.search(text.replace(" ", "")))
 
 
+# 「单号多少」「单号再发我一下」「编号是几」: the number of the ticket just made, not the caller's tickets.
+_ITS_NUMBER = re.compile(r"单号|编号|单子号|号码是")
+
+
+def asks_its_number(text: str) -> bool:
+    """「提交了吧 单号多少」 asks for the number of the ticket just made; 「查一下我的工单」 for all."""
+    return bool(_ITS_NUMBER.search(text))
+
+
 # A follow-up that only makes sense about something just named: 「那…呢」, 「这台」, 「它」.
 _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|再|另外|这|那个|这个)|呢[？?。！!]*$|[它这那](?:台|张|个|单)")
 

@@ -293,6 +293,16 @@ _LEAVE = re.compile(
     # 「我问问主任再说」: someone else is asked, not the hotline
     r"(?!主任|领导|科长|院长|护士长|老师|同事|上面|上级|别人|他们|她|他|设备科)"
 )
+
+
+def question_on_leaving(text: str) -> str:
+    """「先不报修 我就问一下 换了新批号的试剂要不要重新定标」: the question asked instead of a report, without
+    the words that leave the report (they pull the knowledge base towards repairs); else the text itself."""
+    left = _LEAVE.search(text)
+    question = text[left.end() :].strip(" ，,。：:") if left else ""
+    return question or text
+
+
 # 「先不报了 我问问主任再说」「算了 回头再报」: the registration put off, not a question to answer.
 _LATER = re.compile(
     r"再说|回头|改天|以后再|晚点再|等会儿?再|明天再|(?:问问|问一下|请示)(?:一下)?(?:主任|领导|科长|院长|护士长|上面)"
@@ -972,8 +982,8 @@ def _read_report(
         # 急诊检验科，联系人 …」, 「…报个修，发光仪MS-600，…，免疫科，我叫…」, 「…，库尔勒市人民东路77号急诊楼
         # 二楼，…」).
         part = fields.strip_around(part)
-        if not part or _SEGMENT.match(part) or re.search("[：:]", part):
-            continue
+        if not part or _SEGMENT.match(part) or re.search("[：:]", part) or fields.says_a_fault(part):
+            continue  # 「一直报光路自检失败」「开机报光路暗电流过高」 are the fault, not a street
         target = next(
             (
                 t
@@ -1094,12 +1104,13 @@ def _read_answer(
             _put(found, Command(Do.SET, "clinical_impact", value))
     if (
         requested in CONTACT_QUESTIONS
-        and len(found) >= 2
+        and (len(found) >= 2 or requested == "contact_person")
         and "contact_person" not in found
         and _may_fill(state, "contact_person")
     ):
         # 「…医院 检验科 宫伟 139…」 to a contact question, whatever intent NLU reads: the part no other field
-        # took is the name.
+        # took is the name; so it is beside a phone said with its label to the name question
+        # (「我是免疫室值夜班的 闫志勇 电话155…」), which the label keeps from being read as the answer.
         name = name_among(text, {field: command.value for field, command in found.items()})
         if name:
             _put(found, Command(Do.SET, "contact_person", name))

@@ -149,6 +149,18 @@ def request_created(ticket: Ticket, policy: ServicePolicy) -> str:
     )
 
 
+def request_made_already(ticket: Ticket, policy: ServicePolicy) -> str:
+    """A request said again right after it was made (「好 你们赶紧给个说法」): made once, and when the caller
+    hears from us said again."""
+    assert ticket.response_due is not None  # every service request has one
+    return say(
+        f"request_already_booked.{ticket.kind}",
+        number=ticket.number,
+        due=local_text(ticket.response_due, policy.timezone),
+        answer_days=policy.value("deadlines.complaint_answer_working_days"),
+    )
+
+
 def booking_confirmed(ticket: Ticket, policy: ServicePolicy) -> str:
     """A booking said again as it stands (its number, the time asked for, where and whom to call), for a
     caller who confirms it or adds to it right after it was made."""

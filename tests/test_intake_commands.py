@@ -10,7 +10,15 @@ import pytest
 from bot.catalogue import Catalogue, load_catalogue
 from bot.config import settings
 from bot.intake import Message
-from bot.intake_commands import READBACK, Do, IntakeState, interpret, read_fields, values_of
+from bot.intake_commands import (
+    READBACK,
+    Do,
+    IntakeState,
+    interpret,
+    question_on_leaving,
+    read_fields,
+    values_of,
+)
 from bot.triage import TriageRules, load_rules
 
 FULL = {
@@ -127,6 +135,51 @@ def test_a_contact_reply_read_as_another_intent_still_gives_the_name(catalogue, 
     message = Message("三门峡市第二人民医院 检验科 宫伟 13938127706", "complaint", entities)
     found = values_of(read_fields(message, IntakeState("hospital", {}), catalogue, rules))
     assert found["contact_person"] == "宫伟" and found["contact_phone"] == "13938127706"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我是生化室上大夜的 宁秋菊 手机13607715284",  # who they are, the name, the phone with its label
+        "宁秋菊 联系电话13607715284",
+        "值班的是我 宁秋菊 电话是一三六 零七七一 五二八四",
+    ],
+)
+def test_a_name_beside_a_labelled_phone_answers_the_name_question(text, catalogue, rules) -> None:
+    # The labelled phone must not keep the name beside it from being the answer: it is never asked again.
+    known = {k: v for k, v in FULL.items() if k not in ("contact_person", "contact_phone")}
+    message = Message(text, "inform", [{"entity": "department", "value": "生化室"}])
+    found = values_of(read_fields(message, IntakeState("contact_person", known), catalogue, rules))
+    assert found == {"contact_person": "宁秋菊", "contact_phone": "13607715284"}
+
+
+@pytest.mark.parametrize(
+    ("text", "impact"),
+    [
+        ("血气分析仪开不了机 儿科病房好多小朋友等着查血", "儿科病房好多小朋友等着查血"),
+        ("尿液分析仪报E-12 患儿的尿常规都没出", "患儿的尿常规都没出"),
+    ],
+)
+def test_children_waiting_are_the_impact_in_the_callers_words(text, impact, catalogue, rules) -> None:
+    # Not the label of what the fault implies (「设备停机…」), and not left in the fault.
+    message = Message(text, "report_fault", [])
+    found = values_of(read_fields(message, IntakeState(None, {}), catalogue, rules))
+    assert found["clinical_impact"] == impact and impact not in found["fault_description"]
+    assert rules.impact_of(found["clinical_impact"]).urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("遵义市湘江医院检验科 血凝仪一直报光路自检失败 做不了", "光路自检失败"),
+        ("铜仁市锦江医院检验科 发光仪KR-i300 开机就报光路本底过高 测不了", "光路本底过高"),
+    ],
+)
+def test_a_fault_said_without_a_cue_is_no_street_address(text, fault, catalogue, rules) -> None:
+    # 「光路」 has a 路 in it, but a part that tells of a fault (「…失败」「…过高」) is the fault.
+    message = Message(text, "report_fault", [])
+    found = values_of(read_fields(message, IntakeState(None, {}), catalogue, rules))
+    assert "site_address" not in found and fault in found["fault_description"]
 
 
 @pytest.mark.parametrize(
@@ -1668,3 +1721,16 @@ def test_a_form_with_english_labels_is_read_row_by_row(catalogue, rules) -> None
         "南京市鼓楼区中山北路321号"
     )
     assert values["fault_description"] == "比色杯温度上不去"
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("不报修了 只是想问问 质控偏高一般怎么处理", "质控偏高一般怎么处理"),
+        ("算了不修了 就问一下 开瓶的试剂能放几天", "开瓶的试剂能放几天"),
+        ("试剂换批号要定标吗", "试剂换批号要定标吗"),  # no report left: the question as said
+        ("先不报了 我问问主任再说", "先不报了 我问问主任再说"),  # someone else is asked, no question here
+    ],
+)
+def test_the_question_asked_instead_of_a_report_is_read_alone(text: str, question: str) -> None:
+    assert question_on_leaving(text) == question

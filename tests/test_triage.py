@@ -82,6 +82,11 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         # a clinic that has nothing else to turn to; doctors hurrying it 一个劲儿
         ("重症那边做血气就只能靠这台", True),
         ("病房护士一个劲儿地催", True),
+        # children waiting, in other words; a children's hospital's name is no child waiting
+        ("儿科病房好多小朋友等着查血", True),
+        ("患儿的尿常规都没出", True),
+        ("新生儿科的宝宝等着测胆红素", True),
+        ("宜昌市妇女儿童医院检验科，结果偏高一点", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:

@@ -8,6 +8,10 @@ closing. Such a message is `goodbye` when it says there is nothing more (「没�
 it thanks, and `affirm` when it only acknowledges (「晓得了」「收到」「那我们等着」), which outside a form the
 bot answers with a short 「好的」.
 
+A yes to what was just arranged (「就这么约」「行 就按这个来」「那就这么定了」) is `affirm`, even with a
+goodbye (「没别的了 就这么约」): right after a booking it hears the booking said again (actions/requests.py),
+never a plain 「再见」.
+
 A bare 「好的」「对」「嗯」 is left to the classifier (it confirms a read-back), and so is a message the
 classifier read as a yes or a no: in a form those answer the question. A hazard stays a hazard. In config.yml
 after the FallbackClassifier, whose doubt it resolves.
@@ -48,8 +52,16 @@ _FILLER = (
     r"好的|好嘞|好|行|可以|嗯+|哦+|噢|喔|ok|okay|那|我们|我|就|了|"
     r"啊|呀|哈|啦|嘞|呢|吧|的|哟|嘛|呐|咯|喽|哒|滴"
 )
+# 「就这么约」「就按这个来」「按你说的办」「那就这么定了」: a yes to the arrangement just made.
+_AS_ARRANGED = (
+    r"(?:那|就|那就)?(?:这么|这样|按(?:这个|这样|这么|你说的|您说的|刚才说的|你们说的|你们的|你的)(?:安排)?)"
+    r"(?:约|定|办|来|弄|安排|登记|预约)(?:了|吧|呗|哈|啦|嘛|呀|就行|就好)*"
+)
 _PUNCTUATION = re.compile(r"[\s,，。.!！~～、…?？:：;；\"'“”]+")
-_ANY = re.compile(f"(?:{_BYE})|(?:{_THANKS})|(?:{_UNDERSTOOD})|(?:{_FILLER})", re.IGNORECASE)
+_ANY = re.compile(
+    f"(?:{_AS_ARRANGED})|(?:{_BYE})|(?:{_THANKS})|(?:{_UNDERSTOOD})|(?:{_FILLER})", re.IGNORECASE
+)
+_SAYS_AS_ARRANGED = re.compile(_AS_ARRANGED)
 _SAYS_BYE = re.compile(_BYE)
 _SAYS_THANKS = re.compile(_THANKS)
 _SAYS_UNDERSTOOD = re.compile(_UNDERSTOOD)
@@ -62,6 +74,8 @@ def closing_intent(text: str) -> str | None:
     said = _PUNCTUATION.sub("", standard_words(text.lower()))
     if not said or _ANY.sub("", said):
         return None  # empty, or something besides closing words
+    if _SAYS_AS_ARRANGED.search(said):
+        return AFFIRM  # it confirms what was arranged, goodbye or not
     if _SAYS_BYE.search(said):
         return GOODBYE
     if _SAYS_THANKS.search(said):
@@ -69,6 +83,12 @@ def closing_intent(text: str) -> str | None:
     if _SAYS_UNDERSTOOD.search(said):
         return AFFIRM
     return None  # 「好的」「嗯」 alone: the classifier knows those
+
+
+def agrees_as_arranged(text: str) -> bool:
+    """Only words of closing, with a yes to the arrangement just made (「没别的了 就这么约」「按这个来」)."""
+    said = _PUNCTUATION.sub("", standard_words(text.lower()))
+    return closing_intent(text) == AFFIRM and bool(_SAYS_AS_ARRANGED.search(said))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

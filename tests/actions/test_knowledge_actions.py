@@ -80,3 +80,18 @@ async def test_a_serial_in_a_question_tells_its_warranty_only_to_a_contact_of_it
     verified = make_tracker(asked, "ask_question", entities=entities, **VERIFIED_SMS)
     await ActionAnswerQuestion().run(dispatcher, verified, domain)
     assert "您这台GF-990（序列号 GF23070519）是延保，到2027-07-13" in texts(dispatcher)
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {"cancelled_registration": {"device": "化学发光免疫分析仪 KR-i300", "fault_description": "质控偏高"}},
+        {"device": "化学发光免疫分析仪"},  # in the middle of the report
+    ],
+)
+async def test_a_question_naming_no_device_is_about_the_one_reported(
+    database, dispatcher, domain, slots
+) -> None:
+    tracker = make_tracker("试剂换了新批号要不要重新定标", "ask_question", slots=slots)
+    await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert "定标" in texts(dispatcher) and "您是想" not in texts(dispatcher)

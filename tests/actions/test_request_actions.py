@@ -443,6 +443,8 @@ async def test_a_registered_serial_in_a_booking_fills_who_and_where(database, di
     assert (
         slot_values(events)["hospital"] == "栾川县人民医院" and slot_values(events)["department"] == "检验科"
     )
+    # Where the engineer goes for it comes from the registry too, never asked.
+    assert slot_values(events)["site_address"] == "洛阳市栾川县城关镇健康路3号"
 
 
 async def test_a_wish_to_rate_without_a_ticket_asks_which(database, dispatcher, domain) -> None:
@@ -726,6 +728,90 @@ async def test_details_and_a_yes_right_after_a_booking_go_on_it_and_book_nothing
     with session_scope(database) as session:
         ticket = session.execute(select(Ticket)).scalar_one()  # one booking, never two
         assert "梦泽大道12号" in (ticket.site_address or "")
+
+
+async def _request_made(dispatcher, domain, kind: str, words: str, phone: str) -> dict[str, object]:
+    """A request of `kind` asked for in `words` by a caller at `phone`, submitted: its last_request slot."""
+    slots = {"request_kind": kind, "intake_id": f"{kind}-{words}", "request_text": words}
+    slots |= {"hospital": "咸宁市温泉医院", "contact_person": "晏春燕", "contact_phone": phone}
+    events = await ActionSubmitServiceRequest().run(
+        dispatcher, make_tracker(phone, "inform", slots=slots), domain
+    )
+    dispatcher.messages.clear()
+    return dict(slot_values(events)["last_request"])
+
+
+@pytest.mark.parametrize("yes", ["没其他的了 那就这么约吧", "行 按这个来 辛苦了"])
+async def test_a_yes_with_a_goodbye_right_after_a_booking_hears_it_again(
+    database, dispatcher, domain, yes: str
+) -> None:
+    booked = await _request_made(
+        dispatcher, domain, "training", "想给新来的两个技师约个发光仪的操作培训 下礼拜三下午", "15971520386"
+    )
+    just_booked = [{"event": "action", "name": "action_submit_service_request"}]
+    await ActionAcknowledge().run(
+        dispatcher, make_tracker(yes, "affirm", slots={"last_request": booked}, events=just_booked), domain
+    )
+    said = texts(dispatcher)
+    assert booked["number"] in said and "下礼拜三下午" in said and "不会重复" in said
+    with session_scope(database) as session:
+        assert len(session.execute(select(Ticket)).scalars().all()) == 1  # booked once
+
+
+async def test_a_yes_to_the_booking_after_a_question_about_it_hears_it_again(
+    database, dispatcher, domain
+) -> None:
+    booked = await _request_made(
+        dispatcher, domain, "maintenance", "想约个尿机保养 下周二上午", "13607193052"
+    )
+    answered = {"last_request": booked, "faq_question_id": 1}
+    await ActionAcknowledge().run(
+        dispatcher,
+        make_tracker("好 那就这么约吧", "affirm", slots=answered, events=_after("action_answer_question")),
+        domain,
+    )
+    assert booked["number"] in texts(dispatcher) and "下周二上午" in texts(dispatcher)
+    dispatcher.messages.clear()
+    await ActionAcknowledge().run(
+        dispatcher,
+        make_tracker("对", "affirm", slots=answered, events=_after("action_answer_question")),
+        domain,
+    )
+    assert booked["number"] not in texts(dispatcher)  # a yes to 「这个回答有帮助吗」, the answer's feedback
+
+
+async def test_a_complaint_urged_right_after_it_was_made_hears_its_promise_again(
+    database, dispatcher, domain
+) -> None:
+    made = await _request_made(
+        dispatcher, domain, "complaint", "投诉 工程师来了没带配件就走了", "18955731604"
+    )
+    await ActionStartServiceRequest().run(
+        dispatcher,
+        make_tracker(
+            "行吧 你们尽快给我们一个交代",
+            "complaint",
+            slots={"last_request": made},
+            events=_after("utter_goodbye"),
+        ),
+        domain,
+    )
+    said = texts(dispatcher)
+    assert made["number"] in said and "不会重复" in said and "主管" in said and "工作日" in said
+
+
+async def test_the_number_asked_right_after_a_ticket_is_that_tickets(database, dispatcher, domain) -> None:
+    earlier = make_ticket(database, "earlier", sender_id="another-conversation").number  # the same phone's
+    number = await submit_fault(dispatcher, domain)
+    tracker = make_tracker(
+        "好了吧 工单号给我一下",
+        "check_ticket",
+        slots={"last_ticket_number": number, "contact_phone": "13912345678"},
+        events=_after("action_submit_ticket"),
+    )
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    said = texts(dispatcher)
+    assert number in said and earlier not in said  # not the caller's other tickets
 
 
 async def test_a_yes_long_after_a_booking_is_only_acknowledged(database, dispatcher, domain) -> None:

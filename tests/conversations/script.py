@@ -20,6 +20,7 @@ A script file is a YAML list of conversations:
         - {score: 2, comment: {contains: 迟到}}
       given:                              # tickets another caller made before this one writes
         - {kind: fault, serial_number: BC25010266, description: 堵孔报警, overdue_minutes: 90}
+        - {kind: fault, serial_number: KR24020583, description: 撞针, status: resolved}
       xfail: the reason                   # a known gap; strict, so it fails once it passes
 
 `{given[0]}` in a message, an expected text or an expected value is the number of the first given ticket.

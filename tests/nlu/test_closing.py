@@ -7,7 +7,7 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.closing import ClosingWords, closing_intent
+from bot.nlu.closing import ClosingWords, agrees_as_arranged, closing_intent
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,10 @@ from bot.nlu.closing import ClosingWords, closing_intent
         ("知到了", "affirm"),  # a homophone typo
         ("行嘞 明白喽", "affirm"),  # with a dialect particle
         ("好哒 知道啦", "affirm"),
+        # a yes to what was just arranged, with a goodbye or thanks too: it confirms (a booking is said again)
+        ("那就按你说的办吧", "affirm"),
+        ("没其他事了 就这样约吧", "affirm"),
+        ("好嘞 就这么定了 多谢", "affirm"),
     ],
 )
 def test_words_of_closing_close(text: str, intent: str) -> None:
@@ -81,6 +85,7 @@ def _message(text: str, intent: str) -> Message:
         ("嗯呐 晓得了 谢谢哈", "nlu_fallback", "thank"),  # the menu it got before
         ("那我们等到起哈", "check_ticket", "affirm"),
         ("没别的事了 xiexie", "nlu_fallback", "goodbye"),
+        ("没啥事了 那就这么安排吧", "goodbye", "affirm"),
         ("明白了", "affirm", "affirm"),  # a yes stays a yes
         ("好的 谢谢", "deny", "deny"),  # so does a no
         ("谢谢", "report_hazard", "report_hazard"),  # and a hazard
@@ -90,3 +95,17 @@ def test_the_component_decides_only_over_other_reads(text: str, read: str, decid
     message = _message(text, read)
     ClosingWords().process([message])
     assert message.get(INTENT)["name"] == decided
+
+
+@pytest.mark.parametrize(
+    ("text", "agrees"),
+    [
+        ("行 按这个来", True),
+        ("没别的了 那就这么定吧 谢谢", True),
+        ("好的 就这样吧", False),  # an end of the talk, not a yes to an arrangement
+        ("知道了", False),
+        ("就这么约 不过地址要改一下", False),  # more than a yes: read for its details
+    ],
+)
+def test_a_yes_to_the_arrangement_is_told_apart(text: str, agrees: bool) -> None:
+    assert agrees_as_arranged(text) is agrees

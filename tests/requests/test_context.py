@@ -14,6 +14,7 @@ from bot.context import (
     accepts_offer,
     asks_about_booking,
     asks_about_visit,
+    asks_its_number,
     books_again,
     ordinal_in,
     referenced_ticket,
@@ -71,6 +72,19 @@ def test_this_one_after_one_of_two_was_spoken_about_is_that_one() -> None:
 )
 def test_a_question_about_the_visit(text: str, asks: bool) -> None:
     assert asks_about_visit(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("好了没 把编号发我", True),
+        ("工单号是多少来着", True),
+        ("帮我看看我的单子", False),  # all of the caller's tickets
+        ("查一下进度", False),
+    ],
+)
+def test_the_number_of_the_ticket_just_made_is_asked(text: str, asks: bool) -> None:
+    assert asks_its_number(text) is asks
 
 
 def test_a_serial_after_a_warranty_look_up_is_the_same_question() -> None:
