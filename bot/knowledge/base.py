@@ -196,6 +196,10 @@ class KnowledgeBase:
         confident = confident or (lone and best >= settings.lone_answer_threshold)
         return Answer(Verdict.ANSWER if confident else Verdict.SUGGEST, hits)
 
+    def nearest(self, question: str, k: int = 3) -> list[tuple[str, float]]:
+        """The best k entries for a question with their scores, whatever the scores."""
+        return list(self._content.index.entry_scores(question, limit=k).items())
+
     def closest(self, question: str) -> FaqHit | None:
         """The best entry for a question whatever its score (for the manager, never for a caller)."""
         self._reload_if_changed()

@@ -1037,3 +1037,11 @@ def test_the_tenth_batchs_neighbours_are_answered_outright(
 def test_the_tenth_batchs_unknowns_are_declined(answers: Answers, message: str) -> None:
     # Trade-ins and a replacement device: the policy holds none.
     assert answers.reply(message).verdict is Verdict.NONE
+
+
+def test_the_callers_office_in_an_introduction_is_not_what_is_asked(answers: Answers) -> None:
+    # 采购 is a sale (not_ours) when asked, the caller's office when it only says who is calling.
+    assert answered(answers.reply("我是采购办的，合作这么多年了，你们修机器的钱能不能便宜点")) == [
+        "fees.discount"
+    ]
+    assert answers.reply("我们想采购一台新的生化仪，有优惠吗").verdict is Verdict.NONE
