@@ -1045,3 +1045,9 @@ def test_the_callers_office_in_an_introduction_is_not_what_is_asked(answers: Ans
         "fees.discount"
     ]
     assert answers.reply("我们想采购一台新的生化仪，有优惠吗").verdict is Verdict.NONE
+
+
+def test_a_products_production_date_is_declined_but_the_warranty_start_is_answered(answers: Answers) -> None:
+    # What a lot's or a box's label says is the maker's, not the policy's; the warranty's start is ours.
+    assert answers.reply("这批质控品的生产日期在哪能查到").verdict is Verdict.NONE
+    assert answered(answers.reply("保修是从生产日期开始算吗")) == ["warranty.start_date"]
