@@ -1051,3 +1051,13 @@ def test_a_products_production_date_is_declined_but_the_warranty_start_is_answer
     # What a lot's or a box's label says is the maker's, not the policy's; the warranty's start is ours.
     assert answers.reply("这批质控品的生产日期在哪能查到").verdict is Verdict.NONE
     assert answered(answers.reply("保修是从生产日期开始算吗")) == ["warranty.start_date"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [("院里问免费维修能管几年", "warranty.length"), ("免费维修包括换零件吗", "warranty.coverage")],
+)
+def test_free_repair_asked_for_how_long_is_the_warrantys_length(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answered(answers.reply(message)) == [topic]

@@ -128,10 +128,7 @@ def rescue_off(tmp_path: Path) -> Answers:
 @pytest.mark.parametrize(
     ("question", "entry"),
     [
-        (
-            "上周保养完师傅走之前让我们签了一张单子，主任问那张单子是干嘛的，签了有啥用",
-            "service.onsite_process",
-        ),
+        ("我们这个生化仪的试剂进了好多，冰箱塞不下了，没拆的能不能在外面搁几天", "care.chemistry.reagent"),
         ("我们的尿机装好快三个月了，说好的回访一直没人来过，是不是漏掉我们了", "followup.visits"),
     ],
 )
