@@ -204,7 +204,6 @@ class Answers:
         self._lock = threading.Lock()
         self._reply_lock = threading.Lock()
         self._asked: dict[str, Answer] = {}  # the look-ups of the message being read
-        self._near: dict[str, list[tuple[str, float]]] = {}  # its nearest entries whatever the scores
         self._today: date | None = None  # the date of the message being read
         self._stamp = file_stamp([self._path])
         self._rules = _load_rules(self._path)
@@ -221,7 +220,7 @@ class Answers:
         with self._reply_lock:
             self._refresh()
             self.kb.refresh()
-            self._asked, self._near = {}, {}
+            self._asked = {}
             self._today = today
             message = self.kb.correct(message)
             own = self._read(_asked_part(message, self._current_rules()), message, device)
@@ -344,11 +343,6 @@ class Answers:
                     return True
                 start = text.find(word, after)
         return False
-
-    def _nearest(self, text: str) -> list[tuple[str, float]]:
-        if text not in self._near:
-            self._near[text] = self.kb.nearest(text)
-        return self._near[text]
 
     def _ask(self, text: str) -> Answer:
         if text not in self._asked:
@@ -617,7 +611,7 @@ class Answers:
         near = {
             entry_id: score
             for text in dict.fromkeys([*candidates, said])
-            for entry_id, score in self._nearest(text)
+            for entry_id, score in self._ask(text).nearest
             if score >= settings.near_floor
         }
         entry = self.kb.entry(opinion.first)
