@@ -21,7 +21,8 @@ Usage: .venv/bin/python bench/kb_quality.py [--from 0.24] [--to 0.40] [--step 0.
    thresholds aside come from a temporary copy of kb/ whose suggest_threshold is 0.
 3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml, dev_realistic_spoken.yml,
    dev_realistic_long.yml, dev_realistic_fifth.yml, dev_realistic_sixth.yml, dev_realistic_seventh.yml,
-   dev_realistic_eighth.yml, dev_realistic_ninth.yml and dev_realistic_tenth.yml, may be tuned on;
+   dev_realistic_eighth.yml, dev_realistic_ninth.yml, dev_realistic_tenth.yml and
+   dev_realistic_eleventh.yml, may be tuned on;
    heldout_realistic.yml, heldout_realistic_second.yml, heldout_realistic_third.yml,
    heldout_realistic_fourth.yml, heldout_realistic_fifth.yml, heldout_realistic_sixth.yml and
    heldout_realistic_seventh.yml, never)
@@ -317,6 +318,11 @@ REALISTIC_SETS = (
     (
         "tenth dev: a story of another topic, neighbours, voice, dialect, unknown (may be tuned on)",
         "dev_realistic_tenth.yml",
+        True,
+    ),
+    (
+        "eleventh dev: another hand, context first, voice, dialect, typos, unknown (may be tuned on)",
+        "dev_realistic_eleventh.yml",
         True,
     ),
     ("held-out (never tuned on)", "heldout_realistic.yml", False),

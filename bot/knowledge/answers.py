@@ -153,6 +153,7 @@ class _Rules:
     followup_openers: list[str]
     followup_closers: list[str]
     not_ours: list[str]
+    introductions: list[str]
     priceless_topics: list[str]
     price_words: list[str]
     sure_not_ours: list[str]
@@ -315,6 +316,17 @@ class Answers:
         clauses = [_unnegated(clause, rules) for clause in _clauses(said) if not clause.startswith(openers)]
         said = "，".join(clause for clause in clauses if clause) or said
         return f"{_joined(said, clean)} {_joined(said, self.kb.normalise)}"
+
+    def _not_ours(self, said: str, seen: str) -> bool:
+        """Whether a not_ours word is said outside the caller's introduction (「我是采购办的，…，能不能给
+        老客户打个折」: who is calling, not what is asked)."""
+        rules = self._current_rules()
+        if not any(word in seen for word in rules.not_ours):
+            return False
+        introduction = tuple(rules.introductions)
+        clauses = [c for c in _clauses(said) if not (c.startswith(introduction) and not _asks(c, rules))]
+        asked = self._seen("，".join(clauses)) if clauses else seen
+        return any(word in asked for word in rules.not_ours)
 
     def _other_makers_device(self, said: str) -> bool:
         """Whether a device type follows an other_makers word in the same clause (「隔壁科室用的是别家的
@@ -572,14 +584,40 @@ class Answers:
             choices = sure or choices
             choices.sort(key=lambda t: order.get(t, len(order)))
             return _Found(choices[0], best, True, triggered, words=said)
-        if any(word in seen for word in rules.not_ours) or self._other_makers_device(said):
+        if self._not_ours(said, seen) or self._other_makers_device(said):
             return _Found(None, Answer(Verdict.NONE, []), False)
         if best.verdict is Verdict.ANSWER and not self._ruled_out(best.hits[0].id, seen):
             return _Found(best.hits[0].id, best, False, words=said)
         if best.verdict is Verdict.ANSWER:
             # The words say it is not this topic (its `unless`): offer the choices rather than answer.
             return _Found(None, Answer(Verdict.SUGGEST, best.hits), False)
+        if best.verdict is Verdict.NONE:
+            rescued = self._rescued(candidates, said, seen)
+            if rescued is not None:
+                return _Found(rescued.id, Answer(Verdict.ANSWER, [rescued]), False, words=said)
         return _Found(None, best, False)
+
+    def _rescued(self, candidates: list[str], said: str, seen: str) -> FaqHit | None:
+        """The entry of a question nothing was found for, when the classifier ranks it first and the retriever
+        has it among its nearest entries (kb/retrieval.yml `examples:` rescue_margin, near_floor): callers
+        word their questions unlike the FAQ (「有没有那种看了就能学会操作的东西」), and where two signals
+        that fail differently agree, the entry is meant."""
+        settings = self.kb.settings.examples
+        if not settings.enabled:
+            return None
+        opinion = self.kb.opinion(said)
+        if opinion is None or opinion.first == UNKNOWN or opinion.margin < settings.rescue_margin:
+            return None
+        near = {
+            entry_id: score
+            for text in dict.fromkeys([*candidates, said])
+            for entry_id, score in self._ask(text).nearest
+            if score >= settings.near_floor
+        }
+        entry = self.kb.entry(opinion.first)
+        if opinion.first not in near or entry is None or self._ruled_out(opinion.first, seen):
+            return None
+        return FaqHit(entry.id, entry.question, entry.answer, round(near[opinion.first], 4))
 
     def _of_the_asked_kind(self, found: _Found, said: str) -> _Found:
         """The topic found, or the asking clauses' own topic when they name another kind of service than the
@@ -1107,6 +1145,7 @@ def _load_rules(path: Path) -> _Rules:
             followup_openers=[str(word) for word in reading["followup_openers"]],
             followup_closers=[str(word) for word in reading["followup_closers"]],
             not_ours=[str(word) for word in reading.get("not_ours", [])],
+            introductions=[str(word) for word in reading.get("introductions", [])],
             priceless_topics=[str(prefix) for prefix in reading.get("priceless_topics", [])],
             price_words=[str(word) for word in reading.get("price_words", [])],
             sure_not_ours=[str(word) for word in reading.get("sure_not_ours", [])],

@@ -14,7 +14,7 @@ import logging
 import re
 import threading
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,8 @@ class FaqHit:
 class Answer:
     verdict: Verdict
     hits: list[FaqHit]  # best first, at most k, none below the suggest threshold; empty for Verdict.NONE
+    # The best k entries and their scores whatever the scores (for a question nothing was found for).
+    nearest: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -189,12 +191,12 @@ class KnowledgeBase:
             if score >= settings.suggest_threshold
         ]
         if not hits:
-            return Answer(Verdict.NONE, [])
+            return Answer(Verdict.NONE, [], ranked[:k])
         best, runner_up = ranked[0][1], (ranked[1][1] if len(ranked) > 1 else 0.0)
         confident = best >= settings.answer_threshold and best - runner_up >= settings.answer_margin
         lone = runner_up < settings.suggest_threshold  # nothing else the caller could have meant
         confident = confident or (lone and best >= settings.lone_answer_threshold)
-        return Answer(Verdict.ANSWER if confident else Verdict.SUGGEST, hits)
+        return Answer(Verdict.ANSWER if confident else Verdict.SUGGEST, hits, ranked[:k])
 
     def closest(self, question: str) -> FaqHit | None:
         """The best entry for a question whatever its score (for the manager, never for a caller)."""

@@ -50,6 +50,11 @@ class ExampleSettings:
     choose_margin: float = 1.0
     # 「您是想问」 choices: offer nothing when the classifier ranks "cannot know" first, from this margin.
     decline_margin: float = 1.0
+    # Nothing found (every entry below the retriever's suggest threshold): answer the entry the classifier
+    # ranks first of all its classes, from this margin, when it is also among the retriever's nearest entries
+    # scoring at least near_floor: two signals agreeing on a question worded unlike the FAQ.
+    rescue_margin: float = 99.0
+    near_floor: float = 0.1
 
 
 @dataclass(frozen=True)

@@ -1037,3 +1037,27 @@ def test_the_tenth_batchs_neighbours_are_answered_outright(
 def test_the_tenth_batchs_unknowns_are_declined(answers: Answers, message: str) -> None:
     # Trade-ins and a replacement device: the policy holds none.
     assert answers.reply(message).verdict is Verdict.NONE
+
+
+def test_the_callers_office_in_an_introduction_is_not_what_is_asked(answers: Answers) -> None:
+    # 采购 is a sale (not_ours) when asked, the caller's office when it only says who is calling.
+    assert answered(answers.reply("我是采购办的，合作这么多年了，你们修机器的钱能不能便宜点")) == [
+        "fees.discount"
+    ]
+    assert answers.reply("我们想采购一台新的生化仪，有优惠吗").verdict is Verdict.NONE
+
+
+def test_a_products_production_date_is_declined_but_the_warranty_start_is_answered(answers: Answers) -> None:
+    # What a lot's or a box's label says is the maker's, not the policy's; the warranty's start is ours.
+    assert answers.reply("这批质控品的生产日期在哪能查到").verdict is Verdict.NONE
+    assert answered(answers.reply("保修是从生产日期开始算吗")) == ["warranty.start_date"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [("院里问免费维修能管几年", "warranty.length"), ("免费维修包括换零件吗", "warranty.coverage")],
+)
+def test_free_repair_asked_for_how_long_is_the_warrantys_length(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answered(answers.reply(message)) == [topic]

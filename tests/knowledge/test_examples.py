@@ -111,3 +111,37 @@ def test_an_example_of_an_entry_that_does_not_exist_is_left_out(answers_with: Kb
 def test_an_example_without_a_text_is_a_lint_problem(answers_with: KbFactory) -> None:
     taught = answers_with(lambda examples: [*examples, {"id": STRIPS}])
     assert any("an example needs a text" in problem for problem in taught.kb.check())
+
+
+def rescue_off(tmp_path: Path) -> Answers:
+    """A copy of kb/ that rescues no question nothing was found for (kb/retrieval.yml rescue_margin off)."""
+    kb_dir = tmp_path / "no_rescue"
+    shutil.copytree(PROJECT_ROOT / "kb", kb_dir, ignore=shutil.ignore_patterns("demo", "guides"))
+    path = kb_dir / "retrieval.yml"
+    text = path.read_text(encoding="utf-8")
+    assert "  rescue_margin: 0.0\n" in text
+    path.write_text(text.replace("  rescue_margin: 0.0\n", "  rescue_margin: 99.0\n"), encoding="utf-8")
+    policy = load_policy(kb_dir / "policy.yml")
+    return Answers(KnowledgeBase(kb_dir, policy), policy)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("我们这个生化仪的试剂进了好多，冰箱塞不下了，没拆的能不能在外面搁几天", "care.chemistry.reagent"),
+        ("我们的尿机装好快三个月了，说好的回访一直没人来过，是不是漏掉我们了", "followup.visits"),
+    ],
+)
+def test_a_question_nothing_was_found_for_is_answered_where_classifier_and_retriever_agree(
+    answers: Answers, tmp_path: Path, question: str, entry: str
+) -> None:
+    assert rescue_off(tmp_path).reply(question).verdict is Verdict.NONE
+    assert answers.reply(question).topics == [entry]
+
+
+def test_no_rescue_without_the_retrievers_agreement(answers: Answers) -> None:
+    # The classifier ranks the on-site deadline first, but the retriever scores it below near_floor: declined.
+    question = "我们卫生院在西峡的山沟里，路很难走，我想问下对我们这种地方你们上门到底有没有个时间要求"
+    opinion = answers.kb.opinion(question)
+    assert opinion is not None and opinion.first == "deadlines.onsite" and opinion.margin >= 0
+    assert answers.reply(question).verdict is Verdict.NONE
