@@ -5,8 +5,8 @@ dialect, pinyin or with a typo, the n-gram classifier spreads them over thank, a
 letters resemble, and the bot offered 「您是想…」 (issue 12). Nothing in them is a detail, a request or a
 question: once the colloquial words are read as standard ones (colloquial.yml), every piece is a word of
 closing. Such a message is `goodbye` when it says there is nothing more (「没别的了」「拜拜」), `thank` when
-it thanks, and `affirm` when it only acknowledges (「晓得了」「收到」「那我们等着」), which outside a form the
-bot answers with a short 「好的」.
+it thanks, and `affirm` when it only acknowledges (「晓得了」「收到」「那我们等着」「得嘞 我这就打」), which
+outside a form the bot answers with a short 「好的」.
 
 A bare 「好的」「对」「嗯」 is left to the classifier (it confirms a read-back), and so is a message the
 classifier read as a yes or a no: in a form those answer the question. A hazard stays a hazard. In config.yml
@@ -39,9 +39,12 @@ _THANKS = (
     r"辛苦(?:你们?|您)?(?:了|啦)?|麻烦(?:你们?|您)?了"
 )
 # Said on its own, each of these means 「I understood」 or 「we'll wait」, never a value or a request.
+# 「我这就打」「好 我自己打过去」 after the hotline's number was given, 「号码记下了」: taken note of too.
 _UNDERSTOOD = (
     r"知道|明白|了解|懂了|清楚了|收到|"
-    r"(?:那)?(?:我们|我)?(?:就)?等着(?:吧|就是了|就行)?|等(?:你们|您)的?(?:消息|电话|通知)"
+    r"(?:那)?(?:我们|我)?(?:就)?等着(?:吧|就是了|就行)?|等(?:你们|您)的?(?:消息|电话|通知)|"
+    r"(?:这就|马上|现在|立马|回头|待会儿?|等会儿?|一会儿?)?(?:自己)?(?:去)?(?:拨|打)"
+    r"(?:过去|电话|这个(?:号码?|电话)?|热线|一下)?|(?:号码?|电话)?记(?:下|住|好)(?:来)?"
 )
 # What may come with them: a yes, a particle, a 那 or 我们 (「那好」「行吧」「嗯嗯」).
 _FILLER = (

@@ -40,6 +40,11 @@ from bot.nlu.closing import ClosingWords, closing_intent
         ("知到了", "affirm"),  # a homophone typo
         ("行嘞 明白喽", "affirm"),  # with a dialect particle
         ("好哒 知道啦", "affirm"),
+        # the hotline's number given: the caller will dial it themselves
+        ("好嘞 那我一会儿打过去", "affirm"),
+        ("行嘞 我马上拨", "affirm"),
+        ("晓得了 我自己打热线", "affirm"),
+        ("号码记下了 多谢", "thank"),
     ],
 )
 def test_words_of_closing_close(text: str, intent: str) -> None:
@@ -61,6 +66,9 @@ def test_words_of_closing_close(text: str, intent: str) -> None:
         "不晓得",
         "不知道",
         "了解一下保修",
+        "打不开",  # a fault, not a call
+        "我打了三次都没人接",
+        "打印机打不出来",
         "",
     ],
 )
