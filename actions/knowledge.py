@@ -11,8 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import caller_of_tracker
+from actions.complaints import complaint_follow_up
 from bot.clock import to_local, utc_now
 from bot.config import settings
+from bot.context import WARRANTY, Lookup
 from bot.db import session_scope
 from bot.knowledge import KnowledgeBase, Verdict
 from bot.knowledge.answers import Answers, Context
@@ -40,7 +42,11 @@ def _serial(tracker: Tracker) -> str | None:
         if entity.get("entity") == "serial_number":
             return str(entity.get("value"))
     serial = tracker.get_slot("serial_number")  # the intake's, when the question comes in the middle of it
-    return None if serial in (None, NOT_GIVEN) else str(serial)
+    if serial not in (None, NOT_GIVEN):
+        return str(serial)
+    # Right after a warranty look-up, 「过了保修一次多少钱」 is about the device just looked up.
+    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    return lookup.serials[-1] if lookup is not None and lookup.kind == WARRANTY and lookup.serials else None
 
 
 class ActionAnswerQuestion(Action):
@@ -50,7 +56,11 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        return answer_question(dispatcher, tracker, tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        about_complaint = complaint_follow_up(dispatcher, tracker, text)
+        if about_complaint is not None:
+            return about_complaint
+        return answer_question(dispatcher, tracker, text)
 
 
 def answer_question(

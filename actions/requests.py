@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import CALLER_SLOTS, caller_of_tracker, latest_message, previous_action, shown_device
+from actions.complaints import complaint_follow_up
 from actions.knowledge import answer_question
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up, rating_reasons
@@ -31,7 +32,7 @@ from bot.context import (
     TICKETS,
     Lookup,
     asks_about_booking,
-    asks_about_visit,
+    asks_about_engineer,
     books_again,
     ordinal_in,
     warranty_follow_up,
@@ -71,6 +72,9 @@ class ActionFollowUp(Action):
         answered = rating_follow_up(dispatcher, tracker, message.text)
         if answered is not None:
             return answered
+        about_complaint = complaint_follow_up(dispatcher, tracker, message.text)
+        if about_complaint is not None:
+            return about_complaint
         called_back = call_back_follow_up(dispatcher, tracker, message)
         if called_back is not None:
             return called_back
@@ -91,9 +95,9 @@ class ActionFollowUp(Action):
             return []
         if changes_a_ticket(message.text):
             return await ActionChangeTicket().run(dispatcher, tracker, domain)
-        about_looked_up = ordinal_in(message.text) is not None or asks_about_visit(message.text)
+        about_looked_up = ordinal_in(message.text) is not None or asks_about_engineer(message.text)
         if about_looked_up and lookup is not None and lookup.kind == TICKETS:
-            # 「第二个呢」, 「那这台今天能来人不」 about the tickets just looked up
+            # 「第二个呢」, 「那这台今天能来人不」, 「工程师的电话给我一个」 about the tickets just looked up
             return await ActionCheckTicket().run(dispatcher, tracker, domain)
         if message.intent == "nlu_fallback":
             # It continues nothing (data/rules/conversation.yml sent it here first): the likeliest meanings.
