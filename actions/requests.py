@@ -217,12 +217,23 @@ async def request_follow_up(
     *,
     on_phone: bool,
 ) -> list[EventType] | None:
-    """Before a service request starts: a question about a booking just made is answered, and the same booking
-    said again is not made twice (None: a new request after all). A complaint is heard and apologised for
+    """Before a service request starts: a question about a booking or a complaint just made is answered, and
+    the same booking said again is not made twice (None: a new request after all); right after a status
+    look-up, a wish to reach the engineer is answered from the ticket. A complaint is heard and apologised for
     first; a request for a person gets the hotline number at once (`on_phone`: the caller is on it
     already)."""
     message = latest_message(tracker)
     policy = current_policy()
+    finished: list[EventType] = [SlotSet("request_kind", None), SlotSet("intake_id", None)]
+    if kind is TicketKind.COMPLAINT:
+        # 「投诉几天有结果」 right after the complaint was registered: its deadlines, no second complaint.
+        about_complaint = complaint_follow_up(dispatcher, tracker, message.text)
+        if about_complaint is not None:
+            return [*finished, *about_complaint]
+    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    if lookup is not None and lookup.kind == TICKETS and asks_about_engineer(message.text):
+        # 「能让工程师直接给我打个电话吗」 right after a status look-up: who comes and how to reach them.
+        return [*finished, *await ActionCheckTicket().run(dispatcher, tracker, domain)]
     if message.intent == "request_human" and not on_phone:
         # The hotline at once: a person now, or a call-back for a caller who leaves a number (asked once).
         if declines_call_back(message.text):
@@ -237,7 +248,6 @@ async def request_follow_up(
         if called_back is not None:
             return [SlotSet("request_kind", None), SlotSet("intake_id", None), *called_back]
     if booked.get("kind") == kind.value and not books_again(message.text):
-        finished: list[EventType] = [SlotSet("request_kind", None), SlotSet("intake_id", None)]
         if not asks_about_booking(message.text):
             dispatcher.utter_message(
                 text=say("request_already_booked", kind=KIND_LABELS[kind], number=booked.get("number"))

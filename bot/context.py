@@ -30,10 +30,10 @@ _LAST = re.compile(r"最后(?:一|那|这)?(?:个|张|台|单|条)")
 _FIRST = re.compile(r"(?:头一|前一|上一)(?:个|张|台|单|条)")
 # 「这台」「那张」「它」: the one just spoken about.
 _THIS_ONE = re.compile(r"[这那它](?:台|张|个|单|部)?")
-# 「那这台今天能来人不」「工程师几点到」: when someone comes, asked of a ticket.
+# 「那这台今天能来人不」「工程师几点到」「今天能到吗」: when someone comes, asked of a ticket.
 _VISIT = re.compile(
     r"(?:来人|到场|上门|派人|过来|来修)(?:不|吗|么|没|了没)|(?:几点|什么时候|啥时候|多久|哪天|多会儿?)(?:能|才|会)?"
-    r"(?:来|到|上门|过来)"
+    r"(?:来|到|上门|过来)|(?:能|会)(?:到|来)(?:不|吗|么)"
 )
 
 

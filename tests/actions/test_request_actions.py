@@ -139,6 +139,14 @@ async def test_who_comes_to_a_ticket_just_looked_up_is_said_from_the_ticket(
     await ActionCheckTicket().run(dispatcher, tracker, domain)
     said = texts(dispatcher)
     assert ZHOU in said and "预计" in said and "等待分派" not in said
+    # Asked as a wish for a person: still who comes, no hand-off.
+    dispatcher.messages.clear()
+    tracker = make_tracker(
+        "能让工程师直接给我打个电话吗", "request_human", slots={"last_lookup": lookup}, **VERIFIED_SMS
+    )
+    events = await ActionStartServiceRequest().run(dispatcher, tracker, domain)
+    assert ZHOU in texts(dispatcher) and "400-800-6626" not in texts(dispatcher)
+    assert slot_values(events)["request_kind"] is None  # no call-back is started
 
 
 async def test_when_a_complaint_just_made_is_answered_comes_from_the_policy(
@@ -153,6 +161,11 @@ async def test_when_a_complaint_just_made_is_answered_comes_from_the_policy(
     hours = current_policy().value("deadlines.complaint_contact_hours")
     days = current_policy().value("deadlines.complaint_answer_working_days")
     assert number in said and f"{hours}小时内" in said and f"{days}个工作日内" in said
+    # Read as a second complaint, it is still the question about the first.
+    dispatcher.messages.clear()
+    tracker = make_tracker("投诉几天能有结果", "complaint", slots={"last_request": made}, **VERIFIED_SMS)
+    events = await ActionStartServiceRequest().run(dispatcher, tracker, domain)
+    assert number in texts(dispatcher) and slot_values(events)["request_kind"] is None
     # A question of its own after the complaint is the knowledge base's.
     dispatcher.messages.clear()
     tracker = make_tracker("保修期多久", "ask_question", slots={"last_request": made}, **VERIFIED_SMS)

@@ -69,6 +69,7 @@ def test_this_one_after_one_of_two_was_spoken_about_is_that_one() -> None:
         ("工程师啥时候才到", True),
         ("今天派人不", True),
         ("这台的保修到哪天", False),
+        ("下午能到不", True),
     ],
 )
 def test_a_question_about_the_visit(text: str, asks: bool) -> None:
