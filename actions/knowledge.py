@@ -14,7 +14,7 @@ from actions.common import caller_of_tracker
 from actions.complaints import complaint_follow_up
 from bot.clock import to_local, utc_now
 from bot.config import settings
-from bot.context import WARRANTY, Lookup
+from bot.context import Lookup
 from bot.db import session_scope
 from bot.knowledge import KnowledgeBase, Verdict
 from bot.knowledge.answers import Answers, Context
@@ -44,9 +44,8 @@ def _serial(tracker: Tracker) -> str | None:
     serial = tracker.get_slot("serial_number")  # the intake's, when the question comes in the middle of it
     if serial not in (None, NOT_GIVEN):
         return str(serial)
-    # Right after a warranty look-up, 「过了保修一次多少钱」 is about the device just looked up.
     lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
-    return lookup.serials[-1] if lookup is not None and lookup.kind == WARRANTY and lookup.serials else None
+    return lookup.warranty_device if lookup is not None else None
 
 
 class ActionAnswerQuestion(Action):

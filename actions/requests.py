@@ -289,9 +289,11 @@ async def request_follow_up(
 
 
 def registry_fields(message: Message, tracker: Tracker) -> dict[str, Any]:
-    """A serial from the installed base in a service request answers who and where: hospital, department,
-    device — for a verified caller of that hospital only (bot/identity.py); others name them."""
-    serial = serial_said(message)
+    """A serial from the installed base in a service request (said, or the one whose warranty was just looked
+    up: 「过保前约一次保养」) answers who and where: hospital, department, device — for a verified caller of
+    that hospital only (bot/identity.py); others name them."""
+    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    serial = serial_said(message) or (lookup.warranty_device if lookup is not None else None)
     if serial is None:
         return {}
     with session_scope() as session:

@@ -92,6 +92,12 @@ class Lookup:
     serials: tuple[str, ...] = field(default_factory=tuple)
     current: str | None = None
 
+    @property
+    def warranty_device(self) -> str | None:
+        """The serial a warranty look-up was last about, which the next question or booking is about too
+        (「过了保修一次多少钱」, 「过保前约一次保养」); None after any other look-up."""
+        return self.serials[-1] if self.kind == WARRANTY and self.serials else None
+
     def to_dict(self) -> dict[str, Any]:
         kept: dict[str, Any] = {
             "kind": self.kind,

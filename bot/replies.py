@@ -10,7 +10,7 @@ from typing import Any
 from bot.callbacks import CallBackAmended, CallbackWindow, requested_times
 from bot.clock import local_text
 from bot.db.models import Device, Ticket
-from bot.installed_base import WarrantyStatus
+from bot.installed_base import WarrantyStatus, extended
 from bot.ops.after_hours import AfterHoursCall
 from bot.ops.calendar import BusinessCalendar
 from bot.ops.sla import deadline_after
@@ -150,7 +150,8 @@ def warranty_answer(device: Device, status: WarrantyStatus, policy: ServicePolic
         "end": _date_text(status.warranty_end),
     }
     if status.in_warranty:
-        return say("warranty_in", days=status.days_left, **values)
+        extension = say("warranty_extended") if extended(device, policy) else ""
+        return say("warranty_in", days=status.days_left, extension=extension, **values)
     return say(
         "warranty_out",
         fees="、".join(policy.value("warranty.after_warranty.fees")),

@@ -508,6 +508,20 @@ async def test_a_registered_serial_in_a_booking_fills_who_and_where(database, di
     )
 
 
+async def test_a_booking_right_after_a_warranty_look_up_is_for_that_device(
+    database, dispatcher, domain
+) -> None:
+    contact_of_every_hospital(database)
+    lookup = {"kind": "warranty", "numbers": [], "serials": ["MS25080632", "GF23070519"]}
+    tracker = make_tracker(
+        "保修还没到期，趁着先约个保养吧", "request_maintenance", slots={"last_lookup": lookup}, **VERIFIED_SMS
+    )
+    events = await ActionStartServiceRequest().run(dispatcher, tracker, domain)
+    assert "GF23070519" in texts(dispatcher)  # the device spoken of last
+    assert slot_values(events)["serial_number"] == "GF23070519"
+    assert slot_values(events)["hospital"] == "栾川县人民医院"
+
+
 async def test_a_wish_to_rate_without_a_ticket_asks_which(database, dispatcher, domain) -> None:
     await ActionRateService().run(
         dispatcher, make_tracker("我想给上回的维修服务打个分", "rate_service"), domain
@@ -835,6 +849,11 @@ async def test_a_question_right_after_a_warranty_look_up_is_about_that_device(
     tracker = make_tracker("AA21110387 还保修吗", "check_warranty", **VERIFIED_SMS)
     events = await ActionCheckWarranty().run(dispatcher, tracker, domain)
     assert "已过保" in texts(dispatcher)  # said plainly, besides the date
+    dispatcher.messages.clear()
+    await ActionCheckWarranty().run(
+        dispatcher, make_tracker("GF23070519 保到哪天", "check_warranty", **VERIFIED_SMS), domain
+    )
+    assert "含延保" in texts(dispatcher)  # its warranty runs past the policy's free years
     dispatcher.messages.clear()
     lookup = slot_values(events)["last_lookup"]
     tracker = make_tracker("上门要收费吗", "ask_question", slots={"last_lookup": lookup}, **VERIFIED_SMS)
