@@ -45,6 +45,10 @@ from bot.nlu.closing import ClosingWords, closing_intent
         ("行嘞 我马上拨", "affirm"),
         ("晓得了 我自己打热线", "affirm"),
         ("号码记下了 多谢", "thank"),
+        ("好的 号码我记下了", "affirm"),
+        ("好 那我等回电", "affirm"),
+        ("哦 那行 我回头跟主任说一声", "affirm"),
+        ("好嘞 我去跟设备科讲一下 谢了", "thank"),
     ],
 )
 def test_words_of_closing_close(text: str, intent: str) -> None:
@@ -69,6 +73,8 @@ def test_words_of_closing_close(text: str, intent: str) -> None:
         "打不开",  # a fault, not a call
         "我打了三次都没人接",
         "打印机打不出来",
+        "我先考虑一下",  # undecided: no yes to a question
+        "我跟科里说一下这个故障",
         "",
     ],
 )
