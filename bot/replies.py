@@ -86,6 +86,16 @@ def ticket_confirmation(
     return "".join(parts)
 
 
+# While an engineer has the ticket, the status names them (the customer's SMS has named them already).
+_WITH_ENGINEER = (
+    TicketStatus.DISPATCHED,
+    TicketStatus.ACCEPTED,
+    TicketStatus.EN_ROUTE,
+    TicketStatus.ON_SITE,
+    TicketStatus.REOPENED,
+)
+
+
 def ticket_status(ticket: Ticket, policy: ServicePolicy, now: datetime | None = None) -> str:
     """Where a ticket stands and the next promise; a promise whose time is past (`now`, naive UTC) is not made
     again (bot.ticket_changes says what happens instead)."""
@@ -100,6 +110,8 @@ def ticket_status(ticket: Ticket, policy: ServicePolicy, now: datetime | None = 
     )
     if ticket.device:
         text += say("ticket_status_device", device=ticket.device)
+    if ticket.engineer is not None and status in _WITH_ENGINEER:
+        text += say("ticket_status_engineer", engineer=ticket.engineer.name, phone=ticket.engineer.phone)
     if status is TicketStatus.NEW and ticket.response_due and not _past(ticket.response_due, now):
         text += say("ticket_status_response", response_due=local_text(ticket.response_due, zone))
     elif (

@@ -139,6 +139,11 @@ async def test_who_comes_to_a_ticket_just_looked_up_is_said_from_the_ticket(
     await ActionCheckTicket().run(dispatcher, tracker, domain)
     said = texts(dispatcher)
     assert ZHOU in said and "预计" in said and "等待分派" not in said
+    # The status itself names who has the ticket now.
+    dispatcher.messages.clear()
+    tracker = make_tracker(f"{number} 到哪一步了", "check_ticket", **VERIFIED_SMS)
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    assert ZHOU in texts(dispatcher)
     # Asked as a wish for a person: still who comes, no hand-off.
     dispatcher.messages.clear()
     tracker = make_tracker(
