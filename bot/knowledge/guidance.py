@@ -327,7 +327,9 @@ class GuideLibrary:
         if code:
             return StepReply(new_code=code)
         alarm = new_alarm_in(reply)
-        if alarm and not (guide and guide.about(alarm)):
+        solved = self._outcome_in(clean(reply).replace(" ", "")) is Outcome.YES
+        if alarm and not solved and not (guide and guide.about(alarm)):
+            # 「又报稀释液不足，换了以后好了」 is solved: the alarm was dealt with.
             return StepReply(new_alarm=alarm)
         reading = reading_in(reply)
         if reading is not None:
@@ -618,8 +620,8 @@ _NEW_ALARM = re.compile(
 _ALARM_WORDS = re.compile(
     r"报警|提示|警告|错误|故障|异常|不足|不够|用完了?|没了|满了|过低|过高|偏高|偏低|了$"
 )
-# Not a new alarm: 「又出现同样的报警」.
-_SAME_ALARM = re.compile(r"同样|一样|还是|那个报警|原来")
+# Not a new alarm: 「又出现同样的报警」, 「又出毛病了」, 「又显示正常了」, 「又提示了一下就没了」.
+_NO_NEW_ALARM = re.compile(r"同样|一样|还是|那个报警|原来|问题|毛病|正常|可以|能用|好了|一下|没了|没事")
 
 
 def new_alarm_in(text: str) -> str | None:
@@ -629,7 +631,7 @@ def new_alarm_in(text: str) -> str | None:
     if match is None:
         return None
     alarm = re.sub(r"[了的啦呢啊]+$", "", match.group(1))
-    if len(alarm) < 2 or _SAME_ALARM.search(alarm) or not alarm_core(alarm):
+    if len(alarm) < 2 or _NO_NEW_ALARM.search(alarm) or not alarm_core(alarm):
         return None
     return alarm
 

@@ -103,9 +103,25 @@ def test_a_new_alarm_said_in_words_mid_step(lib: GuideLibrary, reply: str, alarm
     assert read.new_alarm == alarm and read.outcome is None
 
 
-@pytest.mark.parametrize("reply", ["又报堵孔了", "又出现同样的报警", "做完又试了一次还是不行", "又来了"])
-def test_the_guides_own_alarm_again_is_no_new_alarm(lib: GuideLibrary, reply: str) -> None:
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "又报堵孔了",  # the guide's own alarm
+        "又出现同样的报警",
+        "做完又试了一次还是不行",
+        "又来了",
+        "又出了个问题，屏幕黑了",
+        "又显示正常了",
+        "又提示了一下就没了",
+    ],
+)
+def test_no_new_alarm_is_named(lib: GuideLibrary, reply: str) -> None:
     assert lib.read_reply(reply, "", lib.guide("hematology.clog")).new_alarm is None
+
+
+def test_a_new_alarm_dealt_with_is_solved(lib: GuideLibrary) -> None:
+    read = lib.read_reply("中间又报了清洗液不足，换了一桶就好了", "", lib.guide("hematology.clog"))
+    assert read.outcome is Outcome.YES and read.new_alarm is None
 
 
 def test_a_new_alarm_goes_to_the_step_that_checks_it(lib: GuideLibrary) -> None:
