@@ -74,6 +74,7 @@ STOPPED = "stopped"
 UNCLEAR = "unclear"
 WAITING = "waiting"  # 「稍等，我去看看」: the caller is doing the step
 ASKED = "asked"  # a question at a step: answered, and the step said again
+MOVED_TO = "moved_to"  # {MOVED_TO: 2}: a new alarm made step 2 the one to do now
 # registration_confirmed while the caller corrects a field at the read-back: neither yes nor no.
 CORRECTED = "corrected"
 
@@ -254,8 +255,9 @@ def _guide_step_events(
 ) -> list[EventType]:
     """A reply to a guide step: its outcome, and any registration field it gives. A serial or phone read out
     in the middle of a step goes into the registration (validated as usual); the walk keeps its place and the
-    step is asked again, briefly. A new error code ends the walk (noted in the fault), a reading is compared
-    with its set value (bot.knowledge.guidance read_reply)."""
+    step is asked again, briefly. A new alarm is noted in the fault: one said in words that a later step
+    checks moves the walk to that step, any other ends the walk for an engineer; a reading is compared with
+    its set value (bot.knowledge.guidance read_reply)."""
     fields = _fields_given_during_walk(message)
     events: list[EventType] = [SlotSet(field, value) for field, value in fields.items()]
     library = guide_library()
@@ -263,15 +265,23 @@ def _guide_step_events(
     asked = answers().asking_part(message.text)
     if not asked and message.intent in _QUESTION_INTENTS:
         asked = message.text
-    reply = library.read_reply(message.text, asked)
+    progress = _progress(tracker)
+    reply = library.read_reply(message.text, asked, progress.guide if progress else None)
     if reply.wants_engineer:
         return _walk_left(message, tracker)  # 「别试了，直接派工程师」
-    if reply.new_code:
-        dispatcher.utter_message(text=library.say("new_code", code=reply.new_code))
+    new_alarm = reply.new_code or reply.new_alarm
+    if new_alarm:
         fault = library.say(
-            "new_code_fault", fault=tracker.get_slot("fault_description") or "", code=reply.new_code
+            "new_code_fault", fault=tracker.get_slot("fault_description") or "", code=new_alarm
         )
-        return [*events, SlotSet("fault_description", fault), SlotSet("guide_step_answer", STOPPED)]
+        events.append(SlotSet("fault_description", fault))
+        number = progress.step_for(new_alarm) if progress and reply.new_alarm else None
+        if progress and number:
+            # 「又报稀释液不足」 at the clog guide's first step: on to the step that checks the diluent.
+            dispatcher.utter_message(text=library.say("new_alarm_step", alarm=new_alarm, number=number))
+            return [*events, SlotSet("guide_step_answer", {MOVED_TO: number})]
+        dispatcher.utter_message(text=library.say("new_code", code=new_alarm))
+        return [*events, SlotSet("guide_step_answer", STOPPED)]
     if reply.reading is not None:
         dispatcher.utter_message(text=library.reading_said(reply.reading))
     if reply.outcome is not None:
@@ -581,6 +591,9 @@ class ValidateFaultForm(FormValidationAction):
             return {"guide_step_answer": None, "intake_paused": True}  # not the step again: we wait
         if value == ASKED:
             return {"guide_step_answer": None}  # the question was answered: the step is asked again
+        if isinstance(value, dict) and MOVED_TO in value:
+            moved = progress.skip_to(int(value[MOVED_TO]))
+            return {"guide_step_answer": None, "guide_progress": moved.to_dict()}
         progress = progress.answer(Outcome(value))
         if not progress.finished:
             return {"guide_step_answer": None, "guide_progress": progress.to_dict()}

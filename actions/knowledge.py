@@ -11,8 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import caller_of_tracker
+from actions.complaints import complaint_follow_up
 from bot.clock import to_local, utc_now
 from bot.config import settings
+from bot.context import Lookup
 from bot.db import session_scope
 from bot.intake_commands import question_on_leaving
 from bot.knowledge import KnowledgeBase, Verdict
@@ -41,7 +43,10 @@ def _serial(tracker: Tracker) -> str | None:
         if entity.get("entity") == "serial_number":
             return str(entity.get("value"))
     serial = tracker.get_slot("serial_number")  # the intake's, when the question comes in the middle of it
-    return None if serial in (None, NOT_GIVEN) else str(serial)
+    if serial not in (None, NOT_GIVEN):
+        return str(serial)
+    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    return lookup.warranty_device if lookup is not None else None
 
 
 def _device_spoken_of(tracker: Tracker) -> Context | None:
@@ -60,9 +65,11 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        return answer_question(
-            dispatcher, tracker, question_on_leaving(tracker.latest_message.get("text") or "")
-        )
+        text = tracker.latest_message.get("text") or ""
+        about_complaint = complaint_follow_up(dispatcher, tracker, text)
+        if about_complaint is not None:
+            return about_complaint
+        return answer_question(dispatcher, tracker, question_on_leaving(text))
 
 
 def answer_question(

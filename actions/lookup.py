@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from actions.common import caller_of_tracker, failed_again, latest_message, previous_action
+from actions.complaints import complaint_follow_up
 from actions.knowledge import answer_question, answers
 from actions.ratings import rating_follow_up
 from actions.ticket_changes import ActionChangeTicket, ticket_meant
@@ -21,6 +22,7 @@ from bot.context import (
     TICKETS,
     WARRANTY,
     Lookup,
+    asks_about_engineer,
     asks_its_number,
     ordinal_in,
     referenced_ticket,
@@ -35,7 +37,7 @@ from bot.notify.outbox import session_sms_sender
 from bot.ops.calendar import current_calendar
 from bot.ops.paging import Pager
 from bot.policy import ServicePolicy, current_policy
-from bot.replies import NOT_GIVEN, ticket_status, warranty_answer
+from bot.replies import NOT_GIVEN, engineer_answer, ticket_status, warranty_answer
 from bot.safety import HAZARD_INTENT
 from bot.texts import say
 from bot.ticket_changes import (
@@ -69,6 +71,9 @@ class ActionCheckTicket(Action):
         rated = rating_follow_up(dispatcher, tracker, message.text)
         if rated is not None:
             return rated  # the ticket a waiting score is for (「SR…那张」)
+        about_complaint = complaint_follow_up(dispatcher, tracker, message.text)
+        if about_complaint is not None:
+            return about_complaint  # 「什么时候给答复」 right after a complaint
         if changes_a_ticket(message.text):
             return await ActionChangeTicket().run(dispatcher, tracker, domain)  # 「SR… 这个工单撤销吧」
         if wants_hurry(message.text):
@@ -101,7 +106,13 @@ class ActionCheckTicket(Action):
                         )
                     return failed_lookup(tracker)
                 dispatcher.utter_message(
-                    text=answer_about(session, found, now, impatient=sounds_impatient(message.text))
+                    text=answer_about(
+                        session,
+                        found,
+                        now,
+                        impatient=sounds_impatient(message.text),
+                        engineer=asks_about_engineer(message.text),
+                    )
                 )
                 numbers = lookup.numbers if lookup and found.number in lookup.numbers else (found.number,)
                 return [SlotSet("last_lookup", Lookup(TICKETS, numbers, current=found.number).to_dict())]
@@ -149,7 +160,13 @@ class ActionCheckTicket(Action):
                 return []
             if len(tickets) == 1:
                 dispatcher.utter_message(
-                    text=answer_about(session, tickets[0], now, impatient=sounds_impatient(message.text))
+                    text=answer_about(
+                        session,
+                        tickets[0],
+                        now,
+                        impatient=sounds_impatient(message.text),
+                        engineer=asks_about_engineer(message.text),
+                    )
                 )
             else:
                 lines = [say("tickets_several", count=len(tickets))]
@@ -214,12 +231,15 @@ def failed_lookup(tracker: Tracker) -> list[EventType]:
     return [SlotSet("failed_attempts", failed_again(tracker, "lookup"))]
 
 
-def answer_about(session: Session, ticket: Ticket, now: datetime, *, impatient: bool = False) -> str:
-    """A ticket's status; when a promise to the caller has passed, an apology and who has it now instead of
-    the past time (the next step of the paging ladder is paged at once, bot.ticket_changes). A caller who
-    says they have been waiting is apologised to first, even when the promise still holds."""
+def answer_about(
+    session: Session, ticket: Ticket, now: datetime, *, impatient: bool = False, engineer: bool = False
+) -> str:
+    """A ticket's status, or, asked about its engineer (`engineer`: 「工程师几点到」「电话给我一个」), who
+    comes, how to reach them and when; when a promise to the caller has passed, an apology and who has it now
+    instead of the past time (the next step of the paging ladder is paged at once, bot.ticket_changes). A
+    caller who says they have been waiting is apologised to first, even when the promise still holds."""
     policy = current_policy()
-    text = ticket_status(ticket, policy, now)
+    text = engineer_answer(ticket, policy, now) if engineer else ticket_status(ticket, policy, now)
     pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
     overdue = escalate_overdue(session, ticket, now=now, pager=pager)
     if overdue is None:

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import CALLER_SLOTS, caller_of_tracker, latest_message, previous_action, shown_device
+from actions.complaints import complaint_follow_up
 from actions.knowledge import answer_question
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up, rating_reasons
@@ -31,7 +32,7 @@ from bot.context import (
     TICKETS,
     Lookup,
     asks_about_booking,
-    asks_about_visit,
+    asks_about_engineer,
     books_again,
     ordinal_in,
     warranty_follow_up,
@@ -71,6 +72,9 @@ class ActionFollowUp(Action):
         answered = rating_follow_up(dispatcher, tracker, message.text)
         if answered is not None:
             return answered
+        about_complaint = complaint_follow_up(dispatcher, tracker, message.text)
+        if about_complaint is not None:
+            return about_complaint
         called_back = call_back_follow_up(dispatcher, tracker, message)
         if called_back is not None:
             return called_back
@@ -91,9 +95,9 @@ class ActionFollowUp(Action):
             return []
         if changes_a_ticket(message.text):
             return await ActionChangeTicket().run(dispatcher, tracker, domain)
-        about_looked_up = ordinal_in(message.text) is not None or asks_about_visit(message.text)
+        about_looked_up = ordinal_in(message.text) is not None or asks_about_engineer(message.text)
         if about_looked_up and lookup is not None and lookup.kind == TICKETS:
-            # 「第二个呢」, 「那这台今天能来人不」 about the tickets just looked up
+            # 「第二个呢」, 「那这台今天能来人不」, 「工程师的电话给我一个」 about the tickets just looked up
             return await ActionCheckTicket().run(dispatcher, tracker, domain)
         if message.intent == "nlu_fallback":
             # It continues nothing (data/rules/conversation.yml sent it here first): the likeliest meanings.
@@ -217,12 +221,23 @@ async def request_follow_up(
     *,
     on_phone: bool,
 ) -> list[EventType] | None:
-    """Before a service request starts: a question about a booking just made is answered, and the same booking
-    said again is not made twice (None: a new request after all). A complaint is heard and apologised for
+    """Before a service request starts: a question about a booking or a complaint just made is answered, and
+    the same booking said again is not made twice (None: a new request after all); right after a status
+    look-up, a wish to reach the engineer is answered from the ticket. A complaint is heard and apologised for
     first; a request for a person gets the hotline number at once (`on_phone`: the caller is on it
     already)."""
     message = latest_message(tracker)
     policy = current_policy()
+    finished: list[EventType] = [SlotSet("request_kind", None), SlotSet("intake_id", None)]
+    if kind is TicketKind.COMPLAINT:
+        # 「投诉几天有结果」 right after the complaint was registered: its deadlines, no second complaint.
+        about_complaint = complaint_follow_up(dispatcher, tracker, message.text)
+        if about_complaint is not None:
+            return [*finished, *about_complaint]
+    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    if lookup is not None and lookup.kind == TICKETS and asks_about_engineer(message.text):
+        # 「能让工程师直接给我打个电话吗」 right after a status look-up: who comes and how to reach them.
+        return [*finished, *await ActionCheckTicket().run(dispatcher, tracker, domain)]
     if message.intent == "request_human" and not on_phone:
         # The hotline at once: a person now, or a call-back for a caller who leaves a number (asked once).
         if declines_call_back(message.text):
@@ -237,7 +252,6 @@ async def request_follow_up(
         if called_back is not None:
             return [SlotSet("request_kind", None), SlotSet("intake_id", None), *called_back]
     if booked.get("kind") == kind.value and not books_again(message.text):
-        finished: list[EventType] = [SlotSet("request_kind", None), SlotSet("intake_id", None)]
         if not asks_about_booking(message.text):
             with session_scope() as session:
                 made = find_ticket(session, str(booked.get("number")))
@@ -284,10 +298,11 @@ async def request_follow_up(
 
 
 def registry_fields(message: Message, tracker: Tracker) -> dict[str, Any]:
-    """A serial from the installed base in a service request answers who and where: hospital, department,
-    device and its address (a booking's engineer goes there) — for a verified caller of that hospital only
-    (bot/identity.py); others name them."""
-    serial = serial_said(message)
+    """A serial from the installed base in a service request (said, or the one whose warranty was just looked
+    up: 「过保前约一次保养」) answers who and where: hospital, department, device and its address (a booking's
+    engineer goes there) — for a verified caller of that hospital only (bot/identity.py); others name them."""
+    lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
+    serial = serial_said(message) or (lookup.warranty_device if lookup is not None else None)
     if serial is None:
         return {}
     with session_scope() as session:

@@ -30,10 +30,10 @@ _LAST = re.compile(r"最后(?:一|那|这)?(?:个|张|台|单|条)")
 _FIRST = re.compile(r"(?:头一|前一|上一)(?:个|张|台|单|条)")
 # 「这台」「那张」「它」: the one just spoken about.
 _THIS_ONE = re.compile(r"[这那它](?:台|张|个|单|部)?")
-# 「那这台今天能来人不」「工程师几点到」: when someone comes, asked of a ticket.
+# 「那这台今天能来人不」「工程师几点到」「今天能到吗」: when someone comes, asked of a ticket.
 _VISIT = re.compile(
     r"(?:来人|到场|上门|派人|过来|来修)(?:不|吗|么|没|了没)|(?:几点|什么时候|啥时候|多久|哪天|多会儿?)(?:能|才|会)?"
-    r"(?:来|到|上门|过来)"
+    r"(?:来|到|上门|过来)|(?:能|会)(?:到|来)(?:不|吗|么)"
 )
 
 
@@ -51,6 +51,41 @@ def asks_its_number(text: str) -> bool:
     return bool(_ITS_NUMBER.search(text))
 
 
+# Who comes and how to reach them, asked of a ticket: 「工程师的电话能给我一个吗」「派的是哪位师傅」.
+_ENGINEER = r"(?:工程师|师傅|维修员|技术员|来的人|派的人|上门的人|来修的人)"
+_PHONE = r"(?:电话|手机|号码|联系方式|微信)"
+_WHO_COMES = re.compile(
+    f"{_ENGINEER}.*{_PHONE}|{_PHONE}.*{_ENGINEER}|"
+    f"{_ENGINEER}.*(?:叫什么|叫啥|是谁|是哪位|哪位|哪个|姓什么|姓啥|名字)|(?:哪位|哪个){_ENGINEER}|"
+    f"(?:派|安排)(?:了|的)?(?:谁|哪位|哪个)|(?:谁|哪位)(?:来|过来|上门|负责)"
+)
+# 「工程师电话一直打不通」「那个师傅态度太差」: a complaint about the engineer, not a question.
+_ABOUT_THE_ENGINEER = re.compile(r"不接|没接|打不通|没人接|关机|态度|投诉")
+
+
+def asks_about_engineer(text: str) -> bool:
+    """「工程师的电话能给我一个吗」, 「派的是哪位师傅」, 「大概几点到」: a question about who comes to a
+    ticket, how to reach them or when they come."""
+    said = text.replace(" ", "")
+    if _ABOUT_THE_ENGINEER.search(said):
+        return False
+    return bool(_WHO_COMES.search(said)) or asks_about_visit(said)
+
+
+# 「你们多久能给我个说法」「什么时候给答复」: when an answer comes, asked right after a complaint.
+_WHEN = re.compile(r"多久|多长时间|什么时候|啥时候|几天|哪天|几时|多会儿?|何时|啥时")
+_ANSWER = re.compile(r"说法|答复|回复|交代|结果|回音|反馈|处理|联系|解决|回话|消息|电话")
+# Words of another subject: 「保修期多久」 is a question of its own.
+_OTHER_SUBJECT = re.compile(r"保修|过保|保养|培训|配件|发票|证书|工程师|师傅|上门|到场|来人")
+
+
+def asks_when_answered(text: str) -> bool:
+    """「你们多久能给我个说法」, 「啥时候有回音」, 「几天能处理」: when the caller hears back, asked of a
+    request just made; not a question on another subject (「保修期多久」)."""
+    said = text.replace(" ", "")
+    return bool(_WHEN.search(said) and _ANSWER.search(said)) and not _OTHER_SUBJECT.search(said)
+
+
 # A follow-up that only makes sense about something just named: 「那…呢」, 「这台」, 「它」.
 _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|再|另外|这|那个|这个)|呢[？?。！!]*$|[它这那](?:台|张|个|单)")
 
@@ -65,6 +100,12 @@ class Lookup:
     numbers: tuple[str, ...] = ()
     serials: tuple[str, ...] = field(default_factory=tuple)
     current: str | None = None
+
+    @property
+    def warranty_device(self) -> str | None:
+        """The serial a warranty look-up was last about, which the next question or booking is about too
+        (「过了保修一次多少钱」, 「过保前约一次保养」); None after any other look-up."""
+        return self.serials[-1] if self.kind == WARRANTY and self.serials else None
 
     def to_dict(self) -> dict[str, Any]:
         kept: dict[str, Any] = {

@@ -36,6 +36,12 @@ def warranty_status(device: Device, today: date) -> WarrantyStatus:
     )
 
 
+def extended(device: Device, policy: ServicePolicy) -> bool:
+    """Whether the device's warranty runs past the free years of the policy: an extended warranty was
+    bought."""
+    return device.warranty_end > default_warranty_end(device.accepted_on, policy)
+
+
 def default_warranty_end(accepted_on: date, policy: ServicePolicy) -> date:
     years = int(policy.value("warranty.free_years"))
     try:

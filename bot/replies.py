@@ -10,8 +10,10 @@ from typing import Any
 from bot.callbacks import CallBackAmended, CallbackWindow, requested_times
 from bot.clock import local_text
 from bot.db.models import Device, Ticket
-from bot.installed_base import WarrantyStatus
+from bot.installed_base import WarrantyStatus, extended
 from bot.ops.after_hours import AfterHoursCall
+from bot.ops.calendar import BusinessCalendar
+from bot.ops.sla import deadline_after
 from bot.policy import Distance, ServicePolicy
 from bot.texts import labels, say
 from bot.tickets import KIND_LABELS, STATUS_LABELS, TicketKind, TicketStatus
@@ -84,6 +86,16 @@ def ticket_confirmation(
     return "".join(parts)
 
 
+# While an engineer has the ticket, the status names them (the customer's SMS has named them already).
+_WITH_ENGINEER = (
+    TicketStatus.DISPATCHED,
+    TicketStatus.ACCEPTED,
+    TicketStatus.EN_ROUTE,
+    TicketStatus.ON_SITE,
+    TicketStatus.REOPENED,
+)
+
+
 def ticket_status(ticket: Ticket, policy: ServicePolicy, now: datetime | None = None) -> str:
     """Where a ticket stands and the next promise; a promise whose time is past (`now`, naive UTC) is not made
     again (bot.ticket_changes says what happens instead)."""
@@ -98,6 +110,8 @@ def ticket_status(ticket: Ticket, policy: ServicePolicy, now: datetime | None = 
     )
     if ticket.device:
         text += say("ticket_status_device", device=ticket.device)
+    if ticket.engineer is not None and status in _WITH_ENGINEER:
+        text += say("ticket_status_engineer", engineer=ticket.engineer.name, phone=ticket.engineer.phone)
     if status is TicketStatus.NEW and ticket.response_due and not _past(ticket.response_due, now):
         text += say("ticket_status_response", response_due=local_text(ticket.response_due, zone))
     elif (
@@ -106,6 +120,33 @@ def ticket_status(ticket: Ticket, policy: ServicePolicy, now: datetime | None = 
         and not _past(ticket.onsite_due, now)
     ):
         text += say("ticket_status_deadline", onsite_due=local_text(ticket.onsite_due, zone))
+    return text
+
+
+def engineer_answer(ticket: Ticket, policy: ServicePolicy, now: datetime) -> str:
+    """「工程师几点到」「工程师叫什么」「工程师的电话给我一个」 of a ticket: who has it and their phone, when
+    they come (the time they gave, else the latest the policy allows); before anyone is assigned, what happens
+    next and by when. A promise whose time is past is not made again (`now`, naive UTC)."""
+    zone = policy.timezone
+    status = TicketStatus(ticket.status)
+    if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CANCELLED):
+        return say("ticket_engineer_done", number=ticket.number, status=STATUS_LABELS[status])
+    engineer = ticket.engineer
+    if engineer is None:
+        text = say("ticket_engineer_none", number=ticket.number)
+        if ticket.response_due and not _past(ticket.response_due, now):
+            text += say("ticket_status_response", response_due=local_text(ticket.response_due, zone))
+        text += say(
+            "ticket_engineer_next", confirm_minutes=policy.value("deadlines.engineer_confirm_minutes")
+        )
+    else:
+        text = say("ticket_engineer", number=ticket.number, engineer=engineer.name, phone=engineer.phone)
+        if ticket.arrived_at is not None:
+            return text + say("ticket_engineer_arrived")
+        if ticket.eta and not _past(ticket.eta, now):
+            return text + say("ticket_engineer_eta", eta=local_text(ticket.eta, zone))
+    if ticket.onsite_due and not _past(ticket.onsite_due, now):
+        text += say("ticket_engineer_onsite_due", onsite_due=local_text(ticket.onsite_due, zone))
     return text
 
 
@@ -121,7 +162,8 @@ def warranty_answer(device: Device, status: WarrantyStatus, policy: ServicePolic
         "end": _date_text(status.warranty_end),
     }
     if status.in_warranty:
-        return say("warranty_in", days=status.days_left, **values)
+        extension = say("warranty_extended") if extended(device, policy) else ""
+        return say("warranty_in", days=status.days_left, extension=extension, **values)
     return say(
         "warranty_out",
         fees="、".join(policy.value("warranty.after_warranty.fees")),
@@ -158,6 +200,30 @@ def request_made_already(ticket: Ticket, policy: ServicePolicy) -> str:
         number=ticket.number,
         due=local_text(ticket.response_due, policy.timezone),
         answer_days=policy.value("deadlines.complaint_answer_working_days"),
+    )
+
+
+def complaint_deadlines(ticket: Ticket, policy: ServicePolicy, calendar: BusinessCalendar) -> str:
+    """「你们多久能给我个说法」 of a complaint: when the supervisor calls (unless they have), and by when the
+    written answer comes, on the same clock as the SLA worker's (bot.ops.sla)."""
+    assert ticket.response_due is not None  # every service request has one
+    zone = policy.timezone
+    answer_due = deadline_after(
+        ticket.created_at, "deadlines.complaint_answer_working_days", policy, calendar
+    )
+    values = {
+        "number": ticket.number,
+        "answer_days": policy.value("deadlines.complaint_answer_working_days"),
+        "answer_due": local_text(answer_due, zone),
+        "result_days": policy.value("deadlines.complaint_result_working_days"),
+    }
+    if ticket.first_response_at is not None:
+        return say("complaint_contacted", **values)
+    return say(
+        "complaint_deadlines",
+        contact_due=local_text(ticket.response_due, zone),
+        hours=policy.value("deadlines.complaint_contact_hours"),
+        **values,
     )
 
 

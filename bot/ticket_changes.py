@@ -89,11 +89,15 @@ def _open_ticket(session: Session, number: str) -> Ticket:
 def cancel_by_caller(
     session: Session, number: str, words: str, *, caller: str, at: datetime, pager: Pager
 ) -> Change:
-    """Cancel a ticket because the caller says so, with their words as the reason; a ticket already on site or
-    resolved cannot be cancelled any more: the words become a note for the engineer instead. Tier 2 is
-    told."""
+    """Cancel a ticket because the caller says so, with their words as the reason; a ticket already on site
+    cannot be cancelled any more: the words become a note for the engineer instead. Tier 2 is told. A
+    resolved one has nothing left to cancel (「不用派人了」 after a remote fix): the caller hears that nobody
+    comes."""
     ticket = _open_ticket(session, number)
-    if TicketStatus(ticket.status) not in OPEN_STATUSES:
+    status = TicketStatus(ticket.status)
+    if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        raise ChangeRefused(say("errors.caller_cancel_closed", number=ticket.number))
+    if status not in OPEN_STATUSES:
         raise ChangeRefused(say("errors.caller_change_closed", number=ticket.number))
     reason = say("notes.caller_cancel", words=words.strip())
     try:

@@ -173,6 +173,25 @@ def make_ticket(
         return ticket
 
 
+def make_complaint(
+    engine: Engine, key: str = "complaint", *, received_at: datetime = RECEIVED, **fields: Any
+) -> Ticket:
+    """A complaint as the bot registers it (`fields`: Registration's field names)."""
+    registration: dict[str, Any] = dict(contact_phone="13912345678", description="工程师没按时到")
+    registration.update(fields)
+    with session_scope(engine) as session:
+        ticket, _ = create_service_request(
+            session,
+            TicketKind.COMPLAINT,
+            Registration(**registration),
+            idempotency_key=key,
+            origin=Origin("rest", f"caller-{key}", []),
+            policy=current_policy(),
+            received_at=received_at,
+        )
+        return ticket
+
+
 def new_engineer(
     session: Session,
     name: str,

@@ -126,6 +126,12 @@ class Guide:
         """Whether the fault names what the guide requires (every fault, when it requires nothing)."""
         return not self.requires or any(word in text for word in self.requires)
 
+    def about(self, alarm: str) -> bool:
+        """Whether an alarm is the one the guide is for (「又报堵孔了」 in the clog guide: the same alarm
+        again, not a new one)."""
+        core = alarm_core(alarm)
+        return any(_shared(core, text) >= min(2, len(core)) for text in (self.title, *self.symptoms))
+
 
 @dataclass(frozen=True)
 class GuideMatch:
@@ -169,6 +175,25 @@ class GuideProgress:
         if self.finished:
             raise GuideError(f"the walk through {self.guide.id} is already finished")
         return GuideProgress(self.guide, (*self.outcomes, outcome))
+
+    def step_for(self, alarm: str) -> int | None:
+        """The 1-based number of the step from the current one on that checks what a new alarm names
+        (「稀释液不足」 → the step that looks at the diluent), the closest match first; None when none
+        does."""
+        core = alarm_core(alarm)
+        scored = [
+            (_shared(core, step.check), -index)
+            for index, step in enumerate(self.guide.steps)
+            if index >= len(self.outcomes)
+        ]
+        best = max(scored, default=(0, 0))
+        return -best[1] + 1 if best[0] >= 2 else None
+
+    def skip_to(self, number: int) -> GuideProgress:
+        """The walk moved on to step `number`: the steps before it that were not answered are skipped (a new
+        alarm made another step the one to do now)."""
+        skipped = max(0, number - 1 - len(self.outcomes))
+        return GuideProgress(self.guide, (*self.outcomes, *(Outcome.SKIP,) * skipped))
 
     @property
     def tried(self) -> list[dict[str, Any]]:
@@ -286,7 +311,7 @@ class GuideLibrary:
                     found.append((-len(phrase), position, outcome))
         return min(found)[2] if found else None
 
-    def read_reply(self, reply: str, question: str = "") -> StepReply:
+    def read_reply(self, reply: str, question: str = "", guide: Guide | None = None) -> StepReply:
         """A reply to a step as a person would read it: 「直接派工程师吧」 leaves the walk; a new error code
         stops it (an engineer has to see it); a reading is compared with its set value (off: the step did not
         fix it); otherwise the outcome its words state, and for an observation that states none
@@ -294,12 +319,18 @@ class GuideLibrary:
         yet. `question`: the clauses of the reply that ask something (bot.knowledge.answers
         Answers.asking_part). A reply that states nothing and asks is a question to answer, the walk staying
         on its step (「这一步会不会把样本弄丢」: 不会 inside 会不会 states nothing); one that states an
-        outcome is a step reply, with what else it asks (「还是不行，工程师多久能到」)."""
+        outcome is a step reply, with what else it asks (「还是不行，工程师多久能到」). A new alarm said in
+        words (「又跳了个报警，说稀释液不足」) is one too, unless it is the `guide`'s own alarm again."""
         if asks_for_engineer(reply) and not _about_the_visit(reply, question):
             return StepReply(wants_engineer=True)
         code = new_error_code(reply)
         if code:
             return StepReply(new_code=code)
+        alarm = new_alarm_in(reply)
+        solved = self._outcome_in(clean(reply).replace(" ", "")) is Outcome.YES
+        if alarm and not solved and not (guide and guide.about(alarm)):
+            # 「又报稀释液不足，换了以后好了」 is solved: the alarm was dealt with.
+            return StepReply(new_alarm=alarm)
         reading = reading_in(reply)
         if reading is not None:
             return StepReply(Outcome.NO, reading=reading)
@@ -539,6 +570,7 @@ class StepReply:
     outcome: Outcome | None = None
     reading: Reading | None = None
     new_code: str | None = None
+    new_alarm: str | None = None  # 「稀释液不足」: a new alarm said in words
     wants_engineer: bool = False
     wait: bool = False  # 「稍等，我去看一下」: no outcome yet, the caller is on it
     question: str = ""  # what the reply asks, to answer before the walk goes on (or stays on its step)
@@ -576,6 +608,44 @@ def new_error_code(text: str) -> str | None:
         return None
     match = _ERROR_CODE.search(text)
     return re.sub(r"\s", "", match.group(1)).upper() if match else None
+
+
+# 「又跳了个报警，说稀释液不足」, 「又报试剂余量不足了」, 「又弹出一个提示：废液桶满」: a new alarm in words.
+_NEW_ALARM = re.compile(
+    r"(?:又|另外又?|新)(?:跳出?来?|弹出?来?|报|出现?|冒出?来?|显示|提示)了?"
+    r"(?:一?个|一条)?(?:新的?)?(?:报警|提示|警告|错误|故障)?"
+    r"[，,：:\s]*(?:说是?|显示|提示|写着|内容是)?[：:\s]*([^，,。；;！!？?\s]{2,12})"
+)
+# What every alarm says and no step checks: left out when an alarm is matched with a step.
+_ALARM_WORDS = re.compile(
+    r"报警|提示|警告|错误|故障|异常|不足|不够|用完了?|没了|满了|过低|过高|偏高|偏低|了$"
+)
+# Not a new alarm: 「又出现同样的报警」, 「又出毛病了」, 「又显示正常了」, 「又提示了一下就没了」.
+_NO_NEW_ALARM = re.compile(r"同样|一样|还是|那个报警|原来|问题|毛病|正常|可以|能用|好了|一下|没了|没事")
+
+
+def new_alarm_in(text: str) -> str | None:
+    """The new alarm a caller names mid-step in words, as they said it (「稀释液不足」); None when they name
+    none."""
+    match = _NEW_ALARM.search(text)
+    if match is None:
+        return None
+    alarm = re.sub(r"[了的啦呢啊]+$", "", match.group(1))
+    if len(alarm) < 2 or _NO_NEW_ALARM.search(alarm) or not alarm_core(alarm):
+        return None
+    return alarm
+
+
+def alarm_core(alarm: str) -> str:
+    """What an alarm names (「稀释液不足」 → 「稀释液」), without the words every alarm has."""
+    return _ALARM_WORDS.sub("", alarm)
+
+
+def _shared(core: str, text: str) -> int:
+    """The length of the longest piece of `core` that `text` holds."""
+    return max(
+        (j - i for i in range(len(core)) for j in range(i + 1, len(core) + 1) if core[i:j] in text), default=0
+    )
 
 
 def _plain(number: float) -> str:

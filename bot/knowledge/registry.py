@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from bot.identity import Caller, device_shown_to
-from bot.installed_base import default_warranty_end, warranty_status
+from bot.installed_base import extended, warranty_status
 from bot.knowledge.answers import CallerDevice, DeviceFacts, UnknownDevice
 from bot.policy import ServicePolicy
 
@@ -33,6 +33,6 @@ def caller_device(
         serial=device.serial_number,
         city=device.city,
         warranty_end=device.warranty_end,
-        extended=device.warranty_end > default_warranty_end(device.accepted_on, policy),
+        extended=extended(device, policy),
         in_warranty=status.in_warranty,
     )

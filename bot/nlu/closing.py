@@ -5,8 +5,8 @@ dialect, pinyin or with a typo, the n-gram classifier spreads them over thank, a
 letters resemble, and the bot offered 「您是想…」 (issue 12). Nothing in them is a detail, a request or a
 question: once the colloquial words are read as standard ones (colloquial.yml), every piece is a word of
 closing. Such a message is `goodbye` when it says there is nothing more (「没别的了」「拜拜」), `thank` when
-it thanks, and `affirm` when it only acknowledges (「晓得了」「收到」「那我们等着」), which outside a form the
-bot answers with a short 「好的」.
+it thanks, and `affirm` when it only acknowledges (「晓得了」「收到」「那我们等着」「得嘞 我这就打」), which
+outside a form the bot answers with a short 「好的」.
 
 A yes to what was just arranged (「就这么约」「行 就按这个来」「那就这么定了」) is `affirm`, even with a
 goodbye (「没别的了 就这么约」): right after a booking it hears the booking said again (actions/requests.py),
@@ -43,9 +43,16 @@ _THANKS = (
     r"辛苦(?:你们?|您)?(?:了|啦)?|麻烦(?:你们?|您)?了"
 )
 # Said on its own, each of these means 「I understood」 or 「we'll wait」, never a value or a request.
+# 「我这就打」「好 我自己打过去」 after the hotline's number was given, 「号码记下了」, 「我回头跟科里说一声」
+# after an answer: taken note of too. Not 「我考虑一下」「商量商量」: undecided, never a yes to a question.
+_LATER = r"(?:这就|马上|现在|立马|回头|待会儿?|等会儿?|一会儿?|先|再)?"
 _UNDERSTOOD = (
     r"知道|明白|了解|懂了|清楚了|收到|"
-    r"(?:那)?(?:我们|我)?(?:就)?等着(?:吧|就是了|就行)?|等(?:你们|您)的?(?:消息|电话|通知)"
+    r"(?:那)?(?:我们|我)?(?:就)?等着(?:吧|就是了|就行)?|等(?:你们|您)?的?(?:消息|电话|通知|回电)|"
+    f"{_LATER}(?:自己)?(?:去)?(?:拨|打)(?:过去|电话|这个(?:号码?|电话)?|热线|一下)?|"
+    r"(?:号码?|电话)?(?:我们?)?(?:已经)?记(?:下|住|好)(?:来)?|"
+    f"{_LATER}(?:去)?(?:跟|和|给)(?:科里|科室|主任|领导|同事|他们|设备科|院里|医院)(?:的人)?"
+    r"(?:说|讲|汇报|反映)(?:一声|一下)?"
 )
 # What may come with them: a yes, a particle, a 那 or 我们 (「那好」「行吧」「嗯嗯」).
 _FILLER = (

@@ -578,6 +578,33 @@ async def test_a_bad_phone_during_a_step_is_explained_and_the_step_stays(
     assert slots["guide_progress"]["outcomes"] == [] and slots.get("guide_step_answer") is None
 
 
+CLOG_START = {
+    "guide_id": "hematology.clog",
+    "fault_description": "血球仪报RBC堵孔",
+    "device": "全自动血细胞分析仪",
+    "intake_id": "walk-3",
+}
+
+
+async def test_a_new_alarm_in_words_mid_step_moves_the_walk_to_the_step_that_checks_it(
+    database, dispatcher, domain
+) -> None:
+    slots = await walk(dispatcher, domain, CLOG_START, "好")  # on step 1: clots in the sample
+    slots = await step_reply(
+        dispatcher, domain, slots, "冲洗到一半屏幕上又弹出个提示：溶血剂不足了，停那不动"
+    )
+    assert "「溶血剂不足」" in texts(dispatcher) and "第2步" in texts(dispatcher)
+    assert "溶血剂不足" in slots["fault_description"]
+    assert slots["guide_progress"]["outcomes"] == ["skip"] and slots.get("guide_step_answer") is None
+
+
+async def test_a_new_alarm_no_step_checks_ends_the_walk_for_an_engineer(database, dispatcher, domain) -> None:
+    slots = await walk(dispatcher, domain, CLOG_START, "好")
+    slots = await step_reply(dispatcher, domain, slots, "弄着弄着又报了个废液桶满")
+    assert "「废液桶满」" in texts(dispatcher) and "工程师" in texts(dispatcher)
+    assert "废液桶满" in slots["fault_description"] and slots["guide_step_answer"] == "done"
+
+
 async def test_a_reply_that_is_neither_an_outcome_nor_a_field_gets_a_hint(
     database, dispatcher, domain
 ) -> None:

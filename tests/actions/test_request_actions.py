@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from actions.conversation import ActionAcknowledge
+from actions.knowledge import ActionAnswerQuestion
 from actions.lookup import ActionAskSerialNumber, ActionCheckTicket, ActionCheckWarranty, offer_again
 from actions.requests import ActionFollowUp
 from actions.service import (
@@ -23,10 +24,13 @@ from actions.ticket_changes import ActionChangeTicket
 from bot.clock import utc_now
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, Ticket
-from tests.factories import make_ticket
+from bot.ops import lifecycle
+from bot.policy import current_policy
+from tests.factories import make_complaint, make_ticket
 from tests.support import (
     VERIFIED_SMS,
     contact_of_every_hospital,
+    engineer_id,
     make_tracker,
     slot_values,
     submit_fault,
@@ -34,6 +38,8 @@ from tests.support import (
 )
 
 pytestmark = pytest.mark.anyio
+
+ZHOU = "13800000101"  # the demo team's Zhengzhou engineer
 
 
 async def test_a_serial_after_a_warranty_look_up_is_looked_up_too(database, dispatcher, domain) -> None:
@@ -108,6 +114,68 @@ async def test_a_follow_up_without_a_number_is_about_the_ticket_just_looked_up(
     tracker = make_tracker("工程师什么时候到", "check_ticket", slots={"last_lookup": lookup}, **VERIFIED_SMS)
     await ActionCheckTicket().run(dispatcher, tracker, domain)
     assert number in texts(dispatcher) and "没有查到" not in texts(dispatcher)
+
+
+async def test_who_comes_to_a_ticket_just_looked_up_is_said_from_the_ticket(
+    team: Engine, dispatcher, domain
+) -> None:
+    number = make_ticket(team, received_at=utc_now()).number
+    contact_of_every_hospital(team)
+    lookup = {"kind": "tickets", "numbers": [number], "serials": []}
+    # Not assigned yet: what happens next and by when, no choices.
+    tracker = make_tracker(
+        "师傅的手机号码给我一个", "nlu_fallback", slots={"last_lookup": lookup}, **VERIFIED_SMS
+    )
+    await ActionFollowUp().run(dispatcher, tracker, domain)
+    said = texts(dispatcher)
+    assert number in said and "还在等待分派" in said and "短信" in said and "到现场" in said
+    assert not dispatcher.messages[-1].get("buttons")
+    # Assigned with a time: the engineer's name, phone and that time.
+    with session_scope(team) as session:
+        eta = utc_now() + timedelta(hours=2)
+        lifecycle.assign(session, number, engineer_id(team, ZHOU), actor="cli", eta=eta, at=utc_now())
+    dispatcher.messages.clear()
+    tracker = make_tracker("派的是哪位师傅", "check_ticket", slots={"last_lookup": lookup}, **VERIFIED_SMS)
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    said = texts(dispatcher)
+    assert ZHOU in said and "预计" in said and "等待分派" not in said
+    # The status itself names who has the ticket now.
+    dispatcher.messages.clear()
+    tracker = make_tracker(f"{number} 到哪一步了", "check_ticket", **VERIFIED_SMS)
+    await ActionCheckTicket().run(dispatcher, tracker, domain)
+    assert ZHOU in texts(dispatcher)
+    # Asked as a wish for a person: still who comes, no hand-off.
+    dispatcher.messages.clear()
+    tracker = make_tracker(
+        "能让工程师直接给我打个电话吗", "request_human", slots={"last_lookup": lookup}, **VERIFIED_SMS
+    )
+    events = await ActionStartServiceRequest().run(dispatcher, tracker, domain)
+    assert ZHOU in texts(dispatcher) and "400-800-6626" not in texts(dispatcher)
+    assert slot_values(events)["request_kind"] is None  # no call-back is started
+
+
+async def test_when_a_complaint_just_made_is_answered_comes_from_the_policy(
+    database, dispatcher, domain
+) -> None:
+    number = make_complaint(database, hospital="郑州市嘉禾医院", description="报价太高，明细也不给").number
+    contact_of_every_hospital(database)
+    made = {"kind": "complaint", "number": number}
+    tracker = make_tracker("这事几天能给个回复", "ask_question", slots={"last_request": made}, **VERIFIED_SMS)
+    await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    said = texts(dispatcher)
+    hours = current_policy().value("deadlines.complaint_contact_hours")
+    days = current_policy().value("deadlines.complaint_answer_working_days")
+    assert number in said and f"{hours}小时内" in said and f"{days}个工作日内" in said
+    # Read as a second complaint, it is still the question about the first.
+    dispatcher.messages.clear()
+    tracker = make_tracker("投诉几天能有结果", "complaint", slots={"last_request": made}, **VERIFIED_SMS)
+    events = await ActionStartServiceRequest().run(dispatcher, tracker, domain)
+    assert number in texts(dispatcher) and slot_values(events)["request_kind"] is None
+    # A question of its own after the complaint is the knowledge base's.
+    dispatcher.messages.clear()
+    tracker = make_tracker("保修期多久", "ask_question", slots={"last_request": made}, **VERIFIED_SMS)
+    await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert number not in texts(dispatcher)
 
 
 async def test_an_overdue_ticket_is_apologised_for_and_escalated(team: Engine, dispatcher, domain) -> None:
@@ -445,6 +513,20 @@ async def test_a_registered_serial_in_a_booking_fills_who_and_where(database, di
     )
     # Where the engineer goes for it comes from the registry too, never asked.
     assert slot_values(events)["site_address"] == "洛阳市栾川县城关镇健康路3号"
+
+
+async def test_a_booking_right_after_a_warranty_look_up_is_for_that_device(
+    database, dispatcher, domain
+) -> None:
+    contact_of_every_hospital(database)
+    lookup = {"kind": "warranty", "numbers": [], "serials": ["MS25080632", "GF23070519"]}
+    tracker = make_tracker(
+        "保修还没到期，趁着先约个保养吧", "request_maintenance", slots={"last_lookup": lookup}, **VERIFIED_SMS
+    )
+    events = await ActionStartServiceRequest().run(dispatcher, tracker, domain)
+    assert "GF23070519" in texts(dispatcher)  # the device spoken of last
+    assert slot_values(events)["serial_number"] == "GF23070519"
+    assert slot_values(events)["hospital"] == "栾川县人民医院"
 
 
 async def test_a_wish_to_rate_without_a_ticket_asks_which(database, dispatcher, domain) -> None:
@@ -849,6 +931,25 @@ async def test_urging_past_the_promised_time_apologises_and_never_promises_it_ag
     await ActionCheckTicket().run(dispatcher, tracker, domain)
     said = texts(dispatcher)
     assert "催办" in said and "超时" in said and "升级" in said and "我们会在" not in said
+
+
+async def test_a_question_right_after_a_warranty_look_up_is_about_that_device(
+    database, dispatcher, domain
+) -> None:
+    contact_of_every_hospital(database)
+    tracker = make_tracker("AA21110387 还保修吗", "check_warranty", **VERIFIED_SMS)
+    events = await ActionCheckWarranty().run(dispatcher, tracker, domain)
+    assert "已过保" in texts(dispatcher)  # said plainly, besides the date
+    dispatcher.messages.clear()
+    await ActionCheckWarranty().run(
+        dispatcher, make_tracker("GF23070519 保到哪天", "check_warranty", **VERIFIED_SMS), domain
+    )
+    assert "含延保" in texts(dispatcher)  # its warranty runs past the policy's free years
+    dispatcher.messages.clear()
+    lookup = slot_values(events)["last_lookup"]
+    tracker = make_tracker("上门要收费吗", "ask_question", slots={"last_lookup": lookup}, **VERIFIED_SMS)
+    await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert "AA21110387" in texts(dispatcher) and "上门费" in texts(dispatcher)
 
 
 async def test_the_warranty_right_after_a_ticket_look_up_is_of_its_device(

@@ -46,6 +46,9 @@ def answered(reply: Reply) -> list[str]:
             "reports.service_report",
             "3个工作日",
         ),
+        # 「过了保」 said short, as callers do (kb/retrieval.yml 过保)
+        ("要是过了保了，修一回要花多少钱", "fees.after_warranty", "生产商指导价"),
+        ("过了保的话换个主板怎么收钱", "fees.after_warranty", "生产商指导价"),
     ],
 )
 def test_the_question_is_found_after_greetings_and_the_story(

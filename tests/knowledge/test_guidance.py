@@ -266,7 +266,7 @@ def test_the_guides_the_hotline_needs(lib: GuideLibrary) -> None:
     devices = {guide.id: set(guide.device_types) for guide in lib.guides}
     for guide_id in COVERED:
         assert guide_id in devices
-    assert devices["chemistry.needle_blocked"] == {"chemistry_analyser"}
+    assert devices["chemistry.needle_blocked"] == {"chemistry_analyser", "immunoassay_analyser"}
     assert devices["aas.flame_ignition"] == {"atomic_absorption"}
     assert devices["any.no_power"] == devices["any.software_crash"] == devices["any.printer"] == set()
 

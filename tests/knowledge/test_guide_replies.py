@@ -9,7 +9,15 @@ import pytest
 from bot.config import PROJECT_ROOT
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.answers import Answers
-from bot.knowledge.guidance import GuideLibrary, Outcome, Reading, StepReply, new_error_code, reading_in
+from bot.knowledge.guidance import (
+    GuideLibrary,
+    GuideProgress,
+    Outcome,
+    Reading,
+    StepReply,
+    new_error_code,
+    reading_in,
+)
 from bot.numerals import chinese_number
 from bot.policy import load_policy
 
@@ -80,6 +88,49 @@ def test_a_new_error_code_mid_step(lib: GuideLibrary) -> None:
     assert new_error_code("跳出来一个 err 118") == "ERR118"
     assert new_error_code("序列号是KR23060142") is None  # a serial is no error code
     assert new_error_code("E-302") is None  # a code with nothing said about it is ambiguous
+
+
+@pytest.mark.parametrize(
+    ("reply", "alarm"),
+    [
+        ("冲到一半，机器又报了个清洗液不足", "清洗液不足"),
+        ("刚才又跳出一个警告：试剂针碰撞", "试剂针碰撞"),
+        ("弄的时候又出了个新报警 说是负压异常 动不了了", "负压异常"),
+    ],
+)
+def test_a_new_alarm_said_in_words_mid_step(lib: GuideLibrary, reply: str, alarm: str) -> None:
+    read = lib.read_reply(reply, "", lib.guide("hematology.clog"))
+    assert read.new_alarm == alarm and read.outcome is None
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "又报堵孔了",  # the guide's own alarm
+        "又出现同样的报警",
+        "做完又试了一次还是不行",
+        "又来了",
+        "又出了个问题，屏幕黑了",
+        "又显示正常了",
+        "又提示了一下就没了",
+    ],
+)
+def test_no_new_alarm_is_named(lib: GuideLibrary, reply: str) -> None:
+    assert lib.read_reply(reply, "", lib.guide("hematology.clog")).new_alarm is None
+
+
+def test_a_new_alarm_dealt_with_is_solved(lib: GuideLibrary) -> None:
+    read = lib.read_reply("中间又报了清洗液不足，换了一桶就好了", "", lib.guide("hematology.clog"))
+    assert read.outcome is Outcome.YES and read.new_alarm is None
+
+
+def test_a_new_alarm_goes_to_the_step_that_checks_it(lib: GuideLibrary) -> None:
+    walk = GuideProgress.start(lib.guide("hematology.clog"))
+    assert walk.step_for("清洗液不足") == 2  # the step that looks at the reagents
+    assert walk.step_for("负压异常") is None  # no step checks it: an engineer
+    moved = walk.skip_to(2)
+    assert moved.number == 2 and moved.outcomes == (Outcome.SKIP,)
+    assert moved.answer(Outcome.NO).step_for("溶血剂不足") is None  # its step is behind
 
 
 def test_a_reading_is_compared_with_its_set_value(lib: GuideLibrary) -> None:

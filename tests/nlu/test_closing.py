@@ -44,6 +44,15 @@ from bot.nlu.closing import ClosingWords, agrees_as_arranged, closing_intent
         ("那就按你说的办吧", "affirm"),
         ("没其他事了 就这样约吧", "affirm"),
         ("好嘞 就这么定了 多谢", "affirm"),
+        # the hotline's number given: the caller will dial it themselves
+        ("好嘞 那我一会儿打过去", "affirm"),
+        ("行嘞 我马上拨", "affirm"),
+        ("晓得了 我自己打热线", "affirm"),
+        ("号码记下了 多谢", "thank"),
+        ("好的 号码我记下了", "affirm"),
+        ("好 那我等回电", "affirm"),
+        ("哦 那行 我回头跟主任说一声", "affirm"),
+        ("好嘞 我去跟设备科讲一下 谢了", "thank"),
     ],
 )
 def test_words_of_closing_close(text: str, intent: str) -> None:
@@ -65,6 +74,11 @@ def test_words_of_closing_close(text: str, intent: str) -> None:
         "不晓得",
         "不知道",
         "了解一下保修",
+        "打不开",  # a fault, not a call
+        "我打了三次都没人接",
+        "打印机打不出来",
+        "我先考虑一下",  # undecided: no yes to a question
+        "我跟科里说一下这个故障",
         "",
     ],
 )

@@ -15,8 +15,8 @@ from bot.ops.calendar import BusinessCalendar
 from bot.ops.paging import Pager
 from bot.ops.sla import SweepReport, clocks_for, deadline_after, sweep
 from bot.policy import PolicyError, current_policy
-from bot.tickets import Origin, Registration, TicketKind, create_service_request, find_ticket
-from tests.factories import RECEIVED, FakeSms, make_ticket, utc
+from bot.tickets import find_ticket
+from tests.factories import RECEIVED, FakeSms, make_complaint, make_ticket, utc
 from tests.support import engineer_id
 
 ZHOU = "13800000101"
@@ -130,17 +130,7 @@ def test_an_accepted_ticket_late_on_site_goes_up_past_its_engineer(
 
 
 def complaint(engine: Engine, received_at: datetime) -> str:
-    with session_scope(engine) as session:
-        ticket, _ = create_service_request(
-            session,
-            TicketKind.COMPLAINT,
-            Registration(contact_phone="13912345678", description="工程师没按时到"),
-            idempotency_key="complaint",
-            origin=Origin("rest", "c", []),
-            policy=current_policy(),
-            received_at=received_at,
-        )
-        return str(ticket.number)
+    return str(make_complaint(engine, received_at=received_at).number)
 
 
 def test_complaint_answer_counts_working_days_over_national_day(team: Engine, pager: Pager) -> None:

@@ -130,6 +130,15 @@ def test_a_finished_or_unknown_ticket_is_refused_in_chinese(team: Engine, pager:
             cancel_by_caller(session, "SR209901010001", "撤销", caller="c", at=RECEIVED, pager=pager)
 
 
+def test_no_more_visit_for_a_resolved_ticket_says_nobody_comes(
+    team: Engine, pager: Pager, sms: FakeSms
+) -> None:
+    number = make_ticket(team, resolved_remotely=True).number  # a guided check solved it
+    with session_scope(team) as session, pytest.raises(ChangeRefused, match="不会再派工程师"):
+        cancel_by_caller(session, number, "那就不用来人了 谢谢", caller="c", at=RECEIVED, pager=pager)
+    assert sms.sent == []
+
+
 def test_an_overdue_response_escalates_and_is_not_promised_again(
     team: Engine, pager: Pager, sms: FakeSms
 ) -> None:

@@ -13,8 +13,10 @@ from bot.context import (
     Lookup,
     accepts_offer,
     asks_about_booking,
+    asks_about_engineer,
     asks_about_visit,
     asks_its_number,
+    asks_when_answered,
     books_again,
     ordinal_in,
     referenced_ticket,
@@ -68,6 +70,7 @@ def test_this_one_after_one_of_two_was_spoken_about_is_that_one() -> None:
         ("工程师啥时候才到", True),
         ("今天派人不", True),
         ("这台的保修到哪天", False),
+        ("下午能到不", True),
     ],
 )
 def test_a_question_about_the_visit(text: str, asks: bool) -> None:
@@ -85,6 +88,41 @@ def test_a_question_about_the_visit(text: str, asks: bool) -> None:
 )
 def test_the_number_of_the_ticket_just_made_is_asked(text: str, asks: bool) -> None:
     assert asks_its_number(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("麻烦把师傅的手机号发我一下", True),
+        ("上门那位的联系方式有吗，工程师电话多少", True),
+        ("派的是哪位工程师啊", True),
+        ("来修的人姓啥", True),
+        ("那谁过来修", True),
+        ("他下午几点能到", True),
+        ("工程师电话一直打不通", False),  # a complaint about the engineer
+        ("那个师傅态度太差了", False),
+        ("我的电话换了，是13912345678", False),
+        ("你们热线电话多少", False),
+    ],
+)
+def test_a_question_about_who_comes_to_a_ticket(text: str, asks: bool) -> None:
+    assert asks_about_engineer(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("这事啥时候能有个结果", True),
+        ("几天能给回复？", True),
+        ("你们什么时候联系我", True),
+        ("多长时间能处理完", True),
+        ("保修期多久", False),  # a question of its own
+        ("工程师什么时候来", False),
+        ("我要投诉", False),
+    ],
+)
+def test_when_the_caller_hears_back(text: str, asks: bool) -> None:
+    assert asks_when_answered(text) is asks
 
 
 def test_a_serial_after_a_warranty_look_up_is_the_same_question() -> None:
