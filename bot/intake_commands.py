@@ -13,7 +13,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from bot import fields
 from bot.callbacks import extension_in, with_extension
@@ -85,145 +88,33 @@ class IntakeState:
     cancelled: bool = False  # a registration of this conversation was cancelled and can be restored
 
 
-# Names callers give the fields, longest first so 「临床影响」 wins over 「影响」.
-LABELS = {
-    "临床影响": "clinical_impact",
-    "影响": "clinical_impact",
-    "联系电话": "contact_phone",
-    "电话": "contact_phone",
-    "手机号": "contact_phone",
-    "手机": "contact_phone",
-    "号码": "contact_phone",
-    "联系人": "contact_person",
-    "报修人": "contact_person",
-    "姓名": "contact_person",
-    "名字": "contact_person",
-    "联系方式": "contact_phone",
-    "医院": "hospital",
-    "单位": "hospital",
-    "科室": "department",
-    "地址": "site_address",
-    "装机地址": "site_address",
-    "设备地址": "site_address",
-    "详细地址": "site_address",
-    "医院地址": "site_address",
-    "单位地址": "site_address",
-    "地方": "site_address",  # 「地方是临沂市…」 on the phone
-    "楼层": "site_address",
-    "故障现象": "fault_description",
-    "故障描述": "fault_description",
-    "故障": "fault_description",
-    "现象": "fault_description",
-    "故障情况": "fault_description",
-    "问题": "fault_description",
-    "毛病": "fault_description",
-    "序列号": "serial_number",
-    "SN": "serial_number",
-    "申报人": "contact_person",
-    "送修人": "contact_person",
-    "联系手机": "contact_phone",
-    "联系号码": "contact_phone",
-    "机型": "device",
-    "设备型号": "device",
-    "设备名称": "device",
-    "仪器名称": "device",
-    "症状": "fault_description",
-    "故障表现": "fault_description",
-    "故障内容": "fault_description",
-    "装机位置": "site_address",
-    "安装地址": "site_address",
-    "安装位置": "site_address",
-    "所在位置": "site_address",
-    "对临床": "clinical_impact",
-    "编号": "serial_number",
-    "机号": "serial_number",
-    "机身编号": "serial_number",
-    "设备编号": "serial_number",
-    "仪器编号": "serial_number",
-    "出厂编号": "serial_number",
-    "院名": "hospital",
-    "医院名称": "hospital",
-    "单位名称": "hospital",
-    "科别": "department",
-    "使用科室": "department",
-    "所在科室": "department",
-    "电话号码": "contact_phone",
-    "手机号码": "contact_phone",
-    "型号": "device",
-    "设备": "device",
-    "仪器": "device",
-    # the names of a WeChat or paper form's rows (「报修单\n医院名称：…\n所在地址：…\n影响程度：…」)
-    "所在地址": "site_address",
-    "所在医院": "hospital",
-    "所在单位": "hospital",
-    "报修单位": "hospital",
-    "报修医院": "hospital",
-    "报修科室": "department",
-    "联系电话号码": "contact_phone",
-    "报修电话": "contact_phone",
-    "设备序列号": "serial_number",
-    "故障说明": "fault_description",
-    "影响程度": "clinical_impact",
-    "影响范围": "clinical_impact",
-    "临床影响程度": "clinical_impact",
-    "紧急程度": "clinical_impact",
-    # other names a form or a caller gives the same rows (「问题描述:…」「SN号：…」「对临床影响:…」)
-    "问题描述": "fault_description",
-    "问题现象": "fault_description",
-    "故障问题": "fault_description",
-    "具体问题": "fault_description",
-    "情况描述": "fault_description",
-    "情况说明": "fault_description",
-    "报修内容": "fault_description",
-    "报修原因": "fault_description",
-    "报修事由": "fault_description",
-    "对临床影响": "clinical_impact",
-    "对临床的影响": "clinical_impact",
-    "临床影响情况": "clinical_impact",
-    "影响情况": "clinical_impact",
-    "对科室影响": "clinical_impact",
-    "对科室的影响": "clinical_impact",
-    "SN号": "serial_number",
-    "SN码": "serial_number",
-    "S/N": "serial_number",
-    # forms typed with English labels (「Hospital: …」「Tel: …」)
-    "Hospital": "hospital",
-    "Dept": "department",
-    "Department": "department",
-    "Contact": "contact_person",
-    "Tel": "contact_phone",
-    "Phone": "contact_phone",
-    "Mobile": "contact_phone",
-    "Model": "device",
-    "Device": "device",
-    "Serial": "serial_number",
-    "Problem": "fault_description",
-    "Fault": "fault_description",
-    "Issue": "fault_description",
-    "Address": "site_address",
-    "Location": "site_address",
-    "Impact": "clinical_impact",
-    "机身号": "serial_number",
-    "机器编号": "serial_number",
-    "机身序列号": "serial_number",
-    "仪器型号": "device",
-    "机器型号": "device",
-    "品牌型号": "device",
-    "规格型号": "device",
-    "联系人姓名": "contact_person",
-    "报修人姓名": "contact_person",
-    "联系人电话": "contact_phone",
-    "联系人手机": "contact_phone",
-    "科室名称": "department",
-    "部门": "department",
-    "所在部门": "department",
-    "使用部门": "department",
-    "医院全称": "hospital",
-    "医院名字": "hospital",
-    "上门地址": "site_address",
-    "维修地址": "site_address",
-    "设备所在地": "site_address",
-}
+def form_labels(path: Path) -> dict[str, str]:
+    """Each label of bot/form_labels.yml and the field it names: a field's names, and each of its names and
+    bound words with what a form puts before or after them."""
+    with path.open(encoding="utf-8") as handle:
+        vocabulary = yaml.safe_load(handle)
+    labels: dict[str, str] = {}
+
+    def add(label: str, target: str) -> None:
+        if labels.setdefault(label, target) != target:
+            raise ValueError(f"{path}: 「{label}」 names both {labels[label]} and {target}")
+
+    for target, words in vocabulary.pop("english").items():
+        for label in words:
+            add(label, target)
+    for target, words in vocabulary.items():
+        for label in words.get("also", []):
+            add(label, target)
+        for head in [*words["names"], *words.get("bound", [])]:
+            alone = head in words["names"]
+            for before in ["", *words.get("before", [])]:
+                for after in ["", *words.get("after", [])]:
+                    if (before or after or alone) and head not in (before, after):
+                        add(f"{before}{head}{after}", target)
+    return labels
+
+
+LABELS = form_labels(Path(__file__).with_name("form_labels.yml"))
 # A form's rows that hold no field: its header line (「报修单」「设备报修」「故障申报表」), and remarks
 # (「备注：远程排查就不用了，请派工程师上门」), which the dialogue reads from the whole message (a check
 # declined) but no field keeps.
@@ -237,6 +128,8 @@ _REMARK_LABEL = (
     r"|(?:是否)?(?:需要)?远程(?:排查|指导|协助|诊断)?|[Rr]emote|REMOTE|[Rr]emarks?|[Nn]otes?)"
 )
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
+# Where a part of a message starts: its beginning, or after a separator.
+_AT_PART_START = r"(?:(?<=^)|(?<=[\n，,；;。\s]))"
 # 「写错了」「说错咧」「讲反啦」: said or written wrong, in any dialect's particle.
 _SAID_WRONG = r"(?:说|写|记|讲|搞|弄|打|填)(?:错|反)(?:了|咧|啦|喽|嘞|咯|哒|喇|噢)?"
 _CHANGE = (
@@ -671,9 +564,9 @@ _IN_NUMBERS = "0123456789-－"  # 「0416 - 318 7620」: one number
 _SPOKEN_GROUP = "[零〇一幺二两三四五六七八九]{3,}"
 
 
-# 「1、」「2.」「（3）」「一、」「①」 before the parts of a report written as a list, and 「- 」「• 」
-# starting a line: no part of any value.
-_MARKERS = r"\d{1,2}[、．.)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}[、．]|[①-⑳]"
+# 「1、」「2.」「（3）」「一、」「①」「⑴」「❶」 before the parts of a report written as a list, and 「- 」
+# 「• 」 starting a line: no part of any value.
+_MARKERS = r"\d{1,2}[、．.)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}[、．]|[①-⑳⑴-⒇⒈-⒛❶-❿➀-➉]"
 _LIST_MARKER = re.compile(rf"(?:(?<=^)|(?<=[，,；;。\n：:\s]))(?:{_MARKERS})\s*|^[ \t]*[-•·●▪*][ \t]*", re.M)
 # 「报修 一、…医院 二、急诊检验科 三、…」: a list in one line; each marker ends the part before it, which may
 # hold spaces of its own.
@@ -757,8 +650,39 @@ def _as_read(message: Message) -> Message:
     """The message with its typos corrected, list markers dropped, each field's name followed by a colon
     whatever the caller typed after it, and a long transcript's pauses as commas."""
     text = _MARKER_IN_LINE.sub("，", corrected_typos(message.text.strip()))
-    spoken = _punctuated(_LABEL_SEPARATOR.sub(r"\1\2：", _LIST_MARKER.sub("", text)))
+    labelled = _LABEL_SEPARATOR.sub(r"\1\2：", _LIST_MARKER.sub("", text))
+    spoken = _punctuated(_slashes_as_pauses(_shared_rows_apart(labelled)))
     return Message(spoken, message.intent, message.entities)
+
+
+# 「医院/科室：…」「联系人、电话：…」: two fields' names over one value, each field read from it.
+_SHARED_ROW = re.compile(
+    rf"{_AT_PART_START}({_LABEL})\s*[/／、]\s*({_LABEL})\s*[：:]\s*"
+    rf"([^\n]*?)(?=[，,；;。]\s*(?:{_LABEL})\s*[：:]|\n|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _shared_rows_apart(text: str) -> str:
+    """Each field of a row with two names as a row of its own, with the row's whole value."""
+    apart = "\n" if "\n" in text else "，"
+    return _SHARED_ROW.sub(lambda m: f"{m.group(1)}：{m.group(3)}{apart}{m.group(2)}：{m.group(3)}", text)
+
+
+_SLASH = re.compile(r"[/／]")
+
+
+def _slashes_as_pauses(text: str) -> str:
+    """「报修/…医院/急诊检验室/…/联系人 …」: a slash between the parts of a report is a pause; not the slash
+    of 「S/N」, nor of a date or a ratio (「12/07」「1/2」)."""
+
+    def pause(slash: re.Match[str]) -> str:
+        before, after = text[: slash.start()], text[slash.end() :]
+        letters = re.search(r"[A-Za-z]$", before) and re.match(r"[A-Za-z]", after)
+        numbers = re.search(r"(?<!\d)\d{1,4}$", before) and re.match(r"\d{1,4}(?!\d)", after)
+        return slash.group(0) if letters or numbers else "，"
+
+    return _SLASH.sub(pause, text)
 
 
 def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules) -> list[Command]:
@@ -1151,7 +1075,6 @@ def _without_form_extras(text: str) -> str:
 
 
 # 「【医院】…」「医院=…」「医院 | …」「医院——…」: a field's name and its value, apart however typed.
-_AT_PART_START = r"(?:(?<=^)|(?<=[\n，,；;。\s]))"
 _LABEL_SEPARATOR = re.compile(
     rf"{_AT_PART_START}[【\[]\s*({_LABEL}|{_REMARK_LABEL})\s*[】\]]\s*[：:]?"
     rf"|{_AT_PART_START}({_LABEL}|{_REMARK_LABEL})\s*(?:[=＝|｜>》]|[—－–-]{{1,2}})\s*",
@@ -1222,6 +1145,9 @@ def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
         )
         known = catalogue.device_in_text(raw)
         return with_model_said(known, raw) if known else (named if plain else None)
+    if target == "department":
+        # 「医院/科室：…医院检验科」: the department after the hospital's name
+        return fields.department(raw) or fields.department_in(raw)
     if target == "contact_person":
         raw = re.sub(
             r"[\d\-－\s]{7,}", " ", raw

@@ -1585,3 +1585,56 @@ def test_a_form_with_english_labels_is_read_row_by_row(catalogue, rules) -> None
         "南京市鼓楼区中山北路321号"
     )
     assert values["fault_description"] == "比色杯温度上不去"
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        # numbers in brackets; labels made of a field's word with another before or after it
+        (
+            "⑴客户名称：开封市龙亭区汴京康乐医院\n⑵申报科室：输血科\n⑶现场负责人：杜秋菊\n"
+            "⑷负责人手机：139 3781 5520\n⑸设备名称：血型分析仪\n⑹产品编号：KR99990517\n"
+            "⑺问题表现：离心后卡在读板位 一直报读板超时\n⑻存放位置：开封市龙亭区中山路北段88号医技楼二楼\n"
+            "⑼对业务影响：配血全靠手工 手术在等血",
+            {
+                "hospital": "开封市龙亭区汴京康乐医院",
+                "department": "输血科",
+                "contact_person": "杜秋菊",
+                "contact_phone": "13937815520",
+                "serial_number": "KR99990517",
+                "fault_description": "离心后卡在读板位 一直报读板超时",
+                "site_address": "开封市龙亭区中山路北段88号医技楼二楼",
+                "clinical_impact": "配血全靠手工 手术在等血",
+            },
+        ),
+        # a row naming two fields over one value gives each its part
+        (
+            "单位/科室：周口市川汇区沙颍康宁医院急诊化验室\n报修人、电话：骆春燕 15903948826\n"
+            "仪器：电解质分析仪EL-300\n故障现象：钾电极一直漂 定标不过",
+            {
+                "hospital": "周口市川汇区沙颍康宁医院",
+                "department": "急诊化验室",
+                "contact_person": "骆春燕",
+                "contact_phone": "15903948826",
+                "fault_description": "钾电极一直漂 定标不过",
+            },
+        ),
+        # the parts apart by slashes (not the slash of S/N), the check declined left out of the fault
+        (
+            "急修/商丘市睢阳区归德仁和医院/生化室/生化仪KR-800/S/N KR99990733/反应盘转不动 报电机超时"
+            "/商丘市睢阳区神火大道17号二楼/联系人 宋晓梅/13837045561/不做排查",
+            {
+                "hospital": "商丘市睢阳区归德仁和医院",
+                "department": "生化室",
+                "serial_number": "KR99990733",
+                "contact_person": "宋晓梅",
+                "contact_phone": "13837045561",
+                "site_address": "商丘市睢阳区神火大道17号二楼",
+                "fault_description": "生化仪KR-800，反应盘转不动 报电机超时",
+            },
+        ),
+    ],
+)
+def test_a_whole_report_fills_each_field_its_label_or_its_part_names(text, wanted, catalogue, rules) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert {field: values.get(field) for field in wanted} == wanted
