@@ -1208,7 +1208,7 @@ def _entities(message: Message, state: IntakeState, catalogue: Catalogue, text: 
         if target == "hospital":
             checked = fields.hospital(complete_from(value, text))
         elif target == "contact_person":
-            checked = fields.person(_surname_or_name(value, text))
+            checked = fields.person(_surname_or_name(_name_past_label(value, text), text))
         else:
             checked = fields.department(complete_from(value, text, fields.department_in))
         if checked:
@@ -1239,6 +1239,22 @@ def complete_from(value: str, text: str, find: Callable[[str], str | None] = fie
     「新生儿科」)."""
     whole = find(text)
     return whole if whole and value and (whole.endswith(value) or whole.startswith(value)) else value
+
+
+# A field's name and what is said right after it (「联系人马玉兰」「报修人：丁玉霞」).
+_LABEL_THEN_WORDS = re.compile(rf"({_LABEL})(?:是|叫|为)?[：:\s]*([^，,。；;！!？?\s\d]*)", re.IGNORECASE)
+
+
+def _name_past_label(value: str, text: str) -> str:
+    """「联系人马玉兰」 tagged 「人马」: a name NLU cut across its field's name is the name said after it."""
+    for said in _LABEL_THEN_WORDS.finditer(text):
+        start = text.find(value, max(0, said.end(1) - len(value) + 1))
+        if 0 <= start < said.end(1) < start + len(value):
+            after = said.group(2)
+            other_label = re.search(_LABEL, after, re.IGNORECASE)
+            name = fields.person(after[: other_label.start()] if other_label else after)
+            return name or value
+    return value
 
 
 def _surname_or_name(value: str, text: str) -> str:

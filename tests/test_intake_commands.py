@@ -1638,3 +1638,20 @@ def test_a_form_with_english_labels_is_read_row_by_row(catalogue, rules) -> None
 def test_a_whole_report_fills_each_field_its_label_or_its_part_names(text, wanted, catalogue, rules) -> None:
     values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
     assert {field: values.get(field) for field in wanted} == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "tagged", "name"),
+    [
+        ("报修人邝玉珍 手机15870236614", "人邝", "邝玉珍"),
+        ("现场联系人欧阳明亮，座机0794-8263310", "人欧阳", "欧阳明亮"),
+        ("负责人龙秋月电话18907458823", "人龙秋", "龙秋月"),
+    ],
+)
+def test_a_name_nlu_cut_across_its_label_is_the_name_said_after_the_label(
+    text, tagged, name, catalogue, rules
+) -> None:
+    start = text.index(tagged)
+    entities = [{"entity": "person", "value": tagged, "start": start, "end": start + len(tagged)}]
+    found = interpret(Message(text, "inform", entities), IntakeState("contact_person", {}), catalogue, rules)
+    assert values_of(found)["contact_person"] == name
