@@ -64,7 +64,9 @@ _STREET_HINT = re.compile(r"[镇乡村路街道巷号楼栋层幢弄]|大道|园
 _DEPARTMENT_SUFFIX = (
     r"(?:科|室|中心|病区|病房|门诊|实验室|化验室|检验室|ICU|icu|检验部|急诊部|(?<=[\u4e00-\u9fff]{2})组)"
 )
-_DEPARTMENT = re.compile(rf"^[{HAN}A-Za-z]{{1,10}}?{_DEPARTMENT_SUFFIX}$")
+# A care unit named in Latin letters alone or after its kind: 「ICU」「CCU」「NICU」「EICU」「急诊ICU」「心内CCU」.
+_CARE_UNIT = rf"[{HAN}]{{0,6}}(?i:[A-Z]{{0,2}}(?:ICU|CCU))"
+_DEPARTMENT = re.compile(rf"^(?:[{HAN}A-Za-z]{{1,10}}?{_DEPARTMENT_SUFFIX}|{_CARE_UNIT})$")
 _HOSPITAL_WORD = (
     r"(?:医院|卫生院|保健院|卫生服务中心|疾控中心|疾病预防控制中心|检验所|诊所|医学院|研究所|血站|门诊部"
     r"|医学中心)"
@@ -192,7 +194,8 @@ def department(text: str) -> str | None:
 _DEPARTMENT_AFTER = re.compile(r"(?:我们|咱们|俺们|咱|我是|我在)(?:医院|这边|这里|那边)?(?:的)?")
 # 「儿科检验室」「急诊科化验室」: a room of a department, named with it.
 _DEPARTMENT_IN = re.compile(
-    rf"[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?:[{HAN}]{{1,4}}?(?:室|科|中心))?(?!医院|卫生院)"
+    rf"(?:[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?:[{HAN}]{{1,4}}?(?:室|科|中心))?|{_CARE_UNIT}(?![A-Za-z]))"
+    r"(?!医院|卫生院)"
 )
 _OURS = re.compile(r"^(?:我们|咱们|俺们|我|咱|俺|本|这个|那个)(?:科|室|科室)$")
 _NOT_IN_DEPARTMENTS = re.compile(r"[的了台个在这那有是不机仪器]")
