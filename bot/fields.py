@@ -64,7 +64,8 @@ _STREET_HINT = re.compile(r"[镇乡村路街道巷号楼栋层幢弄]|大道|园
 _DEPARTMENT_SUFFIX = (
     r"(?:科|室|中心|病区|病房|门诊|实验室|化验室|检验室|ICU|icu|检验部|急诊部|(?<=[\u4e00-\u9fff]{2})组)"
 )
-# A care unit named in Latin letters alone or after its kind: 「ICU」「CCU」「NICU」「EICU」「急诊ICU」「心内CCU」.
+# A care unit named in Latin letters, alone or after its kind: 「ICU」「CCU」「NICU」「EICU」「急诊ICU」
+# 「心内CCU」.
 _CARE_UNIT = rf"[{HAN}]{{0,6}}(?i:[A-Z]{{0,2}}(?:ICU|CCU))"
 _DEPARTMENT = re.compile(rf"^(?:[{HAN}A-Za-z]{{1,10}}?{_DEPARTMENT_SUFFIX}|{_CARE_UNIT})$")
 _HOSPITAL_WORD = (
