@@ -331,8 +331,8 @@ def address(text: str) -> str | None:
     value = strip_around(value)
     value = re.sub(r"^(?:医院|单位|设备|机器)?(?:地址|地点|位置|地方)(?:是|在)?[：:\s]*", "", value)
     value = strip_around(_SAYING.sub("", value))
-    if not value or _NO_ADDRESS.search(value) or department(value):
-        return None
+    if not value or _NO_ADDRESS.search(value) or department(value) or says_a_fault(value):
+        return None  # 「开机就报液路堵塞」: a symptom, though 路 is a place word
     # 「…安昌路16号，不用排查了」「…清姜路45号，远程就不弄咧」: what follows the address in the same breath is
     # not part of it.
     # 「…南环路156号 我们搬新院区了」: a remark about it, place word or not, neither.
@@ -522,6 +522,12 @@ ASIDES = {
         r"|(?:多久|多长时间|什么时候|啥时候|几点|几时|好久)(?:能|可以|会|才)?(?:到|来|过来|上门|派人|修好)"
         r"|(?:你们|您们?|客服|工程师|师傅).{0,10}(?:吗|么|嘛)$"
     ),
+    # 「序列号找不到」「铭牌看不清」「序列号没空找」: the serial said to be missing (nowhere; the serial is
+    # skipped)
+    "serial_missing": (
+        r"(?:序列号|编号|铭牌)[^，,。]{0,4}(?:找不到|找不着|没找着|没有|看不清|不知道|掉了|磨掉|没空找|没时间找|不找了|不用找)"
+        r"|(?:找不到|找不着|没找着|没有|看不清|不知道)[^，,。]{0,2}(?:序列号|铭牌)"
+    ),
     # 「急诊的电解质先送检验科那台做了」「血铅的样本先存着」「家长都在外面」: what was done with the samples,
     # and people waiting outside (clinical impact). Samples or patients waiting (「急诊样本在等」) are the
     # impact too, but stay: without them a short symptom (「反应杯卡住了」) scores guides it does not fit.
@@ -539,7 +545,8 @@ _TIME_WORD = re.compile(r"半夜|深夜|凌晨|夜里|这么晚|晚上|[0-9一�
 ALARM_CODE = r"(?<![A-Za-z])(?:E|Err|ERR|e)[-\s]?\d{2,4}(?!\d)"
 # Words of a fault: a clause with one is the symptom, whatever else it says (「样本针堵了怎么办」).
 _FAULT_WORDS = re.compile(
-    r"报错|报警|故障|异常|错误|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|不准|失控"
+    r"报错|报警|故障|异常|错误|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|不准|失控|失败|超时|漂移"
+    r"|进不去|不进去|没反应|无反应"
     r"|[做测出打开吸升转读]不(?:了|出|上|来|动|开|起|到)"
     rf"|{ALARM_CODE}"
 )

@@ -204,10 +204,7 @@ _RESUME = re.compile(
     r"^(?:继续|接着|接着来|接着登记|继续登记|不取消|没事了?|好了我回来了|回来了)[。！!，, ]*$"
 )
 # The serial said to be missing, to any question: 「序列号找不到」「铭牌看不清」.
-_NO_SERIAL = re.compile(
-    r"(?:序列号|编号|铭牌)[^，,。]{0,4}(?:找不到|找不着|没找着|没有|看不清|不知道|掉了|磨掉)"
-    r"|(?:找不到|找不着|没找着|没有|看不清|不知道)[^，,。]{0,2}(?:序列号|铭牌)"
-)
+_NO_SERIAL = re.compile(fields.ASIDES["serial_missing"])
 _BARE_NO = re.compile(r"^(?:不用了?|没有|没|不要了?|木有|莫得|不知道)[。！!，,.~ ]*$")
 _SENDS_ENGINEER = re.compile(fields.SENDS_ENGINEER)
 _HAND_OFF = re.compile(r"转人工|zhuan\s*ren\s*gong|真人|人工客服|人工服务|找个人")
@@ -339,6 +336,8 @@ def _interpret(
         found = [c for c in found if c.field not in ("serial_number", "contact_phone")] + [serial_character]
     if state.requested == READBACK:
         return _at_readback(text, message.intent, found)
+    if found and _serial_said_missing(text, state) and "serial_number" not in {c.field for c in found}:
+        found.append(Command(Do.SKIP, "serial_number"))  # 「…升不到37度 序列号没空找」
     if found:
         return found
     said = fields.strip_around(text)
@@ -363,7 +362,7 @@ def _interpret(
         return [Command(Do.CANCEL_OR_SUBMIT)]  # 「算了，对」 in the middle of the form: ask, never guess
     if state.requested == "serial_number" and (_SKIP.search(text) or _BARE_NO.match(text)):
         return [Command(Do.SKIP, "serial_number")]  # 「不用了」 to the serial question after details: skip it
-    if state.requested and not state.values.get("serial_number") and _NO_SERIAL.search(text):
+    if _serial_said_missing(text, state):
         return [Command(Do.SKIP, "serial_number")]  # 「找不到序列号」 said to another question
     if _waits(text):
         return [Command(Do.WAIT)]
@@ -373,6 +372,11 @@ def _interpret(
         return [Command(Do.CANCEL)]
     return []
 
+
+
+def _serial_said_missing(text: str, state: IntakeState) -> bool:
+    """「序列号找不到」 said to another question while no serial is registered."""
+    return bool(state.requested and not state.values.get("serial_number") and _NO_SERIAL.search(text))
 
 # A long report transcribed from a call has no punctuation: where a caller would pause, before what they say
 # next (「…检验科我是蒲建军电话是幺三九…序列号是MS25041128…地址是…」).
@@ -865,9 +869,10 @@ def _read_report(
         len(found) >= _A_REPORT_AGAIN
         # 「清洗做到一半跳了个报警E-207」: a new alarm, to whatever question
         or _new_alarm(text, str(state.values["fault_description"]), message.intent)
-        # with other details, not a question (「先问下 过保了咋个收费」 is no symptom)
+        # with other details or a word of a fault, not a question (「先问下 过保了咋个收费」 is no symptom;
+        # 「吸样以后老报堵孔 序列号没空找」 after 「血球仪HX-H30」 is)
         or (
-            bool(found)
+            (bool(found) or fields.says_a_fault(text))
             and message.intent not in DIGRESSIONS
             and not _names_a_symptom(str(state.values["fault_description"]), catalogue)
         )

@@ -393,3 +393,8 @@ def test_a_care_unit_named_in_latin_letters_is_a_department(text: str, wanted: s
 @pytest.mark.parametrize("text", ["ICUS", "ICU病人很多", "CCU12"])
 def test_latin_letters_around_a_care_unit_are_no_department(text: str) -> None:
     assert fields.department(text) is None
+
+
+@pytest.mark.parametrize("text", ["一开机就报管路漏液", "进样以后报气路压力异常", "液路堵了"])
+def test_a_symptom_with_a_place_word_is_no_address(text: str) -> None:
+    assert fields.address(text) is None

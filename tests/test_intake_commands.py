@@ -1655,3 +1655,45 @@ def test_a_name_nlu_cut_across_its_label_is_the_name_said_after_the_label(
     entities = [{"entity": "person", "value": tagged, "start": start, "end": start + len(tagged)}]
     found = interpret(Message(text, "inform", entities), IntakeState("contact_person", {}), catalogue, rules)
     assert values_of(found)["contact_person"] == name
+
+
+VAGUE = {
+    "fault_description": "尿液分析仪坏了",
+    "device": "尿液分析仪",
+    "hospital": "驻马店市驿城区天中康宁医院",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "wanted"),
+    [
+        # the symptom said later, with the serial skipped, replaces a fault that only named the device
+        (
+            "送样轨道老是卡住 报传送超时 编号没时间找 直接派人",
+            "serial_number",
+            {"serial_number": None, "fault_description": "送样轨道老是卡住，报传送超时"},
+        ),
+        (
+            "干化学那边读不出来 报反射光异常",
+            "department",
+            {"fault_description": "干化学那边读不出来，报反射光异常"},
+        ),
+        ("试纸条送不进去 定标也失败", "contact_person", {"fault_description": "试纸条送不进去，定标也失败"}),
+        # to the fault question: the symptom, and the serial skipped in the same breath
+        (
+            "试纸条吸不进去 一直报取条失败 铭牌看不清",
+            "fault_description",
+            {"serial_number": None, "fault_description": "试纸条吸不进去 一直报取条失败"},
+        ),
+        # the serial said missing to the fault question is no fault
+        ("序列号找不到", "fault_description", {"serial_number": None}),
+    ],
+)
+def test_the_symptom_said_after_a_bare_device_is_the_fault(text, requested, wanted, catalogue, rules) -> None:
+    values = (
+        VAGUE
+        if requested != "fault_description"
+        else {k: v for k, v in VAGUE.items() if k != "fault_description"}
+    )
+    found = interpret(Message(text, "inform", []), IntakeState(requested, values), catalogue, rules)
+    assert values_of(found) == wanted
