@@ -164,9 +164,20 @@ _GLUED = "|".join(
     )
 )
 _SEGMENT = re.compile(rf"^\s*({_LABEL})\s*(?:是|为)?[：:\s]*(.+)$", re.IGNORECASE)
+# A phone said besides the one registered: 「再留个座机」「另一个号码」「打不通就打科室座机」「也可以打…」.
 _SECOND_PHONE = re.compile(
-    r"再(?:加|留|记)(?:一个|个)|另(?:外|一)(?:一个|个)?(?:电话|号码|手机)|备用(?:电话|号码|手机)?|第二个(?:电话|号码)|也可以打"
+    r"再(?:加|留|记|给)(?:一个|个)|另(?:外|一)(?:一个|个)?(?:电话|号码|手机|座机)|备用(?:电话|号码|手机)?|第二个(?:电话|号码)"
+    r"|(?:也|还)(?:可以|能)(?:打|联系|找)|或者(?:打|找)|还有(?:一个|个)(?:电话|号码|手机|座机)|(?:也|还)留(?:一个|个)?"
+    r"|(?:打不通|没信号|没人接|不接|接不到|找不到(?:我|人))[^，,。\d]{0,6}?(?:就|再|可以|的话)"
+    r"|(?:两个|都)(?:都)?(?:行|可以)"
 )
+# ... unless the first is said to be wrong or not to be called: 「电话改一下 …还是打科室座机」.
+_FIRST_PHONE_WRONG = re.compile(r"改|错|不对|应该是|换成|换个|别打|不要打|不用打|作废")
+
+
+def _adds_a_phone(text: str) -> bool:
+    return bool(_SECOND_PHONE.search(text)) and not _FIRST_PHONE_WRONG.search(text)
+
 
 _WAIT = re.compile(
     r"^(?:等一下|等一等|等等|稍等|等会儿?|等下|等我(?:一下|下)?|你等下|您稍等|我(?:去|先)?(?:看|找|问|查)(?:一下|下|看|找|问|查)"
@@ -373,10 +384,10 @@ def _interpret(
     return []
 
 
-
 def _serial_said_missing(text: str, state: IntakeState) -> bool:
     """「序列号找不到」 said to another question while no serial is registered."""
     return bool(state.requested and not state.values.get("serial_number") and _NO_SERIAL.search(text))
+
 
 # A long report transcribed from a call has no punctuation: where a caller would pause, before what they say
 # next (「…检验科我是蒲建军电话是幺三九…序列号是MS25041128…地址是…」).
@@ -1047,7 +1058,7 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         if not change and len(segments) == 1 and not opens_part:
             continue
         value = _validated(target, raw, catalogue)
-        if target == "contact_phone" and value and _SECOND_PHONE.search(text):
+        if target == "contact_phone" and value and _adds_a_phone(text):
             value = _with_second_phone(state.values.get("contact_phone"), value)
         if value:
             filled = state.values.get(target) not in (None, "")
@@ -1162,10 +1173,14 @@ def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
     return fields.VALIDATORS[target](raw)
 
 
-def _with_second_phone(first: Any, second: str) -> str:
-    if not first or second in str(first):
-        return second
-    return f"{first}、{second}"
+def _with_second_phone(known: Any, another: str) -> str:
+    """The registered phone and another one, as the ticket keeps them (「139…、0891-…」): the first one said
+    and the latest, which the ticket's phone column holds."""
+    if not known:
+        return another
+    if another in str(known):
+        return str(known)
+    return f"{str(known).split('、')[0]}、{another}"
 
 
 def _codes(message: Message, state: IntakeState, text: str) -> list[Command]:
@@ -1181,7 +1196,7 @@ def _codes(message: Message, state: IntakeState, text: str) -> list[Command]:
         bare = re.fullmatch(r"[\d\s\-+()（）转]+", text.strip())
         named = phone_asked or bare or re.search(r"电话|手机|号码|座机|打这个|联系我", text)
         if phone and (named or not state.values.get("contact_phone")):
-            if _SECOND_PHONE.search(text):
+            if _adds_a_phone(text):
                 phone = _with_second_phone(state.values.get("contact_phone"), phone)
             commands.append(Command(_set_or_correct(state, "contact_phone"), "contact_phone", phone))
     serial = normalise_serial(text)
@@ -1361,6 +1376,7 @@ def _only_other_fields(text: str, commands: Mapping[str, Command]) -> bool:
         if command.field in ("fault_description", "clinical_impact") or not command.value:
             continue
         rest = rest.replace(str(command.value), "")
+    rest = _SECOND_PHONE.sub("", rest)  # 「再留个座机…」「打不通就打…」: how another phone is given
     rest = re.sub(r"[\d\s\-+，,、。.：:]", "", digits_only(rest) if re.search(r"\d", rest) else rest)
     rest = re.sub(
         rf"{_LABEL}|我是|我叫|我们|我|的|是|叫|在", "", rest

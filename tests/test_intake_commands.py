@@ -1697,3 +1697,28 @@ def test_the_symptom_said_after_a_bare_device_is_the_fault(text, requested, want
     )
     found = interpret(Message(text, "inform", []), IntakeState(requested, values), catalogue, rules)
     assert values_of(found) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("手机老没信号 打不通的话就打检验科座机 0717-6281935", "13972015836、0717-6281935"),
+        ("还有一个座机0717-6281935", "13972015836、0717-6281935"),
+        ("另外一个手机 15171803322 也是我的", "13972015836、15171803322"),
+        # said to be instead of the first
+        ("电话改成座机 0717-6281935 手机别打了", "0717-6281935"),
+    ],
+)
+def test_another_phone_is_kept_beside_the_first_unless_the_first_is_said_wrong(
+    text, wanted, catalogue, rules
+) -> None:
+    known = {**FULL, "contact_phone": "13972015836"}
+    found = interpret(Message(text, "inform", []), IntakeState("clinical_impact", known), catalogue, rules)
+    assert values_of(found) == {"contact_phone": wanted}
+
+
+def test_a_third_phone_is_kept_with_the_first_only(catalogue, rules) -> None:
+    known = {**FULL, "contact_phone": "13972015836、0717-6281935"}
+    text = "再留个手机 15171803322"
+    found = interpret(Message(text, "inform", []), IntakeState("site_address", known), catalogue, rules)
+    assert values_of(found) == {"contact_phone": "13972015836、15171803322"}
