@@ -331,8 +331,8 @@ def address(text: str) -> str | None:
     value = strip_around(value)
     value = re.sub(r"^(?:医院|单位|设备|机器)?(?:地址|地点|位置|地方)(?:是|在)?[：:\s]*", "", value)
     value = strip_around(_SAYING.sub("", value))
-    if not value or _NO_ADDRESS.search(value) or department(value) or says_a_fault(value):
-        return None  # 「开机就报液路堵塞」: a symptom, though 路 is a place word
+    if not value or _NO_ADDRESS.search(value) or department(value):
+        return None
     # 「…安昌路16号，不用排查了」「…清姜路45号，远程就不弄咧」: what follows the address in the same breath is
     # not part of it.
     # 「…南环路156号 我们搬新院区了」: a remark about it, place word or not, neither.
@@ -351,6 +351,8 @@ def address(text: str) -> str | None:
     if is_aside(parts[-1]):
         return None  # 「那远程就不弄了」: 弄 is a lane, but this is a wish
     value = value[: value.find(parts[-1]) + len(parts[-1])]  # as said, up to its last place word
+    if says_a_fault(value):
+        return None  # 「开机就报液路堵塞」: a symptom, though 路 is a place word
     if re.fullmatch(r"[\d\s\-+]+", value) or re.search(r"1[3-9]\d{9}", digits_only(value)):
         return None
     name = hospital(value)

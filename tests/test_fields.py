@@ -398,3 +398,8 @@ def test_latin_letters_around_a_care_unit_are_no_department(text: str) -> None:
 @pytest.mark.parametrize("text", ["一开机就报管路漏液", "进样以后报气路压力异常", "液路堵了"])
 def test_a_symptom_with_a_place_word_is_no_address(text: str) -> None:
     assert fields.address(text) is None
+
+
+def test_an_address_followed_by_what_the_fault_stopped_is_still_the_address() -> None:
+    text = "荆门市东宝区象山大道66号门诊楼三楼 生化全做不了 病人等着"
+    assert fields.address(text) == "荆门市东宝区象山大道66号门诊楼三楼"
