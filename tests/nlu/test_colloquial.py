@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.colloquial import standard_words
+from bot.nlu.colloquial import corrected_typos, standard_words
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,14 @@ def test_codes_and_ordinary_text_are_left_alone(text: str) -> None:
 def test_slang_for_a_whole_message_is_not_replaced_inside_a_longer_one() -> None:
     assert standard_words("中", whole_message=False) == "中"
     assert standard_words("房间88号", whole_message=True) == "房间88号"
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("联西人 俞晓岚 底址 舟山市定海区昌国路19号", "联系人 俞晓岚 地址 舟山市定海区昌国路19号"),
+        ("血求仪 xuliehao BC99990517", "血球仪 序列号 BC99990517"),
+    ],
+)
+def test_a_field_name_typed_wrong_is_read_as_meant(text: str, meant: str) -> None:
+    assert corrected_typos(text) == meant
