@@ -336,7 +336,7 @@ def address(text: str) -> str | None:
     # 「…安昌路16号，不用排查了」「…清姜路45号，远程就不弄咧」: what follows the address in the same breath is
     # not part of it.
     # 「…南环路156号 我们搬新院区了」: a remark about it, place word or not, neither.
-    parts = re.split(r"[，,；;]\s*|\s+", value)
+    parts = re.split(r"[，,；;。]\s*|\s+", value)
     while (
         len(parts) > 1
         and (

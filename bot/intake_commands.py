@@ -1385,7 +1385,7 @@ def _only_other_fields(text: str, commands: Mapping[str, Command]) -> bool:
 
 
 _WHO_LEFT = re.compile(
-    r"^(?:[，,、。\s]|电话|手机|号码|是|的|[\u4e00-\u9fff]{1,6}?(?:科|室|中心)的?|我们|咱们|这边|那个|这个|那台|这台)+"
+    r"^(?:[，,、。\s）)]|电话|手机|号码|是|的|[\u4e00-\u9fff]{1,6}?(?:科|室|中心)的?|我们|咱们|这边|那个|这个|那台|这台)+"
 )
 
 

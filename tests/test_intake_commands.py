@@ -1633,6 +1633,16 @@ def test_a_form_with_english_labels_is_read_row_by_row(catalogue, rules) -> None
                 "fault_description": "生化仪KR-800，反应盘转不动 报电机超时",
             },
         ),
+        # written as sentences: the serial in brackets after the device, a full stop after the address
+        (
+            "九江市浔阳区庐山康和医院输血科报修：血型分析仪（序列号KR99990642）离心机转速上不去，报离心超时。"
+            "联系人：甘丽萍，电话：138-7921-5530。地址：九江市浔阳区浔阳东路66号住院楼二楼。不用远程，请派人。",
+            {
+                "serial_number": "KR99990642",
+                "fault_description": "离心机转速上不去，报离心超时",
+                "site_address": "九江市浔阳区浔阳东路66号住院楼二楼",
+            },
+        ),
     ],
 )
 def test_a_whole_report_fills_each_field_its_label_or_its_part_names(text, wanted, catalogue, rules) -> None:
