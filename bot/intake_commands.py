@@ -579,9 +579,12 @@ _IN_NUMBERS = "0123456789-－"  # 「0416 - 318 7620」: one number
 _SPOKEN_GROUP = "[零〇一幺二两三四五六七八九]{3,}"
 
 
-# 「1、」「2.」「（3）」「一、」「①」「⑴」「❶」 before the parts of a report written as a list, and 「- 」
-# 「• 」 starting a line: no part of any value.
-_MARKERS = r"\d{1,2}[、．.)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}[、．]|[①-⑳⑴-⒇⒈-⒛❶-❿➀-➉]"
+# 「1、」「2.」「（3）」「[4]」「一、」「Ⅱ.」「①」「⑴」「❶」 before the parts of a report written as a list,
+# and 「- 」「• 」 starting a line: no part of any value.
+_MARKERS = (
+    r"\d{1,2}[、．.)）]|[（(\[【]\d{1,2}[)）\]】]|[一二三四五六七八九十]{1,2}[、．]|[Ⅰ-Ⅻ][、．.)）]?"
+    r"|[①-⑳⑴-⒇⒈-⒛❶-❿➀-➉]"
+)
 _LIST_MARKER = re.compile(rf"(?:(?<=^)|(?<=[，,；;。\n：:\s]))(?:{_MARKERS})\s*|^[ \t]*[-•·●▪*][ \t]*", re.M)
 # 「报修 一、…医院 二、急诊检验科 三、…」: a list in one line; each marker ends the part before it, which may
 # hold spaces of its own.
@@ -684,12 +687,12 @@ def _shared_rows_apart(text: str) -> str:
     return _SHARED_ROW.sub(lambda m: f"{m.group(1)}：{m.group(3)}{apart}{m.group(2)}：{m.group(3)}", text)
 
 
-_SLASH = re.compile(r"[/／]")
+_SLASH = re.compile(r"[/／|｜]")
 
 
 def _slashes_as_pauses(text: str) -> str:
-    """「报修/…医院/急诊检验室/…/联系人 …」: a slash between the parts of a report is a pause; not the slash
-    of 「S/N」, nor of a date or a ratio (「12/07」「1/2」)."""
+    """「报修/…医院/急诊检验室/…/联系人 …」「医院：… | 科室：…」: a slash or a bar between the parts of a
+    report is a pause; not the slash of 「S/N」, nor of a date or a ratio (「12/07」「1/2」)."""
 
     def pause(slash: re.Match[str]) -> str:
         before, after = text[: slash.start()], text[slash.end() :]

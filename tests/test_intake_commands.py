@@ -1643,6 +1643,16 @@ def test_a_form_with_english_labels_is_read_row_by_row(catalogue, rules) -> None
                 "site_address": "九江市浔阳区浔阳东路66号住院楼二楼",
             },
         ),
+        # rows apart by bars, numbered in Roman numerals or in brackets
+        (
+            "单位：宁德市蕉城区闽东仁和医院 | 部门：检验科 | 报修人：缪春兰 | 手机：13859372241 "
+            "| 故障：尿机报取条失败",
+            {"department": "检验科", "contact_person": "缪春兰", "fault_description": "尿机报取条失败"},
+        ),
+        (
+            "Ⅰ.医院：宁德市蕉城区闽东仁和医院\nⅡ.科室：生化室\n[3]联系人：缪春兰\n[4]电话：13859372241",
+            {"department": "生化室", "contact_person": "缪春兰", "contact_phone": "13859372241"},
+        ),
     ],
 )
 def test_a_whole_report_fills_each_field_its_label_or_its_part_names(text, wanted, catalogue, rules) -> None:
