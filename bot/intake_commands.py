@@ -1102,6 +1102,11 @@ _LABEL_SEPARATOR = re.compile(
 _ROW = re.compile(rf"^\s*(?:{_LABEL})\s*(?:是|为)?\s*(?:[：:\s]|$)", re.IGNORECASE)
 
 
+# A row of a form that names none of the registration's fields (「报修时间：…」「保修状态：在保」):
+# no field's, and no part of the row before it.
+_OTHER_ROW = re.compile(rf"^[{fields.HAN}A-Za-z]{{2,8}}\s*[：:]")
+
+
 def _form_rows(text: str) -> list[str] | None:
     """The rows of a report written one field a line (「医院名称：…\n科室：…\n…」); a value on the line after
     its field's name (「故障现象：\n比色杯…」) or running on to the next line is that field's. None unless
@@ -1110,6 +1115,8 @@ def _form_rows(text: str) -> list[str] | None:
     for line in (line.strip() for line in text.splitlines()):
         if _ROW.match(line):
             rows.append(line)
+        elif _OTHER_ROW.match(line) and not (rows and re.search(r"[：:]\s*$", rows[-1])):
+            continue
         elif line and rows:
             if re.search(r"[：:]\s*$", rows[-1]):  # 「故障现象：」 alone on its line
                 rows[-1] += line

@@ -1653,6 +1653,18 @@ def test_a_form_with_english_labels_is_read_row_by_row(catalogue, rules) -> None
             "Ⅰ.医院：宁德市蕉城区闽东仁和医院\nⅡ.科室：生化室\n[3]联系人：缪春兰\n[4]电话：13859372241",
             {"department": "生化室", "contact_person": "缪春兰", "contact_phone": "13859372241"},
         ),
+        # rows the registration has no field for run into no other row's value; an alarm code's row is the
+        # fault's
+        (
+            "申请日期：2026-12-07\n客户名称：衢州市柯城区烂柯康宁医院\n设备品牌：康瑞\n仪器型号：KR-800\n"
+            "保修状态：过保\n报警代码：E-207 反应盘定位失败\n联系人：祝红霞\n联系电话：13905703318",
+            {
+                "hospital": "衢州市柯城区烂柯康宁医院",
+                "fault_description": "E-207 反应盘定位失败",
+                "contact_person": "祝红霞",
+                "contact_phone": "13905703318",
+            },
+        ),
     ],
 )
 def test_a_whole_report_fills_each_field_its_label_or_its_part_names(text, wanted, catalogue, rules) -> None:
