@@ -1755,3 +1755,9 @@ def test_a_third_phone_is_kept_with_the_first_only(catalogue, rules) -> None:
     text = "再留个手机 15171803322"
     found = interpret(Message(text, "inform", []), IntakeState("site_address", known), catalogue, rules)
     assert values_of(found) == {"contact_phone": "13972015836、15171803322"}
+
+
+def test_the_name_among_words_about_whom_after_the_contact_label(catalogue, rules) -> None:
+    text = "联系人填我们科长吧 尤秋萍 手机13951076628 地址南通市崇川区工农路158号二楼"
+    found = interpret(Message(text, "inform", []), IntakeState("site_address", {}), catalogue, rules)
+    assert values_of(found)["contact_person"] == "尤秋萍"
