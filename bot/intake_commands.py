@@ -1178,8 +1178,8 @@ def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
         raw = re.sub(
             r"[\d\-－\s]{7,}", " ", raw
         ).strip()  # 「报修人: 郎玉洁 13900053947」: the phone is read apart
-        # 「联系人写我们科主任吧 他叫罗布」: the name said inside the correction; 「…写我们组长吧 陆文娟」: the
-        # one part of the value that is a name
+        # 「联系人写我们科主任吧 他叫罗布」: the name said inside the correction; 「…写我们组长吧 陆文娟」:
+        # the one part of the value that is a name
         names = {name for name in map(fields.person, re.split(r"[\s，,]+", raw)) if name}
         return fields.person(raw) or fields.person_in(raw) or (names.pop() if len(names) == 1 else None)
     return fields.VALIDATORS[target](raw)
