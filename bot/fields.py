@@ -68,7 +68,10 @@ _DEPARTMENT_SUFFIX = (
     # 「急诊检验」「门诊化验」: the lab of a clinic, as its staff call it
     r"|(?<=急诊|门诊|住院|病房|体检)(?:检验|化验)(?![科室组部中所]))"
 )
-_DEPARTMENT = re.compile(rf"^[{HAN}A-Za-z]{{1,10}}?{_DEPARTMENT_SUFFIX}$")
+# A care unit named in Latin letters, alone or after its kind: 「ICU」「CCU」「NICU」「EICU」「急诊ICU」
+# 「心内CCU」.
+_CARE_UNIT = rf"[{HAN}]{{0,6}}(?i:[A-Z]{{0,2}}(?:ICU|CCU))"
+_DEPARTMENT = re.compile(rf"^(?:[{HAN}A-Za-z]{{1,10}}?{_DEPARTMENT_SUFFIX}|{_CARE_UNIT})$")
 _HOSPITAL_WORD = (
     r"(?:医院|卫生院|保健院|卫生服务中心|疾控中心|疾病预防控制中心|检验所|诊所|医学院|研究所|血站|门诊部"
     r"|医学中心)"
@@ -205,7 +208,8 @@ def department(text: str) -> str | None:
 _DEPARTMENT_AFTER = re.compile(r"(?:我们|咱们|俺们|咱|我是|我在)(?:医院|这边|这里|那边)?(?:的)?")
 # 「儿科检验室」「急诊科化验室」: a room of a department, named with it.
 _DEPARTMENT_IN = re.compile(
-    rf"[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?:[{HAN}]{{1,4}}?(?:室|科|中心))?(?!医院|卫生院)"
+    rf"(?:[{HAN}A-Za-z]{{1,8}}?{_DEPARTMENT_SUFFIX}(?:[{HAN}]{{1,4}}?(?:室|科|中心))?|{_CARE_UNIT}(?![A-Za-z]))"
+    r"(?!医院|卫生院)"
 )
 _OURS = re.compile(r"^(?:我们|咱们|俺们|我|咱|俺|本|这个|那个)(?:科|室|科室)$")
 _WE = "(?:我们|咱们|俺们|咱|俺)"
@@ -350,7 +354,7 @@ def address(text: str) -> str | None:
     # 「…安昌路16号，不用排查了」「…清姜路45号，远程就不弄咧」: what follows the address in the same breath is
     # not part of it.
     # 「…南环路156号 我们搬新院区了」: a remark about it, place word or not, neither.
-    parts = re.split(r"[，,；;]\s*|\s+", value)
+    parts = re.split(r"[，,；;。]\s*|\s+", value)
     while (
         len(parts) > 1
         and (
@@ -365,6 +369,8 @@ def address(text: str) -> str | None:
     if is_aside(parts[-1]):
         return None  # 「那远程就不弄了」: 弄 is a lane, but this is a wish
     value = value[: value.find(parts[-1]) + len(parts[-1])]  # as said, up to its last place word
+    if says_a_fault(value):
+        return None  # 「开机就报液路堵塞」: a symptom, though 路 is a place word
     if re.fullmatch(r"[\d\s\-+]+", value) or re.search(r"1[3-9]\d{9}", digits_only(value)):
         return None
     name = hospital(value)
@@ -454,7 +460,7 @@ SKIPS_QUESTION = r"跳过|先跳|下一(?:个|项|题)|先空着|空着吧|不�
 SENDS_ENGINEER = r"派.{0,3}(?:人|工程师|师傅)|工程师(?:来|过来)|来人|上门|过来看|赶紧来|马上来"
 # 「不用排查」, and the other way round: 「远程不搞了」.
 DECLINES_CHECKS = (
-    r"(?:不用|不要|别|不想|没空|没时间|不)(?:再)?(?:排查|试|检查|自检|教我|指导|远程)了?|别让我(?:试|弄|查)"
+    r"(?:不用|不要|别|不想|没空|没时间|不)(?:再)?(?:做|搞|进行)?(?:排查|试|检查|自检|教我|指导|远程)了?|别让我(?:试|弄|查)"
     r"|(?:远程|排查|检查|自检)(?:就|也)?(?:不|别|不用|不要|莫)(?:搞|弄|做|试|整|用|需要|要|排查)"
     r"|(?:远程|排查)[^，,。；;\s]{0,8}?(?:就)?(?:别|不|甭)(?:整|搞|弄|试)了?"  # 「远程整不明白就别整了」
     r"|不敢再(?:弄|动|试)|别(?:试|弄)了|直接(?:派(?:个|一个)?(?:人|工程师)|来人|上门|派)(?:吧|来|过来)?"
@@ -471,7 +477,7 @@ ASKS_FOR_GUIDANCE = (
 )
 # What the caller wants done, said with the fault: 「…撞针了 要报修 不用排查」.
 _NOT_THE_FAULT = re.compile(
-    r"(?:^|[，,。；;\s])(?:紧急|急|我要|要|想|来)?(?:报修|报个修)(?:一下)?(?=[，,。；;\s]|$)"
+    r"(?:^|[，,。；;\s])(?:紧急|急|我要|要|想|来)?(?:报修|报个修|急修)(?:一下)?(?=[，,。；;\s]|$)"
     rf"|[，,。；;\s]*(?:{DECLINES_CHECKS})|[，,。；;\s]+{ASKS_FOR_GUIDANCE}$"
 )
 
@@ -538,6 +544,12 @@ ASIDES = {
         r"|(?:多久|多长时间|什么时候|啥时候|几点|几时|好久)(?:能|可以|会|才)?(?:到|来|过来|上门|派人|修好)"
         r"|(?:你们|您们?|客服|工程师|师傅).{0,10}(?:吗|么|嘛)$"
     ),
+    # 「序列号找不到」「铭牌看不清」「序列号没空找」: the serial said to be missing (nowhere; the serial is
+    # skipped)
+    "serial_missing": (
+        r"(?:序列号|编号|铭牌)[^，,。]{0,4}(?:找不到|找不着|没找着|没有|看不清|不知道|掉了|磨掉|没空找|没时间找|不找了|不用找)"
+        r"|(?:找不到|找不着|没找着|没有|看不清|不知道)[^，,。]{0,2}(?:序列号|铭牌)"
+    ),
     # 「急诊的电解质先送检验科那台做了」「血铅的样本先存着」「家长都在外面」: what was done with the samples,
     # and people waiting outside (clinical impact). Samples or patients waiting (「急诊样本在等」) are the
     # impact too, but stay: without them a short symptom (「反应杯卡住了」) scores guides it does not fit.
@@ -555,7 +567,8 @@ _TIME_WORD = re.compile(r"半夜|深夜|凌晨|夜里|这么晚|晚上|[0-9一�
 ALARM_CODE = r"(?<![A-Za-z])(?:E|Err|ERR|e)[-\s]?\d{2,4}(?!\d)"
 # Words of a fault: a clause with one is the symptom, whatever else it says (「样本针堵了怎么办」).
 _FAULT_WORDS = re.compile(
-    r"报错|报警|故障|异常|错误|失败|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|过高|过低|不准|失控"
+    r"报错|报警|故障|异常|错误|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|过高|过低|不准|失控|失败|超时|漂移"
+    r"|进不去|不进去|没反应|无反应"
     r"|[做测出打开吸升转读]不(?:了|出|上|来|动|开|起|到)"
     rf"|{ALARM_CODE}"
 )

@@ -13,7 +13,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from bot import fields
 from bot.callbacks import extension_in, with_extension
@@ -86,145 +89,33 @@ class IntakeState:
     cancelled: bool = False  # a registration of this conversation was cancelled and can be restored
 
 
-# Names callers give the fields, longest first so 「临床影响」 wins over 「影响」.
-LABELS = {
-    "临床影响": "clinical_impact",
-    "影响": "clinical_impact",
-    "联系电话": "contact_phone",
-    "电话": "contact_phone",
-    "手机号": "contact_phone",
-    "手机": "contact_phone",
-    "号码": "contact_phone",
-    "联系人": "contact_person",
-    "报修人": "contact_person",
-    "姓名": "contact_person",
-    "名字": "contact_person",
-    "联系方式": "contact_phone",
-    "医院": "hospital",
-    "单位": "hospital",
-    "科室": "department",
-    "地址": "site_address",
-    "装机地址": "site_address",
-    "设备地址": "site_address",
-    "详细地址": "site_address",
-    "医院地址": "site_address",
-    "单位地址": "site_address",
-    "地方": "site_address",  # 「地方是临沂市…」 on the phone
-    "楼层": "site_address",
-    "故障现象": "fault_description",
-    "故障描述": "fault_description",
-    "故障": "fault_description",
-    "现象": "fault_description",
-    "故障情况": "fault_description",
-    "问题": "fault_description",
-    "毛病": "fault_description",
-    "序列号": "serial_number",
-    "SN": "serial_number",
-    "申报人": "contact_person",
-    "送修人": "contact_person",
-    "联系手机": "contact_phone",
-    "联系号码": "contact_phone",
-    "机型": "device",
-    "设备型号": "device",
-    "设备名称": "device",
-    "仪器名称": "device",
-    "症状": "fault_description",
-    "故障表现": "fault_description",
-    "故障内容": "fault_description",
-    "装机位置": "site_address",
-    "安装地址": "site_address",
-    "安装位置": "site_address",
-    "所在位置": "site_address",
-    "对临床": "clinical_impact",
-    "编号": "serial_number",
-    "机号": "serial_number",
-    "机身编号": "serial_number",
-    "设备编号": "serial_number",
-    "仪器编号": "serial_number",
-    "出厂编号": "serial_number",
-    "院名": "hospital",
-    "医院名称": "hospital",
-    "单位名称": "hospital",
-    "科别": "department",
-    "使用科室": "department",
-    "所在科室": "department",
-    "电话号码": "contact_phone",
-    "手机号码": "contact_phone",
-    "型号": "device",
-    "设备": "device",
-    "仪器": "device",
-    # the names of a WeChat or paper form's rows (「报修单\n医院名称：…\n所在地址：…\n影响程度：…」)
-    "所在地址": "site_address",
-    "所在医院": "hospital",
-    "所在单位": "hospital",
-    "报修单位": "hospital",
-    "报修医院": "hospital",
-    "报修科室": "department",
-    "联系电话号码": "contact_phone",
-    "报修电话": "contact_phone",
-    "设备序列号": "serial_number",
-    "故障说明": "fault_description",
-    "影响程度": "clinical_impact",
-    "影响范围": "clinical_impact",
-    "临床影响程度": "clinical_impact",
-    "紧急程度": "clinical_impact",
-    # other names a form or a caller gives the same rows (「问题描述:…」「SN号：…」「对临床影响:…」)
-    "问题描述": "fault_description",
-    "问题现象": "fault_description",
-    "故障问题": "fault_description",
-    "具体问题": "fault_description",
-    "情况描述": "fault_description",
-    "情况说明": "fault_description",
-    "报修内容": "fault_description",
-    "报修原因": "fault_description",
-    "报修事由": "fault_description",
-    "对临床影响": "clinical_impact",
-    "对临床的影响": "clinical_impact",
-    "临床影响情况": "clinical_impact",
-    "影响情况": "clinical_impact",
-    "对科室影响": "clinical_impact",
-    "对科室的影响": "clinical_impact",
-    "SN号": "serial_number",
-    "SN码": "serial_number",
-    "S/N": "serial_number",
-    # forms typed with English labels (「Hospital: …」「Tel: …」)
-    "Hospital": "hospital",
-    "Dept": "department",
-    "Department": "department",
-    "Contact": "contact_person",
-    "Tel": "contact_phone",
-    "Phone": "contact_phone",
-    "Mobile": "contact_phone",
-    "Model": "device",
-    "Device": "device",
-    "Serial": "serial_number",
-    "Problem": "fault_description",
-    "Fault": "fault_description",
-    "Issue": "fault_description",
-    "Address": "site_address",
-    "Location": "site_address",
-    "Impact": "clinical_impact",
-    "机身号": "serial_number",
-    "机器编号": "serial_number",
-    "机身序列号": "serial_number",
-    "仪器型号": "device",
-    "机器型号": "device",
-    "品牌型号": "device",
-    "规格型号": "device",
-    "联系人姓名": "contact_person",
-    "报修人姓名": "contact_person",
-    "联系人电话": "contact_phone",
-    "联系人手机": "contact_phone",
-    "科室名称": "department",
-    "部门": "department",
-    "所在部门": "department",
-    "使用部门": "department",
-    "医院全称": "hospital",
-    "医院名字": "hospital",
-    "上门地址": "site_address",
-    "维修地址": "site_address",
-    "设备所在地": "site_address",
-}
+def form_labels(path: Path) -> dict[str, str]:
+    """Each label of bot/form_labels.yml and the field it names: a field's names, and each of its names and
+    bound words with what a form puts before or after them."""
+    with path.open(encoding="utf-8") as handle:
+        vocabulary = yaml.safe_load(handle)
+    labels: dict[str, str] = {}
+
+    def add(label: str, target: str) -> None:
+        if labels.setdefault(label, target) != target:
+            raise ValueError(f"{path}: 「{label}」 names both {labels[label]} and {target}")
+
+    for target, words in vocabulary.pop("english").items():
+        for label in words:
+            add(label, target)
+    for target, words in vocabulary.items():
+        for label in words.get("also", []):
+            add(label, target)
+        for head in [*words["names"], *words.get("bound", [])]:
+            alone = head in words["names"]
+            for before in ["", *words.get("before", [])]:
+                for after in ["", *words.get("after", [])]:
+                    if (before or after or alone) and head not in (before, after):
+                        add(f"{before}{head}{after}", target)
+    return labels
+
+
+LABELS = form_labels(Path(__file__).with_name("form_labels.yml"))
 # A form's rows that hold no field: its header line (「报修单」「设备报修」「故障申报表」), and remarks
 # (「备注：远程排查就不用了，请派工程师上门」), which the dialogue reads from the whole message (a check
 # declined) but no field keeps.
@@ -238,6 +129,8 @@ _REMARK_LABEL = (
     r"|(?:是否)?(?:需要)?远程(?:排查|指导|协助|诊断)?|[Rr]emote|REMOTE|[Rr]emarks?|[Nn]otes?)"
 )
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
+# Where a part of a message starts: its beginning, or after a separator.
+_AT_PART_START = r"(?:(?<=^)|(?<=[\n，,；;。\s]))"
 # 「写错了」「说错咧」「讲反啦」: said or written wrong, in any dialect's particle.
 _SAID_WRONG = r"(?:说|写|记|讲|搞|弄|打|填)(?:错|反)(?:了|咧|啦|喽|嘞|咯|哒|喇|噢)?"
 _CHANGE = (
@@ -272,9 +165,20 @@ _GLUED = "|".join(
     )
 )
 _SEGMENT = re.compile(rf"^\s*({_LABEL})\s*(?:是|为)?[：:\s]*(.+)$", re.IGNORECASE)
+# A phone said besides the one registered: 「再留个座机」「另一个号码」「打不通就打科室座机」「也可以打…」.
 _SECOND_PHONE = re.compile(
-    r"再(?:加|留|记)(?:一个|个)|另(?:外|一)(?:一个|个)?(?:电话|号码|手机)|备用(?:电话|号码|手机)?|第二个(?:电话|号码)|也可以打"
+    r"再(?:加|留|记|给)(?:一个|个)|另(?:外|一)(?:一个|个)?(?:电话|号码|手机|座机)|备用(?:电话|号码|手机)?|第二个(?:电话|号码)"
+    r"|(?:也|还)(?:可以|能)(?:打|联系|找)|或者(?:打|找)|还有(?:一个|个)(?:电话|号码|手机|座机)|(?:也|还)留(?:一个|个)?"
+    r"|(?:打不通|没信号|没人接|不接|接不到|找不到(?:我|人))[^，,。\d]{0,6}?(?:就|再|可以|的话)"
+    r"|(?:两个|都)(?:都)?(?:行|可以)|(?:座机|手机|电话|这个号?)(?:也|都)(?:行|可以|能打|打得通)"
 )
+# ... unless the first is said to be wrong or not to be called: 「电话改一下 …还是打科室座机」.
+_FIRST_PHONE_WRONG = re.compile(r"改|错|不对|应该是|换成|换个|别打|不要打|不用打|作废")
+
+
+def _adds_a_phone(text: str) -> bool:
+    return bool(_SECOND_PHONE.search(text)) and not _FIRST_PHONE_WRONG.search(text)
+
 
 _WAIT = re.compile(
     r"^(?:等一下|等一等|等等|稍等|等会儿?|等下|等我(?:一下|下)?|你等下|您稍等|我(?:去|先)?(?:看|找|问|查)(?:一下|下|看|找|问|查)"
@@ -324,10 +228,7 @@ _RESUME = re.compile(
     r"^(?:继续|接着|接着来|接着登记|继续登记|不取消|没事了?|好了我回来了|回来了)[。！!，, ]*$"
 )
 # The serial said to be missing, to any question: 「序列号找不到」「铭牌看不清」.
-_NO_SERIAL = re.compile(
-    r"(?:序列号|编号|铭牌)[^，,。]{0,4}(?:找不到|找不着|没找着|没有|看不清|不知道|掉了|磨掉)"
-    r"|(?:找不到|找不着|没找着|没有|看不清|不知道)[^，,。]{0,2}(?:序列号|铭牌)"
-)
+_NO_SERIAL = re.compile(fields.ASIDES["serial_missing"])
 _BARE_NO = re.compile(r"^(?:不用了?|没有|没|不要了?|木有|莫得|不知道)[。！!，,.~ ]*$")
 _SENDS_ENGINEER = re.compile(fields.SENDS_ENGINEER)
 _HAND_OFF = re.compile(r"转人工|zhuan\s*ren\s*gong|真人|人工客服|人工服务|找个人")
@@ -464,6 +365,8 @@ def _interpret(
         found = [c for c in found if c.field not in ("serial_number", "contact_phone")] + [serial_character]
     if state.requested == READBACK:
         return _at_readback(text, message.intent, found)
+    if found and _serial_said_missing(text, state) and "serial_number" not in {c.field for c in found}:
+        found.append(Command(Do.SKIP, "serial_number"))  # 「…升不到37度 序列号没空找」
     if found:
         return found
     said = fields.strip_around(text)
@@ -488,7 +391,7 @@ def _interpret(
         return [Command(Do.CANCEL_OR_SUBMIT)]  # 「算了，对」 in the middle of the form: ask, never guess
     if state.requested == "serial_number" and (_SKIP.search(text) or _BARE_NO.match(text)):
         return [Command(Do.SKIP, "serial_number")]  # 「不用了」 to the serial question after details: skip it
-    if state.requested and not state.values.get("serial_number") and _NO_SERIAL.search(text):
+    if _serial_said_missing(text, state):
         return [Command(Do.SKIP, "serial_number")]  # 「找不到序列号」 said to another question
     if _waits(text):
         return [Command(Do.WAIT)]
@@ -497,6 +400,11 @@ def _interpret(
     ):
         return [Command(Do.CANCEL)]
     return []
+
+
+def _serial_said_missing(text: str, state: IntakeState) -> bool:
+    """「序列号找不到」 said to another question while no serial is registered."""
+    return bool(state.requested and not state.values.get("serial_number") and _NO_SERIAL.search(text))
 
 
 # A long report transcribed from a call has no punctuation: where a caller would pause, before what they say
@@ -716,9 +624,12 @@ _IN_NUMBERS = "0123456789-－"  # 「0416 - 318 7620」: one number
 _SPOKEN_GROUP = f"[{SPOKEN_DIGITS}]{{3,}}"
 
 
-# 「1、」「2.」「（3）」「一、」「①」 before the parts of a report written as a list, and 「- 」「• 」
-# starting a line: no part of any value.
-_MARKERS = r"\d{1,2}[、．.)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}[、．]|[①-⑳]"
+# 「1、」「2.」「（3）」「[4]」「一、」「Ⅱ.」「①」「⑴」「❶」 before the parts of a report written as a list,
+# and 「- 」「• 」 starting a line: no part of any value.
+_MARKERS = (
+    r"\d{1,2}[、．.)）]|[（(\[【]\d{1,2}[)）\]】]|[一二三四五六七八九十]{1,2}[、．]|[Ⅰ-Ⅻ][、．.)）]?"
+    r"|[①-⑳⑴-⒇⒈-⒛❶-❿➀-➉]"
+)
 _LIST_MARKER = re.compile(rf"(?:(?<=^)|(?<=[，,；;。\n：:\s]))(?:{_MARKERS})\s*|^[ \t]*[-•·●▪*][ \t]*", re.M)
 # 「报修 一、…医院 二、急诊检验科 三、…」: a list in one line; each marker ends the part before it, which may
 # hold spaces of its own.
@@ -798,35 +709,44 @@ def read_fields(
     return _fields(_as_read(message), state, catalogue, rules)
 
 
-# 「…北陵医院/化验室/血气分析仪MX-21/…」「Contact: 林美玲 / 0591-…」: parts of a report apart by slashes (not
-# inside a date or between two field names: 「医院/科室：…」).
-_SLASH = re.compile(r"\s*[/／]\s*")
-
-
-def _slashes_as_pauses(text: str) -> str:
-    if len(_SLASH.findall(text)) < 2 and not re.search(r"[A-Za-z]+\s*[：:][^/\n]*\s/\s", text):
-        return text
-
-    dates = [m.span() for m in re.finditer(r"(?<!\d)(?:\d{4}[/／])?\d{1,2}[/／]\d{1,2}(?!\d)", text)]
-
-    def pause(match: re.Match[str]) -> str:
-        before, after = text[: match.start()], text[match.end() :]
-        if any(start < match.start() < end for start, end in dates):
-            return match.group(0)  # 「2026/12/07」
-        if re.search(rf"(?:{_LABEL})$", before, re.I) and re.match(rf"(?:{_LABEL})", after, re.I):
-            return match.group(0)
-        return "，"
-
-    return _SLASH.sub(pause, text)
-
-
 def _as_read(message: Message) -> Message:
     """The message with its typos corrected, list markers dropped, each field's name followed by a colon
     whatever the caller typed after it, and a long transcript's pauses as commas."""
-    said = spoken_numbers(spelled_codes(corrected_typos(_slashes_as_pauses(message.text.strip()))))
+    said = spoken_numbers(spelled_codes(corrected_typos(message.text.strip())))
     text = _MARKER_IN_LINE.sub("，", said)
-    spoken = _punctuated(_LABEL_SEPARATOR.sub(r"\1\2：", _LIST_MARKER.sub("", text)))
+    labelled = _LABEL_SEPARATOR.sub(r"\1\2：", _LIST_MARKER.sub("", text))
+    spoken = _punctuated(_slashes_as_pauses(_shared_rows_apart(labelled)))
     return Message(spoken, message.intent, message.entities)
+
+
+# 「医院/科室：…」「联系人、电话：…」: two fields' names over one value, each field read from it.
+_SHARED_ROW = re.compile(
+    rf"{_AT_PART_START}({_LABEL})\s*[/／、]\s*({_LABEL})\s*[：:]\s*"
+    rf"([^\n]*?)(?=[，,；;。]\s*(?:{_LABEL})\s*[：:]|\n|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _shared_rows_apart(text: str) -> str:
+    """Each field of a row with two names as a row of its own, with the row's whole value."""
+    apart = "\n" if "\n" in text else "，"
+    return _SHARED_ROW.sub(lambda m: f"{m.group(1)}：{m.group(3)}{apart}{m.group(2)}：{m.group(3)}", text)
+
+
+_SLASH = re.compile(r"[/／|｜]")
+
+
+def _slashes_as_pauses(text: str) -> str:
+    """「报修/…医院/急诊检验室/…/联系人 …」「医院：… | 科室：…」: a slash or a bar between the parts of a
+    report is a pause; not the slash of 「S/N」, nor of a date or a ratio (「12/07」「1/2」)."""
+
+    def pause(slash: re.Match[str]) -> str:
+        before, after = text[: slash.start()], text[slash.end() :]
+        letters = re.search(r"[A-Za-z]$", before) and re.match(r"[A-Za-z]", after)
+        numbers = re.search(r"(?<!\d)\d{1,4}$", before) and re.match(r"\d{1,4}(?!\d)", after)
+        return slash.group(0) if letters or numbers else "，"
+
+    return _SLASH.sub(pause, text)
 
 
 def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: TriageRules) -> list[Command]:
@@ -1019,9 +939,10 @@ def _read_report(
         len(found) >= _A_REPORT_AGAIN
         # 「清洗做到一半跳了个报警E-207」: a new alarm, to whatever question
         or _new_alarm(text, str(state.values["fault_description"]), message.intent)
-        # with other details, not a question (「先问下 过保了咋个收费」 is no symptom)
+        # with other details or a word of a fault, not a question (「先问下 过保了咋个收费」 is no symptom;
+        # 「吸样以后老报堵孔 序列号没空找」 after 「血球仪HX-H30」 is)
         or (
-            bool(found)
+            (bool(found) or fields.says_a_fault(text))
             and message.intent not in DIGRESSIONS
             and not _names_a_symptom(str(state.values["fault_description"]), catalogue)
         )
@@ -1202,7 +1123,7 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         if not change and len(segments) == 1 and not opens_part:
             continue
         value = _validated(target, raw, catalogue)
-        if target == "contact_phone" and value and _SECOND_PHONE.search(text):
+        if target == "contact_phone" and value and _adds_a_phone(text):
             value = _with_second_phone(state.values.get("contact_phone"), value)
         if value:
             filled = state.values.get(target) not in (None, "")
@@ -1235,13 +1156,17 @@ def _without_form_extras(text: str) -> str:
 
 
 # 「【医院】…」「医院=…」「医院 | …」「医院——…」: a field's name and its value, apart however typed.
-_AT_PART_START = r"(?:(?<=^)|(?<=[\n，,；;。\s]))"
 _LABEL_SEPARATOR = re.compile(
     rf"{_AT_PART_START}[【\[]\s*({_LABEL}|{_REMARK_LABEL})\s*[】\]]\s*[：:]?"
     rf"|{_AT_PART_START}({_LABEL}|{_REMARK_LABEL})\s*(?:[=＝|｜>》]|[—－–-]{{1,2}})\s*",
     re.IGNORECASE | re.MULTILINE,
 )
 _ROW = re.compile(rf"^\s*(?:{_LABEL})\s*(?:是|为)?\s*(?:[：:\s]|$)", re.IGNORECASE)
+
+
+# A row of a form that names none of the registration's fields (「报修时间：…」「保修状态：在保」):
+# no field's, and no part of the row before it.
+_OTHER_ROW = re.compile(rf"^[{fields.HAN}A-Za-z]{{2,8}}\s*[：:]")
 
 
 def _form_rows(text: str) -> list[str] | None:
@@ -1252,6 +1177,8 @@ def _form_rows(text: str) -> list[str] | None:
     for line in (line.strip() for line in text.splitlines()):
         if _ROW.match(line):
             rows.append(line)
+        elif _OTHER_ROW.match(line) and not (rows and re.search(r"[：:]\s*$", rows[-1])):
+            continue
         elif line and rows:
             if re.search(r"[：:]\s*$", rows[-1]):  # 「故障现象：」 alone on its line
                 rows[-1] += line
@@ -1306,6 +1233,9 @@ def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
         )
         known = catalogue.device_in_text(raw)
         return with_model_said(known, raw) if known else (named if plain else None)
+    if target == "department":
+        # 「医院/科室：…医院检验科」: the department after the hospital's name
+        return fields.department(raw) or fields.department_in(raw)
     if target == "contact_person":
         # 「报修人: 郎玉洁 13900053947」「联系人是我 宓秀云 电话一八六…」: the phone is read apart
         raw = re.split(rf"电话|手机|座机|号码|{_SPOKEN_GROUP}", raw)[0]
@@ -1315,15 +1245,21 @@ def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
         raw = re.sub(r"^(?:别|不要|不用|甭)(?:写|填|留)(?:我|我的)?[，,\s]*(?:写|填|留)?(?:成|上)?", "", raw)
         # 「联系人就是我本人，仉永强」: the caller, then their name
         raw = re.sub(r"^(?:就)?(?:是)?我(?:自己|本人)?(?:啊|呀)?[，,：:\s]+(?=\S)", "", raw)
-        # 「联系人写我们科主任吧 他叫罗布」: the name said inside the correction
-        return fields.person(raw) or fields.person_in(raw)
+        # 「联系人写我们科主任吧 他叫罗布」: the name said inside the correction; 「…写我们组长吧 陆文娟」:
+        # the one part of the value that is a name
+        names = {name for name in map(fields.person, re.split(r"[\s，,]+", raw)) if name}
+        return fields.person(raw) or fields.person_in(raw) or (names.pop() if len(names) == 1 else None)
     return fields.VALIDATORS[target](raw)
 
 
-def _with_second_phone(first: Any, second: str) -> str:
-    if not first or second in str(first):
-        return second
-    return f"{first}、{second}"
+def _with_second_phone(known: Any, another: str) -> str:
+    """The registered phone and another one, as the ticket keeps them (「139…、0891-…」): the first one said
+    and the latest, which the ticket's phone column holds."""
+    if not known:
+        return another
+    if another in str(known):
+        return str(known)
+    return f"{str(known).split('、')[0]}、{another}"
 
 
 def _codes(message: Message, state: IntakeState, text: str) -> list[Command]:
@@ -1348,7 +1284,7 @@ def _codes(message: Message, state: IntakeState, text: str) -> list[Command]:
             or re.search(r"电话|手机|号码|座机|打这个|联系我|Tel|Phone|Mobile", text, re.I)
         )
         if phone and (named or not state.values.get("contact_phone")):
-            if _SECOND_PHONE.search(text):
+            if _adds_a_phone(text):
                 phone = _with_second_phone(state.values.get("contact_phone"), phone)
             commands.append(Command(_set_or_correct(state, "contact_phone"), "contact_phone", phone))
     serial = normalise_serial(text)
@@ -1380,7 +1316,7 @@ def _entities(message: Message, state: IntakeState, catalogue: Catalogue, text: 
         if target == "hospital":
             checked = fields.hospital(complete_from(value, text))
         elif target == "contact_person":
-            checked = fields.person(_surname_or_name(value, text))
+            checked = fields.person(_surname_or_name(_name_past_label(value, text), text))
         else:
             checked = fields.department(complete_from(value, text, fields.department_in))
         if checked:
@@ -1411,6 +1347,22 @@ def complete_from(value: str, text: str, find: Callable[[str], str | None] = fie
     「新生儿科」)."""
     whole = find(text)
     return whole if whole and value and (whole.endswith(value) or whole.startswith(value)) else value
+
+
+# A field's name and what is said right after it (「联系人马玉兰」「报修人：丁玉霞」).
+_LABEL_THEN_WORDS = re.compile(rf"({_LABEL})(?:是|叫|为)?[：:\s]*([^，,。；;！!？?\s\d]*)", re.IGNORECASE)
+
+
+def _name_past_label(value: str, text: str) -> str:
+    """「联系人马玉兰」 tagged 「人马」: a name NLU cut across its field's name is the name said after it."""
+    for said in _LABEL_THEN_WORDS.finditer(text):
+        start = text.find(value, max(0, said.end(1) - len(value) + 1))
+        if 0 <= start < said.end(1) < start + len(value):
+            after = said.group(2)
+            other_label = re.search(_LABEL, after, re.IGNORECASE)
+            name = fields.person(after[: other_label.start()] if other_label else after)
+            return name or value
+    return value
 
 
 def _surname_or_name(value: str, text: str) -> str:
@@ -1512,6 +1464,7 @@ def _only_other_fields(text: str, commands: Mapping[str, Command]) -> bool:
         if command.field in ("fault_description", "clinical_impact") or not command.value:
             continue
         rest = rest.replace(str(command.value), "")
+    rest = _SECOND_PHONE.sub("", rest)  # 「再留个座机…」「打不通就打…」: how another phone is given
     rest = re.sub(r"[\d\s\-+，,、。.：:]", "", digits_only(rest) if re.search(r"\d", rest) else rest)
     rest = re.sub(
         rf"{_LABEL}|我是|我叫|我们|我|的|是|叫|在", "", rest
@@ -1520,7 +1473,7 @@ def _only_other_fields(text: str, commands: Mapping[str, Command]) -> bool:
 
 
 _WHO_LEFT = re.compile(
-    r"^(?:[，,、。\s]|电话|手机|号码|是|的|[\u4e00-\u9fff]{1,6}?(?:科|室|中心)的?|我们|咱们|这边|那个|这个|那台|这台)+"
+    r"^(?:[，,、。\s）)]|电话|手机|号码|是|的|[\u4e00-\u9fff]{1,6}?(?:科|室|中心)的?|我们|咱们|这边|那个|这个|那台|这台)+"
 )
 
 

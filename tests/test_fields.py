@@ -395,3 +395,32 @@ def test_the_department_named_in_passing_is_the_whole_name(text: str, wanted: st
 )
 def test_the_department_a_report_names_in_passing(text: str, wanted: str) -> None:
     assert fields.department_in(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "in_report"),
+    [
+        ("CCU", "CCU", "衡水市桃城区安济医院CCU的血球仪一直报堵孔"),
+        ("我们是EICU", "EICU", "邢台市信都区顺德康和医院 EICU 电解质仪钠电极漂"),
+        ("picu", "picu", "沧州市运河区狮城医院picu，尿液分析仪卡样"),
+        ("心内CCU", "心内CCU", "廊坊市广阳区安次仁和医院心内CCU的生化仪报温度异常"),
+    ],
+)
+def test_a_care_unit_named_in_latin_letters_is_a_department(text: str, wanted: str, in_report: str) -> None:
+    assert fields.department(text) == wanted
+    assert fields.department_in(in_report) == wanted
+
+
+@pytest.mark.parametrize("text", ["ICUS", "ICU病人很多", "CCU12"])
+def test_latin_letters_around_a_care_unit_are_no_department(text: str) -> None:
+    assert fields.department(text) is None
+
+
+@pytest.mark.parametrize("text", ["一开机就报管路漏液", "进样以后报气路压力异常", "液路堵了"])
+def test_a_symptom_with_a_place_word_is_no_address(text: str) -> None:
+    assert fields.address(text) is None
+
+
+def test_an_address_followed_by_what_the_fault_stopped_is_still_the_address() -> None:
+    text = "荆门市东宝区象山大道66号门诊楼三楼 生化全做不了 病人等着"
+    assert fields.address(text) == "荆门市东宝区象山大道66号门诊楼三楼"

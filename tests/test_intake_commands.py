@@ -1734,3 +1734,179 @@ def test_a_form_with_english_labels_is_read_row_by_row(catalogue, rules) -> None
 )
 def test_the_question_asked_instead_of_a_report_is_read_alone(text: str, question: str) -> None:
     assert question_on_leaving(text) == question
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        # numbers in brackets; labels made of a field's word with another before or after it
+        (
+            "⑴客户名称：开封市龙亭区汴京康乐医院\n⑵申报科室：输血科\n⑶现场负责人：杜秋菊\n"
+            "⑷负责人手机：139 3781 5520\n⑸设备名称：血型分析仪\n⑹产品编号：KR99990517\n"
+            "⑺问题表现：离心后卡在读板位 一直报读板超时\n⑻存放位置：开封市龙亭区中山路北段88号医技楼二楼\n"
+            "⑼对业务影响：配血全靠手工 手术在等血",
+            {
+                "hospital": "开封市龙亭区汴京康乐医院",
+                "department": "输血科",
+                "contact_person": "杜秋菊",
+                "contact_phone": "13937815520",
+                "serial_number": "KR99990517",
+                "fault_description": "离心后卡在读板位 一直报读板超时",
+                "site_address": "开封市龙亭区中山路北段88号医技楼二楼",
+                "clinical_impact": "配血全靠手工 手术在等血",
+            },
+        ),
+        # a row naming two fields over one value gives each its part
+        (
+            "单位/科室：周口市川汇区沙颍康宁医院急诊化验室\n报修人、电话：骆春燕 15903948826\n"
+            "仪器：电解质分析仪EL-300\n故障现象：钾电极一直漂 定标不过",
+            {
+                "hospital": "周口市川汇区沙颍康宁医院",
+                "department": "急诊化验室",
+                "contact_person": "骆春燕",
+                "contact_phone": "15903948826",
+                "fault_description": "钾电极一直漂 定标不过",
+            },
+        ),
+        # the parts apart by slashes (not the slash of S/N), the check declined left out of the fault
+        (
+            "急修/商丘市睢阳区归德仁和医院/生化室/生化仪KR-800/S/N KR99990733/反应盘转不动 报电机超时"
+            "/商丘市睢阳区神火大道17号二楼/联系人 宋晓梅/13837045561/不做排查",
+            {
+                "hospital": "商丘市睢阳区归德仁和医院",
+                "department": "生化室",
+                "serial_number": "KR99990733",
+                "contact_person": "宋晓梅",
+                "contact_phone": "13837045561",
+                "site_address": "商丘市睢阳区神火大道17号二楼",
+                "fault_description": "生化仪KR-800，反应盘转不动 报电机超时",
+            },
+        ),
+        # written as sentences: the serial in brackets after the device, a full stop after the address
+        (
+            "九江市浔阳区庐山康和医院输血科报修：血型分析仪（序列号KR99990642）离心机转速上不去，报离心超时。"
+            "联系人：甘丽萍，电话：138-7921-5530。地址：九江市浔阳区浔阳东路66号住院楼二楼。不用远程，请派人。",
+            {
+                "serial_number": "KR99990642",
+                "fault_description": "离心机转速上不去，报离心超时",
+                "site_address": "九江市浔阳区浔阳东路66号住院楼二楼",
+            },
+        ),
+        # rows apart by bars, numbered in Roman numerals or in brackets
+        (
+            "单位：宁德市蕉城区闽东仁和医院 | 部门：检验科 | 报修人：缪春兰 | 手机：13859372241 "
+            "| 故障：尿机报取条失败",
+            {"department": "检验科", "contact_person": "缪春兰", "fault_description": "尿机报取条失败"},
+        ),
+        (
+            "Ⅰ.医院：宁德市蕉城区闽东仁和医院\nⅡ.科室：生化室\n[3]联系人：缪春兰\n[4]电话：13859372241",
+            {"department": "生化室", "contact_person": "缪春兰", "contact_phone": "13859372241"},
+        ),
+        # rows the registration has no field for run into no other row's value; an alarm code's row is the
+        # fault's
+        (
+            "申请日期：2026-12-07\n客户名称：衢州市柯城区烂柯康宁医院\n设备品牌：康瑞\n仪器型号：KR-800\n"
+            "保修状态：过保\n报警代码：E-207 反应盘定位失败\n联系人：祝红霞\n联系电话：13905703318",
+            {
+                "hospital": "衢州市柯城区烂柯康宁医院",
+                "fault_description": "E-207 反应盘定位失败",
+                "contact_person": "祝红霞",
+                "contact_phone": "13905703318",
+            },
+        ),
+    ],
+)
+def test_a_whole_report_fills_each_field_its_label_or_its_part_names(text, wanted, catalogue, rules) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert {field: values.get(field) for field in wanted} == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "tagged", "name"),
+    [
+        ("报修人邝玉珍 手机15870236614", "人邝", "邝玉珍"),
+        ("现场联系人欧阳明亮，座机0794-8263310", "人欧阳", "欧阳明亮"),
+        ("负责人龙秋月电话18907458823", "人龙秋", "龙秋月"),
+    ],
+)
+def test_a_name_nlu_cut_across_its_label_is_the_name_said_after_the_label(
+    text, tagged, name, catalogue, rules
+) -> None:
+    start = text.index(tagged)
+    entities = [{"entity": "person", "value": tagged, "start": start, "end": start + len(tagged)}]
+    found = interpret(Message(text, "inform", entities), IntakeState("contact_person", {}), catalogue, rules)
+    assert values_of(found)["contact_person"] == name
+
+
+VAGUE = {
+    "fault_description": "尿液分析仪坏了",
+    "device": "尿液分析仪",
+    "hospital": "驻马店市驿城区天中康宁医院",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "wanted"),
+    [
+        # the symptom said later, with the serial skipped, replaces a fault that only named the device
+        (
+            "送样轨道老是卡住 报传送超时 编号没时间找 直接派人",
+            "serial_number",
+            {"serial_number": None, "fault_description": "送样轨道老是卡住，报传送超时"},
+        ),
+        (
+            "干化学那边读不出来 报反射光异常",
+            "department",
+            {"fault_description": "干化学那边读不出来，报反射光异常"},
+        ),
+        ("试纸条送不进去 定标也失败", "contact_person", {"fault_description": "试纸条送不进去，定标也失败"}),
+        # to the fault question: the symptom, and the serial skipped in the same breath
+        (
+            "试纸条吸不进去 一直报取条失败 铭牌看不清",
+            "fault_description",
+            {"serial_number": None, "fault_description": "试纸条吸不进去 一直报取条失败"},
+        ),
+        # the serial said missing to the fault question is no fault
+        ("序列号找不到", "fault_description", {"serial_number": None}),
+    ],
+)
+def test_the_symptom_said_after_a_bare_device_is_the_fault(text, requested, wanted, catalogue, rules) -> None:
+    values = (
+        VAGUE
+        if requested != "fault_description"
+        else {k: v for k, v in VAGUE.items() if k != "fault_description"}
+    )
+    found = interpret(Message(text, "inform", []), IntakeState(requested, values), catalogue, rules)
+    assert values_of(found) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("手机老没信号 打不通的话就打检验科座机 0717-6281935", "13972015836、0717-6281935"),
+        ("还有一个座机0717-6281935", "13972015836、0717-6281935"),
+        ("另外一个手机 15171803322 也是我的", "13972015836、15171803322"),
+        ("打科室座机也行 0717-6281935", "13972015836、0717-6281935"),
+        # said to be instead of the first
+        ("电话改成座机 0717-6281935 手机别打了", "0717-6281935"),
+    ],
+)
+def test_another_phone_is_kept_beside_the_first_unless_the_first_is_said_wrong(
+    text, wanted, catalogue, rules
+) -> None:
+    known = {**FULL, "contact_phone": "13972015836"}
+    found = interpret(Message(text, "inform", []), IntakeState("clinical_impact", known), catalogue, rules)
+    assert values_of(found) == {"contact_phone": wanted}
+
+
+def test_a_third_phone_is_kept_with_the_first_only(catalogue, rules) -> None:
+    known = {**FULL, "contact_phone": "13972015836、0717-6281935"}
+    text = "再留个手机 15171803322"
+    found = interpret(Message(text, "inform", []), IntakeState("site_address", known), catalogue, rules)
+    assert values_of(found) == {"contact_phone": "13972015836、15171803322"}
+
+
+def test_the_name_among_words_about_whom_after_the_contact_label(catalogue, rules) -> None:
+    text = "联系人填我们科长吧 尤秋萍 手机13951076628 地址南通市崇川区工农路158号二楼"
+    found = interpret(Message(text, "inform", []), IntakeState("site_address", {}), catalogue, rules)
+    assert values_of(found)["contact_person"] == "尤秋萍"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.colloquial import spelled_codes, standard_words
+from bot.nlu.colloquial import corrected_typos, spelled_codes, standard_words
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,14 @@ def test_codes_read_out_are_written_as_codes(said: str, written: str) -> None:
 @pytest.mark.parametrize("text", ["ICU的血气", "B超二楼", "KR800 13912345678", "CCU三床的病人"])
 def test_letters_in_ordinary_speech_are_no_code(text: str) -> None:
     assert spelled_codes(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("联西人 俞晓岚 底址 舟山市定海区昌国路19号", "联系人 俞晓岚 地址 舟山市定海区昌国路19号"),
+        ("血求仪 xuliehao BC99990517", "血球仪 序列号 BC99990517"),
+    ],
+)
+def test_a_field_name_typed_wrong_is_read_as_meant(text: str, meant: str) -> None:
+    assert corrected_typos(text) == meant
