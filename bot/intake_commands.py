@@ -1011,6 +1011,15 @@ def _read_answer(
     if requested in fields.VALIDATORS and requested not in found and answers:
         for command in _free_answer(requested, text, state, found):
             _put(found, command)
+    elif labelled and requested in fields.VALIDATORS and requested not in (*found, *_LABEL_IN_VALUE):
+        # 「联系人曲丽娜，135…，大连市中山区人民路45号」 to the address question: a part no label names that is
+        # a whole value of the field asked is its answer
+        for part in re.split(r"[，,；;。\n]+", text):
+            part = fields.strip_around(part)
+            whole = part and not re.search(_LABEL, part) and fields.VALIDATORS[requested](part) == part
+            if whole and (requested != "site_address" or fields.names_a_street(part)):
+                _put(found, Command(Do.SET, requested, part))
+                break
     if requested in _NO_FREE_TEXT and answers and not (only_agrees(text) or _BARE_NO.match(text)):
         # 「郑州市金水区经三路5号」 to 「要先试试吗？」 or to 「是哪台设备？」: the caller goes on with the
         # registration (kept; the question is asked again)

@@ -1172,6 +1172,12 @@ def test_still_wanting_it_reported_restores_a_cancelled_registration(catalogue, 
         # a surname, then the whole name; 他叫 for the contact named
         ("我姓郝 郝建波 电话是13700062958", "contact_person", {"contact_person": "郝建波"}),
         ("联系人写我们科主任吧 他叫罗布 电话还是打我这个号", READBACK, {"contact_person": "罗布"}),
+        # a labelled contact with the answer to the address question beside it, unlabelled
+        (
+            "联系人倪晓燕，13999062217，锦州市古塔区中央大街120号，下午人都在",
+            "site_address",
+            {"contact_person": "倪晓燕", "site_address": "锦州市古塔区中央大街120号"},
+        ),
         # who the contact is not, then who it is, with a title before the name and a pronoun before the phone
         (
             "我是轮转的 联系人不要写我 写我们科护士长柏雪莹，她手机13800072691",
