@@ -1012,8 +1012,8 @@ def _read_answer(
         for command in _free_answer(requested, text, state, found):
             _put(found, command)
     elif labelled and requested in fields.VALIDATORS and requested not in (*found, *_LABEL_IN_VALUE):
-        # 「联系人曲丽娜，135…，大连市中山区人民路45号」 to the address question: a part no label names that is
-        # a whole value of the field asked is its answer
+        # 「联系人曲丽娜，135…，大连市中山区人民路45号」 to the address question: a part no label names
+        # that is a whole value of the field asked is its answer
         for part in re.split(r"[，,；;。\n]+", text):
             part = fields.strip_around(part)
             whole = part and not re.search(_LABEL, part) and fields.VALIDATORS[requested](part) == part
