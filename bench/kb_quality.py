@@ -24,8 +24,8 @@ Usage: .venv/bin/python bench/kb_quality.py [--from 0.24] [--to 0.40] [--step 0.
    dev_realistic_eighth.yml, dev_realistic_ninth.yml, dev_realistic_tenth.yml and
    dev_realistic_eleventh.yml, may be tuned on;
    heldout_realistic.yml, heldout_realistic_second.yml, heldout_realistic_third.yml,
-   heldout_realistic_fourth.yml, heldout_realistic_fifth.yml, heldout_realistic_sixth.yml and
-   heldout_realistic_seventh.yml, never)
+   heldout_realistic_fourth.yml, heldout_realistic_fifth.yml, heldout_realistic_sixth.yml,
+   heldout_realistic_seventh.yml and heldout_realistic_eighth.yml, never)
    asked as the bot asks them (`bot.knowledge.answers.Answers.reply`, the previous question kept for
    follow-ups), per style: right outright, reachable via 「您是想问」, wrong confident answers, honest
    declines, short topicless questions asked which topic is meant. `--retriever-only` asks the bare FAQ
@@ -332,6 +332,7 @@ REALISTIC_SETS = (
     ("fifth held-out (never tuned on)", "heldout_realistic_fifth.yml", False),
     ("sixth held-out, another hand (never tuned on)", "heldout_realistic_sixth.yml", False),
     ("seventh held-out, a new hand (never tuned on)", "heldout_realistic_seventh.yml", False),
+    ("eighth held-out, a new hand (never tuned on)", "heldout_realistic_eighth.yml", False),
 )
 
 
