@@ -565,6 +565,40 @@ _TIME_OF_CALL = re.compile(ASIDES["time_of_call"])
 _TIME_WORD = re.compile(r"半夜|深夜|凌晨|夜里|这么晚|晚上|[0-9一二三四五六七八九十两]点")
 # An alarm's code (「E-207」「Err12」), not a model (「MS-600」).
 ALARM_CODE = r"(?<![A-Za-z])(?:E|Err|ERR|e)[-\s]?\d{2,4}(?!\d)"
+# Another alarm told in words (「又跳了个报警，说稀释液不足」「还弹了一个提示 写着试剂仓温度高」), read by
+# the intake (added to the fault) and by a guided step (the step that checks it).
+_ALARM_IN_WORDS = re.compile(
+    r"(?:又|还|再|也|新|另外又?)(?:跳出?来?|弹出?来?|报(?![修案备])|出现?|冒出?来?|显示|提示)了?"
+    r"(?:一?个|一条)?(?:新的?)?(?:报警|警报|提示|警告|错误|故障)?"
+    r"[，,：:\s]*(?:说是?|显示|提示|写着|内容是|是)?[：:\s]*(?![不没])([^，,。；;！!？?\s]{2,12})"
+)
+# Not another alarm: 「又出现同样的报警」「又出毛病了」「又显示正常了」「又提示了一下就没了」「还显示那个」
+# 「再出现的话」.
+_NO_NEW_ALARM = re.compile(
+    r"同样|一样|还是|那个|这个|原来|问题|毛病|正常|可以|能用|好了|一下|没了|没事|的话|一次|一遍"
+)
+# What every alarm says: an alarm made only of these names nothing (「又报警了」).
+_ALARM_WORDS = re.compile(
+    r"报警|提示|警告|错误|故障|异常|不足|不够|用完了?|没了|满了|过低|过高|偏高|偏低|了$"
+)
+
+
+def alarm_in_words(text: str) -> str | None:
+    """Another alarm the caller names in words, as they said it (「稀释液不足」); None when they name none."""
+    match = _ALARM_IN_WORDS.search(text)
+    if match is None:
+        return None
+    alarm = re.sub(r"[了的啦呢啊]+$", "", match.group(1))
+    if len(alarm) < 2 or _NO_NEW_ALARM.search(alarm) or not alarm_core(alarm):
+        return None
+    return alarm
+
+
+def alarm_core(alarm: str) -> str:
+    """What an alarm names (「稀释液不足」 → 「稀释液」), without the words every alarm has."""
+    return _ALARM_WORDS.sub("", alarm)
+
+
 # Words of a fault: a clause with one is the symptom, whatever else it says (「样本针堵了怎么办」).
 _FAULT_WORDS = re.compile(
     r"报错|报警|故障|异常|错误|坏|堵|撞|卡住|卡了|漏|不亮|不转|不动|黑屏|死机|偏高|偏低|过高|过低|不准|失控|失败|超时|漂移"

@@ -515,22 +515,13 @@ def _index_said(position: str, length: int) -> int | None:
     return index if 0 <= index < length else None
 
 
-# 「刚刚又跳了个报警，说是洗涤液压力低」「还弹了一个提示 写着试剂仓温度高」: another alarm, told in words.
-_ANOTHER_ALARM = re.compile(
-    r"(?:又|还|另外|再|也)(?:跳|报|出|弹|显示|提示)(?:了)?(?:个|一个|一条)?(?:报警|警报|提示|错误?|故障)?"
-    r"(?:[，,\s]*(?:说是|显示|提示|写着|内容是|是))?[，,：:\s]*"
-)
-
-
 def _another_alarm_said(text: str, state: IntakeState) -> Command | None:
     """The fault registered with the other alarm the caller tells of added (codes: `_new_alarm`)."""
     known = str(state.values.get("fault_description") or "")
-    match = _ANOTHER_ALARM.search(text)
-    if not match or known in ("", NOT_GIVEN) or re.search(fields.ALARM_CODE, text):
+    if known in ("", NOT_GIVEN) or re.search(fields.ALARM_CODE, text):
         return None
-    said = re.split(r"[，,。；;！!？?]", _WRITE_IT_DOWN.sub("", text[match.end() :]))[0]
-    said = fields.strip_around(said)
-    if len(re.findall(r"[\u4e00-\u9fff]", said)) < 2 or said in known:
+    said = fields.alarm_in_words(_WRITE_IT_DOWN.sub("", text))
+    if said is None or said in known:
         return None
     return Command(Do.CORRECT, "fault_description", f"{known}；又报{said}")
 

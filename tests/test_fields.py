@@ -424,3 +424,26 @@ def test_a_symptom_with_a_place_word_is_no_address(text: str) -> None:
 def test_an_address_followed_by_what_the_fault_stopped_is_still_the_address() -> None:
     text = "荆门市东宝区象山大道66号门诊楼三楼 生化全做不了 病人等着"
     assert fields.address(text) == "荆门市东宝区象山大道66号门诊楼三楼"
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("刚刚又跳了个报警，说是洗涤液压力低", "洗涤液压力低"),
+        ("还弹了一个提示 写着试剂仓温度高", "试剂仓温度高"),
+        ("又跳了个报警，说稀释液不足", "稀释液不足"),
+        ("另外又报试剂余量不足了", "试剂余量不足"),
+        ("屏幕上新出现一条警告：废液桶满", "废液桶满"),
+        # no other alarm: the same one, none named, a fault or a request said with the same words
+        ("又出现同样的报警", None),
+        ("又报警了", None),
+        ("又出毛病了", None),
+        ("又显示正常了", None),
+        ("还是不行，还出不来结果", None),
+        ("还报修吗", None),
+        ("再出现的话怎么办", None),
+        ("还显示那个", None),
+    ],
+)
+def test_another_alarm_told_in_words(text: str, wanted: str | None) -> None:
+    assert fields.alarm_in_words(text) == wanted

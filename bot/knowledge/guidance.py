@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any
 
 # The FAQ loader's helpers, so that guides and FAQ read kb/ and the device names the same way.
-from bot.fields import DECLINES_CHECKS, SENDS_ENGINEER
+from bot.fields import DECLINES_CHECKS, SENDS_ENGINEER, alarm_core, alarm_in_words
 from bot.knowledge.base import KnowledgeBaseError, file_stamp, read_yaml, synonym_groups
 from bot.knowledge.retrieval import Index, ScoringSettings, Variant
 from bot.knowledge.text import TextAnalyser, clean
@@ -326,7 +326,7 @@ class GuideLibrary:
         code = new_error_code(reply)
         if code:
             return StepReply(new_code=code)
-        alarm = new_alarm_in(reply)
+        alarm = alarm_in_words(reply)
         solved = self._outcome_in(clean(reply).replace(" ", "")) is Outcome.YES
         if alarm and not solved and not (guide and guide.about(alarm)):
             # 「又报稀释液不足，换了以后好了」 is solved: the alarm was dealt with.
@@ -608,37 +608,6 @@ def new_error_code(text: str) -> str | None:
         return None
     match = _ERROR_CODE.search(text)
     return re.sub(r"\s", "", match.group(1)).upper() if match else None
-
-
-# 「又跳了个报警，说稀释液不足」, 「又报试剂余量不足了」, 「又弹出一个提示：废液桶满」: a new alarm in words.
-_NEW_ALARM = re.compile(
-    r"(?:又|另外又?|新)(?:跳出?来?|弹出?来?|报|出现?|冒出?来?|显示|提示)了?"
-    r"(?:一?个|一条)?(?:新的?)?(?:报警|提示|警告|错误|故障)?"
-    r"[，,：:\s]*(?:说是?|显示|提示|写着|内容是)?[：:\s]*([^，,。；;！!？?\s]{2,12})"
-)
-# What every alarm says and no step checks: left out when an alarm is matched with a step.
-_ALARM_WORDS = re.compile(
-    r"报警|提示|警告|错误|故障|异常|不足|不够|用完了?|没了|满了|过低|过高|偏高|偏低|了$"
-)
-# Not a new alarm: 「又出现同样的报警」, 「又出毛病了」, 「又显示正常了」, 「又提示了一下就没了」.
-_NO_NEW_ALARM = re.compile(r"同样|一样|还是|那个报警|原来|问题|毛病|正常|可以|能用|好了|一下|没了|没事")
-
-
-def new_alarm_in(text: str) -> str | None:
-    """The new alarm a caller names mid-step in words, as they said it (「稀释液不足」); None when they name
-    none."""
-    match = _NEW_ALARM.search(text)
-    if match is None:
-        return None
-    alarm = re.sub(r"[了的啦呢啊]+$", "", match.group(1))
-    if len(alarm) < 2 or _NO_NEW_ALARM.search(alarm) or not alarm_core(alarm):
-        return None
-    return alarm
-
-
-def alarm_core(alarm: str) -> str:
-    """What an alarm names (「稀释液不足」 → 「稀释液」), without the words every alarm has."""
-    return _ALARM_WORDS.sub("", alarm)
 
 
 def _shared(core: str, text: str) -> int:
