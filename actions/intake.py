@@ -1051,15 +1051,9 @@ def _not_a_value(
     events: list[EventType] = []
     if requested in _MAY_STAY_EMPTY:
         counts = failed_again(tracker, requested)
-        # 「对 提交」 to a question the caller thought answered: they want it sent, without this field
-        submit = only_agrees(said) and bool(SUBMITS.search(said))
-        if gives_up(counts[requested]) or submit or re.search(SKIPS_QUESTION, said):
+        if gives_up(counts[requested]) or _submits(said) or re.search(SKIPS_QUESTION, said):
             dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS[requested]))
-            left_open = [SlotSet(requested, NOT_GIVEN), SlotSet("failed_attempts", counts)]
-            if submit and not [f for f in FIELDS if f != requested and tracker.get_slot(f) is None]:
-                # Nothing else missing: sent as asked. A caller who says 提交 and hangs up believes it sent.
-                return [*left_open, SlotSet("registration_confirmed", True)]
-            return left_open
+            return _left_open(requested, said, tracker, SlotSet("failed_attempts", counts))
         events.append(SlotSet("failed_attempts", counts))
     if requested == "clinical_impact":
         dispatcher.utter_message(
@@ -1076,6 +1070,20 @@ def _not_a_value(
     return [SlotSet(requested, None), *events]
 
 
+def _submits(said: str) -> bool:
+    """「对 提交」 to a question the caller thought answered: they want it sent, without this field."""
+    return only_agrees(said) and bool(SUBMITS.search(said))
+
+
+def _left_open(requested: str, said: str, tracker: Tracker, *events: EventType) -> list[EventType]:
+    """The field asked left open; sent at once when the caller said 提交 and nothing else is missing (a
+    caller who says 提交 and hangs up believes it sent)."""
+    left_open = [SlotSet(requested, NOT_GIVEN), *events]
+    if _submits(said) and not [f for f in FIELDS if f != requested and tracker.get_slot(f) is None]:
+        return [*left_open, SlotSet("registration_confirmed", True)]
+    return left_open
+
+
 def _already_given(said: str, tracker: Tracker) -> str | None:
     """The field whose registered value the message repeats, word for word."""
     said = strip_around(said)
@@ -1090,6 +1098,14 @@ def _device_not_named(said: str, dispatcher: CollectingDispatcher, tracker: Trac
     """No catalogue device in the answer: asked again, and after the second such answer kept as said
     (「打印机」) or left open (「不知道」) for the engineer to see on site, as the serial is."""
     counts = failed_again(tracker, "device")
+    flags = sorted({*(tracker.get_slot("intake_flags") or []), "device_not_in_catalogue"})
+    serial = tracker.get_slot("serial_number")
+    if _submits(said) and serial and serial != NOT_GIVEN:
+        # the serial names the device in the archive: 「对 提交」 sends it without the model
+        dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS["device"]))
+        return _left_open(
+            "device", said, tracker, SlotSet("failed_attempts", counts), SlotSet("intake_flags", flags)
+        )
     if not gives_up(counts["device"]):
         label = FIELD_LABELS["device"]
         # 「冇得问题，提交」: the caller thinks all is given; say what is still missing
@@ -1102,7 +1118,6 @@ def _device_not_named(said: str, dispatcher: CollectingDispatcher, tracker: Trac
         dispatcher.utter_message(text=say("field_left_open", label=FIELD_LABELS["device"]))
     else:
         dispatcher.utter_message(text=say("device_kept", device=device))
-    flags = sorted({*(tracker.get_slot("intake_flags") or []), "device_not_in_catalogue"})
     return [SlotSet("device", device), SlotSet("failed_attempts", counts), SlotSet("intake_flags", flags)]
 
 

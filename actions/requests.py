@@ -35,6 +35,7 @@ from bot.context import (
     asks_about_engineer,
     books_again,
     ordinal_in,
+    other_device_asked,
     warranty_follow_up,
 )
 from bot.db import session_scope
@@ -86,6 +87,10 @@ class ActionFollowUp(Action):
             return added
         lookup = Lookup.from_dict(tracker.get_slot("last_lookup"))
         serial = warranty_follow_up(message.text, lookup)
+        if serial is None:
+            with session_scope() as session:
+                other = other_device_asked(session, message.text, lookup, current_catalogue())
+                serial = other.serial_number if other else None
         if serial:
             told = answer_warranty(dispatcher, tracker, serial)
             assert lookup is not None

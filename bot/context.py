@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.catalogue import Catalogue
 from bot.db.models import Device
-from bot.intake import Message, find_ticket_number, normalise_serial
+from bot.intake import MODEL_CODE, Message, find_ticket_number, normalise_serial
 
 TICKETS = "tickets"
 WARRANTY = "warranty"
@@ -169,6 +169,43 @@ def warranty_follow_up(text: str, lookup: Lookup | None) -> str | None:
     if serial is None or serial in lookup.serials:
         return None
     return serial
+
+
+# 「那另一台呢」「还有一台」: another device than the one just looked up.
+_ANOTHER_ONE = re.compile(r"另(?:外)?一台|另一个|别的那台|还有一台|其他那台")
+
+
+def other_device_asked(
+    session: Session, text: str, lookup: Lookup | None, catalogue: Catalogue
+) -> Device | None:
+    """After a warranty look-up, 「那另一台呢，急诊检验室那台KR-800」: the one other registered device of that
+    hospital the message points to, by model, type or department, or as the only other one; None when it
+    points to none or to several, or names its serial (`warranty_follow_up`)."""
+    if lookup is None or lookup.kind != WARRANTY or not lookup.serials or normalise_serial(text):
+        return None
+    if not is_follow_up(text):
+        return None
+    last = session.scalars(select(Device).where(Device.serial_number == lookup.serials[-1])).first()
+    if last is None:
+        return None
+    same_site = select(Device).where(Device.hospital == last.hospital).order_by(Device.id)
+    others = [device for device in session.scalars(same_site) if device.serial_number not in lookup.serials]
+    code = MODEL_CODE.search(text)
+    named_type = catalogue.type_in_text(text)
+    if code:
+        others = [d for d in others if _same_code(d.model, code.group(0))]
+    elif named_type:
+        others = [d for d in others if catalogue.type_named(d.model) == named_type]
+    department = [d for d in others if d.department in text]
+    if department:
+        others = department
+    elif not (code or named_type or _ANOTHER_ONE.search(text)):
+        return None
+    return others[0] if len(others) == 1 else None
+
+
+def _same_code(model: str, said: str) -> bool:
+    return re.sub(r"[\s\-－]", "", model).upper() == re.sub(r"[\s\-－]", "", said).upper()
 
 
 def is_follow_up(text: str) -> bool:

@@ -166,13 +166,14 @@ def says_unknown(text: str) -> bool:
 _YES = (
     r"对|对的|对对|对对对|是|是的|是滴|是嘞|系|係|系嘅|係嘅|嗯+|嗯呐|嗯哪|好|好的|好滴|好嘞|行|行嘞|中|成|可以|得嘞"
     r"|没错|没毛病|没问题|没得问题|莫得问题|冇问题|冇問題|冇错|冇錯|无错|无问题|对头|要得|啱|啱喇|啱啱|啱嘅|妥了"
-    r"|ok|OK|yes|对着哩|对着呢|dui|shi ?de|确认|就这样|就这些|就这"
+    r"|ok|OK|yes|对着哩|对着呢|dui|shi ?de|确认|就(?:是)?这样|就(?:是)?这些|就这"
     # 「这样就可以」「就这么着」(北方话), 「冇得问题」(西南官话), 「没得事」
     r"|这样就(?:可以|行|好)|这样(?:可以|行)|就这么着|就这么办|这么着|冇得问题|没得事|木问题|没啥问题|都对"
 )
 _SUBMIT_WORDS = r"提交|交上去|交咗佢?|报上去|递交"
 _AGREEMENT = (
-    rf"(?:(?:{_YES}|{_SUBMIT_WORDS})[吧嘛呗啊呀哈咯喇啦嘞哦了]*"
+    # 「对额」(吴语), 「好噻」「要得撒」(西南官话), 「对哇」
+    rf"(?:(?:{_YES}|{_SUBMIT_WORDS})[吧嘛呗啊呀哈咯喇啦嘞哦了额噻撒哇呐哟]*"
     r"|(?:(?:这|那)?(?:两|三|几)[台部个])?(?:都|一起)(?:报|修)[吧了]?)"  # 「两台都报」 of several devices
 )
 _ONLY_AGREES = re.compile(rf"^{_AGREEMENT}(?:[，,\s]*{_AGREEMENT})*[。！!，,.~ ]*$")
@@ -266,19 +267,23 @@ MODEL_CODE = re.compile(
 )
 
 
-# An instrument outside the catalogue named with its model (「血凝仪CA-560」「血气分析仪 BG-800」).
-_INSTRUMENT = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:分析仪|测定仪|仪|机))\s*(?=[A-Za-z]{1,4}-[A-Za-z]?\d)")
+# An instrument outside the catalogue named with its model (「血凝仪CA-560」「血气分析仪 BG-800」「荧光定量
+# PCR仪 PQ-96」「酶免工作站 EW-650」): a name may hold Latin letters, and a workstation or system is one too.
+_INSTRUMENT_KIND = r"(?:分析仪|测定仪|仪|机|工作站|系统)"
+_INSTRUMENT = re.compile(
+    rf"([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z]{{0,10}}?{_INSTRUMENT_KIND})\s*(?=[A-Za-z]{{1,4}}-[A-Za-z]?\d)"
+)
 _BEFORE_INSTRUMENT = re.compile(r"^.*(?:那台|这台|那个|这个|一台|台|个|的|是)")
 
 
 # The model first: 「CA-560全自动血凝分析仪」.
-_CODE_THEN_INSTRUMENT = re.compile(r"([\u4e00-\u9fff]{1,8}?(?:分析仪|测定仪|仪))")
+_CODE_THEN_INSTRUMENT = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z]{0,8}?(?:分析仪|测定仪|仪|工作站))")
 
 
 def instrument_said(text: str) -> str | None:
     """A device the catalogue does not know, as the caller named it with its model code."""
     for match in _INSTRUMENT.finditer(text):
-        name = _BEFORE_INSTRUMENT.sub("", match.group(1))
+        name = _BEFORE_INSTRUMENT.sub("", _WHOSE.sub("", match.group(1)))
         code = MODEL_CODE.match(text, match.end())
         if len(name) >= 2 and code:
             return f"{name} {code.group(0)}"

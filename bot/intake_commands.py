@@ -131,8 +131,8 @@ _REMARK_LABEL = (
 _LABEL = "|".join(sorted(LABELS, key=len, reverse=True))
 # Where a part of a message starts: its beginning, or after a separator.
 _AT_PART_START = r"(?:(?<=^)|(?<=[\n，,；;。\s]))"
-# 「写错了」「说错咧」「讲反啦」: said or written wrong, in any dialect's particle.
-_SAID_WRONG = r"(?:说|写|记|讲|搞|弄|打|填)(?:错|反)(?:了|咧|啦|喽|嘞|咯|哒|喇|噢)?"
+# 「写错了」「说错咧」「讲反啦」「我报错了」(not an alarm): said or written wrong, in any dialect.
+_SAID_WRONG = r"(?:说|写|记|讲|搞|弄|打|填|念|读|(?<=我)报)(?:错|反)(?:了|咧|啦|喽|嘞|咯|哒|喇|噢)?"
 _CHANGE = (
     r"(?:要|得|需要)?(?:刚才|前面|之前)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|唔啱|唔对|冇啱|错了"
     rf"|{_SAID_WRONG}|说重了|说严重了|说大了|有误|(?:说|写|记)得不(?:准|对)|不准确?|不太对|其实是|应该是|是|为|写)"
@@ -145,7 +145,8 @@ _CORRECTION = re.compile(
     rf"(?:^|[，,。；;\s]|(?<=不对)|(?<=错了)|(?<=前面)|(?<=刚才)|(?<=对了)|(?<=[哦噢哎呃啊])"
     rf"|(?<=不过)|(?<=但是)|(?<=只是)|(?<=就是)|(?<=哎呀)|(?<=哎哟)|(?<=妈呀))(?:那个|把)?({_LABEL})"
     rf"(?:名称|名字|门牌号?|号)?(?:的)?\s*(?:那里|那儿|这里|那块|这块|那个)?\s*(?:也|都)?"
-    rf"({_CHANGE}(?:{_PARTICLE}[，,：:\s]*(?:其实是|应该是|是|改成|为))?)?{_PARTICLE}[，,：:\s]*(.*)$",
+    # 「型号我报错了」「电话刚才写错了」: who said it wrong, before the change
+    rf"((?:我们?|俺|刚才|刚刚)?{_CHANGE}(?:{_PARTICLE}[，,：:\s]*(?:其实是|应该是|是|改成|为))?)?{_PARTICLE}[，,：:\s]*(.*)$",
     re.IGNORECASE,
 )
 # Said after a correction, about the other fields: 「…77号 其他都对」.
@@ -469,7 +470,8 @@ _LAST_DIGITS = re.compile(
 
 # 「刚才那些信息都不变」「其他照旧」: the registration as it was.
 _UNCHANGED = re.compile(
-    r"(?:信息|那些|刚才的?|其他|其它|别的)(?:的)?(?:都|全|也)?(?:不变|没变|照旧|一样|不用改|不改)"
+    r"(?:信息|那些|刚才(?:说|讲|报|登记|填)?的?|其他|其它|别的)(?:的)?(?:都|全|也)?"
+    r"(?:不变|没变|照旧|一样|不用改|不改|照原来|按原来)"
 )
 
 _COUNTS = str.maketrans("一两二三四五", "122345")
@@ -571,6 +573,9 @@ def _phone_ending_said(text: str, state: IntakeState) -> Command | None:
     return Command(Do.CORRECT, "contact_phone", current[: -len(ending)] + ending)
 
 
+_NAMES_ANOTHER_FIELD = re.compile(r"序列号|编号|电话|手机|地址|联系人|医院|科室")
+
+
 def _swapped(text: str, state: IntakeState) -> Command | None:
     """The one field given before that holds the word said wrong, with the right word in its place."""
     match = _NOT_X_BUT_Y.search(text)
@@ -593,6 +598,10 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
     if len(holding) != 1 or not right:
         return None
     field, value = holding[0]
+    # 「不是650，是EW-560」 of 「EW-650」: the code whole, not 「EW-EW-560」
+    code = re.sub(r"[^A-Za-z0-9\-].*", "", right)
+    before = value[: value.index(wrong)]
+    wrong = next((code[:k] for k in range(len(code), 0, -1) if before.endswith(code[:k])), "") + wrong
     after = value[value.index(wrong) + len(wrong) :]
     if field == "department":
         right = right.replace("的", "")  # 「在住院部的检验科」
@@ -606,7 +615,9 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
     told_on = text[match.end() :].strip(" ，,。；;！!")
     if field == "fault_description" and re.search(f"[{fields.HAN}]", told_on):
         # 「不是电极漂移 是进样针堵咧 吸不上样 一直报吸样失败」: what follows the right word tells it on
-        amended = "，".join([amended, *(p for p in re.split(r"[，,。；;\s]+", told_on) if p)])
+        # (「…，序列号没错的」 says another field is right: no part of the fault)
+        told = [p for p in re.split(r"[，,。；;\s]+", told_on) if p and not _NAMES_ANOTHER_FIELD.search(p)]
+        amended = "，".join([amended, *told])
     corrected = fields.VALIDATORS[field](amended)
     return Command(Do.CORRECT, field, corrected) if corrected else None
 
@@ -755,8 +766,11 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     _read_report(message, state, catalogue, rules, found, starting=starting, labelled=len(labelled))
     device = found.get("device")
     if device and MODEL_CODE.fullmatch(str(device.value or "")):
-        # 「…那个血球仪啊 型号是RB-660…」: a model the catalogue does not know, with the type said apart
-        named = catalogue.device_in_text(MODEL_CODE.sub(" ", text))
+        # 「…那个血球仪啊 型号是RB-660…」: a model the catalogue does not know, with the type said apart; a
+        # model put right (「型号讲错了，是EW-560」) keeps the type registered (「酶免工作站」)
+        named = catalogue.device_in_text(MODEL_CODE.sub(" ", text)) or _device_type_of(
+            str(state.values.get("device") or "")
+        )
         if named and not re.search(r"\d", named):
             found["device"] = Command(device.do, "device", f"{named} {device.value}")
     impact = rules.impact_of(text)
@@ -774,7 +788,8 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         # out).
         others = [str(c.value) for c in found.values() if c.value and c.field != "fault_description"]
         said = _impact_clauses(text, others, rules)
-        if starting and said:
+        if said and (starting or _grown_worse(message)):
+            # 「…现在直接黑屏开不了机了，急诊的血常规都冇得做了」: the impact, not the symptom said with it
             value = fields.clinical_impact("，".join(said))
             _leave_out_of_fault(found, said, catalogue)
         else:
@@ -792,6 +807,13 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
             phone.do, "contact_phone", with_extension(str(phone.value), extension)
         )
     return list(found.values())
+
+
+def _device_type_of(device: str) -> str | None:
+    """The type words of a registered device (「酶免工作站 EW-650」 → 「酶免工作站」); None for a bare model
+    or none."""
+    kind = MODEL_CODE.sub("", device).strip()
+    return kind if kind and device != NOT_GIVEN and re.search(r"[\u4e00-\u9fff]", kind) else None
 
 
 def _impact_in_passing(text: str, state: IntakeState, found: dict[str, Command], rules: TriageRules) -> None:
@@ -921,13 +943,15 @@ def _read_report(
         if person and (tagged is None or (person != tagged.value and person.startswith(str(tagged.value)))):
             # The caller's own words beat a name NLU cut short (「我是蒲建军」 tagged 「蒲」).
             found["contact_person"] = Command(Do.SET, "contact_person", person)
+    grown_worse = _grown_worse(message)
     if starting or state.requested == "fault_description":
         fault = fields.fault(text) if starting or message.intent == "report_fault" or len(text) > 4 else None
         if fault and not _only_other_fields(text, found) and _names_a_symptom(fault, catalogue):
             fault = _without_other_fields(fault, _with_known(state, found))
             _put(found, Command(Do.SET, "fault_description", fault))
     elif state.values.get("fault_description") not in (None, "", NOT_GIVEN) and (
-        len(found) >= _A_REPORT_AGAIN
+        grown_worse
+        or len(found) >= _A_REPORT_AGAIN
         # 「清洗做到一半跳了个报警E-207」: a new alarm, to whatever question
         or _new_alarm(text, str(state.values["fault_description"]), message.intent)
         # with other details or a word of a fault, not a question (「先问下 过保了咋个收费」 is no symptom;
@@ -946,11 +970,14 @@ def _read_report(
         fault = fields.fault(text.replace(other[1], " ") if other else text)  # another device's: its own
         rest = _without_other_fields(fault, _with_known(state, found)) if fault else ""
         said = [str(c.value) for c in found.values() if c.field != "device" and c.value]
+        # 「门诊凝血停了」: the impact, read on its own; a fault grown worse keeps its symptoms (「现在直接
+        # 黑屏开不了机了」 says what stopped too) and none of what is said with them (「刚刚又搞了一下」)
+        worse_impact = _impact_clauses(text, [], rules) if grown_worse else []
         more = "，".join(
             p
             for p in re.split(r"[，,；;。\s]+", rest)
             if _names_a_symptom(p, catalogue)
-            and not rules.impact_of(p)  # 「门诊凝血停了」: the impact, read on its own
+            and (fields.says_a_fault(p) and p not in worse_impact if grown_worse else not rules.impact_of(p))
             and not (only_agrees(p) or _SAYS_NOTHING.fullmatch(p))  # 「好嘛」
             and not re.search(_LABEL, p)
             and not any(value in p or p in value for value in said)
@@ -958,6 +985,19 @@ def _read_report(
         if more and more not in known:
             vague = not _names_a_symptom(known, catalogue)
             _put(found, Command(Do.CORRECT, "fault_description", more if vague else f"{known}；{more}"))
+
+
+# A symptom said with one of these is the fault grown worse (「现在直接黑屏了」「这会儿彻底不转了」).
+_GROWN_WORSE = re.compile(r"现在|这会儿?|突然|彻底|完全|更(?:严重|厉害|频繁)|越来越|干脆")
+
+
+def _grown_worse(message: Message) -> bool:
+    """「刚刚又搞了一下，现在直接黑屏开不了机了」: the fault grown worse since, told to whatever question."""
+    return bool(
+        _GROWN_WORSE.search(message.text)
+        and fields.says_a_fault(message.text)
+        and message.intent not in DIGRESSIONS
+    )
 
 
 def _new_alarm(text: str, known: str, intent: str | None) -> bool:

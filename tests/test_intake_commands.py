@@ -1386,6 +1386,10 @@ def test_the_rest_of_a_registration_said_leaving_a_walk_is_read_as_a_report(cata
         ("我们检验科那个糖化仪坏了 开机以后压力一直上不去", "糖化仪"),
         ("科里的酶标仪读数跳得厉害", "酶标仪"),
         ("我们的仪器坏了 开不了机", None),
+        # with its model: a name with Latin letters, a workstation
+        ("我们科实时荧光PCR仪 QF-48 跑到一半报热盖故障", "实时荧光PCR仪 QF-48"),
+        ("那台酶免工作站 MW-300 洗板针堵了", "酶免工作站 MW-300"),
+        ("细菌鉴定系统 BD-120 开机自检不过", "细菌鉴定系统 BD-120"),
     ],
 )
 def test_an_instrument_outside_the_catalogue_is_kept_as_named(text, device, catalogue, rules) -> None:
@@ -1916,3 +1920,30 @@ def test_the_name_among_words_about_whom_after_the_contact_label(catalogue, rule
     text = "联系人填我们科长吧 尤秋萍 手机13951076628 地址南通市崇川区工农路158号二楼"
     found = interpret(Message(text, "inform", []), IntakeState("site_address", {}), catalogue, rules)
     assert values_of(found)["contact_person"] == "尤秋萍"
+
+
+def test_a_model_put_right_keeps_the_type_and_the_code_whole(catalogue, rules) -> None:
+    values = {**FULL, "device": "酶标仪 MR-360"}
+    found = commands("型号我报错了，不是360，是MR-630，别的都对", READBACK, catalogue, rules, values=values)
+    assert found == [("correct", "device", "酶标仪 MR-630")]
+    # the model said only in the fault: put right there, whole, and 「别的都对」 is no part of the fault
+    values = {**FULL, "device": None, "fault_description": "酶标仪 MR-360，读板时报滤光片错误"}
+    found = commands("不是360，是MR-630，序列号没错", "device", catalogue, rules, values=values)
+    assert ("correct", "fault_description", "酶标仪 MR-630，读板时报滤光片错误") in found
+
+
+def test_a_fault_grown_worse_is_added_and_what_it_stops_becomes_the_impact(catalogue, rules) -> None:
+    values = {**FULL, "fault_description": "吸光度偶尔跳一下", "clinical_impact": "还能用，不着急"}
+    text = "稍等 刚才我们关机又开了一次，这会儿彻底不转了，住院部的生化全做不了，急死了"
+    found = dict(
+        (field, value) for _, field, value in commands(text, READBACK, catalogue, rules, values=values)
+    )
+    assert found["fault_description"] == "吸光度偶尔跳一下；这会儿彻底不转了"
+    assert found["clinical_impact"] == "住院部的生化全做不了，急死了"
+
+
+@pytest.mark.parametrize(
+    "said", ["哎不是，刚才是跟同事说话，还是要报，刚才讲的全不变", "还是得报修，信息照原来的"]
+)
+def test_the_words_that_restore_a_registration_change_nothing_in_it(said, catalogue, rules) -> None:
+    assert commands(said, "contact_person", catalogue, rules, values=FULL) == []

@@ -87,6 +87,10 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("患儿的尿常规都没出", True),
         ("新生儿科的宝宝等着测胆红素", True),
         ("宜昌市妇女儿童医院检验科，结果偏高一点", False),
+        # the work goes on elsewhere or the samples wait safely: no longer urgent
+        ("而家冇咁急啦，冇那么急了", False),
+        ("门诊的标本已经转到二院那台机子上测了", False),
+        ("甲功的血样可以先放冷藏，明早再做", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:

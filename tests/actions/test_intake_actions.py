@@ -218,6 +218,15 @@ async def test_a_yes_to_the_device_question_says_the_device_is_missing(database,
     assert "没法记作" not in texts(dispatcher)
 
 
+async def test_submit_said_to_the_device_question_sends_it_when_the_serial_names_the_device(
+    database, dispatcher, domain
+) -> None:
+    rest = {**FILLED, "device": None, "registration_confirmed": None}
+    slots = await validate(dispatcher, domain, "对额，提交", "affirm", "device", rest)
+    assert slots["device"] == NOT_GIVEN and slots["registration_confirmed"] is True
+    assert "设备先空着" in texts(dispatcher)
+
+
 @pytest.mark.parametrize("reply", ["对 提交", "没问题 提交吧", "对的，就这样"])
 async def test_submit_said_to_a_field_question_leaves_that_field_open(
     database, dispatcher, domain, reply

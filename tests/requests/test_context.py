@@ -19,6 +19,7 @@ from bot.context import (
     asks_when_answered,
     books_again,
     ordinal_in,
+    other_device_asked,
     referenced_ticket,
     same_hospital,
     the_registered_device,
@@ -153,6 +154,31 @@ def test_a_hospital_and_a_device_type_offer_the_one_registered_device(database: 
         assert the_registered_device(session, "郑州市嘉禾医院", chemistry.id, catalogue) is None
         assert the_registered_device(session, "郑州市嘉禾医院", aas.id, catalogue) is None
         assert the_registered_device(session, None, aas.id, catalogue) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("还有一台呢", "KR22110037"),
+        ("那急诊检验室的呢", "KR22110037"),
+        ("KR-800那个呢 也在保吗", "KR22110037"),
+        ("那台生化仪呢", "KR22110037"),
+        # a model the hospital has no other of, or nothing that points to a device
+        ("那GF-990呢", None),
+        ("那保养呢", None),
+    ],
+)
+def test_after_a_warranty_look_up_another_device_of_that_hospital_is_found(
+    database: Engine, text: str, found: str | None
+) -> None:
+    lookup = Lookup(WARRANTY, serials=("KR23060142",))
+    with session_scope(database) as session:
+        device = other_device_asked(session, text, lookup, current_catalogue())
+        assert (device.serial_number if device else None) == found
+        assert (
+            other_device_asked(session, text, Lookup(TICKETS, ("SR202612060019",)), current_catalogue())
+            is None
+        )
 
 
 @pytest.mark.parametrize(
