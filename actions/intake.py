@@ -386,7 +386,12 @@ class ValidateFaultForm(FormValidationAction):
         if requested == "guide_accepted":
             decision = guide_decision(message.text, message.intent)
             if decision is not None:
-                return [SlotSet("guide_accepted", decision)]
+                # 「不用排查了 直接派人 联系人… 手机… 地址…」: the answer, and the details said with it
+                said = values_of(_commands(message, intake_state(tracker)))
+                return [
+                    SlotSet("guide_accepted", decision),
+                    *[SlotSet(field, value) for field, value in said.items() if field in FIELDS],
+                ]
         if requested == "guide_step_answer":
             return _guide_step_events(dispatcher, tracker, message)
         commands = _commands(message, intake_state(tracker))

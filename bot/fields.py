@@ -33,7 +33,8 @@ _FILLER_PHRASES = re.compile(
     r"(?:我|俺)?(?:也)?(?:不清楚|不知道|不记得|记不清)|门牌号?(?:我)?(?:不清楚|不知道|不记得)|(?:我|俺)?不太?清楚具体(?:的)?(?:门牌|地址)?"
     r"|^(?:我)?(?:问|找|看|查)(?:到|着)了?[，,、\s]*"  # 「问到了，七里河区…」
 )
-_NO_ADDRESS = re.compile(r"就在医院里|你们(?:以前|之前|上次)来过|不知道|不清楚|不记得|同上|一样")
+# 「不是路桥」 says what the address is not (路 and 桥 are place words).
+_NO_ADDRESS = re.compile(r"就在医院里|你们(?:以前|之前|上次)来过|不知道|不清楚|不记得|同上|一样|^不(?:是|在)")
 # A question is no address (「这样弄会不会把机器弄坏」: 弄 is a lane in an address).
 _ASKS = re.compile(r"[？?]|吗$|多久|多长时间|什么时候|怎么|几点|(?P<either>.)不(?P=either)")
 # How a character is written, said with the name: 「耳东陈的陈」「立早章」 (the character once more after 的).

@@ -363,7 +363,9 @@ def _interpret(
         found.append(alarm)
     serial_character = _serial_character_said(text, state)
     if serial_character:
-        found = [c for c in found if c.field not in ("serial_number", "contact_phone")] + [serial_character]
+        # the digits of 「最后一位是7 不是1」 are no serial or phone; a whole phone said with them is kept
+        found = [c for c in found if c.field != "serial_number" and not _digits_misread_as_phone(c, text)]
+        found.append(serial_character)
     if state.requested == READBACK:
         return _at_readback(text, message.intent, found)
     if found and _serial_said_missing(text, state) and "serial_number" not in {c.field for c in found}:
@@ -526,6 +528,11 @@ def _another_alarm_said(text: str, state: IntakeState) -> Command | None:
     if said is None or said in known:
         return None
     return Command(Do.CORRECT, "fault_description", f"{known}；又报{said}")
+
+
+def _digits_misread_as_phone(command: Command, text: str) -> bool:
+    digits = re.sub(r"\D", "", str(command.value or ""))
+    return command.field == "contact_phone" and not (len(digits) >= 7 and digits in re.sub(r"\D", "", text))
 
 
 def _serial_character_said(text: str, state: IntakeState) -> Command | None:
@@ -791,11 +798,15 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         if said and (starting or _grown_worse(message)):
             # 「…现在直接黑屏开不了机了，急诊的血常规都冇得做了」: the impact, not the symptom said with it
             value = fields.clinical_impact("，".join(said))
-            _leave_out_of_fault(found, said, catalogue)
         else:
             value = impact.label if starting else fields.clinical_impact(text)
         if value and (starting or state.values.get("clinical_impact") != value):
             _put(found, Command(Do.SET if starting else Do.CORRECT, "clinical_impact", value))
+    if impact and "clinical_impact" in found and (starting or _grown_worse(message)):
+        # what the clinic does meanwhile (「这批样本下周出就行」) is no part of the fault, however the impact
+        # was read (「…影响不大 这批样本下周出就行」 by its label)
+        others = [str(c.value) for c in found.values() if c.value and c.field not in _LABEL_IN_VALUE]
+        _leave_out_of_fault(found, _impact_clauses(text, others, rules), catalogue)
     _read_answer(message, state, found, rules, labelled=bool(labelled), impact_said=impact is not None)
     if impact and not starting and state.requested not in (None, READBACK, "clinical_impact"):
         _impact_in_passing(text, state, found, rules)
@@ -818,18 +829,21 @@ def _device_type_of(device: str) -> str | None:
 
 def _impact_in_passing(text: str, state: IntakeState, found: dict[str, Command], rules: TriageRules) -> None:
     """「急诊科，病人都在等着呢」 to the department question: the answer, and the impact in a part of its
-    own. An impact the bot read from the report (its category's label) gives way to the caller's own words
-    when they change the urgency (「…血铅的样本先存着 不是很急」 after 「血铅测不了」)."""
+    own. The impact registered gives way to the caller's words when they change the urgency (「…血铅的样本
+    先存着 不是很急」 after 「血铅测不了」, 「尿常规先手工做 不急」 after 「用不了」)."""
     current = state.values.get("clinical_impact")
-    inferred = rules.impact_of(current) if current in {i.label for i in rules.impacts} else None
-    if "clinical_impact" in found or (current not in (None, "", NOT_GIVEN) and not inferred):
+    if "clinical_impact" in found:
         return
+    # what was registered, read by the bot (its category's label) or said by the caller (「用不了」)
+    known = rules.impact_of(current) if current not in (None, "", NOT_GIVEN) else None
     value = _impact_said(text, [str(c.value) for c in found.values() if c.value], rules)
     said_impact = rules.impact_of(value)
-    if inferred and (said_impact is None or said_impact.urgent == inferred.urgent):
+    if current not in (None, "", NOT_GIVEN) and (
+        said_impact is None or known is None or said_impact.urgent == known.urgent
+    ):
         return
     if value:
-        _put(found, Command(Do.CORRECT if inferred else Do.SET, "clinical_impact", value))
+        _put(found, Command(Do.CORRECT if known else Do.SET, "clinical_impact", value))
 
 
 def _impact_said(text: str, given: list[str], rules: TriageRules) -> str | None:
@@ -1168,7 +1182,8 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         if value:
             filled = state.values.get(target) not in (None, "")
             commands.append(Command(Do.CORRECT if filled else Do.SET, target, value))
-        elif change:
+        elif change and not _NOT_X_BUT_Y.search(raw):
+            # 「地址那里我说错了 不是检验科 是急诊化验室」: the field holding 检验科 is put right (`_swapped`)
             commands.append(Command(Do.ASK_AGAIN, target))
     return commands
 

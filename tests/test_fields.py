@@ -447,3 +447,8 @@ def test_an_address_followed_by_what_the_fault_stopped_is_still_the_address() ->
 )
 def test_another_alarm_told_in_words(text: str, wanted: str | None) -> None:
     assert fields.alarm_in_words(text) == wanted
+
+
+@pytest.mark.parametrize("text", ["不是路桥", "不在新华路", "不是东城那个院区"])
+def test_what_the_address_is_not_is_no_address(text: str) -> None:
+    assert fields.address(text) is None

@@ -1465,10 +1465,16 @@ def test_not_urgent_said_later_beats_the_impact_read_from_the_report(catalogue, 
     )
     assert rules.impact_of(found["clinical_impact"]).urgent is False
     assert found["site_address"] == "丽水市莲都区大众街5号"
-    # the caller's own words for the impact are not replaced in passing
+    # the caller's own words give way too when the urgency changes (「用不了」, then 「先手工做 不急」) …
     own = {**FULL, "clinical_impact": "门诊生化全停了"}
     found = values_of(
         interpret(Message(text, None, []), IntakeState("contact_person", own), catalogue, rules)
+    )
+    assert rules.impact_of(found["clinical_impact"]).urgent is False
+    # … and are not replaced in passing by words of the same urgency
+    same = "联系人邵丽 电话13700001234 病人都在等"
+    found = values_of(
+        interpret(Message(same, None, []), IntakeState("contact_person", own), catalogue, rules)
     )
     assert "clinical_impact" not in found
 
@@ -1947,3 +1953,10 @@ def test_a_fault_grown_worse_is_added_and_what_it_stops_becomes_the_impact(catal
 )
 def test_the_words_that_restore_a_registration_change_nothing_in_it(said, catalogue, rules) -> None:
     assert commands(said, "contact_person", catalogue, rules, values=FULL) == []
+
+
+def test_a_phone_said_with_a_serial_character_put_right_is_kept(catalogue, rules) -> None:
+    values = {**FULL, "serial_number": "PT24100381", "contact_phone": None}
+    text = "我叫温雅琴 手机13612750934 对了序列号倒数第一位是6 不是1"
+    found = dict((f, v) for _, f, v in commands(text, "contact_phone", catalogue, rules, values=values))
+    assert found["contact_phone"] == "13612750934" and found["serial_number"] == "PT24100386"

@@ -482,6 +482,13 @@ async def test_declined_guide_goes_straight_to_the_intake(database, dispatcher, 
     assert slots["guide_accepted"] is False and slots["guide_step_answer"] == "done"
 
 
+async def test_details_said_with_the_answer_to_the_check_are_kept(database, dispatcher, domain) -> None:
+    said = "不用查了 派人来 联系人邹丽娜 手机13812076453 地址宜兴市宜城街道人民南路18号 病房标本在等"
+    slots = await walk(dispatcher, domain, {"guide_id": PRINTER}, said)
+    assert slots["guide_accepted"] is False and slots["contact_person"] == "邹丽娜"
+    assert slots["contact_phone"] == "13812076453" and slots["site_address"] == "宜兴市宜城街道人民南路18号"
+
+
 async def test_the_caller_may_stop_a_walk_and_go_on_to_the_intake(database, dispatcher, domain) -> None:
     start = {"guide_id": PRINTER, "fault_description": "打印机打不出来", "device": "全自动生化分析仪"}
     slots = await walk(dispatcher, domain, start, "好", "没用", "别试了，直接派工程师吧")
