@@ -329,6 +329,10 @@ def _interpret(
     if message.intent in DIGRESSIONS and state.values.get("serial_number") not in (None, "", NOT_GIVEN):
         # 「顺便问下 我们那台生化HX26020455还在保修期吗」: another device asked about, not the one reported
         found = [c for c in found if c.field not in ("serial_number", "device")]
+    model = _model_swapped(text, state, catalogue)
+    if model:
+        # 「坏的不是KR-800 是KR-2000」: the device registered, and its mention in the fault below
+        found = [c for c in found if c.field != "device"] + [model]
     swapped = _swapped(text, state) or (None if found else _fault_said_again(text, state, catalogue))
     named = {c.field for c in found if c.do is not Do.ASK_AGAIN}
     if swapped and (swapped.field not in named or swapped.field not in _LABEL_IN_VALUE):
@@ -583,6 +587,19 @@ def _phone_ending_said(text: str, state: IntakeState) -> Command | None:
 _NAMES_ANOTHER_FIELD = re.compile(r"序列号|编号|电话|手机|地址|联系人|医院|科室")
 
 
+def _model_swapped(text: str, state: IntakeState, catalogue: Catalogue) -> Command | None:
+    """The device with the model said wrong put right (「坏的不是KR-800 是KR-2000」)."""
+    match = _NOT_X_BUT_Y.search(text)
+    device = str(state.values.get("device") or "")
+    if match is None:
+        return None
+    wrong, right = (MODEL_CODE.search(said) for said in _wrong_and_right(match))
+    if not (wrong and right and wrong.group(0).upper() in device.upper()):
+        return None
+    named = catalogue.device_in_text(right.group(0)) or f"{_device_type_of(device) or ''} {right.group(0)}"
+    return Command(Do.CORRECT, "device", named.strip())
+
+
 def _swapped(text: str, state: IntakeState) -> Command | None:
     """The one field given before that holds the word said wrong, with the right word in its place."""
     match = _NOT_X_BUT_Y.search(text)
@@ -622,8 +639,12 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
     told_on = text[match.end() :].strip(" ，,。；;！!")
     if field == "fault_description" and re.search(f"[{fields.HAN}]", told_on):
         # 「不是电极漂移 是进样针堵咧 吸不上样 一直报吸样失败」: what follows the right word tells it on
-        # (「…，序列号没错的」 says another field is right: no part of the fault)
-        told = [p for p in re.split(r"[，,。；;\s]+", told_on) if p and not _NAMES_ANOTHER_FIELD.search(p)]
+        # (「…，序列号没错的」「KR-800是隔壁那台」「是KR24030571」 are of other fields: no part of the fault)
+        told = [
+            p
+            for p in re.split(r"[，,。；;\s]+", told_on)
+            if p and not (_NAMES_ANOTHER_FIELD.search(p) or MODEL_CODE.search(p) or normalise_serial(p))
+        ]
         amended = "，".join([amended, *told])
     corrected = fields.VALIDATORS[field](amended)
     return Command(Do.CORRECT, field, corrected) if corrected else None

@@ -1960,3 +1960,18 @@ def test_a_phone_said_with_a_serial_character_put_right_is_kept(catalogue, rules
     text = "我叫温雅琴 手机13612750934 对了序列号倒数第一位是6 不是1"
     found = dict((f, v) for _, f, v in commands(text, "contact_phone", catalogue, rules, values=values))
     assert found["contact_phone"] == "13612750934" and found["serial_number"] == "PT24100386"
+
+
+def test_the_model_said_wrong_is_put_right_with_its_serial_and_the_other_device_named_stays_out(
+    catalogue, rules
+) -> None:
+    values = {
+        **FULL,
+        "device": "全自动生化分析仪 KR-2000",
+        "fault_description": "生化仪KR-2000，试剂针撞针",
+        "serial_number": "KR23050112",
+    }
+    text = "弄错了 坏的不是KR-2000 是KR-800 KR-2000是楼上那台 序列号也改一下 是KR24110093"
+    found = dict((f, v) for _, f, v in commands(text, READBACK, catalogue, rules, values=values))
+    assert found["device"] == "全自动生化分析仪 KR-800" and found["serial_number"] == "KR24110093"
+    assert found["fault_description"] == "生化仪KR-800，试剂针撞针"

@@ -891,6 +891,7 @@ class Answers:
         """The clauses of a message that ask something, as kb/answers.yml reads asking
         (「还是报错，要不要重启」 → 「要不要重启」); empty when none does."""
         rules = self._current_rules()
+        message = _FORM_LABEL.sub("", message)  # 「⑩是否需要远程指导：否」 is a form's row, answered
         return "，".join(clause for clause in _clauses(message) if _asks(clause, rules))
 
     def _refresh(self) -> None:
@@ -903,6 +904,10 @@ class Answers:
 
     def _current_rules(self) -> _Rules:
         return self._rules
+
+
+# The label of a form's row, up to its colon.
+_FORM_LABEL = re.compile(r"^[^\n：:]{1,16}[：:]", re.M)
 
 
 def _top(answer: Answer) -> float:

@@ -53,3 +53,9 @@ def test_an_entry_without_rivals_is_answered_from_the_lone_answer_threshold(tmp_
     )
     settings.write_text(text, encoding="utf-8")
     assert KnowledgeBase(copy, policy).ask(question).verdict is Verdict.SUGGEST
+
+
+def test_a_form_row_asking_yes_or_no_and_answered_is_no_question(answers: Answers) -> None:
+    form = "【报修】\n①医院：开封市禹王医院\n⑨是否已做远程排查：否，直接派人\n⑩是否加急：是"
+    assert answers.asking_part(form) == ""
+    assert answers.asking_part("科室：检验科\n想问一下：保养要收费吗") == "保养要收费吗"
