@@ -271,7 +271,7 @@ MODEL_CODE = re.compile(
 # PCR仪 PQ-96」「酶免工作站 EW-650」): a name may hold Latin letters, and a workstation or system is one too.
 _INSTRUMENT_KIND = r"(?:分析仪|测定仪|仪|机|工作站|系统)"
 _INSTRUMENT = re.compile(
-    rf"([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z]{{0,10}}?{_INSTRUMENT_KIND})\s*(?=[A-Za-z]{{1,4}}-[A-Za-z]?\d)"
+    rf"([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z]{{0,10}}?{_INSTRUMENT_KIND})[，,\s]*(?=[A-Za-z]{{1,4}}-[A-Za-z]?\d)"
 )
 _BEFORE_INSTRUMENT = re.compile(r"^.*(?:那台|这台|那个|这个|一台|台|个|的|是)")
 

@@ -91,6 +91,9 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("而家冇咁急啦，冇那么急了", False),
         ("门诊的标本已经转到二院那台机子上测了", False),
         ("甲功的血样可以先放冷藏，明早再做", False),
+        # the work itself waiting
+        ("病房送的血培养在等", True),
+        ("门诊的尿常规都等着呢", True),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:
