@@ -94,6 +94,7 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         # the work itself waiting
         ("病房送的血培养在等", True),
         ("门诊的尿常规都等着呢", True),
+        ("今天的核酸都出不来，发热门诊在等", True),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:
