@@ -823,9 +823,10 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
             value = impact.label if starting else fields.clinical_impact(text)
         if value and (starting or state.values.get("clinical_impact") != value):
             _put(found, Command(Do.SET if starting else Do.CORRECT, "clinical_impact", value))
-    if impact and "clinical_impact" in found and (starting or _grown_worse(message)):
+    fault_labelled = any(c.field == "fault_description" for c in labelled)
+    if impact and "clinical_impact" in found and (starting or _grown_worse(message)) and not fault_labelled:
         # what the clinic does meanwhile (「这批样本下周出就行」) is no part of the fault, however the impact
-        # was read (「…影响不大 这批样本下周出就行」 by its label)
+        # was read (「…影响不大 这批样本下周出就行」 by its label); a fault the caller labelled is as said
         others = [str(c.value) for c in found.values() if c.value and c.field not in _LABEL_IN_VALUE]
         _leave_out_of_fault(found, _impact_clauses(text, others, rules), catalogue)
     _read_answer(message, state, found, rules, labelled=bool(labelled), impact_said=impact is not None)
