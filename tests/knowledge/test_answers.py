@@ -1064,3 +1064,34 @@ def test_free_repair_asked_for_how_long_is_the_warrantys_length(
     answers: Answers, message: str, topic: str
 ) -> None:
     assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # The story names the videos of remote help; the question asks a time, which they do not tell.
+        (
+            "我们是淅川县医院，发光仪早上开始报错，跟你们的人视频弄了一个钟头也没弄好，你们那边的人赶过来最长要多久",
+            "deadlines.onsite",
+        ),
+        # A story naming no other topic stays answered as before.
+        ("有没有操作视频能发给我们看看", "training.materials"),
+    ],
+)
+def test_a_time_asked_is_not_answered_with_a_storys_entry_that_tells_none(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("电解质仪的泵三月份你们给换了个新的，现在又漏液了，这个泵还在保修期里吗", "warranty.replaced_parts"),
+        ("前年换上的那个光源灯又不亮了，灯还算不算保修", "warranty.replaced_parts"),
+        # The device's warranty asked, a part replaced in the story: still the device's.
+        ("光源灯去年换过一次，这台机器现在还在保修期里吗", "warranty.status_check"),
+    ],
+)
+def test_a_warranty_asked_of_a_replaced_part_is_the_parts(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]
