@@ -1095,3 +1095,32 @@ def test_a_time_asked_is_not_answered_with_a_storys_entry_that_tells_none(
 )
 def test_a_warranty_asked_of_a_replaced_part_is_the_parts(answers: Answers, message: str, topic: str) -> None:
     assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "化学发光的磁微粒是怎么个原理",
+        "质控品里面都是什么成分",
+        "电极液能不能帮我们订几瓶",
+        "清洗液哪家便宜",
+        "延保的钱能不能按季度付",
+    ],
+)
+def test_reagent_chemistry_supplies_ordered_and_payment_by_quarter_are_declined(
+    answers: Answers, message: str
+) -> None:
+    assert answers.reply(message).verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("你们换的零件会不会是劣质的", "parts.original"),
+        ("这台生化能延个保吗", "warranty.extended"),
+        ("电话里教了半天还是不行，工程师今天几点能到", "deadlines.onsite"),
+        ("有什么方法能让血球仪少堵孔", "care.hematology.clog"),
+    ],
+)
+def test_words_of_the_twelfth_batch_name_their_topic(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]
