@@ -1124,3 +1124,7 @@ def test_reagent_chemistry_supplies_ordered_and_payment_by_quarter_are_declined(
 )
 def test_words_of_the_twelfth_batch_name_their_topic(answers: Answers, message: str, topic: str) -> None:
     assert answered(answers.reply(message)) == [topic]
+
+
+def test_cantonese_question_words_are_read(answers: Answers) -> None:
+    assert answered(answers.reply("部机坏咗，你哋嘅师傅几时可以过嚟")) == ["deadlines.onsite"]
