@@ -654,7 +654,8 @@ class Answers:
     def _of_the_asked_need(self, found: _Found, said: str) -> _Found:
         """The topic found, or the asking clauses' own topic when they ask what its entry does not tell
         (`needs` of kb/answers.yml) and their own topic tells it: 「…跟你们的人视频弄了半天没弄好，从你们那边
-        过来最长得多久」 asks a time, which the videos the story named do not tell."""
+        过来最长得多久」 asks a time, which the videos the story named do not tell. When the asking clauses
+        alone are not sure of their topic but the retriever's first for them tells it, both are offered."""
         rules = self._current_rules()
         if found.topic is None:
             return found
@@ -674,6 +675,11 @@ class Answers:
         own = self._find_topic([asking], asking, story=False)
         if own.topic is not None and all(_topic_in(own.topic, topics) for topics in needs):
             return replace(own, words=found.words)
+        hits = own.answer.hits if own.topic is None else []
+        if hits and all(_topic_in(hits[0].id, topics) for topics in needs):
+            # The asking clauses alone are not sure of their topic: both are offered (「您是想问」).
+            earlier = [FaqHit(e.id, e.question, e.answer, 0.0) for e in [self.kb.entry(found.topic)] if e]
+            return _Found(None, Answer(Verdict.SUGGEST, [hits[0], *earlier]), False)
         return found
 
     def _of_the_replaced_part(self, found: _Found, said: str) -> _Found:

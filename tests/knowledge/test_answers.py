@@ -1074,6 +1074,11 @@ def test_free_repair_asked_for_how_long_is_the_warrantys_length(
             "我们是淅川县医院，发光仪早上开始报错，跟你们的人视频弄了一个钟头也没弄好，你们那边的人赶过来最长要多久",
             "deadlines.onsite",
         ),
+        # The training the story tells of tells no time; the lamp's warm-up does.
+        (
+            "新买的原子吸收，装机培训那天我请假了，现在要测镉了，那个灯开了以后得等多长时间才能测",
+            "care.aas.lamp_warmup",
+        ),
         # A story naming no other topic stays answered as before.
         ("有没有操作视频能发给我们看看", "training.materials"),
     ],
