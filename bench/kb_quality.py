@@ -22,7 +22,7 @@ Usage: .venv/bin/python bench/kb_quality.py [--from 0.24] [--to 0.40] [--step 0.
 3. `--realistic`: the realistic sets of issue 14 (dev_realistic.yml, dev_realistic_spoken.yml,
    dev_realistic_long.yml, dev_realistic_fifth.yml, dev_realistic_sixth.yml, dev_realistic_seventh.yml,
    dev_realistic_eighth.yml, dev_realistic_ninth.yml, dev_realistic_tenth.yml and
-   dev_realistic_eleventh.yml, may be tuned on;
+   dev_realistic_eleventh.yml and dev_realistic_twelfth.yml, may be tuned on;
    heldout_realistic.yml, heldout_realistic_second.yml, heldout_realistic_third.yml,
    heldout_realistic_fourth.yml, heldout_realistic_fifth.yml, heldout_realistic_sixth.yml,
    heldout_realistic_seventh.yml and heldout_realistic_eighth.yml, never)
@@ -323,6 +323,11 @@ REALISTIC_SETS = (
     (
         "eleventh dev: another hand, context first, voice, dialect, typos, unknown (may be tuned on)",
         "dev_realistic_eleventh.yml",
+        True,
+    ),
+    (
+        "twelfth dev: a need unlike the story's entry, short, voice, dialect, unknown (may be tuned on)",
+        "dev_realistic_twelfth.yml",
         True,
     ),
     ("held-out (never tuned on)", "heldout_realistic.yml", False),

@@ -171,6 +171,8 @@ class _Rules:
     topicless_words: list[str]
     clarify_choices: list[str]
     kinds: dict[str, dict[str, list[str]]]  # kind of service → its words and its topics (ids or 「care.」)
+    needs: dict[str, dict[str, list[str]]]  # what is asked (a time) → its words and the topics that tell it
+    replaced_part: dict[str, Any]  # a warranty asked of a part replaced before, not of the device
     slots: dict[str, Any]
     topics: dict[str, _Topic]
     device: dict[str, Any]
@@ -558,9 +560,11 @@ class Answers:
         (`_of_the_asked_kind`) where what is said before them is a story (`story`; a follow-up read with its
         earlier question is none)."""
         found = self._named_topic(candidates, said, avoid)
-        if found.topic is None:
+        if found.topic is None or not story:
             return found
-        return self._of_the_asked_kind(found, said) if story else found
+        return self._of_the_replaced_part(
+            self._of_the_asked_need(self._of_the_asked_kind(found, said), said), said
+        )
 
     def _named_topic(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
         """A topic whose trigger matches what was said (the retriever's ranking picks among several,
@@ -646,6 +650,55 @@ class Answers:
         if own.topic is None or not any(_topic_in(own.topic, rules.kinds[k]["topics"]) for k in named):
             return found
         return replace(own, words=found.words)
+
+    def _of_the_asked_need(self, found: _Found, said: str) -> _Found:
+        """The topic found, or the asking clauses' own topic when they ask what its entry does not tell
+        (`needs` of kb/answers.yml) and their own topic tells it: 「…跟你们的人视频弄了半天没弄好，从你们那边
+        过来最长得多久」 asks a time, which the videos the story named do not tell. When the asking clauses
+        alone are not sure of their topic but the retriever's first for them tells it, both are offered."""
+        rules = self._current_rules()
+        if found.topic is None:
+            return found
+        openers = tuple(rules.context_openers)
+        clauses = _clauses(said)
+        asking = "，".join(c for c in clauses if _asks(c, rules) and not c.startswith(openers))
+        if not asking:
+            return found
+        asked = _joined(asking, clean)
+        needs = [
+            spec["topics"]
+            for spec in rules.needs.values()
+            if any(word in asked for word in spec["words"]) and not _topic_in(found.topic, spec["topics"])
+        ]
+        if not needs:
+            return found
+        own = self._find_topic([asking], asking, story=False)
+        if own.topic is not None and all(_topic_in(own.topic, topics) for topics in needs):
+            return replace(own, words=found.words)
+        hits = own.answer.hits if own.topic is None else []
+        if hits and all(_topic_in(hits[0].id, topics) for topics in needs):
+            # The asking clauses alone are not sure of their topic: both are offered (「您是想问」).
+            earlier = [FaqHit(e.id, e.question, e.answer, 0.0) for e in [self.kb.entry(found.topic)] if e]
+            return _Found(None, Answer(Verdict.SUGGEST, [hits[0], *earlier]), False)
+        return found
+
+    def _of_the_replaced_part(self, found: _Found, said: str) -> _Found:
+        """The topic found, or the replaced part's warranty when the device's warranty was found but the
+        asking clauses ask of a part the story says was replaced (`replaced_part` of kb/answers.yml:
+        「主板上礼拜换过一回，…，换上去的那块板子还在不在保」)."""
+        spec = self._current_rules().replaced_part
+        if not spec or found.topic not in spec["topics"]:
+            return found
+        rules = self._current_rules()
+        seen = self._seen(said)
+        asked = _joined("，".join(c for c in _clauses(said) if _asks(c, rules)), clean)
+        if (
+            any(word in seen for word in spec["replaced"])
+            and any(word in asked for word in spec["parts"])
+            and not any(word in asked for word in spec["device"])
+        ):
+            return replace(found, topic=spec["topic"])
+        return found
 
     def _ruled_out(self, topic_id: str, seen: str) -> bool:
         topic = self._current_rules().topics.get(topic_id)
@@ -1171,6 +1224,11 @@ def _load_rules(path: Path) -> _Rules:
                 str(kind): {key: [str(v) for v in spec[key]] for key in ("words", "topics")}
                 for kind, spec in (raw.get("kinds") or {}).items()
             },
+            needs={
+                str(need): {key: [str(v) for v in spec[key]] for key in ("words", "topics")}
+                for need, spec in (raw.get("needs") or {}).items()
+            },
+            replaced_part=dict(raw.get("replaced_part") or {}),
             slots=dict(raw.get("slots") or {}),
             topics=topics,
             device=dict(raw.get("device") or {}),

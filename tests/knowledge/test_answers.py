@@ -1064,3 +1064,72 @@ def test_free_repair_asked_for_how_long_is_the_warrantys_length(
     answers: Answers, message: str, topic: str
 ) -> None:
     assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # The story names the videos of remote help; the question asks a time, which they do not tell.
+        (
+            "我们是淅川县医院，发光仪早上开始报错，跟你们的人视频弄了一个钟头也没弄好，你们那边的人赶过来最长要多久",
+            "deadlines.onsite",
+        ),
+        # The training the story tells of tells no time; the lamp's warm-up does.
+        (
+            "新买的原子吸收，装机培训那天我请假了，现在要测镉了，那个灯开了以后得等多长时间才能测",
+            "care.aas.lamp_warmup",
+        ),
+        # A story naming no other topic stays answered as before.
+        ("有没有操作视频能发给我们看看", "training.materials"),
+    ],
+)
+def test_a_time_asked_is_not_answered_with_a_storys_entry_that_tells_none(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("电解质仪的泵三月份你们给换了个新的，现在又漏液了，这个泵还在保修期里吗", "warranty.replaced_parts"),
+        ("前年换上的那个光源灯又不亮了，灯还算不算保修", "warranty.replaced_parts"),
+        # The device's warranty asked, a part replaced in the story: still the device's.
+        ("光源灯去年换过一次，这台机器现在还在保修期里吗", "warranty.status_check"),
+    ],
+)
+def test_a_warranty_asked_of_a_replaced_part_is_the_parts(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "化学发光的磁微粒是怎么个原理",
+        "质控品里面都是什么成分",
+        "电极液能不能帮我们订几瓶",
+        "清洗液哪家便宜",
+        "延保的钱能不能按季度付",
+    ],
+)
+def test_reagent_chemistry_supplies_ordered_and_payment_by_quarter_are_declined(
+    answers: Answers, message: str
+) -> None:
+    assert answers.reply(message).verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("你们换的零件会不会是劣质的", "parts.original"),
+        ("这台生化能延个保吗", "warranty.extended"),
+        ("电话里教了半天还是不行，工程师今天几点能到", "deadlines.onsite"),
+        ("有什么方法能让血球仪少堵孔", "care.hematology.clog"),
+    ],
+)
+def test_words_of_the_twelfth_batch_name_their_topic(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]
+
+
+def test_cantonese_question_words_are_read(answers: Answers) -> None:
+    assert answered(answers.reply("部机坏咗，你哋嘅师傅几时可以过嚟")) == ["deadlines.onsite"]
