@@ -1064,3 +1064,20 @@ def test_free_repair_asked_for_how_long_is_the_warrantys_length(
     answers: Answers, message: str, topic: str
 ) -> None:
     assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # How long one maintenance visit takes, which the policy does not fix (the engineer says when
+        # booking) ...
+        ("保养一次要多久", "maintenance.duration"),
+        ("做个保养得花多长时间", "maintenance.duration"),
+        ("年度保养一回要几个钟头", "maintenance.duration"),
+        # ... not how often it is done (the policy's interval).
+        ("多久保养一次", "maintenance.preventive"),
+        ("保养多久做一次", "maintenance.preventive"),
+    ],
+)
+def test_how_long_a_maintenance_takes_is_not_how_often(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]
