@@ -299,6 +299,12 @@ def _guide_step_events(
         if not _answered_this_turn(tracker):
             answer_question(dispatcher, tracker, reply.question)
         return [*events, SlotSet("guide_step_answer", ASKED)]
+    if not fields and not _answered_this_turn(tracker):
+        # 「过保了维修点收费」: a question without a word of asking, answered when the knowledge base
+        # knows it.
+        answered = answer_question(dispatcher, tracker, message.text, only_if_known=True)
+        if answered:
+            return [*answered, SlotSet("guide_step_answer", ASKED)]
     if not fields and message.intent not in ("cancel", "request_human", "ask_question"):
         return [SlotSet("guide_step_answer", UNCLEAR)]
     return events

@@ -459,6 +459,19 @@ _FAULT_PREFIX = re.compile(
 # 「这个跳过吧」「我说不好」「先空着」: the caller leaves the question asked open.
 SKIPS_QUESTION = r"跳过|先跳|下一(?:个|项|题)|先空着|空着吧|不填|先不(?:填|写)|说不好|说不上来|不好说"
 SENDS_ENGINEER = r"派.{0,3}(?:人|工程师|师傅)|工程师(?:来|过来)|来人|上门|过来看|赶紧来|马上来"
+# 「不用来人了」「不用派工程师了」「师傅别过来了」: no one is needed, the opposite of the above.
+NO_ENGINEER_NEEDED = (
+    r"(?:不用|不需要|用不着|不必|甭|无需|别)(?:再)?"
+    r"(?:(?:派|叫)(?:个|一个)?(?:人|工程师|师傅)(?:来|过来|上门|跑一趟)?"
+    r"|(?:人|工程师|师傅)?(?:来人|来(?![电回])|过来|上门|跑一趟))"
+)
+# 「按你说的重启了一下 现在能正常进样了」「这下可以出结果了」: the device works again, in the caller's
+# own words (a guide's reply phrases and the intake's 「好了」「能用了」 name the common ones).
+# 「只能等了」「还是不能进样」 do not say it.
+WORKS_AGAIN = (
+    r"(?:现在|已经|又|终于|总算|这下|这回)(?:就)?(?:能|可以)[^，,。；;！!？?不没\s]{1,6}了(?![吗么吧])"
+    r"|(?<![不没])能正常[^，,。；;！!？?不没\s]{1,6}了(?![吗么吧])"
+)
 # 「不用排查」, and the other way round: 「远程不搞了」.
 DECLINES_CHECKS = (
     r"(?:不用|不要|别|不想|没空|没时间|不)(?:再)?(?:做|搞|进行)?(?:排查|试|检查|自检|教我|指导|远程)了?|别让我(?:试|弄|查)"

@@ -170,14 +170,14 @@ _YES = (
     # 「这样就可以」「就这么着」(北方话), 「冇得问题」(西南官话), 「没得事」
     r"|这样就(?:可以|行|好)|这样(?:可以|行)|就这么着|就这么办|这么着|冇得问题|没得事|木问题|没啥问题|都对"
 )
-_SUBMIT_WORDS = r"提交|交上去|交咗佢?|报上去|递交"
+SUBMIT_WORDS = r"提交|交上去|交咗佢?|报上去|递交"
 _AGREEMENT = (
     # 「对额」(吴语), 「好噻」「要得撒」(西南官话), 「对哇」
-    rf"(?:(?:{_YES}|{_SUBMIT_WORDS})[吧嘛呗啊呀哈咯喇啦嘞哦了额噻撒哇呐哟]*"
+    rf"(?:(?:{_YES}|{SUBMIT_WORDS})[吧嘛呗啊呀哈咯喇啦嘞哦了额噻撒哇呐哟]*"
     r"|(?:(?:这|那)?(?:两|三|几)[台部个])?(?:都|一起)(?:报|修)[吧了]?)"  # 「两台都报」 of several devices
 )
 _ONLY_AGREES = re.compile(rf"^{_AGREEMENT}(?:[，,\s]*{_AGREEMENT})*[。！!，,.~ ]*$")
-SUBMITS = re.compile(rf"{_SUBMIT_WORDS}|就这样")
+SUBMITS = re.compile(rf"{SUBMIT_WORDS}|就这样")
 
 
 def only_agrees(text: str) -> bool:

@@ -246,6 +246,7 @@ _NO_CHECKS = re.compile(fields.DECLINES_CHECKS)
 _RESOLVED = re.compile(
     r"^没事了|(?:已经|自己|又|现在|刚刚?)(?<![没不])(?:好了|恢复了?|正常了|能用了)"
     r"|(?<![没不])(?:好了|恢复了|正常了|能用了).{0,6}不用(?:修|报修|来|派人|登记)|不用(?:修|报修|来人|派人)了"
+    f"|{fields.WORKS_AGAIN}"  # 「按你说的重启了一下 现在能正常进样了」
 )
 # 「你们以前来过 跟上次一样」「还是老地方」: the value of an earlier call or visit, which this one cannot see.
 _AS_BEFORE = re.compile(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Engineer, Ticket
 from bot.errors import Refused
+from bot.fields import NO_ENGINEER_NEEDED
 from bot.ops import lifecycle
 from bot.ops.dispatch import region_for
 from bot.ops.paging import Pager, escalate
@@ -29,7 +30,7 @@ BOT_ACTOR = "bot"
 
 _CANCEL = re.compile(
     r"撤销|撤单|撤了|撤掉|销单|取消(?:这个|那个|刚才的?|这张|那张)?(?:工单|单子|报修|单)|(?:工单|单子|报修|单)(?:取消|不要了|作废)"
-    r"|不用(?:来人|来了|派人|上门|过来)|别(?:来了|派人|过来)|不需要(?:来人|上门|派人)"
+    f"|{NO_ENGINEER_NEEDED}"
 )
 _ADDITION = re.compile(r"补充|补一句|加一句|再说一下|顺便说|备注|另外说一下|告诉工程师|跟工程师说")
 # 「帮我催一下」「能不能快点」「怎么还没人来」: the caller urges a ticket they have (not 「病房在催」, said of

@@ -607,12 +607,23 @@ def test_another_hospital_said_on_its_own_corrects_the_hospital(catalogue, rules
     ]
 
 
-@pytest.mark.parametrize("text", ["没事了 我同事说已经好了", "现在能用了 不用来了", "已经恢复正常了"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "没事了 我同事说已经好了",
+        "现在能用了 不用来了",
+        "已经恢复正常了",
+        "按你说的重启了一下 现在能正常进样了",  # told after a guided check that did not end solved
+        "冲了一遍管路 这下可以出结果了",
+    ],
+)
 def test_a_fault_gone_while_it_is_registered_ends_the_registration(catalogue, rules, text) -> None:
     assert commands(text, "serial_number", catalogue, rules) == [("resolved", None, None)]
 
 
-@pytest.mark.parametrize("text", ["还是没好", "不好了 又坏了", "好了没有啊"])
+@pytest.mark.parametrize(
+    "text", ["还是没好", "不好了 又坏了", "好了没有啊", "只能等工程师了", "还是不能正常进样"]
+)
 def test_still_broken_is_no_resolution(catalogue, rules, text) -> None:
     assert ("resolved", None, None) not in commands(text, "serial_number", catalogue, rules)
 

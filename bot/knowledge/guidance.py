@@ -60,7 +60,15 @@ from pathlib import Path
 from typing import Any
 
 # The FAQ loader's helpers, so that guides and FAQ read kb/ and the device names the same way.
-from bot.fields import DECLINES_CHECKS, SENDS_ENGINEER, alarm_core, alarm_in_words
+from bot.fields import (
+    DECLINES_CHECKS,
+    NO_ENGINEER_NEEDED,
+    SENDS_ENGINEER,
+    WORKS_AGAIN,
+    alarm_core,
+    alarm_in_words,
+)
+from bot.intake import SUBMIT_WORDS, only_agrees
 from bot.knowledge.base import KnowledgeBaseError, file_stamp, read_yaml, synonym_groups
 from bot.knowledge.retrieval import Index, ScoringSettings, Variant
 from bot.knowledge.text import TextAnalyser, clean
@@ -229,6 +237,7 @@ class _Settings:
     danger_exceptions: tuple[str, ...]
     hazard_words: dict[str, tuple[str, ...]]
     observations: tuple[str, ...]  # a step checked and found fine: done, not the fix
+    go_on: tuple[str, ...]  # 「好 继续」「行 下一步」: the next step asked for, this one done and not the fix
     waits: tuple[str, ...]  # 「等一下，我去看看」: the step is under way, no outcome yet
 
 
@@ -336,8 +345,17 @@ class GuideLibrary:
             return StepReply(Outcome.NO, reading=reading)
         said = _HYPOTHETICAL.sub("，", _EITHER_OR.sub("", clean(reply).replace(" ", "")))
         outcome = self._outcome_in(said)
+        if outcome is None and self._asks_next_step(reply):
+            outcome = Outcome.NO  # 「好 继续」: this step done, not the fix
         if outcome is not None:
-            asked = [clause for clause in question.split("，") if clause and self._outcome_in(clause) is None]
+            asked = [
+                clause
+                for clause in question.split("，")
+                if clause
+                and self._outcome_in(clause) is None
+                and not self._asks_next_step(clause)
+                and not only_agrees(clause)  # the 「可以」 of 「可以 接着做」 asks nothing
+            ]
             return StepReply(outcome, question="，".join(asked))
         if any(said.startswith(phrase) for phrase in self._current().settings.waits):
             return StepReply(wait=True)
@@ -351,8 +369,17 @@ class GuideLibrary:
         outcome = self.outcome_of(said)
         if outcome is not None:
             return outcome
+        if _WORKS_AGAIN.search(said) or _NO_ENGINEER_NEEDED.search(said):
+            return Outcome.YES  # 「现在能正常进样了」, 「谢谢 不用来人了」: fixed, no one needed
         observed = any(phrase in said for phrase in self._current().settings.observations)
         return Outcome.NO if observed else None
+
+    def _asks_next_step(self, reply: str) -> bool:
+        """「好 继续」「行，下一步吧」「中 往下走」: a clause that ends asking for the next step (not
+        「我继续弄」, which is still doing this one)."""
+        phrases = "|".join(re.escape(phrase) for phrase in self._current().settings.go_on)
+        ending = re.compile(f"(?:{phrases})[吧啊呀嘛哈咯喽呗]*$")
+        return bool(phrases) and any(ending.search(clause) for clause in clean(reply).split(" "))
 
     def reading_said(self, reading: Reading) -> str:
         """What the bot says about a reading: matches its set value, or how far off it is."""
@@ -475,6 +502,7 @@ def _settings(raw: dict[str, Any], path: Path) -> _Settings:
             danger_exceptions=tuple(raw.get("danger_exceptions", [])),
             hazard_words={kind: tuple(words) for kind, words in raw.get("hazard_words", {}).items()},
             observations=tuple(clean(p).replace(" ", "") for p in raw.get("observations", [])),
+            go_on=tuple(clean(p).replace(" ", "") for p in raw.get("go_on", [])),
             waits=tuple(clean(p).replace(" ", "") for p in raw.get("waits", [])),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -551,8 +579,12 @@ _READING = re.compile(
 # digits).
 _ERROR_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\s?-?\s?\d{2,4})(?![0-9])")
 _ERROR_CUE = re.compile(r"报|错误|代码|故障码|提示|跳出|弹出|显示")
-# 「直接派工程师吧」, 「还是派个人来看吧」, 「不敢再弄了」: the caller leaves the walk for the intake.
-_WANTS_ENGINEER = re.compile(f"{SENDS_ENGINEER}|{DECLINES_CHECKS}")
+# 「直接派工程师吧」, 「还是派个人来看吧」, 「不敢再弄了」, 「啱 提交」: the caller leaves the walk for the
+# intake (提交: register it now, as at the read-back).
+_WANTS_ENGINEER = re.compile(f"{SENDS_ENGINEER}|{DECLINES_CHECKS}|{SUBMIT_WORDS}")
+# 「弄好了 不用来人了」: no one needed, which the 来人 inside does not turn into a wish for an engineer.
+_NO_ENGINEER_NEEDED = re.compile(NO_ENGINEER_NEEDED)
+_WORKS_AGAIN = re.compile(WORKS_AGAIN)
 _DECLINES = re.compile(DECLINES_CHECKS)
 # 「还是黑屏」, 「还是不中」: still the same, whatever the words after 还是.
 _STILL = re.compile(r"还是(?!好|可以|行了|正常|能用)|依然|仍然|照样")
@@ -657,8 +689,8 @@ def guide_decision(text: str, intent: str | None) -> bool | None:
 
 
 def asks_for_engineer(text: str) -> bool:
-    """「赶紧派人来」: the caller wants an engineer rather than a checklist."""
-    return bool(_WANTS_ENGINEER.search(text.replace(" ", "")))
+    """「赶紧派人来」: the caller wants an engineer rather than a checklist; 「不用来人了」 does not."""
+    return bool(_WANTS_ENGINEER.search(_NO_ENGINEER_NEEDED.sub("，", text.replace(" ", ""))))
 
 
 # What a question about an engineer's visit asks (「上门要钱不」「工程师来要多久」), not a request for one.

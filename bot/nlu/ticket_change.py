@@ -1,5 +1,6 @@
 """`check_ticket` for a message that names a ticket and changes it (「SR202612070020 这张单子我补充一下…」,
-「SR… 不用来人了」), or urges the caller's ticket (「帮我催一下」).
+「SR… 不用来人了」), urges the caller's ticket (「帮我催一下」), or asks only when someone comes
+(「今天能到吗」「下午能来不」: the classifier read them as out of scope or could not place them).
 
 The classifier spreads such a message over a new report (its fault words), a status question (its number),
 cancel and the rest, and the bot would offer a menu or, in the middle of an intake, cancel the intake instead
@@ -16,6 +17,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.context import asks_about_visit
 from bot.intake import find_ticket_number
 from bot.nlu.rule_component import RuleComponent, decide_intent
 from bot.ticket_changes import changes_a_ticket, wants_hurry
@@ -52,6 +54,25 @@ def urges_a_ticket(text: str, ranking: list[dict], entities: list[dict]) -> bool
     return (best in _VAGUE or bare_report) and wants_hurry(text)
 
 
+# What a question about a ticket's visit may have been read as: not a question for the knowledge base
+# (「工程师多久能到」 asked with no ticket is the policy's deadline), nor a request or a report.
+_VISIT_READ_AS = frozenset({"out_of_scope", "affirm", "deny", "inform", "thank", "check_ticket"})
+
+
+def asks_when_visited(text: str, ranking: list[dict], entities: list[dict]) -> bool:
+    """「今天能到吗」「下午能来不」「明天上午能到不」, read as nothing more specific: when the engineer of the
+    caller's ticket comes (the action answers it from the ticket looked up, else the caller's tickets). A new
+    fault said with it (「血球仪又堵了 今天能来人不」) is a report."""
+    best = ranking[0].get("name") if ranking else None
+    about_a_device = any(e.get("entity") in ("device", "serial_number") for e in entities)
+    return (
+        best in _VISIT_READ_AS
+        and asks_about_visit(text)
+        and not about_a_device
+        and not _FAULT_CUES.search(text)
+    )
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class TicketChangeIntent(RuleComponent):
     def process(self, messages: list[Message]) -> list[Message]:
@@ -60,7 +81,9 @@ class TicketChangeIntent(RuleComponent):
             ranking = message.get(INTENT_RANKING_KEY) or []
             entities = message.get(ENTITIES) or []
             if not text or not (
-                changes_named_ticket(text, ranking) or urges_a_ticket(text, ranking, entities)
+                changes_named_ticket(text, ranking)
+                or urges_a_ticket(text, ranking, entities)
+                or asks_when_visited(text, ranking, entities)
             ):
                 continue
             decide_intent(message, TICKET_INTENT)

@@ -1133,3 +1133,20 @@ def test_words_of_the_twelfth_batch_name_their_topic(answers: Answers, message: 
 
 def test_cantonese_question_words_are_read(answers: Answers) -> None:
     assert answered(answers.reply("部机坏咗，你哋嘅师傅几时可以过嚟")) == ["deadlines.onsite"]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # How long one maintenance visit takes, which the policy does not fix (the engineer says when
+        # booking) ...
+        ("保养一次要多久", "maintenance.duration"),
+        ("做个保养得花多长时间", "maintenance.duration"),
+        ("年度保养一回要几个钟头", "maintenance.duration"),
+        # ... not how often it is done (the policy's interval).
+        ("多久保养一次", "maintenance.preventive"),
+        ("保养多久做一次", "maintenance.preventive"),
+    ],
+)
+def test_how_long_a_maintenance_takes_is_not_how_often(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]

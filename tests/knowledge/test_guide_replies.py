@@ -75,6 +75,46 @@ def test_asking_for_an_engineer_leaves_the_walk(lib: GuideLibrary, reply: str) -
     assert lib.read_reply(reply).wants_engineer
 
 
+@pytest.mark.parametrize(
+    "reply", ["好 继续", "行，下一步吧", "嗯 接着来", "中 往下走", "可以 接着做", "好的 然后呢", "OK next"]
+)
+def test_an_agreement_asking_for_the_next_step_goes_on(
+    lib: GuideLibrary, answers: Answers, reply: str
+) -> None:
+    # The step was done and was not the fix: the walk goes on to the next step, nothing is asked.
+    read = read_with_questions(lib, answers, reply)
+    assert read.outcome is Outcome.NO and not read.wants_engineer and not read.question
+
+
+def test_a_clause_still_doing_the_step_does_not_go_on(lib: GuideLibrary) -> None:
+    assert lib.read_reply("我继续弄").outcome is None
+
+
+@pytest.mark.parametrize("reply", ["啱 提交", "行 提交吧", "好 直接报上去", "嗯 交上去"])
+def test_an_agreement_with_a_word_of_submitting_leaves_the_walk(lib: GuideLibrary, reply: str) -> None:
+    assert lib.read_reply(reply).wants_engineer
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "按你说的重启了一下 现在能正常进样了",
+        "照你讲的冲了一遍 这下可以出结果了",
+        "弄好了 谢谢啊 不用来人了",
+        "谢谢 不用派工程师过来了",
+        "清了一下 已经能开机了",
+    ],
+)
+def test_a_fix_told_in_a_sentence_is_solved(lib: GuideLibrary, answers: Answers, reply: str) -> None:
+    read = read_with_questions(lib, answers, reply)
+    assert read.outcome is Outcome.YES and not read.wants_engineer
+
+
+@pytest.mark.parametrize("reply", ["只能等了", "还是不能进样", "重启了 还是不能正常出结果"])
+def test_a_device_that_still_fails_is_not_solved(lib: GuideLibrary, reply: str) -> None:
+    assert lib.read_reply(reply).outcome is not Outcome.YES
+
+
 @pytest.mark.parametrize("reply", ["直接派人吧，多久能到", "能不能派个工程师上门", "赶紧派人来吧"])
 def test_a_request_for_an_engineer_put_as_a_question_still_leaves_the_walk(
     lib: GuideLibrary, answers: Answers, reply: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.ticket_change import changes_named_ticket, urges_a_ticket
+from bot.nlu.ticket_change import asks_when_visited, changes_named_ticket, urges_a_ticket
 
 FALLBACK_TIE = [{"name": "report_fault"}, {"name": "check_ticket"}, {"name": "inform"}]
 
@@ -56,3 +56,34 @@ def test_urging_read_as_a_report_that_names_no_fault_is_about_the_callers_ticket
 )
 def test_urgency_in_other_messages_is_no_urging(text: str, ranking: list[dict]) -> None:
     assert not urges_a_ticket(text, ranking, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("今天能到吗", "out_of_scope"),
+        ("下午能来不", "deny"),
+        ("明天上午能到不", "check_ticket"),
+        ("那今儿下午来得了不", "out_of_scope"),
+        ("师傅明天到不到", "inform"),
+    ],
+)
+def test_when_someone_comes_read_as_nothing_more_specific_is_about_the_ticket(
+    text: str, read_as: str
+) -> None:
+    assert asks_when_visited(text, [{"name": read_as}], [])
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking", "entities"),
+    [
+        ("工程师多久能到", [{"name": "ask_question"}], []),  # the policy's deadline, for the knowledge base
+        ("血球仪又堵了 今天能来人不", [{"name": "out_of_scope"}], []),  # a new fault
+        ("生化仪今天能来人不", [{"name": "inform"}], [{"entity": "device", "value": "生化仪"}]),
+        ("今天能约保养吗", [{"name": "request_maintenance"}], []),
+    ],
+)
+def test_other_messages_about_a_visit_keep_their_intent(
+    text: str, ranking: list[dict], entities: list[dict]
+) -> None:
+    assert not asks_when_visited(text, ranking, entities)

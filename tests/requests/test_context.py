@@ -100,6 +100,12 @@ def test_the_number_of_the_ticket_just_made_is_asked(text: str, asks: bool) -> N
         ("来修的人姓啥", True),
         ("那谁过来修", True),
         ("他下午几点能到", True),
+        ("今天能到吗", True),
+        ("下午能来不", True),
+        ("明天上午能到不", True),
+        ("那下午来得了不", True),
+        ("明天到不到", True),
+        ("来不及了", False),
         ("工程师电话一直打不通", False),  # a complaint about the engineer
         ("那个师傅态度太差了", False),
         ("我的电话换了，是13912345678", False),
