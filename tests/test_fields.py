@@ -108,6 +108,9 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         # what to do next is no name
         ("先跳过", None),
         ("这个先空着", None),
+        # the request said again is no name
+        ("报修", None),
+        ("要维修", None),
     ],
 )
 def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:
