@@ -644,7 +644,9 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
         told = [
             p
             for p in re.split(r"[，,。；;\s]+", told_on)
-            if p and not (_NAMES_ANOTHER_FIELD.search(p) or MODEL_CODE.search(p) or normalise_serial(p))
+            if p
+            and not (_NAMES_ANOTHER_FIELD.search(p) or MODEL_CODE.search(p) or normalise_serial(p))
+            and not _REST_IS_RIGHT.match(p)  # 「其他都对」
         ]
         amended = "，".join([amended, *told])
     corrected = fields.VALIDATORS[field](amended)

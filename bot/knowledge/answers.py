@@ -716,7 +716,12 @@ class Answers:
 
     def _asks_anew(self, own: Reply, message: str, previous: Context) -> bool:
         """A short question whose own words name another topic by its trigger is its own question, not the
-        previous one again (「工程师多久能到」 after 「去年装的，还在保修期吗」)."""
+        previous one again (「工程师多久能到」 after 「去年装的，还在保修期吗」). After only a device spoken
+        of, a question whose own best entry is no device's care or upkeep is its own too (「培训一回多长时间」
+        after booking a training for the EL-300 is not about its electrodes)."""
+        best = own.topics[0] if own.parts else (own.suggestions[0].id if own.suggestions else None)
+        if previous.topic is None and best and best.split(".")[0] not in _ABOUT_A_DEVICE:
+            return True
         if own.verdict is not Verdict.ANSWER or own.topics[0] == previous.topic:
             return False
         return own.topics[0] in self._triggered_topics(message)
@@ -959,6 +964,8 @@ class Answers:
         return self._rules
 
 
+# The families of entries a question about the device just spoken of is answered from.
+_ABOUT_A_DEVICE = frozenset({"care", "maintenance"})
 # The label of a form's row, up to its colon.
 _FORM_LABEL = re.compile(r"^[^\n：:]{1,16}[：:]", re.M)
 

@@ -59,3 +59,12 @@ def test_a_form_row_asking_yes_or_no_and_answered_is_no_question(answers: Answer
     form = "【报修】\n①医院：开封市禹王医院\n⑨是否已做远程排查：否，直接派人\n⑩是否加急：是"
     assert answers.asking_part(form) == ""
     assert answers.asking_part("科室：检验科\n想问一下：保养要收费吗") == "保养要收费吗"
+
+
+def test_after_only_a_device_spoken_of_a_question_of_another_kind_is_its_own(answers: Answers) -> None:
+    from bot.knowledge.answers import Context
+
+    device = Context("电解质分析仪 EL-300", None)
+    asked = answers.reply("培训一回大概多长时间，收费不？", previous=device)
+    assert not any(topic.startswith("care.") for topic in [*asked.topics, *(s.id for s in asked.suggestions)])
+    assert answers.reply("电极多久换一次", previous=device).topics == ["care.electrolyte.electrodes"]
