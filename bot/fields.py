@@ -425,8 +425,15 @@ def clinical_impact(text: str) -> str | None:
     value = re.sub(
         r"^(?:临床)?影响(?:也|再)?(?:改(?:一下|一哈|下|成|为)?|是|为|[：:\s，,])+", "", value
     ).strip()
-    # 「…明天来都行，不用排查」「对，赶紧派人」: what the caller wants done is no impact
+    # 「…明天来都行，不用排查」「对，赶紧派人」「…可以推两天 远程就算了 派人来看看」: what the caller wants
+    # done is no impact
     value = _NOT_THE_FAULT.sub(" ", value).strip(" ，,。")
+    parts = re.split(r"([，,。；;\s]+)", value)
+    value = "".join(
+        before + part
+        for before, part in zip(["", *parts[1::2]], parts[::2], strict=True)
+        if part and not (_WISH_ONLY.fullmatch(part) and re.search(SENDS_ENGINEER, part))
+    ).strip(" ，,。；;")
     # 「刚才说不影响说错了 …」: what was said wrong is not the impact
     value = _SAID_WRONG.sub("", value).strip(" ，,。")
     value = re.sub(r"^(?:对|是|嗯|好)[的呀啊]?[，,\s]+", "", value)

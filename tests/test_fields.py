@@ -209,6 +209,10 @@ def test_a_yes_in_any_dialect_is_no_value_of_any_field(text: str) -> None:
         ("这个跳过吧 我说不好 主任不在", None),
         ("对的 提交嘛", None),
         ("门诊的生化慢一点", "门诊的生化慢一点"),
+        # someone sent for, or the check declined, in the same breath is no impact
+        ("影响不大 微量元素可以推两天 远程就算了 派人来看看", "影响不大 微量元素可以推两天"),
+        ("病人等着 你们快点派人来", "病人等着"),
+        ("明天来都行", "明天来都行"),
     ],
 )
 def test_a_clinical_impact_is_words_not_a_number(text: str, wanted: str | None) -> None:
