@@ -410,7 +410,7 @@ def _serial_said_missing(text: str, state: IntakeState) -> bool:
 # A long report transcribed from a call has no punctuation: where a caller would pause, before what they say
 # next (「…检验科我是蒲建军电话是幺三九…序列号是MS25041128…地址是…」).
 _SPOKEN_CUES = re.compile(
-    r"(?<=[^，,。；;\s])(?=我是|我叫|我姓|俺叫|俺是|(?:联系|手机|电话)(?:号码?)?是|序列号是|编号是|地址是|地址在|科室是|医院是"
+    r"(?<=[^，,。；;\s])(?=我是|我叫|我姓|俺叫|俺是|(?:我的?|(?<!我)(?<!我的))(?:联系|手机|电话)(?:号码?)?是|序列号是|编号是|地址是|地址在|科室是|医院是"
     r"|我们(?:科|室|这边)?(?:那|这|的)(?:个|台)|(?:你们)?(?:不用|不要|别|甭|莫得?|冇得?|莫搞|不搞)(?:跟我)?(?:排查|试|远程)|远程(?:排查|指导)?(?:就|也)?(?:不|甭|别|莫)"
     r"|直接(?:派|喊|叫|来)|影响是"
     # 「…我电话幺五九…」「…序列号RB2508…」「…型号是RB-660…」: a field's name before its value, without 是
@@ -423,7 +423,8 @@ _SPOKEN_DIGITS_END = re.compile(rf"(?<=[0-9{SPOKEN_DIGITS}]{{7}})(?=[^0-9{SPOKEN
 
 # A part of a report that says another field (「电话是幺三九…」「地址是…」), whatever its value reads like.
 _FIELD_CUE = re.compile(
-    r"^\s*(?:我是|我叫|我姓|(?:联系|手机|电话)(?:号码?)?是|联系人|电话|手机|序列号|编号是|型号|地址|地方(?:是|在))"
+    r"^\s*(?:我是|我叫|我姓|(?:我的?)?(?:联系|手机|电话)(?:号码?)?是|联系人|(?:我的?)?(?:电话|手机)|序列号|编号是|型号|地址"
+    r"|地方(?:是|在))"
 )
 
 

@@ -1998,3 +1998,14 @@ def test_a_voice_transcript_is_read_in_one_pass(catalogue, rules) -> None:
     assert values["fault_description"].startswith("今天一开机就报电极温度异常")
     assert not re.search("厂家|怎么搞|远程|罗志强", values["fault_description"])
     assert rules.impact_of(values["clinical_impact"]).urgent
+
+
+def test_a_transcript_pauses_before_the_callers_own_phone(catalogue, rules) -> None:
+    # 「…都在等我的手机是…」: 我 starts the phone's part, it does not end the impact
+    text = (
+        "喂你好我是宜昌市西陵区夷陵医院检验科的我叫覃晓梅我们的尿液分析仪序列号UA两五洞三幺幺四七"
+        "一直报试纸条卡住门诊病人都在等我的手机是一三九七二零幺六八三五地址是西陵区东湖大道九十号不用远程直接派人"
+    )
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["clinical_impact"] == "门诊病人都在等"
+    assert values["contact_phone"] == "13972016835"
