@@ -269,7 +269,7 @@ MODEL_CODE = re.compile(
 # An instrument outside the catalogue named with its model (「血凝仪CA-560」「血气分析仪 BG-800」
 # 「血凝仪型号是SG-600」).
 _INSTRUMENT = re.compile(
-    r"([\u4e00-\u9fff]{1,6}?(?:分析仪|测定仪|仪|机))\s*(?:[，,\s]*的?(?:型号|机型)(?:是|为)?[：:\s]*)?"
+    r"([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z]{0,7}?(?:分析仪|测定仪|仪|机|工作站))\s*(?:[，,\s]*的?(?:型号|机型)(?:是|为)?[：:\s]*)?"
     r"(?=[A-Za-z]{1,4}-[A-Za-z]?\d)"
 )
 _BEFORE_INSTRUMENT = re.compile(r"^.*(?:那台|这台|那个|这个|一台|台|个|的|是)")

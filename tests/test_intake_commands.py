@@ -1075,6 +1075,14 @@ def test_a_department_the_tagger_cut_short_is_kept_whole(catalogue, rules) -> No
         ("血凝仪CA-560报修 序列号CA24100617 一直报试剂位温度高", None, {"device": "血凝仪 CA-560"}),
         # a model with one digit
         ("特定蛋白仪PA-9报修 序列号PA24100618 一直报光源弱", None, {"device": "特定蛋白仪 PA-9"}),
+        # a name with letters in it, a workstation, the model after 「型号是」
+        (
+            "报修，实时荧光PCR仪 RT-48，序列号RT24100619，扩增到一半报热盖超温",
+            None,
+            {"device": "实时荧光PCR仪 RT-48"},
+        ),
+        ("报修 全自动酶免工作站 EM-300 洗板头一直滴液", None, {"device": "全自动酶免工作站 EM-300"}),
+        ("那台干化学仪型号是DC-90 一直报载片卡住", None, {"device": "干化学仪 DC-90"}),
         # the department said with the hospital to another question
         (
             "南通市崇川区濠河医院检验科 联系人 於晓红 手机15189237046 地址南通市崇川区濠西路25号",
