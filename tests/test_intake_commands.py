@@ -1982,6 +1982,19 @@ def test_the_name_among_words_about_whom_after_the_contact_label(catalogue, rule
             {"contact_person": "其木格", "fault_description": "一个抽屉报温度偏低，瓶子读数不动"},
             False,
         ),
+        # who waits named by the clinic (「输液室那边在等」 is no 急诊), and the samples kept for tomorrow
+        (
+            "宿迁市宿城区项王医院检验科报修，血凝仪 CA-560，序列号CA24050913，加样针一直报液面探测失败，"
+            "病房那边在等，联系人邵春燕，手机15251083347，地址宿迁市宿城区幸福中路9号",
+            {"clinical_impact": "病房那边在等"},
+            True,
+        ),
+        (
+            "宿迁市宿城区项王医院检验科报修，酶标仪 MB-96，序列号MB24050914，读板一半就报滤光片错误，"
+            "不过标本可以放冰箱明天再测，联系人邵春燕，手机15251083347，地址宿迁市宿城区幸福中路9号",
+            {"clinical_impact": "不过标本可以放冰箱明天再测"},
+            False,
+        ),
     ],
 )
 def test_a_whole_report_keeps_the_impact_the_caller_said(text, wanted, urgent, catalogue, rules) -> None:
