@@ -250,6 +250,10 @@ _FAULT_FIELDS = ("fault_description", "device", "clinical_impact")
 _SERIAL_SPACING = re.compile(r"[\s\-－.。]")
 
 
+# What NLU reads as a question: a step reply of these intents may be one without a word of asking.
+_ASKS = ("ask_question", "check_warranty")
+
+
 def _guide_step_events(
     dispatcher: CollectingDispatcher, tracker: Tracker, message: Message
 ) -> list[EventType]:
@@ -299,9 +303,9 @@ def _guide_step_events(
         if not _answered_this_turn(tracker):
             answer_question(dispatcher, tracker, reply.question)
         return [*events, SlotSet("guide_step_answer", ASKED)]
-    if not fields and not _answered_this_turn(tracker):
+    if not fields and message.intent in _ASKS and not _answered_this_turn(tracker):
         # 「过保了维修点收费」: a question without a word of asking, answered when the knowledge base
-        # knows it.
+        # knows it (「嗯嗯我看看」 asks nothing).
         answered = answer_question(dispatcher, tracker, message.text, only_if_known=True)
         if answered:
             return [*answered, SlotSet("guide_step_answer", ASKED)]

@@ -427,8 +427,15 @@ def clinical_impact(text: str) -> str | None:
     value = re.sub(
         r"^(?:临床)?影响(?:也|再)?(?:改(?:一下|一哈|下|成|为)?|是|为|[：:\s，,])+", "", value
     ).strip()
-    # 「…明天来都行，不用排查」「对，赶紧派人」: what the caller wants done is no impact
+    # 「…明天来都行，不用排查」「对，赶紧派人」「…可以推两天 远程就算了 派人来看看」: what the caller wants
+    # done is no impact
     value = _NOT_THE_FAULT.sub(" ", value).strip(" ，,。")
+    parts = re.split(r"([，,。；;\s]+)", value)
+    value = "".join(
+        before + part
+        for before, part in zip(["", *parts[1::2]], parts[::2], strict=True)
+        if part and not (_WISH_ONLY.fullmatch(part) and re.search(SENDS_ENGINEER, part))
+    ).strip(" ，,。；;")
     # 「刚才说不影响说错了 …」: what was said wrong is not the impact
     value = _SAID_WRONG.sub("", value).strip(" ，,。")
     value = re.sub(r"^(?:对|是|嗯|好)[的呀啊]?[，,\s]+", "", value)
@@ -453,7 +460,12 @@ _FAULT_PREFIX = re.compile(
     rf"|(?:我要|要|来)?报(?:个)?修[，,：:\s]*"
     rf"|(?:是|系)?这样(?:子)?的?[，,：:\s]+"  # 「系这样子的 …」「是这样的，…」: the story starts after it
     rf"|(?:我是|我们是)?[{HAN}]{{0,12}}?(?:护士|医生|老师|主任|技师|大夫)(?:长)?[，,、\s]+"
-    rf"|(?:我们是|我是)?[{HAN}]{{2,20}}?(?:医院|科|室|中心)的?[，,、\s]+)"
+    rf"|(?:我们是|我是)?[{HAN}]{{2,20}}?(?:医院|科|室|中心)的?[，,、\s]+"
+    # 「化学发光仪，…」「糖化仪HB-80，…」: the device alone, kept in its own field
+    rf"|[{HAN}A-Za-z0-9\-]{{0,10}}?(?:分析仪|仪|工作站)\s*(?:[A-Za-z]{{1,4}}-?[A-Za-z]?\d{{1,5}}[A-Za-z]?)?[，,、\s]+"
+    # 「搞么子咯今天一开机就…」「怎么搞的…」: an exclamation before the story
+    r"|(?:搞|弄|整)(?:么子|啥子|什么|啥|么个|么事)(?:名堂|鬼)?(?:咯|哦|啊|嘛|哟|呀|哒)?[，,\s]*"
+    r"|(?:咋|怎么|么样)(?:回事|搞的|整的|弄的)(?:啊|哦|呀|咯|嘛)?[，,\s]*)"
 )
 # What the caller wants instead of a guided check, one list for every reader: the intake (request words kept
 # out of the fault, a check declined to any question) and the guide walk (left for an engineer).
@@ -475,8 +487,9 @@ WORKS_AGAIN = (
 )
 # 「不用排查」, and the other way round: 「远程不搞了」.
 DECLINES_CHECKS = (
-    r"(?:不用|不要|别|不想|没空|没时间|不)(?:再)?(?:做|搞|进行)?(?:排查|试|检查|自检|教我|指导|远程)了?|别让我(?:试|弄|查)"
+    r"(?:不用|不要|别|不想|没空|没时间|不|莫得?|冇得?|甭)(?:再)?(?:做|搞|进行)?(?:排查|试|检查|自检|教我|指导|远程)了?|别让我(?:试|弄|查)"
     r"|(?:远程|排查|检查|自检)(?:就|也)?(?:不|别|不用|不要|莫)(?:搞|弄|做|试|整|用|需要|要|排查)"
+    r"|(?:远程|排查)(?:那个|那些)?(?:就|也)?(?:算了|免了|拉倒)"  # 「远程就算了，派个师傅来」
     r"|(?:远程|排查)[^，,。；;\s]{0,8}?(?:就)?(?:别|不|甭)(?:整|搞|弄|试)了?"  # 「远程整不明白就别整了」
     r"|不敢再(?:弄|动|试)|别(?:试|弄)了|直接(?:派(?:个|一个)?(?:人|工程师)|来人|上门|派)(?:吧|来|过来)?"
 )
@@ -555,6 +568,7 @@ ASIDES = {
         r"还有人|有人(?:吗|在吗|值班|接)|有没有人"
         rf"|^(?:介|这|那|这是|是)?(?:嘛|啥|什么|咋|怎么)(?:情况|回事|原因)(?:{_PARTICLES}|呢|呀)*$"
         r"|^(?:哎|诶|喂|嗯|啊|哦|你好|您好|麻烦了?|打扰了?"
+        r"|(?:是|这是|这里是)?(?:售后|客服|厂家|维修部?)(?:吗|吧|嘛|不|是吧|对吧|没错吧)"  # 「是售后吧」
         r"|(?:这么晚|大?半夜|深夜|凌晨|大晚上)(?:了|还)?(?:打扰|麻烦)(?:您|你们?)?(?:了|啦)?)+$"
         r"|(?:多久|多长时间|什么时候|啥时候|几点|几时|好久)(?:能|可以|会|才)?(?:到|来|过来|上门|派人|修好)"
         r"|(?:你们|您们?|客服|工程师|师傅).{0,10}(?:吗|么|嘛)$"

@@ -166,7 +166,7 @@ def says_unknown(text: str) -> bool:
 _YES = (
     r"对|对的|对对|对对对|是|是的|是滴|是嘞|系|係|系嘅|係嘅|嗯+|嗯呐|嗯哪|好|好的|好滴|好嘞|行|行嘞|中|成|可以|得嘞"
     r"|没错|没毛病|没问题|没得问题|莫得问题|冇问题|冇問題|冇错|冇錯|无错|无问题|对头|要得|啱|啱喇|啱啱|啱嘅|妥了"
-    r"|ok|OK|yes|对着哩|对着呢|dui|shi ?de|确认|就(?:是)?这样|就(?:是)?这些|就这"
+    r"|ok|OK|yes|对着哩|对着呢|dui|shi ?de|确认|就(?:是)?这样(?:子)?|就(?:是)?这些|就这"
     # 「这样就可以」「就这么着」(北方话), 「冇得问题」(西南官话), 「没得事」
     r"|这样就(?:可以|行|好)|这样(?:可以|行)|就这么着|就这么办|这么着|冇得问题|没得事|木问题|没啥问题|都对"
 )
@@ -267,11 +267,13 @@ MODEL_CODE = re.compile(
 )
 
 
-# An instrument outside the catalogue named with its model (「血凝仪CA-560」「血气分析仪 BG-800」「荧光定量
-# PCR仪 PQ-96」「酶免工作站 EW-650」): a name may hold Latin letters, and a workstation or system is one too.
+# An instrument outside the catalogue named with its model (「血凝仪CA-560」「血气分析仪 BG-800」「血凝仪
+# 型号是SG-600」「荧光定量PCR仪 PQ-96」「酶免工作站 EW-650」): a name may hold Latin letters, and a
+# workstation or system is one too.
 _INSTRUMENT_KIND = r"(?:分析仪|测定仪|仪|机|工作站|系统)"
 _INSTRUMENT = re.compile(
-    rf"([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z]{{0,10}}?{_INSTRUMENT_KIND})[，,\s]*(?=[A-Za-z]{{1,4}}-[A-Za-z]?\d)"
+    rf"([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z]{{0,10}}?{_INSTRUMENT_KIND})[，,\s]*(?:的?(?:型号|机型)(?:是|为)?[：:\s]*)?"
+    r"(?=[A-Za-z]{1,4}-[A-Za-z]?\d)"
 )
 _BEFORE_INSTRUMENT = re.compile(r"^.*(?:那台|这台|那个|这个|一台|台|个|的|是)")
 

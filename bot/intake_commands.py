@@ -418,8 +418,9 @@ def _serial_said_missing(text: str, state: IntakeState) -> bool:
 # A long report transcribed from a call has no punctuation: where a caller would pause, before what they say
 # next (「…检验科我是蒲建军电话是幺三九…序列号是MS25041128…地址是…」).
 _SPOKEN_CUES = re.compile(
-    r"(?<=[^，,。；;\s])(?=我是|我叫|我姓|俺叫|俺是|(?:联系|手机|电话)(?:号码?)?是|序列号是|编号是|地址是|地址在|科室是|医院是"
-    r"|我们(?:科|室|这边)?(?:那|这|的)(?:个|台)|(?:不用|不要|别|甭)(?:跟我)?(?:排查|试|远程)|远程(?:排查|指导)?(?:就|也)?(?:不|甭|别)|影响是"
+    r"(?<=[^，,。；;\s])(?=我是|我叫|我姓|俺叫|俺是|(?:我的?|(?<!我)(?<!我的))(?:联系|手机|电话)(?:号码?)?是|序列号是|编号是|地址是|地址在|科室是|医院是"
+    r"|我们(?:科|室|这边)?(?:那|这|的)(?:个|台)|(?:你们)?(?:不用|不要|别|甭|莫得?|冇得?|莫搞|不搞)(?:跟我)?(?:排查|试|远程)|远程(?:排查|指导)?(?:就|也)?(?:不|甭|别|莫)"
+    r"|直接(?:派|喊|叫|来)|影响是"
     # 「…我电话幺五九…」「…序列号RB2508…」「…型号是RB-660…」: a field's name before its value, without 是
     rf"|(?:我的?)?(?:手机|电话)(?:号码?|号)?(?=[0-9{SPOKEN_DIGITS}])|序列号(?=[A-Za-z0-9])|型号(?:是)?(?=[A-Za-z])|地址(?!是|在)"
     # 「…进不去急诊凝血都测不了…」「…卡到起门诊病人等了一路」: who is waiting, the impact
@@ -430,7 +431,8 @@ _SPOKEN_DIGITS_END = re.compile(rf"(?<=[0-9{SPOKEN_DIGITS}]{{7}})(?=[^0-9{SPOKEN
 
 # A part of a report that says another field (「电话是幺三九…」「地址是…」), whatever its value reads like.
 _FIELD_CUE = re.compile(
-    r"^\s*(?:我是|我叫|我姓|(?:联系|手机|电话)(?:号码?)?是|联系人|电话|手机|序列号|编号是|型号|地址|地方(?:是|在))"
+    r"^\s*(?:我是|我叫|我姓|(?:我的?)?(?:联系|手机|电话)(?:号码?)?是|联系人|(?:我的?)?(?:电话|手机)|序列号|编号是|型号|地址"
+    r"|地方(?:是|在))"
 )
 
 
@@ -671,8 +673,11 @@ _MARKER_IN_LINE = re.compile(rf"(?<=[^\s，,；;。：:])[ \t]+(?:{_MARKERS})\s*
 
 def _punctuated(text: str) -> str:
     """A long unpunctuated message with a comma at each cue of a new part and at each space typed as a pause
-    (not inside a number: 「139 0009 4283」); any other message as it is."""
+    (not inside a number: 「139 0009 4283」); any other message as it is, also a form typed on one line
+    (「【单位】… 【部门】…」: its fields' names end its parts)."""
     if len(text) < 30 or re.search(r"[，,。；;、\n]", text):
+        return text
+    if len(re.findall(rf"(?:{_LABEL})\s*[：:]", text, re.IGNORECASE)) >= 3:
         return text
     words = text.split()
     paused = words[0] if words else ""
@@ -797,10 +802,13 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
     _read_report(message, state, catalogue, rules, found, starting=starting, labelled=len(labelled))
     device = found.get("device")
     if device and MODEL_CODE.fullmatch(str(device.value or "")):
-        # 「…那个血球仪啊 型号是RB-660…」: a model the catalogue does not know, with the type said apart; a
-        # model put right (「型号讲错了，是EW-560」) keeps the type registered (「酶免工作站」)
-        named = catalogue.device_in_text(MODEL_CODE.sub(" ", text)) or _device_type_of(
-            str(state.values.get("device") or "")
+        # 「…那个血球仪啊 型号是RB-660…」「…那个血凝仪型号是SG-600…」: a model the catalogue does not know,
+        # with the type said apart; a model put right (「型号讲错了，是EW-560」) keeps the type registered
+        without_code = MODEL_CODE.sub(" ", text)
+        named = (
+            catalogue.device_in_text(without_code)
+            or instrument_named(without_code)
+            or _device_type_of(str(state.values.get("device") or ""))
         )
         if named and not re.search(r"\d", named):
             found["device"] = Command(device.do, "device", f"{named} {device.value}")
@@ -1262,6 +1270,8 @@ def _form_rows(text: str) -> list[str] | None:
         elif line and rows:
             if re.search(r"[：:]\s*$", rows[-1]):  # 「故障现象：」 alone on its line
                 rows[-1] += line
+            elif re.match(_REMARK_LABEL, line):
+                continue  # 「Remote check not needed…」「远程就不用了」 on a line of its own: a remark
             else:  # 「故障现象」 alone, or a value running on
                 rows[-1] += ("：" if _ROW.fullmatch(rows[-1]) else "，") + line
     return rows if len(rows) >= 3 else None
@@ -1317,7 +1327,9 @@ def _validated(target: str, raw: str, catalogue: Catalogue) -> str | None:
         # 「医院/科室：…医院检验科」: the department after the hospital's name
         return fields.department(raw) or fields.department_in(raw)
     if target == "contact_person":
-        # 「报修人: 郎玉洁 13900053947」「联系人是我 宓秀云 电话一八六…」: the phone is read apart
+        # 「报修人: 郎玉洁 13900053947」「联系人是我 宓秀云 电话一八六…」「司马亮（手机186…）」: the phone is
+        # read apart, and what is in brackets after the name is no part of it
+        raw = re.sub(r"[（(][^）)]*(?:[）)]|$)", " ", raw)
         raw = re.split(rf"电话|手机|座机|号码|{_SPOKEN_GROUP}", raw)[0]
         raw = re.sub(r"[，,\s]*(?:她|他|我|你)?(?:的)?$", "", raw)  # 「…吴春梅，她电话…」
         raw = re.sub(r"[\d\-－\s]{7,}", " ", raw).strip()

@@ -212,6 +212,10 @@ def test_a_yes_in_any_dialect_is_no_value_of_any_field(text: str) -> None:
         ("这个跳过吧 我说不好 主任不在", None),
         ("对的 提交嘛", None),
         ("门诊的生化慢一点", "门诊的生化慢一点"),
+        # someone sent for, or the check declined, in the same breath is no impact
+        ("影响不大 微量元素可以推两天 远程就算了 派人来看看", "影响不大 微量元素可以推两天"),
+        ("病人等着 你们快点派人来", "病人等着"),
+        ("明天来都行", "明天来都行"),
     ],
 )
 def test_a_clinical_impact_is_words_not_a_number(text: str, wanted: str | None) -> None:
@@ -228,6 +232,9 @@ def test_a_clinical_impact_is_words_not_a_number(text: str, wanted: str | None) 
         # how the story opens is no part of it
         ("是这样子的，昨晚尿机试纸条走不动了", "昨晚尿机试纸条走不动了"),
         ("这样子的话结果都不准", "这样子的话结果都不准"),
+        # the hotline asked after, the device alone, an exclamation: before the story, no part of it
+        ("是售后吧，我们那台血凝仪，怎么搞的今天开机就报温度异常", "今天开机就报温度异常"),
+        ("是客服吗，尿液分析仪UA-900，搞啥子哦试纸条走不动了", "试纸条走不动了"),
         ("/report_fault", None),
         ("报修", None),
         ("我要报修", None),
@@ -246,6 +253,7 @@ def test_a_fault_is_the_fault_without_who_is_calling(text: str, wanted: str | No
             "今天开机搅拌杆就不转哒，一直报搅拌异常",
         ),
         ("血常规做勿出来 远程勿要了 侬直接叫工程师过来好伐", "血常规做勿出来"),
+        ("试剂针一直报液面探测失败 莫得远程哈 直接喊个人过来", "试剂针一直报液面探测失败"),
         ("进样架推不过去 恁也甭教俺弄了 直接派个人来中不中", "进样架推不过去"),
         ("磁珠混匀那块就不转了 远程那啥就拉倒吧 麻溜派个人过来", "磁珠混匀那块就不转了"),
         ("石墨炉升温到一半就报温度传感器异常 这周来就行", "石墨炉升温到一半就报温度传感器异常"),

@@ -241,6 +241,8 @@ def test_a_serial_right_after_a_phone_is_read_as_the_serial() -> None:
         ("系 冇错 提交", True),
         ("係 冇錯", True),
         ("对头 交上去嘛", True),
+        ("对头 就是这样 提交嘛", True),
+        ("嗯 就是这些 提交吧", True),
         ("中 没毛病", True),
         ("嗯呐 妥了", True),
         ("好 可以 提交了", True),

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from bot.intake import CHINESE_DIGITS, SPOKEN_DIGITS
+from bot.numerals import chinese_number
 
 LEXICON = Path(__file__).with_name("colloquial.yml")
 _LATIN_RUN = re.compile(r"[a-z]+(?:\s+[a-z]+)*")
@@ -23,9 +24,17 @@ _PHONE_DIGITS = 7
 # typed.
 _SPELLED_CODE = re.compile(
     rf"(?<![A-Za-z])(?P<letters>[A-Za-z](?:\s[A-Za-z]){{1,3}}|[A-Za-z]{{1,4}})\s?"
-    rf"(?P<digits>[{SPOKEN_DIGITS}0-9](?:\s?[{SPOKEN_DIGITS}])+|[0-9](?:\s[0-9])+|[一二两三四五六七八九][百千](?![{SPOKEN_DIGITS}十]))"
+    rf"(?P<digits>[{SPOKEN_DIGITS}0-9](?:\s?[{SPOKEN_DIGITS}])+|[0-9](?:\s[0-9])+|[一二两三四五六七八九][百千](?![{SPOKEN_DIGITS}十])"
+    # 「HB八十」: a model's number said in tens, not a count (「PT十几秒」)
+    rf"|[一二两三四五六七八九]?十[一二三四五六七八九]?(?![{SPOKEN_DIGITS}十百千几多来余分秒个度次天号台年月日点块]))"
 )
 _ROUND = {"百": "00", "千": "000"}
+# Letters spelt one by one with words between them (「字母S然后G然后数字六百」「字母H、B，数字八十」): the
+# letters of a code, spaced as read out.
+_SPELT_LETTERS = re.compile(
+    r"(?:英文)?字母\s*(?P<letters>[A-Za-z](?:\s*(?:然后|接着|再|后面是|[，,、])?\s*(?:字母)?\s*[A-Za-z](?![A-Za-z])){0,3})"
+    r"\s*(?:(?:然后|接着|再|后面是|[，,、])\s*)?(?:数字\s*)?"
+)
 
 
 @lru_cache(maxsize=1)
@@ -84,9 +93,12 @@ def spelled_codes(text: str) -> str:
             return match.group(0)  # 「KR800」: as typed
         if said[-1] in _ROUND:
             return f"{letters}-{said[0].translate(CHINESE_DIGITS)}{_ROUND[said[-1]]}"
+        if "十" in said:
+            return f"{letters}-{int(chinese_number(said) or 0)}"
         digits = said.translate(CHINESE_DIGITS)
         return f"{letters}-{digits}" if len(digits) <= 4 else f"{letters}{digits}"
 
+    text = _SPELT_LETTERS.sub(lambda m: " ".join(re.findall(r"[A-Za-z]", m.group("letters"))), text)
     return _SPELLED_CODE.sub(written, text)
 
 

@@ -52,13 +52,18 @@ def test_slang_for_a_whole_message_is_not_replaced_inside_a_longer_one() -> None
         ("型号D X两百的那台", "型号DX-200的那台"),
         ("编号p w 2 3 1 2 0 5 8 6", "编号PW23120586"),
         ("就是那台GX三三洞", "就是那台GX-330"),
+        # letters spelt with words between them, a model's number said in tens
+        ("型号是字母M然后R然后数字八十的那台", "型号是MR-80的那台"),
+        ("字母B、G，数字三百，编号B G两五幺幺洞三", "BG-300，编号BG251103"),
     ],
 )
 def test_codes_read_out_are_written_as_codes(said: str, written: str) -> None:
     assert spelled_codes(said) == written
 
 
-@pytest.mark.parametrize("text", ["ICU的血气", "B超二楼", "KR800 13912345678", "CCU三床的病人"])
+@pytest.mark.parametrize(
+    "text", ["ICU的血气", "B超二楼", "KR800 13912345678", "CCU三床的病人", "PT十几秒", "APTT三十秒"]
+)
 def test_letters_in_ordinary_speech_are_no_code(text: str) -> None:
     assert spelled_codes(text) == text
 
