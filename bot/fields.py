@@ -517,12 +517,13 @@ _WISH_WORDS = (
     r"|远程(?:排查|指导|协助|诊断)?|排查|指导|自检|电话里|教|弄|搞|试"
     r"|派|喊|叫|请|安排|找|来|过来|上门|看下|看看|瞅瞅|瞧瞧|瞅一眼|一下|个|一个|人|工程师|师傅|技术员|有空|得空|抽空"
     r"|你们|您们|您了|您|你|恁|侬|俺|我|跟|这儿|那些|这些|这|就|也|都|那啥|那|直接|赶紧|赶快|麻溜|快点|马上|尽快|麻烦"
+    r"|得|给|帮|报个?修|维修"  # 「我得报个修」「麻烦给报个修」: the request itself
     r"|这周|这个星期|本周|下周|今天|明天|后天|上午|下午|就行|也行|都行|可以"  # 「这周来就行」: when
     r"|吧|嘛|哒|咯|了|啊|呀|啦|喔|哦|哈|噻|嘞|哩|咧|好伐|中不中|行不行|好不好|得不得|好吗|可以吗|行吗"
 )
 _WISH_ONLY = re.compile(rf"(?:{_WISH_WORDS})+")
 # What a wish needs besides such words: a check declined or someone sent for.
-_WISH_CUE = re.compile(r"远程|排查|指导|教|派|喊|叫|请|安排|上门|过来|来")
+_WISH_CUE = re.compile(r"远程|排查|指导|教|派|喊|叫|请|安排|上门|过来|来|报个?修")
 
 # What callers say next to the symptom that is no part of it, one pattern per kind: a clause (between commas,
 # full stops or spaces) holding one of these, and no word of a fault, leaves the description and the site
@@ -558,8 +559,8 @@ ASIDES = {
     ),
     # 「现在半夜两点多」「这么晚了」「凌晨三点」: the time of the call (nowhere)
     "time_of_call": (
-        r"^(?:现在|这会儿?|这个点|这么晚|都|已经|快|是|大)*"
-        r"(?:半夜|深夜|凌晨|后半夜|夜里|深更半夜|这么晚|晚上)?"
+        r"^(?:现在|这会儿?|这个点|这么晚|都|已经|快|是|大|我|我们|在|上|值)*"
+        r"(?:半夜|深夜|凌晨|后半夜|夜里|深更半夜|这么晚|晚上|夜班|大夜班?|小夜班?)?"
         r"(?:[0-9一二三四五六七八九十两]+点)?(?:多|半|多钟|钟)?(?:了|的|啦)?$"
     ),
     # 「这个点还有人吗」「工程师多久能到」「介嘛情况啊」: a question to the hotline (nowhere; answered), or a
@@ -567,7 +568,7 @@ ASIDES = {
     "question": (
         r"还有人|有人(?:吗|在吗|值班|接)|有没有人"
         rf"|^(?:介|这|那|这是|是)?(?:嘛|啥|什么|咋|怎么)(?:情况|回事|原因)(?:{_PARTICLES}|呢|呀)*$"
-        r"|^(?:哎|诶|喂|嗯|啊|哦|你好|您好|麻烦了?|打扰了?"
+        r"|^(?:哎|诶|喂|嗯|啊|哦|你好|您好|麻烦了?|打扰了?|(?:您|你)受累|劳驾|辛苦了?"  # 「您受累」(北京话)
         r"|(?:是|这是|这里是)?(?:售后|客服|厂家|维修部?)(?:吗|吧|嘛|不|是吧|对吧|没错吧)"  # 「是售后吧」
         r"|(?:这么晚|大?半夜|深夜|凌晨|大晚上)(?:了|还)?(?:打扰|麻烦)(?:您|你们?)?(?:了|啦)?)+$"
         r"|(?:多久|多长时间|什么时候|啥时候|几点|几时|好久)(?:能|可以|会|才)?(?:到|来|过来|上门|派人|修好)"
@@ -591,7 +592,7 @@ ASIDES = {
 # The hour is read apart: its words are all optional, so a clause made of them must also name a time.
 _ASIDE = re.compile("|".join(f"(?:{pattern})" for kind, pattern in ASIDES.items() if kind != "time_of_call"))
 _TIME_OF_CALL = re.compile(ASIDES["time_of_call"])
-_TIME_WORD = re.compile(r"半夜|深夜|凌晨|夜里|这么晚|晚上|[0-9一二三四五六七八九十两]点")
+_TIME_WORD = re.compile(r"半夜|深夜|凌晨|夜里|这么晚|晚上|夜班|[0-9一二三四五六七八九十两]点")
 # An alarm's code (「E-207」「Err12」), not a model (「MS-600」).
 ALARM_CODE = r"(?<![A-Za-z])(?:E|Err|ERR|e)[-\s]?\d{2,4}(?!\d)"
 # Another alarm told in words (「又跳了个报警，说稀释液不足」「还弹了一个提示 写着试剂仓温度高」), read by

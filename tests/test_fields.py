@@ -463,3 +463,16 @@ def test_another_alarm_told_in_words(text: str, wanted: str | None) -> None:
 @pytest.mark.parametrize("text", ["不是路桥", "不在新华路", "不是东城那个院区"])
 def test_what_the_address_is_not_is_no_address(text: str) -> None:
     assert fields.address(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        # a courtesy before the fault and the request after it (北京话), the shift the caller is on
+        ("劳驾，血凝仪一直报光路异常，麻烦给报个修", "血凝仪一直报光路异常"),
+        ("您受累，尿机试纸条卡住了，我得报个修", "尿机试纸条卡住了"),
+        ("上大夜班，血气仪定标一直不过", "血气仪定标一直不过"),
+    ],
+)
+def test_courtesies_requests_and_the_shift_are_no_part_of_the_fault(text: str, wanted: str) -> None:
+    assert fields.fault(text) == wanted
