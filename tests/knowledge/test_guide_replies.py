@@ -103,6 +103,7 @@ def test_an_agreement_with_a_word_of_submitting_leaves_the_walk(lib: GuideLibrar
         "弄好了 谢谢啊 不用来人了",
         "谢谢 不用派工程师过来了",
         "清了一下 已经能开机了",
+        "用通针捅了一下 重新测了一个 钠一百四 氯一百零二 正常了",
     ],
 )
 def test_a_fix_told_in_a_sentence_is_solved(lib: GuideLibrary, answers: Answers, reply: str) -> None:
