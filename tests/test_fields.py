@@ -111,6 +111,7 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         # the request said again is no name
         ("报修", None),
         ("要维修", None),
+        ("钾四点一", None),
     ],
 )
 def test_a_person_is_a_name_or_title(text: str, wanted: str | None) -> None:
