@@ -473,7 +473,8 @@ def _fault_said_again(text: str, state: IntakeState, catalogue: Catalogue) -> Co
 
 # 「手机后四位是1947」: the end of the phone given, said again.
 _LAST_DIGITS = re.compile(
-    r"(?:手机|电话|号码|手机号|电话号)?(?:的)?最?后(?:四|4|三|3|两|2|五|5|一|1)位(?:数)?(?:是|应该是|改成|改为|为|写成)?"
+    r"(?:手机|电话|号码|手机号|电话号)?(?:的)?最?后(?:四|4|三|3|两|2|五|5|一|1)位(?:数)?"
+    rf"(?:{_SAID_WRONG}|错了|不对)?[，,\s]*(?:是|应该是|改成|改为|为|写成)?"  # 「最后一位说错了 是九不是八」
     rf"[：:\s]*([0-9{SPOKEN_DIGITS}]{{1,5}})(?![0-9])"
 )
 
@@ -625,6 +626,11 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
     if len(holding) != 1 or not right:
         return None
     field, value = holding[0]
+    named = re.search(_LABEL, text[: match.start()])
+    if len(wrong) == 1 and named and _target(named.group(0)) not in (None, field):
+        return (
+            None  # 「电话最后一位说错了 是九不是八」: the phone's digit, not the 八 of the address's 二十八号
+        )
     # 「不是650，是EW-560」 of 「EW-650」: the code whole, not 「EW-EW-560」
     code = re.sub(r"[^A-Za-z0-9\-].*", "", right)
     before = value[: value.index(wrong)]

@@ -2104,3 +2104,18 @@ def test_a_transcript_pauses_before_the_callers_own_phone(catalogue, rules) -> N
     values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
     assert values["clinical_impact"] == "门诊病人都在等"
     assert values["contact_phone"] == "13972016835"
+
+
+def test_a_phone_digit_put_right_in_words_changes_the_phone_not_a_digit_of_the_address(
+    catalogue, rules
+) -> None:
+    values = {**FULL, "contact_phone": "13971234568", "site_address": "格尔木市昆仑路二十八号门诊楼"}
+    found = commands("哎 电话最后一位说错了 是九不是八", "contact_person", catalogue, rules, values=values)
+    assert found == [("correct", "contact_phone", "13971234569")]
+
+
+def test_a_four_character_name_after_its_surname_is_the_contact(catalogue, rules) -> None:
+    values = {**FULL, "contact_person": None, "contact_phone": None, "site_address": None}
+    text = "不用排查 直接派人吧 我姓扎 扎西顿珠 电话幺三九 七幺二三 四五六八"
+    found = dict((f, v) for _, f, v in commands(text, "site_address", catalogue, rules, values=values))
+    assert found["contact_person"] == "扎西顿珠" and found["contact_phone"] == "13971234568"
