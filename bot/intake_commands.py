@@ -626,11 +626,10 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
     if len(holding) != 1 or not right:
         return None
     field, value = holding[0]
+    # 「电话最后一位说错了 是九不是八」: the phone's digit, not the 八 of the address's 二十八号
     named = re.search(_LABEL, text[: match.start()])
     if len(wrong) == 1 and named and _target(named.group(0)) not in (None, field):
-        return (
-            None  # 「电话最后一位说错了 是九不是八」: the phone's digit, not the 八 of the address's 二十八号
-        )
+        return None
     # 「不是650，是EW-560」 of 「EW-650」: the code whole, not 「EW-EW-560」
     code = re.sub(r"[^A-Za-z0-9\-].*", "", right)
     before = value[: value.index(wrong)]
