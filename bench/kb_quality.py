@@ -338,6 +338,7 @@ REALISTIC_SETS = (
     ("sixth held-out, another hand (never tuned on)", "heldout_realistic_sixth.yml", False),
     ("seventh held-out, a new hand (never tuned on)", "heldout_realistic_seventh.yml", False),
     ("eighth held-out, a new hand (never tuned on)", "heldout_realistic_eighth.yml", False),
+    ("ninth held-out, a new hand (never tuned on)", "heldout_realistic_ninth.yml", False),
 )
 
 
