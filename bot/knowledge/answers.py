@@ -147,6 +147,7 @@ class _Rules:
     question_endings: list[str]
     question_endings_inside: list[str]
     not_asking: list[str]
+    requests: re.Pattern[str]
     same_question: list[str]
     second_question_lead: float
     next_question: list[str]
@@ -1126,11 +1127,9 @@ def _is_context(clause: str, rules: _Rules) -> bool:
 def _asks(clause: str, rules: _Rules) -> bool:
     for words in rules.not_asking:
         clause = clause.replace(words, "")
-    return (
-        any(word in clause for word in rules.question_words)
-        or bool(_X_NOT_X.search(clause))
-        or clause.endswith(tuple(rules.question_endings))
-    )
+    if any(word in clause for word in rules.question_words) or _X_NOT_X.search(clause):
+        return True
+    return clause.endswith(tuple(rules.question_endings)) and not rules.requests.search(clause)
 
 
 def _question_text(message: str, rules: _Rules) -> str:
@@ -1204,6 +1203,7 @@ def _load_rules(path: Path) -> _Rules:
             question_endings=[str(word) for word in reading["question_endings"]],
             question_endings_inside=[str(word) for word in reading["question_endings_inside"]],
             not_asking=[str(word) for word in reading["not_asking"]],
+            requests=re.compile(str(reading["requests"])),
             same_question=[str(word) for word in reading["same_question"]],
             second_question_lead=float(reading["second_question_lead"]),
             next_question=[str(word) for word in reading["next_question"]],

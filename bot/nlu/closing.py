@@ -72,6 +72,13 @@ _SAYS_AS_ARRANGED = re.compile(_AS_ARRANGED)
 _SAYS_BYE = re.compile(_BYE)
 _SAYS_THANKS = re.compile(_THANKS)
 _SAYS_UNDERSTOOD = re.compile(_UNDERSTOOD)
+# 「自检过了，质控也跑完了，能用了，谢谢啊」 after a check that solved it: what works again, said with
+# thanks or a goodbye, closes too. Without them it is left to the classifier (in a form: the fault went away).
+_WORKS_NOW = re.compile(
+    r"[^不没还又]{0,8}?(?:好了|恢复了|恢复正常了|正常了|能用了|可以用了|能开机了|通过了|过了|跑完了|做完了|"
+    r"出来了|出结果了|没问题了|没事了|搞定了|弄好了|修好了)"
+)
+_STILL_WRONG = re.compile(r"报警|报错|故障|错误|不行|不了|不能|坏|还是|又")
 # The classifier's reads a closing word does not overrule: a yes or a no answers a question, a hazard is one.
 _KEEPS_ITS_INTENT = frozenset({"affirm", "deny", HAZARD_INTENT})
 
@@ -79,8 +86,10 @@ _KEEPS_ITS_INTENT = frozenset({"affirm", "deny", HAZARD_INTENT})
 def closing_intent(text: str) -> str | None:
     """goodbye, thank or affirm for a message that is only words of closing, else None."""
     said = _PUNCTUATION.sub("", standard_words(text.lower()))
-    if not said or _ANY.sub("", said):
-        return None  # empty, or something besides closing words
+    if not said:
+        return None
+    if _ANY.sub("", said):
+        return _works_now_with_thanks(said)
     if _SAYS_AS_ARRANGED.search(said):
         return AFFIRM  # it confirms what was arranged, goodbye or not
     if _SAYS_BYE.search(said):
@@ -90,6 +99,16 @@ def closing_intent(text: str) -> str | None:
     if _SAYS_UNDERSTOOD.search(said):
         return AFFIRM
     return None  # 「好的」「嗯」 alone: the classifier knows those
+
+
+def _works_now_with_thanks(said: str) -> str | None:
+    """thank or goodbye for 「能用了 谢谢啊」「自检过了质控也跑完了 多谢 拜拜」, else None."""
+    if _STILL_WRONG.search(said) or not (_SAYS_THANKS.search(said) or _SAYS_BYE.search(said)):
+        return None
+    rest = _WORKS_NOW.sub("", said)
+    if rest == said or _ANY.sub("", rest):
+        return None
+    return GOODBYE if _SAYS_BYE.search(rest) else THANK
 
 
 def agrees_as_arranged(text: str) -> bool:

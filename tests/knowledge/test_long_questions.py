@@ -61,6 +61,15 @@ def test_a_form_row_asking_yes_or_no_and_answered_is_no_question(answers: Answer
     assert answers.asking_part("科室：检验科\n想问一下：保养要收费吗") == "保养要收费吗"
 
 
+def test_a_request_ending_in_ba_is_no_question(answers: Answers) -> None:
+    # 「直接派人吧」 with the registration's details: the intake's request, not the dispatch entry's question.
+    assert answers.asking_part("不想试了，叫个师傅过来吧，我姓詹，手机13607714582") == ""
+    assert answers.asking_part("麻烦尽快安排一下吧") == ""
+    # A 吧 of a guess still asks.
+    assert answers.asking_part("叫人上门要收费吧") == "叫人上门要收费吧"
+    assert answers.asking_part("应该不用派人吧") == "应该不用派人吧"
+
+
 def test_after_only_a_device_spoken_of_a_question_of_another_kind_is_its_own(answers: Answers) -> None:
     from bot.knowledge.answers import Context
 
