@@ -135,7 +135,7 @@ _AT_PART_START = r"(?:(?<=^)|(?<=[\n，,；;。\s]))"
 _SAID_WRONG = r"(?:说|写|记|讲|搞|弄|打|填|念|读|(?<=我)报)(?:错|反)(?:了|咧|啦|喽|嘞|咯|哒|喇|噢)?"
 _CHANGE = (
     r"(?:要|得|需要)?(?:刚才|前面|之前)?(?:改一下|改一改|改成|改为|换成|换一下|更正(?:一下|为)?|不对|唔啱|唔对|冇啱|错了"
-    rf"|{_SAID_WRONG}|说重了|说严重了|说大了|有误|(?:说|写|记)得不(?:准|对)|不准确?|不太对|其实是|应该是|是|为|写)"
+    rf"|有?{_SAID_WRONG}|说重了|说严重了|说大了|有误|(?:说|写|记)得不(?:准|对)|不准确?|不太对|其实是|应该是|是|为|写)"
 )
 # 「…那里不对哈，…」: a particle before a pause (not the 哈 of 哈达街).
 _PARTICLE = r"(?:[哈啊呀吧](?=[，,：:\s]))?"
@@ -214,7 +214,9 @@ _LATER = re.compile(
 )
 _RESTORE = re.compile(
     r"没(?:说|让你|要)?取消|不是(?:要)?取消|别取消|不要取消|不取消|我说的?是对|我说对|怎么(?:就)?取消了"
-    r"|还是(?:要|得)?(?:报|登记)|还(?:是)?(?:要|得)报|(?:接着|继续)(?:报|登记|来|弄)|还是(?:要)?提交|(?:直接|帮我)提交|提交吧"
+    r"|还是(?:要|得)?(?:报|登记|修)|还(?:是)?(?:要|得)(?:报|修)|别介|"
+    # 「就按刚才说的那些报上去」
+    r"(?:就)?(?:按|照)(?:刚才|之前|前面|原来)(?:说|讲|报|登记)?的(?:那些|信息)?(?:报|登记|提交|弄)|(?:接着|继续)(?:报|登记|来|弄)|还是(?:要)?提交|(?:直接|帮我)提交|提交吧"
     r"|刚才(?:说|报|登记)的(?:那些|信息)?(?:你)?还(?:有|在|记着)"
     r"|我(?:是)?说(?:的是)?(?:信息)?(?:没问题|没错|对)"
 )
@@ -346,6 +348,17 @@ def _interpret(
         wrong_said = _NOT_X_BUT_Y.search(text)
         right = _wrong_and_right(wrong_said)[1] if wrong_said else ""
         found = [c for c in found if not (right and c.value and str(c.value) in right)]
+        # 「科室讲错了 不是检验科 设备在住院楼的生化室」 to the impact question corrects; it answers nothing
+        found = [
+            c
+            for c in found
+            if not (
+                c.field == state.requested
+                and c.do is Do.SET
+                and wrong_said
+                and wrong_said.group(0) in str(c.value)
+            )
+        ]
         found.append(swapped)
     ending = _phone_ending_said(text, state)
     if ending and "contact_phone" not in {c.field for c in found}:
@@ -366,11 +379,15 @@ def _interpret(
     alarm = None if message.intent in DIGRESSIONS else _another_alarm_said(text, state)
     if alarm and "fault_description" not in {c.field for c in found}:
         found.append(alarm)
-    serial_character = _serial_character_said(text, state)
-    if serial_character:
+    one_character = _character_said(text, state)
+    if one_character and not (one_character.field == "contact_phone" and ending):
         # the digits of 「最后一位是7 不是1」 are no serial or phone; a whole phone said with them is kept
-        found = [c for c in found if c.field != "serial_number" and not _digits_misread_as_phone(c, text)]
-        found.append(serial_character)
+        found = [
+            c
+            for c in found
+            if c.field not in ("serial_number", one_character.field) and not _digits_misread_as_phone(c, text)
+        ]
+        found.append(one_character)
     if state.requested == READBACK:
         return _at_readback(text, message.intent, found)
     if found and _serial_said_missing(text, state) and "serial_number" not in {c.field for c in found}:
@@ -440,7 +457,7 @@ _FIELD_CUE = re.compile(
 # 「那台机器不在门诊化验室 在住院部的检验科」: where it is, said wrong, the same way.
 # 「…念反了 是6703 不是6730」: the right word first.
 _NOT_X_BUT_Y = re.compile(
-    r"不是([^，,。；;！!？?\s]{1,12}?)[，,。\s]*(?:而|其实|应该)?是([^，,。；;！!？?\s]{1,20})"
+    r"不是([^，,。；;！!？?\s]{1,12}?)[，,。\s]*(?:而|其实|应该)?(?:(?:机器|设备|仪器|它|那台)?在|是)([^，,。；;！!？?\s]{1,20})"
     r"|不在([^，,。；;！!？?\s]{1,12}?)[，,。\s]*(?:而|其实|应该)?(?:是)?在([^，,。；;！!？?\s]{1,20})"
     r"|(?:^|[，,。\s])(?:应该|其实)?是([^，,。；;！!？?\s]{1,20}?)[，,。\s]*不是([^，,。；;！!？?\s]{1,12}?)(?=[，,。；;！!？?\s]|$)"
 )
@@ -493,10 +510,14 @@ _NAME_CHARACTER = re.compile(
     rf"(?:也)?(?:{_SAID_WRONG}|错了|不对)?[，,。\s]*(?:应该|其实)?(?:是|改成|换成|为)?[，,\s]*"
     rf"(?:([{fields.HAN}]{{1,6}}?)的)?([{fields.HAN}])字?(?=$|[，,。；;！!\s])"
 )
-# 「序列号倒数第二位是8 不是6」「序列号我看错了 最后一位是7」: one character of the serial put right.
-_SERIAL_CHARACTER = re.compile(
-    r"(?:序列号|编号|SN|机号)[^。；;0-9A-Za-z]{0,10}?(倒数第[一二三四五12345]位|最后一位|末位|第(?:[一二三四五六七八九十]|\d{1,2})位)"
-    r"(?:数|字)?(?:应该)?(?:是|改成|为)?\s*([A-Za-z0-9])(?:[，,\s]*不是([A-Za-z0-9]))?",
+# 「序列号倒数第二位是8 不是6」「序列号我看错了 最后一位是7」「手机号我说错一个数 倒数第二位是8不是6」: one
+# character of the serial or the phone put right.
+_CHARACTER_PUT_RIGHT = re.compile(
+    r"(?:(?:(序列号|编号|SN|机号)|(手机|电话|号码))[^。；;0-9A-Za-z]{0,10}?)?"
+    r"(倒数第[一二三四五12345]位|最后一位|末位|第(?:[一二三四五六七八九十]|\d{1,2})位)"
+    rf"(?:数|字|数字)?(?:(?:我|刚才)?(?:{_SAID_WRONG}|错了|不对))?[，,\s]*(?:应该)?(?:是|改成|为)?\s*"
+    rf"([A-Za-z0-9{SPOKEN_DIGITS}])"
+    rf"(?:[，,\s]*不是([A-Za-z0-9{SPOKEN_DIGITS}]))?",
     re.IGNORECASE,
 )
 _ORDINALS = {c: n for n, c in enumerate("一二三四五六七八九十", 1)}
@@ -543,16 +564,26 @@ def _digits_misread_as_phone(command: Command, text: str) -> bool:
     return command.field == "contact_phone" and not (len(digits) >= 7 and digits in re.sub(r"\D", "", text))
 
 
-def _serial_character_said(text: str, state: IntakeState) -> Command | None:
-    match = _SERIAL_CHARACTER.search(text)
-    serial = str(state.values.get("serial_number") or "")
-    if not match or not serial or serial == NOT_GIVEN:
+def _character_said(text: str, state: IntakeState) -> Command | None:
+    """The serial or phone with the one character said wrong put right: the field named, else the only one
+    whose character there is the wrong one said."""
+    match = _CHARACTER_PUT_RIGHT.search(text)
+    if not match:
         return None
-    index = _index_said(match.group(1), len(serial))
-    right, wrong = match.group(2).upper(), (match.group(3) or "").upper()
-    if index is None or (wrong and serial[index] != wrong) or serial[index] == right:
+    right, wrong = (str(said or "").translate(CHINESE_DIGITS).upper() for said in match.group(4, 5))
+    named = "serial_number" if match.group(1) else "contact_phone" if match.group(2) else None
+    candidates = []
+    for field in (named,) if named else ("serial_number", "contact_phone"):
+        value = str(state.values.get(field) or "")
+        index = _index_said(match.group(3), len(value)) if value and value != NOT_GIVEN else None
+        if index is not None and value[index] != right and (named or value[index] == wrong):
+            candidates.append((field, value, index))
+    if len(candidates) != 1:
         return None
-    return Command(Do.CORRECT, "serial_number", serial[:index] + right + serial[index + 1 :])
+    field, value, index = candidates[0]
+    if wrong and value[index] != wrong:
+        return None
+    return Command(Do.CORRECT, field, value[:index] + right + value[index + 1 :])
 
 
 _OTHER_FIELD_BEFORE = re.compile(r"医院|科室|地址|故障|设备|型号|序列号|编号")
@@ -592,15 +623,26 @@ _NAMES_ANOTHER_FIELD = re.compile(r"序列号|编号|电话|手机|地址|联系
 
 
 def _model_swapped(text: str, state: IntakeState, catalogue: Catalogue) -> Command | None:
-    """The device with the model said wrong put right (「坏的不是KR-800 是KR-2000」)."""
+    """The device with the model said wrong put right (「坏的不是KR-800 是KR-2000」, 「不是680 是HX-1200」,
+    「型号不是680 是1200」)."""
     match = _NOT_X_BUT_Y.search(text)
     device = str(state.values.get("device") or "")
-    if match is None:
+    code = MODEL_CODE.search(device)
+    if match is None or code is None:
         return None
-    wrong, right = (MODEL_CODE.search(said) for said in _wrong_and_right(match))
-    if not (wrong and right and wrong.group(0).upper() in device.upper()):
+    wrong_said, right_said = _wrong_and_right(match)
+    wrong = MODEL_CODE.search(wrong_said) or re.fullmatch(r"\d{2,5}", wrong_said)
+    if not (wrong and wrong.group(0).upper() in code.group(0).upper()):
         return None
-    named = catalogue.device_in_text(right.group(0)) or f"{_device_type_of(device) or ''} {right.group(0)}"
+    right = MODEL_CODE.search(right_said)
+    digits = re.match(r"\d{2,5}(?![0-9])", right_said)
+    if right:
+        new_code = right.group(0)
+    elif digits and not MODEL_CODE.search(wrong_said):
+        new_code = re.sub(re.escape(wrong.group(0)), digits.group(0), code.group(0), count=1)
+    else:
+        return None
+    named = catalogue.device_in_text(new_code) or f"{_device_type_of(device) or ''} {new_code}"
     return Command(Do.CORRECT, "device", named.strip())
 
 
@@ -636,7 +678,8 @@ def _swapped(text: str, state: IntakeState) -> Command | None:
     wrong = next((code[:k] for k in range(len(code), 0, -1) if before.endswith(code[:k])), "") + wrong
     after = value[value.index(wrong) + len(wrong) :]
     if field == "department":
-        right = right.replace("的", "")  # 「在住院部的检验科」
+        # 「在住院部的检验科」; 「机器在急诊楼的急诊化验室」: the building is where, not which department
+        right = re.sub(r"^[^的]{1,6}楼的?(?=.{2})", "", right).replace("的", "")
     if field == "site_address" and re.search(r"(?:[路街道巷弄]|大道)[0-9一二三四五六七八九十]+号", right):
         # 「不是通达路 是临沂市兰山区金雀山路61号」: the street and number said whole, in the old one's place
         corrected = fields.address(fields.amended_address(value, right))
@@ -832,8 +875,9 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         # out).
         others = [str(c.value) for c in found.values() if c.value and c.field != "fault_description"]
         said = _impact_clauses(text, others, rules)
-        if said and (starting or _grown_worse(message)):
-            # 「…现在直接黑屏开不了机了，急诊的血常规都冇得做了」: the impact, not the symptom said with it
+        if said:
+            # 「…现在直接黑屏开不了机了，急诊的血常规都冇得做了」: the impact, not the symptom said with it;
+            # 「刚科主任讲了 病房有几个术前的…急查在等 这个要急」: nor who said so
             value = fields.clinical_impact("，".join(said))
         else:
             value = impact.label if starting else fields.clinical_impact(text)
@@ -986,13 +1030,16 @@ def _read_report(
         department = fields.department_in(text)
         if department:
             _put(found, Command(Do.SET, "department", department))
-    if starting or _may_fill(state, "contact_person"):
+    handed_over = not _may_fill(state, "contact_person") and _CONTACT_HANDED_OVER.search(text)
+    if starting or _may_fill(state, "contact_person") or handed_over:
         # 「行 我叫郗文涛 电话…」 to any question: who they say they are (a name without its cue only in the
-        # opening report)
+        # opening report); 「工程师来了找我同事孟凡超 … 联系人写他吧」: the contact handed over
         report = starting or len(found) >= _A_REPORT_AGAIN
         person = fields.person_in(text) or (_name_before_phone(text) if report else None)
         tagged = found.get("contact_person")
-        if person and (tagged is None or (person != tagged.value and person.startswith(str(tagged.value)))):
+        if handed_over and person and person != state.values.get("contact_person"):
+            found["contact_person"] = Command(Do.CORRECT, "contact_person", person)
+        elif person and (tagged is None or (person != tagged.value and person.startswith(str(tagged.value)))):
             # The caller's own words beat a name NLU cut short (「我是蒲建军」 tagged 「蒲」).
             found["contact_person"] = Command(Do.SET, "contact_person", person)
     grown_worse = _grown_worse(message)
@@ -1031,7 +1078,8 @@ def _read_report(
             if _names_a_symptom(p, catalogue)
             and (fields.says_a_fault(p) and p not in worse_impact if grown_worse else not rules.impact_of(p))
             and not (only_agrees(p) or _SAYS_NOTHING.fullmatch(p))  # 「好嘛」
-            and not re.search(_LABEL, p)
+            # a field's name opening it, not the 故障 of 「一开机就报传送电机故障」
+            and not re.match(rf"(?:{_LABEL})(?:是|为|[：:]|$)", p, re.IGNORECASE)
             and not any(value in p or p in value for value in said)
         )
         if more and more not in known:
@@ -1152,7 +1200,7 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
     # Or at a comma before a field name stuck to its value (「我叫尹芳，电话158…，地址德州市…」).
     boundary = (
         r"(?:[，,；;。\n]+|\s+)(?=\s*(?:" + _LABEL + r")\s*(?:是|为)?[：:\s])"
-        r"|[，,；;。\n]+(?=(?:" + _GLUED + r")(?!那|这|不对|错|改|写|说|有误|的)[\u4e00-\u9fffA-Za-z0-9])"
+        r"|[，,；;。\n]+(?=(?:" + _GLUED + r")(?!那|这|不对|错|改|写|说|有误|的|在)[\u4e00-\u9fffA-Za-z0-9])"
         # 「…输血科 不是检验科 还有名字是皇甫莉」: a second field corrected in the same breath
         r"|[，,；;。\s]*(?:还有|另外|再就是|再有|以及)[，,\s]*(?=(?:" + _LABEL + r"))"
     )
@@ -1195,6 +1243,10 @@ def _labelled(text: str, state: IntakeState, catalogue: Catalogue) -> list[Comma
         if target not in ("contact_person", "clinical_impact"):
             raw = re.sub(r"[，,。\s]+不是[^，,。]{1,20}$", "", raw)  # 「是哈达街41号，不是14号」
         if target == "site_address" and change:
+            # 「地址我有讲错 那个是老院区 机器在新院区啦 泉州市…1180号 检验楼三楼」: from the street on
+            parts = re.split(r"[，,。\s]+", raw)
+            street = next((i for i, part in enumerate(parts) if fields.names_a_street(part)), 0)
+            raw = "，".join(parts[street:]) if street else raw
             raw = fields.amended_address(str(state.values.get("site_address") or ""), raw)
         said_with_label = not re.match(r"\s*(?:是|为)?[：:\s]", segment[match.end(1) :])
         if (target == "clinical_impact" and said_with_label and _HOW_BIG.match(raw)) or (
@@ -1472,6 +1524,13 @@ def _surname_or_name(value: str, text: str) -> str:
         rf"(?<![\u4e00-\u9fff]){re.escape(surname)}[\u4e00-\u9fff]{{1,2}}(?![\u4e00-\u9fff])", rest
     )
     return full.group(0) if full else surname
+
+
+# The contact given handed over to someone else: 「工程师来了找我同事…」「联系人写他吧」「到时候打给小李」.
+_CONTACT_HANDED_OVER = re.compile(
+    r"(?:找|联系|打给|问)(?:我(?:们)?(?:科|组|室)?的?)?同事|联系人(?:就)?(?:写|改|换|填|留)(?:成|为)?(?:他|她)"
+    r"|(?:找|联系|打给)(?:他|她)(?:就行|就可以|就好|吧)|(?:他|她)(?:值|上)(?:夜班|晚班|班)"
+)
 
 
 def _may_fill(state: IntakeState, target: str) -> bool:

@@ -2119,3 +2119,81 @@ def test_a_four_character_name_after_its_surname_is_the_contact(catalogue, rules
     text = "不用排查 直接派人吧 我姓扎 扎西顿珠 电话幺三九 七幺二三 四五六八"
     found = dict((f, v) for _, f, v in commands(text, "site_address", catalogue, rules, values=values))
     assert found["contact_person"] == "扎西顿珠" and found["contact_phone"] == "13971234568"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "wanted"),
+    [
+        # one digit of the phone by its place, the field named or only the phone holding the wrong digit there
+        ("手机号第四位说错了 是9", "contact_phone", "13999012345"),
+        ("电话号码倒数第三位我念错了 应该是7", "contact_phone", "13939012745"),
+        ("倒数第二位是零不是四", "contact_phone", "13939012305"),
+    ],
+)
+def test_one_digit_of_the_phone_put_right_by_its_place(text, field, wanted, catalogue, rules) -> None:
+    assert commands(text, READBACK, catalogue, rules, values=FULL) == [("correct", field, wanted)]
+
+
+def test_a_department_put_right_with_its_building_keeps_the_department(catalogue, rules) -> None:
+    found = commands(
+        "科室也讲错了 不是急诊检验室 仪器在门诊楼的门诊化验室", READBACK, catalogue, rules, values=FULL
+    )
+    assert found == [("correct", "department", "门诊化验室")]
+
+
+def test_the_contact_handed_over_to_a_colleague_changes_name_and_phone(catalogue, rules) -> None:
+    text = "对了 我五点就交班了 到时候让工程师找我同事胡晓东 他上夜班 电话15003716628"
+    found = dict((f, v) for _, f, v in commands(text, READBACK, catalogue, rules, values=FULL))
+    assert found == {"contact_person": "胡晓东", "contact_phone": "15003716628"}
+    # a colleague only mentioned hands nothing over
+    said = "我同事胡晓东也看过了 还是不行"
+    assert "contact_person" not in dict(
+        (f, v) for _, f, v in commands(said, READBACK, catalogue, rules, values=FULL)
+    )
+
+
+def test_an_address_put_right_after_a_story_keeps_only_the_address(catalogue, rules) -> None:
+    text = "地址我讲错咯 那边是分院 设备在总院 许昌市魏都区七一路99号 综合楼五楼"
+    assert commands(text, READBACK, catalogue, rules, values=FULL) == [
+        ("correct", "site_address", "许昌市魏都区七一路99号，综合楼五楼")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("型号不是800 是2000", "全自动生化分析仪 KR-2000"),  # the digits only: the series kept
+        ("不是800，是KR-2000 科里新买的那台", "全自动生化分析仪 KR-2000"),
+    ],
+)
+def test_a_model_put_right_by_its_number_keeps_the_device(text, wanted, catalogue, rules) -> None:
+    assert commands(text, READBACK, catalogue, rules, values=FULL) == [("correct", "device", wanted)]
+
+
+def test_a_fault_grown_worse_with_the_word_fault_in_it_is_added(catalogue, rules) -> None:
+    text = "刚又看了一眼 现在干脆死机了 屏幕上一直报主板通讯故障"
+    found = dict((f, v) for _, f, v in commands(text, READBACK, catalogue, rules, values=FULL))
+    assert found["fault_description"] == "样本针撞针了；现在干脆死机了，屏幕上一直报主板通讯故障"
+
+
+def test_an_impact_changed_at_the_readback_keeps_only_the_impact(catalogue, rules) -> None:
+    values = {**FULL, "clinical_impact": "暂时影响不大"}
+    text = "护士长刚过来说了 ICU两个病人的血气急查在等 这个要急"
+    found = commands(text, READBACK, catalogue, rules, values=values)
+    assert found == [("correct", "clinical_impact", "ICU两个病人的血气急查在等，这个要急")]
+    assert rules.impact_of(found[0][2]).urgent
+
+
+@pytest.mark.parametrize(
+    "text", ["别介别介 科里说还是得修 就照刚才说的登记吧", "哎 那还得修 按之前讲的报上去"]
+)
+def test_a_cancel_taken_back_in_other_words_restores(text, catalogue, rules) -> None:
+    assert commands(text, None, catalogue, rules, cancelled=True)[:1] == [("restore", None, None)]
+
+
+def test_a_correction_said_to_another_question_answers_nothing(catalogue, rules) -> None:
+    values = {**FULL, "clinical_impact": None}
+    found = commands(
+        "科室讲错了 不是急诊检验室 设备在住院楼的生化室", "clinical_impact", catalogue, rules, values=values
+    )
+    assert found == [("correct", "department", "生化室")]
