@@ -573,17 +573,17 @@ def _character_said(text: str, state: IntakeState) -> Command | None:
     right, wrong = (str(said or "").translate(CHINESE_DIGITS).upper() for said in match.group(4, 5))
     named = "serial_number" if match.group(1) else "contact_phone" if match.group(2) else None
     candidates = []
-    for field in (named,) if named else ("serial_number", "contact_phone"):
-        value = str(state.values.get(field) or "")
+    for target in (named,) if named else ("serial_number", "contact_phone"):
+        value = str(state.values.get(target) or "")
         index = _index_said(match.group(3), len(value)) if value and value != NOT_GIVEN else None
         if index is not None and value[index] != right and (named or value[index] == wrong):
-            candidates.append((field, value, index))
+            candidates.append((target, value, index))
     if len(candidates) != 1:
         return None
-    field, value, index = candidates[0]
+    target, value, index = candidates[0]
     if wrong and value[index] != wrong:
         return None
-    return Command(Do.CORRECT, field, value[:index] + right + value[index + 1 :])
+    return Command(Do.CORRECT, target, value[:index] + right + value[index + 1 :])
 
 
 _OTHER_FIELD_BEFORE = re.compile(r"医院|科室|地址|故障|设备|型号|序列号|编号")
