@@ -1143,9 +1143,11 @@ def test_cantonese_question_words_are_read(answers: Answers) -> None:
         ("保养一次要多久", "maintenance.duration"),
         ("做个保养得花多长时间", "maintenance.duration"),
         ("年度保养一回要几个钟头", "maintenance.duration"),
+        ("来一次保养大概得多长时间 停机我们好排班", "maintenance.duration"),
         # ... not how often it is done (the policy's interval).
         ("多久保养一次", "maintenance.preventive"),
         ("保养多久做一次", "maintenance.preventive"),
+        ("保养大概多久一回", "maintenance.preventive"),
     ],
 )
 def test_how_long_a_maintenance_takes_is_not_how_often(answers: Answers, message: str, topic: str) -> None:
