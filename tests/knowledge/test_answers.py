@@ -1152,4 +1152,3 @@ def test_cantonese_question_words_are_read(answers: Answers) -> None:
 )
 def test_how_long_a_maintenance_takes_is_not_how_often(answers: Answers, message: str, topic: str) -> None:
     assert answered(answers.reply(message)) == [topic]
-
