@@ -69,3 +69,30 @@ def test_the_terminal_chat_of_make_run_talks_to_the_bot(
     out = capsys.readouterr().out
     assert "已连接" in out and "助手：" in out
     assert "连接机器人失败" not in out
+
+
+class _Stop(Exception):
+    """Raised where `hotline run` would start training: the test stops there."""
+
+
+@pytest.mark.parametrize("trained", [False, True])
+def test_make_run_says_why_it_trains_before_rasa_does(
+    trained: bool, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.app import cli
+    from bot.app.model import model_path
+
+    monkeypatch.setenv("HOTLINE_MODELS_DIR", str(tmp_path))
+    cli.settings.cache_clear()
+    if trained:
+        model_path(tmp_path).touch()
+
+    def train(models_dir, force=False):
+        raise _Stop
+
+    monkeypatch.setattr(cli, "ensure_model", train)
+    monkeypatch.setattr(cli, "_prepare", lambda: None)
+    with pytest.raises(_Stop):
+        main(["run"])
+    cli.settings.cache_clear()
+    assert ("正在训练模型" in capsys.readouterr().out) is not trained

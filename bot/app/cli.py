@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from bot.app.logging import install_masking
-from bot.app.model import ensure_model
+from bot.app.model import ensure_model, model_path
 from bot.app.servers import ServerStartError, running
 from bot.catalogue import current_catalogue
 from bot.config import Settings, settings
@@ -94,6 +94,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     _prepare()
+    if not model_path(settings().models_dir).exists():
+        print(say("terminal_chat.training"), flush=True)  # Rasa's own output follows; say why first
     model = ensure_model(settings().models_dir)
     print(say("terminal_chat.starting"), flush=True)
     config = settings()
