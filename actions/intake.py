@@ -30,6 +30,7 @@ from actions.common import (
 )
 from actions.knowledge import answer_question, answers
 from actions.lookup import offer_again
+from actions.ticket_changes import ActionChangeTicket, came_back_after_repair
 from bot.callbacks import extension_in, with_extension
 from bot.catalogue import current_catalogue
 from bot.clock import utc_now
@@ -48,6 +49,7 @@ from bot.intake import (
     Message,
     city_of,
     extract_fields,
+    find_ticket_number,
     gives_up,
     normalise_phone,
     normalise_serial,
@@ -112,6 +114,10 @@ class ActionStartIntake(Action):
             state = intake_state(tracker)
             found = values_of(_commands(message, IntakeState(None, state.values)))
             return [SlotSet(f, v) for f, v in found.items() if v is not None and not state.values.get(f)]
+        if find_ticket_number(message.text) and came_back_after_repair(tracker, message.text):
+            # 「SR… 上礼拜修的那台 今天又卡试纸条了」: that ticket opens again; no second registration
+            changed = await ActionChangeTicket().run(dispatcher, tracker, domain)
+            return [*changed, FollowupAction("action_listen")]
         if tracker.get_slot("registration_restorable") and any(
             c.do is Do.RESTORE for c in _commands(message, IntakeState(cancelled=True))
         ):

@@ -15,7 +15,7 @@ from actions.common import caller_of_tracker, failed_again, latest_message, prev
 from actions.complaints import complaint_follow_up
 from actions.knowledge import answer_question, answers
 from actions.ratings import rating_follow_up
-from actions.ticket_changes import ActionChangeTicket, ticket_meant
+from actions.ticket_changes import ActionChangeTicket, came_back_after_repair, ticket_meant
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, to_local, utc_now
 from bot.context import (
@@ -74,8 +74,9 @@ class ActionCheckTicket(Action):
         about_complaint = complaint_follow_up(dispatcher, tracker, message.text)
         if about_complaint is not None:
             return about_complaint  # 「什么时候给答复」 right after a complaint
-        if changes_a_ticket(message.text):
-            return await ActionChangeTicket().run(dispatcher, tracker, domain)  # 「SR… 这个工单撤销吧」
+        if changes_a_ticket(message.text) or came_back_after_repair(tracker, message.text):
+            # 「SR… 这个工单撤销吧」; 「SR… 修好了 结果今天又坏了」 opens a repaired ticket again
+            return await ActionChangeTicket().run(dispatcher, tracker, domain)
         if wants_hurry(message.text):
             urged = urge_ticket(dispatcher, tracker)  # 「帮我催一下」
             if urged is not None:

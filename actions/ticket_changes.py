@@ -27,6 +27,8 @@ from bot.ticket_changes import (
     ChangeRefused,
     add_by_caller,
     cancel_by_caller,
+    reopen_by_caller,
+    says_it_came_back,
     wants_addition,
     wants_cancel,
     with_contact,
@@ -62,8 +64,18 @@ class ActionChangeTicket(Action):
             policy = current_policy()
             pager = Pager(policy, current_calendar(), current_catalogue(), session_sms_sender(session))
             adds = wants_addition(message.text) and not wants_cancel(message.text)
+            # 「修好了 又坏了」 about a repaired ticket: open again (on an open one it is a note, as 补充)
+            came_back = (
+                says_it_came_back(message.text)
+                and not wants_cancel(message.text)
+                and TicketStatus(ticket.status) in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+            )
             try:
-                if adds:
+                if came_back:
+                    change = reopen_by_caller(
+                        session, number, message.text, caller=tracker.sender_id, at=at, pager=pager
+                    )
+                elif adds:
                     change = add_by_caller(
                         session,
                         number,
@@ -84,6 +96,20 @@ class ActionChangeTicket(Action):
             SlotSet("last_lookup", Lookup(TICKETS, (change.number,)).to_dict()),
             SlotSet("changed_ticket", change.number if adds else None),
         ]
+
+
+def came_back_after_repair(tracker: Tracker, text: str) -> bool:
+    """「SR… 修好了 结果今天又坏了」: the fault of a repaired ticket of the caller's is back."""
+    if not says_it_came_back(text) or wants_cancel(text):
+        return False
+    with session_scope() as session:
+        number = ticket_meant(session, tracker, text)
+        ticket = find_ticket(session, number) if number else None
+        return (
+            ticket is not None
+            and TicketStatus(ticket.status) in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+            and caller_of_tracker(session, tracker).may_see(ticket)
+        )
 
 
 def add_to_ticket(
@@ -133,6 +159,8 @@ def ticket_meant(session: Session, tracker: Tracker, text: str) -> str | None:
 
 def _change_said(change: Change, words: str) -> str:
     told = say("ticket_told", name=change.told) if change.told else ""
+    if change.reopened:
+        return say("ticket_reopened", number=change.number, words=words.strip(), told=told)
     if change.cancelled:
         return say("ticket_cancelled_by_caller", number=change.number, told=told)
     if wants_cancel(words):

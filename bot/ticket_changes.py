@@ -41,6 +41,13 @@ _URGE = re.compile(
 )
 
 
+# 「修好了 结果今天又坏了」「还是报同样的错」「修了等于没修」: the fault of a repaired ticket is back.
+_CAME_BACK = re.compile(
+    r"又(?:坏|出|报|不行|犯|有问题|开始|不能用|用不了|死机|黑屏|堵|卡|漂|不亮|不转|漏|停|跳|闪|是这个|是那个|一样)|(?:再次|重新)(?:出现|报)|复发|还是(?:报|不行|老样子|一样|那个|没好)"
+    r"|没修好|修了(?:等于|跟|和)?(?:白修|没修)|(?:修|弄)完(?:没|不到)(?:几天|两天|多久|一天)"
+)
+
+
 class ChangeRefused(Refused):
     """The ticket cannot take this change (unknown, or already closed); the message is one Chinese
     sentence."""
@@ -51,6 +58,7 @@ class Change:
     number: str
     cancelled: bool  # False: the caller's words were added as a note (or the cancel came too late to cancel)
     told: str | None  # the engineer's name tier 2's SMS went to, None when nobody could be told
+    reopened: bool = False  # the fault came back: the repaired ticket is open again
 
 
 def wants_cancel(text: str) -> bool:
@@ -66,6 +74,11 @@ def wants_addition(text: str) -> bool:
 def wants_hurry(text: str) -> bool:
     """「帮我催一下」, 「能不能快点」, 「怎么还没人来」: the caller urges a ticket they have."""
     return bool(_URGE.search(text.replace(" ", "")))
+
+
+def says_it_came_back(text: str) -> bool:
+    """「修好了 结果今天又坏了」「还是报同样的错」: the fault of a ticket is back (or never went away)."""
+    return bool(_CAME_BACK.search(text.replace(" ", "")))
 
 
 def changes_a_ticket(text: str) -> bool:
@@ -110,6 +123,26 @@ def cancel_by_caller(
     key = "cancelled" if cancelled else "cancel_too_late"
     told = tell_tier2(session, ticket, say(f"sms.caller_{key}", **_sms_fields(ticket, words)), key, at, pager)
     return Change(ticket.number, cancelled, told)
+
+
+def reopen_by_caller(
+    session: Session, number: str, words: str, *, caller: str, at: datetime, pager: Pager
+) -> Change:
+    """The fault of a repaired ticket is back (「修好了 结果今天又坏了」): a resolved or closed fault ticket
+    is opened again with the caller's words as the reason (bot.ops.lifecycle.reopen: it needs dispatching)
+    and tier 2 is told; on an open one the words are a note, as any addition."""
+    ticket = _open_ticket(session, number)
+    if TicketStatus(ticket.status) in OPEN_STATUSES:
+        return add_by_caller(session, number, words, caller=caller, at=at, pager=pager)
+    if ticket.kind != TicketKind.FAULT.value or TicketStatus(ticket.status) is TicketStatus.CANCELLED:
+        raise ChangeRefused(say("errors.caller_change_closed", number=ticket.number))
+    lifecycle.reopen(
+        session, ticket.number, actor=caller, reason=say("notes.caller_came_back", words=words.strip()), at=at
+    )
+    told = tell_tier2(
+        session, ticket, say("sms.caller_came_back", **_sms_fields(ticket, words)), "reopen", at, pager
+    )
+    return Change(ticket.number, False, told, reopened=True)
 
 
 def add_by_caller(

@@ -18,7 +18,9 @@ from bot.ticket_changes import (
     escalate_overdue,
     note_complaint,
     overdue_promise,
+    reopen_by_caller,
     same_fault,
+    says_it_came_back,
     sounds_impatient,
     wants_addition,
     wants_cancel,
@@ -204,3 +206,43 @@ def test_a_caller_who_says_they_have_been_waiting_sounds_impatient(text: str) ->
 @pytest.mark.parametrize("text", ["工程师什么时候到", "查一下SR202612060001", "我的单子到哪一步了"])
 def test_a_plain_status_question_is_not_impatient(text: str) -> None:
     assert not sounds_impatient(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "back"),
+    [
+        ("上礼拜修的那台 今天一开机又报温度异常了", True),
+        ("工程师走了没两天 还是报同样的错", True),
+        ("修了等于白修 又堵了", True),
+        ("修完没几天就又不行了", True),
+        ("今天一开机又卡试纸条了", True),
+        ("修好了 谢谢你们", False),
+        ("工程师什么时候到", False),
+    ],
+)
+def test_a_fault_back_after_the_repair_is_recognised(text: str, back: bool) -> None:
+    assert says_it_came_back(text) is back
+
+
+def test_a_fault_back_after_the_repair_opens_the_ticket_again_and_tells_tier_2(
+    team: Engine, pager: Pager, sms: FakeSms
+) -> None:
+    number = make_ticket(team, resolved_remotely=True).number
+    words = "上周说修好了 今天又报温度异常 门诊又停了"
+    with session_scope(team) as session:
+        change = reopen_by_caller(session, number, words, caller="c", at=RECEIVED, pager=pager)
+    assert change.reopened and change.number == number
+    with session_scope(team) as session:
+        ticket = find_ticket(session, number)
+        assert ticket is not None and ticket.status == "reopened"
+        assert any("又报温度异常" in (e.note or "") for e in ticket.events)
+    assert "【返修】" in sms.sent[-1][1] and number in sms.sent[-1][1]
+
+
+def test_the_fault_still_there_on_an_open_ticket_is_a_note(team: Engine, pager: Pager) -> None:
+    number = make_ticket(team).number
+    with session_scope(team) as session:
+        change = reopen_by_caller(session, number, "还是报同样的错", caller="c", at=RECEIVED, pager=pager)
+        ticket = find_ticket(session, number)
+        assert not change.reopened and ticket is not None and ticket.status == "new"
+        assert any("还是报同样的错" in (e.note or "") for e in ticket.events)
