@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import CALLER_SLOTS, caller_of_tracker, latest_message, previous_action, shown_device
 from actions.complaints import complaint_follow_up
+from actions.intake import ActionStartIntake
 from actions.knowledge import answer_question
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up, rating_reasons
@@ -40,7 +41,7 @@ from bot.context import (
 )
 from bot.db import session_scope
 from bot.intake import Message, extract_fields, find_ticket_number, normalise_serial, only_agrees
-from bot.intake_commands import IntakeState, read_fields, values_of
+from bot.intake_commands import IntakeState, names_a_faulty_device, read_fields, values_of
 from bot.nlu.closing import agrees_as_arranged, closing_intent
 from bot.policy import current_policy
 from bot.replies import NOT_GIVEN, booking_confirmed, call_back_confirmed, request_made_already
@@ -104,7 +105,12 @@ class ActionFollowUp(Action):
         if about_looked_up and lookup is not None and lookup.kind == TICKETS:
             # 「第二个呢」, 「那这台今天能来人不」, 「工程师的电话给我一个」 about the tickets just looked up
             return await ActionCheckTicket().run(dispatcher, tracker, domain)
-        if message.intent == "nlu_fallback":
+        unclear = message.intent == "nlu_fallback"
+        if unclear and names_a_faulty_device(message.text, current_catalogue()):
+            # 「对 就是那台尿机 还是试纸条卡住」 after a look-up that found nothing: a fault report
+            started = await ActionStartIntake().run(dispatcher, tracker, domain)
+            return [*started, FollowupAction("fault_form")]
+        if unclear:
             # It continues nothing (data/rules/conversation.yml sent it here first): the likeliest meanings.
             return [FollowupAction("action_two_stage_fallback")]
         # 「你好 延吉市布尔哈通医院 检验科 我叫金美玉 电话139…」 before saying what for: kept for what is next

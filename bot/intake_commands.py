@@ -742,6 +742,15 @@ def _punctuated(text: str) -> str:
     return _SPOKEN_DIGITS_END.sub("，", _SPOKEN_CUES.sub("，", paused))
 
 
+def names_a_faulty_device(text: str, catalogue: Catalogue) -> bool:
+    """「对 就是那台尿机 还是试纸条卡住」: a device and a fault of it, asking nothing."""
+    named = catalogue.device_in_text(text) or instrument_said(text)
+    return bool(named and fields.says_a_fault(text) and not _ASKS_SOMETHING.search(text))
+
+
+_ASKS_SOMETHING = re.compile(r"[吗么？?]|怎么|多久|什么|啥|几|要不要|能不能|是不是")
+
+
 def declines_checks(text: str) -> bool:
     """The caller wants no guided check: said with the report, or to a question of the form."""
     return bool(_NO_CHECKS.search(text.replace(" ", "")))

@@ -15,6 +15,7 @@ from bot.intake_commands import (
     Do,
     IntakeState,
     interpret,
+    names_a_faulty_device,
     question_on_leaving,
     read_fields,
     values_of,
@@ -2197,3 +2198,17 @@ def test_a_correction_said_to_another_question_answers_nothing(catalogue, rules)
         "科室讲错了 不是急诊检验室 设备在住院楼的生化室", "clinical_impact", catalogue, rules, values=values
     )
     assert found == [("correct", "department", "生化室")]
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("对 就是那台尿机 还是试纸条卡住", True),
+        ("嗯 急诊那台血球仪 一直报堵孔", True),
+        ("尿机是不是坏了", False),  # asks
+        ("就那台生化仪", False),  # no fault
+        ("好的 谢谢", False),
+    ],
+)
+def test_a_device_and_its_fault_said_outside_a_form_is_a_report(text, fault, catalogue) -> None:
+    assert names_a_faulty_device(text, catalogue) is fault
