@@ -364,6 +364,29 @@ def test_faults_without_a_guide_match_nothing(lib: GuideLibrary, text: str, devi
     assert lib.match(text, device) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "device"),
+    [
+        ("电解质分析仪的进样针弯了", None),
+        ("化学发光仪的底物泵不吸液了", None),
+        ("免疫室", "immunoassay_analyser"),
+        ("电解质仪跳闸了", None),
+    ],
+)
+def test_what_the_new_guides_require_keeps_other_faults_out(
+    lib: GuideLibrary, text: str, device: str | None
+) -> None:
+    """Found after set D was measured (conversation scripts, a department said as an answer), so not in the
+    table: a bent needle, a pump, a department's name, a power trip are not aspiration, temperature or
+    calibration faults."""
+    found = lib.match(text, device)
+    assert found is None or found.guide.id not in {
+        "electrolyte.no_sample",
+        "electrolyte.calibration",
+        "immunoassay.temperature_alarm",
+    }
+
+
 def test_danger_words_are_never_guided_but_a_flame_that_will_not_light_is(lib: GuideLibrary) -> None:
     assert lib.match("开机的时候冒烟了", None) is None
     assert lib.match("插头那里有火花，点不着火", "atomic_absorption") is None
