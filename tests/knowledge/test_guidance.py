@@ -158,6 +158,40 @@ COVERED: dict[str, list[tuple[str, str | None]]] = {
         ("今天的质控又出控了", "electrolyte_analyser"),
         ("高值质控失控", "chemistry_analyser"),
     ],
+    # Set D: the electrolyte, urine and immunoassay guides, in other words than their symptoms;
+    # 「电极斜率不够」 and 「尿机试纸条卡住了」 were faults no guide covered before these guides.
+    "electrolyte.no_sample": [
+        ("电解质仪老提示没吸到样本", "electrolyte_analyser"),
+        ("电解质分析仪吸不进样", None),
+        ("测电解质的时候报样本检测不到", "electrolyte_analyser"),
+        ("样品吸进去一半就报气泡", "electrolyte_analyser"),
+        ("电解质仪吸样报警，样本明明够", "electrolyte_analyser"),
+        ("电解质测不了，说没有样品", "electrolyte_analyser"),
+    ],
+    "electrolyte.calibration": [
+        ("电解质仪定标一直通不过", "electrolyte_analyser"),
+        ("钾的斜率太低了", "electrolyte_analyser"),
+        ("钠电极读数一直在飘", "electrolyte_analyser"),
+        ("电解质分析仪校准失败", None),
+        ("氯离子电极斜率偏低，定标不合格", "electrolyte_analyser"),
+        ("电极老漂，测出来不稳", "electrolyte_analyser"),
+    ],
+    "urine.strip_jam": [
+        ("尿机试纸条卡住了", "urine_analyser"),
+        ("尿常规的试纸走到一半不动了", "urine_analyser"),
+        ("尿液分析仪的试条送不进去", None),
+        ("试纸条老是卡在传送槽里", "urine_analyser"),
+        ("试纸条进去就卡住，报卡条", "urine_analyser"),
+        ("尿液仪的试纸条推不过去", "urine_analyser"),
+    ],
+    "immunoassay.temperature_alarm": [
+        ("发光仪底物温度超出范围", "immunoassay_analyser"),
+        ("化学发光仪孵育盘温度报警", None),
+        ("免疫分析仪温育温度不够", "immunoassay_analyser"),
+        ("底物液的温度一直报高", "immunoassay_analyser"),
+        ("发光仪提示温度超限，做不了样本", "immunoassay_analyser"),
+        ("孵育温度达不到设定值", "immunoassay_analyser"),
+    ],
 }
 # Faults no guide is for, questions that are no fault, dangers, and faults of another device type.
 UNCOVERED: list[tuple[str, str | None]] = [
@@ -182,7 +216,6 @@ UNCOVERED: list[tuple[str, str | None]] = [
     ("石墨炉升温不正常", "atomic_absorption"),
     ("氩气压力不够", "atomic_absorption"),
     ("电极坏了", "electrolyte_analyser"),
-    ("尿机试纸条卡住了", "urine_analyser"),
     ("帮我写首诗", None),
     ("今天天气怎么样", None),
     ("设备坏了", None),
@@ -197,7 +230,6 @@ UNCOVERED: list[tuple[str, str | None]] = [
     ("条码枪扫不了码", "hematology_analyser"),
     ("仪器噪音很响", None),
     ("机器震动得厉害", None),
-    ("电极斜率不够", "electrolyte_analyser"),
     ("石墨管烧坏了", "atomic_absorption"),
     ("设备需要移机", None),
     ("我想续保", None),
@@ -218,6 +250,14 @@ UNCOVERED: list[tuple[str, str | None]] = [
     ("门锁打不开", None),
     ("什么时候来保养", None),
     ("仪器闻到焦糊味", None),
+    # set D: faults of the electrolyte, urine and immunoassay analysers their guides are not for
+    ("尿机的进样架推不动", "urine_analyser"),
+    ("电解质仪废液瓶满了", "electrolyte_analyser"),
+    ("尿沉渣的显微镜图像模糊", "urine_analyser"),
+    ("发光仪清洗液桶漏了", "immunoassay_analyser"),
+    ("电极裂了一道缝", "electrolyte_analyser"),
+    ("发光仪的反应杯卡住了", "immunoassay_analyser"),
+    ("尿机条码扫不上", "urine_analyser"),
 ]
 
 # Faults a guide is for that rank it first but score below the threshold (long, with words no symptom has):
@@ -268,6 +308,9 @@ def test_the_guides_the_hotline_needs(lib: GuideLibrary) -> None:
         assert guide_id in devices
     assert devices["chemistry.needle_blocked"] == {"chemistry_analyser", "immunoassay_analyser"}
     assert devices["aas.flame_ignition"] == {"atomic_absorption"}
+    assert devices["electrolyte.no_sample"] == devices["electrolyte.calibration"] == {"electrolyte_analyser"}
+    assert devices["urine.strip_jam"] == {"urine_analyser"}
+    assert devices["immunoassay.temperature_alarm"] == {"immunoassay_analyser"}
     assert devices["any.no_power"] == devices["any.software_crash"] == devices["any.printer"] == set()
 
 
@@ -319,6 +362,29 @@ def test_weak_descriptions_never_get_a_wrong_guide(
 @pytest.mark.parametrize(("text", "device"), UNCOVERED)
 def test_faults_without_a_guide_match_nothing(lib: GuideLibrary, text: str, device: str | None) -> None:
     assert lib.match(text, device) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "device"),
+    [
+        ("电解质分析仪的进样针弯了", None),
+        ("化学发光仪的底物泵不吸液了", None),
+        ("免疫室", "immunoassay_analyser"),
+        ("电解质仪跳闸了", None),
+    ],
+)
+def test_what_the_new_guides_require_keeps_other_faults_out(
+    lib: GuideLibrary, text: str, device: str | None
+) -> None:
+    """Found after set D was measured (conversation scripts, a department said as an answer), so not in the
+    table: a bent needle, a pump, a department's name, a power trip are not aspiration, temperature or
+    calibration faults."""
+    found = lib.match(text, device)
+    assert found is None or found.guide.id not in {
+        "electrolyte.no_sample",
+        "electrolyte.calibration",
+        "immunoassay.temperature_alarm",
+    }
 
 
 def test_danger_words_are_never_guided_but_a_flame_that_will_not_light_is(lib: GuideLibrary) -> None:

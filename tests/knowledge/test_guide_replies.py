@@ -32,6 +32,7 @@ def lib() -> GuideLibrary:
     [
         ("屋里其他电器都有电", Outcome.NO),
         ("线都插紧了", Outcome.NO),
+        ("冲洗液定标液都有", Outcome.NO),
         ("都开了，还是黑屏", Outcome.NO),
         ("插好了 还是不中", Outcome.NO),
         ("灯亮了，好了", Outcome.YES),
