@@ -496,6 +496,10 @@ DECLINES_CHECKS = (
     r"|(?:远程|排查)(?:那个|那些)?(?:就|也)?(?:算了|免了|拉倒)"  # 「远程就算了，派个师傅来」
     r"|(?:远程|排查)[^，,。；;\s]{0,8}?(?:就)?(?:别|不|甭)(?:整|搞|弄|试)了?"  # 「远程整不明白就别整了」
     r"|不敢再(?:弄|动|试)|别(?:试|弄)了|直接(?:派(?:个|一个)?(?:人|工程师)|来人|上门|派)(?:吧|来|过来)?"
+    # an English form's 「Remote guidance not needed, send someone please.」
+    # (also with its spaces taken out)
+    r"|(?i:(?:remote|guidance|troubleshooting)[a-z ]{0,20}?not ?needed|no ?remote"
+    r"|send ?(?:someone|an ?engineer|a ?technician))"
 )
 # 「先教我怎么排堵」「你先带我查一下」: the caller asks to be walked through a check.
 # Also asked for remote help: 「能不能远程帮我看下」「可以先远程教下点搞吗」「能不能先电话里教我弄一下」.

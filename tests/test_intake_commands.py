@@ -14,6 +14,7 @@ from bot.intake_commands import (
     READBACK,
     Do,
     IntakeState,
+    declines_checks,
     interpret,
     names_a_faulty_device,
     question_on_leaving,
@@ -2212,3 +2213,10 @@ def test_a_correction_said_to_another_question_answers_nothing(catalogue, rules)
 )
 def test_a_device_and_its_fault_said_outside_a_form_is_a_report(text, fault, catalogue) -> None:
     assert names_a_faulty_device(text, catalogue) is fault
+
+
+@pytest.mark.parametrize(
+    "text", ["Remote guidance not needed, send someone please.", "no remote, send an engineer"]
+)
+def test_an_english_form_declining_the_check_declines_it(text) -> None:
+    assert declines_checks(text)
