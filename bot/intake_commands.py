@@ -989,6 +989,8 @@ def _read_report(
     if starting or _may_fill(state, "contact_person"):
         # 「行 我叫郗文涛 电话…」 to any question: who they say they are (a name without its cue only in the
         # opening report)
+        elif fields.bare_name(part):
+            _put(found, Command(Do.SET, "contact_person", part))  # 「…/检验科/覃春燕/177…」: the contact
         report = starting or len(found) >= _A_REPORT_AGAIN
         person = fields.person_in(text) or (_name_before_phone(text) if report else None)
         tagged = found.get("contact_person")
@@ -1062,7 +1064,7 @@ def _new_alarm(text: str, known: str, intent: str | None) -> bool:
 # Also stuck to the department before it: 「…凤凰医院检验科马秀英 电话13895087431」.
 _NAME_BEFORE_PHONE = re.compile(
     rf"(?:^|[，,；;。\s]|(?<=[科室]))({fields.DOTTED_NAME}|[\u4e00-\u9fff]{{2,4}})[，,\s]*(?:电话|手机|联系电话)?(?:是|号码?是?)?[：:\s]*"
-    r"(?=1[3-9]\d{9}|0\d{2,3}-?\d{7,8})"
+    r"(?=1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}-?\d{7,8})"  # also spaced: 「177 7712 6093」
 )
 
 

@@ -2119,3 +2119,20 @@ def test_a_four_character_name_after_its_surname_is_the_contact(catalogue, rules
     text = "不用排查 直接派人吧 我姓扎 扎西顿珠 电话幺三九 七幺二三 四五六八"
     found = dict((f, v) for _, f, v in commands(text, "site_address", catalogue, rules, values=values))
     assert found["contact_person"] == "扎西顿珠" and found["contact_phone"] == "13971234568"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "钦州市钦南区海湾医院/检验科/韦秀兰/138 7771 2045/血球仪 HX-H30/吸样针吸不上/急查的也在等",
+            "韦秀兰",
+        ),
+        ("大理市洱海医院\n检验科\n杨丽华\n生化仪 KR-800 比色灯不亮\n急诊生化停了", "杨丽华"),
+    ],
+)
+def test_a_bare_part_that_is_a_name_is_the_contact_not_the_fault(text, name, catalogue, rules) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["contact_person"] == name
+    assert name not in values["fault_description"]
+
