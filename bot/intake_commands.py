@@ -876,8 +876,13 @@ def _impact_in_passing(text: str, state: IntakeState, found: dict[str, Command],
     known = rules.impact_of(current) if current not in (None, "", NOT_GIVEN) else None
     value = _impact_said(text, [str(c.value) for c in found.values() if c.value], rules)
     said_impact = rules.impact_of(value)
-    if current not in (None, "", NOT_GIVEN) and (
-        said_impact is None or known is None or said_impact.urgent == known.urgent
+    # the category's label was the bot's reading of the report (「铅测不了」 → 「设备停机…」): the caller's
+    # own words of what waits (「娃娃的血铅样本压了十几个」) say more
+    bots_words = any(current == impact.label for impact in rules.impacts)
+    if (
+        current not in (None, "", NOT_GIVEN)
+        and not bots_words
+        and (said_impact is None or known is None or said_impact.urgent == known.urgent)
     ):
         return
     if value:
@@ -909,7 +914,10 @@ def _impact_clauses(text: str, given: list[str], rules: TriageRules) -> list[str
 
 
 # 「急诊凝血都测不了」「门诊的生化全停了」: what the clinic cannot do, said with a fault word, is the impact.
-_CLINIC_FIRST = re.compile(r"(?:门诊|急诊|病房|住院部?|手术室?|ICU|儿科|体检)(?!科|室|楼|检验)")
+# Also after the day (「明早的术前凝血出不来」: tests an operation waits for).
+_CLINIC_FIRST = re.compile(
+    r"(?:(?:今天|今早|明天|明早|上午|下午|晚上|今晚)的?)?(?:门诊|急诊|病房|住院部?|手术室?|术前|ICU|儿科|体检)(?!科|室|楼|检验)"
+)
 
 
 def _leave_out_of_fault(found: dict[str, Command], said: list[str], catalogue: Catalogue) -> None:
@@ -981,6 +989,8 @@ def _read_report(
         )
         if target:
             _put(found, Command(Do.SET, target, part))
+        elif fields.bare_name(part):
+            _put(found, Command(Do.SET, "contact_person", part))  # 「…/检验科/覃春燕/177…」: the contact
     # 「…医院检验科」 to any question: the department comes with the hospital
     if (starting or state.requested == "hospital" or "hospital" in found) and _may_fill(state, "department"):
         department = fields.department_in(text)
@@ -989,8 +999,6 @@ def _read_report(
     if starting or _may_fill(state, "contact_person"):
         # 「行 我叫郗文涛 电话…」 to any question: who they say they are (a name without its cue only in the
         # opening report)
-        elif fields.bare_name(part):
-            _put(found, Command(Do.SET, "contact_person", part))  # 「…/检验科/覃春燕/177…」: the contact
         report = starting or len(found) >= _A_REPORT_AGAIN
         person = fields.person_in(text) or (_name_before_phone(text) if report else None)
         tagged = found.get("contact_person")

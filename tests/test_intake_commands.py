@@ -2136,3 +2136,9 @@ def test_a_bare_part_that_is_a_name_is_the_contact_not_the_fault(text, name, cat
     assert values["contact_person"] == name
     assert name not in values["fault_description"]
 
+
+def test_the_callers_own_words_of_the_impact_replace_the_bots_reading(catalogue, rules) -> None:
+    values = {**FULL, "clinical_impact": "设备停机，临床工作中断", "site_address": None}
+    text = "地址大理市下关镇建设路9号 门诊的血常规压了二十多个"
+    found = dict((f, v) for _, f, v in commands(text, "site_address", catalogue, rules, values=values))
+    assert found["clinical_impact"] == "门诊的血常规压了二十多个"
