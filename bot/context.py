@@ -44,6 +44,22 @@ def asks_about_visit(text: str) -> bool:
     return bool(_VISIT.search(text.replace(" ", "")))
 
 
+# 「…HX22090815那台前面报过修 现在啥情况了」: a repair reported before, its state asked (the classifier,
+# torn by the hospital and department said first, could not choose between a look-up and a report).
+_REPORTED_BEFORE = re.compile(
+    r"报(?:过|了|的)修|报修(?:过|了)|修过|报过|(?:之前|前面|上次|上周|前几天|昨天)(?:报|登记)"
+)
+_ITS_STATE = re.compile(
+    r"(?:啥|什么|咋样|怎样|怎么样|怎么)(?:情况|样|回事|进展)?了?|进度|进展|到哪(?:一步|了)?|修好了?(?:没|吗|么)|有(?:没有)?消息"
+)
+
+
+def asks_state_of_reported(text: str) -> bool:
+    """「…那台前面报过修 现在啥情况了」: the state of a repair reported before, asked with its serial."""
+    said = text.replace(" ", "")
+    return bool(normalise_serial(text) and _REPORTED_BEFORE.search(said) and _ITS_STATE.search(said))
+
+
 # 「单号多少」「单号再发我一下」「编号是几」: the number of the ticket just made, not the caller's tickets.
 _ITS_NUMBER = re.compile(r"单号|编号|单子号|号码是")
 
