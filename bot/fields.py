@@ -361,9 +361,8 @@ def bare_name(part: str) -> str | None:
     elif _TIBETAN_NAME.match(part):
         fits = len(part) == 4
     else:
-        fits = (
-            len(part) == 3 and part[0] in _SURNAMES
-        )  # two characters are as often a word (「周末」「方便」)
+        # two characters are as often a word (「周末」「方便」)
+        fits = len(part) == 3 and part[0] in _SURNAMES
     if not fits or not re.fullmatch(f"[{HAN}]+", part):
         return None
     if not double and not _TIBETAN_NAME.match(part) and not set(part[1:]) <= _GIVEN_NAME_CHARACTERS:
