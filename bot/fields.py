@@ -348,10 +348,11 @@ _GIVEN_NAME_CHARACTERS = set(
 )
 
 
-def bare_name(part: str) -> str | None:
+def bare_name(part: str, after_department: bool = False) -> str | None:
     """A part of a report that is a person's name and nothing else (「郝晓燕」「覃春燕」「阿依古丽·买买提」),
-    said with no cue on a line or between slashes of its own; None for anything that may be a word (a
-    two-character name is read by the phone said right after it)."""
+    said with no cue on a line or between slashes of its own; None for anything that may be a word. A
+    two-character name only right after the department (「…/检验科/韦敏/…」), else it is read by the phone
+    said right after it."""
     part = part.strip()
     if re.fullmatch(DOTTED_NAME, part):
         return person(part)
@@ -362,14 +363,25 @@ def bare_name(part: str) -> str | None:
         fits = len(part) == 4
     else:
         # two characters are as often a word (「周末」「方便」)
-        fits = len(part) == 3 and part[0] in _SURNAMES
+        fits = (len(part) == 3 or (len(part) == 2 and after_department)) and part[0] in _SURNAMES
     if not fits or not re.fullmatch(f"[{HAN}]+", part):
         return None
     if not double and not _TIBETAN_NAME.match(part) and not set(part[1:]) <= _GIVEN_NAME_CHARACTERS:
         return None
-    if says_a_fault(part) or department(part) or _NOT_A_NAME.search(part):
+    if (
+        says_a_fault(part)
+        or department(part)
+        or _NOT_A_NAME.search(part)
+        or _WORD_LIKE_A_NAME.fullmatch(part)
+    ):
         return None
     return person(part)
+
+
+# Words of two characters made of a surname and a name's character: 「明天」「安全」「正常」.
+_WORD_LIKE_A_NAME = re.compile(
+    r"明天|明早|今天|后天|安全|平安|正常|全部|马上|和平|高明|文明|明白|成功|安静|全国|文字|时间|平时"
+)
 
 
 def _name_among_spellings(text: str) -> str | None:
@@ -607,11 +619,21 @@ ASIDES = {
         rf"|(?:咋|怎么|怎样|如何|么样|咋个|啷个|点样)(?:办|弄|处理|搞|整)(?:{_PARTICLES}|呢|才好)*$"
     ),
     # 「你们莫问那么多了」「别问了 直接来」「问来问去的」: the caller tired of questions (nowhere)
+    # 「老问这些干啥」「填这么多干嘛」
     "questioning": (
-        r"(?:别|莫|不要|甭|嫑|少|不用|唔好)(?:再)?问|问(?:那么|这么|恁么|辣么)多|问来问去|问个没完"
+        r"(?:别|莫|不要|甭|嫑|少|不用|唔好)(?:再)?问(?!题)|问(?:那么|这么|恁么|辣么)多|问来问去|问个没完"
+        r"|(?:问|填)(?:这些|那些|这么多|那么多)(?:干啥|干嘛|做啥|做什么|有啥用)?$|(?:老|总|一直)(?:是)?问(?!题)"
     ),
-    # 「我姓龙」「免贵姓覃」「我叫龙宗贵」: who is calling (the contact person, read apart)
-    "who": rf"^(?:我|俺|额|阿拉|我们)?(?:免贵)?(?:姓|叫)[{HAN}]{{1,4}}$",
+    # 「我姓龙」「免贵姓覃」「我叫龙宗贵」「我是小王」: who is calling (the contact person, read apart)
+    "who": (
+        rf"^(?:我|俺|额|阿拉|我们)?(?:免贵)?(?:姓|叫)[{HAN}]{{1,4}}$"
+        rf"|^(?:我|俺|额)是(?:小|老)[{HAN}](?:{_PARTICLES})*$"
+    ),
+    # 「谢谢啊」「拜托拜托」「求求你们了」「麻烦你们快点」: a courtesy or a plea (nowhere)
+    "courtesy": (
+        r"^(?:谢谢|多谢|感谢|拜托|求求|麻烦)"
+        rf"(?:你|您|你们|您们|大家|谢谢|拜托|求求|快点|赶紧|尽快|一下|{_PARTICLES})*$"
+    ),
     # 「明天来人看就行」「下周出结果也行」「周三过来都可以」: when to come (nowhere; the call-back settles it)
     "when_to_come": (
         rf"^(?:工程师|师傅|你们|人)?(?:{_WHEN})(?:再|派人|来人|来|过来|上门|看|看看|修|出结果|出报告|做|弄|处理|人|的时候|{_PARTICLES})*"
@@ -628,7 +650,8 @@ ASIDES = {
         r"^(?:贼|真|太|好|老|可|特别|非常|很|挺|简直|把人)?(?:闹心|烦人|烦死了?|愁人|愁死了?|头疼|头大|上火|窝火"
         rf"|郁闷|崩溃|要命|急人|恼火)(?:{_PARTICLES})*$"
         # 「哎妈呀」「我的天」「真是服了」: an exclamation
-        rf"|^(?:哎呀?妈呀|我的(?:天|妈)|天哪|天呐|老天爷?|真是服了|服了|完了完了|要死了?|晕死了?|倒霉|晦气)(?:{_PARTICLES})*$"
+        r"|^(?:哎呀?妈呀|我的(?:天|妈)|天哪|天呐|老天爷?|真是服了|服了|完了完了|要死了?|晕死了?|倒霉|晦气|真是的"
+        rf"|烦得很|哎[哟呦]喂?|哎呀呀?|唉呀|我去)(?:{_PARTICLES})*$"
     ),
     # 「现在半夜两点多」「这么晚了」「凌晨三点」: the time of the call (nowhere)
     "time_of_call": (

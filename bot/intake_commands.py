@@ -970,11 +970,15 @@ def _read_report(
             value = fields.VALIDATORS[target](match.group(2))
             if value:
                 _put(found, Command(Do.SET, target, value))
-    for part in re.split(r"[，,；;。\n]+", text) if labelled >= 3 or starting else ():
+    parts = (
+        [fields.strip_around(p) for p in re.split(r"[，,；;。\n]+", text)]
+        if labelled >= 3 or starting
+        else []
+    )
+    for index, part in enumerate(parts):
         # An unlabelled part of a report that is a whole department, hospital or street address (「…第四医院，
         # 急诊检验科，联系人 …」, 「…报个修，发光仪MS-600，…，免疫科，我叫…」, 「…，库尔勒市人民东路77号急诊楼
         # 二楼，…」).
-        part = fields.strip_around(part)
         if not part or _SEGMENT.match(part) or re.search("[：:]", part) or fields.says_a_fault(part):
             continue  # 「一直报光路自检失败」「开机报光路暗电流过高」 are the fault, not a street
         target = next(
@@ -989,7 +993,9 @@ def _read_report(
         )
         if target:
             _put(found, Command(Do.SET, target, part))
-        elif fields.bare_name(part):
+        elif fields.bare_name(
+            part, after_department=index > 0 and fields.department(parts[index - 1]) is not None
+        ):
             _put(found, Command(Do.SET, "contact_person", part))  # 「…/检验科/覃春燕/177…」: the contact
     # 「…医院检验科」 to any question: the department comes with the hospital
     if (starting or state.requested == "hospital" or "hospital" in found) and _may_fill(state, "department"):

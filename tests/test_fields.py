@@ -488,6 +488,13 @@ def test_courtesies_requests_and_the_shift_are_no_part_of_the_fault(text: str, w
         ("酶标仪读数全是零；免贵姓蒙", "酶标仪读数全是零"),
         ("哎呀妈呀 发光仪试剂针撞弯了", "发光仪试剂针撞弯了"),
         ("血凝仪一直报光路异常 问来问去的", "血凝仪一直报光路异常"),
+        # thanks and pleas, who is speaking, and questions of the questions
+        ("尿机试纸条老卡 拜托你们快点", "尿机试纸条老卡"),
+        ("哎哟喂 电解质仪钠电极漂了 谢谢啊", "电解质仪钠电极漂了"),
+        ("生化仪比色灯不亮 我是小韦", "生化仪比色灯不亮"),
+        ("血球仪计数偏低 填这么多干嘛", "血球仪计数偏低"),
+        # 问题 is no question of the caller's
+        ("一直问题不断 老是卡", "一直问题不断 老是卡"),
     ],
 )
 def test_asides_exclamations_and_names_are_no_part_of_the_fault(text: str, wanted: str) -> None:
@@ -517,3 +524,9 @@ def test_asides_exclamations_and_names_are_no_part_of_the_fault(text: str, wante
 )
 def test_a_bare_part_of_a_report_is_a_name_only_when_it_reads_as_one(part: str, wanted: str | None) -> None:
     assert fields.bare_name(part) == wanted
+
+
+def test_a_two_character_bare_name_only_right_after_the_department() -> None:
+    assert fields.bare_name("韦敏") is None
+    assert fields.bare_name("韦敏", after_department=True) == "韦敏"
+    assert fields.bare_name("明天", after_department=True) is None

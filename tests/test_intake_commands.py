@@ -2129,6 +2129,7 @@ def test_a_four_character_name_after_its_surname_is_the_contact(catalogue, rules
             "韦秀兰",
         ),
         ("大理市洱海医院\n检验科\n杨丽华\n生化仪 KR-800 比色灯不亮\n急诊生化停了", "杨丽华"),
+        ("梧州市万秀区西江医院/免疫室/莫琳/发光仪 MS-600/试剂针撞了", "莫琳"),
     ],
 )
 def test_a_bare_part_that_is_a_name_is_the_contact_not_the_fault(text, name, catalogue, rules) -> None:
