@@ -223,6 +223,9 @@ def test_what_follows_a_booking(text: str, question: bool, another: bool) -> Non
         ("洛阳市明德医院理化检验室 AA21110387 上周报过修 现在什么情况", True),
         ("南阳市康宁医院免疫室的KI24050311前几天报的修 修到哪一步了", True),
         ("KI24050311报修过 修好了没", True),
+        ("淅川县中医院检验科的HH24031108 修到哪一步了", True),
+        ("商丘市博爱医院临检室 BC25010266 上回登记的 有人跟进没", True),
+        ("UA23030177 一直报错 维修进度慢", False),
         # a new fault, a question of the warranty, a state asked without a serial
         ("KI24050311 发光值偏低 要报修", False),
         ("KI24050311还在保修期吗", False),
