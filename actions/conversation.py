@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, SlotSet, UserUtteranceReverted, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -11,6 +11,7 @@ from actions.common import latest_message, previous_action
 from actions.lookup import offer_declined
 from actions.ratings import rating_follow_up
 from actions.requests import booking_follow_up, call_back_follow_up
+from bot.context import asks_state_of_reported
 from bot.db import session_scope
 from bot.knowledge.questions import record_feedback
 from bot.nlu.closing import closing_intent
@@ -86,6 +87,10 @@ class ActionDefaultAskAffirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if asks_state_of_reported(text):
+            # No doubt to put to the caller: the message is a look-up, as a click on that choice would say
+            return _clarified(tracker, "check_ticket")
         names = labels("intent_labels")
         ranking = tracker.latest_message.get("intent_ranking") or []
         offered = [r["name"] for r in ranking if r.get("name") in names and r["name"] not in NOT_OFFERED][
@@ -95,3 +100,17 @@ class ActionDefaultAskAffirmation(Action):
         buttons.append({"title": say("ask_affirmation_none"), "payload": "/deny"})
         dispatcher.utter_message(text=say("ask_affirmation"), buttons=buttons)
         return []
+
+
+def _clarified(tracker: Tracker, intent: str) -> list[EventType]:
+    """The caller's message again, as that intent (what Rasa's two-stage fallback does with a choice made):
+    the fallback's turn is taken back and the request answered."""
+    latest = dict(tracker.latest_message)
+    parse_data = {**latest, "intent": {"name": intent, "confidence": 1.0}}
+    return [
+        UserUtteranceReverted(),
+        ActionExecuted("action_listen"),
+        UserUttered(
+            latest.get("text"), parse_data=parse_data, input_channel=tracker.get_latest_input_channel()
+        ),
+    ]

@@ -54,6 +54,7 @@ from bot.intake import (
     normalise_phone,
     normalise_serial,
     only_agrees,
+    phone_said_in_words,
     says_unknown,
     serials_in,
     symptom_text,
@@ -493,19 +494,21 @@ class ValidateFaultForm(FormValidationAction):
             events = await super().run(dispatcher, tracker, domain)
             counts = failed_again(tracker, "guide_accepted")
             if gives_up(counts["guide_accepted"]):
-                dispatcher.utter_message(text=_noted(commands, given) + say("guide_declined"))
+                dispatcher.utter_message(text=_noted(commands, given, message.text) + say("guide_declined"))
                 return [
                     *events,
                     SlotSet("guide_accepted", False),
                     SlotSet("guide_step_answer", GUIDE_DONE),
                     SlotSet("failed_attempts", counts),
                 ]
-            dispatcher.utter_message(text=say("guide_offer_noted", noted=_noted(commands, given)))
+            dispatcher.utter_message(
+                text=say("guide_offer_noted", noted=_noted(commands, given, message.text))
+            )
             return [*events, SlotSet("intake_paused", True), SlotSet("failed_attempts", counts)]
         if requested in FIELDS and given and only_fields and requested not in values_of(commands):
             # Details other than the one asked: said to be kept before the question comes again (twice: then
             # a field the engineer can learn on the phone is left open).
-            noted = _noted(commands, given)
+            noted = _noted(commands, given, message.text)
             if noted:
                 dispatcher.utter_message(text=noted)
             if requested in (*_MAY_STAY_EMPTY, "device"):
@@ -640,7 +643,11 @@ class ValidateFaultForm(FormValidationAction):
             return {"contact_phone": None}
         phones = [_dialled(part) for part in str(value).split("、")]
         if phones and all(phones):
-            return {"contact_phone": "、".join(p for p in phones if p)}
+            taken = "、".join(p for p in phones if p)
+            said = latest_message(tracker).text
+            if tracker.get_slot("requested_slot") == "contact_phone" and phone_said_in_words(said, taken):
+                dispatcher.utter_message(text=say("phone_read_back", phone=taken))
+            return {"contact_phone": taken}
         counts = failed_again(tracker, "contact_phone")
         if gives_up(counts["contact_phone"]):
             # The caller is in a hurry: keep their own number (SMS, voice) or their words, capped, which the
@@ -694,10 +701,20 @@ class ValidateFaultForm(FormValidationAction):
         return {"hospital": value, "site_city": city, "intake_flags": self._flag(tracker, checked), **stale}
 
 
-def _noted(commands: list[Command], fields: list[str]) -> str:
+def _noted(commands: list[Command], fields: list[str], said: str = "") -> str:
     """「医院、电话已记下。」 for details given to another question (the serial says so itself); a correction
-    with its new value (「科室已改为输血科。」), so that the caller hears it was understood."""
+    with its new value (「科室已改为输血科。」), a phone told in words with its digits, so that the caller
+    hears it was understood."""
     corrected = {c.field: c.value for c in commands if c.do is Do.CORRECT and c.field in fields and c.value}
+    phone = next((str(c.value) for c in commands if c.field == "contact_phone" and c.value), None)
+    if (
+        "contact_phone" in fields
+        and "contact_phone" not in corrected
+        and phone
+        and phone_said_in_words(said, phone)
+    ):
+        fields = [f for f in fields if f != "contact_phone"]
+        return _noted(commands, fields) + say("phone_read_back", phone=phone)
     changes = "".join(
         say("noted_changed", label=label, value=corrected[field])
         for field, label in FIELD_LABELS.items()

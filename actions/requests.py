@@ -34,6 +34,7 @@ from bot.context import (
     Lookup,
     asks_about_booking,
     asks_about_engineer,
+    asks_state_of_reported,
     books_again,
     ordinal_in,
     other_device_asked,
@@ -97,6 +98,9 @@ class ActionFollowUp(Action):
             assert lookup is not None
             follow = Lookup(lookup.kind, serials=(*lookup.serials, serial))
             return [SlotSet("last_lookup", follow.to_dict()), *told]
+        if asks_state_of_reported(message.text):
+            # 「…BC25010266那台上礼拜报了修 现在咋样了」: its state asked, nothing new to add to it
+            return await ActionCheckTicket().run(dispatcher, tracker, domain)
         if repeat_report(dispatcher, tracker, message):
             return []
         if changes_a_ticket(message.text):

@@ -44,6 +44,35 @@ def asks_about_visit(text: str) -> bool:
     return bool(_VISIT.search(text.replace(" ", "")))
 
 
+# 「…HX22090815那台前面报过修 现在啥情况了」: a repair reported before, its state asked (the classifier,
+# torn by the hospital and department said first, could not choose between a look-up and a report).
+_REPORTED_BEFORE = re.compile(
+    r"报(?:过|了|的)修|报修(?:过|了)|修过|报过"
+    r"|(?:之前|前面|上次|上回|上周|上礼拜|上个?星期|前几天|前天|昨天)(?:报|登记)"
+)
+_ITS_STATE = re.compile(
+    r"(?:啥|什么|咋样|怎样|怎么样|怎么)(?:情况|样|回事|进展)?了?|修好了?(?:没|吗|么)|有(?:没有)?消息"
+    r"|跟进|(?:啥|什么)时候(?:能)?(?:来|到)|几时(?:来|到)"
+)
+# Words of a repair's progress: a look-up with the serial (「…那台的维修进度」「修到哪一步了」).
+_PROGRESS = re.compile(r"进度|进展|到哪一步|(?:修|处理|弄|搞)到哪")
+
+
+def asks_state_of_reported(text: str) -> bool:
+    """「…那台前面报过修 现在啥情况了」「…HH24031108 修到哪一步了」: the state of a repair reported before,
+    asked with its serial (not a new fault told with it)."""
+    said = text.replace(" ", "")
+    if not normalise_serial(text):
+        return False
+    if _REPORTED_BEFORE.search(said) and _ITS_STATE.search(said):
+        return True
+    return bool(_PROGRESS.search(said)) and not _FAULT_TOLD.search(said)
+
+
+# A fault told with the serial makes it a report (or a repeat report), not a look-up.
+_FAULT_TOLD = re.compile(r"报错|报警|故障|坏了|堵|漏|不亮|黑屏|死机|开不了机|偏高|偏低|失控")
+
+
 # 「单号多少」「单号再发我一下」「编号是几」: the number of the ticket just made, not the caller's tickets.
 _ITS_NUMBER = re.compile(r"单号|编号|单子号|号码是")
 

@@ -312,6 +312,78 @@ def person(text: str) -> str | None:
     return name
 
 
+# Surnames, for a name said on a line or between slashes of its own with no cue (「…/检验科/覃春燕/177…」):
+# the common Han surnames, those frequent in the south-west and among the Zhuang, Bai, Yi and Miao (覃, 韦,
+# 蒙, 农, 莫, 岑, 龙, 杨, 段, 普, 者), and the two-character ones.
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施"
+    "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮纪梅童凌毕单季裴霍涂成苗谷盛"
+    "曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏"
+    "席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐"
+    "冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平"
+    "计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈"
+    "湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由者"
+)
+_DOUBLE_SURNAMES = re.compile(
+    r"^(?:欧阳|司马|上官|诸葛|皇甫|尉迟|公孙|慕容|长孙|宇文|令狐|东方|夏侯|端木|西门|南宫|独孤|司徒|司空|呼延|轩辕|万俟)"
+)
+# First syllables of Tibetan names, which have no surname (「次仁卓嘎」「扎西顿珠」).
+_TIBETAN_NAME = re.compile(
+    r"^(?:扎西|次仁|格桑|多吉|卓玛|央金|德吉|平措|尼玛|达瓦|旦增|洛桑|索朗|白玛|强巴|普布|边巴|益西|才让|拉巴|巴桑|仁增|罗布|群培|贡嘎)"
+)
+# Characters given names are made of: a bare part needs both of its given characters among them, so that a
+# word starting with a surname's character (「全自动」「管理员」「金标准」) is no name.
+_GIVEN_NAME_CHARACTERS = set(
+    "伟刚勇毅俊峰强军平保东文辉力明永健世广志义兴良海山仁波宁贵福生龙元全国胜学祥才发武新利清飞彬富顺信子杰涛昌成"
+    "康星光天达安岩中茂进林有坚和彪博诚先敬震振壮会思群豪心邦承乐绍功松善厚庆磊民友裕河哲江超浩亮政谦亨奇固之轮"
+    "翰朗伯宏言若鸣朋斌梁栋维启克伦翔旭鹏泽晨辰士以建家致树炎德行时泰盛雄琛钧冠策腾楠榕风航弘秀娟英华慧巧美娜静"
+    "淑惠珠翠雅芝玉萍红娥玲芬芳燕彩春菊兰凤洁梅琳素云莲真环雪荣爱妹霞香月莺媛艳瑞凡佳嘉琼勤珍贞莉桂娣叶璧璐娅琦"
+    "晶妍茜秋珊莎锦黛青倩婷姣婉娴瑾颖露瑶怡婵雁蓓纨仪荷丹蓉眉君琴蕊薇菁梦岚苑婕馨瑗琰韵融园艺咏卿聪澜纯毓悦昭冰"
+    "爽琬茗羽希欣飘育滢馥筠柔竹霭凝晓欢霄枫芸菲寒伊亚宜可姬舒影荔枝丽阳妮宝贝初程梵罡恒鸿桦骅剑娇纪宽苛灵玛媚琪"
+    "晴容睿烁堂唯威韦雯苇萧馨逸瑜彦易银盈莹雍永宇语玉钰誉元源远月悦跃芸韵泽展湛章哲真正之志忠洲卓子宗尧锋敏丰"
+    "继长金宪远喜根耀武秉洪荣林桥昆仲水田川湘滨晖鑫淼磊焱垚森铭锐彤婧琪璇萱妍涵晗梓轩昊宸皓煜铮奕瑄颜芮甜秀莹"
+    "立新军红卫东方胜利建国庆华春梅小晓大二三四五亮伟丹凯欣雨雪冬夏秋菊桂兰芬芳霞花杏桃兵旺财禄寿贤淑秀娜玲凤琴"
+    "宏伟斌波涛静敏燕艳萍娟霞丽"
+)
+
+
+def bare_name(part: str, after_department: bool = False) -> str | None:
+    """A part of a report that is a person's name and nothing else (「郝晓燕」「覃春燕」「阿依古丽·买买提」),
+    said with no cue on a line or between slashes of its own; None for anything that may be a word. A
+    two-character name only right after the department (「…/检验科/韦敏/…」), else it is read by the phone
+    said right after it."""
+    part = part.strip()
+    if re.fullmatch(DOTTED_NAME, part):
+        return person(part)
+    double = _DOUBLE_SURNAMES.match(part)
+    if double:
+        fits = 3 <= len(part) <= 4
+    elif _TIBETAN_NAME.match(part):
+        fits = len(part) == 4
+    else:
+        # two characters are as often a word (「周末」「方便」)
+        fits = (len(part) == 3 or (len(part) == 2 and after_department)) and part[0] in _SURNAMES
+    if not fits or not re.fullmatch(f"[{HAN}]+", part):
+        return None
+    if not double and not _TIBETAN_NAME.match(part) and not set(part[1:]) <= _GIVEN_NAME_CHARACTERS:
+        return None
+    if (
+        says_a_fault(part)
+        or department(part)
+        or _NOT_A_NAME.search(part)
+        or _WORD_LIKE_A_NAME.fullmatch(part)
+    ):
+        return None
+    return person(part)
+
+
+# Words of two characters made of a surname and a name's character: 「明天」「安全」「正常」.
+_WORD_LIKE_A_NAME = re.compile(
+    r"明天|明早|今天|后天|安全|平安|正常|全部|马上|和平|高明|文明|明白|成功|安静|全国|文字|时间|平时"
+)
+
+
 def _name_among_spellings(text: str) -> str | None:
     """「是黄 草头黄 不是三横一竖那个王 黄秀清」: the full name among how its surname is written (「草头黄」
     ends with the surname the name starts with) and what it is not (「不是…」)."""
@@ -547,7 +619,24 @@ ASIDES = {
     # 「你们能远程教教我怎么弄吗」「能不能帮忙看看」「这可咋办啊」: help asked for (nowhere)
     "help_asked": (
         rf"{ASKS_FOR_GUIDANCE}|(?:能|可以|麻烦)(?:帮|给)(?:我|忙|我们)?(?:看|弄|处理)"
-        rf"|(?:咋|怎么|怎样|如何)(?:办|弄|处理|搞)(?:{_PARTICLES}|呢|才好)*$"
+        # 么样搞: 武汉话; 啷个: 西南官话
+        rf"|(?:咋|怎么|怎样|如何|么样|咋个|啷个|点样)(?:办|弄|处理|搞|整)(?:{_PARTICLES}|呢|才好)*$"
+    ),
+    # 「你们莫问那么多了」「别问了 直接来」「问来问去的」: the caller tired of questions (nowhere)
+    # 「老问这些干啥」「填这么多干嘛」
+    "questioning": (
+        r"(?:别|莫|不要|甭|嫑|少|不用|唔好)(?:再)?问(?!题)|问(?:那么|这么|恁么|辣么)多|问来问去|问个没完"
+        r"|(?:问|填)(?:这些|那些|这么多|那么多)(?:干啥|干嘛|做啥|做什么|有啥用)?$|(?:老|总|一直)(?:是)?问(?!题)"
+    ),
+    # 「我姓龙」「免贵姓覃」「我叫龙宗贵」「我是小王」: who is calling (the contact person, read apart)
+    "who": (
+        rf"^(?:我|俺|额|阿拉|我们)?(?:免贵)?(?:姓|叫)[{HAN}]{{1,4}}$"
+        rf"|^(?:我|俺|额)是(?:小|老)[{HAN}](?:{_PARTICLES})*$"
+    ),
+    # 「谢谢啊」「拜托拜托」「求求你们了」「麻烦你们快点」: a courtesy or a plea (nowhere)
+    "courtesy": (
+        r"^(?:谢谢|多谢|感谢|拜托|求求|麻烦)"
+        rf"(?:你|您|你们|您们|大家|谢谢|拜托|求求|快点|赶紧|尽快|一下|{_PARTICLES})*$"
     ),
     # 「明天来人看就行」「下周出结果也行」「周三过来都可以」: when to come (nowhere; the call-back settles it)
     "when_to_come": (
@@ -564,6 +653,9 @@ ASIDES = {
     "feeling": (
         r"^(?:贼|真|太|好|老|可|特别|非常|很|挺|简直|把人)?(?:闹心|烦人|烦死了?|愁人|愁死了?|头疼|头大|上火|窝火"
         rf"|郁闷|崩溃|要命|急人|恼火)(?:{_PARTICLES})*$"
+        # 「哎妈呀」「我的天」「真是服了」: an exclamation
+        r"|^(?:哎呀?妈呀|我的(?:天|妈)|天哪|天呐|老天爷?|真是服了|服了|完了完了|要死了?|晕死了?|倒霉|晦气|真是的"
+        rf"|烦得很|哎[哟呦]喂?|哎呀呀?|唉呀|我去)(?:{_PARTICLES})*$"
     ),
     # 「现在半夜两点多」「这么晚了」「凌晨三点」: the time of the call (nowhere)
     "time_of_call": (

@@ -132,6 +132,15 @@ def normalise_phone(text: str) -> str | None:
     return None
 
 
+def phone_said_in_words(text: str, phone: str) -> bool:
+    """The caller told the number in words or in groups (「一五九 三四五一 七七零二」), not typed as it is
+    stored: it is read back, so that a caller on the phone hears what was taken."""
+    typed = re.sub(r"[\s\-－—]", "", text)
+    return phone.replace("-", "") not in typed and bool(
+        re.search(r"[\s零〇一二两三四五六七八九幺洞拐]", text)
+    )
+
+
 def normalise_serial(text: str) -> str | None:
     """A serial number in canonical form (upper case, no spaces), or None."""
     # Spaces kept first: 「13598203347 BC71000001」 is a phone and a serial; then read out in groups

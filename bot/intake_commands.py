@@ -929,8 +929,13 @@ def _impact_in_passing(text: str, state: IntakeState, found: dict[str, Command],
     known = rules.impact_of(current) if current not in (None, "", NOT_GIVEN) else None
     value = _impact_said(text, [str(c.value) for c in found.values() if c.value], rules)
     said_impact = rules.impact_of(value)
-    if current not in (None, "", NOT_GIVEN) and (
-        said_impact is None or known is None or said_impact.urgent == known.urgent
+    # the category's label was the bot's reading of the report (「铅测不了」 → 「设备停机…」): the caller's
+    # own words of what waits (「娃娃的血铅样本压了十几个」) say more
+    bots_words = any(current == impact.label for impact in rules.impacts)
+    if (
+        current not in (None, "", NOT_GIVEN)
+        and not bots_words
+        and (said_impact is None or known is None or said_impact.urgent == known.urgent)
     ):
         return
     if value:
@@ -962,7 +967,10 @@ def _impact_clauses(text: str, given: list[str], rules: TriageRules) -> list[str
 
 
 # 「急诊凝血都测不了」「门诊的生化全停了」: what the clinic cannot do, said with a fault word, is the impact.
-_CLINIC_FIRST = re.compile(r"(?:门诊|急诊|病房|住院部?|手术室?|ICU|儿科|体检)(?!科|室|楼|检验)")
+# Also after the day (「明早的术前凝血出不来」: tests an operation waits for).
+_CLINIC_FIRST = re.compile(
+    r"(?:(?:今天|今早|明天|明早|上午|下午|晚上|今晚)的?)?(?:门诊|急诊|病房|住院部?|手术室?|术前|ICU|儿科|体检)(?!科|室|楼|检验)"
+)
 
 
 def _leave_out_of_fault(found: dict[str, Command], said: list[str], catalogue: Catalogue) -> None:
@@ -1015,11 +1023,15 @@ def _read_report(
             value = fields.VALIDATORS[target](match.group(2))
             if value:
                 _put(found, Command(Do.SET, target, value))
-    for part in re.split(r"[，,；;。\n]+", text) if labelled >= 3 or starting else ():
+    parts = (
+        [fields.strip_around(p) for p in re.split(r"[，,；;。\n]+", text)]
+        if labelled >= 3 or starting
+        else []
+    )
+    for index, part in enumerate(parts):
         # An unlabelled part of a report that is a whole department, hospital or street address (「…第四医院，
         # 急诊检验科，联系人 …」, 「…报个修，发光仪MS-600，…，免疫科，我叫…」, 「…，库尔勒市人民东路77号急诊楼
         # 二楼，…」).
-        part = fields.strip_around(part)
         if not part or _SEGMENT.match(part) or re.search("[：:]", part) or fields.says_a_fault(part):
             continue  # 「一直报光路自检失败」「开机报光路暗电流过高」 are the fault, not a street
         target = next(
@@ -1034,6 +1046,10 @@ def _read_report(
         )
         if target:
             _put(found, Command(Do.SET, target, part))
+        elif fields.bare_name(
+            part, after_department=index > 0 and fields.department(parts[index - 1]) is not None
+        ):
+            _put(found, Command(Do.SET, "contact_person", part))  # 「…/检验科/覃春燕/177…」: the contact
     # 「…医院检验科」 to any question: the department comes with the hospital
     if (starting or state.requested == "hospital" or "hospital" in found) and _may_fill(state, "department"):
         department = fields.department_in(text)
@@ -1119,7 +1135,7 @@ def _new_alarm(text: str, known: str, intent: str | None) -> bool:
 # Also stuck to the department before it: 「…凤凰医院检验科马秀英 电话13895087431」.
 _NAME_BEFORE_PHONE = re.compile(
     rf"(?:^|[，,；;。\s]|(?<=[科室]))({fields.DOTTED_NAME}|[\u4e00-\u9fff]{{2,4}})[，,\s]*(?:电话|手机|联系电话)?(?:是|号码?是?)?[：:\s]*"
-    r"(?=1[3-9]\d{9}|0\d{2,3}-?\d{7,8})"
+    r"(?=1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}-?\d{7,8})"  # also spaced: 「177 7712 6093」
 )
 
 

@@ -477,3 +477,56 @@ def test_what_the_address_is_not_is_no_address(text: str) -> None:
 )
 def test_courtesies_requests_and_the_shift_are_no_part_of_the_fault(text: str, wanted: str) -> None:
     assert fields.fault(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        # dialect words for 「what do I do」, the caller tired of questions, who is calling, an exclamation
+        ("血气仪电极一直漂 啷个办哦", "血气仪电极一直漂"),
+        ("离心机转不起来了 你们别问那么多了", "离心机转不起来了"),
+        ("酶标仪读数全是零；免贵姓蒙", "酶标仪读数全是零"),
+        ("哎呀妈呀 发光仪试剂针撞弯了", "发光仪试剂针撞弯了"),
+        ("血凝仪一直报光路异常 问来问去的", "血凝仪一直报光路异常"),
+        # thanks and pleas, who is speaking, and questions of the questions
+        ("尿机试纸条老卡 拜托你们快点", "尿机试纸条老卡"),
+        ("哎哟喂 电解质仪钠电极漂了 谢谢啊", "电解质仪钠电极漂了"),
+        ("生化仪比色灯不亮 我是小韦", "生化仪比色灯不亮"),
+        ("血球仪计数偏低 填这么多干嘛", "血球仪计数偏低"),
+        # 问题 is no question of the caller's
+        ("一直问题不断 老是卡", "一直问题不断 老是卡"),
+    ],
+)
+def test_asides_exclamations_and_names_are_no_part_of_the_fault(text: str, wanted: str) -> None:
+    assert fields.fault(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("part", "wanted"),
+    [
+        # Zhuang, Bai and Yi surnames, a two-character surname, a Tibetan and a Uyghur name
+        ("韦秀兰", "韦秀兰"),
+        ("农志刚", "农志刚"),
+        ("岑海燕", "岑海燕"),
+        ("普丽华", "普丽华"),
+        ("司马文静", "司马文静"),
+        ("扎西顿珠", "扎西顿珠"),
+        ("热依拉·阿不都", "热依拉·阿不都"),
+        # words that start with a surname's character, symptoms, a department: no name
+        ("全自动", None),
+        ("管理员", None),
+        ("白细胞", None),
+        ("黄灯闪", None),
+        ("漏液了", None),
+        ("输血科", None),
+        ("周末", None),
+    ],
+)
+def test_a_bare_part_of_a_report_is_a_name_only_when_it_reads_as_one(part: str, wanted: str | None) -> None:
+    assert fields.bare_name(part) == wanted
+
+
+def test_a_two_character_bare_name_only_right_after_the_department() -> None:
+    assert fields.bare_name("韦敏") is None
+    assert fields.bare_name("韦敏", after_department=True) == "韦敏"
+    assert fields.bare_name("明天", after_department=True) is None

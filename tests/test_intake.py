@@ -15,6 +15,7 @@ from bot.intake import (
     normalise_phone,
     normalise_serial,
     only_agrees,
+    phone_said_in_words,
     symptom_text,
 )
 from bot.triage import current_rules
@@ -252,3 +253,16 @@ def test_a_serial_right_after_a_phone_is_read_as_the_serial() -> None:
 )
 def test_a_yes_is_read_in_the_callers_dialect(text: str, agrees: bool) -> None:
     assert only_agrees(text) is agrees
+
+
+@pytest.mark.parametrize(
+    ("said", "phone", "in_words"),
+    [
+        ("电话 幺三六 二五八八 零九一四", "13625880914", True),
+        ("一三六二五八八零九一四", "13625880914", True),
+        ("13625880914", "13625880914", False),
+        ("手机136-2588-0914", "13625880914", False),
+    ],
+)
+def test_a_phone_told_in_words_is_read_back(said: str, phone: str, in_words: bool) -> None:
+    assert phone_said_in_words(said, phone) is in_words

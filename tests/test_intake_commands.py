@@ -2220,3 +2220,27 @@ def test_a_device_and_its_fault_said_outside_a_form_is_a_report(text, fault, cat
 )
 def test_an_english_form_declining_the_check_declines_it(text) -> None:
     assert declines_checks(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "钦州市钦南区海湾医院/检验科/韦秀兰/138 7771 2045/血球仪 HX-H30/吸样针吸不上/急查的也在等",
+            "韦秀兰",
+        ),
+        ("大理市洱海医院\n检验科\n杨丽华\n生化仪 KR-800 比色灯不亮\n急诊生化停了", "杨丽华"),
+        ("梧州市万秀区西江医院/免疫室/莫琳/发光仪 MS-600/试剂针撞了", "莫琳"),
+    ],
+)
+def test_a_bare_part_that_is_a_name_is_the_contact_not_the_fault(text, name, catalogue, rules) -> None:
+    values = values_of(interpret(Message(text, "report_fault", []), IntakeState(), catalogue, rules))
+    assert values["contact_person"] == name
+    assert name not in values["fault_description"]
+
+
+def test_the_callers_own_words_of_the_impact_replace_the_bots_reading(catalogue, rules) -> None:
+    values = {**FULL, "clinical_impact": "设备停机，临床工作中断", "site_address": None}
+    text = "地址大理市下关镇建设路9号 门诊的血常规压了二十多个"
+    found = dict((f, v) for _, f, v in commands(text, "site_address", catalogue, rules, values=values))
+    assert found["clinical_impact"] == "门诊的血常规压了二十多个"

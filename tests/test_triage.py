@@ -95,6 +95,13 @@ def test_severity_from_the_description(description: str, severity: Severity) -> 
         ("病房送的血培养在等", True),
         ("门诊的尿常规都等着呢", True),
         ("今天的核酸都出不来，发热门诊在等", True),
+        # tests an operation waits for; work of another kind said waiting or piling up
+        ("明早两台手术的术前凝血做不出来", True),
+        ("配血的样本也在等", True),
+        ("急查的生化压着", True),
+        # nobody waits, said with the waiting word denied
+        ("门诊的先改手工做了，患者没有在等", False),
+        ("没有病人在等 下午来都行", False),
     ],
 )
 def test_urgency_from_the_clinical_impact(impact: str, urgent: bool) -> None:

@@ -347,6 +347,16 @@ async def test_low_confidence_offers_the_likeliest_meanings(dispatcher, domain) 
     assert dispatcher.messages[0]["text"].startswith("您是想")
 
 
+async def test_the_state_of_a_repair_reported_before_is_a_look_up_not_the_choices(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "平顶山市济民医院中心实验室的 MS25080632 前两天报过修 现在怎么样了", "nlu_fallback"
+    )
+    events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == []
+    assert [e["event"] for e in events] == ["rewind", "action", "user"]
+    assert events[-1]["parse_data"]["intent"]["name"] == "check_ticket"
+
+
 async def test_several_finished_tickets_ask_which_and_the_answer_names_one(
     database, dispatcher, domain
 ) -> None:

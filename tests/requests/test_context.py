@@ -16,6 +16,7 @@ from bot.context import (
     asks_about_engineer,
     asks_about_visit,
     asks_its_number,
+    asks_state_of_reported,
     asks_when_answered,
     books_again,
     ordinal_in,
@@ -214,3 +215,22 @@ def test_a_yes_to_the_offered_device(text: str, intent: str | None, yes: bool) -
 )
 def test_what_follows_a_booking(text: str, question: bool, another: bool) -> None:
     assert (asks_about_booking(text), books_again(text)) == (question, another)
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("洛阳市明德医院理化检验室 AA21110387 上周报过修 现在什么情况", True),
+        ("南阳市康宁医院免疫室的KI24050311前几天报的修 修到哪一步了", True),
+        ("KI24050311报修过 修好了没", True),
+        ("淅川县中医院检验科的HH24031108 修到哪一步了", True),
+        ("商丘市博爱医院临检室 BC25010266 上回登记的 有人跟进没", True),
+        ("UA23030177 一直报错 维修进度慢", False),
+        # a new fault, a question of the warranty, a state asked without a serial
+        ("KI24050311 发光值偏低 要报修", False),
+        ("KI24050311还在保修期吗", False),
+        ("之前报过修 现在啥情况了", False),
+    ],
+)
+def test_the_state_of_a_repair_reported_before_is_asked_with_its_serial(text: str, asks: bool) -> None:
+    assert asks_state_of_reported(text) is asks
