@@ -39,6 +39,10 @@ def lib() -> GuideLibrary:
         ("这一步做不了", Outcome.SKIP),
         ("我们没接UPS", Outcome.SKIP),
         ("柜子后面够不着", Outcome.SKIP),
+        # 插好了: plugged in properly, not fixed
+        ("停电倒没有 别的插排上台灯是亮的 电源线我也插好了", Outcome.NO),
+        ("盖子装好了", Outcome.NO),
+        ("电源开关在柜子后头 柜子里全是试剂 一个人挪不开 这个步骤我做不了", Outcome.SKIP),
     ],
 )
 def test_natural_replies(lib: GuideLibrary, reply: str, outcome: Outcome) -> None:
@@ -129,6 +133,10 @@ def test_a_new_error_code_mid_step(lib: GuideLibrary) -> None:
     assert new_error_code("跳出来一个 err 118") == "ERR118"
     assert new_error_code("序列号是KR23060142") is None  # a serial is no error code
     assert new_error_code("E-302") is None  # a code with nothing said about it is ambiguous
+    # However it came up on the screen; the device's model is no alarm.
+    assert new_error_code("正冲洗着 屏上又蹦出个E417 负压不足 机器停了") == "E417"
+    assert new_error_code("刚做完 又冒出来一个 E-215 废液满") == "E-215"
+    assert new_error_code("BC-5390屏幕上一直这样") is None
 
 
 @pytest.mark.parametrize(
