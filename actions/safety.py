@@ -294,11 +294,12 @@ class ValidateSafetyForm(FormValidationAction):
         if not serial:
             return {"safety_serial": NOT_GIVEN if value else None}  # 「不知道」: tier 2 checks the nameplate
         said = said_details(latest_message(tracker), tracker.get_slot("requested_slot"), tracker)
-        # The registry fills in the site, but not over an address or place the caller says with the serial.
+        # The registry names the device and fills in the site, but not over a place the caller says with the
+        # serial.
         registry = {
             slot: value
             for slot, value in _registry_fields(tracker, serial).items()
-            if slot == "serial_number" or slot not in said
+            if slot in ("serial_number", "device") or slot not in said
         }
         return {"safety_serial": serial, **registry}
 

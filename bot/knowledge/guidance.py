@@ -371,6 +371,8 @@ class GuideLibrary:
         outcome = self.outcome_of(said)
         if outcome is not None:
             return outcome
+        if _CANNOT_DO.search(said):
+            return Outcome.SKIP
         if _WORKS_AGAIN.search(said) or _NO_ENGINEER_NEEDED.search(said):
             return Outcome.YES  # 「现在能正常进样了」, 「谢谢 不用来人了」: fixed, no one needed
         observed = any(phrase in said for phrase in self._current().settings.observations)
@@ -594,6 +596,14 @@ _STILL = re.compile(r"还是(?!好|可以|行了|正常|能用)|依然|仍然|�
 # 「会不会」「要不要」「行不行」 ask; the outcome words inside them (不会, 不行) state nothing.
 _EITHER_OR = re.compile(r"(.)不\1")
 _DONE_PROPERLY = re.compile(r"([插装接拧盖扣连摆])好了")
+# A step the caller cannot do, told in their own words (「柜子太沉挪不动」「根本摸不着 这步搞不了」
+# 「电工叫不来」「没人能够到」「只能先放着」): skipped, the walk goes on. Only what the caller does, never
+# what the device does (「开不了机」「打不出来」 are outcomes).
+_CANNOT_DO = re.compile(
+    r"(?:做|弄|搞|整|办|够|摸|碰|挪|搬|移|拿|找|叫|请|拆|拧|关)不(?:了|着|到|动|开|来)"
+    r"|没(?:人|法|办法|辙)(?:能|会)?(?:够|摸|碰|做|弄|搞|挪|搬|动|关|找)"
+    r"|(?:只能|先)(?:先)?(?:放着|搁着|放一放|放一边)|没(?:看见|看到|找到|找着)"
+)
 # 「要是还不行工程师多久来」「还不行的话怎么办」: an outcome supposed, not stated.
 _HYPOTHETICAL = re.compile(r"(?:要是|如果|万一|假如|假设)[^，,。；;？?！!]*|[^，,。；;？?！!]*的话")
 
