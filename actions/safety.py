@@ -253,8 +253,8 @@ class ValidateSafetyForm(FormValidationAction):
         elif requested in ("device", "hospital", "contact_phone") and not found and message.text:
             # Whatever was said, when it names nothing else: in a hurry, on a bad line, tier 2 checks it.
             found[requested] = message.text.strip()
-        elif requested == "hospital" and found.get("site_address") and not found.get("hospital"):
-            # 「在哪家医院、哪个科室或房间？」 answered by the address: tier 2 finds the site by it.
+        elif requested == "hospital" and not found.get("hospital") and _a_place(found):
+            # 「在哪家医院、哪个科室或房间？」 answered by an address or a room: tier 2 finds the site by it.
             found["hospital"] = NOT_GIVEN
         elif requested in FIELD_LABELS and requested not in found and found:
             # Other details than the one asked: said to be kept before the question comes again.
@@ -342,6 +342,10 @@ def said_details(message: Message, requested: str | None, tracker: Tracker) -> d
         # 「急诊的血常规都在等」: the impact, whatever the question (never the hospital asked)
         details["clinical_impact"] = _besides_details(message.text, details.values()) or message.text.strip()
     return details
+
+
+def _a_place(found: Mapping[str, Any]) -> bool:
+    return bool(found.get("site_address") or found.get("department"))
 
 
 def _besides_details(text: str, values: Any) -> str:

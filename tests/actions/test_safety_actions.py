@@ -453,8 +453,21 @@ async def test_a_hazard_is_never_the_place(
             },
             (),
         ),
+        # A room answers where: the hospital is left to tier 2, never asked in a loop.
+        (
+            "hospital",
+            "检验科二楼最里面那间",
+            {"hospital": NOT_GIVEN, "site_address": "检验科二楼最里面那间"},
+            (),
+        ),
     ],
-    ids=["name-and-phone-to-the-phone", "name-and-phone-to-where", "impact-to-where", "all-to-people-safe"],
+    ids=[
+        "name-and-phone-to-the-phone",
+        "name-and-phone-to-where",
+        "impact-to-where",
+        "all-to-people-safe",
+        "a-room-to-where",
+    ],
 )
 async def test_details_said_to_a_safety_question_are_kept(
     database: Engine,
