@@ -66,11 +66,15 @@ class ActionAcknowledge(Action):
             return []
         number = tracker.get_slot("last_ticket_number")
         acknowledges = closing_intent(tracker.latest_message.get("text") or "") is not None
+        # 「对 提交」 right after the safety ticket, or a detail added to it: that ticket, not a new one.
+        after_incident = previous == "action_submit_safety_ticket" or (
+            previous == "action_follow_up" and tracker.get_slot("changed_ticket") == number
+        )
         if (
             number
             and intent == "affirm"
             and not acknowledges  # 「晓得了」 takes note, it confirms nothing again
-            and previous in ("action_submit_ticket", "action_submit_service_request")
+            and (previous in ("action_submit_ticket", "action_submit_service_request") or after_incident)
         ):
             dispatcher.utter_message(text=say("ticket_already_created", number=number))
         else:

@@ -19,6 +19,7 @@ from actions.intake import ActionStartIntake
 from actions.knowledge import answer_question
 from actions.lookup import ActionCheckTicket, answer_about, answer_warranty
 from actions.ratings import rating_follow_up, rating_reasons
+from actions.safety import incident_addition
 from actions.ticket_changes import ActionChangeTicket, add_to_ticket
 from bot.callbacks import (
     amend_call_back,
@@ -72,6 +73,9 @@ class ActionFollowUp(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         message = latest_message(tracker)
+        incident = incident_addition(dispatcher, tracker, message)
+        if incident is not None:
+            return incident  # 「地址 …」 right after the safety ticket: on that ticket
         answered = rating_follow_up(dispatcher, tracker, message.text)
         if answered is not None:
             return answered

@@ -28,20 +28,38 @@ from actions.common import (
     latest_message,
     may_see_ticket,
     origin_of,
+    previous_action,
     reset,
     shown_device,
 )
 from actions.handoff import queue_after_incident
+from actions.ticket_changes import add_to_ticket
 from bot.catalogue import current_catalogue
 from bot.clock import local_text, utc_now
 from bot.db import session_scope
-from bot.incidents import IncidentReport, IncidentSubmitted, add_incident_details, submit_incident
-from bot.intake import FIELDS, Message, city_of, extract_fields, normalise_phone, normalise_serial
+from bot.incidents import (
+    DETAIL_FIELDS,
+    IncidentReport,
+    IncidentSubmitted,
+    add_incident_details,
+    submit_incident,
+)
+from bot.intake import (
+    FIELDS,
+    Message,
+    city_of,
+    extract_fields,
+    find_ticket_number,
+    normalise_phone,
+    normalise_serial,
+)
+from bot.intake_commands import IntakeState, read_fields, values_of
 from bot.journal import ticket_journal
 from bot.policy import current_policy
-from bot.replies import NOT_GIVEN
+from bot.replies import FIELD_LABELS, NOT_GIVEN
 from bot.safety import ADVERSE_EVENT, PERSON_HURT, Finding, SafetyRules, current_safety_rules
 from bot.submission import SubmitOutcome
+from bot.texts import say
 from bot.tickets import Registration
 from bot.triage import current_rules
 
@@ -56,6 +74,11 @@ TIER2_FIELDS = (
     "contact_person",
     "contact_phone",
 )
+# What a safety question keeps of an answer besides its own slots: the details the caller says with it
+# (「联系人 郭晓燕 电话 …」 to the phone question, 「插头拔了 人都离远了 序列号… 地址… 体检都停了」 to whether
+# people are safe). rasa_sdk drops extracted slots that are not the form's, so ValidateSafetyForm.run keeps
+# them.
+DETAIL_SLOTS = (*TIER2_FIELDS, "clinical_impact")
 _SERIAL_WORDS = re.compile(r"序列号|编号|SN|[是为：:，,。\s]")
 
 
@@ -186,6 +209,24 @@ class ValidateSafetyForm(FormValidationAction):
     def name(self) -> str:
         return "validate_safety_form"
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        extraction = await self.get_extraction_events(dispatcher, tracker, domain)
+        tracker.add_slots(extraction)
+        validation = await self._extract_validation_events(dispatcher, tracker, domain)
+        validated = {event["name"] for event in validation if event.get("event") == "slot"}
+        # The details said with an answer that are no question of this form (contact, address, impact) are
+        # kept too.
+        kept = [
+            event
+            for event in extraction
+            if event.get("event") == "slot"
+            and event["name"] in DETAIL_SLOTS
+            and event["name"] not in validated
+        ]
+        return [*kept, *validation]
+
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -199,14 +240,31 @@ class ValidateSafetyForm(FormValidationAction):
             # The question stays open (set to nothing, so the form does not reject the turn) and is asked
             # again.
             return [SlotSet(requested, None)]
-        if requested in ("safety_people_safe", "safety_serial"):
-            return [SlotSet(requested, message.text)]
-        found = extract_fields(
-            message, requested if requested in FIELDS else None, current_catalogue(), current_rules()
-        )
-        if requested in ("device", "hospital", "contact_phone") and requested not in found and message.text:
+        found = said_details(message, requested, tracker)
+        serial = found.pop("serial_number", None)
+        if serial:
+            found["safety_serial"] = serial  # checked against the registry by validate_safety_serial
+        if requested == "safety_people_safe":
+            rest = _besides_details(message.text, found.values())
+            if rest or not found:
+                found[requested] = rest or message.text
+        elif requested == "safety_serial" and not serial:
+            found[requested] = message.text
+        elif requested in ("device", "hospital", "contact_phone") and not found and message.text:
+            # Whatever was said, when it names nothing else: in a hurry, on a bad line, tier 2 checks it.
             found[requested] = message.text.strip()
-        return [SlotSet(field, value) for field, value in found.items() if field in TIER2_FIELDS]
+        elif requested == "hospital" and not found.get("hospital") and _a_place(found):
+            # 「在哪家医院、哪个科室或房间？」 answered by an address or a room: tier 2 finds the site by it.
+            found["hospital"] = NOT_GIVEN
+        elif requested in FIELD_LABELS and requested not in found and found:
+            # Other details than the one asked: said to be kept before the question comes again.
+            named = [
+                FIELD_LABELS[_LABELLED.get(field, field)]
+                for field in found
+                if field in _LABELLED or field in FIELD_LABELS
+            ]
+            dispatcher.utter_message(text=say("noted", fields="、".join(dict.fromkeys(named))))
+        return [SlotSet(field, value) for field, value in found.items()]
 
     def validate_safety_people_safe(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -235,7 +293,15 @@ class ValidateSafetyForm(FormValidationAction):
         serial = normalise_serial(str(value or ""))
         if not serial:
             return {"safety_serial": NOT_GIVEN if value else None}  # 「不知道」: tier 2 checks the nameplate
-        return {"safety_serial": serial, **_registry_fields(tracker, serial)}
+        said = said_details(latest_message(tracker), tracker.get_slot("requested_slot"), tracker)
+        # The registry names the device and fills in the site, but not over a place the caller says with the
+        # serial.
+        registry = {
+            slot: value
+            for slot, value in _registry_fields(tracker, serial).items()
+            if slot in ("serial_number", "device") or slot not in said
+        }
+        return {"safety_serial": serial, **registry}
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -249,13 +315,55 @@ class ValidateSafetyForm(FormValidationAction):
         policy = current_policy()
         cities = [*policy.value("service_area.station_cities"), *policy.value("service_area.remote_areas")]
         # The place as said (「…医院检验科二楼」) is where the engineer goes: kept whole unless the site is
-        # known.
-        place = latest_message(tracker).text.strip()
+        # known. Only an answer to the question is a place: never a hazard (the form's first validation reads
+        # the hazard's message, 「机器后面冒烟了」), nor a message that names other details.
+        message = latest_message(tracker)
+        said = said_details(message, "hospital", tracker)
+        asked = tracker.get_slot("requested_slot") == "hospital"
+        answers_only = set(said) <= {"hospital", "department", "site_address"}
+        hazard = current_safety_rules().recognise(message.text) is not None
+        place = message.text.strip() if asked and answers_only and not hazard else ""
         return {
             "hospital": value,
             "site_address": tracker.get_slot("site_address") or place or None,
             "site_city": tracker.get_slot("site_city") or city_of(f"{value or ''} {place}", cities),
         }
+
+
+def said_details(message: Message, requested: str | None, tracker: Tracker) -> dict[str, Any]:
+    """The registration's details a message gives, read as the intake reads them (bot.intake_commands), read
+    against the safety question asked."""
+    state = IntakeState(requested if requested in FIELDS else None, tracker.current_slot_values())
+    found = values_of(read_fields(message, state, current_catalogue(), current_rules()))
+    if current_safety_rules().recognise(message.text) is not None:
+        return {}  # a hazard's message is never a field's value
+    details = {field: value for field, value in found.items() if field in DETAIL_SLOTS and value}
+    if "clinical_impact" not in details and current_rules().impact_of(message.text):
+        # 「急诊的血常规都在等」: the impact, whatever the question (never the hospital asked)
+        details["clinical_impact"] = _besides_details(message.text, details.values()) or message.text.strip()
+    return details
+
+
+def _a_place(found: Mapping[str, Any]) -> bool:
+    return bool(found.get("site_address") or found.get("department"))
+
+
+def _besides_details(text: str, values: Any) -> str:
+    """The clauses of an answer that hold none of the details found in it: 「人都出来了」 of 「人都出来了
+    联系人 郭晓燕 电话…」."""
+    parts = [part for part in re.split(r"[，,。；;\s]+", text) if part]
+    found = [str(value) for value in values if value]
+    rest = [
+        part
+        for part in parts
+        if not any(value in part or part in value for value in found) and not _DETAIL_LABEL.fullmatch(part)
+    ]
+    return " ".join(rest)
+
+
+# The registration's label of a safety slot that holds one of its fields.
+_LABELLED = {"safety_serial": "serial_number"}
+_DETAIL_LABEL = re.compile(r"(?:联系人|电话|手机|序列号|编号|地址|医院|科室)[：:是]?")
 
 
 def _given(slots: Mapping[str, Any], name: str) -> str | None:
@@ -387,3 +495,55 @@ class ActionRepeatSafety(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(text=_instruction(tracker) or current_safety_rules().say("repeat_none"))
         return []
+
+
+# The bot's last actions after which the caller's details still belong to the safety ticket just registered:
+# its registration, or a detail added to it a moment ago.
+_RIGHT_AFTER_INCIDENT = ("action_submit_safety_ticket", "action_follow_up", "action_acknowledge")
+
+
+def incident_addition(
+    dispatcher: CollectingDispatcher, tracker: Tracker, message: Message
+) -> list[EventType] | None:
+    """Right after the safety ticket was registered, details the caller goes on giving (「地址 …」, 「急诊的
+    血常规都在等」) belong on it: the ticket's empty fields filled, their words recorded and tier 2 told, as
+    for any line added to a ticket (actions/ticket_changes.py). None when the message is no such thing."""
+    number = tracker.get_slot("safety_ticket")
+    previous = previous_action(tracker)
+    if (
+        not number
+        or number != tracker.get_slot("last_ticket_number")  # an escalation the caller may not see
+        or previous not in _RIGHT_AFTER_INCIDENT
+        or (previous != "action_submit_safety_ticket" and tracker.get_slot("changed_ticket") != number)
+        or message.intent not in ("inform", "nlu_fallback", "report_fault")
+        or find_ticket_number(message.text) not in (None, number)
+    ):
+        return None
+    found = values_of(read_fields(message, IntakeState(), current_catalogue(), current_rules()))
+    impact = current_rules().impact_of(message.text)
+    details = {field: value for field, value in found.items() if field in DETAIL_SLOTS and value}
+    if impact and "clinical_impact" not in details:
+        details["clinical_impact"] = message.text.strip()
+    if not details:
+        return None
+    if details.get("site_address") and not details.get("site_city"):
+        policy = current_policy()
+        cities = [*policy.value("service_area.station_cities"), *policy.value("service_area.remote_areas")]
+        details["site_city"] = city_of(str(details["site_address"]), cities)
+    rules = current_safety_rules()
+    registration = Registration(
+        **{field: value for field, value in details.items() if field in DETAIL_FIELDS and value}
+    )
+    try:
+        add_incident_details(
+            str(number),
+            registration,
+            IncidentReport(hazard_ids=(), flags=(), description=""),
+            report_id=uuid.uuid4().hex,
+            actor=tracker.sender_id,
+            received_at=utc_now(),
+            safety_rules=rules,
+        )
+    except SQLAlchemyError:
+        logger.exception("details not added to safety incident %s", number)
+    return add_to_ticket(dispatcher, tracker, str(number), message)

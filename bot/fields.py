@@ -51,8 +51,9 @@ _SAYING = re.compile(
 )
 _REMARK = re.compile(r"我们|咱们|俺们|我|了$|因为|所以|刚|已经")
 # 号 only after a number: 「序列号」「型号」 are no house numbers.
+# 弄 only numbered (「…路128弄」): 「我不敢弄了」 is no lane.
 _ADDRESS_HINT = re.compile(
-    r"[省市区县镇乡村路街道巷楼栋层幢弄]|大道|园区|院区|校区|[0-9一二三四五六七八九十]号"
+    r"[省市区县镇乡村路街道巷楼栋层幢]|(?<=[0-9一二三四五六七八九十])弄|大道|园区|院区|校区|[0-9一二三四五六七八九十]号"
 )
 # A device's own paths (「光路异常」「液路报警」「管道堵了」): a fault, though 路 and 道 are place words.
 _DEVICE_PATH = re.compile(r"[光气液电管线油]路|[管通风气轨]道")
@@ -112,7 +113,7 @@ _WORD_SURNAMES = {
 _NOT_A_NAME = re.compile(
     r"一下|稍等|等等|等会|^等下$|^等我|^马上$|^开始|^可以|^提交|^确认|^没错|问问|看看|找找|回头|派人|派个|^赶紧|^赶快"
     r"|^快点|^尽快|都(?:报|修)|跳过|略过|空着|先空|留空|不填|不留"
-    r"|报修|维修|保修|修理|报障|报个修"  # 「报修」 said again to a question: the request, never a name
+    r"|报修|维修|保修|修理|报障|报个修|登记|^直接"  # 「报修」「直接登记」 to a question: the request, no name
     r"|[零一二两三四五六七八九十百]点[零一二三四五六七八九]"  # 「钾四点一」: a reading
 )
 
@@ -567,7 +568,7 @@ DECLINES_CHECKS = (
     r"|(?:远程|排查|检查|自检)(?:就|也)?(?:不|别|不用|不要|莫)(?:搞|弄|做|试|整|用|需要|要|排查)"
     r"|(?:远程|排查)(?:那个|那些)?(?:就|也)?(?:算了|免了|拉倒)"  # 「远程就算了，派个师傅来」
     r"|(?:远程|排查)[^，,。；;\s]{0,8}?(?:就)?(?:别|不|甭)(?:整|搞|弄|试)了?"  # 「远程整不明白就别整了」
-    r"|不敢再(?:弄|动|试)|别(?:试|弄)了|直接(?:派(?:个|一个)?(?:人|工程师)|来人|上门|派)(?:吧|来|过来)?"
+    r"|不敢(?:再)?(?:弄|动|试|碰|操作)|别(?:试|弄)了|直接(?:派(?:个|一个)?(?:人|工程师)|来人|上门|派)(?:吧|来|过来)?"
     # an English form's 「Remote guidance not needed, send someone please.」
     # (also with its spaces taken out)
     r"|(?i:(?:remote|guidance|troubleshooting)[a-z ]{0,20}?not ?needed|no ?remote"
@@ -593,7 +594,7 @@ _NOT_THE_FAULT = re.compile(
 # A clause made only of what the caller wants done (no check, send someone), in any dialect, with the words
 # around such a wish: 「远程就莫搞哒」「恁也甭教俺弄了」「侬直接叫工程师过来好伐」「麻溜派个人过来」.
 _WISH_WORDS = (
-    r"不用|不要|不需要|不必|别|莫|勿|甭|唔使|唔要|冇需要|免了|拉倒|算了|省了|就不|不搞|莫搞|不弄|要"
+    r"不用|不要|不需要|不必|别|莫|勿|甭|嫑|覅|唔使|唔要|冇需要|免了|拉倒|算了|省了|就不|不搞|莫搞|不弄|要"
     r"|远程(?:排查|指导|协助|诊断)?|排查|指导|自检|电话里|教|弄|搞|试"
     r"|派|喊|叫|请|安排|找|来|过来|上门|看下|看看|瞅瞅|瞧瞧|瞅一眼|一下|个|一个|人|工程师|师傅|技术员|有空|得空|抽空"
     r"|你们|您们|您了|您|你|恁|侬|俺|我|跟|这儿|那些|这些|这|就|也|都|那啥|那|直接|赶紧|赶快|麻溜|快点|马上|尽快|麻烦"

@@ -111,6 +111,8 @@ def test_hospital_names_are_kept_whole_or_refused(text: str, wanted: str | None)
         # the request said again is no name
         ("报修", None),
         ("要维修", None),
+        ("直接登记", None),
+        ("那就登记吧", None),
         ("钾四点一", None),
     ],
 )
@@ -256,6 +258,7 @@ def test_a_fault_is_the_fault_without_who_is_calling(text: str, wanted: str | No
         ("血常规做勿出来 远程勿要了 侬直接叫工程师过来好伐", "血常规做勿出来"),
         ("试剂针一直报液面探测失败 莫得远程哈 直接喊个人过来", "试剂针一直报液面探测失败"),
         ("进样架推不过去 恁也甭教俺弄了 直接派个人来中不中", "进样架推不过去"),
+        ("冲洗以后还是报堵孔 我不敢动了 直接派人吧", "冲洗以后还是报堵孔"),
         ("磁珠混匀那块就不转了 远程那啥就拉倒吧 麻溜派个人过来", "磁珠混匀那块就不转了"),
         ("石墨炉升温到一半就报温度传感器异常 这周来就行", "石墨炉升温到一半就报温度传感器异常"),
         # what happened with an engineer or a try is the story, not a wish
@@ -309,6 +312,10 @@ def test_asides_are_no_part_of_the_fault(text: str, wanted: str) -> None:
         ("遵义市红花岗区丁字口路20号，明天来就行", "遵义市红花岗区丁字口路20号"),
         ("上海市黄浦区淮海中路100弄3号", "上海市黄浦区淮海中路100弄3号"),  # 弄: a lane
         ("那远程也不弄了", None),  # 弄 in a wish: no lane
+        ("我可不敢再弄了", None),  # nor in a fear
+        ("接着弄 上一步做完了 还是报警", None),  # nor in a step report
+        ("覅弄远程了", None),  # 覅/嫑: 不要, in dialect
+        ("咸阳市秦都区人民路15号 嫑弄远程了", "咸阳市秦都区人民路15号"),
     ],
 )
 def test_an_address_holds_no_wish(text: str, wanted: str | None) -> None:

@@ -66,6 +66,7 @@ from pathlib import Path
 from typing import Any
 
 # The FAQ loader's helpers, so that guides and FAQ read kb/ and the device names the same way.
+from bot.catalogue import current_catalogue
 from bot.fields import (
     DECLINES_CHECKS,
     NO_ENGINEER_NEEDED,
@@ -317,7 +318,8 @@ class GuideLibrary:
 
     def outcome_of(self, reply: str) -> Outcome | None:
         """The outcome a caller's reply to a step states, or None when it states none or it is unclear."""
-        said = clean(reply).replace(" ", "")
+        # 「电源线也插好了」「盖子装好了」: the step done properly, not the fault fixed (the 好了 of a fix).
+        said = _DONE_PROPERLY.sub(r"\1好的", clean(reply).replace(" ", ""))
         found: list[tuple[int, int, Outcome]] = []  # (-length, position, outcome): the best sorts first
         for outcome, phrases in self._current().settings.replies.items():
             for phrase in phrases:
@@ -375,6 +377,8 @@ class GuideLibrary:
         outcome = self.outcome_of(said)
         if outcome is not None:
             return outcome
+        if _CANNOT_DO.search(said):
+            return Outcome.SKIP
         if _WORKS_AGAIN.search(said) or _NO_ENGINEER_NEEDED.search(said):
             return Outcome.YES  # 「现在能正常进样了」, 「谢谢 不用来人了」: fixed, no one needed
         observed = any(phrase in said for phrase in self._current().settings.observations)
@@ -584,7 +588,8 @@ _READING = re.compile(
 # A new alarm said in the middle of a step: 「又报了个 E-302」, 「跳出来一个 ERR 118」 (a serial has 6+
 # digits).
 _ERROR_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\s?-?\s?\d{2,4})(?![0-9])")
-_ERROR_CUE = re.compile(r"报|错误|代码|故障码|提示|跳出|弹出|显示")
+# 「屏幕上又蹦出来一个E-302」「又冒出个E417」: a code shown, however it came up.
+_ERROR_CUE = re.compile(r"报|错误|代码|故障码|提示|跳|弹|蹦|冒出|出来|出现|显示|屏幕|屏上|异常|警告|告警")
 # 「直接派工程师吧」, 「还是派个人来看吧」, 「不敢再弄了」, 「啱 提交」: the caller leaves the walk for the
 # intake (提交: register it now, as at the read-back).
 _WANTS_ENGINEER = re.compile(f"{SENDS_ENGINEER}|{DECLINES_CHECKS}|{SUBMIT_WORDS}")
@@ -596,6 +601,15 @@ _DECLINES = re.compile(DECLINES_CHECKS)
 _STILL = re.compile(r"还是(?!好|可以|行了|正常|能用)|依然|仍然|照样")
 # 「会不会」「要不要」「行不行」 ask; the outcome words inside them (不会, 不行) state nothing.
 _EITHER_OR = re.compile(r"(.)不\1")
+_DONE_PROPERLY = re.compile(r"([插装接拧盖扣连摆])好了")
+# A step the caller cannot do, told in their own words (「柜子太沉挪不动」「根本摸不着 这步搞不了」
+# 「电工叫不来」「没人能够到」「只能先放着」): skipped, the walk goes on. Only what the caller does, never
+# what the device does (「开不了机」「打不出来」 are outcomes).
+_CANNOT_DO = re.compile(
+    r"(?:做|弄|搞|整|办|够|摸|碰|挪|搬|移|拿|找|叫|请|拆|拧|关)不(?:了|着|到|动|开|来)"
+    r"|没(?:人|法|办法|辙)(?:能|会)?(?:够|摸|碰|做|弄|搞|挪|搬|动|关|找)"
+    r"|(?:只能|先)(?:先)?(?:放着|搁着|放一放|放一边)|没(?:看见|看到|找到|找着)"
+)
 # 「要是还不行工程师多久来」「还不行的话怎么办」: an outcome supposed, not stated.
 _HYPOTHETICAL = re.compile(r"(?:要是|如果|万一|假如|假设)[^，,。；;？?！!]*|[^，,。；;？?！!]*的话")
 
@@ -644,8 +658,15 @@ def new_error_code(text: str) -> str | None:
     one."""
     if not _ERROR_CUE.search(text):
         return None
-    match = _ERROR_CODE.search(text)
-    return re.sub(r"\s", "", match.group(1)).upper() if match else None
+    catalogue = current_catalogue()
+    for match in _ERROR_CODE.finditer(text):
+        code = re.sub(r"\s", "", match.group(1)).upper()
+        # 「BC-5390屏幕上又…」: the device's model is no alarm
+        if catalogue.model(code) is None and not (
+            re.match(r"[A-Z]{2}", code) and catalogue.series_type(code)
+        ):
+            return code
+    return None
 
 
 def _shared(core: str, text: str) -> int:
@@ -679,6 +700,10 @@ _DECLINE_GUIDE = (
     "不做",
     "不整",
 )
+# The words of a question: its supposed clauses (_HYPOTHETICAL) are no answer to the offer.
+_ASKS_SOMETHING = re.compile(
+    r"[?？]|吗|多少|多久|几[点天个]|怎么|咋|啥|什么|是不是|能不能|会不会|要不要|收不收|贵不贵"
+)
 # A yes said as one (「好」「行吧」「那就试试」), not the 好 of 「好急」「好几个」.
 _ACCEPT_GUIDE = re.compile(
     r"试试|试一下|开始|(?:^|[，,。\s])(?:好|行|可以|嗯+|中|得|要得|啱)(?:的|吧|啊|呀|嘞|哈|滴)?(?=$|[，,。！!\s])"
@@ -686,7 +711,10 @@ _ACCEPT_GUIDE = re.compile(
 
 
 def guide_decision(text: str, intent: str | None) -> bool | None:
-    """Whether the caller takes up the offer of a guided check; None when the reply says neither."""
+    """Whether the caller takes up the offer of a guided check; None when the reply says neither. In a
+    question, what is only supposed (「要是弄不好你们派人来 上门费多少钱」) declines nothing."""
+    if _ASKS_SOMETHING.search(text):
+        text = _HYPOTHETICAL.sub("，", text)
     if intent == "deny" or any(word in text for word in _DECLINE_GUIDE):
         return False
     if intent == "affirm" or _ACCEPT_GUIDE.search(text.strip()):

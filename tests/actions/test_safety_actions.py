@@ -12,8 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from actions.conversation import ActionAcknowledge
 from actions.intake import ValidateFaultForm
 from actions.lookup import ValidateWarrantyForm
+from actions.requests import ActionFollowUp
 from actions.safety import ActionRepeatSafety, ActionSafetyFirst, ActionSubmitSafetyTicket, ValidateSafetyForm
 from actions.service import ValidateContactForm
 from bot.db import session_scope
@@ -397,3 +399,124 @@ async def test_the_place_is_kept_as_said(
     slots = slot_values(await ValidateSafetyForm().run(dispatcher, tracker, domain))
     assert slots["hospital"].startswith("郑州市嘉禾医院")
     assert slots["site_address"] == "郑州市嘉禾医院检验科二楼东头那间" and slots["site_city"] == "郑州"
+
+
+async def test_a_hazard_is_never_the_place(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    """The form's first validation reads the hazard's message with the hospital the fault form had: the
+    message is no address."""
+    tracker = make_tracker(
+        "哎哟 仪器底下往外冒烟 一股塑料烧焦的味道",
+        HAZARD_INTENT,
+        active_loop="safety_form",
+        slots={
+            "requested_slot": "site_address",
+            "safety_hazards": ["smoke_fire"],
+            "hospital": "驻马店市中心医院",
+        },
+    )
+    slots = ValidateSafetyForm().validate_hospital("驻马店市中心医院", dispatcher, tracker, domain)
+    assert slots["hospital"] == "驻马店市中心医院" and not slots["site_address"]
+
+
+@pytest.mark.parametrize(
+    ("requested", "said", "kept", "absent"),
+    [
+        (
+            "contact_phone",
+            "联系人 孟春燕 电话 13838271605",
+            {"contact_person": "孟春燕", "contact_phone": "13838271605"},
+            (),
+        ),
+        (
+            "hospital",
+            "联系人是孟春燕 手机13838271605",
+            {"contact_person": "孟春燕", "contact_phone": "13838271605"},
+            ("hospital", "site_address"),
+        ),
+        (
+            "hospital",
+            "病房的急查都压着呢",
+            {"clinical_impact": "病房的急查都压着"},
+            ("hospital", "site_address"),
+        ),
+        (
+            "safety_people_safe",
+            "电源拔掉了 大家都出去了 序列号UA22050836 地址渭南市临渭区东风大街27号 门诊尿检全停了",
+            {
+                "safety_people_safe": "电源拔掉了 大家都出去了",
+                "serial_number": "UA22050836",
+                "safety_serial": "UA22050836",
+                "site_address": "渭南市临渭区东风大街27号",
+                "clinical_impact": "门诊尿检全停了",
+            },
+            (),
+        ),
+        # A room answers where: the hospital is left to tier 2, never asked in a loop.
+        (
+            "hospital",
+            "检验科二楼最里面那间",
+            {"hospital": NOT_GIVEN, "site_address": "检验科二楼最里面那间"},
+            (),
+        ),
+    ],
+    ids=[
+        "name-and-phone-to-the-phone",
+        "name-and-phone-to-where",
+        "impact-to-where",
+        "all-to-people-safe",
+        "a-room-to-where",
+    ],
+)
+async def test_details_said_to_a_safety_question_are_kept(
+    database: Engine,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    requested: str,
+    said: str,
+    kept: dict[str, str],
+    absent: tuple[str, ...],
+) -> None:
+    tracker = make_tracker(
+        said,
+        "inform",
+        active_loop="safety_form",
+        slots={"requested_slot": requested, "safety_hazards": ["electric"], "device": "尿液分析仪 UA-900"},
+    )
+    slots = slot_values(await ValidateSafetyForm().run(dispatcher, tracker, domain))
+    assert {field: slots.get(field) for field in kept} == kept
+    assert not [field for field in absent if slots.get(field)]
+
+
+async def test_details_right_after_the_safety_ticket_go_on_it_and_a_yes_hears_its_number(
+    team: Engine, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("actions.safety.utc_now", lambda: utc("2026-11-20 03:00"))
+    registered = CollectingDispatcher()
+    tracker = make_tracker("13912345678", "inform", slots=incident_slots(hospital="洛阳市明德医院"))
+    slots = slot_values(await ActionSubmitSafetyTicket().run(registered, tracker, domain))
+    number = slots["safety_ticket"]
+    after: dict[str, Any] = {**slots, "hospital": None}
+    submitted = [{"event": "action", "name": "action_submit_safety_ticket"}]
+    dispatcher = CollectingDispatcher()
+    address = make_tracker("地址是洛阳市涧西区明德路16号", "inform", slots=after, events=submitted)
+    added = slot_values(await ActionFollowUp().run(dispatcher, address, domain))
+    assert added["changed_ticket"] == number and number in texts(dispatcher)
+    with session_scope(team) as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        assert ticket.site_address == "洛阳市涧西区明德路16号"
+        assert any("明德路16号" in (event.note or "") for event in ticket.events)
+    # Then the impact, then 「对 提交」: the same ticket, never the menu for a new request.
+    followed = [*submitted, {"event": "user", "text": "…"}, {"event": "action", "name": "action_follow_up"}]
+    impact = make_tracker("门诊的生化全压着呢", "inform", slots={**after, **added}, events=followed)
+    dispatcher = CollectingDispatcher()
+    await ActionFollowUp().run(dispatcher, impact, domain)
+    assert number in texts(dispatcher) and "报修设备、查询工单" not in texts(dispatcher)
+    yes = make_tracker("对 提交", "affirm", slots={**after, **added}, events=followed)
+    dispatcher = CollectingDispatcher()
+    await ActionAcknowledge().run(dispatcher, yes, domain)
+    assert number in texts(dispatcher)
+    with session_scope(team) as session:
+        [ticket] = session.execute(select(Ticket)).scalars()
+        assert any("门诊的生化全压着呢" in (event.note or "") for event in ticket.events)

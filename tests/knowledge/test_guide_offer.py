@@ -19,6 +19,10 @@ from bot.knowledge.guidance import asks_for_engineer, guide_decision
         ("机器在三楼", "inform", None),  # neither: the offer is asked again
         ("这个说不好 先跳过吧", None, False),  # the 好 of 说不好 takes nothing up
         ("不整了 你们来人看", None, False),
+        # A question about what an engineer would cost declines nothing: answered, the offer asked again.
+        ("想先问问 假如最后得派人上门 过保了上门费咋算", "ask_question", None),
+        ("万一弄不好要派工程师来 收不收费啊", None, None),
+        ("不用试了 直接派人 上门费多少", None, False),
     ],
 )
 def test_the_offer_is_taken_declined_or_not_answered(

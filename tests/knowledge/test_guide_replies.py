@@ -40,6 +40,18 @@ def lib() -> GuideLibrary:
         ("这一步做不了", Outcome.SKIP),
         ("我们没接UPS", Outcome.SKIP),
         ("柜子后面够不着", Outcome.SKIP),
+        # 插好了: plugged in properly, not fixed
+        ("停电倒没有 别的插排上台灯是亮的 电源线我也插好了", Outcome.NO),
+        ("盖子装好了", Outcome.NO),
+        ("电源开关在柜子后头 柜子里全是试剂 一个人挪不开 这个步骤我做不了", Outcome.SKIP),
+        ("插排上的灯是亮的 线也接好了", Outcome.NO),
+        # a step that cannot be done, in the caller's words
+        ("配电箱钥匙在后勤那 今天后勤没人 这步我没法弄", Outcome.SKIP),
+        ("电工今天休息 叫不来 这一步只能先放着", Outcome.SKIP),
+        ("开关在机器背面 我们这里没人能够到", Outcome.SKIP),
+        ("机器后面的开关被柜子挡了 根本摸不着", Outcome.SKIP),
+        ("找了半天 没看见有什么开关", Outcome.SKIP),
+        ("关了又开 还是开不了机", Outcome.NO),  # what the device does not do is the outcome
     ],
 )
 def test_natural_replies(lib: GuideLibrary, reply: str, outcome: Outcome) -> None:
@@ -130,6 +142,10 @@ def test_a_new_error_code_mid_step(lib: GuideLibrary) -> None:
     assert new_error_code("跳出来一个 err 118") == "ERR118"
     assert new_error_code("序列号是KR23060142") is None  # a serial is no error code
     assert new_error_code("E-302") is None  # a code with nothing said about it is ambiguous
+    # However it came up on the screen; the device's model is no alarm.
+    assert new_error_code("正冲洗着 屏上又蹦出个E417 负压不足 机器停了") == "E417"
+    assert new_error_code("刚做完 又冒出来一个 E-215 废液满") == "E-215"
+    assert new_error_code("BC-5390屏幕上一直这样") is None
 
 
 @pytest.mark.parametrize(
