@@ -1207,3 +1207,17 @@ def test_a_voice_transcript_spaced_word_by_word_is_read_as_said(
 )
 def test_a_refund_a_set_off_another_language_and_meals_are_declined(answers: Answers, message: str) -> None:
     assert answers.reply(message).verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # Staff who took over from those trained at installation are new staff.
+        ("原来那个操作员调走了，新接班的人能不能再来培训一回", "training.new_staff"),
+        # Cantonese: 几耐 (how long), 回覆 (a reply).
+        ("部机坏咗，报修之后要几耐先有人回覆", "deadlines.first_response"),
+        ("返厂维修要几耐", "parts.return_to_base"),
+    ],
+)
+def test_words_of_the_thirteenth_batch_name_their_topic(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]
