@@ -1221,3 +1221,21 @@ def test_a_refund_a_set_off_another_language_and_meals_are_declined(answers: Ans
 )
 def test_words_of_the_thirteenth_batch_name_their_topic(answers: Answers, message: str, topic: str) -> None:
     assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Certificates for the caller's staff, documents for an accreditation: nothing the KB holds.
+        "专项培训上完以后给不给发培训证书",
+        "医院评审要一份仪器保养的证明材料，你们能给吗",
+    ],
+)
+def test_certificates_of_a_training_and_documents_for_an_accreditation_are_declined(
+    answers: Answers, message: str
+) -> None:
+    assert answers.reply(message).verdict is Verdict.NONE
+
+
+def test_a_certificate_of_the_parts_stays_the_original_parts(answers: Answers) -> None:
+    assert answered(answers.reply("换上去的配件有没有合格证，是不是原厂的")) == ["parts.original"]
