@@ -46,13 +46,13 @@ from pathlib import Path
 
 import yaml
 
-from bot.config import settings
-from bot.knowledge import KnowledgeBase, RetrievalSettings, Verdict
-from bot.knowledge.answers import Answers
-from bot.policy import current_policy
-
+# The checkout this script is in, before the installed package: a worktree measures its own code and kb/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.config import settings  # noqa: E402
+from bot.knowledge import KnowledgeBase, RetrievalSettings, Verdict  # noqa: E402
+from bot.knowledge.answers import Answers  # noqa: E402
+from bot.policy import current_policy  # noqa: E402
 from tests.knowledge.realistic import (  # noqa: E402
     OUTCOMES,
     Outcome,
