@@ -27,6 +27,7 @@ import argparse
 import random
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,10 +35,13 @@ from pathlib import Path
 import jieba
 import yaml
 
-from bot.config import settings
-from bot.knowledge import FaqEntry, KnowledgeBase
-from bot.knowledge.answers import Answers
-from bot.policy import current_policy
+# The checkout this script is in, before the installed package: a worktree measures its own code and kb/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.config import settings  # noqa: E402
+from bot.knowledge import FaqEntry, KnowledgeBase  # noqa: E402
+from bot.knowledge.answers import Answers  # noqa: E402
+from bot.policy import current_policy  # noqa: E402
 
 WARM_UP = 20  # questions asked before measuring: first calls fill caches
 KB_FILES = ("retrieval.yml", "devices.yml", "answers.yml", "examples.yml")

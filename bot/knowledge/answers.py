@@ -226,6 +226,11 @@ class Answers:
             self._asked = {}
             self._today = today
             message = self.kb.correct(message)
+            if _spaced(message):
+                # A voice transcript spaced word by word is read as one run of words: its words are
+                # matched across the spaces (「要 停 多久」 is 停多久), and its question ends where a word of
+                # asking ends it (`_run_on`), not at every space.
+                message = _unspaced(message)
             own = self._read(_asked_part(message, self._current_rules()), message, device)
             if (
                 previous is not None
@@ -563,9 +568,87 @@ class Answers:
         found = self._named_topic(candidates, said, avoid)
         if found.topic is None or not story:
             return found
+        found = self._of_the_asking_clauses(found, said)
+        if found.topic is None:
+            return found
         return self._of_the_replaced_part(
             self._of_the_asked_need(self._of_the_asked_kind(found, said), said), said
         )
+
+    def _of_the_asking_clauses(self, found: _Found, said: str) -> _Found:
+        """The triggered topic found, checked against the asking clauses where a story precedes them and the
+        story's words alone trigger it (「去年装机培训的时候…，现在生化仪的灯又暗了，我们自己换上以后还得做些
+        什么」: the installation training): a topic the asking clauses trigger by themselves among those
+        triggered is the question's; else the found topic answers when the asking clauses are general words
+        (「…，怎么收费」), when the message without the story's clauses that name it (else the asking clauses)
+        finds nothing, finds it too, or finds first an entry the whole message does not find; else what that
+        finds confidently answers, or both are offered (「您是想问」)."""
+        if not found.triggered or found.topic is None:
+            return found
+        rules = self._current_rules()
+        openers = tuple(rules.context_openers)
+        clauses = _clauses(said)
+        asking = [i for i, c in enumerate(clauses) if _asks(c, rules) and not c.startswith(openers)]
+        if not asking or asking[0] == 0:
+            return found
+        asked = "，".join(clauses[i] for i in asking)
+        story = "，".join(c for i, c in enumerate(clauses) if i not in asking)
+        topic = rules.topics.get(found.topic)
+        story_seen = self._seen(story)
+        # The asking clauses hold words of its trigger, or the story names it by words meaning nothing else.
+        if topic is None or not _triggered(topic, story_seen) or _matches(topic.sure_triggers, story_seen):
+            return found
+        named = self._triggered_topics(asked)
+        own = [t for t in found.candidates if t in named]
+        if own:
+            order = {hit.id: i for i, hit in enumerate(found.answer.hits)}
+            own.sort(key=lambda t: order.get(t, len(order)))
+            return found if found.topic in own else replace(found, topic=own[0])
+        # Asking clauses that name a topic the story's words rule out are left to the rules of the asked kind
+        # and need (`kinds`, `needs`).
+        if named or self._general(asked) or self._names_again(topic, asked):
+            return found
+        # The message without the story's clauses that name the topic by themselves (「上次投诉处理得挺快」)
+        # is what is asked; else the asking clauses alone.
+        naming = [c for c in clauses if _triggered(topic, self._seen(c))]
+        rest = [c for c in clauses if c not in naming]
+        asked = "，".join(rest) if naming and rest else asked
+        told = self.kb.device_words(said) - self.kb.device_words(asked)
+        answer = self._ask("，".join(["".join(sorted(told)), asked] if told else [asked]))
+        ids = [hit.id for hit in answer.hits]
+        whole = self._ask(said)
+        if not ids:
+            # Nothing found without the story's naming clauses: the topic stands unless the whole message is
+            # nearer another entry (below the thresholds), which is offered with it.
+            near = [entry for entry, score in whole.nearest if score >= self.kb.settings.examples.near_floor]
+            if not near or near[0] == found.topic:
+                return found
+            ids = near[:1]
+            answer = Answer(
+                Verdict.SUGGEST,
+                [FaqHit(e.id, e.question, e.answer, 0.0) for e in [self.kb.entry(ids[0])] if e],
+            )
+        elif found.topic in ids or ids[0] not in {hit.id for hit in whole.hits}:
+            return found
+        if answer.verdict is Verdict.ANSWER and not self._ruled_out(ids[0], self._seen(asked)):
+            return _Found(ids[0], answer, False, words=found.words)
+        earlier = [FaqHit(e.id, e.question, e.answer, 0.0) for e in [self.kb.entry(found.topic)] if e]
+        return _Found(None, Answer(Verdict.SUGGEST, [*answer.hits[:2], *earlier]), False)
+
+    def _names_again(self, topic: _Topic, asked: str) -> bool:
+        """Whether the asking clauses say a topic word of one of the topic's triggers (「这个培训是不是就
+        这一次」 after a story of the installation training): words of asking (「有没有」「多久」) and
+        general words (「收费」) name no topic."""
+        rules = self._current_rules()
+        seen = self._seen(asked)
+        words = {
+            word
+            for trigger in [*topic.triggers, *topic.sure_triggers]
+            for group in trigger
+            for word in group
+            if not _asks(word, rules) and not self._general(word)
+        }
+        return any(word in seen for word in words)
 
     def _named_topic(self, candidates: list[str], said: str, avoid: str | None = None) -> _Found:
         """A topic whose trigger matches what was said (the retriever's ranking picks among several,
@@ -967,8 +1050,24 @@ class Answers:
 
 # The families of entries a question about the device just spoken of is answered from.
 _ABOUT_A_DEVICE = frozenset({"care", "maintenance"})
+# A voice transcript spaced word by word: this many pieces at least, this long at most on average.
+_SPACED_WORDS = 4
+_SPACED_LENGTH = 2.5
+_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 # The label of a form's row, up to its colon.
 _FORM_LABEL = re.compile(r"^[^\n：:]{1,16}[：:]", re.M)
+
+
+def _spaced(text: str) -> bool:
+    """Whether the text is a voice transcript spaced word by word: at least _SPACED_WORDS pieces between
+    spaces, of _SPACED_LENGTH characters or fewer on average (「嗯 保养 做 一次 大概 要 停 多久 机器」), not
+    clauses set apart by spaces (「我们不在你们市里 报修以后工程师一般多久能到」)."""
+    pieces = text.split()
+    return len(pieces) >= _SPACED_WORDS and sum(map(len, pieces)) / len(pieces) <= _SPACED_LENGTH
+
+
+def _unspaced(text: str) -> str:
+    return _BETWEEN_HAN.sub("", text)
 
 
 def _top(answer: Answer) -> float:

@@ -1152,3 +1152,92 @@ def test_cantonese_question_words_are_read(answers: Answers) -> None:
 )
 def test_how_long_a_maintenance_takes_is_not_how_often(answers: Answers, message: str, topic: str) -> None:
     assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # The story's clause names a topic by itself (a training at installation, a complaint settled); what
+        # is asked after it is another.
+        (
+            "前年装机培训的时候工程师教过我们开关机，现在血球仪老是堵孔，我们自己通的话要怎么弄",
+            "care.hematology.clog",
+        ),
+        ("上周投诉的事已经有人处理了，今天是想问问别的，尿机的试纸条开了瓶能放多久", "care.urine.strips"),
+        ("装机那天工程师给我们培训过，现在发光仪的试剂上机前要不要先混匀", "care.immunoassay.reagent"),
+        ("上次投诉处理得挺快，这回电解质仪定标老是失败，应该先查哪儿", "care.electrolyte.calibration"),
+        # General asking words: the story's topic is the question's.
+        ("保修期内坏了，是实习生操作不当弄坏的，我们要出钱吗", "warranty.coverage"),
+    ],
+)
+def test_a_topic_only_the_story_names_yields_to_what_is_asked(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answered(answers.reply(message)) == [topic]
+
+
+def test_a_price_asked_of_no_topic_asks_which_is_meant(answers: Answers) -> None:
+    reply = answers.reply("大概啥价")
+    assert reply.verdict is Verdict.SUGGEST and reply.clarifying
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # A voice transcript spaced word by word: its words are read across the spaces.
+        ("那个 保养 一次 机器 得 停 几个 小时", "maintenance.duration"),
+        ("呃 血球 仪 堵 孔 了 怎么 弄", "care.hematology.clog"),
+        ("就是 工程师 修 完 会 让 我们 签 什么 字 吗", "service.onsite_process"),
+        # Clauses set apart by spaces stay clauses.
+        ("我们不在你们市里 报修以后工程师一般多久能到", "deadlines.onsite"),
+    ],
+)
+def test_a_voice_transcript_spaced_word_by_word_is_read_as_said(
+    answers: Answers, message: str, topic: str
+) -> None:
+    assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "延保买了不想要了能退款吗",
+        "培训记录能不能出个英文版的",
+        "旧电路板给你们的话能抵扣点维修费吗",
+        "工程师来修机器中午饭我们管不管",
+    ],
+)
+def test_a_refund_a_set_off_another_language_and_meals_are_declined(answers: Answers, message: str) -> None:
+    assert answers.reply(message).verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # Staff who took over from those trained at installation are new staff.
+        ("原来那个操作员调走了，新接班的人能不能再来培训一回", "training.new_staff"),
+        # Cantonese: 几耐 (how long), 回覆 (a reply).
+        ("部机坏咗，报修之后要几耐先有人回覆", "deadlines.first_response"),
+        ("返厂维修要几耐", "parts.return_to_base"),
+    ],
+)
+def test_words_of_the_thirteenth_batch_name_their_topic(answers: Answers, message: str, topic: str) -> None:
+    assert answered(answers.reply(message)) == [topic]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Certificates for the caller's staff, documents for an accreditation: nothing the KB holds.
+        "专项培训上完以后给不给发培训证书",
+        "医院评审要一份仪器保养的证明材料，你们能给吗",
+    ],
+)
+def test_certificates_of_a_training_and_documents_for_an_accreditation_are_declined(
+    answers: Answers, message: str
+) -> None:
+    assert answers.reply(message).verdict is Verdict.NONE
+
+
+def test_a_certificate_of_the_parts_stays_the_original_parts(answers: Answers) -> None:
+    assert answered(answers.reply("换上去的配件有没有合格证，是不是原厂的")) == ["parts.original"]

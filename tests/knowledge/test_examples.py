@@ -71,9 +71,9 @@ def test_an_unknown_question_near_an_entry_is_not_answered(answers: Answers) -> 
 def test_choices_for_a_question_like_unknown_examples_are_declined(
     answers: Answers, answers_with: KbFactory
 ) -> None:
-    question = "工程师来了要不要给他安排午饭"
+    question = "工程师来了要不要给他安排休息室"
     assert answers.reply(question).verdict is Verdict.SUGGEST
-    unknown = ["工程师来了中午要我们管饭吗", "师傅来修机器要不要管午饭", "工程师中午在哪吃饭，要我们安排吗"]
+    unknown = ["工程师来了要我们给他找个休息的屋子吗", "师傅来修机器要不要安排休息室", "工程师中午在哪歇着"]
     taught = answers_with(lambda examples: [*examples, *({"id": None, "text": t} for t in unknown)])
     assert taught.reply(question).verdict is Verdict.NONE
 
