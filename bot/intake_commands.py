@@ -884,10 +884,15 @@ def _fields(message: Message, state: IntakeState, catalogue: Catalogue, rules: T
         # out).
         others = [str(c.value) for c in found.values() if c.value and c.field != "fault_description"]
         said = _impact_clauses(text, others, rules)
-        if said:
-            # 「…现在直接黑屏开不了机了，急诊的血常规都冇得做了」: the impact, not the symptom said with it;
-            # 「刚科主任讲了 病房有几个术前的…急查在等 这个要急」: nor who said so
+        if said and (starting or _grown_worse(message)):
+            # 「…现在直接黑屏开不了机了，急诊的血常规都冇得做了」: the impact, not the symptom said with it
             value = fields.clinical_impact("，".join(said))
+        elif said:
+            # 「刚科主任讲了 病房有几个术前的…急查在等 这个要急」: from the words that say who waits or what
+            # for, not who said so (「刚刚急诊科打电话过来，说有个危急病人等…」 names who waits)
+            parts = [p for p in re.split(r"[，,；;。！!\s]+", text) if p]
+            first = next(i for i, p in enumerate(parts) if p in said or _WHO_WAITS.search(p))
+            value = fields.clinical_impact("，".join(parts[first:]))
         else:
             value = impact.label if starting else fields.clinical_impact(text)
         if value and (starting or state.values.get("clinical_impact") != value):
@@ -966,6 +971,7 @@ def _impact_clauses(text: str, given: list[str], rules: TriageRules) -> list[str
     ]
 
 
+_WHO_WAITS = re.compile(r"门诊|急诊|病房|住院|手术|ICU|儿科|体检|病人|患者")
 # 「急诊凝血都测不了」「门诊的生化全停了」: what the clinic cannot do, said with a fault word, is the impact.
 # Also after the day (「明早的术前凝血出不来」: tests an operation waits for).
 _CLINIC_FIRST = re.compile(

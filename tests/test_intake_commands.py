@@ -2244,3 +2244,10 @@ def test_the_callers_own_words_of_the_impact_replace_the_bots_reading(catalogue,
     text = "地址大理市下关镇建设路9号 门诊的血常规压了二十多个"
     found = dict((f, v) for _, f, v in commands(text, "site_address", catalogue, rules, values=values))
     assert found["clinical_impact"] == "门诊的血常规压了二十多个"
+
+
+def test_an_impact_changed_at_the_readback_keeps_who_waits(catalogue, rules) -> None:
+    values = {**FULL, "clinical_impact": "先手工做 不急"}
+    text = "刚才ICU来电话了 说两个病人等着血气结果 这下急了"
+    found = commands(text, READBACK, catalogue, rules, values=values)
+    assert found == [("correct", "clinical_impact", "刚才ICU来电话了，说两个病人等着血气结果，这下急了")]
