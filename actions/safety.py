@@ -250,6 +250,9 @@ class ValidateSafetyForm(FormValidationAction):
                 found[requested] = rest or message.text
         elif requested == "safety_serial" and not serial:
             found[requested] = message.text
+        elif requested == "device" and serial and "device" not in found:
+            # 「序列号ZS…」 to 「是哪台设备？」: the nameplate names it (validate_device looks it up)
+            found[requested] = message.text.strip()
         elif requested in ("device", "hospital", "contact_phone") and not found and message.text:
             # Whatever was said, when it names nothing else: in a hurry, on a bad line, tier 2 checks it.
             found[requested] = message.text.strip()

@@ -520,3 +520,17 @@ async def test_details_right_after_the_safety_ticket_go_on_it_and_a_yes_hears_it
     with session_scope(team) as session:
         [ticket] = session.execute(select(Ticket)).scalars()
         assert any("门诊的生化全压着呢" in (event.note or "") for event in ticket.events)
+
+
+async def test_a_serial_said_to_which_device_answers_it(
+    database: Engine, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    asked = make_tracker(
+        "序列号ZS26009911",
+        "inform",
+        active_loop="safety_form",
+        slots={"requested_slot": "device", "safety_hazards": ["smoke"]},
+    )
+    slots = slot_values(await ValidateSafetyForm().run(dispatcher, asked, domain))
+    assert slots["safety_serial"] == "ZS26009911" and slots["device"] is not None  # not asked again
+    assert not any("已记下" in (m.get("text") or "") for m in dispatcher.messages)
