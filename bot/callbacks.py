@@ -240,6 +240,24 @@ def requested_times(text: str) -> str | None:
     return " ".join(kept) or None
 
 
+# The day (and part of it) a booking asks for, as said back to the caller: 「下周二上午」「这礼拜五」
+# 「12月10号下午」「明天」 (the clauses it is in are `requested_times`).
+_WANTED_DAY = re.compile(
+    r"(?:下个?|这个?|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]|大后天|后天|明天|明早|今天|"
+    r"\d{1,2}月(?:\d{1,2}|[一二三]?十?[一二三四五六七八九十])[日号]|(?:这|下)个?月(?:初|中|底)"
+)
+_WANTED_PART = re.compile(r"上午|下午|早上|中午|晚上|傍晚")
+
+
+def wanted_day(text: str) -> str | None:
+    """The first day a booking's words name, with the part of the day said right after it; None if none."""
+    day = _WANTED_DAY.search(text)
+    if day is None:
+        return None
+    part = _WANTED_PART.match(text, day.end())
+    return day.group(0) + (part.group(0) if part else "")
+
+
 @dataclass(frozen=True)
 class CallBackAmended:
     """A registered call-back after the caller's next words: the time it is now for (None: none named) and

@@ -3,12 +3,11 @@ policy."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.callbacks import CallBackAmended, CallbackWindow, requested_times
+from bot.callbacks import CallBackAmended, CallbackWindow, requested_times, wanted_day
 from bot.clock import local_text
 from bot.db.models import Device, Ticket
 from bot.installed_base import WarrantyStatus, extended
@@ -193,22 +192,10 @@ def request_created(ticket: Ticket, policy: ServicePolicy) -> str:
     )
 
 
-# A day (and part of it) a caller asks a visit or a training for: 「下周二上午」「这礼拜五」
-# 「12月10号下午」「明天」.
-_WANTED_DAY = re.compile(
-    r"(?:下个?|这个?|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]|大后天|后天|明天|明早|今天|"
-    r"\d{1,2}月(?:\d{1,2}|[一二三]?十?[一二三四五六七八九十])[日号]|(?:这|下)个?月(?:初|中|底)"
-)
-_WANTED_PART = re.compile(r"上午|下午|早上|中午|晚上|傍晚")
-
-
 def _wanted_time(description: str) -> str:
     """「您希望的时间（下周二上午）已记在单上，」 when the booking's words name a day; else nothing."""
-    day = _WANTED_DAY.search(description)
-    if day is None:
-        return ""
-    part = _WANTED_PART.match(description, day.end())
-    return say("wanted_time", words=day.group(0) + (part.group(0) if part else ""))
+    day = wanted_day(description)
+    return say("wanted_time", words=day) if day else ""
 
 
 def request_made_already(ticket: Ticket, policy: ServicePolicy) -> str:
